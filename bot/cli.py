@@ -1,0 +1,131 @@
+"""`logoff run | try | check-config`.
+
+Adapters and cogs are loaded by module name (like discord.py extensions), so the
+core stays free of platform imports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+
+from .app import DEFAULT_EXTENSIONS, Bot, build_bot
+from .clock import ManualClock
+from .config import Config, ConfigError, load
+from .storage import StorageError
+
+EXIT_CONFIG = 2
+EXIT_STORAGE = 3
+ADAPTERS = {"discord": "adapters.discord", "matrix": "adapters.matrix"}
+
+log = logging.getLogger("logoff")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="logoff", description="Helps online communities meet in person.")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    p_run = sub.add_parser("run", help="connect to Discord and/or Matrix as configured")
+    p_run.add_argument("--config", default="config.toml")
+    p_run.add_argument("-v", "--verbose", action="store_true")
+    p_try = sub.add_parser("try", help="a local chat in the terminal; needs no account")
+    p_try.add_argument("--db", default=":memory:", help="keep the database in this file between runs")
+    p_try.add_argument("--timezone", default="UTC")
+    p_chk = sub.add_parser("check-config", help="validate the config and print what would start")
+    p_chk.add_argument("--config", default="config.toml")
+    args = parser.parse_args(argv)
+    try:
+        if args.cmd == "check-config":
+            return check_config(args.config)
+        if args.cmd == "try":
+            logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+            return asyncio.run(try_console(args.db, args.timezone))
+        logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        return asyncio.run(run(args.config))
+    except ConfigError as e:
+        print(f"logoff: config error: {e}", file=sys.stderr)
+        return EXIT_CONFIG
+    except StorageError as e:
+        print(f"logoff: database error: {e}", file=sys.stderr)
+        return EXIT_STORAGE
+    except KeyboardInterrupt:
+        return 0
+
+
+def check_config(path: str) -> int:
+    cfg = load(path)
+    print(f"config {cfg.path} is valid")
+    print(f"  database: {cfg.bot.database}; timezone: {cfg.bot.timezone}; prefix: {cfg.bot.command_prefix}")
+    plan = cfg.startable()
+    if not plan:
+        print("  no [discord] or [matrix] section: nothing would start (try `logoff try`)")
+    for platform, ok, why in plan:
+        print(f"  {platform}: {'would start' if ok else 'would NOT start'} ({why})")
+    return 0 if any(ok for _, ok, _ in plan) else EXIT_CONFIG
+
+
+async def try_console(db: str, timezone: str) -> int:
+    from .timeparse import TimeParseError, zone
+
+    try:
+        zone(timezone)
+    except TimeParseError as e:
+        raise ConfigError(f"--timezone: {e}") from e
+    console = importlib.import_module("adapters.console")
+    bot = await build_bot(db, clock=ManualClock(), timezone=timezone)
+    adapter = console.ConsoleAdapter()
+    bot.add_adapter(adapter)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print("logoff console: a local chat with the bot. Type !help, or :help for console commands.")
+    await bot.start()
+    try:
+        prompt = (lambda: print(f"{adapter.current.display}> ", end="", flush=True)) if interactive else None
+        await console.run_console(bot, adapter, sys.stdin, prompt)
+    finally:
+        await bot.stop()
+    return 0
+
+
+async def build_from_config(cfg: Config, extensions: Sequence[str] = DEFAULT_EXTENSIONS) -> Bot:
+    plan = [p for p, ok, _ in cfg.startable() if ok]
+    for platform, ok, why in cfg.startable():
+        if not ok:
+            log.warning("%s is configured but will not start: %s", platform, why)
+    if not plan:
+        raise ConfigError("no platform can start: add a [discord] or [matrix] section and set the "
+                          "environment variables it names (see `logoff check-config`)")
+    bot = await build_bot(cfg.bot.database, timezone=cfg.bot.timezone, prefix=cfg.bot.command_prefix,
+                          extensions=extensions)
+    for platform in plan:
+        module = importlib.import_module(ADAPTERS[platform])
+        bot.add_adapter(module.create(getattr(cfg, platform)))
+    return bot
+
+
+async def run(config_path: str) -> int:
+    cfg = load(config_path)
+    bot = await build_from_config(cfg)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await bot.start()
+        log.info("logoff is running on %s", ", ".join(bot.adapters))
+        await stop.wait()
+        log.info("stopping")
+    finally:
+        await bot.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

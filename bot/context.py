@@ -1,0 +1,50 @@
+"""The context of one command invocation or button press."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from .model import ChannelRef, MessageRef, SpaceRef, UserRef
+from .render import Out, warning
+
+if TYPE_CHECKING:
+    from .adapter import Adapter
+    from .app import Bot
+
+# (out, ephemeral) -> the sent message, when there is one to refer to
+Responder = Callable[[Out, bool], Awaitable[MessageRef | None]]
+
+
+@dataclass(slots=True)
+class Context:
+    bot: Bot
+    adapter: Adapter
+    user: UserRef
+    channel: ChannelRef
+    is_moderator: bool
+    responder: Responder
+    prefix: str = "!"
+    replied: bool = False
+
+    @property
+    def space(self) -> SpaceRef:
+        return self.channel.space
+
+    @property
+    def now(self) -> datetime:
+        return self.bot.clock.now()
+
+    async def timezone(self) -> ZoneInfo:
+        return await self.bot.timezone(self.space)
+
+    async def reply(self, out: Out, *, ephemeral: bool = False) -> MessageRef | None:
+        self.replied = True
+        return await self.responder(out, ephemeral)
+
+    async def warn(self, message: str) -> None:
+        """A refusal: starts with ⚠️, says what to do instead, changes nothing."""
+        await self.reply(warning(message), ephemeral=True)

@@ -1,0 +1,203 @@
+"""Neutral output: what cogs say, before any platform decides how it looks.
+
+A line is a tuple of inline parts. A plain `str` part is *always* literal text
+(user text included): every adapter escapes it for its own markup and never lets
+it mention anyone. Mentions exist only as `Mention` parts, so the set of people a
+message may ping is exactly the set of `Mention`s in it.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from .model import UserRef
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    user: UserRef
+
+
+@dataclass(frozen=True, slots=True)
+class Time:
+    """A moment; Discord shows it in the viewer's zone, others in the space's zone."""
+
+    at: datetime
+    relative: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Strong:
+    text: str
+
+
+Inline = str | Mention | Time | Strong
+Line = tuple[Inline, ...]
+
+
+def line(*parts: Inline) -> Line:
+    return tuple(p for p in parts if p != "")
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    name: str
+    lines: tuple[Line, ...]
+    inline: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A button where the platform has them. `id` comes back in ActionInvoked."""
+
+    id: str
+    label: str
+    style: Literal["primary", "secondary", "success", "danger"] = "secondary"
+    emoji: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    lines: tuple[Line, ...]
+
+    @property
+    def mentions(self) -> tuple[UserRef, ...]:
+        return collect_mentions(self.lines)
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    title: str
+    ref: str = ""  # "#12": the id marker checks rely on
+    body: tuple[Line, ...] = ()
+    fields: tuple[Field, ...] = ()
+    footer: str = ""
+    actions: tuple[Action, ...] = ()
+    reactions: tuple[str, ...] = ()  # seeded by the bot after sending
+    color: int | None = None
+    # Lines said above the card (e.g. "reminder: ..." with mentions) - plain message text.
+    preface: tuple[Line, ...] = ()
+
+    @property
+    def mentions(self) -> tuple[UserRef, ...]:
+        lines: list[Line] = [*self.preface, *self.body]
+        for f in self.fields:
+            lines.extend(f.lines)
+        return collect_mentions(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    filename: str
+    data: bytes
+    mime: str
+    caption: str = ""
+
+    @property
+    def mentions(self) -> tuple[UserRef, ...]:
+        return ()
+
+
+Out = Text | Card | Attachment
+
+
+def text(*lines: Line | str | Inline) -> Text:
+    """Build a Text from lines; a bare str or inline part is a one-part line."""
+    out: list[Line] = []
+    for ln in lines:
+        out.append(ln if isinstance(ln, tuple) else (ln,))
+    return Text(tuple(out))
+
+
+def warning(message: str) -> Text:
+    return Text((("⚠️ " + message,),))
+
+
+def collect_mentions(lines: Iterable[Line]) -> tuple[UserRef, ...]:
+    seen: dict[str, UserRef] = {}
+    for ln in lines:
+        for part in ln:
+            if isinstance(part, Mention):
+                seen.setdefault(part.user.key, part.user)
+    return tuple(seen.values())
+
+
+# --- plain text (console, Matrix body, fake adapter) --------------------------
+
+
+def format_time(at: datetime, tz: ZoneInfo | None) -> str:
+    local = at.astimezone(tz) if tz else at
+    return local.strftime("%a %d %b %Y %H:%M %Z").strip()
+
+
+def plain_inline(part: Inline, tz: ZoneInfo | None) -> str:
+    if isinstance(part, str):
+        return part
+    if isinstance(part, Strong):
+        return part.text
+    if isinstance(part, Mention):
+        return "@" + part.user.display
+    if isinstance(part, Time):
+        return format_time(part.at, tz)
+    raise TypeError(part)
+
+
+def plain_line(ln: Line, tz: ZoneInfo | None = None) -> str:
+    return "".join(plain_inline(p, tz) for p in ln)
+
+
+def plain(out: Out, tz: ZoneInfo | None = None) -> str:
+    """The plain-text rendering; markers (#id, Going (n/cap)) live here."""
+    if isinstance(out, Text):
+        return "\n".join(plain_line(ln, tz) for ln in out.lines)
+    if isinstance(out, Attachment):
+        return f"{out.caption}\n[file {out.filename}]".strip()
+    parts: list[str] = [plain_line(ln, tz) for ln in out.preface]
+    parts.append(f"{out.title} {out.ref}".strip())
+    parts.extend(plain_line(ln, tz) for ln in out.body)
+    for f in out.fields:
+        parts.append(f.name)
+        parts.extend("  " + plain_line(ln, tz) for ln in f.lines)
+    if out.footer:
+        parts.append(out.footer)
+    return "\n".join(parts)
+
+
+# --- escaping helpers ------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\*_~`|>\[\]()#<:-])")
+_MENTION_LIKE = re.compile(r"@(everyone|here|room|channel)", re.IGNORECASE)
+ZWSP = "\u200b"
+
+
+def escape_markdown(s: str) -> str:
+    """Literal text inside Discord markdown: every markdown character escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", s)
+
+
+def defuse_mentions(s: str) -> str:
+    """Belt and braces beside allowed_mentions / m.mentions: a zero-width space after
+    '@' keeps '@everyone' readable but no longer a mention token for any client."""
+    return _MENTION_LIKE.sub(lambda m: "@" + ZWSP + m.group(1), s).replace("<@", "<" + ZWSP + "@")
+
+
+def escape_html(s: str) -> str:
+    return html.escape(s, quote=True)
+
+
+def truncate(s: str, limit: int, suffix: str = "…") -> str:
+    return s if len(s) <= limit else s[: max(0, limit - len(suffix))] + suffix
+
+
+def cut_list(items: Sequence[str], limit: int) -> list[str]:
+    """At most `limit` items, the last one saying how many more there are."""
+    if len(items) <= limit:
+        return list(items)
+    return [*items[: limit - 1], f"and {len(items) - limit + 1} more"]
+

@@ -1,0 +1,262 @@
+"""Durable jobs: our `jobs` table is the truth, APScheduler 3.x only the alarm clock.
+
+Life of a job: `pending` -> claimed `sending` -> `sent` (or `skipped`, `cancelled`,
+`failed`). A handler receives the job with a stable idempotency key that adapters
+pass to the platform (Discord nonce, Matrix txn_id), so a job re-run after a crash
+in `sending` lands once. APScheduler never stores a job: its 3.x store deletes a
+one-off job before running it, which loses reminders on a crash (notes/scheduler.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+import logging
+import sqlite3
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from .clock import Clock
+from .storage import Database
+
+log = logging.getLogger(__name__)
+
+HORIZON = timedelta(hours=48)
+TOP_UP = timedelta(hours=1)
+MAX_ATTEMPTS = 5
+
+MIGRATIONS = [
+    """
+    CREATE TABLE jobs (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL UNIQUE,
+        space TEXT NOT NULL DEFAULT '',
+        due_at REAL NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending',
+        payload TEXT NOT NULL DEFAULT '{}',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        updated_at REAL NOT NULL DEFAULT 0
+    );
+    CREATE INDEX jobs_due ON jobs(state, due_at);
+    """,
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    id: int
+    kind: str
+    key: str
+    space: str
+    due_at: datetime
+    state: str
+    payload: dict[str, Any]
+    attempts: int
+
+    @property
+    def idempotency_key(self) -> str:
+        """<= 25 characters (Discord's nonce limit), stable for this job at this due time,
+        so a re-run after a crash dedupes and a job moved to a new time does not."""
+        digest = hashlib.sha256(f"{self.id}:{self.key}:{self.due_at.timestamp():.0f}".encode()).digest()
+        return "lo" + base64.b32encode(digest).decode()[:22].lower()
+
+    @staticmethod
+    def from_row(row: sqlite3.Row | tuple[Any, ...]) -> Job:
+        return Job(
+            id=row[0], kind=row[1], key=row[2], space=row[3],
+            due_at=datetime.fromtimestamp(row[4], UTC), state=row[5],
+            payload=json.loads(row[6]), attempts=row[7],
+        )
+
+
+_COLS = "id, kind, key, space, due_at, state, payload, attempts"
+Handler = Callable[[Job], Awaitable[None]]
+GraceFn = Callable[[Job], Awaitable[timedelta | None]]
+
+
+class Scheduler:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+        self._handlers: dict[str, Handler] = {}
+        self._grace: dict[str, GraceFn] = {}
+        self._aps: Any = None  # AsyncIOScheduler, real clock only
+        self._armed_until: datetime | None = None
+        self._inflight: set[asyncio.Task[None]] = set()
+        self.fired: list[tuple[Job, datetime]] = []  # (job, fired at) for benchmarks/tests
+        self.record_fired = False
+
+    def register(self, kind: str, handler: Handler, grace: GraceFn | None = None) -> None:
+        """`grace` says how late a job of this kind may still run (None: any)."""
+        self._handlers[kind] = handler
+        if grace:
+            self._grace[kind] = grace
+
+    # --- writing jobs (inside the caller's write unit, atomic with its own rows) -----
+
+    @staticmethod
+    def put(conn: sqlite3.Connection, kind: str, key: str, due_at: datetime,
+            payload: dict[str, Any] | None = None, space: str = "") -> tuple[int, datetime]:
+        """Create or move the job with this key; a moved job is pending again."""
+        row = conn.execute(
+            "INSERT INTO jobs(kind, key, space, due_at, state, payload, attempts, updated_at) "
+            "VALUES(?, ?, ?, ?, 'pending', ?, 0, ?) "
+            "ON CONFLICT(key) DO UPDATE SET due_at=excluded.due_at, state='pending', "
+            "payload=excluded.payload, attempts=0, updated_at=excluded.updated_at "
+            "RETURNING id",
+            (kind, key, space, due_at.timestamp(), json.dumps(payload or {}), due_at.timestamp()),
+        ).fetchone()
+        return int(row[0]), due_at
+
+    @staticmethod
+    def cancel(conn: sqlite3.Connection, key_prefix: str) -> int:
+        """Cancel pending jobs whose key starts with `key_prefix`."""
+        return conn.execute(
+            "UPDATE jobs SET state='cancelled' WHERE state='pending' AND key >= ? AND key < ?",
+            (key_prefix, key_prefix + "\uffff"),
+        ).rowcount
+
+    def arm(self, handle: tuple[int, datetime]) -> None:
+        """After the commit that wrote a job: set its alarm if it is due soon."""
+        job_id, due = handle
+        if self.clock.manual or self._aps is None:
+            return  # the manual clock reads due jobs from the table as it advances
+        if self._armed_until is None or due <= self._armed_until:
+            self._set_alarm(job_id, due)
+
+    def _set_alarm(self, job_id: int, due: datetime) -> None:
+        self._aps.add_job(
+            self._fire_now, "date", run_date=due, args=[job_id], id=str(job_id),
+            replace_existing=True, misfire_grace_time=None, coalesce=False,
+        )
+
+    # --- running -------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.recover()
+        if not self.clock.manual:
+            from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+            self._aps = AsyncIOScheduler(timezone=UTC)
+            self._aps.start()
+            await self.top_up()
+            self._aps.add_job(self.top_up, "interval", seconds=TOP_UP.total_seconds(),
+                              id="top-up", replace_existing=True)
+
+    async def stop(self) -> None:
+        if self._aps is not None:
+            self._aps.shutdown(wait=False)
+            self._aps = None
+        if self._inflight:
+            await asyncio.gather(*self._inflight, return_exceptions=True)
+
+    async def recover(self) -> None:
+        """At start: re-send what a crash left in `sending` (same idempotency key), then
+        run or skip what fell due while the bot was down."""
+        now = self.clock.now()
+        rows = await self.db.fetchall(
+            f"SELECT {_COLS} FROM jobs WHERE state='sending' ORDER BY due_at")
+        for row in rows:
+            await self._run(Job.from_row(row))
+        overdue = await self.db.fetchall(
+            f"SELECT {_COLS} FROM jobs WHERE state='pending' AND due_at <= ? ORDER BY due_at",
+            (now.timestamp(),))
+        for row in overdue:
+            await self._fire(Job.from_row(row).id)
+
+    async def top_up(self) -> int:
+        """Arm every pending job due within the horizon."""
+        until = self.clock.now() + HORIZON
+        rows = await self.db.fetchall(
+            "SELECT id, due_at FROM jobs WHERE state='pending' AND due_at <= ? ORDER BY due_at",
+            (until.timestamp(),))
+        for job_id, due in rows:
+            self._set_alarm(job_id, datetime.fromtimestamp(due, UTC))
+        self._armed_until = until
+        return len(rows)
+
+    async def advance(self, delta: timedelta) -> int:
+        """Manual clock: move time forward, firing each job at its own due time, in order."""
+        target = self.clock.now() + delta
+        fired = 0
+        while True:
+            row = await self.db.fetchone(
+                "SELECT id, due_at FROM jobs WHERE state='pending' AND due_at <= ? "
+                "ORDER BY due_at, id LIMIT 1", (target.timestamp(),))
+            if row is None:
+                break
+            self.clock.set(datetime.fromtimestamp(row[1], UTC))  # type: ignore[attr-defined]
+            await self._fire(row[0])
+            fired += 1
+        self.clock.set(target)  # type: ignore[attr-defined]
+        return fired
+
+    async def _fire_now(self, job_id: int) -> None:
+        task = asyncio.current_task()
+        if task:
+            self._inflight.add(task)
+        try:
+            await self._fire(job_id)
+        finally:
+            if task:
+                self._inflight.discard(task)
+
+    async def _fire(self, job_id: int) -> None:
+        now = self.clock.now()
+
+        def claim(conn: sqlite3.Connection) -> Job | None:
+            row = conn.execute(
+                f"UPDATE jobs SET state='sending', attempts=attempts+1, updated_at=? "
+                f"WHERE id=? AND state='pending' AND due_at <= ? RETURNING {_COLS}",
+                (now.timestamp(), job_id, now.timestamp() + 0.001)).fetchone()
+            return Job.from_row(row) if row else None
+
+        job = await self.db.write(claim)
+        if job is None:
+            return  # cancelled, moved later, or already taken
+        late = now - job.due_at
+        grace_fn = self._grace.get(job.kind)
+        grace = await grace_fn(job) if grace_fn else None
+        if grace is not None and late > grace:
+            log.warning("skipped job %s (%s): %s late, grace %s", job.id, job.key, late, grace)
+            await self._mark(job.id, "skipped")
+            return
+        await self._run(job)
+
+    async def _run(self, job: Job) -> None:
+        handler = self._handlers.get(job.kind)
+        if handler is None:
+            log.error("no handler for job kind %s (job %s); left in %s", job.kind, job.id, job.state)
+            return
+        try:
+            await handler(job)
+        except Exception:
+            log.exception("job %s (%s) failed on attempt %s", job.id, job.key, job.attempts)
+            if job.attempts >= MAX_ATTEMPTS:
+                await self._mark(job.id, "failed")
+            else:  # back to pending with backoff; same key, so a partial send dedupes
+                retry = self.clock.now() + timedelta(seconds=min(300, 5 * 2 ** job.attempts))
+                await self.db.write(lambda c: c.execute(
+                    "UPDATE jobs SET state='pending' WHERE id=? AND state='sending'", (job.id,)))
+                if not self.clock.manual and self._aps is not None:
+                    self._set_alarm(job.id, max(retry, job.due_at))
+            return
+        await self._mark(job.id, "sent")
+        if self.record_fired:
+            self.fired.append((job, self.clock.now()))
+
+    async def _mark(self, job_id: int, state: str) -> None:
+        await self.db.write(lambda c: c.execute(
+            "UPDATE jobs SET state=?, updated_at=? WHERE id=?",
+            (state, self.clock.now().timestamp(), job_id)))
+
+    async def pending(self, key_prefix: str = "") -> list[Job]:
+        rows = await self.db.fetchall(
+            f"SELECT {_COLS} FROM jobs WHERE state='pending' AND key >= ? AND key < ? ORDER BY due_at",
+            (key_prefix, key_prefix + "\uffff"))
+        return [Job.from_row(r) for r in rows]

@@ -1,0 +1,106 @@
+"""Per-space settings with registered defaults and validation (in the spirit of Red's
+`Config.register_guild`, but stored in a real table that can be queried).
+
+Values are stored as normalised text; `get` returns the parsed value. A space's
+rows are read once and cached, so a hot path costs a dict lookup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .model import SpaceRef
+from .storage import Database
+
+MIGRATIONS = [
+    """
+    CREATE TABLE settings (
+        space TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (space, key)
+    ) WITHOUT ROWID;
+    """,
+]
+
+
+class SettingError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class SettingSpec:
+    key: str
+    default: str
+    parse: Callable[[str], Any]  # raises ValueError with a sentence
+    allowed: str  # human description of allowed values
+    description: str = ""
+    normalize: Callable[[Any], str] | None = None
+    platforms: tuple[str, ...] = ()  # empty: all
+
+
+class Settings:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._specs: dict[str, SettingSpec] = {}
+        self._cache: dict[str, dict[str, str]] = {}
+
+    def register(self, spec: SettingSpec) -> None:
+        self._specs[spec.key] = spec
+
+    def specs(self) -> list[SettingSpec]:
+        return list(self._specs.values())
+
+    def spec(self, key: str) -> SettingSpec:
+        try:
+            return self._specs[key]
+        except KeyError:
+            known = ", ".join(sorted(self._specs))
+            raise SettingError(f"there is no setting '{key[:40]}'; settings are: {known}") from None
+
+    async def _space(self, space: SpaceRef) -> dict[str, str]:
+        cached = self._cache.get(space.key)
+        if cached is None:
+            rows = await self.db.fetchall("SELECT key, value FROM settings WHERE space=?", (space.key,))
+            cached = {k: v for k, v in rows}
+            self._cache[space.key] = cached
+        return cached
+
+    async def get(self, space: SpaceRef, key: str) -> Any:
+        spec = self.spec(key)
+        raw = (await self._space(space)).get(key, spec.default)
+        try:
+            return spec.parse(raw)
+        except ValueError:
+            return spec.parse(spec.default)  # a value valid once but not now: fall back
+
+    async def raw(self, space: SpaceRef, key: str) -> tuple[str, bool]:
+        """(value text, is default)."""
+        spec = self.spec(key)
+        values = await self._space(space)
+        return (values[key], False) if key in values else (spec.default, True)
+
+    def validate(self, key: str, value: str) -> str:
+        spec = self.spec(key)
+        try:
+            parsed = spec.parse(value.strip())
+        except ValueError as e:
+            raise SettingError(f"{key} can't be '{value[:60]}': {e}. Allowed: {spec.allowed}") from e
+        return spec.normalize(parsed) if spec.normalize else value.strip()
+
+    async def set(self, space: SpaceRef, key: str, value: str) -> str:
+        text = self.validate(key, value)
+        await self.db.write(lambda c: c.execute(
+            "INSERT INTO settings(space, key, value) VALUES(?, ?, ?) "
+            "ON CONFLICT(space, key) DO UPDATE SET value=excluded.value", (space.key, key, text)))
+        (await self._space(space))[key] = text
+        return text
+
+    async def reset(self, space: SpaceRef, key: str) -> str:
+        spec = self.spec(key)
+        await self.db.write(lambda c: c.execute(
+            "DELETE FROM settings WHERE space=? AND key=?", (space.key, key)))
+        (await self._space(space)).pop(key, None)
+        return spec.default

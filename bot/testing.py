@@ -1,0 +1,229 @@
+"""FakeAdapter: an in-memory platform for tests and for the console.
+
+It behaves like a platform should: it keeps the truth about reactions (so
+reconciliation can be tested), de-duplicates sends by idempotency key like a
+Discord nonce or a Matrix txn_id, and records every send and edit.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .adapter import Capabilities
+from .app import Bot
+from .context import Context
+from .model import ActionInvoked, ChannelRef, MessageRef, MessageSeen, ReactionChanged, UserRef
+from .render import Attachment, Card, Out, plain
+
+
+@dataclass(slots=True)
+class Sent:
+    ref: MessageRef
+    out: Out
+    text: str
+    key: str | None = None
+    ephemeral: bool = False
+    to_user: UserRef | None = None
+    reply_to: UserRef | None = None
+    edits: int = 0
+    history: list[str] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.ref.id
+
+    @property
+    def card(self) -> Card:
+        assert isinstance(self.out, Card), f"{self.id} is not a card: {self.text}"
+        return self.out
+
+    def __contains__(self, needle: str) -> bool:
+        return needle in self.text
+
+
+class FakeAdapter:
+    def __init__(self, platform: str = "fake", *, space: str = "space1", channel: str = "general",
+                 capabilities: Capabilities | None = None) -> None:
+        self.platform = platform
+        self.capabilities = capabilities or Capabilities(
+            buttons=True, reactions=True, ephemeral=True, dm=True, edits_per_window=0)
+        self.space_id = space
+        self.channel = ChannelRef(platform, channel, space)
+        self.bot: Bot | None = None
+        self.messages: dict[str, Sent] = {}
+        self.log: list[Sent] = []
+        self.by_key: dict[str, Sent] = {}
+        self.sends_with_key: list[str] = []  # every send attempt's key, duplicates included
+        self.reactions: dict[str, dict[str, list[UserRef]]] = {}  # the platform's truth
+        self.moderators: set[str] = set()
+        self.users: dict[str, UserRef] = {}
+        self._ids = itertools.count(1)
+        self.started = False
+        self.me = UserRef(platform, "logoff", "logoff", is_bot=True)
+
+    # --- Adapter protocol ----------------------------------------------------------------
+
+    def attach(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def start(self) -> None:
+        self.started = True
+        assert self.bot is not None
+        for message in self.bot.live_messages(self.platform):
+            await self.bot.reconcile_reactions(message, await self.fetch_reactions(message))
+
+    async def stop(self) -> None:
+        self.started = False
+
+    async def send(self, channel: ChannelRef, out: Out, *, idempotency_key: str | None = None) -> MessageRef:
+        if idempotency_key is not None:
+            self.sends_with_key.append(idempotency_key)
+            if idempotency_key in self.by_key:
+                return self.by_key[idempotency_key].ref
+        sent = await self._record(channel, out, key=idempotency_key)
+        if isinstance(out, Card):
+            for emoji in out.reactions[: self.capabilities.max_reactions]:
+                self.reactions.setdefault(sent.id, {}).setdefault(emoji, []).append(self.me)
+        return sent.ref
+
+    async def edit(self, message: MessageRef, out: Out) -> None:
+        sent = self.messages[message.id]
+        sent.history.append(sent.text)
+        sent.out = out
+        sent.text = plain(out, await self._tz(message.channel))
+        sent.edits += 1
+        self.on_output(sent, edited=True)
+
+    async def send_dm(self, user: UserRef, out: Out) -> MessageRef | None:
+        sent = await self._record(ChannelRef(self.platform, f"dm-{user.id}", self.space_id), out, to_user=user)
+        return sent.ref
+
+    async def fetch_reactions(self, message: MessageRef) -> Mapping[str, Sequence[UserRef]] | None:
+        if message.id not in self.messages:
+            return None
+        return {e: list(users) for e, users in self.reactions.get(message.id, {}).items()}
+
+    # --- rendering hooks (the console prints) ---------------------------------------------
+
+    def on_output(self, sent: Sent, *, edited: bool = False) -> None:
+        """Called for every message and edit; the console prints it."""
+
+    async def _tz(self, channel: ChannelRef):  # type: ignore[no-untyped-def]
+        assert self.bot is not None
+        return await self.bot.timezone(channel.space)
+
+    async def _record(self, channel: ChannelRef, out: Out, *, key: str | None = None, ephemeral: bool = False,
+                      to_user: UserRef | None = None, reply_to: UserRef | None = None) -> Sent:
+        ref = MessageRef(self.platform, channel.id, f"m{next(self._ids)}", channel.space_id or self.space_id)
+        sent = Sent(ref, out, plain(out, await self._tz(channel)), key, ephemeral, to_user, reply_to)
+        self.messages[ref.id] = sent
+        self.log.append(sent)
+        if key is not None:
+            self.by_key[key] = sent
+        self.on_output(sent)
+        return sent
+
+    # --- driving it ---------------------------------------------------------------------------
+
+    def user(self, name: str, *, mod: bool | None = None) -> UserRef:
+        u = self.users.get(name)
+        if u is None:
+            u = UserRef(self.platform, name.lower(), name)
+            self.users[name] = u
+        if mod is not None:
+            (self.moderators.add if mod else self.moderators.discard)(u.key)
+        return u
+
+    def _ctx(self, user: UserRef, channel: ChannelRef, replies: list[Sent]) -> Context:
+        assert self.bot is not None
+
+        async def respond(out: Out, ephemeral: bool) -> MessageRef | None:
+            sent = await self._record(channel, out, ephemeral=ephemeral, reply_to=user)
+            replies.append(sent)
+            return sent.ref
+
+        return Context(self.bot, self, user, channel, user.key in self.moderators, respond, self.bot.prefix)
+
+    async def invoke(self, line: str, user: str | UserRef = "alice", *, mod: bool | None = None,
+                     channel: ChannelRef | None = None) -> list[Sent]:
+        """Run a text command ("poll create ..." or "!poll create ..."); return the replies."""
+        assert self.bot is not None
+        u = user if isinstance(user, UserRef) else self.user(user, mod=mod)
+        ch = channel or self.channel
+        replies: list[Sent] = []
+        ctx = self._ctx(u, ch, replies)
+        text = line[len(self.bot.prefix):] if line.startswith(self.bot.prefix) else line.lstrip("/")
+        await self.bot.run_text_command(self, text, user=u, channel=ch, is_moderator=ctx.is_moderator,
+                                        responder=ctx.responder)
+        await self.bot.cards.idle()
+        return replies
+
+    async def say(self, text: str, user: str | UserRef = "alice", *, at: datetime | None = None,
+                  reply_to: str | UserRef | None = None, channel: ChannelRef | None = None) -> None:
+        assert self.bot is not None
+        u = user if isinstance(user, UserRef) else self.user(user)
+        r = reply_to if isinstance(reply_to, UserRef) or reply_to is None else self.user(reply_to)
+        event = MessageSeen(channel or self.channel, u, at or self.bot.clock.now(),
+                            f"u{next(self._ids)}", r, text)
+        await self.bot.message_seen(event)
+        await self.bot.cards.idle()
+
+    async def react(self, message: str | Sent | MessageRef, emoji: str, user: str | UserRef = "alice", *,
+                    added: bool = True, dispatch: bool = True) -> None:
+        """A user reacts. `dispatch=False` changes only the platform's truth, as if the
+        bot were offline at the time."""
+        assert self.bot is not None
+        ref = self._ref(message)
+        u = user if isinstance(user, UserRef) else self.user(user)
+        users = self.reactions.setdefault(ref.id, {}).setdefault(emoji, [])
+        if added:
+            if u in users:
+                return  # platforms ignore a duplicate reaction
+            users.append(u)
+        else:
+            if u not in users:
+                return
+            users.remove(u)
+        if dispatch:
+            await self.bot.reaction_changed(ReactionChanged(ref, u, emoji, added))
+            await self.bot.cards.idle()
+
+    async def press(self, message: str | Sent | MessageRef, action_id: str,
+                    user: str | UserRef = "alice") -> list[Sent]:
+        assert self.bot is not None
+        ref = self._ref(message)
+        u = user if isinstance(user, UserRef) else self.user(user)
+        replies: list[Sent] = []
+        ctx = self._ctx(u, ref.channel, replies)
+        await self.bot.action_invoked(ActionInvoked(ref, u, action_id), ctx)
+        await self.bot.cards.idle()
+        return replies
+
+    def _ref(self, message: str | Sent | MessageRef) -> MessageRef:
+        if isinstance(message, MessageRef):
+            return message
+        if isinstance(message, Sent):
+            return message.ref
+        if message == "last":
+            return self.last().ref
+        return self.messages[message].ref
+
+    # --- inspecting ------------------------------------------------------------------------------
+
+    def last(self, *, public: bool = True) -> Sent:
+        for sent in reversed(self.log):
+            if not (public and sent.ephemeral):
+                return sent
+        raise LookupError("no message yet")
+
+    def cards(self) -> list[Sent]:
+        return [s for s in self.log if isinstance(s.out, Card)]
+
+    def files(self) -> list[Sent]:
+        return [s for s in self.log if isinstance(s.out, Attachment)]
+
+    def containing(self, needle: str) -> list[Sent]:
+        return [s for s in self.log if needle in s.text]

@@ -1,0 +1,85 @@
+"""Moderator configuration and help, both generated from what is registered."""
+
+from __future__ import annotations
+
+from bot.app import Cog
+from bot.commands import Option, command
+from bot.context import Context
+from bot.render import Card, Field, line, text
+from bot.settings import SettingError
+
+
+class AdminCog(Cog):
+    name = "admin"
+
+    @command("help", "show the commands, or how to use one",
+             Option("command", "a command, e.g. poll create", required=False, rest=True))
+    async def help(self, ctx: Context, command: str | None) -> None:
+        p = ctx.prefix
+        if command:
+            words = command.lower().lstrip(p).split()
+            specs = [s for s in self.bot.commands if tuple(words) == s.path[: len(words)]]
+            if not specs:
+                await ctx.warn(f"there is no command '{command[:40]}'; type {p}help for the list")
+                return
+            lines = []
+            for s in specs:
+                lines.append(line(s.usage(p)))
+                lines.append(line("  ", s.description))
+                for o in s.options:
+                    lines.append(line(f"    {o.name}: {o.description}"))
+            await ctx.reply(text(*lines))
+            return
+        groups = self.bot.commands.groups()
+        fields = tuple(
+            Field(name, tuple(line(f"{s.usage(p)} — {s.description}") for s in specs))
+            for name, specs in groups.items())
+        await ctx.reply(Card("logoff commands", body=(line(f"Type {p}help <command> for details."),),
+                             fields=fields))
+
+    @command("config show", "show this space's settings", moderator_only=True)
+    async def config_show(self, ctx: Context) -> None:
+        lines = []
+        for spec in self.settings.specs():
+            if spec.platforms and ctx.channel.platform not in spec.platforms:
+                continue
+            value, default = await self.settings.raw(ctx.space, spec.key)
+            lines.append(line(f"{spec.key} = {value}{' (default)' if default else ''}"))
+        summary = [line(s) for s in await self._summaries(ctx)]
+        fields = (Field("Settings", tuple(lines)),) + ((Field("Activity", tuple(summary)),) if summary else ())
+        await ctx.reply(Card("Settings of this space", fields=fields,
+                             footer=f"Change one with {ctx.prefix}config set <key> <value>"))
+
+    async def _summaries(self, ctx: Context) -> list[str]:
+        out: list[str] = []
+        for cog in self.bot.cogs.values():
+            summarize = getattr(cog, "config_summary", None)
+            if summarize is not None:
+                out.extend(await summarize(ctx.space))
+        return out
+
+    @command("config set", "change a setting of this space",
+             Option("key", "the setting, e.g. reminders"),
+             Option("value", "its new value", rest=True, max_length=200),
+             moderator_only=True)
+    async def config_set(self, ctx: Context, key: str, value: str) -> None:
+        try:
+            spec = self.settings.spec(key.lower())
+            if spec.platforms and ctx.channel.platform not in spec.platforms:
+                raise SettingError(f"{spec.key} works on {', '.join(spec.platforms)} only")
+            stored = await self.settings.set(ctx.space, spec.key, value)
+        except SettingError as e:
+            await ctx.warn(str(e))
+            return
+        await ctx.reply(text(f"✅ {spec.key} is now {stored}"))
+
+    @command("config reset", "put a setting back to its default",
+             Option("key", "the setting"), moderator_only=True)
+    async def config_reset(self, ctx: Context, key: str) -> None:
+        try:
+            spec = self.settings.spec(key.lower())
+            default = await self.settings.reset(ctx.space, spec.key)
+        except SettingError as e:
+            await ctx.warn(str(e))
+            return
+        await ctx.reply(text(f"✅ {spec.key} is back to its default, {default}"))

@@ -1,0 +1,192 @@
+"""Heat scorer: decides when an exchange is heating up enough for a "take it offline" prompt.
+
+The model is a logistic regression over ``features.exchange_vector`` trained on labelled
+conversations by ``scripts/train_offline.py`` and shipped as ``model.json``. Two signals the
+training data cannot teach (it has no timestamps and always two alternating authors) enter as
+small, hand-set priors, documented in ``model.json["priors"]``:
+
+* pace: a slow exchange (median gap of many minutes) is pushed down, a fast one slightly up;
+* crowd: a window spread over many people is a group chat, not a two-person exchange.
+
+Text-free windows (platforms that give no content) can only be judged on structure, which the
+model barely trusts, so they are pushed down further: the bot should stay quiet when blind.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cogs.offline.features import (
+    FEATURE_NAMES,
+    N_FEATURES,
+    MsgFeatures,
+    exchange_vector,
+    message_features,
+)
+
+SENSITIVITIES = ("low", "medium", "high")
+MODEL_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "model.json")
+
+
+@dataclass(frozen=True, slots=True)
+class Msg:
+    author: str
+    ts: float | None  # unix seconds; None when unknown (dataset)
+    reply_to: str | None  # author replied to, if known
+    text: str | None  # only in memory; None when the platform gives no text
+
+
+def msgs_from_record(comments: Sequence[object], authors: Sequence[object] | None = None) -> list[Msg]:
+    """Dataset conversation -> messages. Without authors assume CMV's two alternating people."""
+    out: list[Msg] = []
+    prev: str | None = None
+    for i, c in enumerate(comments):
+        if authors is not None and i < len(authors) and authors[i] is not None:
+            a = str(authors[i])
+        else:
+            a = "A" if i % 2 == 0 else "B"
+        text = c if isinstance(c, str) else None
+        out.append(Msg(author=a, ts=None, reply_to=prev if prev != a else None, text=text))
+        prev = a
+    return out
+
+
+def _sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+class HeatScorer:
+    def __init__(self, model: dict | None = None) -> None:
+        if model is None:
+            with open(MODEL_PATH, encoding="utf-8") as fh:
+                model = json.load(fh)
+        names = list(model["features"])
+        coef = dict(zip(names, model["coef"], strict=True))
+        mean = dict(zip(names, model["mean"], strict=True))
+        scale = dict(zip(names, model["scale"], strict=True))
+        # Fold the standardisation into the weights once: z = b + sum(w_i / s_i * (x_i - m_i)).
+        self._w = [0.0] * N_FEATURES
+        b = float(model["intercept"])
+        for i, name in enumerate(FEATURE_NAMES):
+            if name in coef and scale.get(name):
+                wi = float(coef[name]) / float(scale[name])
+                self._w[i] = wi
+                b -= wi * float(mean[name])
+        self._b = b
+        self.window: int = int(model.get("window", 12))
+        self.lexicon: dict[str, float] = {str(k): float(v) for k, v in model.get("lexicon", {}).items()}
+        self._thresholds: dict[str, float] = {k: float(v) for k, v in model["thresholds"].items()}
+        priors = model.get("priors", {})
+        self._no_text_penalty = float(priors.get("no_text_penalty", 2.0))
+        self._crowd_weight = float(priors.get("crowd_weight", 2.0))
+        self._slow_gap_s = float(priors.get("slow_gap_s", 600.0))
+        self._slow_penalty = float(priors.get("slow_penalty", 0.5))
+        self._fast_gap_s = float(priors.get("fast_gap_s", 60.0))
+        self._fast_bonus = float(priors.get("fast_bonus", 0.25))
+        self._share_idx = FEATURE_NAMES.index("two_party_share")
+
+    # -- features -------------------------------------------------------------------------
+    def features(self, text: str | None) -> MsgFeatures:
+        try:
+            return message_features(text, self.lexicon)
+        except Exception:  # noqa: BLE001 - a scorer must never take the bot down
+            return message_features(None)
+
+    def score_features(
+        self,
+        feats: Sequence[MsgFeatures],
+        authors: Sequence[str],
+        times: Sequence[float | None] | None = None,
+    ) -> float:
+        """Score a window of precomputed per-message features (oldest first)."""
+        if not feats:
+            return 0.0
+        if len(feats) > self.window:
+            feats = feats[-self.window:]
+            authors = authors[-self.window:]
+            times = times[-self.window:] if times is not None else None
+        x = exchange_vector(feats, authors)
+        z = self._b
+        w = self._w
+        for i in range(N_FEATURES):
+            z += w[i] * x[i]
+        n_text = sum(1 for f in feats if f.has_text)
+        z -= self._no_text_penalty * (1.0 - n_text / len(feats))
+        z -= self._crowd_weight * (1.0 - x[self._share_idx])
+        if times is not None:
+            z += self._pace_adjust(times)
+        return _sigmoid(z)
+
+    def _pace_adjust(self, times: Sequence[float | None]) -> float:
+        ts = [t for t in times if t is not None]
+        if len(ts) < 3:
+            return 0.0
+        gaps = sorted(max(0.0, b - a) for a, b in zip(ts, ts[1:], strict=False))
+        med = gaps[len(gaps) // 2]
+        if med >= self._slow_gap_s:
+            return -self._slow_penalty
+        if med <= self._fast_gap_s:
+            return self._fast_bonus
+        return 0.0
+
+    # -- public API -----------------------------------------------------------------------
+    def score(self, msgs: Sequence[Msg]) -> float:
+        recent = list(msgs)[-self.window:]
+        feats = [self.features(m.text) for m in recent]
+        authors = [str(m.author) for m in recent]
+        times = [m.ts for m in recent]
+        return self.score_features(feats, authors, times)
+
+    def threshold(self, sensitivity: str) -> float:
+        if sensitivity not in self._thresholds:
+            raise ValueError(f"sensitivity must be one of {SENSITIVITIES}, got {sensitivity!r}")
+        return self._thresholds[sensitivity]
+
+    def is_heated(self, msgs: Sequence[Msg], sensitivity: str) -> bool:
+        return self.score(msgs) >= self.threshold(sensitivity)
+
+
+class ChannelHeat:
+    """Incremental per-channel tracker: keeps a bounded window of recent message
+    FEATURES (never text), so observe() is cheap. Memory per channel bounded."""
+
+    __slots__ = ("scorer", "window", "max_age_s", "_items")
+
+    def __init__(self, scorer: HeatScorer, window: int = 12, max_age_s: float = 1800) -> None:
+        self.scorer = scorer
+        self.window = max(1, int(window))
+        self.max_age_s = float(max_age_s)
+        self._items: deque[tuple[str, float | None, MsgFeatures]] = deque(maxlen=self.window)
+
+    def observe(self, msg: Msg) -> float:
+        feats = self.scorer.features(msg.text)
+        items = self._items
+        if msg.ts is not None:
+            cutoff = msg.ts - self.max_age_s
+            while items and items[0][1] is not None and items[0][1] < cutoff:
+                items.popleft()
+        items.append((str(msg.author), msg.ts, feats))
+        return self.scorer.score_features(
+            [it[2] for it in items], [it[0] for it in items], [it[1] for it in items]
+        )
+
+    def participants(self) -> list[str]:
+        counts: dict[str, int] = {}
+        for author, _, _ in self._items:
+            counts[author] = counts.get(author, 0) + 1
+        # Stable for ties: first-seen order is kept by the dict, sort is stable.
+        return sorted(counts, key=lambda a: -counts[a])
+
+    def reset(self) -> None:
+        self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
