@@ -17,7 +17,15 @@ from .adapter import Adapter
 from .clock import Clock
 from .commands import CommandRegistry, CommandSpec, UsageError, convert
 from .context import Context, Responder
-from .model import ActionInvoked, ChannelRef, MessageRef, MessageSeen, ReactionChanged, SpaceRef, UserRef
+from .model import (
+    ActionInvoked,
+    ChannelRef,
+    MessageRef,
+    MessageSeen,
+    ReactionChanged,
+    SpaceRef,
+    UserRef,
+)
 from .render import Out, warning
 from .scheduler import MIGRATIONS as JOB_MIGRATIONS
 from .scheduler import Scheduler

@@ -37,6 +37,11 @@ class SpaceRef:
     def key(self) -> str:
         return f"{self.platform}:{self.id}"
 
+    @staticmethod
+    def from_key(key: str) -> SpaceRef:
+        platform, _, ident = key.partition(":")
+        return SpaceRef(platform, ident)
+
 
 @dataclass(frozen=True, slots=True)
 class ChannelRef:

@@ -136,7 +136,24 @@ def format_time(at: datetime, tz: ZoneInfo | None) -> str:
     return local.strftime("%a %d %b %Y %H:%M %Z").strip()
 
 
-def plain_inline(part: Inline, tz: ZoneInfo | None) -> str:
+def relative(at: datetime, now: datetime) -> str:
+    secs = (at - now).total_seconds()
+    ahead = secs >= 0
+    mins = round(abs(secs) / 60)
+    if mins < 1:
+        return "now"
+    if mins < 60:
+        span = f"{mins} minute{'s' if mins != 1 else ''}"
+    elif mins < 48 * 60:
+        hours = round(mins / 60)
+        span = f"{hours} hour{'s' if hours != 1 else ''}"
+    else:
+        days = round(mins / 1440)
+        span = f"{days} days"
+    return f"in {span}" if ahead else f"{span} ago"
+
+
+def plain_inline(part: Inline, tz: ZoneInfo | None, now: datetime | None = None) -> str:
     if isinstance(part, str):
         return part
     if isinstance(part, Strong):
@@ -144,26 +161,29 @@ def plain_inline(part: Inline, tz: ZoneInfo | None) -> str:
     if isinstance(part, Mention):
         return "@" + part.user.display
     if isinstance(part, Time):
+        if part.relative and now is not None:
+            return relative(part.at, now)
         return format_time(part.at, tz)
     raise TypeError(part)
 
 
-def plain_line(ln: Line, tz: ZoneInfo | None = None) -> str:
-    return "".join(plain_inline(p, tz) for p in ln)
+def plain_line(ln: Line, tz: ZoneInfo | None = None, now: datetime | None = None) -> str:
+    return "".join(plain_inline(p, tz, now) for p in ln)
 
 
-def plain(out: Out, tz: ZoneInfo | None = None) -> str:
-    """The plain-text rendering; markers (#id, Going (n/cap)) live here."""
+def plain(out: Out, tz: ZoneInfo | None = None, now: datetime | None = None) -> str:
+    """The plain-text rendering; markers (#id, Going (n/cap)) live here. Relative times
+    need `now`; without it they are shown as absolute times."""
     if isinstance(out, Text):
-        return "\n".join(plain_line(ln, tz) for ln in out.lines)
+        return "\n".join(plain_line(ln, tz, now) for ln in out.lines)
     if isinstance(out, Attachment):
         return f"{out.caption}\n[file {out.filename}]".strip()
-    parts: list[str] = [plain_line(ln, tz) for ln in out.preface]
+    parts: list[str] = [plain_line(ln, tz, now) for ln in out.preface]
     parts.append(f"{out.title} {out.ref}".strip())
-    parts.extend(plain_line(ln, tz) for ln in out.body)
+    parts.extend(plain_line(ln, tz, now) for ln in out.body)
     for f in out.fields:
         parts.append(f.name)
-        parts.extend("  " + plain_line(ln, tz) for ln in f.lines)
+        parts.extend("  " + plain_line(ln, tz, now) for ln in f.lines)
     if out.footer:
         parts.append(out.footer)
     return "\n".join(parts)

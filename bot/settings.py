@@ -7,7 +7,7 @@ rows are read once and cached, so a hot path costs a dict lookup.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +38,7 @@ class SettingSpec:
     allowed: str  # human description of allowed values
     description: str = ""
     normalize: Callable[[Any], str] | None = None
-    platforms: tuple[str, ...] = ()  # empty: all
+    requires: str = ""  # a Capabilities flag the platform must have, e.g. "buttons"
 
 
 class Settings:
@@ -46,9 +46,18 @@ class Settings:
         self.db = db
         self._specs: dict[str, SettingSpec] = {}
         self._cache: dict[str, dict[str, str]] = {}
+        self._watchers: dict[str, list[Callable[[SpaceRef], Awaitable[None]]]] = {}
 
     def register(self, spec: SettingSpec) -> None:
         self._specs[spec.key] = spec
+
+    def watch(self, key: str, callback: Callable[[SpaceRef], Awaitable[None]]) -> None:
+        """Call `callback(space)` after `key` changes in a space (set or reset)."""
+        self._watchers.setdefault(key, []).append(callback)
+
+    async def _changed(self, space: SpaceRef, key: str) -> None:
+        for callback in self._watchers.get(key, []):
+            await callback(space)
 
     def specs(self) -> list[SettingSpec]:
         return list(self._specs.values())
@@ -96,6 +105,7 @@ class Settings:
             "INSERT INTO settings(space, key, value) VALUES(?, ?, ?) "
             "ON CONFLICT(space, key) DO UPDATE SET value=excluded.value", (space.key, key, text)))
         (await self._space(space))[key] = text
+        await self._changed(space, key)
         return text
 
     async def reset(self, space: SpaceRef, key: str) -> str:
@@ -103,4 +113,5 @@ class Settings:
         await self.db.write(lambda c: c.execute(
             "DELETE FROM settings WHERE space=? AND key=?", (space.key, key)))
         (await self._space(space)).pop(key, None)
+        await self._changed(space, key)
         return spec.default

@@ -84,16 +84,13 @@ class FakeAdapter:
             if idempotency_key in self.by_key:
                 return self.by_key[idempotency_key].ref
         sent = await self._record(channel, out, key=idempotency_key)
-        if isinstance(out, Card):
-            for emoji in out.reactions[: self.capabilities.max_reactions]:
-                self.reactions.setdefault(sent.id, {}).setdefault(emoji, []).append(self.me)
         return sent.ref
 
     async def edit(self, message: MessageRef, out: Out) -> None:
         sent = self.messages[message.id]
         sent.history.append(sent.text)
         sent.out = out
-        sent.text = plain(out, await self._tz(message.channel))
+        sent.text = await self._plain(message.channel, out)
         sent.edits += 1
         self.on_output(sent, edited=True)
 
@@ -111,18 +108,21 @@ class FakeAdapter:
     def on_output(self, sent: Sent, *, edited: bool = False) -> None:
         """Called for every message and edit; the console prints it."""
 
-    async def _tz(self, channel: ChannelRef):  # type: ignore[no-untyped-def]
+    async def _plain(self, channel: ChannelRef, out: Out) -> str:
         assert self.bot is not None
-        return await self.bot.timezone(channel.space)
+        return plain(out, await self.bot.timezone(channel.space), self.bot.clock.now())
 
     async def _record(self, channel: ChannelRef, out: Out, *, key: str | None = None, ephemeral: bool = False,
                       to_user: UserRef | None = None, reply_to: UserRef | None = None) -> Sent:
         ref = MessageRef(self.platform, channel.id, f"m{next(self._ids)}", channel.space_id or self.space_id)
-        sent = Sent(ref, out, plain(out, await self._tz(channel)), key, ephemeral, to_user, reply_to)
+        sent = Sent(ref, out, await self._plain(channel, out), key, ephemeral, to_user, reply_to)
         self.messages[ref.id] = sent
         self.log.append(sent)
         if key is not None:
             self.by_key[key] = sent
+        if isinstance(out, Card):  # the platform shows the bot's own reactions under its card
+            for emoji in out.reactions[: self.capabilities.max_reactions]:
+                self.reactions.setdefault(ref.id, {}).setdefault(emoji, []).append(self.me)
         self.on_output(sent)
         return sent
 

@@ -41,7 +41,7 @@ class AdminCog(Cog):
     async def config_show(self, ctx: Context) -> None:
         lines = []
         for spec in self.settings.specs():
-            if spec.platforms and ctx.channel.platform not in spec.platforms:
+            if spec.requires and not getattr(ctx.adapter.capabilities, spec.requires, False):
                 continue
             value, default = await self.settings.raw(ctx.space, spec.key)
             lines.append(line(f"{spec.key} = {value}{' (default)' if default else ''}"))
@@ -65,8 +65,9 @@ class AdminCog(Cog):
     async def config_set(self, ctx: Context, key: str, value: str) -> None:
         try:
             spec = self.settings.spec(key.lower())
-            if spec.platforms and ctx.channel.platform not in spec.platforms:
-                raise SettingError(f"{spec.key} works on {', '.join(spec.platforms)} only")
+            if spec.requires and not getattr(ctx.adapter.capabilities, spec.requires, False):
+                raise SettingError(f"{spec.key} needs {spec.requires}, which this platform does not "
+                                   "have (Discord has them); reactions work everywhere")
             stored = await self.settings.set(ctx.space, spec.key, value)
         except SettingError as e:
             await ctx.warn(str(e))

@@ -1,0 +1,91 @@
+"""Choices people make by reacting (votes, RSVPs), kept as ordered *marks*.
+
+A mark is (object, user, value, source, seq). A user's current choice is their
+most recent mark still present; taking a reaction back removes its mark and so
+falls back to the one before. Marks from text commands (`source='text'`) are not
+reactions: reconciling with the platform's reactions never touches them.
+
+Each cog keeps its own marks table (created with `marks_table_sql`); these
+functions run inside the cog's write units.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Mapping
+
+
+def marks_table_sql(table: str) -> str:
+    return f"""
+    CREATE TABLE {table} (
+        object_id INTEGER NOT NULL,
+        user TEXT NOT NULL,
+        value TEXT NOT NULL,
+        source TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        name TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (object_id, user, value, source)
+    ) WITHOUT ROWID;
+    CREATE INDEX {table}_user ON {table}(object_id, user, seq);
+    """
+
+
+class Marks:
+    def __init__(self, table: str) -> None:
+        if not table.isidentifier():
+            raise ValueError(table)
+        self.t = table
+
+    def _next_seq(self, conn: sqlite3.Connection, object_id: int) -> int:
+        row = conn.execute(f"SELECT MAX(seq) FROM {self.t} WHERE object_id=?", (object_id,)).fetchone()
+        return (row[0] or 0) + 1
+
+    def add(self, conn: sqlite3.Connection, object_id: int, user: str, value: str, source: str,
+            name: str = "", *, exclusive: bool = True) -> bool:
+        """True if this is a new mark (a repeated reaction changes nothing). An exclusive
+        text choice replaces the user's earlier text choice."""
+        if source == "text" and exclusive:
+            conn.execute(f"DELETE FROM {self.t} WHERE object_id=? AND user=? AND source='text'",
+                         (object_id, user))
+        cur = conn.execute(
+            f"INSERT OR IGNORE INTO {self.t}(object_id, user, value, source, seq, name) "
+            f"VALUES(?, ?, ?, ?, ?, ?)",
+            (object_id, user, value, source, self._next_seq(conn, object_id), name))
+        return cur.rowcount > 0
+
+    def remove(self, conn: sqlite3.Connection, object_id: int, user: str, value: str,
+               source: str = "reaction") -> bool:
+        return conn.execute(
+            f"DELETE FROM {self.t} WHERE object_id=? AND user=? AND value=? AND source=?",
+            (object_id, user, value, source)).rowcount > 0
+
+    def clear_user(self, conn: sqlite3.Connection, object_id: int, user: str) -> None:
+        conn.execute(f"DELETE FROM {self.t} WHERE object_id=? AND user=?", (object_id, user))
+
+    def latest(self, conn: sqlite3.Connection, object_id: int, user: str) -> str | None:
+        row = conn.execute(
+            f"SELECT value FROM {self.t} WHERE object_id=? AND user=? ORDER BY seq DESC LIMIT 1",
+            (object_id, user)).fetchone()
+        return row[0] if row else None
+
+    def present(self, conn: sqlite3.Connection, object_id: int, user: str) -> set[str]:
+        return {r[0] for r in conn.execute(
+            f"SELECT value FROM {self.t} WHERE object_id=? AND user=?", (object_id, user))}
+
+    def reconcile(self, conn: sqlite3.Connection, object_id: int,
+                  truth: Mapping[str, Iterable[tuple[str, str]]]) -> set[str]:
+        """Make reaction marks equal the platform's reactions ({value: [(user, name)]}).
+        Marks already present keep their order; new ones go after, in the given order.
+        Returns the users whose marks changed."""
+        want = {(user, value): name for value, users in truth.items() for user, name in users}
+        have = {(r[0], r[1]) for r in conn.execute(
+            f"SELECT user, value FROM {self.t} WHERE object_id=? AND source='reaction'", (object_id,))}
+        changed: set[str] = set()
+        for user, value in have - want.keys():
+            self.remove(conn, object_id, user, value)
+            changed.add(user)
+        for (user, value), name in want.items():
+            if (user, value) not in have:
+                self.add(conn, object_id, user, value, "reaction", name)
+                changed.add(user)
+        return changed

@@ -1,0 +1,33 @@
+from bot.marks import marks_table_sql
+from bot.storage import Migration
+
+MIGRATIONS: list[Migration] = [
+    """
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        space TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        creator TEXT NOT NULL,
+        title TEXT NOT NULL,
+        starts_at REAL NOT NULL,
+        location TEXT NOT NULL DEFAULT '',
+        details TEXT NOT NULL DEFAULT '',
+        capacity INTEGER,
+        state TEXT NOT NULL DEFAULT 'active',
+        revision INTEGER NOT NULL DEFAULT 0,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX events_upcoming ON events(space, state, starts_at);
+    CREATE TABLE rsvps (
+        event_id INTEGER NOT NULL,
+        user TEXT NOT NULL,
+        name TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL,
+        going_seq INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (event_id, user)
+    ) WITHOUT ROWID;
+    CREATE INDEX rsvps_order ON rsvps(event_id, status, going_seq);
+    """
+    + marks_table_sql("event_marks"),
+]

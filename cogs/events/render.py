@@ -1,0 +1,176 @@
+"""Event cards, notices and the .ics file."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.model import user_from_key
+from bot.render import (
+    Action,
+    Attachment,
+    Card,
+    Field,
+    Inline,
+    Line,
+    Mention,
+    Text,
+    Time,
+    cut_list,
+    line,
+)
+
+from .repo import Attendee, Event, Roster
+
+EMOJI = {"✅": "going", "🤔": "maybe", "❌": "no"}
+STATUS_EMOJI = {v: k for k, v in EMOJI.items()}
+CARD_NAMES = 40  # names per list on a card; `event attendees` shows everyone
+DEFAULT_LENGTH = timedelta(hours=2)
+
+
+def names_line(people: tuple[Attendee, ...], limit: int = CARD_NAMES) -> Line:
+    if not people:
+        return line("—")
+    shown = cut_list([p.name or p.user.partition(":")[2] for p in people], limit)
+    parts: list[Inline] = []
+    for i, name in enumerate(shown):
+        parts.extend([", " if i else "", name])
+    return line(*parts)
+
+
+def going_label(event: Event, roster: Roster) -> str:
+    n = len(roster.going)
+    return f"Going ({n}/{event.capacity})" if event.capacity is not None else f"Going ({n})"
+
+
+def event_card(event: Event, roster: Roster, *, prefix: str = "!", buttons: bool = False) -> Card:
+    body: list[Line] = [line("🕒 ", Time(event.starts_at), " (", Time(event.starts_at, relative=True), ")")]
+    if event.location:
+        body.append(line("📍 ", event.location))
+    if event.details:
+        body.append(line(event.details))
+    if event.cancelled:
+        body.insert(0, line("❌ Cancelled"))
+    fields = [Field(going_label(event, roster), (names_line(roster.going),), inline=True),
+              Field(f"Maybe ({len(roster.maybe)})", (names_line(roster.maybe),), inline=True)]
+    if roster.waitlist:
+        fields.append(Field(f"Waitlist ({len(roster.waitlist)})", (names_line(roster.waitlist),), inline=True))
+    if roster.no:
+        fields.append(Field(f"Not going ({len(roster.no)})", (names_line(roster.no),), inline=True))
+    live = not event.cancelled
+    actions = (Action(f"rsvp:{event.id}:going", "Going", "success", "✅"),
+               Action(f"rsvp:{event.id}:maybe", "Maybe", "secondary", "🤔"),
+               Action(f"rsvp:{event.id}:no", "Not going", "danger", "❌")) if live and buttons else ()
+    return Card(
+        title=f"📅 {event.title}" + (" (cancelled)" if event.cancelled else ""),
+        ref=f"#{event.id}",
+        body=tuple(body),
+        fields=tuple(fields),
+        footer=(f"React ✅ going · 🤔 maybe · ❌ not going, or {prefix}rsvp {event.id} going" if live else
+                "This event was cancelled."),
+        actions=actions,
+        reactions=tuple(EMOJI) if live else (),
+        color=0x57F287 if live else 0xED4245,
+    )
+
+
+def mentions(people: tuple[Attendee, ...], platform: str, limit: int = 50) -> Line:
+    parts: list[Inline] = []
+    for i, p in enumerate(people[:limit]):
+        parts.extend([" " if i else "", Mention(user_from_key(p.user, p.name))])
+    if len(people) > limit:
+        parts.append(f" and {len(people) - limit} more")
+    return line(*parts)
+
+
+def human_delta(delta: timedelta) -> str:
+    mins = max(0, round(delta.total_seconds() / 60))
+    if mins < 60:
+        return f"{mins} minute{'s' if mins != 1 else ''}"
+    hours = round(mins / 60)
+    if hours < 48:
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    days = round(hours / 24)
+    return f"{days} days"
+
+
+def reminder_text(event: Event, roster: Roster, now: datetime) -> Text:
+    head: list[Inline] = ["⏰ Reminder: ", event.title,
+                          f" #{event.id} starts in {human_delta(event.starts_at - now)}, ", Time(event.starts_at)]
+    if event.location:
+        head += [" at ", event.location]
+    lines = [line(*head, ".")]
+    if roster.going:
+        lines.append(line("Going: ", *mentions(roster.going, event.platform)))
+    return Text(tuple(lines))
+
+
+def promoted_text(event: Event, person: Attendee) -> Text:
+    return Text((line("🎉 ", Mention(user_from_key(person.user, person.name)),
+                      " a spot opened up: you're in for ", event.title, f" #{event.id}."),))
+
+
+def moved_text(event: Event, roster: Roster) -> Text:
+    lines = [line("🕒 ", event.title, f" #{event.id} has a new time: it now starts ", Time(event.starts_at), ".")]
+    people = roster.going + roster.waitlist + roster.maybe
+    if people:
+        lines.append(line("Heads up: ", *mentions(people, event.platform)))
+    return Text(tuple(lines))
+
+
+def cancelled_text(event: Event, roster: Roster) -> Text:
+    lines = [line("❌ ", event.title, f" #{event.id} is cancelled.")]
+    people = roster.going + roster.waitlist + roster.maybe
+    if people:
+        lines.append(line("Heads up: ", *mentions(people, event.platform)))
+    return Text(tuple(lines))
+
+
+def attendees_text(event: Event, roster: Roster) -> Text:
+    big = 10_000
+    lines = [line("📅 ", event.title, f" #{event.id}"),
+             line(going_label(event, roster), ": "), names_line(roster.going, big),
+             line(f"Maybe ({len(roster.maybe)}): "), names_line(roster.maybe, big)]
+    if roster.waitlist:
+        lines += [line(f"Waitlist ({len(roster.waitlist)}): "), names_line(roster.waitlist, big)]
+    lines += [line(f"Not going ({len(roster.no)}): "), names_line(roster.no, big)]
+    return Text(tuple(lines))
+
+
+def list_text(events: list[tuple[Event, Roster]], tz: ZoneInfo) -> Text:
+    if not events:
+        return Text((line("No upcoming events here. Start one with event create."),))
+    lines = [line("Upcoming events:")]
+    for event, roster in events:
+        lines.append(line(f"#{event.id} ", event.title, " — ", Time(event.starts_at),
+                          *((" — ", event.location) if event.location else ()), f" — {going_label(event, roster)}"))
+    return Text(tuple(lines))
+
+
+def ics(event: Event, tz: ZoneInfo, now: datetime) -> Attachment:
+    from icalendar import Calendar
+    from icalendar import Event as IEvent
+
+    cal = Calendar()
+    cal.add("prodid", "-//logoff//meetups//EN")
+    cal.add("version", "2.0")
+    item = IEvent()
+    uid = hashlib.sha256(f"{event.space}/{event.id}".encode()).hexdigest()[:24]
+    item.add("uid", f"{uid}-{event.id}@logoff")
+    item.add("summary", event.title)
+    item.add("dtstart", event.starts_at.astimezone(tz))
+    item.add("dtend", (event.starts_at + DEFAULT_LENGTH).astimezone(tz))
+    item.add("dtstamp", now)
+    item.add("sequence", event.revision)
+    if event.location:
+        item.add("location", event.location)
+    if event.details:
+        item.add("description", event.details)
+    if event.cancelled:
+        item.add("status", "CANCELLED")
+    cal.add_component(item)
+    cal.add_missing_timezones()
+    return Attachment(f"event-{event.id}.ics", cal.to_ical(), "text/calendar",
+                      caption=f"📅 {event.title} #{event.id}: add it to your calendar")
+

@@ -1,0 +1,185 @@
+"""Events and RSVPs.
+
+RSVP marks (bot.marks) are what people did; `rsvps` holds the derived status of
+each person plus `going_seq`, the moment they last *became* going. Capacity and
+the waitlist are read off `going_seq` order, so someone who steps out and back in
+queues again at the end instead of bumping a person already promoted.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.marks import Marks
+
+marks = Marks("event_marks")
+STATUSES = ("going", "maybe", "no")
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: int
+    space: str
+    platform: str
+    channel_id: str
+    creator: str
+    title: str
+    starts_at: datetime
+    location: str
+    details: str
+    capacity: int | None
+    state: str
+    revision: int
+
+    @property
+    def cancelled(self) -> bool:
+        return self.state == "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class Attendee:
+    user: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Roster:
+    going: tuple[Attendee, ...]  # in, in order
+    waitlist: tuple[Attendee, ...]  # in order
+    maybe: tuple[Attendee, ...]
+    no: tuple[Attendee, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RsvpResult:
+    old: str | None
+    new: str | None
+    promoted: tuple[Attendee, ...]  # moved from the waitlist to going by this change
+    waitlisted_at: int | None  # 1-based place on the waitlist, if the user is on it
+
+
+_COLS = "id, space, platform, channel_id, creator, title, starts_at, location, details, capacity, state, revision"
+
+
+def _event(row: sqlite3.Row | tuple | None) -> Event | None:
+    if row is None:
+        return None
+    return Event(row[0], row[1], row[2], row[3], row[4], row[5], datetime.fromtimestamp(row[6], UTC),
+                 row[7], row[8], row[9], row[10], row[11])
+
+
+def insert(conn: sqlite3.Connection, *, space: str, platform: str, channel_id: str, creator: str, title: str,
+           starts_at: datetime, location: str, details: str, capacity: int | None, now: datetime) -> Event:
+    row = conn.execute(
+        f"INSERT INTO events(space, platform, channel_id, creator, title, starts_at, location, details,"
+        f" capacity, created_at) VALUES(?,?,?,?,?,?,?,?,?,?) RETURNING {_COLS}",
+        (space, platform, channel_id, creator, title, starts_at.timestamp(), location, details, capacity,
+         now.timestamp())).fetchone()
+    event = _event(row)
+    assert event is not None
+    return event
+
+
+def get(conn: sqlite3.Connection, event_id: int) -> Event | None:
+    return _event(conn.execute(f"SELECT {_COLS} FROM events WHERE id=?", (event_id,)).fetchone())
+
+
+def update(conn: sqlite3.Connection, event_id: int, **fields: object) -> Event:
+    allowed = {"title", "starts_at", "location", "details", "capacity", "state"}
+    sets = []
+    values: list[object] = []
+    for k, v in fields.items():
+        assert k in allowed
+        sets.append(f"{k}=?")
+        values.append(v.timestamp() if isinstance(v, datetime) else v)
+    conn.execute(f"UPDATE events SET {', '.join(sets)}, revision=revision+1 WHERE id=?", (*values, event_id))
+    event = get(conn, event_id)
+    assert event is not None
+    return event
+
+
+def upcoming(conn: sqlite3.Connection, space: str, now: datetime, limit: int = 15) -> list[Event]:
+    rows = conn.execute(
+        f"SELECT {_COLS} FROM events WHERE space=? AND state='active' AND starts_at >= ? "
+        f"ORDER BY starts_at LIMIT ?", (space, now.timestamp(), limit)).fetchall()
+    return [e for e in map(_event, rows) if e is not None]
+
+
+def in_users(conn: sqlite3.Connection, event: Event) -> list[str]:
+    """Users who are in (going, within capacity), in order."""
+    limit = event.capacity if event.capacity is not None else -1
+    return [r[0] for r in conn.execute(
+        "SELECT user FROM rsvps WHERE event_id=? AND status='going' ORDER BY going_seq LIMIT ?",
+        (event.id, limit))]
+
+
+def roster(conn: sqlite3.Connection, event: Event) -> Roster:
+    rows = conn.execute("SELECT user, name, status FROM rsvps WHERE event_id=? ORDER BY going_seq, user",
+                        (event.id,)).fetchall()
+    going = [Attendee(r[0], r[1]) for r in rows if r[2] == "going"]
+    cap = event.capacity if event.capacity is not None else len(going)
+    return Roster(tuple(going[:cap]), tuple(going[cap:]),
+                  tuple(Attendee(r[0], r[1]) for r in rows if r[2] == "maybe"),
+                  tuple(Attendee(r[0], r[1]) for r in rows if r[2] == "no"))
+
+
+def apply_mark(conn: sqlite3.Connection, event: Event, user: str, name: str, status: str, *,
+               added: bool, source: str) -> RsvpResult | None:
+    """Record an RSVP action and re-derive the user's status. None if nothing changed."""
+    if added:
+        changed = marks.add(conn, event.id, user, status, source, name)
+    else:
+        changed = marks.remove(conn, event.id, user, status, source)
+    return rederive(conn, event, [(user, name)]) if changed else None
+
+
+def rederive(conn: sqlite3.Connection, event: Event, users: list[tuple[str, str]]) -> RsvpResult:
+    """Re-derive the status of `users` from their marks; report promotions."""
+    before = in_users(conn, event) if event.capacity is not None else []
+    old = new = None
+    for user, name in users:
+        row = conn.execute("SELECT status, name FROM rsvps WHERE event_id=? AND user=?",
+                           (event.id, user)).fetchone()
+        old = row[0] if row else None
+        name = name or (row[1] if row else "")
+        new = marks.latest(conn, event.id, user)
+        if new is None:
+            conn.execute("DELETE FROM rsvps WHERE event_id=? AND user=?", (event.id, user))
+        elif new == "going" and old != "going":
+            seq = conn.execute("SELECT COALESCE(MAX(going_seq), 0) + 1 FROM rsvps WHERE event_id=?",
+                               (event.id,)).fetchone()[0]
+            conn.execute("INSERT OR REPLACE INTO rsvps(event_id, user, name, status, going_seq) "
+                         "VALUES(?,?,?,?,?)", (event.id, user, name, new, seq))
+        elif new != old or (row and name != row[1]):
+            conn.execute("INSERT INTO rsvps(event_id, user, name, status, going_seq) VALUES(?,?,?,?,0) "
+                         "ON CONFLICT(event_id, user) DO UPDATE SET status=excluded.status, "
+                         "name=excluded.name", (event.id, user, name, new))
+    return _outcome(conn, event, before, users[-1][0] if users else "", old, new)
+
+
+def _outcome(conn: sqlite3.Connection, event: Event, before: list[str], user: str,
+             old: str | None, new: str | None) -> RsvpResult:
+    if event.capacity is None:
+        return RsvpResult(old, new, (), None)
+    after = in_users(conn, event)
+    promoted_users = [u for u in after if u not in before and u != user]
+    names = dict(conn.execute(
+        f"SELECT user, name FROM rsvps WHERE event_id=? AND user IN ({','.join('?' * len(promoted_users))})",
+        (event.id, *promoted_users)).fetchall()) if promoted_users else {}
+    waitlisted_at = None
+    if new == "going" and user not in after:
+        waitlisted_at = conn.execute(
+            "SELECT COUNT(*) FROM rsvps WHERE event_id=? AND status='going' AND going_seq <= "
+            "(SELECT going_seq FROM rsvps WHERE event_id=? AND user=?)",
+            (event.id, event.id, user)).fetchone()[0] - event.capacity
+    return RsvpResult(old, new, tuple(Attendee(u, names.get(u, "")) for u in promoted_users), waitlisted_at)
+
+
+def set_capacity(conn: sqlite3.Connection, event: Event, capacity: int | None) -> tuple[Event, list[Attendee]]:
+    before = in_users(conn, event)
+    updated = update(conn, event.id, capacity=capacity)
+    after = in_users(conn, updated)
+    names = dict(conn.execute("SELECT user, name FROM rsvps WHERE event_id=?", (event.id,)).fetchall())
+    return updated, [Attendee(u, names.get(u, "")) for u in after if u not in before]

@@ -1,0 +1,233 @@
+"""Take it offline: a nudge to meet in person when an online exchange heats up.
+
+Message text is read only in memory by the scorer and never stored; what is stored
+is that a prompt happened, how sure the bot was, and how it was received.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, deque
+from datetime import UTC, datetime, timedelta
+
+from bot.app import Cog, on_action, on_message, on_reaction
+from bot.commands import Option, command
+from bot.context import Context
+from bot.model import (
+    ActionInvoked,
+    ChannelRef,
+    MessageRef,
+    MessageSeen,
+    ReactionChanged,
+    SpaceRef,
+    UserRef,
+)
+from bot.render import Text, text
+from bot.settings import SettingSpec
+from bot.timeparse import format_duration, parse_duration
+
+from .migrations import MIGRATIONS
+from .render import DISMISS, PROPOSE, closed_card, prompt_card, time_slots
+from .scorer import SENSITIVITIES, ChannelHeat, HeatScorer, Msg
+
+RECENT = timedelta(minutes=30)
+MAX_CHANNELS = 10_000  # channels watched at once; the least recently active are forgotten
+MAX_ADDRESSED = 5
+
+
+def _on_off(value: str) -> bool:
+    v = value.strip().lower()
+    if v not in ("on", "off"):
+        raise ValueError("say on or off")
+    return v == "on"
+
+
+def _sensitivity(value: str) -> str:
+    v = value.strip().lower()
+    if v not in SENSITIVITIES:
+        raise ValueError("say low, medium or high")
+    return v
+
+
+class _Channel:
+    """What the cog remembers of one channel: recent authors and the heat window."""
+
+    __slots__ = ("recent", "heat", "last_prompt")
+
+    def __init__(self, heat: ChannelHeat | None) -> None:
+        self.recent: deque[tuple[UserRef, datetime]] = deque(maxlen=20)
+        self.heat = heat
+        self.last_prompt: datetime | None = None
+
+
+class OfflineCog(Cog):
+    name = "offline"
+    migrations = MIGRATIONS
+
+    async def setup(self) -> None:
+        s = self.settings
+        s.register(SettingSpec("offline.auto", "off", _on_off, "on or off",
+                               "prompt by itself when an exchange heats up",
+                               normalize=lambda b: "on" if b else "off"))
+        s.register(SettingSpec("offline.sensitivity", "low", _sensitivity, "low, medium or high",
+                               "how sure the bot must be before prompting (low = only when very sure)"))
+        s.register(SettingSpec("offline.cooldown", "6h", parse_duration, "a duration, e.g. 6h",
+                               "at most one automatic prompt per channel in this time",
+                               normalize=format_duration))
+        self.scorer = HeatScorer()
+        self._channels: OrderedDict[str, _Channel] = OrderedDict()
+
+    def _channel(self, channel: ChannelRef, *, heat: bool) -> _Channel:
+        state = self._channels.get(channel.key)
+        if state is None:
+            state = _Channel(None)
+            self._channels[channel.key] = state
+            if len(self._channels) > MAX_CHANNELS:
+                self._channels.popitem(last=False)
+        else:
+            self._channels.move_to_end(channel.key)
+        if heat and state.heat is None:
+            state.heat = ChannelHeat(self.scorer)
+        return state
+
+    # --- watching -----------------------------------------------------------------------------
+
+    @on_message()
+    async def on_message(self, event: MessageSeen) -> None:
+        space = event.channel.space
+        auto = await self.settings.get(space, "offline.auto")
+        state = self._channel(event.channel, heat=auto)
+        state.recent.append((event.author, event.at))
+        if not auto or state.heat is None:
+            return
+        score = state.heat.observe(Msg(event.author.key, event.at.timestamp(),
+                                       event.reply_to_user.key if event.reply_to_user else None, event.text))
+        sensitivity = await self.settings.get(space, "offline.sensitivity")
+        if score < self.scorer.threshold(sensitivity) or len(state.heat.participants()) < 2:
+            return
+        cooldown: timedelta = await self.settings.get(space, "offline.cooldown")
+        last = state.last_prompt or await self._last_prompt(event.channel)
+        if last is not None and event.at - last < cooldown:
+            return
+        people = self._people(state, state.heat.participants())
+        state.heat.reset()
+        await self._prompt(event.channel, people, note=None, by=None, auto=True,
+                           sensitivity=sensitivity, score=score)
+
+    async def _last_prompt(self, channel: ChannelRef) -> datetime | None:
+        row = await self.db.fetchone("SELECT MAX(at) FROM offline_prompts WHERE channel=? AND auto=1",
+                                     (channel.key,))
+        if row is None or row[0] is None:
+            return None
+        return datetime.fromtimestamp(row[0], UTC)
+
+    def _people(self, state: _Channel, keys: list[str] | None = None) -> list[UserRef]:
+        now = self.clock.now()
+        by_key: dict[str, UserRef] = {}
+        for user, at in reversed(state.recent):
+            if now - at <= RECENT and user.key not in by_key:
+                by_key[user.key] = user
+        order = keys if keys is not None else list(by_key)
+        return [by_key[k] for k in order if k in by_key][:MAX_ADDRESSED]
+
+    # --- the command ---------------------------------------------------------------------------
+
+    @command("offline", "suggest taking the current conversation offline",
+             Option("note", "a few words to add", required=False, rest=True, max_length=300))
+    async def offline(self, ctx: Context, note: str | None) -> None:
+        state = self._channel(ctx.channel, heat=False)
+        people = self._people(state)
+        if ctx.user.key not in {p.key for p in people}:
+            people = [*people[: MAX_ADDRESSED - 1], ctx.user]
+        await self._prompt(ctx.channel, people, note=note, by=ctx.user, auto=False, sensitivity="", score=None,
+                           reply=ctx)
+
+    async def _prompt(self, channel: ChannelRef, people: list[UserRef], *, note: str | None,
+                      by: UserRef | None, auto: bool, sensitivity: str, score: float | None,
+                      reply: Context | None = None) -> None:
+        now = self.clock.now()
+        prompt_id = await self.db.write(lambda c: c.execute(
+            "INSERT INTO offline_prompts(space, channel, at, auto, sensitivity, score, addressed) "
+            "VALUES(?,?,?,?,?,?,?) RETURNING id",
+            (channel.space.key, channel.key, now.timestamp(), int(auto), sensitivity, score,
+             len(people))).fetchone()[0])
+        if auto:
+            self._channel(channel, heat=False).last_prompt = now
+        adapter = self.bot.adapters.get(channel.platform)
+        card = prompt_card(prompt_id, people, note, by, bool(adapter and adapter.capabilities.buttons))
+        ref = await (reply.reply(card) if reply else self.bot.send(channel, card))
+        if ref is not None:
+            await self.bot.track(ref, self.name, "prompt", prompt_id)
+
+    # --- answers to a prompt ----------------------------------------------------------------------
+
+    @on_reaction("prompt")
+    async def on_prompt_reaction(self, event: ReactionChanged, prompt_id: int) -> None:
+        if not event.added:
+            return
+        if event.emoji == PROPOSE:
+            await self._propose(event.message, prompt_id, event.user)
+        elif event.emoji == DISMISS:
+            await self._dismiss(event.message, prompt_id, event.user)
+
+    @on_action("offline")
+    async def on_prompt_action(self, ctx: Context, action: ActionInvoked, arg: str) -> None:
+        what, _, prompt_id = arg.partition(":")
+        if not prompt_id.isdigit():
+            await ctx.warn("that button is out of date")
+            return
+        if what == "meet":
+            await self._propose(action.message, int(prompt_id), ctx.user)
+        elif what == "dismiss":
+            await self._dismiss(action.message, int(prompt_id), ctx.user)
+        await ctx.reply(self._thanks(what), ephemeral=True)
+
+    @staticmethod
+    def _thanks(what: str) -> Text:
+        return text("👍 Done." if what == "meet" else "👍 Got it, not now.")
+
+    async def _answered(self, prompt_id: int, column: str) -> bool:
+        assert column in ("dismissed", "proposed")
+        return await self.db.write(lambda c: c.execute(
+            f"UPDATE offline_prompts SET {column}=1 WHERE id=? AND dismissed=0 AND proposed=0",
+            (prompt_id,)).rowcount > 0)
+
+    async def _dismiss(self, message: MessageRef, prompt_id: int, user: UserRef) -> None:
+        if not await self._answered(prompt_id, "dismissed"):
+            return
+        await self.bot.untrack(self.name, "prompt", prompt_id)
+        await self.bot.adapter(message.platform).edit(
+            message, closed_card(f"Not now — {user.display} waved this off. Carry on!"))
+
+    async def _propose(self, message: MessageRef, prompt_id: int, user: UserRef) -> None:
+        polls = self.bot.cogs.get("polls")
+        if polls is None or not await self._answered(prompt_id, "proposed"):
+            return
+        await self.bot.untrack(self.name, "prompt", prompt_id)
+        channel = message.channel
+        tz = await self.bot.timezone(channel.space)
+        slots = time_slots(self.clock.now(), tz)
+        poll = await polls.create_poll(channel, user, "When could we meet?", slots,  # type: ignore[attr-defined]
+                                       multi=True, closes_at=self.clock.now() + timedelta(days=1))
+        ref = await self.bot.send(channel, await polls.card(poll))  # type: ignore[attr-defined]
+        await self.bot.track(ref, "polls", "poll", poll.id)
+        await self.bot.adapter(message.platform).edit(
+            message, closed_card(f"{user.display} proposed a meetup: vote on poll #{poll.id}, then "
+                                 f"{self.bot.prefix}event create <title> when=poll:{poll.id}"))
+
+    # --- for moderators (config show) ------------------------------------------------------------------
+
+    async def config_summary(self, space: SpaceRef) -> list[str]:
+        row = await self.db.fetchone(
+            "SELECT COUNT(*), COALESCE(SUM(auto), 0), COALESCE(SUM(dismissed), 0), COALESCE(SUM(proposed), 0) "
+            "FROM offline_prompts WHERE space=?", (space.key,))
+        total, auto, dismissed, proposed = row if row else (0, 0, 0, 0)
+        if not total:
+            return ["Take-it-offline prompts: none yet"]
+        by_level = await self.db.fetchall(
+            "SELECT sensitivity, COUNT(*), SUM(dismissed) FROM offline_prompts WHERE space=? AND auto=1 "
+            "GROUP BY sensitivity", (space.key,))
+        levels = ", ".join(f"{s}: {n} ({d} dismissed)" for s, n, d in by_level)
+        return [f"Take-it-offline prompts: {total} ({auto} automatic, {total - auto} by command); "
+                f"{dismissed} dismissed, {proposed} led to a meetup poll"
+                + (f"; automatic by sensitivity: {levels}" if levels else "")]
+

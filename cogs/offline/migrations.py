@@ -1,0 +1,22 @@
+from bot.storage import Migration
+
+# Prompts are recorded without any message text: who was addressed is not stored either,
+# only how many, so moderators see how prompts are received and nothing about the talk.
+MIGRATIONS: list[Migration] = [
+    """
+    CREATE TABLE offline_prompts (
+        id INTEGER PRIMARY KEY,
+        space TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        at REAL NOT NULL,
+        auto INTEGER NOT NULL,
+        sensitivity TEXT NOT NULL DEFAULT '',
+        score REAL,
+        addressed INTEGER NOT NULL DEFAULT 0,
+        dismissed INTEGER NOT NULL DEFAULT 0,
+        proposed INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX offline_prompts_channel ON offline_prompts(channel, at);
+    CREATE INDEX offline_prompts_space ON offline_prompts(space, at);
+    """,
+]

@@ -1,0 +1,56 @@
+"""The "take it offline" prompt: friendly, addressed to the people talking, with a way
+to propose a meetup and a way to say not now."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.model import UserRef
+from bot.render import Action, Card, Inline, Line, Mention, line
+
+PROPOSE, DISMISS = "📅", "🔕"
+
+
+def addressed(people: list[UserRef]) -> Line:
+    if not people:
+        return line("Hey all")
+    parts: list[Inline] = ["Hey "]
+    for i, p in enumerate(people):
+        sep = "" if i == 0 else (" and " if i == len(people) - 1 else ", ")
+        parts.extend([sep, Mention(p)])
+    return line(*parts)
+
+
+def prompt_card(prompt_id: int, people: list[UserRef], note: str | None, by: UserRef | None,
+                buttons: bool) -> Card:
+    body: list[Line] = [
+        line(*addressed(people), ", this sounds like a conversation worth having face to face. "
+             "Want to grab a coffee or a walk and talk it through in person?"),
+    ]
+    if note and by is not None:
+        body.append(line(f"{by.display} adds: ", note))
+    how = ("Press Propose a meetup for a quick poll of times, or Not now."
+           if buttons else f"React {PROPOSE} for a quick poll of times, or {DISMISS} for not now.")
+    body.append(line(how))
+    actions = (Action(f"offline:meet:{prompt_id}", "Propose a meetup", "primary", PROPOSE),
+               Action(f"offline:dismiss:{prompt_id}", "Not now", "secondary", DISMISS)) if buttons else ()
+    return Card(title="☕ Take it offline?", body=tuple(body), actions=actions,
+                reactions=(PROPOSE, DISMISS), color=0xFEE75C)
+
+
+def closed_card(outcome: str) -> Card:
+    return Card(title="☕ Take it offline?", body=(line(outcome),), color=0x99AAB5)
+
+
+def time_slots(now: datetime, tz: ZoneInfo) -> list[str]:
+    """Three sociable slots in the next days, in the space's zone."""
+    local = now.astimezone(tz)
+    slots: list[datetime] = []
+    day = local.date() + timedelta(days=1)
+    while len(slots) < 3:
+        weekend = day.weekday() >= 5
+        at = datetime(day.year, day.month, day.day, 11 if weekend else 18, 30 if not weekend else 0)
+        slots.append(at)
+        day += timedelta(days=1 if len(slots) < 2 else 2)
+    return [s.strftime("%Y-%m-%d %H:%M") for s in slots]

@@ -1,0 +1,228 @@
+"""Polls: agree where and when. Vote by number reactions (or `poll vote`), close by
+hand or at a deadline, results with counts and ties shown as ties."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.app import Cog, on_reaction, on_reconcile
+from bot.commands import Option, command
+from bot.context import Context
+from bot.model import ChannelRef, MessageRef, ReactionChanged, UserRef
+from bot.render import Out, line, text
+from bot.scheduler import Job
+
+from . import repo
+from .migrations import MIGRATIONS
+from .render import NUMBERS, poll_card, results_text
+from .repo import Poll, marks
+
+MAX_POLL_DURATION = timedelta(days=90)
+
+
+class PollError(ValueError):
+    """A refusal to show the user (after ⚠️)."""
+
+
+class PollsCog(Cog):
+    name = "polls"
+    migrations = MIGRATIONS
+
+    async def setup(self) -> None:
+        self.scheduler.register("poll.close", self._close_job)  # no grace: a late close still closes
+
+    # --- commands ----------------------------------------------------------------------------
+
+    @command("poll create", "start a poll; options separated by |",
+             Option("question", "what to decide", max_length=200),
+             Option("options", "2 to 10 choices separated by |", kind="list", rest=True, min=2, max=10,
+                    max_length=100, placeholder="options"),
+             Option("multi", "yes to allow several choices", kind="bool", required=False,
+                    positional=False, placeholder="yes"),
+             Option("closes", "when voting ends: a time or a duration like 2h", kind="when_or_duration",
+                    required=False, positional=False, greedy=True, placeholder="when or duration"))
+    async def create(self, ctx: Context, question: str, options: list[str], multi: bool | None,
+                     closes: datetime | None) -> None:
+        if closes is not None and closes - ctx.now > MAX_POLL_DURATION:
+            await ctx.warn("a poll can stay open for at most 90 days; pick an earlier closes=")
+            return
+        poll = await self.create_poll(ctx.channel, ctx.user, question, options, bool(multi), closes)
+        ref = await ctx.reply(await self.card(poll))
+        if ref is not None:
+            await self.bot.track(ref, self.name, "poll", poll.id)
+
+    async def create_poll(self, channel: ChannelRef, creator: UserRef, question: str, options: list[str],
+                          multi: bool = False, closes_at: datetime | None = None) -> Poll:
+        """Also used by other features (e.g. the offline prompt proposing time slots)."""
+        now = self.clock.now()
+
+        def unit(conn):  # type: ignore[no-untyped-def]
+            poll = repo.insert(conn, space=channel.space.key, platform=channel.platform,
+                               channel_id=channel.id, creator=creator.key, question=question,
+                               options=options, multi=multi, closes_at=closes_at, now=now)
+            handle = self.scheduler.put(conn, "poll.close", f"poll:{poll.id}:close", closes_at,
+                                        {"poll_id": poll.id}, channel.space.key) if closes_at else None
+            return poll, handle
+
+        poll, handle = await self.db.write(unit)
+        if handle:
+            self.scheduler.arm(handle)
+        return poll
+
+    @command("poll close", "close a poll now and post the results",
+             Option("id", "the poll's number", kind="int", min=1))
+    async def close_cmd(self, ctx: Context, id: int) -> None:
+        poll = await self._poll_here(ctx, id)
+        if poll is None:
+            return
+        if poll.creator != ctx.user.key and not ctx.is_moderator:
+            await ctx.warn(f"only the poll's creator or a moderator can close poll #{id}")
+            return
+        if poll.closed:
+            await ctx.warn(f"poll #{id} is already closed; see {ctx.prefix}poll results {id}")
+            return
+        await self.close_poll(poll.id, reply=ctx.reply)
+
+    @command("poll results", "show the current tally of a poll",
+             Option("id", "the poll's number", kind="int", min=1))
+    async def results(self, ctx: Context, id: int) -> None:
+        poll = await self._poll_here(ctx, id)
+        if poll is None:
+            return
+        tally = await self.db.read(lambda c: repo.tally(c, poll))
+        await ctx.reply(results_text(poll, tally))
+
+    @command("poll vote", "vote by number (instead of reacting)",
+             Option("id", "the poll's number", kind="int", min=1),
+             Option("choice", "the option's number", kind="int", min=1, max=10, placeholder="n"))
+    async def vote(self, ctx: Context, id: int, choice: int) -> None:
+        poll = await self._poll_here(ctx, id)
+        if poll is None:
+            return
+        if poll.closed:
+            await ctx.warn(f"poll #{id} is closed, so it takes no more votes; see {ctx.prefix}poll results {id}")
+            return
+        if choice > len(poll.options):
+            await ctx.warn(f"poll #{id} has options 1 to {len(poll.options)}; vote with one of those")
+            return
+        value = str(choice - 1)
+
+        def unit(conn):  # type: ignore[no-untyped-def]
+            current = repo.get(conn, poll.id)
+            if current is None or current.closed:
+                raise PollError(f"poll #{id} is closed, so it takes no more votes")
+            # In a multi-choice poll text votes add up; in a single-choice one the latest counts.
+            return marks.add(conn, poll.id, ctx.user.key, value, "text", ctx.user.display,
+                             exclusive=not poll.multi)
+
+        try:
+            await self.db.write(unit)
+        except PollError as e:
+            await ctx.warn(str(e))
+            return
+        self.refresh(poll.id)
+        await ctx.reply(text(line(f"✅ Your vote for {choice} (", poll.options[choice - 1],
+                                  f") in poll #{id} counts.")), ephemeral=True)
+
+    # --- reactions ---------------------------------------------------------------------------------
+
+    @on_reaction("poll")
+    async def on_vote(self, event: ReactionChanged, poll_id: int) -> None:
+        if event.emoji not in NUMBERS:
+            return
+        value = str(NUMBERS.index(event.emoji))
+
+        def unit(conn):  # type: ignore[no-untyped-def]
+            poll = repo.get(conn, poll_id)
+            if poll is None or poll.closed or int(value) >= len(poll.options):
+                return False
+            if event.added:
+                return marks.add(conn, poll_id, event.user.key, value, "reaction", event.user.display)
+            return marks.remove(conn, poll_id, event.user.key, value)
+
+        if await self.db.write(unit):
+            self.refresh(poll_id)
+
+    @on_reconcile("poll")
+    async def on_reconcile(self, message: MessageRef, poll_id: int, reactions: dict[str, list[UserRef]]) -> None:
+        truth = {str(i): [(u.key, u.display) for u in reactions.get(e, [])] for i, e in enumerate(NUMBERS)}
+
+        def unit(conn):  # type: ignore[no-untyped-def]
+            poll = repo.get(conn, poll_id)
+            if poll is None or poll.closed:
+                return set()
+            return marks.reconcile(conn, poll_id, {k: v for k, v in truth.items()
+                                                   if int(k) < len(poll.options)})
+
+        if await self.db.write(unit):
+            self.refresh(poll_id)
+
+    # --- closing ---------------------------------------------------------------------------------
+
+    async def _close_job(self, job: Job) -> None:
+        await self.close_poll(int(job.payload["poll_id"]), idempotency_key=job.idempotency_key)
+
+    async def close_poll(self, poll_id: int, *, reply=None, idempotency_key: str | None = None) -> Poll | None:  # type: ignore[no-untyped-def]
+        """Close (if open), post the results, freeze the card. Returns the poll."""
+        now = self.clock.now()
+
+        def unit(conn):  # type: ignore[no-untyped-def]
+            closed_now = repo.close(conn, poll_id, now)
+            self.scheduler.cancel(conn, f"poll:{poll_id}:close")
+            poll = repo.get(conn, poll_id)
+            return closed_now, poll, repo.tally(conn, poll) if poll else None
+
+        closed_now, poll, tally = await self.db.write(unit)
+        if poll is None or tally is None:
+            return None
+        if closed_now or idempotency_key:
+            out = results_text(poll, tally)
+            if reply is not None:
+                await reply(out)
+            else:
+                await self.bot.send(ChannelRef(poll.platform, poll.channel_id, poll.space.partition(":")[2]),
+                                    out, idempotency_key=idempotency_key)
+        self.refresh(poll_id)
+        await self.bot.untrack(self.name, "poll", poll_id)
+        return poll
+
+    # --- helpers for cards and other features ---------------------------------------------------------
+
+    async def get(self, poll_id: int) -> Poll | None:
+        return await self.db.read(lambda c: repo.get(c, poll_id))
+
+    async def tally(self, poll: Poll) -> repo.Tally:
+        return await self.db.read(lambda c: repo.tally(c, poll))
+
+    async def card(self, poll: Poll) -> Out:
+        return poll_card(poll, await self.tally(poll), self.bot.prefix)
+
+    def refresh(self, poll_id: int) -> None:
+        for message in self.bot.tracked_messages(self.name, "poll", poll_id):
+            self.bot.cards.refresh(message, lambda: self._render(poll_id))
+
+    async def _render(self, poll_id: int) -> Out:
+        poll = await self.get(poll_id)
+        assert poll is not None
+        return await self.card(poll)
+
+    async def leading_option(self, space_key: str, poll_id: int) -> tuple[Poll, str]:
+        """The option a poll agreed on; raises PollError (with a sentence) if there is none."""
+        poll = await self.get(poll_id)
+        if poll is None or poll.space != space_key:
+            raise PollError(f"there is no poll #{poll_id} here")
+        tally = await self.tally(poll)
+        leaders = tally.leaders()
+        if not leaders:
+            raise PollError(f"poll #{poll_id} has no votes yet, so it has no leading option")
+        if len(leaders) > 1:
+            tied = " and ".join(poll.options[i] for i in leaders)
+            raise PollError(f"poll #{poll_id} is tied between {tied}; break the tie first")
+        return poll, poll.options[leaders[0]]
+
+    async def _poll_here(self, ctx: Context, poll_id: int) -> Poll | None:
+        poll = await self.get(poll_id)
+        if poll is None or poll.space != ctx.space.key:
+            await ctx.warn(f"there is no poll #{poll_id} here; check the number on the poll's card")
+            return None
+        return poll

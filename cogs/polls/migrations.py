@@ -1,0 +1,22 @@
+from bot.marks import marks_table_sql
+from bot.storage import Migration
+
+MIGRATIONS: list[Migration] = [
+    """
+    CREATE TABLE polls (
+        id INTEGER PRIMARY KEY,
+        space TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        creator TEXT NOT NULL,
+        question TEXT NOT NULL,
+        options TEXT NOT NULL,
+        multi INTEGER NOT NULL DEFAULT 0,
+        closes_at REAL,
+        closed_at REAL,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX polls_space ON polls(space, closed_at);
+    """
+    + marks_table_sql("poll_marks"),
+]

@@ -1,0 +1,97 @@
+"""Poll rows and votes. Votes are marks (bot.marks): reactions and `poll vote`."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.marks import Marks
+
+marks = Marks("poll_marks")
+
+
+@dataclass(frozen=True, slots=True)
+class Poll:
+    id: int
+    space: str
+    platform: str
+    channel_id: str
+    creator: str
+    question: str
+    options: tuple[str, ...]
+    multi: bool
+    closes_at: datetime | None
+    closed_at: datetime | None
+
+    @property
+    def closed(self) -> bool:
+        return self.closed_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    counts: tuple[int, ...]
+    voters: int
+
+    def leaders(self) -> list[int]:
+        top = max(self.counts, default=0)
+        return [i for i, c in enumerate(self.counts) if c == top] if top > 0 else []
+
+
+def _ts(v: float | None) -> datetime | None:
+    return datetime.fromtimestamp(v, UTC) if v is not None else None
+
+
+_COLS = "id, space, platform, channel_id, creator, question, options, multi, closes_at, closed_at"
+
+
+def _poll(row: sqlite3.Row | None) -> Poll | None:
+    if row is None:
+        return None
+    return Poll(row[0], row[1], row[2], row[3], row[4], row[5], tuple(json.loads(row[6])), bool(row[7]),
+                _ts(row[8]), _ts(row[9]))
+
+
+def insert(conn: sqlite3.Connection, *, space: str, platform: str, channel_id: str, creator: str,
+           question: str, options: list[str], multi: bool, closes_at: datetime | None,
+           now: datetime) -> Poll:
+    row = conn.execute(
+        f"INSERT INTO polls(space, platform, channel_id, creator, question, options, multi, closes_at,"
+        f" created_at) VALUES(?,?,?,?,?,?,?,?,?) RETURNING {_COLS}",
+        (space, platform, channel_id, creator, question, json.dumps(options), int(multi),
+         closes_at.timestamp() if closes_at else None, now.timestamp())).fetchone()
+    poll = _poll(row)
+    assert poll is not None
+    return poll
+
+
+def get(conn: sqlite3.Connection, poll_id: int) -> Poll | None:
+    return _poll(conn.execute(f"SELECT {_COLS} FROM polls WHERE id=?", (poll_id,)).fetchone())
+
+
+def close(conn: sqlite3.Connection, poll_id: int, now: datetime) -> bool:
+    return conn.execute("UPDATE polls SET closed_at=? WHERE id=? AND closed_at IS NULL",
+                        (now.timestamp(), poll_id)).rowcount > 0
+
+
+def tally(conn: sqlite3.Connection, poll: Poll) -> Tally:
+    counts = [0] * len(poll.options)
+    if poll.multi:
+        rows = conn.execute(
+            "SELECT value, COUNT(DISTINCT user) FROM poll_marks WHERE object_id=? GROUP BY value",
+            (poll.id,)).fetchall()
+        voters = conn.execute("SELECT COUNT(DISTINCT user) FROM poll_marks WHERE object_id=?",
+                              (poll.id,)).fetchone()[0]
+    else:  # single choice: each user's latest mark still present
+        rows = conn.execute(
+            "SELECT value, COUNT(*) FROM poll_marks m WHERE object_id=? AND seq = "
+            "(SELECT MAX(seq) FROM poll_marks WHERE object_id=m.object_id AND user=m.user) GROUP BY value",
+            (poll.id,)).fetchall()
+        voters = sum(r[1] for r in rows)
+    for value, n in rows:
+        i = int(value)
+        if 0 <= i < len(counts):
+            counts[i] = n
+    return Tally(tuple(counts), voters)
