@@ -11,7 +11,6 @@ over bare words up to the next `name=` ("when=saturday 10am where=Blue Cafe").
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -148,64 +147,107 @@ class CommandRegistry:
 
     def resolve(self, line: str, prefix: str = "!") -> tuple[CommandSpec, dict[str, str]]:
         """Parse a text command (without its prefix). Raises UsageError."""
-        tokens = tokenize(line)
-        if not tokens:
+        toks = tokens(line)
+        if not toks:
             raise UsageError(f"type {prefix}help to see the commands")
-        spec, used = self.find(tokens)
+        words = [t.text for t in toks]
+        spec, used = self.find(words)
         if spec is None:
-            group = [s for s in self if s.path[0] == tokens[0].lower()]
+            group = [s for s in self if s.path[0] == words[0].lower()]
             if group:
                 subs = ", ".join(s.path[-1] for s in group)
                 raise UsageError(
-                    f"'{tokens[0]}' needs one of: {subs}",
+                    f"'{words[0]}' needs one of: {subs}",
                     usage="\n".join(s.usage(prefix) for s in group),
                 )
-            raise UsageError(f"there is no command '{tokens[0][:40]}'; type {prefix}help for the list")
-        return spec, parse_args(spec, tokens[used:], prefix)
+            raise UsageError(f"there is no command '{words[0][:40]}'; type {prefix}help for the list")
+        return spec, parse_args(spec, toks[used:], prefix)
 
 
 # --- tokenising and parsing ------------------------------------------------------------
 
 _SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
 _NAMED = re.compile(r"^([a-z][a-z_.]{0,30})=(.*)$", re.DOTALL)
-_LENIENT = re.compile(r'(?:[^\s"]+|"[^"]*")+|"[^"]*$')
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    text: str
+    quoted: bool = False
 
 
 def tokenize(line: str) -> list[str]:
+    return [t.text for t in tokens(line)]
+
+
+def tokens(line: str) -> list[Token]:
+    """Shell-style words. Double quotes always group; a single quote groups only when
+    it opens a word and closes one, so "Bob's party" keeps its apostrophe; a quote with
+    no partner is a plain character. Never raises on quoting."""
     if len(line) > MAX_LINE:
         raise UsageError(f"that is too long ({len(line)} characters); keep a command under {MAX_LINE}")
-    line = line.translate(_SMART_QUOTES)
-    try:
-        return shlex.split(line, posix=True)
-    except ValueError:
-        # An apostrophe or a stray quote: honour double quotes only, never fail.
-        return [t.replace('"', "") for t in _LENIENT.findall(line.replace("\\", ""))]
+    s = line.translate(_SMART_QUOTES)
+    out: list[Token] = []
+    buf: list[str] = []
+    quoted = started = False
+    i, n = 0, len(s)
+    while i < n:
+        c = s[i]
+        if c.isspace():
+            if started:
+                out.append(Token("".join(buf), quoted))
+                buf, quoted, started = [], False, False
+            i += 1
+            continue
+        if c == "\\" and i + 1 < n:
+            buf.append(s[i + 1])
+            started = True
+            i += 2
+            continue
+        at_word_start = not buf or buf[-1] == "="
+        if c == '"' or (c == "'" and at_word_start):
+            end = s.find(c, i + 1)
+            if c == "'" and end != -1 and end + 1 < n and not s[end + 1].isspace():
+                end = -1  # an apostrophe inside a word, not a closing quote
+            if end != -1:
+                buf.append(s[i + 1:end])
+                quoted = started = True
+                i = end + 1
+                continue
+        buf.append(c)
+        started = True
+        i += 1
+    if started:
+        out.append(Token("".join(buf), quoted))
+    return out
 
 
-def parse_args(spec: CommandSpec, tokens: Sequence[str], prefix: str = "!") -> dict[str, str]:
+def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!") -> dict[str, str]:
     usage = spec.usage(prefix)
+    items = [t if isinstance(t, Token) else Token(t) for t in toks]
     named: dict[str, str] = {}
     bare: list[str] = []
     i = 0
-    while i < len(tokens):
-        tok = tokens[i]
-        m = _NAMED.match(tok)
-        if m and spec.option(m.group(1)) is None and m.group(1).isalpha() and not bare_ok(spec):
+    while i < len(items):
+        tok = items[i]
+        m = _NAMED.match(tok.text)
+        opt = spec.option(m.group(1)) if m else None
+        if m and opt is None and not bare_ok(spec):
             known = ", ".join(o.name for o in spec.options if not o.positional) or "none"
             raise UsageError(f"'{m.group(1)}' is not an option here (options: {known})", spec, usage)
-        opt = spec.option(m.group(1)) if m else None
         if m and opt is not None:
             if opt.name in named:
                 raise UsageError(f"{opt.name}= is given twice", spec, usage)
             value = [m.group(2)]
             i += 1
-            if opt.greedy:
-                while i < len(tokens) and not _is_assignment(spec, tokens[i]):
-                    value.append(tokens[i])
+            # A greedy value runs on over bare words, unless the user quoted it.
+            if opt.greedy and not tok.quoted:
+                while i < len(items) and not _NAMED.match(items[i].text):
+                    value.append(items[i].text)
                     i += 1
             named[opt.name] = " ".join(v for v in value if v != "")
             continue
-        bare.append(tok)
+        bare.append(tok.text)
         i += 1
 
     positional = [o for o in spec.options if o.positional and o.name not in named]
@@ -230,11 +272,6 @@ def parse_args(spec: CommandSpec, tokens: Sequence[str], prefix: str = "!") -> d
 def bare_ok(spec: CommandSpec) -> bool:
     """Commands whose free text may legitimately contain 'word=' (config values)."""
     return any(o.rest for o in spec.options) and all(o.positional for o in spec.options)
-
-
-def _is_assignment(spec: CommandSpec, tok: str) -> bool:
-    m = _NAMED.match(tok)
-    return bool(m and spec.option(m.group(1)) is not None)
 
 
 # --- conversion ------------------------------------------------------------------------

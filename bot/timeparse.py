@@ -72,13 +72,10 @@ def zone(name: str) -> ZoneInfo:
 
 
 def localize(naive: datetime, tz: ZoneInfo) -> datetime:
-    """Wall time in `tz` -> aware UTC. A time inside a spring-forward gap moves
-    forward by the gap; an ambiguous autumn time means its first occurrence."""
-    aware = naive.replace(tzinfo=tz, fold=0)
-    roundtrip = aware.astimezone(UTC).astimezone(tz)
-    if roundtrip.replace(tzinfo=None) != naive:  # non-existent wall time
-        aware = naive.replace(tzinfo=tz, fold=1)
-    return aware.astimezone(UTC)
+    """Wall time in `tz` -> aware UTC. fold=0 gives the rule people expect on both DST
+    days: a time inside the spring-forward gap moves forward by the gap (02:30 -> 03:30),
+    and an ambiguous autumn time means its first occurrence."""
+    return naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
 
 
 def _dateparser_parse(text: str, tz: ZoneInfo, now: datetime) -> datetime | None:

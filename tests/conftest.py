@@ -1,0 +1,48 @@
+"""Shared fixtures: a real bot on a real SQLite file, a FakeAdapter, a manual clock."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.app import Bot, build_bot
+from bot.clock import ManualClock
+from bot.testing import FakeAdapter
+
+START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+async def bot(tmp_path, clock: ManualClock) -> AsyncIterator[Bot]:
+    b = await build_bot(str(tmp_path / "logoff.db"), clock=clock)
+    yield b
+    if b.started or b.db._conn is not None:
+        await b.stop()
+
+
+@pytest.fixture
+async def fake(bot: Bot) -> FakeAdapter:
+    adapter = FakeAdapter()
+    bot.add_adapter(adapter)
+    await bot.start()
+    return adapter
+
+
+@pytest.fixture(autouse=True)
+def no_error_logs(request, caplog):
+    """A handler exception is only logged by design; make any ERROR fail the test unless
+    the test says it expects one."""
+    caplog.set_level(logging.WARNING)
+    yield
+    if request.node.get_closest_marker("allow_errors"):
+        return
+    errors = [r for r in caplog.get_records("call") if r.levelno >= logging.ERROR]
+    assert not errors, "unexpected ERROR logs: " + "; ".join(r.getMessage() for r in errors)

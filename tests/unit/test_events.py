@@ -1,0 +1,182 @@
+"""Events on the FakeAdapter: RSVP by reaction, text and button; capacity and waitlist;
+edit, cancel, ics, when/where from polls; reconciliation after downtime."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from icalendar import Calendar
+
+from bot.testing import FakeAdapter
+
+
+async def event(fake: FakeAdapter, line: str = '!event create Board games when="2026-12-05 18:30" capacity=2',
+                user: str = "alice"):
+    [card] = await fake.invoke(line, user)
+    assert "📅" in card.text, card.text
+    return card
+
+
+async def test_card_markers_and_seeded_reactions(fake: FakeAdapter) -> None:
+    card = await event(fake)
+    assert "#1" in card.text and "Going (0/2)" in card.text and "Maybe (0)" in card.text
+    assert "Waitlist" not in card.text
+    assert card.card.reactions == ("✅", "🤔", "❌")
+
+
+async def test_rsvp_switching_and_removal(fake: FakeAdapter) -> None:
+    card = await event(fake, '!event create Picnic when="2026-12-05 12:00"')
+    await fake.react(card, "✅", "bob")
+    assert "Going (1)" in card.text and "bob" in card.text
+    await fake.react(card, "❌", "bob")
+    assert "Going (0)" in card.text and "Not going (1)" in card.text
+    await fake.react(card, "❌", "bob", added=False)  # falls back to the still-present ✅
+    assert "Going (1)" in card.text
+    await fake.react(card, "✅", "bob", added=False)
+    assert "Going (0)" in card.text and "Not going" not in card.text and "bob" not in card.text
+
+
+async def test_waitlist_in_order_and_promotion_is_announced(fake: FakeAdapter) -> None:
+    card = await event(fake)
+    for name in ("bob", "carol", "dave", "erin"):
+        await fake.react(card, "✅", name)
+    assert "Going (2/2)" in card.text and "Waitlist (2)" in card.text
+    going, waitlist = card.text.split("Waitlist (2)")
+    assert "bob" in going and "carol" in going and "dave, erin" in waitlist
+    await fake.react(card, "✅", "carol", added=False)
+    promoted = fake.containing("a spot opened up")
+    assert len(promoted) == 1 and "@dave" in promoted[0].text
+    assert [u.id for u in promoted[0].out.mentions] == ["dave"]
+    assert "Going (2/2)" in card.text and "Waitlist (1)" in card.text
+    # carol coming back queues at the end instead of bumping dave
+    await fake.react(card, "✅", "carol")
+    assert card.text.split("Waitlist (2)")[1].splitlines()[1].strip() == "erin, carol"
+
+
+async def test_text_rsvp_and_waitlist_reply(fake: FakeAdapter) -> None:
+    await event(fake, '!event create Dinner when="2026-12-05 19:00" capacity=1')
+    [a] = await fake.invoke("!rsvp 1 going", "bob")
+    assert "going" in a.text and a.ephemeral
+    [b] = await fake.invoke("!rsvp 1 going", "carol")
+    assert "waitlist" in b.text and "number 1" in b.text
+    [c] = await fake.invoke("!rsvp 1 maybe", "bob")
+    assert "maybe" in c.text
+    assert len(fake.containing("@carol a spot opened up")) == 1
+    [bad] = await fake.invoke("!rsvp 1 perhaps", "bob")
+    assert bad.text.startswith("⚠️") and "going, maybe, no" in bad.text
+
+
+async def test_buttons_change_the_same_state(fake: FakeAdapter) -> None:
+    await fake.invoke("!config set rsvp.buttons on", "mod", mod=True)
+    card = await event(fake)
+    assert [a.id for a in card.card.actions] == ["rsvp:1:going", "rsvp:1:maybe", "rsvp:1:no"]
+    [ack] = await fake.press(card, "rsvp:1:going", "bob")
+    assert ack.ephemeral and "going" in ack.text
+    assert "Going (1/2)" in card.text
+
+
+async def test_event_from_polls_closes_them(fake: FakeAdapter) -> None:
+    [where] = await fake.invoke('!poll create "Where?" Riverside Park | Blue Cafe')
+    [when] = await fake.invoke('!poll create "When?" "2026-12-05 18:30" | "2026-12-06 11:00"')
+    await fake.react(where, "2️⃣", "bob")
+    await fake.react(when, "1️⃣", "bob")
+    card = await event(fake, "!event create Meetup when=poll:2 where=poll:1")
+    assert "Blue Cafe" in card.text and "Sat 05 Dec 2026 18:30" in card.text
+    assert "(closed)" in where.text and "(closed)" in when.text
+
+
+async def test_event_from_tied_poll_is_refused_and_nothing_changes(fake: FakeAdapter, bot) -> None:
+    [p] = await fake.invoke('!poll create "When?" "2026-12-05 18:30" | "2026-12-06 11:00"')
+    await fake.react(p, "1️⃣", "bob")
+    await fake.react(p, "2️⃣", "carol")
+    [r] = await fake.invoke("!event create Meetup when=poll:1")
+    assert r.text.startswith("⚠️") and "tied" in r.text
+    assert (await bot.db.fetchone("SELECT COUNT(*) FROM events"))[0] == 0
+    assert "(closed)" not in p.text
+
+
+async def test_edit_and_cancel_permissions_and_notices(fake: FakeAdapter, bot) -> None:
+    card = await event(fake)
+    await fake.react(card, "✅", "bob")
+    [no] = await fake.invoke('!event edit 1 when="2026-12-06 18:30"', "mallory")
+    assert no.text.startswith("⚠️")
+    [ok] = await fake.invoke('!event edit 1 when="2026-12-06 18:30" where=Blue Cafe', "alice")
+    assert ok.text.startswith("✅")
+    moved = fake.containing("has a new time")
+    assert len(moved) == 1 and [u.id for u in moved[0].out.mentions] == ["bob"]
+    assert "Sun 06 Dec 2026 18:30" in card.text and "Blue Cafe" in card.text
+    [no2] = await fake.invoke("!event cancel 1", "mallory")
+    assert no2.text.startswith("⚠️")
+    [ok2] = await fake.invoke("!event cancel 1", "mod", mod=True)
+    assert ok2.text.startswith("✅")
+    assert "(cancelled)" in card.text and len(fake.containing("is cancelled")) == 1
+    [late] = await fake.invoke("!rsvp 1 going", "carol")
+    assert late.text.startswith("⚠️")
+
+
+async def test_capacity_raise_promotes(fake: FakeAdapter) -> None:
+    card = await event(fake, '!event create Hike when="2026-12-05 09:00" capacity=1')
+    await fake.react(card, "✅", "bob")
+    await fake.react(card, "✅", "carol")
+    await fake.invoke("!event edit 1 capacity=2", "alice")
+    assert "Going (2/2)" in card.text and len(fake.containing("@carol a spot opened up")) == 1
+
+
+async def test_moderators_only_creation(fake: FakeAdapter, bot) -> None:
+    await fake.invoke("!config set events.create moderators", "mod", mod=True)
+    [r] = await fake.invoke('!event create X when="2026-12-05 09:00"', "bob")
+    assert r.text.startswith("⚠️") and "moderators" in r.text
+    assert (await bot.db.fetchone("SELECT COUNT(*) FROM events"))[0] == 0
+    await event(fake, '!event create X when="2026-12-05 09:00"', "mod")
+
+
+async def test_list_show_attendees(fake: FakeAdapter) -> None:
+    card = await event(fake)
+    await event(fake, '!event create Earlier when="2026-11-30 10:00"')
+    await fake.react(card, "🤔", "bob")
+    [lst] = await fake.invoke("!event list")
+    assert lst.text.index("Earlier") < lst.text.index("Board games")
+    [shown] = await fake.invoke("!event show 1")
+    assert "Maybe (1)" in shown.text
+    await fake.react(shown, "✅", "carol")  # reacting on the re-shown card counts too
+    assert "Going (1/2)" in card.text and "Going (1/2)" in shown.text
+    [att] = await fake.invoke("!event attendees 1")
+    assert "carol" in att.text and "bob" in att.text
+
+
+async def test_ics_has_zone_location_and_stable_uid(fake: FakeAdapter) -> None:
+    await fake.invoke("!config set timezone Europe/Berlin", "mod", mod=True)
+    await event(fake, '!event create Board games when="2026-12-05 18:30" where=Blue Cafe')
+    [f1] = await fake.invoke("!event ics 1")
+    [f2] = await fake.invoke("!event ics 1")
+    cal = Calendar.from_ical(f1.out.data)
+    [ev] = cal.walk("VEVENT")
+    assert str(ev["summary"]) == "Board games" and str(ev["location"]) == "Blue Cafe"
+    assert ev.decoded("dtstart").astimezone(UTC) == datetime(2026, 12, 5, 17, 30, tzinfo=UTC)
+    assert ev["dtstart"].params["TZID"] == "Europe/Berlin" and cal.walk("VTIMEZONE")
+    assert str(ev["uid"]) == str(Calendar.from_ical(f2.out.data).walk("VEVENT")[0]["uid"])
+
+
+async def test_reactions_made_while_offline_count_after_restart(tmp_path, clock) -> None:
+    from bot.app import build_bot
+
+    path = str(tmp_path / "r.db")
+    bot = await build_bot(path, clock=clock)
+    fake = FakeAdapter()
+    bot.add_adapter(fake)
+    await bot.start()
+    card = await event(fake)
+    await fake.react(card, "✅", "bob")
+    await fake.react(card, "🤔", "carol")
+    await bot.stop()
+    # While the bot is down: dave and erin react, bob takes his back.
+    await fake.react(card, "✅", "dave", dispatch=False)
+    await fake.react(card, "✅", "erin", dispatch=False)
+    await fake.react(card, "✅", "bob", added=False, dispatch=False)
+    bot2 = await build_bot(path, clock=clock)
+    bot2.add_adapter(fake)
+    await bot2.start()
+    await bot2.cards.idle()
+    assert "Going (2/2)" in card.text and "dave" in card.text and "erin" in card.text
+    assert "Maybe (1)" in card.text and "bob" not in card.text
+    await bot2.stop()

@@ -1,0 +1,87 @@
+"""Take it offline: the command, automatic prompts on a heated exchange and not on a calm
+one of the same length and pace, cooldown, and what is recorded (no message text)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.testing import FakeAdapter
+
+HEATED = [
+    ("alice", "honestly i think the new park rules are fine"),
+    ("bob", "you clearly haven't read them. they ban dogs entirely"),
+    ("alice", "you're wrong, they only ban them on the lawn. read it yourself"),
+    ("bob", "why do you always do this? you never admit you're wrong"),
+    ("alice", "you are the one who never listens. this is ridiculous"),
+    ("bob", "whatever. you're being completely dishonest and you know it"),
+    ("alice", "don't call me dishonest. you have no idea what you're talking about"),
+    ("bob", "stop lying. you twist every single thing people say"),
+]
+CALM = [
+    ("alice", "i think the new park rules are fine"),
+    ("bob", "i read them too, they ban dogs on the lawn i think"),
+    ("alice", "yes, only on the lawn, the paths are still ok"),
+    ("bob", "that makes sense, the lawn gets muddy anyway"),
+    ("alice", "agreed. maybe we could ask the council about the weekends"),
+    ("bob", "good idea, i can write to them this week"),
+    ("alice", "thanks! let me know if you want help with the letter"),
+    ("bob", "will do, maybe we can draft it together"),
+]
+
+
+async def chat(fake: FakeAdapter, bot, lines, channel=None) -> None:  # type: ignore[no-untyped-def]
+    for author, text in lines:
+        bot.clock.advance(timedelta(seconds=25))
+        other = "bob" if author == "alice" else "alice"
+        await fake.say(text, author, reply_to=other, channel=channel)
+
+
+def prompts(fake: FakeAdapter):
+    return [s for s in fake.log if "Take it offline" in s.text]
+
+
+async def test_auto_prompt_fires_on_heat_not_on_calm(fake: FakeAdapter, bot) -> None:
+    from bot.model import ChannelRef
+
+    await fake.invoke("!config set offline.auto on", "mod", mod=True)
+    calm_channel = ChannelRef("fake", "calm", "space1")
+    await chat(fake, bot, CALM, calm_channel)
+    assert prompts(fake) == []
+    await chat(fake, bot, HEATED)
+    [prompt] = prompts(fake)
+    assert {u.id for u in prompt.out.mentions} == {"alice", "bob"}
+    assert prompt.card.reactions == ("📅", "🔕")
+    assert [a.id.split(":")[1] for a in prompt.card.actions] == ["meet", "dismiss"]
+
+
+async def test_auto_is_off_by_default_and_cooldown_holds(fake: FakeAdapter, bot) -> None:
+    await chat(fake, bot, HEATED)
+    assert prompts(fake) == []
+    await fake.invoke("!config set offline.auto on", "mod", mod=True)
+    await chat(fake, bot, HEATED)
+    await chat(fake, bot, HEATED)  # still heated, but within the 6h cooldown
+    assert len(prompts(fake)) == 1
+    bot.clock.advance(timedelta(hours=6))
+    await chat(fake, bot, HEATED)
+    assert len(prompts(fake)) == 2
+
+
+async def test_command_prompt_propose_and_dismiss_are_recorded_without_text(fake: FakeAdapter, bot) -> None:
+    await chat(fake, bot, CALM[:2])
+    [p1] = await fake.invoke("!offline let's sort this out over coffee", "carol")
+    assert {u.id for u in p1.out.mentions} == {"alice", "bob", "carol"}
+    assert "let's sort this out over coffee" in p1.text
+    await fake.react(p1, "📅", "bob")
+    [poll] = [s for s in fake.log if "When could we meet?" in s.text]
+    assert "#1" in poll.text and poll.card.reactions == ("1️⃣", "2️⃣", "3️⃣")
+    assert "proposed a meetup" in p1.text
+    [p2] = await fake.invoke("!offline")
+    await fake.press(p2, p2.card.actions[1].id, "alice")
+    assert "Not now" in p2.text
+    [show] = await fake.invoke("!config show", "mod", mod=True)
+    assert "Take-it-offline prompts: 2" in show.text and "1 dismissed" in show.text
+    assert "1 led to a meetup poll" in show.text
+    dump = "\n".join(str(tuple(r)) for r in await bot.db.fetchall("SELECT * FROM offline_prompts"))
+    for _, text in CALM[:2]:
+        assert text not in dump
+    assert "coffee" not in dump

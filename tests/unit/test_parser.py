@@ -1,0 +1,107 @@
+"""The shared text parser: quoting, name=value, rest of line, | lists, and fuzzing."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.commands import CommandRegistry, CommandSpec, Option, UsageError, tokenize
+
+POLL = CommandSpec(("poll", "create"), "start a poll", (
+    Option("question", "q"),
+    Option("options", "o", kind="list", rest=True, min=2, max=10),
+    Option("multi", "m", kind="bool", required=False, positional=False),
+    Option("closes", "c", kind="when_or_duration", required=False, positional=False, greedy=True),
+))
+EVENT = CommandSpec(("event", "create"), "plan", (
+    Option("title", "t", rest=True),
+    Option("when", "w", positional=False, greedy=True),
+    Option("where", "p", required=False, positional=False, greedy=True),
+    Option("capacity", "n", kind="int", required=False, positional=False),
+))
+CONFIG = CommandSpec(("config", "set"), "set", (Option("key", "k"), Option("value", "v", rest=True)))
+HELP = CommandSpec(("help",), "help", (Option("command", "c", required=False, rest=True),))
+
+
+@pytest.fixture
+def reg() -> CommandRegistry:
+    r = CommandRegistry()
+    for spec in (POLL, EVENT, CONFIG, HELP):
+        r.add(spec)
+    return r
+
+
+def test_product_example(reg: CommandRegistry) -> None:
+    spec, args = reg.resolve('poll create "Where should we meet?" Riverside Park | Blue Cafe | Library closes=2h')
+    assert spec is POLL
+    assert args == {"question": "Where should we meet?", "options": "Riverside Park | Blue Cafe | Library",
+                    "closes": "2h"}
+
+
+def test_named_anywhere_and_quoted_values(reg: CommandRegistry) -> None:
+    _, args = reg.resolve('event create when="2026-12-05 18:30" Board games capacity=8 where="Blue Cafe"')
+    assert args == {"title": "Board games", "when": "2026-12-05 18:30", "capacity": "8", "where": "Blue Cafe"}
+
+
+def test_greedy_named_value_runs_to_next_name(reg: CommandRegistry) -> None:
+    _, args = reg.resolve("event create Picnic in the park when=saturday 10am where=Riverside Park")
+    assert args == {"title": "Picnic in the park", "when": "saturday 10am", "where": "Riverside Park"}
+
+
+def test_apostrophe_and_smart_quotes_do_not_break(reg: CommandRegistry) -> None:
+    _, args = reg.resolve("event create Bob's party when=tomorrow 7pm")
+    assert args["title"] == "Bob's party"
+    _, args = reg.resolve("poll create “Where now?” A | B")
+    assert args["question"] == "Where now?"
+
+
+def test_rest_takes_the_rest_and_config_values_may_contain_equals(reg: CommandRegistry) -> None:
+    _, args = reg.resolve("config set reminders 24h,1h")
+    assert args == {"key": "reminders", "value": "24h,1h"}
+    _, args = reg.resolve("config set note a=b c")
+    assert args["value"] == "a=b c"
+
+
+@pytest.mark.parametrize("line, needle", [
+    ("poll create", "question is missing"),
+    ("event create Picnic", "when is missing"),
+    ("event create Picnic when=friday capcity=3", "'capcity' is not an option"),
+    ("event create X when=friday when=monday", "given twice"),
+    ("frobnicate now", "no command 'frobnicate'"),
+    ("poll", "needs one of"),
+])
+def test_bad_input_names_the_problem_and_usage(reg: CommandRegistry, line: str, needle: str) -> None:
+    with pytest.raises(UsageError) as e:
+        reg.resolve(line)
+    assert needle in str(e.value)
+    if e.value.spec is not None:
+        assert e.value.usage.startswith("!" + e.value.spec.name)
+
+
+def test_usage_is_generated_from_the_declaration() -> None:
+    assert POLL.usage() == "!poll create <question> <options…> [multi=<multi>] [closes=<closes>]"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(max_size=300))
+def test_fuzz_parser_never_crashes(line: str) -> None:
+    r = CommandRegistry()
+    for spec in (POLL, EVENT, CONFIG, HELP):
+        r.add(spec)
+    try:
+        spec, args = r.resolve(line)
+    except UsageError as e:
+        assert str(e)  # every refusal says something
+        return
+    assert all(isinstance(v, str) for v in args.values())
+    for opt in spec.options:
+        if opt.required:
+            assert args[opt.name].strip()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(['"', "'", "\\", "=", "|", "a", " ", "when=", "“", "x=y"]), max_size=40))
+def test_fuzz_quote_soup(parts: list[str]) -> None:
+    tokens = tokenize("".join(parts))
+    assert all(isinstance(t, str) for t in tokens)

@@ -1,0 +1,66 @@
+"""The embedded store: group commit, per-unit rollback, migrations, clear errors."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+import pytest
+
+from bot.storage import Database, StorageError
+
+MIGS = ["CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE);", "ALTER TABLE t ADD COLUMN n INT;"]
+
+
+async def test_group_commit_batches_concurrent_writes(tmp_path) -> None:
+    db = await Database(tmp_path / "a.db").open()
+    await db.migrate("t", MIGS)
+    await asyncio.gather(*(db.write(lambda c, i=i: c.execute("INSERT INTO t(v) VALUES(?)", (str(i),)))
+                           for i in range(2000)))
+    assert (await db.fetchone("SELECT COUNT(*) FROM t"))[0] == 2000
+    assert db.units == 2000 + 0 and db.commits < 200  # far fewer commits than writes
+    await db.close()
+
+
+async def test_one_failing_unit_rolls_back_alone(tmp_path) -> None:
+    db = await Database(tmp_path / "b.db").open()
+    await db.migrate("t", MIGS)
+
+    def bad(c: sqlite3.Connection) -> None:
+        c.execute("INSERT INTO t(v) VALUES('half')")
+        c.execute("INSERT INTO t(v) VALUES('x')")  # duplicate of the unit below -> whole unit undone
+
+    results = await asyncio.gather(db.execute("INSERT INTO t(v) VALUES('x')"), db.write(bad),
+                                   db.execute("INSERT INTO t(v) VALUES('y')"), return_exceptions=True)
+    assert isinstance(results[1], sqlite3.IntegrityError)
+    assert [r[0] for r in await db.fetchall("SELECT v FROM t ORDER BY v")] == ["x", "y"]
+    await db.close()
+
+
+async def test_acknowledged_writes_survive_reopen_and_migrations_are_idempotent(tmp_path) -> None:
+    path = tmp_path / "c.db"
+    db = await Database(path).open()
+    await db.migrate("t", MIGS[:1])  # an older version of the component
+    await db.execute("INSERT INTO t(v) VALUES('kept')")
+    await db.close()
+    db = await Database(path).open()
+    assert await db.migrate("t", MIGS) == 2
+    assert await db.migrate("t", MIGS) == 2
+    row = await db.fetchone("SELECT v, n FROM t")
+    assert tuple(row) == ("kept", None)
+    assert (await db.fetchone("PRAGMA journal_mode"))[0] == "wal"
+    await db.close()
+
+
+async def test_corrupt_database_is_a_clear_error(tmp_path) -> None:
+    path = tmp_path / "bad.db"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StorageError) as e:
+        await Database(path).open()
+    assert "damaged" in str(e.value)
+
+
+async def test_missing_folder_is_a_clear_error(tmp_path) -> None:
+    with pytest.raises(StorageError) as e:
+        await Database(tmp_path / "nope" / "x.db").open()
+    assert "does not exist" in str(e.value)

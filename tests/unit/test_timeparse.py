@@ -1,0 +1,77 @@
+"""When/Duration parsing in the space's timezone, across both DST transitions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.timeparse import TimeParseError, parse_duration, parse_when, parse_when_or_duration, zone
+
+BERLIN = ZoneInfo("Europe/Berlin")
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday 10:00 in Berlin
+
+
+@pytest.mark.parametrize("text, seconds", [("2h", 7200), ("90m", 5400), ("1h30m", 5400), ("1d 12h", 129600),
+                                           ("30 minutes", 1800), ("1w", 604800)])
+def test_durations(text: str, seconds: int) -> None:
+    assert parse_duration(text) == timedelta(seconds=seconds)
+
+
+@pytest.mark.parametrize("text", ["", "soon", "0m", "2 parsecs", "-1h", "h"])
+def test_bad_durations(text: str) -> None:
+    with pytest.raises(TimeParseError):
+        parse_duration(text)
+
+
+def test_absolute_is_read_in_the_space_zone() -> None:
+    assert parse_when("2026-12-05 18:30", BERLIN, NOW) == datetime(2026, 12, 5, 17, 30, tzinfo=UTC)
+    assert parse_when("2026-12-05 18:30", ZoneInfo("America/New_York"), NOW) == datetime(
+        2026, 12, 5, 23, 30, tzinfo=UTC)
+
+
+def test_natural_phrases() -> None:
+    assert parse_when("tomorrow 7pm", BERLIN, NOW) == datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
+    assert parse_when("saturday 10am", BERLIN, NOW) == datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+    assert parse_when("in 2 hours", BERLIN, NOW) == NOW + timedelta(hours=2)
+
+
+def test_relative_times_are_absolute_across_dst() -> None:
+    before_fallback = datetime(2026, 10, 24, 23, 0, tzinfo=UTC)  # 01:00 CEST, an hour before the change
+    assert parse_when("in 3 hours", BERLIN, before_fallback) == before_fallback + timedelta(hours=3)
+
+
+def test_spring_forward_gap_moves_forward() -> None:
+    # 2026-03-29 02:30 does not exist in Berlin (clocks jump 02:00 -> 03:00).
+    now = datetime(2026, 3, 20, tzinfo=UTC)
+    got = parse_when("2026-03-29 02:30", BERLIN, now)
+    assert got == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)  # 03:30 CEST
+    assert got.astimezone(BERLIN).hour == 3
+
+
+def test_fall_back_ambiguous_time_means_the_first_one() -> None:
+    # 2026-10-25 02:30 happens twice in Berlin; the first is still CEST (UTC+2).
+    now = datetime(2026, 10, 20, tzinfo=UTC)
+    assert parse_when("2026-10-25 02:30", BERLIN, now) == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("text, needle", [
+    ("2020-01-01 10:00", "in the past"), ("2040-01-01 10:00", "five years"), ("2026-02-30 10:00", "real date"),
+    ("blurple o'clock", "can't read"), ("x" * 200, "too long"),
+])
+def test_refused_times_say_why(text: str, needle: str) -> None:
+    with pytest.raises(TimeParseError) as e:
+        parse_when(text, BERLIN, NOW)
+    assert needle in str(e.value)
+
+
+def test_when_or_duration() -> None:
+    assert parse_when_or_duration("2h", BERLIN, NOW) == NOW + timedelta(hours=2)
+    assert parse_when_or_duration("2026-12-01 10:00", BERLIN, NOW) == datetime(2026, 12, 1, 9, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("name", ["Mars/Base", "", "../etc/passwd", "UTC+5"])
+def test_invalid_timezones(name: str) -> None:
+    with pytest.raises(TimeParseError):
+        zone(name)
