@@ -78,7 +78,7 @@ async def try_console(db: str, timezone: str) -> int:
     except TimeParseError as e:
         raise ConfigError(f"--timezone: {e}") from e
     console = importlib.import_module("adapters.console")
-    bot = await build_bot(db, clock=ManualClock(), timezone=timezone)
+    bot = await build_bot(db, clock=ManualClock(), timezone=timezone, rate_limit=False)
     adapter = console.ConsoleAdapter()
     bot.add_adapter(adapter)
     interactive = sys.stdin.isatty()

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 HORIZON = timedelta(hours=48)
 TOP_UP = timedelta(hours=1)
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 30  # with backoff capped at 5 minutes: about two hours of trying
 
 MIGRATIONS = [
     """
@@ -44,6 +44,8 @@ MIGRATIONS = [
     );
     CREATE INDEX jobs_due ON jobs(state, due_at);
     """,
+    # A failed send waits before its next try; the due time itself never moves.
+    "ALTER TABLE jobs ADD COLUMN not_before REAL NOT NULL DEFAULT 0;",
 ]
 
 
@@ -107,7 +109,7 @@ class Scheduler:
             "INSERT INTO jobs(kind, key, space, due_at, state, payload, attempts, updated_at) "
             "VALUES(?, ?, ?, ?, 'pending', ?, 0, ?) "
             "ON CONFLICT(key) DO UPDATE SET due_at=excluded.due_at, state='pending', "
-            "payload=excluded.payload, attempts=0, updated_at=excluded.updated_at "
+            "payload=excluded.payload, attempts=0, not_before=0, updated_at=excluded.updated_at "
             "RETURNING id",
             (kind, key, space, due_at.timestamp(), json.dumps(payload or {}), due_at.timestamp()),
         ).fetchone()
@@ -162,7 +164,10 @@ class Scheduler:
         rows = await self.db.fetchall(
             f"SELECT {_COLS} FROM jobs WHERE state='sending' ORDER BY due_at")
         for row in rows:
-            await self._run(Job.from_row(row))
+            job = Job.from_row(row)
+            if await self._too_late(job, now):
+                continue
+            await self._run(job)
         overdue = await self.db.fetchall(
             f"SELECT {_COLS} FROM jobs WHERE state='pending' AND due_at <= ? ORDER BY due_at",
             (now.timestamp(),))
@@ -173,10 +178,10 @@ class Scheduler:
         """Arm every pending job due within the horizon."""
         until = self.clock.now() + HORIZON
         rows = await self.db.fetchall(
-            "SELECT id, due_at FROM jobs WHERE state='pending' AND due_at <= ? ORDER BY due_at",
-            (until.timestamp(),))
-        for job_id, due in rows:
-            self._set_alarm(job_id, datetime.fromtimestamp(due, UTC))
+            "SELECT id, MAX(due_at, not_before) FROM jobs WHERE state='pending' AND due_at <= ? "
+            "ORDER BY due_at", (until.timestamp(),))
+        for job_id, at in rows:
+            self._set_alarm(job_id, datetime.fromtimestamp(at, UTC))
         self._armed_until = until
         return len(rows)
 
@@ -186,8 +191,9 @@ class Scheduler:
         fired = 0
         while True:
             row = await self.db.fetchone(
-                "SELECT id, due_at FROM jobs WHERE state='pending' AND due_at <= ? "
-                "ORDER BY due_at, id LIMIT 1", (target.timestamp(),))
+                "SELECT id, MAX(due_at, not_before) AS at FROM jobs WHERE state='pending' "
+                "AND due_at <= ? AND not_before <= ? ORDER BY at, id LIMIT 1",
+                (target.timestamp(), target.timestamp()))
             if row is None:
                 break
             self.clock.set(datetime.fromtimestamp(row[1], UTC))  # type: ignore[attr-defined]
@@ -212,21 +218,27 @@ class Scheduler:
         def claim(conn: sqlite3.Connection) -> Job | None:
             row = conn.execute(
                 f"UPDATE jobs SET state='sending', attempts=attempts+1, updated_at=? "
-                f"WHERE id=? AND state='pending' AND due_at <= ? RETURNING {_COLS}",
-                (now.timestamp(), job_id, now.timestamp() + 0.001)).fetchone()
+                f"WHERE id=? AND state='pending' AND due_at <= ? AND not_before <= ? RETURNING {_COLS}",
+                (now.timestamp(), job_id, now.timestamp() + 0.001, now.timestamp() + 0.001)).fetchone()
             return Job.from_row(row) if row else None
 
         job = await self.db.write(claim)
         if job is None:
-            return  # cancelled, moved later, or already taken
-        late = now - job.due_at
-        grace_fn = self._grace.get(job.kind)
-        grace = await grace_fn(job) if grace_fn else None
-        if grace is not None and late > grace:
-            log.warning("skipped job %s (%s): %s late, grace %s", job.id, job.key, late, grace)
-            await self._mark(job.id, "skipped")
+            return  # cancelled, moved later, backing off, or already taken
+        if await self._too_late(job, now):
             return
         await self._run(job)
+
+    async def _too_late(self, job: Job, now: datetime) -> bool:
+        """The grace rule: a job later than its grace is skipped (and logged), not sent."""
+        grace_fn = self._grace.get(job.kind)
+        grace = await grace_fn(job) if grace_fn else None
+        late = now - job.due_at
+        if grace is None or late <= grace:
+            return False
+        log.warning("skipped job %s (%s): %s late, grace %s", job.id, job.key, late, grace)
+        await self._mark(job.id, "skipped")
+        return True
 
     async def _run(self, job: Job) -> None:
         handler = self._handlers.get(job.kind)
@@ -239,12 +251,14 @@ class Scheduler:
             log.exception("job %s (%s) failed on attempt %s", job.id, job.key, job.attempts)
             if job.attempts >= MAX_ATTEMPTS:
                 await self._mark(job.id, "failed")
-            else:  # back to pending with backoff; same key, so a partial send dedupes
-                retry = self.clock.now() + timedelta(seconds=min(300, 5 * 2 ** job.attempts))
+            else:  # try again after a backoff (the grace rule still applies); same key, so a
+                # send that reached the platform before failing is de-duplicated there
+                retry = self.clock.now() + timedelta(seconds=min(300, 5 * 2 ** min(job.attempts, 6)))
                 await self.db.write(lambda c: c.execute(
-                    "UPDATE jobs SET state='pending' WHERE id=? AND state='sending'", (job.id,)))
+                    "UPDATE jobs SET state='pending', not_before=? WHERE id=? AND state='sending'",
+                    (retry.timestamp(), job.id)))
                 if not self.clock.manual and self._aps is not None:
-                    self._set_alarm(job.id, max(retry, job.due_at))
+                    self._set_alarm(job.id, retry)
             return
         await self._mark(job.id, "sent")
         if self.record_fired:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.app import Cog, on_action, on_reaction, on_reconcile
-from bot.commands import Option, clean_text, command
+from bot.commands import Option, command
 from bot.context import Context
 from bot.model import ActionInvoked, ChannelRef, MessageRef, ReactionChanged, SpaceRef, UserRef
 from bot.render import Out, line, text
@@ -357,7 +357,7 @@ class EventsCog(Cog):
         now = ctx.now
         fields: dict[str, object] = {}
         if title is not None:
-            fields["title"] = clean_text(title, 200)
+            fields["title"] = title
         if location is not None:
             fields["location"] = location
         if starts_at is not None:

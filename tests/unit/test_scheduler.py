@@ -1,0 +1,105 @@
+"""The durable scheduler on a manual clock: order, retries with backoff during a
+platform outage, and the grace rule."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.scheduler import MIGRATIONS, Job, Scheduler
+from bot.storage import Database
+
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def sched(tmp_path):  # type: ignore[no-untyped-def]
+    db = await Database(tmp_path / "s.db").open()
+    await db.migrate("jobs", MIGRATIONS)
+    s = Scheduler(db, ManualClock(T0))
+    yield s
+    await db.close()
+
+
+async def put(s: Scheduler, key: str, due: datetime) -> None:
+    await s.db.write(lambda c: Scheduler.put(c, "t", key, due, {"k": key}))
+
+
+async def test_jobs_fire_in_order_at_their_own_time(sched: Scheduler) -> None:
+    fired: list[tuple[str, datetime]] = []
+
+    async def handler(job: Job) -> None:
+        fired.append((job.key, sched.clock.now()))
+
+    sched.register("t", handler)
+    for key, minutes in (("b", 20), ("a", 10), ("c", 30)):
+        await put(sched, key, T0 + timedelta(minutes=minutes))
+    await sched.advance(timedelta(minutes=25))
+    assert fired == [("a", T0 + timedelta(minutes=10)), ("b", T0 + timedelta(minutes=20))]
+    await sched.advance(timedelta(hours=1))
+    assert [k for k, _ in fired] == ["a", "b", "c"]
+
+
+async def test_moving_a_job_changes_its_key_and_time(sched: Scheduler) -> None:
+    keys: list[str] = []
+
+    async def handler(job: Job) -> None:
+        keys.append(job.idempotency_key)
+
+    sched.register("t", handler)
+    await put(sched, "x", T0 + timedelta(minutes=10))
+    await put(sched, "x", T0 + timedelta(minutes=40))  # moved before it fired
+    await sched.advance(timedelta(minutes=30))
+    assert keys == []
+    await sched.advance(timedelta(minutes=30))
+    assert len(keys) == 1 and len(keys[0]) <= 25
+
+
+@pytest.mark.allow_errors
+@pytest.mark.parametrize("outage, grace, delivered", [(timedelta(minutes=20), timedelta(hours=1), True),
+                                                       (timedelta(hours=3), timedelta(hours=1), False)])
+async def test_outage_retries_with_backoff_then_grace_decides(sched: Scheduler, outage: timedelta,
+                                                              grace: timedelta, delivered: bool,
+                                                              caplog) -> None:
+    attempts: list[datetime] = []
+    sent: list[datetime] = []
+    due = T0 + timedelta(minutes=5)
+
+    async def handler(job: Job) -> None:
+        now = sched.clock.now()
+        attempts.append(now)
+        if now < due + outage:
+            raise ConnectionError("platform unreachable")
+        sent.append(now)
+
+    async def grace_of(job: Job) -> timedelta:
+        return grace
+
+    sched.register("t", handler, grace=grace_of)
+    await put(sched, "r", due)
+    with caplog.at_level(logging.WARNING):
+        await sched.advance(timedelta(hours=5))
+    gaps = [b - a for a, b in zip(attempts, attempts[1:], strict=False)]
+    assert gaps == sorted(gaps), "backoff grows"
+    assert len(sent) == (1 if delivered else 0)
+    state = (await sched.db.fetchone("SELECT state FROM jobs WHERE key='r'"))[0]
+    assert state == ("sent" if delivered else "skipped")
+    if not delivered:
+        assert any("skipped job" in r.getMessage() for r in caplog.records)
+
+
+async def test_cancel_by_prefix(sched: Scheduler) -> None:
+    fired: list[str] = []
+
+    async def handler(job: Job) -> None:
+        fired.append(job.key)
+
+    sched.register("t", handler)
+    for key in ("event:1:reminder:60", "event:1:reminder:3600", "event:10:reminder:60"):
+        await put(sched, key, T0 + timedelta(hours=2))
+    assert await sched.db.write(lambda c: Scheduler.cancel(c, "event:1:")) == 2
+    await sched.advance(timedelta(hours=3))
+    assert fired == ["event:10:reminder:60"]
