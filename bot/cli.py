@@ -22,6 +22,7 @@ from .storage import StorageError
 
 EXIT_CONFIG = 2
 EXIT_STORAGE = 3
+EXIT_START = 4
 ADAPTERS = {"discord": "adapters.discord", "matrix": "adapters.matrix"}
 
 log = logging.getLogger("logoff")
@@ -118,7 +119,12 @@ async def run(config_path: str) -> int:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     try:
-        await bot.start()
+        try:
+            await bot.start()
+        except Exception as e:  # a platform refused us (bad token, unreachable server)
+            log.debug("start failed", exc_info=True)
+            print(f"logoff: could not start: {e}", file=sys.stderr)
+            return EXIT_START
         log.info("logoff is running on %s", ", ".join(bot.adapters))
         await stop.wait()
         log.info("stopping")
