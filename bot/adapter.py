@@ -31,6 +31,13 @@ class Capabilities:
     edits_per_window: int = 5
     edit_window_s: float = 5.0
     max_reactions: int = 20
+    # How users type commands here; "" means the bot's text prefix (Discord: "/").
+    command_prefix: str = ""
+
+
+class DeliveryRefused(RuntimeError):
+    """The platform refused a post (e.g. a missing permission). The message is a sentence
+    for moderators; the bot answers with it instead of a generic error."""
 
 
 @runtime_checkable

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
-from .adapter import Adapter
+from .adapter import Adapter, DeliveryRefused
 from .clock import Clock
 from .commands import CommandRegistry, CommandSpec, UsageError, convert
 from .context import Context, Responder
@@ -336,13 +336,13 @@ class Bot:
     async def run_text_command(self, adapter: Adapter, text: str, *, user: UserRef, channel: ChannelRef,
                                is_moderator: bool, responder: Responder) -> None:
         """`text` is the message without its prefix ("poll create ...")."""
-        ctx = Context(self, adapter, user, channel, is_moderator, responder, self.prefix)
+        ctx = Context(self, adapter, user, channel, is_moderator, responder, self.prefix_for(adapter.platform))
         if not await self._admit(ctx):
             return
         try:
-            spec, raw = self.commands.resolve(text, self.prefix)
+            spec, raw = self.commands.resolve(text, ctx.prefix)
         except UsageError as e:
-            await ctx.warn(self._usage_message(e))
+            await ctx.warn(self._usage_message(e, ctx.prefix))
             return
         await self._invoke(spec, raw, ctx)
 
@@ -360,25 +360,33 @@ class Bot:
                                       "try again in a few seconds"), "rate-limit reply")
         return False
 
-    def _usage_message(self, e: UsageError) -> str:
+    def _usage_message(self, e: UsageError, prefix: str) -> str:
         msg = str(e)
         msg = msg[0].upper() + msg[1:] if msg else msg
         if e.usage:
             msg += f". Usage: {e.usage}"
             if e.spec:
-                msg += f" (see {self.prefix}help {e.spec.name})"
+                msg += f" (see {prefix}help {e.spec.name})"
         return msg
+
+    def prefix_for(self, platform: str) -> str:
+        """How commands are typed on a platform, for hints in cards and replies."""
+        adapter = self.adapters.get(platform)
+        return (adapter.capabilities.command_prefix if adapter else "") or self.prefix
 
     async def _invoke(self, spec: CommandSpec, raw: dict[str, str], ctx: Context) -> None:
         if spec.moderator_only and not ctx.is_moderator:
-            await ctx.warn(f"only moderators can use {self.prefix}{spec.name}; ask one of them")
+            await ctx.warn(f"only moderators can use {ctx.prefix}{spec.name}; ask one of them")
             return
         try:
             kwargs = await convert(spec, raw, ctx)
             assert spec.callback is not None
             await spec.callback(ctx, **kwargs)
         except UsageError as e:
-            await self._safe(ctx.warn(self._usage_message(e)), "usage reply")
+            await self._safe(ctx.warn(self._usage_message(e, ctx.prefix)), "usage reply")
+        except DeliveryRefused as e:
+            log.warning("command %s: the platform refused a post: %s", spec.name, e)
+            await self._safe(ctx.warn(str(e)), "refusal reply")
         except Exception:
             log.exception("command %s failed (user %s, channel %s)", spec.name, ctx.user.key, ctx.channel.key)
             await self._safe(ctx.warn("something went wrong on my side while doing that; please try "
@@ -399,10 +407,13 @@ class Bot:
         tracked = self._tracked.get(message.key)
         if tracked is None:
             return
-        humans = None if reactions is None else {
-            e: [u for u in users if not u.is_bot] for e, users in reactions.items()}
+        if reactions is None:  # the message is gone: stop asking for it at every start
+            await self.db.write(lambda c: c.execute("UPDATE messages SET live=0 WHERE key=?", (message.key,)))
+            self._tracked.pop(message.key, None)
+            return
+        humans = {e: [u for u in users if not u.is_bot] for e, users in reactions.items()}
         handler = self._listeners.get(("reconcile", f"{tracked.cog}:{tracked.kind}"))
-        if handler and humans is not None:
+        if handler:
             await self._safe(handler(message, tracked.object_id, humans), f"reconcile {message.key}")
 
     async def action_invoked(self, event: ActionInvoked, ctx: Context) -> None:

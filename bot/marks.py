@@ -27,6 +27,7 @@ def marks_table_sql(table: str) -> str:
         PRIMARY KEY (object_id, user, value, source)
     ) WITHOUT ROWID;
     CREATE INDEX {table}_user ON {table}(object_id, user, seq);
+    CREATE INDEX {table}_seq ON {table}(object_id, seq);
     """
 
 

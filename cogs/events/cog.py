@@ -434,7 +434,7 @@ class EventsCog(Cog):
         roster = await self.db.read(lambda c: repo.roster(c, event))
         adapter = self.bot.adapters.get(event.platform)
         buttons = bool(adapter and adapter.capabilities.buttons) and await self.settings.get(space, "rsvp.buttons")
-        return event_card(event, roster, prefix=self.bot.prefix, buttons=buttons)
+        return event_card(event, roster, prefix=self.bot.prefix_for(event.platform), buttons=buttons)
 
     def refresh(self, event_id: int) -> None:
         for message in self.bot.tracked_messages(self.name, "event", event_id):

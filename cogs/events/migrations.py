@@ -28,6 +28,7 @@ MIGRATIONS: list[Migration] = [
         PRIMARY KEY (event_id, user)
     ) WITHOUT ROWID;
     CREATE INDEX rsvps_order ON rsvps(event_id, status, going_seq);
+    CREATE INDEX rsvps_seq ON rsvps(event_id, going_seq);
     """
     + marks_table_sql("event_marks"),
 ]

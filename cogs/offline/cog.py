@@ -212,7 +212,7 @@ class OfflineCog(Cog):
         await self.bot.track(ref, "polls", "poll", poll.id)
         await self.bot.adapter(message.platform).edit(
             message, closed_card(f"{user.display} proposed a meetup: vote on poll #{poll.id}, then "
-                                 f"{self.bot.prefix}event create <title> when=poll:{poll.id}"))
+                                 f"{self.bot.prefix_for(message.platform)}event create <title> when=poll:{poll.id}"))
 
     # --- for moderators (config show) ------------------------------------------------------------------
 

@@ -195,7 +195,7 @@ class PollsCog(Cog):
         return await self.db.read(lambda c: repo.tally(c, poll))
 
     async def card(self, poll: Poll) -> Out:
-        return poll_card(poll, await self.tally(poll), self.bot.prefix)
+        return poll_card(poll, await self.tally(poll), self.bot.prefix_for(poll.platform))
 
     def refresh(self, poll_id: int) -> None:
         for message in self.bot.tracked_messages(self.name, "poll", poll_id):

@@ -1,0 +1,192 @@
+"""Neutral output -> Discord message parts, within Discord's limits.
+
+Plain `str` parts are user text: markdown is escaped and `@everyone`-like tokens are
+defused, and every send carries `allowed_mentions` naming exactly the `Mention` users,
+so nothing a user typed can ping anyone or change how the message looks.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+
+from bot.model import UserRef
+from bot.render import (
+    Attachment,
+    Card,
+    Inline,
+    Line,
+    Mention,
+    Out,
+    Strong,
+    Text,
+    Time,
+    cut_list,
+    defuse_mentions,
+    escape_markdown,
+)
+
+from .views import action_view
+
+log = logging.getLogger(__name__)
+
+CONTENT_MAX = 2000
+TITLE_MAX = 256
+DESCRIPTION_MAX = 4096
+FIELDS_MAX = 25
+FIELD_NAME_MAX = 256
+FIELD_VALUE_MAX = 1024
+FOOTER_MAX = 2048
+EMBED_TOTAL_MAX = 6000
+ELLIPSIS = "…"
+
+
+def literal(s: str) -> str:
+    """User text shown as typed: no markdown, no mention tokens."""
+    return escape_markdown(defuse_mentions(s))
+
+
+def inline(part: Inline) -> str:
+    if isinstance(part, str):
+        return literal(part)
+    if isinstance(part, Strong):
+        return f"**{literal(part.text)}**"
+    if isinstance(part, Mention):
+        if part.user.platform == "discord" and part.user.id.isdigit():
+            return f"<@{part.user.id}>"
+        return literal("@" + part.user.display)
+    if isinstance(part, Time):
+        return f"<t:{int(part.at.timestamp())}:{'R' if part.relative else 'F'}>"
+    raise TypeError(f"unknown inline part {part!r}")
+
+
+def render_line(ln: Line) -> str:
+    return "".join(inline(p) for p in ln)
+
+
+def clip(s: str, limit: int) -> str:
+    """Cut rendered markdown to `limit` without leaving a dangling escape or half a
+    `<@id>`/`<t:…>` token."""
+    if len(s) <= limit:
+        return s
+    cut = s[: max(0, limit - len(ELLIPSIS))]
+    lt, gt = cut.rfind("<"), cut.rfind(">")
+    if lt > gt:
+        cut = cut[:lt]
+    stripped = cut.rstrip("\\")
+    if (len(cut) - len(stripped)) % 2:
+        cut = cut[:-1]
+    return cut + ELLIPSIS
+
+
+def fit_lines(lines: Sequence[str], limit: int) -> str:
+    """Join lines within `limit`; when they do not fit, keep the first ones and end with
+    "and N more" (render.cut_list), so a long attendee list stays honest about its size."""
+    lines = [clip(ln, limit) for ln in lines]
+    joined = "\n".join(lines)
+    if len(joined) <= limit:
+        return joined
+    lo, hi = 1, len(lines)  # the largest k such that cut_list(lines, k) fits
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if len("\n".join(cut_list(lines, mid))) <= limit:
+            lo = mid
+        else:
+            hi = mid - 1
+    return clip("\n".join(cut_list(lines, lo)), limit)
+
+
+def allowed_mentions(users: Sequence[UserRef]) -> discord.AllowedMentions:
+    ids = [discord.Object(int(u.id)) for u in users if u.platform == "discord" and u.id.isdigit()]
+    return discord.AllowedMentions(everyone=False, roles=False, users=ids, replied_user=False)
+
+
+def is_refusal(out: Out) -> bool:
+    if not isinstance(out, Text) or not out.lines or not out.lines[0]:
+        return False
+    first = out.lines[0][0]
+    return isinstance(first, str) and first.startswith("⚠️")
+
+
+@dataclass
+class Rendered:
+    content: str | None
+    embed: discord.Embed | None = None
+    attachment: Attachment | None = None
+    view: discord.ui.View | None = None
+    mentions: tuple[UserRef, ...] = ()
+    reactions: tuple[str, ...] = ()
+
+    def file(self) -> discord.File | None:
+        # A discord.File is consumed by one request, so each send gets a fresh one.
+        if self.attachment is None:
+            return None
+        return discord.File(io.BytesIO(self.attachment.data), filename=self.attachment.filename)
+
+    def send_kwargs(self) -> dict[str, Any]:
+        kw: dict[str, Any] = {"content": self.content, "allowed_mentions": allowed_mentions(self.mentions)}
+        if self.embed is not None:
+            kw["embed"] = self.embed
+        if self.view is not None:
+            kw["view"] = self.view
+        f = self.file()
+        if f is not None:
+            kw["file"] = f
+        return kw
+
+    def edit_kwargs(self) -> dict[str, Any]:
+        """A full replacement: absent parts are cleared (None), not left as they were."""
+        kw: dict[str, Any] = {"content": self.content, "embed": self.embed, "view": self.view,
+                              "allowed_mentions": allowed_mentions(self.mentions)}
+        f = self.file()
+        if f is not None:
+            kw["attachments"] = [f]
+        return kw
+
+
+def render(out: Out) -> Rendered:
+    if isinstance(out, Text):
+        content = fit_lines([render_line(ln) for ln in out.lines], CONTENT_MAX)
+        return Rendered(content or "\u200b", mentions=out.mentions)
+    if isinstance(out, Attachment):
+        caption = clip(literal(out.caption), CONTENT_MAX) if out.caption else None
+        return Rendered(caption, attachment=out)
+    if isinstance(out, Card):
+        preface = fit_lines([render_line(ln) for ln in out.preface], CONTENT_MAX) if out.preface else None
+        return Rendered(preface or None, embed=card_embed(out), view=action_view(out.actions),
+                        mentions=out.mentions, reactions=out.reactions)
+    raise TypeError(f"cannot render {out!r}")
+
+
+def card_embed(card: Card) -> discord.Embed:
+    title = clip(" ".join(p for p in (literal(card.title), card.ref) if p), TITLE_MAX)
+    footer = clip(card.footer, FOOTER_MAX) if card.footer else ""
+    budget = EMBED_TOTAL_MAX - len(title) - len(footer)
+    description = fit_lines([render_line(ln) for ln in card.body], min(DESCRIPTION_MAX, budget - 200))
+    embed = discord.Embed(title=title or None, description=description or None,
+                          colour=card.color if card.color is not None else None)
+    budget -= len(description)
+
+    fields = list(card.fields)
+    if len(fields) > FIELDS_MAX:
+        fields = fields[: FIELDS_MAX - 1]
+    left_out = len(card.fields) - len(fields)
+    for i, f in enumerate(fields):
+        name = clip(literal(f.name), FIELD_NAME_MAX) or "\u200b"
+        room = min(FIELD_VALUE_MAX, budget - len(name) - 40)
+        if room < 20:
+            left_out += len(fields) - i
+            break
+        value = fit_lines([render_line(ln) for ln in f.lines], room) or "\u200b"
+        embed.add_field(name=name, value=value, inline=f.inline)
+        budget -= len(name) + len(value)
+    if left_out:
+        embed.add_field(name="\u200b", value=f"and {left_out} more", inline=False)
+    if footer:
+        embed.set_footer(text=footer)
+    return embed
