@@ -1,0 +1,134 @@
+"""Neutral output -> Matrix message content.
+
+Every message is an `m.notice` (bots do not answer bots) with a plain `body` from the
+core's `plain()` and an `org.matrix.custom.html` `formatted_body`. Plain `str` parts are
+user text: HTML-escaped and defused ("@room" gets a zero-width space) in both bodies. The
+only way to ping someone is a `Mention`, which becomes a pill *and* an entry in
+`m.mentions`; `m.mentions` is always present, so clients that follow intentional mentions
+ping exactly those users and nobody else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from bot.render import (
+    Attachment,
+    Card,
+    Inline,
+    Line,
+    Mention,
+    Out,
+    Strong,
+    Text,
+    Time,
+    defuse_mentions,
+    escape_html,
+    format_time,
+    plain,
+    truncate,
+)
+
+# Synapse refuses events over 64 KiB; leave room for the edit envelope (both bodies twice).
+MAX_BODY = 12_000
+MAX_HTML = 14_000
+
+
+def pill(user_id: str, display: str) -> str:
+    return (f'<a href="https://matrix.to/#/{quote(user_id, safe="@:")}">'
+            f"{escape_html(defuse_mentions(display))}</a>")
+
+
+def html_inline(part: Inline, tz: ZoneInfo | None) -> str:
+    if isinstance(part, str):
+        return escape_html(defuse_mentions(part))
+    if isinstance(part, Strong):
+        return f"<strong>{escape_html(defuse_mentions(part.text))}</strong>"
+    if isinstance(part, Mention):
+        return pill(part.user.id, part.user.display)
+    if isinstance(part, Time):
+        return escape_html(format_time(part.at, tz))
+    raise TypeError(part)
+
+
+def html_line(ln: Line, tz: ZoneInfo | None) -> str:
+    return "".join(html_inline(p, tz) for p in ln)
+
+
+def html_lines(lines: tuple[Line, ...], tz: ZoneInfo | None) -> str:
+    return "<br>".join(html_line(ln, tz) for ln in lines)
+
+
+def html(out: Text | Card, tz: ZoneInfo | None) -> str:
+    if isinstance(out, Text):
+        return html_lines(out.lines, tz)
+    parts: list[str] = []
+    if out.preface:
+        parts.append(f"<p>{html_lines(out.preface, tz)}</p>")
+    title = escape_html(defuse_mentions(out.title))
+    ref = f" <code>{escape_html(out.ref)}</code>" if out.ref else ""
+    parts.append(f"<h4>{title}{ref}</h4>")
+    if out.body:
+        parts.append(f"<p>{html_lines(out.body, tz)}</p>")
+    for f in out.fields:
+        name = f"<strong>{escape_html(defuse_mentions(f.name))}</strong>"
+        rows = "".join(f"<br>{html_line(ln, tz)}" for ln in f.lines)
+        parts.append(f"<p>{name}{rows}</p>")
+    if out.footer:
+        parts.append(f"<p><em>{escape_html(defuse_mentions(out.footer))}</em></p>")
+    return "".join(parts)
+
+
+def plain_body(out: Out, tz: ZoneInfo | None) -> str:
+    # Mention display names are user-chosen too ("room"), so the whole body is defused.
+    return truncate(defuse_mentions(plain(out, tz)), MAX_BODY)
+
+
+def mentions(out: Out) -> dict[str, Any]:
+    return {"user_ids": [u.id for u in out.mentions]}
+
+
+def notice(out: Text | Card, tz: ZoneInfo | None) -> dict[str, Any]:
+    content: dict[str, Any] = {"msgtype": "m.notice", "body": plain_body(out, tz)}
+    formatted = html(out, tz)
+    if len(formatted) <= MAX_HTML:
+        content["format"] = "org.matrix.custom.html"
+        content["formatted_body"] = formatted
+    content["m.mentions"] = mentions(out)
+    return content
+
+
+def replacement(event_id: str, out: Text | Card, tz: ZoneInfo | None) -> dict[str, Any]:
+    """An `m.replace` edit. The top-level `m.mentions` is empty on purpose: an edit of a
+    live card never pings again; a cog that wants to tell someone posts a new message."""
+    new = notice(out, tz)
+    content: dict[str, Any] = {
+        "msgtype": "m.notice",
+        "body": "* " + new["body"],
+        "m.new_content": new,
+        "m.relates_to": {"rel_type": "m.replace", "event_id": event_id},
+        "m.mentions": {},
+    }
+    if "formatted_body" in new:
+        content["format"] = "org.matrix.custom.html"
+        content["formatted_body"] = "* " + new["formatted_body"]
+    return content
+
+
+def file_message(att: Attachment, content_uri: str) -> dict[str, Any]:
+    caption = defuse_mentions(att.caption) if att.caption else ""
+    content: dict[str, Any] = {
+        "msgtype": "m.file",
+        # With a caption, `body` is the caption and `filename` the name (spec v1.10).
+        "body": truncate(caption, MAX_BODY) if caption else att.filename,
+        "filename": att.filename,
+        "url": content_uri,
+        "info": {"mimetype": att.mime, "size": len(att.data)},
+        "m.mentions": {"user_ids": []},
+    }
+    if caption:
+        content["format"] = "org.matrix.custom.html"
+        content["formatted_body"] = escape_html(caption)
+    return content

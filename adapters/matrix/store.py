@@ -1,0 +1,134 @@
+"""The adapter's own tables (migration component "matrix").
+
+- `matrix_session`: the access token and device a password login produced, so the bot keeps
+  one device (and its txn_id scope) across restarts instead of piling up devices.
+- `matrix_sync`: the sync `next_batch`, written after the events of a sync are handled.
+- `matrix_reactions`: reaction event id -> (room, target, sender, key). A redaction names
+  only the reaction's event id, so this is what makes an un-react understood, also after a
+  restart.
+- `matrix_commands`: command event ids already run, so a sync replayed after a crash
+  (token not yet stored) does not run a command twice.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.storage import Database, Migration
+
+COMPONENT = "matrix"
+
+MIGRATIONS: list[Migration] = [
+    """
+    CREATE TABLE matrix_session (
+        user_id TEXT PRIMARY KEY,
+        device_id TEXT NOT NULL,
+        access_token TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE matrix_sync (
+        user_id TEXT PRIMARY KEY,
+        next_batch TEXT NOT NULL,
+        saved_at REAL NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE matrix_reactions (
+        event_id TEXT PRIMARY KEY,
+        room_id TEXT NOT NULL,
+        target TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        key TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX matrix_reactions_target ON matrix_reactions(target);
+    CREATE TABLE matrix_commands (
+        event_id TEXT PRIMARY KEY,
+        at REAL NOT NULL
+    ) WITHOUT ROWID;
+    """,
+]
+
+COMMAND_MEMORY_S = 14 * 24 * 3600
+
+
+@dataclass(frozen=True, slots=True)
+class StoredReaction:
+    event_id: str
+    room_id: str
+    target: str
+    sender: str
+    key: str
+
+
+class MatrixStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def migrate(self) -> None:
+        await self.db.migrate(COMPONENT, MIGRATIONS)
+        cutoff = time.time() - COMMAND_MEMORY_S
+        await self.db.write(lambda c: c.execute("DELETE FROM matrix_commands WHERE at < ?", (cutoff,)))
+
+    # --- session -------------------------------------------------------------------------
+
+    async def session(self, user_id: str) -> tuple[str, str] | None:
+        row = await self.db.fetchone(
+            "SELECT device_id, access_token FROM matrix_session WHERE user_id=?", (user_id,))
+        return (row[0], row[1]) if row else None
+
+    async def save_session(self, user_id: str, device_id: str, access_token: str) -> None:
+        await self.db.write(lambda c: c.execute(
+            "INSERT OR REPLACE INTO matrix_session(user_id, device_id, access_token) VALUES(?,?,?)",
+            (user_id, device_id, access_token)))
+
+    async def forget_session(self, user_id: str) -> None:
+        await self.db.write(lambda c: c.execute(
+            "DELETE FROM matrix_session WHERE user_id=?", (user_id,)))
+
+    # --- sync token ----------------------------------------------------------------------
+
+    async def sync_token(self, user_id: str) -> str | None:
+        row = await self.db.fetchone("SELECT next_batch FROM matrix_sync WHERE user_id=?", (user_id,))
+        return row[0] if row else None
+
+    async def save_sync_token(self, user_id: str, token: str) -> None:
+        await self.db.write(lambda c: c.execute(
+            "INSERT OR REPLACE INTO matrix_sync(user_id, next_batch, saved_at) VALUES(?,?,?)",
+            (user_id, token, time.time())))
+
+    # --- reactions -----------------------------------------------------------------------
+
+    async def add_reaction(self, r: StoredReaction) -> bool:
+        """False when this reaction event was stored before (a replayed event)."""
+        return bool(await self.db.write(lambda c: c.execute(
+            "INSERT OR IGNORE INTO matrix_reactions(event_id, room_id, target, sender, key)"
+            " VALUES(?,?,?,?,?)", (r.event_id, r.room_id, r.target, r.sender, r.key)).rowcount))
+
+    async def pop_reaction(self, event_id: str) -> StoredReaction | None:
+        def unit(c: sqlite3.Connection) -> StoredReaction | None:
+            row = c.execute(
+                "DELETE FROM matrix_reactions WHERE event_id=?"
+                " RETURNING event_id, room_id, target, sender, key", (event_id,)).fetchone()
+            return StoredReaction(*row) if row else None
+
+        return await self.db.write(unit)
+
+    async def replace_reactions(self, target: str, present: Iterable[StoredReaction]) -> None:
+        """After reading /relations: the stored reactions of `target` become exactly these."""
+        rows = [(r.event_id, r.room_id, r.target, r.sender, r.key) for r in present]
+
+        def unit(c: sqlite3.Connection) -> None:
+            c.execute("DELETE FROM matrix_reactions WHERE target=?", (target,))
+            c.executemany(
+                "INSERT OR REPLACE INTO matrix_reactions(event_id, room_id, target, sender, key)"
+                " VALUES(?,?,?,?,?)", rows)
+
+        await self.db.write(unit)
+
+    # --- commands ------------------------------------------------------------------------
+
+    async def claim_command(self, event_id: str) -> bool:
+        """True the first time a command event is seen."""
+        return bool(await self.db.write(lambda c: c.execute(
+            "INSERT OR IGNORE INTO matrix_commands(event_id, at) VALUES(?, ?)",
+            (event_id, time.time())).rowcount))

@@ -1,0 +1,73 @@
+"""Fixtures for the Matrix adapter tests: one real Synapse per session, fresh accounts and
+rooms per test, and a bot runner that can stop and start the bot on the same database."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+_TESTS = str(Path(__file__).resolve().parents[2])  # tests/, for matrix_harness
+if _TESTS not in sys.path:
+    sys.path.insert(0, _TESTS)
+
+from matrix_harness import BotRunner, HumanFactory, Synapse  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def synapse() -> Iterator[Synapse]:
+    server = Synapse()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.cleanup()
+
+
+class _ErrorLog(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name.startswith(("adapters.matrix", "bot")):
+            self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def matrix_no_error_logs() -> Iterator[_ErrorLog]:
+    """An ERROR from the adapter or the core fails the test, even if the outcome looked fine."""
+    handler = _ErrorLog()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+    if handler.records:
+        fmt = logging.Formatter("%(name)s: %(message)s")
+        lines = [fmt.format(r) for r in handler.records]
+        pytest.fail("ERROR logged:\n" + "\n".join(lines))
+
+
+@pytest.fixture
+async def humans(synapse: Synapse) -> AsyncIterator[HumanFactory]:
+    factory = HumanFactory(synapse)
+    try:
+        yield factory
+    finally:
+        for h in factory.made:
+            await h.close()
+
+
+@pytest.fixture
+async def runner(synapse: Synapse, tmp_path: Path,
+                 monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[BotRunner]:
+    r = BotRunner(synapse, tmp_path / "t.db", monkeypatch)
+    try:
+        yield r
+    finally:
+        await r.stop()
