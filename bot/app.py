@@ -126,9 +126,12 @@ class LiveCards:
         self._dirty: set[str] = set()
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._window: dict[str, list[float]] = {}
+        self._closed = False
         self.edits = 0
 
     def refresh(self, message: MessageRef, render: Callable[[], Awaitable[Out]]) -> None:
+        if self._closed:
+            return  # shutting down: the card is re-rendered on the next change after start
         self._render[message.key] = (message, render)
         self._dirty.add(message.key)
         if message.key not in self._tasks:
@@ -171,6 +174,13 @@ class LiveCards:
         """Wait until every pending edit has been sent."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
+
+    async def close(self) -> None:
+        self._closed = True
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 # --- abuse control ---------------------------------------------------------------------
@@ -277,18 +287,25 @@ class Bot:
         self.started = True
 
     async def stop(self) -> None:
+        """Graceful: no new jobs, pending card edits sent, adapters closed (a reaction
+        still in flight there commits), then the last edits, then the database."""
         await self.scheduler.stop()
-        try:
-            await asyncio.wait_for(self.cards.idle(), timeout=3)
-        except TimeoutError:
-            log.warning("gave up waiting for live-card edits at shutdown")
+        await self._drain_cards(2.0)
         for adapter in list(self.adapters.values()):
             try:
                 await adapter.stop()
             except Exception:
                 log.exception("stopping adapter %s failed", adapter.platform)
+        await self._drain_cards(1.0)
+        await self.cards.close()
         await self.db.close()
         self.started = False
+
+    async def _drain_cards(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self.cards.idle(), timeout=seconds)
+        except TimeoutError:
+            log.warning("gave up waiting for live-card edits at shutdown")
 
     # --- helpers for cogs -------------------------------------------------------------------
 

@@ -90,6 +90,7 @@ class Scheduler:
         self._aps: Any = None  # AsyncIOScheduler, real clock only
         self._armed_until: datetime | None = None
         self._inflight: set[asyncio.Task[None]] = set()
+        self._stopping = False
         self.fired: list[tuple[Job, datetime]] = []  # (job, fired at) for benchmarks/tests
         self.record_fired = False
 
@@ -151,11 +152,13 @@ class Scheduler:
                               id="top-up", replace_existing=True)
 
     async def stop(self) -> None:
+        """Claim nothing new, then let every job already claimed finish its send."""
+        self._stopping = True
         if self._aps is not None:
             self._aps.shutdown(wait=False)
             self._aps = None
-        if self._inflight:
-            await asyncio.gather(*self._inflight, return_exceptions=True)
+        while self._inflight:
+            await asyncio.gather(*list(self._inflight), return_exceptions=True)
 
     async def recover(self) -> None:
         """At start: re-send what a crash left in `sending` (same idempotency key), then
@@ -213,6 +216,8 @@ class Scheduler:
                 self._inflight.discard(task)
 
     async def _fire(self, job_id: int) -> None:
+        if self._stopping:
+            return  # still pending: the next start runs it, under the grace rule
         now = self.clock.now()
 
         def claim(conn: sqlite3.Connection) -> Job | None:
