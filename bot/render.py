@@ -26,7 +26,10 @@ class Mention:
 
 @dataclass(frozen=True, slots=True)
 class Time:
-    """A moment; Discord shows it in the viewer's zone, others in the space's zone."""
+    """A moment; Discord shows it in the viewer's zone, others in the space's zone.
+    `relative` adds "in 3 days" where the platform keeps it current (Discord's <t:R>) or
+    where the text is read at once (the console); elsewhere a stale "in 3 days" would
+    mislead, so those platforms show the moment alone."""
 
     at: datetime
     relative: bool = False
@@ -162,7 +165,7 @@ def plain_inline(part: Inline, tz: ZoneInfo | None, now: datetime | None = None)
         return "@" + part.user.display
     if isinstance(part, Time):
         if part.relative and now is not None:
-            return relative(part.at, now)
+            return f"{format_time(part.at, tz)} ({relative(part.at, now)})"
         return format_time(part.at, tz)
     raise TypeError(part)
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +15,10 @@ from bot.clock import ManualClock
 from bot.testing import FakeAdapter
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
+
+TESTS = str(Path(__file__).resolve().parent)  # test-only packages: matrix_harness, discord_fake
+if TESTS not in sys.path:
+    sys.path.append(TESTS)
 
 
 @pytest.fixture
@@ -34,6 +40,19 @@ async def fake(bot: Bot) -> FakeAdapter:
     bot.add_adapter(adapter)
     await bot.start()
     return adapter
+
+
+@pytest.fixture(scope="session")
+def synapse():  # type: ignore[no-untyped-def]
+    """One real Synapse per test session, started on first use (tests/matrix_harness)."""
+    from matrix_harness import Synapse
+
+    server = Synapse()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.cleanup()
 
 
 @pytest.fixture(autouse=True)

@@ -61,7 +61,8 @@ def inline(part: Inline) -> str:
             return f"<@{part.user.id}>"
         return literal("@" + part.user.display)
     if isinstance(part, Time):
-        return f"<t:{int(part.at.timestamp())}:{'R' if part.relative else 'F'}>"
+        stamp = int(part.at.timestamp())
+        return f"<t:{stamp}:F> (<t:{stamp}:R>)" if part.relative else f"<t:{stamp}:F>"
     raise TypeError(f"unknown inline part {part!r}")
 
 

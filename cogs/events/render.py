@@ -45,7 +45,7 @@ def going_label(event: Event, roster: Roster) -> str:
 
 
 def event_card(event: Event, roster: Roster, *, prefix: str = "!", buttons: bool = False) -> Card:
-    body: list[Line] = [line("🕒 ", Time(event.starts_at), " (", Time(event.starts_at, relative=True), ")")]
+    body: list[Line] = [line("🕒 ", Time(event.starts_at, relative=True))]
     if event.location:
         body.append(line("📍 ", event.location))
     if event.details:

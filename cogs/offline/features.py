@@ -149,13 +149,14 @@ class MsgFeatures(NamedTuple):
     wh_start: float  # sentences opening with why/how/what... that end in "?"
     fact: float  # "in fact", "the point is": factuality claims, a derailment cue in the literature
     link: float  # citing a source tends to keep things on the argument, not the person
-    lex: float  # sum of learned word weights over the message's distinct tokens
-    n_uniq: float  # distinct tokens (normaliser for ``lex``)
+    lex: float  # sum of learned term weights over the message's distinct tokens and bigrams
+    n_uniq: float  # distinct lexicon terms (tokens + bigrams; normaliser for ``lex``)
     log_len: float  # log1p(n_tok), kept so the window pass does no logs
     compound: float  # VADER-style normalised sentiment, -1..1
+    lex_n: float  # lex / sqrt(n_uniq): this message's own learned-lexicon score
 
 
-EMPTY = MsgFeatures(*([0] * 21), 0.0, 0.0)
+EMPTY = MsgFeatures(*([0] * 21), 0.0, 0.0, 0.0)
 
 
 def _normalise(text: str) -> str:
@@ -178,9 +179,20 @@ def _tokens(spaced: str) -> list[str]:
     return [w for w in spaced.split() if w not in _TERMS]
 
 
+def _bigrams(toks: list[str]) -> set[str]:
+    return set(map(" ".join, zip(toks, toks[1:])))
+
+
 def unique_tokens(text: str) -> set[str]:
-    """Distinct tokens exactly as ``message_features`` sees them (used to train the lexicon)."""
+    """Distinct tokens exactly as ``message_features`` sees them."""
     return set(_tokens(_spaced(_normalise(text))))
+
+
+def lexicon_terms(text: str) -> set[str]:
+    """Distinct lexicon terms (tokens and adjacent-token bigrams "a b") exactly as
+    ``message_features`` looks them up (used to train the lexicon)."""
+    toks = _tokens(_spaced(_normalise(text)))
+    return set(toks) | _bigrams(toks)
 
 
 # One dict lookup per distinct token gives every word-list membership and the VADER valence at
@@ -249,6 +261,13 @@ def message_features(text: str | None, lexicon: dict[str, float] | None = None) 
             lw = lex_get(w)
             if lw is not None:
                 lex += lw
+    bigrams = _bigrams(toks)
+    if lex_get is not None:
+        for bg in bigrams:
+            lw = lex_get(bg)
+            if lw is not None:
+                lex += lw
+    n_terms = len(cnt) + len(bigrams)
     if counts[_C_NEG] and (pos_v or neg_v):
         # VADER's rule: a word within three tokens after a negation has its valence flipped and
         # damped (x -0.74). Only messages with both a negation and sentiment words pay for this.
@@ -314,9 +333,10 @@ def message_features(text: str | None, lexicon: dict[str, float] | None = None) 
         counts[_C_FACT],
         t.count("http") + t.count("www."),
         lex,
-        len(cnt),
+        n_terms,
         math.log1p(n_tok),
         s / math.sqrt(s * s + 15.0),
+        lex / math.sqrt(n_terms) if n_terms else 0.0,
     )
 
 
@@ -359,7 +379,11 @@ FEATURE_NAMES: tuple[str, ...] = (
     "first_attack",
     "first_you_rate",
     "two_party_share",     # share of window written by the two most active authors
-    "lex_last2",           # learned word weights over the last two messages
+    "lex_last2",           # learned term weights over the last two messages
+    "lex_last",            # ... over the last message alone
+    "lex_first",           # ... over the first message of the window
+    "lex_max",             # hottest single message in the window
+    "lex_mean",            # mean per-message lexicon score
 )
 N_FEATURES = len(FEATURE_NAMES)
 _SHARE_IDX = FEATURE_NAMES.index("two_party_share")
@@ -370,6 +394,7 @@ _I_NTOK, _I_YOU, _I_ME, _I_NEG, _I_Q = _F["n_tok"], _F["you"], _F["me"], _F["neg
 _I_PROF, _I_POSV, _I_NEGV, _I_HEDGE = _F["prof"], _F["pos_v"], _F["neg_v"], _F["hedge"]
 _I_POLITE, _I_ATTACK, _I_QUOTE, _I_EXCL = _F["polite"], _F["attack"], _F["quote"], _F["excl"]
 _I_YSTART, _I_FACT, _I_LINK = _F["you_start"], _F["fact"], _F["link"]
+_I_LEXN = _F["lex_n"]
 
 
 def exchange_vector(feats: Sequence[MsgFeatures], authors: Sequence[str]) -> list[float]:
@@ -430,6 +455,7 @@ def exchange_vector(feats: Sequence[MsgFeatures], authors: Sequence[str]) -> lis
             negv_imb = abs(_rate(top[0][2], top[0][3]) - _rate(top[1][2], top[1][3])) * 10.0
 
     comps = cols[_F["compound"]]
+    lexn = cols[_I_LEXN]
     return [
         math.log1p(n_msgs),
         tot[_F["log_len"]] / k,
@@ -466,6 +492,10 @@ def exchange_vector(feats: Sequence[MsgFeatures], authors: Sequence[str]) -> lis
         first.you / f_tok * 10.0,
         share,
         lex_l2,
+        b.lex_n if b is not None else a.lex_n,
+        first.lex_n,
+        max(lexn),
+        tot[_I_LEXN] / k,
     ]
 
 

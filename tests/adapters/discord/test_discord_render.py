@@ -23,11 +23,11 @@ def embed_total(e: discord.Embed) -> int:
 
 async def test_inline_parts() -> None:
     at = datetime(2026, 12, 5, 18, 30, tzinfo=UTC)
-    out = Text((line("Hi ", Mention(ALICE), ", ", Strong("*x*"), " at ", Time(at), " (", Time(at, relative=True),
-                     ") @everyone"),))
+    out = Text((line("Hi ", Mention(ALICE), ", ", Strong("*x*"), " at ", Time(at), "; ", Time(at, relative=True),
+                     " @everyone"),))
     r = render(out)
     ts = int(at.timestamp())
-    assert r.content == (f"Hi <@{ALICE.id}>, **\\*x\\*** at <t:{ts}:F> \\(<t:{ts}:R>\\) @\u200beveryone")
+    assert r.content == (f"Hi <@{ALICE.id}>, **\\*x\\*** at <t:{ts}:F>; <t:{ts}:F> (<t:{ts}:R>) @\u200beveryone")
     assert allowed_mentions(r.mentions).to_dict() == {"parse": [], "users": [int(ALICE.id)]}
 
 

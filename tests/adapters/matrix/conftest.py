@@ -16,15 +16,8 @@ if _TESTS not in sys.path:
 
 from matrix_harness import BotRunner, HumanFactory, Synapse  # noqa: E402
 
-
-@pytest.fixture(scope="session")
-def synapse() -> Iterator[Synapse]:
-    server = Synapse()
-    try:
-        server.start()
-        yield server
-    finally:
-        server.cleanup()
+# The session's Synapse (`synapse` fixture) lives in tests/conftest.py, shared with the
+# contract tests.
 
 
 class _ErrorLog(logging.Handler):
