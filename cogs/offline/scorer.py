@@ -20,11 +20,13 @@ import os
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import mul
 
 from cogs.offline.features import (
     FEATURE_NAMES,
     N_FEATURES,
     MsgFeatures,
+    bigram_heads,
     exchange_vector,
     message_features,
 )
@@ -83,6 +85,7 @@ class HeatScorer:
         self._b = b
         self.window: int = int(model.get("window", 12))
         self.lexicon: dict[str, float] = {str(k): float(v) for k, v in model.get("lexicon", {}).items()}
+        self._heads = bigram_heads(self.lexicon)
         self._thresholds: dict[str, float] = {k: float(v) for k, v in model["thresholds"].items()}
         priors = model.get("priors", {})
         self._no_text_penalty = float(priors.get("no_text_penalty", 2.0))
@@ -96,7 +99,7 @@ class HeatScorer:
     # -- features -------------------------------------------------------------------------
     def features(self, text: str | None) -> MsgFeatures:
         try:
-            return message_features(text, self.lexicon)
+            return message_features(text, self.lexicon, self._heads)
         except Exception:  # noqa: BLE001 - a scorer must never take the bot down
             return message_features(None)
 
@@ -114,11 +117,8 @@ class HeatScorer:
             authors = authors[-self.window:]
             times = times[-self.window:] if times is not None else None
         x = exchange_vector(feats, authors)
-        z = self._b
-        w = self._w
-        for i in range(N_FEATURES):
-            z += w[i] * x[i]
-        n_text = sum(1 for f in feats if f.has_text)
+        z = self._b + sum(map(mul, self._w, x))
+        n_text = sum(f.has_text for f in feats)
         z -= self._no_text_penalty * (1.0 - n_text / len(feats))
         z -= self._crowd_weight * (1.0 - x[self._share_idx])
         if times is not None:

@@ -193,3 +193,23 @@ def test_evaluate_module_prints_all_metrics(tmp_path: Path) -> None:
     assert 0.0 <= res["accuracy"] <= 1.0
     # The heated conversation must rank top, so the top-10% (1 conversation) is a derailment.
     assert res["precision_at_top10"] == 1.0
+
+
+def test_lexicon_scores_tokens_and_bigrams_once_each() -> None:
+    lex = {"you are": 1.0, "liar": 0.5, "wrong": -0.25}
+    f = message_features("You are wrong... you are a liar, a LIAR!", lex)
+    # distinct terms: "you are" once, "liar" once, "wrong" once
+    assert f.lex == pytest.approx(1.25)
+    assert f.n_uniq > f.n_tok / 2
+    assert f.lex_n == pytest.approx(f.lex / f.n_uniq ** 0.5)
+    assert message_features("you are", None).lex == 0.0
+
+
+def test_shipped_model_matches_feature_layout_and_is_small() -> None:
+    from cogs.offline.features import FEATURE_NAMES
+
+    path = REPO / "cogs" / "offline" / "model.json"
+    assert path.stat().st_size < 1_000_000
+    model = json.loads(path.read_text())
+    assert model["features"] == list(FEATURE_NAMES)
+    assert len(model["coef"]) == len(FEATURE_NAMES)
