@@ -1,0 +1,301 @@
+"""Benchmark 1: an RSVP storm through the whole core, group commit vs one commit per reaction.
+
+    python bench/bench_rsvp_storm.py [--reactions 50000] [--events 20] [--batch 100]
+
+Path: Bot.reaction_changed(ReactionChanged) -> EventsCog._apply -> Database.write (durable)
+-> LiveCards.refresh (coalesced card edit on a FakeAdapter with Discord-like pacing,
+edits_per_window=5 per 5 s). Latency is the time from calling reaction_changed to its return,
+which is after the write unit's COMMIT.
+
+Two drivers, both in the same run and on the same machine:
+- closed loop: asyncio.gather over batches of `--batch` concurrent reactions, events
+  interleaved; run for group commit and for `group_commit=False` (one commit per reaction).
+- open loop: reactions arrive at a fixed rate (`--rate`, default 10,000/s) whatever the bot
+  does; latency is measured from each reaction's scheduled arrival (no coordinated omission).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from _common import header, percentile, summary_ms, tmpdir
+
+from bot.adapter import Capabilities
+from bot.app import Bot, build_bot
+from bot.clock import Clock
+from bot.model import ChannelRef, MessageRef, ReactionChanged, UserRef
+from bot.testing import FakeAdapter
+
+DISCORD_LIKE = Capabilities(
+    buttons=True, reactions=True, ephemeral=True, dm=True, edits_per_window=5, edit_window_s=5.0
+)
+EMOJIS = ("✅", "✅", "✅", "✅", "🤔", "❌")
+
+
+@dataclass
+class StormResult:
+    label: str
+    reactions: int
+    seconds: float
+    latencies: list[float]
+    commits: int
+    units: int
+    edits: int
+    settle_s: float
+    extra: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def per_s(self) -> float:
+        return self.reactions / self.seconds
+
+    def line(self) -> str:
+        return (
+            f"{self.label}: {self.reactions} reactions in {self.seconds:.2f} s = "
+            f"{self.per_s:,.0f}/s; latency {summary_ms(self.latencies)}; "
+            f"{self.commits} commits for {self.units} write units "
+            f"({self.units / max(1, self.commits):.1f} per commit); {self.edits} card edits; "
+            f"cards settled {self.settle_s:.2f} s after the last reaction"
+        )
+
+
+async def make_bot(path: Path, *, group_commit: bool) -> tuple[Bot, FakeAdapter]:
+    bot = await build_bot(str(path), clock=Clock(), group_commit=group_commit, rate_limit=False)
+    fake = FakeAdapter(capabilities=DISCORD_LIKE)
+    bot.add_adapter(fake)
+    await bot.start()
+    return bot, fake
+
+
+async def create_events(
+    bot: Bot,
+    fake: FakeAdapter,
+    n: int,
+    *,
+    spaces: int = 1,
+    capacity: int | None = None,
+    first_space: int = 0,
+) -> list[MessageRef]:
+    """`n` events through the real `event create` command, spread over `spaces` spaces."""
+    when = (bot.clock.now() + timedelta(days=7)).strftime("%Y-%m-%d 18:30")
+    cards: list[MessageRef] = []
+    for i in range(n):
+        s = first_space + i % spaces
+        channel = ChannelRef(fake.platform, f"c{i}", f"s{s}")  # one card per channel
+        cap = f" capacity={capacity}" if capacity else ""
+        replies = await fake.invoke(
+            f'!event create Meetup {i} when="{when}"{cap}', user=f"host{i}", channel=channel
+        )
+        card = replies[-1]
+        assert "Meetup" in card.text, card.text
+        cards.append(card.ref)
+    return cards
+
+
+def make_ops(
+    cards: list[MessageRef], total: int, *, seed: int = 1, platform: str = "fake"
+) -> list[ReactionChanged]:
+    """Reactions interleaved over the events: mostly first reactions by new users, some
+    people changing their answer (a second emoji) or taking a reaction back."""
+    rng = random.Random(seed)
+    ops: list[ReactionChanged] = []
+    present: list[list[tuple[UserRef, str]]] = [[] for _ in cards]
+    for r in range(total):
+        e = r % len(cards)
+        roll = rng.random()
+        if roll < 0.08 and present[e]:  # take a reaction back
+            k = rng.randrange(len(present[e]))
+            user, emoji = present[e].pop(k)
+            ops.append(ReactionChanged(cards[e], user, emoji, False))
+            continue
+        if roll < 0.15 and present[e]:  # change my mind: add another emoji
+            user, old = present[e][rng.randrange(len(present[e]))]
+            emoji = rng.choice([x for x in ("✅", "🤔", "❌") if x != old])
+        else:
+            user = UserRef(platform, f"u{r}", f"user {r}")
+            emoji = rng.choice(EMOJIS)
+        present[e].append((user, emoji))
+        ops.append(ReactionChanged(cards[e], user, emoji, True))
+    return ops
+
+
+async def _timed(bot: Bot, op: ReactionChanged, out: list[float]) -> None:
+    t0 = time.perf_counter()
+    await bot.reaction_changed(op)
+    out.append(time.perf_counter() - t0)
+
+
+async def closed_loop(
+    bot: Bot, ops: list[ReactionChanged], batch: int
+) -> tuple[float, list[float]]:
+    lat: list[float] = []
+    t0 = time.perf_counter()
+    for i in range(0, len(ops), batch):
+        await asyncio.gather(*(_timed(bot, op, lat) for op in ops[i : i + batch]))
+    return time.perf_counter() - t0, lat
+
+
+async def open_loop(bot: Bot, ops: list[ReactionChanged], rate: float) -> tuple[float, list[float]]:
+    """Arrivals at `rate`/s; latency from each arrival's scheduled time to its commit."""
+    lat: list[float] = []
+    tasks: list[asyncio.Task[None]] = []
+    start = time.perf_counter()
+
+    async def one(op: ReactionChanged, due: float) -> None:
+        await bot.reaction_changed(op)
+        lat.append(time.perf_counter() - due)
+
+    i = 0
+    while i < len(ops):
+        now = time.perf_counter()
+        upto = min(len(ops), int((now - start) * rate) + 1)
+        while i < upto:
+            tasks.append(asyncio.create_task(one(ops[i], start + i / rate)))
+            i += 1
+        await asyncio.sleep(0.0005)
+    await asyncio.gather(*tasks)
+    return time.perf_counter() - start, lat
+
+
+async def run_storm(
+    label: str,
+    *,
+    group_commit: bool,
+    reactions: int,
+    events: int,
+    batch: int,
+    rate: float | None = None,
+    spaces: int = 1,
+    capacity: int | None = None,
+    warmup: int = 1000,
+    seed: int = 1,
+) -> StormResult:
+    d = tmpdir("storm")
+    bot, fake = await make_bot(d / "storm.db", group_commit=group_commit)
+    try:
+        cards = await create_events(bot, fake, events, spaces=spaces, capacity=capacity)
+        warm = make_ops(cards, warmup, seed=seed + 1000, platform=fake.platform)
+        await closed_loop(bot, warm, batch)
+        await bot.cards.idle()
+        ops = make_ops(cards, reactions, seed=seed, platform=fake.platform)
+        gc.collect()
+        c0, u0, e0 = bot.db.commits, bot.db.units, bot.cards.edits
+        if rate is None:
+            seconds, lat = await closed_loop(bot, ops, batch)
+        else:
+            seconds, lat = await open_loop(bot, ops, rate)
+        c1, u1 = bot.db.commits, bot.db.units
+        t = time.perf_counter()
+        await bot.cards.idle()
+        settle = time.perf_counter() - t
+        return StormResult(
+            label, len(ops), seconds, lat, c1 - c0, u1 - u0, bot.cards.edits - e0, settle
+        )
+    finally:
+        await bot.stop()
+
+
+async def main_async(args: argparse.Namespace) -> list[StormResult]:
+    results: list[StormResult] = []
+    gc_ = await run_storm(
+        f"group commit, closed loop, batches of {args.batch}",
+        group_commit=True,
+        reactions=args.reactions,
+        events=args.events,
+        batch=args.batch,
+    )
+    print(gc_.line(), flush=True)
+    results.append(gc_)
+    single = await run_storm(
+        f"one commit per reaction, closed loop, batches of {args.batch}",
+        group_commit=False,
+        reactions=args.single_reactions,
+        events=args.events,
+        batch=args.batch,
+    )
+    print(single.line(), flush=True)
+    results.append(single)
+    print(
+        f"ratio group commit / one commit per reaction: {gc_.per_s / single.per_s:.1f}x "
+        f"(target >= 3x)"
+    )
+    ok = gc_.per_s >= 10_000 and percentile(gc_.latencies, 99) <= 0.020
+    print(f"target >= 10,000/s and p99 <= 20 ms (closed loop): {'MET' if ok else 'NOT MET'}")
+    if args.rate:
+        ol = await run_storm(
+            f"group commit, open loop at {args.rate:,.0f}/s offered",
+            group_commit=True,
+            reactions=args.reactions,
+            events=args.events,
+            batch=args.batch,
+            rate=args.rate,
+        )
+        print(ol.line(), flush=True)
+        results.append(ol)
+        ok = ol.per_s >= 0.98 * args.rate and percentile(ol.latencies, 99) <= 0.020
+        print(
+            f"open loop kept up with {args.rate:,.0f}/s at p99 <= 20 ms: "
+            f"{'MET' if ok else 'NOT MET'}"
+        )
+    for b in args.sweep:
+        r = await run_storm(
+            f"group commit, closed loop, batches of {b}",
+            group_commit=True,
+            reactions=args.reactions // 2,
+            events=args.events,
+            batch=b,
+        )
+        print(r.line(), flush=True)
+        results.append(r)
+    if args.capacity:
+        r = await run_storm(
+            f"group commit, events with capacity={args.capacity} (waitlist path)",
+            group_commit=True,
+            reactions=args.reactions // 2,
+            events=args.events,
+            batch=args.batch,
+            capacity=args.capacity,
+        )
+        print(r.line(), flush=True)
+        results.append(r)
+    return results
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--reactions", type=int, default=50_000)
+    p.add_argument(
+        "--single-reactions",
+        type=int,
+        default=10_000,
+        help="reactions for the one-commit-per-reaction run (it is slower)",
+    )
+    p.add_argument("--events", type=int, default=20)
+    p.add_argument("--batch", type=int, default=100, help="concurrent reactions per gather")
+    p.add_argument("--rate", type=float, default=10_000, help="open-loop offered rate; 0 to skip")
+    p.add_argument(
+        "--sweep",
+        type=int,
+        nargs="*",
+        default=[20, 500],
+        help="extra batch sizes to show the throughput/latency trade-off",
+    )
+    p.add_argument(
+        "--capacity",
+        type=int,
+        default=100,
+        help="also run events with this capacity (waitlist path); 0 to skip",
+    )
+    args = p.parse_args()
+    header("RSVP storm (benchmark 1)")
+    asyncio.run(main_async(args))
+
+
+if __name__ == "__main__":
+    main()
