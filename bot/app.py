@@ -145,9 +145,16 @@ class LiveCards:
                 adapter = self.bot.adapters.get(message.platform)
                 if adapter is None:
                     return
-                await self._pace(message, adapter)
                 try:
-                    await adapter.edit(message, await render())
+                    # The slot is taken only after rendering, with no await before the edit
+                    # starts, so a slow render (or another card's edit in the same channel
+                    # meanwhile) cannot push an extra edit into the window.
+                    while True:
+                        await self._pace(message, adapter)
+                        out = await render()
+                        if self._take_slot(message, adapter):
+                            break
+                    await adapter.edit(message, out)
                     self.edits += 1
                 except Exception:
                     log.exception("editing live card %s failed", key)
@@ -155,20 +162,31 @@ class LiveCards:
             self._tasks.pop(key, None)
             self._render.pop(key, None)
 
+    def _stamps(self, message: MessageRef, adapter: Adapter) -> list[float]:
+        stamps = self._window.setdefault(f"{message.platform}:{message.channel_id}", [])
+        now = asyncio.get_running_loop().time()
+        while stamps and now - stamps[0] >= adapter.capabilities.edit_window_s:
+            stamps.pop(0)
+        return stamps
+
     async def _pace(self, message: MessageRef, adapter: Adapter) -> None:
+        """Wait until the channel has room for one more edit in its window."""
         caps = adapter.capabilities
         if caps.edits_per_window <= 0:
             return
-        loop = asyncio.get_running_loop()
-        stamps = self._window.setdefault(f"{message.platform}:{message.channel_id}", [])
-        while True:
-            now = loop.time()
-            while stamps and now - stamps[0] >= caps.edit_window_s:
-                stamps.pop(0)
-            if len(stamps) < caps.edits_per_window:
-                stamps.append(now)
-                return
-            await asyncio.sleep(caps.edit_window_s - (now - stamps[0]) + 0.01)
+        while len(stamps := self._stamps(message, adapter)) >= caps.edits_per_window:
+            wait = caps.edit_window_s - (asyncio.get_running_loop().time() - stamps[0])
+            await asyncio.sleep(wait + 0.01)
+
+    def _take_slot(self, message: MessageRef, adapter: Adapter) -> bool:
+        limit = adapter.capabilities.edits_per_window
+        if limit <= 0:
+            return True
+        stamps = self._stamps(message, adapter)
+        if len(stamps) >= limit:
+            return False
+        stamps.append(asyncio.get_running_loop().time())
+        return True
 
     async def idle(self) -> None:
         """Wait until every pending edit has been sent."""
@@ -226,12 +244,13 @@ class Bot:
         self.commands = CommandRegistry()
         self.cards = LiveCards(self)
         # The console is one person at a keyboard (or a script): no flood control there.
-        self.limiter = RateLimiter() if rate_limit else RateLimiter(burst=10**9, per_second=10**9)
+        self.limiter = RateLimiter(burst=50, per_second=2.0) if rate_limit else RateLimiter(burst=10**9, per_second=10**9)
         self.adapters: dict[str, Adapter] = {}
         self.cogs: dict[str, Cog] = {}
         self._listeners: dict[tuple[str, str], Callable[..., Awaitable[Any]]] = {}
         self._message_listeners: list[Callable[[MessageSeen], Awaitable[Any]]] = []
         self._tracked: dict[str, Tracked] = {}
+        self._by_object: dict[tuple[str, str, int], set[str]] = {}  # (cog, kind, id) -> message keys
         self.default_timezone = timezone
         self.started = False
         self.settings.register(SettingSpec(
@@ -252,8 +271,7 @@ class Bot:
         rows = await self.db.fetchall(
             "SELECT platform, channel_id, message_id, space_id, cog, kind, object_id FROM messages WHERE live=1")
         for r in rows:
-            t = Tracked(MessageRef(r[0], r[1], r[2], r[3]), r[4], r[5], r[6])
-            self._tracked[t.message.key] = t
+            self._remember(Tracked(MessageRef(r[0], r[1], r[2], r[3]), r[4], r[5], r[6]))
 
     async def add_cog(self, cog: Cog) -> None:
         if not cog.name or cog.name in self.cogs:
@@ -328,19 +346,31 @@ class Bot:
             " object_id, live) VALUES(?,?,?,?,?,?,?,?,1)",
             (message.key, message.platform, message.channel_id, message.id, message.space_id,
              cog, kind, object_id)))
-        self._tracked[message.key] = Tracked(message, cog, kind, object_id)
+        self._remember(Tracked(message, cog, kind, object_id))
+
+    def _remember(self, t: Tracked) -> None:
+        self._forget(t.message.key)
+        self._tracked[t.message.key] = t
+        self._by_object.setdefault((t.cog, t.kind, t.object_id), set()).add(t.message.key)
+
+    def _forget(self, key: str) -> None:
+        t = self._tracked.pop(key, None)
+        if t is not None:
+            keys = self._by_object.get((t.cog, t.kind, t.object_id))
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self._by_object[(t.cog, t.kind, t.object_id)]
 
     async def untrack(self, cog: str, kind: str, object_id: int) -> None:
         """The object is no longer live (closed, cancelled): stop routing its reactions."""
         await self.db.write(lambda c: c.execute(
             "UPDATE messages SET live=0 WHERE cog=? AND kind=? AND object_id=?", (cog, kind, object_id)))
-        for key in [k for k, t in self._tracked.items()
-                    if t.cog == cog and t.kind == kind and t.object_id == object_id]:
-            del self._tracked[key]
+        for key in list(self._by_object.get((cog, kind, object_id), ())):
+            self._forget(key)
 
     def tracked_messages(self, cog: str, kind: str, object_id: int) -> list[MessageRef]:
-        return [t.message for t in self._tracked.values()
-                if t.cog == cog and t.kind == kind and t.object_id == object_id]
+        return [self._tracked[k].message for k in self._by_object.get((cog, kind, object_id), ())]
 
     def live_messages(self, platform: str) -> list[MessageRef]:
         return [t.message for t in self._tracked.values() if t.message.platform == platform]
@@ -426,7 +456,7 @@ class Bot:
             return
         if reactions is None:  # the message is gone: stop asking for it at every start
             await self.db.write(lambda c: c.execute("UPDATE messages SET live=0 WHERE key=?", (message.key,)))
-            self._tracked.pop(message.key, None)
+            self._forget(message.key)
             return
         humans = {e: [u for u in users if not u.is_bot] for e, users in reactions.items()}
         handler = self._listeners.get(("reconcile", f"{tracked.cog}:{tracked.kind}"))

@@ -37,10 +37,6 @@ class Marks:
             raise ValueError(table)
         self.t = table
 
-    def _next_seq(self, conn: sqlite3.Connection, object_id: int) -> int:
-        row = conn.execute(f"SELECT MAX(seq) FROM {self.t} WHERE object_id=?", (object_id,)).fetchone()
-        return (row[0] or 0) + 1
-
     def add(self, conn: sqlite3.Connection, object_id: int, user: str, value: str, source: str,
             name: str = "", *, exclusive: bool = True) -> bool:
         """True if this is a new mark (a repeated reaction changes nothing). An exclusive
@@ -49,9 +45,9 @@ class Marks:
             conn.execute(f"DELETE FROM {self.t} WHERE object_id=? AND user=? AND source='text'",
                          (object_id, user))
         cur = conn.execute(
-            f"INSERT OR IGNORE INTO {self.t}(object_id, user, value, source, seq, name) "
-            f"VALUES(?, ?, ?, ?, ?, ?)",
-            (object_id, user, value, source, self._next_seq(conn, object_id), name))
+            f"INSERT OR IGNORE INTO {self.t}(object_id, user, value, source, seq, name) VALUES(?, ?, ?, ?, "
+            f"(SELECT COALESCE(MAX(seq), 0) + 1 FROM {self.t} WHERE object_id=?), ?)",
+            (object_id, user, value, source, object_id, name))
         return cur.rowcount > 0
 
     def remove(self, conn: sqlite3.Connection, object_id: int, user: str, value: str,

@@ -30,6 +30,13 @@ _UNITS = {
 _DURATION_PART = re.compile(r"(\d{1,7})\s*([a-z]+)")
 _DURATION_FULL = re.compile(r"^\s*(?:\d{1,7}\s*[a-z]+\s*(?:and\s*|,\s*)?)+$")
 _RELATIVE = re.compile(r"^\s*in\s+(.+)$", re.IGNORECASE)
+_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# The phrases people type most ("saturday 10am", "tomorrow 7:30pm", "today at 18:00") are
+# read here directly; dateparser (slow to load, a few ms a call) handles the rest.
+_COMMON = re.compile(
+    r"^(?:(?P<rel>today|tonight|tomorrow)|(?P<next>next\s+)?(?P<day>mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)"
+    r"[a-z]*)\s+(?:at\s+)?(?:(?P<noon>noon|midday)|(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ampm>am|pm)?)$",
+    re.IGNORECASE)
 _ISO = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[ t](\d{1,2}):(\d{2}))?\s*$", re.IGNORECASE)
 
 
@@ -78,6 +85,37 @@ def localize(naive: datetime, tz: ZoneInfo) -> datetime:
     return naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
 
 
+def _common_phrase(text: str, tz: ZoneInfo, now: datetime) -> datetime | None:
+    m = _COMMON.match(text)
+    if not m:
+        return None
+    if m.group("noon"):
+        hour, minute = 12, 0
+    else:
+        hour, minute = int(m.group("h")), int(m.group("m") or 0)
+        ampm = (m.group("ampm") or "").lower()
+        if ampm:
+            if not 1 <= hour <= 12:
+                return None
+            hour = hour % 12 + (12 if ampm == "pm" else 0)
+        elif m.group("rel") == "tonight" and hour < 12:
+            hour += 12
+    if hour > 23 or minute > 59:
+        return None
+    today = now.astimezone(tz).date()
+    rel = (m.group("rel") or "").lower()
+    if rel:
+        day = today + timedelta(days=1 if rel == "tomorrow" else 0)
+    else:
+        want = next(i for i, d in enumerate(_DAYS) if d.startswith(m.group("day").lower()[:3]))
+        ahead = (want - today.weekday()) % 7
+        day = today + timedelta(days=ahead)
+        at = localize(datetime(day.year, day.month, day.day, hour, minute), tz)
+        if at <= now or m.group("next") and ahead == 0:  # "saturday" on a Saturday evening: next week
+            day += timedelta(days=7)
+    return localize(datetime(day.year, day.month, day.day, hour, minute), tz)
+
+
 def _dateparser_parse(text: str, tz: ZoneInfo, now: datetime) -> datetime | None:
     import dateparser  # heavy import; only when a natural phrase needs it
 
@@ -114,6 +152,9 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, allow_past: bool = Fal
                 naive = datetime(int(y), int(mo), int(d), int(hh or 0), int(mm or 0))
             except ValueError as e:
                 raise TimeParseError(f"'{text}' is not a real date") from e
+            result = localize(naive, tz)
+        elif (common := _common_phrase(s, tz, now)) is not None:
+            result = common
         else:
             try:
                 naive = _dateparser_parse(s, tz, now)
@@ -124,9 +165,8 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, allow_past: bool = Fal
                     f"I can't read '{text}' as a time; try \"saturday 10am\", "
                     "\"tomorrow 7pm\", \"in 2 hours\" or \"2026-12-05 18:30\""
                 )
-            if naive.tzinfo is not None:  # the text named its own zone
-                return naive.astimezone(UTC)
-        result = localize(naive, tz)
+            # A text that named its own zone keeps it; otherwise it is wall time here.
+            result = naive.astimezone(UTC) if naive.tzinfo is not None else localize(naive, tz)
     if not allow_past and result <= now:
         raise TimeParseError(f"'{text}' is in the past; pick a time that is still ahead")
     if result - now > timedelta(days=5 * 365):

@@ -34,6 +34,7 @@ from .repo import Event, RsvpResult, marks
 
 POLL_REF = re.compile(r"^poll:#?(\d{1,9})$", re.IGNORECASE)
 MIN_OFFSET, MAX_OFFSET = timedelta(minutes=1), timedelta(days=30)
+ARCHIVE_AFTER = timedelta(days=1)
 
 
 class Refusal(ValueError):
@@ -96,6 +97,7 @@ class EventsCog(Cog):
         s.watch("reminders", self._reschedule_space)
         s.watch("rsvp.buttons", self._refresh_space)
         self.scheduler.register("event.reminder", self._remind, grace=self._grace)
+        self.scheduler.register("event.archive", self._archive)
 
     # --- create ---------------------------------------------------------------------------------
 
@@ -177,7 +179,10 @@ class EventsCog(Cog):
         self.scheduler.cancel(conn, f"event:{event.id}:reminder:")
         if event.cancelled:
             return []
-        handles = []
+        # A day after it starts, its cards stop being live: no more edits or reconciling
+        # at every start for meetups long past.
+        handles = [self.scheduler.put(conn, "event.archive", f"event:{event.id}:archive",
+                                      event.starts_at + ARCHIVE_AFTER, {"event_id": event.id}, event.space)]
         for offset in offsets:
             due = event.starts_at - offset
             if due > now:
@@ -196,6 +201,9 @@ class EventsCog(Cog):
 
         for h in await self.db.write(unit):
             self.scheduler.arm(h)
+
+    async def _archive(self, job: Job) -> None:
+        await self.bot.untrack(self.name, "event", int(job.payload["event_id"]))
 
     async def _grace(self, job: Job) -> timedelta:
         return await self.settings.get(SpaceRef.from_key(job.space), "reminders.grace")

@@ -127,35 +127,70 @@ def roster(conn: sqlite3.Connection, event: Event) -> Roster:
 
 def apply_mark(conn: sqlite3.Connection, event: Event, user: str, name: str, status: str, *,
                added: bool, source: str) -> RsvpResult | None:
-    """Record an RSVP action and re-derive the user's status. None if nothing changed."""
+    """Record an RSVP action and re-derive the user's status. None if nothing changed.
+    This is the hot path of a reaction storm: a handful of indexed statements, and
+    capacity costs nothing unless someone who was in steps out."""
     if added:
         changed = marks.add(conn, event.id, user, status, source, name)
     else:
         changed = marks.remove(conn, event.id, user, status, source)
-    return rederive(conn, event, [(user, name)]) if changed else None
+    if not changed:
+        return None
+    row = conn.execute("SELECT status, name, going_seq FROM rsvps WHERE event_id=? AND user=?",
+                       (event.id, user)).fetchone()
+    old = row[0] if row else None
+    cap = event.capacity
+    was_in = cap is not None and old == "going" and _place(conn, event.id, row[2]) <= cap
+    new = _store(conn, event, user, name, row)
+    if cap is None:
+        return RsvpResult(old, new, (), None)
+    promoted: tuple[Attendee, ...] = ()
+    if was_in and new != "going":
+        nxt = conn.execute("SELECT user, name FROM rsvps WHERE event_id=? AND status='going' "
+                           "ORDER BY going_seq LIMIT 1 OFFSET ?", (event.id, cap - 1)).fetchone()
+        promoted = (Attendee(nxt[0], nxt[1]),) if nxt else ()
+    waitlisted_at = None
+    if new == "going" and old != "going":
+        total = conn.execute("SELECT COUNT(*) FROM rsvps WHERE event_id=? AND status='going'",
+                             (event.id,)).fetchone()[0]
+        waitlisted_at = total - cap if total > cap else None
+    return RsvpResult(old, new, promoted, waitlisted_at)
+
+
+def _place(conn: sqlite3.Connection, event_id: int, going_seq: int) -> int:
+    """1-based place among those going (in, then the waitlist)."""
+    return conn.execute("SELECT COUNT(*) FROM rsvps WHERE event_id=? AND status='going' AND going_seq <= ?",
+                        (event_id, going_seq)).fetchone()[0]
+
+
+def _store(conn: sqlite3.Connection, event: Event, user: str, name: str,
+           row: sqlite3.Row | tuple | None) -> str | None:
+    """Write the user's status as their marks now say; return it."""
+    old = row[0] if row else None
+    name = name or (row[1] if row else "")
+    new = marks.latest(conn, event.id, user)
+    if new is None:
+        conn.execute("DELETE FROM rsvps WHERE event_id=? AND user=?", (event.id, user))
+    elif new == "going" and old != "going":  # joins the end of the going queue
+        conn.execute("INSERT OR REPLACE INTO rsvps(event_id, user, name, status, going_seq) VALUES(?,?,?,?,"
+                     "(SELECT COALESCE(MAX(going_seq), 0) + 1 FROM rsvps WHERE event_id=?))",
+                     (event.id, user, name, new, event.id))
+    elif new != old or (row and name != row[1]):
+        conn.execute("INSERT INTO rsvps(event_id, user, name, status, going_seq) VALUES(?,?,?,?,0) "
+                     "ON CONFLICT(event_id, user) DO UPDATE SET status=excluded.status, "
+                     "name=excluded.name", (event.id, user, name, new))
+    return new
 
 
 def rederive(conn: sqlite3.Connection, event: Event, users: list[tuple[str, str]]) -> RsvpResult:
-    """Re-derive the status of `users` from their marks; report promotions."""
+    """Re-derive the status of several users at once (reconciliation); report promotions."""
     before = in_users(conn, event) if event.capacity is not None else []
     old = new = None
     for user, name in users:
         row = conn.execute("SELECT status, name FROM rsvps WHERE event_id=? AND user=?",
                            (event.id, user)).fetchone()
         old = row[0] if row else None
-        name = name or (row[1] if row else "")
-        new = marks.latest(conn, event.id, user)
-        if new is None:
-            conn.execute("DELETE FROM rsvps WHERE event_id=? AND user=?", (event.id, user))
-        elif new == "going" and old != "going":
-            seq = conn.execute("SELECT COALESCE(MAX(going_seq), 0) + 1 FROM rsvps WHERE event_id=?",
-                               (event.id,)).fetchone()[0]
-            conn.execute("INSERT OR REPLACE INTO rsvps(event_id, user, name, status, going_seq) "
-                         "VALUES(?,?,?,?,?)", (event.id, user, name, new, seq))
-        elif new != old or (row and name != row[1]):
-            conn.execute("INSERT INTO rsvps(event_id, user, name, status, going_seq) VALUES(?,?,?,?,0) "
-                         "ON CONFLICT(event_id, user) DO UPDATE SET status=excluded.status, "
-                         "name=excluded.name", (event.id, user, name, new))
+        new = _store(conn, event, user, name, row)
     return _outcome(conn, event, before, users[-1][0] if users else "", old, new)
 
 

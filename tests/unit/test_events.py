@@ -180,3 +180,16 @@ async def test_reactions_made_while_offline_count_after_restart(tmp_path, clock)
     assert "Going (2/2)" in card.text and "dave" in card.text and "erin" in card.text
     assert "Maybe (1)" in card.text and "bob" not in card.text
     await bot2.stop()
+
+
+async def test_cards_stop_being_live_a_day_after_the_start(fake: FakeAdapter, bot) -> None:
+    from datetime import timedelta
+
+    card = await event(fake, '!event create Picnic when="2026-11-24 12:00"')
+    assert bot.live_messages("fake") == [card.ref]
+    await bot.scheduler.advance(timedelta(days=2, hours=2, minutes=59))  # 11:59 the day after
+    assert bot.live_messages("fake") == [card.ref]
+    await bot.scheduler.advance(timedelta(minutes=1))
+    assert bot.live_messages("fake") == []
+    await fake.react(card, "✅", "bob")
+    assert "Going (0)" in card.text

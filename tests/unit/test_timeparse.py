@@ -75,3 +75,25 @@ def test_when_or_duration() -> None:
 def test_invalid_timezones(name: str) -> None:
     with pytest.raises(TimeParseError):
         zone(name)
+
+
+@pytest.mark.parametrize("text", ["saturday 10am", "Sat 10:00", "tomorrow 7pm", "tomorrow at 19:00",
+                                  "friday noon", "next monday 9am", "tonight 8", "thursday 7:30pm"])
+def test_common_phrases_agree_with_dateparser(text: str) -> None:
+    """The fast path must read phrases exactly as the general parser does."""
+    from bot.timeparse import _common_phrase, _dateparser_parse, localize
+
+    fast = _common_phrase(text, BERLIN, NOW)
+    assert fast is not None
+    slow = _dateparser_parse(text.replace("tonight 8", "today 8pm"), BERLIN, NOW)
+    assert slow is not None
+    if text.startswith("next"):  # dateparser reads "next monday" as the coming one too
+        assert fast == localize(slow, BERLIN) or fast - localize(slow, BERLIN) == timedelta(days=7)
+    else:
+        assert fast == localize(slow, BERLIN), (fast, slow)
+
+
+def test_same_weekday_later_today_is_today_and_earlier_is_next_week() -> None:
+    monday_10 = NOW  # Monday 10:00 Berlin
+    assert parse_when("monday 11am", BERLIN, monday_10) == datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    assert parse_when("monday 9am", BERLIN, monday_10) == datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
