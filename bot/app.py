@@ -383,6 +383,8 @@ class Bot:
     async def run_text_command(self, adapter: Adapter, text: str, *, user: UserRef, channel: ChannelRef,
                                is_moderator: bool, responder: Responder) -> None:
         """`text` is the message without its prefix ("poll create ...")."""
+        if user.is_bot:
+            return  # bots do not command bots (and a bot loop must never start here)
         ctx = Context(self, adapter, user, channel, is_moderator, responder, self.prefix_for(adapter.platform))
         if not await self._admit(ctx):
             return
@@ -395,7 +397,7 @@ class Bot:
 
     async def run_command(self, spec: CommandSpec, raw: Mapping[str, Any], ctx: Context) -> None:
         """A structured invocation (slash command): raw option values by name."""
-        if not await self._admit(ctx):
+        if ctx.user.is_bot or not await self._admit(ctx):
             return
         await self._invoke(spec, {k: str(v) for k, v in raw.items() if v is not None}, ctx)
 

@@ -85,8 +85,8 @@ async def try_console(db: str, timezone: str) -> int:
     interactive = sys.stdin.isatty()
     if interactive:
         print("logoff console: a local chat with the bot. Type !help, or :help for console commands.")
-    await bot.start()
     try:
+        await bot.start()
         prompt = (lambda: print(f"{adapter.current.display}> ", end="", flush=True)) if interactive else None
         await console.run_console(bot, adapter, sys.stdin, prompt)
     finally:

@@ -27,8 +27,13 @@ def marks_table_sql(table: str) -> str:
         PRIMARY KEY (object_id, user, value, source)
     ) WITHOUT ROWID;
     CREATE INDEX {table}_user ON {table}(object_id, user, seq);
-    CREATE INDEX {table}_seq ON {table}(object_id, seq);
     """
+
+
+def marks_seq_index_sql(table: str) -> str:
+    """Added after the first release of the table: the next sequence number is read on
+    every reaction, and without this it scans all marks of the object."""
+    return f"CREATE INDEX IF NOT EXISTS {table}_seq ON {table}(object_id, seq);"
 
 
 class Marks:

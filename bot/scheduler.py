@@ -285,8 +285,11 @@ class Scheduler:
             return
         try:
             await handler(job)
-        except Exception:
-            log.exception("job %s (%s) failed on attempt %s", job.id, job.key, job.attempts)
+        except Exception as e:
+            if job.attempts >= MAX_ATTEMPTS:
+                log.exception("job %s (%s) failed for good after %s attempts", job.id, job.key, job.attempts)
+            else:  # an outage: one line per try, not a traceback each time
+                log.warning("job %s (%s) failed on attempt %s, will retry: %s", job.id, job.key, job.attempts, e)
             if job.attempts >= MAX_ATTEMPTS:
                 await self._mark(job.id, "failed")
             else:  # try again after a backoff (the grace rule still applies); same key, so a

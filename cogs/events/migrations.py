@@ -1,4 +1,4 @@
-from bot.marks import marks_table_sql
+from bot.marks import marks_seq_index_sql, marks_table_sql
 from bot.storage import Migration
 
 MIGRATIONS: list[Migration] = [
@@ -28,7 +28,9 @@ MIGRATIONS: list[Migration] = [
         PRIMARY KEY (event_id, user)
     ) WITHOUT ROWID;
     CREATE INDEX rsvps_order ON rsvps(event_id, status, going_seq);
-    CREATE INDEX rsvps_seq ON rsvps(event_id, going_seq);
     """
     + marks_table_sql("event_marks"),
+    # 2: indexes for the hot path of a reaction storm (next sequence numbers)
+    marks_seq_index_sql("event_marks") + "\n"
+    "CREATE INDEX IF NOT EXISTS rsvps_seq ON rsvps(event_id, going_seq);",
 ]

@@ -1,4 +1,4 @@
-from bot.marks import marks_table_sql
+from bot.marks import marks_seq_index_sql, marks_table_sql
 from bot.storage import Migration
 
 MIGRATIONS: list[Migration] = [
@@ -19,4 +19,6 @@ MIGRATIONS: list[Migration] = [
     CREATE INDEX polls_space ON polls(space, closed_at);
     """
     + marks_table_sql("poll_marks"),
+    # 2: the next vote's sequence number without scanning all votes
+    marks_seq_index_sql("poll_marks"),
 ]
