@@ -157,12 +157,19 @@ class Scheduler:
         if self._wake_at is not None and self._wake_at <= first:
             return
         self._wake_at = first
+        # A new alarm may come due while the previous wake-up is still finishing: APScheduler
+        # would skip it as a second running instance, so allow many.
         self._aps.add_job(self._wake, "date", run_date=datetime.fromtimestamp(first, UTC), id="wake",
-                          replace_existing=True, misfire_grace_time=None, coalesce=True)
+                          replace_existing=True, misfire_grace_time=None, coalesce=True,
+                          max_instances=1_000_000)
 
     async def _wake(self) -> None:
         """Fire every armed job that is due (concurrently: their claims share a commit)."""
         self._wake_at = None
+        self._fire_due()
+        self._rearm()
+
+    def _fire_due(self) -> None:
         now = self.clock.now().timestamp() + 0.001
         while self._heap and self._heap[0][0] <= now:
             at, job_id = heapq.heappop(self._heap)
@@ -172,7 +179,6 @@ class Scheduler:
             task = asyncio.create_task(self._fire_now(job_id))
             self._inflight.add(task)
             task.add_done_callback(self._inflight.discard)
-        self._rearm()
 
     # --- running -------------------------------------------------------------------
 

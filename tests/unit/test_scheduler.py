@@ -103,3 +103,45 @@ async def test_cancel_by_prefix(sched: Scheduler) -> None:
     assert await sched.db.write(lambda c: Scheduler.cancel(c, "event:1:")) == 2
     await sched.advance(timedelta(hours=3))
     assert fired == ["event:10:reminder:60"]
+
+
+async def test_real_timer_fires_a_burst_once_each(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The real clock path: APScheduler's one alarm over the heap, with jobs due in the same
+    second, some armed after start while a wake-up is in progress."""
+    import asyncio
+    import time
+
+    from bot.clock import Clock
+
+    db = await Database(tmp_path / "r.db").open()
+    await db.migrate("jobs", MIGRATIONS)
+    sched = Scheduler(db, Clock())
+    fired: list[str] = []
+
+    async def handler(job: Job) -> None:
+        fired.append(job.key)
+        time.sleep(0.002)  # a busy loop makes each wake-up late, as under load
+
+    sched.register("t", handler)
+    start = datetime.now(UTC) + timedelta(milliseconds=300)
+    await db.write(lambda c: [Scheduler.put(c, "t", f"a{i}", start + timedelta(milliseconds=i)) for i in range(200)])
+    async with asyncio.timeout(60):  # a lost alarm must fail the test, not hang it
+        await _burst(db, sched, start, fired)
+    assert sorted(fired) == sorted([f"a{i}" for i in range(200)] + [f"b{i}" for i in range(100)])
+    assert (await db.fetchone("SELECT COUNT(*) FROM jobs WHERE state='sent'"))[0] == 300
+    await db.close()
+
+
+async def _burst(db: Database, sched: Scheduler, start: datetime, fired: list[str]) -> None:
+    import asyncio
+
+    await sched.start()
+    for i in range(100):  # armed while the burst is firing
+        handle = await db.write(lambda c, i=i: Scheduler.put(c, "t", f"b{i}", start + timedelta(milliseconds=5 * i)))
+        sched.arm(handle)
+        await asyncio.sleep(0.003)
+    for _ in range(200):
+        if len(fired) >= 300:
+            break
+        await asyncio.sleep(0.05)
+    await sched.stop()
