@@ -148,20 +148,9 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=10.0)
     p.add_argument("--rtt", type=float, default=0.03, help="seconds one edit takes")
     p.add_argument("--seed", type=int, default=5)
-    p.add_argument(
-        "--whatif",
-        default="P4",
-        help="then run again with these proposed changes (bench/_whatif.py); '' for none",
-    )
     args = p.parse_args()
     header("live cards under load (benchmark 4)")
-    print("## current code")
     asyncio.run(run(args.reactions, args.seconds, args.rtt, args.seed))
-    if args.whatif:
-        from _whatif import apply
-
-        print(f"## with proposal {'+'.join(apply(args.whatif))}")
-        asyncio.run(run(args.reactions, args.seconds, args.rtt, args.seed))
     print(f"# {load()} at the end")
 
 

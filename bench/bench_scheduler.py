@@ -84,11 +84,7 @@ async def setup(db: Path, pending: int, burst: int, burst_at: float) -> None:
     await bot.db.close()
 
 
-async def child(db: Path, burst_at: float, burst: int, whatif: str) -> dict[str, float | int]:
-    if whatif:
-        from _whatif import apply
-
-        apply(whatif)
+async def child(db: Path, burst_at: float, burst: int) -> dict[str, float | int]:
     t_import_done = process_age_s()
     t0 = time.perf_counter()
     bot = await build_bot(str(db), clock=Clock())
@@ -148,11 +144,6 @@ def main() -> None:
     p.add_argument("--pending", type=int, default=100_000)
     p.add_argument("--burst", type=int, default=1000)
     p.add_argument("--lead", type=float, default=8.0, help="seconds from child start to the burst")
-    p.add_argument(
-        "--whatif",
-        default="P3",
-        help="also run the child with these proposed changes (bench/_whatif.py); '' for none",
-    )
     p.add_argument("--child", nargs=2, metavar=("DB", "BURST_AT"), help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child:
@@ -162,7 +153,7 @@ def main() -> None:
 
             prof = cProfile.Profile()
             prof.enable()
-        res = asyncio.run(child(Path(args.child[0]), float(args.child[1]), args.burst, args.whatif))
+        res = asyncio.run(child(Path(args.child[0]), float(args.child[1]), args.burst))
         if prof is not None:
             import pstats
 
@@ -181,20 +172,15 @@ def main() -> None:
         f"set-up: {args.pending:,} pending reminders over 90 days + {args.burst} burst reminders "
         f"written in {time.perf_counter() - t:.1f} s"
     )
-    variants = [("baseline", "")] + (
-        [(f"with proposal {args.whatif}", args.whatif)] if args.whatif else []
-    )
-    for label, whatif in variants:
-        run_db = d / f"run-{whatif or 'base'}.db"
-        shutil.copy(db, run_db)
-        for ext in ("-wal", "-shm"):
-            if Path(f"{db}{ext}").exists():
-                shutil.copy(f"{db}{ext}", f"{run_db}{ext}")
-        print(f"## {label}")
-        run_child(run_db, args, whatif, burst_at_placeholder)
+    run_db = d / "run.db"
+    shutil.copy(db, run_db)
+    for ext in ("-wal", "-shm"):
+        if Path(f"{db}{ext}").exists():
+            shutil.copy(f"{db}{ext}", f"{run_db}{ext}")
+    run_child(run_db, args, burst_at_placeholder)
 
 
-def run_child(db: Path, args: argparse.Namespace, whatif: str, placeholder: float) -> None:
+def run_child(db: Path, args: argparse.Namespace, placeholder: float) -> None:
     burst_at = float(int(time.time() + args.lead))  # a whole second
     with sqlite3.connect(db) as conn:  # move the burst (rows only; the child arms at start)
         conn.execute(
@@ -213,8 +199,6 @@ def run_child(db: Path, args: argparse.Namespace, whatif: str, placeholder: floa
             __file__,
             "--burst",
             str(args.burst),
-            "--whatif",
-            whatif,
             "--child",
             str(db),
             repr(burst_at),

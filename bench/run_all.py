@@ -15,7 +15,6 @@ One command per benchmark, as listed in BENCHMARKS.md:
     python bench/bench_growth.py          # 8 growth over spaces and stored events
     python bench/bench_query_plans.py     # 8 EXPLAIN QUERY PLAN of the hot-path statements
     python bench/bench_matrix_peer.py     # 9 vs matrix-reminder-bot 0.4.0 (needs its venv)
-    python bench/bench_whatif.py          # proposals P1+P2 against the current code
 """
 
 from __future__ import annotations
@@ -36,7 +35,6 @@ ORDER = [
     "startup",
     "query_plans",
     "growth",
-    "whatif",
     "matrix_e2e",
     "matrix_peer",
 ]
