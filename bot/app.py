@@ -249,7 +249,9 @@ class Bot:
         self.cogs: dict[str, Cog] = {}
         self._listeners: dict[tuple[str, str], Callable[..., Awaitable[Any]]] = {}
         self._message_listeners: list[Callable[[MessageSeen], Awaitable[Any]]] = []
-        self._tracked: dict[str, Tracked] = {}
+        # Live messages as stored rows (platform, channel, message, space, cog, kind, object id):
+        # start-up loads every live card, and building objects for 50k of them costs ~0.4 s.
+        self._tracked: dict[str, tuple[str, str, str, str, str, str, int]] = {}
         self._by_object: dict[tuple[str, str, int], set[str]] = {}  # (cog, kind, id) -> message keys
         self.default_timezone = timezone
         self.started = False
@@ -269,14 +271,12 @@ class Bot:
             module = importlib.import_module(name)
             await module.setup(self)
         rows = await self.db.fetchall(
-            "SELECT platform, channel_id, message_id, space_id, cog, kind, object_id FROM messages WHERE live=1")
-        # Start-up cost grows with live cards (50k rows: about 0.2 s here), so this loop stays plain.
+            "SELECT key, platform, channel_id, message_id, space_id, cog, kind, object_id FROM messages "
+            "WHERE live=1")
         tracked, by_object = self._tracked, self._by_object
-        for platform, channel_id, message_id, space_id, cog, kind, object_id in rows:
-            t = Tracked(MessageRef(platform, channel_id, message_id, space_id), cog, kind, object_id)
-            key = t.message.key
-            tracked[key] = t
-            by_object.setdefault((cog, kind, object_id), set()).add(key)
+        for key, *row in rows:
+            tracked[key] = tuple(row)  # type: ignore[assignment]
+            by_object.setdefault((row[4], row[5], row[6]), set()).add(key)
 
     async def add_cog(self, cog: Cog) -> None:
         if not cog.name or cog.name in self.cogs:
@@ -355,17 +355,25 @@ class Bot:
 
     def _remember(self, t: Tracked) -> None:
         self._forget(t.message.key)
-        self._tracked[t.message.key] = t
-        self._by_object.setdefault((t.cog, t.kind, t.object_id), set()).add(t.message.key)
+        m = t.message
+        self._tracked[m.key] = (m.platform, m.channel_id, m.id, m.space_id, t.cog, t.kind, t.object_id)
+        self._by_object.setdefault((t.cog, t.kind, t.object_id), set()).add(m.key)
 
     def _forget(self, key: str) -> None:
-        t = self._tracked.pop(key, None)
-        if t is not None:
-            keys = self._by_object.get((t.cog, t.kind, t.object_id))
+        row = self._tracked.pop(key, None)
+        if row is not None:
+            obj = (row[4], row[5], row[6])
+            keys = self._by_object.get(obj)
             if keys is not None:
                 keys.discard(key)
                 if not keys:
-                    del self._by_object[(t.cog, t.kind, t.object_id)]
+                    del self._by_object[obj]
+
+    def _lookup(self, key: str) -> Tracked | None:
+        row = self._tracked.get(key)
+        if row is None:
+            return None
+        return Tracked(MessageRef(row[0], row[1], row[2], row[3]), row[4], row[5], row[6])
 
     async def untrack(self, cog: str, kind: str, object_id: int) -> None:
         """The object is no longer live (closed, cancelled): stop routing its reactions."""
@@ -375,10 +383,10 @@ class Bot:
             self._forget(key)
 
     def tracked_messages(self, cog: str, kind: str, object_id: int) -> list[MessageRef]:
-        return [self._tracked[k].message for k in self._by_object.get((cog, kind, object_id), ())]
+        return [MessageRef(*self._tracked[k][:4]) for k in self._by_object.get((cog, kind, object_id), ())]
 
     def live_messages(self, platform: str) -> list[MessageRef]:
-        return [t.message for t in self._tracked.values() if t.message.platform == platform]
+        return [MessageRef(*row[:4]) for row in self._tracked.values() if row[0] == platform]
 
     def is_tracked(self, message: MessageRef) -> bool:
         return message.key in self._tracked
@@ -449,7 +457,7 @@ class Bot:
     async def reaction_changed(self, event: ReactionChanged) -> None:
         if event.user.is_bot:
             return
-        tracked = self._tracked.get(event.message.key)
+        tracked = self._lookup(event.message.key)
         if tracked is None:
             return
         handler = self._listeners.get(("reaction", f"{tracked.cog}:{tracked.kind}"))
@@ -458,7 +466,7 @@ class Bot:
 
     async def reconcile_reactions(self, message: MessageRef,
                                   reactions: Mapping[str, Sequence[UserRef]] | None) -> None:
-        tracked = self._tracked.get(message.key)
+        tracked = self._lookup(message.key)
         if tracked is None:
             return
         if reactions is None:  # the message is gone: stop asking for it at every start
