@@ -11,7 +11,7 @@ over bare words up to the next `name=` ("when=saturday 10am where=Blue Cafe").
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -352,8 +352,3 @@ async def convert(spec: CommandSpec, raw: dict[str, str], ctx: Context) -> dict[
         except ValueError as e:
             raise UsageError(f"{opt.name} {e}", spec, usage) from e
     return out
-
-
-def help_lines(specs: Iterable[CommandSpec], prefix: str = "!") -> list[str]:
-    return [f"{s.usage(prefix)} — {s.description}" for s in specs]
-

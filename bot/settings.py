@@ -30,6 +30,32 @@ class SettingError(ValueError):
     pass
 
 
+def on_off(value: str) -> bool:
+    """Parser for switches; stored normalised as "on"/"off" (see `switch_text`)."""
+    v = value.strip().lower()
+    if v in ("on", "yes", "true"):
+        return True
+    if v in ("off", "no", "false"):
+        return False
+    raise ValueError("say on or off")
+
+
+def switch_text(value: bool) -> str:
+    return "on" if value else "off"
+
+
+def one_of(*allowed: str) -> Callable[[str], str]:
+    """Parser for a setting with a fixed set of words."""
+
+    def parse(value: str) -> str:
+        v = value.strip().lower()
+        if v not in allowed:
+            raise ValueError(f"say {', '.join(allowed[:-1])} or {allowed[-1]}" if len(allowed) > 1 else f"say {allowed[0]}")
+        return v
+
+    return parse
+
+
 @dataclass(frozen=True, slots=True)
 class SettingSpec:
     key: str

@@ -14,7 +14,7 @@ from bot.context import Context
 from bot.model import ActionInvoked, ChannelRef, MessageRef, ReactionChanged, SpaceRef, UserRef
 from bot.render import Out, line, text
 from bot.scheduler import Job
-from bot.settings import SettingSpec
+from bot.settings import SettingSpec, on_off, one_of, switch_text
 from bot.timeparse import TimeParseError, format_duration, parse_duration, parse_when
 
 from . import repo
@@ -59,24 +59,6 @@ def _format_offsets(offsets: Sequence[timedelta]) -> str:
     return ",".join(format_duration(o) for o in offsets) or "off"
 
 
-def _on_off(value: str) -> bool:
-    v = value.strip().lower()
-    if v in ("on", "yes", "true"):
-        return True
-    if v in ("off", "no", "false"):
-        return False
-    raise ValueError("say on or off")
-
-
-def _choice(*allowed: str):  # type: ignore[no-untyped-def]
-    def parse(value: str) -> str:
-        v = value.strip().lower()
-        if v not in allowed:
-            raise ValueError(f"say {' or '.join(allowed)}")
-        return v
-    return parse
-
-
 class EventsCog(Cog):
     name = "events"
     migrations = MIGRATIONS
@@ -89,11 +71,11 @@ class EventsCog(Cog):
         s.register(SettingSpec("reminders.grace", "1h", parse_duration, "a duration, e.g. 30m or 2h",
                                "how late a reminder may still be posted after downtime",
                                normalize=format_duration))
-        s.register(SettingSpec("events.create", "anyone", _choice("anyone", "moderators"),
+        s.register(SettingSpec("events.create", "anyone", one_of("anyone", "moderators"),
                                "anyone or moderators", "who may create events"))
-        s.register(SettingSpec("rsvp.buttons", "off", _on_off, "on or off",
+        s.register(SettingSpec("rsvp.buttons", "off", on_off, "on or off",
                                "offer RSVP buttons beside the reactions",
-                               normalize=lambda b: "on" if b else "off", requires="buttons"))
+                               normalize=switch_text, requires="buttons"))
         s.watch("reminders", self._reschedule_space)
         s.watch("rsvp.buttons", self._refresh_space)
         self.scheduler.register("event.reminder", self._remind, grace=self._grace)

@@ -22,7 +22,7 @@ from bot.model import (
     UserRef,
 )
 from bot.render import Text, text
-from bot.settings import SettingSpec
+from bot.settings import SettingSpec, on_off, one_of, switch_text
 from bot.timeparse import format_duration, parse_duration
 
 from .migrations import MIGRATIONS
@@ -32,20 +32,6 @@ from .scorer import SENSITIVITIES, ChannelHeat, HeatScorer, Msg
 RECENT = timedelta(minutes=30)
 MAX_CHANNELS = 10_000  # channels watched at once; the least recently active are forgotten
 MAX_ADDRESSED = 5
-
-
-def _on_off(value: str) -> bool:
-    v = value.strip().lower()
-    if v not in ("on", "off"):
-        raise ValueError("say on or off")
-    return v == "on"
-
-
-def _sensitivity(value: str) -> str:
-    v = value.strip().lower()
-    if v not in SENSITIVITIES:
-        raise ValueError("say low, medium or high")
-    return v
 
 
 class _Channel:
@@ -65,10 +51,9 @@ class OfflineCog(Cog):
 
     async def setup(self) -> None:
         s = self.settings
-        s.register(SettingSpec("offline.auto", "off", _on_off, "on or off",
-                               "prompt by itself when an exchange heats up",
-                               normalize=lambda b: "on" if b else "off"))
-        s.register(SettingSpec("offline.sensitivity", "low", _sensitivity, "low, medium or high",
+        s.register(SettingSpec("offline.auto", "off", on_off, "on or off",
+                               "prompt by itself when an exchange heats up", normalize=switch_text))
+        s.register(SettingSpec("offline.sensitivity", "low", one_of(*SENSITIVITIES), "low, medium or high",
                                "how sure the bot must be before prompting (low = only when very sure)"))
         s.register(SettingSpec("offline.cooldown", "6h", parse_duration, "a duration, e.g. 6h",
                                "at most one automatic prompt per channel in this time",
