@@ -1,17 +1,33 @@
-"""The embedded store: one SQLite file in WAL mode behind one aiosqlite connection.
+"""The embedded store: one SQLite file in WAL mode, one writer connection and one
+aiosqlite connection for reads.
 
-Writes are *units*: a plain function taking a `sqlite3.Connection`, run on the
-database thread. Units that queue up while a commit is in flight are committed
-together (group commit), each inside its own SAVEPOINT so one failing unit rolls
-back alone. `await db.write(unit)` returns only after the COMMIT, so whatever a
-caller acknowledges to a user is durable.
+Writes are *units*: a plain function taking a `sqlite3.Connection`. Units that queue
+up while the writer is busy are committed together (group commit); `await
+db.write(unit)` returns only after the COMMIT, so whatever a caller acknowledges
+to a user is durable.
+
+Why the writer runs on the event loop's thread and reads on aiosqlite's: a write
+unit is a few indexed statements (~40-60 µs) of mostly Python, and with
+`synchronous=NORMAL` a WAL commit does not wait for the disk. Run on a second
+thread, the units were slower than the work they saved: that thread and the loop
+fight over the GIL at every statement, and a reaction storm ran at half the speed
+of the same units run in line (BENCHMARKS.md). So a batch runs in line, bounded to
+a few milliseconds so the loop stays responsive, and the only slow disk work,
+the WAL checkpoint with its fsync, is taken off the writer (automatic checkpoints
+are off on it) and run in the background on the reader's thread. Reads can be
+large (rosters, exports, start-up scans) and stay off the loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import shutil
 import sqlite3
+import tempfile
+import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,6 +39,10 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Unit = Callable[[sqlite3.Connection], T]
 Migration = str | Callable[[sqlite3.Connection], None]
+
+# A checkpoint is started in the background once the WAL has grown past this (SQLite's
+# own automatic checkpoint would run at 1,000 pages, inside a writer's COMMIT).
+CHECKPOINT_WAL_BYTES = 4 * 1024 * 1024
 
 
 class StorageError(RuntimeError):
@@ -44,55 +64,94 @@ def split_sql(script: str) -> list[str]:
 
 
 class Database:
-    def __init__(self, path: str | Path, *, group_commit: bool = True, max_batch: int = 2000) -> None:
+    """`group_commit=False` commits every unit on its own (benchmarks compare the two).
+    A batch stops growing at `max_batch` units or after `batch_budget_s` of work,
+    whichever comes first; the rest waits for the next one."""
+
+    def __init__(self, path: str | Path, *, group_commit: bool = True, max_batch: int = 1000,
+                 batch_budget_s: float = 0.004) -> None:
         self.path = str(path)
         self.group_commit = group_commit
         self.max_batch = max_batch if group_commit else 1
-        self._conn: aiosqlite.Connection | None = None
-        self._queue: asyncio.Queue[tuple[Unit[Any], asyncio.Future[Any]]] = asyncio.Queue()
+        self.batch_budget_s = batch_budget_s
+        self._conn: aiosqlite.Connection | None = None  # reads
+        self._wconn: sqlite3.Connection | None = None  # writes, used on the loop's thread only
+        self._tmpdir: str | None = None
+        self._pending: deque[tuple[Unit[Any], asyncio.Future[Any]]] = deque()
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
         self._writer: asyncio.Task[None] | None = None
+        self._checkpoint: asyncio.Task[None] | None = None
+        self._wal = ""
         self.commits = 0  # observed by benchmarks
         self.units = 0
+        self.checkpoints = 0
 
     # --- lifecycle ---------------------------------------------------------------
 
     async def open(self) -> Database:
-        if self.path != ":memory:":
-            p = Path(self.path)
+        path = self.path
+        if path == ":memory:":
+            # Two connections to ":memory:" would be two databases; `logoff try` and tests
+            # get a private file that goes away on close instead.
+            self._tmpdir = tempfile.mkdtemp(prefix="logoff-")
+            path = os.path.join(self._tmpdir, "logoff.db")
+        else:
+            p = Path(path)
             if p.parent and not p.parent.exists():
-                raise StorageError(f"the folder of the database {self.path} does not exist; create it or choose another path")
-        pending = aiosqlite.connect(self.path, isolation_level=None)
+                raise StorageError(f"the folder of the database {path} does not exist; create it or choose another path")
+        self._wal = path + "-wal"
+        try:
+            self._wconn = self._open_writer(path)
+        except sqlite3.DatabaseError as e:
+            self._remove_tmpdir()
+            raise StorageError(self._explain(e)) from e
+        pending = aiosqlite.connect(path, isolation_level=None)
         try:
             self._conn = await pending
         except sqlite3.Error as e:
             # aiosqlite stops its thread on a failed connect but nobody waits for it; left
             # alone it outlives the event loop and prints tracebacks after our clean error.
             await asyncio.get_running_loop().run_in_executor(None, pending._thread.join, 5)
+            self._close_writer()
             raise StorageError(self._explain(e)) from e
         try:
             await self._conn.execute("PRAGMA busy_timeout=5000")
-            mode = await (await self._conn.execute("PRAGMA journal_mode=WAL")).fetchone()
-            await self._conn.execute("PRAGMA synchronous=NORMAL")
-            await self._conn.execute("PRAGMA foreign_keys=ON")
-            await self._conn.execute(
-                "CREATE TABLE IF NOT EXISTS _migrations (component TEXT PRIMARY KEY, version INTEGER NOT NULL)"
-            )
-            # A read-only file opens and reads fine; find out now, not at the first RSVP.
-            # (rewriting the header's user_version with its own value is a real write).
-            await self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                version = await (await self._conn.execute("PRAGMA user_version")).fetchone()
-                await self._conn.execute(f"PRAGMA user_version={int(version[0]) if version else 0}")
-            finally:
-                await self._conn.execute("ROLLBACK")
+            await self._conn.execute("PRAGMA query_only=ON")  # every write goes through the writer
         except sqlite3.DatabaseError as e:
             await self._close_quietly()
             raise StorageError(self._explain(e)) from e
-        if self.path != ":memory:" and mode and mode[0] != "wal":
-            log.warning("database %s is not in WAL mode (%s)", self.path, mode[0])
         self._conn.row_factory = sqlite3.Row
         self._writer = asyncio.create_task(self._write_loop(), name="logoff-db-writer")
         return self
+
+    def _open_writer(self, path: str) -> sqlite3.Connection:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute("PRAGMA busy_timeout=5000")
+            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints run off the loop (see above)
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS _migrations (component TEXT PRIMARY KEY, version INTEGER NOT NULL)"
+            )
+            # A read-only file opens and reads fine; find out now, not at the first RSVP
+            # (rewriting the header's user_version with its own value is a real write).
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                version = conn.execute("PRAGMA user_version").fetchone()
+                conn.execute(f"PRAGMA user_version={int(version[0]) if version else 0}")
+            finally:
+                conn.execute("ROLLBACK")
+        except BaseException:
+            conn.close()
+            raise
+        if mode and mode[0] != "wal":
+            log.warning("database %s is not in WAL mode (%s)", path, mode[0])
+        conn.row_factory = sqlite3.Row
+        return conn
 
     def _explain(self, e: sqlite3.DatabaseError) -> str:
         msg = str(e).lower()
@@ -110,13 +169,16 @@ class Database:
     async def close(self) -> None:
         """Drain queued writes, then close."""
         if self._writer:
-            await self._queue.join()
+            await self._idle.wait()
             self._writer.cancel()
             try:
                 await self._writer
             except asyncio.CancelledError:
                 pass
             self._writer = None
+        if self._checkpoint:
+            await asyncio.gather(self._checkpoint, return_exceptions=True)
+            self._checkpoint = None
         await self._close_quietly()
 
     async def _close_quietly(self) -> None:
@@ -126,12 +188,33 @@ class Database:
             except Exception:  # closing after a failed open must not mask the cause
                 pass
             self._conn = None
+        self._close_writer()
+        self._remove_tmpdir()
+
+    def _close_writer(self) -> None:
+        if self._wconn is not None:
+            try:
+                self._wconn.close()  # the last connection to close checkpoints the WAL
+            except Exception:
+                pass
+            self._wconn = None
+
+    def _remove_tmpdir(self) -> None:
+        if self._tmpdir is not None:
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+            self._tmpdir = None
 
     @property
     def conn(self) -> aiosqlite.Connection:
         if self._conn is None:
             raise StorageError("the database is not open")
         return self._conn
+
+    @property
+    def writer(self) -> sqlite3.Connection:
+        if self._wconn is None:
+            raise StorageError("the database is not open")
+        return self._wconn
 
     # --- migrations ----------------------------------------------------------------
 
@@ -164,8 +247,10 @@ class Database:
                     raise
             return len(migrations)
 
+        # In line on the writer connection: no batch can be open, since a batch never
+        # awaits between its BEGIN and its COMMIT. Migrations run at start-up only.
         try:
-            return await self.conn._execute(unit, self.conn._conn)
+            return unit(self.writer)
         except sqlite3.DatabaseError as e:
             raise StorageError(self._explain(e)) from e
 
@@ -188,7 +273,9 @@ class Database:
         if self._writer is None:
             raise StorageError("the database is not open")
         fut: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait((unit, fut))
+        self._pending.append((unit, fut))
+        self._idle.clear()
+        self._wake.set()
         return await fut
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
@@ -196,36 +283,79 @@ class Database:
 
     async def _write_loop(self) -> None:
         while True:
-            first = await self._queue.get()
-            batch = [first]
-            while len(batch) < self.max_batch and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
-            try:
-                results = await self.conn._execute(_run_batch, self.conn._conn, [u for u, _ in batch])
-            except BaseException as e:  # the COMMIT itself failed: nobody is durable
-                results = [(False, e)] * len(batch)
-            self.commits += 1
-            self.units += len(batch)
-            for (_, fut), (ok, value) in zip(batch, results, strict=True):
-                if not fut.done():
-                    if ok:
-                        fut.set_result(value)
-                    else:
-                        fut.set_exception(value)
-                self._queue.task_done()
+            await self._wake.wait()
+            self._wake.clear()
+            # Let the writes that arrive together queue up: one pass of the loop.
+            await asyncio.sleep(0)
+            while self._pending:
+                self._commit_batch()
+                await asyncio.sleep(0)  # the loop serves others between batches
+            self._idle.set()
+
+    def _commit_batch(self) -> None:
+        conn = self.writer
+        batch: list[tuple[Unit[Any], asyncio.Future[Any]]] = []
+        try:
+            results = _run_batch(conn, self._pending, batch, self.max_batch, self.batch_budget_s)
+        except BaseException as e:  # BEGIN or COMMIT failed: nobody in the batch is durable
+            if not batch:  # BEGIN: fail what waits rather than retry it in a tight loop
+                batch.extend(self._pending)
+                self._pending.clear()
+            results = [(False, e)] * len(batch)
+        self.commits += 1
+        self.units += len(batch)
+        for (_, fut), (ok, value) in zip(batch, results, strict=True):
+            if not fut.done():
+                if ok:
+                    fut.set_result(value)
+                else:
+                    fut.set_exception(value)
+        self._maybe_checkpoint()
+
+    def _maybe_checkpoint(self) -> None:
+        if self._checkpoint is not None or self._conn is None:
+            return
+        try:
+            if os.stat(self._wal).st_size < CHECKPOINT_WAL_BYTES:
+                return
+        except OSError:
+            return
+        self._checkpoint = asyncio.create_task(self._run_checkpoint(), name="logoff-db-checkpoint")
+
+    async def _run_checkpoint(self) -> None:
+        """PASSIVE: copies what it can without blocking the writer; the WAL is reused
+        from the start once a checkpoint has caught up with it."""
+        try:
+            await self.conn._execute(lambda c: c.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone(),
+                                     self.conn._conn)
+            self.checkpoints += 1
+        except Exception as e:
+            log.warning("background checkpoint of %s failed: %s", self.path, e)
+        finally:
+            self._checkpoint = None
 
 
-def _run_batch(conn: sqlite3.Connection, units: list[Unit[Any]]) -> list[tuple[bool, Any]]:
-    """One transaction for the batch. Units almost never fail, so first try them without
-    a SAVEPOINT each (two statements fewer per unit); if one fails, roll the whole batch
-    back and run it again with savepoints, so only the failing unit is undone. Units are
-    functions of the database alone, so running one twice is safe."""
+def _run_batch(conn: sqlite3.Connection, pending: deque[tuple[Unit[Any], asyncio.Future[Any]]],
+               batch: list[tuple[Unit[Any], asyncio.Future[Any]]], max_units: int,
+               budget_s: float) -> list[tuple[bool, Any]]:
+    """Take units from `pending` into `batch` and run them in one transaction, until
+    `max_units` or `budget_s` of work. Units almost never fail, so first try them
+    without a SAVEPOINT each (two statements fewer per unit); if one fails, roll the
+    whole batch back and run it again with savepoints, so only the failing unit is
+    undone. Units are functions of the database alone, so running one twice is safe."""
+    deadline = time.perf_counter() + budget_s
     conn.execute("BEGIN IMMEDIATE")
+    results: list[tuple[bool, Any]] = []
     try:
-        results: list[tuple[bool, Any]] = [(True, unit(conn)) for unit in units]
+        while pending and len(batch) < max_units:
+            item = pending.popleft()
+            batch.append(item)
+            results.append((True, item[0](conn)))
+            if time.perf_counter() >= deadline:
+                break
     except Exception:
         conn.execute("ROLLBACK")
-        return _run_batch_isolated(conn, units)
+        return _run_batch_isolated(conn, [u for u, _ in batch])
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")

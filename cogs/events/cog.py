@@ -248,16 +248,16 @@ class EventsCog(Cog):
     async def _apply(self, event_id: int, user: UserRef, status: str, *, added: bool,
                      source: str) -> RsvpResult | None:
         def unit(conn: sqlite3.Connection):  # type: ignore[no-untyped-def]
-            event = repo.get(conn, event_id)
-            if event is None or event.cancelled:
-                return None, None
-            return event, repo.apply_mark(conn, event, user.key, user.display, status, added=added,
-                                          source=source)
+            is_open, result = repo.apply_mark(conn, event_id, user.key, user.display, status, added=added,
+                                              source=source)
+            # the whole event only when someone is promoted: the announcement names it
+            return is_open, result, repo.get(conn, event_id) if result and result.promoted else None
 
-        event, result = await self.db.write(unit)  # acknowledged only after this commit
-        if event is not None and result is not None:
+        is_open, result, event = await self.db.write(unit)  # acknowledged only after this commit
+        if is_open and result is not None:
             self.refresh(event_id)
-            await self._announce_promotions(event, result)
+            if event is not None:
+                await self._announce_promotions(event, result)
         return result
 
     async def _announce_promotions(self, event: Event, result: RsvpResult) -> None:

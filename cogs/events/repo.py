@@ -125,36 +125,42 @@ def roster(conn: sqlite3.Connection, event: Event) -> Roster:
                   tuple(Attendee(r[0], r[1]) for r in rows if r[2] == "no"))
 
 
-def apply_mark(conn: sqlite3.Connection, event: Event, user: str, name: str, status: str, *,
-               added: bool, source: str) -> RsvpResult | None:
-    """Record an RSVP action and re-derive the user's status. None if nothing changed.
-    This is the hot path of a reaction storm: a handful of indexed statements, and
-    capacity costs nothing unless someone who was in steps out."""
+def apply_mark(conn: sqlite3.Connection, event_id: int, user: str, name: str, status: str, *,
+               added: bool, source: str) -> tuple[bool, RsvpResult | None]:
+    """Record an RSVP action and re-derive the user's status: (False, None) if the event
+    is gone or cancelled, (True, None) if nothing changed.
+    This is the hot path of a reaction storm: four indexed statements when someone
+    answers, only the two columns of the event it needs, and capacity costs nothing
+    unless someone who was in steps out."""
+    head = conn.execute("SELECT capacity, state FROM events WHERE id=?", (event_id,)).fetchone()
+    if head is None or head[1] == "cancelled":
+        return False, None
     if added:
-        changed = marks.add(conn, event.id, user, status, source, name)
+        changed = marks.add(conn, event_id, user, status, source, name)
     else:
-        changed = marks.remove(conn, event.id, user, status, source)
+        changed = marks.remove(conn, event_id, user, status, source)
     if not changed:
-        return None
+        return True, None
     row = conn.execute("SELECT status, name, going_seq FROM rsvps WHERE event_id=? AND user=?",
-                       (event.id, user)).fetchone()
+                       (event_id, user)).fetchone()
     old = row[0] if row else None
-    cap = event.capacity
-    was_in = cap is not None and old == "going" and _place(conn, event.id, row[2]) <= cap
-    new = _store(conn, event, user, name, row)
+    cap = head[0]
+    was_in = cap is not None and old == "going" and _place(conn, event_id, row[2]) <= cap
+    # A new mark has the highest sequence number of the object, so it is the latest.
+    new = _store(conn, event_id, user, name, row, status if added else marks.latest(conn, event_id, user))
     if cap is None:
-        return RsvpResult(old, new, (), None)
+        return True, RsvpResult(old, new, (), None)
     promoted: tuple[Attendee, ...] = ()
     if was_in and new != "going":
         nxt = conn.execute("SELECT user, name FROM rsvps WHERE event_id=? AND status='going' "
-                           "ORDER BY going_seq LIMIT 1 OFFSET ?", (event.id, cap - 1)).fetchone()
+                           "ORDER BY going_seq LIMIT 1 OFFSET ?", (event_id, cap - 1)).fetchone()
         promoted = (Attendee(nxt[0], nxt[1]),) if nxt else ()
     waitlisted_at = None
     if new == "going" and old != "going":
         total = conn.execute("SELECT COUNT(*) FROM rsvps WHERE event_id=? AND status='going'",
-                             (event.id,)).fetchone()[0]
+                             (event_id,)).fetchone()[0]
         waitlisted_at = total - cap if total > cap else None
-    return RsvpResult(old, new, promoted, waitlisted_at)
+    return True, RsvpResult(old, new, promoted, waitlisted_at)
 
 
 def _place(conn: sqlite3.Connection, event_id: int, going_seq: int) -> int:
@@ -163,22 +169,21 @@ def _place(conn: sqlite3.Connection, event_id: int, going_seq: int) -> int:
                         (event_id, going_seq)).fetchone()[0]
 
 
-def _store(conn: sqlite3.Connection, event: Event, user: str, name: str,
-           row: sqlite3.Row | tuple | None) -> str | None:
-    """Write the user's status as their marks now say; return it."""
+def _store(conn: sqlite3.Connection, event_id: int, user: str, name: str,
+           row: sqlite3.Row | tuple | None, new: str | None) -> str | None:
+    """Write the user's status `new` (what their marks now say); return it."""
     old = row[0] if row else None
     name = name or (row[1] if row else "")
-    new = marks.latest(conn, event.id, user)
     if new is None:
-        conn.execute("DELETE FROM rsvps WHERE event_id=? AND user=?", (event.id, user))
+        conn.execute("DELETE FROM rsvps WHERE event_id=? AND user=?", (event_id, user))
     elif new == "going" and old != "going":  # joins the end of the going queue
         conn.execute("INSERT OR REPLACE INTO rsvps(event_id, user, name, status, going_seq) VALUES(?,?,?,?,"
                      "(SELECT COALESCE(MAX(going_seq), 0) + 1 FROM rsvps WHERE event_id=?))",
-                     (event.id, user, name, new, event.id))
+                     (event_id, user, name, new, event_id))
     elif new != old or (row and name != row[1]):
         conn.execute("INSERT INTO rsvps(event_id, user, name, status, going_seq) VALUES(?,?,?,?,0) "
                      "ON CONFLICT(event_id, user) DO UPDATE SET status=excluded.status, "
-                     "name=excluded.name", (event.id, user, name, new))
+                     "name=excluded.name", (event_id, user, name, new))
     return new
 
 
@@ -190,7 +195,7 @@ def rederive(conn: sqlite3.Connection, event: Event, users: list[tuple[str, str]
         row = conn.execute("SELECT status, name FROM rsvps WHERE event_id=? AND user=?",
                            (event.id, user)).fetchone()
         old = row[0] if row else None
-        new = _store(conn, event, user, name, row)
+        new = _store(conn, event.id, user, name, row, marks.latest(conn, event.id, user))
     return _outcome(conn, event, before, users[-1][0] if users else "", old, new)
 
 
