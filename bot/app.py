@@ -26,6 +26,7 @@ from .model import (
     SpaceRef,
     UserRef,
 )
+from .process import tune_gc
 from .render import Out
 from .scheduler import MIGRATIONS as JOB_MIGRATIONS
 from .scheduler import Scheduler
@@ -304,6 +305,7 @@ class Bot:
         adapter.attach(self)
 
     async def start(self) -> None:
+        tune_gc()
         for adapter in list(self.adapters.values()):
             await adapter.start()
         await self.scheduler.start()

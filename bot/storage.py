@@ -12,7 +12,7 @@ unit is a few indexed statements (~40-60 µs) of mostly Python, and with
 thread, the units were slower than the work they saved: that thread and the loop
 fight over the GIL at every statement, and a reaction storm ran at half the speed
 of the same units run in line (BENCHMARKS.md). So a batch runs in line, bounded to
-a few milliseconds so the loop stays responsive, and the only slow disk work,
+8 ms (about 100 RSVPs) so the loop stays responsive, and the only slow disk work,
 the WAL checkpoint with its fsync, is taken off the writer (automatic checkpoints
 are off on it) and run in the background on the reader's thread. Reads can be
 large (rosters, exports, start-up scans) and stay off the loop.
@@ -69,7 +69,7 @@ class Database:
     whichever comes first; the rest waits for the next one."""
 
     def __init__(self, path: str | Path, *, group_commit: bool = True, max_batch: int = 1000,
-                 batch_budget_s: float = 0.004) -> None:
+                 batch_budget_s: float = 0.008) -> None:
         self.path = str(path)
         self.group_commit = group_commit
         self.max_batch = max_batch if group_commit else 1
@@ -134,6 +134,9 @@ class Database:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints run off the loop (see above)
+            # The writer re-reads the same index pages all through a storm; SQLite's default
+            # 2 MiB cache made each batch fetch them again from the OS.
+            conn.execute("PRAGMA cache_size=-32768")
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS _migrations (component TEXT PRIMARY KEY, version INTEGER NOT NULL)"
             )
@@ -259,6 +262,13 @@ class Database:
     async def read(self, fn: Unit[T]) -> T:
         """Run a read-only function on the database thread."""
         return await self.conn._execute(fn, self.conn._conn)
+
+    async def read_small(self, fn: Unit[T]) -> T:
+        """Run a small read (a few rows found by index) now, on the loop's thread.
+        Handing it to the database thread would cost more than the read: every row
+        fetched there is a GIL hand-off with the loop, and during a storm each of
+        those waits for the loop's switch interval. Big reads belong in `read`."""
+        return fn(self.writer)  # never inside a batch: batches do not await
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         return await self.read(lambda c: c.execute(sql, params).fetchall())

@@ -20,6 +20,7 @@ from bot.timeparse import TimeParseError, format_duration, parse_duration, parse
 from . import repo
 from .migrations import MIGRATIONS
 from .render import (
+    CARD_NAMES,
     EMOJI,
     attendees_text,
     cancelled_text,
@@ -398,7 +399,7 @@ class EventsCog(Cog):
     # --- helpers ---------------------------------------------------------------------------------------
 
     async def _event_here(self, ctx: Context, event_id: int) -> Event | None:
-        event = await self.db.read(lambda c: repo.get(c, event_id))
+        event = await self.db.read_small(lambda c: repo.get(c, event_id))
         if event is None or event.space != ctx.space.key:
             await ctx.warn(f"there is no event #{event_id} here; {ctx.prefix}event list shows the upcoming ones")
             return None
@@ -421,7 +422,7 @@ class EventsCog(Cog):
         return ChannelRef(event.platform, event.channel_id, event.space.partition(":")[2])
 
     async def card(self, event: Event, space: SpaceRef) -> Out:
-        roster = await self.db.read(lambda c: repo.roster(c, event))
+        roster = await self.db.read_small(lambda c: repo.card_roster(c, event, CARD_NAMES))
         adapter = self.bot.adapters.get(event.platform)
         buttons = bool(adapter and adapter.capabilities.buttons) and await self.settings.get(space, "rsvp.buttons")
         return event_card(event, roster, prefix=self.bot.prefix_for(event.platform), buttons=buttons)
@@ -431,7 +432,7 @@ class EventsCog(Cog):
             self.bot.cards.refresh(message, lambda: self._render(event_id))
 
     async def _render(self, event_id: int) -> Out:
-        event = await self.db.read(lambda c: repo.get(c, event_id))
+        event = await self.db.read_small(lambda c: repo.get(c, event_id))
         assert event is not None
         return await self.card(event, SpaceRef.from_key(event.space))
 

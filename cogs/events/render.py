@@ -17,7 +17,6 @@ from bot.render import (
     Mention,
     Text,
     Time,
-    cut_list,
     line,
 )
 
@@ -29,10 +28,14 @@ CARD_NAMES = 40  # names per list on a card; `event attendees` shows everyone
 DEFAULT_LENGTH = timedelta(hours=2)
 
 
-def names_line(people: tuple[Attendee, ...], limit: int = CARD_NAMES) -> Line:
-    if not people:
+def names_line(people: tuple[Attendee, ...], total: int | None = None, limit: int = CARD_NAMES) -> Line:
+    """Names, at most `limit` entries, the last one saying how many more there are of
+    `total` (people may hold only the first few of them)."""
+    total = len(people) if total is None else total
+    if not total:
         return line("—")
-    shown = cut_list([p.name or p.user.partition(":")[2] for p in people], limit)
+    names = [p.name or p.user.partition(":")[2] for p in people[:limit]]
+    shown = names if total <= limit else [*names[: limit - 1], f"and {total - limit + 1} more"]
     parts: list[Inline] = []
     for i, name in enumerate(shown):
         parts.extend([", " if i else "", name])
@@ -40,7 +43,7 @@ def names_line(people: tuple[Attendee, ...], limit: int = CARD_NAMES) -> Line:
 
 
 def going_label(event: Event, roster: Roster) -> str:
-    n = len(roster.going)
+    n = roster.counts()[0]
     return f"Going ({n}/{event.capacity})" if event.capacity is not None else f"Going ({n})"
 
 
@@ -52,12 +55,13 @@ def event_card(event: Event, roster: Roster, *, prefix: str = "!", buttons: bool
         body.append(line(event.details))
     if event.cancelled:
         body.insert(0, line("❌ Cancelled"))
-    fields = [Field(going_label(event, roster), (names_line(roster.going),), inline=True),
-              Field(f"Maybe ({len(roster.maybe)})", (names_line(roster.maybe),), inline=True)]
-    if roster.waitlist:
-        fields.append(Field(f"Waitlist ({len(roster.waitlist)})", (names_line(roster.waitlist),), inline=True))
-    if roster.no:
-        fields.append(Field(f"Not going ({len(roster.no)})", (names_line(roster.no),), inline=True))
+    going_n, wait_n, maybe_n, no_n = roster.counts()
+    fields = [Field(going_label(event, roster), (names_line(roster.going, going_n),), inline=True),
+              Field(f"Maybe ({maybe_n})", (names_line(roster.maybe, maybe_n),), inline=True)]
+    if wait_n:
+        fields.append(Field(f"Waitlist ({wait_n})", (names_line(roster.waitlist, wait_n),), inline=True))
+    if no_n:
+        fields.append(Field(f"Not going ({no_n})", (names_line(roster.no, no_n),), inline=True))
     live = not event.cancelled
     actions = (Action(f"rsvp:{event.id}:going", "Going", "success", "✅"),
                Action(f"rsvp:{event.id}:maybe", "Maybe", "secondary", "🤔"),
@@ -130,11 +134,11 @@ def cancelled_text(event: Event, roster: Roster) -> Text:
 def attendees_text(event: Event, roster: Roster) -> Text:
     big = 10_000
     lines = [line("📅 ", event.title, f" #{event.id}"),
-             line(going_label(event, roster), ": "), names_line(roster.going, big),
-             line(f"Maybe ({len(roster.maybe)}): "), names_line(roster.maybe, big)]
+             line(going_label(event, roster), ": "), names_line(roster.going, limit=big),
+             line(f"Maybe ({len(roster.maybe)}): "), names_line(roster.maybe, limit=big)]
     if roster.waitlist:
-        lines += [line(f"Waitlist ({len(roster.waitlist)}): "), names_line(roster.waitlist, big)]
-    lines += [line(f"Not going ({len(roster.no)}): "), names_line(roster.no, big)]
+        lines += [line(f"Waitlist ({len(roster.waitlist)}): "), names_line(roster.waitlist, limit=big)]
+    lines += [line(f"Not going ({len(roster.no)}): "), names_line(roster.no, limit=big)]
     return Text(tuple(lines))
 
 

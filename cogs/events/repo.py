@@ -50,6 +50,13 @@ class Roster:
     waitlist: tuple[Attendee, ...]  # in order
     maybe: tuple[Attendee, ...]
     no: tuple[Attendee, ...]
+    # How many there are in each list when the lists above are cut short (`card_roster`).
+    sizes: tuple[int, int, int, int] | None = None
+
+    def counts(self) -> tuple[int, int, int, int]:
+        if self.sizes is not None:
+            return self.sizes
+        return len(self.going), len(self.waitlist), len(self.maybe), len(self.no)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +130,28 @@ def roster(conn: sqlite3.Connection, event: Event) -> Roster:
     return Roster(tuple(going[:cap]), tuple(going[cap:]),
                   tuple(Attendee(r[0], r[1]) for r in rows if r[2] == "maybe"),
                   tuple(Attendee(r[0], r[1]) for r in rows if r[2] == "no"))
+
+
+def card_roster(conn: sqlite3.Connection, event: Event, limit: int) -> Roster:
+    """The first `limit` people of each list and the size of each: what a live card
+    shows. Re-rendered while a storm goes on, so it reads counts off the index
+    instead of loading every attendee of a big event."""
+    n = dict(conn.execute("SELECT status, COUNT(*) FROM rsvps WHERE event_id=? GROUP BY status",
+                          (event.id,)).fetchall())
+    going_n, cap = n.get("going", 0), event.capacity
+
+    def first(status: str, count: int, offset: int = 0) -> tuple[Attendee, ...]:
+        if count <= 0:
+            return ()
+        return tuple(Attendee(r[0], r[1]) for r in conn.execute(
+            "SELECT user, name FROM rsvps WHERE event_id=? AND status=? ORDER BY going_seq, user "
+            "LIMIT ? OFFSET ?", (event.id, status, count, offset)))
+
+    in_n = going_n if cap is None else min(going_n, cap)
+    wait_n = going_n - in_n
+    return Roster(first("going", min(in_n, limit)), first("going", min(wait_n, limit), in_n),
+                  first("maybe", limit), first("no", limit),
+                  sizes=(in_n, wait_n, n.get("maybe", 0), n.get("no", 0)))
 
 
 def apply_mark(conn: sqlite3.Connection, event_id: int, user: str, name: str, status: str, *,

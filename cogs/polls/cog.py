@@ -189,7 +189,7 @@ class PollsCog(Cog):
     # --- helpers for cards and other features ---------------------------------------------------------
 
     async def get(self, poll_id: int) -> Poll | None:
-        return await self.db.read(lambda c: repo.get(c, poll_id))
+        return await self.db.read_small(lambda c: repo.get(c, poll_id))
 
     async def tally(self, poll: Poll) -> repo.Tally:
         return await self.db.read(lambda c: repo.tally(c, poll))
