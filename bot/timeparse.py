@@ -33,10 +33,17 @@ _RELATIVE = re.compile(r"^\s*in\s+(.+)$", re.IGNORECASE)
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # The phrases people type most ("saturday 10am", "tomorrow 7:30pm", "today at 18:00") are
 # read here directly; dateparser (slow to load, a few ms a call) handles the rest.
+_TIME = r"(?:at\s+)?(?:(?P<noon>noon|midday)|(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ampm>am|pm)?)"
 _COMMON = re.compile(
     r"^(?:(?P<rel>today|tonight|tomorrow)|(?P<next>next\s+)?(?P<day>mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)"
-    r"[a-z]*)\s+(?:at\s+)?(?:(?P<noon>noon|midday)|(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ampm>am|pm)?)$",
+    r"[a-z]*)\s+" + _TIME + "$",
     re.IGNORECASE)
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+           "october", "november", "december")
+# "dec 20 7pm", "december 20th at 19:00", "20 dec 7pm": the next such date that is ahead.
+_MONTH_DAY = re.compile(
+    r"^(?:(?P<mon>[a-z]{3,9})\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?|(?P<d2>\d{1,2})(?:st|nd|rd|th)?\s+"
+    r"(?P<mon2>[a-z]{3,9})\.?),?\s+" + _TIME + "$", re.IGNORECASE)
 _ISO = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[ t](\d{1,2}):(\d{2}))?\s*$", re.IGNORECASE)
 
 
@@ -89,19 +96,10 @@ def _common_phrase(text: str, tz: ZoneInfo, now: datetime) -> datetime | None:
     m = _COMMON.match(text)
     if not m:
         return None
-    if m.group("noon"):
-        hour, minute = 12, 0
-    else:
-        hour, minute = int(m.group("h")), int(m.group("m") or 0)
-        ampm = (m.group("ampm") or "").lower()
-        if ampm:
-            if not 1 <= hour <= 12:
-                return None
-            hour = hour % 12 + (12 if ampm == "pm" else 0)
-        elif m.group("rel") == "tonight" and hour < 12:
-            hour += 12
-    if hour > 23 or minute > 59:
+    clock = _clock_time(m, tonight=(m.group("rel") or "").lower() == "tonight")
+    if clock is None:
         return None
+    hour, minute = clock
     today = now.astimezone(tz).date()
     rel = (m.group("rel") or "").lower()
     if rel:
@@ -114,6 +112,44 @@ def _common_phrase(text: str, tz: ZoneInfo, now: datetime) -> datetime | None:
         if at <= now or m.group("next") and ahead == 0:  # "saturday" on a Saturday evening: next week
             day += timedelta(days=7)
     return localize(datetime(day.year, day.month, day.day, hour, minute), tz)
+
+
+def _clock_time(m: re.Match[str], *, tonight: bool = False) -> tuple[int, int] | None:
+    if m.group("noon"):
+        return 12, 0
+    hour, minute = int(m.group("h")), int(m.group("m") or 0)
+    ampm = (m.group("ampm") or "").lower()
+    if ampm:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if ampm == "pm" else 0)
+    elif tonight and hour < 12:
+        hour += 12
+    if hour > 23 or minute > 59:
+        return None
+    return hour, minute
+
+
+def _month_day(text: str, tz: ZoneInfo, now: datetime) -> datetime | None:
+    m = _MONTH_DAY.match(text)
+    if not m:
+        return None
+    word = (m.group("mon") or m.group("mon2")).lower()
+    month = next((i for i, name in enumerate(_MONTHS, 1)
+                  if name.startswith(word) or (word == "sept" and i == 9)), None)
+    clock = _clock_time(m)
+    if month is None or clock is None:
+        return None  # not a month name: let dateparser have a go
+    day = int(m.group("d") or m.group("d2"))
+    year = now.astimezone(tz).year
+    for y in (year, year + 1):
+        try:
+            at = localize(datetime(y, month, day, *clock), tz)
+        except ValueError:
+            return None  # "feb 30": not a date; dateparser gets it and refuses it
+        if at > now:
+            return at
+    return None
 
 
 def _dateparser_parse(text: str, tz: ZoneInfo, now: datetime) -> datetime | None:
@@ -153,7 +189,7 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, allow_past: bool = Fal
             except ValueError as e:
                 raise TimeParseError(f"'{text}' is not a real date") from e
             result = localize(naive, tz)
-        elif (common := _common_phrase(s, tz, now)) is not None:
+        elif (common := _common_phrase(s, tz, now) or _month_day(s, tz, now)) is not None:
             result = common
         else:
             try:

@@ -97,3 +97,22 @@ def test_same_weekday_later_today_is_today_and_earlier_is_next_week() -> None:
     monday_10 = NOW  # Monday 10:00 Berlin
     assert parse_when("monday 11am", BERLIN, monday_10) == datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
     assert parse_when("monday 9am", BERLIN, monday_10) == datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("text", ["dec 20 7pm", "December 20th at 19:00", "20 dec 7pm", "jan 3 10:30",
+                                  "sept 5 noon", "Nov 23 9am", "nov 23 11am", "feb 28, 6:15pm"])
+def test_month_day_phrases_agree_with_dateparser(text: str) -> None:
+    """"dec 20 7pm" is read without dateparser, and exactly as dateparser reads it
+    (the next such date still ahead)."""
+    from bot.timeparse import _dateparser_parse, _month_day, localize
+
+    fast = _month_day(text, BERLIN, NOW)
+    slow = _dateparser_parse(text, BERLIN, NOW)
+    assert fast is not None and slow is not None
+    assert fast == localize(slow, BERLIN), (fast, slow)
+
+
+@pytest.mark.parametrize("text", ["feb 30 7pm", "monkey 20 7pm", "dec 40 7pm", "dec 20 25:00"])
+def test_month_day_phrases_that_are_not_dates_are_refused(text: str) -> None:
+    with pytest.raises(TimeParseError):
+        parse_when(text, BERLIN, NOW)
