@@ -14,8 +14,9 @@ fight over the GIL at every statement, and a reaction storm ran at half the spee
 of the same units run in line (BENCHMARKS.md). So a batch runs in line, bounded to
 8 ms (about 100 RSVPs) so the loop stays responsive, and the only slow disk work,
 the WAL checkpoint with its fsync, is taken off the writer (automatic checkpoints
-are off on it) and run in the background on the reader's thread. Reads can be
-large (rosters, exports, start-up scans) and stay off the loop.
+are off on it) and run in the background on a thread and connection of its
+own. Reads stay on aiosqlite's thread, off the loop: they can be large (rosters,
+exports, start-up scans), except `read_small` for a few rows by index.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ Migration = str | Callable[[sqlite3.Connection], None]
 # A checkpoint is started in the background once the WAL has grown past this (SQLite's
 # own automatic checkpoint would run at 1,000 pages, inside a writer's COMMIT).
 CHECKPOINT_WAL_BYTES = 4 * 1024 * 1024
+CHECKPOINT_COMMITS = 500
 
 
 class StorageError(RuntimeError):
@@ -84,6 +86,10 @@ class Database:
         self._writer: asyncio.Task[None] | None = None
         self._checkpoint: asyncio.Task[None] | None = None
         self._wal = ""
+        self._db_file = ""
+        self._ckpt: sqlite3.Connection | None = None  # opened at the first checkpoint
+        self._since_ckpt = 0
+        self._wal_at_ckpt = 0
         self.commits = 0  # observed by benchmarks
         self.units = 0
         self.checkpoints = 0
@@ -102,6 +108,7 @@ class Database:
             if p.parent and not p.parent.exists():
                 raise StorageError(f"the folder of the database {path} does not exist; create it or choose another path")
         self._wal = path + "-wal"
+        self._db_file = path
         try:
             self._wconn = self._open_writer(path)
         except sqlite3.DatabaseError as e:
@@ -134,6 +141,8 @@ class Database:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints run off the loop (see above)
+            # when SQLite starts the WAL over, it cuts the file back to this
+            conn.execute(f"PRAGMA journal_size_limit={2 * CHECKPOINT_WAL_BYTES}")
             # The writer re-reads the same index pages all through a storm; SQLite's default
             # 2 MiB cache made each batch fetch them again from the OS.
             conn.execute("PRAGMA cache_size=-32768")
@@ -182,6 +191,9 @@ class Database:
         if self._checkpoint:
             await asyncio.gather(self._checkpoint, return_exceptions=True)
             self._checkpoint = None
+        if self._ckpt is not None:
+            self._ckpt.close()
+            self._ckpt = None
         await self._close_quietly()
 
     async def _close_quietly(self) -> None:
@@ -322,22 +334,33 @@ class Database:
                     fut.set_exception(value)
         self._maybe_checkpoint()
 
+    def _checkpoint_now(self) -> None:
+        if self._ckpt is None:
+            self._ckpt = sqlite3.connect(self._db_file, isolation_level=None, check_same_thread=False)
+        self._ckpt.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+
     def _maybe_checkpoint(self) -> None:
+        """After enough commits, or once the WAL file has grown by enough since the last
+        checkpoint. (The file does not shrink when SQLite starts reusing it from the
+        start, so growth, not size, says that frames are piling up.)"""
+        self._since_ckpt += 1
         if self._checkpoint is not None or self._conn is None:
             return
         try:
-            if os.stat(self._wal).st_size < CHECKPOINT_WAL_BYTES:
-                return
+            size = os.stat(self._wal).st_size
         except OSError:
             return
+        if self._since_ckpt < CHECKPOINT_COMMITS and size - self._wal_at_ckpt < CHECKPOINT_WAL_BYTES:
+            return
+        self._since_ckpt, self._wal_at_ckpt = 0, size
         self._checkpoint = asyncio.create_task(self._run_checkpoint(), name="logoff-db-checkpoint")
 
     async def _run_checkpoint(self) -> None:
         """PASSIVE: copies what it can without blocking the writer; the WAL is reused
-        from the start once a checkpoint has caught up with it."""
+        from the start once a checkpoint has caught up with it. On a connection and a
+        thread of its own, so reads never queue behind its fsync."""
         try:
-            await self.conn._execute(lambda c: c.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone(),
-                                     self.conn._conn)
+            await asyncio.to_thread(self._checkpoint_now)
             self.checkpoints += 1
         except Exception as e:
             log.warning("background checkpoint of %s failed: %s", self.path, e)

@@ -64,3 +64,51 @@ async def test_missing_folder_is_a_clear_error(tmp_path) -> None:
     with pytest.raises(StorageError) as e:
         await Database(tmp_path / "nope" / "x.db").open()
     assert "does not exist" in str(e.value)
+
+
+async def test_wal_is_checkpointed_in_the_background_and_reused(tmp_path) -> None:
+    """The writer never checkpoints (its automatic checkpoint is off); once the WAL has
+    grown past the threshold a background checkpoint copies it back, and later writes
+    start the WAL over instead of growing it without end."""
+    import os
+
+    from bot import storage
+
+    db = await Database(tmp_path / "w.db").open()
+    await db.migrate("t", MIGS)
+    blob = "x" * 2000
+    for round_ in range(6):
+        await asyncio.gather(*(db.write(lambda c, i=i, r=round_: c.execute(
+            "INSERT INTO t(v) VALUES(?)", (f"{r}-{i}-{blob}",))) for i in range(1000)))
+        if db._checkpoint is not None:
+            await db._checkpoint
+    assert db.checkpoints >= 1
+    grown = os.stat(str(tmp_path / "w.db") + "-wal").st_size
+    # a quiet moment: a checkpoint catches up, and the next write starts the WAL over
+    await db._run_checkpoint()
+    await db.execute("INSERT INTO t(v) VALUES('after')")
+    assert os.stat(str(tmp_path / "w.db") + "-wal").st_size <= 2 * storage.CHECKPOINT_WAL_BYTES < grown
+    assert (await db.fetchone("SELECT COUNT(*) FROM t"))[0] == 6001
+    await db.close()
+    db = await Database(tmp_path / "w.db").open()
+    assert (await db.fetchone("SELECT COUNT(*) FROM t"))[0] == 6001
+    await db.close()
+
+
+async def test_a_write_batch_stops_at_its_time_budget(tmp_path) -> None:
+    """Batches run on the loop's thread, so one may not hold it for long: slow units are
+    split over several commits, each stopping at the budget."""
+    import time
+
+    db = await Database(tmp_path / "slow.db", batch_budget_s=0.004).open()
+    await db.migrate("t", MIGS)
+
+    def slow(c: sqlite3.Connection, i: int) -> None:
+        time.sleep(0.001)
+        c.execute("INSERT INTO t(v) VALUES(?)", (str(i),))
+
+    before = db.commits
+    await asyncio.gather(*(db.write(lambda c, i=i: slow(c, i)) for i in range(40)))
+    assert db.commits - before >= 8  # about 4 units per 4 ms batch, never all 40 in one
+    assert (await db.fetchone("SELECT COUNT(*) FROM t"))[0] == 40
+    await db.close()
