@@ -67,8 +67,9 @@ async def collect() -> tuple[dict[str, tuple[str, str, str]], str]:
                 break
         seen.setdefault(shape(sql), (phase[0], caller, sql))
 
-    raw: sqlite3.Connection = bot.db.conn._conn  # the connection the database thread uses
+    raw: sqlite3.Connection = bot.db.conn._conn  # the readers' connection (aiosqlite's thread)
     await bot.db.read(lambda c: c.set_trace_callback(trace))
+    bot.db.writer.set_trace_callback(trace)  # writes and small reads, on the loop's thread
     assert raw is not None
     phase[0] = "start (recover, top-up)"
     await bot.start()

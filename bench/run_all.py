@@ -12,6 +12,7 @@ One command per benchmark, as listed in BENCHMARKS.md:
     python bench/bench_memory.py          # 5 RSS with 10k events / 100k RSVPs, idle and storm
     python bench/bench_startup.py         # 6 `logoff try` and build_bot+start to ready
     python bench/bench_matrix_e2e.py      # 7 Matrix command -> reply via a local Synapse
+    python bench/bench_discord_e2e.py     # 7 Discord slash command -> interaction callback (fake)
     python bench/bench_growth.py          # 8 growth over spaces and stored events
     python bench/bench_query_plans.py     # 8 EXPLAIN QUERY PLAN of the hot-path statements
     python bench/bench_matrix_peer.py     # 9 vs matrix-reminder-bot 0.4.0 (needs its venv)
@@ -35,6 +36,7 @@ ORDER = [
     "startup",
     "query_plans",
     "growth",
+    "discord_e2e",
     "matrix_e2e",
     "matrix_peer",
 ]

@@ -108,15 +108,15 @@ async def test_a_real_cog_failing_inside_is_contained(make_bot: MakeBot, caplog:
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     bot, fake = await make_bot()
     await fake.invoke('!event create Picnic when="in 3 days"', "host")
-    real = cogs.events.repo.roster
+    real = cogs.events.repo.card_roster
 
     def broken(*a: object, **k: object) -> object:
         raise Boom("roster kaboom")
 
-    monkeypatch.setattr(cogs.events.repo, "roster", broken)
+    monkeypatch.setattr(cogs.events.repo, "card_roster", broken)
     r = await fake.invoke("!event show 1", "ann")
     assert r[0].text.startswith("⚠️") and len(r) == 1
     assert (await fake.invoke("!poll create Q A | B", "ben"))[0].text.startswith("📊")
     assert any("event show" in rec.getMessage() and "fake:ann" in rec.getMessage() for rec in errors(caplog))
-    monkeypatch.setattr(cogs.events.repo, "roster", real)
+    monkeypatch.setattr(cogs.events.repo, "card_roster", real)
     assert (await fake.invoke("!event show 1", "ann"))[0].text.startswith("📅")

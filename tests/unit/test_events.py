@@ -193,3 +193,26 @@ async def test_cards_stop_being_live_a_day_after_the_start(fake: FakeAdapter, bo
     assert bot.live_messages("fake") == []
     await fake.react(card, "✅", "bob")
     assert "Going (0)" in card.text
+
+
+async def test_big_event_card_shows_true_counts_and_the_first_names_in_order(fake: FakeAdapter, bot) -> None:
+    """Cards read counts and the first names only (cheap during a storm); what they show
+    must equal the full roster, cut with "and N more"."""
+    from cogs.events import repo
+    from cogs.events.render import CARD_NAMES
+
+    [card] = await fake.invoke('!event create Fair when="in 3 days" capacity=45', "host")
+    for i in range(60):
+        await fake.react(card, "✅", f"g{i:02d}")
+    for i in range(50):
+        await fake.react(card, "🤔", f"m{i:02d}")
+    await fake.react(card, "❌", "n00")
+    assert "Going (45/45)" in card.text and "Waitlist (15)" in card.text
+    assert "Maybe (50)" in card.text and "Not going (1)" in card.text
+    assert f"and {45 - CARD_NAMES + 1} more" in card.text and f"and {50 - CARD_NAMES + 1} more" in card.text
+    event = await bot.db.read(lambda c: repo.get(c, 1))
+    full = await bot.db.read(lambda c: repo.roster(c, event))
+    cut = await bot.db.read(lambda c: repo.card_roster(c, event, CARD_NAMES))
+    assert cut.counts() == (45, 15, 50, 1) == full.counts()
+    assert cut.going == full.going[:CARD_NAMES] and cut.waitlist == full.waitlist
+    assert cut.maybe == full.maybe[:CARD_NAMES] and cut.no == full.no
