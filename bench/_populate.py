@@ -88,7 +88,7 @@ async def populate(
                     user = f"{platform}:r{j}"
                     events_repo.apply_mark(
                         conn,
-                        ev,
+                        ev.id,
                         user,
                         f"r{j}",
                         STATUSES[(i + j) % len(STATUSES)],
