@@ -31,6 +31,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from _common import Steal, header, median, percentile, summary_ms, tmpdir
 
@@ -252,92 +253,63 @@ async def write_on_aiosqlite_thread(db: Database) -> None:
 
 async def main_async(args: argparse.Namespace) -> list[StormResult]:
     results: list[StormResult] = []
-    groups: list[StormResult] = []
-    ratios: list[tuple[float, float]] = []
-    for r in range(1, args.rounds + 1):
-        g = await run_storm(
-            f"round {r}: group commit, closed loop, batches of {args.batch}",
-            group_commit=True,
-            reactions=args.reactions,
-            events=args.events,
-            batch=args.batch,
-        )
-        print(g.line(), flush=True)
-        one = await run_storm(
-            f"round {r}: one commit per reaction, closed loop, batches of {args.batch}",
+
+    async def storm(label: str, *, group_commit: bool = True, reactions: int | None = None,
+                    batch: int | None = None, **kw: Any) -> StormResult:
+        r = await run_storm(label, group_commit=group_commit, events=args.events,
+                            reactions=reactions or args.reactions, batch=batch or args.batch, **kw)
+        print(r.line(), flush=True)
+        results.append(r)
+        return r
+
+    rounds: list[tuple[StormResult, StormResult]] = []
+    for n in range(1, args.rounds + 1):
+        g = await storm(f"round {n}: group commit, closed loop, batches of {args.batch}")
+        one = await storm(
+            f"round {n}: one commit per reaction, closed loop, batches of {args.batch}",
             group_commit=False,
             reactions=args.single_reactions,
-            events=args.events,
-            batch=args.batch,
         )
-        print(one.line(), flush=True)
         print(
-            f"round {r}: group / one commit per reaction: {g.per_s / one.per_s:.1f}x by wall "
+            f"round {n}: group / one commit per reaction: {g.per_s / one.per_s:.1f}x by wall "
             f"clock, {one.cpu_us / g.cpu_us:.1f}x by CPU time per reaction",
             flush=True,
         )
-        results += [g, one]
-        groups.append(g)
-        ratios.append((g.per_s / one.per_s, one.cpu_us / g.cpu_us))
+        rounds.append((g, one))
+    groups = [g for g, _ in rounds]
     rate, p99 = median([g.per_s for g in groups]), median([g.p99 for g in groups])
     print(
         f"median of {args.rounds} rounds (group commit): {rate:,.0f}/s, p99 {p99 * 1e3:.1f} ms, "
         f"CPU {median([g.cpu_us for g in groups]):.0f} µs per reaction; best round "
         f"{max(g.per_s for g in groups):,.0f}/s; ratio to one commit per reaction "
-        f"{median([w for w, _ in ratios]):.1f}x wall, {median([c for _, c in ratios]):.1f}x CPU "
-        f"(target >= 3x)"
+        f"{median([g.per_s / o.per_s for g, o in rounds]):.1f}x wall, "
+        f"{median([o.cpu_us / g.cpu_us for g, o in rounds]):.1f}x CPU (target >= 3x)"
     )
     ok = rate >= 10_000 and p99 <= 0.020
     print(f"target >= 10,000/s and p99 <= 20 ms (closed loop, median): {'MET' if ok else 'NOT MET'}")
     if args.reference:
-        ref = await run_storm(
+        ref = await storm(
             "reference: each write its own transaction on aiosqlite's thread",
             group_commit=False,
             reactions=args.single_reactions,
-            events=args.events,
-            batch=args.batch,
             thread_per_write=True,
         )
-        print(ref.line(), flush=True)
         print(f"group commit (median) / aiosqlite one transaction per write: {rate / ref.per_s:.1f}x")
-        results.append(ref)
     if args.rate:
-        ol = await run_storm(
-            f"group commit, open loop at {args.rate:,.0f}/s offered",
-            group_commit=True,
-            reactions=args.reactions,
-            events=args.events,
-            batch=args.batch,
-            rate=args.rate,
-        )
-        print(ol.line(), flush=True)
-        results.append(ol)
-        ok = ol.per_s >= 0.98 * args.rate and percentile(ol.latencies, 99) <= 0.020
+        ol = await storm(f"group commit, open loop at {args.rate:,.0f}/s offered", rate=args.rate)
+        ok = ol.per_s >= 0.98 * args.rate and ol.p99 <= 0.020
         print(
             f"open loop kept up with {args.rate:,.0f}/s at p99 <= 20 ms: "
             f"{'MET' if ok else 'NOT MET'}"
         )
     for b in args.sweep:
-        r = await run_storm(
-            f"group commit, closed loop, batches of {b}",
-            group_commit=True,
-            reactions=args.reactions // 2,
-            events=args.events,
-            batch=b,
-        )
-        print(r.line(), flush=True)
-        results.append(r)
+        await storm(f"group commit, closed loop, batches of {b}", reactions=args.reactions // 2, batch=b)
     if args.capacity:
-        r = await run_storm(
+        await storm(
             f"group commit, events with capacity={args.capacity} (waitlist path)",
-            group_commit=True,
             reactions=args.reactions // 2,
-            events=args.events,
-            batch=args.batch,
             capacity=args.capacity,
         )
-        print(r.line(), flush=True)
-        results.append(r)
     return results
 
 

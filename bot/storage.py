@@ -7,15 +7,14 @@ db.write(unit)` returns only after the COMMIT, so whatever a caller acknowledges
 to a user is durable.
 
 Why the writer runs on the event loop's thread and reads on aiosqlite's: a write
-unit is a few indexed statements (~40-60 µs) of mostly Python, and with
-`synchronous=NORMAL` a WAL commit does not wait for the disk. Run on a second
-thread, the units were slower than the work they saved: that thread and the loop
-fight over the GIL at every statement, and a reaction storm ran at half the speed
-of the same units run in line (BENCHMARKS.md). So a batch runs in line, bounded to
-8 ms (about 100 RSVPs) so the loop stays responsive, and the only slow disk work,
-the WAL checkpoint with its fsync, is taken off the writer (automatic checkpoints
-are off on it) and run in the background on a thread and connection of its
-own. Reads stay on aiosqlite's thread, off the loop: they can be large (rosters,
+unit is a few indexed statements (~50-65 µs) of mostly Python, and with
+`synchronous=NORMAL` a WAL commit does not wait for the disk. On a second thread the
+same unit cost 90-110 µs during a reaction storm: that thread and the loop hand the
+GIL to each other at every statement (BENCHMARKS.md, second pass). So a batch runs
+in line, bounded to 8 ms (about 100 RSVPs) so the loop stays responsive, and the
+only slow disk work, the WAL checkpoint with its fsync, is taken off the writer
+(automatic checkpoints are off on it) and run in the background on a thread and
+connection of its own. Reads stay on aiosqlite's thread, off the loop: they can be large (rosters,
 exports, start-up scans), except `read_small` for a few rows by index.
 """
 
@@ -73,7 +72,6 @@ class Database:
     def __init__(self, path: str | Path, *, group_commit: bool = True, max_batch: int = 1000,
                  batch_budget_s: float = 0.008) -> None:
         self.path = str(path)
-        self.group_commit = group_commit
         self.max_batch = max_batch if group_commit else 1
         self.batch_budget_s = batch_budget_s
         self._conn: aiosqlite.Connection | None = None  # reads
@@ -278,8 +276,9 @@ class Database:
     async def read_small(self, fn: Unit[T]) -> T:
         """Run a small read (a few rows found by index) now, on the loop's thread.
         Handing it to the database thread would cost more than the read: every row
-        fetched there is a GIL hand-off with the loop, and during a storm each of
-        those waits for the loop's switch interval. Big reads belong in `read`."""
+        fetched there is a GIL hand-off with the loop (with card reads on that thread
+        a storm's write unit cost 98-105 µs, with them in line 63 µs). Big reads
+        belong in `read`."""
         return fn(self.writer)  # never inside a batch: batches do not await
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
@@ -390,14 +389,12 @@ def _run_batch(conn: sqlite3.Connection, pending: deque[tuple[Unit[Any], asyncio
         conn.execute("ROLLBACK")
         return _run_batch_isolated(conn, [u for u, _ in batch])
     except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
+        _abandon(conn)
         raise
     try:
         conn.execute("COMMIT")
     except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
+        _abandon(conn)
         raise
     return results
 
@@ -419,7 +416,12 @@ def _run_batch_isolated(conn: sqlite3.Connection, units: list[Unit[Any]]) -> lis
                 results.append((True, value))
         conn.execute("COMMIT")
     except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
+        _abandon(conn)
         raise
     return results
+
+
+def _abandon(conn: sqlite3.Connection) -> None:
+    """Roll back whatever is open (a failed COMMIT may already have ended it)."""
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
