@@ -6,21 +6,28 @@ up while the writer is busy are committed together (group commit); `await
 db.write(unit)` returns only after the COMMIT, so whatever a caller acknowledges
 to a user is durable.
 
-Why the writer runs on the event loop's thread and reads on aiosqlite's: a write
-unit is a few indexed statements (~50-65 µs) of mostly Python, and with
-`synchronous=NORMAL` a WAL commit does not wait for the disk. On a second thread the
-same unit cost 90-110 µs during a reaction storm: that thread and the loop hand the
-GIL to each other at every statement (BENCHMARKS.md, second pass). So a batch runs
-in line, bounded to 8 ms (about 100 RSVPs) so the loop stays responsive, and the
-only slow disk work, the WAL checkpoint with its fsync, is taken off the writer
-(automatic checkpoints are off on it) and run in the background on a thread and
-connection of its own. Reads stay on aiosqlite's thread, off the loop: they can be large (rosters,
-exports, start-up scans), except `read_small` for a few rows by index.
+Durability: `synchronous=FULL`, so a COMMIT returns only once the WAL is on disk and an
+acknowledged RSVP survives a power cut or a kernel crash, not just a killed process. (With
+NORMAL the WAL is synced only at checkpoints, which on a quiet bot can be hours apart.)
+Group commit is what makes that affordable: a storm pays one fsync per batch.
+
+Threads. A write unit is a few indexed statements of mostly Python; on a second thread
+the same unit cost almost twice as much during a reaction storm, because that thread
+and the loop hand the GIL to each other at every statement (BENCHMARKS.md, second
+pass). So a batch's statements run in line on the loop's thread, bounded to 8 ms (about
+100 RSVPs) so the loop stays responsive; only its COMMIT, which waits for the disk with
+the GIL released, goes to a thread of its own while the loop serves others. The WAL
+checkpoint, the other slow disk operation, is off the writer too (automatic checkpoints
+are off on it) and runs in the background on a connection and thread of its own.
+Reads: `read` on aiosqlite's thread, off the loop (rosters, exports, start-up scans);
+`read_small`, a few rows by index, in line on a read connection of its own, which sees
+only committed data and is never held up by a COMMIT in flight.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import os
 import shutil
@@ -64,18 +71,29 @@ def split_sql(script: str) -> list[str]:
     return out
 
 
+SYNCHRONOUS = ("FULL", "NORMAL")
+
+
 class Database:
     """`group_commit=False` commits every unit on its own (benchmarks compare the two).
     A batch stops growing at `max_batch` units or after `batch_budget_s` of work,
-    whichever comes first; the rest waits for the next one."""
+    whichever comes first; the rest waits for the next one. `synchronous="NORMAL"`
+    trades durability across a power cut for cheaper commits; it is there so benchmarks
+    can show what FULL costs."""
 
     def __init__(self, path: str | Path, *, group_commit: bool = True, max_batch: int = 1000,
-                 batch_budget_s: float = 0.008) -> None:
+                 batch_budget_s: float = 0.008, synchronous: str = "FULL") -> None:
+        if synchronous not in SYNCHRONOUS:
+            raise ValueError(f"synchronous must be one of {SYNCHRONOUS}, not {synchronous!r}")
         self.path = str(path)
         self.max_batch = max_batch if group_commit else 1
         self.batch_budget_s = batch_budget_s
+        self.synchronous = synchronous
         self._conn: aiosqlite.Connection | None = None  # reads
         self._wconn: sqlite3.Connection | None = None  # writes, used on the loop's thread only
+        self._rconn: sqlite3.Connection | None = None  # small reads, on the loop's thread
+        # FULL commits wait for the disk: there, a COMMIT runs on this thread, never the loop's.
+        self._committer: concurrent.futures.ThreadPoolExecutor | None = None
         self._tmpdir: str | None = None
         self._pending: deque[tuple[Unit[Any], asyncio.Future[Any]]] = deque()
         self._wake = asyncio.Event()
@@ -109,7 +127,9 @@ class Database:
         self._db_file = path
         try:
             self._wconn = self._open_writer(path)
+            self._rconn = self._open_small_reader(path)
         except sqlite3.DatabaseError as e:
+            self._close_writer()
             self._remove_tmpdir()
             raise StorageError(self._explain(e)) from e
         pending = aiosqlite.connect(path, isolation_level=None)
@@ -128,6 +148,8 @@ class Database:
             await self._close_quietly()
             raise StorageError(self._explain(e)) from e
         self._conn.row_factory = sqlite3.Row
+        if self.synchronous == "FULL":
+            self._committer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="logoff-db-commit")
         self._writer = asyncio.create_task(self._write_loop(), name="logoff-db-writer")
         return self
 
@@ -136,7 +158,7 @@ class Database:
         try:
             conn.execute("PRAGMA busy_timeout=5000")
             mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()
-            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(f"PRAGMA synchronous={self.synchronous}")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints run off the loop (see above)
             # when SQLite starts the WAL over, it cuts the file back to this
@@ -163,6 +185,18 @@ class Database:
         conn.row_factory = sqlite3.Row
         return conn
 
+    @staticmethod
+    def _open_small_reader(path: str) -> sqlite3.Connection:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute("PRAGMA busy_timeout=5000")
+            conn.execute("PRAGMA query_only=ON")
+        except BaseException:
+            conn.close()
+            raise
+        conn.row_factory = sqlite3.Row
+        return conn
+
     def _explain(self, e: sqlite3.DatabaseError) -> str:
         msg = str(e).lower()
         if "readonly" in msg or "read-only" in msg:
@@ -179,7 +213,8 @@ class Database:
     async def close(self) -> None:
         """Drain queued writes, then close."""
         if self._writer:
-            await self._idle.wait()
+            if not self._writer.done():  # a writer cancelled from outside never goes idle
+                await self._idle.wait()
             self._writer.cancel()
             try:
                 await self._writer
@@ -205,12 +240,16 @@ class Database:
         self._remove_tmpdir()
 
     def _close_writer(self) -> None:
-        if self._wconn is not None:
-            try:
-                self._wconn.close()  # the last connection to close checkpoints the WAL
-            except Exception:
-                pass
-            self._wconn = None
+        if self._committer is not None:
+            self._committer.shutdown(wait=True)  # a COMMIT in flight ends before its connection
+            self._committer = None
+        for conn in (self._rconn, self._wconn):  # the writer last: the last to close checkpoints
+            if conn is not None:
+                try:
+                    conn.close()
+                except Exception:
+                    pass
+        self._rconn = self._wconn = None
 
     def _remove_tmpdir(self) -> None:
         if self._tmpdir is not None:
@@ -260,8 +299,9 @@ class Database:
                     raise
             return len(migrations)
 
-        # In line on the writer connection: no batch can be open, since a batch never
-        # awaits between its BEGIN and its COMMIT. Migrations run at start-up only.
+        # In line on the writer connection, once no batch is open (one may be waiting
+        # for its COMMIT); nothing runs between that check and the unit. Start-up only.
+        await self._idle.wait()
         try:
             return unit(self.writer)
         except sqlite3.DatabaseError as e:
@@ -279,7 +319,9 @@ class Database:
         fetched there is a GIL hand-off with the loop (with card reads on that thread
         a storm's write unit cost 98-105 µs, with them in line 63 µs). Big reads
         belong in `read`."""
-        return fn(self.writer)  # never inside a batch: batches do not await
+        if self._rconn is None:
+            raise StorageError("the database is not open")
+        return fn(self._rconn)
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         return await self.read(lambda c: c.execute(sql, params).fetchall())
@@ -309,16 +351,19 @@ class Database:
             # Let the writes that arrive together queue up: one pass of the loop.
             await asyncio.sleep(0)
             while self._pending:
-                self._commit_batch()
+                await self._commit_batch()
                 await asyncio.sleep(0)  # the loop serves others between batches
             self._idle.set()
 
-    def _commit_batch(self) -> None:
+    async def _commit_batch(self) -> None:
         conn = self.writer
         batch: list[tuple[Unit[Any], asyncio.Future[Any]]] = []
+        cancelled = False
         try:
             results = _run_batch(conn, self._pending, batch, self.max_batch, self.batch_budget_s)
+            cancelled = await self._commit(conn)
         except BaseException as e:  # BEGIN or COMMIT failed: nobody in the batch is durable
+            _abandon(conn)
             if not batch:  # BEGIN: fail what waits rather than retry it in a tight loop
                 batch.extend(self._pending)
                 self._pending.clear()
@@ -332,6 +377,28 @@ class Database:
                 else:
                     fut.set_exception(value)
         self._maybe_checkpoint()
+        if cancelled:
+            raise asyncio.CancelledError
+
+    async def _commit(self, conn: sqlite3.Connection) -> bool:
+        """COMMIT the open batch. A FULL commit waits for the disk, so it runs on the
+        commit thread (the GIL is released while SQLite syncs) and the loop goes on;
+        the units arriving meanwhile make the next batch. Returns whether the writer
+        was cancelled meanwhile: the COMMIT is let finish all the same, since the
+        connection is not free before, and its waiters deserve the true outcome."""
+        if self._committer is None:
+            conn.execute("COMMIT")
+            return False
+        done = asyncio.get_running_loop().run_in_executor(self._committer, conn.execute, "COMMIT")
+        cancelled = False
+        while True:
+            try:
+                await asyncio.shield(done)
+                return cancelled
+            except asyncio.CancelledError:
+                if done.done():
+                    raise
+                cancelled = True
 
     def _checkpoint_now(self) -> None:
         if self._ckpt is None:
@@ -371,10 +438,11 @@ def _run_batch(conn: sqlite3.Connection, pending: deque[tuple[Unit[Any], asyncio
                batch: list[tuple[Unit[Any], asyncio.Future[Any]]], max_units: int,
                budget_s: float) -> list[tuple[bool, Any]]:
     """Take units from `pending` into `batch` and run them in one transaction, until
-    `max_units` or `budget_s` of work. Units almost never fail, so first try them
-    without a SAVEPOINT each (two statements fewer per unit); if one fails, roll the
-    whole batch back and run it again with savepoints, so only the failing unit is
-    undone. Units are functions of the database alone, so running one twice is safe."""
+    `max_units` or `budget_s` of work; return with the transaction open, for the caller
+    to commit. Units almost never fail, so first try them without a SAVEPOINT each (two
+    statements fewer per unit); if one fails, roll the whole batch back and run it again
+    with savepoints, so only the failing unit is undone. Units are functions of the
+    database alone, so running one twice is safe."""
     deadline = time.perf_counter() + budget_s
     conn.execute("BEGIN IMMEDIATE")
     results: list[tuple[bool, Any]] = []
@@ -388,11 +456,6 @@ def _run_batch(conn: sqlite3.Connection, pending: deque[tuple[Unit[Any], asyncio
     except Exception:
         conn.execute("ROLLBACK")
         return _run_batch_isolated(conn, [u for u, _ in batch])
-    except BaseException:
-        _abandon(conn)
-        raise
-    try:
-        conn.execute("COMMIT")
     except BaseException:
         _abandon(conn)
         raise
@@ -414,7 +477,6 @@ def _run_batch_isolated(conn: sqlite3.Connection, units: list[Unit[Any]]) -> lis
             else:
                 conn.execute("RELEASE unit")
                 results.append((True, value))
-        conn.execute("COMMIT")
     except BaseException:
         _abandon(conn)
         raise
