@@ -14,6 +14,8 @@ Drivers, all in the same run and on the same machine:
   the medians are reported. Each line also gives the CPU time per reaction (process time,
   all threads) and the hypervisor's steal during the run: on a shared VM wall-clock rates
   move by up to 2x between rounds, CPU time much less.
+- what durability costs: the same two drivers with `synchronous=NORMAL` (commits that do
+  not wait for the disk; the store uses FULL).
 - for reference, the conventional aiosqlite pattern: every write its own transaction on
   aiosqlite's thread (what the store did before it ran batches on the loop's thread).
 - open loop: reactions arrive at a fixed rate (`--rate`, default 10,000/s) whatever the bot
@@ -85,8 +87,9 @@ class StormResult:
         return percentile(self.latencies, 99)
 
 
-async def make_bot(path: Path, *, group_commit: bool) -> tuple[Bot, FakeAdapter]:
-    bot = await build_bot(str(path), clock=Clock(), group_commit=group_commit, rate_limit=False)
+async def make_bot(path: Path, *, group_commit: bool, synchronous: str = "FULL") -> tuple[Bot, FakeAdapter]:
+    bot = await build_bot(str(path), clock=Clock(), group_commit=group_commit, rate_limit=False,
+                          synchronous=synchronous)
     fake = FakeAdapter(capabilities=DISCORD_LIKE)
     bot.add_adapter(fake)
     await bot.start()
@@ -196,9 +199,10 @@ async def run_storm(
     warmup: int = 1000,
     seed: int = 1,
     thread_per_write: bool = False,
+    synchronous: str = "FULL",
 ) -> StormResult:
     d = tmpdir("storm")
-    bot, fake = await make_bot(d / "storm.db", group_commit=group_commit)
+    bot, fake = await make_bot(d / "storm.db", group_commit=group_commit, synchronous=synchronous)
     if thread_per_write:
         await write_on_aiosqlite_thread(bot.db)
     try:
@@ -287,6 +291,15 @@ async def main_async(args: argparse.Namespace) -> list[StormResult]:
     )
     ok = rate >= 10_000 and p99 <= 0.020
     print(f"target >= 10,000/s and p99 <= 20 ms (closed loop, median): {'MET' if ok else 'NOT MET'}")
+    if args.normal:
+        for gc_on in (True, False):
+            await storm(
+                f"synchronous=NORMAL (no fsync per commit), "
+                f"{'group commit' if gc_on else 'one commit per reaction'}",
+                group_commit=gc_on,
+                reactions=args.reactions if gc_on else args.single_reactions,
+                synchronous="NORMAL",
+            )
     if args.reference:
         ref = await storm(
             "reference: each write its own transaction on aiosqlite's thread",
@@ -330,6 +343,12 @@ def main() -> None:
         dest="reference",
         action="store_false",
         help="skip the aiosqlite one-transaction-per-write reference run",
+    )
+    p.add_argument(
+        "--no-normal",
+        dest="normal",
+        action="store_false",
+        help="skip the synchronous=NORMAL runs (what durability across a power cut costs)",
     )
     p.add_argument("--rate", type=float, default=10_000, help="open-loop offered rate; 0 to skip")
     p.add_argument(

@@ -510,8 +510,8 @@ class Bot:
 
 async def build_bot(database: str, *, clock: Clock | None = None, timezone: str = "UTC", prefix: str = "!",
                     extensions: Iterable[str] = DEFAULT_EXTENSIONS, group_commit: bool = True,
-                    rate_limit: bool = True) -> Bot:
-    db = Database(database, group_commit=group_commit)
+                    rate_limit: bool = True, synchronous: str = "FULL") -> Bot:
+    db = Database(database, group_commit=group_commit, synchronous=synchronous)
     await db.open()
     bot = Bot(db, clock=clock, timezone=timezone, prefix=prefix, rate_limit=rate_limit)
     try:

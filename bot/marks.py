@@ -30,6 +30,14 @@ def marks_table_sql(table: str) -> str:
     """
 
 
+def drop_marks_user_index_sql(table: str) -> str:
+    """For a cog whose queries find a user's marks by the primary key's (object, user)
+    prefix only (a user has a handful of marks; `latest` sorts them in passing), the
+    (object, user, seq) index of the first release is a b-tree insert per reaction for
+    nothing. Polls keep theirs: their tally takes each user's MAX(seq) off it."""
+    return f"DROP INDEX IF EXISTS {table}_user;"
+
+
 def marks_seq_index_sql(table: str) -> str:
     """Added after the first release of the table: the next sequence number is read on
     every reaction, and without this it scans all marks of the object."""
@@ -65,8 +73,10 @@ class Marks:
         conn.execute(f"DELETE FROM {self.t} WHERE object_id=? AND user=?", (object_id, user))
 
     def latest(self, conn: sqlite3.Connection, object_id: int, user: str) -> str | None:
+        # `+seq`: found by the primary key and sorted in passing (a user has a few marks);
+        # ordering by the seq index instead would walk every newer mark of the object.
         row = conn.execute(
-            f"SELECT value FROM {self.t} WHERE object_id=? AND user=? ORDER BY seq DESC LIMIT 1",
+            f"SELECT value FROM {self.t} WHERE object_id=? AND user=? ORDER BY +seq DESC LIMIT 1",
             (object_id, user)).fetchone()
         return row[0] if row else None
 

@@ -47,8 +47,9 @@ T = TypeVar("T")
 Unit = Callable[[sqlite3.Connection], T]
 Migration = str | Callable[[sqlite3.Connection], None]
 
-# A checkpoint is started in the background once the WAL has grown past this (SQLite's
-# own automatic checkpoint would run at 1,000 pages, inside a writer's COMMIT).
+# A checkpoint is started in the background once the WAL file is larger than this (SQLite's
+# own automatic checkpoint would run at 1,000 pages, inside a writer's COMMIT); when SQLite
+# starts the WAL over, it cuts the file back to this size.
 CHECKPOINT_WAL_BYTES = 4 * 1024 * 1024
 CHECKPOINT_COMMITS = 500
 
@@ -105,7 +106,8 @@ class Database:
         self._db_file = ""
         self._ckpt: sqlite3.Connection | None = None  # opened at the first checkpoint
         self._since_ckpt = 0
-        self._wal_at_ckpt = 0
+        self._ckpt_tail = False  # frames were committed while the last checkpoint ran
+        self._begun = 0  # write transactions begun (a checkpoint compares it)
         self.commits = 0  # observed by benchmarks
         self.units = 0
         self.checkpoints = 0
@@ -161,8 +163,7 @@ class Database:
             conn.execute(f"PRAGMA synchronous={self.synchronous}")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints run off the loop (see above)
-            # when SQLite starts the WAL over, it cuts the file back to this
-            conn.execute(f"PRAGMA journal_size_limit={2 * CHECKPOINT_WAL_BYTES}")
+            conn.execute(f"PRAGMA journal_size_limit={CHECKPOINT_WAL_BYTES}")
             # The writer re-reads the same index pages all through a storm; SQLite's default
             # 2 MiB cache made each batch fetch them again from the OS.
             conn.execute("PRAGMA cache_size=-32768")
@@ -351,6 +352,8 @@ class Database:
             # Let the writes that arrive together queue up: one pass of the loop.
             await asyncio.sleep(0)
             while self._pending:
+                if self._ckpt_tail:
+                    await self._checkpoint_tail()
                 await self._commit_batch()
                 await asyncio.sleep(0)  # the loop serves others between batches
             self._idle.set()
@@ -359,6 +362,7 @@ class Database:
         conn = self.writer
         batch: list[tuple[Unit[Any], asyncio.Future[Any]]] = []
         cancelled = False
+        self._begun += 1
         try:
             results = _run_batch(conn, self._pending, batch, self.max_batch, self.batch_budget_s)
             cancelled = await self._commit(conn)
@@ -406,32 +410,50 @@ class Database:
         self._ckpt.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
 
     def _maybe_checkpoint(self) -> None:
-        """After enough commits, or once the WAL file has grown by enough since the last
-        checkpoint. (The file does not shrink when SQLite starts reusing it from the
-        start, so growth, not size, says that frames are piling up.)"""
+        """After enough commits, or once the WAL file is larger than it should be. (After
+        SQLite starts the WAL over it cuts the file back to CHECKPOINT_WAL_BYTES, so a
+        larger file means frames are piling up.)"""
         self._since_ckpt += 1
-        if self._checkpoint is not None or self._conn is None:
+        if self._checkpoint is not None or self._ckpt_tail or self._conn is None:
             return
         try:
             size = os.stat(self._wal).st_size
         except OSError:
             return
-        if self._since_ckpt < CHECKPOINT_COMMITS and size - self._wal_at_ckpt < CHECKPOINT_WAL_BYTES:
+        if self._since_ckpt < CHECKPOINT_COMMITS and size <= CHECKPOINT_WAL_BYTES:
             return
-        self._since_ckpt, self._wal_at_ckpt = 0, size
+        self._since_ckpt = 0
         self._checkpoint = asyncio.create_task(self._run_checkpoint(), name="logoff-db-checkpoint")
 
     async def _run_checkpoint(self) -> None:
-        """PASSIVE: copies what it can without blocking the writer; the WAL is reused
-        from the start once a checkpoint has caught up with it. On a connection and a
-        thread of its own, so reads never queue behind its fsync."""
+        """PASSIVE: copies what it can without blocking the writer. On a connection and a
+        thread of its own, so neither the loop nor reads queue behind its fsync.
+
+        SQLite starts the WAL over only at a write that finds every frame copied, which
+        under a steady stream of batches never happens: new frames land while the
+        checkpoint copies (in a storm the WAL grew past 1 GB for a 10 MB database). So if
+        anything was committed meanwhile, the writer has that short tail copied before its
+        next batch (`_checkpoint_tail`), and that batch starts the WAL over. (The counts
+        PASSIVE returns are of the WAL as it was when it started, so they cannot tell.)"""
+        begun = self._begun
         try:
             await asyncio.to_thread(self._checkpoint_now)
+            self._ckpt_tail = self._begun != begun
             self.checkpoints += 1
         except Exception as e:
             log.warning("background checkpoint of %s failed: %s", self.path, e)
         finally:
             self._checkpoint = None
+
+    async def _checkpoint_tail(self) -> None:
+        """Between two batches, with no write transaction open: copy the frames committed
+        while the background checkpoint ran. Writes arriving meanwhile wait (a ms or two)
+        and go in the next batch; the loop is free."""
+        self._ckpt_tail = False
+        try:
+            await asyncio.to_thread(self._checkpoint_now)
+        except Exception as e:
+            log.warning("checkpoint of %s failed: %s", self.path, e)
 
 
 def _run_batch(conn: sqlite3.Connection, pending: deque[tuple[Unit[Any], asyncio.Future[Any]]],

@@ -206,8 +206,11 @@ def _store(conn: sqlite3.Connection, event_id: int, user: str, name: str,
     if new is None:
         conn.execute("DELETE FROM rsvps WHERE event_id=? AND user=?", (event_id, user))
     elif new == "going" and old != "going":  # joins the end of the going queue
+        # Only the going are ordered by going_seq, so the next number is one past theirs
+        # (one seek in rsvps_order); a stale number left on someone now "maybe" is never
+        # compared, since becoming going again draws a new one.
         conn.execute("INSERT OR REPLACE INTO rsvps(event_id, user, name, status, going_seq) VALUES(?,?,?,?,"
-                     "(SELECT COALESCE(MAX(going_seq), 0) + 1 FROM rsvps WHERE event_id=?))",
+                     "(SELECT COALESCE(MAX(going_seq), 0) + 1 FROM rsvps WHERE event_id=? AND status='going'))",
                      (event_id, user, name, new, event_id))
     elif new != old or (row and name != row[1]):
         conn.execute("INSERT INTO rsvps(event_id, user, name, status, going_seq) VALUES(?,?,?,?,0) "

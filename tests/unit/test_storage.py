@@ -146,3 +146,30 @@ async def test_commits_are_full_sync_and_wait_for_the_disk_off_the_loop(tmp_path
     await normal.close()
     with pytest.raises(ValueError):
         Database(tmp_path / "x.db", synchronous="OFF")
+
+
+async def test_the_wal_stays_bounded_under_a_steady_stream_of_writes(tmp_path) -> None:
+    """With batches committing back to back, a background checkpoint never finds the WAL
+    idle; unless the writer lets the tail be copied, SQLite never starts the WAL over and
+    the file grows with every write (past 1 GB in a storm)."""
+    import os
+
+    from bot import storage
+
+    db = await Database(tmp_path / "s.db").open()
+    await db.migrate("t", MIGS)
+    blob = "y" * 2000
+    written = 0
+
+    async def writer(k: int) -> None:
+        nonlocal written
+        for i in range(300):
+            await db.write(lambda c, i=i: c.execute("INSERT INTO t(v) VALUES(?)", (f"{k}-{i}-{blob}",)))
+            written += len(blob)
+
+    await asyncio.gather(*(writer(k) for k in range(40)))  # 12,000 writes, no quiet moment
+    wal = os.stat(str(tmp_path / "s.db") + "-wal").st_size
+    assert written > 4 * storage.CHECKPOINT_WAL_BYTES
+    assert wal <= 2 * storage.CHECKPOINT_WAL_BYTES, f"WAL {wal / 1e6:.1f} MB after {written / 1e6:.1f} MB written"
+    assert (await db.fetchone("SELECT COUNT(*) FROM t"))[0] == 12000
+    await db.close()
