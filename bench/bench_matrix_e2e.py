@@ -11,6 +11,11 @@ Each sample: the human sends a command and waits for the first reply from that b
 own /sync. Sequential, interleaved by kind, 0.55 s after every sample (this also keeps one
 user under logoff's flood limiter: burst 8, then 2 commands/s per user). Needs
 matrix-synapse and the Matrix adapter.
+
+Three figures per kind (see bench/_matrix.py): end to end (the human's send -> the reply on
+the human's /sync); server turnaround (reply origin_server_ts - command origin_server_ts: no
+human /sync leg); inside the bot (its /sync response arrives -> the reply's send starts, and
+the send's round trip), from the child's own timestamps.
 """
 
 from __future__ import annotations
@@ -19,8 +24,8 @@ import argparse
 import asyncio
 import random
 
-from _common import header, load, percentile, summary_ms
-from _matrix import TOKEN_ENV, Human, spawn, start_synapse, stop, tmp_db
+from _common import header, load, percentile
+from _matrix import TOKEN_ENV, Human, Inside, Sample, report, spawn, start_synapse, stop, tmp_db
 
 
 async def run(n: int) -> None:
@@ -29,12 +34,12 @@ async def run(n: int) -> None:
     human: Human | None = None
     try:
         bot_acc, echo_acc, me = syn.register("logoff"), syn.register("echo"), syn.register("human")
-        bot_proc, bot_ready = spawn(
+        bot_proc = spawn(
             ["bench/_matrix.py", "logoff", syn.url, bot_acc.user_id, str(tmp_db("e2e"))],
             env={TOKEN_ENV: bot_acc.access_token},
         )
         procs.append(bot_proc)
-        echo_proc, _ = spawn(
+        echo_proc = spawn(
             ["bench/_matrix.py", "echo", syn.url, echo_acc.user_id],
             env={TOKEN_ENV: echo_acc.access_token},
         )
@@ -49,7 +54,7 @@ async def run(n: int) -> None:
         # warm-up: first command of each kind
         await human.round_trips(room, echo_acc.user_id, lambda i: "!ping", 3)
         await human.round_trips(room, bot_acc.user_id, lambda i: "!help", 3, settle=0.55)
-        [card_lat] = await human.round_trips(
+        [card] = await human.round_trips(
             room, bot_acc.user_id, lambda i: '!event create Bench night when="in 3 days"', 1
         )
         kinds = {
@@ -62,7 +67,7 @@ async def run(n: int) -> None:
             ),
             "logoff !rsvp 1 going": (bot_acc.user_id, lambda i: "!rsvp 1 going"),
         }
-        results: dict[str, list[float]] = {k: [] for k in kinds}
+        results: dict[str, list[Sample]] = {k: [] for k in kinds}
         order = [k for k in kinds for _ in range(n)]
         random.Random(4).shuffle(order)
         for i, k in enumerate(order):
@@ -73,15 +78,37 @@ async def run(n: int) -> None:
             # the same state when the next command arrives); it also keeps one user under
             # logoff's per-user flood limit (2 commands/s)
             await asyncio.sleep(0.55)
-        echo_p50 = percentile(results["echo client (Synapse round trip)"], 50)
+        bot_stats, echo_stats = bot_proc.stats(), echo_proc.stats()
+        echo_key = "echo client (Synapse round trip)"
+        echo = results[echo_key]
+        echo_inside = Inside.of_samples(echo_stats, echo)
+        report(echo_key, echo, None, echo_inside, handle_name="its event callback")
+        inside = {}
         for k, v in results.items():
-            extra = (
-                ""
-                if k.startswith("echo")
-                else f"; overhead over echo at p50: {(percentile(v, 50) - echo_p50) * 1e3:+.1f} ms"
+            if k != echo_key:
+                inside[k] = Inside.of_samples(bot_stats, v)
+                report(k, v, echo, inside[k], echo_inside)
+        ta = {
+            k: [s.turnaround_ms for s in v if s.turnaround_ms is not None]
+            for k, v in results.items()
+        }
+        echo_ta = percentile(ta[echo_key], 50)
+        print(
+            "bot overhead over echo at p50 (server timestamps): "
+            + "; ".join(
+                f"{k} {percentile(v, 50) - echo_ta:+.1f} ms" for k, v in ta.items() if k != echo_key
             )
-            print(f"{k}: {summary_ms(v)}{extra}")
-        print(f"(first `event create` after start: {card_lat * 1e3:.0f} ms; bot child {bot_ready})")
+        )
+        print(
+            "bot's own work over echo at p50 (its /sync arrives -> reply send starts): "
+            + "; ".join(
+                f"{k} {(v.p50() - echo_inside.p50()) * 1e3:+.2f} ms" for k, v in inside.items()
+            )
+        )
+        print(
+            f"(first `event create` after start: {card.e2e * 1e3:.0f} ms end to end, "
+            f"{card.turnaround_ms} ms server turnaround; bot child {bot_proc.ready})"
+        )
     finally:
         if human is not None:
             await human.stop()

@@ -11,7 +11,11 @@ The peer lives in its own venv so its dependencies stay away from ours:
 (its client config enables E2E, so nio needs python-olm). Four processes: Synapse, logoff
 (build_bot + MatrixAdapter, Discord adapter module also imported), matrix-reminder-bot, and a
 do-nothing nio echo client; the "human" is this process. Figures:
-- `!help` -> first reply, p50/p99, for each bot and for the echo client (sequential);
+- `!help` -> first reply, p50/p99, for each bot and for the echo client (sequential): end to
+  end (the human's send -> the reply on the human's /sync), server turnaround (reply
+  origin_server_ts - command origin_server_ts: no human /sync leg), and for logoff and the
+  echo client the time inside the bot from its /sync response arriving to the reply's send
+  starting, and the send's round trip (bench/_matrix.py explains how each is taken);
 - idle RSS of each bot process (VmRSS after start-up and the measurements, then idle 2 s);
 - 50 commands with 8 in flight from one user: how many answered and whether in order
   (logoff: `!poll create Qnnn? a | b`, the card names Qnnn; peer: `!remindme in <n> hours; x`,
@@ -31,8 +35,20 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from _common import header, load, percentile, summary_ms, tmpdir
-from _matrix import TOKEN_ENV, Human, rss_kib, spawn, start_synapse, stop, tmp_db
+from _common import header, load, percentile, tmpdir
+from _matrix import (
+    TOKEN_ENV,
+    Human,
+    Inside,
+    Sample,
+    report,
+    rss_kib,
+    spawn,
+    start_synapse,
+    stop,
+    tmp_db,
+    turnarounds,
+)
 
 DEFAULT_PEER = "/tmp/mrb-venv/bin/python"
 PEER_CONFIG = """\
@@ -91,12 +107,12 @@ async def run(n: int, peer_python: str, total: int, in_flight: int) -> None:
             syn.register("echo"),
         )
         people = [syn.register(f"human{i}") for i in range(in_flight)]
-        logoff, _ = spawn(
+        logoff = spawn(
             ["bench/_matrix.py", "logoff", syn.url, bot_acc.user_id, str(tmp_db("peer")), "--both"],
             env={TOKEN_ENV: bot_acc.access_token},
         )
         procs.append(logoff)
-        echo, _ = spawn(
+        echo = spawn(
             ["bench/_matrix.py", "echo", syn.url, echo_acc.user_id],
             env={TOKEN_ENV: echo_acc.access_token},
         )
@@ -126,7 +142,7 @@ async def run(n: int, peer_python: str, total: int, in_flight: int) -> None:
         await me.round_trips(room, echo_acc.user_id, lambda i: "!ping", 3)  # warm-up
         await me.round_trips(room, bot_acc.user_id, lambda i: "!help", 3, settle=0.55)
         await me.round_trips(room, peer_acc.user_id, lambda i: "!help", 3)
-        lat: dict[str, list[float]] = {
+        lat: dict[str, list[Sample]] = {
             "echo client": [],
             "logoff !help": [],
             "matrix-reminder-bot !help": [],
@@ -143,18 +159,28 @@ async def run(n: int, peer_python: str, total: int, in_flight: int) -> None:
                 # the same pause after every sample (each client's /sync in the same state);
                 # it also keeps one user under logoff's flood limit (2 commands/s)
                 await asyncio.sleep(0.55)
-        echo_p50 = percentile(lat["echo client"], 50)
-        for k, v in lat.items():
-            extra = (
-                ""
-                if k == "echo client"
-                else f"; overhead over echo at p50 {(percentile(v, 50) - echo_p50) * 1e3:+.1f} ms"
-            )
-            print(f"{k}: {summary_ms(v)}{extra}")
-        over = (percentile(lat["logoff !help"], 50) - echo_p50) * 1e3
+        echo_inside = Inside.of_samples(echo.stats(), lat["echo client"])
+        lo_inside = Inside.of_samples(logoff.stats(), lat["logoff !help"])
+        report("echo client", lat["echo client"], None, echo_inside, handle_name="its callback")
+        report("logoff !help", lat["logoff !help"], lat["echo client"], lo_inside, echo_inside)
+        report("matrix-reminder-bot !help", lat["matrix-reminder-bot !help"], lat["echo client"])
+        e2e_p50 = {k: percentile([s.e2e for s in v], 50) for k, v in lat.items()}
+        over = (e2e_p50["logoff !help"] - e2e_p50["echo client"]) * 1e3
         print(
-            f"logoff reply overhead over echo at p50: {over:.1f} ms  "
+            f"logoff reply overhead over echo at p50 (end to end): {over:.1f} ms  "
             f"[target <= 10 ms: {'MET' if over <= 10 else 'NOT MET'}]"
+        )
+        ta_p50 = {k: percentile(turnarounds(v), 50) * 1e3 for k, v in lat.items()}
+        over = ta_p50["logoff !help"] - ta_p50["echo client"]
+        peer_over = ta_p50["matrix-reminder-bot !help"] - ta_p50["echo client"]
+        print(
+            f"bot overhead over echo at p50 (server timestamps): logoff {over:+.1f} ms "
+            f"[target <= 10 ms: {'MET' if over <= 10 else 'NOT MET'}]; "
+            f"matrix-reminder-bot {peer_over:+.1f} ms"
+        )
+        print(
+            "logoff's own work over echo at p50 (its /sync arrives -> reply send starts): "
+            f"{(lo_inside.p50() - echo_inside.p50()) * 1e3:+.2f} ms"
         )
 
         await asyncio.sleep(2.0)
