@@ -4,9 +4,10 @@ echo client.
 
     python bench/bench_matrix_e2e.py [--n 50]
 
-A Synapse from tests/matrix_harness (loopback, /dev/shm, rate limits raised). In one room:
-a "human" (this process), logoff (child process: build_bot + MatrixAdapter, the product's
-30 s long-poll) and an echo client (child process: replies "echo" to any "!..." message).
+A Synapse from tests/matrix_harness (loopback, /dev/shm, rate limits raised). A "human" (this
+process) shares one room with logoff (child process: build_bot + MatrixAdapter, the product's
+30 s long-poll) and another with an echo client (child process: replies "echo" to any "!..."
+message); one room per bot, so neither answers the other's commands.
 Each sample: the human sends a command and waits for the first reply from that bot on its
 own /sync. Sequential, interleaved by kind, 0.55 s after every sample (this also keeps one
 user under logoff's flood limiter: burst 8, then 2 commands/s per user). Needs
@@ -46,34 +47,39 @@ async def run(n: int) -> None:
         procs.append(echo_proc)
         human = Human(syn.url, me.user_id, me.access_token, me.device_id)
         await human.start()
-        room = await human.room_with(bot_acc.user_id, echo_acc.user_id)
+        # One room per bot: in a shared room both answered every `!` message (logoff with a
+        # usage hint), and each reply's PUT queued behind the other's in Synapse.
+        room = await human.room_with(bot_acc.user_id)
+        echo_room = await human.room_with(echo_acc.user_id)
         await human.wait_joined(room, bot_acc.user_id)
-        await human.wait_joined(room, echo_acc.user_id)
+        await human.wait_joined(echo_room, echo_acc.user_id)
         await asyncio.sleep(1.0)
 
         # warm-up: first command of each kind
-        await human.round_trips(room, echo_acc.user_id, lambda i: "!ping", 3)
+        await human.round_trips(echo_room, echo_acc.user_id, lambda i: "!ping", 3)
         await human.round_trips(room, bot_acc.user_id, lambda i: "!help", 3, settle=0.55)
         [card] = await human.round_trips(
             room, bot_acc.user_id, lambda i: '!event create Bench night when="in 3 days"', 1
         )
         kinds = {
-            "echo client (Synapse round trip)": (echo_acc.user_id, lambda i: f"!ping {i}"),
-            "logoff !help": (bot_acc.user_id, lambda i: "!help"),
-            "logoff !poll create": (bot_acc.user_id, lambda i: f"!poll create Q{i}? a | b"),
+            "echo client (Synapse round trip)": (
+                echo_acc.user_id, echo_room, lambda i: f"!ping {i}"),
+            "logoff !help": (bot_acc.user_id, room, lambda i: "!help"),
+            "logoff !poll create": (bot_acc.user_id, room, lambda i: f"!poll create Q{i}? a | b"),
             "logoff !event create (ISO time)": (
                 bot_acc.user_id,
+                room,
                 lambda i: f'!event create Meet {i} when="2027-01-0{1 + i % 9} 18:00"',
             ),
-            "logoff !rsvp 1 going": (bot_acc.user_id, lambda i: "!rsvp 1 going"),
+            "logoff !rsvp 1 going": (bot_acc.user_id, room, lambda i: "!rsvp 1 going"),
         }
         results: dict[str, list[Sample]] = {k: [] for k in kinds}
         order = [k for k in kinds for _ in range(n)]
         random.Random(4).shuffle(order)
         for i, k in enumerate(order):
-            sender, make = kinds[k]
+            sender, where, make = kinds[k]
             text = make(i)
-            results[k].extend(await human.round_trips(room, sender, lambda _j, t=text: t, 1))
+            results[k].extend(await human.round_trips(where, sender, lambda _j, t=text: t, 1))
             # the same pause after every sample, echo included (so each client's /sync is in
             # the same state when the next command arrives); it also keeps one user under
             # logoff's per-user flood limit (2 commands/s)

@@ -3,7 +3,8 @@ the same run.
 
     python bench/bench_matrix_peer.py [--n 30] [--peer-python /tmp/mrb-venv/bin/python]
 
-The peer lives in its own venv so its dependencies stay away from ours:
+The peer lives in its own venv so its dependencies stay away from ours; when the default
+interpreter is missing the script creates it first (a minute or two, from PyPI):
 
     python -m venv /tmp/mrb-venv && /tmp/mrb-venv/bin/pip install matrix-reminder-bot==0.4.0 \
         python-olm
@@ -30,6 +31,7 @@ import asyncio
 import re
 import shutil
 import subprocess
+import sys
 import threading
 import time
 from datetime import UTC, datetime
@@ -130,32 +132,38 @@ async def run(n: int, peer_python: str, total: int, in_flight: int) -> None:
             await h.start()
             humans.append(h)
         me = humans[0]
-        room = await me.room_with(
-            bot_acc.user_id, peer_acc.user_id, echo_acc.user_id, *[h.user_id for h in humans[1:]]
-        )
+        # One room per bot: in a shared room every bot answered every `!` message (the echo
+        # client all of them, logoff and the peer each other's `!help`), and their PUTs
+        # queued behind each other in Synapse. Each room has the same two members (a room's
+        # size changes Synapse's work per message), but `crowd`, for the run from 8 users.
+        room = await me.room_with(bot_acc.user_id)
+        peer_room = await me.room_with(peer_acc.user_id)
+        echo_room = await me.room_with(echo_acc.user_id)
+        crowd = await me.room_with(bot_acc.user_id, *[h.user_id for h in humans[1:]])
         for h in humans[1:]:
-            await h.client.join(room)
-        for uid in (bot_acc.user_id, peer_acc.user_id, echo_acc.user_id):
-            await me.wait_joined(room, uid)
+            await h.client.join(crowd)
+        for r, uid in ((room, bot_acc.user_id), (peer_room, peer_acc.user_id),
+                       (echo_room, echo_acc.user_id), (crowd, bot_acc.user_id)):
+            await me.wait_joined(r, uid)
         await asyncio.sleep(2.0)  # the peer ignores messages older than its join
 
-        await me.round_trips(room, echo_acc.user_id, lambda i: "!ping", 3)  # warm-up
+        await me.round_trips(echo_room, echo_acc.user_id, lambda i: "!ping", 3)  # warm-up
         await me.round_trips(room, bot_acc.user_id, lambda i: "!help", 3, settle=0.55)
-        await me.round_trips(room, peer_acc.user_id, lambda i: "!help", 3)
+        await me.round_trips(peer_room, peer_acc.user_id, lambda i: "!help", 3)
         lat: dict[str, list[Sample]] = {
             "echo client": [],
             "logoff !help": [],
             "matrix-reminder-bot !help": [],
         }
         who = {
-            "echo client": echo_acc.user_id,
-            "logoff !help": bot_acc.user_id,
-            "matrix-reminder-bot !help": peer_acc.user_id,
+            "echo client": (echo_acc.user_id, echo_room),
+            "logoff !help": (bot_acc.user_id, room),
+            "matrix-reminder-bot !help": (peer_acc.user_id, peer_room),
         }
         for _ in range(n):  # interleaved so load changes hit all three alike
-            for k, uid in who.items():
+            for k, (uid, where) in who.items():
                 text = "!ping" if k == "echo client" else "!help"
-                lat[k] += await me.round_trips(room, uid, lambda i, t=text: t, 1)
+                lat[k] += await me.round_trips(where, uid, lambda i, t=text: t, 1)
                 # the same pause after every sample (each client's /sync in the same state);
                 # it also keeps one user under logoff's flood limit (2 commands/s)
                 await asyncio.sleep(0.55)
@@ -207,7 +215,7 @@ async def run(n: int, peer_python: str, total: int, in_flight: int) -> None:
             f"{'MET' if count == total and ordered else 'NOT MET'}]"
         )
         await asyncio.sleep(6)  # let the flood limiter refill
-        got = await spread(humans, room, bot_acc.user_id, cmds, in_flight)
+        got = await spread(humans, crowd, bot_acc.user_id, cmds, in_flight)
         count, ordered = in_order(got, total)
         print(
             f"logoff, {total} commands from {in_flight} users, {in_flight} in flight: {count} "
@@ -223,7 +231,7 @@ async def run(n: int, peer_python: str, total: int, in_flight: int) -> None:
             at = datetime.strptime(m.group(1), "%b %d %Y, %H:%M").replace(tzinfo=UTC)
             return round((at - base).total_seconds() / 3600) - 1 == i
 
-        got = await me.pipelined(room, peer_acc.user_id, pcmds, in_flight, peer_match)
+        got = await me.pipelined(peer_room, peer_acc.user_id, pcmds, in_flight, peer_match)
         count, ordered = in_order(got, total)
         print(
             f"matrix-reminder-bot, {total} commands from one user, {in_flight} in flight: "
@@ -290,6 +298,15 @@ def spawn_peer(python: str, pdir: Path) -> subprocess.Popen[str]:
     raise RuntimeError("matrix-reminder-bot did not start:\n" + "".join(lines[-30:]))
 
 
+def install_peer() -> None:
+    """The peer's own venv, as the docstring says (so a fresh clone needs one command)."""
+    venv = Path(DEFAULT_PEER).parent.parent
+    print(f"# creating the peer's venv in {venv} (matrix-reminder-bot 0.4.0, python-olm)", flush=True)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([DEFAULT_PEER, "-m", "pip", "install", "-q", "matrix-reminder-bot==0.4.0",
+                    "python-olm"], check=True)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--n", type=int, default=30, help="!help samples per bot")
@@ -298,6 +315,8 @@ def main() -> None:
     p.add_argument("--in-flight", type=int, default=8)
     args = p.parse_args()
     header("logoff vs matrix-reminder-bot 0.4.0 on a local Synapse (benchmark 9)")
+    if args.peer_python == DEFAULT_PEER and not Path(DEFAULT_PEER).exists():
+        install_peer()
     if not shutil.which(args.peer_python) and not Path(args.peer_python).exists():
         print(f"peer interpreter {args.peer_python} not found; install it as the docstring says")
         return
