@@ -7,6 +7,7 @@ Discord nonce or a Matrix txn_id, and records every send and edit.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -71,9 +72,15 @@ class FakeAdapter:
 
     async def start(self) -> None:
         self.started = True
-        assert self.bot is not None
-        for message in self.bot.live_messages(self.platform):
-            await self.bot.reconcile_reactions(message, await self.fetch_reactions(message))
+        bot = self.bot
+        assert bot is not None
+
+        async def reconcile(message: MessageRef) -> None:
+            await bot.reconcile_reactions(message, await self.fetch_reactions(message))
+
+        # All at once: each card's write would otherwise wait for its own commit (and disk
+        # sync) before the next card is looked at; together they share a few commits.
+        await asyncio.gather(*(reconcile(m) for m in bot.live_messages(self.platform)))
 
     async def stop(self) -> None:
         self.started = False
