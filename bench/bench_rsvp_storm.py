@@ -27,10 +27,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import os
 import random
 import sqlite3
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,8 @@ class StormResult:
     settle_s: float
     cpu_s: float = float("nan")
     steal_pct: float = float("nan")
-    extra: dict[str, float] = field(default_factory=dict)
+    wal_mb: float = float("nan")  # the WAL file and the database file right after the storm
+    db_mb: float = float("nan")
 
     @property
     def per_s(self) -> float:
@@ -75,7 +77,8 @@ class StormResult:
             f"{self.commits} commits for {self.units} write units "
             f"({self.units / max(1, self.commits):.1f} per commit); {self.edits} card edits; "
             f"cards settled {self.settle_s:.2f} s after the last reaction; "
-            f"CPU {self.cpu_us:.0f} µs per reaction; steal {self.steal_pct:.0f}%"
+            f"CPU {self.cpu_us:.0f} µs per reaction; steal {self.steal_pct:.0f}%; "
+            f"WAL {self.wal_mb:.1f} MB, database {self.db_mb:.1f} MB"
         )
 
     @property
@@ -226,15 +229,23 @@ async def run_storm(
                 seconds, lat = await open_loop(bot, ops, rate)
         cpu = time.process_time() - cpu0
         c1, u1 = bot.db.commits, bot.db.units
+        wal_mb, db_mb = (_mb(bot.db.path + "-wal"), _mb(bot.db.path))
         t = time.perf_counter()
         await bot.cards.idle()
         settle = time.perf_counter() - t
         return StormResult(
             label, len(ops), seconds, lat, c1 - c0, u1 - u0, bot.cards.edits - e0, settle,
-            cpu, steal.percent,
+            cpu, steal.percent, wal_mb, db_mb,
         )
     finally:
         await bot.stop()
+
+
+def _mb(path: str) -> float:
+    try:
+        return os.stat(path).st_size / 1e6
+    except OSError:
+        return 0.0
 
 
 async def write_on_aiosqlite_thread(db: Database) -> None:

@@ -106,7 +106,7 @@ class Database:
         self._db_file = ""
         self._ckpt: sqlite3.Connection | None = None  # opened at the first checkpoint
         self._since_ckpt = 0
-        self._ckpt_tail = False  # frames were committed while the last checkpoint ran
+        self._ckpt_tail = False  # a batch began while the last checkpoint ran: copy its tail
         self._begun = 0  # write transactions begun (a checkpoint compares it)
         self.commits = 0  # observed by benchmarks
         self.units = 0
@@ -400,7 +400,7 @@ class Database:
                 await asyncio.shield(done)
                 return cancelled
             except asyncio.CancelledError:
-                if done.done():
+                if done.cancelled():  # the commit thread was shut down under it
                     raise
                 cancelled = True
 

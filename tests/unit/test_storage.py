@@ -173,3 +173,24 @@ async def test_the_wal_stays_bounded_under_a_steady_stream_of_writes(tmp_path) -
     assert wal <= 2 * storage.CHECKPOINT_WAL_BYTES, f"WAL {wal / 1e6:.1f} MB after {written / 1e6:.1f} MB written"
     assert (await db.fetchone("SELECT COUNT(*) FROM t"))[0] == 12000
     await db.close()
+
+
+async def test_a_writer_cancelled_during_its_commit_lets_it_finish_and_tells_the_truth(tmp_path) -> None:
+    """Cancelling the writer while a COMMIT waits for the disk must not leave the waiter
+    guessing or the connection mid-transaction: the COMMIT finishes, the waiter gets its
+    result, and closing works."""
+    import time
+
+    db = await Database(tmp_path / "c.db").open()
+    await db.migrate("t", MIGS)
+    assert db._committer is not None and db._writer is not None
+    db._committer.submit(time.sleep, 0.3)  # the commit thread is busy: the next COMMIT queues
+    write = asyncio.create_task(db.execute("INSERT INTO t(v) VALUES('kept')"))
+    await asyncio.sleep(0.1)  # the batch has run and waits for its COMMIT
+    assert not write.done()
+    db._writer.cancel()
+    assert await write == 1
+    await asyncio.wait_for(db.close(), 5)
+    db = await Database(tmp_path / "c.db").open()
+    assert (await db.fetchone("SELECT v FROM t"))[0] == "kept"
+    await db.close()
