@@ -500,12 +500,6 @@ class Inside:
         return percentile(self.arrive_to_send, 50)
 
 
-def _p(values: list[float]) -> str:
-    if not values:
-        return "no samples"
-    return f"p50 {percentile(values, 50) * 1e3:.2f} ms, p99 {percentile(values, 99) * 1e3:.2f} ms"
-
-
 def report(
     label: str,
     samples: list[Sample],
@@ -530,9 +524,9 @@ def report(
     print(line)
     if inside is not None:
         line = (
-            f"    inside the bot: sync arrived -> reply send starts {_p(inside.arrive_to_send)}"
-            f" (from {handle_name}: {_p(inside.handle_to_send)}); send round trip "
-            f"{_p(inside.send_rtt)} [{inside.matched} of {inside.of} replies matched]"
+            f"    inside the bot: sync arrived -> reply send starts {summary_ms(inside.arrive_to_send)}"
+            f" (from {handle_name}: {summary_ms(inside.handle_to_send)}); send round trip "
+            f"{summary_ms(inside.send_rtt)} [{inside.matched} of {inside.of} replies matched]"
         )
         if echo_inside is not None:
             line += (
