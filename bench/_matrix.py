@@ -18,8 +18,8 @@ Two measurements that leave out the human's own /sync leg:
   changed), the moment a /sync response arrives (nio's `create_matrix_response` for a
   SyncResponse: headers in, before nio parses it), the moment the bot starts handling it
   (logoff: `MatrixAdapter._handle_sync` entry; echo: its event callback) and each reply send
-  (logoff: `_send_event`; echo: `room_send`), start and return. On SIGUSR1 and on SIGTERM
-  the child prints `STATS {json}`; `Child.stats()` asks for it and the parent matches the
+  (logoff: `_send_event`; echo: `room_send`), start and return. On SIGUSR1 the child
+  prints `STATS {json}`; `Child.stats()` asks for it and the parent matches the
   samples to its replies by event id.
 """
 
@@ -230,7 +230,6 @@ class Child:
     proc: subprocess.Popen[str]
     ready: str
     tail: list[str] = field(default_factory=list)  # its last lines of output
-    final_stats: dict[str, Any] | None = None  # the STATS it printed on SIGTERM
     _stats: queue.Queue[dict[str, Any]] = field(default_factory=queue.Queue)
     _pump: threading.Thread | None = None
 
@@ -268,9 +267,6 @@ class Child:
         stop(self.proc)
         if self._pump is not None:
             self._pump.join(5)
-        with contextlib.suppress(queue.Empty):
-            while True:
-                self.final_stats = self._stats.get_nowait()
 
 
 def spawn(
@@ -416,7 +412,6 @@ async def _logoff_child(url: str, user_id: str, db: str, both: bool) -> None:
     loop.add_signal_handler(signal.SIGUSR1, probe.dump)
     print(f"READY rss_kib={proc_status_kib('VmRSS')}", flush=True)
     await stop_ev.wait()
-    probe.dump()
     await bot.stop()
 
 
@@ -450,11 +445,7 @@ async def _echo_child(url: str, user_id: str) -> None:
     loop = asyncio.get_running_loop()
     task = asyncio.create_task(client.sync_forever(timeout=30_000))
 
-    def on_term() -> None:
-        probe.dump()
-        task.cancel()
-
-    loop.add_signal_handler(signal.SIGTERM, on_term)
+    loop.add_signal_handler(signal.SIGTERM, task.cancel)
     loop.add_signal_handler(signal.SIGUSR1, probe.dump)
     print(f"READY rss_kib={proc_status_kib('VmRSS')}", flush=True)
     with contextlib.suppress(asyncio.CancelledError):
