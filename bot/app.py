@@ -17,6 +17,7 @@ from .adapter import Adapter, DeliveryRefused
 from .clock import Clock
 from .commands import CommandRegistry, CommandSpec, UsageError, convert
 from .context import Context, Responder
+from .emoji import canonical
 from .model import (
     ActionInvoked,
     ChannelRef,
@@ -127,6 +128,7 @@ class LiveCards:
         self._dirty: set[str] = set()
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._window: dict[str, list[float]] = {}
+        self._gone: set[str] = set()  # deleted on the platform while an edit was pending
         self._closed = False
         self.edits = 0
 
@@ -155,6 +157,8 @@ class LiveCards:
                         out = await render()
                         if self._take_slot(message, adapter):
                             break
+                    if key in self._gone:
+                        return
                     await adapter.edit(message, out)
                     self.edits += 1
                 except Exception:
@@ -162,6 +166,13 @@ class LiveCards:
         finally:
             self._tasks.pop(key, None)
             self._render.pop(key, None)
+            self._gone.discard(key)
+
+    def drop(self, key: str) -> None:
+        """The message is gone on the platform: no edit of it is sent from now on."""
+        self._dirty.discard(key)
+        if key in self._tasks:
+            self._gone.add(key)
 
     def _stamps(self, message: MessageRef, adapter: Adapter) -> list[float]:
         stamps = self._window.setdefault(f"{message.platform}:{message.channel_id}", [])
@@ -371,9 +382,12 @@ class Bot:
                 if not keys:
                     del self._by_object[obj]
 
-    def _lookup(self, key: str) -> Tracked | None:
-        row = self._tracked.get(key)
-        if row is None:
+    def _lookup(self, message: MessageRef) -> Tracked | None:
+        """The tracked card this reference names: the same message in the same channel and
+        space. A platform event naming a card's id with another channel or server (forged,
+        or a platform whose ids are unique only per channel) is not about that card."""
+        row = self._tracked.get(message.key)
+        if row is None or row[1] != message.channel_id or row[3] != message.space_id:
             return None
         return Tracked(MessageRef(row[0], row[1], row[2], row[3]), row[4], row[5], row[6])
 
@@ -391,7 +405,18 @@ class Bot:
         return [MessageRef(*row[:4]) for row in self._tracked.values() if row[0] == platform]
 
     def is_tracked(self, message: MessageRef) -> bool:
-        return message.key in self._tracked
+        return self._lookup(message) is not None
+
+    async def message_gone(self, message: MessageRef) -> None:
+        """A tracked card was deleted or redacted on the platform (by a moderator, say):
+        it is not edited again and its reactions no longer count. `event show` and the
+        like post a fresh card."""
+        if self._lookup(message) is None:
+            return
+        self.cards.drop(message.key)
+        await self.db.write(lambda c: c.execute("UPDATE messages SET live=0 WHERE key=?", (message.key,)))
+        self._forget(message.key)
+        log.info("card %s was removed on the platform; no longer tracking it", message.key)
 
     # --- inbound, called by adapters --------------------------------------------------------
 
@@ -459,23 +484,36 @@ class Bot:
     async def reaction_changed(self, event: ReactionChanged) -> None:
         if event.user.is_bot:
             return
-        tracked = self._lookup(event.message.key)
-        if tracked is None:
+        tracked = self._lookup(event.message)
+        key = canonical(event.emoji)
+        if tracked is None or key is None:
             return
+        if key != event.emoji:
+            event = ReactionChanged(event.message, event.user, key, event.added)
         handler = self._listeners.get(("reaction", f"{tracked.cog}:{tracked.kind}"))
         if handler:
             await self._safe(handler(event, tracked.object_id), f"reaction on {event.message.key}")
 
     async def reconcile_reactions(self, message: MessageRef,
                                   reactions: Mapping[str, Sequence[UserRef]] | None) -> None:
-        tracked = self._lookup(message.key)
+        tracked = self._lookup(message)
         if tracked is None:
             return
         if reactions is None:  # the message is gone: stop asking for it at every start
             await self.db.write(lambda c: c.execute("UPDATE messages SET live=0 WHERE key=?", (message.key,)))
             self._forget(message.key)
             return
-        humans = {e: [u for u in users if not u.is_bot] for e, users in reactions.items()}
+        humans: dict[str, list[UserRef]] = {}
+        for emoji, users in reactions.items():
+            key = canonical(emoji)
+            if key is None:
+                continue
+            merged = humans.setdefault(key, [])
+            seen = set(merged)
+            for u in users:
+                if not u.is_bot and u not in seen:
+                    seen.add(u)
+                    merged.append(u)
         handler = self._listeners.get(("reconcile", f"{tracked.cog}:{tracked.kind}"))
         if handler:
             await self._safe(handler(message, tracked.object_id, humans), f"reconcile {message.key}")

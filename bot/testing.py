@@ -198,6 +198,14 @@ class FakeAdapter:
             await self.bot.reaction_changed(ReactionChanged(ref, u, emoji, added))
             await self.bot.cards.idle()
 
+    async def delete(self, message: str | Sent | MessageRef) -> None:
+        """A moderator deletes a bot message on the platform."""
+        assert self.bot is not None
+        ref = self._ref(message)
+        self.messages.pop(ref.id, None)
+        self.reactions.pop(ref.id, None)
+        await self.bot.message_gone(ref)
+
     async def press(self, message: str | Sent | MessageRef, action_id: str,
                     user: str | UserRef = "alice") -> list[Sent]:
         assert self.bot is not None

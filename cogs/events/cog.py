@@ -249,7 +249,7 @@ class EventsCog(Cog):
     async def _apply(self, event_id: int, user: UserRef, status: str, *, added: bool,
                      source: str) -> RsvpResult | None:
         def unit(conn: sqlite3.Connection):  # type: ignore[no-untyped-def]
-            is_open, result = repo.apply_mark(conn, event_id, user.key, user.display, status, added=added,
+            is_open, result = repo.apply_mark(conn, event_id, user.key, user.name, status, added=added,
                                               source=source)
             # the whole event only when someone is promoted: the announcement names it
             return is_open, result, repo.get(conn, event_id) if result and result.promoted else None
@@ -268,7 +268,7 @@ class EventsCog(Cog):
     @on_reconcile("event")
     async def on_reconcile(self, message: MessageRef, event_id: int,
                            reactions: dict[str, list[UserRef]]) -> None:
-        truth = {status: [(u.key, u.display) for u in reactions.get(emoji, [])] for emoji, status in EMOJI.items()}
+        truth = {status: [(u.key, u.name) for u in reactions.get(emoji, [])] for emoji, status in EMOJI.items()}
 
         def unit(conn: sqlite3.Connection):  # type: ignore[no-untyped-def]
             event = repo.get(conn, event_id)

@@ -112,7 +112,7 @@ class PollsCog(Cog):
             if current is None or current.closed:
                 raise PollError(f"poll #{id} is closed, so it takes no more votes")
             # In a multi-choice poll text votes add up; in a single-choice one the latest counts.
-            return marks.add(conn, poll.id, ctx.user.key, value, "text", ctx.user.display,
+            return marks.add(conn, poll.id, ctx.user.key, value, "text", ctx.user.name,
                              exclusive=not poll.multi)
 
         try:
@@ -137,7 +137,7 @@ class PollsCog(Cog):
             if poll is None or poll.closed or int(value) >= len(poll.options):
                 return False
             if event.added:
-                return marks.add(conn, poll_id, event.user.key, value, "reaction", event.user.display)
+                return marks.add(conn, poll_id, event.user.key, value, "reaction", event.user.name)
             return marks.remove(conn, poll_id, event.user.key, value)
 
         if await self.db.write(unit):
@@ -145,7 +145,7 @@ class PollsCog(Cog):
 
     @on_reconcile("poll")
     async def on_reconcile(self, message: MessageRef, poll_id: int, reactions: dict[str, list[UserRef]]) -> None:
-        truth = {str(i): [(u.key, u.display) for u in reactions.get(e, [])] for i, e in enumerate(NUMBERS)}
+        truth = {str(i): [(u.key, u.name) for u in reactions.get(e, [])] for i, e in enumerate(NUMBERS)}
 
         def unit(conn):  # type: ignore[no-untyped-def]
             poll = repo.get(conn, poll_id)
