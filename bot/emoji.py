@@ -31,11 +31,13 @@ def canonical(key: str) -> str | None:
         return None
     if len(stripped) == 2 and stripped[1] == _KEYCAP and stripped[0] in _KEYCAP_BASES:
         return stripped[0] + "\ufe0f" + _KEYCAP
+    symbols = 0
     for ch in stripped:
         if ch in _FORMAT_OK:
             continue
         category = unicodedata.category(ch)
         if category.startswith(_NOT_EMOJI) or category == "Nd":
             return None
-    return stripped
+        symbols += category[0] in "SP"  # a joiner or combining mark alone is no emoji
+    return stripped if symbols else None
 

@@ -31,13 +31,17 @@ from bot.config import MatrixConfig
 from bot.model import ChannelRef, MessageRef, MessageSeen, ReactionChanged, UserRef
 from bot.render import Attachment, Card, Out
 
-from . import render
+from . import inbound, render
 from .store import MatrixStore, StoredReaction
 
 if TYPE_CHECKING:
     from bot.app import Bot
 
 log = logging.getLogger(__name__)
+# nio logs every event that fails its schema as a multi-line WARNING with the schema and the
+# whole event: anyone in a room could fill the log with them. The adapter reads raw events
+# through its own checks (inbound.py), so those reports say nothing an operator can act on.
+logging.getLogger("nio.events.misc").setLevel(logging.ERROR)
 
 R = TypeVar("R")
 
@@ -45,8 +49,6 @@ PLATFORM = "matrix"
 MODERATOR_LEVEL = 50
 # Room versions in which the creators are not in the power-level map but outrank everyone.
 _LEGACY_ROOM_VERSIONS = {str(v) for v in range(1, 12)}
-# Keys the cogs seed; a client that sends "1⃣" without U+FE0F still means "1️⃣".
-_DEFAULT_KEYS = ("✅", "🤔", "❌", "1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣", "6️⃣", "7️⃣", "8️⃣", "9️⃣", "🔟")
 _SEEN_MEMORY = 20_000
 _BACKFILL_PAGES = 50
 _SYNC_FILTER: dict[str, Any] = {
@@ -63,10 +65,6 @@ _SYNC_FILTER: dict[str, Any] = {
 
 class MatrixError(RuntimeError):
     """A request the homeserver refused; the message names the request and the error."""
-
-
-def _strip_vs(key: str) -> str:
-    return key.replace("\ufe0f", "")
 
 
 class MatrixAdapter:
@@ -98,9 +96,8 @@ class MatrixAdapter:
         self._handling = asyncio.Lock()
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._senders: OrderedDict[str, str] = OrderedDict()  # event id -> sender, for replies
-        self._power: dict[str, dict[str, Any]] = {}  # room -> m.room.power_levels content
-        self._creators: dict[str, tuple[str, set[str]]] = {}  # room -> (version, creators)
-        self._keys: dict[str, str] = {_strip_vs(k): k for k in _DEFAULT_KEYS}
+        self._power: dict[str, Mapping[str, Any]] = {}  # room -> m.room.power_levels content
+        self._creators: dict[str, inbound.RoomCreate] = {}
         # Observability for operators and tests.
         self.limited_syncs = 0
         self.backfilled_events = 0
@@ -280,17 +277,17 @@ class MatrixAdapter:
         for room_id in resp.rooms.invite:
             await self._join(room_id)
         for room_id, info in resp.rooms.join.items():
-            self._note_state(room_id, info.state)
-            events = list(info.timeline.events)
+            self._note_state(room_id, _sources(info.state))
+            events = _sources(info.timeline.events)
             if since is None:
                 self._note_state(room_id, events)
                 # A fresh account: history before the bot existed is not for it.
-                for ev in events:
-                    self._mark_seen(ev.event_id)
+                for src in events:
+                    self._mark_seen(inbound.text(src.get("event_id")))
                 continue
             if info.timeline.limited and not self._joins_in(events):
                 events = await self._backfill(room_id, info.timeline.prev_batch, since) + events
-            await self._handle_room(room_id, events)
+            await self.receive(room_id, events)
         self._since = resp.next_batch
         await self.store.save_sync_token(self.user_id, resp.next_batch)
         async with self.synced:
@@ -304,11 +301,12 @@ class MatrixAdapter:
         else:
             log.warning("matrix: could not join %s: %s", room_id, _why(resp))
 
-    async def _backfill(self, room_id: str, prev_batch: str | None, since: str) -> list[Any]:
+    async def _backfill(self, room_id: str, prev_batch: str | None,
+                        since: str) -> list[dict[str, Any]]:
         """The events a limited sync left out, oldest first: /messages backwards from the
         gap down to the previous sync token (or to an event already handled)."""
         self.limited_syncs += 1
-        older: list[Any] = []
+        older: list[dict[str, Any]] = []
         token = prev_batch
         for _ in range(_BACKFILL_PAGES):
             if not token:
@@ -321,11 +319,11 @@ class MatrixAdapter:
                 await self._reconcile_room(room_id)
                 break
             reached = False
-            for ev in resp.chunk:  # newest first
-                if ev.event_id in self._seen:
+            for src in _sources(resp.chunk):  # newest first
+                if inbound.text(src.get("event_id")) in self._seen:
                     reached = True
                     break
-                older.append(ev)
+                older.append(src)
             # A short page means the previous token was reached (`end=since` bounds it).
             if reached or len(resp.chunk) < 100 or not resp.end or resp.end == token:
                 break
@@ -338,50 +336,44 @@ class MatrixAdapter:
         self.backfilled_events += len(older)
         return older
 
-    def _joins_in(self, events: list[Any]) -> bool:
-        return any(self._is_own_join(ev.source) for ev in events)
+    def _joins_in(self, events: Sequence[dict[str, Any]]) -> bool:
+        return any(inbound.is_join_of(src, self.user_id) for src in events)
 
-    def _is_own_join(self, src: dict[str, Any]) -> bool:
-        # A display-name change is a join->join member event too; only a real join counts.
-        prev = ((src.get("unsigned") or {}).get("prev_content") or {}).get("membership")
-        return (src.get("type") == "m.room.member" and src.get("state_key") == self.user_id
-                and (src.get("content") or {}).get("membership") == "join" and prev != "join")
-
-    def _note_state(self, room_id: str, events: Sequence[Any]) -> None:
-        for ev in events:
-            self._note_state_event(room_id, getattr(ev, "source", None) or {})
+    def _note_state(self, room_id: str, events: Sequence[dict[str, Any]]) -> None:
+        for src in events:
+            self._note_state_event(room_id, src)
 
     def _note_state_event(self, room_id: str, src: dict[str, Any]) -> None:
-        if src.get("state_key") == "":
-            if src.get("type") == "m.room.power_levels":
-                self._power[room_id] = src.get("content") or {}
-            elif src.get("type") == "m.room.create":
-                content = src.get("content") or {}
-                creators = {src.get("sender", "")}
-                extra = content.get("additional_creators")
-                if isinstance(extra, list):
-                    creators.update(x for x in extra if isinstance(x, str))
-                self._creators[room_id] = (str(content.get("room_version", "1")), creators)
+        state = inbound.state_event(src)
+        if state is None:
+            return
+        kind, content = state
+        if kind == "m.room.power_levels":
+            self._power[room_id] = content
+        elif kind == "m.room.create":
+            self._creators[room_id] = inbound.room_create(src, content)
 
     # --- inbound events -------------------------------------------------------------------------
 
-    async def _handle_room(self, room_id: str, events: list[Any]) -> None:
+    async def receive(self, room_id: str, events: Sequence[dict[str, Any]]) -> None:
+        """A room's timeline events, raw as the homeserver sent them, oldest first."""
         # Events before the bot's own join are the room's past, not requests to it.
         start = 0
-        for i, ev in enumerate(events):
-            if self._is_own_join(ev.source):
+        for i, src in enumerate(events):
+            if inbound.is_join_of(src, self.user_id):
                 start = i + 1
-        for ev in events[:start]:
-            self._mark_seen(ev.event_id)
-            self._note_state_event(room_id, ev.source)
-        for ev in events[start:]:
+        for src in events[:start]:
+            self._mark_seen(inbound.text(src.get("event_id")))
+            self._note_state_event(room_id, src)
+        for src in events[start:]:
             # Power levels change in timeline order: a command is judged by the levels of
             # its moment, also when a back-filled batch holds a demotion after it.
-            self._note_state_event(room_id, ev.source)
-            if not self._mark_seen(ev.event_id):
+            self._note_state_event(room_id, src)
+            ev = inbound.envelope(src)
+            if ev is None or not self._mark_seen(ev.event_id):
                 continue
             try:
-                await self._handle_event(room_id, ev.source)
+                await self._handle_event(room_id, src, ev)
             except Exception:
                 log.exception("matrix: handling event %s in %s failed", ev.event_id, room_id)
 
@@ -394,77 +386,72 @@ class MatrixAdapter:
             self._seen.popitem(last=False)
         return True
 
-    async def _handle_event(self, room_id: str, src: dict[str, Any]) -> None:
-        sender = src.get("sender", "")
-        kind = src.get("type")
-        content = src.get("content") or {}
-        if kind == "m.room.message":
-            self._remember_sender(src.get("event_id", ""), sender)
-        if sender == self.user_id:
+    async def _handle_event(self, room_id: str, src: dict[str, Any], ev: inbound.Envelope) -> None:
+        if ev.type == "m.room.message":
+            self._remember_sender(ev.event_id, ev.sender)
+        if ev.sender == self.user_id:
             return
-        if kind == "m.room.message":
-            await self._on_message(room_id, src, content)
-        elif kind == "m.reaction":
-            await self._on_reaction(room_id, src, content)
-        elif kind == "m.room.redaction":
-            redacts = src.get("redacts") or content.get("redacts")
-            if isinstance(redacts, str):
-                await self._on_redaction(redacts)
+        if (message := inbound.text_message(ev)) is not None:
+            await self._on_message(room_id, ev, message)
+        elif (reaction := inbound.reaction(ev)) is not None:
+            await self._on_reaction(room_id, ev, reaction)
+        elif (redacts := inbound.redacted(src, ev)) is not None:
+            await self._on_redaction(room_id, redacts)
 
-    async def _on_message(self, room_id: str, src: dict[str, Any], content: dict[str, Any]) -> None:
+    async def _on_message(self, room_id: str, ev: inbound.Envelope,
+                          message: inbound.TextMessage) -> None:
         bot = self._bot()
-        relates = content.get("m.relates_to") or {}
-        # Other bots speak in m.notice; edits are not new commands.
-        if content.get("msgtype") != "m.text" or relates.get("rel_type") == "m.replace":
-            return
-        body = content.get("body")
-        if not isinstance(body, str):
-            return
-        reply_to = (relates.get("m.in_reply_to") or {}).get("event_id")
+        body, reply_to = message.body, message.in_reply_to
         if reply_to:
             body = _strip_reply_fallback(body)
-        sender = src["sender"]
-        user = self._user(room_id, sender)
+        user = self._user(room_id, ev.sender)
         channel = ChannelRef(PLATFORM, room_id, room_id)
         if body.startswith(bot.prefix):
             assert self.store is not None
-            if not await self.store.claim_command(src["event_id"]):
+            if not await self.store.claim_command(ev.event_id):
                 return
             await bot.run_text_command(
                 self, body[len(bot.prefix):], user=user, channel=channel,
-                is_moderator=self.is_moderator(room_id, sender), responder=self._responder(channel))
+                is_moderator=self.is_moderator(room_id, ev.sender),
+                responder=self._responder(channel))
             return
         replied = self._senders.get(reply_to) if reply_to else None
-        at = datetime.fromtimestamp(src.get("origin_server_ts", time.time() * 1000) / 1000, UTC)
+        ts_ms = ev.ts_ms if ev.ts_ms is not None else time.time() * 1000
+        try:
+            at = datetime.fromtimestamp(ts_ms / 1000, UTC)
+        except (OverflowError, OSError, ValueError):
+            at = datetime.now(UTC)  # a timestamp no calendar holds: the moment it arrived
         await bot.message_seen(MessageSeen(
-            channel, user, at, src["event_id"],
+            channel, user, at, ev.event_id,
             self._user(room_id, replied) if replied else None, body))
 
-    async def _on_reaction(self, room_id: str, src: dict[str, Any], content: dict[str, Any]) -> None:
-        relates = content.get("m.relates_to") or {}
-        target, key = relates.get("event_id"), relates.get("key")
-        if relates.get("rel_type") != "m.annotation" or not isinstance(target, str) \
-                or not isinstance(key, str):
-            return
+    async def _on_reaction(self, room_id: str, ev: inbound.Envelope,
+                           reaction: inbound.Reaction) -> None:
         bot = self._bot()
-        message = MessageRef(PLATFORM, room_id, target, room_id)
+        message = MessageRef(PLATFORM, room_id, reaction.target, room_id)
         if not bot.is_tracked(message):
             return
         assert self.store is not None
-        key = self._canonical(key)
-        stored = StoredReaction(src["event_id"], room_id, target, src["sender"], key)
+        stored = StoredReaction(ev.event_id, room_id, reaction.target, ev.sender, reaction.key)
+        # A second reaction that is the same emoji to a person (another spelling of it)
+        # adds nothing; the choice stays while either is there.
         if not await self.store.add_reaction(stored):
-            return  # handled before the last restart
+            return  # handled before the last restart, or the same emoji is there already
         await bot.reaction_changed(ReactionChanged(
-            message, self._user(room_id, src["sender"]), key, True))
+            message, self._user(room_id, ev.sender), reaction.key, True))
 
-    async def _on_redaction(self, redacts: str) -> None:
+    async def _on_redaction(self, room_id: str, redacts: str) -> None:
         assert self.store is not None
+        bot = self._bot()
+        card = MessageRef(PLATFORM, room_id, redacts, room_id)
+        if bot.is_tracked(card):
+            await bot.message_gone(card)
+            return
         stored = await self.store.pop_reaction(redacts)
         if stored is None:
             return
         message = MessageRef(PLATFORM, stored.room_id, stored.target, stored.room_id)
-        await self._bot().reaction_changed(ReactionChanged(
+        await bot.reaction_changed(ReactionChanged(
             message, self._user(stored.room_id, stored.sender), stored.key, False))
 
     def _responder(self, channel: ChannelRef) -> Callable[[Out, bool], Awaitable[MessageRef | None]]:
@@ -477,19 +464,14 @@ class MatrixAdapter:
     # --- who is who -----------------------------------------------------------------------------
 
     def is_moderator(self, room_id: str, user_id: str) -> bool:
-        version, creators = self._creators.get(room_id, ("1", set()))
-        if user_id in creators and version not in _LEGACY_ROOM_VERSIONS:
+        create = self._creators.get(room_id)
+        if create and user_id in create.creators and create.version not in _LEGACY_ROOM_VERSIONS:
             return True  # room v12+: creators outrank every power level
         levels = self._power.get(room_id)
         if levels is None:
             room = self.client.rooms.get(room_id)
             return bool(room and room.power_levels.get_user_level(user_id) >= MODERATOR_LEVEL)
-        users = levels.get("users") or {}
-        level = users.get(user_id, levels.get("users_default", 0))
-        try:
-            return int(level) >= MODERATOR_LEVEL
-        except (TypeError, ValueError):
-            return False
+        return inbound.power_level(levels, user_id) >= MODERATOR_LEVEL
 
     def _user(self, room_id: str, user_id: str) -> UserRef:
         room = self.client.rooms.get(room_id)
@@ -502,9 +484,6 @@ class MatrixAdapter:
             self._senders[event_id] = sender
             if len(self._senders) > _SEEN_MEMORY:
                 self._senders.popitem(last=False)
-
-    def _canonical(self, key: str) -> str:
-        return self._keys.get(_strip_vs(key), key)
 
     # --- reconciliation -------------------------------------------------------------------------
 
@@ -537,16 +516,14 @@ class MatrixAdapter:
                 return None  # the event is gone, or the bot left the room
             if status != 200:
                 raise MatrixError(f"reading reactions of {event_id}: {status} {data.get('errcode')}")
-            for ev in data.get("chunk", []):
-                rel = (ev.get("content") or {}).get("m.relates_to") or {}
-                key, sender = rel.get("key"), ev.get("sender")
-                if ev.get("type") != "m.reaction" or not isinstance(key, str) or not sender:
+            chunk = data.get("chunk")
+            for src in chunk if isinstance(chunk, list) else ():
+                ev = inbound.envelope(src)
+                reaction = inbound.reaction(ev) if ev is not None else None
+                if ev is None or reaction is None or ev.sender == self.user_id:
                     continue
-                if sender == self.user_id:
-                    continue
-                found.append(StoredReaction(ev["event_id"], room_id, event_id, sender,
-                                            self._canonical(key)))
-            token = data.get("next_batch")
+                found.append(StoredReaction(ev.event_id, room_id, event_id, ev.sender, reaction.key))
+            token = inbound.text(data.get("next_batch"))
             if not token:
                 break
         await self.store.replace_reactions(event_id, found)
@@ -565,7 +542,6 @@ class MatrixAdapter:
 
     async def _seed(self, ref: MessageRef, keys: Sequence[str], idempotency_key: str | None) -> None:
         for i, key in enumerate(keys[: self.capabilities.max_reactions]):
-            self._keys.setdefault(_strip_vs(key), key)
             content = {"m.relates_to": {"rel_type": "m.annotation", "event_id": ref.id, "key": key}}
             txn = f"{idempotency_key}-r{i}" if idempotency_key else None
             resp = await self._call(
@@ -629,6 +605,11 @@ class MatrixAdapter:
 
     async def _tz(self, room_id: str) -> ZoneInfo:
         return await self._bot().timezone(ChannelRef(PLATFORM, room_id, room_id).space)
+
+
+def _sources(events: Sequence[Any]) -> list[dict[str, Any]]:
+    """The raw JSON of nio's parsed events (nio keeps it, whatever it made of it)."""
+    return [src for ev in events if isinstance(src := getattr(ev, "source", None), dict)]
 
 
 def _why(resp: object) -> str:

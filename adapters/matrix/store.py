@@ -46,6 +46,12 @@ MIGRATIONS: list[Migration] = [
         at REAL NOT NULL
     ) WITHOUT ROWID;
     """,
+    # A person's reactions on one event are looked up on every reaction and redaction: two
+    # spellings of one emoji are one choice, present while either is.
+    """
+    DROP INDEX matrix_reactions_target;
+    CREATE INDEX matrix_reactions_target ON matrix_reactions(target, sender, key);
+    """,
 ]
 
 COMMAND_MEMORY_S = 14 * 24 * 3600
@@ -99,17 +105,30 @@ class MatrixStore:
     # --- reactions -----------------------------------------------------------------------
 
     async def add_reaction(self, r: StoredReaction) -> bool:
-        """False when this reaction event was stored before (a replayed event)."""
-        return bool(await self.db.write(lambda c: c.execute(
-            "INSERT OR IGNORE INTO matrix_reactions(event_id, room_id, target, sender, key)"
-            " VALUES(?,?,?,?,?)", (r.event_id, r.room_id, r.target, r.sender, r.key)).rowcount))
+        """Store a reaction (its key canonical). True if it is new to a person: not stored
+        before (a replayed event) and the sender had no reaction with that key there yet."""
+
+        def unit(c: sqlite3.Connection) -> bool:
+            had = _has(c, r.target, r.sender, r.key)
+            added = c.execute(
+                "INSERT OR IGNORE INTO matrix_reactions(event_id, room_id, target, sender, key)"
+                " VALUES(?,?,?,?,?)", (r.event_id, r.room_id, r.target, r.sender, r.key)).rowcount
+            return bool(added) and not had
+
+        return await self.db.write(unit)
 
     async def pop_reaction(self, event_id: str) -> StoredReaction | None:
+        """Forget a redacted reaction. Returns it if that takes the sender's key away; None
+        if it was unknown or the sender still has that key there in another spelling."""
+
         def unit(c: sqlite3.Connection) -> StoredReaction | None:
             row = c.execute(
                 "DELETE FROM matrix_reactions WHERE event_id=?"
                 " RETURNING event_id, room_id, target, sender, key", (event_id,)).fetchone()
-            return StoredReaction(*row) if row else None
+            if row is None:
+                return None
+            r = StoredReaction(*row)
+            return None if _has(c, r.target, r.sender, r.key) else r
 
         return await self.db.write(unit)
 
@@ -132,3 +151,8 @@ class MatrixStore:
         return bool(await self.db.write(lambda c: c.execute(
             "INSERT OR IGNORE INTO matrix_commands(event_id, at) VALUES(?, ?)",
             (event_id, time.time())).rowcount))
+
+
+def _has(c: sqlite3.Connection, target: str, sender: str, key: str) -> bool:
+    return c.execute("SELECT 1 FROM matrix_reactions WHERE target=? AND sender=? AND key=? LIMIT 1",
+                     (target, sender, key)).fetchone() is not None

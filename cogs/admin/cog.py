@@ -34,8 +34,11 @@ class AdminCog(Cog):
         fields = tuple(
             Field(name, tuple(line(f"{s.usage(p)} — {s.description}") for s in specs))
             for name, specs in groups.items())
-        await ctx.reply(Card("logoff commands", body=(line(f"Type {p}help <command> for details."),),
-                             fields=fields))
+        body = [line(f"Type {p}help <command> for details.")]
+        if not ctx.adapter.capabilities.command_prefix:  # commands typed as messages
+            body.append(line("Editing a command after you sent it does not run it again: "
+                             "send the corrected command as a new message."))
+        await ctx.reply(Card("logoff commands", body=tuple(body), fields=fields))
 
     @command("config show", "show this space's settings", moderator_only=True)
     async def config_show(self, ctx: Context) -> None:

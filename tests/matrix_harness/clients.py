@@ -126,7 +126,8 @@ class Human:
         order: list[BotMessage] = []
         for ev in events:
             content = ev.get("content") or {}
-            rel = content.get("m.relates_to") or {}
+            rel = content.get("m.relates_to")
+            rel = rel if isinstance(rel, dict) else {}
             if ev.get("type") == "m.reaction" and rel.get("rel_type") == "m.annotation":
                 target = by_id.get(rel.get("event_id", ""))
                 if target is not None:  # anyone's reaction on a bot message

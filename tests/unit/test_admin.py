@@ -64,6 +64,8 @@ async def test_help_lists_every_command_and_details_one(fake: FakeAdapter, bot) 
     assert "!poll create <question> <options…>" in one.text and "closes" in one.text
     [bad] = await fake.invoke("!help nothing")
     assert bad.text.startswith("⚠️")
+    # Typed commands: people used to other bots expect an edit to re-run one, or not.
+    assert "does not run it again" in h.text
 
 
 async def test_timezone_changes_how_times_are_read(fake: FakeAdapter) -> None:

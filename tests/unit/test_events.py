@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from icalendar import Calendar
 
+from bot.model import MessageRef, ReactionChanged
 from bot.testing import FakeAdapter
 
 
@@ -216,3 +217,31 @@ async def test_big_event_card_shows_true_counts_and_the_first_names_in_order(fak
     assert cut.counts() == (45, 15, 50, 1) == full.counts()
     assert cut.going == full.going[:CARD_NAMES] and cut.waitlist == full.waitlist
     assert cut.maybe == full.maybe[:CARD_NAMES] and cut.no == full.no
+
+
+async def test_a_deleted_card_is_neither_counted_nor_edited(fake: FakeAdapter, bot) -> None:
+    card = await event(fake, '!event create Picnic when="2026-12-05 12:00"')
+    await fake.react(card, "✅", "bob")
+    edits = card.edits
+    ref = card.ref
+    await fake.delete(card)
+    assert bot.live_messages("fake") == []
+    await bot.reaction_changed(ReactionChanged(ref, fake.user("carol"), "✅", True))
+    await bot.cards.idle()
+    [listed] = await fake.invoke("!event attendees 1")
+    assert "bob" in listed.text and "carol" not in listed.text
+    await fake.invoke("!rsvp 1 maybe", "dave")  # changes the event, edits no deleted card
+    assert card.edits == edits
+    [shown] = await fake.invoke("!event show 1")
+    assert "Maybe (1)" in shown.text and shown.ref != ref
+
+
+async def test_a_reaction_naming_the_card_from_another_channel_is_not_about_it(fake: FakeAdapter) -> None:
+    card = await event(fake, '!event create Picnic when="2026-12-05 12:00"')
+    forged = MessageRef(card.ref.platform, "elsewhere", card.ref.id, card.ref.space_id)
+    other_space = MessageRef(card.ref.platform, card.ref.channel_id, card.ref.id, "another")
+    await fake.react(forged, "✅", "bob")
+    await fake.react(other_space, "✅", "carol")
+    assert "Going (0)" in card.text
+    await fake.react(card, "✅", "dave")
+    assert "Going (1)" in card.text and "dave" in card.text

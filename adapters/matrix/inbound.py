@@ -1,0 +1,148 @@
+"""The shapes of the Matrix events the adapter reads, checked once at the boundary.
+
+A homeserver passes on whatever JSON a client put in an event's content: a
+`m.relates_to` that is a list or a string, a `body` that is a number, `unsigned` that
+is not an object. Each reader here takes the raw event and returns a small typed value,
+or None when the event is not one the bot acts on. A malformed relation is treated as
+absent, so a command whose relation is broken is still a command. Nothing here raises
+on any JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.emoji import canonical
+
+
+def obj(value: object) -> Mapping[str, Any]:
+    """`value` if it is a JSON object, else an empty one."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """What every event the bot acts on must have."""
+
+    event_id: str
+    type: str
+    sender: str
+    content: Mapping[str, Any]
+    ts_ms: float | None
+
+
+def envelope(src: object) -> Envelope | None:
+    src = obj(src)
+    event_id, kind, sender = text(src.get("event_id")), text(src.get("type")), text(src.get("sender"))
+    if not event_id or not kind or not sender:
+        return None
+    ts = src.get("origin_server_ts")
+    ts_ms = float(ts) if isinstance(ts, int | float) and not isinstance(ts, bool) else None
+    return Envelope(event_id, kind, sender, obj(src.get("content")), ts_ms)
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    rel_type: str | None = None
+    event_id: str | None = None
+    key: str | None = None
+    in_reply_to: str | None = None
+
+
+def relation(content: Mapping[str, Any]) -> Relation:
+    rel = obj(content.get("m.relates_to"))
+    return Relation(text(rel.get("rel_type")), text(rel.get("event_id")), text(rel.get("key")),
+                    text(obj(rel.get("m.in_reply_to")).get("event_id")))
+
+
+@dataclass(frozen=True, slots=True)
+class TextMessage:
+    body: str
+    in_reply_to: str | None
+
+
+def text_message(ev: Envelope) -> TextMessage | None:
+    """An `m.text` a person typed; None for notices (other bots), edits and the rest."""
+    if ev.type != "m.room.message" or ev.content.get("msgtype") != "m.text":
+        return None
+    body = text(ev.content.get("body"))
+    rel = relation(ev.content)
+    if body is None or rel.rel_type == "m.replace":
+        return None
+    return TextMessage(body, rel.in_reply_to)
+
+
+@dataclass(frozen=True, slots=True)
+class Reaction:
+    target: str
+    key: str  # canonical (bot.emoji)
+
+
+def reaction(ev: Envelope) -> Reaction | None:
+    if ev.type != "m.reaction":
+        return None
+    rel = relation(ev.content)
+    key = canonical(rel.key) if rel.key is not None else None
+    if rel.rel_type != "m.annotation" or not rel.event_id or key is None:
+        return None
+    return Reaction(rel.event_id, key)
+
+
+def redacted(src: object, ev: Envelope) -> str | None:
+    """The event a redaction takes back (top level before room v11, content since)."""
+    if ev.type != "m.room.redaction":
+        return None
+    return text(obj(src).get("redacts")) or text(ev.content.get("redacts"))
+
+
+# --- state the adapter keeps track of -------------------------------------------------------
+
+
+def is_join_of(src: object, user_id: str) -> bool:
+    """A real join of `user_id` (a display-name change is a join->join member event too)."""
+    src = obj(src)
+    prev = obj(obj(obj(src.get("unsigned")).get("prev_content"))).get("membership")
+    return (src.get("type") == "m.room.member" and src.get("state_key") == user_id
+            and obj(src.get("content")).get("membership") == "join" and prev != "join")
+
+
+@dataclass(frozen=True, slots=True)
+class RoomCreate:
+    version: str
+    creators: frozenset[str]
+
+
+def state_event(src: object) -> tuple[str, Mapping[str, Any]] | None:
+    """(type, content) of a room-wide state event (empty state key)."""
+    src = obj(src)
+    kind = text(src.get("type"))
+    if kind is None or src.get("state_key") != "":
+        return None
+    return kind, obj(src.get("content"))
+
+
+def room_create(src: object, content: Mapping[str, Any]) -> RoomCreate:
+    creators = {s for s in (text(obj(src).get("sender")),) if s}
+    extra = content.get("additional_creators")
+    if isinstance(extra, list):
+        creators.update(x for x in extra if isinstance(x, str))
+    version = content.get("room_version", "1")
+    return RoomCreate(version if isinstance(version, str) else "1", frozenset(creators))
+
+
+def power_level(levels: Mapping[str, Any], user_id: str) -> int:
+    """A user's level from m.room.power_levels content; malformed values count as 0."""
+    users = obj(levels.get("users"))
+    level = users.get(user_id, levels.get("users_default", 0))
+    if isinstance(level, bool):
+        return 0
+    try:
+        return int(level)
+    except (TypeError, ValueError, OverflowError):
+        return 0
