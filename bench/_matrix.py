@@ -373,9 +373,8 @@ class _Probe:
 
 
 async def _logoff_child(url: str, user_id: str, db: str, both: bool) -> None:
-    from adapters.matrix import MatrixAdapter
+    from adapters.matrix import MatrixAdapter, MatrixConfig
     from bot.app import build_bot
-    from bot.config import MatrixConfig
 
     if both:  # load the Discord adapter too, as `logoff run` with both configured would
         import adapters.discord  # noqa: F401
@@ -384,7 +383,7 @@ async def _logoff_child(url: str, user_id: str, db: str, both: bool) -> None:
     adapter = MatrixAdapter(MatrixConfig(url, user_id, access_token_env=TOKEN_ENV))
     probe = _Probe()
     probe.watch_syncs(adapter.client)
-    orig_handle, orig_send = adapter._handle_sync, adapter._send_event
+    orig_handle, orig_send = adapter.syncer.handle_sync, adapter.transport.send_event
 
     async def handle_sync(resp: nio.SyncResponse, since: str | None) -> None:
         probe.begin(time.perf_counter())
@@ -402,8 +401,8 @@ async def _logoff_child(url: str, user_id: str, db: str, both: bool) -> None:
         return event_id
 
     # on this instance only: the product's code is unchanged
-    adapter._handle_sync = handle_sync  # type: ignore[method-assign]
-    adapter._send_event = send_event  # type: ignore[method-assign]
+    adapter.syncer.handle_sync = handle_sync  # type: ignore[method-assign]
+    adapter.transport.send_event = send_event  # type: ignore[method-assign]
     bot.add_adapter(adapter)
     await bot.start()
     stop_ev = asyncio.Event()

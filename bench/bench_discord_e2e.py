@@ -31,10 +31,12 @@ sys.path.append(str(ROOT / "tests"))
 
 from discord_fake import FakeDiscord  # noqa: E402
 
-from adapters.discord import DiscordAdapter  # noqa: E402
+from adapters.discord import (
+    DiscordAdapter,  # noqa: E402
+    DiscordConfig,  # noqa: E402
+)
 from bot.app import build_bot  # noqa: E402
 from bot.clock import Clock  # noqa: E402
-from bot.config import DiscordConfig  # noqa: E402
 
 TOKEN_ENV = "LOGOFF_BENCH_DISCORD_TOKEN"
 

@@ -1,37 +1,47 @@
-"""What a platform adapter offers the core, and what the core tells it it can use.
+"""What a platform offers the core, and what the core offers a platform.
 
-An adapter is owned by the Bot (`bot.add_adapter`), translates platform events into
-calls on the Bot (`run_text_command`, `run_command`, `reaction_changed`,
-`action_invoked`, `message_seen`, `reconcile_reactions`) and renders neutral output.
-It never subclasses the bot and never imports a cog or another adapter.
+A platform package declares a `Platform` (its config section, how to read it, whether it
+can start, how to make its adapter) and registers it as an entry point (`bot.plugins`).
+Its adapter is owned by the Bot (`bot.add_adapter`), translates platform events into calls
+on the `AdapterHost` and renders neutral output. It never subclasses the bot and never
+imports a cog or another adapter.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from zoneinfo import ZoneInfo
 
-from .model import ChannelRef, MessageRef, UserRef
+from .model import (
+    ActionInvoked,
+    ChannelRef,
+    MessageRef,
+    MessageSeen,
+    ReactionChanged,
+    SpaceRef,
+    UserRef,
+)
 from .render import Out
 
 if TYPE_CHECKING:
-    from .app import Bot
+    from .clock import Clock
+    from .commands import CommandRegistry, CommandSpec
+    from .context import Context, Responder
+    from .storage import Database
 
 
 @dataclass(frozen=True, slots=True)
 class Capabilities:
     buttons: bool = False
-    reactions: bool = True
     ephemeral: bool = False
-    dm: bool = False
-    threads: bool = False
-    native_polls: bool = False
-    # Live-card edits allowed per channel per window (Discord: about 5 per 5 s).
+    # Live-card edits allowed per channel per window (what the platform tolerates).
     edits_per_window: int = 5
     edit_window_s: float = 5.0
     max_reactions: int = 20
-    # How users type commands here; "" means the bot's text prefix (Discord: "/").
+    # How users type commands here ("/" for slash commands); "" means the bot's text prefix.
     command_prefix: str = ""
 
 
@@ -45,7 +55,7 @@ class Adapter(Protocol):
     platform: str
     capabilities: Capabilities
 
-    def attach(self, bot: Bot) -> None:
+    def attach(self, bot: AdapterHost) -> None:
         """Called once by `Bot.add_adapter`."""
 
     async def start(self) -> None:
@@ -67,3 +77,55 @@ class Adapter(Protocol):
 
     async def fetch_reactions(self, message: MessageRef) -> Mapping[str, Sequence[UserRef]] | None:
         """Current reactions of a message (emoji -> users), for reconciliation; None if gone."""
+
+
+class AdapterHost(Protocol):
+    """The core as an adapter sees it."""
+
+    db: Database
+    clock: Clock
+    prefix: str
+    commands: CommandRegistry
+
+    async def run_text_command(self, adapter: Adapter, text: str, *, user: UserRef,
+                               channel: ChannelRef, is_moderator: bool,
+                               responder: Responder) -> None: ...
+
+    async def run_command(self, spec: CommandSpec, raw: Mapping[str, Any], ctx: Context) -> None: ...
+
+    def command_context(self, adapter: Adapter, user: UserRef, channel: ChannelRef,
+                        is_moderator: bool, responder: Responder) -> Context: ...
+
+    async def action_invoked(self, event: ActionInvoked, ctx: Context) -> None: ...
+
+    async def reaction_changed(self, event: ReactionChanged) -> None: ...
+
+    async def message_seen(self, event: MessageSeen) -> None: ...
+
+    async def message_gone(self, message: MessageRef) -> None: ...
+
+    def is_tracked(self, message: MessageRef) -> bool: ...
+
+    def live_messages(self, platform: str) -> list[MessageRef]: ...
+
+    async def reconcile(self, adapter: Adapter, where: Callable[[MessageRef], bool] | None = None,
+                        at_once: int = ...) -> None: ...
+
+    async def timezone(self, space: SpaceRef) -> ZoneInfo: ...
+
+    async def settle(self) -> None:
+        """Wait until the live-card edits set off so far are sent."""
+
+    async def advance(self, delta: timedelta) -> None:
+        """Move a manual clock on; whatever falls due meanwhile runs at its own time."""
+
+
+@dataclass(frozen=True, slots=True)
+class Platform:
+    """A platform package's declaration (its module's `PLATFORM`), found through the
+    `logoff.platforms` entry point."""
+
+    section: str  # the config file's [section], also the platform's name in refs
+    parse: Callable[[Mapping[str, Any]], Any]  # the section -> its config; ConfigError naming the key
+    readiness: Callable[[Any], tuple[bool, str]]  # (can start, why): are its secrets set?
+    create: Callable[[Any], Adapter]

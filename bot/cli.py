@@ -1,7 +1,7 @@
 """`logoff run | try | check-config`.
 
-Adapters and cogs are loaded by module name (like discord.py extensions), so the
-core stays free of platform imports.
+Platforms and features come from the registry (bot/plugins.py), so the CLI names none;
+`logoff try` loads the console, which is part of the developer's kit, by module name.
 """
 
 from __future__ import annotations
@@ -15,15 +15,16 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from .app import DEFAULT_EXTENSIONS, Bot, build_bot
+from .app import Bot, build_bot
 from .clock import ManualClock
 from .config import Config, ConfigError, load
+from .plugins import platforms
 from .storage import StorageError
 
 EXIT_CONFIG = 2
 EXIT_STORAGE = 3
 EXIT_START = 4
-ADAPTERS = {"discord": "adapters.discord", "matrix": "adapters.matrix"}
+CONSOLE = "adapters.console"
 
 log = logging.getLogger("logoff")
 
@@ -31,7 +32,7 @@ log = logging.getLogger("logoff")
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="logoff", description="Helps online communities meet in person.")
     sub = parser.add_subparsers(dest="cmd", required=True)
-    p_run = sub.add_parser("run", help="connect to Discord and/or Matrix as configured")
+    p_run = sub.add_parser("run", help="connect to the platforms in the config")
     p_run.add_argument("--config", default="config.toml")
     p_run.add_argument("-v", "--verbose", action="store_true")
     p_try = sub.add_parser("try", help="a local chat in the terminal; needs no account")
@@ -65,7 +66,8 @@ def check_config(path: str) -> int:
     print(f"  database: {cfg.bot.database}; timezone: {cfg.bot.timezone}; prefix: {cfg.bot.command_prefix}")
     plan = cfg.startable()
     if not plan:
-        print("  no [discord] or [matrix] section: nothing would start (try `logoff try`)")
+        sections = " or ".join(f"[{s}]" for s in platforms())
+        print(f"  no {sections} section: nothing would start (try `logoff try`)")
     for platform, ok, why in plan:
         print(f"  {platform}: {'would start' if ok else 'would NOT start'} ({why})")
     return 0 if any(ok for _, ok, _ in plan) else EXIT_CONFIG
@@ -78,7 +80,7 @@ async def try_console(db: str, timezone: str) -> int:
         zone(timezone)
     except TimeParseError as e:
         raise ConfigError(f"--timezone: {e}") from e
-    console = importlib.import_module("adapters.console")
+    console = importlib.import_module(CONSOLE)
     bot = await build_bot(db, clock=ManualClock(), timezone=timezone, rate_limit=False)
     adapter = console.ConsoleAdapter()
     bot.add_adapter(adapter)
@@ -94,19 +96,19 @@ async def try_console(db: str, timezone: str) -> int:
     return 0
 
 
-async def build_from_config(cfg: Config, extensions: Sequence[str] = DEFAULT_EXTENSIONS) -> Bot:
+async def build_from_config(cfg: Config, extensions: Sequence[str] | None = None) -> Bot:
     plan = [p for p, ok, _ in cfg.startable() if ok]
     for platform, ok, why in cfg.startable():
         if not ok:
             log.warning("%s is configured but will not start: %s", platform, why)
     if not plan:
-        raise ConfigError("no platform can start: add a [discord] or [matrix] section and set the "
+        sections = " or ".join(f"[{s}]" for s in platforms())
+        raise ConfigError(f"no platform can start: add a {sections} section and set the "
                           "environment variables it names (see `logoff check-config`)")
     bot = await build_bot(cfg.bot.database, timezone=cfg.bot.timezone, prefix=cfg.bot.command_prefix,
                           extensions=extensions)
     for platform in plan:
-        module = importlib.import_module(ADAPTERS[platform])
-        bot.add_adapter(module.create(getattr(cfg, platform)))
+        bot.add_adapter(platforms()[platform].create(cfg.platforms[platform]))
     return bot
 
 

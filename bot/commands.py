@@ -85,6 +85,16 @@ class UsageError(ValueError):
         self.spec = spec
         self.usage = usage
 
+    def sentence(self, prefix: str) -> str:
+        """The reply: what was wrong, then the usage line and where to read more."""
+        msg = str(self)
+        msg = msg[0].upper() + msg[1:] if msg else msg
+        if self.usage:
+            msg += f". Usage: {self.usage}"
+            if self.spec:
+                msg += f" (see {prefix}help {self.spec.name})"
+        return msg
+
 
 # --- declaration --------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from .model import ChannelRef, MessageRef, SpaceRef, UserRef
@@ -13,15 +13,26 @@ from .render import Out, warning
 
 if TYPE_CHECKING:
     from .adapter import Adapter
-    from .app import Bot
+    from .clock import Clock
 
 # (out, ephemeral) -> the sent message, when there is one to refer to
 Responder = Callable[[Out, bool], Awaitable[MessageRef | None]]
 
 
+class Refusal(Exception):
+    """Raised by a cog to refuse: the message is a sentence saying what to do instead.
+    Dispatch answers it with the `⚠️` reply; a cog raises it before it writes anything."""
+
+
+class ContextHost(Protocol):
+    clock: Clock
+
+    async def timezone(self, space: SpaceRef) -> ZoneInfo: ...
+
+
 @dataclass(slots=True)
 class Context:
-    bot: Bot
+    bot: ContextHost
     adapter: Adapter
     user: UserRef
     channel: ChannelRef

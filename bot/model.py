@@ -28,7 +28,7 @@ class UserRef:
 
 @dataclass(frozen=True, slots=True)
 class SpaceRef:
-    """A community: a Discord guild, a Matrix room, the console."""
+    """A community: a server, a room, the console: whatever the platform calls one."""
 
     platform: str
     id: str

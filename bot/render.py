@@ -8,7 +8,6 @@ message may ping is exactly the set of `Mention`s in it.
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -26,8 +25,8 @@ class Mention:
 
 @dataclass(frozen=True, slots=True)
 class Time:
-    """A moment; Discord shows it in the viewer's zone, others in the space's zone.
-    `relative` adds "in 3 days" where the platform keeps it current (Discord's <t:R>) or
+    """A moment; a platform that can shows it in the viewer's zone, others in the space's
+    zone. `relative` adds "in 3 days" where the platform keeps it current or
     where the text is read at once (the console); elsewhere a stale "in 3 days" would
     mislead, so those platforms show the moment alone."""
 
@@ -68,6 +67,8 @@ class Action:
 @dataclass(frozen=True, slots=True)
 class Text:
     lines: tuple[Line, ...]
+    # A refusal (`warning`): adapters keep it private where they can (ephemeral replies).
+    refusal: bool = False
 
     @property
     def mentions(self) -> tuple[UserRef, ...]:
@@ -119,7 +120,7 @@ def text(*lines: Line | str | Inline) -> Text:
 
 
 def warning(message: str) -> Text:
-    return Text((("⚠️ " + message,),))
+    return Text((("⚠️ " + message,),), refusal=True)
 
 
 def collect_mentions(lines: Iterable[Line]) -> tuple[UserRef, ...]:
@@ -131,7 +132,7 @@ def collect_mentions(lines: Iterable[Line]) -> tuple[UserRef, ...]:
     return tuple(seen.values())
 
 
-# --- plain text (console, Matrix body, fake adapter) --------------------------
+# --- plain text (the console, plain bodies of rich messages, the fake adapter) --------
 
 
 def format_time(at: datetime, tz: ZoneInfo | None) -> str:
@@ -194,24 +195,14 @@ def plain(out: Out, tz: ZoneInfo | None = None, now: datetime | None = None) -> 
 
 # --- escaping helpers ------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\*_~`|>\[\]()#<:-])")
 _MENTION_LIKE = re.compile(r"@(everyone|here|room|channel)", re.IGNORECASE)
 ZWSP = "\u200b"
 
 
-def escape_markdown(s: str) -> str:
-    """Literal text inside Discord markdown: every markdown character escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", s)
-
-
 def defuse_mentions(s: str) -> str:
-    """Belt and braces beside allowed_mentions / m.mentions: a zero-width space after
+    """Belt and braces beside each platform's own mention control: a zero-width space after
     '@' keeps '@everyone' readable but no longer a mention token for any client."""
     return _MENTION_LIKE.sub(lambda m: "@" + ZWSP + m.group(1), s).replace("<@", "<" + ZWSP + "@")
-
-
-def escape_html(s: str) -> str:
-    return html.escape(s, quote=True)
 
 
 def truncate(s: str, limit: int, suffix: str = "…") -> str:

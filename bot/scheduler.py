@@ -2,9 +2,9 @@
 
 Life of a job: `pending` -> claimed `sending` -> `sent` (or `skipped`, `cancelled`,
 `failed`). A handler receives the job with a stable idempotency key that adapters
-pass to the platform (Discord nonce, Matrix txn_id), so a job re-run after a crash
+pass to the platform (a message nonce or transaction id), so a job re-run after a crash
 in `sending` lands once. APScheduler never stores a job: its 3.x store deletes a
-one-off job before running it, which loses reminders on a crash (notes/scheduler.md).
+one-off job before running it, which loses reminders on a crash (DESIGN.md).
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ class Job:
 
     @property
     def idempotency_key(self) -> str:
-        """<= 25 characters (Discord's nonce limit), stable for this job at this due time,
+        """<= 25 characters (the shortest nonce a platform takes), stable for this job at this due time,
         so a re-run after a crash dedupes and a job moved to a new time does not."""
         digest = hashlib.sha256(f"{self.id}:{self.key}:{self.due_at.timestamp():.0f}".encode()).digest()
         return "lo" + base64.b32encode(digest).decode()[:22].lower()
@@ -97,11 +97,18 @@ class Scheduler:
         self._wake_at: float | None = None
         self._inflight: set[asyncio.Task[None]] = set()
         self._stopping = False
+        self._owners: dict[str, str] = {}
+        self.owner = ""  # the cog being set up, which owns what it registers
         self.fired: list[tuple[Job, datetime]] = []  # (job, fired at) for benchmarks/tests
         self.record_fired = False
 
     def register(self, kind: str, handler: Handler, grace: GraceFn | None = None) -> None:
-        """`grace` says how late a job of this kind may still run (None: any)."""
+        """`grace` says how late a job of this kind may still run (None: any). A kind
+        belongs to the cog that registers it (`owner`, set while the cog is set up)."""
+        if kind in self._handlers:
+            raise ValueError(f"job kind '{kind}' is registered by both {self._owners[kind]} "
+                             f"and {self.owner or 'the core'}")
+        self._owners[kind] = self.owner or "the core"
         self._handlers[kind] = handler
         if grace:
             self._grace[kind] = grace

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .context import Refusal
 from .model import SpaceRef
 from .storage import Database
 
@@ -26,8 +27,8 @@ MIGRATIONS = [
 ]
 
 
-class SettingError(ValueError):
-    pass
+class SettingError(Refusal):
+    """A setting or value that does not exist; the message says what would."""
 
 
 def on_off(value: str) -> bool:
@@ -71,10 +72,18 @@ class Settings:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._specs: dict[str, SettingSpec] = {}
+        self._owners: dict[str, str] = {}
+        self.owner = ""  # the cog being set up, which owns what it registers
         self._cache: dict[str, dict[str, str]] = {}
         self._watchers: dict[str, list[Callable[[SpaceRef], Awaitable[None]]]] = {}
 
-    def register(self, spec: SettingSpec) -> None:
+    def register(self, spec: SettingSpec, owner: str = "") -> None:
+        """A setting belongs to the cog that registers it; one key, one owner."""
+        owner = owner or self.owner or "the core"
+        if spec.key in self._specs:
+            raise ValueError(f"setting '{spec.key}' is registered by both "
+                             f"{self._owners[spec.key]} and {owner}")
+        self._owners[spec.key] = owner
         self._specs[spec.key] = spec
 
     def watch(self, key: str, callback: Callable[[SpaceRef], Awaitable[None]]) -> None:

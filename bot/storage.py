@@ -114,6 +114,10 @@ class Database:
 
     # --- lifecycle ---------------------------------------------------------------
 
+    @property
+    def is_open(self) -> bool:
+        return self._conn is not None
+
     async def open(self) -> Database:
         path = self.path
         if path == ":memory:":

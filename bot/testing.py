@@ -1,20 +1,18 @@
 """FakeAdapter: an in-memory platform for tests and for the console.
 
 It behaves like a platform should: it keeps the truth about reactions (so
-reconciliation can be tested), de-duplicates sends by idempotency key like a
-Discord nonce or a Matrix txn_id, and records every send and edit.
+reconciliation can be tested), de-duplicates sends by idempotency key as real
+platforms do with a message nonce or transaction id, and records every send and edit.
 """
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .adapter import Capabilities
-from .app import Bot
+from .adapter import AdapterHost, Capabilities
 from .context import Context
 from .model import ActionInvoked, ChannelRef, MessageRef, MessageSeen, ReactionChanged, UserRef
 from .render import Attachment, Card, Out, plain
@@ -50,10 +48,10 @@ class FakeAdapter:
                  capabilities: Capabilities | None = None) -> None:
         self.platform = platform
         self.capabilities = capabilities or Capabilities(
-            buttons=True, reactions=True, ephemeral=True, dm=True, edits_per_window=0)
+            buttons=True, ephemeral=True, edits_per_window=0)
         self.space_id = space
         self.channel = ChannelRef(platform, channel, space)
-        self.bot: Bot | None = None
+        self.bot: AdapterHost | None = None
         self.messages: dict[str, Sent] = {}
         self.log: list[Sent] = []
         self.by_key: dict[str, Sent] = {}
@@ -67,20 +65,16 @@ class FakeAdapter:
 
     # --- Adapter protocol ----------------------------------------------------------------
 
-    def attach(self, bot: Bot) -> None:
+    def attach(self, bot: AdapterHost) -> None:
         self.bot = bot
 
     async def start(self) -> None:
         self.started = True
-        bot = self.bot
-        assert bot is not None
-
-        async def reconcile(message: MessageRef) -> None:
-            await bot.reconcile_reactions(message, await self.fetch_reactions(message))
-
-        # All at once: each card's write would otherwise wait for its own commit (and disk
-        # sync) before the next card is looked at; together they share a few commits.
-        await asyncio.gather(*(reconcile(m) for m in bot.live_messages(self.platform)))
+        assert self.bot is not None
+        # All at once (reading is free here): each card's write would otherwise wait for its
+        # own commit (and disk sync) before the next card is looked at; together they share
+        # a few commits.
+        await self.bot.reconcile(self, at_once=1_000_000)
 
     async def stop(self) -> None:
         self.started = False
@@ -152,7 +146,7 @@ class FakeAdapter:
             replies.append(sent)
             return sent.ref
 
-        return Context(self.bot, self, user, channel, user.key in self.moderators, respond, self.bot.prefix)
+        return self.bot.command_context(self, user, channel, user.key in self.moderators, respond)
 
     async def invoke(self, line: str, user: str | UserRef = "alice", *, mod: bool | None = None,
                      channel: ChannelRef | None = None) -> list[Sent]:
@@ -165,7 +159,7 @@ class FakeAdapter:
         text = line[len(self.bot.prefix):] if line.startswith(self.bot.prefix) else line.lstrip("/")
         await self.bot.run_text_command(self, text, user=u, channel=ch, is_moderator=ctx.is_moderator,
                                         responder=ctx.responder)
-        await self.bot.cards.idle()
+        await self.bot.settle()
         return replies
 
     async def say(self, text: str, user: str | UserRef = "alice", *, at: datetime | None = None,
@@ -176,7 +170,7 @@ class FakeAdapter:
         event = MessageSeen(channel or self.channel, u, at or self.bot.clock.now(),
                             f"u{next(self._ids)}", r, text)
         await self.bot.message_seen(event)
-        await self.bot.cards.idle()
+        await self.bot.settle()
 
     async def react(self, message: str | Sent | MessageRef, emoji: str, user: str | UserRef = "alice", *,
                     added: bool = True, dispatch: bool = True) -> None:
@@ -196,7 +190,7 @@ class FakeAdapter:
             users.remove(u)
         if dispatch:
             await self.bot.reaction_changed(ReactionChanged(ref, u, emoji, added))
-            await self.bot.cards.idle()
+            await self.bot.settle()
 
     async def delete(self, message: str | Sent | MessageRef) -> None:
         """A moderator deletes a bot message on the platform."""
@@ -214,7 +208,7 @@ class FakeAdapter:
         replies: list[Sent] = []
         ctx = self._ctx(u, ref.channel, replies)
         await self.bot.action_invoked(ActionInvoked(ref, u, action_id), ctx)
-        await self.bot.cards.idle()
+        await self.bot.settle()
         return replies
 
     def _ref(self, message: str | Sent | MessageRef) -> MessageRef:

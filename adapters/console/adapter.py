@@ -11,8 +11,7 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
-from bot.adapter import Capabilities
-from bot.app import Bot
+from bot.adapter import AdapterHost, Capabilities
 from bot.testing import FakeAdapter, Sent
 from bot.timeparse import TimeParseError, parse_duration
 
@@ -27,8 +26,7 @@ HELP = """Type !help for the commands. Console commands:
 class ConsoleAdapter(FakeAdapter):
     def __init__(self, out: TextIO | None = None) -> None:
         super().__init__("console", space="local", channel="general",
-                         capabilities=Capabilities(buttons=False, reactions=True, ephemeral=False,
-                                                   dm=False, edits_per_window=0))
+                         capabilities=Capabilities(buttons=False, ephemeral=False, edits_per_window=0))
         self.out = out or sys.stdout
         self.current = self.user("you")
 
@@ -87,8 +85,7 @@ class ConsoleAdapter(FakeAdapter):
             except TimeParseError as e:
                 self.note(f"⚠️ {e}")
                 return True
-            await self.bot.scheduler.advance(delta)
-            await self.bot.cards.idle()
+            await self.bot.advance(delta)
             self.note(f"it is now {self.bot.clock.now():%a %d %b %Y %H:%M} UTC")
         elif cmd == "help":
             self.note(HELP)
@@ -97,7 +94,7 @@ class ConsoleAdapter(FakeAdapter):
         return True
 
 
-async def run_console(bot: Bot, adapter: ConsoleAdapter, stream: TextIO | None = None,
+async def run_console(bot: AdapterHost, adapter: ConsoleAdapter, stream: TextIO | None = None,
                       prompt: Callable[[], None] | None = None) -> None:
     """Read lines until end of input (or :quit)."""
     stream = stream or sys.stdin

@@ -1,12 +1,11 @@
-"""The Discord adapter (discord.py): `logoff run` calls `create(config)`."""
+"""The Discord platform (discord.py)."""
 
-from bot.config import DiscordConfig
+from bot.adapter import Platform
 
+from . import config
 from .adapter import DiscordAdapter, DiscordPermissionError
+from .config import DiscordConfig
 
+PLATFORM = Platform(config.SECTION, config.parse, config.readiness, DiscordAdapter)
 
-def create(config: DiscordConfig) -> DiscordAdapter:
-    return DiscordAdapter(config)
-
-
-__all__ = ["DiscordAdapter", "DiscordPermissionError", "create"]
+__all__ = ["PLATFORM", "DiscordAdapter", "DiscordConfig", "DiscordPermissionError"]

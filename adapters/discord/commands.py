@@ -60,6 +60,63 @@ def option_payload(opt: Option) -> dict[str, Any]:
     return data
 
 
+# Option types whose values `resolve` checks; Discord sends each as one JSON type.
+_VALUE_TYPES: dict[int, tuple[type, ...]] = {
+    AppCommandOptionType.string.value: (str,),
+    AppCommandOptionType.integer.value: (int,),
+    AppCommandOptionType.boolean.value: (bool,),
+    AppCommandOptionType.number.value: (int, float),
+}
+_GROUP_TYPES = (AppCommandOptionType.subcommand.value, AppCommandOptionType.subcommand_group.value)
+PATH_MAX = 3  # command, group, subcommand: Discord nests no deeper
+INT_MAX = 2**53  # Discord's integer options lie within ±2^53
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """Interaction data not in the shape Discord sends; `reason` is for the log."""
+
+    reason: str
+
+
+def _short(value: Any) -> str:
+    """A value for a log line: short, whatever its size."""
+    if isinstance(value, Mapping):
+        return f"an object of {len(value)} keys"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    if _is_int(value) and value.bit_length() > 64:
+        return "a number too big to show"
+    return truncate(repr(value[:80] if isinstance(value, str) else value), 60)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _options(node: Mapping[str, Any], where: str) -> list[Mapping[str, Any]] | Unreadable:
+    options = node.get("options")
+    if options is None:
+        return []
+    if not isinstance(options, list):
+        return Unreadable(f"{_short(where)}: options is {_short(options)}, not a list")
+    for o in options:
+        if not isinstance(o, Mapping):
+            return Unreadable(f"{_short(where)}: an option is {_short(o)}, not an object")
+        if not isinstance(o.get("name"), str):
+            return Unreadable(f"{_short(where)}: an option's name is {_short(o.get('name'))}")
+    return options
+
+
+def _value_ok(value: Any, kind: int) -> bool:
+    wanted = _VALUE_TYPES.get(kind, (str, int, float))
+    if isinstance(value, bool):
+        return bool in wanted
+    if _is_int(value) and abs(value) > INT_MAX:
+        return False
+    return isinstance(value, wanted)
+
+
 @dataclass
 class CommandTable:
     """The payload to register, and how to map an invocation back to a spec."""
@@ -67,20 +124,40 @@ class CommandTable:
     payload: list[dict[str, Any]] = field(default_factory=list)
     specs: dict[tuple[str, ...], CommandSpec] = field(default_factory=dict)
     option_names: dict[tuple[str, ...], dict[str, str]] = field(default_factory=dict)
+    option_types: dict[tuple[str, ...], dict[str, int]] = field(default_factory=dict)
 
-    def resolve(self, data: Mapping[str, Any]) -> tuple[CommandSpec, dict[str, Any]] | None:
-        """Interaction data -> (spec, raw values by spec option name)."""
-        path = [str(data.get("name", ""))]
-        options: list[Mapping[str, Any]] = list(data.get("options") or [])
-        while len(options) == 1 and options[0].get("type") in (1, 2):
-            path.append(str(options[0]["name"]))
-            options = list(options[0].get("options") or [])
+    def resolve(self, data: Any) -> tuple[CommandSpec, dict[str, Any]] | Unreadable | None:
+        """Interaction data -> (spec, raw values by spec option name); None for a command
+        that is not (or no longer) ours; `Unreadable` for data of any shape Discord would
+        not send. Never raises, whatever JSON arrives."""
+        if not isinstance(data, Mapping):
+            return Unreadable(f"data is {_short(data)}, not an object")
+        name = data.get("name")
+        if not isinstance(name, str):
+            return Unreadable(f"the command name is {_short(name)}")
+        path = [name]
+        options = _options(data, name)
+        while not isinstance(options, Unreadable) and len(options) == 1 \
+                and _is_int(options[0].get("type")) and options[0]["type"] in _GROUP_TYPES:
+            if len(path) >= PATH_MAX:
+                return Unreadable(f"{_short(' '.join(path))}: nested deeper than Discord allows")
+            path.append(options[0]["name"])
+            options = _options(options[0], " ".join(path))
+        if isinstance(options, Unreadable):
+            return options
         key = tuple(path)
         spec = self.specs.get(key)
         if spec is None:
             return None
-        names = self.option_names[key]
-        raw = {names[o["name"]]: o.get("value") for o in options if o.get("name") in names}
+        names, kinds = self.option_names[key], self.option_types[key]
+        raw: dict[str, Any] = {}
+        for o in options:
+            if o["name"] not in names:
+                continue  # an option since removed: the rest of the command still means the same
+            if "value" not in o or not _value_ok(o["value"], kinds.get(o["name"], -1)):
+                return Unreadable(f"{_short(' '.join(path))} option {_short(o['name'])}: "
+                                  f"value {_short(o.get('value'))}")
+            raw[names[o["name"]]] = o["value"]
         return spec, raw
 
 
@@ -94,6 +171,10 @@ def subcommand(spec: CommandSpec, name: str) -> tuple[dict[str, Any], dict[str, 
     names = {p["name"]: o.name for p, o in zip(payload, opts, strict=True)}
     data = {"name": name, "description": description(spec.description, spec.name), "options": payload}
     return data, names
+
+
+def _types(data: dict[str, Any]) -> dict[str, int]:
+    return {o["name"]: o["type"] for o in data["options"]}
 
 
 def build(specs: Iterable[CommandSpec]) -> CommandTable:
@@ -119,6 +200,7 @@ def build(specs: Iterable[CommandSpec]) -> CommandTable:
                 options.append({"type": AppCommandOptionType.subcommand.value, **data})
                 table.specs[(top, sub_name)] = s
                 table.option_names[(top, sub_name)] = names
+                table.option_types[(top, sub_name)] = _types(data)
             table.payload.append({"name": top, "type": 1, "description": description(
                 f"{group} commands: " + ", ".join(s.path[1] for s in subs), group), "options": options})
         elif bare:
@@ -126,6 +208,7 @@ def build(specs: Iterable[CommandSpec]) -> CommandTable:
             table.payload.append({"type": 1, **data})
             table.specs[(top,)] = bare[0]
             table.option_names[(top,)] = names
+            table.option_types[(top,)] = _types(data)
     if len(table.payload) > COMMANDS_MAX:
         log.warning("%d top-level commands; Discord takes %d", len(table.payload), COMMANDS_MAX)
         table.payload = table.payload[:COMMANDS_MAX]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +29,6 @@ from bot.render import (
     Time,
     cut_list,
     defuse_mentions,
-    escape_markdown,
 )
 
 from .views import action_view
@@ -44,6 +44,14 @@ FIELD_VALUE_MAX = 1024
 FOOTER_MAX = 2048
 EMBED_TOTAL_MAX = 6000
 ELLIPSIS = "…"
+
+
+_MD_SPECIAL = re.compile(r"([\\*_~`|>\[\]()#<:-])")
+
+
+def escape_markdown(s: str) -> str:
+    """Literal text inside Discord markdown: every markdown character escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", s)
 
 
 def literal(s: str) -> str:
@@ -108,10 +116,7 @@ def allowed_mentions(users: Sequence[UserRef]) -> discord.AllowedMentions:
 
 
 def is_refusal(out: Out) -> bool:
-    if not isinstance(out, Text) or not out.lines or not out.lines[0]:
-        return False
-    first = out.lines[0][0]
-    return isinstance(first, str) and first.startswith("⚠️")
+    return isinstance(out, Text) and out.refusal
 
 
 @dataclass

@@ -1,5 +1,12 @@
-"""The Matrix adapter: `logoff run` calls `create(MatrixConfig)`."""
+"""The Matrix platform (matrix-nio)."""
 
-from .adapter import MatrixAdapter, MatrixError, create
+from bot.adapter import Platform
 
-__all__ = ["MatrixAdapter", "MatrixError", "create"]
+from . import config
+from .adapter import MatrixAdapter
+from .client import MatrixError
+from .config import MatrixConfig
+
+PLATFORM = Platform(config.SECTION, config.parse, config.readiness, MatrixAdapter)
+
+__all__ = ["PLATFORM", "MatrixAdapter", "MatrixConfig", "MatrixError"]

@@ -10,6 +10,7 @@ ping exactly those users and nobody else.
 
 from __future__ import annotations
 
+from html import escape as _escape
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -25,11 +26,15 @@ from bot.render import (
     Text,
     Time,
     defuse_mentions,
-    escape_html,
     format_time,
     plain,
     truncate,
 )
+
+
+def escape_html(s: str) -> str:
+    return _escape(s, quote=True)
+
 
 # Synapse refuses events over 64 KiB; leave room for the edit envelope (both bodies twice).
 MAX_BODY = 12_000

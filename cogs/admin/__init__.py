@@ -1,7 +1,7 @@
-from bot.app import Bot
+from bot.cog import CogHost
 
 from .cog import AdminCog
 
 
-async def setup(bot: Bot) -> None:
+async def setup(bot: CogHost) -> None:
     await bot.add_cog(AdminCog(bot))

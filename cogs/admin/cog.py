@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from bot.app import Cog
+from bot.cog import Cog
 from bot.commands import Option, command
-from bot.context import Context
+from bot.context import Context, Refusal
 from bot.render import Card, Field, line, text
-from bot.settings import SettingError
 
 
 class AdminCog(Cog):
@@ -20,8 +19,7 @@ class AdminCog(Cog):
             words = command.lower().lstrip(p).split()
             specs = [s for s in self.bot.commands if tuple(words) == s.path[: len(words)]]
             if not specs:
-                await ctx.warn(f"there is no command '{command[:40]}'; type {p}help for the list")
-                return
+                raise Refusal(f"there is no command '{command[:40]}'; type {p}help for the list")
             lines = []
             for s in specs:
                 lines.append(line(s.usage(p)))
@@ -55,10 +53,8 @@ class AdminCog(Cog):
 
     async def _summaries(self, ctx: Context) -> list[str]:
         out: list[str] = []
-        for cog in self.bot.cogs.values():
-            summarize = getattr(cog, "config_summary", None)
-            if summarize is not None:
-                out.extend(await summarize(ctx.space))
+        for summarize in self.bot.config_summaries():
+            out.extend(await summarize(ctx.space))
         return out
 
     @command("config set", "change a setting of this space",
@@ -66,24 +62,16 @@ class AdminCog(Cog):
              Option("value", "its new value", rest=True, max_length=200),
              moderator_only=True)
     async def config_set(self, ctx: Context, key: str, value: str) -> None:
-        try:
-            spec = self.settings.spec(key.lower())
-            if spec.requires and not getattr(ctx.adapter.capabilities, spec.requires, False):
-                raise SettingError(f"{spec.key} needs {spec.requires}, which this platform does not "
-                                   "have (Discord has them); reactions work everywhere")
-            stored = await self.settings.set(ctx.space, spec.key, value)
-        except SettingError as e:
-            await ctx.warn(str(e))
-            return
+        spec = self.settings.spec(key.lower())
+        if spec.requires and not getattr(ctx.adapter.capabilities, spec.requires, False):
+            raise Refusal(f"{spec.key} needs {spec.requires}, which this platform does not "
+                          "have; reactions work everywhere")
+        stored = await self.settings.set(ctx.space, spec.key, value)
         await ctx.reply(text(f"✅ {spec.key} is now {stored}"))
 
     @command("config reset", "put a setting back to its default",
              Option("key", "the setting"), moderator_only=True)
     async def config_reset(self, ctx: Context, key: str) -> None:
-        try:
-            spec = self.settings.spec(key.lower())
-            default = await self.settings.reset(ctx.space, spec.key)
-        except SettingError as e:
-            await ctx.warn(str(e))
-            return
+        spec = self.settings.spec(key.lower())
+        default = await self.settings.reset(ctx.space, spec.key)
         await ctx.reply(text(f"✅ {spec.key} is back to its default, {default}"))

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections import OrderedDict, deque
 from datetime import UTC, datetime, timedelta
 
-from bot.app import Cog, on_action, on_message, on_reaction
+from bot.cog import Cog, on_action, on_message, on_reaction
 from bot.commands import Option, command
-from bot.context import Context
+from bot.context import Context, Refusal
 from bot.model import (
     ActionInvoked,
     ChannelRef,
@@ -24,6 +24,7 @@ from bot.model import (
 from bot.render import Text, text
 from bot.settings import SettingSpec, on_off, one_of, switch_text
 from bot.timeparse import format_duration, parse_duration
+from cogs.polls.service import PollService
 
 from .migrations import MIGRATIONS
 from .render import DISMISS, PROPOSE, closed_card, prompt_card, time_slots
@@ -137,8 +138,8 @@ class OfflineCog(Cog):
              len(people))).fetchone()[0])
         if auto:
             self._channel(channel, heat=False).last_prompt = now
-        adapter = self.bot.adapters.get(channel.platform)
-        card = prompt_card(prompt_id, people, note, by, bool(adapter and adapter.capabilities.buttons))
+        caps = self.bot.capabilities(channel.platform)
+        card = prompt_card(prompt_id, people, note, by, bool(caps and caps.buttons))
         ref = await (reply.reply(card) if reply else self.bot.send(channel, card))
         if ref is not None:
             await self.bot.track(ref, self.name, "prompt", prompt_id)
@@ -158,8 +159,7 @@ class OfflineCog(Cog):
     async def on_prompt_action(self, ctx: Context, action: ActionInvoked, arg: str) -> None:
         what, _, prompt_id = arg.partition(":")
         if not prompt_id.isdigit():
-            await ctx.warn("that button is out of date")
-            return
+            raise Refusal("that button is out of date")
         if what == "meet":
             await self._propose(action.message, int(prompt_id), ctx.user)
         elif what == "dismiss":
@@ -180,24 +180,22 @@ class OfflineCog(Cog):
         if not await self._answered(prompt_id, "dismissed"):
             return
         await self.bot.untrack(self.name, "prompt", prompt_id)
-        await self.bot.adapter(message.platform).edit(
+        await self.bot.edit(
             message, closed_card(f"Not now — {user.display} waved this off. Carry on!"))
 
     async def _propose(self, message: MessageRef, prompt_id: int, user: UserRef) -> None:
-        polls = self.bot.cogs.get("polls")
+        polls = self.bot.service(PollService)
         if polls is None or not await self._answered(prompt_id, "proposed"):
             return
         await self.bot.untrack(self.name, "prompt", prompt_id)
         channel = message.channel
         tz = await self.bot.timezone(channel.space)
         slots = time_slots(self.clock.now(), tz)
-        poll = await polls.create_poll(channel, user, "When could we meet?", slots,  # type: ignore[attr-defined]
-                                       multi=True, closes_at=self.clock.now() + timedelta(days=1))
-        ref = await self.bot.send(channel, await polls.card(poll))  # type: ignore[attr-defined]
-        await self.bot.track(ref, "polls", "poll", poll.id)
-        await self.bot.adapter(message.platform).edit(
-            message, closed_card(f"{user.display} proposed a meetup: vote on poll #{poll.id}, then "
-                                 f"{self.bot.prefix_for(message.platform)}event create <title> when=poll:{poll.id}"))
+        poll_id = await polls.post_poll(channel, user, "When could we meet?", slots, multi=True,
+                                        closes_at=self.clock.now() + timedelta(days=1))
+        await self.bot.edit(
+            message, closed_card(f"{user.display} proposed a meetup: vote on poll #{poll_id}, then "
+                                 f"{self.bot.prefix_for(message.platform)}event create <title> when=poll:{poll_id}"))
 
     # --- for moderators (config show) ------------------------------------------------------------------
 

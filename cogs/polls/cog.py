@@ -3,11 +3,13 @@ hand or at a deadline, results with counts and ties shown as ties."""
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from bot.app import Cog, on_reaction, on_reconcile
+from bot.cog import Cog, on_reaction, on_reconcile
 from bot.commands import Option, command
-from bot.context import Context
+from bot.context import Context, Refusal
 from bot.model import ChannelRef, MessageRef, ReactionChanged, UserRef
 from bot.render import Out, line, text
 from bot.scheduler import Job
@@ -16,12 +18,9 @@ from . import repo
 from .migrations import MIGRATIONS
 from .render import NUMBERS, poll_card, results_text
 from .repo import Poll, marks
+from .service import PollService
 
 MAX_POLL_DURATION = timedelta(days=90)
-
-
-class PollError(ValueError):
-    """A refusal to show the user (after ⚠️)."""
 
 
 class PollsCog(Cog):
@@ -30,6 +29,7 @@ class PollsCog(Cog):
 
     async def setup(self) -> None:
         self.scheduler.register("poll.close", self._close_job)  # no grace: a late close still closes
+        self.bot.provide(PollService, self, self.name)
 
     # --- commands ----------------------------------------------------------------------------
 
@@ -44,8 +44,7 @@ class PollsCog(Cog):
     async def create(self, ctx: Context, question: str, options: list[str], multi: bool | None,
                      closes: datetime | None) -> None:
         if closes is not None and closes - ctx.now > MAX_POLL_DURATION:
-            await ctx.warn("a poll can stay open for at most 90 days; pick an earlier closes=")
-            return
+            raise Refusal("a poll can stay open for at most 90 days; pick an earlier closes=")
         poll = await self.create_poll(ctx.channel, ctx.user, question, options, bool(multi), closes)
         ref = await ctx.reply(await self.card(poll))
         if ref is not None:
@@ -56,7 +55,7 @@ class PollsCog(Cog):
         """Also used by other features (e.g. the offline prompt proposing time slots)."""
         now = self.clock.now()
 
-        def unit(conn):  # type: ignore[no-untyped-def]
+        def unit(conn: sqlite3.Connection) -> tuple[Poll, tuple[int, datetime] | None]:
             poll = repo.insert(conn, space=channel.space.key, platform=channel.platform,
                                channel_id=channel.id, creator=creator.key, question=question,
                                options=options, multi=multi, closes_at=closes_at, now=now)
@@ -73,22 +72,16 @@ class PollsCog(Cog):
              Option("id", "the poll's number", kind="int", min=1))
     async def close_cmd(self, ctx: Context, id: int) -> None:
         poll = await self._poll_here(ctx, id)
-        if poll is None:
-            return
         if poll.creator != ctx.user.key and not ctx.is_moderator:
-            await ctx.warn(f"only the poll's creator or a moderator can close poll #{id}")
-            return
+            raise Refusal(f"only the poll's creator or a moderator can close poll #{id}")
         if poll.closed:
-            await ctx.warn(f"poll #{id} is already closed; see {ctx.prefix}poll results {id}")
-            return
-        await self.close_poll(poll.id, reply=ctx.reply)
+            raise Refusal(f"poll #{id} is already closed; see {ctx.prefix}poll results {id}")
+        await self._close(poll.id, reply=ctx.reply)
 
     @command("poll results", "show the current tally of a poll",
              Option("id", "the poll's number", kind="int", min=1))
     async def results(self, ctx: Context, id: int) -> None:
         poll = await self._poll_here(ctx, id)
-        if poll is None:
-            return
         tally = await self.db.read(lambda c: repo.tally(c, poll))
         await ctx.reply(results_text(poll, tally))
 
@@ -97,29 +90,21 @@ class PollsCog(Cog):
              Option("choice", "the option's number", kind="int", min=1, max=10, placeholder="n"))
     async def vote(self, ctx: Context, id: int, choice: int) -> None:
         poll = await self._poll_here(ctx, id)
-        if poll is None:
-            return
         if poll.closed:
-            await ctx.warn(f"poll #{id} is closed, so it takes no more votes; see {ctx.prefix}poll results {id}")
-            return
+            raise Refusal(f"poll #{id} is closed, so it takes no more votes; see {ctx.prefix}poll results {id}")
         if choice > len(poll.options):
-            await ctx.warn(f"poll #{id} has options 1 to {len(poll.options)}; vote with one of those")
-            return
+            raise Refusal(f"poll #{id} has options 1 to {len(poll.options)}; vote with one of those")
         value = str(choice - 1)
 
-        def unit(conn):  # type: ignore[no-untyped-def]
+        def unit(conn: sqlite3.Connection) -> bool:
             current = repo.get(conn, poll.id)
             if current is None or current.closed:
-                raise PollError(f"poll #{id} is closed, so it takes no more votes")
+                raise Refusal(f"poll #{id} is closed, so it takes no more votes")
             # In a multi-choice poll text votes add up; in a single-choice one the latest counts.
             return marks.add(conn, poll.id, ctx.user.key, value, "text", ctx.user.name,
                              exclusive=not poll.multi)
 
-        try:
-            await self.db.write(unit)
-        except PollError as e:
-            await ctx.warn(str(e))
-            return
+        await self.db.write(unit)
         self.refresh(poll.id)
         await ctx.reply(text(line(f"✅ Your vote for {choice} (", poll.options[choice - 1],
                                   f") in poll #{id} counts.")), ephemeral=True)
@@ -132,7 +117,7 @@ class PollsCog(Cog):
             return
         value = str(NUMBERS.index(event.emoji))
 
-        def unit(conn):  # type: ignore[no-untyped-def]
+        def unit(conn: sqlite3.Connection) -> bool:
             poll = repo.get(conn, poll_id)
             if poll is None or poll.closed or int(value) >= len(poll.options):
                 return False
@@ -147,7 +132,7 @@ class PollsCog(Cog):
     async def on_reconcile(self, message: MessageRef, poll_id: int, reactions: dict[str, list[UserRef]]) -> None:
         truth = {str(i): [(u.key, u.name) for u in reactions.get(e, [])] for i, e in enumerate(NUMBERS)}
 
-        def unit(conn):  # type: ignore[no-untyped-def]
+        def unit(conn: sqlite3.Connection) -> set[str]:
             poll = repo.get(conn, poll_id)
             if poll is None or poll.closed:
                 return set()
@@ -160,13 +145,17 @@ class PollsCog(Cog):
     # --- closing ---------------------------------------------------------------------------------
 
     async def _close_job(self, job: Job) -> None:
-        await self.close_poll(int(job.payload["poll_id"]), idempotency_key=job.idempotency_key)
+        await self._close(int(job.payload["poll_id"]), idempotency_key=job.idempotency_key)
 
-    async def close_poll(self, poll_id: int, *, reply=None, idempotency_key: str | None = None) -> Poll | None:  # type: ignore[no-untyped-def]
+    async def close_poll(self, poll_id: int) -> None:
+        await self._close(poll_id)
+
+    async def _close(self, poll_id: int, *, reply: Callable[[Out], Awaitable[object]] | None = None,
+                     idempotency_key: str | None = None) -> Poll | None:
         """Close (if open), post the results, freeze the card. Returns the poll."""
         now = self.clock.now()
 
-        def unit(conn):  # type: ignore[no-untyped-def]
+        def unit(conn: sqlite3.Connection) -> tuple[bool, Poll | None, repo.Tally | None]:
             closed_now = repo.close(conn, poll_id, now)
             self.scheduler.cancel(conn, f"poll:{poll_id}:close")
             poll = repo.get(conn, poll_id)
@@ -199,30 +188,37 @@ class PollsCog(Cog):
 
     def refresh(self, poll_id: int) -> None:
         for message in self.bot.tracked_messages(self.name, "poll", poll_id):
-            self.bot.cards.refresh(message, lambda: self._render(poll_id))
+            self.bot.refresh_card(message, lambda: self._render(poll_id))
 
     async def _render(self, poll_id: int) -> Out:
         poll = await self.get(poll_id)
         assert poll is not None
         return await self.card(poll)
 
-    async def leading_option(self, space_key: str, poll_id: int) -> tuple[Poll, str]:
-        """The option a poll agreed on; raises PollError (with a sentence) if there is none."""
+    async def leading_option(self, space_key: str, poll_id: int) -> str:
+        """The option a poll agreed on; refuses (with a sentence) if there is none."""
         poll = await self.get(poll_id)
         if poll is None or poll.space != space_key:
-            raise PollError(f"there is no poll #{poll_id} here")
+            raise Refusal(f"there is no poll #{poll_id} here")
         tally = await self.tally(poll)
         leaders = tally.leaders()
         if not leaders:
-            raise PollError(f"poll #{poll_id} has no votes yet, so it has no leading option")
+            raise Refusal(f"poll #{poll_id} has no votes yet, so it has no leading option")
         if len(leaders) > 1:
             tied = " and ".join(poll.options[i] for i in leaders)
-            raise PollError(f"poll #{poll_id} is tied between {tied}; break the tie first")
-        return poll, poll.options[leaders[0]]
+            raise Refusal(f"poll #{poll_id} is tied between {tied}; break the tie first")
+        return poll.options[leaders[0]]
 
-    async def _poll_here(self, ctx: Context, poll_id: int) -> Poll | None:
+    async def post_poll(self, channel: ChannelRef, creator: UserRef, question: str,
+                        options: list[str], *, multi: bool = False,
+                        closes_at: datetime | None = None) -> int:
+        poll = await self.create_poll(channel, creator, question, options, multi, closes_at)
+        ref = await self.bot.send(channel, await self.card(poll))
+        await self.bot.track(ref, self.name, "poll", poll.id)
+        return poll.id
+
+    async def _poll_here(self, ctx: Context, poll_id: int) -> Poll:
         poll = await self.get(poll_id)
         if poll is None or poll.space != ctx.space.key:
-            await ctx.warn(f"there is no poll #{poll_id} here; check the number on the poll's card")
-            return None
+            raise Refusal(f"there is no poll #{poll_id} here; check the number on the poll's card")
         return poll

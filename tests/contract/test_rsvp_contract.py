@@ -119,8 +119,7 @@ class DiscordDriver:
 async def discord_driver(tmp_path, monkeypatch) -> AsyncIterator[DiscordDriver]:  # type: ignore[no-untyped-def]
     from discord_fake import FakeDiscord
 
-    from adapters.discord import DiscordAdapter
-    from bot.config import DiscordConfig
+    from adapters.discord import DiscordAdapter, DiscordConfig
 
     server = FakeDiscord(token="contract-token")
     monkeypatch.setenv("LOGOFF_CONTRACT_TOKEN", server.token)

@@ -29,6 +29,7 @@ MANAGE_GUILD = 1 << 5
 ADD_REACTIONS = 1 << 6
 VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11
+MANAGE_MESSAGES = 1 << 13
 EMBED_LINKS = 1 << 14
 ATTACH_FILES = 1 << 15
 READ_MESSAGE_HISTORY = 1 << 16
@@ -44,6 +45,7 @@ BOT_PERMISSIONS = EVERYONE_DEFAULT
 INTENT_GUILDS = 1 << 0
 INTENT_GUILD_MESSAGES = 1 << 9
 INTENT_GUILD_REACTIONS = 1 << 10
+INTENT_DIRECT_MESSAGES = 1 << 12
 
 EPHEMERAL = 1 << 6
 LOADING = 1 << 7
@@ -790,10 +792,22 @@ class FakeDiscord:
         msg = self._find_message(channel, message)
         if msg is None:
             return _error(404, 10008, "Unknown Message")
-        msg["_deleted"] = True
-        self.dispatch("MESSAGE_DELETE", {"id": message, "channel_id": channel, "guild_id": msg.get("guild_id")},
-                      INTENT_GUILD_MESSAGES)
+        self._mark_deleted(msg)
         return web.Response(status=204)
+
+    def _mark_deleted(self, msg: JSON) -> None:
+        """The message is gone: later reads, edits and reactions get 10008 Unknown Message.
+        MESSAGE_DELETE carries only ids; `guild_id` is absent in a DM (not null)."""
+        msg["_deleted"] = True
+        data: JSON = {"id": msg["id"], "channel_id": msg["channel_id"]}
+        if msg.get("guild_id"):
+            data["guild_id"] = msg["guild_id"]
+        if not msg["flags"] & EPHEMERAL:
+            self.dispatch("MESSAGE_DELETE", data, self._message_intent(int(msg["channel_id"])))
+
+    def _message_intent(self, channel_id: int) -> int:
+        dm = self.channels[channel_id]["type"] == 1
+        return INTENT_DIRECT_MESSAGES if dm else INTENT_GUILD_MESSAGES
 
     async def _put_reaction(self, request: web.Request, body: Any, channel: str, message: str,
                             emoji: str) -> web.Response:
@@ -844,19 +858,70 @@ class FakeDiscord:
         ch = self.channels[channel_id]
         if not dispatch or ("guild_id" in ch and int(ch["guild_id"]) in self.unavailable):
             return True
-        msg = self.messages[message_id]
-        data: JSON = {"user_id": str(user_id), "channel_id": str(channel_id), "message_id": str(message_id),
-                      "emoji": {"id": None, "name": emoji}, "type": 0, "burst": False}
-        if "guild_id" in ch:
-            data["guild_id"] = ch["guild_id"]
+        gid = int(ch["guild_id"]) if "guild_id" in ch else None
+        self.dispatch_reaction(channel_id=channel_id, message_id=message_id, user_id=user_id,
+                               emoji=emoji, guild_id=gid, added=added)
+        return True
+
+    def reaction_event(self, *, channel_id: int, message_id: int, user_id: int,
+                       emoji: str | JSON, guild_id: int | None, added: bool = True,
+                       member: JSON | bool | None = True) -> JSON:
+        """A MESSAGE_REACTION_ADD/REMOVE payload as Discord shapes it. `emoji` is a unicode
+        name or an emoji object ({"id", "name", "animated"}). `member` (ADD in a guild only):
+        True for the user's member object in that guild if they have one, False or None for
+        none, or the object to send."""
+        data: JSON = {"user_id": str(user_id), "channel_id": str(channel_id),
+                      "message_id": str(message_id), "type": 0, "burst": False,
+                      "emoji": {"id": None, "name": emoji} if isinstance(emoji, str) else emoji}
+        if guild_id is not None:
+            data["guild_id"] = str(guild_id)
         if added:
-            data["message_author_id"] = msg["author"]["id"]
+            msg = self.messages.get(message_id)
+            if msg is not None:
+                data["message_author_id"] = msg["author"]["id"]
             data["burst_colors"] = []
-            if "guild_id" in ch:
-                data["member"] = self.member_payload(int(ch["guild_id"]), user_id)
+            if member is True and guild_id is not None and (guild_id, user_id) in self.members:
+                data["member"] = self.member_payload(guild_id, user_id)
+            elif isinstance(member, dict) and guild_id is not None:
+                data["member"] = member
+        return data
+
+    def dispatch_reaction(self, *, channel_id: int, message_id: int, user_id: int,
+                          emoji: str | JSON, guild_id: int | None, added: bool = True,
+                          member: JSON | bool | None = True) -> None:
+        """Deliver a reaction event with the ids given, whether or not they agree with the
+        truth (a forged event, or one racing a deletion); the truth is not changed."""
+        data = self.reaction_event(channel_id=channel_id, message_id=message_id, user_id=user_id,
+                                   emoji=emoji, guild_id=guild_id, added=added, member=member)
         self.dispatch("MESSAGE_REACTION_ADD" if added else "MESSAGE_REACTION_REMOVE", data,
                       INTENT_GUILD_REACTIONS)
-        return True
+
+    def delete_message(self, message_id: int, *, by: int) -> None:
+        """User `by` deletes a message in the client: their own, or anyone's with Manage
+        Messages (a moderator removing a card). Raises PermissionError as Discord answers 403."""
+        msg = self.messages[message_id]
+        if msg.get("_deleted"):
+            raise LookupError(f"message {message_id} is already deleted (10008 Unknown Message)")
+        cid = int(msg["channel_id"])
+        if int(msg["author"]["id"]) != by and not self.permissions(cid, by) & MANAGE_MESSAGES:
+            raise PermissionError("50013 Missing Permissions: Manage Messages")
+        self._mark_deleted(msg)
+
+    def bulk_delete(self, channel_id: int, message_ids: Iterable[int], *, by: int) -> None:
+        """A moderator purges 2-100 messages of a guild channel at once: one MESSAGE_DELETE_BULK."""
+        ids = list(message_ids)
+        ch = self.channels[channel_id]
+        if not 2 <= len(ids) <= 100:
+            raise ValueError("50035 Invalid Form Body: messages must hold 2 to 100 ids")
+        if "guild_id" not in ch or not self.permissions(channel_id, by) & MANAGE_MESSAGES:
+            raise PermissionError("50013 Missing Permissions: Manage Messages")
+        for mid in ids:
+            msg = self.messages[mid]
+            if int(msg["channel_id"]) != channel_id:
+                raise ValueError(f"message {mid} is not in channel {channel_id}")
+            msg["_deleted"] = True
+        data = {"ids": [str(m) for m in ids], "channel_id": str(channel_id), "guild_id": ch["guild_id"]}
+        self.dispatch("MESSAGE_DELETE_BULK", data, INTENT_GUILD_MESSAGES)
 
     def add_reaction(self, message_id: int, emoji: str, user_id: int, *, dispatch: bool = True) -> bool:
         """A user reacts. `dispatch=False` changes only the truth (as if no bot were connected)."""
@@ -968,6 +1033,14 @@ class FakeDiscord:
         """A user runs a slash command; returns once the bot has answered (or raises)."""
         gid = int(self.channels[channel]["guild_id"]) if "guild_id" in self.channels[channel] else None
         data = self.command_payload(command, options or {}, guild_id=gid)
+        inter, payload = self._interaction_base(2, channel, user)
+        payload["data"] = data
+        return await self._run_interaction(inter, payload, wait_s, settle)
+
+    async def send_raw_interaction(self, data: Any, *, user: int, channel: int, wait_s: float = 5.0,
+                                   settle: float = 0.05) -> InteractionResult:
+        """An application-command INTERACTION_CREATE (type 2) whose `data` is whatever is given:
+        a valid envelope around a stale, forged or broken command. Returns once answered."""
         inter, payload = self._interaction_base(2, channel, user)
         payload["data"] = data
         return await self._run_interaction(inter, payload, wait_s, settle)

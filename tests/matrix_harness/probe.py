@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.app import Bot, Cog, on_message
+from bot.app import Bot
+from bot.cog import Cog, on_message
 from bot.model import MessageSeen
 
 

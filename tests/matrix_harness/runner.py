@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from adapters.matrix import MatrixAdapter
-from bot.app import DEFAULT_EXTENSIONS, Bot, build_bot
+from adapters.matrix import MatrixAdapter, MatrixConfig
+from bot.app import Bot, build_bot
 from bot.clock import Clock
-from bot.config import MatrixConfig
 
 from .clients import BotMessage, Human, eventually
 from .synapse import Account, Synapse
@@ -49,7 +48,7 @@ class BotRunner:
         self.bot: Bot | None = None
         self.adapter: MatrixAdapter | None = None
         self.clock: Clock | None = None
-        self.extensions: Sequence[str] = DEFAULT_EXTENSIONS
+        self.extensions: Sequence[str] | None = None
         self.use_password = False
 
     @property

@@ -113,10 +113,15 @@ async def _count_events(db: str) -> int:
 
 
 def serve(root: str, config: str) -> int:
+    import file_platform
+
     import bot.cli
+    import bot.config
 
     os.environ["LOGOFF_RELIABILITY_DIR"] = root
-    bot.cli.ADAPTERS["discord"] = "file_platform"
+    # The file platform stands in for the [discord] section's platform.
+    registry = {"discord": file_platform.AS_PLATFORM}
+    bot.cli.platforms = bot.config.platforms = lambda: registry  # type: ignore[assignment]
     return bot.cli.main(["run", "--config", config])
 
 

@@ -13,7 +13,7 @@ flushed and fsynced before the call returns, like a platform acknowledging a req
   i.e. after its `db.write` committed.
 
 Used by the crash and shutdown workers (`crash_worker.py`), and by `logoff run` through
-`create()` (the worker points `bot.cli.ADAPTERS` here).
+`AS_PLATFORM` (the worker puts it in the registry in place of the [discord] one).
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.adapter import Capabilities
+from adapters.discord import config as discord_config
+from bot.adapter import Capabilities, Platform
 from bot.model import ChannelRef, MessageRef, ReactionChanged, UserRef
 from bot.render import Out, Text
 from bot.testing import FakeAdapter, Sent
@@ -226,12 +227,15 @@ class FilePlatformAdapter(FakeAdapter):
 
 
 def create(section: Any) -> FilePlatformAdapter:
-    """`bot.cli.build_from_config` calls this like a real adapter module's `create`."""
+    """`bot.cli.build_from_config` calls this like a real platform's `create`."""
     root = os.environ["LOGOFF_RELIABILITY_DIR"]
     storm = Storm(users=int(os.environ.get("LOGOFF_RELIABILITY_USERS", "300")),
                   tasks=int(os.environ.get("LOGOFF_RELIABILITY_TASKS", "40")))
     caps = None
     if os.environ.get("LOGOFF_RELIABILITY_PACED"):  # Discord-like: 5 card edits per 5 s per channel
-        caps = Capabilities(buttons=True, reactions=True, ephemeral=True, dm=True, edits_per_window=5)
+        caps = Capabilities(buttons=True, ephemeral=True, edits_per_window=5)
     return FilePlatformAdapter(root, run=os.environ.get("LOGOFF_RELIABILITY_RUN", "serve"), storm=storm,
                                capabilities=caps)
+
+
+AS_PLATFORM = Platform("discord", discord_config.parse, lambda _: (True, "the file platform"), create)

@@ -18,12 +18,13 @@ from pathlib import Path
 import pytest
 from reliability_kit import ROOT, MakeBot, snapshot
 
-from bot.app import CORE_MIGRATIONS, build_bot
+from bot.app import build_bot
 from bot.clock import ManualClock
 from bot.scheduler import MIGRATIONS as JOB_MIGRATIONS
 from bot.settings import MIGRATIONS as SETTING_MIGRATIONS
 from bot.storage import Database, Migration, StorageError
 from bot.testing import FakeAdapter
+from bot.tracking import MIGRATIONS as CORE_MIGRATIONS
 from cogs.events.migrations import MIGRATIONS as EVENT_MIGRATIONS
 from cogs.offline.migrations import MIGRATIONS as OFFLINE_MIGRATIONS
 from cogs.polls.migrations import MIGRATIONS as POLL_MIGRATIONS

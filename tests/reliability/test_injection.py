@@ -16,8 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from reliability_kit import MakeBot
 
+from adapters.discord.render import escape_markdown
+from adapters.matrix.render import escape_html
 from bot.model import UserRef
-from bot.render import ZWSP, Mention, defuse_mentions, escape_html, escape_markdown
+from bot.render import ZWSP, Mention, defuse_mentions
 from bot.testing import Sent
 
 HOSTILE = [

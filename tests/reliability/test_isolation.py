@@ -11,7 +11,7 @@ import pytest
 from reliability_kit import MakeBot
 
 import cogs.events.repo
-from bot.app import Cog, on_action, on_message, on_reaction
+from bot.cog import Cog, on_action, on_message, on_reaction
 from bot.commands import Option, command
 from bot.context import Context
 from bot.model import ActionInvoked, MessageSeen, ReactionChanged

@@ -3,7 +3,9 @@ mentions in any output are the ones a cog chose."""
 
 from __future__ import annotations
 
-from bot.render import Card, Mention, Text, defuse_mentions, escape_html, escape_markdown, plain
+from adapters.discord.render import escape_markdown
+from adapters.matrix.render import escape_html
+from bot.render import Card, Mention, Text, defuse_mentions, plain
 from bot.testing import FakeAdapter
 
 HOSTILE = "@everyone @here @room <@123> <@&456> <script>alert(1)</script> **bold** [x](http://evil)"

@@ -6,6 +6,7 @@ the fake importable as `discord_fake` without a tests/__init__.py.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from collections.abc import AsyncIterator, Iterator, Sequence
@@ -20,10 +21,9 @@ if TESTS not in sys.path:
 
 from discord_fake import MANAGE_EVENTS, MANAGE_GUILD, FakeDiscord  # noqa: E402
 
-from adapters.discord import DiscordAdapter  # noqa: E402
+from adapters.discord import DiscordAdapter, DiscordConfig  # noqa: E402
 from bot.app import Bot, build_bot  # noqa: E402
 from bot.clock import Clock, ManualClock  # noqa: E402
-from bot.config import DiscordConfig  # noqa: E402
 
 TOKEN_ENV = "LOGOFF_TEST_DISCORD_TOKEN"
 
@@ -92,6 +92,27 @@ class Harness:
     async def close(self) -> None:
         for bot in list(self.running):
             await self.stop(bot)
+
+
+async def delivered(fake: FakeDiscord, bot: Bot, adapter: DiscordAdapter,
+                    wait_s: float = 5.0) -> None:
+    """Wait until discord.py has read every gateway event the fake has sent and the bot has
+    done what they set off: reaction lanes drained, card edits made, REST quiet."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + wait_s
+    sent = max((s.seq for s in fake.sessions.values()), default=0)
+
+    def read() -> int:
+        ws = adapter.client.ws if adapter.client is not None else None
+        return (ws.sequence or 0) if ws is not None else 0
+
+    while read() < sent or adapter._lanes:
+        if loop.time() > end:
+            raise AssertionError(f"events up to seq {sent} not handled within {wait_s}s")
+        await asyncio.sleep(0.005)
+    await asyncio.sleep(0.01)  # discord.py runs each handler in a task of its own
+    await bot.cards.idle()
+    await fake.quiet(0.03)
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.app import Bot, Cog, on_message
+from bot.app import Bot
+from bot.cog import Cog, on_message
 from bot.commands import Option, command
 from bot.context import Context
 from bot.model import MessageSeen

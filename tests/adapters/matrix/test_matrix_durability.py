@@ -128,14 +128,14 @@ async def test_burst_beyond_one_sync_is_fully_counted(runner: BotRunner,
         for k in keys:
             await h.react(room, card, k)
 
-    limited_before = adapter.limited_syncs
+    limited_before = adapter.syncer.limited_syncs
     async with adapter.paused():
         await asyncio.gather(*(vote_all(h) for h in voters))  # 120 reactions
     c = await until_card(owner, room, runner, card,
                           *(rf"opt{i} — 12\b" for i in range(10)))
     assert "12 voters" in c.body
-    assert adapter.limited_syncs > limited_before
-    assert adapter.backfilled_events >= 120 - 100
+    assert adapter.syncer.limited_syncs > limited_before
+    assert adapter.syncer.backfilled_events >= 120 - 100
 
 
 async def test_rate_limits_are_retried_with_a_bound(runner: BotRunner, humans: HumanFactory,
@@ -148,14 +148,14 @@ async def test_rate_limits_are_retried_with_a_bound(runner: BotRunner, humans: H
         "POST", f"/_synapse/admin/v1/users/{runner.user_id}/override_ratelimit",
         {"messages_per_second": 2, "burst_count": 1}, token=admin.access_token)
     channel = ChannelRef("matrix", room, room)
-    adapter.max_retry_wait_s = 2.0
+    adapter.transport.max_retry_wait_s = 2.0
     for i in range(4):
         await bot.send(channel, text(f"message {i}"))
-    assert adapter.rate_limited >= 1
+    assert adapter.transport.rate_limited >= 1
     msgs = await owner.bot_messages(room, runner.user_id)
     assert [m.body for m in msgs] == [f"message {i}" for i in range(4)]
 
-    adapter.max_retries = 0  # the bound: no retry at all, the error comes back
+    adapter.transport.max_retries = 0  # the bound: no retry at all, the error comes back
     with pytest.raises(MatrixError, match="M_LIMIT_EXCEEDED"):
         for i in range(4):
             await bot.send(channel, text(f"flood {i}"))

@@ -1,0 +1,84 @@
+"""The discord.py client: gateway events go to the adapter, raw ones only (no message or
+member caches are needed), and where discord.py connects to."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+import yarl
+from discord.gateway import DiscordWebSocket
+
+from .views import ActionButton
+
+if TYPE_CHECKING:
+    from .adapter import DiscordAdapter
+
+log = logging.getLogger("adapters.discord.adapter")
+
+DEFAULT_API_BASE = "https://discord.com/api/v10"
+DEFAULT_GATEWAY = "wss://gateway.discord.gg/"
+
+
+def intents() -> discord.Intents:
+    # guild_messages without message_content: metadata (author, time, reply) only, for
+    # offline.auto. No members intent: interactions and reaction events carry the member.
+    i = discord.Intents.none()
+    i.guilds = True
+    i.guild_reactions = True
+    i.guild_messages = True
+    return i
+
+
+def point_at_server(api_base: str | None, gateway_url: str | None) -> None:
+    # discord.py reads these class attributes when it builds each request and each
+    # gateway connection, so setting them at start is enough and needs no restore.
+    discord.http.Route.BASE = (api_base or DEFAULT_API_BASE).rstrip("/")
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url or DEFAULT_GATEWAY)
+
+
+class LogoffClient(discord.Client):
+    """discord.py client whose events go to the adapter; the adapter is also the sink
+    for persistent buttons (`ActionButton` finds it as `client.action_sink`)."""
+
+    def __init__(self, adapter: DiscordAdapter, **options: Any) -> None:
+        super().__init__(**options)
+        self.action_sink = adapter
+        self.adapter = adapter
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(ActionButton)
+
+    async def on_ready(self) -> None:
+        await self.adapter._on_ready()
+
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        self.adapter._on_reaction(payload, True)
+
+    async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
+        self.adapter._on_reaction(payload, False)
+
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        await self.adapter._on_deleted(payload.channel_id, (payload.message_id,), payload.guild_id)
+
+    async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
+        await self.adapter._on_deleted(payload.channel_id, payload.message_ids, payload.guild_id)
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        if interaction.type is discord.InteractionType.application_command:
+            await self.adapter._on_command(interaction)
+
+    async def on_message(self, message: discord.Message) -> None:
+        await self.adapter._on_message(message)
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        await self.adapter._on_guild_available(guild.id)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        log.info("joined guild %s (%s)", guild.name, guild.id)
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        log.info("left guild %s (%s)", guild.name, guild.id)
+
+

@@ -1,0 +1,151 @@
+"""Talking to the homeserver: login, requests with bounded rate-limit retries, sending
+events, uploads, and raw GETs for endpoints nio does not wrap."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import nio
+from nio import AsyncClient, AsyncClientConfig, ErrorResponse
+
+from bot.render import Attachment
+
+from .config import MatrixConfig
+from .store import MatrixStore
+
+log = logging.getLogger("adapters.matrix.adapter")
+
+R = TypeVar("R")
+
+
+class MatrixError(RuntimeError):
+    """A request the homeserver refused; the message names the request and the error."""
+
+
+def why(resp: object) -> str:
+    if isinstance(resp, ErrorResponse):
+        return f"{resp.status_code or ''} {resp.message or ''}".strip()
+    return type(resp).__name__
+
+
+class Transport:
+    def __init__(self, config: MatrixConfig, *, max_retries: int = 3, max_retry_wait_s: float = 10.0,
+                 request_timeout_s: float = 60.0) -> None:
+        self.config = config
+        self.max_retries = max_retries
+        self.max_retry_wait_s = max_retry_wait_s
+        # nio would sleep through M_LIMIT_EXCEEDED forever (and for however long the server
+        # asks); it gives the error back instead and `call` retries with a bound.
+        self.client = AsyncClient(
+            config.homeserver, config.user_id, device_id=config.device_id,
+            config=AsyncClientConfig(max_limit_exceeded=0, max_timeouts=3,
+                                     request_timeout=request_timeout_s))
+        self.user_id = config.user_id
+        self.rate_limited = 0
+
+    # --- login --------------------------------------------------------------------------------
+
+    async def login(self, store: MatrixStore) -> None:
+        token = self.config.access_token()
+        if token:
+            await self._use_token(token)
+            return
+        stored = await store.session(self.user_id)
+        if stored is not None:
+            device_id, token = stored
+            self.client.device_id = device_id
+            if await self._use_token(token, fatal=False):
+                return
+            log.warning("matrix: the stored session of %s is no longer valid; logging in again",
+                        self.user_id)
+            await store.forget_session(self.user_id)
+        password = self.config.password()
+        if not password:
+            raise MatrixError(f"no access token or password for {self.user_id}: set the environment "
+                              "variable named by access_token_env or password_env")
+        self.client.device_id = self.config.device_id
+        resp = await self.call(lambda: self.client.login(password, device_name="logoff"))
+        if not isinstance(resp, nio.LoginResponse):
+            raise MatrixError(f"login as {self.user_id} failed: {why(resp)}")
+        self.user_id = resp.user_id
+        await store.save_session(resp.user_id, resp.device_id, resp.access_token)
+
+    async def _use_token(self, token: str, *, fatal: bool = True) -> bool:
+        self.client.access_token = token
+        resp = await self.call(self.client.whoami)
+        if isinstance(resp, nio.WhoamiResponse):
+            if resp.user_id != self.config.user_id:
+                log.warning("matrix: the access token belongs to %s, not %s as configured",
+                            resp.user_id, self.config.user_id)
+            self.user_id = self.client.user_id = resp.user_id
+            self.client.user = resp.user_id
+            if resp.device_id:
+                self.client.device_id = resp.device_id
+            return True
+        self.client.access_token = ""
+        if fatal:
+            raise MatrixError(f"the access token for {self.config.user_id} was refused: {why(resp)}")
+        return False
+
+    # --- requests -----------------------------------------------------------------------------
+
+    async def call(self, request: Callable[[], Awaitable[R]]) -> R:
+        """Run a nio request; on M_LIMIT_EXCEEDED wait as asked (at most max_retry_wait_s)
+        and retry at most max_retries times, then hand the error back."""
+        for attempt in range(self.max_retries + 1):
+            resp = await request()
+            if not (isinstance(resp, ErrorResponse) and resp.status_code == "M_LIMIT_EXCEEDED"):
+                return resp
+            self.rate_limited += 1
+            if attempt == self.max_retries:
+                return resp
+            wait = min((resp.retry_after_ms or 1000) / 1000, self.max_retry_wait_s)
+            log.warning("matrix: rate limited; retrying in %.2fs (%d/%d)", wait, attempt + 1,
+                        self.max_retries)
+            await asyncio.sleep(wait)
+        raise AssertionError("unreachable")
+
+    async def get_json(self, path: str) -> tuple[int, dict[str, Any]]:
+        for attempt in range(self.max_retries + 1):
+            headers = {"Authorization": f"Bearer {self.client.access_token}"}
+            resp = await self.client.send("GET", path, headers=headers)
+            try:
+                data = await resp.json(content_type=None)
+            except ValueError:
+                data = {}
+            finally:
+                resp.release()
+            if resp.status != 429 or attempt == self.max_retries:
+                return resp.status, data if isinstance(data, dict) else {}
+            self.rate_limited += 1
+            wait = data.get("retry_after_ms", 1000) if isinstance(data, dict) else 1000
+            await asyncio.sleep(min(float(wait) / 1000, self.max_retry_wait_s))
+        raise AssertionError("unreachable")
+
+    async def send_event(self, room_id: str, kind: str, content: dict[str, Any],
+                         txn_id: str | None) -> str:
+        resp = await self.call(lambda: self.client.room_send(room_id, kind, content, tx_id=txn_id))
+        if not isinstance(resp, nio.RoomSendResponse):
+            raise MatrixError(f"sending {kind} to {room_id}: {why(resp)}")
+        return resp.event_id
+
+    async def upload(self, att: Attachment) -> str:
+        resp, _ = await self.client.upload(
+            lambda *_: att.data, content_type=att.mime, filename=att.filename,
+            filesize=len(att.data))
+        if not isinstance(resp, nio.UploadResponse):
+            raise MatrixError(f"uploading {att.filename}: {why(resp)}")
+        return resp.content_uri
+
+    async def join(self, room_id: str) -> None:
+        resp = await self.call(lambda: self.client.join(room_id))
+        if isinstance(resp, nio.JoinResponse):
+            log.info("matrix: joined %s", room_id)
+        else:
+            log.warning("matrix: could not join %s: %s", room_id, why(resp))
+
+    async def close(self) -> None:
+        await self.client.close()

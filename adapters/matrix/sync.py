@@ -1,0 +1,202 @@
+"""The sync loop: events handled in timeline order, the sync token stored after its
+events are handled, a `limited` timeline back-filled from /messages down to the previous
+token (Synapse gives at most 100 timeline events per room per sync)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any
+
+import nio
+from nio import MessageDirection
+
+from . import inbound
+from .client import MatrixError, Transport, why
+from .rooms import Rooms
+from .store import MatrixStore
+
+log = logging.getLogger("adapters.matrix.adapter")
+
+SEEN_MEMORY = 20_000
+BACKFILL_PAGES = 50
+SYNC_FILTER: dict[str, Any] = {
+    "presence": {"types": []},
+    "account_data": {"types": []},
+    "room": {
+        "timeline": {"limit": 100},
+        "state": {"lazy_load_members": True},
+        "ephemeral": {"types": []},
+        "account_data": {"types": []},
+    },
+}
+
+Receive = Callable[[str, Sequence[dict[str, Any]]], Awaitable[None]]
+
+
+def sources(events: Sequence[Any]) -> list[dict[str, Any]]:
+    """The raw JSON of nio's parsed events (nio keeps it, whatever it made of it)."""
+    return [src for ev in events if isinstance(src := getattr(ev, "source", None), dict)]
+
+
+class Syncer:
+    def __init__(self, transport: Transport, rooms: Rooms, receive: Receive,
+                 reconcile_room: Callable[[str], Awaitable[None]], *, timeout_ms: int) -> None:
+        self.transport, self.rooms = transport, rooms
+        self.store: MatrixStore | None = None  # the bot's database, from start()
+        self.receive, self.reconcile_room = receive, reconcile_room
+        self.timeout_ms = timeout_ms
+        self.since: str | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._running = asyncio.Event()
+        self._running.set()
+        self.handling = asyncio.Lock()
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        # Observability for operators and tests.
+        self.limited_syncs = 0
+        self.backfilled_events = 0
+        self.synced = asyncio.Condition()
+        self.sync_count = 0
+
+    async def start(self, store: MatrixStore) -> None:
+        self.store = store
+        self.since = await store.sync_token(self.transport.user_id)
+        self._stopping = False
+        await self.sync_once(timeout_ms=0, first=True)
+
+    def run(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name="logoff-matrix-sync")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._running.set()
+        if self._task is None:
+            return
+        # Let the batch being handled finish: its token is not stored yet, and cutting a
+        # command or reaction in half would leave it claimed but not applied.
+        try:
+            async with asyncio.timeout(10):
+                await self.handling.acquire()
+            self.handling.release()
+        except TimeoutError:
+            log.warning("matrix: stopping in the middle of handling a sync")
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self._task
+        self._task = None
+
+    @contextlib.asynccontextmanager
+    async def paused(self) -> AsyncIterator[None]:
+        """Hold the sync loop: the sync in flight finishes, the next waits until exit."""
+        self._running.clear()
+        try:
+            yield
+        finally:
+            self._running.set()
+
+    async def wait_synced(self, n: int = 1) -> None:
+        """Wait until `n` more syncs have been handled (wrap in asyncio.timeout)."""
+        async with self.synced:
+            target = self.sync_count + n
+            await self.synced.wait_for(lambda: self.sync_count >= target)
+
+    def mark_seen(self, event_id: str | None) -> bool:
+        """False if this event was handled already."""
+        if not event_id or event_id in self._seen:
+            return False
+        self._seen[event_id] = None
+        if len(self._seen) > SEEN_MEMORY:
+            self._seen.popitem(last=False)
+        return True
+
+    async def _loop(self) -> None:
+        failures = 0
+        while not self._stopping:
+            await self._running.wait()
+            if self._stopping:
+                return
+            try:
+                await self.sync_once(timeout_ms=self.timeout_ms)
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:
+                failures += 1
+                wait = min(30.0, 0.5 * 2 ** min(failures, 6))
+                # Connection trouble is expected now and then; keep going, quietly at first.
+                level = logging.WARNING if failures < 5 else logging.ERROR
+                log.log(level, "matrix: sync failed (%s); retrying in %.1fs", e, wait)
+                await asyncio.sleep(wait)
+
+    async def sync_once(self, *, timeout_ms: int, first: bool = False) -> None:
+        since, client = self.since, self.transport.client
+        resp = await self.transport.call(lambda: client.sync(
+            timeout=timeout_ms, sync_filter=SYNC_FILTER, since=since, full_state=first or None))
+        if not isinstance(resp, nio.SyncResponse):
+            raise MatrixError(f"sync: {why(resp)}")
+        if self._stopping:
+            return
+        async with self.handling:
+            await self.handle_sync(resp, since)
+
+    async def handle_sync(self, resp: nio.SyncResponse, since: str | None) -> None:
+        for room_id in resp.rooms.invite:
+            await self.transport.join(room_id)
+        for room_id, info in resp.rooms.join.items():
+            self.rooms.note_state(room_id, sources(info.state))
+            events = sources(info.timeline.events)
+            if since is None:
+                self.rooms.note_state(room_id, events)
+                # A fresh account: history before the bot existed is not for it.
+                for src in events:
+                    self.mark_seen(inbound.text(src.get("event_id")))
+                continue
+            me = self.transport.user_id
+            if info.timeline.limited and not any(inbound.is_join_of(e, me) for e in events):
+                events = await self._backfill(room_id, info.timeline.prev_batch, since) + events
+            await self.receive(room_id, events)
+        self.since = resp.next_batch
+        assert self.store is not None
+        await self.store.save_sync_token(self.transport.user_id, resp.next_batch)
+        async with self.synced:
+            self.sync_count += 1
+            self.synced.notify_all()
+
+    async def _backfill(self, room_id: str, prev_batch: str | None,
+                        since: str) -> list[dict[str, Any]]:
+        """The events a limited sync left out, oldest first: /messages backwards from the
+        gap down to the previous sync token (or to an event already handled)."""
+        self.limited_syncs += 1
+        older: list[dict[str, Any]] = []
+        token, client = prev_batch, self.transport.client
+        for _ in range(BACKFILL_PAGES):
+            if not token:
+                break
+            resp = await self.transport.call(lambda start=token: client.room_messages(
+                room_id, start=start, end=since, direction=MessageDirection.back, limit=100))
+            if not isinstance(resp, nio.RoomMessagesResponse):
+                log.warning("matrix: back-filling %s failed: %s; reconciling its cards instead",
+                            room_id, why(resp))
+                await self.reconcile_room(room_id)
+                break
+            reached = False
+            for src in sources(resp.chunk):  # newest first
+                if inbound.text(src.get("event_id")) in self._seen:
+                    reached = True
+                    break
+                older.append(src)
+            # A short page means the previous token was reached (`end=since` bounds it).
+            if reached or len(resp.chunk) < 100 or not resp.end or resp.end == token:
+                break
+            token = resp.end
+        else:
+            log.warning("matrix: gap in %s longer than %d pages; reconciling its cards",
+                        room_id, BACKFILL_PAGES)
+            await self.reconcile_room(room_id)
+        older.reverse()
+        self.backfilled_events += len(older)
+        return older

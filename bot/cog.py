@@ -1,0 +1,118 @@
+"""What a feature (a cog) is, what it may declare, and what the core offers it.
+
+A cog declares commands (`bot.commands.command`), listeners (the decorators below),
+settings, job kinds and migrations; the Bot collects them at start and raises on any
+clash between cogs. A cog sees the core only through `CogHost`, and another cog only
+through a typed service the other one provides (`provide` / `service`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
+
+from .model import ChannelRef, MessageRef, SpaceRef
+from .render import Out
+from .storage import Database, Migration
+
+if TYPE_CHECKING:
+    from datetime import tzinfo
+
+    from .adapter import Capabilities
+    from .clock import Clock
+    from .commands import CommandRegistry
+    from .scheduler import Scheduler
+    from .settings import Settings
+
+S = TypeVar("S")
+F = TypeVar("F", bound=Callable[..., Any])
+
+LISTENER_ATTR = "__logoff_listener__"
+
+
+class CogHost(Protocol):
+    """The core as a cog sees it."""
+
+    db: Database
+    settings: Settings
+    scheduler: Scheduler
+    clock: Clock
+    commands: CommandRegistry
+
+    async def send(self, channel: ChannelRef, out: Out, *,
+                   idempotency_key: str | None = None) -> MessageRef: ...
+
+    async def edit(self, message: MessageRef, out: Out) -> None: ...
+
+    async def track(self, message: MessageRef, cog: str, kind: str, object_id: int) -> None: ...
+
+    async def untrack(self, cog: str, kind: str, object_id: int) -> None: ...
+
+    def tracked_messages(self, cog: str, kind: str, object_id: int) -> list[MessageRef]: ...
+
+    def refresh_card(self, message: MessageRef, render: Callable[[], Awaitable[Out]]) -> None: ...
+
+    def capabilities(self, platform: str) -> Capabilities | None: ...
+
+    def prefix_for(self, platform: str) -> str: ...
+
+    async def timezone(self, space: SpaceRef) -> tzinfo: ...
+
+    def provide(self, kind: type[S], service: S, owner: str) -> None: ...
+
+    def service(self, kind: type[S]) -> S | None: ...
+
+    def config_summaries(self) -> list[Callable[[SpaceRef], Awaitable[list[str]]]]: ...
+
+
+# --- listener declarations ----------------------------------------------------------------
+
+
+def on_reaction(kind: str) -> Callable[[F], F]:
+    """Reactions on messages this cog tracked with `kind`: handler(self, event, object_id)."""
+    return _mark("reaction", kind)
+
+
+def on_reconcile(kind: str) -> Callable[[F], F]:
+    """At start: handler(self, message, object_id, {emoji: [users]}) with the platform's truth."""
+    return _mark("reconcile", kind)
+
+
+def on_action(prefix: str) -> Callable[[F], F]:
+    """Buttons whose action id is "<prefix>:<arg>": handler(self, ctx, event, arg). The
+    prefix belongs to this cog; another cog declaring it is an error at start."""
+    return _mark("action", prefix)
+
+
+def on_message() -> Callable[[F], F]:
+    """Every chat message's metadata: handler(self, event)."""
+    return _mark("message", "")
+
+
+def _mark(what: str, key: str) -> Callable[[F], F]:
+    def deco(fn: F) -> F:
+        setattr(fn, LISTENER_ATTR, (what, key))
+        return fn
+
+    return deco
+
+
+class Cog:
+    """A feature. Subclasses declare `name`, `migrations`, commands and listeners."""
+
+    name: ClassVar[str] = ""
+    migrations: ClassVar[Sequence[Migration]] = ()
+
+    def __init__(self, bot: CogHost) -> None:
+        self.bot = bot
+        self.db = bot.db
+        self.settings = bot.settings
+        self.scheduler = bot.scheduler
+        self.clock = bot.clock
+
+    async def setup(self) -> None:
+        """After migrations: register settings, job handlers and services."""
+
+    async def config_summary(self, space: SpaceRef) -> list[str]:
+        """Lines for `config show` about this cog's activity in a space."""
+        return []

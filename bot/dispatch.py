@@ -1,0 +1,239 @@
+"""Inbound routing: what adapters call, and how each call reaches the cog that declared it.
+
+Commands go through flood control, the parser and the moderator check to their callback;
+a `Refusal` or `UsageError` raised anywhere below becomes the `⚠️` reply, any other
+exception a logged error and an apology. Reactions reach the cog that tracks the card,
+with the emoji canonicalised. An exception in one handler never takes the bot down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .adapter import Adapter, DeliveryRefused
+from .clock import Clock
+from .commands import CommandRegistry, CommandSpec, UsageError, convert
+from .context import Context, Refusal, Responder
+from .emoji import canonical
+from .livecards import LiveCards
+from .model import (
+    ActionInvoked,
+    ChannelRef,
+    MessageRef,
+    MessageSeen,
+    ReactionChanged,
+    SpaceRef,
+    UserRef,
+)
+from .ratelimit import RateLimiter
+from .settings import Settings
+from .tracking import Tracker
+
+log = logging.getLogger("bot.app")
+
+Handler = Callable[..., Awaitable[Any]]
+RECONCILE_AT_ONCE = 8
+
+
+class Dispatch:
+    """The part of the Bot that adapters call."""
+
+    prefix: str
+    clock: Clock
+    settings: Settings
+    commands: CommandRegistry
+    tracker: Tracker
+    limiter: RateLimiter
+    cards: LiveCards
+    adapters: dict[str, Adapter]
+
+    def __init__(self) -> None:
+        self._listeners: dict[tuple[str, str], Handler] = {}
+        self._owners: dict[tuple[str, str], str] = {}
+        self._message_listeners: list[Callable[[MessageSeen], Awaitable[Any]]] = []
+
+    def add_listener(self, owner: str, what: str, key: str, handler: Handler) -> None:
+        if what == "message":
+            self._message_listeners.append(handler)
+            return
+        # Reactions and reconciles are per tracked kind, which is the cog's own; action ids
+        # are shared by every platform's buttons, so two cogs must not claim one prefix.
+        slot = (what, key if what == "action" else f"{owner}:{key}")
+        if slot in self._owners:
+            raise ValueError(f"{what} '{key}' is declared by both {self._owners[slot]} and {owner}")
+        self._owners[slot] = owner
+        self._listeners[slot] = handler
+
+    async def timezone(self, space: SpaceRef) -> ZoneInfo:
+        return await self.settings.get(space, "timezone")  # type: ignore[no-any-return]
+
+    # --- commands ---------------------------------------------------------------------------
+
+    def prefix_for(self, platform: str) -> str:
+        """How commands are typed on a platform, for hints in cards and replies."""
+        adapter = self.adapters.get(platform)
+        return (adapter.capabilities.command_prefix if adapter else "") or self.prefix
+
+    def command_context(self, adapter: Adapter, user: UserRef, channel: ChannelRef, is_moderator: bool,
+                 responder: Responder) -> Context:
+        return Context(self, adapter, user, channel, is_moderator, responder,
+                       self.prefix_for(adapter.platform))
+
+    async def run_text_command(self, adapter: Adapter, text: str, *, user: UserRef,
+                               channel: ChannelRef, is_moderator: bool, responder: Responder) -> None:
+        """`text` is the message without its prefix ("poll create ...")."""
+        if user.is_bot:
+            return  # bots do not command bots (and a bot loop must never start here)
+        ctx = self.command_context(adapter, user, channel, is_moderator, responder)
+        if not await self._admit(ctx):
+            return
+        try:
+            spec, raw = self.commands.resolve(text, ctx.prefix)
+        except UsageError as e:
+            await self._safe(ctx.warn(e.sentence(ctx.prefix)), "usage reply")
+            return
+        await self._invoke(spec, raw, ctx)
+
+    async def run_command(self, spec: CommandSpec, raw: Mapping[str, Any], ctx: Context) -> None:
+        """A structured invocation (slash command): raw option values by name."""
+        if ctx.user.is_bot or not await self._admit(ctx):
+            return
+        await self._invoke(spec, {k: str(v) for k, v in raw.items() if v is not None}, ctx)
+
+    async def _admit(self, ctx: Context) -> bool:
+        if self.limiter.allow(ctx.user):
+            return True
+        if self.limiter.should_warn(ctx.user):
+            await self._safe(ctx.warn("slow down a little: you are sending commands faster than I "
+                                      "take them; try again in a few seconds"), "rate-limit reply")
+        return False
+
+    async def _invoke(self, spec: CommandSpec, raw: dict[str, str], ctx: Context) -> None:
+        if spec.moderator_only and not ctx.is_moderator:
+            await self._safe(ctx.warn(f"only moderators can use {ctx.prefix}{spec.name}; "
+                                      "ask one of them"), "refusal reply")
+            return
+        try:
+            kwargs = await convert(spec, raw, ctx)
+            assert spec.callback is not None
+            await spec.callback(ctx, **kwargs)
+        except Refusal as e:
+            await self._safe(ctx.warn(str(e)), "refusal reply")
+        except UsageError as e:
+            await self._safe(ctx.warn(e.sentence(ctx.prefix)), "usage reply")
+        except DeliveryRefused as e:
+            log.warning("command %s: the platform refused a post: %s", spec.name, e)
+            await self._safe(ctx.warn(str(e)), "refusal reply")
+        except Exception:
+            log.exception("command %s failed (user %s, channel %s)", spec.name, ctx.user.key,
+                          ctx.channel.key)
+            await self._safe(ctx.warn("something went wrong on my side while doing that; please "
+                                      "try again, and tell a moderator if it keeps happening"),
+                             "error reply")
+
+    async def action_invoked(self, event: ActionInvoked, ctx: Context) -> None:
+        if event.user.is_bot:
+            return
+        prefix, _, arg = event.action_id.partition(":")
+        handler = self._listeners.get(("action", prefix))
+        if handler is None:
+            await self._safe(ctx.warn("that button no longer works; use the command instead"), "action")
+            return
+        try:
+            await handler(ctx, event, arg)
+        except Refusal as e:
+            await self._safe(ctx.warn(str(e)), "refusal reply")
+        except Exception:
+            log.exception("action %s failed (user %s)", event.action_id, event.user.key)
+            await self._safe(ctx.warn("something went wrong on my side; please try again"), "action error")
+
+    # --- reactions and cards ------------------------------------------------------------------
+
+    def is_tracked(self, message: MessageRef) -> bool:
+        return self.tracker.lookup(message) is not None
+
+    def live_messages(self, platform: str) -> list[MessageRef]:
+        return self.tracker.live(platform)
+
+    async def reaction_changed(self, event: ReactionChanged) -> None:
+        if event.user.is_bot:
+            return
+        tracked = self.tracker.lookup(event.message)
+        key = canonical(event.emoji)
+        if tracked is None or key is None:
+            return
+        if key != event.emoji:
+            event = ReactionChanged(event.message, event.user, key, event.added)
+        handler = self._listeners.get(("reaction", f"{tracked.cog}:{tracked.kind}"))
+        if handler:
+            await self._safe(handler(event, tracked.object_id), f"reaction on {event.message.key}")
+
+    async def reconcile(self, adapter: Adapter, where: Callable[[MessageRef], bool] | None = None,
+                        at_once: int = RECONCILE_AT_ONCE) -> None:
+        """Re-read the reactions of the adapter's live cards (those `where` picks) so choices
+        made while the bot was away count; `at_once` reads in flight (what the platform's
+        rate limits allow). A card whose read fails is left for the next time."""
+        gate = asyncio.Semaphore(at_once)
+
+        async def one(message: MessageRef) -> None:
+            async with gate:
+                try:
+                    reactions = await adapter.fetch_reactions(message)
+                except Exception as e:
+                    log.warning("%s: could not read the reactions of %s: %s", adapter.platform,
+                                message.key, e)
+                    return
+                await self.reconcile_reactions(message, reactions)
+
+        await asyncio.gather(*(one(m) for m in self.tracker.live(adapter.platform)
+                               if where is None or where(m)))
+
+    async def reconcile_reactions(self, message: MessageRef,
+                                  reactions: Mapping[str, Sequence[UserRef]] | None) -> None:
+        tracked = self.tracker.lookup(message)
+        if tracked is None:
+            return
+        if reactions is None:  # the message is gone: stop asking for it at every start
+            await self.tracker.drop(message)
+            return
+        humans: dict[str, list[UserRef]] = {}
+        for emoji, users in reactions.items():
+            key = canonical(emoji)
+            if key is None:
+                continue
+            merged = humans.setdefault(key, [])
+            seen = set(merged)
+            for u in users:
+                if not u.is_bot and u not in seen:
+                    seen.add(u)
+                    merged.append(u)
+        handler = self._listeners.get(("reconcile", f"{tracked.cog}:{tracked.kind}"))
+        if handler:
+            await self._safe(handler(message, tracked.object_id, humans), f"reconcile {message.key}")
+
+    async def message_gone(self, message: MessageRef) -> None:
+        """A tracked card was deleted or redacted on the platform (by a moderator, say): it
+        is not edited again and its reactions no longer count; `event show` and the like
+        post a fresh one."""
+        if self.tracker.lookup(message) is None:
+            return
+        self.cards.drop(message.key)
+        await self.tracker.drop(message)
+        log.info("card %s was removed on the platform; no longer tracking it", message.key)
+
+    async def message_seen(self, event: MessageSeen) -> None:
+        if event.author.is_bot:
+            return
+        for listener in self._message_listeners:
+            await self._safe(listener(event), f"message in {event.channel.key}")
+
+    async def _safe(self, aw: Awaitable[Any], what: str) -> None:
+        """An exception in one handler is logged and never takes the bot down."""
+        try:
+            await aw
+        except Exception:
+            log.exception("%s failed", what)

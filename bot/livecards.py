@@ -1,0 +1,114 @@
+"""Live cards: tallies and attendee lists re-rendered as people react.
+
+A coalescing editor: at most one edit in flight per message, the trailing state always
+rendered, and each channel's edits kept under its platform's rate (`Capabilities`),
+so a storm of reactions gives a handful of edits and never a 429.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+
+from .adapter import Adapter
+from .clock import Clock
+from .model import MessageRef
+from .render import Out
+
+log = logging.getLogger(__name__)
+
+Render = Callable[[], Awaitable[Out]]
+
+
+class LiveCards:
+    def __init__(self, adapters: Mapping[str, Adapter], clock: Clock) -> None:
+        self.adapters = adapters
+        self.clock = clock
+        self._render: dict[str, tuple[MessageRef, Render]] = {}
+        self._dirty: set[str] = set()
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._window: dict[str, list[float]] = {}
+        self._gone: set[str] = set()  # deleted on the platform while an edit was pending
+        self._closed = False
+        self.edits = 0
+
+    def refresh(self, message: MessageRef, render: Render) -> None:
+        if self._closed:
+            return  # shutting down: the card is re-rendered on the next change after start
+        self._render[message.key] = (message, render)
+        self._dirty.add(message.key)
+        if message.key not in self._tasks:
+            self._tasks[message.key] = asyncio.create_task(self._run(message.key))
+
+    def drop(self, key: str) -> None:
+        """The message is gone on the platform: no edit of it is sent from now on."""
+        self._dirty.discard(key)
+        if key in self._tasks:
+            self._gone.add(key)
+
+    async def _run(self, key: str) -> None:
+        try:
+            while key in self._dirty:
+                self._dirty.discard(key)
+                message, render = self._render[key]
+                adapter = self.adapters.get(message.platform)
+                if adapter is None:
+                    return
+                try:
+                    # The slot is taken only after rendering, with no await before the edit
+                    # starts, so a slow render (or another card's edit in the same channel
+                    # meanwhile) cannot push an extra edit into the window.
+                    while True:
+                        await self._pace(message, adapter)
+                        out = await render()
+                        if self._take_slot(message, adapter):
+                            break
+                    if key in self._gone:
+                        return
+                    await adapter.edit(message, out)
+                    self.edits += 1
+                except Exception:
+                    log.exception("editing live card %s failed", key)
+        finally:
+            self._tasks.pop(key, None)
+            self._render.pop(key, None)
+            self._gone.discard(key)
+
+    def _stamps(self, message: MessageRef, adapter: Adapter) -> list[float]:
+        stamps = self._window.setdefault(f"{message.platform}:{message.channel_id}", [])
+        now = self.clock.monotonic()
+        while stamps and now - stamps[0] >= adapter.capabilities.edit_window_s:
+            stamps.pop(0)
+        return stamps
+
+    async def _pace(self, message: MessageRef, adapter: Adapter) -> None:
+        """Wait until the channel has room for one more edit in its window."""
+        caps = adapter.capabilities
+        if caps.edits_per_window <= 0:
+            return
+        while len(stamps := self._stamps(message, adapter)) >= caps.edits_per_window:
+            wait = caps.edit_window_s - (self.clock.monotonic() - stamps[0])
+            await self.clock.sleep(wait + 0.01)
+
+    def _take_slot(self, message: MessageRef, adapter: Adapter) -> bool:
+        limit = adapter.capabilities.edits_per_window
+        if limit <= 0:
+            return True
+        stamps = self._stamps(message, adapter)
+        if len(stamps) >= limit:
+            return False
+        stamps.append(self.clock.monotonic())
+        return True
+
+    async def idle(self) -> None:
+        """Wait until every pending edit has been sent."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
+
+    async def close(self) -> None:
+        self._closed = True
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

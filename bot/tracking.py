@@ -1,0 +1,111 @@
+"""Which platform messages are live cards, and of what.
+
+A cog tracks the message it posted for an object (an event's card, a poll); reactions on
+it are routed to that cog, and at start each adapter's reactions are reconciled with
+them. Rows are durable (the `messages` table) and mirrored in memory, where start-up
+loads every live card as a tuple: building objects for tens of thousands of them showed
+in start-up time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .model import MessageRef
+from .storage import Database, Migration
+
+MIGRATIONS: list[Migration] = [
+    """
+    CREATE TABLE messages (
+        key TEXT PRIMARY KEY,
+        platform TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        space_id TEXT NOT NULL DEFAULT '',
+        cog TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        object_id INTEGER NOT NULL,
+        live INTEGER NOT NULL DEFAULT 1
+    ) WITHOUT ROWID;
+    CREATE INDEX messages_live ON messages(live, platform);
+    CREATE INDEX messages_object ON messages(cog, kind, object_id);
+    """,
+]
+
+# (platform, channel, message, space, cog, kind, object id)
+_Row = tuple[str, str, str, str, str, str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Tracked:
+    message: MessageRef
+    cog: str
+    kind: str
+    object_id: int
+
+
+class Tracker:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._rows: dict[str, _Row] = {}
+        self._by_object: dict[tuple[str, str, int], set[str]] = {}  # -> message keys
+
+    async def load(self) -> None:
+        await self.db.migrate("core", MIGRATIONS)
+        rows = await self.db.fetchall(
+            "SELECT key, platform, channel_id, message_id, space_id, cog, kind, object_id "
+            "FROM messages WHERE live=1")
+        for key, platform, channel, message, space, cog, kind, object_id in rows:
+            self._rows[key] = (platform, channel, message, space, cog, kind, object_id)
+            self._by_object.setdefault((cog, kind, object_id), set()).add(key)
+
+    async def track(self, message: MessageRef, cog: str, kind: str, object_id: int) -> None:
+        await self.db.write(lambda c: c.execute(
+            "INSERT OR REPLACE INTO messages(key, platform, channel_id, message_id, space_id, cog,"
+            " kind, object_id, live) VALUES(?,?,?,?,?,?,?,?,1)",
+            (message.key, message.platform, message.channel_id, message.id, message.space_id,
+             cog, kind, object_id)))
+        self._forget(message.key)
+        m = message
+        self._rows[m.key] = (m.platform, m.channel_id, m.id, m.space_id, cog, kind, object_id)
+        self._by_object.setdefault((cog, kind, object_id), set()).add(m.key)
+
+    async def untrack(self, cog: str, kind: str, object_id: int) -> None:
+        """The object is no longer live (closed, cancelled)."""
+        await self.db.write(lambda c: c.execute(
+            "UPDATE messages SET live=0 WHERE cog=? AND kind=? AND object_id=?",
+            (cog, kind, object_id)))
+        for key in list(self._by_object.get((cog, kind, object_id), ())):
+            self._forget(key)
+
+    async def drop(self, message: MessageRef) -> None:
+        """The message itself is gone (deleted, redacted)."""
+        await self.db.write(lambda c: c.execute(
+            "UPDATE messages SET live=0 WHERE key=?", (message.key,)))
+        self._forget(message.key)
+
+    def lookup(self, message: MessageRef) -> Tracked | None:
+        """The tracked card this reference names: the same message in the same channel and
+        space. A platform event naming a card's id with another channel or server (forged,
+        or a platform whose ids are unique only per channel) is not about that card."""
+        row = self._rows.get(message.key)
+        if row is None or row[1] != message.channel_id or row[3] != message.space_id:
+            return None
+        return Tracked(MessageRef(row[0], row[1], row[2], row[3]), row[4], row[5], row[6])
+
+    def messages_of(self, cog: str, kind: str, object_id: int) -> list[MessageRef]:
+        return [MessageRef(*self._rows[k][:4]) for k in self._by_object.get((cog, kind, object_id), ())]
+
+    def live(self, platform: str) -> list[MessageRef]:
+        return [MessageRef(*row[:4]) for row in self._rows.values() if row[0] == platform]
+
+    def _forget(self, key: str) -> None:
+        row = self._rows.pop(key, None)
+        if row is None:
+            return
+        obj = (row[4], row[5], row[6])
+        keys = self._by_object.get(obj)
+        if keys is not None:
+            keys.discard(key)
+            if not keys:
+                del self._by_object[obj]

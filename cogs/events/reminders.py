@@ -1,0 +1,122 @@
+"""Reminders of events: one job per offset of the space's `reminders` setting, written in
+the same unit as the event change that causes them, posted exactly once by the
+scheduler; and the job that retires an event's cards a day after it starts."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from bot.cog import CogHost
+from bot.model import ChannelRef, SpaceRef
+from bot.scheduler import Job
+from bot.settings import SettingSpec
+from bot.timeparse import format_duration, parse_duration
+
+from . import repo
+from .render import reminder_text
+from .repo import Event
+
+MIN_OFFSET, MAX_OFFSET = timedelta(minutes=1), timedelta(days=30)
+# A day after it starts, an event's cards stop being live: no more edits or reconciling at
+# every start for meetups long past.
+ARCHIVE_AFTER = timedelta(days=1)
+
+Handle = tuple[int, datetime]
+
+
+def parse_offsets(value: str) -> tuple[timedelta, ...]:
+    if value.strip().lower() == "off":
+        return ()
+    out = []
+    for part in value.split(","):
+        td = parse_duration(part)
+        if not MIN_OFFSET <= td <= MAX_OFFSET:
+            raise ValueError(f"{part.strip()} is outside 1m to 30d")
+        out.append(td)
+    if not out:
+        raise ValueError("give at least one duration")
+    return tuple(sorted(set(out), reverse=True))
+
+
+def format_offsets(offsets: Sequence[timedelta]) -> str:
+    return ",".join(format_duration(o) for o in offsets) or "off"
+
+
+def event_channel(event: Event) -> ChannelRef:
+    return ChannelRef(event.platform, event.channel_id, event.space.partition(":")[2])
+
+
+class Reminders:
+    def __init__(self, bot: CogHost, cog: str) -> None:
+        self.bot = bot
+        self.cog = cog
+
+    def register(self) -> None:
+        settings, scheduler = self.bot.settings, self.bot.scheduler
+        settings.register(SettingSpec("reminders", "24h,1h", parse_offsets,
+                                      "comma-separated durations from 1m to 30d, e.g. 24h,1h, or off",
+                                      "when reminders are posted before an event",
+                                      normalize=format_offsets))
+        settings.register(SettingSpec("reminders.grace", "1h", parse_duration,
+                                      "a duration, e.g. 30m or 2h",
+                                      "how late a reminder may still be posted after downtime",
+                                      normalize=format_duration))
+        settings.watch("reminders", self.reschedule_space)
+        scheduler.register("event.reminder", self._remind, grace=self._grace)
+        scheduler.register("event.archive", self._archive)
+
+    async def offsets(self, space: SpaceRef) -> tuple[timedelta, ...]:
+        return await self.bot.settings.get(space, "reminders")  # type: ignore[no-any-return]
+
+    def schedule(self, conn: sqlite3.Connection, event: Event, offsets: Sequence[timedelta],
+                 now: datetime) -> list[Handle]:
+        """Inside the caller's write unit: replace the event's pending reminders with one
+        per offset still ahead. Arm the returned handles after the commit."""
+        scheduler = self.bot.scheduler
+        scheduler.cancel(conn, f"event:{event.id}:reminder:")
+        if event.cancelled:
+            return []
+        handles = [scheduler.put(conn, "event.archive", f"event:{event.id}:archive",
+                                 event.starts_at + ARCHIVE_AFTER, {"event_id": event.id}, event.space)]
+        for offset in offsets:
+            due = event.starts_at - offset
+            if due > now:
+                handles.append(scheduler.put(
+                    conn, "event.reminder", f"event:{event.id}:reminder:{int(offset.total_seconds())}",
+                    due, {"event_id": event.id}, event.space))
+        return handles
+
+    def arm(self, handles: Sequence[Handle]) -> None:
+        for h in handles:
+            self.bot.scheduler.arm(h)
+
+    async def reschedule_space(self, space: SpaceRef) -> None:
+        offsets = await self.offsets(space)
+        now = self.bot.clock.now()
+
+        def unit(conn: sqlite3.Connection) -> list[Handle]:
+            return [h for e in repo.upcoming(conn, space.key, now, limit=10_000)
+                    for h in self.schedule(conn, e, offsets, now)]
+
+        self.arm(await self.bot.db.write(unit))
+
+    async def _archive(self, job: Job) -> None:
+        await self.bot.untrack(self.cog, "event", int(job.payload["event_id"]))
+
+    async def _grace(self, job: Job) -> timedelta:
+        return await self.bot.settings.get(SpaceRef.from_key(job.space), "reminders.grace")  # type: ignore[no-any-return]
+
+    async def _remind(self, job: Job) -> None:
+        event_id = int(job.payload["event_id"])
+
+        def read(conn: sqlite3.Connection) -> tuple[Event | None, repo.Roster | None]:
+            event = repo.get(conn, event_id)
+            return event, repo.roster(conn, event) if event else None
+
+        event, roster = await self.bot.db.read(read)
+        if event is None or event.cancelled or roster is None:
+            return  # cancelling cancels the jobs too; this guards a race with a cancel in flight
+        await self.bot.send(event_channel(event), reminder_text(event, roster, self.bot.clock.now()),
+                            idempotency_key=job.idempotency_key)

@@ -1,0 +1,105 @@
+"""RSVPs: by reaction on the card, by button, or by `rsvp`; the waitlist's promotions
+are announced; at start the card's reactions are reconciled with the stored marks.
+
+A part of the events cog (a mixin), so its listeners and command are the cog's own."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from bot.cog import Cog, on_action, on_reaction, on_reconcile
+from bot.commands import Option, command
+from bot.context import Context, Refusal
+from bot.model import ActionInvoked, MessageRef, ReactionChanged, UserRef
+from bot.render import line, text
+
+from . import repo
+from .reminders import event_channel
+from .render import EMOJI, promoted_text
+from .repo import Event, RsvpResult, marks
+
+SAID = {"going": "✅ You're going to ", "maybe": "🤔 You're a maybe for ", "no": "❌ You're not going to "}
+
+
+class Rsvps(Cog):
+    async def event_here(self, ctx: Context, event_id: int) -> Event:
+        raise NotImplementedError
+
+    def refresh(self, event_id: int) -> None:
+        raise NotImplementedError
+
+    @on_reaction("event")
+    async def on_rsvp_reaction(self, event: ReactionChanged, event_id: int) -> None:
+        status = EMOJI.get(event.emoji)
+        if status is None:
+            return
+        await self._apply(event_id, event.user, status, added=event.added, source="reaction")
+
+    @on_action("rsvp")
+    async def on_rsvp_button(self, ctx: Context, action: ActionInvoked, arg: str) -> None:
+        event_id, _, status = arg.partition(":")
+        if not event_id.isdigit() or status not in repo.STATUSES:
+            raise Refusal("that button is out of date; use the rsvp command instead")
+        await self._rsvp(ctx, int(event_id), status)
+
+    @command("rsvp", "answer an event: going, maybe or no",
+             Option("id", "the event's number", kind="int", min=1),
+             Option("status", "going, maybe or no", kind="choice", choices=repo.STATUSES))
+    async def rsvp(self, ctx: Context, id: int, status: str) -> None:
+        await self._rsvp(ctx, id, status)
+
+    async def _rsvp(self, ctx: Context, event_id: int, status: str) -> None:
+        event = await self.event_here(ctx, event_id)
+        if event.cancelled:
+            raise Refusal(f"event #{event_id} is cancelled, so it takes no RSVPs")
+        result = await self._apply(event_id, ctx.user, status, added=True, source="text")
+        if result is None or result.new is None:
+            await ctx.reply(text(f"Your RSVP for #{event_id} is unchanged."), ephemeral=True)
+        elif result.waitlisted_at is not None:
+            await ctx.reply(text(line("You're on the waitlist for ", event.title,
+                                      f" #{event_id} (number {result.waitlisted_at}); "
+                                      "I'll tell you when a spot opens.")), ephemeral=True)
+        else:
+            await ctx.reply(text(line(SAID[result.new], event.title, f" #{event_id}.")), ephemeral=True)
+
+    async def _apply(self, event_id: int, user: UserRef, status: str, *, added: bool,
+                     source: str) -> RsvpResult | None:
+        def unit(conn: sqlite3.Connection) -> tuple[bool, RsvpResult | None, Event | None]:
+            # A platform that names only the id of who took a reaction back gives no name:
+            # the stored one stays.
+            is_open, result = repo.apply_mark(conn, event_id, user.key, user.name, status,
+                                              added=added, source=source)
+            # the whole event only when someone is promoted: the announcement names it
+            return is_open, result, repo.get(conn, event_id) if result and result.promoted else None
+
+        is_open, result, event = await self.db.write(unit)  # acknowledged only after this commit
+        if is_open and result is not None:
+            self.refresh(event_id)
+            if event is not None:
+                await self.announce_promotions(event, result)
+        return result
+
+    async def announce_promotions(self, event: Event, result: RsvpResult) -> None:
+        for person in result.promoted:
+            await self.bot.send(event_channel(event), promoted_text(event, person))
+
+    @on_reconcile("event")
+    async def on_reconcile(self, message: MessageRef, event_id: int,
+                           reactions: dict[str, list[UserRef]]) -> None:
+        truth = {status: [(u.key, u.name) for u in reactions.get(emoji, [])]
+                 for emoji, status in EMOJI.items()}
+
+        def unit(conn: sqlite3.Connection) -> tuple[Event | None, RsvpResult | None]:
+            event = repo.get(conn, event_id)
+            if event is None or event.cancelled:
+                return None, None
+            changed = marks.reconcile(conn, event_id, truth)
+            if not changed:
+                return event, None
+            names = {u: n for users in truth.values() for u, n in users}
+            return event, repo.rederive(conn, event, [(u, names.get(u, "")) for u in sorted(changed)])
+
+        event, result = await self.db.write(unit)
+        if event is not None and result is not None:
+            self.refresh(event_id)
+            await self.announce_promotions(event, result)
