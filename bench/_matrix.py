@@ -40,13 +40,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from _common import ROOT, percentile, proc_status_kib, summary_ms
-
-TESTS = ROOT / "tests"
-if str(TESTS) not in sys.path:
-    sys.path.insert(0, str(TESTS))
-
 import nio  # noqa: E402
+from _common import ROOT, percentile, proc_status_kib, summary_ms
 
 TOKEN_ENV = "BENCH_MATRIX_TOKEN"
 
@@ -526,7 +521,7 @@ def report(
 
 
 def start_synapse() -> Any:
-    from matrix_harness import Synapse
+    from tests.matrix_harness import Synapse
 
     server = Synapse()
     server.start()

@@ -20,16 +20,11 @@ import asyncio
 import logging
 import os
 import re
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
-from _common import ROOT, header, load, percentile, summary_ms, tmpdir
-
-sys.path.append(str(ROOT / "tests"))
-
-from discord_fake import FakeDiscord  # noqa: E402
+from _common import header, load, percentile, summary_ms, tmpdir
 
 from adapters.discord import (
     DiscordAdapter,  # noqa: E402
@@ -37,6 +32,7 @@ from adapters.discord import (
 )
 from bot.app import build_bot  # noqa: E402
 from bot.clock import Clock  # noqa: E402
+from tests.discord_fake import FakeDiscord  # noqa: E402
 
 TOKEN_ENV = "LOGOFF_BENCH_DISCORD_TOKEN"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,9 +15,21 @@ from bot.testing import FakeAdapter
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
 
-TESTS = str(Path(__file__).resolve().parent)  # test-only packages: matrix_harness, discord_fake
-if TESTS not in sys.path:
-    sys.path.append(TESTS)
+
+
+TIERS = ("unit", "integration", "subprocess", "soak")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test gets one tier: `integration` needs a server the tests start (Synapse, the
+    fake Discord), `subprocess` starts processes of its own and `soak` runs long (both marked
+    where they are), `unit` is the rest, in-process and quick (`pytest -m unit` while editing)."""
+    tests = Path(__file__).resolve().parent
+    for item in items:
+        if any(item.get_closest_marker(t) for t in TIERS):
+            continue
+        top = item.path.resolve().relative_to(tests).parts[0]
+        item.add_marker("integration" if top in ("adapters", "contract") else "unit")
 
 
 @pytest.fixture
@@ -45,7 +56,7 @@ async def fake(bot: Bot) -> FakeAdapter:
 @pytest.fixture(scope="session")
 def synapse():  # type: ignore[no-untyped-def]
     """One real Synapse per test session, started on first use (tests/matrix_harness)."""
-    from matrix_harness import Synapse
+    from tests.matrix_harness import Synapse
 
     server = Synapse()
     try:

@@ -90,7 +90,7 @@ class DiscordDriver:
         await self.server.send_interaction(spec.name, options, user=self.users[user], channel=self.channel)
 
     async def card(self, needle: str) -> str:
-        from discord_fake import message_text
+        from tests.discord_fake import message_text
 
         msgs = [m for m in self.server.channel_messages(self.channel) if needle in message_text(m)]
         return str(msgs[-1]["id"])
@@ -102,12 +102,12 @@ class DiscordDriver:
         await self.bot.cards.idle()
 
     async def text(self, card: str) -> str:
-        from discord_fake import message_text
+        from tests.discord_fake import message_text
 
         return message_text(self.server.messages[int(card)])
 
     async def pinged_by(self, needle: str) -> set[str]:
-        from discord_fake import message_text
+        from tests.discord_fake import message_text
 
         [msg] = [m for m in self.server.channel_messages(self.channel) if needle in message_text(m)]
         ids = {int(u["id"]) for u in msg["mentions"]}
@@ -117,9 +117,8 @@ class DiscordDriver:
 
 @pytest.fixture
 async def discord_driver(tmp_path, monkeypatch) -> AsyncIterator[DiscordDriver]:  # type: ignore[no-untyped-def]
-    from discord_fake import FakeDiscord
-
     from adapters.discord import DiscordAdapter, DiscordConfig
+    from tests.discord_fake import FakeDiscord
 
     server = FakeDiscord(token="contract-token")
     monkeypatch.setenv("LOGOFF_CONTRACT_TOKEN", server.token)
@@ -179,7 +178,7 @@ class MatrixDriver:
 
 @pytest.fixture
 async def matrix_driver(synapse, tmp_path, monkeypatch) -> AsyncIterator[MatrixDriver]:  # type: ignore[no-untyped-def]
-    from matrix_harness import BotRunner, HumanFactory, room_with
+    from tests.matrix_harness import BotRunner, HumanFactory, room_with
 
     factory = HumanFactory(synapse)
     runner = BotRunner(synapse, tmp_path / "m.db", monkeypatch)

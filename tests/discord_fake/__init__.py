@@ -1,5 +1,5 @@
 """A protocol-level fake Discord (REST + gateway websocket on loopback) for testing the
-real discord.py client. See /work/shared/notes/discord-fake.md for what it must get right."""
+real discord.py client. DESIGN.md (Testing) says what it must get right."""
 
 from .server import (
     ADD_REACTIONS,

@@ -1,4 +1,4 @@
-"""A real Synapse on loopback for the Matrix tests (recipe: /work/shared/notes/synapse.md).
+"""A real Synapse on loopback for the Matrix tests (the recipe is in DESIGN.md, Testing).
 
 One homeserver per test session: a private folder (on /dev/shm when present), a config
 written here rather than generated, every rate limit raised, and users registered through

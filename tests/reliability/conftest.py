@@ -6,11 +6,11 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from reliability_kit import START, MakeBot
 
 from bot.app import Bot, build_bot
 from bot.clock import Clock, ManualClock
 from bot.testing import FakeAdapter
+from tests.reliability.reliability_kit import START, MakeBot
 
 
 @pytest.fixture

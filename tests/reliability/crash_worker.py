@@ -19,15 +19,11 @@ import asyncio
 import os
 import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from file_platform import PLATFORM, FilePlatformAdapter, Storm  # noqa: E402
 
 from bot.app import Bot, build_bot  # noqa: E402
 from bot.clock import ManualClock  # noqa: E402
 from bot.model import UserRef  # noqa: E402
+from tests.reliability.file_platform import PLATFORM, FilePlatformAdapter, Storm  # noqa: E402
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 REMIND_FIRST = T0 + timedelta(hours=1)  # the 1h reminder of an event starting at T0 + 2h

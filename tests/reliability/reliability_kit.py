@@ -20,9 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from file_platform import PLATFORM, read_jsonl
-
 from bot.app import Bot, build_bot
+from tests.reliability.file_platform import PLATFORM, read_jsonl
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
 MakeBot = Callable[..., Awaitable[tuple[Bot, Any]]]  # the make_bot fixture (conftest.py)

@@ -11,10 +11,9 @@ import asyncio
 import statistics
 import time
 
-from reliability_kit import MakeBot, changed_tables, snapshot
-
 from bot.model import UserRef
 from bot.testing import FakeAdapter, Sent
+from tests.reliability.reliability_kit import MakeBot, changed_tables, snapshot
 
 FLOOD_RATE = 100  # commands per second
 FLOOD_SECONDS = 2.0

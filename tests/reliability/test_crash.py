@@ -16,8 +16,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from file_platform import RSVP_EMOJI, _heal, read_jsonl
-from reliability_kit import (
+
+from tests.reliability.file_platform import RSVP_EMOJI, _heal, read_jsonl
+from tests.reliability.reliability_kit import (
     STATUS,
     connect_ro,
     count_lines,
@@ -27,6 +28,8 @@ from reliability_kit import (
     spawn,
     wait_for_line,
 )
+
+pytestmark = pytest.mark.subprocess  # starts processes of its own
 
 # --- the RSVP storm -----------------------------------------------------------------------
 

@@ -16,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from reliability_kit import ROOT, MakeBot, snapshot
 
 from bot.app import build_bot
 from bot.clock import ManualClock
@@ -28,6 +27,9 @@ from bot.tracking import MIGRATIONS as CORE_MIGRATIONS
 from cogs.events.migrations import MIGRATIONS as EVENT_MIGRATIONS
 from cogs.offline.migrations import MIGRATIONS as OFFLINE_MIGRATIONS
 from cogs.polls.migrations import MIGRATIONS as POLL_MIGRATIONS
+from tests.reliability.reliability_kit import ROOT, MakeBot, snapshot
+
+pytestmark = pytest.mark.subprocess  # starts processes of its own
 
 DATA = Path(__file__).resolve().parent / "data"
 COMPONENTS: dict[str, list[Migration]] = {

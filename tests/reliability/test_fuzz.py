@@ -20,12 +20,12 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reliability_kit import COMMANDS, ROOT, changed_tables, snapshot
 
 from bot.app import Bot, build_bot
 from bot.clock import ManualClock
 from bot.commands import MAX_LINE, CommandSpec
 from bot.testing import FakeAdapter, Sent
+from tests.reliability.reliability_kit import COMMANDS, ROOT, changed_tables, snapshot
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -360,6 +360,7 @@ CONSOLE_SCRIPT = [
 ]
 
 
+@pytest.mark.subprocess
 def test_console_survives_a_hostile_script(tmp_path: Path) -> None:
     r = subprocess.run([sys.executable, "-m", "bot.cli", "try", "--db", str(tmp_path / "c.db")],
                        input="\n".join(CONSOLE_SCRIPT) + "\n", capture_output=True, text=True,

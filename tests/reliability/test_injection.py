@@ -14,13 +14,13 @@ from datetime import timedelta
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from reliability_kit import MakeBot
 
 from adapters.discord.render import escape_markdown
 from adapters.matrix.render import escape_html
 from bot.model import UserRef
 from bot.render import ZWSP, Mention, defuse_mentions
 from bot.testing import Sent
+from tests.reliability.reliability_kit import MakeBot
 
 HOSTILE = [
     "@everyone", "@here", "@room", "@channel", "<@123>", "<@!123>", "<@&456>", "<#789>",

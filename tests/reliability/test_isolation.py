@@ -8,7 +8,6 @@ import logging
 from datetime import timedelta
 
 import pytest
-from reliability_kit import MakeBot
 
 import cogs.events.repo
 from bot.cog import Cog, on_action, on_message, on_reaction
@@ -16,6 +15,7 @@ from bot.commands import Option, command
 from bot.context import Context
 from bot.model import ActionInvoked, MessageSeen, ReactionChanged
 from bot.scheduler import Job, Scheduler
+from tests.reliability.reliability_kit import MakeBot
 
 
 class Boom(RuntimeError):

@@ -13,13 +13,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from reliability_kit import START, MakeBot, connect_ro
 
 from bot.app import Bot
 from bot.clock import ManualClock
 from bot.model import ChannelRef, MessageRef
 from bot.render import Out
 from bot.testing import FakeAdapter, Sent
+from tests.reliability.reliability_kit import START, MakeBot, connect_ro
 
 
 class FlakyPlatform(FakeAdapter):

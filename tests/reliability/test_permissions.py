@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from reliability_kit import COMMANDS, MakeBot, changed_tables, snapshot
 
 from bot.app import Bot
 from bot.testing import FakeAdapter
+from tests.reliability.reliability_kit import COMMANDS, MakeBot, changed_tables, snapshot
 
 ROLES = ("member", "creator", "moderator")
 USER = {"member": ("bob", False), "creator": ("alice", False), "moderator": ("mod", True)}

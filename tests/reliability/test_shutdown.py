@@ -16,8 +16,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from file_platform import read_jsonl
-from reliability_kit import (
+
+from bot.app import build_bot
+from bot.model import ChannelRef, MessageRef, ReactionChanged
+from bot.render import Out
+from bot.testing import FakeAdapter, Sent
+from tests.reliability.file_platform import read_jsonl
+from tests.reliability.reliability_kit import (
     MakeBot,
     connect_ro,
     count_lines,
@@ -28,10 +33,7 @@ from reliability_kit import (
     worker_env,
 )
 
-from bot.app import build_bot
-from bot.model import ChannelRef, MessageRef, ReactionChanged
-from bot.render import Out
-from bot.testing import FakeAdapter, Sent
+pytestmark = pytest.mark.subprocess  # starts processes of its own
 
 POLLS = 60  # closing 2-7 s after set-up, so SIGTERM lands while they fall due
 

@@ -11,6 +11,8 @@ import pytest
 
 from bot.config import ConfigError, load, parse
 
+pytestmark = pytest.mark.subprocess  # starts processes of its own
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -167,6 +167,7 @@ def test_weird_input_never_raises(msgs: list[Msg]) -> None:
     assert len(ch) <= 4
 
 
+@pytest.mark.subprocess
 def test_evaluate_module_prints_all_metrics(tmp_path: Path) -> None:
     rows = [
         {"conversation_id": 1, "comments": HEATED, "derails": True},

@@ -12,6 +12,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.subprocess  # starts processes of its own
+
 WORKER = Path(__file__).with_name("scheduler_worker.py")
 
 

@@ -7,13 +7,12 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from conftest import Harness, World
-from discord_fake import EPHEMERAL, message_text
-
 from bot.clock import ManualClock
 from bot.model import ChannelRef
 from bot.render import text
 from bot.scheduler import Job
+from tests.discord_fake import EPHEMERAL, message_text
+from tests.discord_fake.harness import Harness, World
 
 ALL = ("cogs.admin", "cogs.polls", "cogs.events", "cogs.offline")
 

@@ -23,15 +23,15 @@ from typing import Any
 
 import discord
 import pytest
-from conftest import Harness, World, delivered
-from discord_fake import message_text
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from test_discord_features import ALL, card_id, only_public_card
 
 from adapters.discord import DiscordAdapter
 from bot.app import Bot
 from bot.emoji import canonical
+from tests.adapters.discord.test_discord_features import ALL, card_id, only_public_card
+from tests.discord_fake import message_text
+from tests.discord_fake.harness import Harness, World, delivered
 
 SETTINGS = settings(
     max_examples=60,

@@ -9,12 +9,12 @@ import signal
 from pathlib import Path
 
 import pytest
-from conftest import Harness, World
-from discord_fake import EPHEMERAL
 
 from bot import cli
 from bot.model import ChannelRef
 from bot.render import text
+from tests.discord_fake import EPHEMERAL
+from tests.discord_fake.harness import Harness, World
 
 
 async def test_login_ready_guild_create_and_intents(harness: Harness, world: World) -> None:

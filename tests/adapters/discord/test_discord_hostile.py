@@ -9,12 +9,12 @@ import re
 from typing import Any
 
 import pytest
-from conftest import Harness, World, delivered
-from discord_fake import message_text
-from test_discord_features import ALL, card_id, only_public_card
 
 from bot.app import Bot
 from bot.model import MessageRef
+from tests.adapters.discord.test_discord_features import ALL, card_id, only_public_card
+from tests.discord_fake import message_text
+from tests.discord_fake.harness import Harness, World, delivered
 
 
 async def new_event(

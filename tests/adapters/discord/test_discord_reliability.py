@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import random
 
-import discord_probe_ext as probe
 import pytest
-from conftest import Harness, World
-from discord_fake import ADD_REACTIONS, EPHEMERAL, SEND_MESSAGES, message_text
 
 from adapters.discord import DiscordPermissionError
 from bot.model import ChannelRef, UserRef
 from bot.render import Card, text
+from tests.adapters.discord import discord_probe_ext as probe
+from tests.discord_fake import ADD_REACTIONS, EPHEMERAL, SEND_MESSAGES, message_text
+from tests.discord_fake.harness import Harness, World
 
 ALL = ("cogs.admin", "cogs.polls", "cogs.events", "cogs.offline")
 NUMBERS = ("1️⃣", "2️⃣", "3️⃣", "4️⃣")
@@ -107,7 +107,7 @@ async def test_reaction_storm_edits_within_rate_limit_and_ends_exact(harness: Ha
 async def test_slow_handler_is_deferred_in_time(harness: Harness, world: World) -> None:
     fake, u, ch = world.fake, world.users, world.channel
     fake.interaction_deadline = 0.3  # a scaled-down 3-second rule
-    await harness.start(("cogs.admin", "discord_probe_ext"), defer_after=0.1)
+    await harness.start(("cogs.admin", "tests.adapters.discord.discord_probe_ext"), defer_after=0.1)
 
     public = await fake.send_interaction("slow public", {"title": "Late but here"}, user=u["alice"], channel=ch)
     assert public.interaction.errors == [] and public.response_type == 5
@@ -129,7 +129,7 @@ async def test_slow_handler_is_deferred_in_time(harness: Harness, world: World) 
 
 async def test_message_metadata_without_content(harness: Harness, world: World) -> None:
     probe.SEEN.clear()
-    await harness.start(("cogs.admin", "discord_probe_ext"))
+    await harness.start(("cogs.admin", "tests.adapters.discord.discord_probe_ext"))
     fake, u = world.fake, world.users
     first = fake.user_message(world.channel, u["alice"], "we should really argue about this in person")
     fake.user_message(world.channel, u["bob"], "no", reply_to=int(first["id"]))

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import discord
-from discord_fake import unescape_markdown
 
 from adapters.discord import commands as cmd
 from adapters.discord.render import allowed_mentions, clip, fit_lines, render
 from bot.commands import CommandSpec, Option
 from bot.model import UserRef
 from bot.render import Action, Attachment, Card, Field, Mention, Strong, Text, Time, line
+from tests.discord_fake import unescape_markdown
 
 ALICE = UserRef("discord", "123456789012345678", "alice")
 

@@ -4,17 +4,12 @@ rooms per test, and a bot runner that can stop and start the bot on the same dat
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
-_TESTS = str(Path(__file__).resolve().parents[2])  # tests/, for matrix_harness
-if _TESTS not in sys.path:
-    sys.path.insert(0, _TESTS)
-
-from matrix_harness import BotRunner, HumanFactory, Synapse  # noqa: E402
+from tests.matrix_harness import BotRunner, HumanFactory, Synapse
 
 # The session's Synapse (`synapse` fixture) lives in tests/conftest.py, shared with the
 # contract tests.

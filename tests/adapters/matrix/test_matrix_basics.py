@@ -7,11 +7,10 @@ import json
 import re
 from typing import Any
 
-from matrix_harness import BotRunner, Human, HumanFactory, eventually
-
 from adapters.matrix import MatrixAdapter
 from bot.model import ChannelRef, UserRef
 from bot.render import Mention, line, text
+from tests.matrix_harness import BotRunner, Human, HumanFactory, eventually
 
 
 async def test_joins_when_invited_and_answers_help(runner: BotRunner, humans: HumanFactory) -> None:
@@ -167,7 +166,7 @@ async def test_password_login_keeps_its_device(runner: BotRunner, humans: HumanF
 
 
 async def test_message_seen_only_for_human_text(runner: BotRunner, humans: HumanFactory) -> None:
-    bot, _ = await runner.start(extensions=["cogs.admin", "matrix_harness.probe"])
+    bot, _ = await runner.start(extensions=["cogs.admin", "tests.matrix_harness.probe"])
     alice, bob = humans("alice"), humans("bob")
     room = await runner.join(alice)
     await alice.invite(room, bob.user_id)

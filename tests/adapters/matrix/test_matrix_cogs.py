@@ -9,12 +9,19 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from matrix_harness import BotRunner, HumanFactory, card_now, eventually, room_with, until_card
 
 from bot.clock import ManualClock
 from bot.model import ChannelRef
 from bot.render import Card, text
 from bot.scheduler import Job
+from tests.matrix_harness import (
+    BotRunner,
+    HumanFactory,
+    card_now,
+    eventually,
+    room_with,
+    until_card,
+)
 
 NUMBERS = ("1️⃣", "2️⃣", "3️⃣")
 

@@ -7,11 +7,11 @@ import asyncio
 import sqlite3
 
 import pytest
-from matrix_harness import BotRunner, Human, HumanFactory, eventually, room_with, until_card
 
 from adapters.matrix import MatrixError
 from bot.model import ChannelRef
 from bot.render import text
+from tests.matrix_harness import BotRunner, Human, HumanFactory, eventually, room_with, until_card
 
 
 async def test_restart_while_users_react_and_redact(runner: BotRunner,

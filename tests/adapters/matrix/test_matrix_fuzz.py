@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from matrix_harness import BotRunner, Human, HumanFactory, card_now, eventually, room_with
 
 from bot.app import Bot
+from tests.matrix_harness import BotRunner, Human, HumanFactory, card_now, eventually, room_with
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),

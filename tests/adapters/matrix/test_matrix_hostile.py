@@ -8,7 +8,8 @@ import logging
 from typing import Any
 
 import pytest
-from matrix_harness import (
+
+from tests.matrix_harness import (
     BotRunner,
     Human,
     HumanFactory,
