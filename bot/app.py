@@ -54,7 +54,6 @@ class Bot(Dispatch):
                         else RateLimiter.unlimited(self.clock))
         self.cogs: dict[str, Cog] = {}
         self._services: dict[type, tuple[str, Any]] = {}
-        self.default_timezone = timezone
         self.started = False
         self.settings.register(SettingSpec(
             "timezone", timezone, zone, "an IANA name such as Europe/Berlin",
@@ -176,7 +175,7 @@ class Bot(Dispatch):
 
     def service(self, kind: type[S]) -> S | None:
         found = self._services.get(kind)
-        return found[1] if found else None  # type: ignore[no-any-return]
+        return found[1] if found else None
 
     def config_summaries(self) -> list[Callable[[SpaceRef], Awaitable[list[str]]]]:
         return [cog.config_summary for cog in self.cogs.values()]

@@ -16,7 +16,7 @@ from .render import Out
 from .storage import Database, Migration
 
 if TYPE_CHECKING:
-    from datetime import tzinfo
+    from zoneinfo import ZoneInfo
 
     from .adapter import Capabilities
     from .clock import Clock
@@ -56,7 +56,9 @@ class CogHost(Protocol):
 
     def prefix_for(self, platform: str) -> str: ...
 
-    async def timezone(self, space: SpaceRef) -> tzinfo: ...
+    async def timezone(self, space: SpaceRef) -> ZoneInfo: ...
+
+    async def add_cog(self, cog: Cog) -> None: ...
 
     def provide(self, kind: type[S], service: S, owner: str) -> None: ...
 

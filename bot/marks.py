@@ -69,9 +69,6 @@ class Marks:
             f"DELETE FROM {self.t} WHERE object_id=? AND user=? AND value=? AND source=?",
             (object_id, user, value, source)).rowcount > 0
 
-    def clear_user(self, conn: sqlite3.Connection, object_id: int, user: str) -> None:
-        conn.execute(f"DELETE FROM {self.t} WHERE object_id=? AND user=?", (object_id, user))
-
     def latest(self, conn: sqlite3.Connection, object_id: int, user: str) -> str | None:
         # `+seq`: found by the primary key and sorted in passing (a user has a few marks);
         # ordering by the seq index instead would walk every newer mark of the object.
@@ -79,10 +76,6 @@ class Marks:
             f"SELECT value FROM {self.t} WHERE object_id=? AND user=? ORDER BY +seq DESC LIMIT 1",
             (object_id, user)).fetchone()
         return row[0] if row else None
-
-    def present(self, conn: sqlite3.Connection, object_id: int, user: str) -> set[str]:
-        return {r[0] for r in conn.execute(
-            f"SELECT value FROM {self.t} WHERE object_id=? AND user=?", (object_id, user))}
 
     def reconcile(self, conn: sqlite3.Connection, object_id: int,
                   truth: Mapping[str, Iterable[tuple[str, str]]]) -> set[str]:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .clock import Clock
+from .clock import Clock, ManualClock
 from .storage import Database
 
 log = logging.getLogger(__name__)
@@ -240,7 +240,10 @@ class Scheduler:
 
     async def advance(self, delta: timedelta) -> int:
         """Manual clock: move time forward, firing each job at its own due time, in order."""
-        target = self.clock.now() + delta
+        clock = self.clock
+        if not isinstance(clock, ManualClock):
+            raise TypeError("only a manual clock can be moved on")
+        target = clock.now() + delta
         fired = 0
         while True:
             row = await self.db.fetchone(
@@ -249,10 +252,10 @@ class Scheduler:
                 (target.timestamp(), target.timestamp()))
             if row is None:
                 break
-            self.clock.set(datetime.fromtimestamp(row[1], UTC))  # type: ignore[attr-defined]
+            clock.set(datetime.fromtimestamp(row[1], UTC))
             await self._fire(row[0])
             fired += 1
-        self.clock.set(target)  # type: ignore[attr-defined]
+        clock.set(target)
         return fired
 
     async def _fire_now(self, job_id: int) -> None:

@@ -202,7 +202,7 @@ class Database:
         conn.row_factory = sqlite3.Row
         return conn
 
-    def _explain(self, e: sqlite3.DatabaseError) -> str:
+    def _explain(self, e: sqlite3.Error) -> str:
         msg = str(e).lower()
         if "readonly" in msg or "read-only" in msg:
             return f"the database {self.path} is read-only; give the bot write access to it and its folder"
@@ -316,7 +316,8 @@ class Database:
 
     async def read(self, fn: Unit[T]) -> T:
         """Run a read-only function on the database thread."""
-        return await self.conn._execute(fn, self.conn._conn)
+        result: T = await self.conn._execute(fn, self.conn._conn)
+        return result
 
     async def read_small(self, fn: Unit[T]) -> T:
         """Run a small read (a few rows found by index) now, on the loop's thread.

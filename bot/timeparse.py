@@ -158,7 +158,7 @@ def _dateparser_parse(text: str, tz: ZoneInfo, now: datetime) -> datetime | None
     base = now.astimezone(tz).replace(tzinfo=None)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return dateparser.parse(
+        parsed: datetime | None = dateparser.parse(
             text,
             languages=["en"],
             settings={
@@ -168,6 +168,7 @@ def _dateparser_parse(text: str, tz: ZoneInfo, now: datetime) -> datetime | None
                 "PREFER_DAY_OF_MONTH": "first",
             },
         )
+    return parsed
 
 
 def parse_when(text: str, tz: ZoneInfo, now: datetime, *, allow_past: bool = False) -> datetime:
@@ -193,16 +194,16 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, allow_past: bool = Fal
             result = common
         else:
             try:
-                naive = _dateparser_parse(s, tz, now)
+                parsed = _dateparser_parse(s, tz, now)
             except Exception:  # dateparser raises assorted errors on odd input
-                naive = None
-            if naive is None:
+                parsed = None
+            if parsed is None:
                 raise TimeParseError(
                     f"I can't read '{text}' as a time; try \"saturday 10am\", "
                     "\"tomorrow 7pm\", \"in 2 hours\" or \"2026-12-05 18:30\""
                 )
             # A text that named its own zone keeps it; otherwise it is wall time here.
-            result = naive.astimezone(UTC) if naive.tzinfo is not None else localize(naive, tz)
+            result = parsed.astimezone(UTC) if parsed.tzinfo is not None else localize(parsed, tz)
     if not allow_past and result <= now:
         raise TimeParseError(f"'{text}' is in the past; pick a time that is still ahead")
     if result - now > timedelta(days=5 * 365):

@@ -142,10 +142,10 @@ class DiscordAdapter:
         http, app = self.client.http, self.client.application_id
         try:
             existing = await http.get_global_commands(app)
-            if cmd.same_commands(list(existing), self.table.payload):
+            if cmd.same_commands([dict(c) for c in existing], self.table.payload):
                 log.info("Discord: %d slash commands already up to date", len(self.table.payload))
                 return
-            await http.bulk_upsert_global_commands(app, self.table.payload)  # type: ignore[arg-type]
+            await http.bulk_upsert_global_commands(app, self.table.payload)
             log.info("Discord: registered %d slash commands", len(self.table.payload))
         except discord.HTTPException as e:
             log.error("Discord: registering slash commands failed (%s %s): %s", e.status, e.code, e.text)

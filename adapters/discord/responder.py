@@ -36,7 +36,6 @@ class InteractionResponder:
         self.component = component
         self.lock = asyncio.Lock()
         self.placeholder = False
-        self.answered = False
 
     async def run(self, handler: Awaitable[None]) -> None:
         task = asyncio.ensure_future(handler)
@@ -103,11 +102,9 @@ class InteractionResponder:
                     return None
                 await i.delete_original_response()
                 self.placeholder = False
-                self.answered = True
                 return ref
             else:
                 message_id = (await i.followup.send(**r.send_kwargs(), ephemeral=ephemeral, wait=True)).id
-            self.answered = True
             if ephemeral or message_id is None:
                 return None
             ref = self._ref(message_id)

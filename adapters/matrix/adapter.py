@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -247,7 +248,7 @@ class MatrixAdapter:
             content = {"m.relates_to": {"rel_type": "m.annotation", "event_id": ref.id, "key": key}}
             txn = f"{idempotency_key}-r{i}" if idempotency_key else None
             resp = await self.transport.call(
-                lambda c=content, t=txn: client.room_send(ref.channel_id, "m.reaction", c, tx_id=t))
+                partial(client.room_send, ref.channel_id, "m.reaction", content, tx_id=txn))
             if isinstance(resp, nio.RoomSendResponse):
                 continue
             if isinstance(resp, ErrorResponse) and resp.status_code == "M_DUPLICATE_ANNOTATION":

@@ -130,7 +130,7 @@ class Transport:
         resp = await self.call(lambda: self.client.room_send(room_id, kind, content, tx_id=txn_id))
         if not isinstance(resp, nio.RoomSendResponse):
             raise MatrixError(f"sending {kind} to {room_id}: {why(resp)}")
-        return resp.event_id
+        return str(resp.event_id)
 
     async def upload(self, att: Attachment) -> str:
         resp, _ = await self.client.upload(
@@ -138,7 +138,7 @@ class Transport:
             filesize=len(att.data))
         if not isinstance(resp, nio.UploadResponse):
             raise MatrixError(f"uploading {att.filename}: {why(resp)}")
-        return resp.content_uri
+        return str(resp.content_uri)
 
     async def join(self, room_id: str) -> None:
         resp = await self.call(lambda: self.client.join(room_id))

@@ -9,6 +9,7 @@ import contextlib
 import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from functools import partial
 from typing import Any
 
 import nio
@@ -176,8 +177,9 @@ class Syncer:
         for _ in range(BACKFILL_PAGES):
             if not token:
                 break
-            resp = await self.transport.call(lambda start=token: client.room_messages(
-                room_id, start=start, end=since, direction=MessageDirection.back, limit=100))
+            resp = await self.transport.call(partial(
+                client.room_messages, room_id, start=token, end=since,
+                direction=MessageDirection.back, limit=100))
             if not isinstance(resp, nio.RoomMessagesResponse):
                 log.warning("matrix: back-filling %s failed: %s; reconciling its cards instead",
                             room_id, why(resp))

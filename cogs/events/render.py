@@ -23,7 +23,6 @@ from bot.render import (
 from .repo import Attendee, Event, Roster
 
 EMOJI = {"✅": "going", "🤔": "maybe", "❌": "no"}
-STATUS_EMOJI = {v: k for k, v in EMOJI.items()}
 CARD_NAMES = 40  # names per list on a card; `event attendees` shows everyone
 DEFAULT_LENGTH = timedelta(hours=2)
 

@@ -194,8 +194,9 @@ def apply_mark(conn: sqlite3.Connection, event_id: int, user: str, name: str, st
 
 def _place(conn: sqlite3.Connection, event_id: int, going_seq: int) -> int:
     """1-based place among those going (in, then the waitlist)."""
-    return conn.execute("SELECT COUNT(*) FROM rsvps WHERE event_id=? AND status='going' AND going_seq <= ?",
-                        (event_id, going_seq)).fetchone()[0]
+    n: int = conn.execute("SELECT COUNT(*) FROM rsvps WHERE event_id=? AND status='going' AND going_seq <= ?",
+                          (event_id, going_seq)).fetchone()[0]
+    return n
 
 
 def _store(conn: sqlite3.Connection, event_id: int, user: str, name: str,

@@ -110,11 +110,11 @@ def _pad(phrases: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(f" {ph} " for ph in phrases)
 
 
-PROFANITY_PHRASES = _pad(PROFANITY_PHRASES)
-HEDGE_PHRASES = _pad(HEDGE_PHRASES)
-POLITE_PHRASES = _pad(POLITE_PHRASES)
-ATTACK_PHRASES = _pad(ATTACK_PHRASES)
-FACT_PHRASES = _pad(FACT_PHRASES)
+PROFANITY_PADDED = _pad(PROFANITY_PHRASES)
+HEDGE_PADDED = _pad(HEDGE_PHRASES)
+POLITE_PADDED = _pad(POLITE_PHRASES)
+ATTACK_PADDED = _pad(ATTACK_PHRASES)
+FACT_PADDED = _pad(FACT_PHRASES)
 
 WH_WORDS = frozenset("why how what who where when which do does did are is can".split())
 
@@ -158,7 +158,7 @@ class MsgFeatures(NamedTuple):
     lex_n: float  # lex / sqrt(n_uniq): this message's own learned-lexicon score
 
 
-EMPTY = MsgFeatures(*([0] * 21), 0.0, 0.0, 0.0)
+EMPTY = MsgFeatures._make([0.0] * len(MsgFeatures._fields))
 
 
 def _normalise(text: str) -> str:
@@ -185,11 +185,6 @@ def _bigrams(toks: list[str]) -> set[str]:
     return set(map(" ".join, zip(toks, toks[1:], strict=False)))
 
 
-def unique_tokens(text: str) -> set[str]:
-    """Distinct tokens exactly as ``message_features`` sees them."""
-    return set(_tokens(_spaced(_normalise(text))))
-
-
 def lexicon_terms(text: str) -> set[str]:
     """Distinct lexicon terms (tokens and adjacent-token bigrams "a b") exactly as
     ``message_features`` looks them up (used to train the lexicon)."""
@@ -203,9 +198,9 @@ _C_YOU, _C_ME, _C_NEG, _C_PROF, _C_HEDGE, _C_POLITE, _C_ATTACK, _C_FACT = range(
 
 
 _PHRASE_CATS: tuple[tuple[str, int], ...] = tuple(
-    (ph, c) for c, phrases in ((_C_PROF, PROFANITY_PHRASES), (_C_HEDGE, HEDGE_PHRASES),
-                               (_C_POLITE, POLITE_PHRASES), (_C_ATTACK, ATTACK_PHRASES),
-                               (_C_FACT, FACT_PHRASES))
+    (ph, c) for c, phrases in ((_C_PROF, PROFANITY_PADDED), (_C_HEDGE, HEDGE_PADDED),
+                               (_C_POLITE, POLITE_PADDED), (_C_ATTACK, ATTACK_PADDED),
+                               (_C_FACT, FACT_PADDED))
     for ph in phrases
 )
 

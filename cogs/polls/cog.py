@@ -23,7 +23,7 @@ from .service import PollService
 MAX_POLL_DURATION = timedelta(days=90)
 
 
-class PollsCog(Cog):
+class PollsCog(Cog, PollService):
     name = "polls"
     migrations = MIGRATIONS
 

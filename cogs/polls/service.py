@@ -4,19 +4,24 @@ way another cog reaches polls, so it needs neither the polls cog nor its tables.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
 
 from bot.model import ChannelRef, UserRef
 
 
-class PollService(Protocol):
+class PollService:
+    """The interface; the polls cog implements it (a nominal base, so the service
+    registry can be keyed by it)."""
+
     async def post_poll(self, channel: ChannelRef, creator: UserRef, question: str,
                         options: list[str], *, multi: bool = False,
                         closes_at: datetime | None = None) -> int:
         """Create a poll, post its card in `channel` and count its reactions; its id."""
+        raise NotImplementedError
 
     async def close_poll(self, poll_id: int) -> None:
         """Close it (if open) and post the results."""
+        raise NotImplementedError
 
     async def leading_option(self, space_key: str, poll_id: int) -> str:
         """The option the poll agreed on; raises bot.context.Refusal if there is none."""
+        raise NotImplementedError
