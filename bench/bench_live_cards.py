@@ -38,9 +38,7 @@ class PacedFake(FakeAdapter):
         super().__init__(
             capabilities=Capabilities(
                 buttons=True,
-                reactions=True,
                 ephemeral=True,
-                dm=True,
                 edits_per_window=5,
                 edit_window_s=5.0,
             )

@@ -58,7 +58,7 @@ async def child(db: Path, storm: int, platforms: bool) -> dict[str, object]:
         "loaded": loaded,
         "before_bot_kib": start_rss,
         "idle_kib": proc_status_kib("VmRSS"),
-        "tracked": len(bot._tracked),
+        "tracked": len(bot.tracker),
     }
     if storm:
         from bench_rsvp_storm import closed_loop, create_events, make_ops  # noqa: I001

@@ -46,7 +46,7 @@ from bot.storage import Database, Unit
 from bot.testing import FakeAdapter
 
 DISCORD_LIKE = Capabilities(
-    buttons=True, reactions=True, ephemeral=True, dm=True, edits_per_window=5, edit_window_s=5.0
+    buttons=True, ephemeral=True, edits_per_window=5, edit_window_s=5.0
 )
 EMOJIS = ("✅", "✅", "✅", "✅", "🤔", "❌")
 

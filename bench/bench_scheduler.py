@@ -124,7 +124,7 @@ async def child(db: Path, burst_at: float, burst: int) -> dict[str, float | int]
         "build_bot_s": t_built - t0,
         "start_s": t2 - t1,
         "scheduler_start_s": sched_s[0],
-        "tracked_messages": len(bot._tracked),
+        "tracked_messages": len(bot.tracker),
         "armed_since_process_start_s": armed_age,
         "armed_jobs": armed,
         "fired": len(late),

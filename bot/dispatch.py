@@ -33,7 +33,7 @@ from .ratelimit import RateLimiter
 from .settings import Settings
 from .tracking import Tracker
 
-log = logging.getLogger("bot.app")
+log = logging.getLogger(__name__)
 
 Handler = Callable[..., Awaitable[Any]]
 RECONCILE_AT_ONCE = 8

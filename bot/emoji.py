@@ -14,6 +14,7 @@ characters, a sequence far longer than any emoji) has no canonical form.
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 _SELECTORS = {"\ufe0e", "\ufe0f"}
 _KEYCAP = "\u20e3"
@@ -24,6 +25,7 @@ _NOT_EMOJI = ("L", "Z", "C")  # letters, separators, controls (ZWJ and tags are 
 _FORMAT_OK = {"\u200d"} | {chr(c) for c in range(0xE0020, 0xE0080)}
 
 
+@lru_cache(maxsize=4096)  # called for every reaction; a handful of keys recur
 def canonical(key: str) -> str | None:
     """The key as the core compares it, or None if it is not an emoji."""
     stripped = "".join(ch for ch in key if ch not in _SELECTORS)

@@ -93,6 +93,9 @@ class Tracker:
             return None
         return Tracked(MessageRef(row[0], row[1], row[2], row[3]), row[4], row[5], row[6])
 
+    def __len__(self) -> int:
+        return len(self._rows)
+
     def messages_of(self, cog: str, kind: str, object_id: int) -> list[MessageRef]:
         return [MessageRef(*self._rows[k][:4]) for k in self._by_object.get((cog, kind, object_id), ())]
 

@@ -15,7 +15,7 @@ from .views import ActionButton
 if TYPE_CHECKING:
     from .adapter import DiscordAdapter
 
-log = logging.getLogger("adapters.discord.adapter")
+log = logging.getLogger(__name__)
 
 DEFAULT_API_BASE = "https://discord.com/api/v10"
 DEFAULT_GATEWAY = "wss://gateway.discord.gg/"

@@ -18,7 +18,7 @@ from .render import is_refusal, render
 if TYPE_CHECKING:
     from .adapter import DiscordAdapter
 
-log = logging.getLogger("adapters.discord.adapter")
+log = logging.getLogger(__name__)
 
 
 class InteractionResponder:

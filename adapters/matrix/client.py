@@ -16,7 +16,7 @@ from bot.render import Attachment
 from .config import MatrixConfig
 from .store import MatrixStore
 
-log = logging.getLogger("adapters.matrix.adapter")
+log = logging.getLogger(__name__)
 
 R = TypeVar("R")
 

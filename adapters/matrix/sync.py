@@ -20,7 +20,7 @@ from .client import MatrixError, Transport, why
 from .rooms import Rooms
 from .store import MatrixStore
 
-log = logging.getLogger("adapters.matrix.adapter")
+log = logging.getLogger(__name__)
 
 SEEN_MEMORY = 20_000
 BACKFILL_PAGES = 50
