@@ -23,6 +23,7 @@ from bot.render import Out, warning
 from . import commands as cmd
 from .config import DiscordConfig
 from .gateway import LogoffClient, intents, point_at_server
+from .lanes import Lanes
 from .refs import (
     MISSING_PERMISSIONS,
     NEEDED,
@@ -63,8 +64,8 @@ class DiscordAdapter:
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
         self._readies = 0
-        self._lanes: dict[str, asyncio.Queue[ReactionChanged | MessageRef]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.lanes = Lanes(self._spawn)
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -104,7 +105,8 @@ class DiscordAdapter:
                                    "intents, so check the application's settings") from error
             raise RuntimeError(f"could not connect to the Discord gateway: {error or 'timed out'}") from error
         if self.sync_commands:
-            await self._sync_commands()
+            assert client.application_id is not None
+            await cmd.sync(client.http, client.application_id, self.table)
         await self.reconcile()
         log.info("Discord: logged in as %s (%s) in %d guilds", client.user, client.user and client.user.id,
                  len(client.guilds))
@@ -136,19 +138,6 @@ class DiscordAdapter:
         task = asyncio.ensure_future(aw)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-    async def _sync_commands(self) -> None:
-        assert self.client is not None and self.client.application_id is not None
-        http, app = self.client.http, self.client.application_id
-        try:
-            existing = await http.get_global_commands(app)
-            if cmd.same_commands([dict(c) for c in existing], self.table.payload):
-                log.info("Discord: %d slash commands already up to date", len(self.table.payload))
-                return
-            await http.bulk_upsert_global_commands(app, self.table.payload)
-            log.info("Discord: registered %d slash commands", len(self.table.payload))
-        except discord.HTTPException as e:
-            log.error("Discord: registering slash commands failed (%s %s): %s", e.status, e.code, e.text)
 
     # --- reconciliation ---------------------------------------------------------------------------
 
@@ -260,29 +249,7 @@ class DiscordAdapter:
         member = payload.member
         user = UserRef(self.platform, str(payload.user_id), member.display_name if member else "",
                        is_bot=bool(member and member.bot))
-        self._enqueue(message, ReactionChanged(message, user, str(payload.emoji), added))
-
-    def _enqueue(self, message: MessageRef, item: ReactionChanged | MessageRef) -> None:
-        # discord.py runs each event in its own task; one lane per message keeps a user's
-        # add-then-remove (and a deletion after them) in order while other cards proceed.
-        lane = self._lanes.get(message.key)
-        if lane is None:
-            lane = self._lanes[message.key] = asyncio.Queue()
-            self._spawn(self._drain(message.key, lane))
-        lane.put_nowait(item)
-
-    async def _drain(self, key: str, lane: asyncio.Queue[ReactionChanged | MessageRef]) -> None:
-        assert self.bot is not None
-        try:
-            while not lane.empty():
-                item = lane.get_nowait()
-                if isinstance(item, MessageRef):
-                    await self.bot.message_gone(item)
-                else:
-                    await self.bot.reaction_changed(item)
-        finally:
-            if self._lanes.get(key) is lane:
-                del self._lanes[key]
+        self.lanes.put(bot, message, ReactionChanged(message, user, str(payload.emoji), added))
 
     async def _on_deleted(self, channel_id: int, message_ids: Iterable[int],
                           guild_id: int | None) -> None:
@@ -293,7 +260,7 @@ class DiscordAdapter:
         for mid in sorted(message_ids):
             message = MessageRef(self.platform, str(channel_id), str(mid), space_of(guild_id))
             if self.bot.is_tracked(message):
-                self._enqueue(message, message)
+                self.lanes.put(self.bot, message, message)
 
     async def _on_message(self, message: discord.Message) -> None:
         if self.bot is None or message.author.bot or message.guild is None:

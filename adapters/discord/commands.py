@@ -14,7 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from discord import AppCommandOptionType
+from discord import AppCommandOptionType, HTTPException
+from discord.http import HTTPClient
 
 from bot.commands import CommandSpec, Option
 from bot.render import truncate
@@ -234,3 +235,17 @@ def same_commands(existing: list[dict[str, Any]], wanted: list[dict[str, Any]]) 
 
 
 _DEFAULTS: dict[str, Any] = {"required": False, "options": []}
+
+
+async def sync(http: HTTPClient, app: int, table: CommandTable) -> None:
+    """Register the slash commands, unless Discord already has exactly these (it limits
+    command creates per day, so a restart must not re-register)."""
+    try:
+        existing = await http.get_global_commands(app)
+        if same_commands([dict(c) for c in existing], table.payload):
+            log.info("Discord: %d slash commands already up to date", len(table.payload))
+            return
+        await http.bulk_upsert_global_commands(app, table.payload)
+        log.info("Discord: registered %d slash commands", len(table.payload))
+    except HTTPException as e:
+        log.error("Discord: registering slash commands failed (%s %s): %s", e.status, e.code, e.text)

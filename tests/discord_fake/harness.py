@@ -71,7 +71,7 @@ async def delivered(fake: FakeDiscord, bot: Bot, adapter: DiscordAdapter,
         ws = adapter.client.ws if adapter.client is not None else None
         return (ws.sequence or 0) if ws is not None else 0
 
-    while read() < sent or adapter._lanes:
+    while read() < sent or adapter.lanes.busy:
         if loop.time() > end:
             raise AssertionError(f"events up to seq {sent} not handled within {wait_s}s")
         await asyncio.sleep(0.005)

@@ -1,0 +1,44 @@
+"""Reaction events of one card, in the order Discord sent them.
+
+discord.py runs each gateway event in a task of its own; one lane per message keeps a
+user's add-then-remove (and a deletion after them) in order while other cards proceed."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.adapter import AdapterHost
+from bot.model import MessageRef, ReactionChanged
+
+Item = ReactionChanged | MessageRef  # a reaction, or the card itself when it was deleted
+
+
+class Lanes:
+    def __init__(self, spawn: Callable[[Awaitable[Any]], None]) -> None:
+        self._spawn = spawn
+        self._lanes: dict[str, asyncio.Queue[Item]] = {}
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._lanes)
+
+    def put(self, host: AdapterHost, message: MessageRef, item: Item) -> None:
+        lane = self._lanes.get(message.key)
+        if lane is None:
+            lane = self._lanes[message.key] = asyncio.Queue()
+            self._spawn(self._drain(host, message.key, lane))
+        lane.put_nowait(item)
+
+    async def _drain(self, host: AdapterHost, key: str, lane: asyncio.Queue[Item]) -> None:
+        try:
+            while not lane.empty():
+                item = lane.get_nowait()
+                if isinstance(item, MessageRef):
+                    await host.message_gone(item)
+                else:
+                    await host.reaction_changed(item)
+        finally:
+            if self._lanes.get(key) is lane:
+                del self._lanes[key]
