@@ -198,7 +198,7 @@ class Dispatch:
         if tracked is None:
             return
         if reactions is None:  # the message is gone: stop asking for it at every start
-            await self.tracker.drop(message)
+            await self.message_gone(message)
             return
         humans: dict[str, list[UserRef]] = {}
         for emoji, users in reactions.items():

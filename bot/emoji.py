@@ -21,13 +21,19 @@ _KEYCAP = "\u20e3"
 _KEYCAP_BASES = set("0123456789#*")
 # The longest emoji in Unicode's lists (family and flag-tag sequences) are 10 code points.
 _MAX_LEN = 16
+_MAX_RAW = 64  # with variation selectors, which a hostile client may repeat
 _NOT_EMOJI = ("L", "Z", "C")  # letters, separators, controls (ZWJ and tags are allowed below)
 _FORMAT_OK = {"\u200d"} | {chr(c) for c in range(0xE0020, 0xE0080)}
 
 
-@lru_cache(maxsize=4096)  # called for every reaction; a handful of keys recur
 def canonical(key: str) -> str | None:
     """The key as the core compares it, or None if it is not an emoji."""
+    # Bounded before the cache: the cache must not keep long junk keys alive.
+    return _canonical(key) if len(key) <= _MAX_RAW else None
+
+
+@lru_cache(maxsize=4096)  # called for every reaction; a handful of keys recur
+def _canonical(key: str) -> str | None:
     stripped = "".join(ch for ch in key if ch not in _SELECTORS)
     if not stripped or len(stripped) > _MAX_LEN:
         return None

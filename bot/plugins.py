@@ -1,5 +1,7 @@
 """Where features and platforms come from: Python entry points, declared in each package's
-pyproject (`logoff.features`, `logoff.platforms`), extensions loaded by module name. The core names none of them; adding one touches only its own package and
+pyproject (`logoff.features`, `logoff.platforms`). Features load in the order of
+their names; none relies on another being loaded first, since services are looked up
+when used. The core names none of them; adding one touches only its own package and
 the pyproject that declares it.
 
 A feature entry point names a module with `async def setup(bot)`. A platform entry
@@ -24,6 +26,9 @@ PLATFORMS = "logoff.platforms"
 def features() -> tuple[str, ...]:
     """Module names of every installed feature, in load order."""
     found = sorted(entry_points(group=FEATURES), key=lambda ep: ep.name)
+    if not found:
+        raise RuntimeError("no logoff features are installed: install the package "
+                           "(pip install -e .) so its entry points are registered")
     return tuple(ep.value for ep in found)
 
 

@@ -29,6 +29,8 @@ class Sent:
     reply_to: UserRef | None = None
     edits: int = 0
     history: list[str] = field(default_factory=list)
+    deleted: bool = False
+    edits_after_delete: int = 0  # a platform would refuse these
 
     @property
     def id(self) -> str:
@@ -89,6 +91,9 @@ class FakeAdapter:
 
     async def edit(self, message: MessageRef, out: Out) -> None:
         sent = self.messages[message.id]
+        if sent.deleted:
+            sent.edits_after_delete += 1
+            return
         sent.history.append(sent.text)
         sent.out = out
         sent.text = await self._plain(message.channel, out)
@@ -100,7 +105,7 @@ class FakeAdapter:
         return sent.ref
 
     async def fetch_reactions(self, message: MessageRef) -> Mapping[str, Sequence[UserRef]] | None:
-        if message.id not in self.messages:
+        if message.id not in self.messages or self.messages[message.id].deleted:
             return None
         return {e: list(users) for e, users in self.reactions.get(message.id, {}).items()}
 
@@ -196,7 +201,7 @@ class FakeAdapter:
         """A moderator deletes a bot message on the platform."""
         assert self.bot is not None
         ref = self._ref(message)
-        self.messages.pop(ref.id, None)
+        self.messages[ref.id].deleted = True
         self.reactions.pop(ref.id, None)
         await self.bot.message_gone(ref)
 

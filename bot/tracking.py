@@ -79,10 +79,11 @@ class Tracker:
             self._forget(key)
 
     async def drop(self, message: MessageRef) -> None:
-        """The message itself is gone (deleted, redacted)."""
+        """The message itself is gone (deleted, redacted). Forgotten at once, before the
+        write: nothing may start an edit of it while the write waits for its commit."""
+        self._forget(message.key)
         await self.db.write(lambda c: c.execute(
             "UPDATE messages SET live=0 WHERE key=?", (message.key,)))
-        self._forget(message.key)
 
     def lookup(self, message: MessageRef) -> Tracked | None:
         """The tracked card this reference names: the same message in the same channel and

@@ -6,11 +6,14 @@ user's add-then-remove (and a deletion after them) in order while other cards pr
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.adapter import AdapterHost
 from bot.model import MessageRef, ReactionChanged
+
+log = logging.getLogger(__name__)
 
 Item = ReactionChanged | MessageRef  # a reaction, or the card itself when it was deleted
 
@@ -35,10 +38,13 @@ class Lanes:
         try:
             while not lane.empty():
                 item = lane.get_nowait()
-                if isinstance(item, MessageRef):
-                    await host.message_gone(item)
-                else:
-                    await host.reaction_changed(item)
+                try:
+                    if isinstance(item, MessageRef):
+                        await host.message_gone(item)
+                    else:
+                        await host.reaction_changed(item)
+                except Exception:  # the next event of the card still gets its turn
+                    log.exception("Discord: handling an event of %s failed", key)
         finally:
             if self._lanes.get(key) is lane:
                 del self._lanes[key]

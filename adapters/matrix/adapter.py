@@ -159,14 +159,15 @@ class MatrixAdapter:
         for src in events[start:]:
             # Power levels change in timeline order: a command is judged by the levels of
             # its moment, also when a back-filled batch holds a demotion after it.
-            self.rooms.note_state_event(room_id, src)
-            ev = inbound.envelope(src)
-            if ev is None or not syncer.mark_seen(ev.event_id):
-                continue
             try:
+                self.rooms.note_state_event(room_id, src)
+                ev = inbound.envelope(src)
+                if ev is None or not syncer.mark_seen(ev.event_id):
+                    continue
                 await self._handle_event(room_id, src, ev)
             except Exception:
-                log.exception("matrix: handling event %s in %s failed", ev.event_id, room_id)
+                # A sync is handled whole or retried whole: one event must not hold it up.
+                log.exception("matrix: handling an event in %s failed", room_id)
 
     async def _handle_event(self, room_id: str, src: dict[str, Any], ev: inbound.Envelope) -> None:
         if ev.type == "m.room.message":
@@ -178,7 +179,7 @@ class MatrixAdapter:
         elif (reaction := inbound.reaction(ev)) is not None:
             await self._on_reaction(room_id, ev, reaction)
         elif (redacts := inbound.redacted(src, ev)) is not None:
-            await self._on_redaction(room_id, redacts)
+            await self._on_redaction(room_id, redacts, ev.sender)
 
     async def _on_message(self, room_id: str, ev: inbound.Envelope,
                           message: inbound.TextMessage) -> None:
@@ -226,12 +227,15 @@ class MatrixAdapter:
         await bot.reaction_changed(ReactionChanged(
             message, self._user(room_id, ev.sender), reaction.key, True))
 
-    async def _on_redaction(self, room_id: str, redacts: str) -> None:
+    async def _on_redaction(self, room_id: str, redacts: str, sender: str) -> None:
         assert self.store is not None
         bot = self._bot()
         card = MessageRef(PLATFORM, room_id, redacts, room_id)
         if bot.is_tracked(card):
-            await bot.message_gone(card)
+            # Only someone who may redact others' events takes a card away (a server over
+            # federation delivers a redaction before anyone has checked it).
+            if self.rooms.can_redact(room_id, sender):
+                await bot.message_gone(card)
             return
         stored = await self.store.pop_reaction(redacts)
         if stored is None:

@@ -43,7 +43,10 @@ def envelope(src: object) -> Envelope | None:
     if not event_id or not kind or not sender:
         return None
     ts = src.get("origin_server_ts")
-    ts_ms = float(ts) if isinstance(ts, int | float) and not isinstance(ts, bool) else None
+    # JSON integers have no bound; a timestamp past 2**53 ms is no moment anyway.
+    ts_ms = None
+    if isinstance(ts, int | float) and not isinstance(ts, bool) and abs(ts) < 2**53:
+        ts_ms = float(ts)
     return Envelope(event_id, kind, sender, obj(src.get("content")), ts_ms)
 
 

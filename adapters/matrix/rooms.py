@@ -51,6 +51,17 @@ class Rooms:
             return bool(room and room.power_levels.get_user_level(user_id) >= MODERATOR_LEVEL)
         return inbound.power_level(levels, user_id) >= MODERATOR_LEVEL
 
+    def can_redact(self, room_id: str, user_id: str) -> bool:
+        """May redact other people's events: the room's `redact` level (default 50)."""
+        create = self._creators.get(room_id)
+        if create and user_id in create.creators and create.version not in _LEGACY_ROOM_VERSIONS:
+            return True
+        levels = self._power.get(room_id)
+        if levels is None:
+            return self.is_moderator(room_id, user_id)
+        needed = inbound.power_level({"users": {"": levels.get("redact", MODERATOR_LEVEL)}}, "")
+        return inbound.power_level(levels, user_id) >= needed
+
     def user(self, room_id: str, user_id: str, me: str) -> UserRef:
         room = self.client.rooms.get(room_id)
         name = room.user_name(user_id) if room else None

@@ -231,7 +231,7 @@ async def test_a_deleted_card_is_neither_counted_nor_edited(fake: FakeAdapter, b
     [listed] = await fake.invoke("!event attendees 1")
     assert "bob" in listed.text and "carol" not in listed.text
     await fake.invoke("!rsvp 1 maybe", "dave")  # changes the event, edits no deleted card
-    assert card.edits == edits
+    assert card.edits == edits and card.edits_after_delete == 0
     [shown] = await fake.invoke("!event show 1")
     assert "Maybe (1)" in shown.text and shown.ref != ref
 

@@ -22,8 +22,10 @@ from hypothesis import strategies as st
 from bot.app import Bot
 from tests.matrix_harness import BotRunner, Human, HumanFactory, card_now, eventually, room_with
 
+# Integers past what a float holds (JSON has no bound) as well as ordinary ones.
+NUMBERS = st.integers() | st.sampled_from([2**53, -(2**63), 10**400])
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    st.none() | st.booleans() | NUMBERS | st.floats(allow_nan=False) | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
     max_leaves=12)
 KINDS = st.sampled_from(["m.room.message", "m.reaction", "m.room.redaction", "m.room.member",
@@ -40,7 +42,7 @@ def random_events(senders: list[str]) -> st.SearchStrategy[dict[str, Any]]:
     return st.fixed_dictionaries(
         {}, optional={"type": KINDS, "event_id": st.text(max_size=10) | NOT_A_STRING,
                       "sender": st.sampled_from(senders) | NOT_A_STRING, "content": JSON,
-                      "origin_server_ts": JSON, "redacts": JSON, "unsigned": JSON,
+                      "origin_server_ts": JSON | NUMBERS, "redacts": JSON, "unsigned": JSON,
                       "state_key": STATE_KEYS})
 
 

@@ -129,6 +129,23 @@ async def test_a_redacted_card_is_not_counted_or_edited(runner: BotRunner,
     assert fresh.event_id != card
 
 
+async def test_a_redaction_by_someone_who_may_not_redact_leaves_the_card(
+        runner: BotRunner, humans: HumanFactory) -> None:
+    # Synapse refuses such a redaction from its own users; over federation one arrives
+    # before anyone checked it. The adapter's boundary is fed it directly.
+    bot, adapter = await runner.start()
+    alice, bob = humans("alice"), humans("bob")
+    room = await room_with(runner, alice, bob)
+    card = await _event_card(runner, alice, room)
+    async with adapter.paused():
+        await adapter.receive(room, [{"type": "m.room.redaction", "event_id": "$forged:remote",
+                                      "sender": bob.user_id, "redacts": card,
+                                      "content": {"redacts": card}, "origin_server_ts": 10**400}])
+    assert [m.id for m in bot.live_messages("matrix")] == [card]
+    await bob.react(room, card, "✅")
+    await until_card(alice, room, runner, card, r"Going \(1/5\)")
+
+
 async def _edits_of(who: Human, room: str, runner: BotRunner, target: str) -> int:
     return sum(1 for e in await who.raw_events(room)
                if e.get("sender") == runner.user_id
