@@ -1,17 +1,23 @@
-"""`when` and duration parsing, in the space's timezone.
+"""`when` and duration parsing, in the space's timezone unless the text names one.
 
-Natural phrases ("saturday 10am", "tomorrow 7pm") go to dateparser, which is
-told to read them as *naive local wall time*; we attach the zone ourselves so DST
-gaps and folds are decided in one place. Relative phrases ("in 2 hours") are
-computed on absolute UTC time, so they are right across a DST change.
+The parts of a phrase (day, clock time, zone) are read by bot/timephrases.py; what its
+patterns do not know goes to dateparser, whose reading is kept only when it agrees with
+the clock time the text stated. Wall times get their zone attached here, so DST gaps
+and folds are decided in one place. Relative phrases ("in 2 hours") are computed on
+absolute time, so they are right across a DST change. Nothing is guessed: a day with no
+time, an hour that could be am or pm, or a date with two readings is refused.
 """
 
 from __future__ import annotations
 
 import re
 import warnings
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo
+
+from . import timephrases as phrases
+from .timephrases import Ambiguous
+from .timezones import ZoneError, space_zone
 
 UTC = ZoneInfo("UTC")
 
@@ -30,21 +36,9 @@ _UNITS = {
 _DURATION_PART = re.compile(r"(\d{1,7})\s*([a-z]+)")
 _DURATION_FULL = re.compile(r"^\s*(?:\d{1,7}\s*[a-z]+\s*(?:and\s*|,\s*)?)+$")
 _RELATIVE = re.compile(r"^\s*in\s+(.+)$", re.IGNORECASE)
-_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-# The phrases people type most ("saturday 10am", "tomorrow 7:30pm", "today at 18:00") are
-# read here directly; dateparser (slow to load, a few ms a call) handles the rest.
-_TIME = r"(?:at\s+)?(?:(?P<noon>noon|midday)|(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ampm>am|pm)?)"
-_COMMON = re.compile(
-    r"^(?:(?P<rel>today|tonight|tomorrow)|(?P<next>next\s+)?(?P<day>mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)"
-    r"[a-z]*)\s+" + _TIME + "$",
-    re.IGNORECASE)
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
-           "october", "november", "december")
-# "dec 20 7pm", "december 20th at 19:00", "20 dec 7pm": the next such date that is ahead.
-_MONTH_DAY = re.compile(
-    r"^(?:(?P<mon>[a-z]{3,9})\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?|(?P<d2>\d{1,2})(?:st|nd|rd|th)?\s+"
-    r"(?P<mon2>[a-z]{3,9})\.?),?\s+" + _TIME + "$", re.IGNORECASE)
-_ISO = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[ t](\d{1,2}):(\d{2}))?\s*$", re.IGNORECASE)
+_TRAILING_HOUR = re.compile(r"^(?P<rest>.*\D)\s(?P<h>\d{1,2})$")
+# "tonight 8" is the evening: the one bare hour that is not a question.
+_TONIGHT = re.compile(r"\btonight\s+(?:at\s+)?(?P<h>[1-9]|1[01])$")
 
 
 def parse_duration(text: str) -> timedelta:
@@ -75,140 +69,135 @@ def format_duration(td: timedelta) -> str:
 
 
 def zone(name: str) -> ZoneInfo:
+    """A space's timezone (an IANA name, or a city); refuses abbreviations and fixed
+    offsets with suggestions."""
     try:
-        if not name or name.startswith(("/", ".")) or ".." in name:
-            raise ZoneInfoNotFoundError(name)
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError) as e:
-        raise TimeParseError(
-            f"'{name}' is not a timezone; use an IANA name such as Europe/Berlin or America/New_York"
-        ) from e
+        return space_zone(name)
+    except ZoneError as e:
+        raise TimeParseError(str(e)) from e
 
 
-def localize(naive: datetime, tz: ZoneInfo) -> datetime:
+def format_time(at: datetime, tz: tzinfo) -> str:
+    return at.astimezone(tz).strftime("%a %d %b %Y %H:%M %Z").strip()
+
+
+def localize(naive: datetime, tz: tzinfo) -> datetime:
     """Wall time in `tz` -> aware UTC. fold=0 gives the rule people expect on both DST
     days: a time inside the spring-forward gap moves forward by the gap (02:30 -> 03:30),
     and an ambiguous autumn time means its first occurrence."""
     return naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
 
 
-def _common_phrase(text: str, tz: ZoneInfo, now: datetime) -> datetime | None:
-    m = _COMMON.match(text)
-    if not m:
-        return None
-    clock = _clock_time(m, tonight=(m.group("rel") or "").lower() == "tonight")
-    if clock is None:
-        return None
-    hour, minute = clock
-    today = now.astimezone(tz).date()
-    rel = (m.group("rel") or "").lower()
-    if rel:
-        day = today + timedelta(days=1 if rel == "tomorrow" else 0)
-    else:
-        want = next(i for i, d in enumerate(_DAYS) if d.startswith(m.group("day").lower()[:3]))
-        ahead = (want - today.weekday()) % 7
-        day = today + timedelta(days=ahead)
-        at = localize(datetime(day.year, day.month, day.day, hour, minute), tz)
-        if at <= now or m.group("next") and ahead == 0:  # "saturday" on a Saturday evening: next week
-            day += timedelta(days=7)
-    return localize(datetime(day.year, day.month, day.day, hour, minute), tz)
-
-
-def _clock_time(m: re.Match[str], *, tonight: bool = False) -> tuple[int, int] | None:
-    if m.group("noon"):
-        return 12, 0
-    hour, minute = int(m.group("h")), int(m.group("m") or 0)
-    ampm = (m.group("ampm") or "").lower()
-    if ampm:
-        if not 1 <= hour <= 12:
-            return None
-        hour = hour % 12 + (12 if ampm == "pm" else 0)
-    elif tonight and hour < 12:
-        hour += 12
-    if hour > 23 or minute > 59:
-        return None
-    return hour, minute
-
-
-def _month_day(text: str, tz: ZoneInfo, now: datetime) -> datetime | None:
-    m = _MONTH_DAY.match(text)
-    if not m:
-        return None
-    word = (m.group("mon") or m.group("mon2")).lower()
-    month = next((i for i, name in enumerate(_MONTHS, 1)
-                  if name.startswith(word) or (word == "sept" and i == 9)), None)
-    clock = _clock_time(m)
-    if month is None or clock is None:
-        return None  # not a month name: let dateparser have a go
-    day = int(m.group("d") or m.group("d2"))
-    year = now.astimezone(tz).year
-    for y in (year, year + 1):
-        try:
-            at = localize(datetime(y, month, day, *clock), tz)
-        except ValueError:
-            return None  # "feb 30": not a date; dateparser gets it and refuses it
-        if at > now:
-            return at
-    return None
-
-
-def _dateparser_parse(text: str, tz: ZoneInfo, now: datetime) -> datetime | None:
-    import dateparser  # heavy import; only when a natural phrase needs it
+def _dateparser_parse(text: str, tz: tzinfo, now: datetime) -> datetime | None:
+    import dateparser  # heavy import; only when a phrase the patterns do not know needs it
 
     base = now.astimezone(tz).replace(tzinfo=None)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        parsed: datetime | None = dateparser.parse(
-            text,
-            languages=["en"],
-            settings={
-                "PREFER_DATES_FROM": "future",
-                "RELATIVE_BASE": base,
-                "RETURN_AS_TIMEZONE_AWARE": False,
-                "PREFER_DAY_OF_MONTH": "first",
-            },
-        )
+        try:
+            parsed: datetime | None = dateparser.parse(
+                text, languages=["en"],
+                settings={"PREFER_DATES_FROM": "future", "RELATIVE_BASE": base,
+                          "RETURN_AS_TIMEZONE_AWARE": False, "PREFER_DAY_OF_MONTH": "first"})
+        except Exception:  # dateparser raises assorted errors on odd input
+            return None
     return parsed
 
 
+def day_name(at: datetime, tz: tzinfo) -> str:
+    return at.astimezone(tz).strftime("%a %d %b")
+
+
 def parse_when(text: str, tz: ZoneInfo, now: datetime, *, allow_past: bool = False) -> datetime:
-    """A moment from user text, read in `tz`; returned in UTC."""
-    s = " ".join(text.split())
+    """A moment from user text, read in `tz` unless the text names a zone; in UTC.
+    Refuses (TimeParseError, a sentence saying what was understood) anything it would
+    otherwise have to guess: a day with no time, an hour that could be am or pm, a zone
+    abbreviation or a numeric date with two meanings, a time already past."""
+    s = " ".join(text.split()).lower().rstrip(".!")
     if not s:
         raise TimeParseError("say when, e.g. \"saturday 10am\", \"tomorrow 7pm\" or \"in 2 hours\"")
     if len(s) > 100:
         raise TimeParseError("that time is too long to read; write e.g. \"2026-12-05 18:30\"")
-    rel = _RELATIVE.match(s)
-    if rel:
-        result = now + parse_duration(rel.group(1))
-    else:
-        iso = _ISO.match(s)
-        if iso:
-            y, mo, d, hh, mm = iso.groups()
-            try:
-                naive = datetime(int(y), int(mo), int(d), int(hh or 0), int(mm or 0))
-            except ValueError as e:
-                raise TimeParseError(f"'{text}' is not a real date") from e
-            result = localize(naive, tz)
-        elif (common := _common_phrase(s, tz, now) or _month_day(s, tz, now)) is not None:
-            result = common
-        else:
-            try:
-                parsed = _dateparser_parse(s, tz, now)
-            except Exception:  # dateparser raises assorted errors on odd input
-                parsed = None
-            if parsed is None:
-                raise TimeParseError(
-                    f"I can't read '{text}' as a time; try \"saturday 10am\", "
-                    "\"tomorrow 7pm\", \"in 2 hours\" or \"2026-12-05 18:30\""
-                )
-            # A text that named its own zone keeps it; otherwise it is wall time here.
-            result = parsed.astimezone(UTC) if parsed.tzinfo is not None else localize(parsed, tz)
+    try:
+        result = _read(s, tz, now)
+    except (Ambiguous, ZoneError, TimeParseError) as e:
+        raise TimeParseError(str(e)) from e
+    except phrases.NoSuchTime as e:
+        raise TimeParseError(f"I can't read '{text}' as a time: no clock shows that; write "
+                             "e.g. 7pm or 19:00") from e
+    except (ValueError, OverflowError) as e:
+        raise TimeParseError(f"'{text}' is not a real date or time") from e
     if not allow_past and result <= now:
-        raise TimeParseError(f"'{text}' is in the past; pick a time that is still ahead")
+        raise TimeParseError(f"'{text}' is {format_time(result, tz)}, in the past; pick a time "
+                             "that is still ahead")
     if result - now > timedelta(days=5 * 365):
         raise TimeParseError(f"'{text}' is more than five years away; pick a nearer time")
     return result
+
+
+def _read(s: str, tz: ZoneInfo, now: datetime) -> datetime:
+    stated = phrases.iso(s)
+    if stated is not None:
+        day, clock, zone = stated
+        if clock is None:
+            raise TimeParseError(f"which time on {day:%a %d %b}? e.g. {s} 18:30")
+        return localize(datetime.combine(day, time(clock.hour, clock.minute)), zone or tz)
+    rel = _RELATIVE.match(s)
+    if rel and _DURATION_FULL.match(rel.group(1)):
+        return now + parse_duration(rel.group(1))
+    words, zone = phrases.split_zone(s)
+    words = _TONIGHT.sub(lambda m: f"today at {m['h']}pm", words)
+    here = zone or tz
+    today = now.astimezone(here).date()
+    clock, rest = phrases.clock_in(words)
+    if clock is None and (m := _TRAILING_HOUR.match(words)) and phrases.day_of(m["rest"], today):
+        clock, rest = phrases.clock_in(f"{m['rest']} at {m['h']}")  # "friday 5": which 5?
+    found = phrases.day_of(rest, today)
+    if clock is None:
+        asked = _day_without_time(found, rest, s, here, now, today)
+        raise TimeParseError(f"which time on {asked}? e.g. \"{s} 7pm\" or \"{s} 18:30\"")
+    if found is None:
+        return _with_dateparser(s, clock, here, now)
+    day_, weekday, next_week = found
+    at = time(clock.hour, clock.minute)
+    if day_ is not None:
+        return localize(datetime.combine(day_, at), here)
+    if weekday is None:  # a time alone: the next time the clock shows it
+        first = localize(datetime.combine(today, at), here)
+        return first if first > now else localize(datetime.combine(today + timedelta(days=1), at), here)
+    ahead = (weekday - today.weekday()) % 7
+    first = localize(datetime.combine(today + timedelta(days=ahead), at), here)
+    if first <= now or (next_week and ahead == 0):
+        return localize(datetime.combine(today + timedelta(days=ahead + 7), at), here)
+    return first
+
+
+def _day_without_time(found: tuple[date | None, int | None, bool] | None, rest: str, s: str,
+                      tz: tzinfo, now: datetime, today: date) -> str:
+    """The day a text with no time of day names, for the question back; refuses what is
+    not a day at all."""
+    if found is not None and found[0] is not None:
+        return f"{found[0]:%a %d %b}"
+    if found is not None and found[1] is not None:
+        ahead = (found[1] - today.weekday()) % 7 or (7 if found[2] else 0)
+        return f"{today + timedelta(days=ahead):%a %d %b}"
+    parsed = _dateparser_parse(s, tz, now) if rest else None
+    if parsed is None:
+        raise TimeParseError(f"I can't read '{s}' as a time; try \"saturday 10am\", "
+                             "\"tomorrow 7pm\", \"in 2 hours\" or \"2026-12-05 18:30\"")
+    return f"{parsed:%a %d %b}"
+
+
+def _with_dateparser(s: str, clock: phrases.Clock, tz: tzinfo, now: datetime) -> datetime:
+    """Date words the patterns do not know: dateparser reads them, and its reading is kept
+    only if it has exactly the clock time the text stated."""
+    parsed = _dateparser_parse(s, tz, now)
+    if parsed is None or (parsed.hour, parsed.minute) != (clock.hour, clock.minute):
+        raise TimeParseError(f"I can't read '{s}' as a time; try \"saturday 10am\", "
+                             "\"tomorrow 7pm\", \"in 2 hours\" or \"2026-12-05 18:30\"")
+    if parsed.tzinfo is not None:
+        return parsed.astimezone(UTC)
+    return localize(parsed, tz)
 
 
 def parse_when_or_duration(text: str, tz: ZoneInfo, now: datetime) -> datetime:

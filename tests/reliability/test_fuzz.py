@@ -331,7 +331,7 @@ def test_bad_times_are_refused_clearly(harness: Harness, when: str, needle: str)
 
 
 @pytest.mark.parametrize("tz", ["Mars/Base", "../../etc/passwd", "/etc/localtime", "", "UTC+25",
-                                "Europe/Nowhere", "europe/berlin\x00", "x" * 300])
+                                "Europe/Nowhere", "Europe/Berl\x00in", "x" * 300])
 def test_invalid_timezones_are_refused(harness: Harness, tz: str) -> None:
     replies = harness.check(f'!config set timezone "{tz}"', "mod", mod=True)
     assert refused(replies), replies[0].text

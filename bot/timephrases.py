@@ -1,0 +1,173 @@
+"""Reading the phrases people write for a meetup's time, part by part.
+
+A phrase is a day, a clock time and perhaps a zone, in either order: "dec 24 6pm",
+"6pm on friday", "tomorrow at 19:00 UTC", "2026-12-24T18:00+01:00". Each part is read by
+a small pattern here; a part that is missing or could mean two things is reported, never
+filled in (`Reading.missing_time`, `Ambiguous`). What these patterns do not know goes to
+dateparser (bot/timeparse.py), under the same rules.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta, tzinfo
+
+from .timezones import abbreviation, iana
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
+          "september", "october", "november", "december")
+
+
+class Ambiguous(ValueError):
+    """The text could mean two things; the message names both and how to say which."""
+
+
+class NoSuchTime(ValueError):
+    """A clock time no clock shows (25:99, 13pm)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    hour: int
+    minute: int
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    day: date | None  # None: the next time the clock time comes round
+    clock: Clock | None  # None: the text named no time of day
+    zone: tzinfo | None  # None: the space's zone
+    weekday_rule: int | None = None  # a weekday: the next one whose moment is ahead
+    next_week: bool = False  # "next friday" said on a Friday
+
+
+_TIME = re.compile(
+    r"(?:\bat\s+)?(?:(?P<noon>noon|midday)|(?P<midnight>midnight)|"
+    r"(?P<h>\d{1,2})(?:[:.](?P<m>\d{2})(?::\d{2})?)?\s*(?P<ampm>[ap]\.?m\.?)(?![a-z])|"
+    r"(?P<h24>\d{1,2})[:h](?P<m24>\d{2})(?::\d{2})?(?![\d/])|"
+    r"\bat\s+(?P<bare>\d{1,2})(?![\d:/.]))")
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[t ](\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?)?"
+                  r"\s*(z|[+-]\d{2}:?\d{2})?$")
+_REL_DAYS = re.compile(r"^in\s+(\d{1,3})\s*(day|days|d|week|weeks|w)$")
+_NUMERIC = re.compile(r"^(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2}|\d{4}))?$")
+_MONTH_DAY = re.compile(r"^(?P<mon>[a-z]{3,9})\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<y>\d{4}))?$")
+_DAY_MONTH = re.compile(r"^(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>[a-z]{3,9})\.?"
+                        r"(?:,?\s+(?P<y>\d{4}))?$")
+_WEEKDAY = re.compile(r"^(?:(?P<which>next|this|on)\s+)?(?P<wd>[a-z]{3,9})$")
+_FILLER = re.compile(r"^(?:on|at|,)\s*|\s*(?:on|at|,)$")
+
+
+def iso(text: str) -> tuple[date, Clock | None, tzinfo | None] | None:
+    """`2026-12-24`, `2026-12-24 18:00`, `2026-12-24T18:00+01:00`; None if not ISO."""
+    m = _ISO.match(text)
+    if not m:
+        return None
+    y, mo, d, hh, mm, off = m.groups()
+    day = date(int(y), int(mo), int(d))  # ValueError for a date that does not exist
+    clock = Clock(int(hh), int(mm)) if hh is not None else None
+    if clock is not None and (clock.hour > 23 or clock.minute > 59):
+        raise NoSuchTime(text)
+    zone = abbreviation("utc" if off == "z" else off) if off else None
+    return day, clock, zone
+
+
+def split_zone(text: str) -> tuple[str, tzinfo | None]:
+    """The text without a zone named at its end ("7pm UTC", "6pm Europe/Berlin", "18:00+01")."""
+    words = text.rsplit(" ", 1)
+    if len(words) == 2:
+        last = words[1]
+        found = iana(last) if "/" in last else abbreviation(last)
+        if found is not None:
+            return words[0], found
+    m = re.search(r"(?<=\d)\s*(?:utc|gmt)?([+-]\d{1,2}(?::?\d{2})?)$", text)
+    if m:
+        return text[: m.start()].strip(), abbreviation(m.group(0).strip())
+    return text, None
+
+
+def clock_in(text: str) -> tuple[Clock | None, str]:
+    """The clock time in `text` and the text around it; refuses an hour that could be
+    morning or evening."""
+    m = _TIME.search(text)
+    if not m:
+        return None, text
+    rest = (text[: m.start()] + " " + text[m.end():]).strip()
+    if m.group("noon"):
+        return Clock(12, 0), rest
+    if m.group("midnight"):
+        raise Ambiguous("midnight could be the start or the end of that day; say 23:59 or 00:00 "
+                        "with the date you mean")
+    if m.group("bare") is not None:
+        hour = int(m.group("bare"))
+        if 1 <= hour <= 12:
+            raise Ambiguous(f"{hour} in the morning or in the evening? say {hour}am or {hour}pm "
+                            f"(or {hour % 12 + 12}:00)")
+        if hour > 23:
+            raise NoSuchTime(text)
+        return Clock(hour, 0), rest
+    if m.group("ampm"):
+        hour, minute = int(m.group("h")), int(m.group("m") or 0)
+        if not 1 <= hour <= 12 or minute > 59:
+            raise NoSuchTime(text)
+        return Clock(hour % 12 + (12 if m.group("ampm")[0] == "p" else 0), minute), rest
+    hour, minute = int(m.group("h24")), int(m.group("m24"))
+    if hour > 23 or minute > 59:
+        raise NoSuchTime(text)
+    return Clock(hour, minute), rest
+
+
+def month_number(word: str) -> int | None:
+    if word == "sept":
+        return 9
+    return next((i for i, name in enumerate(MONTHS, 1) if len(word) >= 3 and name.startswith(word)), None)
+
+
+def day_of(text: str, today: date) -> tuple[date | None, int | None, bool] | None:
+    """(a date, or a weekday to find, "next" on that weekday) from the date words; (None,
+    None, False) for no date words; None if these are not date words."""
+    text = _FILLER.sub("", text).strip()
+    if not text:
+        return None, None, False
+    if text in ("today", "tonight"):
+        return today, None, False
+    if text == "tomorrow":
+        return today + timedelta(days=1), None, False
+    if text in ("the day after tomorrow", "day after tomorrow", "overmorrow"):
+        return today + timedelta(days=2), None, False
+    if m := _REL_DAYS.match(text):
+        n = int(m.group(1)) * (7 if m.group(2).startswith("w") else 1)
+        return today + timedelta(days=n), None, False
+    if m := _WEEKDAY.match(text):
+        wd = next((i for i, name in enumerate(WEEKDAYS) if name.startswith(m.group("wd"))), None)
+        if wd is not None and (len(m.group("wd")) >= 3):
+            return None, wd, m.group("which") == "next"
+    for pattern in (_MONTH_DAY, _DAY_MONTH):
+        if m := pattern.match(text):
+            month = month_number(m.group("mon"))
+            if month is None:
+                return None
+            return _dated(int(m.group("d")), month, m.group("y"), today), None, False
+    if m := _NUMERIC.match(text):
+        a, b = int(m.group(1)), int(m.group(2))
+        if a <= 12 and b <= 12 and a != b:
+            raise Ambiguous(f"{m.group(1)}/{m.group(2)} could be {a} {MONTHS[b - 1].title()} or "
+                            f"{b} {MONTHS[a - 1].title()}; write the month as a word, e.g. "
+                            f"{a} {MONTHS[b - 1][:3]}")
+        day, month = (a, b) if a > 12 or a == b else (b, a)
+        return _dated(day, month, m.group(3), today), None, False
+    return None
+
+
+def _dated(day: int, month: int, year: str | None, today: date) -> date:
+    """A day and month, in the given year or else the next time it comes (this year or
+    next); ValueError if there is no such date."""
+    if year is not None:
+        y = int(year) + (2000 if len(year) == 2 else 0)
+        return date(y, month, day)
+    try:
+        this_year = date(today.year, month, day)
+    except ValueError:
+        return date(today.year + 1, month, day)  # 29 February: the next leap year, or raises
+    return this_year if this_year >= today else date(today.year + 1, month, day)

@@ -1,0 +1,121 @@
+"""Timezones people name: IANA names (zoneinfo and tzdata), city names looked up among
+them, and the abbreviations people type after a time.
+
+An abbreviation after a time means the offset it names ("7pm EST" is 19:00 at UTC-5). As
+a space's timezone an abbreviation or fixed offset is refused: it has no summer time, so
+half the year every time would be an hour off; the refusal suggests IANA names instead.
+An abbreviation that means several zones (IST: India, Ireland or Israel) is refused both
+ways, with the candidates.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, timedelta, timezone, tzinfo
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+
+class ZoneError(ValueError):
+    """A sentence: what was not a timezone, and what to write instead."""
+
+
+# Offsets in hours of the abbreviations that mean one thing.
+FIXED: dict[str, float] = {
+    "utc": 0, "gmt": 0, "z": 0, "wet": 0, "west": 1, "cet": 1, "cest": 2, "eet": 2, "eest": 3,
+    "msk": 3, "est": -5, "edt": -4, "cdt": -5, "mst": -7, "mdt": -6, "pst": -8, "pdt": -7,
+    "akst": -9, "akdt": -8, "hst": -10, "jst": 9, "kst": 9, "hkt": 8, "sgt": 8, "aest": 10,
+    "aedt": 11, "acst": 9.5, "acdt": 10.5, "awst": 8, "nzst": 12, "nzdt": 13,
+}
+# What an abbreviation most likely stands for, as a space's timezone.
+SUGGEST: dict[str, tuple[str, ...]] = {
+    "est": ("America/New_York", "America/Toronto"), "edt": ("America/New_York", "America/Toronto"),
+    "cst": ("America/Chicago", "Asia/Shanghai", "America/Havana"),
+    "cdt": ("America/Chicago",), "mst": ("America/Denver", "America/Phoenix"),
+    "mdt": ("America/Denver",), "pst": ("America/Los_Angeles", "America/Vancouver"),
+    "pdt": ("America/Los_Angeles",), "akst": ("America/Anchorage",), "hst": ("Pacific/Honolulu",),
+    "ist": ("Asia/Kolkata", "Europe/Dublin", "Asia/Jerusalem"),
+    "bst": ("Europe/London", "Asia/Dhaka"), "ast": ("America/Halifax", "Asia/Riyadh"),
+    "cet": ("Europe/Berlin", "Europe/Paris"), "cest": ("Europe/Berlin", "Europe/Paris"),
+    "eet": ("Europe/Athens", "Europe/Helsinki"), "eest": ("Europe/Athens", "Europe/Helsinki"),
+    "wet": ("Europe/Lisbon",), "west": ("Europe/Lisbon",), "gmt": ("Europe/London", "UTC"),
+    "msk": ("Europe/Moscow",), "jst": ("Asia/Tokyo",), "kst": ("Asia/Seoul",),
+    "hkt": ("Asia/Hong_Kong",), "sgt": ("Asia/Singapore",), "aest": ("Australia/Sydney",),
+    "aedt": ("Australia/Sydney",), "acst": ("Australia/Adelaide",), "awst": ("Australia/Perth",),
+    "nzst": ("Pacific/Auckland",), "nzdt": ("Pacific/Auckland",),
+}
+AMBIGUOUS = {"ist", "cst", "bst", "ast", "sst", "ect", "gst"}
+_OFFSET = re.compile(r"^(?:utc|gmt)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$")
+
+
+def abbreviation(word: str) -> tzinfo | None:
+    """The fixed zone an abbreviation after a time names; None if `word` is none."""
+    w = word.lower()
+    if w in AMBIGUOUS:
+        options = ", ".join(SUGGEST.get(w, ()))
+        raise ZoneError(f"{word.upper()} can mean several timezones ({options}); name the one you "
+                        f"mean, e.g. 7pm {SUGGEST[w][0] if w in SUGGEST else 'Europe/Berlin'}")
+    if w in FIXED:
+        hours = FIXED[w]
+        return timezone(timedelta(hours=hours), word.upper()) if hours else UTC
+    m = _OFFSET.match(w)
+    if m and (w.startswith(("utc", "gmt")) or len(w) > 3):
+        sign = -1 if m.group(1) == "-" else 1
+        delta = timedelta(hours=int(m.group(2)), minutes=int(m.group(3) or 0))
+        if delta > timedelta(hours=14):
+            raise ZoneError(f"{word} is not an offset a clock can have; offsets go to ±14:00")
+        return timezone(sign * delta)
+    return None
+
+
+@cache
+def _by_city() -> dict[str, str]:
+    """'new york' -> 'America/New_York', from the last part of every IANA name."""
+    out: dict[str, str] = {}
+    for name in sorted(available_timezones()):
+        if "/" not in name or name.startswith(("Etc/", "SystemV/", "posix/", "right/")):
+            continue
+        out.setdefault(name.rsplit("/", 1)[1].replace("_", " ").lower(), name)
+    return out
+
+
+def iana(name: str) -> ZoneInfo | None:
+    """An IANA zone by its name (any case), or None."""
+    if not name or name.startswith(("/", ".")) or ".." in name or " " in name.strip():
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        pass
+    wanted = name.lower()
+    match = next((z for z in _all_lower() if z.lower() == wanted), None)
+    return ZoneInfo(match) if match else None
+
+
+@cache
+def _all_lower() -> tuple[str, ...]:
+    return tuple(sorted(available_timezones()))
+
+
+def space_zone(text: str) -> ZoneInfo:
+    """A space's timezone: an IANA name with its rules, or a city looked up among them."""
+    name = " ".join(text.split())
+    if not name:
+        raise ZoneError("say which timezone, e.g. Europe/Berlin or America/New_York")
+    key = name.lower()
+    if key in ("utc", "etc/utc", "gmt", "z", "zulu", "universal"):
+        return ZoneInfo("UTC")
+    if key in SUGGEST or key in FIXED or _OFFSET.match(key) or key.startswith(("etc/gmt", "est5", "cst6",
+                                                                             "mst7", "pst8")):
+        options = SUGGEST.get(key, ("Europe/Berlin", "America/New_York"))
+        why = "means several timezones" if key in AMBIGUOUS else "is a fixed offset with no summer time"
+        raise ZoneError(f"{name} {why}; use the IANA name of your place, e.g. "
+                        + " or ".join(options))
+    found = iana(name) if "/" in name else None
+    if found is None:
+        city = _by_city().get(key.replace("_", " "))
+        found = ZoneInfo(city) if city else None
+    if found is None:
+        raise ZoneError(f"'{name[:60]}' is not a timezone I know; use an IANA name such as "
+                        "Europe/Berlin or America/New_York, or a city such as New York")
+    return found
