@@ -135,7 +135,7 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, allow_past: bool = Fal
     return result
 
 
-def _read(s: str, tz: ZoneInfo, now: datetime) -> datetime:
+def _read(s: str, tz: ZoneInfo, now: datetime, *, lenient: bool = True) -> datetime:
     stated = phrases.iso(s)
     if stated is not None:
         day, clock, zone = stated
@@ -154,9 +154,13 @@ def _read(s: str, tz: ZoneInfo, now: datetime) -> datetime:
         clock, rest = phrases.clock_in(f"{m['rest']} at {m['h']}")  # "friday 5": which 5?
     found = phrases.day_of(rest, today)
     if clock is None:
+        if not lenient and found is None:
+            raise TimeParseError(s)
         asked = _day_without_time(found, rest, s, here, now, today)
         raise TimeParseError(f"which time on {asked}? e.g. \"{s} 7pm\" or \"{s} 18:30\"")
     if found is None:
+        if not lenient:
+            raise TimeParseError(s)
         return _with_dateparser(s, clock, here, now)
     day_, weekday, next_week = found
     at = time(clock.hour, clock.minute)
@@ -198,6 +202,19 @@ def _with_dateparser(s: str, clock: phrases.Clock, tz: tzinfo, now: datetime) ->
     if parsed.tzinfo is not None:
         return parsed.astimezone(UTC)
     return localize(parsed, tz)
+
+
+def read_time(text: str, tz: ZoneInfo, now: datetime) -> datetime | None:
+    """The moment a text plainly names (a poll option such as "tomorrow 7pm"), or None for
+    text that is not a time; the patterns alone decide, so "Blue Cafe" costs no parser."""
+    s = " ".join(text.split()).lower().rstrip(".!")
+    if not s or len(s) > 100:
+        return None
+    try:
+        at = _read(s, tz, now, lenient=False)
+    except (TimeParseError, ValueError, OverflowError):
+        return None
+    return at if now < at and at - now <= timedelta(days=5 * 365) else None
 
 
 def parse_when_or_duration(text: str, tz: ZoneInfo, now: datetime) -> datetime:

@@ -13,7 +13,7 @@ from bot.context import Context, Refusal
 from bot.model import SpaceRef
 from bot.render import Out, line, text
 from bot.settings import SettingSpec, on_off, one_of, switch_text
-from bot.timeparse import TimeParseError, parse_when
+from bot.timeparse import TimeParseError, format_time, parse_when
 from cogs.polls.service import PollService
 
 from . import repo
@@ -90,7 +90,12 @@ class EventsCog(Rsvps):
 
     async def _resolve_when(self, ctx: Context, when: str) -> tuple[datetime, int | None]:
         tz = await ctx.timezone()
-        poll_id, value = await self._from_poll(ctx, when)
+        poll_id, value, at = await self._from_poll(ctx, when)
+        if at is not None:  # the time the poll's option meant when the poll was made
+            if at <= ctx.now:
+                raise Refusal(f"poll #{poll_id} leads with {format_time(at, tz)}, which has "
+                              "passed; pick a new time")
+            return at, poll_id
         try:
             return parse_when(value, tz, ctx.now), poll_id
         except TimeParseError as e:
@@ -101,17 +106,18 @@ class EventsCog(Rsvps):
     async def _resolve_where(self, ctx: Context, where: str | None) -> tuple[str, int | None]:
         if not where:
             return "", None
-        poll_id, value = await self._from_poll(ctx, where)
+        poll_id, value, _ = await self._from_poll(ctx, where)
         return value, poll_id
 
-    async def _from_poll(self, ctx: Context, value: str) -> tuple[int | None, str]:
+    async def _from_poll(self, ctx: Context, value: str) -> tuple[int | None, str, datetime | None]:
         m = POLL_REF.match(value.strip())
         if not m:
-            return None, value
+            return None, value, None
         polls = self.bot.service(PollService)
         if polls is None:
             raise Refusal("polls are not enabled here")
-        return int(m.group(1)), await polls.leading_option(ctx.space.key, int(m.group(1)))
+        option, at = await polls.leading_option(ctx.space.key, int(m.group(1)))
+        return int(m.group(1)), option, at
 
     # --- show, list, attendees, ics ---------------------------------------------------------------
 

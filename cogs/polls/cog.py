@@ -13,6 +13,7 @@ from bot.context import Context, Refusal
 from bot.model import ChannelRef, MessageRef, ReactionChanged, UserRef
 from bot.render import Out, line, text
 from bot.scheduler import Job
+from bot.timeparse import read_time
 
 from . import repo
 from .migrations import MIGRATIONS
@@ -54,11 +55,14 @@ class PollsCog(Cog, PollService):
                           multi: bool = False, closes_at: datetime | None = None) -> Poll:
         """Also used by other features (e.g. the offline prompt proposing time slots)."""
         now = self.clock.now()
+        tz = await self.bot.timezone(channel.space)
+        times = [read_time(o, tz, now) for o in options]
 
         def unit(conn: sqlite3.Connection) -> tuple[Poll, tuple[int, datetime] | None]:
             poll = repo.insert(conn, space=channel.space.key, platform=channel.platform,
                                channel_id=channel.id, creator=creator.key, question=question,
-                               options=options, multi=multi, closes_at=closes_at, now=now)
+                               options=options, multi=multi, closes_at=closes_at, now=now,
+                               option_times=times)
             handle = self.scheduler.put(conn, "poll.close", f"poll:{poll.id}:close", closes_at,
                                         {"poll_id": poll.id}, channel.space.key) if closes_at else None
             return poll, handle
@@ -195,7 +199,7 @@ class PollsCog(Cog, PollService):
         assert poll is not None
         return await self.card(poll)
 
-    async def leading_option(self, space_key: str, poll_id: int) -> str:
+    async def leading_option(self, space_key: str, poll_id: int) -> tuple[str, datetime | None]:
         """The option a poll agreed on; refuses (with a sentence) if there is none."""
         poll = await self.get(poll_id)
         if poll is None or poll.space != space_key:
@@ -207,7 +211,7 @@ class PollsCog(Cog, PollService):
         if len(leaders) > 1:
             tied = " and ".join(poll.options[i] for i in leaders)
             raise Refusal(f"poll #{poll_id} is tied between {tied}; break the tie first")
-        return poll.options[leaders[0]]
+        return poll.options[leaders[0]], poll.time_of(leaders[0])
 
     async def post_poll(self, channel: ChannelRef, creator: UserRef, question: str,
                         options: list[str], *, multi: bool = False,

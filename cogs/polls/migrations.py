@@ -21,4 +21,6 @@ MIGRATIONS: list[Migration] = [
     + marks_table_sql("poll_marks"),
     # 2: the next vote's sequence number without scanning all votes
     marks_seq_index_sql("poll_marks"),
+    # 3: options that read as times, fixed when the poll is made (JSON list, null for text)
+    "ALTER TABLE polls ADD COLUMN option_times TEXT;",
 ]

@@ -21,22 +21,33 @@ def option_lines(poll: Poll, tally: Tally) -> tuple[Line, ...]:
     out = []
     for i, (opt, n) in enumerate(zip(poll.options, tally.counts, strict=True)):
         mark = " 🏆" if i in leaders else ""
-        out.append(line(f"{NUMBERS[i]} ", opt, f" — {n} {bar(n, total)}{mark}"))
+        at = poll.time_of(i)
+        shown: tuple[str | Time, ...] = (Time(at),) if at else (opt,)
+        out.append(line(f"{NUMBERS[i]} ", *shown, f" — {n} {bar(n, total)}{mark}"))
     return tuple(out)
+
+
+def votes(n: int) -> str:
+    return f"{n} vote{'s' if n != 1 else ''}"
+
+
+def option(poll: Poll, i: int) -> str | Time:
+    at = poll.time_of(i)
+    return Time(at) if at else poll.options[i]
 
 
 def outcome(poll: Poll, tally: Tally) -> Line:
     leaders = tally.leaders()
     if not leaders:
-        return line("No votes were cast.")
+        return line("No votes were cast." if poll.closed else "No votes yet.")
+    lead = "Result: " if poll.closed else "Leading: "
     if len(leaders) == 1:
         i = leaders[0]
-        n = tally.counts[i]
-        return line("Result: ", poll.options[i], f" with {n} vote{'s' if n != 1 else ''}")
-    names: list = []
+        return line(lead, option(poll, i), f" with {votes(tally.counts[i])}")
+    names: list[str | Time] = []
     for k, i in enumerate(leaders):
-        names.extend([", " if k else "", poll.options[i]])
-    return line("Tie between ", *names, f" ({tally.counts[leaders[0]]} votes each)")
+        names.extend([", " if k else "", option(poll, i)])
+    return line("Tie between ", *names, f" ({votes(tally.counts[leaders[0]])} each)")
 
 
 def poll_card(poll: Poll, tally: Tally, prefix: str = "!") -> Card:

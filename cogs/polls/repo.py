@@ -24,10 +24,16 @@ class Poll:
     multi: bool
     closes_at: datetime | None
     closed_at: datetime | None
+    # The moment an option names, fixed when the poll was made ("tomorrow 7pm" stays the
+    # day it meant then); None for an option that is not a time.
+    option_times: tuple[datetime | None, ...] = ()
 
     @property
     def closed(self) -> bool:
         return self.closed_at is not None
+
+    def time_of(self, i: int) -> datetime | None:
+        return self.option_times[i] if i < len(self.option_times) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,24 +50,29 @@ def _ts(v: float | None) -> datetime | None:
     return datetime.fromtimestamp(v, UTC) if v is not None else None
 
 
-_COLS = "id, space, platform, channel_id, creator, question, options, multi, closes_at, closed_at"
+_COLS = ("id, space, platform, channel_id, creator, question, options, multi, closes_at, closed_at, "
+         "option_times")
 
 
 def _poll(row: sqlite3.Row | None) -> Poll | None:
     if row is None:
         return None
+    times = tuple(_ts(t) for t in json.loads(row[10])) if row[10] else ()
     return Poll(row[0], row[1], row[2], row[3], row[4], row[5], tuple(json.loads(row[6])), bool(row[7]),
-                _ts(row[8]), _ts(row[9]))
+                _ts(row[8]), _ts(row[9]), times)
 
 
 def insert(conn: sqlite3.Connection, *, space: str, platform: str, channel_id: str, creator: str,
            question: str, options: list[str], multi: bool, closes_at: datetime | None,
-           now: datetime) -> Poll:
+           now: datetime, option_times: list[datetime | None] | None = None) -> Poll:
+    times = None
+    if option_times and any(option_times):
+        times = json.dumps([t.timestamp() if t else None for t in option_times])
     row = conn.execute(
         f"INSERT INTO polls(space, platform, channel_id, creator, question, options, multi, closes_at,"
-        f" created_at) VALUES(?,?,?,?,?,?,?,?,?) RETURNING {_COLS}",
+        f" created_at, option_times) VALUES(?,?,?,?,?,?,?,?,?,?) RETURNING {_COLS}",
         (space, platform, channel_id, creator, question, json.dumps(options), int(multi),
-         closes_at.timestamp() if closes_at else None, now.timestamp())).fetchone()
+         closes_at.timestamp() if closes_at else None, now.timestamp(), times)).fetchone()
     poll = _poll(row)
     assert poll is not None
     return poll

@@ -22,6 +22,7 @@ class PollService:
         """Close it (if open) and post the results."""
         raise NotImplementedError
 
-    async def leading_option(self, space_key: str, poll_id: int) -> str:
-        """The option the poll agreed on; raises bot.context.Refusal if there is none."""
+    async def leading_option(self, space_key: str, poll_id: int) -> tuple[str, datetime | None]:
+        """The option the poll agreed on, and the moment it names if it is a time (fixed
+        when the poll was made); raises bot.context.Refusal if there is none."""
         raise NotImplementedError

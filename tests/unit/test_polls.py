@@ -90,3 +90,31 @@ async def test_polls_are_per_space(fake: FakeAdapter) -> None:
     other = ChannelRef("fake", "elsewhere", "space2")
     [r] = await fake.invoke("!poll results 1", "bob", channel=other)
     assert r.text.startswith("⚠️") and "no poll #1 here" in r.text
+
+
+async def test_time_options_are_fixed_when_the_poll_is_made(fake: FakeAdapter, bot) -> None:
+    # Monday 23 Nov 2026, 09:00 UTC: "tomorrow 7pm" is Tuesday, whenever the poll closes.
+    card = await create(fake, '!poll create "When?" tomorrow 7pm | saturday 10am | Blue Cafe')
+    assert "Tue 24 Nov 2026 19:00 UTC — 0" in card.text
+    assert "Sat 28 Nov 2026 10:00 UTC — 0" in card.text and "Blue Cafe — 0" in card.text
+    await fake.react(card, "1️⃣", "bob")
+    bot.clock.advance(timedelta(hours=12))  # Monday night; read again, "tomorrow" would be Wednesday
+    [event] = await fake.invoke("!event create Board games when=poll:1", "alice")
+    assert "Tue 24 Nov 2026 19:00 UTC" in event.text, event.text
+    assert "(closed)" in card.text
+
+
+async def test_a_poll_time_that_has_passed_is_refused_for_an_event(fake: FakeAdapter, bot) -> None:
+    card = await create(fake, '!poll create "When?" tomorrow 7pm | saturday 10am')
+    await fake.react(card, "1️⃣", "bob")
+    bot.clock.advance(timedelta(days=3))
+    [refused] = await fake.invoke("!event create Board games when=poll:1", "alice")
+    assert refused.text.startswith("⚠️") and "Tue 24 Nov 2026 19:00 UTC" in refused.text
+    assert "passed" in refused.text
+
+
+async def test_an_open_poll_does_not_announce_a_result(fake: FakeAdapter) -> None:
+    card = await create(fake)
+    await fake.react(card, "2️⃣", "bob")
+    [res] = await fake.invoke("!poll results 1", "dave")
+    assert "Leading: Cafe with 1 vote" in res.text and "Result:" not in res.text
