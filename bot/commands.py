@@ -184,6 +184,7 @@ _NAMED = re.compile(r"^([a-z][a-z_.]{0,30})=(.*)$", re.DOTALL)
 class Token:
     text: str
     quoted: bool = False
+    raw: str = ""  # as typed, quotes included
 
 
 def tokenize(line: str) -> list[str]:
@@ -201,14 +202,17 @@ def tokens(line: str) -> list[Token]:
     buf: list[str] = []
     quoted = started = False
     i, n = 0, len(s)
+    begin = 0
     while i < n:
         c = s[i]
         if c.isspace():
             if started:
-                out.append(Token("".join(buf), quoted))
+                out.append(Token("".join(buf), quoted, s[begin:i]))
                 buf, quoted, started = [], False, False
             i += 1
             continue
+        if not started:
+            begin = i
         if c == "\\" and i + 1 < n:
             buf.append(s[i + 1])
             started = True
@@ -228,7 +232,7 @@ def tokens(line: str) -> list[Token]:
         started = True
         i += 1
     if started:
-        out.append(Token("".join(buf), quoted))
+        out.append(Token("".join(buf), quoted, s[begin:]))
     return out
 
 
@@ -250,10 +254,11 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
                 raise UsageError(f"{opt.name}= is given twice", spec, usage)
             value = [m.group(2)]
             i += 1
-            # A greedy value runs on over bare words, unless the user quoted it.
+            # A greedy value runs on over bare words, unless the user quoted it; the words
+            # it runs over keep their quotes (where=Bar, "Main St" is a place with quotes).
             if opt.greedy and not tok.quoted:
                 while i < len(items) and not _NAMED.match(items[i].text):
-                    value.append(items[i].text)
+                    value.append(items[i].raw or items[i].text)
                     i += 1
             named[opt.name] = " ".join(v for v in value if v != "")
             continue

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.commands import Option, command
 from bot.context import Context, Refusal
 from bot.model import SpaceRef
-from bot.render import Out, line, text
+from bot.render import Out, Time, line, text
 from bot.settings import SettingSpec, on_off, one_of, switch_text
 from bot.timeparse import TimeParseError, format_time, parse_when
 from cogs.polls.service import PollService
@@ -23,16 +23,29 @@ from .render import (
     CARD_NAMES,
     attendees_text,
     cancelled_text,
+    demoted_text,
     event_card,
     ics,
     list_text,
     moved_text,
+    placed_text,
 )
 from .repo import Event, RsvpResult
 from .rsvp import Rsvps
 
 POLL_REF = re.compile(r"^poll:#?(\d{1,9})$", re.IGNORECASE)
 EVENT_ID = Option("id", "the event's number", kind="int", min=1)
+DURATION = Option("duration", "how long it lasts, e.g. 90m or 3h (default 2h)", kind="duration",
+                  required=False, positional=False, placeholder="duration")
+MAX_LENGTH = timedelta(days=14)
+
+
+def _length(duration: timedelta | None) -> timedelta:
+    if duration is None:
+        return repo.DEFAULT_LENGTH
+    if duration > MAX_LENGTH:
+        raise Refusal("an event can last at most 14 days; give a shorter duration=")
+    return duration
 
 
 class EventsCog(Rsvps):
@@ -61,13 +74,15 @@ class EventsCog(Rsvps):
              Option("capacity", "how many can come", kind="int", required=False, positional=False,
                     min=1, max=10000, placeholder="n"),
              Option("details", "anything else people should know", required=False, positional=False,
-                    greedy=True, placeholder="text", max_length=1000))
+                    greedy=True, placeholder="text", max_length=1000),
+             DURATION)
     async def create(self, ctx: Context, title: str, when: str, where: str | None, capacity: int | None,
-                     details: str | None) -> None:
+                     details: str | None, duration: timedelta | None = None) -> None:
         if await self.settings.get(ctx.space, "events.create") == "moderators" and not ctx.is_moderator:
             raise Refusal("in this space only moderators can create events; ask one of them")
         starts_at, when_poll = await self._resolve_when(ctx, when)
         location, where_poll = await self._resolve_where(ctx, where)
+        length = _length(duration)
         offsets = await self.reminders.offsets(ctx.space)
         now = ctx.now
 
@@ -75,7 +90,7 @@ class EventsCog(Rsvps):
             event = repo.insert(conn, space=ctx.space.key, platform=ctx.channel.platform,
                                 channel_id=ctx.channel.id, creator=ctx.user.key, title=title,
                                 starts_at=starts_at, location=location, details=details or "",
-                                capacity=capacity, now=now)
+                                capacity=capacity, now=now, length=length)
             return event, self.reminders.schedule(conn, event, offsets, now)
 
         event, handles = await self.db.write(unit)
@@ -156,36 +171,52 @@ class EventsCog(Rsvps):
              Option("where", "a new place", required=False, positional=False, greedy=True,
                     placeholder="place", max_length=200),
              Option("capacity", "a new capacity, or 0 for no limit", kind="int", required=False,
-                    positional=False, min=0, max=10000, placeholder="n"))
+                    positional=False, min=0, max=10000, placeholder="n"),
+             Option("details", "new details", required=False, positional=False, greedy=True,
+                    placeholder="text", max_length=1000),
+             DURATION)
     async def edit(self, ctx: Context, id: int, title: str | None, when: str | None, where: str | None,
-                   capacity: int | None) -> None:
+                   capacity: int | None, details: str | None = None,
+                   duration: timedelta | None = None) -> None:
         event = await self._editable(ctx, id, "edit")
-        if title is None and when is None and where is None and capacity is None:
+        if all(v is None for v in (title, when, where, capacity, details, duration)):
             raise Refusal(f"say what to change, e.g. {ctx.prefix}event edit {id} when=\"friday 7pm\"")
         starts_at = (await self._resolve_when(ctx, when))[0] if when is not None else None
         location = (await self._resolve_where(ctx, where))[0] if where is not None else None
+        length = _length(duration) if duration is not None else event.ends_at - event.starts_at
+        ends_at = (starts_at or event.starts_at) + length
         offsets = await self.reminders.offsets(ctx.space)
         now = ctx.now
-        fields = {k: v for k, v in (("title", title), ("location", location), ("starts_at", starts_at))
-                  if v is not None}
+        fields = {k: v for k, v in (("title", title), ("location", location), ("starts_at", starts_at),
+                                    ("details", details)) if v is not None}
+        if ends_at != event.ends_at:
+            fields["ends_at"] = ends_at
 
-        def unit(conn: sqlite3.Connection) -> tuple[Event, list[repo.Attendee], list[Handle], repo.Roster]:
+        def unit(conn: sqlite3.Connection) -> tuple[Event, list[repo.Attendee], list[repo.Attendee],
+                                                   list[Handle], repo.Roster]:
             current = repo.get(conn, id)
             if current is None or current.cancelled:
                 raise Refusal(f"event #{id} is cancelled")
             updated = repo.update(conn, id, **fields) if fields else current
             promoted: list[repo.Attendee] = []
+            demoted: list[repo.Attendee] = []
             if capacity is not None:
-                updated, promoted = repo.set_capacity(conn, updated, capacity or None)
+                updated, promoted, demoted = repo.set_capacity(conn, updated, capacity or None)
             handles = self.reminders.schedule(conn, updated, offsets, now) if starts_at is not None else []
-            return updated, promoted, handles, repo.roster(conn, updated)
+            return updated, promoted, demoted, handles, repo.roster(conn, updated)
 
-        updated, promoted, handles, roster = await self.db.write(unit)
+        updated, promoted, demoted, handles, roster = await self.db.write(unit)
         self.reminders.arm(handles)
         self.refresh(id)
-        await ctx.reply(text(line("✅ Updated ", updated.title, f" #{id}.")))
-        if starts_at is not None and starts_at != event.starts_at:
+        moved = starts_at is not None and starts_at != event.starts_at
+        said = (": it now starts ", Time(updated.starts_at, relative=True), ".") if moved else (".",)
+        await ctx.reply(text(line("✅ Updated ", updated.title, f" #{id}", *said)))
+        if moved:
             await self.bot.send(event_channel(updated), moved_text(updated, roster))
+        if location is not None and location != event.location:
+            await self.bot.send(event_channel(updated), placed_text(updated, roster))
+        if demoted:
+            await self.bot.send(event_channel(updated), demoted_text(updated, tuple(demoted)))
         await self.announce_promotions(updated, RsvpResult(None, None, tuple(promoted), None))
 
     @command("event cancel", "cancel an event; attendees are told", EVENT_ID)
@@ -217,6 +248,9 @@ class EventsCog(Rsvps):
             raise Refusal(f"only the event's creator or a moderator can {verb} event #{event_id}")
         if event.cancelled:
             raise Refusal(f"event #{event_id} is already cancelled")
+        if event.over(ctx.now):
+            raise Refusal(f"event #{event_id} has already ended ({format_time(event.ends_at, await ctx.timezone())}); "
+                          f"there is nothing left to {verb}")
         return event
 
     async def card(self, event: Event, space: SpaceRef) -> Out:

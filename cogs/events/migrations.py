@@ -36,4 +36,6 @@ MIGRATIONS: list[Migration] = [
     # 3: fewer b-trees to update per RSVP: the next going_seq is read off rsvps_order
     # (only the going need an order), and marks by user off the primary key
     drop_marks_user_index_sql("event_marks") + "\nDROP INDEX IF EXISTS rsvps_seq;",
+    # 4: when it ends (`duration=`; NULL for events made before: two hours)
+    "ALTER TABLE events ADD COLUMN ends_at REAL;",
 ]

@@ -24,7 +24,6 @@ from .repo import Attendee, Event, Roster
 
 EMOJI = {"✅": "going", "🤔": "maybe", "❌": "no"}
 CARD_NAMES = 40  # names per list on a card; `event attendees` shows everyone
-DEFAULT_LENGTH = timedelta(hours=2)
 
 
 def names_line(people: tuple[Attendee, ...], total: int | None = None, limit: int = CARD_NAMES) -> Line:
@@ -47,7 +46,8 @@ def going_label(event: Event, roster: Roster) -> str:
 
 
 def event_card(event: Event, roster: Roster, *, prefix: str = "!", buttons: bool = False) -> Card:
-    body: list[Line] = [line("🕒 ", Time(event.starts_at, relative=True))]
+    body: list[Line] = [line("🕒 ", Time(event.starts_at, relative=not event.cancelled)),
+                        line("   until ", Time(event.ends_at))]
     if event.location:
         body.append(line("📍 ", event.location))
     if event.details:
@@ -122,6 +122,27 @@ def moved_text(event: Event, roster: Roster) -> Text:
     return Text(tuple(lines))
 
 
+def placed_text(event: Event, roster: Roster) -> Text:
+    lines = [line("📍 ", event.title, f" #{event.id} has moved: it is now at ", event.location or "a place to be told", ".")]
+    people = roster.going + roster.waitlist + roster.maybe
+    if people:
+        lines.append(line("Heads up: ", *mentions(people, event.platform)))
+    return Text(tuple(lines))
+
+
+def demoted_text(event: Event, people: tuple[Attendee, ...]) -> Text:
+    cap = event.capacity or 0
+    return Text((line("⏳ ", event.title, f" #{event.id} now takes {cap} "
+                      f"{'person' if cap == 1 else 'people'}, so ", *mentions(people, event.platform),
+                      " moved to the waitlist (in the order you answered); I'll tell you when a spot opens."),))
+
+
+def waitlisted_text(event: Event, person: Attendee, place: int) -> Text:
+    return Text((line("⏳ ", Mention(user_from_key(person.user, person.name)), " ", event.title,
+                      f" #{event.id} is full: you're number {place} on the waitlist; I'll tell you "
+                      "when a spot opens."),))
+
+
 def cancelled_text(event: Event, roster: Roster) -> Text:
     lines = [line("❌ ", event.title, f" #{event.id} is cancelled.")]
     people = roster.going + roster.waitlist + roster.maybe
@@ -163,7 +184,7 @@ def ics(event: Event, tz: ZoneInfo, now: datetime) -> Attachment:
     item.add("uid", f"{uid}-{event.id}@logoff")
     item.add("summary", event.title)
     item.add("dtstart", event.starts_at.astimezone(tz))
-    item.add("dtend", (event.starts_at + DEFAULT_LENGTH).astimezone(tz))
+    item.add("dtend", event.ends_at.astimezone(tz))
     item.add("dtstamp", now)
     item.add("sequence", event.revision)
     if event.location:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.marks import Marks
 
@@ -32,10 +32,15 @@ class Event:
     capacity: int | None
     state: str
     revision: int
+    ends_at: datetime
 
     @property
     def cancelled(self) -> bool:
         return self.state == "cancelled"
+
+    def over(self, now: datetime) -> bool:
+        """Ended: RSVPs, edits and cancelling are closed."""
+        return self.ends_at <= now
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,23 +72,28 @@ class RsvpResult:
     waitlisted_at: int | None  # 1-based place on the waitlist, if the user is on it
 
 
-_COLS = "id, space, platform, channel_id, creator, title, starts_at, location, details, capacity, state, revision"
+_COLS = ("id, space, platform, channel_id, creator, title, starts_at, location, details, capacity, state, "
+         "revision, ends_at")
+DEFAULT_LENGTH = timedelta(hours=2)
 
 
 def _event(row: sqlite3.Row | tuple | None) -> Event | None:
     if row is None:
         return None
-    return Event(row[0], row[1], row[2], row[3], row[4], row[5], datetime.fromtimestamp(row[6], UTC),
-                 row[7], row[8], row[9], row[10], row[11])
+    starts = datetime.fromtimestamp(row[6], UTC)
+    ends = datetime.fromtimestamp(row[12], UTC) if row[12] is not None else starts + DEFAULT_LENGTH
+    return Event(row[0], row[1], row[2], row[3], row[4], row[5], starts, row[7], row[8], row[9],
+                 row[10], row[11], ends)
 
 
 def insert(conn: sqlite3.Connection, *, space: str, platform: str, channel_id: str, creator: str, title: str,
-           starts_at: datetime, location: str, details: str, capacity: int | None, now: datetime) -> Event:
+           starts_at: datetime, location: str, details: str, capacity: int | None, now: datetime,
+           length: timedelta = DEFAULT_LENGTH) -> Event:
     row = conn.execute(
         f"INSERT INTO events(space, platform, channel_id, creator, title, starts_at, location, details,"
-        f" capacity, created_at) VALUES(?,?,?,?,?,?,?,?,?,?) RETURNING {_COLS}",
+        f" capacity, created_at, ends_at) VALUES(?,?,?,?,?,?,?,?,?,?,?) RETURNING {_COLS}",
         (space, platform, channel_id, creator, title, starts_at.timestamp(), location, details, capacity,
-         now.timestamp())).fetchone()
+         now.timestamp(), (starts_at + length).timestamp())).fetchone()
     event = _event(row)
     assert event is not None
     return event
@@ -94,7 +104,7 @@ def get(conn: sqlite3.Connection, event_id: int) -> Event | None:
 
 
 def update(conn: sqlite3.Connection, event_id: int, **fields: object) -> Event:
-    allowed = {"title", "starts_at", "location", "details", "capacity", "state"}
+    allowed = {"title", "starts_at", "ends_at", "location", "details", "capacity", "state"}
     sets = []
     values: list[object] = []
     for k, v in fields.items():
@@ -155,14 +165,15 @@ def card_roster(conn: sqlite3.Connection, event: Event, limit: int) -> Roster:
 
 
 def apply_mark(conn: sqlite3.Connection, event_id: int, user: str, name: str, status: str, *,
-               added: bool, source: str) -> tuple[bool, RsvpResult | None]:
+               added: bool, source: str, now: datetime) -> tuple[bool, RsvpResult | None]:
     """Record an RSVP action and re-derive the user's status: (False, None) if the event
-    is gone or cancelled, (True, None) if nothing changed.
+    is gone, cancelled or over, (True, None) if nothing changed.
     This is the hot path of a reaction storm: four indexed statements when someone
     answers, only the two columns of the event it needs, and capacity costs nothing
     unless someone who was in steps out."""
-    head = conn.execute("SELECT capacity, state FROM events WHERE id=?", (event_id,)).fetchone()
-    if head is None or head[1] == "cancelled":
+    head = conn.execute("SELECT capacity, state, COALESCE(ends_at, starts_at + ?) FROM events WHERE id=?",
+                        (DEFAULT_LENGTH.total_seconds(), event_id)).fetchone()
+    if head is None or head[1] == "cancelled" or head[2] <= now.timestamp():
         return False, None
     if added:
         changed = marks.add(conn, event_id, user, status, source, name)
@@ -250,9 +261,15 @@ def _outcome(conn: sqlite3.Connection, event: Event, before: list[str], user: st
     return RsvpResult(old, new, tuple(Attendee(u, names.get(u, "")) for u in promoted_users), waitlisted_at)
 
 
-def set_capacity(conn: sqlite3.Connection, event: Event, capacity: int | None) -> tuple[Event, list[Attendee]]:
+def set_capacity(conn: sqlite3.Connection, event: Event,
+                 capacity: int | None) -> tuple[Event, list[Attendee], list[Attendee]]:
+    """The event with its new capacity, who moved in from the waitlist and who moved out
+    to it (a lower capacity: the last ones in go first)."""
     before = in_users(conn, event)
     updated = update(conn, event.id, capacity=capacity)
     after = in_users(conn, updated)
     names = dict(conn.execute("SELECT user, name FROM rsvps WHERE event_id=?", (event.id,)).fetchall())
-    return updated, [Attendee(u, names.get(u, "")) for u in after if u not in before]
+    moved_in = [Attendee(u, names.get(u, "")) for u in after if u not in before]
+    kept = set(after)
+    moved_out = [Attendee(u, names.get(u, "")) for u in before if u not in kept]
+    return updated, moved_in, moved_out

@@ -15,7 +15,7 @@ from bot.render import line, text
 
 from . import repo
 from .reminders import event_channel
-from .render import EMOJI, promoted_text
+from .render import EMOJI, promoted_text, waitlisted_text
 from .repo import Event, RsvpResult, marks
 
 SAID = {"going": "✅ You're going to ", "maybe": "🤔 You're a maybe for ", "no": "❌ You're not going to "}
@@ -52,6 +52,8 @@ class Rsvps(Cog):
         event = await self.event_here(ctx, event_id)
         if event.cancelled:
             raise Refusal(f"event #{event_id} is cancelled, so it takes no RSVPs")
+        if event.over(ctx.now):
+            raise Refusal(f"event #{event_id} has ended, so it takes no more RSVPs")
         result = await self._apply(event_id, ctx.user, status, added=True, source="text")
         if result is None or result.new is None:
             await ctx.reply(text(f"Your RSVP for #{event_id} is unchanged."), ephemeral=True)
@@ -64,19 +66,28 @@ class Rsvps(Cog):
 
     async def _apply(self, event_id: int, user: UserRef, status: str, *, added: bool,
                      source: str) -> RsvpResult | None:
+        now = self.clock.now()
+
         def unit(conn: sqlite3.Connection) -> tuple[bool, RsvpResult | None, Event | None]:
             # A platform that names only the id of who took a reaction back gives no name:
             # the stored one stays.
             is_open, result = repo.apply_mark(conn, event_id, user.key, user.name, status,
-                                              added=added, source=source)
-            # the whole event only when someone is promoted: the announcement names it
-            return is_open, result, repo.get(conn, event_id) if result and result.promoted else None
+                                              added=added, source=source, now=now)
+            # the whole event only when someone is to be told: the message names it
+            told = result is not None and (result.promoted or (
+                source == "reaction" and result.waitlisted_at is not None))
+            return is_open, result, repo.get(conn, event_id) if told else None
 
         is_open, result, event = await self.db.write(unit)  # acknowledged only after this commit
         if is_open and result is not None:
             self.refresh(event_id)
             if event is not None:
                 await self.announce_promotions(event, result)
+                if source == "reaction" and result.waitlisted_at is not None:
+                    # A reaction gets no reply of its own: the card's counts alone would not
+                    # say that this person is waiting, not in.
+                    await self.bot.send(event_channel(event), waitlisted_text(
+                        event, repo.Attendee(user.key, user.name), result.waitlisted_at))
         return result
 
     async def announce_promotions(self, event: Event, result: RsvpResult) -> None:
