@@ -88,6 +88,7 @@ class Scheduler:
         self.clock = clock
         self._handlers: dict[str, Handler] = {}
         self._grace: dict[str, GraceFn] = {}
+        self._missed: dict[str, Handler] = {}
         self._aps: Any = None  # AsyncIOScheduler, real clock only
         self._armed_until: datetime | None = None
         # Armed jobs wait in a heap; APScheduler holds one alarm, for the earliest of them.
@@ -102,8 +103,11 @@ class Scheduler:
         self.fired: list[tuple[Job, datetime]] = []  # (job, fired at) for benchmarks/tests
         self.record_fired = False
 
-    def register(self, kind: str, handler: Handler, grace: GraceFn | None = None) -> None:
-        """`grace` says how late a job of this kind may still run (None: any). A kind
+    def register(self, kind: str, handler: Handler, grace: GraceFn | None = None,
+                 missed: Handler | None = None) -> None:
+        """`grace` says how late a job of this kind may still run (None: any); `missed` is
+        told of a job skipped for being later than that (say so where people see it: it is
+        claimed like a run, so it too happens once per job, with the job's key). A kind
         belongs to the cog that registers it (`owner`, set while the cog is set up)."""
         if kind in self._handlers:
             raise ValueError(f"job kind '{kind}' is registered by both {self._owners[kind]} "
@@ -112,6 +116,8 @@ class Scheduler:
         self._handlers[kind] = handler
         if grace:
             self._grace[kind] = grace
+        if missed:
+            self._missed[kind] = missed
 
     # --- writing jobs (inside the caller's write unit, atomic with its own rows) -----
 
@@ -291,6 +297,12 @@ class Scheduler:
         if grace is None or late <= grace:
             return False
         log.warning("skipped job %s (%s): %s late, grace %s", job.id, job.key, late, grace)
+        missed = self._missed.get(job.kind)
+        if missed is not None:
+            try:
+                await missed(job)
+            except Exception as e:  # the skip stands; the notice is a courtesy
+                log.warning("telling of skipped job %s failed: %s", job.id, e)
         await self._mark(job.id, "skipped")
         return True
 

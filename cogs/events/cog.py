@@ -140,10 +140,12 @@ class EventsCog(Rsvps):
     async def list_cmd(self, ctx: Context) -> None:
         now = ctx.now
 
-        def read(conn: sqlite3.Connection) -> list[tuple[Event, repo.Roster]]:
-            return [(e, repo.roster(conn, e)) for e in repo.upcoming(conn, ctx.space.key, now)]
+        def read(conn: sqlite3.Connection) -> tuple[list[tuple[Event, repo.Roster]], int]:
+            shown = [(e, repo.roster(conn, e)) for e in repo.upcoming(conn, ctx.space.key, now)]
+            return shown, repo.count_upcoming(conn, ctx.space.key, now)
 
-        await ctx.reply(list_text(await self.db.read(read), await ctx.timezone()))
+        shown, total = await self.db.read(read)
+        await ctx.reply(list_text(shown, total, ctx.prefix))
 
     @command("event show", "show an event's card", EVENT_ID)
     async def show(self, ctx: Context, id: int) -> None:

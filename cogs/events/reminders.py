@@ -15,7 +15,7 @@ from bot.settings import SettingSpec
 from bot.timeparse import format_duration, parse_duration
 
 from . import repo
-from .render import reminder_text
+from .render import missed_text, reminder_text
 from .repo import Event
 
 MIN_OFFSET, MAX_OFFSET = timedelta(minutes=1), timedelta(days=30)
@@ -64,7 +64,7 @@ class Reminders:
                                       "how late a reminder may still be posted after downtime",
                                       normalize=format_duration))
         settings.watch("reminders", self.reschedule_space)
-        scheduler.register("event.reminder", self._remind, grace=self._grace)
+        scheduler.register("event.reminder", self._remind, grace=self._grace, missed=self._missed)
         scheduler.register("event.archive", self._archive)
 
     async def offsets(self, space: SpaceRef) -> tuple[timedelta, ...]:
@@ -107,6 +107,15 @@ class Reminders:
 
     async def _grace(self, job: Job) -> timedelta:
         return await self.bot.settings.get(SpaceRef.from_key(job.space), "reminders.grace")  # type: ignore[no-any-return]
+
+    async def _missed(self, job: Job) -> None:
+        """A reminder skipped after downtime is said in the channel, not only logged."""
+        event = await self.bot.db.read(lambda c: repo.get(c, int(job.payload["event_id"])))
+        now = self.bot.clock.now()
+        if event is None or event.cancelled or event.over(now):
+            return
+        await self.bot.send(event_channel(event), missed_text(event, job.due_at, now),
+                            idempotency_key=job.idempotency_key + "-missed")
 
     async def _remind(self, job: Job) -> None:
         event_id = int(job.payload["event_id"])

@@ -109,6 +109,11 @@ def reminder_text(event: Event, roster: Roster, now: datetime) -> Text:
     return Text(tuple(lines))
 
 
+def missed_text(event: Event, due: datetime, now: datetime) -> Text:
+    return Text((line("⏰ Missed while offline: the reminder for ", event.title, f" #{event.id} was due ",
+                      Time(due), "; it starts ", Time(event.starts_at, relative=True), "."),))
+
+
 def promoted_text(event: Event, person: Attendee) -> Text:
     return Text((line("🎉 ", Mention(user_from_key(person.user, person.name)),
                       " a spot opened up: you're in for ", event.title, f" #{event.id}."),))
@@ -162,13 +167,15 @@ def attendees_text(event: Event, roster: Roster) -> Text:
     return Text(tuple(lines))
 
 
-def list_text(events: list[tuple[Event, Roster]], tz: ZoneInfo) -> Text:
+def list_text(events: list[tuple[Event, Roster]], total: int, prefix: str) -> Text:
     if not events:
-        return Text((line("No upcoming events here. Start one with event create."),))
-    lines = [line("Upcoming events:")]
+        return Text((line(f"No upcoming events here. Start one with {prefix}event create."),))
+    lines = [line(f"Upcoming events ({total}):" if total > len(events) else "Upcoming events:")]
     for event, roster in events:
         lines.append(line(f"#{event.id} ", event.title, " — ", Time(event.starts_at),
                           *((" — ", event.location) if event.location else ()), f" — {going_label(event, roster)}"))
+    if total > len(events):
+        lines.append(line(f"and {total - len(events)} more later; {prefix}event show <id> shows any of them"))
     return Text(tuple(lines))
 
 

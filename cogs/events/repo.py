@@ -124,6 +124,12 @@ def upcoming(conn: sqlite3.Connection, space: str, now: datetime, limit: int = 1
     return [e for e in map(_event, rows) if e is not None]
 
 
+def count_upcoming(conn: sqlite3.Connection, space: str, now: datetime) -> int:
+    n: int = conn.execute("SELECT COUNT(*) FROM events WHERE space=? AND state='active' AND starts_at >= ?",
+                          (space, now.timestamp())).fetchone()[0]
+    return n
+
+
 def in_users(conn: sqlite3.Connection, event: Event) -> list[str]:
     """Users who are in (going, within capacity), in order."""
     limit = event.capacity if event.capacity is not None else -1

@@ -71,3 +71,13 @@ async def test_a_new_place_or_time_is_said_to_those_who_answered(fake: FakeAdapt
     assert "now starts Sun 06 Dec 2026 18:00 UTC (in 13 days)" in when.text
     [details] = await fake.invoke('!event edit 1 details="bring a dish"', "alice")
     assert details.text.startswith("✅") and "bring a dish" in card.text
+
+
+async def test_event_list_says_how_many_more_there_are(fake: FakeAdapter) -> None:
+    [empty] = await fake.invoke("!event list")
+    assert "Start one with !event create" in empty.text
+    for day in range(1, 19):
+        await fake.invoke(f'!event create Walk {day} when="2026-12-{day:02d} 10:00"')
+    [listed] = await fake.invoke("!event list")
+    assert "Upcoming events (18):" in listed.text and "#15 " in listed.text and "#16 " not in listed.text
+    assert "and 3 more later" in listed.text

@@ -86,4 +86,26 @@ async def test_grace_after_downtime(tmp_path, down_for: timedelta, expected: int
     assert len(reminders(fake)) == expected
     if not expected:
         assert any("skipped job" in r.getMessage() for r in caplog.records)
+    # The event has ended by the time the bot is back: nothing to say about it.
+    assert fake.containing("Missed while offline") == []
     await bot2.stop()
+
+
+async def test_a_reminder_skipped_after_downtime_is_said_in_the_channel_once(tmp_path) -> None:
+    path = str(tmp_path / "m.db")
+    bot = await build_bot(path, clock=ManualClock(START))
+    fake = FakeAdapter()
+    bot.add_adapter(fake)
+    await bot.start()
+    await fake.invoke("!config set reminders 24h", "mod", mod=True)
+    await fake.invoke(f"!event create Late when={WHEN}")
+    await bot.stop()
+    for _ in range(2):  # back three hours after the reminder was due; then once more
+        again = await build_bot(path, clock=ManualClock(datetime(2026, 11, 25, 21, 0, tzinfo=UTC)))
+        again.add_adapter(fake)
+        await again.start()
+        await again.stop()
+    assert reminders(fake) == []
+    [missed] = fake.containing("Missed while offline")
+    assert "Late #1" in missed.text and "was due Wed 25 Nov 2026 18:00 UTC" in missed.text
+    assert "starts Thu 26 Nov 2026 18:00 UTC" in missed.text
