@@ -302,7 +302,7 @@ class Scheduler:
             try:
                 await missed(job)
             except Exception as e:  # the skip stands; the notice is a courtesy
-                log.warning("telling of skipped job %s failed: %s", job.id, e)
+                log.warning("could not say in the channel that job %s was passed over: %s", job.id, e)
         await self._mark(job.id, "skipped")
         return True
 
