@@ -25,6 +25,8 @@ EXIT_CONFIG = 2
 EXIT_STORAGE = 3
 EXIT_START = 4
 CONSOLE = "adapters.console"
+# Said on stderr when the console reads a pipe, so a script's output stays the bot's own.
+PIPED_BANNER = "logoff console: reading commands from standard input (:help lists console commands)"
 
 log = logging.getLogger("logoff")
 
@@ -87,9 +89,11 @@ async def try_console(db: str, timezone: str) -> int:
     interactive = sys.stdin.isatty()
     if interactive:
         print("logoff console: a local chat with the bot. Type !help, or :help for console commands.")
+    else:
+        print(PIPED_BANNER, file=sys.stderr)
     try:
         await bot.start()
-        prompt = (lambda: print(f"{adapter.current.display}> ", end="", flush=True)) if interactive else None
+        prompt = (lambda: f"{adapter.current.display}> ") if interactive else None
         await console.run_console(bot, adapter, sys.stdin, prompt)
     finally:
         await bot.stop()

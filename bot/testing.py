@@ -168,14 +168,16 @@ class FakeAdapter:
         return replies
 
     async def say(self, text: str, user: str | UserRef = "alice", *, at: datetime | None = None,
-                  reply_to: str | UserRef | None = None, channel: ChannelRef | None = None) -> None:
+                  reply_to: str | UserRef | None = None, channel: ChannelRef | None = None) -> str:
+        """A person's chat message; returns its id."""
         assert self.bot is not None
         u = user if isinstance(user, UserRef) else self.user(user)
         r = reply_to if isinstance(reply_to, UserRef) or reply_to is None else self.user(reply_to)
-        event = MessageSeen(channel or self.channel, u, at or self.bot.clock.now(),
-                            f"u{next(self._ids)}", r, text)
+        message_id = f"u{next(self._ids)}"
+        event = MessageSeen(channel or self.channel, u, at or self.bot.clock.now(), message_id, r, text)
         await self.bot.message_seen(event)
         await self.bot.settle()
+        return message_id
 
     async def react(self, message: str | Sent | MessageRef, emoji: str, user: str | UserRef = "alice", *,
                     added: bool = True, dispatch: bool = True) -> None:

@@ -8,32 +8,43 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import TextIO
 
 from bot.adapter import AdapterHost, Capabilities
+from bot.render import Attachment
 from bot.testing import FakeAdapter, Sent
-from bot.timeparse import TimeParseError, parse_duration
+from bot.timeparse import TimeParseError, format_time, parse_duration
 
-HELP = """Type !help for the commands. Console commands:
+from .aliases import emoji
+from .terminal import Reader
+
+HELP = """Type !help for the bot's commands. Console commands:
   :as <name> [mod]           become user <name> (a moderator with mod)
-  :react <msg> <emoji>       react to a bot message (<msg> is m3 or last)
+  :react <msg> <emoji>       react to a message (<msg> is an id like m3, or last);
+                             <emoji> may be ✅, 1 to 10, :white_check_mark:, :thinking:, :x:
   :unreact <msg> <emoji>     take a reaction back
-  :wait <duration>           advance the clock, e.g. :wait 2h
-  :quit                      leave"""
+  :wait <duration>           move the clock on, e.g. :wait 2h (what falls due happens on time)
+  :help                      this list
+  :quit                      leave (so does Ctrl-C, or the end of input)"""
 
 
 class ConsoleAdapter(FakeAdapter):
-    def __init__(self, out: TextIO | None = None) -> None:
+    def __init__(self, out: TextIO | None = None, files: Path | None = None) -> None:
         super().__init__("console", space="local", channel="general",
                          capabilities=Capabilities(buttons=False, ephemeral=False, edits_per_window=0))
         self.out = out or sys.stdout
+        self.files_dir = files  # where files the bot sends are written (made on first use)
         self.current = self.user("you")
 
     def on_output(self, sent: Sent, *, edited: bool = False) -> None:
         who = f" to {sent.to_user.display}" if sent.to_user else ""
         mark = " (edited)" if edited else ""
         lines = sent.text.splitlines() or [""]
+        if isinstance(sent.out, Attachment) and not edited:
+            lines.append(f"saved to {self._save(sent.out)}")
         self.out.write(f"[{sent.id}] logoff{who}{mark}: {lines[0]}\n")
         for ln in lines[1:]:
             self.out.write(f"      {ln}\n")
@@ -41,6 +52,14 @@ class ConsoleAdapter(FakeAdapter):
         if seeded and not edited:
             self.out.write(f"      reactions: {' '.join(seeded)}\n")
         self.out.flush()
+
+    def _save(self, att: Attachment) -> Path:
+        if self.files_dir is None:
+            self.files_dir = Path(tempfile.mkdtemp(prefix="logoff-files-"))
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        path = self.files_dir / Path(att.filename).name
+        path.write_bytes(att.data)
+        return path
 
     def note(self, text: str) -> None:
         self.out.write(f"* {text}\n")
@@ -58,7 +77,9 @@ class ConsoleAdapter(FakeAdapter):
             text = line[len(self.bot.prefix):] if line.startswith(self.bot.prefix) else line[1:]
             await self.invoke(text, self.current)
             return True
-        await self.say(line, self.current)
+        message_id = await self.say(line, self.current)
+        self.out.write(f"[{message_id}] {self.current.display}: {line}\n")
+        self.out.flush()
         return True
 
     async def _console_command(self, line: str) -> bool:
@@ -78,7 +99,7 @@ class ConsoleAdapter(FakeAdapter):
             except (KeyError, LookupError):
                 self.note(f"⚠️ there is no message {args[0]}; use an id like m3, or last")
                 return True
-            await self.react(ref, args[1], self.current, added=cmd == "react")
+            await self.react(ref, emoji(args[1]), self.current, added=cmd == "react")
         elif cmd == "wait" and args:
             try:
                 delta = parse_duration(" ".join(args))
@@ -86,7 +107,8 @@ class ConsoleAdapter(FakeAdapter):
                 self.note(f"⚠️ {e}")
                 return True
             await self.bot.advance(delta)
-            self.note(f"it is now {self.bot.clock.now():%a %d %b %Y %H:%M} UTC")
+            tz = await self.bot.timezone(self.channel.space)
+            self.note(f"it is now {format_time(self.bot.clock.now(), tz)}")
         elif cmd == "help":
             self.note(HELP)
         else:
@@ -95,18 +117,13 @@ class ConsoleAdapter(FakeAdapter):
 
 
 async def run_console(bot: AdapterHost, adapter: ConsoleAdapter, stream: TextIO | None = None,
-                      prompt: Callable[[], None] | None = None) -> None:
+                      prompt: Callable[[], str] | None = None) -> None:
     """Read lines until end of input (or :quit)."""
-    stream = stream or sys.stdin
-    loop = asyncio.get_running_loop()
-    while True:
-        if prompt:
-            prompt()
-        line = await loop.run_in_executor(None, stream.readline)
-        if not line:
-            break
+    reader = Reader(asyncio.get_running_loop(), stream or sys.stdin, prompt)
+    while (line := await reader.lines.get()) is not None:
         try:
             if not await adapter.handle_line(line):
                 break
         except Exception as e:  # the console never dies on one bad line
             adapter.note(f"⚠️ that failed: {e}")
+        reader.ready()

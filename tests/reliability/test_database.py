@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import build_bot
+from bot.cli import PIPED_BANNER
 from bot.clock import ManualClock
 from bot.scheduler import MIGRATIONS as JOB_MIGRATIONS
 from bot.settings import MIGRATIONS as SETTING_MIGRATIONS
@@ -47,7 +48,7 @@ def logoff_try(db: Path | str, stdin: str = "!event list\n", *, drop_root: bool 
 
 
 def assert_clean_exit_3(r: subprocess.CompletedProcess[str]) -> None:
-    lines = r.stderr.strip().splitlines()
+    lines = [ln for ln in r.stderr.strip().splitlines() if ln != PIPED_BANNER]
     assert r.returncode == 3, f"exit {r.returncode}\n{r.stderr[-2000:]}"
     assert len(lines) == 1 and lines[0].startswith("logoff: database error: "), r.stderr[-2000:]
     assert "Traceback" not in r.stderr

@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.app import Bot, build_bot
+from bot.cli import PIPED_BANNER
 from bot.clock import ManualClock
 from bot.commands import MAX_LINE, CommandSpec
 from bot.testing import FakeAdapter, Sent
@@ -366,7 +367,7 @@ def test_console_survives_a_hostile_script(tmp_path: Path) -> None:
                        input="\n".join(CONSOLE_SCRIPT) + "\n", capture_output=True, text=True,
                        timeout=120, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert r.returncode == 0, r.stderr[-3000:]
-    assert r.stderr == "", r.stderr[-3000:]
+    assert r.stderr == PIPED_BANNER + "\n", r.stderr[-3000:]
     assert "that failed" not in r.stdout, "a console line raised"
     assert r.stdout.count("⚠️") >= 10
     assert "Mars/Base" in r.stdout and "#1" in r.stdout

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli import PIPED_BANNER
 from bot.config import ConfigError, load, parse
 
 pytestmark = pytest.mark.subprocess  # starts processes of its own
@@ -27,7 +28,7 @@ def test_help_from_a_pipe_prints_commands_and_exits_0() -> None:
     assert r.returncode == 0, r.stderr
     for cmd in ("!poll create", "!event create", "!rsvp", "!offline", "!config set", "!help"):
         assert cmd in r.stdout
-    assert r.stderr == ""
+    assert r.stderr == PIPED_BANNER + "\n"
 
 
 def test_try_keeps_the_database_with_db(tmp_path: Path) -> None:

@@ -1,0 +1,55 @@
+"""Reading lines for the console: with line editing and history on a terminal
+(readline), plain lines from a pipe. The reader is a daemon thread, so Ctrl-C or the end
+of input leaves at once instead of waiting for a line that will not come."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import Callable
+from typing import TextIO
+
+EOF_MARK = None
+
+
+class Reader:
+    """Lines go into `lines`; None once the input has ended. On a terminal the next
+    prompt waits for `ready()`, so it shows after the answer to the line before."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, stream: TextIO,
+                 prompt: Callable[[], str] | None) -> None:
+        self.lines: asyncio.Queue[str | None] = asyncio.Queue()
+        self._ready = threading.Event()
+        self._ready.set()
+        self._loop, self._stream, self._prompt = loop, stream, prompt
+        threading.Thread(target=self._read, name="logoff-console-input", daemon=True).start()
+
+    def ready(self) -> None:
+        self._ready.set()
+
+    def _put(self, item: str | None) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is gone: the console has ended
+            self._loop.call_soon_threadsafe(self.lines.put_nowait, item)
+
+    def _read(self) -> None:
+        stream, prompt = self._stream, self._prompt
+        interactive = prompt is not None and stream.isatty()
+        if interactive:
+            with contextlib.suppress(ImportError):  # line editing and history where there is readline
+                import readline  # noqa: F401
+        try:
+            while True:
+                if interactive:
+                    assert prompt is not None
+                    self._ready.wait()
+                    self._ready.clear()
+                    line = input(prompt()) + "\n"
+                else:
+                    line = stream.readline()
+                    if not line:
+                        break
+                self._put(line)
+        except (EOFError, KeyboardInterrupt, OSError, ValueError):
+            pass
+        self._put(EOF_MARK)

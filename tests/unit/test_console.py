@@ -1,0 +1,83 @@
+"""The terminal chat as a person types into it (issue 14): emoji as people write them,
+the clock in the space's zone, files saved where the path says, chat lines with ids."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from pathlib import Path
+
+import pytest
+
+from adapters.console import ConsoleAdapter
+from bot.app import Bot, build_bot
+from bot.clock import ManualClock
+
+
+@pytest.fixture
+async def console(tmp_path: Path, clock: ManualClock):  # type: ignore[no-untyped-def]
+    bot = await build_bot(str(tmp_path / "c.db"), clock=clock, rate_limit=False)
+    adapter = ConsoleAdapter(out=io.StringIO(), files=tmp_path / "files")
+    bot.add_adapter(adapter)
+    await bot.start()
+    try:
+        yield bot, adapter
+    finally:
+        await bot.stop()
+
+
+async def typed(adapter: ConsoleAdapter, *lines: str) -> str:
+    out = adapter.out
+    assert isinstance(out, io.StringIO)
+    start = len(out.getvalue())
+    for ln in lines:
+        await adapter.handle_line(ln)
+    return out.getvalue()[start:]
+
+
+@pytest.mark.parametrize("alias, option", [("1", "A — 1"), (":one:", "A — 1"), ("1\u20e3", "A — 1"),
+                                           ("2", "B — 1"), (":two:", "B — 1"), ("2️⃣", "B — 1")])
+async def test_number_reactions_as_people_type_them(console: tuple[Bot, ConsoleAdapter], alias: str,
+                                                    option: str) -> None:
+    _, adapter = console
+    await typed(adapter, '!poll create "Q?" A | B')
+    shown = await typed(adapter, f":react m1 {alias}")
+    assert option in shown, shown
+
+
+@pytest.mark.parametrize("alias", [":white_check_mark:", "✅", "✅\ufe0f"])
+async def test_rsvp_reactions_as_people_type_them(console: tuple[Bot, ConsoleAdapter], alias: str) -> None:
+    _, adapter = console
+    await typed(adapter, '!event create Picnic when="2026-12-05 12:00"')
+    shown = await typed(adapter, f":react m1 {alias}")
+    assert "Going (1)" in shown, shown
+
+
+async def test_chat_lines_show_ids_and_reactions_hit_the_message_named(
+        console: tuple[Bot, ConsoleAdapter]) -> None:
+    _, adapter = console
+    shown = await typed(adapter, "hello there", '!poll create "Q?" A | B')
+    assert "[u1] you: hello there" in shown and "[m2] logoff: 📊 Q? #1" in shown
+    assert "A — 1" in await typed(adapter, ":react m2 1")
+
+
+async def test_the_clock_line_is_in_the_space_zone(console: tuple[Bot, ConsoleAdapter]) -> None:
+    _, adapter = console
+    await typed(adapter, ":as mod mod", "!config set timezone Europe/Berlin")
+    shown = await typed(adapter, ":wait 1h")
+    assert "it is now Mon 23 Nov 2026 11:00 CET" in shown, shown  # 10:00 UTC
+
+
+async def test_a_calendar_file_is_saved_where_the_path_says(console: tuple[Bot, ConsoleAdapter]) -> None:
+    _, adapter = console
+    await typed(adapter, '!event create Picnic when="2026-12-05 12:00"')
+    shown = await typed(adapter, "!event ics 1")
+    path = Path(shown.split("saved to ", 1)[1].split()[0])
+    assert (await asyncio.to_thread(path.read_bytes)).startswith(b"BEGIN:VCALENDAR")
+
+
+async def test_help_lists_the_console_commands(console: tuple[Bot, ConsoleAdapter]) -> None:
+    _, adapter = console
+    shown = await typed(adapter, ":help")
+    for cmd in (":as", ":react", ":unreact", ":wait", ":quit", ":white_check_mark:"):
+        assert cmd in shown

@@ -1,0 +1,70 @@
+"""`logoff try` on a real terminal (a pseudo-terminal): arrow keys edit the line, and
+Ctrl-C leaves at once instead of waiting for Enter."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.subprocess  # starts processes of its own
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def spawn() -> tuple[int, int]:
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: `logoff try` with the pseudo-terminal as its terminal
+        os.chdir(ROOT)
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "TERM": "xterm"}
+        os.execvpe(sys.executable, [sys.executable, "-m", "bot.cli", "try"], env)
+    return pid, fd
+
+
+def read_until(fd: int, needle: bytes, within: float = 20.0) -> bytes:
+    seen = b""
+    deadline = time.monotonic() + within
+    while needle not in seen:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise AssertionError(f"no {needle!r} in {seen[-2000:]!r}")
+        ready, _, _ = select.select([fd], [], [], left)
+        if ready:
+            try:
+                seen += os.read(fd, 4096)
+            except OSError:
+                break
+    return seen
+
+
+def exited_within(pid: int, seconds: float) -> int | None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        time.sleep(0.05)
+    return None
+
+
+def test_arrow_keys_edit_the_line_and_ctrl_c_leaves_at_once() -> None:
+    pid, fd = spawn()
+    code = None
+    try:
+        read_until(fd, b"you> ")
+        os.write(fd, b"!hep\x1b[Dl\r")  # left arrow, then the missing letter: !help
+        read_until(fd, b"logoff commands")
+        read_until(fd, b"you> ")
+        os.write(fd, b"\x03")  # Ctrl-C at an empty prompt
+        code = exited_within(pid, 5.0)
+        assert code is not None, "Ctrl-C did not end the console"
+    finally:
+        if code is None:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+        os.close(fd)
