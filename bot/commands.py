@@ -10,6 +10,7 @@ over bare words up to the next `name=` ("when=saturday 10am where=Blue Cafe").
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -166,12 +167,21 @@ class CommandRegistry:
             group = [s for s in self if s.path[0] == words[0].lower()]
             if group:
                 subs = ", ".join(s.path[-1] for s in group)
+                guess = _close(words[1] if len(words) > 1 else "", [s.path[-1] for s in group])
+                hint = f"; did you mean {prefix}{words[0].lower()} {guess}?" if guess else ""
                 raise UsageError(
-                    f"'{words[0]}' needs one of: {subs}",
+                    f"'{words[0]}' needs one of: {subs}{hint}",
                     usage="\n".join(s.usage(prefix) for s in group),
                 )
-            raise UsageError(f"there is no command '{words[0][:40]}'; type {prefix}help for the list")
+            guess = _close(words[0], sorted({s.path[0] for s in self}))
+            hint = f"did you mean {prefix}{guess}? " if guess else ""
+            raise UsageError(f"there is no command '{words[0][:40]}'; {hint}type {prefix}help for the list")
         return spec, parse_args(spec, toks[used:], prefix)
+
+
+def _close(word: str, names: Sequence[str]) -> str | None:
+    found = difflib.get_close_matches(word.lower()[:40], names, n=1, cutoff=0.6)
+    return found[0] if found else None
 
 
 # --- tokenising and parsing ------------------------------------------------------------

@@ -52,8 +52,6 @@ def event_card(event: Event, roster: Roster, *, prefix: str = "!", buttons: bool
         body.append(line("📍 ", event.location))
     if event.details:
         body.append(line(event.details))
-    if event.cancelled:
-        body.insert(0, line("❌ Cancelled"))
     going_n, wait_n, maybe_n, no_n = roster.counts()
     fields = [Field(going_label(event, roster), (names_line(roster.going, going_n),), inline=True),
               Field(f"Maybe ({maybe_n})", (names_line(roster.maybe, maybe_n),), inline=True)]
@@ -71,7 +69,7 @@ def event_card(event: Event, roster: Roster, *, prefix: str = "!", buttons: bool
         body=tuple(body),
         fields=tuple(fields),
         footer=(f"React ✅ going · 🤔 maybe · ❌ not going, or {prefix}rsvp {event.id} going" if live else
-                "This event was cancelled."),
+                "It takes no more RSVPs."),
         actions=actions,
         reactions=tuple(EMOJI) if live else (),
         color=0x57F287 if live else 0xED4245,

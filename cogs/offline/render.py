@@ -29,7 +29,7 @@ def prompt_card(prompt_id: int, people: list[UserRef], note: str | None, by: Use
              "Want to grab a coffee or a walk and talk it through in person?"),
     ]
     if note and by is not None:
-        body.append(line(f"{by.display} adds: ", note))
+        body.append(line(f"Note from {by.display}: ", note))
     how = ("Press Propose a meetup for a quick poll of times, or Not now."
            if buttons else f"React {PROPOSE} for a quick poll of times, or {DISMISS} for not now.")
     body.append(line(how))
