@@ -223,7 +223,8 @@ class Scheduler:
             f"SELECT {_COLS} FROM jobs WHERE state='sending' ORDER BY due_at")
         for row in rows:
             job = Job.from_row(row)
-            if await self._too_late(job, now):
+            # It may have been posted before the crash: too late now, it is dropped silently.
+            if await self._too_late(job, now, tell=False):
                 continue
             await self._run(job)
         overdue = await self.db.fetchall(
@@ -289,7 +290,7 @@ class Scheduler:
             return
         await self._run(job)
 
-    async def _too_late(self, job: Job, now: datetime) -> bool:
+    async def _too_late(self, job: Job, now: datetime, *, tell: bool = True) -> bool:
         """The grace rule: a job later than its grace is skipped (and logged), not sent."""
         grace_fn = self._grace.get(job.kind)
         grace = await grace_fn(job) if grace_fn else None
@@ -297,7 +298,7 @@ class Scheduler:
         if grace is None or late <= grace:
             return False
         log.warning("skipped job %s (%s): %s late, grace %s", job.id, job.key, late, grace)
-        missed = self._missed.get(job.kind)
+        missed = self._missed.get(job.kind) if tell else None
         if missed is not None:
             try:
                 await missed(job)

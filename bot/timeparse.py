@@ -37,8 +37,19 @@ _DURATION_PART = re.compile(r"(\d{1,7})\s*([a-z]+)")
 _DURATION_FULL = re.compile(r"^\s*(?:\d{1,7}\s*[a-z]+\s*(?:and\s*|,\s*)?)+$")
 _RELATIVE = re.compile(r"^\s*in\s+(.+)$", re.IGNORECASE)
 _TRAILING_HOUR = re.compile(r"^(?P<rest>.*\D)\s(?P<h>\d{1,2})$")
-# "tonight 8" is the evening: the one bare hour that is not a question.
-_TONIGHT = re.compile(r"\btonight\s+(?:at\s+)?(?P<h>[1-9]|1[01])$")
+_ONE = re.compile(r"\bin an? (hour|day|week|minute)\b")
+# "tonight 8" and "tonight 8:30" are the evening: the one bare hour that is not a question.
+_TONIGHT = re.compile(r"\btonight\s+(?:at\s+)?(?P<h>[1-9]|1[01])(?P<m>:\d{2})?(?P<ampm>\s*[ap]\.?m\.?)?$")
+
+
+def _tonight(words: str) -> str:
+    m = _TONIGHT.search(words)
+    if not m:
+        return words
+    if m["ampm"] and m["ampm"].strip()[0] == "a":
+        raise Ambiguous(f"tonight at {m['h']}{m['m'] or ''} in the morning? say which day and time, "
+                        "e.g. tomorrow 8am")
+    return words[: m.start()] + f"today at {m['h']}{m['m'] or ''}pm"
 
 
 def parse_duration(text: str) -> timedelta:
@@ -142,14 +153,24 @@ def _read(s: str, tz: ZoneInfo, now: datetime, *, lenient: bool = True) -> datet
         if clock is None:
             raise TimeParseError(f"which time on {day:%a %d %b}? e.g. {s} 18:30")
         return localize(datetime.combine(day, time(clock.hour, clock.minute)), zone or tz)
-    rel = _RELATIVE.match(s)
-    if rel and _DURATION_FULL.match(rel.group(1)):
-        return now + parse_duration(rel.group(1))
+    s = _ONE.sub(r"in 1 \1", s)  # "in an hour"
     words, zone = phrases.split_zone(s)
-    words = _TONIGHT.sub(lambda m: f"today at {m['h']}pm", words)
+    words = _tonight(words)
     here = zone or tz
     today = now.astimezone(here).date()
     clock, rest = phrases.clock_in(words)
+    # "in 2 hours", "in 3 days": a span of time from now, wherever the clock is
+    rel = _RELATIVE.match(words) if clock is None else None
+    if rel is None and (rel := _RELATIVE.match(s)) and _DURATION_FULL.match(rel.group(1)):
+        clock = None  # "in 1h30m" is a span, not the clock time 1:30
+    if rel and clock is None and zone is None and _DURATION_FULL.match(rel.group(1)):
+        try:
+            return now + parse_duration(rel.group(1))  # exactly that long from now
+        except TimeParseError:
+            clock, rest = phrases.clock_in(words)  # "in 2 days 6pm": a day and a clock time
+            if clock is None:
+                raise
+    phrases.no_unknown_zone(words, clock)
     if clock is None and (m := _TRAILING_HOUR.match(words)) and phrases.day_of(m["rest"], today):
         clock, rest = phrases.clock_in(f"{m['rest']} at {m['h']}")  # "friday 5": which 5?
     found = phrases.day_of(rest, today)
@@ -161,7 +182,7 @@ def _read(s: str, tz: ZoneInfo, now: datetime, *, lenient: bool = True) -> datet
     if found is None:
         if not lenient:
             raise TimeParseError(s)
-        return _with_dateparser(s, clock, here, now)
+        return _with_dateparser(s, rest, clock, here, now)
     day_, weekday, next_week = found
     at = time(clock.hour, clock.minute)
     if day_ is not None:
@@ -192,9 +213,13 @@ def _day_without_time(found: tuple[date | None, int | None, bool] | None, rest: 
     return f"{parsed:%a %d %b}"
 
 
-def _with_dateparser(s: str, clock: phrases.Clock, tz: tzinfo, now: datetime) -> datetime:
+def _with_dateparser(s: str, rest: str, clock: phrases.Clock, tz: tzinfo, now: datetime) -> datetime:
     """Date words the patterns do not know: dateparser reads them, and its reading is kept
-    only if it has exactly the clock time the text stated."""
+    only if it has exactly the clock time the text stated. Numbers, and words for a span
+    rather than a day, are never left to it: it fills in what the text did not say."""
+    if not phrases.plain_day_words(rest):
+        raise TimeParseError(f"I can't read '{s}' as a time; name the day and the time, e.g. "
+                             "\"saturday 10am\", \"dec 24 6pm\" or \"2026-12-24 18:00\"")
     parsed = _dateparser_parse(s, tz, now)
     if parsed is None or (parsed.hour, parsed.minute) != (clock.hour, clock.minute):
         raise TimeParseError(f"I can't read '{s}' as a time; try \"saturday 10am\", "

@@ -49,14 +49,19 @@ _TIME = re.compile(
     r"(?P<h24>\d{1,2})[:h](?P<m24>\d{2})(?::\d{2})?(?![\d/])|"
     r"\bat\s+(?P<bare>\d{1,2})(?![\d:/.]))")
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[t ](\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?)?"
-                  r"\s*(z|[+-]\d{2}:?\d{2})?$")
+                  r"\s*(z|[+-]\d{2}(?::?\d{2})?)?$")
 _REL_DAYS = re.compile(r"^in\s+(\d{1,3})\s*(day|days|d|week|weeks|w)$")
-_NUMERIC = re.compile(r"^(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2}|\d{4}))?$")
+_NUMERIC = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2}|\d{4}))?\.?$")
 _MONTH_DAY = re.compile(r"^(?P<mon>[a-z]{3,9})\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<y>\d{4}))?$")
 _DAY_MONTH = re.compile(r"^(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>[a-z]{3,9})\.?"
                         r"(?:,?\s+(?P<y>\d{4}))?$")
 _WEEKDAY = re.compile(r"^(?:(?P<which>next|this|on)\s+)?(?P<wd>[a-z]{3,9})$")
-_FILLER = re.compile(r"^(?:on|at|,)\s*|\s*(?:on|at|,)$")
+_FILLER = re.compile(r"^(?:on\b|at\b|,)\s*|\s*(?:\bon|\bat|,)$")
+_SPAN_WORDS = {"week", "weeks", "month", "months", "year", "years", "weekend", "hour", "hours",
+               "minute", "minutes", "min", "day", "days", "now", "ago", "fortnight"}
+_ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_ZONE_LIKE = re.compile(r"^[a-z]{2,5}$")
+WEEKDAY_OF = re.compile(r"^(?P<wd>[a-z]{3,9}),?\s+(?P<rest>.*\d.*)$")
 
 
 def iso(text: str) -> tuple[date, Clock | None, tzinfo | None] | None:
@@ -118,6 +123,31 @@ def clock_in(text: str) -> tuple[Clock | None, str]:
     return Clock(hour, minute), rest
 
 
+def plain_day_words(rest: str) -> bool:
+    """Words dateparser may read: no numbers, no spans ("next week") that leave the day
+    to it, no month without its day."""
+    words = rest.replace(",", " ").split()
+    return (not any(ch.isdigit() for ch in rest) and not any(w in _SPAN_WORDS for w in words)
+            and not (len(words) == 1 and month_number(words[0]) is not None))
+
+
+def no_unknown_zone(words: str, clock: Clock | None) -> None:
+    """A word right after the clock time that is neither a day nor a known zone is a zone
+    the bot does not know ("7pm wib"): refused, never dropped."""
+    if clock is None:
+        return
+    tail = words.split()[-1] if words.split() else ""
+    if (_ZONE_LIKE.match(tail) and tail not in ("am", "pm", "noon", "midday", "today", "tonight")
+            and month_number(tail) is None and not _is_weekday(tail)
+            and not _TIME.search(tail) and _TIME.search(words.rsplit(" ", 1)[0])):
+        raise Ambiguous(f"'{tail.upper()}' is not a timezone I know; name it like "
+                        "Europe/Berlin, America/New_York or UTC+7")
+
+
+def _is_weekday(word: str) -> bool:
+    return len(word) >= 3 and any(name.startswith(word) for name in WEEKDAYS)
+
+
 def month_number(word: str) -> int | None:
     if word == "sept":
         return 9
@@ -134,6 +164,10 @@ def day_of(text: str, today: date) -> tuple[date | None, int | None, bool] | Non
         return today, None, False
     if text == "tomorrow":
         return today + timedelta(days=1), None, False
+    if text == "yesterday":
+        return today - timedelta(days=1), None, False
+    if m := _ISO_DAY.match(text):
+        return date(int(m[1]), int(m[2]), int(m[3])), None, False
     if text in ("the day after tomorrow", "day after tomorrow", "overmorrow"):
         return today + timedelta(days=2), None, False
     if m := _REL_DAYS.match(text):
@@ -143,6 +177,15 @@ def day_of(text: str, today: date) -> tuple[date | None, int | None, bool] | Non
         wd = next((i for i, name in enumerate(WEEKDAYS) if name.startswith(m.group("wd"))), None)
         if wd is not None and (len(m.group("wd")) >= 3):
             return None, wd, m.group("which") == "next"
+    if (m := WEEKDAY_OF.match(text)) and _is_weekday(m["wd"]):
+        inner = day_of(m["rest"], today)
+        if inner is None or inner[0] is None:
+            return None
+        wd = next(i for i, name in enumerate(WEEKDAYS) if name.startswith(m["wd"]))
+        if inner[0].weekday() != wd:
+            raise Ambiguous(f"{inner[0]:%d %b %Y} is a {inner[0]:%A}, not a {WEEKDAYS[wd].title()}; "
+                            "which one do you mean?")
+        return inner
     for pattern in (_MONTH_DAY, _DAY_MONTH):
         if m := pattern.match(text):
             month = month_number(m.group("mon"))

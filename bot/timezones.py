@@ -45,6 +45,11 @@ SUGGEST: dict[str, tuple[str, ...]] = {
     "nzst": ("Pacific/Auckland",), "nzdt": ("Pacific/Auckland",),
 }
 AMBIGUOUS = {"ist", "cst", "bst", "ast", "sst", "ect", "gst"}
+SUGGEST.update({"sst": ("Pacific/Pago_Pago", "Asia/Singapore"), "gst": ("Asia/Dubai", "Atlantic/South_Georgia"),
+                "ect": ("America/Guayaquil", "Europe/Paris")})
+# Zones named by region, with their rules (summer time included): "10am PT".
+REGIONAL = {"pt": "America/Los_Angeles", "mt": "America/Denver", "ct": "America/Chicago",
+            "et": "America/New_York", "uk": "Europe/London"}
 _OFFSET = re.compile(r"^(?:utc|gmt)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$")
 
 
@@ -55,11 +60,13 @@ def abbreviation(word: str) -> tzinfo | None:
         options = ", ".join(SUGGEST.get(w, ()))
         raise ZoneError(f"{word.upper()} can mean several timezones ({options}); name the one you "
                         f"mean, e.g. 7pm {SUGGEST[w][0] if w in SUGGEST else 'Europe/Berlin'}")
+    if w in REGIONAL:
+        return ZoneInfo(REGIONAL[w])
     if w in FIXED:
         hours = FIXED[w]
         return timezone(timedelta(hours=hours), word.upper()) if hours else UTC
     m = _OFFSET.match(w)
-    if m and (w.startswith(("utc", "gmt")) or len(w) > 3):
+    if m:
         sign = -1 if m.group(1) == "-" else 1
         delta = timedelta(hours=int(m.group(2)), minutes=int(m.group(3) or 0))
         if delta > timedelta(hours=14):
@@ -105,13 +112,17 @@ def space_zone(text: str) -> ZoneInfo:
     key = name.lower()
     if key in ("utc", "etc/utc", "gmt", "z", "zulu", "universal"):
         return ZoneInfo("UTC")
-    if key in SUGGEST or key in FIXED or _OFFSET.match(key) or key.startswith(("etc/gmt", "est5", "cst6",
-                                                                             "mst7", "pst8")):
+    if key in REGIONAL:
+        return ZoneInfo(REGIONAL[key])
+    if key in SUGGEST or key in FIXED or _OFFSET.match(key) or key.startswith("etc/gmt"):
         options = SUGGEST.get(key, ("Europe/Berlin", "America/New_York"))
         why = "means several timezones" if key in AMBIGUOUS else "is a fixed offset with no summer time"
         raise ZoneError(f"{name} {why}; use the IANA name of your place, e.g. "
                         + " or ".join(options))
-    found = iana(name) if "/" in name else None
+    if key in ("est5edt", "cst6cdt", "mst7mdt", "pst8pdt"):
+        raise ZoneError(f"{name} is an old rule name; use the IANA name of your place, e.g. "
+                        "America/New_York")
+    found = iana(name) if "/" in name or name[:1].isupper() else None
     if found is None:
         city = _by_city().get(key.replace("_", " "))
         found = ZoneInfo(city) if city else None

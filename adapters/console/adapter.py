@@ -120,10 +120,13 @@ async def run_console(bot: AdapterHost, adapter: ConsoleAdapter, stream: TextIO 
                       prompt: Callable[[], str] | None = None) -> None:
     """Read lines until end of input (or :quit)."""
     reader = Reader(asyncio.get_running_loop(), stream or sys.stdin, prompt)
-    while (line := await reader.lines.get()) is not None:
-        try:
-            if not await adapter.handle_line(line):
-                break
-        except Exception as e:  # the console never dies on one bad line
-            adapter.note(f"⚠️ that failed: {e}")
-        reader.ready()
+    try:
+        while (line := await reader.lines.get()) is not None:
+            try:
+                if not await adapter.handle_line(line):
+                    break
+            except Exception as e:  # the console never dies on one bad line
+                adapter.note(f"⚠️ that failed: {e}")
+            reader.ready()
+    finally:
+        reader.close()

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import termios
 import threading
 from collections.abc import Callable
-from typing import TextIO
+from typing import Any, TextIO
 
 EOF_MARK = None
 
@@ -23,10 +24,21 @@ class Reader:
         self._ready = threading.Event()
         self._ready.set()
         self._loop, self._stream, self._prompt = loop, stream, prompt
+        # readline changes the terminal's modes while it waits for a line; Ctrl-C ends the
+        # program without unwinding that wait, so the modes are put back by `close`.
+        self._modes: list[Any] | None = None
+        if prompt is not None and stream.isatty():
+            with contextlib.suppress(termios.error, OSError, ValueError):
+                self._modes = termios.tcgetattr(stream.fileno())
         threading.Thread(target=self._read, name="logoff-console-input", daemon=True).start()
 
     def ready(self) -> None:
         self._ready.set()
+
+    def close(self) -> None:
+        if self._modes is not None:
+            with contextlib.suppress(termios.error, OSError, ValueError):
+                termios.tcsetattr(self._stream.fileno(), termios.TCSADRAIN, self._modes)
 
     def _put(self, item: str | None) -> None:
         with contextlib.suppress(RuntimeError):  # the loop is gone: the console has ended

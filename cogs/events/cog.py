@@ -211,7 +211,12 @@ class EventsCog(Rsvps):
         self.reminders.arm(handles)
         self.refresh(id)
         moved = starts_at is not None and starts_at != event.starts_at
-        said = (": it now starts ", Time(updated.starts_at, relative=True), ".") if moved else (".",)
+        said: tuple[str | Time, ...] = (".",)
+        if moved:
+            said = (": it now starts ", Time(updated.starts_at, relative=True), " and ends ",
+                    Time(updated.ends_at), ".")
+        elif updated.ends_at != event.ends_at:
+            said = (": it now ends ", Time(updated.ends_at, relative=True), ".")
         await ctx.reply(text(line("✅ Updated ", updated.title, f" #{id}", *said)))
         if moved:
             await self.bot.send(event_channel(updated), moved_text(updated, roster))
@@ -259,7 +264,8 @@ class EventsCog(Rsvps):
         roster = await self.db.read_small(lambda c: repo.card_roster(c, event, CARD_NAMES))
         caps = self.bot.capabilities(event.platform)
         buttons = bool(caps and caps.buttons) and await self.settings.get(space, "rsvp.buttons")
-        return event_card(event, roster, prefix=self.bot.prefix_for(event.platform), buttons=buttons)
+        return event_card(event, roster, prefix=self.bot.prefix_for(event.platform), buttons=buttons,
+                          now=self.bot.clock.now())
 
     def refresh(self, event_id: int) -> None:
         for message in self.bot.tracked_messages(self.name, "event", event_id):

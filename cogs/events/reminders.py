@@ -19,7 +19,7 @@ from .render import missed_text, reminder_text
 from .repo import Event
 
 MIN_OFFSET, MAX_OFFSET = timedelta(minutes=1), timedelta(days=30)
-# A day after it starts, an event's cards stop being live: no more edits or reconciling at
+# A day after it ends, an event's cards stop being live: no more edits or reconciling at
 # every start for meetups long past.
 ARCHIVE_AFTER = timedelta(days=1)
 
@@ -79,7 +79,7 @@ class Reminders:
         if event.cancelled:
             return []
         handles = [scheduler.put(conn, "event.archive", f"event:{event.id}:archive",
-                                 event.starts_at + ARCHIVE_AFTER, {"event_id": event.id}, event.space)]
+                                 event.ends_at + ARCHIVE_AFTER, {"event_id": event.id}, event.space)]
         for offset in offsets:
             due = event.starts_at - offset
             if due > now:

@@ -45,7 +45,8 @@ def going_label(event: Event, roster: Roster) -> str:
     return f"Going ({n}/{event.capacity})" if event.capacity is not None else f"Going ({n})"
 
 
-def event_card(event: Event, roster: Roster, *, prefix: str = "!", buttons: bool = False) -> Card:
+def event_card(event: Event, roster: Roster, *, prefix: str = "!", buttons: bool = False,
+               now: datetime | None = None) -> Card:
     body: list[Line] = [line("🕒 ", Time(event.starts_at, relative=not event.cancelled)),
                         line("   until ", Time(event.ends_at))]
     if event.location:
@@ -59,7 +60,8 @@ def event_card(event: Event, roster: Roster, *, prefix: str = "!", buttons: bool
         fields.append(Field(f"Waitlist ({wait_n})", (names_line(roster.waitlist, wait_n),), inline=True))
     if no_n:
         fields.append(Field(f"Not going ({no_n})", (names_line(roster.no, no_n),), inline=True))
-    live = not event.cancelled
+    ended = now is not None and event.over(now)
+    live = not event.cancelled and not ended
     actions = (Action(f"rsvp:{event.id}:going", "Going", "success", "✅"),
                Action(f"rsvp:{event.id}:maybe", "Maybe", "secondary", "🤔"),
                Action(f"rsvp:{event.id}:no", "Not going", "danger", "❌")) if live and buttons else ()
@@ -69,9 +71,9 @@ def event_card(event: Event, roster: Roster, *, prefix: str = "!", buttons: bool
         body=tuple(body),
         fields=tuple(fields),
         footer=(f"React ✅ going · 🤔 maybe · ❌ not going, or {prefix}rsvp {event.id} going" if live else
-                "It takes no more RSVPs."),
+                "It has ended." if ended else "It takes no more RSVPs."),
         actions=actions,
-        reactions=tuple(EMOJI) if live else (),
+        reactions=tuple(EMOJI) if not event.cancelled else (),
         color=0x57F287 if live else 0xED4245,
     )
 

@@ -7,6 +7,7 @@ import os
 import pty
 import select
 import sys
+import termios
 import time
 from pathlib import Path
 
@@ -63,6 +64,8 @@ def test_arrow_keys_edit_the_line_and_ctrl_c_leaves_at_once() -> None:
         os.write(fd, b"\x03")  # Ctrl-C at an empty prompt
         code = exited_within(pid, 5.0)
         assert code is not None, "Ctrl-C did not end the console"
+        lflag = termios.tcgetattr(fd)[3]
+        assert lflag & termios.ICANON and lflag & termios.ECHO, "the terminal was left in raw mode"
     finally:
         if code is None:
             os.kill(pid, 9)

@@ -81,3 +81,14 @@ async def test_event_list_says_how_many_more_there_are(fake: FakeAdapter) -> Non
     [listed] = await fake.invoke("!event list")
     assert "Upcoming events (18):" in listed.text and "#15 " in listed.text and "#16 " not in listed.text
     assert "and 3 more later" in listed.text
+
+
+async def test_a_multi_day_event_counts_reactions_until_it_ends(fake: FakeAdapter, bot) -> None:
+    [card] = await fake.invoke('!event create Camp when="in 2 hours" duration=3d')
+    await bot.scheduler.advance(timedelta(days=1, hours=3))  # a day in: still on
+    await fake.react(card, "✅", "bob")
+    assert "Going (1)" in card.text and "bob" in card.text
+    await bot.scheduler.advance(timedelta(days=2))  # over
+    await fake.invoke("!event show 1")
+    [shown] = fake.containing("It has ended")
+    assert "React ✅" not in shown.text and not shown.card.actions

@@ -183,12 +183,12 @@ async def test_reactions_made_while_offline_count_after_restart(tmp_path, clock)
     await bot2.stop()
 
 
-async def test_cards_stop_being_live_a_day_after_the_start(fake: FakeAdapter, bot) -> None:
+async def test_cards_stop_being_live_a_day_after_the_end(fake: FakeAdapter, bot) -> None:
     from datetime import timedelta
 
-    card = await event(fake, '!event create Picnic when="2026-11-24 12:00"')
+    card = await event(fake, '!event create Picnic when="2026-11-24 12:00"')  # until 14:00
     assert bot.live_messages("fake") == [card.ref]
-    await bot.scheduler.advance(timedelta(days=2, hours=2, minutes=59))  # 11:59 the day after
+    await bot.scheduler.advance(timedelta(days=2, hours=4, minutes=59))  # 13:59 the day after
     assert bot.live_messages("fake") == [card.ref]
     await bot.scheduler.advance(timedelta(minutes=1))
     assert bot.live_messages("fake") == []
