@@ -47,6 +47,8 @@ _TIME = re.compile(
     r"(?:\bat\s+)?(?:(?P<noon>noon|midday)|(?P<midnight>midnight)|"
     r"(?P<h>\d{1,2})(?:[:.](?P<m>\d{2})(?::\d{2})?)?\s*(?P<ampm>[ap]\.?m\.?)(?![a-z])|"
     r"(?P<h24>\d{1,2})[:h](?P<m24>\d{2})(?::\d{2})?(?![\d/])|"
+    # 18.30: a dot only after an hour no date has as its day-of-month-and-month pair
+    r"\b(?P<hdot>1[3-9]|2[0-3])\.(?P<mdot>[0-5]\d)\b(?!\.)|"
     r"\bat\s+(?P<bare>\d{1,2})(?![\d:/.]))")
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[t ](\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?)?"
                   r"\s*(z|[+-]\d{2}(?::?\d{2})?)?$")
@@ -117,6 +119,8 @@ def clock_in(text: str) -> tuple[Clock | None, str]:
         if not 1 <= hour <= 12 or minute > 59:
             raise NoSuchTime(text)
         return Clock(hour % 12 + (12 if m.group("ampm")[0] == "p" else 0), minute), rest
+    if m.group("hdot"):
+        return Clock(int(m.group("hdot")), int(m.group("mdot"))), rest
     hour, minute = int(m.group("h24")), int(m.group("m24"))
     if hour > 23 or minute > 59:
         raise NoSuchTime(text)

@@ -164,7 +164,8 @@ TABLE: list[tuple[str, Rule]] = [
     ("next month 6pm", refused("can't read")), ("next week 6pm", refused("can't read")),
     ("saturday dec 12 6pm", on(2026, 12, 12, 18)), ("saturday dec 13 6pm", refused("is a Sunday")),
     ("tonight 8:30", days_ahead(0, 20, 30)), ("tonight 8am", refused("morning")),
-    ("in an hour", from_now(hours=1)), ("in 2 days 6pm", days_ahead(2, 18)),
+    ("in an hour", from_now(hours=1)), ("tomorrow 18.30", days_ahead(1, 18, 30)),
+    ("dec 24 19.15", on(2026, 12, 24, 19, 15)), ("in 2 days 6pm", days_ahead(2, 18)),
     ("2026-12-24 18:00 Europe/London", stated(datetime(2026, 12, 24, 18, 0, tzinfo=UTC))),
     ("2026-12-24T18:00+01", stated(datetime(2026, 12, 24, 17, 0, tzinfo=UTC))),
     # refused: a day with no time
