@@ -115,10 +115,6 @@ def _dateparser_parse(text: str, tz: tzinfo, now: datetime) -> datetime | None:
     return parsed
 
 
-def day_name(at: datetime, tz: tzinfo) -> str:
-    return at.astimezone(tz).strftime("%a %d %b")
-
-
 def parse_when(text: str, tz: ZoneInfo, now: datetime, *, allow_past: bool = False) -> datetime:
     """A moment from user text, read in `tz` unless the text names a zone; in UTC.
     Refuses (TimeParseError, a sentence saying what was understood) anything it would
@@ -159,16 +155,14 @@ def _read(s: str, tz: ZoneInfo, now: datetime, *, lenient: bool = True) -> datet
     here = zone or tz
     today = now.astimezone(here).date()
     clock, rest = phrases.clock_in(words)
-    # "in 2 hours", "in 3 days": a span of time from now, wherever the clock is
-    rel = _RELATIVE.match(words) if clock is None else None
-    if rel is None and (rel := _RELATIVE.match(s)) and _DURATION_FULL.match(rel.group(1)):
-        clock = None  # "in 1h30m" is a span, not the clock time 1:30
-    if rel and clock is None and zone is None and _DURATION_FULL.match(rel.group(1)):
+    rel = _RELATIVE.match(s)
+    if rel and zone is None and _DURATION_FULL.match(rel.group(1)):
+        # "in 2 hours", "in 3 days", "in 1h30m" (not the clock time 1:30): exactly that long
+        # from now, wherever the clock is
         try:
-            return now + parse_duration(rel.group(1))  # exactly that long from now
+            return now + parse_duration(rel.group(1))
         except TimeParseError:
-            clock, rest = phrases.clock_in(words)  # "in 2 days 6pm": a day and a clock time
-            if clock is None:
+            if clock is None:  # "in 0 minutes"; "in 2 days 6pm" is a day and a clock time
                 raise
     phrases.no_unknown_zone(words, clock)
     if clock is None and (m := _TRAILING_HOUR.match(words)) and phrases.day_of(m["rest"], today):

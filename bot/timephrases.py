@@ -3,7 +3,7 @@
 A phrase is a day, a clock time and perhaps a zone, in either order: "dec 24 6pm",
 "6pm on friday", "tomorrow at 19:00 UTC", "2026-12-24T18:00+01:00". Each part is read by
 a small pattern here; a part that is missing or could mean two things is reported, never
-filled in (`Reading.missing_time`, `Ambiguous`). What these patterns do not know goes to
+filled in (`Ambiguous`, or no clock time for the caller to ask about). What these patterns do not know goes to
 dateparser (bot/timeparse.py), under the same rules.
 """
 
@@ -32,15 +32,6 @@ class NoSuchTime(ValueError):
 class Clock:
     hour: int
     minute: int
-
-
-@dataclass(frozen=True, slots=True)
-class Reading:
-    day: date | None  # None: the next time the clock time comes round
-    clock: Clock | None  # None: the text named no time of day
-    zone: tzinfo | None  # None: the space's zone
-    weekday_rule: int | None = None  # a weekday: the next one whose moment is ahead
-    next_week: bool = False  # "next friday" said on a Friday
 
 
 _TIME = re.compile(

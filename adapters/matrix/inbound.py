@@ -141,11 +141,14 @@ def room_create(src: object, content: Mapping[str, Any]) -> RoomCreate:
 
 def power_level(levels: Mapping[str, Any], user_id: str) -> int:
     """A user's level from m.room.power_levels content; malformed values count as 0."""
-    users = obj(levels.get("users"))
-    level = users.get(user_id, levels.get("users_default", 0))
-    if isinstance(level, bool):
-        return 0
+    return as_level(obj(levels.get("users")).get(user_id, levels.get("users_default", 0)))
+
+
+def as_level(value: object, default: int = 0) -> int:
+    """A power level as JSON gives it (a number, or a string of one in old rooms)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return default
     try:
-        return int(level)
-    except (TypeError, ValueError, OverflowError):
-        return 0
+        return int(value)
+    except (ValueError, OverflowError):
+        return default

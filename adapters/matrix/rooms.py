@@ -59,7 +59,7 @@ class Rooms:
         levels = self._power.get(room_id)
         if levels is None:
             return self.is_moderator(room_id, user_id)
-        needed = inbound.power_level({"users": {"": levels.get("redact", MODERATOR_LEVEL)}}, "")
+        needed = inbound.as_level(levels.get("redact"), MODERATOR_LEVEL)
         return inbound.power_level(levels, user_id) >= needed
 
     def user(self, room_id: str, user_id: str, me: str) -> UserRef:
