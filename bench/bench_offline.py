@@ -4,7 +4,8 @@
 
 Texts: real CMV comments from the dev set when it is present (long: ~90 tokens on average, so a
 pessimistic stand-in for chat), plus short chat-style lines. Each message goes through
-``ChannelHeat.observe`` exactly as the bot does it (features once, then window scoring).
+``ChannelHeat.observe`` and ``crosses`` exactly as the bot does it (features once, window scoring,
+the channel's own score distribution, its line for the sensitivity).
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ def bench_observe(scorer: HeatScorer, texts: list[str], n: int, seed: int) -> di
     try:
         for m in msgs:
             t0 = time.perf_counter_ns()
-            channel.observe(m)
+            channel.crosses(channel.observe(m), "low")
             samples.append(time.perf_counter_ns() - t0)
     finally:
         gc.enable()

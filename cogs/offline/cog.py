@@ -27,23 +27,27 @@ from bot.timeparse import format_duration, parse_duration
 from cogs.polls.service import PollService
 
 from .migrations import MIGRATIONS
-from .render import DISMISS, PROPOSE, closed_card, prompt_card, time_slots
+from .render import DISMISS, PROPOSE, WHY, closed_card, prompt_card, time_slots, why_text
 from .scorer import SENSITIVITIES, ChannelHeat, HeatScorer, Msg
+from .signals import describe
+from .wording import VARIANTS, pick
 
 RECENT = timedelta(minutes=30)
 MAX_CHANNELS = 10_000  # channels watched at once; the least recently active are forgotten
 MAX_ADDRESSED = 5
+STREAK_LOOKBACK = 8  # answered automatic prompts looked at for the dismissal streak
 
 
 class _Channel:
     """What the cog remembers of one channel: recent authors and the heat window."""
 
-    __slots__ = ("recent", "heat", "last_prompt")
+    __slots__ = ("recent", "heat", "last_prompt", "dismissals")
 
     def __init__(self, heat: ChannelHeat | None) -> None:
         self.recent: deque[tuple[UserRef, datetime]] = deque(maxlen=20)
         self.heat = heat
         self.last_prompt: datetime | None = None
+        self.dismissals: int | None = None  # automatic prompts waved off in a row; None: not read
 
 
 class OfflineCog(Cog):
@@ -55,7 +59,8 @@ class OfflineCog(Cog):
         s.register(SettingSpec("offline.auto", "off", on_off, "on or off",
                                "prompt by itself when an exchange heats up", normalize=switch_text))
         s.register(SettingSpec("offline.sensitivity", "low", one_of(*SENSITIVITIES), "low, medium or high",
-                               "how sure the bot must be before prompting (low = only when very sure)"))
+                               "how often the bot may speak up: low = only on a channel's hottest "
+                               "few per cent of exchanges"))
         s.register(SettingSpec("offline.cooldown", "6h", parse_duration, "a duration, e.g. 6h",
                                "at most one automatic prompt per channel in this time",
                                normalize=format_duration))
@@ -87,17 +92,36 @@ class OfflineCog(Cog):
             return
         score = state.heat.observe(Msg(event.author.key, event.at.timestamp(),
                                        event.reply_to_user.key if event.reply_to_user else None, event.text))
+        if len(state.heat.participants()) < 2:
+            return
         sensitivity = await self.settings.get(space, "offline.sensitivity")
-        if score < self.scorer.threshold(sensitivity) or len(state.heat.participants()) < 2:
+        if state.dismissals is None:
+            state.dismissals = await self._dismissals_in_a_row(event.channel)
+        if not state.heat.crosses(score, sensitivity, state.dismissals):
             return
         cooldown: timedelta = await self.settings.get(space, "offline.cooldown")
         last = state.last_prompt or await self._last_prompt(event.channel)
         if last is not None and event.at - last < cooldown:
             return
         people = self._people(state, state.heat.participants())
+        signals = state.heat.signals()
         state.heat.reset()
         await self._prompt(event.channel, people, note=None, by=None, auto=True,
-                           sensitivity=sensitivity, score=score)
+                           sensitivity=sensitivity, score=score, signals=signals)
+
+    async def _dismissals_in_a_row(self, channel: ChannelRef) -> int:
+        """Answered automatic prompts waved off since the last one that led to a meetup poll;
+        prompts nobody answered say nothing either way."""
+        rows = await self.db.fetchall(
+            "SELECT dismissed FROM offline_prompts WHERE channel=? AND auto=1 "
+            "AND (dismissed=1 OR proposed=1) ORDER BY at DESC, id DESC LIMIT ?",
+            (channel.key, STREAK_LOOKBACK))
+        n = 0
+        for (dismissed,) in rows:
+            if not dismissed:
+                break
+            n += 1
+        return n
 
     async def _last_prompt(self, channel: ChannelRef) -> datetime | None:
         row = await self.db.fetchone("SELECT MAX(at) FROM offline_prompts WHERE channel=? AND auto=1",
@@ -129,17 +153,24 @@ class OfflineCog(Cog):
 
     async def _prompt(self, channel: ChannelRef, people: list[UserRef], *, note: str | None,
                       by: UserRef | None, auto: bool, sensitivity: str, score: float | None,
-                      reply: Context | None = None) -> None:
+                      reply: Context | None = None, signals: list[str] | None = None) -> None:
         now = self.clock.now()
-        prompt_id = await self.db.write(lambda c: c.execute(
-            "INSERT INTO offline_prompts(space, channel, at, auto, sensitivity, score, addressed) "
-            "VALUES(?,?,?,?,?,?,?) RETURNING id",
-            (channel.space.key, channel.key, now.timestamp(), int(auto), sensitivity, score,
-             len(people))).fetchone()[0])
+
+        def insert(c):  # type: ignore[no-untyped-def]
+            pid = c.execute(
+                "INSERT INTO offline_prompts(space, channel, at, auto, sensitivity, score, addressed, "
+                "signals) VALUES(?,?,?,?,?,?,?,?) RETURNING id",
+                (channel.space.key, channel.key, now.timestamp(), int(auto), sensitivity, score,
+                 len(people), ",".join(signals or ()))).fetchone()[0]
+            c.execute("UPDATE offline_prompts SET variant=? WHERE id=?", (pick(pid).name, pid))
+            return pid
+
+        prompt_id: int = await self.db.write(insert)
         if auto:
             self._channel(channel, heat=False).last_prompt = now
         caps = self.bot.capabilities(channel.platform)
-        card = prompt_card(prompt_id, people, note, by, bool(caps and caps.buttons))
+        card = prompt_card(prompt_id, people, note, by, bool(caps and caps.buttons), pick(prompt_id),
+                           auto)
         ref = await (reply.reply(card) if reply else self.bot.send(channel, card))
         if ref is not None:
             await self.bot.track(ref, self.name, "prompt", prompt_id)
@@ -154,6 +185,17 @@ class OfflineCog(Cog):
             await self._propose(event.message, prompt_id, event.user)
         elif event.emoji == DISMISS:
             await self._dismiss(event.message, prompt_id, event.user)
+        elif event.emoji == WHY:
+            await self._explain(event.message, prompt_id)
+
+    async def _explain(self, message: MessageRef, prompt_id: int) -> None:
+        """The reasons, once per prompt, however many people ask."""
+        signals = await self.db.write(lambda c: c.execute(
+            "UPDATE offline_prompts SET explained=1 WHERE id=? AND auto=1 AND explained=0 "
+            "RETURNING signals", (prompt_id,)).fetchone())
+        if signals is None:
+            return
+        await self.bot.send(message.channel, text(why_text(describe(filter(None, signals[0].split(","))))))
 
     @on_action("offline")
     async def on_prompt_action(self, ctx: Context, action: ActionInvoked, arg: str) -> None:
@@ -179,6 +221,7 @@ class OfflineCog(Cog):
     async def _dismiss(self, message: MessageRef, prompt_id: int, user: UserRef) -> None:
         if not await self._answered(prompt_id, "dismissed"):
             return
+        self._channel(message.channel, heat=False).dismissals = None  # re-read: quieter now
         await self.bot.untrack(self.name, "prompt", prompt_id)
         await self.bot.edit(
             message, closed_card(f"Not now — {user.display} waved this off. Carry on!"))
@@ -187,6 +230,7 @@ class OfflineCog(Cog):
         polls = self.bot.service(PollService)
         if polls is None or not await self._answered(prompt_id, "proposed"):
             return
+        self._channel(message.channel, heat=False).dismissals = None
         await self.bot.untrack(self.name, "prompt", prompt_id)
         channel = message.channel
         tz = await self.bot.timezone(channel.space)
@@ -210,7 +254,23 @@ class OfflineCog(Cog):
             "SELECT sensitivity, COUNT(*), SUM(dismissed) FROM offline_prompts WHERE space=? AND auto=1 "
             "GROUP BY sensitivity", (space.key,))
         levels = ", ".join(f"{s}: {n} ({d} dismissed)" for s, n, d in by_level)
-        return [f"Take-it-offline prompts: {total} ({auto} automatic, {total - auto} by command); "
-                f"{dismissed} dismissed, {proposed} led to a meetup poll"
-                + (f"; automatic by sensitivity: {levels}" if levels else "")]
+        lines = [f"Take-it-offline prompts: {total} ({auto} automatic, {total - auto} by command); "
+                 f"{dismissed} dismissed, {proposed} led to a meetup poll"
+                 + (f"; automatic by sensitivity: {levels}" if levels else "")]
+        last = await self.db.fetchone(
+            "SELECT signals FROM offline_prompts WHERE space=? AND auto=1 ORDER BY at DESC, id DESC "
+            "LIMIT 1", (space.key,))
+        if last is not None:
+            why = describe(filter(None, last[0].split(",")))
+            lines.append("Last automatic prompt, why: " + ("; ".join(why) if why else
+                                                          "among the channel's hottest exchanges"))
+        arms = await self.db.fetchall(
+            "SELECT variant, COUNT(*), SUM(dismissed), SUM(proposed) FROM offline_prompts "
+            "WHERE space=? AND variant != '' GROUP BY variant", (space.key,))
+        if arms:
+            known = [w.name for w in VARIANTS]
+            arms = sorted(arms, key=lambda r: known.index(r[0]) if r[0] in known else len(known))
+            lines.append("Prompt wording: " + ", ".join(
+                f"{v} {n} ({d} dismissed, {p} meetup)" for v, n, d, p in arms))
+        return lines
 

@@ -1,10 +1,13 @@
 """Score a labelled conversation file with the SHIPPED heat model (no training on it).
 
-    python -m cogs.offline.evaluate --data FILE [--sensitivity low|medium|high]
+    python -m cogs.offline.evaluate --data FILE [--sensitivity low|medium|high] [--per-domain]
 
-FILE is JSONL: ``comments`` (list of strings), ``derails`` (bool), optional ``authors``.
-Prints one JSON object with the confusion-derived metrics; malformed lines are counted in
-``skipped``. Imports only features/scorer so it stays cheap to run.
+FILE is JSONL: ``comments`` (list of strings), ``derails`` (bool), optional ``authors`` and
+``domain``. The file is scored the way the bot scores a channel: it is one channel that starts
+from the model's global score distribution and then sees its own conversations (labels unused),
+and a sensitivity flags its share of that channel's exchanges. With ``--per-domain`` each domain
+is its own channel, reported separately next to the whole file. Prints one JSON object;
+malformed lines are counted in ``skipped``. Imports only the scorer so it stays cheap to run.
 """
 
 from __future__ import annotations
@@ -14,14 +17,14 @@ import json
 import math
 import sys
 
+from cogs.offline.calibration import line
 from cogs.offline.scorer import SENSITIVITIES, HeatScorer, msgs_from_record
 
+NO_DOMAIN = "(none)"
 
-def evaluate(path: str, sensitivity: str = "low", scorer: HeatScorer | None = None) -> dict:
-    scorer = scorer or HeatScorer()
-    thr = scorer.threshold(sensitivity)
-    scores: list[float] = []
-    labels: list[bool] = []
+
+def _read(path: str, scorer: HeatScorer) -> tuple[list[tuple[float, bool, str]], int]:
+    rows: list[tuple[float, bool, str]] = []
     skipped = 0
     with open(path, encoding="utf-8", errors="replace") as fh:
         for line in fh:
@@ -36,13 +39,21 @@ def evaluate(path: str, sensitivity: str = "low", scorer: HeatScorer | None = No
                     raise TypeError("bad types")
                 if authors is not None and not isinstance(authors, list):
                     authors = None
+                domain = row.get("domain")
                 s = scorer.score(msgs_from_record(comments, authors))
             except (ValueError, KeyError, TypeError, AttributeError):
                 skipped += 1
                 continue
-            scores.append(s)
-            labels.append(label)
+            rows.append((s, label, domain if isinstance(domain, str) and domain else NO_DOMAIN))
+    return rows, skipped
 
+
+def _metrics(scores: list[float], labels: list[bool], sensitivity: str,
+             scorer: HeatScorer) -> dict:
+    channel = scorer.new_distribution()
+    for s in scores:
+        channel.observe(s)
+    thr = line(channel, scorer.rate(sensitivity), scorer.floor)
     n = len(scores)
     tp = fp = tn = fn = 0
     for s, y in zip(scores, labels, strict=True):
@@ -62,7 +73,6 @@ def evaluate(path: str, sensitivity: str = "low", scorer: HeatScorer | None = No
     top = sorted(range(n), key=lambda i: -scores[i])[:k]
     return {
         "n": n,
-        "skipped": skipped,
         "sensitivity": sensitivity,
         "threshold": thr,
         "accuracy": (tp + tn) / n if n else 0.0,
@@ -79,12 +89,29 @@ def evaluate(path: str, sensitivity: str = "low", scorer: HeatScorer | None = No
     }
 
 
+def evaluate(path: str, sensitivity: str = "low", scorer: HeatScorer | None = None,
+             per_domain: bool = False) -> dict:
+    scorer = scorer or HeatScorer()
+    rows, skipped = _read(path, scorer)
+    out = _metrics([r[0] for r in rows], [r[1] for r in rows], sensitivity, scorer)
+    out["skipped"] = skipped
+    if per_domain:
+        domains: dict[str, dict] = {}
+        for name in sorted({r[2] for r in rows}):
+            mine = [r for r in rows if r[2] == name]
+            domains[name] = _metrics([r[0] for r in mine], [r[1] for r in mine], sensitivity, scorer)
+        out["domains"] = domains
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Evaluate the shipped take-it-offline scorer.")
     ap.add_argument("--data", required=True)
     ap.add_argument("--sensitivity", default="low", choices=SENSITIVITIES)
+    ap.add_argument("--per-domain", action="store_true",
+                    help="also score each domain (the 'domain' field of a line) as its own channel")
     args = ap.parse_args(argv)
-    print(json.dumps(evaluate(args.data, args.sensitivity)))
+    print(json.dumps(evaluate(args.data, args.sensitivity, per_domain=args.per_domain)))
     return 0
 
 

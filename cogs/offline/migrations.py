@@ -19,4 +19,11 @@ MIGRATIONS: list[Migration] = [
     CREATE INDEX offline_prompts_channel ON offline_prompts(channel, at);
     CREATE INDEX offline_prompts_space ON offline_prompts(space, at);
     """,
+    # Why an automatic prompt fired (scorer input names, never text), which wording it used,
+    # and whether its reasons were already shown.
+    """
+    ALTER TABLE offline_prompts ADD COLUMN signals TEXT NOT NULL DEFAULT '';
+    ALTER TABLE offline_prompts ADD COLUMN variant TEXT NOT NULL DEFAULT '';
+    ALTER TABLE offline_prompts ADD COLUMN explained INTEGER NOT NULL DEFAULT 0;
+    """,
 ]

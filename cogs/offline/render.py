@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 from bot.model import UserRef
 from bot.render import Action, Card, Inline, Line, Mention, line
 
-PROPOSE, DISMISS = "📅", "🔕"
+from .wording import Wording
+
+PROPOSE, DISMISS, WHY = "📅", "🔕", "❓"
 
 
 def addressed(people: list[UserRef]) -> Line:
@@ -23,20 +25,28 @@ def addressed(people: list[UserRef]) -> Line:
 
 
 def prompt_card(prompt_id: int, people: list[UserRef], note: str | None, by: UserRef | None,
-                buttons: bool) -> Card:
-    body: list[Line] = [
-        line(*addressed(people), ", this sounds like a conversation worth having face to face. "
-             "Want to grab a coffee or a walk and talk it through in person?"),
-    ]
+                buttons: bool, wording: Wording, auto: bool) -> Card:
+    body: list[Line] = [line(*addressed(people), wording.invite)]
     if note and by is not None:
         body.append(line(f"Note from {by.display}: ", note))
     how = ("Press Propose a meetup for a quick poll of times, or Not now."
            if buttons else f"React {PROPOSE} for a quick poll of times, or {DISMISS} for not now.")
+    if auto:
+        how += f" ({WHY} shows why I spoke up.)"
     body.append(line(how))
     actions = (Action(f"offline:meet:{prompt_id}", "Propose a meetup", "primary", PROPOSE),
                Action(f"offline:dismiss:{prompt_id}", "Not now", "secondary", DISMISS)) if buttons else ()
-    return Card(title="☕ Take it offline?", body=tuple(body), actions=actions,
-                reactions=(PROPOSE, DISMISS), color=0xFEE75C)
+    reactions = (PROPOSE, DISMISS, WHY) if auto else (PROPOSE, DISMISS)
+    return Card(title=wording.title, body=tuple(body), actions=actions,
+                reactions=reactions, color=0xFEE75C)
+
+
+def why_text(signals: list[str]) -> str:
+    """The reasons for an automatic prompt, for the people it addressed (never message text)."""
+    if not signals:
+        return "I spoke up because this exchange was among the hottest in this channel."
+    return ("I spoke up because of: " + "; ".join(signals)
+            + ". Nothing you wrote is stored, only these signals.")
 
 
 def closed_card(outcome: str) -> Card:

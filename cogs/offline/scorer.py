@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import mul
 
+from cogs.offline.calibration import FLOOR_RATE, ScoreDistribution, line, quiet_rate, rates_from
 from cogs.offline.features import (
     FEATURE_NAMES,
     N_FEATURES,
@@ -32,6 +33,11 @@ from cogs.offline.features import (
 )
 
 SENSITIVITIES = ("low", "medium", "high")
+# Shares of a channel's exchanges each sensitivity prompts on, when model.json names none.
+DEFAULT_RATES = {"low": 0.04, "medium": 0.40, "high": 0.50}
+# A contribution (in logits, against the training mean) below this is not called a reason.
+SIGNAL_MIN = 0.1
+MAX_SIGNALS = 4
 MODEL_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "model.json")
 
 
@@ -76,17 +82,25 @@ class HeatScorer:
         scale = dict(zip(names, model["scale"], strict=True))
         # Fold the standardisation into the weights once: z = b + sum(w_i / s_i * (x_i - m_i)).
         self._w = [0.0] * N_FEATURES
+        self._mean = [0.0] * N_FEATURES
         b = float(model["intercept"])
         for i, name in enumerate(FEATURE_NAMES):
             if name in coef and scale.get(name):
                 wi = float(coef[name]) / float(scale[name])
                 self._w[i] = wi
+                self._mean[i] = float(mean[name])
                 b -= wi * float(mean[name])
         self._b = b
         self.window: int = int(model.get("window", 12))
         self.lexicon: dict[str, float] = {str(k): float(v) for k, v in model.get("lexicon", {}).items()}
         self._heads = bigram_heads(self.lexicon)
-        self._thresholds: dict[str, float] = {k: float(v) for k, v in model["thresholds"].items()}
+        self.rates = rates_from(model, DEFAULT_RATES)
+        prior = model.get("prior")
+        self._prior: list[float] = [float(x) for x in prior] if isinstance(prior, list) else []
+        self._prior_weight = float(model.get("prior_weight", 200.0))
+        blank = self.new_distribution()
+        self.floor = blank.threshold(FLOOR_RATE)
+        self._thresholds = {k: line(blank, r, self.floor) for k, r in self.rates.items()}
         priors = model.get("priors", {})
         self._no_text_penalty = float(priors.get("no_text_penalty", 2.0))
         self._crowd_weight = float(priors.get("crowd_weight", 2.0))
@@ -146,9 +160,35 @@ class HeatScorer:
         return self.score_features(feats, authors, times)
 
     def threshold(self, sensitivity: str) -> float:
+        """The line for a channel the bot knows nothing about yet (the global prior's)."""
         if sensitivity not in self._thresholds:
             raise ValueError(f"sensitivity must be one of {SENSITIVITIES}, got {sensitivity!r}")
         return self._thresholds[sensitivity]
+
+    def rate(self, sensitivity: str, dismissals_in_a_row: int = 0) -> float:
+        if sensitivity not in self.rates:
+            raise ValueError(f"sensitivity must be one of {SENSITIVITIES}, got {sensitivity!r}")
+        return quiet_rate(self.rates[sensitivity], dismissals_in_a_row)
+
+    def new_distribution(self) -> ScoreDistribution:
+        """A new channel's score distribution: the global model's, until the channel talks."""
+        return ScoreDistribution(self._prior, self._prior_weight)
+
+    def signals(self, feats: Sequence[MsgFeatures], authors: Sequence[str],
+                times: Sequence[float | None] | None = None) -> list[str]:
+        """Inputs that pushed this window's score up the most (names, strongest first)."""
+        if not feats:
+            return []
+        feats, authors = feats[-self.window:], authors[-self.window:]
+        x = exchange_vector(feats, authors)
+        contrib = sorted(((w * (v - m), name) for w, v, m, name in
+                          zip(self._w, x, self._mean, FEATURE_NAMES, strict=True)), reverse=True)
+        out = [name for c, name in contrib[:MAX_SIGNALS] if c >= SIGNAL_MIN]
+        if times is not None and self._pace_adjust(times[-self.window:]) > 0:
+            out.insert(0, "fast")
+        if len(set(authors)) == 2:
+            out.append("two_people")
+        return out
 
     def is_heated(self, msgs: Sequence[Msg], sensitivity: str) -> bool:
         return self.score(msgs) >= self.threshold(sensitivity)
@@ -158,13 +198,15 @@ class ChannelHeat:
     """Incremental per-channel tracker: keeps a bounded window of recent message
     FEATURES (never text), so observe() is cheap. Memory per channel bounded."""
 
-    __slots__ = ("scorer", "window", "max_age_s", "_items")
+    __slots__ = ("scorer", "window", "max_age_s", "_items", "scores")
 
     def __init__(self, scorer: HeatScorer, window: int = 12, max_age_s: float = 1800) -> None:
         self.scorer = scorer
         self.window = max(1, int(window))
         self.max_age_s = float(max_age_s)
         self._items: deque[tuple[str, float | None, MsgFeatures]] = deque(maxlen=self.window)
+        # This channel's own score distribution: the sensitivities are shares of it.
+        self.scores = scorer.new_distribution()
 
     def observe(self, msg: Msg) -> float:
         feats = self.scorer.features(msg.text)
@@ -174,9 +216,23 @@ class ChannelHeat:
             while items and items[0][1] is not None and items[0][1] < cutoff:
                 items.popleft()
         items.append((str(msg.author), msg.ts, feats))
-        return self.scorer.score_features(
+        score = self.scorer.score_features(
             [it[2] for it in items], [it[0] for it in items], [it[1] for it in items]
         )
+        self.scores.observe(score)
+        return score
+
+    def crosses(self, score: float, sensitivity: str, dismissals_in_a_row: int = 0) -> bool:
+        """Whether ``score`` is in the share of this channel's exchanges that gets a prompt."""
+        return score >= self.line(sensitivity, dismissals_in_a_row)
+
+    def line(self, sensitivity: str, dismissals_in_a_row: int = 0) -> float:
+        return line(self.scores, self.scorer.rate(sensitivity, dismissals_in_a_row), self.scorer.floor)
+
+    def signals(self) -> list[str]:
+        items = self._items
+        return self.scorer.signals([it[2] for it in items], [it[0] for it in items],
+                                   [it[1] for it in items])
 
     def participants(self) -> list[str]:
         counts: dict[str, int] = {}

@@ -50,10 +50,59 @@ async def test_auto_prompt_fires_on_heat_not_on_calm(fake: FakeAdapter, bot) -> 
     await chat(fake, bot, HEATED)
     [prompt] = prompts(fake)
     assert {u.id for u in prompt.out.mentions} == {"alice", "bob"}
-    assert prompt.card.reactions == ("📅", "🔕")
+    assert prompt.card.reactions == ("📅", "🔕", "❓")
     assert [a.id.split(":")[1] for a in prompt.card.actions] == ["meet", "dismiss"]
 
 
+async def test_why_lists_signals_once_and_never_text(fake: FakeAdapter, bot) -> None:
+    await fake.invoke("!config set offline.auto on", "mod", mod=True)
+    await chat(fake, bot, HEATED)
+    [prompt] = prompts(fake)
+    before = len(fake.log)
+    await fake.react(prompt, "❓", "alice")
+    await fake.react(prompt, "❓", "bob")
+    why = [s for s in fake.log[before:] if "I spoke up because" in s.text]
+    assert len(why) == 1
+    # The exchange is two people trading "you ..." lines: those are the reasons it must give.
+    assert "between two people" in why[0].text
+    assert "second-person" in why[0].text or "hostile" in why[0].text
+    [show] = await fake.invoke("!config show", "mod", mod=True)
+    assert "Last automatic prompt, why:" in show.text and "between two people" in show.text
+    assert "Prompt wording:" in show.text
+    for _, line in HEATED:
+        assert line not in why[0].text and line not in show.text
+    dump = "\n".join(str(tuple(r)) for r in await bot.db.fetchall("SELECT * FROM offline_prompts"))
+    for word in ("dishonest", "lying", "ridiculous"):
+        assert word not in dump
+
+
+async def test_command_prompt_has_no_why_and_wording_comes_from_the_variants(fake: FakeAdapter) -> None:
+    from cogs.offline.wording import VARIANTS
+
+    [p1] = await fake.invoke("!offline", "carol")
+    [p2] = await fake.invoke("!offline", "carol")
+    assert p1.card.reactions == ("📅", "🔕")
+    used = {w.name for w in VARIANTS for p in (p1, p2) if w.invite.strip(", ")[:40] in p.text}
+    assert len(used) == 2  # consecutive prompts take both arms
+
+
+async def test_dismissals_in_a_row_make_the_channel_quieter(fake: FakeAdapter, bot) -> None:
+    from bot.model import ChannelRef
+
+    await fake.invoke("!config set offline.auto on", "mod", mod=True)
+    cog = bot.cogs["offline"]
+    channel = ChannelRef("fake", "general", "space1")
+    streaks = []
+    for answer in ("🔕", "🔕", "📅"):
+        bot.clock.advance(timedelta(hours=7))
+        await chat(fake, bot, HEATED)
+        await fake.react(prompts(fake)[-1], answer, "alice")
+        streaks.append(await cog._dismissals_in_a_row(channel))
+    assert len(prompts(fake)) == 3
+    assert streaks == [1, 2, 0]
+    heat = cog._channels[channel.key].heat
+    # Two in a row: prompted on half the share, so the line is higher than with none or one.
+    assert heat.line("low", 2) > heat.line("low", 1) == heat.line("low", 0)
 async def test_auto_is_off_by_default_and_cooldown_holds(fake: FakeAdapter, bot) -> None:
     await chat(fake, bot, HEATED)
     assert prompts(fake) == []

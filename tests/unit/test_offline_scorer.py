@@ -214,3 +214,53 @@ def test_shipped_model_matches_feature_layout_and_is_small() -> None:
     model = json.loads(path.read_text())
     assert model["features"] == list(FEATURE_NAMES)
     assert len(model["coef"]) == len(FEATURE_NAMES)
+
+
+@pytest.mark.subprocess
+def test_evaluate_per_domain_scores_each_domain_as_its_own_channel(tmp_path: Path) -> None:
+    rows = []
+    for _ in range(30):
+        rows.append({"comments": HEATED, "derails": True, "domain": "forum"})
+        rows.append({"comments": CALM, "derails": False, "domain": "forum"})
+    for i in range(20):
+        rows.append({"comments": HEATED[:2], "derails": i % 2 == 0, "domain": "tracker"})
+    rows.append({"comments": CALM[:2], "derails": False})
+    data = tmp_path / "mixed.jsonl"
+    data.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    out = subprocess.run(
+        [sys.executable, "-m", "cogs.offline.evaluate", "--data", str(data), "--per-domain",
+         "--sensitivity", "medium"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=True,
+    )
+    lines = out.stdout.strip().splitlines()
+    assert len(lines) == 1  # one JSON object per run
+    res = json.loads(lines[0])
+    assert res["n"] == 81
+    assert set(res["domains"]) == {"forum", "tracker", "(none)"}
+    forum = res["domains"]["forum"]
+    assert forum["n"] == 60 and res["domains"]["tracker"]["n"] == 20
+    # Within the forum every heated conversation outscores every calm one, so at `medium` the
+    # flags are heated ones only.
+    assert forum["fp"] == 0 and forum["tp"] > 0
+    assert sum(d["n"] for d in res["domains"].values()) == res["n"]
+
+
+def test_signals_name_the_reasons_without_text(scorer: HeatScorer) -> None:
+    from cogs.offline.signals import SIGNALS, describe
+
+    heat = ChannelHeat(scorer)
+    for m in _exchange(HEATED, gap_s=20):
+        heat.observe(m)
+    names = heat.signals()
+    assert "two_people" in names and "fast" in names
+    assert all(n in SIGNALS for n in names)
+    said = " ".join(describe(names))
+    assert "fast back-and-forth" in said and "between two people" in said
+    for line in HEATED:
+        assert line not in said
+    calm = ChannelHeat(scorer)
+    for m in _exchange(CALM, gap_s=900):
+        calm.observe(m)
+    assert "fast" not in calm.signals()
