@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .clock import Clock
     from .commands import CommandRegistry, CommandSpec
     from .context import Context, Responder
+    from .metrics import Metrics
     from .storage import Database
 
 
@@ -57,6 +58,9 @@ class Adapter(Protocol):
 
     def attach(self, bot: AdapterHost) -> None:
         """Called once by `Bot.add_adapter`."""
+
+    def connected(self) -> bool:
+        """Whether the platform is reachable right now (for /healthz)."""
 
     async def start(self) -> None:
         """Connect; return when ready (or raise)."""
@@ -86,6 +90,7 @@ class AdapterHost(Protocol):
     clock: Clock
     prefix: str
     commands: CommandRegistry
+    metrics: Metrics
 
     async def run_text_command(self, adapter: Adapter, text: str, *, user: UserRef,
                                channel: ChannelRef, is_moderator: bool,

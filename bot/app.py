@@ -19,6 +19,7 @@ from .cog import LISTENER_ATTR, Cog
 from .commands import CommandRegistry, CommandSpec
 from .dispatch import Dispatch
 from .livecards import LiveCards, Render
+from .metrics import Metrics
 from .model import ChannelRef, MessageRef, SpaceRef
 from .plugins import features
 from .process import tune_gc
@@ -45,7 +46,10 @@ class Bot(Dispatch):
         self.clock = clock or Clock()
         self.prefix = prefix
         self.settings = Settings(db)
-        self.scheduler = Scheduler(db, self.clock)
+        self.metrics = Metrics()
+        db.on_commit = self.metrics.committed
+        self.metrics.watch_queue(lambda: db.queue_depth)
+        self.scheduler = Scheduler(db, self.clock, self.metrics)
         self.commands = CommandRegistry()
         self.tracker = Tracker(db)
         self.adapters: dict[str, Adapter] = {}

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from .app import Bot, build_bot
 from .clock import ManualClock
 from .config import Config, ConfigError, load
+from .health import HealthServer
 from .plugins import platforms
 from .storage import StorageError
 
@@ -124,8 +125,11 @@ async def run(config_path: str) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
+    server = HealthServer(bot, *cfg.metrics) if cfg.metrics else None
     try:
         try:
+            if server is not None:
+                await server.start()
             await bot.start()
         except Exception as e:  # a platform refused us (bad token, unreachable server)
             log.debug("start failed", exc_info=True)
@@ -135,6 +139,8 @@ async def run(config_path: str) -> int:
         await stop.wait()
         log.info("stopping")
     finally:
+        if server is not None:
+            await server.stop()
         await bot.stop()
     return 0
 

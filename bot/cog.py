@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .adapter import Capabilities
     from .clock import Clock
     from .commands import CommandRegistry
+    from .metrics import Metrics
     from .scheduler import Scheduler
     from .settings import Settings
 
@@ -38,6 +39,7 @@ class CogHost(Protocol):
     scheduler: Scheduler
     clock: Clock
     commands: CommandRegistry
+    metrics: Metrics
 
     async def send(self, channel: ChannelRef, out: Out, *,
                    idempotency_key: str | None = None) -> MessageRef: ...

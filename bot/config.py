@@ -30,6 +30,7 @@ class Config:
     bot: BotConfig = field(default_factory=BotConfig)
     platforms: Mapping[str, Any] = field(default_factory=dict)  # section -> its parsed config
     path: str = ""
+    metrics: tuple[str, int] | None = None  # [metrics] listen: host and port
 
     def startable(self) -> list[tuple[str, bool, str]]:
         """(platform, will start, why) for each configured platform."""
@@ -78,11 +79,27 @@ def load(path: str | Path) -> Config:
     return parse(data, str(p))
 
 
+CORE_SECTIONS = ("bot", "metrics")
+
+
+def listen_address(section: Mapping[str, Any], name: str) -> tuple[str, int]:
+    """`listen = "host:port"` of a section that serves HTTP."""
+    only_keys(section, name, {"listen"})
+    value = string(section, name, "listen")
+    example = f'[{name}] listen = "127.0.0.1:9108"'
+    if not value:
+        raise ConfigError(f"[{name}] needs listen, e.g. {example}")
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"[{name}] listen must be host:port, e.g. {example}; got {value!r}")
+    return host.strip("[]"), int(port)
+
+
 def parse(data: Mapping[str, Any], path: str = "") -> Config:
     known = platforms()
     for section, value in data.items():
-        if section != "bot" and section not in known:
-            sections = ", ".join(f"[{s}]" for s in ("bot", *known))
+        if section not in CORE_SECTIONS and section not in known:
+            sections = ", ".join(f"[{s}]" for s in (*CORE_SECTIONS, *known))
             raise ConfigError(f"unknown section [{section}]; sections are {sections}")
         if not isinstance(value, dict):
             raise ConfigError(f"[{section}] must be a table")
@@ -98,5 +115,7 @@ def parse(data: Mapping[str, Any], path: str = "") -> Config:
         raise ConfigError("[bot] command_prefix must be 1 to 3 non-space characters, e.g. \"!\"")
     bot = BotConfig(database=string(b, "bot", "database", "logoff.db") or "logoff.db",
                     timezone=tz, command_prefix=prefix)
-    parsed = {name: known[name].parse(section) for name, section in data.items() if name != "bot"}
-    return Config(bot=bot, platforms=parsed, path=path)
+    parsed = {name: known[name].parse(section) for name, section in data.items()
+              if name not in CORE_SECTIONS}
+    metrics = listen_address(data["metrics"], "metrics") if "metrics" in data else None
+    return Config(bot=bot, platforms=parsed, path=path, metrics=metrics)

@@ -20,6 +20,7 @@ from .commands import CommandRegistry, CommandSpec, UsageError, convert
 from .context import Context, Refusal, Responder
 from .emoji import canonical
 from .livecards import LiveCards
+from .metrics import Metrics
 from .model import (
     ActionInvoked,
     ChannelRef,
@@ -50,6 +51,7 @@ class Dispatch:
     limiter: RateLimiter
     cards: LiveCards
     adapters: dict[str, Adapter]
+    metrics: Metrics
 
     def __init__(self) -> None:
         self._listeners: dict[tuple[str, str], Handler] = {}
@@ -94,6 +96,8 @@ class Dispatch:
         try:
             spec, raw = self.commands.resolve(text, ctx.prefix)
         except UsageError as e:
+            # Label values are command names only: an unknown word must not make a new series.
+            self.metrics.command(e.spec.name if e.spec else "(unknown)", "usage")
             await self._safe(ctx.warn(e.sentence(ctx.prefix)), "usage reply")
             return
         await self._invoke(spec, raw, ctx)
@@ -114,26 +118,34 @@ class Dispatch:
 
     async def _invoke(self, spec: CommandSpec, raw: dict[str, str], ctx: Context) -> None:
         if spec.moderator_only and not ctx.is_moderator:
+            self.metrics.command(spec.name, "denied")
             await self._safe(ctx.warn(f"only moderators can use {ctx.prefix}{spec.name}; "
                                       "ask one of them"), "refusal reply")
             return
+        outcome = "ok"
         try:
             kwargs = await convert(spec, raw, ctx)
             assert spec.callback is not None
             await spec.callback(ctx, **kwargs)
         except Refusal as e:
+            outcome = "refused"
             await self._safe(ctx.warn(str(e)), "refusal reply")
         except UsageError as e:
+            outcome = "usage"
             await self._safe(ctx.warn(e.sentence(ctx.prefix)), "usage reply")
         except DeliveryRefused as e:
+            outcome = "refused"
             log.warning("command %s: the platform refused a post: %s", spec.name, e)
             await self._safe(ctx.warn(str(e)), "refusal reply")
         except Exception:
+            outcome = "error"
             log.exception("command %s failed (user %s, channel %s)", spec.name, ctx.user.key,
                           ctx.channel.key)
             await self._safe(ctx.warn("something went wrong on my side while doing that; please "
                                       "try again, and tell a moderator if it keeps happening"),
                              "error reply")
+        finally:
+            self.metrics.command(spec.name, outcome)
 
     async def action_invoked(self, event: ActionInvoked, ctx: Context) -> None:
         if event.user.is_bot:

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .clock import Clock, ManualClock
+from .metrics import Metrics
 from .storage import Database
 
 log = logging.getLogger(__name__)
@@ -83,9 +84,10 @@ GraceFn = Callable[[Job], Awaitable[timedelta | None]]
 
 
 class Scheduler:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, metrics: Metrics | None = None) -> None:
         self.db = db
         self.clock = clock
+        self.metrics = metrics
         self._handlers: dict[str, Handler] = {}
         self._grace: dict[str, GraceFn] = {}
         self._missed: dict[str, Handler] = {}
@@ -286,6 +288,8 @@ class Scheduler:
         job = await self.db.write(claim)
         if job is None:
             return  # cancelled, moved later, backing off, or already taken
+        if self.metrics is not None:
+            self.metrics.scheduler_lag.observe(max(0.0, (now - job.due_at).total_seconds()))
         if await self._too_late(job, now):
             return
         await self._run(job)
@@ -305,6 +309,8 @@ class Scheduler:
             except Exception as e:  # the skip stands; the notice is a courtesy
                 log.warning("could not say in the channel that job %s was passed over: %s", job.id, e)
         await self._mark(job.id, "skipped")
+        if self.metrics is not None:
+            self.metrics.job(job.kind, "skipped")
         return True
 
     async def _run(self, job: Job) -> None:
@@ -321,6 +327,8 @@ class Scheduler:
                 log.warning("job %s (%s) failed on attempt %s, will retry: %s", job.id, job.key, job.attempts, e)
             if job.attempts >= MAX_ATTEMPTS:
                 await self._mark(job.id, "failed")
+                if self.metrics is not None:
+                    self.metrics.job(job.kind, "failed")
             else:  # try again after a backoff (the grace rule still applies); same key, so a
                 # send that reached the platform before failing is de-duplicated there
                 retry = self.clock.now() + timedelta(seconds=min(300, 5 * 2 ** min(job.attempts, 6)))
@@ -331,6 +339,8 @@ class Scheduler:
                     self._set_alarm(job.id, retry)
             return
         await self._mark(job.id, "sent")
+        if self.metrics is not None:
+            self.metrics.job(job.kind, "sent", (self.clock.now() - job.due_at).total_seconds())
         if self.record_fired:
             self.fired.append((job, self.clock.now()))
 

@@ -46,6 +46,9 @@ class Sent:
 
 
 class FakeAdapter:
+    def connected(self) -> bool:
+        return True
+
     def __init__(self, platform: str = "fake", *, space: str = "space1", channel: str = "general",
                  capabilities: Capabilities | None = None) -> None:
         self.platform = platform

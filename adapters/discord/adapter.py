@@ -22,7 +22,7 @@ from bot.render import Out, warning
 
 from . import commands as cmd
 from .config import DiscordConfig
-from .gateway import LogoffClient, intents, point_at_server
+from .gateway import LogoffClient, LogoffShardedClient, intents, point_at_server
 from .lanes import Lanes
 from .refs import (
     MISSING_PERMISSIONS,
@@ -51,8 +51,10 @@ class DiscordAdapter:
                                 command_prefix="/")
 
     def __init__(self, config: DiscordConfig, *, guild_ready_timeout: float = 2.0, defer_after: float = 2.0,
-                 ready_timeout: float = 60.0, sync_commands: bool = True) -> None:
+                 ready_timeout: float = 60.0, sync_commands: bool = True,
+                 identify_interval: float = 5.0) -> None:
         self.config = config
+        self.identify_interval = identify_interval
         self.guild_ready_timeout = guild_ready_timeout
         # Discord drops an interaction not acknowledged within 3 s of its creation.
         self.defer_after = defer_after
@@ -80,11 +82,21 @@ class DiscordAdapter:
         point_at_server(self.config.api_base, self.config.gateway_url)
         self._ready = asyncio.Event()
         self._readies = 0
+        self._shard_readies: dict[int, int] = {}
         self.table = cmd.build(self.bot.commands)
-        client = LogoffClient(
-            self, intents=intents(), guild_ready_timeout=self.guild_ready_timeout, max_messages=None,
+        options: dict[str, Any] = dict(
+            intents=intents(), guild_ready_timeout=self.guild_ready_timeout, max_messages=None,
             chunk_guilds_at_startup=False, member_cache_flags=discord.MemberCacheFlags.none(),
             allowed_mentions=discord.AllowedMentions.none())
+        sharded = self.config.shard_count is not None
+        shard_ids: list[int] = []
+        client: LogoffClient
+        if sharded:
+            shard_ids = list(self.config.shards or range(self.config.shard_count or 1))
+            client = LogoffShardedClient(self, shard_count=self.config.shard_count,
+                                         shard_ids=shard_ids, **options)
+        else:
+            client = LogoffClient(self, **options)
         self.client = client
         try:
             await client.login(token)
@@ -108,8 +120,12 @@ class DiscordAdapter:
             assert client.application_id is not None
             await cmd.sync(client.http, client.application_id, self.table)
         await self.reconcile()
-        log.info("Discord: logged in as %s (%s) in %d guilds", client.user, client.user and client.user.id,
-                 len(client.guilds))
+        log.info("Discord: logged in as %s (%s) in %d guilds%s", client.user, client.user and client.user.id,
+                 len(client.guilds), f" on shards {shard_ids} of {self.config.shard_count}" if sharded else "")
+
+    def connected(self) -> bool:
+        c = self.client
+        return c is not None and c.is_ready() and not c.is_closed()
 
     async def stop(self) -> None:
         for t in list(self._tasks):
@@ -127,6 +143,16 @@ class DiscordAdapter:
             # A new session (not a RESUME): events during the gap are lost, so re-read.
             self._spawn(self.reconcile())
         self._ready.set()
+
+    async def _on_shard_ready(self, shard_id: int) -> None:
+        # After start, a shard that comes back with a new session (not a RESUME) lost its
+        # guilds' events meanwhile: re-read those guilds only.
+        self._shard_readies[shard_id] = self._shard_readies.get(shard_id, 0) + 1
+        if self._shard_readies[shard_id] > 1 and self._ready.is_set() and self.client is not None:
+            guilds = {str(g.id) for g in self.client.guilds if g.shard_id == shard_id}
+            assert self.bot is not None
+            self._spawn(self.bot.reconcile(self, lambda m: m.space_id in guilds,
+                                           at_once=RECONCILE_AT_ONCE))
 
     async def _on_guild_available(self, guild_id: int) -> None:
         # After a server outage ends, reactions made during it were never delivered.

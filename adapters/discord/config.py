@@ -11,7 +11,8 @@ from typing import Any
 from bot.config import ConfigError, env_name, only_keys, string
 
 SECTION = "discord"
-KEYS = {"token_env", "api_base", "gateway_url"}
+KEYS = {"token_env", "api_base", "gateway_url", "shard_count", "shards"}
+MAX_SHARDS = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +20,9 @@ class DiscordConfig:
     token_env: str = "DISCORD_TOKEN"
     api_base: str | None = None
     gateway_url: str | None = None
+    # With shard_count, discord.py's sharded client runs `shards` (all of them by default).
+    shard_count: int | None = None
+    shards: tuple[int, ...] | None = None
 
     def token(self) -> str | None:
         return os.environ.get(self.token_env) or None
@@ -30,8 +34,33 @@ def parse(section: Mapping[str, Any]) -> DiscordConfig:
                          "token_env", "DISCORD_TOKEN")
     if not token_env:
         raise ConfigError("[discord] token_env must name an environment variable, e.g. \"DISCORD_TOKEN\"")
+    count = section.get("shard_count")
+    if count is not None and (isinstance(count, bool) or not isinstance(count, int)
+                              or not 1 <= count <= MAX_SHARDS):
+        raise ConfigError(f"[discord] shard_count must be a whole number from 1 to {MAX_SHARDS}, "
+                          "e.g. shard_count = 4")
+    shards = shard_range(string(section, SECTION, "shards"), count)
     return DiscordConfig(token_env=token_env, api_base=string(section, SECTION, "api_base"),
-                         gateway_url=string(section, SECTION, "gateway_url"))
+                         gateway_url=string(section, SECTION, "gateway_url"),
+                         shard_count=count, shards=shards)
+
+
+def shard_range(value: str | None, count: int | None) -> tuple[int, ...] | None:
+    """`shards = "a-b"` (or "a"): the shards this process runs, inside 0..shard_count-1."""
+    if value is None:
+        return None
+    if count is None:
+        raise ConfigError("[discord] shards needs shard_count, e.g. shard_count = 4 and shards = \"0-1\"")
+    first, sep, last = value.strip().partition("-")
+    if not first.strip().isdigit() or (sep and not last.strip().isdigit()):
+        raise ConfigError(f"[discord] shards must be a range like \"0-3\" or one shard like \"2\"; "
+                          f"got {value!r}")
+    a = int(first)
+    b = int(last) if sep else a
+    if a > b or b >= count:
+        raise ConfigError(f"[discord] shards = {value!r} does not fit shard_count = {count}: "
+                          f"shards are numbered 0 to {count - 1}")
+    return tuple(range(a, b + 1))
 
 
 def readiness(config: DiscordConfig) -> tuple[bool, str]:

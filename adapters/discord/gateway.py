@@ -3,6 +3,7 @@ member caches are needed), and where discord.py connects to."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +11,7 @@ import discord
 import yarl
 from discord.gateway import DiscordWebSocket
 
+from .refs import PLATFORM
 from .views import ActionButton
 
 if TYPE_CHECKING:
@@ -38,6 +40,22 @@ def point_at_server(api_base: str | None, gateway_url: str | None) -> None:
     DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url or DEFAULT_GATEWAY)
 
 
+def count_errors(http: Any, adapter: DiscordAdapter) -> None:
+    """Every REST call goes through `HTTPClient.request`; its errors are counted by Discord's
+    JSON error code (or the HTTP status when there is none) before they go on as usual."""
+    request = http.request
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return await request(*args, **kwargs)
+        except discord.HTTPException as e:
+            if adapter.bot is not None:
+                adapter.bot.metrics.platform_error(PLATFORM, e.code or e.status)
+            raise
+
+    http.request = counted
+
+
 class LogoffClient(discord.Client):
     """discord.py client whose events go to the adapter; the adapter is also the sink
     for persistent buttons (`ActionButton` finds it as `client.action_sink`)."""
@@ -46,6 +64,7 @@ class LogoffClient(discord.Client):
         super().__init__(**options)
         self.action_sink = adapter
         self.adapter = adapter
+        count_errors(self.http, adapter)
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(ActionButton)
@@ -80,5 +99,18 @@ class LogoffClient(discord.Client):
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         log.info("left guild %s (%s)", guild.name, guild.id)
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        # Discord allows one IDENTIFY per 5 s per bucket; discord.py's default waits so.
+        # A Discord-compatible test server may allow more (`identify_interval`).
+        if not initial and self.adapter.identify_interval:
+            await asyncio.sleep(self.adapter.identify_interval)
+
+
+class LogoffShardedClient(LogoffClient, discord.AutoShardedClient):
+    """The same client over several shards, with discord.py's own shard management."""
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        await self.adapter._on_shard_ready(shard_id)
 
 

@@ -74,6 +74,7 @@ class MatrixAdapter:
 
     def attach(self, bot: AdapterHost) -> None:
         self.bot = bot
+        self.transport.on_error = lambda code: bot.metrics.platform_error(self.platform, code)
 
     async def start(self) -> None:
         bot = self._bot()
@@ -87,7 +88,11 @@ class MatrixAdapter:
         self.syncer.run()
         log.info("matrix: connected as %s (device %s)", self.user_id, self.client.device_id)
 
+    def connected(self) -> bool:
+        return self.syncer.healthy
+
     async def stop(self) -> None:
+        self.syncer.healthy = False
         await self.syncer.stop()
         await self.transport.close()
 

@@ -37,6 +37,7 @@ class Transport:
         self.config = config
         self.max_retries = max_retries
         self.max_retry_wait_s = max_retry_wait_s
+        self.on_error: Callable[[str], None] | None = None  # counts errors (the metrics)
         # nio would sleep through M_LIMIT_EXCEEDED forever (and for however long the server
         # asks); it gives the error back instead and `call` retries with a bound.
         self.client = AsyncClient(
@@ -97,6 +98,8 @@ class Transport:
         and retry at most max_retries times, then hand the error back."""
         for attempt in range(self.max_retries + 1):
             resp = await request()
+            if isinstance(resp, ErrorResponse) and self.on_error is not None:
+                self.on_error(resp.status_code or "error")
             if not (isinstance(resp, ErrorResponse) and resp.status_code == "M_LIMIT_EXCEEDED"):
                 return resp
             self.rate_limited += 1

@@ -47,6 +47,7 @@ class Syncer:
     def __init__(self, transport: Transport, rooms: Rooms, receive: Receive,
                  reconcile_room: Callable[[str], Awaitable[None]], *, timeout_ms: int) -> None:
         self.transport, self.rooms = transport, rooms
+        self.healthy = False  # the last sync answered (or only one failed since)
         self.store: MatrixStore | None = None  # the bot's database, from start()
         self.receive, self.reconcile_room = receive, reconcile_room
         self.timeout_ms = timeout_ms
@@ -123,10 +124,12 @@ class Syncer:
             try:
                 await self.sync_once(timeout_ms=self.timeout_ms)
                 failures = 0
+                self.healthy = True
             except asyncio.CancelledError:
                 raise
             except Exception as e:
                 failures += 1
+                self.healthy = failures < 2  # one blip is not an outage
                 wait = min(30.0, 0.5 * 2 ** min(failures, 6))
                 # Connection trouble is expected now and then; keep going, quietly at first.
                 level = logging.WARNING if failures < 5 else logging.ERROR

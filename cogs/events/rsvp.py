@@ -79,6 +79,8 @@ class Rsvps(Cog):
             return is_open, result, repo.get(conn, event_id) if told else None
 
         is_open, result, event = await self.db.write(unit)  # acknowledged only after this commit
+        if result is not None and result.new != result.old:
+            self.bot.metrics.rsvp(result.new or "none")
         if is_open and result is not None:
             self.refresh(event_id)
             if event is not None:

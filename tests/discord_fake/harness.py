@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import discord
+
 from adapters.discord import DiscordAdapter, DiscordConfig
 from bot.app import Bot, build_bot
 from bot.clock import Clock, ManualClock
@@ -24,8 +26,9 @@ class World:
     channel: int
     users: dict[str, int] = field(default_factory=dict)
 
-    def config(self) -> DiscordConfig:
-        return DiscordConfig(token_env=TOKEN_ENV, api_base=self.fake.api_base, gateway_url=self.fake.gateway_url)
+    def config(self, shard_count: int | None = None, shards: tuple[int, ...] | None = None) -> DiscordConfig:
+        return DiscordConfig(token_env=TOKEN_ENV, api_base=self.fake.api_base, gateway_url=self.fake.gateway_url,
+                             shard_count=shard_count, shards=shards)
 
 
 class Harness:
@@ -37,10 +40,13 @@ class Harness:
         self.running: list[Bot] = []
 
     async def start(self, extensions: Sequence[str] = ("cogs.admin",), *, clock: Clock | None = None,
-                    defer_after: float = 2.0) -> tuple[Bot, DiscordAdapter]:
+                    defer_after: float = 2.0, shard_count: int | None = None,
+                    shards: tuple[int, ...] | None = None) -> tuple[Bot, DiscordAdapter]:
         bot = await build_bot(self.db, clock=clock or ManualClock(), extensions=extensions)
-        adapter = DiscordAdapter(self.world.config(), guild_ready_timeout=0.05, defer_after=defer_after,
-                                 ready_timeout=10)
+        # The fake takes IDENTIFYs as fast as they come; Discord's 5 s between them would only
+        # slow the tests down.
+        adapter = DiscordAdapter(self.world.config(shard_count, shards), guild_ready_timeout=0.05,
+                                 defer_after=defer_after, ready_timeout=10, identify_interval=0.0)
         bot.add_adapter(adapter)
         try:
             await bot.start()
@@ -65,15 +71,30 @@ async def delivered(fake: FakeDiscord, bot: Bot, adapter: DiscordAdapter,
     done what they set off: reaction lanes drained, card edits made, REST quiet."""
     loop = asyncio.get_running_loop()
     end = loop.time() + wait_s
-    sent = max((s.seq for s in fake.sessions.values()), default=0)
+    sent = {s.shard[0]: s.seq for s in fake.sessions.values()}
 
-    def read() -> int:
-        ws = adapter.client.ws if adapter.client is not None else None
+    def read(shard: int) -> int:
+        client = adapter.client
+        if client is None:
+            return 0
+        if isinstance(client, discord.AutoShardedClient):
+            info = client.get_shard(shard)
+            ws = info._parent.ws if info is not None else None  # the shard's own socket
+        else:
+            ws = client.ws
         return (ws.sequence or 0) if ws is not None else 0
 
-    while read() < sent or adapter.lanes.busy:
+    client = adapter.client
+    mine: set[int] = {0}
+    if isinstance(client, discord.AutoShardedClient) and client.shard_count:
+        mine = set(client.shard_ids or range(client.shard_count))
+
+    def behind() -> bool:
+        return any(read(shard) < seq for shard, seq in sent.items() if seq and shard in mine)
+
+    while behind() or adapter.lanes.busy:
         if loop.time() > end:
-            raise AssertionError(f"events up to seq {sent} not handled within {wait_s}s")
+            raise AssertionError(f"events up to seq {sent} (by shard) not handled within {wait_s}s")
         await asyncio.sleep(0.005)
     await asyncio.sleep(0.01)  # discord.py runs each handler in a task of its own
     await bot.cards.idle()

@@ -102,6 +102,7 @@ class Edit:
 class Session:
     id: str
     intents: int
+    shard: tuple[int, int] = (0, 1)  # [shard_id, num_shards] from IDENTIFY
     seq: int = 0
     buffer: list[JSON] = field(default_factory=list)
     queue: asyncio.Queue[JSON] | None = None
@@ -173,6 +174,10 @@ class FakeDiscord:
         self.interaction_deadline = interaction_deadline
         self.max_nonce = max_nonce
         self._ids = itertools.count(1_100_000_000_000_000_000)
+        # Guild ids one apart in their timestamp bits, as real snowflakes made a few ms apart
+        # are, so that `(guild_id >> 22) % num_shards` spreads guilds over the shards.
+        self._guild_ids = itertools.count(1_200_000_000_000_000_000 >> 22)
+        self.shard_count = 1  # what GET /gateway/bot recommends
         self.application_id = self.snowflake()
         self.bot_user: JSON = self._user_payload(self.application_id, "logoff", bot=True)
         self.users: dict[int, JSON] = {self.application_id: self.bot_user}
@@ -235,7 +240,7 @@ class FakeDiscord:
     # --- world building -------------------------------------------------------------------------
 
     def add_guild(self, name: str = "Guild", *, owner: str = "owner") -> int:
-        gid = self.snowflake()
+        gid = next(self._guild_ids) << 22
         owner_id = self.snowflake()
         self.users[owner_id] = self._user_payload(owner_id, owner)
         self.guilds[gid] = {
@@ -375,9 +380,21 @@ class FakeDiscord:
     def _connected(self) -> bool:
         return any(s.ws is not None for s in self.sessions.values())
 
+    @staticmethod
+    def shard_of(guild_id: int, num_shards: int) -> int:
+        """Discord's routing: a guild's events go to shard (guild_id >> 22) % num_shards."""
+        return (guild_id >> 22) % num_shards
+
+    def sessions_for(self, guild_id: int | None) -> list[Session]:
+        """The sessions a guild's events go to; events of no guild (DMs) go to shard 0."""
+        return [s for s in self.sessions.values()
+                if (s.shard[0] == 0 if guild_id is None else self.shard_of(guild_id, s.shard[1]) == s.shard[0])]
+
     def dispatch(self, event: str, data: JSON, intent: int | None = None) -> None:
-        """Send a dispatch to every session (buffered for resume while it is disconnected)."""
-        for s in self.sessions.values():
+        """Send a dispatch to the session of the event's guild (buffered for resume while it is
+        disconnected)."""
+        raw = data.get("guild_id") or (data.get("id") if event.startswith("GUILD_") else None)
+        for s in self.sessions_for(int(raw) if raw else None):
             if intent is not None and not s.intents & intent:
                 continue
             self._emit(s, {"op": 0, "t": event, "d": data})
@@ -420,17 +437,31 @@ class FakeDiscord:
                     if d.get("token") != self.token:
                         await ws.close(code=4004, message=b"Authentication failed.")
                         break
+                    shard = d.get("shard") or [0, 1]
+                    if (not isinstance(shard, list) or len(shard) != 2 or not 0 <= shard[0] < shard[1]):
+                        await ws.close(code=4010, message=b"Invalid shard.")
+                        break
+                    if shard[1] > max(self.shard_count, 1) * 16:
+                        await ws.close(code=4011, message=b"Sharding required.")
+                        break
                     self.identifies.append(d)
-                    session = Session(id=f"sess{self.snowflake()}", intents=int(d.get("intents", 0)))
+                    session = Session(id=f"sess{self.snowflake()}", intents=int(d.get("intents", 0)),
+                                      shard=(int(shard[0]), int(shard[1])))
                     session.queue, session.ws = queue, ws
-                    self.sessions = {session.id: session}  # a new session replaces the old one
+                    # A new session replaces the old one of the same shard (and any of another
+                    # shard count: the bot was restarted with a new layout).
+                    self.sessions = {k: v for k, v in self.sessions.items()
+                                     if v.shard[0] != session.shard[0] and v.shard[1] == session.shard[1]}
+                    self.sessions[session.id] = session
+                    mine = [g for g in self.guilds if self.shard_of(g, session.shard[1]) == session.shard[0]]
                     self._emit(session, {"op": 0, "t": "READY", "d": {
                         "v": 10, "user": self.bot_user, "session_id": session.id,
                         "resume_gateway_url": self.gateway_url, "private_channels": [],
-                        "guilds": [{"id": str(g), "unavailable": True} for g in self.guilds],
+                        "guilds": [{"id": str(g), "unavailable": True} for g in mine],
                         "application": {"id": str(self.application_id), "flags": 0},
+                        "shard": list(session.shard),
                         "session_type": "normal", "relationships": []}})
-                    for gid in self.guilds:
+                    for gid in mine:
                         self._emit(session, {"op": 0, "t": "GUILD_CREATE", "d": self.guild_payload(gid)})
                 elif op == 6:
                     self.resumes.append(d)
@@ -557,7 +588,7 @@ class FakeDiscord:
                       "owner": self._user_payload(self.snowflake(), "dev"), "flags": 0})
 
     async def _get_gateway(self, request: web.Request, body: Any) -> web.Response:
-        return _json({"url": self.gateway_url, "shards": 1,
+        return _json({"url": self.gateway_url, "shards": self.shard_count,
                       "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0,
                                               "max_concurrency": 1}})
 
@@ -956,7 +987,7 @@ class FakeDiscord:
                                           "guild_id": ch["guild_id"], "type": 0}
             event["referenced_message"] = self._public(ref)
             msg["message_reference"] = event["message_reference"]
-        for s in self.sessions.values():
+        for s in self.sessions_for(int(ch["guild_id"])):
             if s.intents & INTENT_GUILD_MESSAGES:
                 # Without MESSAGE_CONTENT (1 << 15) Discord blanks the text of others' messages.
                 e = event if s.intents & (1 << 15) else {**event, "content": ""}

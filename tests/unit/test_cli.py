@@ -78,3 +78,11 @@ def test_missing_and_invalid_config_exit_2(tmp_path: Path) -> None:
     assert r.returncode == 2 and "not valid TOML" in r.stderr
     r = logoff("check-config", "--config", str(bad))
     assert r.returncode == 2
+    shards = tmp_path / "shards.toml"
+    shards.write_text('[discord]\nshard_count = 2\nshards = "1-2"\n')
+    r = logoff("run", "--config", str(shards))
+    assert r.returncode == 2 and "does not fit shard_count = 2" in r.stderr and "Traceback" not in r.stderr
+    metrics = tmp_path / "metrics.toml"
+    metrics.write_text('[discord]\n[metrics]\nlisten = "nowhere"\n')
+    r = logoff("check-config", "--config", str(metrics))
+    assert r.returncode == 2 and "[metrics] listen must be host:port" in r.stderr

@@ -148,3 +148,37 @@ async def test_logoff_run_with_a_discord_section(world: World, tmp_path: Path,
     os.kill(os.getpid(), signal.SIGTERM)  # cli.run turns SIGTERM into a clean stop
     assert await asyncio.wait_for(task, 10) == 0
     assert fake.token not in caplog.text
+
+
+async def test_logoff_run_with_shards_and_metrics(world: World, tmp_path: Path,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    import socket
+
+    import aiohttp
+
+    fake = world.fake
+    with socket.socket() as s:  # a free port on loopback for [metrics]
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = tmp_path / "config.toml"
+    config.write_text(f'[bot]\ndatabase = "{tmp_path / "run.db"}"\n\n[discord]\n'
+                      f'token_env = "LOGOFF_TEST_DISCORD_TOKEN"\napi_base = "{fake.api_base}"\n'
+                      f'gateway_url = "{fake.gateway_url}"\nshard_count = 2\n\n'
+                      f'[metrics]\nlisten = "127.0.0.1:{port}"\n', encoding="utf-8")
+    task = asyncio.create_task(cli.run(str(config)))
+    await fake.wait_for(lambda: "logoff is running on discord" in caplog.text or task.done(), wait_s=30,
+                        what="logoff run to start")
+    assert not task.done(), task.exception()
+    assert sorted(tuple(d["shard"]) for d in fake.identifies) == [(0, 2), (1, 2)]
+    await fake.send_interaction("help", user=world.users["alice"], channel=world.channel)
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"http://127.0.0.1:{port}/healthz") as r:
+            assert r.status == 200
+            assert await r.json() == {"ok": True, "database": True, "platforms": {"discord": True}}
+        async with http.get(f"http://127.0.0.1:{port}/metrics") as r:
+            body = await r.text()
+    assert 'logoff_commands_total{command="help",outcome="ok"} 1.0' in body
+    assert 'logoff_platform_connected{platform="discord"} 1.0' in body
+    os.kill(os.getpid(), signal.SIGTERM)
+    assert await asyncio.wait_for(task, 10) == 0
+    assert fake.token not in caplog.text and fake.token not in body

@@ -161,6 +161,11 @@ async def test_missing_permissions_are_explained_and_survived(harness: Harness, 
     result = await fake.send_interaction("help", user=u["bob"], channel=world.channel)
     assert "logoff commands" in result.text
     assert adapter.client is not None and not adapter.client.is_closed()
+    # Each refusal is counted by Discord's own error code (50013: Missing Permissions).
+    assert adapter.bot is not None
+    samples = adapter.bot.metrics.registry.get_sample_value(
+        "logoff_platform_errors_total", {"platform": "discord", "code": "50013"})
+    assert samples is not None and samples >= 2
 
 
 async def test_dm_and_closed_dms(harness: Harness, world: World) -> None:
