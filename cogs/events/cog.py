@@ -11,50 +11,38 @@ from datetime import datetime, timedelta
 from bot.commands import Option, command
 from bot.context import Context, Refusal
 from bot.model import SpaceRef
-from bot.render import Out, Time, line, text
+from bot.render import Out
 from bot.settings import SettingSpec, on_off, one_of, switch_text
 from bot.timeparse import TimeParseError, format_time, parse_when
 from cogs.polls.service import PollService
 
 from . import repo
+from .editing import DURATION, EVENT_ID, Editing, _length
 from .migrations import MIGRATIONS
-from .reminders import Handle, Reminders, event_channel
+from .reminders import Handle, Reminders
 from .render import (
     CARD_NAMES,
     attendees_text,
-    cancelled_text,
-    demoted_text,
     event_card,
     ics,
     list_text,
-    moved_text,
-    placed_text,
 )
-from .repo import Event, RsvpResult
-from .rsvp import Rsvps
+from .repo import Event
+from .series import SeriesPlanner
 
 POLL_REF = re.compile(r"^poll:#?(\d{1,9})$", re.IGNORECASE)
-EVENT_ID = Option("id", "the event's number", kind="int", min=1)
-DURATION = Option("duration", "how long it lasts, e.g. 90m or 3h (default 2h)", kind="duration",
-                  required=False, positional=False, placeholder="duration")
-MAX_LENGTH = timedelta(days=14)
+LIST_SHOWN, LIST_SCAN = 15, 500
 
 
-def _length(duration: timedelta | None) -> timedelta:
-    if duration is None:
-        return repo.DEFAULT_LENGTH
-    if duration > MAX_LENGTH:
-        raise Refusal("an event can last at most 14 days; give a shorter duration=")
-    return duration
-
-
-class EventsCog(Rsvps):
+class EventsCog(Editing):
     name = "events"
     migrations = MIGRATIONS
 
     async def setup(self) -> None:
         self.reminders = Reminders(self.bot, self.name)
         self.reminders.register()
+        self.series = SeriesPlanner(self)
+        self.series.register()
         s = self.settings
         s.register(SettingSpec("events.create", "anyone", one_of("anyone", "moderators"),
                                "anyone or moderators", "who may create events"))
@@ -75,14 +63,30 @@ class EventsCog(Rsvps):
                     min=1, max=10000, placeholder="n"),
              Option("details", "anything else people should know", required=False, positional=False,
                     greedy=True, placeholder="text", max_length=1000),
-             DURATION)
+             DURATION,
+             Option("repeat", "weekly, every 2 weeks, monthly, monthly on the 15th, every monday and "
+                    "thursday…", required=False, positional=False, greedy=True, placeholder="rule",
+                    max_length=60),
+             Option("until", "the last date of a repeating event", required=False, positional=False,
+                    greedy=True, placeholder="date", max_length=40),
+             Option("count", "how many times a repeating event happens", kind="int", required=False,
+                    positional=False, min=1, max=500, placeholder="n"))
     async def create(self, ctx: Context, title: str, when: str, where: str | None, capacity: int | None,
-                     details: str | None, duration: timedelta | None = None) -> None:
+                     details: str | None, duration: timedelta | None = None, repeat: str | None = None,
+                     until: str | None = None, count: int | None = None) -> None:
         if await self.settings.get(ctx.space, "events.create") == "moderators" and not ctx.is_moderator:
             raise Refusal("in this space only moderators can create events; ask one of them")
+        if repeat is None and (until is not None or count is not None):
+            raise Refusal("until= and count= end a repeating event; add repeat=, e.g. repeat=weekly")
         starts_at, when_poll = await self._resolve_when(ctx, when)
         location, where_poll = await self._resolve_where(ctx, where)
         length = _length(duration)
+        if repeat is not None:
+            await self.series.create(ctx, title=title, first=starts_at, repeat=repeat, until=until,
+                                     count=count, location=location, details=details or "",
+                                     capacity=capacity, length=length)
+            await self._close_polls(when_poll, where_poll)
+            return
         offsets = await self.reminders.offsets(ctx.space)
         now = ctx.now
 
@@ -98,8 +102,11 @@ class EventsCog(Rsvps):
         ref = await ctx.reply(await self.card(event, ctx.space))
         if ref is not None:
             await self.bot.track(ref, self.name, "event", event.id)
+        await self._close_polls(when_poll, where_poll)
+
+    async def _close_polls(self, *poll_ids: int | None) -> None:
         polls = self.bot.service(PollService)
-        for poll_id in {p for p in (when_poll, where_poll) if p is not None}:
+        for poll_id in {p for p in poll_ids if p is not None}:
             if polls is not None:
                 await polls.close_poll(poll_id)
 
@@ -141,11 +148,19 @@ class EventsCog(Rsvps):
         now = ctx.now
 
         def read(conn: sqlite3.Connection) -> tuple[list[tuple[Event, repo.Roster]], int]:
-            shown = [(e, repo.roster(conn, e)) for e in repo.upcoming(conn, ctx.space.key, now)]
-            return shown, repo.count_upcoming(conn, ctx.space.key, now)
+            # A series is listed once, with its next occurrence.
+            seen: set[int] = set()
+            events = []
+            for e in repo.upcoming(conn, ctx.space.key, now, limit=LIST_SCAN):
+                if e.series_id is None or e.series_id not in seen:
+                    events.append(e)
+                    seen.add(e.series_id or 0)
+            total = len(events) if len(events) < LIST_SCAN else repo.count_upcoming(conn, ctx.space.key, now)
+            return [(e, repo.roster(conn, e)) for e in events[:LIST_SHOWN]], total
 
         shown, total = await self.db.read(read)
-        await ctx.reply(list_text(shown, total, ctx.prefix))
+        words = await self.series.words({e.series_id for e, _ in shown if e.series_id is not None})
+        await ctx.reply(list_text(shown, total, ctx.prefix, words))
 
     @command("event show", "show an event's card", EVENT_ID)
     async def show(self, ctx: Context, id: int) -> None:
@@ -163,83 +178,6 @@ class EventsCog(Rsvps):
     async def ics_cmd(self, ctx: Context, id: int) -> None:
         event = await self.event_here(ctx, id)
         await ctx.reply(ics(event, await ctx.timezone(), ctx.now))
-
-    # --- edit and cancel ----------------------------------------------------------------------------
-
-    @command("event edit", "change an event; attendees hear about a new time", EVENT_ID,
-             Option("title", "a new title", required=False, positional=False, greedy=True, max_length=200),
-             Option("when", "a new time", required=False, positional=False, greedy=True, placeholder="time",
-                    max_length=100),
-             Option("where", "a new place", required=False, positional=False, greedy=True,
-                    placeholder="place", max_length=200),
-             Option("capacity", "a new capacity, or 0 for no limit", kind="int", required=False,
-                    positional=False, min=0, max=10000, placeholder="n"),
-             Option("details", "new details", required=False, positional=False, greedy=True,
-                    placeholder="text", max_length=1000),
-             DURATION)
-    async def edit(self, ctx: Context, id: int, title: str | None, when: str | None, where: str | None,
-                   capacity: int | None, details: str | None = None,
-                   duration: timedelta | None = None) -> None:
-        event = await self._editable(ctx, id, "edit")
-        if all(v is None for v in (title, when, where, capacity, details, duration)):
-            raise Refusal(f"say what to change, e.g. {ctx.prefix}event edit {id} when=\"friday 7pm\"")
-        starts_at = (await self._resolve_when(ctx, when))[0] if when is not None else None
-        location = (await self._resolve_where(ctx, where))[0] if where is not None else None
-        length = _length(duration) if duration is not None else event.ends_at - event.starts_at
-        ends_at = (starts_at or event.starts_at) + length
-        offsets = await self.reminders.offsets(ctx.space)
-        now = ctx.now
-        fields = {k: v for k, v in (("title", title), ("location", location), ("starts_at", starts_at),
-                                    ("details", details)) if v is not None}
-        if ends_at != event.ends_at:
-            fields["ends_at"] = ends_at
-
-        def unit(conn: sqlite3.Connection) -> tuple[Event, list[repo.Attendee], list[repo.Attendee],
-                                                   list[Handle], repo.Roster]:
-            current = repo.get(conn, id)
-            if current is None or current.cancelled:
-                raise Refusal(f"event #{id} is cancelled")
-            updated = repo.update(conn, id, **fields) if fields else current
-            promoted: list[repo.Attendee] = []
-            demoted: list[repo.Attendee] = []
-            if capacity is not None:
-                updated, promoted, demoted = repo.set_capacity(conn, updated, capacity or None)
-            handles = self.reminders.schedule(conn, updated, offsets, now) if starts_at is not None else []
-            return updated, promoted, demoted, handles, repo.roster(conn, updated)
-
-        updated, promoted, demoted, handles, roster = await self.db.write(unit)
-        self.reminders.arm(handles)
-        self.refresh(id)
-        moved = starts_at is not None and starts_at != event.starts_at
-        said: tuple[str | Time, ...] = (".",)
-        if moved:
-            said = (": it now starts ", Time(updated.starts_at, relative=True), " and ends ",
-                    Time(updated.ends_at), ".")
-        elif updated.ends_at != event.ends_at:
-            said = (": it now ends ", Time(updated.ends_at, relative=True), ".")
-        await ctx.reply(text(line("✅ Updated ", updated.title, f" #{id}", *said)))
-        if moved:
-            await self.bot.send(event_channel(updated), moved_text(updated, roster))
-        if location is not None and location != event.location:
-            await self.bot.send(event_channel(updated), placed_text(updated, roster))
-        if demoted:
-            await self.bot.send(event_channel(updated), demoted_text(updated, tuple(demoted)))
-        await self.announce_promotions(updated, RsvpResult(None, None, tuple(promoted), None))
-
-    @command("event cancel", "cancel an event; attendees are told", EVENT_ID)
-    async def cancel(self, ctx: Context, id: int) -> None:
-        await self._editable(ctx, id, "cancel")
-
-        def unit(conn: sqlite3.Connection) -> tuple[Event, repo.Roster]:
-            updated = repo.update(conn, id, state="cancelled")
-            self.scheduler.cancel(conn, f"event:{id}:")
-            return updated, repo.roster(conn, updated)
-
-        updated, roster = await self.db.write(unit)
-        self.refresh(id)
-        await self.bot.untrack(self.name, "event", id)
-        await ctx.reply(text(line("✅ Cancelled ", updated.title, f" #{id}; pending reminders are off.")))
-        await self.bot.send(event_channel(updated), cancelled_text(updated, roster))
 
     # --- helpers ---------------------------------------------------------------------------------------
 

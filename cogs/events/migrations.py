@@ -38,4 +38,32 @@ MIGRATIONS: list[Migration] = [
     drop_marks_user_index_sql("event_marks") + "\nDROP INDEX IF EXISTS rsvps_seq;",
     # 4: when it ends (`duration=`; NULL for events made before: two hours)
     "ALTER TABLE events ADD COLUMN ends_at REAL;",
+    # 5: recurring meetups. A series keeps its rule and its first local wall time (and zone), so
+    # every occurrence keeps the wall-clock time across DST; each occurrence is an event row
+    # that names its series and its local time, once (the unique index).
+    """
+    CREATE TABLE event_series (
+        id INTEGER PRIMARY KEY,
+        space TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        creator TEXT NOT NULL,
+        title TEXT NOT NULL,
+        location TEXT NOT NULL DEFAULT '',
+        details TEXT NOT NULL DEFAULT '',
+        capacity INTEGER,
+        rule TEXT NOT NULL,
+        words TEXT NOT NULL,
+        first_local TEXT NOT NULL,
+        tz TEXT NOT NULL,
+        length REAL NOT NULL,
+        until_date TEXT,
+        count INTEGER,
+        ends_before TEXT,
+        created_at REAL NOT NULL
+    );
+    ALTER TABLE events ADD COLUMN series_id INTEGER;
+    ALTER TABLE events ADD COLUMN occurrence TEXT;
+    CREATE UNIQUE INDEX events_occurrence ON events(series_id, occurrence);
+    """,
 ]

@@ -167,12 +167,16 @@ def attendees_text(event: Event, roster: Roster) -> Text:
     return Text(tuple(lines))
 
 
-def list_text(events: list[tuple[Event, Roster]], total: int, prefix: str) -> Text:
+def list_text(events: list[tuple[Event, Roster]], total: int, prefix: str,
+              series: dict[int, str] | None = None) -> Text:
     if not events:
         return Text((line(f"No upcoming events here. Start one with {prefix}event create."),))
     lines = [line(f"Upcoming events ({total}):" if total > len(events) else "Upcoming events:")]
     for event, roster in events:
-        lines.append(line(f"#{event.id} ", event.title, " — ", Time(event.starts_at),
+        words = (series or {}).get(event.series_id or 0)
+        repeats = (f" (🔁 {words}, next:", ) if words else ()
+        lines.append(line(f"#{event.id} ", event.title, *repeats, " — ", Time(event.starts_at),
+                          *((")",) if words else ()),
                           *((" — ", event.location) if event.location else ()), f" — {going_label(event, roster)}"))
     if total > len(events):
         lines.append(line(f"and {total - len(events)} more later; {prefix}event show <id> shows any of them"))

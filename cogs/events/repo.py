@@ -33,6 +33,8 @@ class Event:
     state: str
     revision: int
     ends_at: datetime
+    series_id: int | None = None  # an occurrence of a recurring meetup (series.py)
+    occurrence: str | None = None  # its local wall time as the series made it (ISO)
 
     @property
     def cancelled(self) -> bool:
@@ -73,7 +75,7 @@ class RsvpResult:
 
 
 _COLS = ("id, space, platform, channel_id, creator, title, starts_at, location, details, capacity, state, "
-         "revision, ends_at")
+         "revision, ends_at, series_id, occurrence")
 DEFAULT_LENGTH = timedelta(hours=2)
 
 
@@ -83,17 +85,19 @@ def _event(row: sqlite3.Row | tuple | None) -> Event | None:
     starts = datetime.fromtimestamp(row[6], UTC)
     ends = datetime.fromtimestamp(row[12], UTC) if row[12] is not None else starts + DEFAULT_LENGTH
     return Event(row[0], row[1], row[2], row[3], row[4], row[5], starts, row[7], row[8], row[9],
-                 row[10], row[11], ends)
+                 row[10], row[11], ends, row[13], row[14])
 
 
 def insert(conn: sqlite3.Connection, *, space: str, platform: str, channel_id: str, creator: str, title: str,
            starts_at: datetime, location: str, details: str, capacity: int | None, now: datetime,
-           length: timedelta = DEFAULT_LENGTH) -> Event:
+           length: timedelta = DEFAULT_LENGTH, series_id: int | None = None,
+           occurrence: str | None = None) -> Event:
     row = conn.execute(
         f"INSERT INTO events(space, platform, channel_id, creator, title, starts_at, location, details,"
-        f" capacity, created_at, ends_at) VALUES(?,?,?,?,?,?,?,?,?,?,?) RETURNING {_COLS}",
+        f" capacity, created_at, ends_at, series_id, occurrence) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?) "
+        f"RETURNING {_COLS}",
         (space, platform, channel_id, creator, title, starts_at.timestamp(), location, details, capacity,
-         now.timestamp(), (starts_at + length).timestamp())).fetchone()
+         now.timestamp(), (starts_at + length).timestamp(), series_id, occurrence)).fetchone()
     event = _event(row)
     assert event is not None
     return event

@@ -69,3 +69,35 @@ def test_poll_to_event_to_rsvp_to_reminder() -> None:
     assert out.count("Going: @bob @dave") == 2
     # :quit stops reading; !help after it never ran
     assert "logoff commands" not in out
+
+
+SERIES = """\
+:as alice mod
+!config set timezone Europe/Berlin
+!event create Pub quiz when="2030-03-05 19:00" repeat=weekly count=6
+:as bob
+:react m2 ✅
+:wait 1300d
+!event list
+:quit
+"""
+
+
+def test_a_weekly_meetup_runs_for_months_across_dst() -> None:
+    r = subprocess.run([sys.executable, "-m", "bot.cli", "try"], input=SERIES, capture_output=True,
+                       text=True, timeout=60, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    out = r.stdout
+    assert r.returncode == 0, r.stderr
+    # Six occurrences, each its own event, all at 19:00 Berlin time; summer time from 31 March.
+    # (a card shows again when it is edited, e.g. by bob's RSVP: first showing of each)
+    first_showing: dict[str, str] = {}
+    for i, t in re.findall(r"📅 Pub quiz #(\d+)\n\s+🕒 (\w+ \d\d \w+ 2030 19:00 \w+)", out):
+        first_showing.setdefault(i, t)
+    starts = list(first_showing.items())
+    assert [int(i) for i, _ in starts] == [1, 2, 3, 4, 5, 6], out
+    assert [t.split()[-1] for _, t in starts] == ["CET"] * 4 + ["CEST"] * 2
+    # Two reminders per occurrence, each once, and bob's RSVP only on the one he answered.
+    reminders = re.findall(r"⏰ Reminder: Pub quiz #(\d) starts in (24 hours|1 hour)", out)
+    assert reminders == [(str(i), w) for i in range(1, 7) for w in ("24 hours", "1 hour")]
+    assert out.count("Going: @bob") == 2
+    assert "No upcoming events here" in out

@@ -40,8 +40,10 @@ async def test_full_command_sync(harness: Harness, world: World) -> None:
     assert create == [("question", 3, True), ("options", 3, True), ("multi", 5, False), ("closes", 3, False)]
     event_create = {o["name"]: o for o in {o["name"]: o for o in by_name["event"]["options"]}["create"]["options"]}
     assert event_create["capacity"]["type"] == 4 and event_create["capacity"]["min_value"] == 1
-    assert [o["required"] for o in event_create.values()] == [True, True, False, False, False, False]
+    assert [o["required"] for o in event_create.values()] == [True, True] + [False] * 7
     assert event_create["duration"]["type"] == 3
+    assert event_create["count"]["type"] == 4 and event_create["count"]["min_value"] == 1
+    assert event_create["repeat"]["type"] == 3 and event_create["until"]["type"] == 3
     rsvp = {o["name"]: o for o in by_name["rsvp"]["options"]}
     assert rsvp["id"]["type"] == 4
     assert [c["value"] for c in rsvp["status"]["choices"]] == ["going", "maybe", "no"]

@@ -1,0 +1,175 @@
+"""Changing and cancelling events, one occurrence or the rest of a series. A part of the events
+cog (a mixin, like rsvp.py), so its commands are the cog's own."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timedelta
+
+from bot.commands import Option, command
+from bot.context import Context, Refusal
+from bot.render import Time, line, text
+
+from . import repo, series_repo
+from .reminders import Handle, Reminders, event_channel
+from .render import cancelled_text, demoted_text, moved_text, placed_text
+from .repo import Event, RsvpResult
+from .rsvp import Rsvps
+from .series import SeriesPlanner
+
+EVENT_ID = Option("id", "the event's number", kind="int", min=1)
+DURATION = Option("duration", "how long it lasts, e.g. 90m or 3h (default 2h)", kind="duration",
+                  required=False, positional=False, placeholder="duration")
+SCOPE = Option("scope", "series: this one and every later one of its series", kind="choice",
+               choices=("series",), required=False)
+MAX_LENGTH = timedelta(days=14)
+
+
+def _length(duration: timedelta | None) -> timedelta:
+    if duration is None:
+        return repo.DEFAULT_LENGTH
+    if duration > MAX_LENGTH:
+        raise Refusal("an event can last at most 14 days; give a shorter duration=")
+    return duration
+
+
+class Editing(Rsvps):
+    reminders: Reminders
+    series: SeriesPlanner
+
+    async def _editable(self, ctx: Context, event_id: int, verb: str) -> Event:
+        raise NotImplementedError
+
+    async def _resolve_when(self, ctx: Context, when: str) -> tuple[datetime, int | None]:
+        raise NotImplementedError
+
+    async def _resolve_where(self, ctx: Context, where: str | None) -> tuple[str, int | None]:
+        raise NotImplementedError
+
+    @command("event edit", "change an event (with series: it and every later one of its series); "
+             "attendees hear about a new time", EVENT_ID, SCOPE,
+             Option("title", "a new title", required=False, positional=False, greedy=True, max_length=200),
+             Option("when", "a new time", required=False, positional=False, greedy=True, placeholder="time",
+                    max_length=100),
+             Option("where", "a new place", required=False, positional=False, greedy=True,
+                    placeholder="place", max_length=200),
+             Option("capacity", "a new capacity, or 0 for no limit", kind="int", required=False,
+                    positional=False, min=0, max=10000, placeholder="n"),
+             Option("details", "new details", required=False, positional=False, greedy=True,
+                    placeholder="text", max_length=1000),
+             DURATION)
+    async def edit(self, ctx: Context, id: int, title: str | None, when: str | None, where: str | None,
+                   capacity: int | None, details: str | None = None,
+                   duration: timedelta | None = None, scope: str | None = None) -> None:
+        event = await self._editable(ctx, id, "edit")
+        if all(v is None for v in (title, when, where, capacity, details, duration)):
+            raise Refusal(f"say what to change, e.g. {ctx.prefix}event edit {id} when=\"friday 7pm\"")
+        if scope == "series":
+            if event.series_id is None:
+                raise Refusal(f"event #{id} is not part of a series; leave out 'series'")
+            if when is not None:
+                raise Refusal("a series keeps its rule and time; to move this one occurrence, leave "
+                              f"out 'series'; to move them all, {ctx.prefix}event cancel {id} series "
+                              "and create the series again")
+        starts_at = (await self._resolve_when(ctx, when))[0] if when is not None else None
+        location = (await self._resolve_where(ctx, where))[0] if where is not None else None
+        length = _length(duration) if duration is not None else event.ends_at - event.starts_at
+        ends_at = (starts_at or event.starts_at) + length
+        offsets = await self.reminders.offsets(ctx.space)
+        now = ctx.now
+        fields = {k: v for k, v in (("title", title), ("location", location), ("starts_at", starts_at),
+                                    ("details", details)) if v is not None}
+        if ends_at != event.ends_at:
+            fields["ends_at"] = ends_at
+
+        Changed = tuple[Event, list[repo.Attendee], list[repo.Attendee], list[Handle], repo.Roster]
+
+        def change(conn: sqlite3.Connection, current: Event) -> Changed:
+            own = dict(fields)
+            if "ends_at" in own and current.id != id:  # a series edit: each keeps its own start
+                own["ends_at"] = current.starts_at + length
+            updated = repo.update(conn, current.id, **own) if own else current
+            promoted: list[repo.Attendee] = []
+            demoted: list[repo.Attendee] = []
+            if capacity is not None:
+                updated, promoted, demoted = repo.set_capacity(conn, updated, capacity or None)
+            handles = self.reminders.schedule(conn, updated, offsets, now) if starts_at is not None else []
+            return updated, promoted, demoted, handles, repo.roster(conn, updated)
+
+        def unit(conn: sqlite3.Connection) -> list[Changed]:
+            current = repo.get(conn, id)
+            if current is None or current.cancelled:
+                raise Refusal(f"event #{id} is cancelled")
+            if scope != "series":
+                return [change(conn, current)]
+            assert current.series_id is not None
+            template: dict[str, object] = {k: v for k, v in fields.items()
+                                           if k in ("title", "location", "details")}
+            if capacity is not None:
+                template["capacity"] = capacity or None
+            if duration is not None:
+                template["length"] = length
+            if template:
+                series_repo.update(conn, current.series_id, **template)
+            return [change(conn, e) for e in self.series.later(conn, current)]
+
+        changes = await self.db.write(unit)
+        for other, _, other_demoted, other_handles, _ in changes[1:]:
+            self.reminders.arm(other_handles)
+            self.refresh(other.id)
+            if other_demoted:
+                await self.bot.send(event_channel(other), demoted_text(other, tuple(other_demoted)))
+        for other, other_promoted, _, _, _ in changes[1:]:
+            await self.announce_promotions(other, RsvpResult(None, None, tuple(other_promoted), None))
+        updated, promoted, demoted, handles, roster = changes[0]
+        self.reminders.arm(handles)
+        self.refresh(id)
+        moved = starts_at is not None and starts_at != event.starts_at
+        said: tuple[str | Time, ...] = (".",)
+        if moved:
+            said = (": it now starts ", Time(updated.starts_at, relative=True), " and ends ",
+                    Time(updated.ends_at), ".")
+        elif updated.ends_at != event.ends_at:
+            said = (": it now ends ", Time(updated.ends_at, relative=True), ".")
+        also = f" and {len(changes) - 1} later one(s) of its series" if len(changes) > 1 else ""
+        await ctx.reply(text(line("✅ Updated ", updated.title, f" #{id}{also}", *said)))
+        if moved:
+            await self.bot.send(event_channel(updated), moved_text(updated, roster))
+        if location is not None and location != event.location:
+            await self.bot.send(event_channel(updated), placed_text(updated, roster))
+        if demoted:
+            await self.bot.send(event_channel(updated), demoted_text(updated, tuple(demoted)))
+        await self.announce_promotions(updated, RsvpResult(None, None, tuple(promoted), None))
+
+    @command("event cancel", "cancel an event (with series: it and every later one, ending the "
+             "series); attendees are told", EVENT_ID, SCOPE)
+    async def cancel(self, ctx: Context, id: int, scope: str | None = None) -> None:
+        event = await self._editable(ctx, id, "cancel")
+        if scope == "series":
+            await self._end_series(ctx, event)
+            return
+
+        def unit(conn: sqlite3.Connection) -> tuple[Event, repo.Roster]:
+            updated = repo.update(conn, id, state="cancelled")
+            self.scheduler.cancel(conn, f"event:{id}:")
+            return updated, repo.roster(conn, updated)
+
+        updated, roster = await self.db.write(unit)
+        self.refresh(id)
+        await self.bot.untrack(self.name, "event", id)
+        await ctx.reply(text(line("✅ Cancelled ", updated.title, f" #{id}; pending reminders are off.")))
+        await self.bot.send(event_channel(updated), cancelled_text(updated, roster))
+
+    async def _end_series(self, ctx: Context, event: Event) -> None:
+        if event.series_id is None:
+            raise Refusal(f"event #{event.id} is not part of a series; leave out 'series'")
+        ended = await self.db.write(lambda c: self.series.end_from(c, event))
+        for e in ended:
+            self.refresh(e.id)
+            await self.bot.untrack(self.name, "event", e.id)
+        await ctx.reply(text(line("✅ Ended the series ", event.title, f" from #{event.id} on; "
+                                  f"{len(ended)} occurrence(s) cancelled, nothing more will be posted.")))
+        if ended:
+            roster = await self.db.read(lambda c: repo.roster(c, event))
+            await self.bot.send(event_channel(event), cancelled_text(ended[0], roster))
+

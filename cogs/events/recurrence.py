@@ -1,0 +1,144 @@
+"""Recurrence rules of `event create … repeat=`: read from the words people use, kept as an
+RFC 5545 RRULE and expanded by python-dateutil's rrule over local wall-clock times, so a weekly
+18:30 stays 18:30 across DST changes in either hemisphere.
+
+Rules (PRODUCT.md "Recurring meetups"): daily, weekly, every 2 weeks (every N days/weeks),
+monthly (the same weekday of the month as the first: the second Tuesday, or the last Friday),
+monthly on the 15th, every monday and thursday.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import rrule, rrulestr
+
+from bot.context import Refusal
+
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_ABBR = {d[:3]: i for i, d in enumerate(DAYS)} | {d: i for i, d in enumerate(DAYS)} | {
+    d + "s": i for i, d in enumerate(DAYS)} | {"tue": 1, "tues": 1, "wed": 2, "thu": 3, "thur": 3,
+                                               "thurs": 3}
+_RRULE_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_ORDINAL = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
+MAX_COUNT = 500
+MAX_SPAN = timedelta(days=5 * 366)
+EXAMPLES = ("daily, weekly, every 2 weeks, monthly, monthly on the 15th, "
+            "every monday and thursday")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    rrule: str  # RRULE value without DTSTART/UNTIL/COUNT, e.g. "FREQ=WEEKLY;INTERVAL=2"
+    words: str  # how it reads in the chat, e.g. "every 2 weeks"
+
+
+def parse_rule(text: str, first: datetime) -> Rule:
+    """`first` is the first time asked for, in the space's zone."""
+    t = " ".join(text.lower().replace(",", " ").split())
+    if t in ("daily", "every day"):
+        return Rule("FREQ=DAILY", "every day")
+    if t in ("weekly", "every week"):
+        return Rule(f"FREQ=WEEKLY;BYDAY={_RRULE_DAYS[first.weekday()]}", f"every {DAYS[first.weekday()]}")
+    if t in ("every other week", "biweekly", "fortnightly"):
+        t = "every 2 weeks"
+    m = re.fullmatch(r"every (\d{1,2}) (day|week|month)s?", t)
+    if m:
+        n, unit = int(m.group(1)), m.group(2)
+        if n < 1:
+            raise Refusal(f"repeat: every {n} {unit}s is not a rule; try {EXAMPLES}")
+        if unit == "day":
+            return Rule(f"FREQ=DAILY;INTERVAL={n}", f"every {n} days")
+        if unit == "week":
+            return Rule(f"FREQ=WEEKLY;INTERVAL={n};BYDAY={_RRULE_DAYS[first.weekday()]}",
+                        f"every {n} weeks on {DAYS[first.weekday()]}")
+        return _monthly_same_weekday(first, n)
+    if t == "monthly" or t == "every month":
+        return _monthly_same_weekday(first, 1)
+    m = re.fullmatch(r"(?:monthly|every month) on the (\d{1,2})(?:st|nd|rd|th)?", t)
+    if m:
+        day = int(m.group(1))
+        if not 1 <= day <= 31:
+            raise Refusal(f"repeat: there is no {day}th of a month; try monthly on the 15th")
+        if day > 28:
+            raise Refusal(f"repeat: not every month has a {day}th, so that meetup would skip months; "
+                          "use a day up to the 28th, or 'monthly' for the same weekday each month "
+                          "(e.g. the last Friday)")
+        return Rule(f"FREQ=MONTHLY;BYMONTHDAY={day}", f"monthly on the {day}{_suffix(day)}")
+    m = re.fullmatch(r"(?:every|weekly on|on) ([a-z ]+)", t)
+    if m:
+        words = [w for w in m.group(1).replace(" and ", " ").split() if w]
+        days = sorted({_ABBR[w] for w in words if w in _ABBR})
+        if days and len(days) == len(set(words)) and len(words) <= 7:
+            names = [DAYS[d] for d in days]
+            spoken = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+            return Rule("FREQ=WEEKLY;BYDAY=" + ",".join(_RRULE_DAYS[d] for d in days), f"every {spoken}")
+    raise Refusal(f"repeat: I can't read '{text}' as a rule; try {EXAMPLES}")
+
+
+def _monthly_same_weekday(first: datetime, n: int) -> Rule:
+    nth = (first.day - 1) // 7 + 1
+    if nth == 5 or (first + timedelta(days=7)).month != first.month:
+        nth = -1  # the last one of the month: a fifth one does not come every month
+    wd = _RRULE_DAYS[first.weekday()]
+    every = "every month" if n == 1 else f"every {n} months"
+    return Rule(f"FREQ=MONTHLY;INTERVAL={n};BYDAY={nth}{wd}",
+                f"{every} on the {_ORDINAL[nth]} {DAYS[first.weekday()]}")
+
+
+def _suffix(day: int) -> str:
+    return "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+
+
+def check_bounds(first: datetime, until: date | None, count: int | None) -> None:
+    if count is not None and not 1 <= count <= MAX_COUNT:
+        raise Refusal(f"count must be from 1 to {MAX_COUNT} occurrences")
+    if until is not None:
+        if until < first.date():
+            raise Refusal(f"until={until.isoformat()} is before the first time "
+                          f"({first.date().isoformat()}); give a later date")
+        if until - first.date() > MAX_SPAN:
+            raise Refusal("until is more than five years away; give an earlier date or a count")
+
+
+def occurrences(rule: str, first_local: datetime, tz: ZoneInfo, *, until: date | None = None,
+                count: int | None = None, after: datetime | None = None,
+                before: datetime | None = None) -> Iterator[tuple[datetime, datetime]]:
+    """(local wall time, aware time) of each occurrence, in order. `first_local` is naive."""
+    rr = rrulestr(full_rule(rule, until, count), dtstart=first_local)
+    assert isinstance(rr, rrule)
+    horizon = first_local + MAX_SPAN
+    for local in rr:
+        if local > horizon:
+            return
+        aware = _aware(local, tz)
+        if after is not None and aware <= after:
+            continue
+        if before is not None and aware > before:
+            return
+        yield local, aware
+
+
+def full_rule(rule: str, until: date | None, count: int | None) -> str:
+    """The RRULE with its end: UNTIL is the end of that local day (floating, like DTSTART)."""
+    if until is not None:
+        rule += ";UNTIL=" + datetime.combine(until, time(23, 59, 59)).strftime("%Y%m%dT%H%M%S")
+    if count is not None:
+        rule += f";COUNT={count}"
+    return rule
+
+
+def _aware(local: datetime, tz: ZoneInfo) -> datetime:
+    """A wall time in the zone. A time skipped by a DST change (02:30 on the spring-forward
+    night) is taken as the same moment an hour on, as calendar apps do."""
+    aware = local.replace(tzinfo=tz)
+    back = aware.astimezone(ZoneInfo("UTC")).astimezone(tz).replace(tzinfo=None)
+    if back != local:
+        aware = (local + timedelta(hours=1)).replace(tzinfo=tz)
+    return aware
+
+

@@ -1,0 +1,194 @@
+"""Recurring meetups: a series makes its occurrences `series.ahead` before they start, each an
+event of its own (id, card, RSVPs, waitlist, reminders). Making them is a durable job like a
+reminder, so a restart or a crash neither skips nor doubles one: the rows are unique per
+(series, local time), and a card is posted with the occurrence's idempotency key only while it
+has none.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from bot.context import Context, Refusal
+from bot.model import SpaceRef
+from bot.render import text
+from bot.scheduler import Job
+from bot.settings import SettingSpec
+from bot.timeparse import TimeParseError, format_duration, parse_duration, parse_when
+
+from . import repo
+from . import series_repo as srepo
+from .recurrence import check_bounds, parse_rule
+from .reminders import Handle, event_channel
+from .repo import Event
+
+if TYPE_CHECKING:
+    from .cog import EventsCog
+
+KIND = "event.series"
+MIN_AHEAD, MAX_AHEAD = timedelta(hours=1), timedelta(days=90)
+# Made a little early rather than a little late: the job for the next one is due exactly
+# `ahead` before it, and must find it inside its window.
+SLACK = timedelta(minutes=1)
+
+
+def _ahead(text: str) -> timedelta:
+    d = parse_duration(text)
+    if not MIN_AHEAD <= d <= MAX_AHEAD:
+        raise ValueError("must be from 1h to 90d")
+    return d
+
+
+class SeriesPlanner:
+    def __init__(self, cog: EventsCog) -> None:
+        self.cog = cog
+        self.bot = cog.bot
+
+    def register(self) -> None:
+        self.bot.settings.register(SettingSpec(
+            "series.ahead", "14d", _ahead, "a duration from 1h to 90d, e.g. 14d",
+            "how far ahead the next occurrences of a recurring meetup are posted",
+            normalize=format_duration))
+        self.bot.scheduler.register(KIND, self._job)
+
+    # --- create ---------------------------------------------------------------------------------
+
+    async def create(self, ctx: Context, *, title: str, first: datetime, repeat: str, until: str | None,
+                     count: int | None, location: str, details: str, capacity: int | None,
+                     length: timedelta) -> None:
+        tz = await ctx.timezone()
+        local = first.astimezone(tz).replace(tzinfo=None)
+        rule = parse_rule(repeat, local)
+        if until is not None and count is not None:
+            raise Refusal("give until= or count=, not both")
+        end = self._until(until, ctx, tz) if until is not None else None
+        check_bounds(local, end, count)
+        now = ctx.now
+
+        def unit(conn: sqlite3.Connection) -> srepo.Series:
+            series = srepo.insert(conn, space=ctx.space.key, platform=ctx.channel.platform,
+                                  channel_id=ctx.channel.id, creator=ctx.user.key, title=title,
+                                  location=location, details=details, capacity=capacity, rule=rule.rrule,
+                                  words=rule.words, first_local=local, tz=tz, length=length, until=end,
+                                  count=count, now=now)
+            if not series.times(after=now - timedelta(seconds=1)):
+                raise Refusal(f"repeat={repeat} gives no time after now with those bounds; "
+                              "check until= or count=")
+            return series
+
+        series = await self.cog.db.write(unit)
+        made = await self.materialize(series.id, reply=ctx)
+        ahead = await self.bot.settings.get(ctx.space, "series.ahead")
+        first_id = made[0].id if made else "?"
+        await ctx.reply(text(f"🔁 #{first_id} repeats {rule.words}"
+                        + (f" until {end.isoformat()}" if end else f", {count} times" if count else "")
+                        + f"; each one is posted {format_duration(ahead)} before it starts, with its "
+                        f"own RSVPs. {ctx.prefix}event cancel <id> series ends it."))
+
+    @staticmethod
+    def _until(value: str, ctx: Context, tz: Any) -> date:
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+        try:
+            return parse_when(value, tz, ctx.now).astimezone(tz).date()
+        except TimeParseError as e:
+            raise Refusal(f"until: {e}; give a date like 2027-03-01") from e
+
+    # --- making occurrences -------------------------------------------------------------------------
+
+    async def _job(self, job: Job) -> None:
+        await self.materialize(int(job.payload["series_id"]))
+
+    async def materialize(self, series_id: int, reply: Context | None = None) -> list[Event]:
+        """Make every occurrence due to be posted by now (and, at creation, the first one
+        whatever its distance), post their cards, and set the job for the next one."""
+        now = self.bot.clock.now()
+        series = await self.cog.db.read_small(lambda c: srepo.get(c, series_id))
+        if series is None:
+            return []
+        space = SpaceRef.from_key(series.space)
+        ahead: timedelta = await self.bot.settings.get(space, "series.ahead")
+        offsets = await self.cog.reminders.offsets(space)
+
+        def unit(conn: sqlite3.Connection) -> tuple[list[Event], list[Handle]]:
+            s = srepo.get(conn, series_id)
+            if s is None or s.ends_before is not None and s.ends_before <= s.first_local:
+                return [], []
+            # Absolute time (UTC): "14 days before" an occurrence is 14 × 24 h, whatever DST
+            # change lies between (aware arithmetic in the zone would count wall-clock days).
+            wanted = s.times(after=now, before=now + ahead + SLACK)
+            if reply is not None and not wanted:
+                wanted = s.times(after=now)[:1]
+            have = srepo.made(conn, series_id)
+            created: list[Event] = []
+            handles: list[Handle] = []
+            for local, aware in wanted:
+                key = local.isoformat()
+                if key in have:
+                    continue
+                event = repo.insert(conn, space=s.space, platform=s.platform, channel_id=s.channel_id,
+                                    creator=s.creator, title=s.title, starts_at=aware,
+                                    location=s.location, details=s.details, capacity=s.capacity,
+                                    now=now, length=s.length, series_id=s.id, occurrence=key)
+                created.append(event)
+                handles.extend(self.cog.reminders.schedule(conn, event, offsets, now))
+            nxt = s.next_after(max([now + ahead + SLACK, *(e.starts_at for e in created)]))
+            if nxt is not None:
+                # A key per occurrence: the job running now is marked sent when it returns, so
+                # the next one must be a job of its own.
+                handles.append(self.bot.scheduler.put(conn, KIND, f"series:{s.id}:make:{nxt[0].isoformat()}",
+                                                      nxt[1].astimezone(UTC) - ahead,
+                                                      {"series_id": s.id}, s.space))
+            return created, handles
+
+        created, handles = await self.cog.db.write(unit)
+        self.cog.reminders.arm(handles)
+        await self.post_missing(series_id, reply)
+        return created
+
+    async def post_missing(self, series_id: int, reply: Context | None = None) -> None:
+        now = self.bot.clock.now()
+        events = await self.cog.db.read(lambda c: srepo.occurrence_events(c, series_id))
+        for event in events:
+            if event.cancelled or event.starts_at <= now:
+                continue
+            if self.bot.tracked_messages(self.cog.name, "event", event.id):
+                continue
+            card = await self.cog.card(event, SpaceRef.from_key(event.space))
+            if reply is not None:
+                ref = await reply.reply(card)
+                reply = None  # the first card answers the command; the rest go to the channel
+            else:
+                ref = await self.bot.send(event_channel(event), card,
+                                          idempotency_key=f"series:{series_id}:{event.occurrence}")
+            if ref is not None:
+                await self.bot.track(ref, self.cog.name, "event", event.id)
+
+    # --- ending ---------------------------------------------------------------------------------------
+
+    def end_from(self, conn: sqlite3.Connection, event: Event) -> list[Event]:
+        """Inside a write unit: end the series at this occurrence; cancel it and later ones."""
+        assert event.series_id is not None and event.occurrence is not None
+        srepo.update(conn, event.series_id, ends_before=datetime.fromisoformat(event.occurrence))
+        self.bot.scheduler.cancel(conn, f"series:{event.series_id}:make:")
+        out = []
+        for e in srepo.occurrence_events(conn, event.series_id, from_local=event.occurrence):
+            if not e.cancelled:
+                out.append(repo.update(conn, e.id, state="cancelled"))
+                self.bot.scheduler.cancel(conn, f"event:{e.id}:")
+        return out
+
+    def later(self, conn: sqlite3.Connection, event: Event) -> list[Event]:
+        """This occurrence and every later one already made, not cancelled."""
+        assert event.series_id is not None and event.occurrence is not None
+        return [e for e in srepo.occurrence_events(conn, event.series_id, from_local=event.occurrence)
+                if not e.cancelled]
+
+    async def words(self, series_ids: set[int]) -> dict[int, str]:
+        def read(conn: sqlite3.Connection) -> dict[int, str]:
+            return {sid: s.words for sid in series_ids if (s := srepo.get(conn, sid)) is not None}
+        return await self.cog.db.read(read) if series_ids else {}

@@ -1,0 +1,110 @@
+"""Rows of recurring meetups (`event_series`) and the questions asked of them."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from .recurrence import occurrences
+from .repo import _COLS, Event, _event
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    id: int
+    space: str
+    platform: str
+    channel_id: str
+    creator: str
+    title: str
+    location: str
+    details: str
+    capacity: int | None
+    rule: str
+    words: str
+    first_local: datetime  # naive: the wall time in `tz`
+    tz: ZoneInfo
+    length: timedelta
+    until: date | None
+    count: int | None
+    ends_before: datetime | None  # naive local: no occurrence at or after it (series ended)
+
+    def times(self, *, after: datetime | None = None,
+              before: datetime | None = None) -> list[tuple[datetime, datetime]]:
+        """(local, aware) occurrences, within the bounds given, ended ones left out."""
+        out = []
+        for local, aware in occurrences(self.rule, self.first_local, self.tz, until=self.until,
+                                        count=self.count, after=after, before=before):
+            if self.ends_before is not None and local >= self.ends_before:
+                break
+            out.append((local, aware))
+        return out
+
+    def next_after(self, at: datetime) -> tuple[datetime, datetime] | None:
+        for local, aware in occurrences(self.rule, self.first_local, self.tz, until=self.until,
+                                        count=self.count, after=at):
+            if self.ends_before is not None and local >= self.ends_before:
+                return None
+            return local, aware
+        return None
+
+
+_SCOLS = ("id, space, platform, channel_id, creator, title, location, details, capacity, rule, words, "
+          "first_local, tz, length, until_date, count, ends_before")
+
+
+def _series(row: sqlite3.Row | tuple | None) -> Series | None:
+    if row is None:
+        return None
+    return Series(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10],
+                  datetime.fromisoformat(row[11]), ZoneInfo(row[12]), timedelta(seconds=row[13]),
+                  date.fromisoformat(row[14]) if row[14] else None, row[15],
+                  datetime.fromisoformat(row[16]) if row[16] else None)
+
+
+def insert(conn: sqlite3.Connection, *, space: str, platform: str, channel_id: str, creator: str,
+           title: str, location: str, details: str, capacity: int | None, rule: str, words: str,
+           first_local: datetime, tz: ZoneInfo, length: timedelta, until: date | None,
+           count: int | None, now: datetime) -> Series:
+    row = conn.execute(
+        f"INSERT INTO event_series(space, platform, channel_id, creator, title, location, details, "
+        f"capacity, rule, words, first_local, tz, length, until_date, count, created_at) "
+        f"VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING {_SCOLS}",
+        (space, platform, channel_id, creator, title, location, details, capacity, rule, words,
+         first_local.isoformat(), tz.key, length.total_seconds(),
+         until.isoformat() if until else None, count, now.timestamp())).fetchone()
+    series = _series(row)
+    assert series is not None
+    return series
+
+
+def get(conn: sqlite3.Connection, series_id: int) -> Series | None:
+    return _series(conn.execute(f"SELECT {_SCOLS} FROM event_series WHERE id=?", (series_id,)).fetchone())
+
+
+def update(conn: sqlite3.Connection, series_id: int, **fields: object) -> None:
+    allowed = {"title", "location", "details", "capacity", "length", "ends_before"}
+    sets, values = [], []
+    for k, v in fields.items():
+        assert k in allowed
+        sets.append(f"{k}=?")
+        values.append(v.total_seconds() if isinstance(v, timedelta) else
+                      v.isoformat() if isinstance(v, datetime) else v)
+    conn.execute(f"UPDATE event_series SET {', '.join(sets)} WHERE id=?", (*values, series_id))
+
+
+def occurrence_events(conn: sqlite3.Connection, series_id: int, *, from_local: str = "") -> list[Event]:
+    """Made occurrences of a series, from a local time on (ISO strings sort as times)."""
+    rows = conn.execute(f"SELECT {_COLS} FROM events WHERE series_id=? AND occurrence >= ? "
+                        f"ORDER BY occurrence", (series_id, from_local)).fetchall()
+    return [e for e in map(_event, rows) if e is not None]
+
+
+def made(conn: sqlite3.Connection, series_id: int) -> set[str]:
+    return {r[0] for r in conn.execute("SELECT occurrence FROM events WHERE series_id=?", (series_id,))}
+
+
+def active_ids(conn: sqlite3.Connection) -> list[int]:
+    return [r[0] for r in conn.execute("SELECT id FROM event_series WHERE ends_before IS NULL")]
