@@ -32,6 +32,7 @@ from .settings import Settings, SettingSpec
 from .storage import Database
 from .timeparse import zone
 from .tracking import Tracker
+from .web import WebHost
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ class Bot(Dispatch):
         self.prefix = prefix
         self.settings = Settings(db)
         self.metrics = Metrics()
+        self.web = WebHost()
         db.on_commit = self.metrics.committed
         self.metrics.watch_queue(lambda: db.queue_depth)
         self.scheduler = Scheduler(db, self.clock, self.metrics)

@@ -17,10 +17,11 @@ from collections.abc import Sequence
 
 from .app import Bot, build_bot
 from .clock import ManualClock
-from .config import Config, ConfigError, load
+from .config import Config, ConfigError, load, web_config
 from .health import HealthServer
 from .plugins import platforms
 from .storage import StorageError
+from .web import WebConfig
 
 EXIT_CONFIG = 2
 EXIT_STORAGE = 3
@@ -41,6 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_try = sub.add_parser("try", help="a local chat in the terminal; needs no account")
     p_try.add_argument("--db", default=":memory:", help="keep the database in this file between runs")
     p_try.add_argument("--timezone", default="UTC")
+    p_try.add_argument("--web", metavar="HOST:PORT", help="also serve the calendar feed and event pages")
     p_chk = sub.add_parser("check-config", help="validate the config and print what would start")
     p_chk.add_argument("--config", default="config.toml")
     args = parser.parse_args(argv)
@@ -49,7 +51,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return check_config(args.config)
         if args.cmd == "try":
             logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-            return asyncio.run(try_console(args.db, args.timezone))
+            web = web_config({"listen": args.web}) if args.web else None
+            return asyncio.run(try_console(args.db, args.timezone, web))
         logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         return asyncio.run(run(args.config))
@@ -76,7 +79,7 @@ def check_config(path: str) -> int:
     return 0 if any(ok for _, ok, _ in plan) else EXIT_CONFIG
 
 
-async def try_console(db: str, timezone: str) -> int:
+async def try_console(db: str, timezone: str, web: WebConfig | None = None) -> int:
     from .timeparse import TimeParseError, zone
 
     try:
@@ -94,9 +97,13 @@ async def try_console(db: str, timezone: str) -> int:
         print(PIPED_BANNER, file=sys.stderr)
     try:
         await bot.start()
+        if web is not None:
+            await bot.web.start(web)
+            print(f"logoff console: web pages on {bot.web.url('')}", file=sys.stderr)
         prompt = (lambda: f"{adapter.current.display}> ") if interactive else None
         await console.run_console(bot, adapter, sys.stdin, prompt)
     finally:
+        await bot.web.stop()
         await bot.stop()
     return 0
 
@@ -131,6 +138,8 @@ async def run(config_path: str) -> int:
             if server is not None:
                 await server.start()
             await bot.start()
+            if cfg.web is not None:
+                await bot.web.start(cfg.web)
         except Exception as e:  # a platform refused us (bad token, unreachable server)
             log.debug("start failed", exc_info=True)
             print(f"logoff: could not start: {e}", file=sys.stderr)
@@ -141,6 +150,7 @@ async def run(config_path: str) -> int:
     finally:
         if server is not None:
             await server.stop()
+        await bot.web.stop()
         await bot.stop()
     return 0
 

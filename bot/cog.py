@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .metrics import Metrics
     from .scheduler import Scheduler
     from .settings import Settings
+    from .web import WebHost
 
 S = TypeVar("S")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -40,6 +41,7 @@ class CogHost(Protocol):
     clock: Clock
     commands: CommandRegistry
     metrics: Metrics
+    web: WebHost
 
     async def send(self, channel: ChannelRef, out: Out, *,
                    idempotency_key: str | None = None) -> MessageRef: ...

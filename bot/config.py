@@ -12,6 +12,7 @@ from typing import Any
 
 from .plugins import platforms
 from .timeparse import TimeParseError, zone
+from .web import WebConfig
 
 
 class ConfigError(ValueError):
@@ -31,6 +32,7 @@ class Config:
     platforms: Mapping[str, Any] = field(default_factory=dict)  # section -> its parsed config
     path: str = ""
     metrics: tuple[str, int] | None = None  # [metrics] listen: host and port
+    web: WebConfig | None = None  # [web]: listen and public_url
 
     def startable(self) -> list[tuple[str, bool, str]]:
         """(platform, will start, why) for each configured platform."""
@@ -79,7 +81,17 @@ def load(path: str | Path) -> Config:
     return parse(data, str(p))
 
 
-CORE_SECTIONS = ("bot", "metrics")
+CORE_SECTIONS = ("bot", "metrics", "web")
+
+
+def web_config(section: Mapping[str, Any]) -> WebConfig:
+    only_keys(section, "web", {"listen", "public_url"})
+    host, port = listen_address({"listen": section.get("listen")}, "web")
+    public = string(section, "web", "public_url") or f"http://{host}:{port}"
+    if not public.startswith(("https://", "http://")) or any(c.isspace() for c in public):
+        raise ConfigError(f"[web] public_url must be an http(s) address people can open, e.g. "
+                          f"\"https://meetups.example.org\"; got {public!r}")
+    return WebConfig(host, port, public.rstrip("/"))
 
 
 def listen_address(section: Mapping[str, Any], name: str) -> tuple[str, int]:
@@ -90,7 +102,7 @@ def listen_address(section: Mapping[str, Any], name: str) -> tuple[str, int]:
     if not value:
         raise ConfigError(f"[{name}] needs listen, e.g. {example}")
     host, sep, port = value.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
         raise ConfigError(f"[{name}] listen must be host:port, e.g. {example}; got {value!r}")
     return host.strip("[]"), int(port)
 
@@ -118,4 +130,5 @@ def parse(data: Mapping[str, Any], path: str = "") -> Config:
     parsed = {name: known[name].parse(section) for name, section in data.items()
               if name not in CORE_SECTIONS}
     metrics = listen_address(data["metrics"], "metrics") if "metrics" in data else None
-    return Config(bot=bot, platforms=parsed, path=path, metrics=metrics)
+    web = web_config(data["web"]) if "web" in data else None
+    return Config(bot=bot, platforms=parsed, path=path, metrics=metrics, web=web)

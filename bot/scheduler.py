@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 HORIZON = timedelta(hours=48)
 TOP_UP = timedelta(hours=1)
 MAX_ATTEMPTS = 30  # with backoff capped at 5 minutes: about two hours of trying
+RECOVER_AT_ONCE = 64  # overdue jobs run together at start
 
 MIGRATIONS = [
     """
@@ -232,8 +233,12 @@ class Scheduler:
         overdue = await self.db.fetchall(
             f"SELECT {_COLS} FROM jobs WHERE state='pending' AND due_at <= ? ORDER BY due_at",
             (now.timestamp(),))
-        for row in overdue:
-            await self._fire(Job.from_row(row).id)
+        # In groups, each run together as `_wake` runs jobs due at once: their writes share
+        # commits (one by one, a thousand overdue jobs cost a thousand disk syncs each way),
+        # while the groups keep the order of their due times.
+        ids = [Job.from_row(row).id for row in overdue]
+        for i in range(0, len(ids), RECOVER_AT_ONCE):
+            await asyncio.gather(*(self._fire_now(j) for j in ids[i:i + RECOVER_AT_ONCE]))
 
     async def top_up(self) -> int:
         """Arm every pending job due within the horizon."""

@@ -17,8 +17,9 @@ from bot.timeparse import TimeParseError, format_time, parse_when
 from cogs.polls.service import PollService
 
 from . import repo
-from .editing import DURATION, EVENT_ID, Editing, _length
+from .editing import DURATION, EVENT_ID, _length
 from .migrations import MIGRATIONS
+from .pages import WebPages
 from .reminders import Handle, Reminders
 from .render import (
     CARD_NAMES,
@@ -34,7 +35,7 @@ POLL_REF = re.compile(r"^poll:#?(\d{1,9})$", re.IGNORECASE)
 LIST_SHOWN, LIST_SCAN = 15, 500
 
 
-class EventsCog(Editing):
+class EventsCog(WebPages):
     name = "events"
     migrations = MIGRATIONS
 
@@ -43,6 +44,7 @@ class EventsCog(Editing):
         self.reminders.register()
         self.series = SeriesPlanner(self)
         self.series.register()
+        self.add_routes()
         s = self.settings
         s.register(SettingSpec("events.create", "anyone", one_of("anyone", "moderators"),
                                "anyone or moderators", "who may create events"))
@@ -50,6 +52,9 @@ class EventsCog(Editing):
                                "offer RSVP buttons beside the reactions",
                                normalize=switch_text, requires="buttons"))
         s.watch("rsvp.buttons", self._refresh_space)
+        s.register(SettingSpec("web.names", "off", on_off, "on or off",
+                               "event pages show attendees' names, not only counts",
+                               normalize=switch_text))
 
     # --- create ---------------------------------------------------------------------------------
 
@@ -202,8 +207,9 @@ class EventsCog(Editing):
         roster = await self.db.read_small(lambda c: repo.card_roster(c, event, CARD_NAMES))
         caps = self.bot.capabilities(event.platform)
         buttons = bool(caps and caps.buttons) and await self.settings.get(space, "rsvp.buttons")
+        page = self.page_url(event.id, await self.web_key()) if self.bot.web.enabled else None
         return event_card(event, roster, prefix=self.bot.prefix_for(event.platform), buttons=buttons,
-                          now=self.bot.clock.now())
+                          now=self.bot.clock.now(), page=page)
 
     def refresh(self, event_id: int) -> None:
         for message in self.bot.tracked_messages(self.name, "event", event_id):

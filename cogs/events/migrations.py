@@ -1,6 +1,8 @@
 from bot.marks import drop_marks_user_index_sql, marks_seq_index_sql, marks_table_sql
 from bot.storage import Migration
 
+from . import links
+
 MIGRATIONS: list[Migration] = [
     """
     CREATE TABLE events (
@@ -66,4 +68,8 @@ MIGRATIONS: list[Migration] = [
     ALTER TABLE events ADD COLUMN occurrence TEXT;
     CREATE UNIQUE INDEX events_occurrence ON events(series_id, occurrence);
     """,
+    # 6: the web part's secret and each space's calendar address (links.py)
+    links.MIGRATION,
+    # 7: an occurrence's card is posted once; a card deleted by hand later is not posted again
+    "ALTER TABLE events ADD COLUMN card_posted INTEGER NOT NULL DEFAULT 0;",
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -46,13 +45,15 @@ def going_label(event: Event, roster: Roster) -> str:
 
 
 def event_card(event: Event, roster: Roster, *, prefix: str = "!", buttons: bool = False,
-               now: datetime | None = None) -> Card:
+               now: datetime | None = None, page: str | None = None) -> Card:
     body: list[Line] = [line("🕒 ", Time(event.starts_at, relative=not event.cancelled)),
                         line("   until ", Time(event.ends_at))]
     if event.location:
         body.append(line("📍 ", event.location))
     if event.details:
         body.append(line(event.details))
+    if page:
+        body.append(line("🔗 ", page))
     going_n, wait_n, maybe_n, no_n = roster.counts()
     fields = [Field(going_label(event, roster), (names_line(roster.going, going_n),), inline=True),
               Field(f"Maybe ({maybe_n})", (names_line(roster.maybe, maybe_n),), inline=True)]
@@ -184,28 +185,8 @@ def list_text(events: list[tuple[Event, Roster]], total: int, prefix: str,
 
 
 def ics(event: Event, tz: ZoneInfo, now: datetime) -> Attachment:
-    from icalendar import Calendar
-    from icalendar import Event as IEvent
+    from .feed import one_event
 
-    cal = Calendar()
-    cal.add("prodid", "-//logoff//meetups//EN")
-    cal.add("version", "2.0")
-    item = IEvent()
-    uid = hashlib.sha256(f"{event.space}/{event.id}".encode()).hexdigest()[:24]
-    item.add("uid", f"{uid}-{event.id}@logoff")
-    item.add("summary", event.title)
-    item.add("dtstart", event.starts_at.astimezone(tz))
-    item.add("dtend", event.ends_at.astimezone(tz))
-    item.add("dtstamp", now)
-    item.add("sequence", event.revision)
-    if event.location:
-        item.add("location", event.location)
-    if event.details:
-        item.add("description", event.details)
-    if event.cancelled:
-        item.add("status", "CANCELLED")
-    cal.add_component(item)
-    cal.add_missing_timezones()
-    return Attachment(f"event-{event.id}.ics", cal.to_ical(), "text/calendar",
+    return Attachment(f"event-{event.id}.ics", one_event(event, tz, now), "text/calendar",
                       caption=f"📅 {event.title} #{event.id}: add it to your calendar")
 

@@ -8,6 +8,7 @@ has none.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -73,7 +74,7 @@ class SeriesPlanner:
                                   location=location, details=details, capacity=capacity, rule=rule.rrule,
                                   words=rule.words, first_local=local, tz=tz, length=length, until=end,
                                   count=count, now=now)
-            if not series.times(after=now - timedelta(seconds=1)):
+            if series.next_after(now - timedelta(seconds=1)) is None:
                 raise Refusal(f"repeat={repeat} gives no time after now with those bounds; "
                               "check until= or count=")
             return series
@@ -122,7 +123,8 @@ class SeriesPlanner:
             # change lies between (aware arithmetic in the zone would count wall-clock days).
             wanted = s.times(after=now, before=now + ahead + SLACK)
             if reply is not None and not wanted:
-                wanted = s.times(after=now)[:1]
+                first = s.next_after(now)
+                wanted = [first] if first is not None else []
             have = srepo.made(conn, series_id)
             created: list[Event] = []
             handles: list[Handle] = []
@@ -151,12 +153,13 @@ class SeriesPlanner:
         return created
 
     async def post_missing(self, series_id: int, reply: Context | None = None) -> None:
+        """Post the cards of occurrences never posted (made just now, or made before a crash
+        that came before their post: then the same idempotency key lets the platform drop a
+        second copy)."""
         now = self.bot.clock.now()
-        events = await self.cog.db.read(lambda c: srepo.occurrence_events(c, series_id))
+        events = await self.cog.db.read(lambda c: srepo.unposted(c, series_id))
         for event in events:
             if event.cancelled or event.starts_at <= now:
-                continue
-            if self.bot.tracked_messages(self.cog.name, "event", event.id):
                 continue
             card = await self.cog.card(event, SpaceRef.from_key(event.space))
             if reply is not None:
@@ -167,6 +170,7 @@ class SeriesPlanner:
                                           idempotency_key=f"series:{series_id}:{event.occurrence}")
             if ref is not None:
                 await self.bot.track(ref, self.cog.name, "event", event.id)
+            await self.cog.db.write(_mark_posted(event.id))
 
     # --- ending ---------------------------------------------------------------------------------------
 
@@ -192,3 +196,7 @@ class SeriesPlanner:
         def read(conn: sqlite3.Connection) -> dict[int, str]:
             return {sid: s.words for sid in series_ids if (s := srepo.get(conn, sid)) is not None}
         return await self.cog.db.read(read) if series_ids else {}
+
+
+def _mark_posted(event_id: int) -> Callable[[sqlite3.Connection], object]:
+    return lambda conn: conn.execute("UPDATE events SET card_posted=1 WHERE id=?", (event_id,))

@@ -102,6 +102,12 @@ def occurrence_events(conn: sqlite3.Connection, series_id: int, *, from_local: s
     return [e for e in map(_event, rows) if e is not None]
 
 
+def unposted(conn: sqlite3.Connection, series_id: int) -> list[Event]:
+    rows = conn.execute(f"SELECT {_COLS} FROM events WHERE series_id=? AND card_posted=0 "
+                        f"ORDER BY occurrence", (series_id,)).fetchall()
+    return [e for e in map(_event, rows) if e is not None]
+
+
 def made(conn: sqlite3.Connection, series_id: int) -> set[str]:
     return {r[0] for r in conn.execute("SELECT occurrence FROM events WHERE series_id=?", (series_id,))}
 

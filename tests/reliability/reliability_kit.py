@@ -32,7 +32,7 @@ WORKER = HERE / "crash_worker.py"
 
 # Every table that holds what users did or asked for.
 STATE_TABLES = ("polls", "poll_marks", "events", "rsvps", "event_marks", "jobs", "settings",
-                "messages", "offline_prompts")
+                "messages", "offline_prompts", "event_series", "calendar_tokens")
 
 
 def worker_env(**extra: str) -> dict[str, str]:

@@ -9,6 +9,7 @@ import pytest
 
 from bot.app import Bot
 from bot.testing import FakeAdapter
+from bot.web import WebConfig
 from tests.reliability.reliability_kit import COMMANDS, MakeBot, changed_tables, snapshot
 
 ROLES = ("member", "creator", "moderator")
@@ -24,6 +25,7 @@ class Case:
 
 
 TABLE: dict[str, Case] = {
+    "calendar": Case("!calendar reset", MODS, True),  # bare `!calendar` is anyone's: test_web
     "config reset": Case("!config reset reminders", MODS, True),
     "config set": Case("!config set reminders 2h,30m", MODS, True),
     "config show": Case("!config show", MODS, False),
@@ -50,6 +52,8 @@ def test_the_table_covers_every_command() -> None:
 
 async def setup_space(make_bot: MakeBot) -> tuple[Bot, FakeAdapter]:
     bot, fake = await make_bot(rate_limit=True)
+    # The web part configured, not serving: the commands that hand out its addresses work.
+    bot.web.config = WebConfig("127.0.0.1", 0, "https://logoff.example")
     for line, (who, mod) in (("!config set reminders 24h,2h", USER["moderator"]),
                              ("!poll create Where? Park | Cafe", USER["creator"]),
                              ('!event create Picnic when="in 3 days"', USER["creator"])):

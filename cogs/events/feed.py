@@ -1,0 +1,137 @@
+"""Calendar data (RFC 5545, with icalendar): one event, or a space's whole calendar where a
+series is one VEVENT with its RRULE, EXDATE for occurrences cancelled one by one, and an
+override (RECURRENCE-ID) for each occurrence edited on its own. VTIMEZONE included, so
+Google, Apple and Thunderbird place every occurrence at its wall-clock time."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, vRecur
+from icalendar import Event as IEvent
+
+from . import series_repo as srepo
+from .repo import _COLS, Event, _event
+
+PAST = timedelta(days=30)  # the feed keeps the last month, so a subscriber sees what just was
+
+
+def _calendar(name: str | None = None) -> Calendar:
+    cal = Calendar()
+    cal.add("prodid", "-//logoff//meetups//EN")
+    cal.add("version", "2.0")
+    if name:
+        cal.add("x-wr-calname", name)
+    return cal
+
+
+def _uid(space: str, what: str) -> str:
+    return hashlib.sha256(f"{space}/{what}".encode()).hexdigest()[:24] + f"-{what}@logoff"
+
+
+def vevent(event: Event, tz: ZoneInfo, now: datetime) -> IEvent:
+    item = IEvent()
+    item.add("uid", _uid(event.space, str(event.id)) if event.series_id is None
+             else _uid(event.space, f"series-{event.series_id}"))
+    item.add("summary", event.title)
+    item.add("dtstart", event.starts_at.astimezone(tz))
+    item.add("dtend", event.ends_at.astimezone(tz))
+    item.add("dtstamp", now)
+    item.add("sequence", event.revision)
+    if event.location:
+        item.add("location", event.location)
+    if event.details:
+        item.add("description", event.details)
+    if event.cancelled:
+        item.add("status", "CANCELLED")
+    return item
+
+
+def one_event(event: Event, tz: ZoneInfo, now: datetime) -> bytes:
+    cal = _calendar()
+    item = vevent(event, tz, now)
+    if event.series_id is not None:  # alone, an occurrence is an event of its own
+        item["uid"] = _uid(event.space, str(event.id))
+    cal.add_component(item)
+    cal.add_missing_timezones()
+    return bytes(cal.to_ical())
+
+
+def _series_vevent(s: srepo.Series, now: datetime) -> IEvent:
+    item = IEvent()
+    item.add("uid", _uid(s.space, f"series-{s.id}"))
+    item.add("summary", s.title)
+    start = s.first_local.replace(tzinfo=s.tz)
+    item.add("dtstart", start)
+    item.add("dtend", start + s.length)
+    item.add("dtstamp", now)
+    if s.location:
+        item.add("location", s.location)
+    if s.details:
+        item.add("description", s.details)
+    rule = vRecur.from_ical(s.rule)
+    # With a zoned DTSTART, UNTIL is in UTC (RFC 5545 3.3.10).
+    ends: list[datetime] = []
+    if s.until is not None:
+        ends.append(datetime.combine(s.until, datetime.max.time()).replace(microsecond=0, tzinfo=s.tz))
+    if s.ends_before is not None:
+        ends.append(s.ends_before.replace(tzinfo=s.tz) - timedelta(seconds=1))
+    if ends:
+        rule["UNTIL"] = min(ends).astimezone(UTC)
+        rule.pop("COUNT", None)
+    if s.count is not None and not ends:
+        rule["COUNT"] = s.count
+    item.add("rrule", rule)
+    return item
+
+
+def _differs(e: Event, s: srepo.Series) -> bool:
+    local = e.starts_at.astimezone(s.tz).replace(tzinfo=None).isoformat()
+    return (e.title != s.title or e.location != s.location or e.details != s.details
+            or local != e.occurrence or e.ends_at - e.starts_at != s.length)
+
+
+def space_calendar(conn: sqlite3.Connection, space: str, tz: ZoneInfo, now: datetime,
+                   name: str | None = None) -> bytes:
+    cal = _calendar(name)
+    since = (now - PAST).timestamp()
+    rows = conn.execute(f"SELECT {_COLS} FROM events WHERE space=? AND series_id IS NULL "
+                        f"AND state='active' AND COALESCE(ends_at, starts_at) >= ? ORDER BY starts_at",
+                        (space, since)).fetchall()
+    for e in filter(None, map(_event, rows)):
+        cal.add_component(vevent(e, tz, now))
+    for (sid,) in conn.execute("SELECT id FROM event_series WHERE space=?", (space,)).fetchall():
+        s = srepo.get(conn, sid)
+        if s is None or (s.ends_before is not None and s.ends_before <= s.first_local):
+            continue
+        master = _series_vevent(s, now)
+        cal.add_component(master)
+        for e in srepo.occurrence_events(conn, sid):
+            assert e.occurrence is not None
+            when = datetime.fromisoformat(e.occurrence).replace(tzinfo=s.tz)
+            if s.ends_before is not None and datetime.fromisoformat(e.occurrence) >= s.ends_before:
+                continue
+            if e.cancelled:
+                master.add("exdate", when)
+            elif _differs(e, s):
+                override = vevent(e, s.tz, now)
+                override.add("recurrence-id", when)
+                cal.add_component(override)
+    cal.add_missing_timezones()
+    return bytes(cal.to_ical())
+
+
+def version(conn: sqlite3.Connection, space: str) -> tuple[object, ...]:
+    """What the space's feed is made from, in a few numbers: any change to an event bumps its
+    revision (so the sum), a new one the count and the largest id; series rows are compared
+    whole. Equal versions on the same day give the same feed."""
+    events = conn.execute("SELECT COUNT(*), COALESCE(SUM(revision), 0), COALESCE(MAX(id), 0) "
+                          "FROM events WHERE space=?", (space,)).fetchone()
+    series = conn.execute(
+        "SELECT COUNT(*), group_concat(id || '|' || title || '|' || location || '|' || details || '|' "
+        "|| length || '|' || COALESCE(ends_before, ''), ';') FROM event_series WHERE space=?",
+        (space,)).fetchone()
+    return (*events, *series)

@@ -1,0 +1,98 @@
+"""The event pages' HTML: small, server-rendered, readable on a phone, no external assets.
+Every user string goes through html.escape. Times are written in the space's zone and turned
+into the reader's own by one small inline script (allowed by its hash only)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from bot.timeparse import format_time
+from bot.web import csp_hash
+
+from .repo import Attendee, Event, Roster
+
+STYLE = ("body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:0 auto;padding:1rem;"
+         "color:#111;background:#fff}h1{font-size:1.5rem;margin:.2rem 0}ul{padding-left:1.2rem}"
+         ".muted{color:#555}a{color:#0645ad}dl{display:grid;grid-template-columns:max-content 1fr;"
+         "gap:.2rem 1rem}dt{font-weight:600}"
+         "@media (prefers-color-scheme:dark){body{background:#111;color:#eee}.muted{color:#aaa}"
+         "a{color:#8ab4f8}}")
+SCRIPT = ("for(const t of document.querySelectorAll('time[data-local]')){const d=new Date(t.dateTime);"
+          "t.textContent=d.toLocaleString(undefined,{weekday:'short',day:'numeric',month:'short',"
+          "year:'numeric',hour:'2-digit',minute:'2-digit',timeZoneName:'short'});}"
+          "for(const z of document.querySelectorAll('[data-zone]')){"
+          "z.textContent=Intl.DateTimeFormat().resolvedOptions().timeZone;}")
+CSP = (f"default-src 'none'; style-src {csp_hash(STYLE)}; script-src {csp_hash(SCRIPT)}; "
+       "img-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+
+
+def _page(title: str, body: str) -> str:
+    return ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+            "<meta name=\"robots\" content=\"noindex\">"
+            f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>{body}"
+            f"<script>{SCRIPT}</script></body></html>")
+
+
+def _time(at: datetime, tz: ZoneInfo) -> str:
+    return (f"<time data-local datetime=\"{at.astimezone(ZoneInfo('UTC')).isoformat()}\">"
+            f"{escape(format_time(at, tz))}</time>")
+
+
+def _google(event: Event) -> str:
+    fmt = "%Y%m%dT%H%M%SZ"
+    utc = ZoneInfo("UTC")
+    q = {"action": "TEMPLATE", "text": event.title,
+         "dates": f"{event.starts_at.astimezone(utc):{fmt}}/{event.ends_at.astimezone(utc):{fmt}}",
+         "location": event.location, "details": event.details}
+    return "https://calendar.google.com/calendar/render?" + urlencode({k: v for k, v in q.items() if v})
+
+
+def _names(label: str, people: list[str], n: int, names: bool) -> str:
+    shown = (": " + ", ".join(escape(p) for p in people)) if names and people else ""
+    return f"<li>{escape(label)} ({n}){shown}</li>"
+
+
+def event_page(event: Event, roster: Roster, tz: ZoneInfo, *, names: bool, ics_href: str,
+               repeats: str | None) -> str:
+    going, wait, maybe, _ = roster.counts()
+    cap = f"{going}/{event.capacity}" if event.capacity else str(going)
+    state = " (cancelled)" if event.cancelled else ""
+    rows = [f"<dt>When</dt><dd>{_time(event.starts_at, tz)} – {_time(event.ends_at, tz)}"
+            f"<br><span class=\"muted\">shown in your timezone, <span data-zone>{escape(tz.key)}"
+            f"</span>; the group's is {escape(tz.key)}: {escape(format_time(event.starts_at, tz))}"
+            "</span></dd>"]
+    if event.location:
+        rows.append(f"<dt>Where</dt><dd>{escape(event.location)}</dd>")
+    if repeats:
+        rows.append(f"<dt>Repeats</dt><dd>{escape(repeats)}</dd>")
+    if event.details:
+        rows.append(f"<dt>Details</dt><dd>{escape(event.details)}</dd>")
+    lists = [f"<li>Going ({escape(cap)}){_list(roster.going, names)}</li>",
+             _names("Maybe", [a.name for a in roster.maybe], maybe, names)]
+    if wait:
+        lists.append(_names("Waitlist", [a.name for a in roster.waitlist], wait, names))
+    body = (f"<main><p class=\"muted\">#{event.id}</p><h1>{escape(event.title)}{state}</h1>"
+            f"<dl>{''.join(rows)}</dl><h2>Who's coming</h2><ul>{''.join(lists)}</ul>"
+            f"<p><a href=\"{escape(ics_href)}\" download>Add to your calendar (.ics)</a> · "
+            f"<a href=\"{escape(_google(event))}\" rel=\"noopener noreferrer\">Add to Google "
+            f"Calendar</a></p><p class=\"muted\">RSVP in the chat.</p></main>")
+    return _page(event.title, body)
+
+
+def _list(people: tuple[Attendee, ...], names: bool) -> str:
+    return (": " + ", ".join(escape(a.name) for a in people)) if names and people else ""
+
+
+def space_page(title: str, items: list[tuple[Event, Roster, str]], tz: ZoneInfo, ics_href: str) -> str:
+    lis = "".join(
+        f"<li><a href=\"{escape(href)}\">{escape(e.title)}</a> — {_time(e.starts_at, tz)}"
+        + (f" — {escape(e.location)}" if e.location else "")
+        + f" — Going ({r.counts()[0]})</li>" for e, r, href in items)
+    body = (f"<main><h1>{escape(title)}</h1>"
+            + (f"<ul>{lis}</ul>" if items else "<p>No upcoming events.</p>")
+            + f"<p><a href=\"{escape(ics_href)}\">Subscribe (.ics)</a></p></main>")
+    return _page(title, body)
