@@ -64,18 +64,14 @@ class Editing(Rsvps):
         event = await self._editable(ctx, id, "edit")
         if all(v is None for v in (title, when, where, capacity, details, duration)):
             raise Refusal(f"say what to change, e.g. {ctx.prefix}event edit {id} when=\"friday 7pm\"")
-        if scope == "series":
-            if event.series_id is None:
-                raise Refusal(f"event #{id} is not part of a series; leave out 'series'")
-            if when is not None:
-                raise Refusal("a series keeps its rule and time; to move this one occurrence, leave "
-                              f"out 'series'; to move them all, {ctx.prefix}event cancel {id} series "
-                              "and create the series again")
+        if scope == "series" and event.series_id is None:
+            raise Refusal(f"event #{id} is not part of a series; leave out 'series'")
         starts_at = (await self._resolve_when(ctx, when))[0] if when is not None else None
         location = (await self._resolve_where(ctx, where))[0] if where is not None else None
         length = _length(duration) if duration is not None else event.ends_at - event.starts_at
         ends_at = (starts_at or event.starts_at) + length
         offsets = await self.reminders.offsets(ctx.space)
+        ahead: timedelta = await self.settings.get(ctx.space, "series.ahead")
         now = ctx.now
         fields = {k: v for k, v in (("title", title), ("location", location), ("starts_at", starts_at),
                                     ("details", details)) if v is not None}
@@ -84,16 +80,20 @@ class Editing(Rsvps):
 
         Changed = tuple[Event, list[repo.Attendee], list[repo.Attendee], list[Handle], repo.Roster]
 
-        def change(conn: sqlite3.Connection, current: Event) -> Changed:
+        def change(conn: sqlite3.Connection, current: Event, series: bool = False) -> Changed:
             own = dict(fields)
-            if "ends_at" in own and current.id != id:  # a series edit: each keeps its own start
-                own["ends_at"] = current.starts_at + length
+            if series:  # each keeps its own start (a new time of day was set by split_at)
+                own.pop("starts_at", None)
+                own.pop("ends_at", None)
+                if duration is not None:
+                    own["ends_at"] = current.starts_at + length
             updated = repo.update(conn, current.id, **own) if own else current
             promoted: list[repo.Attendee] = []
             demoted: list[repo.Attendee] = []
             if capacity is not None:
                 updated, promoted, demoted = repo.set_capacity(conn, updated, capacity or None)
-            handles = self.reminders.schedule(conn, updated, offsets, now) if starts_at is not None else []
+            moved = starts_at is not None and not series
+            handles = self.reminders.schedule(conn, updated, offsets, now) if moved else []
             return updated, promoted, demoted, handles, repo.roster(conn, updated)
 
         def unit(conn: sqlite3.Connection) -> list[Changed]:
@@ -102,7 +102,12 @@ class Editing(Rsvps):
                 raise Refusal(f"event #{id} is cancelled")
             if scope != "series":
                 return [change(conn, current)]
-            assert current.series_id is not None
+            targets = self.series.later(conn, current)
+            handles: list[Handle] = []
+            if starts_at is not None:
+                targets, handles = self.series.split_at(conn, current, starts_at, now, ahead, offsets)
+                targets = [e for e in targets if not e.cancelled]
+            assert targets[0].series_id is not None
             template: dict[str, object] = {k: v for k, v in fields.items()
                                            if k in ("title", "location", "details")}
             if capacity is not None:
@@ -110,13 +115,17 @@ class Editing(Rsvps):
             if duration is not None:
                 template["length"] = length
             if template:
-                series_repo.update(conn, current.series_id, **template)
-            return [change(conn, e) for e in self.series.later(conn, current)]
+                series_repo.update(conn, targets[0].series_id, **template)
+            changed = [change(conn, e, series=True) for e in targets]
+            changed[0][3].extend(handles)
+            return changed
 
         changes = await self.db.write(unit)
-        for other, _, other_demoted, other_handles, _ in changes[1:]:
+        for other, _, other_demoted, other_handles, other_roster in changes[1:]:
             self.reminders.arm(other_handles)
             self.refresh(other.id)
+            if starts_at is not None and other_roster.going:  # a series moved to a new time
+                await self.bot.send(event_channel(other), moved_text(other, other_roster))
             if other_demoted:
                 await self.bot.send(event_channel(other), demoted_text(other, tuple(other_demoted)))
         for other, other_promoted, _, _, _ in changes[1:]:

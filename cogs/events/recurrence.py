@@ -115,7 +115,7 @@ def occurrences(rule: str, first_local: datetime, tz: ZoneInfo, *, until: date |
     for local in rr:
         if local > horizon:
             return
-        aware = _aware(local, tz)
+        aware = aware_at(local, tz)
         if after is not None and aware <= after:
             continue
         if before is not None and aware > before:
@@ -132,7 +132,7 @@ def full_rule(rule: str, until: date | None, count: int | None) -> str:
     return rule
 
 
-def _aware(local: datetime, tz: ZoneInfo) -> datetime:
+def aware_at(local: datetime, tz: ZoneInfo) -> datetime:
     """A wall time in the zone. A time skipped by a DST change (02:30 on the spring-forward
     night) is taken as the same moment an hour on, as calendar apps do."""
     aware = local.replace(tzinfo=tz)

@@ -8,7 +8,7 @@ has none.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +21,7 @@ from bot.timeparse import TimeParseError, format_duration, parse_duration, parse
 
 from . import repo
 from . import series_repo as srepo
-from .recurrence import check_bounds, parse_rule
+from .recurrence import aware_at, check_bounds, parse_rule
 from .reminders import Handle, event_channel
 from .repo import Event
 
@@ -185,6 +185,50 @@ class SeriesPlanner:
                 out.append(repo.update(conn, e.id, state="cancelled"))
                 self.bot.scheduler.cancel(conn, f"event:{e.id}:")
         return out
+
+    def split_at(self, conn: sqlite3.Connection, event: Event, starts_at: datetime, now: datetime,
+                 ahead: timedelta, offsets: Sequence[timedelta]) -> tuple[list[Event], list[Handle]]:
+        """Inside a write unit: move this occurrence and every later one to a new time of day, as
+        calendars do with "this and following": the series ends before it and a new one with the
+        same rule starts at the new time, taking the occurrences already made along."""
+        assert event.series_id is not None and event.occurrence is not None
+        s = srepo.get(conn, event.series_id)
+        assert s is not None
+        old_local = datetime.fromisoformat(event.occurrence)
+        new_local = starts_at.astimezone(s.tz).replace(tzinfo=None)
+        if new_local.date() != old_local.date():
+            raise Refusal("a series keeps its days: give a new time on the same day (e.g. "
+                          "when=\"19:30\"); to move it to other days, cancel it from here with "
+                          "'series' and create it again")
+        shift = new_local - old_local
+        done = sum(1 for _ in s.times(before=old_local.replace(tzinfo=s.tz) - timedelta(seconds=1)))
+        srepo.update(conn, s.id, ends_before=old_local)
+        self.bot.scheduler.cancel(conn, f"series:{s.id}:make:")
+        new = srepo.insert(conn, space=s.space, platform=s.platform, channel_id=s.channel_id,
+                           creator=s.creator, title=s.title, location=s.location, details=s.details,
+                           capacity=s.capacity, rule=s.rule, words=s.words, first_local=new_local,
+                           tz=s.tz, length=s.length, until=s.until,
+                           count=s.count - done if s.count is not None else None, now=now)
+        moved: list[Event] = []
+        handles: list[Handle] = []
+        for e in srepo.occurrence_events(conn, s.id, from_local=event.occurrence):
+            assert e.occurrence is not None
+            local = datetime.fromisoformat(e.occurrence) + shift
+            starts = aware_at(local, s.tz)
+            conn.execute("UPDATE events SET series_id=?, occurrence=?, starts_at=?, ends_at=?, "
+                         "revision=revision+1 WHERE id=?",
+                         (new.id, local.isoformat(), starts.timestamp(),
+                          (starts + (e.ends_at - e.starts_at)).timestamp(), e.id))
+            updated = repo.get(conn, e.id)
+            assert updated is not None
+            moved.append(updated)
+            handles.extend(self.cog.reminders.schedule(conn, updated, offsets, now))
+        nxt = new.next_after(max([now + ahead + SLACK, *(e.starts_at for e in moved)]))
+        if nxt is not None:
+            handles.append(self.bot.scheduler.put(conn, KIND, f"series:{new.id}:make:{nxt[0].isoformat()}",
+                                                  nxt[1].astimezone(UTC) - ahead,
+                                                  {"series_id": new.id}, new.space))
+        return moved, handles
 
     def later(self, conn: sqlite3.Connection, event: Event) -> list[Event]:
         """This occurrence and every later one already made, not cancelled."""

@@ -94,7 +94,7 @@ async def test_edit_series_changes_this_and_later_ones_and_the_next_made(fake: F
     [ok] = await fake.invoke(f"!event edit {made[1]} series where=Library")
     assert ok.text.startswith("✅") and f"#{made[1]}" in ok.text
     [refused] = await fake.invoke(f'!event edit {made[1]} series when="friday 7pm"')
-    assert refused.text.startswith("⚠️") and "cancel" in refused.text
+    assert refused.text.startswith("⚠️") and "same day" in refused.text
     await bot.scheduler.advance(timedelta(days=10))
     rows = await bot.db.fetchall("SELECT id, location FROM events ORDER BY starts_at")
     assert rows[0][1] == "" and all(r[1] == "Library" for r in rows[1:]) and len(rows) >= 3
@@ -142,4 +142,26 @@ async def test_occurrences_survive_a_restart_once_each(tmp_path) -> None:  # typ
     # Back on 18 Dec: every one that starts within 14 days of then, each once.
     assert [r[0][:10] for r in rows] == ["2026-11-28", "2026-12-05", "2026-12-12", "2026-12-19",
                                          "2026-12-26"]
+    assert len(fake.sends_with_key) == len(set(fake.sends_with_key))
+
+
+async def test_moving_a_series_to_a_new_time_of_day_moves_this_and_later_ones(fake: FakeAdapter,
+                                                                              bot) -> None:
+    await fake.invoke("!config set timezone Europe/Berlin", "mod", mod=True)
+    await fake.invoke('!event create Choir when="2027-03-09 18:00" repeat=weekly count=5')
+    bot.clock.set(datetime(2027, 3, 10, tzinfo=UTC))
+    await bot.scheduler.advance(timedelta(hours=1))
+    made = ids(cards(fake, "Choir"))
+    assert len(made) == 3  # 9 (past), 16, 23 March
+    await fake.react(cards(fake, "Choir")[2], "✅", "bob")
+    [ok] = await fake.invoke(f'!event edit {made[1]} series when="2027-03-16 19:30"')
+    assert ok.text.startswith("✅") and "and 1 later one(s)" in ok.text
+    moved = fake.containing("now starts")
+    assert any("bob" in [u.id for u in m.out.mentions] for m in moved)  # bob hears of his
+    await bot.scheduler.advance(timedelta(days=40))
+    rows = await bot.db.fetchall("SELECT starts_at FROM events ORDER BY starts_at")
+    local = [datetime.fromtimestamp(r[0], UTC).astimezone(__import__("zoneinfo").ZoneInfo(
+        "Europe/Berlin")).strftime("%d %H:%M") for r in rows]
+    # Five in all (count=5 holds across the split), the first at the old time.
+    assert local == ["09 18:00", "16 19:30", "23 19:30", "30 19:30", "06 19:30"]
     assert len(fake.sends_with_key) == len(set(fake.sends_with_key))

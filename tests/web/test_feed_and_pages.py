@@ -145,3 +145,18 @@ async def test_anyone_gets_the_address_only_moderators_reset_it(fake: FakeAdapte
     [again] = await fake.invoke("!calendar", "carol")
     assert re.search(r"Subscribe: (\S+)", given.text).group(1) == re.search(  # type: ignore[union-attr]
         r"Subscribe: (\S+)", again.text).group(1)  # type: ignore[union-attr]
+
+
+async def test_a_series_moved_from_one_occurrence_on_reads_right_in_calendars(fake: FakeAdapter, bot,
+                                                                             web: str) -> None:
+    await fake.invoke("!config set timezone Europe/Berlin", "mod", mod=True)
+    await fake.invoke('!event create Choir when="2027-03-09 18:00" repeat=weekly count=4')
+    bot.clock.set(datetime(2027, 3, 10, tzinfo=UTC))
+    await bot.scheduler.advance(timedelta(hours=1))
+    second = (await bot.db.fetchone("SELECT id FROM events WHERE occurrence LIKE '2027-03-16%'"))[0]
+    await fake.invoke(f'!event edit {second} series when="2027-03-16 19:30"')
+    feed, _ = await calendar_urls(fake)
+    cal = icalendar.Calendar.from_ical((await get(feed))[2])
+    expanded = recurring_ical_events.of(cal).between(datetime(2027, 3, 1), datetime(2027, 5, 1))
+    got = sorted(e["DTSTART"].dt.astimezone(BERLIN).strftime("%m-%d %H:%M") for e in expanded)
+    assert got == ["03-09 18:00", "03-16 19:30", "03-23 19:30", "03-30 19:30"]
