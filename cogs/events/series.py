@@ -138,13 +138,7 @@ class SeriesPlanner:
                                     now=now, length=s.length, series_id=s.id, occurrence=key)
                 created.append(event)
                 handles.extend(self.cog.reminders.schedule(conn, event, offsets, now))
-            nxt = s.next_after(max([now + ahead + SLACK, *(e.starts_at for e in created)]))
-            if nxt is not None:
-                # A key per occurrence: the job running now is marked sent when it returns, so
-                # the next one must be a job of its own.
-                handles.append(self.bot.scheduler.put(conn, KIND, f"series:{s.id}:make:{nxt[0].isoformat()}",
-                                                      nxt[1].astimezone(UTC) - ahead,
-                                                      {"series_id": s.id}, s.space))
+            handles.extend(self._next_job(conn, s, created, now, ahead))
             return created, handles
 
         created, handles = await self.cog.db.write(unit)
@@ -223,12 +217,19 @@ class SeriesPlanner:
             assert updated is not None
             moved.append(updated)
             handles.extend(self.cog.reminders.schedule(conn, updated, offsets, now))
-        nxt = new.next_after(max([now + ahead + SLACK, *(e.starts_at for e in moved)]))
-        if nxt is not None:
-            handles.append(self.bot.scheduler.put(conn, KIND, f"series:{new.id}:make:{nxt[0].isoformat()}",
-                                                  nxt[1].astimezone(UTC) - ahead,
-                                                  {"series_id": new.id}, new.space))
+        handles.extend(self._next_job(conn, new, moved, now, ahead))
         return moved, handles
+
+    def _next_job(self, conn: sqlite3.Connection, s: srepo.Series, made: list[Event], now: datetime,
+                  ahead: timedelta) -> list[Handle]:
+        """The job that makes the first occurrence not made yet, `ahead` before it. A key per
+        occurrence: the job running now is marked sent when it returns, so the next one must be
+        a job of its own."""
+        nxt = s.next_after(max([now + ahead + SLACK, *(e.starts_at for e in made)]))
+        if nxt is None:
+            return []
+        return [self.bot.scheduler.put(conn, KIND, f"series:{s.id}:make:{nxt[0].isoformat()}",
+                                       nxt[1].astimezone(UTC) - ahead, {"series_id": s.id}, s.space)]
 
     def later(self, conn: sqlite3.Connection, event: Event) -> list[Event]:
         """This occurrence and every later one already made, not cancelled."""

@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.testing import FakeAdapter
-from bot.web import WebConfig
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HAVE_CHROMIUM = os.path.exists(CHROMIUM)
@@ -26,15 +25,6 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def site(bot, fake: FakeAdapter) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
-    await bot.web.start(WebConfig("127.0.0.1", 0, "http://127.0.0.1:0"))
-    try:
-        yield bot.web.url("")
-    finally:
-        await bot.web.stop()
 
 
 @pytest.fixture
@@ -81,7 +71,7 @@ def artefacts() -> Path:
     return ARTEFACTS
 
 
-async def test_event_page_in_two_timezones_with_live_counts(fake: FakeAdapter, bot, site: str,  # type: ignore[no-untyped-def]
+async def test_event_page_in_two_timezones_with_live_counts(fake: FakeAdapter, bot, web: str,  # type: ignore[no-untyped-def]
                                                             chromium, artefacts: Path) -> None:
     await fake.invoke("!config set timezone Europe/Berlin", "mod", mod=True)
     [card] = await fake.invoke('!event create Riverside clean-up when="2026-11-28 10:00" '
@@ -126,7 +116,7 @@ async def test_event_page_in_two_timezones_with_live_counts(fake: FakeAdapter, b
     assert hosts == {url.split("/")[2]}
 
 
-async def test_upcoming_page_lists_the_space_and_a_bad_address_is_404(fake: FakeAdapter, site: str,
+async def test_upcoming_page_lists_the_space_and_a_bad_address_is_404(fake: FakeAdapter, web: str,
                                                                       chromium) -> None:  # type: ignore[no-untyped-def]
     await fake.invoke('!event create Book club when="in 3 days" where=Library')
     await fake.invoke('!event create Walk when="in 5 days" repeat=weekly count=3')
@@ -141,6 +131,6 @@ async def test_upcoming_page_lists_the_space_and_a_bad_address_is_404(fake: Fake
     assert [i.split(" — ")[0] for i in items] == ["Book club", "Walk", "Walk"]
     await page.get_by_text("Book club").click()
     assert await page.locator("h1").inner_text() == "Book club"
-    response = await page.goto(site + "/cal/not-a-real-token-at-all-123")
+    response = await page.goto(web + "/cal/not-a-real-token-at-all-123")
     assert response is not None and response.status == 404
     assert "Book club" not in await page.content()

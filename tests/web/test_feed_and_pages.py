@@ -5,28 +5,16 @@ series; the chat and the calendar must agree on every occurrence."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import aiohttp
 import icalendar
-import pytest
 import recurring_ical_events
 
 from bot.testing import FakeAdapter
-from bot.web import WebConfig
 
 BERLIN = ZoneInfo("Europe/Berlin")
-
-
-@pytest.fixture
-async def web(bot, fake: FakeAdapter) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
-    await bot.web.start(WebConfig("127.0.0.1", 0, "http://127.0.0.1:0"))
-    try:
-        yield bot.web.url("")
-    finally:
-        await bot.web.stop()
 
 
 async def get(url: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
