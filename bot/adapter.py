@@ -44,6 +44,8 @@ class Capabilities:
     max_reactions: int = 20
     # How users type commands here ("/" for slash commands); "" means the bot's text prefix.
     command_prefix: str = ""
+    # The bot can send a person a direct message (`Adapter.send_dm`).
+    direct_messages: bool = False
 
 
 class DeliveryRefused(RuntimeError):

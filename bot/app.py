@@ -20,7 +20,7 @@ from .commands import CommandRegistry, CommandSpec
 from .dispatch import Dispatch
 from .livecards import LiveCards, Render
 from .metrics import Metrics
-from .model import ChannelRef, MessageRef, SpaceRef
+from .model import ChannelRef, MessageRef, SpaceRef, UserRef
 from .plugins import features
 from .process import tune_gc
 from .ratelimit import RateLimiter
@@ -158,6 +158,13 @@ class Bot(Dispatch):
 
     async def edit(self, message: MessageRef, out: Out) -> None:
         await self.adapter(message.platform).edit(message, out)
+
+    async def send_dm(self, user: UserRef, out: Out) -> MessageRef | None:
+        """A direct message, or None when the platform could not deliver it (closed DMs)."""
+        adapter = self.adapters.get(user.platform)
+        if adapter is None or not adapter.capabilities.direct_messages:
+            return None
+        return await adapter.send_dm(user, out)
 
     async def track(self, message: MessageRef, cog: str, kind: str, object_id: int) -> None:
         """Route future reactions on `message` to `cog` (durably, so after a restart too)."""

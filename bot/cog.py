@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
-from .model import ChannelRef, MessageRef, SpaceRef
+from .model import ChannelRef, MessageRef, SpaceRef, UserRef
 from .render import Out
 from .storage import Database, Migration
 
@@ -47,6 +47,8 @@ class CogHost(Protocol):
                    idempotency_key: str | None = None) -> MessageRef: ...
 
     async def edit(self, message: MessageRef, out: Out) -> None: ...
+
+    async def send_dm(self, user: UserRef, out: Out) -> MessageRef | None: ...
 
     async def track(self, message: MessageRef, cog: str, kind: str, object_id: int) -> None: ...
 

@@ -53,7 +53,9 @@ class FakeAdapter:
                  capabilities: Capabilities | None = None) -> None:
         self.platform = platform
         self.capabilities = capabilities or Capabilities(
-            buttons=True, ephemeral=True, edits_per_window=0)
+            buttons=True, ephemeral=True, edits_per_window=0, direct_messages=True)
+        self.dms_closed: set[str] = set()  # user ids whose DMs fail, as closed DMs do
+        self.dm_attempts: list[str] = []
         self.space_id = space
         self.channel = ChannelRef(platform, channel, space)
         self.bot: AdapterHost | None = None
@@ -104,6 +106,9 @@ class FakeAdapter:
         self.on_output(sent, edited=True)
 
     async def send_dm(self, user: UserRef, out: Out) -> MessageRef | None:
+        self.dm_attempts.append(user.id)
+        if user.id in self.dms_closed:
+            return None
         sent = await self._record(ChannelRef(self.platform, f"dm-{user.id}", self.space_id), out, to_user=user)
         return sent.ref
 

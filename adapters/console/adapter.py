@@ -34,7 +34,8 @@ HELP = """Type !help for the bot's commands. Console commands:
 class ConsoleAdapter(FakeAdapter):
     def __init__(self, out: TextIO | None = None, files: Path | None = None) -> None:
         super().__init__("console", space="local", channel="general",
-                         capabilities=Capabilities(buttons=False, ephemeral=False, edits_per_window=0))
+                         capabilities=Capabilities(buttons=False, ephemeral=False, edits_per_window=0,
+                                                                   direct_messages=True))
         self.out = out or sys.stdout
         self.files_dir = files  # where files the bot sends are written (made on first use)
         self.current = self.user("you")

@@ -46,7 +46,7 @@ RECONCILE_AT_ONCE = 4
 
 class DiscordAdapter:
     platform = PLATFORM
-    capabilities = Capabilities(buttons=True, ephemeral=True,
+    capabilities = Capabilities(buttons=True, ephemeral=True, direct_messages=True,
                                 edits_per_window=5, edit_window_s=5.0, max_reactions=20,
                                 command_prefix="/")
 

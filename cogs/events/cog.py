@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from bot.commands import Option, command
 from bot.context import Context, Refusal
 from bot.model import SpaceRef
-from bot.render import Out
+from bot.render import Out, text
 from bot.settings import SettingSpec, on_off, one_of, switch_text
 from bot.timeparse import TimeParseError, format_time, parse_when
 from cogs.polls.service import PollService
@@ -42,6 +42,7 @@ class EventsCog(WebPages):
     async def setup(self) -> None:
         self.reminders = Reminders(self.bot, self.name)
         self.reminders.register()
+        self.dms = self.reminders.dms
         self.series = SeriesPlanner(self)
         self.series.register()
         self.add_routes()
@@ -183,6 +184,19 @@ class EventsCog(WebPages):
     async def ics_cmd(self, ctx: Context, id: int) -> None:
         event = await self.event_here(ctx, id)
         await ctx.reply(ics(event, await ctx.timezone(), ctx.now))
+
+    @command("notify", "where you get reminders, promotions and time changes",
+             Option("where", "dm: by direct message too; channel: only in the channel", kind="choice",
+                    choices=("dm", "channel")))
+    async def notify(self, ctx: Context, where: str) -> None:
+        caps = self.bot.capabilities(ctx.channel.platform)
+        if where == "dm" and not (caps and caps.direct_messages):
+            raise Refusal("I can't send direct messages on this platform yet; you'll get reminders "
+                          "here, with a mention")
+        await self.dms.set_mode(ctx.user.key, where)
+        said = ("✉️ You'll get reminders, promotions and time changes by direct message too."
+                if where == "dm" else "📣 You'll get reminders only here, in the channel.")
+        await ctx.reply(text(said), ephemeral=True)
 
     # --- helpers ---------------------------------------------------------------------------------------
 

@@ -125,7 +125,7 @@ class Editing(Rsvps):
             self.reminders.arm(other_handles)
             self.refresh(other.id)
             if starts_at is not None and other_roster.going:  # a series moved to a new time
-                await self.bot.send(event_channel(other), moved_text(other, other_roster))
+                await self._tell_moved(other, other_roster)
             if other_demoted:
                 await self.bot.send(event_channel(other), demoted_text(other, tuple(other_demoted)))
         for other, other_promoted, _, _, _ in changes[1:]:
@@ -143,12 +143,17 @@ class Editing(Rsvps):
         also = f" and {len(changes) - 1} later one(s) of its series" if len(changes) > 1 else ""
         await ctx.reply(text(line("✅ Updated ", updated.title, f" #{id}{also}", *said)))
         if moved:
-            await self.bot.send(event_channel(updated), moved_text(updated, roster))
+            await self._tell_moved(updated, roster)
         if location is not None and location != event.location:
             await self.bot.send(event_channel(updated), placed_text(updated, roster))
         if demoted:
             await self.bot.send(event_channel(updated), demoted_text(updated, tuple(demoted)))
         await self.announce_promotions(updated, RsvpResult(None, None, tuple(promoted), None))
+
+    async def _tell_moved(self, event: Event, roster: repo.Roster) -> None:
+        said = moved_text(event, roster)
+        await self.bot.send(event_channel(event), said)
+        await self.dms.send(roster.going + roster.waitlist + roster.maybe, said, event_channel(event))
 
     @command("event cancel", "cancel an event (with series: it and every later one, ending the "
              "series); attendees are told", EVENT_ID, SCOPE)

@@ -1,7 +1,7 @@
 from bot.marks import drop_marks_user_index_sql, marks_seq_index_sql, marks_table_sql
 from bot.storage import Migration
 
-from . import links
+from . import links, notify
 
 MIGRATIONS: list[Migration] = [
     """
@@ -72,4 +72,6 @@ MIGRATIONS: list[Migration] = [
     links.MIGRATION,
     # 7: an occurrence's card is posted once; a card deleted by hand later is not posted again
     "ALTER TABLE events ADD COLUMN card_posted INTEGER NOT NULL DEFAULT 0;",
+    # 8: who wants reminders by direct message too (notify.py)
+    notify.MIGRATION,
 ]

@@ -15,7 +15,8 @@ from bot.settings import SettingSpec
 from bot.timeparse import format_duration, parse_duration
 
 from . import repo
-from .render import missed_text, reminder_text
+from .notify import DirectMessages
+from .render import missed_text, reminder_dm_text, reminder_text
 from .repo import Event
 
 MIN_OFFSET, MAX_OFFSET = timedelta(minutes=1), timedelta(days=30)
@@ -52,6 +53,7 @@ class Reminders:
     def __init__(self, bot: CogHost, cog: str) -> None:
         self.bot = bot
         self.cog = cog
+        self.dms = DirectMessages(bot)
 
     def register(self) -> None:
         settings, scheduler = self.bot.settings, self.bot.scheduler
@@ -127,5 +129,9 @@ class Reminders:
         event, roster = await self.bot.db.read(read)
         if event is None or event.cancelled or roster is None:
             return  # cancelling cancels the jobs too; this guards a race with a cancel in flight
-        await self.bot.send(event_channel(event), reminder_text(event, roster, self.bot.clock.now()),
+        now = self.bot.clock.now()
+        await self.bot.send(event_channel(event), reminder_text(event, roster, now),
                             idempotency_key=job.idempotency_key)
+        # After the channel post (which the job's key keeps single): a failed DM never makes
+        # the job run again.
+        await self.dms.send(roster.going, reminder_dm_text(event, now), event_channel(event))

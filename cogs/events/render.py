@@ -115,6 +115,13 @@ def missed_text(event: Event, due: datetime, now: datetime) -> Text:
                       Time(due), "; it starts ", Time(event.starts_at, relative=True), "."),))
 
 
+def reminder_dm_text(event: Event, now: datetime) -> Text:
+    """The reminder as a direct message: the same news, for one person."""
+    where = (" at ", event.location) if event.location else ()
+    return Text((line("⏰ Reminder: ", event.title, f" #{event.id} starts in "
+                      f"{human_delta(event.starts_at - now)}, ", Time(event.starts_at), *where, "."),))
+
+
 def promoted_text(event: Event, person: Attendee) -> Text:
     return Text((line("🎉 ", Mention(user_from_key(person.user, person.name)),
                       " a spot opened up: you're in for ", event.title, f" #{event.id}."),))

@@ -14,6 +14,7 @@ from bot.model import ActionInvoked, MessageRef, ReactionChanged, UserRef
 from bot.render import line, text
 
 from . import repo
+from .notify import DirectMessages
 from .reminders import event_channel
 from .render import EMOJI, promoted_text, waitlisted_text
 from .repo import Event, RsvpResult, marks
@@ -22,6 +23,8 @@ SAID = {"going": "✅ You're going to ", "maybe": "🤔 You're a maybe for ", "n
 
 
 class Rsvps(Cog):
+    dms: DirectMessages
+
     async def event_here(self, ctx: Context, event_id: int) -> Event:
         raise NotImplementedError
 
@@ -94,7 +97,9 @@ class Rsvps(Cog):
 
     async def announce_promotions(self, event: Event, result: RsvpResult) -> None:
         for person in result.promoted:
-            await self.bot.send(event_channel(event), promoted_text(event, person))
+            said = promoted_text(event, person)
+            await self.bot.send(event_channel(event), said)
+            await self.dms.send([person], said, event_channel(event))
 
     @on_reconcile("event")
     async def on_reconcile(self, message: MessageRef, event_id: int,

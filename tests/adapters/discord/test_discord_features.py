@@ -33,7 +33,7 @@ async def test_full_command_sync(harness: Harness, world: World) -> None:
     await harness.start(ALL)
     [(_, payload)] = world.fake.command_syncs
     by_name = {c["name"]: c for c in payload}
-    assert set(by_name) == {"calendar", "config", "event", "help", "offline", "poll", "rsvp"}
+    assert set(by_name) == {"calendar", "config", "event", "help", "notify", "offline", "poll", "rsvp"}
     assert [o["name"] for o in by_name["calendar"]["options"]] == ["action"]  # /calendar runs bare
     poll = {o["name"]: o for o in by_name["poll"]["options"]}
     assert set(poll) == {"create", "close", "results", "vote"}
@@ -233,3 +233,36 @@ async def test_votes_during_a_server_outage_are_reconciled(harness: Harness, wor
     fake.outage_over(world.guild)
     await fake.wait_for(lambda: "no — 1" in message_text(fake.messages[mid]), what="reconciled vote")
     await bot.cards.idle()
+
+
+def dm_messages(fake, user_id: int) -> list[str]:  # type: ignore[no-untyped-def]
+    chans = [cid for cid, ch in fake.channels.items()
+             if ch["type"] == 1 and ch["recipients"][0]["id"] == str(user_id)]
+    return [message_text(m) for cid in chans for m in fake.channel_messages(cid)]
+
+
+async def test_notify_dm_reminder_and_closed_dms_told_once(harness: Harness, world: World) -> None:
+    clock = ManualClock()
+    bot, _ = await harness.start(ALL, clock=clock)
+    fake, u, ch = world.fake, world.users, world.channel
+    for who in ("bob", "carol"):
+        said = await fake.send_interaction("notify", {"where": "dm"}, user=u[who], channel=ch)
+        assert said.ephemeral and "direct message" in said.text
+    fake.dms_closed.add(u["carol"])  # Discord answers 50007 to a DM to her
+    created = await fake.send_interaction("event create", {"title": "Board games", "when": "in 3 hours"},
+                                          user=u["alice"], channel=ch)
+    mid = int(only_public_card(created)["id"])
+    for who in ("bob", "carol"):
+        fake.add_reaction(mid, "✅", u[who])
+    await fake.wait_for(lambda: "Going (2)" in message_text(fake.messages[mid]), what="both going")
+    await bot.scheduler.advance(timedelta(hours=3, minutes=1))  # the 24h one passed; the 1h fires
+    assert [t for t in dm_messages(fake, u["bob"]) if "Reminder" in t]
+    assert dm_messages(fake, u["carol"]) == []
+    told = [m for m in fake.channel_messages(ch) if "couldn't send you a direct message" in message_text(m)]
+    assert len(told) == 1 and fake.pings(told[0]["content"], told[0]["_allowed_mentions"])[0] == [u["carol"]]
+    # The channel reminder went out once, mentioning both.
+    [reminder] = [m for m in fake.channel_messages(ch) if "Reminder" in message_text(m)]
+    assert sorted(fake.pings(reminder["content"], reminder["_allowed_mentions"])[0]) == sorted(
+        [u["bob"], u["carol"]])
+    assert bot.metrics.registry.get_sample_value(
+        "logoff_platform_errors_total", {"platform": "discord", "code": "50007"}) == 1

@@ -1,0 +1,72 @@
+"""`notify dm`: reminders, waitlist promotions and time changes also by direct message, to those
+who asked. A DM that cannot be delivered (closed DMs) is said once in the channel, and no more
+are tried for that person until they say `notify dm` again: no retry storm.
+
+Only the preference and that one fact are stored, per person and platform."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterable
+
+from bot.cog import CogHost
+from bot.model import ChannelRef, user_from_key
+from bot.render import Mention, Out, line, text
+
+from .repo import Attendee
+
+log = logging.getLogger(__name__)
+
+MIGRATION = """
+CREATE TABLE notify_prefs (
+    user TEXT PRIMARY KEY,
+    mode TEXT NOT NULL,
+    dm_closed INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+"""
+
+
+class DirectMessages:
+    def __init__(self, bot: CogHost) -> None:
+        self.bot = bot
+
+    async def set_mode(self, user_key: str, mode: str) -> None:
+        await self.bot.db.write(lambda c: c.execute(
+            "INSERT INTO notify_prefs(user, mode, dm_closed) VALUES (?, ?, 0) "
+            "ON CONFLICT(user) DO UPDATE SET mode=excluded.mode, dm_closed=0", (user_key, mode)))
+
+    async def wanted(self, people: Iterable[Attendee]) -> list[Attendee]:
+        keys = {p.user: p for p in people}
+        if not keys:
+            return []
+
+        def read(conn: sqlite3.Connection) -> set[str]:
+            marks = ",".join("?" * len(keys))
+            return {r[0] for r in conn.execute(
+                f"SELECT user FROM notify_prefs WHERE mode='dm' AND dm_closed=0 AND user IN ({marks})",
+                tuple(keys))}
+
+        want = await self.bot.db.read(read)
+        return [p for k, p in keys.items() if k in want]
+
+    async def send(self, people: Iterable[Attendee], out: Out, channel: ChannelRef) -> None:
+        """DM each who asked for it; best effort, after the channel post (which always goes)."""
+        for person in await self.wanted(people):
+            user = user_from_key(person.user, person.name)
+            try:
+                ref = await self.bot.send_dm(user, out)
+            except Exception as e:  # noqa: BLE001 - the channel post already carries the news
+                log.warning("DM to %s failed: %s", person.user, e)
+                continue
+            if ref is None:
+                await self._closed(user.key, channel, person)
+
+    async def _closed(self, user_key: str, channel: ChannelRef, person: Attendee) -> None:
+        first = await self.bot.db.write(lambda c: c.execute(
+            "UPDATE notify_prefs SET dm_closed=1 WHERE user=? AND dm_closed=0", (user_key,)).rowcount)
+        if first:
+            who = user_from_key(person.user, person.name)
+            await self.bot.send(channel, text(line(
+                "✉️ ", Mention(who), " I couldn't send you a direct message (your DMs may be closed "
+                "to this server), so your reminders come here. Say notify dm again to retry.")))

@@ -1,0 +1,68 @@
+"""`notify dm` (PRODUCT.md "Direct messages"): reminders, promotions and time changes also by
+direct message to those who asked; a DM that cannot be delivered is said once in the channel
+and not tried again until the person asks again."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.testing import FakeAdapter
+
+WHEN = '"2026-11-26 18:00"'
+
+
+def dms(fake: FakeAdapter, user: str) -> list[str]:
+    return [s.text for s in fake.log if s.ref.channel_id == f"dm-{user}"]
+
+
+async def test_reminders_promotions_and_time_changes_come_by_dm_to_who_asked(fake: FakeAdapter,
+                                                                              bot) -> None:
+    await fake.invoke("!config set reminders 1h", "mod", mod=True)
+    [card] = await fake.invoke(f"!event create Board games when={WHEN} capacity=1")
+    [ok] = await fake.invoke("!notify dm", "bob")
+    assert "direct message" in ok.text and ok.ephemeral
+    await fake.react(card, "✅", "alice")
+    await fake.react(card, "✅", "bob")  # waitlisted
+    await fake.react(card, "✅", "carol")  # waitlisted, no DMs asked for
+    await fake.react(card, "✅", "alice", added=False)  # bob is promoted
+    assert any("a spot opened up" in t for t in dms(fake, "bob"))
+    await fake.invoke('!event edit 1 when="2026-11-26 19:00"')
+    assert any("has a new time" in t for t in dms(fake, "bob"))
+    await bot.scheduler.advance(timedelta(days=4))
+    [reminder] = [t for t in dms(fake, "bob") if "Reminder" in t]
+    assert "Board games #1 starts in 1 hour" in reminder
+    assert dms(fake, "carol") == [] and dms(fake, "alice") == []
+    # The channel still carries everything, with the mention.
+    assert any("Reminder" in s.text and "bob" in [u.id for u in s.out.mentions] for s in fake.log
+               if s.ref.channel_id == "general")
+
+
+async def test_closed_dms_are_said_once_and_not_retried(fake: FakeAdapter, bot) -> None:
+    await fake.invoke("!config set reminders 2h,1h", "mod", mod=True)
+    fake.dms_closed.add("bob")
+    [card] = await fake.invoke(f"!event create Picnic when={WHEN}")
+    await fake.invoke("!notify dm", "bob")
+    await fake.react(card, "✅", "bob")
+    await bot.scheduler.advance(timedelta(days=4))
+    told = fake.containing("couldn't send you a direct message")
+    assert len(told) == 1 and "bob" in [u.id for u in told[0].out.mentions]
+    assert fake.dm_attempts == ["bob"]  # the second reminder did not try again
+    assert len([s for s in fake.log if "Reminder" in s.text]) == 2
+    # Asking again tries again.
+    fake.dms_closed.clear()
+    await fake.invoke("!notify dm", "bob")
+    [later] = await fake.invoke('!event create Picnic again when="2026-12-10 18:00"')
+    await fake.react(later, "✅", "bob")
+    await fake.invoke('!event edit 2 when="2026-12-10 20:00"')
+    assert any("has a new time" in t for t in dms(fake, "bob"))
+
+
+async def test_notify_channel_stops_dms_and_bad_input_is_refused(fake: FakeAdapter, bot) -> None:
+    [card] = await fake.invoke(f"!event create Walk when={WHEN}")
+    await fake.invoke("!notify dm", "bob")
+    await fake.invoke("!notify channel", "bob")
+    await fake.react(card, "✅", "bob")
+    await bot.scheduler.advance(timedelta(days=4))
+    assert dms(fake, "bob") == []
+    [bad] = await fake.invoke("!notify email", "bob")
+    assert bad.text.startswith("⚠️") and "dm" in bad.text and "channel" in bad.text
