@@ -48,7 +48,7 @@ RECONCILE_AT_ONCE = 4
 
 class MatrixAdapter:
     platform = PLATFORM
-    capabilities = Capabilities(buttons=False, ephemeral=False,
+    capabilities = Capabilities(buttons=False, ephemeral=False, direct_messages=True,
                                 edits_per_window=5, edit_window_s=5.0, max_reactions=20)
 
     def __init__(self, config: MatrixConfig, *, sync_timeout_ms: int = 30_000,
@@ -120,7 +120,21 @@ class MatrixAdapter:
         await self.transport.send_event(message.channel_id, "m.room.message", content, None)
 
     async def send_dm(self, user: UserRef, out: Out) -> MessageRef | None:
-        return None  # no DM rooms yet: the cogs mention in the room instead
+        """Into the room the bot opened with this person before, or a new one (reused after)."""
+        if user.platform != PLATFORM or self.store is None:
+            return None
+        room_id = await self.store.dm_room(user.id)
+        if room_id is None:
+            room_id = await self.transport.open_dm(user.id)
+            if room_id is None:
+                return None
+            await self.store.save_dm_room(user.id, room_id)
+        try:
+            return await self.send(ChannelRef(PLATFORM, room_id, room_id), out)
+        except MatrixError as e:  # the room is gone for the bot: open a new one next time
+            log.warning("matrix: direct message to %s failed: %s", user.id, e)
+            await self.store.save_dm_room(user.id, None)
+            return None
 
     async def fetch_reactions(self, message: MessageRef) -> Mapping[str, Sequence[UserRef]] | None:
         assert self.store is not None

@@ -143,6 +143,16 @@ class Transport:
             raise MatrixError(f"uploading {att.filename}: {why(resp)}")
         return str(resp.content_uri)
 
+    async def open_dm(self, user_id: str) -> str | None:
+        """A new private room with `user_id` invited and marked direct (their client shows it as
+        a direct message); None if the server refuses (e.g. no such user)."""
+        resp = await self.call(lambda: self.client.room_create(
+            is_direct=True, invite=[user_id], preset=nio.RoomPreset.trusted_private_chat))
+        if isinstance(resp, nio.RoomCreateResponse):
+            return str(resp.room_id)
+        log.warning("matrix: could not open a direct message with %s: %s", user_id, why(resp))
+        return None
+
     async def join(self, room_id: str) -> None:
         resp = await self.call(lambda: self.client.join(room_id))
         if isinstance(resp, nio.JoinResponse):

@@ -52,6 +52,13 @@ MIGRATIONS: list[Migration] = [
     DROP INDEX matrix_reactions_target;
     CREATE INDEX matrix_reactions_target ON matrix_reactions(target, sender, key);
     """,
+    # The direct-message room the bot opened with each person, reused for every DM.
+    """
+    CREATE TABLE matrix_dm_rooms (
+        user_id TEXT PRIMARY KEY,
+        room_id TEXT NOT NULL
+    ) WITHOUT ROWID;
+    """,
 ]
 
 COMMAND_MEMORY_S = 14 * 24 * 3600
@@ -74,6 +81,21 @@ class MatrixStore:
         await self.db.migrate(COMPONENT, MIGRATIONS)
         cutoff = time.time() - COMMAND_MEMORY_S
         await self.db.write(lambda c: c.execute("DELETE FROM matrix_commands WHERE at < ?", (cutoff,)))
+
+    # --- direct-message rooms --------------------------------------------------------------
+
+    async def dm_room(self, user_id: str) -> str | None:
+        row = await self.db.fetchone("SELECT room_id FROM matrix_dm_rooms WHERE user_id=?", (user_id,))
+        return str(row[0]) if row else None
+
+    async def save_dm_room(self, user_id: str, room_id: str | None) -> None:
+        if room_id is None:
+            await self.db.write(lambda c: c.execute("DELETE FROM matrix_dm_rooms WHERE user_id=?",
+                                                    (user_id,)))
+            return
+        await self.db.write(lambda c: c.execute(
+            "INSERT INTO matrix_dm_rooms(user_id, room_id) VALUES (?, ?) "
+            "ON CONFLICT(user_id) DO UPDATE SET room_id=excluded.room_id", (user_id, room_id)))
 
     # --- session -------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
+import nio
 import pytest
 
 from bot.clock import ManualClock
@@ -16,6 +17,7 @@ from bot.render import Card, text
 from bot.scheduler import Job
 from tests.matrix_harness import (
     BotRunner,
+    Human,
     HumanFactory,
     card_now,
     eventually,
@@ -182,3 +184,39 @@ async def test_seeding_twice_is_harmless(runner: BotRunner, humans: HumanFactory
     assert seen == {"✅": [runner.user_id, alice.user_id], "🤔": [runner.user_id],
                     "❌": [runner.user_id]}
     assert len(await alice.bot_messages(room, runner.user_id)) == 1
+
+
+async def invited_rooms(human: Human) -> list[str]:
+    resp = await human.client.sync(timeout=0, full_state=True)
+    assert isinstance(resp, nio.SyncResponse), resp
+    return list(resp.rooms.invite)
+
+
+async def test_notify_dm_reminder_in_a_direct_room_the_bot_opens_and_reuses(
+        runner: BotRunner, humans: HumanFactory) -> None:
+    clock = ManualClock()
+    bot, adapter = await runner.start(clock=clock)
+    alice, bob = humans("alice"), humans("bob")
+    room = await room_with(runner, alice, bob)
+    await bob.say(room, "!notify dm")
+    await bob.wait_bot_message(room, runner.user_id, "direct message")
+    await alice.say(room, '!event create "Board games" when="in 3 hours"')
+    card = await alice.wait_bot_message(room, runner.user_id, "#1")
+    await bob.react(room, card.event_id, "✅")
+    await until_card(alice, room, runner, card.event_id, r"Going \(1\)")
+    await bot.scheduler.advance(timedelta(hours=2, minutes=1))
+    await alice.wait_bot_message(room, runner.user_id, "Reminder")  # the room still has it
+
+    async def an_invite() -> list[str]:
+        return await invited_rooms(bob)
+
+    [dm] = await eventually(an_invite, what="the bot's invite to a direct room")
+    await bob.join(dm)
+    first = await bob.wait_bot_message(dm, runner.user_id, "Reminder")
+    assert "Board games #1 starts in 1 hour" in first.body
+    # A second DM (a new time) goes to the same room, not a new one.
+    await alice.say(room, '!event edit 1 when="in 4 hours"')
+    await bob.wait_bot_message(dm, runner.user_id, "has a new time")
+    assert await invited_rooms(bob) == []
+    rows = await bot.db.fetchall("SELECT user_id, room_id FROM matrix_dm_rooms")
+    assert [tuple(r) for r in rows] == [(bob.user_id, dm)]
