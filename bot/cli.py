@@ -137,6 +137,8 @@ async def run(config_path: str) -> int:
         try:
             if server is not None:
                 await server.start()
+            if cfg.web is not None:  # cards posted while starting already link their pages
+                bot.web.config = cfg.web
             await bot.start()
             if cfg.web is not None:
                 await bot.web.start(cfg.web)
