@@ -213,6 +213,12 @@ class Scheduler:
         """Claim nothing new, then let every job already claimed finish its send."""
         self._stopping = True
         if self._aps is not None:
+            # A wake-up APScheduler has just started would be cancelled by its shutdown, which
+            # it logs as an error: no new ones, and let those begun finish (they only arm tasks).
+            self._aps.pause()
+            begun: set[asyncio.Future[Any]] = getattr(self._aps._executors.get("default"), "_pending_futures", set())
+            if begun:
+                await asyncio.gather(*list(begun), return_exceptions=True)
             self._aps.shutdown(wait=False)
             self._aps = None
         while self._inflight:
