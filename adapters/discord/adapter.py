@@ -22,7 +22,7 @@ from bot.render import Out, warning
 
 from . import commands as cmd
 from .config import DiscordConfig
-from .gateway import LogoffClient, LogoffShardedClient, intents, point_at_server
+from .gateway import LogoffClient, make_client, point_at_server
 from .lanes import Lanes
 from .refs import (
     MISSING_PERMISSIONS,
@@ -84,20 +84,7 @@ class DiscordAdapter:
         self._readies = 0
         self._shard_readies: dict[int, int] = {}
         self.table = cmd.build(self.bot.commands)
-        options: dict[str, Any] = dict(
-            intents=intents(), guild_ready_timeout=self.guild_ready_timeout, max_messages=None,
-            chunk_guilds_at_startup=False, member_cache_flags=discord.MemberCacheFlags.none(),
-            allowed_mentions=discord.AllowedMentions.none())
-        sharded = self.config.shard_count is not None
-        shard_ids: list[int] = []
-        client: LogoffClient
-        if sharded:
-            shard_ids = list(self.config.shards or range(self.config.shard_count or 1))
-            client = LogoffShardedClient(self, shard_count=self.config.shard_count,
-                                         shard_ids=shard_ids, **options)
-        else:
-            client = LogoffClient(self, **options)
-        self.client = client
+        client = self.client = make_client(self, self.config.shard_count, self.config.shards)
         try:
             await client.login(token)
         except discord.LoginFailure:
@@ -120,8 +107,10 @@ class DiscordAdapter:
             assert client.application_id is not None
             await cmd.sync(client.http, client.application_id, self.table)
         await self.reconcile()
+        n = self.config.shard_count
+        shards = f" on shards {list(self.config.shards or range(n))} of {n}" if n else ""
         log.info("Discord: logged in as %s (%s) in %d guilds%s", client.user, client.user and client.user.id,
-                 len(client.guilds), f" on shards {shard_ids} of {self.config.shard_count}" if sharded else "")
+                 len(client.guilds), shards)
 
     def connected(self) -> bool:
         c = self.client

@@ -114,3 +114,17 @@ class LogoffShardedClient(LogoffClient, discord.AutoShardedClient):
         await self.adapter._on_shard_ready(shard_id)
 
 
+
+
+def make_client(adapter: DiscordAdapter, shard_count: int | None,
+                shards: tuple[int, ...] | None) -> LogoffClient:
+    """The client for this process: sharded (those shards, all by default) when a shard count is
+    configured. No caches beyond guilds: events come raw, members with each event."""
+    options: dict[str, Any] = dict(
+        intents=intents(), guild_ready_timeout=adapter.guild_ready_timeout, max_messages=None,
+        chunk_guilds_at_startup=False, member_cache_flags=discord.MemberCacheFlags.none(),
+        allowed_mentions=discord.AllowedMentions.none())
+    if shard_count is None:
+        return LogoffClient(adapter, **options)
+    return LogoffShardedClient(adapter, shard_count=shard_count,
+                               shard_ids=list(shards or range(shard_count)), **options)

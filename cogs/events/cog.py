@@ -19,6 +19,7 @@ from cogs.polls.service import PollService
 from . import repo
 from .editing import DURATION, EVENT_ID, _length
 from .migrations import MIGRATIONS
+from .notify import DirectMessages
 from .pages import WebPages
 from .reminders import Handle, Reminders
 from .render import (
@@ -40,9 +41,9 @@ class EventsCog(WebPages):
     migrations = MIGRATIONS
 
     async def setup(self) -> None:
-        self.reminders = Reminders(self.bot, self.name)
+        self.dms = DirectMessages(self.bot)
+        self.reminders = Reminders(self.bot, self.name, self.dms)
         self.reminders.register()
-        self.dms = self.reminders.dms
         self.series = SeriesPlanner(self)
         self.series.register()
         self.add_routes()

@@ -27,7 +27,12 @@ FEED_CACHE = 256  # spaces whose last feed is kept
 
 
 class WebPages(Editing):
+    _web_key: bytes | None
+    _feeds: OrderedDict[str, tuple[tuple[object, ...], bytes]]  # space -> (version, feed)
+
     def add_routes(self) -> None:
+        self._web_key = None
+        self._feeds = OrderedDict()
         host = self.bot.web
         host.add_get("/cal/{token}.ics", self._calendar_ics)
         host.add_get("/cal/{token}", self._calendar_page)
@@ -38,11 +43,9 @@ class WebPages(Editing):
         return self.bot.web.url(f"/e/{links.event_token(key, event_id)}")
 
     async def web_key(self) -> bytes:
-        key: bytes | None = getattr(self, "_web_key", None)
-        if key is None:
-            key = await self.db.write(links.secret)
-            self._web_key = key
-        return key
+        if self._web_key is None:
+            self._web_key = await self.db.write(links.secret)
+        return self._web_key
 
     # --- commands ---------------------------------------------------------------------------------
 
@@ -91,8 +94,7 @@ class WebPages(Editing):
         now = self.bot.clock.now()
         # Calendar apps poll the feed; it is built again only when something in it changed.
         key = (*await self.db.read_small(lambda c: version(c, space)), tz.key, now.date())
-        cache: OrderedDict[str, tuple[tuple[object, ...], bytes]] = self.__dict__.setdefault(
-            "_feeds", OrderedDict())
+        cache = self._feeds
         hit = cache.get(space)
         if hit is not None and hit[0] == key:
             cache.move_to_end(space)

@@ -50,10 +50,10 @@ def event_channel(event: Event) -> ChannelRef:
 
 
 class Reminders:
-    def __init__(self, bot: CogHost, cog: str) -> None:
+    def __init__(self, bot: CogHost, cog: str, dms: DirectMessages) -> None:
         self.bot = bot
         self.cog = cog
-        self.dms = DirectMessages(bot)
+        self.dms = dms
 
     def register(self) -> None:
         settings, scheduler = self.bot.settings, self.bot.scheduler

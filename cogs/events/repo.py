@@ -9,6 +9,7 @@ queues again at the end instead of bumping a person already promoted.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -107,15 +108,19 @@ def get(conn: sqlite3.Connection, event_id: int) -> Event | None:
     return _event(conn.execute(f"SELECT {_COLS} FROM events WHERE id=?", (event_id,)).fetchone())
 
 
+def assignments(fields: dict[str, object], allowed: set[str],
+                stored: Callable[[object], object]) -> tuple[str, list[object]]:
+    """`a=?, b=?` and its values for an UPDATE of known columns; `stored` turns a value into
+    what the column holds."""
+    assert set(fields) <= allowed, set(fields) - allowed
+    return ", ".join(f"{k}=?" for k in fields), [stored(v) for v in fields.values()]
+
+
 def update(conn: sqlite3.Connection, event_id: int, **fields: object) -> Event:
-    allowed = {"title", "starts_at", "ends_at", "location", "details", "capacity", "state"}
-    sets = []
-    values: list[object] = []
-    for k, v in fields.items():
-        assert k in allowed
-        sets.append(f"{k}=?")
-        values.append(v.timestamp() if isinstance(v, datetime) else v)
-    conn.execute(f"UPDATE events SET {', '.join(sets)}, revision=revision+1 WHERE id=?", (*values, event_id))
+    sets, values = assignments(fields, {"title", "starts_at", "ends_at", "location", "details",
+                                        "capacity", "state"},
+                               lambda v: v.timestamp() if isinstance(v, datetime) else v)
+    conn.execute(f"UPDATE events SET {sets}, revision=revision+1 WHERE id=?", (*values, event_id))
     event = get(conn, event_id)
     assert event is not None
     return event

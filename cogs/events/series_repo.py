@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from .recurrence import occurrences
-from .repo import _COLS, Event, _event
+from .repo import _COLS, Event, _event, assignments
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,14 +85,10 @@ def get(conn: sqlite3.Connection, series_id: int) -> Series | None:
 
 
 def update(conn: sqlite3.Connection, series_id: int, **fields: object) -> None:
-    allowed = {"title", "location", "details", "capacity", "length", "ends_before"}
-    sets, values = [], []
-    for k, v in fields.items():
-        assert k in allowed
-        sets.append(f"{k}=?")
-        values.append(v.total_seconds() if isinstance(v, timedelta) else
-                      v.isoformat() if isinstance(v, datetime) else v)
-    conn.execute(f"UPDATE event_series SET {', '.join(sets)} WHERE id=?", (*values, series_id))
+    sets, values = assignments(fields, {"title", "location", "details", "capacity", "length", "ends_before"},
+                               lambda v: v.total_seconds() if isinstance(v, timedelta) else
+                               v.isoformat() if isinstance(v, datetime) else v)
+    conn.execute(f"UPDATE event_series SET {sets} WHERE id=?", (*values, series_id))
 
 
 def occurrence_events(conn: sqlite3.Connection, series_id: int, *, from_local: str = "") -> list[Event]:

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from cogs.offline.calibration import ScoreDistribution, histogram, quiet_rate
+from cogs.offline.calibration import ScoreDistribution, histogram, line, quiet_rate
 from cogs.offline.scorer import ChannelHeat, HeatScorer
 
 
@@ -22,7 +22,7 @@ def _flag_rate(scorer: HeatScorer, scores: list[float], sensitivity: str) -> flo
     flagged = 0
     for s in scores:
         channel.observe(s)
-        if s >= max(channel.threshold(scorer.rate(sensitivity)), scorer.floor):
+        if s >= line(channel, scorer.rate(sensitivity), scorer.floor):
             flagged += 1
     return flagged / len(scores)
 
@@ -48,7 +48,7 @@ def test_a_calm_channel_is_not_prompted_on_its_least_calm_pleasantry(scorer: Hea
 def test_a_new_channel_uses_the_global_prior(scorer: HeatScorer) -> None:
     fresh = scorer.new_distribution()
     for s in ("low", "medium", "high"):
-        assert max(fresh.threshold(scorer.rate(s)), scorer.floor) == pytest.approx(scorer.threshold(s))
+        assert line(fresh, scorer.rate(s), scorer.floor) == pytest.approx(scorer.threshold(s))
     assert scorer.threshold("low") > scorer.threshold("medium") >= scorer.threshold("high")
 
 
