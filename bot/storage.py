@@ -120,6 +120,12 @@ class Database:
     def is_open(self) -> bool:
         return self._conn is not None
 
+    @property
+    def file(self) -> str:
+        """The database file on disk once open (a private temporary one for ":memory:"):
+        components keep their own files next to it."""
+        return self._db_file
+
     async def open(self) -> Database:
         path = self.path
         if path == ":memory:":

@@ -4,12 +4,16 @@ events, uploads, and raw GETs for endpoints nio does not wrap."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import nio
 from nio import AsyncClient, AsyncClientConfig, ErrorResponse
+from nio.crypto import ENCRYPTION_ENABLED
+from nio.exceptions import LocalProtocolError, OlmTrustError, OlmUnverifiedDeviceError
 
 from bot.render import Attachment
 
@@ -31,6 +35,24 @@ def why(resp: object) -> str:
     return type(resp).__name__
 
 
+class _Client(AsyncClient):
+    def encrypt(self, room_id: str, message_type: str,
+                content: dict[Any, Any]) -> tuple[str, dict[str, str]]:
+        # The relation of an encrypted event goes in the clear too (as the spec asks): clients
+        # read edits, replies and poll responses from there, and the server needs it for
+        # /relations.
+        kind, payload = super().encrypt(room_id, message_type, content)
+        rel = content.get("m.relates_to")
+        if isinstance(rel, dict):
+            payload = {**payload, "m.relates_to": rel}
+        return kind, payload
+
+
+def key_store_dir(db_file: str) -> str:
+    """The folder of nio's key store for a bot whose database is `db_file`."""
+    return f"{db_file}-matrix-keys"
+
+
 class Transport:
     def __init__(self, config: MatrixConfig, *, max_retries: int = 3, max_retry_wait_s: float = 10.0,
                  request_timeout_s: float = 60.0) -> None:
@@ -40,16 +62,37 @@ class Transport:
         self.on_error: Callable[[str], None] | None = None  # counts errors (the metrics)
         # nio would sleep through M_LIMIT_EXCEEDED forever (and for however long the server
         # asks); it gives the error back instead and `call` retries with a bound.
-        self.client = AsyncClient(
+        # The key store is opened in login(), once the device is known (crypto.py).
+        self.client = _Client(
             config.homeserver, config.user_id, device_id=config.device_id,
             config=AsyncClientConfig(max_limit_exceeded=0, max_timeouts=3,
-                                     request_timeout=request_timeout_s))
+                                     request_timeout=request_timeout_s,
+                                     encryption_enabled=ENCRYPTION_ENABLED,
+                                     store_sync_tokens=False))
         self.user_id = config.user_id
         self.rate_limited = 0
+        # Waits until the sync has shown the bot a room it just made (set by the sync loop):
+        # nio encrypts only for rooms whose state it has seen.
+        self.room_ready: Callable[[str, str | None], Awaitable[None]] | None = None
 
     # --- login --------------------------------------------------------------------------------
 
     async def login(self, store: MatrixStore) -> None:
+        """Log in (token, stored session or password), then open the device's key store in
+        a folder next to the bot's database (crypto.py)."""
+        key_store = key_store_dir(store.db.file)
+        if ENCRYPTION_ENABLED:
+            os.makedirs(key_store, mode=0o700, exist_ok=True)
+            self.client.store_path = key_store
+        await self._login(store)
+        if self.client.store_path and self.client.store is None:
+            if not self.client.device_id:
+                log.warning("matrix: the homeserver did not say which device the access token "
+                            "belongs to; encrypted rooms will not work")
+                return
+            self.client.load_store()
+
+    async def _login(self, store: MatrixStore) -> None:
         token = self.config.access_token()
         if token:
             await self._use_token(token)
@@ -130,10 +173,24 @@ class Transport:
 
     async def send_event(self, room_id: str, kind: str, content: dict[str, Any],
                          txn_id: str | None) -> str:
-        resp = await self.call(lambda: self.client.room_send(room_id, kind, content, tx_id=txn_id))
+        """Send (encrypted where the room is); the same `txn_id` twice is one event."""
+        resp = await self.room_send(room_id, kind, content, txn_id)
         if not isinstance(resp, nio.RoomSendResponse):
             raise MatrixError(f"sending {kind} to {room_id}: {why(resp)}")
         return str(resp.event_id)
+
+    async def room_send(self, room_id: str, kind: str, content: dict[str, Any],
+                        txn_id: str | None) -> nio.RoomSendResponse | ErrorResponse:
+        client = self.client
+        if client.olm is not None and room_id not in client.rooms and self.room_ready is not None:
+            await self.room_ready(room_id, None)
+        try:
+            # Trust on first use (crypto.py): devices not seen at the last key query get the
+            # room key too rather than failing the send.
+            return await self.call(lambda: client.room_send(
+                room_id, kind, content, tx_id=txn_id, ignore_unverified_devices=True))
+        except (LocalProtocolError, OlmTrustError, OlmUnverifiedDeviceError) as e:
+            raise MatrixError(f"sending {kind} to {room_id}: {e}") from e
 
     async def upload(self, att: Attachment) -> str:
         resp, _ = await self.client.upload(
@@ -146,12 +203,40 @@ class Transport:
     async def open_dm(self, user_id: str) -> str | None:
         """A new private room with `user_id` invited and marked direct (their client shows it as
         a direct message); None if the server refuses (e.g. no such user)."""
+        # Encrypted when the person's client can read it (it has published device keys),
+        # as their own client would do.
+        state = [nio.EnableEncryptionBuilder().as_dict()] if await self._has_device_keys(user_id) else []
         resp = await self.call(lambda: self.client.room_create(
-            is_direct=True, invite=[user_id], preset=nio.RoomPreset.trusted_private_chat))
+            is_direct=True, invite=[user_id], preset=nio.RoomPreset.trusted_private_chat,
+            initial_state=state))
         if isinstance(resp, nio.RoomCreateResponse):
+            if state and self.room_ready is not None:
+                # The sync may show the new room before the invite: a room key shared then
+                # would leave the person out.
+                await self.room_ready(resp.room_id, user_id)
             return str(resp.room_id)
         log.warning("matrix: could not open a direct message with %s: %s", user_id, why(resp))
         return None
+
+    async def _has_device_keys(self, user_id: str) -> bool:
+        if self.client.olm is None:
+            return False
+        status, data = await self.post_json("/_matrix/client/v3/keys/query",
+                                            {"device_keys": {user_id: []}})
+        keys = data.get("device_keys") if status == 200 else None
+        return isinstance(keys, dict) and bool(keys.get(user_id))
+
+    async def post_json(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        headers = {"Authorization": f"Bearer {self.client.access_token}",
+                   "Content-Type": "application/json"}
+        resp = await self.client.send("POST", path, json.dumps(body), headers=headers)
+        try:
+            data = await resp.json(content_type=None)
+        except ValueError:
+            data = {}
+        finally:
+            resp.release()
+        return resp.status, data if isinstance(data, dict) else {}
 
     async def join(self, room_id: str) -> None:
         resp = await self.call(lambda: self.client.join(room_id))

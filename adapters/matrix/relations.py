@@ -1,37 +1,53 @@
-"""Reading the reactions an event has now, from /relations (the server leaves redacted
-ones out), for reconciliation at start and after a gap in the sync."""
+"""Reading what relates to an event now, from /relations (the server leaves redacted
+events out): the reactions of a card, the responses to a native poll. For reconciliation
+at start and after a gap in the sync."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from . import inbound
 from .client import MatrixError, Transport
+from .crypto import readable
 from .store import StoredReaction
 
 
-async def present_reactions(transport: Transport, room_id: str, event_id: str,
-                            ignore: str) -> list[StoredReaction] | None:
-    """Every present annotation of an event but `ignore`'s, oldest first, keys canonical;
-    None if the event is gone or the bot cannot see the room."""
-    found: list[StoredReaction] = []
+async def related_events(transport: Transport, room_id: str, event_id: str,
+                         rel_type: str) -> list[dict[str, Any]] | None:
+    """Every event relating to `event_id` with `rel_type`, raw, oldest first; None if the
+    event is gone or the bot cannot see the room."""
+    found: list[dict[str, Any]] = []
     token: str | None = None
     base = (f"/_matrix/client/v1/rooms/{quote(room_id, safe='')}/relations/"
-            f"{quote(event_id, safe='')}/m.annotation")
+            f"{quote(event_id, safe='')}/{quote(rel_type, safe='')}")
     while True:
         query = {"limit": "100", "dir": "f"} | ({"from": token} if token else {})
         status, data = await transport.get_json(f"{base}?{urlencode(query)}")
         if status in (403, 404):
             return None  # the event is gone, or the bot left the room
         if status != 200:
-            raise MatrixError(f"reading reactions of {event_id}: {status} {data.get('errcode')}")
+            raise MatrixError(f"reading relations of {event_id}: {status} {data.get('errcode')}")
         chunk = data.get("chunk")
-        for src in chunk if isinstance(chunk, list) else ():
-            ev = inbound.envelope(src)
-            reaction = inbound.reaction(ev) if ev is not None else None
-            if ev is None or reaction is None or ev.sender == ignore:
-                continue
-            found.append(StoredReaction(ev.event_id, room_id, event_id, ev.sender, reaction.key))
+        found.extend(src for src in (chunk if isinstance(chunk, list) else ()) if isinstance(src, dict))
         token = inbound.text(data.get("next_batch"))
         if not token:
             return found
+
+
+async def present_reactions(transport: Transport, room_id: str, event_id: str,
+                            ignore: str) -> list[StoredReaction] | None:
+    """Every present annotation of an event but `ignore`'s, oldest first, keys canonical;
+    None if the event is gone or the bot cannot see the room."""
+    events = await related_events(transport, room_id, event_id, "m.annotation")
+    if events is None:
+        return None
+    found: list[StoredReaction] = []
+    for raw in events:
+        src = readable(transport.client, room_id, raw)
+        ev = inbound.envelope(src)
+        reaction = inbound.reaction(ev) if ev is not None else None
+        if ev is None or reaction is None or ev.sender == ignore:
+            continue
+        found.append(StoredReaction(ev.event_id, room_id, event_id, ev.sender, reaction.key))
+    return found

@@ -17,6 +17,7 @@ from nio import MessageDirection
 
 from . import inbound
 from .client import MatrixError, Transport, why
+from .crypto import Crypto
 from .rooms import Rooms
 from .store import MatrixStore
 
@@ -63,9 +64,13 @@ class Syncer:
         self.backfilled_events = 0
         self.synced = asyncio.Condition()
         self.sync_count = 0
+        self.crypto: Crypto | None = None  # from start(), with the database
+        transport.room_ready = self.wait_room
 
     async def start(self, store: MatrixStore) -> None:
         self.store = store
+        self.crypto = Crypto(self.transport, store.db)
+        await self.crypto.start()
         self.since = await store.sync_token(self.transport.user_id)
         self._stopping = False
         await self.sync_once(timeout_ms=0, first=True)
@@ -105,6 +110,21 @@ class Syncer:
         async with self.synced:
             target = self.sync_count + n
             await self.synced.wait_for(lambda: self.sync_count >= target)
+
+    async def wait_room(self, room_id: str, member: str | None = None, within: float = 30.0) -> None:
+        """Until a sync has shown the bot `room_id` (a room it just made or joined), with
+        `member` in it (joined or invited)."""
+        rooms = self.transport.client.rooms
+
+        def there() -> bool:
+            room = rooms.get(room_id)
+            return room is not None and (member is None or member in room.users)
+
+        try:
+            async with asyncio.timeout(within), self.synced:
+                await self.synced.wait_for(there)
+        except TimeoutError:
+            raise MatrixError(f"{room_id} did not appear in the sync within {within:.0f}s") from None
 
     def mark_seen(self, event_id: str | None) -> bool:
         """False if this event was handled already."""
@@ -146,13 +166,20 @@ class Syncer:
             return
         async with self.handling:
             await self.handle_sync(resp, since)
+            if self.crypto is not None:
+                # Keys that arrived in this sync may open events held from earlier ones.
+                await self.crypto.maintain()
+                await self.crypto.retry(self.receive)
 
     async def handle_sync(self, resp: nio.SyncResponse, since: str | None) -> None:
         for room_id in resp.rooms.invite:
             await self.transport.join(room_id)
         for room_id, info in resp.rooms.join.items():
             self.rooms.note_state(room_id, sources(info.state))
-            events = sources(info.timeline.events)
+            if since is None:
+                events = sources(info.timeline.events)
+            else:
+                events = await self._readable(room_id, info.timeline.events)
             if since is None:
                 self.rooms.note_state(room_id, events)
                 # A fresh account: history before the bot existed is not for it.
@@ -169,6 +196,15 @@ class Syncer:
         async with self.synced:
             self.sync_count += 1
             self.synced.notify_all()
+
+    async def _readable(self, room_id: str, events: Sequence[Any]) -> list[dict[str, Any]]:
+        """The raw events nio could read; those still encrypted wait for their keys."""
+        if self.crypto is None:
+            return sources(events)
+        readable, locked = self.crypto.split(events)
+        if locked:
+            await self.crypto.hold(room_id, locked)
+        return readable
 
     async def _backfill(self, room_id: str, prev_batch: str | None,
                         since: str) -> list[dict[str, Any]]:
@@ -189,7 +225,7 @@ class Syncer:
                 await self.reconcile_room(room_id)
                 break
             reached = False
-            for src in sources(resp.chunk):  # newest first
+            for src in await self._readable(room_id, resp.chunk):  # newest first
                 if inbound.text(src.get("event_id")) in self._seen:
                     reached = True
                     break
