@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import ManualClock
+from bot.scheduler import Job
 from tests.matrix_harness import BotRunner, Synapse, eventually, until_card
 from tests.matrix_harness.crypto import CryptoHuman
 
@@ -99,6 +100,14 @@ async def test_encrypted_room_poll_event_rsvp_reminder_and_restart(
     reminder = await bob.wait_bot_message(room, runner.user_id, "Reminder")
     assert "Picnic" in reminder.body
     assert sorted(reminder.content["m.mentions"]["user_ids"]) == sorted([alice.user_id, bob.user_id])
+    # Still the job's key as txn id (Synapse keeps one event per key), encrypted or not.
+    row = await bot.db.fetchone(
+        "SELECT id, kind, key, space, due_at, state, payload, attempts FROM jobs "
+        "WHERE kind='event.reminder' AND state='sent'")
+    assert row is not None
+    resp = await adapter.client.room_messages(room, limit=30)
+    mine = [e.source for e in resp.chunk if e.event_id == reminder.event_id]
+    assert mine and mine[0]["unsigned"].get("transaction_id") == Job.from_row(row).idempotency_key
 
     await no_undecryptable(room, runner.user_id, alice, bob)
     await all_encrypted(alice, room, runner.user_id)
