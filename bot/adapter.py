@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from .commands import CommandRegistry, CommandSpec
     from .context import Context, Responder
     from .metrics import Metrics
+    from .settings import Settings
     from .storage import Database
 
 
@@ -46,6 +47,14 @@ class Capabilities:
     command_prefix: str = ""
     # The bot can send a person a direct message (`Adapter.send_dm`).
     direct_messages: bool = False
+    # A poll card's `choices` are also shown as the platform's own poll, whose votes arrive
+    # as the card's number reactions.
+    native_polls: bool = False
+    # Native surfaces (bot/surfaces.py): the platform's own event list, threads under a
+    # message, roles handed out by the bot.
+    listings: bool = False
+    threads: bool = False
+    roles: bool = False
 
 
 class DeliveryRefused(RuntimeError):
@@ -93,6 +102,7 @@ class AdapterHost(Protocol):
     prefix: str
     commands: CommandRegistry
     metrics: Metrics
+    settings: Settings  # an adapter may register settings of its own surfaces
 
     async def run_text_command(self, adapter: Adapter, text: str, *, user: UserRef,
                                channel: ChannelRef, is_moderator: bool,
@@ -117,6 +127,9 @@ class AdapterHost(Protocol):
                         at_once: int = ...) -> None: ...
 
     async def timezone(self, space: SpaceRef) -> ZoneInfo: ...
+
+    async def listing_interest_changed(self, space: SpaceRef, native_id: str, count: int | None) -> None:
+        """See bot/surfaces.py (SurfaceHost)."""
 
     async def settle(self) -> None:
         """Wait until the live-card edits set off so far are sent."""

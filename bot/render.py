@@ -76,6 +76,18 @@ class Text:
 
 
 @dataclass(frozen=True, slots=True)
+class Choices:
+    """The poll a card stands for, for platforms that also show it as their own native poll
+    (`Capabilities.native_polls`); the card stays the truth and other platforms ignore this.
+    Option n is voted for like the card's n-th number reaction."""
+
+    question: str
+    options: tuple[Line, ...]
+    multi: bool = False
+    closed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Card:
     title: str
     ref: str = ""  # "#12": the id marker checks rely on
@@ -87,6 +99,7 @@ class Card:
     color: int | None = None
     # Lines said above the card (e.g. "reminder: ..." with mentions) - plain message text.
     preface: tuple[Line, ...] = ()
+    choices: Choices | None = None
 
     @property
     def mentions(self) -> tuple[UserRef, ...]:

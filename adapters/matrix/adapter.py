@@ -4,7 +4,8 @@ Inbound (`receive`, fed by the sync loop in sync.py with raw events checked in
 inbound.py): `!` messages become commands, `m.reaction` annotations and their
 redactions become `ReactionChanged`, a redacted card is gone, other `m.text` from
 humans is `MessageSeen`. Outbound: `m.notice` with HTML (render.py), live cards as
-`m.replace` edits, seeded reactions, idempotency keys as txn ids (client.py).
+`m.replace` edits, seeded reactions, idempotency keys as txn ids (client.py). A poll card
+may also start a native poll, whose responses count as its number reactions (polls.py).
 
 Nothing is lost across restarts: the sync token is stored after its events are handled,
 a `limited` timeline is back-filled, and at start the reactions of live cards are re-read
@@ -32,6 +33,7 @@ from bot.render import Attachment, Card, Out
 from . import inbound, render
 from .client import MatrixError, Transport, why
 from .config import MatrixConfig
+from .polls import NativePolls
 from .relations import present_reactions
 from .rooms import PLATFORM, Rooms
 from .store import MatrixStore, StoredReaction
@@ -49,7 +51,8 @@ RECONCILE_AT_ONCE = 4
 class MatrixAdapter:
     platform = PLATFORM
     capabilities = Capabilities(buttons=False, ephemeral=False, direct_messages=True,
-                                edits_per_window=5, edit_window_s=5.0, max_reactions=20)
+                                edits_per_window=5, edit_window_s=5.0, max_reactions=20,
+                                native_polls=True)
 
     def __init__(self, config: MatrixConfig, *, sync_timeout_ms: int = 30_000,
                  max_retries: int = 3, max_retry_wait_s: float = 10.0,
@@ -61,6 +64,7 @@ class MatrixAdapter:
                                    request_timeout_s=request_timeout_s)
         self.client = self.transport.client
         self.rooms = Rooms(self.client)
+        self.polls = NativePolls(self.transport)
         self.bot: AdapterHost | None = None
         self.store: MatrixStore | None = None
         self.syncer = Syncer(self.transport, self.rooms, self.receive, self._reconcile_room,
@@ -78,7 +82,7 @@ class MatrixAdapter:
 
     async def start(self) -> None:
         bot = self._bot()
-        self.store = MatrixStore(bot.db)
+        self.store = self.polls.store = MatrixStore(bot.db)
         await self.store.migrate()
         await self.transport.login(self.store)
         # The first sync is handled before start() returns: state (power levels, creators)
@@ -111,13 +115,18 @@ class MatrixAdapter:
         self.rooms.remember_sender(event_id, self.user_id)
         if isinstance(out, Card) and out.reactions:
             await self._seed(ref, out.reactions, idempotency_key)
+        if isinstance(out, Card) and out.choices is not None:
+            await self.polls.open(ref, out, tz, idempotency_key)
         return ref
 
     async def edit(self, message: MessageRef, out: Out) -> None:
         if isinstance(out, Attachment):
             raise MatrixError("a file message cannot be edited into place")
-        content = render.replacement(message.id, out, await self._tz(message.channel_id))
+        tz = await self._tz(message.channel_id)
+        content = render.replacement(message.id, out, tz)
         await self.transport.send_event(message.channel_id, "m.room.message", content, None)
+        if isinstance(out, Card) and out.choices is not None and out.choices.closed:
+            await self.polls.end(message, out, tz)
 
     async def send_dm(self, user: UserRef, out: Out) -> MessageRef | None:
         """Into the room the bot opened with this person before, or a new one (reused after)."""
@@ -141,10 +150,12 @@ class MatrixAdapter:
         present = await present_reactions(self.transport, message.channel_id, message.id, self.user_id)
         if present is None:
             return None
-        await self.store.replace_reactions(message.id, present)
+        native, votes = await self.polls.present(message)  # a native poll's answers, as reactions
+        await self.store.replace_reactions(message.id, [*present, *native], votes)
         out: dict[str, list[UserRef]] = {}
         for r in present:
             self.syncer.mark_seen(r.event_id)
+        for r in [*present, *native]:
             out.setdefault(r.key, []).append(self._user(message.channel_id, r.sender))
         return out
 
@@ -197,6 +208,8 @@ class MatrixAdapter:
             await self._on_message(room_id, ev, message)
         elif (reaction := inbound.reaction(ev)) is not None:
             await self._on_reaction(room_id, ev, reaction)
+        elif (response := inbound.poll_response(ev)) is not None:
+            await self._on_poll_response(room_id, ev, response)
         elif (redacts := inbound.redacted(src, ev)) is not None:
             await self._on_redaction(room_id, redacts, ev.sender)
 
@@ -246,6 +259,19 @@ class MatrixAdapter:
         await bot.reaction_changed(ReactionChanged(
             message, self._user(room_id, ev.sender), reaction.key, True))
 
+    async def _on_poll_response(self, room_id: str, ev: inbound.Envelope,
+                                response: inbound.PollResponse) -> None:
+        bot = self._bot()
+        poll = await self.polls.poll_for(room_id, response)
+        if poll is None:
+            return
+        card = MessageRef(PLATFORM, room_id, poll.card_id, room_id)
+        if not bot.is_tracked(card):
+            return
+        user = self._user(room_id, ev.sender)
+        for change in await self.polls.respond(poll, ev, response):
+            await bot.reaction_changed(ReactionChanged(card, user, change.key, change.added))
+
     async def _on_redaction(self, room_id: str, redacts: str, sender: str) -> None:
         assert self.store is not None
         bot = self._bot()
@@ -255,6 +281,10 @@ class MatrixAdapter:
             # federation delivers a redaction before anyone has checked it).
             if self.rooms.can_redact(room_id, sender):
                 await bot.message_gone(card)
+            return
+        recount = await self.polls.redacted(room_id, redacts, self.rooms.can_redact(room_id, sender))
+        if recount is not None:  # a poll response taken back: its sender's previous one counts
+            await bot.reconcile(self, lambda m: m.id == recount, RECONCILE_AT_ONCE)
             return
         stored = await self.store.pop_reaction(redacts)
         if stored is None:

@@ -97,6 +97,42 @@ def reaction(ev: Envelope) -> Reaction | None:
     return Reaction(rel.event_id, key)
 
 
+# A native poll's response: the unstable names Element sends, and the stable ones newer
+# clients (matrix-js-sdk) accept; answers under the event's own key, or as `m.selections`.
+POLL_RESPONSE_TYPES = ("org.matrix.msc3381.poll.response", "m.poll.response")
+_ANSWER_BLOCKS = ("org.matrix.msc3381.poll.response", "m.poll.response")
+_SELECTION_BLOCKS = ("m.selections", "org.matrix.msc3381.v2.selections")
+
+
+@dataclass(frozen=True, slots=True)
+class PollResponse:
+    start: str  # the poll start event it answers
+    answers: tuple[str | None, ...]  # as sent; None for an entry that is not a string
+
+
+def poll_response(ev: Envelope) -> PollResponse | None:
+    """A response relating to a poll start; None without one, or when its answers are not a
+    list (a malformed response is absent; an unknown answer spoils it, see polls.py)."""
+    if ev.type not in POLL_RESPONSE_TYPES:
+        return None
+    rel = relation(ev.content)
+    if rel.rel_type != "m.reference" or not rel.event_id:
+        return None
+    answers: object = None
+    for block in _ANSWER_BLOCKS:
+        if block in ev.content:
+            answers = obj(ev.content[block]).get("answers")
+            break
+    else:
+        for block in _SELECTION_BLOCKS:
+            if block in ev.content:
+                answers = ev.content[block]
+                break
+    if not isinstance(answers, list):
+        return None
+    return PollResponse(rel.event_id, tuple(text(a) for a in answers))
+
+
 def redacted(src: object, ev: Envelope) -> str | None:
     """The event a redaction takes back (top level before room v11, content since)."""
     if ev.type != "m.room.redaction":

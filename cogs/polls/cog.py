@@ -10,9 +10,10 @@ from datetime import datetime, timedelta
 from bot.cog import Cog, on_reaction, on_reconcile
 from bot.commands import Option, command
 from bot.context import Context, Refusal
-from bot.model import ChannelRef, MessageRef, ReactionChanged, UserRef
+from bot.model import ChannelRef, MessageRef, ReactionChanged, SpaceRef, UserRef
 from bot.render import Out, line, text
 from bot.scheduler import Job
+from bot.settings import SettingSpec, on_off, switch_text
 from bot.timeparse import read_time
 
 from . import repo
@@ -31,6 +32,10 @@ class PollsCog(Cog, PollService):
     async def setup(self) -> None:
         self.scheduler.register("poll.close", self._close_job)  # no grace: a late close still closes
         self.bot.provide(PollService, self, self.name)
+        self.settings.register(SettingSpec(
+            "polls.native", "on", on_off, "on or off",
+            "polls also as the platform's own native polls, whose votes count like reactions",
+            normalize=switch_text, requires="native_polls"))
 
     # --- commands ----------------------------------------------------------------------------
 
@@ -188,7 +193,17 @@ class PollsCog(Cog, PollService):
         return await self.db.read(lambda c: repo.tally(c, poll))
 
     async def card(self, poll: Poll) -> Out:
-        return poll_card(poll, await self.tally(poll), self.bot.prefix_for(poll.platform))
+        return poll_card(poll, await self.tally(poll), self.bot.prefix_for(poll.platform),
+                         native=await self._native(poll))
+
+    async def _native(self, poll: Poll) -> bool:
+        """Whether the card carries its choices for a native poll. A closed card always does
+        where the platform has them, so a native poll started before the setting was turned
+        off is still ended with its card."""
+        caps = self.bot.capabilities(poll.platform)
+        if caps is None or not caps.native_polls:
+            return False
+        return poll.closed or bool(await self.settings.get(SpaceRef.from_key(poll.space), "polls.native"))
 
     def refresh(self, poll_id: int) -> None:
         for message in self.bot.tracked_messages(self.name, "poll", poll_id):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.render import Card, Line, Text, Time, line
+from bot.render import Card, Choices, Line, Text, Time, line
 
 from .repo import Poll, Tally
 
@@ -50,7 +50,12 @@ def outcome(poll: Poll, tally: Tally) -> Line:
     return line("Tie between ", *names, f" ({votes(tally.counts[leaders[0]])} each)")
 
 
-def poll_card(poll: Poll, tally: Tally, prefix: str = "!") -> Card:
+def choices(poll: Poll) -> Choices:
+    return Choices(poll.question, tuple(line(option(poll, i)) for i in range(len(poll.options))),
+                   multi=poll.multi, closed=poll.closed)
+
+
+def poll_card(poll: Poll, tally: Tally, prefix: str = "!", *, native: bool = False) -> Card:
     kind = "several choices allowed" if poll.multi else "one choice"
     if poll.closed:
         status = line("Closed. ", *outcome(poll, tally))
@@ -67,6 +72,7 @@ def poll_card(poll: Poll, tally: Tally, prefix: str = "!") -> Card:
         footer=footer,
         reactions=NUMBERS[: len(poll.options)] if not poll.closed else (),
         color=0x5865F2,
+        choices=choices(poll) if native else None,
     )
 
 

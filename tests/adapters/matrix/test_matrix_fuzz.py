@@ -29,7 +29,8 @@ JSON = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
     max_leaves=12)
 KINDS = st.sampled_from(["m.room.message", "m.reaction", "m.room.redaction", "m.room.member",
-                         "m.room.power_levels", "m.room.create", "m.poll.start"]) | st.text(max_size=12)
+                         "m.room.power_levels", "m.room.create", "m.poll.start", "m.poll.response",
+                         "org.matrix.msc3381.poll.response"]) | st.text(max_size=12)
 # Room state is only taken from events with an empty state key; random ones must not
 # change who is a moderator, so they get a non-empty one or none.
 STATE_KEYS = st.none() | st.text(min_size=1, max_size=8)
@@ -46,7 +47,7 @@ def random_events(senders: list[str]) -> st.SearchStrategy[dict[str, Any]]:
                       "state_key": STATE_KEYS})
 
 
-def _templates(card: str) -> list[dict[str, Any]]:
+def _templates(card: str, start: str) -> list[dict[str, Any]]:
     return [
         {"type": "m.room.message", "content": {"msgtype": "m.text", "body": "!event list"}},
         {"type": "m.room.message",
@@ -55,13 +56,16 @@ def _templates(card: str) -> list[dict[str, Any]]:
         {"type": "m.reaction",
          "content": {"m.relates_to": {"rel_type": "m.annotation", "event_id": card, "key": "✅"}}},
         {"type": "m.room.redaction", "redacts": "$unknown", "content": {"redacts": "$unknown"}},
+        {"type": "org.matrix.msc3381.poll.response",
+         "content": {"m.relates_to": {"rel_type": "m.reference", "event_id": start},
+                     "org.matrix.msc3381.poll.response": {"answers": ["1"]}}},
     ]
 
 
 @st.composite
-def broken_events(draw: st.DrawFn, card: str, sender: str) -> dict[str, Any]:
+def broken_events(draw: st.DrawFn, card: str, start: str, sender: str) -> dict[str, Any]:
     """A valid event with exactly one field broken, so it is never a valid request."""
-    ev = draw(st.sampled_from(_templates(card)))
+    ev = draw(st.sampled_from(_templates(card, start)))
     ev = {**ev, "event_id": "$" + draw(st.text(min_size=1, max_size=10)), "sender": sender,
           "origin_server_ts": 1_700_000_000_000}
     content = dict(ev["content"])
@@ -85,7 +89,7 @@ def broken_events(draw: st.DrawFn, card: str, sender: str) -> dict[str, Any]:
 async def _state(bot: Bot) -> list[Any]:
     rows: list[Any] = []
     for table in ("events", "rsvps", "event_marks", "polls", "poll_marks", "settings", "messages",
-                  "jobs", "offline_prompts", "matrix_reactions"):
+                  "jobs", "offline_prompts", "matrix_reactions", "matrix_polls", "matrix_poll_votes"):
         rows.append(await bot.db.fetchall(f"SELECT * FROM {table} ORDER BY 1, 2"))
     return rows
 
@@ -108,6 +112,12 @@ async def test_random_events_change_nothing_and_the_bot_answers(
     card = (await alice.wait_bot_message(room, runner.user_id, "#1")).event_id
     await alice.say(room, "!poll create Where? Park | Cafe")
     await alice.wait_bot_message(room, runner.user_id, "#1", after=1)
+
+    async def poll_start() -> str | None:
+        return next((e["event_id"] for e in await alice.raw_events(room)
+                     if e.get("type") == "org.matrix.msc3381.poll.start"), None)
+
+    start = await eventually(poll_start, what="the poll's native start")
     await bob.react(room, card, "✅")
 
     async def counted() -> bool:
@@ -131,7 +141,7 @@ async def test_random_events_change_nothing_and_the_bot_answers(
 
     @settings(max_examples=150, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-    @given(random_events(senders) | broken_events(card, bob.user_id))
+    @given(random_events(senders) | broken_events(card, start, bob.user_id))
     def fuzz(ev: dict[str, Any]) -> None:
         one(ev)
 
@@ -140,7 +150,7 @@ async def test_random_events_change_nothing_and_the_bot_answers(
     # The same kinds of event, sent for real: Synapse passes on whatever content it is given.
     @settings(max_examples=15, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow])
-    @given(broken_events(card, bob.user_id))
+    @given(broken_events(card, start, bob.user_id))
     def through_synapse(ev: dict[str, Any]) -> None:
         content = ev["content"] if isinstance(ev["content"], dict) else {"body": ev["content"]}
         asyncio.run_coroutine_threadsafe(_try_send(bob, room, ev["type"], content), loop).result(30)

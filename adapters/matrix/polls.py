@@ -1,0 +1,254 @@
+"""Native polls (MSC3381) beside poll cards.
+
+The card stays the truth; its native poll is one more way to vote on it, for clients that
+show polls (Element). Responses follow MSC3381: each person's latest response by the
+server's timestamp counts (a tie goes to the one that came last); an empty one withdraws;
+one naming an unknown answer is spoiled (it still counts as their latest, for nothing);
+answers past `max_selections` are dropped. Answer n is the card's n-th number reaction: a
+counted answer is stored as a reaction row of the card (store.py), so the core hears a
+`ReactionChanged` only when a person's choice on the card changes, whichever way they made
+it, and `fetch_reactions` recounts responses from /relations like reactions.
+
+Closing the card (an edit whose `choices` are closed) ends the native poll; responses after
+that are ignored. A redacted start takes no more responses, and the answers it had keep
+counting. A redacted response reverts its sender to their response before it (MSC3381):
+the card is recounted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.model import MessageRef
+from bot.render import Card, Choices, defuse_mentions, plain_line, truncate
+
+from . import inbound
+from .client import MatrixError, Transport
+from .crypto import readable
+from .relations import related_events
+from .render import MAX_BODY
+from .store import MatrixStore, NativePoll, NativeVote, StoredReaction, vote_event_id
+
+log = logging.getLogger(__name__)
+
+START = "org.matrix.msc3381.poll.start"
+END = "org.matrix.msc3381.poll.end"
+TEXT = "org.matrix.msc1767.text"
+DISCLOSED = "org.matrix.msc3381.poll.disclosed"
+# The keys the poll cards seed and count (canonical, bot.emoji): answer n is NUMBER_KEYS[n-1].
+NUMBER_KEYS = (*(f"{n}\ufe0f\u20e3" for n in range(1, 10)), "\U0001f51f")
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    key: str
+    added: bool
+
+
+# --- contents ------------------------------------------------------------------------------
+
+
+def start_content(card: Card, choices: Choices, tz: ZoneInfo | None) -> dict[str, Any]:
+    question = truncate(defuse_mentions(choices.question), 500)
+    answers = [truncate(defuse_mentions(plain_line(o, tz)), 500)
+               for o in choices.options[: len(NUMBER_KEYS)]]
+    # Clients without polls show this text; the #id says which card `poll vote` means.
+    fallback = truncate("\n".join([f"📊 {question} {card.ref}".strip(),
+                                   *(f"{n}. {a}" for n, a in enumerate(answers, 1))]), MAX_BODY)
+    return {
+        TEXT: fallback,
+        "body": fallback,
+        START: {
+            "kind": DISCLOSED,
+            "max_selections": len(answers) if choices.multi else 1,
+            "question": {TEXT: question},
+            "answers": [{"id": str(n), TEXT: a} for n, a in enumerate(answers, 1)],
+        },
+        "m.mentions": {},
+    }
+
+
+def end_content(start_id: str, card: Card, tz: ZoneInfo | None) -> dict[str, Any]:
+    question = defuse_mentions(card.choices.question if card.choices else card.title)
+    results = [defuse_mentions(plain_line(ln, tz)) for ln in card.body]
+    fallback = truncate("\n".join([f"📊 The poll has ended: {question} {card.ref}".strip(), *results]),
+                        MAX_BODY)
+    return {
+        "m.relates_to": {"rel_type": "m.reference", "event_id": start_id},
+        END: {},
+        TEXT: fallback,
+        "body": fallback,
+        "m.mentions": {},
+    }
+
+
+# --- counting ------------------------------------------------------------------------------
+
+
+def counted(answers: Sequence[str | None], poll: NativePoll) -> tuple[int, ...]:
+    """The answers a response counts for under MSC3381's rules."""
+    known = {str(n) for n in range(1, poll.answers + 1)}
+    named = [a for a in answers if a in known]
+    if len(named) != len(answers):
+        return ()  # spoiled
+    out: list[int] = []
+    for a in named[: poll.max_selections]:
+        if int(a) not in out:
+            out.append(int(a))
+    return tuple(out)
+
+
+def vote_rows(poll: NativePoll, vote: NativeVote) -> list[StoredReaction]:
+    return [StoredReaction(vote_event_id(vote.response_id, a), poll.room_id, poll.card_id,
+                           vote.sender, NUMBER_KEYS[a - 1]) for a in vote.answers]
+
+
+def latest_votes(poll: NativePoll, events: Sequence[Mapping[str, Any]],
+                 ignore: str) -> tuple[dict[str, NativeVote], dict[str, float]]:
+    """Each person's latest response among `events` (oldest first, decrypted where they
+    could be), as counted; and, per person, the time of their latest event still locked."""
+    best: dict[str, NativeVote] = {}
+    locked: dict[str, float] = {}
+    for src in events:
+        ev = inbound.envelope(src)
+        if ev is None or ev.sender == ignore:
+            continue
+        if ev.type == "m.room.encrypted":  # its key has not come: what it says is unknown
+            locked[ev.sender] = max(locked.get(ev.sender, _ts(ev)), _ts(ev))
+            continue
+        response = inbound.poll_response(ev)
+        if response is None or response.start != poll.start_id:
+            continue
+        vote = NativeVote(ev.sender, ev.event_id, _ts(ev), counted(response.answers, poll))
+        old = best.get(ev.sender)
+        if old is None or vote.ts >= old.ts:
+            best[ev.sender] = vote
+    return best, locked
+
+
+def _ts(ev: inbound.Envelope) -> float:
+    return ev.ts_ms if ev.ts_ms is not None else 0.0
+
+
+def _order(key: str) -> int:
+    return NUMBER_KEYS.index(key) if key in NUMBER_KEYS else len(NUMBER_KEYS)
+
+
+class NativePolls:
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
+        self.store: MatrixStore | None = None  # the bot's database, from the adapter's start()
+
+    def _store(self) -> MatrixStore:
+        if self.store is None:
+            raise RuntimeError("native polls used before the adapter started")
+        return self.store
+
+    # --- outbound ------------------------------------------------------------------------
+
+    async def open(self, card: MessageRef, out: Card, tz: ZoneInfo | None, key: str | None) -> None:
+        """Start the native poll of a card just sent. With the card's idempotency key, a
+        re-send after a crash lands once (Synapse answers a repeated txn id with the first
+        event). A refused start leaves the card working alone."""
+        choices = out.choices
+        if choices is None or choices.closed or not choices.options:
+            return
+        content = start_content(out, choices, tz)
+        try:
+            start = await self.transport.send_event(card.channel_id, START, content,
+                                                    f"{key}-poll" if key else None)
+        except MatrixError as e:
+            log.warning("matrix: the native poll of %s was not started: %s", card.id, e)
+            return
+        n = len(content[START]["answers"])
+        await self._store().save_poll(NativePoll(start, card.channel_id, card.id, n,
+                                                 content[START]["max_selections"]))
+
+    async def end(self, card: MessageRef, out: Card, tz: ZoneInfo | None) -> None:
+        """The card was closed: end its native poll, with the results as the fallback text."""
+        store = self._store()
+        for poll in await store.polls_of(card.id):
+            if poll.state != "open":
+                continue
+            # Ended here first: the card takes no votes any more, whether or not the end lands.
+            await store.set_poll_state(poll.start_id, "ended")
+            try:
+                await self.transport.send_event(poll.room_id, END, end_content(poll.start_id, out, tz),
+                                                f"end-{poll.start_id}")
+            except MatrixError as e:
+                log.warning("matrix: ending the native poll %s failed: %s", poll.start_id, e)
+
+    # --- inbound -------------------------------------------------------------------------
+
+    async def poll_for(self, room_id: str, response: inbound.PollResponse) -> NativePoll | None:
+        """The open native poll a response answers, if it is one of the bot's."""
+        poll = await self._store().poll(response.start)
+        return poll if poll is not None and poll.room_id == room_id and poll.state == "open" else None
+
+    async def respond(self, poll: NativePoll, ev: inbound.Envelope,
+                      response: inbound.PollResponse) -> list[Change]:
+        """Take a response; the changes of its sender's choices on the card, removals first."""
+        vote = NativeVote(ev.sender, ev.event_id, _ts(ev), counted(response.answers, poll))
+        taken = await self._store().cast_vote(poll, vote, vote_rows(poll, vote))
+        if taken is None:
+            return []  # an older response than the one counting, or a replay
+        before, after, previous = taken
+        lost, gained = before - after, after - before
+        if poll.max_selections == 1:
+            # A single choice made now is the person's latest even where a number reaction
+            # of theirs holds it already: taken back and given again, so the core counts it last.
+            again = {NUMBER_KEYS[a - 1] for a in vote.answers if a not in previous} & before & after
+            lost, gained = lost | again, gained | again
+        return ([Change(k, False) for k in sorted(lost, key=_order)]
+                + [Change(k, True) for k in sorted(gained, key=_order)])
+
+    async def redacted(self, room_id: str, event_id: str, by_moderator: bool) -> str | None:
+        """A redaction of a start or a counted response. Returns the card to recount (a
+        response was taken back), else None."""
+        store = self._store()
+        poll = await store.poll(event_id)
+        if poll is not None:
+            # Only someone who may redact others' events takes a poll away (see cards).
+            if poll.room_id == room_id and poll.state == "open" and by_moderator:
+                await store.set_poll_state(poll.start_id, "gone")
+            return None
+        start = await store.poll_of_response(event_id)
+        poll = await store.poll(start) if start else None
+        if poll is None or poll.room_id != room_id or poll.state != "open":
+            return None
+        return poll.card_id
+
+    # --- reconciling ---------------------------------------------------------------------
+
+    async def present(self, card: MessageRef) -> tuple[list[StoredReaction], dict[str, list[NativeVote]]]:
+        """The card's native answers now, as reaction rows, and the votes of each native poll
+        re-read from /relations (those no longer open keep the votes they had)."""
+        store = self._store()
+        rows: list[StoredReaction] = []
+        reread: dict[str, list[NativeVote]] = {}
+        for poll in await store.polls_of(card.id):
+            events = None
+            if poll.state == "open":
+                events = await related_events(self.transport, poll.room_id, poll.start_id, "m.reference")
+            if events is None:
+                votes = await store.votes(poll.start_id)
+            else:
+                client = self.transport.client
+                best, locked = latest_votes(poll, [readable(client, poll.room_id, e) for e in events],
+                                            self.transport.user_id)
+                if locked:
+                    # A recount never trades a vote for one it cannot read: where someone's
+                    # latest response is still locked, the vote counted so far stands.
+                    counted_so_far = {v.sender: v for v in await store.votes(poll.start_id)}
+                    for sender, at in locked.items():
+                        seen = best.get(sender)
+                        if sender in counted_so_far and (seen is None or at > seen.ts):
+                            best[sender] = counted_so_far[sender]
+                votes = reread[poll.start_id] = list(best.values())
+            for vote in votes:
+                rows.extend(vote_rows(poll, vote))
+        return rows, reread
