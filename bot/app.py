@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
 from typing import Any, TypeVar
 
+from . import surfaces
 from .adapter import Adapter, Capabilities
 from .clock import Clock
 from .cog import LISTENER_ATTR, Cog
@@ -60,6 +61,7 @@ class Bot(Dispatch):
                         else RateLimiter.unlimited(self.clock))
         self.cogs: dict[str, Cog] = {}
         self._services: dict[type, tuple[str, Any]] = {}
+        self._interest_handlers: list[surfaces.InterestHandler] = []
         self.started = False
         self.settings.register(SettingSpec(
             "timezone", timezone, zone, "an IANA name such as Europe/Berlin",
@@ -111,6 +113,11 @@ class Bot(Dispatch):
             await adapter.start()
         await self.scheduler.start()
         self.started = True
+        for cog in list(self.cogs.values()):
+            try:
+                await cog.started()
+            except Exception:
+                log.exception("catching up %s at start failed", cog.name)
 
     async def stop(self) -> None:
         """Graceful: no new jobs, pending card edits sent, adapters closed (a reaction
@@ -192,6 +199,34 @@ class Bot(Dispatch):
 
     def config_summaries(self) -> list[Callable[[SpaceRef], Awaitable[list[str]]]]:
         return [cog.config_summary for cog in self.cogs.values()]
+
+    # --- native surfaces (bot/surfaces.py) ----------------------------------------------------
+
+    def listings(self, platform: str) -> surfaces.Listings | None:
+        adapter = self._surface(platform, "listings")
+        return adapter if isinstance(adapter, surfaces.Listings) else None
+
+    def threads(self, platform: str) -> surfaces.Threads | None:
+        adapter = self._surface(platform, "threads")
+        return adapter if isinstance(adapter, surfaces.Threads) else None
+
+    def roles(self, platform: str) -> surfaces.Roles | None:
+        adapter = self._surface(platform, "roles")
+        return adapter if isinstance(adapter, surfaces.Roles) else None
+
+    def _surface(self, platform: str, flag: str) -> Adapter | None:
+        adapter = self.adapters.get(platform)
+        return adapter if adapter is not None and getattr(adapter.capabilities, flag) else None
+
+    def on_listing_interest(self, handler: surfaces.InterestHandler) -> None:
+        self._interest_handlers.append(handler)
+
+    async def listing_interest_changed(self, space: SpaceRef, native_id: str, count: int | None) -> None:
+        for handler in self._interest_handlers:
+            try:
+                await handler(space, native_id, count)
+            except Exception:
+                log.exception("handling a listing's interest in %s failed", space.key)
 
 
 async def build_bot(database: str, *, clock: Clock | None = None, timezone: str = "UTC",

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .metrics import Metrics
     from .scheduler import Scheduler
     from .settings import Settings
+    from .surfaces import InterestHandler, Listings, Roles, Threads
     from .web import WebHost
 
 S = TypeVar("S")
@@ -71,6 +72,14 @@ class CogHost(Protocol):
     def service(self, kind: type[S]) -> S | None: ...
 
     def config_summaries(self) -> list[Callable[[SpaceRef], Awaitable[list[str]]]]: ...
+
+    def listings(self, platform: str) -> Listings | None: ...
+
+    def threads(self, platform: str) -> Threads | None: ...
+
+    def roles(self, platform: str) -> Roles | None: ...
+
+    def on_listing_interest(self, handler: InterestHandler) -> None: ...
 
 
 # --- listener declarations ----------------------------------------------------------------
@@ -120,6 +129,9 @@ class Cog:
 
     async def setup(self) -> None:
         """After migrations: register settings, job handlers and services."""
+
+    async def started(self) -> None:
+        """After every platform has connected: catch up with what changed there meanwhile."""
 
     async def config_summary(self, space: SpaceRef) -> list[str]:
         """Lines for `config show` about this cog's activity in a space."""

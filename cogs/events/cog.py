@@ -19,6 +19,7 @@ from cogs.polls.service import PollService
 from . import repo
 from .editing import DURATION, EVENT_ID, _length
 from .migrations import MIGRATIONS
+from .native import NativeSurfaces
 from .notify import DirectMessages
 from .pages import WebPages
 from .reminders import Handle, Reminders
@@ -42,7 +43,9 @@ class EventsCog(WebPages):
 
     async def setup(self) -> None:
         self.dms = DirectMessages(self.bot)
-        self.reminders = Reminders(self.bot, self.name, self.dms)
+        self.native = NativeSurfaces(self)
+        self.native.register()
+        self.reminders = Reminders(self.bot, self.name, self.dms, self.native.thread_of)
         self.reminders.register()
         self.series = SeriesPlanner(self)
         self.series.register()
@@ -110,6 +113,7 @@ class EventsCog(WebPages):
         if ref is not None:
             await self.bot.track(ref, self.name, "event", event.id)
         await self._close_polls(when_poll, where_poll)
+        await self.native.posted(event, ref)
 
     async def _close_polls(self, *poll_ids: int | None) -> None:
         polls = self.bot.service(PollService)
@@ -224,7 +228,14 @@ class EventsCog(WebPages):
         buttons = bool(caps and caps.buttons) and await self.settings.get(space, "rsvp.buttons")
         page = self.page_url(event.id, await self.web_key()) if self.bot.web.enabled else None
         return event_card(event, roster, prefix=self.bot.prefix_for(event.platform), buttons=buttons,
-                          now=self.bot.clock.now(), page=page)
+                          now=self.bot.clock.now(), page=page,
+                          interested=await self.native.interested(event.id))
+
+    async def started(self) -> None:
+        await self.native.reconcile()
+
+    async def config_summary(self, space: SpaceRef) -> list[str]:
+        return await self.native.notes(space)
 
     def refresh(self, event_id: int) -> None:
         for message in self.bot.tracked_messages(self.name, "event", event_id):

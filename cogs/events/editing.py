@@ -121,6 +121,10 @@ class Editing(Rsvps):
             return changed
 
         changes = await self.db.write(unit)
+        for changed in changes:
+            await self.native.changed(changed[0])
+            if capacity is not None:
+                await self.native.roster_changed(changed[0].id)
         for other, _, other_demoted, other_handles, other_roster in changes[1:]:
             self.reminders.arm(other_handles)
             self.refresh(other.id)
@@ -171,6 +175,7 @@ class Editing(Rsvps):
         updated, roster = await self.db.write(unit)
         self.refresh(id)
         await self.bot.untrack(self.name, "event", id)
+        await self.native.withdrawn(updated)
         await ctx.reply(text(line("✅ Cancelled ", updated.title, f" #{id}; pending reminders are off.")))
         await self.bot.send(event_channel(updated), cancelled_text(updated, roster))
 
@@ -181,6 +186,7 @@ class Editing(Rsvps):
         for e in ended:
             self.refresh(e.id)
             await self.bot.untrack(self.name, "event", e.id)
+            await self.native.withdrawn(e)
         await ctx.reply(text(line("✅ Ended the series ", event.title, f" from #{event.id} on; "
                                   f"{len(ended)} occurrence(s) cancelled, nothing more will be posted.")))
         if ended:

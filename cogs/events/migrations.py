@@ -1,7 +1,7 @@
 from bot.marks import drop_marks_user_index_sql, marks_seq_index_sql, marks_table_sql
 from bot.storage import Migration
 
-from . import links, notify
+from . import links, native, notify
 
 MIGRATIONS: list[Migration] = [
     """
@@ -74,4 +74,6 @@ MIGRATIONS: list[Migration] = [
     "ALTER TABLE events ADD COLUMN card_posted INTEGER NOT NULL DEFAULT 0;",
     # 8: who wants reminders by direct message too (notify.py)
     notify.MIGRATION,
+    # 9: an event's native surfaces: its listing, thread and role (native.py)
+    native.MIGRATION,
 ]

@@ -4,8 +4,9 @@ scheduler; and the job that retires an event's cards a day after it starts."""
 
 from __future__ import annotations
 
+import logging
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 from bot.cog import CogHost
@@ -18,6 +19,8 @@ from . import repo
 from .notify import DirectMessages
 from .render import missed_text, reminder_dm_text, reminder_text
 from .repo import Event
+
+log = logging.getLogger(__name__)
 
 MIN_OFFSET, MAX_OFFSET = timedelta(minutes=1), timedelta(days=30)
 # A day after it ends, an event's cards stop being live: no more edits or reconciling at
@@ -50,10 +53,12 @@ def event_channel(event: Event) -> ChannelRef:
 
 
 class Reminders:
-    def __init__(self, bot: CogHost, cog: str, dms: DirectMessages) -> None:
+    def __init__(self, bot: CogHost, cog: str, dms: DirectMessages,
+                 thread_of: Callable[[Event], Awaitable[ChannelRef | None]]) -> None:
         self.bot = bot
         self.cog = cog
         self.dms = dms
+        self.thread_of = thread_of  # the event's own thread, where it has one (native.py)
 
     def register(self) -> None:
         settings, scheduler = self.bot.settings, self.bot.scheduler
@@ -132,6 +137,14 @@ class Reminders:
         now = self.bot.clock.now()
         await self.bot.send(event_channel(event), reminder_text(event, roster, now),
                             idempotency_key=job.idempotency_key)
+        thread = await self.thread_of(event)
+        if thread is not None:
+            # Said again where the event is discussed, without pinging everyone a second time.
+            try:
+                await self.bot.send(thread, reminder_dm_text(event, now),
+                                    idempotency_key=job.idempotency_key + "-thread")
+            except Exception as e:  # noqa: BLE001 - the channel post already carries it
+                log.warning("reminder for event %s in its thread failed: %s", event.id, e)
         # After the channel post (which the job's key keeps single): a failed DM never makes
         # the job run again.
         await self.dms.send(roster.going, reminder_dm_text(event, now), event_channel(event))

@@ -45,7 +45,7 @@ def going_label(event: Event, roster: Roster) -> str:
 
 
 def event_card(event: Event, roster: Roster, *, prefix: str = "!", buttons: bool = False,
-               now: datetime | None = None, page: str | None = None) -> Card:
+               now: datetime | None = None, page: str | None = None, interested: int = 0) -> Card:
     body: list[Line] = [line("🕒 ", Time(event.starts_at, relative=not event.cancelled)),
                         line("   until ", Time(event.ends_at))]
     if event.location:
@@ -61,6 +61,9 @@ def event_card(event: Event, roster: Roster, *, prefix: str = "!", buttons: bool
         fields.append(Field(f"Waitlist ({wait_n})", (names_line(roster.waitlist, wait_n),), inline=True))
     if no_n:
         fields.append(Field(f"Not going ({no_n})", (names_line(roster.no, no_n),), inline=True))
+    if interested:
+        # Marked on the platform's own event list: a count only, the RSVPs stay the truth.
+        fields.append(Field(f"Interested ({interested})", (line("in the event list"),), inline=True))
     ended = now is not None and event.over(now)
     live = not event.cancelled and not ended
     actions = (Action(f"rsvp:{event.id}:going", "Going", "success", "✅"),

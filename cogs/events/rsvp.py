@@ -14,6 +14,7 @@ from bot.model import ActionInvoked, MessageRef, ReactionChanged, UserRef
 from bot.render import line, text
 
 from . import repo
+from .native import NativeSurfaces
 from .notify import DirectMessages
 from .reminders import event_channel
 from .render import EMOJI, promoted_text, waitlisted_text
@@ -24,6 +25,7 @@ SAID = {"going": "✅ You're going to ", "maybe": "🤔 You're a maybe for ", "n
 
 class Rsvps(Cog):
     dms: DirectMessages
+    native: NativeSurfaces
 
     async def event_here(self, ctx: Context, event_id: int) -> Event:
         raise NotImplementedError
@@ -86,6 +88,8 @@ class Rsvps(Cog):
             self.bot.metrics.rsvp(result.new or "none")
         if is_open and result is not None:
             self.refresh(event_id)
+            if result.new != result.old or result.promoted:
+                await self.native.roster_changed(event_id)
             if event is not None:
                 await self.announce_promotions(event, result)
                 if source == "reaction" and result.waitlisted_at is not None:
@@ -120,4 +124,5 @@ class Rsvps(Cog):
         event, result = await self.db.write(unit)
         if event is not None and result is not None:
             self.refresh(event_id)
+            await self.native.roster_changed(event_id)
             await self.announce_promotions(event, result)

@@ -165,6 +165,7 @@ class SeriesPlanner:
             if ref is not None:
                 await self.bot.track(ref, self.cog.name, "event", event.id)
             await self.cog.db.write(_mark_posted(event.id))
+            await self.cog.native.posted(event, ref)
 
     # --- ending ---------------------------------------------------------------------------------------
 

@@ -1,0 +1,313 @@
+"""An event on the platform's own surfaces (bot/surfaces.py), where the platform has them:
+listed in its event list (the listing's "interested" count shown on the card), a thread
+under the card for the discussion (reminders posted there too, archived a day after the
+end), a role for those going (taken back when they leave, deleted a day after the end).
+
+logoff's RSVPs stay the truth; these follow them. A surface the platform refuses (a missing
+permission, a platform limit) is said once in the channel with what to do, remembered for
+`config show`, and the rest goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import Awaitable
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from bot.adapter import DeliveryRefused
+from bot.model import ChannelRef, MessageRef, SpaceRef, user_from_key
+from bot.render import warning
+from bot.scheduler import Job
+from bot.settings import SettingSpec, on_off, switch_text
+from bot.surfaces import Listing
+
+from . import repo
+from .reminders import event_channel
+from .repo import Event
+
+if TYPE_CHECKING:
+    from .cog import EventsCog
+
+log = logging.getLogger(__name__)
+
+AFTER_END = timedelta(days=1)
+MIGRATION = """
+CREATE TABLE event_native (
+    event_id INTEGER PRIMARY KEY,
+    listing_id TEXT,
+    interested INTEGER NOT NULL DEFAULT 0,
+    thread_id TEXT,
+    role_id TEXT
+);
+CREATE INDEX event_native_listing ON event_native(listing_id);
+CREATE TABLE event_role_members (
+    event_id INTEGER NOT NULL,
+    user TEXT NOT NULL,
+    PRIMARY KEY (event_id, user)
+) WITHOUT ROWID;
+CREATE TABLE surface_notes (
+    space TEXT NOT NULL,
+    surface TEXT NOT NULL,
+    note TEXT NOT NULL,
+    PRIMARY KEY (space, surface)
+) WITHOUT ROWID;
+"""
+SURFACE_NAMES = {"listing": "Event list", "thread": "Threads", "role": "Roles"}
+
+
+class NativeSurfaces:
+    def __init__(self, cog: EventsCog) -> None:
+        self.cog = cog
+        self.bot = cog.bot
+        self._role_locks: dict[int, asyncio.Lock] = {}
+
+    def register(self) -> None:
+        s = self.bot.settings
+        s.register(SettingSpec("events.thread", "off", on_off, "on or off",
+                               "a thread per event for its discussion", normalize=switch_text,
+                               requires="threads"))
+        s.register(SettingSpec("events.role", "off", on_off, "on or off",
+                               "a role for those going, removed after the event", normalize=switch_text,
+                               requires="roles"))
+        self.bot.scheduler.register("event.native.close", self._close_job)
+        self.bot.on_listing_interest(self._interest)
+
+    # --- reading ---------------------------------------------------------------------------------
+
+    async def _row(self, event_id: int) -> tuple[str | None, int, str | None, str | None]:
+        row = await self.cog.db.fetchone(
+            "SELECT listing_id, interested, thread_id, role_id FROM event_native WHERE event_id=?",
+            (event_id,))
+        return (row[0], row[1], row[2], row[3]) if row else (None, 0, None, None)
+
+    async def _event(self, event_id: int) -> Event | None:
+        return await self.cog.db.read_small(lambda c: repo.get(c, event_id))
+
+    async def interested(self, event_id: int) -> int:
+        return (await self._row(event_id))[1]
+
+    async def thread_of(self, event: Event) -> ChannelRef | None:
+        thread_id = (await self._row(event.id))[2]
+        space = SpaceRef.from_key(event.space)
+        return ChannelRef(event.platform, thread_id, space.id) if thread_id else None
+
+    async def _save(self, event_id: int, column: str, value: object) -> None:
+        assert column in ("listing_id", "interested", "thread_id", "role_id")
+        await self.cog.db.execute(
+            f"INSERT INTO event_native(event_id, {column}) VALUES (?, ?) "
+            f"ON CONFLICT(event_id) DO UPDATE SET {column}=excluded.{column}", (event_id, value))
+
+    # --- life cycle ------------------------------------------------------------------------------
+
+    async def posted(self, event: Event, card: MessageRef | None) -> None:
+        """The event's card is out: list the event, open its thread, make its role."""
+        await self.put_listing(event, card)
+        if card is not None:
+            await self._open_thread(event, card)
+        await self._make_role(event)
+        when = event.ends_at + AFTER_END
+        handle = await self.cog.db.write(lambda c: self.bot.scheduler.put(
+            c, "event.native.close", f"event:{event.id}:native-close", when, {"event_id": event.id},
+            event.space))
+        self.bot.scheduler.arm(handle)
+
+    async def changed(self, event: Event) -> None:
+        """Title, time or place changed: the listing follows."""
+        if (await self._row(event.id))[0] is not None:
+            await self.put_listing(event, None)
+
+    async def withdrawn(self, event: Event) -> None:
+        """Cancelled: the listing goes, the thread is archived, the role is deleted."""
+        await self._drop_listing(event)
+        await self._close(event)
+
+    async def _close_job(self, job: Job) -> None:
+        event = await self._event(int(job.payload["event_id"]))
+        if event is not None:
+            await self._close(event)
+
+    async def _close(self, event: Event) -> None:
+        listing_id, _, thread_id, role_id = await self._row(event.id)
+        space = SpaceRef.from_key(event.space)
+        threads = self.bot.threads(event.platform)
+        if thread_id and threads is not None:
+            await self._try(event, "thread", threads.close_thread(ChannelRef(event.platform, thread_id, space.id)))
+        roles = self.bot.roles(event.platform)
+        if role_id and roles is not None and await self._try(event, "role", roles.drop_role(space, role_id)):
+            await self._save(event.id, "role_id", None)
+            await self.cog.db.execute("DELETE FROM event_role_members WHERE event_id=?", (event.id,))
+
+    # --- listings --------------------------------------------------------------------------------
+
+    async def put_listing(self, event: Event, card: MessageRef | None) -> None:
+        listings = self.bot.listings(event.platform)
+        if listings is None or event.cancelled or event.over(self.bot.clock.now()):
+            return
+        space = SpaceRef.from_key(event.space)
+        old = (await self._row(event.id))[0]
+        try:
+            new = await listings.put_listing(space, await self._listing(event, card), old)
+        except DeliveryRefused as e:
+            await self._refused(event, "listing", str(e))
+            return
+        await self._fine(space, "listing")
+        if new is None and old is not None:  # the space turned listings off
+            await self._try(event, "listing", listings.drop_listing(space, old))
+        if new != old:
+            await self._save(event.id, "listing_id", new)
+
+    async def _drop_listing(self, event: Event) -> None:
+        listing_id = (await self._row(event.id))[0]
+        listings = self.bot.listings(event.platform)
+        if listing_id and listings is not None and await self._try(
+                event, "listing", listings.drop_listing(SpaceRef.from_key(event.space), listing_id)):
+            await self._save(event.id, "listing_id", None)
+
+    async def _listing(self, event: Event, card: MessageRef | None) -> Listing:
+        prefix = self.bot.prefix_for(event.platform)
+        marker = f"logoff event #{event.id}"
+        parts = [f"{marker}: RSVP on the card in the channel, or {prefix}rsvp {event.id} going"]
+        page = self.cog.page_url(event.id, await self.cog.web_key()) if self.bot.web.enabled else None
+        if page:
+            parts.append(page)
+        if event.details:
+            parts.append(event.details)
+        return Listing(marker=marker, title=event.title, start=event.starts_at, end=event.ends_at,
+                       place=event.location, description="\n".join(parts), card=card)
+
+    async def _interest(self, space: SpaceRef, listing_id: str, count: int | None) -> None:
+        row = await self.cog.db.fetchone(
+            "SELECT event_id FROM event_native WHERE listing_id=?", (listing_id,))
+        if row is None:
+            return
+        event = await self._event(int(row[0]))
+        if event is None or event.space != space.key:
+            return
+        if count is None:  # deleted by hand on the platform: list it again
+            await self.put_listing(event, None)
+            return
+        await self._save(event.id, "interested", count)
+        self.cog.refresh(event.id)
+
+    async def reconcile(self) -> None:
+        """At start: upcoming events get their listing (one made before a crash is found by
+        its marker), listings deleted while the bot was away come back, counts are re-read."""
+        now = self.bot.clock.now()
+        rows = await self.cog.db.fetchall(
+            "SELECT e.id, n.listing_id FROM events e LEFT JOIN event_native n ON n.event_id = e.id "
+            "WHERE e.state != 'cancelled' AND e.ends_at > ? ORDER BY e.starts_at", (now.timestamp(),))
+        for event_id, listing_id in rows:
+            event = await self._event(int(event_id))
+            listings = self.bot.listings(event.platform) if event else None
+            if event is None or listings is None:
+                continue
+            if listing_id is None:
+                await self.put_listing(event, None)
+                continue
+            space = SpaceRef.from_key(event.space)
+            try:
+                count = await listings.listing_interest(space, listing_id)
+            except DeliveryRefused as e:
+                await self._refused(event, "listing", str(e))
+                continue
+            await self._interest(space, listing_id, count)
+
+    # --- threads ---------------------------------------------------------------------------------
+
+    async def _open_thread(self, event: Event, card: MessageRef) -> None:
+        threads = self.bot.threads(event.platform)
+        space = SpaceRef.from_key(event.space)
+        if threads is None or not await self.bot.settings.get(space, "events.thread"):
+            return
+        try:
+            thread = await threads.open_thread(card, f"{event.title} #{event.id}")
+        except DeliveryRefused as e:
+            await self._refused(event, "thread", str(e))
+            return
+        await self._fine(space, "thread")
+        await self._save(event.id, "thread_id", thread.id)
+
+    # --- roles -----------------------------------------------------------------------------------
+
+    async def _make_role(self, event: Event) -> None:
+        roles = self.bot.roles(event.platform)
+        space = SpaceRef.from_key(event.space)
+        if roles is None or not await self.bot.settings.get(space, "events.role"):
+            return
+        try:
+            role_id = await roles.make_role(space, f"{event.title} #{event.id}")
+        except DeliveryRefused as e:
+            await self._refused(event, "role", str(e))
+            return
+        await self._fine(space, "role")
+        await self._save(event.id, "role_id", role_id)
+        await self.roster_changed(event.id)
+
+    async def roster_changed(self, event_id: int) -> None:
+        """Who is going changed: the role follows (given to those in, taken from the rest)."""
+        lock = self._role_locks.setdefault(event_id, asyncio.Lock())
+        async with lock:
+            await self._sync_role(event_id)
+        if not lock.locked():
+            self._role_locks.pop(event_id, None)
+
+    async def _sync_role(self, event_id: int) -> None:
+        role_id = (await self._row(event_id))[3]
+        if role_id is None:
+            return
+
+        def read(conn: sqlite3.Connection) -> tuple[Event | None, set[str], set[str], dict[str, str]]:
+            event = repo.get(conn, event_id)
+            if event is None:
+                return None, set(), set(), {}
+            roster = repo.roster(conn, event)
+            have = {r[0] for r in conn.execute(
+                "SELECT user FROM event_role_members WHERE event_id=?", (event_id,))}
+            return event, {a.user for a in roster.going}, have, {a.user: a.name for a in roster.going}
+
+        event, want, have, names = await self.cog.db.read(read)
+        roles = self.bot.roles(event.platform) if event else None
+        if event is None or roles is None:
+            return
+        space = SpaceRef.from_key(event.space)
+        for user in sorted(want - have):
+            if await self._try(event, "role", roles.set_role(space, role_id, user_from_key(user, names[user]), True)):
+                await self.cog.db.execute(
+                    "INSERT OR IGNORE INTO event_role_members(event_id, user) VALUES (?, ?)", (event_id, user))
+        for user in sorted(have - want):
+            if await self._try(event, "role", roles.set_role(space, role_id, user_from_key(user), False)):
+                await self.cog.db.execute(
+                    "DELETE FROM event_role_members WHERE event_id=? AND user=?", (event_id, user))
+
+    # --- refusals, said once ---------------------------------------------------------------------
+
+    async def _try(self, event: Event, surface: str, call: Awaitable[None]) -> bool:
+        try:
+            await call
+        except DeliveryRefused as e:
+            await self._refused(event, surface, str(e))
+            return False
+        return True
+
+    async def _refused(self, event: Event, surface: str, why: str) -> None:
+        space = event.space
+        changed = await self.cog.db.write(lambda c: c.execute(
+            "INSERT INTO surface_notes(space, surface, note) VALUES (?, ?, ?) "
+            "ON CONFLICT(space, surface) DO UPDATE SET note=excluded.note WHERE note != excluded.note",
+            (space, surface, why)).rowcount)
+        log.info("%s refused for event %s: %s", surface, event.id, why)
+        if changed:
+            await self.bot.send(event_channel(event), warning(why))
+
+    async def _fine(self, space: SpaceRef, surface: str) -> None:
+        await self.cog.db.execute("DELETE FROM surface_notes WHERE space=? AND surface=?",
+                                  (space.key, surface))
+
+    async def notes(self, space: SpaceRef) -> list[str]:
+        rows = await self.cog.db.fetchall(
+            "SELECT surface, note FROM surface_notes WHERE space=? ORDER BY surface", (space.key,))
+        return [f"{SURFACE_NAMES.get(r[0], r[0])}: {r[1]}" for r in rows]
+
