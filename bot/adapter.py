@@ -55,6 +55,8 @@ class Capabilities:
     listings: bool = False
     threads: bool = False
     roles: bool = False
+    # How people call the platform (its product name): said beside names and channels of linked spaces.
+    label: str = ""
 
 
 class DeliveryRefused(RuntimeError):

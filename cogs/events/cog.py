@@ -17,6 +17,7 @@ from bot.timeparse import TimeParseError, format_time, parse_when
 from cogs.polls.service import PollService
 
 from . import repo
+from .audience import Audience
 from .editing import DURATION, EVENT_ID, _length
 from .migrations import MIGRATIONS
 from .native import NativeSurfaces
@@ -45,7 +46,8 @@ class EventsCog(WebPages):
         self.dms = DirectMessages(self.bot)
         self.native = NativeSurfaces(self)
         self.native.register()
-        self.reminders = Reminders(self.bot, self.name, self.dms, self.native.thread_of)
+        self.audience = Audience(self.bot, self.name)
+        self.reminders = Reminders(self.bot, self.name, self.dms, self.native.thread_of, self.audience)
         self.reminders.register()
         self.series = SeriesPlanner(self)
         self.series.register()
@@ -109,9 +111,11 @@ class EventsCog(WebPages):
 
         event, handles = await self.db.write(unit)
         self.reminders.arm(handles)
-        ref = await ctx.reply(await self.card(event, ctx.space))
+        card = await self.card(event, ctx.space)
+        ref = await ctx.reply(card)
         if ref is not None:
             await self.bot.track(ref, self.name, "event", event.id)
+        await self.audience.share(event, card, None)
         await self._close_polls(when_poll, where_poll)
         await self.native.posted(event, ref)
 
@@ -170,6 +174,7 @@ class EventsCog(WebPages):
             return [(e, repo.roster(conn, e)) for e in events[:LIST_SHOWN]], total
 
         shown, total = await self.db.read(read)
+        shown, total = await self._with_shared(ctx, shown, total)
         words = await self.series.words({e.series_id for e, _ in shown if e.series_id is not None})
         await ctx.reply(list_text(shown, total, ctx.prefix, words))
 
@@ -183,7 +188,8 @@ class EventsCog(WebPages):
     @command("event attendees", "everyone who answered", EVENT_ID)
     async def attendees(self, ctx: Context, id: int) -> None:
         event = await self.event_here(ctx, id)
-        await ctx.reply(attendees_text(event, await self.db.read(lambda c: repo.roster(c, event))))
+        roster = await self.db.read(lambda c: repo.roster(c, event))
+        await ctx.reply(attendees_text(event, roster, await self.audience.labels(event, everyone=True)))
 
     @command("event ics", "a calendar file for the event", EVENT_ID)
     async def ics_cmd(self, ctx: Context, id: int) -> None:
@@ -205,8 +211,27 @@ class EventsCog(WebPages):
 
     # --- helpers ---------------------------------------------------------------------------------------
 
+    async def _with_shared(self, ctx: Context, shown: list[tuple[Event, repo.Roster]],
+                           total: int) -> tuple[list[tuple[Event, repo.Roster]], int]:
+        """`event list` in a linked channel also lists the events shared into it."""
+        ids = await self.audience.shared_here(ctx.channel)
+        if not ids:
+            return shown, total
+        now = ctx.now
+
+        def read(conn: sqlite3.Connection) -> list[tuple[Event, repo.Roster]]:
+            found = [e for e in (repo.get(conn, i) for i in ids[-LIST_SCAN:]) if e is not None]
+            return [(e, repo.roster(conn, e)) for e in found if not e.cancelled and e.ends_at > now]
+
+        more = await self.db.read(read)
+        merged = sorted(shown + more, key=lambda pair: pair[0].starts_at)
+        return merged[:LIST_SHOWN], total + len(more)
+
     async def event_here(self, ctx: Context, event_id: int) -> Event:
         event = await self.db.read_small(lambda c: repo.get(c, event_id))
+        if event is not None and event.space != ctx.space.key and await self.audience.shares_here(
+                event, ctx.channel):
+            return event  # shared here from a linked channel
         if event is None or event.space != ctx.space.key:
             raise Refusal(f"there is no event #{event_id} here; {ctx.prefix}event list shows the upcoming ones")
         return event
@@ -229,7 +254,8 @@ class EventsCog(WebPages):
         page = self.page_url(event.id, await self.web_key()) if self.bot.web.enabled else None
         return event_card(event, roster, prefix=self.bot.prefix_for(event.platform), buttons=buttons,
                           now=self.bot.clock.now(), page=page,
-                          interested=await self.native.interested(event.id))
+                          interested=await self.native.interested(event.id),
+                          labels=await self.audience.labels(event))
 
     async def started(self) -> None:
         await self.native.reconcile()

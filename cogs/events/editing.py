@@ -131,7 +131,7 @@ class Editing(Rsvps):
             if starts_at is not None and other_roster.going:  # a series moved to a new time
                 await self._tell_moved(other, other_roster)
             if other_demoted:
-                await self.bot.send(event_channel(other), demoted_text(other, tuple(other_demoted)))
+                await self._tell_demoted(other, other_demoted)
         for other, other_promoted, _, _, _ in changes[1:]:
             await self.announce_promotions(other, RsvpResult(None, None, tuple(other_promoted), None))
         updated, promoted, demoted, handles, roster = changes[0]
@@ -149,15 +149,19 @@ class Editing(Rsvps):
         if moved:
             await self._tell_moved(updated, roster)
         if location is not None and location != event.location:
-            await self.bot.send(event_channel(updated), placed_text(updated, roster))
+            await self.audience.say(updated, lambda own: placed_text(updated, own), roster)
         if demoted:
-            await self.bot.send(event_channel(updated), demoted_text(updated, tuple(demoted)))
+            await self._tell_demoted(updated, demoted)
         await self.announce_promotions(updated, RsvpResult(None, None, tuple(promoted), None))
 
     async def _tell_moved(self, event: Event, roster: repo.Roster) -> None:
-        said = moved_text(event, roster)
-        await self.bot.send(event_channel(event), said)
-        await self.dms.send(roster.going + roster.waitlist + roster.maybe, said, event_channel(event))
+        await self.audience.say(event, lambda own: moved_text(event, own), roster)
+        await self.dms.send(roster.going + roster.waitlist + roster.maybe, moved_text(event, roster),
+                            event_channel(event))
+
+    async def _tell_demoted(self, event: Event, demoted: list[repo.Attendee]) -> None:
+        roster = repo.Roster((), tuple(demoted), (), ())
+        await self.audience.say(event, lambda own: demoted_text(event, own.waitlist), roster)
 
     @command("event cancel", "cancel an event (with series: it and every later one, ending the "
              "series); attendees are told", EVENT_ID, SCOPE)
@@ -177,7 +181,7 @@ class Editing(Rsvps):
         await self.bot.untrack(self.name, "event", id)
         await self.native.withdrawn(updated)
         await ctx.reply(text(line("✅ Cancelled ", updated.title, f" #{id}; pending reminders are off.")))
-        await self.bot.send(event_channel(updated), cancelled_text(updated, roster))
+        await self.audience.say(updated, lambda own: cancelled_text(updated, own), roster)
 
     async def _end_series(self, ctx: Context, event: Event) -> None:
         if event.series_id is None:
@@ -191,5 +195,5 @@ class Editing(Rsvps):
                                   f"{len(ended)} occurrence(s) cancelled, nothing more will be posted.")))
         if ended:
             roster = await self.db.read(lambda c: repo.roster(c, event))
-            await self.bot.send(event_channel(event), cancelled_text(ended[0], roster))
+            await self.audience.say(ended[0], lambda own: cancelled_text(ended[0], own), roster)
 

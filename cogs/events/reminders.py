@@ -8,6 +8,7 @@ import logging
 import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from bot.cog import CogHost
 from bot.model import ChannelRef, SpaceRef
@@ -19,6 +20,9 @@ from . import repo
 from .notify import DirectMessages
 from .render import missed_text, reminder_dm_text, reminder_text
 from .repo import Event
+
+if TYPE_CHECKING:
+    from .audience import Audience
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +58,11 @@ def event_channel(event: Event) -> ChannelRef:
 
 class Reminders:
     def __init__(self, bot: CogHost, cog: str, dms: DirectMessages,
-                 thread_of: Callable[[Event], Awaitable[ChannelRef | None]]) -> None:
+                 thread_of: Callable[[Event], Awaitable[ChannelRef | None]], audience: Audience) -> None:
         self.bot = bot
         self.cog = cog
         self.dms = dms
+        self.audience = audience
         self.thread_of = thread_of  # the event's own thread, where it has one (native.py)
 
     def register(self) -> None:
@@ -121,8 +126,9 @@ class Reminders:
         now = self.bot.clock.now()
         if event is None or event.cancelled or event.over(now):
             return
-        await self.bot.send(event_channel(event), missed_text(event, job.due_at, now),
-                            idempotency_key=job.idempotency_key + "-missed")
+        said = missed_text(event, job.due_at, now)
+        await self.audience.say(event, lambda _: said, repo.Roster((), (), (), ()),
+                                key=job.idempotency_key + "-missed")
 
     async def _remind(self, job: Job) -> None:
         event_id = int(job.payload["event_id"])
@@ -135,8 +141,8 @@ class Reminders:
         if event is None or event.cancelled or roster is None:
             return  # cancelling cancels the jobs too; this guards a race with a cancel in flight
         now = self.bot.clock.now()
-        await self.bot.send(event_channel(event), reminder_text(event, roster, now),
-                            idempotency_key=job.idempotency_key)
+        await self.audience.say(event, lambda own: reminder_text(event, own, now), roster,
+                                key=job.idempotency_key)
         thread = await self.thread_of(event)
         if thread is not None:
             # Said again where the event is discussed, without pinging everyone a second time.

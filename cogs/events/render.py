@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -25,18 +26,26 @@ EMOJI = {"✅": "going", "🤔": "maybe", "❌": "no"}
 CARD_NAMES = 40  # names per list on a card; `event attendees` shows everyone
 
 
-def names_line(people: tuple[Attendee, ...], total: int | None = None, limit: int = CARD_NAMES) -> Line:
+def names_line(people: tuple[Attendee, ...], total: int | None = None, limit: int = CARD_NAMES,
+               labels: Mapping[str, str] | None = None) -> Line:
     """Names, at most `limit` entries, the last one saying how many more there are of
-    `total` (people may hold only the first few of them)."""
+    `total` (people may hold only the first few of them). `labels` (platform -> its name)
+    says where people are from, for an event shared between linked spaces."""
     total = len(people) if total is None else total
     if not total:
         return line("—")
-    names = [p.name or p.user.partition(":")[2] for p in people[:limit]]
+    names = [_named(p, labels) for p in people[:limit]]
     shown = names if total <= limit else [*names[: limit - 1], f"and {total - limit + 1} more"]
     parts: list[Inline] = []
     for i, name in enumerate(shown):
         parts.extend([", " if i else "", name])
     return line(*parts)
+
+
+def _named(p: Attendee, labels: Mapping[str, str] | None) -> str:
+    name = p.name or p.user.partition(":")[2]
+    label = (labels or {}).get(p.user.partition(":")[0])
+    return f"{name} ({label})" if label else name
 
 
 def going_label(event: Event, roster: Roster) -> str:
@@ -45,7 +54,8 @@ def going_label(event: Event, roster: Roster) -> str:
 
 
 def event_card(event: Event, roster: Roster, *, prefix: str = "!", buttons: bool = False,
-               now: datetime | None = None, page: str | None = None, interested: int = 0) -> Card:
+               now: datetime | None = None, page: str | None = None, interested: int = 0,
+               labels: Mapping[str, str] | None = None) -> Card:
     body: list[Line] = [line("🕒 ", Time(event.starts_at, relative=not event.cancelled)),
                         line("   until ", Time(event.ends_at))]
     if event.location:
@@ -55,12 +65,13 @@ def event_card(event: Event, roster: Roster, *, prefix: str = "!", buttons: bool
     if page:
         body.append(line("🔗 ", page))
     going_n, wait_n, maybe_n, no_n = roster.counts()
-    fields = [Field(going_label(event, roster), (names_line(roster.going, going_n),), inline=True),
-              Field(f"Maybe ({maybe_n})", (names_line(roster.maybe, maybe_n),), inline=True)]
+    fields = [Field(going_label(event, roster), (names_line(roster.going, going_n, labels=labels),), inline=True),
+              Field(f"Maybe ({maybe_n})", (names_line(roster.maybe, maybe_n, labels=labels),), inline=True)]
     if wait_n:
-        fields.append(Field(f"Waitlist ({wait_n})", (names_line(roster.waitlist, wait_n),), inline=True))
+        fields.append(Field(f"Waitlist ({wait_n})", (names_line(roster.waitlist, wait_n, labels=labels),),
+                            inline=True))
     if no_n:
-        fields.append(Field(f"Not going ({no_n})", (names_line(roster.no, no_n),), inline=True))
+        fields.append(Field(f"Not going ({no_n})", (names_line(roster.no, no_n, labels=labels),), inline=True))
     if interested:
         # Marked on the platform's own event list: a count only, the RSVPs stay the truth.
         fields.append(Field(f"Interested ({interested})", (line("in the event list"),), inline=True))
@@ -167,14 +178,15 @@ def cancelled_text(event: Event, roster: Roster) -> Text:
     return Text(tuple(lines))
 
 
-def attendees_text(event: Event, roster: Roster) -> Text:
+def attendees_text(event: Event, roster: Roster, labels: Mapping[str, str] | None = None) -> Text:
     big = 10_000
     lines = [line("📅 ", event.title, f" #{event.id}"),
-             line(going_label(event, roster), ": "), names_line(roster.going, limit=big),
-             line(f"Maybe ({len(roster.maybe)}): "), names_line(roster.maybe, limit=big)]
+             line(going_label(event, roster), ": "), names_line(roster.going, limit=big, labels=labels),
+             line(f"Maybe ({len(roster.maybe)}): "), names_line(roster.maybe, limit=big, labels=labels)]
     if roster.waitlist:
-        lines += [line(f"Waitlist ({len(roster.waitlist)}): "), names_line(roster.waitlist, limit=big)]
-    lines += [line(f"Not going ({len(roster.no)}): "), names_line(roster.no, limit=big)]
+        lines += [line(f"Waitlist ({len(roster.waitlist)}): "),
+                  names_line(roster.waitlist, limit=big, labels=labels)]
+    lines += [line(f"Not going ({len(roster.no)}): "), names_line(roster.no, limit=big, labels=labels)]
     return Text(tuple(lines))
 
 

@@ -14,6 +14,7 @@ from bot.model import ActionInvoked, MessageRef, ReactionChanged, UserRef
 from bot.render import line, text
 
 from . import repo
+from .audience import Audience
 from .native import NativeSurfaces
 from .notify import DirectMessages
 from .reminders import event_channel
@@ -26,6 +27,7 @@ SAID = {"going": "✅ You're going to ", "maybe": "🤔 You're a maybe for ", "n
 class Rsvps(Cog):
     dms: DirectMessages
     native: NativeSurfaces
+    audience: Audience
 
     async def event_here(self, ctx: Context, event_id: int) -> Event:
         raise NotImplementedError
@@ -95,14 +97,15 @@ class Rsvps(Cog):
                 if source == "reaction" and result.waitlisted_at is not None:
                     # A reaction gets no reply of its own: the card's counts alone would not
                     # say that this person is waiting, not in.
-                    await self.bot.send(event_channel(event), waitlisted_text(
-                        event, repo.Attendee(user.key, user.name), result.waitlisted_at))
+                    place = result.waitlisted_at
+                    await self.audience.tell(event, [repo.Attendee(user.key, user.name)],
+                                             lambda p: waitlisted_text(event, p, place))
         return result
 
     async def announce_promotions(self, event: Event, result: RsvpResult) -> None:
         for person in result.promoted:
             said = promoted_text(event, person)
-            await self.bot.send(event_channel(event), said)
+            await self.audience.tell(event, [person], lambda p: promoted_text(event, p))
             await self.dms.send([person], said, event_channel(event))
 
     @on_reconcile("event")

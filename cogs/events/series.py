@@ -164,6 +164,7 @@ class SeriesPlanner:
                                           idempotency_key=f"series:{series_id}:{event.occurrence}")
             if ref is not None:
                 await self.bot.track(ref, self.cog.name, "event", event.id)
+            await self.cog.audience.share(event, card, f"series:{series_id}:{event.occurrence}")
             await self.cog.db.write(_mark_posted(event.id))
             await self.cog.native.posted(event, ref)
 

@@ -3,6 +3,7 @@ hand or at a deadline, results with counts and ties shown as ties."""
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -15,12 +16,16 @@ from bot.render import Out, line, text
 from bot.scheduler import Job
 from bot.settings import SettingSpec, on_off, switch_text
 from bot.timeparse import read_time
+from cogs.links.service import LinkService
 
 from . import repo
 from .migrations import MIGRATIONS
 from .render import NUMBERS, poll_card, results_text
 from .repo import Poll, marks
 from .service import PollService
+
+log = logging.getLogger(__name__)
+SHARED = "polls/poll"  # how the links feature knows our polls
 
 MAX_POLL_DURATION = timedelta(days=90)
 
@@ -55,6 +60,7 @@ class PollsCog(Cog, PollService):
         ref = await ctx.reply(await self.card(poll))
         if ref is not None:
             await self.bot.track(ref, self.name, "poll", poll.id)
+        await self._share(poll, ctx.channel)
 
     async def create_poll(self, channel: ChannelRef, creator: UserRef, question: str, options: list[str],
                           multi: bool = False, closes_at: datetime | None = None) -> Poll:
@@ -85,7 +91,7 @@ class PollsCog(Cog, PollService):
             raise Refusal(f"only the poll's creator or a moderator can close poll #{id}")
         if poll.closed:
             raise Refusal(f"poll #{id} is already closed; see {ctx.prefix}poll results {id}")
-        await self._close(poll.id, reply=ctx.reply)
+        await self._close(poll.id, reply=ctx.reply, here=ctx.channel)
 
     @command("poll results", "show the current tally of a poll",
              Option("id", "the poll's number", kind="int", min=1))
@@ -160,7 +166,7 @@ class PollsCog(Cog, PollService):
         await self._close(poll_id)
 
     async def _close(self, poll_id: int, *, reply: Callable[[Out], Awaitable[object]] | None = None,
-                     idempotency_key: str | None = None) -> Poll | None:
+                     here: ChannelRef | None = None, idempotency_key: str | None = None) -> Poll | None:
         """Close (if open), post the results, freeze the card. Returns the poll."""
         now = self.clock.now()
 
@@ -175,11 +181,19 @@ class PollsCog(Cog, PollService):
             return None
         if closed_now or idempotency_key:
             out = results_text(poll, tally)
+            own = ChannelRef(poll.platform, poll.channel_id, poll.space.partition(":")[2])
             if reply is not None:
                 await reply(out)
-            else:
-                await self.bot.send(ChannelRef(poll.platform, poll.channel_id, poll.space.partition(":")[2]),
-                                    out, idempotency_key=idempotency_key)
+            if reply is None or (here is not None and here.key != own.key):
+                await self.bot.send(own, out, idempotency_key=idempotency_key)
+            for channel in await self._elsewhere(poll):
+                if reply is not None and here is not None and channel.key == here.key:
+                    continue  # the reply said it there
+                key = f"{idempotency_key or f'poll:{poll_id}:results'}@{channel.key}"
+                try:
+                    await self.bot.send(channel, out, idempotency_key=key)
+                except Exception as e:  # noqa: BLE001 - the results are out where the poll was made
+                    log.warning("poll %s: results in %s failed: %s", poll_id, channel.key, e)
         self.refresh(poll_id)
         await self.bot.untrack(self.name, "poll", poll_id)
         return poll
@@ -234,10 +248,34 @@ class PollsCog(Cog, PollService):
         poll = await self.create_poll(channel, creator, question, options, multi, closes_at)
         ref = await self.bot.send(channel, await self.card(poll))
         await self.bot.track(ref, self.name, "poll", poll.id)
+        await self._share(poll, channel)
         return poll.id
+
+    async def _share(self, poll: Poll, origin: ChannelRef) -> None:
+        """A card in each channel linked with the poll's (one tally: every card is tracked)."""
+        links = self.bot.service(LinkService)
+        others = await links.linked(origin) if links is not None else []
+        if links is None or not others:
+            return
+        await links.share(SHARED, poll.id, others)
+        card = await self.card(poll)
+        for channel in others:
+            try:
+                ref = await self.bot.send(channel, card, idempotency_key=f"poll:{poll.id}:card@{channel.key}")
+            except Exception as e:  # noqa: BLE001 - the other linked channels still get theirs
+                log.warning("poll %s: posting its card in %s failed: %s", poll.id, channel.key, e)
+                continue
+            await self.bot.track(ref, self.name, "poll", poll.id)
+
+    async def _elsewhere(self, poll: Poll) -> list[ChannelRef]:
+        links = self.bot.service(LinkService)
+        return await links.shared(SHARED, poll.id) if links is not None else []
 
     async def _poll_here(self, ctx: Context, poll_id: int) -> Poll:
         poll = await self.get(poll_id)
+        if poll is not None and poll.space != ctx.space.key and any(
+                c.key == ctx.channel.key for c in await self._elsewhere(poll)):
+            return poll  # shared here from a linked channel
         if poll is None or poll.space != ctx.space.key:
             raise Refusal(f"there is no poll #{poll_id} here; check the number on the poll's card")
         return poll

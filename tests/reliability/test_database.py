@@ -26,6 +26,7 @@ from bot.storage import Database, Migration, StorageError
 from bot.testing import FakeAdapter
 from bot.tracking import MIGRATIONS as CORE_MIGRATIONS
 from cogs.events.migrations import MIGRATIONS as EVENT_MIGRATIONS
+from cogs.links.migrations import MIGRATIONS as LINK_MIGRATIONS
 from cogs.offline.migrations import MIGRATIONS as OFFLINE_MIGRATIONS
 from cogs.polls.migrations import MIGRATIONS as POLL_MIGRATIONS
 from tests.reliability.reliability_kit import ROOT, MakeBot, snapshot
@@ -35,7 +36,8 @@ pytestmark = pytest.mark.subprocess  # starts processes of its own
 DATA = Path(__file__).resolve().parent / "data"
 COMPONENTS: dict[str, list[Migration]] = {
     "core": CORE_MIGRATIONS, "settings": SETTING_MIGRATIONS, "jobs": JOB_MIGRATIONS,
-    "polls": POLL_MIGRATIONS, "events": EVENT_MIGRATIONS, "offline": OFFLINE_MIGRATIONS}
+    "polls": POLL_MIGRATIONS, "events": EVENT_MIGRATIONS, "offline": OFFLINE_MIGRATIONS,
+    "links": LINK_MIGRATIONS}
 
 
 def logoff_try(db: Path | str, stdin: str = "!event list\n", *, drop_root: bool = False,

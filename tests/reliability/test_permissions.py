@@ -37,6 +37,8 @@ TABLE: dict[str, Case] = {
     "event list": Case("!event list", ALL, False),
     "event show": Case("!event show 1", ALL, True),  # tracks the new card for reactions
     "help": Case("!help poll create", ALL, False),
+    "link": Case("!link", MODS, True),  # a code (linking itself: tests/unit/test_linked_spaces.py)
+    "unlink": Case("!unlink", MODS, False),  # not linked: says so, changes nothing
     "notify": Case("!notify dm", ALL, False),  # its table is its own (notify_prefs)
     "offline": Case("!offline coffee?", ALL, True),
     "poll close": Case("!poll close 1", OWNERS, True),

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_features_and_platforms_come_from_the_registry() -> None:
-    assert set(features()) == {"cogs.admin", "cogs.events", "cogs.offline", "cogs.polls"}
+    assert set(features()) == {"cogs.admin", "cogs.events", "cogs.links", "cogs.offline", "cogs.polls"}
     assert set(platforms()) == {"discord", "matrix"}
 
 

@@ -33,7 +33,8 @@ async def test_full_command_sync(harness: Harness, world: World) -> None:
     await harness.start(ALL)
     [(_, payload)] = world.fake.command_syncs
     by_name = {c["name"]: c for c in payload}
-    assert set(by_name) == {"calendar", "config", "event", "help", "notify", "offline", "poll", "rsvp"}
+    assert set(by_name) == {"calendar", "config", "event", "help", "link", "notify", "offline", "poll", "rsvp",
+                            "unlink"}
     assert [o["name"] for o in by_name["calendar"]["options"]] == ["action"]  # /calendar runs bare
     poll = {o["name"]: o for o in by_name["poll"]["options"]}
     assert set(poll) == {"create", "close", "results", "vote"}

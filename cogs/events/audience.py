@@ -1,0 +1,113 @@
+"""Where an event is said: its own channel and the linked channels it was shared into when
+it was made (linked spaces, cogs/links). One event, one RSVP list, one card per channel; what
+the bot says about it goes to each channel with that channel's own people mentioned (a
+mention of someone on another platform would mean nothing there), each with its own
+idempotency key so a retried job posts once per channel."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+
+from bot.cog import CogHost
+from bot.model import ChannelRef, MessageRef
+from bot.render import Out
+from cogs.links.service import LinkService
+
+from .reminders import event_channel
+from .repo import Attendee, Event, Roster
+
+log = logging.getLogger(__name__)
+SHARED = "events/event"  # how the links feature knows our events
+
+
+def platform_of(person: Attendee) -> str:
+    return person.user.partition(":")[0]
+
+
+def only_on(roster: Roster, platform: str) -> Roster:
+    def keep(people: tuple[Attendee, ...]) -> tuple[Attendee, ...]:
+        return tuple(p for p in people if platform_of(p) == platform)
+
+    return Roster(keep(roster.going), keep(roster.waitlist), keep(roster.maybe), keep(roster.no))
+
+
+class Audience:
+    def __init__(self, bot: CogHost, cog: str) -> None:
+        self.bot = bot
+        self.cog = cog
+
+    def _links(self) -> LinkService | None:
+        return self.bot.service(LinkService)
+
+    async def elsewhere(self, event: Event) -> list[ChannelRef]:
+        links = self._links()
+        return await links.shared(SHARED, event.id) if links is not None else []
+
+    async def channels(self, event: Event) -> list[ChannelRef]:
+        return [event_channel(event), *await self.elsewhere(event)]
+
+    async def labels(self, event: Event, *, everyone: bool = False) -> dict[str, str]:
+        """platform -> its name, for names of a shared event: those from other platforms than
+        the event's own (or everyone's, for the full lists); empty when it is not shared."""
+        channels = await self.channels(event)
+        if len(channels) < 2:
+            return {}
+        out = {}
+        for channel in channels:
+            caps = self.bot.capabilities(channel.platform)
+            out[channel.platform] = caps.label if caps and caps.label else channel.platform
+        if not everyone:
+            out.pop(event.platform, None)
+        return out
+
+    async def shares_here(self, event: Event, channel: ChannelRef) -> bool:
+        return any(c.key == channel.key for c in await self.elsewhere(event))
+
+    async def shared_here(self, channel: ChannelRef) -> list[int]:
+        links = self._links()
+        return await links.shared_here(SHARED, channel) if links is not None else []
+
+    async def share(self, event: Event, card: Out, key: str | None) -> None:
+        """Post the new event's card in each channel linked with its own, and count their
+        reactions as the same event's."""
+        links = self._links()
+        others = await links.linked(event_channel(event)) if links is not None else []
+        if links is None or not others:
+            return
+        await links.share(SHARED, event.id, others)
+        for channel in others:
+            ref = await self._send(channel, card, f"{key or f'event:{event.id}:card'}@{channel.key}")
+            if ref is not None:
+                await self.bot.track(ref, self.cog, "event", event.id)
+
+    async def say(self, event: Event, make: Callable[[Roster], Out], roster: Roster, *,
+                  key: str | None = None, first: bool = True) -> None:
+        """`make(roster)` in every channel of the event, each with its own platform's people.
+        With `first=False` the event's own channel is left out (said there already)."""
+        channels = await self.channels(event)
+        for i, channel in enumerate(channels):
+            if i == 0 and not first:
+                continue
+            own = only_on(roster, channel.platform) if len(channels) > 1 else roster
+            await self._send(channel, make(own), key if i == 0 else (f"{key}@{channel.key}" if key else None),
+                             own=i == 0)
+
+    async def tell(self, event: Event, people: Iterable[Attendee], make: Callable[[Attendee], Out]) -> None:
+        """Say something to each person in the event's channel on their own platform."""
+        channels = await self.channels(event)
+        for person in people:
+            where = next((c for c in channels if c.platform == platform_of(person)), channels[0])
+            await self._send(where, make(person), None, own=where == channels[0])
+
+    async def _send(self, channel: ChannelRef, out: Out, key: str | None, *,
+                    own: bool = False) -> MessageRef | None:
+        """A failure in the event's own channel is the caller's (a job retries); one in a
+        linked channel is logged and must not stop the others."""
+        if own:
+            return await self.bot.send(channel, out, idempotency_key=key)
+        try:
+            return await self.bot.send(channel, out, idempotency_key=key)
+        except Exception as e:  # noqa: BLE001
+            log.warning("posting in linked channel %s failed: %s", channel.key, e)
+            return None

@@ -1,0 +1,171 @@
+"""Linked spaces: one community on two platforms. A moderator types `link` in one channel
+and gets a one-time code (valid ten minutes); a moderator in a channel on another platform
+types `link <code>` there. Linked channels form a group: polls and events made in one are
+posted in all, with one tally and one RSVP list (the polls and events cogs do that through
+`LinkService`). `unlink` takes a channel out of its group; what was shared stays shared.
+Nothing merges people across platforms: each person is who they are on their platform."""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from datetime import timedelta
+
+from bot.cog import Cog
+from bot.commands import Option, command
+from bot.context import Context, Refusal
+from bot.model import ChannelRef
+from bot.render import line, text
+
+from .migrations import MIGRATIONS
+from .service import LinkService
+
+CODE_LIFE = timedelta(minutes=10)
+ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud or retyped
+CODE_LEN = 8
+
+
+def _ref(row: sqlite3.Row | tuple) -> ChannelRef:
+    return ChannelRef(row[0], row[1], row[2])
+
+
+def _normal(code: str) -> str:
+    return code.replace("-", "").replace(" ", "").upper()
+
+
+def _group(conn: sqlite3.Connection, channel: ChannelRef) -> int | None:
+    row = conn.execute("SELECT grp FROM link_members WHERE channel=?", (channel.key,)).fetchone()
+    return int(row[0]) if row else None
+
+
+def _new_group(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT COALESCE(MAX(grp), 0) + 1 FROM link_members").fetchone()[0])
+
+
+def _join(conn: sqlite3.Connection, channel: ChannelRef, grp: int) -> None:
+    conn.execute("INSERT INTO link_members(channel, platform, channel_id, space_id, grp) VALUES (?, ?, ?, ?, ?)",
+                 (channel.key, channel.platform, channel.id, channel.space_id, grp))
+
+
+class LinksCog(Cog, LinkService):
+    name = "links"
+    migrations = MIGRATIONS
+
+    async def setup(self) -> None:
+        self.bot.provide(LinkService, self, self.name)
+
+    def _label(self, channel: ChannelRef) -> str:
+        caps = self.bot.capabilities(channel.platform)
+        return (caps.label if caps and caps.label else channel.platform)
+
+    # --- commands --------------------------------------------------------------------------------
+
+    @command("link", "link this channel with one on another platform: one RSVP list for both",
+             Option("code", "the code `link` gave in the other space", required=False, max_length=20),
+             moderator_only=True)
+    async def link(self, ctx: Context, code: str | None) -> None:
+        if code is None:
+            await self._new_code(ctx)
+        else:
+            await self._use_code(ctx, _normal(code))
+
+    async def _new_code(self, ctx: Context) -> None:
+        code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LEN))
+        expires = ctx.now + CODE_LIFE
+        here = ctx.channel
+        await self.db.execute(
+            "INSERT INTO link_codes(code, channel, platform, channel_id, space_id, expires_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)", (code, here.key, here.platform, here.id, here.space_id,
+                                          expires.timestamp()))
+        shown = f"{code[:4]}-{code[4:]}"
+        await ctx.reply(text(
+            line(f"🔗 To link this channel with one on another platform, a moderator there types "
+                 f"link {shown} (valid 10 minutes, once)."),
+            line("Polls and events made in either then appear in both, with one tally and one RSVP list.")),
+            ephemeral=True)
+
+    async def _use_code(self, ctx: Context, code: str) -> None:
+        here = ctx.channel
+        now = ctx.now.timestamp()
+
+        def unit(conn: sqlite3.Connection) -> ChannelRef | str:
+            row = conn.execute("SELECT channel, platform, channel_id, space_id, expires_at, used "
+                               "FROM link_codes WHERE code=?", (code,)).fetchone()
+            if row is None or row[5]:
+                return "that code is unknown or was used already; ask for a new one with link in the other space"
+            if row[4] < now:
+                return "that code has expired (they last 10 minutes); ask for a new one with link in the other space"
+            there = ChannelRef(row[1], row[2], row[3])
+            if there.key == here.key:
+                return "that code was made in this channel; type it in the channel to link with"
+            if there.platform == here.platform:
+                return "link joins channels on two different platforms; type the code there"
+            conn.execute("UPDATE link_codes SET used=1 WHERE code=?", (code,))
+            theirs, mine = _group(conn, there), _group(conn, here)
+            if theirs is not None and theirs == mine:
+                return "these channels are linked already"
+            if theirs is None:
+                theirs = mine if mine is not None else _new_group(conn)
+                _join(conn, there, theirs)
+            if mine is None:
+                _join(conn, here, theirs)
+            elif mine != theirs:  # two groups become one
+                conn.execute("UPDATE link_members SET grp=? WHERE grp=?", (theirs, mine))
+            return there
+
+        there = await self.db.write(unit)
+        if isinstance(there, str):
+            raise Refusal(there)
+        await ctx.reply(text(f"🔗 Linked with {self._label(there)} channel {there.id}: polls and events made "
+                             "here or there now appear in both, with one tally and one RSVP list."))
+        await self.bot.send(there, text(f"🔗 Linked with {self._label(here)} channel {here.id}: polls and "
+                                        "events made here or there now appear in both."))
+
+    @command("unlink", "stop sharing new polls and events with linked channels", moderator_only=True)
+    async def unlink(self, ctx: Context) -> None:
+        here = ctx.channel
+        others = await self.linked(here)
+        if not others:
+            await ctx.reply(text("🔗 This channel is not linked with another; there is nothing to unlink."))
+            return
+
+        def unit(conn: sqlite3.Connection) -> None:
+            grp = conn.execute("SELECT grp FROM link_members WHERE channel=?", (here.key,)).fetchone()[0]
+            conn.execute("DELETE FROM link_members WHERE channel=?", (here.key,))
+            left = conn.execute("SELECT channel FROM link_members WHERE grp=?", (grp,)).fetchall()
+            if len(left) == 1:
+                conn.execute("DELETE FROM link_members WHERE grp=?", (grp,))
+
+        await self.db.write(unit)
+        await ctx.reply(text("🔗 Unlinked. New polls and events stay here; those shared before stay where "
+                             "they are."))
+        for other in others:
+            await self.bot.send(other, text(f"🔗 {self._label(here)} channel {here.id} unlinked itself; "
+                                            "new polls and events are no longer shared with it."))
+
+    # --- LinkService -----------------------------------------------------------------------------
+
+    async def linked(self, channel: ChannelRef) -> list[ChannelRef]:
+        rows = await self.db.fetchall(
+            "SELECT m.platform, m.channel_id, m.space_id FROM link_members m JOIN link_members me "
+            "ON me.grp = m.grp WHERE me.channel=? AND m.channel != me.channel ORDER BY m.channel",
+            (channel.key,))
+        return [_ref(r) for r in rows]
+
+    async def share(self, owner: str, object_id: int, channels: list[ChannelRef]) -> None:
+        rows = [(owner, object_id, c.key, c.platform, c.id, c.space_id) for c in channels]
+        await self.db.write(lambda c: c.executemany(
+            "INSERT OR IGNORE INTO link_shared(owner, object_id, channel, platform, channel_id, space_id)"
+            " VALUES (?, ?, ?, ?, ?, ?)", rows))
+
+    async def shared(self, owner: str, object_id: int) -> list[ChannelRef]:
+        rows = await self.db.fetchall(
+            "SELECT platform, channel_id, space_id FROM link_shared WHERE owner=? AND object_id=? "
+            "ORDER BY channel", (owner, object_id))
+        return [_ref(r) for r in rows]
+
+    async def shared_here(self, owner: str, channel: ChannelRef) -> list[int]:
+        rows = await self.db.fetchall(
+            "SELECT object_id FROM link_shared WHERE owner=? AND channel=? ORDER BY object_id",
+            (owner, channel.key))
+        return [int(r[0]) for r in rows]

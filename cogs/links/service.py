@@ -1,0 +1,27 @@
+"""What the links feature offers other features (`bot.service(LinkService)`): which channels
+are linked now, and where a poll or an event was shared when it was made (it stays there
+after an unlink)."""
+
+from __future__ import annotations
+
+from bot.model import ChannelRef
+
+
+class LinkService:
+    """The interface; the links cog implements it (a nominal base for the registry)."""
+
+    async def linked(self, channel: ChannelRef) -> list[ChannelRef]:
+        """The channels linked with `channel` now (without it); [] when it is not linked."""
+        raise NotImplementedError
+
+    async def share(self, owner: str, object_id: int, channels: list[ChannelRef]) -> None:
+        """Remember that `owner`'s object (e.g. "events/event") was posted in these channels too."""
+        raise NotImplementedError
+
+    async def shared(self, owner: str, object_id: int) -> list[ChannelRef]:
+        """The channels besides its own where the object was posted."""
+        raise NotImplementedError
+
+    async def shared_here(self, owner: str, channel: ChannelRef) -> list[int]:
+        """The objects of `owner` shared into `channel`."""
+        raise NotImplementedError

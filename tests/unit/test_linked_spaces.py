@@ -1,0 +1,151 @@
+"""Linked spaces (PRODUCT.md "Linked spaces"; issue 20) on two fake platforms in one bot:
+codes, one tally and one RSVP list with a card on each side, capacity and waitlist across
+both, promotions said where the person is, reminders once per space with that space's own
+mentions, edits and cancels on both, names with their platform, unlink, and bad input."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from bot.adapter import Capabilities
+from bot.app import Bot
+from bot.model import ChannelRef
+from bot.testing import FakeAdapter, Sent
+
+WHEN = '"2026-11-26 18:00"'
+
+
+@pytest.fixture
+async def pair(bot: Bot) -> tuple[FakeAdapter, FakeAdapter]:
+    a = FakeAdapter("alpha", space="guild", channel="general",
+                    capabilities=Capabilities(buttons=True, ephemeral=True, edits_per_window=0,
+                                              direct_messages=True, label="Alpha"))
+    b = FakeAdapter("beta", space="room", channel="room",
+                    capabilities=Capabilities(edits_per_window=0, direct_messages=True, label="Beta"))
+    bot.add_adapter(a)
+    bot.add_adapter(b)
+    await bot.start()
+    return a, b
+
+
+async def link(a: FakeAdapter, b: FakeAdapter) -> None:
+    [code_reply] = await a.invoke("!link", "moda", mod=True)
+    assert code_reply.ephemeral
+    code = re.search(r"link ([A-Z0-9]{4}-[A-Z0-9]{4})", code_reply.text)
+    assert code, code_reply.text
+    [done] = await b.invoke(f"!link {code.group(1).lower()}", "modb", mod=True)
+    assert "Linked with Alpha channel general" in done.text
+    assert "Linked with Beta channel room" in a.log[-1].text
+
+
+def cards(fake: FakeAdapter, ref: str) -> list[Sent]:
+    return [s for s in fake.cards() if ref in s.text]
+
+
+async def test_one_poll_one_tally_on_both_sides(pair: tuple[FakeAdapter, FakeAdapter], bot: Bot) -> None:
+    a, b = pair
+    await link(a, b)
+    [card_a] = await a.invoke('!poll create "Where?" Park | Cafe')
+    [card_b] = cards(b, "#1")
+    await a.react(card_a, "1️⃣", "alice")
+    await b.react(card_b, "2️⃣", "bob")
+    await b.react(card_b, "2️⃣", "carol")
+    await b.invoke("!poll vote 1 1", "dave")  # the text vote works in the linked space too
+    await bot.settle()
+    for fake, card in ((a, card_a), (b, card_b)):
+        text = fake.messages[card.id].text
+        assert re.search(r"1️⃣ Park — 2 ", text) and re.search(r"2️⃣ Cafe — 2 ", text), text
+    await b.invoke("!poll close 1", "modb", mod=True)
+    assert a.containing("Results of poll #1") and b.containing("Results of poll #1")
+
+
+async def test_one_rsvp_list_capacity_waitlist_promotion_and_reminders(
+        pair: tuple[FakeAdapter, FakeAdapter], bot: Bot) -> None:
+    a, b = pair
+    await link(a, b)
+    await b.invoke("!config set reminders 1h", "modb", mod=True)  # the event's space's settings
+    [card_b] = await b.invoke(f"!event create Clean-up when={WHEN} capacity=3")
+    [card_a] = cards(a, "#1")
+    await a.react(card_a, "✅", "ann")
+    await b.react(card_b, "✅", "bea")
+    await a.react(card_a, "✅", "amy")
+    await b.react(card_b, "✅", "bob")  # the fourth: waitlisted, told on Beta
+    await bot.settle()
+    for fake, card in ((a, card_a), (b, card_b)):
+        text = fake.messages[card.id].text
+        assert "Going (3/3)" in text and "Waitlist (1)" in text, text
+    assert [s for s in b.containing("waitlist") if "bob" in [u.id for u in s.out.mentions]]
+    assert not [s for s in a.containing("is full")]
+    # The event is Beta's: on its cards the people from Alpha say where they are from.
+    assert "ann (Alpha)" in a.messages[card_a.id].text and "bea (Beta)" not in a.messages[card_a.id].text
+
+    await a.react(card_a, "✅", "ann", added=False)  # a leave on Alpha promotes bob on Beta
+    [promoted] = b.containing("a spot opened up")
+    assert [u.id for u in promoted.out.mentions] == ["bob"]
+    assert not a.containing("a spot opened up")
+
+    [listing] = await a.invoke("!event attendees 1")
+    assert "amy (Alpha)" in listing.text and "bob (Beta)" in listing.text
+
+    await bot.scheduler.advance(timedelta(days=4))
+    [rem_a] = a.containing("Reminder")
+    [rem_b] = b.containing("Reminder")
+    assert sorted(u.id for u in rem_a.out.mentions) == ["amy"]
+    assert sorted(u.id for u in rem_b.out.mentions) == ["bea", "bob"]
+    # Each space's reminder has its own key: a re-run of the job posts none twice.
+    assert len(set(a.sends_with_key) & set(b.sends_with_key)) == 0
+
+
+async def test_edits_cancels_and_commands_reach_both(pair: tuple[FakeAdapter, FakeAdapter], bot: Bot) -> None:
+    a, b = pair
+    await link(a, b)
+    [card_a] = await a.invoke(f"!event create Quiz when={WHEN}")
+    [card_b] = cards(b, "#1")
+    await b.invoke("!rsvp 1 going", "bob")
+    await a.invoke('!event edit 1 when="2026-11-26 19:00" where="Library"')
+    assert b.containing("has a new time") and a.containing("has a new time")
+    await bot.settle()
+    assert "19:00" in b.messages[card_b.id].text and "Library" in b.messages[card_b.id].text
+    [listed] = await b.invoke("!event list")
+    assert "#1 Quiz" in listed.text
+    await b.invoke("!event cancel 1", "modb", mod=True)
+    assert a.containing("cancelled") and b.containing("cancelled")
+    assert "(cancelled)" in a.messages[card_a.id].text
+
+
+async def test_unlink_keeps_what_was_shared(pair: tuple[FakeAdapter, FakeAdapter], bot: Bot) -> None:
+    a, b = pair
+    await link(a, b)
+    [card_a] = await a.invoke(f"!event create Quiz when={WHEN}")
+    [done] = await b.invoke("!unlink", "modb", mod=True)
+    assert "Unlinked" in done.text and a.containing("unlinked itself")
+    await a.invoke('!event create Movies when="2026-11-27 20:00"')
+    assert cards(b, "#2") == []
+    [card_b] = cards(b, "#1")
+    await b.react(card_b, "✅", "bob")  # the shared event still counts both sides
+    await bot.settle()
+    assert "Going (1)" in a.messages[card_a.id].text
+    [again] = await b.invoke("!unlink", "modb", mod=True)
+    assert "not linked" in again.text
+
+
+async def test_bad_codes_and_non_moderators_are_refused(pair: tuple[FakeAdapter, FakeAdapter], bot: Bot) -> None:
+    a, b = pair
+    [refused] = await b.invoke("!link ABCD-EFGH", "modb", mod=True)
+    assert refused.text.startswith("⚠️") and "unknown" in refused.text
+    [refused] = await a.invoke("!link", "someone")
+    assert refused.text.startswith("⚠️")
+    [code_reply] = await a.invoke("!link", "moda", mod=True)
+    code = re.search(r"link ([A-Z0-9-]{9})", code_reply.text).group(1)  # type: ignore[union-attr]
+    [same] = await a.invoke(f"!link {code}", "moda", mod=True)
+    assert same.text.startswith("⚠️") and "this channel" in same.text
+    [twin] = await a.invoke(f"!link {code}", "moda", mod=True, channel=ChannelRef("alpha", "other", "guild"))
+    assert twin.text.startswith("⚠️") and "two different platforms" in twin.text
+    bot.clock.advance(timedelta(minutes=11))  # type: ignore[attr-defined]
+    [late] = await b.invoke(f"!link {code}", "modb", mod=True)
+    assert late.text.startswith("⚠️") and "expired" in late.text
+    rows = await bot.db.fetchall("SELECT channel FROM link_members")
+    assert rows == []  # nothing was linked by any of these
