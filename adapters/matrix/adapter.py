@@ -50,7 +50,7 @@ RECONCILE_AT_ONCE = 4
 
 class MatrixAdapter:
     platform = PLATFORM
-    capabilities = Capabilities(buttons=False, ephemeral=False, direct_messages=True,
+    capabilities = Capabilities(buttons=False, ephemeral=False, direct_messages=True, label="Matrix",
                                 edits_per_window=5, edit_window_s=5.0, max_reactions=20,
                                 native_polls=True)
 
@@ -63,7 +63,7 @@ class MatrixAdapter:
                                    max_retry_wait_s=max_retry_wait_s,
                                    request_timeout_s=request_timeout_s)
         self.client = self.transport.client
-        self.rooms = Rooms(self.client)
+        self.rooms = Rooms(self.client, config.bridge_puppets)
         self.polls = NativePolls(self.transport)
         self.bot: AdapterHost | None = None
         self.store: MatrixStore | None = None

@@ -11,7 +11,11 @@ from typing import Any
 from bot.config import ConfigError, env_name, only_keys, string
 
 SECTION = "matrix"
-KEYS = {"homeserver", "user_id", "access_token_env", "password_env", "device_id"}
+KEYS = {"homeserver", "user_id", "access_token_env", "password_env", "device_id", "bridge_puppets"}
+# The users a Discord bridge makes for Discord people: matrix-appservice-discord's and
+# mautrix-discord's default namespaces. Their copies of logoff's cards and their reactions on
+# its cards are echoes of what happened on Discord, where logoff counts it already.
+BRIDGE_PUPPETS = ("@_discord_*", "@discord_*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +25,7 @@ class MatrixConfig:
     access_token_env: str | None = None
     password_env: str | None = None
     device_id: str = "LOGOFF"
+    bridge_puppets: tuple[str, ...] = BRIDGE_PUPPETS
 
     def access_token(self) -> str | None:
         return os.environ.get(self.access_token_env) if self.access_token_env else None
@@ -44,9 +49,14 @@ def parse(section: Mapping[str, Any]) -> MatrixConfig:
     if not at_env and not pw_env:
         raise ConfigError("[matrix] needs access_token_env (or password_env): the NAME of the "
                           "environment variable holding the secret, e.g. \"MATRIX_ACCESS_TOKEN\"")
+    puppets = section.get("bridge_puppets", list(BRIDGE_PUPPETS))
+    if not isinstance(puppets, list) or not all(isinstance(p, str) and p.startswith("@") for p in puppets):
+        raise ConfigError("[matrix] bridge_puppets must be a list of user id patterns, e.g. "
+                          "[\"@_discord_*\", \"@discord_*\"] (or [] for none)")
     return MatrixConfig(homeserver=hs.rstrip("/"), user_id=uid, access_token_env=at_env,
                         password_env=pw_env,
-                        device_id=string(section, SECTION, "device_id", "LOGOFF") or "LOGOFF")
+                        device_id=string(section, SECTION, "device_id", "LOGOFF") or "LOGOFF",
+                        bridge_puppets=tuple(puppets))
 
 
 def readiness(config: MatrixConfig) -> tuple[bool, str]:

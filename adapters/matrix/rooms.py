@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
+from fnmatch import fnmatchcase
 from typing import Any
 
 from nio import AsyncClient
@@ -21,8 +22,9 @@ MEMORY = 20_000
 
 
 class Rooms:
-    def __init__(self, client: AsyncClient) -> None:
+    def __init__(self, client: AsyncClient, puppets: Sequence[str] = ()) -> None:
         self.client = client
+        self.puppets = tuple(puppets)  # glob patterns of bridge users (config.BRIDGE_PUPPETS)
         self._power: dict[str, Mapping[str, Any]] = {}  # room -> m.room.power_levels content
         self._creators: dict[str, inbound.RoomCreate] = {}
         self._senders: OrderedDict[str, str] = OrderedDict()  # event id -> sender, for replies
@@ -65,7 +67,10 @@ class Rooms:
     def user(self, room_id: str, user_id: str, me: str) -> UserRef:
         room = self.client.rooms.get(room_id)
         name = room.user_name(user_id) if room else None
-        return UserRef(PLATFORM, user_id, name or user_id[1:].split(":", 1)[0], is_bot=user_id == me)
+        # A bridge's puppet speaks for someone on another platform: the core ignores it like a
+        # bot (its reactions and commands are echoes counted where they were made).
+        is_bot = user_id == me or any(fnmatchcase(user_id, p) for p in self.puppets)
+        return UserRef(PLATFORM, user_id, name or user_id[1:].split(":", 1)[0], is_bot=is_bot)
 
     def remember_sender(self, event_id: str, sender: str) -> None:
         if event_id:
