@@ -19,9 +19,13 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
 from bot.storage import Database, Migration
+
+from .poll_store import PollTables
+from .rows import NativePoll, NativeVote, StoredReaction, VoteTaken, answers_text, vote_event_id
+
+__all__ = ["MatrixStore", "NativePoll", "NativeVote", "StoredReaction", "VoteTaken", "vote_event_id"]
 
 COMPONENT = "matrix"
 
@@ -90,44 +94,7 @@ MIGRATIONS: list[Migration] = [
 COMMAND_MEMORY_S = 14 * 24 * 3600
 
 
-@dataclass(frozen=True, slots=True)
-class StoredReaction:
-    event_id: str
-    room_id: str
-    target: str
-    sender: str
-    key: str
-
-
-@dataclass(frozen=True, slots=True)
-class NativePoll:
-    start_id: str
-    room_id: str
-    card_id: str
-    answers: int
-    max_selections: int
-    state: str = "open"
-
-
-@dataclass(frozen=True, slots=True)
-class NativeVote:
-    """A person's latest response to a native poll: the answers it counts for (1-based;
-    none for a withdrawn or spoiled one)."""
-
-    sender: str
-    response_id: str
-    ts: float
-    answers: tuple[int, ...]
-
-
-VoteTaken = tuple[set[str], set[str], tuple[int, ...]]
-
-
-def vote_event_id(response_id: str, answer: int) -> str:
-    return f"{response_id}#{answer}"
-
-
-class MatrixStore:
+class MatrixStore(PollTables):
     def __init__(self, db: Database) -> None:
         self.db = db
 
@@ -224,70 +191,9 @@ class MatrixStore:
                 c.executemany(
                     "INSERT INTO matrix_poll_votes(start_id, sender, response_id, ts, answers)"
                     " VALUES(?,?,?,?,?)",
-                    [(start_id, v.sender, v.response_id, v.ts, _answers_text(v.answers)) for v in latest])
+                    [(start_id, v.sender, v.response_id, v.ts, answers_text(v.answers)) for v in latest])
 
         await self.db.write(unit)
-
-    # --- native polls ----------------------------------------------------------------------
-
-    async def save_poll(self, poll: NativePoll) -> None:
-        # Ignored when there: a start re-sent with its txn id after a crash is the same event.
-        await self.db.write(lambda c: c.execute(
-            "INSERT OR IGNORE INTO matrix_polls(start_id, room_id, card_id, answers, max_selections,"
-            " state) VALUES(?,?,?,?,?,?)", (poll.start_id, poll.room_id, poll.card_id, poll.answers,
-                                            poll.max_selections, poll.state)))
-
-    async def poll(self, start_id: str) -> NativePoll | None:
-        row = await self.db.fetchone(f"SELECT {_POLL} FROM matrix_polls WHERE start_id=?", (start_id,))
-        return NativePoll(*row) if row else None
-
-    async def polls_of(self, card_id: str) -> list[NativePoll]:
-        rows = await self.db.fetchall(f"SELECT {_POLL} FROM matrix_polls WHERE card_id=?", (card_id,))
-        return [NativePoll(*r) for r in rows]
-
-    async def set_poll_state(self, start_id: str, state: str) -> None:
-        await self.db.write(lambda c: c.execute(
-            "UPDATE matrix_polls SET state=? WHERE start_id=?", (state, start_id)))
-
-    async def votes(self, start_id: str) -> list[NativeVote]:
-        rows = await self.db.fetchall(
-            "SELECT sender, response_id, ts, answers FROM matrix_poll_votes WHERE start_id=?", (start_id,))
-        return [NativeVote(r[0], r[1], r[2], _answers(r[3])) for r in rows]
-
-    async def poll_of_response(self, response_id: str) -> str | None:
-        """The start of the native poll whose counted response this is."""
-        row = await self.db.fetchone(
-            "SELECT start_id FROM matrix_poll_votes WHERE response_id=? LIMIT 1", (response_id,))
-        return str(row[0]) if row else None
-
-    async def cast_vote(self, poll: NativePoll, vote: NativeVote,
-                        rows: Sequence[StoredReaction]) -> VoteTaken | None:
-        """Make `vote` (with its reaction rows) the sender's vote in an open poll, unless a
-        later response of theirs counts already. Returns the sender's keys on the card
-        before and after, and the answers of the vote replaced; None if not taken."""
-
-        def unit(c: sqlite3.Connection) -> VoteTaken | None:
-            state = c.execute("SELECT state FROM matrix_polls WHERE start_id=?", (poll.start_id,)).fetchone()
-            if state is None or state[0] != "open":
-                return None
-            old = c.execute("SELECT response_id, ts, answers FROM matrix_poll_votes"
-                            " WHERE start_id=? AND sender=?", (poll.start_id, vote.sender)).fetchone()
-            # The latest by the server's timestamp counts; on a tie the one that came last.
-            if old is not None and (old[0] == vote.response_id or old[1] > vote.ts):
-                return None
-            before = _keys(c, poll.card_id, vote.sender)
-            if old is not None:
-                c.executemany("DELETE FROM matrix_reactions WHERE event_id=?",
-                              [(vote_event_id(old[0], a),) for a in _answers(old[2])])
-            c.executemany(
-                "INSERT OR IGNORE INTO matrix_reactions(event_id, room_id, target, sender, key)"
-                " VALUES(?,?,?,?,?)", [(r.event_id, r.room_id, r.target, r.sender, r.key) for r in rows])
-            c.execute("INSERT OR REPLACE INTO matrix_poll_votes(start_id, sender, response_id, ts, answers)"
-                      " VALUES(?,?,?,?,?)", (poll.start_id, vote.sender, vote.response_id, vote.ts,
-                                             _answers_text(vote.answers)))
-            return before, _keys(c, poll.card_id, vote.sender), _answers(old[2]) if old else ()
-
-        return await self.db.write(unit)
 
     # --- commands ------------------------------------------------------------------------
 
@@ -296,22 +202,6 @@ class MatrixStore:
         return bool(await self.db.write(lambda c: c.execute(
             "INSERT OR IGNORE INTO matrix_commands(event_id, at) VALUES(?, ?)",
             (event_id, time.time())).rowcount))
-
-
-_POLL = "start_id, room_id, card_id, answers, max_selections, state"
-
-
-def _answers_text(answers: Iterable[int]) -> str:
-    return ",".join(str(a) for a in answers)
-
-
-def _answers(text: str) -> tuple[int, ...]:
-    return tuple(int(a) for a in text.split(",") if a.isdigit())
-
-
-def _keys(c: sqlite3.Connection, target: str, sender: str) -> set[str]:
-    return {r[0] for r in c.execute(
-        "SELECT key FROM matrix_reactions WHERE target=? AND sender=?", (target, sender))}
 
 
 def _has(c: sqlite3.Connection, target: str, sender: str, key: str) -> bool:
