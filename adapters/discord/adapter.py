@@ -36,6 +36,7 @@ from .refs import (
 )
 from .render import Rendered, render
 from .responder import InteractionResponder
+from .surfaces import DiscordSurfaces
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +45,12 @@ CHANGED = "that command has changed; try again in a minute, or type /help"
 RECONCILE_AT_ONCE = 4
 
 
-class DiscordAdapter:
+class DiscordAdapter(DiscordSurfaces):
     platform = PLATFORM
     capabilities = Capabilities(buttons=True, ephemeral=True, direct_messages=True,
                                 edits_per_window=5, edit_window_s=5.0, max_reactions=20,
-                                command_prefix="/")
+                                command_prefix="/", listings=True, threads=True, roles=True,
+                                label="Discord")
 
     def __init__(self, config: DiscordConfig, *, guild_ready_timeout: float = 2.0, defer_after: float = 2.0,
                  ready_timeout: float = 60.0, sync_commands: bool = True,
@@ -68,11 +70,13 @@ class DiscordAdapter:
         self._readies = 0
         self._tasks: set[asyncio.Task[Any]] = set()
         self.lanes = Lanes(self._spawn)
+        self._init_listings()
 
     # --- lifecycle ---------------------------------------------------------------------------
 
     def attach(self, bot: AdapterHost) -> None:
         self.bot = bot
+        self._register_listing_setting(bot)
 
     async def start(self) -> None:
         assert self.bot is not None, "attach the adapter to a bot first"

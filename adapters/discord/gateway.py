@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -26,10 +27,12 @@ DEFAULT_GATEWAY = "wss://gateway.discord.gg/"
 def intents() -> discord.Intents:
     # guild_messages without message_content: metadata (author, time, reply) only, for
     # offline.auto. No members intent: interactions and reaction events carry the member.
+    # guild_scheduled_events: who marks a listing "Interested", and listings deleted by hand.
     i = discord.Intents.none()
     i.guilds = True
     i.guild_reactions = True
     i.guild_messages = True
+    i.guild_scheduled_events = True
     return i
 
 
@@ -56,6 +59,23 @@ def count_errors(http: Any, adapter: DiscordAdapter) -> None:
     http.request = counted
 
 
+def tap(parsers: dict[str, Callable[[Any], None]], event: str,
+        handler: Callable[[Mapping[str, Any]], None]) -> None:
+    """Show `handler` a gateway event's raw payload before discord.py parses it. A parser that
+    raises would end the gateway connection, so the handler's errors are only logged."""
+    parse = parsers[event]
+
+    def tapped(data: Any) -> None:
+        try:
+            if isinstance(data, Mapping):
+                handler(data)
+        except Exception:
+            log.exception("Discord: handling %s failed", event)
+        parse(data)
+
+    parsers[event] = tapped
+
+
 class LogoffClient(discord.Client):
     """discord.py client whose events go to the adapter; the adapter is also the sink
     for persistent buttons (`ActionButton` finds it as `client.action_sink`)."""
@@ -65,6 +85,10 @@ class LogoffClient(discord.Client):
         self.action_sink = adapter
         self.adapter = adapter
         count_errors(self.http, adapter)
+        # discord.py drops these for members it has not cached (nearly everyone, without the
+        # members intent), so they are read raw, before its own parser.
+        for event in ("GUILD_SCHEDULED_EVENT_USER_ADD", "GUILD_SCHEDULED_EVENT_USER_REMOVE"):
+            tap(self._connection.parsers, event, adapter._on_listing_interest)
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(ActionButton)
@@ -90,6 +114,14 @@ class LogoffClient(discord.Client):
 
     async def on_message(self, message: discord.Message) -> None:
         await self.adapter._on_message(message)
+
+    async def on_scheduled_event_delete(self, event: discord.ScheduledEvent) -> None:
+        self.adapter._on_listing_gone(event, event.status)
+
+    async def on_scheduled_event_update(self, before: discord.ScheduledEvent,
+                                        after: discord.ScheduledEvent) -> None:
+        if after.status is discord.EventStatus.canceled and before.status is not after.status:
+            self.adapter._on_listing_gone(after, before.status)
 
     async def on_guild_available(self, guild: discord.Guild) -> None:
         await self.adapter._on_guild_available(guild.id)

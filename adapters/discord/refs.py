@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
+from collections.abc import Iterator, Mapping
 
 import discord
 
@@ -37,3 +39,22 @@ def space_of(guild_id: int | None) -> str:
 
 def is_moderator(perms: discord.Permissions) -> bool:
     return bool(perms.administrator or perms.manage_guild or perms.manage_events)
+
+
+@contextlib.contextmanager
+def refusals(forbidden: str, refused: str, limits: Mapping[int, str] | None = None) -> Iterator[None]:
+    """Discord refusing a native surface, as a sentence for moderators: a 403 as `forbidden`, a
+    limit by its JSON code, another 4xx as `refused` with Discord's words. NotFound goes on as
+    it is (the caller knows whether gone is fine); so does Discord's own trouble (5xx)."""
+    try:
+        yield
+    except discord.NotFound:
+        raise
+    except discord.Forbidden as e:
+        raise DeliveryRefused(forbidden) from e
+    except discord.HTTPException as e:
+        if limits and e.code in limits:
+            raise DeliveryRefused(limits[e.code]) from e
+        if 400 <= e.status < 500:
+            raise DeliveryRefused(f"{refused}: {e.text or e.status}") from e
+        raise

@@ -146,12 +146,18 @@ class NativeSurfaces:
         listings = self.bot.listings(event.platform)
         if listings is None or event.cancelled or event.over(self.bot.clock.now()):
             return
+        if card is None:  # the listing links the card: the event's own, where it is tracked
+            card = next((m for m in self.bot.tracked_messages(self.cog.name, "event", event.id)
+                         if m.channel_id == event.channel_id), None)
         space = SpaceRef.from_key(event.space)
         old = (await self._row(event.id))[0]
         try:
             new = await listings.put_listing(space, await self._listing(event, card), old)
         except DeliveryRefused as e:
             await self._refused(event, "listing", str(e))
+            return
+        except Exception as e:  # noqa: BLE001 - the platform failing: the next change or start retries
+            log.warning("listing event %s failed: %s", event.id, e)
             return
         await self._fine(space, "listing")
         if new is None and old is not None:  # the space turned listings off
@@ -213,6 +219,9 @@ class NativeSurfaces:
             except DeliveryRefused as e:
                 await self._refused(event, "listing", str(e))
                 continue
+            except Exception as e:  # noqa: BLE001
+                log.warning("reading the listing of event %s failed: %s", event.id, e)
+                continue
             await self._interest(space, listing_id, count)
 
     # --- threads ---------------------------------------------------------------------------------
@@ -226,6 +235,9 @@ class NativeSurfaces:
             thread = await threads.open_thread(card, f"{event.title} #{event.id}")
         except DeliveryRefused as e:
             await self._refused(event, "thread", str(e))
+            return
+        except Exception as e:  # noqa: BLE001
+            log.warning("opening a thread for event %s failed: %s", event.id, e)
             return
         await self._fine(space, "thread")
         await self._save(event.id, "thread_id", thread.id)
@@ -241,6 +253,9 @@ class NativeSurfaces:
             role_id = await roles.make_role(space, f"{event.title} #{event.id}")
         except DeliveryRefused as e:
             await self._refused(event, "role", str(e))
+            return
+        except Exception as e:  # noqa: BLE001
+            log.warning("making a role for event %s failed: %s", event.id, e)
             return
         await self._fine(space, "role")
         await self._save(event.id, "role_id", role_id)
@@ -289,6 +304,9 @@ class NativeSurfaces:
             await call
         except DeliveryRefused as e:
             await self._refused(event, surface, str(e))
+            return False
+        except Exception as e:  # noqa: BLE001 - a platform error never fails the command that set it off
+            log.warning("%s of event %s failed: %s", surface, event.id, e)
             return False
         return True
 

@@ -5,7 +5,9 @@ synced commands), speaks the gateway (HELLO, heartbeats, IDENTIFY/READY/GUILD_CR
 RESUME with replay, op 7 RECONNECT) and the REST routes the adapter uses, and checks
 what Discord checks: permissions (403/50013), one acknowledgement per interaction
 (40060), the 3-second deadline (10062), nonce length and `enforce_nonce`. Every route
-it does not know is recorded in `unhandled` so tests can fail on it.
+it does not know is recorded in `unhandled` so tests can fail on it. The native surfaces
+live beside it: scheduled events (`scheduled.py`), threads and roles (`threads_roles.py`);
+what they all share (permission bits, intents, JSON errors) in `wire.py`.
 """
 
 from __future__ import annotations
@@ -17,55 +19,39 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
-# --- permissions (bit values from the Discord docs) ---------------------------------------
-
-ADMINISTRATOR = 1 << 3
-MANAGE_GUILD = 1 << 5
-ADD_REACTIONS = 1 << 6
-VIEW_CHANNEL = 1 << 10
-SEND_MESSAGES = 1 << 11
-MANAGE_MESSAGES = 1 << 13
-EMBED_LINKS = 1 << 14
-ATTACH_FILES = 1 << 15
-READ_MESSAGE_HISTORY = 1 << 16
-USE_APPLICATION_COMMANDS = 1 << 31
-MANAGE_EVENTS = 1 << 33
-ALL_PERMISSIONS = (1 << 51) - 1
-
-EVERYONE_DEFAULT = (VIEW_CHANNEL | SEND_MESSAGES | ADD_REACTIONS | READ_MESSAGE_HISTORY
-                    | EMBED_LINKS | ATTACH_FILES | USE_APPLICATION_COMMANDS)
-BOT_PERMISSIONS = EVERYONE_DEFAULT
-
-# gateway intents
-INTENT_GUILDS = 1 << 0
-INTENT_GUILD_MESSAGES = 1 << 9
-INTENT_GUILD_REACTIONS = 1 << 10
-INTENT_DIRECT_MESSAGES = 1 << 12
+from .scheduled import ScheduledEvents
+from .threads_roles import Roles, Threads
+from .wire import (
+    ADD_REACTIONS,
+    ADMINISTRATOR,
+    ALL_PERMISSIONS,
+    ATTACH_FILES,
+    BOT_PERMISSIONS,
+    EMBED_LINKS,
+    EVERYONE_DEFAULT,
+    INTENT_DIRECT_MESSAGES,
+    INTENT_GUILD_MESSAGES,
+    INTENT_GUILD_REACTIONS,
+    INTENT_GUILDS,
+    JSON,
+    MANAGE_MESSAGES,
+    READ_MESSAGE_HISTORY,
+    SEND_MESSAGES,
+    SEND_MESSAGES_IN_THREADS,
+    THREAD_TYPES,
+    VIEW_CHANNEL,
+)
+from .wire import error as _error
+from .wire import json_response as _json
+from .wire import now_iso as _now_iso
 
 EPHEMERAL = 1 << 6
 LOADING = 1 << 7
 NONCE_WINDOW_S = 300.0
-
-JSON = dict[str, Any]
-
-
-def _now_iso() -> str:
-    return datetime.now(UTC).isoformat()
-
-
-def _error(status: int, code: int, message: str) -> web.Response:
-    return _json({"code": code, "message": message}, status)
-
-
-def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    # Exactly "application/json": with "; charset=utf-8" discord.py reads the body as text.
-    return web.Response(body=json.dumps(data).encode(), status=status,
-                        headers={"Content-Type": "application/json", **(headers or {})})
 
 
 _MD_ESCAPED = re.compile(r"\\([^0-9A-Za-z\s])")
@@ -203,6 +189,10 @@ class FakeDiscord:
         self._last_request = 0.0
         self.port = 0
         self._routes: list[tuple[str, re.Pattern[str], Callable[..., Awaitable[web.Response]]]] = []
+        # Native surfaces (the Events tab, threads, roles), each in a module of its own.
+        self.scheduled = ScheduledEvents(self)
+        self.threads = Threads(self)
+        self.roles = Roles(self)
         self._setup_routes()
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -331,11 +321,27 @@ class FakeDiscord:
         g = self.guilds[gid]
         members = [self.member_payload(gid, self.application_id)]
         return {**g, "unavailable": False, "large": False, "member_count": sum(1 for k in self.members if k[0] == gid),
-                "members": members, "emojis": [], "stickers": [], "features": [], "threads": [],
-                "presences": [], "voice_states": [], "stage_instances": [], "guild_scheduled_events": [],
+                "members": members, "emojis": [], "stickers": [], "features": [],
+                "threads": self.threads.active(gid), "presences": [], "voice_states": [], "stage_instances": [],
+                "guild_scheduled_events": [self.scheduled.payload(e) for e in self.scheduled.of_guild(gid)],
                 "verification_level": 0, "default_message_notifications": 0, "explicit_content_filter": 0,
                 "mfa_level": 0, "nsfw_level": 0, "premium_tier": 0, "preferred_locale": "en-US",
                 "system_channel_id": None, "afk_timeout": 300}
+
+    def guild_permissions(self, guild_id: int, uid: int) -> int:
+        """Server-wide permissions (no channel overwrites): what Manage Events and Manage
+        Roles are checked against. Owner and administrators have everything."""
+        g = self.guilds[guild_id]
+        if int(g["owner_id"]) == uid:
+            return ALL_PERMISSIONS
+        member = self.members.get((guild_id, uid))
+        if member is None:
+            return 0
+        roles = {r["id"]: int(r["permissions"]) for r in g["roles"]}
+        perms = roles[str(guild_id)] if str(guild_id) in roles else int(g["roles"][0]["permissions"])
+        for r in member["roles"]:
+            perms |= roles.get(r, 0)
+        return ALL_PERMISSIONS if perms & ADMINISTRATOR else perms
 
     def permissions(self, channel_id: int, uid: int) -> int:
         """Discord's algorithm: base from roles, then channel overwrites (@everyone, roles,
@@ -343,19 +349,14 @@ class FakeDiscord:
         ch = self.channels.get(channel_id)
         if ch is None or ch.get("type") == 1:
             return ALL_PERMISSIONS & ~ADMINISTRATOR
+        if ch.get("type") in THREAD_TYPES:  # a thread has the permissions of its channel
+            return self.permissions(int(ch["parent_id"]), uid)
         gid = int(ch["guild_id"])
         g = self.guilds[gid]
-        if int(g["owner_id"]) == uid:
-            return ALL_PERMISSIONS
         member = self.members.get((gid, uid))
-        if member is None:
-            return 0
-        roles = {r["id"]: int(r["permissions"]) for r in g["roles"]}
-        perms = roles[str(gid)] if str(gid) in roles else int(g["roles"][0]["permissions"])
-        for r in member["roles"]:
-            perms |= roles.get(r, 0)
-        if perms & ADMINISTRATOR:
-            return ALL_PERMISSIONS
+        perms = self.guild_permissions(gid, uid)
+        if member is None or perms == ALL_PERMISSIONS:
+            return perms
         ows = {o["id"]: o for o in ch["permission_overwrites"]}
         everyone = ows.get(g["roles"][0]["id"])
         if everyone:
@@ -526,6 +527,8 @@ class FakeDiscord:
           self._patch_webhook_message)
         r("DELETE", r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/(?P<mid>@original|\d+)",
           self._delete_webhook_message)
+        for surface in (self.scheduled, self.threads, self.roles):
+            surface.routes(r)
 
     def _route(self, method: str, pattern: str, handler: Callable[..., Awaitable[web.Response]]) -> None:
         self._routes.append((method, re.compile(pattern + "$"), handler))
@@ -660,15 +663,16 @@ class FakeDiscord:
             if recipient in self.dms_closed:
                 return _error(403, 50007, "Cannot send messages to this user")
             return None
+        thread = ch["type"] in THREAD_TYPES
         perms = self.permissions(channel_id, self.application_id)
-        need = VIEW_CHANNEL | SEND_MESSAGES
+        need = VIEW_CHANNEL | (SEND_MESSAGES_IN_THREADS if thread else SEND_MESSAGES)
         if body.get("embeds"):
             need |= EMBED_LINKS
         if body.get("_files"):
             need |= ATTACH_FILES
         if perms & need != need:
             return _error(403, 50013, "Missing Permissions")
-        return None
+        return self.threads.reopen(ch) if thread else None
 
     def _check_message_body(self, body: JSON) -> list[str]:
         problems = []

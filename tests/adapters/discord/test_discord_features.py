@@ -14,7 +14,7 @@ from bot.scheduler import Job
 from tests.discord_fake import EPHEMERAL, message_text
 from tests.discord_fake.harness import Harness, World
 
-ALL = ("cogs.admin", "cogs.polls", "cogs.events", "cogs.offline")
+ALL = ("cogs.admin", "cogs.polls", "cogs.events", "cogs.offline", "cogs.links")
 
 
 def card_id(msg: dict[str, Any]) -> int:

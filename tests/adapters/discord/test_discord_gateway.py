@@ -28,7 +28,8 @@ async def test_login_ready_guild_create_and_intents(harness: Harness, world: Wor
     [identify] = world.fake.identifies
     assert identify["token"] == world.fake.token
     intents = int(identify["intents"])
-    assert intents == (1 << 0) | (1 << 9) | (1 << 10), "guilds, guild messages, guild reactions only"
+    assert intents == (1 << 0) | (1 << 9) | (1 << 10) | (1 << 16), \
+        "guilds, guild messages, guild reactions, guild scheduled events only"
     assert not intents & (1 << 15), "no message-content intent"
     assert not intents & (1 << 1), "no members intent"
 

@@ -1,0 +1,276 @@
+"""The server's Events tab (bot/surfaces.py `Listings`): each logoff event as an EXTERNAL guild
+scheduled event, and the people marked "Interested" there read back as a count.
+
+Part of `DiscordAdapter` (a mixin), so the adapter is a `Listings` as the core checks it.
+Limits are checked before asking Discord, so a refusal says why in words; Discord's own
+refusals (a missing permission, 100 events) become `DeliveryRefused` sentences too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import weakref
+from collections import OrderedDict
+from collections.abc import Awaitable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.adapter import AdapterHost, DeliveryRefused
+from bot.model import SpaceRef
+from bot.settings import SettingSpec, on_off, switch_text
+from bot.surfaces import Listing
+
+from .refs import refusals, space_of
+
+if TYPE_CHECKING:
+    from .gateway import LogoffClient
+
+log = logging.getLogger(__name__)
+
+SETTING = "events.discord"
+NAME_MAX = LOCATION_MAX = 100
+DESCRIPTION_MAX = 1000
+# EXTERNAL events need a location of 1-100 characters; an event without a place gets this.
+NO_PLACE = "See the event card"
+MIN_LENGTH = timedelta(minutes=1)  # Discord refuses an end that is not after the start
+UNKNOWN_EVENT = 10070
+FINISHED_EVENT = 180000
+TOO_MANY_EVENTS = 30038
+JUMP = "https://discord.com/channels"  # a message's link, as Discord's "Copy Message Link" gives it
+LIVE = (discord.EventStatus.scheduled.value, discord.EventStatus.active.value)
+CANCELED = discord.EventStatus.canceled.value
+
+NOT_MIRRORED = "Discord: this event is not mirrored into the server's Events tab"
+NO_MANAGE_EVENTS = ("Discord: logoff lacks the Manage Events permission, so events are not mirrored into "
+                    "this server's Events tab; give logoff's role Manage Events, or turn this off with "
+                    f"/config set key:{SETTING} value:off")
+TOO_MANY = ("Discord: this server already lists 100 upcoming events in its Events tab (Discord's limit), "
+            "so this event is not mirrored there")
+TITLE_TOO_LONG = f"{NOT_MIRRORED} because its title is longer than {NAME_MAX} characters (Discord's limit)"
+PLACE_TOO_LONG = f"{NOT_MIRRORED} because its place is longer than {LOCATION_MAX} characters (Discord's limit)"
+STARTED = f"{NOT_MIRRORED} because it has already started; Discord lists only events still to come"
+ENDED = f"{NOT_MIRRORED} because it is over"
+
+
+def guild_of(space: SpaceRef) -> int | None:
+    return int(space.id) if space.id.isdigit() else None
+
+
+def iso(t: datetime) -> str:
+    return t.astimezone(UTC).isoformat()
+
+
+def marker_pattern(marker: str) -> re.Pattern[str]:
+    # "logoff event #1" must not find the listing of "logoff event #12".
+    return re.compile(re.escape(marker) + r"(?!\w)")
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class DiscordListings:
+    """Listings for `DiscordAdapter`; state set up by `_init_listings`."""
+
+    platform: str
+    bot: AdapterHost | None
+    client: LogoffClient | None
+
+    def _client(self) -> LogoffClient:
+        raise NotImplementedError
+
+    def _spawn(self, aw: Awaitable[Any]) -> None:
+        raise NotImplementedError
+
+    def _init_listings(self) -> None:
+        # Held only while in use: the lock goes when the last caller for that event is done.
+        self._listing_locks: weakref.WeakValueDictionary[tuple[int, str], asyncio.Lock] = \
+            weakref.WeakValueDictionary()
+        # Listings logoff deleted itself: their GUILD_SCHEDULED_EVENT_DELETE is no news.
+        self._dropped: OrderedDict[str, None] = OrderedDict()
+        self._recounting: set[str] = set()
+        self._recount_again: set[str] = set()
+
+    def _register_listing_setting(self, bot: AdapterHost) -> None:
+        bot.settings.register(SettingSpec(
+            SETTING, "on", on_off, "on or off",
+            "mirror events into the server's Events tab (needs Manage Events)",
+            normalize=switch_text, requires="listings"), owner="the Discord adapter")
+
+    def _now(self) -> datetime:
+        return self.bot.clock.now() if self.bot is not None else datetime.now(UTC)
+
+    def _refusals(self) -> contextlib.AbstractContextManager[None]:
+        return refusals(NO_MANAGE_EVENTS, NOT_MIRRORED, {TOO_MANY_EVENTS: TOO_MANY})
+
+    # --- Listings -------------------------------------------------------------------------------
+
+    async def put_listing(self, space: SpaceRef, listing: Listing, native_id: str | None) -> str | None:
+        guild = guild_of(space)
+        if guild is None or self.bot is None or not await self.bot.settings.get(space, SETTING):
+            return None
+        if len(listing.title) > NAME_MAX:
+            raise DeliveryRefused(TITLE_TOO_LONG)
+        if len(listing.place.strip()) > LOCATION_MAX:
+            raise DeliveryRefused(PLACE_TOO_LONG)
+        now = self._now()
+        if listing.end <= now:
+            raise DeliveryRefused(ENDED)
+        # One at a time per event: two callers must not both find nothing and both create.
+        key = (guild, listing.marker)
+        lock = self._listing_locks.get(key)
+        if lock is None:
+            lock = self._listing_locks[key] = asyncio.Lock()
+        async with lock:
+            try:
+                with self._refusals():
+                    return await self._put(guild, listing, native_id, now)
+            except discord.NotFound as e:  # the server itself is unknown: logoff was removed
+                raise DeliveryRefused(f"{NOT_MIRRORED}: {e.text or e.status}") from e
+
+    async def _put(self, guild: int, listing: Listing, native_id: str | None, now: datetime) -> str:
+        if native_id is not None and await self._update(guild, native_id, listing, now):
+            return native_id
+        # No id, or it is gone: a listing made before a crash (POSTed, id never stored) is
+        # found by its marker and adopted rather than duplicated.
+        found = await self._find_listing(guild, listing.marker)
+        if found is not None and await self._update(guild, found, listing, now):
+            return found
+        if listing.start <= now:
+            raise DeliveryRefused(STARTED)
+        data = await self._client().http.create_guild_scheduled_event(
+            guild, **self._fields(listing, with_start=True),
+            privacy_level=discord.PrivacyLevel.guild_only.value,
+            entity_type=discord.EntityType.external.value)
+        return str(data["id"])
+
+    def _fields(self, listing: Listing, *, with_start: bool) -> dict[str, Any]:
+        fields: dict[str, Any] = {
+            "name": listing.title,
+            "description": clip(self._describe(listing), DESCRIPTION_MAX),  # the marker comes first
+            "scheduled_end_time": iso(max(listing.end, listing.start + MIN_LENGTH)),
+            "entity_metadata": {"location": listing.place.strip() or NO_PLACE},
+        }
+        if with_start:
+            fields["scheduled_start_time"] = iso(listing.start)
+        return fields
+
+    def _describe(self, listing: Listing) -> str:
+        """The core's text with a link to the card under its first line (the marker's)."""
+        card = listing.card
+        if card is None or card.platform != self.platform or not card.space_id:
+            return listing.description
+        head, sep, rest = listing.description.partition("\n")
+        return f"{head}\nCard: {JUMP}/{card.space_id}/{card.channel_id}/{card.id}{sep}{rest}"
+
+    async def _update(self, guild: int, native_id: str, listing: Listing, now: datetime) -> bool:
+        """PATCH keeps the listing's id and its Interested people. False: it is gone (deleted,
+        cancelled or over), so a new one is due."""
+        if not native_id.isdigit():
+            return False
+        # An event under way keeps its start: Discord refuses a start in the past.
+        fields = self._fields(listing, with_start=listing.start > now)
+        try:
+            await self._client().http.edit_scheduled_event(guild, int(native_id), **fields)
+        except discord.HTTPException as e:
+            if e.code in (UNKNOWN_EVENT, FINISHED_EVENT):
+                return False
+            raise
+        return True
+
+    async def _find_listing(self, guild: int, marker: str) -> str | None:
+        client = self._client()
+        me = client.user.id if client.user else None
+        pattern = marker_pattern(marker)
+        for ev in await client.http.get_scheduled_events(guild, False):
+            if (str(ev.get("creator_id")) == str(me) and ev.get("status") in LIVE
+                    and pattern.search(ev.get("description") or "")):
+                return str(ev["id"])
+        return None
+
+    async def drop_listing(self, space: SpaceRef, native_id: str) -> None:
+        guild = guild_of(space)
+        if guild is None or not native_id.isdigit():
+            return
+        self._dropped[native_id] = None
+        while len(self._dropped) > 1000:
+            self._dropped.popitem(last=False)
+        try:
+            with self._refusals():
+                await self._client().http.delete_scheduled_event(guild, int(native_id))
+        except discord.NotFound:
+            pass
+        except BaseException:
+            self._dropped.pop(native_id, None)
+            raise
+
+    async def listing_interest(self, space: SpaceRef, native_id: str) -> int | None:
+        guild = guild_of(space)
+        if guild is None or not native_id.isdigit():
+            return None
+        try:
+            with self._refusals():
+                data: Mapping[str, Any] = await self._client().http.get_scheduled_event(guild, int(native_id), True)
+        except discord.NotFound:
+            return None
+        if data.get("status") == CANCELED:
+            return None
+        return int(data.get("user_count") or 0)
+
+    # --- from the gateway ---------------------------------------------------------------------------
+
+    def _on_listing_interest(self, data: Mapping[str, Any]) -> None:
+        """GUILD_SCHEDULED_EVENT_USER_ADD/REMOVE, read raw (discord.py drops them for members it
+        has not cached). The payload has no count, so the count is read from Discord."""
+        guild, event = str(data.get("guild_id") or ""), str(data.get("guild_scheduled_event_id") or "")
+        if not (guild.isdigit() and event.isdigit()) or self._foreign(int(guild), int(event)):
+            return
+        self._spawn(self._recount(guild, event))
+
+    def _foreign(self, guild_id: int, event_id: int) -> bool:
+        """An event someone else listed (as far as discord.py's cache knows): not ours to count."""
+        client = self.client
+        guild = client.get_guild(guild_id) if client is not None else None
+        ev = guild.get_scheduled_event(event_id) if guild is not None else None
+        me = client.user.id if client is not None and client.user is not None else None
+        return ev is not None and ev.creator_id != me
+
+    async def _recount(self, guild: str, event: str) -> None:
+        # A burst of clicks costs one request in flight and at most one more after it.
+        if event in self._recounting:
+            self._recount_again.add(event)
+            return
+        self._recounting.add(event)
+        space = SpaceRef(self.platform, guild)
+        try:
+            while True:
+                self._recount_again.discard(event)
+                count = await self.listing_interest(space, event)
+                # Gone: its DELETE says so (or it was logoff's own drop); nothing to count.
+                if count is not None and self.bot is not None:
+                    await self.bot.listing_interest_changed(space, event, count)
+                if event not in self._recount_again:
+                    return
+        except Exception as e:  # a spawned task: the next click, or the reconcile at start, recounts
+            log.warning("Discord: could not count who is interested in event %s: %s", event, e)
+        finally:
+            self._recounting.discard(event)
+
+    def _on_listing_gone(self, ev: discord.ScheduledEvent, was: discord.EventStatus) -> None:
+        """A listing deleted or cancelled: if by hand, and it was logoff's and still to come, the
+        core may list the event again. Not for logoff's own drops, nor under way or over."""
+        client = self.client
+        if str(ev.id) in self._dropped:
+            del self._dropped[str(ev.id)]
+            return
+        if client is None or client.user is None or self.bot is None:
+            return
+        if ev.creator_id != client.user.id or was is not discord.EventStatus.scheduled:
+            return
+        self._spawn(self.bot.listing_interest_changed(SpaceRef(self.platform, space_of(ev.guild_id)),
+                                                      str(ev.id), None))

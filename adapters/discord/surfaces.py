@@ -1,0 +1,104 @@
+"""Threads under an event's card and roles for those going (bot/surfaces.py `Threads`,
+`Roles`), with the Events tab from `listings.py`: the native surfaces of `DiscordAdapter`.
+
+Gone is fine everywhere (a moderator deleted the thread, the role, the member left); a
+refusal becomes a `DeliveryRefused` naming the permission and what to do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Literal
+
+import discord
+
+from bot.adapter import DeliveryRefused
+from bot.model import ChannelRef, MessageRef, SpaceRef, UserRef
+
+from .listings import DiscordListings, guild_of
+from .refs import refusals
+
+# Discord archives a quiet thread after this many minutes; the longest it offers, since
+# logoff archives the thread itself a day after the event.
+THREAD_ARCHIVE_MINUTES: Literal[10080] = 10080
+THREAD_NAME_MAX = ROLE_NAME_MAX = 100
+THREAD_EXISTS = 160004
+TOO_MANY_ROLES = 30005
+
+NO_THREADS = ("Discord: logoff lacks the Create Public Threads permission in the event's channel, so "
+              "events get no thread; give logoff's role Create Public Threads and Send Messages in "
+              "Threads there, or turn this off with /config set key:events.thread value:off")
+NO_ARCHIVE = ("Discord: logoff may not archive the event's thread (a moderator locked it?); give "
+              "logoff's role Manage Threads, or archive it by hand")
+CARD_GONE = "Discord: the event's card was deleted, so no thread was opened under it"
+NO_ROLES = ("Discord: logoff lacks the Manage Roles permission, or its own role is not above the event "
+            "roles, so events get no role; give logoff's role Manage Roles and keep it above the roles "
+            "it makes, or turn this off with /config set key:events.role value:off")
+ROLES_FULL = "Discord: this server has 250 roles (Discord's limit), so this event gets no role"
+
+
+def one_line(name: str, limit: int) -> str:
+    return " ".join(name.split())[:limit] or "event"
+
+
+class DiscordSurfaces(DiscordListings):
+    """Listings, Threads and Roles for `DiscordAdapter`."""
+
+    # --- Threads -------------------------------------------------------------------------------
+
+    async def open_thread(self, message: MessageRef, name: str) -> ChannelRef:
+        http = self._client().http
+        try:
+            with refusals(NO_THREADS, "Discord: no thread was opened for this event"):
+                try:
+                    data = await http.start_thread_with_message(
+                        int(message.channel_id), int(message.id), name=one_line(name, THREAD_NAME_MAX),
+                        auto_archive_duration=THREAD_ARCHIVE_MINUTES)
+                except discord.HTTPException as e:
+                    if e.code != THREAD_EXISTS:
+                        raise
+                    # Opened before (a retry after a crash): a message's thread has its id.
+                    return ChannelRef(self.platform, message.id, message.space_id)
+        except discord.NotFound as e:
+            raise DeliveryRefused(CARD_GONE) from e
+        return ChannelRef(self.platform, str(data["id"]), message.space_id)
+
+    async def close_thread(self, thread: ChannelRef) -> None:
+        if not thread.id.isdigit():
+            return
+        with contextlib.suppress(discord.NotFound), refusals(NO_ARCHIVE, "Discord: the event's thread stays open"):
+            await self._client().http.edit_channel(int(thread.id), archived=True)
+
+    # --- Roles ---------------------------------------------------------------------------------
+
+    def _guild(self, space: SpaceRef) -> int:
+        guild = guild_of(space)
+        if guild is None:
+            raise DeliveryRefused("Discord: roles exist only in a server")
+        return guild
+
+    async def make_role(self, space: SpaceRef, name: str) -> str:
+        guild = self._guild(space)
+        with refusals(NO_ROLES, "Discord: no role was made for this event", {TOO_MANY_ROLES: ROLES_FULL}):
+            # No permissions of its own, and not mentionable by members: only logoff (with
+            # Mention Everyone) can ping it.
+            data = await self._client().http.create_role(
+                guild, name=one_line(name, ROLE_NAME_MAX), permissions="0", mentionable=False, hoist=False)
+        return str(data["id"])
+
+    async def set_role(self, space: SpaceRef, role_id: str, user: UserRef, member: bool) -> None:
+        guild = self._guild(space)
+        if user.platform != self.platform or not user.id.isdigit() or not role_id.isdigit():
+            return
+        http = self._client().http
+        change = http.add_role if member else http.remove_role
+        # Unknown member (left the server) or role (deleted by hand): nothing to change.
+        with contextlib.suppress(discord.NotFound), refusals(NO_ROLES, "Discord: the event's role was not changed"):
+            await change(guild, int(user.id), int(role_id))
+
+    async def drop_role(self, space: SpaceRef, role_id: str) -> None:
+        guild = self._guild(space)
+        if not role_id.isdigit():
+            return
+        with contextlib.suppress(discord.NotFound), refusals(NO_ROLES, "Discord: the event's role was not deleted"):
+            await self._client().http.delete_role(guild, int(role_id))

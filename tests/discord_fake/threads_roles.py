@@ -1,0 +1,304 @@
+"""Threads under a message and roles made by the bot, in the fake.
+
+Threads: a public thread (type 11) started from a message has the message's id, at most one
+per message (160004); it lives under its channel's permissions (Create Public Threads to start,
+Send Messages in Threads to post); a message into an archived thread reopens it unless locked.
+Roles: Manage Roles, and only below the bot's highest role (both 403/50013); a new role sits
+just above @everyone; at most 250 per server (30005). Gateway: THREAD_CREATE/UPDATE/DELETE and
+GUILD_ROLE_CREATE/UPDATE/DELETE (GUILDS intent), GUILD_MEMBER_UPDATE (GUILD_MEMBERS, which
+logoff does not ask for).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from .wire import (
+    CREATE_PUBLIC_THREADS,
+    INTENT_GUILD_MEMBERS,
+    INTENT_GUILDS,
+    JSON,
+    MANAGE_ROLES,
+    MANAGE_THREADS,
+    THREAD_TYPES,
+    VIEW_CHANNEL,
+    bad_length,
+    error,
+    invalid_form,
+    json_response,
+    missing_permissions,
+    now_iso,
+)
+
+if TYPE_CHECKING:
+    from .server import FakeDiscord
+
+Route = Callable[[str, str, Callable[..., Awaitable[web.Response]]], None]
+
+ARCHIVE_DURATIONS = (60, 1440, 4320, 10080)
+MAX_ROLES = 250
+
+
+class Threads:
+    def __init__(self, fake: FakeDiscord) -> None:
+        self.fake = fake
+
+    def routes(self, r: Route) -> None:
+        r("POST", r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)/threads", self._start)
+        r("PATCH", r"/channels/(?P<channel>\d+)", self._patch)
+
+    def active(self, guild_id: int) -> list[JSON]:
+        """What GUILD_CREATE lists under `threads`."""
+        return [ch for ch in self.fake.channels.values()
+                if ch.get("type") in THREAD_TYPES and ch["guild_id"] == str(guild_id)
+                and not ch["thread_metadata"]["archived"]]
+
+    def of_channel(self, channel_id: int) -> list[JSON]:
+        return [ch for ch in self.fake.channels.values()
+                if ch.get("type") in THREAD_TYPES and ch["parent_id"] == str(channel_id)]
+
+    async def _start(self, request: web.Request, body: JSON, channel: str, message: str) -> web.Response:
+        parent = self.fake.channels.get(int(channel))
+        if parent is None:
+            return error(404, 10003, "Unknown Channel")
+        if parent.get("type") not in (0, 5):
+            return error(400, 50024, "Cannot execute action on this channel type")
+        if self.fake._find_message(channel, message) is None:
+            return error(404, 10008, "Unknown Message")
+        if int(message) in self.fake.channels:
+            return error(400, 160004, "A thread has already been created for this message")
+        perms = self.fake.permissions(int(channel), self.fake.bot_id)
+        if perms & (VIEW_CHANNEL | CREATE_PUBLIC_THREADS) != VIEW_CHANNEL | CREATE_PUBLIC_THREADS:
+            return missing_permissions()
+        name = str(body.get("name") or "")
+        if not 1 <= len(name) <= 100:
+            return bad_length("name", 1, 100)
+        duration = body.get("auto_archive_duration", 4320)
+        if duration not in ARCHIVE_DURATIONS:
+            return invalid_form("auto_archive_duration", "BASE_TYPE_CHOICES",
+                                f"Value must be one of {set(ARCHIVE_DURATIONS)}.")
+        thread: JSON = {
+            "id": message, "type": 11, "guild_id": parent["guild_id"], "parent_id": channel,
+            "owner_id": str(self.fake.bot_id), "name": name, "last_message_id": None,
+            "message_count": 0, "member_count": 1, "total_message_sent": 0, "rate_limit_per_user": 0,
+            "flags": 0,
+            "thread_metadata": {"archived": False, "auto_archive_duration": duration,
+                                "archive_timestamp": now_iso(), "locked": False,
+                                "create_timestamp": now_iso()},
+        }
+        self.fake.channels[int(message)] = thread
+        self.fake.dispatch("THREAD_CREATE", {**thread, "newly_created": True}, INTENT_GUILDS)
+        return json_response(thread)
+
+    async def _patch(self, request: web.Request, body: JSON, channel: str) -> web.Response:
+        ch = self.fake.channels.get(int(channel))
+        if ch is None:
+            return error(404, 10003, "Unknown Channel")
+        if ch.get("type") not in THREAD_TYPES:
+            self.fake.unhandled.append(f"PATCH /channels/{channel} (not a thread)")
+            return error(400, 0, "the fake edits only threads")
+        unknown = set(body) - {"archived", "locked", "name", "auto_archive_duration"}
+        if unknown:
+            self.fake.unhandled.append(f"PATCH thread fields {sorted(unknown)}")
+        # The thread's creator may archive it, rename it, change its archive time; the rest
+        # (locking, others' threads) needs Manage Threads.
+        own = ch["owner_id"] == str(self.fake.bot_id) and "locked" not in body
+        if not own and not self.fake.permissions(int(channel), self.fake.bot_id) & MANAGE_THREADS:
+            return missing_permissions()
+        meta = ch["thread_metadata"]
+        if meta["locked"] and not self.fake.permissions(int(channel), self.fake.bot_id) & MANAGE_THREADS:
+            return missing_permissions()
+        if "name" in body:
+            if not 1 <= len(str(body["name"] or "")) <= 100:
+                return bad_length("name", 1, 100)
+            ch["name"] = body["name"]
+        for key in ("archived", "locked", "auto_archive_duration"):
+            if key in body:
+                meta[key] = body[key]
+        meta["archive_timestamp"] = now_iso()
+        self.fake.dispatch("THREAD_UPDATE", ch, INTENT_GUILDS)
+        return json_response(ch)
+
+    def reopen(self, thread: JSON) -> web.Response | None:
+        """A message into an archived thread reopens it; into a locked one, it is refused."""
+        meta = thread["thread_metadata"]
+        if meta["archived"]:
+            if meta["locked"]:
+                return error(400, 50083, "Thread is archived")
+            meta["archived"] = False
+            self.fake.dispatch("THREAD_UPDATE", thread, INTENT_GUILDS)
+        return None
+
+    def delete_by_hand(self, thread_id: int) -> None:
+        """A moderator deletes the thread."""
+        ch = self.fake.channels.pop(thread_id)
+        self.fake.dispatch("THREAD_DELETE", {"id": ch["id"], "guild_id": ch["guild_id"],
+                                             "parent_id": ch["parent_id"], "type": ch["type"]}, INTENT_GUILDS)
+
+
+class Roles:
+    def __init__(self, fake: FakeDiscord) -> None:
+        self.fake = fake
+
+    def routes(self, r: Route) -> None:
+        r("POST", r"/guilds/(?P<guild>\d+)/roles", self._create)
+        r("PATCH", r"/guilds/(?P<guild>\d+)/roles/(?P<role>\d+)", self._patch)
+        r("DELETE", r"/guilds/(?P<guild>\d+)/roles/(?P<role>\d+)", self._delete)
+        r("PUT", r"/guilds/(?P<guild>\d+)/members/(?P<user>\d+)/roles/(?P<role>\d+)", self._put_member_role)
+        r("DELETE", r"/guilds/(?P<guild>\d+)/members/(?P<user>\d+)/roles/(?P<role>\d+)", self._delete_member_role)
+
+    # --- the truth -----------------------------------------------------------------------------
+
+    def role(self, guild_id: int, role_id: int | str) -> JSON | None:
+        return next((r for r in self.fake.guilds[guild_id]["roles"] if r["id"] == str(role_id)), None)
+
+    def member_roles(self, guild_id: int, user_id: int) -> list[int]:
+        return [int(r) for r in self.fake.members[(guild_id, user_id)]["roles"]]
+
+    def members_with(self, guild_id: int, role_id: int | str) -> list[int]:
+        return sorted(uid for (gid, uid), m in self.fake.members.items()
+                      if gid == guild_id and str(role_id) in m["roles"])
+
+    def _bot_role(self, guild_id: int) -> JSON:
+        return next(r for r in self.fake.guilds[guild_id]["roles"] if r["managed"]
+                    and r["id"] in self.fake.members[(guild_id, self.fake.bot_id)]["roles"])
+
+    def _top(self, guild_id: int, uid: int) -> int:
+        ids = set(self.fake.members[(guild_id, uid)]["roles"])
+        return max((int(r["position"]) for r in self.fake.guilds[guild_id]["roles"] if r["id"] in ids), default=0)
+
+    def _refuse(self, guild_id: int, role: JSON | None = None) -> web.Response | None:
+        """Manage Roles, and a role strictly below the bot's highest (administrators too)."""
+        if not self.fake.guild_permissions(guild_id, self.fake.bot_id) & MANAGE_ROLES:
+            return missing_permissions()
+        if role is not None and (role["managed"] or int(role["position"]) >= self._top(guild_id, self.fake.bot_id)):
+            return missing_permissions()
+        return None
+
+    def _changed(self, guild_id: int, role: JSON) -> None:
+        self.fake.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(guild_id), "role": role}, INTENT_GUILDS)
+
+    # --- REST ------------------------------------------------------------------------------------
+
+    async def _create(self, request: web.Request, body: JSON, guild: str) -> web.Response:
+        gid = int(guild)
+        if gid not in self.fake.guilds:
+            return error(404, 10004, "Unknown Guild")
+        refused = self._refuse(gid)
+        if refused is not None:
+            return refused
+        body = body or {}
+        name = str(body.get("name") or "new role")
+        if len(name) > 100:
+            return bad_length("name", 1, 100)
+        perms = int(body.get("permissions") or 0)
+        if perms & ~self.fake.guild_permissions(gid, self.fake.bot_id):
+            return missing_permissions()  # no one grants what they do not have
+        roles = self.fake.guilds[gid]["roles"]
+        if len(roles) >= MAX_ROLES:
+            return error(400, 30005, "Maximum number of guild roles reached (250)")
+        for r in roles[1:]:
+            r["position"] += 1
+        role = self.fake._role_payload(self.fake.snowflake(), name, perms, position=1)
+        role.update({"mentionable": bool(body.get("mentionable", False)), "hoist": bool(body.get("hoist", False)),
+                     "color": int(body.get("color") or 0)})
+        roles.append(role)
+        self.fake.dispatch("GUILD_ROLE_CREATE", {"guild_id": guild, "role": role}, INTENT_GUILDS)
+        return json_response(role)
+
+    async def _patch(self, request: web.Request, body: JSON, guild: str, role: str) -> web.Response:
+        found = self.role(int(guild), role)
+        if found is None:
+            return error(404, 10011, "Unknown Role")
+        refused = self._refuse(int(guild), found)
+        if refused is not None:
+            return refused
+        if "name" in body and not 1 <= len(str(body["name"] or "")) <= 100:
+            return bad_length("name", 1, 100)
+        for key in ("name", "mentionable", "hoist", "color"):
+            if key in body:
+                found[key] = body[key]
+        if "permissions" in body:
+            found["permissions"] = str(int(body["permissions"] or 0))
+        self._changed(int(guild), found)
+        return json_response(found)
+
+    async def _delete(self, request: web.Request, body: Any, guild: str, role: str) -> web.Response:
+        gid = int(guild)
+        found = self.role(gid, role)
+        if found is None:
+            return error(404, 10011, "Unknown Role")
+        if found["id"] == guild:
+            return error(400, 50028, "Invalid Role")  # @everyone
+        refused = self._refuse(gid, found)
+        if refused is not None:
+            return refused
+        self.fake.guilds[gid]["roles"].remove(found)
+        for (g, _), m in self.fake.members.items():
+            if g == gid and role in m["roles"]:
+                m["roles"].remove(role)
+        self.fake.dispatch("GUILD_ROLE_DELETE", {"guild_id": guild, "role_id": role}, INTENT_GUILDS)
+        return web.Response(status=204)
+
+    async def _member_role(self, guild: str, user: str, role: str, add: bool) -> web.Response:
+        gid, uid = int(guild), int(user)
+        if gid not in self.fake.guilds:
+            return error(404, 10004, "Unknown Guild")
+        found = self.role(gid, role)
+        if found is None:
+            return error(404, 10011, "Unknown Role")
+        if (gid, uid) not in self.fake.members:
+            return error(404, 10007, "Unknown Member")
+        refused = self._refuse(gid, found)
+        if refused is not None:
+            return refused
+        roles = self.fake.members[(gid, uid)]["roles"]
+        if add != (role in roles):
+            (roles.append if add else roles.remove)(role)
+            self.fake.dispatch("GUILD_MEMBER_UPDATE", {"guild_id": guild, **self.fake.member_payload(gid, uid)},
+                               INTENT_GUILD_MEMBERS)
+        return web.Response(status=204)
+
+    async def _put_member_role(self, request: web.Request, body: Any, guild: str, user: str,
+                               role: str) -> web.Response:
+        return await self._member_role(guild, user, role, True)
+
+    async def _delete_member_role(self, request: web.Request, body: Any, guild: str, user: str,
+                                  role: str) -> web.Response:
+        return await self._member_role(guild, user, role, False)
+
+    # --- what moderators do in the client ----------------------------------------------------------
+
+    def grant_bot(self, guild_id: int, permissions: int) -> None:
+        """Give logoff's own (managed) role these permissions too."""
+        role = self._bot_role(guild_id)
+        role["permissions"] = str(int(role["permissions"]) | permissions)
+        self._changed(guild_id, role)
+
+    def revoke_bot(self, guild_id: int, permissions: int) -> None:
+        role = self._bot_role(guild_id)
+        role["permissions"] = str(int(role["permissions"]) & ~permissions)
+        self._changed(guild_id, role)
+
+    def move(self, guild_id: int, role_id: int | str, position: int) -> None:
+        """Drag a role to `position` in the list (others keep their order)."""
+        roles = sorted(self.fake.guilds[guild_id]["roles"][1:], key=lambda r: int(r["position"]))
+        role = next(r for r in roles if r["id"] == str(role_id))
+        roles.remove(role)
+        roles.insert(position - 1, role)
+        for i, r in enumerate(roles, start=1):
+            if int(r["position"]) != i:
+                r["position"] = i
+                self._changed(guild_id, r)
+
+    def delete_by_hand(self, guild_id: int, role_id: int | str) -> None:
+        role = self.role(guild_id, role_id)
+        assert role is not None, f"no role {role_id}"
+        self.fake.guilds[guild_id]["roles"].remove(role)
+        for (g, _), m in self.fake.members.items():
+            if g == guild_id and role["id"] in m["roles"]:
+                m["roles"].remove(role["id"])
+        self.fake.dispatch("GUILD_ROLE_DELETE", {"guild_id": str(guild_id), "role_id": role["id"]}, INTENT_GUILDS)
