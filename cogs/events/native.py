@@ -5,26 +5,26 @@ end), a role for those going (taken back when they leave, deleted a day after th
 
 logoff's RSVPs stay the truth; these follow them. A surface the platform refuses (a missing
 permission, a platform limit) is said once in the channel with what to do, remembered for
-`config show`, and the rest goes on.
+`config show`, and the rest goes on. The role's part is in `native_roles.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections.abc import Awaitable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.adapter import DeliveryRefused
-from bot.model import ChannelRef, MessageRef, SpaceRef, user_from_key
+from bot.model import ChannelRef, MessageRef, SpaceRef
 from bot.render import warning
 from bot.scheduler import Job
 from bot.settings import SettingSpec, on_off, switch_text
 from bot.surfaces import Listing
 
 from . import repo
+from .native_roles import NativeRoles, NativeRow
 from .reminders import event_channel
 from .repo import Event
 
@@ -58,7 +58,7 @@ CREATE TABLE surface_notes (
 SURFACE_NAMES = {"listing": "Event list", "thread": "Threads", "role": "Roles"}
 
 
-class NativeSurfaces:
+class NativeSurfaces(NativeRoles):
     def __init__(self, cog: EventsCog) -> None:
         self.cog = cog
         self.bot = cog.bot
@@ -77,7 +77,7 @@ class NativeSurfaces:
 
     # --- reading ---------------------------------------------------------------------------------
 
-    async def _row(self, event_id: int) -> tuple[str | None, int, str | None, str | None]:
+    async def _row(self, event_id: int) -> NativeRow:
         row = await self.cog.db.fetchone(
             "SELECT listing_id, interested, thread_id, role_id FROM event_native WHERE event_id=?",
             (event_id,))
@@ -108,6 +108,10 @@ class NativeSurfaces:
         if card is not None:
             await self._open_thread(event, card)
         await self._make_role(event)
+        await self._close_after_end(event)
+
+    async def _close_after_end(self, event: Event) -> None:
+        """(Re)schedule the thread's archiving and the role's deletion a day after the end."""
         when = event.ends_at + AFTER_END
         handle = await self.cog.db.write(lambda c: self.bot.scheduler.put(
             c, "event.native.close", f"event:{event.id}:native-close", when, {"event_id": event.id},
@@ -115,9 +119,13 @@ class NativeSurfaces:
         self.bot.scheduler.arm(handle)
 
     async def changed(self, event: Event) -> None:
-        """Title, time or place changed: the listing follows."""
-        if (await self._row(event.id))[0] is not None:
+        """Title, time or place changed: the listing follows, and a thread or role is kept
+        until a day after the new end (not the old one)."""
+        listing_id, _, thread_id, role_id = await self._row(event.id)
+        if listing_id is not None:
             await self.put_listing(event, None)
+        if thread_id is not None or role_id is not None:
+            await self._close_after_end(event)
 
     async def withdrawn(self, event: Event) -> None:
         """Cancelled: the listing goes, the thread is archived, the role is deleted."""
@@ -130,15 +138,13 @@ class NativeSurfaces:
             await self._close(event)
 
     async def _close(self, event: Event) -> None:
-        listing_id, _, thread_id, role_id = await self._row(event.id)
-        space = SpaceRef.from_key(event.space)
+        _, _, thread_id, role_id = await self._row(event.id)
         threads = self.bot.threads(event.platform)
         if thread_id and threads is not None:
-            await self._try(event, "thread", threads.close_thread(ChannelRef(event.platform, thread_id, space.id)))
-        roles = self.bot.roles(event.platform)
-        if role_id and roles is not None and await self._try(event, "role", roles.drop_role(space, role_id)):
-            await self._save(event.id, "role_id", None)
-            await self.cog.db.execute("DELETE FROM event_role_members WHERE event_id=?", (event.id,))
+            thread = ChannelRef(event.platform, thread_id, SpaceRef.from_key(event.space).id)
+            await self._try(event, "thread", threads.close_thread(thread))
+        if role_id:
+            await self._drop_role(event, role_id)
 
     # --- listings --------------------------------------------------------------------------------
 
@@ -150,7 +156,7 @@ class NativeSurfaces:
             card = next((m for m in self.bot.tracked_messages(self.cog.name, "event", event.id)
                          if m.channel_id == event.channel_id), None)
         space = SpaceRef.from_key(event.space)
-        old = (await self._row(event.id))[0]
+        old, interested, _, _ = await self._row(event.id)
         try:
             new = await listings.put_listing(space, await self._listing(event, card), old)
         except DeliveryRefused as e:
@@ -163,14 +169,23 @@ class NativeSurfaces:
         if new is None and old is not None:  # the space turned listings off
             await self._try(event, "listing", listings.drop_listing(space, old))
         if new != old:
-            await self._save(event.id, "listing_id", new)
+            await self._set_listing(event.id, new, interested)
+
+    async def _set_listing(self, event_id: int, listing_id: str | None, interested: int) -> None:
+        """Another listing (or none): the old one's interested people are not the new one's."""
+        await self.cog.db.execute(
+            "INSERT INTO event_native(event_id, listing_id, interested) VALUES (?, ?, 0) "
+            "ON CONFLICT(event_id) DO UPDATE SET listing_id=excluded.listing_id, interested=0",
+            (event_id, listing_id))
+        if interested:
+            self.cog.refresh(event_id)
 
     async def _drop_listing(self, event: Event) -> None:
-        listing_id = (await self._row(event.id))[0]
+        listing_id, interested, _, _ = await self._row(event.id)
         listings = self.bot.listings(event.platform)
         if listing_id and listings is not None and await self._try(
                 event, "listing", listings.drop_listing(SpaceRef.from_key(event.space), listing_id)):
-            await self._save(event.id, "listing_id", None)
+            await self._set_listing(event.id, None, interested)
 
     async def _listing(self, event: Event, card: MessageRef | None) -> Listing:
         prefix = self.bot.prefix_for(event.platform)
@@ -210,9 +225,11 @@ class NativeSurfaces:
             listings = self.bot.listings(event.platform) if event else None
             if event is None or listings is None:
                 continue
-            if listing_id is None:
+            if listing_id is None:  # never listed, or listed before a crash (adopted by its marker)
                 await self.put_listing(event, None)
-                continue
+                listing_id = (await self._row(event.id))[0]
+                if listing_id is None:
+                    continue
             space = SpaceRef.from_key(event.space)
             try:
                 count = await listings.listing_interest(space, listing_id)
@@ -241,61 +258,6 @@ class NativeSurfaces:
             return
         await self._fine(space, "thread")
         await self._save(event.id, "thread_id", thread.id)
-
-    # --- roles -----------------------------------------------------------------------------------
-
-    async def _make_role(self, event: Event) -> None:
-        roles = self.bot.roles(event.platform)
-        space = SpaceRef.from_key(event.space)
-        if roles is None or not await self.bot.settings.get(space, "events.role"):
-            return
-        try:
-            role_id = await roles.make_role(space, f"{event.title} #{event.id}")
-        except DeliveryRefused as e:
-            await self._refused(event, "role", str(e))
-            return
-        except Exception as e:  # noqa: BLE001
-            log.warning("making a role for event %s failed: %s", event.id, e)
-            return
-        await self._fine(space, "role")
-        await self._save(event.id, "role_id", role_id)
-        await self.roster_changed(event.id)
-
-    async def roster_changed(self, event_id: int) -> None:
-        """Who is going changed: the role follows (given to those in, taken from the rest)."""
-        lock = self._role_locks.setdefault(event_id, asyncio.Lock())
-        async with lock:
-            await self._sync_role(event_id)
-        if not lock.locked():
-            self._role_locks.pop(event_id, None)
-
-    async def _sync_role(self, event_id: int) -> None:
-        role_id = (await self._row(event_id))[3]
-        if role_id is None:
-            return
-
-        def read(conn: sqlite3.Connection) -> tuple[Event | None, set[str], set[str], dict[str, str]]:
-            event = repo.get(conn, event_id)
-            if event is None:
-                return None, set(), set(), {}
-            roster = repo.roster(conn, event)
-            have = {r[0] for r in conn.execute(
-                "SELECT user FROM event_role_members WHERE event_id=?", (event_id,))}
-            return event, {a.user for a in roster.going}, have, {a.user: a.name for a in roster.going}
-
-        event, want, have, names = await self.cog.db.read(read)
-        roles = self.bot.roles(event.platform) if event else None
-        if event is None or roles is None:
-            return
-        space = SpaceRef.from_key(event.space)
-        for user in sorted(want - have):
-            if await self._try(event, "role", roles.set_role(space, role_id, user_from_key(user, names[user]), True)):
-                await self.cog.db.execute(
-                    "INSERT OR IGNORE INTO event_role_members(event_id, user) VALUES (?, ?)", (event_id, user))
-        for user in sorted(have - want):
-            if await self._try(event, "role", roles.set_role(space, role_id, user_from_key(user), False)):
-                await self.cog.db.execute(
-                    "DELETE FROM event_role_members WHERE event_id=? AND user=?", (event_id, user))
 
     # --- refusals, said once ---------------------------------------------------------------------
 

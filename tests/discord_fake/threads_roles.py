@@ -162,6 +162,10 @@ class Roles:
         return sorted(uid for (gid, uid), m in self.fake.members.items()
                       if gid == guild_id and str(role_id) in m["roles"])
 
+    def bot_role_id(self, guild_id: int) -> int:
+        """logoff's own (managed) role, which moderators give permissions or deny them in a channel."""
+        return int(self._bot_role(guild_id)["id"])
+
     def _bot_role(self, guild_id: int) -> JSON:
         return next(r for r in self.fake.guilds[guild_id]["roles"] if r["managed"]
                     and r["id"] in self.fake.members[(guild_id, self.fake.bot_id)]["roles"])

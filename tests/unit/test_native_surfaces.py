@@ -72,6 +72,18 @@ async def test_a_listing_deleted_by_hand_comes_back(native: SurfacesFakeAdapter)
     assert new_id != native_id and title == "Picnic"
 
 
+async def test_a_relisted_event_does_not_keep_the_old_listings_count(native: SurfacesFakeAdapter,
+                                                                      bot: Bot) -> None:
+    [card] = await native.invoke(f"!event create Picnic when={WHEN}")
+    native_id, _ = only_listing(native)
+    await native.mark_interested(native_id, "u1")
+    await bot.settle()
+    assert "Interested (1)" in native.messages[card.id].text
+    await native.deleted_by_hand(native_id)  # listed again: nobody has marked the new one yet
+    await bot.settle()
+    assert "Interested" not in native.messages[card.id].text
+
+
 async def restart(bot: Bot, fake: SurfacesFakeAdapter, tmp_path: Path,
                   clock: ManualClock) -> tuple[Bot, SurfacesFakeAdapter]:
     """Stop and start on the same database; the platform keeps what it had."""
@@ -149,6 +161,18 @@ async def test_role_follows_who_is_going_and_is_deleted_after_the_event(native: 
     assert native.role_members[role_id] == {"carol"}
     await bot.scheduler.advance(timedelta(days=6))  # a day after the end
     assert native.role_names == {}
+
+
+async def test_a_moved_event_keeps_its_thread_and_role_until_a_day_after_its_new_end(
+        native: SurfacesFakeAdapter, bot: Bot) -> None:
+    for setting in ("events.thread", "events.role"):
+        await native.invoke(f"!config set {setting} on", "mod", mod=True)
+    [card] = await native.invoke(f"!event create Picnic when={WHEN}")  # ends 2026-11-26 20:00
+    await native.invoke('!event edit 1 when="2026-11-30 18:00"')
+    await bot.scheduler.advance(timedelta(days=6))  # a day after the old end, not the new one
+    assert native.threads_open == {f"thread-{card.id}": "Picnic #1"} and len(native.role_names) == 1
+    await bot.scheduler.advance(timedelta(days=4))
+    assert native.threads_open == {} and native.role_names == {}
 
 
 @pytest.mark.parametrize("surface, setting", [("listing", None), ("thread", "events.thread"),

@@ -316,7 +316,8 @@ async def test_role_made_given_taken_and_deleted(harness: Harness, world: World)
     assert role is not None and role["name"] == "Picnic #1" and role["position"] == 1
     assert role["mentionable"] is False and role["permissions"] == "0"
     await fake.quiet(0.05)
-    assert adapter._client().get_guild(world.guild).get_role(int(role_id)) is not None, "GUILD_ROLE_CREATE"
+    guild = adapter._client().get_guild(world.guild)
+    assert guild is not None and guild.get_role(int(role_id)) is not None, "GUILD_ROLE_CREATE"
 
     alice = UserRef("discord", str(u["alice"]), "alice")
     await adapter.set_role(space(world), role_id, alice, True)

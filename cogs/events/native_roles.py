@@ -1,0 +1,112 @@
+"""An event's role on the platform (bot/surfaces.py `Roles`), with `events.role on`: made when
+the card is posted, given to those going and taken from those who leave or go to the
+waitlist (logoff's RSVPs stay the truth), deleted a day after the end or when the event is
+cancelled (`native.py` does that part). A part of `NativeSurfaces` (a mixin)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING
+
+from bot.adapter import DeliveryRefused
+from bot.cog import CogHost
+from bot.model import SpaceRef, user_from_key
+
+from . import repo
+from .repo import Event
+
+if TYPE_CHECKING:
+    from .cog import EventsCog
+
+log = logging.getLogger(__name__)
+
+NativeRow = tuple[str | None, int, str | None, str | None]  # listing, interested, thread, role
+
+
+class NativeRoles:
+    cog: EventsCog
+    bot: CogHost
+    _role_locks: dict[int, asyncio.Lock]
+
+    # --- what NativeSurfaces provides ------------------------------------------------------------
+
+    async def _row(self, event_id: int) -> NativeRow:
+        raise NotImplementedError
+
+    async def _save(self, event_id: int, column: str, value: object) -> None:
+        raise NotImplementedError
+
+    async def _try(self, event: Event, surface: str, call: Awaitable[None]) -> bool:
+        raise NotImplementedError
+
+    async def _refused(self, event: Event, surface: str, why: str) -> None:
+        raise NotImplementedError
+
+    async def _fine(self, space: SpaceRef, surface: str) -> None:
+        raise NotImplementedError
+
+    # --- roles -----------------------------------------------------------------------------------
+
+    async def _make_role(self, event: Event) -> None:
+        roles = self.bot.roles(event.platform)
+        space = SpaceRef.from_key(event.space)
+        if roles is None or not await self.bot.settings.get(space, "events.role"):
+            return
+        try:
+            role_id = await roles.make_role(space, f"{event.title} #{event.id}")
+        except DeliveryRefused as e:
+            await self._refused(event, "role", str(e))
+            return
+        except Exception as e:  # noqa: BLE001
+            log.warning("making a role for event %s failed: %s", event.id, e)
+            return
+        await self._fine(space, "role")
+        await self._save(event.id, "role_id", role_id)
+        await self.roster_changed(event.id)
+
+    async def roster_changed(self, event_id: int) -> None:
+        """Who is going changed: the role follows (given to those in, taken from the rest)."""
+        lock = self._role_locks.setdefault(event_id, asyncio.Lock())
+        async with lock:
+            await self._sync_role(event_id)
+        if not lock.locked():
+            self._role_locks.pop(event_id, None)
+
+    async def _sync_role(self, event_id: int) -> None:
+        role_id = (await self._row(event_id))[3]
+        if role_id is None:
+            return
+
+        def read(conn: sqlite3.Connection) -> tuple[Event | None, set[str], set[str], dict[str, str]]:
+            event = repo.get(conn, event_id)
+            if event is None:
+                return None, set(), set(), {}
+            roster = repo.roster(conn, event)
+            have = {r[0] for r in conn.execute(
+                "SELECT user FROM event_role_members WHERE event_id=?", (event_id,))}
+            return event, {a.user for a in roster.going}, have, {a.user: a.name for a in roster.going}
+
+        event, want, have, names = await self.cog.db.read(read)
+        roles = self.bot.roles(event.platform) if event else None
+        if event is None or roles is None:
+            return
+        space = SpaceRef.from_key(event.space)
+        for user in sorted(want - have):
+            if await self._try(event, "role", roles.set_role(space, role_id, user_from_key(user, names[user]), True)):
+                await self.cog.db.execute(
+                    "INSERT OR IGNORE INTO event_role_members(event_id, user) VALUES (?, ?)", (event_id, user))
+        for user in sorted(have - want):
+            if await self._try(event, "role", roles.set_role(space, role_id, user_from_key(user), False)):
+                await self.cog.db.execute(
+                    "DELETE FROM event_role_members WHERE event_id=? AND user=?", (event_id, user))
+
+    async def _drop_role(self, event: Event, role_id: str) -> None:
+        """The event is over or cancelled: the role goes, and everyone loses it with it."""
+        roles = self.bot.roles(event.platform)
+        if roles is not None and await self._try(event, "role", roles.drop_role(SpaceRef.from_key(event.space),
+                                                                               role_id)):
+            await self._save(event.id, "role_id", None)
+            await self.cog.db.execute("DELETE FROM event_role_members WHERE event_id=?", (event.id,))
