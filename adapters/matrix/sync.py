@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 SEEN_MEMORY = 20_000
 BACKFILL_PAGES = 50
+JOINS_AT_ONCE = 8
 SYNC_FILTER: dict[str, Any] = {
     "presence": {"types": []},
     "account_data": {"types": []},
@@ -172,8 +173,7 @@ class Syncer:
                 await self.crypto.retry(self.receive)
 
     async def handle_sync(self, resp: nio.SyncResponse, since: str | None) -> None:
-        for room_id in resp.rooms.invite:
-            await self.transport.join(room_id)
+        await self._join_all(list(resp.rooms.invite))
         for room_id, info in resp.rooms.join.items():
             self.rooms.note_state(room_id, sources(info.state))
             if since is None:
@@ -196,6 +196,17 @@ class Syncer:
         async with self.synced:
             self.sync_count += 1
             self.synced.notify_all()
+
+    async def _join_all(self, rooms: list[str]) -> None:
+        """Accept invites a few at a time: hundreds in one sync (a bot added to many rooms at
+        once) would otherwise hold up the rooms' commands for a minute."""
+        gate = asyncio.Semaphore(JOINS_AT_ONCE)
+
+        async def join(room_id: str) -> None:
+            async with gate:
+                await self.transport.join(room_id)
+
+        await asyncio.gather(*(join(r) for r in rooms))
 
     async def _readable(self, room_id: str, events: Sequence[Any]) -> list[dict[str, Any]]:
         """The raw events nio could read; those still encrypted wait for their keys."""
