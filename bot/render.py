@@ -115,6 +115,9 @@ class Attachment:
     data: bytes
     mime: str
     caption: str = ""
+    # An image in words (e.g. a chart as text), for where it is not seen: alt text on
+    # platforms that take it, the text itself in a terminal.
+    alt: str = ""
 
     @property
     def mentions(self) -> tuple[UserRef, ...]:

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.adapter import AdapterHost, Capabilities
-from bot.render import Attachment
+from bot.model import MessageRef
+from bot.render import Attachment, Card, Out
 from bot.testing import FakeAdapter, Sent
 from bot.timeparse import TimeParseError, format_time, parse_duration
 
@@ -24,7 +25,8 @@ from .terminal import Reader
 HELP = """Type !help for the bot's commands. Console commands:
   :as <name> [mod]           become user <name> (a moderator with mod)
   :react <msg> <emoji>       react to a message (<msg> is an id like m3, or last);
-                             <emoji> may be ✅, 1 to 10, :white_check_mark:, :thinking:, :x:
+                             <emoji> may be ✅, 1 to 10, :white_check_mark:, :thinking:, :x:,
+                             :round_pushpin: (📍: I'm here, once check-in opens)
   :unreact <msg> <emoji>     take a reaction back
   :wait <duration>           move the clock on, e.g. :wait 2h (what falls due happens on time)
   :help                      this list
@@ -39,12 +41,14 @@ class ConsoleAdapter(FakeAdapter):
         self.out = out or sys.stdout
         self.files_dir = files  # where files the bot sends are written (made on first use)
         self.current = self.user("you")
+        self._added: list[str] = []  # reactions an edit of a card added (📍 once check-in opens)
 
     def on_output(self, sent: Sent, *, edited: bool = False) -> None:
         who = f" to {sent.to_user.display}" if sent.to_user else ""
         mark = " (edited)" if edited else ""
         lines = sent.text.splitlines() or [""]
         if isinstance(sent.out, Attachment) and not edited:
+            lines.extend(sent.out.alt.splitlines())  # a chart as text, beside the image file
             lines.append(f"saved to {self._save(sent.out)}")
         self.out.write(f"[{sent.id}] logoff{who}{mark}: {lines[0]}\n")
         for ln in lines[1:]:
@@ -52,7 +56,20 @@ class ConsoleAdapter(FakeAdapter):
         seeded = [e for e, users in self.reactions.get(sent.id, {}).items() if self.me in users]
         if seeded and not edited:
             self.out.write(f"      reactions: {' '.join(seeded)}\n")
+        if edited and self._added:
+            self.out.write(f"      reactions: + {' '.join(self._added)}\n")
         self.out.flush()
+
+    async def edit(self, message: MessageRef, out: Out) -> None:
+        """As a platform does: a reaction the edited card asks for that is not there yet is added."""
+        self._added = []
+        if isinstance(out, Card) and not self.messages[message.id].deleted:
+            mine = self.reactions.setdefault(message.id, {})
+            self._added = [e for e in out.reactions if self.me not in mine.get(e, [])]
+            for emoji in self._added:
+                mine.setdefault(emoji, []).append(self.me)
+        await super().edit(message, out)
+        self._added = []
 
     def _save(self, att: Attachment) -> Path:
         if self.files_dir is None:

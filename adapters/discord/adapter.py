@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -43,6 +44,7 @@ log = logging.getLogger(__name__)
 UNREADABLE = "I could not read that command; please try again, or type /help"
 CHANGED = "that command has changed; try again in a minute, or type /help"
 RECONCILE_AT_ONCE = 4
+SEEDED_KEPT = 10_000  # cards whose seeded reactions are remembered (the rest are read off an edit)
 
 
 class DiscordAdapter(DiscordSurfaces):
@@ -70,6 +72,7 @@ class DiscordAdapter(DiscordSurfaces):
         self._readies = 0
         self._tasks: set[asyncio.Task[Any]] = set()
         self.lanes = Lanes(self._spawn)
+        self._seeded: OrderedDict[str, set[str]] = OrderedDict()  # card -> reactions the bot added
         self._init_listings()
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -217,13 +220,19 @@ class DiscordAdapter(DiscordSurfaces):
         await self._seed(ref, r)
         return ref
 
-    async def _seed(self, ref: MessageRef, r: Rendered) -> None:
-        if not r.reactions:
+    async def _seed(self, ref: MessageRef, r: Rendered, emojis: Sequence[str] | None = None) -> None:
+        emojis = r.reactions[: self.capabilities.max_reactions] if emojis is None else emojis
+        if not emojis:
             return
         partial = self._channel(ref.channel).get_partial_message(int(ref.id))
-        for emoji in r.reactions[: self.capabilities.max_reactions]:
+        seeded = self._seeded.setdefault(ref.key, set())
+        self._seeded.move_to_end(ref.key)
+        while len(self._seeded) > SEEDED_KEPT:
+            self._seeded.popitem(last=False)
+        for emoji in emojis:
             try:
                 await partial.add_reaction(emoji)
+                seeded.add(emoji)
             except discord.Forbidden as e:
                 self._explain(e, "add reactions", ref.channel)
                 return
@@ -232,12 +241,22 @@ class DiscordAdapter(DiscordSurfaces):
 
     async def edit(self, message: MessageRef, out: Out) -> None:
         partial = self._channel(message.channel).get_partial_message(int(message.id))
+        r = render(out)
         try:
-            await partial.edit(**render(out).edit_kwargs())
+            edited = await partial.edit(**r.edit_kwargs())
         except discord.NotFound:
             log.info("Discord: message %s is gone; not updating it", message.key)
+            return
         except discord.Forbidden as e:
             self._explain(e, "edit its message", message.channel)
+            return
+        if r.reactions:  # a card that now asks for a reaction more (📍 once check-in opens)
+            had = self._seeded.get(message.key)
+            if had is None:  # sent before a restart: the edited message says what is there
+                had = self._seeded[message.key] = {str(x.emoji) for x in edited.reactions if x.me}
+            # Adding one that is there already changes nothing on Discord (PUT is idempotent).
+            await self._seed(message, r, [e for e in r.reactions[: self.capabilities.max_reactions]
+                                          if e not in had])
 
     async def send_dm(self, user: UserRef, out: Out) -> MessageRef | None:
         if user.platform != self.platform or not user.id.isdigit():

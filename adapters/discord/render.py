@@ -43,6 +43,7 @@ FIELD_NAME_MAX = 256
 FIELD_VALUE_MAX = 1024
 FOOTER_MAX = 2048
 EMBED_TOTAL_MAX = 6000
+ALT_MAX = 1024  # an attachment's description (alt text)
 ELLIPSIS = "…"
 
 
@@ -132,7 +133,9 @@ class Rendered:
         # A discord.File is consumed by one request, so each send gets a fresh one.
         if self.attachment is None:
             return None
-        return discord.File(io.BytesIO(self.attachment.data), filename=self.attachment.filename)
+        alt = clip(self.attachment.alt, ALT_MAX) if self.attachment.alt else None
+        return discord.File(io.BytesIO(self.attachment.data), filename=self.attachment.filename,
+                            description=alt)
 
     def send_kwargs(self) -> dict[str, Any]:
         kw: dict[str, Any] = {"content": self.content, "allowed_mentions": allowed_mentions(self.mentions)}

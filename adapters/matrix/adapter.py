@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
@@ -46,6 +47,7 @@ log = logging.getLogger(__name__)
 logging.getLogger("nio.events.misc").setLevel(logging.ERROR)
 
 RECONCILE_AT_ONCE = 4
+SEEDED_KEPT = 10_000  # cards whose seeded reactions are remembered
 
 
 class MatrixAdapter:
@@ -69,6 +71,7 @@ class MatrixAdapter:
         self.store: MatrixStore | None = None
         self.syncer = Syncer(self.transport, self.rooms, self.receive, self._reconcile_room,
                              timeout_ms=sync_timeout_ms)
+        self._seeded: OrderedDict[str, set[str]] = OrderedDict()  # card event id -> reactions added
 
     @property
     def user_id(self) -> str:
@@ -125,6 +128,10 @@ class MatrixAdapter:
         tz = await self._tz(message.channel_id)
         content = render.replacement(message.id, out, tz)
         await self.transport.send_event(message.channel_id, "m.room.message", content, None)
+        if isinstance(out, Card) and out.reactions:  # a reaction more (📍 once check-in opens)?
+            had = self._seeded.get(message.id)  # unknown after a restart: the homeserver
+            # refuses a second copy of one (M_DUPLICATE_ANNOTATION), so each is tried once
+            await self._seed(message, [k for k in out.reactions if had is None or k not in had], None)
         if isinstance(out, Card) and out.choices is not None and out.choices.closed:
             await self.polls.end(message, out, tz)
 
@@ -297,16 +304,22 @@ class MatrixAdapter:
 
     async def _seed(self, ref: MessageRef, keys: Sequence[str], idempotency_key: str | None) -> None:
         client = self.client
+        seeded = self._seeded.setdefault(ref.id, set())
+        self._seeded.move_to_end(ref.id)
+        while len(self._seeded) > SEEDED_KEPT:
+            self._seeded.popitem(last=False)
         for i, key in enumerate(keys[: self.capabilities.max_reactions]):
             content = {"m.relates_to": {"rel_type": "m.annotation", "event_id": ref.id, "key": key}}
             txn = f"{idempotency_key}-r{i}" if idempotency_key else None
             resp = await self.transport.call(
                 partial(client.room_send, ref.channel_id, "m.reaction", content, tx_id=txn))
             if isinstance(resp, nio.RoomSendResponse):
+                seeded.add(key)
                 continue
             if isinstance(resp, ErrorResponse) and resp.status_code == "M_DUPLICATE_ANNOTATION":
                 # Seeded before a crash (or by an earlier attempt): the reaction is there.
                 log.debug("matrix: %s was already seeded on %s", key, ref.id)
+                seeded.add(key)
                 continue
             log.warning("matrix: seeding %s on %s failed: %s", key, ref.id, why(resp))
 

@@ -122,15 +122,27 @@ def replacement(event_id: str, out: Text | Card, tz: ZoneInfo | None) -> dict[st
     return content
 
 
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """A PNG's width and height, read off its header (IHDR), or None."""
+    if len(data) >= 24 and data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR":
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    return None
+
+
 def file_message(att: Attachment, content_uri: str) -> dict[str, Any]:
+    """An `m.file`, or an `m.image` (with its size, so clients lay it out before loading it)."""
     caption = defuse_mentions(att.caption) if att.caption else ""
+    info: dict[str, Any] = {"mimetype": att.mime, "size": len(att.data)}
+    image = att.mime.startswith("image/")
+    if image and (size := image_size(att.data)) is not None:
+        info["w"], info["h"] = size
     content: dict[str, Any] = {
-        "msgtype": "m.file",
+        "msgtype": "m.image" if image else "m.file",
         # With a caption, `body` is the caption and `filename` the name (spec v1.10).
         "body": truncate(caption, MAX_BODY) if caption else att.filename,
         "filename": att.filename,
         "url": content_uri,
-        "info": {"mimetype": att.mime, "size": len(att.data)},
+        "info": info,
         "m.mentions": {"user_ids": []},
     }
     if caption:

@@ -16,13 +16,13 @@ from bot.settings import SettingSpec, on_off, one_of, switch_text
 from bot.timeparse import TimeParseError, format_time, parse_when
 from cogs.polls.service import PollService
 
-from . import repo
+from . import checkin_repo, repo
 from .audience import Audience
+from .checkin import opens_at
 from .editing import DURATION, EVENT_ID, _length
 from .migrations import MIGRATIONS
 from .native import NativeSurfaces
 from .notify import DirectMessages
-from .pages import WebPages
 from .reminders import Handle, Reminders
 from .render import (
     CARD_NAMES,
@@ -32,13 +32,16 @@ from .render import (
     list_text,
 )
 from .repo import Event
+from .reports import Reports
 from .series import SeriesPlanner
+from .turnout import GOAL, Turnout
+from .turnout_render import Presence
 
 POLL_REF = re.compile(r"^poll:#?(\d{1,9})$", re.IGNORECASE)
 LIST_SHOWN, LIST_SCAN = 15, 500
 
 
-class EventsCog(WebPages):
+class EventsCog(Reports):
     name = "events"
     migrations = MIGRATIONS
 
@@ -47,7 +50,11 @@ class EventsCog(WebPages):
         self.native = NativeSurfaces(self)
         self.native.register()
         self.audience = Audience(self.bot, self.name)
-        self.reminders = Reminders(self.bot, self.name, self.dms, self.native.thread_of, self.audience)
+        self.turnout = Turnout(self)
+        self.turnout.register()
+        self._told_not_open = set()
+        self.reminders = Reminders(self.bot, self.name, self.dms, self.native.thread_of, self.audience,
+                                   more=self.turnout.schedule)
         self.reminders.register()
         self.series = SeriesPlanner(self)
         self.series.register()
@@ -82,10 +89,11 @@ class EventsCog(WebPages):
              Option("until", "the last date of a repeating event", required=False, positional=False,
                     greedy=True, placeholder="date", max_length=40),
              Option("count", "how many times a repeating event happens", kind="int", required=False,
-                    positional=False, min=1, max=500, placeholder="n"))
+                    positional=False, min=1, max=500, placeholder="n"),
+             GOAL)
     async def create(self, ctx: Context, title: str, when: str, where: str | None, capacity: int | None,
                      details: str | None, duration: timedelta | None = None, repeat: str | None = None,
-                     until: str | None = None, count: int | None = None) -> None:
+                     until: str | None = None, count: int | None = None, goal: int | None = None) -> None:
         if await self.settings.get(ctx.space, "events.create") == "moderators" and not ctx.is_moderator:
             raise Refusal("in this space only moderators can create events; ask one of them")
         if repeat is None and (until is not None or count is not None):
@@ -96,18 +104,18 @@ class EventsCog(WebPages):
         if repeat is not None:
             await self.series.create(ctx, title=title, first=starts_at, repeat=repeat, until=until,
                                      count=count, location=location, details=details or "",
-                                     capacity=capacity, length=length)
+                                     capacity=capacity, length=length, goal=goal)
             await self._close_polls(when_poll, where_poll)
             return
-        offsets = await self.reminders.offsets(ctx.space)
+        plan = await self.reminders.plan(ctx.space)
         now = ctx.now
 
         def unit(conn: sqlite3.Connection) -> tuple[Event, list[Handle]]:
             event = repo.insert(conn, space=ctx.space.key, platform=ctx.channel.platform,
                                 channel_id=ctx.channel.id, creator=ctx.user.key, title=title,
                                 starts_at=starts_at, location=location, details=details or "",
-                                capacity=capacity, now=now, length=length)
-            return event, self.reminders.schedule(conn, event, offsets, now)
+                                capacity=capacity, now=now, length=length, goal=goal)
+            return event, self.reminders.schedule(conn, event, plan, now)
 
         event, handles = await self.db.write(unit)
         self.reminders.arm(handles)
@@ -188,8 +196,8 @@ class EventsCog(WebPages):
     @command("event attendees", "everyone who answered", EVENT_ID)
     async def attendees(self, ctx: Context, id: int) -> None:
         event = await self.event_here(ctx, id)
-        roster = await self.db.read(lambda c: repo.roster(c, event))
-        await ctx.reply(attendees_text(event, roster, await self.audience.labels(event, everyone=True)))
+        roster, here = await self.db.read(lambda c: (repo.roster(c, event), checkin_repo.here(c, event.id)[0]))
+        await ctx.reply(attendees_text(event, roster, await self.audience.labels(event, everyone=True), here))
 
     @command("event ics", "a calendar file for the event", EVENT_ID)
     async def ics_cmd(self, ctx: Context, id: int) -> None:
@@ -252,10 +260,13 @@ class EventsCog(WebPages):
         caps = self.bot.capabilities(event.platform)
         buttons = bool(caps and caps.buttons) and await self.settings.get(space, "rsvp.buttons")
         page = self.page_url(event.id, await self.web_key()) if self.bot.web.enabled else None
+        now = self.bot.clock.now()
+        presence = None  # check-in has opened: who is here
+        if now >= opens_at(event, await self.turnout.window(SpaceRef.from_key(event.space))):
+            presence = Presence(True, *await self.db.read_small(lambda c: checkin_repo.here(c, event.id, CARD_NAMES)))
         return event_card(event, roster, prefix=self.bot.prefix_for(event.platform), buttons=buttons,
-                          now=self.bot.clock.now(), page=page,
-                          interested=await self.native.interested(event.id),
-                          labels=await self.audience.labels(event))
+                          now=now, page=page, interested=await self.native.interested(event.id),
+                          labels=await self.audience.labels(event), presence=presence)
 
     async def started(self) -> None:
         await self.native.reconcile()

@@ -16,13 +16,14 @@ from .render import cancelled_text, demoted_text, moved_text, placed_text
 from .repo import Event, RsvpResult
 from .rsvp import Rsvps
 from .series import SeriesPlanner
+from .turnout import NEW_GOAL
 
 EVENT_ID = Option("id", "the event's number", kind="int", min=1)
 DURATION = Option("duration", "how long it lasts, e.g. 90m or 3h (default 2h)", kind="duration",
                   required=False, positional=False, placeholder="duration")
 SCOPE = Option("scope", "series: this one and every later one of its series", kind="choice",
                choices=("series",), required=False)
-MAX_LENGTH = timedelta(days=14)
+MAX_LENGTH = repo.MAX_LENGTH
 
 
 def _length(duration: timedelta | None) -> timedelta:
@@ -57,12 +58,13 @@ class Editing(Rsvps):
                     positional=False, min=0, max=10000, placeholder="n"),
              Option("details", "new details", required=False, positional=False, greedy=True,
                     placeholder="text", max_length=1000),
-             DURATION)
+             DURATION, NEW_GOAL)
     async def edit(self, ctx: Context, id: int, title: str | None, when: str | None, where: str | None,
                    capacity: int | None, details: str | None = None,
-                   duration: timedelta | None = None, scope: str | None = None) -> None:
+                   duration: timedelta | None = None, scope: str | None = None,
+                   goal: int | None = None) -> None:
         event = await self._editable(ctx, id, "edit")
-        if all(v is None for v in (title, when, where, capacity, details, duration)):
+        if all(v is None for v in (title, when, where, capacity, details, duration, goal)):
             raise Refusal(f"say what to change, e.g. {ctx.prefix}event edit {id} when=\"friday 7pm\"")
         if scope == "series" and event.series_id is None:
             raise Refusal(f"event #{id} is not part of a series; leave out 'series'")
@@ -70,13 +72,16 @@ class Editing(Rsvps):
         location = (await self._resolve_where(ctx, where))[0] if where is not None else None
         length = _length(duration) if duration is not None else event.ends_at - event.starts_at
         ends_at = (starts_at or event.starts_at) + length
-        offsets = await self.reminders.offsets(ctx.space)
+        plan = await self.reminders.plan(ctx.space)
         ahead: timedelta = await self.settings.get(ctx.space, "series.ahead")
         now = ctx.now
-        fields = {k: v for k, v in (("title", title), ("location", location), ("starts_at", starts_at),
-                                    ("details", details)) if v is not None}
+        fields: dict[str, object] = {k: v for k, v in (("title", title), ("location", location),
+                                                       ("starts_at", starts_at), ("details", details))
+                                     if v is not None}
         if ends_at != event.ends_at:
             fields["ends_at"] = ends_at
+        if goal is not None:
+            fields["goal"] = goal or None
 
         Changed = tuple[Event, list[repo.Attendee], list[repo.Attendee], list[Handle], repo.Roster]
 
@@ -92,8 +97,9 @@ class Editing(Rsvps):
             demoted: list[repo.Attendee] = []
             if capacity is not None:
                 updated, promoted, demoted = repo.set_capacity(conn, updated, capacity or None)
-            moved = starts_at is not None and not series
-            handles = self.reminders.schedule(conn, updated, offsets, now) if moved else []
+            # A new start moves the reminders; a new end too moves the follow-up (turnout.py).
+            moved = (starts_at is not None and not series) or duration is not None
+            handles = self.reminders.schedule(conn, updated, plan, now) if moved else []
             return updated, promoted, demoted, handles, repo.roster(conn, updated)
 
         def unit(conn: sqlite3.Connection) -> list[Changed]:
@@ -105,11 +111,11 @@ class Editing(Rsvps):
             targets = self.series.later(conn, current)
             handles: list[Handle] = []
             if starts_at is not None:
-                targets, handles = self.series.split_at(conn, current, starts_at, now, ahead, offsets)
+                targets, handles = self.series.split_at(conn, current, starts_at, now, ahead, plan)
                 targets = [e for e in targets if not e.cancelled]
             assert targets[0].series_id is not None
             template: dict[str, object] = {k: v for k, v in fields.items()
-                                           if k in ("title", "location", "details")}
+                                           if k in ("title", "location", "details", "goal")}
             if capacity is not None:
                 template["capacity"] = capacity or None
             if duration is not None:

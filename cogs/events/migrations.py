@@ -1,7 +1,7 @@
 from bot.marks import drop_marks_user_index_sql, marks_seq_index_sql, marks_table_sql
 from bot.storage import Migration
 
-from . import links, native, notify
+from . import checkin_repo, links, native, notify
 
 MIGRATIONS: list[Migration] = [
     """
@@ -76,4 +76,6 @@ MIGRATIONS: list[Migration] = [
     notify.MIGRATION,
     # 9: an event's native surfaces: its listing, thread and role (native.py)
     native.MIGRATION,
+    # 10: turnout: goals (of events and series) and check-ins (checkin_repo.py)
+    checkin_repo.MIGRATION,
 ]

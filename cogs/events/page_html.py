@@ -75,6 +75,8 @@ def event_page(event: Event, roster: Roster, tz: ZoneInfo, *, names: bool, ics_h
              _names("Maybe", [a.name for a in roster.maybe], maybe, names)]
     if wait:
         lists.append(_names("Waitlist", [a.name for a in roster.waitlist], wait, names))
+    if event.goal:
+        lists.append(f"<li>Goal ({going}/{event.goal})</li>")
     body = (f"<main><p class=\"muted\">#{event.id}</p><h1>{escape(event.title)}{state}</h1>"
             f"<dl>{''.join(rows)}</dl><h2>Who's coming</h2><ul>{''.join(lists)}</ul>"
             f"<p><a href=\"{escape(ics_href)}\" download>Add to your calendar (.ics)</a> · "

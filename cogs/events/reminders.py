@@ -1,12 +1,14 @@
 """Reminders of events: one job per offset of the space's `reminders` setting, written in
 the same unit as the event change that causes them, posted exactly once by the
-scheduler; and the job that retires an event's cards a day after it starts."""
+scheduler; the job that retires an event's cards a day after it ends; and, written with them,
+the turnout jobs (check-in opening, the follow-up: turnout.py)."""
 
 from __future__ import annotations
 
 import logging
 import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -34,6 +36,18 @@ ARCHIVE_AFTER = timedelta(days=1)
 Handle = tuple[int, datetime]
 
 
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What a space's event jobs are timed by: its reminder offsets and its check-in window."""
+
+    offsets: tuple[timedelta, ...]
+    window: timedelta
+
+
+# Writes an event's other jobs in the same unit (turnout.py): (conn, event, plan, now) -> handles
+MoreJobs = Callable[[sqlite3.Connection, Event, Plan, datetime], list[Handle]]
+
+
 def parse_offsets(value: str) -> tuple[timedelta, ...]:
     if value.strip().lower() == "off":
         return ()
@@ -58,12 +72,14 @@ def event_channel(event: Event) -> ChannelRef:
 
 class Reminders:
     def __init__(self, bot: CogHost, cog: str, dms: DirectMessages,
-                 thread_of: Callable[[Event], Awaitable[ChannelRef | None]], audience: Audience) -> None:
+                 thread_of: Callable[[Event], Awaitable[ChannelRef | None]], audience: Audience,
+                 more: MoreJobs | None = None) -> None:
         self.bot = bot
         self.cog = cog
         self.dms = dms
         self.audience = audience
         self.thread_of = thread_of  # the event's own thread, where it has one (native.py)
+        self.more = more
 
     def register(self) -> None:
         settings, scheduler = self.bot.settings, self.bot.scheduler
@@ -76,23 +92,27 @@ class Reminders:
                                       "how late a reminder may still be posted after downtime",
                                       normalize=format_duration))
         settings.watch("reminders", self.reschedule_space)
+        settings.watch("checkin.window", self.reschedule_space)
         scheduler.register("event.reminder", self._remind, grace=self._grace, missed=self._missed)
         scheduler.register("event.archive", self._archive)
 
-    async def offsets(self, space: SpaceRef) -> tuple[timedelta, ...]:
-        return await self.bot.settings.get(space, "reminders")  # type: ignore[no-any-return]
+    async def plan(self, space: SpaceRef) -> Plan:
+        settings = self.bot.settings
+        return Plan(await settings.get(space, "reminders"), await settings.get(space, "checkin.window"))
 
-    def schedule(self, conn: sqlite3.Connection, event: Event, offsets: Sequence[timedelta],
+    def schedule(self, conn: sqlite3.Connection, event: Event, plan: Plan,
                  now: datetime) -> list[Handle]:
         """Inside the caller's write unit: replace the event's pending reminders with one
-        per offset still ahead. Arm the returned handles after the commit."""
+        per offset still ahead (and its other jobs). Arm the returned handles after the commit."""
         scheduler = self.bot.scheduler
         scheduler.cancel(conn, f"event:{event.id}:reminder:")
         if event.cancelled:
             return []
         handles = [scheduler.put(conn, "event.archive", f"event:{event.id}:archive",
                                  event.ends_at + ARCHIVE_AFTER, {"event_id": event.id}, event.space)]
-        for offset in offsets:
+        if self.more is not None:
+            handles += self.more(conn, event, plan, now)
+        for offset in plan.offsets:
             due = event.starts_at - offset
             if due > now:
                 handles.append(scheduler.put(
@@ -105,12 +125,12 @@ class Reminders:
             self.bot.scheduler.arm(h)
 
     async def reschedule_space(self, space: SpaceRef) -> None:
-        offsets = await self.offsets(space)
+        plan = await self.plan(space)
         now = self.bot.clock.now()
 
         def unit(conn: sqlite3.Connection) -> list[Handle]:
             return [h for e in repo.upcoming(conn, space.key, now, limit=10_000)
-                    for h in self.schedule(conn, e, offsets, now)]
+                    for h in self.schedule(conn, e, plan, now)]
 
         self.arm(await self.bot.db.write(unit))
 

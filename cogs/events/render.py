@@ -21,6 +21,7 @@ from bot.render import (
 )
 
 from .repo import Attendee, Event, Roster
+from .turnout_render import HERE, Presence, goal_field, here_field
 
 EMOJI = {"✅": "going", "🤔": "maybe", "❌": "no"}
 CARD_NAMES = 40  # names per list on a card; `event attendees` shows everyone
@@ -55,7 +56,7 @@ def going_label(event: Event, roster: Roster) -> str:
 
 def event_card(event: Event, roster: Roster, *, prefix: str = "!", buttons: bool = False,
                now: datetime | None = None, page: str | None = None, interested: int = 0,
-               labels: Mapping[str, str] | None = None) -> Card:
+               labels: Mapping[str, str] | None = None, presence: Presence | None = None) -> Card:
     body: list[Line] = [line("🕒 ", Time(event.starts_at, relative=not event.cancelled)),
                         line("   until ", Time(event.ends_at))]
     if event.location:
@@ -65,8 +66,10 @@ def event_card(event: Event, roster: Roster, *, prefix: str = "!", buttons: bool
     if page:
         body.append(line("🔗 ", page))
     going_n, wait_n, maybe_n, no_n = roster.counts()
-    fields = [Field(going_label(event, roster), (names_line(roster.going, going_n, labels=labels),), inline=True),
-              Field(f"Maybe ({maybe_n})", (names_line(roster.maybe, maybe_n, labels=labels),), inline=True)]
+    fields = [Field(going_label(event, roster), (names_line(roster.going, going_n, labels=labels),), inline=True)]
+    if presence is not None and presence.open:  # check-in has opened (turnout.py)
+        fields.append(here_field(presence, names_line(presence.here, presence.count, labels=labels)))
+    fields.append(Field(f"Maybe ({maybe_n})", (names_line(roster.maybe, maybe_n, labels=labels),), inline=True))
     if wait_n:
         fields.append(Field(f"Waitlist ({wait_n})", (names_line(roster.waitlist, wait_n, labels=labels),),
                             inline=True))
@@ -75,8 +78,11 @@ def event_card(event: Event, roster: Roster, *, prefix: str = "!", buttons: bool
     if interested:
         # Marked on the platform's own event list: a count only, the RSVPs stay the truth.
         fields.append(Field(f"Interested ({interested})", (line("in the event list"),), inline=True))
+    if event.goal:
+        fields.append(goal_field(going_n, event.goal))
     ended = now is not None and event.over(now)
     live = not event.cancelled and not ended
+    checkin = live and presence is not None and presence.open
     actions = (Action(f"rsvp:{event.id}:going", "Going", "success", "✅"),
                Action(f"rsvp:{event.id}:maybe", "Maybe", "secondary", "🤔"),
                Action(f"rsvp:{event.id}:no", "Not going", "danger", "❌")) if live and buttons else ()
@@ -86,9 +92,10 @@ def event_card(event: Event, roster: Roster, *, prefix: str = "!", buttons: bool
         body=tuple(body),
         fields=tuple(fields),
         footer=(f"React ✅ going · 🤔 maybe · ❌ not going, or {prefix}rsvp {event.id} going" if live else
-                "It has ended." if ended else "It takes no more RSVPs."),
+                "It has ended." if ended else "It takes no more RSVPs.")
+        + (f" · Here? React {HERE} or {prefix}checkin {event.id}" if checkin else ""),
         actions=actions,
-        reactions=tuple(EMOJI) if not event.cancelled else (),
+        reactions=(*EMOJI, *((HERE,) if checkin else ())) if not event.cancelled else (),
         color=0x57F287 if live else 0xED4245,
     )
 
@@ -178,7 +185,8 @@ def cancelled_text(event: Event, roster: Roster) -> Text:
     return Text(tuple(lines))
 
 
-def attendees_text(event: Event, roster: Roster, labels: Mapping[str, str] | None = None) -> Text:
+def attendees_text(event: Event, roster: Roster, labels: Mapping[str, str] | None = None,
+                   here: tuple[Attendee, ...] = ()) -> Text:
     big = 10_000
     lines = [line("📅 ", event.title, f" #{event.id}"),
              line(going_label(event, roster), ": "), names_line(roster.going, limit=big, labels=labels),
@@ -187,6 +195,8 @@ def attendees_text(event: Event, roster: Roster, labels: Mapping[str, str] | Non
         lines += [line(f"Waitlist ({len(roster.waitlist)}): "),
                   names_line(roster.waitlist, limit=big, labels=labels)]
     lines += [line(f"Not going ({len(roster.no)}): "), names_line(roster.no, limit=big, labels=labels)]
+    if here:
+        lines += [line(f"Here ({len(here)}): "), names_line(here, limit=big, labels=labels)]
     return Text(tuple(lines))
 
 

@@ -36,6 +36,7 @@ class Event:
     ends_at: datetime
     series_id: int | None = None  # an occurrence of a recurring meetup (series.py)
     occurrence: str | None = None  # its local wall time as the series made it (ISO)
+    goal: int | None = None  # a turnout goal: how many going would make it (turnout.py)
 
     @property
     def cancelled(self) -> bool:
@@ -76,8 +77,9 @@ class RsvpResult:
 
 
 _COLS = ("id, space, platform, channel_id, creator, title, starts_at, location, details, capacity, state, "
-         "revision, ends_at, series_id, occurrence")
+         "revision, ends_at, series_id, occurrence, goal")
 DEFAULT_LENGTH = timedelta(hours=2)
+MAX_LENGTH = timedelta(days=14)  # the longest an event may last (`duration=`)
 
 
 def _event(row: sqlite3.Row | tuple | None) -> Event | None:
@@ -86,19 +88,19 @@ def _event(row: sqlite3.Row | tuple | None) -> Event | None:
     starts = datetime.fromtimestamp(row[6], UTC)
     ends = datetime.fromtimestamp(row[12], UTC) if row[12] is not None else starts + DEFAULT_LENGTH
     return Event(row[0], row[1], row[2], row[3], row[4], row[5], starts, row[7], row[8], row[9],
-                 row[10], row[11], ends, row[13], row[14])
+                 row[10], row[11], ends, row[13], row[14], row[15])
 
 
 def insert(conn: sqlite3.Connection, *, space: str, platform: str, channel_id: str, creator: str, title: str,
            starts_at: datetime, location: str, details: str, capacity: int | None, now: datetime,
            length: timedelta = DEFAULT_LENGTH, series_id: int | None = None,
-           occurrence: str | None = None) -> Event:
+           occurrence: str | None = None, goal: int | None = None) -> Event:
     row = conn.execute(
         f"INSERT INTO events(space, platform, channel_id, creator, title, starts_at, location, details,"
-        f" capacity, created_at, ends_at, series_id, occurrence) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?) "
+        f" capacity, created_at, ends_at, series_id, occurrence, goal) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
         f"RETURNING {_COLS}",
         (space, platform, channel_id, creator, title, starts_at.timestamp(), location, details, capacity,
-         now.timestamp(), (starts_at + length).timestamp(), series_id, occurrence)).fetchone()
+         now.timestamp(), (starts_at + length).timestamp(), series_id, occurrence, goal)).fetchone()
     event = _event(row)
     assert event is not None
     return event
@@ -118,7 +120,7 @@ def assignments(fields: dict[str, object], allowed: set[str],
 
 def update(conn: sqlite3.Connection, event_id: int, **fields: object) -> Event:
     sets, values = assignments(fields, {"title", "starts_at", "ends_at", "location", "details",
-                                        "capacity", "state"},
+                                        "capacity", "state", "goal"},
                                lambda v: v.timestamp() if isinstance(v, datetime) else v)
     conn.execute(f"UPDATE events SET {sets}, revision=revision+1 WHERE id=?", (*values, event_id))
     event = get(conn, event_id)

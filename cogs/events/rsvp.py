@@ -1,5 +1,6 @@
 """RSVPs: by reaction on the card, by button, or by `rsvp`; the waitlist's promotions
-are announced; at start the card's reactions are reconciled with the stored marks.
+are announced; at start the card's reactions are reconciled with the stored marks. The card's
+📍 reaction is a check-in (checkin.py).
 
 A part of the events cog (a mixin), so its listeners and command are the cog's own."""
 
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from bot.cog import Cog, on_action, on_reaction, on_reconcile
+from bot.cog import on_action, on_reaction, on_reconcile
 from bot.commands import Option, command
 from bot.context import Context, Refusal
 from bot.model import ActionInvoked, MessageRef, ReactionChanged, UserRef
@@ -15,28 +16,27 @@ from bot.render import line, text
 
 from . import repo
 from .audience import Audience
+from .checkin import CheckIns
 from .native import NativeSurfaces
 from .notify import DirectMessages
 from .reminders import event_channel
 from .render import EMOJI, promoted_text, waitlisted_text
 from .repo import Event, RsvpResult, marks
+from .turnout_render import HERE
 
 SAID = {"going": "✅ You're going to ", "maybe": "🤔 You're a maybe for ", "no": "❌ You're not going to "}
 
 
-class Rsvps(Cog):
+class Rsvps(CheckIns):
     dms: DirectMessages
     native: NativeSurfaces
     audience: Audience
 
-    async def event_here(self, ctx: Context, event_id: int) -> Event:
-        raise NotImplementedError
-
-    def refresh(self, event_id: int) -> None:
-        raise NotImplementedError
-
     @on_reaction("event")
     async def on_rsvp_reaction(self, event: ReactionChanged, event_id: int) -> None:
+        if event.emoji == HERE:
+            await self.on_here_reaction(event, event_id)
+            return
         status = EMOJI.get(event.emoji)
         if status is None:
             return
@@ -129,3 +129,4 @@ class Rsvps(Cog):
             self.refresh(event_id)
             await self.native.roster_changed(event_id)
             await self.announce_promotions(event, result)
+        await self.reconcile_here(message, event_id, reactions)

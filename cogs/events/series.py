@@ -8,7 +8,7 @@ has none.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +22,7 @@ from bot.timeparse import TimeParseError, format_duration, parse_duration, parse
 from . import repo
 from . import series_repo as srepo
 from .recurrence import aware_at, check_bounds, parse_rule
-from .reminders import Handle, event_channel
+from .reminders import Handle, Plan, event_channel
 from .repo import Event
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ class SeriesPlanner:
 
     async def create(self, ctx: Context, *, title: str, first: datetime, repeat: str, until: str | None,
                      count: int | None, location: str, details: str, capacity: int | None,
-                     length: timedelta) -> None:
+                     length: timedelta, goal: int | None = None) -> None:
         tz = await ctx.timezone()
         local = first.astimezone(tz).replace(tzinfo=None)
         rule = parse_rule(repeat, local)
@@ -73,7 +73,7 @@ class SeriesPlanner:
                                   channel_id=ctx.channel.id, creator=ctx.user.key, title=title,
                                   location=location, details=details, capacity=capacity, rule=rule.rrule,
                                   words=rule.words, first_local=local, tz=tz, length=length, until=end,
-                                  count=count, now=now)
+                                  count=count, now=now, goal=goal)
             if series.next_after(now - timedelta(seconds=1)) is None:
                 raise Refusal(f"repeat={repeat} gives no time after now with those bounds; "
                               "check until= or count=")
@@ -113,7 +113,7 @@ class SeriesPlanner:
             return []
         space = SpaceRef.from_key(series.space)
         ahead: timedelta = await self.bot.settings.get(space, "series.ahead")
-        offsets = await self.cog.reminders.offsets(space)
+        plan = await self.cog.reminders.plan(space)
 
         def unit(conn: sqlite3.Connection) -> tuple[list[Event], list[Handle]]:
             s = srepo.get(conn, series_id)
@@ -135,9 +135,9 @@ class SeriesPlanner:
                 event = repo.insert(conn, space=s.space, platform=s.platform, channel_id=s.channel_id,
                                     creator=s.creator, title=s.title, starts_at=aware,
                                     location=s.location, details=s.details, capacity=s.capacity,
-                                    now=now, length=s.length, series_id=s.id, occurrence=key)
+                                    now=now, length=s.length, series_id=s.id, occurrence=key, goal=s.goal)
                 created.append(event)
-                handles.extend(self.cog.reminders.schedule(conn, event, offsets, now))
+                handles.extend(self.cog.reminders.schedule(conn, event, plan, now))
             handles.extend(self._next_job(conn, s, created, now, ahead))
             return created, handles
 
@@ -183,7 +183,7 @@ class SeriesPlanner:
         return out
 
     def split_at(self, conn: sqlite3.Connection, event: Event, starts_at: datetime, now: datetime,
-                 ahead: timedelta, offsets: Sequence[timedelta]) -> tuple[list[Event], list[Handle]]:
+                 ahead: timedelta, plan: Plan) -> tuple[list[Event], list[Handle]]:
         """Inside a write unit: move this occurrence and every later one to a new time of day, as
         calendars do with "this and following": the series ends before it and a new one with the
         same rule starts at the new time, taking the occurrences already made along."""
@@ -204,7 +204,7 @@ class SeriesPlanner:
                            creator=s.creator, title=s.title, location=s.location, details=s.details,
                            capacity=s.capacity, rule=s.rule, words=s.words, first_local=new_local,
                            tz=s.tz, length=s.length, until=s.until,
-                           count=s.count - done if s.count is not None else None, now=now)
+                           count=s.count - done if s.count is not None else None, now=now, goal=s.goal)
         moved: list[Event] = []
         handles: list[Handle] = []
         for e in srepo.occurrence_events(conn, s.id, from_local=event.occurrence):
@@ -218,7 +218,7 @@ class SeriesPlanner:
             updated = repo.get(conn, e.id)
             assert updated is not None
             moved.append(updated)
-            handles.extend(self.cog.reminders.schedule(conn, updated, offsets, now))
+            handles.extend(self.cog.reminders.schedule(conn, updated, plan, now))
         handles.extend(self._next_job(conn, new, moved, now, ahead))
         return moved, handles
 

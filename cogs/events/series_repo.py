@@ -30,6 +30,7 @@ class Series:
     until: date | None
     count: int | None
     ends_before: datetime | None  # naive local: no occurrence at or after it (series ended)
+    goal: int | None = None  # each occurrence's turnout goal
 
     def times(self, *, after: datetime | None = None,
               before: datetime | None = None) -> list[tuple[datetime, datetime]]:
@@ -52,7 +53,7 @@ class Series:
 
 
 _SCOLS = ("id, space, platform, channel_id, creator, title, location, details, capacity, rule, words, "
-          "first_local, tz, length, until_date, count, ends_before")
+          "first_local, tz, length, until_date, count, ends_before, goal")
 
 
 def _series(row: sqlite3.Row | tuple | None) -> Series | None:
@@ -61,20 +62,20 @@ def _series(row: sqlite3.Row | tuple | None) -> Series | None:
     return Series(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10],
                   datetime.fromisoformat(row[11]), ZoneInfo(row[12]), timedelta(seconds=row[13]),
                   date.fromisoformat(row[14]) if row[14] else None, row[15],
-                  datetime.fromisoformat(row[16]) if row[16] else None)
+                  datetime.fromisoformat(row[16]) if row[16] else None, row[17])
 
 
 def insert(conn: sqlite3.Connection, *, space: str, platform: str, channel_id: str, creator: str,
            title: str, location: str, details: str, capacity: int | None, rule: str, words: str,
            first_local: datetime, tz: ZoneInfo, length: timedelta, until: date | None,
-           count: int | None, now: datetime) -> Series:
+           count: int | None, now: datetime, goal: int | None = None) -> Series:
     row = conn.execute(
         f"INSERT INTO event_series(space, platform, channel_id, creator, title, location, details, "
-        f"capacity, rule, words, first_local, tz, length, until_date, count, created_at) "
-        f"VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING {_SCOLS}",
+        f"capacity, rule, words, first_local, tz, length, until_date, count, created_at, goal) "
+        f"VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING {_SCOLS}",
         (space, platform, channel_id, creator, title, location, details, capacity, rule, words,
          first_local.isoformat(), tz.key, length.total_seconds(),
-         until.isoformat() if until else None, count, now.timestamp())).fetchone()
+         until.isoformat() if until else None, count, now.timestamp(), goal)).fetchone()
     series = _series(row)
     assert series is not None
     return series
@@ -85,7 +86,8 @@ def get(conn: sqlite3.Connection, series_id: int) -> Series | None:
 
 
 def update(conn: sqlite3.Connection, series_id: int, **fields: object) -> None:
-    sets, values = assignments(fields, {"title", "location", "details", "capacity", "length", "ends_before"},
+    sets, values = assignments(fields, {"title", "location", "details", "capacity", "length", "ends_before",
+                                        "goal"},
                                lambda v: v.total_seconds() if isinstance(v, timedelta) else
                                v.isoformat() if isinstance(v, datetime) else v)
     conn.execute(f"UPDATE event_series SET {sets} WHERE id=?", (*values, series_id))

@@ -63,17 +63,22 @@ class PollsCog(Cog, PollService):
         await self._share(poll, ctx.channel)
 
     async def create_poll(self, channel: ChannelRef, creator: UserRef, question: str, options: list[str],
-                          multi: bool = False, closes_at: datetime | None = None) -> Poll:
-        """Also used by other features (e.g. the offline prompt proposing time slots)."""
+                          multi: bool = False, closes_at: datetime | None = None,
+                          key: str | None = None) -> Poll:
+        """Also used by other features (e.g. the offline prompt proposing time slots); with a
+        `key`, the poll made for it before, if there is one."""
         now = self.clock.now()
         tz = await self.bot.timezone(channel.space)
         times = [read_time(o, tz, now) for o in options]
 
         def unit(conn: sqlite3.Connection) -> tuple[Poll, tuple[int, datetime] | None]:
+            made = repo.made_for(conn, key) if key is not None else None
+            if made is not None:
+                return made, None
             poll = repo.insert(conn, space=channel.space.key, platform=channel.platform,
                                channel_id=channel.id, creator=creator.key, question=question,
                                options=options, multi=multi, closes_at=closes_at, now=now,
-                               option_times=times)
+                               option_times=times, made_for=key)
             handle = self.scheduler.put(conn, "poll.close", f"poll:{poll.id}:close", closes_at,
                                         {"poll_id": poll.id}, channel.space.key) if closes_at else None
             return poll, handle
@@ -244,9 +249,9 @@ class PollsCog(Cog, PollService):
 
     async def post_poll(self, channel: ChannelRef, creator: UserRef, question: str,
                         options: list[str], *, multi: bool = False,
-                        closes_at: datetime | None = None) -> int:
-        poll = await self.create_poll(channel, creator, question, options, multi, closes_at)
-        ref = await self.bot.send(channel, await self.card(poll))
+                        closes_at: datetime | None = None, idempotency_key: str | None = None) -> int:
+        poll = await self.create_poll(channel, creator, question, options, multi, closes_at, idempotency_key)
+        ref = await self.bot.send(channel, await self.card(poll), idempotency_key=idempotency_key)
         await self.bot.track(ref, self.name, "poll", poll.id)
         await self._share(poll, channel)
         return poll.id

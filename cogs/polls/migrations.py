@@ -23,4 +23,7 @@ MIGRATIONS: list[Migration] = [
     marks_seq_index_sql("poll_marks"),
     # 3: options that read as times, fixed when the poll is made (JSON list, null for text)
     "ALTER TABLE polls ADD COLUMN option_times TEXT;",
+    # 4: a poll another feature's durable job made, once per job (PollService.post_poll's key)
+    "ALTER TABLE polls ADD COLUMN made_for TEXT;\n"
+    "CREATE UNIQUE INDEX polls_made_for ON polls(made_for);",
 ]

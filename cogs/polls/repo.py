@@ -64,15 +64,16 @@ def _poll(row: sqlite3.Row | None) -> Poll | None:
 
 def insert(conn: sqlite3.Connection, *, space: str, platform: str, channel_id: str, creator: str,
            question: str, options: list[str], multi: bool, closes_at: datetime | None,
-           now: datetime, option_times: list[datetime | None] | None = None) -> Poll:
+           now: datetime, option_times: list[datetime | None] | None = None,
+           made_for: str | None = None) -> Poll:
     times = None
     if option_times and any(option_times):
         times = json.dumps([t.timestamp() if t else None for t in option_times])
     row = conn.execute(
         f"INSERT INTO polls(space, platform, channel_id, creator, question, options, multi, closes_at,"
-        f" created_at, option_times) VALUES(?,?,?,?,?,?,?,?,?,?) RETURNING {_COLS}",
+        f" created_at, option_times, made_for) VALUES(?,?,?,?,?,?,?,?,?,?,?) RETURNING {_COLS}",
         (space, platform, channel_id, creator, question, json.dumps(options), int(multi),
-         closes_at.timestamp() if closes_at else None, now.timestamp(), times)).fetchone()
+         closes_at.timestamp() if closes_at else None, now.timestamp(), times, made_for)).fetchone()
     poll = _poll(row)
     assert poll is not None
     return poll
@@ -80,6 +81,11 @@ def insert(conn: sqlite3.Connection, *, space: str, platform: str, channel_id: s
 
 def get(conn: sqlite3.Connection, poll_id: int) -> Poll | None:
     return _poll(conn.execute(f"SELECT {_COLS} FROM polls WHERE id=?", (poll_id,)).fetchone())
+
+
+def made_for(conn: sqlite3.Connection, key: str) -> Poll | None:
+    """The poll made for a key (another feature's job), if one was."""
+    return _poll(conn.execute(f"SELECT {_COLS} FROM polls WHERE made_for=?", (key,)).fetchone())
 
 
 def close(conn: sqlite3.Connection, poll_id: int, now: datetime) -> bool:

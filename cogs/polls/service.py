@@ -14,8 +14,9 @@ class PollService:
 
     async def post_poll(self, channel: ChannelRef, creator: UserRef, question: str,
                         options: list[str], *, multi: bool = False,
-                        closes_at: datetime | None = None) -> int:
-        """Create a poll, post its card in `channel` and count its reactions; its id."""
+                        closes_at: datetime | None = None, idempotency_key: str | None = None) -> int:
+        """Create a poll, post its card in `channel` and count its reactions; its id. With a
+        key (a durable job's), asking again makes no second poll and posts no second card."""
         raise NotImplementedError
 
     async def close_poll(self, poll_id: int) -> None:

@@ -19,10 +19,12 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from . import files
 from .scheduled import ScheduledEvents
 from .threads_roles import Roles, Threads
 from .wire import (
@@ -171,6 +173,7 @@ class FakeDiscord:
         self.channels: dict[int, JSON] = {}
         self.members: dict[tuple[int, int], JSON] = {}
         self.messages: dict[int, JSON] = {}
+        self.files: dict[int, bytes] = {}  # attachment id -> the uploaded bytes (files.py)
         self.reactions: dict[int, dict[str, list[int]]] = {}  # message -> emoji -> users
         self.edits: list[Edit] = []
         self.requests: list[tuple[str, str, Any]] = []
@@ -201,6 +204,7 @@ class FakeDiscord:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("GET", "/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
+        app.router.add_route("GET", "/attachments/{channel}/{aid}/{filename}", partial(files.download, self))
         app.router.add_route("*", "/{tail:.*}", self._unknown)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
@@ -710,7 +714,7 @@ class FakeDiscord:
         nonce = body.get("nonce")
         if nonce is not None and len(str(nonce)) > self.max_nonce:
             problems.append("nonce: Must be 25 or fewer in length.")
-        return problems
+        return problems + files.problems(body)
 
     def _create_message(self, channel_id: int, author_id: int, body: JSON, *, flags: int = 0,
                         interaction: Interaction | None = None) -> JSON:
@@ -720,11 +724,7 @@ class FakeDiscord:
             "id": str(mid), "type": 0 if interaction is None else 20, "channel_id": str(channel_id),
             "author": self.users[author_id], "content": body.get("content") or "",
             "embeds": body.get("embeds") or [], "components": body.get("components") or [],
-            "attachments": [{"id": str(self.snowflake()), "filename": f["filename"], "size": len(f["data"]),
-                             "url": f"http://127.0.0.1:{self.port}/att/{f['filename']}",
-                             "proxy_url": f"http://127.0.0.1:{self.port}/att/{f['filename']}",
-                             "content_type": f["content_type"]}
-                            for f in body.get("_files", [])],
+            "attachments": files.new_attachments(self, channel_id, body),
             "mentions": [], "mention_roles": [], "mention_everyone": False, "pinned": False, "tts": False,
             "timestamp": _now_iso(), "edited_timestamp": None, "flags": flags,
             "nonce": body.get("nonce"),
@@ -804,6 +804,9 @@ class FakeDiscord:
         for key in ("content", "embeds", "components", "flags"):
             if key in body:
                 msg[key] = body[key] if body[key] is not None else ("" if key == "content" else [])
+        if "attachments" in body or body.get("_files"):
+            msg["attachments"] = files.edited_attachments(self, msg, body)
+            msg["_files"] = [*msg.get("_files", []), *body.get("_files", [])]
         if "allowed_mentions" in body:
             msg["_allowed_mentions"] = body["allowed_mentions"]
         msg["edited_timestamp"] = _now_iso()
@@ -1132,7 +1135,7 @@ class FakeDiscord:
         inter.acked = kind
         resource: JSON | None = None
         if kind == 4:
-            problems = self._check_message_body(data)
+            problems = self._check_message_body({**data, "_files": body.get("_files", [])})
             if problems:
                 inter.acked = None
                 return _error(400, 50035, "Invalid Form Body: " + "; ".join(problems))

@@ -89,6 +89,7 @@ async def test_a_multi_day_event_counts_reactions_until_it_ends(fake: FakeAdapte
     await fake.react(card, "✅", "bob")
     assert "Going (1)" in card.text and "bob" in card.text
     await bot.scheduler.advance(timedelta(days=2))  # over
-    await fake.invoke("!event show 1")
-    [shown] = fake.containing("It has ended")
-    assert "React ✅" not in shown.text and not shown.card.actions
+    await bot.settle()
+    assert "It has ended" in card.text  # the card itself, re-rendered at the end (turnout.py)
+    [shown] = await fake.invoke("!event show 1")
+    assert "It has ended" in shown.text and "React ✅" not in shown.text and not shown.card.actions

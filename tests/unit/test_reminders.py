@@ -32,7 +32,10 @@ async def test_default_offsets_fire_once_each_at_their_time(fake: FakeAdapter, b
     await bot.scheduler.advance(timedelta(days=5))
     texts = [r.text for r in reminders(fake)]
     assert len(texts) == 2 and "in 1 hour" in texts[1]
-    assert len(set(fake.sends_with_key)) == 2  # each carried its own idempotency key
+    keyed = {s.key for s in reminders(fake)}
+    assert len(keyed) == 2 and None not in keyed  # each carried its own idempotency key
+    # After the end, the follow-up (test_turnout.py): a thank-you and a poll, keyed as well.
+    assert len(set(fake.sends_with_key)) == 4 and len(fake.containing("Thanks for coming")) == 1
 
 
 async def test_configured_offsets(fake: FakeAdapter, bot) -> None:

@@ -83,7 +83,7 @@ async def test_unknown_and_rotated_addresses_are_404_and_say_nothing(fake: FakeA
 
 async def test_event_page_escapes_and_sets_a_strict_policy(fake: FakeAdapter, bot, web: str) -> None:
     [card] = await fake.invoke('!event create <script>alert(1)</script> & friends when="in 2 days" '
-                               'where="<img src=x onerror=alert(2)>" capacity=3')
+                               'where="<img src=x onerror=alert(2)>" capacity=3 goal=2')
     await fake.react(card, "✅", "bob")
     url = page_url(card.text)
     status, headers, body = await get(url)
@@ -95,6 +95,7 @@ async def test_event_page_escapes_and_sets_a_strict_policy(fake: FakeAdapter, bo
     assert "default-src 'none'" in csp and "script-src 'sha256-" in csp and "unsafe" not in csp
     assert headers["Referrer-Policy"] == "no-referrer" and headers["X-Content-Type-Options"] == "nosniff"
     assert "Going (1/3)" in html and "bob" not in html  # counts only, unless web.names is on
+    assert "Goal (1/2)" in html
     await fake.invoke("!config set web.names on", "mod", mod=True)
     assert "bob" in (await get(url))[2].decode()
     assert (await get(url, "HEAD"))[0] == 200

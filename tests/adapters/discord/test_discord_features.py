@@ -33,8 +33,8 @@ async def test_full_command_sync(harness: Harness, world: World) -> None:
     await harness.start(ALL)
     [(_, payload)] = world.fake.command_syncs
     by_name = {c["name"]: c for c in payload}
-    assert set(by_name) == {"calendar", "config", "event", "help", "link", "notify", "offline", "poll", "rsvp",
-                            "unlink"}
+    assert set(by_name) == {"calendar", "checkin", "config", "event", "help", "link", "notify", "offline", "poll",
+                            "rsvp", "stats", "unlink"}
     assert [o["name"] for o in by_name["calendar"]["options"]] == ["action"]  # /calendar runs bare
     poll = {o["name"]: o for o in by_name["poll"]["options"]}
     assert set(poll) == {"create", "close", "results", "vote"}
@@ -42,7 +42,8 @@ async def test_full_command_sync(harness: Harness, world: World) -> None:
     assert create == [("question", 3, True), ("options", 3, True), ("multi", 5, False), ("closes", 3, False)]
     event_create = {o["name"]: o for o in {o["name"]: o for o in by_name["event"]["options"]}["create"]["options"]}
     assert event_create["capacity"]["type"] == 4 and event_create["capacity"]["min_value"] == 1
-    assert [o["required"] for o in event_create.values()] == [True, True] + [False] * 7
+    assert [o["required"] for o in event_create.values()] == [True, True] + [False] * 8
+    assert event_create["goal"]["type"] == 4 and event_create["goal"]["min_value"] == 1
     assert event_create["duration"]["type"] == 3
     assert event_create["count"]["type"] == 4 and event_create["count"]["min_value"] == 1
     assert event_create["repeat"]["type"] == 3 and event_create["until"]["type"] == 3

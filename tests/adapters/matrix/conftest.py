@@ -4,12 +4,16 @@ rooms per test, and a bot runner that can stop and start the bot on the same dat
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.matrix_harness import BotRunner, HumanFactory, Synapse
+from tests.matrix_harness.crypto import CryptoHuman
+
+MakeCryptoHuman = Callable[[str], CryptoHuman]
 
 # The session's Synapse (`synapse` fixture) lives in tests/conftest.py, shared with the
 # contract tests.
@@ -48,6 +52,24 @@ async def humans(synapse: Synapse) -> AsyncIterator[HumanFactory]:
         yield factory
     finally:
         for h in factory.made:
+            await h.close()
+
+
+@pytest.fixture
+async def crypto_humans(synapse: Synapse, tmp_path: Path) -> AsyncIterator[MakeCryptoHuman]:
+    """Human users whose clients encrypt like Element's, each with its own olm store."""
+    made: list[CryptoHuman] = []
+
+    def make(name: str) -> CryptoHuman:
+        account = synapse.register(f"{name}{uuid.uuid4().hex[:10]}")
+        h = CryptoHuman(synapse.url, account, tmp_path / f"store-{account.localpart}")
+        made.append(h)
+        return h
+
+    try:
+        yield make
+    finally:
+        for h in made:
             await h.close()
 
 

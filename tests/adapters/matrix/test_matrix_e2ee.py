@@ -9,11 +9,9 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-
-import pytest
 
 from bot.clock import ManualClock
 from bot.scheduler import Job
@@ -23,23 +21,6 @@ from tests.matrix_harness.crypto import CryptoHuman
 REPO = Path(__file__).resolve().parents[3]
 
 MakeHuman = Callable[[str], CryptoHuman]
-
-
-@pytest.fixture
-async def crypto_humans(synapse: Synapse, tmp_path: Path) -> AsyncIterator[MakeHuman]:
-    made: list[CryptoHuman] = []
-
-    def make(name: str) -> CryptoHuman:
-        account = synapse.register(f"{name}{len(made)}x{os.getpid()}{id(made) % 1000}")
-        h = CryptoHuman(synapse.url, account, tmp_path / f"store-{account.localpart}")
-        made.append(h)
-        return h
-
-    try:
-        yield make
-    finally:
-        for h in made:
-            await h.close()
 
 
 async def encrypted_room(owner: CryptoHuman, bot_id: str, *others: CryptoHuman) -> str:

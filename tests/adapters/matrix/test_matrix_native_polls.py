@@ -4,14 +4,11 @@ the results and the poll's end event read back from the room say what MSC3381 sa
 
 from __future__ import annotations
 
-import os
 import sqlite3
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import nio
-import pytest
 
 from bot.model import ChannelRef
 from bot.render import Card, Choices
@@ -19,7 +16,6 @@ from tests.matrix_harness import (
     BotRunner,
     Human,
     HumanFactory,
-    Synapse,
     eventually,
     room_with,
     until_card,
@@ -324,23 +320,6 @@ async def test_a_native_vote_is_the_latest_choice_over_earlier_reactions(
     assert runner.bot is not None
     rows = await runner.bot.db.fetchall("SELECT key FROM matrix_reactions WHERE sender=?", (bob.user_id,))
     assert [r[0] for r in rows] == ["2️⃣"]
-
-
-@pytest.fixture
-async def crypto_humans(synapse: Synapse, tmp_path: Path) -> AsyncIterator[Callable[[str], CryptoHuman]]:
-    made: list[CryptoHuman] = []
-
-    def make(name: str) -> CryptoHuman:
-        account = synapse.register(f"{name}{len(made)}p{os.getpid()}{id(made) % 1000}")
-        h = CryptoHuman(synapse.url, account, tmp_path / f"store-{account.localpart}")
-        made.append(h)
-        return h
-
-    try:
-        yield make
-    finally:
-        for h in made:
-            await h.close()
 
 
 async def test_encrypted_native_poll_is_counted_and_recounted(

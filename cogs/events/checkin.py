@@ -1,0 +1,154 @@
+"""Check-in, "I'm here": a 📍 reaction on the card or `checkin <id>`, from `checkin.window`
+before the start until the end; the creator or a moderator can check in someone by the name
+the event's lists show. A check-in too early or too late is refused with when it opens or
+when it closed. At start the 📍 reactions are reconciled like RSVPs (rsvp.py calls in).
+
+A part of the events cog (a mixin), so its command and handlers are the cog's own."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.cog import Cog
+from bot.commands import Option, command
+from bot.context import Context, Refusal
+from bot.model import MessageRef, ReactionChanged, SpaceRef, UserRef
+from bot.timeparse import format_duration, format_time
+
+from . import checkin_repo, repo
+from .audience import Audience
+from .checkin_repo import REACTION, SELF
+from .render import _named
+from .repo import Attendee, Event
+from .turnout import Turnout
+from .turnout_render import HERE, already_text, checked_in_text, not_open_text
+
+NAMES_SAID = 10  # names listed when a name matches nobody
+
+
+def opens_at(event: Event, window: timedelta) -> datetime:
+    return event.starts_at - window
+
+
+def _check_open(event: Event, window: timedelta, now: datetime, tz: ZoneInfo) -> None:
+    """Refuses a check-in outside the window, saying when it opens or when it closed."""
+    if event.cancelled:
+        raise Refusal(f"event #{event.id} is cancelled, so there is nothing to check in to")
+    if now < opens_at(event, window):
+        raise Refusal(f"check-in for event #{event.id} opens at {format_time(opens_at(event, window), tz)}, "
+                      f"{format_duration(window)} before it starts; check in then")
+    if event.over(now):
+        raise Refusal(f"event #{event.id} ended at {format_time(event.ends_at, tz)}, and check-in closed then")
+
+
+class CheckIns(Cog):
+    audience: Audience
+    turnout: Turnout
+    _told_not_open: set[tuple[int, str]]
+
+    async def event_here(self, ctx: Context, event_id: int) -> Event:
+        raise NotImplementedError
+
+    def refresh(self, event_id: int) -> None:
+        raise NotImplementedError
+
+    @command("checkin", "I'm here: check in at an event (with a name: check in someone on its list, "
+             "for its creator and moderators)",
+             Option("id", "the event's number", kind="int", min=1),
+             Option("name", "someone on the event's list, as it shows them", required=False, rest=True,
+                    max_length=100))
+    async def checkin(self, ctx: Context, id: int, name: str | None = None) -> None:
+        event = await self.event_here(ctx, id)
+        if name is not None and event.creator != ctx.user.key and not ctx.is_moderator:
+            raise Refusal(f"only the event's creator or a moderator can check in someone else; to check "
+                          f"yourself in, say {ctx.prefix}checkin {id} or react {HERE} on the card")
+        window = await self.turnout.window(SpaceRef.from_key(event.space))
+        _check_open(event, window, ctx.now, await ctx.timezone())
+        who = await self._named_person(ctx, event, name) if name is not None else None
+        person = who or Attendee(ctx.user.key, ctx.user.name)
+        source = SELF if who is None else f"by {ctx.user.key}"
+        now = ctx.now
+
+        def unit(conn: sqlite3.Connection) -> bool:
+            current = repo.get(conn, id)
+            if current is None or current.cancelled or current.over(now) or now < opens_at(current, window):
+                raise Refusal(f"event #{id} changed meanwhile; check its card and try again")
+            return checkin_repo.check_in(conn, id, person.user, person.name, source, now)
+
+        if await self.db.write(unit):
+            self.refresh(id)
+            await ctx.reply(checked_in_text(event, who), ephemeral=who is None)
+        else:
+            await ctx.reply(already_text(event, who), ephemeral=True)
+
+    async def _named_person(self, ctx: Context, event: Event, name: str) -> Attendee:
+        """The one person on the event's lists (or among those here) shown by this name."""
+        def read(conn: sqlite3.Connection) -> list[Attendee]:
+            r = repo.roster(conn, event)
+            return [*r.going, *r.waitlist, *r.maybe, *r.no, *checkin_repo.here(conn, event.id)[0]]
+
+        people = list({p.user: p for p in await self.db.read(read)}.values())
+        labels = await self.audience.labels(event, everyone=True)
+        wanted = " ".join(name.split()).removeprefix("@").casefold()
+        found = [p for p in people if wanted in {_named(p, labels).casefold(), _named(p, None).casefold()}]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            shown = ", ".join(sorted({_named(p, labels) for p in found}))
+            raise Refusal(f"{len(found)} people on the list of event #{event.id} are called '{name}' "
+                          f"({shown}); name one as the list shows it, or ask them to react {HERE} "
+                          f"or say {ctx.prefix}checkin {event.id} themselves")
+        names = sorted({_named(p, labels) for p in people}, key=str.casefold)
+        known = (f"; names on it: {', '.join(names[:NAMES_SAID])}" + (" …" if len(names) > NAMES_SAID else "")
+                 if names else "; nobody has answered it yet")
+        raise Refusal(f"nobody called '{name}' is on the list of event #{event.id}{known}. Someone not on "
+                      f"it can react {HERE} or say {ctx.prefix}checkin {event.id} themselves")
+
+    # --- the 📍 reaction (rsvp.py hands it over) -------------------------------------------------
+
+    async def on_here_reaction(self, ev: ReactionChanged, event_id: int) -> None:
+        event = await self.db.read_small(lambda c: repo.get(c, event_id))
+        if event is None or event.cancelled:
+            return
+        now = self.clock.now()
+        window = await self.turnout.window(SpaceRef.from_key(event.space))
+        user = ev.user
+        if now < opens_at(event, window) or event.over(now):
+            if ev.added:
+                await self._tell_not_open(event, user, opens_at(event, window) if not event.over(now) else None)
+            return  # before it opened nothing counts; after the end the list stands
+
+        def unit(conn: sqlite3.Connection) -> bool:
+            if ev.added:
+                return checkin_repo.check_in(conn, event_id, user.key, user.name, REACTION, now)
+            return checkin_repo.withdraw_reaction(conn, event_id, user.key)
+
+        if await self.db.write(unit):
+            self.refresh(event_id)
+
+    async def _tell_not_open(self, event: Event, user: UserRef, opens: datetime | None) -> None:
+        """Said once per person and event while the bot runs: a reaction has no reply of its own."""
+        if (event.id, user.key) in self._told_not_open:
+            return
+        self._told_not_open.add((event.id, user.key))
+        await self.audience.tell(event, [Attendee(user.key, user.name)],
+                                 lambda p: not_open_text(event, p, opens))
+
+    async def reconcile_here(self, message: MessageRef, event_id: int,
+                             reactions: Mapping[str, Sequence[UserRef]]) -> None:
+        """At start, while check-in is open: the 📍 reactions on the card are the truth for the
+        check-ins its platform's people made by reaction (those made meanwhile count, those
+        taken back go; a card in a linked channel speaks for its own platform)."""
+        event = await self.db.read_small(lambda c: repo.get(c, event_id))
+        if event is None or event.cancelled:
+            return
+        now = self.clock.now()
+        window = await self.turnout.window(SpaceRef.from_key(event.space))
+        if now < opens_at(event, window) or event.over(now):
+            return
+        present = [(u.key, u.name) for u in reactions.get(HERE, [])]
+        if await self.db.write(lambda c: checkin_repo.reconcile(c, event_id, message.platform, present, now)):
+            self.refresh(event_id)

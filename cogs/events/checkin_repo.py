@@ -1,0 +1,140 @@
+"""Rows of check-ins ("I'm here") and the questions turnout asks of events: who is here, who
+was, and the numbers of past events for `stats` and `event export`.
+
+A check-in keeps who, the name shown, how it came (a 📍 reaction, the person's own `checkin`,
+or someone checked in by the creator or a moderator) and when. Only a check-in made by a
+reaction is taken back when that reaction goes; the others stand.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+from .repo import _COLS, DEFAULT_LENGTH, MAX_LENGTH, Attendee, Event, _event
+
+MIGRATION = """
+ALTER TABLE events ADD COLUMN goal INTEGER;
+ALTER TABLE event_series ADD COLUMN goal INTEGER;
+CREATE TABLE event_checkins (
+    event_id INTEGER NOT NULL,
+    user TEXT NOT NULL,
+    name TEXT NOT NULL DEFAULT '',
+    source TEXT NOT NULL,
+    at REAL NOT NULL,
+    PRIMARY KEY (event_id, user)
+) WITHOUT ROWID;
+"""
+
+REACTION, SELF = "reaction", "command"  # a check-in of someone else: "by <their key>"
+
+
+def check_in(conn: sqlite3.Connection, event_id: int, user: str, name: str, source: str,
+             now: datetime) -> bool:
+    """Check `user` in; False if they already were (the first check-in stands)."""
+    return conn.execute(
+        "INSERT INTO event_checkins(event_id, user, name, source, at) VALUES(?,?,?,?,?) "
+        "ON CONFLICT(event_id, user) DO NOTHING",
+        (event_id, user, name, source, now.timestamp())).rowcount > 0
+
+
+def withdraw_reaction(conn: sqlite3.Connection, event_id: int, user: str) -> bool:
+    """The person took their 📍 back: a check-in that reaction made goes with it."""
+    return conn.execute("DELETE FROM event_checkins WHERE event_id=? AND user=? AND source=?",
+                        (event_id, user, REACTION)).rowcount > 0
+
+
+def reconcile(conn: sqlite3.Connection, event_id: int, platform: str, present: list[tuple[str, str]],
+              now: datetime) -> bool:
+    """The 📍 reactions on a card are the truth for the check-ins its platform's people made
+    by reaction."""
+    changed = False
+    keys = {user for user, _ in present}
+    for user, name in present:
+        changed |= check_in(conn, event_id, user, name, REACTION, now)
+    for (user,) in conn.execute("SELECT user FROM event_checkins WHERE event_id=? AND source=?",
+                                (event_id, REACTION)).fetchall():
+        if user.partition(":")[0] == platform and user not in keys:
+            changed |= withdraw_reaction(conn, event_id, user)
+    return changed
+
+
+def here(conn: sqlite3.Connection, event_id: int, limit: int = -1) -> tuple[tuple[Attendee, ...], int]:
+    """Who checked in (first `limit` of them, in order) and how many did."""
+    people = tuple(Attendee(r[0], r[1]) for r in conn.execute(
+        "SELECT user, name FROM event_checkins WHERE event_id=? ORDER BY at, user LIMIT ?",
+        (event_id, limit)))
+    n: int = conn.execute("SELECT COUNT(*) FROM event_checkins WHERE event_id=?", (event_id,)).fetchone()[0]
+    return people, n
+
+
+def is_here(conn: sqlite3.Connection, event_id: int, user: str) -> bool:
+    return conn.execute("SELECT 1 FROM event_checkins WHERE event_id=? AND user=?",
+                        (event_id, user)).fetchone() is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Turnout:
+    """An event that was held, in numbers only."""
+
+    event: Event
+    going: int  # in (within capacity) when it ended
+    here: int  # checked in, whether they had said yes or not
+    came: int  # of those going, how many checked in
+
+    @property
+    def rate(self) -> float | None:
+        """Show-up rate: of those going, the share who checked in; None where check-in was not
+        used at all (nobody checked in), which says nothing about who came."""
+        if not self.going or not self.here:
+            return None
+        return self.came / self.going
+
+
+def held(conn: sqlite3.Connection, space: str, since: datetime, until: datetime,
+         limit: int = 500) -> list[Turnout]:
+    """Events of the space that ended between `since` and `until`, not cancelled, oldest first."""
+    # Read off events_upcoming (space, state, starts_at): an event lasts at most MAX_LENGTH, and
+    # one made before `duration=` existed has no end stored (two hours).
+    ends = f"COALESCE(ends_at, starts_at + {DEFAULT_LENGTH.total_seconds()})"
+    rows = conn.execute(
+        f"SELECT {_COLS} FROM events WHERE space=? AND state='active' AND starts_at > ? AND starts_at <= ? "
+        f"AND {ends} > ? AND {ends} <= ? ORDER BY {ends} DESC LIMIT ?",
+        (space, (since - MAX_LENGTH).timestamp(), until.timestamp(), since.timestamp(), until.timestamp(),
+         limit)).fetchall()
+    out = []
+    for event in reversed([e for e in map(_event, rows) if e is not None]):
+        going = [r[0] for r in conn.execute(
+            "SELECT user FROM rsvps WHERE event_id=? AND status='going' ORDER BY going_seq LIMIT ?",
+            (event.id, event.capacity if event.capacity is not None else -1))]
+        checked = {r[0] for r in conn.execute("SELECT user FROM event_checkins WHERE event_id=?",
+                                              (event.id,))}
+        out.append(Turnout(event, len(going), len(checked), len(checked.intersection(going))))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRow:
+    name: str
+    user: str  # "<platform>:<id>"
+    status: str  # going, waitlist, maybe, no, or "" (checked in without an answer)
+    waitlist: int | None  # 1-based place on the waitlist
+    here: bool
+
+
+def export_rows(conn: sqlite3.Connection, event: Event) -> list[ExportRow]:
+    """Everyone who answered or checked in, in the order of the card's lists."""
+    rows = conn.execute("SELECT user, name, status FROM rsvps WHERE event_id=? ORDER BY going_seq, user",
+                        (event.id,)).fetchall()
+    checked = dict(conn.execute("SELECT user, name FROM event_checkins WHERE event_id=? ORDER BY at, user",
+                                (event.id,)).fetchall())
+    going = [r for r in rows if r[2] == "going"]
+    cap = event.capacity if event.capacity is not None else len(going)
+    out = [ExportRow(r[1], r[0], "going" if i < cap else "waitlist", i - cap + 1 if i >= cap else None,
+                     r[0] in checked) for i, r in enumerate(going)]
+    for status in ("maybe", "no"):
+        out += [ExportRow(r[1], r[0], status, None, r[0] in checked) for r in rows if r[2] == status]
+    answered = {r[0] for r in rows}
+    out += [ExportRow(name, user, "", None, True) for user, name in checked.items() if user not in answered]
+    return out

@@ -1,0 +1,158 @@
+"""Turnout around an event's time (PRODUCT.md "Turnout").
+
+Check-in opens `checkin.window` before the start: a job at that moment re-renders the event's
+cards, which from then on show 📍 (a reaction the platforms add to the card) and `Here (n)`;
+it closes at the end. After the end, with `events.followup on`, the follow-up: a thank-you
+naming how many checked in (or went, when nobody checked in) and a "next one?" poll of three
+time slots at the same weekday and time, made through the polls feature, so `event create …
+when=poll:<id>` turns the leading slot into the next meetup.
+
+Both are durable jobs, written in the same unit as the event's reminders (reminders.py), so a
+restart or a crash neither skips nor doubles them: the thank-you and the poll carry keys
+derived from the follow-up job, and the polls feature makes one poll per key.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from bot.commands import Option
+from bot.model import SpaceRef, user_from_key
+from bot.render import truncate
+from bot.scheduler import Job
+from bot.settings import SettingSpec, on_off, switch_text
+from bot.timeparse import format_duration, parse_duration
+from cogs.polls.service import PollService
+
+from . import checkin_repo, repo
+from .recurrence import aware_at
+from .reminders import Handle, Plan, event_channel
+from .repo import Event
+from .turnout_render import thanks_text
+
+if TYPE_CHECKING:
+    from .cog import EventsCog
+
+log = logging.getLogger(__name__)
+
+OPEN_KIND, FOLLOWUP_KIND = "event.checkin", "event.followup"
+MIN_WINDOW, MAX_WINDOW = timedelta(minutes=1), timedelta(days=7)
+SLOTS = 3  # weeks offered by the "next one?" poll
+FOLLOWUP_GRACE = timedelta(days=1)  # a thank-you days after the bot came back would be odd
+
+GOAL = Option("goal", "a turnout goal: how many going would make it", kind="int", required=False,
+              positional=False, min=1, max=10000, placeholder="n")
+NEW_GOAL = Option("goal", "a new turnout goal, or 0 for none", kind="int", required=False,
+                  positional=False, min=0, max=10000, placeholder="n")
+
+
+def _window(text: str) -> timedelta:
+    d = parse_duration(text)
+    if not MIN_WINDOW <= d <= MAX_WINDOW:
+        raise ValueError("must be from 1m to 7d")
+    return d
+
+
+def next_slots(event: Event, tz: ZoneInfo, now: datetime) -> list[tuple[str, datetime]]:
+    """The next weeks at the event's weekday and local time (as the polls read a time), after now."""
+    local = event.starts_at.astimezone(tz).replace(tzinfo=None)
+    out: list[tuple[str, datetime]] = []
+    for weeks in range(1, 60):
+        at = local + timedelta(weeks=weeks)
+        aware = aware_at(at, tz)
+        if aware > now:
+            out.append((at.strftime("%Y-%m-%d %H:%M"), aware))
+        if len(out) == SLOTS:
+            break
+    return out
+
+
+class Turnout:
+    def __init__(self, cog: EventsCog) -> None:
+        self.cog = cog
+        self.bot = cog.bot
+
+    def register(self) -> None:
+        settings = self.bot.settings
+        settings.register(SettingSpec("checkin.window", "30m", _window, "a duration from 1m to 7d, e.g. 30m",
+                                      "check-in opens this long before the start and closes at the end",
+                                      normalize=format_duration))
+        settings.register(SettingSpec("events.followup", "on", on_off, "on or off",
+                                      "after an event: a thank-you with the turnout and a \"next one?\" poll",
+                                      normalize=switch_text))
+        settings.watch("checkin.window", self.cog._refresh_space)  # (reminders.py moves the jobs)
+        self.bot.scheduler.register(OPEN_KIND, self._opened)
+        self.bot.scheduler.register(FOLLOWUP_KIND, self._followup, grace=self._grace)
+
+    async def window(self, space: SpaceRef) -> timedelta:
+        return await self.bot.settings.get(space, "checkin.window")  # type: ignore[no-any-return]
+
+    def schedule(self, conn: sqlite3.Connection, event: Event, plan: Plan, now: datetime) -> list[Handle]:
+        """Inside the unit that writes the event's reminders: its check-in opening (unless it
+        is open already) and its follow-up at the end."""
+        scheduler = self.bot.scheduler
+        scheduler.cancel(conn, f"event:{event.id}:checkin")
+        handles = []
+        opens = event.starts_at - plan.window
+        if opens > now:
+            handles.append(scheduler.put(conn, OPEN_KIND, f"event:{event.id}:checkin", opens,
+                                         {"event_id": event.id}, event.space))
+        handles.append(scheduler.put(conn, FOLLOWUP_KIND, f"event:{event.id}:followup", event.ends_at,
+                                     {"event_id": event.id}, event.space))
+        return handles
+
+    async def _event(self, job: Job) -> Event | None:
+        event_id = int(job.payload["event_id"])
+        event = await self.bot.db.read_small(lambda c: repo.get(c, event_id))
+        return None if event is None or event.cancelled else event
+
+    async def _opened(self, job: Job) -> None:
+        """Check-in opens: the cards show 📍 and `Here (0)` (the platforms add the reaction)."""
+        event = await self._event(job)
+        if event is not None:
+            self.cog.refresh(event.id)
+
+    async def _grace(self, job: Job) -> timedelta:
+        return FOLLOWUP_GRACE
+
+    async def _followup(self, job: Job) -> None:
+        event = await self._event(job)
+        if event is None:
+            return
+        self.cog.refresh(event.id)  # the card says it has ended, with the final counts
+        if not await self.bot.settings.get(SpaceRef.from_key(event.space), "events.followup"):
+            return
+
+        def read(conn: sqlite3.Connection) -> tuple[int, int]:
+            going = len(repo.in_users(conn, event))
+            return going, checkin_repo.here(conn, event.id, 0)[1]
+
+        going, here = await self.bot.db.read(read)
+        if not going and not here:
+            return  # nobody said they'd come and nobody checked in: no one to thank
+        # A series has its next occurrence planned already; a one-off asks when the next one is.
+        poll_id = await self._next_poll(event, job) if event.series_id is None else None
+        said = thanks_text(event, going=going, here=here, poll_id=poll_id,
+                           prefix=self.bot.prefix_for(event.platform))
+        await self.cog.audience.say(event, lambda _: said, repo.Roster((), (), (), ()),
+                                    key=job.idempotency_key + "-thanks")
+
+    async def _next_poll(self, event: Event, job: Job) -> int | None:
+        polls = self.bot.service(PollService)
+        if polls is None:
+            return None
+        now = self.bot.clock.now()
+        slots = next_slots(event, await self.bot.timezone(SpaceRef.from_key(event.space)), now)
+        if not slots:
+            return None
+        # Open until the day before the first slot (at least an hour), so it is settled in time.
+        closes = max(slots[0][1] - timedelta(days=1), now + timedelta(hours=1))
+        return await polls.post_poll(
+            event_channel(event), user_from_key(event.creator), truncate(f"Next {event.title}? Same time, "
+                                                                         "which week?", 200),
+            [text for text, _ in slots], multi=True, closes_at=closes,
+            idempotency_key=job.idempotency_key + "-poll")

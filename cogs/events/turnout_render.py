@@ -1,0 +1,105 @@
+"""What turnout says: the card's goal and check-in fields, check-in replies and notes, the
+thank-you after an event, and the `stats` summary. Counts and names of the event's own
+people only; never anything anyone wrote in the chat."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.model import user_from_key
+from bot.render import Field, Line, Mention, Text, Time, line
+
+from .checkin_repo import Turnout
+from .repo import Attendee, Event
+
+HERE = "📍"
+BAR = 10
+SHOWN = 15  # events listed by `stats`; the chart has its own limit
+
+
+@dataclass(frozen=True, slots=True)
+class Presence:
+    """Check-in on a card: whether it has opened, and who is here (the first of them)."""
+
+    open: bool
+    here: tuple[Attendee, ...] = ()
+    count: int = 0
+
+
+def bar(n: int, total: int) -> str:
+    filled = min(BAR, round(BAR * n / total)) if total else 0
+    return "█" * filled + "░" * (BAR - filled)
+
+
+def goal_field(going: int, goal: int) -> Field:
+    left = goal - going
+    said = "🎉 goal reached" if left <= 0 else f"{left} more to go"
+    return Field(f"Goal ({going}/{goal})", (line(f"{bar(going, goal)} {said}"),), inline=True)
+
+
+def here_field(presence: Presence, names: Line) -> Field:
+    return Field(f"Here ({presence.count})", (names,), inline=True)
+
+
+def percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{round(rate * 100)}%"
+
+
+def checked_in_text(event: Event, who: Attendee | None) -> Text:
+    """The reply to `checkin`: `who` is someone checked in by the creator or a moderator."""
+    if who is None:
+        return Text((line(f"{HERE} You're checked in at ", event.title, f" #{event.id}. Welcome!"),))
+    return Text((line(f"{HERE} Checked in ", who.name or who.user.partition(":")[2], " at ", event.title,
+                      f" #{event.id}."),))
+
+
+def already_text(event: Event, who: Attendee | None) -> Text:
+    whom = "You were" if who is None else f"{who.name or who.user.partition(':')[2]} was"
+    return Text((line(f"{whom} already checked in at ", event.title, f" #{event.id}."),))
+
+
+def not_open_text(event: Event, person: Attendee, opens: datetime | None) -> Text:
+    """A 📍 reaction before check-in opened or after the event: said to that person."""
+    who = Mention(user_from_key(person.user, person.name))
+    if opens is not None:
+        return Text((line("⚠️ ", who, " check-in for ", event.title, f" #{event.id} opens ", Time(opens),
+                          f"; react {HERE} again then."),))
+    return Text((line("⚠️ ", who, " ", event.title, f" #{event.id} ended ", Time(event.ends_at),
+                      "; check-in closed then."),))
+
+
+def thanks_text(event: Event, *, going: int, here: int, poll_id: int | None, prefix: str) -> Text:
+    """After the event: how many came (checked in, or said they'd go when nobody checked in)."""
+    if here:
+        came = f"{here} {'person' if here == 1 else 'people'} checked in"
+        if going:
+            came += f" ({going} said they'd go)"
+    else:
+        came = f"{going} {'person' if going == 1 else 'people'} said they'd go"
+    lines = [line("🙏 Thanks for coming to ", event.title, f" #{event.id}: {came}.")]
+    if poll_id is not None:
+        lines.append(line(f"Next one? Vote on poll #{poll_id} for a week at the same time; then "
+                          f"{prefix}event create ", event.title, f" when=poll:{poll_id} makes it."))
+    return Text(tuple(lines))
+
+
+def stats_text(rows: list[Turnout], days: int) -> Text:
+    """Events held in the last `days`, each with going, checked in and show-up rate, then overall."""
+    if not rows:
+        return Text((line(f"📊 No events ended here in the last {days} days, so there is no "
+                          "turnout to show yet."),))
+    going = sum(r.going for r in rows)
+    here = sum(r.here for r in rows)
+    used = [r for r in rows if r.rate is not None]
+    rate = sum(r.came for r in used) / sum(r.going for r in used) if used else None
+    lines = [line(f"📊 Turnout in the last {days} days: {len(rows)} event{'s' if len(rows) != 1 else ''} "
+                  f"held, {going} going, {here} checked in, show-up rate {percent(rate)}.")]
+    for r in rows[-SHOWN:]:
+        lines.append(line(f"#{r.event.id} ", r.event.title, " — ", Time(r.event.starts_at),
+                          f" — going {r.going}, here {r.here}, show-up {percent(r.rate)}"))
+    if len(rows) > SHOWN:
+        lines.append(line(f"and {len(rows) - SHOWN} earlier ones (in the chart)"))
+    lines.append(line("Show-up rate: of those going, the share who checked in; — where nobody "
+                      "checked in."))
+    return Text(tuple(lines))
