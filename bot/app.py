@@ -109,8 +109,13 @@ class Bot(Dispatch):
 
     async def start(self) -> None:
         tune_gc()
+        for platform in self.adapters:
+            self.cards.hold(platform)
         for adapter in list(self.adapters.values()):
-            await adapter.start()
+            try:
+                await adapter.start()
+            finally:
+                self.cards.release(adapter.platform)
         await self.scheduler.start()
         self.started = True
         for cog in list(self.cogs.values()):

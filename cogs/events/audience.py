@@ -7,7 +7,7 @@ idempotency key so a retried job posts once per channel."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 from bot.cog import CogHost
 from bot.model import ChannelRef, MessageRef
@@ -47,9 +47,11 @@ class Audience:
     async def channels(self, event: Event) -> list[ChannelRef]:
         return [event_channel(event), *await self.elsewhere(event)]
 
-    async def labels(self, event: Event, *, everyone: bool = False) -> dict[str, str]:
+    async def labels(self, event: Event, *, everyone: bool = False,
+                     platform: str | None = None) -> dict[str, str]:
         """platform -> its name, for names of a shared event: those from other platforms than
-        the event's own (or everyone's, for the full lists); empty when it is not shared."""
+        the card's (`platform`, the event's own by default), or everyone's for the full
+        lists; empty when it is not shared."""
         channels = await self.channels(event)
         if len(channels) < 2:
             return {}
@@ -58,7 +60,7 @@ class Audience:
             caps = self.bot.capabilities(channel.platform)
             out[channel.platform] = caps.label if caps and caps.label else channel.platform
         if not everyone:
-            out.pop(event.platform, None)
+            out.pop(platform or event.platform, None)
         return out
 
     async def shares_here(self, event: Event, channel: ChannelRef) -> bool:
@@ -68,16 +70,17 @@ class Audience:
         links = self._links()
         return await links.shared_here(SHARED, channel) if links is not None else []
 
-    async def share(self, event: Event, card: Out, key: str | None) -> None:
-        """Post the new event's card in each channel linked with its own, and count their
-        reactions as the same event's."""
+    async def share(self, event: Event, card: Callable[[str], Awaitable[Out]], key: str | None) -> None:
+        """Post the new event's card (`card(platform)`: as that platform shows it) in each
+        channel linked with its own, and count their reactions as the same event's."""
         links = self._links()
         others = await links.linked(event_channel(event)) if links is not None else []
         if links is None or not others:
             return
         await links.share(SHARED, event.id, others)
         for channel in others:
-            ref = await self._send(channel, card, f"{key or f'event:{event.id}:card'}@{channel.key}")
+            ref = await self._send(channel, await card(channel.platform),
+                                   f"{key or f'event:{event.id}:card'}@{channel.key}")
             if ref is not None:
                 await self.bot.track(ref, self.cog, "event", event.id)
 

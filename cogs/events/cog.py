@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from datetime import datetime, timedelta
+from functools import partial
 
 from bot.commands import Option, command
 from bot.context import Context, Refusal
@@ -123,7 +124,7 @@ class EventsCog(Reports):
         ref = await ctx.reply(card)
         if ref is not None:
             await self.bot.track(ref, self.name, "event", event.id)
-        await self.audience.share(event, card, None)
+        await self.audience.share(event, lambda p: self.card(event, ctx.space, p), None)
         await self._close_polls(when_poll, where_poll)
         await self.native.posted(event, ref)
 
@@ -255,18 +256,21 @@ class EventsCog(Reports):
                           f"there is nothing left to {verb}")
         return event
 
-    async def card(self, event: Event, space: SpaceRef) -> Out:
+    async def card(self, event: Event, space: SpaceRef, platform: str | None = None) -> Out:
+        """The card as `platform` shows it (the event's own by default): a linked channel's
+        card speaks its platform's command syntax and labels the others' people."""
+        platform = platform or event.platform
         roster = await self.db.read_small(lambda c: repo.card_roster(c, event, CARD_NAMES))
-        caps = self.bot.capabilities(event.platform)
+        caps = self.bot.capabilities(platform)
         buttons = bool(caps and caps.buttons) and await self.settings.get(space, "rsvp.buttons")
         page = self.page_url(event.id, await self.web_key()) if self.bot.web.enabled else None
         now = self.bot.clock.now()
         presence = None  # check-in has opened: who is here
         if now >= opens_at(event, await self.turnout.window(SpaceRef.from_key(event.space))):
             presence = Presence(True, *await self.db.read_small(lambda c: checkin_repo.here(c, event.id, CARD_NAMES)))
-        return event_card(event, roster, prefix=self.bot.prefix_for(event.platform), buttons=buttons,
+        return event_card(event, roster, prefix=self.bot.prefix_for(platform), buttons=buttons,
                           now=now, page=page, interested=await self.native.interested(event.id),
-                          labels=await self.audience.labels(event), presence=presence)
+                          labels=await self.audience.labels(event, platform=platform), presence=presence)
 
     async def started(self) -> None:
         await self.native.reconcile()
@@ -276,12 +280,12 @@ class EventsCog(Reports):
 
     def refresh(self, event_id: int) -> None:
         for message in self.bot.tracked_messages(self.name, "event", event_id):
-            self.bot.refresh_card(message, lambda: self._render(event_id))
+            self.bot.refresh_card(message, partial(self._render, event_id, message.platform))
 
-    async def _render(self, event_id: int) -> Out:
+    async def _render(self, event_id: int, platform: str) -> Out:
         event = await self.db.read_small(lambda c: repo.get(c, event_id))
         assert event is not None
-        return await self.card(event, SpaceRef.from_key(event.space))
+        return await self.card(event, SpaceRef.from_key(event.space), platform)
 
     async def _refresh_space(self, space: SpaceRef) -> None:
         events = await self.db.read(lambda c: repo.upcoming(c, space.key, self.bot.clock.now(), limit=1000))

@@ -118,7 +118,7 @@ class Rsvps(CheckIns):
             event = repo.get(conn, event_id)
             if event is None or event.cancelled:
                 return None, None
-            changed = marks.reconcile(conn, event_id, truth)
+            changed = marks.reconcile(conn, event_id, truth, message.platform)
             if not changed:
                 return event, None
             names = {u: n for users in truth.values() for u, n in users}

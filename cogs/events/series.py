@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from bot.context import Context, Refusal
@@ -164,7 +165,8 @@ class SeriesPlanner:
                                           idempotency_key=f"series:{series_id}:{event.occurrence}")
             if ref is not None:
                 await self.bot.track(ref, self.cog.name, "event", event.id)
-            await self.cog.audience.share(event, card, f"series:{series_id}:{event.occurrence}")
+            await self.cog.audience.share(event, partial(self.cog.card, event, SpaceRef.from_key(event.space)),
+                                          f"series:{series_id}:{event.occurrence}")
             await self.cog.db.write(_mark_posted(event.id))
             await self.cog.native.posted(event, ref)
 

@@ -73,6 +73,8 @@ class LinksCog(Cog, LinkService):
         code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LEN))
         expires = ctx.now + CODE_LIFE
         here = ctx.channel
+        # Codes are few and short-lived: the expired ones go when a new one is made.
+        await self.db.execute("DELETE FROM link_codes WHERE expires_at < ?", (ctx.now.timestamp(),))
         await self.db.execute(
             "INSERT INTO link_codes(code, channel, platform, channel_id, space_id, expires_at) "
             "VALUES (?, ?, ?, ?, ?, ?)", (code, here.key, here.platform, here.id, here.space_id,

@@ -7,6 +7,7 @@ import logging
 import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from functools import partial
 
 from bot.cog import Cog, on_reaction, on_reconcile
 from bot.commands import Option, command
@@ -157,7 +158,7 @@ class PollsCog(Cog, PollService):
             if poll is None or poll.closed:
                 return set()
             return marks.reconcile(conn, poll_id, {k: v for k, v in truth.items()
-                                                   if int(k) < len(poll.options)})
+                                                   if int(k) < len(poll.options)}, message.platform)
 
         if await self.db.write(unit):
             self.refresh(poll_id)
@@ -211,27 +212,30 @@ class PollsCog(Cog, PollService):
     async def tally(self, poll: Poll) -> repo.Tally:
         return await self.db.read(lambda c: repo.tally(c, poll))
 
-    async def card(self, poll: Poll) -> Out:
-        return poll_card(poll, await self.tally(poll), self.bot.prefix_for(poll.platform),
-                         native=await self._native(poll))
+    async def card(self, poll: Poll, platform: str | None = None) -> Out:
+        """The card as `platform` shows it (the poll's own by default; a linked channel's
+        card speaks its own platform's command syntax)."""
+        platform = platform or poll.platform
+        return poll_card(poll, await self.tally(poll), self.bot.prefix_for(platform),
+                         native=await self._native(poll, platform))
 
-    async def _native(self, poll: Poll) -> bool:
+    async def _native(self, poll: Poll, platform: str) -> bool:
         """Whether the card carries its choices for a native poll. A closed card always does
         where the platform has them, so a native poll started before the setting was turned
         off is still ended with its card."""
-        caps = self.bot.capabilities(poll.platform)
+        caps = self.bot.capabilities(platform)
         if caps is None or not caps.native_polls:
             return False
         return poll.closed or bool(await self.settings.get(SpaceRef.from_key(poll.space), "polls.native"))
 
     def refresh(self, poll_id: int) -> None:
         for message in self.bot.tracked_messages(self.name, "poll", poll_id):
-            self.bot.refresh_card(message, lambda: self._render(poll_id))
+            self.bot.refresh_card(message, partial(self._render, poll_id, message.platform))
 
-    async def _render(self, poll_id: int) -> Out:
+    async def _render(self, poll_id: int, platform: str) -> Out:
         poll = await self.get(poll_id)
         assert poll is not None
-        return await self.card(poll)
+        return await self.card(poll, platform)
 
     async def leading_option(self, space_key: str, poll_id: int) -> tuple[str, datetime | None]:
         """The option a poll agreed on; refuses (with a sentence) if there is none."""
@@ -263,10 +267,10 @@ class PollsCog(Cog, PollService):
         if links is None or not others:
             return
         await links.share(SHARED, poll.id, others)
-        card = await self.card(poll)
         for channel in others:
             try:
-                ref = await self.bot.send(channel, card, idempotency_key=f"poll:{poll.id}:card@{channel.key}")
+                ref = await self.bot.send(channel, await self.card(poll, channel.platform),
+                                          idempotency_key=f"poll:{poll.id}:card@{channel.key}")
             except Exception as e:  # noqa: BLE001 - the other linked channels still get theirs
                 log.warning("poll %s: posting its card in %s failed: %s", poll.id, channel.key, e)
                 continue

@@ -79,8 +79,10 @@ async def test_one_rsvp_list_capacity_waitlist_promotion_and_reminders(
         assert "Going (3/3)" in text and "Waitlist (1)" in text, text
     assert [s for s in b.containing("waitlist") if "bob" in [u.id for u in s.out.mentions]]
     assert not [s for s in a.containing("is full")]
-    # The event is Beta's: on its cards the people from Alpha say where they are from.
-    assert "ann (Alpha)" in a.messages[card_a.id].text and "bea (Beta)" not in a.messages[card_a.id].text
+    # On each card the people from the other platform say where they are from, and the card
+    # speaks its own platform's command syntax.
+    assert "bea (Beta)" in a.messages[card_a.id].text and "ann (Alpha)" not in a.messages[card_a.id].text
+    assert "ann (Alpha)" in b.messages[card_b.id].text and "bea (Beta)" not in b.messages[card_b.id].text
 
     await a.react(card_a, "✅", "ann", added=False)  # a leave on Alpha promotes bob on Beta
     [promoted] = b.containing("a spot opened up")
