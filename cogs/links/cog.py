@@ -38,6 +38,10 @@ def _group(conn: sqlite3.Connection, channel: ChannelRef) -> int | None:
     return int(row[0]) if row else None
 
 
+def _platforms(conn: sqlite3.Connection, grp: int) -> list[str]:
+    return [str(r[0]) for r in conn.execute("SELECT platform FROM link_members WHERE grp=?", (grp,))]
+
+
 def _new_group(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT COALESCE(MAX(grp), 0) + 1 FROM link_members").fetchone()[0])
 
@@ -102,10 +106,17 @@ class LinksCog(Cog, LinkService):
                 return "that code was made in this channel; type it in the channel to link with"
             if there.platform == here.platform:
                 return "link joins channels on two different platforms; type the code there"
-            conn.execute("UPDATE link_codes SET used=1 WHERE code=?", (code,))
             theirs, mine = _group(conn, there), _group(conn, here)
             if theirs is not None and theirs == mine:
                 return "these channels are linked already"
+            # One channel per platform in a group: each card's reactions are read back per
+            # platform, so two cards on one platform would count each other's people out.
+            clash = set(_platforms(conn, theirs) if theirs is not None else {there.platform}) & set(
+                _platforms(conn, mine) if mine is not None else {here.platform})
+            if clash:
+                return (f"that would link two {', '.join(sorted(clash))} channels into one group; a group has "
+                        "one channel per platform (unlink one first)")
+            conn.execute("UPDATE link_codes SET used=1 WHERE code=?", (code,))
             if theirs is None:
                 theirs = mine if mine is not None else _new_group(conn)
                 _join(conn, there, theirs)

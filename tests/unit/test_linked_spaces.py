@@ -151,3 +151,16 @@ async def test_bad_codes_and_non_moderators_are_refused(pair: tuple[FakeAdapter,
     assert late.text.startswith("⚠️") and "expired" in late.text
     rows = await bot.db.fetchall("SELECT channel FROM link_members")
     assert rows == []  # nothing was linked by any of these
+
+
+async def test_a_group_has_one_channel_per_platform(pair: tuple[FakeAdapter, FakeAdapter], bot: Bot) -> None:
+    a, b = pair
+    await link(a, b)
+    [code_reply] = await a.invoke("!link", "moda", mod=True, channel=ChannelRef("alpha", "other", "guild"))
+    code = re.search(r"link ([A-Z0-9-]{9})", code_reply.text).group(1)  # type: ignore[union-attr]
+    [refused] = await b.invoke(f"!link {code}", "modb", mod=True)
+    assert refused.text.startswith("⚠️") and "one channel per platform" in refused.text
+    rows = await bot.db.fetchall("SELECT channel FROM link_members ORDER BY channel")
+    assert [r[0] for r in rows] == ["alpha:general", "beta:room"]
+    [used] = await b.invoke(f"!link {code}", "modb", mod=True)  # refused codes stay usable...
+    assert "one channel per platform" in used.text  # ...and say the same again
