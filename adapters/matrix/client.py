@@ -156,18 +156,11 @@ class Transport:
 
     async def get_json(self, path: str) -> tuple[int, dict[str, Any]]:
         for attempt in range(self.max_retries + 1):
-            headers = {"Authorization": f"Bearer {self.client.access_token}"}
-            resp = await self.client.send("GET", path, headers=headers)
-            try:
-                data = await resp.json(content_type=None)
-            except ValueError:
-                data = {}
-            finally:
-                resp.release()
-            if resp.status != 429 or attempt == self.max_retries:
-                return resp.status, data if isinstance(data, dict) else {}
+            status, data = await self._raw("GET", path)
+            if status != 429 or attempt == self.max_retries:
+                return status, data
             self.rate_limited += 1
-            wait = data.get("retry_after_ms", 1000) if isinstance(data, dict) else 1000
+            wait = data.get("retry_after_ms", 1000)
             await asyncio.sleep(min(float(wait) / 1000, self.max_retry_wait_s))
         raise AssertionError("unreachable")
 
@@ -227,9 +220,14 @@ class Transport:
         return isinstance(keys, dict) and bool(keys.get(user_id))
 
     async def post_json(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        headers = {"Authorization": f"Bearer {self.client.access_token}",
-                   "Content-Type": "application/json"}
-        resp = await self.client.send("POST", path, json.dumps(body), headers=headers)
+        return await self._raw("POST", path, json.dumps(body))
+
+    async def _raw(self, method: str, path: str, body: str | None = None) -> tuple[int, dict[str, Any]]:
+        """A request nio does not wrap: (status, the JSON object answered, or {})."""
+        headers = {"Authorization": f"Bearer {self.client.access_token}"}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        resp = await self.client.send(method, path, body, headers=headers)
         try:
             data = await resp.json(content_type=None)
         except ValueError:

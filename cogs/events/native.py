@@ -24,7 +24,7 @@ from bot.settings import SettingSpec, on_off, switch_text
 from bot.surfaces import Listing
 
 from . import repo
-from .native_roles import NativeRoles, NativeRow
+from .native_roles import FAILED, Failed, NativeRoles, NativeRow, T
 from .reminders import event_channel
 from .repo import Event
 
@@ -157,13 +157,8 @@ class NativeSurfaces(NativeRoles):
                          if m.channel_id == event.channel_id), None)
         space = SpaceRef.from_key(event.space)
         old, interested, _, _ = await self._row(event.id)
-        try:
-            new = await listings.put_listing(space, await self._listing(event, card), old)
-        except DeliveryRefused as e:
-            await self._refused(event, "listing", str(e))
-            return
-        except Exception as e:  # noqa: BLE001 - the platform failing: the next change or start retries
-            log.warning("listing event %s failed: %s", event.id, e)
+        new = await self._call(event, "listing", listings.put_listing(space, await self._listing(event, card), old))
+        if isinstance(new, Failed):  # the next change or start tries again
             return
         await self._fine(space, "listing")
         if new is None and old is not None:  # the space turned listings off
@@ -231,15 +226,9 @@ class NativeSurfaces(NativeRoles):
                 if listing_id is None:
                     continue
             space = SpaceRef.from_key(event.space)
-            try:
-                count = await listings.listing_interest(space, listing_id)
-            except DeliveryRefused as e:
-                await self._refused(event, "listing", str(e))
-                continue
-            except Exception as e:  # noqa: BLE001
-                log.warning("reading the listing of event %s failed: %s", event.id, e)
-                continue
-            await self._interest(space, listing_id, count)
+            count = await self._call(event, "listing", listings.listing_interest(space, listing_id))
+            if not isinstance(count, Failed):
+                await self._interest(space, listing_id, count)
 
     # --- threads ---------------------------------------------------------------------------------
 
@@ -248,13 +237,8 @@ class NativeSurfaces(NativeRoles):
         space = SpaceRef.from_key(event.space)
         if threads is None or not await self.bot.settings.get(space, "events.thread"):
             return
-        try:
-            thread = await threads.open_thread(card, f"{event.title} #{event.id}")
-        except DeliveryRefused as e:
-            await self._refused(event, "thread", str(e))
-            return
-        except Exception as e:  # noqa: BLE001
-            log.warning("opening a thread for event %s failed: %s", event.id, e)
+        thread = await self._call(event, "thread", threads.open_thread(card, f"{event.title} #{event.id}"))
+        if isinstance(thread, Failed):
             return
         await self._fine(space, "thread")
         await self._save(event.id, "thread_id", thread.id)
@@ -262,15 +246,18 @@ class NativeSurfaces(NativeRoles):
     # --- refusals, said once ---------------------------------------------------------------------
 
     async def _try(self, event: Event, surface: str, call: Awaitable[None]) -> bool:
+        return not isinstance(await self._call(event, surface, call), Failed)
+
+    async def _call(self, event: Event, surface: str, call: Awaitable[T]) -> T | Failed:
+        """The platform's answer, or FAILED: a refusal is said once, any other error logged;
+        a platform error never fails the command or job that set it off."""
         try:
-            await call
+            return await call
         except DeliveryRefused as e:
             await self._refused(event, surface, str(e))
-            return False
-        except Exception as e:  # noqa: BLE001 - a platform error never fails the command that set it off
+        except Exception as e:  # noqa: BLE001
             log.warning("%s of event %s failed: %s", surface, event.id, e)
-            return False
-        return True
+        return FAILED
 
     async def _refused(self, event: Event, surface: str, why: str) -> None:
         space = event.space

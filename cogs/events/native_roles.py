@@ -9,9 +9,8 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from bot.adapter import DeliveryRefused
 from bot.cog import CogHost
 from bot.model import SpaceRef, user_from_key
 
@@ -24,6 +23,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NativeRow = tuple[str | None, int, str | None, str | None]  # listing, interested, thread, role
+T = TypeVar("T")
+
+
+class Failed:
+    """What `_call` gives back when the platform refused or failed (None can be an answer)."""
+
+
+FAILED = Failed()
 
 
 class NativeRoles:
@@ -42,6 +49,9 @@ class NativeRoles:
     async def _try(self, event: Event, surface: str, call: Awaitable[None]) -> bool:
         raise NotImplementedError
 
+    async def _call(self, event: Event, surface: str, call: Awaitable[T]) -> T | Failed:
+        raise NotImplementedError
+
     async def _refused(self, event: Event, surface: str, why: str) -> None:
         raise NotImplementedError
 
@@ -55,13 +65,8 @@ class NativeRoles:
         space = SpaceRef.from_key(event.space)
         if roles is None or not await self.bot.settings.get(space, "events.role"):
             return
-        try:
-            role_id = await roles.make_role(space, f"{event.title} #{event.id}")
-        except DeliveryRefused as e:
-            await self._refused(event, "role", str(e))
-            return
-        except Exception as e:  # noqa: BLE001
-            log.warning("making a role for event %s failed: %s", event.id, e)
+        role_id = await self._call(event, "role", roles.make_role(space, f"{event.title} #{event.id}"))
+        if isinstance(role_id, Failed):
             return
         await self._fine(space, "role")
         await self._save(event.id, "role_id", role_id)
