@@ -9,8 +9,12 @@ Trust: trust on first use. A bot cannot run an interactive verification, and ref
 unverified devices would leave almost every member of a real community unable to read it.
 The first keys seen for a device are recorded and marked trusted; nio refuses a later
 change of that device's signing key, so a device id cannot be taken over silently. Room keys
-are shared with every device of every member; key requests from the bot's own other devices
-are answered by nio because they are trusted.
+are shared with every device of every member. A key request from another device of the bot's
+own account (an operator opening the bot's account in another client) is answered with the
+room keys the bot has; nio does that itself only for a device already trusted when the request
+is read, and leaves the others in its queue of requests from untrusted devices, where
+`answer_key_requests` takes them up. Other users' key requests are never answered (nio drops
+them).
 
 An event that cannot be decrypted yet (its room key has not arrived) is kept in the bot's
 database, the key is asked for once per session, and the event is decrypted and handled
@@ -26,7 +30,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import nio
-from nio import MegolmEvent
+from nio import MegolmEvent, RoomKeyRequest
 from nio.exceptions import EncryptionError, LocalProtocolError
 
 from bot.storage import Database, Migration
@@ -49,6 +53,7 @@ MIGRATIONS: list[Migration] = [
 # An event whose key never comes is given up after this long; the table stays bounded.
 KEEP_S = 7 * 24 * 3600
 MAX_HELD = 10_000
+EARLY_REQUESTS = 100
 
 Deliver = Callable[[str, Sequence[dict[str, Any]]], Awaitable[None]]
 
@@ -60,6 +65,7 @@ class Crypto:
         self.held: dict[str, tuple[str, MegolmEvent]] = {}  # event id -> (room, event)
         self._reported: set[str] = set()  # session ids already logged as missing
         self.decrypted_late = 0  # observed by tests
+        self._early: list[RoomKeyRequest] = []  # see note_to_device
 
     @property
     def enabled(self) -> bool:
@@ -88,12 +94,34 @@ class Crypto:
             await self.transport.call(client.send_to_device_messages)
         if client.should_upload_keys:
             self._check(await self.transport.call(client.keys_upload), "uploading keys")
+        if client.user_id not in client.olm.tracked_users:
+            # The bot's own other devices (an operator's login) are not members of any room
+            # to nio; tracked, a new one is queried (and its key requests answered) promptly.
+            client.olm.users_for_key_query.add(client.user_id)
         if client.should_query_keys:
             self._check(await self.transport.call(client.keys_query), "querying device keys")
             self.trust_new_devices()
+        self.answer_key_requests()
         if client.should_claim_keys:
             users = client.get_users_for_key_claiming()
             self._check(await self.transport.call(lambda: client.keys_claim(users)), "claiming keys")
+            # Requests that waited for an Olm session with their device are answered now.
+            self.answer_key_requests()
+        if client.outgoing_to_device_messages:
+            await self.transport.call(client.send_to_device_messages)
+
+    def note_to_device(self, events: Sequence[Any]) -> None:
+        """Keep key requests from the bot's own devices that nio does not know yet: nio drops
+        those as it reads them, before the key query that would make them known (a device
+        that logged in and asked in the same sync, e.g. while the bot was down)."""
+        client = self.transport.client
+        if client.olm is None:
+            return
+        for ev in events:
+            if (isinstance(ev, RoomKeyRequest) and ev.sender == client.user_id
+                    and ev.requesting_device_id != client.device_id
+                    and ev.requesting_device_id not in client.device_store[ev.sender]):
+                self._early = [*self._early[-(EARLY_REQUESTS - 1):], ev]
 
     def trust_new_devices(self) -> None:
         client = self.transport.client
@@ -101,6 +129,33 @@ class Crypto:
         for device in client.device_store:
             if not (device.verified or device.blacklisted or device.deleted):
                 client.verify_device(device)
+
+    def answer_key_requests(self) -> None:
+        """Share the room keys asked for by the bot's own other devices (trust on first
+        use, as for every device). Requests from other users are left alone: nio never queues
+        them here. (nio drops a request from a device it does not know yet when it reads it.)"""
+        client = self.transport.client
+        olm = client.olm
+        assert olm is not None
+        for request in self._early:  # from own devices unknown when they came: known now?
+            if request.requesting_device_id in client.device_store[request.sender]:
+                olm.received_key_requests[request.request_id] = request
+        self._early = [r for r in self._early if r.request_id not in olm.received_key_requests]
+        if olm.received_key_requests:  # put back after an Olm session was claimed
+            olm.collect_key_requests()  # answers those from trusted devices, queues the rest
+        for request in list(olm.key_request_from_untrusted.values()):
+            if request.sender != client.user_id or request.requesting_device_id == client.device_id:
+                continue
+            device = client.device_store[request.sender].get(request.requesting_device_id)
+            if device is None:
+                continue  # forgotten since (nio only queues requests of known devices)
+            if device.blacklisted or device.deleted:
+                client.cancel_key_share(request)
+                continue
+            if not device.verified:
+                client.verify_device(device)
+            # Queues the forwarded key, or waits for an Olm session (claimed in maintain).
+            client.continue_key_share(request)
 
     @staticmethod
     def _check(resp: object, what: str) -> None:

@@ -168,6 +168,7 @@ class Syncer:
         async with self.handling:
             await self.handle_sync(resp, since)
             if self.crypto is not None:
+                self.crypto.note_to_device(resp.to_device_events)
                 # Keys that arrived in this sync may open events held from earlier ones.
                 await self.crypto.maintain()
                 await self.crypto.retry(self.receive)

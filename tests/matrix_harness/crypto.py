@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import uuid
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,21 @@ class CryptoHuman(Human):
         self._task: asyncio.Task[None] | None = None
         self.synced = asyncio.Event()
         self.invites: set[str] = set()  # rooms this user was invited to (not joined by itself)
+
+    @classmethod
+    async def log_in(cls, homeserver: str, account: Account, store: Path,
+                     device_id: str) -> CryptoHuman:
+        """Another device of `account`'s user: a password login with a new device id (as
+        when someone opens the account in Element), its own store."""
+        login = AsyncClient(homeserver, account.user_id, device_id=device_id)
+        try:
+            resp = cls._ok(await login.login(account.password, device_name=device_id),
+                           nio.LoginResponse)
+        finally:
+            await login.close()
+        device = dataclasses.replace(account, access_token=resp.access_token,
+                                     device_id=resp.device_id)
+        return cls(homeserver, device, store)
 
     async def start(self) -> None:
         if self.client.should_upload_keys:
@@ -133,6 +149,23 @@ class CryptoHuman(Human):
         """Event ids this client could not decrypt (optionally only those of `sender`)."""
         return [src["event_id"] for src, locked in await self._timeline(room_id, 500)
                 if locked and (sender is None or src.get("sender") == sender)]
+
+    async def request_keys(self, room_id: str) -> int:
+        """Ask the account's other devices for the keys of the events this client cannot
+        decrypt (m.room_key_request, once per session); returns how many were asked for."""
+        asked = 0
+        for ev in await self._locked(room_id):
+            if ev.session_id in self.client.outgoing_key_requests:
+                continue
+            ev.room_id = room_id
+            self._ok(await self.client.request_room_key(ev), nio.RoomKeyRequestResponse)
+            asked += 1
+        return asked
+
+    async def _locked(self, room_id: str) -> list[MegolmEvent]:
+        resp = await self.client.room_messages(room_id, direction=MessageDirection.back, limit=100)
+        return [ev for ev in self._ok(resp, nio.RoomMessagesResponse).chunk
+                if isinstance(ev, MegolmEvent)]
 
     async def wire_events(self, room_id: str, sender: str) -> list[dict[str, Any]]:
         """`sender`'s events as the server stores them (nio would decrypt /messages)."""
