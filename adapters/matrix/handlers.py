@@ -1,0 +1,181 @@
+"""What the Matrix adapter does with each event of a room's timeline (a part of MatrixAdapter):
+`!` messages become commands, `m.reaction` annotations and their redactions become
+`ReactionChanged`, native poll responses count as the card's number reactions, a redacted card
+is gone, other `m.text` from humans is `MessageSeen`."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.adapter import Adapter, AdapterHost
+from bot.model import ChannelRef, MessageRef, MessageSeen, ReactionChanged, UserRef
+from bot.render import Out
+
+from . import inbound
+from .client import Transport
+from .polls import NativePolls
+from .rooms import PLATFORM, Rooms
+from .store import MatrixStore, StoredReaction
+from .sync import Syncer
+
+log = logging.getLogger(__name__)
+
+RECONCILE_AT_ONCE = 4
+
+
+class InboundHandlers:
+    transport: Transport
+    rooms: Rooms
+    polls: NativePolls
+    store: MatrixStore | None
+    syncer: Syncer
+
+    # --- what MatrixAdapter provides -------------------------------------------------------------
+
+    def _bot(self) -> AdapterHost:
+        raise NotImplementedError
+
+    def _user(self, room_id: str, user_id: str) -> UserRef:
+        raise NotImplementedError
+
+    async def send(self, channel: ChannelRef, out: Out, *,
+                   idempotency_key: str | None = None) -> MessageRef:
+        raise NotImplementedError
+
+    def _adapter(self) -> Adapter:
+        raise NotImplementedError
+
+    # --- events ----------------------------------------------------------------------------------
+
+    async def receive(self, room_id: str, events: Sequence[dict[str, Any]]) -> None:
+        """A room's timeline events, raw as the homeserver sent them, oldest first."""
+        syncer = self.syncer
+        # Events before the bot's own join are the room's past, not requests to it.
+        start = 0
+        for i, src in enumerate(events):
+            if inbound.is_join_of(src, self.transport.user_id):
+                start = i + 1
+        for src in events[:start]:
+            syncer.mark_seen(inbound.text(src.get("event_id")))
+            self.rooms.note_state_event(room_id, src)
+        for src in events[start:]:
+            # Power levels change in timeline order: a command is judged by the levels of
+            # its moment, also when a back-filled batch holds a demotion after it.
+            try:
+                self.rooms.note_state_event(room_id, src)
+                ev = inbound.envelope(src)
+                if ev is None or not syncer.mark_seen(ev.event_id):
+                    continue
+                await self._handle_event(room_id, src, ev)
+            except Exception:
+                # A sync is handled whole or retried whole: one event must not hold it up.
+                log.exception("matrix: handling an event in %s failed", room_id)
+
+    async def _handle_event(self, room_id: str, src: dict[str, Any], ev: inbound.Envelope) -> None:
+        if ev.type == "m.room.message":
+            self.rooms.remember_sender(ev.event_id, ev.sender)
+        if ev.sender == self.transport.user_id:
+            return
+        if (message := inbound.text_message(ev)) is not None:
+            await self._on_message(room_id, ev, message)
+        elif (reaction := inbound.reaction(ev)) is not None:
+            await self._on_reaction(room_id, ev, reaction)
+        elif (response := inbound.poll_response(ev)) is not None:
+            await self._on_poll_response(room_id, ev, response)
+        elif (redacts := inbound.redacted(src, ev)) is not None:
+            await self._on_redaction(room_id, redacts, ev.sender)
+
+    async def _on_message(self, room_id: str, ev: inbound.Envelope,
+                          message: inbound.TextMessage) -> None:
+        bot = self._bot()
+        body, reply_to = message.body, message.in_reply_to
+        if reply_to:
+            body = _strip_reply_fallback(body)
+        user = self._user(room_id, ev.sender)
+        channel = ChannelRef(PLATFORM, room_id, room_id)
+        if body.startswith(bot.prefix):
+            assert self.store is not None
+            if not await self.store.claim_command(ev.event_id):
+                return
+
+            async def respond(out: Out, ephemeral: bool) -> MessageRef | None:
+                # Matrix has no ephemeral messages: a refusal is said in the room like any reply.
+                return await self.send(channel, out)
+
+            await bot.run_text_command(
+                self._adapter(), body[len(bot.prefix):], user=user, channel=channel,
+                is_moderator=self.rooms.is_moderator(room_id, ev.sender), responder=respond)
+            return
+        replied = self.rooms.sender_of(reply_to)
+        ts_ms = ev.ts_ms if ev.ts_ms is not None else time.time() * 1000
+        try:
+            at = datetime.fromtimestamp(ts_ms / 1000, UTC)
+        except (OverflowError, OSError, ValueError):
+            at = datetime.now(UTC)  # a timestamp no calendar holds: the moment it arrived
+        await bot.message_seen(MessageSeen(
+            channel, user, at, ev.event_id,
+            self._user(room_id, replied) if replied else None, body))
+
+    async def _on_reaction(self, room_id: str, ev: inbound.Envelope,
+                           reaction: inbound.Reaction) -> None:
+        bot = self._bot()
+        message = MessageRef(PLATFORM, room_id, reaction.target, room_id)
+        if not bot.is_tracked(message):
+            return
+        assert self.store is not None
+        stored = StoredReaction(ev.event_id, room_id, reaction.target, ev.sender, reaction.key)
+        # A second reaction that is the same emoji to a person (another spelling of it)
+        # adds nothing; the choice stays while either is there.
+        if not await self.store.add_reaction(stored):
+            return  # handled before the last restart, or the same emoji is there already
+        await bot.reaction_changed(ReactionChanged(
+            message, self._user(room_id, ev.sender), reaction.key, True))
+
+    async def _on_poll_response(self, room_id: str, ev: inbound.Envelope,
+                                response: inbound.PollResponse) -> None:
+        bot = self._bot()
+        poll = await self.polls.poll_for(room_id, response)
+        if poll is None:
+            return
+        card = MessageRef(PLATFORM, room_id, poll.card_id, room_id)
+        if not bot.is_tracked(card):
+            return
+        user = self._user(room_id, ev.sender)
+        for change in await self.polls.respond(poll, ev, response):
+            await bot.reaction_changed(ReactionChanged(card, user, change.key, change.added))
+
+    async def _on_redaction(self, room_id: str, redacts: str, sender: str) -> None:
+        assert self.store is not None
+        bot = self._bot()
+        card = MessageRef(PLATFORM, room_id, redacts, room_id)
+        if bot.is_tracked(card):
+            # Only someone who may redact others' events takes a card away (a server over
+            # federation delivers a redaction before anyone has checked it).
+            if self.rooms.can_redact(room_id, sender):
+                await bot.message_gone(card)
+            return
+        recount = await self.polls.redacted(room_id, redacts, self.rooms.can_redact(room_id, sender))
+        if recount is not None:  # a poll response taken back: its sender's previous one counts
+            await bot.reconcile(self._adapter(), lambda m: m.id == recount, RECONCILE_AT_ONCE)
+            return
+        stored = await self.store.pop_reaction(redacts)
+        if stored is None:
+            return
+        message = MessageRef(PLATFORM, stored.room_id, stored.target, stored.room_id)
+        await bot.reaction_changed(ReactionChanged(
+            message, self._user(stored.room_id, stored.sender), stored.key, False))
+
+
+def _strip_reply_fallback(body: str) -> str:
+    """A reply's body starts with "> quoted" lines and a blank line; the command follows."""
+    lines = body.split("\n")
+    i = 0
+    while i < len(lines) and lines[i].startswith(">"):
+        i += 1
+    if i and i < len(lines) and lines[i] == "":
+        return "\n".join(lines[i + 1:])
+    return body
