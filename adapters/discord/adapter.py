@@ -11,43 +11,38 @@ import asyncio
 import contextlib
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any
 
 import discord
 
 from bot.adapter import AdapterHost, Capabilities
-from bot.context import Context
-from bot.model import ActionInvoked, ChannelRef, MessageRef, MessageSeen, ReactionChanged, UserRef
-from bot.render import Out, warning
+from bot.model import ChannelRef, MessageRef, UserRef
+from bot.render import Out
 
 from . import commands as cmd
 from .config import DiscordConfig
 from .gateway import LogoffClient, make_client, point_at_server
+from .handlers import DiscordInbound
 from .lanes import Lanes
 from .refs import (
     MISSING_PERMISSIONS,
     NEEDED,
     PLATFORM,
     DiscordPermissionError,
-    is_moderator,
     short_nonce,
-    space_of,
     user_ref,
 )
 from .render import Rendered, render
-from .responder import InteractionResponder
 from .surfaces import DiscordSurfaces
 
 log = logging.getLogger(__name__)
 
-UNREADABLE = "I could not read that command; please try again, or type /help"
-CHANGED = "that command has changed; try again in a minute, or type /help"
 RECONCILE_AT_ONCE = 4
 SEEDED_KEPT = 10_000  # cards whose seeded reactions are remembered (the rest are read off an edit)
 
 
-class DiscordAdapter(DiscordSurfaces):
+class DiscordAdapter(DiscordSurfaces, DiscordInbound):
     platform = PLATFORM
     capabilities = Capabilities(buttons=True, ephemeral=True, direct_messages=True,
                                 edits_per_window=5, edit_window_s=5.0, max_reactions=20,
@@ -272,73 +267,5 @@ class DiscordAdapter(DiscordSurfaces):
             log.warning("Discord: could not DM %s: %s", user.key, e)
             return None
 
-    # --- inbound ----------------------------------------------------------------------------------
-
-    def _on_reaction(self, payload: discord.RawReactionActionEvent, added: bool) -> None:
-        client, bot = self._client(), self.bot
-        if bot is None or (client.user is not None and payload.user_id == client.user.id):
-            return
-        message = MessageRef(self.platform, str(payload.channel_id), str(payload.message_id),
-                             space_of(payload.guild_id))
-        if not bot.is_tracked(message):
-            return
-        # Discord sends `member` only with an ADD. A REMOVE names the user by id alone, so
-        # the name is unknown (""), never the id: the core keeps the name it has.
-        member = payload.member
-        user = UserRef(self.platform, str(payload.user_id), member.display_name if member else "",
-                       is_bot=bool(member and member.bot))
-        self.lanes.put(bot, message, ReactionChanged(message, user, str(payload.emoji), added))
-
-    async def _on_deleted(self, channel_id: int, message_ids: Iterable[int],
-                          guild_id: int | None) -> None:
-        """Messages deleted on Discord (by a moderator, say): a card among them is no longer
-        tracked, edited or counted."""
-        if self.bot is None:
-            return
-        for mid in sorted(message_ids):
-            message = MessageRef(self.platform, str(channel_id), str(mid), space_of(guild_id))
-            if self.bot.is_tracked(message):
-                self.lanes.put(self.bot, message, message)
-
-    async def _on_message(self, message: discord.Message) -> None:
-        if self.bot is None or message.author.bot or message.guild is None:
-            return
-        reply_to = None
-        resolved = message.reference.resolved if message.reference else None
-        if isinstance(resolved, discord.Message):
-            reply_to = user_ref(resolved.author)
-        channel = ChannelRef(self.platform, str(message.channel.id), str(message.guild.id))
-        await self.bot.message_seen(MessageSeen(channel, user_ref(message.author), message.created_at,
-                                                str(message.id), reply_to, None))
-
-    def _context(self, interaction: discord.Interaction[Any], responder: InteractionResponder) -> Context:
-        assert self.bot is not None
-        channel = ChannelRef(self.platform, str(interaction.channel_id), space_of(interaction.guild_id))
-        mod = interaction.guild_id is not None and is_moderator(interaction.permissions)
-        return self.bot.command_context(self, user_ref(interaction.user), channel, mod, responder)
-
-    async def _on_command(self, interaction: discord.Interaction[Any]) -> None:
-        assert self.bot is not None
-        responder = InteractionResponder(self, interaction, component=False)
-        found = self.table.resolve(interaction.data)
-        if isinstance(found, cmd.Unreadable):
-            log.warning("Discord: unreadable command from user %s (interaction %s): %s",
-                        interaction.user.id, interaction.id, found.reason)
-            await responder(warning(UNREADABLE), True)
-            return
-        if found is None:
-            await responder(warning(CHANGED), True)
-            return
-        spec, raw = found
-        await responder.run(self.bot.run_command(spec, raw, self._context(interaction, responder)))
-
-    async def on_action(self, interaction: discord.Interaction[Any], action_id: str) -> None:
-        assert self.bot is not None
-        responder = InteractionResponder(self, interaction, component=True)
-        msg = interaction.message
-        ref = MessageRef(self.platform, str(interaction.channel_id), str(msg.id if msg else 0),
-                         space_of(interaction.guild_id))
-        ctx = self._context(interaction, responder)
-        await responder.run(self.bot.action_invoked(ActionInvoked(ref, ctx.user, action_id), ctx))
-
-
+    def _adapter(self) -> DiscordAdapter:
+        return self

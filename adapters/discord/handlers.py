@@ -1,0 +1,115 @@
+"""What the Discord adapter does with what the gateway delivers (a part of DiscordAdapter):
+raw reactions and deletions go to the card's lane, slash commands and buttons run through
+an InteractionResponder, message metadata feeds the offline prompt."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.adapter import AdapterHost
+from bot.context import Context
+from bot.model import ActionInvoked, ChannelRef, MessageRef, MessageSeen, ReactionChanged, UserRef
+from bot.render import warning
+
+from . import commands as cmd
+from .gateway import LogoffClient
+from .lanes import Lanes
+from .refs import is_moderator, space_of, user_ref
+from .responder import InteractionResponder
+
+if TYPE_CHECKING:
+    from .adapter import DiscordAdapter
+
+log = logging.getLogger(__name__)
+UNREADABLE = "I could not read that command; please try again, or type /help"
+CHANGED = "that command has changed; try again in a minute, or type /help"
+
+
+class DiscordInbound:
+    platform: str
+    bot: AdapterHost | None
+    lanes: Lanes
+    table: cmd.CommandTable
+
+    # --- what DiscordAdapter provides ------------------------------------------------------------
+
+    def _client(self) -> LogoffClient:
+        raise NotImplementedError
+
+    def _adapter(self) -> DiscordAdapter:
+        raise NotImplementedError
+
+    # --- events ----------------------------------------------------------------------------------
+
+    def _on_reaction(self, payload: discord.RawReactionActionEvent, added: bool) -> None:
+        client, bot = self._client(), self.bot
+        if bot is None or (client.user is not None and payload.user_id == client.user.id):
+            return
+        message = MessageRef(self.platform, str(payload.channel_id), str(payload.message_id),
+                             space_of(payload.guild_id))
+        if not bot.is_tracked(message):
+            return
+        # Discord sends `member` only with an ADD. A REMOVE names the user by id alone, so
+        # the name is unknown (""), never the id: the core keeps the name it has.
+        member = payload.member
+        user = UserRef(self.platform, str(payload.user_id), member.display_name if member else "",
+                       is_bot=bool(member and member.bot))
+        self.lanes.put(bot, message, ReactionChanged(message, user, str(payload.emoji), added))
+
+    async def _on_deleted(self, channel_id: int, message_ids: Iterable[int],
+                          guild_id: int | None) -> None:
+        """Messages deleted on Discord (by a moderator, say): a card among them is no longer
+        tracked, edited or counted."""
+        if self.bot is None:
+            return
+        for mid in sorted(message_ids):
+            message = MessageRef(self.platform, str(channel_id), str(mid), space_of(guild_id))
+            if self.bot.is_tracked(message):
+                self.lanes.put(self.bot, message, message)
+
+    async def _on_message(self, message: discord.Message) -> None:
+        if self.bot is None or message.author.bot or message.guild is None:
+            return
+        reply_to = None
+        resolved = message.reference.resolved if message.reference else None
+        if isinstance(resolved, discord.Message):
+            reply_to = user_ref(resolved.author)
+        channel = ChannelRef(self.platform, str(message.channel.id), str(message.guild.id))
+        await self.bot.message_seen(MessageSeen(channel, user_ref(message.author), message.created_at,
+                                                str(message.id), reply_to, None))
+
+    def _context(self, interaction: discord.Interaction[Any], responder: InteractionResponder) -> Context:
+        assert self.bot is not None
+        channel = ChannelRef(self.platform, str(interaction.channel_id), space_of(interaction.guild_id))
+        mod = interaction.guild_id is not None and is_moderator(interaction.permissions)
+        return self.bot.command_context(self._adapter(), user_ref(interaction.user), channel, mod, responder)
+
+    async def _on_command(self, interaction: discord.Interaction[Any]) -> None:
+        assert self.bot is not None
+        responder = InteractionResponder(self._adapter(), interaction, component=False)
+        found = self.table.resolve(interaction.data)
+        if isinstance(found, cmd.Unreadable):
+            log.warning("Discord: unreadable command from user %s (interaction %s): %s",
+                        interaction.user.id, interaction.id, found.reason)
+            await responder(warning(UNREADABLE), True)
+            return
+        if found is None:
+            await responder(warning(CHANGED), True)
+            return
+        spec, raw = found
+        await responder.run(self.bot.run_command(spec, raw, self._context(interaction, responder)))
+
+    async def on_action(self, interaction: discord.Interaction[Any], action_id: str) -> None:
+        assert self.bot is not None
+        responder = InteractionResponder(self._adapter(), interaction, component=True)
+        msg = interaction.message
+        ref = MessageRef(self.platform, str(interaction.channel_id), str(msg.id if msg else 0),
+                         space_of(interaction.guild_id))
+        ctx = self._context(interaction, responder)
+        await responder.run(self.bot.action_invoked(ActionInvoked(ref, ctx.user, action_id), ctx))
+
+
