@@ -60,15 +60,21 @@ class Tracker:
             self._by_object.setdefault((cog, kind, object_id), set()).add(key)
 
     async def track(self, message: MessageRef, cog: str, kind: str, object_id: int) -> None:
-        await self.db.write(lambda c: c.execute(
-            "INSERT OR REPLACE INTO messages(key, platform, channel_id, message_id, space_id, cog,"
-            " kind, object_id, live) VALUES(?,?,?,?,?,?,?,?,1)",
-            (message.key, message.platform, message.channel_id, message.id, message.space_id,
-             cog, kind, object_id)))
+        # Routed from now on, before the commit: a reaction arriving while it commits would
+        # otherwise be dropped (its own write queues behind this one, so it commits after).
         self._forget(message.key)
         m = message
         self._rows[m.key] = (m.platform, m.channel_id, m.id, m.space_id, cog, kind, object_id)
         self._by_object.setdefault((cog, kind, object_id), set()).add(m.key)
+        try:
+            await self.db.write(lambda c: c.execute(
+                "INSERT OR REPLACE INTO messages(key, platform, channel_id, message_id, space_id, cog,"
+                " kind, object_id, live) VALUES(?,?,?,?,?,?,?,?,1)",
+                (message.key, message.platform, message.channel_id, message.id, message.space_id,
+                 cog, kind, object_id)))
+        except BaseException:
+            self._forget(message.key)
+            raise
 
     async def untrack(self, cog: str, kind: str, object_id: int) -> None:
         """The object is no longer live (closed, cancelled)."""

@@ -245,3 +245,18 @@ async def test_a_reaction_naming_the_card_from_another_channel_is_not_about_it(f
     assert "Going (0)" in card.text
     await fake.react(card, "✅", "dave")
     assert "Going (1)" in card.text and "dave" in card.text
+
+
+async def test_a_reaction_while_its_card_is_being_tracked_counts(fake: FakeAdapter, bot) -> None:
+    """A reaction can arrive as soon as the card exists, before its tracking is committed."""
+    import asyncio
+
+    [card] = await fake.invoke('!event create Picnic when="2026-11-26 18:00"')
+    another = await fake.send(fake.channel, card.out)  # as `event show` posts a second card
+    tracking = asyncio.create_task(bot.track(another, "events", "event", 1))
+    await asyncio.sleep(0)  # routed in memory; its commit is still queued
+    assert not tracking.done()
+    await bot.reaction_changed(ReactionChanged(another, fake.user("bob"), "✅", True))
+    await tracking
+    await bot.settle()
+    assert "Going (1)" in fake.messages[card.id].text
