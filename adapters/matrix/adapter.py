@@ -68,6 +68,8 @@ class MatrixAdapter(InboundHandlers):
         self.store: MatrixStore | None = None
         self.syncer = Syncer(self.transport, self.rooms, self.receive, self._reconcile_room,
                              timeout_ms=sync_timeout_ms)
+        self._early = OrderedDict()  # see handlers.py
+        self._early_task = None
         self._seeded: OrderedDict[str, set[str]] = OrderedDict()  # card event id -> reactions added
 
     @property
@@ -97,6 +99,8 @@ class MatrixAdapter(InboundHandlers):
 
     async def stop(self) -> None:
         self.syncer.healthy = False
+        if self._early_task is not None:
+            self._early_task.cancel()
         await self.syncer.stop()
         await self.transport.close()
 

@@ -5,8 +5,10 @@ is gone, other `m.text` from humans is `MessageSeen`."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -25,9 +27,14 @@ from .sync import Syncer
 log = logging.getLogger(__name__)
 
 RECONCILE_AT_ONCE = 4
+EARLY_KEPT, EARLY_FOR_S, EARLY_POLL_S = 1000, 60.0, 0.2
 
 
 class InboundHandlers:
+    # Reactions on the bot's own message that is not tracked yet: reaction event id ->
+    # (room, event, reaction, when it came).
+    _early: OrderedDict[str, tuple[str, inbound.Envelope, inbound.Reaction, float]]
+    _early_task: asyncio.Task[None] | None
     transport: Transport
     rooms: Rooms
     polls: NativePolls
@@ -54,6 +61,7 @@ class InboundHandlers:
     async def receive(self, room_id: str, events: Sequence[dict[str, Any]]) -> None:
         """A room's timeline events, raw as the homeserver sent them, oldest first."""
         syncer = self.syncer
+        await self._handle_early()
         # Events before the bot's own join are the room's past, not requests to it.
         start = 0
         for i, src in enumerate(events):
@@ -125,6 +133,14 @@ class InboundHandlers:
         bot = self._bot()
         message = MessageRef(PLATFORM, room_id, reaction.target, room_id)
         if not bot.is_tracked(message):
+            if self.rooms.sender_of(reaction.target) == self.transport.user_id:
+                # The bot's own new card, tracked once its send (reactions seeded) returns:
+                # kept and handled at a next batch rather than lost.
+                self._early[ev.event_id] = (room_id, ev, reaction, time.monotonic())
+                while len(self._early) > EARLY_KEPT:
+                    self._early.popitem(last=False)
+                if self._early_task is None or self._early_task.done():
+                    self._early_task = asyncio.create_task(self._watch_early())
             return
         assert self.store is not None
         stored = StoredReaction(ev.event_id, room_id, reaction.target, ev.sender, reaction.key)
@@ -148,8 +164,29 @@ class InboundHandlers:
         for change in await self.polls.respond(poll, ev, response):
             await bot.reaction_changed(ReactionChanged(card, user, change.key, change.added))
 
+    async def _watch_early(self) -> None:
+        """Until the held reactions are handled or given up: a quiet room sends no next batch."""
+        while self._early:
+            await asyncio.sleep(EARLY_POLL_S)
+            async with self.syncer.handling:  # in turn with the sync's own events
+                await self._handle_early()
+
+    async def _handle_early(self) -> None:
+        """Reactions on the bot's own cards that came before the card was tracked."""
+        if not self._early:
+            return
+        now = time.monotonic()
+        for event_id, (room_id, ev, reaction, at) in list(self._early.items()):
+            if self._bot().is_tracked(MessageRef(PLATFORM, room_id, reaction.target, room_id)):
+                del self._early[event_id]
+                await self._on_reaction(room_id, ev, reaction)
+            elif now - at > EARLY_FOR_S:  # not a card after all
+                del self._early[event_id]
+
     async def _on_redaction(self, room_id: str, redacts: str, sender: str) -> None:
         assert self.store is not None
+        if self._early.pop(redacts, None) is not None:
+            return  # taken back before it was ever counted
         bot = self._bot()
         card = MessageRef(PLATFORM, room_id, redacts, room_id)
         if bot.is_tracked(card):

@@ -16,7 +16,7 @@ import nio
 from nio import AsyncClient, AsyncClientConfig, MegolmEvent, MessageDirection
 from nio.api import Api
 
-from .clients import Human
+from .clients import Human, eventually
 from .synapse import Account
 
 
@@ -228,3 +228,18 @@ class CryptoHuman(Human):
             payload = olm._olm_encrypt(session, d, "m.room_key", key)
             resp = await c.to_device(nio.ToDeviceMessage("m.room.encrypted", user_id, d.id, payload))
             self._ok(resp, nio.ToDeviceResponse)
+
+
+async def encrypted_room(owner: CryptoHuman, bot_id: str, *others: CryptoHuman) -> str:
+    room = await owner.create_room(invite=[bot_id, *(h.user_id for h in others)])
+    for h in others:
+        await h.join(room)
+
+    async def bot_joined() -> bool:
+        # As every human's client has seen it (Element's too shares a room key only with the
+        # members its sync has shown; a message sent earlier would leave the bot out).
+        return all(bot_id in h.client.rooms[room].users and not h.client.rooms[room].users[bot_id].invited
+                   for h in (owner, *others)) and (await owner.members(room)).get(bot_id) == "join"
+
+    await eventually(bot_joined, what="the bot to join the encrypted room")
+    return room

@@ -9,8 +9,9 @@ import sqlite3
 import pytest
 
 from adapters.matrix import MatrixError
-from bot.model import ChannelRef
+from bot.model import ChannelRef, MessageRef, UserRef
 from bot.render import text
+from cogs.polls.service import PollService
 from tests.matrix_harness import BotRunner, Human, HumanFactory, eventually, room_with, until_card
 
 
@@ -167,3 +168,29 @@ async def test_rate_limits_are_retried_with_a_bound(runner: BotRunner, humans: H
         return True
 
     await eventually(quiet)
+
+
+async def test_a_reaction_while_the_card_is_still_being_seeded_counts(
+        runner: BotRunner, humans: HumanFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A card posted outside a command (a job, a linked channel's command) is tracked only
+    once its send, the bot's own reactions included, returns; people react as soon as it
+    shows: such a reaction is kept, not lost."""
+    bot, adapter = await runner.start()
+    alice, bob = humans("alice"), humans("bob")
+    room = await room_with(runner, alice, bob)
+    seed = adapter._seed
+
+    async def slow_seed(*args: object, **kwargs: object) -> None:
+        await asyncio.sleep(3)
+        await seed(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(adapter, "_seed", slow_seed)
+    polls = bot.service(PollService)
+    assert polls is not None
+    posting = asyncio.create_task(polls.post_poll(
+        ChannelRef("matrix", room, room), UserRef("matrix", alice.user_id), "Where?", ["Park", "Cafe"]))
+    card = await alice.wait_bot_message(room, runner.user_id, "Where?")
+    assert not bot.is_tracked(MessageRef("matrix", room, card.event_id, room))
+    await bob.react(room, card.event_id, "2️⃣")
+    await posting
+    await until_card(alice, room, runner, card.event_id, r"2️⃣ Cafe — 1 ")

@@ -20,23 +20,11 @@ from nio.crypto.sessions import InboundGroupSession, Session
 from bot.clock import ManualClock
 from bot.scheduler import Job
 from tests.matrix_harness import BotRunner, Synapse, eventually, until_card
-from tests.matrix_harness.crypto import CryptoHuman
+from tests.matrix_harness.crypto import CryptoHuman, encrypted_room
 
 REPO = Path(__file__).resolve().parents[3]
 
 MakeHuman = Callable[[str], CryptoHuman]
-
-
-async def encrypted_room(owner: CryptoHuman, bot_id: str, *others: CryptoHuman) -> str:
-    room = await owner.create_room(invite=[bot_id, *(h.user_id for h in others)])
-    for h in others:
-        await h.join(room)
-
-    async def bot_joined() -> bool:
-        return (await owner.members(room)).get(bot_id) == "join"
-
-    await eventually(bot_joined, what="the bot to join the encrypted room")
-    return room
 
 
 async def no_undecryptable(room: str, bot_id: str, *readers: CryptoHuman) -> None:

@@ -20,7 +20,7 @@ from tests.matrix_harness import (
     room_with,
     until_card,
 )
-from tests.matrix_harness.crypto import CryptoHuman
+from tests.matrix_harness.crypto import CryptoHuman, encrypted_room
 
 START = "org.matrix.msc3381.poll.start"
 RESPONSE = "org.matrix.msc3381.poll.response"
@@ -330,13 +330,7 @@ async def test_encrypted_native_poll_is_counted_and_recounted(
     alice, bob = crypto_humans("alice"), crypto_humans("bob")
     await alice.start()
     await bob.start()
-    room = await alice.create_room(invite=[runner.user_id, bob.user_id])
-    await bob.join(room)
-
-    async def bot_joined() -> bool:
-        return (await alice.members(room)).get(runner.user_id) == "join"
-
-    await eventually(bot_joined, what="the bot to join the encrypted room")
+    room = await encrypted_room(alice, runner.user_id, bob)
     card, start = await poll_card(runner, alice, room, "!poll create Game? Chess | Go")
     wire = {e["event_id"]: e["type"] for e in await alice.wire_events(room, runner.user_id)}
     assert wire[start] == "m.room.encrypted"  # the poll is as private as the room
