@@ -413,6 +413,12 @@ async def _echo_child(url: str, user_id: str) -> None:
     client = nio.AsyncClient(url, user_id, device_id="ECHO")
     client.access_token = os.environ[TOKEN_ENV]
     client.user_id = user_id
+    await serve_echo(client, user_id)
+
+
+async def serve_echo(client: nio.AsyncClient, user_id: str, **send: Any) -> None:
+    """Answer any "!..." with an m.notice until SIGTERM; SIGUSR1 prints the probe's stats.
+    `send`: extra room_send arguments (the encrypting echo passes ignore_unverified_devices)."""
     probe = _Probe()
     probe.watch_syncs(client)
 
@@ -426,7 +432,7 @@ async def _echo_child(url: str, user_id: str) -> None:
             if event.sender != user_id and event.body.startswith("!"):
                 t0 = time.perf_counter()
                 resp = await client.room_send(
-                    room.room_id, "m.room.message", {"msgtype": "m.notice", "body": "echo"}
+                    room.room_id, "m.room.message", {"msgtype": "m.notice", "body": "echo"}, **send
                 )
                 if isinstance(resp, nio.RoomSendResponse):
                     probe.sent(t0, time.perf_counter(), resp.event_id)

@@ -19,7 +19,6 @@ two child roles.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import signal
@@ -32,7 +31,7 @@ T_PROC = time.perf_counter()
 
 import nio  # noqa: E402
 from _common import proc_status_kib  # noqa: E402
-from _matrix import TOKEN_ENV, Human, _Probe  # noqa: E402
+from _matrix import TOKEN_ENV, Human, serve_echo  # noqa: E402
 
 
 @dataclass
@@ -107,40 +106,7 @@ async def _echo_child(url: str, user_id: str, device_id: str, store: str) -> Non
     client.restore_login(user_id, device_id, os.environ[TOKEN_ENV])
     if client.should_upload_keys:
         assert isinstance(await client.keys_upload(), nio.KeysUploadResponse)
-    probe = _Probe()
-    probe.watch_syncs(client)
-
-    async def on_invite(room: nio.MatrixRoom, event: nio.InviteMemberEvent) -> None:
-        if event.state_key == user_id:
-            await client.join(room.room_id)
-
-    async def on_text(room: nio.MatrixRoom, event: nio.RoomMessageText) -> None:
-        probe.begin(time.perf_counter())
-        try:
-            if event.sender != user_id and event.body.startswith("!"):
-                t0 = time.perf_counter()
-                resp = await client.room_send(
-                    room.room_id,
-                    "m.room.message",
-                    {"msgtype": "m.notice", "body": "echo"},
-                    ignore_unverified_devices=True,
-                )
-                if isinstance(resp, nio.RoomSendResponse):
-                    probe.sent(t0, time.perf_counter(), resp.event_id)
-        finally:
-            probe.end()
-
-    await client.sync(timeout=0, full_state=True)
-    client.add_event_callback(on_invite, nio.InviteMemberEvent)
-    client.add_event_callback(on_text, nio.RoomMessageText)
-    loop = asyncio.get_running_loop()
-    task = asyncio.create_task(client.sync_forever(timeout=30_000))
-    loop.add_signal_handler(signal.SIGTERM, task.cancel)
-    loop.add_signal_handler(signal.SIGUSR1, probe.dump)
-    print(f"READY rss_kib={proc_status_kib('VmRSS')}", flush=True)
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
-    await client.close()
+    await serve_echo(client, user_id, ignore_unverified_devices=True)
 
 
 # --- the bot child that times its start and counts its store -----------------------------------

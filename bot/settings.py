@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from .context import Refusal
 from .model import SpaceRef
 from .storage import Database
+from .timeparse import parse_duration
 
 MIGRATIONS = [
     """
@@ -43,6 +45,18 @@ def on_off(value: str) -> bool:
 
 def switch_text(value: bool) -> str:
     return "on" if value else "off"
+
+
+def duration_within(low: timedelta, high: timedelta, said: str) -> Callable[[str], timedelta]:
+    """Parser for a duration setting with bounds; `said` names them ("from 1h to 90d")."""
+
+    def parse(value: str) -> timedelta:
+        d = parse_duration(value)
+        if not low <= d <= high:
+            raise ValueError(f"must be {said}")
+        return d
+
+    return parse
 
 
 def one_of(*allowed: str) -> Callable[[str], str]:

@@ -17,8 +17,8 @@ from bot.context import Context, Refusal
 from bot.model import SpaceRef
 from bot.render import text
 from bot.scheduler import Job
-from bot.settings import SettingSpec
-from bot.timeparse import TimeParseError, format_duration, parse_duration, parse_when
+from bot.settings import SettingSpec, duration_within
+from bot.timeparse import TimeParseError, format_duration, parse_when
 
 from . import repo
 from . import series_repo as srepo
@@ -30,17 +30,10 @@ if TYPE_CHECKING:
     from .cog import EventsCog
 
 KIND = "event.series"
-MIN_AHEAD, MAX_AHEAD = timedelta(hours=1), timedelta(days=90)
 # Made a little early rather than a little late: the job for the next one is due exactly
 # `ahead` before it, and must find it inside its window.
 SLACK = timedelta(minutes=1)
-
-
-def _ahead(text: str) -> timedelta:
-    d = parse_duration(text)
-    if not MIN_AHEAD <= d <= MAX_AHEAD:
-        raise ValueError("must be from 1h to 90d")
-    return d
+_ahead = duration_within(timedelta(hours=1), timedelta(days=90), "from 1h to 90d")
 
 
 class SeriesPlanner:

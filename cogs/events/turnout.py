@@ -24,8 +24,8 @@ from bot.commands import Option
 from bot.model import SpaceRef, user_from_key
 from bot.render import truncate
 from bot.scheduler import Job
-from bot.settings import SettingSpec, on_off, switch_text
-from bot.timeparse import format_duration, parse_duration
+from bot.settings import SettingSpec, duration_within, on_off, switch_text
+from bot.timeparse import format_duration
 from cogs.polls.service import PollService
 
 from . import checkin_repo, repo
@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 OPEN_KIND, FOLLOWUP_KIND = "event.checkin", "event.followup"
-MIN_WINDOW, MAX_WINDOW = timedelta(minutes=1), timedelta(days=7)
 SLOTS = 3  # weeks offered by the "next one?" poll
 FOLLOWUP_GRACE = timedelta(days=1)  # a thank-you days after the bot came back would be odd
 
@@ -50,11 +49,7 @@ NEW_GOAL = Option("goal", "a new turnout goal, or 0 for none", kind="int", requi
                   positional=False, min=0, max=10000, placeholder="n")
 
 
-def _window(text: str) -> timedelta:
-    d = parse_duration(text)
-    if not MIN_WINDOW <= d <= MAX_WINDOW:
-        raise ValueError("must be from 1m to 7d")
-    return d
+_window = duration_within(timedelta(minutes=1), timedelta(days=7), "from 1m to 7d")
 
 
 def next_slots(event: Event, tz: ZoneInfo, now: datetime) -> list[tuple[str, datetime]]:
