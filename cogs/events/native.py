@@ -78,9 +78,10 @@ class NativeSurfaces(NativeRoles):
     # --- reading ---------------------------------------------------------------------------------
 
     async def _row(self, event_id: int) -> NativeRow:
-        row = await self.cog.db.fetchone(
+        # A small read by key on the loop's thread: it runs for every card render and RSVP.
+        row = await self.cog.db.read_small(lambda c: c.execute(
             "SELECT listing_id, interested, thread_id, role_id FROM event_native WHERE event_id=?",
-            (event_id,))
+            (event_id,)).fetchone())
         return (row[0], row[1], row[2], row[3]) if row else (None, 0, None, None)
 
     async def _event(self, event_id: int) -> Event | None:

@@ -159,7 +159,7 @@ class LinksCog(Cog, LinkService):
     # --- LinkService -----------------------------------------------------------------------------
 
     async def linked(self, channel: ChannelRef) -> list[ChannelRef]:
-        rows = await self.db.fetchall(
+        rows = await self._small(
             "SELECT m.platform, m.channel_id, m.space_id FROM link_members m JOIN link_members me "
             "ON me.grp = m.grp WHERE me.channel=? AND m.channel != me.channel ORDER BY m.channel",
             (channel.key,))
@@ -172,7 +172,7 @@ class LinksCog(Cog, LinkService):
             " VALUES (?, ?, ?, ?, ?, ?)", rows))
 
     async def shared(self, owner: str, object_id: int) -> list[ChannelRef]:
-        rows = await self.db.fetchall(
+        rows = await self._small(
             "SELECT platform, channel_id, space_id FROM link_shared WHERE owner=? AND object_id=? "
             "ORDER BY channel", (owner, object_id))
         return [_ref(r) for r in rows]
@@ -182,3 +182,8 @@ class LinksCog(Cog, LinkService):
             "SELECT object_id FROM link_shared WHERE owner=? AND channel=? ORDER BY object_id",
             (owner, channel.key))
         return [int(r[0]) for r in rows]
+
+    async def _small(self, sql: str, params: tuple[object, ...]) -> list[sqlite3.Row]:
+        # Read for every card render and every command on a shared object: a few rows by
+        # key, on the loop's thread (bot.storage.Database.read_small).
+        return await self.db.read_small(lambda c: c.execute(sql, params).fetchall())
