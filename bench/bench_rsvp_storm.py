@@ -20,6 +20,15 @@ Drivers, all in the same run and on the same machine:
   aiosqlite's thread (what the store did before it ran batches on the loop's thread).
 - open loop: reactions arrive at a fixed rate (`--rate`, default 10,000/s) whatever the bot
   does; latency is measured from each reaction's scheduled arrival (no coordinated omission).
+
+`--postgres` runs the same drivers on PostgreSQL (bot.postgres.PostgresDatabase through
+asyncpg): a throwaway server on loopback (tests/pg_harness.py, default durability:
+synchronous_commit=on, fsync=on), a fresh database for every storm, removed at the end even
+on error. Each line then also gives the server's CPU time per reaction (the postmaster and
+its children, from /proc: the bot's process time leaves it out), and a short extra storm
+counts the round trips one reaction costs (statements on the writer, reads on the pool,
+BEGIN/COMMIT). The SQLite-only runs (synchronous=NORMAL, the aiosqlite reference) are
+skipped there.
 """
 
 from __future__ import annotations
@@ -37,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from _common import Steal, header, median, percentile, summary_ms, tmpdir
+from _postgres import PgServer
 
 from bot.adapter import Capabilities
 from bot.app import Bot, build_bot
@@ -65,18 +75,30 @@ class StormResult:
     steal_pct: float = float("nan")
     wal_mb: float = float("nan")  # the WAL file and the database file right after the storm
     db_mb: float = float("nan")
+    server_cpu_s: float | None = None  # PostgreSQL only: the server's processes
+
+    @property
+    def server_cpu_us(self) -> float:
+        return (self.server_cpu_s or 0.0) / self.reactions * 1e6
 
     @property
     def per_s(self) -> float:
         return self.reactions / self.seconds
 
     def line(self) -> str:
-        return (
+        head = (
             f"{self.label}: {self.reactions} reactions in {self.seconds:.2f} s = "
             f"{self.per_s:,.0f}/s; latency {summary_ms(self.latencies)}; "
             f"{self.commits} commits for {self.units} write units "
             f"({self.units / max(1, self.commits):.1f} per commit); {self.edits} card edits; "
             f"cards settled {self.settle_s:.2f} s after the last reaction; "
+        )
+        if self.server_cpu_s is not None:
+            return head + (
+                f"CPU {self.cpu_us:.0f} µs per reaction in the bot + {self.server_cpu_us:.0f} µs "
+                f"in PostgreSQL; steal {self.steal_pct:.0f}%; database {self.db_mb:.1f} MB"
+            )
+        return head + (
             f"CPU {self.cpu_us:.0f} µs per reaction; steal {self.steal_pct:.0f}%; "
             f"WAL {self.wal_mb:.1f} MB, database {self.db_mb:.1f} MB"
         )
@@ -90,7 +112,7 @@ class StormResult:
         return percentile(self.latencies, 99)
 
 
-async def make_bot(path: Path, *, group_commit: bool, synchronous: str = "FULL") -> tuple[Bot, FakeAdapter]:
+async def make_bot(path: Path | str, *, group_commit: bool, synchronous: str = "FULL") -> tuple[Bot, FakeAdapter]:
     bot = await build_bot(str(path), clock=Clock(), group_commit=group_commit, rate_limit=False,
                           synchronous=synchronous)
     fake = FakeAdapter(capabilities=DISCORD_LIKE)
@@ -208,9 +230,15 @@ async def run_storm(
     seed: int = 1,
     thread_per_write: bool = False,
     synchronous: str = "FULL",
+    pg: PgServer | None = None,
 ) -> StormResult:
-    d = tmpdir("storm")
-    bot, fake = await make_bot(d / "storm.db", group_commit=group_commit, synchronous=synchronous)
+    if pg is not None:
+        assert not thread_per_write and synchronous == "FULL", "SQLite-only variants"
+        url = await asyncio.to_thread(pg.fresh_url)
+        bot, fake = await make_bot(url, group_commit=group_commit)
+    else:
+        d = tmpdir("storm")
+        bot, fake = await make_bot(d / "storm.db", group_commit=group_commit, synchronous=synchronous)
     if thread_per_write:
         await write_on_aiosqlite_thread(bot.db)
     try:
@@ -221,6 +249,7 @@ async def run_storm(
         ops = make_ops(cards, reactions, seed=seed, platform=fake.platform)
         gc.collect()
         c0, u0, e0 = bot.db.commits, bot.db.units, bot.cards.edits
+        server0 = pg.cpu_s() if pg is not None else 0.0
         cpu0 = time.process_time()
         with Steal() as steal:
             if rate is None:
@@ -228,14 +257,20 @@ async def run_storm(
             else:
                 seconds, lat = await open_loop(bot, ops, rate)
         cpu = time.process_time() - cpu0
+        server_cpu = pg.cpu_s() - server0 if pg is not None else None
         c1, u1 = bot.db.commits, bot.db.units
-        wal_mb, db_mb = (_mb(bot.db.path + "-wal"), _mb(bot.db.path))
+        if pg is not None:
+            wal_mb = float("nan")
+            db_mb = await bot.db.fetchone("SELECT pg_database_size(current_database())")
+            db_mb = db_mb[0] / 1e6
+        else:
+            wal_mb, db_mb = (_mb(bot.db.path + "-wal"), _mb(bot.db.path))
         t = time.perf_counter()
         await bot.cards.idle()
         settle = time.perf_counter() - t
         return StormResult(
             label, len(ops), seconds, lat, c1 - c0, u1 - u0, bot.cards.edits - e0, settle,
-            cpu, steal.percent, wal_mb, db_mb,
+            cpu, steal.percent, wal_mb, db_mb, server_cpu,
         )
     finally:
         await bot.stop()
@@ -271,16 +306,76 @@ async def write_on_aiosqlite_thread(db: Database) -> None:
     db.write = write  # type: ignore[method-assign]
 
 
-async def main_async(args: argparse.Namespace) -> list[StormResult]:
+async def count_round_trips(pg: PgServer, *, events: int, reactions: int, batch: int) -> None:
+    """PostgreSQL: what one reaction costs in round trips to the server, on a short storm of
+    its own (the counting wraps asyncpg's calls, so the timed storms run without it)."""
+    import asyncpg
+
+    url = await asyncio.to_thread(pg.fresh_url)
+    bot, fake = await make_bot(url, group_commit=True)
+    counts: dict[str, int] = {}
+    patched: dict[str, Any] = {}
+    try:
+        cards = await create_events(bot, fake, events)
+        await closed_loop(bot, make_ops(cards, 1000, seed=1001, platform=fake.platform), batch)
+        await bot.cards.idle()
+        ops = make_ops(cards, reactions, platform=fake.platform)
+        writer = getattr(bot.db, "_writer_conn", None)
+
+        def wrap(name: str) -> None:
+            original = getattr(asyncpg.Connection, name)
+            patched[name] = original
+
+            def counted(self: asyncpg.Connection, query: str, *a: Any, **k: Any) -> Any:
+                on = "writer" if self is writer else "pool"
+                word = query.split(None, 1)[0].upper() if query.strip() else "?"
+                what = word if word in ("BEGIN", "COMMIT", "ROLLBACK") else (
+                    "reset" if "RESET ALL" in query else "statement")
+                key = f"{on} {what}"
+                counts[key] = counts.get(key, 0) + 1
+                return original(self, query, *a, **k)
+
+            setattr(asyncpg.Connection, name, counted)
+
+        for name in ("execute", "executemany", "fetch", "fetchrow", "fetchval", "prepare"):
+            wrap(name)
+        c0, u0 = bot.db.commits, bot.db.units
+        await closed_loop(bot, ops, batch)
+        commits, units = bot.db.commits - c0, bot.db.units - u0
+        for name, original in patched.items():
+            setattr(asyncpg.Connection, name, original)
+        patched.clear()
+        total = sum(counts.values())
+        parts = ", ".join(f"{k} {v / len(ops):.2f}" for k, v in sorted(counts.items()))
+        print(
+            f"round trips to PostgreSQL per reaction (group commit, {len(ops)} reactions, "
+            f"{units / max(1, commits):.0f} units per commit): {total / len(ops):.2f} in all; {parts}",
+            flush=True,
+        )
+    finally:
+        for name, original in patched.items():
+            setattr(asyncpg.Connection, name, original)
+        await bot.stop()
+
+
+async def main_async(args: argparse.Namespace, pg: PgServer | None = None) -> list[StormResult]:
     results: list[StormResult] = []
 
     async def storm(label: str, *, group_commit: bool = True, reactions: int | None = None,
                     batch: int | None = None, **kw: Any) -> StormResult:
+        if pg is not None:
+            kw["pg"] = pg
         r = await run_storm(label, group_commit=group_commit, events=args.events,
                             reactions=reactions or args.reactions, batch=batch or args.batch, **kw)
         print(r.line(), flush=True)
         results.append(r)
         return r
+
+    if pg is not None:
+        print(f"# PostgreSQL {pg.version()} on 127.0.0.1:{pg.pg.port} (throwaway, default "
+              "durability: fsync=on, synchronous_commit=on); a fresh database per storm", flush=True)
+        await count_round_trips(pg, events=args.events, reactions=min(2000, args.reactions),
+                                batch=args.batch)
 
     rounds: list[tuple[StormResult, StormResult]] = []
     for n in range(1, args.rounds + 1):
@@ -295,6 +390,13 @@ async def main_async(args: argparse.Namespace) -> list[StormResult]:
             f"clock, {one.cpu_us / g.cpu_us:.1f}x by CPU time per reaction",
             flush=True,
         )
+        if pg is not None:
+            print(
+                f"round {n}: CPU per reaction, bot + PostgreSQL: group commit "
+                f"{g.cpu_us:.0f} + {g.server_cpu_us:.0f} µs, one commit per reaction "
+                f"{one.cpu_us:.0f} + {one.server_cpu_us:.0f} µs",
+                flush=True,
+            )
         rounds.append((g, one))
     groups = [g for g, _ in rounds]
     rate, p99 = median([g.per_s for g in groups]), median([g.p99 for g in groups])
@@ -305,9 +407,14 @@ async def main_async(args: argparse.Namespace) -> list[StormResult]:
         f"{median([g.per_s / o.per_s for g, o in rounds]):.1f}x wall, "
         f"{median([o.cpu_us / g.cpu_us for g, o in rounds]):.1f}x CPU (target >= 3x)"
     )
+    if pg is not None:
+        print(f"median PostgreSQL server CPU (group commit): {median([g.server_cpu_us for g in groups]):.0f} "
+              "µs per reaction")
     ok = rate >= 10_000 and p99 <= 0.020
     print(f"target >= 10,000/s and p99 <= 20 ms (closed loop, median): {'MET' if ok else 'NOT MET'}")
-    if args.normal:
+    if pg is not None and (args.normal or args.reference):
+        print("(synchronous=NORMAL and the aiosqlite reference are SQLite-only: skipped on PostgreSQL)")
+    elif args.normal:
         for gc_on in (True, False):
             await storm(
                 f"synchronous=NORMAL (no fsync per commit), "
@@ -316,7 +423,7 @@ async def main_async(args: argparse.Namespace) -> list[StormResult]:
                 reactions=args.reactions if gc_on else args.single_reactions,
                 synchronous="NORMAL",
             )
-    if args.reference:
+    if args.reference and pg is None:
         ref = await storm(
             "reference: each write its own transaction on aiosqlite's thread",
             group_commit=False,
@@ -380,9 +487,19 @@ def main() -> None:
         default=100,
         help="also run events with this capacity (waitlist path); 0 to skip",
     )
+    p.add_argument(
+        "--postgres",
+        action="store_true",
+        help="run on a throwaway PostgreSQL server (tests/pg_harness.py) instead of SQLite",
+    )
     args = p.parse_args()
-    header("RSVP storm (benchmark 1)")
-    asyncio.run(main_async(args))
+    if not args.postgres:
+        header("RSVP storm (benchmark 1)")
+        asyncio.run(main_async(args))
+        return
+    header("RSVP storm (benchmark 1) on PostgreSQL")
+    with PgServer() as pg:  # stopped and its folder removed on the way out, error or not
+        asyncio.run(main_async(args, pg))
 
 
 if __name__ == "__main__":

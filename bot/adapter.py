@@ -96,6 +96,14 @@ class Adapter(Protocol):
         """Current reactions of a message (emoji -> users), for reconciliation; None if gone."""
 
 
+@runtime_checkable
+class Partitioned(Protocol):
+    """An adapter that serves only some of its platform's spaces in this process (others
+    run the rest): the scheduler arms only their jobs here."""
+
+    def serves(self, space_id: str) -> bool: ...
+
+
 class AdapterHost(Protocol):
     """The core as an adapter sees it."""
 

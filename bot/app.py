@@ -14,19 +14,20 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from . import surfaces
-from .adapter import Adapter, Capabilities
+from .adapter import Adapter, Capabilities, Partitioned
 from .clock import Clock
 from .cog import LISTENER_ATTR, Cog
 from .commands import CommandRegistry, CommandSpec
 from .dispatch import Dispatch
+from .jobs import MIGRATIONS as JOB_MIGRATIONS
 from .livecards import LiveCards, Render
 from .metrics import Metrics
 from .model import ChannelRef, MessageRef, SpaceRef, UserRef
 from .plugins import features
+from .postgres import PostgresDatabase, is_postgres_url
 from .process import tune_gc
 from .ratelimit import RateLimiter
 from .render import Out
-from .scheduler import MIGRATIONS as JOB_MIGRATIONS
 from .scheduler import Scheduler
 from .settings import MIGRATIONS as SETTINGS_MIGRATIONS
 from .settings import Settings, SettingSpec
@@ -53,6 +54,9 @@ class Bot(Dispatch):
         db.on_commit = self.metrics.committed
         self.metrics.watch_queue(lambda: db.queue_depth)
         self.scheduler = Scheduler(db, self.clock, self.metrics)
+        self.scheduler.serves = self.serves_space
+        db.on_reconnect = self.database_back
+        self.scheduler.reaches = self.reaches_space
         self.commands = CommandRegistry()
         self.tracker = Tracker(db)
         self.adapters: dict[str, Adapter] = {}
@@ -63,6 +67,7 @@ class Bot(Dispatch):
         self._services: dict[type, tuple[str, Any]] = {}
         self._interest_handlers: list[surfaces.InterestHandler] = []
         self.started = False
+        self._background: set[asyncio.Task[None]] = set()
         self.settings.register(SettingSpec(
             "timezone", timezone, zone, "an IANA name such as Europe/Berlin",
             "the timezone times are read and shown in", normalize=lambda z: z.key), owner="core")
@@ -107,6 +112,28 @@ class Bot(Dispatch):
         self.adapters[adapter.platform] = adapter
         adapter.attach(self)
 
+    def database_back(self) -> None:
+        """The database answers again after an outage: reactions made meanwhile were not
+        recorded, so read every live card's reactions again."""
+        if not self.started:
+            return
+        for adapter in self.adapters.values():
+            task = asyncio.create_task(self.reconcile(adapter))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    def serves_space(self, key: str) -> bool:
+        """Whether this process runs the space's scheduled work (a job with no space: yes)."""
+        if not key:
+            return True
+        platform, _, ident = key.partition(":")
+        adapter = self.adapters.get(platform)
+        return adapter is not None and (not isinstance(adapter, Partitioned) or adapter.serves(ident))
+
+    def reaches_space(self, key: str) -> bool:
+        """Whether this process can post there (any space of a platform it is on)."""
+        return not key or key.partition(":")[0] in self.adapters
+
     async def start(self) -> None:
         tune_gc()
         for platform in self.adapters:
@@ -128,6 +155,8 @@ class Bot(Dispatch):
         """Graceful: no new jobs, pending card edits sent, adapters closed (a reaction
         still in flight there commits), then the last edits, then the database."""
         await self.scheduler.stop()
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
         await self._drain_cards(2.0)
         for adapter in list(self.adapters.values()):
             try:
@@ -234,11 +263,20 @@ class Bot(Dispatch):
                 log.exception("handling a listing's interest in %s failed", space.key)
 
 
+def make_database(database: str, *, password: str | None = None, group_commit: bool = True,
+                  synchronous: str = "FULL") -> Database:
+    """A PostgreSQL URL opens the shared store, anything else a SQLite file."""
+    if is_postgres_url(database):
+        return PostgresDatabase(database, password=password, group_commit=group_commit)
+    return Database(database, group_commit=group_commit, synchronous=synchronous)
+
+
 async def build_bot(database: str, *, clock: Clock | None = None, timezone: str = "UTC",
                     prefix: str = "!", extensions: Iterable[str] | None = None,
                     group_commit: bool = True, rate_limit: bool = True,
-                    synchronous: str = "FULL") -> Bot:
-    db = Database(database, group_commit=group_commit, synchronous=synchronous)
+                    synchronous: str = "FULL", database_password: str | None = None) -> Bot:
+    db = make_database(database, password=database_password, group_commit=group_commit,
+                       synchronous=synchronous)
     await db.open()
     bot = Bot(db, clock=clock, timezone=timezone, prefix=prefix, rate_limit=rate_limit)
     try:

@@ -118,6 +118,7 @@ async def build_from_config(cfg: Config, extensions: Sequence[str] | None = None
         raise ConfigError(f"no platform can start: add a {sections} section and set the "
                           "environment variables it names (see `logoff check-config`)")
     bot = await build_bot(cfg.bot.database, timezone=cfg.bot.timezone, prefix=cfg.bot.command_prefix,
+                          database_password=cfg.bot.database_password(),
                           extensions=extensions)
     for platform in plan:
         bot.add_adapter(platforms()[platform].create(cfg.platforms[platform]))

@@ -4,11 +4,13 @@ and read from the environment only when an adapter starts; never stored or logge
 
 from __future__ import annotations
 
+import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from .plugins import platforms
 from .timeparse import TimeParseError, zone
@@ -24,6 +26,17 @@ class BotConfig:
     database: str = "logoff.db"
     timezone: str = "UTC"
     command_prefix: str = "!"
+    database_password_env: str | None = None  # PostgreSQL only: the variable, not the secret
+
+    def database_password(self) -> str | None:
+        """Read when the database is opened; a named variable that is unset is a config error."""
+        if self.database_password_env is None:
+            return None
+        value = os.environ.get(self.database_password_env)
+        if not value:
+            raise ConfigError(f"[bot] database_password_env names {self.database_password_env}, "
+                              "which is not set; export it with the database password")
+        return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +53,7 @@ class Config:
         return [(name, *known[name].readiness(cfg)) for name, cfg in self.platforms.items()]
 
 
-_BOT_KEYS = {"database", "timezone", "command_prefix"}
+_BOT_KEYS = {"database", "database_password_env", "timezone", "command_prefix"}
 
 
 def string(section: Mapping[str, Any], name: str, key: str, default: str | None = None) -> str | None:
@@ -107,6 +120,30 @@ def listen_address(section: Mapping[str, Any], name: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
+def check_database(database: str, password_env: str | None) -> None:
+    """A PostgreSQL URL must be one asyncpg can use, and carry no password."""
+    scheme = database.split("://", 1)[0].lower() if "://" in database else ""
+    if not scheme:
+        if password_env is not None:
+            raise ConfigError("[bot] database_password_env is for a PostgreSQL database; "
+                              f"{database!r} is a SQLite file")
+        return
+    example = '"postgresql://logoff@db.example.org:5432/logoff"'
+    if scheme not in ("postgresql", "postgres"):
+        raise ConfigError(f"[bot] database must be a file path or a PostgreSQL URL, e.g. {example}; "
+                          f"got a {scheme}:// URL")
+    try:
+        parts = urlsplit(database)
+        port = parts.port
+    except ValueError as e:
+        raise ConfigError(f"[bot] database is not a valid PostgreSQL URL ({e}); e.g. {example}") from e
+    if parts.password:
+        raise ConfigError("[bot] database must not hold the password: put it in an environment "
+                          "variable and name that in database_password_env")
+    if not parts.hostname or not parts.path.strip("/") or (port is not None and port <= 0):
+        raise ConfigError(f"[bot] database needs a host and a database name, e.g. {example}")
+
+
 def parse(data: Mapping[str, Any], path: str = "") -> Config:
     known = platforms()
     for section, value in data.items():
@@ -125,8 +162,11 @@ def parse(data: Mapping[str, Any], path: str = "") -> Config:
     prefix = string(b, "bot", "command_prefix", "!") or ""
     if not prefix or len(prefix) > 3 or any(c.isspace() for c in prefix):
         raise ConfigError("[bot] command_prefix must be 1 to 3 non-space characters, e.g. \"!\"")
-    bot = BotConfig(database=string(b, "bot", "database", "logoff.db") or "logoff.db",
-                    timezone=tz, command_prefix=prefix)
+    database = string(b, "bot", "database", "logoff.db") or "logoff.db"
+    password_env = env_name(string(b, "bot", "database_password_env"), "bot", "database_password_env",
+                            "LOGOFF_DB_PASSWORD")
+    check_database(database, password_env)
+    bot = BotConfig(database=database, timezone=tz, command_prefix=prefix, database_password_env=password_env)
     parsed = {name: known[name].parse(section) for name, section in data.items()
               if name not in CORE_SECTIONS}
     metrics = listen_address(data["metrics"], "metrics") if "metrics" in data else None

@@ -32,9 +32,13 @@ from .model import (
 )
 from .ratelimit import RateLimiter
 from .settings import Settings
+from .storage import StorageUnavailable
 from .tracking import Tracker
 
 log = logging.getLogger(__name__)
+# The database server is away: the unit never committed, so nothing changed.
+UNAVAILABLE = ("I can't reach my database right now, so nothing was changed; please try "
+               "again in a minute")
 
 Handler = Callable[..., Awaitable[Any]]
 RECONCILE_AT_ONCE = 8
@@ -133,6 +137,10 @@ class Dispatch:
         except UsageError as e:
             outcome = "usage"
             await self._safe(ctx.warn(e.sentence(ctx.prefix)), "usage reply")
+        except StorageUnavailable as e:
+            outcome = "unavailable"
+            log.warning("command %s: %s", spec.name, e)
+            await self._safe(ctx.warn(UNAVAILABLE), "unavailable reply")
         except DeliveryRefused as e:
             outcome = "refused"
             log.warning("command %s: the platform refused a post: %s", spec.name, e)
@@ -159,6 +167,9 @@ class Dispatch:
             await handler(ctx, event, arg)
         except Refusal as e:
             await self._safe(ctx.warn(str(e)), "refusal reply")
+        except StorageUnavailable as e:
+            log.warning("action %s: %s", event.action_id, e)
+            await self._safe(ctx.warn(UNAVAILABLE), "unavailable reply")
         except Exception:
             log.exception("action %s failed (user %s)", event.action_id, event.user.key)
             await self._safe(ctx.warn("something went wrong on my side; please try again"), "action error")
@@ -247,5 +258,7 @@ class Dispatch:
         """An exception in one handler is logged and never takes the bot down."""
         try:
             await aw
+        except StorageUnavailable as e:  # read again once it is back (Bot.database_back)
+            log.warning("%s: %s", what, e)
         except Exception:
             log.exception("%s failed", what)

@@ -10,18 +10,18 @@ one-off job before running it, which loses reminders on a crash (DESIGN.md).
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
 import heapq
-import json
 import logging
+import os
+import socket
 import sqlite3
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from . import jobs
 from .clock import Clock, ManualClock
+from .jobs import _AT, _COLS, Job
 from .metrics import Metrics
 from .storage import Database
 
@@ -31,55 +31,9 @@ HORIZON = timedelta(hours=48)
 TOP_UP = timedelta(hours=1)
 MAX_ATTEMPTS = 30  # with backoff capped at 5 minutes: about two hours of trying
 RECOVER_AT_ONCE = 64  # overdue jobs run together at start
+# On a shared database, how often each process looks for work whose process died.
+TAKE_OVER_EVERY = timedelta(seconds=10)
 
-MIGRATIONS = [
-    """
-    CREATE TABLE jobs (
-        id INTEGER PRIMARY KEY,
-        kind TEXT NOT NULL,
-        key TEXT NOT NULL UNIQUE,
-        space TEXT NOT NULL DEFAULT '',
-        due_at REAL NOT NULL,
-        state TEXT NOT NULL DEFAULT 'pending',
-        payload TEXT NOT NULL DEFAULT '{}',
-        attempts INTEGER NOT NULL DEFAULT 0,
-        updated_at REAL NOT NULL DEFAULT 0
-    );
-    CREATE INDEX jobs_due ON jobs(state, due_at);
-    """,
-    # A failed send waits before its next try; the due time itself never moves.
-    "ALTER TABLE jobs ADD COLUMN not_before REAL NOT NULL DEFAULT 0;",
-]
-
-
-@dataclass(frozen=True, slots=True)
-class Job:
-    id: int
-    kind: str
-    key: str
-    space: str
-    due_at: datetime
-    state: str
-    payload: dict[str, Any]
-    attempts: int
-
-    @property
-    def idempotency_key(self) -> str:
-        """<= 25 characters (the shortest nonce a platform takes), stable for this job at this due time,
-        so a re-run after a crash dedupes and a job moved to a new time does not."""
-        digest = hashlib.sha256(f"{self.id}:{self.key}:{self.due_at.timestamp():.0f}".encode()).digest()
-        return "lo" + base64.b32encode(digest).decode()[:22].lower()
-
-    @staticmethod
-    def from_row(row: sqlite3.Row | tuple[Any, ...]) -> Job:
-        return Job(
-            id=row[0], kind=row[1], key=row[2], space=row[3],
-            due_at=datetime.fromtimestamp(row[4], UTC), state=row[5],
-            payload=json.loads(row[6]), attempts=row[7],
-        )
-
-
-_COLS = "id, kind, key, space, due_at, state, payload, attempts"
 Handler = Callable[[Job], Awaitable[None]]
 GraceFn = Callable[[Job], Awaitable[timedelta | None]]
 
@@ -105,6 +59,12 @@ class Scheduler:
         self.owner = ""  # the cog being set up, which owns what it registers
         self.fired: list[tuple[Job, datetime]] = []  # (job, fired at) for benchmarks/tests
         self.record_fired = False
+        # On a shared database: which spaces this process arms jobs for (its shards), and
+        # which it can post in when taking over from a process that died.
+        self.serves: Callable[[str], bool] = lambda space: True
+        self.reaches: Callable[[str], bool] = lambda space: True
+        self.process = f"{socket.gethostname()}:{os.getpid()}"
+        self.taken_over = 0  # jobs this process took from another (benchmarks)
 
     def register(self, kind: str, handler: Handler, grace: GraceFn | None = None,
                  missed: Handler | None = None) -> None:
@@ -124,29 +84,8 @@ class Scheduler:
 
     # --- writing jobs (inside the caller's write unit, atomic with its own rows) -----
 
-    @staticmethod
-    def put(conn: sqlite3.Connection, kind: str, key: str, due_at: datetime,
-            payload: dict[str, Any] | None = None, space: str = "") -> tuple[int, datetime]:
-        """Create or move the job with this key; a moved job is pending again."""
-        row = conn.execute(
-            "INSERT INTO jobs(kind, key, space, due_at, state, payload, attempts, updated_at) "
-            "VALUES(?, ?, ?, ?, 'pending', ?, 0, ?) "
-            "ON CONFLICT(key) DO UPDATE SET due_at=excluded.due_at, state='pending', "
-            "payload=excluded.payload, attempts=0, not_before=0, updated_at=excluded.updated_at "
-            "RETURNING id",
-            (kind, key, space, due_at.timestamp(), json.dumps(payload or {}), due_at.timestamp()),
-        ).fetchone()
-        return int(row[0]), due_at
-
-    @staticmethod
-    def cancel(conn: sqlite3.Connection, key_prefix: str) -> int:
-        """Cancel pending jobs whose key starts with `key_prefix`."""
-        return conn.execute(
-            # "+state" keeps SQLite on the key index (a range of a few rows) instead of
-            # walking every pending job through the state index.
-            "UPDATE jobs SET state='cancelled' WHERE +state='pending' AND key >= ? AND key < ?",
-            (key_prefix, key_prefix + "\uffff"),
-        ).rowcount
+    put = staticmethod(jobs.put)
+    cancel = staticmethod(jobs.cancel)
 
     def arm(self, handle: tuple[int, datetime]) -> None:
         """After the commit that wrote a job: set its alarm if it is due soon."""
@@ -208,6 +147,9 @@ class Scheduler:
             await self.top_up()
             self._aps.add_job(self.top_up, "interval", seconds=TOP_UP.total_seconds(),
                               id="top-up", replace_existing=True)
+            if self.db.shared:
+                self._aps.add_job(self.take_over, "interval", seconds=TAKE_OVER_EVERY.total_seconds(),
+                                  id="take-over", replace_existing=True, max_instances=1, coalesce=True)
 
     async def stop(self) -> None:
         """Claim nothing new, then let every job already claimed finish its send."""
@@ -228,8 +170,12 @@ class Scheduler:
         """At start: re-send what a crash left in `sending` (same idempotency key), then
         run or skip what fell due while the bot was down."""
         now = self.clock.now()
-        rows = await self.db.fetchall(
-            f"SELECT {_COLS} FROM jobs WHERE state='sending' ORDER BY due_at")
+        if self.db.shared:  # the others' claims are theirs until their lease runs out
+            await self.take_over()
+            rows = []
+        else:
+            rows = await self.db.fetchall(
+                f"SELECT {_COLS} FROM jobs WHERE state='sending' ORDER BY due_at")
         for row in rows:
             job = Job.from_row(row)
             # It may have been posted before the crash: too late now, it is dropped silently.
@@ -242,7 +188,7 @@ class Scheduler:
         # In groups, each run together as `_wake` runs jobs due at once: their writes share
         # commits (one by one, a thousand overdue jobs cost a thousand disk syncs each way),
         # while the groups keep the order of their due times.
-        ids = [Job.from_row(row).id for row in overdue]
+        ids = [job.id for job in map(Job.from_row, overdue) if self._mine(job.space)]
         for i in range(0, len(ids), RECOVER_AT_ONCE):
             await asyncio.gather(*(self._fire_now(j) for j in ids[i:i + RECOVER_AT_ONCE]))
 
@@ -250,9 +196,10 @@ class Scheduler:
         """Arm every pending job due within the horizon."""
         until = self.clock.now() + HORIZON
         rows = await self.db.fetchall(
-            "SELECT id, MAX(due_at, not_before) FROM jobs WHERE state='pending' AND due_at <= ? "
+            f"SELECT id, {_AT}, space FROM jobs WHERE state='pending' AND due_at <= ? "
             "ORDER BY due_at", (until.timestamp(),))
-        for job_id, at in rows:
+        rows = [r for r in rows if self._mine(r[2])]
+        for job_id, at, _ in rows:
             self._set_alarm(job_id, datetime.fromtimestamp(at, UTC), rearm=False)
         self._armed_until = until
         self._rearm()
@@ -267,7 +214,7 @@ class Scheduler:
         fired = 0
         while True:
             row = await self.db.fetchone(
-                "SELECT id, MAX(due_at, not_before) AS at FROM jobs WHERE state='pending' "
+                f"SELECT id, {_AT} AS at FROM jobs WHERE state='pending' "
                 "AND due_at <= ? AND not_before <= ? ORDER BY at, id LIMIT 1",
                 (target.timestamp(), target.timestamp()))
             if row is None:
@@ -290,15 +237,42 @@ class Scheduler:
         now = self.clock.now()
 
         def claim(conn: sqlite3.Connection) -> Job | None:
-            row = conn.execute(
-                f"UPDATE jobs SET state='sending', attempts=attempts+1, updated_at=? "
-                f"WHERE id=? AND state='pending' AND due_at <= ? AND not_before <= ? RETURNING {_COLS}",
-                (now.timestamp(), job_id, now.timestamp() + 0.001, now.timestamp() + 0.001)).fetchone()
-            return Job.from_row(row) if row else None
+            # Conditional on the state: of two processes firing the same job, the second's
+            # update waits for the first's commit, then finds it no longer pending.
+            return jobs.claim_due(conn, job_id, now, self.process)
 
         job = await self.db.write(claim)
         if job is None:
             return  # cancelled, moved later, backing off, or already taken
+        await self._claimed(job, now)
+
+    def _mine(self, space: str) -> bool:
+        return not self.db.shared or self.serves(space)
+
+    async def take_over(self) -> int:
+        """Shared database: claim the jobs whose claim lapsed (its process died while
+        sending) or that are overdue by a lease with nobody claiming them (their process is
+        gone), where this process can post. They run with their own key, so a send that
+        reached the platform before the other process died is not repeated there."""
+        if self._stopping:
+            return 0
+        now = self.clock.now()
+        rows = await self.db.read(lambda c: jobs.lapsed(c, now))
+        ids = [job_id for job_id, space in rows if self.reaches(space)]
+        for i in range(0, len(ids), RECOVER_AT_ONCE):
+            await asyncio.gather(*(self._take(j, now) for j in ids[i:i + RECOVER_AT_ONCE]),
+                                 return_exceptions=True)
+        return len(ids)
+
+    async def _take(self, job_id: int, now: datetime) -> None:
+        job = await self.db.write(lambda c: jobs.claim_lapsed(c, job_id, now, self.process))
+        if job is None:
+            return  # someone else was quicker
+        self.taken_over += 1
+        log.info("took over job %s (%s), %s late", job.id, job.key, now - job.due_at)
+        await self._claimed(job, now)
+
+    async def _claimed(self, job: Job, now: datetime) -> None:
         if self.metrics is not None:
             self.metrics.scheduler_lag.observe(max(0.0, (now - job.due_at).total_seconds()))
         if await self._too_late(job, now):

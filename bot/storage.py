@@ -58,6 +58,10 @@ class StorageError(RuntimeError):
     """The database cannot be used; the message says why and what to do."""
 
 
+class StorageUnavailable(StorageError):
+    """The database server is not answering (for now): nothing of the unit was written."""
+
+
 def split_sql(script: str) -> list[str]:
     out: list[str] = []
     buf = ""
@@ -81,6 +85,9 @@ class Database:
     whichever comes first; the rest waits for the next one. `synchronous="NORMAL"`
     trades durability across a power cut for cheaper commits; it is there so benchmarks
     can show what FULL costs."""
+
+    # Whether other processes may share the database (jobs are then claimed under a lease).
+    shared = False
 
     def __init__(self, path: str | Path, *, group_commit: bool = True, max_batch: int = 1000,
                  batch_budget_s: float = 0.008, synchronous: str = "FULL") -> None:
@@ -111,6 +118,8 @@ class Database:
         self.commits = 0  # observed by benchmarks
         # Told of each commit (seconds, units) when someone watches (the metrics).
         self.on_commit: Callable[[float, int], None] | None = None
+        # Told when a database server answers again after an outage (never, for a file).
+        self.on_reconnect: Callable[[], None] | None = None
         self.units = 0
         self.checkpoints = 0
 
@@ -382,7 +391,7 @@ class Database:
         started = time.perf_counter()
         self._begun += 1
         try:
-            results = _run_batch(conn, self._pending, batch, self.max_batch, self.batch_budget_s)
+            results = run_batch(conn, self._pending, batch, self.max_batch, self.batch_budget_s)
             cancelled = await self._commit(conn)
         except BaseException as e:  # BEGIN or COMMIT failed: nobody in the batch is durable
             _abandon(conn)
@@ -476,7 +485,7 @@ class Database:
             log.warning("checkpoint of %s failed: %s", self.path, e)
 
 
-def _run_batch(conn: sqlite3.Connection, pending: deque[tuple[Unit[Any], asyncio.Future[Any]]],
+def run_batch(conn: sqlite3.Connection, pending: deque[tuple[Unit[Any], asyncio.Future[Any]]],
                batch: list[tuple[Unit[Any], asyncio.Future[Any]]], max_units: int,
                budget_s: float) -> list[tuple[bool, Any]]:
     """Take units from `pending` into `batch` and run them in one transaction, until

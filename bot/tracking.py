@@ -68,8 +68,11 @@ class Tracker:
         self._by_object.setdefault((cog, kind, object_id), set()).add(m.key)
         try:
             await self.db.write(lambda c: c.execute(
-                "INSERT OR REPLACE INTO messages(key, platform, channel_id, message_id, space_id, cog,"
-                " kind, object_id, live) VALUES(?,?,?,?,?,?,?,?,1)",
+                "INSERT INTO messages(key, platform, channel_id, message_id, space_id, cog,"
+                " kind, object_id, live) VALUES(?,?,?,?,?,?,?,?,1) ON CONFLICT(key) DO UPDATE SET"
+                " platform=excluded.platform, channel_id=excluded.channel_id, message_id=excluded.message_id,"
+                " space_id=excluded.space_id, cog=excluded.cog, kind=excluded.kind,"
+                " object_id=excluded.object_id, live=1",
                 (message.key, message.platform, message.channel_id, message.id, message.space_id,
                  cog, kind, object_id)))
         except BaseException:

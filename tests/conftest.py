@@ -37,11 +37,36 @@ def clock() -> ManualClock:
     return ManualClock(START)
 
 
+ENGINES = ("sqlite", "postgresql")
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    """The cog and reliability suites run on both stores."""
+    return str(request.param)
+
+
 @pytest.fixture
-async def bot(tmp_path, clock: ManualClock) -> AsyncIterator[Bot]:
-    b = await build_bot(str(tmp_path / "logoff.db"), clock=clock)
+def databases(request: pytest.FixtureRequest, engine: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Where a test's database `name` lives on this engine: a file in tmp_path, or a fresh
+    PostgreSQL database per name (the same name twice is the same database: restarts)."""
+    urls: dict[str, str] = {}
+
+    def where(name: str = "logoff.db") -> str:
+        if engine == "sqlite":
+            return str(tmp_path / name)
+        if name not in urls:
+            urls[name] = request.getfixturevalue("postgres").fresh_url()
+        return urls[name]
+
+    return where
+
+
+@pytest.fixture
+async def bot(databases, clock: ManualClock) -> AsyncIterator[Bot]:  # type: ignore[no-untyped-def]
+    b = await build_bot(databases(), clock=clock)
     yield b
-    if b.started or b.db._conn is not None:
+    if b.started or b.db.is_open:
         await b.stop()
 
 
@@ -64,6 +89,29 @@ def synapse():  # type: ignore[no-untyped-def]
         yield server
     finally:
         server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def postgres():  # type: ignore[no-untyped-def]
+    """One real PostgreSQL per test session, started on first use (tests/pg_harness.py).
+    Missing binaries fail the test rather than skip it: CI installs them (.ci/run)."""
+    from tests.pg_harness import Postgres
+
+    reason = Postgres.unavailable_reason()
+    if reason is not None:
+        pytest.fail(f"PostgreSQL is not available: {reason}", pytrace=False)
+    server = Postgres()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.cleanup()
+
+
+@pytest.fixture
+def pg_url(postgres) -> str:  # type: ignore[no-untyped-def]
+    """A new, empty database of the session's PostgreSQL, for this test alone."""
+    return postgres.fresh_url()
 
 
 @pytest.fixture(autouse=True)

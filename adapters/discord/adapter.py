@@ -114,6 +114,13 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound):
         log.info("Discord: logged in as %s (%s) in %d guilds%s", client.user, client.user and client.user.id,
                  len(client.guilds), shards)
 
+    def serves(self, space_id: str) -> bool:
+        """Whether the guild is on one of this process's shards (Discord's routing rule)."""
+        n, shards = self.config.shard_count, self.config.shards
+        if n is None or shards is None:
+            return True
+        return space_id.isdigit() and (int(space_id) >> 22) % n in shards
+
     def connected(self) -> bool:
         c = self.client
         return c is not None and c.is_ready() and not c.is_closed()

@@ -78,8 +78,9 @@ class PollTables:
             c.executemany(
                 "INSERT OR IGNORE INTO matrix_reactions(event_id, room_id, target, sender, key)"
                 " VALUES(?,?,?,?,?)", [(r.event_id, r.room_id, r.target, r.sender, r.key) for r in rows])
-            c.execute("INSERT OR REPLACE INTO matrix_poll_votes(start_id, sender, response_id, ts, answers)"
-                      " VALUES(?,?,?,?,?)", (poll.start_id, vote.sender, vote.response_id, vote.ts,
+            c.execute("INSERT INTO matrix_poll_votes(start_id, sender, response_id, ts, answers)"
+                      " VALUES(?,?,?,?,?) ON CONFLICT(start_id, sender) DO UPDATE SET"
+                      " response_id=excluded.response_id, ts=excluded.ts, answers=excluded.answers", (poll.start_id, vote.sender, vote.response_id, vote.ts,
                                              answers_text(vote.answers)))
             return before, keys_of(c, poll.card_id, vote.sender), answers_of(old[2]) if old else ()
 

@@ -127,7 +127,8 @@ class MatrixStore(PollTables):
 
     async def save_session(self, user_id: str, device_id: str, access_token: str) -> None:
         await self.db.write(lambda c: c.execute(
-            "INSERT OR REPLACE INTO matrix_session(user_id, device_id, access_token) VALUES(?,?,?)",
+            "INSERT INTO matrix_session(user_id, device_id, access_token) VALUES(?,?,?) ON CONFLICT(user_id)"
+            " DO UPDATE SET device_id=excluded.device_id, access_token=excluded.access_token",
             (user_id, device_id, access_token)))
 
     async def forget_session(self, user_id: str) -> None:
@@ -142,7 +143,8 @@ class MatrixStore(PollTables):
 
     async def save_sync_token(self, user_id: str, token: str) -> None:
         await self.db.write(lambda c: c.execute(
-            "INSERT OR REPLACE INTO matrix_sync(user_id, next_batch, saved_at) VALUES(?,?,?)",
+            "INSERT INTO matrix_sync(user_id, next_batch, saved_at) VALUES(?,?,?) ON CONFLICT(user_id)"
+            " DO UPDATE SET next_batch=excluded.next_batch, saved_at=excluded.saved_at",
             (user_id, token, time.time())))
 
     # --- reactions -----------------------------------------------------------------------
@@ -184,8 +186,9 @@ class MatrixStore(PollTables):
         def unit(c: sqlite3.Connection) -> None:
             c.execute("DELETE FROM matrix_reactions WHERE target=?", (target,))
             c.executemany(
-                "INSERT OR REPLACE INTO matrix_reactions(event_id, room_id, target, sender, key)"
-                " VALUES(?,?,?,?,?)", rows)
+                "INSERT INTO matrix_reactions(event_id, room_id, target, sender, key) VALUES(?,?,?,?,?)"
+                " ON CONFLICT(event_id) DO UPDATE SET room_id=excluded.room_id, target=excluded.target,"
+                " sender=excluded.sender, key=excluded.key", rows)
             for start_id, latest in (votes or {}).items():
                 c.execute("DELETE FROM matrix_poll_votes WHERE start_id=?", (start_id,))
                 c.executemany(

@@ -12,7 +12,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-from .repo import _COLS, DEFAULT_LENGTH, MAX_LENGTH, Attendee, Event, _event
+from .repo import _COLS, DEFAULT_LENGTH, MAX_LENGTH, Attendee, Event, _event, in_users
 
 MIGRATION = """
 ALTER TABLE events ADD COLUMN goal INTEGER;
@@ -60,11 +60,12 @@ def reconcile(conn: sqlite3.Connection, event_id: int, platform: str, present: l
     return changed
 
 
-def here(conn: sqlite3.Connection, event_id: int, limit: int = -1) -> tuple[tuple[Attendee, ...], int]:
+def here(conn: sqlite3.Connection, event_id: int, limit: int | None = None) -> tuple[tuple[Attendee, ...], int]:
     """Who checked in (first `limit` of them, in order) and how many did."""
-    people = tuple(Attendee(r[0], r[1]) for r in conn.execute(
-        "SELECT user, name FROM event_checkins WHERE event_id=? ORDER BY at, user LIMIT ?",
-        (event_id, limit)))
+    sql = "SELECT user, name FROM event_checkins WHERE event_id=? ORDER BY at, user"
+    rows = (conn.execute(sql, (event_id,)) if limit is None
+            else conn.execute(sql + " LIMIT ?", (event_id, limit)))
+    people = tuple(Attendee(r[0], r[1]) for r in rows)
     n: int = conn.execute("SELECT COUNT(*) FROM event_checkins WHERE event_id=?", (event_id,)).fetchone()[0]
     return people, n
 
@@ -105,9 +106,7 @@ def held(conn: sqlite3.Connection, space: str, since: datetime, until: datetime,
          limit)).fetchall()
     out = []
     for event in reversed([e for e in map(_event, rows) if e is not None]):
-        going = [r[0] for r in conn.execute(
-            "SELECT user FROM rsvps WHERE event_id=? AND status='going' ORDER BY going_seq LIMIT ?",
-            (event.id, event.capacity if event.capacity is not None else -1))]
+        going = in_users(conn, event)
         checked = {r[0] for r in conn.execute("SELECT user FROM event_checkins WHERE event_id=?",
                                               (event.id,))}
         out.append(Turnout(event, len(going), len(checked), len(checked.intersection(going))))

@@ -264,7 +264,7 @@ class NativeSurfaces(NativeRoles):
         space = event.space
         changed = await self.cog.db.write(lambda c: c.execute(
             "INSERT INTO surface_notes(space, surface, note) VALUES (?, ?, ?) "
-            "ON CONFLICT(space, surface) DO UPDATE SET note=excluded.note WHERE note != excluded.note",
+            "ON CONFLICT(space, surface) DO UPDATE SET note=excluded.note WHERE surface_notes.note != excluded.note",
             (space, surface, why)).rowcount)
         log.info("%s refused for event %s: %s", surface, event.id, why)
         if changed:

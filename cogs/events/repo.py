@@ -143,10 +143,10 @@ def count_upcoming(conn: sqlite3.Connection, space: str, now: datetime) -> int:
 
 def in_users(conn: sqlite3.Connection, event: Event) -> list[str]:
     """Users who are in (going, within capacity), in order."""
-    limit = event.capacity if event.capacity is not None else -1
-    return [r[0] for r in conn.execute(
-        "SELECT user FROM rsvps WHERE event_id=? AND status='going' ORDER BY going_seq LIMIT ?",
-        (event.id, limit))]
+    sql = "SELECT user FROM rsvps WHERE event_id=? AND status='going' ORDER BY going_seq"
+    if event.capacity is None:
+        return [r[0] for r in conn.execute(sql, (event.id,))]
+    return [r[0] for r in conn.execute(sql + " LIMIT ?", (event.id, event.capacity))]
 
 
 def roster(conn: sqlite3.Connection, event: Event) -> Roster:
@@ -238,8 +238,10 @@ def _store(conn: sqlite3.Connection, event_id: int, user: str, name: str,
         # Only the going are ordered by going_seq, so the next number is one past theirs
         # (one seek in rsvps_order); a stale number left on someone now "maybe" is never
         # compared, since becoming going again draws a new one.
-        conn.execute("INSERT OR REPLACE INTO rsvps(event_id, user, name, status, going_seq) VALUES(?,?,?,?,"
-                     "(SELECT COALESCE(MAX(going_seq), 0) + 1 FROM rsvps WHERE event_id=? AND status='going'))",
+        conn.execute("INSERT INTO rsvps(event_id, user, name, status, going_seq) VALUES(?,?,?,?,"
+                     "(SELECT COALESCE(MAX(going_seq), 0) + 1 FROM rsvps WHERE event_id=? AND status='going')) "
+                     "ON CONFLICT(event_id, user) DO UPDATE SET name=excluded.name, status=excluded.status, "
+                     "going_seq=excluded.going_seq",
                      (event_id, user, name, new, event_id))
     elif new != old or (row and name != row[1]):
         conn.execute("INSERT INTO rsvps(event_id, user, name, status, going_seq) VALUES(?,?,?,?,0) "

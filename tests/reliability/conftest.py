@@ -23,7 +23,7 @@ def figures(request: pytest.FixtureRequest) -> Iterator[dict[str, object]]:
 
 
 @pytest.fixture
-async def make_bot(tmp_path: Path) -> AsyncIterator[MakeBot]:
+async def make_bot(databases) -> AsyncIterator[MakeBot]:  # type: ignore[no-untyped-def]
     """Build a real bot on a real SQLite file (default tmp_path/t.db) with a FakeAdapter (or
     the adapter given) and start it; every bot made is stopped at teardown, also when the
     test fails (an open aiosqlite thread would keep the test process alive)."""
@@ -31,7 +31,7 @@ async def make_bot(tmp_path: Path) -> AsyncIterator[MakeBot]:
 
     async def make(db: Path | None = None, *, clock: Clock | None = None, adapter: FakeAdapter | None = None,
                    rate_limit: bool = False, start: bool = True) -> tuple[Bot, FakeAdapter]:
-        bot = await build_bot(str(db or tmp_path / "t.db"), clock=clock or ManualClock(START),
+        bot = await build_bot(databases(Path(db).name if db else "t.db"), clock=clock or ManualClock(START),
                               rate_limit=rate_limit)
         made.append(bot)
         fake = adapter if adapter is not None else FakeAdapter()
@@ -42,5 +42,5 @@ async def make_bot(tmp_path: Path) -> AsyncIterator[MakeBot]:
 
     yield make
     for bot in made:
-        if bot.db._conn is not None:
+        if bot.db.is_open:
             await bot.stop()

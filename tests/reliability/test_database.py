@@ -20,7 +20,7 @@ import pytest
 from bot.app import build_bot
 from bot.cli import PIPED_BANNER
 from bot.clock import ManualClock
-from bot.scheduler import MIGRATIONS as JOB_MIGRATIONS
+from bot.jobs import MIGRATIONS as JOB_MIGRATIONS
 from bot.settings import MIGRATIONS as SETTING_MIGRATIONS
 from bot.storage import Database, Migration, StorageError
 from bot.testing import FakeAdapter
@@ -38,6 +38,12 @@ COMPONENTS: dict[str, list[Migration]] = {
     "core": CORE_MIGRATIONS, "settings": SETTING_MIGRATIONS, "jobs": JOB_MIGRATIONS,
     "polls": POLL_MIGRATIONS, "events": EVENT_MIGRATIONS, "offline": OFFLINE_MIGRATIONS,
     "links": LINK_MIGRATIONS}
+
+
+@pytest.fixture
+def engine() -> str:
+    """Files, permissions and damage: what these tests do is SQLite's alone."""
+    return "sqlite"
 
 
 def logoff_try(db: Path | str, stdin: str = "!event list\n", *, drop_root: bool = False,

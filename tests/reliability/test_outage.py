@@ -118,6 +118,7 @@ async def test_bot_down_then_restarted_later(tmp_path: Path, make_bot: MakeBot,
     await bot.stop()
 
 
+@pytest.mark.parametrize("engine", ["sqlite"])  # edits the file as a crash leaves it
 async def test_reminder_left_sending_by_a_crash_is_skipped_when_restart_is_beyond_grace(
         tmp_path: Path, make_bot: MakeBot, caplog: pytest.LogCaptureFixture) -> None:
     """A crash between claiming and posting leaves the job in `sending`; if the bot only comes

@@ -14,9 +14,10 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 from bot.clock import Clock
+from bot.jobs import MIGRATIONS, Job
 from bot.model import ChannelRef
 from bot.render import text
-from bot.scheduler import MIGRATIONS, Job, Scheduler
+from bot.scheduler import Scheduler
 from bot.storage import Database
 
 

@@ -6,8 +6,8 @@ refuses is said once with a ⚠️ and the rest of the bot goes on."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -84,11 +84,11 @@ async def test_a_relisted_event_does_not_keep_the_old_listings_count(native: Sur
     assert "Interested" not in native.messages[card.id].text
 
 
-async def restart(bot: Bot, fake: SurfacesFakeAdapter, tmp_path: Path,
+async def restart(bot: Bot, fake: SurfacesFakeAdapter, databases: Callable[[], str],
                   clock: ManualClock) -> tuple[Bot, SurfacesFakeAdapter]:
     """Stop and start on the same database; the platform keeps what it had."""
     await bot.stop()
-    again_bot = await build_bot(str(tmp_path / "logoff.db"), clock=clock)
+    again_bot = await build_bot(databases(), clock=clock)
     again = SurfacesFakeAdapter()
     again.listed, again.messages, again.log = fake.listed, fake.messages, fake.log
     again._native_ids = fake._native_ids  # the platform's ids stay unique
@@ -98,13 +98,14 @@ async def restart(bot: Bot, fake: SurfacesFakeAdapter, tmp_path: Path,
 
 
 async def test_restart_reconciles_listings_without_duplicates(native: SurfacesFakeAdapter, bot: Bot,
-                                                              tmp_path: Path, clock: ManualClock) -> None:
+                                                              databases: Callable[[], str],
+                                                              clock: ManualClock) -> None:
     await native.invoke(f"!event create Picnic when={WHEN}")
     await native.invoke('!event create Movies when="2026-11-27 20:00"')
     first, second = sorted(native.listed)
     native.listed[first].interested.update({"a", "b", "c"})  # marked while the bot was away
     del native.listed[second]  # ...and a moderator deleted one meanwhile
-    bot, native = await restart(bot, native, tmp_path, clock)
+    bot, native = await restart(bot, native, databases, clock)
     try:
         assert len(native.listed) == 2 and first in native.listed
         assert sorted(f.listing.title for f in native.listed.values()) == ["Movies", "Picnic"]
@@ -116,11 +117,12 @@ async def test_restart_reconciles_listings_without_duplicates(native: SurfacesFa
 
 
 async def test_a_crash_before_the_id_is_stored_adopts_the_listing(native: SurfacesFakeAdapter, bot: Bot,
-                                                                  tmp_path: Path, clock: ManualClock) -> None:
+                                                                  databases: Callable[[], str],
+                                                                  clock: ManualClock) -> None:
     await native.invoke(f"!event create Picnic when={WHEN}")
     native_id, _ = only_listing(native)
     await bot.db.execute("UPDATE event_native SET listing_id=NULL")  # as if the id never got stored
-    bot, native = await restart(bot, native, tmp_path, clock)
+    bot, native = await restart(bot, native, databases, clock)
     try:
         assert list(native.listed) == [native_id]  # found by its marker, not made twice
         row = await bot.db.fetchone("SELECT listing_id FROM event_native WHERE event_id=1")

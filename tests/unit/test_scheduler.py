@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.clock import ManualClock
-from bot.scheduler import MIGRATIONS, Job, Scheduler
+from bot.jobs import MIGRATIONS, Job
+from bot.scheduler import Scheduler
 from bot.storage import Database
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

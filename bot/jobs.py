@@ -1,0 +1,133 @@
+"""The `jobs` table: its schema, the Job row, and the statements that write and claim jobs.
+
+A claim is a conditional update (`state='pending'` then `'sending'`): of two processes
+claiming the same job, the second's update waits for the first's commit and then finds it
+no longer pending, so a job is claimed once. A claim carries a lease: when it runs out
+(its process died while sending), or when a job is a lease overdue with nobody claiming
+it (its process is gone), another process may claim it; the job's idempotency key keeps
+a send that did reach the platform from being repeated there.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+LEASE = timedelta(seconds=30)
+
+MIGRATIONS = [
+    """
+    CREATE TABLE jobs (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL UNIQUE,
+        space TEXT NOT NULL DEFAULT '',
+        due_at REAL NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending',
+        payload TEXT NOT NULL DEFAULT '{}',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        updated_at REAL NOT NULL DEFAULT 0
+    );
+    CREATE INDEX jobs_due ON jobs(state, due_at);
+    """,
+    # A failed send waits before its next try; the due time itself never moves.
+    "ALTER TABLE jobs ADD COLUMN not_before REAL NOT NULL DEFAULT 0;",
+    """
+    ALTER TABLE jobs ADD COLUMN lease_until REAL NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
+    """,
+]
+# When a pending job may run: its due time, or later while it backs off after a failure.
+_AT = "CASE WHEN due_at > not_before THEN due_at ELSE not_before END"
+_CLAIM = "state='sending', attempts=attempts+1, updated_at=?, lease_until=?, claimed_by=?"
+
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    id: int
+    kind: str
+    key: str
+    space: str
+    due_at: datetime
+    state: str
+    payload: dict[str, Any]
+    attempts: int
+
+    @property
+    def idempotency_key(self) -> str:
+        """<= 25 characters (the shortest nonce a platform takes), stable for this job at this due time,
+        so a re-run after a crash dedupes and a job moved to a new time does not."""
+        digest = hashlib.sha256(f"{self.id}:{self.key}:{self.due_at.timestamp():.0f}".encode()).digest()
+        return "lo" + base64.b32encode(digest).decode()[:22].lower()
+
+    @staticmethod
+    def from_row(row: sqlite3.Row | tuple[Any, ...]) -> Job:
+        return Job(
+            id=row[0], kind=row[1], key=row[2], space=row[3],
+            due_at=datetime.fromtimestamp(row[4], UTC), state=row[5],
+            payload=json.loads(row[6]), attempts=row[7],
+        )
+
+
+_COLS = "id, kind, key, space, due_at, state, payload, attempts"
+
+
+def put(conn: sqlite3.Connection, kind: str, key: str, due_at: datetime,
+        payload: dict[str, Any] | None = None, space: str = "") -> tuple[int, datetime]:
+    """Create or move the job with this key; a moved job is pending again."""
+    row = conn.execute(
+        "INSERT INTO jobs(kind, key, space, due_at, state, payload, attempts, updated_at) "
+        "VALUES(?, ?, ?, ?, 'pending', ?, 0, ?) "
+        "ON CONFLICT(key) DO UPDATE SET due_at=excluded.due_at, state='pending', "
+        "payload=excluded.payload, attempts=0, not_before=0, updated_at=excluded.updated_at "
+        "RETURNING id",
+        (kind, key, space, due_at.timestamp(), json.dumps(payload or {}), due_at.timestamp()),
+    ).fetchone()
+    return int(row[0]), due_at
+
+def cancel(conn: sqlite3.Connection, key_prefix: str) -> int:
+    """Cancel pending jobs whose key starts with `key_prefix`."""
+    return conn.execute(
+        # "+state" keeps SQLite on the key index (a range of a few rows) instead of
+        # walking every pending job through the state index.
+        "UPDATE jobs SET state='cancelled' WHERE +state='pending' AND key >= ? AND key < ?",
+        (key_prefix, key_prefix + "\uffff"),
+    ).rowcount
+
+
+def claim_due(conn: sqlite3.Connection, job_id: int, now: datetime, process: str) -> Job | None:
+    """Claim a pending job that is due (not backing off)."""
+    row = conn.execute(
+        f"UPDATE jobs SET {_CLAIM} "
+        f"WHERE id=? AND state='pending' AND due_at <= ? AND not_before <= ? RETURNING {_COLS}",
+        (*_claim_args(now, process), job_id, now.timestamp() + 0.001, now.timestamp() + 0.001)).fetchone()
+    return Job.from_row(row) if row else None
+
+
+def lapsed(conn: sqlite3.Connection, now: datetime, limit: int = 1000) -> list[tuple[int, str]]:
+    """(id, space) of jobs any process may take over now, most overdue first."""
+    cut = (now - LEASE).timestamp()
+    rows = conn.execute(
+        "SELECT id, space FROM jobs WHERE (state='sending' AND lease_until < ?) "
+        "OR (state='pending' AND due_at < ? AND not_before < ?) ORDER BY due_at LIMIT ?",
+        (now.timestamp(), cut, cut, limit)).fetchall()
+    return [(int(r[0]), str(r[1])) for r in rows]
+
+
+def claim_lapsed(conn: sqlite3.Connection, job_id: int, now: datetime, process: str) -> Job | None:
+    cut = (now - LEASE).timestamp()
+    row = conn.execute(
+        f"UPDATE jobs SET {_CLAIM} WHERE id=? AND ((state='sending' AND lease_until < ?) "
+        f"OR (state='pending' AND due_at < ? AND not_before < ?)) RETURNING {_COLS}",
+        (*_claim_args(now, process), job_id, now.timestamp(), cut, cut)).fetchone()
+    return Job.from_row(row) if row else None
+
+
+def _claim_args(now: datetime, process: str) -> tuple[float, float, str]:
+    return now.timestamp(), (now + LEASE).timestamp(), process

@@ -1,0 +1,278 @@
+"""The shared store: PostgreSQL through asyncpg, behind the same interface as the SQLite one.
+
+Units are the same functions as on SQLite (bot/pgconn.py gives them a connection of the
+shape they expect; bot/greenbridge.py runs them on the loop). Writes keep group commit:
+units that queue while a batch is in flight go in the next one, one transaction and one
+COMMIT for all of them, on a single writer connection so a process's writes keep their
+order. Reads run on a small pool and never wait for the writer.
+
+Several processes may share the database. Their migrations take turns under an advisory
+lock; everything else is ordinary transactions (job claims are conditional updates: see
+bot/scheduler.py).
+
+When PostgreSQL goes away, waiting units fail with `StorageUnavailable` (their transaction
+never committed, so nothing is half-written) and the next batch connects again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import Sequence
+from typing import Any, cast
+from urllib.parse import urlsplit
+
+import asyncpg
+
+from .greenbridge import run_unit
+from .pgconn import Coerce, PgConnection
+from .sqldialect import ddl_to_postgres
+from .storage import (
+    Database,
+    Migration,
+    StorageError,
+    StorageUnavailable,
+    T,
+    Unit,
+    run_batch,
+    split_sql,
+)
+
+log = logging.getLogger(__name__)
+
+# Numbers the advisory lock that serialises migrations across processes.
+MIGRATION_LOCK = 0x6C6F676F6666
+CONNECT_TIMEOUT_S = 10.0
+
+# The server is away or going away (a restart, a failover, a network cut).
+_UNREACHABLE = (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionError,
+                asyncpg.InterfaceError, asyncpg.exceptions.OperatorInterventionError)
+
+
+def is_postgres_url(database: str) -> bool:
+    return database.startswith(("postgresql://", "postgres://"))
+
+
+def describe(url: str) -> str:
+    """The URL as it may be shown: never a password."""
+    parts = urlsplit(url)
+    host = parts.hostname or "localhost"
+    port = f":{parts.port}" if parts.port else ""
+    user = f"{parts.username}@" if parts.username else ""
+    return f"postgresql://{user}{host}{port}{parts.path}"
+
+
+def _numeric(text: str) -> int | float:
+    """SUM and AVG of integers are numeric in PostgreSQL; SQLite gives int or float."""
+    return int(text) if text.lstrip("-").isdigit() else float(text)
+
+
+async def _setup(conn: asyncpg.Connection) -> None:
+    await conn.set_type_codec("numeric", encoder=str, decoder=_numeric, schema="pg_catalog", format="text")
+
+
+class PostgresDatabase(Database):
+    """`Database`'s interface on PostgreSQL. `group_commit=False` commits each unit alone."""
+
+    shared = True
+
+    def __init__(self, url: str, *, password: str | None = None, group_commit: bool = True,
+                 max_batch: int = 1000, batch_budget_s: float = 0.008, pool_size: int = 4) -> None:
+        super().__init__(":memory:", group_commit=group_commit, max_batch=max_batch,
+                         batch_budget_s=batch_budget_s, synchronous="NORMAL")
+        self.path = describe(url)
+        self._url = url
+        self._password = password
+        self._pool_size = pool_size
+        self._pool: asyncpg.Pool | None = None
+        self._writer_conn: asyncpg.Connection | None = None
+        self._coercers: dict[str, tuple[Coerce, ...]] = {}
+        self._open = False
+
+    # --- lifecycle ---------------------------------------------------------------
+
+    @property
+    def is_open(self) -> bool:
+        return self._open
+
+    @property
+    def file(self) -> str:
+        """Components that keep files (an encryption key store) keep them in the working folder."""
+        return os.path.abspath("logoff-postgresql")
+
+    async def _connect(self) -> asyncpg.Connection:
+        try:
+            conn = await asyncpg.connect(self._url, password=self._password, timeout=CONNECT_TIMEOUT_S,
+                                         statement_cache_size=1024)
+        except asyncpg.InvalidPasswordError as e:
+            raise StorageError(f"PostgreSQL at {self.path} refused the password ({e}); check the "
+                               "environment variable named by database_password_env") from e
+        except asyncpg.InvalidCatalogNameError as e:
+            raise StorageError(f"PostgreSQL at {self.path}: {e}; create it (createdb) or fix the URL") from e
+        except asyncpg.InvalidAuthorizationSpecificationError as e:
+            raise StorageError(f"PostgreSQL at {self.path} refused the user: {e}") from e
+        except _UNREACHABLE as e:
+            raise StorageUnavailable(f"cannot reach PostgreSQL at {self.path}: {e or type(e).__name__}; "
+                                     "is it running, and is the host and port right?") from e
+        await _setup(conn)
+        return conn
+
+    async def open(self) -> Database:
+        self._writer_conn = await self._connect()
+        try:
+            self._pool = await asyncpg.create_pool(
+                self._url, password=self._password, min_size=1, max_size=self._pool_size,
+                timeout=CONNECT_TIMEOUT_S, statement_cache_size=1024, init=_setup)
+            await self._writer_conn.execute(
+                "CREATE TABLE IF NOT EXISTS _migrations (component TEXT PRIMARY KEY, version BIGINT NOT NULL)")
+        except BaseException:
+            await self._close_connections()
+            raise
+        self._open = True
+        self._writer = asyncio.create_task(self._write_loop(), name="logoff-db-writer")
+        return self
+
+    async def close(self) -> None:
+        if self._writer:
+            if not self._writer.done():
+                await self._idle.wait()
+            self._writer.cancel()
+            try:
+                await self._writer
+            except asyncio.CancelledError:
+                pass
+            self._writer = None
+        await self._close_connections()
+        self._open = False
+
+    async def _close_connections(self) -> None:
+        if self._writer_conn is not None:
+            try:
+                await asyncio.wait_for(self._writer_conn.close(), 5)
+            except Exception:
+                self._writer_conn.terminate()
+            self._writer_conn = None
+        if self._pool is not None:
+            try:
+                await asyncio.wait_for(self._pool.close(), 5)
+            except Exception:
+                self._pool.terminate()
+            self._pool = None
+
+    @property
+    def conn(self) -> Any:
+        raise StorageError("PostgreSQL has no single read connection; use read()")
+
+    # --- migrations ----------------------------------------------------------------
+
+    async def migrate(self, component: str, migrations: Sequence[Migration]) -> int:
+        """As on SQLite: each numbered migration in a transaction with its version bump.
+        Processes starting together take turns (an advisory lock held per transaction)."""
+        await self._idle.wait()
+        conn = await self._writer_ready()
+
+        def apply(pg: PgConnection, mig: Migration) -> None:
+            if callable(mig):
+                mig(cast(Any, pg))
+            else:
+                for stmt in split_sql(mig):
+                    pg.execute(ddl_to_postgres(stmt))
+
+        for version, mig in enumerate(migrations, start=1):
+            async with conn.transaction():
+                await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
+                current = await conn.fetchval("SELECT version FROM _migrations WHERE component=$1", component)
+                if current is not None and version <= current:
+                    continue
+                await run_unit(apply, PgConnection(conn, self._coercers), mig)
+                await conn.execute(
+                    "INSERT INTO _migrations(component, version) VALUES($1, $2) "
+                    "ON CONFLICT(component) DO UPDATE SET version=excluded.version", component, version)
+        return len(migrations)
+
+    # --- reads -----------------------------------------------------------------------
+
+    async def read(self, fn: Unit[T]) -> T:
+        if self._pool is None:
+            raise StorageError("the database is not open")
+        try:
+            async with self._pool.acquire() as conn:
+                return await run_unit(fn, PgConnection(conn, self._coercers))
+        except _UNREACHABLE as e:
+            raise StorageUnavailable(f"PostgreSQL at {self.path} is not answering: {e}") from e
+
+    async def read_small(self, fn: Unit[T]) -> T:
+        return await self.read(fn)
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        return await self.read(lambda c: c.execute(sql, params).fetchall())
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return await self.read(lambda c: c.execute(sql, params).fetchone())
+
+    # --- writes ------------------------------------------------------------------------
+
+    async def _writer_ready(self) -> asyncpg.Connection:
+        if self._writer_conn is None or self._writer_conn.is_closed():
+            if self._writer_conn is not None:
+                self._writer_conn.terminate()
+                self._writer_conn = None
+            self._writer_conn = await self._connect()
+            log.warning("PostgreSQL at %s answers again", self.path)
+            if self.on_reconnect is not None:
+                self.on_reconnect()
+        return self._writer_conn
+
+    async def _commit_batch(self) -> None:
+        batch: list[tuple[Unit[Any], asyncio.Future[Any]]] = []
+        started = time.perf_counter()
+        cancelled = False
+        conn: asyncpg.Connection | None = None
+        try:
+            conn = await self._writer_ready()
+            pg = PgConnection(conn, self._coercers)
+            results = await run_unit(run_batch, pg, self._pending, batch, self.max_batch, self.batch_budget_s)
+            await conn.execute("COMMIT")
+        except asyncio.CancelledError:
+            cancelled = True
+            results = [(False, StorageUnavailable("the bot is stopping"))] * len(batch)
+            self._drop(conn)
+        except BaseException as e:
+            err: BaseException = e
+            if isinstance(e, _UNREACHABLE) or (conn is not None and conn.is_closed()):
+                err = StorageUnavailable(f"PostgreSQL at {self.path} is not answering: {e}")
+                log.warning("%s", err)
+                self._drop(conn)
+            elif conn is not None and conn.is_in_transaction():
+                try:
+                    await conn.execute("ROLLBACK")
+                except Exception:
+                    self._drop(conn)
+            if not batch:  # could not begin: fail what waits rather than spin on it
+                batch.extend(self._pending)
+                self._pending.clear()
+            results = [(False, err)] * len(batch)
+        self.commits += 1
+        self.units += len(batch)
+        if self.on_commit is not None:
+            self.on_commit(time.perf_counter() - started, len(batch))
+        for (_, fut), (ok, value) in zip(batch, results, strict=True):
+            if not fut.done():
+                if ok:
+                    fut.set_result(value)
+                else:
+                    fut.set_exception(value)
+        if cancelled:
+            raise asyncio.CancelledError
+
+    def _drop(self, conn: asyncpg.Connection | None) -> None:
+        """Forget a connection in an unknown state; the next batch connects anew."""
+        if conn is not None:
+            conn.terminate()
+        if conn is self._writer_conn:
+            self._writer_conn = None
+
+    def _maybe_checkpoint(self) -> None:
+        return  # PostgreSQL checkpoints itself
