@@ -1,0 +1,104 @@
+"""Jobs on a database several processes share (PRODUCT.md "Running at scale"): a claim holds
+a job for a lease; when its process dies, another takes the job over once the lease runs out
+and sends it with the same key, so it lands once; a live claim is never taken."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot import jobs
+from bot.app import Bot, build_bot
+from bot.clock import ManualClock
+from bot.testing import FakeAdapter
+from tests.reliability.reliability_kit import START
+
+pytestmark = pytest.mark.integration
+
+DUE = datetime(2026, 11, 26, 17, 0, tzinfo=UTC)  # the 1 h reminder of an event at 18:00
+
+
+async def process(url: str, at: datetime, fake: FakeAdapter | None = None) -> tuple[Bot, FakeAdapter]:
+    bot = await build_bot(url, clock=ManualClock(at))
+    fake = fake or FakeAdapter()
+    bot.add_adapter(fake)
+    await bot.start()
+    return bot, fake
+
+
+def reminders(fake: FakeAdapter) -> list[str]:
+    return [s.text for s in fake.log if "Reminder" in s.text]
+
+
+async def test_a_claim_left_by_a_dead_process_is_taken_over_after_its_lease(pg_url: str) -> None:
+    first, platform = await process(pg_url, START)
+    await platform.invoke("!config set reminders 1h", "mod", mod=True)
+    await platform.invoke('!event create Picnic when="2026-11-26 18:00"')
+    [(job_id, _)] = await first.db.fetchall("SELECT id, key FROM jobs WHERE kind='event.reminder'")
+    # The first process claims the reminder at its due time and dies before sending it.
+    assert await first.db.write(lambda c: jobs.claim_due(c, job_id, DUE, "dead-host:1")) is not None
+    await first.stop()
+
+    other, fake = await process(pg_url, DUE + timedelta(seconds=10), platform)
+    try:
+        assert reminders(fake) == []  # the lease still holds: the claim may be alive
+        assert await other.scheduler.take_over() == 0
+        clock = other.clock
+        assert isinstance(clock, ManualClock)
+        clock.set(DUE + jobs.LEASE + timedelta(seconds=1))
+        assert await other.scheduler.take_over() == 1
+        await other.settle()
+        assert len(reminders(fake)) == 1 and "Picnic" in reminders(fake)[0]
+        row = await other.db.fetchone("SELECT state, attempts, claimed_by FROM jobs WHERE id=?", (job_id,))
+        assert (row[0], row[1]) == ("sent", 2) and row[2] == other.scheduler.process
+        assert await other.scheduler.take_over() == 0  # sent: nothing left to take
+        assert len(fake.sends_with_key) == len(set(fake.sends_with_key))
+    finally:
+        await other.stop()
+
+
+async def test_a_send_that_landed_before_the_process_died_is_not_repeated(pg_url: str) -> None:
+    """The dead process had posted the reminder but not marked it sent: the taker sends it
+    again with the job's key, and the platform keeps the one it has."""
+    first, platform = await process(pg_url, START)
+    await platform.invoke("!config set reminders 1h", "mod", mod=True)
+    await platform.invoke('!event create Picnic when="2026-11-26 18:00"')
+    clock = first.clock
+    assert isinstance(clock, ManualClock)
+    await first.advance(DUE - START)
+    assert len(reminders(platform)) == 1
+    await first.db.execute("UPDATE jobs SET state='sending', lease_until=? WHERE kind='event.reminder'",
+                           ((DUE + timedelta(seconds=5)).timestamp(),))  # as if killed before marking it
+    await first.stop()
+
+    other, fake = await process(pg_url, DUE + jobs.LEASE + timedelta(seconds=6), platform)
+    try:
+        assert await other.scheduler.take_over() == 0  # start-up already took it over
+        await other.settle()
+        assert len(reminders(fake)) == 1  # the platform de-duplicated the second send by its key
+        assert len(fake.sends_with_key) == len(set(fake.sends_with_key)) + 1
+        row = await other.db.fetchone("SELECT state FROM jobs WHERE kind='event.reminder'")
+        assert row[0] == "sent"
+    finally:
+        await other.stop()
+
+
+async def test_a_pending_job_nobody_claimed_is_taken_a_lease_after_it_was_due(pg_url: str) -> None:
+    first, platform = await process(pg_url, START)
+    await platform.invoke("!config set reminders 1h", "mod", mod=True)
+    await platform.invoke('!event create Picnic when="2026-11-26 18:00"')
+    await first.stop()  # its process is gone before the reminder is due
+
+    other, fake = await process(pg_url, START, platform)
+    try:
+        clock = other.clock
+        assert isinstance(clock, ManualClock)
+        clock.set(DUE + timedelta(seconds=20))
+        assert await other.scheduler.take_over() == 0  # not yet: its own process may still fire it
+        clock.set(DUE + jobs.LEASE + timedelta(seconds=1))
+        assert await other.scheduler.take_over() == 1
+        await other.settle()
+        assert len(reminders(fake)) == 1
+    finally:
+        await other.stop()
