@@ -24,6 +24,7 @@ _UNARY_PLUS = re.compile(r"(?<=[\s(])\+(?=[a-z_])")
 _INSERT_OR_IGNORE = re.compile(r"\bINSERT\s+OR\s+IGNORE\s+INTO\b", re.I)
 _RETURNING = re.compile(r"\bRETURNING\b", re.I)
 _BEGIN = re.compile(r"^\s*BEGIN\s+(IMMEDIATE|DEFERRED|EXCLUSIVE)\b", re.I)
+_GROUP_CONCAT = re.compile(r"\bgroup_concat\(", re.I)
 _ROWS = re.compile(r"^\s*(SELECT|WITH|VALUES)\b", re.I)
 
 # Schema: SQLite's affinities become PostgreSQL's types. INTEGER is 64-bit in SQLite
@@ -67,6 +68,7 @@ def to_postgres(sql: str) -> Statement:
         code = _RESERVED.sub('"user"', code)
         code = _UNARY_PLUS.sub("", code)
         code = _BEGIN.sub("BEGIN", code)
+        code = _GROUP_CONCAT.sub("string_agg(", code)
         if _INSERT_OR_IGNORE.search(code):
             ignore = True
             code = _INSERT_OR_IGNORE.sub("INSERT INTO", code)

@@ -80,7 +80,7 @@ class Transport:
     async def login(self, store: MatrixStore) -> None:
         """Log in (token, stored session or password), then open the device's key store in
         a folder next to the bot's database (crypto.py)."""
-        key_store = key_store_dir(store.db.file)
+        key_store = self.config.key_store or key_store_dir(store.db.file)
         if ENCRYPTION_ENABLED:
             os.makedirs(key_store, mode=0o700, exist_ok=True)
             self.client.store_path = key_store

@@ -11,7 +11,8 @@ from typing import Any
 from bot.config import ConfigError, env_name, only_keys, string
 
 SECTION = "matrix"
-KEYS = {"homeserver", "user_id", "access_token_env", "password_env", "device_id", "bridge_puppets"}
+KEYS = {"homeserver", "user_id", "access_token_env", "password_env", "device_id", "bridge_puppets",
+        "key_store"}
 # The users a Discord bridge makes for Discord people: matrix-appservice-discord's and
 # mautrix-discord's default namespaces. Their copies of logoff's cards and their reactions on
 # its cards are echoes of what happened on Discord, where logoff counts it already.
@@ -26,6 +27,9 @@ class MatrixConfig:
     password_env: str | None = None
     device_id: str = "LOGOFF"
     bridge_puppets: tuple[str, ...] = BRIDGE_PUPPETS
+    # The folder of the encryption keys; by default next to a SQLite database, or
+    # ./logoff-postgresql-matrix-keys when the database is PostgreSQL.
+    key_store: str | None = None
 
     def access_token(self) -> str | None:
         return os.environ.get(self.access_token_env) if self.access_token_env else None
@@ -56,7 +60,8 @@ def parse(section: Mapping[str, Any]) -> MatrixConfig:
     return MatrixConfig(homeserver=hs.rstrip("/"), user_id=uid, access_token_env=at_env,
                         password_env=pw_env,
                         device_id=string(section, SECTION, "device_id", "LOGOFF") or "LOGOFF",
-                        bridge_puppets=tuple(puppets))
+                        bridge_puppets=tuple(puppets),
+                        key_store=string(section, SECTION, "key_store"))
 
 
 def readiness(config: MatrixConfig) -> tuple[bool, str]:

@@ -40,9 +40,11 @@ def _unique(name: str | None) -> str:
 class BotRunner:
     """The real bot with the real adapter; `restart()` keeps the database and the device."""
 
-    def __init__(self, synapse: Synapse, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def __init__(self, synapse: Synapse, db_path: Path | str, monkeypatch: pytest.MonkeyPatch,
+                 key_store: Path | None = None) -> None:
         self.synapse = synapse
-        self.db_path = db_path
+        self.db_path = db_path  # a file, or a PostgreSQL URL (then keys go in `key_store`)
+        self.key_store = key_store
         self.monkeypatch = monkeypatch
         self.account: Account = synapse.register(_unique("logoff"))
         self.bot: Bot | None = None
@@ -60,9 +62,13 @@ class BotRunner:
         if self.use_password:
             self.monkeypatch.setenv(env, self.account.password)
             return MatrixConfig(self.synapse.url, self.account.user_id, password_env=env,
-                                device_id="LOGOFFTEST")
+                                device_id="LOGOFFTEST", key_store=self._keys())
         self.monkeypatch.setenv(env, self.account.access_token)
-        return MatrixConfig(self.synapse.url, self.account.user_id, access_token_env=env)
+        return MatrixConfig(self.synapse.url, self.account.user_id, access_token_env=env,
+                            key_store=self._keys())
+
+    def _keys(self) -> str | None:
+        return str(self.key_store) if self.key_store is not None else None
 
     async def start(self, *, clock: Clock | None = None,
                     extensions: Sequence[str] | None = None) -> tuple[Bot, MatrixAdapter]:

@@ -74,9 +74,18 @@ async def crypto_humans(synapse: Synapse, tmp_path: Path) -> AsyncIterator[MakeC
 
 
 @pytest.fixture
-async def runner(synapse: Synapse, tmp_path: Path,
+def engine() -> str:
+    """SQLite here; the tests that also run on PostgreSQL say so (parametrize "engine")."""
+    return "sqlite"
+
+
+@pytest.fixture
+async def runner(synapse: Synapse, tmp_path: Path, engine: str, databases: Callable[[str], str],
                  monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[BotRunner]:
-    r = BotRunner(synapse, tmp_path / "t.db", monkeypatch)
+    if engine == "sqlite":
+        r = BotRunner(synapse, tmp_path / "t.db", monkeypatch)
+    else:
+        r = BotRunner(synapse, databases("t.db"), monkeypatch, key_store=tmp_path / "keys")
     try:
         yield r
     finally:

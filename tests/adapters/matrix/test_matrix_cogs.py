@@ -15,6 +15,7 @@ from bot.clock import ManualClock
 from bot.model import ChannelRef
 from bot.render import Card, text
 from bot.scheduler import Job
+from tests.conftest import ENGINES
 from tests.matrix_harness import (
     BotRunner,
     Human,
@@ -28,6 +29,7 @@ from tests.matrix_harness import (
 NUMBERS = ("1️⃣", "2️⃣", "3️⃣")
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 async def test_poll_create_vote_by_reaction_and_close(runner: BotRunner,
                                                       humans: HumanFactory) -> None:
     await runner.start()
@@ -69,6 +71,7 @@ async def test_poll_create_vote_by_reaction_and_close(runner: BotRunner,
     await alice.wait_bot_message(room, runner.user_id, "Result: Blue Cafe")
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 async def test_event_rsvp_by_reaction_waitlist_and_redaction(runner: BotRunner,
                                                              humans: HumanFactory) -> None:
     await runner.start()
@@ -124,6 +127,7 @@ async def test_event_rsvp_by_reaction_waitlist_and_redaction(runner: BotRunner,
     assert "BEGIN:VCALENDAR" in await resp.text()
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 async def test_reminder_is_posted_once_with_its_txn_id(runner: BotRunner,
                                                        humans: HumanFactory) -> None:
     clock = ManualClock()

@@ -12,9 +12,11 @@ from adapters.matrix import MatrixError
 from bot.model import ChannelRef, MessageRef, UserRef
 from bot.render import text
 from cogs.polls.service import PollService
+from tests.conftest import ENGINES
 from tests.matrix_harness import BotRunner, Human, HumanFactory, eventually, room_with, until_card
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 async def test_restart_while_users_react_and_redact(runner: BotRunner,
                                                     humans: HumanFactory) -> None:
     await runner.start()

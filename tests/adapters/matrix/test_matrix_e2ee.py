@@ -19,6 +19,7 @@ from nio.crypto.sessions import InboundGroupSession, Session
 
 from bot.clock import ManualClock
 from bot.scheduler import Job
+from tests.conftest import ENGINES
 from tests.matrix_harness import BotRunner, Synapse, eventually, until_card
 from tests.matrix_harness.crypto import CryptoHuman, encrypted_room
 
@@ -40,6 +41,7 @@ async def all_encrypted(reader: CryptoHuman, room: str, bot_id: str) -> None:
     assert kinds == {"m.room.encrypted"}, kinds
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 async def test_encrypted_room_poll_event_rsvp_reminder_and_restart(
         runner: BotRunner, crypto_humans: MakeHuman) -> None:
     clock = ManualClock()
