@@ -172,3 +172,15 @@ async def test_the_database_going_away_gets_a_warning_and_the_bot_recovers(postg
         assert "bob" in attendees  # the RSVP made during the outage, read again from the card
     finally:
         await bot.stop()
+
+
+@pytest.mark.subprocess
+def test_logoff_try_keeps_its_chat_in_postgresql(pg_url: str) -> None:
+    def chat(line: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "bot.cli", "try", "--db", pg_url], cwd=ROOT,
+                              input=line + "\n", capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    chat('!event create Picnic when="in 3 days"')
+    assert "#1 Picnic" in chat("!event list")
