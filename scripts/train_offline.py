@@ -59,7 +59,11 @@ WINDOW = 12
 LEX_C = 0.3
 LEX_MIN_DF = 5
 LEX_TOP_K = 1500
-META_CS = (0.003, 0.01, 0.03)  # outer-model C grid; picked by inner CV AUC per fit
+META_CS = (0.003, 0.01, 0.03)
+# Standardised inputs are clipped to +-CLIP (winsorising; the runtime scorer does the same from
+# model.json["clip"]). 2 and 3 tied on the CMV and Wikipedia folds' mean AUC; 2 had the better
+# mean `low` precision there (bench/offline.md, v3.1).
+CLIP = 2.0  # outer-model C grid; picked by inner CV AUC per fit
 # Constant in the training data (always two alternating authors): learned weight would be noise.
 UNFIT = ("two_party_share",)
 LEX_NAMES = ("lex_last2", "lex_last", "lex_first", "lex_max", "lex_mean")
@@ -189,7 +193,7 @@ def _standardise(X: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     for name in UNFIT:
         scale[FEATURE_NAMES.index(name)] = 0.0
     scale = np.where(scale > 1e-12, scale, 0.0)
-    Z = (X - mean) / np.where(scale > 0, scale, 1.0)
+    Z = np.clip((X - mean) / np.where(scale > 0, scale, 1.0), -CLIP, CLIP)
     Z[:, scale == 0] = 0.0
     return Z, mean, scale
 
@@ -244,7 +248,7 @@ def predict(d: Data, idx: np.ndarray, m: dict) -> np.ndarray:
     X[:, LEX_IDX] = lex_scores(d, idx, m["lexicon"])
     scale = np.array(m["scale"])
     safe = np.where(scale > 0, scale, 1.0)
-    z = ((X - np.array(m["mean"])) / safe) @ np.array(m["coef"]) + m["intercept"]
+    z = np.clip((X - np.array(m["mean"])) / safe, -CLIP, CLIP) @ np.array(m["coef"]) + m["intercept"]
     return 1.0 / (1.0 + np.exp(-z))
 
 
@@ -418,6 +422,7 @@ def main() -> int:
         # digit between runs).
         **{k: _round(final[k]) for k in ("mean", "scale", "coef", "intercept")},
         "meta_c": final["meta_c"],
+        "clip": CLIP,
         "rates": RATES,
         "prior": [round(x, 6) for x in prior],
         "prior_weight": PRIOR_WEIGHT,

@@ -20,6 +20,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from cogs.offline.cues import GRATITUDE, strip_code
+
 # Per-message text cap. Every text feature is linear in length; 2,000 characters (~370 tokens)
 # keeps ~97 % of CMV comments whole and bounds the cost of a wall of text.
 MAX_CHARS = 2000
@@ -156,6 +158,7 @@ class MsgFeatures(NamedTuple):
     log_len: float  # log1p(n_tok), kept so the window pass does no logs
     compound: float  # VADER-style normalised sentiment, -1..1
     lex_n: float  # lex / sqrt(n_uniq): this message's own learned-lexicon score
+    grat: float  # gratitude words ("thanks", "appreciate"; ``cues.GRATITUDE``)
 
 
 EMPTY = MsgFeatures._make([0.0] * len(MsgFeatures._fields))
@@ -188,13 +191,13 @@ def _bigrams(toks: list[str]) -> set[str]:
 def lexicon_terms(text: str) -> set[str]:
     """Distinct lexicon terms (tokens and adjacent-token bigrams "a b") exactly as
     ``message_features`` looks them up (used to train the lexicon)."""
-    toks = _tokens(_spaced(_normalise(text)))
+    toks = _tokens(_spaced(_normalise(strip_code(text))))
     return set(toks) | _bigrams(toks)
 
 
 # One dict lookup per distinct token gives every word-list membership and the VADER valence at
 # once: seven set intersections per message cost ~20 us, this single pass ~2 us.
-_C_YOU, _C_ME, _C_NEG, _C_PROF, _C_HEDGE, _C_POLITE, _C_ATTACK, _C_FACT = range(8)
+_C_YOU, _C_ME, _C_NEG, _C_PROF, _C_HEDGE, _C_POLITE, _C_ATTACK, _C_FACT, _C_GRAT = range(9)
 
 
 _PHRASE_CATS: tuple[tuple[str, int], ...] = tuple(
@@ -210,7 +213,7 @@ def _build_word_info() -> dict[str, tuple[tuple[int, ...], float, tuple[tuple[st
     cats: dict[str, list[int]] = {}
     for c, words in ((_C_YOU, SECOND_PERSON), (_C_ME, FIRST_PERSON), (_C_NEG, NEGATIONS),
                      (_C_PROF, PROFANITY), (_C_HEDGE, HEDGES), (_C_POLITE, POLITE),
-                     (_C_ATTACK, ATTACK)):
+                     (_C_ATTACK, ATTACK), (_C_GRAT, GRATITUDE)):
         for w in words:
             cats.setdefault(w, []).append(c)
     # Phrases are only searched for when their first word occurs, instead of scanning the text
@@ -245,11 +248,11 @@ def message_features(
     """
     if text is None or not isinstance(text, str):
         return EMPTY
-    t = _normalise(text)
+    t = _normalise(strip_code(text))
     sp = _spaced(t)
     toks = _tokens(sp)
     cnt = Counter(toks)
-    counts = [0, 0, 0, 0, 0, 0, 0, 0]
+    counts = [0, 0, 0, 0, 0, 0, 0, 0, 0]
     pos_v = neg_v = lex = 0.0
     info_get = _WORD_INFO.get
     lex_get = lexicon.get if lexicon else None
@@ -352,6 +355,7 @@ def message_features(
         math.log1p(n_tok),
         s / math.sqrt(s * s + 15.0),
         lex / math.sqrt(n_terms) if n_terms else 0.0,
+        counts[_C_GRAT],
     )
 
 
@@ -399,6 +403,8 @@ FEATURE_NAMES: tuple[str, ...] = (
     "lex_first",           # ... over the first message of the window
     "lex_max",             # hottest single message in the window
     "lex_mean",            # mean per-message lexicon score
+    "grat_last2",          # a thank-you in the last two messages (cues.py)
+    "grat_any",            # ... anywhere in the window
 )
 N_FEATURES = len(FEATURE_NAMES)
 _SHARE_IDX = FEATURE_NAMES.index("two_party_share")
@@ -410,6 +416,7 @@ _I_PROF, _I_POSV, _I_NEGV, _I_HEDGE = _F["prof"], _F["pos_v"], _F["neg_v"], _F["
 _I_POLITE, _I_ATTACK, _I_QUOTE, _I_EXCL = _F["polite"], _F["attack"], _F["quote"], _F["excl"]
 _I_YSTART, _I_FACT, _I_LINK = _F["you_start"], _F["fact"], _F["link"]
 _I_LEXN = _F["lex_n"]
+_I_GRAT = _F["grat"]
 
 
 def exchange_vector(feats: Sequence[MsgFeatures], authors: Sequence[str]) -> list[float]:
@@ -511,6 +518,8 @@ def exchange_vector(feats: Sequence[MsgFeatures], authors: Sequence[str]) -> lis
         first.lex_n,
         max(lexn),
         tot[_I_LEXN] / k,
+        1.0 if a.grat or (b is not None and b.grat) else 0.0,
+        1.0 if tot[_I_GRAT] else 0.0,
     ]
 
 

@@ -83,6 +83,12 @@ class HeatScorer:
         # Fold the standardisation into the weights once: z = b + sum(w_i / s_i * (x_i - m_i)).
         self._w = [0.0] * N_FEATURES
         self._mean = [0.0] * N_FEATURES
+        # Winsorising: each input is held within ``clip`` training standard deviations of its
+        # training mean, so one extreme value (a wall of "!!!!", a two-word reply) cannot carry
+        # the score on its own in a community the model never saw.
+        clip = model.get("clip")
+        self._lo = [-math.inf] * N_FEATURES
+        self._hi = [math.inf] * N_FEATURES
         b = float(model["intercept"])
         for i, name in enumerate(FEATURE_NAMES):
             if name in coef and scale.get(name):
@@ -90,6 +96,9 @@ class HeatScorer:
                 self._w[i] = wi
                 self._mean[i] = float(mean[name])
                 b -= wi * float(mean[name])
+                if isinstance(clip, int | float) and clip > 0:
+                    self._lo[i] = float(mean[name]) - float(clip) * float(scale[name])
+                    self._hi[i] = float(mean[name]) + float(clip) * float(scale[name])
         self._b = b
         self.window: int = int(model.get("window", 12))
         self.lexicon: dict[str, float] = {str(k): float(v) for k, v in model.get("lexicon", {}).items()}
@@ -131,7 +140,7 @@ class HeatScorer:
             authors = authors[-self.window:]
             times = times[-self.window:] if times is not None else None
         x = exchange_vector(feats, authors)
-        z = self._b + sum(map(mul, self._w, x))
+        z = self._b + sum(map(mul, self._w, map(min, map(max, x, self._lo), self._hi)))
         n_text = sum(f.has_text for f in feats)
         z -= self._no_text_penalty * (1.0 - n_text / len(feats))
         z -= self._crowd_weight * (1.0 - x[self._share_idx])
@@ -180,7 +189,7 @@ class HeatScorer:
         if not feats:
             return []
         feats, authors = feats[-self.window:], authors[-self.window:]
-        x = exchange_vector(feats, authors)
+        x = list(map(min, map(max, exchange_vector(feats, authors), self._lo), self._hi))
         contrib = sorted(((w * (v - m), name) for w, v, m, name in
                           zip(self._w, x, self._mean, FEATURE_NAMES, strict=True)), reverse=True)
         out = [name for c, name in contrib[:MAX_SIGNALS] if c >= SIGNAL_MIN]

@@ -49,6 +49,8 @@ SIGNALS: dict[str, str] = {
     "lex_first": HEATED_WORDING,
     "lex_max": HEATED_WORDING,
     "lex_mean": HEATED_WORDING,
+    "grat_last2": "no thanks in the latest messages",
+    "grat_any": "no thanks in the exchange",
 }
 SIGNALS["fast"] = "fast back-and-forth"
 SIGNALS["two_people"] = "between two people"
