@@ -110,14 +110,20 @@ def claim_due(conn: sqlite3.Connection, job_id: int, now: datetime, process: str
     return Job.from_row(row) if row else None
 
 
-def lapsed(conn: sqlite3.Connection, now: datetime, limit: int = 1000) -> list[tuple[int, str]]:
-    """(id, space) of jobs any process may take over now, most overdue first."""
+LAPSED_PAGE = 1000
+
+
+def lapsed(conn: sqlite3.Connection, now: datetime,
+           after: tuple[float, int] = (-1.0, 0)) -> list[tuple[int, str, float]]:
+    """(id, space, due) of jobs any process may take over now, most overdue first: a page
+    of them, after the (due, id) given."""
     cut = (now - LEASE).timestamp()
     rows = conn.execute(
-        "SELECT id, space FROM jobs WHERE (state='sending' AND lease_until < ?) "
-        "OR (state='pending' AND due_at < ? AND not_before < ?) ORDER BY due_at LIMIT ?",
-        (now.timestamp(), cut, cut, limit)).fetchall()
-    return [(int(r[0]), str(r[1])) for r in rows]
+        "SELECT id, space, due_at FROM jobs WHERE ((state='sending' AND lease_until < ?) "
+        "OR (state='pending' AND due_at < ? AND not_before < ?)) "
+        "AND (due_at > ? OR (due_at = ? AND id > ?)) ORDER BY due_at, id LIMIT ?",
+        (now.timestamp(), cut, cut, after[0], after[0], after[1], LAPSED_PAGE)).fetchall()
+    return [(int(r[0]), str(r[1]), float(r[2])) for r in rows]
 
 
 def claim_lapsed(conn: sqlite3.Connection, job_id: int, now: datetime, process: str) -> Job | None:

@@ -257,8 +257,14 @@ class Scheduler:
         if self._stopping:
             return 0
         now = self.clock.now()
-        rows = await self.db.read(lambda c: jobs.lapsed(c, now))
-        ids = [job_id for job_id, space in rows if self.reaches(space)]
+        ids: list[int] = []
+        after = (-1.0, 0)
+        while len(ids) < jobs.LAPSED_PAGE:  # past jobs of platforms this process is not on
+            rows = await self.db.read(lambda c, a=after: jobs.lapsed(c, now, a))  # type: ignore[misc]
+            ids += [job_id for job_id, space, _ in rows if self.reaches(space)]
+            if len(rows) < jobs.LAPSED_PAGE:
+                break
+            after = (rows[-1][2], rows[-1][0])
         for i in range(0, len(ids), RECOVER_AT_ONCE):
             await asyncio.gather(*(self._take(j, now) for j in ids[i:i + RECOVER_AT_ONCE]),
                                  return_exceptions=True)

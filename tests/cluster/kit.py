@@ -5,7 +5,8 @@ and bench/bench_cluster.py.
 The world: the fake Discord (tests/discord_fake, in this process) with guilds spread over
 `SHARD_COUNT` shards, a room or a few on the session's Synapse (tests/matrix_harness), and one
 fresh PostgreSQL database (tests/pg_harness.py). Three `python -m bot.cli run --config <file>`
-processes share that database: P1 runs Discord shards 0-1, P2 shards 2-3, P3 Matrix only.
+processes share that database: P1 runs Discord shards 0-1, P2 shards 2-3, P3 Matrix only
+(P1 starts first, the others once it runs: `Cluster.start` says why).
 
 The scenario (`run_scenario`), everything through the product's own commands:
 1. each guild's owner runs `/config set events.discord off` (the bot has no Manage Events in
@@ -17,8 +18,8 @@ The scenario (`run_scenario`), everything through the product's own commands:
    fall due at `due`: the spaces' due times are spread evenly over `Plan.spread_s`, starting
    `Plan.lead_s` from now, the shards (and the rooms) interleaved, so every process has work
    all through the burst (a space's events fall due together, as a club's do);
-3. once `Plan.kill_at` of P1's reminders are on the platform (a count that lands in the middle
-   of a guild's batch, so some of P1's claims are in flight), P1 gets SIGKILL;
+3. once `Plan.kill_at` of P1's reminders are on the platform (a count in the middle of a
+   guild's batch, so that some of P1's claims are usually in flight), P1 gets SIGKILL;
 4. we wait until every reminder job is `sent` (read over asyncpg): P2 takes over P1's jobs,
    those P1 had claimed when its lease runs out, the others a lease after they fell due;
 5. what happened is read from the platforms: every reminder message on the fake Discord
@@ -31,6 +32,8 @@ The scenario (`run_scenario`), everything through the product's own commands:
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ctypes
 import itertools
 import json
 import math
@@ -61,7 +64,6 @@ DISCORD_TOKEN_ENV = "LOGOFF_TEST_CLUSTER_DISCORD_TOKEN"
 MATRIX_TOKEN_ENV = "LOGOFF_TEST_CLUSTER_MATRIX_TOKEN"
 SHARD_COUNT = 4
 P1_SHARDS, P2_SHARDS = (0, 1), (2, 3)
-REMINDER = "⏰ Reminder: "
 _EVENT_ID = re.compile(r"⏰ Reminder: .*? #(\d+) starts in")
 _BOTS = itertools.count()  # one Matrix account per scenario in a session
 JSON = dict[str, Any]
@@ -76,7 +78,7 @@ class Plan:
     rooms: int = 4
     events_per_room: int = 5
     spread_s: float = 50.0  # the reminders fall due over this long
-    lead_s: float = 25.0  # from arming the reminders to the first falling due
+    lead_s: float = 20.0  # from arming the reminders to the first falling due
     kill_at: float = 0.4  # SIGKILL P1 once this share of its reminders were posted
     concurrency: int = 4  # slash commands in flight while setting up
     start_within: float = 120.0  # for each process to say it is running
@@ -157,6 +159,7 @@ class Outcome:
     taken_over_logged: int  # "took over job" lines in P2's and P3's logs
     problems: dict[str, list[str]]  # ERROR lines and tracebacks in each process' log
     unhandled: list[str]  # requests the fake Discord does not know
+    sends: Counter[str]  # Discord: message POSTs the fake received, by nonce (before its dedupe)
     timings: dict[str, float] = field(default_factory=dict)
 
     # --- the verdict ---------------------------------------------------------------------
@@ -185,12 +188,21 @@ class Outcome:
         return [r for r in self.reminders if r.shard in P1_SHARDS]
 
     def taken_over(self) -> list[Reminder]:
-        """P1's reminders first posted after it was killed (so by another process)."""
+        """P1's reminders that another process claimed last (the jobs table says who)."""
+        return [r for r in self.of_p1() if r.claimed_by != self.nodes["P1"]]
+
+    def posted_after_kill(self) -> list[Reminder]:
         return [r for r in self.of_p1() if r.first_at is not None and r.first_at > self.killed_at]
 
     def takeover_s(self) -> float:
         """From the kill to the last taken-over reminder posted."""
-        return max((r.first_at or 0.0) - self.killed_at for r in self.taken_over()) if self.taken_over() else 0.0
+        return max(((r.first_at or 0.0) - self.killed_at for r in self.taken_over()), default=0.0)
+
+    def resent(self) -> int:
+        """Discord: POSTs of a reminder beyond the first (a job re-run after its process died
+        mid-send), which the platform answered with the first message (same nonce)."""
+        keys = {r.job.idempotency_key for r in self.reminders}
+        return sum(n - 1 for key, n in self.sends.items() if key in keys and n > 1)
 
     @staticmethod
     def lateness(reminders: Iterable[Reminder]) -> list[float]:
@@ -200,10 +212,27 @@ class Outcome:
 # --- one `logoff run` process ---------------------------------------------------------------
 
 
+async def exited(proc: subprocess.Popen[bytes], within: float) -> bool:
+    """Whether it exits within `within` s; polled, not waited for: this loop runs the fake Discord."""
+    deadline = time.monotonic() + within
+    while True:
+        if proc.poll() is not None:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.02)
+
+
+def _die_with_parent() -> None:
+    # PR_SET_PDEATHSIG = 1: an interrupted test run must not leave bots behind.
+    with contextlib.suppress(Exception):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)
+
+
 class Node:
-    """`python -m bot.cli run --config <file>` in a folder of its own (its config, its log, and
-    its working folder: with PostgreSQL the Matrix key store lives there); started, stopped and
-    SIGKILLed by its pid only."""
+    """`python -m bot.cli run --config <file>` in a folder of its own (its config and its log;
+    it runs there, so nothing it keeps lands in the repository); started, stopped and SIGKILLed
+    by its pid only."""
 
     RUNNING = "logoff is running on"
 
@@ -221,7 +250,7 @@ class Node:
         with open(self.log, "ab") as log:  # the child keeps its own copy
             self.proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--config", str(self.config)],
                                          cwd=self.folder, env=self.env, stdin=subprocess.DEVNULL,
-                                         stdout=subprocess.DEVNULL, stderr=log)
+                                         stdout=subprocess.DEVNULL, stderr=log, preexec_fn=_die_with_parent)
 
     @property
     def process_id(self) -> str:
@@ -253,13 +282,9 @@ class Node:
             return
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
-            deadline = time.monotonic() + within
-            while proc.poll() is None and time.monotonic() < deadline:
-                await asyncio.sleep(0.1)
-            if proc.poll() is None:
+            if not await exited(proc, within):
                 proc.send_signal(signal.SIGKILL)
-        while proc.poll() is None:
-            await asyncio.sleep(0.05)
+        await exited(proc, 30)
 
     def problems(self) -> list[str]:
         return [ln for ln in self.log_text().splitlines() if " ERROR " in ln or "Traceback" in ln]
@@ -322,9 +347,10 @@ class Cluster:
                                     db + discord + f'shards = "{shards[0]}-{shards[-1]}"\n', env)
         self.nodes["P3"] = Node("P3", self.folder / "P3", db + (
             f'[matrix]\nhomeserver = "{self.synapse.url}"\nuser_id = "{self.account.user_id}"\n'
-            f'access_token_env = "{MATRIX_TOKEN_ENV}"\n'), env)
+            f'access_token_env = "{MATRIX_TOKEN_ENV}"\nkey_store = "{self.folder / "P3" / "matrix-keys"}"\n'), env)
 
     async def start(self) -> None:
+        # All three at once on an empty database: their migrations take turns.
         for node in self.nodes.values():
             node.spawn()
         for node in self.nodes.values():
@@ -440,7 +466,8 @@ class Cluster:
 
     async def kill_p1_mid_burst(self, last_due: float) -> None:
         """SIGKILL P1 once `kill_at` of its reminders are posted, at a count in the middle of a
-        guild's batch (its events fall due together), so some of its claims are in flight."""
+        guild's batch (its events fall due together), so that some of its claims are usually in
+        flight: claimed and not yet posted, or posted and not yet marked sent."""
         plan = self.plan
         mine = {g.channel for g in self.guilds if g.shard in P1_SHARDS}
         total = len(mine) * plan.events_per_guild
@@ -455,9 +482,7 @@ class Cluster:
         self.nodes["P1"].kill9()
         self.killed_at = time.time()
         proc = self.nodes["P1"].proc
-        assert proc is not None
-        while proc.poll() is None:
-            await asyncio.sleep(0.01)
+        assert proc is not None and await exited(proc, 30)
         self.p1_posted_at_kill = len(self.reminder_posts(mine))
         spaces = [f"discord:{g.id}" for g in self.guilds if g.shard in P1_SHARDS]
         self.p1_states_at_kill = await self.fetch_counts(
@@ -544,7 +569,10 @@ class Cluster:
             p1_states_at_kill=self.p1_states_at_kill,
             taken_over_logged=self.nodes["P2"].took_over() + self.nodes["P3"].took_over(),
             problems={name: n.problems() for name, n in self.nodes.items()},
-            unhandled=list(self.fake.unhandled), timings=self.timings)
+            unhandled=list(self.fake.unhandled), timings=self.timings,
+            sends=Counter(str(body.get("nonce")) for method, path, body in self.fake.requests
+                          if method == "POST" and path.startswith("/channels/") and path.endswith("/messages")
+                          and isinstance(body, dict) and body.get("nonce")))
 
     async def close(self) -> None:
         await asyncio.gather(*(node.stop() for node in self.nodes.values()))

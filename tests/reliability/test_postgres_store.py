@@ -65,7 +65,7 @@ async def test_one_failing_unit_rolls_back_alone(pg_url: str) -> None:
 
 
 async def test_migrations_from_several_processes_at_once_apply_once(pg_url: str) -> None:
-    dbs = [await opened(pg_url) for _ in range(3)]
+    dbs = list(await asyncio.gather(*(opened(pg_url) for _ in range(3))))  # a cluster starting at once
     try:
         assert await asyncio.gather(*(d.migrate("t", MIGS) for d in dbs)) == [2, 2, 2]
         await dbs[0].execute("INSERT INTO t(v, n) VALUES('kept', 1)")
