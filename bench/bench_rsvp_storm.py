@@ -26,9 +26,13 @@ asyncpg): a throwaway server on loopback (tests/pg_harness.py, default durabilit
 synchronous_commit=on, fsync=on), a fresh database for every storm, removed at the end even
 on error. Each line then also gives the server's CPU time per reaction (the postmaster and
 its children, from /proc: the bot's process time leaves it out), and a short extra storm
-counts the round trips one reaction costs (statements on the writer, reads on the pool,
-BEGIN/COMMIT). The SQLite-only runs (synchronous=NORMAL, the aiosqlite reference) are
-skipped there.
+counts the round trips one reaction costs (statements on the writer connection, BEGIN and
+COMMIT, reads and any connection resets on the read connections); storm lines say how
+much of the time the writer connection was busy (a batch's units and its COMMIT run one
+statement at a time on it, so near 100% it is what bounds the rate). The SQLite-only runs
+(synchronous=NORMAL, the aiosqlite reference) are skipped there.
+
+    python bench/bench_rsvp_storm.py --postgres --reactions 20000 --no-reference --rounds 3
 """
 
 from __future__ import annotations
@@ -76,6 +80,7 @@ class StormResult:
     wal_mb: float = float("nan")  # the WAL file and the database file right after the storm
     db_mb: float = float("nan")
     server_cpu_s: float | None = None  # PostgreSQL only: the server's processes
+    writer_busy_s: float = 0.0  # PostgreSQL only: time the writer connection spent in batches
 
     @property
     def server_cpu_us(self) -> float:
@@ -96,7 +101,9 @@ class StormResult:
         if self.server_cpu_s is not None:
             return head + (
                 f"CPU {self.cpu_us:.0f} µs per reaction in the bot + {self.server_cpu_us:.0f} µs "
-                f"in PostgreSQL; steal {self.steal_pct:.0f}%; database {self.db_mb:.1f} MB"
+                f"in PostgreSQL; writer connection busy {self.writer_busy_s / self.seconds:.0%} of "
+                f"the time ({self.writer_busy_s / self.reactions * 1e6:.0f} µs per reaction); "
+                f"steal {self.steal_pct:.0f}%; database {self.db_mb:.1f} MB"
             )
         return head + (
             f"CPU {self.cpu_us:.0f} µs per reaction; steal {self.steal_pct:.0f}%; "
@@ -249,6 +256,16 @@ async def run_storm(
         ops = make_ops(cards, reactions, seed=seed, platform=fake.platform)
         gc.collect()
         c0, u0, e0 = bot.db.commits, bot.db.units, bot.cards.edits
+        busy = [0.0]
+        if pg is not None:  # how long each batch held the writer, BEGIN to COMMIT
+            watcher = bot.db.on_commit
+
+            def on_commit(seconds: float, units: int) -> None:
+                busy[0] += seconds
+                if watcher is not None:
+                    watcher(seconds, units)
+
+            bot.db.on_commit = on_commit
         server0 = pg.cpu_s() if pg is not None else 0.0
         cpu0 = time.process_time()
         with Steal() as steal:
@@ -258,11 +275,12 @@ async def run_storm(
                 seconds, lat = await open_loop(bot, ops, rate)
         cpu = time.process_time() - cpu0
         server_cpu = pg.cpu_s() - server0 if pg is not None else None
+        writer_busy = busy[0]
         c1, u1 = bot.db.commits, bot.db.units
         if pg is not None:
             wal_mb = float("nan")
-            db_mb = await bot.db.fetchone("SELECT pg_database_size(current_database())")
-            db_mb = db_mb[0] / 1e6
+            size = await bot.db.fetchone("SELECT pg_database_size(current_database())")
+            db_mb = size[0] / 1e6
         else:
             wal_mb, db_mb = (_mb(bot.db.path + "-wal"), _mb(bot.db.path))
         t = time.perf_counter()
@@ -270,7 +288,7 @@ async def run_storm(
         settle = time.perf_counter() - t
         return StormResult(
             label, len(ops), seconds, lat, c1 - c0, u1 - u0, bot.cards.edits - e0, settle,
-            cpu, steal.percent, wal_mb, db_mb, server_cpu,
+            cpu, steal.percent, wal_mb, db_mb, server_cpu, writer_busy,
         )
     finally:
         await bot.stop()
@@ -327,7 +345,7 @@ async def count_round_trips(pg: PgServer, *, events: int, reactions: int, batch:
             patched[name] = original
 
             def counted(self: asyncpg.Connection, query: str, *a: Any, **k: Any) -> Any:
-                on = "writer" if self is writer else "pool"
+                on = "writer" if self is writer else "read"
                 word = query.split(None, 1)[0].upper() if query.strip() else "?"
                 what = word if word in ("BEGIN", "COMMIT", "ROLLBACK") else (
                     "reset" if "RESET ALL" in query else "statement")
@@ -352,6 +370,7 @@ async def count_round_trips(pg: PgServer, *, events: int, reactions: int, batch:
             f"{units / max(1, commits):.0f} units per commit): {total / len(ops):.2f} in all; {parts}",
             flush=True,
         )
+        await bot.cards.idle()
     finally:
         for name, original in patched.items():
             setattr(asyncpg.Connection, name, original)

@@ -73,6 +73,14 @@ async def _setup(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("numeric", encoder=str, decoder=_numeric, schema="pg_catalog", format="text")
 
 
+async def _reset(conn: asyncpg.Connection) -> None:
+    """A read connection going back to the pool. asyncpg's own reset is a second round trip
+    per read (unlisten, reset settings, close cursors, unlock) for state our units never
+    leave; only a transaction a failed unit left open needs ending."""
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
+
+
 class PostgresDatabase(Database):
     """`Database`'s interface on PostgreSQL. `group_commit=False` commits each unit alone."""
 
@@ -124,9 +132,13 @@ class PostgresDatabase(Database):
         try:
             self._pool = await asyncpg.create_pool(
                 self._url, password=self._password, min_size=1, max_size=self._pool_size,
-                timeout=CONNECT_TIMEOUT_S, statement_cache_size=1024, init=_setup)
-            await self._writer_conn.execute(
-                "CREATE TABLE IF NOT EXISTS _migrations (component TEXT PRIMARY KEY, version BIGINT NOT NULL)")
+                timeout=CONNECT_TIMEOUT_S, statement_cache_size=1024, init=_setup, reset=_reset)
+            # Under the migrations' lock: two sessions creating the same table at once collide
+            # even with IF NOT EXISTS (processes of a cluster starting together).
+            async with self._writer_conn.transaction():
+                await self._writer_conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
+                await self._writer_conn.execute(
+                    "CREATE TABLE IF NOT EXISTS _migrations (component TEXT PRIMARY KEY, version BIGINT NOT NULL)")
         except BaseException:
             await self._close_connections()
             raise
