@@ -266,16 +266,7 @@ class PostgresDatabase(Database):
                 batch.extend(self._pending)
                 self._pending.clear()
             results = [(False, err)] * len(batch)
-        self.commits += 1
-        self.units += len(batch)
-        if self.on_commit is not None:
-            self.on_commit(time.perf_counter() - started, len(batch))
-        for (_, fut), (ok, value) in zip(batch, results, strict=True):
-            if not fut.done():
-                if ok:
-                    fut.set_result(value)
-                else:
-                    fut.set_exception(value)
+        self._settle(batch, results, started)
         if cancelled:
             raise asyncio.CancelledError
 

@@ -399,6 +399,14 @@ class Database:
                 batch.extend(self._pending)
                 self._pending.clear()
             results = [(False, e)] * len(batch)
+        self._settle(batch, results, started)
+        self._maybe_checkpoint()
+        if cancelled:
+            raise asyncio.CancelledError
+
+    def _settle(self, batch: list[tuple[Unit[Any], asyncio.Future[Any]]], results: list[tuple[bool, Any]],
+                started: float) -> None:
+        """After a batch's COMMIT (or its failure): count it and tell each waiter its outcome."""
         self.commits += 1
         self.units += len(batch)
         if self.on_commit is not None:
@@ -409,9 +417,6 @@ class Database:
                     fut.set_result(value)
                 else:
                     fut.set_exception(value)
-        self._maybe_checkpoint()
-        if cancelled:
-            raise asyncio.CancelledError
 
     async def _commit(self, conn: sqlite3.Connection) -> bool:
         """COMMIT the open batch. A FULL commit waits for the disk, so it runs on the
