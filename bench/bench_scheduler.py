@@ -106,7 +106,7 @@ async def child(db: Path, burst_at: float, burst: int) -> dict[str, float | int]
     t2 = time.perf_counter()
     armed_age = process_age_s()
     handles = bot.scheduler.__dict__.get("_handles")  # proposal P3 keeps its own timers
-    armed = len(handles) if handles is not None else len(bot.scheduler._aps.get_jobs()) - 1
+    armed = len(handles) if handles is not None else len(bot.scheduler.alarm.aps.get_jobs()) - 1
     # wait for the burst, then for stragglers
     await asyncio.sleep(max(0.0, burst_at + 1.0 - time.time()))
     deadline = time.time() + 10

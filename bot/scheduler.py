@@ -10,16 +10,15 @@ one-off job before running it, which loses reminders on a crash (DESIGN.md).
 from __future__ import annotations
 
 import asyncio
-import heapq
 import logging
 import os
 import socket
 import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from . import jobs
+from .alarm import Alarm
 from .clock import Clock, ManualClock
 from .jobs import _AT, _COLS, Job
 from .metrics import Metrics
@@ -46,13 +45,8 @@ class Scheduler:
         self._handlers: dict[str, Handler] = {}
         self._grace: dict[str, GraceFn] = {}
         self._missed: dict[str, Handler] = {}
-        self._aps: Any = None  # AsyncIOScheduler, real clock only
+        self.alarm = Alarm(clock, self._fire_soon)
         self._armed_until: datetime | None = None
-        # Armed jobs wait in a heap; APScheduler holds one alarm, for the earliest of them.
-        # (One APScheduler job per reminder costs ~350 µs to add: 1 s to arm 48 h of 100k.)
-        self._heap: list[tuple[float, int]] = []
-        self._armed: dict[int, float] = {}  # job id -> time in the heap (no duplicates on top-up)
-        self._wake_at: float | None = None
         self._inflight: set[asyncio.Task[None]] = set()
         self._stopping = False
         self._owners: dict[str, str] = {}
@@ -90,79 +84,31 @@ class Scheduler:
     def arm(self, handle: tuple[int, datetime]) -> None:
         """After the commit that wrote a job: set its alarm if it is due soon."""
         job_id, due = handle
-        if self.clock.manual or self._aps is None:
+        if self.clock.manual or not self.alarm.running:
             return  # the manual clock reads due jobs from the table as it advances
         if self._armed_until is None or due <= self._armed_until:
-            self._set_alarm(job_id, due)
+            self.alarm.set(job_id, due)
 
-    def _set_alarm(self, job_id: int, due: datetime, *, rearm: bool = True) -> None:
-        at = due.timestamp()
-        if self._armed.get(job_id) == at:
-            return
-        self._armed[job_id] = at
-        heapq.heappush(self._heap, (at, job_id))
-        if rearm:
-            self._rearm()
-
-    def _rearm(self) -> None:
-        """Point the single APScheduler alarm at the earliest armed job."""
-        if self._aps is None or not self._heap:
-            return
-        first = self._heap[0][0]
-        if self._wake_at is not None and self._wake_at <= first:
-            return
-        self._wake_at = first
-        # A new alarm may come due while the previous wake-up is still finishing: APScheduler
-        # would skip it as a second running instance, so allow many.
-        self._aps.add_job(self._wake, "date", run_date=datetime.fromtimestamp(first, UTC), id="wake",
-                          replace_existing=True, misfire_grace_time=None, coalesce=True,
-                          max_instances=1_000_000)
-
-    async def _wake(self) -> None:
-        """Fire every armed job that is due (concurrently: their claims share a commit)."""
-        self._wake_at = None
-        self._fire_due()
-        self._rearm()
-
-    def _fire_due(self) -> None:
-        now = self.clock.now().timestamp() + 0.001
-        while self._heap and self._heap[0][0] <= now:
-            at, job_id = heapq.heappop(self._heap)
-            if self._armed.get(job_id) != at:
-                continue  # superseded by a later arming of the same job
-            del self._armed[job_id]
-            task = asyncio.create_task(self._fire_now(job_id))
-            self._inflight.add(task)
-            task.add_done_callback(self._inflight.discard)
+    def _fire_soon(self, job_id: int) -> None:
+        task = asyncio.create_task(self._fire_now(job_id))
+        self._inflight.add(task)
+        task.add_done_callback(self._inflight.discard)
 
     # --- running -------------------------------------------------------------------
 
     async def start(self) -> None:
         await self.recover()
         if not self.clock.manual:
-            from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
-            self._aps = AsyncIOScheduler(timezone=UTC)
-            self._aps.start()
+            self.alarm.start()
             await self.top_up()
-            self._aps.add_job(self.top_up, "interval", seconds=TOP_UP.total_seconds(),
-                              id="top-up", replace_existing=True)
+            self.alarm.every(TOP_UP.total_seconds(), self.top_up, "top-up")
             if self.db.shared:
-                self._aps.add_job(self.take_over, "interval", seconds=TAKE_OVER_EVERY.total_seconds(),
-                                  id="take-over", replace_existing=True, max_instances=1, coalesce=True)
+                self.alarm.every(TAKE_OVER_EVERY.total_seconds(), self.take_over, "take-over")
 
     async def stop(self) -> None:
         """Claim nothing new, then let every job already claimed finish its send."""
         self._stopping = True
-        if self._aps is not None:
-            # A wake-up APScheduler has just started would be cancelled by its shutdown, which
-            # it logs as an error: no new ones, and let those begun finish (they only arm tasks).
-            self._aps.pause()
-            begun: set[asyncio.Future[Any]] = getattr(self._aps._executors.get("default"), "_pending_futures", set())
-            if begun:
-                await asyncio.gather(*list(begun), return_exceptions=True)
-            self._aps.shutdown(wait=False)
-            self._aps = None
+        await self.alarm.stop()
         while self._inflight:
             await asyncio.gather(*list(self._inflight), return_exceptions=True)
 
@@ -185,7 +131,7 @@ class Scheduler:
         overdue = await self.db.fetchall(
             f"SELECT {_COLS} FROM jobs WHERE state='pending' AND due_at <= ? ORDER BY due_at",
             (now.timestamp(),))
-        # In groups, each run together as `_wake` runs jobs due at once: their writes share
+        # In groups, each run together as the alarm runs jobs due at once: their writes share
         # commits (one by one, a thousand overdue jobs cost a thousand disk syncs each way),
         # while the groups keep the order of their due times.
         ids = [job.id for job in map(Job.from_row, overdue) if self._mine(job.space)]
@@ -200,9 +146,9 @@ class Scheduler:
             "ORDER BY due_at", (until.timestamp(),))
         rows = [r for r in rows if self._mine(r[2])]
         for job_id, at, _ in rows:
-            self._set_alarm(job_id, datetime.fromtimestamp(at, UTC), rearm=False)
+            self.alarm.set(job_id, datetime.fromtimestamp(at, UTC), rearm=False)
         self._armed_until = until
-        self._rearm()
+        self.alarm.rearm()
         return len(rows)
 
     async def advance(self, delta: timedelta) -> int:
@@ -326,8 +272,8 @@ class Scheduler:
                 await self.db.write(lambda c: c.execute(
                     "UPDATE jobs SET state='pending', not_before=? WHERE id=? AND state='sending'",
                     (retry.timestamp(), job.id)))
-                if not self.clock.manual and self._aps is not None:
-                    self._set_alarm(job.id, retry)
+                if not self.clock.manual and self.alarm.running:
+                    self.alarm.set(job.id, retry)
             return
         await self._mark(job.id, "sent")
         if self.metrics is not None:
