@@ -13,7 +13,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 # Outcomes of a command, as the dispatcher sees them.
-OUTCOMES = ("ok", "refused", "usage", "denied", "error")
+OUTCOMES = ("ok", "refused", "usage", "denied", "unavailable", "error")
 _LATE_S = 60.0  # a job sent more than this after its time counts as late
 
 
@@ -27,6 +27,9 @@ class Metrics:
         self.jobs = Counter("logoff_jobs", "Scheduled posts (reminders and others) by kind and "
                             "outcome: sent, late (sent, but over a minute after its time), "
                             "skipped (past its grace), failed", ("kind", "outcome"), registry=r)
+        self.taken_over = Counter("logoff_jobs_taken_over", "Jobs this process took over from a "
+                                  "process that died (a shared database), by kind", ("kind",),
+                                  registry=r)
         self.scheduler_lag = Histogram(
             "logoff_scheduler_lag_seconds", "How long after its time a job was taken",
             buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600), registry=r)

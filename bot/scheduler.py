@@ -221,6 +221,8 @@ class Scheduler:
         if job is None:
             return  # someone else was quicker
         self.taken_over += 1
+        if self.metrics is not None:
+            self.metrics.taken_over.labels(job.kind).inc()
         log.info("took over job %s (%s), %s late", job.id, job.key, now - job.due_at)
         await self._claimed(job, now)
 

@@ -53,6 +53,8 @@ async def test_a_claim_left_by_a_dead_process_is_taken_over_after_its_lease(pg_u
         row = await other.db.fetchone("SELECT state, attempts, claimed_by FROM jobs WHERE id=?", (job_id,))
         assert (row[0], row[1]) == ("sent", 2) and row[2] == other.scheduler.process
         assert await other.scheduler.take_over() == 0  # sent: nothing left to take
+        assert other.metrics.registry.get_sample_value("logoff_jobs_taken_over_total",
+                                                       {"kind": "event.reminder"}) == 1
         assert len(fake.sends_with_key) == len(set(fake.sends_with_key))
     finally:
         await other.stop()
