@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -37,8 +37,15 @@ async def world(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[World]:
 
 
 @pytest.fixture
-async def harness(world: World, tmp_path: Path) -> AsyncIterator[Harness]:
+def engine() -> str:
+    """SQLite here; the tests that also run on PostgreSQL say so (parametrize "engine")."""
+    return "sqlite"
+
+
+@pytest.fixture
+async def harness(world: World, tmp_path: Path, databases: Callable[[str], str]) -> AsyncIterator[Harness]:
     h = Harness(world, tmp_path)
+    h.db = databases("logoff.db")
     try:
         yield h
     finally:

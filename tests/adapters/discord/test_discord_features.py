@@ -7,10 +7,13 @@ import re
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from bot.clock import ManualClock
 from bot.model import ChannelRef
 from bot.render import text
 from bot.scheduler import Job
+from tests.conftest import ENGINES
 from tests.discord_fake import EPHEMERAL, message_text
 from tests.discord_fake.harness import Harness, World
 
@@ -83,6 +86,7 @@ async def test_poll_create_vote_by_reaction_and_close(harness: Harness, world: W
     assert "(closed)" in message_text(fake.messages[mid])
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 async def test_event_rsvp_by_reaction_button_and_waitlist(harness: Harness, world: World) -> None:
     bot, _ = await harness.start(ALL)
     fake, u, ch = world.fake, world.users, world.channel
@@ -129,6 +133,7 @@ async def test_event_rsvp_by_reaction_button_and_waitlist(harness: Harness, worl
     assert pressed.ephemeral and "not going" in pressed.text
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 async def test_reminder_is_posted_once_with_its_nonce(harness: Harness, world: World) -> None:
     clock = ManualClock()
     bot, _ = await harness.start(ALL, clock=clock)
@@ -185,6 +190,7 @@ async def test_hostile_title_shows_literally_and_pings_nobody(harness: Harness, 
     await bot.cards.idle()
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 async def test_poll_with_many_votes_survives_a_restart(harness: Harness, world: World) -> None:
     """Reactions made while the bot was down count once it is back; a deleted card is skipped."""
     await harness.start(ALL)
@@ -224,6 +230,7 @@ async def test_event_ics_is_a_file(harness: Harness, world: World) -> None:
     assert file["filename"].endswith(".ics") and file["data"].startswith(b"BEGIN:VCALENDAR")
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 async def test_votes_during_a_server_outage_are_reconciled(harness: Harness, world: World) -> None:
     bot, _ = await harness.start(ALL)
     fake, u, ch = world.fake, world.users, world.channel
