@@ -45,7 +45,9 @@ log = logging.getLogger(__name__)
 # Numbers the advisory lock that serialises migrations across processes.
 MIGRATION_LOCK = 0x6C6F676F6666
 CONNECT_TIMEOUT_S = 10.0
+CONFLICT_TRIES = 8  # runs of a batch that conflicts with another process's writes
 
+_CONFLICT = (asyncpg.SerializationError, asyncpg.DeadlockDetectedError)
 # The server is away or going away (a restart, a failover, a network cut).
 _UNREACHABLE = (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionError,
                 asyncpg.InterfaceError, asyncpg.exceptions.OperatorInterventionError)
@@ -97,6 +99,7 @@ class PostgresDatabase(Database):
         self._pool: asyncpg.Pool | None = None
         self._writer_conn: asyncpg.Connection | None = None
         self._coercers: dict[str, tuple[Coerce, ...]] = {}
+        self.conflicts = 0  # batches run again after a serialization conflict (tests, benchmarks)
         self._open = False
 
     # --- lifecycle ---------------------------------------------------------------
@@ -244,9 +247,7 @@ class PostgresDatabase(Database):
         conn: asyncpg.Connection | None = None
         try:
             conn = await self._writer_ready()
-            pg = PgConnection(conn, self._coercers)
-            results = await run_unit(run_batch, pg, self._pending, batch, self.max_batch, self.batch_budget_s)
-            await conn.execute("COMMIT")
+            results = await self._run_serializable(conn, batch)
         except asyncio.CancelledError:
             cancelled = True
             results = [(False, StorageUnavailable("the bot is stopping"))] * len(batch)
@@ -269,6 +270,33 @@ class PostgresDatabase(Database):
         self._settle(batch, results, started)
         if cancelled:
             raise asyncio.CancelledError
+
+    async def _run_serializable(self, conn: asyncpg.Connection,
+                                batch: list[tuple[Unit[Any], asyncio.Future[Any]]]) -> list[tuple[bool, Any]]:
+        """Run and commit a batch taken from the queue into `batch`. Batches run SERIALIZABLE
+        (the dialect's BEGIN): another process may write the same rows (a linked channel served
+        elsewhere), and a unit that reads then writes (the next place in a queue) must not
+        interleave with it. On a conflict PostgreSQL aborts one side; that side runs its batch
+        again, units being functions of the database alone."""
+        for attempt in range(1, CONFLICT_TRIES + 1):
+            results = await run_unit(run_batch, PgConnection(conn, self._coercers), self._pending, batch,
+                                     self.max_batch, self.batch_budget_s)
+            try:
+                conflict = next((v for ok, v in results if not ok and isinstance(v, _CONFLICT)), None)
+                if conflict is not None:
+                    raise conflict
+                await conn.execute("COMMIT")
+                return results
+            except _CONFLICT:
+                if attempt == CONFLICT_TRIES:
+                    raise
+                if conn.is_in_transaction():
+                    await conn.execute("ROLLBACK")
+                self.conflicts += 1
+                # Back to the head of the queue, in order: the next run takes them first.
+                self._pending.extendleft(reversed(batch))
+                batch.clear()
+        raise AssertionError("unreachable")
 
     def _drop(self, conn: asyncpg.Connection | None) -> None:
         """Forget a connection in an unknown state; the next batch connects anew."""

@@ -67,7 +67,9 @@ def to_postgres(sql: str) -> Statement:
         code = _EXCLUDED_RESERVED.sub('excluded."user"', code)
         code = _RESERVED.sub('"user"', code)
         code = _UNARY_PLUS.sub("", code)
-        code = _BEGIN.sub("BEGIN", code)
+        # A write transaction: SQLite's IMMEDIATE takes the one write lock at once, which
+        # makes writers serial; among processes on PostgreSQL the same promise is SERIALIZABLE.
+        code = _BEGIN.sub("BEGIN ISOLATION LEVEL SERIALIZABLE", code)
         code = _GROUP_CONCAT.sub("string_agg(", code)
         if _INSERT_OR_IGNORE.search(code):
             ignore = True

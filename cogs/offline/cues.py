@@ -3,7 +3,7 @@
 * Code is not conversation. A pasted stack trace or config is full of "error", "fail", "kill",
   "!=" and ALL_CAPS names that read as heat to word lists and to the learned lexicon, so fenced
   (```...```) and inline (`...`) code is dropped before any text feature is counted. GitHub issue
-  threads, Discord and Matrix all use the same Markdown for it.
+  threads and the chat platforms all use the same Markdown for it.
 * Gratitude ("thanks", "appreciate") in the latest messages is a sign that an exchange is being
   resolved, not escalating. Measured on all three training domains, a thank-you in the last two
   messages goes with fewer derailments (CMV 45 % vs 50 %, Wikipedia 43 % vs 53 %, GitHub 11 % vs

@@ -184,3 +184,27 @@ def test_logoff_try_keeps_its_chat_in_postgresql(pg_url: str) -> None:
 
     chat('!event create Picnic when="in 3 days"')
     assert "#1 Picnic" in chat("!event list")
+
+
+async def test_two_processes_writing_the_same_rows_never_interleave(pg_url: str) -> None:
+    """Each unit reads the last place in a queue and takes the next one (as an RSVP takes its
+    place among those going). Two processes doing it at once must still hand out every place
+    once: a batch that conflicts with the other process's is run again."""
+    first, second = await opened(pg_url), await opened(pg_url)
+    try:
+        await first.migrate("q", ["CREATE TABLE q (who TEXT NOT NULL, place INTEGER NOT NULL);"])
+
+        def take(c: sqlite3.Connection, who: str) -> int:
+            place = c.execute("SELECT COALESCE(MAX(place), 0) + 1 FROM q").fetchone()[0]
+            c.execute("INSERT INTO q(who, place) VALUES(?, ?)", (who, place))
+            return int(place)
+
+        got = await asyncio.gather(*(db.write(lambda c, w=f"{n}-{i}": take(c, w))
+                                     for i in range(150) for n, db in (("a", first), ("b", second))))
+        assert sorted(got) == list(range(1, 301))
+        rows = await first.fetchall("SELECT place FROM q ORDER BY place")
+        assert [r[0] for r in rows] == list(range(1, 301))
+        assert first.conflicts + second.conflicts > 0  # they did collide, and were run again
+    finally:
+        await first.close()
+        await second.close()
