@@ -150,15 +150,7 @@ class PostgresDatabase(Database):
         return self
 
     async def close(self) -> None:
-        if self._writer:
-            if not self._writer.done():
-                await self._idle.wait()
-            self._writer.cancel()
-            try:
-                await self._writer
-            except asyncio.CancelledError:
-                pass
-            self._writer = None
+        await self._stop_writer()
         await self._close_connections()
         self._open = False
 
@@ -279,9 +271,9 @@ class PostgresDatabase(Database):
         interleave with it. On a conflict PostgreSQL aborts one side; that side runs its batch
         again, units being functions of the database alone."""
         for attempt in range(1, CONFLICT_TRIES + 1):
-            results = await run_unit(run_batch, PgConnection(conn, self._coercers), self._pending, batch,
-                                     self.max_batch, self.batch_budget_s)
             try:
+                results = await run_unit(run_batch, PgConnection(conn, self._coercers), self._pending, batch,
+                                         self.max_batch, self.batch_budget_s)
                 conflict = next((v for ok, v in results if not ok and isinstance(v, _CONFLICT)), None)
                 if conflict is not None:
                     raise conflict

@@ -234,6 +234,17 @@ class Database:
 
     async def close(self) -> None:
         """Drain queued writes, then close."""
+        await self._stop_writer()
+        if self._checkpoint:
+            await asyncio.gather(self._checkpoint, return_exceptions=True)
+            self._checkpoint = None
+        if self._ckpt is not None:
+            self._ckpt.close()
+            self._ckpt = None
+        await self._close_quietly()
+
+    async def _stop_writer(self) -> None:
+        """Once the queued writes are committed."""
         if self._writer:
             if not self._writer.done():  # a writer cancelled from outside never goes idle
                 await self._idle.wait()
@@ -243,13 +254,6 @@ class Database:
             except asyncio.CancelledError:
                 pass
             self._writer = None
-        if self._checkpoint:
-            await asyncio.gather(self._checkpoint, return_exceptions=True)
-            self._checkpoint = None
-        if self._ckpt is not None:
-            self._ckpt.close()
-            self._ckpt = None
-        await self._close_quietly()
 
     async def _close_quietly(self) -> None:
         if self._conn is not None:
