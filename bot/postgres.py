@@ -296,6 +296,3 @@ class PostgresDatabase(Database):
             conn.terminate()
         if conn is self._writer_conn:
             self._writer_conn = None
-
-    def _maybe_checkpoint(self) -> None:
-        return  # PostgreSQL checkpoints itself

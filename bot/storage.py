@@ -41,17 +41,14 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from .checkpoints import CHECKPOINT_WAL_BYTES, Checkpointer
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Unit = Callable[[sqlite3.Connection], T]
 Migration = str | Callable[[sqlite3.Connection], None]
 
-# A checkpoint is started in the background once the WAL file is larger than this (SQLite's
-# own automatic checkpoint would run at 1,000 pages, inside a writer's COMMIT); when SQLite
-# starts the WAL over, it cuts the file back to this size.
-CHECKPOINT_WAL_BYTES = 4 * 1024 * 1024
-CHECKPOINT_COMMITS = 500
 
 
 class StorageError(RuntimeError):
@@ -108,20 +105,14 @@ class Database:
         self._idle = asyncio.Event()
         self._idle.set()
         self._writer: asyncio.Task[None] | None = None
-        self._checkpoint: asyncio.Task[None] | None = None
-        self._wal = ""
         self._db_file = ""
-        self._ckpt: sqlite3.Connection | None = None  # opened at the first checkpoint
-        self._since_ckpt = 0
-        self._ckpt_tail = False  # a batch began while the last checkpoint ran: copy its tail
-        self._begun = 0  # write transactions begun (a checkpoint compares it)
+        self.checkpointer: Checkpointer | None = None  # once open
         self.commits = 0  # observed by benchmarks
         # Told of each commit (seconds, units) when someone watches (the metrics).
         self.on_commit: Callable[[float, int], None] | None = None
         # Told when a database server answers again after an outage (never, for a file).
         self.on_reconnect: Callable[[], None] | None = None
         self.units = 0
-        self.checkpoints = 0
 
     # --- lifecycle ---------------------------------------------------------------
 
@@ -146,7 +137,6 @@ class Database:
             p = Path(path)
             if p.parent and not p.parent.exists():
                 raise StorageError(f"the folder of the database {path} does not exist; create it or choose another path")
-        self._wal = path + "-wal"
         self._db_file = path
         try:
             self._wconn = self._open_writer(path)
@@ -173,6 +163,7 @@ class Database:
         self._conn.row_factory = sqlite3.Row
         if self.synchronous == "FULL":
             self._committer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="logoff-db-commit")
+        self.checkpointer = Checkpointer(path)
         self._writer = asyncio.create_task(self._write_loop(), name="logoff-db-writer")
         return self
 
@@ -235,12 +226,9 @@ class Database:
     async def close(self) -> None:
         """Drain queued writes, then close."""
         await self._stop_writer()
-        if self._checkpoint:
-            await asyncio.gather(self._checkpoint, return_exceptions=True)
-            self._checkpoint = None
-        if self._ckpt is not None:
-            self._ckpt.close()
-            self._ckpt = None
+        if self.checkpointer is not None:
+            await self.checkpointer.close()
+            self.checkpointer = None
         await self._close_quietly()
 
     async def _stop_writer(self) -> None:
@@ -378,8 +366,8 @@ class Database:
             # Let the writes that arrive together queue up: one pass of the loop.
             await asyncio.sleep(0)
             while self._pending:
-                if self._ckpt_tail:
-                    await self._checkpoint_tail()
+                if self.checkpointer is not None and self.checkpointer.tail_due:
+                    await self.checkpointer.copy_tail()
                 await self._commit_batch()
                 await asyncio.sleep(0)  # the loop serves others between batches
             self._idle.set()
@@ -393,7 +381,8 @@ class Database:
         batch: list[tuple[Unit[Any], asyncio.Future[Any]]] = []
         cancelled = False
         started = time.perf_counter()
-        self._begun += 1
+        if self.checkpointer is not None:
+            self.checkpointer.batch_begun()
         try:
             results = run_batch(conn, self._pending, batch, self.max_batch, self.batch_budget_s)
             cancelled = await self._commit(conn)
@@ -404,7 +393,8 @@ class Database:
                 self._pending.clear()
             results = [(False, e)] * len(batch)
         self._settle(batch, results, started)
-        self._maybe_checkpoint()
+        if self.checkpointer is not None:
+            self.checkpointer.committed()
         if cancelled:
             raise asyncio.CancelledError
 
@@ -441,57 +431,6 @@ class Database:
                 if done.cancelled():  # the commit thread was shut down under it
                     raise
                 cancelled = True
-
-    def _checkpoint_now(self) -> None:
-        if self._ckpt is None:
-            self._ckpt = sqlite3.connect(self._db_file, isolation_level=None, check_same_thread=False)
-        self._ckpt.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-
-    def _maybe_checkpoint(self) -> None:
-        """After enough commits, or once the WAL file is larger than it should be. (After
-        SQLite starts the WAL over it cuts the file back to CHECKPOINT_WAL_BYTES, so a
-        larger file means frames are piling up.)"""
-        self._since_ckpt += 1
-        if self._checkpoint is not None or self._ckpt_tail or self._conn is None:
-            return
-        try:
-            size = os.stat(self._wal).st_size
-        except OSError:
-            return
-        if self._since_ckpt < CHECKPOINT_COMMITS and size <= CHECKPOINT_WAL_BYTES:
-            return
-        self._since_ckpt = 0
-        self._checkpoint = asyncio.create_task(self._run_checkpoint(), name="logoff-db-checkpoint")
-
-    async def _run_checkpoint(self) -> None:
-        """PASSIVE: copies what it can without blocking the writer. On a connection and a
-        thread of its own, so neither the loop nor reads queue behind its fsync.
-
-        SQLite starts the WAL over only at a write that finds every frame copied, which
-        under a steady stream of batches never happens: new frames land while the
-        checkpoint copies (in a storm the WAL grew past 1 GB for a 10 MB database). So if
-        anything was committed meanwhile, the writer has that short tail copied before its
-        next batch (`_checkpoint_tail`), and that batch starts the WAL over. (The counts
-        PASSIVE returns are of the WAL as it was when it started, so they cannot tell.)"""
-        begun = self._begun
-        try:
-            await asyncio.to_thread(self._checkpoint_now)
-            self._ckpt_tail = self._begun != begun
-            self.checkpoints += 1
-        except Exception as e:
-            log.warning("background checkpoint of %s failed: %s", self.path, e)
-        finally:
-            self._checkpoint = None
-
-    async def _checkpoint_tail(self) -> None:
-        """Between two batches, with no write transaction open: copy the frames committed
-        while the background checkpoint ran. Writes arriving meanwhile wait (a ms or two)
-        and go in the next batch; the loop is free."""
-        self._ckpt_tail = False
-        try:
-            await asyncio.to_thread(self._checkpoint_now)
-        except Exception as e:
-            log.warning("checkpoint of %s failed: %s", self.path, e)
 
 
 def run_batch(conn: sqlite3.Connection, pending: deque[tuple[Unit[Any], asyncio.Future[Any]]],

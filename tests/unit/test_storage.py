@@ -80,12 +80,12 @@ async def test_wal_is_checkpointed_in_the_background_and_reused(tmp_path) -> Non
     for round_ in range(6):
         await asyncio.gather(*(db.write(lambda c, i=i, r=round_: c.execute(
             "INSERT INTO t(v) VALUES(?)", (f"{r}-{i}-{blob}",))) for i in range(1000)))
-        if db._checkpoint is not None:
-            await db._checkpoint
-    assert db.checkpoints >= 1
+        if db.checkpointer.task is not None:
+            await db.checkpointer.task
+    assert db.checkpointer.done >= 1
     written = 6000 * len(blob)  # more than the WAL may keep: it must have been reused
     # a quiet moment: a checkpoint catches up, and the next write starts the WAL over
-    await db._run_checkpoint()
+    await db.checkpointer.run()
     await db.execute("INSERT INTO t(v) VALUES('after')")
     assert os.stat(str(tmp_path / "w.db") + "-wal").st_size <= 2 * storage.CHECKPOINT_WAL_BYTES < written
     assert (await db.fetchone("SELECT COUNT(*) FROM t"))[0] == 6001
