@@ -58,7 +58,6 @@ class Scheduler:
         self.serves: Callable[[str], bool] = lambda space: True
         self.reaches: Callable[[str], bool] = lambda space: True
         self.process = f"{socket.gethostname()}:{os.getpid()}"
-        self.taken_over = 0  # jobs this process took from another (benchmarks)
 
     def register(self, kind: str, handler: Handler, grace: GraceFn | None = None,
                  missed: Handler | None = None) -> None:
@@ -220,7 +219,6 @@ class Scheduler:
         job = await self.db.write(lambda c: jobs.claim_lapsed(c, job_id, now, self.process))
         if job is None:
             return  # someone else was quicker
-        self.taken_over += 1
         if self.metrics is not None:
             self.metrics.taken_over.labels(job.kind).inc()
         log.info("took over job %s (%s), %s late", job.id, job.key, now - job.due_at)
