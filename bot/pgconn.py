@@ -114,6 +114,11 @@ class PgConnection:
             await_only(self.raw.executemany(st.text, [self._coerced(st, p) for p in rows]))
         return PgCursor([], len(rows))
 
+    def run_bulk(self, sql: str, columns: Sequence[list[Any]]) -> list[asyncpg.Record]:
+        """A bulk form's statement (bot.bulk): each parameter an array, one round trip."""
+        rows: list[asyncpg.Record] = await_only(self.raw.fetch(sql, *columns))
+        return rows
+
     def _run(self, st: Statement, args: Sequence[Any]) -> PgCursor:
         if st.returns_rows:
             rows = await_only(self.raw.fetch(st.text, *args))

@@ -26,7 +26,8 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
-from .greenbridge import run_unit
+from .bulk import ServerSide
+from .greenbridge import await_only, run_unit
 from .pgconn import Coerce, PgConnection
 from .sqldialect import ddl_to_postgres
 from .storage import (
@@ -181,7 +182,9 @@ class PostgresDatabase(Database):
         conn = await self._writer_ready()
 
         def apply(pg: PgConnection, mig: Migration) -> None:
-            if callable(mig):
+            if isinstance(mig, ServerSide):
+                await_only(pg.raw.execute(mig.sql))
+            elif callable(mig):
                 mig(cast(Any, pg))
             else:
                 for stmt in split_sql(mig):

@@ -37,17 +37,18 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import aiosqlite
 
+from .bulk import RunsBulk, ServerSide, run_group, take_group
 from .checkpoints import CHECKPOINT_WAL_BYTES, Checkpointer
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Unit = Callable[[sqlite3.Connection], T]
-Migration = str | Callable[[sqlite3.Connection], None]
+Migration = str | ServerSide | Callable[[sqlite3.Connection], None]
 
 
 
@@ -297,7 +298,9 @@ class Database:
                     continue
                 conn.execute("BEGIN IMMEDIATE")
                 try:
-                    if callable(mig):
+                    if isinstance(mig, ServerSide):
+                        pass  # the unit's own function does that work here
+                    elif callable(mig):
                         mig(conn)
                     else:
                         for stmt in split_sql(mig):
@@ -441,15 +444,21 @@ def run_batch(conn: sqlite3.Connection, pending: deque[tuple[Unit[Any], asyncio.
     to commit. Units almost never fail, so first try them without a SAVEPOINT each (two
     statements fewer per unit); if one fails, roll the whole batch back and run it again
     with savepoints, so only the failing unit is undone. Units are functions of the
-    database alone, so running one twice is safe."""
+    database alone, so running one twice is safe. Units with a bulk form run together
+    where the connection can (bot.bulk); the isolated rerun calls each as a function."""
     deadline = time.perf_counter() + budget_s
+    bulk_capable = hasattr(conn, "run_bulk")
     conn.execute("BEGIN IMMEDIATE")
     results: list[tuple[bool, Any]] = []
     try:
         while pending and len(batch) < max_units:
             item = pending.popleft()
             batch.append(item)
-            results.append((True, item[0](conn)))
+            group = take_group(item, pending, batch, max_units) if bulk_capable else None
+            if group is None:
+                results.append((True, item[0](conn)))
+            else:
+                results.extend(run_group(cast(RunsBulk, conn), group))
             if time.perf_counter() >= deadline:
                 break
     except Exception:

@@ -1,7 +1,7 @@
 from bot.marks import drop_marks_user_index_sql, marks_seq_index_sql, marks_table_sql
 from bot.storage import Migration
 
-from . import checkin_repo, links, native, notify
+from . import checkin_repo, links, native, notify, rsvp_unit
 
 MIGRATIONS: list[Migration] = [
     """
@@ -78,4 +78,6 @@ MIGRATIONS: list[Migration] = [
     native.MIGRATION,
     # 10: turnout: goals (of events and series) and check-ins (checkin_repo.py)
     checkin_repo.MIGRATION,
+    # 11: an RSVP in one call on a database server (rsvp_unit.py); nothing to do on SQLite
+    rsvp_unit.FUNCTION,
 ]

@@ -22,6 +22,7 @@ from .notify import DirectMessages
 from .reminders import event_channel
 from .render import EMOJI, promoted_text, waitlisted_text
 from .repo import Event, RsvpResult, marks
+from .rsvp_unit import mark_unit
 from .turnout_render import HERE
 
 SAID = {"going": "✅ You're going to ", "maybe": "🤔 You're a maybe for ", "no": "❌ You're not going to "}
@@ -73,24 +74,18 @@ class Rsvps(CheckIns):
 
     async def _apply(self, event_id: int, user: UserRef, status: str, *, added: bool,
                      source: str) -> RsvpResult | None:
-        now = self.clock.now()
-
-        def unit(conn: sqlite3.Connection) -> tuple[bool, RsvpResult | None, Event | None]:
-            # A platform that names only the id of who took a reaction back gives no name:
-            # the stored one stays.
-            is_open, result = repo.apply_mark(conn, event_id, user.key, user.name, status,
-                                              added=added, source=source, now=now)
-            # the whole event only when someone is to be told: the message names it
-            told = result is not None and (result.promoted or (
-                source == "reaction" and result.waitlisted_at is not None))
-            return is_open, result, repo.get(conn, event_id) if told else None
-
-        is_open, result, event = await self.db.write(unit)  # acknowledged only after this commit
+        marked = await self.db.write(mark_unit(event_id, user.key, user.name, status, added=added,
+                                               source=source, now=self.clock.now()))
+        is_open, result = marked.is_open, marked.result  # acknowledged only after its commit
+        # the whole event only when someone is to be told: the message names it
+        told = result is not None and (result.promoted or (
+            source == "reaction" and result.waitlisted_at is not None))
+        event = await self.db.read_small(lambda c: repo.get(c, event_id)) if told else None
         if result is not None and result.new != result.old:
             self.bot.metrics.rsvp(result.new or "none")
         if is_open and result is not None:
             self.refresh(event_id)
-            if result.new != result.old or result.promoted:
+            if marked.has_role and (result.new != result.old or result.promoted):
                 await self.native.roster_changed(event_id)
             if event is not None:
                 await self.announce_promotions(event, result)

@@ -1,0 +1,143 @@
+"""The RSVP write unit, and its bulk form: the same rules as one server-side call.
+
+`repo.apply_mark` is the reference: the embedded store runs it, and so does any retry that
+must isolate a failing unit. On a database server each of its statements is a round trip,
+which is what bounds a reaction storm there, so the unit also carries a bulk form: the
+function below does the same work in one call and the store pipelines the calls of a batch
+(bot.bulk). The two must agree on every outcome; tests/reliability/test_rsvp_bulk.py runs
+both on the same random histories and compares results and tables.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.bulk import Bulk, BulkUnit, ServerSide
+
+from . import repo
+
+
+@dataclass(frozen=True)
+class Marked:
+    is_open: bool  # the event takes RSVPs
+    result: repo.RsvpResult | None  # None: nothing changed
+    has_role: bool  # the event has a role to follow who is going (known only when changed)
+
+
+FUNCTION = ServerSide(r"""
+CREATE OR REPLACE FUNCTION logoff_rsvp_marks(
+    a_event BIGINT[], a_user TEXT[], a_name TEXT[], a_status TEXT[], a_added BOOLEAN[], a_source TEXT[],
+    a_now DOUBLE PRECISION[], a_length DOUBLE PRECISION[])
+RETURNS TABLE(is_open BOOLEAN, changed BOOLEAN, old_status TEXT, new_status TEXT,
+              promoted_user TEXT, promoted_name TEXT, waitlisted_at BIGINT, has_role BOOLEAN)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    i INT; p_event BIGINT; p_user TEXT; p_name TEXT; p_status TEXT; p_source TEXT;
+    v_cap BIGINT; v_state TEXT; v_end DOUBLE PRECISION; v_role BOOLEAN; v_n BIGINT;
+    v_found BOOLEAN; v_oldname TEXT; v_seq BIGINT; v_was_in BOOLEAN; v_name TEXT;
+BEGIN
+    FOR i IN 1 .. COALESCE(array_length(a_event, 1), 0) LOOP
+        p_event := a_event[i]; p_user := a_user[i]; p_name := a_name[i]; p_status := a_status[i];
+        p_source := a_source[i];
+        is_open := FALSE; changed := FALSE; has_role := FALSE; old_status := NULL; new_status := NULL;
+        promoted_user := NULL; promoted_name := NULL; waitlisted_at := NULL; v_was_in := FALSE;
+        SELECT e.capacity, e.state, COALESCE(e.ends_at, e.starts_at + a_length[i]), n.role_id IS NOT NULL
+            INTO v_cap, v_state, v_end, v_role
+            FROM events e LEFT JOIN event_native n ON n.event_id = e.id WHERE e.id = p_event;
+        IF NOT FOUND OR v_state = 'cancelled' OR v_end <= a_now[i] THEN
+            RETURN NEXT;
+            CONTINUE;
+        END IF;
+        is_open := TRUE;
+        IF a_added[i] THEN
+            IF p_source = 'text' THEN
+                DELETE FROM event_marks WHERE object_id = p_event AND "user" = p_user AND source = 'text';
+            END IF;
+            INSERT INTO event_marks(object_id, "user", value, source, seq, name)
+                VALUES (p_event, p_user, p_status, p_source,
+                        (SELECT COALESCE(MAX(seq), 0) + 1 FROM event_marks WHERE object_id = p_event), p_name)
+                ON CONFLICT DO NOTHING;
+        ELSE
+            DELETE FROM event_marks
+                WHERE object_id = p_event AND "user" = p_user AND value = p_status AND source = p_source;
+        END IF;
+        GET DIAGNOSTICS v_n = ROW_COUNT;
+        IF v_n = 0 THEN
+            RETURN NEXT;
+            CONTINUE;
+        END IF;
+        changed := TRUE;
+        has_role := v_role;
+        SELECT status, name, going_seq INTO old_status, v_oldname, v_seq
+            FROM rsvps WHERE event_id = p_event AND "user" = p_user;
+        v_found := FOUND;
+        IF v_cap IS NOT NULL AND old_status = 'going' THEN
+            SELECT COUNT(*) INTO v_n FROM rsvps
+                WHERE event_id = p_event AND status = 'going' AND going_seq <= v_seq;
+            v_was_in := v_n <= v_cap;
+        END IF;
+        IF a_added[i] THEN
+            new_status := p_status;
+        ELSE
+            SELECT value INTO new_status FROM event_marks
+                WHERE object_id = p_event AND "user" = p_user ORDER BY seq DESC LIMIT 1;
+        END IF;
+        v_name := CASE WHEN p_name <> '' THEN p_name ELSE COALESCE(v_oldname, '') END;
+        IF new_status IS NULL THEN
+            DELETE FROM rsvps WHERE event_id = p_event AND "user" = p_user;
+        ELSIF new_status = 'going' AND old_status IS DISTINCT FROM 'going' THEN
+            INSERT INTO rsvps(event_id, "user", name, status, going_seq)
+                VALUES (p_event, p_user, v_name, new_status,
+                        (SELECT COALESCE(MAX(going_seq), 0) + 1 FROM rsvps
+                         WHERE event_id = p_event AND status = 'going'))
+                ON CONFLICT (event_id, "user") DO UPDATE
+                SET name = excluded.name, status = excluded.status, going_seq = excluded.going_seq;
+        ELSIF new_status IS DISTINCT FROM old_status OR (v_found AND v_name <> v_oldname) THEN
+            INSERT INTO rsvps(event_id, "user", name, status, going_seq)
+                VALUES (p_event, p_user, v_name, new_status, 0)
+                ON CONFLICT (event_id, "user") DO UPDATE SET status = excluded.status, name = excluded.name;
+        END IF;
+        IF v_cap IS NOT NULL THEN
+            IF v_was_in AND new_status IS DISTINCT FROM 'going' THEN
+                SELECT "user", name INTO promoted_user, promoted_name FROM rsvps
+                    WHERE event_id = p_event AND status = 'going' ORDER BY going_seq LIMIT 1 OFFSET v_cap - 1;
+            END IF;
+            IF new_status = 'going' AND old_status IS DISTINCT FROM 'going' THEN
+                SELECT COUNT(*) INTO v_n FROM rsvps WHERE event_id = p_event AND status = 'going';
+                IF v_n > v_cap THEN
+                    waitlisted_at := v_n - v_cap;
+                END IF;
+            END IF;
+        END IF;
+        RETURN NEXT;
+    END LOOP;
+END
+$fn$;
+""")
+
+_CALL = ("SELECT * FROM logoff_rsvp_marks($1, $2, $3, $4, $5, $6, $7, $8) WITH ORDINALITY AS r "
+         "ORDER BY r.ordinality")
+
+
+def mark_unit(event_id: int, user: str, name: str, status: str, *, added: bool, source: str,
+              now: datetime) -> BulkUnit[Marked]:
+    def unit(conn: sqlite3.Connection) -> Marked:
+        is_open, result = repo.apply_mark(conn, event_id, user, name, status,
+                                          added=added, source=source, now=now)
+        has_role = result is not None and conn.execute(
+            "SELECT 1 FROM event_native WHERE event_id=? AND role_id IS NOT NULL", (event_id,)).fetchone() is not None
+        return Marked(is_open, result, has_role)
+
+    args = (event_id, user, name, status, added, source, now.timestamp(), repo.DEFAULT_LENGTH.total_seconds())
+    return BulkUnit(unit, Bulk(_CALL, args, _decode))
+
+
+def _decode(row: Any) -> Marked:
+    if not row["changed"]:
+        return Marked(bool(row["is_open"]), None, False)
+    promoted = (repo.Attendee(row["promoted_user"], row["promoted_name"]),) if row["promoted_user"] is not None else ()
+    result = repo.RsvpResult(row["old_status"], row["new_status"], promoted, row["waitlisted_at"])
+    return Marked(True, result, bool(row["has_role"]))
