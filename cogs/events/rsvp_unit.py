@@ -37,17 +37,30 @@ LANGUAGE plpgsql AS $fn$
 DECLARE
     i INT; p_event BIGINT; p_user TEXT; p_name TEXT; p_status TEXT; p_source TEXT;
     v_cap BIGINT; v_state TEXT; v_end DOUBLE PRECISION; v_role BOOLEAN; v_n BIGINT;
-    v_found BOOLEAN; v_oldname TEXT; v_seq BIGINT; v_was_in BOOLEAN; v_name TEXT;
+    v_found BOOLEAN; v_oldname TEXT; v_seq BIGINT; v_was_in BOOLEAN; v_name TEXT; k INT;
+    -- what each event of the call is, read once: RSVPs do not change their event
+    c_id BIGINT[] := '{}'; c_cap BIGINT[] := '{}'; c_state TEXT[] := '{}';
+    c_end DOUBLE PRECISION[] := '{}'; c_role BOOLEAN[] := '{}';
 BEGIN
     FOR i IN 1 .. COALESCE(array_length(a_event, 1), 0) LOOP
         p_event := a_event[i]; p_user := a_user[i]; p_name := a_name[i]; p_status := a_status[i];
         p_source := a_source[i];
         is_open := FALSE; changed := FALSE; has_role := FALSE; old_status := NULL; new_status := NULL;
         promoted_user := NULL; promoted_name := NULL; waitlisted_at := NULL; v_was_in := FALSE;
-        SELECT e.capacity, e.state, COALESCE(e.ends_at, e.starts_at + a_length[i]), n.role_id IS NOT NULL
-            INTO v_cap, v_state, v_end, v_role
-            FROM events e LEFT JOIN event_native n ON n.event_id = e.id WHERE e.id = p_event;
-        IF NOT FOUND OR v_state = 'cancelled' OR v_end <= a_now[i] THEN
+        k := array_position(c_id, p_event);
+        IF k IS NULL THEN
+            SELECT e.capacity, e.state, COALESCE(e.ends_at, e.starts_at + a_length[i]), n.role_id IS NOT NULL
+                INTO v_cap, v_state, v_end, v_role
+                FROM events e LEFT JOIN event_native n ON n.event_id = e.id WHERE e.id = p_event;
+            IF NOT FOUND THEN
+                v_state := 'missing';
+            END IF;
+            c_id := c_id || p_event; c_cap := c_cap || v_cap; c_state := c_state || v_state;
+            c_end := c_end || v_end; c_role := c_role || v_role;
+        ELSE
+            v_cap := c_cap[k]; v_state := c_state[k]; v_end := c_end[k]; v_role := c_role[k];
+        END IF;
+        IF v_state IN ('missing', 'cancelled') OR v_end <= a_now[i] THEN
             RETURN NEXT;
             CONTINUE;
         END IF;
@@ -118,8 +131,9 @@ END
 $fn$;
 """)
 
-_CALL = ("SELECT * FROM logoff_rsvp_marks($1, $2, $3, $4, $5, $6, $7, $8) WITH ORDINALITY AS r "
-         "ORDER BY r.ordinality")
+# A PL/pgSQL function's rows come out in the order it returned them (a function scan reads
+# its result in order), which is the order of the units.
+_CALL = "SELECT * FROM logoff_rsvp_marks($1, $2, $3, $4, $5, $6, $7, $8)"
 
 
 def mark_unit(event_id: int, user: str, name: str, status: str, *, added: bool, source: str,
