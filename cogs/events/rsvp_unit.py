@@ -41,6 +41,8 @@ DECLARE
     -- what each event of the call is, read once: RSVPs do not change their event
     c_id BIGINT[] := '{}'; c_cap BIGINT[] := '{}'; c_state TEXT[] := '{}';
     c_end DOUBLE PRECISION[] := '{}'; c_role BOOLEAN[] := '{}';
+    -- and the highest mark number of each, once known and until a mark of it is deleted
+    c_seq BIGINT[] := '{}'; v_next BIGINT;
 BEGIN
     FOR i IN 1 .. COALESCE(array_length(a_event, 1), 0) LOOP
         p_event := a_event[i]; p_user := a_user[i]; p_name := a_name[i]; p_status := a_status[i];
@@ -56,7 +58,8 @@ BEGIN
                 v_state := 'missing';
             END IF;
             c_id := c_id || p_event; c_cap := c_cap || v_cap; c_state := c_state || v_state;
-            c_end := c_end || v_end; c_role := c_role || v_role;
+            c_end := c_end || v_end; c_role := c_role || v_role; c_seq := c_seq || NULL::BIGINT;
+            k := array_length(c_id, 1);
         ELSE
             v_cap := c_cap[k]; v_state := c_state[k]; v_end := c_end[k]; v_role := c_role[k];
         END IF;
@@ -68,16 +71,28 @@ BEGIN
         IF a_added[i] THEN
             IF p_source = 'text' THEN
                 DELETE FROM event_marks WHERE object_id = p_event AND "user" = p_user AND source = 'text';
+                GET DIAGNOSTICS v_n = ROW_COUNT;
+                IF v_n > 0 THEN
+                    c_seq[k] := NULL;
+                END IF;
+            END IF;
+            v_next := c_seq[k];
+            IF v_next IS NULL THEN
+                SELECT COALESCE(MAX(seq), 0) INTO v_next FROM event_marks WHERE object_id = p_event;
             END IF;
             INSERT INTO event_marks(object_id, "user", value, source, seq, name)
-                VALUES (p_event, p_user, p_status, p_source,
-                        (SELECT COALESCE(MAX(seq), 0) + 1 FROM event_marks WHERE object_id = p_event), p_name)
+                VALUES (p_event, p_user, p_status, p_source, v_next + 1, p_name)
                 ON CONFLICT DO NOTHING;
+            GET DIAGNOSTICS v_n = ROW_COUNT;
+            c_seq[k] := v_next + v_n;
         ELSE
             DELETE FROM event_marks
                 WHERE object_id = p_event AND "user" = p_user AND value = p_status AND source = p_source;
+            GET DIAGNOSTICS v_n = ROW_COUNT;
+            IF v_n > 0 THEN
+                c_seq[k] := NULL;
+            END IF;
         END IF;
-        GET DIAGNOSTICS v_n = ROW_COUNT;
         IF v_n = 0 THEN
             RETURN NEXT;
             CONTINUE;
