@@ -21,7 +21,7 @@ import asyncio
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 T = TypeVar("T")
 
@@ -79,7 +79,7 @@ def take_group(first: Item, pending: deque[Item], batch: list[Item], max_units: 
 
 
 def run_group(conn: RunsBulk, group: list[Item]) -> list[tuple[bool, Any]]:
-    bulks = [item[0].bulk for item in group]  # type: ignore[attr-defined]
+    bulks = [cast(BulkUnit[Any], item[0]).bulk for item in group]
     rows = conn.run_bulk(bulks[0].sql, [list(column) for column in zip(*(b.args for b in bulks), strict=True)])
     if len(rows) != len(bulks):
         raise RuntimeError(f"a bulk statement returned {len(rows)} rows for {len(bulks)} units")
