@@ -23,7 +23,7 @@ import tracemalloc
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from cogs.offline.features import MAX_CHARS  # noqa: E402
+from cogs.offline.messages import MAX_CHARS  # noqa: E402
 from cogs.offline.scorer import ChannelHeat, HeatScorer, Msg  # noqa: E402
 
 DEFAULT_DATA = "/work/shared/data/derailment/cmv_valid.jsonl"

@@ -28,18 +28,11 @@ import asyncpg
 
 from .bulk import ServerSide
 from .greenbridge import await_only, run_unit
+from .groupcommit import run_batch
 from .pgconn import Coerce, PgConnection
 from .sqldialect import ddl_to_postgres
-from .storage import (
-    Database,
-    Migration,
-    StorageError,
-    StorageUnavailable,
-    T,
-    Unit,
-    run_batch,
-    split_sql,
-)
+from .storage import Database
+from .stores import Migration, StorageError, StorageUnavailable, T, Unit, split_sql
 
 log = logging.getLogger(__name__)
 

@@ -42,12 +42,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from cogs.offline.calibration import FLOOR_RATE, ScoreDistribution, histogram, line  # noqa: E402
-from cogs.offline.features import (  # noqa: E402
-    FEATURE_NAMES,
-    exchange_vector,
-    lexicon_terms,
-    message_features,
-)
+from cogs.offline.features import FEATURE_NAMES, exchange_vector  # noqa: E402
+from cogs.offline.messages import lexicon_terms, message_features  # noqa: E402
 from cogs.offline.scorer import SENSITIVITIES, HeatScorer, msgs_from_record  # noqa: E402
 
 DATA_DIR = "/work/shared/data/derailment"

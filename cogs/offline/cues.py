@@ -1,4 +1,4 @@
-"""Text cues kept out of ``features.py`` (which is long enough): code blocks and gratitude.
+"""Text cues kept out of ``messages.py`` (which is long enough): code blocks and gratitude.
 
 * Code is not conversation. A pasted stack trace or config is full of "error", "fail", "kill",
   "!=" and ALL_CAPS names that read as heat to word lists and to the learned lexicon, so fenced

@@ -23,14 +23,8 @@ from dataclasses import dataclass
 from operator import mul
 
 from cogs.offline.calibration import FLOOR_RATE, ScoreDistribution, line, quiet_rate, rates_from
-from cogs.offline.features import (
-    FEATURE_NAMES,
-    N_FEATURES,
-    MsgFeatures,
-    bigram_heads,
-    exchange_vector,
-    message_features,
-)
+from cogs.offline.features import FEATURE_NAMES, N_FEATURES, exchange_vector
+from cogs.offline.messages import MsgFeatures, bigram_heads, message_features
 
 SENSITIVITIES = ("low", "medium", "high")
 # Shares of a channel's exchanges each sensitivity prompts on, when model.json names none.

@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 from cogs.offline.cues import strip_code
-from cogs.offline.features import FEATURE_NAMES, exchange_vector, lexicon_terms, message_features
+from cogs.offline.features import FEATURE_NAMES, exchange_vector
+from cogs.offline.messages import lexicon_terms, message_features
 from cogs.offline.scorer import MODEL_PATH, HeatScorer, Msg
 from cogs.offline.signals import SIGNALS
 

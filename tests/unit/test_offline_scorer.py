@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cogs.offline.features import MAX_CHARS, message_features
+from cogs.offline.messages import MAX_CHARS, message_features
 from cogs.offline.scorer import SENSITIVITIES, ChannelHeat, HeatScorer, Msg
 
 REPO = Path(__file__).resolve().parents[2]

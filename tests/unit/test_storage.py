@@ -72,7 +72,7 @@ async def test_wal_is_checkpointed_in_the_background_and_reused(tmp_path) -> Non
     start the WAL over instead of growing it without end."""
     import os
 
-    from bot import storage
+    from bot import checkpoints
 
     db = await Database(tmp_path / "w.db").open()
     await db.migrate("t", MIGS)
@@ -87,7 +87,7 @@ async def test_wal_is_checkpointed_in_the_background_and_reused(tmp_path) -> Non
     # a quiet moment: a checkpoint catches up, and the next write starts the WAL over
     await db.checkpointer.run()
     await db.execute("INSERT INTO t(v) VALUES('after')")
-    assert os.stat(str(tmp_path / "w.db") + "-wal").st_size <= 2 * storage.CHECKPOINT_WAL_BYTES < written
+    assert os.stat(str(tmp_path / "w.db") + "-wal").st_size <= 2 * checkpoints.CHECKPOINT_WAL_BYTES < written
     assert (await db.fetchone("SELECT COUNT(*) FROM t"))[0] == 6001
     await db.close()
     db = await Database(tmp_path / "w.db").open()
@@ -143,7 +143,7 @@ async def test_the_wal_stays_bounded_under_a_steady_stream_of_writes(tmp_path) -
     the file grows with every write (past 1 GB in a storm)."""
     import os
 
-    from bot import storage
+    from bot import checkpoints
 
     db = await Database(tmp_path / "s.db").open()
     await db.migrate("t", MIGS)
@@ -158,8 +158,8 @@ async def test_the_wal_stays_bounded_under_a_steady_stream_of_writes(tmp_path) -
 
     await asyncio.gather(*(writer(k) for k in range(40)))  # 12,000 writes, no quiet moment
     wal = os.stat(str(tmp_path / "s.db") + "-wal").st_size
-    assert written > 4 * storage.CHECKPOINT_WAL_BYTES
-    assert wal <= 2 * storage.CHECKPOINT_WAL_BYTES, f"WAL {wal / 1e6:.1f} MB after {written / 1e6:.1f} MB written"
+    assert written > 4 * checkpoints.CHECKPOINT_WAL_BYTES
+    assert wal <= 2 * checkpoints.CHECKPOINT_WAL_BYTES, f"WAL {wal / 1e6:.1f} MB after {written / 1e6:.1f} MB written"
     assert (await db.fetchone("SELECT COUNT(*) FROM t"))[0] == 12000
     await db.close()
 

@@ -1,0 +1,130 @@
+"""The text parser: a typed line into words, and words into a command's raw arguments.
+
+Text syntax (PRODUCT.md): shell-style quoting; `name=value` anywhere; other words
+fill positional options in order; the last `rest` option takes the rest of the line.
+Two forgiving rules on top, because people type on phones: a lone apostrophe
+("Bob's party") is just a letter, and the value of a `greedy` named option runs on
+over bare words up to the next `name=` ("when=saturday 10am where=Blue Cafe").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .commandspec import CommandSpec, UsageError
+
+MAX_LINE = 4000
+
+_SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
+_NAMED = re.compile(r"^([a-z][a-z_.]{0,30})=(.*)$", re.DOTALL)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    text: str
+    quoted: bool = False
+    raw: str = ""  # as typed, quotes included
+
+
+def tokenize(line: str) -> list[str]:
+    return [t.text for t in tokens(line)]
+
+
+def tokens(line: str) -> list[Token]:
+    """Shell-style words. Double quotes always group; a single quote groups only when
+    it opens a word and closes one, so "Bob's party" keeps its apostrophe; a quote with
+    no partner is a plain character. Never raises on quoting."""
+    if len(line) > MAX_LINE:
+        raise UsageError(f"that is too long ({len(line)} characters); keep a command under {MAX_LINE}")
+    s = line.translate(_SMART_QUOTES)
+    out: list[Token] = []
+    buf: list[str] = []
+    quoted = started = False
+    i, n = 0, len(s)
+    begin = 0
+    while i < n:
+        c = s[i]
+        if c.isspace():
+            if started:
+                out.append(Token("".join(buf), quoted, s[begin:i]))
+                buf, quoted, started = [], False, False
+            i += 1
+            continue
+        if not started:
+            begin = i
+        if c == "\\" and i + 1 < n:
+            buf.append(s[i + 1])
+            started = True
+            i += 2
+            continue
+        at_word_start = not buf or buf[-1] == "="
+        if c == '"' or (c == "'" and at_word_start):
+            end = s.find(c, i + 1)
+            if c == "'" and end != -1 and end + 1 < n and not s[end + 1].isspace():
+                end = -1  # an apostrophe inside a word, not a closing quote
+            if end != -1:
+                buf.append(s[i + 1:end])
+                quoted = started = True
+                i = end + 1
+                continue
+        buf.append(c)
+        started = True
+        i += 1
+    if started:
+        out.append(Token("".join(buf), quoted, s[begin:]))
+    return out
+
+
+def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!") -> dict[str, str]:
+    usage = spec.usage(prefix)
+    items = [t if isinstance(t, Token) else Token(t) for t in toks]
+    named: dict[str, str] = {}
+    bare: list[str] = []
+    i = 0
+    while i < len(items):
+        tok = items[i]
+        m = _NAMED.match(tok.text)
+        opt = spec.option(m.group(1)) if m else None
+        if m and opt is None and not bare_ok(spec):
+            known = ", ".join(o.name for o in spec.options if not o.positional) or "none"
+            raise UsageError(f"'{m.group(1)}' is not an option here (options: {known})", spec, usage)
+        if m and opt is not None:
+            if opt.name in named:
+                raise UsageError(f"{opt.name}= is given twice", spec, usage)
+            value = [m.group(2)]
+            i += 1
+            # A greedy value runs on over bare words, unless the user quoted it; the words
+            # it runs over keep their quotes (where=Bar, "Main St" is a place with quotes).
+            if opt.greedy and not tok.quoted:
+                while i < len(items) and not _NAMED.match(items[i].text):
+                    value.append(items[i].raw or items[i].text)
+                    i += 1
+            named[opt.name] = " ".join(v for v in value if v != "")
+            continue
+        bare.append(tok.text)
+        i += 1
+
+    positional = [o for o in spec.options if o.positional and o.name not in named]
+    out = dict(named)
+    for opt in positional:
+        if not bare:
+            break
+        if opt.rest:
+            out[opt.name] = " ".join(bare)
+            bare = []
+        else:
+            out[opt.name] = bare.pop(0)
+    if bare:
+        raise UsageError(f"I don't know what to do with '{' '.join(bare)[:60]}'", spec, usage)
+    for opt in spec.options:
+        if opt.required and not out.get(opt.name, "").strip():
+            how = f"{opt.name}=<{opt.shown}>" if not opt.positional else f"<{opt.shown}>"
+            raise UsageError(f"{opt.name} is missing ({how})", spec, usage)
+    return out
+
+
+def bare_ok(spec: CommandSpec) -> bool:
+    """Commands whose free text may legitimately contain 'word=' (config values)."""
+    return any(o.rest for o in spec.options) and all(o.positional for o in spec.options)

@@ -1,0 +1,110 @@
+"""What a command is: its options, its usage line, the `@command` decorator that declares
+one on a cog method, and `UsageError` for input that does not fit the declaration.
+
+Everything else (the text parser, the converters, the slash commands an adapter builds)
+is generated from the `CommandSpec` declared here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+OptionKind = Literal["text", "int", "choice", "bool", "duration", "when", "when_or_duration", "list"]
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    name: str
+    description: str
+    kind: OptionKind = "text"
+    required: bool = True
+    positional: bool = True
+    rest: bool = False
+    greedy: bool = False
+    choices: tuple[str, ...] = ()
+    min: int | None = None
+    max: int | None = None
+    max_length: int = 200
+    placeholder: str = ""
+
+    @property
+    def shown(self) -> str:
+        return self.placeholder or self.name
+
+
+@dataclass(slots=True)
+class CommandSpec:
+    path: tuple[str, ...]
+    description: str
+    options: tuple[Option, ...] = ()
+    moderator_only: bool = False
+    callback: Callable[..., Awaitable[Any]] | None = None
+    cog: Any = None
+
+    @property
+    def name(self) -> str:
+        return " ".join(self.path)
+
+    def option(self, name: str) -> Option | None:
+        for o in self.options:
+            if o.name == name:
+                return o
+        return None
+
+    def usage(self, prefix: str = "!") -> str:
+        parts = [prefix + self.name]
+        for o in self.options:
+            if o.positional:
+                inner = f"<{o.shown}{'…' if o.rest else ''}>"
+                parts.append(inner if o.required else f"[{o.shown}{'…' if o.rest else ''}]")
+            else:
+                inner = f"{o.name}=<{o.shown}>"
+                parts.append(inner if o.required else f"[{inner}]")
+        return " ".join(parts)
+
+
+class UsageError(ValueError):
+    """Bad command input. `str(e)` is a full sentence; `usage` the line to show."""
+
+    def __init__(self, message: str, spec: CommandSpec | None = None, usage: str = "") -> None:
+        super().__init__(message)
+        self.spec = spec
+        self.usage = usage
+
+    def sentence(self, prefix: str) -> str:
+        """The reply: what was wrong, then the usage line and where to read more."""
+        msg = str(self)
+        msg = msg[0].upper() + msg[1:] if msg else msg
+        if self.usage:
+            msg += f". Usage: {self.usage}"
+            if self.spec:
+                msg += f" (see {prefix}help {self.spec.name})"
+        return msg
+
+
+def command(
+    name: str,
+    description: str,
+    *options: Option,
+    moderator_only: bool = False,
+) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
+    """Mark a cog method as a command; the Bot collects it when the cog is added."""
+
+    def deco(fn: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        spec = CommandSpec(tuple(name.split()), description, tuple(options), moderator_only)
+        _check_spec(spec)
+        setattr(fn, "__logoff_command__", spec)  # noqa: B010 (a marker the Bot looks for)
+        return fn
+
+    return deco
+
+
+def _check_spec(spec: CommandSpec) -> None:
+    rest = [o for o in spec.options if o.rest]
+    if len(rest) > 1 or (rest and [o for o in spec.options if o.positional][-1] is not rest[0]):
+        raise ValueError(f"{spec.name}: only the last positional option may take the rest")
+    names = [o.name for o in spec.options]
+    if len(set(names)) != len(names):
+        raise ValueError(f"{spec.name}: duplicate option names")

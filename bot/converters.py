@@ -1,0 +1,91 @@
+"""The converters: a command's raw argument strings into typed values, one rule per
+option kind, each refusal a `UsageError` that names the option."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from .commandspec import CommandSpec, Option, UsageError
+from .timeparse import TimeParseError, parse_duration, parse_when, parse_when_or_duration
+
+if TYPE_CHECKING:
+    from .context import Context
+
+_TRUE = {"yes", "y", "on", "true", "1"}
+_FALSE = {"no", "n", "off", "false", "0"}
+
+
+def clean_text(value: str, limit: int) -> str:
+    """Collapse control characters and cap the length; zero-width and RTL marks are
+    kept (they are real text in many languages) but cannot make a string empty."""
+    value = "".join(" " if (c < " " or c == "\x7f") else c for c in value).strip()
+    if len(value) > limit:
+        raise ValueError(f"is too long ({len(value)} characters; at most {limit})")
+    if not value.strip("\u200b\u200c\u200d\u200e\u200f\u2060\ufeff \u202a\u202b\u202c\u202d\u202e"):
+        raise ValueError("is empty")
+    return value
+
+
+def convert_one(opt: Option, raw: str, tz: Any, now: datetime) -> Any:
+    raw = raw.strip()
+    if opt.kind == "text":
+        return clean_text(raw, opt.max_length)
+    if opt.kind == "int":
+        if not re.fullmatch(r"[+-]?\d{1,9}", raw):
+            raise ValueError("must be a whole number")
+        n = int(raw)
+        if opt.min is not None and n < opt.min:
+            raise ValueError(f"must be at least {opt.min}")
+        if opt.max is not None and n > opt.max:
+            raise ValueError(f"must be at most {opt.max}")
+        return n
+    if opt.kind == "choice":
+        v = raw.lower()
+        if v not in opt.choices:
+            raise ValueError(f"must be one of: {', '.join(opt.choices)}")
+        return v
+    if opt.kind == "bool":
+        v = raw.lower()
+        if v in _TRUE:
+            return True
+        if v in _FALSE:
+            return False
+        raise ValueError("must be yes or no")
+    if opt.kind == "duration":
+        return parse_duration(raw)
+    if opt.kind == "when":
+        return parse_when(raw, tz, now)
+    if opt.kind == "when_or_duration":
+        return parse_when_or_duration(raw, tz, now)
+    if opt.kind == "list":
+        items = [clean_text(x, opt.max_length) for x in raw.split("|") if x.strip()]
+        lo, hi = opt.min or 1, opt.max or 25
+        if not lo <= len(items) <= hi:
+            raise ValueError(f"needs {lo} to {hi} items separated by |, got {len(items)}")
+        lowered = [x.casefold() for x in items]
+        if len(set(lowered)) != len(lowered):
+            raise ValueError("has the same item twice")
+        return items
+    raise ValueError(f"unknown option kind {opt.kind}")
+
+
+async def convert(spec: CommandSpec, raw: dict[str, str], ctx: Context) -> dict[str, Any]:
+    tz = await ctx.timezone()
+    now = ctx.now
+    out: dict[str, Any] = {}
+    usage = spec.usage(ctx.prefix)
+    for opt in spec.options:
+        if opt.name not in raw:
+            if opt.required:
+                raise UsageError(f"{opt.name} is missing", spec, usage)
+            out[opt.name] = None
+            continue
+        try:
+            out[opt.name] = convert_one(opt, str(raw[opt.name]), tz, now)
+        except TimeParseError as e:
+            raise UsageError(f"{opt.name}: {e}", spec, usage) from e
+        except ValueError as e:
+            raise UsageError(f"{opt.name} {e}", spec, usage) from e
+    return out

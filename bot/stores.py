@@ -1,0 +1,37 @@
+"""What both stores (SQLite, PostgreSQL) and their users share: a write unit, a migration,
+the errors a store raises, and how a migration script is cut into statements."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from typing import TypeVar
+
+from .bulk import ServerSide
+
+T = TypeVar("T")
+# A write (or read) unit: a plain function of a connection shaped like sqlite3's.
+Unit = Callable[[sqlite3.Connection], T]
+Migration = str | ServerSide | Callable[[sqlite3.Connection], None]
+
+
+class StorageError(RuntimeError):
+    """The database cannot be used; the message says why and what to do."""
+
+
+class StorageUnavailable(StorageError):
+    """The database server is not answering (for now): nothing of the unit was written."""
+
+
+def split_sql(script: str) -> list[str]:
+    out: list[str] = []
+    buf = ""
+    for ln in script.splitlines(keepends=True):
+        buf += ln
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out
