@@ -5,6 +5,11 @@ iteration; rows are asyncpg Records, read by index or by name as sqlite3.Row is.
 takes any value in any column and PostgreSQL does not, so a value of another Python type
 than the column's (an int for a text column, say) is converted as SQLite would have
 stored it; asyncpg refuses it before sending anything, so the retry is safe.
+
+PostgreSQL's text cannot hold U+0000, which a platform may send in a display name; the
+server would refuse the statement and with it the whole unit (an RSVP lost). Every text
+parameter has it replaced by U+FFFD, in writes and reads alike, so a value is found by
+the same text it was stored with.
 """
 
 from __future__ import annotations
@@ -90,6 +95,7 @@ class PgConnection:
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> PgCursor:
         st = to_postgres(sql)
+        params = _without_nul(params)
         args = self._coerced(st, params) if st.text in self._coercers else tuple(params)
         try:
             return self._run(st, args)
@@ -100,7 +106,7 @@ class PgConnection:
 
     def executemany(self, sql: str, seq: Iterable[Sequence[Any]]) -> PgCursor:
         st = to_postgres(sql)
-        rows = [tuple(p) for p in seq]
+        rows = [_without_nul(p) for p in seq]
         if not rows:
             return PgCursor([], 0)
         if st.text in self._coercers:
@@ -116,6 +122,8 @@ class PgConnection:
 
     def run_bulk(self, sql: str, columns: Sequence[list[Any]]) -> list[asyncpg.Record]:
         """A bulk form's statement (bot.bulk): each parameter an array, one round trip."""
+        columns = [[_no_nul(v) for v in column] if any(_has_nul(v) for v in column) else column
+                   for column in columns]
         rows: list[asyncpg.Record] = await_only(self.raw.fetch(sql, *columns))
         return rows
 
@@ -137,3 +145,17 @@ class PgConnection:
 
 def _same(v: Any) -> Any:
     return v
+
+
+def _has_nul(v: Any) -> bool:
+    return type(v) is str and "\x00" in v
+
+
+def _no_nul(v: Any) -> Any:
+    return v.replace("\x00", "\ufffd") if _has_nul(v) else v
+
+
+def _without_nul(params: Sequence[Any]) -> tuple[Any, ...]:
+    if any(_has_nul(v) for v in params):
+        return tuple(_no_nul(v) for v in params)
+    return tuple(params)

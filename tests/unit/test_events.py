@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from icalendar import Calendar
 
-from bot.model import MessageRef, ReactionChanged
+from bot.model import MessageRef, ReactionChanged, UserRef
 from bot.testing import FakeAdapter
 
 
@@ -260,3 +260,18 @@ async def test_a_reaction_while_its_card_is_being_tracked_counts(fake: FakeAdapt
     await tracking
     await bot.settle()
     assert "Going (1)" in fake.messages[card.id].text
+
+
+async def test_a_nul_character_in_a_name_or_id_does_not_lose_the_rsvp(fake: FakeAdapter, bot) -> None:
+    """A platform may send U+0000 in a display name; PostgreSQL's text cannot hold it, and the
+    refused statement would take the RSVP with it."""
+    card = await event(fake, '!event create Picnic when="2026-12-05 12:00"')
+    odd_name = UserRef(fake.platform, "bob", "B\x00ob")
+    odd_id = UserRef(fake.platform, "c\x00at", "Cat")
+    await bot.reaction_changed(ReactionChanged(card.ref, odd_name, "✅", True))
+    await bot.reaction_changed(ReactionChanged(card.ref, odd_id, "✅", True))
+    await bot.settle()
+    assert "Going (2)" in fake.messages[card.id].text and "Cat" in fake.messages[card.id].text
+    await bot.reaction_changed(ReactionChanged(card.ref, odd_id, "✅", False))  # found again by its id
+    await bot.settle()
+    assert "Going (1)" in fake.messages[card.id].text and "Cat" not in fake.messages[card.id].text
