@@ -149,18 +149,14 @@ class PostgresDatabase(Database):
         self._open = False
 
     async def _close_connections(self) -> None:
-        if self._writer_conn is not None:
-            try:
-                await asyncio.wait_for(self._writer_conn.close(), 5)
-            except Exception:
-                self._writer_conn.terminate()
-            self._writer_conn = None
-        if self._pool is not None:
-            try:
-                await asyncio.wait_for(self._pool.close(), 5)
-            except Exception:
-                self._pool.terminate()
-            self._pool = None
+        for held in (self._writer_conn, self._pool):
+            if held is not None:
+                try:
+                    await asyncio.wait_for(held.close(), 5)
+                except Exception:  # not closing in time: drop it rather than hang the stop
+                    held.terminate()
+        self._writer_conn = None
+        self._pool = None
 
     @property
     def conn(self) -> Any:

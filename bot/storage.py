@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import logging
 import os
 import shutil
 import sqlite3
@@ -48,9 +47,6 @@ from .stores import Migration, StorageError, StorageUnavailable, T, Unit, split_
 
 # The stores' vocabulary, for those who import it from here.
 __all__ = ["Database", "Migration", "StorageError", "StorageUnavailable", "Unit", "split_sql"]
-
-log = logging.getLogger(__name__)
-
 
 SYNCHRONOUS = ("FULL", "NORMAL")
 

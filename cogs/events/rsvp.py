@@ -74,6 +74,8 @@ class Rsvps(CheckIns):
 
     async def _apply(self, event_id: int, user: UserRef, status: str, *, added: bool,
                      source: str) -> RsvpResult | None:
+        # A platform that names only the id of who took a reaction back gives no name: the
+        # stored one stays (both forms of the unit keep it).
         marked = await self.db.write(mark_unit(event_id, user.key, user.name, status, added=added,
                                                source=source, now=self.clock.now()))
         is_open, result = marked.is_open, marked.result  # acknowledged only after its commit
