@@ -23,8 +23,9 @@ from .jobs import MIGRATIONS as JOB_MIGRATIONS
 from .livecards import LiveCards, Render
 from .metrics import Metrics
 from .model import ChannelRef, MessageRef, SpaceRef, UserRef
+from .pgconnect import is_postgres_url
 from .plugins import features
-from .postgres import PostgresDatabase, is_postgres_url
+from .postgres import PostgresDatabase
 from .process import tune_gc
 from .ratelimit import RateLimiter
 from .render import Out

@@ -11,7 +11,8 @@ lock; everything else is ordinary transactions (job claims are conditional updat
 bot/scheduler.py).
 
 When PostgreSQL goes away, waiting units fail with `StorageUnavailable` (their transaction
-never committed, so nothing is half-written) and the next batch connects again.
+never committed, so nothing is half-written) and the next batch connects again. A COMMIT the
+connection broke in is asked after before anyone is told anything (bot/pgcommit.py).
 """
 
 from __future__ import annotations
@@ -22,14 +23,22 @@ import os
 import time
 from collections.abc import Sequence
 from typing import Any, cast
-from urllib.parse import urlsplit
 
 import asyncpg
 
 from .bulk import ServerSide
 from .greenbridge import await_only, run_unit
 from .groupcommit import run_batch
+from .pgcommit import committed
 from .pgconn import Coerce, PgConnection
+from .pgconnect import (
+    CONNECT_TIMEOUT_S,
+    UNREACHABLE,
+    connect,
+    describe,
+    reset,
+    setup,
+)
 from .sqldialect import ddl_to_postgres
 from .storage import Database
 from .stores import Migration, StorageError, StorageUnavailable, T, Unit, split_sql
@@ -38,43 +47,9 @@ log = logging.getLogger(__name__)
 
 # Numbers the advisory lock that serialises migrations across processes.
 MIGRATION_LOCK = 0x6C6F676F6666
-CONNECT_TIMEOUT_S = 10.0
 CONFLICT_TRIES = 8  # runs of a batch that conflicts with another process's writes
 
 _CONFLICT = (asyncpg.SerializationError, asyncpg.DeadlockDetectedError)
-# The server is away or going away (a restart, a failover, a network cut).
-_UNREACHABLE = (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionError,
-                asyncpg.InterfaceError, asyncpg.exceptions.OperatorInterventionError)
-
-
-def is_postgres_url(database: str) -> bool:
-    return database.startswith(("postgresql://", "postgres://"))
-
-
-def describe(url: str) -> str:
-    """The URL as it may be shown: never a password."""
-    parts = urlsplit(url)
-    host = parts.hostname or "localhost"
-    port = f":{parts.port}" if parts.port else ""
-    user = f"{parts.username}@" if parts.username else ""
-    return f"postgresql://{user}{host}{port}{parts.path}"
-
-
-def _numeric(text: str) -> int | float:
-    """SUM and AVG of integers are numeric in PostgreSQL; SQLite gives int or float."""
-    return int(text) if text.lstrip("-").isdigit() else float(text)
-
-
-async def _setup(conn: asyncpg.Connection) -> None:
-    await conn.set_type_codec("numeric", encoder=str, decoder=_numeric, schema="pg_catalog", format="text")
-
-
-async def _reset(conn: asyncpg.Connection) -> None:
-    """A read connection going back to the pool. asyncpg's own reset is a second round trip
-    per read (unlisten, reset settings, close cursors, unlock) for state our units never
-    leave; only a transaction a failed unit left open needs ending."""
-    if conn.is_in_transaction():
-        await conn.execute("ROLLBACK")
 
 
 class PostgresDatabase(Database):
@@ -94,6 +69,9 @@ class PostgresDatabase(Database):
         self._writer_conn: asyncpg.Connection | None = None
         self._coercers: dict[str, tuple[Coerce, ...]] = {}
         self.conflicts = 0  # batches run again after a serialization conflict (tests, benchmarks)
+        # How long a COMMIT cut off by a broken connection is asked after before its writers
+        # are told that whether it went through is unknown.
+        self.commit_check_s = 15.0
         self._open = False
 
     # --- lifecycle ---------------------------------------------------------------
@@ -108,28 +86,14 @@ class PostgresDatabase(Database):
         return os.path.abspath("logoff-postgresql")
 
     async def _connect(self) -> asyncpg.Connection:
-        try:
-            conn = await asyncpg.connect(self._url, password=self._password, timeout=CONNECT_TIMEOUT_S,
-                                         statement_cache_size=1024)
-        except asyncpg.InvalidPasswordError as e:
-            raise StorageError(f"PostgreSQL at {self.path} refused the password ({e}); check the "
-                               "environment variable named by database_password_env") from e
-        except asyncpg.InvalidCatalogNameError as e:
-            raise StorageError(f"PostgreSQL at {self.path}: {e}; create it (createdb) or fix the URL") from e
-        except asyncpg.InvalidAuthorizationSpecificationError as e:
-            raise StorageError(f"PostgreSQL at {self.path} refused the user: {e}") from e
-        except _UNREACHABLE as e:
-            raise StorageUnavailable(f"cannot reach PostgreSQL at {self.path}: {e or type(e).__name__}; "
-                                     "is it running, and is the host and port right?") from e
-        await _setup(conn)
-        return conn
+        return await connect(self._url, self._password, self.path)
 
     async def open(self) -> Database:
         self._writer_conn = await self._connect()
         try:
             self._pool = await asyncpg.create_pool(
                 self._url, password=self._password, min_size=1, max_size=self._pool_size,
-                timeout=CONNECT_TIMEOUT_S, statement_cache_size=1024, init=_setup, reset=_reset)
+                timeout=CONNECT_TIMEOUT_S, statement_cache_size=1024, init=setup, reset=reset)
             # Under the migrations' lock: two sessions creating the same table at once collide
             # even with IF NOT EXISTS (processes of a cluster starting together).
             async with self._writer_conn.transaction():
@@ -199,7 +163,7 @@ class PostgresDatabase(Database):
         try:
             async with self._pool.acquire() as conn:
                 return await run_unit(fn, PgConnection(conn, self._coercers))
-        except _UNREACHABLE as e:
+        except UNREACHABLE as e:
             raise StorageUnavailable(f"PostgreSQL at {self.path} is not answering: {e}") from e
 
     async def read_small(self, fn: Unit[T]) -> T:
@@ -238,7 +202,9 @@ class PostgresDatabase(Database):
             self._drop(conn)
         except BaseException as e:
             err: BaseException = e
-            if isinstance(e, _UNREACHABLE) or (conn is not None and conn.is_closed()):
+            if isinstance(e, StorageUnavailable):
+                log.warning("%s", e)  # no connection, or a cut COMMIT that did not go through
+            elif isinstance(e, UNREACHABLE) or (conn is not None and conn.is_closed()):
                 err = StorageUnavailable(f"PostgreSQL at {self.path} is not answering: {e}")
                 log.warning("%s", err)
                 self._drop(conn)
@@ -269,7 +235,7 @@ class PostgresDatabase(Database):
                 conflict = next((v for ok, v in results if not ok and isinstance(v, _CONFLICT)), None)
                 if conflict is not None:
                     raise conflict
-                await conn.execute("COMMIT")
+                await self._commit_or_ask(conn)
                 return results
             except _CONFLICT:
                 if attempt == CONFLICT_TRIES:
@@ -281,6 +247,20 @@ class PostgresDatabase(Database):
                 self._pending.extendleft(reversed(batch))
                 batch.clear()
         raise AssertionError("unreachable")
+
+    async def _commit_or_ask(self, conn: asyncpg.Connection) -> None:
+        """COMMIT; if the connection breaks during it, find out whether it went through
+        (bot/pgcommit.py) and fail only if it did not."""
+        xid = await conn.fetchval("SELECT pg_current_xact_id()::text")
+        try:
+            await conn.execute("COMMIT")
+        except UNREACHABLE as e:
+            pid = conn.get_server_pid()
+            self._drop(conn)
+            if not await committed(self._connect, xid, pid, self.commit_check_s, self.path):
+                raise StorageUnavailable(f"PostgreSQL at {self.path} is not answering: {e}") from e
+            log.warning("PostgreSQL at %s: the connection broke during a COMMIT that went through",
+                        self.path)
 
     def _drop(self, conn: asyncpg.Connection | None) -> None:
         """Forget a connection in an unknown state; the next batch connects anew."""

@@ -43,10 +43,18 @@ from .bulk import Item, ServerSide
 from .checkpoints import Checkpointer
 from .groupcommit import GroupCommit, abandon, run_batch
 from .sqlitefile import explain, open_small_reader, open_writer
-from .stores import Migration, StorageError, StorageUnavailable, T, Unit, split_sql
+from .stores import (
+    CommitOutcomeUnknown,
+    Migration,
+    StorageError,
+    StorageUnavailable,
+    T,
+    Unit,
+    split_sql,
+)
 
 # The stores' vocabulary, for those who import it from here.
-__all__ = ["Database", "Migration", "StorageError", "StorageUnavailable", "Unit", "split_sql"]
+__all__ = ["CommitOutcomeUnknown", "Database", "Migration", "StorageError", "StorageUnavailable", "Unit", "split_sql"]
 
 SYNCHRONOUS = ("FULL", "NORMAL")
 

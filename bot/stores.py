@@ -23,6 +23,11 @@ class StorageUnavailable(StorageError):
     """The database server is not answering (for now): nothing of the unit was written."""
 
 
+class CommitOutcomeUnknown(StorageUnavailable):
+    """The connection broke during COMMIT and the server could not be asked in time whether it
+    committed: the unit's writes may or may not be there."""
+
+
 def split_sql(script: str) -> list[str]:
     out: list[str] = []
     buf = ""

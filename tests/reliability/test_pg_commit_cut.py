@@ -1,0 +1,126 @@
+"""A connection that breaks during COMMIT, on a real PostgreSQL behind a proxy that cuts it
+(tests/pg_cutter.py). Whoever wrote is told what happened, not a guess: saved when the server
+committed, "nothing was changed" when it did not, and "can't tell" only when the server
+cannot be asked (PRODUCT.md "Running at scale": the database going away)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from bot.app import build_bot
+from bot.clock import ManualClock
+from bot.postgres import PostgresDatabase
+from bot.storage import CommitOutcomeUnknown, StorageUnavailable
+from bot.testing import FakeAdapter
+from tests.pg_cutter import CommitCutter
+from tests.reliability.reliability_kit import START
+
+pytestmark = pytest.mark.integration
+
+
+def through(url: str, port: int) -> str:
+    parts = urlsplit(url)
+    netloc = parts.netloc.rsplit(":", 1)[0] + f":{port}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+@pytest.fixture
+async def cutter(pg_url: str) -> AsyncIterator[CommitCutter]:
+    parts = urlsplit(pg_url)
+    cut = CommitCutter(parts.hostname or "127.0.0.1", parts.port or 5432)
+    await cut.start()
+    yield cut
+    await cut.close()
+
+
+async def store(pg_url: str, cutter: CommitCutter) -> PostgresDatabase:
+    db = PostgresDatabase(through(pg_url, cutter.port))
+    await db.open()
+    await db.migrate("t", ["CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL);"])
+    return db
+
+
+def insert(v: str):  # type: ignore[no-untyped-def]
+    return lambda c: c.execute("INSERT INTO t(v) VALUES (?)", (v,)).rowcount
+
+
+async def values(pg_url: str) -> list[str]:
+    direct = PostgresDatabase(pg_url)
+    await direct.open()
+    try:
+        return [r[0] for r in await direct.fetchall("SELECT v FROM t ORDER BY id")]
+    finally:
+        await direct.close()
+
+
+async def test_a_commit_the_server_made_is_reported_as_made(pg_url: str, cutter: CommitCutter) -> None:
+    db = await store(pg_url, cutter)
+    try:
+        cutter.armed = "after"
+        assert await db.write(insert("kept")) == 1  # no StorageUnavailable
+        assert cutter.cuts == 1
+        await db.write(insert("next"))  # and the writer carries on, on a new connection
+    finally:
+        await db.close()
+    assert await values(pg_url) == ["kept", "next"]
+
+
+@pytest.mark.parametrize("mode", ["before", "silent"])
+async def test_a_commit_the_server_never_made_is_reported_as_not_made(pg_url: str, cutter: CommitCutter,
+                                                                      mode: str) -> None:
+    db = await store(pg_url, cutter)
+    try:
+        cutter.armed = mode  # type: ignore[assignment]
+        with pytest.raises(StorageUnavailable) as caught:
+            await db.write(insert("lost"))
+        assert not isinstance(caught.value, CommitOutcomeUnknown)
+        assert cutter.cuts == 1
+        await db.write(insert("next"))
+    finally:
+        await db.close()
+    # "silent": the old session still held the transaction open; it was ended, so the
+    # answer given ("not made") cannot turn out wrong later.
+    assert await values(pg_url) == ["next"]
+
+
+async def test_when_the_server_cannot_be_asked_the_writer_says_it_cannot_tell(pg_url: str,
+                                                                              cutter: CommitCutter) -> None:
+    db = await store(pg_url, cutter)
+    db.commit_check_s = 0.5
+    try:
+        cutter.armed = "after"
+        cutter.refuse = True
+        with pytest.raises(CommitOutcomeUnknown):
+            await db.write(insert("maybe"))
+        cutter.refuse = False
+        await db.write(insert("next"))
+    finally:
+        await db.close()
+    assert await values(pg_url) == ["maybe", "next"]  # it had committed: "can't tell" was honest
+
+
+async def test_a_command_cut_at_its_commit_gets_its_real_answer(pg_url: str, cutter: CommitCutter) -> None:
+    bot = await build_bot(through(pg_url, cutter.port), clock=ManualClock(START))
+    fake = FakeAdapter()
+    bot.add_adapter(fake)
+    await bot.start()
+    try:
+        await bot.settle()
+        cutter.armed = "after"
+        [card] = await fake.invoke('!event create Picnic when="tomorrow 18:00"')
+        assert cutter.cuts == 1
+        assert "Picnic" in card.text and "⚠️" not in card.text
+        assert [r[0] for r in await bot.db.fetchall("SELECT title FROM events")] == ["Picnic"]
+
+        cutter.armed, cutter.refuse = "after", True
+        bot.db.commit_check_s = 0.5  # type: ignore[attr-defined]
+        replies = await fake.invoke('!event create Movies when="tomorrow 20:00"')
+        cutter.refuse = False
+        assert [r.text for r in replies] == [
+            "⚠️ I lost my database while saving that, so I can't tell whether it went through; "
+            "please check in a minute before trying again"]
+    finally:
+        await bot.stop()
