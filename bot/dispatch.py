@@ -32,7 +32,8 @@ from .model import (
 )
 from .ratelimit import RateLimiter
 from .settings import Settings
-from .storage import CommitOutcomeUnknown, StorageUnavailable
+from .storage import StorageUnavailable
+from .stores import CommitOutcomeUnknown
 from .tracking import Tracker
 
 log = logging.getLogger(__name__)

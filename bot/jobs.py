@@ -5,7 +5,10 @@ claiming the same job, the second's update waits for the first's commit and then
 no longer pending, so a job is claimed once. A claim carries a lease: when it runs out
 (its process died while sending), or when a job is a lease overdue with nobody claiming
 it (its process is gone), another process may claim it; the job's idempotency key keeps
-a send that did reach the platform from being repeated there.
+a send that did reach the platform from being repeated there. Where the database shows
+which processes are there (PostgreSQL's sessions), the claim of a process that has none
+left is taken at once: a restarted process re-sends what it left mid-send without waiting
+out its own old lease.
 """
 
 from __future__ import annotations
@@ -113,26 +116,46 @@ def claim_due(conn: sqlite3.Connection, job_id: int, now: datetime, process: str
 LAPSED_PAGE = 1000
 
 
-def lapsed(conn: sqlite3.Connection, now: datetime,
-           after: tuple[float, int] = (-1.0, 0)) -> list[tuple[int, str, float]]:
+def lapsed(conn: sqlite3.Connection, now: datetime, after: tuple[float, int] = (-1.0, 0),
+           live: frozenset[str] | None = None) -> list[tuple[int, str, float]]:
     """(id, space, due) of jobs any process may take over now, most overdue first: a page
-    of them, after the (due, id) given."""
-    cut = (now - LEASE).timestamp()
+    of them, after the (due, id) given. With `live`, the processes known to be there now,
+    a claim by any other process is taken at once rather than when its lease runs out."""
+    gone, args = _gone(now, live)
     rows = conn.execute(
-        "SELECT id, space, due_at FROM jobs WHERE ((state='sending' AND lease_until < ?) "
-        "OR (state='pending' AND due_at < ? AND not_before < ?)) "
+        f"SELECT id, space, due_at FROM jobs WHERE ({_LAPSED}{gone}) "
         "AND (due_at > ? OR (due_at = ? AND id > ?)) ORDER BY due_at, id LIMIT ?",
-        (now.timestamp(), cut, cut, after[0], after[0], after[1], LAPSED_PAGE)).fetchall()
+        (*_lapsed_args(now), *args, after[0], after[0], after[1], LAPSED_PAGE)).fetchall()
     return [(int(r[0]), str(r[1]), float(r[2])) for r in rows]
 
 
-def claim_lapsed(conn: sqlite3.Connection, job_id: int, now: datetime, process: str) -> Job | None:
-    cut = (now - LEASE).timestamp()
+def claim_lapsed(conn: sqlite3.Connection, job_id: int, now: datetime, process: str,
+                 live: frozenset[str] | None = None) -> Job | None:
+    gone, args = _gone(now, live)
     row = conn.execute(
-        f"UPDATE jobs SET {_CLAIM} WHERE id=? AND ((state='sending' AND lease_until < ?) "
-        f"OR (state='pending' AND due_at < ? AND not_before < ?)) RETURNING {_COLS}",
-        (*_claim_args(now, process), job_id, now.timestamp(), cut, cut)).fetchone()
+        f"UPDATE jobs SET {_CLAIM} WHERE id=? AND ({_LAPSED}{gone}) RETURNING {_COLS}",
+        (*_claim_args(now, process), job_id, *_lapsed_args(now), *args)).fetchone()
     return Job.from_row(row) if row else None
+
+
+# A claim whose lease ran out, or a pending job a lease overdue that nobody claimed.
+_LAPSED = ("(state='sending' AND lease_until < ?) "
+           "OR (state='pending' AND due_at < ? AND not_before < ?)")
+
+
+def _lapsed_args(now: datetime) -> tuple[float, float, float]:
+    cut = (now - LEASE).timestamp()
+    return now.timestamp(), cut, cut
+
+
+def _gone(now: datetime, live: frozenset[str] | None) -> tuple[str, tuple[Any, ...]]:
+    """A claim made before `live` was read, by a process not in it: its process is gone.
+    A process that has just started claims after `now`, so it is never mistaken for one."""
+    if not live:
+        return "", ()
+    marks = ", ".join("?" * len(live))
+    return (f" OR (state='sending' AND updated_at < ? AND claimed_by NOT IN ({marks}))",
+            (now.timestamp(), *sorted(live)))
 
 
 def _claim_args(now: datetime, process: str) -> tuple[float, float, str]:

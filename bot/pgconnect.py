@@ -8,12 +8,19 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
+from .process import APP_PREFIX, process_name
 from .stores import StorageError, StorageUnavailable
 
 CONNECT_TIMEOUT_S = 10.0
 # The server is away or going away (a restart, a failover, a network cut).
 UNREACHABLE = (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionError,
                 asyncpg.InterfaceError, asyncpg.exceptions.OperatorInterventionError)
+
+
+def session_settings() -> dict[str, str]:
+    """Every session of this process carries its name (bot/jobs.py: claims of processes with
+    no session left are taken over at once)."""
+    return {"application_name": APP_PREFIX + process_name()}
 
 
 def is_postgres_url(database: str) -> bool:
@@ -49,7 +56,7 @@ async def reset(conn: asyncpg.Connection) -> None:
 async def connect(url: str, password: str | None, where: str) -> asyncpg.Connection:
     try:
         conn = await asyncpg.connect(url, password=password, timeout=CONNECT_TIMEOUT_S,
-                                     statement_cache_size=1024)
+                                     statement_cache_size=1024, server_settings=session_settings())
     except asyncpg.InvalidPasswordError as e:
         raise StorageError(f"PostgreSQL at {where} refused the password ({e}); check the "
                            "environment variable named by database_password_env") from e

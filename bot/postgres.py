@@ -37,8 +37,10 @@ from .pgconnect import (
     connect,
     describe,
     reset,
+    session_settings,
     setup,
 )
+from .process import APP_PREFIX
 from .sqldialect import ddl_to_postgres
 from .storage import Database
 from .stores import Migration, StorageError, StorageUnavailable, T, Unit, split_sql
@@ -93,7 +95,8 @@ class PostgresDatabase(Database):
         try:
             self._pool = await asyncpg.create_pool(
                 self._url, password=self._password, min_size=1, max_size=self._pool_size,
-                timeout=CONNECT_TIMEOUT_S, statement_cache_size=1024, init=setup, reset=reset)
+                timeout=CONNECT_TIMEOUT_S, statement_cache_size=1024, init=setup, reset=reset,
+                server_settings=session_settings())
             # Under the migrations' lock: two sessions creating the same table at once collide
             # even with IF NOT EXISTS (processes of a cluster starting together).
             async with self._writer_conn.transaction():
@@ -165,6 +168,14 @@ class PostgresDatabase(Database):
                 return await run_unit(fn, PgConnection(conn, self._coercers))
         except UNREACHABLE as e:
             raise StorageUnavailable(f"PostgreSQL at {self.path} is not answering: {e}") from e
+
+    async def live_processes(self) -> frozenset[str] | None:
+        """The processes with a session open on this database now."""
+        rows = await self.fetchall(
+            "SELECT DISTINCT substr(application_name, ?) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND starts_with(application_name, ?)",
+            (len(APP_PREFIX) + 1, APP_PREFIX))
+        return frozenset(r[0] for r in rows)
 
     async def read_small(self, fn: Unit[T]) -> T:
         return await self.read(fn)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import os
+import socket
 
 # CPython's default (700, 10, 10) runs a young collection every 700 net container
 # allocations. A reaction costs a task, a future and a coroutine or two, so a storm
@@ -16,3 +18,15 @@ GC_THRESHOLDS = (10_000, 20, 20)
 
 def tune_gc() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
+
+
+# PostgreSQL keeps at most 63 bytes of a session's application name; the name must survive
+# whole, since other processes compare it with the name on a job's claim.
+_HOST_CHARS = 40
+APP_PREFIX = "logoff "
+
+
+def process_name() -> str:
+    """This process among those sharing a database: on its job claims and, on PostgreSQL, as
+    its sessions' application name, so others can see whether it is still there."""
+    return f"{socket.gethostname()[:_HOST_CHARS]}:{os.getpid()}"

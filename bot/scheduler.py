@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
 import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -22,6 +20,7 @@ from .alarm import Alarm
 from .clock import Clock, ManualClock
 from .jobs import _AT, _COLS, Job
 from .metrics import Metrics
+from .process import process_name
 from .storage import Database
 
 log = logging.getLogger(__name__)
@@ -57,7 +56,7 @@ class Scheduler:
         # which it can post in when taking over from a process that died.
         self.serves: Callable[[str], bool] = lambda space: True
         self.reaches: Callable[[str], bool] = lambda space: True
-        self.process = f"{socket.gethostname()}:{os.getpid()}"
+        self.process = process_name()
 
     def register(self, kind: str, handler: Handler, grace: GraceFn | None = None,
                  missed: Handler | None = None) -> None:
@@ -202,21 +201,22 @@ class Scheduler:
         if self._stopping:
             return 0
         now = self.clock.now()
+        live = await self.db.live_processes()
         ids: list[int] = []
         after = (-1.0, 0)
         while len(ids) < jobs.LAPSED_PAGE:  # past jobs of platforms this process is not on
-            rows = await self.db.read(lambda c, a=after: jobs.lapsed(c, now, a))  # type: ignore[misc]
+            rows = await self.db.read(lambda c, a=after: jobs.lapsed(c, now, a, live))  # type: ignore[misc]
             ids += [job_id for job_id, space, _ in rows if self.reaches(space)]
             if len(rows) < jobs.LAPSED_PAGE:
                 break
             after = (rows[-1][2], rows[-1][0])
         for i in range(0, len(ids), RECOVER_AT_ONCE):
-            await asyncio.gather(*(self._take(j, now) for j in ids[i:i + RECOVER_AT_ONCE]),
+            await asyncio.gather(*(self._take(j, now, live) for j in ids[i:i + RECOVER_AT_ONCE]),
                                  return_exceptions=True)
         return len(ids)
 
-    async def _take(self, job_id: int, now: datetime) -> None:
-        job = await self.db.write(lambda c: jobs.claim_lapsed(c, job_id, now, self.process))
+    async def _take(self, job_id: int, now: datetime, live: frozenset[str] | None) -> None:
+        job = await self.db.write(lambda c: jobs.claim_lapsed(c, job_id, now, self.process, live))
         if job is None:
             return  # someone else was quicker
         if self.metrics is not None:

@@ -43,18 +43,10 @@ from .bulk import Item, ServerSide
 from .checkpoints import Checkpointer
 from .groupcommit import GroupCommit, abandon, run_batch
 from .sqlitefile import explain, open_small_reader, open_writer
-from .stores import (
-    CommitOutcomeUnknown,
-    Migration,
-    StorageError,
-    StorageUnavailable,
-    T,
-    Unit,
-    split_sql,
-)
+from .stores import Migration, StorageError, StorageUnavailable, T, Unit, split_sql
 
 # The stores' vocabulary, for those who import it from here.
-__all__ = ["CommitOutcomeUnknown", "Database", "Migration", "StorageError", "StorageUnavailable", "Unit", "split_sql"]
+__all__ = ["Database", "Migration", "StorageError", "StorageUnavailable", "Unit", "split_sql"]
 
 SYNCHRONOUS = ("FULL", "NORMAL")
 
@@ -66,6 +58,11 @@ class Database(GroupCommit):
 
     # Whether other processes may share the database (jobs are then claimed under a lease).
     shared = False
+
+    async def live_processes(self) -> frozenset[str] | None:
+        """The processes with a session open on this database now; None where that cannot
+        be seen (a database of one process)."""
+        return None
 
     def __init__(self, path: str | Path, *, group_commit: bool = True, max_batch: int = 1000,
                  batch_budget_s: float = 0.008, synchronous: str = "FULL") -> None:

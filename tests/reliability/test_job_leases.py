@@ -1,16 +1,19 @@
 """Jobs on a database several processes share (PRODUCT.md "Running at scale"): a claim holds
-a job for a lease; when its process dies, another takes the job over once the lease runs out
-and sends it with the same key, so it lands once; a live claim is never taken."""
+a job for a lease; when its process dies, another takes the job over (at once when the
+process has no session left, else once the lease runs out) and sends it with the same key,
+so it lands once; a live claim is taken only when its lease runs out."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
 import pytest
 
 from bot import jobs
 from bot.app import Bot, build_bot
 from bot.clock import ManualClock
+from bot.process import APP_PREFIX
 from bot.testing import FakeAdapter
 from tests.reliability.reliability_kit import START
 
@@ -31,13 +34,19 @@ def reminders(fake: FakeAdapter) -> list[str]:
     return [s.text for s in fake.log if "Reminder" in s.text]
 
 
-async def test_a_claim_left_by_a_dead_process_is_taken_over_after_its_lease(pg_url: str) -> None:
+async def another_process(url: str, name: str) -> asyncpg.Connection:
+    """A session of another live process, as its sessions show it (bot/process.py)."""
+    return await asyncpg.connect(url, server_settings={"application_name": APP_PREFIX + name})
+
+
+async def test_a_live_claim_holds_for_its_lease_and_is_taken_when_it_runs_out(pg_url: str) -> None:
     first, platform = await process(pg_url, START)
     await platform.invoke("!config set reminders 1h", "mod", mod=True)
     await platform.invoke('!event create Picnic when="2026-11-26 18:00"')
     [(job_id, _)] = await first.db.fetchall("SELECT id, key FROM jobs WHERE kind='event.reminder'")
-    # The first process claims the reminder at its due time and dies before sending it.
-    assert await first.db.write(lambda c: jobs.claim_due(c, job_id, DUE, "dead-host:1")) is not None
+    # Another process, still connected, claims the reminder at its due time and hangs.
+    hung = await another_process(pg_url, "other-host:7")
+    assert await first.db.write(lambda c: jobs.claim_due(c, job_id, DUE, "other-host:7")) is not None
     await first.stop()
 
     other, fake = await process(pg_url, DUE + timedelta(seconds=10), platform)
@@ -58,6 +67,37 @@ async def test_a_claim_left_by_a_dead_process_is_taken_over_after_its_lease(pg_u
         assert len(fake.sends_with_key) == len(set(fake.sends_with_key))
     finally:
         await other.stop()
+        await hung.close()
+
+
+async def test_the_claim_of_a_process_with_no_session_left_is_taken_at_once(pg_url: str) -> None:
+    """A restarted process (or any other) does not wait out the lease of one that is gone."""
+    first, platform = await process(pg_url, START)
+    await platform.invoke("!config set reminders 1h", "mod", mod=True)
+    await platform.invoke('!event create Picnic when="2026-11-26 18:00"')
+    await platform.invoke('!event create Movies when="2026-11-26 18:00"')
+    [(gone_job,), (live_job,)] = await first.db.fetchall(
+        "SELECT id FROM jobs WHERE kind='event.reminder' ORDER BY id")
+    live = await another_process(pg_url, "other-host:8")
+    assert await first.db.write(lambda c: jobs.claim_due(c, gone_job, DUE, "gone-host:1")) is not None
+    assert await first.db.write(lambda c: jobs.claim_due(c, live_job, DUE, "other-host:8")) is not None
+    await first.stop()
+
+    other, fake = await process(pg_url, DUE + timedelta(seconds=5), platform)
+    try:
+        await other.settle()  # its start took over the claim of the process that is gone
+        assert len(reminders(fake)) == 1 and "Picnic" in reminders(fake)[0]
+        assert await other.scheduler.take_over() == 0  # the live one's lease still holds
+        await live.close()  # now that process is gone too
+        assert await other.scheduler.take_over() == 1
+        await other.settle()
+        assert len(reminders(fake)) == 2 and "Movies" in reminders(fake)[1]
+        states = await other.db.fetchall("SELECT state FROM jobs WHERE kind='event.reminder'")
+        assert [r[0] for r in states] == ["sent", "sent"]
+    finally:
+        await other.stop()
+        if not live.is_closed():
+            await live.close()
 
 
 async def test_a_send_that_landed_before_the_process_died_is_not_repeated(pg_url: str) -> None:

@@ -13,7 +13,8 @@ import pytest
 from bot.app import build_bot
 from bot.clock import ManualClock
 from bot.postgres import PostgresDatabase
-from bot.storage import CommitOutcomeUnknown, StorageUnavailable
+from bot.storage import StorageUnavailable
+from bot.stores import CommitOutcomeUnknown
 from bot.testing import FakeAdapter
 from tests.pg_cutter import CommitCutter
 from tests.reliability.reliability_kit import START
