@@ -182,10 +182,14 @@ class FakeAdapter:
         u = user if isinstance(user, UserRef) else self.user(user)
         r = reply_to if isinstance(reply_to, UserRef) or reply_to is None else self.user(reply_to)
         message_id = f"u{next(self._ids)}"
+        self.on_said(message_id, u, text)
         event = MessageSeen(channel or self.channel, u, at or self.bot.clock.now(), message_id, r, text)
         await self.bot.message_seen(event)
         await self.bot.settle()
         return message_id
+
+    def on_said(self, message_id: str, user: UserRef, text: str) -> None:
+        """A person's message is on the platform, before the bot hears of it."""
 
     async def react(self, message: str | Sent | MessageRef, emoji: str, user: str | UserRef = "alice", *,
                     added: bool = True, dispatch: bool = True) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.adapter import AdapterHost, Capabilities
-from bot.model import MessageRef
+from bot.model import MessageRef, UserRef
 from bot.render import Attachment, Card, Out
 from bot.testing import FakeAdapter, Sent
 from bot.timeparse import TimeParseError, format_time, parse_duration
@@ -95,10 +95,13 @@ class ConsoleAdapter(FakeAdapter):
             text = line[len(self.bot.prefix):] if line.startswith(self.bot.prefix) else line[1:]
             await self.invoke(text, self.current)
             return True
-        message_id = await self.say(line, self.current)
-        self.out.write(f"[{message_id}] {self.current.display}: {line}\n")
-        self.out.flush()
+        await self.say(line, self.current)
         return True
+
+    def on_said(self, message_id: str, user: UserRef, text: str) -> None:
+        # Printed before the bot hears of it, so a reply to it shows below it.
+        self.out.write(f"[{message_id}] {user.display}: {text}\n")
+        self.out.flush()
 
     async def _console_command(self, line: str) -> bool:
         assert self.bot is not None

@@ -1,4 +1,32 @@
+import json
+import sqlite3
+
 from bot.storage import Migration
+
+from .scorer import MODEL_PATH
+from .signals import EXTRA, signal_name
+
+
+def _directed_signals(conn: sqlite3.Connection) -> None:
+    """Signals stored before they carried a direction name the input only, and were shown with
+    its "high" description even when the input pushed the score by being low. An input pushes
+    the score up from the side its weight says, so that side is what was true: rename each
+    stored signal to it, and drop those with no description on that side."""
+    with open(MODEL_PATH, encoding="utf-8") as fh:
+        model = json.load(fh)
+    weights = dict(zip(model["features"], model["coef"], strict=True))
+    rows = conn.execute("SELECT id, signals FROM offline_prompts WHERE signals <> ''").fetchall()
+    for prompt_id, stored in rows:
+        kept = []
+        for name in stored.split(","):
+            if name in EXTRA:
+                kept.append(name)
+            elif weights.get(name):
+                signal = signal_name(name, weights[name] > 0)
+                if signal is not None:
+                    kept.append(signal)
+        conn.execute("UPDATE offline_prompts SET signals=? WHERE id=?", (",".join(kept), prompt_id))
+
 
 # Prompts are recorded without any message text: who was addressed is not stored either,
 # only how many, so moderators see how prompts are received and nothing about the talk.
@@ -26,4 +54,5 @@ MIGRATIONS: list[Migration] = [
     ALTER TABLE offline_prompts ADD COLUMN variant TEXT NOT NULL DEFAULT '';
     ALTER TABLE offline_prompts ADD COLUMN explained INTEGER NOT NULL DEFAULT 0;
     """,
+    _directed_signals,
 ]

@@ -25,6 +25,7 @@ from operator import mul
 from cogs.offline.calibration import FLOOR_RATE, ScoreDistribution, line, quiet_rate, rates_from
 from cogs.offline.features import FEATURE_NAMES, N_FEATURES, exchange_vector
 from cogs.offline.messages import MsgFeatures, bigram_heads, message_features
+from cogs.offline.signals import signal_name
 
 SENSITIVITIES = ("low", "medium", "high")
 # Shares of a channel's exchanges each sensitivity prompts on, when model.json names none.
@@ -179,14 +180,21 @@ class HeatScorer:
 
     def signals(self, feats: Sequence[MsgFeatures], authors: Sequence[str],
                 times: Sequence[float | None] | None = None) -> list[str]:
-        """Inputs that pushed this window's score up the most (names, strongest first)."""
+        """Inputs that pushed this window's score up the most, as signals (cogs/offline/signals.py:
+        the input's name, with a trailing "-" when it pushed by being low), strongest first."""
         if not feats:
             return []
         feats, authors = feats[-self.window:], authors[-self.window:]
         x = list(map(min, map(max, exchange_vector(feats, authors), self._lo), self._hi))
-        contrib = sorted(((w * (v - m), name) for w, v, m, name in
+        contrib = sorted(((w * (v - m), name, v > m) for w, v, m, name in
                           zip(self._w, x, self._mean, FEATURE_NAMES, strict=True)), reverse=True)
-        out = [name for c, name in contrib[:MAX_SIGNALS] if c >= SIGNAL_MIN]
+        out: list[str] = []
+        for c, name, above in contrib:
+            if c < SIGNAL_MIN or len(out) == MAX_SIGNALS:
+                break
+            signal = signal_name(name, above)
+            if signal is not None:
+                out.append(signal)
         if times is not None and self._pace_adjust(times[-self.window:]) > 0:
             out.insert(0, "fast")
         if len(set(authors)) == 2:

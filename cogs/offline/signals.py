@@ -2,65 +2,93 @@
 
 Only these descriptions are ever shown or stored about an exchange, never its text. Several
 inputs share a description so a moderator reads one reason, not three spellings of it.
+
+An input pushes the score up either by being higher than usual or by being lower than usual,
+depending on the sign of its learned weight. So each input has a description for each
+direction: what is true of the exchange when the input is above its training mean, and when
+it is below. The "below" signal is named with a trailing `-`. A direction that would not read
+as a reason to speak up (a short exchange, many hedges) has no description, and such a
+signal is never given: the bot names only reasons that are both true and meaningful.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+LOW = "-"  # suffix of a signal that pushed the score up by being below its usual value
 HEATED_WORDING = "wording that often comes before a thread turns sour"
-SIGNALS: dict[str, str] = {
-    "log_n_msgs": "a long back-and-forth",
-    "log_len_mean": "long messages",
-    "len_growth": "messages getting longer",
-    "you_rate": "second-person address (\"you\")",
-    "you_trend": "rising second-person address",
-    "you_start_rate": "sentences aimed at \"you\"",
-    "you_msg_frac": "second-person address in most messages",
-    "first_you_rate": "an opening aimed at \"you\"",
-    "me_rate": "first-person insistence",
-    "neg_rate": "many negations",
-    "q_rate": "many questions",
-    "q_you_last2": "pointed questions at each other",
-    "wh_start_last2": "challenging why/how questions",
-    "prof_any": "profanity",
-    "negv_rate": "negative tone",
-    "negv_trend": "the tone getting more negative",
-    "negv_imbalance": "one side much more negative than the other",
-    "posv_rate": "little warmth",
-    "compound_last": "a sour last message",
-    "compound_min": "a sour message in the exchange",
-    "hedge_rate": "few hedges (\"maybe\", \"I think\")",
-    "hedge_trend": "hedging dropping away",
-    "polite_rate": "little politeness",
-    "polite_trend": "politeness dropping away",
-    "attack_rate": "hostile or dismissive words",
-    "attack_last2": "hostile or dismissive words in the latest messages",
-    "attack_max": "a hostile message",
-    "first_attack": "a hostile opening",
-    "quote_any": "quoting each other back",
-    "excl_rate": "exclamations",
-    "len_imbalance": "one side writing much more than the other",
-    "fact_rate": "flat assertions (\"the fact is\")",
-    "link_any": "links",
-    "two_party_share": "two people doing most of the talking",
-    "lex_last2": HEATED_WORDING,
-    "lex_last": HEATED_WORDING,
-    "lex_first": HEATED_WORDING,
-    "lex_max": HEATED_WORDING,
-    "lex_mean": HEATED_WORDING,
-    "grat_last2": "no thanks in the latest messages",
-    "grat_any": "no thanks in the exchange",
+YOU = "second-person address (\"you\")"
+# name: (description when above its training mean, description when below it)
+DIRECTIONS: dict[str, tuple[str | None, str | None]] = {
+    "log_n_msgs": ("a long back-and-forth", None),
+    "log_len_mean": ("long messages", "short, clipped messages"),
+    "len_growth": ("messages getting longer", "messages getting shorter"),
+    "you_rate": (YOU, None),
+    "you_trend": ("rising second-person address", None),
+    "you_start_rate": ("sentences aimed at \"you\"", None),
+    "you_msg_frac": ("second-person address in most messages", None),
+    "first_you_rate": ("an opening aimed at \"you\"", None),
+    "me_rate": ("first-person insistence", None),
+    "neg_rate": ("many negations", None),
+    "q_rate": ("many questions", None),
+    "q_you_last2": ("pointed questions at each other", None),
+    "wh_start_last2": ("challenging why/how questions", None),
+    "prof_any": ("profanity", None),
+    "negv_rate": ("negative tone", None),
+    "negv_trend": ("the tone getting more negative", None),
+    "negv_imbalance": ("one side much more negative than the other", None),
+    "posv_rate": (None, "little warmth"),
+    "compound_last": (None, "a sour last message"),
+    "compound_min": (None, "a sour message in the exchange"),
+    "hedge_rate": (None, "few hedges (\"maybe\", \"I think\")"),
+    "hedge_trend": (None, "hedging dropping away"),
+    "polite_rate": (None, "little politeness"),
+    "polite_trend": (None, "politeness dropping away"),
+    "attack_rate": ("hostile or dismissive words", None),
+    "attack_last2": ("hostile or dismissive words in the latest messages", None),
+    "attack_max": ("a hostile message", None),
+    "first_attack": ("a hostile opening", None),
+    "quote_any": ("quoting each other back", None),
+    "excl_rate": ("exclamations", None),
+    "len_imbalance": ("one side writing much more than the other", None),
+    "fact_rate": ("flat assertions (\"the fact is\")", None),
+    "link_any": ("links", None),
+    "two_party_share": ("two people doing most of the talking", None),
+    "lex_last2": (HEATED_WORDING, None),
+    "lex_last": (HEATED_WORDING, None),
+    "lex_first": (HEATED_WORDING, None),
+    "lex_max": (HEATED_WORDING, None),
+    "lex_mean": (HEATED_WORDING, None),
+    "grat_last2": (None, "no thanks in the latest messages"),
+    "grat_any": (None, "no thanks in the exchange"),
 }
-SIGNALS["fast"] = "fast back-and-forth"
-SIGNALS["two_people"] = "between two people"
+# Signals that are not inputs of the model: the pace rule and who is talking.
+EXTRA = {"fast": "fast back-and-forth", "two_people": "between two people"}
+
+
+def signal_name(feature: str, above_mean: bool) -> str | None:
+    """The signal for `feature` pushing the score up from that side of its mean, or None
+    when that direction has no meaningful description."""
+    high, low = DIRECTIONS.get(feature, (None, None))
+    if above_mean:
+        return feature if high is not None else None
+    return feature + LOW if low is not None else None
+
+
+def description(signal: str) -> str | None:
+    if signal in EXTRA:
+        return EXTRA[signal]
+    if signal.endswith(LOW):
+        return DIRECTIONS.get(signal[:-1], (None, None))[1]
+    return DIRECTIONS.get(signal, (None, None))[0]
 
 
 def describe(names: Iterable[str]) -> list[str]:
-    """Distinct descriptions, in the order given (strongest first)."""
+    """Distinct descriptions, in the order given (strongest first); names it does not know
+    (a signal stored by another version) are left out rather than guessed at."""
     out: list[str] = []
     for n in names:
-        d = SIGNALS.get(n, n)
-        if d not in out:
+        d = description(n)
+        if d is not None and d not in out:
             out.append(d)
     return out

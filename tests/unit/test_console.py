@@ -81,3 +81,15 @@ async def test_help_lists_the_console_commands(console: tuple[Bot, ConsoleAdapte
     shown = await typed(adapter, ":help")
     for cmd in (":as", ":react", ":unreact", ":wait", ":quit", ":white_check_mark:"):
         assert cmd in shown
+
+
+async def test_a_reply_to_a_chat_line_shows_below_it(console: tuple[Bot, ConsoleAdapter]) -> None:
+    """The bot's answer to something said (an automatic prompt) is printed after the line that
+    set it off, as a chat shows it."""
+    _, adapter = console
+    await typed(adapter, ":as mod mod", "!config set offline.auto on", "!config set offline.sensitivity high")
+    shown = await typed(adapter, ":as alice", "you are completely wrong about this and you know it",
+                        ":as bob", "no YOU are wrong, why do you always do this?")
+    said = shown.index("bob: no YOU are wrong")
+    prompt = shown.index("Take it offline?")
+    assert said < prompt, shown

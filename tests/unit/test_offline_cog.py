@@ -134,3 +134,40 @@ async def test_command_prompt_propose_and_dismiss_are_recorded_without_text(fake
     for _, text in CALM[:2]:
         assert text not in dump
     assert "coffee" not in dump
+
+
+def _shipped_weights() -> dict[str, float]:
+    import json
+    from pathlib import Path
+
+    from cogs.offline.scorer import MODEL_PATH
+
+    model = json.loads(Path(MODEL_PATH).read_text(encoding="utf-8"))
+    return dict(zip(model["features"], model["coef"], strict=True))
+
+
+async def test_reasons_stored_before_they_had_a_direction_are_told_as_they_were(databases) -> None:  # type: ignore[no-untyped-def]
+    """Earlier versions stored an input's name and showed its "high" words even when the input
+    had pushed the score by being low (a two-line exchange shown as "a long back-and-forth").
+    The upgrade keeps what was true and drops what was not."""
+    from bot.postgres import PostgresDatabase
+    from bot.storage import Database
+    from cogs.offline.migrations import MIGRATIONS
+    from cogs.offline.signals import describe
+
+    weights = _shipped_weights()
+    # What this test relies on in the shipped model: a short exchange and few hedges heat.
+    assert weights["log_n_msgs"] < 0 and weights["hedge_rate"] < 0 and weights["you_rate"] > 0
+    url = databases("upgrade.db")
+    db = PostgresDatabase(url) if url.startswith("postgresql://") else Database(url)
+    await db.open()
+    try:
+        await db.migrate("offline", MIGRATIONS[:2])
+        await db.execute("INSERT INTO offline_prompts(space, channel, at, auto, signals) "
+                         "VALUES('s', 'c', 0, 1, 'log_n_msgs,you_rate,hedge_rate,two_people')")
+        await db.migrate("offline", MIGRATIONS)
+        [(stored,)] = await db.fetchall("SELECT signals FROM offline_prompts")
+    finally:
+        await db.close()
+    assert describe(stored.split(",")) == ['second-person address ("you")', 'few hedges ("maybe", "I think")',
+                                           "between two people"]

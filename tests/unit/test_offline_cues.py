@@ -9,7 +9,7 @@ from cogs.offline.cues import strip_code
 from cogs.offline.features import FEATURE_NAMES, exchange_vector
 from cogs.offline.messages import lexicon_terms, message_features
 from cogs.offline.scorer import MODEL_PATH, HeatScorer, Msg
-from cogs.offline.signals import SIGNALS
+from cogs.offline.signals import DIRECTIONS
 
 
 def test_code_spans_are_not_conversation() -> None:
@@ -36,7 +36,8 @@ def test_gratitude_is_counted_and_reaches_the_window() -> None:
 
 
 def test_every_input_has_a_description() -> None:
-    assert set(FEATURE_NAMES) <= set(SIGNALS)
+    assert set(FEATURE_NAMES) <= set(DIRECTIONS)
+    assert all(high or low for high, low in DIRECTIONS.values())
 
 
 def test_one_extreme_input_cannot_carry_the_score() -> None:

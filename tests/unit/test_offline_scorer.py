@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cogs.offline.messages import MAX_CHARS, message_features
-from cogs.offline.scorer import SENSITIVITIES, ChannelHeat, HeatScorer, Msg
+from cogs.offline.scorer import MODEL_PATH, SENSITIVITIES, ChannelHeat, HeatScorer, Msg
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -248,14 +248,14 @@ def test_evaluate_per_domain_scores_each_domain_as_its_own_channel(tmp_path: Pat
 
 
 def test_signals_name_the_reasons_without_text(scorer: HeatScorer) -> None:
-    from cogs.offline.signals import SIGNALS, describe
+    from cogs.offline.signals import describe, description
 
     heat = ChannelHeat(scorer)
     for m in _exchange(HEATED, gap_s=20):
         heat.observe(m)
     names = heat.signals()
     assert "two_people" in names and "fast" in names
-    assert all(n in SIGNALS for n in names)
+    assert all(description(n) is not None for n in names)
     said = " ".join(describe(names))
     assert "fast back-and-forth" in said and "between two people" in said
     for line in HEATED:
@@ -264,3 +264,37 @@ def test_signals_name_the_reasons_without_text(scorer: HeatScorer) -> None:
     for m in _exchange(CALM, gap_s=900):
         calm.observe(m)
     assert "fast" not in calm.signals()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(HEATED + CALM + [
+    "thanks, that works", "why would you even say that?", "no. no. NO!", "maybe, I think so",
+    "you you you", "ok", "I disagree, the fact is you are wrong", "lol", "please stop",
+    "https://example.org read this", "> you said this\nand I say that"]), min_size=1, max_size=14),
+    st.booleans())
+def test_every_reason_given_is_true_of_the_exchange(scorer: HeatScorer, texts: list[str],
+                                                    two: bool) -> None:
+    """A signal says an input was above its usual value, or below it (a trailing "-"); the
+    words shown for it say the same. The bot never names a reason that is not so: a two-line
+    exchange is never "a long back-and-forth", and "a hostile opening" needs one."""
+    from cogs.offline.features import FEATURE_NAMES, exchange_vector
+    from cogs.offline.signals import DIRECTIONS, EXTRA, LOW
+
+    model = json.loads(Path(MODEL_PATH).read_text(encoding="utf-8"))
+    mean = dict(zip(model["features"], model["mean"], strict=True))
+    msgs = _exchange(texts)
+    if not two:  # a group, not a duel
+        msgs = [Msg(f"u{i % 3}", m.ts, None, m.text) for i, m in enumerate(msgs)]
+    heat = ChannelHeat(scorer)
+    for m in msgs:
+        heat.observe(m)
+    window = msgs[-scorer.window:]
+    x = dict(zip(FEATURE_NAMES, exchange_vector([scorer.features(m.text) for m in window],
+                                                [m.author for m in window]), strict=True))
+    for signal in heat.signals():
+        if signal in EXTRA:
+            continue
+        name = signal.removesuffix(LOW)
+        below = signal.endswith(LOW)
+        assert DIRECTIONS[name][1 if below else 0] is not None
+        assert (x[name] < mean[name]) if below else (x[name] > mean[name]), (signal, x[name], mean[name])
