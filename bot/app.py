@@ -166,6 +166,11 @@ class Bot(Dispatch):
                 log.exception("stopping adapter %s failed", adapter.platform)
         await self._drain_cards(1.0)
         await self.cards.close()
+        for cog in list(self.cogs.values()):
+            try:
+                await cog.stopping()
+            except Exception:
+                log.exception("stopping %s failed", cog.name)
         await self.db.close()
         self.started = False
 

@@ -133,6 +133,9 @@ class Cog:
     async def started(self) -> None:
         """After every platform has connected: catch up with what changed there meanwhile."""
 
+    async def stopping(self) -> None:
+        """The platforms are closed and the database still open: keep what is only in memory."""
+
     async def config_summary(self, space: SpaceRef) -> list[str]:
         """Lines for `config show` about this cog's activity in a space."""
         return []

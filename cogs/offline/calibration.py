@@ -12,6 +12,7 @@ Only scores are kept (a fixed histogram over the logit), never text or authors.
 from __future__ import annotations
 
 import math
+import sys
 from array import array
 from collections.abc import Mapping, Sequence
 
@@ -102,6 +103,29 @@ class ScoreDistribution:
     @property
     def weight(self) -> float:
         return self._total
+
+    def to_bytes(self) -> bytes:
+        """The counts as little-endian float32, to keep across restarts."""
+        counts = array("f", self._counts)
+        if sys.byteorder == "big":
+            counts.byteswap()
+        return counts.tobytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> ScoreDistribution | None:
+        """Counts kept by `to_bytes`; None when they are not that (other bins, damage)."""
+        if len(data) != BINS * 4:
+            return None
+        counts = array("f")
+        counts.frombytes(data)
+        if sys.byteorder == "big":
+            counts.byteswap()
+        if not all(math.isfinite(c) and c >= 0.0 for c in counts) or sum(counts) <= 0.0:
+            return None
+        out = cls([], 0.0)
+        out._counts = counts
+        out._total = float(sum(counts))
+        return out
 
 
 def line(channel: ScoreDistribution, rate: float, floor: float) -> float:

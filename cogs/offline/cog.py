@@ -26,6 +26,7 @@ from bot.settings import SettingSpec, on_off, one_of, switch_text
 from bot.timeparse import format_duration, parse_duration
 from cogs.polls.service import PollService
 
+from . import memory
 from .migrations import MIGRATIONS
 from .render import DISMISS, PROPOSE, WHY, closed_card, prompt_card, time_slots, why_text
 from .scorer import SENSITIVITIES, ChannelHeat, HeatScorer, Msg
@@ -41,13 +42,14 @@ STREAK_LOOKBACK = 8  # answered automatic prompts looked at for the dismissal st
 class _Channel:
     """What the cog remembers of one channel: recent authors and the heat window."""
 
-    __slots__ = ("recent", "heat", "last_prompt", "dismissals")
+    __slots__ = ("recent", "heat", "last_prompt", "dismissals", "unsaved")
 
     def __init__(self, heat: ChannelHeat | None) -> None:
         self.recent: deque[tuple[UserRef, datetime]] = deque(maxlen=20)
         self.heat = heat
         self.last_prompt: datetime | None = None
         self.dismissals: int | None = None  # automatic prompts waved off in a row; None: not read
+        self.unsaved = 0  # exchanges scored since the channel's distribution was last kept
 
 
 class OfflineCog(Cog):
@@ -67,7 +69,7 @@ class OfflineCog(Cog):
         self.scorer = HeatScorer()
         self._channels: OrderedDict[str, _Channel] = OrderedDict()
 
-    def _channel(self, channel: ChannelRef, *, heat: bool) -> _Channel:
+    def _channel(self, channel: ChannelRef) -> _Channel:
         state = self._channels.get(channel.key)
         if state is None:
             state = _Channel(None)
@@ -76,9 +78,11 @@ class OfflineCog(Cog):
                 self._channels.popitem(last=False)
         else:
             self._channels.move_to_end(channel.key)
-        if heat and state.heat is None:
-            state.heat = ChannelHeat(self.scorer)
         return state
+
+    async def stopping(self) -> None:
+        await memory.save(self.db, [(key, state.heat.scores) for key, state in self._channels.items()
+                                    if state.heat is not None and state.unsaved], self.clock.now().timestamp())
 
     # --- watching -----------------------------------------------------------------------------
 
@@ -86,12 +90,18 @@ class OfflineCog(Cog):
     async def on_message(self, event: MessageSeen) -> None:
         space = event.channel.space
         auto = await self.settings.get(space, "offline.auto")
-        state = self._channel(event.channel, heat=auto)
+        state = self._channel(event.channel)
         state.recent.append((event.author, event.at))
-        if not auto or state.heat is None:
+        if not auto:
             return
+        if state.heat is None:
+            state.heat = ChannelHeat(self.scorer, scores=await memory.load(self.db, event.channel))
         score = state.heat.observe(Msg(event.author.key, event.at.timestamp(),
                                        event.reply_to_user.key if event.reply_to_user else None, event.text))
+        state.unsaved += 1
+        if state.unsaved >= memory.SAVE_EVERY:
+            state.unsaved = 0
+            await memory.save(self.db, [(event.channel.key, state.heat.scores)], event.at.timestamp())
         if len(state.heat.participants()) < 2:
             return
         sensitivity = await self.settings.get(space, "offline.sensitivity")
@@ -144,7 +154,7 @@ class OfflineCog(Cog):
     @command("offline", "suggest taking the current conversation offline",
              Option("note", "a few words to add", required=False, rest=True, max_length=300))
     async def offline(self, ctx: Context, note: str | None) -> None:
-        state = self._channel(ctx.channel, heat=False)
+        state = self._channel(ctx.channel)
         people = self._people(state)
         if ctx.user.key not in {p.key for p in people}:
             people = [*people[: MAX_ADDRESSED - 1], ctx.user]
@@ -167,7 +177,7 @@ class OfflineCog(Cog):
 
         prompt_id: int = await self.db.write(insert)
         if auto:
-            self._channel(channel, heat=False).last_prompt = now
+            self._channel(channel).last_prompt = now
         caps = self.bot.capabilities(channel.platform)
         card = prompt_card(prompt_id, people, note, by, bool(caps and caps.buttons), pick(prompt_id),
                            auto)
@@ -221,7 +231,7 @@ class OfflineCog(Cog):
     async def _dismiss(self, message: MessageRef, prompt_id: int, user: UserRef) -> None:
         if not await self._answered(prompt_id, "dismissed"):
             return
-        self._channel(message.channel, heat=False).dismissals = None  # re-read: quieter now
+        self._channel(message.channel).dismissals = None  # re-read: quieter now
         await self.bot.untrack(self.name, "prompt", prompt_id)
         await self.bot.edit(
             message, closed_card(f"Not now — {user.display} waved this off. Carry on!"))
@@ -230,7 +240,7 @@ class OfflineCog(Cog):
         polls = self.bot.service(PollService)
         if polls is None or not await self._answered(prompt_id, "proposed"):
             return
-        self._channel(message.channel, heat=False).dismissals = None
+        self._channel(message.channel).dismissals = None
         await self.bot.untrack(self.name, "prompt", prompt_id)
         channel = message.channel
         tz = await self.bot.timezone(channel.space)

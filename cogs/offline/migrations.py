@@ -3,6 +3,7 @@ import sqlite3
 
 from bot.storage import Migration
 
+from .memory import MIGRATION as CALIBRATION_TABLE
 from .scorer import MODEL_PATH
 from .signals import EXTRA, signal_name
 
@@ -55,4 +56,5 @@ MIGRATIONS: list[Migration] = [
     ALTER TABLE offline_prompts ADD COLUMN explained INTEGER NOT NULL DEFAULT 0;
     """,
     _directed_signals,
+    CALIBRATION_TABLE,
 ]

@@ -211,13 +211,15 @@ class ChannelHeat:
 
     __slots__ = ("scorer", "window", "max_age_s", "_items", "scores")
 
-    def __init__(self, scorer: HeatScorer, window: int = 12, max_age_s: float = 1800) -> None:
+    def __init__(self, scorer: HeatScorer, window: int = 12, max_age_s: float = 1800,
+                 scores: ScoreDistribution | None = None) -> None:
         self.scorer = scorer
         self.window = max(1, int(window))
         self.max_age_s = float(max_age_s)
         self._items: deque[tuple[str, float | None, MsgFeatures]] = deque(maxlen=self.window)
-        # This channel's own score distribution: the sensitivities are shares of it.
-        self.scores = scorer.new_distribution()
+        # This channel's own score distribution (kept from before a restart, if it was): the
+        # sensitivities are shares of it.
+        self.scores = scores or scorer.new_distribution()
 
     def observe(self, msg: Msg) -> float:
         feats = self.scorer.features(msg.text)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from bot.testing import FakeAdapter
 
 HEATED = [
@@ -171,3 +173,55 @@ async def test_reasons_stored_before_they_had_a_direction_are_told_as_they_were(
         await db.close()
     assert describe(stored.split(",")) == ['second-person address ("you")', 'few hedges ("maybe", "I think")',
                                            "between two people"]
+
+
+async def test_a_channel_keeps_its_own_scale_across_a_restart(databases, clock) -> None:  # type: ignore[no-untyped-def]
+    """A sensitivity is a share of the channel's own exchanges; what the bot has learned of a
+    channel's scale survives a restart (scores only), instead of starting from the prior."""
+    from bot.app import build_bot
+    from cogs.offline.calibration import ScoreDistribution
+    from cogs.offline.scorer import HeatScorer
+
+    prior = HeatScorer().new_distribution().weight
+    talk = (CALM * 4)[:30]
+
+    async def run_and_stop() -> float:
+        bot = await build_bot(databases(), clock=clock)
+        fake = FakeAdapter()
+        bot.add_adapter(fake)
+        await bot.start()
+        try:
+            await fake.invoke("!config set offline.auto on", "mod", mod=True)
+            await chat(fake, bot, talk)
+        finally:
+            await bot.stop()
+        check = await build_bot(databases(), clock=clock)
+        try:
+            rows = await check.db.fetchall("SELECT channel, counts FROM offline_calibration")
+        finally:
+            await check.db.close()
+        [(channel, counts)] = rows
+        assert channel == fake.channel.key
+        kept = ScoreDistribution.from_bytes(bytes(counts))
+        assert kept is not None
+        return kept.weight
+
+    assert await run_and_stop() == pytest.approx(prior + 30)
+    assert await run_and_stop() == pytest.approx(prior + 60)  # carried on from where it was
+
+
+def test_a_kept_distribution_gives_the_same_lines_and_refuses_damage() -> None:
+    from cogs.offline.calibration import BINS, ScoreDistribution
+    from cogs.offline.scorer import HeatScorer
+
+    dist = HeatScorer().new_distribution()
+    for i in range(500):
+        dist.observe((i * 0.618) % 1.0)
+    again = ScoreDistribution.from_bytes(dist.to_bytes())
+    assert again is not None and again.weight == pytest.approx(dist.weight)
+    for rate in (0.02, 0.04, 0.4, 0.5):
+        assert again.threshold(rate) == pytest.approx(dist.threshold(rate))
+    assert ScoreDistribution.from_bytes(b"") is None
+    assert ScoreDistribution.from_bytes(dist.to_bytes()[:-4]) is None
+    assert ScoreDistribution.from_bytes(b"\xff\xff\xff\xff" * BINS) is None  # NaN counts
+    assert ScoreDistribution.from_bytes(b"\x00" * 4 * BINS) is None  # nothing learned
