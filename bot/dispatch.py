@@ -49,6 +49,8 @@ Handler = Callable[..., Awaitable[Any]]
 
 def _unavailable(e: StorageUnavailable) -> str:
     return OUTCOME_UNKNOWN if isinstance(e, CommitOutcomeUnknown) else UNAVAILABLE
+
+
 RECONCILE_AT_ONCE = 8
 
 

@@ -43,7 +43,15 @@ from .pgconnect import (
 from .process import APP_PREFIX
 from .sqldialect import ddl_to_postgres
 from .storage import Database
-from .stores import Migration, StorageError, StorageUnavailable, T, Unit, split_sql
+from .stores import (
+    CommitOutcomeUnknown,
+    Migration,
+    StorageError,
+    StorageUnavailable,
+    T,
+    Unit,
+    split_sql,
+)
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +82,7 @@ class PostgresDatabase(Database):
         # How long a COMMIT cut off by a broken connection is asked after before its writers
         # are told that whether it went through is unknown.
         self.commit_check_s = 15.0
+        self._commit_in_doubt = False  # a COMMIT of a batch that wrote is under way
         self._open = False
 
     # --- lifecycle ---------------------------------------------------------------
@@ -209,12 +218,14 @@ class PostgresDatabase(Database):
             results = await self._run_serializable(conn, batch)
         except asyncio.CancelledError:
             cancelled = True
-            results = [(False, StorageUnavailable("the bot is stopping"))] * len(batch)
+            stopped = (CommitOutcomeUnknown("the bot stopped while a COMMIT was under way")
+                       if self._commit_in_doubt else StorageUnavailable("the bot is stopping"))
+            results = [(False, stopped)] * len(batch)
             self._drop(conn)
         except BaseException as e:
             err: BaseException = e
-            if isinstance(e, StorageUnavailable):
-                log.warning("%s", e)  # no connection, or a cut COMMIT that did not go through
+            if isinstance(e, StorageUnavailable):  # says what happened: left as it is
+                self._drop(conn)
             elif isinstance(e, UNREACHABLE) or (conn is not None and conn.is_closed()):
                 err = StorageUnavailable(f"PostgreSQL at {self.path} is not answering: {e}")
                 log.warning("%s", err)
@@ -262,16 +273,21 @@ class PostgresDatabase(Database):
     async def _commit_or_ask(self, conn: asyncpg.Connection) -> None:
         """COMMIT; if the connection breaks during it, find out whether it went through
         (bot/pgcommit.py) and fail only if it did not."""
-        xid = await conn.fetchval("SELECT pg_current_xact_id()::text")
+        xid = await conn.fetchval("SELECT pg_current_xact_id_if_assigned()::text")
+        self._commit_in_doubt = xid is not None
         try:
             await conn.execute("COMMIT")
         except UNREACHABLE as e:
             pid = conn.get_server_pid()
             self._drop(conn)
+            if xid is None:
+                return  # the batch wrote nothing: its results stand either way
             if not await committed(self._connect, xid, pid, self.commit_check_s, self.path):
                 raise StorageUnavailable(f"PostgreSQL at {self.path} is not answering: {e}") from e
             log.warning("PostgreSQL at %s: the connection broke during a COMMIT that went through",
                         self.path)
+        finally:
+            self._commit_in_doubt = False
 
     def _drop(self, conn: asyncpg.Connection | None) -> None:
         """Forget a connection in an unknown state; the next batch connects anew."""

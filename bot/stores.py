@@ -20,7 +20,8 @@ class StorageError(RuntimeError):
 
 
 class StorageUnavailable(StorageError):
-    """The database server is not answering (for now): nothing of the unit was written."""
+    """The database server is not answering (for now): nothing of the unit was written,
+    except for the subclass below, which says that this is not known."""
 
 
 class CommitOutcomeUnknown(StorageUnavailable):

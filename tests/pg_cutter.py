@@ -8,7 +8,8 @@ the way a network cut or a crashed router does. It reads the client's side of th
 - "silent": the client is cut off and the COMMIT is never passed on, but the server's side stays
   open, as in a cut that sends no close. The server still holds the transaction open.
 
-`refuse` turns new connections away (the server unreachable)."""
+`refuse` turns new connections away (the server unreachable); `stall` lets new connections
+log in and then passes none of their queries on (a server that hangs)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ class CommitCutter:
         self._target = (host, port)
         self.armed: Mode | None = None
         self.refuse = False
+        self.stall = False
         self.cuts = 0
         self.port = 0
         self._server: asyncio.base_events.Server | None = None
@@ -72,6 +74,7 @@ class CommitCutter:
     async def _client_side(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter,
                            server_w: asyncio.StreamWriter, back: asyncio.Task[None]) -> None:
         started = False
+        stalled = self.stall
         while True:
             if not started:  # untyped: SSL or GSS request, then the startup message
                 head = await client_r.readexactly(4)
@@ -84,6 +87,8 @@ class CommitCutter:
             head = await client_r.readexactly(5)
             (length,) = struct.unpack("!i", head[1:])
             body = await client_r.readexactly(length - 4)
+            if stalled and head[:1] != b"p":  # past the password, nothing more reaches it
+                continue
             if head[:1] == b"Q" and body.rstrip(b"\0").strip() == b"COMMIT" and self.armed:
                 mode, self.armed = self.armed, None
                 self.cuts += 1

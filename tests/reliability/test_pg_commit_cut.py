@@ -5,6 +5,7 @@ cannot be asked (PRODUCT.md "Running at scale": the database going away)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit, urlunsplit
 
@@ -13,7 +14,7 @@ import pytest
 from bot.app import build_bot
 from bot.clock import ManualClock
 from bot.postgres import PostgresDatabase
-from bot.storage import StorageUnavailable
+from bot.storage import StorageError, StorageUnavailable
 from bot.stores import CommitOutcomeUnknown
 from bot.testing import FakeAdapter
 from tests.pg_cutter import CommitCutter
@@ -125,3 +126,52 @@ async def test_a_command_cut_at_its_commit_gets_its_real_answer(pg_url: str, cut
             "please check in a minute before trying again"]
     finally:
         await bot.stop()
+
+
+async def test_a_server_that_hangs_when_asked_gives_cannot_tell_in_time(pg_url: str,
+                                                                      cutter: CommitCutter) -> None:
+    db = await store(pg_url, cutter)
+    db.commit_check_s = 0.5
+    try:
+        cutter.armed, cutter.stall = "after", True
+        with pytest.raises(CommitOutcomeUnknown):
+            # Bounded by the check's own time, not by how long the server hangs.
+            await asyncio.wait_for(db.write(insert("maybe")), 10)
+        cutter.stall = False
+        await db.write(insert("next"))
+    finally:
+        await asyncio.wait_for(db.close(), 20)  # a writer stuck asking would hang it
+    assert await values(pg_url) == ["maybe", "next"]
+
+
+async def test_asking_that_fails_in_any_way_is_cannot_tell_not_nothing_changed(
+        pg_url: str, cutter: CommitCutter, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = await store(pg_url, cutter)
+    db.commit_check_s = 0.5
+    real = db._connect
+
+    async def refused() -> object:
+        raise StorageError("PostgreSQL refused the password (it was rotated)")
+
+    try:
+        cutter.armed = "after"
+        monkeypatch.setattr(db, "_connect", refused)
+        with pytest.raises(CommitOutcomeUnknown):
+            await db.write(insert("kept"))
+        monkeypatch.setattr(db, "_connect", real)
+        await db.write(insert("next"))
+    finally:
+        await db.close()
+    assert await values(pg_url) == ["kept", "next"]
+
+
+async def test_a_batch_that_wrote_nothing_keeps_its_answer_when_its_commit_is_cut(
+        pg_url: str, cutter: CommitCutter) -> None:
+    db = await store(pg_url, cutter)
+    try:
+        await db.write(insert("there"))
+        cutter.armed = "after"
+        count = await db.write(lambda c: c.execute("SELECT count(*) FROM t").fetchone()[0])
+        assert count == 1 and cutter.cuts == 1
+    finally:
+        await db.close()
