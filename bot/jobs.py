@@ -6,9 +6,9 @@ no longer pending, so a job is claimed once. A claim carries a lease: when it ru
 (its process died while sending), or when a job is a lease overdue with nobody claiming
 it (its process is gone), another process may claim it; the job's idempotency key keeps
 a send that did reach the platform from being repeated there. Where the database shows
-which processes are there (PostgreSQL's sessions), the claim of a process that has none
-left is taken at once: a restarted process re-sends what it left mid-send without waiting
-out its own old lease.
+which processes are there (PostgreSQL's sessions), the claim of a process that had none at
+two sweeps in a row is taken then, without waiting out its lease: a restarted process
+re-sends what it left mid-send at its second sweep.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from .process import NAME_MARK
 
 LEASE = timedelta(seconds=30)
 
@@ -117,23 +119,23 @@ LAPSED_PAGE = 1000
 
 
 def lapsed(conn: sqlite3.Connection, now: datetime, after: tuple[float, int] = (-1.0, 0),
-           live: frozenset[str] | None = None) -> list[tuple[int, str, float]]:
+           gone: Gone | None = None) -> list[tuple[int, str, float]]:
     """(id, space, due) of jobs any process may take over now, most overdue first: a page
-    of them, after the (due, id) given. With `live`, the processes known to be there now,
-    a claim by any other process is taken at once rather than when its lease runs out."""
-    gone, args = _gone(now, live)
+    of them, after the (due, id) given. With `gone`, the claims of processes that are gone
+    are taken without waiting for their lease to run out."""
+    extra, args = _gone(gone)
     rows = conn.execute(
-        f"SELECT id, space, due_at FROM jobs WHERE ({_LAPSED}{gone}) "
+        f"SELECT id, space, due_at FROM jobs WHERE ({_LAPSED}{extra}) "
         "AND (due_at > ? OR (due_at = ? AND id > ?)) ORDER BY due_at, id LIMIT ?",
         (*_lapsed_args(now), *args, after[0], after[0], after[1], LAPSED_PAGE)).fetchall()
     return [(int(r[0]), str(r[1]), float(r[2])) for r in rows]
 
 
 def claim_lapsed(conn: sqlite3.Connection, job_id: int, now: datetime, process: str,
-                 live: frozenset[str] | None = None) -> Job | None:
-    gone, args = _gone(now, live)
+                 gone: Gone | None = None) -> Job | None:
+    extra, args = _gone(gone)
     row = conn.execute(
-        f"UPDATE jobs SET {_CLAIM} WHERE id=? AND ({_LAPSED}{gone}) RETURNING {_COLS}",
+        f"UPDATE jobs SET {_CLAIM} WHERE id=? AND ({_LAPSED}{extra}) RETURNING {_COLS}",
         (*_claim_args(now, process), job_id, *_lapsed_args(now), *args)).fetchone()
     return Job.from_row(row) if row else None
 
@@ -148,14 +150,48 @@ def _lapsed_args(now: datetime) -> tuple[float, float, float]:
     return now.timestamp(), cut, cut
 
 
-def _gone(now: datetime, live: frozenset[str] | None) -> tuple[str, tuple[Any, ...]]:
-    """A claim made before `live` was read, by a process not in it: its process is gone.
-    A process that has just started claims after `now`, so it is never mistaken for one."""
-    if not live:
+@dataclass(frozen=True, slots=True)
+class Gone:
+    """Who is still there: the processes with a session at either of the last two sweeps, the
+    earlier one at `since`. A claim by a process of the current naming that was at neither,
+    made before `since`, is its process's last: that process is gone. Two looks apart keep a
+    process that is only reconnecting (and small clock differences) from being taken for gone."""
+
+    live: frozenset[str]
+    since: datetime
+
+
+class Looks:
+    """This process's looks at who is there, one per sweep, giving `Gone` from the last two
+    that are at least `apart` apart."""
+
+    def __init__(self, apart: timedelta) -> None:
+        self.apart = apart
+        self._last: tuple[datetime, frozenset[str]] | None = None
+
+    def look(self, now: datetime, live: frozenset[str] | None, me: str) -> Gone | None:
+        """None when it cannot be told: no earlier look far enough back, or this process
+        cannot see itself (its sessions are reconnecting, or its name did not come back)."""
+        if live is None or me not in live:
+            self._last = None
+            return None
+        last = self._last
+        if last is None:
+            self._last = (now, live)
+            return None
+        if now - last[0] < self.apart:
+            return None
+        self._last = (now, live)
+        return Gone(live | last[1], last[0])
+
+
+def _gone(gone: Gone | None) -> tuple[str, tuple[Any, ...]]:
+    if gone is None or not gone.live:
         return "", ()
-    marks = ", ".join("?" * len(live))
-    return (f" OR (state='sending' AND updated_at < ? AND claimed_by NOT IN ({marks}))",
-            (now.timestamp(), *sorted(live)))
+    marks = ", ".join("?" * len(gone.live))
+    return (" OR (state='sending' AND updated_at < ? AND claimed_by LIKE ? "
+            f"AND claimed_by NOT IN ({marks}))",
+            (gone.since.timestamp(), f"%{NAME_MARK}%", *sorted(gone.live)))
 
 
 def _claim_args(now: datetime, process: str) -> tuple[float, float, str]:

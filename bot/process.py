@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import socket
 
 # CPython's default (700, 10, 10) runs a young collection every 700 net container
@@ -20,13 +21,18 @@ def tune_gc() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
-# PostgreSQL keeps at most 63 bytes of a session's application name; the name must survive
-# whole, since other processes compare it with the name on a job's claim.
+# PostgreSQL keeps at most 63 bytes of a session's application name and shows other than
+# ASCII as "?"; the name must come back exactly, since other processes compare it with the
+# name on a job's claim. Hosts of a fleet differ at the end of their names, so the end is kept.
 _HOST_CHARS = 40
 APP_PREFIX = "logoff "
+# Names of this form (host/pid) carry their sessions' application name; claims under older
+# names are only ever taken when their lease runs out.
+NAME_MARK = "/"
 
 
 def process_name() -> str:
     """This process among those sharing a database: on its job claims and, on PostgreSQL, as
     its sessions' application name, so others can see whether it is still there."""
-    return f"{socket.gethostname()[:_HOST_CHARS]}:{os.getpid()}"
+    host = re.sub(r"[^A-Za-z0-9.-]", "-", socket.gethostname())[-_HOST_CHARS:]
+    return f"{host}{NAME_MARK}{os.getpid()}"

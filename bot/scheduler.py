@@ -57,6 +57,7 @@ class Scheduler:
         self.serves: Callable[[str], bool] = lambda space: True
         self.reaches: Callable[[str], bool] = lambda space: True
         self.process = process_name()
+        self._looks = jobs.Looks(TAKE_OVER_EVERY / 2)
 
     def register(self, kind: str, handler: Handler, grace: GraceFn | None = None,
                  missed: Handler | None = None) -> None:
@@ -201,22 +202,22 @@ class Scheduler:
         if self._stopping:
             return 0
         now = self.clock.now()
-        live = await self.db.live_processes()
+        gone = self._looks.look(now, await self.db.live_processes(), self.process)
         ids: list[int] = []
         after = (-1.0, 0)
         while len(ids) < jobs.LAPSED_PAGE:  # past jobs of platforms this process is not on
-            rows = await self.db.read(lambda c, a=after: jobs.lapsed(c, now, a, live))  # type: ignore[misc]
+            rows = await self.db.read(lambda c, a=after: jobs.lapsed(c, now, a, gone))  # type: ignore[misc]
             ids += [job_id for job_id, space, _ in rows if self.reaches(space)]
             if len(rows) < jobs.LAPSED_PAGE:
                 break
             after = (rows[-1][2], rows[-1][0])
         for i in range(0, len(ids), RECOVER_AT_ONCE):
-            await asyncio.gather(*(self._take(j, now, live) for j in ids[i:i + RECOVER_AT_ONCE]),
+            await asyncio.gather(*(self._take(j, now, gone) for j in ids[i:i + RECOVER_AT_ONCE]),
                                  return_exceptions=True)
         return len(ids)
 
-    async def _take(self, job_id: int, now: datetime, live: frozenset[str] | None) -> None:
-        job = await self.db.write(lambda c: jobs.claim_lapsed(c, job_id, now, self.process, live))
+    async def _take(self, job_id: int, now: datetime, gone: jobs.Gone | None) -> None:
+        job = await self.db.write(lambda c: jobs.claim_lapsed(c, job_id, now, self.process, gone))
         if job is None:
             return  # someone else was quicker
         if self.metrics is not None:

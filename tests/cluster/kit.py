@@ -21,7 +21,7 @@ The scenario (`run_scenario`), everything through the product's own commands:
 3. once `Plan.kill_at` of P1's reminders are on the platform (a count in the middle of a
    guild's batch, so that some of P1's claims are usually in flight), P1 gets SIGKILL;
 4. we wait until every reminder job is `sent` (read over asyncpg): P2 takes over P1's jobs,
-   those P1 had claimed at its next sweep once P1's sessions are gone (bot/jobs.py), the
+   those P1 had claimed once two of its sweeps found none of P1's sessions (bot/jobs.py), the
    others a lease after they fell due;
 5. what happened is read from the platforms: every reminder message on the fake Discord
    (with its nonce and the time the fake made it) and in the rooms (as the bot's own device

@@ -45,57 +45,77 @@ async def test_a_live_claim_holds_for_its_lease_and_is_taken_when_it_runs_out(pg
     await platform.invoke('!event create Picnic when="2026-11-26 18:00"')
     [(job_id, _)] = await first.db.fetchall("SELECT id, key FROM jobs WHERE kind='event.reminder'")
     # Another process, still connected, claims the reminder at its due time and hangs.
-    hung = await another_process(pg_url, "other-host:7")
-    assert await first.db.write(lambda c: jobs.claim_due(c, job_id, DUE, "other-host:7")) is not None
-    await first.stop()
-
-    other, fake = await process(pg_url, DUE + timedelta(seconds=10), platform)
+    hung = await another_process(pg_url, "other-host/7")
     try:
-        assert reminders(fake) == []  # the lease still holds: the claim may be alive
-        assert await other.scheduler.take_over() == 0
-        clock = other.clock
-        assert isinstance(clock, ManualClock)
-        clock.set(DUE + jobs.LEASE + timedelta(seconds=1))
-        assert await other.scheduler.take_over() == 1
-        await other.settle()
-        assert len(reminders(fake)) == 1 and "Picnic" in reminders(fake)[0]
-        row = await other.db.fetchone("SELECT state, attempts, claimed_by FROM jobs WHERE id=?", (job_id,))
-        assert (row[0], row[1]) == ("sent", 2) and row[2] == other.scheduler.process
-        assert await other.scheduler.take_over() == 0  # sent: nothing left to take
-        assert other.metrics.registry.get_sample_value("logoff_jobs_taken_over_total",
-                                                       {"kind": "event.reminder"}) == 1
-        assert len(fake.sends_with_key) == len(set(fake.sends_with_key))
+        assert await first.db.write(lambda c: jobs.claim_due(c, job_id, DUE, "other-host/7")) is not None
+        await first.stop()
+
+        other, fake = await process(pg_url, DUE + timedelta(seconds=10), platform)
+        try:
+            assert reminders(fake) == []  # the lease still holds: the claim may be alive
+            assert await other.scheduler.take_over() == 0
+            clock = other.clock
+            assert isinstance(clock, ManualClock)
+            clock.set(DUE + jobs.LEASE + timedelta(seconds=1))
+            assert await other.scheduler.take_over() == 1
+            await other.settle()
+            assert len(reminders(fake)) == 1 and "Picnic" in reminders(fake)[0]
+            row = await other.db.fetchone("SELECT state, attempts, claimed_by FROM jobs WHERE id=?", (job_id,))
+            assert (row[0], row[1]) == ("sent", 2) and row[2] == other.scheduler.process
+            assert await other.scheduler.take_over() == 0  # sent: nothing left to take
+            assert other.metrics.registry.get_sample_value("logoff_jobs_taken_over_total",
+                                                           {"kind": "event.reminder"}) == 1
+            assert len(fake.sends_with_key) == len(set(fake.sends_with_key))
+        finally:
+            await other.stop()
     finally:
-        await other.stop()
         await hung.close()
 
 
-async def test_the_claim_of_a_process_with_no_session_left_is_taken_at_once(pg_url: str) -> None:
-    """A restarted process (or any other) does not wait out the lease of one that is gone."""
+async def test_the_claim_of_a_process_seen_gone_twice_is_taken_without_waiting_its_lease(
+        pg_url: str) -> None:
+    """A restarted process (or any other) does not wait out the lease of one that is gone: a
+    claim by a process with no session at two sweeps in a row is taken at the second. A live
+    process's claim is not, nor one under an older version's name (no session name to see)."""
     first, platform = await process(pg_url, START)
     await platform.invoke("!config set reminders 1h", "mod", mod=True)
-    await platform.invoke('!event create Picnic when="2026-11-26 18:00"')
-    await platform.invoke('!event create Movies when="2026-11-26 18:00"')
-    [(gone_job,), (live_job,)] = await first.db.fetchall(
+    for title in ("Picnic", "Movies", "Quiz"):
+        await platform.invoke(f'!event create {title} when="2026-11-26 18:00"')
+    [(gone_job,), (live_job,), (old_job,)] = await first.db.fetchall(
         "SELECT id FROM jobs WHERE kind='event.reminder' ORDER BY id")
-    live = await another_process(pg_url, "other-host:8")
-    assert await first.db.write(lambda c: jobs.claim_due(c, gone_job, DUE, "gone-host:1")) is not None
-    assert await first.db.write(lambda c: jobs.claim_due(c, live_job, DUE, "other-host:8")) is not None
-    await first.stop()
-
-    other, fake = await process(pg_url, DUE + timedelta(seconds=5), platform)
+    live = await another_process(pg_url, "other-host/8")
     try:
-        await other.settle()  # its start took over the claim of the process that is gone
-        assert len(reminders(fake)) == 1 and "Picnic" in reminders(fake)[0]
-        assert await other.scheduler.take_over() == 0  # the live one's lease still holds
-        await live.close()  # now that process is gone too
-        assert await other.scheduler.take_over() == 1
-        await other.settle()
-        assert len(reminders(fake)) == 2 and "Movies" in reminders(fake)[1]
-        states = await other.db.fetchall("SELECT state FROM jobs WHERE kind='event.reminder'")
-        assert [r[0] for r in states] == ["sent", "sent"]
+        late = DUE + timedelta(seconds=10)  # their leases run to DUE + 40 s
+        for job_id, claimant, at in ((gone_job, "gone-host/1", DUE), (live_job, "other-host/8", late),
+                                     (old_job, "old-version-host:1", late)):
+            assert await first.db.write(lambda c, j=job_id, p=claimant, t=at: jobs.claim_due(c, j, t, p))
+        await first.stop()
+
+        other, fake = await process(pg_url, DUE + timedelta(seconds=12), platform)
+        try:
+            await other.settle()
+            assert reminders(fake) == []  # one look so far: gone or reconnecting, who can tell
+            clock = other.clock
+            assert isinstance(clock, ManualClock)
+
+            async def sweep_at(seconds: int) -> int:
+                clock.set(DUE + timedelta(seconds=seconds))
+                taken = await other.scheduler.take_over()
+                await other.settle()
+                return taken
+
+            assert await sweep_at(20) == 1  # gone at both looks
+            assert len(reminders(fake)) == 1 and "Picnic" in reminders(fake)[0]
+            await live.close()  # now that process is gone too
+            assert await sweep_at(27) == 0  # it was there at the look before
+            assert await sweep_at(34) == 1  # gone at both, its lease still running
+            assert len(reminders(fake)) == 2 and "Movies" in reminders(fake)[1]
+            assert await sweep_at(41) == 1  # the old-named claim: only when its lease ran out
+            states = await other.db.fetchall("SELECT state FROM jobs WHERE kind='event.reminder'")
+            assert [r[0] for r in states] == ["sent", "sent", "sent"]
+        finally:
+            await other.stop()
     finally:
-        await other.stop()
         if not live.is_closed():
             await live.close()
 
