@@ -6,7 +6,7 @@ is that a prompt happened, how sure the bot was, and how it was received.
 
 from __future__ import annotations
 
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 
 from bot.cog import Cog, on_action, on_message, on_reaction
@@ -39,19 +39,6 @@ MAX_ADDRESSED = 5
 STREAK_LOOKBACK = 8  # answered automatic prompts looked at for the dismissal streak
 
 
-class _Channel:
-    """What the cog remembers of one channel: recent authors and the heat window."""
-
-    __slots__ = ("recent", "heat", "last_prompt", "dismissals", "unsaved")
-
-    def __init__(self, heat: ChannelHeat | None) -> None:
-        self.recent: deque[tuple[UserRef, datetime]] = deque(maxlen=20)
-        self.heat = heat
-        self.last_prompt: datetime | None = None
-        self.dismissals: int | None = None  # automatic prompts waved off in a row; None: not read
-        self.unsaved = 0  # exchanges scored since the channel's distribution was last kept
-
-
 class OfflineCog(Cog):
     name = "offline"
     migrations = MIGRATIONS
@@ -67,12 +54,12 @@ class OfflineCog(Cog):
                                "at most one automatic prompt per channel in this time",
                                normalize=format_duration))
         self.scorer = HeatScorer()
-        self._channels: OrderedDict[str, _Channel] = OrderedDict()
+        self._channels: OrderedDict[str, memory.Channel] = OrderedDict()
 
-    def _channel(self, channel: ChannelRef) -> _Channel:
+    def _channel(self, channel: ChannelRef) -> memory.Channel:
         state = self._channels.get(channel.key)
         if state is None:
-            state = _Channel(None)
+            state = memory.Channel(None)
             self._channels[channel.key] = state
             if len(self._channels) > MAX_CHANNELS:
                 self._channels.popitem(last=False)
@@ -81,8 +68,7 @@ class OfflineCog(Cog):
         return state
 
     async def stopping(self) -> None:
-        await memory.save(self.db, [(key, state.heat.scores) for key, state in self._channels.items()
-                                    if state.heat is not None and state.unsaved], self.clock.now().timestamp())
+        await memory.keep(self.db, list(self._channels.items()), self.scorer.fingerprint, self.clock.now())
 
     # --- watching -----------------------------------------------------------------------------
 
@@ -95,27 +81,36 @@ class OfflineCog(Cog):
         if not auto:
             return
         if state.heat is None:
-            state.heat = ChannelHeat(self.scorer, scores=await memory.load(self.db, event.channel))
-        score = state.heat.observe(Msg(event.author.key, event.at.timestamp(),
-                                       event.reply_to_user.key if event.reply_to_user else None, event.text))
+            kept = await memory.load(self.db, event.channel, self.scorer.fingerprint)
+            if state.heat is None:  # another message may have started it meanwhile
+                state.heat = ChannelHeat(self.scorer, scores=kept)
+        heat = state.heat
+        score = heat.observe(Msg(event.author.key, event.at.timestamp(),
+                                 event.reply_to_user.key if event.reply_to_user else None, event.text))
         state.unsaved += 1
-        if state.unsaved >= memory.SAVE_EVERY:
-            state.unsaved = 0
-            await memory.save(self.db, [(event.channel.key, state.heat.scores)], event.at.timestamp())
-        if len(state.heat.participants()) < 2:
+        try:
+            await self._maybe_prompt(event, state, heat, score)
+        finally:
+            if state.unsaved >= memory.SAVE_EVERY:
+                await memory.keep(self.db, [(event.channel.key, state)], self.scorer.fingerprint, event.at)
+
+    async def _maybe_prompt(self, event: MessageSeen, state: memory.Channel, heat: ChannelHeat,
+                            score: float) -> None:
+        space = event.channel.space
+        if len(heat.participants()) < 2:
             return
         sensitivity = await self.settings.get(space, "offline.sensitivity")
         if state.dismissals is None:
             state.dismissals = await self._dismissals_in_a_row(event.channel)
-        if not state.heat.crosses(score, sensitivity, state.dismissals):
+        if not heat.crosses(score, sensitivity, state.dismissals):
             return
         cooldown: timedelta = await self.settings.get(space, "offline.cooldown")
         last = state.last_prompt or await self._last_prompt(event.channel)
         if last is not None and event.at - last < cooldown:
             return
-        people = self._people(state, state.heat.participants())
-        signals = state.heat.signals()
-        state.heat.reset()
+        people = self._people(state, heat.participants())
+        signals = heat.signals()
+        heat.reset()
         await self._prompt(event.channel, people, note=None, by=None, auto=True,
                            sensitivity=sensitivity, score=score, signals=signals)
 
@@ -140,7 +135,7 @@ class OfflineCog(Cog):
             return None
         return datetime.fromtimestamp(row[0], UTC)
 
-    def _people(self, state: _Channel, keys: list[str] | None = None) -> list[UserRef]:
+    def _people(self, state: memory.Channel, keys: list[str] | None = None) -> list[UserRef]:
         now = self.clock.now()
         by_key: dict[str, UserRef] = {}
         for user, at in reversed(state.recent):

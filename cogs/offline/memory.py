@@ -1,20 +1,28 @@
-"""What the cog keeps of a channel across restarts: the channel's own score distribution.
+"""What the cog keeps of a channel: in memory, its recent authors and heat window; across
+restarts, the channel's own score distribution.
 
 A sensitivity is a share of a channel's own exchanges, and the channel's scale takes hundreds
 of exchanges to learn; a restart must not send it back to the global prior. Only the histogram
-of scores is kept (cogs/offline/calibration.py), never text or who wrote it. It is written
+of scores is kept (cogs/offline/calibration.py), never text or who wrote it, with the model
+that made the scores. It is written
 every `SAVE_EVERY` exchanges of a channel and when the bot stops, so a crash loses at most
 that many exchanges' worth of learning.
 """
 
 from __future__ import annotations
 
+import logging
+from collections import deque
 from collections.abc import Sequence
+from datetime import datetime
 
-from bot.model import ChannelRef
-from bot.storage import Database
+from bot.model import ChannelRef, UserRef
+from bot.storage import Database, StorageError
 
 from .calibration import ScoreDistribution
+from .scorer import ChannelHeat
+
+log = logging.getLogger(__name__)
 
 SAVE_EVERY = 50
 
@@ -22,19 +30,50 @@ MIGRATION = """
 CREATE TABLE offline_calibration (
     channel TEXT PRIMARY KEY,
     counts BLOB NOT NULL,
+    model TEXT NOT NULL,
     saved_at REAL NOT NULL
 );
 """
-_UPSERT = ("INSERT INTO offline_calibration(channel, counts, saved_at) VALUES(?, ?, ?) "
-           "ON CONFLICT(channel) DO UPDATE SET counts=excluded.counts, saved_at=excluded.saved_at")
+class Channel:
+    """What the cog remembers of one channel: recent authors and the heat window."""
+
+    __slots__ = ("recent", "heat", "last_prompt", "dismissals", "unsaved")
+
+    def __init__(self, heat: ChannelHeat | None) -> None:
+        self.recent: deque[tuple[UserRef, datetime]] = deque(maxlen=20)
+        self.heat = heat
+        self.last_prompt: datetime | None = None
+        self.dismissals: int | None = None  # automatic prompts waved off in a row; None: not read
+        self.unsaved = 0  # exchanges scored since the channel's distribution was last kept
 
 
-async def load(db: Database, channel: ChannelRef) -> ScoreDistribution | None:
-    row = await db.fetchone("SELECT counts FROM offline_calibration WHERE channel=?", (channel.key,))
+_UPSERT = ("INSERT INTO offline_calibration(channel, counts, model, saved_at) VALUES(?, ?, ?, ?) "
+           "ON CONFLICT(channel) DO UPDATE SET counts=excluded.counts, model=excluded.model, "
+           "saved_at=excluded.saved_at")
+
+
+async def load(db: Database, channel: ChannelRef, model: str) -> ScoreDistribution | None:
+    """The channel's kept distribution, if it was kept under this model: another model's
+    scores are on another scale, and the channel starts again from the prior."""
+    row = await db.fetchone("SELECT counts FROM offline_calibration WHERE channel=? AND model=?",
+                            (channel.key, model))
     return ScoreDistribution.from_bytes(bytes(row[0])) if row is not None else None
 
 
-async def save(db: Database, kept: Sequence[tuple[str, ScoreDistribution]], at: float) -> None:
-    rows = [(key, dist.to_bytes(), at) for key, dist in kept]
+async def save(db: Database, kept: Sequence[tuple[str, ScoreDistribution]], model: str,
+               at: float) -> None:
+    rows = [(key, dist.to_bytes(), model, at) for key, dist in kept]
     if rows:
         await db.write(lambda c: c.executemany(_UPSERT, rows).rowcount)
+
+
+async def keep(db: Database, channels: Sequence[tuple[str, Channel]], model: str, at: datetime) -> None:
+    """Keep channels' distributions; a database that is away only delays it to the next time."""
+    kept = [(key, st.heat.scores) for key, st in channels if st.heat is not None and st.unsaved]
+    try:
+        await save(db, kept, model, at.timestamp())
+    except StorageError as e:
+        log.warning("could not keep the offline calibration of %d channels: %s", len(kept), e)
+        return
+    for _, st in channels:
+        st.unsaved = 0

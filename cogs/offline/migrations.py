@@ -1,32 +1,20 @@
-import json
 import sqlite3
 
 from bot.storage import Migration
 
 from .memory import MIGRATION as CALIBRATION_TABLE
-from .scorer import MODEL_PATH
-from .signals import EXTRA, signal_name
+from .signals import EXTRA
 
 
 def _directed_signals(conn: sqlite3.Connection) -> None:
-    """Signals stored before they carried a direction name the input only, and were shown with
-    its "high" description even when the input pushed the score by being low. An input pushes
-    the score up from the side its weight says, so that side is what was true: rename each
-    stored signal to it, and drop those with no description on that side."""
-    with open(MODEL_PATH, encoding="utf-8") as fh:
-        model = json.load(fh)
-    weights = dict(zip(model["features"], model["coef"], strict=True))
+    """Reasons stored before they carried a direction name an input only, and were shown with
+    its "high" words even when the input had pushed the score by being low. Which side it was
+    cannot be told afterwards (the model of the time may have weighed it the other way), so
+    only the reasons that have no side are kept."""
     rows = conn.execute("SELECT id, signals FROM offline_prompts WHERE signals <> ''").fetchall()
     for prompt_id, stored in rows:
-        kept = []
-        for name in stored.split(","):
-            if name in EXTRA:
-                kept.append(name)
-            elif weights.get(name):
-                signal = signal_name(name, weights[name] > 0)
-                if signal is not None:
-                    kept.append(signal)
-        conn.execute("UPDATE offline_prompts SET signals=? WHERE id=?", (",".join(kept), prompt_id))
+        kept = ",".join(name for name in stored.split(",") if name in EXTRA)
+        conn.execute("UPDATE offline_prompts SET signals=? WHERE id=?", (kept, prompt_id))
 
 
 # Prompts are recorded without any message text: who was addressed is not stored either,

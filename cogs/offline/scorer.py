@@ -14,6 +14,7 @@ model barely trusts, so they are pushed down further: the bot should stay quiet 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -71,6 +72,8 @@ class HeatScorer:
         if model is None:
             with open(MODEL_PATH, encoding="utf-8") as fh:
                 model = json.load(fh)
+        # Which model made a score: a channel's kept distribution is only good for its model.
+        self.fingerprint = hashlib.sha256(json.dumps(model, sort_keys=True).encode()).hexdigest()[:16]
         names = list(model["features"])
         coef = dict(zip(names, model["coef"], strict=True))
         mean = dict(zip(names, model["mean"], strict=True))
@@ -186,13 +189,14 @@ class HeatScorer:
             return []
         feats, authors = feats[-self.window:], authors[-self.window:]
         x = list(map(min, map(max, exchange_vector(feats, authors), self._lo), self._hi))
-        contrib = sorted(((w * (v - m), name, v > m) for w, v, m, name in
+        contrib = sorted(((w * (v - m), name, v) for w, v, m, name in
                           zip(self._w, x, self._mean, FEATURE_NAMES, strict=True)), reverse=True)
+        mean = dict(zip(FEATURE_NAMES, self._mean, strict=True))
         out: list[str] = []
-        for c, name, above in contrib:
+        for c, name, v in contrib:
             if c < SIGNAL_MIN or len(out) == MAX_SIGNALS:
                 break
-            signal = signal_name(name, above)
+            signal = signal_name(name, v > mean[name], v)
             if signal is not None:
                 out.append(signal)
         if times is not None and self._pace_adjust(times[-self.window:]) > 0:

@@ -66,10 +66,18 @@ DIRECTIONS: dict[str, tuple[str | None, str | None]] = {
 EXTRA = {"fast": "fast back-and-forth", "two_people": "between two people"}
 
 
-def signal_name(feature: str, above_mean: bool) -> str | None:
-    """The signal for `feature` pushing the score up from that side of its mean, or None
-    when that direction has no meaningful description."""
+# Inputs whose words say more than "above or below usual": a change ("getting longer",
+# "dropping away") or a tone ("sour") is said only when the value itself has that sign.
+SIGNED = frozenset({"len_growth", "you_trend", "negv_trend", "hedge_trend", "polite_trend",
+                    "compound_last", "compound_min"})
+
+
+def signal_name(feature: str, above_mean: bool, value: float) -> str | None:
+    """The signal for `feature` (now `value`) pushing the score up from that side of its
+    mean, or None when that direction has no description that is true of it."""
     high, low = DIRECTIONS.get(feature, (None, None))
+    if feature in SIGNED and not (value > 0.0 if above_mean else value < 0.0):
+        return None
     if above_mean:
         return feature if high is not None else None
     return feature + LOW if low is not None else None

@@ -278,7 +278,7 @@ def test_every_reason_given_is_true_of_the_exchange(scorer: HeatScorer, texts: l
     words shown for it say the same. The bot never names a reason that is not so: a two-line
     exchange is never "a long back-and-forth", and "a hostile opening" needs one."""
     from cogs.offline.features import FEATURE_NAMES, exchange_vector
-    from cogs.offline.signals import DIRECTIONS, EXTRA, LOW
+    from cogs.offline.signals import DIRECTIONS, EXTRA, LOW, SIGNED
 
     model = json.loads(Path(MODEL_PATH).read_text(encoding="utf-8"))
     mean = dict(zip(model["features"], model["mean"], strict=True))
@@ -298,3 +298,5 @@ def test_every_reason_given_is_true_of_the_exchange(scorer: HeatScorer, texts: l
         below = signal.endswith(LOW)
         assert DIRECTIONS[name][1 if below else 0] is not None
         assert (x[name] < mean[name]) if below else (x[name] > mean[name]), (signal, x[name], mean[name])
+        if name in SIGNED:  # "getting longer", "sour": said of the value itself, not of the mean
+            assert (x[name] < 0) if below else (x[name] > 0), (signal, x[name])
