@@ -6,6 +6,7 @@ is that a prompt happened, how sure the bot was, and how it was received.
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 
@@ -55,6 +56,7 @@ class OfflineCog(Cog):
                                normalize=format_duration))
         self.scorer = HeatScorer()
         self._channels: OrderedDict[str, memory.Channel] = OrderedDict()
+        self._keeping: set[asyncio.Task[None]] = set()  # channels forgotten, being kept
 
     def _channel(self, channel: ChannelRef) -> memory.Channel:
         state = self._channels.get(channel.key)
@@ -62,12 +64,22 @@ class OfflineCog(Cog):
             state = memory.Channel(None)
             self._channels[channel.key] = state
             if len(self._channels) > MAX_CHANNELS:
-                self._channels.popitem(last=False)
+                self._forget(*self._channels.popitem(last=False))
         else:
             self._channels.move_to_end(channel.key)
         return state
 
+    def _forget(self, key: str, state: memory.Channel) -> None:
+        """A channel quiet the longest leaves memory; what it learned is kept first."""
+        if state.heat is not None and state.unsaved:
+            task = asyncio.create_task(memory.keep(self.db, [(key, state)], self.scorer.fingerprint,
+                                                   self.clock.now()))
+            self._keeping.add(task)
+            task.add_done_callback(self._keeping.discard)
+
     async def stopping(self) -> None:
+        if self._keeping:
+            await asyncio.gather(*self._keeping, return_exceptions=True)
         await memory.keep(self.db, list(self._channels.items()), self.scorer.fingerprint, self.clock.now())
 
     # --- watching -----------------------------------------------------------------------------

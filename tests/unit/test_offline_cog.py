@@ -3,6 +3,7 @@ one of the same length and pace, cooldown, and what is recorded (no message text
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -253,3 +254,38 @@ async def test_a_scale_kept_under_another_model_is_not_used_and_first_messages_r
         await bot.stop()
     weight = await _kept_weight(databases, fake.channel.key)
     assert weight == pytest.approx(scorer.new_distribution().weight + 2)
+
+
+async def test_a_scale_is_kept_as_it_goes_and_when_a_channel_leaves_memory(
+        databases, clock, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """Kept every SAVE_EVERY exchanges (a crash loses at most that many), and when the least
+    recently active channel is forgotten to make room."""
+    from bot.app import build_bot
+    from bot.model import ChannelRef
+    from cogs.offline import cog as offline_cog
+    from cogs.offline import memory
+    from cogs.offline.calibration import ScoreDistribution
+    from cogs.offline.scorer import HeatScorer
+
+    prior = HeatScorer().new_distribution().weight
+    monkeypatch.setattr(offline_cog, "MAX_CHANNELS", 1)
+    bot = await build_bot(databases(), clock=clock)
+    fake = FakeAdapter()
+    bot.add_adapter(fake)
+    await bot.start()
+    other = ChannelRef(fake.channel.platform, "elsewhere", fake.channel.space)
+    try:
+        await fake.invoke("!config set offline.auto on", "mod", mod=True)
+        await chat(fake, bot, (CALM * 7)[:memory.SAVE_EVERY])
+        kept = await bot.db.fetchall("SELECT channel FROM offline_calibration")
+        assert [r[0] for r in kept] == [fake.channel.key]  # kept without waiting for a stop
+        await chat(fake, bot, CALM[:3])
+        await chat(fake, bot, CALM[:1], channel=other)  # the first channel leaves memory
+        offline = bot.cogs["offline"]
+        await asyncio.gather(*offline._keeping)  # type: ignore[attr-defined]
+        [(counts,)] = await bot.db.fetchall("SELECT counts FROM offline_calibration WHERE channel=?",
+                                            (fake.channel.key,))
+        weight = ScoreDistribution.from_bytes(bytes(counts))
+        assert weight is not None and weight.weight == pytest.approx(prior + memory.SAVE_EVERY + 3)
+    finally:
+        await bot.stop()
