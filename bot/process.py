@@ -31,8 +31,9 @@ APP_PREFIX = "logoff "
 NAME_MARK = "/"
 
 
-def process_name() -> str:
-    """This process among those sharing a database: on its job claims and, on PostgreSQL, as
-    its sessions' application name, so others can see whether it is still there."""
+def process_name(pid: int | None = None) -> str:
+    """This process (or process `pid` of this host) among those sharing a database: on its job
+    claims and, on PostgreSQL, as its sessions' application name, so others can see whether
+    it is still there."""
     host = re.sub(r"[^A-Za-z0-9.-]", "-", socket.gethostname())[-_HOST_CHARS:]
-    return f"{host}{NAME_MARK}{os.getpid()}"
+    return f"{host}{NAME_MARK}{os.getpid() if pid is None else pid}"

@@ -41,7 +41,6 @@ import math
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -56,6 +55,7 @@ import asyncpg
 import nio
 
 from bot.jobs import Job
+from bot.process import process_name
 from tests.discord_fake import EPHEMERAL, FakeDiscord, message_text
 from tests.matrix_harness import Human, HumanFactory, Synapse, eventually
 from tests.matrix_harness.synapse import Account
@@ -257,7 +257,7 @@ class Node:
     def process_id(self) -> str:
         """How the scheduler names this process in `jobs.claimed_by`."""
         assert self.proc is not None
-        return f"{socket.gethostname()}:{self.proc.pid}"
+        return process_name(self.proc.pid)
 
     def log_text(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
