@@ -4,9 +4,8 @@ restarts, the channel's own score distribution.
 A sensitivity is a share of a channel's own exchanges, and the channel's scale takes hundreds
 of exchanges to learn; a restart must not send it back to the global prior. Only the histogram
 of scores is kept (cogs/offline/calibration.py), never text or who wrote it, with the model
-that made the scores. It is written
-every `SAVE_EVERY` exchanges of a channel and when the bot stops, so a crash loses at most
-that many exchanges' worth of learning.
+that made the scores. It is written every `SAVE_EVERY` exchanges of a channel and when the bot
+stops, so a crash loses at most that many exchanges' worth of learning.
 """
 
 from __future__ import annotations
@@ -34,6 +33,8 @@ CREATE TABLE offline_calibration (
     saved_at REAL NOT NULL
 );
 """
+
+
 class Channel:
     """What the cog remembers of one channel: recent authors and the heat window."""
 
@@ -69,11 +70,11 @@ async def save(db: Database, kept: Sequence[tuple[str, ScoreDistribution]], mode
 
 async def keep(db: Database, channels: Sequence[tuple[str, Channel]], model: str, at: datetime) -> None:
     """Keep channels' distributions; a database that is away only delays it to the next time."""
-    kept = [(key, st.heat.scores) for key, st in channels if st.heat is not None and st.unsaved]
+    chosen = [(key, st, st.unsaved) for key, st in channels if st.heat is not None and st.unsaved]
     try:
-        await save(db, kept, model, at.timestamp())
+        await save(db, [(key, st.heat.scores) for key, st, _ in chosen if st.heat], model, at.timestamp())
     except StorageError as e:
-        log.warning("could not keep the offline calibration of %d channels: %s", len(kept), e)
+        log.warning("could not keep the offline calibration of %d channels: %s", len(chosen), e)
         return
-    for _, st in channels:
-        st.unsaved = 0
+    for _, st, counted in chosen:
+        st.unsaved -= counted  # exchanges scored while it was being written wait for next time
