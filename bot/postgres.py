@@ -11,8 +11,8 @@ lock; everything else is ordinary transactions (job claims are conditional updat
 bot/scheduler.py).
 
 When PostgreSQL goes away, waiting units fail with `StorageUnavailable` (their transaction
-never committed, so nothing is half-written) and the next batch connects again. A COMMIT the
-connection broke in is asked after before anyone is told anything (bot/pgcommit.py).
+never committed, so nothing is half-written) and the next batch connects again; a COMMIT cut
+off is asked after first (bot/pgcommit.py).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import random
 import time
 from collections.abc import Sequence
 from typing import Any, cast
@@ -58,6 +59,7 @@ log = logging.getLogger(__name__)
 # Numbers the advisory lock that serialises migrations across processes.
 MIGRATION_LOCK = 0x6C6F676F6666
 CONFLICT_TRIES = 8  # runs of a batch that conflicts with another process's writes
+CONFLICT_WAIT_S = 0.001  # the first wait before running a conflicting batch again, at most
 
 _CONFLICT = (asyncpg.SerializationError, asyncpg.DeadlockDetectedError)
 
@@ -79,9 +81,7 @@ class PostgresDatabase(Database):
         self._writer_conn: asyncpg.Connection | None = None
         self._coercers: dict[str, tuple[Coerce, ...]] = {}
         self.conflicts = 0  # batches run again after a serialization conflict (tests, benchmarks)
-        # How long a COMMIT cut off by a broken connection is asked after before its writers
-        # are told that whether it went through is unknown.
-        self.commit_check_s = 15.0
+        self.commit_check_s = 15.0  # a cut COMMIT is asked after this long before "unknown"
         self._commit_in_doubt = False  # a COMMIT of a batch that wrote is under way
         self._open = False
 
@@ -268,6 +268,8 @@ class PostgresDatabase(Database):
                 # Back to the head of the queue, in order: the next run takes them first.
                 self._pending.extendleft(reversed(batch))
                 batch.clear()
+                # Writers retrying at once collide again: a random, growing wait lets one finish.
+                await asyncio.sleep(random.uniform(0, CONFLICT_WAIT_S * 2 ** attempt))
         raise AssertionError("unreachable")
 
     async def _commit_or_ask(self, conn: asyncpg.Connection) -> None:
