@@ -18,8 +18,8 @@ UNREACHABLE = (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionError,
 
 
 def session_settings() -> dict[str, str]:
-    """Every session of this process carries its name (bot/jobs.py: claims of processes with
-    no session left are taken over at once)."""
+    """Every session of this process carries its name, so other processes can tell whether it
+    is still there (bot/jobs.py, `Gone`)."""
     return {"application_name": APP_PREFIX + process_name()}
 
 

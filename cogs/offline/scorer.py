@@ -189,14 +189,13 @@ class HeatScorer:
             return []
         feats, authors = feats[-self.window:], authors[-self.window:]
         x = list(map(min, map(max, exchange_vector(feats, authors), self._lo), self._hi))
-        contrib = sorted(((w * (v - m), name, v) for w, v, m, name in
+        contrib = sorted(((w * (v - m), name, v > m, v) for w, v, m, name in
                           zip(self._w, x, self._mean, FEATURE_NAMES, strict=True)), reverse=True)
-        mean = dict(zip(FEATURE_NAMES, self._mean, strict=True))
         out: list[str] = []
-        for c, name, v in contrib:
+        for c, name, above, v in contrib:
             if c < SIGNAL_MIN or len(out) == MAX_SIGNALS:
                 break
-            signal = signal_name(name, v > mean[name], v)
+            signal = signal_name(name, above, v)
             if signal is not None:
                 out.append(signal)
         if times is not None and self._pace_adjust(times[-self.window:]) > 0:
