@@ -60,9 +60,16 @@ def tokens(line: str) -> list[Token]:
             i += 2
             continue
         at_word_start = not buf or buf[-1] == "="
-        if c == '"' or (c == "'" and at_word_start):
+        if c == '"':
+            closed = _double_quoted(s, i)
+            if closed is not None:
+                buf.append(closed[0])
+                quoted = started = True
+                i = closed[1] + 1
+                continue
+        elif c == "'" and at_word_start:
             end = s.find(c, i + 1)
-            if c == "'" and end != -1 and end + 1 < n and not s[end + 1].isspace():
+            if end != -1 and end + 1 < n and not s[end + 1].isspace():
                 end = -1  # an apostrophe inside a word, not a closing quote
             if end != -1:
                 buf.append(s[i + 1:end])
@@ -75,6 +82,25 @@ def tokens(line: str) -> list[Token]:
     if started:
         out.append(Token("".join(buf), quoted, s[begin:]))
     return out
+
+
+def _double_quoted(s: str, start: int) -> tuple[str, int] | None:
+    """The text of the double-quoted part opening at `start` and the index of its closing
+    quote, or None when it never closes. As in a shell, a backslash inside it escapes only a
+    double quote or another backslash; before anything else it is a plain backslash."""
+    out: list[str] = []
+    i = start + 1
+    while i < len(s):
+        c = s[i]
+        if c == "\\" and i + 1 < len(s) and s[i + 1] in '"\\':
+            out.append(s[i + 1])
+            i += 2
+            continue
+        if c == '"':
+            return "".join(out), i
+        out.append(c)
+        i += 1
+    return None
 
 
 def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!") -> dict[str, str]:

@@ -29,9 +29,10 @@ from cogs.polls.service import PollService
 
 from . import memory
 from .migrations import MIGRATIONS
-from .render import DISMISS, PROPOSE, WHY, closed_card, prompt_card, time_slots, why_text
+from .render import DISMISS, PROPOSE, WHY, closed_card, prompt_card, why_text
 from .scorer import SENSITIVITIES, ChannelHeat, HeatScorer, Msg
 from .signals import describe
+from .slots import slot_labels, slot_poll_closes, time_slots
 from .wording import VARIANTS, pick
 
 RECENT = timedelta(minutes=30)
@@ -251,9 +252,10 @@ class OfflineCog(Cog):
         await self.bot.untrack(self.name, "prompt", prompt_id)
         channel = message.channel
         tz = await self.bot.timezone(channel.space)
-        slots = time_slots(self.clock.now(), tz)
-        poll_id = await polls.post_poll(channel, user, "When could we meet?", slots, multi=True,
-                                        closes_at=self.clock.now() + timedelta(days=1))
+        now = self.clock.now()
+        slots = time_slots(now, tz)
+        poll_id = await polls.post_poll(channel, user, "When could we meet?", slot_labels(slots),
+                                        multi=True, closes_at=slot_poll_closes(now, slots))
         await self.bot.edit(
             message, closed_card(f"{user.display} proposed a meetup: vote on poll #{poll_id}, then "
                                  f"{self.bot.prefix_for(message.platform)}event create <title> when=poll:{poll_id}"))

@@ -3,9 +3,6 @@ to propose a meetup and a way to say not now."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
-
 from bot.model import UserRef
 from bot.render import Action, Card, Inline, Line, Mention, line
 
@@ -51,16 +48,3 @@ def why_text(signals: list[str]) -> str:
 
 def closed_card(outcome: str) -> Card:
     return Card(title="☕ Take it offline?", body=(line(outcome),), color=0x99AAB5)
-
-
-def time_slots(now: datetime, tz: ZoneInfo) -> list[str]:
-    """Three sociable slots in the next days, in the space's zone."""
-    local = now.astimezone(tz)
-    slots: list[datetime] = []
-    day = local.date() + timedelta(days=1)
-    while len(slots) < 3:
-        weekend = day.weekday() >= 5
-        at = datetime(day.year, day.month, day.day, 11 if weekend else 18, 30 if not weekend else 0)
-        slots.append(at)
-        day += timedelta(days=1 if len(slots) < 2 else 2)
-    return [s.strftime("%Y-%m-%d %H:%M") for s in slots]

@@ -289,3 +289,32 @@ async def test_a_scale_is_kept_as_it_goes_and_when_a_channel_leaves_memory(
         assert weight is not None and weight.weight == pytest.approx(prior + memory.SAVE_EVERY + 3)
     finally:
         await bot.stop()
+
+
+async def test_a_proposed_meetup_poll_closes_before_its_first_slot_at_any_hour(fake: FakeAdapter, bot) -> None:
+    from datetime import UTC, datetime
+
+    await chat(fake, bot, CALM[:2])
+    for _ in range(24 * 3):  # every hour of a weekend and a weekday, in 5-minute steps off the hour
+        bot.clock.advance(timedelta(minutes=65))
+        [prompt] = await fake.invoke("!offline")
+        await fake.react(prompt, "📅", "bob")
+        poll_id, closes_at = await bot.db.fetchone(
+            "SELECT id, closes_at FROM polls ORDER BY id DESC LIMIT 1")
+        poll = next(s for s in reversed(fake.log) if f"#{poll_id}" in s.text and "When could" in s.text)
+        now = bot.clock.now()
+        closes = datetime.fromtimestamp(closes_at, UTC)
+        times = options_times(poll.text)
+        assert len(times) == 3
+        first = min(datetime.fromisoformat(s).replace(tzinfo=UTC) for s in times)
+        assert now < closes <= now + timedelta(days=1)
+        assert closes <= first - timedelta(hours=2), (now, closes, first)
+
+
+def options_times(card_text: str) -> list[str]:
+    """The option times shown on a poll card (`1️⃣ Mon 07 Dec 2026 18:30 UTC`), as ISO text."""
+    import re
+    from datetime import datetime
+
+    found = re.findall(r"\u20e3 \w{3} (\d{2} \w{3} \d{4} \d{2}:\d{2}) UTC", card_text)
+    return [datetime.strptime(f, "%d %b %Y %H:%M").isoformat() for f in found]

@@ -56,6 +56,14 @@ def test_apostrophe_and_smart_quotes_do_not_break(reg: CommandRegistry) -> None:
     assert args["question"] == "Where now?"
 
 
+def test_backslash_escapes_a_double_quote_inside_double_quotes_as_in_a_shell(reg: CommandRegistry) -> None:
+    _, args = reg.resolve(r'event create Walk when=tomorrow where="Park; \"north\" gate"')
+    assert args["where"] == 'Park; "north" gate'
+    # Before anything but a quote or a backslash it is a plain backslash (a path stays a path).
+    _, args = reg.resolve(r'event create Walk when=tomorrow where="C:\Users\bob\\"')
+    assert args["where"] == "C:\\Users\\bob\\"
+
+
 def test_rest_takes_the_rest_and_config_values_may_contain_equals(reg: CommandRegistry) -> None:
     _, args = reg.resolve("config set reminders 24h,1h")
     assert args == {"key": "reminders", "value": "24h,1h"}
