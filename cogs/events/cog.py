@@ -17,7 +17,7 @@ from bot.settings import SettingSpec, on_off, one_of, switch_text
 from bot.timeparse import TimeParseError, format_time, parse_when
 from cogs.polls.service import PollService
 
-from . import checkin_repo, repo
+from . import checkin_repo, repo, series_repo
 from .audience import Audience
 from .checkin import opens_at
 from .editing import DURATION, EVENT_ID, _length
@@ -260,7 +260,8 @@ class EventsCog(Reports):
         """The card as `platform` shows it (the event's own by default): a linked channel's
         card speaks its platform's command syntax and labels the others' people."""
         platform = platform or event.platform
-        roster = await self.db.read_small(lambda c: repo.card_roster(c, event, CARD_NAMES))
+        roster, repeats = await self.db.read_small(
+            lambda c: (repo.card_roster(c, event, CARD_NAMES), series_repo.words_of(c, event.series_id)))
         caps = self.bot.capabilities(platform)
         buttons = bool(caps and caps.buttons) and await self.settings.get(space, "rsvp.buttons")
         page = self.page_url(event.id, await self.web_key()) if self.bot.web.enabled else None
@@ -270,7 +271,8 @@ class EventsCog(Reports):
             presence = Presence(True, *await self.db.read_small(lambda c: checkin_repo.here(c, event.id, CARD_NAMES)))
         return event_card(event, roster, prefix=self.bot.prefix_for(platform), buttons=buttons,
                           now=now, page=page, interested=await self.native.interested(event.id),
-                          labels=await self.audience.labels(event, platform=platform), presence=presence)
+                          labels=await self.audience.labels(event, platform=platform), presence=presence,
+                          repeats=repeats)
 
     async def started(self) -> None:
         await self.native.reconcile()

@@ -56,9 +56,12 @@ def going_label(event: Event, roster: Roster) -> str:
 
 def event_card(event: Event, roster: Roster, *, prefix: str = "!", buttons: bool = False,
                now: datetime | None = None, page: str | None = None, interested: int = 0,
-               labels: Mapping[str, str] | None = None, presence: Presence | None = None) -> Card:
+               labels: Mapping[str, str] | None = None, presence: Presence | None = None,
+               repeats: str | None = None) -> Card:
     body: list[Line] = [line("🕒 ", Time(event.starts_at, relative=not event.cancelled)),
                         line("   until ", Time(event.ends_at))]
+    if repeats:
+        body.append(line("🔁 Repeats ", repeats))
     if event.location:
         body.append(line("📍 ", event.location))
     if event.details:

@@ -85,6 +85,14 @@ def get(conn: sqlite3.Connection, series_id: int) -> Series | None:
     return _series(conn.execute(f"SELECT {_SCOLS} FROM event_series WHERE id=?", (series_id,)).fetchone())
 
 
+def words_of(conn: sqlite3.Connection, series_id: int | None) -> str | None:
+    """How the rule of an occurrence's series reads (`every wednesday`); None for a one-off."""
+    if series_id is None:
+        return None
+    row = conn.execute("SELECT words FROM event_series WHERE id=?", (series_id,)).fetchone()
+    return str(row[0]) if row else None
+
+
 def update(conn: sqlite3.Connection, series_id: int, **fields: object) -> None:
     sets, values = assignments(fields, {"title", "location", "details", "capacity", "length", "ends_before",
                                         "goal"},

@@ -165,3 +165,16 @@ async def test_moving_a_series_to_a_new_time_of_day_moves_this_and_later_ones(fa
     # Five in all (count=5 holds across the split), the first at the old time.
     assert local == ["09 18:00", "16 19:30", "23 19:30", "30 19:30", "06 19:30"]
     assert len(fake.sends_with_key) == len(set(fake.sends_with_key))
+
+
+async def test_every_occurrence_card_shows_its_rule_and_a_one_off_does_not(fake: FakeAdapter, bot) -> None:
+    await fake.invoke('!event create Climb when="2026-11-24 18:00" repeat="every tuesday and friday"')
+    await fake.invoke('!event create Picnic when="2026-11-25 12:00"')
+    climbs = cards(fake, "Climb")
+    assert len(climbs) >= 2
+    for c in climbs:
+        assert "Repeats every tuesday and friday" in c.text, c.text
+    [picnic] = cards(fake, "Picnic")
+    assert "Repeats" not in picnic.text
+    [shown] = await fake.invoke(f"!event show {ids(climbs)[1]}")
+    assert "Repeats every tuesday and friday" in shown.text
