@@ -227,6 +227,14 @@ def _place(conn: sqlite3.Connection, event_id: int, going_seq: int) -> int:
     return n
 
 
+def waitlist_place(conn: sqlite3.Connection, event_id: int, user: str, capacity: int) -> int | None:
+    """The user's 1-based place on the event's waitlist; None when they are in or not going."""
+    row = conn.execute("SELECT going_seq FROM rsvps WHERE event_id=? AND user=? AND status='going'",
+                       (event_id, user)).fetchone()
+    place = _place(conn, event_id, row[0]) if row else 0
+    return place - capacity if place > capacity else None
+
+
 def _store(conn: sqlite3.Connection, event_id: int, user: str, name: str,
            row: sqlite3.Row | tuple | None, new: str | None) -> str | None:
     """Write the user's status `new` (what their marks now say); return it."""

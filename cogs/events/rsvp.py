@@ -7,6 +7,7 @@ A part of the events cog (a mixin), so its listeners and command are the cog's o
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 
 from bot.cog import on_action, on_reaction, on_reconcile
 from bot.commands import Option, command
@@ -63,10 +64,16 @@ class Rsvps(CheckIns):
         if event.over(ctx.now):
             raise Refusal(f"event #{event_id} has ended, so it takes no more RSVPs")
         result = await self._apply(event_id, ctx.user, status, added=True, source="text")
+        if result is not None and result.old == result.new == "going" and event.capacity is not None:
+            # Saying "going" again changes nothing about a place on the waitlist.
+            cap = event.capacity
+            place = await self.db.read_small(lambda c: repo.waitlist_place(c, event_id, ctx.user.key, cap))
+            result = replace(result, waitlisted_at=place)
         if result is None or result.new is None:
             await ctx.reply(text(f"Your RSVP for #{event_id} is unchanged."), ephemeral=True)
         elif result.waitlisted_at is not None:
-            await ctx.reply(text(line("You're on the waitlist for ", event.title,
+            still = "still " if result.old == "going" else ""
+            await ctx.reply(text(line(f"You're {still}on the waitlist for ", event.title,
                                       f" #{event_id} (number {result.waitlisted_at}); "
                                       "I'll tell you when a spot opens.")), ephemeral=True)
         else:

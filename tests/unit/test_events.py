@@ -67,6 +67,18 @@ async def test_text_rsvp_and_waitlist_reply(fake: FakeAdapter) -> None:
     assert bad.text.startswith("⚠️") and "going, maybe, no" in bad.text
 
 
+async def test_saying_going_again_from_the_waitlist_says_still_waiting_not_going(fake: FakeAdapter) -> None:
+    card = await event(fake, '!event create Dinner when="2026-12-05 19:00" capacity=1')
+    await fake.invoke("!rsvp 1 going", "bob")
+    await fake.invoke("!rsvp 1 going", "carol")
+    [again] = await fake.invoke("!rsvp 1 going", "carol")
+    assert "going to" not in again.text
+    assert "still on the waitlist" in again.text and "number 1" in again.text
+    assert "Going (1/1)" in card.text and "Waitlist (1)" in card.text
+    [bob_again] = await fake.invoke("!rsvp 1 going", "bob")
+    assert "You're going to Dinner #1" in bob_again.text
+
+
 async def test_buttons_change_the_same_state(fake: FakeAdapter) -> None:
     await fake.invoke("!config set rsvp.buttons on", "mod", mod=True)
     card = await event(fake)
