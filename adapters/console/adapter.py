@@ -133,8 +133,20 @@ class ConsoleAdapter(FakeAdapter):
         elif cmd == "help":
             self.note(HELP)
         else:
-            self.note("⚠️ unknown console command; try :help")
+            self.note(f"⚠️ {_usage(cmd, args)}")
         return True
+
+
+def _usage(cmd: str, args: list[str]) -> str:
+    """What was wrong with a console command the loop above did not take."""
+    if cmd == "as":
+        return "who should you be? e.g. :as bob, or :as bob mod for a moderator"
+    if cmd in ("react", "unreact"):
+        got = f"got {len(args)} word{'s' if len(args) != 1 else ''}" + (f" ({' '.join(args)})" if args else "")
+        return f":{cmd} takes a message and an emoji, e.g. :{cmd} m3 ✅ or :{cmd} last 2; {got}"
+    if cmd == "wait":
+        return "how long? e.g. :wait 2h or :wait 3d"
+    return f"there is no console command :{cmd}; try :help"
 
 
 async def run_console(bot: AdapterHost, adapter: ConsoleAdapter, stream: TextIO | None = None,

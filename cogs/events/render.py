@@ -152,7 +152,8 @@ def promoted_text(event: Event, person: Attendee) -> Text:
 
 
 def moved_text(event: Event, roster: Roster) -> Text:
-    lines = [line("🕒 ", event.title, f" #{event.id} has a new time: it now starts ", Time(event.starts_at), ".")]
+    lines = [line("🕒 ", event.title, f" #{event.id} has a new time: it now starts ",
+                  Time(event.starts_at, relative=True), ".")]
     people = roster.going + roster.waitlist + roster.maybe
     if people:
         lines.append(line("Heads up: ", *mentions(people, event.platform)))

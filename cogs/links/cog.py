@@ -139,8 +139,8 @@ class LinksCog(Cog, LinkService):
         here = ctx.channel
         others = await self.linked(here)
         if not others:
-            await ctx.reply(text("🔗 This channel is not linked with another; there is nothing to unlink."))
-            return
+            raise Refusal("this channel is not linked with another, so there is nothing to unlink; "
+                          f"to link it, run {ctx.prefix}link here and then {ctx.prefix}link <code> in the other channel")
 
         def unit(conn: sqlite3.Connection) -> None:
             grp = conn.execute("SELECT grp FROM link_members WHERE channel=?", (here.key,)).fetchone()[0]

@@ -131,7 +131,7 @@ async def test_unlink_keeps_what_was_shared(pair: tuple[FakeAdapter, FakeAdapter
     await bot.settle()
     assert "Going (1)" in a.messages[card_a.id].text
     [again] = await b.invoke("!unlink", "modb", mod=True)
-    assert "not linked" in again.text
+    assert again.text.startswith("⚠️") and "not linked" in again.text and "!link" in again.text
 
 
 async def test_bad_codes_and_non_moderators_are_refused(pair: tuple[FakeAdapter, FakeAdapter], bot: Bot) -> None:
