@@ -120,13 +120,21 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, allow_past: bool = Fal
     Refuses (TimeParseError, a sentence saying what was understood) anything it would
     otherwise have to guess: a day with no time, an hour that could be am or pm, a zone
     abbreviation or a numeric date with two meanings, a time already past."""
+    return parse_stated(text, tz, now, allow_past=allow_past)[0]
+
+
+def parse_stated(text: str, tz: ZoneInfo, now: datetime, *,
+                 allow_past: bool = False) -> tuple[datetime, datetime]:
+    """`parse_when`'s moment, and the wall time in `tz` the text stated (naive). The two part
+    only inside a spring-forward gap (02:30 said, 03:30 meant), where a rule repeating that
+    wall time on other days needs what was said."""
     s = " ".join(text.split()).lower().rstrip(".!")
     if not s:
         raise TimeParseError("say when, e.g. \"saturday 10am\", \"tomorrow 7pm\" or \"in 2 hours\"")
     if len(s) > 100:
         raise TimeParseError("that time is too long to read; write e.g. \"2026-12-05 18:30\"")
     try:
-        result = _read(s, tz, now)
+        stated = _read(s, tz, now)
     except (Ambiguous, ZoneError, TimeParseError) as e:
         raise TimeParseError(str(e)) from e
     except phrases.NoSuchTime as e:
@@ -134,21 +142,30 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, allow_past: bool = Fal
                              "e.g. 7pm or 19:00") from e
     except (ValueError, OverflowError) as e:
         raise TimeParseError(f"'{text}' is not a real date or time") from e
+    result = stated.astimezone(UTC)
     if not allow_past and result <= now:
         raise TimeParseError(f"'{text}' is {format_time(result, tz)}, in the past; pick a time "
                              "that is still ahead")
     if result - now > timedelta(days=5 * 365):
         raise TimeParseError(f"'{text}' is more than five years away; pick a nearer time")
-    return result
+    same_zone = getattr(stated.tzinfo, "key", None) == tz.key
+    return result, (stated if same_zone else stated.astimezone(tz)).replace(tzinfo=None)
+
+
+def _wall(naive: datetime, tz: tzinfo) -> datetime:
+    """A wall time with its zone attached and not yet converted, so the wall time as said
+    survives; converting it applies `localize`'s rule (the same fold=0)."""
+    return naive.replace(tzinfo=tz, fold=0)
 
 
 def _read(s: str, tz: ZoneInfo, now: datetime, *, lenient: bool = True) -> datetime:
+    """The time a phrase names: the wall time it said in its zone (`_wall`), or a moment."""
     stated = phrases.iso(s)
     if stated is not None:
         day, clock, zone = stated
         if clock is None:
             raise TimeParseError(f"which time on {day:%a %d %b}? e.g. {s} 18:30")
-        return localize(datetime.combine(day, time(clock.hour, clock.minute)), zone or tz)
+        return _wall(datetime.combine(day, time(clock.hour, clock.minute)), zone or tz)
     s = _ONE.sub(r"in 1 \1", s)  # "in an hour"
     words, zone = phrases.split_zone(s)
     words = _tonight(words)
@@ -180,14 +197,16 @@ def _read(s: str, tz: ZoneInfo, now: datetime, *, lenient: bool = True) -> datet
     day_, weekday, next_week = found
     at = time(clock.hour, clock.minute)
     if day_ is not None:
-        return localize(datetime.combine(day_, at), here)
+        return _wall(datetime.combine(day_, at), here)
     if weekday is None:  # a time alone: the next time the clock shows it
-        first = localize(datetime.combine(today, at), here)
-        return first if first > now else localize(datetime.combine(today + timedelta(days=1), at), here)
+        first = _wall(datetime.combine(today, at), here)
+        if first.astimezone(UTC) > now:
+            return first
+        return _wall(datetime.combine(today + timedelta(days=1), at), here)
     ahead = (weekday - today.weekday()) % 7
-    first = localize(datetime.combine(today + timedelta(days=ahead), at), here)
-    if first <= now or (next_week and ahead == 0):
-        return localize(datetime.combine(today + timedelta(days=ahead + 7), at), here)
+    first = _wall(datetime.combine(today + timedelta(days=ahead), at), here)
+    if first.astimezone(UTC) <= now or (next_week and ahead == 0):
+        return _wall(datetime.combine(today + timedelta(days=ahead + 7), at), here)
     return first
 
 
@@ -220,7 +239,7 @@ def _with_dateparser(s: str, rest: str, clock: phrases.Clock, tz: tzinfo, now: d
                              "\"tomorrow 7pm\", \"in 2 hours\" or \"2026-12-05 18:30\"")
     if parsed.tzinfo is not None:
         return parsed.astimezone(UTC)
-    return localize(parsed, tz)
+    return _wall(parsed, tz)
 
 
 def read_time(text: str, tz: ZoneInfo, now: datetime) -> datetime | None:
@@ -230,7 +249,7 @@ def read_time(text: str, tz: ZoneInfo, now: datetime) -> datetime | None:
     if not s or len(s) > 100:
         return None
     try:
-        at = _read(s, tz, now, lenient=False)
+        at = _read(s, tz, now, lenient=False).astimezone(UTC)
     except (TimeParseError, ValueError, OverflowError):
         return None
     return at if now < at and at - now <= timedelta(days=5 * 365) else None

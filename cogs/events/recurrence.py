@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import rrule, rrulestr
 
 from bot.context import Refusal
+from bot.timeparse import localize
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _ABBR = {d[:3]: i for i, d in enumerate(DAYS)} | {d: i for i, d in enumerate(DAYS)} | {
@@ -63,10 +64,10 @@ def parse_rule(text: str, first: datetime) -> Rule:
     if m:
         day = int(m.group(1))
         if not 1 <= day <= 31:
-            raise Refusal(f"repeat: there is no {day}th of a month; try monthly on the 15th")
+            raise Refusal(f"repeat: there is no {day}{_suffix(day)} of a month; try monthly on the 15th")
         if day > 28:
-            raise Refusal(f"repeat: not every month has a {day}th, so that meetup would skip months; "
-                          "use a day up to the 28th, or 'monthly' for the same weekday each month "
+            raise Refusal(f"repeat: not every month has a {day}{_suffix(day)}, so that meetup "
+                          "would skip months; use a day up to the 28th, or 'monthly' for the same weekday each month "
                           "(e.g. the last Friday)")
         return Rule(f"FREQ=MONTHLY;BYMONTHDAY={day}", f"monthly on the {day}{_suffix(day)}")
     m = re.fullmatch(r"(?:every|weekly on|on) ([a-z ]+)", t)
@@ -94,25 +95,67 @@ def _suffix(day: int) -> str:
     return "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
 
 
-def check_bounds(first: datetime, until: date | None, count: int | None) -> None:
+def check_first(rule: Rule, first: datetime, tz: ZoneInfo, now: datetime) -> None:
+    """The first time asked for must be one of the meetups: the rule would otherwise start the
+    series on another day than the one said. `first` is naive local."""
+    later = _expand(rule.rrule, first).after(first, inc=True)
+    if later == first:
+        return
+    # Two months back hold the one before under every rule whose days are not taken from `first`
+    # (weekdays named, a day of the month): the others always include `first`.
+    earlier = _expand(rule.rrule, first - timedelta(days=62)).before(first)
+    fits = [t for t in (later, earlier) if t is not None and aware_at(t, tz) > now]
+    if not fits:
+        raise Refusal(f"repeat: {first:%a %d %b %Y} is not one of {rule.words}; give a first "
+                      "time that is")
+    best = min(fits, key=lambda t: (abs(t - first), t < first))
+    said = (f"the {first.day}{_suffix(first.day)}" if "BYMONTHDAY" in rule.rrule
+            else f"a {DAYS[first.weekday()].capitalize()}")
+    raise Refusal(f"repeat: {first:%a %d %b %Y} is {said}, but the rule is {rule.words}, so it "
+                  f"would not be the first meetup; start on {best:%a %d %b %Y} instead: "
+                  f"when=\"{best:%Y-%m-%d %H:%M}\"")
+
+
+def check_bounds(rule: str, first: datetime, until: date | None, count: int | None) -> None:
+    """`first` is naive local. Every occurrence must fall within `MAX_SPAN` of the first."""
     if count is not None and not 1 <= count <= MAX_COUNT:
         raise Refusal(f"count must be from 1 to {MAX_COUNT} occurrences")
+    latest = _horizon(first)
     if until is not None:
         if until < first.date():
             raise Refusal(f"until={until.isoformat()} is before the first time "
                           f"({first.date().isoformat()}); give a later date")
-        if until - first.date() > MAX_SPAN:
-            raise Refusal("until is more than five years away; give an earlier date or a count")
+        if until > latest.date():
+            raise Refusal(f"until={until.isoformat()} is more than five years after the first "
+                          f"time; give a date up to {latest.date().isoformat()}, or a count")
+    if count is not None:
+        times = list(_expand(full_rule(rule, None, count), first))
+        if times and times[-1] > latest:
+            fit = sum(1 for t in times if t <= latest)
+            raise Refusal(f"count={count}: the {count}{_suffix(count)} would be on "
+                          f"{times[-1]:%a %d %b %Y}, more than five years after the first; give "
+                          f"count={fit} or fewer (the {fit}{_suffix(fit)} then on "
+                          f"{times[fit - 1]:%a %d %b %Y}), or until= a date up to "
+                          f"{latest.date().isoformat()}")
+
+
+def _horizon(first_local: datetime) -> datetime:
+    """The last wall time a series may reach: the one bound on how far a series runs."""
+    return first_local + MAX_SPAN
+
+
+def _expand(rule: str, dtstart: datetime) -> rrule:
+    rr = rrulestr(rule, dtstart=dtstart)
+    assert isinstance(rr, rrule)
+    return rr
 
 
 def occurrences(rule: str, first_local: datetime, tz: ZoneInfo, *, until: date | None = None,
                 count: int | None = None, after: datetime | None = None,
                 before: datetime | None = None) -> Iterator[tuple[datetime, datetime]]:
     """(local wall time, aware time) of each occurrence, in order. `first_local` is naive."""
-    rr = rrulestr(full_rule(rule, until, count), dtstart=first_local)
-    assert isinstance(rr, rrule)
-    horizon = first_local + MAX_SPAN
-    for local in rr:
+    horizon = _horizon(first_local)
+    for local in _expand(full_rule(rule, until, count), first_local):
         if local > horizon:
             return
         aware = aware_at(local, tz)
@@ -134,11 +177,8 @@ def full_rule(rule: str, until: date | None, count: int | None) -> str:
 
 def aware_at(local: datetime, tz: ZoneInfo) -> datetime:
     """A wall time in the zone. A time skipped by a DST change (02:30 on the spring-forward
-    night) is taken as the same moment an hour on, as calendar apps do."""
-    aware = local.replace(tzinfo=tz)
-    back = aware.astimezone(ZoneInfo("UTC")).astimezone(tz).replace(tzinfo=None)
-    if back != local:
-        aware = (local + timedelta(hours=1)).replace(tzinfo=tz)
-    return aware
+    night) is taken as the moment the clocks jumped past it (03:30), as calendar apps do and
+    as `when=` reads it."""
+    return localize(local, tz).astimezone(tz)
 
 

@@ -22,7 +22,7 @@ from bot.timeparse import TimeParseError, format_duration, parse_when
 
 from . import repo
 from . import series_repo as srepo
-from .recurrence import aware_at, check_bounds, parse_rule
+from .recurrence import aware_at, check_bounds, check_first, parse_rule
 from .reminders import Handle, Plan, event_channel
 from .repo import Event
 
@@ -50,16 +50,19 @@ class SeriesPlanner:
 
     # --- create ---------------------------------------------------------------------------------
 
-    async def create(self, ctx: Context, *, title: str, first: datetime, repeat: str, until: str | None,
+    async def create(self, ctx: Context, *, title: str, first_local: datetime, repeat: str, until: str | None,
                      count: int | None, location: str, details: str, capacity: int | None,
                      length: timedelta, goal: int | None = None) -> None:
+        """`first_local` is the wall time said, naive in the space's zone: the series repeats
+        that, even when it fell in a spring-forward gap and the first meetup is an hour on."""
         tz = await ctx.timezone()
-        local = first.astimezone(tz).replace(tzinfo=None)
+        local = first_local
         rule = parse_rule(repeat, local)
         if until is not None and count is not None:
             raise Refusal("give until= or count=, not both")
         end = self._until(until, ctx, tz) if until is not None else None
-        check_bounds(local, end, count)
+        check_first(rule, local, tz, ctx.now)
+        check_bounds(rule.rrule, local, end, count)
         now = ctx.now
 
         def unit(conn: sqlite3.Connection) -> srepo.Series:

@@ -7,7 +7,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.timeparse import TimeParseError, parse_duration, parse_when, parse_when_or_duration, zone
+from bot.timeparse import (
+    TimeParseError,
+    parse_duration,
+    parse_stated,
+    parse_when,
+    parse_when_or_duration,
+    zone,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday 10:00 in Berlin
@@ -48,6 +55,18 @@ def test_spring_forward_gap_moves_forward() -> None:
     got = parse_when("2026-03-29 02:30", BERLIN, now)
     assert got == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)  # 03:30 CEST
     assert got.astimezone(BERLIN).hour == 3
+
+
+def test_the_wall_time_said_is_kept_beside_the_moment_it_means() -> None:
+    # A rule repeating 02:30 on other days needs the 02:30 said, not the 03:30 it meant that night.
+    now = datetime(2026, 3, 25, tzinfo=UTC)  # a Wednesday
+    for text in ("2026-03-29 02:30", "sunday 2:30am", "mar 29 02:30"):
+        at, wall = parse_stated(text, BERLIN, now)
+        assert at == datetime(2026, 3, 29, 1, 30, tzinfo=UTC), text
+        assert wall == datetime(2026, 3, 29, 2, 30), text
+    # Said in another zone: the wall time is the space's, where the series lives.
+    at, wall = parse_stated("2026-03-29 02:30 UTC", BERLIN, now)
+    assert at == datetime(2026, 3, 29, 2, 30, tzinfo=UTC) and wall == datetime(2026, 3, 29, 4, 30)
 
 
 def test_fall_back_ambiguous_time_means_the_first_one() -> None:
