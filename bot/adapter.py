@@ -64,6 +64,12 @@ class DeliveryRefused(RuntimeError):
     for moderators; the bot answers with it instead of a generic error."""
 
 
+class DeliveryFailed(RuntimeError):
+    """A direct message that did not go through this time for a reason that may pass (the
+    platform's own trouble, a rate limit its client gave up on, the network): unlike a
+    refusal, it says nothing about whether the person accepts direct messages."""
+
+
 @runtime_checkable
 class Adapter(Protocol):
     platform: str
@@ -90,7 +96,9 @@ class Adapter(Protocol):
         """Replace a message's content (a live card)."""
 
     async def send_dm(self, user: UserRef, out: Out) -> MessageRef | None:
-        """A direct message, or None where not possible/allowed."""
+        """A direct message; None where the platform refuses it for this person (they do not
+        accept direct messages from the bot, or there is no such person): the bot stops
+        trying until they ask again. Raises `DeliveryFailed` when it failed only this time."""
 
     async def fetch_reactions(self, message: MessageRef) -> Mapping[str, Sequence[UserRef]] | None:
         """Current reactions of a message (emoji -> users), for reconciliation; None if gone."""

@@ -207,7 +207,8 @@ class Bot(Dispatch):
         await self.adapter(message.platform).edit(message, out)
 
     async def send_dm(self, user: UserRef, out: Out) -> MessageRef | None:
-        """A direct message, or None when the platform could not deliver it (closed DMs)."""
+        """A direct message; None when the platform refuses it for this person (closed DMs);
+        raises `DeliveryFailed` when it failed only this time (`Adapter.send_dm`)."""
         adapter = self.adapters.get(user.platform)
         if adapter is None or not adapter.capabilities.direct_messages:
             return None

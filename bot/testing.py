@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .adapter import AdapterHost, Capabilities
+from .adapter import AdapterHost, Capabilities, DeliveryFailed
 from .context import Context
 from .model import ActionInvoked, ChannelRef, MessageRef, MessageSeen, ReactionChanged, UserRef
 from .render import Attachment, Card, Out, plain
@@ -55,6 +55,7 @@ class FakeAdapter:
         self.capabilities = capabilities or Capabilities(
             buttons=True, ephemeral=True, edits_per_window=0, direct_messages=True)
         self.dms_closed: set[str] = set()  # user ids whose DMs fail, as closed DMs do
+        self.dms_failing: set[str] = set()  # user ids whose DMs fail this time (the platform's trouble)
         self.dm_attempts: list[str] = []
         self.space_id = space
         self.channel = ChannelRef(platform, channel, space)
@@ -109,6 +110,8 @@ class FakeAdapter:
         self.dm_attempts.append(user.id)
         if user.id in self.dms_closed:
             return None
+        if user.id in self.dms_failing:
+            raise DeliveryFailed(f"{self.platform}: the direct message to {user.id} failed this time")
         sent = await self._record(ChannelRef(self.platform, f"dm-{user.id}", self.space_id), out, to_user=user)
         return sent.ref
 

@@ -14,9 +14,10 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any
 
+import aiohttp
 import discord
 
-from bot.adapter import AdapterHost, Capabilities
+from bot.adapter import AdapterHost, Capabilities, DeliveryFailed
 from bot.model import ChannelRef, MessageRef, UserRef
 from bot.render import Out
 
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 
 RECONCILE_AT_ONCE = 4
 SEEDED_KEPT = 10_000  # cards whose seeded reactions are remembered (the rest are read off an edit)
+CANNOT_DM = 50007  # "Cannot send messages to this user": they do not accept DMs from the server's members
 
 
 class DiscordAdapter(DiscordSurfaces, DiscordInbound):
@@ -261,6 +263,9 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound):
                                           if e not in had])
 
     async def send_dm(self, user: UserRef, out: Out) -> MessageRef | None:
+        """None only when Discord refuses it (403, 50007: they do not accept DMs from the
+        server's members). Its own trouble (5xx, a rate limit discord.py gave up on, the
+        network) fails only this DM: `DeliveryFailed`."""
         if user.platform != self.platform or not user.id.isdigit():
             return None
         client = self._client()
@@ -269,10 +274,13 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound):
             channel = ChannelRef(self.platform, str(data["id"]), "")
             return await self.send(channel, out)
         except (discord.Forbidden, DiscordPermissionError):
-            return None  # the user does not accept DMs from server members
+            return None  # `send` makes a 403 a DiscordPermissionError
         except discord.HTTPException as e:
-            log.warning("Discord: could not DM %s: %s", user.key, e)
-            return None
+            if e.code == CANNOT_DM:
+                return None
+            raise DeliveryFailed(f"Discord: could not DM {user.key} this time: {e}") from e
+        except (discord.RateLimited, aiohttp.ClientError, OSError) as e:  # OSError: timeouts too
+            raise DeliveryFailed(f"Discord: could not DM {user.key} this time: {e!r}") from e
 
     def _adapter(self) -> DiscordAdapter:
         return self

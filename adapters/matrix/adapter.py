@@ -21,10 +21,11 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from functools import partial
 from zoneinfo import ZoneInfo
 
+import aiohttp
 import nio
 from nio import ErrorResponse
 
-from bot.adapter import AdapterHost, Capabilities
+from bot.adapter import AdapterHost, Capabilities, DeliveryFailed
 from bot.model import ChannelRef, MessageRef, UserRef
 from bot.render import Attachment, Card, Out
 
@@ -137,21 +138,27 @@ class MatrixAdapter(InboundHandlers):
             await self.polls.end(message, out, tz)
 
     async def send_dm(self, user: UserRef, out: Out) -> MessageRef | None:
-        """Into the room the bot opened with this person before, or a new one (reused after)."""
+        """Into the room the bot opened with this person before, or a new one (reused after).
+        None when the homeserver refuses; `DeliveryFailed` when it failed only this time."""
         if user.platform != PLATFORM or self.store is None:
             return None
         room_id = await self.store.dm_room(user.id)
-        if room_id is None:
-            room_id = await self.transport.open_dm(user.id)
-            if room_id is None:
-                return None
-            await self.store.save_dm_room(user.id, room_id)
         try:
+            if room_id is None:
+                room_id = await self.transport.open_dm(user.id)
+                if room_id is None:
+                    return None
+                await self.store.save_dm_room(user.id, room_id)
             return await self.send(ChannelRef(PLATFORM, room_id, room_id), out)
-        except MatrixError as e:  # the room is gone for the bot: open a new one next time
-            log.warning("matrix: direct message to %s failed: %s", user.id, e)
+        except MatrixError as e:
+            if not e.refused:  # the room is still theirs: used again next time
+                raise DeliveryFailed(f"matrix: direct message to {user.id} failed this time: {e}") from e
+            # The room is gone for the bot: a new one is opened when they ask again.
+            log.warning("matrix: direct message to %s refused: %s", user.id, e)
             await self.store.save_dm_room(user.id, None)
             return None
+        except (aiohttp.ClientError, OSError) as e:  # nio gave up on the homeserver (OSError: timeouts too)
+            raise DeliveryFailed(f"matrix: direct message to {user.id} failed this time: {e!r}") from e
 
     async def fetch_reactions(self, message: MessageRef) -> Mapping[str, Sequence[UserRef]] | None:
         assert self.store is not None

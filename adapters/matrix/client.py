@@ -26,7 +26,22 @@ R = TypeVar("R")
 
 
 class MatrixError(RuntimeError):
-    """A request the homeserver refused; the message names the request and the error."""
+    """A request the homeserver refused or failed; the message names the request and the error."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status  # the HTTP status, where the homeserver answered
+
+    @property
+    def refused(self) -> bool:
+        """The homeserver said no (a 4xx other than a rate limit), not "not now" (its own
+        trouble, a rate limit retried in vain, or no answer)."""
+        return self.status is not None and 400 <= self.status < 500 and self.status != 429
+
+
+def http_status(resp: object) -> int | None:
+    status = getattr(getattr(resp, "transport_response", None), "status", None)
+    return status if isinstance(status, int) else None
 
 
 def why(resp: object) -> str:
@@ -169,7 +184,7 @@ class Transport:
         """Send (encrypted where the room is); the same `txn_id` twice is one event."""
         resp = await self.room_send(room_id, kind, content, txn_id)
         if not isinstance(resp, nio.RoomSendResponse):
-            raise MatrixError(f"sending {kind} to {room_id}: {why(resp)}")
+            raise MatrixError(f"sending {kind} to {room_id}: {why(resp)}", http_status(resp))
         return str(resp.event_id)
 
     async def room_send(self, room_id: str, kind: str, content: dict[str, Any],
@@ -195,7 +210,8 @@ class Transport:
 
     async def open_dm(self, user_id: str) -> str | None:
         """A new private room with `user_id` invited and marked direct (their client shows it as
-        a direct message); None if the server refuses (e.g. no such user)."""
+        a direct message); None if the server refuses (e.g. no such user). `MatrixError` when
+        it failed only this time."""
         # Encrypted when the person's client can read it (it has published device keys),
         # as their own client would do.
         state = [nio.EnableEncryptionBuilder().as_dict()] if await self._has_device_keys(user_id) else []
@@ -208,6 +224,9 @@ class Transport:
                 # would leave the person out.
                 await self.room_ready(resp.room_id, user_id)
             return str(resp.room_id)
+        error = MatrixError(f"opening a direct message with {user_id}: {why(resp)}", http_status(resp))
+        if not error.refused:
+            raise error
         log.warning("matrix: could not open a direct message with %s: %s", user_id, why(resp))
         return None
 

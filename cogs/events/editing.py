@@ -11,7 +11,7 @@ from bot.context import Context, Refusal
 from bot.render import Time, line, text
 
 from . import repo, series_repo
-from .reminders import Handle, Reminders, event_channel
+from .reminders import Handle, Reminders
 from .render import cancelled_text, demoted_text, moved_text, placed_text
 from .repo import Event, RsvpResult
 from .rsvp import Rsvps
@@ -163,7 +163,7 @@ class Editing(Rsvps):
     async def _tell_moved(self, event: Event, roster: repo.Roster) -> None:
         await self.audience.say(event, lambda own: moved_text(event, own), roster)
         await self.dms.send(roster.going + roster.waitlist + roster.maybe, moved_text(event, roster),
-                            event_channel(event))
+                            await self.audience.channels(event))
 
     async def _tell_demoted(self, event: Event, demoted: list[repo.Attendee]) -> None:
         roster = repo.Roster((), tuple(demoted), (), ())

@@ -1,7 +1,7 @@
 from bot.marks import drop_marks_user_index_sql, marks_seq_index_sql, marks_table_sql
 from bot.storage import Migration
 
-from . import checkin_repo, links, native, notify, rsvp_unit
+from . import checkin_repo, links, native, native_listings, notify, rsvp_unit
 
 MIGRATIONS: list[Migration] = [
     """
@@ -80,4 +80,6 @@ MIGRATIONS: list[Migration] = [
     checkin_repo.MIGRATION,
     # 11: an RSVP in one call on a database server (rsvp_unit.py); nothing to do on SQLite
     rsvp_unit.FUNCTION,
+    # 12: an event listed in each space it is in (linked spaces), not only its own (native_listings.py)
+    native_listings.MIGRATION,
 ]

@@ -1,11 +1,13 @@
 """An event on the platform's own surfaces (bot/surfaces.py), where the platform has them:
-listed in its event list (the listing's "interested" count shown on the card), a thread
-under the card for the discussion (reminders posted there too, archived a day after the
-end), a role for those going (taken back when they leave, deleted a day after the end).
+listed in its event list and in those of the spaces it is shared into (`native_listings.py`;
+the listings' "interested" count shown on the card), a thread under the card for the
+discussion (reminders posted there too, archived a day after the end), a role for those
+going (taken back when they leave, deleted a day after the end).
 
 logoff's RSVPs stay the truth; these follow them. A surface the platform refuses (a missing
 permission, a platform limit) is said once in the channel with what to do, remembered for
 `config show`, and the rest goes on. The role's part is in `native_roles.py`.
+Threads and roles are the event's own space's; a linked space has its own card and channel.
 """
 
 from __future__ import annotations
@@ -21,9 +23,8 @@ from bot.model import ChannelRef, MessageRef, SpaceRef
 from bot.render import warning
 from bot.scheduler import Job
 from bot.settings import SettingSpec, on_off, switch_text
-from bot.surfaces import Listing
 
-from . import repo
+from .native_listings import NativeListings, Place
 from .native_roles import FAILED, Failed, NativeRoles, NativeRow, T
 from .reminders import event_channel
 from .repo import Event
@@ -58,7 +59,7 @@ CREATE TABLE surface_notes (
 SURFACE_NAMES = {"listing": "Event list", "thread": "Threads", "role": "Roles"}
 
 
-class NativeSurfaces(NativeRoles):
+class NativeSurfaces(NativeListings, NativeRoles):
     def __init__(self, cog: EventsCog) -> None:
         self.cog = cog
         self.bot = cog.bot
@@ -78,25 +79,18 @@ class NativeSurfaces(NativeRoles):
     # --- reading ---------------------------------------------------------------------------------
 
     async def _row(self, event_id: int) -> NativeRow:
-        # A small read by key on the loop's thread: it runs for every card render and RSVP.
+        # A small read by key on the loop's thread: it runs for every RSVP.
         row = await self.cog.db.read_small(lambda c: c.execute(
-            "SELECT listing_id, interested, thread_id, role_id FROM event_native WHERE event_id=?",
-            (event_id,)).fetchone())
-        return (row[0], row[1], row[2], row[3]) if row else (None, 0, None, None)
-
-    async def _event(self, event_id: int) -> Event | None:
-        return await self.cog.db.read_small(lambda c: repo.get(c, event_id))
-
-    async def interested(self, event_id: int) -> int:
-        return (await self._row(event_id))[1]
+            "SELECT thread_id, role_id FROM event_native WHERE event_id=?", (event_id,)).fetchone())
+        return (row[0], row[1]) if row else (None, None)
 
     async def thread_of(self, event: Event) -> ChannelRef | None:
-        thread_id = (await self._row(event.id))[2]
+        thread_id = (await self._row(event.id))[0]
         space = SpaceRef.from_key(event.space)
         return ChannelRef(event.platform, thread_id, space.id) if thread_id else None
 
     async def _save(self, event_id: int, column: str, value: object) -> None:
-        assert column in ("listing_id", "interested", "thread_id", "role_id")
+        assert column in ("thread_id", "role_id")
         await self.cog.db.execute(
             f"INSERT INTO event_native(event_id, {column}) VALUES (?, ?) "
             f"ON CONFLICT(event_id) DO UPDATE SET {column}=excluded.{column}", (event_id, value))
@@ -120,16 +114,15 @@ class NativeSurfaces(NativeRoles):
         self.bot.scheduler.arm(handle)
 
     async def changed(self, event: Event) -> None:
-        """Title, time or place changed: the listing follows, and a thread or role is kept
+        """Title, time or place changed: the listings follow, and a thread or role is kept
         until a day after the new end (not the old one)."""
-        listing_id, _, thread_id, role_id = await self._row(event.id)
-        if listing_id is not None:
-            await self.put_listing(event, None)
+        await self._relist(event)
+        thread_id, role_id = await self._row(event.id)
         if thread_id is not None or role_id is not None:
             await self._close_after_end(event)
 
     async def withdrawn(self, event: Event) -> None:
-        """Cancelled: the listing goes, the thread is archived, the role is deleted."""
+        """Cancelled: the listings go, the thread is archived, the role is deleted."""
         await self._drop_listing(event)
         await self._close(event)
 
@@ -139,7 +132,7 @@ class NativeSurfaces(NativeRoles):
             await self._close(event)
 
     async def _close(self, event: Event) -> None:
-        _, _, thread_id, role_id = await self._row(event.id)
+        thread_id, role_id = await self._row(event.id)
         threads = self.bot.threads(event.platform)
         if thread_id and threads is not None:
             thread = ChannelRef(event.platform, thread_id, SpaceRef.from_key(event.space).id)
@@ -147,89 +140,8 @@ class NativeSurfaces(NativeRoles):
         if role_id:
             await self._drop_role(event, role_id)
 
-    # --- listings --------------------------------------------------------------------------------
-
-    async def put_listing(self, event: Event, card: MessageRef | None) -> None:
-        listings = self.bot.listings(event.platform)
-        if listings is None or event.cancelled or event.over(self.bot.clock.now()):
-            return
-        if card is None:  # the listing links the card: the event's own, where it is tracked
-            card = next((m for m in self.bot.tracked_messages(self.cog.name, "event", event.id)
-                         if m.channel_id == event.channel_id), None)
-        space = SpaceRef.from_key(event.space)
-        old, interested, _, _ = await self._row(event.id)
-        new = await self._call(event, "listing", listings.put_listing(space, await self._listing(event, card), old))
-        if isinstance(new, Failed):  # the next change or start tries again
-            return
-        await self._fine(space, "listing")
-        if new is None and old is not None:  # the space turned listings off
-            await self._try(event, "listing", listings.drop_listing(space, old))
-        if new != old:
-            await self._set_listing(event.id, new, interested)
-
-    async def _set_listing(self, event_id: int, listing_id: str | None, interested: int) -> None:
-        """Another listing (or none): the old one's interested people are not the new one's."""
-        await self.cog.db.execute(
-            "INSERT INTO event_native(event_id, listing_id, interested) VALUES (?, ?, 0) "
-            "ON CONFLICT(event_id) DO UPDATE SET listing_id=excluded.listing_id, interested=0",
-            (event_id, listing_id))
-        if interested:
-            self.cog.refresh(event_id)
-
-    async def _drop_listing(self, event: Event) -> None:
-        listing_id, interested, _, _ = await self._row(event.id)
-        listings = self.bot.listings(event.platform)
-        if listing_id and listings is not None and await self._try(
-                event, "listing", listings.drop_listing(SpaceRef.from_key(event.space), listing_id)):
-            await self._set_listing(event.id, None, interested)
-
-    async def _listing(self, event: Event, card: MessageRef | None) -> Listing:
-        prefix = self.bot.prefix_for(event.platform)
-        marker = f"logoff event #{event.id}"
-        parts = [f"{marker}: RSVP on the card in the channel, or {prefix}rsvp {event.id} going"]
-        page = self.cog.page_url(event.id, await self.cog.web_key()) if self.bot.web.enabled else None
-        if page:
-            parts.append(page)
-        if event.details:
-            parts.append(event.details)
-        return Listing(marker=marker, title=event.title, start=event.starts_at, end=event.ends_at,
-                       place=event.location, description="\n".join(parts), card=card)
-
-    async def _interest(self, space: SpaceRef, listing_id: str, count: int | None) -> None:
-        row = await self.cog.db.fetchone(
-            "SELECT event_id FROM event_native WHERE listing_id=?", (listing_id,))
-        if row is None:
-            return
-        event = await self._event(int(row[0]))
-        if event is None or event.space != space.key:
-            return
-        if count is None:  # deleted by hand on the platform: list it again
-            await self.put_listing(event, None)
-            return
-        await self._save(event.id, "interested", count)
-        self.cog.refresh(event.id)
-
     async def reconcile(self) -> None:
-        """At start: upcoming events get their listing (one made before a crash is found by
-        its marker), listings deleted while the bot was away come back, counts are re-read."""
-        now = self.bot.clock.now()
-        rows = await self.cog.db.fetchall(
-            "SELECT e.id, n.listing_id FROM events e LEFT JOIN event_native n ON n.event_id = e.id "
-            "WHERE e.state != 'cancelled' AND e.ends_at > ? ORDER BY e.starts_at", (now.timestamp(),))
-        for event_id, listing_id in rows:
-            event = await self._event(int(event_id))
-            listings = self.bot.listings(event.platform) if event else None
-            if event is None or listings is None:
-                continue
-            if listing_id is None:  # never listed, or listed before a crash (adopted by its marker)
-                await self.put_listing(event, None)
-                listing_id = (await self._row(event.id))[0]
-                if listing_id is None:
-                    continue
-            space = SpaceRef.from_key(event.space)
-            count = await self._call(event, "listing", listings.listing_interest(space, listing_id))
-            if not isinstance(count, Failed):
-                await self._interest(space, listing_id, count)
+        await self._reconcile_listings()
 
     # --- threads ---------------------------------------------------------------------------------
 
@@ -246,29 +158,36 @@ class NativeSurfaces(NativeRoles):
 
     # --- refusals, said once ---------------------------------------------------------------------
 
-    async def _try(self, event: Event, surface: str, call: Awaitable[None]) -> bool:
-        return not isinstance(await self._call(event, surface, call), Failed)
+    async def _try(self, event: Event, surface: str, call: Awaitable[None], where: Place | None = None) -> bool:
+        return not isinstance(await self._call(event, surface, call, where), Failed)
 
-    async def _call(self, event: Event, surface: str, call: Awaitable[T]) -> T | Failed:
-        """The platform's answer, or FAILED: a refusal is said once, any other error logged;
-        a platform error never fails the command or job that set it off."""
+    async def _call(self, event: Event, surface: str, call: Awaitable[T],
+                    where: Place | None = None) -> T | Failed:
+        """The platform's answer, or FAILED: a refusal is said once (in `where`, a space the
+        event is in; its own by default), any other error logged; a platform error never
+        fails the command or job that set it off."""
         try:
             return await call
         except DeliveryRefused as e:
-            await self._refused(event, surface, str(e))
+            await self._refused(event, surface, str(e), where)
         except Exception as e:  # noqa: BLE001
             log.warning("%s of event %s failed: %s", surface, event.id, e)
         return FAILED
 
-    async def _refused(self, event: Event, surface: str, why: str) -> None:
-        space = event.space
+    async def _refused(self, event: Event, surface: str, why: str, where: Place | None = None) -> None:
+        space = where.space.key if where is not None else event.space
         changed = await self.cog.db.write(lambda c: c.execute(
             "INSERT INTO surface_notes(space, surface, note) VALUES (?, ?, ?) "
             "ON CONFLICT(space, surface) DO UPDATE SET note=excluded.note WHERE surface_notes.note != excluded.note",
             (space, surface, why)).rowcount)
-        log.info("%s refused for event %s: %s", surface, event.id, why)
-        if changed:
-            await self.bot.send(event_channel(event), warning(why))
+        log.info("%s refused for event %s in %s: %s", surface, event.id, space, why)
+        if not changed:
+            return
+        channel = where.channel if where is not None else event_channel(event)
+        try:
+            await self.bot.send(channel, warning(why))
+        except Exception as e:  # noqa: BLE001 - it is noted for `config show` all the same
+            log.warning("saying that %s was refused in %s failed: %s", surface, channel.key, e)
 
     async def _fine(self, space: SpaceRef, surface: str) -> None:
         await self.cog.db.execute("DELETE FROM surface_notes WHERE space=? AND surface=?",

@@ -19,10 +19,11 @@ from .repo import Event
 
 if TYPE_CHECKING:
     from .cog import EventsCog
+    from .native_listings import Place
 
 log = logging.getLogger(__name__)
 
-NativeRow = tuple[str | None, int, str | None, str | None]  # listing, interested, thread, role
+NativeRow = tuple[str | None, str | None]  # thread, role
 T = TypeVar("T")
 
 
@@ -46,13 +47,11 @@ class NativeRoles:
     async def _save(self, event_id: int, column: str, value: object) -> None:
         raise NotImplementedError
 
-    async def _try(self, event: Event, surface: str, call: Awaitable[None]) -> bool:
+    async def _try(self, event: Event, surface: str, call: Awaitable[None], where: Place | None = None) -> bool:
         raise NotImplementedError
 
-    async def _call(self, event: Event, surface: str, call: Awaitable[T]) -> T | Failed:
-        raise NotImplementedError
-
-    async def _refused(self, event: Event, surface: str, why: str) -> None:
+    async def _call(self, event: Event, surface: str, call: Awaitable[T],
+                    where: Place | None = None) -> T | Failed:
         raise NotImplementedError
 
     async def _fine(self, space: SpaceRef, surface: str) -> None:
@@ -81,7 +80,7 @@ class NativeRoles:
             self._role_locks.pop(event_id, None)
 
     async def _sync_role(self, event_id: int) -> None:
-        role_id = (await self._row(event_id))[3]
+        role_id = (await self._row(event_id))[1]
         if role_id is None:
             return
 

@@ -1,6 +1,8 @@
 """`notify dm`: reminders, waitlist promotions and time changes also by direct message, to those
-who asked. A DM that cannot be delivered (closed DMs) is said once in the channel, and no more
-are tried for that person until they say `notify dm` again: no retry storm.
+who asked. A DM the platform refuses (closed DMs) is said once in the channel the person is in
+(on their own platform, for an event of linked spaces), and no more are tried for that person
+until they say `notify dm` again: no retry storm. A DM that failed only this time (the
+platform's trouble, the network) is lost, and nothing about the person changes.
 
 Only the preference and that one fact are stored, per person and platform."""
 
@@ -8,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from bot.cog import CogHost
 from bot.model import ChannelRef, user_from_key
@@ -50,23 +52,29 @@ class DirectMessages:
         want = await self.bot.db.read(read)
         return [p for k, p in keys.items() if k in want]
 
-    async def send(self, people: Iterable[Attendee], out: Out, channel: ChannelRef) -> None:
-        """DM each who asked for it; best effort, after the channel post (which always goes)."""
+    async def send(self, people: Iterable[Attendee], out: Out, channels: Sequence[ChannelRef]) -> None:
+        """DM each who asked for it; best effort, after the channel posts (which always go).
+        `channels`: the event's channels, its own first (`Audience.channels`)."""
         for person in await self.wanted(people):
             user = user_from_key(person.user, person.name)
             try:
                 ref = await self.bot.send_dm(user, out)
-            except Exception as e:  # noqa: BLE001 - the channel post already carries the news
+            except Exception as e:  # noqa: BLE001 - failed this time (DeliveryFailed): the channel post carries it
                 log.warning("DM to %s failed: %s", person.user, e)
                 continue
             if ref is None:
-                await self._closed(user.key, channel, person)
+                where = next((c for c in channels if c.platform == user.platform), channels[0])
+                await self._closed(user.key, where, person)
 
     async def _closed(self, user_key: str, channel: ChannelRef, person: Attendee) -> None:
         first = await self.bot.db.write(lambda c: c.execute(
             "UPDATE notify_prefs SET dm_closed=1 WHERE user=? AND dm_closed=0", (user_key,)).rowcount)
-        if first:
-            who = user_from_key(person.user, person.name)
+        if not first:
+            return
+        who = user_from_key(person.user, person.name)
+        try:
             await self.bot.send(channel, text(line(
                 "✉️ ", Mention(who), " I couldn't send you a direct message (your DMs may be closed "
                 "to this server), so your reminders come here. Say notify dm again to retry.")))
+        except Exception as e:  # noqa: BLE001 - a linked channel's trouble must not stop the rest
+            log.warning("telling %s in %s that DMs are closed failed: %s", user_key, channel.key, e)

@@ -173,4 +173,4 @@ class Reminders:
                 log.warning("reminder for event %s in its thread failed: %s", event.id, e)
         # After the channel post (which the job's key keeps single): a failed DM never makes
         # the job run again.
-        await self.dms.send(roster.going, reminder_dm_text(event, now), event_channel(event))
+        await self.dms.send(roster.going, reminder_dm_text(event, now), await self.audience.channels(event))

@@ -20,7 +20,6 @@ from .audience import Audience
 from .checkin import CheckIns
 from .native import NativeSurfaces
 from .notify import DirectMessages
-from .reminders import event_channel
 from .render import EMOJI, promoted_text, waitlisted_text
 from .repo import Event, RsvpResult, marks
 from .rsvp_unit import mark_unit
@@ -110,7 +109,7 @@ class Rsvps(CheckIns):
         for person in result.promoted:
             said = promoted_text(event, person)
             await self.audience.tell(event, [person], lambda p: promoted_text(event, p))
-            await self.dms.send([person], said, event_channel(event))
+            await self.dms.send([person], said, await self.audience.channels(event))
 
     @on_reconcile("event")
     async def on_reconcile(self, message: MessageRef, event_id: int,

@@ -184,7 +184,8 @@ class FakeDiscord:
         self.resumes: list[JSON] = []
         self.sessions: dict[str, Session] = {}
         self.interactions: dict[int, Interaction] = {}
-        self.dms_closed: set[int] = set()
+        self.dms_closed: set[int] = set()  # a DM to them: 403 50007, as Discord refuses one
+        self.dms_failing: set[int] = set()  # a DM to them: 500, Discord's own trouble (retried by the client)
         self.unavailable: set[int] = set()
         self.intercepts: list[tuple[str, re.Pattern[str], int, float]] = []
         self._nonces: dict[tuple[int, str], tuple[int, float]] = {}
@@ -666,6 +667,8 @@ class FakeDiscord:
             recipient = int(ch["recipients"][0]["id"])
             if recipient in self.dms_closed:
                 return _error(403, 50007, "Cannot send messages to this user")
+            if recipient in self.dms_failing:
+                return _error(500, 0, "500: Internal Server Error")
             return None
         thread = ch["type"] in THREAD_TYPES
         perms = self.permissions(channel_id, self.application_id)

@@ -33,7 +33,7 @@ WORKER = HERE / "crash_worker.py"
 # Every table that holds what users did or asked for.
 STATE_TABLES = ("polls", "poll_marks", "events", "rsvps", "event_marks", "jobs", "settings",
                 "messages", "offline_prompts", "event_series", "calendar_tokens", "event_native",
-                "event_role_members", "surface_notes", "link_codes", "link_members", "link_shared",
+                "event_listings", "event_role_members", "surface_notes", "link_codes", "link_members", "link_shared",
                 "event_checkins", "offline_calibration")
 
 

@@ -164,3 +164,28 @@ async def test_a_group_has_one_channel_per_platform(pair: tuple[FakeAdapter, Fak
     assert [r[0] for r in rows] == ["alpha:general", "beta:room"]
     [used] = await b.invoke(f"!link {code}", "modb", mod=True)  # refused codes stay usable...
     assert "one channel per platform" in used.text  # ...and say the same again
+
+
+async def test_closed_dms_are_said_in_the_persons_own_space(pair: tuple[FakeAdapter, FakeAdapter], bot: Bot) -> None:
+    a, b = pair
+    await link(a, b)
+    await b.invoke("!config set reminders 1h", "modb", mod=True)
+    a.dms_closed.add("ann")
+    b.dms_closed.add("bob")
+    await a.invoke("!notify dm", "ann")
+    await b.invoke("!notify dm", "bob")
+    await a.invoke(f"!event create Quiz when={WHEN} capacity=1")  # made on Alpha
+    await a.invoke("!rsvp 1 going", "amy")
+    await b.invoke("!rsvp 1 going", "bob")  # waitlisted
+    await a.invoke("!rsvp 1 going", "ann")  # waitlisted after bob
+    await a.invoke("!rsvp 1 no", "amy")  # bob is promoted: his DM is refused
+    await b.invoke("!rsvp 1 no", "bob")  # ann is promoted: hers is refused too
+    await bot.settle()
+
+    def told(fake: FakeAdapter) -> list[list[str]]:
+        return [[u.id for u in s.out.mentions] for s in fake.containing("couldn't send you a direct message")]
+
+    assert told(b) == [["bob"]]  # said where bob is, with the mention
+    assert told(a) == [["ann"]]
+    assert a.dm_attempts == ["ann"] and b.dm_attempts == ["bob"]
+

@@ -121,11 +121,11 @@ async def test_a_crash_before_the_id_is_stored_adopts_the_listing(native: Surfac
                                                                   clock: ManualClock) -> None:
     await native.invoke(f"!event create Picnic when={WHEN}")
     native_id, _ = only_listing(native)
-    await bot.db.execute("UPDATE event_native SET listing_id=NULL")  # as if the id never got stored
+    await bot.db.execute("DELETE FROM event_listings")  # as if the id never got stored
     bot, native = await restart(bot, native, databases, clock)
     try:
         assert list(native.listed) == [native_id]  # found by its marker, not made twice
-        row = await bot.db.fetchone("SELECT listing_id FROM event_native WHERE event_id=1")
+        row = await bot.db.fetchone("SELECT listing_id FROM event_listings WHERE event_id=1")
         assert row is not None and row[0] == native_id
     finally:
         await bot.stop()

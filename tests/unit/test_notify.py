@@ -66,3 +66,21 @@ async def test_notify_channel_stops_dms_and_bad_input_is_refused(fake: FakeAdapt
     assert dms(fake, "bob") == []
     [bad] = await fake.invoke("!notify email", "bob")
     assert bad.text.startswith("⚠️") and "dm" in bad.text and "channel" in bad.text
+
+
+async def test_a_dm_that_fails_only_this_time_keeps_the_preference(fake: FakeAdapter, bot) -> None:
+    await fake.invoke("!config set reminders 2h,1h", "mod", mod=True)
+    [card] = await fake.invoke(f"!event create Picnic when={WHEN}")
+    await fake.invoke("!notify dm", "bob")
+    await fake.react(card, "✅", "bob")
+    fake.dms_failing.add("bob")  # the platform's trouble, not a refusal
+    await bot.scheduler.advance(timedelta(days=3, hours=7))  # the 2h reminder
+    assert dms(fake, "bob") == [] and fake.dm_attempts == ["bob"]
+    assert fake.containing("couldn't send you a direct message") == []
+    [reminder] = [s for s in fake.log if "Reminder" in s.text]
+    assert "bob" in [u.id for u in reminder.out.mentions]  # the channel still carries the mention
+    row = await bot.db.fetchone("SELECT mode, dm_closed FROM notify_prefs WHERE user='fake:bob'")
+    assert row is not None and tuple(row) == ("dm", 0)
+    fake.dms_failing.clear()
+    await bot.scheduler.advance(timedelta(hours=2))  # the 1h one comes by DM again
+    assert [t for t in dms(fake, "bob") if "Reminder" in t]

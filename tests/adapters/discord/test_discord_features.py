@@ -3,14 +3,19 @@ the real adapter and discord.py, driven through the fake Discord."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+import types
 from datetime import timedelta
 from typing import Any
 
+import discord
+import discord.http
 import pytest
 
+from bot.adapter import DeliveryFailed
 from bot.clock import ManualClock
-from bot.model import ChannelRef
+from bot.model import ChannelRef, SpaceRef, UserRef
 from bot.render import text
 from bot.scheduler import Job
 from tests.conftest import ENGINES
@@ -275,3 +280,53 @@ async def test_notify_dm_reminder_and_closed_dms_told_once(harness: Harness, wor
         [u["bob"], u["carol"]])
     assert bot.metrics.registry.get_sample_value(
         "logoff_platform_errors_total", {"platform": "discord", "code": "50007"}) == 1
+
+
+@pytest.fixture
+def quick_server_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """discord.py tries a 500 five times, waiting 1, 3, 5, 7 and 9 s between: the same tries
+    without the wait."""
+    real_sleep = asyncio.sleep
+
+    async def sleep(delay: float, result: Any = None) -> Any:
+        return await real_sleep(min(delay, 0.01), result)
+
+    quick = types.ModuleType("asyncio")
+    quick.__dict__.update(vars(asyncio))
+    quick.sleep = sleep  # type: ignore[attr-defined]
+    monkeypatch.setattr(discord.http, "asyncio", quick)
+
+
+async def test_a_dm_discord_fails_is_not_taken_for_closed_dms(harness: Harness, world: World,
+                                                              quick_server_retries: None) -> None:
+    clock = ManualClock()
+    bot, adapter = await harness.start(ALL, clock=clock)
+    fake, u, ch = world.fake, world.users, world.channel
+    await bot.settings.set(SpaceRef("discord", str(world.guild)), "reminders", "2h,1h")
+    for who in ("bob", "carol"):
+        await fake.send_interaction("notify", {"where": "dm"}, user=u[who], channel=ch)
+    fake.dms_failing.add(u["bob"])  # Discord answers 500 to each try of a DM to him
+    fake.dms_closed.add(u["carol"])  # ...and 403 50007 to her
+    with pytest.raises(DeliveryFailed):
+        await adapter.send_dm(UserRef("discord", str(u["bob"]), "bob"), text("hi"))
+    assert await adapter.send_dm(UserRef("discord", str(u["carol"]), "carol"), text("hi")) is None
+    created = await fake.send_interaction("event create", {"title": "Board games", "when": "in 3 hours"},
+                                          user=u["alice"], channel=ch)
+    mid = int(only_public_card(created)["id"])
+    for who in ("bob", "carol"):
+        fake.add_reaction(mid, "✅", u[who])
+    await fake.wait_for(lambda: "Going (2)" in message_text(fake.messages[mid]), what="both going")
+    await bot.scheduler.advance(timedelta(hours=1, minutes=1))  # the 2h reminder
+    assert dm_messages(fake, u["bob"]) == [] and dm_messages(fake, u["carol"]) == []
+    told = [m for m in fake.channel_messages(ch) if "couldn't send you a direct message" in message_text(m)]
+    assert len(told) == 1 and fake.pings(told[0]["content"], told[0]["_allowed_mentions"])[0] == [u["carol"]]
+    [reminder] = [m for m in fake.channel_messages(ch) if "Reminder" in message_text(m)]
+    assert sorted(fake.pings(reminder["content"], reminder["_allowed_mentions"])[0]) == sorted(
+        [u["bob"], u["carol"]])
+    rows = await bot.db.fetchall("SELECT user, dm_closed FROM notify_prefs ORDER BY dm_closed")
+    assert [tuple(r) for r in rows] == [(f"discord:{u['bob']}", 0), (f"discord:{u['carol']}", 1)]
+    # Discord is well again: bob's next reminder comes by DM; carol's DMs are not tried.
+    fake.dms_failing.clear()
+    await bot.scheduler.advance(timedelta(hours=1))
+    assert [t for t in dm_messages(fake, u["bob"]) if "Reminder" in t]
+    assert dm_messages(fake, u["carol"]) == []

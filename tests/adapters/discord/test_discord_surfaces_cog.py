@@ -149,7 +149,7 @@ async def test_a_restart_relists_what_was_deleted_and_counts_who_came_meanwhile(
 
     # A crash between Discord's answer and the commit of its id: the listing is adopted by its
     # marker at the next start (not made twice), and its count is read.
-    await bot.db.execute("UPDATE event_native SET listing_id=NULL, interested=0")
+    await bot.db.execute("DELETE FROM event_listings")
     await harness.stop(bot)
     fake.scheduled.mark_interested(int(second["id"]), u["bob"])
     bot, adapter = await harness.start(ALL, clock=clock)

@@ -1,0 +1,61 @@
+"""A pass-through proxy in front of the test Synapse that can answer chosen requests with
+the homeserver's own kind of failure (a 500 with a Matrix error body), as a homeserver in
+trouble does; everything else reaches Synapse unchanged."""
+
+from __future__ import annotations
+
+import re
+
+import aiohttp
+from aiohttp import web
+
+HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding", "host"}
+
+
+class FaultyProxy:
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream.rstrip("/")
+        self.failing: list[tuple[str, re.Pattern[str]]] = []
+        self.failed: list[str] = []
+        self._runner: web.AppRunner | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def fail(self, method: str, path_pattern: str) -> None:
+        """Requests matching answer 500 M_UNKNOWN until `heal()`."""
+        self.failing.append((method, re.compile(path_pattern)))
+
+    def heal(self) -> None:
+        self.failing.clear()
+
+    async def start(self) -> None:
+        self._session = aiohttp.ClientSession()
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self._forward)
+        self._runner = web.AppRunner(app, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self._session is not None:
+            await self._session.close()
+
+    async def _forward(self, request: web.Request) -> web.StreamResponse:
+        if any(m == request.method and p.search(request.path) for m, p in self.failing):
+            self.failed.append(f"{request.method} {request.path}")
+            return web.json_response({"errcode": "M_UNKNOWN", "error": "Internal server error"}, status=500)
+        assert self._session is not None
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
+        async with self._session.request(request.method, self.upstream + request.raw_path,
+                                         data=await request.read(), headers=headers) as up:
+            body = await up.read()
+            out = {k: v for k, v in up.headers.items() if k.lower() not in HOP_BY_HOP}
+            return web.Response(body=body, status=up.status, headers=out)
