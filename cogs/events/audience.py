@@ -10,12 +10,13 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 
 from bot.cog import CogHost
-from bot.model import ChannelRef, MessageRef
+from bot.model import ChannelRef, MessageRef, SpaceRef
 from bot.render import Out
 from cogs.links.service import LinkService
 
 from .reminders import event_channel
 from .repo import Attendee, Event, Roster
+from .scope import Scope, series_of_shared
 
 log = logging.getLogger(__name__)
 SHARED = "events/event"  # how the links feature knows our events
@@ -63,12 +64,22 @@ class Audience:
             out.pop(platform or event.platform, None)
         return out
 
-    async def shares_here(self, event: Event, channel: ChannelRef) -> bool:
-        return any(c.key == channel.key for c in await self.elsewhere(event))
+    async def shares_here(self, event: Event, space: SpaceRef) -> bool:
+        """The event was shared into a channel of `space` from a linked one."""
+        return any(c.space.key == space.key for c in await self.elsewhere(event))
 
-    async def shared_here(self, channel: ChannelRef) -> list[int]:
+    async def scope(self, space: SpaceRef) -> Scope:
+        """The space's events: its own, those shared into it, and the series of linked
+        channels that go on sharing their occurrences into it."""
         links = self._links()
-        return await links.shared_here(SHARED, channel) if links is not None else []
+        shared = tuple(await links.shared_into(SHARED, space)) if links is not None else ()
+        if links is None or not shared:
+            return Scope(space.key)
+        made_in = await self.bot.db.read(lambda c: series_of_shared(c, Scope(space.key, shared)))
+        linked: dict[tuple[str, str], bool] = {}
+        for where in set(made_in.values()):
+            linked[where] = any(c.space.key == space.key for c in await links.linked(ChannelRef(*where)))
+        return Scope(space.key, shared, tuple(sorted(sid for sid, where in made_in.items() if linked[where])))
 
     async def share(self, event: Event, card: Callable[[str], Awaitable[Out]], key: str | None) -> None:
         """Post the new event's card (`card(platform)`: as that platform shows it) in each

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .repo import _COLS, DEFAULT_LENGTH, MAX_LENGTH, Attendee, Event, _event, in_users
+from .scope import Scope, shared_events
 
 MIGRATION = """
 ALTER TABLE events ADD COLUMN goal INTEGER;
@@ -93,19 +94,20 @@ class Turnout:
         return self.came / self.going
 
 
-def held(conn: sqlite3.Connection, space: str, since: datetime, until: datetime,
+def held(conn: sqlite3.Connection, scope: Scope, since: datetime, until: datetime,
          limit: int = 500) -> list[Turnout]:
-    """Events of the space that ended between `since` and `until`, not cancelled, oldest first."""
+    """Events of the space (its own and those shared into it, scope.py) that ended between
+    `since` and `until`, not cancelled, oldest first."""
     # Read off events_upcoming (space, state, starts_at): an event lasts at most MAX_LENGTH, and
     # one made before `duration=` existed has no end stored (two hours).
     ends = f"COALESCE(ends_at, starts_at + {DEFAULT_LENGTH.total_seconds()})"
-    rows = conn.execute(
-        f"SELECT {_COLS} FROM events WHERE space=? AND state='active' AND starts_at > ? AND starts_at <= ? "
-        f"AND {ends} > ? AND {ends} <= ? ORDER BY {ends} DESC LIMIT ?",
-        (space, (since - MAX_LENGTH).timestamp(), until.timestamp(), since.timestamp(), until.timestamp(),
-         limit)).fetchall()
+    where = f"state='active' AND starts_at > ? AND starts_at <= ? AND {ends} > ? AND {ends} <= ?"
+    params = ((since - MAX_LENGTH).timestamp(), until.timestamp(), since.timestamp(), until.timestamp())
+    rows = conn.execute(f"SELECT {_COLS} FROM events WHERE space=? AND {where} ORDER BY {ends} DESC LIMIT ?",
+                        (scope.space, *params, limit)).fetchall()
+    events = [e for e in map(_event, rows) if e is not None] + shared_events(conn, scope, where, params)
     out = []
-    for event in reversed([e for e in map(_event, rows) if e is not None]):
+    for event in sorted(events, key=lambda e: e.ends_at)[-limit:]:
         going = in_users(conn, event)
         checked = {r[0] for r in conn.execute("SELECT user FROM event_checkins WHERE event_id=?",
                                               (event.id,))}

@@ -37,9 +37,10 @@ from .reports import Reports
 from .series import SeriesPlanner
 from .turnout import GOAL, Turnout
 from .turnout_render import Presence
+from .upcoming import Next, coming
 
 POLL_REF = re.compile(r"^poll:#?(\d{1,9})$", re.IGNORECASE)
-LIST_SHOWN, LIST_SCAN = 15, 500
+LIST_SHOWN = 15
 
 
 class EventsCog(Reports):
@@ -171,22 +172,10 @@ class EventsCog(Reports):
 
     @command("event list", "upcoming events here")
     async def list_cmd(self, ctx: Context) -> None:
-        now = ctx.now
-
-        def read(conn: sqlite3.Connection) -> tuple[list[tuple[Event, repo.Roster]], int]:
-            # A series is listed once, with its next occurrence.
-            seen: set[int] = set()
-            events = []
-            for e in repo.upcoming(conn, ctx.space.key, now, limit=LIST_SCAN):
-                if e.series_id is None or e.series_id not in seen:
-                    events.append(e)
-                    seen.add(e.series_id or 0)
-            total = len(events) if len(events) < LIST_SCAN else repo.count_upcoming(conn, ctx.space.key, now)
-            return [(e, repo.roster(conn, e)) for e in events[:LIST_SHOWN]], total
-
-        shown, total = await self.db.read(read)
-        shown, total = await self._with_shared(ctx, shown, total)
-        words = await self.series.words({e.series_id for e, _ in shown if e.series_id is not None})
+        scope = await self.audience.scope(ctx.space)
+        shown, total = await self.db.read(lambda c: coming(c, scope, ctx.now, LIST_SHOWN))
+        words = await self.series.words({x[0].series_id for x in shown
+                                         if not isinstance(x, Next) and x[0].series_id is not None})
         await ctx.reply(list_text(shown, total, ctx.prefix, words))
 
     @command("event show", "show an event's card", EVENT_ID)
@@ -222,26 +211,10 @@ class EventsCog(Reports):
 
     # --- helpers ---------------------------------------------------------------------------------------
 
-    async def _with_shared(self, ctx: Context, shown: list[tuple[Event, repo.Roster]],
-                           total: int) -> tuple[list[tuple[Event, repo.Roster]], int]:
-        """`event list` in a linked channel also lists the events shared into it."""
-        ids = await self.audience.shared_here(ctx.channel)
-        if not ids:
-            return shown, total
-        now = ctx.now
-
-        def read(conn: sqlite3.Connection) -> list[tuple[Event, repo.Roster]]:
-            found = [e for e in (repo.get(conn, i) for i in ids[-LIST_SCAN:]) if e is not None]
-            return [(e, repo.roster(conn, e)) for e in found if not e.cancelled and e.ends_at > now]
-
-        more = await self.db.read(read)
-        merged = sorted(shown + more, key=lambda pair: pair[0].starts_at)
-        return merged[:LIST_SHOWN], total + len(more)
-
     async def event_here(self, ctx: Context, event_id: int) -> Event:
         event = await self.db.read_small(lambda c: repo.get(c, event_id))
         if event is not None and event.space != ctx.space.key and await self.audience.shares_here(
-                event, ctx.channel):
+                event, ctx.space):
             return event  # shared here from a linked channel
         if event is None or event.space != ctx.space.key:
             raise Refusal(f"there is no event #{event_id} here; {ctx.prefix}event list shows the upcoming ones")

@@ -17,6 +17,7 @@ from icalendar import Event as IEvent
 
 from . import series_repo as srepo
 from .repo import _COLS, Event, _event
+from .scope import Scope, shared_events, shared_version
 
 PAST = timedelta(days=30)  # the feed keeps the last month, so a subscriber sees what just was
 
@@ -52,11 +53,16 @@ def vevent(event: Event, tz: ZoneInfo, now: datetime) -> IEvent:
     return item
 
 
-def one_event(event: Event, tz: ZoneInfo, now: datetime) -> bytes:
-    cal = _calendar()
+def _alone(event: Event, tz: ZoneInfo, now: datetime) -> IEvent:
     item = vevent(event, tz, now)
     if event.series_id is not None:  # alone, an occurrence is an event of its own
         item["uid"] = _uid(event.space, str(event.id))
+    return item
+
+
+def one_event(event: Event, tz: ZoneInfo, now: datetime) -> bytes:
+    cal = _calendar()
+    item = _alone(event, tz, now)
     cal.add_component(item)
     cal.add_missing_timezones()
     return bytes(cal.to_ical())
@@ -123,7 +129,7 @@ def _component(item: IEvent) -> bytes:
 
 
 def _builder(event: Event, tz: ZoneInfo, now: datetime) -> Callable[[], bytes]:
-    return lambda: _component(vevent(event, tz, now))
+    return lambda: _component(_alone(event, tz, now))
 
 
 def _vtimezone(tz: ZoneInfo) -> bytes:
@@ -160,18 +166,21 @@ def _series_block(conn: sqlite3.Connection, s: srepo.Series, now: datetime) -> b
     return _PARTS.get(key, build)
 
 
-def space_calendar(conn: sqlite3.Connection, space: str, tz: ZoneInfo, now: datetime,
+def space_calendar(conn: sqlite3.Connection, scope: Scope, tz: ZoneInfo, now: datetime,
                    name: str | None = None) -> bytes:
-    """The whole feed, assembled from pieces (each as icalendar writes it) with a VTIMEZONE for
-    every zone the pieces name."""
+    """The whole feed of the space and what is shared into it, assembled from pieces (each as
+    icalendar writes it) with a VTIMEZONE for every zone the pieces name."""
     since = (now - PAST).timestamp()
-    rows = conn.execute(f"SELECT {_COLS} FROM events WHERE space=? AND series_id IS NULL "
-                        f"AND state='active' AND COALESCE(ends_at, starts_at) >= ? ORDER BY starts_at",
-                        (space, since)).fetchall()
+    alive = "state='active' AND COALESCE(ends_at, starts_at) >= ?"
+    rows = conn.execute(f"SELECT {_COLS} FROM events WHERE space=? AND series_id IS NULL AND {alive} "
+                        f"ORDER BY starts_at", (scope.space, since)).fetchall()
+    # An occurrence of a series no longer linked here is shared alone: the series' later ones won't be.
+    alone = [e for e in shared_events(conn, scope, alive, (since,)) if e.series_id not in scope.series]
     zones = {tz.key: tz}
-    pieces = [_PARTS.get(("event", e.id, e.revision, tz.key), _builder(e, tz, now))
-              for e in filter(None, map(_event, rows))]
-    for (sid,) in conn.execute("SELECT id FROM event_series WHERE space=?", (space,)).fetchall():
+    pieces = [_PARTS.get(("event", e, tz.key), _builder(e, tz, now))
+              for e in sorted([*filter(None, map(_event, rows)), *alone], key=lambda e: e.starts_at)]
+    own = [r[0] for r in conn.execute("SELECT id FROM event_series WHERE space=?", (scope.space,)).fetchall()]
+    for sid in [*own, *scope.series]:
         s = srepo.get(conn, sid)
         if s is None or (s.ends_before is not None and s.ends_before <= s.first_local):
             continue
@@ -182,14 +191,15 @@ def space_calendar(conn: sqlite3.Connection, space: str, tz: ZoneInfo, now: date
             + b"END:VCALENDAR\r\n")
 
 
-def version(conn: sqlite3.Connection, space: str) -> tuple[object, ...]:
+def version(conn: sqlite3.Connection, scope: Scope) -> tuple[object, ...]:
     """What the space's feed is made from, in a few numbers: any change to an event bumps its
     revision (so the sum), a new one the count and the largest id; series rows are compared
     whole. Equal versions on the same day give the same feed."""
     events = conn.execute("SELECT COUNT(*), COALESCE(SUM(revision), 0), COALESCE(MAX(id), 0) "
-                          "FROM events WHERE space=?", (space,)).fetchone()
+                          "FROM events WHERE space=?", (scope.space,)).fetchone()
+    marks = ",".join("?" * len(scope.series))
     series = conn.execute(
         "SELECT COUNT(*), group_concat(id || '|' || title || '|' || location || '|' || details || '|' "
-        "|| length || '|' || COALESCE(ends_before, ''), ';') FROM event_series WHERE space=?",
-        (space,)).fetchone()
-    return (*events, *series)
+        "|| length || '|' || COALESCE(ends_before, ''), ';') FROM event_series WHERE space=?"
+        + (f" OR id IN ({marks})" if marks else ""), (scope.space, *scope.series)).fetchone()
+    return (*events, *series, *shared_version(conn, scope))

@@ -13,6 +13,7 @@ from bot.timeparse import format_time
 from bot.web import csp_hash
 
 from .repo import Attendee, Event, Roster
+from .upcoming import Next
 
 STYLE = ("body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:0 auto;padding:1rem;"
          "color:#111;background:#fff}h1{font-size:1.5rem;margin:.2rem 0}ul{padding-left:1.2rem}"
@@ -89,11 +90,20 @@ def _list(people: tuple[Attendee, ...], names: bool) -> str:
     return (": " + ", ".join(escape(a.name) for a in people)) if names and people else ""
 
 
-def space_page(title: str, items: list[tuple[Event, Roster, str]], tz: ZoneInfo, ics_href: str) -> str:
-    lis = "".join(
-        f"<li><a href=\"{escape(href)}\">{escape(e.title)}</a> — {_time(e.starts_at, tz)}"
-        + (f" — {escape(e.location)}" if e.location else "")
-        + f" — Going ({r.counts()[0]})</li>" for e, r, href in items)
+def _item(item: tuple[Event, Roster, str] | Next, tz: ZoneInfo) -> str:
+    if isinstance(item, Next):  # no page of its own until it is posted
+        s = item.series
+        return (f"<li>{escape(s.title)} — {_time(item.starts_at, tz)}"
+                + (f" — {escape(s.location)}" if s.location else "")
+                + f" — <span class=\"muted\">🔁 {escape(s.words)}; not posted yet</span></li>")
+    e, r, href = item
+    return (f"<li><a href=\"{escape(href)}\">{escape(e.title)}</a> — {_time(e.starts_at, tz)}"
+            + (f" — {escape(e.location)}" if e.location else "")
+            + f" — Going ({r.counts()[0]})</li>")
+
+
+def space_page(title: str, items: list[tuple[Event, Roster, str] | Next], tz: ZoneInfo, ics_href: str) -> str:
+    lis = "".join(_item(i, tz) for i in items)
     body = (f"<main><h1>{escape(title)}</h1>"
             + (f"<ul>{lis}</ul>" if items else "<p>No upcoming events.</p>")
             + f"<p><a href=\"{escape(ics_href)}\">Subscribe (.ics)</a></p></main>")

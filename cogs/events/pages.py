@@ -21,9 +21,11 @@ from .editing import Editing
 from .feed import one_event, space_calendar, version
 from .page_html import CSP, event_page, space_page
 from .repo import Event
+from .upcoming import Next, coming
 
 ICS = "text/calendar; charset=utf-8"
 FEED_CACHE = 256  # spaces whose last feed is kept
+PAGE_SHOWN = 100
 
 
 class WebPages(Editing):
@@ -92,15 +94,16 @@ class WebPages(Editing):
         space = await self._space_of(request)
         tz = await self.bot.timezone(SpaceRef.from_key(space))
         now = self.bot.clock.now()
+        scope = await self.audience.scope(SpaceRef.from_key(space))
         # Calendar apps poll the feed; it is built again only when something in it changed.
-        key = (*await self.db.read_small(lambda c: version(c, space)), tz.key, now.date())
+        key = (*await self.db.read(lambda c: version(c, scope)), tz.key, now.date())
         cache = self._feeds
         hit = cache.get(space)
         if hit is not None and hit[0] == key:
             cache.move_to_end(space)
             body = hit[1]
         else:
-            body = await self.db.read(lambda c: space_calendar(c, space, tz, now, "logoff"))
+            body = await self.db.read(lambda c: space_calendar(c, scope, tz, now, "logoff"))
             cache[space] = (key, body)
             if len(cache) > FEED_CACHE:
                 cache.popitem(last=False)
@@ -111,11 +114,9 @@ class WebPages(Editing):
         tz = await self.bot.timezone(SpaceRef.from_key(space))
         key = await self.web_key()
         now = self.bot.clock.now()
-
-        def read(conn: sqlite3.Connection) -> list[tuple[Event, repo.Roster]]:
-            return [(e, repo.roster(conn, e)) for e in repo.upcoming(conn, space, now, limit=100)]
-
-        items = [(e, r, self.page_url(e.id, key) or "") for e, r in await self.db.read(read)]
+        scope = await self.audience.scope(SpaceRef.from_key(space))
+        entries, _ = await self.db.read(lambda c: coming(c, scope, now, PAGE_SHOWN))
+        items = [e if isinstance(e, Next) else (*e, self.page_url(e[0].id, key) or "") for e in entries]
         html = space_page("Upcoming meetups", items, tz, f"{request.match_info['token']}.ics")
         return _html(html)
 

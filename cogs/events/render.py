@@ -22,6 +22,7 @@ from bot.render import (
 
 from .repo import Attendee, Event, Roster
 from .turnout_render import HERE, Presence, goal_field, here_field
+from .upcoming import Entry, Next
 
 EMOJI = {"✅": "going", "🤔": "maybe", "❌": "no"}
 CARD_NAMES = 40  # names per list on a card; `event attendees` shows everyone
@@ -204,19 +205,24 @@ def attendees_text(event: Event, roster: Roster, labels: Mapping[str, str] | Non
     return Text(tuple(lines))
 
 
-def list_text(events: list[tuple[Event, Roster]], total: int, prefix: str,
-              series: dict[int, str] | None = None) -> Text:
-    if not events:
+def list_text(entries: list[Entry], total: int, prefix: str, series: dict[int, str] | None = None) -> Text:
+    if not entries:
         return Text((line(f"No upcoming events here. Start one with {prefix}event create."),))
-    lines = [line(f"Upcoming events ({total}):" if total > len(events) else "Upcoming events:")]
-    for event, roster in events:
+    lines = [line(f"Upcoming events ({total}):" if total > len(entries) else "Upcoming events:")]
+    for entry in entries:
+        if isinstance(entry, Next):  # no id yet: nothing to RSVP to until it is posted
+            s = entry.series
+            lines.append(line(s.title, f" (🔁 {s.words}, next: ", Time(entry.starts_at), ", not posted yet)",
+                              *((" — ", s.location) if s.location else ())))
+            continue
+        event, roster = entry
         words = (series or {}).get(event.series_id or 0)
         repeats = (f" (🔁 {words}, next:", ) if words else ()
         lines.append(line(f"#{event.id} ", event.title, *repeats, " — ", Time(event.starts_at),
                           *((")",) if words else ()),
                           *((" — ", event.location) if event.location else ()), f" — {going_label(event, roster)}"))
-    if total > len(events):
-        lines.append(line(f"and {total - len(events)} more later; {prefix}event show <id> shows any of them"))
+    if total > len(entries):
+        lines.append(line(f"and {total - len(entries)} more later; {prefix}event show <id> shows any of them"))
     return Text(tuple(lines))
 
 

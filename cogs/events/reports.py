@@ -38,7 +38,8 @@ class Reports(WebPages):
     async def stats(self, ctx: Context, days: int | None = None) -> None:
         days = days or DEFAULT_DAYS
         now = ctx.now
-        rows = await self.db.read(lambda c: checkin_repo.held(c, ctx.space.key, now - timedelta(days=days), now))
+        scope = await self.audience.scope(ctx.space)
+        rows = await self.db.read(lambda c: checkin_repo.held(c, scope, now - timedelta(days=days), now))
         await ctx.reply(stats_text(rows, days))
         if not rows:
             return

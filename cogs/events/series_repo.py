@@ -120,3 +120,20 @@ def made(conn: sqlite3.Connection, series_id: int) -> set[str]:
 
 def active_ids(conn: sqlite3.Connection) -> list[int]:
     return [r[0] for r in conn.execute("SELECT id FROM event_series WHERE ends_before IS NULL")]
+
+
+def live_in(conn: sqlite3.Connection, space: str) -> list[int]:
+    return [r[0] for r in conn.execute("SELECT id FROM event_series WHERE space=? AND ends_before IS NULL",
+                                       (space,))]
+
+
+def next_unmade(conn: sqlite3.Connection, s: Series, now: datetime) -> datetime | None:
+    """The series' first time after `now` that has no event yet (one made is an event of its
+    own: upcoming, or cancelled on its own)."""
+    have = made(conn, s.id)
+    for local, aware in occurrences(s.rule, s.first_local, s.tz, until=s.until, count=s.count, after=now):
+        if s.ends_before is not None and local >= s.ends_before:
+            return None
+        if local.isoformat() not in have:
+            return aware
+    return None

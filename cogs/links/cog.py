@@ -14,7 +14,7 @@ from datetime import timedelta
 from bot.cog import Cog
 from bot.commands import Option, command
 from bot.context import Context, Refusal
-from bot.model import ChannelRef
+from bot.model import ChannelRef, SpaceRef
 from bot.render import line, text
 
 from .migrations import MIGRATIONS
@@ -181,6 +181,13 @@ class LinksCog(Cog, LinkService):
         rows = await self.db.fetchall(
             "SELECT object_id FROM link_shared WHERE owner=? AND channel=? ORDER BY object_id",
             (owner, channel.key))
+        return [int(r[0]) for r in rows]
+
+    async def shared_into(self, owner: str, space: SpaceRef) -> list[int]:
+        # A channel stored without a space is a space of its own (ChannelRef.space).
+        rows = await self.db.fetchall(
+            "SELECT object_id FROM link_shared WHERE owner=? AND platform=? AND (space_id=? OR "
+            "(space_id='' AND channel_id=?)) ORDER BY object_id", (owner, space.platform, space.id, space.id))
         return [int(r[0]) for r in rows]
 
     async def _small(self, sql: str, params: tuple[object, ...]) -> list[sqlite3.Row]:

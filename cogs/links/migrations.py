@@ -30,4 +30,5 @@ MIGRATIONS: list[Migration] = [
     ) WITHOUT ROWID;
     CREATE INDEX link_shared_channel ON link_shared(owner, channel);
     """,
+    "CREATE INDEX link_shared_space ON link_shared(owner, platform, space_id);",
 ]

@@ -4,7 +4,7 @@ after an unlink)."""
 
 from __future__ import annotations
 
-from bot.model import ChannelRef
+from bot.model import ChannelRef, SpaceRef
 
 
 class LinkService:
@@ -24,4 +24,8 @@ class LinkService:
 
     async def shared_here(self, owner: str, channel: ChannelRef) -> list[int]:
         """The objects of `owner` shared into `channel`."""
+        raise NotImplementedError
+
+    async def shared_into(self, owner: str, space: SpaceRef) -> list[int]:
+        """The objects of `owner` shared into any channel of `space`."""
         raise NotImplementedError

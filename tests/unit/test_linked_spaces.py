@@ -189,3 +189,39 @@ async def test_closed_dms_are_said_in_the_persons_own_space(pair: tuple[FakeAdap
     assert told(a) == [["ann"]]
     assert a.dm_attempts == ["ann"] and b.dm_attempts == ["bob"]
 
+
+async def test_stats_count_the_shared_events_on_both_sides_once(pair: tuple[FakeAdapter, FakeAdapter],
+                                                               bot: Bot) -> None:
+    a, b = pair
+    await link(a, b)
+    await a.invoke(f"!event create Quiz when={WHEN}")  # #1, made on Alpha
+    await b.invoke('!event create Walk when="2026-11-26 16:00"')  # #2, made on Beta
+    await b.invoke("!rsvp 1 going", "bob")
+    await a.invoke("!rsvp 1 going", "ann")
+    await a.invoke("!rsvp 2 going", "ann")
+    await bot.scheduler.advance(timedelta(days=3, hours=6, minutes=40))  # 15:40: the walk's check-in is open
+    await a.invoke("!checkin 2", "ann")
+    await bot.scheduler.advance(timedelta(hours=2))  # 17:40: the quiz's too
+    await b.invoke("!checkin 1", "bob")
+    await bot.scheduler.advance(timedelta(hours=3))  # both over
+    for fake in (a, b):
+        said = (await fake.invoke("!stats"))[0].text
+        assert "2 events held, 3 going, 2 checked in" in said, (fake.platform, said)
+        assert said.count("#1 Quiz") == 1 and said.count("#2 Walk") == 1, said
+
+
+async def test_list_in_a_linked_space_keeps_the_other_sides_series(pair: tuple[FakeAdapter, FakeAdapter],
+                                                                   bot: Bot) -> None:
+    a, b = pair
+    await link(a, b)
+    await a.invoke('!event create Monthly when="2026-12-08 19:00" repeat=monthly count=3')
+    await bot.scheduler.advance(timedelta(days=18))  # 11 Dec: 12 Jan is not posted yet
+    for fake in (a, b):
+        [listing] = await fake.invoke("!event list")
+        assert "Monthly (🔁 every month on the second tuesday, next: Tue 12 Jan 2027 19:00 UTC, not posted " \
+               "yet)" in listing.text, (fake.platform, listing.text)
+    await b.invoke("!unlink", "modb", mod=True)  # later ones stay on Alpha only
+    [listing] = await b.invoke("!event list")
+    assert "Monthly" not in listing.text, listing.text
+    [listing] = await a.invoke("!event list")
+    assert "Monthly" in listing.text, listing.text

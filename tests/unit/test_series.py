@@ -178,3 +178,47 @@ async def test_every_occurrence_card_shows_its_rule_and_a_one_off_does_not(fake:
     assert "Repeats" not in picnic.text
     [shown] = await fake.invoke(f"!event show {ids(climbs)[1]}")
     assert "Repeats every tuesday and friday" in shown.text
+
+
+async def test_list_keeps_a_series_between_occurrences_until_it_is_over(fake: FakeAdapter, bot) -> None:
+    # The second Tuesday of each month; after the first, the next is a month off, beyond
+    # series.ahead (14d), so it is not posted yet but is still to come.
+    [first, _] = await fake.invoke('!event create Monthly when="2026-12-08 19:00" where=Hall repeat=monthly '
+                                   'count=3')
+    await fake.invoke('!event create Picnic when="2026-12-20 12:00"')
+    await bot.scheduler.advance(timedelta(days=18))  # 11 Dec
+    [listing] = await fake.invoke("!event list")
+    assert listing.text.count("Monthly") == 1, listing.text
+    assert re.search(r"Monthly \(🔁 every month on the second tuesday, next: Tue 12 Jan 2027 19:00 UTC, "
+                     r"not posted yet\) — Hall", listing.text), listing.text
+    assert listing.text.index("Picnic") < listing.text.index("Monthly")  # in time order
+    await bot.scheduler.advance(timedelta(days=25))  # 5 Jan: the 12 Jan one is posted
+    [listing] = await fake.invoke("!event list")
+    posted = ids(cards(fake, "Monthly"))[-1]
+    assert f"#{posted} Monthly" in listing.text and "not posted yet" not in listing.text, listing.text
+    await bot.scheduler.advance(timedelta(days=8))  # 13 Jan: the last (9 Feb) is not posted yet
+    [listing] = await fake.invoke("!event list")
+    assert "next: Tue 09 Feb 2027 19:00 UTC, not posted yet" in listing.text, listing.text
+    await bot.scheduler.advance(timedelta(days=30))  # 12 Feb: all three held
+    [listing] = await fake.invoke("!event list")
+    assert listing.text.startswith("No upcoming events here"), listing.text
+
+
+async def test_list_leaves_out_a_cancelled_next_one_and_an_ended_series(fake: FakeAdapter, bot) -> None:
+    await fake.invoke("!config set series.ahead 2d", "mod", mod=True)
+    await fake.invoke('!event create Book club when="2026-11-24 19:00" repeat=weekly count=4')
+    await bot.scheduler.advance(timedelta(days=7))  # 30 Nov: 1 Dec is posted
+    made = ids(cards(fake, "Book club"))
+    assert len(made) == 2
+    [ok] = await fake.invoke(f"!event cancel {made[1]}")
+    assert ok.text.startswith("✅ Cancelled"), ok.text
+    [listing] = await fake.invoke("!event list")
+    # 1 Dec was cancelled on its own, so the next is 8 Dec, not posted until 6 Dec.
+    assert "Book club (🔁 every tuesday, next: Tue 08 Dec 2026 19:00 UTC, not posted yet)" in listing.text, \
+        listing.text
+    await bot.scheduler.advance(timedelta(days=7))  # 7 Dec: 8 Dec is posted
+    third = ids(cards(fake, "Book club"))[-1]
+    [ended] = await fake.invoke(f"!event cancel {third} series")
+    assert "Ended the series" in ended.text, ended.text
+    [listing] = await fake.invoke("!event list")
+    assert "Book club" not in listing.text, listing.text  # 15 Dec will not come
