@@ -13,11 +13,11 @@ import importlib
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 
 from .app import Bot, build_bot
 from .clock import ManualClock
-from .config import Config, ConfigError, load, web_config
+from .config import Config, ConfigError, check_database, load, web_config
 from .health import HealthServer
 from .plugins import platforms
 from .storage import StorageError
@@ -76,6 +76,11 @@ def check_config(path: str) -> int:
         print(f"  no {sections} section: nothing would start (try `logoff try`)")
     for platform, ok, why in plan:
         print(f"  {platform}: {'would start' if ok else 'would NOT start'} ({why})")
+    if cfg.web is not None:
+        print(f"  web pages and calendar feed: would listen on {cfg.web.host}:{cfg.web.port}, "
+              f"linked as {cfg.web.public_url}")
+    if cfg.metrics is not None:
+        print(f"  metrics and /healthz: would listen on {cfg.metrics[0]}:{cfg.metrics[1]}")
     return 0 if any(ok for _, ok, _ in plan) else EXIT_CONFIG
 
 
@@ -86,6 +91,7 @@ async def try_console(db: str, timezone: str, web: WebConfig | None = None) -> i
         zone(timezone)
     except TimeParseError as e:
         raise ConfigError(f"--timezone: {e}") from e
+    check_database(db, None, key="--db")
     console = importlib.import_module(CONSOLE)
     bot = await build_bot(db, clock=ManualClock(), timezone=timezone, rate_limit=False)
     adapter = console.ConsoleAdapter()
@@ -98,7 +104,7 @@ async def try_console(db: str, timezone: str, web: WebConfig | None = None) -> i
     try:
         await bot.start()
         if web is not None:
-            await bot.web.start(web)
+            await _listen(bot.web.start(web), "--web", web.host, web.port)
             print(f"logoff console: web pages on {bot.web.url('')}", file=sys.stderr)
         prompt = (lambda: f"{adapter.current.display}> ") if interactive else None
         await console.run_console(bot, adapter, sys.stdin, prompt)
@@ -133,16 +139,16 @@ async def run(config_path: str) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    server = HealthServer(bot, *cfg.metrics) if cfg.metrics else None
+    server = HealthServer(bot, *cfg.metrics) if cfg.metrics is not None else None
     try:
+        # Our own addresses first: one that is taken is the operator's to fix, and is found
+        # before any platform is logged in to.
+        if server is not None:
+            await _listen(server.start(), "[metrics] listen", server.host, server.port)
+        if cfg.web is not None:
+            await _listen(bot.web.start(cfg.web), "[web] listen", cfg.web.host, cfg.web.port)
         try:
-            if server is not None:
-                await server.start()
-            if cfg.web is not None:  # cards posted while starting already link their pages
-                bot.web.config = cfg.web
             await bot.start()
-            if cfg.web is not None:
-                await bot.web.start(cfg.web)
         except Exception as e:  # a platform refused us (bad token, unreachable server)
             log.debug("start failed", exc_info=True)
             print(f"logoff: could not start: {e}", file=sys.stderr)
@@ -156,6 +162,14 @@ async def run(config_path: str) -> int:
         await bot.web.stop()
         await bot.stop()
     return 0
+
+
+async def _listen(starting: Awaitable[None], key: str, host: str, port: int) -> None:
+    try:
+        await starting
+    except OSError as e:
+        raise ConfigError(f"{key}: cannot listen on {host}:{port} ({e.strerror or e}); pick another "
+                          "address or stop what is using it") from e
 
 
 if __name__ == "__main__":

@@ -120,7 +120,7 @@ def listen_address(section: Mapping[str, Any], name: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
-def check_database(database: str, password_env: str | None) -> None:
+def check_database(database: str, password_env: str | None, key: str = "[bot] database") -> None:
     """A PostgreSQL URL must be one asyncpg can use, and carry no password."""
     scheme = database.split("://", 1)[0].lower() if "://" in database else ""
     if not scheme:
@@ -130,18 +130,20 @@ def check_database(database: str, password_env: str | None) -> None:
         return
     example = '"postgresql://logoff@db.example.org:5432/logoff"'
     if scheme not in ("postgresql", "postgres"):
-        raise ConfigError(f"[bot] database must be a file path or a PostgreSQL URL, e.g. {example}; "
+        raise ConfigError(f"{key} must be a file path or a PostgreSQL URL, e.g. {example}; "
                           f"got a {scheme}:// URL")
     try:
         parts = urlsplit(database)
         port = parts.port
     except ValueError as e:
-        raise ConfigError(f"[bot] database is not a valid PostgreSQL URL ({e}); e.g. {example}") from e
+        raise ConfigError(f"{key} is not a valid PostgreSQL URL ({e}); e.g. {example}") from e
     if parts.password:
-        raise ConfigError("[bot] database must not hold the password: put it in an environment "
-                          "variable and name that in database_password_env")
+        where = ("name that variable in database_password_env" if key.startswith("[")
+                 else "set PGPASSWORD")
+        raise ConfigError(f"{key} must not hold the password: put it in an environment variable "
+                          f"({where})")
     if not parts.hostname or not parts.path.strip("/") or (port is not None and port <= 0):
-        raise ConfigError(f"[bot] database needs a host and a database name, e.g. {example}")
+        raise ConfigError(f"{key} needs a host and a database name, e.g. {example}")
 
 
 def parse(data: Mapping[str, Any], path: str = "") -> Config:

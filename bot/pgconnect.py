@@ -59,7 +59,8 @@ async def connect(url: str, password: str | None, where: str) -> asyncpg.Connect
                                      statement_cache_size=1024, server_settings=session_settings())
     except asyncpg.InvalidPasswordError as e:
         raise StorageError(f"PostgreSQL at {where} refused the password ({e}); check the "
-                           "environment variable named by database_password_env") from e
+                           "environment variable named by database_password_env (or PGPASSWORD, "
+                           "when none is named)") from e
     except asyncpg.InvalidCatalogNameError as e:
         raise StorageError(f"PostgreSQL at {where}: {e}; create it (createdb) or fix the URL") from e
     except asyncpg.InvalidAuthorizationSpecificationError as e:

@@ -67,6 +67,7 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound):
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
         self._readies = 0
+        self._links_down: set[int | None] = set()  # shards (None: the only one) not connected now
         self._tasks: set[asyncio.Task[Any]] = set()
         self.lanes = Lanes(self._spawn)
         self._seeded: OrderedDict[str, set[str]] = OrderedDict()  # card -> reactions the bot added
@@ -87,6 +88,7 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound):
         self._ready = asyncio.Event()
         self._readies = 0
         self._shard_readies: dict[int, int] = {}
+        self._links_down = set()
         self.table = cmd.build(self.bot.commands)
         client = self.client = make_client(self, self.config.shard_count, self.config.shards)
         try:
@@ -124,8 +126,16 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound):
         return space_id.isdigit() and (int(space_id) >> 22) % n in shards
 
     def connected(self) -> bool:
+        # discord.py stays "ready" while it reconnects, so the gateway's own comings and
+        # goings say whether events are arriving now.
         c = self.client
-        return c is not None and c.is_ready() and not c.is_closed()
+        return c is not None and c.is_ready() and not c.is_closed() and not self._links_down
+
+    def _gateway_link(self, shard: int | None, up: bool) -> None:
+        if up:
+            self._links_down.discard(shard)
+        else:
+            self._links_down.add(shard)
 
     async def stop(self) -> None:
         for t in list(self._tasks):

@@ -96,6 +96,15 @@ class LogoffClient(discord.Client):
     async def on_ready(self) -> None:
         await self.adapter._on_ready()
 
+    async def on_connect(self) -> None:
+        self.adapter._gateway_link(None, True)
+
+    async def on_resumed(self) -> None:
+        self.adapter._gateway_link(None, True)
+
+    async def on_disconnect(self) -> None:
+        self.adapter._gateway_link(None, False)
+
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         self.adapter._on_reaction(payload, True)
 
@@ -144,6 +153,25 @@ class LogoffShardedClient(LogoffClient, discord.AutoShardedClient):
 
     async def on_shard_ready(self, shard_id: int) -> None:
         await self.adapter._on_shard_ready(shard_id)
+
+    # Each shard comes and goes on its own; the unnumbered events above stand for any of them.
+    async def on_connect(self) -> None:
+        pass
+
+    async def on_resumed(self) -> None:
+        pass
+
+    async def on_disconnect(self) -> None:
+        pass
+
+    async def on_shard_connect(self, shard_id: int) -> None:
+        self.adapter._gateway_link(shard_id, True)
+
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        self.adapter._gateway_link(shard_id, True)
+
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        self.adapter._gateway_link(shard_id, False)
 
 
 

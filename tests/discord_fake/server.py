@@ -187,6 +187,7 @@ class FakeDiscord:
         self.dms_closed: set[int] = set()  # a DM to them: 403 50007, as Discord refuses one
         self.dms_failing: set[int] = set()  # a DM to them: 500, Discord's own trouble (retried by the client)
         self.unavailable: set[int] = set()
+        self.gateway_down = False
         self.intercepts: list[tuple[str, re.Pattern[str], int, float]] = []
         self._nonces: dict[tuple[int, str], tuple[int, float]] = {}
         self._runner: web.AppRunner | None = None
@@ -424,7 +425,9 @@ class FakeDiscord:
             if s.ws is not None and not s.ws.closed:
                 await s.ws.close(code=code)
 
-    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+    async def _gateway(self, request: web.Request) -> web.StreamResponse:
+        if self.gateway_down:  # an outage: the socket cannot be opened at all
+            return web.Response(status=503, text="upstream connect error")
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
         queue: asyncio.Queue[JSON] = asyncio.Queue()

@@ -44,6 +44,29 @@ def test_console_usage_mistakes_say_what_was_wrong_and_change_nothing() -> None:
     assert "No upcoming events" in r.stdout
 
 
+@pytest.mark.parametrize("db, needle", [
+    ("mysql://x/y", "--db must be a file path or a PostgreSQL URL"),
+    ("postgresql://u:HUNTER2-SECRET@127.0.0.1:5/x", "must not hold the password"),
+])
+def test_try_refuses_a_database_url_run_would_refuse(db: str, needle: str) -> None:
+    r = logoff("try", "--db", db, stdin="!help\n")
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    assert needle in r.stderr and "HUNTER2" not in r.stdout + r.stderr
+
+
+def test_try_web_on_a_taken_port_is_one_line_and_exit_2() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        r = logoff("try", "--web", f"127.0.0.1:{port}", stdin="!help\n")
+    assert r.returncode == 2, r.stderr
+    assert f"--web: cannot listen on 127.0.0.1:{port}" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
 def test_try_keeps_the_database_with_db(tmp_path: Path) -> None:
     db = str(tmp_path / "keep.db")
     logoff("try", "--db", db, stdin='!event create Picnic when="in 3 days"\n')
@@ -59,6 +82,13 @@ def test_check_config(tmp_path: Path) -> None:
     assert "sekrit-value" not in r.stdout + r.stderr
     r = logoff("check-config", "--config", str(cfg), env={"LOGOFF_TEST_TOKEN": ""})
     assert r.returncode == 2 and "$LOGOFF_TEST_TOKEN is not set" in r.stdout
+    assert "would listen" not in r.stdout
+    cfg.write_text(cfg.read_text() + '[web]\nlisten = "127.0.0.1:8080"\npublic_url = "https://ex.org/logoff"\n'
+                   '[metrics]\nlisten = "127.0.0.1:9108"\n')
+    r = logoff("check-config", "--config", str(cfg), env={"LOGOFF_TEST_TOKEN": "sekrit-value"})
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "web pages and calendar feed: would listen on 127.0.0.1:8080, linked as https://ex.org/logoff" in r.stdout
+    assert "metrics and /healthz: would listen on 127.0.0.1:9108" in r.stdout
 
 
 def test_example_config_is_valid() -> None:

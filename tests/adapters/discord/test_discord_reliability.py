@@ -175,3 +175,22 @@ async def test_dm_and_closed_dms(harness: Harness, world: World) -> None:
     assert ref is not None and "a spot opened up" in message_text(fake.messages[int(ref.id)])
     fake.dms_closed.add(u["carol"])
     assert await adapter.send_dm(UserRef("discord", str(u["carol"]), "carol"), text("hi")) is None
+
+
+@pytest.mark.allow_errors("Attempting a reconnect")  # discord.py's own log of each refused try
+@pytest.mark.parametrize("shard_count", [None, 2])
+async def test_connected_is_false_while_the_gateway_is_down_and_true_once_resumed(
+        harness: Harness, world: World, shard_count: int | None) -> None:
+    # /healthz and logoff_platform_connected read this: a reconnect loop is not "connected".
+    _, adapter = await harness.start(ALL, shard_count=shard_count)
+    fake = world.fake
+    assert adapter.connected()
+    fake.gateway_down = True
+    await fake.drop_connections(4000)
+    await fake.wait_for(lambda: not adapter.connected(), what="the adapter to see the outage")
+    await asyncio.sleep(0.5)
+    assert not adapter.connected(), "still down while every reconnect is refused"
+    fake.gateway_down = False
+    resumes = len(fake.resumes)
+    await fake.wait_for(lambda: adapter.connected() and len(fake.resumes) > resumes, wait_s=30,
+                        what="the adapter to resume")
