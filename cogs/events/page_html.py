@@ -25,7 +25,9 @@ SCRIPT = ("for(const t of document.querySelectorAll('time[data-local]')){const d
           "t.textContent=d.toLocaleString(undefined,{weekday:'short',day:'numeric',month:'short',"
           "year:'numeric',hour:'2-digit',minute:'2-digit',timeZoneName:'short'});}"
           "for(const z of document.querySelectorAll('[data-zone]')){"
-          "z.textContent=Intl.DateTimeFormat().resolvedOptions().timeZone;}")
+          "z.textContent=Intl.DateTimeFormat().resolvedOptions().timeZone;}"
+          "for(const w of document.querySelectorAll('[data-whose]')){w.textContent='your';}"
+          "for(const g of document.querySelectorAll('[data-group]')){g.hidden=false;}")
 CSP = (f"default-src 'none'; style-src {csp_hash(STYLE)}; script-src {csp_hash(SCRIPT)}; "
        "img-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 
@@ -63,9 +65,10 @@ def event_page(event: Event, roster: Roster, tz: ZoneInfo, *, names: bool, ics_h
     cap = f"{going}/{event.capacity}" if event.capacity else str(going)
     state = " (cancelled)" if event.cancelled else ""
     rows = [f"<dt>When</dt><dd>{_time(event.starts_at, tz)} – {_time(event.ends_at, tz)}"
-            f"<br><span class=\"muted\">shown in your timezone, <span data-zone>{escape(tz.key)}"
-            f"</span>; the group's is {escape(tz.key)}: {escape(format_time(event.starts_at, tz))}"
-            "</span></dd>"]
+            # Without the script the times stay in the group's zone, and say so.
+            f"<br><span class=\"muted\">shown in <span data-whose>the group's</span> timezone, "
+            f"<span data-zone>{escape(tz.key)}</span><span data-group hidden>; the group's is "
+            f"{escape(tz.key)}: {escape(format_time(event.starts_at, tz))}</span></span></dd>"]
     if event.location:
         rows.append(f"<dt>Where</dt><dd>{escape(event.location)}</dd>")
     if repeats:

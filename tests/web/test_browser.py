@@ -88,6 +88,8 @@ async def test_event_page_in_two_timezones_with_live_counts(fake: FakeAdapter, b
         when = await page.locator("time").first.inner_text()
         assert when.startswith(expected(at, tz)), (tz, when)
         assert tz in await page.locator("[data-zone]").inner_text()
+        note = await page.locator("dd .muted").first.inner_text()
+        assert f"shown in your timezone, {tz}; the group's is" in note, note
         assert "Riverside Park" in await page.locator("main").inner_text()
         assert "Going (0/10)" in await page.locator("main").inner_text()
         await page.screenshot(path=str(artefacts / f"event-page-{tz.replace('/', '_')}.png"), full_page=True)

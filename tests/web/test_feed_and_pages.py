@@ -96,6 +96,9 @@ async def test_event_page_escapes_and_sets_a_strict_policy(fake: FakeAdapter, bo
     assert headers["Referrer-Policy"] == "no-referrer" and headers["X-Content-Type-Options"] == "nosniff"
     assert "Going (1/3)" in html and "bob" not in html  # counts only, unless web.names is on
     assert "Goal (1/2)" in html
+    # Before (or without) its script the page shows the group's zone and does not call it yours.
+    assert "shown in <span data-whose>the group's</span> timezone, <span data-zone>UTC</span>" in html
+    assert "your timezone" not in html
     await fake.invoke("!config set web.names on", "mod", mod=True)
     assert "bob" in (await get(url))[2].decode()
     assert (await get(url, "HEAD"))[0] == 200
