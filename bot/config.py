@@ -61,7 +61,25 @@ def string(section: Mapping[str, Any], name: str, key: str, default: str | None 
     value = section.get(key, default)
     if value is not None and not isinstance(value, str):
         raise ConfigError(f"[{name}] {key} must be a string in quotes, e.g. {key} = \"...\"")
+    if key in section and value is not None and not value.strip():
+        # An empty value quietly becoming the default would run something nobody wrote.
+        raise ConfigError(f"[{name}] {key} is empty; give it a value, or leave the key out "
+                          "for its default")
     return value
+
+
+def url(section: Mapping[str, Any], name: str, key: str, schemes: tuple[str, ...],
+        example: str) -> str | None:
+    """An absolute address of one of `schemes`, with a host and no query or fragment."""
+    value = string(section, name, key)
+    if value is None:
+        return None
+    parts = urlsplit(value.strip())
+    if (parts.scheme not in schemes or not parts.netloc or parts.query or parts.fragment
+            or any(c.isspace() for c in value.strip())):
+        raise ConfigError(f"[{name}] {key} must be a {' or '.join(s + '://' for s in schemes)} "
+                          f"address without ? or #, e.g. \"{example}\"; got {value!r}")
+    return value.strip()
 
 
 def only_keys(section: Mapping[str, Any], name: str, allowed: set[str]) -> None:
@@ -100,11 +118,8 @@ CORE_SECTIONS = ("bot", "metrics", "web")
 def web_config(section: Mapping[str, Any]) -> WebConfig:
     only_keys(section, "web", {"listen", "public_url"})
     host, port = listen_address({"listen": section.get("listen")}, "web")
-    public = string(section, "web", "public_url") or f"http://{host}:{port}"
-    if not public.startswith(("https://", "http://")) or any(c.isspace() for c in public):
-        raise ConfigError(f"[web] public_url must be an http(s) address people can open, e.g. "
-                          f"\"https://meetups.example.org\"; got {public!r}")
-    return WebConfig(host, port, public.rstrip("/"))
+    public = url(section, "web", "public_url", ("https", "http"), "https://meetups.example.org")
+    return WebConfig(host, port, (public or f"http://{host}:{port}").rstrip("/"))
 
 
 def listen_address(section: Mapping[str, Any], name: str) -> tuple[str, int]:

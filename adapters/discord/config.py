@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.config import ConfigError, env_name, only_keys, string
+from bot.config import ConfigError, env_name, only_keys, string, url
 
 SECTION = "discord"
 KEYS = {"token_env", "api_base", "gateway_url", "shard_count", "shards"}
@@ -40,8 +40,11 @@ def parse(section: Mapping[str, Any]) -> DiscordConfig:
         raise ConfigError(f"[discord] shard_count must be a whole number from 1 to {MAX_SHARDS}, "
                           "e.g. shard_count = 4")
     shards = shard_range(string(section, SECTION, "shards"), count)
-    return DiscordConfig(token_env=token_env, api_base=string(section, SECTION, "api_base"),
-                         gateway_url=string(section, SECTION, "gateway_url"),
+    return DiscordConfig(token_env=token_env,
+                         api_base=url(section, SECTION, "api_base", ("http", "https"),
+                                      "http://127.0.0.1:8080/api/v10"),
+                         gateway_url=url(section, SECTION, "gateway_url", ("ws", "wss"),
+                                         "ws://127.0.0.1:8080/gateway"),
                          shard_count=count, shards=shards)
 
 

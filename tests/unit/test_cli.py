@@ -103,6 +103,14 @@ def test_example_config_is_valid() -> None:
     ("[matrix]\nhomeserver = 'matrix.org'\nuser_id = '@a:b'\naccess_token_env = 'T'\n", "homeserver must be a URL"),
     ("[matrix]\nhomeserver = 'https://m.org'\nuser_id = '@a:b'\n", "access_token_env"),
     ("[discord]\ntoken_env = 'abc.def-secret'\n", "must name an environment variable"),
+    ("[bot]\ntimezone = ''\n", "[bot] timezone is empty"),
+    ("[bot]\ndatabase = '  '\n", "[bot] database is empty"),
+    ("[matrix]\nhomeserver = 'https://m.org'\nuser_id = '@a:b'\naccess_token_env = 'T'\ndevice_id = ''\n",
+     "[matrix] device_id is empty"),
+    ("[discord]\ntoken_env = 'T'\napi_base = 'not a url'\n", "[discord] api_base must be a http:// or https://"),
+    ("[discord]\ntoken_env = 'T'\ngateway_url = 'http://x/gateway'\n", "[discord] gateway_url must be a ws://"),
+    ("[web]\nlisten = '127.0.0.1:8080'\npublic_url = 'https://ex.org/p?x=1#f'\n", "without ? or #"),
+    ("[web]\nlisten = '127.0.0.1:8080'\npublic_url = ''\n", "[web] public_url is empty"),
 ])
 def test_config_errors_name_the_key_and_fix(toml: str, needle: str) -> None:
     import tomllib
