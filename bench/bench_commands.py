@@ -33,7 +33,7 @@ PHRASES = (
     "tomorrow 7pm",
     "next friday 18:30",
     "sunday at noon",
-    "in 3 days",
+    "in 3 days at 7pm",
     "dec 20 7pm",
 )
 

@@ -59,7 +59,7 @@ async def run(n: int) -> None:
         await human.round_trips(echo_room, echo_acc.user_id, lambda i: "!ping", 3)
         await human.round_trips(room, bot_acc.user_id, lambda i: "!help", 3, settle=0.55)
         [card] = await human.round_trips(
-            room, bot_acc.user_id, lambda i: '!event create Bench night when="in 3 days"', 1
+            room, bot_acc.user_id, lambda i: '!event create Bench night when="in 72 hours"', 1
         )
         kinds = {
             "echo client (Synapse round trip)": (

@@ -57,7 +57,7 @@ async def pages(requests: int) -> None:
                           f'18:00" where="Place {i}" capacity=20')
     for i in range(20):
         await fake.invoke(f'!event create Series {i} when="2026-12-0{1 + i % 7} 19:00" repeat=weekly')
-    [card] = await fake.invoke('!event create Page test when="in 3 days" capacity=30')
+    [card] = await fake.invoke('!event create Page test when="in 72 hours" capacity=30')
     for u in range(40):
         await fake.react(card, "✅", f"user{u}")
     page = re.search(r"🔗 (\S+)", card.text).group(1)  # type: ignore[union-attr]

@@ -1,40 +1,42 @@
-"""`when` and duration parsing, in the space's timezone unless the text names one.
+"""`when` parsing, in the space's timezone unless the text names one; the entry point
+for times and durations (bot/durations.py) people type.
 
 The parts of a phrase (day, clock time, zone) are read by bot/timephrases.py; what its
 patterns do not know goes to dateparser, whose reading is kept only when it agrees with
-the clock time the text stated. Wall times get their zone attached here, so DST gaps
-and folds are decided in one place. Relative phrases ("in 2 hours") are computed on
-absolute time, so they are right across a DST change. Nothing is guessed: a day with no
-time, an hour that could be am or pm, or a date with two readings is refused.
+the clock time the text stated. Wall times get their zone attached by bot/wallclock.py,
+which refuses the times a DST change skips or repeats. Relative phrases ("in 2 hours")
+are computed on absolute time, so they are right across a DST change; "in 3 days" alone
+is a day, not a moment. Nothing is guessed: a day with no time, an hour that could be am
+or pm, a date with two readings or one already passed this year is refused, in words
+from bot/timehints.py.
 """
 
 from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
+from . import durations
+from . import timehints as hints
 from . import timephrases as phrases
+from .durations import TimeParseError, format_duration, parse_duration
 from .timephrases import Ambiguous
 from .timezones import ZoneError, space_zone
+from .wallclock import WallTimeRefused, localize
+
+__all__ = ["TimeParseError", "format_duration", "format_time", "localize", "parse_duration", "parse_stated",
+           "parse_when",
+           "parse_when_or_duration", "read_time", "zone"]
 
 UTC = ZoneInfo("UTC")
 
 
-class TimeParseError(ValueError):
-    pass
-
-
-_UNITS = {
-    "w": 604800, "wk": 604800, "week": 604800, "weeks": 604800,
-    "d": 86400, "day": 86400, "days": 86400,
-    "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600,
-    "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60,
-    "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
-}
-_DURATION_PART = re.compile(r"(\d{1,7})\s*([a-z]+)")
-_DURATION_FULL = re.compile(r"^\s*(?:\d{1,7}\s*[a-z]+\s*(?:and\s*|,\s*)?)+$")
+_NUMBER = re.compile(r"^\d{1,7}$")
 _RELATIVE = re.compile(r"^\s*in\s+(.+)$", re.IGNORECASE)
 _TRAILING_HOUR = re.compile(r"^(?P<rest>.*\D)\s(?P<h>\d{1,2})$")
 _ONE = re.compile(r"\bin an? (hour|day|week|minute)\b")
@@ -52,33 +54,6 @@ def _tonight(words: str) -> str:
     return words[: m.start()] + f"today at {m['h']}{m['m'] or ''}pm"
 
 
-def parse_duration(text: str) -> timedelta:
-    """"2h", "1h30m", "90 minutes", "1d 12h" -> timedelta. Raises TimeParseError."""
-    s = text.strip().lower()
-    if not s or not _DURATION_FULL.match(s):
-        raise TimeParseError(f"'{text}' is not a duration; write it like 30m, 2h, 1d or 1h30m")
-    total = 0
-    for amount, unit in _DURATION_PART.findall(s):
-        if unit not in _UNITS:
-            raise TimeParseError(f"unknown unit '{unit}' in '{text}'; use m, h, d or w")
-        total += int(amount) * _UNITS[unit]
-    if total <= 0:
-        raise TimeParseError("a duration must be longer than zero")
-    if total > 10 * 365 * 86400:
-        raise TimeParseError("that duration is too long; keep it under ten years")
-    return timedelta(seconds=total)
-
-
-def format_duration(td: timedelta) -> str:
-    secs = int(td.total_seconds())
-    out = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        if secs >= size:
-            out.append(f"{secs // size}{unit}")
-            secs %= size
-    return "".join(out) or "0s"
-
-
 def zone(name: str) -> ZoneInfo:
     """A space's timezone (an IANA name, or a city); refuses abbreviations and fixed
     offsets with suggestions."""
@@ -90,13 +65,6 @@ def zone(name: str) -> ZoneInfo:
 
 def format_time(at: datetime, tz: tzinfo) -> str:
     return at.astimezone(tz).strftime("%a %d %b %Y %H:%M %Z").strip()
-
-
-def localize(naive: datetime, tz: tzinfo) -> datetime:
-    """Wall time in `tz` -> aware UTC. fold=0 gives the rule people expect on both DST
-    days: a time inside the spring-forward gap moves forward by the gap (02:30 -> 03:30),
-    and an ambiguous autumn time means its first occurrence."""
-    return naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
 
 
 def _dateparser_parse(text: str, tz: tzinfo, now: datetime) -> datetime | None:
@@ -115,72 +83,68 @@ def _dateparser_parse(text: str, tz: tzinfo, now: datetime) -> datetime | None:
     return parsed
 
 
+def parse_stated(text: str, tz: ZoneInfo, now: datetime, *,
+                 allow_past: bool = False) -> tuple[datetime, datetime]:
+    """`parse_when`'s moment and its wall time in `tz` (naive): what a rule repeating it on
+    other days keeps. A wall time that names no single moment is refused by `parse_when`,
+    so the two always agree."""
+    at = parse_when(text, tz, now, allow_past=allow_past)
+    return at, at.astimezone(tz).replace(tzinfo=None)
+
+
 def parse_when(text: str, tz: ZoneInfo, now: datetime, *, allow_past: bool = False) -> datetime:
     """A moment from user text, read in `tz` unless the text names a zone; in UTC.
     Refuses (TimeParseError, a sentence saying what was understood) anything it would
     otherwise have to guess: a day with no time, an hour that could be am or pm, a zone
-    abbreviation or a numeric date with two meanings, a time already past."""
-    return parse_stated(text, tz, now, allow_past=allow_past)[0]
-
-
-def parse_stated(text: str, tz: ZoneInfo, now: datetime, *,
-                 allow_past: bool = False) -> tuple[datetime, datetime]:
-    """`parse_when`'s moment, and the wall time in `tz` the text stated (naive). The two part
-    only inside a spring-forward gap (02:30 said, 03:30 meant), where a rule repeating that
-    wall time on other days needs what was said."""
+    abbreviation or a numeric date with two meanings, a wall time the clocks skip or show
+    twice, a time already past. Every example a refusal quotes is one this accepts."""
     s = " ".join(text.split()).lower().rstrip(".!")
     if not s:
         raise TimeParseError("say when, e.g. \"saturday 10am\", \"tomorrow 7pm\" or \"in 2 hours\"")
     if len(s) > 100:
-        raise TimeParseError("that time is too long to read; write e.g. \"2026-12-05 18:30\"")
+        raise TimeParseError("that time is too long to read; write e.g. "
+                             f"\"{hints.dates(now.astimezone(tz).date())[1]}\"")
     try:
-        stated = _read(s, tz, now)
-    except (Ambiguous, ZoneError, TimeParseError) as e:
+        result = _read(s, tz, now)
+    except (Ambiguous, ZoneError, TimeParseError, WallTimeRefused) as e:
         raise TimeParseError(str(e)) from e
+    except phrases.DateRefused as e:
+        raise TimeParseError(hints.date_refused(e, s, _accepts(tz, now))) from e
     except phrases.NoSuchTime as e:
         raise TimeParseError(f"I can't read '{text}' as a time: no clock shows that; write "
                              "e.g. 7pm or 19:00") from e
     except (ValueError, OverflowError) as e:
         raise TimeParseError(f"'{text}' is not a real date or time") from e
-    result = stated.astimezone(UTC)
     if not allow_past and result <= now:
         raise TimeParseError(f"'{text}' is {format_time(result, tz)}, in the past; pick a time "
                              "that is still ahead")
     if result - now > timedelta(days=5 * 365):
         raise TimeParseError(f"'{text}' is more than five years away; pick a nearer time")
-    same_zone = getattr(stated.tzinfo, "key", None) == tz.key
-    return result, (stated if same_zone else stated.astimezone(tz)).replace(tzinfo=None)
-
-
-def _wall(naive: datetime, tz: tzinfo) -> datetime:
-    """A wall time with its zone attached and not yet converted, so the wall time as said
-    survives; converting it applies `localize`'s rule (the same fold=0)."""
-    return naive.replace(tzinfo=tz, fold=0)
+    return result
 
 
 def _read(s: str, tz: ZoneInfo, now: datetime, *, lenient: bool = True) -> datetime:
-    """The time a phrase names: the wall time it said in its zone (`_wall`), or a moment."""
+    ok = _accepts(tz, now)
     stated = phrases.iso(s)
     if stated is not None:
         day, clock, zone = stated
         if clock is None:
-            raise TimeParseError(f"which time on {day:%a %d %b}? e.g. {s} 18:30")
-        return _wall(datetime.combine(day, time(clock.hour, clock.minute)), zone or tz)
+            raise TimeParseError(hints.which_time(f"{day:%a %d %b}", s, "", now.astimezone(tz).date(), ok))
+        return localize(datetime.combine(day, time(clock.hour, clock.minute)), zone or tz)
     s = _ONE.sub(r"in 1 \1", s)  # "in an hour"
     words, zone = phrases.split_zone(s)
+    zone_word = s[len(words):].strip() if zone is not None else ""
     words = _tonight(words)
     here = zone or tz
     today = now.astimezone(here).date()
+    if _NUMBER.match(words):
+        raise TimeParseError(hints.number_alone(s, int(words), zone_word, ok))
     clock, rest = phrases.clock_in(words)
-    rel = _RELATIVE.match(s)
-    if rel and zone is None and _DURATION_FULL.match(rel.group(1)):
-        # "in 2 hours", "in 3 days", "in 1h30m" (not the clock time 1:30): exactly that long
-        # from now, wherever the clock is
-        try:
-            return now + parse_duration(rel.group(1))
-        except TimeParseError:
-            if clock is None:  # "in 0 minutes"; "in 2 days 6pm" is a day and a clock time
-                raise
+    rel = _RELATIVE.match(words)
+    if rel:
+        moment = _relative(rel.group(1), s, clock, rest, today, now, zone_word, ok)
+        if moment is not None:
+            return moment
     phrases.no_unknown_zone(words, clock)
     if clock is None and (m := _TRAILING_HOUR.match(words)) and phrases.day_of(m["rest"], today):
         clock, rest = phrases.clock_in(f"{m['rest']} at {m['h']}")  # "friday 5": which 5?
@@ -188,30 +152,59 @@ def _read(s: str, tz: ZoneInfo, now: datetime, *, lenient: bool = True) -> datet
     if clock is None:
         if not lenient and found is None:
             raise TimeParseError(s)
-        asked = _day_without_time(found, rest, s, here, now, today)
-        raise TimeParseError(f"which time on {asked}? e.g. \"{s} 7pm\" or \"{s} 18:30\"")
+        asked = _day_without_time(found, rest, s, here, now, today, ok)
+        raise TimeParseError(hints.which_time(asked, words, zone_word, today, ok, read=found is not None))
     if found is None:
         if not lenient:
             raise TimeParseError(s)
-        return _with_dateparser(s, rest, clock, here, now)
+        return _with_dateparser(s, rest, clock, here, now, zone_word, ok)
     day_, weekday, next_week = found
     at = time(clock.hour, clock.minute)
+    wall_now = now.astimezone(here).replace(tzinfo=None)
     if day_ is not None:
-        return _wall(datetime.combine(day_, at), here)
+        return localize(datetime.combine(day_, at), here, zone_word=zone_word)
     if weekday is None:  # a time alone: the next time the clock shows it
-        first = _wall(datetime.combine(today, at), here)
-        if first.astimezone(UTC) > now:
-            return first
-        return _wall(datetime.combine(today + timedelta(days=1), at), here)
-    ahead = (weekday - today.weekday()) % 7
-    first = _wall(datetime.combine(today + timedelta(days=ahead), at), here)
-    if first.astimezone(UTC) <= now or (next_week and ahead == 0):
-        return _wall(datetime.combine(today + timedelta(days=ahead + 7), at), here)
-    return first
+        ahead = 0 if datetime.combine(today, at) > wall_now else 1
+    else:
+        ahead = (weekday - today.weekday()) % 7
+        if datetime.combine(today + timedelta(days=ahead), at) <= wall_now or (next_week and ahead == 0):
+            ahead += 7
+    # the day is chosen on the wall clock, so only the day meant is checked for a DST change
+    return localize(datetime.combine(today + timedelta(days=ahead), at), here, zone_word=zone_word)
+
+
+def _relative(body: str, s: str, clock: phrases.Clock | None, rest: str, today: date, now: datetime,
+              zone_word: str, ok: hints.Accepts) -> datetime | None:
+    """"in 2 hours", "in 1h30m": exactly that long from now, wherever the clock is and
+    whatever zone the text names. None for a day offset with a clock time ("in 3 days at
+    6pm"), which is read as a day. A whole number of days or weeks alone is a day with no
+    time; a number that is not a length of time is refused, not read as a date."""
+    if durations.FULL.match(body):
+        try:
+            length = parse_duration(body)
+        except TimeParseError:
+            if clock is None:  # "in 0 minutes"; "in 2 days 6pm" is a day and a clock time
+                raise
+            return None
+        if not durations.whole_days(body):
+            return now + length
+        if length.days > 5 * 365:
+            raise TimeParseError(f"'{s}' is more than five years away; pick a nearer time")
+        day = today + timedelta(days=length.days)
+        said = body if phrases.day_of(f"in {body}", today) else f"{length.days} days"
+        raise TimeParseError(hints.which_time(f"{day:%a %d %b}", f"in {said} at", zone_word, today, ok))
+    if m := durations.FRACTION.match(body):
+        whole = durations.in_whole_units(m[1], m[2])
+        raise TimeParseError(hints.fraction(s, f"in {whole}" if whole else None, ok))
+    if _NUMBER.match(body):
+        raise TimeParseError(hints.in_what(s, body, ok))
+    if clock is not None and rest == "in":  # "in 1:30": a clock time where a length belongs
+        raise TimeParseError(hints.in_clock(s, body, clock, ok))
+    return None
 
 
 def _day_without_time(found: tuple[date | None, int | None, bool] | None, rest: str, s: str,
-                      tz: tzinfo, now: datetime, today: date) -> str:
+                      tz: tzinfo, now: datetime, today: date, ok: hints.Accepts) -> str:
     """The day a text with no time of day names, for the question back; refuses what is
     not a day at all."""
     if found is not None and found[0] is not None:
@@ -221,25 +214,23 @@ def _day_without_time(found: tuple[date | None, int | None, bool] | None, rest: 
         return f"{today + timedelta(days=ahead):%a %d %b}"
     parsed = _dateparser_parse(s, tz, now) if rest else None
     if parsed is None:
-        raise TimeParseError(f"I can't read '{s}' as a time; try \"saturday 10am\", "
-                             "\"tomorrow 7pm\", \"in 2 hours\" or \"2026-12-05 18:30\"")
+        raise TimeParseError(hints.unreadable(s, today, ok))
     return f"{parsed:%a %d %b}"
 
 
-def _with_dateparser(s: str, rest: str, clock: phrases.Clock, tz: tzinfo, now: datetime) -> datetime:
+def _with_dateparser(s: str, rest: str, clock: phrases.Clock, tz: tzinfo, now: datetime,
+                     zone_word: str, ok: hints.Accepts) -> datetime:
     """Date words the patterns do not know: dateparser reads them, and its reading is kept
     only if it has exactly the clock time the text stated. Numbers, and words for a span
     rather than a day, are never left to it: it fills in what the text did not say."""
     if not phrases.plain_day_words(rest):
-        raise TimeParseError(f"I can't read '{s}' as a time; name the day and the time, e.g. "
-                             "\"saturday 10am\", \"dec 24 6pm\" or \"2026-12-24 18:00\"")
+        raise TimeParseError(hints.unreadable(s, now.astimezone(tz).date(), ok))
     parsed = _dateparser_parse(s, tz, now)
     if parsed is None or (parsed.hour, parsed.minute) != (clock.hour, clock.minute):
-        raise TimeParseError(f"I can't read '{s}' as a time; try \"saturday 10am\", "
-                             "\"tomorrow 7pm\", \"in 2 hours\" or \"2026-12-05 18:30\"")
+        raise TimeParseError(hints.unreadable(s, now.astimezone(tz).date(), ok))
     if parsed.tzinfo is not None:
         return parsed.astimezone(UTC)
-    return _wall(parsed, tz)
+    return localize(parsed, tz, zone_word=zone_word)
 
 
 def read_time(text: str, tz: ZoneInfo, now: datetime) -> datetime | None:
@@ -249,7 +240,7 @@ def read_time(text: str, tz: ZoneInfo, now: datetime) -> datetime | None:
     if not s or len(s) > 100:
         return None
     try:
-        at = _read(s, tz, now, lenient=False).astimezone(UTC)
+        at = _read(s, tz, now, lenient=False)
     except (TimeParseError, ValueError, OverflowError):
         return None
     return at if now < at and at - now <= timedelta(days=5 * 365) else None
@@ -259,4 +250,33 @@ def parse_when_or_duration(text: str, tz: ZoneInfo, now: datetime) -> datetime:
     try:
         return now + parse_duration(text)
     except TimeParseError:
+        if durations.duration_shaped(text):
+            raise
         return parse_when(text, tz, now)
+
+
+_CHECKING: ContextVar[bool] = ContextVar("checking_an_example", default=False)
+
+
+def _accepts(tz: ZoneInfo, now: datetime) -> hints.Accepts:
+    """Whether the parser takes an example a refusal would quote (checked once: the
+    wording of an example's own refusal is not checked in turn)."""
+    def ok(example: str) -> bool:
+        if _CHECKING.get():
+            return True
+        with _checking():
+            try:
+                parse_when(example, tz, now)
+            except TimeParseError:
+                return False
+        return True
+    return ok
+
+
+@contextmanager
+def _checking() -> Iterator[None]:
+    token = _CHECKING.set(True)
+    try:
+        yield
+    finally:
+        _CHECKING.reset(token)

@@ -28,6 +28,16 @@ class NoSuchTime(ValueError):
     """A clock time no clock shows (25:99, 13pm)."""
 
 
+class DateRefused(ValueError):
+    """A date that is not on the calendar, or a yearless one that has passed. `said`
+    follows the text quoted back; `instead`, if any, is the date to suggest writing, with
+    its year, after the words `lead`."""
+
+    def __init__(self, said: str, instead: date | None = None, lead: str = "write") -> None:
+        super().__init__(said)
+        self.said, self.instead, self.lead = said, instead, lead
+
+
 @dataclass(frozen=True, slots=True)
 class Clock:
     hour: int
@@ -43,7 +53,7 @@ _TIME = re.compile(
     r"\bat\s+(?P<bare>\d{1,2})(?![\d:/.]))")
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[t ](\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?)?"
                   r"\s*(z|[+-]\d{2}(?::?\d{2})?)?$")
-_REL_DAYS = re.compile(r"^in\s+(\d{1,3})\s*(day|days|d|week|weeks|w)$")
+_REL_DAYS = re.compile(r"^in\s+(\d{1,4})\s*(day|days|d|week|weeks|w)$")
 _NUMERIC = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2}|\d{4}))?\.?$")
 _MONTH_DAY = re.compile(r"^(?P<mon>[a-z]{3,9})\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<y>\d{4}))?$")
 _DAY_MONTH = re.compile(r"^(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>[a-z]{3,9})\.?"
@@ -63,7 +73,7 @@ def iso(text: str) -> tuple[date, Clock | None, tzinfo | None] | None:
     if not m:
         return None
     y, mo, d, hh, mm, off = m.groups()
-    day = date(int(y), int(mo), int(d))  # ValueError for a date that does not exist
+    day = real_date(int(y), int(mo), int(d))
     clock = Clock(int(hh), int(mm)) if hh is not None else None
     if clock is not None and (clock.hour > 23 or clock.minute > 59):
         raise NoSuchTime(text)
@@ -186,7 +196,7 @@ def day_of(text: str, today: date) -> tuple[date | None, int | None, bool] | Non
             month = month_number(m.group("mon"))
             if month is None:
                 return None
-            return _dated(int(m.group("d")), month, m.group("y"), today), None, False
+            return dated(int(m.group("d")), month, m.group("y"), today), None, False
     if m := _NUMERIC.match(text):
         a, b = int(m.group(1)), int(m.group(2))
         if a <= 12 and b <= 12 and a != b:
@@ -194,18 +204,61 @@ def day_of(text: str, today: date) -> tuple[date | None, int | None, bool] | Non
                             f"{b} {MONTHS[a - 1].title()}; write the month as a word, e.g. "
                             f"{a} {MONTHS[b - 1][:3]}")
         day, month = (a, b) if a > 12 or a == b else (b, a)
-        return _dated(day, month, m.group(3), today), None, False
+        return dated(day, month, m.group(3), today), None, False
     return None
 
 
-def _dated(day: int, month: int, year: str | None, today: date) -> date:
-    """A day and month, in the given year or else the next time it comes (this year or
-    next); ValueError if there is no such date."""
-    if year is not None:
-        y = int(year) + (2000 if len(year) == 2 else 0)
-        return date(y, month, day)
+_LONGEST = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _on_calendar(month: int, day: int) -> None:
+    """Refuses a month or day no year has, saying which part is wrong."""
+    if not 1 <= month <= 12:
+        raise DateRefused(f"is not a real date: there is no month {month} (months go from 1 to 12)")
+    longest = _LONGEST[month - 1]
+    if not 1 <= day <= longest:
+        most = "at most 29" if month == 2 else str(longest)
+        raise DateRefused(f"is not a real date: {MONTHS[month - 1].title()} has {most} days")
+
+
+def real_date(year: int, month: int, day: int) -> date:
+    _on_calendar(month, day)
+    if not _exists(year, month, day):
+        if (month, day) == (2, 29):
+            raise DateRefused(f"is not a real date: February {year} has 28 days")
+        raise ValueError(f"no year {year}")
+    return date(year, month, day)
+
+
+def _exists(year: int, month: int, day: int) -> bool:
     try:
-        this_year = date(today.year, month, day)
+        date(year, month, day)
     except ValueError:
-        return date(today.year + 1, month, day)  # 29 February: the next leap year, or raises
-    return this_year if this_year >= today else date(today.year + 1, month, day)
+        return False
+    return True
+
+
+def dated(day: int, month: int, year: str | None, today: date) -> date:
+    """A day and month, in the given year or else the nearest such date.
+
+    A date written without its year means the nearest one: people leave out the year
+    when it is the obvious one. When that nearest is this year's and it has passed
+    ("dec 5" said on 6 Dec) it is a time in the past, most likely a slip, and is refused
+    rather than moved almost a year on; when next year's is the nearer ("jan 5" said in
+    December) it is next year's. This year's counts as nearer when it is no further
+    back than next year's is ahead, which is at about half a year."""
+    if year is not None:
+        return real_date(int(year) + (2000 if len(year) == 2 else 0), month, day)
+    _on_calendar(month, day)
+    this_year = date(today.year, month, day) if _exists(today.year, month, day) else None
+    if this_year is not None and this_year >= today:
+        return this_year
+    later = next(date(y, month, day) for y in range(today.year + 1, today.year + 9)
+                 if _exists(y, month, day))
+    if this_year is not None and today - this_year <= later - today:
+        lead = "for next year write" if later.year == today.year + 1 else f"the next is in {later.year}:"
+        raise DateRefused(f"is {this_year:%a %d %b %Y}, which has passed", later, lead)
+    if later.year > today.year + 1:  # 29 February, with no such day this year or next
+        raise DateRefused(f"is not a real date: there is no 29 February in {today.year} or "
+                          f"{today.year + 1}; the next is in {later.year}", later)
+    return later

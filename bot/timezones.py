@@ -11,6 +11,7 @@ ways, with the candidates.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, timedelta, timezone, tzinfo
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -82,8 +83,14 @@ def _by_city() -> dict[str, str]:
     for name in sorted(available_timezones()):
         if "/" not in name or name.startswith(("Etc/", "SystemV/", "posix/", "right/")):
             continue
-        out.setdefault(name.rsplit("/", 1)[1].replace("_", " ").lower(), name)
+        out.setdefault(_plain(name.rsplit("/", 1)[1].replace("_", " ")), name)
     return out
+
+
+def _plain(name: str) -> str:
+    """Lower case without accents: IANA names are ASCII ("Sao_Paulo"), people write "São Paulo"."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def iana(name: str) -> ZoneInfo | None:
@@ -124,7 +131,7 @@ def space_zone(text: str) -> ZoneInfo:
                         "America/New_York")
     found = iana(name) if "/" in name or name[:1].isupper() else None
     if found is None:
-        city = _by_city().get(key.replace("_", " "))
+        city = _by_city().get(_plain(key.replace("_", " ")))
         found = ZoneInfo(city) if city else None
     if found is None:
         raise ZoneError(f"'{name[:60]}' is not a timezone I know; use an IANA name such as "

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import rrule, rrulestr
 
 from bot.context import Refusal
-from bot.timeparse import localize
+from bot.wallclock import settle
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _ABBR = {d[:3]: i for i, d in enumerate(DAYS)} | {d: i for i, d in enumerate(DAYS)} | {
@@ -177,8 +177,7 @@ def full_rule(rule: str, until: date | None, count: int | None) -> str:
 
 def aware_at(local: datetime, tz: ZoneInfo) -> datetime:
     """A wall time in the zone. A time skipped by a DST change (02:30 on the spring-forward
-    night) is taken as the moment the clocks jumped past it (03:30), as calendar apps do and
-    as `when=` reads it."""
-    return localize(local, tz).astimezone(tz)
+    night) is taken as the moment the clocks jumped past it (03:30), as calendar apps do."""
+    return settle(local, tz).astimezone(tz)
 
 

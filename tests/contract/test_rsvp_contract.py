@@ -213,7 +213,7 @@ async def until(driver: Driver, card: str, *patterns: str) -> str:
 
 
 async def test_rsvp_waitlist_and_promotion(driver: Driver) -> None:
-    await driver.command("alice", f'!event create "{TITLE}" when="in 3 days" capacity=1')
+    await driver.command("alice", f'!event create "{TITLE}" when="in 72 hours" capacity=1')
     card = await driver.card("#1")
     body = await until(driver, card, r"Going \(0/1\)", r"Maybe \(0\)")
     assert TITLE in body, body

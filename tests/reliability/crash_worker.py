@@ -47,7 +47,7 @@ async def setup_rsvp(root: str, db: str, events: int) -> None:
     await bot.start()
     for i in range(events):
         cap = " capacity=5" if i == 0 else ""
-        replies = await adapter.invoke(f'!event create Meetup {i} when="in {3 + i} days"{cap}', "alice")
+        replies = await adapter.invoke(f'!event create Meetup {i} when="in {(3 + i) * 24} hours"{cap}', "alice")
         assert replies and replies[0].text.startswith("📅"), replies[0].text if replies else "no reply"
     await bot.stop()
 

@@ -41,7 +41,7 @@ async def test_a_flooding_user_is_slowed_and_others_are_not_delayed(make_bot: Ma
                                                                     figures: dict[str, object]) -> None:
     bot, fake = await make_bot(rate_limit=True)  # the production limiter
     await fake.invoke("!poll create Q A | B", "host")
-    await fake.invoke('!event create Picnic when="in 3 days"', "host")
+    await fake.invoke('!event create Picnic when="in 72 hours"', "host")
     rounds = int(FLOOD_SECONDS / 0.3)
 
     baseline, _ = await others_latencies(fake, rounds)
@@ -84,7 +84,7 @@ async def test_a_flooding_user_is_slowed_and_others_are_not_delayed(make_bot: Ma
 
 async def test_reactions_and_presses_by_bots_are_ignored(make_bot: MakeBot) -> None:
     bot, fake = await make_bot()
-    event = (await fake.invoke('!event create Picnic when="in 3 days"', "host"))[0]
+    event = (await fake.invoke('!event create Picnic when="in 72 hours"', "host"))[0]
     poll = (await fake.invoke("!poll create Q A | B", "host"))[0]
     prompt = (await fake.invoke("!offline", "host"))[0]
     other_bot = UserRef("fake", "otherbot", "Other Bot", is_bot=True)

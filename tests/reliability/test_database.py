@@ -65,7 +65,7 @@ def assert_clean_exit_3(r: subprocess.CompletedProcess[str]) -> None:
 @pytest.fixture(scope="module")
 def good_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("good") / "good.db"
-    r = logoff_try(db, '!event create Picnic when="in 3 days"\n!poll create Q A | B\n')
+    r = logoff_try(db, '!event create Picnic when="in 72 hours"\n!poll create Q A | B\n')
     assert r.returncode == 0, r.stderr
     return db
 
@@ -188,7 +188,7 @@ async def versions(db: Path) -> dict[str, int]:
 async def test_migrations_are_idempotent(tmp_path: Path, make_bot: MakeBot) -> None:
     db = tmp_path / "t.db"
     bot, fake = await make_bot(db)
-    await fake.invoke('!event create Picnic when="in 3 days"', "alice")
+    await fake.invoke('!event create Picnic when="in 72 hours"', "alice")
     await fake.invoke("!poll create Q A | B", "alice")
     before = await snapshot(bot)
     await bot.stop()

@@ -88,7 +88,7 @@ def harness(tmp_path: Path) -> Iterator[Harness]:
             for line in ("!poll create Where? Park | Cafe | Library closes=2d",
                          "!poll create When? Sat | Sun",
                          '!event create Picnic when="saturday 10am" where=Park',
-                         '!event create Games when="in 3 days" capacity=2'):
+                         '!event create Games when="in 72 hours" capacity=2'):
                 assert not (await fake.invoke(line, "alice"))[0].text.startswith("⚠️"), line
             await fake.invoke("!poll vote 1 2", "bob")
             await fake.invoke("!poll close 2", "alice")
@@ -259,21 +259,21 @@ def refused(replies: list[Sent]) -> bool:
 
 
 @pytest.mark.parametrize("line", [
-    "!event create " + "T" * 10_000 + ' when="in 3 days"',
-    '!event create Party when="in 3 days" where=' + "P" * 10_000,
-    '!event create Party when="in 3 days" details=' + "D" * 10_000,
+    "!event create " + "T" * 10_000 + ' when="in 72 hours"',
+    '!event create Party when="in 72 hours" where=' + "P" * 10_000,
+    '!event create Party when="in 72 hours" details=' + "D" * 10_000,
     "!poll create " + "Q" * 10_000 + " A | B",
     "!poll create Q " + " | ".join(f"o{i}" for i in range(1000)),
     "!poll create Q " + " | ".join(f"o{i}" for i in range(11)),
     "!poll create Q " + "A" * 101 + " | B",
     "!offline " + "N" * 10_000,
     "!config set reminders " + "1h," * 3000,
-    '!event create ' + "e\u0301" * 150 + ' when="in 3 days"',  # 300 code points of combining marks
-    '!event create ' + "\u200b\u200f\u202e\u2060\ufeff" * 3 + ' when="in 3 days"',  # only invisibles
+    '!event create ' + "e\u0301" * 150 + ' when="in 72 hours"',  # 300 code points of combining marks
+    '!event create ' + "\u200b\u200f\u202e\u2060\ufeff" * 3 + ' when="in 72 hours"',  # only invisibles
     "!poll create \u200b \u200b | B",
     "!poll create Q A | a",  # the same option twice
-    "!event create Party when=\"in 3 days\" capacity=0",
-    "!event create Party when=\"in 3 days\" capacity=999999999999",
+    "!event create Party when=\"in 72 hours\" capacity=0",
+    "!event create Party when=\"in 72 hours\" capacity=999999999999",
     "!rsvp 99999999999 going",
     "!poll vote 1 11",
 ])
@@ -290,7 +290,7 @@ def test_oversize_and_degenerate_input_is_refused(harness: Harness, line: str) -
     "🧑‍🤝‍🧑👨‍👩‍👧‍👦" * 10,
 ])
 def test_odd_but_valid_unicode_is_kept_within_limits(harness: Harness, title: str) -> None:
-    replies = harness.check(f'!event create "{title}" when="in 3 days"', "alice")
+    replies = harness.check(f'!event create "{title}" when="in 72 hours"', "alice")
     assert not refused(replies), replies[0].text
     card = replies[0]
     assert title in card.text, "the title must be shown as typed"

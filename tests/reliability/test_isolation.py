@@ -63,7 +63,7 @@ async def test_a_failing_command_is_logged_with_context_and_others_are_served(
     boom, poll, event = await asyncio.gather(
         fake.invoke("!boom now", "mallory"),
         fake.invoke("!poll create Q A | B", "ann"),
-        fake.invoke('!event create Picnic when="in 3 days"', "ben"))
+        fake.invoke('!event create Picnic when="in 72 hours"', "ben"))
     assert len(boom) == 1 and boom[0].text.startswith("⚠️") and "went wrong" in boom[0].text
     assert poll[0].text.startswith("📊") and event[0].text.startswith("📅")
     [rec] = errors(caplog)
@@ -107,7 +107,7 @@ async def test_failing_listeners_and_jobs_do_not_stop_the_rest(make_bot: MakeBot
 async def test_a_real_cog_failing_inside_is_contained(make_bot: MakeBot, caplog: pytest.LogCaptureFixture,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     bot, fake = await make_bot()
-    await fake.invoke('!event create Picnic when="in 3 days"', "host")
+    await fake.invoke('!event create Picnic when="in 72 hours"', "host")
     real = cogs.events.repo.card_roster
 
     def broken(*a: object, **k: object) -> object:

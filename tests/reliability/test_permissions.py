@@ -39,7 +39,7 @@ TABLE: dict[str, Case] = {
     "config show": Case("!config show", MODS, False),
     "event attendees": Case("!event attendees 1", ALL, False),
     "event cancel": Case("!event cancel 1", OWNERS, True),
-    "event create": Case('!event create Party when="in 2 days"', ALL, True),
+    "event create": Case('!event create Party when="in 48 hours"', ALL, True),
     "event edit": Case("!event edit 1 title=Renamed", OWNERS, True),
     "event export": Case("!event export 1", OWNERS, False),
     "event ics": Case("!event ics 1", ALL, False),
@@ -69,7 +69,7 @@ async def setup_space(make_bot: MakeBot) -> tuple[Bot, FakeAdapter]:
     bot.web.config = WebConfig("127.0.0.1", 0, "https://logoff.example")
     for line, (who, mod) in (("!config set reminders 24h,2h", USER["moderator"]),
                              ("!poll create Where? Park | Cafe", USER["creator"]),
-                             ('!event create Picnic when="in 3 days"', USER["creator"])):
+                             ('!event create Picnic when="in 72 hours"', USER["creator"])):
         assert not (await fake.invoke(line, who, mod=mod))[0].text.startswith("⚠️"), line
     return bot, fake
 
@@ -103,7 +103,7 @@ async def test_events_create_moderators_restricts_event_create(make_bot: MakeBot
     assert r[0].text.startswith("✅"), r[0].text
     who, mod = USER[role]
     before = await snapshot(bot)
-    replies = await fake.invoke('!event create Party when="in 2 days"', who, mod=mod)
+    replies = await fake.invoke('!event create Party when="in 48 hours"', who, mod=mod)
     changed = changed_tables(before, await snapshot(bot))
     if role == "moderator":
         assert replies[0].text.startswith("📅") and "events" in changed

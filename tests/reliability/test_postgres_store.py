@@ -183,7 +183,7 @@ def test_logoff_try_keeps_its_chat_in_postgresql(pg_url: str) -> None:
         assert done.returncode == 0, done.stderr
         return done.stdout
 
-    chat('!event create Picnic when="in 3 days"')
+    chat('!event create Picnic when="in 72 hours"')
     assert "#1 Picnic" in chat("!event list")
 
 

@@ -160,7 +160,7 @@ async def test_reaction_handled_while_stopping_is_kept_and_logs_no_error(
         tmp_path: Path, make_bot: MakeBot, caplog: pytest.LogCaptureFixture) -> None:
     db = tmp_path / "t.db"
     bot, adapter = await make_bot(db, adapter=LateDeliveryAdapter())
-    adapter.card = (await adapter.invoke('!event create Picnic when="in 3 days"'))[0]
+    adapter.card = (await adapter.invoke('!event create Picnic when="in 72 hours"'))[0]
     await bot.stop()
     await asyncio.sleep(0.05)  # whatever was left running gets its chance to fail
     conn = connect_ro(db)

@@ -69,7 +69,7 @@ def test_try_web_on_a_taken_port_is_one_line_and_exit_2() -> None:
 
 def test_try_keeps_the_database_with_db(tmp_path: Path) -> None:
     db = str(tmp_path / "keep.db")
-    logoff("try", "--db", db, stdin='!event create Picnic when="in 3 days"\n')
+    logoff("try", "--db", db, stdin='!event create Picnic when="in 72 hours"\n')
     r = logoff("try", "--db", db, stdin="!event list\n")
     assert "#1 Picnic" in r.stdout
 

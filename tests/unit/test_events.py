@@ -217,7 +217,7 @@ async def test_big_event_card_shows_true_counts_and_the_first_names_in_order(fak
     from cogs.events import repo
     from cogs.events.render import CARD_NAMES
 
-    [card] = await fake.invoke('!event create Fair when="in 3 days" capacity=45', "host")
+    [card] = await fake.invoke('!event create Fair when="in 72 hours" capacity=45', "host")
     for i in range(60):
         await fake.react(card, "✅", f"g{i:02d}")
     for i in range(50):

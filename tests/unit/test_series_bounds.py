@@ -48,15 +48,20 @@ async def test_until_past_five_years_says_the_latest_date(fake: FakeAdapter, bot
     assert "2032-01-" in reply.text and await nothing_written(bot)
 
 
-async def test_a_first_time_inside_the_spring_forward_gap_moves_only_that_one(fake: FakeAdapter,
-                                                                           bot) -> None:
+async def test_a_first_time_the_clocks_skip_is_refused_and_a_later_one_moves_alone(fake: FakeAdapter,
+                                                                                 bot) -> None:
     await fake.invoke("!config set timezone Europe/Berlin", "mod", mod=True)
-    # Berlin's clocks jump from 02:00 to 03:00 on 28 March 2027: 02:30 that night is 03:30,
-    # as when= reads it; the next nights have a 02:30, and the series keeps it.
-    await fake.invoke('!event create Dst2 when="2027-03-28 02:30" repeat=daily count=3')
+    # Berlin's clocks jump from 02:00 to 03:00 on 28 March 2027: no clock shows 02:30 that night.
+    [refused] = await fake.invoke('!event create Dst2 when="2027-03-28 02:30" repeat=daily count=3')
+    assert refused.text.startswith("⚠️") and "does not exist" in refused.text
+    assert await nothing_written(bot)
+    # A series already set at 02:30 meets that night when the clocks have jumped past it
+    # (03:30), and at 02:30 again on the nights after.
+    await fake.invoke('!event create Dst2 when="2027-03-27 02:30" repeat=daily count=4')
     await bot.scheduler.advance(datetime(2027, 3, 31, tzinfo=UTC) - bot.clock.now())
     assert await local_starts(bot, "Europe/Berlin") == [
-        "Sun 28 Mar 2027 03:30 CEST", "Mon 29 Mar 2027 02:30 CEST", "Tue 30 Mar 2027 02:30 CEST"]
+        "Sat 27 Mar 2027 02:30 CET", "Sun 28 Mar 2027 03:30 CEST", "Mon 29 Mar 2027 02:30 CEST",
+        "Tue 30 Mar 2027 02:30 CEST"]
     cards = [s.text for s in fake.log if isinstance(s.out, Card) and "Dst2" in s.text]
     assert any("Mon 29 Mar 2027 02:30 CEST" in c for c in cards), cards
 

@@ -49,30 +49,35 @@ def test_relative_times_are_absolute_across_dst() -> None:
     assert parse_when("in 3 hours", BERLIN, before_fallback) == before_fallback + timedelta(hours=3)
 
 
-def test_spring_forward_gap_moves_forward() -> None:
+def test_spring_forward_gap_is_refused_and_the_times_around_it_are_read() -> None:
     # 2026-03-29 02:30 does not exist in Berlin (clocks jump 02:00 -> 03:00).
     now = datetime(2026, 3, 20, tzinfo=UTC)
-    got = parse_when("2026-03-29 02:30", BERLIN, now)
-    assert got == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)  # 03:30 CEST
-    assert got.astimezone(BERLIN).hour == 3
+    with pytest.raises(TimeParseError, match="does not exist"):
+        parse_when("2026-03-29 02:30", BERLIN, now)
+    assert parse_when("2026-03-29 01:30", BERLIN, now) == datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
+    assert parse_when("2026-03-29 03:30", BERLIN, now) == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
 
 
 def test_the_wall_time_said_is_kept_beside_the_moment_it_means() -> None:
-    # A rule repeating 02:30 on other days needs the 02:30 said, not the 03:30 it meant that night.
     now = datetime(2026, 3, 25, tzinfo=UTC)  # a Wednesday
-    for text in ("2026-03-29 02:30", "sunday 2:30am", "mar 29 02:30"):
+    for text in ("2026-03-30 02:30", "monday 2:30am", "mar 30 02:30"):
         at, wall = parse_stated(text, BERLIN, now)
-        assert at == datetime(2026, 3, 29, 1, 30, tzinfo=UTC), text
-        assert wall == datetime(2026, 3, 29, 2, 30), text
+        assert at == datetime(2026, 3, 30, 0, 30, tzinfo=UTC), text
+        assert wall == datetime(2026, 3, 30, 2, 30), text
     # Said in another zone: the wall time is the space's, where the series lives.
     at, wall = parse_stated("2026-03-29 02:30 UTC", BERLIN, now)
     assert at == datetime(2026, 3, 29, 2, 30, tzinfo=UTC) and wall == datetime(2026, 3, 29, 4, 30)
+    with pytest.raises(TimeParseError, match="does not exist"):  # a wall time no clock shows
+        parse_stated("2026-03-29 02:30", BERLIN, now)
 
 
-def test_fall_back_ambiguous_time_means_the_first_one() -> None:
-    # 2026-10-25 02:30 happens twice in Berlin; the first is still CEST (UTC+2).
+def test_fall_back_ambiguous_time_is_refused_unless_its_offset_is_named() -> None:
+    # 2026-10-25 02:30 happens twice in Berlin: first CEST (UTC+2), then CET (UTC+1).
     now = datetime(2026, 10, 20, tzinfo=UTC)
-    assert parse_when("2026-10-25 02:30", BERLIN, now) == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+    with pytest.raises(TimeParseError, match="happens twice"):
+        parse_when("2026-10-25 02:30", BERLIN, now)
+    assert parse_when("2026-10-25 02:30 CEST", BERLIN, now) == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+    assert parse_when("2026-10-25 02:30 CET", BERLIN, now) == datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("text, needle", [
@@ -118,7 +123,7 @@ def test_same_weekday_later_today_is_today_and_earlier_is_next_week() -> None:
 
 
 @pytest.mark.parametrize("text", ["dec 20 7pm", "December 20th at 19:00", "20 dec 7pm", "jan 3 10:30",
-                                  "sept 5 noon", "nov 23 11am", "feb 28, 6:15pm"])
+                                  "may 5 noon", "nov 23 11am", "feb 28, 6:15pm"])
 def test_month_day_phrases_agree_with_dateparser(text: str) -> None:
     """"dec 20 7pm" is read without dateparser, and exactly as dateparser reads it
     (the next such date still ahead)."""

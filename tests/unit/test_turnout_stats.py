@@ -67,7 +67,7 @@ async def test_stats_counts_rates_and_a_chart_of_counts(fake: FakeAdapter, bot: 
     [gone] = await fake.invoke('!event create Cancelled when="tomorrow 18:00"')
     await fake.react(gone, "✅", "bob")
     await fake.invoke("!event cancel 5")
-    await fake.invoke('!event create Upcoming when="in 3 days"')
+    await fake.invoke('!event create Upcoming when="in 72 hours"')
     await bot.advance(timedelta(days=2))
 
     summary, image = await fake.invoke("!stats", "bob")

@@ -120,8 +120,8 @@ async def test_event_page_in_two_timezones_with_live_counts(fake: FakeAdapter, b
 
 async def test_upcoming_page_lists_the_space_and_a_bad_address_is_404(fake: FakeAdapter, web: str,
                                                                       chromium) -> None:  # type: ignore[no-untyped-def]
-    await fake.invoke('!event create Book club when="in 3 days" where=Library')
-    await fake.invoke('!event create Walk when="in 5 days" repeat=weekly count=3')
+    await fake.invoke('!event create Book club when="in 72 hours" where=Library')
+    await fake.invoke('!event create Walk when="in 120 hours" repeat=weekly count=3')
     [reply] = await fake.invoke("!calendar")
     upcoming = re.search(r"Upcoming: (\S+)", reply.text)
     assert upcoming

@@ -68,7 +68,7 @@ async def test_feed_agrees_with_the_chat_across_dst(fake: FakeAdapter, bot, web:
 
 
 async def test_unknown_and_rotated_addresses_are_404_and_say_nothing(fake: FakeAdapter, web: str) -> None:
-    await fake.invoke('!event create Secret meetup when="in 3 days" where="Hidden place"')
+    await fake.invoke('!event create Secret meetup when="in 72 hours" where="Hidden place"')
     feed, page = await calendar_urls(fake)
     assert (await get(feed))[0] == 200 and (await get(page))[0] == 200
     new_feed, _ = await calendar_urls(fake, reset=True)
@@ -82,7 +82,7 @@ async def test_unknown_and_rotated_addresses_are_404_and_say_nothing(fake: FakeA
 
 
 async def test_event_page_escapes_and_sets_a_strict_policy(fake: FakeAdapter, bot, web: str) -> None:
-    [card] = await fake.invoke('!event create <script>alert(1)</script> & friends when="in 2 days" '
+    [card] = await fake.invoke('!event create <script>alert(1)</script> & friends when="in 48 hours" '
                                'where="<img src=x onerror=alert(2)>" capacity=3 goal=2')
     await fake.react(card, "✅", "bob")
     url = page_url(card.text)
@@ -113,13 +113,13 @@ async def test_event_page_escapes_and_sets_a_strict_policy(fake: FakeAdapter, bo
 
 
 async def test_the_feed_follows_every_change(fake: FakeAdapter, bot, web: str) -> None:
-    [card] = await fake.invoke('!event create Picnic when="in 3 days" where=Park')
-    await fake.invoke('!event create Yoga when="in 2 days" repeat=weekly')
+    [card] = await fake.invoke('!event create Picnic when="in 72 hours" where=Park')
+    await fake.invoke('!event create Yoga when="in 48 hours" repeat=weekly')
     feed, _ = await calendar_urls(fake)
     first = (await get(feed))[2]
     assert (await get(feed))[2] == first  # nothing changed: the same feed
     for line, seen in (("!event edit 1 title=Barbecue", b"SUMMARY:Barbecue"),
-                       ('!event create Quiz when="in 4 days"', b"SUMMARY:Quiz"),
+                       ('!event create Quiz when="in 96 hours"', b"SUMMARY:Quiz"),
                        ("!event edit 2 series where=Gym", b"LOCATION:Gym"),
                        ("!event cancel 1", None)):
         await fake.invoke(line, "mod", mod=True)

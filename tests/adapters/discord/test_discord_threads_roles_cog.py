@@ -40,7 +40,7 @@ async def test_a_thread_per_event_gets_the_reminder_and_is_archived_after_the_en
     assert sorted(int(t["id"]) for t in fake.threads.of_channel(ch)) == sorted([picnic, hike])
 
     # The Hike moves three days later: its thread lives until a day after the new end.
-    await fake.send_interaction("event edit", {"id": eid + 1, "when": "in 3 days"}, user=u["alice"], channel=ch)
+    await fake.send_interaction("event edit", {"id": eid + 1, "when": "in 72 hours"}, user=u["alice"], channel=ch)
     fake.add_reaction(picnic, "✅", u["bob"])
     await fake.wait_for(lambda: "Going (1)" in card_text(world, picnic), what="bob going")
 

@@ -17,7 +17,7 @@ async def test_bridge_puppets_are_not_counted(runner: BotRunner, humans: HumanFa
     puppet = Human(runner.synapse.url, runner.synapse.register(f"discord_{os.getpid()}42"))
     humans.made.append(puppet)
     room = await room_with(runner, alice, puppet)
-    await alice.say(room, '!event create "Clean-up" when="in 3 days"')
+    await alice.say(room, '!event create "Clean-up" when="in 72 hours"')
     card = await alice.wait_bot_message(room, runner.user_id, "#1")
     await puppet.react(room, card.event_id, "✅")  # an echo of a Discord RSVP
     await puppet.say(room, "!rsvp 1 going")  # an echo of a Discord message

@@ -1,0 +1,97 @@
+"""Durations people type ("2h", "1h30m", "90 minutes", "1d 12h") and how they are shown.
+
+A duration is whole numbers with units; a sign, a fraction or zero is refused with the way
+to write it, never rounded or read as something else.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from fractions import Fraction
+
+
+class TimeParseError(ValueError):
+    """A sentence: what was read, and what to write instead."""
+
+
+UNITS = {
+    "w": 604800, "wk": 604800, "week": 604800, "weeks": 604800,
+    "d": 86400, "day": 86400, "days": 86400,
+    "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600,
+    "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60,
+    "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
+}
+PART = re.compile(r"(\d{1,7})\s*([a-z]+)")
+FULL = re.compile(r"^\s*(?:\d{1,7}\s*[a-z]+\s*(?:and\s*|,\s*)?)+$")
+FRACTION = re.compile(r"^(\d{1,7}[.,]\d{1,3})\s*([a-z]+)$")
+_LONGEST = 10 * 365 * 86400
+
+
+def parse_duration(text: str) -> timedelta:
+    """"2h", "1h30m", "90 minutes", "1d 12h" -> timedelta. Raises TimeParseError."""
+    s = text.strip().lower()
+    if s.startswith("-") and FULL.match(s[1:]):
+        positive = s[1:].strip()
+        raise TimeParseError(f"a duration must be positive; write e.g. \"{positive}\""
+                             if _is_duration(positive) else "a duration must be positive, e.g. 30m")
+    if (m := FRACTION.match(s)) and m[2] in UNITS:
+        whole = in_whole_units(m[1], m[2])
+        raise TimeParseError(f"'{text}': I don't read fractions; write whole numbers, e.g. "
+                             f"\"{whole or '1h30m'}\"")
+    if not s or not FULL.match(s):
+        raise TimeParseError(f"'{text}' is not a duration; write it like 30m, 2h, 1d or 1h30m")
+    total = 0
+    for amount, unit in PART.findall(s):
+        if unit not in UNITS:
+            raise TimeParseError(f"unknown unit '{unit}' in '{text}'; use m, h, d or w")
+        total += int(amount) * UNITS[unit]
+    if total <= 0:
+        raise TimeParseError("a duration must be longer than zero, e.g. 30m")
+    if total > _LONGEST:
+        raise TimeParseError(f"'{text}' is too long for a duration; the most is "
+                             f"{_LONGEST // 86400}d (ten years)")
+    return timedelta(seconds=total)
+
+
+def _is_duration(text: str) -> bool:
+    try:
+        parse_duration(text)
+    except TimeParseError:
+        return False
+    return True
+
+
+def duration_shaped(text: str) -> bool:
+    """Numbers with units only (signed or with a fraction, "-1h", "1.5h", "99999d"): a
+    duration, however wrong, and refused as one rather than read as a date."""
+    s = text.strip().lower().removeprefix("-")
+    if (m := FRACTION.match(s)) and m[2] in UNITS:
+        return True
+    return bool(FULL.match(s)) and all(u in UNITS for _, u in PART.findall(s))
+
+
+def in_whole_units(amount: str, unit: str) -> str | None:
+    """"1.5", "hours" -> "90 minutes": the same length in whole hours or minutes, if it has one."""
+    if unit not in UNITS:
+        return None
+    seconds = Fraction(amount.replace(",", ".")) * UNITS[unit]
+    if seconds <= 0 or seconds % 60:
+        return None
+    n, size = (int(seconds) // 3600, "hour") if seconds % 3600 == 0 else (int(seconds) // 60, "minute")
+    return f"{n} {size}{'s' * (n != 1)}"
+
+
+def format_duration(td: timedelta) -> str:
+    secs = int(td.total_seconds())
+    out = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if secs >= size:
+            out.append(f"{secs // size}{unit}")
+            secs %= size
+    return "".join(out) or "0s"
+
+
+def whole_days(text: str) -> bool:
+    """Only days and weeks ("3 days", "1w 2d"): a day on the calendar, not a moment."""
+    return all(UNITS.get(unit, 0) >= 86400 for _, unit in PART.findall(text.lower()))
