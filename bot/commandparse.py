@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .commandspec import QUOTED_BAR, CommandSpec, UsageError
+from .commandspec import CommandSpec, UsageError
 
 MAX_LINE = 4000
 
@@ -129,7 +129,7 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
                     i += 1
             named[opt.name] = " ".join(v for v in value if v != "")
             continue
-        bare.append(tok.text.replace("|", QUOTED_BAR) if tok.quoted else tok.text)
+        bare.append(tok.text)
         i += 1
 
     positional = [o for o in spec.options if o.positional and o.name not in named]
@@ -143,11 +143,7 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
         else:
             out[opt.name] = bare.pop(0)
     if bare:
-        left = " ".join(bare).replace(QUOTED_BAR, "|")
-        raise UsageError(f"I don't know what to do with '{left[:60]}'", spec, usage)
-    for opt in spec.options:
-        if opt.kind != "list" and opt.name in out:
-            out[opt.name] = out[opt.name].replace(QUOTED_BAR, "|")
+        raise UsageError(f"I don't know what to do with '{' '.join(bare)[:60]}'", spec, usage)
     for opt in spec.options:
         if opt.required and not out.get(opt.name, "").strip():
             how = f"{opt.name}=<{opt.shown}>" if not opt.positional else f"<{opt.shown}>"

@@ -65,11 +65,6 @@ class CommandSpec:
         return " ".join(parts)
 
 
-# A `|` the user quoted on a text command: part of a list item, not a separator. It travels
-# from the tokenizer to the list converter as a character nobody types.
-QUOTED_BAR = "\ue000"
-
-
 class UsageError(ValueError):
     """Bad command input. `str(e)` is a full sentence; `usage` the line to show."""
 

@@ -21,15 +21,6 @@ async def test_create_shows_id_options_and_seeds_number_reactions(fake: FakeAdap
     assert [u.id for u in fake.reactions[card.id]["1️⃣"]] == ["logoff"]
 
 
-async def test_a_quoted_bar_is_part_of_an_option_or_question_not_a_separator(fake: FakeAdapter) -> None:
-    card = await create(fake, '!poll create "Fish | chips?" "Rock | Roll Bar" | Cafe')
-    assert "Fish | chips? #1" in card.text
-    assert "Rock | Roll Bar — 0" in card.text and "Cafe — 0" in card.text
-    assert card.card.reactions == ("1️⃣", "2️⃣")
-    [bad] = await fake.invoke('!poll create "Where?" "A | B"', "alice")
-    assert bad.text.startswith("⚠️") and "got 1" in bad.text
-
-
 async def test_single_choice_keeps_latest_vote_and_removal_falls_back(fake: FakeAdapter) -> None:
     card = await create(fake)
     await fake.react(card, "1️⃣", "bob")
