@@ -33,7 +33,7 @@ from .refs import (
     short_nonce,
     user_ref,
 )
-from .render import Rendered, render
+from .render import Rendered, render, render_all
 from .surfaces import DiscordSurfaces
 
 log = logging.getLogger(__name__)
@@ -208,19 +208,24 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound):
         return msg
 
     async def send(self, channel: ChannelRef, out: Out, *, idempotency_key: str | None = None) -> MessageRef:
-        r = render(out)
-        kwargs = r.send_kwargs()
-        if idempotency_key is not None:
-            # discord.py sends enforce_nonce=true with any nonce: a re-post of the same job
-            # within Discord's window returns the first message instead of a second one.
-            kwargs["nonce"] = short_nonce(idempotency_key)
-        try:
-            msg = await self._channel(channel).send(**kwargs)
-        except discord.Forbidden as e:
-            raise DiscordPermissionError(self._explain(e, "post", channel)) from e
-        ref = MessageRef(self.platform, str(msg.channel.id), str(msg.id), channel.space_id)
-        await self._seed(ref, r)
-        return ref
+        """Post `out`; a text over Discord's limit goes as several messages (the first is
+        returned)."""
+        first: MessageRef | None = None
+        for n, r in enumerate(render_all(out)):
+            kwargs = r.send_kwargs()
+            if idempotency_key is not None:
+                # discord.py sends enforce_nonce=true with any nonce: a re-post of the same job
+                # within Discord's window returns the first message instead of a second one.
+                kwargs["nonce"] = short_nonce(idempotency_key if n == 0 else f"{idempotency_key}/{n}")
+            try:
+                msg = await self._channel(channel).send(**kwargs)
+            except discord.Forbidden as e:
+                raise DiscordPermissionError(self._explain(e, "post", channel)) from e
+            ref = MessageRef(self.platform, str(msg.channel.id), str(msg.id), channel.space_id)
+            await self._seed(ref, r)
+            first = first or ref
+        assert first is not None, "render_all gives at least one message"
+        return first
 
     async def _seed(self, ref: MessageRef, r: Rendered, emojis: Sequence[str] | None = None) -> None:
         emojis = r.reactions[: self.capabilities.max_reactions] if emojis is None else emojis

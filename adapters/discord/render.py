@@ -18,6 +18,7 @@ import discord
 
 from bot.model import UserRef
 from bot.render import (
+    LIST_SEP,
     Attachment,
     Card,
     Inline,
@@ -27,10 +28,10 @@ from bot.render import (
     Strong,
     Text,
     Time,
-    cut_list,
     defuse_mentions,
 )
 
+from .fitting import Piece, clip, fit, list_piece, split
 from .views import action_view
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,6 @@ FIELD_VALUE_MAX = 1024
 FOOTER_MAX = 2048
 EMBED_TOTAL_MAX = 6000
 ALT_MAX = 1024  # an attachment's description (alt text)
-ELLIPSIS = "…"
 
 
 _MD_SPECIAL = re.compile(r"([\\*_~`|>\[\]()#<:-])")
@@ -79,36 +79,30 @@ def render_line(ln: Line) -> str:
     return "".join(inline(p) for p in ln)
 
 
-def clip(s: str, limit: int) -> str:
-    """Cut rendered markdown to `limit` without leaving a dangling escape or half a
-    `<@id>`/`<t:…>` token."""
-    if len(s) <= limit:
-        return s
-    cut = s[: max(0, limit - len(ELLIPSIS))]
-    lt, gt = cut.rfind("<"), cut.rfind(">")
-    if lt > gt:
-        cut = cut[:lt]
-    stripped = cut.rstrip("\\")
-    if (len(cut) - len(stripped)) % 2:
-        cut = cut[:-1]
-    return cut + ELLIPSIS
-
-
-def fit_lines(lines: Sequence[str], limit: int) -> str:
-    """Join lines within `limit`; when they do not fit, keep the first ones and end with
-    "and N more" (render.cut_list), so a long attendee list stays honest about its size."""
-    lines = [clip(ln, limit) for ln in lines]
-    joined = "\n".join(lines)
-    if len(joined) <= limit:
-        return joined
-    lo, hi = 1, len(lines)  # the largest k such that cut_list(lines, k) fits
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if len("\n".join(cut_list(lines, mid))) <= limit:
-            lo = mid
+def piece(ln: Line) -> Piece:
+    """A neutral line rendered, a list (parts separated by LIST_SEP) as its items."""
+    if LIST_SEP not in ln:
+        return Piece(render_line(ln))
+    groups: list[list[Inline]] = [[]]
+    for part in ln:
+        if part == LIST_SEP:
+            groups.append([])
         else:
-            hi = mid - 1
-    return clip("\n".join(cut_list(lines, lo)), limit)
+            groups[-1].append(part)
+    last = groups[-1]
+    trailing = last[0] if len(last) == 1 and isinstance(last[0], str) else None
+    return list_piece([render_line(tuple(g)) for g in groups], trailing)
+
+
+def fit_lines(lines: Sequence[Line], limit: int) -> str:
+    """Lines in one place of at most `limit` characters (fitting.fit): a long list ends in
+    "and N more" counting exactly the people not shown."""
+    return fit([piece(ln) for ln in lines], limit)
+
+
+def split_lines(lines: Sequence[Line], limit: int) -> list[str]:
+    """Lines as consecutive messages of at most `limit` characters each, nothing dropped."""
+    return split([piece(ln) for ln in lines], limit)
 
 
 def allowed_mentions(users: Sequence[UserRef]) -> discord.AllowedMentions:
@@ -159,24 +153,34 @@ class Rendered:
 
 
 def render(out: Out) -> Rendered:
+    """`out` as one message (an edit replaces one): a long text is shortened to fit."""
     if isinstance(out, Text):
-        content = fit_lines([render_line(ln) for ln in out.lines], CONTENT_MAX)
+        content = fit_lines(out.lines, CONTENT_MAX)
         return Rendered(content or "\u200b", mentions=out.mentions)
     if isinstance(out, Attachment):
         caption = clip(literal(out.caption), CONTENT_MAX) if out.caption else None
         return Rendered(caption, attachment=out)
     if isinstance(out, Card):
-        preface = fit_lines([render_line(ln) for ln in out.preface], CONTENT_MAX) if out.preface else None
+        preface = fit_lines(out.preface, CONTENT_MAX) if out.preface else None
         return Rendered(preface or None, embed=card_embed(out), view=action_view(out.actions),
                         mentions=out.mentions, reactions=out.reactions)
     raise TypeError(f"cannot render {out!r}")
+
+
+def render_all(out: Out) -> list[Rendered]:
+    """`out` as the messages that carry it when sent: a text over Discord's limit goes out as
+    several messages, split between lines (a long list between names), so nothing is lost."""
+    if isinstance(out, Text):
+        chunks = split_lines(out.lines, CONTENT_MAX) or ["\u200b"]
+        return [Rendered(chunk, mentions=out.mentions) for chunk in chunks]
+    return [render(out)]
 
 
 def card_embed(card: Card) -> discord.Embed:
     title = clip(" ".join(p for p in (literal(card.title), card.ref) if p), TITLE_MAX)
     footer = clip(card.footer, FOOTER_MAX) if card.footer else ""
     budget = EMBED_TOTAL_MAX - len(title) - len(footer)
-    description = fit_lines([render_line(ln) for ln in card.body], min(DESCRIPTION_MAX, budget - 200))
+    description = fit_lines(card.body, min(DESCRIPTION_MAX, budget - 200))
     embed = discord.Embed(title=title or None, description=description or None,
                           colour=card.color if card.color is not None else None)
     budget -= len(description)
@@ -191,7 +195,7 @@ def card_embed(card: Card) -> discord.Embed:
         if room < 20:
             left_out += len(fields) - i
             break
-        value = fit_lines([render_line(ln) for ln in f.lines], room) or "\u200b"
+        value = fit_lines(f.lines, room) or "\u200b"
         embed.add_field(name=name, value=value, inline=f.inline)
         budget -= len(name) + len(value)
     if left_out:
