@@ -33,16 +33,16 @@ from .refs import (
     short_nonce,
     user_ref,
 )
-from .render import Rendered, render, render_all
+from .render import render, render_all
+from .seeding import Seeding
 from .surfaces import DiscordSurfaces
 
 log = logging.getLogger(__name__)
 
 RECONCILE_AT_ONCE = 4
-SEEDED_KEPT = 10_000  # cards whose seeded reactions are remembered (the rest are read off an edit)
 
 
-class DiscordAdapter(DiscordSurfaces, DiscordInbound):
+class DiscordAdapter(DiscordSurfaces, DiscordInbound, Seeding):
     platform = PLATFORM
     capabilities = Capabilities(buttons=True, ephemeral=True, direct_messages=True,
                                 edits_per_window=5, edit_window_s=5.0, max_reactions=20,
@@ -67,7 +67,7 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound):
         self._readies = 0
         self._tasks: set[asyncio.Task[Any]] = set()
         self.lanes = Lanes(self._spawn)
-        self._seeded: OrderedDict[str, set[str]] = OrderedDict()  # card -> reactions the bot added
+        self._seeded: OrderedDict[str, list[str]] = OrderedDict()
         self._init_listings()
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -179,6 +179,7 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound):
             return None
         except discord.Forbidden as e:
             raise DiscordPermissionError(self._why(e, "read the reactions", message.channel)) from e
+        self._remember(message, [str(r.emoji) for r in msg.reactions if r.me], replace=True)
         out: dict[str, list[UserRef]] = {}
         for reaction in msg.reactions:
             out[str(reaction.emoji)] = [user_ref(u) async for u in reaction.users(limit=None)]
@@ -227,25 +228,6 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound):
         assert first is not None, "render_all gives at least one message"
         return first
 
-    async def _seed(self, ref: MessageRef, r: Rendered, emojis: Sequence[str] | None = None) -> None:
-        emojis = r.reactions[: self.capabilities.max_reactions] if emojis is None else emojis
-        if not emojis:
-            return
-        partial = self._channel(ref.channel).get_partial_message(int(ref.id))
-        seeded = self._seeded.setdefault(ref.key, set())
-        self._seeded.move_to_end(ref.key)
-        while len(self._seeded) > SEEDED_KEPT:
-            self._seeded.popitem(last=False)
-        for emoji in emojis:
-            try:
-                await partial.add_reaction(emoji)
-                seeded.add(emoji)
-            except discord.Forbidden as e:
-                self._explain(e, "add reactions", ref.channel)
-                return
-            except discord.HTTPException as e:
-                log.warning("Discord: could not add %s to %s: %s", emoji, ref.key, e)
-
     async def edit(self, message: MessageRef, out: Out) -> None:
         partial = self._channel(message.channel).get_partial_message(int(message.id))
         r = render(out)
@@ -260,7 +242,7 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound):
         if r.reactions:  # a card that now asks for a reaction more (📍 once check-in opens)
             had = self._seeded.get(message.key)
             if had is None:  # sent before a restart: the edited message says what is there
-                had = self._seeded[message.key] = {str(x.emoji) for x in edited.reactions if x.me}
+                had = self._remember(message, [str(x.emoji) for x in edited.reactions if x.me])
             # Adding one that is there already changes nothing on Discord (PUT is idempotent).
             await self._seed(message, r, [e for e in r.reactions[: self.capabilities.max_reactions]
                                           if e not in had])

@@ -523,6 +523,8 @@ class FakeDiscord:
           self._delete_own_reaction)
         r("GET", r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)/reactions/(?P<emoji>[^/]+)",
           self._get_reaction_users)
+        r("DELETE", r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)/reactions(?:/(?P<emoji>[^/]+))?",
+          self._delete_reactions)
         r("POST", r"/users/@me/channels", self._create_dm)
         r("POST", r"/interactions/(?P<iid>\d+)/(?P<token>[^/]+)/callback", self._interaction_callback)
         r("POST", r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)", self._followup)
@@ -874,6 +876,39 @@ class FakeDiscord:
         after = int(request.query.get("after", "0"))
         users = sorted(u for u in self.reactions.get(int(message), {}).get(emoji, []) if u > after)
         return _json([self.users[u] for u in users[:limit]])
+
+    async def _delete_reactions(self, request: web.Request, body: Any, channel: str, message: str,
+                                emoji: str | None = None) -> web.Response:
+        """Delete All Reactions (for one emoji, with `emoji`): needs Manage Messages."""
+        if self._find_message(channel, message) is None:
+            return _error(404, 10008, "Unknown Message")
+        try:
+            self.clear_reactions(int(message), by=self.application_id,
+                                 emoji=emoji)
+        except PermissionError:
+            return _error(403, 50013, "Missing Permissions")
+        return web.Response(status=204)
+
+    def clear_reactions(self, message_id: int, *, by: int, emoji: str | None = None) -> None:
+        """User `by` (with Manage Messages) removes every reaction of a message, or every one
+        of `emoji`: one MESSAGE_REACTION_REMOVE_ALL / _REMOVE_EMOJI, no event per user."""
+        msg = self.messages[message_id]
+        cid = int(msg["channel_id"])
+        if not self.permissions(cid, by) & MANAGE_MESSAGES:
+            raise PermissionError("50013 Missing Permissions: Manage Messages")
+        by_emoji = self.reactions.setdefault(message_id, {})
+        if emoji is None:
+            by_emoji.clear()
+        else:
+            by_emoji.pop(emoji, None)
+        data: JSON = {"channel_id": str(cid), "message_id": str(message_id)}
+        if msg.get("guild_id"):
+            data["guild_id"] = msg["guild_id"]
+        if emoji is None:
+            self.dispatch("MESSAGE_REACTION_REMOVE_ALL", data, INTENT_GUILD_REACTIONS)
+        else:
+            self.dispatch("MESSAGE_REACTION_REMOVE_EMOJI", {**data, "emoji": {"id": None, "name": emoji}},
+                          INTENT_GUILD_REACTIONS)
 
     async def _create_dm(self, request: web.Request, body: JSON) -> web.Response:
         uid = int(body["recipient_id"])
