@@ -31,7 +31,7 @@ from bot.render import (
     defuse_mentions,
 )
 
-from .fitting import Piece, clip, fit, list_piece, split
+from .fitting import Piece, clip, clip_before, fit, list_piece, split
 from .views import action_view
 
 log = logging.getLogger(__name__)
@@ -177,7 +177,8 @@ def render_all(out: Out) -> list[Rendered]:
 
 
 def card_embed(card: Card) -> discord.Embed:
-    title = clip(" ".join(p for p in (literal(card.title), card.ref) if p), TITLE_MAX)
+    # Escaping can make a title of allowed length longer than Discord's: the id marker is kept.
+    title = clip_before(literal(card.title), card.ref, TITLE_MAX)
     footer = clip(card.footer, FOOTER_MAX) if card.footer else ""
     budget = EMBED_TOTAL_MAX - len(title) - len(footer)
     description = fit_lines(card.body, min(DESCRIPTION_MAX, budget - 200))

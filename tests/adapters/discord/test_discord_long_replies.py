@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from adapters.discord.render import fit_lines, render, render_all
+from adapters.discord.surfaces import one_line
 from bot.render import LIST_SEP, Text, line
 from tests.discord_fake import message_text, unescape_markdown
 from tests.discord_fake.harness import Harness, World
@@ -81,3 +82,30 @@ def test_lines_that_do_not_fit_are_never_counted_as_people() -> None:
     value = fit_lines([line("a" * 10)] * 5, 33)
     assert value == "a" * 10 + "\n" + "a" * 10 + "\n…"
     assert "more" not in value
+
+
+TITLE = ("[D&D-5e] (one-shot) lvl_3 :: " * 7)[:199]  # within the option's 200; escaped, over 256
+
+
+async def test_the_id_marker_survives_an_escaped_long_title(harness: Harness, world: World) -> None:
+    await harness.start(ALL)
+    fake, u, ch = world.fake, world.users, world.channel
+    event = await fake.send_interaction("event create", {"title": TITLE, "when": "tomorrow 7pm"},
+                                        user=u["alice"], channel=ch)
+    [event_card] = [m for m in event.public if m["embeds"]]
+    poll = await fake.send_interaction("poll create", {"question": TITLE, "options": "a | b"},
+                                       user=u["alice"], channel=ch)
+    [poll_card] = [m for m in poll.public if m["embeds"]]
+    for card, ref in ((event_card, "#1"), (poll_card, "#1")):
+        title = card["embeds"][0]["title"]
+        assert len(title) <= 256 and title.endswith(f"… {ref}"), title[-40:]
+        head = unescape_markdown(title[: -len(f"… {ref}")])
+        assert TITLE.startswith(head.removeprefix("📅 ").removeprefix("📊 ")), "cut between escapes only"
+        assert len(head) > 100
+
+
+def test_thread_and_role_names_keep_the_id_marker() -> None:
+    name = one_line(f"{'Board games night at the old library ' * 5} #12", 100)
+    assert len(name) <= 100 and name.endswith("… #12")
+    assert one_line("Picnic  in\nthe park #3", 100) == "Picnic in the park #3"
+    assert len(one_line("x" * 150, 100)) == 100

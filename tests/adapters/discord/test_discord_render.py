@@ -39,7 +39,7 @@ async def test_card_within_discord_limits_with_long_lists() -> None:
     r = render(card)
     e = r.embed
     assert e is not None
-    assert len(e.title or "") <= 256 and (e.title or "").endswith("…")
+    assert len(e.title or "") <= 256 and (e.title or "").endswith("… #7")
     assert len(e.description or "") <= 4096 and (e.description or "").endswith("\n…"), "lines left out"
     assert len(e.fields) <= 25 and all(len(f.value or "") <= 1024 and len(f.name or "") <= 256 for f in e.fields)
     assert embed_total(e) <= 6000
