@@ -19,6 +19,7 @@ import discord
 from bot.model import UserRef
 from bot.render import (
     LIST_SEP,
+    ZWSP,
     Attachment,
     Card,
     Inline,
@@ -31,7 +32,7 @@ from bot.render import (
     defuse_mentions,
 )
 
-from .fitting import Piece, clip, clip_before, fit, list_piece, split
+from .fitting import ELLIPSIS, Piece, clip, clip_before, fit, least, list_piece, share, split
 from .views import action_view
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ FIELD_VALUE_MAX = 1024
 FOOTER_MAX = 2048
 EMBED_TOTAL_MAX = 6000
 ALT_MAX = 1024  # an attachment's description (alt text)
+DESCRIPTION_FLOOR = 200  # of a card's text, kept before fields of a card past every limit
 
 
 _MD_SPECIAL = re.compile(r"([\\*_~`|>\[\]()#<:-])")
@@ -181,26 +183,47 @@ def card_embed(card: Card) -> discord.Embed:
     title = clip_before(literal(card.title), card.ref, TITLE_MAX)
     footer = clip(card.footer, FOOTER_MAX) if card.footer else ""
     budget = EMBED_TOTAL_MAX - len(title) - len(footer)
-    description = fit_lines(card.body, min(DESCRIPTION_MAX, budget - 200))
+
+    # Every field is kept (their names carry the markers: Going (n), Maybe (n), Goal (n/goal)…);
+    # within the 6000 characters of an embed their values share what is left, a list of names
+    # shortened to an exact "and N more" rather than a field dropped.
+    body = [piece(ln) for ln in card.body]
+    body_floor = min(len(fit(body, DESCRIPTION_MAX)), DESCRIPTION_FLOOR)
+    fields = list(card.fields)[:FIELDS_MAX]
+    names = [clip(literal(f.name), FIELD_NAME_MAX) or ZWSP for f in fields]
+    pieces = [[piece(ln) for ln in f.lines] for f in fields]
+    natural = [min(FIELD_VALUE_MAX, len(fit(p, FIELD_VALUE_MAX))) or 1 for p in pieces]
+    floor = [min(n, _least(p)) for n, p in zip(natural, pieces, strict=True)]
+
+    def fits(k: int) -> bool:  # the first k fields, and one saying how many more
+        more = len(ZWSP) + len(f"and {len(card.fields) - k} more") if k < len(card.fields) else 0
+        return (k <= FIELDS_MAX - (1 if more else 0)
+                and sum(map(len, names[:k])) + sum(floor[:k]) + more + body_floor <= budget)
+
+    kept = len(fields)
+    while kept and not fits(kept):  # only for cards far beyond any a cog makes
+        kept -= 1
+    del fields[kept:], names[kept:], pieces[kept:], natural[kept:], floor[kept:]
+    more = f"and {len(card.fields) - kept} more" if kept < len(card.fields) else ""
+    budget -= sum(map(len, names)) + (len(ZWSP) + len(more) if more else 0)
+
+    description = fit(body, max(0, min(DESCRIPTION_MAX, budget - sum(floor))))
     embed = discord.Embed(title=title or None, description=description or None,
                           colour=card.color if card.color is not None else None)
     budget -= len(description)
-
-    fields = list(card.fields)
-    if len(fields) > FIELDS_MAX:
-        fields = fields[: FIELDS_MAX - 1]
-    left_out = len(card.fields) - len(fields)
-    for i, f in enumerate(fields):
-        name = clip(literal(f.name), FIELD_NAME_MAX) or "\u200b"
-        room = min(FIELD_VALUE_MAX, budget - len(name) - 40)
-        if room < 20:
-            left_out += len(fields) - i
-            break
-        value = fit_lines(f.lines, room) or "\u200b"
-        embed.add_field(name=name, value=value, inline=f.inline)
-        budget -= len(name) + len(value)
-    if left_out:
-        embed.add_field(name="\u200b", value=f"and {left_out} more", inline=False)
+    rooms = share(natural, floor, budget)
+    for f, name, lines, room in zip(fields, names, pieces, rooms, strict=True):
+        embed.add_field(name=name, value=fit(lines, room) or ZWSP, inline=f.inline)
+    if more:
+        embed.add_field(name=ZWSP, value=more, inline=False)
     if footer:
         embed.set_footer(text=footer)
     return embed
+
+
+def _least(lines: list[Piece]) -> int:
+    """The room a field's value needs at least: its first line as short as it goes (a list as
+    "and N more"), and "…" for the lines after it."""
+    if not lines:
+        return 1
+    return least(lines[0]) + (len("\n" + ELLIPSIS) if len(lines) > 1 else 0)

@@ -4,10 +4,14 @@ count, markers kept (the real adapter against the fake Discord, and its renderer
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 from adapters.discord.render import fit_lines, render, render_all
 from adapters.discord.surfaces import one_line
 from bot.render import LIST_SEP, Text, line
+from cogs.events.render import event_card
+from cogs.events.repo import Attendee, Event, Roster
+from cogs.events.turnout_render import Presence
 from tests.discord_fake import message_text, unescape_markdown
 from tests.discord_fake.harness import Harness, World
 
@@ -109,3 +113,41 @@ def test_thread_and_role_names_keep_the_id_marker() -> None:
     assert len(name) <= 100 and name.endswith("… #12")
     assert one_line("Picnic  in\nthe park #3", 100) == "Picnic in the park #3"
     assert len(one_line("x" * 150, 100)) == 100
+
+
+FIRST = ["Christopher", "Alexandra", "Maximilian", "Jacqueline", "Bartholomew", "Evangeline"]
+LAST = ["Johnson", "Whitfield", "Montgomery", "Richardson", "Vandenberg", "Fitzgerald"]
+
+
+def people(prefix: str, n: int) -> tuple[Attendee, ...]:
+    return tuple(Attendee(f"discord:{prefix}{i}", f"{FIRST[i % 6]} {LAST[(i // 6) % 6]} {prefix}{i}"
+                          + (" (they/them)" if i % 2 else "")) for i in range(n))
+
+
+def test_a_big_event_card_keeps_every_marker_and_counts_the_names_left_out() -> None:
+    now = datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
+    ev = Event(id=42, space="discord:1", platform="discord", channel_id="2", creator="discord:3",
+               title="Autumn community picnic and games", starts_at=now + timedelta(minutes=10),
+               location="Riverside Park, by the big oak near the north entrance",
+               details="Bring a blanket, something to share, and a friend. " * 20,
+               capacity=60, state="scheduled", revision=1, ends_at=now + timedelta(hours=3), goal=60)
+    roster = Roster(going=people("g", 60), waitlist=people("w", 45), maybe=people("m", 45), no=people("n", 45))
+    card = event_card(ev, roster, prefix="/", now=now, page="https://logoff.example.org/e/abcdefghijklmnop",
+                      presence=Presence(True, people("g", 50), 50))
+    e = render(card).embed
+    assert e is not None
+    fields = {unescape_markdown(f.name or ""): unescape_markdown(f.value or "") for f in e.fields}
+    assert list(fields) == ["Going (60/60)", "Here (50)", "Maybe (45)", "Waitlist (45)", "Not going (45)",
+                            "Goal (60/60)"]
+    assert fields["Goal (60/60)"].endswith("goal reached")
+    totals = {"Going (60/60)": 60, "Here (50)": 50, "Maybe (45)": 45, "Waitlist (45)": 45, "Not going (45)": 45}
+    for name, total in totals.items():
+        value = fields[name]
+        shown = re.findall(r"[A-Z][a-z]+ [A-Z][a-z]+ [gwmn]\d+", value)
+        m = re.search(r", and (\d+) more$", value)
+        assert m and shown, f"{name}: {value[-60:]}"
+        assert int(m[1]) == total - len(shown), f"{name}: {len(shown)} shown, {m[0]}"
+    assert "Bring a blanket" in (e.description or "")
+    total = (len(e.title or "") + len(e.description or "") + len(e.footer.text or "")
+             + sum(len(f.name or "") + len(f.value or "") for f in e.fields))
+    assert total <= 6000 and all(len(f.value or "") <= 1024 for f in e.fields)

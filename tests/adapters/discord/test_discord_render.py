@@ -43,6 +43,8 @@ async def test_card_within_discord_limits_with_long_lists() -> None:
     assert len(e.description or "") <= 4096 and (e.description or "").endswith("\n…"), "lines left out"
     assert len(e.fields) <= 25 and all(len(f.value or "") <= 1024 and len(f.name or "") <= 256 for f in e.fields)
     assert embed_total(e) <= 6000
+    assert e.fields[-1].value == f"and {30 - (len(e.fields) - 1)} more", "fields left out are counted"
+    assert all((f.value or "").endswith("\n…") for f in e.fields[:-1]), "lines left out, not people counted"
     assert r.view is not None and r.view.is_finished(), "sent stopped: not kept in the view store"
     [button] = r.view.children
     assert isinstance(button, discord.ui.DynamicItem) and button.item.custom_id == "rsvp:7:going"
