@@ -47,7 +47,7 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound, Seeding):
     capabilities = Capabilities(buttons=True, ephemeral=True, direct_messages=True,
                                 edits_per_window=5, edit_window_s=5.0, max_reactions=20,
                                 command_prefix="/", listings=True, threads=True, roles=True,
-                                label="Discord")
+                                label="Discord", answer_every_command=True)
 
     def __init__(self, config: DiscordConfig, *, guild_ready_timeout: float = 2.0, defer_after: float = 2.0,
                  ready_timeout: float = 60.0, sync_commands: bool = True,
