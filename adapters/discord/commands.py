@@ -28,6 +28,10 @@ OPTIONS_MAX = 25
 CHOICES_MAX = 25
 STRING_MAX = 6000
 COMMANDS_MAX = 100
+# Interaction contexts: servers only. Commands are about a server's channels (cards whose
+# reactions need the guild reactions intent, settings that need a moderator), so the bot's DMs
+# do not offer them.
+GUILD_ONLY = [0]
 
 _KIND_TYPES = {
     "int": AppCommandOptionType.integer,
@@ -203,10 +207,11 @@ def build(specs: Iterable[CommandSpec]) -> CommandTable:
                 table.option_names[(top, sub_name)] = names
                 table.option_types[(top, sub_name)] = _types(data)
             table.payload.append({"name": top, "type": 1, "description": description(
-                f"{group} commands: " + ", ".join(s.path[1] for s in subs), group), "options": options})
+                f"{group} commands: " + ", ".join(s.path[1] for s in subs), group), "options": options,
+                "contexts": GUILD_ONLY})
         elif bare:
             data, names = subcommand(bare[0], top)
-            table.payload.append({"type": 1, **data})
+            table.payload.append({"type": 1, **data, "contexts": GUILD_ONLY})
             table.specs[(top,)] = bare[0]
             table.option_names[(top,)] = names
             table.option_types[(top,)] = _types(data)

@@ -613,9 +613,15 @@ class FakeDiscord:
         key = int(guild) if guild else None
         stored = []
         for cmd in body:
+            # Where a command is offered: `contexts` (0 guild, 1 the bot's DM, 2 private
+            # channels; null: everywhere), or the older `dm_permission` Discord derives from it.
+            contexts = cmd.get("contexts")
+            if contexts is None and cmd.get("dm_permission") is False:
+                contexts = [0]
             stored.append({"id": str(self.snowflake()), "application_id": app, "version": str(self.snowflake()),
                            "type": 1, "guild_id": guild, "default_member_permissions": None,
-                           "dm_permission": True, "nsfw": False, **cmd})
+                           "nsfw": False, "integration_types": [0], **cmd, "contexts": contexts,
+                           "dm_permission": contexts is None or 1 in contexts})
         self.commands[key] = stored
         self.command_syncs.append((key, body))
         return _json(stored)
@@ -653,6 +659,10 @@ class FakeDiscord:
         if len(set(names)) != len(names):
             problems.append("duplicate command names")
         for c in cmds:
+            contexts = c.get("contexts")
+            if contexts is not None and (not isinstance(contexts, list) or not contexts
+                                         or any(x not in (0, 1, 2) for x in contexts)):
+                problems.append(f"{c.get('name')}: contexts must be a list of 0, 1 and 2")
             if not name_ok.match(c.get("name", "")) or c["name"] != c["name"].lower():
                 problems.append(f"{c.get('name')}: bad name")
             if not 1 <= len(c.get("description", "")) <= 100:
@@ -1075,6 +1085,9 @@ class FakeDiscord:
         the Discord client would send them."""
         words = command.split()
         cmd = self._find_command(words[0], guild_id)
+        if guild_id is None and cmd.get("contexts") is not None and 1 not in cmd["contexts"]:
+            raise LookupError(f"/{words[0]} is guild-only (contexts {cmd['contexts']}): "
+                              "the client does not offer it in a DM")
         schema = cmd.get("options", [])
         data: JSON = {"id": cmd["id"], "name": cmd["name"], "type": 1}
         if cmd.get("guild_id"):
