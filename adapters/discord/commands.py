@@ -229,6 +229,10 @@ def same_commands(existing: list[dict[str, Any]], wanted: list[dict[str, Any]]) 
         if isinstance(want, dict):
             if not isinstance(have, dict):
                 return False
+            # A constraint Discord still holds that the declaration dropped would go on limiting
+            # what people may type, so it makes the commands differ.
+            if any(_holds(have.get(k)) for k in _CONSTRAINTS if k not in want):
+                return False
             return all(matches(have.get(k, _DEFAULTS.get(k)), v) for k, v in want.items())
         if isinstance(want, list):
             return isinstance(have, list) and len(have) == len(want) and all(
@@ -240,6 +244,13 @@ def same_commands(existing: list[dict[str, Any]], wanted: list[dict[str, Any]]) 
 
 
 _DEFAULTS: dict[str, Any] = {"required": False, "options": []}
+_CONSTRAINTS = ("choices", "min_value", "max_value", "min_length", "max_length", "autocomplete",
+                "channel_types")
+
+
+def _holds(value: Any) -> bool:
+    """Whether a constraint as Discord returns it is set (absent, null, false and [] are not)."""
+    return value is not None and value is not False and value != []
 
 
 async def sync(http: HTTPClient, app: int, table: CommandTable) -> None:

@@ -104,3 +104,21 @@ def test_commands_from_specs() -> None:
     assert table.resolve({"name": "nope"}) is None
     assert cmd.same_commands([{**c, "id": "1", "version": "2"} for c in table.payload], table.payload)
     assert not cmd.same_commands(table.payload[:1], table.payload)
+
+
+def test_constraints_discord_still_holds_make_a_re_register() -> None:
+    want = [{"name": "rsvp", "type": 1, "description": "d", "contexts": [0], "options": [
+        {"type": 3, "name": "status", "description": "s", "required": True},
+        {"type": 4, "name": "id", "description": "i", "required": True},
+        {"type": 3, "name": "note", "description": "n", "required": False}]}]
+    stale = {"status": {"choices": [{"name": "going", "value": "going"}]},
+             "id": {"min_value": 0}, "note": {"max_length": 10}}
+    for name, extra in [*stale.items(), ("id", {"max_value": 5})]:
+        have = [{**want[0], "id": "1", "version": "2",
+                 "options": [{**o, **(extra if o["name"] == name else {})} for o in want[0]["options"]]}]
+        assert not cmd.same_commands(have, want), f"{name} still holds {extra}"
+    # What Discord returns for a constraint that is not set is no difference.
+    unset = [{**want[0], "options": [{**o, "autocomplete": False, "choices": [], "min_value": None}
+                                     for o in want[0]["options"]]}]
+    assert cmd.same_commands(unset, want)
+    assert not cmd.same_commands([{**want[0], "contexts": None}], want), "offered in DMs: re-register"
