@@ -57,6 +57,9 @@ class Capabilities:
     roles: bool = False
     # How people call the platform (its product name): said beside names and channels of linked spaces.
     label: str = ""
+    # Every command is owed a private answer (or the platform answers it itself): one the
+    # flood limit refuses is told so each time, not only once in a while.
+    answer_every_command: bool = False
 
 
 class DeliveryRefused(RuntimeError):

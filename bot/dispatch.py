@@ -125,7 +125,9 @@ class Dispatch:
     async def _admit(self, ctx: Context) -> bool:
         if self.limiter.allow(ctx.user):
             return True
-        if self.limiter.should_warn(ctx.user):
+        # Where each command is answered privately anyway, telling every refused one costs nobody
+        # a message; elsewhere the warning comes at most once in a while, so it cannot flood a room.
+        if ctx.adapter.capabilities.answer_every_command or self.limiter.should_warn(ctx.user):
             await self._safe(ctx.warn("slow down a little: you are sending commands faster than I "
                                       "take them; try again in a few seconds"), "rate-limit reply")
         return False

@@ -42,6 +42,11 @@ class Strong:
 Inline = str | Mention | Time | Strong
 Line = tuple[Inline, ...]
 
+# A part exactly this separates the items of a list line (names, say): a platform with a
+# length limit breaks or shortens such a line only between items, and a shortened list ends
+# in "and N more" counting the items left out.
+LIST_SEP = ", "
+
 
 def line(*parts: Inline) -> Line:
     return tuple(p for p in parts if p != "")

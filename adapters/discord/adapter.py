@@ -34,22 +34,22 @@ from .refs import (
     short_nonce,
     user_ref,
 )
-from .render import Rendered, render
+from .render import render, render_all
+from .seeding import Seeding
 from .surfaces import DiscordSurfaces
 
 log = logging.getLogger(__name__)
 
 RECONCILE_AT_ONCE = 4
-SEEDED_KEPT = 10_000  # cards whose seeded reactions are remembered (the rest are read off an edit)
 CANNOT_DM = 50007  # "Cannot send messages to this user": they do not accept DMs from the server's members
 
 
-class DiscordAdapter(DiscordSurfaces, DiscordInbound):
+class DiscordAdapter(DiscordSurfaces, DiscordInbound, Seeding):
     platform = PLATFORM
     capabilities = Capabilities(buttons=True, ephemeral=True, direct_messages=True,
                                 edits_per_window=5, edit_window_s=5.0, max_reactions=20,
                                 command_prefix="/", listings=True, threads=True, roles=True,
-                                label="Discord")
+                                label="Discord", answer_every_command=True)
 
     def __init__(self, config: DiscordConfig, *, guild_ready_timeout: float = 2.0, defer_after: float = 2.0,
                  ready_timeout: float = 60.0, sync_commands: bool = True,
@@ -70,7 +70,7 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound):
         self._links_down: set[int | None] = set()  # shards (None: the only one) not connected now
         self._tasks: set[asyncio.Task[Any]] = set()
         self.lanes = Lanes(self._spawn)
-        self._seeded: OrderedDict[str, set[str]] = OrderedDict()  # card -> reactions the bot added
+        self._seeded: OrderedDict[str, list[str]] = OrderedDict()
         self._init_listings()
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -191,6 +191,7 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound):
             return None
         except discord.Forbidden as e:
             raise DiscordPermissionError(self._why(e, "read the reactions", message.channel)) from e
+        self._remember(message, [str(r.emoji) for r in msg.reactions if r.me], replace=True)
         out: dict[str, list[UserRef]] = {}
         for reaction in msg.reactions:
             out[str(reaction.emoji)] = [user_ref(u) async for u in reaction.users(limit=None)]
@@ -220,38 +221,24 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound):
         return msg
 
     async def send(self, channel: ChannelRef, out: Out, *, idempotency_key: str | None = None) -> MessageRef:
-        r = render(out)
-        kwargs = r.send_kwargs()
-        if idempotency_key is not None:
-            # discord.py sends enforce_nonce=true with any nonce: a re-post of the same job
-            # within Discord's window returns the first message instead of a second one.
-            kwargs["nonce"] = short_nonce(idempotency_key)
-        try:
-            msg = await self._channel(channel).send(**kwargs)
-        except discord.Forbidden as e:
-            raise DiscordPermissionError(self._explain(e, "post", channel)) from e
-        ref = MessageRef(self.platform, str(msg.channel.id), str(msg.id), channel.space_id)
-        await self._seed(ref, r)
-        return ref
-
-    async def _seed(self, ref: MessageRef, r: Rendered, emojis: Sequence[str] | None = None) -> None:
-        emojis = r.reactions[: self.capabilities.max_reactions] if emojis is None else emojis
-        if not emojis:
-            return
-        partial = self._channel(ref.channel).get_partial_message(int(ref.id))
-        seeded = self._seeded.setdefault(ref.key, set())
-        self._seeded.move_to_end(ref.key)
-        while len(self._seeded) > SEEDED_KEPT:
-            self._seeded.popitem(last=False)
-        for emoji in emojis:
+        """Post `out`; a text over Discord's limit goes as several messages (the first is
+        returned)."""
+        first: MessageRef | None = None
+        for n, r in enumerate(render_all(out)):
+            kwargs = r.send_kwargs()
+            if idempotency_key is not None:
+                # discord.py sends enforce_nonce=true with any nonce: a re-post of the same job
+                # within Discord's window returns the first message instead of a second one.
+                kwargs["nonce"] = short_nonce(idempotency_key if n == 0 else f"{idempotency_key}/{n}")
             try:
-                await partial.add_reaction(emoji)
-                seeded.add(emoji)
+                msg = await self._channel(channel).send(**kwargs)
             except discord.Forbidden as e:
-                self._explain(e, "add reactions", ref.channel)
-                return
-            except discord.HTTPException as e:
-                log.warning("Discord: could not add %s to %s: %s", emoji, ref.key, e)
+                raise DiscordPermissionError(self._explain(e, "post", channel)) from e
+            ref = MessageRef(self.platform, str(msg.channel.id), str(msg.id), channel.space_id)
+            await self._seed(ref, r)
+            first = first or ref
+        assert first is not None, "render_all gives at least one message"
+        return first
 
     async def edit(self, message: MessageRef, out: Out) -> None:
         partial = self._channel(message.channel).get_partial_message(int(message.id))
@@ -267,7 +254,7 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound):
         if r.reactions:  # a card that now asks for a reaction more (📍 once check-in opens)
             had = self._seeded.get(message.key)
             if had is None:  # sent before a restart: the edited message says what is there
-                had = self._seeded[message.key] = {str(x.emoji) for x in edited.reactions if x.me}
+                had = self._remember(message, [str(x.emoji) for x in edited.reactions if x.me])
             # Adding one that is there already changes nothing on Discord (PUT is idempotent).
             await self._seed(message, r, [e for e in r.reactions[: self.capabilities.max_reactions]
                                           if e not in had])

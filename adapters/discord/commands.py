@@ -28,6 +28,10 @@ OPTIONS_MAX = 25
 CHOICES_MAX = 25
 STRING_MAX = 6000
 COMMANDS_MAX = 100
+# Interaction contexts: servers only. Commands are about a server's channels (cards whose
+# reactions need the guild reactions intent, settings that need a moderator), so the bot's DMs
+# do not offer them.
+GUILD_ONLY = [0]
 
 _KIND_TYPES = {
     "int": AppCommandOptionType.integer,
@@ -203,10 +207,11 @@ def build(specs: Iterable[CommandSpec]) -> CommandTable:
                 table.option_names[(top, sub_name)] = names
                 table.option_types[(top, sub_name)] = _types(data)
             table.payload.append({"name": top, "type": 1, "description": description(
-                f"{group} commands: " + ", ".join(s.path[1] for s in subs), group), "options": options})
+                f"{group} commands: " + ", ".join(s.path[1] for s in subs), group), "options": options,
+                "contexts": GUILD_ONLY})
         elif bare:
             data, names = subcommand(bare[0], top)
-            table.payload.append({"type": 1, **data})
+            table.payload.append({"type": 1, **data, "contexts": GUILD_ONLY})
             table.specs[(top,)] = bare[0]
             table.option_names[(top,)] = names
             table.option_types[(top,)] = _types(data)
@@ -224,6 +229,10 @@ def same_commands(existing: list[dict[str, Any]], wanted: list[dict[str, Any]]) 
         if isinstance(want, dict):
             if not isinstance(have, dict):
                 return False
+            # A constraint Discord still holds that the declaration dropped would go on limiting
+            # what people may type, so it makes the commands differ.
+            if any(_holds(have.get(k)) for k in _CONSTRAINTS if k not in want):
+                return False
             return all(matches(have.get(k, _DEFAULTS.get(k)), v) for k, v in want.items())
         if isinstance(want, list):
             return isinstance(have, list) and len(have) == len(want) and all(
@@ -235,6 +244,13 @@ def same_commands(existing: list[dict[str, Any]], wanted: list[dict[str, Any]]) 
 
 
 _DEFAULTS: dict[str, Any] = {"required": False, "options": []}
+_CONSTRAINTS = ("choices", "min_value", "max_value", "min_length", "max_length", "autocomplete",
+                "channel_types")
+
+
+def _holds(value: Any) -> bool:
+    """Whether a constraint as Discord returns it is set (absent, null, false and [] are not)."""
+    return value is not None and value is not False and value != []
 
 
 async def sync(http: HTTPClient, app: int, table: CommandTable) -> None:

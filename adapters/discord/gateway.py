@@ -111,6 +111,13 @@ class LogoffClient(discord.Client):
     async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
         self.adapter._on_reaction(payload, False)
 
+    async def on_raw_reaction_clear(self, payload: discord.RawReactionClearEvent) -> None:
+        self.adapter._on_reactions_cleared(payload.channel_id, payload.message_id, payload.guild_id, None)
+
+    async def on_raw_reaction_clear_emoji(self, payload: discord.RawReactionClearEmojiEvent) -> None:
+        self.adapter._on_reactions_cleared(payload.channel_id, payload.message_id, payload.guild_id,
+                                           str(payload.emoji))
+
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
         await self.adapter._on_deleted(payload.channel_id, (payload.message_id,), payload.guild_id)
 

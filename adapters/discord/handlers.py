@@ -17,7 +17,7 @@ from bot.render import warning
 
 from . import commands as cmd
 from .gateway import LogoffClient
-from .lanes import Lanes
+from .lanes import Lanes, Reread
 from .refs import is_moderator, space_of, user_ref
 from .responder import InteractionResponder
 
@@ -59,6 +59,26 @@ class DiscordInbound:
         user = UserRef(self.platform, str(payload.user_id), member.display_name if member else "",
                        is_bot=bool(member and member.bot))
         self.lanes.put(bot, message, ReactionChanged(message, user, str(payload.emoji), added))
+
+    def _on_reactions_cleared(self, channel_id: int, message_id: int, guild_id: int | None,
+                              emoji: str | None) -> None:
+        """A moderator removed all reactions of a card, or all of one `emoji`. Discord sends no
+        event per user, so the card's reactions are read again as at a start (the RSVPs and
+        votes they carried go), after the bot's own are put back; in the card's lane, so
+        reactions made after the clear count after it."""
+        bot = self.bot
+        if bot is None:
+            return
+        message = MessageRef(self.platform, str(channel_id), str(message_id), space_of(guild_id))
+        if not bot.is_tracked(message):
+            return
+        adapter = self._adapter()
+
+        async def reread() -> None:
+            await adapter._reseed(message, emoji)
+            await bot.reconcile(adapter, lambda m: m.key == message.key, at_once=1)
+
+        self.lanes.put(bot, message, Reread(reread))
 
     async def _on_deleted(self, channel_id: int, message_ids: Iterable[int],
                           guild_id: int | None) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from bot.adapter import AdapterHost
@@ -15,7 +16,16 @@ from bot.model import MessageRef, ReactionChanged
 
 log = logging.getLogger(__name__)
 
-Item = ReactionChanged | MessageRef  # a reaction, or the card itself when it was deleted
+
+
+@dataclass(frozen=True, slots=True)
+class Reread:
+    """Reactions of the card removed in bulk (no event per user): read them all again."""
+
+    run: Callable[[], Awaitable[None]]
+
+
+Item = ReactionChanged | MessageRef | Reread  # a reaction, the card itself when it was deleted
 
 
 class Lanes:
@@ -41,6 +51,8 @@ class Lanes:
                 try:
                     if isinstance(item, MessageRef):
                         await host.message_gone(item)
+                    elif isinstance(item, Reread):
+                        await item.run()
                     else:
                         await host.reaction_changed(item)
                 except Exception:  # the next event of the card still gets its turn

@@ -15,6 +15,7 @@ import re
 import weakref
 from collections import OrderedDict
 from collections.abc import Awaitable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ import discord
 
 from bot.adapter import AdapterHost, DeliveryRefused
 from bot.model import SpaceRef
+from bot.render import truncate
 from bot.settings import SettingSpec, on_off, switch_text
 from bot.surfaces import Listing
 
@@ -114,10 +116,10 @@ class DiscordListings:
         guild = guild_of(space)
         if guild is None or self.bot is None or not await self.bot.settings.get(space, SETTING):
             return None
-        if len(listing.title) > NAME_MAX:
-            raise DeliveryRefused(TITLE_TOO_LONG)
-        if len(listing.place.strip()) > LOCATION_MAX:
-            raise DeliveryRefused(PLACE_TOO_LONG)
+        # Discord takes so many characters of name and of place: longer ones are listed cut (the card
+        # has them whole) rather than leaving the listing behind with an old time or place.
+        listing = replace(listing, title=truncate(listing.title, NAME_MAX),
+                          place=truncate(listing.place.strip(), LOCATION_MAX))
         now = self._now()
         if listing.end <= now:
             raise DeliveryRefused(ENDED)

@@ -18,6 +18,8 @@ import discord
 
 from bot.model import UserRef
 from bot.render import (
+    LIST_SEP,
+    ZWSP,
     Attachment,
     Card,
     Inline,
@@ -27,10 +29,10 @@ from bot.render import (
     Strong,
     Text,
     Time,
-    cut_list,
     defuse_mentions,
 )
 
+from .fitting import ELLIPSIS, Piece, clip, clip_before, fit, least, list_piece, share, split
 from .views import action_view
 
 log = logging.getLogger(__name__)
@@ -44,7 +46,7 @@ FIELD_VALUE_MAX = 1024
 FOOTER_MAX = 2048
 EMBED_TOTAL_MAX = 6000
 ALT_MAX = 1024  # an attachment's description (alt text)
-ELLIPSIS = "…"
+DESCRIPTION_FLOOR = 200  # of a card's text, kept before fields of a card past every limit
 
 
 _MD_SPECIAL = re.compile(r"([\\*_~`|>\[\]()#<:-])")
@@ -79,36 +81,30 @@ def render_line(ln: Line) -> str:
     return "".join(inline(p) for p in ln)
 
 
-def clip(s: str, limit: int) -> str:
-    """Cut rendered markdown to `limit` without leaving a dangling escape or half a
-    `<@id>`/`<t:…>` token."""
-    if len(s) <= limit:
-        return s
-    cut = s[: max(0, limit - len(ELLIPSIS))]
-    lt, gt = cut.rfind("<"), cut.rfind(">")
-    if lt > gt:
-        cut = cut[:lt]
-    stripped = cut.rstrip("\\")
-    if (len(cut) - len(stripped)) % 2:
-        cut = cut[:-1]
-    return cut + ELLIPSIS
-
-
-def fit_lines(lines: Sequence[str], limit: int) -> str:
-    """Join lines within `limit`; when they do not fit, keep the first ones and end with
-    "and N more" (render.cut_list), so a long attendee list stays honest about its size."""
-    lines = [clip(ln, limit) for ln in lines]
-    joined = "\n".join(lines)
-    if len(joined) <= limit:
-        return joined
-    lo, hi = 1, len(lines)  # the largest k such that cut_list(lines, k) fits
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if len("\n".join(cut_list(lines, mid))) <= limit:
-            lo = mid
+def piece(ln: Line) -> Piece:
+    """A neutral line rendered, a list (parts separated by LIST_SEP) as its items."""
+    if LIST_SEP not in ln:
+        return Piece(render_line(ln))
+    groups: list[list[Inline]] = [[]]
+    for part in ln:
+        if part == LIST_SEP:
+            groups.append([])
         else:
-            hi = mid - 1
-    return clip("\n".join(cut_list(lines, lo)), limit)
+            groups[-1].append(part)
+    last = groups[-1]
+    trailing = last[0] if len(last) == 1 and isinstance(last[0], str) else None
+    return list_piece([render_line(tuple(g)) for g in groups], trailing)
+
+
+def fit_lines(lines: Sequence[Line], limit: int) -> str:
+    """Lines in one place of at most `limit` characters (fitting.fit): a long list ends in
+    "and N more" counting exactly the people not shown."""
+    return fit([piece(ln) for ln in lines], limit)
+
+
+def split_lines(lines: Sequence[Line], limit: int) -> list[str]:
+    """Lines as consecutive messages of at most `limit` characters each, nothing dropped."""
+    return split([piece(ln) for ln in lines], limit)
 
 
 def allowed_mentions(users: Sequence[UserRef]) -> discord.AllowedMentions:
@@ -159,43 +155,75 @@ class Rendered:
 
 
 def render(out: Out) -> Rendered:
+    """`out` as one message (an edit replaces one): a long text is shortened to fit."""
     if isinstance(out, Text):
-        content = fit_lines([render_line(ln) for ln in out.lines], CONTENT_MAX)
+        content = fit_lines(out.lines, CONTENT_MAX)
         return Rendered(content or "\u200b", mentions=out.mentions)
     if isinstance(out, Attachment):
         caption = clip(literal(out.caption), CONTENT_MAX) if out.caption else None
         return Rendered(caption, attachment=out)
     if isinstance(out, Card):
-        preface = fit_lines([render_line(ln) for ln in out.preface], CONTENT_MAX) if out.preface else None
+        preface = fit_lines(out.preface, CONTENT_MAX) if out.preface else None
         return Rendered(preface or None, embed=card_embed(out), view=action_view(out.actions),
                         mentions=out.mentions, reactions=out.reactions)
     raise TypeError(f"cannot render {out!r}")
 
 
+def render_all(out: Out) -> list[Rendered]:
+    """`out` as the messages that carry it when sent: a text over Discord's limit goes out as
+    several messages, split between lines (a long list between names), so nothing is lost."""
+    if isinstance(out, Text):
+        chunks = split_lines(out.lines, CONTENT_MAX) or ["\u200b"]
+        return [Rendered(chunk, mentions=out.mentions) for chunk in chunks]
+    return [render(out)]
+
+
 def card_embed(card: Card) -> discord.Embed:
-    title = clip(" ".join(p for p in (literal(card.title), card.ref) if p), TITLE_MAX)
+    # Escaping can make a title of allowed length longer than Discord's: the id marker is kept.
+    title = clip_before(literal(card.title), card.ref, TITLE_MAX)
     footer = clip(card.footer, FOOTER_MAX) if card.footer else ""
     budget = EMBED_TOTAL_MAX - len(title) - len(footer)
-    description = fit_lines([render_line(ln) for ln in card.body], min(DESCRIPTION_MAX, budget - 200))
+
+    # Every field is kept (their names carry the markers: Going (n), Maybe (n), Goal (n/goal)…);
+    # within the 6000 characters of an embed their values share what is left, a list of names
+    # shortened to an exact "and N more" rather than a field dropped.
+    body = [piece(ln) for ln in card.body]
+    body_floor = min(len(fit(body, DESCRIPTION_MAX)), DESCRIPTION_FLOOR)
+    fields = list(card.fields)[:FIELDS_MAX]
+    names = [clip(literal(f.name), FIELD_NAME_MAX) or ZWSP for f in fields]
+    pieces = [[piece(ln) for ln in f.lines] for f in fields]
+    natural = [min(FIELD_VALUE_MAX, len(fit(p, FIELD_VALUE_MAX))) or 1 for p in pieces]
+    floor = [min(n, _least(p)) for n, p in zip(natural, pieces, strict=True)]
+
+    def fits(k: int) -> bool:  # the first k fields, and one saying how many more
+        more = len(ZWSP) + len(f"and {len(card.fields) - k} more") if k < len(card.fields) else 0
+        return (k <= FIELDS_MAX - (1 if more else 0)
+                and sum(map(len, names[:k])) + sum(floor[:k]) + more + body_floor <= budget)
+
+    kept = len(fields)
+    while kept and not fits(kept):  # only for cards far beyond any a cog makes
+        kept -= 1
+    del fields[kept:], names[kept:], pieces[kept:], natural[kept:], floor[kept:]
+    more = f"and {len(card.fields) - kept} more" if kept < len(card.fields) else ""
+    budget -= sum(map(len, names)) + (len(ZWSP) + len(more) if more else 0)
+
+    description = fit(body, max(0, min(DESCRIPTION_MAX, budget - sum(floor))))
     embed = discord.Embed(title=title or None, description=description or None,
                           colour=card.color if card.color is not None else None)
     budget -= len(description)
-
-    fields = list(card.fields)
-    if len(fields) > FIELDS_MAX:
-        fields = fields[: FIELDS_MAX - 1]
-    left_out = len(card.fields) - len(fields)
-    for i, f in enumerate(fields):
-        name = clip(literal(f.name), FIELD_NAME_MAX) or "\u200b"
-        room = min(FIELD_VALUE_MAX, budget - len(name) - 40)
-        if room < 20:
-            left_out += len(fields) - i
-            break
-        value = fit_lines([render_line(ln) for ln in f.lines], room) or "\u200b"
-        embed.add_field(name=name, value=value, inline=f.inline)
-        budget -= len(name) + len(value)
-    if left_out:
-        embed.add_field(name="\u200b", value=f"and {left_out} more", inline=False)
+    rooms = share(natural, floor, budget)
+    for f, name, lines, room in zip(fields, names, pieces, rooms, strict=True):
+        embed.add_field(name=name, value=fit(lines, room) or ZWSP, inline=f.inline)
+    if more:
+        embed.add_field(name=ZWSP, value=more, inline=False)
     if footer:
         embed.set_footer(text=footer)
     return embed
+
+
+def _least(lines: list[Piece]) -> int:
+    """The room a field's value needs at least: its first line as short as it goes (a list as
+    "and N more"), and "…" for the lines after it."""
+    if not lines:
+        return 1
+    return least(lines[0]) + (len("\n" + ELLIPSIS) if len(lines) > 1 else 0)

@@ -13,7 +13,7 @@ from bot.model import ChannelRef, MessageRef
 from bot.render import Out
 
 from .refs import PLATFORM, DiscordPermissionError, space_of
-from .render import is_refusal, render
+from .render import Rendered, is_refusal, render_all
 
 if TYPE_CHECKING:
     from .adapter import DiscordAdapter
@@ -81,7 +81,7 @@ class InteractionResponder:
 
     async def __call__(self, out: Out, ephemeral: bool) -> MessageRef | None:
         ephemeral = ephemeral or is_refusal(out)
-        r = render(out)
+        r, *more = render_all(out)  # a text over Discord's limit: the rest as follow-ups
         i = self.interaction
         async with self.lock:
             message_id: int | None = None
@@ -99,14 +99,20 @@ class InteractionResponder:
                     # Cannot post in the channel: at least the user sees the answer.
                     await i.edit_original_response(**r.edit_kwargs())
                     self.placeholder = False
+                    await self._follow(more, True)
                     return None
                 await i.delete_original_response()
                 self.placeholder = False
                 return ref
             else:
                 message_id = (await i.followup.send(**r.send_kwargs(), ephemeral=ephemeral, wait=True)).id
+            await self._follow(more, ephemeral)
             if ephemeral or message_id is None:
                 return None
             ref = self._ref(message_id)
             await self.adapter._seed(ref, r)
             return ref
+
+    async def _follow(self, more: list[Rendered], ephemeral: bool) -> None:
+        for r in more:
+            await self.interaction.followup.send(**r.send_kwargs(), ephemeral=ephemeral, wait=True)

@@ -8,6 +8,7 @@ refusal becomes a `DeliveryRefused` naming the permission and what to do.
 from __future__ import annotations
 
 import contextlib
+import re
 from typing import Literal
 
 import discord
@@ -37,8 +38,18 @@ NO_ROLES = ("Discord: logoff lacks the Manage Roles permission, or its own role 
 ROLES_FULL = "Discord: this server has 250 roles (Discord's limit), so this event gets no role"
 
 
+MARKER = re.compile(r" #\d+$")  # the event's id at the end of a name, as on its card
+
+
 def one_line(name: str, limit: int) -> str:
-    return " ".join(name.split())[:limit] or "event"
+    """A thread's or role's name on one line within `limit`; a long title is cut before the
+    id marker, which stays."""
+    flat = " ".join(name.split())
+    if len(flat) > limit:
+        m = MARKER.search(flat)
+        tail = m.group(0) if m else ""
+        flat = flat[: max(0, limit - len(tail) - 1)].rstrip() + "…" + tail
+    return flat or "event"
 
 
 class DiscordSurfaces(DiscordListings):

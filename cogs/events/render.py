@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.model import user_from_key
 from bot.render import (
+    LIST_SEP,
     Action,
     Attachment,
     Card,
@@ -40,7 +41,7 @@ def names_line(people: tuple[Attendee, ...], total: int | None = None, limit: in
     shown = names if total <= limit else [*names[: limit - 1], f"and {total - limit + 1} more"]
     parts: list[Inline] = []
     for i, name in enumerate(shown):
-        parts.extend([", " if i else "", name])
+        parts.extend([LIST_SEP if i else "", name])
     return line(*parts)
 
 

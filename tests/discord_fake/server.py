@@ -527,6 +527,8 @@ class FakeDiscord:
           self._delete_own_reaction)
         r("GET", r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)/reactions/(?P<emoji>[^/]+)",
           self._get_reaction_users)
+        r("DELETE", r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)/reactions(?:/(?P<emoji>[^/]+))?",
+          self._delete_reactions)
         r("POST", r"/users/@me/channels", self._create_dm)
         r("POST", r"/interactions/(?P<iid>\d+)/(?P<token>[^/]+)/callback", self._interaction_callback)
         r("POST", r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)", self._followup)
@@ -615,9 +617,15 @@ class FakeDiscord:
         key = int(guild) if guild else None
         stored = []
         for cmd in body:
+            # Where a command is offered: `contexts` (0 guild, 1 the bot's DM, 2 private
+            # channels; null: everywhere), or the older `dm_permission` Discord derives from it.
+            contexts = cmd.get("contexts")
+            if contexts is None and cmd.get("dm_permission") is False:
+                contexts = [0]
             stored.append({"id": str(self.snowflake()), "application_id": app, "version": str(self.snowflake()),
                            "type": 1, "guild_id": guild, "default_member_permissions": None,
-                           "dm_permission": True, "nsfw": False, **cmd})
+                           "nsfw": False, "integration_types": [0], **cmd, "contexts": contexts,
+                           "dm_permission": contexts is None or 1 in contexts})
         self.commands[key] = stored
         self.command_syncs.append((key, body))
         return _json(stored)
@@ -655,6 +663,10 @@ class FakeDiscord:
         if len(set(names)) != len(names):
             problems.append("duplicate command names")
         for c in cmds:
+            contexts = c.get("contexts")
+            if contexts is not None and (not isinstance(contexts, list) or not contexts
+                                         or any(x not in (0, 1, 2) for x in contexts)):
+                problems.append(f"{c.get('name')}: contexts must be a list of 0, 1 and 2")
             if not name_ok.match(c.get("name", "")) or c["name"] != c["name"].lower():
                 problems.append(f"{c.get('name')}: bad name")
             if not 1 <= len(c.get("description", "")) <= 100:
@@ -881,6 +893,39 @@ class FakeDiscord:
         users = sorted(u for u in self.reactions.get(int(message), {}).get(emoji, []) if u > after)
         return _json([self.users[u] for u in users[:limit]])
 
+    async def _delete_reactions(self, request: web.Request, body: Any, channel: str, message: str,
+                                emoji: str | None = None) -> web.Response:
+        """Delete All Reactions (for one emoji, with `emoji`): needs Manage Messages."""
+        if self._find_message(channel, message) is None:
+            return _error(404, 10008, "Unknown Message")
+        try:
+            self.clear_reactions(int(message), by=self.application_id,
+                                 emoji=emoji)
+        except PermissionError:
+            return _error(403, 50013, "Missing Permissions")
+        return web.Response(status=204)
+
+    def clear_reactions(self, message_id: int, *, by: int, emoji: str | None = None) -> None:
+        """User `by` (with Manage Messages) removes every reaction of a message, or every one
+        of `emoji`: one MESSAGE_REACTION_REMOVE_ALL / _REMOVE_EMOJI, no event per user."""
+        msg = self.messages[message_id]
+        cid = int(msg["channel_id"])
+        if not self.permissions(cid, by) & MANAGE_MESSAGES:
+            raise PermissionError("50013 Missing Permissions: Manage Messages")
+        by_emoji = self.reactions.setdefault(message_id, {})
+        if emoji is None:
+            by_emoji.clear()
+        else:
+            by_emoji.pop(emoji, None)
+        data: JSON = {"channel_id": str(cid), "message_id": str(message_id)}
+        if msg.get("guild_id"):
+            data["guild_id"] = msg["guild_id"]
+        if emoji is None:
+            self.dispatch("MESSAGE_REACTION_REMOVE_ALL", data, INTENT_GUILD_REACTIONS)
+        else:
+            self.dispatch("MESSAGE_REACTION_REMOVE_EMOJI", {**data, "emoji": {"id": None, "name": emoji}},
+                          INTENT_GUILD_REACTIONS)
+
     async def _create_dm(self, request: web.Request, body: JSON) -> web.Response:
         uid = int(body["recipient_id"])
         for ch in self.channels.values():
@@ -1046,6 +1091,9 @@ class FakeDiscord:
         the Discord client would send them."""
         words = command.split()
         cmd = self._find_command(words[0], guild_id)
+        if guild_id is None and cmd.get("contexts") is not None and 1 not in cmd["contexts"]:
+            raise LookupError(f"/{words[0]} is guild-only (contexts {cmd['contexts']}): "
+                              "the client does not offer it in a DM")
         schema = cmd.get("options", [])
         data: JSON = {"id": cmd["id"], "name": cmd["name"], "type": 1}
         if cmd.get("guild_id"):

@@ -183,3 +183,27 @@ async def test_logoff_run_with_shards_and_metrics(world: World, tmp_path: Path,
     os.kill(os.getpid(), signal.SIGTERM)
     assert await asyncio.wait_for(task, 10) == 0
     assert fake.token not in caplog.text and fake.token not in body
+
+
+async def test_commands_are_offered_in_servers_only(harness: Harness, world: World) -> None:
+    fake = world.fake
+    # Registered before this change: no contexts, so Discord offered them in DMs too.
+    fake.commands[None] = [{"id": "1", "application_id": str(fake.application_id), "version": "1", "type": 1,
+                            "name": "help", "description": "help", "options": [], "contexts": None,
+                            "dm_permission": True}]
+    await harness.start()
+    [(_, payload)] = fake.command_syncs
+    assert all(c["contexts"] == [0] for c in payload), "guild only"
+    stored = {c["name"]: c for c in fake.commands[None]}
+    assert stored["help"]["contexts"] == [0] and stored["help"]["dm_permission"] is False
+    dm = fake.snowflake()
+    fake.channels[dm] = {"id": str(dm), "type": 1, "recipients": [fake.users[world.users["alice"]]],
+                         "last_message_id": None}
+    with pytest.raises(LookupError, match="guild-only"):
+        await fake.send_interaction("help", user=world.users["alice"], channel=dm)
+    result = await fake.send_interaction("help", user=world.users["alice"], channel=world.channel)
+    assert "config set" in result.text
+    # Up to date now: a restart does not register them again.
+    await harness.close()
+    await harness.start()
+    assert len(fake.command_syncs) == 1

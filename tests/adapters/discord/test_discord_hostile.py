@@ -4,6 +4,7 @@ server's channel, cards deleted by a moderator. Real adapter and discord.py, fak
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from typing import Any
@@ -13,7 +14,7 @@ import pytest
 from bot.app import Bot
 from bot.model import MessageRef
 from tests.adapters.discord.test_discord_features import ALL, card_id, only_public_card
-from tests.discord_fake import message_text
+from tests.discord_fake import EPHEMERAL, message_text
 from tests.discord_fake.harness import Harness, World, delivered
 
 
@@ -308,3 +309,17 @@ async def test_bulk_deleted_cards_are_let_go(harness: Harness, world: World) -> 
         assert "Going (0)" in await attendees(world, eid)
     assert (patches_of(world, first), patches_of(world, second)) == before
     assert not bot.is_tracked(_ref(world, first)) and not bot.is_tracked(_ref(world, second))
+
+
+async def test_every_command_the_flood_limit_drops_is_told_to_slow_down(harness: Harness, world: World) -> None:
+    await harness.start(ALL)
+    fake, bob = world.fake, world.users["bob"]
+    results = await asyncio.gather(*(fake.send_interaction("poll results", {"id": 999}, user=bob,
+                                                           channel=world.channel) for _ in range(56)))
+    own = [[fake.messages[m] for m in r.interaction.message_ids] for r in results]
+    assert all(len(msgs) == 1 and msgs[0]["flags"] & EPHEMERAL for msgs in own), "one private answer each"
+    answers = [message_text(msgs[0]) for msgs in own]
+    slowed = [a for a in answers if a.startswith("⚠️ slow down")]
+    assert len(slowed) > 1, "each dropped command is told, not only the first"
+    assert all(a.startswith("⚠️") for a in answers), [a for a in answers if not a.startswith("⚠️")][:3]
+    assert not any("done" in a for a in answers)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import discord
 
 from adapters.discord import commands as cmd
-from adapters.discord.render import allowed_mentions, clip, fit_lines, render
+from adapters.discord.render import allowed_mentions, clip, render, render_all
 from bot.commands import CommandSpec, Option
 from bot.model import UserRef
 from bot.render import Action, Attachment, Card, Field, Mention, Strong, Text, Time, line
@@ -39,11 +39,12 @@ async def test_card_within_discord_limits_with_long_lists() -> None:
     r = render(card)
     e = r.embed
     assert e is not None
-    assert len(e.title or "") <= 256 and (e.title or "").endswith("…")
-    assert len(e.description or "") <= 4096 and "more" in (e.description or "")
+    assert len(e.title or "") <= 256 and (e.title or "").endswith("… #7")
+    assert len(e.description or "") <= 4096 and (e.description or "").endswith("\n…"), "lines left out"
     assert len(e.fields) <= 25 and all(len(f.value or "") <= 1024 and len(f.name or "") <= 256 for f in e.fields)
     assert embed_total(e) <= 6000
-    assert any("more" in (f.value or "") for f in e.fields)
+    assert e.fields[-1].value == f"and {30 - (len(e.fields) - 1)} more", "fields left out are counted"
+    assert all((f.value or "").endswith("\n…") for f in e.fields[:-1]), "lines left out, not people counted"
     assert r.view is not None and r.view.is_finished(), "sent stopped: not kept in the view store"
     [button] = r.view.children
     assert isinstance(button, discord.ui.DynamicItem) and button.item.custom_id == "rsvp:7:going"
@@ -64,14 +65,17 @@ async def test_preface_attachment_and_long_text() -> None:
     att = render(Attachment("event.ics", b"BEGIN:VCALENDAR", "text/calendar", caption="Add it"))
     f = att.file()
     assert f is not None and f.filename == "event.ics" and att.content == "Add it"
-    long = render(Text(tuple(line(f"line {i} " + "y" * 50) for i in range(200))))
-    assert long.content is not None and len(long.content) <= 2000 and long.content.endswith("more")
+    long = Text(tuple(line(f"line {i} " + "y" * 50) for i in range(200)))
+    edited = render(long)  # an edit is one message: shortened, the lines left out shown as "…"
+    assert edited.content is not None and len(edited.content) <= 2000 and edited.content.endswith("\n…")
+    sent = render_all(long)  # a send is as many messages as it takes
+    assert all(len(r.content or "") <= 2000 for r in sent)
+    assert "\n".join(r.content or "" for r in sent) == "\n".join(f"line {i} " + "y" * 50 for i in range(200))
 
 
 def test_clip_never_breaks_escapes_or_tokens() -> None:
     assert clip("ab\\*cd", 4) == "ab…"
     assert clip(f"see <@{ALICE.id}> now", 12) == "see …"
-    assert fit_lines(["a" * 10] * 5, 33) == "a" * 10 + "\n" + "a" * 10 + "\nand 3 more"
 
 
 def test_commands_from_specs() -> None:
@@ -100,3 +104,21 @@ def test_commands_from_specs() -> None:
     assert table.resolve({"name": "nope"}) is None
     assert cmd.same_commands([{**c, "id": "1", "version": "2"} for c in table.payload], table.payload)
     assert not cmd.same_commands(table.payload[:1], table.payload)
+
+
+def test_constraints_discord_still_holds_make_a_re_register() -> None:
+    want = [{"name": "rsvp", "type": 1, "description": "d", "contexts": [0], "options": [
+        {"type": 3, "name": "status", "description": "s", "required": True},
+        {"type": 4, "name": "id", "description": "i", "required": True},
+        {"type": 3, "name": "note", "description": "n", "required": False}]}]
+    stale = {"status": {"choices": [{"name": "going", "value": "going"}]},
+             "id": {"min_value": 0}, "note": {"max_length": 10}}
+    for name, extra in [*stale.items(), ("id", {"max_value": 5})]:
+        have = [{**want[0], "id": "1", "version": "2",
+                 "options": [{**o, **(extra if o["name"] == name else {})} for o in want[0]["options"]]}]
+        assert not cmd.same_commands(have, want), f"{name} still holds {extra}"
+    # What Discord returns for a constraint that is not set is no difference.
+    unset = [{**want[0], "options": [{**o, "autocomplete": False, "choices": [], "min_value": None}
+                                     for o in want[0]["options"]]}]
+    assert cmd.same_commands(unset, want)
+    assert not cmd.same_commands([{**want[0], "contexts": None}], want), "offered in DMs: re-register"

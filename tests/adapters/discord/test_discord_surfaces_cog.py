@@ -228,3 +228,30 @@ async def test_a_429_on_create_is_retried_and_the_event_mirrored_once(harness: H
     assert [ev["name"] for ev in listed(world)] == ["Picnic"] and listing_of(world, eid)
     assert requests_to(world, "POST", "/scheduled-events") == 2, "the 429, then the retry"
     assert warnings_about(world, "Discord") == [] and "Picnic" in card_text(world, card)
+
+
+async def test_an_edit_to_a_long_place_and_title_keeps_the_listing_in_step(harness: Harness,
+                                                                           world: World) -> None:
+    fake, u = world.fake, world.users
+    fake.roles.grant_bot(world.guild, MANAGE_EVENTS)
+    clock = ManualClock()
+    bot, adapter = await harness.start(ALL, clock=clock)
+    first, moved = at(clock, 2, 18), at(clock, 3, 20)
+    card, eid = await new_event(world, bot, "Board games", typed(first), where="Blue Cafe")
+    before = listing_of(world, eid)
+    place = ("Community Hall, 123 Long Street Name, Riverside Neighbourhood, Springfield, "
+             "entrance at the back door")
+    title = "Board games and a long evening of " + "cooperative strategy " * 4
+    assert 100 < len(place) <= 200 and 100 < len(title) <= 200
+    edited = await fake.send_interaction("event edit", {"id": eid, "title": title, "when": typed(moved),
+                                                        "where": place}, user=u["alice"], channel=world.channel)
+    assert "Updated" in edited.text, edited.text
+    await delivered(fake, bot, adapter)
+    await native_done(bot, eid)
+    after = listing_of(world, eid)
+    assert after["id"] == before["id"] and after["status"] == 1, "the same listing, still scheduled"
+    assert datetime.fromisoformat(after["scheduled_start_time"]) == moved
+    assert after["entity_metadata"]["location"] == place[:99] + "…"
+    assert after["name"] == title[:99] + "…"
+    assert warnings_about(world, "not mirrored") == []
+    assert place in card_text(world, card), "the card has the place whole"

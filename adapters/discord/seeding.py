@@ -1,0 +1,67 @@
+"""The reactions the bot adds to its cards (a part of DiscordAdapter): seeding them, knowing
+which it has, and putting them back after a moderator clears a card's reactions."""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Sequence
+
+import discord
+
+from bot.adapter import Capabilities
+from bot.model import ChannelRef, MessageRef
+
+from .render import Rendered
+
+log = logging.getLogger(__name__)
+
+SEEDED_KEPT = 10_000  # cards whose seeded reactions are remembered (the rest are read off an edit)
+
+
+class Seeding:
+    capabilities: Capabilities
+    _seeded: OrderedDict[str, list[str]]  # card -> the bot's reactions on it, in their order
+
+    def _channel(self, channel: ChannelRef) -> discord.PartialMessageable:
+        raise NotImplementedError
+
+    def _explain(self, e: discord.Forbidden, what: str, channel: ChannelRef) -> str:
+        raise NotImplementedError
+
+    def _remember(self, ref: MessageRef, emojis: list[str], *, replace: bool = False) -> list[str]:
+        """The reactions the bot has on a card (in their order), kept for the latest cards;
+        `replace` when `emojis` is all of them, as read from Discord."""
+        seeded = self._seeded.setdefault(ref.key, [])
+        seeded[:] = [*([] if replace else seeded), *(e for e in emojis if replace or e not in seeded)]
+        self._seeded.move_to_end(ref.key)
+        while len(self._seeded) > SEEDED_KEPT:
+            self._seeded.popitem(last=False)
+        return seeded
+
+    async def _seed(self, ref: MessageRef, r: Rendered, emojis: Sequence[str] | None = None) -> None:
+        emojis = r.reactions[: self.capabilities.max_reactions] if emojis is None else emojis
+        if not emojis:
+            return
+        partial = self._channel(ref.channel).get_partial_message(int(ref.id))
+        seeded = self._remember(ref, [])
+        for emoji in emojis:
+            try:
+                await partial.add_reaction(emoji)
+                if emoji not in seeded:
+                    seeded.append(emoji)
+            except discord.Forbidden as e:
+                self._explain(e, "add reactions", ref.channel)
+                return
+            except discord.HTTPException as e:
+                log.warning("Discord: could not add %s to %s: %s", emoji, ref.key, e)
+
+    async def _reseed(self, message: MessageRef, emoji: str | None) -> None:
+        """Put back the bot's reactions that a clear (of all, or of `emoji`) took off. Unknown
+        ones (a card not seen since start) come back with the card's next edit."""
+        had = self._seeded.pop(message.key, None)
+        if had is None:
+            return
+        lost = [e for e in had if emoji is None or e == emoji]
+        self._remember(message, [e for e in had if e not in lost])
+        await self._seed(message, Rendered(None), lost)
