@@ -137,16 +137,17 @@ class MatrixAdapter(InboundHandlers):
             await self.polls.end(message, out, tz)
 
     async def send_dm(self, user: UserRef, out: Out) -> MessageRef | None:
-        """Into the room the bot opened with this person before, or a new one (reused after)."""
+        """Into the room the bot opened with this person before, or a new one (reused after).
+        None when it cannot be delivered; the reason is logged, never raised."""
         if user.platform != PLATFORM or self.store is None:
             return None
-        room_id = await self.store.dm_room(user.id)
-        if room_id is None:
-            room_id = await self.transport.open_dm(user.id)
-            if room_id is None:
-                return None
-            await self.store.save_dm_room(user.id, room_id)
         try:
+            room_id = await self.store.dm_room(user.id)
+            if room_id is None:
+                room_id = await self.transport.open_dm(user.id)
+                if room_id is None:
+                    return None
+                await self.store.save_dm_room(user.id, room_id)
             return await self.send(ChannelRef(PLATFORM, room_id, room_id), out)
         except MatrixError as e:  # the room is gone for the bot: open a new one next time
             log.warning("matrix: direct message to %s failed: %s", user.id, e)

@@ -63,12 +63,16 @@ class Reports(WebPages):
         out = Attachment(f"event-{id}-attendees.csv", self._csv(rows), "text/csv",
                          caption=f"📄 Attendees of event #{id} ({len(rows)})")
         caps = self.bot.capabilities(ctx.channel.platform)
-        if caps is not None and not caps.ephemeral and caps.direct_messages:
-            # Where a reply cannot be private, the list goes to the one who asked.
-            if await self.bot.send_dm(ctx.user, out) is not None:
+        if caps is not None and not caps.ephemeral:
+            # Where a reply cannot be private, the list goes to the one who asked or nowhere:
+            # never into the channel.
+            if caps.direct_messages and await self.bot.send_dm(ctx.user, out) is not None:
                 await ctx.reply(text(line(f"📄 I sent you the attendees of event #{id} as a CSV file "
                                           "by direct message.")))
                 return
+            raise Refusal(f"I couldn't send you the attendees of event #{id} by direct message, and "
+                          "a reply here would be public; allow direct messages from me and say "
+                          f"{ctx.prefix}event export {id} again")
         await ctx.reply(out, ephemeral=True)
 
     def _csv(self, rows: list[ExportRow]) -> bytes:
