@@ -31,6 +31,7 @@ from bot.render import Attachment, Card, Out
 from . import render
 from .client import MatrixError, Transport, why
 from .config import MatrixConfig
+from .dms import DirectRooms
 from .handlers import RECONCILE_AT_ONCE, InboundHandlers
 from .polls import NativePolls
 from .relations import present_reactions
@@ -137,21 +138,17 @@ class MatrixAdapter(InboundHandlers):
             await self.polls.end(message, out, tz)
 
     async def send_dm(self, user: UserRef, out: Out) -> MessageRef | None:
-        """Into the room the bot opened with this person before, or a new one (reused after).
-        None when it cannot be delivered; the reason is logged, never raised."""
+        """Into the room the bot opened with this person (dms.py). None when it cannot be
+        delivered; the reason is logged, never raised."""
         if user.platform != PLATFORM or self.store is None:
             return None
         try:
-            room_id = await self.store.dm_room(user.id)
+            room_id = await DirectRooms(self.transport, self.store).room_for(user.id)
             if room_id is None:
-                room_id = await self.transport.open_dm(user.id)
-                if room_id is None:
-                    return None
-                await self.store.save_dm_room(user.id, room_id)
+                return None
             return await self.send(ChannelRef(PLATFORM, room_id, room_id), out)
-        except MatrixError as e:  # the room is gone for the bot: open a new one next time
+        except MatrixError as e:  # the room is kept: a room gone for the bot is seen next time
             log.warning("matrix: direct message to %s failed: %s", user.id, e)
-            await self.store.save_dm_room(user.id, None)
             return None
 
     async def fetch_reactions(self, message: MessageRef) -> Mapping[str, Sequence[UserRef]] | None:

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import timedelta
 
 import nio
 
+from bot.clock import ManualClock
 from tests.matrix_harness import BotRunner, Human, HumanFactory, eventually, room_with, until_card
 from tests.matrix_harness.crypto import CryptoHuman, encrypted_room
 
@@ -79,3 +81,34 @@ async def test_an_encrypted_direct_message_from_a_command_is_readable(
 async def _invites(human: CryptoHuman, room: str) -> set[str]:
     return human.invites - {room}
 
+
+async def test_a_person_who_left_the_direct_room_gets_a_new_one_once_then_dms_are_closed(
+        runner: BotRunner, humans: HumanFactory) -> None:
+    bot, adapter = await runner.start(clock=ManualClock())
+    alice, bob = humans("alice"), humans("bob")
+    room = await room_with(runner, alice, bob)
+    await bob.say(room, "!notify dm")
+    await bob.wait_bot_message(room, runner.user_id, "direct message")
+    await alice.say(room, '!event create "Board games" when="in 3 hours"')
+    card = await alice.wait_bot_message(room, runner.user_id, "#1")
+    await bob.react(room, card.event_id, "✅")
+    await until_card(alice, room, runner, card.event_id, r"Going \(1\)")
+    await bot.scheduler.advance(timedelta(hours=2, minutes=1))
+    [first] = await eventually(lambda: invited_rooms(bob), what="the bot's invite to a direct room")
+    await bob.join(first)
+    await bob.wait_bot_message(first, runner.user_id, "Reminder")
+    await bob.client.room_leave(first)
+    # The next DM goes to a new room, not into the one nobody reads any more.
+    await alice.say(room, '!event edit 1 when="in 4 hours"')
+    [second] = await eventually(lambda: invited_rooms(bob), what="an invite to a new direct room")
+    assert second != first
+    await bob.join(second)
+    await bob.wait_bot_message(second, runner.user_id, "has a new time")
+    joined = await adapter.client.joined_rooms()
+    assert isinstance(joined, nio.JoinedRoomsResponse) and first not in joined.rooms  # not left alone
+    # Leaving that one too closes bob's DMs: said once in the channel, no third room.
+    await bob.client.room_leave(second)
+    await alice.say(room, '!event edit 1 when="in 5 hours"')
+    await alice.wait_bot_message(room, runner.user_id, "couldn't send you a direct message")
+    assert await invited_rooms(bob) == []
+    assert await bot.db.fetchall("SELECT room_id FROM matrix_dm_rooms") == []
