@@ -41,10 +41,10 @@ class DirectRooms:
                     return None
                 reopen = True
             # else the bot can no longer read the room (it was removed): a new one
-        room_id = await self.transport.open_dm(user_id)
-        if room_id is not None:
-            await self.store.save_dm_room(user_id, room_id, reopened=reopen)
-        return room_id
+        opened = await self.transport.open_dm(user_id)
+        if opened is not None:
+            await self.store.save_dm_room(user_id, opened, reopened=reopen)
+        return opened
 
     async def membership(self, room_id: str, user_id: str) -> str | None:
         """The person's membership of the room; None if the bot cannot read it."""
