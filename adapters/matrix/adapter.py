@@ -26,7 +26,7 @@ from nio import ErrorResponse
 
 from bot.adapter import AdapterHost, Capabilities
 from bot.model import ChannelRef, MessageRef, UserRef
-from bot.render import Attachment, Card, Out
+from bot.render import Attachment, Card, Out, zone_for
 
 from . import render
 from .client import MatrixError, Transport, why
@@ -108,7 +108,7 @@ class MatrixAdapter(InboundHandlers):
     async def send(self, channel: ChannelRef, out: Out, *,
                    idempotency_key: str | None = None) -> MessageRef:
         room_id = channel.id
-        tz = await self._tz(room_id)
+        tz = zone_for(out, await self._tz(room_id))
         if isinstance(out, Attachment):
             content = render.file_message(out, await self.transport.upload(out))
         else:
@@ -127,7 +127,7 @@ class MatrixAdapter(InboundHandlers):
     async def edit(self, message: MessageRef, out: Out) -> None:
         if isinstance(out, Attachment):
             raise MatrixError("a file message cannot be edited into place")
-        tz = await self._tz(message.channel_id)
+        tz = zone_for(out, await self._tz(message.channel_id))
         content = render.replacement(message.id, out, tz)
         await self.transport.send_event(message.channel_id, "m.room.message", content, None)
         if isinstance(out, Card) and out.reactions:  # a reaction more (📍 once check-in opens)?

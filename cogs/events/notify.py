@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from bot.cog import CogHost
 from bot.model import ChannelRef, user_from_key
-from bot.render import Mention, Out, line, text
+from bot.render import Mention, Out, in_zone, line, text
 
 from .repo import Attendee
 
@@ -52,6 +52,7 @@ class DirectMessages:
 
     async def send(self, people: Iterable[Attendee], out: Out, channel: ChannelRef) -> None:
         """DM each who asked for it; best effort, after the channel post (which always goes)."""
+        out = in_zone(out, await self.bot.timezone(channel.space))  # the event's zone, not the DM's
         for person in await self.wanted(people):
             user = user_from_key(person.user, person.name)
             try:

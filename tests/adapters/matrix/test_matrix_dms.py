@@ -4,6 +4,7 @@ person has left the old one."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -87,6 +88,8 @@ async def test_a_person_who_left_the_direct_room_gets_a_new_one_once_then_dms_ar
     bot, adapter = await runner.start(clock=ManualClock())
     alice, bob = humans("alice"), humans("bob")
     room = await room_with(runner, alice, bob)
+    await alice.say(room, "!config set timezone Europe/Berlin")
+    await alice.wait_bot_message(room, runner.user_id, "Europe/Berlin")
     await bob.say(room, "!notify dm")
     await bob.wait_bot_message(room, runner.user_id, "direct message")
     await alice.say(room, '!event create "Board games" when="in 3 hours"')
@@ -94,9 +97,13 @@ async def test_a_person_who_left_the_direct_room_gets_a_new_one_once_then_dms_ar
     await bob.react(room, card.event_id, "✅")
     await until_card(alice, room, runner, card.event_id, r"Going \(1\)")
     await bot.scheduler.advance(timedelta(hours=2, minutes=1))
+    said = await alice.wait_bot_message(room, runner.user_id, "Reminder")
     [first] = await eventually(lambda: invited_rooms(bob), what="the bot's invite to a direct room")
     await bob.join(first)
-    await bob.wait_bot_message(first, runner.user_id, "Reminder")
+    dm = await bob.wait_bot_message(first, runner.user_id, "Reminder")
+    # The DM room is a space of its own, with the default zone; the times are the event's.
+    [at] = re.findall(r"\w{3} \d\d \w{3} \d{4} \d\d:\d\d \w+", said.body)
+    assert at.endswith(("CET", "CEST")) and at in dm.body
     await bob.client.room_leave(first)
     # The next DM goes to a new room, not into the one nobody reads any more.
     await alice.say(room, '!event edit 1 when="in 4 hours"')
