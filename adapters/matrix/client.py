@@ -193,6 +193,11 @@ class Transport:
         except (LocalProtocolError, OlmTrustError, OlmUnverifiedDeviceError) as e:
             raise MatrixError(f"sending {kind} to {room_id}: {e}") from e
 
+    def encrypted(self, room_id: str) -> bool:
+        """Whether what is sent to the room goes encrypted (as far as nio knows the room)."""
+        room = self.client.rooms.get(room_id)
+        return self.client.olm is not None and room is not None and room.encrypted
+
     async def upload(self, att: Attachment) -> str:
         resp, _ = await self.client.upload(
             lambda *_: att.data, content_type=att.mime, filename=att.filename,
