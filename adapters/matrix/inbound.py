@@ -133,6 +133,17 @@ def poll_response(ev: Envelope) -> PollResponse | None:
     return PollResponse(rel.event_id, tuple(text(a) for a in answers))
 
 
+POLL_END_TYPES = ("org.matrix.msc3381.poll.end", "m.poll.end")
+
+
+def poll_end(ev: Envelope) -> str | None:
+    """The poll start an end event closes; None for anything else."""
+    if ev.type not in POLL_END_TYPES:
+        return None
+    rel = relation(ev.content)
+    return rel.event_id if rel.rel_type == "m.reference" and rel.event_id else None
+
+
 def redacted(src: object, ev: Envelope) -> str | None:
     """The event a redaction takes back (top level before room v11, content since)."""
     if ev.type != "m.room.redaction":

@@ -94,6 +94,10 @@ MIGRATIONS: list[Migration] = [
     """
     ALTER TABLE matrix_dm_rooms ADD COLUMN reopened INTEGER NOT NULL DEFAULT 0;
     """,
+    # 6: the card's "#id" beside its native poll, to close the card when someone else ends it.
+    """
+    ALTER TABLE matrix_polls ADD COLUMN ref TEXT NOT NULL DEFAULT '';
+    """,
 ]
 
 COMMAND_MEMORY_S = 14 * 24 * 3600
