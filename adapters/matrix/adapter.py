@@ -110,9 +110,10 @@ class MatrixAdapter(InboundHandlers):
         room_id = channel.id
         tz = zone_for(out, await self._tz(room_id))
         if isinstance(out, Attachment):
-            content = render.file_message(out, await self.transport.upload(out))
+            encrypted = await self.transport.encrypted(room_id)
+            content = render.file_message(out, *await self.transport.upload(out, encrypt=encrypted))
         else:
-            content = render.notice(out, tz, encrypted=self.transport.encrypted(room_id))
+            content = render.notice(out, tz, encrypted=await self.transport.encrypted(room_id))
         # Synapse answers a repeated txn_id with the first event id, so a reminder re-sent
         # after a crash lands once.
         event_id = await self.transport.send_event(room_id, "m.room.message", content, idempotency_key)
@@ -129,7 +130,7 @@ class MatrixAdapter(InboundHandlers):
             raise MatrixError("a file message cannot be edited into place")
         tz = zone_for(out, await self._tz(message.channel_id))
         content = render.replacement(message.id, out, tz,
-                                     encrypted=self.transport.encrypted(message.channel_id))
+                                     encrypted=await self.transport.encrypted(message.channel_id))
         await self.transport.send_event(message.channel_id, "m.room.message", content, None)
         if isinstance(out, Card) and out.reactions:  # a reaction more (📍 once check-in opens)?
             had = self._seeded.get(message.id)  # unknown after a restart: the homeserver

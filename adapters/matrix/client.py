@@ -193,18 +193,29 @@ class Transport:
         except (LocalProtocolError, OlmTrustError, OlmUnverifiedDeviceError) as e:
             raise MatrixError(f"sending {kind} to {room_id}: {e}") from e
 
-    def encrypted(self, room_id: str) -> bool:
-        """Whether what is sent to the room goes encrypted (as far as nio knows the room)."""
+    async def encrypted(self, room_id: str) -> bool:
+        """Whether what is sent to the room goes encrypted."""
+        if self.prepare_room is not None:
+            await self.prepare_room(room_id, None)
         room = self.client.rooms.get(room_id)
         return self.client.olm is not None and room is not None and room.encrypted
 
-    async def upload(self, att: Attachment) -> str:
-        resp, _ = await self.client.upload(
-            lambda *_: att.data, content_type=att.mime, filename=att.filename,
-            filesize=len(att.data))
+    async def upload(self, att: Attachment, *, encrypt: bool = False) -> tuple[str, dict[str, Any] | None]:
+        """The file's mxc:// URI, and for an encrypted room the keys to read it (the media
+        repository then holds only ciphertext), retried on M_LIMIT_EXCEEDED like `call`."""
+        keys: dict[str, Any] | None = None
+
+        async def once() -> object:
+            nonlocal keys
+            resp, keys = await self.client.upload(
+                lambda *_: att.data, content_type=att.mime, filename=att.filename,
+                filesize=len(att.data), encrypt=encrypt)
+            return resp
+
+        resp = await self.call(once)
         if not isinstance(resp, nio.UploadResponse):
             raise MatrixError(f"uploading {att.filename}: {why(resp)}")
-        return str(resp.content_uri)
+        return str(resp.content_uri), keys
 
     async def open_dm(self, user_id: str) -> str | None:
         """A new private room with `user_id` invited and marked direct (their client shows it as

@@ -137,8 +137,9 @@ def image_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
-def file_message(att: Attachment, content_uri: str) -> dict[str, Any]:
-    """An `m.file`, or an `m.image` (with its size, so clients lay it out before loading it)."""
+def file_message(att: Attachment, content_uri: str, keys: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An `m.file`, or an `m.image` (with its size, so clients lay it out before loading it).
+    With `keys` (an encrypted room) the upload is ciphertext, named by `file` instead of `url`."""
     caption = defuse_mentions(att.caption) if att.caption else ""
     info: dict[str, Any] = {"mimetype": att.mime, "size": len(att.data)}
     image = att.mime.startswith("image/")
@@ -149,7 +150,7 @@ def file_message(att: Attachment, content_uri: str) -> dict[str, Any]:
         # With a caption, `body` is the caption and `filename` the name (spec v1.10).
         "body": truncate(caption, MAX_BODY) if caption else att.filename,
         "filename": att.filename,
-        "url": content_uri,
+        **({"file": {**keys, "url": content_uri}} if keys else {"url": content_uri}),
         "info": info,
         "m.mentions": {"user_ids": []},
     }

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import nio
+from nio.crypto.attachments import decrypt_attachment
 
 from bot.clock import ManualClock
 from tests.matrix_harness import BotRunner, Human, HumanFactory, eventually, room_with, until_card
@@ -77,6 +78,21 @@ async def test_an_encrypted_direct_message_from_a_command_is_readable(
     assert csv["filename"] == "event-1-attendees.csv"
     assert alice.client.rooms[dm].encrypted
     assert await alice.undecryptable(dm, runner.user_id) == []
+    # The file itself is encrypted too: the media repository holds only ciphertext.
+    assert "url" not in csv
+    secret = csv["file"]
+    stored = await download(alice, secret["url"])
+    assert b"name,platform" not in stored and b"going" not in stored
+    data = decrypt_attachment(stored, secret["key"]["k"], secret["hashes"]["sha256"], secret["iv"])
+    assert data.startswith(b"name,platform") and b"going" in data
+
+
+async def download(human: Human, mxc: str) -> bytes:
+    server, media = mxc.removeprefix("mxc://").split("/", 1)
+    resp = await human.client.send("GET", f"/_matrix/client/v1/media/download/{server}/{media}",
+                                   headers={"Authorization": f"Bearer {human.client.access_token}"})
+    assert resp.status == 200, resp.status
+    return await resp.read()
 
 
 async def _invites(human: CryptoHuman, room: str) -> set[str]:
