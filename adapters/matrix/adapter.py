@@ -105,8 +105,9 @@ class MatrixAdapter(InboundHandlers):
         await self.syncer.stop()
         await self.transport.close()
 
-    async def send(self, channel: ChannelRef, out: Out, *,
-                   idempotency_key: str | None = None) -> MessageRef:
+    async def send(self, channel: ChannelRef, out: Out, *, idempotency_key: str | None = None,
+                   thread: tuple[str, str] | None = None) -> MessageRef:
+        """`thread`: (its root, the event answered) for a reply in a thread."""
         room_id = channel.id
         tz = zone_for(out, await self._tz(room_id))
         if isinstance(out, Attachment):
@@ -114,6 +115,8 @@ class MatrixAdapter(InboundHandlers):
             content = render.file_message(out, *await self.transport.upload(out, encrypt=encrypted))
         else:
             content = render.notice(out, tz, encrypted=await self.transport.encrypted(room_id))
+        if thread is not None:
+            content["m.relates_to"] = render.in_thread(*thread)
         # Synapse answers a repeated txn_id with the first event id, so a reminder re-sent
         # after a crash lands once.
         event_id = await self.transport.send_event(room_id, "m.room.message", content, idempotency_key)

@@ -50,8 +50,8 @@ class InboundHandlers:
     def _user(self, room_id: str, user_id: str) -> UserRef:
         raise NotImplementedError
 
-    async def send(self, channel: ChannelRef, out: Out, *,
-                   idempotency_key: str | None = None) -> MessageRef:
+    async def send(self, channel: ChannelRef, out: Out, *, idempotency_key: str | None = None,
+                   thread: tuple[str, str] | None = None) -> MessageRef:
         raise NotImplementedError
 
     def _adapter(self) -> Adapter:
@@ -115,7 +115,7 @@ class InboundHandlers:
             await bot.run_text_command(
                 self._adapter(), body[len(bot.prefix):], user=user, channel=channel,
                 is_moderator=self.rooms.is_moderator(room_id, ev.sender),
-                responder=self._responder(channel))
+                responder=self._responder(channel, (message.thread, ev.event_id) if message.thread else None))
             return
         replied = self.rooms.sender_of(reply_to)
         ts_ms = ev.ts_ms if ev.ts_ms is not None else time.time() * 1000
@@ -179,10 +179,12 @@ class InboundHandlers:
                                    user=self._user(room_id, ev.sender), channel=channel,
                                    is_moderator=True, responder=self._responder(channel))
 
-    def _responder(self, channel: ChannelRef) -> Responder:
+    def _responder(self, channel: ChannelRef, thread: tuple[str, str] | None = None) -> Responder:
+        """Replies to a command; in the thread it was typed in, if any: (root, command)."""
+
         async def respond(out: Out, ephemeral: bool) -> MessageRef | None:
             # Matrix has no ephemeral messages: a refusal is said in the room like any reply.
-            return await self.send(channel, out)
+            return await self.send(channel, out, thread=thread)
 
         return respond
 

@@ -68,6 +68,7 @@ def relation(content: Mapping[str, Any]) -> Relation:
 class TextMessage:
     body: str
     in_reply_to: str | None
+    thread: str | None = None  # the root of the thread it was typed in
 
 
 def text_message(ev: Envelope) -> TextMessage | None:
@@ -78,7 +79,7 @@ def text_message(ev: Envelope) -> TextMessage | None:
     rel = relation(ev.content)
     if body is None or rel.rel_type == "m.replace":
         return None
-    return TextMessage(body, rel.in_reply_to)
+    return TextMessage(body, rel.in_reply_to, rel.event_id if rel.rel_type == "m.thread" else None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -130,6 +130,12 @@ def _replacement(event_id: str, out: Text | Card, tz: ZoneInfo | None) -> dict[s
     return content
 
 
+def in_thread(root: str, answered: str) -> dict[str, Any]:
+    """The relation of a reply in a thread (clients without threads show it as a reply)."""
+    return {"rel_type": "m.thread", "event_id": root, "is_falling_back": True,
+            "m.in_reply_to": {"event_id": answered}}
+
+
 def image_size(data: bytes) -> tuple[int, int] | None:
     """A PNG's width and height, read off its header (IHDR), or None."""
     if len(data) >= 24 and data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR":
