@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -74,6 +74,9 @@ class Text:
     lines: tuple[Line, ...]
     # A refusal (`warning`): adapters keep it private where they can (ephemeral replies).
     refusal: bool = False
+    # The zone its times are shown in where that is not the space it is said in: a direct
+    # message about an event shows the event's space's zone (`in_zone`).
+    zone: ZoneInfo | None = None
 
     @property
     def mentions(self) -> tuple[UserRef, ...]:
@@ -105,6 +108,7 @@ class Card:
     # Lines said above the card (e.g. "reminder: ..." with mentions) - plain message text.
     preface: tuple[Line, ...] = ()
     choices: Choices | None = None
+    zone: ZoneInfo | None = None  # as Text.zone
 
     @property
     def mentions(self) -> tuple[UserRef, ...]:
@@ -138,6 +142,16 @@ def text(*lines: Line | str | Inline) -> Text:
     for ln in lines:
         out.append(ln if isinstance(ln, tuple) else (ln,))
     return Text(tuple(out))
+
+
+def in_zone(out: Out, tz: ZoneInfo) -> Out:
+    """`out` with its times shown in `tz` wherever it is said (a direct message)."""
+    return out if isinstance(out, Attachment) else replace(out, zone=tz)
+
+
+def zone_for(out: Out, tz: ZoneInfo | None) -> ZoneInfo | None:
+    """The zone to show `out`'s times in, where the place it is said has `tz`."""
+    return tz if isinstance(out, Attachment) or out.zone is None else out.zone
 
 
 def warning(message: str) -> Text:
@@ -199,6 +213,7 @@ def plain_line(ln: Line, tz: ZoneInfo | None = None, now: datetime | None = None
 def plain(out: Out, tz: ZoneInfo | None = None, now: datetime | None = None) -> str:
     """The plain-text rendering; markers (#id, Going (n/cap)) live here. Relative times
     need `now`; without it they are shown as absolute times."""
+    tz = zone_for(out, tz)
     if isinstance(out, Text):
         return "\n".join(plain_line(ln, tz, now) for ln in out.lines)
     if isinstance(out, Attachment):

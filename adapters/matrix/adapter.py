@@ -27,11 +27,12 @@ from nio import ErrorResponse
 
 from bot.adapter import AdapterHost, Capabilities, DeliveryFailed
 from bot.model import ChannelRef, MessageRef, UserRef
-from bot.render import Attachment, Card, Out
+from bot.render import Attachment, Card, Out, zone_for
 
 from . import render
 from .client import MatrixError, Transport, why
 from .config import MatrixConfig
+from .dms import DirectRooms
 from .handlers import RECONCILE_AT_ONCE, InboundHandlers
 from .polls import NativePolls
 from .relations import present_reactions
@@ -105,14 +106,18 @@ class MatrixAdapter(InboundHandlers):
         await self.syncer.stop()
         await self.transport.close()
 
-    async def send(self, channel: ChannelRef, out: Out, *,
-                   idempotency_key: str | None = None) -> MessageRef:
+    async def send(self, channel: ChannelRef, out: Out, *, idempotency_key: str | None = None,
+                   thread: tuple[str, str] | None = None) -> MessageRef:
+        """`thread`: (its root, the event answered) for a reply in a thread."""
         room_id = channel.id
-        tz = await self._tz(room_id)
+        tz = zone_for(out, await self._tz(room_id))
         if isinstance(out, Attachment):
-            content = render.file_message(out, await self.transport.upload(out))
+            encrypted = await self.transport.encrypted(room_id)
+            content = render.file_message(out, *await self.transport.upload(out, encrypt=encrypted))
         else:
-            content = render.notice(out, tz)
+            content = render.notice(out, tz, encrypted=await self.transport.encrypted(room_id))
+        if thread is not None:
+            content["m.relates_to"] = render.in_thread(*thread)
         # Synapse answers a repeated txn_id with the first event id, so a reminder re-sent
         # after a crash lands once.
         event_id = await self.transport.send_event(room_id, "m.room.message", content, idempotency_key)
@@ -127,8 +132,9 @@ class MatrixAdapter(InboundHandlers):
     async def edit(self, message: MessageRef, out: Out) -> None:
         if isinstance(out, Attachment):
             raise MatrixError("a file message cannot be edited into place")
-        tz = await self._tz(message.channel_id)
-        content = render.replacement(message.id, out, tz)
+        tz = zone_for(out, await self._tz(message.channel_id))
+        content = render.replacement(message.id, out, tz,
+                                     encrypted=await self.transport.encrypted(message.channel_id))
         await self.transport.send_event(message.channel_id, "m.room.message", content, None)
         if isinstance(out, Card) and out.reactions:  # a reaction more (📍 once check-in opens)?
             had = self._seeded.get(message.id)  # unknown after a restart: the homeserver
@@ -138,24 +144,19 @@ class MatrixAdapter(InboundHandlers):
             await self.polls.end(message, out, tz)
 
     async def send_dm(self, user: UserRef, out: Out) -> MessageRef | None:
-        """Into the room the bot opened with this person before, or a new one (reused after).
-        None when the homeserver refuses; `DeliveryFailed` when it failed only this time."""
+        """Into the room the bot opened with this person (dms.py). None when the homeserver
+        refuses; `DeliveryFailed` when it failed only this time."""
         if user.platform != PLATFORM or self.store is None:
             return None
-        room_id = await self.store.dm_room(user.id)
         try:
+            room_id = await DirectRooms(self.transport, self.store).room_for(user.id)
             if room_id is None:
-                room_id = await self.transport.open_dm(user.id)
-                if room_id is None:
-                    return None
-                await self.store.save_dm_room(user.id, room_id)
+                return None
             return await self.send(ChannelRef(PLATFORM, room_id, room_id), out)
-        except MatrixError as e:
-            if not e.refused:  # the room is still theirs: used again next time
+        except MatrixError as e:  # the room is kept: a room gone for the bot is seen next time
+            if not e.refused:
                 raise DeliveryFailed(f"matrix: direct message to {user.id} failed this time: {e}") from e
-            # The room is gone for the bot: a new one is opened when they ask again.
             log.warning("matrix: direct message to %s refused: %s", user.id, e)
-            await self.store.save_dm_room(user.id, None)
             return None
         except (aiohttp.ClientError, OSError) as e:  # nio gave up on the homeserver (OSError: timeouts too)
             raise DeliveryFailed(f"matrix: direct message to {user.id} failed this time: {e!r}") from e

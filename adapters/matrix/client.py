@@ -86,9 +86,9 @@ class Transport:
                                      store_sync_tokens=False))
         self.user_id = config.user_id
         self.rate_limited = 0
-        # Waits until the sync has shown the bot a room it just made (set by the sync loop):
-        # nio encrypts only for rooms whose state it has seen.
-        self.room_ready: Callable[[str, str | None], Awaitable[None]] | None = None
+        # Makes a room nio has not seen in a sync sendable, without waiting for one
+        # (roomload.py; set by the sync loop, which owns the key upkeep).
+        self.prepare_room: Callable[[str, str | None], Awaitable[None]] | None = None
 
     # --- login --------------------------------------------------------------------------------
 
@@ -170,12 +170,20 @@ class Transport:
         raise AssertionError("unreachable")
 
     async def get_json(self, path: str) -> tuple[int, dict[str, Any]]:
+        return await self._retried("GET", path)
+
+    async def post_json(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        return await self._retried("POST", path, json.dumps(body))
+
+    async def _retried(self, method: str, path: str, body: str | None = None) -> tuple[int, dict[str, Any]]:
+        """A raw request, retried on 429 like `call`."""
         for attempt in range(self.max_retries + 1):
-            status, data = await self._raw("GET", path)
+            status, data = await self._raw(method, path, body)
             if status != 429 or attempt == self.max_retries:
                 return status, data
             self.rate_limited += 1
-            wait = data.get("retry_after_ms", 1000)
+            wait = data.get("retry_after_ms")
+            wait = wait if isinstance(wait, int | float) and wait >= 0 else 1000
             await asyncio.sleep(min(float(wait) / 1000, self.max_retry_wait_s))
         raise AssertionError("unreachable")
 
@@ -190,8 +198,8 @@ class Transport:
     async def room_send(self, room_id: str, kind: str, content: dict[str, Any],
                         txn_id: str | None) -> nio.RoomSendResponse | ErrorResponse:
         client = self.client
-        if client.olm is not None and room_id not in client.rooms and self.room_ready is not None:
-            await self.room_ready(room_id, None)
+        if self.prepare_room is not None:
+            await self.prepare_room(room_id, None)
         try:
             # Trust on first use (crypto.py): devices not seen at the last key query get the
             # room key too rather than failing the send.
@@ -200,13 +208,29 @@ class Transport:
         except (LocalProtocolError, OlmTrustError, OlmUnverifiedDeviceError) as e:
             raise MatrixError(f"sending {kind} to {room_id}: {e}") from e
 
-    async def upload(self, att: Attachment) -> str:
-        resp, _ = await self.client.upload(
-            lambda *_: att.data, content_type=att.mime, filename=att.filename,
-            filesize=len(att.data))
+    async def encrypted(self, room_id: str) -> bool:
+        """Whether what is sent to the room goes encrypted."""
+        if self.prepare_room is not None:
+            await self.prepare_room(room_id, None)
+        room = self.client.rooms.get(room_id)
+        return self.client.olm is not None and room is not None and room.encrypted
+
+    async def upload(self, att: Attachment, *, encrypt: bool = False) -> tuple[str, dict[str, Any] | None]:
+        """The file's mxc:// URI, and for an encrypted room the keys to read it (the media
+        repository then holds only ciphertext), retried on M_LIMIT_EXCEEDED like `call`."""
+        keys: dict[str, Any] | None = None
+
+        async def once() -> object:
+            nonlocal keys
+            resp, keys = await self.client.upload(
+                lambda *_: att.data, content_type=att.mime, filename=att.filename,
+                filesize=len(att.data), encrypt=encrypt)
+            return resp
+
+        resp = await self.call(once)
         if not isinstance(resp, nio.UploadResponse):
             raise MatrixError(f"uploading {att.filename}: {why(resp)}")
-        return str(resp.content_uri)
+        return str(resp.content_uri), keys
 
     async def open_dm(self, user_id: str) -> str | None:
         """A new private room with `user_id` invited and marked direct (their client shows it as
@@ -219,10 +243,8 @@ class Transport:
             is_direct=True, invite=[user_id], preset=nio.RoomPreset.trusted_private_chat,
             initial_state=state))
         if isinstance(resp, nio.RoomCreateResponse):
-            if state and self.room_ready is not None:
-                # The sync may show the new room before the invite: a room key shared then
-                # would leave the person out.
-                await self.room_ready(resp.room_id, user_id)
+            if self.prepare_room is not None:
+                await self.prepare_room(resp.room_id, user_id)
             return str(resp.room_id)
         error = MatrixError(f"opening a direct message with {user_id}: {why(resp)}", http_status(resp))
         if not error.refused:
@@ -235,11 +257,11 @@ class Transport:
             return False
         status, data = await self.post_json("/_matrix/client/v3/keys/query",
                                             {"device_keys": {user_id: []}})
-        keys = data.get("device_keys") if status == 200 else None
+        if status != 200:
+            # Not knowing must not open an unencrypted room for someone whose client encrypts.
+            raise MatrixError(f"querying the device keys of {user_id}: HTTP {status} {data.get('errcode', '')}")
+        keys = data.get("device_keys")
         return isinstance(keys, dict) and bool(keys.get(user_id))
-
-    async def post_json(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        return await self._raw("POST", path, json.dumps(body))
 
     async def _raw(self, method: str, path: str, body: str | None = None) -> tuple[int, dict[str, Any]]:
         """A request nio does not wrap: (status, the JSON object answered, or {})."""

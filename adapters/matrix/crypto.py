@@ -23,6 +23,7 @@ when the key comes, also after a restart. It never holds up the sync loop.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -66,6 +67,8 @@ class Crypto:
         self._reported: set[str] = set()  # session ids already logged as missing
         self.decrypted_late = 0  # observed by tests
         self._early: list[RoomKeyRequest] = []  # see note_to_device
+        # One key query at a time: the upkeep after a sync and a send (roomload.py) both ask.
+        self._querying = asyncio.Lock()
 
     @property
     def enabled(self) -> bool:
@@ -98,9 +101,7 @@ class Crypto:
             # The bot's own other devices (an operator's login) are not members of any room
             # to nio; tracked, a new one is queried (and its key requests answered) promptly.
             client.olm.users_for_key_query.add(client.user_id)
-        if client.should_query_keys:
-            self._check(await self.transport.call(client.keys_query), "querying device keys")
-            self.trust_new_devices()
+        await self.query_keys()
         self.answer_key_requests()
         if client.should_claim_keys:
             users = client.get_users_for_key_claiming()
@@ -109,6 +110,15 @@ class Crypto:
             self.answer_key_requests()
         if client.outgoing_to_device_messages:
             await self.transport.call(client.send_to_device_messages)
+
+    async def query_keys(self) -> None:
+        """Fetch the device keys nio is missing; new devices are trusted on first use."""
+        client = self.transport.client
+        async with self._querying:
+            if client.olm is None or not client.should_query_keys:
+                return
+            self._check(await self.transport.call(client.keys_query), "querying device keys")
+            self.trust_new_devices()
 
     def note_to_device(self, events: Sequence[Any]) -> None:
         """Keep key requests from the bot's own devices that nio does not know yet: nio drops

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.adapter import Adapter, AdapterHost
+from bot.context import Responder
 from bot.model import ChannelRef, MessageRef, MessageSeen, ReactionChanged, UserRef
 from bot.render import Out
 
@@ -49,8 +50,8 @@ class InboundHandlers:
     def _user(self, room_id: str, user_id: str) -> UserRef:
         raise NotImplementedError
 
-    async def send(self, channel: ChannelRef, out: Out, *,
-                   idempotency_key: str | None = None) -> MessageRef:
+    async def send(self, channel: ChannelRef, out: Out, *, idempotency_key: str | None = None,
+                   thread: tuple[str, str] | None = None) -> MessageRef:
         raise NotImplementedError
 
     def _adapter(self) -> Adapter:
@@ -96,6 +97,8 @@ class InboundHandlers:
             await self._on_poll_response(room_id, ev, response)
         elif (redacts := inbound.redacted(src, ev)) is not None:
             await self._on_redaction(room_id, redacts, ev.sender)
+        elif (start := inbound.poll_end(ev)) is not None:
+            await self._on_poll_end(room_id, ev, start)
 
     async def _on_message(self, room_id: str, ev: inbound.Envelope,
                           message: inbound.TextMessage) -> None:
@@ -109,14 +112,10 @@ class InboundHandlers:
             assert self.store is not None
             if not await self.store.claim_command(ev.event_id):
                 return
-
-            async def respond(out: Out, ephemeral: bool) -> MessageRef | None:
-                # Matrix has no ephemeral messages: a refusal is said in the room like any reply.
-                return await self.send(channel, out)
-
             await bot.run_text_command(
                 self._adapter(), body[len(bot.prefix):], user=user, channel=channel,
-                is_moderator=self.rooms.is_moderator(room_id, ev.sender), responder=respond)
+                is_moderator=self.rooms.is_moderator(room_id, ev.sender),
+                responder=self._responder(channel, (message.thread, ev.event_id) if message.thread else None))
             return
         replied = self.rooms.sender_of(reply_to)
         ts_ms = ev.ts_ms if ev.ts_ms is not None else time.time() * 1000
@@ -163,6 +162,31 @@ class InboundHandlers:
         user = self._user(room_id, ev.sender)
         for change in await self.polls.respond(poll, ev, response):
             await bot.reaction_changed(ReactionChanged(card, user, change.key, change.added))
+
+    async def _on_poll_end(self, room_id: str, ev: inbound.Envelope, start_id: str) -> None:
+        """A native poll ended in Element by someone allowed to (MSC3381): no responses count
+        after it, and the card is closed as its creator's `poll close` would close it."""
+        poll = await self.polls.ended(room_id, start_id, self.rooms.can_redact(room_id, ev.sender))
+        if poll is None:
+            return
+        bot = self._bot()
+        number = poll.ref.removeprefix("#")
+        if not number.isdigit() or not bot.is_tracked(MessageRef(PLATFORM, room_id, poll.card_id, room_id)):
+            log.info("matrix: the native poll %s was ended; its card is not open to close", start_id)
+            return
+        channel = ChannelRef(PLATFORM, room_id, room_id)
+        await bot.run_text_command(self._adapter(), f"poll close {number}",
+                                   user=self._user(room_id, ev.sender), channel=channel,
+                                   is_moderator=True, responder=self._responder(channel))
+
+    def _responder(self, channel: ChannelRef, thread: tuple[str, str] | None = None) -> Responder:
+        """Replies to a command; in the thread it was typed in, if any: (root, command)."""
+
+        async def respond(out: Out, ephemeral: bool) -> MessageRef | None:
+            # Matrix has no ephemeral messages: a refusal is said in the room like any reply.
+            return await self.send(channel, out, thread=thread)
+
+        return respond
 
     async def _watch_early(self) -> None:
         """Until the held reactions are handled or given up: a quiet room sends no next batch."""

@@ -68,6 +68,7 @@ def relation(content: Mapping[str, Any]) -> Relation:
 class TextMessage:
     body: str
     in_reply_to: str | None
+    thread: str | None = None  # the root of the thread it was typed in
 
 
 def text_message(ev: Envelope) -> TextMessage | None:
@@ -78,7 +79,7 @@ def text_message(ev: Envelope) -> TextMessage | None:
     rel = relation(ev.content)
     if body is None or rel.rel_type == "m.replace":
         return None
-    return TextMessage(body, rel.in_reply_to)
+    return TextMessage(body, rel.in_reply_to, rel.event_id if rel.rel_type == "m.thread" else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +132,17 @@ def poll_response(ev: Envelope) -> PollResponse | None:
     if not isinstance(answers, list):
         return None
     return PollResponse(rel.event_id, tuple(text(a) for a in answers))
+
+
+POLL_END_TYPES = ("org.matrix.msc3381.poll.end", "m.poll.end")
+
+
+def poll_end(ev: Envelope) -> str | None:
+    """The poll start an end event closes; None for anything else."""
+    if ev.type not in POLL_END_TYPES:
+        return None
+    rel = relation(ev.content)
+    return rel.event_id if rel.rel_type == "m.reference" and rel.event_id else None
 
 
 def redacted(src: object, ev: Envelope) -> str | None:

@@ -10,7 +10,8 @@ counted answer is stored as a reaction row of the card (store.py), so the core h
 it, and `fetch_reactions` recounts responses from /relations like reactions.
 
 Closing the card (an edit whose `choices` are closed) ends the native poll; responses after
-that are ignored. A redacted start takes no more responses, and the answers it had keep
+that are ignored. An end sent by someone else who may (someone who may redact others'
+events, as in Element) ends it too, and closes the card as its creator's `poll close` would. A redacted start takes no more responses, and the answers it had keep
 counting. A redacted response reverts its sender to their response before it (MSC3381):
 the card is recounted.
 """
@@ -166,7 +167,7 @@ class NativePolls:
             return
         n = len(content[START]["answers"])
         await self._store().save_poll(NativePoll(start, card.channel_id, card.id, n,
-                                                 content[START]["max_selections"]))
+                                                 content[START]["max_selections"], ref=out.ref))
 
     async def end(self, card: MessageRef, out: Card, tz: ZoneInfo | None) -> None:
         """The card was closed: end its native poll, with the results as the fallback text."""
@@ -188,6 +189,16 @@ class NativePolls:
         """The open native poll a response answers, if it is one of the bot's."""
         poll = await self._store().poll(response.start)
         return poll if poll is not None and poll.room_id == room_id and poll.state == "open" else None
+
+    async def ended(self, room_id: str, start_id: str, allowed: bool) -> NativePoll | None:
+        """An end event from someone else than the bot, valid when `allowed` (MSC3381: the
+        poll's sender or someone who may redact others' events): the poll takes no more
+        responses. Returns the poll it ended."""
+        poll = await self._store().poll(start_id)
+        if poll is None or poll.room_id != room_id or poll.state != "open" or not allowed:
+            return None
+        await self._store().set_poll_state(start_id, "ended")
+        return poll
 
     async def respond(self, poll: NativePoll, ev: inbound.Envelope,
                       response: inbound.PollResponse) -> list[Change]:

@@ -31,14 +31,16 @@ from bot.render import (
     truncate,
 )
 
+from .budget import fitted
+
 
 def escape_html(s: str) -> str:
     return _escape(s, quote=True)
 
 
-# Synapse refuses events over 64 KiB; leave room for the edit envelope (both bodies twice).
+# Text that is not a message's own (a poll's fallback, a file's caption) is kept short;
+# a message's size is budgeted in bytes for the whole event (budget.py).
 MAX_BODY = 12_000
-MAX_HTML = 14_000
 
 
 def pill(user_id: str, display: str) -> str:
@@ -88,27 +90,33 @@ def html(out: Text | Card, tz: ZoneInfo | None) -> str:
 
 def plain_body(out: Out, tz: ZoneInfo | None) -> str:
     # Mention display names are user-chosen too ("room"), so the whole body is defused.
-    return truncate(defuse_mentions(plain(out, tz)), MAX_BODY)
+    return defuse_mentions(plain(out, tz))
 
 
 def mentions(out: Out) -> dict[str, Any]:
     return {"user_ids": [u.id for u in out.mentions]}
 
 
-def notice(out: Text | Card, tz: ZoneInfo | None) -> dict[str, Any]:
-    content: dict[str, Any] = {"msgtype": "m.notice", "body": plain_body(out, tz)}
-    formatted = html(out, tz)
-    if len(formatted) <= MAX_HTML:
-        content["format"] = "org.matrix.custom.html"
-        content["formatted_body"] = formatted
-    content["m.mentions"] = mentions(out)
-    return content
+def notice(out: Text | Card, tz: ZoneInfo | None, *, encrypted: bool = False) -> dict[str, Any]:
+    """An `m.notice`, shortened where it would be too big an event (budget.py)."""
+    return fitted(lambda o: _notice(o, tz), out, encrypted)  # type: ignore[arg-type]
 
 
-def replacement(event_id: str, out: Text | Card, tz: ZoneInfo | None) -> dict[str, Any]:
-    """An `m.replace` edit. The top-level `m.mentions` is empty on purpose: an edit of a
-    live card never pings again; a cog that wants to tell someone posts a new message."""
-    new = notice(out, tz)
+def _notice(out: Text | Card, tz: ZoneInfo | None) -> dict[str, Any]:
+    return {"msgtype": "m.notice", "body": plain_body(out, tz), "format": "org.matrix.custom.html",
+            "formatted_body": html(out, tz), "m.mentions": mentions(out)}
+
+
+def replacement(event_id: str, out: Text | Card, tz: ZoneInfo | None, *,
+                encrypted: bool = False) -> dict[str, Any]:
+    """An `m.replace` edit, shortened where it would be too big an event (budget.py)."""
+    return fitted(lambda o: _replacement(event_id, o, tz), out, encrypted)  # type: ignore[arg-type]
+
+
+def _replacement(event_id: str, out: Text | Card, tz: ZoneInfo | None) -> dict[str, Any]:
+    """The top-level `m.mentions` is empty on purpose: an edit of a live card never pings
+    again; a cog that wants to tell someone posts a new message."""
+    new = _notice(out, tz)
     content: dict[str, Any] = {
         "msgtype": "m.notice",
         "body": "* " + new["body"],
@@ -122,6 +130,12 @@ def replacement(event_id: str, out: Text | Card, tz: ZoneInfo | None) -> dict[st
     return content
 
 
+def in_thread(root: str, answered: str) -> dict[str, Any]:
+    """The relation of a reply in a thread (clients without threads show it as a reply)."""
+    return {"rel_type": "m.thread", "event_id": root, "is_falling_back": True,
+            "m.in_reply_to": {"event_id": answered}}
+
+
 def image_size(data: bytes) -> tuple[int, int] | None:
     """A PNG's width and height, read off its header (IHDR), or None."""
     if len(data) >= 24 and data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR":
@@ -129,8 +143,9 @@ def image_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
-def file_message(att: Attachment, content_uri: str) -> dict[str, Any]:
-    """An `m.file`, or an `m.image` (with its size, so clients lay it out before loading it)."""
+def file_message(att: Attachment, content_uri: str, keys: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An `m.file`, or an `m.image` (with its size, so clients lay it out before loading it).
+    With `keys` (an encrypted room) the upload is ciphertext, named by `file` instead of `url`."""
     caption = defuse_mentions(att.caption) if att.caption else ""
     info: dict[str, Any] = {"mimetype": att.mime, "size": len(att.data)}
     image = att.mime.startswith("image/")
@@ -141,7 +156,7 @@ def file_message(att: Attachment, content_uri: str) -> dict[str, Any]:
         # With a caption, `body` is the caption and `filename` the name (spec v1.10).
         "body": truncate(caption, MAX_BODY) if caption else att.filename,
         "filename": att.filename,
-        "url": content_uri,
+        **({"file": {**keys, "url": content_uri}} if keys else {"url": content_uri}),
         "info": info,
         "m.mentions": {"user_ids": []},
     }

@@ -24,6 +24,7 @@ class NativePoll:
     answers: int
     max_selections: int
     state: str = "open"
+    ref: str = ""  # the card's "#12" (empty for a poll started before it was kept)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +45,7 @@ def vote_event_id(response_id: str, answer: int) -> str:
     return f"{response_id}#{answer}"
 
 
-POLL_COLS = "start_id, room_id, card_id, answers, max_selections, state"
+POLL_COLS = "start_id, room_id, card_id, answers, max_selections, state, ref"
 
 
 def answers_text(answers: Iterable[int]) -> str:

@@ -89,6 +89,15 @@ MIGRATIONS: list[Migration] = [
     ) WITHOUT ROWID;
     CREATE INDEX matrix_poll_votes_response ON matrix_poll_votes(response_id);
     """,
+    # 5: a direct-message room opened because the person left the one before (opened once;
+    # leaving this one too closes their DMs).
+    """
+    ALTER TABLE matrix_dm_rooms ADD COLUMN reopened INTEGER NOT NULL DEFAULT 0;
+    """,
+    # 6: the card's "#id" beside its native poll, to close the card when someone else ends it.
+    """
+    ALTER TABLE matrix_polls ADD COLUMN ref TEXT NOT NULL DEFAULT '';
+    """,
 ]
 
 COMMAND_MEMORY_S = 14 * 24 * 3600
@@ -105,18 +114,21 @@ class MatrixStore(PollTables):
 
     # --- direct-message rooms --------------------------------------------------------------
 
-    async def dm_room(self, user_id: str) -> str | None:
-        row = await self.db.fetchone("SELECT room_id FROM matrix_dm_rooms WHERE user_id=?", (user_id,))
-        return str(row[0]) if row else None
+    async def dm_room(self, user_id: str) -> tuple[str, bool] | None:
+        """The person's direct-message room, and whether it was opened again after they left."""
+        row = await self.db.fetchone("SELECT room_id, reopened FROM matrix_dm_rooms WHERE user_id=?",
+                                     (user_id,))
+        return (str(row[0]), bool(row[1])) if row else None
 
-    async def save_dm_room(self, user_id: str, room_id: str | None) -> None:
+    async def save_dm_room(self, user_id: str, room_id: str | None, *, reopened: bool = False) -> None:
         if room_id is None:
             await self.db.write(lambda c: c.execute("DELETE FROM matrix_dm_rooms WHERE user_id=?",
                                                     (user_id,)))
             return
         await self.db.write(lambda c: c.execute(
-            "INSERT INTO matrix_dm_rooms(user_id, room_id) VALUES (?, ?) "
-            "ON CONFLICT(user_id) DO UPDATE SET room_id=excluded.room_id", (user_id, room_id)))
+            "INSERT INTO matrix_dm_rooms(user_id, room_id, reopened) VALUES (?, ?, ?) "
+            "ON CONFLICT(user_id) DO UPDATE SET room_id=excluded.room_id, reopened=excluded.reopened",
+            (user_id, room_id, int(reopened))))
 
     # --- session -------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from nio import MessageDirection
 from . import inbound
 from .client import MatrixError, Transport, why
 from .crypto import Crypto
+from .roomload import RoomLoader
 from .rooms import Rooms
 from .store import MatrixStore
 
@@ -66,12 +67,12 @@ class Syncer:
         self.synced = asyncio.Condition()
         self.sync_count = 0
         self.crypto: Crypto | None = None  # from start(), with the database
-        transport.room_ready = self.wait_room
 
     async def start(self, store: MatrixStore) -> None:
         self.store = store
         self.crypto = Crypto(self.transport, store.db)
         await self.crypto.start()
+        self.transport.prepare_room = RoomLoader(self.transport, self.crypto).prepare
         self.since = await store.sync_token(self.transport.user_id)
         self._stopping = False
         await self.sync_once(timeout_ms=0, first=True)
@@ -111,21 +112,6 @@ class Syncer:
         async with self.synced:
             target = self.sync_count + n
             await self.synced.wait_for(lambda: self.sync_count >= target)
-
-    async def wait_room(self, room_id: str, member: str | None = None, within: float = 30.0) -> None:
-        """Until a sync has shown the bot `room_id` (a room it just made or joined), with
-        `member` in it (joined or invited)."""
-        rooms = self.transport.client.rooms
-
-        def there() -> bool:
-            room = rooms.get(room_id)
-            return room is not None and (member is None or member in room.users)
-
-        try:
-            async with asyncio.timeout(within), self.synced:
-                await self.synced.wait_for(there)
-        except TimeoutError:
-            raise MatrixError(f"{room_id} did not appear in the sync within {within:.0f}s") from None
 
     def mark_seen(self, event_id: str | None) -> bool:
         """False if this event was handled already."""

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 
 from bot.cog import CogHost
 from bot.model import ChannelRef, user_from_key
-from bot.render import Mention, Out, line, text
+from bot.render import Mention, Out, in_zone, line, text
 
 from .repo import Attendee
 
@@ -55,6 +55,7 @@ class DirectMessages:
     async def send(self, people: Iterable[Attendee], out: Out, channels: Sequence[ChannelRef]) -> None:
         """DM each who asked for it; best effort, after the channel posts (which always go).
         `channels`: the event's channels, its own first (`Audience.channels`)."""
+        out = in_zone(out, await self.bot.timezone(channels[0].space))  # the event's zone, not the DM's
         for person in await self.wanted(people):
             user = user_from_key(person.user, person.name)
             try:

@@ -15,8 +15,10 @@ import sqlite3
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from bot.adapter import DeliveryFailed
 from bot.commands import Option, command
 from bot.context import Context, Refusal
+from bot.model import MessageRef, UserRef
 from bot.render import Attachment, line, text
 
 from . import checkin_repo
@@ -51,6 +53,13 @@ class Reports(WebPages):
 
     @command("event export", "attendees as a CSV file: name, platform, status, checked in "
              "(for the creator and moderators)", EVENT_ID)
+    async def _dm(self, user: UserRef, out: Attachment) -> MessageRef | None:
+        """The file by direct message; None when it cannot go now, for whatever reason."""
+        try:
+            return await self.bot.send_dm(user, out)
+        except DeliveryFailed:
+            return None
+
     async def export(self, ctx: Context, id: int) -> None:
         event = await self.event_here(ctx, id)
         if event.creator != ctx.user.key and not ctx.is_moderator:
@@ -64,12 +73,16 @@ class Reports(WebPages):
         out = Attachment(f"event-{id}-attendees.csv", self._csv(rows), "text/csv",
                          caption=f"📄 Attendees of event #{id} ({len(rows)})")
         caps = self.bot.capabilities(ctx.channel.platform)
-        if caps is not None and not caps.ephemeral and caps.direct_messages:
-            # Where a reply cannot be private, the list goes to the one who asked.
-            if await self.bot.send_dm(ctx.user, out) is not None:
+        if caps is not None and not caps.ephemeral:
+            # Where a reply cannot be private, the list goes to the one who asked or nowhere:
+            # never into the channel.
+            if caps.direct_messages and await self._dm(ctx.user, out) is not None:
                 await ctx.reply(text(line(f"📄 I sent you the attendees of event #{id} as a CSV file "
                                           "by direct message.")))
                 return
+            raise Refusal(f"I couldn't send you the attendees of event #{id} by direct message, and "
+                          "a reply here would be public; allow direct messages from me and say "
+                          f"{ctx.prefix}event export {id} again")
         await ctx.reply(out, ephemeral=True)
 
     def _csv(self, rows: list[ExportRow]) -> bytes:

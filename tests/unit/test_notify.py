@@ -84,3 +84,20 @@ async def test_a_dm_that_fails_only_this_time_keeps_the_preference(fake: FakeAda
     fake.dms_failing.clear()
     await bot.scheduler.advance(timedelta(hours=2))  # the 1h one comes by DM again
     assert [t for t in dms(fake, "bob") if "Reminder" in t]
+
+
+async def test_a_dm_shows_times_in_the_events_space_zone(fake: FakeAdapter, bot) -> None:
+    from zoneinfo import ZoneInfo
+
+    from bot.render import plain
+
+    await fake.invoke("!config set timezone Europe/Berlin", "mod", mod=True)
+    [card] = await fake.invoke(f"!event create Board games when={WHEN}")
+    await fake.invoke("!notify dm", "bob")
+    await fake.react(card, "✅", "bob")
+    await fake.invoke('!event edit 1 when="2026-11-26 19:00"')
+    [dm] = [s for s in fake.log if s.ref.channel_id == "dm-bob"]
+    # Wherever the DM is read (a DM room is a space of its own on some platforms), its times
+    # are the event's: 19:00 in Berlin.
+    assert dm.out.zone == ZoneInfo("Europe/Berlin")
+    assert "19:00 CET" in plain(dm.out, ZoneInfo("UTC"))

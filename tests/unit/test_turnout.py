@@ -266,3 +266,22 @@ async def test_export_goes_by_direct_message_where_replies_cannot_be_private(tmp
         assert b"bob,fake,going" in dm.out.data
     finally:
         await bot.stop()
+
+
+async def test_export_is_refused_not_posted_where_the_direct_message_cannot_be_delivered(tmp_path, clock) -> None:  # type: ignore[no-untyped-def]
+    from bot.adapter import Capabilities
+    from bot.app import build_bot
+
+    bot = await build_bot(str(tmp_path / "t.db"), clock=clock)
+    fake = FakeAdapter(capabilities=Capabilities(ephemeral=False, direct_messages=True))
+    fake.dms_closed.add("alice")
+    bot.add_adapter(fake)
+    await bot.start()
+    try:
+        [card] = await fake.invoke(f"!event create Clean-up when={WHEN}")
+        await fake.react(card, "✅", "bob")
+        [said] = await fake.invoke("!event export 1", "alice")
+        assert said.text.startswith("⚠️") and "direct message" in said.text
+        assert not any(isinstance(s.out, Attachment) for s in fake.log)
+    finally:
+        await bot.stop()

@@ -188,3 +188,18 @@ async def test_message_seen_only_for_human_text(runner: BotRunner, humans: Human
                                                      (bob.user_id, "yes, saturday")]
     assert seen[1].reply_to_user is not None and seen[1].reply_to_user.id == alice.user_id
     assert seen[0].channel == ChannelRef("matrix", room, room)
+
+
+async def test_a_command_typed_in_a_thread_is_answered_in_that_thread(runner: BotRunner,
+                                                                      humans: HumanFactory) -> None:
+    await runner.start(extensions=["cogs.admin"])
+    alice = humans("alice")
+    room = await runner.join(alice)
+    root = await alice.say(room, "planning thread")
+    asked = await alice.say(room, "!help", extra={"m.relates_to": {
+        "rel_type": "m.thread", "event_id": root, "is_falling_back": True,
+        "m.in_reply_to": {"event_id": root}}})
+    answer = await alice.wait_bot_message(room, runner.user_id, "logoff commands")
+    assert answer.content["m.relates_to"] == {"rel_type": "m.thread", "event_id": root,
+                                              "is_falling_back": True,
+                                              "m.in_reply_to": {"event_id": asked}}

@@ -347,3 +347,37 @@ async def test_encrypted_native_poll_is_counted_and_recounted(
         db.execute("DELETE FROM matrix_sync")
     await runner.start()
     await until_card(alice, room, runner, card, r"Chess — 1\b", r"Go — 0\b")
+
+
+async def end(human: Human, room: str, start: str) -> str:
+    """An end event as Element sends it when someone ends the poll there."""
+    resp = await human.client.room_send(room, END, {
+        "m.relates_to": {"rel_type": "m.reference", "event_id": start}, END: {},
+        TEXT: "The poll has ended.", "body": "The poll has ended."})
+    assert isinstance(resp, nio.RoomSendResponse), resp
+    return resp.event_id
+
+
+async def test_a_poll_ended_in_element_by_a_moderator_closes_the_card(
+        runner: BotRunner, humans: HumanFactory) -> None:
+    await runner.start()
+    alice, bob = humans("alice"), humans("bob")
+    room = await room_with(runner, alice, bob)  # alice made the room: she may redact
+    card, start = await poll_card(runner, bob, room, '!poll create "Where?" Park | Cafe')
+    await end(bob, room, start)  # bob may not end it (not even his own poll's native twin)
+    await respond(bob, room, start, ["1"])
+    await until_card(alice, room, runner, card, r"Park — 1\b")
+    await end(alice, room, start)
+    results = await alice.wait_bot_message(room, runner.user_id, "Results of poll #1")
+    assert "(closed)" in results.body and "Park — 1" in results.body
+    await until_card(alice, room, runner, card, r"\(closed\)")
+    # A response after the end does not count (MSC3381), and the bot sends no end of its own.
+    late = await respond(bob, room, start, ["2"])
+    seen = len(await alice.bot_messages(room, runner.user_id))
+    await alice.say(room, "!poll results 1")
+    after = await alice.wait_bot_message(room, runner.user_id, "(closed)", after=seen)
+    assert "Park — 1" in after.body and "Cafe — 0" in after.body
+    assert runner.bot is not None
+    assert await runner.bot.db.fetchone(
+        "SELECT 1 FROM matrix_poll_votes WHERE response_id=?", (late,)) is None
+    assert await bot_events(alice, room, runner, END) == []

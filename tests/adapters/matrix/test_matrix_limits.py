@@ -1,0 +1,65 @@
+"""Events the homeserver would refuse as too large: a live card with long non-ASCII names
+stays under Synapse's 64 KiB, its edits too, in plain and encrypted rooms, and its counts
+stay exact."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from bot.model import ChannelRef
+from bot.render import Card, Field, Inline, Line
+from tests.matrix_harness import BotRunner, Human, HumanFactory, card_now, eventually
+from tests.matrix_harness.crypto import CryptoHuman, encrypted_room
+
+MakeCryptoHuman = Callable[[str], CryptoHuman]
+
+
+def roster(n: int, first: int) -> Line:
+    """n long names of the kind anyone may choose (256 emoji), as a card lists them."""
+    parts: list[Inline] = []
+    for i in range(n):
+        parts += [", " if i else "", chr(0x1F600 + (first + i) % 64) * 256]
+    return tuple(parts)
+
+
+def card(going: int) -> Card:
+    return Card(title="Picnic", ref="#9", fields=(Field(f"Going ({going})", (roster(going, 0),)),
+                                                  Field("Maybe (12)", (roster(12, 40),))))
+
+
+async def edited_card_is_exact(runner: BotRunner, reader: Human, room: str) -> None:
+    adapter = runner.adapter
+    assert adapter is not None
+    sent = await adapter.send(ChannelRef("matrix", room, room), card(30))
+    await adapter.edit(sent, card(40))  # M_TOO_LARGE before: the card stopped updating
+
+    async def edited() -> str | None:
+        now = await card_now(reader, room, runner.user_id, sent.id)
+        return now.body if now.edits else None
+
+    body = await eventually(edited, what="the edit")
+    going, maybe = body.split("Maybe (12)")
+    assert "Going (40)" in going
+    for part, total in ((going, 40), (maybe, 12)):
+        [names] = [ln for ln in part.splitlines() if ln.startswith("  ")]
+        more = re.search(r", and (\d+) more$", names)
+        shown = names.count(", ") + (0 if more else 1)
+        assert shown + (int(more.group(1)) if more else 0) == total, names[:300]
+    assert "…" in body  # shortened (as it must be, at this size)
+
+
+async def test_a_card_with_long_names_is_edited_within_the_event_size_limit(
+        runner: BotRunner, humans: HumanFactory) -> None:
+    await runner.start()
+    alice = humans("alice")
+    room = await runner.join(alice)
+    await edited_card_is_exact(runner, alice, room)
+
+
+async def test_and_in_an_encrypted_room(runner: BotRunner, crypto_humans: MakeCryptoHuman) -> None:
+    await runner.start()
+    alice = crypto_humans("alice")
+    await alice.start()
+    room = await encrypted_room(alice, runner.user_id)
+    await edited_card_is_exact(runner, alice, room)
