@@ -153,10 +153,12 @@ class MatrixAdapter(InboundHandlers):
             if room_id is None:
                 return None
             return await self.send(ChannelRef(PLATFORM, room_id, room_id), out)
-        except MatrixError as e:  # the room is kept: a room gone for the bot is seen next time
-            if not e.refused:
+        except MatrixError as e:
+            if not e.refused:  # the room is kept for the next one
                 raise DeliveryFailed(f"matrix: direct message to {user.id} failed this time: {e}") from e
+            # Refused (the bot is no longer in the room, say): a new room when they ask again.
             log.warning("matrix: direct message to %s refused: %s", user.id, e)
+            await self.store.save_dm_room(user.id, None)
             return None
         except (aiohttp.ClientError, OSError) as e:  # nio gave up on the homeserver (OSError: timeouts too)
             raise DeliveryFailed(f"matrix: direct message to {user.id} failed this time: {e!r}") from e

@@ -51,15 +51,15 @@ class Reports(WebPages):
         await ctx.reply(Attachment("turnout.png", image, "image/png", caption=f"📊 {title}: going and checked in",
                                    alt=text_chart(bars)))
 
-    @command("event export", "attendees as a CSV file: name, platform, status, checked in "
-             "(for the creator and moderators)", EVENT_ID)
-    async def _dm(self, user: UserRef, out: Attachment) -> MessageRef | None:
+    async def _export_by_dm(self, user: UserRef, out: Attachment) -> MessageRef | None:
         """The file by direct message; None when it cannot go now, for whatever reason."""
         try:
             return await self.bot.send_dm(user, out)
         except DeliveryFailed:
             return None
 
+    @command("event export", "attendees as a CSV file: name, platform, status, checked in "
+             "(for the creator and moderators)", EVENT_ID)
     async def export(self, ctx: Context, id: int) -> None:
         event = await self.event_here(ctx, id)
         if event.creator != ctx.user.key and not ctx.is_moderator:
@@ -76,7 +76,7 @@ class Reports(WebPages):
         if caps is not None and not caps.ephemeral:
             # Where a reply cannot be private, the list goes to the one who asked or nowhere:
             # never into the channel.
-            if caps.direct_messages and await self._dm(ctx.user, out) is not None:
+            if caps.direct_messages and await self._export_by_dm(ctx.user, out) is not None:
                 await ctx.reply(text(line(f"📄 I sent you the attendees of event #{id} as a CSV file "
                                           "by direct message.")))
                 return
