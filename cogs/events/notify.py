@@ -55,16 +55,16 @@ class DirectMessages:
     async def send(self, people: Iterable[Attendee], out: Out, channels: Sequence[ChannelRef]) -> None:
         """DM each who asked for it; best effort, after the channel posts (which always go).
         `channels`: the event's channels, its own first (`Audience.channels`)."""
-        out = in_zone(out, await self.bot.timezone(channels[0].space))  # the event's zone, not the DM's
         for person in await self.wanted(people):
             user = user_from_key(person.user, person.name)
+            # Their own channel of the event (linked spaces): its zone is the one they see there.
+            where = next((c for c in channels if c.platform == user.platform), channels[0])
             try:
-                ref = await self.bot.send_dm(user, out)
+                ref = await self.bot.send_dm(user, in_zone(out, await self.bot.timezone(where.space)))
             except Exception as e:  # noqa: BLE001 - failed this time (DeliveryFailed): the channel post carries it
                 log.warning("DM to %s failed: %s", person.user, e)
                 continue
             if ref is None:
-                where = next((c for c in channels if c.platform == user.platform), channels[0])
                 await self._closed(user.key, where, person)
 
     async def _closed(self, user_key: str, channel: ChannelRef, person: Attendee) -> None:

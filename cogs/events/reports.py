@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 from bot.adapter import DeliveryFailed
 from bot.commands import Option, command
 from bot.context import Context, Refusal
-from bot.model import MessageRef, UserRef
 from bot.render import Attachment, line, text
 
 from . import checkin_repo
@@ -51,13 +50,6 @@ class Reports(WebPages):
         await ctx.reply(Attachment("turnout.png", image, "image/png", caption=f"📊 {title}: going and checked in",
                                    alt=text_chart(bars)))
 
-    async def _export_by_dm(self, user: UserRef, out: Attachment) -> MessageRef | None:
-        """The file by direct message; None when it cannot go now, for whatever reason."""
-        try:
-            return await self.bot.send_dm(user, out)
-        except DeliveryFailed:
-            return None
-
     @command("event export", "attendees as a CSV file: name, platform, status, checked in "
              "(for the creator and moderators)", EVENT_ID)
     async def export(self, ctx: Context, id: int) -> None:
@@ -76,7 +68,13 @@ class Reports(WebPages):
         if caps is not None and not caps.ephemeral:
             # Where a reply cannot be private, the list goes to the one who asked or nowhere:
             # never into the channel.
-            if caps.direct_messages and await self._export_by_dm(ctx.user, out) is not None:
+            try:
+                sent = await self.bot.send_dm(ctx.user, out) if caps.direct_messages else None
+            except DeliveryFailed as e:  # the platform's trouble, not the person's settings
+                raise Refusal(f"the direct message with the attendees of event #{id} did not go through "
+                              "just now; nothing was posted here; say "
+                              f"{ctx.prefix}event export {id} again in a moment") from e
+            if sent is not None:
                 await ctx.reply(text(line(f"📄 I sent you the attendees of event #{id} as a CSV file "
                                           "by direct message.")))
                 return

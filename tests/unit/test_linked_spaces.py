@@ -190,6 +190,22 @@ async def test_closed_dms_are_said_in_the_persons_own_space(pair: tuple[FakeAdap
     assert a.dm_attempts == ["ann"] and b.dm_attempts == ["bob"]
 
 
+async def test_a_dm_shows_times_in_the_zone_of_the_persons_own_space(pair: tuple[FakeAdapter, FakeAdapter],
+                                                                     bot: Bot) -> None:
+    a, b = pair
+    await link(a, b)
+    await b.invoke("!config set timezone Asia/Tokyo", "modb", mod=True)  # Alpha stays UTC
+    await b.invoke("!notify dm", "bob")
+    await a.invoke(f"!event create Quiz when={WHEN}")  # made on Alpha
+    await b.invoke("!rsvp 1 going", "bob")
+    await a.invoke('!event edit 1 when="2026-11-26 19:00"')
+    await bot.settle()
+    [in_room] = [s.text for s in b.containing("has a new time") if not s.ref.channel_id.startswith("dm-")]
+    [dm] = [s.text for s in b.log if s.ref.channel_id == "dm-bob"]
+    assert "Fri 27 Nov 2026 04:00 JST" in in_room
+    assert "Fri 27 Nov 2026 04:00 JST" in dm, dm
+
+
 async def test_stats_count_the_shared_events_on_both_sides_once(pair: tuple[FakeAdapter, FakeAdapter],
                                                                bot: Bot) -> None:
     a, b = pair

@@ -281,7 +281,15 @@ async def test_export_is_refused_not_posted_where_the_direct_message_cannot_be_d
         [card] = await fake.invoke(f"!event create Clean-up when={WHEN}")
         await fake.react(card, "✅", "bob")
         [said] = await fake.invoke("!event export 1", "alice")
-        assert said.text.startswith("⚠️") and "direct message" in said.text
+        assert said.text.startswith("⚠️") and "allow direct messages from me" in said.text
+        fake.dms_closed.clear()
+        fake.dms_failing.add("alice")  # the platform's trouble this time: not blamed on her settings
+        [said] = await fake.invoke("!event export 1", "alice")
+        assert said.text.startswith("⚠️") and "did not go through just now" in said.text
+        assert "allow direct messages" not in said.text
         assert not any(isinstance(s.out, Attachment) for s in fake.log)
+        fake.dms_failing.clear()
+        [said] = await fake.invoke("!event export 1", "alice")
+        assert "I sent you the attendees" in said.text
     finally:
         await bot.stop()
