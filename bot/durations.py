@@ -54,6 +54,15 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=total)
 
 
+def longer_than_any(text: str) -> bool:
+    """A well-formed duration over the longest `parse_duration` takes."""
+    s = "".join(text.lower().split())
+    if not FULL.match(s):
+        return False
+    parts = PART.findall(s)
+    return all(u in UNITS for _, u in parts) and sum(int(a) * UNITS[u] for a, u in parts) > _LONGEST
+
+
 def _is_duration(text: str) -> bool:
     try:
         parse_duration(text)

@@ -29,8 +29,7 @@ from .timephrases import Ambiguous
 from .timezones import ZoneError, space_zone
 from .wallclock import WallTimeRefused, localize
 
-__all__ = ["TimeParseError", "format_duration", "format_time", "localize", "parse_duration", "parse_stated",
-           "parse_when",
+__all__ = ["TimeParseError", "format_duration", "format_time", "parse_duration", "parse_when",
            "parse_when_or_duration", "read_time", "zone"]
 
 UTC = ZoneInfo("UTC")
@@ -83,15 +82,6 @@ def _dateparser_parse(text: str, tz: tzinfo, now: datetime) -> datetime | None:
     return parsed
 
 
-def parse_stated(text: str, tz: ZoneInfo, now: datetime, *,
-                 allow_past: bool = False) -> tuple[datetime, datetime]:
-    """`parse_when`'s moment and its wall time in `tz` (naive): what a rule repeating it on
-    other days keeps. A wall time that names no single moment is refused by `parse_when`,
-    so the two always agree."""
-    at = parse_when(text, tz, now, allow_past=allow_past)
-    return at, at.astimezone(tz).replace(tzinfo=None)
-
-
 def parse_when(text: str, tz: ZoneInfo, now: datetime, *, allow_past: bool = False) -> datetime:
     """A moment from user text, read in `tz` unless the text names a zone; in UTC.
     Refuses (TimeParseError, a sentence saying what was understood) anything it would
@@ -130,7 +120,7 @@ def _read(s: str, tz: ZoneInfo, now: datetime, *, lenient: bool = True) -> datet
         day, clock, zone = stated
         if clock is None:
             raise TimeParseError(hints.which_time(f"{day:%a %d %b}", s, "", now.astimezone(tz).date(), ok))
-        return localize(datetime.combine(day, time(clock.hour, clock.minute)), zone or tz)
+        return localize(datetime.combine(day, time(clock.hour, clock.minute)), zone or tz, now=now)
     s = _ONE.sub(r"in 1 \1", s)  # "in an hour"
     words, zone = phrases.split_zone(s)
     zone_word = s[len(words):].strip() if zone is not None else ""
@@ -162,7 +152,7 @@ def _read(s: str, tz: ZoneInfo, now: datetime, *, lenient: bool = True) -> datet
     at = time(clock.hour, clock.minute)
     wall_now = now.astimezone(here).replace(tzinfo=None)
     if day_ is not None:
-        return localize(datetime.combine(day_, at), here, zone_word=zone_word)
+        return localize(datetime.combine(day_, at), here, zone_word=zone_word, now=now)
     if weekday is None:  # a time alone: the next time the clock shows it
         ahead = 0 if datetime.combine(today, at) > wall_now else 1
     else:
@@ -170,7 +160,7 @@ def _read(s: str, tz: ZoneInfo, now: datetime, *, lenient: bool = True) -> datet
         if datetime.combine(today + timedelta(days=ahead), at) <= wall_now or (next_week and ahead == 0):
             ahead += 7
     # the day is chosen on the wall clock, so only the day meant is checked for a DST change
-    return localize(datetime.combine(today + timedelta(days=ahead), at), here, zone_word=zone_word)
+    return localize(datetime.combine(today + timedelta(days=ahead), at), here, zone_word=zone_word, now=now)
 
 
 def _relative(body: str, s: str, clock: phrases.Clock | None, rest: str, today: date, now: datetime,
@@ -183,6 +173,8 @@ def _relative(body: str, s: str, clock: phrases.Clock | None, rest: str, today: 
         try:
             length = parse_duration(body)
         except TimeParseError:
+            if durations.longer_than_any(body):  # the bound that counts here is `when=`'s own
+                raise TimeParseError(f"'{s}' is more than five years away; pick a nearer time") from None
             if clock is None:  # "in 0 minutes"; "in 2 days 6pm" is a day and a clock time
                 raise
             return None
@@ -230,7 +222,7 @@ def _with_dateparser(s: str, rest: str, clock: phrases.Clock, tz: tzinfo, now: d
         raise TimeParseError(hints.unreadable(s, now.astimezone(tz).date(), ok))
     if parsed.tzinfo is not None:
         return parsed.astimezone(UTC)
-    return localize(parsed, tz, zone_word=zone_word)
+    return localize(parsed, tz, zone_word=zone_word, now=now)
 
 
 def read_time(text: str, tz: ZoneInfo, now: datetime) -> datetime | None:

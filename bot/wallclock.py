@@ -21,16 +21,20 @@ class WallTimeRefused(ValueError):
     """A wall time that is skipped or repeated; the message says which and what to write."""
 
 
-def localize(naive: datetime, tz: tzinfo, *, zone_word: str = "") -> datetime:
+def localize(naive: datetime, tz: tzinfo, *, zone_word: str = "", now: datetime | None = None) -> datetime:
     """Wall time in `tz` -> aware UTC. `zone_word` is how the text named the zone, if it
-    did, so the examples in a refusal name it too."""
+    did, so the examples in a refusal name it too. With `now`, a refusal offers only times
+    still ahead (asked at 01:45 on the change night, "01:30" would be refused in turn); when
+    no reading is ahead the first is returned, for the caller to refuse as past."""
     first = naive.replace(tzinfo=tz, fold=0)
     second = naive.replace(tzinfo=tz, fold=1)
     if first.utcoffset() == second.utcoffset():
         return first.astimezone(UTC)
     if first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive:
-        raise WallTimeRefused(_skipped(naive, tz, first, second, zone_word))
-    raise WallTimeRefused(_twice(naive, tz, first, second))
+        raise WallTimeRefused(_skipped(naive, tz, first, second, zone_word, now))
+    if now is not None and second.astimezone(UTC) <= now:
+        return first.astimezone(UTC)
+    raise WallTimeRefused(_twice(naive, tz, first, second, now))
 
 
 def settle(naive: datetime, tz: tzinfo) -> datetime:
@@ -54,7 +58,8 @@ def _name(tz: tzinfo) -> str:
     return getattr(tz, "key", None) or str(tz)
 
 
-def _skipped(naive: datetime, tz: tzinfo, first: datetime, second: datetime, zone_word: str) -> str:
+def _skipped(naive: datetime, tz: tzinfo, first: datetime, second: datetime, zone_word: str,
+             now: datetime | None) -> str:
     # fold=0 reads a skipped time with the offset from before the change, fold=1 with the one after
     old, new = first.utcoffset(), second.utcoffset()
     assert old is not None and new is not None
@@ -63,20 +68,26 @@ def _skipped(naive: datetime, tz: tzinfo, first: datetime, second: datetime, zon
     jump_from, jump_to = change + old, change + new
     suffix = f" {zone_word}" if zone_word else ""
     before, after = naive - gap, naive + gap
-    return (f"{naive:%H:%M} does not exist on {naive:%a %d %b %Y} in {_name(tz)}: clocks jump from "
-            f"{jump_from:%H:%M} to {jump_to:%H:%M} that night; write e.g. \"{before:%Y-%m-%d %H:%M}{suffix}\" "
-            f"(before the change) or \"{after:%Y-%m-%d %H:%M}{suffix}\" (after it)")
+    head = (f"{naive:%H:%M} does not exist on {naive:%a %d %b %Y} in {_name(tz)}: clocks jump from "
+            f"{jump_from:%H:%M} to {jump_to:%H:%M} that night; write e.g. ")
+    later = f"\"{after:%Y-%m-%d %H:%M}{suffix}\""
+    if now is not None and before.replace(tzinfo=tz, fold=0).astimezone(UTC) <= now:
+        return head + later + " (after the change)"
+    return head + f"\"{before:%Y-%m-%d %H:%M}{suffix}\" (before the change) or {later} (after it)"
 
 
-def _twice(naive: datetime, tz: tzinfo, first: datetime, second: datetime) -> str:
+def _twice(naive: datetime, tz: tzinfo, first: datetime, second: datetime, now: datetime | None) -> str:
     old, new = first.utcoffset(), second.utcoffset()
     assert old is not None and new is not None
     change = _change(first, second, tz)
     back_from, back_to = change + old, change + new
     one, two = _written(naive, first), _written(naive, second)
-    return (f"{naive:%H:%M} happens twice on {naive:%a %d %b %Y} in {_name(tz)}: clocks go back from "
-            f"{back_from:%H:%M} to {back_to:%H:%M} that night; say which, \"{one}\" (the first, "
-            f"UTC{_offset(old)}) or \"{two}\" (the second, UTC{_offset(new)})")
+    head = (f"{naive:%H:%M} happens twice on {naive:%a %d %b %Y} in {_name(tz)}: clocks go back from "
+            f"{back_from:%H:%M} to {back_to:%H:%M} that night; ")
+    if now is not None and first.astimezone(UTC) <= now:
+        return head + f"the first has passed, so write \"{two}\" for the second (UTC{_offset(new)})"
+    return head + (f"say which, \"{one}\" (the first, UTC{_offset(old)}) or \"{two}\" (the second, "
+                   f"UTC{_offset(new)})")
 
 
 def _offset(delta: timedelta) -> str:

@@ -14,7 +14,7 @@ from bot.context import Context, Refusal
 from bot.model import SpaceRef
 from bot.render import Out, text
 from bot.settings import SettingSpec, on_off, one_of, switch_text
-from bot.timeparse import TimeParseError, format_time, parse_stated
+from bot.timeparse import TimeParseError, format_time, parse_when
 from cogs.polls.service import PollService
 
 from . import checkin_repo, repo, series_repo
@@ -100,11 +100,11 @@ class EventsCog(Reports):
             raise Refusal("in this space only moderators can create events; ask one of them")
         if repeat is None and (until is not None or count is not None):
             raise Refusal("until= and count= end a repeating event; add repeat=, e.g. repeat=weekly")
-        starts_at, when_poll, wall = await self._resolve_when(ctx, when)
+        starts_at, when_poll = await self._resolve_when(ctx, when)
         location, where_poll = await self._resolve_where(ctx, where)
         length = _length(duration)
         if repeat is not None:
-            await self.series.create(ctx, title=title, first_local=wall, repeat=repeat, until=until,
+            await self.series.create(ctx, title=title, first=starts_at, repeat=repeat, until=until,
                                      count=count, location=location, details=details or "",
                                      capacity=capacity, length=length, goal=goal)
             await self._close_polls(when_poll, where_poll)
@@ -135,18 +135,16 @@ class EventsCog(Reports):
             if polls is not None:
                 await polls.close_poll(poll_id)
 
-    async def _resolve_when(self, ctx: Context, when: str) -> tuple[datetime, int | None, datetime]:
-        """The moment, the poll it came from, and the wall time in the space's zone as said."""
+    async def _resolve_when(self, ctx: Context, when: str) -> tuple[datetime, int | None]:
         tz = await ctx.timezone()
         poll_id, value, at = await self._from_poll(ctx, when)
         if at is not None:  # the time the poll's option meant when the poll was made
             if at <= ctx.now:
                 raise Refusal(f"poll #{poll_id} leads with {format_time(at, tz)}, which has "
                               "passed; pick a new time")
-            return at, poll_id, at.astimezone(tz).replace(tzinfo=None)
+            return at, poll_id
         try:
-            at, wall = parse_stated(value, tz, ctx.now)
-            return at, poll_id, wall
+            return parse_when(value, tz, ctx.now), poll_id
         except TimeParseError as e:
             if poll_id is not None:
                 raise Refusal(f"poll #{poll_id} leads with '{value}', which I can't use as a time: {e}") from e

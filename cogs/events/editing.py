@@ -41,7 +41,7 @@ class Editing(Rsvps):
     async def _editable(self, ctx: Context, event_id: int, verb: str) -> Event:
         raise NotImplementedError
 
-    async def _resolve_when(self, ctx: Context, when: str) -> tuple[datetime, int | None, datetime]:
+    async def _resolve_when(self, ctx: Context, when: str) -> tuple[datetime, int | None]:
         raise NotImplementedError
 
     async def _resolve_where(self, ctx: Context, where: str | None) -> tuple[str, int | None]:

@@ -50,13 +50,12 @@ class SeriesPlanner:
 
     # --- create ---------------------------------------------------------------------------------
 
-    async def create(self, ctx: Context, *, title: str, first_local: datetime, repeat: str, until: str | None,
+    async def create(self, ctx: Context, *, title: str, first: datetime, repeat: str, until: str | None,
                      count: int | None, location: str, details: str, capacity: int | None,
                      length: timedelta, goal: int | None = None) -> None:
-        """`first_local` is the wall time said, naive in the space's zone: the series repeats
-        that, even when it fell in a spring-forward gap and the first meetup is an hour on."""
         tz = await ctx.timezone()
-        local = first_local
+        # `when=` refuses a wall time the clocks skip or repeat, so the first one's is exact.
+        local = first.astimezone(tz).replace(tzinfo=None)
         rule = parse_rule(repeat, local)
         if until is not None and count is not None:
             raise Refusal("give until= or count=, not both")

@@ -1,7 +1,7 @@
 """Recurring meetups (PRODUCT.md "Recurring meetups", "Times") through the FakeAdapter: a series
 is made exactly as announced or refused with nothing written. A count that would run past the
 span a series may cover, a first time the rule does not include, a day not every month has;
-and a first time inside a spring-forward gap, which moves only that one occurrence."""
+a first time the clocks skip is refused, and a later occurrence in the gap moves alone."""
 
 from __future__ import annotations
 

@@ -182,6 +182,25 @@ def test_each_example_on_a_change_night_is_accepted(text: str, tz: ZoneInfo) -> 
     assert len(_examples_parse(said, tz, BEFORE_SPRING)) >= 2, said
 
 
+@pytest.mark.parametrize(("text", "tz", "now"), [
+    # 01:45 in Berlin, a quarter of an hour before the clocks jump: 01:30 has gone.
+    ("02:30", BERLIN, datetime(2027, 3, 28, 0, 45, tzinfo=UTC)),
+    ("2027-03-28 02:30", BERLIN, datetime(2027, 3, 28, 0, 45, tzinfo=UTC)),
+    # 02:45 CEST, the first 02:30 of the autumn night has gone; the second is still ahead.
+    ("2027-10-31 02:30", BERLIN, datetime(2027, 10, 31, 0, 45, tzinfo=UTC)),
+])
+def test_on_the_change_night_itself_only_times_still_ahead_are_offered(text: str, tz: ZoneInfo,
+                                                                       now: datetime) -> None:
+    said = refusal(text, tz, now)
+    assert len(_examples_parse(said, tz, now)) == 1, said
+
+
+@pytest.mark.parametrize("text", ["in 6000 days", "in 100000 hours", "in 6000 days at 7pm"])
+def test_a_length_past_when_s_own_bound_names_that_bound(text: str) -> None:
+    said = refusal(text)
+    assert "more than five years away" in said and "3650d" not in said, said
+
+
 # -- through the commands -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("line, needle", [

@@ -10,7 +10,6 @@ import pytest
 from bot.timeparse import (
     TimeParseError,
     parse_duration,
-    parse_stated,
     parse_when,
     parse_when_or_duration,
     zone,
@@ -58,19 +57,6 @@ def test_spring_forward_gap_is_refused_and_the_times_around_it_are_read() -> Non
     assert parse_when("2026-03-29 03:30", BERLIN, now) == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
 
 
-def test_the_wall_time_said_is_kept_beside_the_moment_it_means() -> None:
-    now = datetime(2026, 3, 25, tzinfo=UTC)  # a Wednesday
-    for text in ("2026-03-30 02:30", "monday 2:30am", "mar 30 02:30"):
-        at, wall = parse_stated(text, BERLIN, now)
-        assert at == datetime(2026, 3, 30, 0, 30, tzinfo=UTC), text
-        assert wall == datetime(2026, 3, 30, 2, 30), text
-    # Said in another zone: the wall time is the space's, where the series lives.
-    at, wall = parse_stated("2026-03-29 02:30 UTC", BERLIN, now)
-    assert at == datetime(2026, 3, 29, 2, 30, tzinfo=UTC) and wall == datetime(2026, 3, 29, 4, 30)
-    with pytest.raises(TimeParseError, match="does not exist"):  # a wall time no clock shows
-        parse_stated("2026-03-29 02:30", BERLIN, now)
-
-
 def test_fall_back_ambiguous_time_is_refused_unless_its_offset_is_named() -> None:
     # 2026-10-25 02:30 happens twice in Berlin: first CEST (UTC+2), then CET (UTC+1).
     now = datetime(2026, 10, 20, tzinfo=UTC)
@@ -105,7 +91,8 @@ def test_invalid_timezones(name: str) -> None:
                                   "friday noon", "next monday 9am", "tonight 8", "thursday 7:30pm"])
 def test_common_phrases_agree_with_dateparser(text: str) -> None:
     """The phrase patterns read phrases exactly as the general parser does."""
-    from bot.timeparse import _dateparser_parse, localize
+    from bot.timeparse import _dateparser_parse
+    from bot.wallclock import localize
 
     fast = parse_when(text, BERLIN, NOW)
     slow = _dateparser_parse(text.replace("tonight 8", "today 8pm"), BERLIN, NOW)
@@ -127,7 +114,8 @@ def test_same_weekday_later_today_is_today_and_earlier_is_next_week() -> None:
 def test_month_day_phrases_agree_with_dateparser(text: str) -> None:
     """"dec 20 7pm" is read without dateparser, and exactly as dateparser reads it
     (the next such date still ahead)."""
-    from bot.timeparse import _dateparser_parse, localize
+    from bot.timeparse import _dateparser_parse
+    from bot.wallclock import localize
 
     fast = parse_when(text, BERLIN, NOW)
     slow = _dateparser_parse(text, BERLIN, NOW)
