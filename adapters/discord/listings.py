@@ -53,8 +53,6 @@ NO_MANAGE_EVENTS = ("Discord: logoff lacks the Manage Events permission, so even
                     f"/config set key:{SETTING} value:off")
 TOO_MANY = ("Discord: this server already lists 100 upcoming events in its Events tab (Discord's limit), "
             "so this event is not mirrored there")
-TITLE_TOO_LONG = f"{NOT_MIRRORED} because its title is longer than {NAME_MAX} characters (Discord's limit)"
-PLACE_TOO_LONG = f"{NOT_MIRRORED} because its place is longer than {LOCATION_MAX} characters (Discord's limit)"
 STARTED = f"{NOT_MIRRORED} because it has already started; Discord lists only events still to come"
 ENDED = f"{NOT_MIRRORED} because it is over"
 

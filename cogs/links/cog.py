@@ -177,12 +177,6 @@ class LinksCog(Cog, LinkService):
             "ORDER BY channel", (owner, object_id))
         return [_ref(r) for r in rows]
 
-    async def shared_here(self, owner: str, channel: ChannelRef) -> list[int]:
-        rows = await self.db.fetchall(
-            "SELECT object_id FROM link_shared WHERE owner=? AND channel=? ORDER BY object_id",
-            (owner, channel.key))
-        return [int(r[0]) for r in rows]
-
     async def shared_into(self, owner: str, space: SpaceRef) -> list[int]:
         # A channel stored without a space is a space of its own (ChannelRef.space).
         rows = await self.db.fetchall(

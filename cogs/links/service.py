@@ -22,10 +22,6 @@ class LinkService:
         """The channels besides its own where the object was posted."""
         raise NotImplementedError
 
-    async def shared_here(self, owner: str, channel: ChannelRef) -> list[int]:
-        """The objects of `owner` shared into `channel`."""
-        raise NotImplementedError
-
     async def shared_into(self, owner: str, space: SpaceRef) -> list[int]:
         """The objects of `owner` shared into any channel of `space`."""
         raise NotImplementedError

@@ -90,6 +90,7 @@ async def test_permission_table(make_bot: MakeBot, name: str, role: str) -> None
     assert replies, "every command answers"
     refused = replies[0].text.startswith("⚠️")
     if role in case.allowed and case.other_refusal:
+        assert refused, replies[0].text
         assert "moderator" not in replies[0].text and "creator" not in replies[0].text, replies[0].text
         assert bool(changed) == case.writes, f"{case.line} by {role} changed {changed}"
     elif role in case.allowed:
