@@ -9,7 +9,7 @@ message may ping is exactly the set of `Mention`s in it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
@@ -42,14 +42,67 @@ class Strong:
 Inline = str | Mention | Time | Strong
 Line = tuple[Inline, ...]
 
-# A part exactly this separates the items of a list line (names, say): a platform with a
-# length limit breaks or shortens such a line only between items, and a shortened list ends
-# in "and N more" counting the items left out.
+# What separates the items of a list line when it is shown.
 LIST_SEP = ", "
 
 
 def line(*parts: Inline) -> Line:
     return tuple(p for p in parts if p != "")
+
+
+class ListLine(tuple[Inline, ...]):
+    """A list (names, say), made by `list_line`: the only kind of line a platform with a
+    length limit may break or shorten between items, a shortened one ending in "and N more"
+    that counts exactly the items left out. A line that merely holds commas ("Hey @a, @b and
+    @c", "Tie between A, B") is not one. Its parts are the items separated by `LIST_SEP`, then
+    "and N more" for the `more` items not in it, so it is shown like any other line; `items`
+    and `more` are what it was made of, never read back from its text."""
+
+    items: tuple[Line, ...]
+    more: int
+
+    def __new__(cls, items: Iterable[Line], more: int = 0) -> ListLine:
+        kept = tuple(line(*item) for item in items)
+        if more < 0:
+            raise ValueError(f"a list cannot leave out {more} items")
+        shown: list[Line] = [*kept, (and_more(more),)] if more else list(kept)
+        parts: list[Inline] = []
+        for item in shown:
+            parts.extend([LIST_SEP, *item] if parts else item)
+        self = super().__new__(cls, parts)
+        self.items, self.more = kept, more
+        return self
+
+    def __getnewargs__(self) -> tuple[tuple[Line, ...], int]:
+        return self.items, self.more
+
+    def __repr__(self) -> str:
+        return f"ListLine({self.items!r}, more={self.more})"
+
+
+def and_more(n: int) -> str:
+    """What stands for `n` items a list does not show."""
+    return f"and {n} more"
+
+
+def list_line(items: Iterable[Line | Inline], more: int = 0) -> ListLine:
+    """A list line of `items` (each a line, or one part such as a name), saying that `more`
+    items are not shown."""
+    return ListLine((i if isinstance(i, tuple) else (i,) for i in items), more)
+
+
+def list_items(ln: Line) -> tuple[tuple[Line, ...], int] | None:
+    """A list line's items and how many more it says there are; None for any other line."""
+    return (ln.items, ln.more) if isinstance(ln, ListLine) else None
+
+
+def first_items(ln: Line, keep: int) -> Line:
+    """A list line with only its first `keep` items, the rest counted in its "and N more";
+    any other line as it is."""
+    keep = max(0, keep)
+    if not isinstance(ln, ListLine) or len(ln.items) <= keep:
+        return ln
+    return ListLine(ln.items[:keep], ln.more + len(ln.items) - keep)
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,11 +296,3 @@ def defuse_mentions(s: str) -> str:
 
 def truncate(s: str, limit: int, suffix: str = "…") -> str:
     return s if len(s) <= limit else s[: max(0, limit - len(suffix))] + suffix
-
-
-def cut_list(items: Sequence[str], limit: int) -> list[str]:
-    """At most `limit` items, the last one saying how many more there are."""
-    if len(items) <= limit:
-        return list(items)
-    return [*items[: limit - 1], f"and {len(items) - limit + 1} more"]
-

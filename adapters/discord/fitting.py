@@ -1,23 +1,21 @@
 """Rendered lines within Discord's length limits, nobody lost from a count.
 
-A line is either plain (one string) or a list (its items, rendered: a neutral line whose
-parts are separated by `bot.render.LIST_SEP`). A list is broken or shortened only between
-items; a shortened one ends in "and N more", N counting exactly the items left out plus those
-a cog's own trailing "and K more" stood for. A message that can be several messages is split
+A line is either plain (one string) or a list (the items of a neutral list line,
+`bot.render.list_line`, rendered). A list is broken or shortened only between items; a
+shortened one ends in "and N more", N counting exactly the items left out plus those the list
+already said were not shown. A message that can be several messages is split
 between lines (and long lists between items) so nothing is dropped; only what must fit in one
 place (an embed field, an edit) is shortened.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.render import LIST_SEP
+from bot.render import LIST_SEP, and_more
 
 ELLIPSIS = "…"
-MORE = re.compile(r"^and (\d+) more$")
 SHORTEST = 16  # a plain line is clipped into no less room than this; below it, it is dropped
 
 
@@ -27,19 +25,16 @@ class Piece:
 
     text: str
     items: tuple[str, ...] = ()
-    more: int = 0  # people a trailing "and K more" of the cog's own stands for
+    more: int = 0  # items the list already said were not shown
 
     @property
     def people(self) -> int:
         return len(self.items) + self.more
 
 
-def list_piece(items: Sequence[str], trailing_more: str | None) -> Piece:
-    """A list line from its rendered items; `trailing_more` is the last item's own text when it
-    is a single plain part, so a cog's "and K more" is counted rather than shown as a name."""
-    m = MORE.match(trailing_more) if trailing_more is not None and len(items) > 1 else None
-    kept = tuple(items[:-1]) if m else tuple(items)
-    return Piece(LIST_SEP.join(items), kept, int(m[1]) if m else 0)
+def list_piece(items: Sequence[str], more: int) -> Piece:
+    """A list line from its rendered items and the number it says are not shown."""
+    return Piece(LIST_SEP.join([*items, and_more(more)] if more else items), tuple(items), more)
 
 
 def clip(s: str, limit: int) -> str:
@@ -77,19 +72,19 @@ def shorten(piece: Piece, limit: int) -> str:
     for i, item in enumerate(piece.items):
         grown = size + len(item) + (len(LIST_SEP) if kept else 0)
         left = piece.people - i - 1
-        tail = len(LIST_SEP) + len(f"and {left} more") if left else 0
+        tail = len(LIST_SEP) + len(and_more(left)) if left else 0
         if grown + tail > limit:
             break
         kept.append(item)
         size = grown
     left = piece.people - len(kept)
-    return LIST_SEP.join([*kept, f"and {left} more"]) if left else LIST_SEP.join(kept)
+    return LIST_SEP.join([*kept, and_more(left)]) if left else LIST_SEP.join(kept)
 
 
 def least(piece: Piece) -> int:
     """The fewest characters the line can be shown in without losing count."""
     if piece.items:
-        return min(len(piece.text), len(f"and {piece.people} more"))
+        return min(len(piece.text), len(and_more(piece.people)))
     return min(len(piece.text), SHORTEST)
 
 
@@ -142,7 +137,7 @@ def _units(piece: Piece, limit: int) -> list[str]:
     if len(piece.text) <= limit:
         return [piece.text]
     if piece.items:
-        items = [*piece.items, *([f"and {piece.more} more"] if piece.more else [])]
+        items = [*piece.items, *([and_more(piece.more)] if piece.more else [])]
         parts: list[str] = []
         current = ""
         comma = LIST_SEP.rstrip()

@@ -18,7 +18,6 @@ import discord
 
 from bot.model import UserRef
 from bot.render import (
-    LIST_SEP,
     ZWSP,
     Attachment,
     Card,
@@ -29,7 +28,9 @@ from bot.render import (
     Strong,
     Text,
     Time,
+    and_more,
     defuse_mentions,
+    list_items,
 )
 
 from .fitting import ELLIPSIS, Piece, clip, clip_before, fit, least, list_piece, share, split
@@ -82,18 +83,12 @@ def render_line(ln: Line) -> str:
 
 
 def piece(ln: Line) -> Piece:
-    """A neutral line rendered, a list (parts separated by LIST_SEP) as its items."""
-    if LIST_SEP not in ln:
+    """A neutral line rendered, a list line (`bot.render.list_line`) as its items."""
+    found = list_items(ln)
+    if found is None:
         return Piece(render_line(ln))
-    groups: list[list[Inline]] = [[]]
-    for part in ln:
-        if part == LIST_SEP:
-            groups.append([])
-        else:
-            groups[-1].append(part)
-    last = groups[-1]
-    trailing = last[0] if len(last) == 1 and isinstance(last[0], str) else None
-    return list_piece([render_line(tuple(g)) for g in groups], trailing)
+    items, more = found
+    return list_piece([render_line(item) for item in items], more)
 
 
 def fit_lines(lines: Sequence[Line], limit: int) -> str:
@@ -196,7 +191,7 @@ def card_embed(card: Card) -> discord.Embed:
     floor = [min(n, _least(p)) for n, p in zip(natural, pieces, strict=True)]
 
     def fits(k: int) -> bool:  # the first k fields, and one saying how many more
-        more = len(ZWSP) + len(f"and {len(card.fields) - k} more") if k < len(card.fields) else 0
+        more = len(ZWSP) + len(and_more(len(card.fields) - k)) if k < len(card.fields) else 0
         return (k <= FIELDS_MAX - (1 if more else 0)
                 and sum(map(len, names[:k])) + sum(floor[:k]) + more + body_floor <= budget)
 
@@ -204,7 +199,7 @@ def card_embed(card: Card) -> discord.Embed:
     while kept and not fits(kept):  # only for cards far beyond any a cog makes
         kept -= 1
     del fields[kept:], names[kept:], pieces[kept:], natural[kept:], floor[kept:]
-    more = f"and {len(card.fields) - kept} more" if kept < len(card.fields) else ""
+    more = and_more(len(card.fields) - kept) if kept < len(card.fields) else ""
     budget -= sum(map(len, names)) + (len(ZWSP) + len(more) if more else 0)
 
     description = fit(body, max(0, min(DESCRIPTION_MAX, budget - sum(floor))))

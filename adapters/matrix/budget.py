@@ -13,12 +13,11 @@ dropped and the plain text cut.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
-from bot.render import Card, Field, Inline, Line, Out, truncate
+from bot.render import Card, Field, Line, Out, first_items, list_items, list_line, truncate
 
 EVENT_LIMIT = 65_536
 # The event around the content (ids, hashes, signatures, auth and prev events), with room
@@ -29,7 +28,6 @@ ENVELOPE = 4_096
 ENCRYPTED_EXTRA = 400
 NAME_CHARS = 64
 KEEP_NAMES = (30, 20, 12, 8, 5, 3, 1)
-_MORE = re.compile(r"and (\d+) more")
 
 Content = dict[str, Any]
 
@@ -62,7 +60,7 @@ def _shorter(card: Card) -> Iterator[Card]:
     capped = _with_lines(card, _cap_names)
     yield capped
     for keep in KEEP_NAMES:
-        yield _with_lines(capped, lambda ln, k=keep: _keep(ln, k))  # type: ignore[misc]
+        yield _with_lines(capped, lambda ln, k=keep: first_items(ln, k))  # type: ignore[misc]
 
 
 def _with_lines(card: Card, change: Callable[[Line], Line]) -> Card:
@@ -71,33 +69,11 @@ def _with_lines(card: Card, change: Callable[[Line], Line]) -> Card:
 
 
 def _cap_names(ln: Line) -> Line:
+    found = list_items(ln)
+    if found is not None:  # still a list, a cut name still one item of it
+        items, more = found
+        return list_line((_cap_names(item) for item in items), more)
     return tuple(truncate(p, NAME_CHARS) if isinstance(p, str) else p for p in ln)
-
-
-def _items(ln: Line) -> tuple[list[Inline], int] | None:
-    """A list line ("a, b, c, and 4 more"): its items and how many it says are not shown."""
-    parts = [p for p in ln if p != ""]
-    if len(parts) < 3 or any(parts[i] != ", " for i in range(1, len(parts), 2)):
-        return None
-    items = parts[0::2]
-    more = _MORE.fullmatch(items[-1]) if isinstance(items[-1], str) else None
-    if more:
-        return items[:-1], int(more.group(1))
-    return items, 0
-
-
-def _keep(ln: Line, keep: int) -> Line:
-    found = _items(ln)
-    if found is None:
-        return ln
-    items, hidden = found
-    if len(items) <= keep:
-        return ln
-    hidden += len(items) - keep
-    out: list[Inline] = []
-    for item in items[:keep]:
-        out += [item, ", "]
-    return (*out, f"and {hidden} more")
 
 
 def _plain_only(content: Content, encrypted: bool) -> Content:

@@ -24,8 +24,9 @@ from bot.render import warning
 from bot.scheduler import Job
 from bot.settings import SettingSpec, on_off, switch_text
 
-from .native_listings import NativeListings, Place
-from .native_roles import FAILED, Failed, NativeRoles, NativeRow, T
+from .native_listings import NativeListings
+from .native_part import FAILED, Failed, Place, T
+from .native_roles import NativeRoles, NativeRow
 from .reminders import event_channel
 from .repo import Event
 

@@ -9,21 +9,15 @@ them are one count on the card. A part of `NativeSurfaces` (a mixin)."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Awaitable, Collection
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Collection
 
-from bot.cog import CogHost
-from bot.model import ChannelRef, MessageRef, SpaceRef
+from bot.model import MessageRef, SpaceRef
 from bot.surfaces import Listing
 
 from . import repo
-from .native_roles import Failed, T
+from .native_part import Failed, NativePart, Place
 from .reminders import event_channel
 from .repo import Event
-
-if TYPE_CHECKING:
-    from .cog import EventsCog
 
 # One row per space an event is listed in. Listings made before linked spaces were listed
 # too (one per event, in event_native) move here; event_native keeps the thread and role.
@@ -48,30 +42,7 @@ ALTER TABLE event_native DROP COLUMN interested;
 Listed = dict[str, tuple[str, int]]  # space key -> (listing id, interested)
 
 
-@dataclass(frozen=True, slots=True)
-class Place:
-    """A space the event is in, and the channel of its card there (where a refusal is said)."""
-
-    space: SpaceRef
-    channel: ChannelRef
-
-
-class NativeListings:
-    cog: EventsCog
-    bot: CogHost
-
-    # --- what NativeSurfaces provides ------------------------------------------------------------
-
-    async def _try(self, event: Event, surface: str, call: Awaitable[None], where: Place | None = None) -> bool:
-        raise NotImplementedError
-
-    async def _call(self, event: Event, surface: str, call: Awaitable[T],
-                    where: Place | None = None) -> T | Failed:
-        raise NotImplementedError
-
-    async def _fine(self, space: SpaceRef, surface: str) -> None:
-        raise NotImplementedError
-
+class NativeListings(NativePart):
     # --- reading ---------------------------------------------------------------------------------
 
     async def _listed(self, event_id: int) -> Listed:

@@ -8,35 +8,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import Awaitable
-from typing import TYPE_CHECKING, TypeVar
 
-from bot.cog import CogHost
 from bot.model import SpaceRef, user_from_key
 
 from . import repo
+from .native_part import Failed, NativePart
 from .repo import Event
-
-if TYPE_CHECKING:
-    from .cog import EventsCog
-    from .native_listings import Place
 
 log = logging.getLogger(__name__)
 
 NativeRow = tuple[str | None, str | None]  # thread, role
-T = TypeVar("T")
 
 
-class Failed:
-    """What `_call` gives back when the platform refused or failed (None can be an answer)."""
-
-
-FAILED = Failed()
-
-
-class NativeRoles:
-    cog: EventsCog
-    bot: CogHost
+class NativeRoles(NativePart):
     _role_locks: dict[int, asyncio.Lock]
 
     # --- what NativeSurfaces provides ------------------------------------------------------------
@@ -45,16 +29,6 @@ class NativeRoles:
         raise NotImplementedError
 
     async def _save(self, event_id: int, column: str, value: object) -> None:
-        raise NotImplementedError
-
-    async def _try(self, event: Event, surface: str, call: Awaitable[None], where: Place | None = None) -> bool:
-        raise NotImplementedError
-
-    async def _call(self, event: Event, surface: str, call: Awaitable[T],
-                    where: Place | None = None) -> T | Failed:
-        raise NotImplementedError
-
-    async def _fine(self, space: SpaceRef, surface: str) -> None:
         raise NotImplementedError
 
     # --- roles -----------------------------------------------------------------------------------

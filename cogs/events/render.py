@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 from bot.model import user_from_key
 from bot.render import (
-    LIST_SEP,
     Action,
     Attachment,
     Card,
@@ -19,6 +18,7 @@ from bot.render import (
     Text,
     Time,
     line,
+    list_line,
 )
 
 from .repo import Attendee, Event, Roster
@@ -37,12 +37,8 @@ def names_line(people: tuple[Attendee, ...], total: int | None = None, limit: in
     total = len(people) if total is None else total
     if not total:
         return line("—")
-    names = [_named(p, labels) for p in people[:limit]]
-    shown = names if total <= limit else [*names[: limit - 1], f"and {total - limit + 1} more"]
-    parts: list[Inline] = []
-    for i, name in enumerate(shown):
-        parts.extend([LIST_SEP if i else "", name])
-    return line(*parts)
+    shown = limit if total <= limit else limit - 1
+    return list_line([_named(p, labels) for p in people[:shown]], total - len(people[:shown]))
 
 
 def _named(p: Attendee, labels: Mapping[str, str] | None) -> str:

@@ -8,10 +8,14 @@ from datetime import UTC, datetime, timedelta
 
 from adapters.discord.render import fit_lines, render, render_all
 from adapters.discord.surfaces import one_line
-from bot.render import LIST_SEP, Text, line
+from bot.model import UserRef
+from bot.render import Text, line, list_line
 from cogs.events.render import event_card
 from cogs.events.repo import Attendee, Event, Roster
 from cogs.events.turnout_render import Presence
+from cogs.offline.render import addressed
+from cogs.polls.render import outcome
+from cogs.polls.repo import Poll, Tally
 from tests.discord_fake import message_text, unescape_markdown
 from tests.discord_fake.harness import Harness, World
 
@@ -20,14 +24,6 @@ ALL = ("cogs.admin", "cogs.polls", "cogs.events", "cogs.offline", "cogs.links")
 
 def names(n: int, prefix: str = "Member number") -> tuple[str, ...]:
     return tuple(f"{prefix} {i:03d}" for i in range(n))
-
-
-def list_line(items: tuple[str, ...]) -> tuple[str, ...]:
-    parts: list[str] = []
-    for i, item in enumerate(items):
-        parts.extend([LIST_SEP] if i else [])
-        parts.append(item)
-    return tuple(parts)
 
 
 async def test_attendees_of_a_big_event_are_all_listed(harness: Harness, world: World) -> None:
@@ -76,10 +72,38 @@ def test_a_list_cut_to_one_message_counts_people() -> None:
     m = re.search(r"and (\d+) more$", content)
     assert m and shown and int(m[1]) == 160 - len(shown), content[-60:]
     # A cog's own "and K more" (a card shows at most so many names) is added to the count.
-    capped = list_line((*names(40), "and 120 more"))
+    capped = list_line(names(40), more=120)
     value = fit_lines((capped,), 300)
     kept = re.findall(r"Member number \d{3}", value)
     assert len(value) <= 300 and value.endswith(f"and {160 - len(kept)} more")
+
+
+def test_a_name_that_reads_like_a_count_is_one_person() -> None:
+    now = datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
+    going = (*people("g", 39), Attendee("discord:x", "and 5 more"))
+    ev = Event(id=7, space="discord:1", platform="discord", channel_id="2", creator="discord:3",
+               title="Picnic", starts_at=now + timedelta(days=1), location="", details="", capacity=None,
+               state="scheduled", revision=1, ends_at=now + timedelta(days=1, hours=2))
+    e = render(event_card(ev, Roster(going=going, waitlist=(), maybe=(), no=()), now=now)).embed
+    assert e is not None
+    value = unescape_markdown(e.fields[0].value or "")
+    assert unescape_markdown(e.fields[0].name or "") == "Going (40)" and len(e.fields[0].value or "") <= 1024
+    shown = re.findall(r"[A-Z][a-z]+ [A-Z][a-z]+ g\d+", value)
+    m = re.search(r", and (\d+) more$", value)
+    assert m and shown and len(shown) + int(m[1]) == 40, value[-60:]
+
+
+def test_lines_that_only_hold_commas_are_never_shortened_as_lists() -> None:
+    """A poll's tie and the offline prompt's greeting are text, not lists of people: cut to
+    fit, they end in "…", never in an "and N more" that would count options or mentions."""
+    options = tuple(f"Option number {i}" for i in range(10))
+    poll = Poll(id=1, space="discord:1", platform="discord", channel_id="2", creator="discord:3",
+                question="Where?", options=options, multi=False, closes_at=None, closed_at=None)
+    tie = outcome(poll, Tally(counts=(1,) * 10, voters=10))
+    hey = addressed([UserRef("discord", str(10**17 + i), f"person{i}") for i in range(10)])
+    for ln in (tie, hey):
+        value = fit_lines([ln], 120)
+        assert len(value) <= 120 and value.endswith("…") and "more" not in value, value
 
 
 def test_lines_that_do_not_fit_are_never_counted_as_people() -> None:
