@@ -164,20 +164,42 @@ class InboundHandlers:
             await bot.reaction_changed(ReactionChanged(card, user, change.key, change.added))
 
     async def _on_poll_end(self, room_id: str, ev: inbound.Envelope, start_id: str) -> None:
-        """A native poll ended in Element by someone allowed to (MSC3381): no responses count
-        after it, and the card is closed as its creator's `poll close` would close it."""
-        poll = await self.polls.ended(room_id, start_id, self.rooms.can_redact(room_id, ev.sender))
+        """A native poll ended in Element by someone MSC3381 allows to (someone who may redact
+        others' events) is that person's `poll close`, which the core grants or refuses. Only
+        a closed card ends the native poll: refused, it keeps counting votes."""
+        allowed = self.rooms.can_redact(room_id, ev.sender)
+        poll = await self.polls.end_asked(room_id, start_id, allowed)
         if poll is None:
             return
         bot = self._bot()
         number = poll.ref.removeprefix("#")
-        if not number.isdigit() or not bot.is_tracked(MessageRef(PLATFORM, room_id, poll.card_id, room_id)):
+        card = MessageRef(PLATFORM, room_id, poll.card_id, room_id)
+        if not number.isdigit() or not bot.is_tracked(card):
+            # No card to close with it (a poll started before its #id was kept, or a card
+            # no longer live): the end is ignored, not applied halfway.
             log.info("matrix: the native poll %s was ended; its card is not open to close", start_id)
             return
         channel = ChannelRef(PLATFORM, room_id, room_id)
-        await bot.run_text_command(self._adapter(), f"poll close {number}",
-                                   user=self._user(room_id, ev.sender), channel=channel,
-                                   is_moderator=True, responder=self._responder(channel))
+        responder = self._end_responder(channel, start_id, ev.event_id)
+        self.polls.ended_elsewhere.add(start_id)  # Element shows the end already: no second one
+        try:
+            await bot.run_text_command(self._adapter(), f"poll close {number}",
+                                       user=self._user(room_id, ev.sender), channel=channel,
+                                       is_moderator=self.rooms.is_moderator(room_id, ev.sender),
+                                       responder=responder)
+        finally:
+            if bot.is_tracked(card):  # not closed: a later close ends the poll with the bot's end
+                self.polls.ended_elsewhere.discard(start_id)
+
+    def _end_responder(self, channel: ChannelRef, start_id: str, end_id: str) -> Responder:
+        """The results go to the room as any close's do; a refusal goes in the poll's thread,
+        answering the end, so those who see the poll ended in Element learn why the card is
+        still open."""
+
+        async def respond(out: Out, ephemeral: bool) -> MessageRef | None:
+            return await self.send(channel, out, thread=(start_id, end_id) if ephemeral else None)
+
+        return respond
 
     def _responder(self, channel: ChannelRef, thread: tuple[str, str] | None = None) -> Responder:
         """Replies to a command; in the thread it was typed in, if any: (root, command)."""

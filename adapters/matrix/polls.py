@@ -11,9 +11,10 @@ it, and `fetch_reactions` recounts responses from /relations like reactions.
 
 Closing the card (an edit whose `choices` are closed) ends the native poll; responses after
 that are ignored. An end sent by someone else who may (someone who may redact others'
-events, as in Element) ends it too, and closes the card as its creator's `poll close` would. A redacted start takes no more responses, and the answers it had keep
-counting. A redacted response reverts its sender to their response before it (MSC3381):
-the card is recounted.
+events, as in Element) is that person's `poll close`: the poll ends with the card if the
+core closes it, and keeps counting if the core refuses. A redacted start takes no more
+responses, and the answers it had keep counting. A redacted response reverts its sender to
+their response before it (MSC3381): the card is recounted.
 """
 
 from __future__ import annotations
@@ -143,6 +144,8 @@ class NativePolls:
     def __init__(self, transport: Transport) -> None:
         self.transport = transport
         self.store: MatrixStore | None = None  # the bot's database, from the adapter's start()
+        # Polls whose end someone sent (handlers.py) while their card's close is under way.
+        self.ended_elsewhere: set[str] = set()
 
     def _store(self) -> MatrixStore:
         if self.store is None:
@@ -177,6 +180,9 @@ class NativePolls:
                 continue
             # Ended here first: the card takes no votes any more, whether or not the end lands.
             await store.set_poll_state(poll.start_id, "ended")
+            if poll.start_id in self.ended_elsewhere:
+                self.ended_elsewhere.discard(poll.start_id)
+                continue  # closed on an end sent in Element: a second end would only repeat it
             try:
                 await self.transport.send_event(poll.room_id, END, end_content(poll.start_id, out, tz),
                                                 f"end-{poll.start_id}")
@@ -190,14 +196,13 @@ class NativePolls:
         poll = await self._store().poll(response.start)
         return poll if poll is not None and poll.room_id == room_id and poll.state == "open" else None
 
-    async def ended(self, room_id: str, start_id: str, allowed: bool) -> NativePoll | None:
-        """An end event from someone else than the bot, valid when `allowed` (MSC3381: the
-        poll's sender or someone who may redact others' events): the poll takes no more
-        responses. Returns the poll it ended."""
+    async def end_asked(self, room_id: str, start_id: str, allowed: bool) -> NativePoll | None:
+        """The open poll an end event from someone else than the bot names, if the end is
+        valid (`allowed`, MSC3381: the poll's sender or someone who may redact others'
+        events). Nothing changes here: the poll ends with its card (`end`), if that closes."""
         poll = await self._store().poll(start_id)
         if poll is None or poll.room_id != room_id or poll.state != "open" or not allowed:
             return None
-        await self._store().set_poll_state(start_id, "ended")
         return poll
 
     async def respond(self, poll: NativePoll, ev: inbound.Envelope,

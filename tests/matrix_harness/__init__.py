@@ -2,8 +2,8 @@
 runner for the real bot with the real Matrix adapter."""
 
 from .clients import BotMessage, Human, eventually
-from .runner import BotRunner, HumanFactory, card_now, room_with, until_card
+from .runner import BotRunner, HumanFactory, card_now, dm_reminder_due, room_with, until_card
 from .synapse import SERVER_NAME, Account, Synapse
 
 __all__ = ["SERVER_NAME", "Account", "BotMessage", "BotRunner", "Human", "HumanFactory",
-           "Synapse", "card_now", "eventually", "room_with", "until_card"]
+           "Synapse", "card_now", "dm_reminder_due", "eventually", "room_with", "until_card"]

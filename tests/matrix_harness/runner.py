@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,17 @@ async def until_card(owner: Human, room: str, runner: BotRunner, event_id: str,
     except AssertionError:
         card = await card_now(owner, room, runner.user_id, event_id)
         raise AssertionError(f"card never matched {patterns}:\n{card.body}") from None
+
+
+async def dm_reminder_due(runner: BotRunner, room: str, creator: Human, attendee: Human) -> None:
+    """`attendee` takes reminders by DM and says ✅ to "Board games" (#1), which `creator`
+    makes in `room` to start in 3 hours; the bot's clock (a ManualClock) then moves on to the
+    event's 1-hour reminder."""
+    assert runner.bot is not None
+    await attendee.say(room, "!notify dm")
+    await attendee.wait_bot_message(room, runner.user_id, "direct message")
+    await creator.say(room, '!event create "Board games" when="in 3 hours"')
+    card = await creator.wait_bot_message(room, runner.user_id, "#1")
+    await attendee.react(room, card.event_id, "✅")
+    await until_card(creator, room, runner, card.event_id, r"Going \(1\)")
+    await runner.bot.scheduler.advance(timedelta(hours=2, minutes=1))

@@ -24,6 +24,7 @@ from tests.matrix_harness import (
     HumanFactory,
     Synapse,
     card_now,
+    dm_reminder_due,
     eventually,
     room_with,
     until_card,
@@ -206,13 +207,7 @@ async def test_notify_dm_reminder_in_a_direct_room_the_bot_opens_and_reuses(
     bot, adapter = await runner.start(clock=clock)
     alice, bob = humans("alice"), humans("bob")
     room = await room_with(runner, alice, bob)
-    await bob.say(room, "!notify dm")
-    await bob.wait_bot_message(room, runner.user_id, "direct message")
-    await alice.say(room, '!event create "Board games" when="in 3 hours"')
-    card = await alice.wait_bot_message(room, runner.user_id, "#1")
-    await bob.react(room, card.event_id, "✅")
-    await until_card(alice, room, runner, card.event_id, r"Going \(1\)")
-    await bot.scheduler.advance(timedelta(hours=2, minutes=1))
+    await dm_reminder_due(runner, room, alice, bob)
     await alice.wait_bot_message(room, runner.user_id, "Reminder")  # the room still has it
 
     async def an_invite() -> list[str]:

@@ -7,13 +7,20 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from datetime import timedelta
 
 import nio
 from nio.crypto.attachments import decrypt_attachment
 
 from bot.clock import ManualClock
-from tests.matrix_harness import BotRunner, Human, HumanFactory, eventually, room_with, until_card
+from tests.matrix_harness import (
+    BotRunner,
+    Human,
+    HumanFactory,
+    dm_reminder_due,
+    eventually,
+    room_with,
+    until_card,
+)
 from tests.matrix_harness.crypto import CryptoHuman, encrypted_room
 
 MakeCryptoHuman = Callable[[str], CryptoHuman]
@@ -106,13 +113,7 @@ async def test_a_person_who_left_the_direct_room_gets_a_new_one_once_then_dms_ar
     room = await room_with(runner, alice, bob)
     await alice.say(room, "!config set timezone Europe/Berlin")
     await alice.wait_bot_message(room, runner.user_id, "Europe/Berlin")
-    await bob.say(room, "!notify dm")
-    await bob.wait_bot_message(room, runner.user_id, "direct message")
-    await alice.say(room, '!event create "Board games" when="in 3 hours"')
-    card = await alice.wait_bot_message(room, runner.user_id, "#1")
-    await bob.react(room, card.event_id, "✅")
-    await until_card(alice, room, runner, card.event_id, r"Going \(1\)")
-    await bot.scheduler.advance(timedelta(hours=2, minutes=1))
+    await dm_reminder_due(runner, room, alice, bob)
     said = await alice.wait_bot_message(room, runner.user_id, "Reminder")
     [first] = await eventually(lambda: invited_rooms(bob), what="the bot's invite to a direct room")
     await bob.join(first)

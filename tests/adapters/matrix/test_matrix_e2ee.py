@@ -20,7 +20,7 @@ from nio.crypto.sessions import InboundGroupSession, Session
 from bot.clock import ManualClock
 from bot.scheduler import Job
 from tests.conftest import ENGINES
-from tests.matrix_harness import BotRunner, Synapse, eventually, until_card
+from tests.matrix_harness import BotRunner, Synapse, dm_reminder_due, eventually, until_card
 from tests.matrix_harness.crypto import CryptoHuman, encrypted_room
 
 REPO = Path(__file__).resolve().parents[3]
@@ -135,13 +135,7 @@ async def test_dm_reminder_in_an_encrypted_direct_room(
     await alice.start()
     await bob.start()
     room = await encrypted_room(alice, runner.user_id, bob)
-    await bob.say(room, "!notify dm")
-    await bob.wait_bot_message(room, runner.user_id, "direct message")
-    await alice.say(room, '!event create "Board games" when="in 3 hours"')
-    card = await alice.wait_bot_message(room, runner.user_id, "#1")
-    await bob.react(room, card.event_id, "✅")
-    await until_card(alice, room, runner, card.event_id, r"Going \(1\)")
-    await bot.scheduler.advance(timedelta(hours=2, minutes=1))
+    await dm_reminder_due(runner, room, alice, bob)
 
     async def invited() -> set[str]:
         return bob.invites - {room}

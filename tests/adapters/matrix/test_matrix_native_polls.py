@@ -8,60 +8,26 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
-import nio
-
 from bot.model import ChannelRef
 from bot.render import Card, Choices
+from tests.adapters.matrix.native_poll_events import (
+    END,
+    RESPONSE,
+    START,
+    TEXT,
+    bot_events,
+    poll_card,
+    poll_start,
+    respond,
+)
 from tests.matrix_harness import (
     BotRunner,
-    Human,
     HumanFactory,
     eventually,
     room_with,
     until_card,
 )
 from tests.matrix_harness.crypto import CryptoHuman, encrypted_room
-
-START = "org.matrix.msc3381.poll.start"
-RESPONSE = "org.matrix.msc3381.poll.response"
-END = "org.matrix.msc3381.poll.end"
-TEXT = "org.matrix.msc1767.text"
-
-
-async def respond(human: Human, room: str, start: str, answers: Any, *, stable: bool = False) -> str:
-    """A poll response as Element sends it (or with the stable names newer clients use)."""
-    rel = {"rel_type": "m.reference", "event_id": start}
-    if stable:
-        kind, content = "m.poll.response", {"m.relates_to": rel, "m.selections": answers}
-    else:
-        kind, content = RESPONSE, {"m.relates_to": rel, RESPONSE: {"answers": answers}}
-    resp = await human.client.room_send(room, kind, content)
-    assert isinstance(resp, nio.RoomSendResponse), resp
-    return resp.event_id
-
-
-async def bot_events(human: Human, room: str, runner: BotRunner, kind: str) -> list[dict[str, Any]]:
-    return [e for e in await human.raw_events(room)
-            if e.get("type") == kind and e.get("sender") == runner.user_id]
-
-
-async def poll_start(human: Human, room: str, runner: BotRunner, n: int = 1) -> dict[str, Any]:
-    """The bot's n-th poll start event in the room, once it is there."""
-
-    async def there() -> dict[str, Any] | None:
-        starts = await bot_events(human, room, runner, START)
-        return starts[n - 1] if len(starts) >= n else None
-
-    return await eventually(there, what=f"poll start {n}")
-
-
-async def poll_card(runner: BotRunner, owner: Human, room: str, command: str,
-                    marker: str = "#1") -> tuple[str, str]:
-    """Create a poll; (card event id, start event id)."""
-    await owner.say(room, command)
-    card = await owner.wait_bot_message(room, runner.user_id, marker)
-    start = await poll_start(owner, room, runner, int(marker[1:]))
-    return card.event_id, start["event_id"]
 
 
 async def test_native_poll_responses_reactions_close_and_end(runner: BotRunner,
@@ -347,37 +313,3 @@ async def test_encrypted_native_poll_is_counted_and_recounted(
         db.execute("DELETE FROM matrix_sync")
     await runner.start()
     await until_card(alice, room, runner, card, r"Chess — 1\b", r"Go — 0\b")
-
-
-async def end(human: Human, room: str, start: str) -> str:
-    """An end event as Element sends it when someone ends the poll there."""
-    resp = await human.client.room_send(room, END, {
-        "m.relates_to": {"rel_type": "m.reference", "event_id": start}, END: {},
-        TEXT: "The poll has ended.", "body": "The poll has ended."})
-    assert isinstance(resp, nio.RoomSendResponse), resp
-    return resp.event_id
-
-
-async def test_a_poll_ended_in_element_by_a_moderator_closes_the_card(
-        runner: BotRunner, humans: HumanFactory) -> None:
-    await runner.start()
-    alice, bob = humans("alice"), humans("bob")
-    room = await room_with(runner, alice, bob)  # alice made the room: she may redact
-    card, start = await poll_card(runner, bob, room, '!poll create "Where?" Park | Cafe')
-    await end(bob, room, start)  # bob may not end it (not even his own poll's native twin)
-    await respond(bob, room, start, ["1"])
-    await until_card(alice, room, runner, card, r"Park — 1\b")
-    await end(alice, room, start)
-    results = await alice.wait_bot_message(room, runner.user_id, "Results of poll #1")
-    assert "(closed)" in results.body and "Park — 1" in results.body
-    await until_card(alice, room, runner, card, r"\(closed\)")
-    # A response after the end does not count (MSC3381), and the bot sends no end of its own.
-    late = await respond(bob, room, start, ["2"])
-    seen = len(await alice.bot_messages(room, runner.user_id))
-    await alice.say(room, "!poll results 1")
-    after = await alice.wait_bot_message(room, runner.user_id, "(closed)", after=seen)
-    assert "Park — 1" in after.body and "Cafe — 0" in after.body
-    assert runner.bot is not None
-    assert await runner.bot.db.fetchone(
-        "SELECT 1 FROM matrix_poll_votes WHERE response_id=?", (late,)) is None
-    assert await bot_events(alice, room, runner, END) == []
