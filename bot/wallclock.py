@@ -25,15 +25,16 @@ def localize(naive: datetime, tz: tzinfo, *, zone_word: str = "", now: datetime 
     """Wall time in `tz` -> aware UTC. `zone_word` is how the text named the zone, if it
     did, so the examples in a refusal name it too. With `now`, a refusal offers only times
     still ahead (asked at 01:45 on the change night, "01:30" would be refused in turn); when
-    no reading is ahead the first is returned, for the caller to refuse as past."""
+    no reading is ahead the latest is returned, for the caller to refuse as past."""
     first = naive.replace(tzinfo=tz, fold=0)
     second = naive.replace(tzinfo=tz, fold=1)
     if first.utcoffset() == second.utcoffset():
         return first.astimezone(UTC)
+    latest = max(first.astimezone(UTC), second.astimezone(UTC))
+    if now is not None and latest <= now:  # every reading has passed: the caller says so
+        return latest
     if first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive:
         raise WallTimeRefused(_skipped(naive, tz, first, second, zone_word, now))
-    if now is not None and second.astimezone(UTC) <= now:
-        return first.astimezone(UTC)
     raise WallTimeRefused(_twice(naive, tz, first, second, now))
 
 

@@ -273,7 +273,7 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound, Seeding):
         except (discord.Forbidden, DiscordPermissionError):
             return None  # `send` makes a 403 a DiscordPermissionError
         except discord.HTTPException as e:
-            if e.code == CANNOT_DM:  # Discord sends it as a 403; the code, not the status, is the refusal
+            if e.code == CANNOT_DM:  # a 403 is caught above; the code is a refusal with any status
                 return None
             raise DeliveryFailed(f"Discord: could not DM {user.key} this time: {e}") from e
         except (discord.RateLimited, aiohttp.ClientError, OSError) as e:  # OSError: timeouts too

@@ -16,7 +16,7 @@ from typing import Any
 from bot.adapter import Adapter, AdapterHost
 from bot.context import Responder
 from bot.model import ChannelRef, MessageRef, MessageSeen, ReactionChanged, UserRef
-from bot.render import Out
+from bot.render import Out, Text, line
 
 from . import inbound
 from .client import Transport
@@ -180,7 +180,7 @@ class InboundHandlers:
             log.info("matrix: the native poll %s was ended; its card is not open to close", start_id)
             return
         channel = ChannelRef(PLATFORM, room_id, room_id)
-        responder = self._end_responder(channel, start_id, ev.event_id)
+        responder = self._end_responder(channel, start_id, ev.event_id, number)
         self.polls.ended_elsewhere.add(start_id)  # Element shows the end already: no second one
         try:
             await bot.run_text_command(self._adapter(), f"poll close {number}",
@@ -191,13 +191,20 @@ class InboundHandlers:
             if bot.is_tracked(card):  # not closed: a later close ends the poll with the bot's end
                 self.polls.ended_elsewhere.discard(start_id)
 
-    def _end_responder(self, channel: ChannelRef, start_id: str, end_id: str) -> Responder:
+    def _end_responder(self, channel: ChannelRef, start_id: str, end_id: str, number: str) -> Responder:
         """The results go to the room as any close's do; a refusal goes in the poll's thread,
         answering the end, so those who see the poll ended in Element learn why the card is
-        still open."""
+        still open and how to vote now (Element offers no more votes on an ended poll)."""
+        prefix = self._bot().prefix
 
         async def respond(out: Out, ephemeral: bool) -> MessageRef | None:
-            return await self.send(channel, out, thread=(start_id, end_id) if ephemeral else None)
+            if not ephemeral:
+                return await self.send(channel, out)
+            if isinstance(out, Text):
+                out = Text((*out.lines, line(
+                    f"Element shows poll #{number} as ended, but it is still open here: vote with "
+                    f"its number reactions or {prefix}poll vote {number} <option>.")))
+            return await self.send(channel, out, thread=(start_id, end_id))
 
         return respond
 

@@ -37,8 +37,10 @@ def names_line(people: tuple[Attendee, ...], total: int | None = None, limit: in
     total = len(people) if total is None else total
     if not total:
         return line("—")
-    shown = limit if total <= limit else limit - 1
-    return list_line([_named(p, labels) for p in people[:shown]], total - len(people[:shown]))
+    # The count and the names may come from reads a write fell between: the count (in the
+    # field's heading too) rules, and the next refresh of the card shows both anew.
+    shown = people[:min(limit if total <= limit else limit - 1, total)]
+    return list_line([_named(p, labels) for p in shown], total - len(shown))
 
 
 def _named(p: Attendee, labels: Mapping[str, str] | None) -> str:

@@ -28,3 +28,22 @@ def test_other_lines_are_never_lists() -> None:
     for ln in (line("Tie between ", "A", ", ", "B", ", ", "C"), line("a", ", ", "and 4 more")):
         assert list_items(ln) is None
         assert first_items(ln, 1) == ln
+
+
+def test_a_card_whose_list_was_read_a_row_ahead_of_its_count_still_renders_by_the_count() -> None:
+    # Counts and lists are separate reads: a "maybe" committed between them gives three names
+    # for a count of two. The card must render (the next refresh shows both anew), by the count.
+    from datetime import UTC, datetime, timedelta
+
+    from bot.render import plain
+    from cogs.events.render import event_card
+    from cogs.events.repo import Attendee, Event, Roster
+
+    now = datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
+    event = Event(id=7, space="fake:s", platform="fake", channel_id="c", creator="fake:a", title="Picnic",
+                  starts_at=now + timedelta(days=1), location="", details="", capacity=None,
+                  state="scheduled", revision=1, ends_at=now + timedelta(days=1, hours=2))
+    maybe = tuple(Attendee(f"fake:{n}", n) for n in ("ann", "bob", "cat"))
+    card = event_card(event, Roster(going=(), waitlist=(), maybe=maybe, no=(), sizes=(0, 0, 2, 0)), now=now)
+    shown = plain(card, UTC)
+    assert "Maybe (2)" in shown and "ann, bob" in shown and "cat" not in shown

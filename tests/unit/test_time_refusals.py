@@ -201,6 +201,15 @@ def test_a_length_past_when_s_own_bound_names_that_bound(text: str) -> None:
     assert "more than five years away" in said and "3650d" not in said, said
 
 
+@pytest.mark.parametrize(("text", "now"), [
+    ("2027-03-28 02:30", datetime(2027, 3, 28, 1, 45, tzinfo=UTC)),  # 03:45 CEST: the night is over
+    ("2027-10-31 02:30", datetime(2027, 10, 31, 1, 45, tzinfo=UTC)),  # 02:45 CET: both 02:30s gone
+])
+def test_a_change_night_time_already_behind_is_refused_as_past(text: str, now: datetime) -> None:
+    said = refusal(text, BERLIN, now)
+    assert "in the past" in said and "does not exist" not in said and "twice" not in said, said
+
+
 # -- through the commands -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("line, needle", [

@@ -79,6 +79,7 @@ async def test_an_end_from_one_who_may_redact_but_not_close_leaves_the_card_open
     ended = await end(carol, room, start)  # bob's poll, and carol is no moderator
     refusal = await alice.wait_bot_message(room, runner.user_id, "⚠️")
     assert "only the poll's creator or a moderator can close poll #1" in refusal.body
+    assert "still open here: vote with its number reactions or !poll vote 1" in refusal.body
     # Said beside the poll Element now shows ended, answering the end.
     assert refusal.content["m.relates_to"] == {"rel_type": "m.thread", "event_id": start,
                                                "is_falling_back": True,
