@@ -33,6 +33,10 @@ def convert_one(opt: Option, raw: str, tz: Any, now: datetime) -> Any:
     if opt.kind == "text":
         return clean_text(raw, opt.max_length)
     if opt.kind == "int":
+        if re.fullmatch(r"[+-]?\d{10,}", raw):  # a whole number, only too long to be one of ours
+            if raw.startswith("-"):
+                raise ValueError(f"must be at least {opt.min if opt.min is not None else -999999999}")
+            raise ValueError(f"must be at most {opt.max if opt.max is not None else 999999999}")
         if not re.fullmatch(r"[+-]?\d{1,9}", raw):
             raise ValueError("must be a whole number")
         n = int(raw)

@@ -97,6 +97,10 @@ def iana(name: str) -> ZoneInfo | None:
     """An IANA zone by its name (any case), or None."""
     if not name or name.startswith(("/", ".")) or ".." in name or " " in name.strip():
         return None
+    # Files of the zone database that name no place: a zone with no abbreviation ("-00"), and
+    # copies of the real zones under other rules (leap seconds) that calendars do not know.
+    if name.lower().startswith(("posix/", "right/")) or name.lower() in ("factory", "localtime", "posixrules"):
+        return None
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):

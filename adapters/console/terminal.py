@@ -56,12 +56,18 @@ class Reader:
                     assert prompt is not None
                     self._ready.wait()
                     self._ready.clear()
-                    line = input(prompt()) + "\n"
+                    line = _text(input(prompt()) + "\n")
                 else:
                     line = stream.readline()
                     if not line:
                         break
-                self._put(line)
+                self._put(_text(line))
         except (EOFError, KeyboardInterrupt, OSError, ValueError):
             pass
         self._put(EOF_MARK)
+
+
+def _text(line: str) -> str:
+    """Bytes that were not UTF-8 (Python keeps them as lone surrogates) become U+FFFD, as they
+    would have on any platform: nothing downstream can store a lone surrogate."""
+    return line.encode("utf-8", "surrogateescape").decode("utf-8", "replace")

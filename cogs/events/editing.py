@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from bot.commands import Option, command
 from bot.context import Context, Refusal
 from bot.render import Time, line, text
+from bot.timeparse import TimeParseError, parse_when
 
 from . import repo, series_repo
 from .reminders import Handle, Reminders
@@ -47,6 +48,16 @@ class Editing(Rsvps):
     async def _resolve_where(self, ctx: Context, where: str | None) -> tuple[str, int | None]:
         raise NotImplementedError
 
+    async def _new_start(self, ctx: Context, event: Event, when: str, scope: str | None) -> datetime:
+        """A series keeps its days, so a time of day alone ("19:30") is on this occurrence's day."""
+        if scope == "series" and not when.strip().lower().startswith("poll:"):
+            tz = await ctx.timezone()
+            try:
+                return parse_when(f"{event.starts_at.astimezone(tz):%Y-%m-%d} {when}", tz, ctx.now)
+            except TimeParseError:
+                pass  # more than a time of day: read as any when=
+        return (await self._resolve_when(ctx, when))[0]
+
     @command("event edit", "change an event (with series: it and every later one of its series); "
              "attendees hear about a new time", EVENT_ID, SCOPE,
              Option("title", "a new title", required=False, positional=False, greedy=True, max_length=200),
@@ -68,7 +79,7 @@ class Editing(Rsvps):
             raise Refusal(f"say what to change, e.g. {ctx.prefix}event edit {id} when=\"friday 7pm\"")
         if scope == "series" and event.series_id is None:
             raise Refusal(f"event #{id} is not part of a series; leave out 'series'")
-        starts_at = (await self._resolve_when(ctx, when))[0] if when is not None else None
+        starts_at = await self._new_start(ctx, event, when, scope) if when is not None else None
         location = (await self._resolve_where(ctx, where))[0] if where is not None else None
         length = _length(duration) if duration is not None else event.ends_at - event.starts_at
         ends_at = (starts_at or event.starts_at) + length

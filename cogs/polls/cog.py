@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from functools import partial
+from zoneinfo import ZoneInfo
 
 from bot.cog import Cog, on_reaction, on_reconcile
 from bot.commands import Option, command
@@ -16,7 +17,7 @@ from bot.model import ChannelRef, MessageRef, ReactionChanged, SpaceRef, UserRef
 from bot.render import Out, line, text
 from bot.scheduler import Job
 from bot.settings import SettingSpec, on_off, switch_text
-from bot.timeparse import read_time
+from bot.timeparse import format_time, read_time
 from cogs.links.service import LinkService
 
 from . import repo
@@ -240,16 +241,25 @@ class PollsCog(Cog, PollService):
     async def leading_option(self, space_key: str, poll_id: int) -> tuple[str, datetime | None]:
         """The option a poll agreed on; refuses (with a sentence) if there is none."""
         poll = await self.get(poll_id)
+        give = "give the time or place itself instead of poll:"
         if poll is None or poll.space != space_key:
-            raise Refusal(f"there is no poll #{poll_id} here")
-        tally = await self.tally(poll)
-        leaders = tally.leaders()
+            raise Refusal(f"there is no poll #{poll_id} here; check the number on the poll's card, or {give}N")
+        leaders = (await self.tally(poll)).leaders()
         if not leaders:
-            raise Refusal(f"poll #{poll_id} has no votes yet, so it has no leading option")
+            raise Refusal(f"poll #{poll_id} closed without votes; {give}{poll_id}" if poll.closed else
+                          f"poll #{poll_id} has no votes yet; vote on it first, or {give}{poll_id}")
         if len(leaders) > 1:
-            tied = " and ".join(poll.options[i] for i in leaders)
-            raise Refusal(f"poll #{poll_id} is tied between {tied}; break the tie first")
+            tz = await self.bot.timezone(SpaceRef.from_key(space_key))
+            tied = " and ".join(self._shown(poll, i, tz) for i in leaders)
+            raise Refusal(f"poll #{poll_id} closed tied between {tied}; {give}{poll_id}" if poll.closed else
+                          f"poll #{poll_id} is tied between {tied}; a vote can break the tie, or {give}{poll_id}")
         return poll.options[leaders[0]], poll.time_of(leaders[0])
+
+    @staticmethod
+    def _shown(poll: Poll, i: int, tz: ZoneInfo) -> str:
+        """An option as its card shows it: a time fixed when the poll was made, with its date."""
+        at = poll.time_of(i)
+        return format_time(at, tz) if at is not None else poll.options[i]
 
     async def post_poll(self, channel: ChannelRef, creator: UserRef, question: str,
                         options: list[str], *, multi: bool = False,

@@ -67,6 +67,16 @@ def test_try_web_on_a_taken_port_is_one_line_and_exit_2() -> None:
     assert "Traceback" not in r.stderr
 
 
+def test_bytes_that_are_not_utf8_are_text_not_an_internal_error() -> None:
+    r = subprocess.run([sys.executable, "-m", "bot.cli", "try"], capture_output=True, timeout=60, cwd=ROOT,
+                       input=b'!event create \xc3 Picnic when="tomorrow 7pm"\n:as \xff\n!rsvp 1 going\n',
+                       env={**os.environ, "PYTHONPATH": str(ROOT)})
+    out = r.stdout.decode("utf-8")
+    assert r.returncode == 0, r.stderr
+    assert "\ufffd Picnic #1" in out and "You're going to \ufffd Picnic #1" in out, out
+    assert "went wrong" not in out
+
+
 def test_try_keeps_the_database_with_db(tmp_path: Path) -> None:
     db = str(tmp_path / "keep.db")
     logoff("try", "--db", db, stdin='!event create Picnic when="in 72 hours"\n')

@@ -105,8 +105,19 @@ async def test_event_from_tied_poll_is_refused_and_nothing_changes(fake: FakeAda
     await fake.react(p, "2️⃣", "carol")
     [r] = await fake.invoke("!event create Meetup when=poll:1")
     assert r.text.startswith("⚠️") and "tied" in r.text
+    # The options as the card shows them (fixed times, with their dates), and a way out.
+    assert "Sat 05 Dec 2026 18:30 UTC and Sun 06 Dec 2026 11:00 UTC" in r.text
+    assert "a vote can break the tie, or give the time or place itself" in r.text
     assert (await bot.db.fetchone("SELECT COUNT(*) FROM events"))[0] == 0
     assert "(closed)" not in p.text
+    await fake.invoke("!poll close 1")
+    [r] = await fake.invoke("!event create Meetup when=poll:1")
+    assert "closed tied" in r.text and "break the tie" not in r.text and "give the time" in r.text
+    [r] = await fake.invoke("!event create Meetup when=poll:9")
+    assert "there is no poll #9 here" in r.text and "give the time or place itself" in r.text
+    await fake.invoke('!poll create "Where?" Park | Cafe')
+    [r] = await fake.invoke("!event create Meetup when=2026-12-05 18:30 where=poll:2")
+    assert "no votes yet; vote on it first" in r.text
 
 
 async def test_edit_and_cancel_permissions_and_notices(fake: FakeAdapter, bot) -> None:
@@ -290,3 +301,12 @@ async def test_a_nul_character_in_a_name_or_id_does_not_lose_the_rsvp(fake: Fake
     await bot.reaction_changed(ReactionChanged(card.ref, odd_id, "✅", False))  # found again by its id
     await bot.settle()
     assert "Going (1)" in fake.messages[card.id].text and "Cat" not in fake.messages[card.id].text
+
+
+async def test_a_whole_number_too_long_says_the_bound_not_that_it_is_no_number(fake: FakeAdapter) -> None:
+    [big] = await fake.invoke('!event create X when="2026-12-05 19:00" capacity=2147483648')
+    assert big.text.startswith("⚠️") and "at most 10000" in big.text and "whole number" not in big.text
+    [huge_id] = await fake.invoke("!event show 9223372036854775807")
+    assert huge_id.text.startswith("⚠️") and "at most" in huge_id.text and "whole number" not in huge_id.text
+    [word] = await fake.invoke('!event create X when="2026-12-05 19:00" capacity=lots')
+    assert "whole number" in word.text

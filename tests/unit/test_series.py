@@ -95,6 +95,9 @@ async def test_edit_series_changes_this_and_later_ones_and_the_next_made(fake: F
     assert ok.text.startswith("✅") and f"#{made[1]}" in ok.text
     [refused] = await fake.invoke(f'!event edit {made[1]} series when="friday 7pm"')
     assert refused.text.startswith("⚠️") and "same day" in refused.text
+    # The refusal's own example, a time of day alone, is this occurrence's day at that time.
+    [moved] = await fake.invoke(f'!event edit {made[1]} series when="19:30"')
+    assert moved.text.startswith("✅") and "Tue 01 Dec 2026 19:30 UTC" in moved.text, moved.text
     await bot.scheduler.advance(timedelta(days=10))
     rows = await bot.db.fetchall("SELECT id, location FROM events ORDER BY starts_at")
     assert rows[0][1] == "" and all(r[1] == "Library" for r in rows[1:]) and len(rows) >= 3

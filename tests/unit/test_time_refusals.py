@@ -238,3 +238,11 @@ def test_city_names_with_accents_are_found(name: str) -> None:
 async def test_a_city_with_accents_is_a_space_timezone(fake: FakeAdapter) -> None:
     [reply] = await fake.invoke("!config set timezone São Paulo", "mod", mod=True)
     assert reply.text == "✅ timezone is now America/Sao_Paulo", reply.text
+
+
+@pytest.mark.parametrize("name", ["Factory", "posix/Europe/Berlin", "right/UTC", "localtime"])
+def test_zone_database_files_that_name_no_place_are_not_a_space_timezone(name: str) -> None:
+    from bot.timeparse import zone
+
+    with pytest.raises(TimeParseError, match="not a timezone I know"):
+        zone(name)
