@@ -229,9 +229,10 @@ def _place(conn: sqlite3.Connection, event_id: int, going_seq: int) -> int:
 
 def waitlist_place(conn: sqlite3.Connection, event_id: int, user: str, capacity: int) -> int | None:
     """The user's 1-based place on the event's waitlist; None when they are in or not going."""
-    row = conn.execute("SELECT going_seq FROM rsvps WHERE event_id=? AND user=? AND status='going'",
-                       (event_id, user)).fetchone()
-    place = _place(conn, event_id, row[0]) if row else 0
+    place: int = conn.execute(
+        "SELECT COUNT(*) FROM rsvps WHERE event_id=? AND status='going' AND going_seq <= "
+        "(SELECT going_seq FROM rsvps WHERE event_id=? AND user=? AND status='going')",
+        (event_id, event_id, user)).fetchone()[0]
     return place - capacity if place > capacity else None
 
 
@@ -279,12 +280,7 @@ def _outcome(conn: sqlite3.Connection, event: Event, before: list[str], user: st
     names = dict(conn.execute(
         f"SELECT user, name FROM rsvps WHERE event_id=? AND user IN ({','.join('?' * len(promoted_users))})",
         (event.id, *promoted_users)).fetchall()) if promoted_users else {}
-    waitlisted_at = None
-    if new == "going" and user not in after:
-        waitlisted_at = conn.execute(
-            "SELECT COUNT(*) FROM rsvps WHERE event_id=? AND status='going' AND going_seq <= "
-            "(SELECT going_seq FROM rsvps WHERE event_id=? AND user=?)",
-            (event.id, event.id, user)).fetchone()[0] - event.capacity
+    waitlisted_at = waitlist_place(conn, event.id, user, event.capacity) if new == "going" else None
     return RsvpResult(old, new, tuple(Attendee(u, names.get(u, "")) for u in promoted_users), waitlisted_at)
 
 

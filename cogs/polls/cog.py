@@ -8,7 +8,6 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from functools import partial
-from zoneinfo import ZoneInfo
 
 from bot.cog import Cog, on_reaction, on_reconcile
 from bot.commands import Option, command
@@ -17,12 +16,12 @@ from bot.model import ChannelRef, MessageRef, ReactionChanged, SpaceRef, UserRef
 from bot.render import Out, line, text
 from bot.scheduler import Job
 from bot.settings import SettingSpec, on_off, switch_text
-from bot.timeparse import format_time, read_time
+from bot.timeparse import read_time
 from cogs.links.service import LinkService
 
 from . import repo
 from .migrations import MIGRATIONS
-from .render import NUMBERS, poll_card, results_text
+from .render import NUMBERS, option_text, poll_card, results_text
 from .repo import Poll, marks
 from .service import PollService
 
@@ -250,16 +249,11 @@ class PollsCog(Cog, PollService):
                           f"poll #{poll_id} has no votes yet; vote on it first, or {give}{poll_id}")
         if len(leaders) > 1:
             tz = await self.bot.timezone(SpaceRef.from_key(space_key))
-            tied = " and ".join(self._shown(poll, i, tz) for i in leaders)
+            tied = " and ".join(option_text(poll, i, tz) for i in leaders)
             raise Refusal(f"poll #{poll_id} closed tied between {tied}; {give}{poll_id}" if poll.closed else
                           f"poll #{poll_id} is tied between {tied}; a vote can break the tie, or {give}{poll_id}")
         return poll.options[leaders[0]], poll.time_of(leaders[0])
 
-    @staticmethod
-    def _shown(poll: Poll, i: int, tz: ZoneInfo) -> str:
-        """An option as its card shows it: a time fixed when the poll was made, with its date."""
-        at = poll.time_of(i)
-        return format_time(at, tz) if at is not None else poll.options[i]
 
     async def post_poll(self, channel: ChannelRef, creator: UserRef, question: str,
                         options: list[str], *, multi: bool = False,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from bot.render import Card, Choices, Line, Text, Time, line
+from bot.timeparse import format_time
 
 from .repo import Poll, Tally
 
@@ -34,6 +37,12 @@ def votes(n: int) -> str:
 def option(poll: Poll, i: int) -> str | Time:
     at = poll.time_of(i)
     return Time(at) if at else poll.options[i]
+
+
+def option_text(poll: Poll, i: int, tz: ZoneInfo) -> str:
+    """`option` as plain text, for a sentence: a time with its date, in `tz`."""
+    at = poll.time_of(i)
+    return format_time(at, tz) if at else poll.options[i]
 
 
 def outcome(poll: Poll, tally: Tally) -> Line:
