@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .commandspec import CommandSpec, UsageError
+from .commandspec import ESCAPED_BAR, CommandSpec, UsageError
 
 MAX_LINE = 4000
 
@@ -55,7 +55,7 @@ def tokens(line: str) -> list[Token]:
         if not started:
             begin = i
         if c == "\\" and i + 1 < n:
-            buf.append(s[i + 1])
+            buf.append(ESCAPED_BAR if s[i + 1] == "|" else s[i + 1])
             started = True
             i += 2
             continue
@@ -87,13 +87,14 @@ def tokens(line: str) -> list[Token]:
 def _double_quoted(s: str, start: int) -> tuple[str, int] | None:
     """The text of the double-quoted part opening at `start` and the index of its closing
     quote, or None when it never closes. As in a shell, a backslash inside it escapes only a
-    double quote or another backslash; before anything else it is a plain backslash."""
+    double quote or another backslash (and a `|`, as everywhere); before anything else it is a
+    plain backslash."""
     out: list[str] = []
     i = start + 1
     while i < len(s):
         c = s[i]
-        if c == "\\" and i + 1 < len(s) and s[i + 1] in '"\\':
-            out.append(s[i + 1])
+        if c == "\\" and i + 1 < len(s) and s[i + 1] in '"\\|':
+            out.append(ESCAPED_BAR if s[i + 1] == "|" else s[i + 1])
             i += 2
             continue
         if c == '"':
@@ -143,7 +144,11 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
         else:
             out[opt.name] = bare.pop(0)
     if bare:
-        raise UsageError(f"I don't know what to do with '{' '.join(bare)[:60]}'", spec, usage)
+        left = " ".join(bare).replace(ESCAPED_BAR, "|")
+        raise UsageError(f"I don't know what to do with '{left[:60]}'", spec, usage)
+    for opt in spec.options:  # a list keeps it until its items are split
+        if opt.kind != "list" and opt.name in out:
+            out[opt.name] = out[opt.name].replace(ESCAPED_BAR, "|")
     for opt in spec.options:
         if opt.required and not out.get(opt.name, "").strip():
             how = f"{opt.name}=<{opt.shown}>" if not opt.positional else f"<{opt.shown}>"

@@ -12,7 +12,7 @@ import difflib
 from collections.abc import Iterator, Sequence
 
 from .commandparse import MAX_LINE, Token, bare_ok, parse_args, tokenize, tokens
-from .commandspec import CommandSpec, Option, OptionKind, UsageError, command
+from .commandspec import ESCAPED_BAR, CommandSpec, Option, OptionKind, UsageError, command
 from .converters import clean_text, convert, convert_one
 
 # The declarations, the parser and the converters, for those who import them from here.
@@ -58,7 +58,7 @@ class CommandRegistry:
         toks = tokens(line)
         if not toks:
             raise UsageError(f"type {prefix}help to see the commands")
-        words = [t.text for t in toks]
+        words = [t.text.replace(ESCAPED_BAR, "|") for t in toks]
         spec, used = self.find(words)
         if spec is None:
             group = [s for s in self if s.path[0] == words[0].lower()]

@@ -65,6 +65,11 @@ class CommandSpec:
         return " ".join(parts)
 
 
+# A `|` written `\|` on a text command: part of a list item (a poll option), not the separator
+# between items. It travels from the tokenizer to the list converter as a character nobody types.
+ESCAPED_BAR = "\ue000"
+
+
 class UsageError(ValueError):
     """Bad command input. `str(e)` is a full sentence; `usage` the line to show."""
 

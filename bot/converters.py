@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .commandspec import CommandSpec, Option, UsageError
+from .commandspec import ESCAPED_BAR, CommandSpec, Option, UsageError
 from .timeparse import TimeParseError, parse_duration, parse_when, parse_when_or_duration
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ def convert_one(opt: Option, raw: str, tz: Any, now: datetime) -> Any:
     if opt.kind == "when_or_duration":
         return parse_when_or_duration(raw, tz, now)
     if opt.kind == "list":
-        items = [clean_text(x, opt.max_length) for x in raw.split("|") if x.strip()]
+        items = [clean_text(x.replace(ESCAPED_BAR, "|"), opt.max_length) for x in raw.split("|") if x.strip()]
         lo, hi = opt.min or 1, opt.max or 25
         if not lo <= len(items) <= hi:
             raise ValueError(f"needs {lo} to {hi} items separated by |, got {len(items)}")

@@ -21,6 +21,16 @@ async def test_create_shows_id_options_and_seeds_number_reactions(fake: FakeAdap
     assert [u.id for u in fake.reactions[card.id]["1️⃣"]] == ["logoff"]
 
 
+async def test_a_bar_written_with_a_backslash_is_part_of_an_option(fake: FakeAdapter) -> None:
+    card = await create(fake, '!poll create "Fish \\| chips?" Rock \\| Roll Bar | "Tom \\| Jerry" | Cafe')
+    assert "Fish | chips? #1" in card.text
+    assert "Rock | Roll Bar — 0" in card.text and "Tom | Jerry — 0" in card.text and "Cafe — 0" in card.text
+    assert card.card.reactions == ("1️⃣", "2️⃣", "3️⃣")
+    # Without the backslash a bar separates options, quoted or not.
+    split = await create(fake, '!poll create Q "A | B"')
+    assert "A — 0" in split.text and "B — 0" in split.text
+
+
 async def test_single_choice_keeps_latest_vote_and_removal_falls_back(fake: FakeAdapter) -> None:
     card = await create(fake)
     await fake.react(card, "1️⃣", "bob")
