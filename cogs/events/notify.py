@@ -55,12 +55,15 @@ class DirectMessages:
     async def send(self, people: Iterable[Attendee], out: Out, channels: Sequence[ChannelRef]) -> None:
         """DM each who asked for it; best effort, after the channel posts (which always go).
         `channels`: the event's channels, its own first (`Audience.channels`)."""
+        shown: dict[str, Out] = {}  # the message in each channel's zone, made once per channel
         for person in await self.wanted(people):
             user = user_from_key(person.user, person.name)
             # Their own channel of the event (linked spaces): its zone is the one they see there.
             where = next((c for c in channels if c.platform == user.platform), channels[0])
+            if where.key not in shown:
+                shown[where.key] = in_zone(out, await self.bot.timezone(where.space))
             try:
-                ref = await self.bot.send_dm(user, in_zone(out, await self.bot.timezone(where.space)))
+                ref = await self.bot.send_dm(user, shown[where.key])
             except Exception as e:  # noqa: BLE001 - failed this time (DeliveryFailed): the channel post carries it
                 log.warning("DM to %s failed: %s", person.user, e)
                 continue
