@@ -25,6 +25,7 @@ from .model import (
     UserRef,
 )
 from .render import Out
+from .settings import SettingSpec
 
 if TYPE_CHECKING:
     from .clock import Clock
@@ -168,3 +169,7 @@ class Platform:
     parse: Callable[[Mapping[str, Any]], Any]  # the section -> its config; ConfigError naming the key
     readiness: Callable[[Any], tuple[bool, str]]  # (can start, why): are its secrets set?
     create: Callable[[Any], Adapter]
+    # Settings only this platform acts on. They are known in every space, whichever
+    # platforms run, so a space elsewhere is told they do not apply rather than that
+    # they do not exist.
+    settings: tuple[SettingSpec, ...] = ()

@@ -24,7 +24,7 @@ from .livecards import LiveCards, Render
 from .metrics import Metrics
 from .model import ChannelRef, MessageRef, SpaceRef, UserRef
 from .pgconnect import is_postgres_url
-from .plugins import features
+from .plugins import features, platforms
 from .postgres import PostgresDatabase
 from .process import tune_gc
 from .ratelimit import RateLimiter
@@ -82,6 +82,9 @@ class Bot(Dispatch):
         await self.db.migrate("settings", SETTINGS_MIGRATIONS)
         await self.db.migrate("jobs", JOB_MIGRATIONS)
         await self.tracker.load()
+        for platform in platforms().values():
+            for spec in platform.settings:
+                self.settings.register(spec, owner=f"the {platform.section} platform")
         for name in features() if extensions is None else extensions:
             module = importlib.import_module(name)
             await module.setup(self)

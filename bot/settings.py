@@ -71,6 +71,11 @@ def one_of(*allowed: str) -> Callable[[str], str]:
     return parse
 
 
+# How a person would name the platform capabilities a setting may require.
+CAPABILITY_NAMES = {"buttons": "buttons", "native_polls": "native polls",
+                    "listings": "an events tab", "threads": "threads", "roles": "roles to hand out"}
+
+
 @dataclass(frozen=True, slots=True)
 class SettingSpec:
     key: str

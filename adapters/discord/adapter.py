@@ -77,7 +77,6 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound, Seeding):
 
     def attach(self, bot: AdapterHost) -> None:
         self.bot = bot
-        self._register_listing_setting(bot)
 
     async def start(self) -> None:
         assert self.bot is not None, "attach the adapter to a bot first"

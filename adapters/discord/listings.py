@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SETTING = "events.discord"
+SETTING_SPEC = SettingSpec(SETTING, "on", on_off, "on or off",
+                           "mirror events into the server's Events tab (needs Manage Events)",
+                           normalize=switch_text, requires="listings")
 NAME_MAX = LOCATION_MAX = 100
 DESCRIPTION_MAX = 1000
 # EXTERNAL events need a location of 1-100 characters; an event without a place gets this.
@@ -95,12 +98,6 @@ class DiscordListings:
         self._dropped: OrderedDict[str, None] = OrderedDict()
         self._recounting: set[str] = set()
         self._recount_again: set[str] = set()
-
-    def _register_listing_setting(self, bot: AdapterHost) -> None:
-        bot.settings.register(SettingSpec(
-            SETTING, "on", on_off, "on or off",
-            "mirror events into the server's Events tab (needs Manage Events)",
-            normalize=switch_text, requires="listings"), owner="the Discord adapter")
 
     def _now(self) -> datetime:
         return self.bot.clock.now() if self.bot is not None else datetime.now(UTC)

@@ -6,6 +6,7 @@ from bot.cog import Cog
 from bot.commands import Option, command
 from bot.context import Context, Refusal
 from bot.render import Card, Field, line, text
+from bot.settings import CAPABILITY_NAMES
 
 
 class AdminCog(Cog):
@@ -64,8 +65,10 @@ class AdminCog(Cog):
     async def config_set(self, ctx: Context, key: str, value: str) -> None:
         spec = self.settings.spec(key.lower())
         if spec.requires and not getattr(ctx.adapter.capabilities, spec.requires, False):
-            raise Refusal(f"{spec.key} needs {spec.requires}, which this platform does not "
-                          "have; reactions work everywhere")
+            needs = CAPABILITY_NAMES.get(spec.requires, spec.requires)
+            raise Refusal(f"{spec.key} does not apply here: it needs {needs}, which this platform "
+                          f"does not have, so nothing was changed; {ctx.prefix}config show lists "
+                          "the settings this space uses")
         stored = await self.settings.set(ctx.space, spec.key, value)
         await ctx.reply(text(f"✅ {spec.key} is now {stored}"))
 

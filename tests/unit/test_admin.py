@@ -56,6 +56,17 @@ async def test_buttons_setting_needs_a_platform_with_buttons(tmp_path, clock) ->
     await bot.stop()
 
 
+async def test_a_setting_of_another_platform_is_known_but_does_not_apply(fake: FakeAdapter, bot) -> None:
+    # The Events-tab mirror is declared by its platform package, whichever platforms run:
+    # a space without an events tab is told it does not apply, not that it does not exist.
+    [r] = await fake.invoke("!config set events.discord off", "mod", mod=True)
+    assert r.text.startswith("⚠️") and "does not apply here" in r.text and "events tab" in r.text
+    assert "there is no setting" not in r.text
+    [shown] = await fake.invoke("!config show", "mod", mod=True)
+    assert "events.discord" not in shown.text
+    assert (await bot.db.fetchone("SELECT COUNT(*) FROM settings"))[0] == 0
+
+
 async def test_help_lists_every_command_and_details_one(fake: FakeAdapter, bot) -> None:
     [h] = await fake.invoke("!help")
     for spec in bot.commands:

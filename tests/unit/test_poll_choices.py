@@ -71,7 +71,7 @@ async def test_without_native_polls_the_setting_is_not_offered(fake: FakeAdapter
     [show] = await fake.invoke("!config show", "mod", mod=True)
     assert "polls.native" not in show.text
     [r] = await fake.invoke("!config set polls.native off", "mod", mod=True)
-    assert r.text.startswith("⚠️") and "native_polls" in r.text
+    assert r.text.startswith("⚠️") and "needs native polls" in r.text
     assert (await bot.db.fetchone("SELECT COUNT(*) FROM settings"))[0] == 0
 
 
@@ -85,7 +85,7 @@ async def test_the_console_refuses_polls_native(tmp_path: Path, clock: ManualClo
             await adapter.handle_line(ln)
         assert isinstance(adapter.out, io.StringIO)
         shown = adapter.out.getvalue()
-        assert "⚠️ polls.native needs native_polls" in shown
+        assert "⚠️ polls.native does not apply here: it needs native polls" in shown
         assert "polls.native =" not in shown
     finally:
         await bot.stop()
