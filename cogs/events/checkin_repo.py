@@ -33,11 +33,17 @@ REACTION, SELF = "reaction", "command"  # a check-in of someone else: "by <their
 
 def check_in(conn: sqlite3.Connection, event_id: int, user: str, name: str, source: str,
              now: datetime) -> bool:
-    """Check `user` in; False if they already were (the first check-in stands)."""
-    return conn.execute(
-        "INSERT INTO event_checkins(event_id, user, name, source, at) VALUES(?,?,?,?,?) "
-        "ON CONFLICT(event_id, user) DO NOTHING",
-        (event_id, user, name, source, now.timestamp())).rowcount > 0
+    """Check `user` in; False if they already were (the first check-in stands, but one said
+    in words is not taken back with a 📍 reaction that made it first)."""
+    if conn.execute(
+            "INSERT INTO event_checkins(event_id, user, name, source, at) VALUES(?,?,?,?,?) "
+            "ON CONFLICT(event_id, user) DO NOTHING",
+            (event_id, user, name, source, now.timestamp())).rowcount > 0:
+        return True
+    if source != REACTION:
+        conn.execute("UPDATE event_checkins SET source=? WHERE event_id=? AND user=? AND source=?",
+                     (source, event_id, user, REACTION))
+    return False
 
 
 def withdraw_reaction(conn: sqlite3.Connection, event_id: int, user: str) -> bool:
@@ -94,20 +100,19 @@ class Turnout:
         return self.came / self.going
 
 
-def held(conn: sqlite3.Connection, scope: Scope, since: datetime, until: datetime,
-         limit: int = 500) -> list[Turnout]:
+def held(conn: sqlite3.Connection, scope: Scope, since: datetime, until: datetime) -> list[Turnout]:
     """Events of the space (its own and those shared into it, scope.py) that ended between
-    `since` and `until`, not cancelled, oldest first."""
+    `since` and `until`, not cancelled, oldest first: all of them, as `stats` totals them."""
     # Read off events_upcoming (space, state, starts_at): an event lasts at most MAX_LENGTH, and
     # one made before `duration=` existed has no end stored (two hours).
     ends = f"COALESCE(ends_at, starts_at + {DEFAULT_LENGTH.total_seconds()})"
     where = f"state='active' AND starts_at > ? AND starts_at <= ? AND {ends} > ? AND {ends} <= ?"
     params = ((since - MAX_LENGTH).timestamp(), until.timestamp(), since.timestamp(), until.timestamp())
-    rows = conn.execute(f"SELECT {_COLS} FROM events WHERE space=? AND {where} ORDER BY {ends} DESC LIMIT ?",
-                        (scope.space, *params, limit)).fetchall()
+    rows = conn.execute(f"SELECT {_COLS} FROM events WHERE space=? AND {where}",
+                        (scope.space, *params)).fetchall()
     events = [e for e in map(_event, rows) if e is not None] + shared_events(conn, scope, where, params)
     out = []
-    for event in sorted(events, key=lambda e: e.ends_at)[-limit:]:
+    for event in sorted(events, key=lambda e: (e.ends_at, e.id)):
         going = in_users(conn, event)
         checked = {r[0] for r in conn.execute("SELECT user FROM event_checkins WHERE event_id=?",
                                               (event.id,))}

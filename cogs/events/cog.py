@@ -100,6 +100,7 @@ class EventsCog(Reports):
             raise Refusal("in this space only moderators can create events; ask one of them")
         if repeat is None and (until is not None or count is not None):
             raise Refusal("until= and count= end a repeating event; add repeat=, e.g. repeat=weekly")
+        now = ctx.now  # before `when=` is read, so "in 1 hour" is not behind its own 1h reminder
         starts_at, when_poll = await self._resolve_when(ctx, when)
         location, where_poll = await self._resolve_where(ctx, where)
         length = _length(duration)
@@ -110,7 +111,6 @@ class EventsCog(Reports):
             await self._close_polls(when_poll, where_poll)
             return
         plan = await self.reminders.plan(ctx.space)
-        now = ctx.now
 
         def unit(conn: sqlite3.Connection) -> tuple[Event, list[Handle]]:
             event = repo.insert(conn, space=ctx.space.key, platform=ctx.channel.platform,

@@ -114,7 +114,9 @@ class Reminders:
             handles += self.more(conn, event, plan, now)
         for offset in plan.offsets:
             due = event.starts_at - offset
-            if due > now:
+            # An offset reached at this very moment (an event made "in 1 hour" with a 1h
+            # reminder) is still ahead of the start: it is posted now, not dropped.
+            if due >= now:
                 handles.append(scheduler.put(
                     conn, "event.reminder", f"event:{event.id}:reminder:{int(offset.total_seconds())}",
                     due, {"event_id": event.id}, event.space))
@@ -161,6 +163,10 @@ class Reminders:
         if event is None or event.cancelled or roster is None:
             return  # cancelling cancels the jobs too; this guards a race with a cancel in flight
         now = self.bot.clock.now()
+        if event.over(now):
+            # Posted late past the end (a grace longer than the event): it would help nobody.
+            log.warning("skipped reminder %s: event %s ended before it could be posted", job.key, event.id)
+            return
         await self.audience.say(event, lambda own: reminder_text(event, own, now), roster,
                                 key=job.idempotency_key)
         thread = await self.thread_of(event)

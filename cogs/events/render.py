@@ -113,19 +113,28 @@ def mentions(people: tuple[Attendee, ...], platform: str, limit: int = 50) -> Li
 
 
 def human_delta(delta: timedelta) -> str:
+    """How long until something, to the minute: a reminder at 1h30m says "1 hour 30 minutes",
+    not a rounded "2 hours"."""
     mins = max(0, round(delta.total_seconds() / 60))
-    if mins < 60:
-        return f"{mins} minute{'s' if mins != 1 else ''}"
-    hours = round(mins / 60)
-    if hours < 48:
-        return f"{hours} hour{'s' if hours != 1 else ''}"
-    days = round(hours / 24)
-    return f"{days} days"
+    days, rest = divmod(mins, 24 * 60)
+    if days < 2:  # up to two days people count in hours ("in 24 hours")
+        days, rest = 0, mins
+    hours, minutes = divmod(rest, 60)
+    parts = [f"{n} {unit}{'s' if n != 1 else ''}"
+             for n, unit in ((days, "day"), (hours, "hour"), (minutes, "minute")) if n]
+    return " ".join(parts) or "0 minutes"
+
+
+def _reminder_head(event: Event, now: datetime) -> list[Inline]:
+    if event.starts_at <= now:  # posted late, after the start (within `reminders.grace`)
+        return ["⏰ Reminder: ", event.title, f" #{event.id} is on now: it starts ", Time(event.starts_at),
+                f", {human_delta(now - event.starts_at)} ago, and ends ", Time(event.ends_at)]
+    return ["⏰ Reminder: ", event.title, f" #{event.id} starts in {human_delta(event.starts_at - now)}, ",
+            Time(event.starts_at)]
 
 
 def reminder_text(event: Event, roster: Roster, now: datetime) -> Text:
-    head: list[Inline] = ["⏰ Reminder: ", event.title,
-                          f" #{event.id} starts in {human_delta(event.starts_at - now)}, ", Time(event.starts_at)]
+    head = _reminder_head(event, now)
     if event.location:
         head += [" at ", event.location]
     lines = [line(*head, ".")]
@@ -136,14 +145,14 @@ def reminder_text(event: Event, roster: Roster, now: datetime) -> Text:
 
 def missed_text(event: Event, due: datetime, now: datetime) -> Text:
     return Text((line("⏰ Missed while offline: the reminder for ", event.title, f" #{event.id} was due ",
-                      Time(due), "; it starts ", Time(event.starts_at, relative=True), "."),))
+                      Time(due), f"; it {'started' if event.starts_at <= now else 'starts'} ",
+                      Time(event.starts_at, relative=True), "."),))
 
 
 def reminder_dm_text(event: Event, now: datetime) -> Text:
     """The reminder as a direct message: the same news, for one person."""
     where = (" at ", event.location) if event.location else ()
-    return Text((line("⏰ Reminder: ", event.title, f" #{event.id} starts in "
-                      f"{human_delta(event.starts_at - now)}, ", Time(event.starts_at), *where, "."),))
+    return Text((line(*_reminder_head(event, now), *where, "."),))
 
 
 def promoted_text(event: Event, person: Attendee) -> Text:

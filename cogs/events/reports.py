@@ -25,7 +25,7 @@ from .chart import Bar, png, text_chart
 from .checkin_repo import ExportRow, Turnout
 from .editing import EVENT_ID
 from .pages import WebPages
-from .turnout_render import stats_text
+from .turnout_render import last, stats_text
 
 DEFAULT_DAYS, MAX_DAYS = 90, 730
 CSV_HEADER = ("name", "platform", "status", "waitlist position", "checked in")
@@ -45,7 +45,7 @@ class Reports(WebPages):
         if not rows:
             return
         bars = chart_bars(rows, await ctx.timezone())
-        title = f"Turnout, last {days} days"
+        title = f"Turnout, {last(days)}"
         image = await asyncio.to_thread(png, bars, title)
         await ctx.reply(Attachment("turnout.png", image, "image/png", caption=f"📊 {title}: going and checked in",
                                    alt=text_chart(bars)))

@@ -25,7 +25,7 @@ from bot.model import SpaceRef, user_from_key
 from bot.render import truncate
 from bot.scheduler import Job
 from bot.settings import SettingSpec, duration_within, on_off, switch_text
-from bot.timeparse import format_duration
+from bot.timeparse import format_duration, read_time
 from cogs.polls.service import PollService
 
 from . import checkin_repo, repo
@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 OPEN_KIND, FOLLOWUP_KIND = "event.checkin", "event.followup"
 SLOTS = 3  # weeks offered by the "next one?" poll
+SLOT_NOTICE = timedelta(days=1)  # the least time ahead a slot is offered, to vote on it
 FOLLOWUP_GRACE = timedelta(days=1)  # a thank-you days after the bot came back would be odd
 
 GOAL = Option("goal", "a turnout goal: how many going would make it", kind="int", required=False,
@@ -53,14 +54,18 @@ _window = duration_within(timedelta(minutes=1), timedelta(days=7), "from 1m to 7
 
 
 def next_slots(event: Event, tz: ZoneInfo, now: datetime) -> list[tuple[str, datetime]]:
-    """The next weeks at the event's weekday and local time (as the polls read a time), after now."""
+    """The next weeks at the event's weekday and local time, each as the poll will read it.
+    A week whose wall time a DST change skips or repeats is left out (the poll would show it
+    as bare text, and `when=poll:` would refuse it), and so is one less than a day ahead (the
+    poll closes the day before its first slot)."""
     local = event.starts_at.astimezone(tz).replace(tzinfo=None)
     out: list[tuple[str, datetime]] = []
     for weeks in range(1, 60):
         at = local + timedelta(weeks=weeks)
+        said = at.strftime("%Y-%m-%d %H:%M")
         aware = aware_at(at, tz)
-        if aware > now:
-            out.append((at.strftime("%Y-%m-%d %H:%M"), aware))
+        if aware - SLOT_NOTICE > now and read_time(said, tz, now) == aware:
+            out.append((said, aware))
         if len(out) == SLOTS:
             break
     return out
@@ -144,8 +149,8 @@ class Turnout:
         slots = next_slots(event, await self.bot.timezone(SpaceRef.from_key(event.space)), now)
         if not slots:
             return None
-        # Open until the day before the first slot (at least an hour), so it is settled in time.
-        closes = max(slots[0][1] - timedelta(days=1), now + timedelta(hours=1))
+        # Open until the day before the first slot, so it is settled in time.
+        closes = slots[0][1] - SLOT_NOTICE
         return await polls.post_poll(
             event_channel(event), user_from_key(event.creator), truncate(f"Next {event.title}? Same time, "
                                                                          "which week?", 200),

@@ -42,6 +42,10 @@ def here_field(presence: Presence, names: Line) -> Field:
     return Field(f"Here ({presence.count})", (names,), inline=True)
 
 
+def last(days: int) -> str:
+    return "last day" if days == 1 else f"last {days} days"
+
+
 def percent(rate: float | None) -> str:
     return "—" if rate is None else f"{round(rate * 100)}%"
 
@@ -87,13 +91,13 @@ def thanks_text(event: Event, *, going: int, here: int, poll_id: int | None, pre
 def stats_text(rows: list[Turnout], days: int) -> Text:
     """Events held in the last `days`, each with going, checked in and show-up rate, then overall."""
     if not rows:
-        return Text((line(f"📊 No events ended here in the last {days} days, so there is no "
+        return Text((line(f"📊 No events ended here in the {last(days)}, so there is no "
                           "turnout to show yet."),))
     going = sum(r.going for r in rows)
     here = sum(r.here for r in rows)
     used = [r for r in rows if r.rate is not None]
     rate = sum(r.came for r in used) / sum(r.going for r in used) if used else None
-    lines = [line(f"📊 Turnout in the last {days} days: {len(rows)} event{'s' if len(rows) != 1 else ''} "
+    lines = [line(f"📊 Turnout in the {last(days)}: {len(rows)} event{'s' if len(rows) != 1 else ''} "
                   f"held, {going} going, {here} checked in, show-up rate {percent(rate)}.")]
     for r in rows[-SHOWN:]:
         lines.append(line(f"#{r.event.id} ", r.event.title, " — ", Time(r.event.starts_at),
