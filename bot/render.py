@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -228,21 +228,24 @@ def format_time(at: datetime, tz: ZoneInfo | None) -> str:
     return local.strftime("%a %d %b %Y %H:%M %Z").strip()
 
 
+def span_text(delta: timedelta) -> str:
+    """How long, to the minute ("1 hour 30 minutes", "2 days 12 hours"): a rounded "2 hours"
+    for ninety minutes would misstate it. Up to two days people count in hours."""
+    mins = max(0, round(delta.total_seconds() / 60))
+    days, rest = divmod(mins, 24 * 60)
+    if days < 2:
+        days, rest = 0, mins
+    hours, minutes = divmod(rest, 60)
+    parts = [f"{n} {unit}{'s' if n != 1 else ''}"
+             for n, unit in ((days, "day"), (hours, "hour"), (minutes, "minute")) if n]
+    return " ".join(parts) or "0 minutes"
+
+
 def relative(at: datetime, now: datetime) -> str:
-    secs = (at - now).total_seconds()
-    ahead = secs >= 0
-    mins = round(abs(secs) / 60)
-    if mins < 1:
+    if abs((at - now).total_seconds()) < 30:
         return "now"
-    if mins < 60:
-        span = f"{mins} minute{'s' if mins != 1 else ''}"
-    elif mins < 48 * 60:
-        hours = round(mins / 60)
-        span = f"{hours} hour{'s' if hours != 1 else ''}"
-    else:
-        days = round(mins / 1440)
-        span = f"{days} days"
-    return f"in {span}" if ahead else f"{span} ago"
+    span = span_text(abs(at - now))
+    return f"in {span}" if at >= now else f"{span} ago"
 
 
 def plain_inline(part: Inline, tz: ZoneInfo | None, now: datetime | None = None) -> str:

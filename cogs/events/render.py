@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.model import user_from_key
@@ -19,6 +19,7 @@ from bot.render import (
     Time,
     line,
     list_line,
+    span_text,
 )
 
 from .repo import Attendee, Event, Roster
@@ -112,24 +113,11 @@ def mentions(people: tuple[Attendee, ...], platform: str, limit: int = 50) -> Li
     return line(*parts)
 
 
-def human_delta(delta: timedelta) -> str:
-    """How long until something, to the minute: a reminder at 1h30m says "1 hour 30 minutes",
-    not a rounded "2 hours"."""
-    mins = max(0, round(delta.total_seconds() / 60))
-    days, rest = divmod(mins, 24 * 60)
-    if days < 2:  # up to two days people count in hours ("in 24 hours")
-        days, rest = 0, mins
-    hours, minutes = divmod(rest, 60)
-    parts = [f"{n} {unit}{'s' if n != 1 else ''}"
-             for n, unit in ((days, "day"), (hours, "hour"), (minutes, "minute")) if n]
-    return " ".join(parts) or "0 minutes"
-
-
 def _reminder_head(event: Event, now: datetime) -> list[Inline]:
     if event.starts_at <= now:  # posted late, after the start (within `reminders.grace`)
         return ["⏰ Reminder: ", event.title, f" #{event.id} is on now: it starts ", Time(event.starts_at),
-                f", {human_delta(now - event.starts_at)} ago, and ends ", Time(event.ends_at)]
-    return ["⏰ Reminder: ", event.title, f" #{event.id} starts in {human_delta(event.starts_at - now)}, ",
+                f", {span_text(now - event.starts_at)} ago, and ends ", Time(event.ends_at)]
+    return ["⏰ Reminder: ", event.title, f" #{event.id} starts in {span_text(event.starts_at - now)}, ",
             Time(event.starts_at)]
 
 

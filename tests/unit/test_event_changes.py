@@ -68,7 +68,7 @@ async def test_a_new_place_or_time_is_said_to_those_who_answered(fake: FakeAdapt
     [moved] = fake.containing("has moved")
     assert 'Red Bar, "Main St"' in moved.text and "@bob" in moved.text and "@carol" in moved.text
     [when] = await fake.invoke('!event edit 1 when="2026-12-06 18:00"', "alice")
-    assert "now starts Sun 06 Dec 2026 18:00 UTC (in 13 days)" in when.text
+    assert "now starts Sun 06 Dec 2026 18:00 UTC (in 13 days 9 hours)" in when.text
     [details] = await fake.invoke('!event edit 1 details="bring a dish"', "alice")
     assert details.text.startswith("✅") and "bring a dish" in card.text
 
@@ -93,3 +93,11 @@ async def test_a_multi_day_event_counts_reactions_until_it_ends(fake: FakeAdapte
     assert "It has ended" in card.text  # the card itself, re-rendered at the end (turnout.py)
     [shown] = await fake.invoke("!event show 1")
     assert "It has ended" in shown.text and "React ✅" not in shown.text and not shown.card.actions
+
+
+async def test_how_far_away_is_said_to_the_minute_not_rounded(fake: FakeAdapter) -> None:
+    # Ninety minutes is not "in 2 hours", and two and a half days is not "in 3 days".
+    await fake.invoke('!event create Soon when="in 90 minutes"')
+    assert fake.containing("(in 1 hour 30 minutes)"), [m.text for m in fake.messages.values()]
+    [moved] = await fake.invoke('!event edit 1 when="in 2 days at 21:00"', "alice")
+    assert "(in 2 days 12 hours)" in moved.text, moved.text
