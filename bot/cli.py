@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import importlib
 import logging
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Sequence
@@ -70,6 +71,10 @@ def check_config(path: str) -> int:
     cfg = load(path)
     print(f"config {cfg.path} is valid")
     print(f"  database: {cfg.bot.database}; timezone: {cfg.bot.timezone}; prefix: {cfg.bot.command_prefix}")
+    password_env = cfg.bot.database_password_env
+    password_set = password_env is None or bool(os.environ.get(password_env))
+    if password_env is not None:  # `run` stops at an unset one: so does the check
+        print(f"  database password: {'found' if password_set else 'NOT found'} in ${password_env}")
     plan = cfg.startable()
     if not plan:
         sections = " or ".join(f"[{s}]" for s in platforms())
@@ -81,7 +86,7 @@ def check_config(path: str) -> int:
               f"linked as {cfg.web.public_url}")
     if cfg.metrics is not None:
         print(f"  metrics and /healthz: would listen on {cfg.metrics[0]}:{cfg.metrics[1]}")
-    return 0 if any(ok for _, ok, _ in plan) else EXIT_CONFIG
+    return 0 if password_set and any(ok for _, ok, _ in plan) else EXIT_CONFIG
 
 
 async def try_console(db: str, timezone: str, web: WebConfig | None = None) -> int:

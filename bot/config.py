@@ -5,12 +5,13 @@ and read from the environment only when an adapter starts; never stored or logge
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from .plugins import platforms
 from .timeparse import TimeParseError, zone
@@ -122,6 +123,10 @@ def web_config(section: Mapping[str, Any]) -> WebConfig:
     return WebConfig(host, port, (public or f"http://{host}:{port}").rstrip("/"))
 
 
+# A name or IPv4 address, or an IPv6 address in brackets (or bare): no scheme, no spaces.
+_HOST = re.compile(r"[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f:.]+")
+
+
 def listen_address(section: Mapping[str, Any], name: str) -> tuple[str, int]:
     """`listen = "host:port"` of a section that serves HTTP."""
     only_keys(section, name, {"listen"})
@@ -130,9 +135,13 @@ def listen_address(section: Mapping[str, Any], name: str) -> tuple[str, int]:
     if not value:
         raise ConfigError(f"[{name}] needs listen, e.g. {example}")
     host, sep, port = value.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
+    if (not sep or not _HOST.fullmatch(host) or not port.isascii() or not port.isdigit()
+            or not 0 <= int(port) < 65536):
         raise ConfigError(f"[{name}] listen must be host:port, e.g. {example}; got {value!r}")
     return host.strip("[]"), int(port)
+
+
+_SECRET_PARAMS = {"password", "sslpassword"}
 
 
 def check_database(database: str, password_env: str | None, key: str = "[bot] database") -> None:
@@ -152,7 +161,9 @@ def check_database(database: str, password_env: str | None, key: str = "[bot] da
         port = parts.port
     except ValueError as e:
         raise ConfigError(f"{key} is not a valid PostgreSQL URL ({e}); e.g. {example}") from e
-    if parts.password:
+    # asyncpg also reads a password (and a TLS key's) from the query string.
+    secrets = {k for k, _ in parse_qsl(parts.query, keep_blank_values=True)} & _SECRET_PARAMS
+    if parts.password or secrets:
         where = ("name that variable in database_password_env" if key.startswith("[")
                  else "set PGPASSWORD")
         raise ConfigError(f"{key} must not hold the password: put it in an environment variable "

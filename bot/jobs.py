@@ -13,15 +13,24 @@ re-sends what it left mid-send at its second sweep.
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import hashlib
 import json
+import logging
 import sqlite3
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .process import NAME_MARK
+
+if TYPE_CHECKING:
+    from .storage import Database
+
+log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=30)
 
@@ -196,3 +205,31 @@ def _gone(gone: Gone | None) -> tuple[str, tuple[Any, ...]]:
 
 def _claim_args(now: datetime, process: str) -> tuple[float, float, str]:
     return now.timestamp(), (now + LEASE).timestamp(), process
+
+
+@contextlib.asynccontextmanager
+async def held(db: Database, job_id: int, process: str, now: Callable[[], datetime],
+               every: timedelta) -> AsyncIterator[None]:
+    """While a claimed job runs, keep its lease from running out: a send can outlast it (a
+    platform's rate limits, many direct messages), and a lapsed claim of a live process would
+    be taken over and run a second time. Only a shared database has others to keep off."""
+    if not db.shared:
+        yield
+        return
+
+    async def renew() -> None:
+        while True:
+            await asyncio.sleep(every.total_seconds())
+            until = (now() + LEASE).timestamp()
+            try:
+                await db.write(lambda c, u=until: c.execute(  # type: ignore[misc]
+                    "UPDATE jobs SET lease_until=? WHERE id=? AND state='sending' AND claimed_by=?",
+                    (u, job_id, process)))
+            except Exception as e:  # noqa: BLE001 - the next renewal tries again
+                log.warning("could not renew the lease of job %s: %s", job_id, e)
+
+    task = asyncio.create_task(renew(), name=f"logoff-lease-{job_id}")
+    try:
+        yield
+    finally:
+        task.cancel()

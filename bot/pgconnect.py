@@ -24,7 +24,8 @@ def session_settings() -> dict[str, str]:
 
 
 def is_postgres_url(database: str) -> bool:
-    return database.startswith(("postgresql://", "postgres://"))
+    # A URL's scheme is case-insensitive; the config accepts any case, so must this.
+    return database.lower().startswith(("postgresql://", "postgres://"))
 
 
 def describe(url: str) -> str:
@@ -53,6 +54,11 @@ async def reset(conn: asyncpg.Connection) -> None:
         await conn.execute("ROLLBACK")
 
 
+def cannot_create(where: str, e: Exception) -> StorageError:
+    return StorageError(f"PostgreSQL at {where}: {e}; the bot's user must be able to create its "
+                        "tables there: make it the database's owner (ALTER DATABASE ... OWNER TO ...)")
+
+
 async def connect(url: str, password: str | None, where: str) -> asyncpg.Connection:
     try:
         conn = await asyncpg.connect(url, password=password, timeout=CONNECT_TIMEOUT_S,
@@ -65,6 +71,11 @@ async def connect(url: str, password: str | None, where: str) -> asyncpg.Connect
         raise StorageError(f"PostgreSQL at {where}: {e}; create it (createdb) or fix the URL") from e
     except asyncpg.InvalidAuthorizationSpecificationError as e:
         raise StorageError(f"PostgreSQL at {where} refused the user: {e}") from e
+    except asyncpg.ClientConfigurationError as e:  # an option of the URL's query string
+        raise StorageError(f"PostgreSQL at {where}: the URL's options are wrong ({e}); fix them "
+                           "in the database URL") from e
+    except asyncpg.PostgresError as e:  # e.g. a setting in the URL's query the server does not know
+        raise StorageError(f"PostgreSQL at {where} refused the connection: {e}") from e
     except UNREACHABLE as e:
         raise StorageUnavailable(f"cannot reach PostgreSQL at {where}: {e or type(e).__name__}; "
                                  "is it running, and is the host and port right?") from e

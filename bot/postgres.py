@@ -35,6 +35,7 @@ from .pgconn import Coerce, PgConnection
 from .pgconnect import (
     CONNECT_TIMEOUT_S,
     UNREACHABLE,
+    cannot_create,
     connect,
     describe,
     reset,
@@ -112,8 +113,10 @@ class PostgresDatabase(Database):
                 await self._writer_conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
                 await self._writer_conn.execute(
                     "CREATE TABLE IF NOT EXISTS _migrations (component TEXT PRIMARY KEY, version BIGINT NOT NULL)")
-        except BaseException:
+        except BaseException as e:
             await self._close_connections()
+            if isinstance(e, asyncpg.InsufficientPrivilegeError):
+                raise cannot_create(self.path, e) from e
             raise
         self._open = True
         self._writer = asyncio.create_task(self._write_loop(), name="logoff-db-writer")

@@ -57,6 +57,7 @@ class Scheduler:
         self.serves: Callable[[str], bool] = lambda space: True
         self.reaches: Callable[[str], bool] = lambda space: True
         self.process = process_name()
+        self.renew_every = jobs.LEASE / 3  # a running job's claim is renewed this often
         self._looks = jobs.Looks(TAKE_OVER_EVERY / 2)
 
     def register(self, kind: str, handler: Handler, grace: GraceFn | None = None,
@@ -212,11 +213,14 @@ class Scheduler:
                 break
             after = (rows[-1][2], rows[-1][0])
         for i in range(0, len(ids), RECOVER_AT_ONCE):
-            await asyncio.gather(*(self._take(j, now, gone) for j in ids[i:i + RECOVER_AT_ONCE]),
+            await asyncio.gather(*(self._take(j, gone) for j in ids[i:i + RECOVER_AT_ONCE]),
                                  return_exceptions=True)
         return len(ids)
 
-    async def _take(self, job_id: int, now: datetime, gone: jobs.Gone | None) -> None:
+    async def _take(self, job_id: int, gone: jobs.Gone | None) -> None:
+        # Its own time, not the sweep's: a sweep that sends many runs long, and a claim under
+        # the time it began would carry a lease already out, and a stale grace and lateness.
+        now = self.clock.now()
         job = await self.db.write(lambda c: jobs.claim_lapsed(c, job_id, now, self.process, gone))
         if job is None:
             return  # someone else was quicker
@@ -257,7 +261,8 @@ class Scheduler:
             log.error("no handler for job kind %s (job %s); left in %s", job.kind, job.id, job.state)
             return
         try:
-            await handler(job)
+            async with jobs.held(self.db, job.id, self.process, self.clock.now, self.renew_every):
+                await handler(job)
         except Exception as e:
             if job.attempts >= MAX_ATTEMPTS:
                 log.exception("job %s (%s) failed for good after %s attempts", job.id, job.key, job.attempts)

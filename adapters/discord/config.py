@@ -55,7 +55,8 @@ def shard_range(value: str | None, count: int | None) -> tuple[int, ...] | None:
     if count is None:
         raise ConfigError("[discord] shards needs shard_count, e.g. shard_count = 4 and shards = \"0-1\"")
     first, sep, last = value.strip().partition("-")
-    if not first.strip().isdigit() or (sep and not last.strip().isdigit()):
+    digits = (first, last) if sep else (first,)
+    if not all(d.strip().isascii() and d.strip().isdigit() for d in digits):
         raise ConfigError(f"[discord] shards must be a range like \"0-3\" or one shard like \"2\"; "
                           f"got {value!r}")
     a = int(first)

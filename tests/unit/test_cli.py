@@ -47,6 +47,8 @@ def test_console_usage_mistakes_say_what_was_wrong_and_change_nothing() -> None:
 @pytest.mark.parametrize("db, needle", [
     ("mysql://x/y", "--db must be a file path or a PostgreSQL URL"),
     ("postgresql://u:HUNTER2-SECRET@127.0.0.1:5/x", "must not hold the password"),
+    ("postgresql://u@127.0.0.1:5/x?password=HUNTER2-SECRET", "must not hold the password"),
+    ("postgresql://u@127.0.0.1:5/x?sslmode=require&sslpassword=HUNTER2", "must not hold the password"),
 ])
 def test_try_refuses_a_database_url_run_would_refuse(db: str, needle: str) -> None:
     r = logoff("try", "--db", db, stdin="!help\n")
@@ -101,6 +103,43 @@ def test_check_config(tmp_path: Path) -> None:
     assert "metrics and /healthz: would listen on 127.0.0.1:9108" in r.stdout
 
 
+def test_check_config_says_when_the_database_password_is_missing(tmp_path: Path) -> None:
+    """`run` stops at a database_password_env that is not set (exit 2): so does the check."""
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[bot]\ndatabase = "postgresql://logoff@db.example.org:5432/logoff"\n'
+                   'database_password_env = "LOGOFF_TEST_DB_PW"\n'
+                   '[discord]\ntoken_env = "LOGOFF_TEST_TOKEN"\n')
+    env = {"LOGOFF_TEST_TOKEN": "sekrit-value", "LOGOFF_TEST_DB_PW": ""}
+    r = logoff("check-config", "--config", str(cfg), env=env)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "database password: NOT found in $LOGOFF_TEST_DB_PW" in r.stdout
+    r = logoff("check-config", "--config", str(cfg), env={**env, "LOGOFF_TEST_DB_PW": "PGSECRET-x"})
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "database password: found in $LOGOFF_TEST_DB_PW" in r.stdout
+    assert "PGSECRET" not in r.stdout + r.stderr
+
+
+def test_try_db_postgresql_urls_a_server_refuses_are_one_line(postgres) -> None:  # type: ignore[no-untyped-def]
+    """An option in the URL the server does not know, or a user that may not create the
+    tables, stop the start with one line (exit 3); a scheme in capitals is still PostgreSQL."""
+    url = postgres.fresh_url()
+    r = logoff("try", "--db", url + "?no_such_setting=1", stdin="!event list\n")
+    assert r.returncode == 3, r.stderr
+    assert "refused the connection" in r.stderr and "Traceback" not in r.stderr
+    r = logoff("try", "--db", url + "?sslmode=bogus", stdin="!event list\n")
+    assert r.returncode == 3 and "the URL's options are wrong" in r.stderr, r.stderr
+    assert "is it running" not in r.stderr
+    postgres.execute("CREATE ROLE cli_not_owner LOGIN")
+    try:
+        r = logoff("try", "--db", url.replace("//postgres@", "//cli_not_owner@"), stdin="!event list\n")
+        assert r.returncode == 3, r.stderr
+        assert "must be able to create its tables" in r.stderr and "Traceback" not in r.stderr
+    finally:
+        postgres.execute("DROP OWNED BY cli_not_owner; DROP ROLE cli_not_owner", url.rsplit("/", 1)[1])
+    r = logoff("try", "--db", url.replace("postgresql://", "PostgreSQL://"), stdin="!event list\n")
+    assert r.returncode == 0 and "No upcoming events" in r.stdout, r.stderr
+
+
 def test_example_config_is_valid() -> None:
     cfg = load(ROOT / "config.example.toml")
     assert set(cfg.platforms) == {"discord", "matrix"}
@@ -121,6 +160,12 @@ def test_example_config_is_valid() -> None:
     ("[discord]\ntoken_env = 'T'\ngateway_url = 'http://x/gateway'\n", "[discord] gateway_url must be a ws://"),
     ("[web]\nlisten = '127.0.0.1:8080'\npublic_url = 'https://ex.org/p?x=1#f'\n", "without ? or #"),
     ("[web]\nlisten = '127.0.0.1:8080'\npublic_url = ''\n", "[web] public_url is empty"),
+    ("[bot]\ndatabase = 'postgresql://u@h/db?password=HUNTER2'\n", "[bot] database must not hold the password"),
+    ("[metrics]\nlisten = 'http://127.0.0.1:9108'\n", "[metrics] listen must be host:port"),
+    ("[metrics]\nlisten = ' 127.0.0.1:9108'\n", "[metrics] listen must be host:port"),
+    ("[web]\nlisten = 'my host:8080'\n", "[web] listen must be host:port"),
+    ("[discord]\nshard_count = 4\nshards = '0-\u00b2'\n", "[discord] shards must be a range"),
+    ("[discord]\nshard_count = 4\nshards = '\u00b2'\n", "[discord] shards must be a range"),
 ])
 def test_config_errors_name_the_key_and_fix(toml: str, needle: str) -> None:
     import tomllib
