@@ -33,6 +33,11 @@ def only_on(roster: Roster, platform: str) -> Roster:
     return Roster(keep(roster.going), keep(roster.waitlist), keep(roster.maybe), keep(roster.no))
 
 
+def _key(key: str | None, i: int, channel: ChannelRef) -> str | None:
+    """The idempotency key of what is said in the event's `i`-th channel: each its own."""
+    return key if i == 0 or key is None else f"{key}@{channel.key}"
+
+
 class Audience:
     def __init__(self, bot: CogHost, cog: str) -> None:
         self.bot = bot
@@ -81,8 +86,8 @@ class Audience:
             linked[where] = any(c.space.key == space.key for c in await links.linked(ChannelRef(*where)))
         return Scope(space.key, shared, tuple(sorted(sid for sid, where in made_in.items() if linked[where])))
 
-    async def share(self, event: Event, card: Callable[[str], Awaitable[Out]], key: str | None) -> None:
-        """Post the new event's card (`card(platform)`: as that platform shows it) in each
+    async def share(self, event: Event, card: Callable[[ChannelRef], Awaitable[Out]], key: str | None) -> None:
+        """Post the new event's card (`card(channel)`: as that channel shows it) in each
         channel linked with its own, and count their reactions as the same event's."""
         links = self._links()
         others = await links.linked(event_channel(event)) if links is not None else []
@@ -90,7 +95,7 @@ class Audience:
             return
         await links.share(SHARED, event.id, others)
         for channel in others:
-            ref = await self._send(channel, await card(channel.platform),
+            ref = await self._send(channel, await card(channel),
                                    f"{key or f'event:{event.id}:card'}@{channel.key}")
             if ref is not None:
                 await self.bot.track(ref, self.cog, "event", event.id)
@@ -104,8 +109,13 @@ class Audience:
             if i == 0 and not first:
                 continue
             own = only_on(roster, channel.platform) if len(channels) > 1 else roster
-            await self._send(channel, make(own), key if i == 0 else (f"{key}@{channel.key}" if key else None),
-                             own=i == 0)
+            await self._send(channel, make(own), _key(key, i, channel), own=i == 0)
+
+    async def say_as(self, event: Event, make: Callable[[str], Out], *, key: str | None = None) -> None:
+        """`make(platform)` in every channel of the event: words that name a command, in the
+        syntax of the channel's own platform."""
+        for i, channel in enumerate(await self.channels(event)):
+            await self._send(channel, make(channel.platform), _key(key, i, channel), own=i == 0)
 
     async def tell(self, event: Event, people: Iterable[Attendee], make: Callable[[Attendee], Out]) -> None:
         """Say something to each person in the event's channel on their own platform."""

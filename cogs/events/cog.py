@@ -11,7 +11,7 @@ from functools import partial
 
 from bot.commands import Option, command
 from bot.context import Context, Refusal
-from bot.model import SpaceRef
+from bot.model import ChannelRef, SpaceRef
 from bot.render import Out, text
 from bot.settings import SettingSpec, on_off, one_of, switch_text
 from bot.timeparse import TimeParseError, format_time, parse_when
@@ -24,7 +24,7 @@ from .editing import DURATION, EVENT_ID, _length
 from .migrations import MIGRATIONS
 from .native import NativeSurfaces
 from .notify import DirectMessages
-from .reminders import Handle, Reminders
+from .reminders import Handle, Reminders, event_channel
 from .render import (
     CARD_NAMES,
     attendees_text,
@@ -34,6 +34,7 @@ from .render import (
 )
 from .repo import Event
 from .reports import Reports
+from .scope import shared_events
 from .series import SeriesPlanner
 from .turnout import GOAL, Turnout
 from .turnout_render import Presence
@@ -121,11 +122,11 @@ class EventsCog(Reports):
 
         event, handles = await self.db.write(unit)
         self.reminders.arm(handles)
-        card = await self.card(event, ctx.space)
+        card = await self.card(event)
         ref = await ctx.reply(card)
         if ref is not None:
             await self.bot.track(ref, self.name, "event", event.id)
-        await self.audience.share(event, lambda p: self.card(event, ctx.space, p), None)
+        await self.audience.share(event, partial(self.card, event), None)
         await self._close_polls(when_poll, where_poll)
         await self.native.posted(event, ref)
 
@@ -179,7 +180,7 @@ class EventsCog(Reports):
     @command("event show", "show an event's card", EVENT_ID)
     async def show(self, ctx: Context, id: int) -> None:
         event = await self.event_here(ctx, id)
-        ref = await ctx.reply(await self.card(event, ctx.space))
+        ref = await ctx.reply(await self.card(event, ctx.channel))
         if ref is not None and not event.cancelled:
             await self.bot.track(ref, self.name, "event", event.id)
 
@@ -229,10 +230,12 @@ class EventsCog(Reports):
                           f"there is nothing left to {verb}")
         return event
 
-    async def card(self, event: Event, space: SpaceRef, platform: str | None = None) -> Out:
-        """The card as `platform` shows it (the event's own by default): a linked channel's
-        card speaks its platform's command syntax and labels the others' people."""
-        platform = platform or event.platform
+    async def card(self, event: Event, channel: ChannelRef | None = None) -> Out:
+        """The card as `channel` shows it (the event's own by default): a linked channel's card
+        speaks its platform's command syntax, labels the others' people and follows its own
+        space's settings."""
+        where = channel or event_channel(event)
+        platform, space = where.platform, where.space
         roster, repeats = await self.db.read_small(
             lambda c: (repo.card_roster(c, event, CARD_NAMES), series_repo.words_of(c, event.series_id)))
         caps = self.bot.capabilities(platform)
@@ -255,14 +258,17 @@ class EventsCog(Reports):
 
     def refresh(self, event_id: int) -> None:
         for message in self.bot.tracked_messages(self.name, "event", event_id):
-            self.bot.refresh_card(message, partial(self._render, event_id, message.platform))
+            self.bot.refresh_card(message, partial(self._render, event_id, message.channel))
 
-    async def _render(self, event_id: int, platform: str) -> Out:
+    async def _render(self, event_id: int, channel: ChannelRef) -> Out:
         event = await self.db.read_small(lambda c: repo.get(c, event_id))
         assert event is not None
-        return await self.card(event, SpaceRef.from_key(event.space), platform)
+        return await self.card(event, channel)
 
     async def _refresh_space(self, space: SpaceRef) -> None:
-        events = await self.db.read(lambda c: repo.upcoming(c, space.key, self.bot.clock.now(), limit=1000))
+        """After a change of the space's settings: the cards of its events, and of those shared into it."""
+        scope, now = await self.audience.scope(space), self.bot.clock.now()
+        events = await self.db.read(lambda c: repo.upcoming(c, space.key, now, limit=1000) + shared_events(
+            c, scope, "state='active' AND starts_at >= ?", (now.timestamp(),)))
         for event in events:
             self.refresh(event.id)

@@ -151,7 +151,7 @@ class SeriesPlanner:
         for event in events:
             if event.cancelled or event.starts_at <= now:
                 continue
-            card = await self.cog.card(event, SpaceRef.from_key(event.space))
+            card = await self.cog.card(event)
             if reply is not None:
                 ref = await reply.reply(card)
                 reply = None  # the first card answers the command; the rest go to the channel
@@ -160,8 +160,7 @@ class SeriesPlanner:
                                           idempotency_key=f"series:{series_id}:{event.occurrence}")
             if ref is not None:
                 await self.bot.track(ref, self.cog.name, "event", event.id)
-            await self.cog.audience.share(event, partial(self.cog.card, event, SpaceRef.from_key(event.space)),
-                                          f"series:{series_id}:{event.occurrence}")
+            await self.cog.audience.share(event, partial(self.cog.card, event), f"series:{series_id}:{event.occurrence}")
             await self.cog.db.write(_mark_posted(event.id))
             await self.cog.native.posted(event, ref)
 

@@ -136,10 +136,9 @@ class Turnout:
             return  # nobody said they'd come and nobody checked in: no one to thank
         # A series has its next occurrence planned already; a one-off asks when the next one is.
         poll_id = await self._next_poll(event, job) if event.series_id is None else None
-        said = thanks_text(event, going=going, here=here, poll_id=poll_id,
-                           prefix=self.bot.prefix_for(event.platform))
-        await self.cog.audience.say(event, lambda _: said, repo.Roster((), (), (), ()),
-                                    key=job.idempotency_key + "-thanks")
+        await self.cog.audience.say_as(event, lambda platform: thanks_text(
+            event, going=going, here=here, poll_id=poll_id, prefix=self.bot.prefix_for(platform)),
+            key=job.idempotency_key + "-thanks")
 
     async def _next_poll(self, event: Event, job: Job) -> int | None:
         polls = self.bot.service(PollService)

@@ -7,6 +7,7 @@ Nothing merges people across platforms: each person is who they are on their pla
 
 from __future__ import annotations
 
+import logging
 import secrets
 import sqlite3
 from datetime import timedelta
@@ -15,11 +16,12 @@ from bot.cog import Cog
 from bot.commands import Option, command
 from bot.context import Context, Refusal
 from bot.model import ChannelRef, SpaceRef
-from bot.render import line, text
+from bot.render import Out, line, text
 
 from .migrations import MIGRATIONS
 from .service import LinkService
 
+log = logging.getLogger(__name__)
 CODE_LIFE = timedelta(minutes=10)
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud or retyped
 CODE_LEN = 8
@@ -105,7 +107,8 @@ class LinksCog(Cog, LinkService):
             if there.key == here.key:
                 return "that code was made in this channel; type it in the channel to link with"
             if there.platform == here.platform:
-                return "link joins channels on two different platforms; type the code there"
+                return (f"that code was made in another {self._label(there)} channel, and link joins channels on "
+                        "two different platforms; type it in a channel on the other platform")
             theirs, mine = _group(conn, there), _group(conn, here)
             if theirs is not None and theirs == mine:
                 return "these channels are linked already"
@@ -131,8 +134,8 @@ class LinksCog(Cog, LinkService):
             raise Refusal(there)
         await ctx.reply(text(f"🔗 Linked with {self._label(there)} channel {there.id}: polls and events made "
                              "here or there now appear in both, with one tally and one RSVP list."))
-        await self.bot.send(there, text(f"🔗 Linked with {self._label(here)} channel {here.id}: polls and "
-                                        "events made here or there now appear in both."))
+        await self._tell(there, text(f"🔗 Linked with {self._label(here)} channel {here.id}: polls and "
+                                     "events made here or there now appear in both."))
 
     @command("unlink", "stop sharing new polls and events with linked channels", moderator_only=True)
     async def unlink(self, ctx: Context) -> None:
@@ -153,8 +156,16 @@ class LinksCog(Cog, LinkService):
         await ctx.reply(text("🔗 Unlinked. New polls and events stay here; those shared before stay where "
                              "they are."))
         for other in others:
-            await self.bot.send(other, text(f"🔗 {self._label(here)} channel {here.id} unlinked itself; "
-                                            "new polls and events are no longer shared with it."))
+            await self._tell(other, text(f"🔗 {self._label(here)} channel {here.id} unlinked itself; "
+                                         "new polls and events are no longer shared with it."))
+
+    async def _tell(self, channel: ChannelRef, out: Out) -> None:
+        """The other side is told when it can be: the link or unlink is done, and said done here,
+        so a failure there must not read as this command's (a retry would be refused)."""
+        try:
+            await self.bot.send(channel, out)
+        except Exception as e:  # noqa: BLE001
+            log.warning("telling linked channel %s failed: %s", channel.key, e)
 
     # --- LinkService -----------------------------------------------------------------------------
 

@@ -212,36 +212,38 @@ class PollsCog(Cog, PollService):
     async def tally(self, poll: Poll) -> repo.Tally:
         return await self.db.read(lambda c: repo.tally(c, poll))
 
-    async def card(self, poll: Poll, platform: str | None = None) -> Out:
-        """The card as `platform` shows it (the poll's own by default; a linked channel's
-        card speaks its own platform's command syntax)."""
-        platform = platform or poll.platform
+    async def card(self, poll: Poll, channel: ChannelRef | None = None) -> Out:
+        """The card as `channel` shows it (the poll's own by default): a linked channel's card
+        speaks its own platform's command syntax and follows its own space's settings."""
+        platform = channel.platform if channel else poll.platform
+        space = channel.space if channel else SpaceRef.from_key(poll.space)
         return poll_card(poll, await self.tally(poll), self.bot.prefix_for(platform),
-                         native=await self._native(poll, platform))
+                         native=await self._native(poll, platform, space))
 
-    async def _native(self, poll: Poll, platform: str) -> bool:
+    async def _native(self, poll: Poll, platform: str, space: SpaceRef) -> bool:
         """Whether the card carries its choices for a native poll. A closed card always does
         where the platform has them, so a native poll started before the setting was turned
         off is still ended with its card."""
         caps = self.bot.capabilities(platform)
         if caps is None or not caps.native_polls:
             return False
-        return poll.closed or bool(await self.settings.get(SpaceRef.from_key(poll.space), "polls.native"))
+        return poll.closed or bool(await self.settings.get(space, "polls.native"))
 
     def refresh(self, poll_id: int) -> None:
         for message in self.bot.tracked_messages(self.name, "poll", poll_id):
-            self.bot.refresh_card(message, partial(self._render, poll_id, message.platform))
+            self.bot.refresh_card(message, partial(self._render, poll_id, message.channel))
 
-    async def _render(self, poll_id: int, platform: str) -> Out:
+    async def _render(self, poll_id: int, channel: ChannelRef) -> Out:
         poll = await self.get(poll_id)
         assert poll is not None
-        return await self.card(poll, platform)
+        return await self.card(poll, channel)
 
     async def leading_option(self, space_key: str, poll_id: int) -> tuple[str, datetime | None]:
         """The option a poll agreed on; refuses (with a sentence) if there is none."""
         poll = await self.get(poll_id)
         give = "give the time or place itself instead of poll:"
-        if poll is None or poll.space != space_key:
+        if poll is None or not (poll.space == space_key or any(  # or shared here from a linked space
+                c.space.key == space_key for c in await self._elsewhere(poll))):
             raise Refusal(f"there is no poll #{poll_id} here; check the number on the poll's card, or {give}N")
         leaders = (await self.tally(poll)).leaders()
         if not leaders:
@@ -273,7 +275,7 @@ class PollsCog(Cog, PollService):
         await links.share(SHARED, poll.id, others)
         for channel in others:
             try:
-                ref = await self.bot.send(channel, await self.card(poll, channel.platform),
+                ref = await self.bot.send(channel, await self.card(poll, channel),
                                           idempotency_key=f"poll:{poll.id}:card@{channel.key}")
             except Exception as e:  # noqa: BLE001 - the other linked channels still get theirs
                 log.warning("poll %s: posting its card in %s failed: %s", poll.id, channel.key, e)

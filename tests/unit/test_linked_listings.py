@@ -6,7 +6,6 @@ ever being listed twice."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 import pytest
@@ -16,6 +15,7 @@ from bot.app import Bot, build_bot
 from bot.clock import ManualClock
 from bot.fake_surfaces import SurfacesFakeAdapter
 from bot.testing import FakeAdapter, Sent
+from tests.unit.linking import link
 
 WHEN = '"2026-11-26 18:00"'
 BETA = Capabilities(edits_per_window=0, direct_messages=True, label="Beta")
@@ -33,14 +33,6 @@ async def pair(bot: Bot) -> tuple[SurfacesFakeAdapter, FakeAdapter]:
     bot.add_adapter(b)
     await bot.start()
     return a, b
-
-
-async def link(a: FakeAdapter, b: FakeAdapter) -> None:
-    [code_reply] = await a.invoke("!link", "moda", mod=True)
-    code = re.search(r"link ([A-Z0-9]{4}-[A-Z0-9]{4})", code_reply.text)
-    assert code, code_reply.text
-    [done] = await b.invoke(f"!link {code.group(1)}", "modb", mod=True)
-    assert "Linked with" in done.text
 
 
 def titles(a: SurfacesFakeAdapter) -> list[str]:

@@ -14,6 +14,7 @@ from bot.adapter import Capabilities
 from bot.app import Bot
 from bot.model import ChannelRef
 from bot.testing import FakeAdapter, Sent
+from tests.unit.linking import code_in, link
 
 WHEN = '"2026-11-26 18:00"'
 
@@ -31,23 +32,15 @@ async def pair(bot: Bot) -> tuple[FakeAdapter, FakeAdapter]:
     return a, b
 
 
-async def link(a: FakeAdapter, b: FakeAdapter) -> None:
-    [code_reply] = await a.invoke("!link", "moda", mod=True)
-    assert code_reply.ephemeral
-    code = re.search(r"link ([A-Z0-9]{4}-[A-Z0-9]{4})", code_reply.text)
-    assert code, code_reply.text
-    [done] = await b.invoke(f"!link {code.group(1).lower()}", "modb", mod=True)
-    assert "Linked with Alpha channel general" in done.text
-    assert "Linked with Beta channel room" in a.log[-1].text
-
-
 def cards(fake: FakeAdapter, ref: str) -> list[Sent]:
     return [s for s in fake.cards() if ref in s.text]
 
 
 async def test_one_poll_one_tally_on_both_sides(pair: tuple[FakeAdapter, FakeAdapter], bot: Bot) -> None:
     a, b = pair
-    await link(a, b)
+    code_reply, done = await link(a, b)
+    assert code_reply.ephemeral
+    assert "Linked with Alpha channel general" in done.text and "Linked with Beta channel room" in a.log[-1].text
     [card_a] = await a.invoke('!poll create "Where?" Park | Cafe')
     [card_b] = cards(b, "#1")
     await a.react(card_a, "1️⃣", "alice")
@@ -141,7 +134,7 @@ async def test_bad_codes_and_non_moderators_are_refused(pair: tuple[FakeAdapter,
     [refused] = await a.invoke("!link", "someone")
     assert refused.text.startswith("⚠️")
     [code_reply] = await a.invoke("!link", "moda", mod=True)
-    code = re.search(r"link ([A-Z0-9-]{9})", code_reply.text).group(1)  # type: ignore[union-attr]
+    code = code_in(code_reply)
     [same] = await a.invoke(f"!link {code}", "moda", mod=True)
     assert same.text.startswith("⚠️") and "this channel" in same.text
     [twin] = await a.invoke(f"!link {code}", "moda", mod=True, channel=ChannelRef("alpha", "other", "guild"))
@@ -157,7 +150,7 @@ async def test_a_group_has_one_channel_per_platform(pair: tuple[FakeAdapter, Fak
     a, b = pair
     await link(a, b)
     [code_reply] = await a.invoke("!link", "moda", mod=True, channel=ChannelRef("alpha", "other", "guild"))
-    code = re.search(r"link ([A-Z0-9-]{9})", code_reply.text).group(1)  # type: ignore[union-attr]
+    code = code_in(code_reply)
     [refused] = await b.invoke(f"!link {code}", "modb", mod=True)
     assert refused.text.startswith("⚠️") and "one channel per platform" in refused.text
     rows = await bot.db.fetchall("SELECT channel FROM link_members ORDER BY channel")
