@@ -190,6 +190,8 @@ class Editing(Rsvps):
 
         def unit(conn: sqlite3.Connection) -> tuple[Event, repo.Roster]:
             updated = repo.update(conn, id, state="cancelled")
+            if updated.series_id is not None:  # its series' VEVENT in the feed gains an EXDATE
+                series_repo.update(conn, updated.series_id)
             self.scheduler.cancel(conn, f"event:{id}:")
             return updated, repo.roster(conn, updated)
 

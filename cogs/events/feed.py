@@ -1,7 +1,8 @@
 """Calendar data (RFC 5545, with icalendar): one event, or a space's whole calendar where a
 series is one VEVENT with its RRULE, EXDATE for occurrences cancelled one by one, and an
-override (RECURRENCE-ID) for each occurrence edited on its own. VTIMEZONE included, so
-Google, Apple and Thunderbird place every occurrence at its wall-clock time."""
+override (RECURRENCE-ID) for each occurrence edited on its own. Every time is written in the
+space's zone with its VTIMEZONE (UTC too), so Google, Apple and Thunderbird place every
+occurrence at its wall-clock time."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, vRecur
+from icalendar import Calendar, Component, vRecur
 from icalendar import Event as IEvent
 
 from . import series_repo as srepo
@@ -31,6 +32,17 @@ def _calendar(name: str | None = None) -> Calendar:
     return cal
 
 
+def _tzid(tz: ZoneInfo) -> str:
+    # icalendar writes a time whose TZID is "UTC" as a bare UTC time, with no VTIMEZONE.
+    return "Etc/UTC" if tz.key.upper() == "UTC" else tz.key
+
+
+def _add_time(item: Component, name: str, at: datetime, tz: ZoneInfo) -> None:
+    """`at` as its wall time in `tz`, named by TZID: given an aware time, icalendar would write
+    one in a zone that keeps UTC's offset (UTC itself, Reykjavik) as UTC, with no VTIMEZONE."""
+    item.add(name, at.astimezone(tz).replace(tzinfo=None), parameters={"TZID": _tzid(tz)})
+
+
 def _uid(space: str, what: str) -> str:
     return hashlib.sha256(f"{space}/{what}".encode()).hexdigest()[:24] + f"-{what}@logoff"
 
@@ -40,8 +52,8 @@ def vevent(event: Event, tz: ZoneInfo, now: datetime) -> IEvent:
     item.add("uid", _uid(event.space, str(event.id)) if event.series_id is None
              else _uid(event.space, f"series-{event.series_id}"))
     item.add("summary", event.title)
-    item.add("dtstart", event.starts_at.astimezone(tz))
-    item.add("dtend", event.ends_at.astimezone(tz))
+    _add_time(item, "dtstart", event.starts_at, tz)
+    _add_time(item, "dtend", event.ends_at, tz)
     item.add("dtstamp", now)
     item.add("sequence", event.revision)
     if event.location:
@@ -73,9 +85,10 @@ def _series_vevent(s: srepo.Series, now: datetime) -> IEvent:
     item.add("uid", _uid(s.space, f"series-{s.id}"))
     item.add("summary", s.title)
     start = s.first_local.replace(tzinfo=s.tz)
-    item.add("dtstart", start)
-    item.add("dtend", start + s.length)
+    _add_time(item, "dtstart", start, s.tz)
+    _add_time(item, "dtend", start + s.length, s.tz)
     item.add("dtstamp", now)
+    item.add("sequence", s.revision)
     if s.location:
         item.add("location", s.location)
     if s.details:
@@ -136,11 +149,11 @@ def _vtimezone(tz: ZoneInfo) -> bytes:
     def build() -> bytes:
         cal = _calendar()
         probe = IEvent()
-        probe.add("dtstart", datetime(2026, 1, 1, tzinfo=tz))
+        _add_time(probe, "dtstart", datetime(2026, 1, 1, tzinfo=tz), tz)
         cal.add_component(probe)
         cal.add_missing_timezones()
         return b"".join(bytes(c.to_ical()) for c in cal.walk("VTIMEZONE"))
-    return _PARTS.get(("tz", tz.key), build) if tz.key != "UTC" else b""
+    return _PARTS.get(("tz", tz.key), build)
 
 
 def _series_block(conn: sqlite3.Connection, s: srepo.Series, now: datetime) -> bytes:
@@ -157,10 +170,10 @@ def _series_block(conn: sqlite3.Connection, s: srepo.Series, now: datetime) -> b
                 continue
             when = local.replace(tzinfo=s.tz)
             if e.cancelled:
-                master.add("exdate", when)
+                _add_time(master, "exdate", when, s.tz)
             elif _differs(e, s):
                 override = vevent(e, s.tz, now)
-                override.add("recurrence-id", when)
+                _add_time(override, "recurrence-id", when, s.tz)
                 overrides.append(override)
         return _component(master) + b"".join(map(_component, overrides))
     return _PARTS.get(key, build)
@@ -200,6 +213,6 @@ def version(conn: sqlite3.Connection, scope: Scope) -> tuple[object, ...]:
     marks = ",".join("?" * len(scope.series))
     series = conn.execute(
         "SELECT COUNT(*), group_concat(id || '|' || title || '|' || location || '|' || details || '|' "
-        "|| length || '|' || COALESCE(ends_before, ''), ';') FROM event_series WHERE space=?"
+        "|| length || '|' || COALESCE(ends_before, '') || '|' || revision, ';') FROM event_series WHERE space=?"
         + (f" OR id IN ({marks})" if marks else ""), (scope.space, *scope.series)).fetchone()
     return (*events, *series, *shared_version(conn, scope))

@@ -82,4 +82,6 @@ MIGRATIONS: list[Migration] = [
     rsvp_unit.FUNCTION,
     # 12: an event listed in each space it is in (linked spaces), not only its own (native_listings.py)
     native_listings.MIGRATION,
+    # 13: a series counts its changes, as an event does (the feed's SEQUENCE of its VEVENT)
+    "ALTER TABLE event_series ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;",
 ]

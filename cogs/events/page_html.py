@@ -59,7 +59,7 @@ def _names(label: str, people: list[str], n: int, names: bool) -> str:
     return f"<li>{escape(label)} ({n}){shown}</li>"
 
 
-def event_page(event: Event, roster: Roster, tz: ZoneInfo, *, names: bool, ics_href: str,
+def event_page(event: Event, roster: Roster, tz: ZoneInfo, now: datetime, *, names: bool, ics_href: str,
                repeats: str | None) -> str:
     going, wait, maybe, _ = roster.counts()
     cap = f"{going}/{event.capacity}" if event.capacity else str(going)
@@ -68,7 +68,8 @@ def event_page(event: Event, roster: Roster, tz: ZoneInfo, *, names: bool, ics_h
             # Without the script the times stay in the group's zone, and say so.
             f"<br><span class=\"muted\">shown in <span data-whose>the group's</span> timezone, "
             f"<span data-zone>{escape(tz.key)}</span><span data-group hidden>; the group's is "
-            f"{escape(tz.key)}: {escape(format_time(event.starts_at, tz))}</span></span></dd>"]
+            f"{escape(tz.key)}: {escape(format_time(event.starts_at, tz))} – "
+            f"{escape(format_time(event.ends_at, tz))}</span></span></dd>"]
     if event.location:
         rows.append(f"<dt>Where</dt><dd>{escape(event.location)}</dd>")
     if repeats:
@@ -81,11 +82,15 @@ def event_page(event: Event, roster: Roster, tz: ZoneInfo, *, names: bool, ics_h
         lists.append(_names("Waitlist", [a.name for a in roster.waitlist], wait, names))
     if event.goal:
         lists.append(f"<li>Goal ({going}/{event.goal})</li>")
+    # Google's link makes an event that knows nothing of a cancellation; its .ics says so.
+    google = ("" if event.cancelled else f" · <a href=\"{escape(_google(event))}\" "
+              "rel=\"noopener noreferrer\">Add to Google Calendar</a>")
+    status = ("It was cancelled." if event.cancelled else "It has ended." if event.ends_at <= now
+              else "RSVP in the chat.")
     body = (f"<main><p class=\"muted\">#{event.id}</p><h1>{escape(event.title)}{state}</h1>"
             f"<dl>{''.join(rows)}</dl><h2>Who's coming</h2><ul>{''.join(lists)}</ul>"
-            f"<p><a href=\"{escape(ics_href)}\" download>Add to your calendar (.ics)</a> · "
-            f"<a href=\"{escape(_google(event))}\" rel=\"noopener noreferrer\">Add to Google "
-            f"Calendar</a></p><p class=\"muted\">RSVP in the chat.</p></main>")
+            f"<p><a href=\"{escape(ics_href)}\" download>Add to your calendar (.ics)</a>{google}</p>"
+            f"<p class=\"muted\">{status}</p></main>")
     return _page(event.title, body)
 
 
@@ -102,7 +107,7 @@ def _item(item: tuple[Event, Roster, str] | Next, tz: ZoneInfo) -> str:
     e, r, href = item
     return (f"<li><a href=\"{escape(href)}\">{escape(e.title)}</a> — {_time(e.starts_at, tz)}"
             + (f" — {escape(e.location)}" if e.location else "")
-            + f" — Going ({r.counts()[0]})</li>")
+            + f" — Going ({r.counts()[0]}{f'/{e.capacity}' if e.capacity else ''})</li>")
 
 
 def space_page(title: str, items: list[tuple[Event, Roster, str] | Next], tz: ZoneInfo, ics_href: str) -> str:

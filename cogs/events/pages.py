@@ -139,7 +139,8 @@ class WebPages(Editing):
 
         roster, repeats = await self.db.read(read)
         token = request.match_info["token"]
-        return _html(event_page(event, roster, tz, names=names, ics_href=f"{token}.ics", repeats=repeats))
+        return _html(event_page(event, roster, tz, self.bot.clock.now(), names=names, ics_href=f"{token}.ics",
+                                repeats=repeats))
 
 
 def _html(body: str) -> web.Response:

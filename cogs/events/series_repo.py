@@ -31,6 +31,7 @@ class Series:
     count: int | None
     ends_before: datetime | None  # naive local: no occurrence at or after it (series ended)
     goal: int | None = None  # each occurrence's turnout goal
+    revision: int = 0  # one more with every change: the SEQUENCE of the series' VEVENT
 
     def times(self, *, after: datetime | None = None,
               before: datetime | None = None) -> list[tuple[datetime, datetime]]:
@@ -53,7 +54,7 @@ class Series:
 
 
 _SCOLS = ("id, space, platform, channel_id, creator, title, location, details, capacity, rule, words, "
-          "first_local, tz, length, until_date, count, ends_before, goal")
+          "first_local, tz, length, until_date, count, ends_before, goal, revision")
 
 
 def _series(row: sqlite3.Row | tuple | None) -> Series | None:
@@ -62,7 +63,7 @@ def _series(row: sqlite3.Row | tuple | None) -> Series | None:
     return Series(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10],
                   datetime.fromisoformat(row[11]), ZoneInfo(row[12]), timedelta(seconds=row[13]),
                   date.fromisoformat(row[14]) if row[14] else None, row[15],
-                  datetime.fromisoformat(row[16]) if row[16] else None, row[17])
+                  datetime.fromisoformat(row[16]) if row[16] else None, row[17], row[18])
 
 
 def insert(conn: sqlite3.Connection, *, space: str, platform: str, channel_id: str, creator: str,
@@ -94,11 +95,14 @@ def words_of(conn: sqlite3.Connection, series_id: int | None) -> str | None:
 
 
 def update(conn: sqlite3.Connection, series_id: int, **fields: object) -> None:
+    """Any change is a new revision, also with no fields: one of its occurrences was cancelled
+    (the series' VEVENT gains an EXDATE)."""
     sets, values = assignments(fields, {"title", "location", "details", "capacity", "length", "ends_before",
                                         "goal"},
                                lambda v: v.total_seconds() if isinstance(v, timedelta) else
                                v.isoformat() if isinstance(v, datetime) else v)
-    conn.execute(f"UPDATE event_series SET {sets} WHERE id=?", (*values, series_id))
+    conn.execute(f"UPDATE event_series SET {sets + ', ' if sets else ''}revision=revision+1 WHERE id=?",
+                 (*values, series_id))
 
 
 def occurrence_events(conn: sqlite3.Connection, series_id: int, *, from_local: str = "") -> list[Event]:
