@@ -125,7 +125,8 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
             # A greedy value runs on over bare words, unless the user quoted it; the words
             # it runs over keep their quotes (where=Bar, "Main St" is a place with quotes).
             if opt.greedy and not tok.quoted:
-                while i < len(items) and not _NAMED.match(items[i].text):
+                while i < len(items) and not _NAMED.match(items[i].text) \
+                        and not (i == len(items) - 1 and _trailing_choice(spec, items[i])):
                     value.append(items[i].raw or items[i].text)
                     i += 1
             named[opt.name] = " ".join(v for v in value if v != "")
@@ -154,6 +155,15 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
             how = f"{opt.name}=<{opt.shown}>" if not opt.positional else f"<{opt.shown}>"
             raise UsageError(f"{opt.name} is missing ({how})", spec, usage)
     return out
+
+
+def _trailing_choice(spec: CommandSpec, tok: Token) -> bool:
+    """The line's last word is a fixed word of a positional option, as in `event edit 3
+    where=Gym series`: the contract puts such words last, so a greedy value stops short of it
+    (quote the value to keep the word in it)."""
+    word = tok.text.lower()
+    return not tok.quoted and any(o.positional and o.kind == "choice" and word in o.choices
+                                  for o in spec.options)
 
 
 def bare_ok(spec: CommandSpec) -> bool:

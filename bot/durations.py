@@ -104,3 +104,16 @@ def format_duration(td: timedelta) -> str:
 def whole_days(text: str) -> bool:
     """Only days and weeks ("3 days", "1w 2d"): a day on the calendar, not a moment."""
     return all(UNITS.get(unit, 0) >= 86400 for _, unit in PART.findall(text.lower()))
+
+
+def span_text(delta: timedelta) -> str:
+    """How long, to the minute ("1 hour 30 minutes", "2 days 12 hours"): a rounded "2 hours"
+    for ninety minutes would misstate it. Up to two days people count in hours."""
+    mins = max(0, round(delta.total_seconds() / 60))
+    days, rest = divmod(mins, 24 * 60)
+    if days < 2:
+        days, rest = 0, mins
+    hours, minutes = divmod(rest, 60)
+    parts = [f"{n} {unit}{'s' if n != 1 else ''}"
+             for n, unit in ((days, "day"), (hours, "hour"), (minutes, "minute")) if n]
+    return " ".join(parts) or "0 minutes"

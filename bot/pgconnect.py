@@ -81,3 +81,10 @@ async def connect(url: str, password: str | None, where: str) -> asyncpg.Connect
                                  "is it running, and is the host and port right?") from e
     await setup(conn)
     return conn
+
+
+async def open_pool(url: str, password: str | None, size: int) -> asyncpg.Pool:
+    """The readers' pool: sessions set up as the writer's is."""
+    return await asyncpg.create_pool(url, password=password, min_size=1, max_size=size,
+                                     timeout=CONNECT_TIMEOUT_S, statement_cache_size=1024,
+                                     init=setup, reset=reset, server_settings=session_settings())

@@ -33,14 +33,11 @@ from .groupcommit import run_batch
 from .pgcommit import committed
 from .pgconn import Coerce, PgConnection
 from .pgconnect import (
-    CONNECT_TIMEOUT_S,
     UNREACHABLE,
     cannot_create,
     connect,
     describe,
-    reset,
-    session_settings,
-    setup,
+    open_pool,
 )
 from .process import APP_PREFIX
 from .sqldialect import ddl_to_postgres
@@ -103,10 +100,7 @@ class PostgresDatabase(Database):
     async def open(self) -> Database:
         self._writer_conn = await self._connect()
         try:
-            self._pool = await asyncpg.create_pool(
-                self._url, password=self._password, min_size=1, max_size=self._pool_size,
-                timeout=CONNECT_TIMEOUT_S, statement_cache_size=1024, init=setup, reset=reset,
-                server_settings=session_settings())
+            self._pool = await open_pool(self._url, self._password, self._pool_size)
             # Under the migrations' lock: two sessions creating the same table at once collide
             # even with IF NOT EXISTS (processes of a cluster starting together).
             async with self._writer_conn.transaction():

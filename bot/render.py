@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from .durations import span_text
 from .model import UserRef
 
 
@@ -226,19 +227,6 @@ def collect_mentions(lines: Iterable[Line]) -> tuple[UserRef, ...]:
 def format_time(at: datetime, tz: ZoneInfo | None) -> str:
     local = at.astimezone(tz) if tz else at
     return local.strftime("%a %d %b %Y %H:%M %Z").strip()
-
-
-def span_text(delta: timedelta) -> str:
-    """How long, to the minute ("1 hour 30 minutes", "2 days 12 hours"): a rounded "2 hours"
-    for ninety minutes would misstate it. Up to two days people count in hours."""
-    mins = max(0, round(delta.total_seconds() / 60))
-    days, rest = divmod(mins, 24 * 60)
-    if days < 2:
-        days, rest = 0, mins
-    hours, minutes = divmod(rest, 60)
-    parts = [f"{n} {unit}{'s' if n != 1 else ''}"
-             for n, unit in ((days, "day"), (hours, "hour"), (minutes, "minute")) if n]
-    return " ".join(parts) or "0 minutes"
 
 
 def relative(at: datetime, now: datetime) -> str:

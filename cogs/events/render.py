@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.durations import span_text
 from bot.model import user_from_key
 from bot.render import (
     Action,
@@ -19,7 +20,6 @@ from bot.render import (
     Time,
     line,
     list_line,
-    span_text,
 )
 
 from .repo import Attendee, Event, Roster

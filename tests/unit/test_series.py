@@ -105,6 +105,22 @@ async def test_edit_series_changes_this_and_later_ones_and_the_next_made(fake: F
     assert past.text.startswith("⚠️") and "already ended" in past.text
 
 
+async def test_series_written_last_is_the_scope_not_part_of_the_place(fake: FakeAdapter, bot) -> None:
+    # The contract writes `event edit <id> … [series]`: the word last on the line is the scope,
+    # even after a value that runs over bare words; quoted, it is part of the value.
+    await fake.invoke('!event create Chess when="2026-11-24 18:00" repeat=weekly')
+    await bot.scheduler.advance(timedelta(hours=1))
+    made = ids(cards(fake, "Chess"))
+    [ok] = await fake.invoke(f"!event edit {made[0]} where=Town Gym series")
+    assert ok.text.startswith("✅"), ok.text
+    rows = await bot.db.fetchall("SELECT location FROM events ORDER BY starts_at")
+    assert [r[0] for r in rows] == ["Town Gym"] * len(made)
+    [one] = await fake.invoke(f'!event edit {made[1]} where="Gym series"')
+    assert one.text.startswith("✅")
+    rows = await bot.db.fetchall("SELECT location FROM events ORDER BY starts_at")
+    assert [r[0] for r in rows] == ["Town Gym", "Gym series"]
+
+
 async def test_bad_rules_are_refused_and_nothing_is_written(fake: FakeAdapter, bot) -> None:
     for line, says in (
         ('!event create X when="2026-11-26 20:00" repeat=sometimes', "can't read 'sometimes'"),
