@@ -7,9 +7,11 @@ humans is `MessageSeen`. Outbound: `m.notice` with HTML (render.py), live cards 
 `m.replace` edits, seeded reactions, idempotency keys as txn ids (client.py). A poll card
 may also start a native poll, whose responses count as its number reactions (polls.py).
 
-Nothing is lost across restarts: the sync token is stored after its events are handled,
-a `limited` timeline is back-filled, and at start the reactions of live cards are re-read
-from /relations (relations.py).
+Each room's events are handled in order in a lane of its own (lanes.py), so a slow room
+holds up no other. Nothing is lost across restarts: the sync token is stored with its
+events queued in the inbox, a `limited` timeline is back-filled, and at start what is left
+in the inbox is handled and the reactions of live cards are re-read from /relations
+(relations.py).
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from bot.adapter import Adapter, AdapterHost
@@ -60,28 +61,23 @@ class InboundHandlers:
     # --- events ----------------------------------------------------------------------------------
 
     async def receive(self, room_id: str, events: Sequence[dict[str, Any]]) -> None:
-        """A room's timeline events, raw as the homeserver sent them, oldest first."""
-        syncer = self.syncer
-        await self._handle_early()
-        # Events before the bot's own join are the room's past, not requests to it.
-        start = 0
-        for i, src in enumerate(events):
-            if inbound.is_join_of(src, self.transport.user_id):
-                start = i + 1
-        for src in events[:start]:
-            syncer.mark_seen(inbound.text(src.get("event_id")))
-            self.rooms.note_state_event(room_id, src)
-        for src in events[start:]:
+        """A room's timeline events, raw as the homeserver sent them, oldest first, each new
+        (the sync loop queued each once, after the bot's join), in the room's lane."""
+        try:
+            await self._handle_early(room_id)
+        except Exception:
+            log.exception("matrix: handling early reactions in %s failed", room_id)
+        for src in events:
             # Power levels change in timeline order: a command is judged by the levels of
             # its moment, also when a back-filled batch holds a demotion after it.
             try:
                 self.rooms.note_state_event(room_id, src)
                 ev = inbound.envelope(src)
-                if ev is None or not syncer.mark_seen(ev.event_id):
+                if ev is None:
                     continue
                 await self._handle_event(room_id, src, ev)
             except Exception:
-                # A sync is handled whole or retried whole: one event must not hold it up.
+                # One event must not hold up the ones after it.
                 log.exception("matrix: handling an event in %s failed", room_id)
 
     async def _handle_event(self, room_id: str, src: dict[str, Any], ev: inbound.Envelope) -> None:
@@ -221,24 +217,29 @@ class InboundHandlers:
         """Until the held reactions are handled or given up: a quiet room sends no next batch."""
         while self._early:
             await asyncio.sleep(EARLY_POLL_S)
-            async with self.syncer.handling:  # in turn with the sync's own events
-                await self._handle_early()
+            # In each room's lane, in turn with its events; a slow room holds up only its own.
+            await asyncio.gather(*(self.syncer.lanes.run_in(room_id, partial(self._handle_early, room_id))
+                                   for room_id in {room for room, *_ in self._early.values()}))
 
-    async def _handle_early(self) -> None:
-        """Reactions on the bot's own cards that came before the card was tracked."""
+    async def _handle_early(self, room: str) -> None:
+        """Reactions on the bot's own cards in `room` that came before the card was tracked."""
         if not self._early:
             return
         now = time.monotonic()
         for event_id, (room_id, ev, reaction, at) in list(self._early.items()):
+            if room_id != room:
+                continue
             if self._bot().is_tracked(MessageRef(PLATFORM, room_id, reaction.target, room_id)):
-                del self._early[event_id]
+                self._early.pop(event_id, None)
                 await self._on_reaction(room_id, ev, reaction)
             elif now - at > EARLY_FOR_S:  # not a card after all
-                del self._early[event_id]
+                self._early.pop(event_id, None)
 
     async def _on_redaction(self, room_id: str, redacts: str, sender: str) -> None:
         assert self.store is not None
-        if self._early.pop(redacts, None) is not None:
+        held = self._early.get(redacts)
+        if held is not None and held[0] == room_id:
+            del self._early[redacts]
             return  # taken back before it was ever counted
         bot = self._bot()
         card = MessageRef(PLATFORM, room_id, redacts, room_id)

@@ -26,66 +26,21 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.model import MessageRef
-from bot.render import Card, Choices, defuse_mentions, plain_line, truncate
+from bot.render import Card
 
 from . import inbound
 from .client import MatrixError, Transport
 from .crypto import readable
+from .poll_events import END, NUMBER_KEYS, START, end_content, start_content
 from .relations import related_events
-from .render import MAX_BODY
 from .store import MatrixStore, NativePoll, NativeVote, StoredReaction, vote_event_id
 
 log = logging.getLogger(__name__)
-
-START = "org.matrix.msc3381.poll.start"
-END = "org.matrix.msc3381.poll.end"
-TEXT = "org.matrix.msc1767.text"
-DISCLOSED = "org.matrix.msc3381.poll.disclosed"
-# The keys the poll cards seed and count (canonical, bot.emoji): answer n is NUMBER_KEYS[n-1].
-NUMBER_KEYS = (*(f"{n}\ufe0f\u20e3" for n in range(1, 10)), "\U0001f51f")
-
 
 @dataclass(frozen=True, slots=True)
 class Change:
     key: str
     added: bool
-
-
-# --- contents ------------------------------------------------------------------------------
-
-
-def start_content(card: Card, choices: Choices, tz: ZoneInfo | None) -> dict[str, Any]:
-    question = truncate(defuse_mentions(choices.question), 500)
-    answers = [truncate(defuse_mentions(plain_line(o, tz)), 500)
-               for o in choices.options[: len(NUMBER_KEYS)]]
-    # Clients without polls show this text; the #id says which card `poll vote` means.
-    fallback = truncate("\n".join([f"📊 {question} {card.ref}".strip(),
-                                   *(f"{n}. {a}" for n, a in enumerate(answers, 1))]), MAX_BODY)
-    return {
-        TEXT: fallback,
-        "body": fallback,
-        START: {
-            "kind": DISCLOSED,
-            "max_selections": len(answers) if choices.multi else 1,
-            "question": {TEXT: question},
-            "answers": [{"id": str(n), TEXT: a} for n, a in enumerate(answers, 1)],
-        },
-        "m.mentions": {},
-    }
-
-
-def end_content(start_id: str, card: Card, tz: ZoneInfo | None) -> dict[str, Any]:
-    question = defuse_mentions(card.choices.question if card.choices else card.title)
-    results = [defuse_mentions(plain_line(ln, tz)) for ln in card.body]
-    fallback = truncate("\n".join([f"📊 The poll has ended: {question} {card.ref}".strip(), *results]),
-                        MAX_BODY)
-    return {
-        "m.relates_to": {"rel_type": "m.reference", "event_id": start_id},
-        END: {},
-        TEXT: fallback,
-        "body": fallback,
-        "m.mentions": {},
-    }
 
 
 # --- counting ------------------------------------------------------------------------------
@@ -161,7 +116,10 @@ class NativePolls:
         choices = out.choices
         if choices is None or choices.closed or not choices.options:
             return
-        content = start_content(out, choices, tz)
+        content = start_content(out, choices, tz, await self.transport.encrypted(card.channel_id))
+        if content is None:
+            log.warning("matrix: the native poll of %s would be too large; the card goes alone", card.id)
+            return
         try:
             start = await self.transport.send_event(card.channel_id, START, content,
                                                     f"{key}-poll" if key else None)
@@ -184,8 +142,8 @@ class NativePolls:
                 self.ended_elsewhere.discard(poll.start_id)
                 continue  # closed on an end sent in Element: a second end would only repeat it
             try:
-                await self.transport.send_event(poll.room_id, END, end_content(poll.start_id, out, tz),
-                                                f"end-{poll.start_id}")
+                content = end_content(poll.start_id, out, tz, await self.transport.encrypted(poll.room_id))
+                await self.transport.send_event(poll.room_id, END, content, f"end-{poll.start_id}")
             except MatrixError as e:
                 log.warning("matrix: ending the native poll %s failed: %s", poll.start_id, e)
 

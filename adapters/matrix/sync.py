@@ -1,6 +1,7 @@
-"""The sync loop: events handled in timeline order, the sync token stored after its
-events are handled, a `limited` timeline back-filled from /messages down to the previous
-token (Synapse gives at most 100 timeline events per room per sync)."""
+"""The sync loop: each room's events handed to its lane (lanes.py) in timeline order, the
+sync token stored in one unit with them queued in the inbox, a `limited` timeline
+back-filled from /messages down to the previous token (Synapse gives at most 100 timeline
+events per room per sync)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from nio import MessageDirection
 from . import inbound
 from .client import MatrixError, Transport, why
 from .crypto import Crypto
+from .lanes import Lanes
 from .roomload import RoomLoader
 from .rooms import Rooms
 from .store import MatrixStore
@@ -59,7 +61,9 @@ class Syncer:
         self._stopping = False
         self._running = asyncio.Event()
         self._running.set()
-        self.handling = asyncio.Lock()
+        self.handling = asyncio.Lock()  # a sync being queued (and its token stored)
+        self.lanes = Lanes(receive, self._handled)
+        self._seq = 0  # the inbox number of the last event queued
         self._seen: OrderedDict[str, None] = OrderedDict()
         # Observability for operators and tests.
         self.limited_syncs = 0
@@ -75,7 +79,17 @@ class Syncer:
         self.transport.prepare_room = RoomLoader(self.transport, self.crypto).prepare
         self.since = await store.sync_token(self.transport.user_id)
         self._stopping = False
+        # Events queued before the last stop or crash come first, in the order they came.
+        left: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+        for room_id, seq, src in await store.inbox():
+            self._seq = max(self._seq, seq)
+            self.mark_seen(inbound.text(src.get("event_id")))
+            left.setdefault(room_id, []).append((seq, src))
+        for room_id, rows in left.items():
+            await self.lanes.put(room_id, [src for _, src in rows], rows[-1][0])
         await self.sync_once(timeout_ms=0, first=True)
+        # What happened while the bot was down is applied before start() returns.
+        await self.lanes.settled()
 
     def run(self) -> None:
         self._task = asyncio.create_task(self._loop(), name="logoff-matrix-sync")
@@ -97,6 +111,7 @@ class Syncer:
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await self._task
         self._task = None
+        await self.lanes.stop()
 
     @contextlib.asynccontextmanager
     async def paused(self) -> AsyncIterator[None]:
@@ -112,6 +127,7 @@ class Syncer:
         async with self.synced:
             target = self.sync_count + n
             await self.synced.wait_for(lambda: self.sync_count >= target)
+        await self.lanes.settled()
 
     def mark_seen(self, event_id: str | None) -> bool:
         """False if this event was handled already."""
@@ -157,10 +173,11 @@ class Syncer:
                 self.crypto.note_to_device(resp.to_device_events)
                 # Keys that arrived in this sync may open events held from earlier ones.
                 await self.crypto.maintain()
-                await self.crypto.retry(self.receive)
+                await self.crypto.retry(lambda room_id, events: self.queue([(room_id, events)], None))
 
     async def handle_sync(self, resp: nio.SyncResponse, since: str | None) -> None:
         await self._join_all(list(resp.rooms.invite))
+        batches: list[tuple[str, list[dict[str, Any]]]] = []
         for room_id, info in resp.rooms.join.items():
             self.rooms.note_state(room_id, sources(info.state))
             if since is None:
@@ -176,13 +193,54 @@ class Syncer:
             me = self.transport.user_id
             if info.timeline.limited and not any(inbound.is_join_of(e, me) for e in events):
                 events = await self._backfill(room_id, info.timeline.prev_batch, since) + events
-            await self.receive(room_id, events)
+            batches.append((room_id, self._after_join(room_id, events)))
+        await self.queue(batches, resp.next_batch)
         self.since = resp.next_batch
-        assert self.store is not None
-        await self.store.save_sync_token(self.transport.user_id, resp.next_batch)
         async with self.synced:
             self.sync_count += 1
             self.synced.notify_all()
+
+    async def queue(self, batches: Sequence[tuple[str, Sequence[dict[str, Any]]]],
+                    token: str | None) -> None:
+        """Write events not queued before to the inbox, with the sync's token if it has one,
+        then hand each room's to its lane (waiting while a lane is full)."""
+        queued: list[tuple[str, int, dict[str, Any]]] = []
+        ids: set[str] = set()
+        for room_id, events in batches:
+            for src in events:
+                eid = inbound.text(src.get("event_id"))
+                if eid is None or eid in self._seen or eid in ids:
+                    continue
+                ids.add(eid)
+                queued.append((room_id, self._seq + len(queued) + 1, src))
+        assert self.store is not None
+        await self.store.save_sync_token(self.transport.user_id, token, queued)
+        # Only now, with the rows written: a failed write leaves the sync to be taken again.
+        if queued:
+            self._seq = queued[-1][1]
+        for eid in ids:
+            self.mark_seen(eid)
+        rooms: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+        for room_id, seq, src in queued:
+            rooms.setdefault(room_id, []).append((seq, src))
+        for room_id, rows in rooms.items():
+            await self.lanes.put(room_id, [src for _, src in rows], rows[-1][0])
+
+    def _after_join(self, room_id: str, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Events before the bot's own join are the room's past, not requests to it: only
+        their state is kept."""
+        start = 0
+        for i, src in enumerate(events):
+            if inbound.is_join_of(src, self.transport.user_id):
+                start = i + 1
+        for src in events[:start]:
+            self.mark_seen(inbound.text(src.get("event_id")))
+            self.rooms.note_state_event(room_id, src)
+        return events[start:]
+
+    async def _handled(self, room_id: str, upto: int) -> None:
+        assert self.store is not None
+        await self.store.handled(room_id, upto)
 
     async def _join_all(self, rooms: list[str]) -> None:
         """Accept invites a few at a time: hundreds in one sync (a bot added to many rooms at

@@ -1,9 +1,12 @@
 """A pass-through proxy in front of the test Synapse that can answer chosen requests with
-the homeserver's own kind of failure (a 500 with a Matrix error body), as a homeserver in
-trouble does; everything else reaches Synapse unchanged."""
+the homeserver's own kind of failure (a 500 with a Matrix error body, or a 429
+M_LIMIT_EXCEEDED with `retry_after_ms`), as a homeserver in trouble does, or hold them until
+the test lets them through (a slow homeserver, without timing anything); everything else
+reaches Synapse unchanged."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import aiohttp
@@ -17,6 +20,11 @@ class FaultyProxy:
         self.upstream = upstream.rstrip("/")
         self.failing: list[tuple[str, re.Pattern[str]]] = []
         self.failed: list[str] = []
+        self.holding: list[tuple[str, re.Pattern[str]]] = []
+        self.held: list[str] = []  # requests held so far (each goes on once released)
+        self._release = asyncio.Event()
+        self.limiting: list[tuple[str, re.Pattern[str], int]] = []  # (method, path, retry_after_ms)
+        self.limited: list[str] = []
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
         self.port = 0
@@ -31,6 +39,19 @@ class FaultyProxy:
 
     def heal(self) -> None:
         self.failing.clear()
+
+    def hold(self, method: str, path_pattern: str) -> None:
+        """Requests matching wait (unanswered) until `release()`."""
+        self._release.clear()
+        self.holding.append((method, re.compile(path_pattern)))
+
+    def release(self) -> None:
+        self.holding.clear()
+        self._release.set()
+
+    def limit(self, method: str, path_pattern: str, *, times: int, retry_after_ms: int) -> None:
+        """The next `times` requests matching answer 429 M_LIMIT_EXCEEDED."""
+        self.limiting += [(method, re.compile(path_pattern), retry_after_ms)] * times
 
     async def start(self) -> None:
         self._session = aiohttp.ClientSession()
@@ -49,6 +70,15 @@ class FaultyProxy:
             await self._session.close()
 
     async def _forward(self, request: web.Request) -> web.StreamResponse:
+        for i, (m, p, wait_ms) in enumerate(self.limiting):
+            if m == request.method and p.search(request.path):
+                del self.limiting[i]
+                self.limited.append(f"{request.method} {request.path}")
+                return web.json_response({"errcode": "M_LIMIT_EXCEEDED", "error": "Too Many Requests",
+                                          "retry_after_ms": wait_ms}, status=429)
+        if any(m == request.method and p.search(request.path) for m, p in self.holding):
+            self.held.append(f"{request.method} {request.path}")
+            await self._release.wait()
         if any(m == request.method and p.search(request.path) for m, p in self.failing):
             self.failed.append(f"{request.method} {request.path}")
             return web.json_response({"errcode": "M_UNKNOWN", "error": "Internal server error"}, status=500)

@@ -1,0 +1,170 @@
+"""Each room's events handled in order by a task of its own (a lane), so a slow room (a reply
+waiting out a rate limit, a slow handler) holds up only itself, never the sync loop or the
+other rooms.
+
+The sync loop writes a sync's events to the inbox (`matrix_inbox`) in the same unit as its
+token, then hands them to their lanes; a lane deletes an event's row once it is handled. So
+the token never runs ahead of events that could be lost: a crash or a stop leaves the rows
+of what was not handled, and the next start hands them to their lanes first. Handlers are
+safe to run again on an event handled just before a crash (commands are claimed, reactions
+stored by event id), as they were when a whole sync was handled again.
+
+A lane holds at most `bound` events; past that the sync loop waits for it (backpressure)
+rather than dropping anything. A handler that raises is logged and its lane goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+LANE_BOUND = 2_000
+STOP_GRACE_S = 10.0
+
+Handle = Callable[[str, Sequence[dict[str, Any]]], Awaitable[None]]
+Handled = Callable[[str, int], Awaitable[None]]
+Tick = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class _Batch:
+    events: list[dict[str, Any]]
+    upto: int | None  # the inbox seq of its last event; None for a tick
+    tick: Tick | None = None
+
+
+@dataclass
+class _Lane:
+    queue: deque[_Batch] = field(default_factory=deque)
+    pending: int = 0  # events queued and not handled yet
+    put: int = 0  # batches put, and batches done: `settled` compares them
+    done: int = 0
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    task: asyncio.Task[None] | None = None
+    busy: bool = False
+
+
+class Lanes:
+    def __init__(self, handle: Handle, handled: Handled, *, bound: int = LANE_BOUND) -> None:
+        self.handle, self.handled, self.bound = handle, handled, bound
+        self._lanes: dict[str, _Lane] = {}
+        self._stopping = False
+        self.failures = 0  # batches whose handler raised (observed by tests)
+
+    def _lane(self, room_id: str) -> _Lane:
+        lane = self._lanes.get(room_id)
+        if lane is None:
+            lane = self._lanes[room_id] = _Lane()
+        if lane.task is None and not self._stopping:
+            lane.task = asyncio.create_task(self._run(room_id, lane), name=f"logoff-matrix-lane-{room_id}")
+        return lane
+
+    async def put(self, room_id: str, events: Sequence[dict[str, Any]], upto: int) -> None:
+        """Queue a room's events, already in the inbox up to seq `upto`. Waits while the
+        room's lane is full."""
+        if not events:
+            return
+        lane = self._lane(room_id)
+        if lane.pending >= self.bound:
+            log.warning("matrix: %d events of %s are waiting to be handled; the sync waits for them",
+                        lane.pending, room_id)
+            async with lane.changed:
+                await lane.changed.wait_for(lambda: lane.pending < self.bound or self._stopping)
+        lane.queue.append(_Batch(list(events), upto))
+        lane.pending += len(events)
+        lane.put += 1
+        lane.wake.set()
+
+    async def run_in(self, room_id: str, tick: Tick) -> None:
+        """Run `tick` in the room's lane, in turn with its events (never held by the bound);
+        returns once it has run (or the lanes stopped)."""
+        ran = asyncio.Event()
+
+        async def run() -> None:
+            try:
+                await tick()
+            finally:
+                ran.set()
+
+        lane = self._lane(room_id)
+        lane.queue.append(_Batch([], None, run))
+        lane.put += 1
+        lane.wake.set()
+        if lane.task is not None:
+            await ran.wait()
+
+    def pending(self, room_id: str) -> int:
+        """The room's events queued and not handled yet (the one being handled included)."""
+        lane = self._lanes.get(room_id)
+        return lane.pending if lane is not None else 0
+
+    async def settled(self) -> None:
+        """Until everything queued so far is handled (wrap in asyncio.timeout)."""
+        for lane in list(self._lanes.values()):
+            target = lane.put
+            async with lane.changed:
+                await lane.changed.wait_for(lambda lane=lane, t=target: lane.done >= t)  # type: ignore[misc]
+
+    async def _run(self, room_id: str, lane: _Lane) -> None:
+        while not self._stopping:
+            if not lane.queue:
+                lane.wake.clear()
+                await lane.wake.wait()
+                continue
+            batch = lane.queue.popleft()
+            lane.busy = True
+            try:
+                if batch.tick is not None:
+                    await batch.tick()
+                else:
+                    await self.handle(room_id, batch.events)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # Each event's own failure is caught in the handler; this is the last guard:
+                # the lane goes on, and the batch is not tried again.
+                self.failures += 1
+                log.exception("matrix: handling events of %s failed", room_id)
+            try:
+                if batch.upto is not None:
+                    await self.handled(room_id, batch.upto)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The rows stay: the events are handled once more at the next start.
+                log.warning("matrix: could not note events of %s as handled", room_id, exc_info=True)
+            finally:
+                lane.busy = False
+                lane.pending -= len(batch.events)
+                lane.done += 1
+                async with lane.changed:
+                    lane.changed.notify_all()
+
+    async def stop(self, grace: float = STOP_GRACE_S) -> None:
+        """Finish the batches being handled (cutting a command in half would leave it claimed
+        but not applied), then stop; what is still queued stays in the inbox for the next start."""
+        self._stopping = True
+        for lane in self._lanes.values():
+            lane.wake.set()
+            async with lane.changed:
+                lane.changed.notify_all()
+        tasks = [lane.task for lane in self._lanes.values() if lane.task is not None]
+        if tasks:
+            _, late = await asyncio.wait(tasks, timeout=grace)
+            if late:
+                log.warning("matrix: stopping in the middle of handling events in %d rooms", len(late))
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        self._lanes.clear()
+        self._stopping = False

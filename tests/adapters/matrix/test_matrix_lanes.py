@@ -1,0 +1,142 @@
+"""Each room's events are handled in a lane of its own: a room whose replies the homeserver
+holds up or rate-limits does not keep other rooms waiting, events in one room are handled in
+the order they came, and what was queued when the bot stopped is handled after it starts
+again, once. Through a proxy in front of the real Synapse (tests/matrix_harness/faulty.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from adapters.matrix.lanes import Lanes
+from tests.matrix_harness import BotRunner, HumanFactory, eventually, until_card
+from tests.matrix_harness.faulty import FaultyProxy
+from tests.matrix_harness.synapse import Synapse
+
+
+@pytest.fixture
+async def proxy(runner: BotRunner, synapse: Synapse) -> AsyncIterator[FaultyProxy]:
+    p = FaultyProxy(synapse.url)
+    await p.start()
+    config = runner.config
+    runner.config = lambda: dataclasses.replace(config(), homeserver=p.url)  # type: ignore[method-assign]
+    try:
+        yield p
+    finally:
+        p.release()
+        await runner.stop()
+        await p.stop()
+
+
+def sends_to(room_id: str) -> str:
+    return rf"/rooms/{re.escape(room_id)}/send/"
+
+
+async def test_a_held_room_does_not_hold_up_another_and_keeps_its_order(
+        runner: BotRunner, humans: HumanFactory, proxy: FaultyProxy) -> None:
+    await runner.start()
+    alice = humans("alice")
+    slow, quick = await runner.join(alice), await runner.join(alice)
+    proxy.hold("PUT", sends_to(slow))
+    await alice.say(slow, '!poll create "Lunch?" Pizza | Sushi')
+    await eventually(lambda: _true(proxy.held), what="the card's send to be held")
+    # Queued behind the card, in the order typed: only the last vote counts.
+    await alice.say(slow, "!poll vote 1 2")
+    await alice.say(slow, "!poll vote 1 1")
+    await alice.say(quick, "!help")
+    # Answered while the other room's reply is still held (before: the sync loop waited on it).
+    await alice.wait_bot_message(quick, runner.user_id, "poll create")
+    assert not await alice.bot_messages(slow, runner.user_id)
+    proxy.release()
+    card = await alice.wait_bot_message(slow, runner.user_id, "#1")
+    await until_card(alice, slow, runner, card.event_id, r"Pizza — 1\b", r"Sushi — 0\b")
+    replies = [m.body for m in await alice.bot_messages(slow, runner.user_id)]
+    assert not any("⚠️" in r for r in replies), replies  # no "no poll #1": the card came first
+    votes = [r for r in replies if "Your vote" in r]
+    assert len(votes) == 2 and "Sushi" in votes[0] and "Pizza" in votes[1], votes
+
+
+async def test_a_rate_limited_room_does_not_hold_up_another(
+        runner: BotRunner, humans: HumanFactory, proxy: FaultyProxy) -> None:
+    await runner.start()
+    alice = humans("alice")
+    slow, quick = await runner.join(alice), await runner.join(alice)
+    proxy.limit("PUT", sends_to(slow), times=3, retry_after_ms=2_000)
+    await alice.say(slow, "!help")
+    await eventually(lambda: _true(proxy.limited), what="the reply to be rate-limited")
+    await alice.say(quick, "!help")
+    late = await alice.wait_bot_message(slow, runner.user_id, "poll create")
+    early = await alice.wait_bot_message(quick, runner.user_id, "poll create")
+    assert len(proxy.limited) == 3
+    # Asked second, answered first: the quick room did not wait out the other's rate limit.
+    assert _ts(early.original) < _ts(late.original)
+
+
+async def test_events_queued_at_a_stop_are_handled_after_the_restart_once(
+        runner: BotRunner, humans: HumanFactory, proxy: FaultyProxy) -> None:
+    _, adapter = await runner.start()
+    alice = humans("alice")
+    room = await runner.join(alice)
+    proxy.hold("PUT", sends_to(room))
+    await alice.say(room, '!poll create "Lunch?" Pizza | Sushi')
+    await eventually(lambda: _true(proxy.held), what="the card's send to be held")
+    await alice.say(room, "!poll vote 1 2")
+
+    async def queued() -> bool:
+        return adapter.syncer.lanes.pending(room) >= 2
+
+    await eventually(queued, what="the vote to be queued behind the card")
+    stopping = asyncio.create_task(runner.stop())
+    await asyncio.sleep(0)
+    proxy.release()  # the card being made is finished; the vote waits in the inbox
+    await stopping
+    bot, _ = await runner.start()
+    card = await alice.wait_bot_message(room, runner.user_id, "#1")
+    await until_card(alice, room, runner, card.event_id, r"Sushi — 1\b", r"Pizza — 0\b")
+    assert await bot.db.fetchall("SELECT seq FROM matrix_inbox") == []
+    await runner.restart()
+    await alice.say(room, "!help")
+    await alice.wait_bot_message(room, runner.user_id, "poll create")
+    votes = [m for m in await alice.bot_messages(room, runner.user_id) if "Your vote" in m.body]
+    assert len(votes) == 1
+
+
+@pytest.mark.allow_errors
+async def test_a_failing_handler_does_not_stop_its_lane_and_a_full_lane_waits() -> None:
+    seen: list[str] = []
+    done: list[int] = []
+    gate = asyncio.Event()
+
+    async def handle(room_id: str, events: Any) -> None:
+        await gate.wait()
+        seen.extend(e["id"] for e in events)
+        if events[0]["id"] == "a":
+            raise RuntimeError("a handler's bug")
+
+    async def handled(room_id: str, upto: int) -> None:
+        done.append(upto)
+
+    lanes = Lanes(handle, handled, bound=2)
+    await lanes.put("!r", [{"id": "a"}], 1)
+    await lanes.put("!r", [{"id": "b"}], 2)
+    third = asyncio.create_task(lanes.put("!r", [{"id": "c"}], 3))
+    await asyncio.sleep(0.05)
+    assert not third.done()  # full: the producer waits, nothing is dropped
+    gate.set()
+    await third
+    await lanes.settled()
+    assert seen == ["a", "b", "c"] and done == [1, 2, 3] and lanes.failures == 1
+    await lanes.stop()
+
+
+async def _true(items: list[str]) -> bool:
+    return bool(items)
+
+
+def _ts(event: dict[str, Any]) -> int:
+    return int(event["origin_server_ts"])
