@@ -213,9 +213,9 @@ def list_text(entries: list[Entry], total: int, prefix: str, series: dict[int, s
             continue
         event, roster = entry
         words = (series or {}).get(event.series_id or 0)
-        repeats = (f" (🔁 {words}, next:", ) if words else ()
-        lines.append(line(f"#{event.id} ", event.title, *repeats, " — ", Time(event.starts_at),
-                          *((")",) if words else ()),
+        when: tuple[Inline, ...] = ((f" (🔁 {words}, next: ", Time(event.starts_at), ")") if words
+                                    else (" — ", Time(event.starts_at)))
+        lines.append(line(f"#{event.id} ", event.title, *when,
                           *((" — ", event.location) if event.location else ()), f" — {going_label(event, roster)}"))
     if total > len(entries):
         lines.append(line(f"and {total - len(entries)} more later; {prefix}event show <id> shows any of them"))

@@ -237,6 +237,9 @@ async def test_list_leaves_out_a_cancelled_next_one_and_an_ended_series(fake: Fa
         listing.text
     await bot.scheduler.advance(timedelta(days=7))  # 7 Dec: 8 Dec is posted
     third = ids(cards(fake, "Book club"))[-1]
+    [listing] = await fake.invoke("!event list")
+    assert f"#{third} Book club (🔁 every tuesday, next: Tue 08 Dec 2026 19:00 UTC) — Going (0)" in listing.text, \
+        listing.text
     [ended] = await fake.invoke(f"!event cancel {third} series")
     assert "Ended the series" in ended.text, ended.text
     [listing] = await fake.invoke("!event list")
