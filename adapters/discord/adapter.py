@@ -180,7 +180,8 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound, Seeding):
         """Re-read reactions of every live card (of one server, if given), so votes and
         RSVPs made while the bot was away count (raw events are not replayed across sessions)."""
         assert self.bot is not None
-        await self.bot.reconcile(self, None if space_id is None else lambda m: m.space_id == space_id,
+        # Only this process's shards: the other shards' processes re-read their own guilds' cards.
+        await self.bot.reconcile(self, lambda m: self.serves(m.space_id) and space_id in (None, m.space_id),
                                  at_once=RECONCILE_AT_ONCE)
 
     async def fetch_reactions(self, message: MessageRef) -> Mapping[str, Sequence[UserRef]] | None:

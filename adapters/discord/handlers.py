@@ -27,6 +27,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 UNREADABLE = "I could not read that command; please try again, or type /help"
 CHANGED = "that command has changed; try again in a minute, or type /help"
+# Cards, reactions, settings and moderators all belong to a server's channels. Discord offers the
+# commands in servers only (`contexts`), but a client can still send one from a DM (a command list
+# it had before, during a re-registration): it gets this rather than a card nobody else can see.
+IN_SERVERS = ("logoff's commands work in a server's channels, not in direct messages; "
+              "type it in a channel of your server (/help works anywhere)")
+ANYWHERE = {("help",)}
 
 
 class DiscordInbound:
@@ -121,6 +127,9 @@ class DiscordInbound:
             await responder(warning(CHANGED), True)
             return
         spec, raw = found
+        if interaction.guild_id is None and spec.path not in ANYWHERE:
+            await responder(warning(IN_SERVERS), True)
+            return
         await responder.run(self.bot.run_command(spec, raw, self._context(interaction, responder)))
 
     async def on_action(self, interaction: discord.Interaction[Any], action_id: str) -> None:

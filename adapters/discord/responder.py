@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+INVALID_TOKEN = 50027  # "Invalid Webhook Token": an interaction's token is past its 15 minutes
+
 
 class InteractionResponder:
     """Context.responder for one interaction: answers within Discord's deadline.
@@ -36,6 +38,7 @@ class InteractionResponder:
         self.component = component
         self.lock = asyncio.Lock()
         self.placeholder = False
+        self.expired = False  # the token no longer works: answers go to the channel
 
     async def run(self, handler: Awaitable[None]) -> None:
         task = asyncio.ensure_future(handler)
@@ -82,36 +85,71 @@ class InteractionResponder:
     async def __call__(self, out: Out, ephemeral: bool) -> MessageRef | None:
         ephemeral = ephemeral or is_refusal(out)
         r, *more = render_all(out)  # a text over Discord's limit: the rest as follow-ups
-        i = self.interaction
         async with self.lock:
-            message_id: int | None = None
-            if not i.response.is_done():
-                callback = await i.response.send_message(**r.send_kwargs(), ephemeral=ephemeral)
-                message_id = callback.message_id
-            elif self.placeholder and ephemeral:
-                message_id = (await i.edit_original_response(**r.edit_kwargs())).id
-                self.placeholder = False
-            elif self.placeholder:
-                channel = ChannelRef(PLATFORM, str(i.channel_id), space_of(i.guild_id))
+            if not self.expired:
                 try:
-                    ref = await self.adapter.send(channel, out)
-                except DiscordPermissionError:
-                    # Cannot post in the channel: at least the user sees the answer.
-                    await i.edit_original_response(**r.edit_kwargs())
-                    self.placeholder = False
-                    await self._follow(more, True)
-                    return None
-                await i.delete_original_response()
+                    return await self._answer(out, r, more, ephemeral)
+                except discord.HTTPException as e:
+                    if e.code != INVALID_TOKEN:
+                        raise
+                    self.expired, self.placeholder = True, False
+            return await self._without_token(out, ephemeral)
+
+    async def _answer(self, out: Out, r: Rendered, more: list[Rendered], ephemeral: bool) -> MessageRef | None:
+        i = self.interaction
+        message_id: int | None = None
+        if not i.response.is_done():
+            callback = await i.response.send_message(**r.send_kwargs(), ephemeral=ephemeral)
+            message_id = callback.message_id
+        elif self.placeholder and ephemeral:
+            message_id = (await i.edit_original_response(**r.edit_kwargs())).id
+            self.placeholder = False
+        elif self.placeholder:
+            try:
+                ref = await self.adapter.send(self._channel(), out)
+            except DiscordPermissionError:
+                # Cannot post in the channel: at least the user sees the answer.
+                await i.edit_original_response(**r.edit_kwargs())
                 self.placeholder = False
-                return ref
-            else:
-                message_id = (await i.followup.send(**r.send_kwargs(), ephemeral=ephemeral, wait=True)).id
-            await self._follow(more, ephemeral)
-            if ephemeral or message_id is None:
+                await self._follow(more, True)
                 return None
-            ref = self._ref(message_id)
-            await self.adapter._seed(ref, r)
+            await self._drop_placeholder()
             return ref
+        else:
+            message_id = (await i.followup.send(**r.send_kwargs(), ephemeral=ephemeral, wait=True)).id
+        await self._follow(more, ephemeral)
+        if ephemeral or message_id is None:
+            return None
+        ref = self._ref(message_id)
+        await self.adapter._seed(ref, r)
+        return ref
+
+    async def _without_token(self, out: Out, ephemeral: bool) -> MessageRef | None:
+        """The interaction's token has expired (Discord keeps it 15 minutes): a public answer is
+        posted in the channel as any message; a private one has no way to reach the user."""
+        if ephemeral:
+            log.warning("Discord: interaction %s answered after its token expired; the private "
+                        "answer was not delivered", self.interaction.id)
+            return None
+        try:
+            return await self.adapter.send(self._channel(), out)
+        except DiscordPermissionError as e:
+            log.warning("Discord: interaction %s answered after its token expired, and the channel "
+                        "refuses the answer: %s", self.interaction.id, e)
+            return None
+
+    async def _drop_placeholder(self) -> None:
+        """The "thinking" placeholder goes once the answer is in the channel; if it cannot (its
+        token expired), it stays in the user's view only and the answer is out all the same."""
+        self.placeholder = False
+        try:
+            await self.interaction.delete_original_response()
+        except discord.HTTPException as e:
+            log.warning("Discord: removing the placeholder of interaction %s failed: %s", self.interaction.id, e)
+
+    def _channel(self) -> ChannelRef:
+        i = self.interaction
+        return ChannelRef(PLATFORM, str(i.channel_id), space_of(i.guild_id))
 
     async def _follow(self, more: list[Rendered], ephemeral: bool) -> None:
         for r in more:

@@ -46,7 +46,9 @@ class Rsvps(CheckIns):
     @on_action("rsvp")
     async def on_rsvp_button(self, ctx: Context, action: ActionInvoked, arg: str) -> None:
         event_id, _, status = arg.partition(":")
-        if not event_id.isdigit() or status not in repo.STATUSES:
+        # A button's id comes back as the client sends it: only ASCII digits that fit a row id.
+        usable = event_id.isascii() and event_id.isdigit() and len(event_id) <= 18
+        if not usable or status not in repo.STATUSES:
             raise Refusal("that button is out of date; use the rsvp command instead")
         await self._rsvp(ctx, int(event_id), status)
 

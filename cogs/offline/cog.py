@@ -218,7 +218,8 @@ class OfflineCog(Cog):
     @on_action("offline")
     async def on_prompt_action(self, ctx: Context, action: ActionInvoked, arg: str) -> None:
         what, _, prompt_id = arg.partition(":")
-        if not prompt_id.isdigit():
+        # As the client sent it: only ASCII digits that fit a row id.
+        if not (prompt_id.isascii() and prompt_id.isdigit() and len(prompt_id) <= 18):
             raise Refusal("that button is out of date")
         if what == "meet":
             await self._propose(action.message, int(prompt_id), ctx.user)

@@ -157,9 +157,11 @@ class InteractionResult:
 
 class FakeDiscord:
     def __init__(self, *, token: str = "fake-token", interaction_deadline: float = 3.0,
-                 max_nonce: int = 25) -> None:
+                 token_lifetime: float = 900.0, max_nonce: int = 25) -> None:
         self.token = token
         self.interaction_deadline = interaction_deadline
+        # An interaction's token works for follow-ups and edits this long (Discord: 15 minutes).
+        self.token_lifetime = token_lifetime
         self.max_nonce = max_nonce
         self._ids = itertools.count(1_100_000_000_000_000_000)
         # Guild ids one apart in their timestamp bits, as real snowflakes made a few ms apart
@@ -1173,6 +1175,18 @@ class FakeDiscord:
     def _interaction_by_token(self, token: str) -> Interaction | None:
         return next((i for i in self.interactions.values() if i.token == token), None)
 
+    def _expired_token(self, token: str) -> web.Response | None:
+        inter = self._interaction_by_token(token)
+        return None if inter is None else self._token_expired(inter)
+
+    def _token_expired(self, inter: Interaction) -> web.Response | None:
+        """Past its lifetime a token is refused on every webhook route, as Discord does."""
+        if time.monotonic() - inter.created <= self.token_lifetime:
+            return None
+        inter.errors.append({"code": 50027})
+        inter.done.set()  # nothing more can be said through it
+        return _error(401, 50027, "Invalid Webhook Token")
+
     async def _interaction_callback(self, request: web.Request, body: JSON, iid: str, token: str) -> web.Response:
         inter = self.interactions.get(int(iid))
         if inter is None or inter.token != token:
@@ -1229,6 +1243,9 @@ class FakeDiscord:
             return _error(404, 10015, "Unknown Webhook")
         if inter.acked is None:
             return _error(404, 10015, "Unknown Webhook")
+        expired = self._token_expired(inter)
+        if expired is not None:
+            return expired
         problems = self._check_message_body(body)
         if problems:
             return _error(400, 50035, "Invalid Form Body: " + "; ".join(problems))
@@ -1257,6 +1274,9 @@ class FakeDiscord:
 
     async def _get_webhook_message(self, request: web.Request, body: Any, app: str, token: str,
                                    mid: str) -> web.Response:
+        expired = self._expired_token(token)
+        if expired is not None:
+            return expired
         _, msg = self._webhook_message(token, mid)
         if msg is None:
             return _error(404, 10008, "Unknown Message")
@@ -1264,6 +1284,9 @@ class FakeDiscord:
 
     async def _patch_webhook_message(self, request: web.Request, body: JSON, app: str, token: str,
                                      mid: str) -> web.Response:
+        expired = self._expired_token(token)
+        if expired is not None:
+            return expired
         inter, msg = self._webhook_message(token, mid)
         if inter is None or msg is None:
             return _error(404, 10008, "Unknown Message")
@@ -1276,6 +1299,9 @@ class FakeDiscord:
 
     async def _delete_webhook_message(self, request: web.Request, body: Any, app: str, token: str,
                                       mid: str) -> web.Response:
+        expired = self._expired_token(token)
+        if expired is not None:
+            return expired
         inter, msg = self._webhook_message(token, mid)
         if inter is None or msg is None:
             return _error(404, 10008, "Unknown Message")

@@ -74,3 +74,28 @@ def test_shard_config_is_checked() -> None:
                        ({"shard_count": 2, "shards": "a-b"}, "must be a range")):
         with pytest.raises(ConfigError, match=match):
             parse(bad)
+
+
+async def test_a_shard_range_rereads_only_its_own_guilds_cards(harness: Harness, world: World) -> None:
+    """At start each process re-reads the reactions of its own shards' cards only: the other
+    shards' processes (on the same database) read theirs."""
+    fake = world.fake
+    mine = 1 - fake.shard_of(world.guild, 2)
+    other, other_channel, dana = guild_on_shard(world, mine, 2)
+    bot, _ = await harness.start(ALL, shard_count=2)
+    cards = {}
+    for guild, channel, user in ((world.guild, world.channel, world.users["alice"]), (other, other_channel, dana)):
+        created = await fake.send_interaction("poll create", {"question": "Where?", "options": "a | b"},
+                                              user=user, channel=channel)
+        [card] = [m for m in created.public if m["embeds"]]
+        cards[guild] = int(card["id"])
+    await harness.stop(bot)
+    for guild, user in ((world.guild, world.users["alice"]), (other, dana)):
+        fake.add_reaction(cards[guild], "1️⃣", user, dispatch=False)  # while no process runs
+
+    fake.requests.clear()
+    await harness.start(ALL, shard_count=2, shards=(mine,))
+    read = {path for method, path, _ in fake.requests if method == "GET" and "/messages/" in path}
+    assert any(str(cards[other]) in p for p in read)
+    assert not any(str(cards[world.guild]) in p for p in read), "another shard's card was re-read"
+    await fake.wait_for(lambda: "a — 1" in message_text(fake.messages[cards[other]]), what="the vote counted")
