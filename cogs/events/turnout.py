@@ -58,7 +58,8 @@ def next_slots(event: Event, tz: ZoneInfo, now: datetime) -> list[tuple[str, dat
     A week whose wall time a DST change skips or repeats is left out (the poll would show it
     as bare text, and `when=poll:` would refuse it), and so is one less than a day ahead (the
     poll closes the day before its first slot)."""
-    local = event.starts_at.astimezone(tz).replace(tzinfo=None)
+    # To the minute, as the poll shows and reads a slot ("in 3 hours" starts at some second).
+    local = event.starts_at.astimezone(tz).replace(tzinfo=None, second=0, microsecond=0)
     out: list[tuple[str, datetime]] = []
     for weeks in range(1, 60):
         at = local + timedelta(weeks=weeks)

@@ -66,7 +66,8 @@ async def test_checkin_pin_followup_and_stats_chart_upload(harness: Harness, wor
     await bot.cards.idle()
     [thanks] = [m for m in fake.channel_messages(ch) if "Thanks for coming" in message_text(m)]
     assert "2 people checked in" in message_text(thanks)
-    assert any("Next Clean-up?" in message_text(m) for m in fake.channel_messages(ch))
+    assert any("Next Clean-up?" in message_text(m) for m in fake.channel_messages(ch)), \
+        [message_text(m) for m in fake.channel_messages(ch)][-3:]
 
     result = await fake.send_interaction("stats", {}, user=u["bob"], channel=ch)
     await fake.wait_for(lambda: any(m["attachments"] for m in result.messages), wait_s=30, what="the chart")
