@@ -10,7 +10,7 @@ import asyncio
 from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 
-from bot.cog import Cog, on_action, on_message, on_reaction
+from bot.cog import Cog, on_action, on_message, on_reaction, on_reconcile
 from bot.commands import Option, command
 from bot.context import Context, Refusal
 from bot.model import (
@@ -213,6 +213,18 @@ class OfflineCog(Cog):
             await self._dismiss(event.message, prompt_id, event.user)
         elif event.emoji == WHY:
             await self._explain(event.message, prompt_id)
+
+    @on_reconcile("prompt")
+    async def on_prompt_reconcile(self, message: MessageRef, prompt_id: int,
+                                  reactions: dict[str, list[UserRef]]) -> None:
+        """Answers given while the bot was away count once it is back; someone wanting to
+        meet outweighs a "not now"."""
+        if reactions.get(PROPOSE):
+            await self._propose(message, prompt_id, reactions[PROPOSE][0])
+        elif reactions.get(DISMISS):
+            await self._dismiss(message, prompt_id, reactions[DISMISS][0])
+        if reactions.get(WHY):
+            await self._explain(message, prompt_id)
 
     async def _explain(self, message: MessageRef, prompt_id: int) -> None:
         """The reasons, once per prompt, however many people ask."""

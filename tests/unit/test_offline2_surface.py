@@ -116,3 +116,36 @@ async def test_a_button_pressed_on_an_answered_prompt_says_so_and_changes_nothin
     assert "waved this off" in prompt.text
     [(dismissed, proposed)] = await bot.db.fetchall("SELECT dismissed, proposed FROM offline_prompts")
     assert (dismissed, proposed) == (1, 0)
+
+
+async def test_answers_given_while_the_bot_was_away_count_when_it_is_back(databases, clock) -> None:  # type: ignore[no-untyped-def]
+    from bot.app import build_bot
+
+    fake = FakeAdapter()
+
+    async def started():  # type: ignore[no-untyped-def]
+        bot = await build_bot(databases(), clock=clock)
+        bot.add_adapter(fake)
+        await bot.start()
+        return bot
+
+    bot = await started()
+    try:
+        await chat(fake, bot, CALM[:2])
+        [meet] = await fake.invoke("!offline", "carol")
+        [wave] = await fake.invoke("!offline", "carol")
+    finally:
+        await bot.stop()
+    await fake.react(meet, "📅", "bob", dispatch=False)
+    await fake.react(wave, "🔕", "alice", dispatch=False)
+    bot = await started()
+    try:
+        await bot.settle()
+        assert "bob proposed a meetup" in meet.text
+        [poll] = [s for s in fake.log if "When could we meet?" in s.text]
+        assert poll.card.reactions == ("1️⃣", "2️⃣", "3️⃣")
+        assert "alice waved this off" in wave.text
+        rows = await bot.db.fetchall("SELECT dismissed, proposed FROM offline_prompts ORDER BY id")
+        assert [tuple(r) for r in rows] == [(0, 1), (1, 0)]
+    finally:
+        await bot.stop()
