@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from bot.cog import Cog, on_action, on_message, on_reaction, on_reconcile
 from bot.commands import Option, command
@@ -23,11 +23,12 @@ from bot.model import (
     UserRef,
 )
 from bot.render import Text, text
+from bot.scheduler import Job
 from bot.settings import SettingSpec, on_off, one_of, switch_text
 from bot.timeparse import format_duration, parse_duration
 from cogs.polls.service import PollService
 
-from . import memory, summary
+from . import memory, repo, summary
 from .migrations import MIGRATIONS
 from .render import DISMISS, PROPOSE, WHY, closed_card, prompt_card, why_text
 from .scorer import SENSITIVITIES, ChannelHeat, HeatScorer, Msg
@@ -38,7 +39,9 @@ from .wording import pick
 RECENT = timedelta(minutes=30)
 MAX_CHANNELS = 10_000  # channels watched at once; the least recently active are forgotten
 MAX_ADDRESSED = 5
-STREAK_LOOKBACK = 8  # answered automatic prompts looked at for the dismissal streak
+# An unanswered prompt is for the exchange it was about: after this its card says it lapsed
+# and its reactions stop being followed (nor re-read at every start).
+PROMPT_LIVE = timedelta(days=1)
 
 
 class OfflineCog(Cog):
@@ -56,6 +59,7 @@ class OfflineCog(Cog):
                                "at most one automatic prompt per channel in this time, counted "
                                "from its last prompt (one asked for with offline counts too)",
                                normalize=format_duration))
+        self.scheduler.register("offline.lapse", self._lapse)  # no grace: late, it still lapses
         self.scorer = HeatScorer()
         self._channels: OrderedDict[str, memory.Channel] = OrderedDict()
         self._keeping: set[asyncio.Task[None]] = set()  # channels forgotten, being kept
@@ -119,7 +123,7 @@ class OfflineCog(Cog):
         if not heat.crosses(score, sensitivity, state.dismissals):
             return
         cooldown: timedelta = await self.settings.get(space, "offline.cooldown")
-        kept = await self._last_prompt(event.channel) if state.last_prompt is None else None
+        kept = await repo.last_prompt(self.db, event.channel) if state.last_prompt is None else None
         # From here to claiming the cooldown nothing awaits: messages arriving at once all
         # reached this point, and only the first may prompt.
         last = max((t for t in (state.last_prompt, kept) if t is not None), default=None)
@@ -135,26 +139,7 @@ class OfflineCog(Cog):
                            sensitivity=sensitivity, score=score, signals=signals)
 
     async def _dismissals_in_a_row(self, channel: ChannelRef) -> int:
-        """Answered automatic prompts waved off since the last one that led to a meetup poll;
-        prompts nobody answered say nothing either way."""
-        rows = await self.db.fetchall(
-            "SELECT dismissed FROM offline_prompts WHERE channel=? AND auto=1 "
-            "AND (dismissed=1 OR proposed=1) ORDER BY at DESC, id DESC LIMIT ?",
-            (channel.key, STREAK_LOOKBACK))
-        n = 0
-        for (dismissed,) in rows:
-            if not dismissed:
-                break
-            n += 1
-        return n
-
-    async def _last_prompt(self, channel: ChannelRef) -> datetime | None:
-        """The channel's latest prompt, automatic or asked for: either starts the cooldown."""
-        row = await self.db.fetchone("SELECT MAX(at) FROM offline_prompts WHERE channel=?",
-                                     (channel.key,))
-        if row is None or row[0] is None:
-            return None
-        return datetime.fromtimestamp(row[0], UTC)
+        return await repo.dismissals_in_a_row(self.db, channel)
 
     def _people(self, state: memory.Channel, keys: list[str] | None = None) -> list[UserRef]:
         now = self.clock.now()
@@ -182,16 +167,14 @@ class OfflineCog(Cog):
                       reply: Context | None = None, signals: list[str] | None = None) -> None:
         now = self.clock.now()
 
-        def insert(c):  # type: ignore[no-untyped-def]
-            pid = c.execute(
-                "INSERT INTO offline_prompts(space, channel, at, auto, sensitivity, score, addressed, "
-                "signals) VALUES(?,?,?,?,?,?,?,?) RETURNING id",
-                (channel.space.key, channel.key, now.timestamp(), int(auto), sensitivity, score,
-                 len(people), ",".join(signals or ()))).fetchone()[0]
-            c.execute("UPDATE offline_prompts SET variant=? WHERE id=?", (pick(pid).name, pid))
-            return pid
+        def unit(c):  # type: ignore[no-untyped-def]
+            pid = repo.insert(c, channel, now, auto=auto, sensitivity=sensitivity, score=score,
+                              addressed=len(people), signals=signals)
+            return pid, self.scheduler.put(c, "offline.lapse", f"offline:{pid}:lapse", now + PROMPT_LIVE,
+                                           {"prompt_id": pid}, channel.space.key)
 
-        prompt_id: int = await self.db.write(insert)
+        prompt_id, handle = await self.db.write(unit)
+        self.scheduler.arm(handle)
         state = self._channel(channel)
         state.last_prompt = max(now, state.last_prompt or now)
         caps = self.bot.capabilities(channel.platform)
@@ -200,6 +183,16 @@ class OfflineCog(Cog):
         ref = await (reply.reply(card) if reply else self.bot.send(channel, card))
         if ref is not None:
             await self.bot.track(ref, self.name, "prompt", prompt_id)
+
+    async def _lapse(self, job: Job) -> None:
+        prompt_id = int(job.payload["prompt_id"])
+        cards = self.bot.tracked_messages(self.name, "prompt", prompt_id)
+        if not cards:  # answered
+            return
+        await self.bot.untrack(self.name, "prompt", prompt_id)
+        for message in cards:
+            await self.bot.edit(message, closed_card(
+                f"This suggestion has lapsed; {self.bot.prefix_for(message.platform)}offline makes a new one."))
 
     # --- answers to a prompt ----------------------------------------------------------------------
 
@@ -253,14 +246,8 @@ class OfflineCog(Cog):
     def _thanks(what: str) -> Text:
         return text("👍 Done." if what == "meet" else "👍 Got it, not now.")
 
-    async def _answered(self, prompt_id: int, column: str) -> bool:
-        assert column in ("dismissed", "proposed")
-        return await self.db.write(lambda c: c.execute(
-            f"UPDATE offline_prompts SET {column}=1 WHERE id=? AND dismissed=0 AND proposed=0",
-            (prompt_id,)).rowcount > 0)
-
     async def _dismiss(self, message: MessageRef, prompt_id: int, user: UserRef) -> bool:
-        if not await self._answered(prompt_id, "dismissed"):
+        if not await repo.answered(self.db, prompt_id, "dismissed"):
             return False
         self._channel(message.channel).dismissals = None  # re-read: quieter now
         await self.bot.untrack(self.name, "prompt", prompt_id)
@@ -270,7 +257,7 @@ class OfflineCog(Cog):
 
     async def _propose(self, message: MessageRef, prompt_id: int, user: UserRef) -> bool:
         polls = self.bot.service(PollService)
-        if polls is None or not await self._answered(prompt_id, "proposed"):
+        if polls is None or not await repo.answered(self.db, prompt_id, "proposed"):
             return False
         self._channel(message.channel).dismissals = None
         await self.bot.untrack(self.name, "prompt", prompt_id)

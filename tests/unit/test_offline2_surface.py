@@ -149,3 +149,22 @@ async def test_answers_given_while_the_bot_was_away_count_when_it_is_back(databa
         assert [tuple(r) for r in rows] == [(0, 1), (1, 0)]
     finally:
         await bot.stop()
+
+
+async def test_an_unanswered_prompt_lapses_after_a_day_and_is_no_longer_followed(fake: FakeAdapter, bot) -> None:  # type: ignore[no-untyped-def]
+    """A prompt is about the exchange it came from: a day on, its card says so, a 📅 on it
+    makes no poll for a quarrel long over, and it is not re-read at every start."""
+    await chat(fake, bot, CALM[:2])
+    [old] = await fake.invoke("!offline", "carol")
+    [answered] = await fake.invoke("!offline", "carol")
+    await fake.react(answered, "📅", "bob")
+    assert old.ref in bot.live_messages("fake")
+    await bot.advance(timedelta(hours=23))
+    assert "lapsed" not in old.text
+    await bot.advance(timedelta(hours=2))
+    assert "lapsed" in old.text and "!offline makes a new one" in old.text and not old.card.actions
+    assert old.ref not in bot.live_messages("fake")
+    assert "bob proposed a meetup" in answered.text  # an answered prompt keeps its outcome
+    await fake.react(old, "📅", "alice")
+    [(polls,)] = await bot.db.fetchall("SELECT COUNT(*) FROM polls")
+    assert polls == 1
