@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-from bot.cog import Cog, on_action, on_message, on_reaction
+from bot.cog import Cog, on_action, on_message, on_reaction, on_reconcile
 from bot.commands import Option, command
 from bot.context import Context, Refusal
 from bot.model import (
@@ -23,22 +23,25 @@ from bot.model import (
     UserRef,
 )
 from bot.render import Text, text
+from bot.scheduler import Job
 from bot.settings import SettingSpec, on_off, one_of, switch_text
 from bot.timeparse import format_duration, parse_duration
 from cogs.polls.service import PollService
 
-from . import memory
+from . import memory, repo, summary
 from .migrations import MIGRATIONS
 from .render import DISMISS, PROPOSE, WHY, closed_card, prompt_card, why_text
 from .scorer import SENSITIVITIES, ChannelHeat, HeatScorer, Msg
 from .signals import describe
 from .slots import slot_labels, slot_poll_closes, time_slots
-from .wording import VARIANTS, pick
+from .wording import pick
 
 RECENT = timedelta(minutes=30)
 MAX_CHANNELS = 10_000  # channels watched at once; the least recently active are forgotten
 MAX_ADDRESSED = 5
-STREAK_LOOKBACK = 8  # answered automatic prompts looked at for the dismissal streak
+# An unanswered prompt is for the exchange it was about: after this its card says it lapsed
+# and its reactions stop being followed (nor re-read at every start).
+PROMPT_LIVE = timedelta(days=1)
 
 
 class OfflineCog(Cog):
@@ -53,8 +56,10 @@ class OfflineCog(Cog):
                                "how often the bot may speak up: low = only on a channel's hottest "
                                "few per cent of exchanges"))
         s.register(SettingSpec("offline.cooldown", "6h", parse_duration, "a duration, e.g. 6h",
-                               "at most one automatic prompt per channel in this time",
+                               "at most one automatic prompt per channel in this time, counted "
+                               "from its last prompt (one asked for with offline counts too)",
                                normalize=format_duration))
+        self.scheduler.register("offline.lapse", self._lapse)  # no grace: late, it still lapses
         self.scorer = HeatScorer()
         self._channels: OrderedDict[str, memory.Channel] = OrderedDict()
         self._keeping: set[asyncio.Task[None]] = set()  # channels forgotten, being kept
@@ -90,7 +95,7 @@ class OfflineCog(Cog):
         space = event.channel.space
         auto = await self.settings.get(space, "offline.auto")
         state = self._channel(event.channel)
-        state.recent.append((event.author, event.at))
+        state.wrote(event.author, event.at)
         if not auto:
             return
         if state.heat is None:
@@ -118,41 +123,29 @@ class OfflineCog(Cog):
         if not heat.crosses(score, sensitivity, state.dismissals):
             return
         cooldown: timedelta = await self.settings.get(space, "offline.cooldown")
-        last = state.last_prompt or await self._last_prompt(event.channel)
+        kept = await repo.last_prompt(self.db, event.channel) if state.last_prompt is None else None
+        # From here to claiming the cooldown nothing awaits: messages arriving at once all
+        # reached this point, and only the first may prompt.
+        last = max((t for t in (state.last_prompt, kept) if t is not None), default=None)
         if last is not None and event.at - last < cooldown:
             return
         people = self._people(state, heat.participants())
+        if len(people) < 2:  # an exchange that is over (delivered late, after a restart)
+            return
+        state.last_prompt = self.clock.now()
         signals = heat.signals()
         heat.reset()
         await self._prompt(event.channel, people, note=None, by=None, auto=True,
                            sensitivity=sensitivity, score=score, signals=signals)
 
     async def _dismissals_in_a_row(self, channel: ChannelRef) -> int:
-        """Answered automatic prompts waved off since the last one that led to a meetup poll;
-        prompts nobody answered say nothing either way."""
-        rows = await self.db.fetchall(
-            "SELECT dismissed FROM offline_prompts WHERE channel=? AND auto=1 "
-            "AND (dismissed=1 OR proposed=1) ORDER BY at DESC, id DESC LIMIT ?",
-            (channel.key, STREAK_LOOKBACK))
-        n = 0
-        for (dismissed,) in rows:
-            if not dismissed:
-                break
-            n += 1
-        return n
-
-    async def _last_prompt(self, channel: ChannelRef) -> datetime | None:
-        row = await self.db.fetchone("SELECT MAX(at) FROM offline_prompts WHERE channel=? AND auto=1",
-                                     (channel.key,))
-        if row is None or row[0] is None:
-            return None
-        return datetime.fromtimestamp(row[0], UTC)
+        return await repo.dismissals_in_a_row(self.db, channel)
 
     def _people(self, state: memory.Channel, keys: list[str] | None = None) -> list[UserRef]:
         now = self.clock.now()
         by_key: dict[str, UserRef] = {}
-        for user, at in reversed(state.recent):
-            if now - at <= RECENT and user.key not in by_key:
+        for user, at in reversed(state.recent.values()):
+            if now - at <= RECENT:
                 by_key[user.key] = user
         order = keys if keys is not None else list(by_key)
         return [by_key[k] for k in order if k in by_key][:MAX_ADDRESSED]
@@ -163,9 +156,9 @@ class OfflineCog(Cog):
              Option("note", "a few words to add", required=False, rest=True, max_length=300))
     async def offline(self, ctx: Context, note: str | None) -> None:
         state = self._channel(ctx.channel)
-        people = self._people(state)
-        if ctx.user.key not in {p.key for p in people}:
-            people = [*people[: MAX_ADDRESSED - 1], ctx.user]
+        others = [p for p in self._people(state) if p.key != ctx.user.key]
+        # Alone in the exchange, the asker is not pinged by their own prompt: it is for all.
+        people = [*others[: MAX_ADDRESSED - 1], ctx.user] if others else []
         await self._prompt(ctx.channel, people, note=note, by=ctx.user, auto=False, sensitivity="", score=None,
                            reply=ctx)
 
@@ -174,24 +167,32 @@ class OfflineCog(Cog):
                       reply: Context | None = None, signals: list[str] | None = None) -> None:
         now = self.clock.now()
 
-        def insert(c):  # type: ignore[no-untyped-def]
-            pid = c.execute(
-                "INSERT INTO offline_prompts(space, channel, at, auto, sensitivity, score, addressed, "
-                "signals) VALUES(?,?,?,?,?,?,?,?) RETURNING id",
-                (channel.space.key, channel.key, now.timestamp(), int(auto), sensitivity, score,
-                 len(people), ",".join(signals or ()))).fetchone()[0]
-            c.execute("UPDATE offline_prompts SET variant=? WHERE id=?", (pick(pid).name, pid))
-            return pid
+        def unit(c):  # type: ignore[no-untyped-def]
+            pid = repo.insert(c, channel, now, auto=auto, sensitivity=sensitivity, score=score,
+                              addressed=len(people), signals=signals)
+            return pid, self.scheduler.put(c, "offline.lapse", f"offline:{pid}:lapse", now + PROMPT_LIVE,
+                                           {"prompt_id": pid}, channel.space.key)
 
-        prompt_id: int = await self.db.write(insert)
-        if auto:
-            self._channel(channel).last_prompt = now
+        prompt_id, handle = await self.db.write(unit)
+        self.scheduler.arm(handle)
+        state = self._channel(channel)
+        state.last_prompt = max(now, state.last_prompt or now)
         caps = self.bot.capabilities(channel.platform)
         card = prompt_card(prompt_id, people, note, by, bool(caps and caps.buttons), pick(prompt_id),
                            auto)
         ref = await (reply.reply(card) if reply else self.bot.send(channel, card))
         if ref is not None:
             await self.bot.track(ref, self.name, "prompt", prompt_id)
+
+    async def _lapse(self, job: Job) -> None:
+        prompt_id = int(job.payload["prompt_id"])
+        cards = self.bot.tracked_messages(self.name, "prompt", prompt_id)
+        if not cards:  # answered
+            return
+        await self.bot.untrack(self.name, "prompt", prompt_id)
+        for message in cards:
+            await self.bot.edit(message, closed_card(
+                f"This suggestion has lapsed; {self.bot.prefix_for(message.platform)}offline makes a new one."))
 
     # --- answers to a prompt ----------------------------------------------------------------------
 
@@ -206,6 +207,18 @@ class OfflineCog(Cog):
         elif event.emoji == WHY:
             await self._explain(event.message, prompt_id)
 
+    @on_reconcile("prompt")
+    async def on_prompt_reconcile(self, message: MessageRef, prompt_id: int,
+                                  reactions: dict[str, list[UserRef]]) -> None:
+        """Answers given while the bot was away count once it is back; someone wanting to
+        meet outweighs a "not now"."""
+        if reactions.get(PROPOSE):
+            await self._propose(message, prompt_id, reactions[PROPOSE][0])
+        elif reactions.get(DISMISS):
+            await self._dismiss(message, prompt_id, reactions[DISMISS][0])
+        if reactions.get(WHY):
+            await self._explain(message, prompt_id)
+
     async def _explain(self, message: MessageRef, prompt_id: int) -> None:
         """The reasons, once per prompt, however many people ask."""
         signals = await self.db.write(lambda c: c.execute(
@@ -219,36 +232,35 @@ class OfflineCog(Cog):
     async def on_prompt_action(self, ctx: Context, action: ActionInvoked, arg: str) -> None:
         what, _, prompt_id = arg.partition(":")
         # As the client sent it: only ASCII digits that fit a row id.
-        if not (prompt_id.isascii() and prompt_id.isdigit() and len(prompt_id) <= 18):
+        if what not in ("meet", "dismiss") or not (prompt_id.isascii() and prompt_id.isdigit()
+                                                   and len(prompt_id) <= 18):
             raise Refusal("that button is out of date")
         if what == "meet":
-            await self._propose(action.message, int(prompt_id), ctx.user)
-        elif what == "dismiss":
-            await self._dismiss(action.message, int(prompt_id), ctx.user)
+            done = await self._propose(action.message, int(prompt_id), ctx.user)
+        else:
+            done = await self._dismiss(action.message, int(prompt_id), ctx.user)
+        if not done:  # pressed on a card not yet redrawn without its buttons
+            raise Refusal("this prompt was already answered; to plan a meetup, start a poll "
+                          f"with {ctx.prefix}poll create")
         await ctx.reply(self._thanks(what), ephemeral=True)
 
     @staticmethod
     def _thanks(what: str) -> Text:
         return text("👍 Done." if what == "meet" else "👍 Got it, not now.")
 
-    async def _answered(self, prompt_id: int, column: str) -> bool:
-        assert column in ("dismissed", "proposed")
-        return await self.db.write(lambda c: c.execute(
-            f"UPDATE offline_prompts SET {column}=1 WHERE id=? AND dismissed=0 AND proposed=0",
-            (prompt_id,)).rowcount > 0)
-
-    async def _dismiss(self, message: MessageRef, prompt_id: int, user: UserRef) -> None:
-        if not await self._answered(prompt_id, "dismissed"):
-            return
+    async def _dismiss(self, message: MessageRef, prompt_id: int, user: UserRef) -> bool:
+        if not await repo.answered(self.db, prompt_id, "dismissed"):
+            return False
         self._channel(message.channel).dismissals = None  # re-read: quieter now
         await self.bot.untrack(self.name, "prompt", prompt_id)
         await self.bot.edit(
             message, closed_card(f"Not now — {user.display} waved this off. Carry on!"))
+        return True
 
-    async def _propose(self, message: MessageRef, prompt_id: int, user: UserRef) -> None:
+    async def _propose(self, message: MessageRef, prompt_id: int, user: UserRef) -> bool:
         polls = self.bot.service(PollService)
-        if polls is None or not await self._answered(prompt_id, "proposed"):
-            return
+        if polls is None or not await repo.answered(self.db, prompt_id, "proposed"):
+            return False
         self._channel(message.channel).dismissals = None
         await self.bot.untrack(self.name, "prompt", prompt_id)
         channel = message.channel
@@ -260,37 +272,9 @@ class OfflineCog(Cog):
         await self.bot.edit(
             message, closed_card(f"{user.display} proposed a meetup: vote on poll #{poll_id}, then "
                                  f"{self.bot.prefix_for(message.platform)}event create <title> when=poll:{poll_id}"))
+        return True
 
     # --- for moderators (config show) ------------------------------------------------------------------
 
     async def config_summary(self, space: SpaceRef) -> list[str]:
-        row = await self.db.fetchone(
-            "SELECT COUNT(*), COALESCE(SUM(auto), 0), COALESCE(SUM(dismissed), 0), COALESCE(SUM(proposed), 0) "
-            "FROM offline_prompts WHERE space=?", (space.key,))
-        total, auto, dismissed, proposed = row if row else (0, 0, 0, 0)
-        if not total:
-            return ["Take-it-offline prompts: none yet"]
-        by_level = await self.db.fetchall(
-            "SELECT sensitivity, COUNT(*), SUM(dismissed) FROM offline_prompts WHERE space=? AND auto=1 "
-            "GROUP BY sensitivity", (space.key,))
-        levels = ", ".join(f"{s}: {n} ({d} dismissed)" for s, n, d in by_level)
-        lines = [f"Take-it-offline prompts: {total} ({auto} automatic, {total - auto} by command); "
-                 f"{dismissed} dismissed, {proposed} led to a meetup poll"
-                 + (f"; automatic by sensitivity: {levels}" if levels else "")]
-        last = await self.db.fetchone(
-            "SELECT signals FROM offline_prompts WHERE space=? AND auto=1 ORDER BY at DESC, id DESC "
-            "LIMIT 1", (space.key,))
-        if last is not None:
-            why = describe(filter(None, last[0].split(",")))
-            lines.append("Last automatic prompt, why: " + ("; ".join(why) if why else
-                                                          "among the channel's hottest exchanges"))
-        arms = await self.db.fetchall(
-            "SELECT variant, COUNT(*), SUM(dismissed), SUM(proposed) FROM offline_prompts "
-            "WHERE space=? AND variant != '' GROUP BY variant", (space.key,))
-        if arms:
-            known = [w.name for w in VARIANTS]
-            arms = sorted(arms, key=lambda r: known.index(r[0]) if r[0] in known else len(known))
-            lines.append("Prompt wording: " + ", ".join(
-                f"{v} {n} ({d} dismissed, {p} meetup)" for v, n, d, p in arms))
-        return lines
-
+        return await summary.lines(self.db, space)

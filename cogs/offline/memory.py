@@ -11,7 +11,7 @@ stops, so a crash loses at most that many exchanges' worth of learning.
 from __future__ import annotations
 
 import logging
-from collections import deque
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -24,6 +24,7 @@ from .scorer import ChannelHeat
 log = logging.getLogger(__name__)
 
 SAVE_EVERY = 50
+AUTHORS_KEPT = 20  # recent authors remembered per channel, the longest quiet forgotten first
 
 MIGRATION = """
 CREATE TABLE offline_calibration (
@@ -41,11 +42,22 @@ class Channel:
     __slots__ = ("recent", "heat", "last_prompt", "dismissals", "unsaved")
 
     def __init__(self, heat: ChannelHeat | None) -> None:
-        self.recent: deque[tuple[UserRef, datetime]] = deque(maxlen=20)
+        # Each author once, with when they last wrote: one person's burst of messages must not
+        # push the others of the exchange out of memory.
+        self.recent: OrderedDict[str, tuple[UserRef, datetime]] = OrderedDict()
         self.heat = heat
         self.last_prompt: datetime | None = None
         self.dismissals: int | None = None  # automatic prompts waved off in a row; None: not read
         self.unsaved = 0  # exchanges scored since the channel's distribution was last kept
+
+    def wrote(self, user: UserRef, at: datetime) -> None:
+        earlier = self.recent.get(user.key)
+        if earlier is not None and earlier[1] > at:  # a late-delivered older message
+            at = earlier[1]
+        self.recent[user.key] = (user, at)
+        self.recent.move_to_end(user.key)
+        while len(self.recent) > AUTHORS_KEPT:
+            self.recent.popitem(last=False)
 
 
 _UPSERT = ("INSERT INTO offline_calibration(channel, counts, model, saved_at) VALUES(?, ?, ?, ?) "
