@@ -109,13 +109,14 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
     items = [t if isinstance(t, Token) else Token(t) for t in toks]
     named: dict[str, str] = {}
     bare: list[str] = []
+    ran_on = ""  # the last greedy option whose value ran on over bare words
     i = 0
     while i < len(items):
         tok = items[i]
         m = _NAMED.match(tok.text)
         opt = spec.option(m.group(1)) if m else None
         if m and opt is None and not bare_ok(spec):
-            known = ", ".join(o.name for o in spec.options if not o.positional) or "none"
+            known = ", ".join(o.name for o in spec.options) or "none"  # id=3 works as well as 3
             raise UsageError(f"'{m.group(1)}' is not an option here (options: {known})", spec, usage)
         if m and opt is not None:
             if opt.name in named:
@@ -130,6 +131,8 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
                     value.append(items[i].raw or items[i].text)
                     i += 1
             named[opt.name] = " ".join(v for v in value if v != "")
+            if len(value) > 1:
+                ran_on = opt.name
             continue
         bare.append(tok.text)
         i += 1
@@ -153,6 +156,12 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
     for opt in spec.options:
         if opt.required and not out.get(opt.name, "").strip():
             how = f"{opt.name}=<{opt.shown}>" if not opt.positional else f"<{opt.shown}>"
+            if opt.positional and ran_on:  # the words meant for it went into that value
+                taken = named[ran_on].replace(ESCAPED_BAR, "|")
+                raise UsageError(
+                    f"{opt.name} is missing ({how}); {ran_on}= took '{taken[:60]}' as its value (a "
+                    f"value with spaces runs on to the next name=): write the {opt.shown} before "
+                    f"{ran_on}=, or put {ran_on}='s value in quotes", spec, usage)
             raise UsageError(f"{opt.name} is missing ({how})", spec, usage)
     return out
 

@@ -83,7 +83,7 @@ class UsageError(ValueError):
         msg = str(self)
         msg = msg[0].upper() + msg[1:] if msg else msg
         if self.usage:
-            msg += f". Usage: {self.usage}"
+            msg += f"{'' if msg.endswith(('.', '?', '!')) else '.'} Usage: {self.usage}"
             if self.spec:
                 msg += f" (see {prefix}help {self.spec.name})"
         return msg

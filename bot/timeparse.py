@@ -37,6 +37,7 @@ UTC = ZoneInfo("UTC")
 
 _NUMBER = re.compile(r"^\d{1,7}$")
 _RELATIVE = re.compile(r"^\s*in\s+(.+)$", re.IGNORECASE)
+_THIS = re.compile(r"\bthis\b")
 _TRAILING_HOUR = re.compile(r"^(?P<rest>.*\D)\s(?P<h>\d{1,2})$")
 _ONE = re.compile(r"\bin an? (hour|day|week|minute)\b")
 # "tonight 8" and "tonight 8:30" are the evening: the one bare hour that is not a question.
@@ -108,7 +109,7 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, allow_past: bool = Fal
     if not allow_past and result <= now:
         raise TimeParseError(f"'{text}' is {format_time(result, tz)}, in the past; pick a time "
                              "that is still ahead")
-    if result - now > timedelta(days=5 * 365):
+    if result > _five_years_on(now):
         raise TimeParseError(f"'{text}' is more than five years away; pick a nearer time")
     return result
 
@@ -157,10 +158,23 @@ def _read(s: str, tz: ZoneInfo, now: datetime, *, lenient: bool = True) -> datet
         ahead = 0 if datetime.combine(today, at) > wall_now else 1
     else:
         ahead = (weekday - today.weekday()) % 7
-        if datetime.combine(today + timedelta(days=ahead), at) <= wall_now or (next_week and ahead == 0):
+        gone = datetime.combine(today + timedelta(days=ahead), at) <= wall_now
+        if gone and ahead == 0 and _THIS.search(rest):  # "this saturday 9am" said on Saturday at 10
+            _this_day_gone(s, words, zone_word, localize(datetime.combine(today, at), here, now=now), tz, ok)
+        if gone or (next_week and ahead == 0):
             ahead += 7
     # the day is chosen on the wall clock, so only the day meant is checked for a DST change
     return localize(datetime.combine(today + timedelta(days=ahead), at), here, zone_word=zone_word, now=now)
+
+
+def _this_day_gone(s: str, words: str, zone_word: str, at: datetime, tz: tzinfo,
+                   ok: hints.Accepts) -> None:
+    """"this <weekday>" on that weekday, at a time already gone: today, in the past, not a
+    week on (the bot does not pick the other day for the person)."""
+    tail = f" {zone_word}" if zone_word else ""
+    good = hints.pick([_THIS.sub("next", words, count=1) + tail], ok)
+    instead = f"; for a week on write {hints.quoted(good)}" if good else "; pick a time that is still ahead"
+    raise TimeParseError(f"'{s}' is today, {format_time(at, tz)}, in the past{instead}")
 
 
 def _relative(body: str, s: str, clock: phrases.Clock | None, rest: str, today: date, now: datetime,
@@ -180,7 +194,7 @@ def _relative(body: str, s: str, clock: phrases.Clock | None, rest: str, today: 
             return None
         if not durations.whole_days(body):
             return now + length
-        if length.days > 5 * 365:
+        if now + length > _five_years_on(now):
             raise TimeParseError(f"'{s}' is more than five years away; pick a nearer time")
         day = today + timedelta(days=length.days)
         said = body if phrases.day_of(f"in {body}", today) else f"{length.days} days"
@@ -235,7 +249,16 @@ def read_time(text: str, tz: ZoneInfo, now: datetime) -> datetime | None:
         at = _read(s, tz, now, lenient=False)
     except (TimeParseError, ValueError, OverflowError):
         return None
-    return at if now < at and at - now <= timedelta(days=5 * 365) else None
+    return at if now < at <= _five_years_on(now) else None
+
+
+def _five_years_on(now: datetime) -> datetime:
+    """The furthest moment `when=` takes: the same date and time five years on (the 28th for
+    29 February), so a refusal that says "more than five years away" is true."""
+    try:
+        return now.replace(year=now.year + 5)
+    except ValueError:
+        return now.replace(year=now.year + 5, day=28)
 
 
 def parse_when_or_duration(text: str, tz: ZoneInfo, now: datetime) -> datetime:

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta, tzinfo
 
-from .timezones import abbreviation, iana
+from .timezones import abbreviation, city, iana
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
@@ -89,6 +89,10 @@ def split_zone(text: str) -> tuple[str, tzinfo | None]:
         found = iana(last) if "/" in last else abbreviation(last)
         if found is not None:
             return words[0], found
+    parts = text.split(" ")
+    for n in (3, 2, 1):  # a city: "7pm new york", "10am la paz", "6pm london"
+        if len(parts) > n and _TIME.search(" ".join(parts[:-n])) and (place := city(" ".join(parts[-n:]))):
+            return " ".join(parts[:-n]), place
     m = re.search(r"(?<=\d)\s*(?:utc|gmt)?([+-]\d{1,2}(?::?\d{2})?)$", text)
     if m:
         return text[: m.start()].strip(), abbreviation(m.group(0).strip())

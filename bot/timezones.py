@@ -87,6 +87,27 @@ def _by_city() -> dict[str, str]:
     return out
 
 
+# Places only, for a city written after a time ("7pm new york"): the old names of whole
+# regions (US/, Canada/, Brazil/...) and zone names that are ordinary words ("6pm west",
+# "6pm christmas") or name two places (Victoria) would be a guess.
+_PLACE_AREAS = ("Africa/", "America/", "Asia/", "Atlantic/", "Australia/", "Europe/", "Indian/", "Pacific/")
+_NOT_AFTER_A_TIME = {"act", "north", "south", "west", "east", "center", "general", "oral", "knox",
+                     "christmas", "easter", "wake", "troll", "virgin", "victoria", "queensland",
+                     "tasmania", "nsw", "lhi", "canary", "reunion", "jersey", "midway", "stanley"}
+
+
+@cache
+def _places() -> dict[str, str]:
+    return {key: name for key, name in _by_city().items()
+            if name.startswith(_PLACE_AREAS) and key not in _NOT_AFTER_A_TIME}
+
+
+def city(words: str) -> ZoneInfo | None:
+    """The zone of a city written after a time ("7pm new york", "6pm São Paulo"), or None."""
+    name = _places().get(_plain(" ".join(words.replace("_", " ").split())))
+    return ZoneInfo(name) if name else None
+
+
 def _plain(name: str) -> str:
     """Lower case without accents: IANA names are ASCII ("Sao_Paulo"), people write "São Paulo"."""
     decomposed = unicodedata.normalize("NFKD", name.casefold())

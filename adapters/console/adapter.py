@@ -110,15 +110,19 @@ class ConsoleAdapter(FakeAdapter):
         cmd = cmd.lower()
         if cmd in ("quit", "q", "exit"):
             return False
-        if cmd == "as" and args:
-            mod = len(args) > 1 and args[1].lower() == "mod"
+        if cmd == "as" and (len(args) == 1 or (len(args) == 2 and args[1].lower() == "mod")):
+            mod = len(args) > 1
             self.current = self.user(args[0][:40], mod=mod)
             self.note(f"you are now {self.current.display}{' (moderator)' if mod else ''}")
         elif cmd in ("react", "unreact") and len(args) == 2:
             try:
-                ref = self._ref(args[0])
+                ref = self._ref(args[0].lower())
             except (KeyError, LookupError):
-                self.note(f"⚠️ there is no message {args[0]}; use an id like m3, or last")
+                self.note("⚠️ there is no bot message yet to react to" if args[0].lower() == "last"
+                          else f"⚠️ there is no message {args[0]}; use an id like m3, or last")
+                return True
+            if args[1].isdigit() and not 1 <= int(args[1]) <= 10:
+                self.note(f"⚠️ the number reactions go from 1 to 10; got {args[1][:12]}")
                 return True
             await self.react(ref, emoji(args[1]), self.current, added=cmd == "react")
         elif cmd == "wait" and args:
@@ -139,6 +143,9 @@ class ConsoleAdapter(FakeAdapter):
 
 def _usage(cmd: str, args: list[str]) -> str:
     """What was wrong with a console command the loop above did not take."""
+    if cmd == "as" and args:
+        return (f"a name is one word, then mod or nothing; got '{' '.join(args)[:60]}'; "
+                "e.g. :as bob, or :as bob mod for a moderator")
     if cmd == "as":
         return "who should you be? e.g. :as bob, or :as bob mod for a moderator"
     if cmd in ("react", "unreact"):

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from bot.cog import Cog
-from bot.commands import Option, command
+from bot.commands import CommandSpec, Option, command
 from bot.context import Context, Refusal
 from bot.render import Card, Field, line, text
 from bot.settings import CAPABILITY_NAMES
+
+
+def _who(spec: CommandSpec) -> str:
+    """Who may run it, where the declaration limits that: refused to the others."""
+    return " (moderators only)" if spec.moderator_only else ""
 
 
 class AdminCog(Cog):
@@ -24,14 +29,14 @@ class AdminCog(Cog):
             lines = []
             for s in specs:
                 lines.append(line(s.usage(p)))
-                lines.append(line("  ", s.description))
+                lines.append(line("  ", s.description, _who(s)))
                 for o in s.options:
                     lines.append(line(f"    {o.name}: {o.description}"))
             await ctx.reply(text(*lines))
             return
         groups = self.bot.commands.groups()
         fields = tuple(
-            Field(name, tuple(line(f"{s.usage(p)} — {s.description}") for s in specs))
+            Field(name, tuple(line(f"{s.usage(p)} — {s.description}{_who(s)}") for s in specs))
             for name, specs in groups.items())
         body = [line(f"Type {p}help <command> for details.")]
         if not ctx.adapter.capabilities.command_prefix:  # commands typed as messages

@@ -21,7 +21,7 @@ from cogs.links.service import LinkService
 
 from . import repo
 from .migrations import MIGRATIONS
-from .render import NUMBERS, option_text, poll_card, results_text
+from .render import NUMBERS, option, option_text, poll_card, results_text
 from .repo import Poll, marks
 from .service import PollService
 
@@ -89,7 +89,7 @@ class PollsCog(Cog, PollService):
             self.scheduler.arm(handle)
         return poll
 
-    @command("poll close", "close a poll now and post the results",
+    @command("poll close", "close a poll now and post the results (for its creator and moderators)",
              Option("id", "the poll's number", kind="int", min=1))
     async def close_cmd(self, ctx: Context, id: int) -> None:
         poll = await self._poll_here(ctx, id)
@@ -127,7 +127,7 @@ class PollsCog(Cog, PollService):
 
         await self.db.write(unit)
         self.refresh(poll.id)
-        await ctx.reply(text(line(f"✅ Your vote for {choice} (", poll.options[choice - 1],
+        await ctx.reply(text(line(f"✅ Your vote for {choice} (", option(poll, choice - 1),
                                   f") in poll #{id} counts.")), ephemeral=True)
 
     # --- reactions ---------------------------------------------------------------------------------

@@ -1,0 +1,63 @@
+"""Second-pass audit of `logoff try` (PRODUCT.md, "Console"): what a console command did
+not take is said, and a message id is read as people type it."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from adapters.console import ConsoleAdapter
+from bot.app import Bot, build_bot
+from bot.clock import ManualClock
+
+
+@pytest.fixture
+async def console(tmp_path: Path, clock: ManualClock):  # type: ignore[no-untyped-def]
+    bot = await build_bot(str(tmp_path / "c.db"), clock=clock, rate_limit=False)
+    adapter = ConsoleAdapter(out=io.StringIO(), files=tmp_path / "files")
+    bot.add_adapter(adapter)
+    await bot.start()
+    try:
+        yield bot, adapter
+    finally:
+        await bot.stop()
+
+
+async def typed(adapter: ConsoleAdapter, *lines: str) -> str:
+    out = adapter.out
+    assert isinstance(out, io.StringIO)
+    start = len(out.getvalue())
+    for ln in lines:
+        await adapter.handle_line(ln)
+    return out.getvalue()[start:]
+
+
+async def test_last_before_any_bot_message_says_there_is_none(console: tuple[Bot, ConsoleAdapter]) -> None:
+    _, adapter = console
+    shown = await typed(adapter, ":react last 1")
+    assert "⚠️" in shown and "no bot message yet" in shown, shown
+    assert "or last" not in shown  # not told to use what was just used
+
+
+async def test_a_message_id_in_capitals_is_the_same_message(console: tuple[Bot, ConsoleAdapter]) -> None:
+    _, adapter = console
+    await typed(adapter, '!poll create "Q?" A | B')
+    assert "A — 1" in await typed(adapter, ":react M1 1")
+    assert "B — 1" in await typed(adapter, ":react LAST 2")
+
+
+async def test_a_name_of_two_words_is_refused_not_cut(console: tuple[Bot, ConsoleAdapter]) -> None:
+    _, adapter = console
+    shown = await typed(adapter, ":as Bob Smith")
+    assert "⚠️" in shown and "Bob Smith" in shown, shown
+    assert adapter.current.display != "Bob"
+    assert "(moderator)" in await typed(adapter, ":as bob MOD")
+
+
+async def test_a_number_reaction_out_of_range_is_said(console: tuple[Bot, ConsoleAdapter]) -> None:
+    _, adapter = console
+    await typed(adapter, '!poll create "Q?" A | B')
+    shown = await typed(adapter, ":react m1 11")
+    assert "⚠️" in shown and "1 to 10" in shown, shown
