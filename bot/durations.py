@@ -109,6 +109,8 @@ def whole_days(text: str) -> bool:
 def span_text(delta: timedelta) -> str:
     """How long, to the minute ("1 hour 30 minutes", "2 days 12 hours"): a rounded "2 hours"
     for ninety minutes would misstate it. Up to two days people count in hours."""
+    if 0 < delta.total_seconds() < 60:
+        return "less than a minute"
     mins = max(0, round(delta.total_seconds() / 60))
     days, rest = divmod(mins, 24 * 60)
     if days < 2:

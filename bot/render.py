@@ -226,11 +226,13 @@ def collect_mentions(lines: Iterable[Line]) -> tuple[UserRef, ...]:
 
 def format_time(at: datetime, tz: ZoneInfo | None) -> str:
     local = at.astimezone(tz) if tz else at
-    return local.strftime("%a %d %b %Y %H:%M %Z").strip()
+    zone = local.strftime("%Z")
+    # Zones with no abbreviation of their own are named by offset ("-03"): say it is one.
+    return f"{local.strftime('%a %d %b %Y %H:%M')} {'UTC' + zone if zone[:1] in '+-' else zone}".strip()
 
 
 def relative(at: datetime, now: datetime) -> str:
-    if abs((at - now).total_seconds()) < 30:
+    if abs((at - now).total_seconds()) < 1:
         return "now"
     span = span_text(abs(at - now))
     return f"in {span}" if at >= now else f"{span} ago"
