@@ -161,7 +161,8 @@ class Editing(Rsvps):
                     Time(updated.ends_at), ".")
         elif updated.ends_at != event.ends_at:
             said = (": it now ends ", Time(updated.ends_at, relative=True), ".")
-        also = f" and {len(changes) - 1} later one(s) of its series" if len(changes) > 1 else ""
+        # Those not made yet change too (the series' own fields), so this is said with no count.
+        also = " and every later one of its series" if scope == "series" else ""
         await ctx.reply(text(line("✅ Updated ", updated.title, f" #{id}{also}", *said)))
         if moved:
             await self._tell_moved(updated, roster)

@@ -86,7 +86,7 @@ class SeriesPlanner:
         ahead = await self.bot.settings.get(ctx.space, "series.ahead")
         first_id = made[0].id if made else "?"
         await ctx.reply(text(f"🔁 #{first_id} repeats {rule.words}"
-                        + (f" until {end.isoformat()}" if end else f", {count} times" if count else "")
+                        + (f" until {end.isoformat()}" if end else f", {count} time{'s' if count > 1 else ''}" if count else "")
                         + f"; each one is posted {format_duration(ahead)} before it starts, with its "
                         f"own RSVPs. {ctx.prefix}event cancel <id> series ends it."))
 
@@ -99,7 +99,12 @@ class SeriesPlanner:
         try:
             return parse_when(value, tz, ctx.now).astimezone(tz).date()
         except TimeParseError as e:
-            raise Refusal(f"until: {e}; give a date like 2027-03-01") from e
+            # A date is all until= needs: "jan 19" is that day (read at its last minute, so
+            # "today" is still ahead), not a question about the time of day.
+            try:
+                return parse_when(f"{value} 23:59", tz, ctx.now).astimezone(tz).date()
+            except TimeParseError:
+                raise Refusal(f"until: {e}; give a date like 2027-03-01") from e
 
     # --- making occurrences -------------------------------------------------------------------------
 
