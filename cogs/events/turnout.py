@@ -58,7 +58,9 @@ def next_slots(event: Event, tz: ZoneInfo, now: datetime) -> list[tuple[str, dat
     A week whose wall time a DST change skips or repeats is left out (the poll would show it
     as bare text, and `when=poll:` would refuse it), and so is one less than a day ahead (the
     poll closes the day before its first slot)."""
-    local = event.starts_at.astimezone(tz).replace(tzinfo=None)
+    # To the minute, as the poll shows a slot and reads it back: a start with seconds ("in 3
+    # hours" on a real clock) would otherwise never equal its own reading, leaving no slot.
+    local = event.starts_at.astimezone(tz).replace(tzinfo=None, second=0, microsecond=0)
     out: list[tuple[str, datetime]] = []
     for weeks in range(1, 60):
         at = local + timedelta(weeks=weeks)
