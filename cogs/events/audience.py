@@ -111,11 +111,17 @@ class Audience:
             own = only_on(roster, channel.platform) if len(channels) > 1 else roster
             await self._send(channel, make(own), _key(key, i, channel), own=i == 0)
 
-    async def say_as(self, event: Event, make: Callable[[str], Out], *, key: str | None = None) -> None:
-        """`make(platform)` in every channel of the event: words that name a command, in the
-        syntax of the channel's own platform."""
+    async def linked_now(self, event: Event) -> list[ChannelRef]:
+        """The channels linked with the event's own at this moment (where something posted
+        now from it is shared), which after an unlink are fewer than those it was shared into."""
+        links = self._links()
+        return await links.linked(event_channel(event)) if links is not None else []
+
+    async def say_as(self, event: Event, make: Callable[[ChannelRef], Out], *, key: str | None = None) -> None:
+        """`make(channel)` in every channel of the event: words that name a command, in the
+        syntax of the channel's own platform, or that point to what is there."""
         for i, channel in enumerate(await self.channels(event)):
-            await self._send(channel, make(channel.platform), _key(key, i, channel), own=i == 0)
+            await self._send(channel, make(channel), _key(key, i, channel), own=i == 0)
 
     async def tell(self, event: Event, people: Iterable[Attendee], make: Callable[[Attendee], Out]) -> None:
         """Say something to each person in the event's channel on their own platform."""

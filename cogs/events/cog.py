@@ -108,7 +108,7 @@ class EventsCog(Reports):
         if repeat is not None:
             await self.series.create(ctx, title=title, first=starts_at, repeat=repeat, until=until,
                                      count=count, location=location, details=details or "",
-                                     capacity=capacity, length=length, goal=goal)
+                                     capacity=capacity, length=length, goal=goal, asked=now)
             await self._close_polls(when_poll, where_poll)
             return
         plan = await self.reminders.plan(ctx.space)

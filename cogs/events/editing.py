@@ -74,6 +74,7 @@ class Editing(Rsvps):
                    capacity: int | None, details: str | None = None,
                    duration: timedelta | None = None, scope: str | None = None,
                    goal: int | None = None) -> None:
+        now = ctx.now  # before `when=` is read, so "in 1 hour" is not behind its own 1h reminder
         event = await self._editable(ctx, id, "edit")
         if all(v is None for v in (title, when, where, capacity, details, duration, goal)):
             raise Refusal(f"say what to change, e.g. {ctx.prefix}event edit {id} when=\"friday 7pm\"")
@@ -85,7 +86,6 @@ class Editing(Rsvps):
         ends_at = (starts_at or event.starts_at) + length
         plan = await self.reminders.plan(ctx.space)
         ahead: timedelta = await self.settings.get(ctx.space, "series.ahead")
-        now = ctx.now
         fields: dict[str, object] = {k: v for k, v in (("title", title), ("location", location),
                                                        ("starts_at", starts_at), ("details", details))
                                      if v is not None}
@@ -161,7 +161,8 @@ class Editing(Rsvps):
                     Time(updated.ends_at), ".")
         elif updated.ends_at != event.ends_at:
             said = (": it now ends ", Time(updated.ends_at, relative=True), ".")
-        also = f" and {len(changes) - 1} later one(s) of its series" if len(changes) > 1 else ""
+        # Those not made yet change too (the series' own fields), so this is said with no count.
+        also = " and every later one of its series" if scope == "series" else ""
         await ctx.reply(text(line("✅ Updated ", updated.title, f" #{id}{also}", *said)))
         if moved:
             await self._tell_moved(updated, roster)

@@ -52,10 +52,14 @@ class SeriesPlanner:
 
     async def create(self, ctx: Context, *, title: str, first: datetime, repeat: str, until: str | None,
                      count: int | None, location: str, details: str, capacity: int | None,
-                     length: timedelta, goal: int | None = None) -> None:
+                     length: timedelta, goal: int | None = None, asked: datetime | None = None) -> None:
+        """`asked`: the moment the command was read, before `when=` (so "in 1 hour" gets its
+        1h reminder)."""
         tz = await ctx.timezone()
-        # `when=` refuses a wall time the clocks skip or repeat, so the first one's is exact.
-        local = first.astimezone(tz).replace(tzinfo=None)
+        # `when=` refuses a wall time the clocks skip or repeat, so the first one's is exact. The
+        # rule's times are in whole seconds (rrule drops the rest), and so is the first:
+        # "in 1 hour" read on a real clock would otherwise not be a time of its own rule.
+        local = first.astimezone(tz).replace(tzinfo=None, microsecond=0)
         rule = parse_rule(repeat, local)
         if until is not None and count is not None:
             raise Refusal("give until= or count=, not both")
@@ -63,6 +67,8 @@ class SeriesPlanner:
         check_first(rule, local, tz, ctx.now)
         check_bounds(rule.rrule, local, end, count)
         now = ctx.now
+        # Rounded down like the first time, so a reminder due as the command was read stays ahead.
+        since = min(asked or now, now).replace(microsecond=0)
 
         def unit(conn: sqlite3.Connection) -> srepo.Series:
             series = srepo.insert(conn, space=ctx.space.key, platform=ctx.channel.platform,
@@ -76,11 +82,11 @@ class SeriesPlanner:
             return series
 
         series = await self.cog.db.write(unit)
-        made = await self.materialize(series.id, reply=ctx)
+        made = await self.materialize(series.id, reply=ctx, since=since)
         ahead = await self.bot.settings.get(ctx.space, "series.ahead")
         first_id = made[0].id if made else "?"
         await ctx.reply(text(f"🔁 #{first_id} repeats {rule.words}"
-                        + (f" until {end.isoformat()}" if end else f", {count} times" if count else "")
+                        + (f" until {end.isoformat()}" if end else f", {count} time{'s' if count > 1 else ''}" if count else "")
                         + f"; each one is posted {format_duration(ahead)} before it starts, with its "
                         f"own RSVPs. {ctx.prefix}event cancel <id> series ends it."))
 
@@ -93,17 +99,27 @@ class SeriesPlanner:
         try:
             return parse_when(value, tz, ctx.now).astimezone(tz).date()
         except TimeParseError as e:
-            raise Refusal(f"until: {e}; give a date like 2027-03-01") from e
+            # A date is all until= needs: "jan 19" is that day (read at its last minute, so
+            # "today" is still ahead), not a question about the time of day.
+            try:
+                return parse_when(f"{value} 23:59", tz, ctx.now).astimezone(tz).date()
+            except TimeParseError:
+                raise Refusal(f"until: {e}; give a date like 2027-03-01") from e
 
     # --- making occurrences -------------------------------------------------------------------------
 
     async def _job(self, job: Job) -> None:
-        await self.materialize(int(job.payload["series_id"]))
+        await self.materialize(int(job.payload["series_id"]), since=job.due_at)
 
-    async def materialize(self, series_id: int, reply: Context | None = None) -> list[Event]:
+    async def materialize(self, series_id: int, reply: Context | None = None, *,
+                          since: datetime | None = None) -> list[Event]:
         """Make every occurrence due to be posted by now (and, at creation, the first one
-        whatever its distance), post their cards, and set the job for the next one."""
+        whatever its distance), post their cards, and set the job for the next one. `since`: the
+        moment they were due to be made (the command read, the job due); a reminder due from
+        then on is theirs, even when making them ran a little later (or, after downtime, much
+        later: the scheduler's grace rule then says whether it is still posted)."""
         now = self.bot.clock.now()
+        since = min(since or now, now)
         series = await self.cog.db.read_small(lambda c: srepo.get(c, series_id))
         if series is None:
             return []
@@ -133,7 +149,7 @@ class SeriesPlanner:
                                     location=s.location, details=s.details, capacity=s.capacity,
                                     now=now, length=s.length, series_id=s.id, occurrence=key, goal=s.goal)
                 created.append(event)
-                handles.extend(self.cog.reminders.schedule(conn, event, plan, now))
+                handles.extend(self.cog.reminders.schedule(conn, event, plan, since))
             handles.extend(self._next_job(conn, s, created, now, ahead))
             return created, handles
 

@@ -58,7 +58,8 @@ def next_slots(event: Event, tz: ZoneInfo, now: datetime) -> list[tuple[str, dat
     A week whose wall time a DST change skips or repeats is left out (the poll would show it
     as bare text, and `when=poll:` would refuse it), and so is one less than a day ahead (the
     poll closes the day before its first slot)."""
-    # To the minute, as the poll shows and reads a slot ("in 3 hours" starts at some second).
+    # To the minute, as the poll shows a slot and reads it back: a start with seconds ("in 3
+    # hours" on a real clock) would otherwise never equal its own reading, leaving no slot.
     local = event.starts_at.astimezone(tz).replace(tzinfo=None, second=0, microsecond=0)
     out: list[tuple[str, datetime]] = []
     for weeks in range(1, 60):
@@ -137,9 +138,12 @@ class Turnout:
             return  # nobody said they'd come and nobody checked in: no one to thank
         # A series has its next occurrence planned already; a one-off asks when the next one is.
         poll_id = await self._next_poll(event, job) if event.series_id is None else None
-        await self.cog.audience.say_as(event, lambda platform: thanks_text(
-            event, going=going, here=here, poll_id=poll_id, prefix=self.bot.prefix_for(platform)),
-            key=job.idempotency_key + "-thanks")
+        # The poll is shared only where the event's channel is linked now: a space unlinked
+        # since the event was shared into it is thanked, but not sent to a poll it cannot see.
+        has_poll = {event_channel(event).key, *(c.key for c in await self.cog.audience.linked_now(event))}
+        await self.cog.audience.say_as(event, lambda channel: thanks_text(
+            event, going=going, here=here, poll_id=poll_id if channel.key in has_poll else None,
+            prefix=self.bot.prefix_for(channel.platform)), key=job.idempotency_key + "-thanks")
 
     async def _next_poll(self, event: Event, job: Job) -> int | None:
         polls = self.bot.service(PollService)

@@ -86,11 +86,17 @@ class LinksCog(Cog, LinkService):
             "VALUES (?, ?, ?, ?, ?, ?)", (code, here.key, here.platform, here.id, here.space_id,
                                           expires.timestamp()))
         shown = f"{code[:4]}-{code[4:]}"
-        await ctx.reply(text(
-            line(f"🔗 To link this channel with one on another platform, a moderator there types "
-                 f"link {shown} (valid 10 minutes, once)."),
-            line("Polls and events made in either then appear in both, with one tally and one RSVP list.")),
-            ephemeral=True)
+        lines = [line(f"🔗 To link this channel with one on another platform, a moderator there types "
+                      f"link {shown} (valid 10 minutes, once)."),
+                 line("Polls and events made in either then appear in both, with one tally and one RSVP list.")]
+        # Which platforms are running is not the links feature's to know, so a code for a group
+        # that has them all is not refused here; it says what the code can still add.
+        linked = await self.linked(here)
+        if linked:
+            with_ = ", ".join(f"{self._label(c)} channel {c.id}" for c in linked)
+            lines.append(line(f"This channel is linked already with {with_}: the code can only add a "
+                              "channel on a platform not in that group yet."))
+        await ctx.reply(text(*lines), ephemeral=True)
 
     async def _use_code(self, ctx: Context, code: str) -> None:
         here = ctx.channel

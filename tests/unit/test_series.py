@@ -174,7 +174,7 @@ async def test_moving_a_series_to_a_new_time_of_day_moves_this_and_later_ones(fa
     assert len(made) == 3  # 9 (past), 16, 23 March
     await fake.react(cards(fake, "Choir")[2], "✅", "bob")
     [ok] = await fake.invoke(f'!event edit {made[1]} series when="2027-03-16 19:30"')
-    assert ok.text.startswith("✅") and "and 1 later one(s)" in ok.text
+    assert ok.text.startswith("✅") and "#2 and every later one of its series" in ok.text
     moved = fake.containing("now starts")
     assert any("bob" in [u.id for u in m.out.mentions] for m in moved)  # bob hears of his
     await bot.scheduler.advance(timedelta(days=40))
