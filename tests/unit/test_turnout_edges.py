@@ -73,12 +73,3 @@ async def test_stats_totals_every_event_held_and_says_one_day(tmp_path) -> None:
     finally:
         await bot.stop()
 
-
-async def test_an_event_made_at_some_second_still_gets_its_next_one_poll(fake: FakeAdapter, bot: Bot) -> None:
-    # "in 3 hours" said at 09:00:17 starts at 12:00:17; the poll offers (and reads) whole minutes.
-    await bot.advance(timedelta(seconds=17))
-    [card] = await fake.invoke('!event create Litter pick when="in 3 hours"')
-    await fake.react(card, "✅", "bob")
-    await bot.advance(timedelta(hours=6))
-    assert slots(next_poll(fake, "Litter pick")) == [
-        "Mon 30 Nov 2026 12:00 UTC", "Mon 07 Dec 2026 12:00 UTC", "Mon 14 Dec 2026 12:00 UTC"]
