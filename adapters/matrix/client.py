@@ -23,6 +23,7 @@ from .store import MatrixStore
 log = logging.getLogger(__name__)
 
 R = TypeVar("R")
+JOINS_AT_ONCE = 8
 
 
 class MatrixError(RuntimeError):
@@ -283,6 +284,17 @@ class Transport:
             log.info("matrix: joined %s", room_id)
         else:
             log.warning("matrix: could not join %s: %s", room_id, why(resp))
+
+    async def join_all(self, rooms: list[str]) -> None:
+        """Accept invites a few at a time: hundreds in one sync (a bot added to many rooms at
+        once) would otherwise hold up the rooms' commands for a minute."""
+        gate = asyncio.Semaphore(JOINS_AT_ONCE)
+
+        async def join(room_id: str) -> None:
+            async with gate:
+                await self.join(room_id)
+
+        await asyncio.gather(*(join(r) for r in rooms))
 
     async def close(self) -> None:
         await self.client.close()

@@ -101,6 +101,27 @@ class Lanes:
         if lane.task is not None:
             await ran.wait()
 
+    async def drop(self, room_id: str) -> int | None:
+        """Forget the room's events not begun (the bot left the room: nothing it did there
+        could be said). Returns the inbox seq of the last one dropped, if any; ticks still run
+        (someone waits for them)."""
+        lane = self._lanes.get(room_id)
+        if lane is None:
+            return None
+        upto: int | None = None
+        kept: deque[_Batch] = deque()
+        for batch in lane.queue:
+            if batch.upto is None:
+                kept.append(batch)
+                continue
+            upto = batch.upto
+            lane.pending -= len(batch.events)
+            lane.done += 1
+        lane.queue = kept
+        async with lane.changed:
+            lane.changed.notify_all()
+        return upto
+
     def pending(self, room_id: str) -> int:
         """The room's events queued and not handled yet (the one being handled included)."""
         lane = self._lanes.get(room_id)

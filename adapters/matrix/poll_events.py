@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.render import Card, Choices, defuse_mentions, plain_line, truncate
+from bot.render import Card, Choices, plain_line, truncate
 
 from .budget import fits
-from .render import MAX_BODY
+from .render import MAX_BODY, defuse
 
 START = "org.matrix.msc3381.poll.start"
 END = "org.matrix.msc3381.poll.end"
@@ -37,8 +37,8 @@ def start_content(card: Card, choices: Choices, tz: ZoneInfo | None,
 
 
 def _start(card: Card, choices: Choices, tz: ZoneInfo | None, chars: int) -> dict[str, Any]:
-    question = truncate(defuse_mentions(choices.question), chars)
-    answers = [truncate(defuse_mentions(plain_line(o, tz)), chars)
+    question = truncate(defuse(choices.question), chars)
+    answers = [truncate(defuse(plain_line(o, tz)), chars)
                for o in choices.options[: len(NUMBER_KEYS)]]
     # Clients without polls show this text; the #id says which card `poll vote` means.
     fallback = truncate("\n".join([f"📊 {question} {card.ref}".strip(),
@@ -67,8 +67,8 @@ def end_content(start_id: str, card: Card, tz: ZoneInfo | None, encrypted: bool 
 
 
 def _end(start_id: str, card: Card, tz: ZoneInfo | None, chars: int) -> dict[str, Any]:
-    question = truncate(defuse_mentions(card.choices.question if card.choices else card.title), chars)
-    results = [_result(defuse_mentions(plain_line(ln, tz)), chars) for ln in card.body]
+    question = truncate(defuse(card.choices.question if card.choices else card.title), chars)
+    results = [_result(defuse(plain_line(ln, tz)), chars) for ln in card.body]
     fallback = truncate("\n".join([f"📊 The poll has ended: {question} {card.ref}".strip(), *results]),
                         MAX_BODY) if chars else ""
     return {

@@ -10,12 +10,14 @@ ping exactly those users and nobody else.
 
 from __future__ import annotations
 
+import re
 from html import escape as _escape
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from bot.render import (
+    ZWSP,
     Attachment,
     Card,
     Inline,
@@ -43,6 +45,16 @@ def escape_html(s: str) -> str:
 MAX_BODY = 12_000
 
 
+_PERMALINK = re.compile(r"(matrix)(\.to/)", re.IGNORECASE)
+
+
+def defuse(s: str) -> str:
+    """User text, defused: no mention words, and no matrix.to link, which Element links and
+    then shows as a pill of the person or room it names (in the plain body as well), as if
+    the bot had mentioned them."""
+    return _PERMALINK.sub(r"\1" + ZWSP + r"\2", defuse_mentions(s))
+
+
 def pill(user_id: str, display: str) -> str:
     return (f'<a href="https://matrix.to/#/{quote(user_id, safe="@:")}">'
             f"{escape_html(defuse_mentions(display))}</a>")
@@ -50,9 +62,9 @@ def pill(user_id: str, display: str) -> str:
 
 def html_inline(part: Inline, tz: ZoneInfo | None) -> str:
     if isinstance(part, str):
-        return escape_html(defuse_mentions(part))
+        return escape_html(defuse(part))
     if isinstance(part, Strong):
-        return f"<strong>{escape_html(defuse_mentions(part.text))}</strong>"
+        return f"<strong>{escape_html(defuse(part.text))}</strong>"
     if isinstance(part, Mention):
         return pill(part.user.id, part.user.display)
     if isinstance(part, Time):
@@ -74,23 +86,23 @@ def html(out: Text | Card, tz: ZoneInfo | None) -> str:
     parts: list[str] = []
     if out.preface:
         parts.append(f"<p>{html_lines(out.preface, tz)}</p>")
-    title = escape_html(defuse_mentions(out.title))
+    title = escape_html(defuse(out.title))
     ref = f" <code>{escape_html(out.ref)}</code>" if out.ref else ""
     parts.append(f"<h4>{title}{ref}</h4>")
     if out.body:
         parts.append(f"<p>{html_lines(out.body, tz)}</p>")
     for f in out.fields:
-        name = f"<strong>{escape_html(defuse_mentions(f.name))}</strong>"
+        name = f"<strong>{escape_html(defuse(f.name))}</strong>"
         rows = "".join(f"<br>{html_line(ln, tz)}" for ln in f.lines)
         parts.append(f"<p>{name}{rows}</p>")
     if out.footer:
-        parts.append(f"<p><em>{escape_html(defuse_mentions(out.footer))}</em></p>")
+        parts.append(f"<p><em>{escape_html(defuse(out.footer))}</em></p>")
     return "".join(parts)
 
 
 def plain_body(out: Out, tz: ZoneInfo | None) -> str:
     # Mention display names are user-chosen too ("room"), so the whole body is defused.
-    return defuse_mentions(plain(out, tz))
+    return defuse(plain(out, tz))
 
 
 def mentions(out: Out) -> dict[str, Any]:
@@ -146,7 +158,7 @@ def image_size(data: bytes) -> tuple[int, int] | None:
 def file_message(att: Attachment, content_uri: str, keys: dict[str, Any] | None = None) -> dict[str, Any]:
     """An `m.file`, or an `m.image` (with its size, so clients lay it out before loading it).
     With `keys` (an encrypted room) the upload is ciphertext, named by `file` instead of `url`."""
-    caption = defuse_mentions(att.caption) if att.caption else ""
+    caption = defuse(att.caption) if att.caption else ""
     info: dict[str, Any] = {"mimetype": att.mime, "size": len(att.data)}
     image = att.mime.startswith("image/")
     if image and (size := image_size(att.data)) is not None:

@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 
 SEEN_MEMORY = 20_000
 BACKFILL_PAGES = 50
-JOINS_AT_ONCE = 8
 SYNC_FILTER: dict[str, Any] = {
     "presence": {"types": []},
     "account_data": {"types": []},
@@ -64,6 +63,7 @@ class Syncer:
         self.handling = asyncio.Lock()  # a sync being queued (and its token stored)
         self.lanes = Lanes(receive, self._handled)
         self._seq = 0  # the inbox number of the last event queued
+        self._left: dict[str, list[tuple[int, dict[str, Any]]]] = {}  # the inbox, at start
         self._seen: OrderedDict[str, None] = OrderedDict()
         # Observability for operators and tests.
         self.limited_syncs = 0
@@ -79,14 +79,14 @@ class Syncer:
         self.transport.prepare_room = RoomLoader(self.transport, self.crypto).prepare
         self.since = await store.sync_token(self.transport.user_id)
         self._stopping = False
-        # Events queued before the last stop or crash come first, in the order they came.
-        left: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+        # Events queued before the last stop or crash come first, in the order they came,
+        # once the first sync has told the rooms' state (handle_sync): judged before it, a
+        # moderator's command was refused, nobody's level being known yet.
+        left = self._left = {}
         for room_id, seq, src in await store.inbox():
             self._seq = max(self._seq, seq)
             self.mark_seen(inbound.text(src.get("event_id")))
             left.setdefault(room_id, []).append((seq, src))
-        for room_id, rows in left.items():
-            await self.lanes.put(room_id, [src for _, src in rows], rows[-1][0])
         await self.sync_once(timeout_ms=0, first=True)
         # What happened while the bot was down is applied before start() returns.
         await self.lanes.settled()
@@ -176,7 +176,7 @@ class Syncer:
                 await self.crypto.retry(lambda room_id, events: self.queue([(room_id, events)], None))
 
     async def handle_sync(self, resp: nio.SyncResponse, since: str | None) -> None:
-        await self._join_all(list(resp.rooms.invite))
+        await self.transport.join_all(list(resp.rooms.invite))
         batches: list[tuple[str, list[dict[str, Any]]]] = []
         for room_id, info in resp.rooms.join.items():
             self.rooms.note_state(room_id, sources(info.state))
@@ -194,6 +194,14 @@ class Syncer:
             if info.timeline.limited and not any(inbound.is_join_of(e, me) for e in events):
                 events = await self._backfill(room_id, info.timeline.prev_batch, since) + events
             batches.append((room_id, self._after_join(room_id, events)))
+        left, self._left = self._left, {}
+        for room_id, rows in left.items():
+            await self.lanes.put(room_id, [src for _, src in rows], rows[-1][0])
+        for room_id in set(resp.rooms.leave) - set(resp.rooms.join):
+            # Kicked, banned or left: a command still queued there would change things (an
+            # event with reminders) where no answer can be said.
+            if (upto := await self.lanes.drop(room_id)) is not None:
+                await self._handled(room_id, upto)
         await self.queue(batches, resp.next_batch)
         self.since = resp.next_batch
         async with self.synced:
@@ -241,17 +249,6 @@ class Syncer:
     async def _handled(self, room_id: str, upto: int) -> None:
         assert self.store is not None
         await self.store.handled(room_id, upto)
-
-    async def _join_all(self, rooms: list[str]) -> None:
-        """Accept invites a few at a time: hundreds in one sync (a bot added to many rooms at
-        once) would otherwise hold up the rooms' commands for a minute."""
-        gate = asyncio.Semaphore(JOINS_AT_ONCE)
-
-        async def join(room_id: str) -> None:
-            async with gate:
-                await self.transport.join(room_id)
-
-        await asyncio.gather(*(join(r) for r in rooms))
 
     async def _readable(self, room_id: str, events: Sequence[Any]) -> list[dict[str, Any]]:
         """The raw events nio could read; those still encrypted wait for their keys."""

@@ -151,3 +151,27 @@ async def _edits_of(who: Human, room: str, runner: BotRunner, target: str) -> in
                if e.get("sender") == runner.user_id
                and ((e.get("content") or {}).get("m.relates_to") or {}).get("event_id") == target
                and e["content"]["m.relates_to"].get("rel_type") == "m.replace")
+
+
+async def test_a_matrix_to_link_in_user_text_is_no_pill(runner: BotRunner,
+                                                        humans: HumanFactory) -> None:
+    """Element links a matrix.to URL and shows it as a pill of the person it names, as if
+    the bot had mentioned them: in user text (a title, a poll option) it is broken up."""
+    await runner.start()
+    alice, bob = humans("alice"), humans("bob")
+    room = await runner.join(alice)
+    link = f"https://matrix.to/#/{bob.user_id}"
+    await alice.say(room, f'!event create "Meet {link} <b>x</b> @room" when="in 3 hours"')
+    card = await alice.wait_bot_message(room, runner.user_id, "#1")
+    await alice.say(room, f'!poll create "Ask {link}?" {link} | b')
+    poll = await alice.wait_bot_message(room, runner.user_id, "Ask")
+    for message in (card, poll):
+        assert "matrix.to/" not in message.body and "matrix.to/" not in message.html, message.body
+        assert message.content["m.mentions"] == {"user_ids": []}
+    assert "&lt;b&gt;x&lt;/b&gt;" in card.html and "@room" not in card.body
+
+    async def started() -> list[dict[str, Any]]:
+        return [e for e in await alice.raw_events(room) if e["type"].endswith("poll.start")]
+
+    start = (await eventually(started, what="the native poll"))[0]
+    assert "matrix.to/" not in str(start["content"])

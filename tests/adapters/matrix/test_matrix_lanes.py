@@ -106,6 +106,59 @@ async def test_events_queued_at_a_stop_are_handled_after_the_restart_once(
     assert len(votes) == 1
 
 
+async def test_a_moderator_command_queued_at_a_stop_is_judged_by_the_rooms_levels(
+        runner: BotRunner, humans: HumanFactory, proxy: FaultyProxy) -> None:
+    """The queue left at a stop is handled once the first sync has told the rooms' power
+    levels (before: the room creator's `config set` was refused as from a non-moderator)."""
+    _, adapter = await runner.start()
+    alice = humans("alice")  # the room's creator
+    room = await runner.join(alice)
+    proxy.hold("PUT", sends_to(room))
+    await alice.say(room, "!help")
+    await eventually(lambda: _true(proxy.held), what="the reply's send to be held")
+    await alice.say(room, "!config set timezone Europe/Berlin")
+
+    async def queued() -> bool:
+        return adapter.syncer.lanes.pending(room) >= 2
+
+    await eventually(queued, what="the command to be queued behind the reply")
+    stopping = asyncio.create_task(runner.stop())
+    await asyncio.sleep(0)
+    proxy.release()
+    await stopping
+    await runner.start()
+    reply = await alice.wait_bot_message(room, runner.user_id, "timezone")
+    assert "⚠️" not in reply.body and "Europe/Berlin" in reply.body, reply.body
+
+
+@pytest.mark.allow_errors  # the reply being sent when the bot is removed fails
+async def test_events_queued_in_a_room_the_bot_is_removed_from_are_dropped(
+        runner: BotRunner, humans: HumanFactory, proxy: FaultyProxy) -> None:
+    """A command still queued when the bot is kicked changes nothing (before: the event was
+    made, with its reminders, in a room where no card or answer could be posted)."""
+    bot, adapter = await runner.start()
+    alice = humans("alice")
+    room = await runner.join(alice)
+    proxy.hold("PUT", sends_to(room))
+    await alice.say(room, "!help")
+    await eventually(lambda: _true(proxy.held), what="the reply's send to be held")
+    await alice.say(room, '!event create "Board games" when="in 3 hours"')
+
+    async def queued() -> bool:
+        return adapter.syncer.lanes.pending(room) >= 2
+
+    await eventually(queued, what="the command to be queued behind the reply")
+    await alice.client.room_kick(room, runner.user_id)
+    other = await runner.join(alice)  # a sync after the kick has been handled
+    await alice.say(other, "!help")
+    await alice.wait_bot_message(other, runner.user_id, "poll create")
+    proxy.release()
+    async with asyncio.timeout(20):
+        await adapter.syncer.lanes.settled()
+    assert await bot.db.fetchall("SELECT id FROM events") == []
+    assert await bot.db.fetchall("SELECT seq FROM matrix_inbox") == []
+
+
 @pytest.mark.allow_errors
 async def test_a_failing_handler_does_not_stop_its_lane_and_a_full_lane_waits() -> None:
     seen: list[str] = []
