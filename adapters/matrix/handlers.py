@@ -80,6 +80,17 @@ class InboundHandlers:
                 # One event must not hold up the ones after it.
                 log.exception("matrix: handling an event in %s failed", room_id)
 
+    def inbox_keeps(self, src: dict[str, Any]) -> bool:
+        """Whether an event may wait in the durable inbox: not a chat message's text (the bot
+        stores none), only what changes state — commands, reactions, votes, redactions, room
+        state. A chat message lost to a crash costs only the heat reading of one message."""
+        ev = inbound.envelope(src)
+        message = inbound.text_message(ev) if ev is not None else None
+        if message is None:
+            return ev is None or not ev.type.endswith("poll.start")
+        body = _strip_reply_fallback(message.body) if message.in_reply_to else message.body
+        return body.startswith(self._bot().prefix)
+
     async def _handle_event(self, room_id: str, src: dict[str, Any], ev: inbound.Envelope) -> None:
         if ev.type == "m.room.message":
             self.rooms.remember_sender(ev.event_id, ev.sender)

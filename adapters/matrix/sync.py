@@ -62,6 +62,7 @@ class Syncer:
         self._running.set()
         self.handling = asyncio.Lock()  # a sync being queued (and its token stored)
         self.lanes = Lanes(receive, self._handled)
+        self.keeps: Callable[[dict[str, Any]], bool] = lambda src: True  # what the inbox may hold
         self._seq = 0  # the inbox number of the last event queued
         self._left: dict[str, list[tuple[int, dict[str, Any]]]] = {}  # the inbox, at start
         self._seen: OrderedDict[str, None] = OrderedDict()
@@ -222,7 +223,8 @@ class Syncer:
                 ids.add(eid)
                 queued.append((room_id, self._seq + len(queued) + 1, src))
         assert self.store is not None
-        await self.store.save_sync_token(self.transport.user_id, token, queued)
+        await self.store.save_sync_token(self.transport.user_id, token,
+                                         [row for row in queued if self.keeps(row[2])])
         # Only now, with the rows written: a failed write leaves the sync to be taken again.
         if queued:
             self._seq = queued[-1][1]

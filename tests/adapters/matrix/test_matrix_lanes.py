@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import pathlib
 import re
 from collections.abc import AsyncIterator
 from typing import Any
@@ -104,6 +105,49 @@ async def test_events_queued_at_a_stop_are_handled_after_the_restart_once(
     await alice.wait_bot_message(room, runner.user_id, "poll create")
     votes = [m for m in await alice.bot_messages(room, runner.user_id) if "Your vote" in m.body]
     assert len(votes) == 1
+
+
+def _on_disk(base: pathlib.Path) -> bytes:
+    return b"".join(p.read_bytes() for p in (base, base.with_name(base.name + "-wal")) if p.exists())
+
+
+async def _stored(runner: BotRunner) -> bytes:
+    """What the database keeps: on SQLite every byte on disk (the file and its write-ahead
+    log, where deleted rows linger); on PostgreSQL the inbox's rows."""
+    if isinstance(runner.db_path, pathlib.Path):
+        return _on_disk(runner.db_path)
+    assert runner.bot is not None
+    rows = await runner.bot.db.fetchall("SELECT source FROM matrix_inbox")
+    return "".join(str(r[0]) for r in rows).encode()
+
+
+async def test_chat_text_waiting_in_the_queue_is_never_written_to_the_database(
+        runner: BotRunner, humans: HumanFactory, proxy: FaultyProxy) -> None:
+    """The inbox keeps what changes state (a command) across a stop, never a chat message's
+    text: the bot stores no message text (the take-it-offline promise)."""
+    _, adapter = await runner.start()
+    alice = humans("alice")
+    room = await runner.join(alice)
+    proxy.hold("PUT", sends_to(room))
+    await alice.say(room, "!help")
+    await eventually(lambda: _true(proxy.held), what="the reply's send to be held")
+    await alice.say(room, "honestly zebra quartz marmalade is the worst idea 7319")
+    await alice.say(room, '!poll create "Lunch at Quokka Hall?" Pizza | Sushi')
+
+    async def queued() -> bool:
+        return adapter.syncer.lanes.pending(room) >= 3
+
+    await eventually(queued, what="the chat line and the command to be queued behind the reply")
+    stored = await _stored(runner)
+    assert b"Quokka Hall" in stored  # the command waits in the inbox, durably
+    assert b"marmalade" not in stored
+    stopping = asyncio.create_task(runner.stop())
+    await asyncio.sleep(0)
+    proxy.release()
+    await stopping
+    await runner.start()
+    await alice.wait_bot_message(room, runner.user_id, "Quokka Hall")
+    assert b"marmalade" not in await _stored(runner)
 
 
 async def test_a_moderator_command_queued_at_a_stop_is_judged_by_the_rooms_levels(
