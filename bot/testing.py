@@ -194,6 +194,10 @@ class FakeAdapter:
     def on_said(self, message_id: str, user: UserRef, text: str) -> None:
         """A person's message is on the platform, before the bot hears of it."""
 
+    async def on_reactions_changed(self, message_id: str) -> None:
+        """A person's reaction changed the platform's truth, before the bot hears of it
+        (the console keeps that truth between runs)."""
+
     async def react(self, message: str | Sent | MessageRef, emoji: str, user: str | UserRef = "alice", *,
                     added: bool = True, dispatch: bool = True) -> None:
         """A user reacts. `dispatch=False` changes only the platform's truth, as if the
@@ -210,6 +214,7 @@ class FakeAdapter:
             if u not in users:
                 return
             users.remove(u)
+        await self.on_reactions_changed(ref.id)
         if dispatch:
             await self.bot.reaction_changed(ReactionChanged(ref, u, emoji, added))
             await self.bot.settle()

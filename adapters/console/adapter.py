@@ -1,25 +1,31 @@
 """`logoff try`: a terminal chat with the whole bot behind it.
 
 It is the FakeAdapter with a printer and a line reader. Time is a manual clock:
-`:wait 2h` fires whatever falls due in between, each at its own time.
+`:wait 2h` fires whatever falls due in between, each at its own time. What a platform
+would keep (ids, reactions, the time) is kept in the bot's database (store.py), so a run
+with `--db` goes on from the one before.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import sys
 import tempfile
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
 from bot.adapter import AdapterHost, Capabilities
-from bot.model import MessageRef, UserRef
-from bot.render import Attachment, Card, Out
+from bot.clock import ManualClock
+from bot.model import ChannelRef, MessageRef, UserRef
+from bot.render import Attachment, Card, Out, text
 from bot.testing import FakeAdapter, Sent
 from bot.timeparse import TimeParseError, format_time, parse_duration
 
 from .aliases import emoji
+from .store import ConsoleStore
 from .terminal import Reader
 
 HELP = """Type !help for the bot's commands. Console commands:
@@ -42,6 +48,55 @@ class ConsoleAdapter(FakeAdapter):
         self.files_dir = files  # where files the bot sends are written (made on first use)
         self.current = self.user("you")
         self._added: list[str] = []  # reactions an edit of a card added (📍 once check-in opens)
+        self._store: ConsoleStore | None = None  # set at start: the database is the bot's
+
+    async def start(self) -> None:
+        """Carry on from earlier runs on the same database (`--db`): ids go on after theirs,
+        their messages and reactions are there to react to and to edit, and the clock does
+        not go back. Before the core reconciles its cards with what is here."""
+        assert self.bot is not None
+        self._store = ConsoleStore(self.bot.db, self.platform)
+        earlier = await self._store.load()
+        for ref in earlier.messages:  # in the order they were sent, so `last` is the latest
+            sent = Sent(ref, text(), "")  # its text was printed then
+            self.messages[ref.id] = sent
+            self.log.append(sent)
+        self.reactions.update(earlier.reactions)
+        self._ids = itertools.count(earlier.last_number + 1)
+        clock = self.bot.clock
+        if earlier.now is not None and isinstance(clock, ManualClock):
+            clock.set(earlier.now)  # only ever forward
+        await super().start()
+
+    async def stop(self) -> None:
+        await self._keep_time()
+        await super().stop()
+
+    async def _keep_time(self) -> None:
+        if self._store is not None and self.bot is not None:
+            await self._store.clock(self.bot.clock.now())
+
+    async def _record(self, channel: ChannelRef, out: Out, *, key: str | None = None, ephemeral: bool = False,
+                      to_user: UserRef | None = None, reply_to: UserRef | None = None) -> Sent:
+        sent = await super()._record(channel, out, key=key, ephemeral=ephemeral, to_user=to_user,
+                                     reply_to=reply_to)
+        if self._store is not None:
+            await self._store.message(sent.ref, _number(sent.id), bot=True,
+                                      reactions=self.reactions.get(sent.id))
+        return sent
+
+    async def say(self, text: str, user: str | UserRef = "alice", *, at: datetime | None = None,
+                  reply_to: str | UserRef | None = None, channel: ChannelRef | None = None) -> str:
+        message_id = await super().say(text, user, at=at, reply_to=reply_to, channel=channel)
+        if self._store is not None:
+            ch = channel or self.channel
+            await self._store.message(MessageRef(self.platform, ch.id, message_id, ch.space_id),
+                                      _number(message_id), bot=False)
+        return message_id
+
+    async def on_reactions_changed(self, message_id: str) -> None:
+        if self._store is not None:
+            await self._store.reactions(message_id, self.reactions.get(message_id, {}))
 
     def on_output(self, sent: Sent, *, edited: bool = False) -> None:
         who = f" to {sent.to_user.display}" if sent.to_user else ""
@@ -68,6 +123,8 @@ class ConsoleAdapter(FakeAdapter):
             self._added = [e for e in out.reactions if self.me not in mine.get(e, [])]
             for emoji in self._added:
                 mine.setdefault(emoji, []).append(self.me)
+            if self._added:
+                await self.on_reactions_changed(message.id)
         await super().edit(message, out)
         self._added = []
 
@@ -132,6 +189,7 @@ class ConsoleAdapter(FakeAdapter):
                 self.note(f"⚠️ {e}")
                 return True
             await self.bot.advance(delta)
+            await self._keep_time()
             tz = await self.bot.timezone(self.channel.space)
             self.note(f"it is now {format_time(self.bot.clock.now(), tz)}")
         elif cmd == "help":
@@ -139,6 +197,11 @@ class ConsoleAdapter(FakeAdapter):
         else:
             self.note(f"⚠️ {_usage(cmd, args)}")
         return True
+
+
+def _number(message_id: str) -> int:
+    """The count in an id the adapter handed out (m12, u13)."""
+    return int(message_id[1:])
 
 
 def _usage(cmd: str, args: list[str]) -> str:

@@ -1,0 +1,118 @@
+"""The console's own tables (migration component "console"): what a platform would keep
+for `logoff try --db PATH`, so a later run on the same database goes on where the last
+one stopped.
+
+- `console_messages`: every id the console handed out (the bot's messages and people's),
+  so a later run numbers on after them and an id from an earlier run still names the
+  message it named then.
+- `console_reactions`: the reactions on each bot message, the bot's own included, in the
+  order they were made. They are the platform's truth that the core reconciles its cards
+  with at start; without them a card from an earlier run would look bare and its
+  reaction RSVPs and votes would be taken back.
+- `console_clock`: where the manual clock had got to. Time does not go back between runs,
+  so a reminder or poll deadline falls due when the earlier run said it would.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.model import MessageRef, UserRef
+from bot.storage import Database, Migration
+
+COMPONENT = "console"
+
+MIGRATIONS: list[Migration] = [
+    """
+    CREATE TABLE console_messages (
+        id TEXT PRIMARY KEY,
+        n INTEGER NOT NULL,
+        channel_id TEXT NOT NULL,
+        space_id TEXT NOT NULL,
+        bot INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE console_reactions (
+        message_id TEXT NOT NULL,
+        emoji TEXT NOT NULL,
+        place INTEGER NOT NULL,
+        user_id TEXT NOT NULL,
+        display TEXT NOT NULL,
+        is_bot INTEGER NOT NULL,
+        PRIMARY KEY (message_id, emoji, user_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE console_clock (
+        one INTEGER PRIMARY KEY,
+        now TEXT NOT NULL
+    );
+    """,
+]
+
+Reactions = dict[str, list[UserRef]]
+
+
+@dataclass(slots=True)
+class Earlier:
+    """What earlier runs left: the bot's messages, their reactions, the last id, the time."""
+
+    messages: list[MessageRef] = field(default_factory=list)
+    reactions: dict[str, Reactions] = field(default_factory=dict)
+    last_number: int = 0
+    now: datetime | None = None
+
+
+class ConsoleStore:
+    def __init__(self, db: Database, platform: str) -> None:
+        self.db = db
+        self.platform = platform
+
+    async def load(self) -> Earlier:
+        await self.db.migrate(COMPONENT, MIGRATIONS)
+        platform = self.platform
+
+        def unit(conn: sqlite3.Connection) -> Earlier:
+            earlier = Earlier()
+            for mid, n, channel, space, bot in conn.execute(
+                    "SELECT id, n, channel_id, space_id, bot FROM console_messages ORDER BY n").fetchall():
+                earlier.last_number = max(earlier.last_number, int(n))
+                if bot:
+                    earlier.messages.append(MessageRef(platform, channel, mid, space))
+            for mid, emoji, uid, display, is_bot in conn.execute(
+                    "SELECT message_id, emoji, user_id, display, is_bot FROM console_reactions"
+                    " ORDER BY message_id, emoji, place").fetchall():
+                users = earlier.reactions.setdefault(mid, {}).setdefault(emoji, [])
+                users.append(UserRef(platform, uid, display, is_bot=bool(is_bot)))
+            row = conn.execute("SELECT now FROM console_clock WHERE one=1").fetchone()
+            earlier.now = datetime.fromisoformat(row[0]) if row else None
+            return earlier
+
+        return await self.db.read(unit)
+
+    async def message(self, ref: MessageRef, number: int, *, bot: bool,
+                      reactions: Reactions | None = None) -> None:
+        def unit(conn: sqlite3.Connection) -> None:
+            conn.execute("INSERT INTO console_messages(id, n, channel_id, space_id, bot) VALUES(?,?,?,?,?)"
+                         " ON CONFLICT(id) DO NOTHING",
+                         (ref.id, number, ref.channel_id, ref.space_id, 1 if bot else 0))
+            if reactions:
+                _put_reactions(conn, ref.id, reactions)
+
+        await self.db.write(unit)
+
+    async def reactions(self, message_id: str, reactions: Reactions) -> None:
+        await self.db.write(lambda conn: _put_reactions(conn, message_id, reactions))
+
+    async def clock(self, now: datetime) -> None:
+        await self.db.write(lambda conn: conn.execute(
+            "INSERT INTO console_clock(one, now) VALUES(1, ?) ON CONFLICT(one) DO UPDATE SET now=excluded.now",
+            (now.isoformat(),)))
+
+
+def _put_reactions(conn: sqlite3.Connection, message_id: str, reactions: Reactions) -> None:
+    conn.execute("DELETE FROM console_reactions WHERE message_id=?", (message_id,))
+    for emoji, users in reactions.items():
+        for place, u in enumerate(users):
+            conn.execute("INSERT INTO console_reactions(message_id, emoji, place, user_id, display, is_bot)"
+                         " VALUES(?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+                         (message_id, emoji, place, u.id, u.name, 1 if u.is_bot else 0))
