@@ -132,6 +132,12 @@ class AdapterHost(Protocol):
 
     async def run_command(self, spec: CommandSpec, raw: Mapping[str, Any], ctx: Context) -> None: ...
 
+    async def suggest(self, adapter: Adapter, spec: CommandSpec, option: str, typed: str,
+                      given: Mapping[str, str], *, user: UserRef, channel: ChannelRef,
+                      is_moderator: bool) -> list[tuple[str, str]]:
+        """(label, value) pairs to offer while `option` is typed, `given` the other options'
+        values so far; [] when there are none, the person types too fast or it failed."""
+
     def command_context(self, adapter: Adapter, user: UserRef, channel: ChannelRef,
                         is_moderator: bool, responder: Responder) -> Context: ...
 

@@ -28,6 +28,11 @@ class Option:
     max: int | None = None
     max_length: int = 200
     placeholder: str = ""
+    # Offers values while the option is typed, where a platform can show them (bot/suggestions.py):
+    # the name of a method of the declaring cog, `async (ctx, typed, given) -> [(label, value)]`
+    # with `given` the other options' values so far. Only suggestions: the command still
+    # validates what is finally sent.
+    suggest: str = ""
 
     @property
     def shown(self) -> str:
@@ -113,3 +118,6 @@ def _check_spec(spec: CommandSpec) -> None:
     names = [o.name for o in spec.options]
     if len(set(names)) != len(names):
         raise ValueError(f"{spec.name}: duplicate option names")
+    for o in spec.options:
+        if o.suggest and o.choices:
+            raise ValueError(f"{spec.name}: option {o.name} has fixed choices, so it suggests nothing")

@@ -34,6 +34,7 @@ from .ratelimit import RateLimiter
 from .settings import Settings
 from .storage import StorageUnavailable
 from .stores import CommitOutcomeUnknown
+from .suggestions import Suggestion, Suggestions
 from .tracking import Tracker
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,10 @@ def _unavailable(e: StorageUnavailable) -> str:
 RECONCILE_AT_ONCE = 8
 
 
+async def _no_reply(out: Any, ephemeral: bool) -> None:
+    log.warning("a suggester tried to reply; suggestions only answer with values")
+
+
 class Dispatch:
     """The part of the Bot that adapters call."""
 
@@ -71,6 +76,7 @@ class Dispatch:
         self._listeners: dict[tuple[str, str], Handler] = {}
         self._owners: dict[tuple[str, str], str] = {}
         self._message_listeners: list[Callable[[MessageSeen], Awaitable[Any]]] = []
+        self._suggestions: Suggestions | None = None
 
     def add_listener(self, owner: str, what: str, key: str, handler: Handler) -> None:
         if what == "message":
@@ -121,6 +127,15 @@ class Dispatch:
         if ctx.user.is_bot or not await self._admit(ctx):
             return
         await self._invoke(spec, {k: str(v) for k, v in raw.items() if v is not None}, ctx)
+
+    async def suggest(self, adapter: Adapter, spec: CommandSpec, option: str, typed: str,
+                      given: Mapping[str, str], *, user: UserRef, channel: ChannelRef,
+                      is_moderator: bool) -> list[Suggestion]:
+        """Values to offer while `option` is typed (bot/suggestions.py); never raises."""
+        if self._suggestions is None:
+            self._suggestions = Suggestions(self.clock)
+        ctx = self.command_context(adapter, user, channel, is_moderator, _no_reply)
+        return await self._suggestions(spec, option, typed, given, ctx)
 
     async def _admit(self, ctx: Context) -> bool:
         if self.limiter.allow(ctx.user):

@@ -37,6 +37,7 @@ _KIND_TYPES = {
     "int": AppCommandOptionType.integer,
     "bool": AppCommandOptionType.boolean,
 }
+_SUGGESTIBLE = (AppCommandOptionType.string, AppCommandOptionType.integer, AppCommandOptionType.number)
 _BAD_NAME_CHARS = re.compile(r"[^-_\w]")
 
 
@@ -62,6 +63,9 @@ def option_payload(opt: Option) -> dict[str, Any]:
         data["choices"] = [{"name": c, "value": c} for c in opt.choices]
     elif opt.kind == "text":
         data["max_length"] = min(opt.max_length, STRING_MAX)
+    # Discord offers suggestions on string and number options without fixed choices only.
+    if opt.suggest and "choices" not in data and kind in _SUGGESTIBLE:
+        data["autocomplete"] = True
     return data
 
 
@@ -131,10 +135,10 @@ class CommandTable:
     option_names: dict[tuple[str, ...], dict[str, str]] = field(default_factory=dict)
     option_types: dict[tuple[str, ...], dict[str, int]] = field(default_factory=dict)
 
-    def resolve(self, data: Any) -> tuple[CommandSpec, dict[str, Any]] | Unreadable | None:
-        """Interaction data -> (spec, raw values by spec option name); None for a command
-        that is not (or no longer) ours; `Unreadable` for data of any shape Discord would
-        not send. Never raises, whatever JSON arrives."""
+    def walk(self, data: Any) -> tuple[tuple[str, ...], list[Mapping[str, Any]]] | Unreadable | None:
+        """Interaction data -> (the command's key, its options as sent); None for a command
+        that is not (or no longer) ours; `Unreadable` for data of any shape Discord would not
+        send. Never raises, whatever JSON arrives."""
         if not isinstance(data, Mapping):
             return Unreadable(f"data is {_short(data)}, not an object")
         name = data.get("name")
@@ -151,19 +155,25 @@ class CommandTable:
         if isinstance(options, Unreadable):
             return options
         key = tuple(path)
-        spec = self.specs.get(key)
-        if spec is None:
-            return None
+        return (key, options) if key in self.specs else None
+
+    def resolve(self, data: Any) -> tuple[CommandSpec, dict[str, Any]] | Unreadable | None:
+        """Interaction data -> (spec, raw values by spec option name); None and `Unreadable`
+        as `walk` says. Never raises, whatever JSON arrives."""
+        found = self.walk(data)
+        if found is None or isinstance(found, Unreadable):
+            return found
+        key, options = found
         names, kinds = self.option_names[key], self.option_types[key]
         raw: dict[str, Any] = {}
         for o in options:
             if o["name"] not in names:
                 continue  # an option since removed: the rest of the command still means the same
             if "value" not in o or not _value_ok(o["value"], kinds.get(o["name"], -1)):
-                return Unreadable(f"{_short(' '.join(path))} option {_short(o['name'])}: "
+                return Unreadable(f"{_short(' '.join(key))} option {_short(o['name'])}: "
                                   f"value {_short(o.get('value'))}")
             raw[names[o["name"]]] = o["value"]
-        return spec, raw
+        return self.specs[key], raw
 
 
 def subcommand(spec: CommandSpec, name: str) -> tuple[dict[str, Any], dict[str, str]]:

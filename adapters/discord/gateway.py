@@ -127,6 +127,8 @@ class LogoffClient(discord.Client):
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         if interaction.type is discord.InteractionType.application_command:
             await self.adapter._on_command(interaction)
+        elif interaction.type is discord.InteractionType.autocomplete:
+            await self.adapter._on_autocomplete(interaction)
 
     async def on_message(self, message: discord.Message) -> None:
         await self.adapter._on_message(message)

@@ -15,6 +15,7 @@ from bot.context import Context
 from bot.model import ActionInvoked, ChannelRef, MessageRef, MessageSeen, ReactionChanged, UserRef
 from bot.render import warning
 
+from . import autocomplete
 from . import commands as cmd
 from .gateway import LogoffClient
 from .lanes import Lanes, Reread
@@ -131,6 +132,29 @@ class DiscordInbound:
             await responder(warning(IN_SERVERS), True)
             return
         await responder.run(self.bot.run_command(spec, raw, self._context(interaction, responder)))
+
+    async def _on_autocomplete(self, interaction: discord.Interaction[Any]) -> None:
+        """Someone is typing an option registered with autocomplete: answer with the core's
+        suggestions (none from a DM, for a command not ours, or when anything fails)."""
+        assert self.bot is not None
+        found = autocomplete.read(self.table, interaction.data)
+        if isinstance(found, cmd.Unreadable):
+            log.warning("Discord: unreadable autocomplete from user %s (interaction %s): %s",
+                        interaction.user.id, interaction.id, found.reason)
+        offered: list[dict[str, Any]] = []
+        if isinstance(found, autocomplete.Typing) and interaction.guild_id is not None:
+            channel = ChannelRef(self.platform, str(interaction.channel_id), space_of(interaction.guild_id))
+            ask = self.bot.suggest(self._adapter(), found.spec, found.option, found.typed, found.given,
+                                   user=user_ref(interaction.user), channel=channel,
+                                   is_moderator=is_moderator(interaction.permissions))
+            suggested = await autocomplete.within_deadline(ask, f"/{found.spec.name} {found.option}")
+            offered = autocomplete.choices(suggested, found.kind)
+        try:
+            await interaction.response.autocomplete(
+                [discord.app_commands.Choice(name=c["name"], value=c["value"]) for c in offered])
+        except discord.HTTPException as e:
+            log.warning("Discord: answering autocomplete %s failed (%s %s): %s", interaction.id,
+                        e.status, e.code, e.text)
 
     async def on_action(self, interaction: discord.Interaction[Any], action_id: str) -> None:
         assert self.bot is not None

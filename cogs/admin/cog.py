@@ -8,6 +8,8 @@ from bot.context import Context, Refusal
 from bot.render import Card, Field, line, text
 from bot.settings import CAPABILITY_NAMES
 
+from . import suggest
+
 
 def _who(spec: CommandSpec) -> str:
     """Who may run it, where the declaration limits that: refused to the others."""
@@ -18,7 +20,8 @@ class AdminCog(Cog):
     name = "admin"
 
     @command("help", "show the commands, or how to use one",
-             Option("command", "a command, e.g. poll create", required=False, rest=True))
+             Option("command", "a command, e.g. poll create", required=False, rest=True,
+                    suggest="suggest_command"))
     async def help(self, ctx: Context, command: str | None) -> None:
         p = ctx.prefix
         if command:
@@ -64,8 +67,8 @@ class AdminCog(Cog):
         return out
 
     @command("config set", "change a setting of this space",
-             Option("key", "the setting, e.g. reminders"),
-             Option("value", "its new value", rest=True, max_length=200),
+             Option("key", "the setting, e.g. reminders", suggest="suggest_key"),
+             Option("value", "its new value", rest=True, max_length=200, suggest="suggest_value"),
              moderator_only=True)
     async def config_set(self, ctx: Context, key: str, value: str) -> None:
         spec = self.settings.spec(key.lower())
@@ -78,8 +81,19 @@ class AdminCog(Cog):
         await ctx.reply(text(f"✅ {spec.key} is now {stored}"))
 
     @command("config reset", "put a setting back to its default",
-             Option("key", "the setting"), moderator_only=True)
+             Option("key", "the setting", suggest="suggest_key"), moderator_only=True)
     async def config_reset(self, ctx: Context, key: str) -> None:
         spec = self.settings.spec(key.lower())
         default = await self.settings.reset(ctx.space, spec.key)
         await ctx.reply(text(f"✅ {spec.key} is back to its default, {default}"))
+
+    # --- suggestions while typing (bot/suggestions.py) ---------------------------------------
+
+    async def suggest_key(self, ctx: Context, typed: str, given: dict[str, str]) -> list[tuple[str, str]]:
+        return suggest.keys(self.settings, ctx, typed)
+
+    async def suggest_value(self, ctx: Context, typed: str, given: dict[str, str]) -> list[tuple[str, str]]:
+        return await suggest.values(self.settings, ctx, given.get("key", ""), typed)
+
+    async def suggest_command(self, ctx: Context, typed: str, given: dict[str, str]) -> list[tuple[str, str]]:
+        return suggest.commands(self.bot.commands, typed)

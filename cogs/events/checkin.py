@@ -57,7 +57,7 @@ class CheckIns(Cog):
 
     @command("checkin", "I'm here: check in at an event (with a name: check in someone on its list, "
              "for its creator and moderators)",
-             Option("id", "the event's number", kind="int", min=1),
+             Option("id", "the event's number", kind="int", min=1, suggest="suggest_event"),
              Option("name", "someone on the event's list, as it shows them", required=False, rest=True,
                     max_length=100))
     async def checkin(self, ctx: Context, id: int, name: str | None = None) -> None:

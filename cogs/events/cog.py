@@ -17,7 +17,7 @@ from bot.settings import SettingSpec, on_off, one_of, switch_text
 from bot.timeparse import TimeParseError, format_time, parse_when
 from cogs.polls.service import PollService
 
-from . import checkin_repo, repo, series_repo
+from . import checkin_repo, repo, series_repo, suggest
 from .audience import Audience
 from .checkin import opens_at
 from .editing import DURATION, EVENT_ID, _length
@@ -207,6 +207,10 @@ class EventsCog(Reports):
         said = ("✉️ You'll get reminders, promotions and time changes by direct message too."
                 if where == "dm" else "📣 You'll get reminders only here, in the channel.")
         await ctx.reply(text(said), ephemeral=True)
+
+    async def suggest_event(self, ctx: Context, typed: str, given: dict[str, str]) -> list[tuple[str, str]]:
+        """An event's number while it is typed (suggest.py)."""
+        return await suggest.events(self.db, ctx, typed)
 
     # --- helpers ---------------------------------------------------------------------------------------
 

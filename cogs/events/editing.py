@@ -19,7 +19,7 @@ from .rsvp import Rsvps
 from .series import SeriesPlanner
 from .turnout import NEW_GOAL
 
-EVENT_ID = Option("id", "the event's number", kind="int", min=1)
+EVENT_ID = Option("id", "the event's number", kind="int", min=1, suggest="suggest_event")
 DURATION = Option("duration", "how long it lasts, e.g. 90m or 3h (default 2h)", kind="duration",
                   required=False, positional=False, placeholder="duration")
 SCOPE = Option("scope", "series: this one and every later one of its series", kind="choice",

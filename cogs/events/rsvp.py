@@ -53,7 +53,7 @@ class Rsvps(CheckIns):
         await self._rsvp(ctx, int(event_id), status)
 
     @command("rsvp", "answer an event: going, maybe or no",
-             Option("id", "the event's number", kind="int", min=1),
+             Option("id", "the event's number", kind="int", min=1, suggest="suggest_event"),
              Option("status", "going, maybe or no", kind="choice", choices=repo.STATUSES))
     async def rsvp(self, ctx: Context, id: int, status: str) -> None:
         await self._rsvp(ctx, id, status)

@@ -24,6 +24,7 @@ from .migrations import MIGRATIONS
 from .render import NUMBERS, option, option_text, poll_card, results_text
 from .repo import Poll, marks
 from .service import PollService
+from .suggest import PollSuggestions
 
 log = logging.getLogger(__name__)
 SHARED = "polls/poll"  # how the links feature knows our polls
@@ -31,7 +32,7 @@ SHARED = "polls/poll"  # how the links feature knows our polls
 MAX_POLL_DURATION = timedelta(days=90)
 
 
-class PollsCog(Cog, PollService):
+class PollsCog(Cog, PollService, PollSuggestions):
     name = "polls"
     migrations = MIGRATIONS
 
@@ -90,7 +91,7 @@ class PollsCog(Cog, PollService):
         return poll
 
     @command("poll close", "close a poll now and post the results (for its creator and moderators)",
-             Option("id", "the poll's number", kind="int", min=1))
+             Option("id", "the poll's number", kind="int", min=1, suggest="suggest_open_poll"))
     async def close_cmd(self, ctx: Context, id: int) -> None:
         poll = await self._poll_here(ctx, id)
         if poll.creator != ctx.user.key and not ctx.is_moderator:
@@ -100,15 +101,16 @@ class PollsCog(Cog, PollService):
         await self._close(poll.id, reply=ctx.reply, here=ctx.channel)
 
     @command("poll results", "show the current tally of a poll",
-             Option("id", "the poll's number", kind="int", min=1))
+             Option("id", "the poll's number", kind="int", min=1, suggest="suggest_poll"))
     async def results(self, ctx: Context, id: int) -> None:
         poll = await self._poll_here(ctx, id)
         tally = await self.db.read(lambda c: repo.tally(c, poll))
         await ctx.reply(results_text(poll, tally))
 
     @command("poll vote", "vote by number (instead of reacting)",
-             Option("id", "the poll's number", kind="int", min=1),
-             Option("choice", "the option's number", kind="int", min=1, max=10, placeholder="n"))
+             Option("id", "the poll's number", kind="int", min=1, suggest="suggest_open_poll"),
+             Option("choice", "the option's number", kind="int", min=1, max=10, placeholder="n",
+                    suggest="suggest_choice"))
     async def vote(self, ctx: Context, id: int, choice: int) -> None:
         poll = await self._poll_here(ctx, id)
         if poll.closed:

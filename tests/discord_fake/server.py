@@ -24,7 +24,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from . import files
+from . import autocomplete, files
 from .scheduled import ScheduledEvents
 from .threads_roles import Roles, Threads
 from .wire import (
@@ -112,6 +112,9 @@ class Interaction:
     message_ids: list[int] = field(default_factory=list)
     done: asyncio.Event = field(default_factory=asyncio.Event)
     errors: list[JSON] = field(default_factory=list)
+    # An autocomplete interaction (type 4): the focused option's type, and the choices answered.
+    focused_type: int | None = None
+    choices: list[JSON] | None = None
 
 
 @dataclass
@@ -658,6 +661,7 @@ class FakeDiscord:
                     seen_optional = True
                 if len(o.get("choices", [])) > 25:
                     problems.append(f"{w}: more than 25 choices")
+                problems.extend(autocomplete.check_option(w, o))
 
         if len(cmds) > 100:
             problems.append("more than 100 commands")
@@ -1139,6 +1143,21 @@ class FakeDiscord:
         payload["data"] = data
         return await self._run_interaction(inter, payload, wait_s, settle)
 
+    async def send_autocomplete(self, command: str, options: JSON | None = None, *, focused: str,
+                                typed: str, user: int, channel: int, wait_s: float = 5.0) -> list[JSON]:
+        """A user types `typed` into option `focused` (the other `options` filled in already);
+        returns the choices the bot answered with, once it has (or raises)."""
+        gid = int(self.channels[channel]["guild_id"]) if "guild_id" in self.channels[channel] else None
+        data, kind = autocomplete.payload(self, command, options or {}, focused, typed, guild_id=gid)
+        inter, payload = self._interaction_base(autocomplete.AUTOCOMPLETE, channel, user)
+        inter.focused_type = kind
+        payload["data"] = data
+        await self._run_interaction(inter, payload, wait_s, 0.0)
+        if inter.choices is None:
+            raise AssertionError(f"autocomplete of /{command} {focused} was not answered with choices "
+                                 f"(acked={inter.acked}, errors={inter.errors})")
+        return inter.choices
+
     async def press_button(self, message_id: int, custom_id: str, *, user: int,
                            wait_s: float = 5.0, settle: float = 0.05) -> InteractionResult:
         msg = self.messages[message_id]
@@ -1200,6 +1219,16 @@ class FakeDiscord:
         kind = body["type"]
         data = body.get("data") or {}
         flags = int(data.get("flags") or 0)
+        if (kind == autocomplete.RESULT) != (inter.kind == autocomplete.AUTOCOMPLETE):
+            inter.errors.append({"code": 50035, "callback": kind})
+            return _error(400, 50035, f"Invalid Form Body: type: callback {kind} does not answer "
+                                      f"an interaction of type {inter.kind}")
+        if kind == autocomplete.RESULT:
+            problems = autocomplete.check_result(body, inter.focused_type)
+            if problems:
+                inter.errors.append({"code": 50035, "problems": problems})
+                inter.done.set()  # the client shows that loading the options failed
+                return _error(400, 50035, "Invalid Form Body: " + "; ".join(problems))
         inter.acked = kind
         resource: JSON | None = None
         if kind == 4:
@@ -1219,6 +1248,9 @@ class FakeDiscord:
             inter.message_ids.append(inter.original_id)
             resource = {"type": 5, "message": self._public(msg)}
         elif kind == 6:
+            inter.done.set()
+        elif kind == autocomplete.RESULT:
+            inter.choices = list(data["choices"])
             inter.done.set()
         elif kind == 7:
             msg = self.messages[int(inter.payload["message"]["id"])]
