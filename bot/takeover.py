@@ -41,6 +41,9 @@ class TakeOver:
         self.at_once = AT_ONCE  # read when the first job is handed over
         self.stopping = False
         self._looks = jobs.Looks(EVERY / 2)
+        # Who was gone at the latest sweep: a job waiting for a slot is claimed under this, not
+        # under the sweep that listed it, so a process seen back since is not taken for gone.
+        self._gone: jobs.Gone | None = None
         self._slots: asyncio.Semaphore | None = None
         self._handed: dict[int, asyncio.Task[None]] = {}  # job id -> its task, until it ends
         self._running: set[int] = set()  # of those, the ones holding a slot
@@ -60,7 +63,7 @@ class TakeOver:
         if self.stopping:
             return 0
         now = self.clock.now()
-        gone = self._looks.look(now, await self.db.live_processes(), self.process)
+        gone = self._gone = self._looks.look(now, await self.db.live_processes(), self.process)
         ids: list[int] = []
         after = (-1.0, 0)
         while len(ids) < jobs.LAPSED_PAGE:  # past jobs of platforms this process is not on
@@ -74,7 +77,7 @@ class TakeOver:
             self._slots = asyncio.Semaphore(self.at_once)
         for job_id in new:  # most overdue first: the slots are given in this order
             assert self._slots is not None
-            task = asyncio.create_task(self._take(job_id, gone, self._slots),
+            task = asyncio.create_task(self._take(job_id, self._slots),
                                        name=f"logoff-take-over-{job_id}")
             self._handed[job_id] = task
             task.add_done_callback(lambda _, j=job_id: self._handed.pop(j, None))  # type: ignore[misc]
@@ -85,22 +88,22 @@ class TakeOver:
         while self._handed:
             await asyncio.gather(*list(self._handed.values()), return_exceptions=True)
 
-    async def _take(self, job_id: int, gone: jobs.Gone | None, slots: asyncio.Semaphore) -> None:
+    async def _take(self, job_id: int, slots: asyncio.Semaphore) -> None:
         async with slots:
             if self.stopping:
                 return  # not claimed: it stays for another process, or the next start
             self._running.add(job_id)
             try:
-                await self._claim_and_run(job_id, gone)
+                await self._claim_and_run(job_id)
             except Exception:  # one job's trouble must not stop the others
                 log.exception("taking over job %s failed", job_id)
             finally:
                 self._running.discard(job_id)
 
-    async def _claim_and_run(self, job_id: int, gone: jobs.Gone | None) -> None:
+    async def _claim_and_run(self, job_id: int) -> None:
         # Its own time, not the sweep's: a claim under an older time would carry a lease
         # already partly spent, and a stale grace and lateness.
-        now = self.clock.now()
+        now, gone = self.clock.now(), self._gone
         job = await self.db.write(lambda c: jobs.claim_lapsed(c, job_id, now, self.process, gone))
         if job is None:
             return  # someone else was quicker, or it was sent, moved or cancelled meanwhile
