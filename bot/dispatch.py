@@ -140,6 +140,7 @@ class Dispatch:
     async def _admit(self, ctx: Context) -> bool:
         if self.limiter.allow(ctx.user):
             return True
+        self.metrics.throttled.labels(ctx.adapter.platform).inc()
         # Where each command is answered privately anyway, telling every refused one costs nobody
         # a message; elsewhere the warning comes at most once in a while, so it cannot flood a room.
         if ctx.adapter.capabilities.answer_every_command or self.limiter.should_warn(ctx.user):

@@ -65,6 +65,7 @@ class HealthServer:
 
     async def _metrics(self, request: web.Request) -> web.Response:
         await health(self.bot)  # refresh the connected gauges
+        self.bot.metrics.card_edit_queue.set(self.bot.cards.pending)
         body = generate_latest(self.bot.metrics.registry)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 

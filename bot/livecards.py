@@ -56,6 +56,11 @@ class LiveCards:
         if message.key not in self._tasks:
             self._tasks[message.key] = asyncio.create_task(self._run(message.key))
 
+    @property
+    def pending(self) -> int:
+        """Cards with an edit waiting for their channel's pace or being sent."""
+        return len(self._tasks)
+
     def drop(self, key: str) -> None:
         """The message is gone on the platform: no edit of it is sent from now on."""
         self._dirty.discard(key)

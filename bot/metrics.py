@@ -22,6 +22,10 @@ class Metrics:
         r = self.registry = CollectorRegistry()
         self.commands = Counter("logoff_commands", "Commands run, by name and outcome",
                                 ("command", "outcome"), registry=r)
+        # Refused before the line is read (that is the point of flood control): by platform.
+        self.throttled = Counter("logoff_commands_throttled", "Commands refused by flood control "
+                                 "(a person sending them faster than they are taken), by platform",
+                                 ("platform",), registry=r)
         self.rsvps = Counter("logoff_rsvps", "RSVP changes stored, by new status", ("status",),
                              registry=r)
         self.jobs = Counter("logoff_jobs", "Scheduled posts (reminders and others) by kind and "
@@ -41,6 +45,12 @@ class Metrics:
         self.commit_units = Counter("logoff_db_units", "Write units committed", registry=r)
         self.write_queue = Gauge("logoff_db_write_queue", "Write units waiting for a commit",
                                  registry=r)
+        self.scheduler_queue = Gauge(
+            "logoff_scheduler_queue", "Scheduled jobs in hand: waiting (taken over from a "
+            "process that died, waiting for a free slot) and running (being claimed or sent)",
+            ("stage",), registry=r)
+        self.card_edit_queue = Gauge("logoff_card_edit_queue", "Live cards with an edit waiting "
+                                     "for the platform's pace or being sent", registry=r)
         self.connected = Gauge("logoff_platform_connected", "1 while the platform is connected",
                                ("platform",), registry=r)
 
@@ -67,6 +77,10 @@ class Metrics:
 
     def watch_queue(self, depth: Callable[[], int]) -> None:
         self.write_queue.set_function(lambda: float(depth()))
+
+    def watch_jobs(self, waiting: Callable[[], int], running: Callable[[], int]) -> None:
+        self.scheduler_queue.labels("waiting").set_function(lambda: float(waiting()))
+        self.scheduler_queue.labels("running").set_function(lambda: float(running()))
 
     def committed(self, seconds: float, units: int) -> None:
         self.commit_seconds.observe(seconds)

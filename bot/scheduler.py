@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
-from . import jobs
+from . import jobs, takeover
 from .alarm import Alarm
 from .clock import Clock, ManualClock
 from .jobs import _AT, _COLS, Job
@@ -29,8 +29,7 @@ HORIZON = timedelta(hours=48)
 TOP_UP = timedelta(hours=1)
 MAX_ATTEMPTS = 30  # with backoff capped at 5 minutes: about two hours of trying
 RECOVER_AT_ONCE = 64  # overdue jobs run together at start
-# On a shared database, how often each process looks for work whose process died.
-TAKE_OVER_EVERY = timedelta(seconds=10)
+TAKE_OVER_EVERY = takeover.EVERY
 
 Handler = Callable[[Job], Awaitable[None]]
 GraceFn = Callable[[Job], Awaitable[timedelta | None]]
@@ -58,7 +57,11 @@ class Scheduler:
         self.reaches: Callable[[str], bool] = lambda space: True
         self.process = process_name()
         self.renew_every = jobs.LEASE / 3  # a running job's claim is renewed this often
-        self._looks = jobs.Looks(TAKE_OVER_EVERY / 2)
+        self.taking = takeover.TakeOver(db, clock, self.process, lambda s: self.reaches(s),
+                                        self._claimed, metrics)
+        if metrics is not None:
+            metrics.watch_jobs(lambda: self.taking.waiting,
+                               lambda: len(self._inflight) + self.taking.running)
 
     def register(self, kind: str, handler: Handler, grace: GraceFn | None = None,
                  missed: Handler | None = None) -> None:
@@ -107,10 +110,14 @@ class Scheduler:
 
     async def stop(self) -> None:
         """Claim nothing new, then let every job already claimed finish its send."""
-        self._stopping = True
+        self._stopping = self.taking.stopping = True
         await self.alarm.stop()
-        while self._inflight:
-            await asyncio.gather(*list(self._inflight), return_exceptions=True)
+        await self.idle()
+
+    async def idle(self) -> None:
+        """Wait until no job is being claimed or sent (those taken over included)."""
+        while self._inflight or self.taking.waiting or self.taking.running:
+            await asyncio.gather(*list(self._inflight), self.taking.idle(), return_exceptions=True)
 
     async def recover(self) -> None:
         """At start: re-send what a crash left in `sending` (same idempotency key), then
@@ -118,6 +125,7 @@ class Scheduler:
         now = self.clock.now()
         if self.db.shared:  # the others' claims are theirs until their lease runs out
             await self.take_over()
+            await self.taking.idle()
             rows = []
         else:
             rows = await self.db.fetchall(
@@ -196,38 +204,14 @@ class Scheduler:
         return not self.db.shared or self.serves(space)
 
     async def take_over(self) -> int:
-        """Shared database: claim the jobs whose claim lapsed (its process died while
-        sending) or that are overdue by a lease with nobody claiming them (their process is
-        gone), where this process can post. They run with their own key, so a send that
-        reached the platform before the other process died is not repeated there."""
+        """Shared database: hand over to background tasks the jobs whose claim lapsed (its
+        process died while sending) or that are overdue by a lease with nobody claiming them
+        (their process is gone), where this process can post; how many were handed. Each is
+        claimed when its task gets a slot and runs with its own key, so a send that reached
+        the platform before the other process died is not repeated there (bot/takeover.py)."""
         if self._stopping:
             return 0
-        now = self.clock.now()
-        gone = self._looks.look(now, await self.db.live_processes(), self.process)
-        ids: list[int] = []
-        after = (-1.0, 0)
-        while len(ids) < jobs.LAPSED_PAGE:  # past jobs of platforms this process is not on
-            rows = await self.db.read(lambda c, a=after: jobs.lapsed(c, now, a, gone))  # type: ignore[misc]
-            ids += [job_id for job_id, space, _ in rows if self.reaches(space)]
-            if len(rows) < jobs.LAPSED_PAGE:
-                break
-            after = (rows[-1][2], rows[-1][0])
-        for i in range(0, len(ids), RECOVER_AT_ONCE):
-            await asyncio.gather(*(self._take(j, gone) for j in ids[i:i + RECOVER_AT_ONCE]),
-                                 return_exceptions=True)
-        return len(ids)
-
-    async def _take(self, job_id: int, gone: jobs.Gone | None) -> None:
-        # Its own time, not the sweep's: a sweep that sends many runs long, and a claim under
-        # the time it began would carry a lease already out, and a stale grace and lateness.
-        now = self.clock.now()
-        job = await self.db.write(lambda c: jobs.claim_lapsed(c, job_id, now, self.process, gone))
-        if job is None:
-            return  # someone else was quicker
-        if self.metrics is not None:
-            self.metrics.taken_over.labels(job.kind).inc()
-        log.info("took over job %s (%s), %s late", job.id, job.key, now - job.due_at)
-        await self._claimed(job, now)
+        return await self.taking.sweep()
 
     async def _claimed(self, job: Job, now: datetime) -> None:
         if self.metrics is not None:

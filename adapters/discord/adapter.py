@@ -133,8 +133,12 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound, Seeding):
     def _gateway_link(self, shard: int | None, up: bool) -> None:
         if up:
             self._links_down.discard(shard)
-        else:
-            self._links_down.add(shard)
+            return
+        # A gateway connection lost (not closed by us) is a platform error like a REST one.
+        closing = self.client is None or self.client.is_closed()
+        if shard not in self._links_down and not closing and self.bot is not None:
+            self.bot.metrics.platform_error(PLATFORM, "gateway_disconnect")
+        self._links_down.add(shard)
 
     async def stop(self) -> None:
         for t in list(self._tasks):

@@ -154,6 +154,8 @@ class Syncer:
             except Exception as e:
                 failures += 1
                 self.healthy = failures < 2  # one blip is not an outage
+                if not isinstance(e, MatrixError) and self.transport.on_error is not None:
+                    self.transport.on_error("sync_failed")  # error answers are counted as they come
                 wait = min(30.0, 0.5 * 2 ** min(failures, 6))
                 # Connection trouble is expected now and then; keep going, quietly at first.
                 level = logging.WARNING if failures < 5 else logging.ERROR

@@ -22,9 +22,11 @@ from .kit import P1_SHARDS, P2_SHARDS, SHARD_COUNT, Plan, run_scenario
 
 pytestmark = pytest.mark.subprocess
 
-# The product's word is "within a minute" of a reminder's due time; the margin is for a loaded
-# two-core machine (three bots, Synapse, PostgreSQL and the fake on it).
-TAKEOVER_LATE_S = 60 + 30
+# The product's word: "within a minute" of a reminder's due time. By design a dead process's
+# claims are taken 10-20 s after it dies (30 s at most, its lease), jobs it never claimed 30-40 s
+# after they were due, and a take-over sweep never waits for its sends (bot/takeover.py), so
+# the backlog does not hold up later sweeps; the rest of the minute is for a loaded machine.
+TAKEOVER_LATE_S = 60
 
 
 async def test_reminders_go_out_once_when_a_process_dies_mid_burst(
@@ -67,6 +69,7 @@ async def test_reminders_go_out_once_when_a_process_dies_mid_burst(
     assert o.taken_over_logged >= len(taken), summary  # P2's log says so too
     # ... within about a minute of their due time.
     late = max(o.lateness(taken))
+    print(f"\nTAKEOVER lateness of {len(taken)} taken-over reminders: max {late:.1f} s; {o.timings}")
     assert late <= TAKEOVER_LATE_S, f"a taken-over reminder went out {late:.1f} s late; {summary}"
 
     # No process logged an error; the fake saw no request it does not know.

@@ -58,6 +58,7 @@ async def test_a_live_claim_holds_for_its_lease_and_is_taken_when_it_runs_out(pg
             assert isinstance(clock, ManualClock)
             clock.set(DUE + jobs.LEASE + timedelta(seconds=1))
             assert await other.scheduler.take_over() == 1
+            await other.scheduler.idle()
             await other.settle()
             assert len(reminders(fake)) == 1 and "Picnic" in reminders(fake)[0]
             row = await other.db.fetchone("SELECT state, attempts, claimed_by FROM jobs WHERE id=?", (job_id,))
@@ -93,6 +94,7 @@ async def test_the_claim_of_a_process_seen_gone_twice_is_taken_without_waiting_i
 
         other, fake = await process(pg_url, DUE + timedelta(seconds=12), platform)
         try:
+            await other.scheduler.idle()
             await other.settle()
             assert reminders(fake) == []  # one look so far: gone or reconnecting, who can tell
             clock = other.clock
@@ -101,6 +103,7 @@ async def test_the_claim_of_a_process_seen_gone_twice_is_taken_without_waiting_i
             async def sweep_at(seconds: int) -> int:
                 clock.set(DUE + timedelta(seconds=seconds))
                 taken = await other.scheduler.take_over()
+                await other.scheduler.idle()
                 await other.settle()
                 return taken
 
@@ -137,6 +140,7 @@ async def test_a_send_that_landed_before_the_process_died_is_not_repeated(pg_url
     other, fake = await process(pg_url, DUE + jobs.LEASE + timedelta(seconds=6), platform)
     try:
         assert await other.scheduler.take_over() == 0  # start-up already took it over
+        await other.scheduler.idle()
         await other.settle()
         assert len(reminders(fake)) == 1  # the platform de-duplicated the second send by its key
         assert len(fake.sends_with_key) == len(set(fake.sends_with_key)) + 1
@@ -160,6 +164,7 @@ async def test_a_pending_job_nobody_claimed_is_taken_a_lease_after_it_was_due(pg
         assert await other.scheduler.take_over() == 0  # not yet: its own process may still fire it
         clock.set(DUE + jobs.LEASE + timedelta(seconds=1))
         assert await other.scheduler.take_over() == 1
+        await other.scheduler.idle()
         await other.settle()
         assert len(reminders(fake)) == 1
     finally:

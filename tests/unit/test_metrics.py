@@ -3,16 +3,22 @@ Prometheus text and /healthz over real HTTP on loopback."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import pytest
 
+from bot import jobs
 from bot.app import build_bot
 from bot.clock import ManualClock
 from bot.config import ConfigError, parse
 from bot.health import HealthServer
+from bot.model import MessageRef
+from bot.render import Out
 from bot.testing import FakeAdapter
+from tests.reliability.test_job_leases import process
+from tests.reliability.test_job_takeover_backlog import dead_process_with_reminders, sweep_at
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 WHEN = '"2026-11-26 18:00"'
@@ -109,3 +115,82 @@ def test_metrics_section_is_parsed_and_checked() -> None:
     for bad in ({"listen": "9108"}, {"listen": "host:99999"}, {}, {"listen": "h:1", "port": 2}):
         with pytest.raises(ConfigError, match=r"\[metrics\]"):
             parse({"metrics": bad})
+
+
+def sample(body: str, series: str) -> float:
+    [line] = [line for line in body.splitlines() if line.startswith(series + " ")]
+    return float(line.split()[-1])
+
+
+async def scrape(bot) -> str:  # type: ignore[no-untyped-def]
+    """/metrics as Prometheus reads it, over HTTP."""
+    server = HealthServer(bot, "127.0.0.1", 0)
+    await server.start()
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"http://127.0.0.1:{server.port}/metrics") as r:
+                assert r.status == 200
+                return await r.text()
+    finally:
+        await server.stop()
+
+
+async def test_commands_refused_by_flood_control_are_counted(fake: FakeAdapter, bot) -> None:
+    for _ in range(60):  # a burst of 50 is let through, then two a second
+        await fake.invoke("!help")
+    body = await scrape(bot)
+    ok = sample(body, 'logoff_commands_total{command="help",outcome="ok"}')
+    throttled = sample(body, 'logoff_commands_throttled_total{platform="fake"}')
+    assert ok + throttled == 60 and throttled >= 5, body
+
+
+class SlowEdits(FakeAdapter):
+    """A platform whose edits wait until `release` is set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = asyncio.Event()
+        self.editing = asyncio.Event()
+
+    async def edit(self, message: MessageRef, out: Out) -> None:
+        self.editing.set()
+        await self.release.wait()
+        await super().edit(message, out)
+
+
+async def test_the_live_card_edit_queue_is_served(bot) -> None:  # type: ignore[no-untyped-def]
+    fake = SlowEdits()
+    bot.add_adapter(fake)
+    await bot.start()
+    [card] = await fake.invoke(f"!event create Board games when={WHEN}")
+    assert "logoff_card_edit_queue 0.0" in await scrape(bot)
+    reacting = asyncio.create_task(fake.react(card, "✅", "bob"))
+    await asyncio.wait_for(fake.editing.wait(), 10)
+    assert "logoff_card_edit_queue 1.0" in await scrape(bot)
+    fake.release.set()
+    await reacting
+    assert "logoff_card_edit_queue 0.0" in await scrape(bot)
+
+
+async def test_the_scheduler_queue_is_served(databases) -> None:  # type: ignore[no-untyped-def]
+    """Jobs taken over from a process that went away: one being sent, one waiting for a slot."""
+    url = databases("jobs.db")
+    platform = await dead_process_with_reminders(url, ["Picnic 0", "Picnic 1"], [WHEN.strip('"')] * 2)
+    other, _ = await process(url, START, platform)
+    other.scheduler.taking.at_once = 1
+    platform.expect = 1
+    try:
+        body = await scrape(other)
+        assert 'logoff_scheduler_queue{stage="waiting"} 0.0' in body
+        assert 'logoff_scheduler_queue{stage="running"} 0.0' in body
+        assert await sweep_at(other, jobs.LEASE + timedelta(seconds=1)) == 2
+        await asyncio.wait_for(platform.all_waiting.wait(), 10)
+        body = await scrape(other)
+        assert 'logoff_scheduler_queue{stage="waiting"} 1.0' in body
+        assert 'logoff_scheduler_queue{stage="running"} 1.0' in body
+        platform.release.set()
+        await other.scheduler.idle()
+        assert 'logoff_scheduler_queue{stage="running"} 0.0' in await scrape(other)
+    finally:
+        platform.release.set()
+        await other.stop()
