@@ -181,7 +181,12 @@ class ConsoleAdapter(FakeAdapter):
             if args[1].isdigit() and not 1 <= int(args[1]) <= 10:
                 self.note(f"⚠️ the number reactions go from 1 to 10; got {args[1][:12]}")
                 return True
-            await self.react(ref, emoji(args[1]), self.current, added=cmd == "react")
+            chosen = emoji(args[1])
+            if chosen.isascii():  # a typo or a shortcode the console does not know: no emoji at all
+                self.note(f"⚠️ {args[1][:20]!r} is not an emoji I know; type the emoji itself (✅ 🤔 ❌ 📍), "
+                          "a number 1 to 10, or :white_check_mark:, :thinking:, :x:, :round_pushpin:")
+                return True
+            await self.react(ref, chosen, self.current, added=cmd == "react")
         elif cmd == "wait" and args:
             try:
                 delta = parse_duration(" ".join(args))

@@ -61,3 +61,12 @@ async def test_a_number_reaction_out_of_range_is_said(console: tuple[Bot, Consol
     await typed(adapter, '!poll create "Q?" A | B')
     shown = await typed(adapter, ":react m1 11")
     assert "⚠️" in shown and "1 to 10" in shown, shown
+
+
+async def test_a_reaction_that_is_no_emoji_is_said(console: tuple[Bot, ConsoleAdapter]) -> None:
+    _, adapter = console
+    await typed(adapter, '!poll create "Q?" A | B')
+    shown = await typed(adapter, ":react last banana", ":react last :tada:")
+    assert shown.count("⚠️") == 2 and "'banana' is not an emoji" in shown, shown
+    assert "A — 1" in await typed(adapter, ":react last :one:")  # a known shortcode still counts
+    assert "⚠️" not in await typed(adapter, ":react last 🍌")  # any real emoji is taken, as on a platform
