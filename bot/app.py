@@ -181,7 +181,7 @@ class Bot(Dispatch):
         await self.cards.idle()
 
     async def advance(self, delta: timedelta) -> None:
-        await self.scheduler.advance(delta)
+        await self.scheduler.advance(delta, self.cards.idle)
         await self.cards.idle()
 
     async def _drain_cards(self, seconds: float) -> None:

@@ -159,8 +159,9 @@ class Scheduler:
         self.alarm.rearm()
         return len(rows)
 
-    async def advance(self, delta: timedelta) -> int:
-        """Manual clock: move time forward, firing each job at its own due time, in order."""
+    async def advance(self, delta: timedelta, settle: Callable[[], Awaitable[None]] | None = None) -> int:
+        """Manual clock: move time forward, firing each job at its own due time, in order;
+        `settle` after each, so what a job set off (a card's edit) happens at that time too."""
         clock = self.clock
         if not isinstance(clock, ManualClock):
             raise TypeError("only a manual clock can be moved on")
@@ -175,6 +176,8 @@ class Scheduler:
                 break
             clock.set(datetime.fromtimestamp(row[1], UTC))
             await self._fire(row[0])
+            if settle is not None:
+                await settle()
             fired += 1
         clock.set(target)
         return fired

@@ -24,6 +24,7 @@ from .editing import DURATION, EVENT_ID, _length
 from .migrations import MIGRATIONS
 from .native import NativeSurfaces
 from .notify import DirectMessages
+from .recurrence import MAX_COUNT
 from .reminders import Handle, Reminders, event_channel
 from .render import (
     CARD_NAMES,
@@ -92,7 +93,7 @@ class EventsCog(Reports):
              Option("until", "the last date of a repeating event", required=False, positional=False,
                     greedy=True, placeholder="date", max_length=40),
              Option("count", "how many times a repeating event happens", kind="int", required=False,
-                    positional=False, min=1, max=500, placeholder="n"),
+                    positional=False, min=1, max=MAX_COUNT, placeholder="n"),
              GOAL)
     async def create(self, ctx: Context, title: str, when: str, where: str | None, capacity: int | None,
                      details: str | None, duration: timedelta | None = None, repeat: str | None = None,

@@ -26,8 +26,7 @@ _ABBR = {d[:3]: i for i, d in enumerate(DAYS)} | {d: i for i, d in enumerate(DAY
                                                "thurs": 3}
 _RRULE_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _ORDINAL = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
-MAX_COUNT = 500
-MAX_SPAN = timedelta(days=5 * 366)
+MAX_COUNT = 1830  # daily for five years: the bound that decides is the five years
 EXAMPLES = ("daily, weekly, every 2 weeks, monthly, monthly on the 15th, "
             "every monday and thursday")
 
@@ -117,7 +116,7 @@ def check_first(rule: Rule, first: datetime, tz: ZoneInfo, now: datetime) -> Non
 
 
 def check_bounds(rule: str, first: datetime, until: date | None, count: int | None) -> None:
-    """`first` is naive local. Every occurrence must fall within `MAX_SPAN` of the first."""
+    """`first` is naive local. Every occurrence must fall within five years of the first."""
     if count is not None and not 1 <= count <= MAX_COUNT:
         raise Refusal(f"count must be from 1 to {MAX_COUNT} occurrences")
     latest = _horizon(first)
@@ -140,8 +139,12 @@ def check_bounds(rule: str, first: datetime, until: date | None, count: int | No
 
 
 def _horizon(first_local: datetime) -> datetime:
-    """The last wall time a series may reach: the one bound on how far a series runs."""
-    return first_local + MAX_SPAN
+    """The last wall time a series may reach, the same date and time five years on (the 28th
+    for 29 February): the one bound on how far a series runs, so "more than five years" is true."""
+    try:
+        return first_local.replace(year=first_local.year + 5)
+    except ValueError:
+        return first_local.replace(year=first_local.year + 5, day=28)
 
 
 def _expand(rule: str, dtstart: datetime) -> rrule:

@@ -23,23 +23,33 @@ async def local_starts(bot, zone: str) -> list[str]:  # type: ignore[no-untyped-
             for r in rows]
 
 
+async def test_a_daily_count_is_bounded_by_the_five_years_not_a_smaller_number(fake: FakeAdapter, bot) -> None:
+    # Daily for 600 days fits in five years; the five years decide, as for until=.
+    [_, said] = await fake.invoke('!event create Run when="2026-11-24 07:00" repeat=daily count=600')
+    assert "600 times" in said.text, said.text
+    # Five years on from Tue 24 Nov 2026 07:00 is Mon 24 Nov 2031 07:00, 1,826 days later: 1,827 meetups.
+    [longer] = await fake.invoke('!event create Run2 when="2026-11-24 07:00" repeat=daily count=1830')
+    assert longer.text.startswith("⚠️") and "count=1827 or fewer" in longer.text, longer.text
+
+
 async def test_a_count_running_past_five_years_is_refused_with_what_fits(fake: FakeAdapter, bot) -> None:
     [monthly] = await fake.invoke('!event create M when="2027-01-05 19:00" repeat=monthly count=500')
     assert monthly.text.startswith("⚠️"), monthly.text
-    # What was understood (the 500th would be decades on) and what fits: 61, the last on 6 Jan 2032.
-    assert "count=500" in monthly.text and "count=61 or fewer" in monthly.text, monthly.text
-    assert "Tue 06 Jan 2032" in monthly.text, monthly.text
+    # What was understood (the 500th would be decades on) and what fits within five years of
+    # Tue 05 Jan 2027 19:00: 60, the last on 2 Dec 2031 (the 61st, 6 Jan 2032, is a day past).
+    assert "count=500" in monthly.text and "count=60 or fewer" in monthly.text, monthly.text
+    assert "Tue 02 Dec 2031" in monthly.text and "up to 2032-01-05" in monthly.text, monthly.text
     [weekly] = await fake.invoke('!event create W when="2027-01-05 19:00" repeat=weekly count=400')
     assert weekly.text.startswith("⚠️") and "count=400" in weekly.text, weekly.text
     assert await nothing_written(bot)
     # The largest count that fits is made in full, as announced.
-    [_, said] = await fake.invoke('!event create M when="2027-01-05 19:00" repeat=monthly count=61')
-    assert "61 times" in said.text, said.text
+    [_, said] = await fake.invoke('!event create M when="2027-01-05 19:00" repeat=monthly count=60')
+    assert "60 times" in said.text, said.text
     series = await bot.db.fetchall("SELECT rule, first_local, tz, until_date, count FROM event_series")
     from cogs.events.recurrence import occurrences
     rule, first, tz, until, count = series[0]
     made = list(occurrences(rule, datetime.fromisoformat(first), ZoneInfo(tz), count=count))
-    assert len(made) == 61 and made[-1][0] == datetime(2032, 1, 6, 19, 0)
+    assert len(made) == 60 and made[-1][0] == datetime(2031, 12, 2, 19, 0)
 
 
 async def test_until_past_five_years_says_the_latest_date(fake: FakeAdapter, bot) -> None:
