@@ -52,7 +52,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return check_config(args.config)
         if args.cmd == "try":
             logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-            web = web_config({"listen": args.web}) if args.web else None
+            try:
+                web = web_config({"listen": args.web}) if args.web else None
+            except ConfigError:
+                raise ConfigError(f"--web must be host:port, e.g. --web 127.0.0.1:8080; "
+                                  f"got {args.web[:80]!r}") from None
             return asyncio.run(try_console(args.db, args.timezone, web))
         logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")

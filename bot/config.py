@@ -131,7 +131,7 @@ def listen_address(section: Mapping[str, Any], name: str) -> tuple[str, int]:
     """`listen = "host:port"` of a section that serves HTTP."""
     only_keys(section, name, {"listen"})
     value = string(section, name, "listen")
-    example = f'[{name}] listen = "127.0.0.1:9108"'
+    example = f'[{name}] listen = "127.0.0.1:{9108 if name == "metrics" else 8080}"'
     if not value:
         raise ConfigError(f"[{name}] needs listen, e.g. {example}")
     host, sep, port = value.rpartition(":")

@@ -69,6 +69,13 @@ def test_try_web_on_a_taken_port_is_one_line_and_exit_2() -> None:
     assert "Traceback" not in r.stderr
 
 
+def test_try_web_that_is_no_address_names_the_option_typed() -> None:
+    r = logoff("try", "--web", "nonsense", stdin="!help\n")
+    assert r.returncode == 2, r.stderr
+    assert "--web must be host:port, e.g. --web 127.0.0.1:8080; got 'nonsense'" in r.stderr, r.stderr
+    assert "[web]" not in r.stderr and "Traceback" not in r.stderr
+
+
 def test_bytes_that_are_not_utf8_are_text_not_an_internal_error() -> None:
     r = subprocess.run([sys.executable, "-m", "bot.cli", "try"], capture_output=True, timeout=60, cwd=ROOT,
                        input=b'!event create \xc3 Picnic when="tomorrow 7pm"\n:as \xff\n!rsvp 1 going\n',
