@@ -193,6 +193,9 @@ def make_client(adapter: DiscordAdapter, shard_count: int | None,
         intents=intents(), guild_ready_timeout=adapter.guild_ready_timeout, max_messages=None,
         chunk_guilds_at_startup=False, member_cache_flags=discord.MemberCacheFlags.none(),
         allowed_mentions=discord.AllowedMentions.none())
+    # logoff never joins voice, so "voice will NOT be supported" warnings at every start
+    # would only make an operator look for a missing package.
+    discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
     if shard_count is None:
         return LogoffClient(adapter, **options)
     return LogoffShardedClient(adapter, shard_count=shard_count,

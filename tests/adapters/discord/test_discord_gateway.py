@@ -40,6 +40,19 @@ async def test_token_never_logged(harness: Harness, world: World, caplog: pytest
     assert all(world.fake.token not in r.getMessage() for r in caplog.records)
 
 
+async def test_no_voice_warnings_at_start(harness: Harness, caplog: pytest.LogCaptureFixture,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # A fresh process: discord.py warns once per process that voice packages are missing;
+    # logoff never joins voice, so the operator should not be sent looking for them.
+    import discord
+
+    monkeypatch.setattr(discord.VoiceClient, "warn_nacl", True)
+    monkeypatch.setattr(discord.VoiceClient, "warn_dave", True)
+    caplog.set_level(logging.WARNING)
+    await harness.start()
+    assert not [r for r in caplog.records if "voice" in r.getMessage()]
+
+
 async def test_missing_token_is_a_clear_error(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("LOGOFF_TEST_DISCORD_TOKEN")
     with pytest.raises(RuntimeError, match=r"\$LOGOFF_TEST_DISCORD_TOKEN"):
