@@ -100,16 +100,19 @@ class Audience:
             if ref is not None:
                 await self.bot.track(ref, self.cog, "event", event.id)
 
-    async def say(self, event: Event, make: Callable[[Roster], Out], roster: Roster, *,
+    async def say(self, event: Event, make: Callable[[Roster], Out | None], roster: Roster, *,
                   key: str | None = None, first: bool = True) -> None:
-        """`make(roster)` in every channel of the event, each with its own platform's people.
-        With `first=False` the event's own channel is left out (said there already)."""
+        """`make(roster)` in every channel of the event, each with its own platform's people
+        (nothing where it gives None). With `first=False` the event's own channel is left out
+        (said there already)."""
         channels = await self.channels(event)
         for i, channel in enumerate(channels):
             if i == 0 and not first:
                 continue
             own = only_on(roster, channel.platform) if len(channels) > 1 else roster
-            await self._send(channel, make(own), _key(key, i, channel), own=i == 0)
+            out = make(own)
+            if out is not None:
+                await self._send(channel, out, _key(key, i, channel), own=i == 0)
 
     async def linked_now(self, event: Event) -> list[ChannelRef]:
         """The channels linked with the event's own at this moment (where something posted

@@ -174,8 +174,9 @@ class Editing(Rsvps):
 
     async def _tell_moved(self, event: Event, roster: repo.Roster) -> None:
         await self.audience.say(event, lambda own: moved_text(event, own), roster)
-        await self.dms.send(roster.going + roster.waitlist + roster.maybe, moved_text(event, roster),
-                            await self.audience.channels(event))
+        # A direct message is for one person: the news without the channel's heads-up to all.
+        await self.dms.send(roster.going + roster.waitlist + roster.maybe,
+                            moved_text(event, repo.Roster((), (), (), ())), await self.audience.channels(event))
 
     async def _tell_demoted(self, event: Event, demoted: list[repo.Attendee]) -> None:
         roster = repo.Roster((), tuple(demoted), (), ())

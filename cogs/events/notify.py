@@ -79,6 +79,7 @@ class DirectMessages:
         try:
             await self.bot.send(channel, text(line(
                 "✉️ ", Mention(who), " I couldn't send you a direct message (your DMs may be closed "
-                "to this server), so your reminders come here. Say notify dm again to retry.")))
+                f"to this server), so your reminders come here. Say {self.bot.prefix_for(channel.platform)}notify dm "
+                "again to retry.")))
         except Exception as e:  # noqa: BLE001 - a linked channel's trouble must not stop the rest
             log.warning("telling %s in %s that DMs are closed failed: %s", user_key, channel.key, e)

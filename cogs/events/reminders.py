@@ -10,6 +10,7 @@ import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 from bot.cog import CogHost
@@ -20,7 +21,7 @@ from bot.timeparse import format_duration, parse_duration
 
 from . import repo
 from .notify import DirectMessages
-from .render import missed_text, reminder_dm_text, reminder_text
+from .render import going_too, missed_text, parts, reminder_dm_text, reminder_text
 from .repo import Event
 
 if TYPE_CHECKING:
@@ -169,6 +170,9 @@ class Reminders:
             return
         await self.audience.say(event, lambda own: reminder_text(event, own, now), roster,
                                 key=job.idempotency_key)
+        for part in range(1, parts(len(roster.going))):  # everyone going is mentioned
+            await self.audience.say(event, partial(going_too, event, part=part), roster,
+                                    key=f"{job.idempotency_key}-going{part}")
         thread = await self.thread_of(event)
         if thread is not None:
             # Said again where the event is discussed, without pinging everyone a second time.

@@ -104,7 +104,10 @@ def event_card(event: Event, roster: Roster, *, prefix: str = "!", buttons: bool
     )
 
 
-def mentions(people: tuple[Attendee, ...], platform: str, limit: int = 50) -> Line:
+MENTIONED = 50  # people mentioned in one message: a platform may take no more in one
+
+
+def mentions(people: tuple[Attendee, ...], platform: str, limit: int = MENTIONED) -> Line:
     parts: list[Inline] = []
     for i, p in enumerate(people[:limit]):
         parts.extend([" " if i else "", Mention(user_from_key(p.user, p.name))])
@@ -126,9 +129,23 @@ def reminder_text(event: Event, roster: Roster, now: datetime) -> Text:
     if event.location:
         head += [" at ", event.location]
     lines = [line(*head, ".")]
-    if roster.going:
-        lines.append(line("Going: ", *mentions(roster.going, event.platform)))
+    if roster.going:  # those beyond one message's mentions are mentioned next (going_too)
+        lines.append(line("Going: ", *mentions(roster.going[:MENTIONED], event.platform)))
     return Text(tuple(lines))
+
+
+def going_too(event: Event, roster: Roster, part: int) -> Text | None:
+    """The `part`-th (from 1) further message of a reminder, mentioning the next of those going
+    whom its first message had no room to mention; None when there are no more."""
+    people = roster.going[part * MENTIONED:(part + 1) * MENTIONED]
+    if not people:
+        return None
+    return Text((line("👥 Also going to ", event.title, f" #{event.id}: ", *mentions(people, event.platform)),))
+
+
+def parts(going: int) -> int:
+    """How many messages a reminder takes to mention `going` people."""
+    return max(1, -(-going // MENTIONED))
 
 
 def missed_text(event: Event, due: datetime, now: datetime) -> Text:

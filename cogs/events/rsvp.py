@@ -7,7 +7,9 @@ A part of the events cog (a mixin), so its listeners and command are the cog's o
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import datetime, timedelta
 
 from bot.cog import on_action, on_reaction, on_reconcile
 from bot.commands import Option, command
@@ -25,6 +27,11 @@ from .repo import Event, RsvpResult, marks
 from .rsvp_unit import mark_unit
 from .turnout_render import HERE
 
+# How long a card's reactions, read at a start, wait for the readings of the event's other
+# cards on the same platform (all are read together, within moments of each other).
+READING_KEPT = timedelta(minutes=10)
+Reactions = Mapping[str, Sequence[UserRef]]
+
 SAID = {"going": "✅ You're going to ", "maybe": "🤔 You're a maybe for ", "no": "❌ You're not going to "}
 
 
@@ -32,6 +39,8 @@ class Rsvps(CheckIns):
     dms: DirectMessages
     native: NativeSurfaces
     audience: Audience
+    # event id -> the latest reading of each of its cards, while others are still to be read
+    _readings: dict[int, dict[str, tuple[datetime, Reactions]]]
 
     @on_reaction("event")
     async def on_rsvp_reaction(self, event: ReactionChanged, event_id: int) -> None:
@@ -116,6 +125,10 @@ class Rsvps(CheckIns):
     @on_reconcile("event")
     async def on_reconcile(self, message: MessageRef, event_id: int,
                            reactions: dict[str, list[UserRef]]) -> None:
+        every = self._every_card(message, event_id, reactions)
+        if every is None:
+            return
+        reactions = every
         truth = {status: [(u.key, u.name) for u in reactions.get(emoji, [])]
                  for emoji, status in EMOJI.items()}
 
@@ -135,3 +148,27 @@ class Rsvps(CheckIns):
             await self.native.roster_changed(event_id)
             await self.announce_promotions(event, result)
         await self.reconcile_here(message, event_id, reactions)
+
+    def _every_card(self, message: MessageRef, event_id: int,
+                    reactions: Reactions) -> dict[str, list[UserRef]] | None:
+        """The reactions on all of the event's cards on `message`'s platform, or None while
+        some are still to be read. An event can have several cards there (`event show` posts
+        another) and a mark stands for a reaction on any of them: compared with one card alone,
+        the reactions made on the others would be taken back."""
+        cards = [m.key for m in self.bot.tracked_messages(self.name, "event", event_id)
+                 if m.platform == message.platform]
+        if len(cards) <= 1:
+            return {emoji: list(users) for emoji, users in reactions.items()}
+        now = self.clock.now()
+        seen = self._readings.setdefault(event_id, {})
+        seen[message.key] = (now, reactions)
+        fresh = {k: r for k, (at, r) in seen.items() if now - at <= READING_KEPT}
+        if any(k not in fresh for k in cards):
+            return None
+        del self._readings[event_id]
+        merged: dict[str, dict[str, UserRef]] = {}
+        for key in cards:
+            for emoji, users in fresh[key].items():
+                for u in users:
+                    merged.setdefault(emoji, {}).setdefault(u.key, u)
+        return {emoji: list(users.values()) for emoji, users in merged.items()}
