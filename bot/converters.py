@@ -33,6 +33,8 @@ def convert_one(opt: Option, raw: str, tz: Any, now: datetime) -> Any:
     if opt.kind == "text":
         return clean_text(raw, opt.max_length)
     if opt.kind == "int":
+        if opt.name == "id" and raw.startswith("#"):
+            raw = raw[1:]  # cards show ids as "#12", and people copy them so
         if re.fullmatch(r"[+-]?\d{10,}", raw):  # a whole number, only too long to be one of ours
             if raw.startswith("-"):
                 raise ValueError(f"must be at least {opt.min if opt.min is not None else -999999999}")

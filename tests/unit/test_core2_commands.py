@@ -37,3 +37,14 @@ async def test_help_says_which_commands_only_moderators_may_run(fake: FakeAdapte
     assert "(moderators only)" in one.text
     [close] = await fake.invoke("!help poll close")
     assert "creator and moderators" in close.text
+
+
+async def test_an_id_copied_from_a_card_with_its_hash_is_understood(fake: FakeAdapter) -> None:
+    await fake.invoke('!event create Tea when="2026-11-25 18:00"')
+    [ok] = await fake.invoke("!rsvp #1 going", "bob")
+    assert ok.text.startswith("✅") and "Tea #1" in ok.text, ok.text
+    await fake.invoke("!poll create Where? Park | Cafe")
+    [voted] = await fake.invoke("!poll vote #1 2", "bob")
+    assert not voted.text.startswith("⚠️"), voted.text
+    [bad] = await fake.invoke("!rsvp ##1 going", "bob")
+    assert bad.text.startswith("⚠️") and "whole number" in bad.text
