@@ -72,7 +72,7 @@ class MatrixAdapter(InboundHandlers):
         self.store: MatrixStore | None = None
         self.syncer = Syncer(self.transport, self.rooms, self.receive, self._reconcile_room,
                              timeout_ms=sync_timeout_ms)
-        self.syncer.keeps = self.inbox_keeps
+        self.syncer.inbox_form = self.inbox_form
         self._early = OrderedDict()  # see handlers.py
         self._early_task = None
         self._seeded: OrderedDict[str, set[str]] = OrderedDict()  # card event id -> reactions added

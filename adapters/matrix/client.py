@@ -278,13 +278,6 @@ class Transport:
             resp.release()
         return resp.status, data if isinstance(data, dict) else {}
 
-    async def join(self, room_id: str) -> None:
-        resp = await self.call(lambda: self.client.join(room_id))
-        if isinstance(resp, nio.JoinResponse):
-            log.info("matrix: joined %s", room_id)
-        else:
-            log.warning("matrix: could not join %s: %s", room_id, why(resp))
-
     async def join_all(self, rooms: list[str]) -> None:
         """Accept invites a few at a time: hundreds in one sync (a bot added to many rooms at
         once) would otherwise hold up the rooms' commands for a minute."""
@@ -292,7 +285,11 @@ class Transport:
 
         async def join(room_id: str) -> None:
             async with gate:
-                await self.join(room_id)
+                resp = await self.call(lambda: self.client.join(room_id))
+            if isinstance(resp, nio.JoinResponse):
+                log.info("matrix: joined %s", room_id)
+            else:
+                log.warning("matrix: could not join %s: %s", room_id, why(resp))
 
         await asyncio.gather(*(join(r) for r in rooms))
 

@@ -80,16 +80,29 @@ class InboundHandlers:
                 # One event must not hold up the ones after it.
                 log.exception("matrix: handling an event in %s failed", room_id)
 
-    def inbox_keeps(self, src: dict[str, Any]) -> bool:
-        """Whether an event may wait in the durable inbox: not a chat message's text (the bot
-        stores none), only what changes state — commands, reactions, votes, redactions, room
-        state. A chat message lost to a crash costs only the heat reading of one message."""
+    def inbox_form(self, src: dict[str, Any]) -> dict[str, Any] | None:
+        """What of an event may wait in the durable inbox, or None: never a message's text
+        (the bot stores none), only what changes state. A command keeps its own line and
+        loses the quoted message it replied to; a redaction loses its reason; a poll end its
+        wording. Anything else lost to a crash costs only the heat reading of one message."""
         ev = inbound.envelope(src)
-        message = inbound.text_message(ev) if ev is not None else None
-        if message is None:
-            return ev is None or not ev.type.endswith("poll.start")
-        body = _strip_reply_fallback(message.body) if message.in_reply_to else message.body
-        return body.startswith(self._bot().prefix)
+        if ev is None:
+            return None
+        if ev.type == "m.room.message":
+            message = inbound.text_message(ev)
+            if message is None:
+                return None
+            body = _strip_reply_fallback(message.body) if message.in_reply_to else message.body
+            if not body.startswith(self._bot().prefix):
+                return None
+            content = {k: v for k, v in ev.content.items() if k in ("msgtype", "m.relates_to")}
+            return {**src, "content": {**content, "body": body}}
+        if "state_key" in src or ev.type in ("m.reaction", *inbound.POLL_RESPONSE_TYPES):
+            return src
+        if ev.type == "m.room.redaction" or ev.type in inbound.POLL_END_TYPES:
+            kept = {k: v for k, v in ev.content.items() if k in ("redacts", "m.relates_to")}
+            return {**src, "content": kept}
+        return None
 
     async def _handle_event(self, room_id: str, src: dict[str, Any], ev: inbound.Envelope) -> None:
         if ev.type == "m.room.message":

@@ -10,7 +10,7 @@ on any JSON.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,11 @@ def obj(value: object) -> Mapping[str, Any]:
 
 def text(value: object) -> str | None:
     return value if isinstance(value, str) else None
+
+
+def sources(events: Sequence[Any]) -> list[dict[str, Any]]:
+    """The raw JSON of the client library's parsed events (it keeps it, whatever it made of it)."""
+    return [src for ev in events if isinstance(src := getattr(ev, "source", None), dict)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,11 +42,6 @@ SYNC_FILTER: dict[str, Any] = {
 Receive = Callable[[str, Sequence[dict[str, Any]]], Awaitable[None]]
 
 
-def sources(events: Sequence[Any]) -> list[dict[str, Any]]:
-    """The raw JSON of nio's parsed events (nio keeps it, whatever it made of it)."""
-    return [src for ev in events if isinstance(src := getattr(ev, "source", None), dict)]
-
-
 class Syncer:
     def __init__(self, transport: Transport, rooms: Rooms, receive: Receive,
                  reconcile_room: Callable[[str], Awaitable[None]], *, timeout_ms: int) -> None:
@@ -62,7 +57,7 @@ class Syncer:
         self._running.set()
         self.handling = asyncio.Lock()  # a sync being queued (and its token stored)
         self.lanes = Lanes(receive, self._handled)
-        self.keeps: Callable[[dict[str, Any]], bool] = lambda src: True  # what the inbox may hold
+        self.inbox_form: Callable[[dict[str, Any]], dict[str, Any] | None] = lambda src: src
         self._seq = 0  # the inbox number of the last event queued
         self._left: dict[str, list[tuple[int, dict[str, Any]]]] = {}  # the inbox, at start
         self._seen: OrderedDict[str, None] = OrderedDict()
@@ -182,9 +177,9 @@ class Syncer:
         await self.transport.join_all(list(resp.rooms.invite))
         batches: list[tuple[str, list[dict[str, Any]]]] = []
         for room_id, info in resp.rooms.join.items():
-            self.rooms.note_state(room_id, sources(info.state))
+            self.rooms.note_state(room_id, inbound.sources(info.state))
             if since is None:
-                events = sources(info.timeline.events)
+                events = inbound.sources(info.timeline.events)
             else:
                 events = await self._readable(room_id, info.timeline.events)
             if since is None:
@@ -225,8 +220,8 @@ class Syncer:
                 ids.add(eid)
                 queued.append((room_id, self._seq + len(queued) + 1, src))
         assert self.store is not None
-        await self.store.save_sync_token(self.transport.user_id, token,
-                                         [row for row in queued if self.keeps(row[2])])
+        kept = [(room_id, seq, form) for room_id, seq, src in queued if (form := self.inbox_form(src))]
+        await self.store.save_sync_token(self.transport.user_id, token, kept)
         # Only now, with the rows written: a failed write leaves the sync to be taken again.
         if queued:
             self._seq = queued[-1][1]
@@ -257,7 +252,7 @@ class Syncer:
     async def _readable(self, room_id: str, events: Sequence[Any]) -> list[dict[str, Any]]:
         """The raw events nio could read; those still encrypted wait for their keys."""
         if self.crypto is None:
-            return sources(events)
+            return inbound.sources(events)
         readable, locked = self.crypto.split(events)
         if locked:
             await self.crypto.hold(room_id, locked)

@@ -131,23 +131,31 @@ async def test_chat_text_waiting_in_the_queue_is_never_written_to_the_database(
     proxy.hold("PUT", sends_to(room))
     await alice.say(room, "!help")
     await eventually(lambda: _true(proxy.held), what="the reply's send to be held")
-    await alice.say(room, "honestly zebra quartz marmalade is the worst idea 7319")
-    await alice.say(room, '!poll create "Lunch at Quokka Hall?" Pizza | Sushi')
+    said = await alice.say(room, "honestly zebra quartz marmalade is the worst idea 7319")
+    await alice.say(room, "sighs at the pineapple plan", msgtype="m.emote")
+    await alice.say(room, "* honestly the tangerine plan", extra={
+        "m.new_content": {"msgtype": "m.text", "body": "honestly the tangerine plan"},
+        "m.relates_to": {"rel_type": "m.replace", "event_id": said}})
+    # A command sent as a reply carries the message it answers as a quoted fallback.
+    await alice.say(room, '> <@alice:x> honestly zebra quartz marmalade\n\n!poll create "Lunch at Quokka Hall?" '
+                          "Pizza | Sushi", extra={"m.relates_to": {"m.in_reply_to": {"event_id": said}}})
 
     async def queued() -> bool:
-        return adapter.syncer.lanes.pending(room) >= 3
+        return adapter.syncer.lanes.pending(room) >= 5
 
-    await eventually(queued, what="the chat line and the command to be queued behind the reply")
+    await eventually(queued, what="the chat lines and the command to be queued behind the reply")
     stored = await _stored(runner)
     assert b"Quokka Hall" in stored  # the command waits in the inbox, durably
-    assert b"marmalade" not in stored
+    for secret in (b"marmalade", b"pineapple", b"tangerine"):
+        assert secret not in stored, secret
     stopping = asyncio.create_task(runner.stop())
     await asyncio.sleep(0)
     proxy.release()
     await stopping
     await runner.start()
     await alice.wait_bot_message(room, runner.user_id, "Quokka Hall")
-    assert b"marmalade" not in await _stored(runner)
+    stored = await _stored(runner)
+    assert not any(secret in stored for secret in (b"marmalade", b"pineapple", b"tangerine"))
 
 
 async def test_a_moderator_command_queued_at_a_stop_is_judged_by_the_rooms_levels(
