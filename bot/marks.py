@@ -78,10 +78,12 @@ class Marks:
         return row[0] if row else None
 
     def reconcile(self, conn: sqlite3.Connection, object_id: int,
-                  truth: Mapping[str, Iterable[tuple[str, str]]], platform: str | None = None) -> set[str]:
+                  truth: Mapping[str, Iterable[tuple[str, str]]], platform: str | None = None,
+                  take_back: bool = True) -> set[str]:
         """Make reaction marks equal the platform's reactions ({value: [(user, name)]}).
         With `platform`, only the marks of that platform's people are compared: an object with
         a card on another platform too (linked spaces) has marks made there as well.
+        Without `take_back`, marks are only added: the reactions are known to be incomplete.
         Marks already present keep their order; new ones go after, in the given order.
         Returns the users whose marks changed."""
         want = {(user, value): name for value, users in truth.items() for user, name in users}
@@ -89,7 +91,7 @@ class Marks:
             f"SELECT user, value FROM {self.t} WHERE object_id=? AND source='reaction'", (object_id,))
             if platform is None or r[0].partition(":")[0] == platform}
         changed: set[str] = set()
-        for user, value in have - want.keys():
+        for user, value in have - want.keys() if take_back else ():
             self.remove(conn, object_id, user, value)
             changed.add(user)
         for (user, value), name in want.items():

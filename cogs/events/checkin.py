@@ -138,7 +138,7 @@ class CheckIns(Cog):
                                  lambda p: not_open_text(event, p, opens))
 
     async def reconcile_here(self, message: MessageRef, event_id: int,
-                             reactions: Mapping[str, Sequence[UserRef]]) -> None:
+                             reactions: Mapping[str, Sequence[UserRef]], take_back: bool = True) -> None:
         """At start, while check-in is open: the 📍 reactions on the card are the truth for the
         check-ins its platform's people made by reaction (those made meanwhile count, those
         taken back go; a card in a linked channel speaks for its own platform)."""
@@ -150,5 +150,6 @@ class CheckIns(Cog):
         if now < opens_at(event, window) or event.over(now):
             return
         present = [(u.key, u.name) for u in reactions.get(HERE, [])]
-        if await self.db.write(lambda c: checkin_repo.reconcile(c, event_id, message.platform, present, now)):
+        if await self.db.write(lambda c: checkin_repo.reconcile(c, event_id, message.platform, present, now,
+                                                                          take_back)):
             self.refresh(event_id)

@@ -53,14 +53,14 @@ def withdraw_reaction(conn: sqlite3.Connection, event_id: int, user: str) -> boo
 
 
 def reconcile(conn: sqlite3.Connection, event_id: int, platform: str, present: list[tuple[str, str]],
-              now: datetime) -> bool:
+              now: datetime, take_back: bool = True) -> bool:
     """The 📍 reactions on a card are the truth for the check-ins its platform's people made
-    by reaction."""
+    by reaction (without `take_back`, only added to: the reactions are known to be incomplete)."""
     changed = False
     keys = {user for user, _ in present}
     for user, name in present:
         changed |= check_in(conn, event_id, user, name, REACTION, now)
-    for (user,) in conn.execute("SELECT user FROM event_checkins WHERE event_id=? AND source=?",
+    for (user,) in () if not take_back else conn.execute("SELECT user FROM event_checkins WHERE event_id=? AND source=?",
                                 (event_id, REACTION)).fetchall():
         if user.partition(":")[0] == platform and user not in keys:
             changed |= withdraw_reaction(conn, event_id, user)

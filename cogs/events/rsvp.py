@@ -125,10 +125,7 @@ class Rsvps(CheckIns):
     @on_reconcile("event")
     async def on_reconcile(self, message: MessageRef, event_id: int,
                            reactions: dict[str, list[UserRef]]) -> None:
-        every = self._every_card(message, event_id, reactions)
-        if every is None:
-            return
-        reactions = every
+        reactions, complete = self._every_card(message, event_id, reactions)
         truth = {status: [(u.key, u.name) for u in reactions.get(emoji, [])]
                  for emoji, status in EMOJI.items()}
 
@@ -136,7 +133,7 @@ class Rsvps(CheckIns):
             event = repo.get(conn, event_id)
             if event is None or event.cancelled:
                 return None, None
-            changed = marks.reconcile(conn, event_id, truth, message.platform)
+            changed = marks.reconcile(conn, event_id, truth, message.platform, take_back=complete)
             if not changed:
                 return event, None
             names = {u: n for users in truth.values() for u, n in users}
@@ -147,28 +144,29 @@ class Rsvps(CheckIns):
             self.refresh(event_id)
             await self.native.roster_changed(event_id)
             await self.announce_promotions(event, result)
-        await self.reconcile_here(message, event_id, reactions)
+        await self.reconcile_here(message, event_id, reactions, complete)
 
     def _every_card(self, message: MessageRef, event_id: int,
-                    reactions: Reactions) -> dict[str, list[UserRef]] | None:
-        """The reactions on all of the event's cards on `message`'s platform, or None while
-        some are still to be read. An event can have several cards there (`event show` posts
-        another) and a mark stands for a reaction on any of them: compared with one card alone,
-        the reactions made on the others would be taken back."""
+                    reactions: Reactions) -> tuple[dict[str, list[UserRef]], bool]:
+        """The reactions on the event's cards on `message`'s platform read so far, and whether
+        that is all of them. An event can have several cards there (`event show` posts
+        another) and a mark stands for a reaction on any of them: until every card is read,
+        reactions only add (one that cannot be read, or is gone, must not take any back)."""
         cards = [m.key for m in self.bot.tracked_messages(self.name, "event", event_id)
                  if m.platform == message.platform]
         if len(cards) <= 1:
-            return {emoji: list(users) for emoji, users in reactions.items()}
+            return {emoji: list(users) for emoji, users in reactions.items()}, True
         now = self.clock.now()
         seen = self._readings.setdefault(event_id, {})
         seen[message.key] = (now, reactions)
         fresh = {k: r for k, (at, r) in seen.items() if now - at <= READING_KEPT}
-        if any(k not in fresh for k in cards):
-            return None
-        del self._readings[event_id]
+        self._readings[event_id] = {k: seen[k] for k in fresh}
+        complete = all(k in fresh for k in cards)
+        if complete:
+            del self._readings[event_id]
         merged: dict[str, dict[str, UserRef]] = {}
         for key in cards:
-            for emoji, users in fresh[key].items():
+            for emoji, users in fresh.get(key, {}).items():
                 for u in users:
                     merged.setdefault(emoji, {}).setdefault(u.key, u)
-        return {emoji: list(users.values()) for emoji, users in merged.items()}
+        return {emoji: list(users.values()) for emoji, users in merged.items()}, complete

@@ -3,6 +3,8 @@ stands for a reaction on any of them, so a restart compares the marks with them 
 
 from __future__ import annotations
 
+import pytest
+
 from bot.testing import FakeAdapter
 
 
@@ -44,4 +46,43 @@ async def test_a_restart_keeps_the_rsvps_made_on_another_card_of_the_event(tmp_p
     assert "Maybe (1): \ndave" in attendees.text and "carol" not in attendees.text
     assert "Going (2/2)" in card.text and "Going (2/2)" in again.text
     assert fake.containing("a spot opened up") == []
+    await bot2.stop()
+
+
+@pytest.mark.parametrize("broken", ["unreadable", "deleted"])
+async def test_an_answer_made_offline_counts_when_another_card_cannot_be_read(tmp_path, clock, broken) -> None:  # type: ignore[no-untyped-def]
+    # Reading one of two cards fails at start (a rate limit, a deleted card): what the other
+    # card shows still counts, and nothing is taken back on a partial reading.
+    from bot.app import build_bot
+
+    fake = FakeAdapter()
+
+    async def before(bot):  # type: ignore[no-untyped-def]
+        [card] = await fake.invoke('!event create Picnic when="2026-12-05 12:00"')
+        await fake.react(card, "✅", "bob")
+        [again] = await fake.invoke("!event show 1", "dave")
+        await fake.react(again, "🤔", "dave")
+        return card, again
+
+    path, (card, again) = await _restart(tmp_path, clock, fake, before)
+    await fake.react(card, "✅", "erin", dispatch=False)  # while the bot is down
+    if broken == "deleted":
+        fake.messages[again.ref.id].deleted = True
+        fake.reactions.pop(again.ref.id, None)
+    else:
+        read = fake.fetch_reactions
+
+        async def flaky(message):  # type: ignore[no-untyped-def]
+            if message.id == again.ref.id:
+                raise RuntimeError("429 Too Many Requests")
+            return await read(message)
+
+        fake.fetch_reactions = flaky  # type: ignore[method-assign]
+    bot2 = await build_bot(path, clock=clock)
+    bot2.add_adapter(fake)
+    await bot2.start()
+    await bot2.cards.idle()
+    [attendees] = await fake.invoke("!event attendees 1")
+    assert "bob, erin" in attendees.text, attendees.text
+    assert "dave" in attendees.text, attendees.text  # 🤔 on the card that was not read
     await bot2.stop()
