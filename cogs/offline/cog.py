@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.cog import Cog, on_action, on_message, on_reaction, on_reconcile
 from bot.commands import Option, command
@@ -184,8 +184,13 @@ class OfflineCog(Cog):
         if ref is not None:
             await self.bot.track(ref, self.name, "prompt", prompt_id)
 
+    def _live_since(self) -> datetime:
+        return self.clock.now() - PROMPT_LIVE
+
     async def _lapse(self, job: Job) -> None:
-        prompt_id = int(job.payload["prompt_id"])
+        await self._close_lapsed(int(job.payload["prompt_id"]))
+
+    async def _close_lapsed(self, prompt_id: int) -> None:
         cards = self.bot.tracked_messages(self.name, "prompt", prompt_id)
         if not cards:  # answered
             return
@@ -211,7 +216,11 @@ class OfflineCog(Cog):
     async def on_prompt_reconcile(self, message: MessageRef, prompt_id: int,
                                   reactions: dict[str, list[UserRef]]) -> None:
         """Answers given while the bot was away count once it is back; someone wanting to
-        meet outweighs a "not now"."""
+        meet outweighs a "not now". A prompt that lapsed meanwhile takes none: the bot reads
+        its cards before its lapse job runs (and prompts older than that job have none)."""
+        if await repo.lapsed(self.db, prompt_id, self._live_since()):
+            await self._close_lapsed(prompt_id)
+            return
         if reactions.get(PROPOSE):
             await self._propose(message, prompt_id, reactions[PROPOSE][0])
         elif reactions.get(DISMISS):
@@ -249,7 +258,7 @@ class OfflineCog(Cog):
         return text("👍 Done." if what == "meet" else "👍 Got it, not now.")
 
     async def _dismiss(self, message: MessageRef, prompt_id: int, user: UserRef) -> bool:
-        if not await repo.answered(self.db, prompt_id, "dismissed"):
+        if not await repo.answered(self.db, prompt_id, "dismissed", self._live_since()):
             return False
         self._channel(message.channel).dismissals = None  # re-read: quieter now
         await self.bot.untrack(self.name, "prompt", prompt_id)
@@ -259,7 +268,7 @@ class OfflineCog(Cog):
 
     async def _propose(self, message: MessageRef, prompt_id: int, user: UserRef) -> bool:
         polls = self.bot.service(PollService)
-        if polls is None or not await repo.answered(self.db, prompt_id, "proposed"):
+        if polls is None or not await repo.answered(self.db, prompt_id, "proposed", self._live_since()):
             return False
         self._channel(message.channel).dismissals = None
         await self.bot.untrack(self.name, "prompt", prompt_id)

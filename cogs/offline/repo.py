@@ -48,9 +48,15 @@ async def last_prompt(db: Database, channel: ChannelRef) -> datetime | None:
     return datetime.fromtimestamp(row[0], UTC)
 
 
-async def answered(db: Database, prompt_id: int, column: str) -> bool:
-    """Marks the prompt's answer; False if it already had one (the first answer counts)."""
+async def answered(db: Database, prompt_id: int, column: str, live_since: datetime) -> bool:
+    """Marks the prompt's answer; False if it already had one (the first answer counts) or
+    was made before `live_since` (it lapsed, whether or not its card says so yet)."""
     assert column in ("dismissed", "proposed")
     return await db.write(lambda c: c.execute(
-        f"UPDATE offline_prompts SET {column}=1 WHERE id=? AND dismissed=0 AND proposed=0",
-        (prompt_id,)).rowcount > 0)
+        f"UPDATE offline_prompts SET {column}=1 WHERE id=? AND dismissed=0 AND proposed=0 AND at>?",
+        (prompt_id, live_since.timestamp())).rowcount > 0)
+
+
+async def lapsed(db: Database, prompt_id: int, live_since: datetime) -> bool:
+    row = await db.fetchone("SELECT at FROM offline_prompts WHERE id=?", (prompt_id,))
+    return row is not None and row[0] <= live_since.timestamp()

@@ -168,3 +168,30 @@ async def test_an_unanswered_prompt_lapses_after_a_day_and_is_no_longer_followed
     await fake.react(old, "📅", "alice")
     [(polls,)] = await bot.db.fetchall("SELECT COUNT(*) FROM polls")
     assert polls == 1
+
+
+async def test_a_meetup_wish_added_while_the_bot_was_down_after_the_prompt_lapsed_makes_no_poll(  # type: ignore[no-untyped-def]
+        tmp_path, clock) -> None:
+    # The bot reads a prompt's reactions at start, before its lapse job runs: a 📅 on an
+    # exchange three days over must not turn into a meetup poll.
+    from bot.app import build_bot
+
+    fake = FakeAdapter()
+    path = str(tmp_path / "lapse.db")
+    bot = await build_bot(path, clock=clock)
+    bot.add_adapter(fake)
+    await bot.start()
+    await chat(fake, bot, CALM[:2])
+    [prompt] = await fake.invoke("!offline", "carol")
+    await bot.stop()
+    clock.advance(timedelta(days=3))
+    await fake.react(prompt, "📅", "dave", dispatch=False)
+    bot = await build_bot(path, clock=clock)
+    bot.add_adapter(fake)
+    await bot.start()
+    await bot.cards.idle()
+    [(polls,)] = await bot.db.fetchall("SELECT COUNT(*) FROM polls")
+    assert polls == 0
+    assert "lapsed" in prompt.text and "proposed a meetup" not in prompt.text, prompt.text
+    assert prompt.ref not in bot.live_messages("fake")
+    await bot.stop()
