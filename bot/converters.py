@@ -28,6 +28,12 @@ def clean_text(value: str, limit: int) -> str:
     return value
 
 
+def row_id(text: str) -> int | None:
+    """A row's id as a client sends it back (a button's id, a number typed so far): ASCII
+    digits that fit a row id, or None ("²".isdigit() is true, and int() takes any length)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
 def convert_one(opt: Option, raw: str, tz: Any, now: datetime) -> Any:
     raw = raw.strip()
     if opt.kind == "text":

@@ -33,6 +33,26 @@ TIMEOUT_S = 1.5
 BURST, PER_SECOND = 20, 5.0
 
 
+# Rows a suggester reads to match against, at most: a bound on the work per keystroke.
+READ_MAX = 300
+
+
+def match_numbered(number: int, text: str, typed: str) -> int | None:
+    """How well a numbered thing (an event, a poll) fits what was typed: 0 when its number
+    starts with it ("#" allowed), 1 when its text holds it (or nothing was typed), else None."""
+    typed = typed.strip()
+    digits = typed.lstrip("#")
+    if digits and digits.isascii() and digits.isdigit() and str(number).startswith(digits):
+        return 0
+    return 1 if typed.casefold() in " ".join(text.split()).casefold() else None
+
+
+def numbered_label(number: int, text: str, tail: str = "") -> str:
+    """"#12 Board games — Sat 12 Dec 2026 18:30 CET": the text shortened so the whole fits."""
+    head = f"#{number} "
+    return head + truncate(defuse_mentions(" ".join(text.split())), LABEL_MAX - len(head) - len(tail)) + tail
+
+
 def _label(text: str) -> str:
     """One short line: control characters and runs of whitespace become one space."""
     cleaned = "".join(" " if unicodedata.category(c) == "Cc" else c for c in text)

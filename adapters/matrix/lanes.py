@@ -1,6 +1,6 @@
 """Each room's events handled in order by a task of its own (a lane), so a slow room (a reply
-waiting out a rate limit, a slow handler) holds up only itself, never the sync loop or the
-other rooms.
+waiting out a rate limit, a slow handler) holds up only itself, not the sync loop or the
+other rooms, as long as its lane has room (below).
 
 The sync loop writes a sync's events to the inbox (`matrix_inbox`) in the same unit as its
 token, then hands them to their lanes; a lane deletes an event's row once it is handled. So
@@ -9,8 +9,9 @@ of what was not handled, and the next start hands them to their lanes first. Han
 safe to run again on an event handled just before a crash (commands are claimed, reactions
 stored by event id), as they were when a whole sync was handled again.
 
-A lane holds at most `bound` events; past that the sync loop waits for it (backpressure)
-rather than dropping anything. A handler that raises is logged and its lane goes on.
+A lane holds at most `bound` events; past that the sync loop waits for it (backpressure),
+which holds up every room, rather than dropping anything. A handler that raises is logged
+and its lane goes on.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class Lanes:
         self._lanes: dict[str, _Lane] = {}
         self._stopping = False
         self.failures = 0  # batches whose handler raised (observed by tests)
+        self._waiting: set[asyncio.Event] = set()  # callers of run_in whose tick has not run
 
     def _lane(self, room_id: str) -> _Lane:
         lane = self._lanes.get(room_id)
@@ -99,7 +101,11 @@ class Lanes:
         lane.put += 1
         lane.wake.set()
         if lane.task is not None:
-            await ran.wait()
+            self._waiting.add(ran)  # set by stop() too: a tick never run must not hang its caller
+            try:
+                await ran.wait()
+            finally:
+                self._waiting.discard(ran)
 
     async def drop(self, room_id: str) -> int | None:
         """Forget the room's events not begun (the bot left the room: nothing it did there
@@ -187,5 +193,7 @@ class Lanes:
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
+        for waiting in self._waiting:
+            waiting.set()
         self._lanes.clear()
         self._stopping = False

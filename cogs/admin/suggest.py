@@ -75,17 +75,7 @@ async def values(settings: Settings, ctx: Context, key: str, typed: str) -> list
             said = ""
         if said:
             offered.insert(1 if offered and offered[0][1] == current else 0, (said, said))
-    return _distinct(offered)
-
-
-def _distinct(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-    seen: set[str] = set()
-    out = []
-    for label, value in pairs:
-        if value not in seen:
-            seen.add(value)
-            out.append((label, value))
-    return out
+    return offered  # the core keeps the first of values offered twice (bot/suggestions.py)
 
 
 def commands(specs: Iterable[CommandSpec], typed: str) -> list[tuple[str, str]]:

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from bot.cog import on_action, on_reaction, on_reconcile
 from bot.commands import Option, command
 from bot.context import Context, Refusal
+from bot.converters import row_id
 from bot.model import ActionInvoked, MessageRef, ReactionChanged, UserRef
 from bot.render import line, text
 
@@ -54,12 +55,11 @@ class Rsvps(CheckIns):
 
     @on_action("rsvp")
     async def on_rsvp_button(self, ctx: Context, action: ActionInvoked, arg: str) -> None:
-        event_id, _, status = arg.partition(":")
-        # A button's id comes back as the client sends it: only ASCII digits that fit a row id.
-        usable = event_id.isascii() and event_id.isdigit() and len(event_id) <= 18
-        if not usable or status not in repo.STATUSES:
+        number, _, status = arg.partition(":")
+        event_id = row_id(number)
+        if event_id is None or status not in repo.STATUSES:
             raise Refusal("that button is out of date; use the rsvp command instead")
-        await self._rsvp(ctx, int(event_id), status)
+        await self._rsvp(ctx, event_id, status)
 
     @command("rsvp", "answer an event: going, maybe or no",
              Option("id", "the event's number", kind="int", min=1, suggest="suggest_event"),

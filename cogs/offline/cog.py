@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from bot.cog import Cog, on_action, on_message, on_reaction, on_reconcile
 from bot.commands import Option, command
 from bot.context import Context, Refusal
+from bot.converters import row_id
 from bot.model import (
     ActionInvoked,
     ChannelRef,
@@ -239,15 +240,14 @@ class OfflineCog(Cog):
 
     @on_action("offline")
     async def on_prompt_action(self, ctx: Context, action: ActionInvoked, arg: str) -> None:
-        what, _, prompt_id = arg.partition(":")
-        # As the client sent it: only ASCII digits that fit a row id.
-        if what not in ("meet", "dismiss") or not (prompt_id.isascii() and prompt_id.isdigit()
-                                                   and len(prompt_id) <= 18):
+        what, _, number = arg.partition(":")
+        prompt_id = row_id(number)
+        if what not in ("meet", "dismiss") or prompt_id is None:
             raise Refusal("that button is out of date")
         if what == "meet":
-            done = await self._propose(action.message, int(prompt_id), ctx.user)
+            done = await self._propose(action.message, prompt_id, ctx.user)
         else:
-            done = await self._dismiss(action.message, int(prompt_id), ctx.user)
+            done = await self._dismiss(action.message, prompt_id, ctx.user)
         if not done:  # pressed on a card not yet redrawn without its buttons
             raise Refusal("this prompt was already answered; to plan a meetup, start a poll "
                           f"with {ctx.prefix}poll create")

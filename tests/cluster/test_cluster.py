@@ -23,9 +23,10 @@ from .kit import P1_SHARDS, P2_SHARDS, SHARD_COUNT, Plan, run_scenario
 pytestmark = pytest.mark.subprocess
 
 # The product's word: "within a minute" of a reminder's due time. By design a dead process's
-# claims are taken 10-20 s after it dies (30 s at most, its lease), jobs it never claimed 30-40 s
-# after they were due, and a take-over sweep never waits for its sends (bot/takeover.py), so
-# the backlog does not hold up later sweeps; the rest of the minute is for a loaded machine.
+# claims are taken once its heartbeat is stale or at most when their lease runs out, jobs it
+# never claimed at the first sweep after they lapse, and a take-over sweep never waits for its
+# sends (bot/takeover.py), so a backlog does not hold up later sweeps; what is left of the
+# minute is for a loaded machine.
 TAKEOVER_LATE_S = 60
 
 
