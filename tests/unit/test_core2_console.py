@@ -3,35 +3,9 @@ not take is said, and a message id is read as people type it."""
 
 from __future__ import annotations
 
-import io
-from pathlib import Path
-
-import pytest
-
 from adapters.console import ConsoleAdapter
-from bot.app import Bot, build_bot
-from bot.clock import ManualClock
-
-
-@pytest.fixture
-async def console(tmp_path: Path, clock: ManualClock):  # type: ignore[no-untyped-def]
-    bot = await build_bot(str(tmp_path / "c.db"), clock=clock, rate_limit=False)
-    adapter = ConsoleAdapter(out=io.StringIO(), files=tmp_path / "files")
-    bot.add_adapter(adapter)
-    await bot.start()
-    try:
-        yield bot, adapter
-    finally:
-        await bot.stop()
-
-
-async def typed(adapter: ConsoleAdapter, *lines: str) -> str:
-    out = adapter.out
-    assert isinstance(out, io.StringIO)
-    start = len(out.getvalue())
-    for ln in lines:
-        await adapter.handle_line(ln)
-    return out.getvalue()[start:]
+from bot.app import Bot
+from tests.unit.console_kit import typed
 
 
 async def test_last_before_any_bot_message_says_there_is_none(console: tuple[Bot, ConsoleAdapter]) -> None:
