@@ -36,18 +36,8 @@ def payload(fake: FakeDiscord, command: str, options: JSON, focused: str, typed:
             guild_id: int | None) -> tuple[JSON, int]:
     """The `data` a client sends while `focused` is typed (`typed` so far, as text, whatever the
     option's type), with the options already filled in; and the focused option's type."""
-    words = command.split()
-    cmd = fake._find_command(words[0], guild_id)
-    schema = cmd.get("options", [])
-    data: JSON = {"id": cmd["id"], "name": cmd["name"], "type": 1}
-    target: JSON = data
-    for word in words[1:]:
-        sub = next((o for o in schema if o["name"] == word and o["type"] in (1, 2)), None)
-        if sub is None:
-            raise LookupError(f"/{command}: no subcommand {word}")
-        entry: JSON = {"name": word, "type": sub["type"], "options": []}
-        target.setdefault("options", []).append(entry)
-        target, schema = entry, sub.get("options", [])
+    cmd = fake._find_command(command.split()[0], guild_id)
+    data, target, schema = fake.invocation(cmd, command)
     spec = next((o for o in schema if o["name"] == focused), None)
     if spec is None:
         raise LookupError(f"/{command}: no option {focused}")

@@ -1092,6 +1092,22 @@ class FakeDiscord:
         self.interactions[iid] = inter
         return inter, payload
 
+    @staticmethod
+    def invocation(cmd: JSON, command: str) -> tuple[JSON, JSON, list[JSON]]:
+        """The `data` of an interaction naming `command` ("poll create"), the part of it its
+        options go in, and those options' schema: subcommands nest as the client nests them."""
+        schema = cmd.get("options", [])
+        data: JSON = {"id": cmd["id"], "name": cmd["name"], "type": 1}
+        target: JSON = data
+        for word in command.split()[1:]:
+            sub = next((o for o in schema if o["name"] == word and o["type"] in (1, 2)), None)
+            if sub is None:
+                raise LookupError(f"/{command}: no subcommand {word}")
+            entry: JSON = {"name": word, "type": sub["type"], "options": []}
+            target.setdefault("options", []).append(entry)
+            target, schema = entry, sub.get("options", [])
+        return data, target, schema
+
     def command_payload(self, command: str, options: JSON, *, guild_id: int | None) -> JSON:
         """`command` is e.g. "poll create"; option values are typed per the synced schema, as
         the Discord client would send them."""
@@ -1100,18 +1116,9 @@ class FakeDiscord:
         if guild_id is None and cmd.get("contexts") is not None and 1 not in cmd["contexts"]:
             raise LookupError(f"/{words[0]} is guild-only (contexts {cmd['contexts']}): "
                               "the client does not offer it in a DM")
-        schema = cmd.get("options", [])
-        data: JSON = {"id": cmd["id"], "name": cmd["name"], "type": 1}
+        data, target, schema = self.invocation(cmd, command)
         if cmd.get("guild_id"):
             data["guild_id"] = cmd["guild_id"]
-        target: JSON = data
-        for word in words[1:]:
-            sub = next((o for o in schema if o["name"] == word and o["type"] in (1, 2)), None)
-            if sub is None:
-                raise LookupError(f"/{command}: no subcommand {word}")
-            entry: JSON = {"name": word, "type": sub["type"], "options": []}
-            target.setdefault("options", []).append(entry)
-            target, schema = entry, sub.get("options", [])
         given = []
         for name, value in options.items():
             spec = next((o for o in schema if o["name"] == name), None)
