@@ -20,8 +20,18 @@ async def _restart(tmp_path, clock, fake: FakeAdapter, before):  # type: ignore[
     return path, cards
 
 
-async def test_a_restart_keeps_the_rsvps_made_on_another_card_of_the_event(tmp_path, clock) -> None:
+async def _back(path, clock, fake: FakeAdapter):  # type: ignore[no-untyped-def]
+    """The bot started again on the same database, its cards reconciled."""
     from bot.app import build_bot
+
+    bot = await build_bot(path, clock=clock)
+    bot.add_adapter(fake)
+    await bot.start()
+    await bot.cards.idle()
+    return bot
+
+
+async def test_a_restart_keeps_the_rsvps_made_on_another_card_of_the_event(tmp_path, clock) -> None:
 
     fake = FakeAdapter()
 
@@ -37,10 +47,7 @@ async def test_a_restart_keeps_the_rsvps_made_on_another_card_of_the_event(tmp_p
     # While the bot is down: erin answers on the second card, carol takes hers back.
     await fake.react(again, "✅", "erin", dispatch=False)
     await fake.react(card, "✅", "carol", added=False, dispatch=False)
-    bot2 = await build_bot(path, clock=clock)
-    bot2.add_adapter(fake)
-    await bot2.start()
-    await bot2.cards.idle()
+    bot2 = await _back(path, clock, fake)
     [attendees] = await fake.invoke("!event attendees 1")
     assert "Going (2/2): \nbob, erin" in attendees.text, attendees.text
     assert "Maybe (1): \ndave" in attendees.text and "carol" not in attendees.text
@@ -53,7 +60,6 @@ async def test_a_restart_keeps_the_rsvps_made_on_another_card_of_the_event(tmp_p
 async def test_an_answer_made_offline_counts_when_another_card_cannot_be_read(tmp_path, clock, broken) -> None:  # type: ignore[no-untyped-def]
     # Reading one of two cards fails at start (a rate limit, a deleted card): what the other
     # card shows still counts, and nothing is taken back on a partial reading.
-    from bot.app import build_bot
 
     fake = FakeAdapter()
 
@@ -78,10 +84,7 @@ async def test_an_answer_made_offline_counts_when_another_card_cannot_be_read(tm
             return await read(message)
 
         fake.fetch_reactions = flaky  # type: ignore[method-assign]
-    bot2 = await build_bot(path, clock=clock)
-    bot2.add_adapter(fake)
-    await bot2.start()
-    await bot2.cards.idle()
+    bot2 = await _back(path, clock, fake)
     [attendees] = await fake.invoke("!event attendees 1")
     assert "bob, erin" in attendees.text, attendees.text
     assert "dave" in attendees.text, attendees.text  # 🤔 on the card that was not read

@@ -34,6 +34,15 @@ async def proxy(runner: BotRunner, synapse: Synapse) -> AsyncIterator[FaultyProx
         await p.stop()
 
 
+async def queued_behind(adapter: Any, room: str, n: int, what: str) -> None:
+    """Until `n` of the room's events wait in its lane (the first held by a send)."""
+
+    async def queued() -> bool:
+        return adapter.syncer.lanes.pending(room) >= n
+
+    await eventually(queued, what=what)
+
+
 def sends_to(room_id: str) -> str:
     return rf"/rooms/{re.escape(room_id)}/send/"
 
@@ -88,10 +97,7 @@ async def test_events_queued_at_a_stop_are_handled_after_the_restart_once(
     await eventually(lambda: _true(proxy.held), what="the card's send to be held")
     await alice.say(room, "!poll vote 1 2")
 
-    async def queued() -> bool:
-        return adapter.syncer.lanes.pending(room) >= 2
-
-    await eventually(queued, what="the vote to be queued behind the card")
+    await queued_behind(adapter, room, 2, "the vote to be queued behind the card")
     stopping = asyncio.create_task(runner.stop())
     await asyncio.sleep(0)
     proxy.release()  # the card being made is finished; the vote waits in the inbox
@@ -140,10 +146,7 @@ async def test_chat_text_waiting_in_the_queue_is_never_written_to_the_database(
     await alice.say(room, '> <@alice:x> honestly zebra quartz marmalade\n\n!poll create "Lunch at Quokka Hall?" '
                           "Pizza | Sushi", extra={"m.relates_to": {"m.in_reply_to": {"event_id": said}}})
 
-    async def queued() -> bool:
-        return adapter.syncer.lanes.pending(room) >= 5
-
-    await eventually(queued, what="the chat lines and the command to be queued behind the reply")
+    await queued_behind(adapter, room, 5, "the chat lines and the command to be queued behind the reply")
     stored = await _stored(runner)
     assert b"Quokka Hall" in stored  # the command waits in the inbox, durably
     for secret in (b"marmalade", b"pineapple", b"tangerine"):
@@ -170,10 +173,7 @@ async def test_a_moderator_command_queued_at_a_stop_is_judged_by_the_rooms_level
     await eventually(lambda: _true(proxy.held), what="the reply's send to be held")
     await alice.say(room, "!config set timezone Europe/Berlin")
 
-    async def queued() -> bool:
-        return adapter.syncer.lanes.pending(room) >= 2
-
-    await eventually(queued, what="the command to be queued behind the reply")
+    await queued_behind(adapter, room, 2, "the command to be queued behind the reply")
     stopping = asyncio.create_task(runner.stop())
     await asyncio.sleep(0)
     proxy.release()
@@ -196,10 +196,7 @@ async def test_events_queued_in_a_room_the_bot_is_removed_from_are_dropped(
     await eventually(lambda: _true(proxy.held), what="the reply's send to be held")
     await alice.say(room, '!event create "Board games" when="in 3 hours"')
 
-    async def queued() -> bool:
-        return adapter.syncer.lanes.pending(room) >= 2
-
-    await eventually(queued, what="the command to be queued behind the reply")
+    await queued_behind(adapter, room, 2, "the command to be queued behind the reply")
     await alice.client.room_kick(room, runner.user_id)
     other = await runner.join(alice)  # a sync after the kick has been handled
     await alice.say(other, "!help")
