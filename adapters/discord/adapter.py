@@ -34,7 +34,7 @@ from .refs import (
     short_nonce,
     user_ref,
 )
-from .render import render, render_all
+from .render import Rendered, render, render_all
 from .seeding import Seeding
 from .surfaces import DiscordSurfaces
 
@@ -225,20 +225,28 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound, Seeding):
         return msg
 
     async def send(self, channel: ChannelRef, out: Out, *, idempotency_key: str | None = None) -> MessageRef:
-        """Post `out`; a text over Discord's limit goes as several messages (the first is
-        returned)."""
+        """Post `out`; a text over Discord's limit goes as several messages (the first is returned)."""
+        return await self.post(channel, render_all(out), idempotency_key)
+
+    async def post(self, channel: ChannelRef, parts: Sequence[Rendered], idempotency_key: str | None = None,
+                   posted: list[MessageRef] | None = None) -> MessageRef:
+        """Post rendered parts in order; each one posted is added to `posted`, so a caller whose
+        post fails part-way knows which parts are out."""
         first: MessageRef | None = None
-        for n, r in enumerate(render_all(out)):
+        for n, r in enumerate(parts):
             kwargs = r.send_kwargs()
             if idempotency_key is not None:
-                # discord.py sends enforce_nonce=true with any nonce: a re-post of the same job
-                # within Discord's window returns the first message instead of a second one.
+                # discord.py sends enforce_nonce=true with any nonce (a random one when none is
+                # given, so its own retries of a 5xx land once): a re-post of the same job within
+                # Discord's window returns the first message instead of a second one.
                 kwargs["nonce"] = short_nonce(idempotency_key if n == 0 else f"{idempotency_key}/{n}")
             try:
                 msg = await self._channel(channel).send(**kwargs)
             except discord.Forbidden as e:
                 raise DiscordPermissionError(self._explain(e, "post", channel)) from e
             ref = MessageRef(self.platform, str(msg.channel.id), str(msg.id), channel.space_id)
+            if posted is not None:
+                posted.append(ref)
             await self._seed(ref, r)
             first = first or ref
         assert first is not None, "render_all gives at least one message"
@@ -267,13 +275,16 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound, Seeding):
         """None only when Discord refuses it (403, 50007: they do not accept DMs from the
         server's members). Its own trouble (5xx, a rate limit discord.py gave up on, the
         network) fails only this DM: `DeliveryFailed`."""
+        return await self.dm_parts(user, render_all(out))
+
+    async def dm_parts(self, user: UserRef, parts: Sequence[Rendered]) -> MessageRef | None:
         if user.platform != self.platform or not user.id.isdigit():
             return None
         client = self._client()
         try:
             data = await client.http.start_private_message(int(user.id))
             channel = ChannelRef(self.platform, str(data["id"]), "")
-            return await self.send(channel, out)
+            return await self.post(channel, parts)
         except (discord.Forbidden, DiscordPermissionError):
             return None  # `send` makes a 403 a DiscordPermissionError
         except discord.HTTPException as e:

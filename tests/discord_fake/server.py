@@ -4,7 +4,9 @@ It keeps the platform's truth (guilds, members, roles, channels, messages, react
 synced commands), speaks the gateway (HELLO, heartbeats, IDENTIFY/READY/GUILD_CREATE,
 RESUME with replay, op 7 RECONNECT) and the REST routes the adapter uses, and checks
 what Discord checks: permissions (403/50013), one acknowledgement per interaction
-(40060), the 3-second deadline (10062), nonce length and `enforce_nonce`. Every route
+(40060), the 3-second deadline (10062), the token's 15 minutes (401/50027, also cut short in
+the middle of an answer), nonce length and `enforce_nonce`; a request can be made to take
+effect and lose its answer (a 500 after the fact, as Discord's edge gives). Every route
 it does not know is recorded in `unhandled` so tests can fail on it. The native surfaces
 live beside it: scheduled events (`scheduled.py`), threads and roles (`threads_roles.py`);
 what they all share (permission bits, intents, JSON errors) in `wire.py`.
@@ -115,6 +117,8 @@ class Interaction:
     # An autocomplete interaction (type 4): the focused option's type, and the choices answered.
     focused_type: int | None = None
     choices: list[JSON] | None = None
+    # The token's 15 minutes run out early: after `uses_left` more webhook requests.
+    uses_left: int | None = None
 
 
 @dataclass
@@ -165,6 +169,10 @@ class FakeDiscord:
         self.interaction_deadline = interaction_deadline
         # An interaction's token works for follow-ups and edits this long (Discord: 15 minutes).
         self.token_lifetime = token_lifetime
+        # Each new interaction's token works for this many webhook requests (follow-ups, edits
+        # and deletions of its messages) and then answers as an expired one: the 15 minutes
+        # running out in the middle of an answer. None: only `token_lifetime` counts.
+        self.token_uses: int | None = None
         self.max_nonce = max_nonce
         self._ids = itertools.count(1_100_000_000_000_000_000)
         # Guild ids one apart in their timestamp bits, as real snowflakes made a few ms apart
@@ -194,6 +202,7 @@ class FakeDiscord:
         self.unavailable: set[int] = set()
         self.gateway_down = False
         self.intercepts: list[tuple[str, re.Pattern[str], int, float]] = []
+        self.lost_answers: list[tuple[str, re.Pattern[str], int]] = []
         self._nonces: dict[tuple[int, str], tuple[int, float]] = {}
         self._runner: web.AppRunner | None = None
         self._last_request = 0.0
@@ -552,6 +561,12 @@ class FakeDiscord:
         """The next `times` requests matching answer 429 (with a Via header, as Discord's edge does)."""
         self.intercepts.append((method, re.compile(path_pattern), times, retry_after))
 
+    def lose_answers(self, method: str, path_pattern: str, times: int = 1) -> None:
+        """The next `times` requests matching take effect (a message is created, an interaction
+        acknowledged) but their answer is lost: a 500 as Discord's edge gives when the request
+        timed out inside Discord after the fact. A client that retries does it a second time."""
+        self.lost_answers.append((method, re.compile(path_pattern), times))
+
     async def _unknown(self, request: web.Request) -> web.Response:
         self.unhandled.append(f"{request.method} {request.path}")
         return _error(404, 0, "404: Not Found")
@@ -573,9 +588,19 @@ class FakeDiscord:
         for method, pattern, handler in self._routes:
             m = pattern.match(path)
             if m and method == request.method:
-                return await handler(request, body, **m.groupdict())
+                response = await handler(request, body, **m.groupdict())
+                return self._lose_answer(request.method, path, response)
         self.unhandled.append(f"{request.method} {path}")
         return _error(404, 0, "404: Not Found")
+
+    def _lose_answer(self, method: str, path: str, response: web.Response) -> web.Response:
+        if response.status >= 300:
+            return response
+        for i, (m, pattern, times) in enumerate(self.lost_answers):
+            if m == method and pattern.search(path) and times > 0:
+                self.lost_answers[i] = (m, pattern, times - 1)
+                return _error(500, 0, "500: Internal Server Error")
+        return response
 
     @staticmethod
     async def _read_body(request: web.Request) -> Any:
@@ -1088,7 +1113,8 @@ class FakeDiscord:
                                  "permissions": str(self.permissions(channel_id, user_id))}
         else:
             payload["user"] = self.users[user_id]
-        inter = Interaction(iid, token, kind, channel_id, gid, user_id, time.monotonic(), payload)
+        inter = Interaction(iid, token, kind, channel_id, gid, user_id, time.monotonic(), payload,
+                            uses_left=self.token_uses)
         self.interactions[iid] = inter
         return inter, payload
 
@@ -1207,7 +1233,10 @@ class FakeDiscord:
 
     def _token_expired(self, inter: Interaction) -> web.Response | None:
         """Past its lifetime a token is refused on every webhook route, as Discord does."""
-        if time.monotonic() - inter.created <= self.token_lifetime:
+        used_up = inter.uses_left is not None and inter.uses_left <= 0
+        if inter.uses_left is not None:
+            inter.uses_left -= 1
+        if not used_up and time.monotonic() - inter.created <= self.token_lifetime:
             return None
         inter.errors.append({"code": 50027})
         inter.done.set()  # nothing more can be said through it
@@ -1219,6 +1248,7 @@ class FakeDiscord:
             return _error(404, 10062, "Unknown interaction")
         if time.monotonic() - inter.created > self.interaction_deadline:
             inter.errors.append({"code": 10062, "late_by": time.monotonic() - inter.created})
+            inter.done.set()  # the client shows "The application did not respond"
             return _error(404, 10062, "Unknown interaction")
         if inter.acked is not None:
             inter.errors.append({"code": 40060})

@@ -1,5 +1,5 @@
-"""A test-only extension: a slow command (to exercise deferral) and a probe that records
-the message metadata the adapter reports."""
+"""A test-only extension: slow commands (to exercise deferral), a long answer (several
+messages on Discord) and a probe that records the message metadata the adapter reports."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from bot.cog import Cog, on_message
 from bot.commands import Option, command
 from bot.context import Context
 from bot.model import MessageSeen
-from bot.render import Card, text
+from bot.render import Card, Mention, line, text
 
 SEEN: list[MessageSeen] = []
 DELAY = 0.4
@@ -34,6 +34,16 @@ class ProbeCog(Cog):
     @command("slow silent", "says nothing at all")
     async def slow_silent(self, ctx: Context) -> None:
         await asyncio.sleep(DELAY)
+
+    @command("long", "answers with a text too long for one message",
+             Option("lines", "how many lines", kind="int", min=1, max=200),
+             Option("private", "only for the one asking", kind="bool", required=False),
+             Option("delay", "seconds before answering", kind="int", required=False, min=0, max=5))
+    async def long(self, ctx: Context, lines: int, private: bool | None, delay: int | None) -> None:
+        await asyncio.sleep((delay or 0) * DELAY)
+        # Each line says its number once; "@everyone" typed by someone must ping nobody.
+        await ctx.reply(text(*(line(f"line {i:03d} @everyone ", Mention(ctx.user), " " + "x" * 80)
+                               for i in range(lines))), ephemeral=bool(private))
 
     @on_message()
     async def seen(self, event: MessageSeen) -> None:

@@ -1,19 +1,19 @@
 """Interactions past the happy path: an answer after the token's 15 minutes, a command sent
-from a DM, and button ids the bot never made."""
+from a DM, and button ids the bot never made (test_discord_answer_once: answers cut off)."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
 
+from tests.adapters.discord.test_discord_answer_once import dm_messages
 from tests.adapters.discord.test_discord_features import ALL, only_public_card
 from tests.discord_fake import message_text
 from tests.discord_fake.harness import Harness, World
 
 
-async def test_an_answer_after_the_token_expired_still_reaches_the_channel(
+async def test_an_answer_after_the_token_expired_still_reaches_the_channel_or_the_user(
         harness: Harness, world: World, caplog: pytest.LogCaptureFixture) -> None:
     fake, u, ch = world.fake, world.users, world.channel
     fake.interaction_deadline = 0.3  # a scaled-down 3-second rule
@@ -22,19 +22,24 @@ async def test_an_answer_after_the_token_expired_still_reaches_the_channel(
 
     public = await fake.send_interaction("slow public", {"title": "Late but here"}, user=u["alice"], channel=ch)
     assert public.deferred
-    await fake.wait_for(lambda: any("Late but here" in message_text(m) for m in fake.channel_messages(ch)),
-                        what="the card posted in the channel")
+    await fake.wait_for(lambda: any("private note" in message_text(m) for m in dm_messages(fake, u["alice"])),
+                        what="the private note by DM")
     await fake.quiet(0.1)
     [card] = [m for m in fake.channel_messages(ch) if m["embeds"]]
+    assert "Late but here" in message_text(card)
     assert fake.reaction_users(int(card["id"]), "👍") == [fake.bot_id]
     # The command went on past its reply: nothing failed, no "something went wrong".
     assert not [m for m in fake.all_messages() if "went wrong" in message_text(m)]
-    assert "the private answer was not delivered" in caplog.text
+    note, private = dm_messages(fake, u["alice"])
+    assert "/slow public" in message_text(note) and f"<#{ch}>" in note["content"]
+    assert message_text(private) == "and a second, private note"
 
-    refusal = await fake.send_interaction("slow refusal", user=u["alice"], channel=ch)
-    await asyncio.sleep(0.5)
+    fake.dms_closed.add(u["bob"])  # a private answer that cannot come by DM is not shown anywhere
+    refusal = await fake.send_interaction("slow refusal", user=u["bob"], channel=ch)
+    await fake.wait_for(lambda: "was not delivered by DM" in caplog.text, what="the undelivered refusal")
     await fake.quiet(0.1)
     assert refusal.deferred and [m["id"] for m in fake.channel_messages(ch)] == [card["id"]]
+    assert dm_messages(fake, u["bob"]) == []
 
 
 def dm_channel(world: World, user: str) -> int:
