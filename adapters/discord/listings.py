@@ -144,7 +144,14 @@ class DiscordListings:
             guild, **self._fields(listing, with_start=True),
             privacy_level=discord.PrivacyLevel.guild_only.value,
             entity_type=discord.EntityType.external.value)
-        return str(data["id"])
+        created = str(data["id"])
+        # discord.py retries a 5xx, and one Discord answers after it made the listing makes a
+        # second (a POST here has no idempotency key): any other of logoff's holding the marker
+        # now is such a twin.
+        for twin in await self._marked(guild, listing.marker):
+            if twin != created:
+                await self.drop_listing(SpaceRef(self.platform, str(guild)), twin)
+        return created
 
     def _fields(self, listing: Listing, *, with_start: bool) -> dict[str, Any]:
         fields: dict[str, Any] = {
@@ -181,14 +188,16 @@ class DiscordListings:
         return True
 
     async def _find_listing(self, guild: int, marker: str) -> str | None:
+        return next(iter(await self._marked(guild, marker)), None)
+
+    async def _marked(self, guild: int, marker: str) -> list[str]:
+        """logoff's live listings in the server whose description holds `marker`."""
         client = self._client()
         me = client.user.id if client.user else None
         pattern = marker_pattern(marker)
-        for ev in await client.http.get_scheduled_events(guild, False):
-            if (str(ev.get("creator_id")) == str(me) and ev.get("status") in LIVE
-                    and pattern.search(ev.get("description") or "")):
-                return str(ev["id"])
-        return None
+        return [str(ev["id"]) for ev in await client.http.get_scheduled_events(guild, False)
+                if str(ev.get("creator_id")) == str(me) and ev.get("status") in LIVE
+                and pattern.search(ev.get("description") or "")]
 
     async def drop_listing(self, space: SpaceRef, native_id: str) -> None:
         guild = guild_of(space)

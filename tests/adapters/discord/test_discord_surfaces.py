@@ -16,7 +16,7 @@ from bot.model import ChannelRef, MessageRef, SpaceRef, UserRef
 from bot.render import text
 from bot.surfaces import Listing, Listings, Roles, Threads
 from tests.discord_fake import CREATE_PUBLIC_THREADS, MANAGE_EVENTS, MANAGE_ROLES, message_text
-from tests.discord_fake.harness import Harness, World
+from tests.discord_fake.harness import Harness, World, delivered
 
 Calls = list[tuple[SpaceRef, str, int | None]]
 
@@ -122,6 +122,22 @@ async def test_adopted_after_a_crash_and_across_restarts(harness: Harness, world
     assert await adapter.put_listing(space(world), listing(12, "Hike!"), None) == twelve
     assert sorted(e["name"] for e in listed(world)) == ["Hike!", "Picnic!"]
     assert requests_to(world, "POST", "/scheduled-events") == 2
+
+
+async def test_a_listing_whose_answer_was_lost_is_listed_once(harness: Harness, world: World) -> None:
+    fake = world.fake
+    fake.roles.grant_bot(world.guild, MANAGE_EVENTS)
+    bot, adapter = await harness.start()
+    calls = watch(bot)
+    # Discord made the listing, its answer was lost (500) and discord.py posted it again.
+    fake.lose_answers("POST", r"/scheduled-events$")
+    eid = await adapter.put_listing(space(world), listing(1), None)
+    assert requests_to(world, "POST", "/scheduled-events") == 2
+    assert [e["id"] for e in listed(world)] == [eid], "the twin is gone, the one stored stays"
+    await adapter.put_listing(space(world), listing(1, "Picnic!"), eid)
+    assert [e["name"] for e in listed(world)] == ["Picnic!"]
+    await delivered(fake, bot, adapter)
+    assert calls == [], "removing the twin is logoff's own doing, not news for the core"
 
 
 async def test_deleted_or_cancelled_by_hand_is_listed_again(harness: Harness, world: World) -> None:
