@@ -24,20 +24,16 @@ import discord
 from bot.adapter import AdapterHost, DeliveryRefused
 from bot.model import SpaceRef
 from bot.render import truncate
-from bot.settings import SettingSpec, on_off, switch_text
 from bot.surfaces import Listing
 
 from .refs import refusals, space_of
+from .settings import SETTING
 
 if TYPE_CHECKING:
     from .gateway import LogoffClient
 
 log = logging.getLogger(__name__)
 
-SETTING = "events.discord"
-SETTING_SPEC = SettingSpec(SETTING, "on", on_off, "on or off",
-                           "mirror events into the server's Events tab (needs Manage Events)",
-                           normalize=switch_text, requires="listings")
 NAME_MAX = LOCATION_MAX = 100
 DESCRIPTION_MAX = 1000
 # EXTERNAL events need a location of 1-100 characters; an event without a place gets this.
