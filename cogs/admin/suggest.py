@@ -10,11 +10,16 @@ from bot.commands import CommandSpec
 from bot.context import Context
 from bot.render import truncate
 from bot.settings import SettingError, Settings, SettingSpec
+from bot.suggestions import MAX_SUGGESTIONS
+
+from . import zones
 
 # An `allowed` that only lists words ("on or off", "low, medium or high"): those words are the
 # values. Anything else ("a duration, e.g. 30m") is free-form and offers no list of its own.
 _WORDS = re.compile(r"^\w+(?:, \w+)*(?: or \w+)?$")
 DESCRIPTION_MAX = 50
+# The setting whose values are IANA zone names: suggested from the zone database as typed.
+ZONE_KEY = "timezone"
 
 
 def applies(spec: SettingSpec, ctx: Context) -> bool:
@@ -63,6 +68,8 @@ async def values(settings: Settings, ctx: Context, key: str, typed: str) -> list
     if not applies(spec, ctx):
         return []
     current, _ = await settings.raw(ctx.space, spec.key)
+    if spec.key == ZONE_KEY and typed.strip():
+        return _zones(spec, current, typed)
     said_as = typed.strip()
     typed = said_as.lower()
     listed = [(f"{current} (now)", current)] + [(w, w) for w in words(spec)]
@@ -76,6 +83,12 @@ async def values(settings: Settings, ctx: Context, key: str, typed: str) -> list
         if said:
             offered.insert(1 if offered and offered[0][1] == current else 0, (said, said))
     return offered  # the core keeps the first of values offered twice (bot/suggestions.py)
+
+
+def _zones(spec: SettingSpec, current: str, typed: str) -> list[tuple[str, str]]:
+    """Zones matching what was typed, best first; the current one and the default say so."""
+    marks = {spec.default: " (default)", current: " (now)"}
+    return [(name + marks.get(name, ""), name) for name in zones.matching(typed, spec, MAX_SUGGESTIONS)]
 
 
 def commands(specs: Iterable[CommandSpec], typed: str) -> list[tuple[str, str]]:

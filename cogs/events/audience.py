@@ -61,13 +61,19 @@ class Audience:
         channels = await self.channels(event)
         if len(channels) < 2:
             return {}
-        out = {}
-        for channel in channels:
-            caps = self.bot.capabilities(channel.platform)
-            out[channel.platform] = caps.label if caps and caps.label else channel.platform
+        out = {channel.platform: self.platform_name(channel.platform) for channel in channels}
         if not everyone:
             out.pop(platform or event.platform, None)
         return out
+
+    def platform_name(self, platform: str) -> str:
+        caps = self.bot.capabilities(platform)
+        return caps.label if caps and caps.label else platform
+
+    async def shared_into(self, space: SpaceRef) -> list[int]:
+        """The events linked channels shared into `space` (the commands there take them)."""
+        links = self._links()
+        return await links.shared_into(SHARED, space) if links is not None else []
 
     async def shares_here(self, event: Event, space: SpaceRef) -> bool:
         """The event was shared into a channel of `space` from a linked one."""

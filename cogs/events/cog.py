@@ -212,7 +212,8 @@ class EventsCog(Reports):
 
     async def suggest_event(self, ctx: Context, typed: str, given: dict[str, str]) -> list[tuple[str, str]]:
         """An event's number while it is typed (suggest.py)."""
-        return await suggest.events(self.db, ctx, typed)
+        return await suggest.events(self.db, ctx, typed, await self.audience.shared_into(ctx.space),
+                                    self.audience.platform_name)
 
     # --- helpers ---------------------------------------------------------------------------------------
 

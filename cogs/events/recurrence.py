@@ -3,8 +3,11 @@ RFC 5545 RRULE and expanded by python-dateutil's rrule over local wall-clock tim
 18:30 stays 18:30 across DST changes in either hemisphere.
 
 Rules (PRODUCT.md "Recurring meetups"): daily, weekly, every 2 weeks (every N days/weeks),
-monthly (the same weekday of the month as the first: the second Tuesday, or the last Friday),
-monthly on the 15th, every monday and thursday.
+monthly (the same weekday of the month as the first: the second Tuesday, or the last Friday
+for a fifth one, which not every month has), monthly on the 15th, every monday and thursday.
+A first day that is both the fourth and the last of its weekday in the month has two readings
+that part in months with five of them, so `monthly` asks which, and `monthly on the fourth
+friday` / `monthly on the last friday` (also every N months on …) says it.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ _ABBR = {d[:3]: i for i, d in enumerate(DAYS)} | {d: i for i, d in enumerate(DAY
                                                "thurs": 3}
 _RRULE_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _ORDINAL = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
+_NTH = {word: n for n, word in _ORDINAL.items()} | {"1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
+_MONTHLY_ON = re.compile(r"(?:monthly|every month|every (\d{1,2}) months?) on the (\w+) (\w+)")
 MAX_COUNT = 1830  # daily for five years: the bound that decides is the five years
 EXAMPLES = ("daily, weekly, every 2 weeks, monthly, monthly on the 15th, "
             "every monday and thursday")
@@ -69,6 +74,12 @@ def parse_rule(text: str, first: datetime) -> Rule:
                           "would skip months; use a day up to the 28th, or 'monthly' for the same weekday each month "
                           "(e.g. the last Friday)")
         return Rule(f"FREQ=MONTHLY;BYMONTHDAY={day}", f"monthly on the {day}{_suffix(day)}")
+    m = _MONTHLY_ON.fullmatch(t)
+    if m and m.group(2) in _NTH and m.group(3) in _ABBR:
+        n = int(m.group(1) or 1)
+        if n < 1:
+            raise Refusal(f"repeat: every {n} months is not a rule; try {EXAMPLES}")
+        return _monthly_on(n, _NTH[m.group(2)], _ABBR[m.group(3)])
     m = re.fullmatch(r"(?:every|weekly on|on) ([a-z ]+)", t)
     if m:
         words = [w for w in m.group(1).replace(" and ", " ").split() if w]
@@ -82,12 +93,38 @@ def parse_rule(text: str, first: datetime) -> Rule:
 
 def _monthly_same_weekday(first: datetime, n: int) -> Rule:
     nth = (first.day - 1) // 7 + 1
-    if nth == 5 or (first + timedelta(days=7)).month != first.month:
+    day = DAYS[first.weekday()]
+    parting = _parting(first, n) if nth == 4 and (first + timedelta(days=7)).month != first.month else None
+    if parting is not None:
+        every = "monthly" if n == 1 else f"every {n} months"
+        fourth, last = parting
+        raise Refusal(
+            f"repeat: {first:%a %d %b %Y} is both the fourth and the last {day.capitalize()} of {first:%B}, "
+            f"but they part in a month with five (in {fourth:%B %Y}: the {fourth.day}{_suffix(fourth.day)} "
+            f"or the {last.day}{_suffix(last.day)}); say which: repeat=\"{every} on the fourth {day}\" "
+            f"or repeat=\"{every} on the last {day}\"")
+    if nth == 5:
         nth = -1  # the last one of the month: a fifth one does not come every month
-    wd = _RRULE_DAYS[first.weekday()]
+    return _monthly_on(n, nth, first.weekday())
+
+
+def _parting(first: datetime, n: int) -> tuple[date, date] | None:
+    """The fourth and the last of `first`'s weekday in the first month of the series (every `n`
+    months) that has five of them, within the five years a series runs: where the two readings
+    of a monthly rule part. None when they never do (February every 24 months, say)."""
+    for k in range(n, 12 * 5 + 1, n):
+        y, m = divmod(first.month - 1 + k, 12)
+        day = date(first.year + y, m + 1, 1)
+        day += timedelta(days=(first.weekday() - day.weekday()) % 7)
+        if (day + timedelta(days=28)).month == day.month:
+            return day + timedelta(days=21), day + timedelta(days=28)
+    return None
+
+
+def _monthly_on(n: int, nth: int, weekday: int) -> Rule:
     every = "every month" if n == 1 else f"every {n} months"
-    return Rule(f"FREQ=MONTHLY;INTERVAL={n};BYDAY={nth}{wd}",
-                f"{every} on the {_ORDINAL[nth]} {DAYS[first.weekday()]}")
+    return Rule(f"FREQ=MONTHLY;INTERVAL={n};BYDAY={nth}{_RRULE_DAYS[weekday]}",
+                f"{every} on the {_ORDINAL[nth]} {DAYS[weekday]}")
 
 
 def _suffix(day: int) -> str:

@@ -206,15 +206,17 @@ def cancelled_text(event: Event, roster: Roster) -> Text:
 def attendees_text(event: Event, roster: Roster, labels: Mapping[str, str] | None = None,
                    here: tuple[Attendee, ...] = ()) -> Text:
     big = 10_000
-    lines = [line("📅 ", event.title, f" #{event.id}"),
-             line(going_label(event, roster), ": "), names_line(roster.going, limit=big, labels=labels),
-             line(f"Maybe ({len(roster.maybe)}): "), names_line(roster.maybe, limit=big, labels=labels)]
+    # Each heading is a line of its own, the names the line after it: a platform may split a
+    # long reply only between lines or names (bot/render.py, ListLine).
+    lists = [(going_label(event, roster), roster.going), (f"Maybe ({len(roster.maybe)})", roster.maybe)]
     if roster.waitlist:
-        lines += [line(f"Waitlist ({len(roster.waitlist)}): "),
-                  names_line(roster.waitlist, limit=big, labels=labels)]
-    lines += [line(f"Not going ({len(roster.no)}): "), names_line(roster.no, limit=big, labels=labels)]
+        lists.append((f"Waitlist ({len(roster.waitlist)})", roster.waitlist))
+    lists.append((f"Not going ({len(roster.no)})", roster.no))
     if here:
-        lines += [line(f"Here ({len(here)}): "), names_line(here, limit=big, labels=labels)]
+        lists.append((f"Here ({len(here)})", here))
+    lines = [line("📅 ", event.title, f" #{event.id}")]
+    for heading, people in lists:
+        lines += [line(f"{heading}:"), names_line(people, limit=big, labels=labels)]
     return Text(tuple(lines))
 
 

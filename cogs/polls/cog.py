@@ -24,10 +24,9 @@ from .migrations import MIGRATIONS
 from .render import NUMBERS, option, option_text, poll_card, results_text
 from .repo import Poll, marks
 from .service import PollService
-from .suggest import PollSuggestions
+from .suggest import SHARED, PollSuggestions
 
 log = logging.getLogger(__name__)
-SHARED = "polls/poll"  # how the links feature knows our polls
 
 MAX_POLL_DURATION = timedelta(days=90)
 

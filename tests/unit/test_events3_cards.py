@@ -49,8 +49,8 @@ async def test_a_restart_keeps_the_rsvps_made_on_another_card_of_the_event(tmp_p
     await fake.react(card, "✅", "carol", added=False, dispatch=False)
     bot2 = await _back(path, clock, fake)
     [attendees] = await fake.invoke("!event attendees 1")
-    assert "Going (2/2): \nbob, erin" in attendees.text, attendees.text
-    assert "Maybe (1): \ndave" in attendees.text and "carol" not in attendees.text
+    assert "Going (2/2):\nbob, erin" in attendees.text, attendees.text
+    assert "Maybe (1):\ndave" in attendees.text and "carol" not in attendees.text
     assert "Going (2/2)" in card.text and "Going (2/2)" in again.text
     assert fake.containing("a spot opened up") == []
     await bot2.stop()

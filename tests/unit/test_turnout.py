@@ -92,7 +92,7 @@ async def test_checkin_opens_with_the_pin_and_people_check_in(fake: FakeAdapter,
     shown = fake.messages[card.id]
     assert "Here (3)\n  bob, carol, dave" in shown, shown.text  # by time, then name (the clock stood)
     people = (await fake.invoke("!event attendees 1", "erin"))[0].text
-    assert "Here (3): \nbob, carol, dave" in people
+    assert "Here (3):\nbob, carol, dave" in people
 
     # Someone else by name: only the creator and moderators; unknown and ambiguous names refused.
     before = await count(bot, "event_checkins")

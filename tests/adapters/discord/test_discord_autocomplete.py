@@ -106,6 +106,23 @@ async def test_config_suggests_the_settings_here_and_values_by_key(harness: Harn
     assert [c["value"] for c in helped] == ["poll close", "poll create", "poll results", "poll vote"]
 
 
+async def test_timezone_values_are_the_zones_matching_what_is_typed(harness: Harness, world: World) -> None:
+    await harness.start(ALL)
+    fake, u, ch = world.fake, world.users, world.channel
+
+    async def zones(typed: str) -> list[Any]:
+        return await fake.send_autocomplete("config set", {"key": "timezone"}, focused="value", typed=typed,
+                                            user=u["mod"], channel=ch)
+
+    assert (await zones("berl"))[0] == {"name": "Europe/Berlin", "value": "Europe/Berlin"}
+    assert (await zones("new y"))[0]["value"] == "America/New_York"
+    many = await zones("a")  # the fake refuses more than 25, or a name or value past 100 characters
+    assert len(many) == 25 and not [i for i in fake.interactions.values() if i.errors]
+    done = await fake.send_interaction("config set", {"key": "timezone", "value": many[0]["value"]},
+                                       user=u["mod"], channel=ch)
+    assert done.text == f"✅ timezone is now {many[0]['value']}"
+
+
 async def test_event_ids_suggest_this_spaces_events_to_come_with_hostile_titles_clipped(
         harness: Harness, world: World) -> None:
     bot, _ = await harness.start(ALL, clock=ManualClock(START))
