@@ -5,9 +5,9 @@ RFC 5545 RRULE and expanded by python-dateutil's rrule over local wall-clock tim
 Rules (PRODUCT.md "Recurring meetups"): daily, weekly, every 2 weeks (every N days/weeks),
 monthly (the same weekday of the month as the first: the second Tuesday, or the last Friday
 for a fifth one, which not every month has), monthly on the 15th, every monday and thursday.
-A first day that is both the fourth and the last of its weekday in the month has two readings
-that part in months with five of them, so `monthly` asks which, and `monthly on the fourth
-friday` / `monthly on the last friday` (also every N months on …) says it.
+A first day that is both the fourth and the last of its weekday is read as the contract counts it,
+the fourth (the card says so); `monthly on the last friday` (also every N months on …) asks for
+the other reading.
 """
 
 from __future__ import annotations
@@ -93,32 +93,9 @@ def parse_rule(text: str, first: datetime) -> Rule:
 
 def _monthly_same_weekday(first: datetime, n: int) -> Rule:
     nth = (first.day - 1) // 7 + 1
-    day = DAYS[first.weekday()]
-    parting = _parting(first, n) if nth == 4 and (first + timedelta(days=7)).month != first.month else None
-    if parting is not None:
-        every = "monthly" if n == 1 else f"every {n} months"
-        fourth, last = parting
-        raise Refusal(
-            f"repeat: {first:%a %d %b %Y} is both the fourth and the last {day.capitalize()} of {first:%B}, "
-            f"but they part in a month with five (in {fourth:%B %Y}: the {fourth.day}{_suffix(fourth.day)} "
-            f"or the {last.day}{_suffix(last.day)}); say which: repeat=\"{every} on the fourth {day}\" "
-            f"or repeat=\"{every} on the last {day}\"")
     if nth == 5:
         nth = -1  # the last one of the month: a fifth one does not come every month
     return _monthly_on(n, nth, first.weekday())
-
-
-def _parting(first: datetime, n: int) -> tuple[date, date] | None:
-    """The fourth and the last of `first`'s weekday in the first month of the series (every `n`
-    months) that has five of them, within the five years a series runs: where the two readings
-    of a monthly rule part. None when they never do (February every 24 months, say)."""
-    for k in range(n, 12 * 5 + 1, n):
-        y, m = divmod(first.month - 1 + k, 12)
-        day = date(first.year + y, m + 1, 1)
-        day += timedelta(days=(first.weekday() - day.weekday()) % 7)
-        if (day + timedelta(days=28)).month == day.month:
-            return day + timedelta(days=21), day + timedelta(days=28)
-    return None
 
 
 def _monthly_on(n: int, nth: int, weekday: int) -> Rule:
