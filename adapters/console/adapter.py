@@ -26,7 +26,7 @@ from bot.timeparse import TimeParseError, format_time, parse_duration
 
 from .aliases import emoji
 from .store import ConsoleStore
-from .terminal import Reader
+from .terminal import Reader, signals_wake
 
 HELP = """Type !help for the bot's commands. Console commands:
   :as <name> [mod]           become user <name> (a moderator with mod)
@@ -231,14 +231,16 @@ def _usage(cmd: str, args: list[str]) -> str:
 async def run_console(bot: AdapterHost, adapter: ConsoleAdapter, stream: TextIO | None = None,
                       prompt: Callable[[], str] | None = None) -> None:
     """Read lines until end of input (or :quit)."""
-    reader = Reader(asyncio.get_running_loop(), stream or sys.stdin, prompt)
+    loop = asyncio.get_running_loop()
+    reader = Reader(loop, stream or sys.stdin, prompt)
     try:
-        while (line := await reader.lines.get()) is not None:
-            try:
-                if not await adapter.handle_line(line):
-                    break
-            except Exception as e:  # the console never dies on one bad line
-                adapter.note(f"⚠️ that failed: {e}")
-            reader.ready()
+        with signals_wake(loop):
+            while (line := await reader.lines.get()) is not None:
+                try:
+                    if not await adapter.handle_line(line):
+                        break
+                except Exception as e:  # the console never dies on one bad line
+                    adapter.note(f"⚠️ that failed: {e}")
+                reader.ready()
     finally:
         reader.close()
