@@ -140,6 +140,15 @@ class FakeAdapter:
         if isinstance(out, Card):  # the platform shows the bot's own reactions under its card
             for emoji in out.reactions[: self.capabilities.max_reactions]:
                 self.reactions.setdefault(ref.id, {}).setdefault(emoji, []).append(self.me)
+        try:
+            await self.on_recorded(sent)
+        except BaseException:  # not on the platform after all: a retry sends it afresh
+            del self.messages[ref.id]
+            self.log.remove(sent)
+            if key is not None:
+                self.by_key.pop(key, None)
+            self.reactions.pop(ref.id, None)
+            raise
         self.on_output(sent)
         return sent
 
@@ -190,6 +199,10 @@ class FakeAdapter:
         await self.bot.message_seen(event)
         await self.bot.settle()
         return message_id
+
+    async def on_recorded(self, sent: Sent) -> None:
+        """A message is on the platform, before anyone is shown it (the console keeps it then,
+        so what it printed is never printed again after a crash)."""
 
     def on_said(self, message_id: str, user: UserRef, text: str) -> None:
         """A person's message is on the platform, before the bot hears of it."""

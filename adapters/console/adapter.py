@@ -26,7 +26,7 @@ from bot.timeparse import TimeParseError, format_time, parse_duration
 
 from .aliases import emoji
 from .store import ConsoleStore
-from .terminal import Reader
+from .terminal import Reader, signals_wake
 
 HELP = """Type !help for the bot's commands. Console commands:
   :as <name> [mod]           become user <name> (a moderator with mod)
@@ -62,6 +62,9 @@ class ConsoleAdapter(FakeAdapter):
             self.messages[ref.id] = sent
             self.log.append(sent)
         self.reactions.update(earlier.reactions)
+        for key, message_id in earlier.keys.items():  # a scheduled post re-sent after a crash
+            if message_id in self.messages:
+                self.by_key[key] = self.messages[message_id]
         self._ids = itertools.count(earlier.last_number + 1)
         clock = self.bot.clock
         if earlier.now is not None and isinstance(clock, ManualClock):
@@ -76,14 +79,15 @@ class ConsoleAdapter(FakeAdapter):
         if self._store is not None and self.bot is not None:
             await self._store.clock(self.bot.clock.now())
 
-    async def _record(self, channel: ChannelRef, out: Out, *, key: str | None = None, ephemeral: bool = False,
-                      to_user: UserRef | None = None, reply_to: UserRef | None = None) -> Sent:
-        sent = await super()._record(channel, out, key=key, ephemeral=ephemeral, to_user=to_user,
-                                     reply_to=reply_to)
+    async def on_recorded(self, sent: Sent) -> None:
+        # Kept before it is printed, since a printed line cannot be taken back: a crash
+        # before the job that sent it is marked done re-sends it with the same key, which
+        # finds it here (the next run's `by_key`) instead of printing it again. A terminal
+        # cannot be asked what it showed, so a kill between this commit and the print loses
+        # that one line: never twice, as a platform with a message nonce.
         if self._store is not None:
-            await self._store.message(sent.ref, _number(sent.id), bot=True,
+            await self._store.message(sent.ref, _number(sent.id), bot=True, key=sent.key,
                                       reactions=self.reactions.get(sent.id))
-        return sent
 
     async def say(self, text: str, user: str | UserRef = "alice", *, at: datetime | None = None,
                   reply_to: str | UserRef | None = None, channel: ChannelRef | None = None) -> str:
@@ -227,14 +231,16 @@ def _usage(cmd: str, args: list[str]) -> str:
 async def run_console(bot: AdapterHost, adapter: ConsoleAdapter, stream: TextIO | None = None,
                       prompt: Callable[[], str] | None = None) -> None:
     """Read lines until end of input (or :quit)."""
-    reader = Reader(asyncio.get_running_loop(), stream or sys.stdin, prompt)
+    loop = asyncio.get_running_loop()
+    reader = Reader(loop, stream or sys.stdin, prompt)
     try:
-        while (line := await reader.lines.get()) is not None:
-            try:
-                if not await adapter.handle_line(line):
-                    break
-            except Exception as e:  # the console never dies on one bad line
-                adapter.note(f"⚠️ that failed: {e}")
-            reader.ready()
+        with signals_wake(loop):
+            while (line := await reader.lines.get()) is not None:
+                try:
+                    if not await adapter.handle_line(line):
+                        break
+                except Exception as e:  # the console never dies on one bad line
+                    adapter.note(f"⚠️ that failed: {e}")
+                reader.ready()
     finally:
         reader.close()

@@ -4,7 +4,9 @@ one stopped.
 
 - `console_messages`: every id the console handed out (the bot's messages and people's),
   so a later run numbers on after them and an id from an earlier run still names the
-  message it named then.
+  message it named then. A scheduled post keeps its idempotency key here, as a platform
+  keeps a message nonce or a transaction id, and is kept before it is printed: a job
+  re-run after a crash finds its key and prints nothing again.
 - `console_reactions`: the reactions on each bot message, the bot's own included, in the
   order they were made. They are the platform's truth that the core reconciles its cards
   with at start; without them a card from an earlier run would look bare and its
@@ -47,6 +49,7 @@ MIGRATIONS: list[Migration] = [
         now TEXT NOT NULL
     );
     """,
+    "ALTER TABLE console_messages ADD COLUMN idem_key TEXT",
 ]
 
 Reactions = dict[str, list[UserRef]]
@@ -60,6 +63,7 @@ class Earlier:
     reactions: dict[str, Reactions] = field(default_factory=dict)
     last_number: int = 0
     now: datetime | None = None
+    keys: dict[str, str] = field(default_factory=dict)  # idempotency key -> the message sent with it
 
 
 class ConsoleStore:
@@ -73,11 +77,13 @@ class ConsoleStore:
 
         def unit(conn: sqlite3.Connection) -> Earlier:
             earlier = Earlier()
-            for mid, n, channel, space, bot in conn.execute(
-                    "SELECT id, n, channel_id, space_id, bot FROM console_messages ORDER BY n").fetchall():
+            for mid, n, channel, space, bot, key in conn.execute(
+                    "SELECT id, n, channel_id, space_id, bot, idem_key FROM console_messages ORDER BY n").fetchall():
                 earlier.last_number = max(earlier.last_number, int(n))
                 if bot:
                     earlier.messages.append(MessageRef(platform, channel, mid, space))
+                if key is not None:
+                    earlier.keys[key] = mid
             for mid, emoji, uid, display, is_bot in conn.execute(
                     "SELECT message_id, emoji, user_id, display, is_bot FROM console_reactions"
                     " ORDER BY message_id, emoji, place").fetchall():
@@ -89,12 +95,12 @@ class ConsoleStore:
 
         return await self.db.read(unit)
 
-    async def message(self, ref: MessageRef, number: int, *, bot: bool,
+    async def message(self, ref: MessageRef, number: int, *, bot: bool, key: str | None = None,
                       reactions: Reactions | None = None) -> None:
         def unit(conn: sqlite3.Connection) -> None:
-            conn.execute("INSERT INTO console_messages(id, n, channel_id, space_id, bot) VALUES(?,?,?,?,?)"
-                         " ON CONFLICT(id) DO NOTHING",
-                         (ref.id, number, ref.channel_id, ref.space_id, 1 if bot else 0))
+            conn.execute("INSERT INTO console_messages(id, n, channel_id, space_id, bot, idem_key)"
+                         " VALUES(?,?,?,?,?,?) ON CONFLICT(id) DO NOTHING",
+                         (ref.id, number, ref.channel_id, ref.space_id, 1 if bot else 0, key))
             if reactions:
                 _put_reactions(conn, ref.id, reactions)
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
+import socket
 import termios
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
 EOF_MARK = None
@@ -65,6 +67,44 @@ class Reader:
         except (EOFError, KeyboardInterrupt, OSError, ValueError):
             pass
         self._put(EOF_MARK)
+
+
+@contextlib.contextmanager
+def signals_wake(loop: asyncio.AbstractEventLoop) -> Iterator[None]:
+    """Every signal wakes the loop while the console waits for a line.
+
+    Ctrl-C is asyncio.run's handler, which runs only when the main thread runs Python. The
+    loop waiting for a line has nothing else to wake it, and the signal interrupts its wait
+    only when it is taken there: taken on another thread (the line reader's, the database's)
+    or just before the wait begins, it was noted and the loop slept on, so the first Ctrl-C did
+    nothing until a second came. Python writes every signal, on whichever thread, to a wakeup
+    fd; the loop watching that fd wakes, and the handler runs."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals are handled on the main thread only: a loop elsewhere is not theirs
+        return
+    theirs = signal.set_wakeup_fd(-1)
+    if theirs != -1:  # the loop's own signal handling (add_signal_handler) wakes it already
+        signal.set_wakeup_fd(theirs)
+        yield
+        return
+    ours, wake = socket.socketpair()
+    ours.setblocking(False)
+    wake.setblocking(False)
+    loop.add_reader(ours.fileno(), _drain, ours)
+    signal.set_wakeup_fd(wake.fileno(), warn_on_full_buffer=False)
+    try:
+        yield
+    finally:
+        signal.set_wakeup_fd(-1)
+        loop.remove_reader(ours.fileno())
+        ours.close()
+        wake.close()
+
+
+def _drain(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # nothing left to read: woken is all it was for
+        while sock.recv(4096):
+            pass
 
 
 def _text(line: str) -> str:

@@ -4,12 +4,16 @@ the clock in the space's zone, files saved where the path says, chat lines with 
 from __future__ import annotations
 
 import asyncio
+import io
 from pathlib import Path
 
 import pytest
 
 from adapters.console import ConsoleAdapter
-from bot.app import Bot
+from adapters.console import store as console_store
+from bot.app import Bot, build_bot
+from bot.clock import ManualClock
+from bot.storage import Database
 from tests.unit.console_kit import typed
 
 
@@ -71,3 +75,24 @@ async def test_a_reply_to_a_chat_line_shows_below_it(console: tuple[Bot, Console
     said = shown.index("bob: no YOU are wrong")
     prompt = shown.index("Take it offline?")
     assert said < prompt, shown
+
+
+async def test_a_console_database_from_before_the_keys_goes_on(tmp_path: Path, clock: ManualClock) -> None:
+    """`--db` files written before the console kept idempotency keys (its first migration only)
+    are brought up to date, and their ids go on."""
+    path = tmp_path / "old.db"
+    db = await Database(str(path)).open()
+    await db.migrate(console_store.COMPONENT, console_store.MIGRATIONS[:1])
+    await db.write(lambda c: c.execute("INSERT INTO console_messages(id, n, channel_id, space_id, bot)"
+                                       " VALUES('m4', 4, 'general', 'local', 1)"))
+    await db.close()
+    bot = await build_bot(str(path), clock=clock, rate_limit=False)
+    adapter = ConsoleAdapter(out=io.StringIO())
+    bot.add_adapter(adapter)
+    await bot.start()
+    try:
+        shown = await typed(adapter, '!poll create "Q?" A | B', ":react m4 1")
+        assert shown.startswith("[m5] logoff: 📊 Q? #1"), shown
+        assert "there is no message m4" not in shown, shown
+    finally:
+        await bot.stop()

@@ -6,9 +6,11 @@ from __future__ import annotations
 import os
 import pty
 import select
+import signal
 import sys
 import termios
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -61,28 +63,53 @@ def exited_within(pid: int, seconds: float, fd: int | None = None) -> int | None
     return None
 
 
-def test_arrow_keys_edit_the_line_and_ctrl_c_leaves_at_once() -> None:
+def at_the_prompt() -> tuple[int, int]:
+    """`logoff try` with a line typed with the left arrow (!hep, left, l: !help), answered,
+    and the next prompt shown."""
     pid, fd = spawn()
-    code = None
     try:
         read_until(fd, b"you> ")
-        os.write(fd, b"!hep\x1b[Dl\r")  # left arrow, then the missing letter: !help
+        os.write(fd, b"!hep\x1b[Dl\r")
         # The help and the next prompt may come in one read: look for the prompt after the help.
         seen = read_until(fd, b"logoff commands")
         if b"you> " not in seen.split(b"logoff commands", 1)[1]:
             read_until(fd, b"you> ")
-        os.write(fd, b"\x03")  # Ctrl-C at an empty prompt
-        code = exited_within(pid, 15.0, fd)
-        if code is None:
-            # Seen once in three CI runs and not reproduced since: the first Ctrl-C did not end
-            # it. A person presses it again; a second one that does not end it is a hang.
-            os.write(fd, b"\x03")
-            code = exited_within(pid, 15.0, fd)
-        assert code is not None, "Ctrl-C did not end the console"
+    except BaseException:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        os.close(fd)
+        raise
+    return pid, fd
+
+
+def left_at_once(pid: int, fd: int, interrupt: Callable[[], None]) -> None:
+    """One interrupt ends the console (a hang is forever: the bound is only its guard), and
+    the terminal is as it was."""
+    code = None
+    try:
+        interrupt()
+        code = exited_within(pid, 30.0, fd)
+        assert code is not None, "one Ctrl-C did not end the console"
         lflag = termios.tcgetattr(fd)[3]
         assert lflag & termios.ICANON and lflag & termios.ECHO, "the terminal was left in raw mode"
     finally:
         if code is None:
-            os.kill(pid, 9)
+            os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
         os.close(fd)
+
+
+def test_arrow_keys_edit_the_line_and_ctrl_c_leaves_at_once() -> None:
+    pid, fd = at_the_prompt()
+    left_at_once(pid, fd, lambda: os.write(fd, b"\x03"))  # Ctrl-C at an empty prompt
+
+
+def test_a_ctrl_c_taken_on_another_thread_than_the_main_one_leaves_at_once() -> None:
+    """The kernel hands a process's signal to any of its threads that will take it; Linux
+    prefers the main thread, not always. Taken on another (here: by naming that thread to
+    kill(2)), it used to be noted while the loop slept on with nothing to wake it, so the
+    first Ctrl-C did nothing: once in three CI runs."""
+    pid, fd = at_the_prompt()
+    others = sorted(int(t) for t in os.listdir(f"/proc/{pid}/task") if int(t) != pid)
+    assert others, "the console runs no thread besides the main one"
+    left_at_once(pid, fd, lambda: os.kill(others[-1], signal.SIGINT))
