@@ -100,7 +100,7 @@ class OfflineCog(Cog):
             if state.heat is None:  # another message may have started it meanwhile
                 state.heat = ChannelHeat(self.scorer, scores=kept)
         heat = state.heat
-        if state.was_deleted(event.message_id):  # while this one waited for the kept scale
+        if state.was_deleted(event.message_id):  # while this one waited for the database
             return
         score = heat.observe(Msg(event.author.key, event.at.timestamp(),
                                  event.reply_to_user.key if event.reply_to_user else None, event.text),
