@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 from .model import (
     ActionInvoked,
     ChannelRef,
+    MessageDeleted,
+    MessageEdited,
     MessageRef,
     MessageSeen,
     ReactionChanged,
@@ -146,6 +148,14 @@ class AdapterHost(Protocol):
     async def reaction_changed(self, event: ReactionChanged) -> None: ...
 
     async def message_seen(self, event: MessageSeen) -> None: ...
+
+    async def message_edited(self, event: MessageEdited) -> None:
+        """A person changed the content of a chat message (not a link's preview appearing,
+        nor a pin: those change no content and are not reported)."""
+
+    async def message_deleted(self, event: MessageDeleted) -> None:
+        """A chat message was deleted or redacted on the platform (a bot's tracked card goes
+        to `message_gone` instead)."""
 
     async def message_gone(self, message: MessageRef) -> None: ...
 

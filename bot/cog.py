@@ -103,8 +103,20 @@ def on_action(prefix: str) -> Callable[[F], F]:
 
 
 def on_message() -> Callable[[F], F]:
-    """Every chat message's metadata: handler(self, event)."""
+    """Every chat message's metadata: handler(self, event: MessageSeen)."""
     return _mark("message", "")
+
+
+def on_message_edited() -> Callable[[F], F]:
+    """A person's chat message changed on the platform: handler(self, event: MessageEdited).
+    Its text is read again as edited, in memory only, as a MessageSeen's."""
+    return _mark("message_edited", "")
+
+
+def on_message_deleted() -> Callable[[F], F]:
+    """A chat message deleted or redacted on the platform: handler(self, event: MessageDeleted).
+    Whatever was made of it (a reading, a count) should be as if it had never been said."""
+    return _mark("message_deleted", "")
 
 
 def _mark(what: str, key: str) -> Callable[[F], F]:

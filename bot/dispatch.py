@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .adapter import Adapter, DeliveryRefused
+from .chat import ChatListeners
 from .clock import Clock
 from .commands import CommandRegistry, CommandSpec, UsageError, convert
 from .context import Context, Refusal, Responder
@@ -24,6 +25,8 @@ from .metrics import Metrics
 from .model import (
     ActionInvoked,
     ChannelRef,
+    MessageDeleted,
+    MessageEdited,
     MessageRef,
     MessageSeen,
     ReactionChanged,
@@ -75,12 +78,11 @@ class Dispatch:
     def __init__(self) -> None:
         self._listeners: dict[tuple[str, str], Handler] = {}
         self._owners: dict[tuple[str, str], str] = {}
-        self._message_listeners: list[Callable[[MessageSeen], Awaitable[Any]]] = []
+        self._chat = ChatListeners(self._safe)
         self._suggestions: Suggestions | None = None
 
     def add_listener(self, owner: str, what: str, key: str, handler: Handler) -> None:
-        if what == "message":
-            self._message_listeners.append(handler)
+        if self._chat.add(what, handler):
             return
         # Reactions and reconciles are per tracked kind, which is the cog's own; action ids
         # are shared by every platform's buttons, so two cogs must not claim one prefix.
@@ -276,11 +278,16 @@ class Dispatch:
         await self.tracker.drop(message)
         log.info("card %s was removed on the platform; no longer tracking it", message.key)
 
+    # --- people's chat messages (bot/chat.py) -------------------------------------------------
+
     async def message_seen(self, event: MessageSeen) -> None:
-        if event.author.is_bot:
-            return
-        for listener in self._message_listeners:
-            await self._safe(listener(event), f"message in {event.channel.key}")
+        await self._chat.seen(event)
+
+    async def message_edited(self, event: MessageEdited) -> None:
+        await self._chat.edited(event)
+
+    async def message_deleted(self, event: MessageDeleted) -> None:
+        await self._chat.deleted(event)
 
     async def _safe(self, aw: Awaitable[Any], what: str) -> None:
         """An exception in one handler is logged and never takes the bot down."""

@@ -110,3 +110,22 @@ class MessageSeen:
     message_id: str
     reply_to_user: UserRef | None = None
     text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MessageEdited:
+    """A chat message its author changed. `text` is the new text, with the same rules as
+    `MessageSeen.text`: only in memory, only where the platform gives it, never stored."""
+
+    channel: ChannelRef
+    author: UserRef
+    message_id: str
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MessageDeleted:
+    """A chat message taken away on the platform, by its author or a moderator."""
+
+    channel: ChannelRef
+    message_id: str

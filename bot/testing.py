@@ -8,13 +8,23 @@ platforms do with a message nonce or transaction id, and records every send and 
 from __future__ import annotations
 
 import itertools
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from .adapter import AdapterHost, Capabilities, DeliveryFailed
 from .context import Context
-from .model import ActionInvoked, ChannelRef, MessageRef, MessageSeen, ReactionChanged, UserRef
+from .model import (
+    ActionInvoked,
+    ChannelRef,
+    MessageDeleted,
+    MessageEdited,
+    MessageRef,
+    MessageSeen,
+    ReactionChanged,
+    UserRef,
+)
 from .render import Attachment, Card, Out, plain
 
 
@@ -45,6 +55,9 @@ class Sent:
         return needle in self.text
 
 
+SAID_KEPT = 10_000  # people's messages that can still be edited or deleted (ids, never text)
+
+
 class FakeAdapter:
     def connected(self) -> bool:
         return True
@@ -67,6 +80,7 @@ class FakeAdapter:
         self.reactions: dict[str, dict[str, list[UserRef]]] = {}  # the platform's truth
         self.moderators: set[str] = set()
         self.users: dict[str, UserRef] = {}
+        self.said: OrderedDict[str, tuple[UserRef, ChannelRef]] = OrderedDict()  # whose, where
         self._ids = itertools.count(1)
         self.started = False
         self.me = UserRef(platform, "logoff", "logoff", is_bot=True)
@@ -194,6 +208,9 @@ class FakeAdapter:
         u = user if isinstance(user, UserRef) else self.user(user)
         r = reply_to if isinstance(reply_to, UserRef) or reply_to is None else self.user(reply_to)
         message_id = f"u{next(self._ids)}"
+        self.said[message_id] = (u, channel or self.channel)
+        while len(self.said) > SAID_KEPT:
+            self.said.popitem(last=False)
         self.on_said(message_id, u, text)
         event = MessageSeen(channel or self.channel, u, at or self.bot.clock.now(), message_id, r, text)
         await self.bot.message_seen(event)
@@ -206,6 +223,13 @@ class FakeAdapter:
 
     def on_said(self, message_id: str, user: UserRef, text: str) -> None:
         """A person's message is on the platform, before the bot hears of it."""
+
+    async def edit_said(self, message_id: str, text: str) -> None:
+        """The person who said `message_id` (an id `say` returned) edits it to `text`."""
+        assert self.bot is not None
+        user, channel = self.said[message_id]
+        await self.bot.message_edited(MessageEdited(channel, user, message_id, text))
+        await self.bot.settle()
 
     async def on_reactions_changed(self, message_id: str) -> None:
         """A person's reaction changed the platform's truth, before the bot hears of it
@@ -233,8 +257,14 @@ class FakeAdapter:
             await self.bot.settle()
 
     async def delete(self, message: str | Sent | MessageRef) -> None:
-        """A moderator deletes a bot message on the platform."""
+        """A moderator deletes a message on the platform: a person's (an id `say` returned)
+        or one of the bot's."""
         assert self.bot is not None
+        if isinstance(message, str) and message in self.said:
+            _, channel = self.said.pop(message)
+            await self.bot.message_deleted(MessageDeleted(channel, message))
+            await self.bot.settle()
+            return
         ref = self._ref(message)
         self.messages[ref.id].deleted = True
         self.reactions.pop(ref.id, None)

@@ -71,6 +71,7 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound, Seeding):
         self._tasks: set[asyncio.Task[Any]] = set()
         self.lanes = Lanes(self._spawn)
         self._seeded: OrderedDict[str, list[str]] = OrderedDict()
+        self._edit_times: OrderedDict[int, str] = OrderedDict()
         self._init_listings()
 
     # --- lifecycle ---------------------------------------------------------------------------

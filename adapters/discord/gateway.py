@@ -124,6 +124,9 @@ class LogoffClient(discord.Client):
     async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
         await self.adapter._on_deleted(payload.channel_id, payload.message_ids, payload.guild_id)
 
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        await self.adapter._on_edited(payload)
+
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         if interaction.type is discord.InteractionType.application_command:
             await self.adapter._on_command(interaction)

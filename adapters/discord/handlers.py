@@ -1,10 +1,12 @@
 """What the Discord adapter does with what the gateway delivers (a part of DiscordAdapter):
 raw reactions and deletions go to the card's lane, slash commands and buttons run through
-an InteractionResponder, message metadata feeds the offline prompt."""
+an InteractionResponder, message metadata (and people's edits and deletions of their
+messages) feeds the offline prompt."""
 
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +14,16 @@ import discord
 
 from bot.adapter import AdapterHost
 from bot.context import Context
-from bot.model import ActionInvoked, ChannelRef, MessageRef, MessageSeen, ReactionChanged, UserRef
+from bot.model import (
+    ActionInvoked,
+    ChannelRef,
+    MessageDeleted,
+    MessageEdited,
+    MessageRef,
+    MessageSeen,
+    ReactionChanged,
+    UserRef,
+)
 from bot.render import warning
 
 from . import autocomplete
@@ -34,6 +45,7 @@ CHANGED = "that command has changed; try again in a minute, or type /help"
 IN_SERVERS = ("logoff's commands work in a server's channels, not in direct messages; "
               "type it in a channel of your server (/help works anywhere)")
 ANYWHERE = {("help",)}
+EDITS_KEPT = 4096  # messages whose last edit time is remembered, to tell a new edit from an update
 
 
 class DiscordInbound:
@@ -41,6 +53,7 @@ class DiscordInbound:
     bot: AdapterHost | None
     lanes: Lanes
     table: cmd.CommandTable
+    _edit_times: OrderedDict[int, str]  # message id -> its `edited_timestamp` last passed on
 
     # --- what DiscordAdapter provides ------------------------------------------------------------
 
@@ -90,13 +103,39 @@ class DiscordInbound:
     async def _on_deleted(self, channel_id: int, message_ids: Iterable[int],
                           guild_id: int | None) -> None:
         """Messages deleted on Discord (by a moderator, say): a card among them is no longer
-        tracked, edited or counted."""
+        tracked, edited or counted; any other in a server's channel is a chat message gone.
+        The raw event names only ids, so it is the same for messages never cached."""
         if self.bot is None:
             return
+        channel = ChannelRef(self.platform, str(channel_id), space_of(guild_id))
         for mid in sorted(message_ids):
+            self._edit_times.pop(mid, None)
             message = MessageRef(self.platform, str(channel_id), str(mid), space_of(guild_id))
             if self.bot.is_tracked(message):
                 self.lanes.put(self.bot, message, message)
+            elif guild_id is not None:  # chat in DMs is not watched (`_on_message`)
+                await self.bot.message_deleted(MessageDeleted(channel, str(mid)))
+
+    async def _on_edited(self, payload: discord.RawMessageUpdateEvent) -> None:
+        """A person edited a message's content. Discord sends MESSAGE_UPDATE also when a link's
+        preview unfolds, a message is pinned or its flags change; those leave `edited_timestamp`
+        as it was (null on a message never edited), so only a new edit time is an edit. One
+        remembered from before a restart, or long ago, is passed on again: reading a message
+        again as it is changes nothing."""
+        bot, message = self.bot, payload.message
+        if bot is None or payload.guild_id is None or message.author.bot:
+            return
+        edited = payload.data.get("edited_timestamp")
+        if not isinstance(edited, str) or self._edit_times.get(payload.message_id) == edited:
+            return
+        self._edit_times[payload.message_id] = edited
+        self._edit_times.move_to_end(payload.message_id)
+        while len(self._edit_times) > EDITS_KEPT:
+            self._edit_times.popitem(last=False)
+        channel = ChannelRef(self.platform, str(payload.channel_id), space_of(payload.guild_id))
+        # No text, as with a new message: without the message-content intent Discord sends none.
+        await bot.message_edited(MessageEdited(channel, user_ref(message.author),
+                                               str(payload.message_id), None))
 
     async def _on_message(self, message: discord.Message) -> None:
         if self.bot is None or message.author.bot or message.guild is None:

@@ -1,7 +1,7 @@
 """What the Matrix adapter does with each event of a room's timeline (a part of MatrixAdapter):
 `!` messages become commands, `m.reaction` annotations and their redactions become
 `ReactionChanged`, native poll responses count as the card's number reactions, a redacted card
-is gone, other `m.text` from humans is `MessageSeen`."""
+is gone; other `m.text` from humans, its edits and its redaction are people's chat (chat.py)."""
 
 from __future__ import annotations
 
@@ -10,16 +10,16 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
 from bot.adapter import Adapter, AdapterHost
 from bot.context import Responder
-from bot.model import ChannelRef, MessageRef, MessageSeen, ReactionChanged, UserRef
+from bot.model import ChannelRef, MessageRef, ReactionChanged, UserRef
 from bot.render import Out, Text, line
 
 from . import inbound
+from .chat import ChatHandlers, strip_reply_fallback
 from .client import Transport
 from .polls import NativePolls
 from .rooms import PLATFORM, Rooms
@@ -32,7 +32,7 @@ RECONCILE_AT_ONCE = 4
 EARLY_KEPT, EARLY_FOR_S, EARLY_POLL_S = 1000, 60.0, 0.2
 
 
-class InboundHandlers:
+class InboundHandlers(ChatHandlers):
     # Reactions on the bot's own message that is not tracked yet: reaction event id ->
     # (room, event, reaction, when it came).
     _early: OrderedDict[str, tuple[str, inbound.Envelope, inbound.Reaction, float]]
@@ -92,7 +92,7 @@ class InboundHandlers:
             message = inbound.text_message(ev)
             if message is None:
                 return None
-            body = _strip_reply_fallback(message.body) if message.in_reply_to else message.body
+            body = strip_reply_fallback(message.body) if message.in_reply_to else message.body
             if not body.startswith(self._bot().prefix):
                 return None
             content = {k: v for k, v in ev.content.items() if k in ("msgtype", "m.relates_to")}
@@ -111,6 +111,8 @@ class InboundHandlers:
             return
         if (message := inbound.text_message(ev)) is not None:
             await self._on_message(room_id, ev, message)
+        elif (edit := inbound.edit(ev)) is not None:
+            await self._on_edit(room_id, ev, edit)
         elif (reaction := inbound.reaction(ev)) is not None:
             await self._on_reaction(room_id, ev, reaction)
         elif (response := inbound.poll_response(ev)) is not None:
@@ -125,7 +127,7 @@ class InboundHandlers:
         bot = self._bot()
         body, reply_to = message.body, message.in_reply_to
         if reply_to:
-            body = _strip_reply_fallback(body)
+            body = strip_reply_fallback(body)
         user = self._user(room_id, ev.sender)
         channel = ChannelRef(PLATFORM, room_id, room_id)
         if body.startswith(bot.prefix):
@@ -137,15 +139,7 @@ class InboundHandlers:
                 is_moderator=self.rooms.is_moderator(room_id, ev.sender),
                 responder=self._responder(channel, (message.thread, ev.event_id) if message.thread else None))
             return
-        replied = self.rooms.sender_of(reply_to)
-        ts_ms = ev.ts_ms if ev.ts_ms is not None else time.time() * 1000
-        try:
-            at = datetime.fromtimestamp(ts_ms / 1000, UTC)
-        except (OverflowError, OSError, ValueError):
-            at = datetime.now(UTC)  # a timestamp no calendar holds: the moment it arrived
-        await bot.message_seen(MessageSeen(
-            channel, user, at, ev.event_id,
-            self._user(room_id, replied) if replied else None, body))
+        await self._seen(room_id, ev, body, reply_to)
 
     async def _on_reaction(self, room_id: str, ev: inbound.Envelope,
                            reaction: inbound.Reaction) -> None:
@@ -279,18 +273,11 @@ class InboundHandlers:
             return
         stored = await self.store.pop_reaction(redacts)
         if stored is None:
+            # The bot remembers the senders of messages only: one known here was a message.
+            if (author := self.rooms.sender_of(redacts)) is not None:
+                await self._on_message_redacted(room_id, redacts, author, sender)
             return
         message = MessageRef(PLATFORM, stored.room_id, stored.target, stored.room_id)
         await bot.reaction_changed(ReactionChanged(
             message, self._user(stored.room_id, stored.sender), stored.key, False))
 
-
-def _strip_reply_fallback(body: str) -> str:
-    """A reply's body starts with "> quoted" lines and a blank line; the command follows."""
-    lines = body.split("\n")
-    i = 0
-    while i < len(lines) and lines[i].startswith(">"):
-        i += 1
-    if i and i < len(lines) and lines[i] == "":
-        return "\n".join(lines[i + 1:])
-    return body

@@ -88,6 +88,25 @@ def text_message(ev: Envelope) -> TextMessage | None:
 
 
 @dataclass(frozen=True, slots=True)
+class Edit:
+    target: str  # the message replaced: always the original, also for an edit of an edit
+    body: str
+
+
+def edit(ev: Envelope) -> Edit | None:
+    """A replacement (`m.replace`) that leaves an `m.text`: its new text is `m.new_content`'s
+    (the event's own body, "* ...", is only for clients that show no edits)."""
+    if ev.type != "m.room.message":
+        return None
+    rel = relation(ev.content)
+    new = obj(ev.content.get("m.new_content"))
+    body = text(new.get("body"))
+    if rel.rel_type != "m.replace" or not rel.event_id or body is None or new.get("msgtype") != "m.text":
+        return None
+    return Edit(rel.event_id, body)
+
+
+@dataclass(frozen=True, slots=True)
 class Reaction:
     target: str
     key: str  # canonical (bot.emoji)

@@ -10,13 +10,23 @@ import asyncio
 from collections import OrderedDict
 from datetime import datetime, timedelta
 
-from bot.cog import Cog, on_action, on_message, on_reaction, on_reconcile
+from bot.cog import (
+    Cog,
+    on_action,
+    on_message,
+    on_message_deleted,
+    on_message_edited,
+    on_reaction,
+    on_reconcile,
+)
 from bot.commands import Option, command
 from bot.context import Context, Refusal
 from bot.converters import row_id
 from bot.model import (
     ActionInvoked,
     ChannelRef,
+    MessageDeleted,
+    MessageEdited,
     MessageRef,
     MessageSeen,
     ReactionChanged,
@@ -25,21 +35,17 @@ from bot.model import (
 )
 from bot.render import Text, text
 from bot.scheduler import Job
-from bot.settings import SettingSpec, on_off, one_of, switch_text
-from bot.timeparse import format_duration, parse_duration
 from cogs.polls.service import PollService
 
-from . import memory, repo, summary
+from . import keys, memory, repo, summary
 from .migrations import MIGRATIONS
 from .render import DISMISS, PROPOSE, WHY, closed_card, prompt_card, why_text
-from .scorer import SENSITIVITIES, ChannelHeat, HeatScorer, Msg
+from .scorer import ChannelHeat, HeatScorer, Msg
 from .signals import describe
 from .slots import slot_labels, slot_poll_closes, time_slots
 from .wording import pick
 
-RECENT = timedelta(minutes=30)
 MAX_CHANNELS = 10_000  # channels watched at once; the least recently active are forgotten
-MAX_ADDRESSED = 5
 # An unanswered prompt is for the exchange it was about: after this its card says it lapsed
 # and its reactions stop being followed (nor re-read at every start).
 PROMPT_LIVE = timedelta(days=1)
@@ -50,16 +56,7 @@ class OfflineCog(Cog):
     migrations = MIGRATIONS
 
     async def setup(self) -> None:
-        s = self.settings
-        s.register(SettingSpec("offline.auto", "off", on_off, "on or off",
-                               "prompt by itself when an exchange heats up", normalize=switch_text))
-        s.register(SettingSpec("offline.sensitivity", "low", one_of(*SENSITIVITIES), "low, medium or high",
-                               "how often the bot may speak up: low = only on a channel's hottest "
-                               "few per cent of exchanges"))
-        s.register(SettingSpec("offline.cooldown", "6h", parse_duration, "a duration, e.g. 6h",
-                               "at most one automatic prompt per channel in this time, counted "
-                               "from its last prompt (one asked for with offline counts too)",
-                               normalize=format_duration))
+        keys.register(self.settings)
         self.scheduler.register("offline.lapse", self._lapse)  # no grace: late, it still lapses
         self.scorer = HeatScorer()
         self._channels: OrderedDict[str, memory.Channel] = OrderedDict()
@@ -93,19 +90,21 @@ class OfflineCog(Cog):
 
     @on_message()
     async def on_message(self, event: MessageSeen) -> None:
-        space = event.channel.space
-        auto = await self.settings.get(space, "offline.auto")
+        # Before anything awaits, so a deletion that comes meanwhile finds the channel.
         state = self._channel(event.channel)
         state.wrote(event.author, event.at)
-        if not auto:
+        if not await self.settings.get(event.channel.space, "offline.auto"):
             return
         if state.heat is None:
             kept = await memory.load(self.db, event.channel, self.scorer.fingerprint)
             if state.heat is None:  # another message may have started it meanwhile
                 state.heat = ChannelHeat(self.scorer, scores=kept)
         heat = state.heat
+        if state.was_deleted(event.message_id):  # while this one waited for the database
+            return
         score = heat.observe(Msg(event.author.key, event.at.timestamp(),
-                                 event.reply_to_user.key if event.reply_to_user else None, event.text))
+                                 event.reply_to_user.key if event.reply_to_user else None, event.text),
+                             event.message_id)
         state.unsaved += 1
         try:
             await self._maybe_prompt(event, state, heat, score)
@@ -130,7 +129,7 @@ class OfflineCog(Cog):
         last = max((t for t in (state.last_prompt, kept) if t is not None), default=None)
         if last is not None and event.at - last < cooldown:
             return
-        people = self._people(state, heat.participants())
+        people = state.people(self.clock.now(), heat.participants())
         if len(people) < 2:  # an exchange that is over (delivered late, after a restart)
             return
         state.last_prompt = self.clock.now()
@@ -142,14 +141,18 @@ class OfflineCog(Cog):
     async def _dismissals_in_a_row(self, channel: ChannelRef) -> int:
         return await repo.dismissals_in_a_row(self.db, channel)
 
-    def _people(self, state: memory.Channel, keys: list[str] | None = None) -> list[UserRef]:
-        now = self.clock.now()
-        by_key: dict[str, UserRef] = {}
-        for user, at in reversed(state.recent.values()):
-            if now - at <= RECENT:
-                by_key[user.key] = user
-        order = keys if keys is not None else list(by_key)
-        return [by_key[k] for k in order if k in by_key][:MAX_ADDRESSED]
+    # A message edited or deleted on the platform changes the reading of its exchange from now
+    # on; a prompt it led to stays as it was, with the reasons it was given for.
+
+    @on_message_edited()
+    async def on_message_edited(self, event: MessageEdited) -> None:
+        if (state := self._channels.get(event.channel.key)) is not None:
+            state.edited(event.message_id, event.author.key, event.text)
+
+    @on_message_deleted()
+    async def on_message_deleted(self, event: MessageDeleted) -> None:
+        if (state := self._channels.get(event.channel.key)) is not None:
+            state.deleted(event.message_id)
 
     # --- the command ---------------------------------------------------------------------------
 
@@ -157,9 +160,9 @@ class OfflineCog(Cog):
              Option("note", "a few words to add", required=False, rest=True, max_length=300))
     async def offline(self, ctx: Context, note: str | None) -> None:
         state = self._channel(ctx.channel)
-        others = [p for p in self._people(state) if p.key != ctx.user.key]
+        others = [p for p in state.people(self.clock.now()) if p.key != ctx.user.key]
         # Alone in the exchange, the asker is not pinged by their own prompt: it is for all.
-        people = [*others[: MAX_ADDRESSED - 1], ctx.user] if others else []
+        people = [*others[: memory.MAX_ADDRESSED - 1], ctx.user] if others else []
         await self._prompt(ctx.channel, people, note=note, by=ctx.user, auto=False, sensitivity="", score=None,
                            reply=ctx)
 

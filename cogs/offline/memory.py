@@ -11,9 +11,9 @@ stops, so a crash loses at most that many exchanges' worth of learning.
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.model import ChannelRef, UserRef
 from bot.storage import Database, StorageError
@@ -25,6 +25,11 @@ log = logging.getLogger(__name__)
 
 SAVE_EVERY = 50
 AUTHORS_KEPT = 20  # recent authors remembered per channel, the longest quiet forgotten first
+RECENT = timedelta(minutes=30)  # who wrote this recently is in the exchange a prompt addresses
+MAX_ADDRESSED = 5
+# Ids of messages deleted before the bot had read them into the window (a deletion can overtake
+# its message while that waits for the channel's kept scale): a handful is plenty.
+GONE_KEPT = 16
 
 MIGRATION = """
 CREATE TABLE offline_calibration (
@@ -39,7 +44,7 @@ CREATE TABLE offline_calibration (
 class Channel:
     """What the cog remembers of one channel: recent authors and the heat window."""
 
-    __slots__ = ("recent", "heat", "last_prompt", "dismissals", "unsaved")
+    __slots__ = ("recent", "heat", "last_prompt", "dismissals", "unsaved", "gone")
 
     def __init__(self, heat: ChannelHeat | None) -> None:
         # Each author once, with when they last wrote: one person's burst of messages must not
@@ -49,6 +54,7 @@ class Channel:
         self.last_prompt: datetime | None = None
         self.dismissals: int | None = None  # automatic prompts waved off in a row; None: not read
         self.unsaved = 0  # exchanges scored since the channel's distribution was last kept
+        self.gone: deque[str] = deque(maxlen=GONE_KEPT)
 
     def wrote(self, user: UserRef, at: datetime) -> None:
         earlier = self.recent.get(user.key)
@@ -58,6 +64,27 @@ class Channel:
         self.recent.move_to_end(user.key)
         while len(self.recent) > AUTHORS_KEPT:
             self.recent.popitem(last=False)
+
+    def people(self, now: datetime, keys: list[str] | None = None) -> list[UserRef]:
+        """Who wrote within `RECENT`: those of `keys` in that order, or the latest first."""
+        by_key: dict[str, UserRef] = {}
+        for user, at in reversed(self.recent.values()):
+            if now - at <= RECENT:
+                by_key[user.key] = user
+        order = keys if keys is not None else list(by_key)
+        return [by_key[k] for k in order if k in by_key][:MAX_ADDRESSED]
+
+    def edited(self, message_id: str, author: str, text: str | None) -> None:
+        """Its author changed a message: the window reads it as it is now (text in memory only)."""
+        if self.heat is not None:
+            self.heat.reread(message_id, author, text)
+
+    def deleted(self, message_id: str) -> None:
+        if self.heat is None or not self.heat.forget(message_id):
+            self.gone.append(message_id)
+
+    def was_deleted(self, message_id: str) -> bool:
+        return message_id in self.gone
 
 
 _UPSERT = ("INSERT INTO offline_calibration(channel, counts, model, saved_at) VALUES(?, ?, ?, ?) "

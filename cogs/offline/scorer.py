@@ -210,7 +210,12 @@ class HeatScorer:
 
 class ChannelHeat:
     """Incremental per-channel tracker: keeps a bounded window of recent message
-    FEATURES (never text), so observe() is cheap. Memory per channel bounded."""
+    FEATURES (never text), so observe() is cheap. Memory per channel bounded.
+
+    Each entry keeps its message's id, so a message deleted on the platform leaves the window
+    and an edited one is read again, as if it had been said so: the next score and the reasons
+    given with it are those of what is there now. The channel's score distribution keeps the
+    scores already observed: it is the channel's usual, not this exchange."""
 
     __slots__ = ("scorer", "window", "max_age_s", "_items", "scores")
 
@@ -219,24 +224,47 @@ class ChannelHeat:
         self.scorer = scorer
         self.window = max(1, int(window))
         self.max_age_s = float(max_age_s)
-        self._items: deque[tuple[str, float | None, MsgFeatures]] = deque(maxlen=self.window)
+        # (author, unix seconds, features, message id)
+        self._items: deque[tuple[str, float | None, MsgFeatures, str | None]] = deque(maxlen=self.window)
         # This channel's own score distribution (kept from before a restart, if it was): the
         # sensitivities are shares of it.
         self.scores = scores or scorer.new_distribution()
 
-    def observe(self, msg: Msg) -> float:
+    def observe(self, msg: Msg, message_id: str | None = None) -> float:
         feats = self.scorer.features(msg.text)
         items = self._items
         if msg.ts is not None:
             cutoff = msg.ts - self.max_age_s
             while items and items[0][1] is not None and items[0][1] < cutoff:
                 items.popleft()
-        items.append((str(msg.author), msg.ts, feats))
-        score = self.scorer.score_features(
-            [it[2] for it in items], [it[0] for it in items], [it[1] for it in items]
-        )
+        items.append((str(msg.author), msg.ts, feats, message_id))
+        score = self.score()
         self.scores.observe(score)
         return score
+
+    def score(self) -> float:
+        """The window's score as it is now (without counting it in the distribution)."""
+        items = self._items
+        return self.scorer.score_features(
+            [it[2] for it in items], [it[0] for it in items], [it[1] for it in items]
+        )
+
+    def forget(self, message_id: str) -> bool:
+        """The message was deleted: it leaves the window. False if it is not in it."""
+        for i, item in enumerate(self._items):
+            if item[3] == message_id:
+                del self._items[i]
+                return True
+        return False
+
+    def reread(self, message_id: str, author: str, text: str | None) -> bool:
+        """The message was edited by its author: its features are those of `text`, in its
+        place and at its time. False if no message of that author has that id here."""
+        for i, (who, ts, _, mid) in enumerate(self._items):
+            if mid == message_id and who == author:
+                self._items[i] = (who, ts, self.scorer.features(text), mid)
+                return True
+        return False
 
     def crosses(self, score: float, sensitivity: str, dismissals_in_a_row: int = 0) -> bool:
         """Whether ``score`` is in the share of this channel's exchanges that gets a prompt."""
@@ -252,7 +280,7 @@ class ChannelHeat:
 
     def participants(self) -> list[str]:
         counts: dict[str, int] = {}
-        for author, _, _ in self._items:
+        for author, *_ in self._items:
             counts[author] = counts.get(author, 0) + 1
         # Stable for ties: first-seen order is kept by the dict, sort is stable.
         return sorted(counts, key=lambda a: -counts[a])

@@ -27,6 +27,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from . import autocomplete, files
+from .people import People
 from .scheduled import ScheduledEvents
 from .threads_roles import Roles, Threads
 from .wire import (
@@ -212,6 +213,7 @@ class FakeDiscord:
         self.scheduled = ScheduledEvents(self)
         self.threads = Threads(self)
         self.roles = Roles(self)
+        self.people = People(self)  # their edits, and Discord's own updates of their messages
         self._setup_routes()
 
     # --- lifecycle ---------------------------------------------------------------------------

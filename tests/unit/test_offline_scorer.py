@@ -119,7 +119,7 @@ def test_text_is_never_kept(scorer: HeatScorer) -> None:
     ch = ChannelHeat(scorer)
     secret = "my-secret-phrase-123"
     ch.observe(Msg(author="a", ts=1.0, reply_to=None, text=f"you said {secret}?"))
-    for _, _, feats in ch._items:
+    for _, _, feats, _ in ch._items:
         assert all(not isinstance(v, str) for v in feats)
 
 

@@ -1,18 +1,20 @@
 """A test-only extension: slow commands (to exercise deferral), a long answer (several
-messages on Discord) and a probe that records the message metadata the adapter reports."""
+messages on Discord) and a probe that records the message metadata the adapter reports, and
+people's edits and deletions."""
 
 from __future__ import annotations
 
 import asyncio
 
 from bot.app import Bot
-from bot.cog import Cog, on_message
+from bot.cog import Cog, on_message, on_message_deleted, on_message_edited
 from bot.commands import Option, command
 from bot.context import Context
-from bot.model import MessageSeen
+from bot.model import MessageDeleted, MessageEdited, MessageSeen
 from bot.render import Card, Mention, line, text
 
 SEEN: list[MessageSeen] = []
+CHANGED: list[MessageEdited | MessageDeleted] = []
 DELAY = 0.4
 
 
@@ -48,6 +50,14 @@ class ProbeCog(Cog):
     @on_message()
     async def seen(self, event: MessageSeen) -> None:
         SEEN.append(event)
+
+    @on_message_edited()
+    async def edited(self, event: MessageEdited) -> None:
+        CHANGED.append(event)
+
+    @on_message_deleted()
+    async def deleted(self, event: MessageDeleted) -> None:
+        CHANGED.append(event)
 
 
 async def setup(bot: Bot) -> None:
