@@ -270,8 +270,9 @@ class Dispatch:
 
     async def message_gone(self, message: MessageRef) -> None:
         """A tracked card was deleted or redacted on the platform (by a moderator, say): it
-        is not edited again and its reactions no longer count; `event show` and the like
-        post a fresh one."""
+        is not edited again and is no longer read at start; `event show` and the like post a
+        fresh one. What its reactions said stays with the cog: only the person who reacted
+        takes an answer back (events keep it until they change it on a live card)."""
         if self.tracker.lookup(message) is None:
             return
         self.cards.drop(message.key)

@@ -20,7 +20,7 @@ from bot.timeparse import format_duration, format_time
 
 from . import checkin_repo, repo
 from .audience import Audience
-from .checkin_repo import REACTION, SELF
+from .checkin_repo import SELF
 from .render import _named
 from .repo import Attendee, Event
 from .turnout import Turnout
@@ -121,10 +121,13 @@ class CheckIns(Cog):
                 await self._tell_not_open(event, user, opens_at(event, window) if not event.over(now) else None)
             return  # before it opened nothing counts; after the end the list stands
 
+        card = ev.message.key
+        live = [m.key for m in self.bot.tracked_messages(self.name, "event", event_id)]
+
         def unit(conn: sqlite3.Connection) -> bool:
             if ev.added:
-                return checkin_repo.check_in(conn, event_id, user.key, user.name, REACTION, now)
-            return checkin_repo.withdraw_reaction(conn, event_id, user.key)
+                return checkin_repo.pin(conn, event_id, user.key, user.name, card, now)
+            return checkin_repo.unpin(conn, event_id, user.key, card, live)
 
         if await self.db.write(unit):
             self.refresh(event_id)
@@ -138,10 +141,10 @@ class CheckIns(Cog):
                                  lambda p: not_open_text(event, p, opens))
 
     async def reconcile_here(self, message: MessageRef, event_id: int,
-                             reactions: Mapping[str, Sequence[UserRef]], take_back: bool = True) -> None:
-        """At start, while check-in is open: the 📍 reactions on the card are the truth for the
-        check-ins its platform's people made by reaction (those made meanwhile count, those
-        taken back go; a card in a linked channel speaks for its own platform)."""
+                             readings: Mapping[str, Mapping[str, Sequence[UserRef]]], complete: bool) -> None:
+        """At start, while check-in is open: the 📍 reactions on the cards read ({card key:
+        reactions}) are the truth for which of their platform's people each carries (those made
+        meanwhile count; a check-in by reaction goes with the last card carrying it)."""
         event = await self.db.read_small(lambda c: repo.get(c, event_id))
         if event is None or event.cancelled:
             return
@@ -149,7 +152,7 @@ class CheckIns(Cog):
         window = await self.turnout.window(SpaceRef.from_key(event.space))
         if now < opens_at(event, window) or event.over(now):
             return
-        present = [(u.key, u.name) for u in reactions.get(HERE, [])]
+        present = {card: [(u.key, u.name) for u in reactions.get(HERE, [])] for card, reactions in readings.items()}
         if await self.db.write(lambda c: checkin_repo.reconcile(c, event_id, message.platform, present, now,
-                                                                          take_back)):
+                                                                complete)):
             self.refresh(event_id)

@@ -3,12 +3,15 @@ was, and the numbers of past events for `stats` and `event export`.
 
 A check-in keeps who, the name shown, how it came (a 📍 reaction, the person's own `checkin`,
 or someone checked in by the creator or a moderator) and when. Only a check-in made by a
-reaction is taken back when that reaction goes; the others stand.
+reaction is taken back when that reaction goes; the others stand. An event can have several
+cards (`event show` posts another), so which cards carry each person's 📍 is kept too: the
+check-in goes with the last of them, as an RSVP goes with the last ✅ (bot.marks).
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,6 +29,19 @@ CREATE TABLE event_checkins (
     at REAL NOT NULL,
     PRIMARY KEY (event_id, user)
 ) WITHOUT ROWID;
+"""
+
+# Which cards carry a person's 📍 (a message's key; '' for a check-in by reaction made before
+# cards were told apart: it stands for whichever card it was on).
+CARDS_MIGRATION = """
+CREATE TABLE event_checkin_cards (
+    event_id INTEGER NOT NULL,
+    user TEXT NOT NULL,
+    card TEXT NOT NULL,
+    PRIMARY KEY (event_id, user, card)
+) WITHOUT ROWID;
+INSERT INTO event_checkin_cards(event_id, user, card)
+    SELECT event_id, user, '' FROM event_checkins WHERE source='reaction';
 """
 
 REACTION, SELF = "reaction", "command"  # a check-in of someone else: "by <their key>"
@@ -46,24 +62,59 @@ def check_in(conn: sqlite3.Connection, event_id: int, user: str, name: str, sour
     return False
 
 
-def withdraw_reaction(conn: sqlite3.Connection, event_id: int, user: str) -> bool:
-    """The person took their 📍 back: a check-in that reaction made goes with it."""
+def pin(conn: sqlite3.Connection, event_id: int, user: str, name: str, card: str, now: datetime) -> bool:
+    """A 📍 on `card`: noted, and a check-in if the person was not checked in yet."""
+    conn.execute("INSERT INTO event_checkin_cards(event_id, user, card) VALUES(?,?,?) "
+                 "ON CONFLICT(event_id, user, card) DO NOTHING", (event_id, user, card))
+    return check_in(conn, event_id, user, name, REACTION, now)
+
+
+def unpin(conn: sqlite3.Connection, event_id: int, user: str, card: str, live: Collection[str]) -> bool:
+    """The person took their 📍 off `card`, and so off any card no longer among `live` (the
+    event's cards now): a check-in that reaction made goes when no live card carries one."""
+    others = sorted(set(live) - {card})
+    keep = f" AND card NOT IN ({', '.join('?' * len(others))})" if others else ""
+    conn.execute(f"DELETE FROM event_checkin_cards WHERE event_id=? AND user=?{keep}", (event_id, user, *others))
+    return _withdraw_unpinned(conn, event_id, user)
+
+
+def _withdraw_unpinned(conn: sqlite3.Connection, event_id: int, user: str) -> bool:
+    if conn.execute("SELECT 1 FROM event_checkin_cards WHERE event_id=? AND user=? LIMIT 1",
+                    (event_id, user)).fetchone() is not None:
+        return False
     return conn.execute("DELETE FROM event_checkins WHERE event_id=? AND user=? AND source=?",
                         (event_id, user, REACTION)).rowcount > 0
 
 
-def reconcile(conn: sqlite3.Connection, event_id: int, platform: str, present: list[tuple[str, str]],
-              now: datetime, take_back: bool = True) -> bool:
-    """The 📍 reactions on a card are the truth for the check-ins its platform's people made
-    by reaction (without `take_back`, only added to: the reactions are known to be incomplete)."""
+def reconcile(conn: sqlite3.Connection, event_id: int, platform: str,
+              readings: Mapping[str, list[tuple[str, str]]], now: datetime, complete: bool) -> bool:
+    """The 📍 reactions on each card read ({card: [(user, name)]}) are the truth for which of
+    its platform's people it carries; a check-in by reaction goes with the last card carrying
+    it. Until `complete` (every live card of the event on that platform read) they only add;
+    then the check-ins by reaction from before cards were told apart are only as good as a
+    card showing them."""
     changed = False
-    keys = {user for user, _ in present}
-    for user, name in present:
-        changed |= check_in(conn, event_id, user, name, REACTION, now)
-    for (user,) in () if not take_back else conn.execute("SELECT user FROM event_checkins WHERE event_id=? AND source=?",
-                                (event_id, REACTION)).fetchall():
-        if user.partition(":")[0] == platform and user not in keys:
-            changed |= withdraw_reaction(conn, event_id, user)
+    for card, present in readings.items():
+        for user, name in present:
+            changed |= pin(conn, event_id, user, name, card, now)
+    if not complete:
+        return changed
+    gone: set[str] = set()
+    for card, present in readings.items():
+        keys = {user for user, _ in present}
+        for (user,) in conn.execute("SELECT user FROM event_checkin_cards WHERE event_id=? AND card=?",
+                                    (event_id, card)).fetchall():
+            if user not in keys:
+                conn.execute("DELETE FROM event_checkin_cards WHERE event_id=? AND user=? AND card=?",
+                             (event_id, user, card))
+                gone.add(user)
+    for (user,) in conn.execute("SELECT user FROM event_checkin_cards WHERE event_id=? AND card=''",
+                                (event_id,)).fetchall():
+        if user.partition(":")[0] == platform:
+            conn.execute("DELETE FROM event_checkin_cards WHERE event_id=? AND user=? AND card=''", (event_id, user))
+            gone.add(user)
+    for user in sorted(gone):
+        changed |= _withdraw_unpinned(conn, event_id, user)
     return changed
 
 

@@ -1,4 +1,10 @@
-from bot.marks import drop_marks_user_index_sql, marks_seq_index_sql, marks_table_sql
+from bot.bulk import ServerSide
+from bot.marks import (
+    drop_marks_user_index_sql,
+    marks_by_card_sql,
+    marks_seq_index_sql,
+    marks_table_sql,
+)
 from bot.storage import Migration
 
 from . import checkin_repo, links, native, native_listings, notify, rsvp_unit
@@ -78,10 +84,19 @@ MIGRATIONS: list[Migration] = [
     native.MIGRATION,
     # 10: turnout: goals (of events and series) and check-ins (checkin_repo.py)
     checkin_repo.MIGRATION,
-    # 11: an RSVP in one call on a database server (rsvp_unit.py); nothing to do on SQLite
-    rsvp_unit.FUNCTION,
+    # 11: was the first form of the server-side RSVP function; 16 replaces it (and drops it
+    # where it was made), so a new database makes only that one
+    ServerSide("SELECT 1"),
     # 12: an event listed in each space it is in (linked spaces), not only its own (native_listings.py)
     native_listings.MIGRATION,
     # 13: a series counts its changes, as an event does (the feed's SEQUENCE of its VEVENT)
     "ALTER TABLE event_series ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;",
+    # 14: marks per card: an answer is the union of the person's reactions on the event's cards
+    # (every row moves; those from before say no card)
+    marks_by_card_sql("event_marks"),
+    # 15: which cards carry each person's 📍 (checkin_repo.py)
+    checkin_repo.CARDS_MIGRATION,
+    # 16: an RSVP in one call on a database server, with marks per card (rsvp_unit.py); nothing
+    # to do on SQLite
+    rsvp_unit.FUNCTION,
 ]

@@ -9,13 +9,13 @@ queues again at the end instead of bumping a person already promoted.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.marks import Marks
 
-marks = Marks("event_marks")
+marks = Marks("event_marks", by_card=True)
 STATUSES = ("going", "maybe", "no")
 
 
@@ -181,10 +181,10 @@ def card_roster(conn: sqlite3.Connection, event: Event, limit: int) -> Roster:
                   sizes=(in_n, wait_n, n.get("maybe", 0), n.get("no", 0)))
 
 
-def apply_mark(conn: sqlite3.Connection, event_id: int, user: str, name: str, status: str, *,
-               added: bool, source: str, now: datetime) -> tuple[bool, RsvpResult | None]:
-    """Record an RSVP action and re-derive the user's status: (False, None) if the event
-    is gone, cancelled or over, (True, None) if nothing changed.
+def apply_mark(conn: sqlite3.Connection, event_id: int, user: str, name: str, status: str, *, added: bool,
+               source: str, now: datetime, card: str = "", live: Collection[str] = ()) -> tuple[bool, RsvpResult | None]:
+    """Record an RSVP action (a reaction's on `card`, of the event's `live` ones: bot.marks) and
+    re-derive the user's status: (False, None) if the event is gone, cancelled or over, (True, None) if nothing changed.
     This is the hot path of a reaction storm: four indexed statements when someone
     answers, only the two columns of the event it needs, and capacity costs nothing
     unless someone who was in steps out."""
@@ -193,9 +193,9 @@ def apply_mark(conn: sqlite3.Connection, event_id: int, user: str, name: str, st
     if head is None or head[1] == "cancelled" or head[2] <= now.timestamp():
         return False, None
     if added:
-        changed = marks.add(conn, event_id, user, status, source, name)
+        changed = marks.add(conn, event_id, user, status, source, name, card=card)
     else:
-        changed = marks.remove(conn, event_id, user, status, source)
+        changed = marks.remove(conn, event_id, user, status, source, card=card, live=live)
     if not changed:
         return True, None
     row = conn.execute("SELECT status, name, going_seq FROM rsvps WHERE event_id=? AND user=?",

@@ -28,8 +28,8 @@ from .repo import Event, RsvpResult, marks
 from .rsvp_unit import mark_unit
 from .turnout_render import HERE
 
-# How long a card's reactions, read at a start, wait for the readings of the event's other
-# cards on the same platform (all are read together, within moments of each other).
+# How long a card's reading at a start waits for the readings of the event's other cards on
+# the same platform (all are read together, within moments of each other).
 READING_KEPT = timedelta(minutes=10)
 Reactions = Mapping[str, Sequence[UserRef]]
 
@@ -51,7 +51,9 @@ class Rsvps(CheckIns):
         status = EMOJI.get(event.emoji)
         if status is None:
             return
-        await self._apply(event_id, event.user, status, added=event.added, source="reaction")
+        live = [m.key for m in self.bot.tracked_messages(self.name, "event", event_id)]
+        await self._apply(event_id, event.user, status, added=event.added, source="reaction",
+                          card=event.message.key, live=live)
 
     @on_action("rsvp")
     async def on_rsvp_button(self, ctx: Context, action: ActionInvoked, arg: str) -> None:
@@ -90,11 +92,11 @@ class Rsvps(CheckIns):
             await ctx.reply(text(line(SAID[result.new], event.title, f" #{event_id}.")), ephemeral=True)
 
     async def _apply(self, event_id: int, user: UserRef, status: str, *, added: bool,
-                     source: str) -> RsvpResult | None:
+                     source: str, card: str = "", live: Sequence[str] = ()) -> RsvpResult | None:
         # A platform that names only the id of who took a reaction back gives no name: the
         # stored one stays (both forms of the unit keep it).
         marked = await self.db.write(mark_unit(event_id, user.key, user.name, status, added=added,
-                                               source=source, now=self.clock.now()))
+                                               source=source, now=self.clock.now(), card=card, live=live))
         is_open, result = marked.is_open, marked.result  # acknowledged only after its commit
         # the whole event only when someone is to be told: the message names it
         told = result is not None and (result.promoted or (
@@ -125,18 +127,22 @@ class Rsvps(CheckIns):
     @on_reconcile("event")
     async def on_reconcile(self, message: MessageRef, event_id: int,
                            reactions: dict[str, list[UserRef]]) -> None:
-        reactions, complete = self._every_card(message, event_id, reactions)
-        truth = {status: [(u.key, u.name) for u in reactions.get(emoji, [])]
-                 for emoji, status in EMOJI.items()}
+        readings, complete = self._every_card(message, event_id, reactions)
+        truths = {card: {status: [(u.key, u.name) for u in r.get(emoji, [])] for emoji, status in EMOJI.items()}
+                  for card, r in readings.items()}
 
         def unit(conn: sqlite3.Connection) -> tuple[Event | None, RsvpResult | None]:
             event = repo.get(conn, event_id)
             if event is None or event.cancelled:
                 return None, None
-            changed = marks.reconcile(conn, event_id, truth, message.platform, take_back=complete)
+            changed: set[str] = set()
+            for card, truth in truths.items():
+                changed |= marks.reconcile_card(conn, event_id, card, truth, take_back=complete)
+            if complete:
+                changed |= marks.forget_cardless(conn, event_id, message.platform)
             if not changed:
                 return event, None
-            names = {u: n for users in truth.values() for u, n in users}
+            names = {u: n for truth in truths.values() for users in truth.values() for u, n in users}
             return event, repo.rederive(conn, event, [(u, names.get(u, "")) for u in sorted(changed)])
 
         event, result = await self.db.write(unit)
@@ -144,29 +150,26 @@ class Rsvps(CheckIns):
             self.refresh(event_id)
             await self.native.roster_changed(event_id)
             await self.announce_promotions(event, result)
-        await self.reconcile_here(message, event_id, reactions, complete)
+        await self.reconcile_here(message, event_id, readings, complete)
 
     def _every_card(self, message: MessageRef, event_id: int,
-                    reactions: Reactions) -> tuple[dict[str, list[UserRef]], bool]:
-        """The reactions on the event's cards on `message`'s platform read so far, and whether
-        that is all of them. An event can have several cards there (`event show` posts
-        another) and a mark stands for a reaction on any of them: until every card is read,
-        reactions only add (one that cannot be read, or is gone, must not take any back)."""
+                    reactions: Reactions) -> tuple[dict[str, Reactions], bool]:
+        """The readings to apply now ({card key: its reactions}), and whether that is every live
+        card of the event on `message`'s platform. Marks are kept per card, and each card's
+        reading is the truth for its own; but until every card is read, reactions only add (a
+        reaction moved from one card to another while the bot was away must not take the answer
+        back in between, and what was recorded before cards were told apart stands for a
+        reaction on any of them). Once all are read, they are applied together, in one unit."""
         cards = [m.key for m in self.bot.tracked_messages(self.name, "event", event_id)
                  if m.platform == message.platform]
         if len(cards) <= 1:
-            return {emoji: list(users) for emoji, users in reactions.items()}, True
+            return {message.key: reactions}, True
         now = self.clock.now()
         seen = self._readings.setdefault(event_id, {})
         seen[message.key] = (now, reactions)
-        fresh = {k: r for k, (at, r) in seen.items() if now - at <= READING_KEPT}
-        self._readings[event_id] = {k: seen[k] for k in fresh}
-        complete = all(k in fresh for k in cards)
-        if complete:
-            del self._readings[event_id]
-        merged: dict[str, dict[str, UserRef]] = {}
-        for key in cards:
-            for emoji, users in fresh.get(key, {}).items():
-                for u in users:
-                    merged.setdefault(emoji, {}).setdefault(u.key, u)
-        return {emoji: list(users.values()) for emoji, users in merged.items()}, complete
+        fresh = {k: v for k, v in seen.items() if now - v[0] <= READING_KEPT}
+        if not all(k in fresh for k in cards):
+            self._readings[event_id] = fresh
+            return {message.key: reactions}, False
+        del self._readings[event_id]
+        return {k: fresh[k][1] for k in cards}, True

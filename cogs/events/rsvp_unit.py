@@ -10,7 +10,9 @@ both on the same random histories and compares results and tables.
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,15 +29,19 @@ class Marked:
     has_role: bool  # the event has a role to follow who is going (known only when changed)
 
 
+# Marks by card (each reaction's card, and the event's live cards as a JSON list) replaced the
+# first form of the function, which a database made before has; it goes.
 FUNCTION = ServerSide(r"""
-CREATE OR REPLACE FUNCTION logoff_rsvp_marks(
+DROP FUNCTION IF EXISTS logoff_rsvp_marks(BIGINT[], TEXT[], TEXT[], TEXT[], BOOLEAN[], TEXT[],
+    DOUBLE PRECISION[], DOUBLE PRECISION[]);
+CREATE OR REPLACE FUNCTION logoff_rsvp_card_marks(
     a_event BIGINT[], a_user TEXT[], a_name TEXT[], a_status TEXT[], a_added BOOLEAN[], a_source TEXT[],
-    a_now DOUBLE PRECISION[], a_length DOUBLE PRECISION[])
+    a_now DOUBLE PRECISION[], a_length DOUBLE PRECISION[], a_card TEXT[], a_live TEXT[])
 RETURNS TABLE(is_open BOOLEAN, changed BOOLEAN, old_status TEXT, new_status TEXT,
               promoted_user TEXT, promoted_name TEXT, waitlisted_at BIGINT, has_role BOOLEAN)
 LANGUAGE plpgsql AS $fn$
 DECLARE
-    i INT; p_event BIGINT; p_user TEXT; p_name TEXT; p_status TEXT; p_source TEXT;
+    i INT; p_event BIGINT; p_user TEXT; p_name TEXT; p_status TEXT; p_source TEXT; p_card TEXT;
     v_cap BIGINT; v_state TEXT; v_end DOUBLE PRECISION; v_role BOOLEAN; v_n BIGINT;
     v_found BOOLEAN; v_oldname TEXT; v_seq BIGINT; v_was_in BOOLEAN; v_name TEXT; k INT;
     -- what each event of the call is, read once: RSVPs do not change their event
@@ -46,7 +52,7 @@ DECLARE
 BEGIN
     FOR i IN 1 .. COALESCE(array_length(a_event, 1), 0) LOOP
         p_event := a_event[i]; p_user := a_user[i]; p_name := a_name[i]; p_status := a_status[i];
-        p_source := a_source[i];
+        p_source := a_source[i]; p_card := a_card[i];
         is_open := FALSE; changed := FALSE; has_role := FALSE; old_status := NULL; new_status := NULL;
         promoted_user := NULL; promoted_name := NULL; waitlisted_at := NULL; v_was_in := FALSE;
         k := array_position(c_id, p_event);
@@ -80,14 +86,15 @@ BEGIN
             IF v_next IS NULL THEN
                 SELECT COALESCE(MAX(seq), 0) INTO v_next FROM event_marks WHERE object_id = p_event;
             END IF;
-            INSERT INTO event_marks(object_id, "user", value, source, seq, name)
-                VALUES (p_event, p_user, p_status, p_source, v_next + 1, p_name)
+            INSERT INTO event_marks(object_id, "user", value, source, card, seq, name)
+                VALUES (p_event, p_user, p_status, p_source, p_card, v_next + 1, p_name)
                 ON CONFLICT DO NOTHING;
             GET DIAGNOSTICS v_n = ROW_COUNT;
             c_seq[k] := v_next + v_n;
         ELSE
             DELETE FROM event_marks
-                WHERE object_id = p_event AND "user" = p_user AND value = p_status AND source = p_source;
+                WHERE object_id = p_event AND "user" = p_user AND value = p_status AND source = p_source
+                AND (card = p_card OR NOT card = ANY(ARRAY(SELECT jsonb_array_elements_text(a_live[i]::jsonb))));
             GET DIAGNOSTICS v_n = ROW_COUNT;
             IF v_n > 0 THEN
                 c_seq[k] := NULL;
@@ -148,19 +155,21 @@ $fn$;
 
 # A PL/pgSQL function's rows come out in the order it returned them (a function scan reads
 # its result in order), which is the order of the units.
-_CALL = "SELECT * FROM logoff_rsvp_marks($1, $2, $3, $4, $5, $6, $7, $8)"
+_CALL = "SELECT * FROM logoff_rsvp_card_marks($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
 
 
 def mark_unit(event_id: int, user: str, name: str, status: str, *, added: bool, source: str,
-              now: datetime) -> BulkUnit[Marked]:
+              now: datetime, card: str = "", live: Collection[str] = ()) -> BulkUnit[Marked]:
+    """`card`: the card reacted on ('' for text); `live`: the event's cards now."""
     def unit(conn: sqlite3.Connection) -> Marked:
-        is_open, result = repo.apply_mark(conn, event_id, user, name, status,
-                                          added=added, source=source, now=now)
+        is_open, result = repo.apply_mark(conn, event_id, user, name, status, added=added,
+                                          source=source, now=now, card=card, live=live)
         has_role = result is not None and conn.execute(
             "SELECT 1 FROM event_native WHERE event_id=? AND role_id IS NOT NULL", (event_id,)).fetchone() is not None
         return Marked(is_open, result, has_role)
 
-    args = (event_id, user, name, status, added, source, now.timestamp(), repo.DEFAULT_LENGTH.total_seconds())
+    args = (event_id, user, name, status, added, source, now.timestamp(), repo.DEFAULT_LENGTH.total_seconds(),
+            card, json.dumps(sorted(live)))
     return BulkUnit(unit, Bulk(_CALL, args, _decode))
 
 

@@ -1,8 +1,8 @@
 """On a database server an RSVP runs as one server-side call, pipelined with the others of its
 batch (cogs/events/rsvp_unit.py); `repo.apply_mark` stays the rules' reference. Both run here on
 the same random histories (adds and removals, reactions and text, capacities, waitlists,
-promotions, cancelled and ended events, names missing or changed), and every outcome and the
-final tables must be the same."""
+promotions, cancelled and ended events, names missing or changed, reactions on several cards
+of which some are gone), and every outcome and the final tables must be the same."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ pytestmark = pytest.mark.integration
 CAPACITIES = (None, 1, 2, 3, None, 2)
 USERS = [f"discord:{i}" for i in range(9)]
 STATUSES = ("going", "going", "maybe", "no")
+CARDS = ("discord:m1", "discord:m2", "discord:m3")
 
 
 async def _setup(db: PostgresDatabase) -> list[int]:
@@ -52,12 +53,15 @@ def _op(rng: random.Random, events: list[int]) -> tuple[Any, ...]:
     source = "text" if rng.random() < 0.2 else "reaction"
     added = source == "text" or rng.random() < 0.65
     name = rng.choice(("", "Ann", "Bo", "Ann"))
-    return (rng.choice(events), rng.choice(USERS), name, rng.choice(STATUSES), added, source)
+    # a reaction on one of the cards, of which those live now (the others are gone)
+    card = "" if source == "text" else rng.choice(CARDS)
+    live = () if source == "text" else tuple({card, *rng.sample(CARDS, rng.randint(0, 2))})
+    return (rng.choice(events), rng.choice(USERS), name, rng.choice(STATUSES), added, source, card, live)
 
 
 def _unit(op: tuple[Any, ...], bulk_only: bool) -> BulkUnit[Marked]:
-    event_id, user, name, status, added, source = op
-    unit = mark_unit(event_id, user, name, status, added=added, source=source, now=START)
+    event_id, user, name, status, added, source, card, live = op
+    unit = mark_unit(event_id, user, name, status, added=added, source=source, now=START, card=card, live=live)
     if not bulk_only:
         return unit
 
@@ -73,7 +77,8 @@ def _plain(unit: BulkUnit[Marked]) -> Any:
 
 async def _tables(db: PostgresDatabase) -> tuple[list[tuple[Any, ...]], ...]:
     rsvps = await db.fetchall('SELECT event_id, "user", name, status, going_seq FROM rsvps ORDER BY 1, 2')
-    marks = await db.fetchall('SELECT object_id, "user", value, source, seq, name FROM event_marks ORDER BY 1, 2, 3, 4')
+    marks = await db.fetchall('SELECT object_id, "user", value, source, card, seq, name FROM event_marks '
+                              'ORDER BY 1, 2, 3, 4, 5')
     return [tuple(r) for r in rsvps], [tuple(r) for r in marks]
 
 
