@@ -94,6 +94,7 @@ async def populate(
                         STATUSES[(i + j) % len(STATUSES)],
                         added=True,
                         source="reaction",
+                        now=now,
                     )
 
         await bot.db.write(unit)
