@@ -101,10 +101,12 @@ class Adapter(Protocol):
     async def edit(self, message: MessageRef, out: Out) -> None:
         """Replace a message's content (a live card)."""
 
-    async def send_dm(self, user: UserRef, out: Out) -> MessageRef | None:
+    async def send_dm(self, user: UserRef, out: Out, *,
+                      idempotency_key: str | None = None) -> MessageRef | None:
         """A direct message; None where the platform refuses it for this person (they do not
         accept direct messages from the bot, or there is no such person): the bot stops
-        trying until they ask again. Raises `DeliveryFailed` when it failed only this time."""
+        trying until they ask again. Raises `DeliveryFailed` when it failed only this time.
+        With a key, as `send`: the same key twice is one message."""
 
     async def fetch_reactions(self, message: MessageRef) -> Mapping[str, Sequence[UserRef]] | None:
         """Current reactions of a message (emoji -> users), for reconciliation; None if gone."""

@@ -209,13 +209,14 @@ class Bot(Dispatch):
     async def edit(self, message: MessageRef, out: Out) -> None:
         await self.adapter(message.platform).edit(message, out)
 
-    async def send_dm(self, user: UserRef, out: Out) -> MessageRef | None:
+    async def send_dm(self, user: UserRef, out: Out, *,
+                      idempotency_key: str | None = None) -> MessageRef | None:
         """A direct message; None when the platform refuses it for this person (closed DMs);
         raises `DeliveryFailed` when it failed only this time (`Adapter.send_dm`)."""
         adapter = self.adapters.get(user.platform)
         if adapter is None or not adapter.capabilities.direct_messages:
             return None
-        return await adapter.send_dm(user, out)
+        return await adapter.send_dm(user, out, idempotency_key=idempotency_key)
 
     async def track(self, message: MessageRef, cog: str, kind: str, object_id: int) -> None:
         """Route future reactions on `message` to `cog` (durably, so after a restart too)."""

@@ -120,13 +120,17 @@ class FakeAdapter:
         sent.edits += 1
         self.on_output(sent, edited=True)
 
-    async def send_dm(self, user: UserRef, out: Out) -> MessageRef | None:
+    async def send_dm(self, user: UserRef, out: Out, *,
+                      idempotency_key: str | None = None) -> MessageRef | None:
         self.dm_attempts.append(user.id)
         if user.id in self.dms_closed:
             return None
         if user.id in self.dms_failing:
             raise DeliveryFailed(f"{self.platform}: the direct message to {user.id} failed this time")
-        sent = await self._record(ChannelRef(self.platform, f"dm-{user.id}", self.space_id), out, to_user=user)
+        if idempotency_key is not None and idempotency_key in self.by_key:
+            return self.by_key[idempotency_key].ref
+        sent = await self._record(ChannelRef(self.platform, f"dm-{user.id}", self.space_id), out,
+                                  key=idempotency_key, to_user=user)
         return sent.ref
 
     async def fetch_reactions(self, message: MessageRef) -> Mapping[str, Sequence[UserRef]] | None:

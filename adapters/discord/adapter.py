@@ -272,20 +272,21 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound, Seeding):
             await self._seed(message, r, [e for e in r.reactions[: self.capabilities.max_reactions]
                                           if e not in had])
 
-    async def send_dm(self, user: UserRef, out: Out) -> MessageRef | None:
+    async def send_dm(self, user: UserRef, out: Out, *, idempotency_key: str | None = None) -> MessageRef | None:
         """None only when Discord refuses it (403, 50007: they do not accept DMs from the
         server's members). Its own trouble (5xx, a rate limit discord.py gave up on, the
-        network) fails only this DM: `DeliveryFailed`."""
-        return await self.dm_parts(user, render_all(out))
+        network) fails only this DM: `DeliveryFailed`. A key is a nonce, as in `post`."""
+        return await self.dm_parts(user, render_all(out), idempotency_key)
 
-    async def dm_parts(self, user: UserRef, parts: Sequence[Rendered]) -> MessageRef | None:
+    async def dm_parts(self, user: UserRef, parts: Sequence[Rendered],
+                       idempotency_key: str | None = None) -> MessageRef | None:
         if user.platform != self.platform or not user.id.isdigit():
             return None
         client = self._client()
         try:
             data = await client.http.start_private_message(int(user.id))
             channel = ChannelRef(self.platform, str(data["id"]), "")
-            return await self.post(channel, parts)
+            return await self.post(channel, parts, idempotency_key)
         except (discord.Forbidden, DiscordPermissionError):
             return None  # `send` makes a 403 a DiscordPermissionError
         except discord.HTTPException as e:

@@ -146,16 +146,17 @@ class MatrixAdapter(InboundHandlers):
         if isinstance(out, Card) and out.choices is not None and out.choices.closed:
             await self.polls.end(message, out, tz)
 
-    async def send_dm(self, user: UserRef, out: Out) -> MessageRef | None:
-        """Into the room the bot opened with this person (dms.py). None when the homeserver
-        refuses; `DeliveryFailed` when it failed only this time."""
+    async def send_dm(self, user: UserRef, out: Out, *,
+                      idempotency_key: str | None = None) -> MessageRef | None:
+        """Into the room the bot opened with this person (dms.py), the key as the txn id as in
+        `send`. None when the homeserver refuses; `DeliveryFailed` when it failed only this time."""
         if user.platform != PLATFORM or self.store is None:
             return None
         try:
             room_id = await DirectRooms(self.transport, self.store).room_for(user.id)
             if room_id is None:
                 return None
-            return await self.send(ChannelRef(PLATFORM, room_id, room_id), out)
+            return await self.send(ChannelRef(PLATFORM, room_id, room_id), out, idempotency_key=idempotency_key)
         except MatrixError as e:
             if not e.refused:  # the room is kept for the next one
                 raise DeliveryFailed(f"matrix: direct message to {user.id} failed this time: {e}") from e

@@ -233,37 +233,6 @@ class Transport:
             raise MatrixError(f"uploading {att.filename}: {why(resp)}")
         return str(resp.content_uri), keys
 
-    async def open_dm(self, user_id: str) -> str | None:
-        """A new private room with `user_id` invited and marked direct (their client shows it as
-        a direct message); None if the server refuses (e.g. no such user). `MatrixError` when
-        it failed only this time."""
-        # Encrypted when the person's client can read it (it has published device keys),
-        # as their own client would do.
-        state = [nio.EnableEncryptionBuilder().as_dict()] if await self._has_device_keys(user_id) else []
-        resp = await self.call(lambda: self.client.room_create(
-            is_direct=True, invite=[user_id], preset=nio.RoomPreset.trusted_private_chat,
-            initial_state=state))
-        if isinstance(resp, nio.RoomCreateResponse):
-            if self.prepare_room is not None:
-                await self.prepare_room(resp.room_id, user_id)
-            return str(resp.room_id)
-        error = MatrixError(f"opening a direct message with {user_id}: {why(resp)}", http_status(resp))
-        if not error.refused:
-            raise error
-        log.warning("matrix: could not open a direct message with %s: %s", user_id, why(resp))
-        return None
-
-    async def _has_device_keys(self, user_id: str) -> bool:
-        if self.client.olm is None:
-            return False
-        status, data = await self.post_json("/_matrix/client/v3/keys/query",
-                                            {"device_keys": {user_id: []}})
-        if status != 200:
-            # Not knowing must not open an unencrypted room for someone whose client encrypts.
-            raise MatrixError(f"querying the device keys of {user_id}: HTTP {status} {data.get('errcode', '')}")
-        keys = data.get("device_keys")
-        return isinstance(keys, dict) and bool(keys.get(user_id))
-
     async def _raw(self, method: str, path: str, body: str | None = None) -> tuple[int, dict[str, Any]]:
         """A request nio does not wrap: (status, the JSON object answered, or {})."""
         headers = {"Authorization": f"Bearer {self.client.access_token}"}

@@ -1,21 +1,31 @@
 """Direct-message rooms: the one the bot opened with each person is reused while the person
 is in it (joined or invited). When they have left it (or rejected its invite) a new one is
 opened, once: leaving that one too means their DMs are closed, and the core says so once in
-the channel; the next DM asked for (`notify dm` again, an export) starts over."""
+the channel; the next DM asked for (`notify dm` again, an export) starts over.
+
+A room is opened under an alias chosen (and stored) before the homeserver is asked, as a
+message is sent under a transaction id: asked again after a crash lost the answer, the
+homeserver says the alias is taken (M_ROOM_IN_USE), and the room it names is the one made
+then. So a DM re-sent after a crash goes into that room, with its own txn id, not into a
+second room. The alias is removed once the room is stored."""
 
 from __future__ import annotations
 
 import logging
+import secrets
 
 import nio
 from nio import ErrorResponse
 
-from .client import MatrixError, Transport, why
+from .client import MatrixError, Transport, http_status, why
 from .store import MatrixStore
 
 log = logging.getLogger(__name__)
 
 PRESENT = ("join", "invite")
+# The alias is only the bot's handle on the room while it is opened: no canonical alias, so
+# the person's client names the room after the bot, as any direct message.
+NO_CANONICAL_ALIAS = {"type": "m.room.canonical_alias", "state_key": "", "content": {}}
 
 
 class DirectRooms:
@@ -41,10 +51,84 @@ class DirectRooms:
                     return None
                 reopen = True
             # else the bot can no longer read the room (it was removed): a new one
-        opened = await self.transport.open_dm(user_id)
-        if opened is not None:
-            await self.store.save_dm_room(user_id, opened, reopened=reopen)
-        return opened
+        opened = await self.open(user_id)
+        if opened is None:
+            return None
+        room_id, alias = opened
+        await self.store.save_dm_room(user_id, room_id, reopened=reopen)
+        if alias is not None:
+            await self._drop_alias(alias)
+        return room_id
+
+    async def open(self, user_id: str) -> tuple[str, str | None] | None:
+        """A new private room with `user_id` invited and marked direct (their client shows it as
+        a direct message), or the one an earlier try made, and the alias it was opened under;
+        None if the server refuses (e.g. no such user). `MatrixError` when it failed only this
+        time."""
+        alias: str | None = await self.store.dm_opening(user_id)
+        if alias is None:
+            alias = f"#logoff-dm-{secrets.token_hex(12)}:{self.transport.user_id.split(':', 1)[1]}"
+            await self.store.save_dm_opening(user_id, alias)
+        # Encrypted when the person's client can read it (it has published device keys),
+        # as their own client would do.
+        state = [nio.EnableEncryptionBuilder().as_dict()] if await self._has_device_keys(user_id) else []
+        resp = await self._create(user_id, state, alias[1:].split(":", 1)[0])
+        if isinstance(resp, ErrorResponse) and resp.status_code != "M_ROOM_IN_USE" and _refused(resp):
+            # A homeserver that lets the bot make no aliases (alias_creation_rules) still
+            # gets its DMs, only without this guard: a crash before the room is stored
+            # would leave a second room. Someone who cannot get a room is refused again.
+            log.warning("matrix: opening a direct room under an alias was refused (%s); "
+                        "opening it without one", why(resp))
+            resp, alias = await self._create(user_id, state, None), None
+        if isinstance(resp, nio.RoomCreateResponse):
+            room_id = str(resp.room_id)
+        elif isinstance(resp, ErrorResponse) and resp.status_code == "M_ROOM_IN_USE" and alias:
+            room_id = await self._made_before(user_id, alias)
+        else:
+            if not _refused(resp):
+                raise MatrixError(f"opening a direct message with {user_id}: {why(resp)}", http_status(resp))
+            log.warning("matrix: could not open a direct message with %s: %s", user_id, why(resp))
+            return None
+        if self.transport.prepare_room is not None:
+            await self.transport.prepare_room(room_id, user_id)
+        return room_id, alias
+
+    async def _create(self, user_id: str, state: list[dict[str, object]],
+                      alias: str | None) -> nio.RoomCreateResponse | ErrorResponse:
+        client = self.transport.client
+        return await self.transport.call(lambda: client.room_create(
+            alias=alias, is_direct=True, invite=[user_id], preset=nio.RoomPreset.trusted_private_chat,
+            initial_state=[*state, NO_CANONICAL_ALIAS] if alias else state))
+
+    async def _made_before(self, user_id: str, alias: str) -> str:
+        client = self.transport.client
+        resp = await self.transport.call(lambda: client.room_resolve_alias(alias))
+        if not isinstance(resp, nio.RoomResolveAliasResponse):
+            # Taken, yet it names no room now (removed by hand): the next try takes a new one.
+            await self.store.save_dm_opening(user_id, None)
+            raise MatrixError(f"opening a direct message with {user_id}: {alias} is taken but "
+                              f"resolving it failed: {why(resp)}")
+        log.info("matrix: the direct-message room %s with %s was opened before a crash; using it",
+                 resp.room_id, user_id)
+        return str(resp.room_id)
+
+    async def _drop_alias(self, alias: str) -> None:
+        """Stored now, the room needs its alias no more; best effort (it names a private room)."""
+        client = self.transport.client
+        resp = await self.transport.call(lambda: client.room_delete_alias(alias))
+        if not isinstance(resp, nio.RoomDeleteAliasResponse):
+            log.info("matrix: could not remove the alias %s: %s", alias, why(resp))
+
+    async def _has_device_keys(self, user_id: str) -> bool:
+        if self.transport.client.olm is None:
+            return False
+        status, data = await self.transport.post_json("/_matrix/client/v3/keys/query",
+                                                      {"device_keys": {user_id: []}})
+        if status != 200:
+            # Not knowing must not open an unencrypted room for someone whose client encrypts.
+            raise MatrixError(f"querying the device keys of {user_id}: HTTP {status} {data.get('errcode', '')}")
+        keys = data.get("device_keys")
+        return isinstance(keys, dict) and bool(keys.get(user_id))
 
     async def membership(self, room_id: str, user_id: str) -> str | None:
         """The person's membership of the room; None if the bot cannot read it."""
@@ -73,3 +157,7 @@ class DirectRooms:
         resp = await self.transport.call(lambda: client.room_leave(room_id))
         if not isinstance(resp, nio.RoomLeaveResponse):
             log.info("matrix: could not leave the abandoned room %s: %s", room_id, why(resp))
+
+
+def _refused(resp: object) -> bool:
+    return MatrixError("", http_status(resp)).refused

@@ -14,6 +14,8 @@
   person's latest response to it as counted. A counted answer is also a row of
   `matrix_reactions` on the card (event id "<response>#<n>", which no real event id can be),
   so an answer and the same number reaction are one choice, present while either is.
+- `matrix_dm_rooms` / `matrix_dm_opening`: each person's direct-message room, and the alias
+  one is being opened under until it is saved, so a crash in between does not open two.
 """
 
 from __future__ import annotations
@@ -111,6 +113,13 @@ MIGRATIONS: list[Migration] = [
         PRIMARY KEY (room_id, seq)
     ) WITHOUT ROWID;
     """,
+    # 8: the alias a direct-message room is being opened under, until the room is saved (dms.py).
+    """
+    CREATE TABLE matrix_dm_opening (
+        user_id TEXT PRIMARY KEY,
+        alias TEXT NOT NULL
+    ) WITHOUT ROWID;
+    """,
 ]
 
 COMMAND_MEMORY_S = 14 * 24 * 3600
@@ -134,14 +143,31 @@ class MatrixStore(PollTables):
         return (str(row[0]), bool(row[1])) if row else None
 
     async def save_dm_room(self, user_id: str, room_id: str | None, *, reopened: bool = False) -> None:
-        if room_id is None:
-            await self.db.write(lambda c: c.execute("DELETE FROM matrix_dm_rooms WHERE user_id=?",
+        """The room, and the end of its opening (one unit: the alias is not needed after)."""
+        def unit(c: sqlite3.Connection) -> None:
+            c.execute("DELETE FROM matrix_dm_opening WHERE user_id=?", (user_id,))
+            if room_id is None:
+                c.execute("DELETE FROM matrix_dm_rooms WHERE user_id=?", (user_id,))
+                return
+            c.execute(
+                "INSERT INTO matrix_dm_rooms(user_id, room_id, reopened) VALUES (?, ?, ?) "
+                "ON CONFLICT(user_id) DO UPDATE SET room_id=excluded.room_id, reopened=excluded.reopened",
+                (user_id, room_id, int(reopened)))
+
+        await self.db.write(unit)
+
+    async def dm_opening(self, user_id: str) -> str | None:
+        row = await self.db.fetchone("SELECT alias FROM matrix_dm_opening WHERE user_id=?", (user_id,))
+        return str(row[0]) if row else None
+
+    async def save_dm_opening(self, user_id: str, alias: str | None) -> None:
+        if alias is None:
+            await self.db.write(lambda c: c.execute("DELETE FROM matrix_dm_opening WHERE user_id=?",
                                                     (user_id,)))
             return
         await self.db.write(lambda c: c.execute(
-            "INSERT INTO matrix_dm_rooms(user_id, room_id, reopened) VALUES (?, ?, ?) "
-            "ON CONFLICT(user_id) DO UPDATE SET room_id=excluded.room_id, reopened=excluded.reopened",
-            (user_id, room_id, int(reopened))))
+            "INSERT INTO matrix_dm_opening(user_id, alias) VALUES (?, ?) "
+            "ON CONFLICT(user_id) DO UPDATE SET alias=excluded.alias", (user_id, alias)))
 
     # --- session -------------------------------------------------------------------------
 

@@ -52,9 +52,11 @@ class DirectMessages:
         want = await self.bot.db.read(read)
         return [p for k, p in keys.items() if k in want]
 
-    async def send(self, people: Iterable[Attendee], out: Out, channels: Sequence[ChannelRef]) -> None:
+    async def send(self, people: Iterable[Attendee], out: Out, channels: Sequence[ChannelRef],
+                   key: str | None = None) -> None:
         """DM each who asked for it; best effort, after the channel posts (which always go).
-        `channels`: the event's channels, its own first (`Audience.channels`)."""
+        `channels`: the event's channels, its own first (`Audience.channels`). `key`: the job's
+        idempotency key, when a job sends them: a re-run after a crash DMs each person once."""
         shown: dict[str, Out] = {}  # the message in each channel's zone, made once per channel
         for person in await self.wanted(people):
             user = user_from_key(person.user, person.name)
@@ -63,7 +65,8 @@ class DirectMessages:
             if where.key not in shown:
                 shown[where.key] = in_zone(out, await self.bot.timezone(where.space))
             try:
-                ref = await self.bot.send_dm(user, shown[where.key])
+                ref = await self.bot.send_dm(user, shown[where.key],
+                                             idempotency_key=f"{key}/dm/{user.key}" if key else None)
             except Exception as e:  # noqa: BLE001 - failed this time (DeliveryFailed): the channel post carries it
                 log.warning("DM to %s failed: %s", person.user, e)
                 continue

@@ -182,5 +182,6 @@ class Reminders:
             except Exception as e:  # noqa: BLE001 - the channel post already carries it
                 log.warning("reminder for event %s in its thread failed: %s", event.id, e)
         # After the channel post (which the job's key keeps single): a failed DM never makes
-        # the job run again.
-        await self.dms.send(roster.going, reminder_dm_text(event, now), await self.audience.channels(event))
+        # the job run again, and one re-sent after a crash lands once by its key.
+        await self.dms.send(roster.going, reminder_dm_text(event, now), await self.audience.channels(event),
+                            key=job.idempotency_key)

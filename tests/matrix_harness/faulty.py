@@ -1,8 +1,9 @@
 """A pass-through proxy in front of the test Synapse that can answer chosen requests with
 the homeserver's own kind of failure (a 500 with a Matrix error body, or a 429
 M_LIMIT_EXCEEDED with `retry_after_ms`), as a homeserver in trouble does, or hold them until
-the test lets them through (a slow homeserver, without timing anything); everything else
-reaches Synapse unchanged."""
+the test lets them through (a slow homeserver, without timing anything), or let them take
+effect and answer a 500 (the answer lost, as to a bot that crashed before it came);
+everything else reaches Synapse unchanged."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ class FaultyProxy:
         self.upstream = upstream.rstrip("/")
         self.failing: list[tuple[str, re.Pattern[str]]] = []
         self.failed: list[str] = []
+        self.refusing: list[tuple[str, re.Pattern[str], int, str]] = []  # answered once each
+        self.losing: list[tuple[str, re.Pattern[str]]] = []
+        self.lost: list[str] = []  # requests that took effect and had their answer lost
         self.holding: list[tuple[str, re.Pattern[str]]] = []
         self.held: list[str] = []  # requests held so far (each goes on once released)
         self._release = asyncio.Event()
@@ -37,8 +41,18 @@ class FaultyProxy:
         """Requests matching answer 500 M_UNKNOWN until `heal()`."""
         self.failing.append((method, re.compile(path_pattern)))
 
+    def refuse(self, method: str, path_pattern: str, status: int, errcode: str) -> None:
+        """The next request matching answers `status` with `errcode`, as Synapse refuses one."""
+        self.refusing.append((method, re.compile(path_pattern), status, errcode))
+
+    def lose(self, method: str, path_pattern: str) -> None:
+        """Requests matching reach Synapse, and answer 500 M_UNKNOWN instead of its answer,
+        until `heal()`."""
+        self.losing.append((method, re.compile(path_pattern)))
+
     def heal(self) -> None:
         self.failing.clear()
+        self.losing.clear()
 
     def hold(self, method: str, path_pattern: str) -> None:
         """Requests matching wait (unanswered) until `release()`."""
@@ -79,6 +93,11 @@ class FaultyProxy:
         if any(m == request.method and p.search(request.path) for m, p in self.holding):
             self.held.append(f"{request.method} {request.path}")
             await self._release.wait()
+        for i, (m, p, status, errcode) in enumerate(self.refusing):
+            if m == request.method and p.search(request.path):
+                del self.refusing[i]
+                self.failed.append(f"{request.method} {request.path}")
+                return web.json_response({"errcode": errcode, "error": "Refused"}, status=status)
         if any(m == request.method and p.search(request.path) for m, p in self.failing):
             self.failed.append(f"{request.method} {request.path}")
             return web.json_response({"errcode": "M_UNKNOWN", "error": "Internal server error"}, status=500)
@@ -87,5 +106,9 @@ class FaultyProxy:
         async with self._session.request(request.method, self.upstream + request.raw_path,
                                          data=await request.read(), headers=headers) as up:
             body = await up.read()
+            if any(m == request.method and p.search(request.path) for m, p in self.losing):
+                self.lost.append(f"{request.method} {request.path} -> {up.status}")
+                return web.json_response({"errcode": "M_UNKNOWN", "error": "Internal server error"},
+                                         status=500)
             out = {k: v for k, v in up.headers.items() if k.lower() not in HOP_BY_HOP}
             return web.Response(body=body, status=up.status, headers=out)

@@ -101,3 +101,25 @@ async def test_a_dm_shows_times_in_the_events_space_zone(fake: FakeAdapter, bot)
     # are the event's: 19:00 in Berlin.
     assert dm.out.zone == ZoneInfo("Europe/Berlin")
     assert "19:00 CET" in plain(dm.out, ZoneInfo("UTC"))
+
+
+async def test_a_reminder_re_sent_after_a_crash_dms_each_person_once(fake: FakeAdapter, bot) -> None:
+    """A crash after the DMs and before the job is marked done: the re-run (same job key)
+    re-sends the channel post and the DMs, and the platform makes each of them one."""
+    await fake.invoke("!config set reminders 1h", "mod", mod=True)
+    [card] = await fake.invoke('!event create Board games when="in 3 hours"')
+    for who in ("bob", "carol"):
+        await fake.invoke("!notify dm", who)
+        await fake.react(card, "✅", who)
+    await bot.scheduler.advance(timedelta(hours=2, minutes=30))  # the re-run is within its grace
+    assert len([t for t in dms(fake, "bob") if "Reminder" in t]) == 1
+    [(job_id, state)] = await bot.db.fetchall("SELECT id, state FROM jobs WHERE kind='event.reminder'")
+    assert state == "sent"
+    await bot.db.execute("UPDATE jobs SET state='sending' WHERE id=?", (job_id,))  # as the crash left it
+    sent = len(fake.log)
+    await bot.scheduler.recover()
+    assert fake.dm_attempts.count("bob") == 2  # it was re-sent, and absorbed
+    assert len(fake.log) == sent
+    assert [len([t for t in dms(fake, who) if "Reminder" in t]) for who in ("bob", "carol")] == [1, 1]
+    [(state,)] = await bot.db.fetchall("SELECT state FROM jobs WHERE id=?", (job_id,))
+    assert state == "sent"

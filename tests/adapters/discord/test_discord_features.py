@@ -167,6 +167,39 @@ async def test_reminder_is_posted_once_with_its_nonce(harness: Harness, world: W
     assert len([m for m in fake.channel_messages(ch) if "starts" in message_text(m)]) == 1
 
 
+
+async def test_a_reminder_dm_re_sent_after_a_crash_is_one_dm(harness: Harness, world: World) -> None:
+    clock = ManualClock()
+    bot, adapter = await harness.start(ALL, clock=clock)
+    fake, u, ch = world.fake, world.users, world.channel
+    await fake.send_interaction("notify", {"where": "dm"}, user=u["bob"], channel=ch)
+    created = await fake.send_interaction("event create", {"title": "Board games", "when": "in 3 hours"},
+                                          user=u["alice"], channel=ch)
+    mid = int(only_public_card(created)["id"])
+    fake.add_reaction(mid, "✅", u["bob"])
+    await fake.wait_for(lambda: "Going (1)" in message_text(fake.messages[mid]), what="bob going")
+    await bot.scheduler.advance(timedelta(hours=2, minutes=1))
+
+    def dms() -> list[dict[str, Any]]:
+        return [m for c in fake.channels.values() if c["type"] == 1
+                for m in fake.channel_messages(int(c["id"]))]
+
+    [dm] = dms()
+    assert "Board games" in message_text(dm) and dm["_enforce_nonce"] is True
+    # The crash came after the DM and before the job was marked done: the re-run sends it
+    # again with the same nonce, and Discord answers with the first one.
+    await bot.db.execute("UPDATE jobs SET state='sending' WHERE kind='event.reminder'")
+    posts = len([r for r in fake.requests if r[0] == "POST" and r[1] == f"/channels/{dm['channel_id']}/messages"])
+    await bot.scheduler.recover()
+    assert len([r for r in fake.requests
+                if r[0] == "POST" and r[1] == f"/channels/{dm['channel_id']}/messages"]) == posts + 1
+    assert dms() == [dm]
+    # Another key is another message.
+    bob = UserRef("discord", str(u["bob"]), "bob")
+    again = await adapter.send_dm(bob, text("a spot opened up"), idempotency_key="other")
+    assert again is not None and int(again.id) != int(dm["id"]) and len(dms()) == 2
+    assert await adapter.send_dm(bob, text("a spot opened up"), idempotency_key="other") == again
+
 async def test_hostile_title_shows_literally_and_pings_nobody(harness: Harness, world: World) -> None:
     bot, _ = await harness.start(ALL)
     fake, u, ch = world.fake, world.users, world.channel

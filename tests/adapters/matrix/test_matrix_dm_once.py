@@ -1,0 +1,126 @@
+"""A direct message re-sent after a crash lands once on a real Synapse: the DM room it needs
+is opened once (dms.py: the alias kept before the room is asked for), and the message goes
+with its key as the txn id, which Synapse answers with the first event."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import nio
+import pytest
+
+from bot.adapter import DeliveryFailed
+from bot.clock import ManualClock
+from bot.model import UserRef
+from bot.render import text
+from tests.conftest import ENGINES
+from tests.matrix_harness import (
+    BotRunner,
+    Human,
+    HumanFactory,
+    Synapse,
+    dm_reminder_due,
+    eventually,
+    room_with,
+)
+from tests.matrix_harness.faulty import FaultyProxy
+
+
+async def invited_rooms(human: Human) -> list[str]:
+    resp = await human.client.sync(timeout=0, full_state=True)
+    assert isinstance(resp, nio.SyncResponse), resp
+    return list(resp.rooms.invite)
+
+
+async def bodies(human: Human, room: str, sender: str) -> list[str]:
+    return [e["content"]["body"] for e in await human.raw_events(room)
+            if e.get("type") == "m.room.message" and e.get("sender") == sender]
+
+
+async def test_a_reminder_re_sent_after_a_crash_is_one_dm(runner: BotRunner, humans: HumanFactory) -> None:
+    bot, _ = await runner.start(clock=ManualClock())
+    alice, bob = humans("alice"), humans("bob")
+    room = await room_with(runner, alice, bob)
+    await dm_reminder_due(runner, room, alice, bob)
+    [dm] = await eventually(lambda: invited_rooms(bob), what="the bot's invite to a direct room")
+    await bob.join(dm)
+    await bob.wait_bot_message(dm, runner.user_id, "Reminder")
+    # The crash came after the DM and before the job was marked done: the re-run sends it
+    # again, with the same txn id.
+    await bot.db.execute("UPDATE jobs SET state='sending' WHERE kind='event.reminder'")
+    await bot.scheduler.recover()
+    [(state,)] = await bot.db.fetchall("SELECT state FROM jobs WHERE kind='event.reminder'")
+    assert state == "sent"
+    assert len([b for b in await bodies(bob, dm, runner.user_id) if "Reminder" in b]) == 1
+    assert len([b for b in await bodies(alice, room, runner.user_id) if "Reminder" in b]) == 1
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+async def test_a_dm_whose_answers_were_lost_is_one_room_and_one_event(
+        runner: BotRunner, humans: HumanFactory, synapse: Synapse) -> None:
+    proxy = FaultyProxy(synapse.url)
+    await proxy.start()
+    config = runner.config
+    runner.config = lambda: dataclasses.replace(config(), homeserver=proxy.url)  # type: ignore[method-assign]
+    try:
+        bot, adapter = await runner.start()
+        bob = humans("bob")
+        who = UserRef("matrix", bob.user_id, "bob")
+        # The room is made and bob invited, but the bot never hears of it (as if it had
+        # crashed then): the next try must find that room, not open a second one.
+        proxy.lose("POST", r"/createRoom$")
+        with pytest.raises(DeliveryFailed):
+            await adapter.send_dm(who, text("first"), idempotency_key="job-1/dm/bob")
+        assert proxy.lost and await bot.db.fetchall("SELECT room_id FROM matrix_dm_rooms") == []
+        [(alias,)] = await bot.db.fetchall("SELECT alias FROM matrix_dm_opening")
+        proxy.heal()
+        first = await adapter.send_dm(who, text("first"), idempotency_key="job-1/dm/bob")
+        assert first is not None
+        invites = await invited_rooms(bob)
+        assert len(invites) == 1, f"a second room was opened: {invites}"
+        [dm] = invites
+        assert first.channel_id == dm
+        await bob.join(dm)
+        # The message is sent and its answer lost: the same txn id again is the same event.
+        proxy.lose("PUT", r"/send/m\.room\.message/")
+        with pytest.raises(DeliveryFailed):
+            await adapter.send_dm(who, text("second"), idempotency_key="job-2/dm/bob")
+        proxy.heal()
+        second = await adapter.send_dm(who, text("second"), idempotency_key="job-2/dm/bob")
+        assert second is not None and second.channel_id == dm
+        assert await adapter.send_dm(who, text("second"), idempotency_key="job-2/dm/bob") == second
+        assert await bodies(bob, dm, runner.user_id) == ["first", "second"]
+        # Stored, the room needs its alias no more; and the person's client names it after
+        # the bot, not after an alias.
+        assert await bot.db.fetchall("SELECT alias FROM matrix_dm_opening") == []
+        gone = await bob.client.room_resolve_alias(alias)
+        assert isinstance(gone, nio.RoomResolveAliasError) and gone.status_code == "M_NOT_FOUND", gone
+        state = await bob.client.room_get_state(dm)
+        assert isinstance(state, nio.RoomGetStateResponse)
+        assert [e for e in state.events if e["type"] == "m.room.canonical_alias" and e["content"]] == []
+    finally:
+        await runner.stop()
+        await proxy.stop()
+
+
+async def test_a_homeserver_that_lets_the_bot_make_no_alias_still_gets_dms(
+        runner: BotRunner, humans: HumanFactory, synapse: Synapse) -> None:
+    proxy = FaultyProxy(synapse.url)
+    await proxy.start()
+    config = runner.config
+    runner.config = lambda: dataclasses.replace(config(), homeserver=proxy.url)  # type: ignore[method-assign]
+    try:
+        bot, adapter = await runner.start()
+        bob = humans("bob")
+        # Synapse's answer where alias_creation_rules deny the bot.
+        proxy.refuse("POST", r"/createRoom$", 403, "M_FORBIDDEN")
+        ref = await adapter.send_dm(UserRef("matrix", bob.user_id, "bob"), text("hello"), idempotency_key="k")
+        assert proxy.failed and ref is not None
+        [dm] = await invited_rooms(bob)
+        await bob.join(dm)
+        assert await bodies(bob, dm, runner.user_id) == ["hello"]
+        assert [tuple(r) for r in await bot.db.fetchall("SELECT user_id, room_id FROM matrix_dm_rooms")] == \
+            [(bob.user_id, dm)]
+    finally:
+        await runner.stop()
+        await proxy.stop()
