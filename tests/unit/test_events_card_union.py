@@ -51,12 +51,12 @@ async def test_taking_a_reaction_off_one_card_keeps_the_answer_another_card_carr
     card, again = await two_cards(fake)
     await fake.react(card, emoji, "bob")
     await fake.react(again, emoji, "bob")
-    assert await listed(fake, LISTS[emoji]) == f"{LISTS[emoji]} (1):  bob"  # counted once
+    assert await listed(fake, LISTS[emoji]) == f"{LISTS[emoji]} (1): bob"  # counted once
     await fake.react(card, emoji, "bob", added=False)
-    assert await listed(fake, LISTS[emoji]) == f"{LISTS[emoji]} (1):  bob"
+    assert await listed(fake, LISTS[emoji]) == f"{LISTS[emoji]} (1): bob"
     assert f"{LISTS[emoji]} (1)" in fake.messages[again.id].text or emoji == "❌"
     await fake.react(again, emoji, "bob", added=False)  # the last one: the answer goes
-    assert await listed(fake, LISTS[emoji]) == f"{LISTS[emoji]} (0):  —"
+    assert await listed(fake, LISTS[emoji]) == f"{LISTS[emoji]} (0): —"
 
 
 async def test_reacting_on_another_card_is_the_latest_answer(fake: FakeAdapter) -> None:
@@ -77,8 +77,8 @@ async def test_a_full_event_keeps_a_place_held_by_the_other_card(fake: FakeAdapt
     await fake.react(card, "✅", "carol")  # waitlisted
     await fake.react(again, "✅", "bob")
     await fake.react(card, "✅", "bob", added=False)
-    assert await listed(fake, "Going") == "Going (1/1):  bob"
-    assert await listed(fake, "Waitlist") == "Waitlist (1):  carol"
+    assert await listed(fake, "Going") == "Going (1/1): bob"
+    assert await listed(fake, "Waitlist") == "Waitlist (1): carol"
     assert fake.containing("a spot opened up") == []
 
 
@@ -94,11 +94,11 @@ async def test_the_union_holds_across_restarts(databases, clock: ManualClock) ->
     await bot.stop()
     await fake.react(card, "✅", "carol", added=False, dispatch=False)  # while the bot is down
     bot = await started(path, clock, fake)
-    assert await listed(fake, "Going") == "Going (2):  bob, carol"
+    assert await listed(fake, "Going") == "Going (2): bob, carol"
     await bot.stop()
     await fake.react(again, "✅", "carol", added=False, dispatch=False)  # her last one
     bot = await started(path, clock, fake)
-    assert await listed(fake, "Going") == "Going (1):  bob"
+    assert await listed(fake, "Going") == "Going (1): bob"
     await bot.stop()
 
 
@@ -119,9 +119,9 @@ async def test_an_answer_moved_to_another_card_while_down_keeps_its_place(databa
         await fake.react(card, emoji, "bob", added=False, dispatch=False)
         await fake.react(again, emoji, "bob", dispatch=False)
     bot = await started(path, clock, fake)
-    assert await listed(fake, "Going") == "Going (1/1):  bob"
-    assert await listed(fake, "Waitlist") == "Waitlist (1):  carol"
-    assert await listed(fake, "Here") == "Here (1):  bob"
+    assert await listed(fake, "Going") == "Going (1/1): bob"
+    assert await listed(fake, "Waitlist") == "Waitlist (1): carol"
+    assert await listed(fake, "Here") == "Here (1): bob"
     assert fake.containing("a spot opened up") == []
     await bot.stop()
 
@@ -136,13 +136,13 @@ async def test_a_checkin_stays_while_another_card_carries_the_pin(databases, clo
         await fake.react(card, "📍", who)
         await fake.react(again, "📍", who)
     await fake.react(card, "📍", "bob", added=False)
-    assert await listed(fake, "Here") == "Here (2):  bob, carol"
+    assert await listed(fake, "Here") == "Here (2): bob, carol"
     await bot.stop()
     await fake.react(card, "📍", "carol", added=False, dispatch=False)
     bot = await started(path, clock, fake)
-    assert await listed(fake, "Here") == "Here (2):  bob, carol"
+    assert await listed(fake, "Here") == "Here (2): bob, carol"
     await fake.react(again, "📍", "bob", added=False)
-    assert await listed(fake, "Here") == "Here (1):  carol"
+    assert await listed(fake, "Here") == "Here (1): carol"
     await bot.stop()
 
 
@@ -157,21 +157,21 @@ async def test_a_deleted_card_takes_no_answer_with_it(databases, clock: ManualCl
     await fake.react(again, "🤔", "carol")
     await fake.delete(card)
     [fresh] = await fake.invoke("!event show 1", "dave")
-    assert await listed(fake, "Going") == "Going (1):  bob"
+    assert await listed(fake, "Going") == "Going (1): bob"
     await bot.stop()
     fake.messages[again.id].deleted = True  # and one while the bot is down
     fake.reactions.pop(again.id, None)
     for _ in range(2):
         bot = await started(path, clock, fake)
-        assert await listed(fake, "Going") == "Going (1):  bob"
-        assert await listed(fake, "Maybe") == "Maybe (1):  carol"
+        assert await listed(fake, "Going") == "Going (1): bob"
+        assert await listed(fake, "Maybe") == "Maybe (1): carol"
         assert "Going (1)" in fake.messages[fresh.id].text
         await bot.stop()
     bot = await started(path, clock, fake)
     # Answered again on a live card and taken back there: no live card carries it any more.
     await fake.react(fresh, "✅", "bob")
     await fake.react(fresh, "✅", "bob", added=False)
-    assert await listed(fake, "Going") == "Going (0):  —"
+    assert await listed(fake, "Going") == "Going (0): —"
     await bot.stop()
 
 
@@ -183,7 +183,7 @@ async def test_marks_from_before_cards_were_told_apart_migrate(databases, clock:
     bot = await started(databases("scratch.db"), clock, fake)  # the platform's two cards
     card, again = await two_cards(fake)
     await bot.stop()
-    for where in (card, again):  # on the platform, as the old bot saw them
+    for where in (card, again): # on the platform, as the old bot saw them
         for who in ("bob", "carol", "erin"):
             await fake.react(where, "✅", who, dispatch=False)
         await fake.react(where, "📍", "bob", dispatch=False)
@@ -219,17 +219,17 @@ async def test_marks_from_before_cards_were_told_apart_migrate(databases, clock:
     await db.close()
 
     bot = await started(path, clock, fake)
-    assert await listed(fake, "Going") == "Going (2):  bob, erin"  # as before the upgrade
-    assert await listed(fake, "Maybe") == "Maybe (1):  carol"
-    assert await listed(fake, "Here") == "Here (1):  bob"
+    assert await listed(fake, "Going") == "Going (2): bob, erin"  # as before the upgrade
+    assert await listed(fake, "Maybe") == "Maybe (1): carol"
+    assert await listed(fake, "Here") == "Here (1): bob"
     await fake.react(card, "✅", "bob", added=False)  # still ✅ on the other card
     await fake.react(card, "📍", "bob", added=False)
     await fake.react(again, "✅", "carol", added=False)
-    assert await listed(fake, "Going") == "Going (2):  bob, erin"
-    assert await listed(fake, "Here") == "Here (1):  bob"
+    assert await listed(fake, "Going") == "Going (2): bob, erin"
+    assert await listed(fake, "Here") == "Here (1): bob"
     await fake.react(card, "🤔", "carol", added=False)  # falls back to her ✅ on the first card
-    assert await listed(fake, "Going") == "Going (3):  bob, erin, carol"
+    assert await listed(fake, "Going") == "Going (3): bob, erin, carol"
     await bot.stop()
     bot = await started(path, clock, fake)
-    assert await listed(fake, "Going") == "Going (3):  bob, erin, carol"
+    assert await listed(fake, "Going") == "Going (3): bob, erin, carol"
     await bot.stop()
