@@ -10,11 +10,11 @@ from __future__ import annotations
 import itertools
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from .adapter import AdapterHost, Capabilities, DeliveryFailed
 from .context import Context
+from .fake_sent import Sent
 from .model import (
     ActionInvoked,
     ChannelRef,
@@ -27,32 +27,7 @@ from .model import (
 )
 from .render import Attachment, Card, Out, plain
 
-
-@dataclass(slots=True)
-class Sent:
-    ref: MessageRef
-    out: Out
-    text: str
-    key: str | None = None
-    ephemeral: bool = False
-    to_user: UserRef | None = None
-    reply_to: UserRef | None = None
-    edits: int = 0
-    history: list[str] = field(default_factory=list)
-    deleted: bool = False
-    edits_after_delete: int = 0  # a platform would refuse these
-
-    @property
-    def id(self) -> str:
-        return self.ref.id
-
-    @property
-    def card(self) -> Card:
-        assert isinstance(self.out, Card), f"{self.id} is not a card: {self.text}"
-        return self.out
-
-    def __contains__(self, needle: str) -> bool:
-        return needle in self.text
+__all__ = ["FakeAdapter", "Sent"]
 
 
 SAID_KEPT = 10_000  # people's messages that can still be edited or deleted (ids, never text)
