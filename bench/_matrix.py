@@ -382,10 +382,10 @@ async def _logoff_child(url: str, user_id: str, db: str, both: bool) -> None:
     probe.watch_syncs(adapter.client)
     orig_handle, orig_send = adapter.syncer.handle_sync, adapter.transport.send_event
 
-    async def handle_sync(resp: nio.SyncResponse, since: str | None) -> None:
+    async def handle_sync(resp: nio.SyncResponse, since: str | None, first: bool = False) -> None:
         probe.begin(time.perf_counter())
         try:
-            await orig_handle(resp, since)
+            await orig_handle(resp, since, first)
         finally:
             probe.end()
 

@@ -187,6 +187,19 @@ def is_join_of(src: object, user_id: str) -> bool:
             and obj(src.get("content")).get("membership") == "join" and prev != "join")
 
 
+def member_name(src: object) -> tuple[str, str | None] | None:
+    """(user, the name nio shows for them: the display name or else the user ID; None once
+    they are neither joined nor invited) of a member event; None for any other event."""
+    src = obj(src)
+    user_id = text(src.get("state_key"))
+    if src.get("type") != "m.room.member" or user_id is None:
+        return None
+    content = obj(src.get("content"))
+    if content.get("membership") not in ("join", "invite"):
+        return user_id, None
+    return user_id, text(content.get("displayname")) or user_id
+
+
 @dataclass(frozen=True, slots=True)
 class RoomCreate:
     version: str

@@ -1,6 +1,6 @@
 """Each room's events handled in order by a task of its own (a lane), so a slow room (a reply
 waiting out a rate limit, a slow handler) holds up only itself, not the sync loop or the
-other rooms, as long as its lane has room (below).
+other rooms, also once its lane is full (below).
 
 The sync loop writes a sync's events to the inbox (`matrix_inbox`) in the same unit as its
 token, then hands them to their lanes; a lane deletes an event's row once it is handled. So
@@ -9,9 +9,12 @@ of what was not handled, and the next start hands them to their lanes first. Han
 safe to run again on an event handled just before a crash (commands are claimed, reactions
 stored by event id), as they were when a whole sync was handled again.
 
-A lane holds at most `bound` events; past that the sync loop waits for it (backpressure),
-which holds up every room, rather than dropping anything. A handler that raises is logged
-and its lane goes on.
+A lane holds at most `bound` events in memory. Past that the room's events spill: they are
+in the inbox already, so the lane reads them back from it, in order, once it has handled what
+it holds, and the sync loop goes on for every other room. What a spilled room loses is what
+the inbox never keeps: its chat lines (a heat reading each), never a command, reaction or
+state. A tick (`run_in`) queued while a room spills runs before its spilled events. A
+handler that raises is logged and its lane goes on.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +33,16 @@ LANE_BOUND = 2_000
 STOP_GRACE_S = 10.0
 
 Handle = Callable[[str, Sequence[dict[str, Any]]], Awaitable[None]]
-Handled = Callable[[str, int], Awaitable[None]]
 Tick = Callable[[], Awaitable[None]]
+
+
+class Inbox(Protocol):
+    """Where the events queued wait until handled (MatrixStore, given at start)."""
+
+    async def handled(self, room_id: str, upto: int) -> None: ...
+
+    async def inbox_of(self, room_id: str, after: int, upto: int,
+                       limit: int) -> Sequence[tuple[int, dict[str, Any]]]: ...
 
 
 @dataclass
@@ -39,6 +50,7 @@ class _Batch:
     events: list[dict[str, Any]]
     upto: int | None  # the inbox seq of its last event; None for a tick
     tick: Tick | None = None
+    counted: bool = True  # in the lane's `pending`; read back from the inbox: in `spilled`
 
 
 @dataclass
@@ -51,11 +63,16 @@ class _Lane:
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     task: asyncio.Task[None] | None = None
     busy: bool = False
+    held: int = 0  # the inbox seq of the last event handed over in memory (or read back)
+    spill_to: int = 0  # events up to this seq wait in the inbox only (0: none)
+    spilled: int = 0  # events put while spilling, and their puts (done once it is read back)
+    spill_puts: int = 0
 
 
 class Lanes:
-    def __init__(self, handle: Handle, handled: Handled, *, bound: int = LANE_BOUND) -> None:
-        self.handle, self.handled, self.bound = handle, handled, bound
+    def __init__(self, handle: Handle, *, bound: int = LANE_BOUND) -> None:
+        self.handle, self.bound = handle, bound
+        self.inbox: Inbox | None = None
         self._lanes: dict[str, _Lane] = {}
         self._stopping = False
         self.failures = 0  # batches whose handler raised (observed by tests)
@@ -70,19 +87,23 @@ class Lanes:
         return lane
 
     async def put(self, room_id: str, events: Sequence[dict[str, Any]], upto: int) -> None:
-        """Queue a room's events, already in the inbox up to seq `upto`. Waits while the
-        room's lane is full."""
+        """Queue a room's events, already in the inbox up to seq `upto` (those it keeps).
+        Past the lane's bound they wait in the inbox only; the lane reads them back in turn."""
         if not events:
             return
         lane = self._lane(room_id)
-        if lane.pending >= self.bound:
-            log.warning("matrix: %d events of %s are waiting to be handled; the sync waits for them",
-                        lane.pending, room_id)
-            async with lane.changed:
-                await lane.changed.wait_for(lambda: lane.pending < self.bound or self._stopping)
-        lane.queue.append(_Batch(list(events), upto))
         lane.pending += len(events)
         lane.put += 1
+        if lane.spill_to or lane.pending - len(events) >= self.bound:
+            if not lane.spill_to:
+                log.warning("matrix: %d events of %s are waiting to be handled; the next wait in "
+                            "the inbox", lane.pending - len(events), room_id)
+            lane.spill_to = upto
+            lane.spilled += len(events)
+            lane.spill_puts += 1
+        else:
+            lane.queue.append(_Batch(list(events), upto))
+            lane.held = upto
         lane.wake.set()
 
     async def run_in(self, room_id: str, tick: Tick) -> None:
@@ -121,9 +142,14 @@ class Lanes:
                 kept.append(batch)
                 continue
             upto = batch.upto
-            lane.pending -= len(batch.events)
-            lane.done += 1
+            if batch.counted:
+                lane.pending -= len(batch.events)
+                lane.done += 1
         lane.queue = kept
+        if lane.spill_to:
+            upto = max(upto or 0, lane.spill_to)
+            lane.held = lane.spill_to
+        self._spill_read(lane)
         async with lane.changed:
             lane.changed.notify_all()
         return upto
@@ -142,6 +168,9 @@ class Lanes:
 
     async def _run(self, room_id: str, lane: _Lane) -> None:
         while not self._stopping:
+            if not lane.queue and lane.spill_to:
+                await self._read_back(room_id, lane)
+                continue
             if not lane.queue:
                 lane.wake.clear()
                 await lane.wake.wait()
@@ -162,7 +191,8 @@ class Lanes:
                 log.exception("matrix: handling events of %s failed", room_id)
             try:
                 if batch.upto is not None:
-                    await self.handled(room_id, batch.upto)
+                    assert self.inbox is not None
+                    await self.inbox.handled(room_id, batch.upto)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -170,10 +200,46 @@ class Lanes:
                 log.warning("matrix: could not note events of %s as handled", room_id, exc_info=True)
             finally:
                 lane.busy = False
-                lane.pending -= len(batch.events)
-                lane.done += 1
+                if batch.counted:
+                    lane.pending -= len(batch.events)
+                    lane.done += 1
+                elif lane.held >= lane.spill_to:
+                    self._spill_read(lane)
                 async with lane.changed:
                     lane.changed.notify_all()
+
+    async def _read_back(self, room_id: str, lane: _Lane) -> None:
+        """Queue the next of the room's spilled events, read back from the inbox."""
+        after, upto = lane.held, lane.spill_to
+        try:
+            assert self.inbox is not None
+            rows = await self.inbox.inbox_of(room_id, after, upto, self.bound)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # Left in the inbox; tried again once more events come, or at the next start.
+            log.warning("matrix: could not read back the waiting events of %s", room_id, exc_info=True)
+            lane.wake.clear()
+            await lane.wake.wait()
+            return
+        if lane.held != after:
+            return  # dropped while being read (the bot left the room)
+        if len(rows) < self.bound:
+            lane.held = upto  # the rest up to `upto` were not kept (chat lines)
+        if rows:
+            lane.held = max(lane.held, rows[-1][0])
+            lane.queue.append(_Batch([src for _, src in rows], rows[-1][0], counted=False))
+        elif lane.held >= lane.spill_to:
+            self._spill_read(lane)
+            async with lane.changed:
+                lane.changed.notify_all()
+
+    @staticmethod
+    def _spill_read(lane: _Lane) -> None:
+        """Every spilled event is handled (or dropped): the lane holds its events again."""
+        lane.pending -= lane.spilled
+        lane.done += lane.spill_puts
+        lane.spilled = lane.spill_puts = lane.spill_to = 0
 
     async def stop(self, grace: float = STOP_GRACE_S) -> None:
         """Finish the batches being handled (cutting a command in half would leave it claimed

@@ -1,9 +1,14 @@
 """What the adapter knows of its rooms: who is a moderator (power levels, and the
-creators of v12+ rooms), display names, and who sent the messages people reply to."""
+creators of v12+ rooms), display names, and who sent the messages people reply to.
+
+Power levels and members are noted as each room's lane reaches them, so an event is judged
+(and its sender named) by the room as it was at that event: nio takes a sync's state in as
+the sync comes, ahead of events still queued. nio's names are asked only about members no
+member event of whom has come through a lane."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Mapping, Sequence
 from fnmatch import fnmatchcase
 from typing import Any
@@ -28,12 +33,18 @@ class Rooms:
         self._power: dict[str, Mapping[str, Any]] = {}  # room -> m.room.power_levels content
         self._creators: dict[str, inbound.RoomCreate] = {}
         self._senders: OrderedDict[str, str] = OrderedDict()  # event id -> sender, for replies
+        # room -> user -> the name nio would show (None: not a member), and how many show each.
+        self._names: dict[str, dict[str, str | None]] = {}
+        self._shown: dict[str, Counter[str]] = {}
 
     def note_state(self, room_id: str, events: Sequence[dict[str, Any]]) -> None:
         for src in events:
             self.note_state_event(room_id, src)
 
     def note_state_event(self, room_id: str, src: dict[str, Any]) -> None:
+        if (member := inbound.member_name(src)) is not None:
+            self._note_name(room_id, *member)
+            return
         state = inbound.state_event(src)
         if state is None:
             return
@@ -64,9 +75,29 @@ class Rooms:
         needed = inbound.as_level(levels.get("redact"), MODERATOR_LEVEL)
         return inbound.power_level(levels, user_id) >= needed
 
+    def _note_name(self, room_id: str, user_id: str, name: str | None) -> None:
+        names = self._names.setdefault(room_id, {})
+        shown = self._shown.setdefault(room_id, Counter())
+        if (before := names.get(user_id)) is not None:
+            shown[before] -= 1
+        names[user_id] = name
+        if name is not None:
+            shown[name] += 1
+
+    def _name(self, room_id: str, user_id: str) -> str | None:
+        """The member's display name, told apart by their ID where another shows the same (as
+        nio's user_name); None for someone not in the room."""
+        names = self._names.get(room_id, {})
+        if user_id not in names:
+            room = self.client.rooms.get(room_id)
+            return room.user_name(user_id) if room else None
+        name = names[user_id]
+        if name is not None and name != user_id and self._shown[room_id][name] > 1:
+            return f"{name} ({user_id})"
+        return name
+
     def user(self, room_id: str, user_id: str, me: str) -> UserRef:
-        room = self.client.rooms.get(room_id)
-        name = room.user_name(user_id) if room else None
+        name = self._name(room_id, user_id)
         # A bridge's puppet speaks for someone on another platform: the core ignores it like a
         # bot (its reactions and commands are echoes counted where they were made).
         is_bot = user_id == me or any(fnmatchcase(user_id, p) for p in self.puppets)

@@ -4,7 +4,8 @@
   one device (and its txn_id scope) across restarts instead of piling up devices.
 - `matrix_sync`: the sync `next_batch`, written with the sync's events queued in `matrix_inbox`.
 - `matrix_inbox`: events each room's lane (lanes.py) has still to handle, numbered in the
-  order they came; a row goes once its event is handled, so a restart handles the rest.
+  order they came; a row goes once its event is handled, so a restart handles the rest. A
+  lane past its bound reads its room's rows back from here rather than holding them.
 - `matrix_reactions`: reaction event id -> (room, target, sender, key). A redaction names
   only the reaction's event id, so this is what makes an un-react understood, also after a
   restart.
@@ -212,6 +213,15 @@ class MatrixStore(PollTables):
         """The queued events not handled yet, in the order they came."""
         rows = await self.db.fetchall("SELECT room_id, seq, source FROM matrix_inbox ORDER BY seq")
         return [(str(r[0]), int(r[1]), json.loads(r[2])) for r in rows]
+
+    async def inbox_of(self, room_id: str, after: int, upto: int,
+                       limit: int) -> list[tuple[int, dict[str, Any]]]:
+        """The room's queued events after seq `after` up to seq `upto`, in order (a lane
+        reading back what spilled)."""
+        rows = await self.db.fetchall(
+            "SELECT seq, source FROM matrix_inbox WHERE room_id=? AND seq>? AND seq<=? ORDER BY seq"
+            " LIMIT ?", (room_id, after, upto, limit))
+        return [(int(r[0]), json.loads(r[1])) for r in rows]
 
     async def handled(self, room_id: str, upto: int) -> None:
         await self.db.write(lambda c: c.execute(

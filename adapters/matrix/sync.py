@@ -56,7 +56,7 @@ class Syncer:
         self._running = asyncio.Event()
         self._running.set()
         self.handling = asyncio.Lock()  # a sync being queued (and its token stored)
-        self.lanes = Lanes(receive, self._handled)
+        self.lanes = Lanes(receive)
         self.inbox_form: Callable[[dict[str, Any]], dict[str, Any] | None] = lambda src: src
         self._seq = 0  # the inbox number of the last event queued
         self._left: dict[str, list[tuple[int, dict[str, Any]]]] = {}  # the inbox, at start
@@ -69,7 +69,7 @@ class Syncer:
         self.crypto: Crypto | None = None  # from start(), with the database
 
     async def start(self, store: MatrixStore) -> None:
-        self.store = store
+        self.store = self.lanes.inbox = store
         self.crypto = Crypto(self.transport, store.db)
         await self.crypto.start()
         self.transport.prepare_room = RoomLoader(self.transport, self.crypto).prepare
@@ -166,18 +166,22 @@ class Syncer:
         if self._stopping:
             return
         async with self.handling:
-            await self.handle_sync(resp, since)
+            await self.handle_sync(resp, since, first)
             if self.crypto is not None:
                 self.crypto.note_to_device(resp.to_device_events)
                 # Keys that arrived in this sync may open events held from earlier ones.
                 await self.crypto.maintain()
                 await self.crypto.retry(lambda room_id, events: self.queue([(room_id, events)], None))
 
-    async def handle_sync(self, resp: nio.SyncResponse, since: str | None) -> None:
+    async def handle_sync(self, resp: nio.SyncResponse, since: str | None, first: bool = False) -> None:
         await self.transport.join_all(list(resp.rooms.invite))
         batches: list[tuple[str, list[dict[str, Any]]]] = []
         for room_id, info in resp.rooms.join.items():
-            self.rooms.note_state(room_id, inbound.sources(info.state))
+            state = inbound.sources(info.state)
+            if first or since is None:
+                # The rooms' state as the bot starts (the inbox left at a stop is judged by it).
+                self.rooms.note_state(room_id, state)
+                state = []
             if since is None:
                 events = inbound.sources(info.timeline.events)
             else:
@@ -188,18 +192,22 @@ class Syncer:
                 for src in events:
                     self.mark_seen(inbound.text(src.get("event_id")))
                 continue
+            # The state where this timeline begins takes effect in the room's lane, after what
+            # was queued before (and a gap back-filled below), not ahead of it as the sync comes.
+            events = state + events
             me = self.transport.user_id
             if info.timeline.limited and not any(inbound.is_join_of(e, me) for e in events):
                 events = await self._backfill(room_id, info.timeline.prev_batch, since) + events
             batches.append((room_id, self._after_join(room_id, events)))
-        left, self._left = self._left, {}
+        left, self._left, store = self._left, {}, self.store
+        assert store is not None
         for room_id, rows in left.items():
             await self.lanes.put(room_id, [src for _, src in rows], rows[-1][0])
         for room_id in set(resp.rooms.leave) - set(resp.rooms.join):
             # Kicked, banned or left: a command still queued there would change things (an
             # event with reminders) where no answer can be said.
             if (upto := await self.lanes.drop(room_id)) is not None:
-                await self._handled(room_id, upto)
+                await store.handled(room_id, upto)
         await self.queue(batches, resp.next_batch)
         self.since = resp.next_batch
         async with self.synced:
@@ -209,7 +217,7 @@ class Syncer:
     async def queue(self, batches: Sequence[tuple[str, Sequence[dict[str, Any]]]],
                     token: str | None) -> None:
         """Write events not queued before to the inbox, with the sync's token if it has one,
-        then hand each room's to its lane (waiting while a lane is full)."""
+        then hand each room's to its lane (a full lane leaves them in the inbox)."""
         queued: list[tuple[str, int, dict[str, Any]]] = []
         ids: set[str] = set()
         for room_id, events in batches:
@@ -244,10 +252,6 @@ class Syncer:
             self.mark_seen(inbound.text(src.get("event_id")))
             self.rooms.note_state_event(room_id, src)
         return events[start:]
-
-    async def _handled(self, room_id: str, upto: int) -> None:
-        assert self.store is not None
-        await self.store.handled(room_id, upto)
 
     async def _readable(self, room_id: str, events: Sequence[Any]) -> list[dict[str, Any]]:
         """The raw events nio could read; those still encrypted wait for their keys."""

@@ -3,6 +3,7 @@ rooms per test, and a bot runner that can stop and start the bot on the same dat
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -12,6 +13,7 @@ import pytest
 
 from tests.matrix_harness import BotRunner, HumanFactory, Synapse
 from tests.matrix_harness.crypto import CryptoHuman
+from tests.matrix_harness.faulty import FaultyProxy
 
 MakeCryptoHuman = Callable[[str], CryptoHuman]
 
@@ -91,3 +93,18 @@ async def runner(synapse: Synapse, tmp_path: Path, engine: str, databases: Calla
         yield r
     finally:
         await r.stop()
+
+
+@pytest.fixture
+async def proxy(runner: BotRunner, synapse: Synapse) -> AsyncIterator[FaultyProxy]:
+    """A proxy in front of Synapse for the bot (tests/matrix_harness/faulty.py)."""
+    p = FaultyProxy(synapse.url)
+    await p.start()
+    config = runner.config
+    runner.config = lambda: dataclasses.replace(config(), homeserver=p.url)  # type: ignore[method-assign]
+    try:
+        yield p
+    finally:
+        p.release()
+        await runner.stop()
+        await p.stop()
