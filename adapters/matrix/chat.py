@@ -2,7 +2,7 @@
 `MessageSeen` (with its text, which the bot never stores), its sender's `m.replace` of it is
 `MessageEdited` with the new text, and its redaction is `MessageDeleted`.
 
-None of these waits in the durable inbox: an edit carries chat text (handlers.inbox_form keeps
+None of these waits in the durable inbox: an edit carries chat text (inbox_form.py keeps
 no edit), and a redaction is kept there without its reason but, after a restart, names a
 message the bot no longer remembers the sender of, so it is let go like one it never saw.
 """

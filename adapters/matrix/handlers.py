@@ -21,6 +21,7 @@ from bot.render import Out, Text, line
 from . import inbound
 from .chat import ChatHandlers, strip_reply_fallback
 from .client import Transport
+from .inbox_form import inbox_form
 from .polls import NativePolls
 from .rooms import PLATFORM, Rooms
 from .store import MatrixStore, StoredReaction
@@ -81,28 +82,7 @@ class InboundHandlers(ChatHandlers):
                 log.exception("matrix: handling an event in %s failed", room_id)
 
     def inbox_form(self, src: dict[str, Any]) -> dict[str, Any] | None:
-        """What of an event may wait in the durable inbox, or None: never a message's text
-        (the bot stores none), only what changes state. A command keeps its own line and
-        loses the quoted message it replied to; a redaction loses its reason; a poll end its
-        wording. Anything else lost to a crash costs only the heat reading of one message."""
-        ev = inbound.envelope(src)
-        if ev is None:
-            return None
-        if ev.type == "m.room.message":
-            message = inbound.text_message(ev)
-            if message is None:
-                return None
-            body = strip_reply_fallback(message.body) if message.in_reply_to else message.body
-            if not body.startswith(self._bot().prefix):
-                return None
-            content = {k: v for k, v in ev.content.items() if k in ("msgtype", "m.relates_to")}
-            return {**src, "content": {**content, "body": body}}
-        if "state_key" in src or ev.type in ("m.reaction", *inbound.POLL_RESPONSE_TYPES):
-            return src
-        if ev.type == "m.room.redaction" or ev.type in inbound.POLL_END_TYPES:
-            kept = {k: v for k, v in ev.content.items() if k in ("redacts", "m.relates_to")}
-            return {**src, "content": kept}
-        return None
+        return inbox_form(src, self._bot().prefix)
 
     async def _handle_event(self, room_id: str, src: dict[str, Any], ev: inbound.Envelope) -> None:
         if ev.type == "m.room.message":
@@ -280,4 +260,3 @@ class InboundHandlers(ChatHandlers):
         message = MessageRef(PLATFORM, stored.room_id, stored.target, stored.room_id)
         await bot.reaction_changed(ReactionChanged(
             message, self._user(stored.room_id, stored.sender), stored.key, False))
-

@@ -129,10 +129,15 @@ async def test_chat_text_waiting_in_the_queue_is_never_written_to_the_database(
     await alice.say(room, '> <@alice:x> honestly zebra quartz marmalade\n\n!poll create "Lunch at Quokka Hall?" '
                           "Pizza | Sushi", extra={"m.relates_to": {"m.in_reply_to": {"event_id": said}}})
 
-    await queued_behind(adapter, room, 5, "the chat lines and the command to be queued behind the reply")
+    # Room state a moderator types: a ban's reason, a topic.
+    await alice.client.room_ban(room, "@zed:localhost", reason="kumquat slander")
+    await alice.client.room_put_state(room, "m.room.topic", {"topic": "papaya summit"})
+
+    await queued_behind(adapter, room, 7, "the chat lines, the state and the command to be queued behind the reply")
     stored = await _stored(runner)
     assert b"Quokka Hall" in stored  # the command waits in the inbox, durably
-    for secret in (b"marmalade", b"pineapple", b"tangerine"):
+    assert b"@zed:localhost" in stored  # and the ban, as room state does
+    for secret in (b"marmalade", b"pineapple", b"tangerine", b"kumquat", b"papaya"):
         assert secret not in stored, secret
     stopping = asyncio.create_task(runner.stop())
     await asyncio.sleep(0)
@@ -141,7 +146,7 @@ async def test_chat_text_waiting_in_the_queue_is_never_written_to_the_database(
     await runner.start()
     await alice.wait_bot_message(room, runner.user_id, "Quokka Hall")
     stored = await _stored(runner)
-    assert not any(secret in stored for secret in (b"marmalade", b"pineapple", b"tangerine"))
+    assert not any(secret in stored for secret in (b"marmalade", b"pineapple", b"tangerine", b"kumquat", b"papaya"))
 
 
 async def test_a_moderator_command_queued_at_a_stop_is_judged_by_the_rooms_levels(
