@@ -2,7 +2,7 @@
 
 Only raw gateway events are used (`on_raw_reaction_*`, `on_interaction`), so nothing
 depends on discord.py's message or member caches: reactions on messages sent before a
-restart count, and the bot needs neither the members nor the message-content intent.
+restart count; no members intent, and message content only with `[discord] message_content`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from bot.render import Out
 
 from . import commands as cmd
 from .config import DiscordConfig
-from .gateway import LogoffClient, make_client, point_at_server
+from .gateway import LogoffClient, intents_refused, make_client, point_at_server
 from .handlers import DiscordInbound
 from .lanes import Lanes
 from .refs import (
@@ -90,7 +90,8 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound, Seeding):
         self._shard_readies: dict[int, int] = {}
         self._links_down = set()
         self.table = cmd.build(self.bot.commands)
-        client = self.client = make_client(self, self.config.shard_count, self.config.shards)
+        client = self.client = make_client(self, self.config.shard_count, self.config.shards,
+                                           self.config.message_content)
         try:
             await client.login(token)
         except discord.LoginFailure:
@@ -106,8 +107,7 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound, Seeding):
             error = self._task.exception() if self._task in done else None
             await self.stop()
             if isinstance(error, discord.PrivilegedIntentsRequired):
-                raise RuntimeError("Discord refused the gateway intents; logoff needs no privileged "
-                                   "intents, so check the application's settings") from error
+                raise RuntimeError(intents_refused(self.config.message_content)) from error
             raise RuntimeError(f"could not connect to the Discord gateway: {error or 'timed out'}") from error
         if self.sync_commands:
             assert client.application_id is not None

@@ -1,5 +1,6 @@
-"""The [discord] section: which env var holds the token, and (for Discord-compatible
-servers and the tests' fake) where the API and gateway are."""
+"""The [discord] section: which env var holds the token, whether to ask for message text
+(the privileged Message Content intent), the shards, and (for Discord-compatible servers and
+the tests' fake) where the API and gateway are."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 from bot.config import ConfigError, env_name, only_keys, string, url
 
 SECTION = "discord"
-KEYS = {"token_env", "api_base", "gateway_url", "shard_count", "shards"}
+KEYS = {"token_env", "api_base", "gateway_url", "shard_count", "shards", "message_content"}
 MAX_SHARDS = 4096
 
 
@@ -23,6 +24,9 @@ class DiscordConfig:
     # With shard_count, discord.py's sharded client runs `shards` (all of them by default).
     shard_count: int | None = None
     shards: tuple[int, ...] | None = None
+    # Ask for the Message Content intent and pass people's text to the core (read in memory by
+    # the offline scorer, never stored). Off: metadata only, and no privileged intent needed.
+    message_content: bool = False
 
     def token(self) -> str | None:
         return os.environ.get(self.token_env) or None
@@ -40,12 +44,16 @@ def parse(section: Mapping[str, Any]) -> DiscordConfig:
         raise ConfigError(f"[discord] shard_count must be a whole number from 1 to {MAX_SHARDS}, "
                           "e.g. shard_count = 4")
     shards = shard_range(string(section, SECTION, "shards"), count)
+    content = section.get("message_content", False)
+    if not isinstance(content, bool):
+        raise ConfigError("[discord] message_content must be true or false, without quotes, "
+                          f"e.g. message_content = true; got {content!r}")
     return DiscordConfig(token_env=token_env,
                          api_base=url(section, SECTION, "api_base", ("http", "https"),
                                       "http://127.0.0.1:8080/api/v10"),
                          gateway_url=url(section, SECTION, "gateway_url", ("ws", "wss"),
                                          "ws://127.0.0.1:8080/gateway"),
-                         shard_count=count, shards=shards)
+                         shard_count=count, shards=shards, message_content=content)
 
 
 def shard_range(value: str | None, count: int | None) -> tuple[int, ...] | None:
@@ -69,4 +77,5 @@ def shard_range(value: str | None, count: int | None) -> tuple[int, ...] | None:
 
 def readiness(config: DiscordConfig) -> tuple[bool, str]:
     ok = config.token() is not None
-    return ok, "token found" if ok else f"${config.token_env} is not set"
+    content = "; asks for the Message Content intent" if config.message_content else ""
+    return ok, ("token found" if ok else f"${config.token_env} is not set") + content

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import discord
 import yarl
@@ -22,18 +22,50 @@ log = logging.getLogger(__name__)
 
 DEFAULT_API_BASE = "https://discord.com/api/v10"
 DEFAULT_GATEWAY = "wss://gateway.discord.gg/"
+MESSAGE_EVENTS = frozenset({"MESSAGE_CREATE", "MESSAGE_UPDATE"})
 
 
-def intents() -> discord.Intents:
-    # guild_messages without message_content: metadata (author, time, reply) only, for
-    # offline.auto. No members intent: interactions and reaction events carry the member.
+class HideMessages(logging.Filter):
+    """discord.py logs every gateway event whole at DEBUG (`logoff run -v`); a person's message
+    is logged without its payload, so their text (with message_content, or a message that
+    mentions the bot) never reaches the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(map(self._message, record.args)):
+            record.args = tuple({**a, "d": "(not logged)"} if self._message(a) else a for a in record.args)
+        return True
+
+    @staticmethod
+    def _message(arg: object) -> TypeGuard[Mapping[str, Any]]:
+        return isinstance(arg, Mapping) and arg.get("t") in MESSAGE_EVENTS
+
+
+HIDE_MESSAGES = HideMessages()
+
+
+def intents(message_content: bool = False) -> discord.Intents:
+    # guild_messages: metadata (author, time, reply) for offline.auto, and the text too only when
+    # the operator asks for the privileged message_content. No members intent: interactions and
+    # reaction events carry the member.
     # guild_scheduled_events: who marks a listing "Interested", and listings deleted by hand.
     i = discord.Intents.none()
     i.guilds = True
     i.guild_reactions = True
     i.guild_messages = True
     i.guild_scheduled_events = True
+    i.message_content = message_content
     return i
+
+
+def intents_refused(message_content: bool) -> str:
+    """What to do when Discord closes the gateway with 4014 (a privileged intent not enabled)."""
+    if message_content:
+        return ("Discord refused the Message Content intent: [discord] message_content = true needs "
+                "Message Content Intent enabled for the bot in the developer portal (Bot, Privileged "
+                "Gateway Intents; in 100 or more servers Discord must approve it), or set "
+                "message_content = false")
+    return ("Discord refused the gateway intents; logoff needs no privileged intents, so check "
+            "the application's settings")
 
 
 def point_at_server(api_base: str | None, gateway_url: str | None) -> None:
@@ -189,16 +221,17 @@ class LogoffShardedClient(LogoffClient, discord.AutoShardedClient):
 
 
 def make_client(adapter: DiscordAdapter, shard_count: int | None,
-                shards: tuple[int, ...] | None) -> LogoffClient:
+                shards: tuple[int, ...] | None, message_content: bool = False) -> LogoffClient:
     """The client for this process: sharded (those shards, all by default) when a shard count is
     configured. No caches beyond guilds: events come raw, members with each event."""
     options: dict[str, Any] = dict(
-        intents=intents(), guild_ready_timeout=adapter.guild_ready_timeout, max_messages=None,
+        intents=intents(message_content), guild_ready_timeout=adapter.guild_ready_timeout, max_messages=None,
         chunk_guilds_at_startup=False, member_cache_flags=discord.MemberCacheFlags.none(),
         allowed_mentions=discord.AllowedMentions.none())
     # logoff never joins voice, so "voice will NOT be supported" warnings at every start
     # would only make an operator look for a missing package.
     discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+    logging.getLogger("discord.gateway").addFilter(HIDE_MESSAGES)  # once: the same filter is kept once
     if shard_count is None:
         return LogoffClient(adapter, **options)
     return LogoffShardedClient(adapter, shard_count=shard_count,

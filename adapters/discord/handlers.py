@@ -1,7 +1,7 @@
 """What the Discord adapter does with what the gateway delivers (a part of DiscordAdapter):
 raw reactions and deletions go to the card's lane, slash commands and buttons run through
 an InteractionResponder, message metadata (and people's edits and deletions of their
-messages) feeds the offline prompt."""
+messages) feeds the offline prompt, with their text only when the operator asked for it."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from bot.render import warning
 
 from . import autocomplete
 from . import commands as cmd
+from .config import DiscordConfig
 from .gateway import LogoffClient
 from .lanes import Lanes, Reread
 from .refs import is_moderator, space_of, user_ref
@@ -50,6 +51,7 @@ EDITS_KEPT = 4096  # messages whose last edit time is remembered, to tell a new 
 
 class DiscordInbound:
     platform: str
+    config: DiscordConfig
     bot: AdapterHost | None
     lanes: Lanes
     table: cmd.CommandTable
@@ -62,6 +64,12 @@ class DiscordInbound:
 
     def _adapter(self) -> DiscordAdapter:
         raise NotImplementedError
+
+    def _text(self, message: discord.Message) -> str | None:
+        """A person's text for the core, only with `[discord] message_content`: without it Discord
+        still sends the text of a message that mentions the bot, which must not make that one
+        message read differently from the rest. Never logged, never stored."""
+        return message.content if self.config.message_content else None
 
     # --- events ----------------------------------------------------------------------------------
 
@@ -133,9 +141,8 @@ class DiscordInbound:
         while len(self._edit_times) > EDITS_KEPT:
             self._edit_times.popitem(last=False)
         channel = ChannelRef(self.platform, str(payload.channel_id), space_of(payload.guild_id))
-        # No text, as with a new message: without the message-content intent Discord sends none.
         await bot.message_edited(MessageEdited(channel, user_ref(message.author),
-                                               str(payload.message_id), None))
+                                               str(payload.message_id), self._text(message)))
 
     async def _on_message(self, message: discord.Message) -> None:
         if self.bot is None or message.author.bot or message.guild is None:
@@ -146,7 +153,7 @@ class DiscordInbound:
             reply_to = user_ref(resolved.author)
         channel = ChannelRef(self.platform, str(message.channel.id), str(message.guild.id))
         await self.bot.message_seen(MessageSeen(channel, user_ref(message.author), message.created_at,
-                                                str(message.id), reply_to, None))
+                                                str(message.id), reply_to, self._text(message)))
 
     def _context(self, interaction: discord.Interaction[Any], responder: InteractionResponder) -> Context:
         assert self.bot is not None

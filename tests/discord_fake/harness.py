@@ -26,9 +26,10 @@ class World:
     channel: int
     users: dict[str, int] = field(default_factory=dict)
 
-    def config(self, shard_count: int | None = None, shards: tuple[int, ...] | None = None) -> DiscordConfig:
+    def config(self, shard_count: int | None = None, shards: tuple[int, ...] | None = None,
+               message_content: bool = False) -> DiscordConfig:
         return DiscordConfig(token_env=TOKEN_ENV, api_base=self.fake.api_base, gateway_url=self.fake.gateway_url,
-                             shard_count=shard_count, shards=shards)
+                             shard_count=shard_count, shards=shards, message_content=message_content)
 
 
 class Harness:
@@ -41,11 +42,12 @@ class Harness:
 
     async def start(self, extensions: Sequence[str] = ("cogs.admin",), *, clock: Clock | None = None,
                     defer_after: float = 2.0, shard_count: int | None = None,
-                    shards: tuple[int, ...] | None = None) -> tuple[Bot, DiscordAdapter]:
+                    shards: tuple[int, ...] | None = None,
+                    message_content: bool = False) -> tuple[Bot, DiscordAdapter]:
         bot = await build_bot(self.db, clock=clock or ManualClock(), extensions=extensions)
         # The fake takes IDENTIFYs as fast as they come; Discord's 5 s between them would only
         # slow the tests down.
-        adapter = DiscordAdapter(self.world.config(shard_count, shards), guild_ready_timeout=0.05,
+        adapter = DiscordAdapter(self.world.config(shard_count, shards, message_content), guild_ready_timeout=0.05,
                                  defer_after=defer_after, ready_timeout=10, identify_interval=0.0)
         bot.add_adapter(adapter)
         try:

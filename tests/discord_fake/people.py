@@ -4,22 +4,19 @@ server's `delete_message` (MESSAGE_DELETE) and `bulk_delete` (MESSAGE_DELETE_BUL
 
 Both arrive as MESSAGE_UPDATE (GUILD_MESSAGES intent) carrying the whole message, as Discord
 sends it now, with the author's `member`. Only an edit by its author moves `edited_timestamp`;
-an update Discord makes leaves it as it was (null on a message never edited). Without the
-MESSAGE_CONTENT intent (1 << 15) a bot gets `content`, `embeds`, `attachments` and `components`
-of other people's messages empty, in updates as in MESSAGE_CREATE.
+an update Discord makes leaves it as it was (null on a message never edited). What of the
+content a bot gets, with or without the MESSAGE_CONTENT intent, is `content.py`'s.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .content import as_received
 from .wire import INTENT_GUILD_MESSAGES, JSON, now_iso
 
 if TYPE_CHECKING:
     from .server import FakeDiscord
-
-INTENT_MESSAGE_CONTENT = 1 << 15
-CONTENT_FIELDS = {"content": "", "embeds": [], "attachments": [], "components": []}
 
 
 class People:
@@ -33,6 +30,7 @@ class People:
         if int(msg["author"]["id"]) != by:
             raise PermissionError("50005 Cannot edit a message authored by another user")
         msg["content"] = content
+        msg["mentions"] = self.server.mentioned(content)
         msg["edited_timestamp"] = now_iso()
         self._update(msg)
         return msg
@@ -56,5 +54,5 @@ class People:
         event["member"] = dict(server.members[(gid, int(msg["author"]["id"]))])
         for s in server.sessions_for(gid):
             if s.intents & INTENT_GUILD_MESSAGES:
-                e = event if s.intents & INTENT_MESSAGE_CONTENT else {**event, **CONTENT_FIELDS}
+                e = as_received(event, s.intents, server.bot_user["id"])
                 server._emit(s, {"op": 0, "t": "MESSAGE_UPDATE", "d": e})

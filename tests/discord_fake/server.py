@@ -27,6 +27,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from . import autocomplete, files
+from .content import DISALLOWED_INTENTS, as_received, disallowed
 from .people import People
 from .scheduled import ScheduledEvents
 from .threads_roles import Roles, Threads
@@ -180,6 +181,8 @@ class FakeDiscord:
         # are, so that `(guild_id >> 22) % num_shards` spreads guilds over the shards.
         self._guild_ids = itertools.count(1_200_000_000_000_000_000 >> 22)
         self.shard_count = 1  # what GET /gateway/bot recommends
+        # The application's flags: as a new one's, no privileged intent enabled (content.py).
+        self.app_flags = 0
         self.application_id = self.snowflake()
         self.bot_user: JSON = self._user_payload(self.application_id, "logoff", bot=True)
         self.users: dict[int, JSON] = {self.application_id: self.bot_user}
@@ -396,7 +399,7 @@ class FakeDiscord:
         return perms
 
     def _everyone_role_id(self, gid: int) -> str:
-        return self.guilds[gid]["roles"][0]["id"]
+        return str(self.guilds[gid]["roles"][0]["id"])
 
     # --- gateway ---------------------------------------------------------------------------------
 
@@ -462,6 +465,9 @@ class FakeDiscord:
                     if d.get("token") != self.token:
                         await ws.close(code=4004, message=b"Authentication failed.")
                         break
+                    if disallowed(int(d.get("intents", 0)), self.app_flags):
+                        await ws.close(code=DISALLOWED_INTENTS, message=b"Disallowed intent(s).")
+                        break
                     shard = d.get("shard") or [0, 1]
                     if (not isinstance(shard, list) or len(shard) != 2 or not 0 <= shard[0] < shard[1]):
                         await ws.close(code=4010, message=b"Invalid shard.")
@@ -483,7 +489,7 @@ class FakeDiscord:
                         "v": 10, "user": self.bot_user, "session_id": session.id,
                         "resume_gateway_url": self.gateway_url, "private_channels": [],
                         "guilds": [{"id": str(g), "unavailable": True} for g in mine],
-                        "application": {"id": str(self.application_id), "flags": 0},
+                        "application": {"id": str(self.application_id), "flags": self.app_flags},
                         "shard": list(session.shard),
                         "session_type": "normal", "relationships": []}})
                     for gid in mine:
@@ -630,7 +636,7 @@ class FakeDiscord:
     async def _get_app(self, request: web.Request, body: Any) -> web.Response:
         return _json({"id": str(self.application_id), "name": "logoff", "description": "", "icon": None,
                       "bot_public": True, "bot_require_code_grant": False, "verify_key": "0" * 64,
-                      "owner": self._user_payload(self.snowflake(), "dev"), "flags": 0})
+                      "owner": self._user_payload(self.snowflake(), "dev"), "flags": self.app_flags})
 
     async def _get_gateway(self, request: web.Request, body: Any) -> web.Response:
         return _json({"url": self.gateway_url, "shards": self.shard_count,
@@ -1056,7 +1062,8 @@ class FakeDiscord:
 
     def user_message(self, channel_id: int, user_id: int, content: str = "",
                      reply_to: int | None = None) -> JSON:
-        """A user posts in a channel. Without the message-content intent the bot gets no text."""
+        """A user posts in a channel (or a DM with the bot). What of its content the bot gets
+        depends on its intents (content.py)."""
         body: JSON = {"content": content}
         msg = self._create_message_as(channel_id, user_id, body, reply_to)
         return msg
@@ -1064,26 +1071,34 @@ class FakeDiscord:
     def _create_message_as(self, channel_id: int, user_id: int, body: JSON, reply_to: int | None) -> JSON:
         mid = self.snowflake()
         ch = self.channels[channel_id]
+        gid = ch.get("guild_id")  # none in a DM
         msg: JSON = {"id": str(mid), "type": 19 if reply_to else 0, "channel_id": str(channel_id),
                      "author": self.users[user_id], "content": body["content"], "embeds": [], "components": [],
-                     "attachments": [], "mentions": [], "mention_roles": [], "mention_everyone": False,
-                     "pinned": False, "tts": False, "timestamp": _now_iso(), "edited_timestamp": None,
-                     "flags": 0, "guild_id": ch["guild_id"], "_created": time.monotonic()}
+                     "attachments": [], "mentions": self.mentioned(body["content"]), "mention_roles": [],
+                     "mention_everyone": False, "pinned": False, "tts": False, "timestamp": _now_iso(),
+                     "edited_timestamp": None, "flags": 0, "_created": time.monotonic()}
+        if gid is not None:
+            msg["guild_id"] = gid
         self.messages[mid] = msg
         event = self._public(msg)
-        event["member"] = {k: v for k, v in self.members[(int(ch["guild_id"]), user_id)].items()}
+        if gid is not None:
+            event["member"] = {k: v for k, v in self.members[(int(gid), user_id)].items()}
         if reply_to is not None:
             ref = self.messages[reply_to]
             event["message_reference"] = {"message_id": str(reply_to), "channel_id": str(channel_id),
-                                          "guild_id": ch["guild_id"], "type": 0}
+                                          "type": 0, **({"guild_id": gid} if gid is not None else {})}
             event["referenced_message"] = self._public(ref)
             msg["message_reference"] = event["message_reference"]
-        for s in self.sessions_for(int(ch["guild_id"])):
-            if s.intents & INTENT_GUILD_MESSAGES:
-                # Without MESSAGE_CONTENT (1 << 15) Discord blanks the text of others' messages.
-                e = event if s.intents & (1 << 15) else {**event, "content": ""}
+        intent = self._message_intent(channel_id)
+        for s in self.sessions_for(int(gid) if gid is not None else None):
+            if s.intents & intent:
+                e = as_received(event, s.intents, self.bot_user["id"])
                 self._emit(s, {"op": 0, "t": "MESSAGE_CREATE", "d": e})
         return msg
+
+    def mentioned(self, text: str) -> list[JSON]:
+        """The users a person's message mentions (`<@id>`): Discord's `mentions` of it."""
+        return [self.users[u] for u in dict.fromkeys(self.pings(text, None)[0]) if u in self.users]
 
     # --- interactions ----------------------------------------------------------------------------
 

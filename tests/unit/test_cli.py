@@ -173,6 +173,11 @@ def test_example_config_is_valid() -> None:
     ("[web]\nlisten = 'my host:8080'\n", "[web] listen must be host:port"),
     ("[discord]\nshard_count = 4\nshards = '0-\u00b2'\n", "[discord] shards must be a range"),
     ("[discord]\nshard_count = 4\nshards = '\u00b2'\n", "[discord] shards must be a range"),
+    ("[discord]\nmessage_content = 'true'\n", "[discord] message_content must be true or false, without "
+     "quotes, e.g. message_content = true; got 'true'"),
+    ("[discord]\nmessage_content = 1\n", "[discord] message_content must be true or false"),
+    ("[discord]\nmessage_contents = true\n", "unknown key [discord] message_contents; allowed: api_base, "
+     "gateway_url, message_content,"),
 ])
 def test_config_errors_name_the_key_and_fix(toml: str, needle: str) -> None:
     import tomllib
@@ -180,6 +185,22 @@ def test_config_errors_name_the_key_and_fix(toml: str, needle: str) -> None:
     with pytest.raises(ConfigError) as e:
         parse(tomllib.loads(toml))
     assert needle in str(e.value)
+
+
+def test_discord_message_content_is_off_unless_set_and_check_config_says_so(tmp_path: Path) -> None:
+    import tomllib
+
+    assert not parse(tomllib.loads("[discord]\n")).platforms["discord"].message_content
+    cfg = parse(tomllib.loads("[discord]\nmessage_content = true\n")).platforms["discord"]
+    assert cfg.message_content
+    path = tmp_path / "config.toml"
+    path.write_text('[discord]\ntoken_env = "LOGOFF_TEST_TOKEN"\nmessage_content = true\n')
+    r = logoff("check-config", "--config", str(path), env={"LOGOFF_TEST_TOKEN": "sekrit-value"})
+    assert r.returncode == 0 and "discord: would start (token found; asks for the Message Content intent)" \
+        in r.stdout, r.stdout + r.stderr
+    path.write_text('[discord]\nmessage_content = "yes"\n')
+    r = logoff("check-config", "--config", str(path))
+    assert r.returncode == 2 and "[discord] message_content must be true or false" in r.stderr
 
 
 def test_missing_and_invalid_config_exit_2(tmp_path: Path) -> None:
