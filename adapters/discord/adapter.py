@@ -14,15 +14,15 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any
 
-import aiohttp
 import discord
 
-from bot.adapter import AdapterHost, Capabilities, DeliveryFailed
+from bot.adapter import AdapterHost, Capabilities
 from bot.model import ChannelRef, MessageRef, UserRef
 from bot.render import Out
 
 from . import commands as cmd
 from .config import DiscordConfig
+from .dms import DirectMessages
 from .gateway import LogoffClient, intents_refused, make_client, point_at_server
 from .handlers import DiscordInbound
 from .lanes import Lanes
@@ -41,10 +41,9 @@ from .surfaces import DiscordSurfaces
 log = logging.getLogger(__name__)
 
 RECONCILE_AT_ONCE = 4
-CANNOT_DM = 50007  # "Cannot send messages to this user": they do not accept DMs from the server's members
 
 
-class DiscordAdapter(DiscordSurfaces, DiscordInbound, Seeding):
+class DiscordAdapter(DiscordSurfaces, DiscordInbound, Seeding, DirectMessages):
     platform = PLATFORM
     capabilities = Capabilities(buttons=True, ephemeral=True, direct_messages=True,
                                 edits_per_window=5, edit_window_s=5.0, max_reactions=20,
@@ -271,30 +270,6 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound, Seeding):
             # Adding one that is there already changes nothing on Discord (PUT is idempotent).
             await self._seed(message, r, [e for e in r.reactions[: self.capabilities.max_reactions]
                                           if e not in had])
-
-    async def send_dm(self, user: UserRef, out: Out, *, idempotency_key: str | None = None) -> MessageRef | None:
-        """None only when Discord refuses it (403, 50007: they do not accept DMs from the
-        server's members). Its own trouble (5xx, a rate limit discord.py gave up on, the
-        network) fails only this DM: `DeliveryFailed`. A key is a nonce, as in `post`."""
-        return await self.dm_parts(user, render_all(out), idempotency_key)
-
-    async def dm_parts(self, user: UserRef, parts: Sequence[Rendered],
-                       idempotency_key: str | None = None) -> MessageRef | None:
-        if user.platform != self.platform or not user.id.isdigit():
-            return None
-        client = self._client()
-        try:
-            data = await client.http.start_private_message(int(user.id))
-            channel = ChannelRef(self.platform, str(data["id"]), "")
-            return await self.post(channel, parts, idempotency_key)
-        except (discord.Forbidden, DiscordPermissionError):
-            return None  # `send` makes a 403 a DiscordPermissionError
-        except discord.HTTPException as e:
-            if e.code == CANNOT_DM:  # a 403 is caught above; the code is a refusal with any status
-                return None
-            raise DeliveryFailed(f"Discord: could not DM {user.key} this time: {e}") from e
-        except (discord.RateLimited, aiohttp.ClientError, OSError) as e:  # OSError: timeouts too
-            raise DeliveryFailed(f"Discord: could not DM {user.key} this time: {e!r}") from e
 
     def _adapter(self) -> DiscordAdapter:
         return self
