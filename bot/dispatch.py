@@ -36,23 +36,11 @@ from .model import (
 from .ratelimit import RateLimiter
 from .settings import Settings
 from .storage import StorageUnavailable
-from .stores import CommitOutcomeUnknown
 from .suggestions import Suggestion, Suggestions
 from .tracking import Tracker
 
 log = logging.getLogger(__name__)
-# The database server is away: the unit never committed, so nothing changed.
-UNAVAILABLE = ("I can't reach my database right now, so nothing was changed; please try "
-               "again in a minute")
-# The connection broke while the database was saving: it may or may not have.
-OUTCOME_UNKNOWN = ("I lost my database while saving that, so I can't tell whether it went "
-                   "through; please check in a minute before trying again")
-
 Handler = Callable[..., Awaitable[Any]]
-
-
-def _unavailable(e: StorageUnavailable) -> str:
-    return OUTCOME_UNKNOWN if isinstance(e, CommitOutcomeUnknown) else UNAVAILABLE
 
 
 RECONCILE_AT_ONCE = 8
@@ -170,7 +158,7 @@ class Dispatch:
         except StorageUnavailable as e:
             outcome = "unavailable"
             log.warning("command %s: %s", spec.name, e)
-            await self._safe(ctx.warn(_unavailable(e)), "unavailable reply")
+            await self._safe(ctx.warn(e.said), "unavailable reply")
         except DeliveryRefused as e:
             outcome = "refused"
             log.warning("command %s: the platform refused a post: %s", spec.name, e)
@@ -199,7 +187,7 @@ class Dispatch:
             await self._safe(ctx.warn(str(e)), "refusal reply")
         except StorageUnavailable as e:
             log.warning("action %s: %s", event.action_id, e)
-            await self._safe(ctx.warn(_unavailable(e)), "unavailable reply")
+            await self._safe(ctx.warn(e.said), "unavailable reply")
         except Exception:
             log.exception("action %s failed (user %s)", event.action_id, event.user.key)
             await self._safe(ctx.warn("something went wrong on my side; please try again"), "action error")

@@ -23,10 +23,17 @@ class StorageUnavailable(StorageError):
     """The database server is not answering (for now): nothing of the unit was written,
     except for the subclass below, which says that this is not known."""
 
+    # What the person whose command it was is told.
+    said = ("I can't reach my database right now, so nothing was changed; please try "
+            "again in a minute")
+
 
 class CommitOutcomeUnknown(StorageUnavailable):
     """The connection broke during COMMIT and the server could not be asked in time whether it
     committed: the unit's writes may or may not be there."""
+
+    said = ("I lost my database while saving that, so I can't tell whether it went "
+            "through; please check in a minute before trying again")
 
 
 def split_sql(script: str) -> list[str]:
