@@ -124,8 +124,14 @@ class InteractionResponder:
                         raise
                     self.expired, self.placeholder = True, False
             rest = parts[sent.parts:]
-            if rest:
-                await self._without_token(rest, ephemeral or sent.private, resumed=sent.parts > 0)
+            if rest and (self.component and not is_refusal(out) and (ephemeral or sent.private)):
+                # A button's private confirmation: the card it changed says it already, and a DM
+                # for each slow press would be noise. A refusal still comes by DM.
+                log.warning("Discord: interaction %s could no longer be answered; its private "
+                            "confirmation is dropped", self.interaction.id)
+            elif rest:
+                posted = await self._without_token(rest, ephemeral or sent.private, resumed=sent.parts > 0)
+                return sent.first or posted
             return sent.first
 
     async def _answer(self, parts: Sequence[Rendered], ephemeral: bool, sent: Sent) -> MessageRef | None:
@@ -182,17 +188,20 @@ class InteractionResponder:
         sent.parts, sent.first = len(parts), posted[0]
         return sent.first
 
-    async def _without_token(self, rest: Sequence[Rendered], ephemeral: bool, *, resumed: bool) -> None:
-        """The token no longer works: a public answer is posted in the channel as any message; a
-        private one never is, it comes by direct message, with a line saying what it answers."""
+    async def _without_token(self, rest: Sequence[Rendered], ephemeral: bool, *,
+                             resumed: bool) -> MessageRef | None:
+        """The token no longer works: a public answer is posted in the channel as any message (its
+        first part returned: a card is tracked by it); a private one never is, it comes by direct
+        message, with a line saying what it answers."""
         i = self.interaction
         if not ephemeral:
+            posted: list[MessageRef] = []
             try:
-                await self.adapter.post(self._channel(), rest)
+                await self.adapter.post(self._channel(), rest, posted=posted)
             except DiscordPermissionError as e:
                 log.warning("Discord: interaction %s could no longer be answered, and the channel "
                             "refuses the answer: %s", i.id, e)
-            return
+            return next(iter(posted), None)
         try:
             dm = await self.adapter.dm_parts(user_ref(i.user), [self._note(resumed), *rest])
         except DeliveryFailed as e:
@@ -202,6 +211,7 @@ class InteractionResponder:
         if dm is None:
             log.warning("Discord: interaction %s could no longer be answered and the private "
                         "answer was not delivered by DM (%s)", i.id, why)
+        return None
 
     def _note(self, resumed: bool) -> Rendered:
         """What a private answer by DM answers: the command, and the channel it was given in."""

@@ -129,3 +129,45 @@ async def test_an_acknowledgement_whose_answer_was_lost_is_not_answered_twice(
     assert all(bool(int(str(m["flags"])) & EPHEMERAL) == private for m in r.messages)
     assert not [m for m in fake.all_messages() if "went wrong" in message_text(m)]
     assert dm_messages(fake, u["alice"]) == []
+
+
+async def test_a_card_posted_after_the_token_expired_is_live(harness: Harness, world: World) -> None:
+    """An event card that had to go to the channel as a plain post (the answer came after
+    Discord's deadline) is the event's card all the same: a ✅ on it counts and shows."""
+    from tests.adapters.discord.test_discord_features import ALL
+
+    fake, u, ch = world.fake, world.users, world.channel
+    fake.interaction_deadline = 0.0  # every first answer comes too late: 10062
+    await harness.start(ALL, defer_after=5.0)
+    await fake.send_interaction("event create", {"title": "Picnic", "when": "tomorrow 7pm"},
+                                user=u["alice"], channel=ch)
+    await fake.wait_for(lambda: any("Picnic" in message_text(m) for m in fake.channel_messages(ch)),
+                        what="the card in the channel")
+    [card] = [m for m in fake.channel_messages(ch) if "Picnic" in message_text(m)]
+    mid = int(card["id"])
+    await fake.wait_for(lambda: fake.reaction_users(mid, "✅") == [fake.bot_id], what="the card's seeded ✅")
+    fake.add_reaction(mid, "✅", u["bob"])
+    await fake.wait_for(lambda: "Going (1)" in message_text(fake.messages[mid]), what="bob going on the card")
+
+
+async def test_a_slow_buttons_private_confirmation_is_not_sent_by_dm(harness: Harness, world: World) -> None:
+    """A button press answered after Discord's deadline: the card it changed says so, so its
+    private confirmation is not sent as a DM (one per slow press would be noise)."""
+    from tests.adapters.discord.test_discord_features import ALL
+
+    fake, u, ch = world.fake, world.users, world.channel
+    await harness.start(ALL, defer_after=5.0)
+    await fake.send_interaction("config set", {"key": "rsvp.buttons", "value": "on"}, user=u["mod"], channel=ch)
+    await fake.send_interaction("event create", {"title": "Picnic", "when": "tomorrow 7pm"},
+                                user=u["alice"], channel=ch)
+    await fake.wait_for(lambda: any("Picnic" in message_text(m) for m in fake.channel_messages(ch)),
+                        what="the card in the channel")
+    [card] = [m for m in fake.channel_messages(ch) if "Picnic" in message_text(m)]
+    mid = int(card["id"])
+    [going] = [c["custom_id"] for row in card["components"] for c in row["components"]
+               if c["custom_id"].endswith(":going")]
+    fake.interaction_deadline = 0.0
+    await fake.press_button(mid, going, user=u["bob"])
+    await fake.wait_for(lambda: "Going (1)" in message_text(fake.messages[mid]), what="bob going on the card")
+    await fake.quiet(0.3)
+    assert dm_messages(fake, u["bob"]) == []
