@@ -84,8 +84,9 @@ MIGRATIONS: list[Migration] = [
     native.MIGRATION,
     # 10: turnout: goals (of events and series) and check-ins (checkin_repo.py)
     checkin_repo.MIGRATION,
-    # 11: was the first form of the server-side RSVP function; 16 replaces it (and drops it
-    # where it was made), so a new database makes only that one
+    # 11: was the first form of the server-side RSVP function; 16 replaces it (where it was
+    # made it stays, for processes of the previous version during an upgrade), so a new
+    # database makes only that one
     ServerSide("SELECT 1"),
     # 12: an event listed in each space it is in (linked spaces), not only its own (native_listings.py)
     native_listings.MIGRATION,

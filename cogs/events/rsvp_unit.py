@@ -30,10 +30,10 @@ class Marked:
 
 
 # Marks by card (each reaction's card, and the event's live cards as a JSON list) replaced the
-# first form of the function, which a database made before has; it goes.
+# first form of the function, which a database made before has. That one stays: processes of
+# the previous version may still be running on the same database while others upgrade, and it
+# still works on the marks table (its rows say no card).
 FUNCTION = ServerSide(r"""
-DROP FUNCTION IF EXISTS logoff_rsvp_marks(BIGINT[], TEXT[], TEXT[], TEXT[], BOOLEAN[], TEXT[],
-    DOUBLE PRECISION[], DOUBLE PRECISION[]);
 CREATE OR REPLACE FUNCTION logoff_rsvp_card_marks(
     a_event BIGINT[], a_user TEXT[], a_name TEXT[], a_status TEXT[], a_added BOOLEAN[], a_source TEXT[],
     a_now DOUBLE PRECISION[], a_length DOUBLE PRECISION[], a_card TEXT[], a_live TEXT[])
