@@ -71,6 +71,9 @@ class ConsoleAdapter(FakeAdapter):
         if earlier.now is not None and isinstance(clock, ManualClock):
             clock.set(earlier.now)  # only ever forward
             self._kept = earlier.now
+        # Kept now, not only at a `:wait` or a stop: what this run prints is at this time, and
+        # a kill before either must not let a next run (its computer's clock behind) go back.
+        await self._keep_time(clock.now())
         await super().start()
 
     async def stop(self) -> None:
