@@ -9,9 +9,9 @@ imports a cog or another adapter.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
@@ -174,8 +174,10 @@ class AdapterHost(Protocol):
     async def settle(self) -> None:
         """Wait until the live-card edits set off so far are sent."""
 
-    async def advance(self, delta: timedelta) -> None:
-        """Move a manual clock on; whatever falls due meanwhile runs at its own time."""
+    async def advance(self, delta: timedelta,
+                      moved: Callable[[datetime], Awaitable[None]] | None = None) -> None:
+        """Move a manual clock on; whatever falls due meanwhile runs at its own time, and
+        `moved` hears of each time the clock is moved to, before anything happens at it."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ import asyncio
 import importlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from . import surfaces
@@ -180,8 +180,9 @@ class Bot(Dispatch):
     async def settle(self) -> None:
         await self.cards.idle()
 
-    async def advance(self, delta: timedelta) -> None:
-        await self.scheduler.advance(delta, self.cards.idle)
+    async def advance(self, delta: timedelta,
+                      moved: Callable[[datetime], Awaitable[None]] | None = None) -> None:
+        await self.scheduler.advance(delta, self.cards.idle, moved)
         await self.cards.idle()
 
     async def _drain_cards(self, seconds: float) -> None:

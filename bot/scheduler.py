@@ -159,9 +159,12 @@ class Scheduler:
         self.alarm.rearm()
         return len(rows)
 
-    async def advance(self, delta: timedelta, settle: Callable[[], Awaitable[None]] | None = None) -> int:
+    async def advance(self, delta: timedelta, settle: Callable[[], Awaitable[None]] | None = None,
+                      moved: Callable[[datetime], Awaitable[None]] | None = None) -> int:
         """Manual clock: move time forward, firing each job at its own due time, in order;
-        `settle` after each, so what a job set off (a card's edit) happens at that time too."""
+        `settle` after each, so what a job set off (a card's edit) happens at that time too.
+        `moved` hears of each new time before anything happens at it (the console keeps it
+        then, so a crash halfway never takes its clock back behind what it printed)."""
         clock = self.clock
         if not isinstance(clock, ManualClock):
             raise TypeError("only a manual clock can be moved on")
@@ -175,11 +178,15 @@ class Scheduler:
             if row is None:
                 break
             clock.set(datetime.fromtimestamp(row[1], UTC))
+            if moved is not None:
+                await moved(clock.now())
             await self._fire(row[0])
             if settle is not None:
                 await settle()
             fired += 1
         clock.set(target)
+        if moved is not None:
+            await moved(target)
         return fired
 
     async def _fire_now(self, job_id: int) -> None:

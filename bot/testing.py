@@ -187,11 +187,12 @@ class FakeAdapter:
         u = user if isinstance(user, UserRef) else self.user(user)
         r = reply_to if isinstance(reply_to, UserRef) or reply_to is None else self.user(reply_to)
         message_id = f"u{next(self._ids)}"
-        self.said[message_id] = (u, channel or self.channel)
+        ch = channel or self.channel
+        self.said[message_id] = (u, ch)
         while len(self.said) > SAID_KEPT:
             self.said.popitem(last=False)
-        self.on_said(message_id, u, text)
-        event = MessageSeen(channel or self.channel, u, at or self.bot.clock.now(), message_id, r, text)
+        await self.on_said(message_id, u, ch, text)
+        event = MessageSeen(ch, u, at or self.bot.clock.now(), message_id, r, text)
         await self.bot.message_seen(event)
         await self.bot.settle()
         return message_id
@@ -200,8 +201,9 @@ class FakeAdapter:
         """A message is on the platform, before anyone is shown it (the console keeps it then,
         so what it printed is never printed again after a crash)."""
 
-    def on_said(self, message_id: str, user: UserRef, text: str) -> None:
-        """A person's message is on the platform, before the bot hears of it."""
+    async def on_said(self, message_id: str, user: UserRef, channel: ChannelRef, text: str) -> None:
+        """A person's message is on the platform, before anyone is shown it or the bot hears
+        of it (the console keeps its id then, so a crash never hands that id out again)."""
 
     async def edit_said(self, message_id: str, text: str) -> None:
         """The person who said `message_id` (an id `say` returned) edits it to `text`."""

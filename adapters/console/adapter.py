@@ -49,6 +49,7 @@ class ConsoleAdapter(FakeAdapter):
         self.current = self.user("you")
         self._added: list[str] = []  # reactions an edit of a card added (📍 once check-in opens)
         self._store: ConsoleStore | None = None  # set at start: the database is the bot's
+        self._kept: datetime | None = None  # the time last kept in it
 
     async def start(self) -> None:
         """Carry on from earlier runs on the same database (`--db`): ids go on after theirs,
@@ -69,15 +70,23 @@ class ConsoleAdapter(FakeAdapter):
         clock = self.bot.clock
         if earlier.now is not None and isinstance(clock, ManualClock):
             clock.set(earlier.now)  # only ever forward
+            self._kept = earlier.now
+        # Kept now, not only at a `:wait` or a stop: what this run prints is at this time, and
+        # a kill before either must not let a next run (its computer's clock behind) go back.
+        await self._keep_time(clock.now())
         await super().start()
 
     async def stop(self) -> None:
-        await self._keep_time()
+        if self.bot is not None:
+            await self._keep_time(self.bot.clock.now())
         await super().stop()
 
-    async def _keep_time(self) -> None:
-        if self._store is not None and self.bot is not None:
-            await self._store.clock(self.bot.clock.now())
+    async def _keep_time(self, now: datetime) -> None:
+        # Kept as each step of a `:wait` begins, before a job due then prints anything: a
+        # kill halfway leaves the next run's clock no earlier than a line already shown.
+        if self._store is not None and (self._kept is None or now > self._kept):
+            await self._store.clock(now)
+            self._kept = now
 
     async def on_recorded(self, sent: Sent) -> None:
         # Kept before it is printed, since a printed line cannot be taken back: a crash
@@ -88,15 +97,6 @@ class ConsoleAdapter(FakeAdapter):
         if self._store is not None:
             await self._store.message(sent.ref, _number(sent.id), bot=True, key=sent.key,
                                       reactions=self.reactions.get(sent.id))
-
-    async def say(self, text: str, user: str | UserRef = "alice", *, at: datetime | None = None,
-                  reply_to: str | UserRef | None = None, channel: ChannelRef | None = None) -> str:
-        message_id = await super().say(text, user, at=at, reply_to=reply_to, channel=channel)
-        if self._store is not None:
-            ch = channel or self.channel
-            await self._store.message(MessageRef(self.platform, ch.id, message_id, ch.space_id),
-                                      _number(message_id), bot=False)
-        return message_id
 
     async def on_reactions_changed(self, message_id: str) -> None:
         if self._store is not None:
@@ -159,8 +159,13 @@ class ConsoleAdapter(FakeAdapter):
         await self.say(line, self.current)
         return True
 
-    def on_said(self, message_id: str, user: UserRef, text: str) -> None:
-        # Printed before the bot hears of it, so a reply to it shows below it.
+    async def on_said(self, message_id: str, user: UserRef, channel: ChannelRef, text: str) -> None:
+        # Its id is kept before it is printed or handled: a kill while the bot handles it would
+        # otherwise let the next run hand the same id to another message. Printed before the
+        # bot hears of it, so a reply to it shows below it.
+        if self._store is not None:
+            await self._store.message(MessageRef(self.platform, channel.id, message_id, channel.space_id),
+                                      _number(message_id), bot=False)
         self.out.write(f"[{message_id}] {user.display}: {text}\n")
         self.out.flush()
 
@@ -197,8 +202,7 @@ class ConsoleAdapter(FakeAdapter):
             except TimeParseError as e:
                 self.note(f"⚠️ {e}")
                 return True
-            await self.bot.advance(delta)
-            await self._keep_time()
+            await self.bot.advance(delta, self._keep_time)
             tz = await self.bot.timezone(self.channel.space)
             self.note(f"it is now {format_time(self.bot.clock.now(), tz)}")
         elif cmd == "help":

@@ -3,16 +3,19 @@ for `logoff try --db PATH`, so a later run on the same database goes on where th
 one stopped.
 
 - `console_messages`: every id the console handed out (the bot's messages and people's),
-  so a later run numbers on after them and an id from an earlier run still names the
-  message it named then. A scheduled post keeps its idempotency key here, as a platform
-  keeps a message nonce or a transaction id, and is kept before it is printed: a job
-  re-run after a crash finds its key and prints nothing again.
+  each kept before it is printed or handled, so a later run numbers on after them and an
+  id from an earlier run still names the message it named then, even after a kill. A
+  scheduled post keeps its idempotency key here, as a platform keeps a message nonce or a
+  transaction id: a job re-run after a crash finds its key and prints nothing again.
 - `console_reactions`: the reactions on each bot message, the bot's own included, in the
   order they were made. They are the platform's truth that the core reconciles its cards
   with at start; without them a card from an earlier run would look bare and its
   reaction RSVPs and votes would be taken back.
-- `console_clock`: where the manual clock had got to. Time does not go back between runs,
-  so a reminder or poll deadline falls due when the earlier run said it would.
+- `console_clock`: where the manual clock had got to, kept as a run starts and as each step
+  of a `:wait` begins, before anything due then is printed. Time does not go back between
+  runs, even after a kill halfway through a wait: a later run's clock is no earlier than
+  anything an earlier one printed, and a reminder or poll deadline falls due when the
+  earlier run said it would.
 """
 
 from __future__ import annotations

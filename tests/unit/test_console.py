@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,28 @@ async def test_a_console_database_from_before_the_keys_goes_on(tmp_path: Path, c
         assert "there is no message m4" not in shown, shown
     finally:
         await bot.stop()
+
+
+async def test_a_run_killed_before_it_waits_leaves_its_time_to_the_next(tmp_path: Path,
+                                                                        clock: ManualClock) -> None:
+    """The time a run starts at is kept as it starts: one that never waits and is killed (never
+    stopped) does not let the next run, on a computer whose clock is behind, show an earlier time."""
+    path = str(tmp_path / "try.db")
+    first = await build_bot(path, clock=clock, rate_limit=False)
+    killed = ConsoleAdapter(out=io.StringIO())
+    first.add_adapter(killed)
+    await first.start()
+    try:
+        assert "(in 3 hours)" in await typed(killed, '!event create Picnic when="in 3 hours"')
+        behind = ManualClock(clock.now() - timedelta(hours=1))
+        second = await build_bot(path, clock=behind, rate_limit=False)
+        adapter = ConsoleAdapter(out=io.StringIO())
+        second.add_adapter(adapter)
+        await second.start()
+        try:
+            assert behind.now() == clock.now()
+            assert "(in 3 hours)" in await typed(adapter, "!event show 1")
+        finally:
+            await second.stop()
+    finally:
+        await first.stop()
