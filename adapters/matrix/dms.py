@@ -7,7 +7,9 @@ A room is opened under an alias chosen (and stored) before the homeserver is ask
 message is sent under a transaction id: asked again after a crash lost the answer, the
 homeserver says the alias is taken (M_ROOM_IN_USE), and the room it names is the one made
 then. So a DM re-sent after a crash goes into that room, with its own txn id, not into a
-second room. The alias is removed once the room is stored."""
+second room. The homeserver may have made that room and failed only to invite the person:
+they are invited then, or the DM would go into a room nobody reads. The alias is removed
+once the room is stored."""
 
 from __future__ import annotations
 
@@ -108,9 +110,29 @@ class DirectRooms:
             await self.store.save_dm_opening(user_id, None)
             raise MatrixError(f"opening a direct message with {user_id}: {alias} is taken but "
                               f"resolving it failed: {why(resp)}")
+        room_id = str(resp.room_id)
         log.info("matrix: the direct-message room %s with %s was opened before a crash; using it",
-                 resp.room_id, user_id)
-        return str(resp.room_id)
+                 room_id, user_id)
+        membership = await self.membership(room_id, user_id)
+        if membership is None:
+            # The bot is no longer in it: the next try takes a new alias, and a new room.
+            await self.store.save_dm_opening(user_id, None)
+            raise MatrixError(f"opening a direct message with {user_id}: the bot is no longer "
+                              f"in {room_id}, opened before")
+        if membership not in PRESENT:
+            await self._invite(room_id, user_id)
+        return room_id
+
+    async def _invite(self, room_id: str, user_id: str) -> None:
+        """Invited as createRoom does, marked direct (which /invite cannot say), so the
+        person's client shows a direct message."""
+        client = self.transport.client
+        resp = await self.transport.call(lambda: client.room_put_state(
+            room_id, "m.room.member", {"membership": "invite", "is_direct": True}, state_key=user_id))
+        if not isinstance(resp, nio.RoomPutStateResponse):
+            raise MatrixError(f"inviting {user_id} to the direct-message room {room_id}: {why(resp)}",
+                              http_status(resp))
+        log.info("matrix: invited %s to %s, opened before without them", user_id, room_id)
 
     async def _drop_alias(self, alias: str) -> None:
         """Stored now, the room needs its alias no more; best effort (it names a private room)."""

@@ -92,7 +92,7 @@ class OfflineCog(Cog):
     async def on_message(self, event: MessageSeen) -> None:
         # Before anything awaits, so a deletion that comes meanwhile finds the channel.
         state = self._channel(event.channel)
-        state.wrote(event.author, event.at)
+        state.wrote(event.author, event.at, event.message_id)
         if not await self.settings.get(event.channel.space, "offline.auto"):
             return
         if state.heat is None:

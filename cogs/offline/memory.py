@@ -1,5 +1,6 @@
-"""What the cog keeps of a channel: in memory, its recent authors and heat window; across
-restarts, the channel's own score distribution.
+"""What the cog keeps of a channel: in memory, its recent authors (with the ids of their latest
+messages, so a deleted message is taken back from who wrote recently too) and heat window;
+across restarts, the channel's own score distribution.
 
 A sensitivity is a share of a channel's own exchanges, and the channel's scale takes hundreds
 of exchanges to learn; a restart must not send it back to the global prior. Only the histogram
@@ -25,6 +26,9 @@ log = logging.getLogger(__name__)
 
 SAVE_EVERY = 50
 AUTHORS_KEPT = 20  # recent authors remembered per channel, the longest quiet forgotten first
+# Per author, the ids of their latest messages: a deletion among them takes that message back.
+# One deleted further back leaves them at least this many later ones, recent still.
+IDS_KEPT = 8
 RECENT = timedelta(minutes=30)  # who wrote this recently is in the exchange a prompt addresses
 MAX_ADDRESSED = 5
 # Ids of messages deleted before the bot had read them into the window (a deletion can overtake
@@ -41,26 +45,46 @@ CREATE TABLE offline_calibration (
 """
 
 
+class _Author:
+    """Someone's latest messages in a channel, as ids and times (never text)."""
+
+    __slots__ = ("user", "said", "before")
+
+    def __init__(self, user: UserRef) -> None:
+        self.user = user
+        self.said: deque[tuple[str, datetime]] = deque()
+        self.before: datetime | None = None  # the latest of their messages no longer in `said`
+
+    def last(self) -> datetime | None:
+        return max([at for _, at in self.said] + ([self.before] if self.before is not None else []), default=None)
+
+
 class Channel:
     """What the cog remembers of one channel: recent authors and the heat window."""
 
     __slots__ = ("recent", "heat", "last_prompt", "dismissals", "unsaved", "gone")
 
     def __init__(self, heat: ChannelHeat | None) -> None:
-        # Each author once, with when they last wrote: one person's burst of messages must not
-        # push the others of the exchange out of memory.
-        self.recent: OrderedDict[str, tuple[UserRef, datetime]] = OrderedDict()
+        # Each author once: one person's burst of messages must not push the others of the
+        # exchange out of memory.
+        self.recent: OrderedDict[str, _Author] = OrderedDict()
         self.heat = heat
         self.last_prompt: datetime | None = None
         self.dismissals: int | None = None  # automatic prompts waved off in a row; None: not read
         self.unsaved = 0  # exchanges scored since the channel's distribution was last kept
         self.gone: deque[str] = deque(maxlen=GONE_KEPT)
 
-    def wrote(self, user: UserRef, at: datetime) -> None:
-        earlier = self.recent.get(user.key)
-        if earlier is not None and earlier[1] > at:  # a late-delivered older message
-            at = earlier[1]
-        self.recent[user.key] = (user, at)
+    def wrote(self, user: UserRef, at: datetime, message_id: str) -> None:
+        if message_id in self.gone:  # its deletion came first
+            return
+        author = self.recent.get(user.key)
+        if author is None:
+            author = self.recent[user.key] = _Author(user)
+        author.user = user
+        author.said.append((message_id, at))
+        if len(author.said) > IDS_KEPT:
+            _, earlier = author.said.popleft()
+            author.before = max(earlier, author.before or earlier)
         self.recent.move_to_end(user.key)
         while len(self.recent) > AUTHORS_KEPT:
             self.recent.popitem(last=False)
@@ -68,9 +92,10 @@ class Channel:
     def people(self, now: datetime, keys: list[str] | None = None) -> list[UserRef]:
         """Who wrote within `RECENT`: those of `keys` in that order, or the latest first."""
         by_key: dict[str, UserRef] = {}
-        for user, at in reversed(self.recent.values()):
-            if now - at <= RECENT:
-                by_key[user.key] = user
+        for author in reversed(self.recent.values()):
+            last = author.last()
+            if last is not None and now - last <= RECENT:
+                by_key[author.user.key] = author.user
         order = keys if keys is not None else list(by_key)
         return [by_key[k] for k in order if k in by_key][:MAX_ADDRESSED]
 
@@ -80,8 +105,19 @@ class Channel:
             self.heat.reread(message_id, author, text)
 
     def deleted(self, message_id: str) -> None:
+        self._unsay(message_id)
         if self.heat is None or not self.heat.forget(message_id):
             self.gone.append(message_id)
+
+    def _unsay(self, message_id: str) -> None:
+        """Its author is recent no more, unless they have another message in the span."""
+        for key, author in self.recent.items():
+            for i, (said, _) in enumerate(author.said):
+                if said == message_id:
+                    del author.said[i]
+                    if author.last() is None:
+                        del self.recent[key]
+                    return
 
     def was_deleted(self, message_id: str) -> bool:
         return message_id in self.gone

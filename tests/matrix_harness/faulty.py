@@ -2,12 +2,14 @@
 the homeserver's own kind of failure (a 500 with a Matrix error body, or a 429
 M_LIMIT_EXCEEDED with `retry_after_ms`), as a homeserver in trouble does, or hold them until
 the test lets them through (a slow homeserver, without timing anything), or let them take
-effect and answer a 500 (the answer lost, as to a bot that crashed before it came);
-everything else reaches Synapse unchanged."""
+effect and answer a 500 (the answer lost, as to a bot that crashed before it came), or let
+them take effect only in part (a field of their body left out, as a part of the request
+that failed on the homeserver); everything else reaches Synapse unchanged."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 
 import aiohttp
@@ -24,6 +26,7 @@ class FaultyProxy:
         self.refusing: list[tuple[str, re.Pattern[str], int, str]] = []  # answered once each
         self.losing: list[tuple[str, re.Pattern[str]]] = []
         self.lost: list[str] = []  # requests that took effect and had their answer lost
+        self.stripping: list[tuple[str, re.Pattern[str], str]] = []  # applied once each
         self.holding: list[tuple[str, re.Pattern[str]]] = []
         self.held: list[str] = []  # requests held so far (each goes on once released)
         self._release = asyncio.Event()
@@ -49,6 +52,12 @@ class FaultyProxy:
         """Requests matching reach Synapse, and answer 500 M_UNKNOWN instead of its answer,
         until `heal()`."""
         self.losing.append((method, re.compile(path_pattern)))
+
+    def strip(self, method: str, path_pattern: str, field: str) -> None:
+        """The next request matching reaches Synapse without `field` in its JSON body: the
+        part of it that field asks for did not happen (with `lose`, the homeserver did the
+        rest and then failed, as Synapse does when an invite inside createRoom fails)."""
+        self.stripping.append((method, re.compile(path_pattern), field))
 
     def heal(self) -> None:
         self.failing.clear()
@@ -103,8 +112,16 @@ class FaultyProxy:
             return web.json_response({"errcode": "M_UNKNOWN", "error": "Internal server error"}, status=500)
         assert self._session is not None
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
+        data = await request.read()
+        for i, (m, p, field) in enumerate(self.stripping):
+            if m == request.method and p.search(request.path):
+                del self.stripping[i]
+                body = json.loads(data)
+                body.pop(field, None)
+                data = json.dumps(body).encode()
+                break
         async with self._session.request(request.method, self.upstream + request.raw_path,
-                                         data=await request.read(), headers=headers) as up:
+                                         data=data, headers=headers) as up:
             body = await up.read()
             if any(m == request.method and p.search(request.path) for m, p in self.losing):
                 self.lost.append(f"{request.method} {request.path} -> {up.status}")

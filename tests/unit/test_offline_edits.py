@@ -14,6 +14,7 @@ from bot.app import Bot
 from bot.cog import Cog, on_message_deleted, on_message_edited
 from bot.model import ChannelRef, MessageDeleted, MessageEdited, UserRef
 from bot.testing import FakeAdapter
+from cogs.offline.memory import IDS_KEPT
 from cogs.offline.scorer import ChannelHeat, HeatScorer, Msg
 from tests.unit.test_offline_cog import CALM, HEATED, chat, prompts
 
@@ -178,3 +179,26 @@ async def test_the_core_passes_people_s_edits_and_deletions_to_every_cog(
     failed = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert failed == [f"message_edited in {fake.channel.key} failed",
                       f"message_deleted in {fake.channel.key} failed"]
+
+
+async def test_someone_whose_only_recent_message_was_deleted_is_not_addressed(
+        fake: FakeAdapter, bot: Bot) -> None:
+    await chat(fake, bot, CALM[:2])
+    carol = await say(fake, bot, ("carol", "anyone else going to the council meeting?"))
+    bob_again = await say(fake, bot, ("bob", "i might, if it is not on a weekday"))
+    # Carol's only message is taken down; bob's second one too, but his first is still there.
+    await fake.delete(carol)
+    await fake.delete(bob_again)
+    await fake.invoke("!offline", "dave")
+    [prompt] = prompts(fake)
+    assert {u.id for u in prompt.out.mentions} == {"alice", "bob", "dave"}
+    # A deletion takes back that message only: alice's earlier line still makes her recent.
+    await fake.delete(await say(fake, bot, ("alice", "see you all there")))
+    await fake.invoke("!offline", "dave")
+    assert {u.id for u in prompts(fake)[-1].out.mentions} == {"alice", "bob", "dave"}
+    # Someone who wrote more than the ids kept of them is recent while any of it is there.
+    said = [await say(fake, bot, ("erin", f"point {i} about the paths")) for i in range(IDS_KEPT + 2)]
+    for message_id in said[1:]:
+        await fake.delete(message_id)
+    await fake.invoke("!offline", "dave")
+    assert "erin" in {u.id for u in prompts(fake)[-1].out.mentions}

@@ -124,3 +124,41 @@ async def test_a_homeserver_that_lets_the_bot_make_no_alias_still_gets_dms(
     finally:
         await runner.stop()
         await proxy.stop()
+
+
+async def test_a_room_opened_before_whose_invite_failed_invites_the_person(
+        runner: BotRunner, humans: HumanFactory, synapse: Synapse) -> None:
+    proxy = FaultyProxy(synapse.url)
+    await proxy.start()
+    config = runner.config
+    runner.config = lambda: dataclasses.replace(config(), homeserver=proxy.url)  # type: ignore[method-assign]
+    try:
+        bot, adapter = await runner.start()
+        bob = humans("bob")
+        who = UserRef("matrix", bob.user_id, "bob")
+        # The homeserver made the room under its alias, then failed to invite bob, and
+        # answered an error: the next try finds that room, which bob was never invited to.
+        proxy.strip("POST", r"/createRoom$", "invite")
+        proxy.lose("POST", r"/createRoom$")
+        with pytest.raises(DeliveryFailed):
+            await adapter.send_dm(who, text("hello"), idempotency_key="job-1/dm/bob")
+        assert proxy.lost and await invited_rooms(bob) == []
+        proxy.heal()
+        ref = await adapter.send_dm(who, text("hello"), idempotency_key="job-1/dm/bob")
+        assert ref is not None
+        resp = await bob.client.sync(timeout=0, full_state=True)
+        assert isinstance(resp, nio.SyncResponse), resp
+        assert list(resp.rooms.invite) == [ref.channel_id], "bob was not invited to the room the DM went to"
+        # Invited as createRoom would have: marked direct, so bob's client shows a DM.
+        [invite] = [e for e in resp.rooms.invite[ref.channel_id].invite_state
+                    if isinstance(e, nio.InviteMemberEvent) and e.state_key == bob.user_id]
+        assert invite.membership == "invite" and invite.content.get("is_direct") is True
+        await bob.join(ref.channel_id)
+        assert await bodies(bob, ref.channel_id, runner.user_id) == ["hello"]
+        # Stored: the next DM goes to the same room, with no second invite.
+        again = await adapter.send_dm(who, text("again"), idempotency_key="job-2/dm/bob")
+        assert again is not None and again.channel_id == ref.channel_id
+        assert await bodies(bob, ref.channel_id, runner.user_id) == ["hello", "again"]
+    finally:
+        await runner.stop()
+        await proxy.stop()
