@@ -26,6 +26,7 @@ PART = re.compile(r"(\d{1,7})\s*([a-z]+)")
 FULL = re.compile(r"^\s*(?:\d{1,7}\s*[a-z]+\s*(?:and\s*|,\s*)?)+$")
 FRACTION = re.compile(r"^(\d{1,7}[.,]\d{1,3})\s*([a-z]+)$")
 _LONGEST = 10 * 365 * 86400
+_HOURS_MINUTES = re.compile(r"^\s*(\d{1,2})h(\d{2})\s*$", re.IGNORECASE)
 
 
 def parse_duration(text: str) -> timedelta:
@@ -99,6 +100,15 @@ def format_duration(td: timedelta) -> str:
             out.append(f"{secs // size}{unit}")
             secs %= size
     return "".join(out) or "0s"
+
+
+def hours_minutes(text: str) -> tuple[int, int] | None:
+    """"2h30": hours and minutes with no unit after them, as a clock time is written ("19h30"),
+    when it is also a real clock time and a length longer than zero."""
+    m = _HOURS_MINUTES.match(text)
+    if m is None or int(m[1]) > 23 or int(m[2]) > 59 or not int(m[1] + m[2]):
+        return None
+    return int(m[1]), int(m[2])
 
 
 def whole_days(text: str) -> bool:

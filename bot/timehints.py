@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, timedelta, tzinfo
 
 from . import timephrases as phrases
+from .durations import format_duration
 
 Accepts = Callable[[str], bool]
 _ALWAYS = ("saturday 10am", "tomorrow 7pm", "in 2 hours")  # ahead of any moment
@@ -88,13 +89,21 @@ def in_clock(s: str, body: str, clock: phrases.Clock, ok: Accepts) -> str:
     return f"{said}; {length_part}for the clock time write {quoted(pick(clocks, ok))}"
 
 
-def date_refused(e: phrases.DateRefused, s: str, ok: Accepts) -> str:
+def length_or_clock(s: str, hours: int, minutes: int, ok: Accepts) -> str:
+    """"2h30" where a length or a moment goes: both readings, each as it is written alone."""
+    clock = pick([f"{hours:02d}:{minutes:02d}"], ok)
+    length = format_duration(timedelta(hours=hours, minutes=minutes))
+    at = f", for the clock time {quoted(clock)}" if clock else ""
+    return f"'{s}' could be a length of time or a clock time; for the length write \"{length}\"{at}"
+
+
+def date_refused(e: phrases.DateRefused, s: str, home: tzinfo, year: int, ok: Accepts) -> str:
     """A date off the calendar or passed, quoted back; with the date to write instead,
     at the clock time and in the zone the text gave."""
     said = f"'{s}' {e.said}"
     if e.instead is None:
         return said
-    words, zone = phrases.split_zone(s)
+    words, zone = phrases.split_zone(s, home, year)
     tail = f" {s[len(words):].strip()}" if zone is not None else ""
     try:
         clock, _ = phrases.clock_in(words)

@@ -7,8 +7,8 @@ the clock time the text stated. Wall times get their zone attached by bot/wallcl
 which refuses the times a DST change skips or repeats. Relative phrases ("in 2 hours")
 are computed on absolute time, so they are right across a DST change; "in 3 days" alone
 is a day, not a moment. Nothing is guessed: a day with no time, an hour that could be am
-or pm, a date with two readings or one already passed this year is refused, in words
-from bot/timehints.py.
+or pm, a date with two readings or one already passed this year, a span ("10:00-12:00")
+that reads as an offset, "2h30" where a length may go, is refused (bot/timehints.py).
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, allow_past: bool = Fal
     except (Ambiguous, ZoneError, TimeParseError, WallTimeRefused) as e:
         raise TimeParseError(str(e)) from e
     except phrases.DateRefused as e:
-        raise TimeParseError(hints.date_refused(e, s, _accepts(tz, now))) from e
+        raise TimeParseError(hints.date_refused(e, s, tz, now.year, _accepts(tz, now))) from e
     except phrases.NoSuchTime as e:
         raise TimeParseError(f"I can't read '{text}' as a time: no clock shows that; write "
                              "e.g. 7pm or 19:00") from e
@@ -123,7 +123,7 @@ def _read(s: str, tz: ZoneInfo, now: datetime, *, lenient: bool = True) -> datet
             raise TimeParseError(hints.which_time(f"{day:%a %d %b}", s, "", now.astimezone(tz).date(), ok))
         return localize(datetime.combine(day, time(clock.hour, clock.minute)), zone or tz, now=now)
     s = _ONE.sub(r"in 1 \1", s)  # "in an hour"
-    words, zone = phrases.split_zone(s)
+    words, zone = phrases.split_zone(s, tz, now.year)
     zone_word = s[len(words):].strip() if zone is not None else ""
     words = _tonight(words)
     here = zone or tz
@@ -262,12 +262,15 @@ def _five_years_on(now: datetime) -> datetime:
 
 
 def parse_when_or_duration(text: str, tz: ZoneInfo, now: datetime) -> datetime:
+    """A length of time from now ("2h") or a moment; "2h30", both 2h30m and 02:30, is refused."""
     try:
         return now + parse_duration(text)
     except TimeParseError:
         if durations.duration_shaped(text):
             raise
-        return parse_when(text, tz, now)
+    if hm := durations.hours_minutes(text):
+        raise TimeParseError(hints.length_or_clock(text.strip(), *hm, _accepts(tz, now)))
+    return parse_when(text, tz, now)
 
 
 _CHECKING: ContextVar[bool] = ContextVar("checking_an_example", default=False)

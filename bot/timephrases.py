@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta, tzinfo
 
-from .timezones import abbreviation, city, iana
+from .timezones import abbreviation, city, iana, own_letters
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
@@ -51,8 +51,12 @@ _TIME = re.compile(
     # 18.30: a dot only after an hour no date has as its day-of-month-and-month pair
     r"\b(?P<hdot>1[3-9]|2[0-3])\.(?P<mdot>[0-5]\d)\b(?!\.)|"
     r"\bat\s+(?P<bare>\d{1,2})(?![\d:/.]))")
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[t ](\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?)?"
-                  r"\s*(z|[+-]\d{2}(?::?\d{2})?)?$")
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:([t ])(\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?)?"
+                  r"(\s*)(z|[+-]\d{2}(?::?\d{2})?)?$")
+# "10:00-12:00": a minus right after a clock time is an offset in ISO's T form, but as often
+# the end of a range.
+_CLOCK_END = re.compile(r"\b\d{1,2}[:.h]\d{2}$")
+_DASH_AFTER_CLOCK = re.compile(r"(?P<clock>\b\d{1,2}[:.h]\d{2})-(?P<end>\d{1,2}(?::?\d{2})?)$")
 _REL_DAYS = re.compile(r"^in\s+(\d{1,4})\s*(day|days|d|week|weeks|w)$")
 _NUMERIC = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2}|\d{4}))?\.?$")
 _MONTH_DAY = re.compile(r"^(?P<mon>[a-z]{3,9})\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<y>\d{4}))?$")
@@ -72,7 +76,9 @@ def iso(text: str) -> tuple[date, Clock | None, tzinfo | None] | None:
     m = _ISO.match(text)
     if not m:
         return None
-    y, mo, d, hh, mm, off = m.groups()
+    y, mo, d, sep, hh, mm, gap, off = m.groups()
+    if sep == " " and not gap and off and off.startswith("-"):
+        _offset_or_range(text)
     day = real_date(int(y), int(mo), int(d))
     clock = Clock(int(hh), int(mm)) if hh is not None else None
     if clock is not None and (clock.hour > 23 or clock.minute > 59):
@@ -81,12 +87,13 @@ def iso(text: str) -> tuple[date, Clock | None, tzinfo | None] | None:
     return day, clock, zone
 
 
-def split_zone(text: str) -> tuple[str, tzinfo | None]:
-    """The text without a zone named at its end ("7pm UTC", "6pm Europe/Berlin", "18:00+01")."""
+def split_zone(text: str, home: tzinfo | None = None, year: int = 0) -> tuple[str, tzinfo | None]:
+    """The text without a zone named at its end ("7pm UTC", "6pm Europe/Berlin", "18:00+01");
+    letters the space's zone `home` shows are read as its clocks mean them (bot/timezones.py)."""
     words = text.rsplit(" ", 1)
     if len(words) == 2:
         last = words[1]
-        found = iana(last) if "/" in last else abbreviation(last)
+        found = iana(last) if "/" in last else own_letters(last, home, year) or abbreviation(last)
         if found is not None:
             return words[0], found
     parts = text.split(" ")
@@ -94,9 +101,25 @@ def split_zone(text: str) -> tuple[str, tzinfo | None]:
         if len(parts) > n and _TIME.search(" ".join(parts[:-n])) and (place := city(" ".join(parts[-n:]))):
             return " ".join(parts[:-n]), place
     m = re.search(r"(?<=\d)\s*(?:utc|gmt)?([+-]\d{1,2}(?::?\d{2})?)$", text)
+    if m and m.group(0)[0] in "+-" and not _CLOCK_END.search(text[: m.start()]):
+        return text, None  # the end of a date ("6pm 2026-12-24"), not an offset
+    if m and m.group(0).startswith("-"):
+        _offset_or_range(text)
     if m:
         return text[: m.start()].strip(), abbreviation(m.group(0).strip())
     return text, None
+
+
+def _offset_or_range(text: str) -> None:
+    """Refuses "10:00-12:00" (not in ISO's T form): 10:00 at UTC-12, or 10:00 until 12:00."""
+    if m := _DASH_AFTER_CLOCK.search(text):
+        clock, end = m["clock"], m["end"]
+        span = (f"for a time from {clock} to {end} write the start alone (an event takes its length as "
+                "duration=, e.g. duration=2h)")
+        if int(end.replace(":", "")[:2]) > 14:
+            raise Ambiguous(f"{clock}-{end} reads as a span of time; {span}")
+        raise Ambiguous(f"{clock}-{end} could be {clock} at UTC-{end} or from {clock} to {end}; for the "
+                        f"offset write {clock} UTC-{end}, {span}")
 
 
 def clock_in(text: str) -> tuple[Clock | None, str]:

@@ -5,14 +5,16 @@ An abbreviation after a time means the offset it names ("7pm EST" is 19:00 at UT
 a space's timezone an abbreviation or fixed offset is refused: it has no summer time, so
 half the year every time would be an hour off; the refusal suggests IANA names instead.
 An abbreviation that means several zones (IST: India, Ireland or Israel) is refused both
-ways, with the candidates.
+ways, with the candidates. Except in a space whose own zone's clocks show those letters:
+there they mean what those clocks mean (IST in Kolkata is UTC+5:30; PST in Manila is UTC+8,
+not the Pacific's UTC-8), so a time a card shows, typed back, is the same moment.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import UTC, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -74,6 +76,44 @@ def abbreviation(word: str) -> tzinfo | None:
             raise ZoneError(f"{word} is not an offset a clock can have; offsets go to ±14:00")
         return timezone(sign * delta)
     return None
+
+
+def own_letters(word: str, home: tzinfo | None, year: int) -> tzinfo | None:
+    """The offset the letters `word` stand for in the zone `home` itself, or None if its clocks
+    never show them: in a space, its own zone's letters mean what its clocks mean by them
+    (Manila's PST is UTC+8, not the Pacific's UTC-8; Kolkata's IST is not Dublin's). Read
+    over `year` and the years `when=` reaches."""
+    if not isinstance(home, ZoneInfo) or not word.isalpha():
+        return None
+    offsets = _letters(home.key, year).get(word.lower())
+    if not offsets:
+        return None
+    if len(offsets) > 1:
+        shown = " or ".join(f"UTC{_hours(o)}" for o in sorted(offsets))
+        raise ZoneError(f"{word.upper()} means {shown} in {home.key}, depending on the date; write the "
+                        f"offset you mean, e.g. 7pm UTC{_hours(min(offsets))}")
+    return timezone(next(iter(offsets)), word.upper())
+
+
+@cache
+def _letters(key: str, year: int) -> dict[str, frozenset[timedelta]]:
+    """The abbreviations a zone's clocks show, each with its offsets, a week apart over
+    `year` and the six after it (a season is longer than a week)."""
+    tz, seen = ZoneInfo(key), dict[str, set[timedelta]]()
+    at, end = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 7, 1, 1, tzinfo=UTC)
+    while at < end:
+        local = at.astimezone(tz)
+        name, offset = local.tzname() or "", local.utcoffset()
+        if name.isalpha() and offset is not None:
+            seen.setdefault(name.lower(), set()).add(offset)
+        at += timedelta(days=7)
+    return {name: frozenset(offsets) for name, offsets in seen.items()}
+
+
+def _hours(offset: timedelta) -> str:
+    minutes = int(offset.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60}" + (f":{abs(minutes) % 60:02d}" if minutes % 60 else "")
 
 
 @cache
