@@ -4,11 +4,11 @@ for times and durations (bot/durations.py) people type.
 The parts of a phrase (day, clock time, zone) are read by bot/timephrases.py; what its
 patterns do not know goes to dateparser, whose reading is kept only when it agrees with
 the clock time the text stated. Wall times get their zone attached by bot/wallclock.py,
-which refuses the times a DST change skips or repeats. Relative phrases ("in 2 hours")
-are computed on absolute time, so they are right across a DST change; "in 3 days" alone
-is a day, not a moment. Nothing is guessed: a day with no time, an hour that could be am
-or pm, a date with two readings or one already passed this year, a span ("10:00-12:00")
-that reads as an offset, "2h30" where a length may go, is refused (bot/timehints.py).
+which refuses the times a DST change skips or repeats. "in 2 hours" is computed on absolute
+time, right across a DST change; "in 3 days" alone is a day, not a moment. Nothing is
+guessed: a day with no time, an hour that could be am or pm, a date with two readings or one
+passed, a span ("10:00-12:00") that reads as an offset, "2h30" where a length may go are
+refused, in words from bot/timehints.py.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from . import timephrases as phrases
 from .durations import TimeParseError, format_duration, parse_duration
 from .timephrases import Ambiguous
 from .timezones import ZoneError, space_zone
-from .wallclock import WallTimeRefused, localize
+from .wallclock import WallTimeRefused, five_years_on, localize
 
 __all__ = ["TimeParseError", "format_duration", "format_time", "parse_duration", "parse_when",
            "parse_when_or_duration", "read_time", "zone"]
@@ -109,7 +109,7 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, allow_past: bool = Fal
     if not allow_past and result <= now:
         raise TimeParseError(f"'{text}' is {format_time(result, tz)}, in the past; pick a time "
                              "that is still ahead")
-    if result > _five_years_on(now):
+    if result > five_years_on(now):
         raise TimeParseError(f"'{text}' is more than five years away; pick a nearer time")
     return result
 
@@ -194,7 +194,7 @@ def _relative(body: str, s: str, clock: phrases.Clock | None, rest: str, today: 
             return None
         if not durations.whole_days(body):
             return now + length
-        if now + length > _five_years_on(now):
+        if now + length > five_years_on(now):
             raise TimeParseError(f"'{s}' is more than five years away; pick a nearer time")
         day = today + timedelta(days=length.days)
         said = body if phrases.day_of(f"in {body}", today) else f"{length.days} days"
@@ -249,16 +249,7 @@ def read_time(text: str, tz: ZoneInfo, now: datetime) -> datetime | None:
         at = _read(s, tz, now, lenient=False)
     except (TimeParseError, ValueError, OverflowError):
         return None
-    return at if now < at <= _five_years_on(now) else None
-
-
-def _five_years_on(now: datetime) -> datetime:
-    """The furthest moment `when=` takes: the same date and time five years on (the 28th for
-    29 February), so a refusal that says "more than five years away" is true."""
-    try:
-        return now.replace(year=now.year + 5)
-    except ValueError:
-        return now.replace(year=now.year + 5, day=28)
+    return at if now < at <= five_years_on(now) else None
 
 
 def parse_when_or_duration(text: str, tz: ZoneInfo, now: datetime) -> datetime:

@@ -111,3 +111,12 @@ def _written(naive: datetime, reading: datetime) -> str:
         return f"{wall} {abbr}"
     assert offset is not None
     return f"{wall} {_offset(offset)}"
+
+
+def five_years_on(now: datetime) -> datetime:
+    """The furthest moment `when=` takes: the same date and time five years on (the 28th for
+    29 February), so a refusal that says "more than five years away" is true."""
+    try:
+        return now.replace(year=now.year + 5)
+    except ValueError:
+        return now.replace(year=now.year + 5, day=28)
