@@ -13,7 +13,8 @@ A lane holds at most `bound` events in memory. Past that the room's events spill
 in the inbox already, so the lane reads them back from it, in order, once it has handled what
 it holds, and the sync loop goes on for every other room. What a spilled room loses is what
 the inbox never keeps: its chat lines (a heat reading each), never a command, reaction or
-state. A tick (`run_in`) queued while a room spills runs before its spilled events. A
+state. A tick (`run_in`) queued while a room spills runs before its spilled events. At start,
+a room with more events left than the bound is read back the same way (`put_waiting`). A
 handler that raises is logged and its lane goes on.
 """
 
@@ -70,8 +71,8 @@ class _Lane:
 
 
 class Lanes:
-    def __init__(self, handle: Handle, *, bound: int = LANE_BOUND) -> None:
-        self.handle, self.bound = handle, bound
+    def __init__(self, handle: Handle, *, bound: int | None = None) -> None:
+        self.handle, self.bound = handle, LANE_BOUND if bound is None else bound
         self.inbox: Inbox | None = None
         self._lanes: dict[str, _Lane] = {}
         self._stopping = False
@@ -98,13 +99,28 @@ class Lanes:
             if not lane.spill_to:
                 log.warning("matrix: %d events of %s are waiting to be handled; the next wait in "
                             "the inbox", lane.pending - len(events), room_id)
-            lane.spill_to = upto
-            lane.spilled += len(events)
-            lane.spill_puts += 1
+            self._spill(lane, len(events), upto)
         else:
             lane.queue.append(_Batch(list(events), upto))
             lane.held = upto
         lane.wake.set()
+
+    async def put_waiting(self, room_id: str, count: int, upto: int) -> None:
+        """Queue `count` of the room's events that wait in the inbox up to seq `upto` (left at
+        the last stop, more than the bound): the lane reads them back in turn, as a spill."""
+        if count <= 0:
+            return
+        lane = self._lane(room_id)
+        lane.pending += count
+        lane.put += 1
+        self._spill(lane, count, upto)
+        lane.wake.set()
+
+    @staticmethod
+    def _spill(lane: _Lane, count: int, upto: int) -> None:
+        lane.spill_to = upto
+        lane.spilled += count
+        lane.spill_puts += 1
 
     async def run_in(self, room_id: str, tick: Tick) -> None:
         """Run `tick` in the room's lane, in turn with its events (never held by the bound);
@@ -153,6 +169,11 @@ class Lanes:
         async with lane.changed:
             lane.changed.notify_all()
         return upto
+
+    @property
+    def stopping(self) -> bool:
+        """Stopping: no lane begins another batch (observed by tests)."""
+        return self._stopping
 
     def pending(self, room_id: str) -> int:
         """The room's events queued and not handled yet (the one being handled included)."""

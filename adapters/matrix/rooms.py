@@ -4,7 +4,9 @@ creators of v12+ rooms), display names, and who sent the messages people reply t
 Power levels and members are noted as each room's lane reaches them, so an event is judged
 (and its sender named) by the room as it was at that event: nio takes a sync's state in as
 the sync comes, ahead of events still queued. nio's names are asked only about members no
-member event of whom has come through a lane."""
+member event of whom has come through a lane. The power levels and creators each lane reached
+are kept with the inbox (inbox_store.py), so the events left at a stop are judged by them after
+a restart too."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from nio import AsyncClient
 from bot.model import UserRef
 
 from . import inbound
+from .rows import RoomState
 
 PLATFORM = "matrix"
 MODERATOR_LEVEL = 50
@@ -36,6 +39,7 @@ class Rooms:
         # room -> user -> the name nio would show (None: not a member), and how many show each.
         self._names: dict[str, dict[str, str | None]] = {}
         self._shown: dict[str, Counter[str]] = {}
+        self._unsaved: set[str] = set()  # rooms whose power levels or creators changed since kept
 
     def note_state(self, room_id: str, events: Sequence[dict[str, Any]]) -> None:
         for src in events:
@@ -53,6 +57,27 @@ class Rooms:
             self._power[room_id] = content
         elif kind == "m.room.create":
             self._creators[room_id] = inbound.room_create(src, content)
+        else:
+            return
+        self._unsaved.add(room_id)
+
+    def state_to_keep(self, room_id: str) -> RoomState | None:
+        """The room's power levels and creators if they changed since last kept (and are
+        known); `not_kept` puts them back when the write failed."""
+        if room_id not in self._unsaved or (levels := self._power.get(room_id)) is None:
+            return None
+        self._unsaved.discard(room_id)
+        return RoomState(levels, self._creators.get(room_id))
+
+    def not_kept(self, room_id: str) -> None:
+        self._unsaved.add(room_id)
+
+    def restore(self, room_id: str, state: RoomState) -> None:
+        """The state kept when the room's lane last handled a batch (at start, before the
+        events left in the inbox)."""
+        self._power[room_id] = state.power_levels
+        if state.create is not None:
+            self._creators[room_id] = state.create
 
     def is_moderator(self, room_id: str, user_id: str) -> bool:
         create = self._creators.get(room_id)

@@ -2,10 +2,9 @@
 
 - `matrix_session`: the access token and device a password login produced, so the bot keeps
   one device (and its txn_id scope) across restarts instead of piling up devices.
-- `matrix_sync`: the sync `next_batch`, written with the sync's events queued in `matrix_inbox`.
-- `matrix_inbox`: events each room's lane (lanes.py) has still to handle, numbered in the
-  order they came; a row goes once its event is handled, so a restart handles the rest. A
-  lane past its bound reads its room's rows back from here rather than holding them.
+- `matrix_sync`, `matrix_inbox`, `matrix_room_state`: the sync `next_batch`, the events its
+  rooms' lanes have still to handle, and each room's state as its lane reached it
+  (inbox_store.py).
 - `matrix_reactions`: reaction event id -> (room, target, sender, key). A redaction names
   only the reaction's event id, so this is what makes an un-react understood, also after a
   restart.
@@ -21,14 +20,13 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
 
 from bot.storage import Database, Migration
 
+from .inbox_store import InboxTables
 from .poll_store import PollTables
 from .rows import NativePoll, NativeVote, StoredReaction, VoteTaken, answers_text, vote_event_id
 
@@ -121,12 +119,20 @@ MIGRATIONS: list[Migration] = [
         alias TEXT NOT NULL
     ) WITHOUT ROWID;
     """,
+    # 9: each room's power levels and creators as its lane reached them (inbox_store.py).
+    """
+    CREATE TABLE matrix_room_state (
+        room_id TEXT PRIMARY KEY,
+        power_levels TEXT NOT NULL,
+        creation TEXT
+    ) WITHOUT ROWID;
+    """,
 ]
 
 COMMAND_MEMORY_S = 14 * 24 * 3600
 
 
-class MatrixStore(PollTables):
+class MatrixStore(PollTables, InboxTables):
     def __init__(self, db: Database) -> None:
         self.db = db
 
@@ -192,40 +198,6 @@ class MatrixStore(PollTables):
     async def sync_token(self, user_id: str) -> str | None:
         row = await self.db.fetchone("SELECT next_batch FROM matrix_sync WHERE user_id=?", (user_id,))
         return row[0] if row else None
-
-    async def save_sync_token(self, user_id: str, token: str | None,
-                              queued: Sequence[tuple[str, int, dict[str, Any]]] = ()) -> None:
-        """The events a sync delivered, queued (room, seq, event), and its token, in one unit:
-        a crash leaves either both or neither."""
-        rows = [(room_id, seq, json.dumps(src)) for room_id, seq, src in queued]
-
-        def unit(c: sqlite3.Connection) -> None:
-            c.executemany("INSERT OR IGNORE INTO matrix_inbox(room_id, seq, source) VALUES(?,?,?)", rows)
-            if token is not None:
-                c.execute(
-                    "INSERT INTO matrix_sync(user_id, next_batch, saved_at) VALUES(?,?,?) ON CONFLICT(user_id)"
-                    " DO UPDATE SET next_batch=excluded.next_batch, saved_at=excluded.saved_at",
-                    (user_id, token, time.time()))
-
-        await self.db.write(unit)
-
-    async def inbox(self) -> list[tuple[str, int, dict[str, Any]]]:
-        """The queued events not handled yet, in the order they came."""
-        rows = await self.db.fetchall("SELECT room_id, seq, source FROM matrix_inbox ORDER BY seq")
-        return [(str(r[0]), int(r[1]), json.loads(r[2])) for r in rows]
-
-    async def inbox_of(self, room_id: str, after: int, upto: int,
-                       limit: int) -> list[tuple[int, dict[str, Any]]]:
-        """The room's queued events after seq `after` up to seq `upto`, in order (a lane
-        reading back what spilled)."""
-        rows = await self.db.fetchall(
-            "SELECT seq, source FROM matrix_inbox WHERE room_id=? AND seq>? AND seq<=? ORDER BY seq"
-            " LIMIT ?", (room_id, after, upto, limit))
-        return [(int(r[0]), json.loads(r[1])) for r in rows]
-
-    async def handled(self, room_id: str, upto: int) -> None:
-        await self.db.write(lambda c: c.execute(
-            "DELETE FROM matrix_inbox WHERE room_id=? AND seq<=?", (room_id, upto)))
 
     # --- reactions -----------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """The sync loop: each room's events handed to its lane (lanes.py) in timeline order, the
 sync token stored in one unit with them queued in the inbox, a `limited` timeline
-back-filled from /messages down to the previous token (Synapse gives at most 100 timeline
-events per room per sync)."""
+back-filled from /messages down to the previous token (backfill.py; Synapse gives at most 100
+timeline events per room per sync)."""
 
 from __future__ import annotations
 
@@ -9,17 +9,17 @@ import asyncio
 import contextlib
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from functools import partial
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
 import nio
-from nio import MessageDirection
 
 from . import inbound
+from .backfill import gap_events
 from .client import MatrixError, Transport, why
 from .crypto import Crypto
 from .lanes import Lanes
+from .leftover import KeptInbox, Left
 from .roomload import RoomLoader
 from .rooms import Rooms
 from .store import MatrixStore
@@ -27,7 +27,6 @@ from .store import MatrixStore
 log = logging.getLogger(__name__)
 
 SEEN_MEMORY = 20_000
-BACKFILL_PAGES = 50
 SYNC_FILTER: dict[str, Any] = {
     "presence": {"types": []},
     "account_data": {"types": []},
@@ -59,7 +58,7 @@ class Syncer:
         self.lanes = Lanes(receive)
         self.inbox_form: Callable[[dict[str, Any]], dict[str, Any] | None] = lambda src: src
         self._seq = 0  # the inbox number of the last event queued
-        self._left: dict[str, list[tuple[int, dict[str, Any]]]] = {}  # the inbox, at start
+        self._left = Left()  # what the last stop left in the inbox, until the first sync
         self._seen: OrderedDict[str, None] = OrderedDict()
         # Observability for operators and tests.
         self.limited_syncs = 0
@@ -69,20 +68,19 @@ class Syncer:
         self.crypto: Crypto | None = None  # from start(), with the database
 
     async def start(self, store: MatrixStore) -> None:
-        self.store = self.lanes.inbox = store
+        self.store = store
+        self.lanes.inbox = KeptInbox(store, self.rooms)
         self.crypto = Crypto(self.transport, store.db)
         await self.crypto.start()
         self.transport.prepare_room = RoomLoader(self.transport, self.crypto).prepare
         self.since = await store.sync_token(self.transport.user_id)
         self._stopping = False
-        # Events queued before the last stop or crash come first, in the order they came,
-        # once the first sync has told the rooms' state (handle_sync): judged before it, a
-        # moderator's command was refused, nobody's level being known yet.
-        left = self._left = {}
-        for room_id, seq, src in await store.inbox():
-            self._seq = max(self._seq, seq)
+        # Events queued before the last stop or crash come first, in the order they came, each
+        # room's judged by the state kept with them (leftover.py), handed over with the first sync.
+        self._left = await Left.load(store, self.rooms, self.lanes.bound)
+        self._seq = max(self._seq, self._left.last_seq)
+        for src in self._left.events():
             self.mark_seen(inbound.text(src.get("event_id")))
-            left.setdefault(room_id, []).append((seq, src))
         await self.sync_once(timeout_ms=0, first=True)
         # What happened while the bot was down is applied before start() returns.
         await self.lanes.settled()
@@ -176,11 +174,18 @@ class Syncer:
     async def handle_sync(self, resp: nio.SyncResponse, since: str | None, first: bool = False) -> None:
         await self.transport.join_all(list(resp.rooms.invite))
         batches: list[tuple[str, list[dict[str, Any]]]] = []
+        noted: set[str] = set()  # rooms whose state is noted here, their lanes holding nothing before it
+        me = self.transport.user_id
         for room_id, info in resp.rooms.join.items():
             state = inbound.sources(info.state)
-            if first or since is None:
-                # The rooms' state as the bot starts (the inbox left at a stop is judged by it).
+            if first and since is not None and room_id in self._left.restored:
+                # Events are left from before the stop, judged by the state kept with them: this
+                # state (now's) takes effect after them. The bot's join in it is long past.
+                state = [src for src in state if not inbound.is_join_of(src, me)]
+            elif first or since is None:
+                # The rooms' state as the bot starts.
                 self.rooms.note_state(room_id, state)
+                noted.add(room_id)
                 state = []
             if since is None:
                 events = inbound.sources(info.timeline.events)
@@ -195,29 +200,27 @@ class Syncer:
             # The state where this timeline begins takes effect in the room's lane, after what
             # was queued before (and a gap back-filled below), not ahead of it as the sync comes.
             events = state + events
-            me = self.transport.user_id
             if info.timeline.limited and not any(inbound.is_join_of(e, me) for e in events):
                 events = await self._backfill(room_id, info.timeline.prev_batch, since) + events
-            batches.append((room_id, self._after_join(room_id, events)))
-        left, self._left, store = self._left, {}, self.store
+            batches.append((room_id, self._after_join(room_id, events, noted)))
+        left, self._left, store = self._left, Left(), self.store
         assert store is not None
-        for room_id, rows in left.items():
-            await self.lanes.put(room_id, [src for _, src in rows], rows[-1][0])
+        await left.hand_over(self.lanes)
         for room_id in set(resp.rooms.leave) - set(resp.rooms.join):
             # Kicked, banned or left: a command still queued there would change things (an
             # event with reminders) where no answer can be said.
-            if (upto := await self.lanes.drop(room_id)) is not None:
-                await store.handled(room_id, upto)
-        await self.queue(batches, resp.next_batch)
+            await store.left_room(room_id, await self.lanes.drop(room_id))
+        await self.queue(batches, resp.next_batch, noted)
         self.since = resp.next_batch
         async with self.synced:
             self.sync_count += 1
             self.synced.notify_all()
 
     async def queue(self, batches: Sequence[tuple[str, Sequence[dict[str, Any]]]],
-                    token: str | None) -> None:
-        """Write events not queued before to the inbox, with the sync's token if it has one,
-        then hand each room's to its lane (a full lane leaves them in the inbox)."""
+                    token: str | None, noted: Iterable[str] = ()) -> None:
+        """Write events not queued before to the inbox, with the sync's token if it has one
+        and the state of the rooms `noted` here, then hand each room's to its lane (a full
+        lane leaves them in the inbox)."""
         queued: list[tuple[str, int, dict[str, Any]]] = []
         ids: set[str] = set()
         for room_id, events in batches:
@@ -229,7 +232,13 @@ class Syncer:
                 queued.append((room_id, self._seq + len(queued) + 1, src))
         assert self.store is not None
         kept = [(room_id, seq, form) for room_id, seq, src in queued if (form := self.inbox_form(src))]
-        await self.store.save_sync_token(self.transport.user_id, token, kept)
+        states = {room_id: state for room_id in noted if (state := self.rooms.state_to_keep(room_id))}
+        try:
+            await self.store.save_sync_token(self.transport.user_id, token, kept, states)
+        except BaseException:
+            for room_id in states:
+                self.rooms.not_kept(room_id)
+            raise
         # Only now, with the rows written: a failed write leaves the sync to be taken again.
         if queued:
             self._seq = queued[-1][1]
@@ -241,9 +250,10 @@ class Syncer:
         for room_id, rows in rooms.items():
             await self.lanes.put(room_id, [src for _, src in rows], rows[-1][0])
 
-    def _after_join(self, room_id: str, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _after_join(self, room_id: str, events: list[dict[str, Any]],
+                    noted: set[str]) -> list[dict[str, Any]]:
         """Events before the bot's own join are the room's past, not requests to it: only
-        their state is kept."""
+        their state is kept (noted at once: the lane holds nothing of the room before it)."""
         start = 0
         for i, src in enumerate(events):
             if inbound.is_join_of(src, self.transport.user_id):
@@ -251,6 +261,8 @@ class Syncer:
         for src in events[:start]:
             self.mark_seen(inbound.text(src.get("event_id")))
             self.rooms.note_state_event(room_id, src)
+        if start:
+            noted.add(room_id)
         return events[start:]
 
     async def _readable(self, room_id: str, events: Sequence[Any]) -> list[dict[str, Any]]:
@@ -264,36 +276,8 @@ class Syncer:
 
     async def _backfill(self, room_id: str, prev_batch: str | None,
                         since: str) -> list[dict[str, Any]]:
-        """The events a limited sync left out, oldest first: /messages backwards from the
-        gap down to the previous sync token (or to an event already handled)."""
         self.limited_syncs += 1
-        older: list[dict[str, Any]] = []
-        token, client = prev_batch, self.transport.client
-        for _ in range(BACKFILL_PAGES):
-            if not token:
-                break
-            resp = await self.transport.call(partial(
-                client.room_messages, room_id, start=token, end=since,
-                direction=MessageDirection.back, limit=100))
-            if not isinstance(resp, nio.RoomMessagesResponse):
-                log.warning("matrix: back-filling %s failed: %s; reconciling its cards instead",
-                            room_id, why(resp))
-                await self.reconcile_room(room_id)
-                break
-            reached = False
-            for src in await self._readable(room_id, resp.chunk):  # newest first
-                if inbound.text(src.get("event_id")) in self._seen:
-                    reached = True
-                    break
-                older.append(src)
-            # A short page means the previous token was reached (`end=since` bounds it).
-            if reached or len(resp.chunk) < 100 or not resp.end or resp.end == token:
-                break
-            token = resp.end
-        else:
-            log.warning("matrix: gap in %s longer than %d pages; reconciling its cards",
-                        room_id, BACKFILL_PAGES)
-            await self.reconcile_room(room_id)
-        older.reverse()
+        older = await gap_events(self.transport, room_id, prev_batch, since, readable=self._readable,
+                                 seen=self._seen.__contains__, reconcile_room=self.reconcile_room)
         self.backfilled_events += len(older)
         return older

@@ -30,6 +30,20 @@ def sends_to(room_id: str) -> str:
     return rf"/rooms/{re.escape(room_id)}/send/"
 
 
+async def stop_leaving_the_queue(runner: BotRunner, adapter: Any, proxy: FaultyProxy) -> None:
+    """Stop while a room's lane is held in a send: the send goes through once the lanes are
+    stopping, so the batch being handled finishes and everything behind it stays in the inbox
+    (released sooner, the lane could take the next batch before the stop)."""
+    stopping = asyncio.create_task(runner.stop())
+
+    async def lanes_stopping() -> bool:
+        return bool(adapter.syncer.lanes.stopping)
+
+    await eventually(lanes_stopping, what="the lanes to be stopping")
+    proxy.release()
+    await stopping
+
+
 async def test_a_held_room_does_not_hold_up_another_and_keeps_its_order(
         runner: BotRunner, humans: HumanFactory, proxy: FaultyProxy) -> None:
     await runner.start()
@@ -81,10 +95,7 @@ async def test_events_queued_at_a_stop_are_handled_after_the_restart_once(
     await alice.say(room, "!poll vote 1 2")
 
     await queued_behind(adapter, room, 2, "the vote to be queued behind the card")
-    stopping = asyncio.create_task(runner.stop())
-    await asyncio.sleep(0)
-    proxy.release()  # the card being made is finished; the vote waits in the inbox
-    await stopping
+    await stop_leaving_the_queue(runner, adapter, proxy)  # the card is finished; the vote waits
     bot, _ = await runner.start()
     card = await alice.wait_bot_message(room, runner.user_id, "#1")
     await until_card(alice, room, runner, card.event_id, r"Sushi — 1\b", r"Pizza — 0\b")
@@ -139,10 +150,7 @@ async def test_chat_text_waiting_in_the_queue_is_never_written_to_the_database(
     assert b"@zed:localhost" in stored  # and the ban, as room state does
     for secret in (b"marmalade", b"pineapple", b"tangerine", b"kumquat", b"papaya"):
         assert secret not in stored, secret
-    stopping = asyncio.create_task(runner.stop())
-    await asyncio.sleep(0)
-    proxy.release()
-    await stopping
+    await stop_leaving_the_queue(runner, adapter, proxy)
     await runner.start()
     await alice.wait_bot_message(room, runner.user_id, "Quokka Hall")
     stored = await _stored(runner)
@@ -162,10 +170,7 @@ async def test_a_moderator_command_queued_at_a_stop_is_judged_by_the_rooms_level
     await alice.say(room, "!config set timezone Europe/Berlin")
 
     await queued_behind(adapter, room, 2, "the command to be queued behind the reply")
-    stopping = asyncio.create_task(runner.stop())
-    await asyncio.sleep(0)
-    proxy.release()
-    await stopping
+    await stop_leaving_the_queue(runner, adapter, proxy)
     await runner.start()
     reply = await alice.wait_bot_message(room, runner.user_id, "timezone")
     assert "⚠️" not in reply.body and "Europe/Berlin" in reply.body, reply.body
