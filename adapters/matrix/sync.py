@@ -199,8 +199,11 @@ class Syncer:
                 continue
             # The state where this timeline begins takes effect in the room's lane, after what
             # was queued before (and a gap back-filled below), not ahead of it as the sync comes.
-            events = state + events
-            if info.timeline.limited and not any(inbound.is_join_of(e, me) for e in events):
+            # The bot's own join there is not where it joined: a join in the gap comes back with
+            # the gap, in its place, and cuts the room's past off there (_after_join).
+            gap = info.timeline.limited and not any(inbound.is_join_of(e, me) for e in events)
+            events = [src for src in state if not inbound.is_join_of(src, me)] + events
+            if gap:
                 events = await self._backfill(room_id, info.timeline.prev_batch, since) + events
             batches.append((room_id, self._after_join(room_id, events, noted)))
         left, self._left, store = self._left, Left(), self.store

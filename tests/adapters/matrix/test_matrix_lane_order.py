@@ -103,3 +103,28 @@ async def test_a_sender_is_named_as_they_were_when_their_command_came(
     proxy.release()
     shown = await until_card(alice, room, runner, card.event_id, r"Going \(1\)", r"Bobby")
     assert "Roberto" not in shown.body, shown.body
+
+
+async def test_a_command_in_the_gap_after_the_bots_join_is_answered(
+        runner: BotRunner, humans: HumanFactory, proxy: FaultyProxy) -> None:
+    """The bot joins a room and the next sync is cut short: its own join is in the sync's state
+    section, and the command said after the join is in the gap (before: the join in the state
+    section was taken for "joined in this timeline", the gap was not back-filled, and the
+    command was lost)."""
+    _, adapter = await runner.start()
+    alice = humans("alice")
+    proxy.hold("POST", r"/join")
+    room = await alice.create_room(invite=[runner.user_id])
+    await held(proxy)  # the sync that brought the invite waits for the join
+    async with adapter.paused():  # that sync finishes; the next waits
+        proxy.release()
+
+        async def joined() -> bool:
+            return (await alice.members(room)).get(runner.user_id) == "join"
+
+        await eventually(joined, what="the bot to join")
+        await alice.say(room, "!help")
+        for i in range(101):  # past the sync's timeline limit: the command is in a gap
+            await alice.say(room, f"filler {i}", msgtype="m.notice")
+    await alice.wait_bot_message(room, runner.user_id, "poll create")
+    assert adapter.syncer.limited_syncs >= 1
