@@ -94,7 +94,11 @@ def on_reaction(kind: str) -> Callable[[F], F]:
 
 
 def on_reconcile(kind: str) -> Callable[[F], F]:
-    """At start: handler(self, message, object_id, {emoji: [users]}) with the platform's truth."""
+    """When cards' reactions are read again (at start, after a gap, one card cleared in bulk):
+    handler(self, object_id, {card: {emoji: [users]}}, whole) with the platform's truth for
+    each card read; the object's cards read at one time come together. `whole`: every card
+    this reading set out to read was read (False: one failed, so a reaction moved between
+    cards may show on neither)."""
     return _mark("reconcile", kind)
 
 

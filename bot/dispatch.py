@@ -8,9 +8,8 @@ with the emoji canonicalised. An exception in one handler never takes the bot do
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,6 +33,7 @@ from .model import (
     UserRef,
 )
 from .ratelimit import RateLimiter
+from .rereading import Read, reread
 from .settings import Settings
 from .storage import StorageUnavailable
 from .suggestions import Suggestion, Suggestions
@@ -216,45 +216,19 @@ class Dispatch:
     async def reconcile(self, adapter: Adapter, where: Callable[[MessageRef], bool] | None = None,
                         at_once: int = RECONCILE_AT_ONCE) -> None:
         """Re-read the reactions of the adapter's live cards (those `where` picks) so choices
-        made while the bot was away count; `at_once` reads in flight (what the platform's
-        rate limits allow). A card whose read fails is left for the next time."""
-        gate = asyncio.Semaphore(at_once)
+        made while the bot was away count; `at_once` objects read at a time (what the
+        platform's rate limits allow). The cards of one object come to its cog together
+        (bot/rereading.py)."""
 
-        async def one(message: MessageRef) -> None:
-            async with gate:
-                try:
-                    reactions = await adapter.fetch_reactions(message)
-                except Exception as e:
-                    log.warning("%s: could not read the reactions of %s: %s", adapter.platform,
-                                message.key, e)
-                    return
-                await self.reconcile_reactions(message, reactions)
+        async def deliver(read: Read) -> None:
+            handler = self._listeners.get(("reconcile", f"{read.cog}:{read.kind}"))
+            # A card no longer tracked by the time it was read (its event cancelled, say) says nothing.
+            readings = {m: r for m, r in read.readings.items() if self.tracker.lookup(m) is not None}
+            if handler and readings:
+                await self._safe(handler(read.object_id, readings, read.whole),
+                                 f"reconcile {', '.join(m.key for m in readings)}")
 
-        await asyncio.gather(*(one(m) for m in self.tracker.live(adapter.platform)
-                               if where is None or where(m)))
-
-    async def reconcile_reactions(self, message: MessageRef,
-                                  reactions: Mapping[str, Sequence[UserRef]] | None) -> None:
-        tracked = self.tracker.lookup(message)
-        if tracked is None:
-            return
-        if reactions is None:  # the message is gone: stop asking for it at every start
-            await self.message_gone(message)
-            return
-        humans: dict[str, list[UserRef]] = {}
-        for emoji, users in reactions.items():
-            key = canonical(emoji)
-            if key is None:
-                continue
-            merged = humans.setdefault(key, [])
-            seen = set(merged)
-            for u in users:
-                if not u.is_bot and u not in seen:
-                    seen.add(u)
-                    merged.append(u)
-        handler = self._listeners.get(("reconcile", f"{tracked.cog}:{tracked.kind}"))
-        if handler:
-            await self._safe(handler(message, tracked.object_id, humans), f"reconcile {message.key}")
+        await reread(adapter, self.tracker, where, at_once, deliver, self.message_gone)
 
     async def message_gone(self, message: MessageRef) -> None:
         """A tracked card was deleted or redacted on the platform (by a moderator, say): it

@@ -237,6 +237,18 @@ class FakeAdapter:
             await self.bot.reaction_changed(ReactionChanged(ref, u, emoji, added))
             await self.bot.settle()
 
+    async def clear_reactions(self, message: str | Sent | MessageRef, emoji: str | None = None) -> None:
+        """A moderator removes every reaction of a card (or of `emoji`), naming nobody: the core
+        re-reads that card alone, the bot's own reactions put back (as a platform's adapter does)."""
+        assert self.bot is not None
+        ref = self._ref(message)
+        on_card = self.reactions.setdefault(ref.id, {})
+        for e in [e for e in on_card if emoji in (None, e)]:
+            on_card[e] = [u for u in on_card[e] if u == self.me]
+        await self.on_reactions_changed(ref.id)
+        await self.bot.reconcile(self, lambda m: m.key == ref.key, at_once=1)
+        await self.bot.settle()
+
     async def delete(self, message: str | Sent | MessageRef) -> None:
         """A moderator deletes a message on the platform: a person's (an id `say` returned)
         or one of the bot's."""

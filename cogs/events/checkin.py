@@ -1,7 +1,7 @@
 """Check-in, "I'm here": a 📍 reaction on the card or `checkin <id>`, from `checkin.window`
 before the start until the end; the creator or a moderator can check in someone by the name
 the event's lists show. A check-in too early or too late is refused with when it opens or
-when it closed. At start the 📍 reactions are reconciled like RSVPs (rsvp.py calls in).
+when it closed. Cards read again have their 📍 reactions reconciled like RSVPs (rsvp.py calls in).
 
 A part of the events cog (a mixin), so its command and handlers are the cog's own."""
 
@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.cog import Cog
 from bot.commands import Option, command
 from bot.context import Context, Refusal
-from bot.model import MessageRef, ReactionChanged, SpaceRef, UserRef
+from bot.model import ReactionChanged, SpaceRef, UserRef
 from bot.timeparse import format_duration, format_time
 
 from . import checkin_repo, repo
@@ -140,11 +140,11 @@ class CheckIns(Cog):
         await self.audience.tell(event, [Attendee(user.key, user.name)],
                                  lambda p: not_open_text(event, p, opens))
 
-    async def reconcile_here(self, message: MessageRef, event_id: int,
-                             readings: Mapping[str, Mapping[str, Sequence[UserRef]]], complete: bool) -> None:
-        """At start, while check-in is open: the 📍 reactions on the cards read ({card key:
-        reactions}) are the truth for which of their platform's people each carries (those made
-        meanwhile count; a check-in by reaction goes with the last card carrying it)."""
+    async def reconcile_here(self, event_id: int, platform: str, readings: Mapping[str, Mapping[str, Sequence[UserRef]]],
+                             *, take_back: bool, complete: bool) -> None:
+        """While check-in is open: the 📍 reactions on the cards read ({card key: reactions}) are
+        the truth for which of their platform's people each carries (only adding without
+        `take_back`); a check-in by reaction goes with the last card carrying it. See on_reconcile."""
         event = await self.db.read_small(lambda c: repo.get(c, event_id))
         if event is None or event.cancelled:
             return
@@ -153,6 +153,6 @@ class CheckIns(Cog):
         if now < opens_at(event, window) or event.over(now):
             return
         present = {card: [(u.key, u.name) for u in reactions.get(HERE, [])] for card, reactions in readings.items()}
-        if await self.db.write(lambda c: checkin_repo.reconcile(c, event_id, message.platform, present, now,
-                                                                complete)):
+        if await self.db.write(lambda c: checkin_repo.reconcile(c, event_id, platform, present, now,
+                                                                take_back=take_back, complete=complete)):
             self.refresh(event_id)

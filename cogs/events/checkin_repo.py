@@ -87,17 +87,18 @@ def _withdraw_unpinned(conn: sqlite3.Connection, event_id: int, user: str) -> bo
 
 
 def reconcile(conn: sqlite3.Connection, event_id: int, platform: str,
-              readings: Mapping[str, list[tuple[str, str]]], now: datetime, complete: bool) -> bool:
+              readings: Mapping[str, list[tuple[str, str]]], now: datetime, *,
+              take_back: bool, complete: bool) -> bool:
     """The 📍 reactions on each card read ({card: [(user, name)]}) are the truth for which of
     its platform's people it carries; a check-in by reaction goes with the last card carrying
-    it. Until `complete` (every live card of the event on that platform read) they only add;
-    then the check-ins by reaction from before cards were told apart are only as good as a
-    card showing them."""
+    it. Without `take_back` (a card that could not be read) they only add. When `complete`
+    (every live card of the event on that platform read), the check-ins by reaction from
+    before cards were told apart are only as good as a card showing them."""
     changed = False
     for card, present in readings.items():
         for user, name in present:
             changed |= pin(conn, event_id, user, name, card, now)
-    if not complete:
+    if not take_back:
         return changed
     gone: set[str] = set()
     for card, present in readings.items():
@@ -109,7 +110,7 @@ def reconcile(conn: sqlite3.Connection, event_id: int, platform: str,
                              (event_id, user, card))
                 gone.add(user)
     for (user,) in conn.execute("SELECT user FROM event_checkin_cards WHERE event_id=? AND card=''",
-                                (event_id,)).fetchall():
+                                (event_id,)).fetchall() if complete else ():
         if user.partition(":")[0] == platform:
             conn.execute("DELETE FROM event_checkin_cards WHERE event_id=? AND user=? AND card=''", (event_id, user))
             gone.add(user)

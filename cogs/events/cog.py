@@ -57,7 +57,6 @@ class EventsCog(Reports):
         self.turnout = Turnout(self)
         self.turnout.register()
         self._told_not_open = set()
-        self._readings = {}
         self.reminders = Reminders(self.bot, self.name, self.dms, self.native.thread_of, self.audience,
                                    more=self.turnout.schedule)
         self.reminders.register()

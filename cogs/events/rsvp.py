@@ -1,6 +1,7 @@
 """RSVPs: by reaction on the card, by button, or by `rsvp`; the waitlist's promotions
-are announced; at start the card's reactions are reconciled with the stored marks. The card's
-📍 reaction is a check-in (checkin.py).
+are announced; when cards are read again (at start, or one whose reactions were cleared) their
+reactions are reconciled with the stored marks. The card's 📍 reaction is a check-in
+(checkin.py).
 
 A part of the events cog (a mixin), so its listeners and command are the cog's own."""
 
@@ -9,7 +10,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
 
 from bot.cog import on_action, on_reaction, on_reconcile
 from bot.commands import Option, command
@@ -28,9 +28,6 @@ from .repo import Event, RsvpResult, marks
 from .rsvp_unit import mark_unit
 from .turnout_render import HERE
 
-# How long a card's reading at a start waits for the readings of the event's other cards on
-# the same platform (all are read together, within moments of each other).
-READING_KEPT = timedelta(minutes=10)
 Reactions = Mapping[str, Sequence[UserRef]]
 
 SAID = {"going": "✅ You're going to ", "maybe": "🤔 You're a maybe for ", "no": "❌ You're not going to "}
@@ -40,8 +37,6 @@ class Rsvps(CheckIns):
     dms: DirectMessages
     native: NativeSurfaces
     audience: Audience
-    # event id -> the latest reading of each of its cards, while others are still to be read
-    _readings: dict[int, dict[str, tuple[datetime, Reactions]]]
 
     @on_reaction("event")
     async def on_rsvp_reaction(self, event: ReactionChanged, event_id: int) -> None:
@@ -125,11 +120,20 @@ class Rsvps(CheckIns):
             await self.dms.send([person], said, await self.audience.channels(event))
 
     @on_reconcile("event")
-    async def on_reconcile(self, message: MessageRef, event_id: int,
-                           reactions: dict[str, list[UserRef]]) -> None:
-        readings, complete = self._every_card(message, event_id, reactions)
+    async def on_reconcile(self, event_id: int, readings: dict[MessageRef, Reactions], whole: bool) -> None:
+        """Each card read is the truth for the marks it carries; a person's answer is then the
+        union over the event's live cards, whose marks the bot kept while it listened. The cards
+        read together are applied in one unit, so a reaction moved from one to another while the
+        bot was away keeps its place. When one could not be read, reactions only add (the card
+        a reaction moved to may be the one not read). Marks from before cards were told apart
+        stand for a reaction on any card: they go only once every live card on the platform
+        was read."""
+        platform = next(iter(readings)).platform
+        by_card = {m.key: r for m, r in readings.items()}
+        cards = {m.key for m in self.bot.tracked_messages(self.name, "event", event_id) if m.platform == platform}
+        complete = whole and cards <= by_card.keys()
         truths = {card: {status: [(u.key, u.name) for u in r.get(emoji, [])] for emoji, status in EMOJI.items()}
-                  for card, r in readings.items()}
+                  for card, r in by_card.items()}
 
         def unit(conn: sqlite3.Connection) -> tuple[Event | None, RsvpResult | None]:
             event = repo.get(conn, event_id)
@@ -137,9 +141,9 @@ class Rsvps(CheckIns):
                 return None, None
             changed: set[str] = set()
             for card, truth in truths.items():
-                changed |= marks.reconcile_card(conn, event_id, card, truth, take_back=complete)
+                changed |= marks.reconcile_card(conn, event_id, card, truth, take_back=whole)
             if complete:
-                changed |= marks.forget_cardless(conn, event_id, message.platform)
+                changed |= marks.forget_cardless(conn, event_id, platform)
             if not changed:
                 return event, None
             names = {u: n for truth in truths.values() for users in truth.values() for u, n in users}
@@ -150,26 +154,4 @@ class Rsvps(CheckIns):
             self.refresh(event_id)
             await self.native.roster_changed(event_id)
             await self.announce_promotions(event, result)
-        await self.reconcile_here(message, event_id, readings, complete)
-
-    def _every_card(self, message: MessageRef, event_id: int,
-                    reactions: Reactions) -> tuple[dict[str, Reactions], bool]:
-        """The readings to apply now ({card key: its reactions}), and whether that is every live
-        card of the event on `message`'s platform. Marks are kept per card, and each card's
-        reading is the truth for its own; but until every card is read, reactions only add (a
-        reaction moved from one card to another while the bot was away must not take the answer
-        back in between, and what was recorded before cards were told apart stands for a
-        reaction on any of them). Once all are read, they are applied together, in one unit."""
-        cards = [m.key for m in self.bot.tracked_messages(self.name, "event", event_id)
-                 if m.platform == message.platform]
-        if len(cards) <= 1:
-            return {message.key: reactions}, True
-        now = self.clock.now()
-        seen = self._readings.setdefault(event_id, {})
-        seen[message.key] = (now, reactions)
-        fresh = {k: v for k, v in seen.items() if now - v[0] <= READING_KEPT}
-        if not all(k in fresh for k in cards):
-            self._readings[event_id] = fresh
-            return {message.key: reactions}, False
-        del self._readings[event_id]
-        return {k: fresh[k][1] for k in cards}, True
+        await self.reconcile_here(event_id, platform, by_card, take_back=whole, complete=complete)

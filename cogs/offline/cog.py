@@ -217,14 +217,19 @@ class OfflineCog(Cog):
             await self._explain(event.message, prompt_id)
 
     @on_reconcile("prompt")
-    async def on_prompt_reconcile(self, message: MessageRef, prompt_id: int,
-                                  reactions: dict[str, list[UserRef]]) -> None:
+    async def on_prompt_reconcile(self, prompt_id: int, readings: dict[MessageRef, dict[str, list[UserRef]]],
+                                  whole: bool) -> None:
         """Answers given while the bot was away count once it is back; someone wanting to
         meet outweighs a "not now". A prompt that lapsed meanwhile takes none: the bot reads
         its cards before its lapse job runs (and prompts older than that job have none)."""
         if await repo.lapsed(self.db, prompt_id, self._live_since()):
             await self._close_lapsed(prompt_id)
             return
+        for message, reactions in readings.items():
+            await self._answered_meanwhile(message, prompt_id, reactions)
+
+    async def _answered_meanwhile(self, message: MessageRef, prompt_id: int,
+                                  reactions: dict[str, list[UserRef]]) -> None:
         if reactions.get(PROPOSE):
             await self._propose(message, prompt_id, reactions[PROPOSE][0])
         elif reactions.get(DISMISS):

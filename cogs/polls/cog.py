@@ -151,15 +151,18 @@ class PollsCog(Cog, PollService, PollSuggestions):
             self.refresh(poll_id)
 
     @on_reconcile("poll")
-    async def on_reconcile(self, message: MessageRef, poll_id: int, reactions: dict[str, list[UserRef]]) -> None:
-        truth = {str(i): [(u.key, u.name) for u in reactions.get(e, [])] for i, e in enumerate(NUMBERS)}
+    async def on_reconcile(self, poll_id: int, readings: dict[MessageRef, dict[str, list[UserRef]]], whole: bool) -> None:
+        # One card per platform (linked channels are on different platforms): its people's truth.
+        truths = {m.platform: {str(i): [(u.key, u.name) for u in reactions.get(e, [])] for i, e in enumerate(NUMBERS)}
+                  for m, reactions in readings.items()}
 
         def unit(conn: sqlite3.Connection) -> set[str]:
             poll = repo.get(conn, poll_id)
             if poll is None or poll.closed:
                 return set()
-            return marks.reconcile(conn, poll_id, {k: v for k, v in truth.items()
-                                                   if int(k) < len(poll.options)}, message.platform)
+            return set().union(*(marks.reconcile(conn, poll_id, {k: v for k, v in truth.items()
+                                                                 if int(k) < len(poll.options)}, platform)
+                                 for platform, truth in truths.items()))
 
         if await self.db.write(unit):
             self.refresh(poll_id)
@@ -256,7 +259,6 @@ class PollsCog(Cog, PollService, PollSuggestions):
             raise Refusal(f"poll #{poll_id} closed tied between {tied}; {give}{poll_id}" if poll.closed else
                           f"poll #{poll_id} is tied between {tied}; a vote can break the tie, or {give}{poll_id}")
         return poll.options[leaders[0]], poll.time_of(leaders[0])
-
 
     async def post_poll(self, channel: ChannelRef, creator: UserRef, question: str,
                         options: list[str], *, multi: bool = False,

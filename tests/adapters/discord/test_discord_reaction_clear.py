@@ -76,3 +76,33 @@ async def test_a_clear_after_a_restart_reseeds_and_clears_poll_votes(harness: Ha
     await fake.wait_for(lambda: "1️⃣" in on_card(world, mid), what="1️⃣ back after a restart")
     await fake.wait_for(lambda: "0 voters so far" in message_text(fake.messages[mid]), what="the votes gone")
     assert sorted(on_card(world, mid)) == ["1️⃣", "2️⃣"]
+
+
+async def test_clearing_one_of_two_cards_takes_back_only_what_it_carried(harness: Harness, world: World) -> None:
+    # An event shown twice: Discord's MESSAGE_REACTION_REMOVE_ALL on one card takes back the
+    # answers that card alone carried, and its reading is not applied again when the other
+    # card is cleared later (a reaction made on the first card in between stays).
+    bot, adapter = await harness.start(ALL)
+    fake, u = world.fake, world.users
+    dave, erin = (fake.add_member(world.guild, name) for name in ("dave", "erin"))
+    first = await new_event(world)  # bob ✅, carol 🤔
+    shown = await fake.send_interaction("event show", {"id": 1}, user=u["alice"], channel=world.channel)
+    second = int([m for m in shown.public if m["embeds"]][0]["id"])
+    fake.add_reaction(second, "🤔", u["carol"])
+    fake.add_reaction(second, "✅", dave)
+
+    async def listed() -> str:
+        """Going and Maybe as `event attendees` shows them, once the gateway's events are handled."""
+        await delivered(fake, bot, adapter, wait_s=30)
+        said = await fake.send_interaction("event attendees", {"id": 1}, user=u["alice"], channel=world.channel)
+        return " ".join(said.text.split("\n")[1:5])
+
+    assert await listed() == "Going (2): bob, dave Maybe (1): carol"
+    cleaner = moderator(world)
+    fake.clear_reactions(first, by=cleaner)
+    assert await listed() == "Going (1): dave Maybe (1): carol"  # carol's 🤔 is on the second card
+    await fake.wait_for(lambda: on_card(world, first) == ["✅", "🤔", "❌"], what="the bot's reactions back")
+    fake.add_reaction(first, "✅", erin)
+    assert await listed() == "Going (2): dave, erin Maybe (1): carol"
+    fake.clear_reactions(second, by=cleaner)
+    assert await listed() == "Going (1): erin Maybe (0): —"
