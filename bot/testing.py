@@ -1,9 +1,8 @@
 """FakeAdapter: an in-memory platform for tests and for the console.
 
-It behaves like a platform should: it keeps the truth about reactions (so
-reconciliation can be tested), de-duplicates sends by idempotency key as real
-platforms do with a message nonce or transaction id, and records every send and edit.
-"""
+It behaves like a platform should: it keeps the truth about reactions (so reconciliation can
+be tested), de-duplicates sends by idempotency key as real platforms do with a message nonce
+or transaction id, and records every send and edit."""
 
 from __future__ import annotations
 
@@ -284,7 +283,6 @@ class FakeAdapter:
         return self.messages[message].ref
 
     # --- inspecting ------------------------------------------------------------------------------
-
     def last(self, *, public: bool = True) -> Sent:
         for sent in reversed(self.log):
             if not (public and sent.ephemeral):
