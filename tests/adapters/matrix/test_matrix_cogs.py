@@ -3,7 +3,6 @@ and the assertions read what the bot really shows in the room."""
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import re
 from datetime import timedelta
@@ -22,7 +21,6 @@ from tests.matrix_harness import (
     BotRunner,
     Human,
     HumanFactory,
-    Synapse,
     card_now,
     dm_reminder_due,
     eventually,
@@ -226,32 +224,24 @@ async def test_notify_dm_reminder_in_a_direct_room_the_bot_opens_and_reuses(
 
 
 async def test_a_dm_the_homeserver_fails_is_not_taken_for_closed_dms(
-        runner: BotRunner, humans: HumanFactory, synapse: Synapse) -> None:
-    proxy = FaultyProxy(synapse.url)
-    await proxy.start()
-    config = runner.config
-    runner.config = lambda: dataclasses.replace(config(), homeserver=proxy.url)  # type: ignore[method-assign]
-    try:
-        bot, adapter = await runner.start()
-        bob = humans("bob")
-        who = UserRef("matrix", bob.user_id, "bob")
-        proxy.fail("POST", r"/createRoom$")  # the homeserver's trouble: only this DM is lost
-        with pytest.raises(DeliveryFailed):
-            await adapter.send_dm(who, text("first"))
-        assert proxy.failed and await bot.db.fetchall("SELECT room_id FROM matrix_dm_rooms") == []
-        proxy.heal()
-        assert await adapter.send_dm(who, text("second")) is not None
-        [(dm,)] = [tuple(r) for r in await bot.db.fetchall("SELECT room_id FROM matrix_dm_rooms")]
-        proxy.fail("PUT", r"/send/m\.room\.message/")
-        with pytest.raises(DeliveryFailed):
-            await adapter.send_dm(who, text("third"))
-        proxy.heal()
-        # The room is kept for the next one (a refused send would have dropped it).
-        assert [tuple(r) for r in await bot.db.fetchall("SELECT room_id FROM matrix_dm_rooms")] == [(dm,)]
-        # The homeserver refusing is what counts as closed: here the bot is no longer in the room.
-        await adapter.transport.client.room_leave(dm)
-        assert await adapter.send_dm(who, text("fourth")) is None
-        assert await bot.db.fetchall("SELECT room_id FROM matrix_dm_rooms") == []
-    finally:
-        await runner.stop()
-        await proxy.stop()
+        runner: BotRunner, humans: HumanFactory, proxy: FaultyProxy) -> None:
+    bot, adapter = await runner.start()
+    bob = humans("bob")
+    who = UserRef("matrix", bob.user_id, "bob")
+    proxy.fail("POST", r"/createRoom$")  # the homeserver's trouble: only this DM is lost
+    with pytest.raises(DeliveryFailed):
+        await adapter.send_dm(who, text("first"))
+    assert proxy.failed and await bot.db.fetchall("SELECT room_id FROM matrix_dm_rooms") == []
+    proxy.heal()
+    assert await adapter.send_dm(who, text("second")) is not None
+    [(dm,)] = [tuple(r) for r in await bot.db.fetchall("SELECT room_id FROM matrix_dm_rooms")]
+    proxy.fail("PUT", r"/send/m\.room\.message/")
+    with pytest.raises(DeliveryFailed):
+        await adapter.send_dm(who, text("third"))
+    proxy.heal()
+    # The room is kept for the next one (a refused send would have dropped it).
+    assert [tuple(r) for r in await bot.db.fetchall("SELECT room_id FROM matrix_dm_rooms")] == [(dm,)]
+    # The homeserver refusing is what counts as closed: here the bot is no longer in the room.
+    await adapter.transport.client.room_leave(dm)
+    assert await adapter.send_dm(who, text("fourth")) is None
+    assert await bot.db.fetchall("SELECT room_id FROM matrix_dm_rooms") == []

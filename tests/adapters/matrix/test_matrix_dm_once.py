@@ -4,8 +4,6 @@ with its key as the txn id, which Synapse answers with the first event."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import nio
 import pytest
 
@@ -18,7 +16,6 @@ from tests.matrix_harness import (
     BotRunner,
     Human,
     HumanFactory,
-    Synapse,
     dm_reminder_due,
     eventually,
     room_with,
@@ -57,108 +54,84 @@ async def test_a_reminder_re_sent_after_a_crash_is_one_dm(runner: BotRunner, hum
 
 @pytest.mark.parametrize("engine", ENGINES)
 async def test_a_dm_whose_answers_were_lost_is_one_room_and_one_event(
-        runner: BotRunner, humans: HumanFactory, synapse: Synapse) -> None:
-    proxy = FaultyProxy(synapse.url)
-    await proxy.start()
-    config = runner.config
-    runner.config = lambda: dataclasses.replace(config(), homeserver=proxy.url)  # type: ignore[method-assign]
-    try:
-        bot, adapter = await runner.start()
-        bob = humans("bob")
-        who = UserRef("matrix", bob.user_id, "bob")
-        # The room is made and bob invited, but the bot never hears of it (as if it had
-        # crashed then): the next try must find that room, not open a second one.
-        proxy.lose("POST", r"/createRoom$")
-        with pytest.raises(DeliveryFailed):
-            await adapter.send_dm(who, text("first"), idempotency_key="job-1/dm/bob")
-        assert proxy.lost and await bot.db.fetchall("SELECT room_id FROM matrix_dm_rooms") == []
-        [(alias,)] = await bot.db.fetchall("SELECT alias FROM matrix_dm_opening")
-        proxy.heal()
-        first = await adapter.send_dm(who, text("first"), idempotency_key="job-1/dm/bob")
-        assert first is not None
-        invites = await invited_rooms(bob)
-        assert len(invites) == 1, f"a second room was opened: {invites}"
-        [dm] = invites
-        assert first.channel_id == dm
-        await bob.join(dm)
-        # The message is sent and its answer lost: the same txn id again is the same event.
-        proxy.lose("PUT", r"/send/m\.room\.message/")
-        with pytest.raises(DeliveryFailed):
-            await adapter.send_dm(who, text("second"), idempotency_key="job-2/dm/bob")
-        proxy.heal()
-        second = await adapter.send_dm(who, text("second"), idempotency_key="job-2/dm/bob")
-        assert second is not None and second.channel_id == dm
-        assert await adapter.send_dm(who, text("second"), idempotency_key="job-2/dm/bob") == second
-        assert await bodies(bob, dm, runner.user_id) == ["first", "second"]
-        # Stored, the room needs its alias no more; and the person's client names it after
-        # the bot, not after an alias.
-        assert await bot.db.fetchall("SELECT alias FROM matrix_dm_opening") == []
-        gone = await bob.client.room_resolve_alias(alias)
-        assert isinstance(gone, nio.RoomResolveAliasError) and gone.status_code == "M_NOT_FOUND", gone
-        state = await bob.client.room_get_state(dm)
-        assert isinstance(state, nio.RoomGetStateResponse)
-        assert [e for e in state.events if e["type"] == "m.room.canonical_alias" and e["content"]] == []
-    finally:
-        await runner.stop()
-        await proxy.stop()
+        runner: BotRunner, humans: HumanFactory, proxy: FaultyProxy) -> None:
+    bot, adapter = await runner.start()
+    bob = humans("bob")
+    who = UserRef("matrix", bob.user_id, "bob")
+    # The room is made and bob invited, but the bot never hears of it (as if it had
+    # crashed then): the next try must find that room, not open a second one.
+    proxy.lose("POST", r"/createRoom$")
+    with pytest.raises(DeliveryFailed):
+        await adapter.send_dm(who, text("first"), idempotency_key="job-1/dm/bob")
+    assert proxy.lost and await bot.db.fetchall("SELECT room_id FROM matrix_dm_rooms") == []
+    [(alias,)] = await bot.db.fetchall("SELECT alias FROM matrix_dm_opening")
+    proxy.heal()
+    first = await adapter.send_dm(who, text("first"), idempotency_key="job-1/dm/bob")
+    assert first is not None
+    invites = await invited_rooms(bob)
+    assert len(invites) == 1, f"a second room was opened: {invites}"
+    [dm] = invites
+    assert first.channel_id == dm
+    await bob.join(dm)
+    # The message is sent and its answer lost: the same txn id again is the same event.
+    proxy.lose("PUT", r"/send/m\.room\.message/")
+    with pytest.raises(DeliveryFailed):
+        await adapter.send_dm(who, text("second"), idempotency_key="job-2/dm/bob")
+    proxy.heal()
+    second = await adapter.send_dm(who, text("second"), idempotency_key="job-2/dm/bob")
+    assert second is not None and second.channel_id == dm
+    assert await adapter.send_dm(who, text("second"), idempotency_key="job-2/dm/bob") == second
+    assert await bodies(bob, dm, runner.user_id) == ["first", "second"]
+    # Stored, the room needs its alias no more; and the person's client names it after
+    # the bot, not after an alias.
+    assert await bot.db.fetchall("SELECT alias FROM matrix_dm_opening") == []
+    gone = await bob.client.room_resolve_alias(alias)
+    assert isinstance(gone, nio.RoomResolveAliasError) and gone.status_code == "M_NOT_FOUND", gone
+    state = await bob.client.room_get_state(dm)
+    assert isinstance(state, nio.RoomGetStateResponse)
+    assert [e for e in state.events if e["type"] == "m.room.canonical_alias" and e["content"]] == []
 
 
 async def test_a_homeserver_that_lets_the_bot_make_no_alias_still_gets_dms(
-        runner: BotRunner, humans: HumanFactory, synapse: Synapse) -> None:
-    proxy = FaultyProxy(synapse.url)
-    await proxy.start()
-    config = runner.config
-    runner.config = lambda: dataclasses.replace(config(), homeserver=proxy.url)  # type: ignore[method-assign]
-    try:
-        bot, adapter = await runner.start()
-        bob = humans("bob")
-        # Synapse's answer where alias_creation_rules deny the bot.
-        proxy.refuse("POST", r"/createRoom$", 403, "M_FORBIDDEN")
-        ref = await adapter.send_dm(UserRef("matrix", bob.user_id, "bob"), text("hello"), idempotency_key="k")
-        assert proxy.failed and ref is not None
-        [dm] = await invited_rooms(bob)
-        await bob.join(dm)
-        assert await bodies(bob, dm, runner.user_id) == ["hello"]
-        assert [tuple(r) for r in await bot.db.fetchall("SELECT user_id, room_id FROM matrix_dm_rooms")] == \
-            [(bob.user_id, dm)]
-    finally:
-        await runner.stop()
-        await proxy.stop()
+        runner: BotRunner, humans: HumanFactory, proxy: FaultyProxy) -> None:
+    bot, adapter = await runner.start()
+    bob = humans("bob")
+    # Synapse's answer where alias_creation_rules deny the bot.
+    proxy.refuse("POST", r"/createRoom$", 403, "M_FORBIDDEN")
+    ref = await adapter.send_dm(UserRef("matrix", bob.user_id, "bob"), text("hello"), idempotency_key="k")
+    assert proxy.failed and ref is not None
+    [dm] = await invited_rooms(bob)
+    await bob.join(dm)
+    assert await bodies(bob, dm, runner.user_id) == ["hello"]
+    assert [tuple(r) for r in await bot.db.fetchall("SELECT user_id, room_id FROM matrix_dm_rooms")] == \
+        [(bob.user_id, dm)]
 
 
 async def test_a_room_opened_before_whose_invite_failed_invites_the_person(
-        runner: BotRunner, humans: HumanFactory, synapse: Synapse) -> None:
-    proxy = FaultyProxy(synapse.url)
-    await proxy.start()
-    config = runner.config
-    runner.config = lambda: dataclasses.replace(config(), homeserver=proxy.url)  # type: ignore[method-assign]
-    try:
-        bot, adapter = await runner.start()
-        bob = humans("bob")
-        who = UserRef("matrix", bob.user_id, "bob")
-        # The homeserver made the room under its alias, then failed to invite bob, and
-        # answered an error: the next try finds that room, which bob was never invited to.
-        proxy.strip("POST", r"/createRoom$", "invite")
-        proxy.lose("POST", r"/createRoom$")
-        with pytest.raises(DeliveryFailed):
-            await adapter.send_dm(who, text("hello"), idempotency_key="job-1/dm/bob")
-        assert proxy.lost and await invited_rooms(bob) == []
-        proxy.heal()
-        ref = await adapter.send_dm(who, text("hello"), idempotency_key="job-1/dm/bob")
-        assert ref is not None
-        resp = await bob.client.sync(timeout=0, full_state=True)
-        assert isinstance(resp, nio.SyncResponse), resp
-        assert list(resp.rooms.invite) == [ref.channel_id], "bob was not invited to the room the DM went to"
-        # Invited as createRoom would have: marked direct, so bob's client shows a DM.
-        [invite] = [e for e in resp.rooms.invite[ref.channel_id].invite_state
-                    if isinstance(e, nio.InviteMemberEvent) and e.state_key == bob.user_id]
-        assert invite.membership == "invite" and invite.content.get("is_direct") is True
-        await bob.join(ref.channel_id)
-        assert await bodies(bob, ref.channel_id, runner.user_id) == ["hello"]
-        # Stored: the next DM goes to the same room, with no second invite.
-        again = await adapter.send_dm(who, text("again"), idempotency_key="job-2/dm/bob")
-        assert again is not None and again.channel_id == ref.channel_id
-        assert await bodies(bob, ref.channel_id, runner.user_id) == ["hello", "again"]
-    finally:
-        await runner.stop()
-        await proxy.stop()
+        runner: BotRunner, humans: HumanFactory, proxy: FaultyProxy) -> None:
+    bot, adapter = await runner.start()
+    bob = humans("bob")
+    who = UserRef("matrix", bob.user_id, "bob")
+    # The homeserver made the room under its alias, then failed to invite bob, and
+    # answered an error: the next try finds that room, which bob was never invited to.
+    proxy.strip("POST", r"/createRoom$", "invite")
+    proxy.lose("POST", r"/createRoom$")
+    with pytest.raises(DeliveryFailed):
+        await adapter.send_dm(who, text("hello"), idempotency_key="job-1/dm/bob")
+    assert proxy.lost and await invited_rooms(bob) == []
+    proxy.heal()
+    ref = await adapter.send_dm(who, text("hello"), idempotency_key="job-1/dm/bob")
+    assert ref is not None
+    resp = await bob.client.sync(timeout=0, full_state=True)
+    assert isinstance(resp, nio.SyncResponse), resp
+    assert list(resp.rooms.invite) == [ref.channel_id], "bob was not invited to the room the DM went to"
+    # Invited as createRoom would have: marked direct, so bob's client shows a DM.
+    [invite] = [e for e in resp.rooms.invite[ref.channel_id].invite_state
+                if isinstance(e, nio.InviteMemberEvent) and e.state_key == bob.user_id]
+    assert invite.membership == "invite" and invite.content.get("is_direct") is True
+    await bob.join(ref.channel_id)
+    assert await bodies(bob, ref.channel_id, runner.user_id) == ["hello"]
+    # Stored: the next DM goes to the same room, with no second invite.
+    again = await adapter.send_dm(who, text("again"), idempotency_key="job-2/dm/bob")
+    assert again is not None and again.channel_id == ref.channel_id
+    assert await bodies(bob, ref.channel_id, runner.user_id) == ["hello", "again"]
