@@ -24,21 +24,10 @@ from tests.discord_fake.content import (
     as_received,
 )
 from tests.discord_fake.harness import Harness, World, delivered
+from tests.unit.test_offline_cog import HEATED  # what text cues read as heat, metadata alone not
 
 PROBE = ("cogs.admin", "tests.adapters.discord.discord_probe_ext")
 OFFLINE = ("cogs.admin", "cogs.polls", "cogs.offline")
-# Two people trading "you ..." lines, fast, each replying to the other: what text cues read as
-# heat, and what the same exchange's metadata alone does not.
-HEATED = [
-    ("alice", "honestly i think the new park rules are fine"),
-    ("bob", "you clearly haven't read them. they ban dogs entirely"),
-    ("alice", "you're wrong, they only ban them on the lawn. read it yourself"),
-    ("bob", "why do you always do this? you never admit you're wrong"),
-    ("alice", "you are the one who never listens. this is ridiculous"),
-    ("bob", "whatever. you're being completely dishonest and you know it"),
-    ("alice", "don't call me dishonest. you have no idea what you're talking about"),
-    ("bob", "stop lying. you twist every single thing people say"),
-]
 
 
 def here(world: World, channel: int | None = None) -> ChannelRef:
