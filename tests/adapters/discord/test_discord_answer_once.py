@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from typing import Any
 
 import pytest
 
@@ -139,11 +140,7 @@ async def test_a_card_posted_after_the_token_expired_is_live(harness: Harness, w
     fake, u, ch = world.fake, world.users, world.channel
     fake.interaction_deadline = 0.0  # every first answer comes too late: 10062
     await harness.start(ALL, defer_after=5.0)
-    await fake.send_interaction("event create", {"title": "Picnic", "when": "tomorrow 7pm"},
-                                user=u["alice"], channel=ch)
-    await fake.wait_for(lambda: any("Picnic" in message_text(m) for m in fake.channel_messages(ch)),
-                        what="the card in the channel")
-    [card] = [m for m in fake.channel_messages(ch) if "Picnic" in message_text(m)]
+    card = await picnic_card(fake, u["alice"], ch)
     mid = int(card["id"])
     await fake.wait_for(lambda: fake.reaction_users(mid, "✅") == [fake.bot_id], what="the card's seeded ✅")
     fake.add_reaction(mid, "✅", u["bob"])
@@ -158,11 +155,7 @@ async def test_a_slow_buttons_private_confirmation_is_not_sent_by_dm(harness: Ha
     fake, u, ch = world.fake, world.users, world.channel
     await harness.start(ALL, defer_after=5.0)
     await fake.send_interaction("config set", {"key": "rsvp.buttons", "value": "on"}, user=u["mod"], channel=ch)
-    await fake.send_interaction("event create", {"title": "Picnic", "when": "tomorrow 7pm"},
-                                user=u["alice"], channel=ch)
-    await fake.wait_for(lambda: any("Picnic" in message_text(m) for m in fake.channel_messages(ch)),
-                        what="the card in the channel")
-    [card] = [m for m in fake.channel_messages(ch) if "Picnic" in message_text(m)]
+    card = await picnic_card(fake, u["alice"], ch)
     mid = int(card["id"])
     [going] = [c["custom_id"] for row in card["components"] for c in row["components"]
                if c["custom_id"].endswith(":going")]
@@ -171,3 +164,12 @@ async def test_a_slow_buttons_private_confirmation_is_not_sent_by_dm(harness: Ha
     await fake.wait_for(lambda: "Going (1)" in message_text(fake.messages[mid]), what="bob going on the card")
     await fake.quiet(0.3)
     assert dm_messages(fake, u["bob"]) == []
+
+
+async def picnic_card(fake: FakeDiscord, user: int, ch: int) -> dict[str, Any]:
+    """`/event create Picnic`'s card, wherever its answer went (the channel, past the token)."""
+    await fake.send_interaction("event create", {"title": "Picnic", "when": "tomorrow 7pm"}, user=user, channel=ch)
+    await fake.wait_for(lambda: any("Picnic" in message_text(m) for m in fake.channel_messages(ch)),
+                        what="the card in the channel")
+    [card] = [m for m in fake.channel_messages(ch) if "Picnic" in message_text(m)]
+    return card
