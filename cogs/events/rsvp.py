@@ -135,10 +135,12 @@ class Rsvps(CheckIns):
         truths = {card: {status: [(u.key, u.name) for u in r.get(emoji, [])] for emoji, status in EMOJI.items()}
                   for card, r in by_card.items()}
 
+        now = self.clock.now()
+
         def unit(conn: sqlite3.Connection) -> tuple[Event | None, RsvpResult | None]:
             event = repo.get(conn, event_id)
-            if event is None or event.cancelled:
-                return None, None
+            if event is None or event.cancelled or event.over(now):
+                return None, None  # answers close at the end, as a live reaction's do
             changed: set[str] = set()
             for card, truth in truths.items():
                 changed |= marks.reconcile_card(conn, event_id, card, truth, take_back=whole)

@@ -6,6 +6,7 @@ later. Both engines."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
 
 import pytest
 
@@ -13,7 +14,7 @@ from bot.clock import ManualClock
 from bot.model import MessageRef, UserRef
 from bot.testing import FakeAdapter
 
-from .test_events_card_union import TO_CHECKIN, listed, started, two_cards
+from .test_events_card_union import TO_CHECKIN, WHEN, listed, started, two_cards
 
 Where = Callable[[str], str]  # the `databases` fixture: a database by name, on this engine
 
@@ -102,4 +103,22 @@ async def test_clearing_one_of_two_cards_takes_back_the_checkins_it_carried(
     await fake.react(card, "📍", "erin")  # after the first card was read
     await fake.clear_reactions(again)
     assert await listed(fake, "Here") == "Here (1): erin"
+    await bot.stop()
+
+
+async def test_clearing_a_finished_events_card_changes_no_answer(databases, clock: ManualClock) -> None:  # type: ignore[no-untyped-def]
+    """Answers close at the end: a moderator tidying a finished event's cards (the card is
+    kept for a day after it) takes nobody's RSVP back and promotes nobody."""
+    fake = FakeAdapter()
+    bot = await started(databases("past.db"), clock, fake)
+    [card] = await fake.invoke(f"!event create Picnic when={WHEN} capacity=1")
+    [again] = await fake.invoke("!event show 1", "dave")
+    await fake.react(card, "✅", "bob")
+    await fake.react(again, "✅", "carol")  # waitlisted
+    await bot.advance(timedelta(days=3, hours=12))  # past the end (18:00 + 2h), before the archive
+    await fake.clear_reactions(card)
+    await fake.clear_reactions(again)
+    assert await listed(fake, "Going") == "Going (1/1): bob"
+    assert await listed(fake, "Waitlist") == "Waitlist (1): carol"
+    assert fake.containing("spot opened up") == []
     await bot.stop()
