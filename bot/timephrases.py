@@ -56,7 +56,8 @@ _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:([t ])(\d{1,2}):(\d{2})(?::\d{2}(
 # "10:00-12:00": a minus right after a clock time is an offset in ISO's T form, but as often
 # the end of a range.
 _CLOCK_END = re.compile(r"\b\d{1,2}[:.h]\d{2}$")
-_DASH_AFTER_CLOCK = re.compile(r"(?P<clock>\b\d{1,2}[:.h]\d{2})-(?P<end>\d{1,2}(?::?\d{2})?)$")
+# Not the minutes and seconds of "18:00:00-05:00": nobody writes a span with seconds.
+_DASH_AFTER_CLOCK = re.compile(r"(?<![:.])(?P<clock>\b\d{1,2}[:.h]\d{2})-(?P<end>\d{1,2}(?::?\d{2})?)$")
 _REL_DAYS = re.compile(r"^in\s+(\d{1,4})\s*(day|days|d|week|weeks|w)$")
 _NUMERIC = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2}|\d{4}))?\.?$")
 _MONTH_DAY = re.compile(r"^(?P<mon>[a-z]{3,9})\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<y>\d{4}))?$")
@@ -116,7 +117,9 @@ def _offset_or_range(text: str) -> None:
         clock, end = m["clock"], m["end"]
         span = (f"for a time from {clock} to {end} write the start alone (an event takes its length as "
                 "duration=, e.g. duration=2h)")
-        if int(end.replace(":", "")[:2]) > 14:
+        digits = end.replace(":", "")
+        hours, minutes = (int(digits), 0) if len(digits) <= 2 else (int(digits[:-2]), int(digits[-2:]))
+        if minutes > 59 or hours * 60 + minutes > 14 * 60:  # no clock is that far behind UTC
             raise Ambiguous(f"{clock}-{end} reads as a span of time; {span}")
         raise Ambiguous(f"{clock}-{end} could be {clock} at UTC-{end} or from {clock} to {end}; for the "
                         f"offset write {clock} UTC-{end}, {span}")

@@ -529,3 +529,20 @@ async def test_poll_closes_2h30_is_refused_with_both_readings(fake: FakeAdapter,
     assert row is not None and row[0] == 0
     [poll] = await fake.invoke("!poll create Where? Park | Cafe closes=2h30m")
     assert "Mon 23 Nov 2026 11:30 UTC" in poll.text, poll.text
+
+
+@pytest.mark.parametrize("text, utc", [
+    ("2026-12-24 18:00:00-05:00", datetime(2026, 12, 24, 23, 0, tzinfo=UTC)),  # str(datetime)'s form
+    ("2026-12-24 18:30:15-0500", datetime(2026, 12, 24, 23, 30, tzinfo=UTC)),
+])
+def test_a_time_with_seconds_and_an_offset_is_that_instant(text: str, utc: datetime) -> None:
+    """Minutes and seconds are no span of time: the offset is read (seconds are dropped)."""
+    assert parse_when(text, ZoneInfo("UTC"), START) == utc
+
+
+@pytest.mark.parametrize("text, offset", [("tomorrow 10:00-930", True), ("tomorrow 10:00-12:00", True),
+                                          ("tomorrow 18:00-14:30", False), ("tomorrow 10:00-1260", False)])
+def test_a_span_is_offered_as_an_offset_only_when_a_clock_can_be_that_far_behind(text: str, offset: bool) -> None:
+    with pytest.raises(TimeParseError) as refused:
+        parse_when(text, ZoneInfo("UTC"), START)
+    assert ("could be" in str(refused.value)) is offset, str(refused.value)
