@@ -124,12 +124,7 @@ class InteractionResponder:
                         raise
                     self.expired, self.placeholder = True, False
             rest = parts[sent.parts:]
-            if rest and (self.component and not is_refusal(out) and (ephemeral or sent.private)):
-                # A button's private confirmation: the card it changed says it already, and a DM
-                # for each slow press would be noise. A refusal still comes by DM.
-                log.warning("Discord: interaction %s could no longer be answered; its private "
-                            "confirmation is dropped", self.interaction.id)
-            elif rest:
+            if rest:
                 posted = await self._without_token(rest, ephemeral or sent.private, resumed=sent.parts > 0)
                 return sent.first or posted
             return sent.first
