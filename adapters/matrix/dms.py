@@ -25,6 +25,7 @@ from .store import MatrixStore
 log = logging.getLogger(__name__)
 
 PRESENT = ("join", "invite")
+NEVER = "never"  # no member event at all: never invited
 # The alias is only the bot's handle on the room while it is opened: no canonical alias, so
 # the person's client names the room after the bot, as any direct message.
 NO_CANONICAL_ALIAS = {"type": "m.room.canonical_alias", "state_key": "", "content": {}}
@@ -85,7 +86,10 @@ class DirectRooms:
         if isinstance(resp, nio.RoomCreateResponse):
             room_id = str(resp.room_id)
         elif isinstance(resp, ErrorResponse) and resp.status_code == "M_ROOM_IN_USE" and alias:
-            room_id = await self._made_before(user_id, alias)
+            made = await self._made_before(user_id, alias)
+            if made is None:
+                return None
+            room_id = made
         else:
             if not _refused(resp):
                 raise MatrixError(f"opening a direct message with {user_id}: {why(resp)}", http_status(resp))
@@ -102,7 +106,7 @@ class DirectRooms:
             alias=alias, is_direct=True, invite=[user_id], preset=nio.RoomPreset.trusted_private_chat,
             initial_state=[*state, NO_CANONICAL_ALIAS] if alias else state))
 
-    async def _made_before(self, user_id: str, alias: str) -> str:
+    async def _made_before(self, user_id: str, alias: str) -> str | None:
         client = self.transport.client
         resp = await self.transport.call(lambda: client.room_resolve_alias(alias))
         if not isinstance(resp, nio.RoomResolveAliasResponse):
@@ -119,8 +123,14 @@ class DirectRooms:
             await self.store.save_dm_opening(user_id, None)
             raise MatrixError(f"opening a direct message with {user_id}: the bot is no longer "
                               f"in {room_id}, opened before")
-        if membership not in PRESENT:
+        if membership == NEVER:
             await self._invite(room_id, user_id)
+        elif membership not in PRESENT:
+            # They declined that room's invite, or were removed from it: no room is forced on
+            # them, as when they leave a stored one that was opened again.
+            await self.store.save_dm_opening(user_id, None)
+            await self._leave(room_id)
+            return None
         return room_id
 
     async def _invite(self, room_id: str, user_id: str) -> None:
@@ -167,7 +177,7 @@ class DirectRooms:
             return membership if isinstance(membership, str) else "leave"
         code = resp.status_code if isinstance(resp, ErrorResponse) else None
         if code == "M_NOT_FOUND":
-            return "leave"  # never in it
+            return NEVER
         if code == "M_FORBIDDEN":
             log.info("matrix: the bot is no longer in the direct-message room %s", room_id)
             return None

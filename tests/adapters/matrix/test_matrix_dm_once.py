@@ -135,3 +135,22 @@ async def test_a_room_opened_before_whose_invite_failed_invites_the_person(
     again = await adapter.send_dm(who, text("again"), idempotency_key="job-2/dm/bob")
     assert again is not None and again.channel_id == ref.channel_id
     assert await bodies(bob, ref.channel_id, runner.user_id) == ["hello", "again"]
+
+
+async def test_a_room_opened_before_whose_invite_was_declined_is_not_forced_again(
+        runner: BotRunner, humans: HumanFactory, proxy: FaultyProxy) -> None:
+    """The room made before a lost answer was declined: the next try does not invite the person
+    to it again (nor open another); the DM is refused, as for someone who left a DM room."""
+    bot, adapter = await runner.start()
+    bob = humans("bob")
+    who = UserRef("matrix", bob.user_id, "bob")
+    proxy.lose("POST", r"/createRoom$")
+    with pytest.raises(DeliveryFailed):
+        await adapter.send_dm(who, text("first"), idempotency_key="job-1/dm/bob")
+    proxy.heal()
+    [dm] = await invited_rooms(bob)
+    declined = await bob.client.room_leave(dm)
+    assert isinstance(declined, nio.RoomLeaveResponse), declined
+    assert await adapter.send_dm(who, text("first"), idempotency_key="job-1/dm/bob") is None
+    assert await invited_rooms(bob) == []
+    assert await bot.db.fetchall("SELECT alias FROM matrix_dm_opening") == []
