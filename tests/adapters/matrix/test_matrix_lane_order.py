@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.adapters.matrix.test_matrix_lanes import queued_behind, sends_to
-from tests.matrix_harness import BotRunner, HumanFactory, eventually, room_with, until_card
+from tests.matrix_harness import BotRunner, Human, HumanFactory, eventually, room_with, until_card
 from tests.matrix_harness.faulty import FaultyProxy
 
 
@@ -19,6 +19,18 @@ async def held(proxy: FaultyProxy) -> None:
     await eventually(some, what="a send to be held")
 
 
+async def votes_behind_a_held_poll(alice: Human, room: str, adapter: Any, proxy: FaultyProxy) -> list[int]:
+    """A poll whose card's send is held, and eight votes on it queued behind it, in order."""
+    proxy.hold("PUT", sends_to(room))
+    await alice.say(room, '!poll create "Lunch?" Pizza | Sushi')
+    await held(proxy)
+    votes = [1 + i % 2 for i in range(8)]
+    for vote in votes:
+        await alice.say(room, f"!poll vote 1 {vote}")
+    await queued_behind(adapter, room, 1 + len(votes), "every vote to be queued behind the card")
+    return votes
+
+
 async def test_a_flooded_room_does_not_hold_up_another_and_runs_each_event_once_in_order(
         runner: BotRunner, humans: HumanFactory, proxy: FaultyProxy) -> None:
     """Past the lane's bound the room's events wait in the inbox (they are there already)
@@ -27,13 +39,7 @@ async def test_a_flooded_room_does_not_hold_up_another_and_runs_each_event_once_
     adapter.syncer.lanes.bound = 3  # the product's bound, small enough to reach here
     alice = humans("alice")
     flooded, quick = await runner.join(alice), await runner.join(alice)
-    proxy.hold("PUT", sends_to(flooded))
-    await alice.say(flooded, '!poll create "Lunch?" Pizza | Sushi')
-    await held(proxy)
-    votes = [1 + i % 2 for i in range(8)]
-    for vote in votes:
-        await alice.say(flooded, f"!poll vote 1 {vote}")
-    await queued_behind(adapter, flooded, 1 + len(votes), "every vote to be taken from the sync")
+    votes = await votes_behind_a_held_poll(alice, flooded, adapter, proxy)
     await alice.say(quick, "!help")
     await alice.wait_bot_message(quick, runner.user_id, "poll create")
     assert not await alice.bot_messages(flooded, runner.user_id)

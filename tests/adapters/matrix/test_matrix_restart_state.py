@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from adapters.matrix import MatrixAdapter, lanes
-from tests.adapters.matrix.test_matrix_lane_order import held
+from tests.adapters.matrix.test_matrix_lane_order import held, votes_behind_a_held_poll
 from tests.adapters.matrix.test_matrix_lanes import queued_behind, sends_to, stop_leaving_the_queue
 from tests.conftest import ENGINES
 from tests.matrix_harness import BotRunner, Human, HumanFactory, eventually, room_with
@@ -124,13 +124,7 @@ async def test_a_large_inbox_left_at_a_stop_is_read_back_a_lanes_bound_at_a_time
     _, adapter = await runner.start()
     alice = humans("alice")
     room = await runner.join(alice)
-    proxy.hold("PUT", sends_to(room))
-    await alice.say(room, '!poll create "Lunch?" Pizza | Sushi')
-    await held(proxy)
-    votes = [1 + i % 2 for i in range(8)]
-    for vote in votes:
-        await alice.say(room, f"!poll vote 1 {vote}")
-    await queued_behind(adapter, room, 1 + len(votes), "every vote to be queued behind the card")
+    votes = await votes_behind_a_held_poll(alice, room, adapter, proxy)
     await stop_leaving_the_queue(runner, adapter, proxy)
 
     batches.clear()
