@@ -115,6 +115,8 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
         tok = items[i]
         m = _NAMED.match(tok.text)
         opt = spec.option(m.group(1)) if m else None
+        if m and opt is None and tok.raw.startswith(('"', "'")):
+            m = None  # a word quoted whole ("e=mc2 night") is text, not a misspelt option
         if m and opt is None and not bare_ok(spec):
             known = ", ".join(o.name for o in spec.options) or "none"  # id=3 works as well as 3
             raise UsageError(f"'{m.group(1)}' is not an option here (options: {known})", spec, usage)

@@ -151,7 +151,9 @@ class Settings:
             parsed = spec.parse(value.strip())
         except ValueError as e:
             raise SettingError(f"{key} can't be '{value[:60]}': {e}. Allowed: {spec.allowed}") from e
-        return spec.normalize(parsed) if spec.normalize else value.strip()
+        if spec.normalize:
+            return spec.normalize(parsed)
+        return parsed if isinstance(parsed, str) else value.strip()  # a word as the table writes it
 
     async def set(self, space: SpaceRef, key: str, value: str) -> str:
         text = self.validate(key, value)

@@ -25,7 +25,7 @@ class AdminCog(Cog):
     async def help(self, ctx: Context, command: str | None) -> None:
         p = ctx.prefix
         if command:
-            words = command.lower().lstrip(p).split()
+            words = command.lower().lstrip(p).lstrip("/").split()  # as the command was typed
             specs = [s for s in self.bot.commands if tuple(words) == s.path[: len(words)]]
             if not specs:
                 raise Refusal(f"there is no command '{command[:40]}'; type {p}help for the list")
