@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 import sys
 import tempfile
 from collections.abc import Callable
@@ -185,6 +186,8 @@ class ConsoleAdapter(FakeAdapter):
                 ref = self._ref(args[0].lower())
             except (KeyError, LookupError):
                 self.note("⚠️ there is no bot message yet to react to" if args[0].lower() == "last"
+                          else f"⚠️ {args[0][:12]} is a chat line; react to one of the bot's messages, like "
+                          "m3, or last" if re.fullmatch(r"u\d+", args[0].lower())
                           else f"⚠️ there is no message {args[0]}; use an id like m3, or last")
                 return True
             if args[1].isdigit() and not 1 <= int(args[1]) <= 10:

@@ -296,4 +296,7 @@ async def test_console_ids_last_and_edits_under_the_same_id(console: ConsoleAdap
     for line in (":react m99 ✅", ":react m2 bogus", ":wait soon", ":frobnicate"):
         said = await typed(console, line)
         assert said.startswith("* ⚠️"), (line, said)
+    # a chat line has an id too, but it is not a message one reacts to here: said as it is
+    said = await typed(console, ":react u1 ✅")
+    assert said.startswith("* ⚠️ u1 is a chat line") and "m3, or last" in said, said
     assert not await typed(console, ":quit") and await console.handle_line(":quit") is False
