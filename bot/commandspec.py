@@ -62,10 +62,16 @@ class CommandSpec:
         parts = [prefix + self.name]
         for o in self.options:
             if o.positional:
+                # A word from a fixed list is shown as the words themselves (`going|maybe|no`,
+                # `[series]`), as the contract's table writes them, not as a placeholder.
+                if o.choices:
+                    inner = "|".join(o.choices)
+                    parts.append(inner if o.required else f"[{inner}]")
+                    continue
                 inner = f"<{o.shown}{'…' if o.rest else ''}>"
                 parts.append(inner if o.required else f"[{o.shown}{'…' if o.rest else ''}]")
             else:
-                inner = f"{o.name}=<{o.shown}>"
+                inner = f"{o.name}=yes" if o.kind == "bool" else f"{o.name}=<{o.shown}>"
                 parts.append(inner if o.required else f"[{inner}]")
         return " ".join(parts)
 

@@ -88,7 +88,14 @@ def test_bad_input_names_the_problem_and_usage(reg: CommandRegistry, line: str, 
 
 
 def test_usage_is_generated_from_the_declaration() -> None:
-    assert POLL.usage() == "!poll create <question> <options…> [multi=<multi>] [closes=<closes>]"
+    assert POLL.usage() == "!poll create <question> <options…> [multi=yes] [closes=<closes>]"
+
+
+def test_usage_shows_a_fixed_list_of_words_as_the_words() -> None:
+    spec = CommandSpec(("rsvp",), "answer", (Option("id", "the event", kind="int"),
+                                             Option("status", "s", kind="choice", choices=("going", "maybe", "no")),
+                                             Option("scope", "sc", kind="choice", choices=("series",), required=False)))
+    assert spec.usage("!") == "!rsvp <id> going|maybe|no [series]"
 
 
 @settings(max_examples=400, deadline=None)
