@@ -121,6 +121,8 @@ class LogoffClient(discord.Client):
         # members intent), so they are read raw, before its own parser.
         for event in ("GUILD_SCHEDULED_EVENT_USER_ADD", "GUILD_SCHEDULED_EVENT_USER_REMOVE"):
             tap(self._connection.parsers, event, adapter._on_listing_interest)
+        for event in ("CHANNEL_DELETE", "THREAD_DELETE"):
+            tap(self._connection.parsers, event, adapter._on_channel_deleted)
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(ActionButton)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -46,6 +46,7 @@ CHANGED = "that command has changed; try again in a minute, or type /help"
 IN_SERVERS = ("logoff's commands work in a server's channels, not in direct messages; "
               "type it in a channel of your server (/help works anywhere)")
 ANYWHERE = {("help",)}
+REREAD_AT_ONCE = 4  # cards of a deleted channel read at once
 EDITS_KEPT = 4096  # messages whose last edit time is remembered, to tell a new edit from an update
 
 
@@ -76,6 +77,12 @@ class DiscordInbound:
     def _on_reaction(self, payload: discord.RawReactionActionEvent, added: bool) -> None:
         client, bot = self._client(), self.bot
         if bot is None or (client.user is not None and payload.user_id == client.user.id):
+            return
+        # A super reaction (`burst`) is a reaction of its own type beside the normal one of the
+        # same emoji, which a person may hold too: taking it back leaves their ✅. Re-reading a
+        # card lists only normal reactions (Discord's default type), so these never count,
+        # here as there: the RSVPs are the pills the bot seeded.
+        if payload.burst:
             return
         message = MessageRef(self.platform, str(payload.channel_id), str(payload.message_id),
                              space_of(payload.guild_id))
@@ -123,6 +130,17 @@ class DiscordInbound:
                 self.lanes.put(self.bot, message, message)
             elif guild_id is not None:  # chat in DMs is not watched (`_on_message`)
                 await self.bot.message_deleted(MessageDeleted(channel, str(mid)))
+
+    def _on_channel_deleted(self, data: Mapping[str, Any]) -> None:
+        """CHANNEL_DELETE or THREAD_DELETE, read raw (discord.py reports a channel only if it had
+        it cached). Discord deletes a channel's messages with it and sends no MESSAGE_DELETE for
+        them, so the cards that were there are read again as at a start: found gone, they are
+        no longer edited, counted or read."""
+        bot, channel = self.bot, str(data.get("id") or "")
+        if bot is None or not channel.isdigit():
+            return
+        adapter = self._adapter()
+        adapter._spawn(bot.reconcile(adapter, lambda m: m.channel_id == channel, at_once=REREAD_AT_ONCE))
 
     async def _on_edited(self, payload: discord.RawMessageUpdateEvent) -> None:
         """A person edited a message's content. Discord sends MESSAGE_UPDATE also when a link's

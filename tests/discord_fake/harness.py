@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import discord
 
@@ -101,3 +102,21 @@ async def delivered(fake: FakeDiscord, bot: Bot, adapter: DiscordAdapter,
     await asyncio.sleep(0.01)  # discord.py runs each handler in a task of its own
     await bot.cards.idle()
     await fake.quiet(0.03)
+
+
+def emit(fake: FakeDiscord, event: str, data: dict[str, Any]) -> None:
+    """A raw dispatch to every session, whatever its ids say (a forged or broken one that
+    `FakeDiscord.dispatch` would not route)."""
+    for s in fake.sessions.values():
+        fake._emit(s, {"op": 0, "t": event, "d": data})
+
+
+def delete_channel(fake: FakeDiscord, channel_id: int) -> None:
+    """A moderator deletes a guild text channel: gone (10003 Unknown Channel), CHANNEL_DELETE."""
+    ch = fake.channels.pop(channel_id)
+    for msg in fake.messages.values():  # they go with it, and Discord sends no MESSAGE_DELETE for them
+        if msg["channel_id"] == ch["id"]:
+            msg["_deleted"] = True
+    guild = fake.guilds[int(ch["guild_id"])]
+    guild["channels"] = [c for c in guild["channels"] if c["id"] != ch["id"]]
+    fake.dispatch("CHANNEL_DELETE", dict(ch))
