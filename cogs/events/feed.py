@@ -107,7 +107,10 @@ def _series_vevent(s: srepo.Series, now: datetime) -> IEvent:
     item.add("summary", s.title)
     start = s.first_local.replace(tzinfo=s.tz)
     _add_time(item, "dtstart", start, s.tz)
-    _add_time(item, "dtend", start + s.length, s.tz)
+    # Every instance lasts DTEND - DTSTART as moments (RFC 5545 3.8.5.3). When the clocks change
+    # within the first, its end's wall time would give another length: the end is in UTC then.
+    end = start.astimezone(UTC) + s.length
+    _add_time(item, "dtend", end, s.tz, utc=end.astimezone(s.tz).utcoffset() != start.utcoffset())
     item.add("dtstamp", now)
     item.add("sequence", s.revision)
     if s.location:

@@ -162,3 +162,27 @@ async def test_the_zones_reach_every_time_a_later_feed_uses(fake: FakeAdapter, b
     feed, _ = await calendar_urls(fake)
     for body in ((await get(feed))[2], await ics_of(fake, 2), (await get(page_url(card.text) + ".ics"))[2]):
         check.rules_and_zones(body)
+
+
+@pytest.mark.parametrize(("zone", "first"), [("Europe/Berlin", "2027-03-28 01:00"),
+                                             ("Australia/Sydney", "2027-04-04 01:00")])
+async def test_a_series_whose_first_night_changes_the_clocks_keeps_its_length(  # type: ignore[no-untyped-def]
+        fake: FakeAdapter, bot, web: str, zone: str, first: str) -> None:
+    """Calendars give every instance the length of the series' own DTSTART to DTEND: measured on
+    a night the clocks change, that would be an hour off for every later meetup."""
+    bot.clock.set(datetime(2027, 3, 20, tzinfo=UTC))
+    await ok(fake, f"!config set timezone {zone}")
+    await ok(fake, f'!event create Night owls when="{first}" duration=3h repeat=weekly count=6')
+    feed, _ = await calendar_urls(fake)
+    body = (await get(feed))[2]
+    check.rules_and_zones(body)
+    since, until = check.far(bot.clock.now())
+    got = check.expanded(body, since, until)
+    assert got == await bot.db.read(lambda c: check.bot_instances(c, SPACE, since))
+    later = [datetime.fromisoformat(end) - datetime.fromisoformat(start) for start, end, *_ in got[1:]]
+    assert later == [timedelta(hours=3)] * 5
+    # RFC 5545 3.8.5.3: each instance lasts the master's exact duration (recurring-ical-events
+    # subtracts wall times, libical and Google the moments).
+    [master] = [v for v in icalendar.Calendar.from_ical(body).walk("VEVENT") if "RRULE" in v]
+    exact = master["DTEND"].dt.astimezone(UTC) - master["DTSTART"].dt.astimezone(UTC)
+    assert exact == timedelta(hours=3), master.to_ical()
