@@ -10,13 +10,14 @@ import hashlib
 import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Component, vRecur
 from icalendar import Event as IEvent
 
 from . import series_repo as srepo
+from .recurrence import _horizon
 from .repo import _COLS, Event, _event
 from .scope import Scope, shared_events, shared_version
 
@@ -37,10 +38,27 @@ def _tzid(tz: ZoneInfo) -> str:
     return "Etc/UTC" if tz.key.upper() == "UTC" else tz.key
 
 
-def _add_time(item: Component, name: str, at: datetime, tz: ZoneInfo) -> None:
+def _second(at: datetime, tz: ZoneInfo) -> bool:
+    """A moment in the hour the clocks show twice, the second time: its wall time would name
+    the first (RFC 5545 3.3.5), so calendars would put it an hour early."""
+    local = at.astimezone(tz)
+    return bool(local.fold) and local.replace(fold=0).utcoffset() != local.utcoffset()
+
+
+def _add_time(item: Component, name: str, at: datetime, tz: ZoneInfo, *, utc: bool = False) -> None:
     """`at` as its wall time in `tz`, named by TZID: given an aware time, icalendar would write
-    one in a zone that keeps UTC's offset (UTC itself, Reykjavik) as UTC, with no VTIMEZONE."""
-    item.add(name, at.astimezone(tz).replace(tzinfo=None), parameters={"TZID": _tzid(tz)})
+    one in a zone that keeps UTC's offset (UTC itself, Reykjavik) as UTC, with no VTIMEZONE.
+    With `utc` (an event with a time in the second reading), in UTC."""
+    if utc:
+        item.add(name, at.astimezone(UTC))
+        return
+    item.add(name, at.astimezone(tz).replace(tzinfo=None, fold=0), parameters={"TZID": _tzid(tz)})
+
+
+def _reach(at: datetime) -> date:
+    """How far a VTIMEZONE's transitions must go to hold `at`: icalendar's own default stops
+    in 2038, short of a series that starts years from now and runs five years."""
+    return date(at.year + 1, 1, 1)
 
 
 def _uid(space: str, what: str) -> str:
@@ -52,8 +70,11 @@ def vevent(event: Event, tz: ZoneInfo, now: datetime) -> IEvent:
     item.add("uid", _uid(event.space, str(event.id)) if event.series_id is None
              else _uid(event.space, f"series-{event.series_id}"))
     item.add("summary", event.title)
-    _add_time(item, "dtstart", event.starts_at, tz)
-    _add_time(item, "dtend", event.ends_at, tz)
+    # Both in UTC if either is read twice: an app that keeps the length and adds it to the
+    # start in its zone would otherwise shift the end too.
+    utc = _second(event.starts_at, tz) or _second(event.ends_at, tz)
+    _add_time(item, "dtstart", event.starts_at, tz, utc=utc)
+    _add_time(item, "dtend", event.ends_at, tz, utc=utc)
     item.add("dtstamp", now)
     item.add("sequence", event.revision)
     if event.location:
@@ -76,7 +97,7 @@ def one_event(event: Event, tz: ZoneInfo, now: datetime) -> bytes:
     cal = _calendar()
     item = _alone(event, tz, now)
     cal.add_component(item)
-    cal.add_missing_timezones()
+    cal.add_missing_timezones(last_date=_reach(event.ends_at))
     return bytes(cal.to_ical())
 
 
@@ -86,7 +107,10 @@ def _series_vevent(s: srepo.Series, now: datetime) -> IEvent:
     item.add("summary", s.title)
     start = s.first_local.replace(tzinfo=s.tz)
     _add_time(item, "dtstart", start, s.tz)
-    _add_time(item, "dtend", start + s.length, s.tz)
+    # Every instance lasts DTEND - DTSTART as moments (RFC 5545 3.8.5.3). When the clocks change
+    # within the first, its end's wall time would give another length: the end is in UTC then.
+    end = start.astimezone(UTC) + s.length
+    _add_time(item, "dtend", end, s.tz, utc=end.astimezone(s.tz).utcoffset() != start.utcoffset())
     item.add("dtstamp", now)
     item.add("sequence", s.revision)
     if s.location:
@@ -94,8 +118,9 @@ def _series_vevent(s: srepo.Series, now: datetime) -> IEvent:
     if s.details:
         item.add("description", s.details)
     rule = vRecur.from_ical(s.rule)
-    # With a zoned DTSTART, UNTIL is in UTC (RFC 5545 3.3.10).
-    ends: list[datetime] = []
+    # With a zoned DTSTART, UNTIL is in UTC (RFC 5545 3.3.10). A series with no end of its own
+    # still stops where the bot stops making it, five years on.
+    ends = [_horizon(s.first_local).replace(tzinfo=s.tz)] if s.count is None else []
     if s.until is not None:
         ends.append(datetime.combine(s.until, datetime.max.time()).replace(microsecond=0, tzinfo=s.tz))
     if s.ends_before is not None:
@@ -145,15 +170,15 @@ def _builder(event: Event, tz: ZoneInfo, now: datetime) -> Callable[[], bytes]:
     return lambda: _component(_alone(event, tz, now))
 
 
-def _vtimezone(tz: ZoneInfo) -> bytes:
+def _vtimezone(tz: ZoneInfo, last: date) -> bytes:
     def build() -> bytes:
         cal = _calendar()
         probe = IEvent()
         _add_time(probe, "dtstart", datetime(2026, 1, 1, tzinfo=tz), tz)
         cal.add_component(probe)
-        cal.add_missing_timezones()
+        cal.add_missing_timezones(last_date=last)
         return b"".join(bytes(c.to_ical()) for c in cal.walk("VTIMEZONE"))
-    return _PARTS.get(("tz", tz.key), build)
+    return _PARTS.get(("tz", tz.key, last), build)
 
 
 def _series_block(conn: sqlite3.Connection, s: srepo.Series, now: datetime) -> bytes:
@@ -190,17 +215,21 @@ def space_calendar(conn: sqlite3.Connection, scope: Scope, tz: ZoneInfo, now: da
     # An occurrence of a series no longer linked here is shared alone: the series' later ones won't be.
     alone = [e for e in shared_events(conn, scope, alive, (since,)) if e.series_id not in scope.series]
     zones = {tz.key: tz}
-    pieces = [_PARTS.get(("event", e, tz.key), _builder(e, tz, now))
-              for e in sorted([*filter(None, map(_event, rows)), *alone], key=lambda e: e.starts_at)]
+    events = sorted([*filter(None, map(_event, rows)), *alone], key=lambda e: e.starts_at)
+    reach = {tz.key: max([now, *(e.ends_at for e in events)])}
+    pieces = [_PARTS.get(("event", e, tz.key), _builder(e, tz, now)) for e in events]
     own = [r[0] for r in conn.execute("SELECT id FROM event_series WHERE space=?", (scope.space,)).fetchall()]
     for sid in [*own, *scope.series]:
         s = srepo.get(conn, sid)
         if s is None or (s.ends_before is not None and s.ends_before <= s.first_local):
             continue
         zones[s.tz.key] = s.tz
+        # The last time a series can reach; its UNTIL or COUNT end it earlier.
+        last = _horizon(s.first_local).replace(tzinfo=s.tz) + s.length
+        reach[s.tz.key] = max(reach.get(s.tz.key, last), last)
         pieces.append(_series_block(conn, s, now))
     head = bytes(_calendar(name).to_ical()).replace(b"END:VCALENDAR\r\n", b"")
-    return (head + b"".join(_vtimezone(z) for z in zones.values()) + b"".join(pieces)
+    return (head + b"".join(_vtimezone(z, _reach(reach[k])) for k, z in zones.items()) + b"".join(pieces)
             + b"END:VCALENDAR\r\n")
 
 

@@ -43,7 +43,8 @@ def event_token(key: bytes, event_id: int) -> str:
 
 def event_from_token(key: bytes, token: str) -> int | None:
     head, _, _ = token.partition("-")
-    if not head.isdigit() or len(head) > 12:
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+    if not (head.isascii() and head.isdigit()) or len(head) > 12:
         return None
     expected = event_token(key, int(head))
     return int(head) if hmac.compare_digest(expected.encode(), token.encode()) else None

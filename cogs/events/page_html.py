@@ -15,10 +15,11 @@ from bot.web import csp_hash
 from .repo import Attendee, Event, Roster
 from .upcoming import Next
 
+# A title, place or name with no spaces (a long address) wraps rather than widening a phone's page.
 STYLE = ("body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:0 auto;padding:1rem;"
-         "color:#111;background:#fff}h1{font-size:1.5rem;margin:.2rem 0}ul{padding-left:1.2rem}"
-         ".muted{color:#555}a{color:#0645ad}dl{display:grid;grid-template-columns:max-content 1fr;"
-         "gap:.2rem 1rem}dt{font-weight:600}"
+         "color:#111;background:#fff;overflow-wrap:anywhere}h1{font-size:1.5rem;margin:.2rem 0}"
+         "ul{padding-left:1.2rem}.muted{color:#555}a{color:#0645ad}dl{display:grid;"
+         "grid-template-columns:max-content minmax(0,1fr);gap:.2rem 1rem}dt{font-weight:600}"
          "@media (prefers-color-scheme:dark){body{background:#111;color:#eee}.muted{color:#aaa}"
          "a{color:#8ab4f8}}")
 SCRIPT = ("for(const t of document.querySelectorAll('time[data-local]')){const d=new Date(t.dateTime);"

@@ -17,6 +17,8 @@ import pytest
 
 from bot.testing import FakeAdapter
 
+from .test_feed_and_pages import calendar_urls
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HAVE_CHROMIUM = os.path.exists(CHROMIUM)
 ARTEFACTS = Path(os.environ.get("LOGOFF_TEST_ARTEFACTS",
@@ -136,3 +138,21 @@ async def test_upcoming_page_lists_the_space_and_a_bad_address_is_404(fake: Fake
     response = await page.goto(web + "/cal/not-a-real-token-at-all-123")
     assert response is not None and response.status == 404
     assert "Book club" not in await page.content()
+
+
+async def test_a_long_unbroken_title_place_and_name_fit_a_phone(fake: FakeAdapter, web: str,  # type: ignore[no-untyped-def]
+                                                               chromium) -> None:
+    word = "Supercalifragilisticexpialidocious" * 5
+    [card] = await fake.invoke(f'!event create {word} when="in 48 hours" '
+                               f'where="https://example.org/{"a" * 150}" details="{"b" * 200}"')
+    await fake.react(card, "✅", "x" * 80)
+    await fake.invoke("!config set web.names on", "mod", mod=True)
+    _, upcoming = await calendar_urls(fake)
+    ctx = await chromium("Europe/Berlin")  # a phone's width (390 px)
+    page = await ctx.new_page()
+    for url in (link(card.text), upcoming):
+        await page.goto(url)
+        wide, shown = await page.evaluate("[document.documentElement.scrollWidth, "
+                                          "document.documentElement.clientWidth]")
+        assert wide <= shown, (url, wide, shown)  # no sideways scrolling
+    assert word in (await page.locator("main").inner_text()).replace("\n", "")
