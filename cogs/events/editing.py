@@ -4,7 +4,7 @@ cog (a mixin, like rsvp.py), so its commands are the cog's own."""
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.commands import Option, command
 from bot.context import Context, Refusal
@@ -83,7 +83,7 @@ class Editing(Rsvps):
         starts_at = await self._new_start(ctx, event, when, scope) if when is not None else None
         location = (await self._resolve_where(ctx, where))[0] if where is not None else None
         length = _length(duration) if duration is not None else event.ends_at - event.starts_at
-        ends_at = (starts_at or event.starts_at) + length
+        ends_at = (starts_at or event.starts_at).astimezone(UTC) + length
         plan = await self.reminders.plan(ctx.space)
         ahead: timedelta = await self.settings.get(ctx.space, "series.ahead")
         fields: dict[str, object] = {k: v for k, v in (("title", title), ("location", location),
@@ -102,7 +102,7 @@ class Editing(Rsvps):
                 own.pop("starts_at", None)
                 own.pop("ends_at", None)
                 if duration is not None:
-                    own["ends_at"] = current.starts_at + length
+                    own["ends_at"] = current.starts_at.astimezone(UTC) + length
             updated = repo.update(conn, current.id, **own) if own else current
             promoted: list[repo.Attendee] = []
             demoted: list[repo.Attendee] = []

@@ -100,7 +100,8 @@ def insert(conn: sqlite3.Connection, *, space: str, platform: str, channel_id: s
         f" capacity, created_at, ends_at, series_id, occurrence, goal) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
         f"RETURNING {_COLS}",
         (space, platform, channel_id, creator, title, starts_at.timestamp(), location, details, capacity,
-         now.timestamp(), (starts_at + length).timestamp(), series_id, occurrence, goal)).fetchone()
+         now.timestamp(), (starts_at.astimezone(UTC) + length).timestamp(), series_id, occurrence,
+         goal)).fetchone()
     event = _event(row)
     assert event is not None
     return event

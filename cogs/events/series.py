@@ -226,7 +226,7 @@ class SeriesPlanner:
             conn.execute("UPDATE events SET series_id=?, occurrence=?, starts_at=?, ends_at=?, "
                          "revision=revision+1 WHERE id=?",
                          (new.id, local.isoformat(), starts.timestamp(),
-                          (starts + (e.ends_at - e.starts_at)).timestamp(), e.id))
+                          (starts.astimezone(UTC) + (e.ends_at - e.starts_at)).timestamp(), e.id))
             updated = repo.get(conn, e.id)
             assert updated is not None
             moved.append(updated)

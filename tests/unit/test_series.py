@@ -244,3 +244,13 @@ async def test_list_leaves_out_a_cancelled_next_one_and_an_ended_series(fake: Fa
     assert "Ended the series" in ended.text, ended.text
     [listing] = await fake.invoke("!event list")
     assert "Book club" not in listing.text, listing.text  # 15 Dec will not come
+
+
+async def test_an_occurrence_on_a_clock_change_night_lasts_its_real_duration(fake: FakeAdapter, bot) -> None:
+    await fake.invoke("!config set timezone Europe/Berlin", "mod", mod=True)
+    # Berlin's clocks go from 02:00 to 03:00 on 28 March 2027: 01:00 CET + 3h is 05:00 CEST,
+    # as for a one-off event; a wall-clock sum would end it at 04:00, an hour short.
+    await fake.invoke('!event create Night when="2027-03-28 01:00" duration=3h repeat=weekly count=2')
+    await fake.invoke('!event create Once when="2027-03-28 01:00" duration=3h')
+    rows = await bot.db.fetchall("SELECT title, ends_at - starts_at FROM events ORDER BY id")
+    assert [(t, round(d)) for t, d in rows] == [("Night", 3 * 3600), ("Once", 3 * 3600)]

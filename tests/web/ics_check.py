@@ -36,9 +36,22 @@ def _utc(at: datetime) -> str:
 
 def expanded(body: bytes, start: datetime, end: datetime) -> list[Instance]:
     cal = icalendar.Calendar.from_ical(body)
-    out = [(_utc(e["DTSTART"].dt), _utc(e["DTEND"].dt), str(e["SUMMARY"]), str(e.get("LOCATION", "")))
-           for e in recurring_ical_events.of(cal).between(start, end)
-           if str(e.get("STATUS", "")) != "CANCELLED"]
+    # An instance of a rule lasts its master's exact duration (RFC 5545 3.8.5.3, as libical and
+    # Google read it); recurring-ical-events adds it to the wall time, which is an hour off on a
+    # night the clocks change. An override (RECURRENCE-ID) keeps its own DTEND.
+    exact = {str(v["UID"]): v["DTEND"].dt.astimezone(UTC) - v["DTSTART"].dt.astimezone(UTC)
+             for v in cal.walk("VEVENT") if "RRULE" in v}
+    overrides = {(str(v["UID"]), _utc(v["DTSTART"].dt)) for v in cal.walk("VEVENT") if "RECURRENCE-ID" in v}
+    out = []
+    for e in recurring_ical_events.of(cal).between(start, end):
+        if str(e.get("STATUS", "")) == "CANCELLED":
+            continue
+        uid, begins = str(e["UID"]), _utc(e["DTSTART"].dt)
+        if uid in exact and (uid, begins) not in overrides:
+            ends = _utc(e["DTSTART"].dt.astimezone(UTC) + exact[uid])
+        else:
+            ends = _utc(e["DTEND"].dt)
+        out.append((begins, ends, str(e["SUMMARY"]), str(e.get("LOCATION", ""))))
     return sorted(out)
 
 
