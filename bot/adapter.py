@@ -113,6 +113,26 @@ class Adapter(Protocol):
 
 
 @runtime_checkable
+class FindsOwnPosts(Protocol):
+    """Optional: an adapter whose platform holds an idempotency key only a while (shorter than
+    a job may wait for its re-run after a crash) but lets the bot read back what it posted. A
+    job's keyed send that may have reached the platform before (its job was claimed before) is
+    then looked for, not left to the key. Without it the key is all there is ("cannot tell")."""
+
+    def post_mark(self, out: Out) -> str | None:
+        """Taken just before a job's keyed send, and kept by the core until the job is done:
+        what will recognise this post later (a hash of `out` as rendered here, the platform's
+        time now). Never the text itself. None: this post could not be recognised."""
+
+    async def send_again(self, where: ChannelRef | UserRef, out: Out, key: str,
+                         mark: str) -> MessageRef | None:
+        """Send `out` under `key` again where a try that began at `mark` may have posted it
+        longer ago than the platform holds the key: what of it is there already (the bot's, with
+        the marked content, since the marked time) is not posted again. The first message, as
+        `send`/`send_dm` return it (None: a DM the platform refuses)."""
+
+
+@runtime_checkable
 class Partitioned(Protocol):
     """An adapter that serves only some of its platform's spaces in this process (others
     run the rest): the scheduler arms only their jobs here."""

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from . import surfaces
+from . import resend, surfaces
 from .adapter import Adapter, Capabilities, Partitioned
 from .clock import Clock
 from .cog import LISTENER_ATTR, Cog
@@ -205,7 +205,7 @@ class Bot(Dispatch):
 
     async def send(self, channel: ChannelRef, out: Out, *,
                    idempotency_key: str | None = None) -> MessageRef:
-        return await self.adapter(channel.platform).send(channel, out, idempotency_key=idempotency_key)
+        return await resend.send(self.db, self.adapter(channel.platform), channel, out, idempotency_key)
 
     async def edit(self, message: MessageRef, out: Out) -> None:
         await self.adapter(message.platform).edit(message, out)
@@ -217,7 +217,7 @@ class Bot(Dispatch):
         adapter = self.adapters.get(user.platform)
         if adapter is None or not adapter.capabilities.direct_messages:
             return None
-        return await adapter.send_dm(user, out, idempotency_key=idempotency_key)
+        return await resend.send_dm(self.db, adapter, user, out, idempotency_key)
 
     async def track(self, message: MessageRef, cog: str, kind: str, object_id: int) -> None:
         """Route future reactions on `message` to `cog` (durably, so after a restart too)."""

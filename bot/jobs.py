@@ -55,6 +55,15 @@ MIGRATIONS = [
     ALTER TABLE jobs ADD COLUMN lease_until REAL NOT NULL DEFAULT 0;
     ALTER TABLE jobs ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
     """,
+    # What recognises a job's keyed send on a platform that holds keys only a while (bot/resend.py).
+    """
+    CREATE TABLE job_sends (
+        job INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        mark TEXT NOT NULL,
+        PRIMARY KEY (job, key)
+    );
+    """,
 ]
 # When a pending job may run: its due time, or later while it backs off after a failure.
 _AT = "CASE WHEN due_at > not_before THEN due_at ELSE not_before END"
@@ -103,7 +112,14 @@ def put(conn: sqlite3.Connection, kind: str, key: str, due_at: datetime,
         "RETURNING id",
         (kind, key, space, due_at.timestamp(), json.dumps(payload or {}), due_at.timestamp()),
     ).fetchone()
+    forget(conn, int(row[0]))  # marks of sends at its earlier time
     return int(row[0]), due_at
+
+
+def forget(conn: sqlite3.Connection, job_id: int) -> None:
+    """The job is done or moved: its sends' marks are no longer needed."""
+    conn.execute("DELETE FROM job_sends WHERE job=?", (job_id,))
+
 
 def cancel(conn: sqlite3.Connection, key_prefix: str) -> int:
     """Cancel pending jobs whose key starts with `key_prefix`."""

@@ -3,7 +3,8 @@
 Life of a job: `pending` -> claimed `sending` -> `sent` (or `skipped`, `cancelled`,
 `failed`). A handler receives the job with a stable idempotency key that adapters
 pass to the platform (a message nonce or transaction id), so a job re-run after a crash
-in `sending` lands once. APScheduler never stores a job: its 3.x store deletes a
+in `sending` lands once; where the platform holds a key only minutes, a re-run's sends are
+recognised by what the adapter marked of them (bot/resend.py). APScheduler never stores a job: its 3.x store deletes a
 one-off job before running it, which loses reminders on a crash (DESIGN.md).
 """
 
@@ -15,7 +16,7 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
-from . import jobs, takeover
+from . import jobs, resend, takeover
 from .alarm import Alarm
 from .clock import Clock, ManualClock
 from .jobs import _AT, _COLS, Job
@@ -135,7 +136,7 @@ class Scheduler:
             # It may have been posted before the crash: too late now, it is dropped silently.
             if await self._too_late(job, now, tell=False):
                 continue
-            await self._run(job)
+            await self._run(job, again=True)
         overdue = await self.db.fetchall(
             f"SELECT {_COLS} FROM jobs WHERE state='pending' AND due_at <= ? ORDER BY due_at",
             (now.timestamp(),))
@@ -228,7 +229,7 @@ class Scheduler:
             self.metrics.scheduler_lag.observe(max(0.0, (now - job.due_at).total_seconds()))
         if await self._too_late(job, now):
             return
-        await self._run(job)
+        await self._run(job, again=job.attempts > 1)
 
     async def _too_late(self, job: Job, now: datetime, *, tell: bool = True) -> bool:
         """The grace rule: a job later than its grace is skipped (and logged), not sent."""
@@ -241,33 +242,34 @@ class Scheduler:
         missed = self._missed.get(job.kind) if tell else None
         if missed is not None:
             try:
-                await missed(job)
+                with resend.running(job.id, again=job.attempts > 1):
+                    await missed(job)
             except Exception as e:  # the skip stands; the notice is a courtesy
                 log.warning("could not say in the channel that job %s was passed over: %s", job.id, e)
-        await self._mark(job.id, "skipped")
+        await self._mark(job.id, "skipped", forget=True)
         if self.metrics is not None:
             self.metrics.job(job.kind, "skipped")
         return True
 
-    async def _run(self, job: Job) -> None:
+    async def _run(self, job: Job, again: bool) -> None:  # again: claimed before, its sends may be out
         handler = self._handlers.get(job.kind)
         if handler is None:
             log.error("no handler for job kind %s (job %s); left in %s", job.kind, job.id, job.state)
             return
         try:
             async with jobs.held(self.db, job.id, self.process, self.clock.now, self.renew_every):
-                await handler(job)
+                with resend.running(job.id, again) as run:
+                    await handler(job)
         except Exception as e:
             if job.attempts >= MAX_ATTEMPTS:
                 log.exception("job %s (%s) failed for good after %s attempts", job.id, job.key, job.attempts)
-            else:  # an outage: one line per try, not a traceback each time
-                log.warning("job %s (%s) failed on attempt %s, will retry: %s", job.id, job.key, job.attempts, e)
-            if job.attempts >= MAX_ATTEMPTS:
-                await self._mark(job.id, "failed")
+                await self._mark(job.id, "failed", forget=True)
                 if self.metrics is not None:
                     self.metrics.job(job.kind, "failed")
-            else:  # try again after a backoff (the grace rule still applies); same key, so a
-                # send that reached the platform before failing is de-duplicated there
+            else:  # an outage: one line per try, not a traceback each time. Try again after a
+                # backoff (the grace rule still applies); same keys, so a send that reached the
+                # platform before failing is not repeated there
+                log.warning("job %s (%s) failed on attempt %s, will retry: %s", job.id, job.key, job.attempts, e)
                 retry = self.clock.now() + timedelta(seconds=min(300, 5 * 2 ** min(job.attempts, 6)))
                 await self.db.write(lambda c: c.execute(
                     "UPDATE jobs SET state='pending', not_before=? WHERE id=? AND state='sending'",
@@ -275,16 +277,19 @@ class Scheduler:
                 if not self.clock.manual and self.alarm.running:
                     self.alarm.set(job.id, retry)
             return
-        await self._mark(job.id, "sent")
+        await self._mark(job.id, "sent", forget=run.has_marks)
         if self.metrics is not None:
             self.metrics.job(job.kind, "sent", (self.clock.now() - job.due_at).total_seconds())
         if self.record_fired:
             self.fired.append((job, self.clock.now()))
 
-    async def _mark(self, job_id: int, state: str) -> None:
-        await self.db.write(lambda c: c.execute(
-            "UPDATE jobs SET state=?, updated_at=? WHERE id=?",
-            (state, self.clock.now().timestamp(), job_id)))
+    async def _mark(self, job_id: int, state: str, *, forget: bool) -> None:
+        def mark(c: sqlite3.Connection) -> None:
+            c.execute("UPDATE jobs SET state=?, updated_at=? WHERE id=?",
+                      (state, self.clock.now().timestamp(), job_id))
+            if forget:
+                jobs.forget(c, job_id)
+        await self.db.write(mark)
 
     async def pending(self, key_prefix: str = "") -> list[Job]:
         rows = await self.db.fetchall(

@@ -26,6 +26,7 @@ from .dms import DirectMessages
 from .gateway import LogoffClient, intents_refused, make_client, point_at_server
 from .handlers import DiscordInbound
 from .lanes import Lanes
+from .ownposts import OwnPosts
 from .refs import (
     MISSING_PERMISSIONS,
     NEEDED,
@@ -43,7 +44,7 @@ log = logging.getLogger(__name__)
 RECONCILE_AT_ONCE = 4
 
 
-class DiscordAdapter(DiscordSurfaces, DiscordInbound, Seeding, DirectMessages):
+class DiscordAdapter(DiscordSurfaces, DiscordInbound, Seeding, OwnPosts, DirectMessages):
     platform = PLATFORM
     capabilities = Capabilities(buttons=True, ephemeral=True, direct_messages=True,
                                 edits_per_window=5, edit_window_s=5.0, max_reactions=20,
@@ -229,11 +230,11 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound, Seeding, DirectMessages):
         return await self.post(channel, render_all(out), idempotency_key)
 
     async def post(self, channel: ChannelRef, parts: Sequence[Rendered], idempotency_key: str | None = None,
-                   posted: list[MessageRef] | None = None) -> MessageRef:
-        """Post rendered parts in order; each one posted is added to `posted`, so a caller whose
-        post fails part-way knows which parts are out."""
+                   posted: list[MessageRef] | None = None, *, skip: int = 0) -> MessageRef:
+        """Post rendered parts in order (from the `skip`th: the others are out already); each one
+        posted is added to `posted`, so a caller whose post fails part-way knows which are out."""
         first: MessageRef | None = None
-        for n, r in enumerate(parts):
+        for n, r in enumerate(parts[skip:], start=skip):
             kwargs = r.send_kwargs()
             if idempotency_key is not None:
                 # discord.py sends enforce_nonce=true with any nonce (a random one when none is
@@ -249,7 +250,7 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound, Seeding, DirectMessages):
                 posted.append(ref)
             await self._seed(ref, r)
             first = first or ref
-        assert first is not None, "render_all gives at least one message"
+        assert first is not None, "render_all gives at least one message, and a re-post one not out"
         return first
 
     async def edit(self, message: MessageRef, out: Out) -> None:

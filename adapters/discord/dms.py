@@ -26,7 +26,10 @@ class DirectMessages:
         raise NotImplementedError
 
     async def post(self, channel: ChannelRef, parts: Sequence[Rendered], idempotency_key: str | None = None,
-                   posted: list[MessageRef] | None = None) -> MessageRef:
+                   posted: list[MessageRef] | None = None, *, skip: int = 0) -> MessageRef:
+        raise NotImplementedError
+
+    async def post_again(self, channel: ChannelRef, parts: Sequence[Rendered], key: str, mark: str) -> MessageRef:
         raise NotImplementedError
 
     async def send_dm(self, user: UserRef, out: Out, *, idempotency_key: str | None = None) -> MessageRef | None:
@@ -35,14 +38,17 @@ class DirectMessages:
         network) fails only this DM: `DeliveryFailed`. A key is a nonce, as in `post`."""
         return await self.dm_parts(user, render_all(out), idempotency_key)
 
-    async def dm_parts(self, user: UserRef, parts: Sequence[Rendered],
-                       idempotency_key: str | None = None) -> MessageRef | None:
+    async def dm_parts(self, user: UserRef, parts: Sequence[Rendered], idempotency_key: str | None = None,
+                       mark: str | None = None) -> MessageRef | None:
+        """With a `mark` (and a key), a send run again: what of it is in the DM already stays (ownposts.py)."""
         if user.platform != self.platform or not user.id.isdigit():
             return None
         client = self._client()
         try:
             data = await client.http.start_private_message(int(user.id))
             channel = ChannelRef(self.platform, str(data["id"]), "")
+            if mark is not None and idempotency_key is not None:
+                return await self.post_again(channel, parts, idempotency_key, mark)
             return await self.post(channel, parts, idempotency_key)
         except (discord.Forbidden, DiscordPermissionError):
             return None  # `send` makes a 403 a DiscordPermissionError

@@ -48,7 +48,8 @@ class InteractionResponder:
 
     Each part of an answer is delivered once. When the token stops working part-way (or
     before), the parts not yet delivered go on where they still can: a public answer in the
-    channel, a private one by direct message (never in the channel).
+    channel, a private one by direct message (never in the channel). The public parts that
+    would be follow-ups go in the channel too (`_follow`).
     """
 
     def __init__(self, adapter: DiscordAdapter, interaction: discord.Interaction[Any], *, component: bool) -> None:
@@ -59,6 +60,7 @@ class InteractionResponder:
         self.placeholder = False
         self.acknowledged = False  # Discord took an acknowledgement whose answer was lost
         self.expired = False  # the token no longer works: answers go to the channel or by DM
+        self.posts = 0  # answers posted in the channel as messages: each its own nonces
 
     @property
     def answered(self) -> bool:
@@ -139,6 +141,9 @@ class InteractionResponder:
         elif self.placeholder:
             message_id = (await i.edit_original_response(**first.edit_kwargs())).id
             self.placeholder = False
+        elif not ephemeral:  # a further public answer: as the later parts of one (`_follow`)
+            await self._follow(parts, ephemeral, sent)
+            return sent.first
         else:
             message_id = (await i.followup.send(**first.send_kwargs(), ephemeral=ephemeral, wait=True)).id
         sent.parts = 1
@@ -236,7 +241,25 @@ class InteractionResponder:
         return ChannelRef(PLATFORM, str(i.channel_id), space_of(i.guild_id))
 
     async def _follow(self, parts: Sequence[Rendered], ephemeral: bool, sent: Sent) -> None:
-        """The parts after those sent, as follow-ups, counted one by one as they go."""
+        """The parts after those sent, counted as they go. A public one is posted in the channel
+        as any message, with a nonce: a follow-up takes none, and discord.py retries one whose
+        answer was lost (a 5xx after Discord made it), which posts it twice. Where the channel
+        refuses the bot, and for a private answer (only a follow-up can carry one; none can be
+        looked for, so such a retry may show a part twice, to its reader only), follow-ups."""
+        if not ephemeral and sent.parts < len(parts):
+            self.posts += 1
+            posted: list[MessageRef] = []
+            try:
+                await self.adapter.post(self._channel(), parts, f"a{self.interaction.id}.{self.posts}",
+                                        posted, skip=sent.parts)
+            except DiscordPermissionError as e:
+                log.info("Discord: the rest of the answer to interaction %s as follow-ups: %s",
+                         self.interaction.id, e)
+            sent.first = sent.first or next(iter(posted), None)
+            sent.parts += len(posted)
         for r in parts[sent.parts:]:
-            await self.interaction.followup.send(**r.send_kwargs(), ephemeral=ephemeral, wait=True)
+            msg = await self.interaction.followup.send(**r.send_kwargs(), ephemeral=ephemeral, wait=True)
             sent.parts += 1
+            if not ephemeral and sent.first is None:  # a further answer's first part
+                sent.first = self._ref(msg.id)
+                await self.adapter._seed(sent.first, r)

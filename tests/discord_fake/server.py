@@ -28,6 +28,7 @@ from aiohttp import WSMsgType, web
 
 from . import autocomplete, files
 from .content import DISALLOWED_INTENTS, as_received, disallowed
+from .history import History
 from .people import People
 from .scheduled import ScheduledEvents
 from .threads_roles import Roles, Threads
@@ -57,7 +58,8 @@ from .wire import now_iso as _now_iso
 
 EPHEMERAL = 1 << 6
 LOADING = 1 << 7
-NONCE_WINDOW_S = 300.0
+NONCE_WINDOW_S = 300.0  # how long Discord holds a nonce: "the past few minutes"
+DISCORD_EPOCH_MS = 1_420_070_400_000
 
 
 _MD_ESCAPED = re.compile(r"\\([^0-9A-Za-z\s])")
@@ -176,7 +178,9 @@ class FakeDiscord:
         # running out in the middle of an answer. None: only `token_lifetime` counts.
         self.token_uses: int | None = None
         self.max_nonce = max_nonce
-        self._ids = itertools.count(1_100_000_000_000_000_000)
+        # A nonce sent with `enforce_nonce` is held this long (seconds); 0: the window passed.
+        self.nonce_window = NONCE_WINDOW_S
+        self._last_id = 0
         # Guild ids one apart in their timestamp bits, as real snowflakes made a few ms apart
         # are, so that `(guild_id >> 22) % num_shards` spreads guilds over the shards.
         self._guild_ids = itertools.count(1_200_000_000_000_000_000 >> 22)
@@ -217,6 +221,7 @@ class FakeDiscord:
         self.threads = Threads(self)
         self.roles = Roles(self)
         self.people = People(self)  # their edits, and Discord's own updates of their messages
+        self.history = History(self)  # GET a channel's messages
         self._setup_routes()
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -250,7 +255,10 @@ class FakeDiscord:
         return f"ws://127.0.0.1:{self.port}/gateway"
 
     def snowflake(self) -> int:
-        return next(self._ids)
+        """A new id, as Discord makes them: the time (ms since 2015) in the top bits, so ids
+        grow with time and `after=` an id made from a time lists what came since."""
+        self._last_id = max(self._last_id + 1, (int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22)
+        return self._last_id
 
     # --- world building -------------------------------------------------------------------------
 
@@ -559,7 +567,7 @@ class FakeDiscord:
           self._patch_webhook_message)
         r("DELETE", r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/(?P<mid>@original|\d+)",
           self._delete_webhook_message)
-        for surface in (self.scheduled, self.threads, self.roles):
+        for surface in (self.scheduled, self.threads, self.roles, self.history):
             surface.routes(r)
 
     def _route(self, method: str, pattern: str, handler: Callable[..., Awaitable[web.Response]]) -> None:
@@ -834,7 +842,7 @@ class FakeDiscord:
         nonce = body.get("nonce")
         if nonce is not None and body.get("enforce_nonce"):
             seen = self._nonces.get((self.application_id, str(nonce)))
-            if seen is not None and time.monotonic() - seen[1] < NONCE_WINDOW_S and seen[0] in self.messages:
+            if seen is not None and time.monotonic() - seen[1] < self.nonce_window and seen[0] in self.messages:
                 return _json(self._public(self.messages[seen[0]]))
         msg = self._create_message(cid, self.application_id, body)
         if nonce is not None and body.get("enforce_nonce"):
