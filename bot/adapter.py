@@ -70,6 +70,10 @@ class DeliveryRefused(RuntimeError):
     for moderators; the bot answers with it instead of a generic error."""
 
 
+class DestinationGone(DeliveryRefused):
+    """The channel (or space) a post was for is no longer there: no later try can reach it."""
+
+
 class DeliveryFailed(RuntimeError):
     """A direct message that did not go through this time for a reason that may pass (the
     platform's own trouble, a rate limit its client gave up on, the network): unlike a

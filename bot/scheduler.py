@@ -1,12 +1,11 @@
 """Durable jobs: our `jobs` table is the truth, APScheduler 3.x only the alarm clock.
 
-Life of a job: `pending` -> claimed `sending` -> `sent` (or `skipped`, `cancelled`,
-`failed`). A handler receives the job with a stable idempotency key that adapters
-pass to the platform (a message nonce or transaction id), so a job re-run after a crash
-in `sending` lands once; where the platform holds a key only minutes, a re-run's sends are
-recognised by what the adapter marked of them (bot/resend.py). APScheduler never stores a job: its 3.x store deletes a
-one-off job before running it, which loses reminders on a crash (DESIGN.md).
-"""
+Life of a job: `pending` -> claimed `sending` -> `sent` (or `skipped`, `cancelled`, `failed`).
+A handler receives the job with a stable idempotency key that adapters pass to the platform (a
+message nonce or transaction id), so a job re-run after a crash in `sending` lands once; where the
+platform holds a key only minutes, a re-run's sends are recognised by what the adapter marked of
+them (bot/resend.py). APScheduler never stores a job: its 3.x store deletes a one-off job before
+running it, which loses reminders on a crash (DESIGN.md)."""
 
 from __future__ import annotations
 
@@ -17,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from . import jobs, resend, takeover
+from .adapter import DestinationGone
 from .alarm import Alarm
 from .clock import Clock, ManualClock
 from .jobs import _AT, _COLS, Job
@@ -66,10 +66,10 @@ class Scheduler:
 
     def register(self, kind: str, handler: Handler, grace: GraceFn | None = None,
                  missed: Handler | None = None) -> None:
-        """`grace` says how late a job of this kind may still run (None: any); `missed` is
-        told of a job skipped for being later than that (say so where people see it: it is
-        claimed like a run, so it too happens once per job, with the job's key). A kind
-        belongs to the cog that registers it (`owner`, set while the cog is set up)."""
+        """`grace` says how late a job of this kind may still run (None: any); `missed` is told of
+        a job skipped for being later than that (say so where people see it: it is claimed like a
+        run, so it too happens once per job, with the job's key). A kind belongs to the cog that
+        registers it (`owner`, set while the cog is set up)."""
         if kind in self._handlers:
             raise ValueError(f"job kind '{kind}' is registered by both {self._owners[kind]} "
                              f"and {self.owner or 'the core'}")
@@ -150,10 +150,9 @@ class Scheduler:
     async def top_up(self) -> int:
         """Arm every pending job due within the horizon."""
         until = self.clock.now() + HORIZON
-        rows = await self.db.fetchall(
-            f"SELECT id, {_AT}, space FROM jobs WHERE state='pending' AND due_at <= ? "
-            "ORDER BY due_at", (until.timestamp(),))
-        rows = [r for r in rows if self._mine(r[2])]
+        rows = [r for r in await self.db.fetchall(f"SELECT id, {_AT}, space FROM jobs WHERE state='pending' "
+                                                  "AND due_at <= ? ORDER BY due_at", (until.timestamp(),))
+                if self._mine(r[2])]
         for job_id, at, _ in rows:
             self.alarm.set(job_id, datetime.fromtimestamp(at, UTC), rearm=False)
         self._armed_until = until
@@ -261,8 +260,10 @@ class Scheduler:
                 with resend.running(job.id, again) as run:
                     await handler(job)
         except Exception as e:
-            if job.attempts >= MAX_ATTEMPTS:
-                log.exception("job %s (%s) failed for good after %s attempts", job.id, job.key, job.attempts)
+            gone = isinstance(e, DestinationGone)  # where it was for is gone: no retry reaches it
+            if gone or job.attempts >= MAX_ATTEMPTS:
+                log.log(logging.WARNING if gone else logging.ERROR, "job %s (%s) failed for good after %s "
+                        "attempts: %s", job.id, job.key, job.attempts, e, exc_info=not gone)
                 await self._mark(job.id, "failed", forget=True)
                 if self.metrics is not None:
                     self.metrics.job(job.kind, "failed")

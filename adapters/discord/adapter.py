@@ -16,7 +16,7 @@ from typing import Any
 
 import discord
 
-from bot.adapter import AdapterHost, Capabilities
+from bot.adapter import AdapterHost, Capabilities, DestinationGone
 from bot.model import ChannelRef, MessageRef, UserRef
 from bot.render import Out
 
@@ -38,6 +38,8 @@ from .refs import (
 from .render import Rendered, render, render_all
 from .seeding import Seeding
 from .surfaces import DiscordSurfaces
+
+UNKNOWN_CHANNEL = 10003  # Discord's JSON code for a channel that is not there (deleted)
 
 log = logging.getLogger(__name__)
 
@@ -245,6 +247,10 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound, Seeding, OwnPosts, DirectM
                 msg = await self._channel(channel).send(**kwargs)
             except discord.Forbidden as e:
                 raise DiscordPermissionError(self._explain(e, "post", channel)) from e
+            except discord.NotFound as e:
+                if e.code == UNKNOWN_CHANNEL:
+                    raise DestinationGone(f"Discord: channel {channel.id} is gone") from e
+                raise
             ref = MessageRef(self.platform, str(msg.channel.id), str(msg.id), channel.space_id)
             if posted is not None:
                 posted.append(ref)

@@ -185,3 +185,22 @@ async def test_forged_and_malformed_buttons_are_refused_where_pressed(harness: H
     assert "Going (0)" in shown.text, shown.text
     await help_still_answers(world)
 
+
+
+async def test_a_reminder_for_a_deleted_channel_is_dropped_at_once_not_retried(harness: Harness,
+                                                                                world: World) -> None:
+    """Discord answers 10003 Unknown Channel for good: the job ends at its first try, with one
+    warning, instead of backing off and retrying (then an ERROR with a traceback)."""
+    fake = world.fake
+    bot, adapter = await harness.start(ALL, clock=ManualClock())
+    await config_set(world, "reminders", "1h")
+    meetups = fake.add_channel(world.guild, "meetups")
+    created = await fake.send_interaction("event create", {"title": "Picnic", "when": "in 3 hours"},
+                                          user=world.users["alice"], channel=meetups)
+    assert created.public, created.text
+    delete_channel(fake, meetups)
+    await delivered(fake, bot, adapter)
+    await bot.scheduler.advance(timedelta(hours=2, minutes=1))
+    rows = await bot.db.fetchall("SELECT key, state, attempts FROM jobs WHERE key LIKE '%remind%'")
+    assert [(state, attempts) for _, state, attempts in rows] == [("failed", 1)], rows
+    await help_still_answers(world)
