@@ -138,3 +138,110 @@ async def test_run_verbose_on_both_platforms_logs_no_secret_and_serves_metrics(
     for secret in (discord_token, account.password, "syt_"):  # Synapse's tokens start syt_
         assert secret not in run.text, [ln for ln in run.output if secret in ln][:3]
         assert secret not in body
+
+
+# --- Recurring meetups --------------------------------------------------------------------
+
+EVERY_RULE_ACROSS_DST = """\
+:as mod mod
+!config set timezone Europe/Berlin
+!config set reminders off
+!config set events.followup off
+!event create Daily when="2030-03-28 19:00" repeat=daily count=6
+!event create Fortnight when="2030-03-19 19:00" repeat="every 2 weeks" count=3
+!event create Fifteenth when="2030-03-15 19:00" repeat="monthly on the 15th" count=3
+!event create Climbing when="2030-03-28 19:00" repeat="every monday and thursday" count=4
+:wait 1300d
+"""
+
+
+def first_showings(out: str) -> dict[str, tuple[str, str]]:
+    """Each card's id -> (title, start) as it was first posted (edits print it again)."""
+    cards: dict[str, tuple[str, str]] = {}
+    for title, n, start in re.findall(r"logoff: 📅 (\w+) #(\d+)\n\s+🕒 ([^\n]+)", out):
+        cards.setdefault(n, (title, start))
+    return cards
+
+
+def test_every_rule_keeps_its_wall_clock_across_dst_and_is_posted_series_ahead_before() -> None:
+    r = logoff("try", stdin=EVERY_RULE_ACROSS_DST)
+    assert r.returncode == 0, r.stderr
+    cards = first_showings(r.stdout)
+    # Summer time from 31 March 2030: every occurrence still at 19:00, the zone's name changes.
+    days = {"Daily": ["Thu 28 Mar 2030 19:00 CET", "Fri 29 Mar 2030 19:00 CET", "Sat 30 Mar 2030 19:00 CET",
+                      "Sun 31 Mar 2030 19:00 CEST", "Mon 01 Apr 2030 19:00 CEST", "Tue 02 Apr 2030 19:00 CEST"],
+            "Fortnight": ["Tue 19 Mar 2030 19:00 CET", "Tue 02 Apr 2030 19:00 CEST", "Tue 16 Apr 2030 19:00 CEST"],
+            "Fifteenth": ["Fri 15 Mar 2030 19:00 CET", "Mon 15 Apr 2030 19:00 CEST", "Wed 15 May 2030 19:00 CEST"],
+            "Climbing": ["Thu 28 Mar 2030 19:00 CET", "Mon 01 Apr 2030 19:00 CEST", "Thu 04 Apr 2030 19:00 CEST",
+                         "Mon 08 Apr 2030 19:00 CEST"]}
+    for title, starts in days.items():
+        made = [start for t, start in cards.values() if t == title]
+        assert [s.split(" (")[0] for s in made] == starts, (title, made)
+        # The first is posted when it is made; each later one series.ahead (14d) before it starts.
+        assert all(s.endswith("(in 14 days)") for s in made[1:]), (title, made)
+    assert len(cards) == 16
+
+
+def test_an_occurrence_is_its_own_event_for_ics_cancel_and_direct_messages() -> None:
+    """The .ics of an occurrence is that occurrence alone; `event cancel <id>` cancels it and
+    the series goes on; `event cancel <id> series` ends it, and those going to any occurrence
+    it cancels are told. `notify dm` in the console: the
+    reminder also comes to bob by direct message, and `notify channel` stops that."""
+    r = logoff("try", stdin="""\
+!event create Run when="in 3 days at 7pm" repeat=weekly count=6
+!event ics 2
+:as bob
+!notify dm
+!rsvp 1 going
+!rsvp 2 going
+:as you
+!event cancel 2
+:wait 4d
+:as bob
+!notify channel
+!rsvp 3 going
+:as you
+:wait 14d
+:as carol
+!rsvp 5 going
+:as you
+!event cancel 4 series
+:wait 60d
+!event list
+""")
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    cards = first_showings(out)
+    assert [n for n, (t, _) in cards.items() if t == "Run"] == ["1", "2", "3", "4", "5"], cards  # never a #6
+    [path] = re.findall(r"saved to (\S+event-2\.ics)", out)
+    ics = Path(path).read_text(encoding="utf-8")
+    assert ics.count("BEGIN:VEVENT") == 1 and "RRULE" not in ics and "EXDATE" not in ics, ics
+    day = cards["2"][1].split()[1]  # Mon 14 Dec 2026 19:00 UTC -> 14
+    [start] = re.findall(r"DTSTART[^:]*:(\d{8})T190000", ics)
+    assert start[6:] == day, (start, cards["2"])
+    # #5 was already posted (14d ahead) when the series was ended from #4: it goes too, and
+    # carol, going to #5 only, is told.
+    assert all(f"❌ Run #{n} is cancelled." in out for n in (2, 4, 5)) and "❌ Run #3" not in out
+    assert re.search(r"❌ Run #5 is cancelled\.\n.*@carol", out), out[out.index("Ended the series"):]
+    assert "Ended the series Run from #4 on" in out
+    reminded = re.findall(r"\] logoff( to bob)?: ⏰ Reminder: Run #(\d) starts in (1 hour|24 hours)", out)
+    assert sorted(reminded) == sorted([(to, n, when) for to, n in (("", "1"), (" to bob", "1"), ("", "3"))
+                                       for when in ("24 hours", "1 hour")]), reminded
+    assert "No upcoming events here" in out
+
+
+# --- Running at scale ---------------------------------------------------------------------
+
+
+def test_try_on_a_postgresql_url_keeps_a_series_and_its_answers_between_runs(postgres) -> None:  # type: ignore[no-untyped-def]
+    url = postgres.fresh_url()
+    first = logoff("try", "--db", url, stdin='!event create Picnic when="in 3 hours" repeat=daily count=3\n'
+                                             ":as bob\n!rsvp 1 going\n")
+    assert first.returncode == 0 and "You're going to Picnic #1" in first.stdout, first.stdout + first.stderr
+    again = logoff("try", "--db", url, stdin="!event list\n!event attendees 1\n:wait 2h30m\n")
+    assert again.returncode == 0, again.stderr
+    assert "#1 Picnic (🔁 every day, next:" in again.stdout, again.stdout
+    assert "Going (1):\n      bob" in again.stdout, again.stdout
+    # The clock goes on from the first run: the 1h reminder is due within this run's wait.
+    assert "⏰ Reminder: Picnic #1 starts in 1 hour" in again.stdout and "@bob" in again.stdout
+    assert not again.stdout.startswith("[m1]"), again.stdout  # the ids go on too
