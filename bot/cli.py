@@ -21,6 +21,7 @@ from .clock import ManualClock
 from .config import Config, ConfigError, check_database, load, web_config
 from .health import HealthServer
 from .plugins import platforms
+from .redact import configured_secrets, install
 from .storage import StorageError
 from .web import WebConfig
 
@@ -142,6 +143,7 @@ async def build_from_config(cfg: Config, extensions: Sequence[str] | None = None
 
 async def run(config_path: str) -> int:
     cfg = load(config_path)
+    install(configured_secrets(cfg))
     bot = await build_from_config(cfg)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from bot.commands import Option, command
 from bot.context import Context, Refusal
@@ -214,7 +215,10 @@ class Editing(Rsvps):
             await self.native.withdrawn(e)
         await ctx.reply(text(line("✅ Ended the series ", event.title, f" from #{event.id} on; "
                                   f"{len(ended)} occurrence(s) cancelled, nothing more will be posted.")))
-        if ended:
-            roster = await self.db.read(lambda c: repo.roster(c, event))
-            await self.audience.say(ended[0], lambda own: cancelled_text(ended[0], own), roster)
+        rosters = await self.db.read(lambda c: [repo.roster(c, e) for e in ended])
+        for i, (e, roster) in enumerate(zip(ended, rosters, strict=True)):
+            # Those answering a later one already posted are told too; one nobody answered
+            # goes quietly, as the ones not posted yet do.
+            if i == 0 or any(roster.counts()[:3]):
+                await self.audience.say(e, partial(cancelled_text, e), roster)
 

@@ -1,0 +1,34 @@
+"""`logoff run` masks secrets in every log record (bot/redact.py); the process-level check
+is tests/contract/test_contract_b.py."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from bot.config import parse
+from bot.redact import MASK, Redact, configured_secrets
+
+
+def test_named_secrets_and_credential_values_are_masked_and_names_are_not(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOGOFF_T_TOKEN", "tok-SEKRIT-1")
+    monkeypatch.setenv("LOGOFF_T_PW", "pw-SEKRIT-2")
+    cfg = parse({"bot": {"database": "postgresql://u@h/db", "database_password_env": "LOGOFF_T_PW"},
+                 "discord": {"token_env": "LOGOFF_T_TOKEN"}})
+    assert sorted(configured_secrets(cfg)) == ["pw-SEKRIT-2", "tok-SEKRIT-1"]
+    redact = Redact(configured_secrets(cfg))
+    record = logging.LogRecord("x", logging.DEBUG, __file__, 1, "sent %s and got %r", (
+        "Bot tok-SEKRIT-1", {"access_token": "syt_abc", "user_id": "@a:b"}), None)
+    assert redact.filter(record)
+    assert record.getMessage() == f"sent Bot {MASK} and got {{'access_token': '{MASK}', 'user_id': '@a:b'}}"
+    try:
+        raise RuntimeError("login with password=pw-SEKRIT-2 refused")
+    except RuntimeError:
+        import sys
+        failed = logging.LogRecord("x", logging.ERROR, __file__, 1, "token_env = %s", ("LOGOFF_T_TOKEN",),
+                                   sys.exc_info())
+    redact.filter(failed)
+    assert failed.getMessage() == "token_env = LOGOFF_T_TOKEN"
+    assert "SEKRIT" not in (failed.exc_text or "") and f"password={MASK}" in (failed.exc_text or "")
