@@ -100,6 +100,11 @@ class Rooms:
         needed = inbound.as_level(levels.get("redact"), MODERATOR_LEVEL)
         return inbound.power_level(levels, user_id) >= needed
 
+    def note_names(self, room_id: str, names: Mapping[str, str | None]) -> None:
+        """Members' names as of where the room's lane is (at start: the events left, leftover.py)."""
+        for user_id, name in names.items():
+            self._note_name(room_id, user_id, name)
+
     def _note_name(self, room_id: str, user_id: str, name: str | None) -> None:
         names = self._names.setdefault(room_id, {})
         shown = self._shown.setdefault(room_id, Counter())

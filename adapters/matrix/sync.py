@@ -207,6 +207,8 @@ class Syncer:
             events = [src for src in state if not inbound.is_join_of(src, me)] + events
             if gap:
                 events = await self._backfill(room_id, info.timeline.prev_batch, since) + events
+            if room_id in self._left.restored:  # the first sync: named as the events left came
+                self._left.name_members(self.rooms, room_id, state, events)
             batches.append((room_id, self._after_join(room_id, events, noted)))
         left, self._left, store = self._left, Left(), self.store
         assert store is not None
