@@ -21,13 +21,13 @@ BACKFILL_PAGES = 50
 
 async def gap_events(transport: Transport, room_id: str, prev_batch: str | None, since: str, *,
                      readable: Callable[[str, Sequence[Any]], Awaitable[list[dict[str, Any]]]],
-                     seen: Callable[[str | None], bool],
-                     reconcile_room: Callable[[str], Awaitable[None]]) -> list[dict[str, Any]]:
+                     seen: Callable[[str | None], bool]) -> tuple[list[dict[str, Any]], bool]:
     """The events a limited sync left out, oldest first: /messages backwards from the gap
-    down to the previous sync token (or to an event already handled). A gap that cannot be
-    read whole has the room's cards reconciled instead."""
+    down to the previous sync token (or to an event already handled), and whether they are
+    all of it. A gap not read whole has the room's cards re-read instead (sync.py), after
+    the events queued before it."""
     older: list[dict[str, Any]] = []
-    token, client = prev_batch, transport.client
+    token, client, whole = prev_batch, transport.client, True
     for _ in range(BACKFILL_PAGES):
         if not token:
             break
@@ -37,7 +37,7 @@ async def gap_events(transport: Transport, room_id: str, prev_batch: str | None,
         if not isinstance(resp, nio.RoomMessagesResponse):
             log.warning("matrix: back-filling %s failed: %s; reconciling its cards instead",
                         room_id, why(resp))
-            await reconcile_room(room_id)
+            whole = False
             break
         reached = False
         for src in await readable(room_id, resp.chunk):  # newest first
@@ -52,6 +52,6 @@ async def gap_events(transport: Transport, room_id: str, prev_batch: str | None,
     else:
         log.warning("matrix: gap in %s longer than %d pages; reconciling its cards",
                     room_id, BACKFILL_PAGES)
-        await reconcile_room(room_id)
+        whole = False
     older.reverse()
-    return older
+    return older, whole

@@ -8,8 +8,9 @@ message is sent under a transaction id: asked again after a crash lost the answe
 homeserver says the alias is taken (M_ROOM_IN_USE), and the room it names is the one made
 then. So a DM re-sent after a crash goes into that room, with its own txn id, not into a
 second room. The homeserver may have made that room and failed only to invite the person:
-they are invited then, or the DM would go into a room nobody reads. The alias is removed
-once the room is stored."""
+they are invited then, or the DM would go into a room nobody reads; so too when the answer
+was a refusal (Synapse answers a refused invite for the whole createRoom, the room made). The
+alias is removed once the room is stored."""
 
 from __future__ import annotations
 
@@ -76,17 +77,23 @@ class DirectRooms:
         # as their own client would do.
         state = [nio.EnableEncryptionBuilder().as_dict()] if await self._has_device_keys(user_id) else []
         resp = await self._create(user_id, state, alias[1:].split(":", 1)[0])
+        found: str | None = None
         if isinstance(resp, ErrorResponse) and resp.status_code != "M_ROOM_IN_USE" and _refused(resp):
-            # A homeserver that lets the bot make no aliases (alias_creation_rules) still
-            # gets its DMs, only without this guard: a crash before the room is stored
-            # would leave a second room. Someone who cannot get a room is refused again.
-            log.warning("matrix: opening a direct room under an alias was refused (%s); "
-                        "opening it without one", why(resp))
-            resp, alias = await self._create(user_id, state, None), None
+            # Synapse makes the room before it invites, and answers a refused invite's 403
+            # for the whole: a room under the alias is that one, to be used (and invited to).
+            found = await self._resolve(user_id, alias, missing_ok=True)
+            if found is None:
+                # A homeserver that lets the bot make no aliases (alias_creation_rules) still
+                # gets its DMs, only without this guard: a crash before the room is stored
+                # would leave a second room. Someone who cannot get a room is refused again.
+                log.warning("matrix: opening a direct room under an alias was refused (%s); "
+                            "opening it without one", why(resp))
+                resp, alias = await self._create(user_id, state, None), None
         if isinstance(resp, nio.RoomCreateResponse):
             room_id = str(resp.room_id)
-        elif isinstance(resp, ErrorResponse) and resp.status_code == "M_ROOM_IN_USE" and alias:
-            made = await self._made_before(user_id, alias)
+        elif alias and (found is not None or (isinstance(resp, ErrorResponse)
+                                              and resp.status_code == "M_ROOM_IN_USE")):
+            made = await self._made_before(user_id, alias, found)
             if made is None:
                 return None
             room_id = made
@@ -106,16 +113,27 @@ class DirectRooms:
             alias=alias, is_direct=True, invite=[user_id], preset=nio.RoomPreset.trusted_private_chat,
             initial_state=[*state, NO_CANONICAL_ALIAS] if alias else state))
 
-    async def _made_before(self, user_id: str, alias: str) -> str | None:
+    async def _resolve(self, user_id: str, alias: str, *, missing_ok: bool = False) -> str | None:
+        """The room `alias` names; None if it names none and `missing_ok`."""
         client = self.transport.client
         resp = await self.transport.call(lambda: client.room_resolve_alias(alias))
-        if not isinstance(resp, nio.RoomResolveAliasResponse):
+        if isinstance(resp, nio.RoomResolveAliasResponse):
+            return str(resp.room_id)
+        missing = isinstance(resp, ErrorResponse) and resp.status_code == "M_NOT_FOUND"
+        if missing and missing_ok:
+            return None
+        if missing:
             # Taken, yet it names no room now (removed by hand): the next try takes a new one.
             await self.store.save_dm_opening(user_id, None)
-            raise MatrixError(f"opening a direct message with {user_id}: {alias} is taken but "
-                              f"resolving it failed: {why(resp)}")
-        room_id = str(resp.room_id)
-        log.info("matrix: the direct-message room %s with %s was opened before a crash; using it",
+        # Tried again later (the room it may name is not given up for a second one).
+        raise MatrixError(f"opening a direct message with {user_id}: resolving {alias} failed: {why(resp)}")
+
+    async def _made_before(self, user_id: str, alias: str, room_id: str | None) -> str | None:
+        """The room made under `alias` by an earlier ask (`room_id` if resolved already)."""
+        if room_id is None:
+            room_id = await self._resolve(user_id, alias)
+            assert room_id is not None
+        log.info("matrix: the direct-message room %s with %s was opened by an earlier ask; using it",
                  room_id, user_id)
         membership = await self.membership(room_id, user_id)
         if membership is None:

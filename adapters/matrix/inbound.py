@@ -200,6 +200,18 @@ def member_name(src: object) -> tuple[str, str | None] | None:
     return user_id, text(content.get("displayname")) or user_id
 
 
+def member_name_before(src: object, kept: bool = False) -> tuple[str | None] | None:
+    """The name nio showed for a member event's user before it (its `prev_content`), as
+    `member_name` gives it; None when not known: an inbox row (`kept`) written without it."""
+    src = obj(src)
+    prev = obj(obj(obj(src.get("unsigned")).get("prev_content")))
+    if prev.get("membership") not in ("join", "invite"):
+        return (None,)
+    if kept and "displayname" not in prev:
+        return None
+    return (text(prev.get("displayname")) or text(src.get("state_key")),)
+
+
 @dataclass(frozen=True, slots=True)
 class RoomCreate:
     version: str

@@ -47,7 +47,12 @@ def _state_kept(src: dict[str, Any], ev: inbound.Envelope) -> dict[str, Any] | N
         return None
     fields = _STATE_READ[ev.type]
     content = ev.content if fields is None else {k: v for k, v in ev.content.items() if k in fields}
-    prev = inbound.obj(inbound.obj(src.get("unsigned")).get("prev_content")).get("membership")
-    unsigned = {"prev_content": {"membership": prev}} if prev is not None else {}
+    # The name before a rename names the sender of what came before it, after a restart too
+    # (leftover.py): kept, None for none, with a membership that has a name.
+    prev = inbound.obj(inbound.obj(src.get("unsigned")).get("prev_content"))
+    was = {"membership": prev.get("membership")} if prev.get("membership") is not None else {}
+    if was and ev.type == "m.room.member" and was["membership"] in ("join", "invite"):
+        was["displayname"] = inbound.text(prev.get("displayname"))
+    unsigned = {"prev_content": was} if was else {}
     return {**{k: v for k, v in src.items() if k != "unsigned"}, "content": content,
             **({"unsigned": unsigned} if unsigned else {})}

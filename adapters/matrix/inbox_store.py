@@ -61,6 +61,13 @@ class InboxTables:
             " LIMIT ?", (room_id, after, upto, limit))
         return [(int(r[0]), json.loads(r[1])) for r in rows]
 
+    async def member_events(self, room_id: str) -> list[dict[str, Any]]:
+        """The room's queued member events, in order (the LIKE only narrows the rows read)."""
+        rows = await self.db.fetchall(
+            "SELECT source FROM matrix_inbox WHERE room_id=? AND source LIKE '%m.room.member%'"
+            " ORDER BY seq", (room_id,))
+        return [src for r in rows if (src := json.loads(r[0])).get("type") == "m.room.member"]
+
     async def handled(self, room_id: str, upto: int, state: RoomState | None = None) -> None:
         """The room's events up to seq `upto` are handled, and `state` (if it changed) is the
         room's as they left it: one unit, so the rows left are judged by the state they came under."""

@@ -13,9 +13,9 @@ A lane holds at most `bound` events in memory. Past that the room's events spill
 in the inbox already, so the lane reads them back from it, in order, once it has handled what
 it holds, and the sync loop goes on for every other room. What a spilled room loses is what
 the inbox never keeps: its chat lines (a heat reading each), never a command, reaction or
-state. A tick (`run_in`) queued while a room spills runs before its spilled events. At start,
-a room with more events left than the bound is read back the same way (`put_waiting`). A
-handler that raises is logged and its lane goes on.
+state. A tick (`run_in`) queued while a room spills runs before its spilled events (one put
+with `put_tick`, after them). At start, a room with more events left than the bound is read
+back the same way (`put_waiting`). A handler that raises is logged and its lane goes on.
 """
 
 from __future__ import annotations
@@ -68,6 +68,7 @@ class _Lane:
     spill_to: int = 0  # events up to this seq wait in the inbox only (0: none)
     spilled: int = 0  # events put while spilling, and their puts (done once it is read back)
     spill_puts: int = 0
+    after_spill: list[_Batch] = field(default_factory=list)  # ticks put after spilled events
 
 
 class Lanes:
@@ -143,6 +144,14 @@ class Lanes:
                 await ran.wait()
             finally:
                 self._waiting.discard(ran)
+
+    def put_tick(self, room_id: str, tick: Tick) -> None:
+        """Queue `tick` in the room's lane after every event queued so far, spilled ones too
+        (unlike `run_in`); not waited for."""
+        lane = self._lane(room_id)
+        (lane.after_spill if lane.spill_to else lane.queue).append(_Batch([], None, tick))
+        lane.put += 1
+        lane.wake.set()
 
     async def drop(self, room_id: str) -> int | None:
         """Forget the room's events not begun (the bot left the room: nothing it did there
@@ -261,6 +270,8 @@ class Lanes:
         lane.pending -= lane.spilled
         lane.done += lane.spill_puts
         lane.spilled = lane.spill_puts = lane.spill_to = 0
+        lane.queue.extend(lane.after_spill)
+        lane.after_spill.clear()
 
     async def stop(self, grace: float = STOP_GRACE_S) -> None:
         """Finish the batches being handled (cutting a command in half would leave it claimed

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import inbound
 from .inbox_store import InboxTables
 from .lanes import Lanes
 from .rooms import Rooms
@@ -46,6 +47,7 @@ class Left:
     loaded: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
     waiting: dict[str, tuple[int, int]] = field(default_factory=dict)  # room -> (how many, last seq)
     restored: set[str] = field(default_factory=set)  # rooms judged by their kept state
+    members: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # their member events left
     last_seq: int = 0
 
     @classmethod
@@ -60,11 +62,29 @@ class Left:
         for room_id, state in (await store.room_states()).items():
             rooms.restore(room_id, state)
             left.restored.add(room_id)
+            left.members[room_id] = await store.member_events(room_id)
         if unknown := (left.loaded.keys() | left.waiting.keys()) - left.restored:
             # Kept before this version: judged by the first sync's state, as then.
             log.info("matrix: no state kept for %d rooms with events left; the first sync's counts",
                      len(unknown))
         return left
+
+    def name_members(self, rooms: Rooms, room_id: str, state: Sequence[dict[str, Any]],
+                     events: Sequence[dict[str, Any]]) -> None:
+        """Each member named, for the events left in a restored room, as they were when those
+        came: the first sync's names (nio's) are the newest. So the name before each member's
+        first rename from there on (in the events left, then the first sync's `events`, in lane
+        order) is theirs; a member event of the sync's `state` is the name where its timeline
+        begins. Members none of these name keep nio's: no rename of theirs was seen."""
+        snapshot = {id(src) for src in state}
+        names: dict[str, tuple[str | None] | None] = {}
+        kept = [(src, True) for src in self.members.get(room_id, ())]
+        for src, was_kept in [*kept, *((src, False) for src in events)]:
+            if (member := inbound.member_name(src)) is None or member[0] in names:
+                continue
+            names[member[0]] = (member[1],) if id(src) in snapshot else \
+                inbound.member_name_before(src, was_kept)
+        rooms.note_names(room_id, {user: name[0] for user, name in names.items() if name is not None})
 
     def events(self) -> list[dict[str, Any]]:
         return [src for rows in self.loaded.values() for _, src in rows]

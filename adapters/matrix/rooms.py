@@ -10,6 +10,8 @@ a restart too."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections import Counter, OrderedDict
 from collections.abc import Mapping, Sequence
 from fnmatch import fnmatchcase
@@ -27,6 +29,8 @@ MODERATOR_LEVEL = 50
 # Room versions in which the creators are not in the power-level map but outrank everyone.
 _LEGACY_ROOM_VERSIONS = {str(v) for v in range(1, 12)}
 MEMORY = 20_000
+# Bidi embeddings, overrides and isolates: a name must not turn the text after it around.
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 class Rooms:
@@ -100,6 +104,11 @@ class Rooms:
         needed = inbound.as_level(levels.get("redact"), MODERATOR_LEVEL)
         return inbound.power_level(levels, user_id) >= needed
 
+    def note_names(self, room_id: str, names: Mapping[str, str | None]) -> None:
+        """Members' names as of where the room's lane is (at start: the events left, leftover.py)."""
+        for user_id, name in names.items():
+            self._note_name(room_id, user_id, name)
+
     def _note_name(self, room_id: str, user_id: str, name: str | None) -> None:
         names = self._names.setdefault(room_id, {})
         shown = self._shown.setdefault(room_id, Counter())
@@ -122,7 +131,7 @@ class Rooms:
         return name
 
     def user(self, room_id: str, user_id: str, me: str) -> UserRef:
-        name = self._name(room_id, user_id)
+        name = one_line(self._name(room_id, user_id) or "")
         # A bridge's puppet speaks for someone on another platform: the core ignores it like a
         # bot (its reactions and commands are echoes counted where they were made).
         is_bot = user_id == me or any(fnmatchcase(user_id, p) for p in self.puppets)
@@ -136,3 +145,11 @@ class Rooms:
 
     def sender_of(self, event_id: str | None) -> str | None:
         return self._senders.get(event_id) if event_id else None
+
+
+def one_line(name: str) -> str:
+    """A display name (anything a client put there) as a line of plain text: its line breaks
+    and other control characters are spaces, so it draws no line of its own on a card."""
+    name = _BIDI.sub("", name)
+    return " ".join("".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
+                            for c in name).split())

@@ -10,6 +10,7 @@ import contextlib
 import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from functools import partial
 from typing import Any
 
 import nio
@@ -60,6 +61,7 @@ class Syncer:
         self._seq = 0  # the inbox number of the last event queued
         self._left = Left()  # what the last stop left in the inbox, until the first sync
         self._seen: OrderedDict[str, None] = OrderedDict()
+        self._reread: set[str] = set()  # rooms whose gap this sync could not back-fill
         # Observability for operators and tests.
         self.limited_syncs = 0
         self.backfilled_events = 0
@@ -205,6 +207,8 @@ class Syncer:
             events = [src for src in state if not inbound.is_join_of(src, me)] + events
             if gap:
                 events = await self._backfill(room_id, info.timeline.prev_batch, since) + events
+            if room_id in self._left.restored:  # the first sync: named as the events left came
+                self._left.name_members(self.rooms, room_id, state, events)
             batches.append((room_id, self._after_join(room_id, events, noted)))
         left, self._left, store = self._left, Left(), self.store
         assert store is not None
@@ -214,6 +218,11 @@ class Syncer:
             # event with reminders) where no answer can be said.
             await store.left_room(room_id, await self.lanes.drop(room_id))
         await self.queue(batches, resp.next_batch, noted)
+        # A gap not read whole: the room's cards re-read (now) after everything queued before
+        # (what the last stop left included), or an older reaction would land after the reading.
+        reread, self._reread = self._reread, set()
+        for room_id in reread:
+            self.lanes.put_tick(room_id, partial(self.reconcile_room, room_id))
         self.since = resp.next_batch
         async with self.synced:
             self.sync_count += 1
@@ -280,7 +289,9 @@ class Syncer:
     async def _backfill(self, room_id: str, prev_batch: str | None,
                         since: str) -> list[dict[str, Any]]:
         self.limited_syncs += 1
-        older = await gap_events(self.transport, room_id, prev_batch, since, readable=self._readable,
-                                 seen=self._seen.__contains__, reconcile_room=self.reconcile_room)
+        older, whole = await gap_events(self.transport, room_id, prev_batch, since,
+                                        readable=self._readable, seen=self._seen.__contains__)
+        if not whole:
+            self._reread.add(room_id)
         self.backfilled_events += len(older)
         return older

@@ -24,7 +24,7 @@ class FaultyProxy:
         self.failing: list[tuple[str, re.Pattern[str]]] = []
         self.failed: list[str] = []
         self.refusing: list[tuple[str, re.Pattern[str], int, str]] = []  # answered once each
-        self.losing: list[tuple[str, re.Pattern[str]]] = []
+        self.losing: list[tuple[str, re.Pattern[str], int, str]] = []
         self.lost: list[str] = []  # requests that took effect and had their answer lost
         self.stripping: list[tuple[str, re.Pattern[str], str]] = []  # applied once each
         self.holding: list[tuple[str, re.Pattern[str]]] = []
@@ -48,10 +48,11 @@ class FaultyProxy:
         """The next request matching answers `status` with `errcode`, as Synapse refuses one."""
         self.refusing.append((method, re.compile(path_pattern), status, errcode))
 
-    def lose(self, method: str, path_pattern: str) -> None:
-        """Requests matching reach Synapse, and answer 500 M_UNKNOWN instead of its answer,
-        until `heal()`."""
-        self.losing.append((method, re.compile(path_pattern)))
+    def lose(self, method: str, path_pattern: str, status: int = 500, errcode: str = "M_UNKNOWN") -> None:
+        """Requests matching reach Synapse, and answer 500 M_UNKNOWN (or `status` with
+        `errcode`, as Synapse answers a createRoom whose invite was refused) instead of its
+        answer, until `heal()`."""
+        self.losing.append((method, re.compile(path_pattern), status, errcode))
 
     def strip(self, method: str, path_pattern: str, field: str) -> None:
         """The next request matching reaches Synapse without `field` in its JSON body: the
@@ -123,9 +124,10 @@ class FaultyProxy:
         async with self._session.request(request.method, self.upstream + request.raw_path,
                                          data=data, headers=headers) as up:
             body = await up.read()
-            if any(m == request.method and p.search(request.path) for m, p in self.losing):
-                self.lost.append(f"{request.method} {request.path} -> {up.status}")
-                return web.json_response({"errcode": "M_UNKNOWN", "error": "Internal server error"},
-                                         status=500)
+            for m, p, status, errcode in self.losing:
+                if m == request.method and p.search(request.path):
+                    self.lost.append(f"{request.method} {request.path} -> {up.status}")
+                    return web.json_response({"errcode": errcode, "error": "Refused" if status < 500
+                                              else "Internal server error"}, status=status)
             out = {k: v for k, v in up.headers.items() if k.lower() not in HOP_BY_HOP}
             return web.Response(body=body, status=up.status, headers=out)
