@@ -69,7 +69,10 @@ def shard_range(value: str | None, count: int | None) -> tuple[int, ...] | None:
                           f"got {value!r}")
     a = int(first)
     b = int(last) if sep else a
-    if a > b or b >= count:
+    if a > b:
+        raise ConfigError(f"[discord] shards = {value!r} runs backwards: write the lower shard first, "
+                          f"e.g. \"{b}-{a}\"")
+    if b >= count:
         raise ConfigError(f"[discord] shards = {value!r} does not fit shard_count = {count}: "
                           f"shards are numbered 0 to {count - 1}")
     return tuple(range(a, b + 1))
@@ -78,4 +81,9 @@ def shard_range(value: str | None, count: int | None) -> tuple[int, ...] | None:
 def readiness(config: DiscordConfig) -> tuple[bool, str]:
     ok = config.token() is not None
     content = "; asks for the Message Content intent" if config.message_content else ""
-    return ok, ("token found" if ok else f"${config.token_env} is not set") + content
+    shards = ""
+    if config.shard_count is not None:
+        mine = config.shards or tuple(range(config.shard_count))
+        ran = f"{mine[0]}-{mine[-1]}" if len(mine) > 1 else str(mine[0])
+        shards = f"; shards {ran} of {config.shard_count}"
+    return ok, ("token found" if ok else f"${config.token_env} is not set") + shards + content

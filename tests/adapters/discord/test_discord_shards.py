@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.discord.config import parse
+from adapters.discord.config import parse, readiness
 from bot.config import ConfigError
 from tests.discord_fake import message_text
 from tests.discord_fake.harness import Harness, World
@@ -66,8 +66,11 @@ def test_shard_config_is_checked() -> None:
     assert parse({"shard_count": 4, "shards": "3"}).shards == (3,)
     assert parse({"shard_count": 4}).shards is None
     assert parse({}).shard_count is None
+    assert readiness(parse({"shard_count": 4, "shards": "1-2"}))[1].endswith("; shards 1-2 of 4")
+    assert readiness(parse({"shard_count": 2}))[1].endswith("; shards 0-1 of 2")
+    assert "shards" not in readiness(parse({}))[1]
     for bad, match in (({"shard_count": 4, "shards": "2-4"}, "does not fit shard_count"),
-                       ({"shard_count": 4, "shards": "3-1"}, "does not fit"),
+                       ({"shard_count": 4, "shards": "3-1"}, r"runs backwards: write the lower shard first, e.g. \"1-3\""),
                        ({"shards": "0-1"}, "needs shard_count"),
                        ({"shard_count": 0}, "shard_count must be"),
                        ({"shard_count": "4"}, "shard_count must be"),
