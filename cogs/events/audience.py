@@ -15,6 +15,7 @@ from bot.render import Out
 from cogs.links.service import LinkService
 
 from .reminders import event_channel
+from .render import OWN
 from .repo import Attendee, Event, Roster
 from .scope import Scope, series_of_shared
 
@@ -56,14 +57,16 @@ class Audience:
     async def labels(self, event: Event, *, everyone: bool = False,
                      platform: str | None = None) -> dict[str, str]:
         """platform -> its name, for names of a shared event: those from other platforms than
-        the card's (`platform`, the event's own by default), or everyone's for the full
-        lists; empty when it is not shared."""
+        the card's (`platform`, the event's own by default), whose own goes under `OWN` (for
+        names that end like a tag), or everyone's for the full lists; empty when it is not
+        shared."""
         channels = await self.channels(event)
         if len(channels) < 2:
             return {}
         out = {channel.platform: self.platform_name(channel.platform) for channel in channels}
         if not everyone:
-            out.pop(platform or event.platform, None)
+            card = platform or event.platform
+            out[OWN] = out.pop(card, "") or self.platform_name(card)
         return out
 
     def platform_name(self, platform: str) -> str:
@@ -107,18 +110,23 @@ class Audience:
                 await self.bot.track(ref, self.cog, "event", event.id)
 
     async def say(self, event: Event, make: Callable[[Roster], Out | None], roster: Roster, *,
-                  key: str | None = None, first: bool = True) -> None:
+                  key: str | None = None, first: bool = True, only: str | None = None) -> list[ChannelRef]:
         """`make(roster)` in every channel of the event, each with its own platform's people
-        (nothing where it gives None). With `first=False` the event's own channel is left out
-        (said there already)."""
+        (nothing where it gives None); the linked channels it could not be posted in. With
+        `first=False` the event's own channel is left out (said there already); with `only`
+        (a channel's key) it is said there alone, with the key it has there, failing as the
+        own channel's post does (a job's retry of a linked channel)."""
         channels = await self.channels(event)
+        failed: list[ChannelRef] = []
         for i, channel in enumerate(channels):
-            if i == 0 and not first:
+            if (i == 0 and not first) or (only is not None and channel.key != only):
                 continue
             own = only_on(roster, channel.platform) if len(channels) > 1 else roster
             out = make(own)
-            if out is not None:
-                await self._send(channel, out, _key(key, i, channel), own=i == 0)
+            if out is not None and await self._send(channel, out, _key(key, i, channel),
+                                                    own=i == 0 or only is not None) is None:
+                failed.append(channel)
+        return failed
 
     async def linked_now(self, event: Event) -> list[ChannelRef]:
         """The channels linked with the event's own at this moment (where something posted

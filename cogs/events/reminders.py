@@ -67,6 +67,12 @@ def format_offsets(offsets: Sequence[timedelta]) -> str:
     return ",".join(format_duration(o) for o in offsets) or "off"
 
 
+def _said_key(job: Job) -> str:
+    """The key a reminder is posted with: its job's, or for a linked channel's retry the
+    first job's, so what reached a channel once is not posted there again."""
+    return str(job.payload.get("said") or job.idempotency_key)
+
+
 def event_channel(event: Event) -> ChannelRef:
     return ChannelRef(event.platform, event.channel_id, event.space.partition(":")[2])
 
@@ -151,7 +157,21 @@ class Reminders:
             return
         said = missed_text(event, job.due_at, now)
         await self.audience.say(event, lambda _: said, repo.Roster((), (), (), ()),
-                                key=job.idempotency_key + "-missed")
+                                key=_said_key(job) + "-missed", only=job.payload.get("channel"))
+
+    async def _again(self, job: Job, channels: Sequence[ChannelRef]) -> None:
+        """A linked channel that could not be posted in gets the reminder by a job of its own,
+        due when this one was, posting with the keys this one used there: retried alone, the
+        channels that have it are not posted in twice. The job is its channel's space's (run
+        by a process that serves it, within that space's grace); its key is under the event's
+        reminders, so an edit or a cancel replaces it with them."""
+        if not channels:
+            return
+        scheduler = self.bot.scheduler
+        self.arm(await self.bot.db.write(lambda conn: [scheduler.put(
+            conn, "event.reminder", f"{job.key}@{channel.key}", job.due_at,
+            {**job.payload, "channel": channel.key, "said": job.idempotency_key}, channel.space.key)
+            for channel in {c.key: c for c in channels}.values()]))
 
     async def _remind(self, job: Job) -> None:
         event_id = int(job.payload["event_id"])
@@ -168,11 +188,15 @@ class Reminders:
             # Posted late past the end (a grace longer than the event): it would help nobody.
             log.warning("skipped reminder %s: event %s ended before it could be posted", job.key, event.id)
             return
-        await self.audience.say(event, lambda own: reminder_text(event, own, now), roster,
-                                key=job.idempotency_key)
+        key, only = _said_key(job), job.payload.get("channel")
+        failed = await self.audience.say(event, lambda own: reminder_text(event, own, now), roster,
+                                         key=key, only=only)
         for part in range(1, parts(len(roster.going))):  # everyone going is mentioned
-            await self.audience.say(event, partial(going_too, event, part=part), roster,
-                                    key=f"{job.idempotency_key}-going{part}")
+            failed += await self.audience.say(event, partial(going_too, event, part=part), roster,
+                                              key=f"{key}-going{part}", only=only)
+        if only is not None:
+            return  # the thread and the DMs were the first run's
+        await self._again(job, failed)
         thread = await self.thread_of(event)
         if thread is not None:
             # Said again where the event is discussed, without pinging everyone a second time.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -27,6 +28,7 @@ from .turnout_render import HERE, Presence, goal_field, here_field
 from .upcoming import Entry, Next
 
 EMOJI = {"✅": "going", "🤔": "maybe", "❌": "no"}
+OWN = ""  # in `labels`: the label of the card's own platform, whose people go untagged
 CARD_NAMES = 40  # names per list on a card; `event attendees` shows everyone
 
 
@@ -45,9 +47,22 @@ def names_line(people: tuple[Attendee, ...], total: int | None = None, limit: in
 
 
 def _named(p: Attendee, labels: Mapping[str, str] | None) -> str:
+    """The name as a list shows it: tagged with its platform's label where `labels` has one,
+    and with its own platform's (`labels[OWN]`) when it ends like a tag would, so that
+    someone called "alice (Alpha)" elsewhere never reads as Alpha's alice."""
     name = p.name or p.user.partition(":")[2]
-    label = (labels or {}).get(p.user.partition(":")[0])
+    labels = labels or {}
+    label = labels.get(p.user.partition(":")[0]) or (labels.get(OWN) if _tag_like(name) else None)
     return f"{name} ({label})" if label else name
+
+
+def _tag_like(name: str) -> bool:
+    """The name ends in a closing bracket of any script or width, hidden characters and
+    spaces after it aside: any such ending could mimic a tag."""
+    kept = unicodedata.normalize("NFKC", name).rstrip()
+    while kept and (unicodedata.category(kept[-1]) in {"Cf", "Mn", "Me", "Zs"} or kept[-1].isspace()):
+        kept = kept[:-1]
+    return bool(kept) and unicodedata.category(kept[-1]) in {"Pe", "Pf"}
 
 
 def going_label(event: Event, roster: Roster) -> str:

@@ -80,7 +80,7 @@ class LinksCog(Cog, LinkService):
         expires = ctx.now + CODE_LIFE
         here = ctx.channel
         # Codes are few and short-lived: the expired ones go when a new one is made.
-        await self.db.execute("DELETE FROM link_codes WHERE expires_at < ?", (ctx.now.timestamp(),))
+        await self.db.execute("DELETE FROM link_codes WHERE expires_at <= ?", (ctx.now.timestamp(),))
         await self.db.execute(
             "INSERT INTO link_codes(code, channel, platform, channel_id, space_id, expires_at) "
             "VALUES (?, ?, ?, ?, ?, ?)", (code, here.key, here.platform, here.id, here.space_id,
@@ -107,7 +107,7 @@ class LinksCog(Cog, LinkService):
                                "FROM link_codes WHERE code=?", (code,)).fetchone()
             if row is None or row[5]:
                 return "that code is unknown or was used already; ask for a new one with link in the other space"
-            if row[4] < now:
+            if row[4] <= now:  # ten minutes to the second: at the tenth it is gone
                 return "that code has expired (they last 10 minutes); ask for a new one with link in the other space"
             there = ChannelRef(row[1], row[2], row[3])
             if there.key == here.key:
@@ -151,17 +151,22 @@ class LinksCog(Cog, LinkService):
             raise Refusal("this channel is not linked with another, so there is nothing to unlink; "
                           f"to link it, run {ctx.prefix}link here and then {ctx.prefix}link <code> in the other channel")
 
-        def unit(conn: sqlite3.Connection) -> None:
-            grp = conn.execute("SELECT grp FROM link_members WHERE channel=?", (here.key,)).fetchone()[0]
+        def unit(conn: sqlite3.Connection) -> bool:
+            # The other side may have unlinked since `others` was read (both moderators at
+            # once): then this channel is out already, as asked, and they said so.
+            grp = _group(conn, here)
+            if grp is None:
+                return False
             conn.execute("DELETE FROM link_members WHERE channel=?", (here.key,))
             left = conn.execute("SELECT channel FROM link_members WHERE grp=?", (grp,)).fetchall()
             if len(left) == 1:
                 conn.execute("DELETE FROM link_members WHERE grp=?", (grp,))
+            return True
 
-        await self.db.write(unit)
+        removed = await self.db.write(unit)
         await ctx.reply(text("🔗 Unlinked. New polls and events stay here; those shared before stay where "
                              "they are."))
-        for other in others:
+        for other in others if removed else ():
             await self._tell(other, text(f"🔗 {self._label(here)} channel {here.id} unlinked itself; "
                                          "new polls and events are no longer shared with it."))
 

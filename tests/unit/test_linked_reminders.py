@@ -1,0 +1,151 @@
+"""Reminders of a shared event (PRODUCT.md "Linked spaces": one set of reminders, each posted
+in both; "Reminders": each posted exactly once, also across restarts): each space gets each
+reminder once, with its own people, across a restart, and a linked space that could not be
+posted in when it was due gets it as soon as it can be, without the event's own space
+getting it twice."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+
+import pytest
+
+from bot.adapter import Capabilities
+from bot.app import Bot, build_bot
+from bot.clock import ManualClock
+from bot.testing import FakeAdapter, Sent
+from tests.unit.linking import link
+from tests.unit.test_linked_codes import Unreachable
+
+QUIZ = '"2026-11-26 18:00"'  # the tests start on Mon 23 Nov 2026, 09:00 UTC
+
+
+def sides() -> tuple[FakeAdapter, Unreachable]:
+    return (FakeAdapter("alpha", space="guild", channel="general",
+                        capabilities=Capabilities(edits_per_window=0, label="Alpha")),
+            Unreachable("beta", space="room", channel="room",
+                        capabilities=Capabilities(edits_per_window=0, label="Beta")))
+
+
+@pytest.fixture
+async def later() -> AsyncIterator[list[Bot]]:
+    """The bots started again in a test, stopped at its end even when it fails."""
+    bots: list[Bot] = []
+    yield bots
+    for bot in bots:
+        if bot.started or bot.db.is_open:
+            await bot.stop()
+
+
+async def restarted(bot: Bot, databases: Callable[[], str], clock: ManualClock, a: FakeAdapter,
+                    b: Unreachable, gone: timedelta, later: list[Bot]) -> tuple[Bot, FakeAdapter, Unreachable]:
+    """The process stops, `gone` passes, and it starts again on the same platforms' messages."""
+    await bot.stop()
+    clock.advance(gone)
+    bot = await build_bot(databases(), clock=clock)
+    later.append(bot)
+    again_a, again_b = sides()
+    for old, new in ((a, again_a), (b, again_b)):
+        new.messages, new.log, new.by_key, new.reactions = old.messages, old.log, old.by_key, old.reactions
+        bot.add_adapter(new)
+    await bot.start()
+    await bot.settle()
+    return bot, again_a, again_b
+
+
+def reminders(fake: FakeAdapter) -> list[Sent]:
+    return [s for s in fake.log if s.text.startswith("⏰ Reminder")]
+
+
+def mentioned(sent: Sent) -> list[str]:
+    return sorted(u.id for u in sent.out.mentions)
+
+
+async def test_each_space_gets_each_reminder_once_across_a_restart(
+        bot: Bot, databases: Callable[[], str], clock: ManualClock,
+        later: list[Bot]) -> None:
+    a, b = sides()
+    bot.add_adapter(a)
+    bot.add_adapter(b)
+    await bot.start()
+    await link(a, b)
+    await a.invoke(f"!event create Quiz when={QUIZ}")
+    await a.invoke("!rsvp 1 going", "ann")
+    await b.invoke("!rsvp 1 going", "bob")
+    await bot.scheduler.advance(timedelta(days=2, hours=9))  # the 24h one
+    # Down across the 1h one (17:00), back at 17:30: late within reminders.grace.
+    bot, a, b = await restarted(bot, databases, clock, a, b, timedelta(hours=23, minutes=30), later)
+    await bot.scheduler.advance(timedelta(hours=3))
+    assert [mentioned(s) for s in reminders(a)] == [["ann"], ["ann"]]
+    assert [mentioned(s) for s in reminders(b)] == [["bob"], ["bob"]]
+    assert "starts in 30 minutes" in reminders(b)[-1].text
+
+
+async def test_a_linked_space_unreachable_at_the_time_gets_the_reminder_once_it_is_back(
+        bot: Bot, databases: Callable[[], str], clock: ManualClock,
+        later: list[Bot]) -> None:
+    a, b = sides()
+    bot.add_adapter(a)
+    bot.add_adapter(b)
+    await bot.start()
+    await link(a, b)
+    await a.invoke("!config set reminders 1h", "moda", mod=True)
+    await a.invoke(f"!event create Quiz when={QUIZ}")
+    await a.invoke("!rsvp 1 going", "ann")
+    await b.invoke("!rsvp 1 going", "bob")
+    await bot.scheduler.advance(timedelta(days=3, hours=7, minutes=59))
+    b.down = True  # Beta cannot be posted in at 17:00
+    await bot.scheduler.advance(timedelta(minutes=2))
+    assert [mentioned(s) for s in reminders(a)] == [["ann"]] and reminders(b) == []
+    b.down = False
+    await bot.scheduler.advance(timedelta(minutes=5))  # tried again after a short wait
+    assert [mentioned(s) for s in reminders(b)] == [["bob"]]
+    assert "starts in 5" in reminders(b)[0].text or "starts in 4" in reminders(b)[0].text, reminders(b)[0].text
+    # Once is once: a restart and the event's end change nothing on either side.
+    bot, a, b = await restarted(bot, databases, clock, a, b, timedelta(minutes=10), later)
+    await bot.scheduler.advance(timedelta(hours=4))
+    assert [mentioned(s) for s in reminders(a)] == [["ann"]]
+    assert [mentioned(s) for s in reminders(b)] == [["bob"]]
+
+
+async def test_a_linked_space_still_unreachable_at_a_restart_gets_it_after(
+        bot: Bot, databases: Callable[[], str], clock: ManualClock,
+        later: list[Bot]) -> None:
+    a, b = sides()
+    bot.add_adapter(a)
+    bot.add_adapter(b)
+    await bot.start()
+    await link(a, b)
+    await a.invoke("!config set reminders 1h", "moda", mod=True)
+    await a.invoke(f"!event create Quiz when={QUIZ}")
+    await b.invoke("!rsvp 1 going", "bob")
+    b.down = True
+    await bot.scheduler.advance(timedelta(days=3, hours=8, minutes=1))
+    assert len(reminders(a)) == 1 and reminders(b) == []
+    bot, a, b = await restarted(bot, databases, clock, a, b, timedelta(minutes=10), later)
+    await bot.scheduler.advance(timedelta(minutes=10))
+    assert len(reminders(a)) == 1
+    assert [mentioned(s) for s in reminders(b)] == [["bob"]]
+
+
+async def test_after_an_unlink_an_event_shared_before_is_still_reminded_on_both_sides(
+        bot: Bot, databases: Callable[[], str], clock: ManualClock, later: list[Bot]) -> None:
+    a, b = sides()
+    bot.add_adapter(a)
+    bot.add_adapter(b)
+    await bot.start()
+    await link(a, b)
+    await a.invoke("!config set reminders 1h", "moda", mod=True)
+    await a.invoke(f"!event create Quiz when={QUIZ}")  # shared into Beta
+    await a.invoke("!rsvp 1 going", "ann")
+    await b.invoke("!rsvp 1 going", "bob")
+    await bot.scheduler.advance(timedelta(days=3, hours=7, minutes=59))  # a minute before it is due
+    await b.invoke("!unlink", "modb", mod=True)
+    await a.invoke('!event create Later when="2026-11-26 18:30"')  # after the unlink: Alpha's only
+    await a.invoke("!rsvp 2 going", "ann")
+    await bot.scheduler.advance(timedelta(hours=1))
+    # The event stays where it was: each space is reminded of it, with its own people.
+    assert [(s.text.split(" starts")[0], mentioned(s)) for s in reminders(a)] == [
+        ("⏰ Reminder: Quiz #1", ["ann"]), ("⏰ Reminder: Later #2", ["ann"])]
+    assert [(s.text.split(" starts")[0], mentioned(s)) for s in reminders(b)] == [("⏰ Reminder: Quiz #1", ["bob"])]
