@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 
+from bot.adapter import DestinationGone
 from bot.cog import CogHost
 from bot.model import ChannelRef, MessageRef, SpaceRef
 from bot.render import Out
@@ -118,14 +119,20 @@ class Audience:
         own channel's post does (a job's retry of a linked channel)."""
         channels = await self.channels(event)
         failed: list[ChannelRef] = []
+        gone: DestinationGone | None = None
         for i, channel in enumerate(channels):
             if (i == 0 and not first) or (only is not None and channel.key != only):
                 continue
             own = only_on(roster, channel.platform) if len(channels) > 1 else roster
             out = make(own)
-            if out is not None and await self._send(channel, out, _key(key, i, channel),
-                                                    own=i == 0 or only is not None) is None:
-                failed.append(channel)
+            try:
+                if out is not None and await self._send(channel, out, _key(key, i, channel),
+                                                        own=i == 0 or only is not None) is None:
+                    failed.append(channel)
+            except DestinationGone as e:  # the own channel deleted: the linked ones still hear it
+                gone = e
+        if gone is not None:
+            raise gone
         return failed
 
     async def linked_now(self, event: Event) -> list[ChannelRef]:

@@ -11,9 +11,11 @@ from datetime import timedelta
 
 import pytest
 
-from bot.adapter import Capabilities
+from bot.adapter import Capabilities, DestinationGone
 from bot.app import Bot, build_bot
 from bot.clock import ManualClock
+from bot.model import ChannelRef, MessageRef
+from bot.render import Out
 from bot.testing import FakeAdapter, Sent
 from tests.unit.linking import link
 from tests.unit.test_linked_codes import Unreachable
@@ -149,3 +151,30 @@ async def test_after_an_unlink_an_event_shared_before_is_still_reminded_on_both_
     assert [(s.text.split(" starts")[0], mentioned(s)) for s in reminders(a)] == [
         ("⏰ Reminder: Quiz #1", ["ann"]), ("⏰ Reminder: Later #2", ["ann"])]
     assert [(s.text.split(" starts")[0], mentioned(s)) for s in reminders(b)] == [("⏰ Reminder: Quiz #1", ["bob"])]
+
+
+class Deleted(FakeAdapter):
+    """A platform whose channel was deleted: every post there is refused for good."""
+
+    gone = False
+
+    async def send(self, channel: ChannelRef, out: Out, *, idempotency_key: str | None = None) -> MessageRef:
+        if self.gone:
+            raise DestinationGone(f"channel {channel.id} is gone")
+        return await super().send(channel, out, idempotency_key=idempotency_key)
+
+
+async def test_an_events_own_channel_deleted_still_lets_the_linked_space_hear_the_reminder(bot: Bot) -> None:
+    a = Deleted("alpha", space="guild", channel="general", capabilities=Capabilities(edits_per_window=0, label="Alpha"))
+    _, b = sides()
+    bot.add_adapter(a)
+    bot.add_adapter(b)
+    await bot.start()
+    await link(a, b)
+    await a.invoke(f"!event create Quiz when={QUIZ}")
+    await b.invoke("!rsvp 1 going", "bob")
+    a.gone = True  # the event's own channel is deleted: its reminder is dropped there, once
+    await bot.scheduler.advance(timedelta(days=3, hours=8, minutes=30))
+    assert [mentioned(s) for s in reminders(b)] == [["bob"], ["bob"]]
+    rows = await bot.db.fetchall("SELECT state, attempts FROM jobs WHERE key LIKE '%remind%' ORDER BY id")
+    assert [(str(r[0]), int(r[1])) for r in rows] == [("failed", 1), ("failed", 1)]
