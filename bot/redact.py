@@ -18,8 +18,11 @@ from .config import Config
 
 MASK = "***"
 _KEYED = re.compile(
-    r"""((?<![\w-])(?:access_token|refresh_token|password|passwd|token|secret)['"]?\s*[:=]\s*['"]?)"""
-    r"""([^'"\s,;&}\]]+)""", re.IGNORECASE)
+    r"""((?<![\w-])(?:access_token|refresh_token|password|passwd|token|secret|authorization)['"]?\s*[:=]\s*['"]?"""
+    r"""(?:(?:Bearer|Bot|Basic)\s+)?)([^'"\s,;&}\]]+)""", re.IGNORECASE)
+# Only text holding one of these can hold a keyed credential: the regex runs on nothing else
+# (a sync dump at DEBUG is megabytes, on the event loop).
+_HINTS = ("token", "passw", "secret", "authorization")
 
 
 def configured_secrets(cfg: Config) -> list[str]:
@@ -38,18 +41,26 @@ class Redact(logging.Filter):
 
     def mask(self, text: str) -> str:
         for s in self.secrets:
-            text = text.replace(s, MASK)
-        return _KEYED.sub(lambda m: m.group(1) + MASK, text)
+            if s in text:
+                text = text.replace(s, MASK)
+        lower = text.lower()
+        if any(h in lower for h in _HINTS):
+            text = _KEYED.sub(lambda m: m.group(1) + MASK, text)
+        return text
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        masked = self.mask(message)
-        if masked != message:
-            record.msg, record.args = masked, None
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a bad log call: the handler reports it, as without us
+            return True
+        # Formatted once, here: the formatter then has nothing left to format.
+        record.msg, record.args = self.mask(message), None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = self.mask(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.mask(record.stack_info)
         return True
 
 

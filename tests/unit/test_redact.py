@@ -32,3 +32,19 @@ def test_named_secrets_and_credential_values_are_masked_and_names_are_not(
     redact.filter(failed)
     assert failed.getMessage() == "token_env = LOGOFF_T_TOKEN"
     assert "SEKRIT" not in (failed.exc_text or "") and f"password={MASK}" in (failed.exc_text or "")
+
+
+def test_a_bad_log_call_is_left_to_the_handler_and_headers_and_stacks_are_masked() -> None:
+    redact = Redact(["tok-SEKRIT-1"])
+    broken = logging.LogRecord("x", logging.INFO, __file__, 1, "sync took %s ms for %s", (12,), None)
+    assert redact.filter(broken)  # the caller goes on; logging prints its own "Logging error"
+    header = logging.LogRecord("x", logging.DEBUG, __file__, 1, "headers %s",
+                               ({"Authorization": "Bearer syt_abc123"},), None)
+    redact.filter(header)
+    assert "syt_abc123" not in header.getMessage() and MASK in header.getMessage()
+    stacked = logging.LogRecord("x", logging.DEBUG, __file__, 1, "here", (), None, sinfo="at tok-SEKRIT-1")
+    redact.filter(stacked)
+    assert stacked.stack_info == f"at {MASK}"
+    plain = logging.LogRecord("x", logging.INFO, __file__, 1, "%d rooms, 100%% synced", (3,), None)
+    redact.filter(plain)
+    assert logging.Formatter().format(plain) == "3 rooms, 100% synced"
