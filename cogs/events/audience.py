@@ -120,19 +120,25 @@ class Audience:
         channels = await self.channels(event)
         failed: list[ChannelRef] = []
         gone: DestinationGone | None = None
+        reached = 0
         for i, channel in enumerate(channels):
             if (i == 0 and not first) or (only is not None and channel.key != only):
                 continue
             own = only_on(roster, channel.platform) if len(channels) > 1 else roster
             out = make(own)
+            if out is None:
+                continue
             try:
-                if out is not None and await self._send(channel, out, _key(key, i, channel),
-                                                        own=i == 0 or only is not None) is None:
+                if await self._send(channel, out, _key(key, i, channel), own=i == 0 or only is not None) is None:
                     failed.append(channel)
+                else:
+                    reached += 1
             except DestinationGone as e:  # the own channel deleted: the linked ones still hear it
                 gone = e
+        if gone is not None and not reached:
+            raise gone  # nowhere left to say it: the job ends, not retried
         if gone is not None:
-            raise gone
+            log.warning("event %s: its own channel is gone; said in the linked ones: %s", event.id, gone)
         return failed
 
     async def linked_now(self, event: Event) -> list[ChannelRef]:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
+from bot.adapter import DestinationGone
 from bot.cog import CogHost
 from bot.model import ChannelRef, SpaceRef
 from bot.scheduler import Job
@@ -189,11 +190,17 @@ class Reminders:
             log.warning("skipped reminder %s: event %s ended before it could be posted", job.key, event.id)
             return
         key, only = _said_key(job), job.payload.get("channel")
-        failed = await self.audience.say(event, lambda own: reminder_text(event, own, now), roster,
-                                         key=key, only=only)
-        for part in range(1, parts(len(roster.going))):  # everyone going is mentioned
-            failed += await self.audience.say(event, partial(going_too, event, part=part), roster,
-                                              key=f"{key}-going{part}", only=only)
+        try:
+            failed = await self.audience.say(event, lambda own: reminder_text(event, own, now), roster,
+                                             key=key, only=only)
+            for part in range(1, parts(len(roster.going))):  # everyone going is mentioned
+                failed += await self.audience.say(event, partial(going_too, event, part=part), roster,
+                                                  key=f"{key}-going{part}", only=only)
+        except DestinationGone:  # no channel left to post in: those who asked for DMs still get one
+            if only is None:
+                await self.dms.send(roster.going, reminder_dm_text(event, now), await self.audience.channels(event),
+                                    key=job.idempotency_key)
+            raise
         if only is not None:
             return  # the thread and the DMs were the first run's
         await self._again(job, failed)

@@ -176,5 +176,20 @@ async def test_an_events_own_channel_deleted_still_lets_the_linked_space_hear_th
     a.gone = True  # the event's own channel is deleted: its reminder is dropped there, once
     await bot.scheduler.advance(timedelta(days=3, hours=8, minutes=30))
     assert [mentioned(s) for s in reminders(b)] == [["bob"], ["bob"]]
+    rows = await bot.db.fetchall("SELECT state FROM jobs WHERE key LIKE '%remind%' ORDER BY id")
+    assert [str(r[0]) for r in rows] == ["sent", "sent"]  # said where it could be; nothing to retry
+
+
+async def test_a_reminder_whose_channel_is_gone_still_comes_by_dm(bot: Bot) -> None:
+    a = Deleted("alpha", space="guild", channel="general",
+                capabilities=Capabilities(edits_per_window=0, direct_messages=True, label="Alpha"))
+    bot.add_adapter(a)
+    await bot.start()
+    await a.invoke(f"!event create Quiz when={QUIZ}")
+    await a.invoke("!rsvp 1 going", "bob")
+    await a.invoke("!notify dm", "bob")
+    a.gone = True  # the channel is deleted: no post can reach it, the DM can
+    await bot.scheduler.advance(timedelta(days=3, hours=8, minutes=30))
+    assert len([s for s in a.log if "starts" in s.text and s.to_user is not None]) == 2
     rows = await bot.db.fetchall("SELECT state, attempts FROM jobs WHERE key LIKE '%remind%' ORDER BY id")
     assert [(str(r[0]), int(r[1])) for r in rows] == [("failed", 1), ("failed", 1)]
