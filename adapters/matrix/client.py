@@ -107,6 +107,28 @@ class Transport:
                             "belongs to; encrypted rooms will not work")
                 return
             self.client.load_store()
+            await self._check_key_store(key_store)
+
+    async def _check_key_store(self, folder: str) -> None:
+        """Refuse a key store whose keys are not the ones the homeserver holds for the device:
+        the folder was lost (or another copy of the bot uses the device). Going on, the bot
+        would read nothing people send, since their clients encrypt to the keys they first saw."""
+        olm, me, device = self.client.olm, self.client.user_id, self.client.device_id
+        if olm is None:
+            return
+        status, data = await self.post_json("/_matrix/client/v3/keys/query",
+                                            {"device_keys": {me: [device]}})
+        held = (data.get("device_keys") or {}).get(me, {}).get(device) if status == 200 else None
+        keys = held.get("keys") if isinstance(held, dict) else None
+        theirs = keys.get(f"ed25519:{device}") if isinstance(keys, dict) else None
+        if theirs is None or theirs == olm.account.identity_keys["ed25519"]:
+            return
+        raise MatrixError(
+            f"the homeserver holds other encryption keys for device {device} of {me} than the "
+            f"key store {folder} (the folder was lost or replaced, or another copy of the bot "
+            f"uses this device). Restore the folder from a backup; or, to start again without "
+            f"the old keys, delete the device {device} (Element: Settings > Sessions) and start "
+            f"logoff again (with an access token: a new one)")
 
     async def _login(self, store: MatrixStore) -> None:
         token = self.config.access_token()
@@ -201,6 +223,11 @@ class Transport:
         client = self.client
         if self.prepare_room is not None:
             await self.prepare_room(room_id, None)
+        room = client.rooms.get(room_id)
+        if client.olm is None and room is not None and room.encrypted:
+            # nio would send it in the clear.
+            raise MatrixError(f"sending {kind} to {room_id}: the room is encrypted and this "
+                              "device has no key store (encryption is off)")
         try:
             # Trust on first use (crypto.py): devices not seen at the last key query get the
             # room key too rather than failing the send.
