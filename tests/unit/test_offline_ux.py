@@ -68,3 +68,68 @@ async def test_a_caption_taken_off_a_photo_leaves_no_words_to_read(fake: FakeAda
     bot.clock.advance(timedelta(seconds=10))
     await fake.say("", "alice", reply_to="bob")
     assert prompts(fake) == []
+
+
+async def test_the_cooldown_is_each_channels_own_and_outlasts_a_restart(databases, clock) -> None:  # type: ignore[no-untyped-def]
+    from bot.app import build_bot
+    from bot.model import ChannelRef
+
+    other = ChannelRef("fake", "other", "space1")
+
+    async def started():  # type: ignore[no-untyped-def]
+        bot = await build_bot(databases(), clock=clock)
+        fake = FakeAdapter()
+        bot.add_adapter(fake)
+        await bot.start()
+        return bot, fake
+
+    bot, fake = await started()
+    try:
+        await fake.invoke("!config set offline.auto on", "mod", mod=True)
+        await chat(fake, bot, HEATED)
+        assert [p.ref.channel_id for p in prompts(fake)] == ["general"]
+    finally:
+        await bot.stop()
+    clock.advance(timedelta(hours=1))
+    bot, fake = await started()
+    try:
+        await chat(fake, bot, HEATED)
+        await chat(fake, bot, HEATED, other)  # the other channel has had no prompt yet
+        assert [p.ref.channel_id for p in prompts(fake)] == ["other"]
+    finally:
+        await bot.stop()
+
+
+async def test_anyone_in_the_channel_may_ask_why_or_wave_a_prompt_off(fake: FakeAdapter, bot) -> None:  # type: ignore[no-untyped-def]
+    """The reasons name no one and quote nothing, and the prompt invites everyone to ask: a
+    member gets them as a moderator would. A "not now" is the channel's answer, whoever gives
+    it; the card says who did, and it counts towards the channel being quieter."""
+    await fake.invoke("!config set offline.auto on", "mod", mod=True)
+    await chat(fake, bot, HEATED)
+    [prompt] = prompts(fake)
+    await fake.react(prompt, "❓", "zed")
+    [why] = fake.containing("I spoke up because")
+    assert "between two people" in why.text and "alice" not in why.text and "bob" not in why.text
+    await fake.react(prompt, "🔕", "zed")
+    assert "zed waved this off" in prompt.text
+    assert await bot.cogs["offline"]._dismissals_in_a_row(fake.channel) == 1
+
+
+async def test_the_meetup_slots_are_sociable_local_times_across_a_clock_change(fake: FakeAdapter, bot) -> None:  # type: ignore[no-untyped-def]
+    """Asked on the Friday evening before Berlin's clocks go forward: the slots are the
+    weekend's late morning and weekday evenings in the space's zone, summer time where it
+    applies, none sooner than the next day, and they stay those moments if the zone changes."""
+    from datetime import UTC, datetime
+
+    await fake.invoke("!config set timezone Europe/Berlin", "mod", mod=True)
+    bot.clock.advance(datetime(2026, 3, 27, 20, 0, tzinfo=UTC) - bot.clock.now())
+    await chat(fake, bot, CALM[:2])
+    [prompt] = await fake.invoke("!offline")
+    await fake.react(prompt, "📅", "bob")
+    [poll] = fake.containing("When could we meet?")
+    assert "Sun 29 Mar 2026 11:00 CEST" in poll.text and "Mon 30 Mar 2026 18:30 CEST" in poll.text
+    assert "Wed 01 Apr 2026 18:30 CEST" in poll.text
+    assert "Closes Sat 28 Mar 2026 21:00 CET" in poll.text
+    await fake.invoke("!config set timezone UTC", "mod", mod=True)
+    [results] = await fake.invoke("!poll results 1")
+    assert "Sun 29 Mar 2026 09:00 UTC" in results.text
