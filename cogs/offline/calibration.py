@@ -24,12 +24,13 @@ _WIDTH = 2 * Z_RANGE / BINS
 HORIZON = 2000.0
 # The threshold moves slowly; recomputing it on every message would cost more than scoring.
 _REFRESH_EVERY = 16
-# A channel that dismisses prompts in a row gets quieter: each dismissal after the first halves
-# the share of exchanges it is prompted on, down to this floor.
 # Shares alone would have a channel of pleasantries prompted on its least pleasant "thanks!".
 # So no exchange calmer than this share of the training exchanges (by the global model) is ever
 # prompted on, whatever the channel's own distribution says.
 FLOOR_RATE = 0.8
+# A channel that dismisses prompts in a row gets quieter: each dismissal after the first
+# multiplies the share of exchanges it is prompted on by this, at most `MAX_QUIET` times. A
+# prompt that leads to a meetup poll ends the streak (cogs/offline/repo.py).
 QUIET_FACTOR = 0.5
 MAX_QUIET = 4
 

@@ -94,6 +94,8 @@ class OfflineCog(Cog):
         state = self._channel(event.channel)
         state.wrote(event.author, event.at, event.message_id)
         if not await self.settings.get(event.channel.space, "offline.auto"):
+            if state.heat is not None:  # unread, this message would leave a gap in the exchange:
+                state.heat.reset()      # switched on again, the bot reads a new one from there
             return
         if state.heat is None:
             kept = await memory.load(self.db, event.channel, self.scorer.fingerprint)
@@ -103,7 +105,8 @@ class OfflineCog(Cog):
         if state.was_deleted(event.message_id):  # while this one waited for the database
             return
         score = heat.observe(Msg(event.author.key, event.at.timestamp(),
-                                 event.reply_to_user.key if event.reply_to_user else None, event.text),
+                                 event.reply_to_user.key if event.reply_to_user else None,
+                                 memory.readable(event.text)),
                              event.message_id)
         state.unsaved += 1
         try:
@@ -239,12 +242,9 @@ class OfflineCog(Cog):
 
     async def _explain(self, message: MessageRef, prompt_id: int) -> None:
         """The reasons, once per prompt, however many people ask."""
-        signals = await self.db.write(lambda c: c.execute(
-            "UPDATE offline_prompts SET explained=1 WHERE id=? AND auto=1 AND explained=0 "
-            "RETURNING signals", (prompt_id,)).fetchone())
-        if signals is None:
-            return
-        await self.bot.send(message.channel, text(why_text(describe(filter(None, signals[0].split(","))))))
+        signals = await repo.explain(self.db, prompt_id)
+        if signals is not None:
+            await self.bot.send(message.channel, text(why_text(describe(signals))))
 
     @on_action("offline")
     async def on_prompt_action(self, ctx: Context, action: ActionInvoked, arg: str) -> None:

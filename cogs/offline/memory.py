@@ -45,6 +45,13 @@ CREATE TABLE offline_calibration (
 """
 
 
+def readable(text: str | None) -> str | None:
+    """A message's words, or None when it has none (only an attachment or a sticker): no
+    words are not a terse reply, so such a message is judged like one whose text the platform
+    does not give, on who and when alone."""
+    return text if text is not None and text.strip() else None
+
+
 class _Author:
     """Someone's latest messages in a channel, as ids and times (never text)."""
 
@@ -102,7 +109,7 @@ class Channel:
     def edited(self, message_id: str, author: str, text: str | None) -> None:
         """Its author changed a message: the window reads it as it is now (text in memory only)."""
         if self.heat is not None:
-            self.heat.reread(message_id, author, text)
+            self.heat.reread(message_id, author, readable(text))
 
     def deleted(self, message_id: str) -> None:
         self._unsay(message_id)

@@ -40,6 +40,15 @@ async def dismissals_in_a_row(db: Database, channel: ChannelRef) -> int:
     return n
 
 
+async def explain(db: Database, prompt_id: int) -> list[str] | None:
+    """The signals of an automatic prompt the first time its reasons are asked for; None after
+    that, and for a prompt someone asked for (it has no reasons but theirs)."""
+    row = await db.write(lambda c: c.execute(
+        "UPDATE offline_prompts SET explained=1 WHERE id=? AND auto=1 AND explained=0 "
+        "RETURNING signals", (prompt_id,)).fetchone())
+    return None if row is None else [s for s in row[0].split(",") if s]
+
+
 async def last_prompt(db: Database, channel: ChannelRef) -> datetime | None:
     """The channel's latest prompt, automatic or asked for: either starts the cooldown."""
     row = await db.fetchone("SELECT MAX(at) FROM offline_prompts WHERE channel=?", (channel.key,))
