@@ -533,11 +533,20 @@ async def test_poll_closes_2h30_is_refused_with_both_readings(fake: FakeAdapter,
 
 @pytest.mark.parametrize("text, utc", [
     ("2026-12-24 18:00:00-05:00", datetime(2026, 12, 24, 23, 0, tzinfo=UTC)),  # str(datetime)'s form
-    ("2026-12-24 18:30:15-0500", datetime(2026, 12, 24, 23, 30, tzinfo=UTC)),
+    ("2026-12-24 18:30:00-0500", datetime(2026, 12, 24, 23, 30, tzinfo=UTC)),
 ])
 def test_a_time_with_seconds_and_an_offset_is_that_instant(text: str, utc: datetime) -> None:
-    """Minutes and seconds are no span of time: the offset is read (seconds are dropped)."""
+    """Minutes and seconds are no span of time: the offset is read."""
     assert parse_when(text, ZoneInfo("UTC"), START) == utc
+
+
+def test_a_time_with_seconds_other_than_zero_and_an_offset_is_refused_keeping_the_offset() -> None:
+    """Times are kept to the minute (tests/unit/test_time_seconds.py): the minutes to write
+    keep the offset, spaced so that they do not read as a span."""
+    with pytest.raises(TimeParseError) as refused:
+        parse_when("2026-12-24 18:30:15-0500", ZoneInfo("UTC"), START)
+    assert "2026-12-24 18:30 -0500 or 2026-12-24 18:31 -0500" in str(refused.value), refused.value
+    assert parse_when("2026-12-24 18:30 -0500", ZoneInfo("UTC"), START) == datetime(2026, 12, 24, 23, 30, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("text, offset", [("tomorrow 10:00-930", True), ("tomorrow 10:00-12:00", True),
