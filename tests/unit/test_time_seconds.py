@@ -62,8 +62,8 @@ async def test_until_with_seconds_is_refused(fake: FakeAdapter, bot) -> None:  #
     assert await bot.db.fetchall("SELECT id FROM events") == []
 
 
-async def test_a_poll_option_with_seconds_stays_text_and_is_not_taken_as_a_time(
-        fake: FakeAdapter, bot) -> None:  # type: ignore[no-untyped-def]
+async def test_a_poll_option_with_seconds_stays_text_and_is_not_taken_as_a_time(  # type: ignore[no-untyped-def]
+        fake: FakeAdapter, bot) -> None:
     [card] = await fake.invoke('!poll create "When?" "2026-12-24 18:00:30" | "2026-12-24 18:00:00"')
     assert "1️⃣ 2026-12-24 18:00:30 — 0" in card.text, card.text  # as typed, not a time cut short
     assert "2️⃣ Thu 24 Dec 2026 18:00 UTC — 0" in card.text, card.text
