@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta, tzinfo
 
 from .timedates import MONTHS, dated, real_date
-from .timezones import abbreviation, city, iana, own_letters
+from .timelinks import linked_zones
+from .timezones import abbreviation, city, iana, letters
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -87,7 +88,7 @@ def split_zone(text: str, home: tzinfo | None = None, year: int = 0) -> tuple[st
     words = text.rsplit(" ", 1)
     if len(words) == 2:
         last = words[1]
-        found = iana(last) if "/" in last else own_letters(last, home, year) or abbreviation(last)
+        found = iana(last) if "/" in last else letters(last, home, year, linked_zones())
         if found is not None:
             return words[0], found
     parts = text.split(" ")
