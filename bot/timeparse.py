@@ -232,6 +232,7 @@ def _with_dateparser(s: str, rest: str, clock: phrases.Clock, tz: tzinfo, now: d
     rather than a day, are never left to it: it fills in what the text did not say."""
     if not phrases.plain_day_words(rest):
         raise TimeParseError(hints.unreadable(s, now.astimezone(tz).date(), ok))
+    phrases.day_part_agrees(rest, clock)
     parsed = _dateparser_parse(s, tz, now)
     if parsed is None or (parsed.hour, parsed.minute) != (clock.hour, clock.minute):
         raise TimeParseError(hints.unreadable(s, now.astimezone(tz).date(), ok))

@@ -40,6 +40,8 @@ _TIME = re.compile(
     r"(?P<h24>\d{1,2})[:h](?P<m24>\d{2})(?P<s24>:\d{2})?(?![\d/])|"
     # 18.30: a dot only after an hour no date has as its day-of-month-and-month pair
     r"\b(?P<hdot>1[3-9]|2[0-3])\.(?P<mdot>[0-5]\d)\b(?!\.)|"
+    # 7.30: a time with no am/pm (no day.month pair has a month past 12), unless a length ("2.25 hours")
+    r"\b(?P<hamb>[1-9]|1[0-2])\.(?P<mamb>1[3-9]|[2-5]\d)\b(?!\.|\s*(?:h|hrs?|hours?|m|mins?|minutes?)\b)|"
     r"\bat\s+(?P<bare>\d{1,2})(?![\d:/.]))")
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:([t ])(\d{1,2}):(\d{2})(:\d{2}(?:\.\d+)?)?)?"
                   r"(\s*)(z|[+-]\d{2}(?::?\d{2})?)?$")
@@ -133,6 +135,8 @@ def clock_in(text: str) -> tuple[Clock | None, str]:
                         "with the date you mean")
     if m.group("bare") is not None:
         hour = int(m.group("bare"))
+        if hour == 12:
+            raise Ambiguous("12 noon or midnight? say noon (or 12pm), or 00:00 with the date you mean")
         if 1 <= hour <= 12:
             raise Ambiguous(f"{hour} in the morning or in the evening? say {hour}am or {hour}pm "
                             f"(or {hour % 12 + 12}:00)")
@@ -144,8 +148,15 @@ def clock_in(text: str) -> tuple[Clock | None, str]:
         if not 1 <= hour <= 12 or minute > 59:
             raise NoSuchTime(text)
         clock = Clock(hour % 12 + (12 if m.group("ampm")[0] == "p" else 0), minute)
+        if clock == Clock(0, 0):
+            raise Ambiguous(f"{m.group(0).strip()} is midnight, which could be the start or the end of "
+                            "that day; say 23:59 or 00:00 with the date you mean")
         _whole_minute(m.group(0).strip(), clock, m.group("s"), "", m.group("ampm").replace(".", ""))
         return clock, rest
+    if m.group("hamb"):
+        h, mm = int(m.group("hamb")), m.group("mamb")
+        raise Ambiguous(f"{h}.{mm} reads as a clock time: {h}:{mm} in the morning or in the "
+                        f"evening? say {h}:{mm}am or {h}:{mm}pm (or {h % 12 + 12}:{mm})")
     if m.group("hdot"):
         return Clock(int(m.group("hdot")), int(m.group("mdot"))), rest
     hour, minute = int(m.group("h24")), int(m.group("m24"))
@@ -171,6 +182,23 @@ def _whole_minute(said: str, clock: Clock, seconds: str | None, day: str, after:
     both = f"{written(at)} or {written(at + 1)}" if at + 1 < 24 * 60 else written(at)
     raise Ambiguous(f"{said} has seconds ({seconds}); times are set to the minute, so write the "
                     f"minute you mean, e.g. {both}")
+
+
+_PARTS = {"morning": range(4, 12), "afternoon": range(12, 18), "evening": range(17, 24),
+          "night": range(18, 24)}
+
+
+def day_part_agrees(rest: str, clock: Clock) -> None:
+    """"saturday morning 7pm", "tomorrow night 2am": a part of the day beside a clock time
+    must agree with it; an hour after midnight on a day's "night" could be either night."""
+    for word, hours in _PARTS.items():
+        if re.search(rf"\b{word}\b", rest) and clock.hour not in hours:
+            said = f"{clock.hour:02d}:{clock.minute:02d}"
+            if word == "night" and clock.hour < 6:
+                raise Ambiguous(f"{said} on that night could be early that day or after midnight at its "
+                                "end; write the day and the time, e.g. saturday 23:30 or sunday 01:00")
+            raise Ambiguous(f"{said} is not in the {word}; write the day and the time alone, "
+                            "e.g. saturday 7pm")
 
 
 def plain_day_words(rest: str) -> bool:
