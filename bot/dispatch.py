@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from .adapter import Adapter, DeliveryRefused
@@ -37,10 +37,12 @@ from .rereading import Read, reread
 from .settings import Settings
 from .storage import StorageUnavailable
 from .suggestions import Suggestion, Suggestions
+from .timelinks import LinkedChannels, reading_with
 from .tracking import Tracker
 
 log = logging.getLogger(__name__)
 Handler = Callable[..., Awaitable[Any]]
+S = TypeVar("S")
 
 
 RECONCILE_AT_ONCE = 8
@@ -146,9 +148,10 @@ class Dispatch:
             return
         outcome = "ok"
         try:
-            kwargs = await convert(spec, raw, ctx)
-            assert spec.callback is not None
-            await spec.callback(ctx, **kwargs)
+            with reading_with(await self._linked_zones(ctx.channel)):
+                kwargs = await convert(spec, raw, ctx)
+                assert spec.callback is not None
+                await spec.callback(ctx, **kwargs)
         except Refusal as e:
             outcome = "refused"
             await self._safe(ctx.warn(str(e)), "refusal reply")
@@ -172,6 +175,17 @@ class Dispatch:
                              "error reply")
         finally:
             self.metrics.command(spec.name, outcome)
+
+    async def _linked_zones(self, channel: ChannelRef) -> list[ZoneInfo]:
+        """The zones of the spaces linked with the channel: their letters are read with care
+        in its times (bot/timelinks.py)."""
+        links = self.service(LinkedChannels)
+        if links is None:
+            return []
+        return [await self.timezone(c.space) for c in await links.linked(channel)]
+
+    def service(self, kind: type[S]) -> S | None:
+        raise NotImplementedError  # the Bot's registry of what features offer
 
     async def action_invoked(self, event: ActionInvoked, ctx: Context) -> None:
         if event.user.is_bot:

@@ -5,7 +5,10 @@ The cards of one object picked for a reading are read one after another and hand
 cog together, with whether every one of them could be read: a reaction moved from one card to
 another while the bot was away then shows as moved, never as taken back in between. Nothing
 is kept from one reading to the next: what a card showed is handed over at once or not at all,
-so a reading never comes back later to overrule what happened on the card since."""
+so a reading never comes back later to overrule what happened on the card since. Two readings
+of one card in flight at once (the start-up's, and one for a moderator's clearing of the card)
+are applied in the order they were started (`Tracker.readings`): the older one, arriving
+last, is dropped for that card; the other cards it read are applied as read."""
 
 from __future__ import annotations
 
@@ -43,6 +46,7 @@ async def reread(adapter: Adapter, tracker: Tracker, where: Callable[[MessageRef
     platform's rate limits allow), and `deliver` each object's reading. A card the platform
     no longer has is `gone`; a card whose read fails is left for the next time."""
     gate = asyncio.Semaphore(at_once)
+    order = tracker.readings
     objects: dict[tuple[str, str, int], list[MessageRef]] = {}
     for message in tracker.live(adapter.platform):
         tracked = tracker.lookup(message)
@@ -52,20 +56,28 @@ async def reread(adapter: Adapter, tracker: Tracker, where: Callable[[MessageRef
     async def one(cog: str, kind: str, object_id: int, cards: list[MessageRef]) -> None:
         async with gate:
             readings: dict[MessageRef, Reactions] = {}
+            started: dict[str, int] = {}
             whole = True
-            for message in cards:
-                try:
-                    reactions = await adapter.fetch_reactions(message)
-                except Exception as e:
-                    log.warning("%s: could not read the reactions of %s: %s", adapter.platform,
-                                message.key, e)
-                    whole = False
-                    continue
-                if reactions is None:  # the message is gone: stop asking for it at every start
-                    await gone(message)
-                else:
-                    readings[message] = humans(reactions)
-            await deliver(Read(cog, kind, object_id, readings, whole))
+            try:
+                for message in cards:
+                    started[message.key] = order.begin(message.key)
+                    try:
+                        reactions = await adapter.fetch_reactions(message)
+                    except Exception as e:
+                        log.warning("%s: could not read the reactions of %s: %s", adapter.platform,
+                                    message.key, e)
+                        whole = False
+                        continue
+                    if reactions is None:  # the message is gone: stop asking for it at every start
+                        await gone(message)
+                    else:
+                        readings[message] = humans(reactions)
+                async with order.applying({m.key: started[m.key] for m in readings}) as latest:
+                    await deliver(Read(cog, kind, object_id,
+                                       {m: r for m, r in readings.items() if m.key in latest}, whole))
+            finally:
+                for key in started:
+                    order.end(key)
 
     await asyncio.gather(*(one(*obj, cards) for obj, cards in objects.items()))
 

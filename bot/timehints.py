@@ -13,6 +13,7 @@ from datetime import date, timedelta, tzinfo
 
 from . import timephrases as phrases
 from .durations import format_duration
+from .timedates import DateRefused
 
 Accepts = Callable[[str], bool]
 _ALWAYS = ("saturday 10am", "tomorrow 7pm", "in 2 hours")  # ahead of any moment
@@ -97,7 +98,7 @@ def length_or_clock(s: str, hours: int, minutes: int, ok: Accepts) -> str:
     return f"'{s}' could be a length of time or a clock time; for the length write \"{length}\"{at}"
 
 
-def date_refused(e: phrases.DateRefused, s: str, home: tzinfo, year: int, ok: Accepts) -> str:
+def date_refused(e: DateRefused, s: str, home: tzinfo, year: int, ok: Accepts) -> str:
     """A date off the calendar or passed, quoted back; with the date to write instead,
     at the clock time and in the zone the text gave."""
     said = f"'{s}' {e.said}"

@@ -25,6 +25,7 @@ from . import durations
 from . import timehints as hints
 from . import timephrases as phrases
 from .durations import TimeParseError, format_duration, parse_duration
+from .timedates import DateRefused
 from .timephrases import Ambiguous
 from .timezones import ZoneError, space_zone
 from .wallclock import WallTimeRefused, five_years_on, localize
@@ -99,7 +100,7 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, allow_past: bool = Fal
         result = _read(s, tz, now)
     except (Ambiguous, ZoneError, TimeParseError, WallTimeRefused) as e:
         raise TimeParseError(str(e)) from e
-    except phrases.DateRefused as e:
+    except DateRefused as e:
         raise TimeParseError(hints.date_refused(e, s, tz, now.year, _accepts(tz, now))) from e
     except phrases.NoSuchTime as e:
         raise TimeParseError(f"I can't read '{text}' as a time: no clock shows that; write "
@@ -231,6 +232,7 @@ def _with_dateparser(s: str, rest: str, clock: phrases.Clock, tz: tzinfo, now: d
     rather than a day, are never left to it: it fills in what the text did not say."""
     if not phrases.plain_day_words(rest):
         raise TimeParseError(hints.unreadable(s, now.astimezone(tz).date(), ok))
+    phrases.day_part_agrees(rest, clock)
     parsed = _dateparser_parse(s, tz, now)
     if parsed is None or (parsed.hour, parsed.minute) != (clock.hour, clock.minute):
         raise TimeParseError(hints.unreadable(s, now.astimezone(tz).date(), ok))

@@ -4,7 +4,7 @@ A phrase is a day, a clock time and perhaps a zone, in either order: "dec 24 6pm
 "6pm on friday", "tomorrow at 19:00 UTC", "2026-12-24T18:00+01:00". Each part is read by
 a small pattern here; a part that is missing or could mean two things is reported, never
 filled in (`Ambiguous`, or no clock time for the caller to ask about). What these patterns do not know goes to
-dateparser (bot/timeparse.py), under the same rules.
+dateparser (bot/timeparse.py), under the same rules; dates on the calendar are bot/timedates.py.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta, tzinfo
 
-from .timezones import abbreviation, city, iana, own_letters
+from .timedates import MONTHS, dated, real_date
+from .timelinks import linked_zones
+from .timezones import abbreviation, city, iana, letters
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
-          "september", "october", "november", "december")
 
 
 class Ambiguous(ValueError):
@@ -28,16 +28,6 @@ class NoSuchTime(ValueError):
     """A clock time no clock shows (25:99, 13pm)."""
 
 
-class DateRefused(ValueError):
-    """A date that is not on the calendar, or a yearless one that has passed. `said`
-    follows the text quoted back; `instead`, if any, is the date to suggest writing, with
-    its year, after the words `lead`."""
-
-    def __init__(self, said: str, instead: date | None = None, lead: str = "write") -> None:
-        super().__init__(said)
-        self.said, self.instead, self.lead = said, instead, lead
-
-
 @dataclass(frozen=True, slots=True)
 class Clock:
     hour: int
@@ -46,12 +36,14 @@ class Clock:
 
 _TIME = re.compile(
     r"(?:\bat\s+)?(?:(?P<noon>noon|midday)|(?P<midnight>midnight)|"
-    r"(?P<h>\d{1,2})(?:[:.](?P<m>\d{2})(?::\d{2})?)?\s*(?P<ampm>[ap]\.?m\.?)(?![a-z])|"
-    r"(?P<h24>\d{1,2})[:h](?P<m24>\d{2})(?::\d{2})?(?![\d/])|"
+    r"(?P<h>\d{1,2})(?:[:.](?P<m>\d{2})(?P<s>:\d{2})?)?\s*(?P<ampm>[ap]\.?m\.?)(?![a-z])|"
+    r"(?P<h24>\d{1,2})[:h](?P<m24>\d{2})(?P<s24>:\d{2})?(?![\d/])|"
     # 18.30: a dot only after an hour no date has as its day-of-month-and-month pair
     r"\b(?P<hdot>1[3-9]|2[0-3])\.(?P<mdot>[0-5]\d)\b(?!\.)|"
+    # 7.30: a time with no am/pm (no day.month pair has a month past 12), unless a length ("2.25 hours")
+    r"\b(?P<hamb>[1-9]|1[0-2])\.(?P<mamb>1[3-9]|[2-5]\d)\b(?!\.|\s*(?:h|hrs?|hours?|m|mins?|minutes?)\b)|"
     r"\bat\s+(?P<bare>\d{1,2})(?![\d:/.]))")
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:([t ])(\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?)?"
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:([t ])(\d{1,2}):(\d{2})(:\d{2}(?:\.\d+)?)?)?"
                   r"(\s*)(z|[+-]\d{2}(?::?\d{2})?)?$")
 # "10:00-12:00": a minus right after a clock time is an offset in ISO's T form, but as often
 # the end of a range.
@@ -77,13 +69,17 @@ def iso(text: str) -> tuple[date, Clock | None, tzinfo | None] | None:
     m = _ISO.match(text)
     if not m:
         return None
-    y, mo, d, sep, hh, mm, gap, off = m.groups()
+    y, mo, d, sep, hh, mm, ss, gap, off = m.groups()
     if sep == " " and not gap and off and off.startswith("-"):
         _offset_or_range(text)
     day = real_date(int(y), int(mo), int(d))
     clock = Clock(int(hh), int(mm)) if hh is not None else None
     if clock is not None and (clock.hour > 23 or clock.minute > 59):
         raise NoSuchTime(text)
+    if clock is not None:
+        # a minus right after the minutes would read as a span ("18:30-05:00"): spaced apart
+        apart = gap or (" " if off and off.startswith("-") else "")
+        _whole_minute(text, clock, ss, f"{y}-{mo}-{d} ", f"{apart}{off.upper()}" if off else "")
     zone = abbreviation("utc" if off == "z" else off) if off else None
     return day, clock, zone
 
@@ -94,7 +90,7 @@ def split_zone(text: str, home: tzinfo | None = None, year: int = 0) -> tuple[st
     words = text.rsplit(" ", 1)
     if len(words) == 2:
         last = words[1]
-        found = iana(last) if "/" in last else own_letters(last, home, year) or abbreviation(last)
+        found = iana(last) if "/" in last else letters(last, home, year, linked_zones())
         if found is not None:
             return words[0], found
     parts = text.split(" ")
@@ -139,6 +135,8 @@ def clock_in(text: str) -> tuple[Clock | None, str]:
                         "with the date you mean")
     if m.group("bare") is not None:
         hour = int(m.group("bare"))
+        if hour == 12:
+            raise Ambiguous("12 noon or midnight? say noon (or 12pm), or 00:00 with the date you mean")
         if 1 <= hour <= 12:
             raise Ambiguous(f"{hour} in the morning or in the evening? say {hour}am or {hour}pm "
                             f"(or {hour % 12 + 12}:00)")
@@ -149,13 +147,58 @@ def clock_in(text: str) -> tuple[Clock | None, str]:
         hour, minute = int(m.group("h")), int(m.group("m") or 0)
         if not 1 <= hour <= 12 or minute > 59:
             raise NoSuchTime(text)
-        return Clock(hour % 12 + (12 if m.group("ampm")[0] == "p" else 0), minute), rest
+        clock = Clock(hour % 12 + (12 if m.group("ampm")[0] == "p" else 0), minute)
+        if clock == Clock(0, 0):
+            raise Ambiguous(f"{m.group(0).strip()} is midnight, which could be the start or the end of "
+                            "that day; say 23:59 or 00:00 with the date you mean")
+        _whole_minute(m.group(0).strip(), clock, m.group("s"), "", m.group("ampm").replace(".", ""))
+        return clock, rest
+    if m.group("hamb"):
+        h, mm = int(m.group("hamb")), m.group("mamb")
+        raise Ambiguous(f"{h}.{mm} reads as a clock time: {h}:{mm} in the morning or in the "
+                        f"evening? say {h}:{mm}am or {h}:{mm}pm (or {h % 12 + 12}:{mm})")
     if m.group("hdot"):
         return Clock(int(m.group("hdot")), int(m.group("mdot"))), rest
     hour, minute = int(m.group("h24")), int(m.group("m24"))
     if hour > 23 or minute > 59:
         raise NoSuchTime(text)
+    _whole_minute(m.group(0).strip(), Clock(hour, minute), m.group("s24"), "", "")
     return Clock(hour, minute), rest
+
+
+def _whole_minute(said: str, clock: Clock, seconds: str | None, day: str, after: str) -> None:
+    """Times are kept and shown to the minute: a time with seconds other than :00 (what
+    str(datetime) prints) is refused, not cut to its minute, saying the minutes it lies
+    between. `day` and `after` (am/pm, an offset) are how the text wrote the rest, for the
+    examples."""
+    if seconds is None or not any(ch in "123456789" for ch in seconds):
+        return
+    def written(minutes: int) -> str:
+        h, mi = divmod(minutes, 60)
+        if after[:1] in ("a", "p"):
+            return f"{day}{h % 12 or 12}:{mi:02d}{after}"
+        return f"{day}{h:02d}:{mi:02d}{after}"
+    at = clock.hour * 60 + clock.minute
+    both = f"{written(at)} or {written(at + 1)}" if at + 1 < 24 * 60 else written(at)
+    raise Ambiguous(f"{said} has seconds ({seconds}); times are set to the minute, so write the "
+                    f"minute you mean, e.g. {both}")
+
+
+_PARTS = {"morning": range(4, 12), "afternoon": range(12, 18), "evening": range(17, 24),
+          "night": range(18, 24)}
+
+
+def day_part_agrees(rest: str, clock: Clock) -> None:
+    """"saturday morning 7pm", "tomorrow night 2am": a part of the day beside a clock time
+    must agree with it; an hour after midnight on a day's "night" could be either night."""
+    for word, hours in _PARTS.items():
+        if re.search(rf"\b{word}\b", rest) and clock.hour not in hours:
+            said = f"{clock.hour:02d}:{clock.minute:02d}"
+            if word == "night" and clock.hour < 6:
+                raise Ambiguous(f"{said} on that night could be early that day or after midnight at its "
+                                "end; write the day and the time, e.g. saturday 23:30 or sunday 01:00")
+            raise Ambiguous(f"{said} is not in the {word}; write the day and the time alone, "
+                            "e.g. saturday 7pm")
 
 
 def plain_day_words(rest: str) -> bool:
@@ -236,59 +279,3 @@ def day_of(text: str, today: date) -> tuple[date | None, int | None, bool] | Non
         day, month = (a, b) if a > 12 or a == b else (b, a)
         return dated(day, month, m.group(3), today), None, False
     return None
-
-
-_LONGEST = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-
-
-def _on_calendar(month: int, day: int) -> None:
-    """Refuses a month or day no year has, saying which part is wrong."""
-    if not 1 <= month <= 12:
-        raise DateRefused(f"is not a real date: there is no month {month} (months go from 1 to 12)")
-    longest = _LONGEST[month - 1]
-    if not 1 <= day <= longest:
-        most = "at most 29" if month == 2 else str(longest)
-        raise DateRefused(f"is not a real date: {MONTHS[month - 1].title()} has {most} days")
-
-
-def real_date(year: int, month: int, day: int) -> date:
-    _on_calendar(month, day)
-    if not _exists(year, month, day):
-        if (month, day) == (2, 29):
-            raise DateRefused(f"is not a real date: February {year} has 28 days")
-        raise ValueError(f"no year {year}")
-    return date(year, month, day)
-
-
-def _exists(year: int, month: int, day: int) -> bool:
-    try:
-        date(year, month, day)
-    except ValueError:
-        return False
-    return True
-
-
-def dated(day: int, month: int, year: str | None, today: date) -> date:
-    """A day and month, in the given year or else the nearest such date.
-
-    A date written without its year means the nearest one: people leave out the year
-    when it is the obvious one. When that nearest is this year's and it has passed
-    ("dec 5" said on 6 Dec) it is a time in the past, most likely a slip, and is refused
-    rather than moved almost a year on; when next year's is the nearer ("jan 5" said in
-    December) it is next year's. This year's counts as nearer when it is no further
-    back than next year's is ahead, which is at about half a year."""
-    if year is not None:
-        return real_date(int(year) + (2000 if len(year) == 2 else 0), month, day)
-    _on_calendar(month, day)
-    this_year = date(today.year, month, day) if _exists(today.year, month, day) else None
-    if this_year is not None and this_year >= today:
-        return this_year
-    later = next(date(y, month, day) for y in range(today.year + 1, today.year + 9)
-                 if _exists(y, month, day))
-    if this_year is not None and today - this_year <= later - today:
-        lead = "for next year write" if later.year == today.year + 1 else f"the next is in {later.year}:"
-        raise DateRefused(f"is {this_year:%a %d %b %Y}, which has passed", later, lead)
-    if later.year > today.year + 1:  # 29 February, with no such day this year or next
-        raise DateRefused(f"is not a real date: there is no 29 February in {today.year} or "
-                          f"{today.year + 1}; the next is in {later.year}", later)
-    return later

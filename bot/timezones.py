@@ -95,6 +95,29 @@ def own_letters(word: str, home: tzinfo | None, year: int) -> tzinfo | None:
     return timezone(next(iter(offsets)), word.upper())
 
 
+def letters(word: str, home: tzinfo | None, year: int, linked: tuple[ZoneInfo, ...] = ()) -> tzinfo | None:
+    """The zone letters after a time name: the space's own zone's meaning if its clocks show
+    them, else the usual one (`abbreviation`). In linked spaces (bot/timelinks.py) people read
+    each other's cards, so letters a linked space's zone shows with another meaning are
+    refused with every reading; letters only a linked zone shows mean what they mean there."""
+    own = own_letters(word, home, year)
+    here = own or abbreviation(word)
+    there = {z.key: found for z in linked if z != home and (found := own_letters(word, z, year))}
+    if not there:
+        return here
+    readings = dict(there)
+    if here is not None:
+        name = home.key if own is not None and isinstance(home, ZoneInfo) else SUGGEST.get(word.lower(), ("",))[0]
+        readings = {name or f"the usual {word.upper()}": here, **readings}
+    offsets = {z.utcoffset(None) for z in readings.values()}
+    if len(offsets) == 1:
+        return here or next(iter(there.values()))
+    shown = " and ".join(f"UTC{_hours(z.utcoffset(None) or timedelta())} in {name}" for name, z in readings.items())
+    names = " or ".join(f"7pm {name}" for name in readings)
+    raise ZoneError(f"{word.upper()} means {shown} (this space is linked with one in "
+                    f"{', '.join(there)}); name the zone you mean, e.g. {names}")
+
+
 @cache
 def _letters(key: str, year: int) -> dict[str, frozenset[timedelta]]:
     """The abbreviations a zone's clocks show, each with its offsets, a week apart over

@@ -9,7 +9,11 @@ in start-up time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import itertools
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
 
 from .model import MessageRef
 from .storage import Database, Migration
@@ -44,9 +48,59 @@ class Tracked:
     object_id: int
 
 
+@dataclass(slots=True)
+class _InFlight:
+    readings: int = 0  # readings of the card started and not yet done with
+    applied: int = 0  # when the latest reading applied so far was started
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+class ReadingOrder:
+    """Readings of one card in flight at once (the start-up's reading of every card, and one
+    set off by a moderator clearing that card's reactions) are applied in the order they were
+    started: one started before a reading already applied is dropped for that card, since it
+    may show reactions cleared since. Two readings of a card are never applied at once (a
+    cog's units for one could interleave with the other's). Readings of other cards never
+    wait. Kept only while a reading of the card is in flight."""
+
+    def __init__(self) -> None:
+        self._started = itertools.count(1)
+        self._cards: dict[str, _InFlight] = {}
+
+    def begin(self, card: str) -> int:
+        """A reading of the card starts (just before the platform is asked): its place in
+        the order."""
+        self._cards.setdefault(card, _InFlight()).readings += 1
+        return next(self._started)
+
+    def end(self, card: str) -> None:
+        """That reading was applied, dropped or failed."""
+        entry = self._cards[card]
+        entry.readings -= 1
+        if entry.readings == 0:
+            del self._cards[card]
+
+    @asynccontextmanager
+    async def applying(self, started: Mapping[str, int]) -> AsyncIterator[set[str]]:
+        """Around applying readings of these cards (each with its place from `begin`): the
+        cards whose reading is still the latest; no other reading of them is applied
+        meanwhile."""
+        entries = [(card, self._cards[card]) for card in sorted(started)]  # one order: no deadlock
+        async with AsyncExitStack() as held:
+            for _, entry in entries:
+                await held.enter_async_context(entry.lock)
+            latest = set()
+            for card, entry in entries:
+                if started[card] > entry.applied:
+                    entry.applied = started[card]
+                    latest.add(card)
+            yield latest
+
+
 class Tracker:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.readings = ReadingOrder()
         self._rows: dict[str, _Row] = {}
         self._by_object: dict[tuple[str, str, int], set[str]] = {}  # -> message keys
 

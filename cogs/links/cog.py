@@ -17,6 +17,7 @@ from bot.commands import Option, command
 from bot.context import Context, Refusal
 from bot.model import ChannelRef, SpaceRef
 from bot.render import Out, line, text
+from bot.timelinks import LinkedChannels
 
 from .migrations import MIGRATIONS
 from .service import LinkService
@@ -59,6 +60,7 @@ class LinksCog(Cog, LinkService):
 
     async def setup(self) -> None:
         self.bot.provide(LinkService, self, self.name)
+        self.bot.provide(LinkedChannels, self, self.name)
 
     def _label(self, channel: ChannelRef) -> str:
         caps = self.bot.capabilities(channel.platform)

@@ -5,10 +5,12 @@ after an unlink)."""
 from __future__ import annotations
 
 from bot.model import ChannelRef, SpaceRef
+from bot.timelinks import LinkedChannels
 
 
-class LinkService:
-    """The interface; the links cog implements it (a nominal base for the registry)."""
+class LinkService(LinkedChannels):
+    """The interface; the links cog implements it (a nominal base for the registry). The core
+    asks it too, as `LinkedChannels`, for the zones whose letters a linked space reads."""
 
     async def linked(self, channel: ChannelRef) -> list[ChannelRef]:
         """The channels linked with `channel` now (without it); [] when it is not linked."""

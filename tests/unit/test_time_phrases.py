@@ -133,7 +133,7 @@ TABLE: list[tuple[str, Rule]] = [
     ("tomorrow 7.30pm", days_ahead(1, 19, 30)), ("tomorrow 6:45 am", days_ahead(1, 6, 45)),
     ("the day after tomorrow at 5pm", days_ahead(2, 17)), ("day after tomorrow 10am", days_ahead(2, 10)),
     ("tomorrow morning at 9am", days_ahead(1, 9)), ("tomorrow 12pm", days_ahead(1, 12)),
-    ("tomorrow 12am", days_ahead(1, 0)), ("tomorrow at 00:15", days_ahead(1, 0, 15)),
+    ("tomorrow 12am", refused("12am is midnight")), ("tomorrow at 00:15", days_ahead(1, 0, 15)),
     # relative
     ("in 2 hours", from_now(hours=2)), ("in 90 minutes", from_now(minutes=90)),
     ("in 1h30m", from_now(minutes=90)), ("in 3 days", refused("which time on Wed 09 Dec")),
@@ -181,7 +181,7 @@ TABLE: list[tuple[str, Rule]] = [
     # refused: an hour that could be morning or evening
     ("at 5", refused("5am or 5pm")), ("tomorrow at 5", refused("5am or 5pm")),
     ("friday 5", refused("5am or 5pm")), ("the day after tomorrow at 5", refused("5am or 5pm")),
-    ("dec 24 at 7", refused("7am or 7pm")), ("saturday at 12", refused("12am or 12pm")),
+    ("dec 24 at 7", refused("7am or 7pm")), ("saturday at 12", refused("noon (or 12pm), or 00:00")),
     # refused: a numeric date with two readings
     ("03/04 7pm", refused("could be 3 April or 4 March")), ("1/2 10am", refused("could be")),
     ("04/03/2027 18:00", refused("could be")),

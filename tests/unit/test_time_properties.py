@@ -357,18 +357,21 @@ def test_twelve_hour_times_are_the_hour_meant(hour: int, minute: int, half: str,
     h24 = hour % 12 + (12 if half.strip().lower().startswith("p") else 0)
     wall = datetime.combine(START.astimezone(tz).date() + timedelta(days=1), datetime.min.time())
     got = read(f"tomorrow {clock}", tz)
+    if h24 == 0 and minute == 0:  # 12am is midnight: which end of the day? (as "midnight")
+        assert isinstance(got, str) and "is midnight" in got, got
+        return
     assert isinstance(got, datetime), got
     assert got == wall_reading(wall.replace(hour=h24, minute=minute), tz), (clock, got)
 
 
 @pytest.mark.parametrize("text, hour", [("tomorrow noon", 12), ("tomorrow at noon", 12), ("tomorrow 12pm", 12),
-                                        ("tomorrow 12am", 0), ("tomorrow 12:30am", 0), ("tomorrow midday", 12)])
+                                        ("tomorrow 12:30am", 0), ("tomorrow midday", 12)])
 def test_noon_and_twelve_o_clock(text: str, hour: int) -> None:
     got = read(text, ZoneInfo("UTC"))
     assert isinstance(got, datetime) and got.hour == hour and got.date() == date(2026, 11, 24), (text, got)
 
 
-@pytest.mark.parametrize("text", ["tomorrow midnight", "midnight", "tomorrow 0am", "tomorrow 13pm",
+@pytest.mark.parametrize("text", ["tomorrow midnight", "midnight", "tomorrow 12am", "tomorrow 0am", "tomorrow 13pm",
                                   "tomorrow at 5", "tomorrow 00:30am", "tomorrow 24:00"])
 def test_twelve_hour_edges_with_no_one_reading_are_refused(text: str) -> None:
     assert isinstance(read(text, ZoneInfo("UTC")), str)
@@ -533,11 +536,20 @@ async def test_poll_closes_2h30_is_refused_with_both_readings(fake: FakeAdapter,
 
 @pytest.mark.parametrize("text, utc", [
     ("2026-12-24 18:00:00-05:00", datetime(2026, 12, 24, 23, 0, tzinfo=UTC)),  # str(datetime)'s form
-    ("2026-12-24 18:30:15-0500", datetime(2026, 12, 24, 23, 30, tzinfo=UTC)),
+    ("2026-12-24 18:30:00-0500", datetime(2026, 12, 24, 23, 30, tzinfo=UTC)),
 ])
 def test_a_time_with_seconds_and_an_offset_is_that_instant(text: str, utc: datetime) -> None:
-    """Minutes and seconds are no span of time: the offset is read (seconds are dropped)."""
+    """Minutes and seconds are no span of time: the offset is read."""
     assert parse_when(text, ZoneInfo("UTC"), START) == utc
+
+
+def test_a_time_with_seconds_other_than_zero_and_an_offset_is_refused_keeping_the_offset() -> None:
+    """Times are kept to the minute (tests/unit/test_time_seconds.py): the minutes to write
+    keep the offset, spaced so that they do not read as a span."""
+    with pytest.raises(TimeParseError) as refused:
+        parse_when("2026-12-24 18:30:15-0500", ZoneInfo("UTC"), START)
+    assert "2026-12-24 18:30 -0500 or 2026-12-24 18:31 -0500" in str(refused.value), refused.value
+    assert parse_when("2026-12-24 18:30 -0500", ZoneInfo("UTC"), START) == datetime(2026, 12, 24, 23, 30, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("text, offset", [("tomorrow 10:00-930", True), ("tomorrow 10:00-12:00", True),
