@@ -194,7 +194,7 @@ class Syncer:
             if since is None:
                 events = inbound.sources(info.timeline.events)
             else:
-                events = await self.reader.readable(room_id, info.timeline.events)
+                events = await self.reader.timeline(room_id, info.timeline.events)
             if since is None:
                 self.rooms.note_state(room_id, events)
                 # A fresh account: history before the bot existed is not for it.
