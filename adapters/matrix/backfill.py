@@ -13,6 +13,7 @@ from nio import MessageDirection
 
 from . import inbound
 from .client import Transport, why
+from .joins import present_from
 
 log = logging.getLogger(__name__)
 
@@ -20,14 +21,16 @@ BACKFILL_PAGES = 50
 
 
 async def gap_events(transport: Transport, room_id: str, prev_batch: str | None, since: str, *,
-                     readable: Callable[[str, Sequence[Any]], Awaitable[list[dict[str, Any]]]],
+                     readable: Callable[[str, Sequence[Any], bool], Awaitable[list[dict[str, Any]]]],
                      seen: Callable[[str | None], bool]) -> tuple[list[dict[str, Any]], bool]:
     """The events a limited sync left out, oldest first: /messages backwards from the gap
     down to the previous sync token (or to an event already handled), and whether they are
     all of it. A gap not read whole has the room's cards re-read instead (sync.py), after
-    the events queued before it."""
+    the events queued before it. What is older than the bot's own join in the gap is the
+    room's past: an event there still encrypted is not held for its key (joins.py)."""
     older: list[dict[str, Any]] = []
     token, client, whole = prev_batch, transport.client, True
+    past = False  # the bot's join passed, reading back
     for _ in range(BACKFILL_PAGES):
         if not token:
             break
@@ -40,7 +43,11 @@ async def gap_events(transport: Transport, room_id: str, prev_batch: str | None,
             whole = False
             break
         reached = False
-        for src in await readable(room_id, resp.chunk):  # newest first
+        chunk = resp.chunk[::-1]  # oldest first
+        start = len(chunk) if past else present_from(chunk, transport.user_id)
+        past = past or start > 0
+        page = await readable(room_id, chunk[:start], False) + await readable(room_id, chunk[start:], True)
+        for src in reversed(page):  # newest first
             if seen(inbound.text(src.get("event_id"))):
                 reached = True
                 break

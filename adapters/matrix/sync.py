@@ -19,6 +19,7 @@ from . import inbound
 from .backfill import gap_events
 from .client import MatrixError, Transport, why
 from .crypto import Crypto
+from .joins import Reader
 from .lanes import Lanes
 from .leftover import KeptInbox, Left
 from .roomload import RoomLoader
@@ -68,11 +69,12 @@ class Syncer:
         self.synced = asyncio.Condition()
         self.sync_count = 0
         self.crypto: Crypto | None = None  # from start(), with the database
+        self.reader = Reader(transport, rooms, self.mark_seen)
 
     async def start(self, store: MatrixStore) -> None:
         self.store = store
         self.lanes.inbox = KeptInbox(store, self.rooms)
-        self.crypto = Crypto(self.transport, store.db)
+        self.crypto = self.reader.crypto = Crypto(self.transport, store.db)
         await self.crypto.start()
         self.transport.prepare_room = RoomLoader(self.transport, self.crypto).prepare
         self.since = await store.sync_token(self.transport.user_id)
@@ -192,7 +194,7 @@ class Syncer:
             if since is None:
                 events = inbound.sources(info.timeline.events)
             else:
-                events = await self._readable(room_id, info.timeline.events)
+                events = await self.reader.timeline(room_id, info.timeline.events)
             if since is None:
                 self.rooms.note_state(room_id, events)
                 # A fresh account: history before the bot existed is not for it.
@@ -202,14 +204,14 @@ class Syncer:
             # The state where this timeline begins takes effect in the room's lane, after what
             # was queued before (and a gap back-filled below), not ahead of it as the sync comes.
             # The bot's own join there is not where it joined: a join in the gap comes back with
-            # the gap, in its place, and cuts the room's past off there (_after_join).
+            # the gap, in its place, and cuts the room's past off there (joins.py).
             gap = info.timeline.limited and not any(inbound.is_join_of(e, me) for e in events)
             events = [src for src in state if not inbound.is_join_of(src, me)] + events
             if gap:
                 events = await self._backfill(room_id, info.timeline.prev_batch, since) + events
             if room_id in self._left.restored:  # the first sync: named as the events left came
                 self._left.name_members(self.rooms, room_id, state, events)
-            batches.append((room_id, self._after_join(room_id, events, noted)))
+            batches.append((room_id, self.reader.after_join(room_id, events, noted)))
         left, self._left, store = self._left, Left(), self.store
         assert store is not None
         await left.hand_over(self.lanes)
@@ -262,35 +264,11 @@ class Syncer:
         for room_id, rows in rooms.items():
             await self.lanes.put(room_id, [src for _, src in rows], rows[-1][0])
 
-    def _after_join(self, room_id: str, events: list[dict[str, Any]],
-                    noted: set[str]) -> list[dict[str, Any]]:
-        """Events before the bot's own join are the room's past, not requests to it: only
-        their state is kept (noted at once: the lane holds nothing of the room before it)."""
-        start = 0
-        for i, src in enumerate(events):
-            if inbound.is_join_of(src, self.transport.user_id):
-                start = i + 1
-        for src in events[:start]:
-            self.mark_seen(inbound.text(src.get("event_id")))
-            self.rooms.note_state_event(room_id, src)
-        if start:
-            noted.add(room_id)
-        return events[start:]
-
-    async def _readable(self, room_id: str, events: Sequence[Any]) -> list[dict[str, Any]]:
-        """The raw events nio could read; those still encrypted wait for their keys."""
-        if self.crypto is None:
-            return inbound.sources(events)
-        readable, locked = self.crypto.split(events)
-        if locked:
-            await self.crypto.hold(room_id, locked)
-        return readable
-
     async def _backfill(self, room_id: str, prev_batch: str | None,
                         since: str) -> list[dict[str, Any]]:
         self.limited_syncs += 1
         older, whole = await gap_events(self.transport, room_id, prev_batch, since,
-                                        readable=self._readable, seen=self._seen.__contains__)
+                                        readable=self.reader.readable, seen=self._seen.__contains__)
         if not whole:
             self._reread.add(room_id)
         self.backfilled_events += len(older)
