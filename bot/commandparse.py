@@ -5,6 +5,13 @@ fill positional options in order; the last `rest` option takes the rest of the l
 Two forgiving rules on top, because people type on phones: a lone apostrophe
 ("Bob's party") is just a letter, and the value of a `greedy` named option runs on
 over bare words up to the next `name=` ("when=saturday 10am where=Blue Cafe").
+
+Which words are `name=` (`_names`, the one rule both the line and a run-on value use):
+a `name=` word whose name is an option, quoted or not, as a shell hands a quoted word
+over whole (`"where=the wild things are"` is where=, like `"when=tomorrow 7pm"`); and
+an unquoted `name=` word whose name is not an option (a misspelt option, refused). A
+word quoted whole whose name is not an option (`"e=mc2"`) is text like any quoted
+word: part of the greedy value it follows, else positional text.
 """
 
 from __future__ import annotations
@@ -113,10 +120,8 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
     i = 0
     while i < len(items):
         tok = items[i]
-        m = _NAMED.match(tok.text)
+        m = _names(spec, tok)
         opt = spec.option(m.group(1)) if m else None
-        if m and opt is None and tok.raw.startswith(('"', "'")):
-            m = None  # a word quoted whole ("e=mc2 night") is text, not a misspelt option
         if m and opt is None and not bare_ok(spec):
             known = ", ".join(o.name for o in spec.options) or "none"  # id=3 works as well as 3
             raise UsageError(f"'{m.group(1)}' is not an option here (options: {known})", spec, usage)
@@ -128,7 +133,7 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
             # A greedy value runs on over bare words, unless the user quoted it; the words
             # it runs over keep their quotes (where=Bar, "Main St" is a place with quotes).
             if opt.greedy and not tok.quoted:
-                while i < len(items) and not _NAMED.match(items[i].text) \
+                while i < len(items) and not _names(spec, items[i]) \
                         and not (i == len(items) - 1 and _trailing_choice(spec, items[i])):
                     value.append(items[i].raw or items[i].text)
                     i += 1
@@ -166,6 +171,16 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
                     f"{ran_on}=, or put {ran_on}='s value in quotes", spec, usage)
             raise UsageError(f"{opt.name} is missing ({how})", spec, usage)
     return out
+
+
+def _names(spec: CommandSpec, tok: Token) -> re.Match[str] | None:
+    """The word as `name=value`: a `name=` word whose name is an option (quoted whole or not),
+    or one not quoted whole (a misspelt option is refused); a word quoted whole whose name is
+    not an option ("e=mc2 night") is text, as any quoted word is."""
+    m = _NAMED.match(tok.text)
+    if m is None or spec.option(m.group(1)) is not None or not tok.raw.startswith(('"', "'")):
+        return m
+    return None
 
 
 def _trailing_choice(spec: CommandSpec, tok: Token) -> bool:

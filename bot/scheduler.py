@@ -38,20 +38,17 @@ GraceFn = Callable[[Job], Awaitable[timedelta | None]]
 
 class Scheduler:
     def __init__(self, db: Database, clock: Clock, metrics: Metrics | None = None) -> None:
-        self.db = db
-        self.clock = clock
-        self.metrics = metrics
+        self.db, self.clock, self.metrics = db, clock, metrics
         self._handlers: dict[str, Handler] = {}
         self._grace: dict[str, GraceFn] = {}
         self._missed: dict[str, Handler] = {}
         self.alarm = Alarm(clock, self._fire_soon)
         self._armed_until: datetime | None = None
         self._inflight: set[asyncio.Task[None]] = set()
-        self._stopping = False
         self._owners: dict[str, str] = {}
         self.owner = ""  # the cog being set up, which owns what it registers
         self.fired: list[tuple[Job, datetime]] = []  # (job, fired at) for benchmarks/tests
-        self.record_fired = False
+        self.record_fired = self._stopping = False
         # On a shared database: which spaces this process arms jobs for (its shards), and
         # which it can post in when taking over from a process that died.
         self.serves: Callable[[str], bool] = lambda space: True
@@ -61,8 +58,7 @@ class Scheduler:
         self.taking = takeover.TakeOver(db, clock, self.process, lambda s: self.reaches(s),
                                         self._claimed, metrics)
         if metrics is not None:
-            metrics.watch_jobs(lambda: self.taking.waiting,
-                               lambda: len(self._inflight) + self.taking.running)
+            metrics.watch_jobs(lambda: self.taking.waiting, lambda: len(self._inflight) + self.taking.running)
 
     def register(self, kind: str, handler: Handler, grace: GraceFn | None = None,
                  missed: Handler | None = None) -> None:
@@ -82,8 +78,7 @@ class Scheduler:
 
     # --- writing jobs (inside the caller's write unit, atomic with its own rows) -----
 
-    put = staticmethod(jobs.put)
-    cancel = staticmethod(jobs.cancel)
+    put, cancel = staticmethod(jobs.put), staticmethod(jobs.cancel)
 
     def arm(self, handle: tuple[int, datetime]) -> None:
         """After the commit that wrote a job: set its alarm if it is due soon."""
@@ -92,6 +87,11 @@ class Scheduler:
             return  # the manual clock reads due jobs from the table as it advances
         if self._armed_until is None or due <= self._armed_until:
             self.alarm.set(job_id, due)
+
+    async def run_now(self, handle: tuple[int, datetime]) -> None:
+        """After the commit that wrote a job due now (a command's notice): claim and run it at once,
+        as its alarm would; a failed send retries, and a crash before it leaves it to the next start."""
+        await self._fire_now(handle[0])
 
     def _fire_soon(self, job_id: int) -> None:
         task = asyncio.create_task(self._fire_now(job_id))

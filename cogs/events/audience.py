@@ -7,7 +7,7 @@ idempotency key so a retried job posts once per channel."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 
 from bot.adapter import DestinationGone
 from bot.cog import CogHost
@@ -111,13 +111,15 @@ class Audience:
                 await self.bot.track(ref, self.cog, "event", event.id)
 
     async def say(self, event: Event, make: Callable[[Roster], Out | None], roster: Roster, *,
-                  key: str | None = None, first: bool = True, only: str | None = None) -> list[ChannelRef]:
+                  key: str | None = None, first: bool = True, only: str | None = None,
+                  channels: Sequence[ChannelRef] | None = None) -> list[ChannelRef]:
         """`make(roster)` in every channel of the event, each with its own platform's people
         (nothing where it gives None); the linked channels it could not be posted in. With
         `first=False` the event's own channel is left out (said there already); with `only`
         (a channel's key) it is said there alone, with the key it has there, failing as the
-        own channel's post does (a job's retry of a linked channel)."""
-        channels = await self.channels(event)
+        own channel's post does (a job's retry of a linked channel). `channels`: where several
+        events are said at once, the channels of them all, the own one first."""
+        channels = channels or await self.channels(event)
         failed: list[ChannelRef] = []
         gone: DestinationGone | None = None
         reached = 0

@@ -19,6 +19,7 @@ from cogs.polls.service import PollService
 
 from . import checkin_repo, repo, series_repo, suggest
 from .audience import Audience
+from .cancel_notice import CancelNotices
 from .checkin import opens_at
 from .editing import DURATION, EVENT_ID, _length
 from .migrations import MIGRATIONS
@@ -62,6 +63,8 @@ class EventsCog(Reports):
         self.reminders.register()
         self.series = SeriesPlanner(self)
         self.series.register()
+        self.notices = CancelNotices(self.bot, self.audience, self.dms)
+        self.notices.register()
         self.add_routes()
         s = self.settings
         s.register(SettingSpec("events.create", "anyone", one_of("anyone", "moderators"),
@@ -196,7 +199,7 @@ class EventsCog(Reports):
         event = await self.event_here(ctx, id)
         await ctx.reply(ics(event, await ctx.timezone(), ctx.now))
 
-    @command("notify", "where you get reminders, promotions and time changes",
+    @command("notify", "where you get reminders, promotions, time changes and cancellations",
              Option("where", "dm: by direct message too; channel: only in the channel", kind="choice",
                     choices=("dm", "channel")))
     async def notify(self, ctx: Context, where: str) -> None:
@@ -205,7 +208,7 @@ class EventsCog(Reports):
             raise Refusal("I can't send direct messages on this platform yet; you'll get reminders "
                           "here, with a mention")
         await self.dms.set_mode(ctx.user.key, where)
-        said = ("✉️ You'll get reminders, promotions and time changes by direct message too."
+        said = ("✉️ You'll get reminders, promotions, time changes and cancellations by direct message too."
                 if where == "dm" else "📣 You'll get reminders only here, in the channel.")
         await ctx.reply(text(said), ephemeral=True)
 

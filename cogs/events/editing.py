@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime, timedelta
-from functools import partial
 
 from bot.commands import Option, command
 from bot.context import Context, Refusal
@@ -13,8 +12,9 @@ from bot.render import Time, line, text
 from bot.timeparse import TimeParseError, parse_when
 
 from . import repo, series_repo
+from .cancel_notice import CancelNotices
 from .reminders import Handle, Reminders
-from .render import cancelled_text, demoted_text, moved_text, placed_text
+from .render import demoted_text, moved_text, placed_text
 from .repo import Event, RsvpResult
 from .rsvp import Rsvps
 from .series import SeriesPlanner
@@ -39,6 +39,7 @@ def _length(duration: timedelta | None) -> timedelta:
 class Editing(Rsvps):
     reminders: Reminders
     series: SeriesPlanner
+    notices: CancelNotices
 
     async def _editable(self, ctx: Context, event_id: int, verb: str) -> Event:
         raise NotImplementedError
@@ -191,34 +192,44 @@ class Editing(Rsvps):
             await self._end_series(ctx, event)
             return
 
-        def unit(conn: sqlite3.Connection) -> tuple[Event, repo.Roster]:
-            updated = repo.update(conn, id, state="cancelled")
+        def unit(conn: sqlite3.Connection) -> tuple[Event, Handle]:
+            updated = repo.update(conn, _uncancelled(conn, id).id, state="cancelled")
             if updated.series_id is not None:  # its series' VEVENT in the feed gains an EXDATE
                 series_repo.update(conn, updated.series_id)
             self.scheduler.cancel(conn, f"event:{id}:")
-            return updated, repo.roster(conn, updated)
+            return updated, self.notices.put(conn, [updated], self.bot.clock.now())
 
-        updated, roster = await self.db.write(unit)
+        updated, notice = await self.db.write(unit)
         self.refresh(id)
         await self.bot.untrack(self.name, "event", id)
         await self.native.withdrawn(updated)
         await ctx.reply(text(line("✅ Cancelled ", updated.title, f" #{id}; pending reminders are off.")))
-        await self.audience.say(updated, lambda own: cancelled_text(updated, own), roster)
+        await self.notices.send(notice)
 
     async def _end_series(self, ctx: Context, event: Event) -> None:
         if event.series_id is None:
             raise Refusal(f"event #{event.id} is not part of a series; leave out 'series'")
-        ended = await self.db.write(lambda c: self.series.end_from(c, event))
+
+        def unit(conn: sqlite3.Connection) -> tuple[list[Event], Handle]:
+            ended = self.series.end_from(conn, _uncancelled(conn, event.id))
+            # One notice for them all, written with the end: those who answered any are told once.
+            return ended, self.notices.put(conn, ended, self.bot.clock.now(), series=True)
+
+        ended, notice = await self.db.write(unit)
         for e in ended:
             self.refresh(e.id)
             await self.bot.untrack(self.name, "event", e.id)
             await self.native.withdrawn(e)
         await ctx.reply(text(line("✅ Ended the series ", event.title, f" from #{event.id} on; "
                                   f"{len(ended)} occurrence(s) cancelled, nothing more will be posted.")))
-        rosters = await self.db.read(lambda c: [repo.roster(c, e) for e in ended])
-        for i, (e, roster) in enumerate(zip(ended, rosters, strict=True)):
-            # Those answering a later one already posted are told too; one nobody answered
-            # goes quietly, as the ones not posted yet do.
-            if i == 0 or any(roster.counts()[:3]):
-                await self.audience.say(e, partial(cancelled_text, e), roster)
+        await self.notices.send(notice)
+
+
+def _uncancelled(conn: sqlite3.Connection, event_id: int) -> Event:
+    """The event as the cancel's unit finds it: a cancel that came first (a second `event cancel`
+    racing this one) leaves nothing to cancel, and its notice is not written again."""
+    event = repo.get(conn, event_id)
+    if event is None or event.cancelled:
+        raise Refusal(f"event #{event_id} is already cancelled")
+    return event
 

@@ -1,4 +1,4 @@
-"""`notify dm`: reminders, waitlist promotions and time changes also by direct message, to those
+"""`notify dm`: reminders, waitlist promotions, time changes and cancellations also by DM, to those
 who asked. A DM the platform refuses (closed DMs) is said once in the channel the person is in
 (on their own platform, for an event of linked spaces), and no more are tried for that person
 until they say `notify dm` again: no retry storm. A DM that failed only this time (the

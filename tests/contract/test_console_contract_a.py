@@ -49,23 +49,19 @@ def latest(shown: str, message: str) -> str:
 
 # -- Commands ---------------------------------------------------------------------------------
 
-TABLE = ("poll create", "poll close", "poll results", "poll vote", "event create", "event list",
-         "event show", "event attendees", "event edit", "event cancel", "event ics", "rsvp",
-         "offline", "config show", "config set", "config reset", "help", "checkin",
-         "event export", "stats", "calendar", "notify", "link", "unlink")
+TABLE = ("poll create", "poll close", "poll results", "poll vote", "event create", "event list", "event show",
+         "event attendees", "event edit", "event cancel", "event ics", "rsvp", "offline", "config show",
+         "config set", "config reset", "help", "checkin", "event export", "stats", "calendar", "notify", "link", "unlink")
 
 
-async def test_help_lists_every_command_of_the_table_and_help_of_one_its_options(
-        console: ConsoleAdapter) -> None:
+async def test_help_lists_every_command_of_the_table_and_help_of_one_its_options(console: ConsoleAdapter) -> None:
     shown = await typed(console, "!help")
     for name in TABLE:
         assert re.search(rf"^ +!{name}\b", shown, re.MULTILINE), (name, shown)
     for option in ("when=", "where=", "capacity=", "details=", "duration=", "repeat=", "goal="):
         assert option in shown, (option, shown)
-
     one = await typed(console, "!help poll create")
-    assert "!poll create <question> <options…>" in one and "multi" in one and "closes" in one, one
-    assert "!event" not in one, one
+    assert "!poll create <question> <options…>" in one and "multi" in one and "closes" in one and "!event" not in one, one
     # the console takes commands after `/` as after `!`, and so does help of one
     assert await typed(console, "/help /rsvp") == (await typed(console, "!help !rsvp")).replace("[m4]", "[m3]")
     refused = await typed(console, "!help frobnicate")
@@ -82,6 +78,10 @@ async def test_shell_quoting_named_values_anywhere_and_the_rest_of_the_line(cons
     assert "📅 e=mc2 night #2" in shown, shown
     shown = await typed(console, '!poll create "x=y?" "a=1" | "b=2"')
     assert "📊 x=y? #1" in shown and "1️⃣ a=1 — 0" in shown and "2️⃣ b=2 — 0" in shown, shown
+    # after a value that runs on it is part of that value; quoted whole, an option's name= is the option
+    card = await typed(console, '!event create Quiz when=tomorrow 7pm where=Lab "e=mc2"', '!event create '
+                       'Party "when=tomorrow 7pm" "where=the wild things are"')
+    assert "📅 Quiz #3" in card and '📍 Lab "e=mc2"' in card and "📍 the wild things are" in card, card
     # unquoted, a misspelt option is still caught
     refused = await typed(console, '!event create Picnic when="tomorrow 7pm" capcity=3')
     assert "⚠️" in refused and "'capcity' is not an option" in refused, refused
@@ -92,11 +92,10 @@ async def test_shell_quoting_named_values_anywhere_and_the_rest_of_the_line(cons
 
 # -- Settings ---------------------------------------------------------------------------------
 
-GOOD = {"timezone": ("Europe/Berlin", "Europe/Berlin"), "reminders": ("2h,30m", "2h,30m"),
-        "reminders.grace": ("2h", "2h"), "events.create": ("Moderators", "moderators"),
-        "offline.auto": ("on", "on"), "offline.sensitivity": ("HIGH", "high"),
-        "offline.cooldown": ("1h", "1h"), "series.ahead": ("7d", "7d"),
-        "checkin.window": ("1h", "1h"), "events.followup": ("off", "off"), "web.names": ("on", "on")}
+GOOD = {"timezone": ("Europe/Berlin", "Europe/Berlin"), "reminders": ("2h,30m", "2h,30m"), "reminders.grace": ("2h", "2h"),
+        "events.create": ("Moderators", "moderators"), "offline.auto": ("on", "on"), "offline.cooldown": ("1h", "1h"),
+        "offline.sensitivity": ("HIGH", "high"), "series.ahead": ("7d", "7d"), "checkin.window": ("1h", "1h"),
+        "events.followup": ("off", "off"), "web.names": ("on", "on")}
 BAD = {"timezone": "EST", "reminders": "30s", "reminders.grace": "soon", "events.create": "all",
        "offline.auto": "sometimes", "offline.sensitivity": "extreme", "offline.cooldown": "never",
        "series.ahead": "0", "checkin.window": "-1h", "events.followup": "1", "web.names": "maybe"}
@@ -123,8 +122,7 @@ async def test_every_setting_is_set_shown_reset_and_refused_as_the_table_says(co
     assert (await typed(console, "!config show")).split(": ", 1)[1] == shown.split(": ", 1)[1]
     reset = await typed(console, "!config reset reminders", "!config reset timezone", "!config show")
     assert "reminders = 24h,1h (default)" in reset and "timezone = UTC (default)" in reset, reset
-    # moderators only
-    refused = await typed(console, ":as bob", "!config set reminders 1h", "!config show")
+    refused = await typed(console, ":as bob", "!config set reminders 1h", "!config show")  # moderators only
     assert all("⚠️" in ln for ln in bot_lines(refused)), refused
 
 
@@ -176,8 +174,7 @@ async def test_poll_reactions_single_keeps_the_latest_and_multi_keeps_all(consol
 
 # -- Reminders --------------------------------------------------------------------------------
 
-async def test_reminders_fall_due_during_a_wait_at_each_offset_once_mentioning_those_going(
-        console: ConsoleAdapter) -> None:
+async def test_reminders_fall_due_during_a_wait_at_each_offset_once_mentioning_those_going(console: ConsoleAdapter) -> None:
     await typed(console, ":as mod mod", "!config set reminders 2h,30m",
                 '!event create Board games when="in 3 hours" capacity=1', ":react m2 ✅",
                 ":as bob", ":react m2 ✅", ":as carol", ":react m2 🤔")

@@ -64,6 +64,29 @@ def test_backslash_escapes_a_double_quote_inside_double_quotes_as_in_a_shell(reg
     assert args["where"] == "C:\\Users\\bob\\"
 
 
+def test_a_word_quoted_whole_with_an_unknown_name_is_run_over_like_any_quoted_word(reg: CommandRegistry) -> None:
+    # After a greedy value it is part of that value (with its quotes, as `where=Bar, "Main St"`),
+    # not text taken back to the title; it used to end the place and become "Quiz e=mc2".
+    _, args = reg.resolve('event create Quiz when=tomorrow 7pm where=Lab "e=mc2"')
+    assert args == {"title": "Quiz", "when": "tomorrow 7pm", "where": 'Lab "e=mc2"'}
+    _, args = reg.resolve("event create Quiz when=tomorrow 7pm where=Lab 'e=mc2 night' capacity=3")
+    assert args == {"title": "Quiz", "when": "tomorrow 7pm", "where": "Lab 'e=mc2 night'", "capacity": "3"}
+    # Where no value runs on, it is positional text.
+    _, args = reg.resolve('event create "e=mc2" night when="tomorrow 7pm"')
+    assert args["title"] == "e=mc2 night"
+    _, args = reg.resolve('event create Quiz when="tomorrow 7pm" "e=mc2"')
+    assert args["title"] == "Quiz e=mc2"
+
+
+def test_a_word_quoted_whole_whose_name_is_an_option_is_that_option(reg: CommandRegistry) -> None:
+    # As a shell hands it over: one word `where=the wild things are`, read as name=value.
+    _, args = reg.resolve('event create Party "when=tomorrow 7pm" "where=the wild things are"')
+    assert args == {"title": "Party", "when": "tomorrow 7pm", "where": "the wild things are"}
+    # It ends a greedy value before it, as an unquoted where= does.
+    _, args = reg.resolve("event create Party when=tomorrow 7pm 'where=the wild things are'")
+    assert args == {"title": "Party", "when": "tomorrow 7pm", "where": "the wild things are"}
+
+
 def test_rest_takes_the_rest_and_config_values_may_contain_equals(reg: CommandRegistry) -> None:
     _, args = reg.resolve("config set reminders 24h,1h")
     assert args == {"key": "reminders", "value": "24h,1h"}

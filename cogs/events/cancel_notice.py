@@ -1,0 +1,110 @@
+"""What is said when events are cancelled: `event cancel <id>` tells of the one event, `event
+cancel <id> series` of every occurrence it ends, in one notice per channel (the event's own and
+each linked one, with that channel's own people) mentioning each person who answered going,
+waitlist or maybe to any of them once, and by direct message to those who asked (`notify dm`).
+
+The notice is a job written in the same unit as the cancel and run right after its commit,
+keyed by that cancel: a crash after the command leaves it to the next start (not lost), and a
+re-run posts with the same keys (not twice). Which events it tells of is in the job; who is told
+is read when it runs, and a cancelled event's answers no longer change."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.cog import CogHost
+from bot.model import ChannelRef
+from bot.render import Inline, Text, Time, line
+from bot.scheduler import Job
+
+from . import repo
+from .audience import Audience
+from .notify import DirectMessages
+from .reminders import Handle
+from .render import cancelled_text, mentions
+from .repo import Attendee, Event, Roster
+
+KIND = "event.cancelled"
+DATED = 4  # up to this many ended occurrences are listed each with its date; more as a span
+IDS_SHOWN = 12  # occurrence numbers listed in full before "and N more"
+
+
+def ended_text(events: Sequence[Event], people: tuple[Attendee, ...]) -> Text:
+    """A series ended from its first cancelled occurrence on: which were cancelled, when."""
+    first, last = events[0], events[-1]
+    which: list[Inline] = []
+    if len(events) <= DATED:
+        for i, e in enumerate(events):
+            which += [", " if i else "", f"#{e.id} (", Time(e.starts_at), ")"]
+        span: list[Inline] = []
+    else:
+        more = len(events) - IDS_SHOWN
+        which.append(", ".join(f"#{e.id}" for e in events[:IDS_SHOWN]) + (f" and {more} more" if more > 0 else ""))
+        span = [" (from ", Time(first.starts_at), " to ", Time(last.starts_at), ")"]
+    lines = [line("❌ ", first.title, f" ended from #{first.id} on: ", *which,
+                  " is" if len(events) == 1 else " are", " cancelled", *span, ", and no more will be posted.")]
+    if people:
+        lines.append(line("Heads up: ", *mentions(people, first.platform)))
+    return Text(tuple(lines))
+
+
+def _answered(rosters: Sequence[Roster]) -> tuple[Attendee, ...]:
+    """Each person going, waitlisted or maybe at any of them, once, in the order first seen."""
+    seen: dict[str, Attendee] = {}
+    for r in rosters:
+        for person in r.going + r.waitlist + r.maybe:
+            seen.setdefault(person.user, person)
+    return tuple(seen.values())
+
+
+class CancelNotices:
+    def __init__(self, bot: CogHost, audience: Audience, dms: DirectMessages) -> None:
+        self.bot = bot
+        self.audience = audience
+        self.dms = dms
+
+    def register(self) -> None:
+        self.bot.scheduler.register(KIND, self._tell)
+
+    def put(self, conn: sqlite3.Connection, cancelled: Sequence[Event], now: datetime, *,
+            series: bool = False) -> Handle:
+        """Inside the cancel's write unit: the notice of `cancelled` (a series end: its
+        occurrences from the one it ends at on), keyed by that cancel. Run it with `send`
+        after the commit."""
+        first = cancelled[0]
+        key = f"notice:series:{first.series_id}:from:{first.id}" if series else f"notice:event:{first.id}:cancelled"
+        return self.bot.scheduler.put(conn, KIND, key, now, {"events": [e.id for e in cancelled],
+                                                             "series": series}, first.space)
+
+    async def send(self, notice: Handle) -> None:
+        await self.bot.scheduler.run_now(notice)
+
+    async def _tell(self, job: Job) -> None:
+        ids = [int(i) for i in job.payload["events"]]
+
+        def read(conn: sqlite3.Connection) -> list[tuple[Event, Roster]]:
+            events = [e for e in (repo.get(conn, i) for i in ids) if e is not None]
+            return [(e, repo.roster(conn, e)) for e in sorted(events, key=lambda e: e.starts_at)]
+
+        told = await self.bot.db.read(read)
+        if not told:
+            return
+        events = [e for e, _ in told]
+        people = _answered([r for _, r in told])
+        channels: dict[str, ChannelRef] = {}  # the own channel first, then those any was shared into
+        for e in events:
+            for c in await self.audience.channels(e):
+                channels.setdefault(c.key, c)
+        first, key = events[0], job.idempotency_key
+        if job.payload.get("series"):
+            await self.audience.say(first, lambda own: ended_text(events, own.going), Roster(people, (), (), ()),
+                                    key=key, channels=list(channels.values()))
+            dm = ended_text(events, ())
+        else:
+            await self.audience.say(first, lambda own: cancelled_text(first, own), told[0][1], key=key,
+                                    channels=list(channels.values()))
+            dm = cancelled_text(first, Roster((), (), (), ()))
+        # After the channel posts (which the job's key keeps single): a re-run DMs each once.
+        await self.dms.send(people, dm, list(channels.values()), key=key)
