@@ -9,8 +9,10 @@ homeserver says the alias is taken (M_ROOM_IN_USE), and the room it names is the
 then. So a DM re-sent after a crash goes into that room, with its own txn id, not into a
 second room. The homeserver may have made that room and failed only to invite the person:
 they are invited then, or the DM would go into a room nobody reads; so too when the answer
-was a refusal (Synapse answers a refused invite for the whole createRoom, the room made). The
-alias is removed once the room is stored."""
+was a refusal (Synapse answers a refused invite for the whole createRoom, the room made). If
+that invite is refused too, or they declined it, the DM is refused and the bot leaves the room
+and drops its alias (it would sit alone in it, and the next DM walk into it again). The alias
+is removed once the room is stored."""
 
 from __future__ import annotations
 
@@ -142,14 +144,30 @@ class DirectRooms:
             raise MatrixError(f"opening a direct message with {user_id}: the bot is no longer "
                               f"in {room_id}, opened before")
         if membership == NEVER:
-            await self._invite(room_id, user_id)
+            try:
+                await self._invite(room_id, user_id)
+            except MatrixError as e:
+                if not e.refused:
+                    raise  # invited on the next try
+                # Refused again (the homeserver will not let them be invited): the DM is
+                # refused, and nothing is left for the next DM to walk into again.
+                log.warning("matrix: %s", e)
+                await self._give_up(user_id, alias, room_id)
+                return None
         elif membership not in PRESENT:
             # They declined that room's invite, or were removed from it: no room is forced on
             # them, as when they leave a stored one that was opened again.
-            await self.store.save_dm_opening(user_id, None)
-            await self._leave(room_id)
+            await self._give_up(user_id, alias, room_id)
             return None
         return room_id
+
+    async def _give_up(self, user_id: str, alias: str, room_id: str) -> None:
+        """The room opened under `alias` will not be theirs: the bot leaves it, then drops
+        its alias (its creator may, out of the room) and the opening. A crash between finds the
+        room by the alias, no longer the bot's, and the next try takes a new alias."""
+        await self._leave(room_id)
+        await self._drop_alias(alias)
+        await self.store.save_dm_opening(user_id, None)
 
     async def _invite(self, room_id: str, user_id: str) -> None:
         """Invited as createRoom does, marked direct (which /invite cannot say), so the

@@ -3,10 +3,14 @@ creators of v12+ rooms), display names, and who sent the messages people reply t
 
 Power levels and members are noted as each room's lane reaches them, so an event is judged
 (and its sender named) by the room as it was at that event: nio takes a sync's state in as
-the sync comes, ahead of events still queued. nio's names are asked only about members no
+the sync comes, ahead of events still queued. nio's members are asked only about those no
 member event of whom has come through a lane. The power levels and creators each lane reached
 are kept with the inbox (inbox_store.py), so the events left at a stop are judged by them after
-a restart too."""
+a restart too.
+
+A member is shown by their display name as one line, with their ID after it where another
+member's name looks the same (`likeness`: more than Element's sameness, less than every
+homoglyph), so that no one passes for someone else on a card and each can be named."""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from fnmatch import fnmatchcase
 from typing import Any
 
-from nio import AsyncClient
+from nio import AsyncClient, MatrixUser
 
 from bot.model import UserRef
 
@@ -31,6 +35,14 @@ _LEGACY_ROOM_VERSIONS = {str(v) for v in range(1, 12)}
 MEMORY = 20_000
 # Bidi embeddings, overrides and isolates: a name must not turn the text after it around.
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# A name holding something like a user ID could pass for another's told-apart name
+# ("Alice (@alice:example.org)"): it is told apart itself, as Element does.
+_LIKE_AN_ID = re.compile(r"@\S+:\S")
+# What a name looks like leaves out what draws nothing or next to nothing: format characters
+# (zero-width spaces and joiners, direction marks), combining marks, control characters.
+_UNSEEN = {"Cf", "Mn", "Me", "Cc"}
+_ASCII_CONTROLS = {c: " " for c in [*range(0x20), 0x7f]}
+_ASCII_UNSEEN = {c: None for c in [*range(0x21), 0x7f]}
 
 
 class Rooms:
@@ -40,9 +52,11 @@ class Rooms:
         self._power: dict[str, Mapping[str, Any]] = {}  # room -> m.room.power_levels content
         self._creators: dict[str, inbound.RoomCreate] = {}
         self._senders: OrderedDict[str, str] = OrderedDict()  # event id -> sender, for replies
-        # room -> user -> the name nio would show (None: not a member), and how many show each.
+        # room -> user -> the name shown (None: not a member), and how many show each lookalike.
         self._names: dict[str, dict[str, str | None]] = {}
         self._shown: dict[str, Counter[str]] = {}
+        # room -> user -> (display name, its likeness) of nio's members, as last looked at.
+        self._nio_looks: dict[str, dict[str, tuple[str | None, str]]] = {}
         self._unsaved: set[str] = set()  # rooms whose power levels or creators changed since kept
 
     def note_state(self, room_id: str, events: Sequence[dict[str, Any]]) -> None:
@@ -113,25 +127,43 @@ class Rooms:
         names = self._names.setdefault(room_id, {})
         shown = self._shown.setdefault(room_id, Counter())
         if (before := names.get(user_id)) is not None:
-            shown[before] -= 1
-        names[user_id] = name
+            shown[likeness(before)] -= 1
         if name is not None:
-            shown[name] += 1
+            name = shown_name(name, user_id)
+            shown[likeness(name)] += 1
+        names[user_id] = name
 
     def _name(self, room_id: str, user_id: str) -> str | None:
-        """The member's display name, told apart by their ID where another shows the same (as
-        nio's user_name); None for someone not in the room."""
+        """The member's display name, told apart by their ID where another's looks the same
+        (`likeness`) or it holds an ID; None for someone not in the room."""
         names = self._names.get(room_id, {})
-        if user_id not in names:
-            room = self.client.rooms.get(room_id)
-            return room.user_name(user_id) if room else None
-        name = names[user_id]
-        if name is not None and name != user_id and self._shown[room_id][name] > 1:
-            return f"{name} ({user_id})"
-        return name
+        if user_id in names:
+            name = names[user_id]
+            return None if name is None else _told_apart(name, user_id, self._shown[room_id][likeness(name)])
+        room = self.client.rooms.get(room_id)
+        if room is None or (member := room.users.get(user_id)) is None:
+            return None
+        # nio's own user_name tells apart only names that are the same to the letter.
+        name = shown_name(member.display_name, user_id)
+        return _told_apart(name, user_id, self._nio_alike(room_id, room.users, likeness(name)))
+
+    def _nio_alike(self, room_id: str, users: Mapping[str, MatrixUser], look: str) -> int:
+        """How many of nio's members show a name of this likeness. A member's likeness is
+        worked out again only when their display name changed: a large room is gone through
+        for every name asked."""
+        looks = self._nio_looks.setdefault(room_id, {})
+        alike = 0
+        for user_id, u in users.items():
+            seen = looks.get(user_id)
+            if seen is None or seen[0] != u.display_name:
+                seen = looks[user_id] = (u.display_name, likeness(shown_name(u.display_name, user_id)))
+            alike += seen[1] == look
+        if len(looks) > 2 * len(users):  # those gone since
+            self._nio_looks[room_id] = {k: v for k, v in looks.items() if k in users}
+        return alike
 
     def user(self, room_id: str, user_id: str, me: str) -> UserRef:
-        name = one_line(self._name(room_id, user_id) or "")
+        name = self._name(room_id, user_id)
         # A bridge's puppet speaks for someone on another platform: the core ignores it like a
         # bot (its reactions and commands are echoes counted where they were made).
         is_bot = user_id == me or any(fnmatchcase(user_id, p) for p in self.puppets)
@@ -147,9 +179,35 @@ class Rooms:
         return self._senders.get(event_id) if event_id else None
 
 
+def _told_apart(name: str, user_id: str, alike: int) -> str:
+    """`alike`: how many members' names look like this one, theirs too."""
+    if name != user_id and (alike > 1 or _LIKE_AN_ID.search(name)):
+        return f"{name} ({user_id})"
+    return name
+
+
+def shown_name(display_name: str | None, user_id: str) -> str:
+    """The name a member is shown by: their display name as one line, or their ID (as a
+    client names someone without one) where that shows nothing."""
+    name = one_line(display_name or "")
+    return name if likeness(name) else user_id
+
+
+def likeness(name: str) -> str:
+    """What a name looks like, for telling apart people whose names look the same: case,
+    width and accents folded (NFKD), and what draws nothing or next to nothing left out.
+    Names that merely look alike cost only an ID after each; missed, one passes for another."""
+    if name.isascii():  # as below, only sooner
+        return name.translate(_ASCII_UNSEEN).lower()
+    return "".join(c for c in unicodedata.normalize("NFKD", name).casefold()
+                   if not c.isspace() and unicodedata.category(c) not in _UNSEEN)
+
+
 def one_line(name: str) -> str:
     """A display name (anything a client put there) as a line of plain text: its line breaks
     and other control characters are spaces, so it draws no line of its own on a card."""
+    if name.isascii():  # as below, only sooner
+        return " ".join(name.translate(_ASCII_CONTROLS).split())
     name = _BIDI.sub("", name)
     return " ".join("".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
                             for c in name).split())
