@@ -128,12 +128,14 @@ class FindsOwnPosts(Protocol):
         what will recognise this post later (a hash of `out` as rendered here, the platform's
         time now). Never the text itself. None: this post could not be recognised."""
 
-    async def send_again(self, where: ChannelRef | UserRef, out: Out, key: str,
-                         mark: str) -> MessageRef | None:
-        """Send `out` under `key` again where a try that began at `mark` may have posted it
-        longer ago than the platform holds the key: what of it is there already (the bot's, with
-        the marked content, since the marked time) is not posted again. The first message, as
-        `send`/`send_dm` return it (None: a DM the platform refuses)."""
+    async def send_again(self, where: ChannelRef | UserRef, out: Out, key: str, marks: Sequence[str],
+                         made: MessageRef | None) -> MessageRef | None:
+        """Send `out` under `key` again where tries that began at `marks` (one a try, each of
+        what it rendered then) may have posted it longer ago than the platform holds the key:
+        what of it is there already is not posted again: `made`, the first message a try is
+        known to have made (however edited since), then the bot's messages with the content of
+        a mark since its time. The first message, as `send`/`send_dm` return it (None: a DM the
+        platform refuses)."""
 
 
 @runtime_checkable

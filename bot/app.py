@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -212,12 +212,11 @@ class Bot(Dispatch):
 
     async def send_dm(self, user: UserRef, out: Out, *,
                       idempotency_key: str | None = None) -> MessageRef | None:
-        """A direct message; None when the platform refuses it for this person (closed DMs);
-        raises `DeliveryFailed` when it failed only this time (`Adapter.send_dm`)."""
-        adapter = self.adapters.get(user.platform)
-        if adapter is None or not adapter.capabilities.direct_messages:
-            return None
-        return await resend.send_dm(self.db, adapter, user, out, idempotency_key)
+        """None when the platform refuses it (closed DMs); `DeliveryFailed`: only this time failed."""
+        return await resend.send_dm(self.db, self.adapters, user, out, idempotency_key)
+
+    async def mark_dms(self, dms: Sequence[tuple[UserRef, Out, str]]) -> None:
+        await resend.mark_dms(self.db, self.adapters, dms)
 
     async def track(self, message: MessageRef, cog: str, kind: str, object_id: int) -> None:
         """Route future reactions on `message` to `cog` (durably, so after a restart too)."""

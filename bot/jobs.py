@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import dataclasses
 import hashlib
 import json
 import logging
@@ -64,6 +65,9 @@ MIGRATIONS = [
         PRIMARY KEY (job, key)
     );
     """,
+    # The message a keyed send made (its channel and id), once known: found again however it
+    # was edited since. Marks may now hold several of a send's renders, a line each.
+    "ALTER TABLE job_sends ADD COLUMN message TEXT NOT NULL DEFAULT '';",
 ]
 # When a pending job may run: its due time, or later while it backs off after a failure.
 _AT = "CASE WHEN due_at > not_before THEN due_at ELSE not_before END"
@@ -81,6 +85,8 @@ class Job:
     state: str
     payload: dict[str, Any]
     attempts: int
+    # Taken over from a claim that never ended (its process died mid-send): what it sent may be out.
+    resumed: bool = False
 
     @property
     def idempotency_key(self) -> str:
@@ -121,14 +127,31 @@ def forget(conn: sqlite3.Connection, job_id: int) -> None:
     conn.execute("DELETE FROM job_sends WHERE job=?", (job_id,))
 
 
+def finish(conn: sqlite3.Connection, job_id: int, state: str, at: datetime, *, forget_marks: bool) -> None:
+    conn.execute("UPDATE jobs SET state=?, updated_at=? WHERE id=?", (state, at.timestamp(), job_id))
+    if forget_marks:
+        forget(conn, job_id)
+
+
+def sweep_marks(conn: sqlite3.Connection) -> None:
+    """Marks whose job will not run again (ended by a path that kept them, or an older
+    version's): a job `pending` or `sending` may still need its own."""
+    conn.execute("DELETE FROM job_sends WHERE job NOT IN "
+                 "(SELECT id FROM jobs WHERE state IN ('pending', 'sending'))")
+
+
 def cancel(conn: sqlite3.Connection, key_prefix: str) -> int:
-    """Cancel pending jobs whose key starts with `key_prefix`."""
-    return conn.execute(
+    """Cancel pending jobs whose key starts with `key_prefix`, and forget their marks (a
+    failed try that is pending again has some)."""
+    ids = [int(r[0]) for r in conn.execute(
         # "+state" keeps SQLite on the key index (a range of a few rows) instead of
         # walking every pending job through the state index.
-        "UPDATE jobs SET state='cancelled' WHERE +state='pending' AND key >= ? AND key < ?",
+        "UPDATE jobs SET state='cancelled' WHERE +state='pending' AND key >= ? AND key < ? RETURNING id",
         (key_prefix, key_prefix + "\uffff"),
-    ).rowcount
+    ).fetchall()]
+    if ids:
+        conn.execute(f"DELETE FROM job_sends WHERE job IN ({', '.join('?' * len(ids))})", ids)
+    return len(ids)
 
 
 def claim_due(conn: sqlite3.Connection, job_id: int, now: datetime, process: str) -> Job | None:
@@ -159,10 +182,11 @@ def lapsed(conn: sqlite3.Connection, now: datetime, after: tuple[float, int] = (
 def claim_lapsed(conn: sqlite3.Connection, job_id: int, now: datetime, process: str,
                  gone: Gone | None = None) -> Job | None:
     extra, args = _gone(gone)
+    was = conn.execute("SELECT state FROM jobs WHERE id=?", (job_id,)).fetchone()
     row = conn.execute(
         f"UPDATE jobs SET {_CLAIM} WHERE id=? AND ({_LAPSED}{extra}) RETURNING {_COLS}",
         (*_claim_args(now, process), job_id, *_lapsed_args(now), *args)).fetchone()
-    return Job.from_row(row) if row else None
+    return dataclasses.replace(Job.from_row(row), resumed=was[0] == "sending") if row else None
 
 
 # A claim whose lease ran out, or a pending job a lease overdue that nobody claimed.

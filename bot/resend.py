@@ -8,28 +8,29 @@ keeps the adapter's mark of it (a hash of its content and the platform's time, n
 text), committed before the send; the send run again is handed that mark, and the adapter
 posts nothing that is there already. The marks go when the job is done.
 
-A job's direct messages of the same content (a reminder to everyone going) share one mark: the
-first one's, kept also as the job's DM mark on that platform, in the same commit. A later DM that
-would be marked the same is not marked again (one commit per fan-out, not one per person), and a
-DM run again without a mark of its own is looked for from the job's DM mark: it was sent after
-that mark was committed, with the content it names, if it was sent at all.
+A re-run renders anew, and what it renders may differ (a reminder's "starts in 50 minutes"):
+its mark is added to the earlier ones before it sends, so a later re-run knows either. A card
+can be edited once out (an RSVP, a vote), and then no hash finds it: the message a send made
+is kept too (for a card at once, else with the job's next mark), and looked up first.
 """
 
 from __future__ import annotations
 
 import contextlib
-import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .adapter import Adapter, FindsOwnPosts
 from .model import ChannelRef, MessageRef, UserRef
-from .render import Out
+from .render import Card, Out
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from .storage import Database
+
 
 @dataclass(slots=True)
 class Run:
@@ -38,7 +39,10 @@ class Run:
     job: int
     again: bool  # claimed before: a send of it may be on the platform already
     marked: bool = False  # this run kept a mark
-    dm_marks: dict[str, Out] = field(default_factory=dict)  # DM mark's key -> what it was taken of
+    # key -> (marks, message) of the job's sends as earlier runs left them; read once, on a re-run
+    earlier: dict[str, tuple[list[str], str]] | None = None
+    rows: set[str] = field(default_factory=set)  # keys this run has a mark of
+    unsaved: dict[str, str] = field(default_factory=dict)  # key -> message this run made, not yet kept
 
     @property
     def has_marks(self) -> bool:
@@ -61,17 +65,35 @@ def running(job_id: int, again: bool) -> Iterator[Run]:
 async def send(db: Database, adapter: Adapter, channel: ChannelRef, out: Out,
                key: str | None) -> MessageRef:
     done, ref = await _again(db, adapter, channel, out, key)
-    if done and ref is not None:
-        return ref
-    return await adapter.send(channel, out, idempotency_key=key)
+    if not done or ref is None:
+        ref = await adapter.send(channel, out, idempotency_key=key)
+    await _made(db, key, ref, out)
+    return ref
 
 
-async def send_dm(db: Database, adapter: Adapter, user: UserRef, out: Out,
+async def send_dm(db: Database, adapters: Mapping[str, Adapter], user: UserRef, out: Out,
                   key: str | None) -> MessageRef | None:
+    adapter = _dm_adapter(adapters, user)
+    if adapter is None:
+        return None
     done, ref = await _again(db, adapter, user, out, key)
-    if done:
-        return ref
-    return await adapter.send_dm(user, out, idempotency_key=key)
+    if not done:
+        ref = await adapter.send_dm(user, out, idempotency_key=key)
+    if ref is not None:
+        await _made(db, key, ref, out)
+    return ref
+
+
+async def mark_dms(db: Database, adapters: Mapping[str, Adapter],
+                   dms: Sequence[tuple[UserRef, Out, str]]) -> None:
+    """Before a job's direct messages: all their marks in one write, rather than one write
+    awaited before each."""
+    await _mark(db, [(a, out, key) for user, out, key in dms if (a := _dm_adapter(adapters, user))])
+
+
+def _dm_adapter(adapters: Mapping[str, Adapter], user: UserRef) -> Adapter | None:
+    adapter = adapters.get(user.platform)
+    return adapter if adapter is not None and adapter.capabilities.direct_messages else None
 
 
 async def _again(db: Database, adapter: Adapter, where: ChannelRef | UserRef, out: Out,
@@ -81,31 +103,69 @@ async def _again(db: Database, adapter: Adapter, where: ChannelRef | UserRef, ou
     run = _RUN.get()
     if key is None or run is None or not isinstance(adapter, FindsOwnPosts):
         return False, None
-    dm = _DM + where.platform if isinstance(where, UserRef) else None
-    if run.again:
-        row = await db.fetchone("SELECT mark FROM job_sends WHERE job=? AND key=?", (run.job, key))
-        if row is None and dm is not None:  # a DM marked with the job's DM mark, or not sent
-            row = await db.fetchone("SELECT mark FROM job_sends WHERE job=? AND key=?", (run.job, dm))
-        if row is not None:  # else the earlier run never came to this send
-            return True, await adapter.send_again(where, out, key, str(row[0]))
-    if dm is not None and run.dm_marks.get(dm) == out:
-        return False, None  # the job's DM mark, committed before the first of them, is this one's
-    mark = adapter.post_mark(out)  # of `out` alone, whoever it goes to
-    if mark is None:
+    await _mark(db, [(adapter, out, key)])
+    before = (run.earlier or {}).get(key)
+    if before is None:  # the earlier runs never came to this send
         return False, None
-    shared = dm is not None and dm not in run.dm_marks
+    marks, message = before
+    return True, await adapter.send_again(where, out, key, marks, _message(where, message))
 
-    def keep(c: sqlite3.Connection) -> bool:
-        c.execute("INSERT INTO job_sends(job, key, mark) VALUES(?, ?, ?) "
-                  "ON CONFLICT(job, key) DO UPDATE SET mark=excluded.mark", (run.job, key, mark))
-        # The first to commit is the job's DM mark (DMs sent at once may race here to be it).
-        return shared and c.execute("INSERT INTO job_sends(job, key, mark) VALUES(?, ?, ?) ON CONFLICT(job, key) "
-                                    "DO NOTHING RETURNING key", (run.job, dm, mark)).fetchone() is not None
 
-    if await db.write(keep) and dm is not None:
-        run.dm_marks[dm] = out
+async def _mark(db: Database, sends: Sequence[tuple[Adapter, Out, str]]) -> None:
+    """Mark the sends of the running job that this run has not marked, in one write (with the
+    messages it made that are not kept yet). On a re-run a send marked before gets this
+    render's mark besides its earlier ones."""
+    run = _RUN.get()
+    todo = [(a, out, key) for a, out, key in sends if isinstance(a, FindsOwnPosts)]
+    if run is None or not (todo := [s for s in todo if s[2] not in run.rows]):
+        return
+    if run.again and run.earlier is None:
+        run.earlier = await db.read(lambda c: {str(k): (str(m).split("\n"), str(msg)) for k, m, msg in c.execute(
+            "SELECT key, mark, message FROM job_sends WHERE job=?", (run.job,))})
+    earlier = run.earlier or {}
+    marks = {key: mark for a, out, key in todo if (mark := a.post_mark(out)) is not None}
+    if not marks:
+        return
+    made = dict(run.unsaved)
+
+    def write(c: sqlite3.Connection) -> None:
+        c.executemany("INSERT INTO job_sends(job, key, mark) VALUES(?, ?, ?) ON CONFLICT(job, key) "
+                      "DO UPDATE SET mark=job_sends.mark || ? || excluded.mark",
+                      [(run.job, key, mark, "\n") for key, mark in marks.items()])
+        _keep(c, run.job, made)
+
+    await db.write(write)
+    for key, mark in marks.items():
+        if key in earlier:
+            earlier[key][0].append(mark)
+    run.rows.update(marks)
     run.marked = True
-    return False, None
+    for key in made:
+        run.unsaved.pop(key, None)
 
 
-_DM = "*dm:"  # the key of a job's DM mark on a platform: no send's key starts so
+async def _made(db: Database, key: str | None, ref: MessageRef, out: Out) -> None:
+    """A marked send made `ref`: kept with the job's next mark, or now for a card, which an
+    RSVP or a vote may edit before the job is done (and then its hash no longer finds it)."""
+    run = _RUN.get()
+    if run is None or key is None or key not in run.rows:
+        return
+    run.unsaved[key] = f"{ref.channel_id}/{ref.id}"
+    if isinstance(out, Card):
+        made = dict(run.unsaved)
+        await db.write(lambda c: _keep(c, run.job, made))
+        for k in made:
+            run.unsaved.pop(k, None)
+
+
+def _keep(c: sqlite3.Connection, job: int, made: Mapping[str, str]) -> None:
+    if made:
+        c.executemany("UPDATE job_sends SET message=? WHERE job=? AND key=?",
+                      [(message, job, key) for key, message in made.items()])
+
+
+def _message(where: ChannelRef | UserRef, message: str) -> MessageRef | None:
+    channel, _, ident = message.partition("/")
+    if not ident:
+        return None
+    return MessageRef(where.platform, channel, ident, where.space_id if isinstance(where, ChannelRef) else "")

@@ -124,6 +124,7 @@ class Scheduler:
         """At start: re-send what a crash left in `sending` (same idempotency key), then
         run or skip what fell due while the bot was down."""
         now = self.clock.now()
+        await self.db.write(jobs.sweep_marks)
         if self.db.shared:  # the others' claims are theirs until their lease runs out
             await self.take_over()
             await self.taking.idle()
@@ -226,7 +227,8 @@ class Scheduler:
     async def _claimed(self, job: Job, now: datetime) -> None:
         if self.metrics is not None:
             self.metrics.scheduler_lag.observe(max(0.0, (now - job.due_at).total_seconds()))
-        if await self._too_late(job, now):
+        # A crashed send taken over may be out: its skip is not said as missed (as in `recover`).
+        if await self._too_late(job, now, tell=not job.resumed):
             return
         await self._run(job, again=job.attempts > 1)
 
@@ -285,12 +287,8 @@ class Scheduler:
             self.fired.append((job, self.clock.now()))
 
     async def _mark(self, job_id: int, state: str, *, forget: bool) -> None:
-        def mark(c: sqlite3.Connection) -> None:
-            c.execute("UPDATE jobs SET state=?, updated_at=? WHERE id=?",
-                      (state, self.clock.now().timestamp(), job_id))
-            if forget:
-                jobs.forget(c, job_id)
-        await self.db.write(mark)
+        at = self.clock.now()
+        await self.db.write(lambda c: jobs.finish(c, job_id, state, at, forget_marks=forget))
 
     async def pending(self, key_prefix: str = "") -> list[Job]:
         rows = await self.db.fetchall(

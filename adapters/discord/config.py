@@ -69,12 +69,12 @@ def shard_range(value: str | None, count: int | None) -> tuple[int, ...] | None:
                           f"got {value!r}")
     a = int(first)
     b = int(last) if sep else a
+    if max(a, b) >= count:  # before the backwards hint, which would suggest a range that does not fit either
+        raise ConfigError(f"[discord] shards = {value!r} does not fit shard_count = {count}: "
+                          f"shards are numbered 0 to {count - 1}")
     if a > b:
         raise ConfigError(f"[discord] shards = {value!r} runs backwards: write the lower shard first, "
                           f"e.g. \"{b}-{a}\"")
-    if b >= count:
-        raise ConfigError(f"[discord] shards = {value!r} does not fit shard_count = {count}: "
-                          f"shards are numbered 0 to {count - 1}")
     return tuple(range(a, b + 1))
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.adapter import DeliveryFailed
+from bot.adapter import DeliveryFailed, DestinationGone
 from bot.model import ChannelRef, MessageRef
 from bot.render import Out
 
@@ -244,15 +244,16 @@ class InteractionResponder:
         """The parts after those sent, counted as they go. A public one is posted in the channel
         as any message, with a nonce: a follow-up takes none, and discord.py retries one whose
         answer was lost (a 5xx after Discord made it), which posts it twice. Where the channel
-        refuses the bot, and for a private answer (only a follow-up can carry one; none can be
-        looked for, so such a retry may show a part twice, to its reader only), follow-ups."""
+        refuses the bot or is not one it can see (a user-installed app's), and for a private
+        answer (only a follow-up can carry one; none can be looked for, so such a retry may show
+        a part twice, to its reader only), follow-ups."""
         if not ephemeral and sent.parts < len(parts):
             self.posts += 1
             posted: list[MessageRef] = []
             try:
                 await self.adapter.post(self._channel(), parts, f"a{self.interaction.id}.{self.posts}",
                                         posted, skip=sent.parts)
-            except DiscordPermissionError as e:
+            except (DiscordPermissionError, DestinationGone) as e:  # gone: a channel the bot cannot see
                 log.info("Discord: the rest of the answer to interaction %s as follow-ups: %s",
                          self.interaction.id, e)
             sent.first = sent.first or next(iter(posted), None)

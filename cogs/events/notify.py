@@ -13,8 +13,9 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 
 from bot.cog import CogHost
-from bot.model import ChannelRef, user_from_key
+from bot.model import ChannelRef, UserRef, user_from_key
 from bot.render import Mention, Out, in_zone, line, text
+from bot.stores import StorageError
 
 from .repo import Attendee
 
@@ -56,17 +57,24 @@ class DirectMessages:
                    key: str | None = None) -> None:
         """DM each who asked for it; best effort, after the channel posts (which always go).
         `channels`: the event's channels, its own first (`Audience.channels`). `key`: the job's
-        idempotency key, when a job sends them: a re-run after a crash DMs each person once."""
+        idempotency key, when a job sends them: a re-run after a crash DMs each person once. The
+        database's trouble is no DM's: it is raised, and the job tries again."""
         shown: dict[str, Out] = {}  # the message in each channel's zone, made once per channel
+        dms: list[tuple[Attendee, UserRef, ChannelRef, str | None]] = []
         for person in await self.wanted(people):
             user = user_from_key(person.user, person.name)
             # Their own channel of the event (linked spaces): its zone is the one they see there.
             where = next((c for c in channels if c.platform == user.platform), channels[0])
             if where.key not in shown:
                 shown[where.key] = in_zone(out, await self.bot.timezone(where.space))
+            dms.append((person, user, where, f"{key}/dm/{user.key}" if key else None))
+        if key is not None:  # one write for all of them, not one before each
+            await self.bot.mark_dms([(user, shown[where.key], k) for _, user, where, k in dms if k])
+        for person, user, where, dm_key in dms:
             try:
-                ref = await self.bot.send_dm(user, shown[where.key],
-                                             idempotency_key=f"{key}/dm/{user.key}" if key else None)
+                ref = await self.bot.send_dm(user, shown[where.key], idempotency_key=dm_key)
+            except StorageError:  # not this DM's trouble: the job fails this try and comes again
+                raise
             except Exception as e:  # noqa: BLE001 - failed this time (DeliveryFailed): the channel post carries it
                 log.warning("DM to %s failed: %s", person.user, e)
                 continue
