@@ -67,7 +67,7 @@ async def storm(root: str, db: str, run: str, ops: int) -> None:
     bot, adapter = await _bot(db, root, run)
     await bot.start()
     print("ready", flush=True)
-    await adapter.storm(Storm(users=300, tasks=40, ops=ops, seed=int(os.environ.get("SEED", "1"))))
+    await adapter.storm(Storm(users=300, tasks=40, ops=ops, seed=int(os.environ.get("RELIABILITY_SEED", "1"))))
     await bot.stop()
 
 

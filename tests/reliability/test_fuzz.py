@@ -12,13 +12,13 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 from bot.app import Bot, build_bot
@@ -29,6 +29,12 @@ from bot.testing import FakeAdapter, Sent
 from tests.reliability.reliability_kit import COMMANDS, ROOT, changed_tables, snapshot
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+# Set, it makes the derandomized variants draw other examples, to hunt for flakiness.
+SEED = os.environ.get("RELIABILITY_SEED")
+
+
+def seeded(test: Callable[..., None]) -> Callable[..., None]:
+    return seed(int(SEED))(test) if SEED else test
 
 
 class ErrorLog(logging.Handler):
@@ -125,7 +131,16 @@ TIMES = ["in 2 hours", "tomorrow 7pm", "saturday 10am", "2026-12-05 18:30", "2h"
 SETTINGS = {"timezone": ["Europe/Berlin", "UTC", "Mars/Base"], "reminders": ["24h,1h", "off", "30s", "2h"],
             "reminders.grace": ["30m", "2h", "0m"], "events.create": ["anyone", "moderators", "nobody"],
             "rsvp.buttons": ["on", "off", "maybe"], "offline.auto": ["on", "off"],
-            "offline.sensitivity": ["low", "high", "max"], "offline.cooldown": ["6h", "1m", "-1h"]}
+            "offline.sensitivity": ["low", "high", "max"], "offline.cooldown": ["6h", "1m", "-1h"],
+            "series.ahead": ["14d", "7d", "0m"], "checkin.window": ["30m", "2h", "soon"],
+            "events.followup": ["on", "off"], "web.names": ["on", "off", "maybe"]}
+# Valid values of the options added with recurring meetups and turnout (a series' end
+# without repeat= is refused: both paths are fuzzed).
+OPTION_VALUES = {"duration": ["30m", "2h", "1h30m", "0m"],
+                 "repeat": ["daily", "weekly", "every 2 weeks", "monthly", "monthly on the 15th",
+                            "every monday and thursday"],
+                 "until": ["2027-01-31", "jan 19", "2020-01-01"], "count": ["1", "3", "12"],
+                 "goal": ["1", "5", "40"]}
 
 
 def quoted(value: str) -> str:
@@ -145,6 +160,8 @@ def free_text(size: int = 40) -> st.SearchStrategy[str]:
 def value_for(spec: CommandSpec, name: str, kind: str, choices: tuple[str, ...]) -> st.SearchStrategy[str]:
     if name in ("when", "closes"):
         return mostly(TIMES, st.text(max_size=20))
+    if name in OPTION_VALUES:
+        return mostly(OPTION_VALUES[name], st.one_of(st.text(max_size=12), st.sampled_from(NOISE)))
     if spec.path == ("config", "set") and name == "key" or spec.path == ("config", "reset"):
         return mostly(sorted(SETTINGS), st.text(max_size=12))
     if kind == "int":
@@ -202,7 +219,8 @@ def test_every_command_survives_fuzzed_text(harness: Harness, name: str,
                                             figures: dict[str, object]) -> None:
     spec = spec_of(harness, name)
 
-    @settings(max_examples=60, deadline=None, database=None, derandomize=True,
+    @seeded
+    @settings(max_examples=60, deadline=None, database=None, derandomize=SEED is None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
     @given(args=arguments(spec), who=st.sampled_from(["alice", "bob", "mod", "mod"]))
     def fuzz(args: str, who: str) -> None:
@@ -218,6 +236,7 @@ def test_every_command_survives_fuzzed_text(harness: Harness, name: str,
 def test_every_command_survives_fuzzed_text_soak(harness: Harness, name: str) -> None:
     spec = spec_of(harness, name)
 
+    @seeded
     @settings(max_examples=1500, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
     @given(args=arguments(spec), who=st.sampled_from(["alice", "bob", "mod"]))
@@ -225,9 +244,14 @@ def test_every_command_survives_fuzzed_text_soak(harness: Harness, name: str) ->
         harness.check(f"!{spec.name} {args}", who, mod=who == "mod")
 
     fuzz()
+    # A grammar that stopped reaching a command's accepting path (an option added without
+    # valid values to draw) fuzzes only its refusals; these three refuse in this harness.
+    if name not in ("calendar", "checkin", "unlink"):  # no [web]; no check-in window; no link
+        assert harness.accepted, f"none of the fuzzed {name} invocations was accepted"
 
 
-@settings(max_examples=300, deadline=None, database=None, derandomize=True,
+@seeded
+@settings(max_examples=300, deadline=None, database=None, derandomize=SEED is None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(line=st.text(max_size=60))
 def test_arbitrary_lines_never_crash(line: str) -> None:
