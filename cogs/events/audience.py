@@ -2,26 +2,33 @@
 it was made (linked spaces, cogs/links). One event, one RSVP list, one card per channel; what
 the bot says about it goes to each channel with that channel's own people mentioned (a
 mention of someone on another platform would mean nothing there), each with its own
-idempotency key so a retried job posts once per channel."""
+idempotency key so a retried job posts once per channel. A new event's card that could not be
+posted in a linked channel is posted there by a job of its own (`CARD`), so that space can
+answer it too."""
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 
 from bot.adapter import DestinationGone
 from bot.cog import CogHost
 from bot.model import ChannelRef, MessageRef, SpaceRef
 from bot.render import Out
+from bot.scheduler import Job
 from cogs.links.service import LinkService
 
-from .reminders import event_channel
+from . import repo
+from .reminders import Handle, event_channel
 from .render import OWN
 from .repo import Attendee, Event, Roster
 from .scope import Scope, series_of_shared
 
 log = logging.getLogger(__name__)
 SHARED = "events/event"  # how the links feature knows our events
+CARD = "event.card"  # a linked channel's card, posted again after its first post failed
+Card = Callable[[Event, ChannelRef], Awaitable[Out]]  # the event's card as a channel shows it
 
 
 def platform_of(person: Attendee) -> str:
@@ -41,9 +48,13 @@ def _key(key: str | None, i: int, channel: ChannelRef) -> str | None:
 
 
 class Audience:
-    def __init__(self, bot: CogHost, cog: str) -> None:
+    def __init__(self, bot: CogHost, cog: str, card: Card) -> None:
         self.bot = bot
         self.cog = cog
+        self.card = card
+
+    def register(self) -> None:
+        self.bot.scheduler.register(CARD, self._card_again)
 
     def _links(self) -> LinkService | None:
         return self.bot.service(LinkService)
@@ -98,17 +109,45 @@ class Audience:
 
     async def share(self, event: Event, card: Callable[[ChannelRef], Awaitable[Out]], key: str | None) -> None:
         """Post the new event's card (`card(channel)`: as that channel shows it) in each
-        channel linked with its own, and count their reactions as the same event's."""
+        channel linked with its own, and count their reactions as the same event's. Where it
+        could not be posted, a job of that channel's space posts it as soon as it can, with
+        the key of this first try (a post that did reach the platform is not doubled)."""
         links = self._links()
         others = await links.linked(event_channel(event)) if links is not None else []
         if links is None or not others:
             return
         await links.share(SHARED, event.id, others)
+        failed: dict[str, str] = {}  # channel -> the key its card was posted with
         for channel in others:
-            ref = await self._send(channel, await card(channel),
-                                   f"{key or f'event:{event.id}:card'}@{channel.key}")
-            if ref is not None:
+            said = f"{key or f'event:{event.id}:card'}@{channel.key}"
+            ref = await self._send(channel, await card(channel), said)
+            if ref is None:
+                failed[channel.key] = said
+            else:
                 await self.bot.track(ref, self.cog, "event", event.id)
+        if not failed:
+            return
+        scheduler, now = self.bot.scheduler, self.bot.clock.now()
+
+        def unit(conn: sqlite3.Connection) -> list[Handle]:
+            # Under the event's jobs (`event:<id>:`), so cancelling the event cancels it too.
+            return [scheduler.put(conn, CARD, f"event:{event.id}:card@{c.key}", now,
+                                  {"event_id": event.id, "channel": c.key, "said": failed[c.key]}, c.space.key)
+                    for c in others if c.key in failed]
+
+        for handle in await self.bot.db.write(unit):
+            scheduler.arm(handle)
+
+    async def _card_again(self, job: Job) -> None:
+        """The card of a linked channel whose first post failed; a failure here is retried."""
+        event = await self.bot.db.read(lambda c: repo.get(c, int(job.payload["event_id"])))
+        if event is None or event.cancelled or event.over(self.bot.clock.now()):
+            return  # nothing left to answer
+        channel = next((c for c in await self.elsewhere(event) if c.key == job.payload["channel"]), None)
+        if channel is None:
+            return
+        ref = await self.bot.send(channel, await self.card(event, channel), idempotency_key=str(job.payload["said"]))
+        await self.bot.track(ref, self.cog, "event", event.id)
 
     async def say(self, event: Event, make: Callable[[Roster], Out | None], roster: Roster, *,
                   key: str | None = None, first: bool = True, only: str | None = None,

@@ -3,7 +3,6 @@ hand or at a deadline, results with counts and ties shown as ties."""
 
 from __future__ import annotations
 
-import logging
 import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -17,26 +16,25 @@ from bot.render import Out, line, text
 from bot.scheduler import Job
 from bot.settings import SettingSpec, on_off, switch_text
 from bot.timeparse import read_time
-from cogs.links.service import LinkService
 
 from . import repo
+from .linked import LinkedPolls
 from .migrations import MIGRATIONS
 from .render import NUMBERS, option, option_text, poll_card, results_text
 from .repo import Poll, marks
 from .service import PollService
-from .suggest import SHARED, PollSuggestions
-
-log = logging.getLogger(__name__)
+from .suggest import PollSuggestions
 
 MAX_POLL_DURATION = timedelta(days=90)
 
 
-class PollsCog(Cog, PollService, PollSuggestions):
+class PollsCog(Cog, PollService, LinkedPolls, PollSuggestions):
     name = "polls"
     migrations = MIGRATIONS
 
     async def setup(self) -> None:
         self.scheduler.register("poll.close", self._close_job)  # no grace: a late close still closes
+        self.register_linked()
         self.bot.provide(PollService, self, self.name)
         self.settings.register(SettingSpec(
             "polls.native", "on", on_off, "on or off",
@@ -196,14 +194,8 @@ class PollsCog(Cog, PollService, PollSuggestions):
                 await reply(out)
             if reply is None or (here is not None and here.key != own.key):
                 await self.bot.send(own, out, idempotency_key=idempotency_key)
-            for channel in await self._elsewhere(poll):
-                if reply is not None and here is not None and channel.key == here.key:
-                    continue  # the reply said it there
-                key = f"{idempotency_key or f'poll:{poll_id}:results'}@{channel.key}"
-                try:
-                    await self.bot.send(channel, out, idempotency_key=key)
-                except Exception as e:  # noqa: BLE001 - the results are out where the poll was made
-                    log.warning("poll %s: results in %s failed: %s", poll_id, channel.key, e)
+            await self._say_results(poll, out, idempotency_key or f"poll:{poll_id}:results",
+                                    said_in=here.key if reply is not None and here is not None else None)
         self.refresh(poll_id)
         await self.bot.untrack(self.name, "poll", poll_id)
         return poll
@@ -268,26 +260,6 @@ class PollsCog(Cog, PollService, PollSuggestions):
         await self.bot.track(ref, self.name, "poll", poll.id)
         await self._share(poll, channel)
         return poll.id
-
-    async def _share(self, poll: Poll, origin: ChannelRef) -> None:
-        """A card in each channel linked with the poll's (one tally: every card is tracked)."""
-        links = self.bot.service(LinkService)
-        others = await links.linked(origin) if links is not None else []
-        if links is None or not others:
-            return
-        await links.share(SHARED, poll.id, others)
-        for channel in others:
-            try:
-                ref = await self.bot.send(channel, await self.card(poll, channel),
-                                          idempotency_key=f"poll:{poll.id}:card@{channel.key}")
-            except Exception as e:  # noqa: BLE001 - the other linked channels still get theirs
-                log.warning("poll %s: posting its card in %s failed: %s", poll.id, channel.key, e)
-                continue
-            await self.bot.track(ref, self.name, "poll", poll.id)
-
-    async def _elsewhere(self, poll: Poll) -> list[ChannelRef]:
-        links = self.bot.service(LinkService)
-        return await links.shared(SHARED, poll.id) if links is not None else []
 
     async def _poll_here(self, ctx: Context, poll_id: int) -> Poll:
         poll = await self.get(poll_id)
