@@ -1,5 +1,6 @@
-"""Dates people write for a meetup: on the calendar, and, written without a year, the
-nearest such date (refused when that is one just passed). Used by bot/timephrases.py."""
+"""Dates people write for a meetup: on the calendar; written without a year, the nearest
+such date (refused when that is one just passed); a day of the month alone ("the 24th"), the
+next one. Used by bot/timephrases.py."""
 
 from __future__ import annotations
 
@@ -73,3 +74,19 @@ def dated(day: int, month: int, year: str | None, today: date) -> date:
         raise DateRefused(f"is not a real date: there is no 29 February in {today.year} or "
                           f"{today.year + 1}; the next is in {later.year}", later)
     return later
+
+
+def of_month(day: int, today: date) -> date:
+    """"the 24th": this month's, from today on, else next month's. A month without that day
+    is refused (not skipped), naming the next month that has it."""
+    if not 1 <= day <= 31:
+        raise DateRefused(f"is not a real date: no month has a day {day}")
+    year, month = (today.year, today.month) if day >= today.day else (
+        today.year + today.month // 12, today.month % 12 + 1)
+    if _exists(year, month, day):
+        return date(year, month, day)
+    later = next(date(y, mo, day) for y, mo in ((year + (month + n - 1) // 12, (month + n - 1) % 12 + 1)
+                                                 for n in range(1, 3)) if _exists(y, mo, day))
+    days = (date(year + month // 12, month % 12 + 1, 1) - date(year, month, 1)).days
+    raise DateRefused(f"names no day of {MONTHS[month - 1].title()} {year}, which has {days} days", later,
+                      "for the next one write")

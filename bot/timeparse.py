@@ -1,9 +1,10 @@
 """`when` parsing, in the space's timezone unless the text names one; the entry point
 for times and durations (bot/durations.py) people type.
 
-The parts of a phrase (day, clock time, zone) are read by bot/timephrases.py; what its
-patterns do not know goes to dateparser, whose reading is kept only when it agrees with
-the clock time the text stated. Wall times get their zone attached by bot/wallclock.py,
+The parts of a phrase (day, clock time, zone) are read by bot/timephrases.py, a part of the
+day beside the clock time ("evening 7") by bot/timeparts.py; what their patterns do not know
+goes to dateparser, whose reading is kept only when it agrees with the clock time the text
+stated. Wall times get their zone attached by bot/wallclock.py,
 which refuses the times a DST change skips or repeats. "in 2 hours" is computed on absolute
 time, right across a DST change; "in 3 days" alone is a day, not a moment. Nothing is
 guessed: a day with no time, an hour that could be am or pm, a date with two readings or one
@@ -23,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from . import durations
 from . import timehints as hints
+from . import timeparts as parts
 from . import timephrases as phrases
 from .durations import TimeParseError, format_duration, parse_duration
 from .timedates import DateRefused
@@ -41,20 +43,6 @@ _RELATIVE = re.compile(r"^\s*in\s+(.+)$", re.IGNORECASE)
 _THIS = re.compile(r"\bthis\b")
 _TRAILING_HOUR = re.compile(r"^(?P<rest>.*\D)\s(?P<h>\d{1,2})$")
 _ONE = re.compile(r"\bin an? (hour|day|week|minute)\b")
-# "tonight 8" and "tonight 8:30" are the evening: the one bare hour that is not a question.
-_TONIGHT = re.compile(r"\btonight\s+(?:at\s+)?(?P<h>[1-9]|1[01])(?P<m>:\d{2})?(?P<ampm>\s*[ap]\.?m\.?)?$")
-
-
-def _tonight(words: str) -> str:
-    m = _TONIGHT.search(words)
-    if not m:
-        return words
-    if m["ampm"] and m["ampm"].strip()[0] == "a":
-        raise Ambiguous(f"tonight at {m['h']}{m['m'] or ''} in the morning? say which day and time, "
-                        "e.g. tomorrow 8am")
-    return words[: m.start()] + f"today at {m['h']}{m['m'] or ''}pm"
-
-
 def zone(name: str) -> ZoneInfo:
     """A space's timezone (an IANA name, or a city); refuses abbreviations and fixed
     offsets with suggestions."""
@@ -126,7 +114,7 @@ def _read(s: str, tz: ZoneInfo, now: datetime, *, lenient: bool = True) -> datet
     s = _ONE.sub(r"in 1 \1", s)  # "in an hour"
     words, zone = phrases.split_zone(s, tz, now.year)
     zone_word = s[len(words):].strip() if zone is not None else ""
-    words = _tonight(words)
+    words = parts.bare_hour(words, f" {zone_word}" if zone_word else "", ok)
     here = zone or tz
     today = now.astimezone(here).date()
     if _NUMBER.match(words):
@@ -232,7 +220,7 @@ def _with_dateparser(s: str, rest: str, clock: phrases.Clock, tz: tzinfo, now: d
     rather than a day, are never left to it: it fills in what the text did not say."""
     if not phrases.plain_day_words(rest):
         raise TimeParseError(hints.unreadable(s, now.astimezone(tz).date(), ok))
-    phrases.day_part_agrees(rest, clock)
+    parts.agrees(rest, clock)
     parsed = _dateparser_parse(s, tz, now)
     if parsed is None or (parsed.hour, parsed.minute) != (clock.hour, clock.minute):
         raise TimeParseError(hints.unreadable(s, now.astimezone(tz).date(), ok))

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta, tzinfo
 
-from .timedates import MONTHS, dated, real_date
+from .timedates import MONTHS, dated, of_month, real_date
 from .timelinks import linked_zones
 from .timezones import abbreviation, city, iana, letters
 
@@ -53,9 +53,13 @@ _DASH_AFTER_CLOCK = re.compile(r"(?<![:.])(?P<clock>\b\d{1,2}[:.h]\d{2})-(?P<end
 _REL_DAYS = re.compile(r"^in\s+(\d{1,4})\s*(day|days|d|week|weeks|w)$")
 _NUMERIC = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2}|\d{4}))?\.?$")
 _MONTH_DAY = re.compile(r"^(?P<mon>[a-z]{3,9})\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<y>\d{4}))?$")
-_DAY_MONTH = re.compile(r"^(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>[a-z]{3,9})\.?"
+_DAY_MONTH = re.compile(r"^(?:the\s+)?(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>[a-z]{3,9})\.?"
                         r"(?:,?\s+(?P<y>\d{4}))?$")
 _WEEKDAY = re.compile(r"^(?:(?P<which>next|this|on)\s+)?(?P<wd>[a-z]{3,9})$")
+_OF_MONTH = re.compile(r"^(?:the\s+)?(?P<d>\d{1,2})(?:st|nd|rd|th)$")  # "the 24th"
+_WEEK_ON = re.compile(r"^(?P<wd>[a-z]{3,9})\s+week$")  # "friday week": a week after the coming friday
+# Year first, so with slashes too it has one reading: 2026/12/24, 2027/1/5.
+_SLASHED = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})(?=$|[t ])")
 _FILLER = re.compile(r"^(?:on\b|at\b|,)\s*|\s*(?:\bon|\bat|,)$")
 _SPAN_WORDS = {"week", "weeks", "month", "months", "year", "years", "weekend", "hour", "hours",
                "minute", "minutes", "min", "day", "days", "now", "ago", "fortnight"}
@@ -66,7 +70,7 @@ WEEKDAY_OF = re.compile(r"^(?P<wd>[a-z]{3,9}),?\s+(?P<rest>.*\d.*)$")
 
 def iso(text: str) -> tuple[date, Clock | None, tzinfo | None] | None:
     """`2026-12-24`, `2026-12-24 18:00`, `2026-12-24T18:00+01:00`; None if not ISO."""
-    m = _ISO.match(text)
+    m = _ISO.match(_dashed(text))
     if not m:
         return None
     y, mo, d, sep, hh, mm, ss, gap, off = m.groups()
@@ -82,6 +86,10 @@ def iso(text: str) -> tuple[date, Clock | None, tzinfo | None] | None:
         _whole_minute(text, clock, ss, f"{y}-{mo}-{d} ", f"{apart}{off.upper()}" if off else "")
     zone = abbreviation("utc" if off == "z" else off) if off else None
     return day, clock, zone
+
+
+def _dashed(text: str) -> str:
+    return _SLASHED.sub(lambda m: f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}", text, count=1)
 
 
 def split_zone(text: str, home: tzinfo | None = None, year: int = 0) -> tuple[str, tzinfo | None]:
@@ -184,23 +192,6 @@ def _whole_minute(said: str, clock: Clock, seconds: str | None, day: str, after:
                     f"minute you mean, e.g. {both}")
 
 
-_PARTS = {"morning": range(4, 12), "afternoon": range(12, 18), "evening": range(17, 24),
-          "night": range(18, 24)}
-
-
-def day_part_agrees(rest: str, clock: Clock) -> None:
-    """"saturday morning 7pm", "tomorrow night 2am": a part of the day beside a clock time
-    must agree with it; an hour after midnight on a day's "night" could be either night."""
-    for word, hours in _PARTS.items():
-        if re.search(rf"\b{word}\b", rest) and clock.hour not in hours:
-            said = f"{clock.hour:02d}:{clock.minute:02d}"
-            if word == "night" and clock.hour < 6:
-                raise Ambiguous(f"{said} on that night could be early that day or after midnight at its "
-                                "end; write the day and the time, e.g. saturday 23:30 or sunday 01:00")
-            raise Ambiguous(f"{said} is not in the {word}; write the day and the time alone, "
-                            "e.g. saturday 7pm")
-
-
 def plain_day_words(rest: str) -> bool:
     """Words dateparser may read: no numbers, no spans ("next week") that leave the day
     to it, no month without its day."""
@@ -216,14 +207,17 @@ def no_unknown_zone(words: str, clock: Clock | None) -> None:
         return
     tail = words.split()[-1] if words.split() else ""
     if (_ZONE_LIKE.match(tail) and tail not in ("am", "pm", "noon", "midday", "today", "tonight")
-            and month_number(tail) is None and not _is_weekday(tail)
-            and not _TIME.search(tail) and _TIME.search(words.rsplit(" ", 1)[0])):
+            and month_number(tail) is None and weekday_number(tail) is None
+            and not _TIME.search(tail) and _TIME.search(words.rsplit(" ", 1)[0])
+            and not _WEEK_ON.match(" ".join(words.split()[-2:]))):
         raise Ambiguous(f"'{tail.upper()}' is not a timezone I know; name it like "
                         "Europe/Berlin, America/New_York or UTC+7")
 
 
-def _is_weekday(word: str) -> bool:
-    return len(word) >= 3 and any(name.startswith(word) for name in WEEKDAYS)
+def weekday_number(word: str) -> int | None:
+    """Monday is 0; "weds" is how Wednesday is often written, other short forms are its start."""
+    word = "wednesday" if word == "weds" else word
+    return next((i for i, name in enumerate(WEEKDAYS) if len(word) >= 3 and name.startswith(word)), None)
 
 
 def month_number(word: str) -> int | None:
@@ -244,22 +238,23 @@ def day_of(text: str, today: date) -> tuple[date | None, int | None, bool] | Non
         return today + timedelta(days=1), None, False
     if text == "yesterday":
         return today - timedelta(days=1), None, False
-    if m := _ISO_DAY.match(text):
+    if m := _ISO_DAY.match(_dashed(text)):
         return date(int(m[1]), int(m[2]), int(m[3])), None, False
     if text in ("the day after tomorrow", "day after tomorrow", "overmorrow"):
         return today + timedelta(days=2), None, False
     if m := _REL_DAYS.match(text):
         n = int(m.group(1)) * (7 if m.group(2).startswith("w") else 1)
         return today + timedelta(days=n), None, False
-    if m := _WEEKDAY.match(text):
-        wd = next((i for i, name in enumerate(WEEKDAYS) if name.startswith(m.group("wd"))), None)
-        if wd is not None and (len(m.group("wd")) >= 3):
-            return None, wd, m.group("which") == "next"
-    if (m := WEEKDAY_OF.match(text)) and _is_weekday(m["wd"]):
+    if (m := _WEEKDAY.match(text)) and (wd := weekday_number(m["wd"])) is not None:
+        return None, wd, m.group("which") == "next"
+    if (m := _OF_MONTH.match(text)):
+        return of_month(int(m["d"]), today), None, False
+    if (m := _WEEK_ON.match(text)) and (wd := weekday_number(m["wd"])) is not None:
+        return _week_on(wd, today), None, False
+    if (m := WEEKDAY_OF.match(text)) and (wd := weekday_number(m["wd"])) is not None:
         inner = day_of(m["rest"], today)
         if inner is None or inner[0] is None:
             return None
-        wd = next(i for i, name in enumerate(WEEKDAYS) if name.startswith(m["wd"]))
         if inner[0].weekday() != wd:
             raise Ambiguous(f"{inner[0]:%d %b %Y} is a {inner[0]:%A}, not a {WEEKDAYS[wd].title()}; "
                             "which one do you mean?")
@@ -279,3 +274,16 @@ def day_of(text: str, today: date) -> tuple[date | None, int | None, bool] | Non
         day, month = (a, b) if a > 12 or a == b else (b, a)
         return dated(day, month, m.group(3), today), None, False
     return None
+
+
+def _week_on(wd: int, today: date) -> date:
+    """"friday week" (British): a week after the coming Friday. Said on a Friday, the coming
+    one could be today or next week's, so both are named."""
+    ahead = (wd - today.weekday()) % 7
+    if ahead == 0:
+        name, near, far = WEEKDAYS[wd].title(), today + timedelta(days=7), today + timedelta(days=14)
+        near_said, far_said = (f"{d:%b} {d.day}".lower() for d in (near, far))
+        raise Ambiguous(f"{name} week, said on a {name}, could be {near:%a %d %b} (a week today) or "
+                        f"{far:%a %d %b} (a week after next {name}); write the date, e.g. "
+                        f"{near_said} 7pm or {far_said} 7pm")
+    return today + timedelta(days=ahead + 7)
