@@ -15,6 +15,7 @@ from nio import AsyncClient, AsyncClientConfig, ErrorResponse
 from nio.crypto import ENCRYPTION_ENABLED
 from nio.exceptions import LocalProtocolError, OlmTrustError, OlmUnverifiedDeviceError
 
+from bot.adapter import DeliveryRefused
 from bot.render import Attachment
 
 from .config import MatrixConfig
@@ -37,7 +38,12 @@ class MatrixError(RuntimeError):
     def refused(self) -> bool:
         """The homeserver said no (a 4xx other than a rate limit), not "not now" (its own
         trouble, a rate limit retried in vain, or no answer)."""
-        return self.status is not None and 400 <= self.status < 500 and self.status != 429
+        return isinstance(self, DeliveryRefused) or self.status is not None and 400 <= self.status < 500 and self.status != 429
+
+
+class CannotEncrypt(MatrixError, DeliveryRefused):
+    """The room is encrypted and the bot has no key store: no later try goes better, so it is a
+    refusal (a DM room is given up, a post is not tried again) with a sentence for moderators."""
 
 
 def http_status(resp: object) -> int | None:
@@ -226,8 +232,8 @@ class Transport:
         room = client.rooms.get(room_id)
         if client.olm is None and room is not None and room.encrypted:
             # nio would send it in the clear.
-            raise MatrixError(f"sending {kind} to {room_id}: the room is encrypted and this "
-                              "device has no key store (encryption is off)")
+            raise CannotEncrypt(f"Matrix: the room is encrypted and the bot has no key store (its login "
+                                f"names no device, or encryption is not installed): nothing is posted in {room_id}")
         try:
             # Trust on first use (crypto.py): devices not seen at the last key query get the
             # room key too rather than failing the send.

@@ -19,9 +19,10 @@ import unicodedata
 from collections import Counter, OrderedDict
 from collections.abc import Mapping, Sequence
 from fnmatch import fnmatchcase
+from itertools import islice
 from typing import Any
 
-from nio import AsyncClient, MatrixUser
+from nio import AsyncClient, MatrixRoom
 
 from bot.model import UserRef
 
@@ -41,6 +42,9 @@ _LIKE_AN_ID = re.compile(r"@\S+:\S")
 # What a name looks like leaves out what draws nothing or next to nothing: format characters
 # (zero-width spaces and joiners, direction marks), combining marks, control characters.
 _UNSEEN = {"Cf", "Mn", "Me", "Cc"}
+# Letters and symbols that draw a blank (Hangul and braille fillers, Khmer inherent vowels):
+# "Alice\u3164" passes for Alice, and a name of only these shows nothing.
+_FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u17b4\u17b5\u034f")
 _ASCII_CONTROLS = {c: " " for c in [*range(0x20), 0x7f]}
 _ASCII_UNSEEN = {c: None for c in [*range(0x21), 0x7f]}
 
@@ -55,8 +59,7 @@ class Rooms:
         # room -> user -> the name shown (None: not a member), and how many show each lookalike.
         self._names: dict[str, dict[str, str | None]] = {}
         self._shown: dict[str, Counter[str]] = {}
-        # room -> user -> (display name, its likeness) of nio's members, as last looked at.
-        self._nio_looks: dict[str, dict[str, tuple[str | None, str]]] = {}
+        self._nio_looks: dict[str, _NioLooks] = {}
         self._unsaved: set[str] = set()  # rooms whose power levels or creators changed since kept
 
     def note_state(self, room_id: str, events: Sequence[dict[str, Any]]) -> None:
@@ -145,22 +148,10 @@ class Rooms:
             return None
         # nio's own user_name tells apart only names that are the same to the letter.
         name = shown_name(member.display_name, user_id)
-        return _told_apart(name, user_id, self._nio_alike(room_id, room.users, likeness(name)))
-
-    def _nio_alike(self, room_id: str, users: Mapping[str, MatrixUser], look: str) -> int:
-        """How many of nio's members show a name of this likeness. A member's likeness is
-        worked out again only when their display name changed: a large room is gone through
-        for every name asked."""
-        looks = self._nio_looks.setdefault(room_id, {})
-        alike = 0
-        for user_id, u in users.items():
-            seen = looks.get(user_id)
-            if seen is None or seen[0] != u.display_name:
-                seen = looks[user_id] = (u.display_name, likeness(shown_name(u.display_name, user_id)))
-            alike += seen[1] == look
-        if len(looks) > 2 * len(users):  # those gone since
-            self._nio_looks[room_id] = {k: v for k, v in looks.items() if k in users}
-        return alike
+        looks = self._nio_looks.get(room_id)
+        if looks is None or looks.room is not room:
+            looks = self._nio_looks[room_id] = _NioLooks(room)
+        return _told_apart(name, user_id, looks.alike(likeness(name)))
 
     def user(self, room_id: str, user_id: str, me: str) -> UserRef:
         name = self._name(room_id, user_id)
@@ -179,9 +170,30 @@ class Rooms:
         return self._senders.get(event_id) if event_id else None
 
 
+class _NioLooks:
+    """nio's members of a room by the likeness of their names. nio keeps the members showing
+    each name (`MatrixRoom.names`: display name, or ID, -> user IDs, kept as members come, go
+    and rename) and only ever adds names to it, so the names new since last asked are the last
+    ones: each lookup works out the likeness of those alone, not of the whole room."""
+
+    def __init__(self, room: MatrixRoom) -> None:
+        self.room = room
+        self._seen = 0
+        self._names: dict[str, list[str]] = {}  # likeness -> nio's names of that likeness
+
+    def alike(self, look: str) -> int:
+        names = self.room.names
+        if len(names) < self._seen:  # not as nio keeps it: start again
+            self._seen, self._names = 0, {}
+        for name in islice(reversed(names), len(names) - self._seen):
+            self._names.setdefault(likeness(name), []).append(name)
+        self._seen = len(names)
+        return sum(len(names.get(name, ())) for name in self._names.get(look, ()))
+
+
 def _told_apart(name: str, user_id: str, alike: int) -> str:
     """`alike`: how many members' names look like this one, theirs too."""
-    if name != user_id and (alike > 1 or _LIKE_AN_ID.search(name)):
+    if name != user_id and (alike > 1 or _LIKE_AN_ID.search(likeness(name))):
         return f"{name} ({user_id})"
     return name
 
@@ -199,8 +211,8 @@ def likeness(name: str) -> str:
     Names that merely look alike cost only an ID after each; missed, one passes for another."""
     if name.isascii():  # as below, only sooner
         return name.translate(_ASCII_UNSEEN).lower()
-    return "".join(c for c in unicodedata.normalize("NFKD", name).casefold()
-                   if not c.isspace() and unicodedata.category(c) not in _UNSEEN)
+    return "".join(c for c in unicodedata.normalize("NFKD", name).casefold() if not c.isspace()
+                   and c not in _FILLERS and unicodedata.category(c) not in _UNSEEN)
 
 
 def one_line(name: str) -> str:
