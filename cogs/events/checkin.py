@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -23,33 +22,24 @@ from bot.timeparse import format_duration, format_time
 from . import checkin_repo, repo
 from .audience import Audience
 from .checkin_repo import SELF
-from .render import _named
+from .render import _named, looks
 from .repo import Attendee, Event
 from .turnout import Turnout
 from .turnout_render import HERE, already_text, checked_in_text, not_open_text
 
 NAMES_SAID = 10  # names listed when a name matches nobody
 _TRAILING_ID = re.compile(r"\(([^()]*)\)\s*$")
-_UNSEEN = {"Cf", "Mn", "Me", "Cc"}
-
-
-def _fold(text: str) -> str:
-    """A name as it looks: case, width and accents folded, and what draws nothing (spaces,
-    hidden characters, combining marks) left out, so that what someone types from a card
-    matches a name holding what the card does not show."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text).casefold()
-                   if not c.isspace() and unicodedata.category(c) not in _UNSEEN)
 
 
 def _by_id(p: Attendee, typed: str) -> bool:
     """The typed text is the person's ID (with or without a leading @), or their name followed
     by their ID in brackets, as a platform tells apart names that look alike."""
-    ident = _fold(p.user.partition(":")[2]).removeprefix("@")
-    if not ident or _fold(typed).removeprefix("@") == ident:
+    ident = looks(p.user.partition(":")[2]).removeprefix("@")
+    if not ident or looks(typed).removeprefix("@") == ident:
         return bool(ident)
     tail = _TRAILING_ID.search(typed)
-    return (tail is not None and _fold(tail[1]).removeprefix("@") == ident
-            and _fold(typed[:tail.start()]) in {"", _fold(p.name)})
+    return (tail is not None and looks(tail[1]).removeprefix("@") == ident
+            and looks(typed[:tail.start()]) in {"", looks(p.name)})
 
 
 def opens_at(event: Event, window: timedelta) -> datetime:
@@ -119,8 +109,8 @@ class CheckIns(Cog):
         # name as the list shows it (or as it was given), however its hidden parts were typed.
         found = [p for p in people if _by_id(p, name)]
         if not found:
-            wanted = _fold(name).removeprefix("@")
-            found = [p for p in people if wanted in {_fold(_named(p, labels)), _fold(_named(p, None))}]
+            wanted = looks(name).removeprefix("@")
+            found = [p for p in people if wanted in {looks(_named(p, labels)), looks(_named(p, None))}]
         if len(found) == 1:
             return found[0]
         if found:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -30,6 +31,7 @@ from .upcoming import Entry, Next
 EMOJI = {"✅": "going", "🤔": "maybe", "❌": "no"}
 OWN = ""  # in `labels`: the label of the card's own platform, whose people go untagged
 CARD_NAMES = 40  # names per list on a card; `event attendees` shows everyone
+_UNSEEN = {"Cf", "Mn", "Me", "Cc"}  # Unicode categories that draw nothing
 
 
 def names_line(people: tuple[Attendee, ...], total: int | None = None, limit: int = CARD_NAMES,
@@ -43,7 +45,28 @@ def names_line(people: tuple[Attendee, ...], total: int | None = None, limit: in
     # The count and the names may come from reads a write fell between: the count (in the
     # field's heading too) rules, and the next refresh of the card shows both anew.
     shown = people[:min(limit if total <= limit else limit - 1, total)]
-    return list_line([_named(p, labels) for p in shown], total - len(shown))
+    return list_line(told_apart(shown, labels), total - len(shown))
+
+
+def looks(text: str) -> str:
+    """A name as it looks: case, width and accents folded, and what draws nothing (spaces,
+    hidden characters, combining marks) left out."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text).casefold()
+                   if not c.isspace() and unicodedata.category(c) not in _UNSEEN)
+
+
+def told_apart(people: tuple[Attendee, ...], labels: Mapping[str, str] | None) -> list[str]:
+    """The names of a list, each that looks like another's followed by its ID: a platform tells
+    apart only the members it knew of when the name was taken, so two may still look alike."""
+    named = [_named(p, labels) for p in people]
+    alike = Counter(looks(n) for n in named)
+    out = []
+    for p, name in zip(people, named, strict=True):
+        ident = p.user.partition(":")[2]
+        if alike[looks(name)] > 1 and ident and looks(ident) not in looks(name):
+            name = f"{name} ({ident})"
+        out.append(name)
+    return out
 
 
 def _named(p: Attendee, labels: Mapping[str, str] | None) -> str:

@@ -57,3 +57,18 @@ async def test_an_id_not_on_the_list_or_not_theirs_checks_in_nobody(fake: FakeAd
     text = said(await fake.invoke(f"!checkin 1 {typed}", "mod", mod=True))
     assert text.startswith("⚠️") and "nobody called" in text, text
     assert await here(bot) == set()
+
+
+async def test_names_on_a_card_that_look_alike_each_show_their_id(fake: FakeAdapter, bot: Bot) -> None:
+    """A platform tells apart only the members it knew of when a name was taken: a lookalike who
+    answered before the other was known is told apart on the card itself."""
+    early = UserRef("fake", "@mallory:hs", "Alice\u200b")  # stored before the real Alice was known
+    await fake.invoke('!event create Soon when="in 20 minutes"')
+    [card] = [c for c in fake.cards() if "#1" in c.text]
+    for who in (early, ALICE, BOB):
+        await fake.react(card, "✅", who)
+    [shown] = [c for c in fake.cards() if "#1" in c.text]
+    assert "Alice\u200b (@mallory:hs)" in shown.text and "Alice (@alice:hs)" in shown.text, shown.text
+    assert "Ｂob" in shown.text and "bob:hs" not in shown.text, "a name like no other's keeps no ID"
+    text = said(await fake.invoke("!checkin 1 Alice (@mallory:hs)", "mod", mod=True))
+    assert "Checked in" in text and await here(bot) == {early.key}
