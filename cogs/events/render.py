@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Mapping
@@ -32,6 +33,7 @@ EMOJI = {"✅": "going", "🤔": "maybe", "❌": "no"}
 OWN = ""  # in `labels`: the label of the card's own platform, whose people go untagged
 CARD_NAMES = 40  # names per list on a card; `event attendees` shows everyone
 _UNSEEN = {"Cf", "Mn", "Me", "Cc"}  # Unicode categories that draw nothing
+_TRAILING = re.compile(r"\(([^()]*)\)\s*$")
 
 
 def names_line(people: tuple[Attendee, ...], total: int | None = None, limit: int = CARD_NAMES,
@@ -59,14 +61,23 @@ def told_apart(people: tuple[Attendee, ...], labels: Mapping[str, str] | None) -
     """The names of a list, each that looks like another's followed by its ID: a platform tells
     apart only the members it knew of when the name was taken, so two may still look alike."""
     named = [_named(p, labels) for p in people]
-    alike = Counter(looks(n) for n in named)
+    bases = [_base(n, p.user.partition(":")[2]) for p, n in zip(people, named, strict=True)]
+    alike = Counter(bases)
     out = []
-    for p, name in zip(people, named, strict=True):
+    for p, name, base in zip(people, named, bases, strict=True):
         ident = p.user.partition(":")[2]
-        if alike[looks(name)] > 1 and ident and looks(ident) not in looks(name):
+        if alike[base] > 1 and ident and looks(ident) not in looks(name):
             name = f"{name} ({ident})"
         out.append(name)
     return out
+
+
+def _base(name: str, ident: str) -> str:
+    """How a name looks without the "(ID)" a platform put after it to tell it apart."""
+    tail = _TRAILING.search(name)
+    if tail is not None and ident and looks(ident) in looks(tail.group(1)):
+        name = name[:tail.start()]
+    return looks(name)
 
 
 def _named(p: Attendee, labels: Mapping[str, str] | None) -> str:

@@ -65,10 +65,12 @@ async def test_names_on_a_card_that_look_alike_each_show_their_id(fake: FakeAdap
     early = UserRef("fake", "@mallory:hs", "Alice\u200b")  # stored before the real Alice was known
     await fake.invoke('!event create Soon when="in 20 minutes"')
     [card] = [c for c in fake.cards() if "#1" in c.text]
-    for who in (early, ALICE, BOB):
+    told = UserRef("fake", "@alice:hs", "Alice (@alice:hs)")  # the real one, told apart by the platform
+    for who in (early, told, BOB):
         await fake.react(card, "✅", who)
     [shown] = [c for c in fake.cards() if "#1" in c.text]
     assert "Alice\u200b (@mallory:hs)" in shown.text and "Alice (@alice:hs)" in shown.text, shown.text
+    assert "Alice (@alice:hs) (@alice:hs)" not in shown.text
     assert "Ｂob" in shown.text and "bob:hs" not in shown.text, "a name like no other's keeps no ID"
     text = said(await fake.invoke("!checkin 1 Alice (@mallory:hs)", "mod", mod=True))
     assert "Checked in" in text and await here(bot) == {early.key}
