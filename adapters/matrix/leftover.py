@@ -5,7 +5,12 @@ The first sync after a start shows each room's full state as it is now, which ma
 than the events left (a promotion after a command must not grant it). So a room with events
 left is judged by its kept state, and the first sync's state takes effect in its lane after
 them, as any sync's does. A room with more waiting than a lane holds is read back from the
-inbox in turn (a spill), not loaded at once."""
+inbox in turn (a spill), not loaded at once.
+
+That first sync shows every member, not only the lazy-loaded ones: Synapse remembers which
+members it sent this device before the stop and leaves them out of a sync resumed from its
+token, full_state or not, while nio starts knowing none. Members whose member event no sync
+brings again would be named by their user ID, the senders of the events left first."""
 
 from __future__ import annotations
 
@@ -20,6 +25,12 @@ from .lanes import Lanes
 from .rooms import Rooms
 
 log = logging.getLogger(__name__)
+
+
+def every_member(sync_filter: dict[str, Any]) -> dict[str, Any]:
+    """`sync_filter` for the first sync after a start: no lazy loading of members."""
+    room = sync_filter.get("room", {})
+    return {**sync_filter, "room": {**room, "state": {**room.get("state", {}), "lazy_load_members": False}}}
 
 
 class KeptInbox:

@@ -21,7 +21,7 @@ from .client import MatrixError, Transport, why
 from .crypto import Crypto
 from .joins import Reader
 from .lanes import Lanes
-from .leftover import KeptInbox, Left
+from .leftover import KeptInbox, Left, every_member
 from .roomload import RoomLoader
 from .rooms import Rooms
 from .store import MatrixStore
@@ -161,8 +161,9 @@ class Syncer:
 
     async def sync_once(self, *, timeout_ms: int, first: bool = False) -> None:
         since, client = self.since, self.transport.client
+        sync_filter = every_member(SYNC_FILTER) if first else SYNC_FILTER
         resp = await self.transport.call(lambda: client.sync(
-            timeout=timeout_ms, sync_filter=SYNC_FILTER, since=since, full_state=first or None))
+            timeout=timeout_ms, sync_filter=sync_filter, since=since, full_state=first or None))
         if not isinstance(resp, nio.SyncResponse):
             raise MatrixError(f"sync: {why(resp)}")
         if self._stopping:
