@@ -157,7 +157,9 @@ class Audience:
         `first=False` the event's own channel is left out (said there already); with `only`
         (a channel's key) it is said there alone, with the key it has there, failing as the
         own channel's post does (a job's retry of a linked channel). `channels`: where several
-        events are said at once, the channels of them all, the own one first."""
+        events are said at once, the channels of them all, the own one first. The own channel
+        gone (DestinationGone) is raised only when no channel was reached and none failed for
+        now: a linked one that failed is returned, so the caller's retry of it still comes."""
         channels = channels or await self.channels(event)
         failed: list[ChannelRef] = []
         gone: DestinationGone | None = None
@@ -176,10 +178,10 @@ class Audience:
                     reached += 1
             except DestinationGone as e:  # the own channel deleted: the linked ones still hear it
                 gone = e
-        if gone is not None and not reached:
+        if gone is not None and not reached and not failed:
             raise gone  # nowhere left to say it: the job ends, not retried
         if gone is not None:
-            log.warning("event %s: its own channel is gone; said in the linked ones: %s", event.id, gone)
+            log.warning("event %s: its own channel is gone; the linked ones hear it: %s", event.id, gone)
         return failed
 
     async def linked_now(self, event: Event) -> list[ChannelRef]:

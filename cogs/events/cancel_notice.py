@@ -6,17 +6,23 @@ waitlist or maybe to any of them once, and by direct message to those who asked 
 The notice is a job written in the same unit as the cancel and run right after its commit,
 keyed by that cancel: a crash after the command leaves it to the next start (not lost), and a
 re-run posts with the same keys (not twice). Which events it tells of is in the job; who is told
-is read when it runs, and a cancelled event's answers no longer change."""
+is read when it runs, and a cancelled event's answers no longer change.
+
+A linked channel it could not be posted in gets it by a job of its own (`<key>@<channel>`), with
+the key the first try used there, as reminders do. Once the last event it tells of has ended it
+is no news: a notice run that late (a long outage) is skipped."""
 
 from __future__ import annotations
 
+import logging
 import sqlite3
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 
+from bot.adapter import DestinationGone
 from bot.cog import CogHost
 from bot.model import ChannelRef
-from bot.render import Inline, Text, Time, line
+from bot.render import Inline, Out, Text, Time, line
 from bot.scheduler import Job
 
 from . import repo
@@ -26,6 +32,7 @@ from .reminders import Handle
 from .render import cancelled_text, mentions
 from .repo import Attendee, Event, Roster
 
+log = logging.getLogger(__name__)
 KIND = "event.cancelled"
 DATED = 4  # up to this many ended occurrences are listed each with its date; more as a span
 IDS_SHOWN = 12  # occurrence numbers listed in full before "and N more"
@@ -66,7 +73,7 @@ class CancelNotices:
         self.dms = dms
 
     def register(self) -> None:
-        self.bot.scheduler.register(KIND, self._tell)
+        self.bot.scheduler.register(KIND, self._tell, grace=self._grace)
 
     def put(self, conn: sqlite3.Connection, cancelled: Sequence[Event], now: datetime, *,
             series: bool = False) -> Handle:
@@ -80,6 +87,12 @@ class CancelNotices:
 
     async def send(self, notice: Handle) -> None:
         await self.bot.scheduler.run_now(notice)
+
+    async def _grace(self, job: Job) -> timedelta | None:
+        """Until the last event it tells of ends: later, nobody is helped by hearing of it."""
+        ids = [int(i) for i in job.payload["events"]]
+        events = await self.bot.db.read(lambda c: [e for e in (repo.get(c, i) for i in ids) if e is not None])
+        return max(e.ends_at for e in events) - job.due_at if events else None
 
     async def _tell(self, job: Job) -> None:
         ids = [int(i) for i in job.payload["events"]]
@@ -97,14 +110,38 @@ class CancelNotices:
         for e in events:
             for c in await self.audience.channels(e):
                 channels.setdefault(c.key, c)
-        first, key = events[0], job.idempotency_key
+        # A linked channel's retry: said there alone, with the key the first try used there.
+        first, only = events[0], job.payload.get("channel")
+        key = str(job.payload.get("said") or job.idempotency_key)
+        make: Callable[[Roster], Out]
         if job.payload.get("series"):
-            await self.audience.say(first, lambda own: ended_text(events, own.going), Roster(people, (), (), ()),
-                                    key=key, channels=list(channels.values()))
+            make, roster = (lambda own: ended_text(events, own.going)), Roster(people, (), (), ())
             dm = ended_text(events, ())
         else:
-            await self.audience.say(first, lambda own: cancelled_text(first, own), told[0][1], key=key,
-                                    channels=list(channels.values()))
+            make, roster = (lambda own: cancelled_text(first, own)), told[0][1]
             dm = cancelled_text(first, Roster((), (), (), ()))
+        try:
+            failed = await self.audience.say(first, make, roster, key=key, only=only,
+                                             channels=list(channels.values()))
+        except DestinationGone:  # no channel left: those who asked for DMs still hear of it
+            if only is None:
+                await self.dms.send(people, dm, list(channels.values()), key=key)
+            raise
+        if only is not None:
+            return  # the DMs were the first run's
+        await self._again(job, failed)
         # After the channel posts (which the job's key keeps single): a re-run DMs each once.
         await self.dms.send(people, dm, list(channels.values()), key=key)
+
+    async def _again(self, job: Job, channels: Sequence[ChannelRef]) -> None:
+        """Each linked channel the notice could not be posted in gets it by a job of that
+        channel's space, due when this one was (`Reminders._again`)."""
+        if not channels:
+            return
+        scheduler = self.bot.scheduler
+        handles = await self.bot.db.write(lambda conn: [scheduler.put(
+            conn, KIND, f"{job.key}@{c.key}", job.due_at,
+            {**job.payload, "channel": c.key, "said": job.idempotency_key}, c.space.key)
+            for c in {c.key: c for c in channels}.values()])
+        for handle in handles:
+            scheduler.arm(handle)

@@ -160,18 +160,22 @@ class Reminders:
         await self.audience.say(event, lambda _: said, repo.Roster((), (), (), ()),
                                 key=_said_key(job) + "-missed", only=job.payload.get("channel"))
 
-    async def _again(self, job: Job, channels: Sequence[ChannelRef]) -> None:
+    async def _again(self, job: Job, event: Event, channels: Sequence[ChannelRef]) -> None:
         """A linked channel that could not be posted in gets the reminder by a job of its own,
         due when this one was, posting with the keys this one used there: retried alone, the
         channels that have it are not posted in twice. The job is its channel's space's (run
-        by a process that serves it, within that space's grace); its key is under the event's
-        reminders, so an edit or a cancel replaces it with them."""
+        by a process that serves it, within that space's grace). Its key is the event's
+        (`event:<id>:relay:`), so a cancel ends it, but not its reminders': rescheduling them
+        (an edit of the end, a settings change) recreates only those still ahead, and would
+        lose it. It holds the start it was for, and a start moved since makes it moot."""
         if not channels:
             return
         scheduler = self.bot.scheduler
+        relay = f"event:{event.id}:relay:{job.key.rpartition(':')[2]}"
         self.arm(await self.bot.db.write(lambda conn: [scheduler.put(
-            conn, "event.reminder", f"{job.key}@{channel.key}", job.due_at,
-            {**job.payload, "channel": channel.key, "said": job.idempotency_key}, channel.space.key)
+            conn, "event.reminder", f"{relay}@{channel.key}", job.due_at,
+            {**job.payload, "channel": channel.key, "said": job.idempotency_key,
+             "starts_at": event.starts_at.timestamp()}, channel.space.key)
             for channel in {c.key: c for c in channels}.values()]))
 
     async def _remind(self, job: Job) -> None:
@@ -190,20 +194,26 @@ class Reminders:
             log.warning("skipped reminder %s: event %s ended before it could be posted", job.key, event.id)
             return
         key, only = _said_key(job), job.payload.get("channel")
+        start = event.starts_at.timestamp()
+        if only is not None and job.payload.get("starts_at", start) != start:
+            log.info("dropped reminder %s: event %s moved since it was due", job.key, event.id)
+            return
+        failed: list[ChannelRef] = []
         try:
-            failed = await self.audience.say(event, lambda own: reminder_text(event, own, now), roster,
-                                             key=key, only=only)
+            failed += await self.audience.say(event, lambda own: reminder_text(event, own, now), roster,
+                                              key=key, only=only)
             for part in range(1, parts(len(roster.going))):  # everyone going is mentioned
                 failed += await self.audience.say(event, partial(going_too, event, part=part), roster,
                                                   key=f"{key}-going{part}", only=only)
         except DestinationGone:  # no channel left to post in: those who asked for DMs still get one
-            if only is None:
+            if only is None:  # and a linked channel an earlier part failed in, its retry
+                await self._again(job, event, failed)
                 await self.dms.send(roster.going, reminder_dm_text(event, now), await self.audience.channels(event),
                                     key=job.idempotency_key)
             raise
         if only is not None:
             return  # the thread and the DMs were the first run's
-        await self._again(job, failed)
+        await self._again(job, event, failed)
         thread = await self.thread_of(event)
         if thread is not None:
             # Said again where the event is discussed, without pinging everyone a second time.
