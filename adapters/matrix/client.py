@@ -9,52 +9,25 @@ import logging
 import os
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import nio
 from nio import AsyncClient, AsyncClientConfig, ErrorResponse
 from nio.crypto import ENCRYPTION_ENABLED
 from nio.exceptions import LocalProtocolError, OlmTrustError, OlmUnverifiedDeviceError
 
-from bot.adapter import DeliveryRefused
 from bot.render import Attachment
 
 from .config import MatrixConfig
+from .errors import CannotEncrypt, MatrixError, http_status, why
 from .store import MatrixStore
+
+__all__ = ["CannotEncrypt", "MatrixError", "Transport", "http_status", "key_store_dir", "why"]
 
 log = logging.getLogger(__name__)
 
 R = TypeVar("R")
 JOINS_AT_ONCE = 8
-
-
-class MatrixError(RuntimeError):
-    """A request the homeserver refused or failed; the message names the request and the error."""
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status  # the HTTP status, where the homeserver answered
-
-    @property
-    def refused(self) -> bool:
-        """The homeserver said no (a 4xx other than a rate limit), not "not now" (its own
-        trouble, a rate limit retried in vain, or no answer)."""
-        return isinstance(self, DeliveryRefused) or self.status is not None and 400 <= self.status < 500 and self.status != 429
-
-
-class CannotEncrypt(MatrixError, DeliveryRefused):
-    """The room is encrypted and the bot has no key store: no later try goes better, so it is a
-    refusal (a DM room is given up, a post is not tried again) with a sentence for moderators."""
-
-
-def http_status(resp: object) -> int | None:
-    status = getattr(getattr(resp, "transport_response", None), "status", None)
-    return status if isinstance(status, int) else None
-
-
-def why(resp: object) -> str:
-    if isinstance(resp, ErrorResponse):
-        return f"{resp.status_code or ''} {resp.message or ''}".strip()
-    return type(resp).__name__
 
 
 class _Client(AsyncClient):
@@ -229,8 +202,7 @@ class Transport:
         client = self.client
         if self.prepare_room is not None:
             await self.prepare_room(room_id, None)
-        room = client.rooms.get(room_id)
-        if client.olm is None and room is not None and room.encrypted:
+        if client.olm is None and await self._encrypted_on_server(room_id):
             # nio would send it in the clear.
             raise CannotEncrypt(f"Matrix: the room is encrypted and the bot has no key store (its login "
                                 f"names no device, or encryption is not installed): nothing is posted in {room_id}")
@@ -241,6 +213,24 @@ class Transport:
                 room_id, kind, content, tx_id=txn_id, ignore_unverified_devices=True))
         except (LocalProtocolError, OlmTrustError, OlmUnverifiedDeviceError) as e:
             raise MatrixError(f"sending {kind} to {room_id}: {e}") from e
+
+    async def _encrypted_on_server(self, room_id: str) -> bool:
+        """Whether the room is encrypted as the homeserver has it now. nio's view comes from the
+        sync, which may not have shown the room yet, or that encryption was turned on since;
+        encryption is never turned off, so nio's "yes" is enough."""
+        room = self.client.rooms.get(room_id)
+        if room is not None and room.encrypted:
+            return True
+        status, data = await self.get_json(
+            f"/_matrix/client/v3/rooms/{quote(room_id, safe='')}/state/m.room.encryption/")
+        if status == 200:
+            return True  # whatever the content: the room meant to be encrypted
+        if status == 404 and data.get("errcode") == "M_NOT_FOUND":
+            return False
+        # Not knowing, nothing is sent: in the clear is what must not happen.
+        raise MatrixError(f"Matrix: could not tell whether {room_id} is encrypted ({status} "
+                          f"{data.get('errcode') or ''}), and the bot has no key store: nothing is posted",
+                          status)
 
     async def encrypted(self, room_id: str) -> bool:
         """Whether what is sent to the room goes encrypted."""

@@ -93,10 +93,13 @@ async def test_a_sender_is_named_as_they_were_when_their_command_came(
         runner: BotRunner, humans: HumanFactory, proxy: FaultyProxy) -> None:
     """A display name changed in a later sync takes effect after the commands queued before
     it (before: nio had taken it in already, and the RSVP carried the later name)."""
+    # Here, not at the top: that module takes `held` from this one.
+    from tests.adapters.matrix.test_matrix_restart_names import renamed
+
     _, adapter = await runner.start()
     alice, bob = humans("alice"), humans("bob")
     room = await room_with(runner, alice, bob)
-    await bob.client.set_displayname("Bobby")
+    await renamed(bob, room, "Bobby")
     await alice.say(room, '!event create "Board games" when="in 3 hours"')
     card = await alice.wait_bot_message(room, runner.user_id, "Board games")
     proxy.hold("PUT", sends_to(room))
@@ -104,7 +107,7 @@ async def test_a_sender_is_named_as_they_were_when_their_command_came(
     await held(proxy)
     await bob.say(room, "!rsvp 1 going")
     await queued_behind(adapter, room, 2, "the RSVP to be queued behind the reply")
-    await bob.client.set_displayname("Roberto")
+    await renamed(bob, room, "Roberto")
     await queued_behind(adapter, room, 3, "the rename to be queued behind the RSVP")
     proxy.release()
     shown = await until_card(alice, room, runner, card.event_id, r"Going \(1\)", r"Bobby")
