@@ -147,8 +147,13 @@ class Dispatch:
                                       "ask one of them"), "refusal reply")
             return
         outcome = "ok"
+        # Only a command given what may hold a time reads the links: the others (help, rsvp, a
+        # vote) cost no round trip for them, and answer while the database is away. A poll's
+        # options may be times, and text options named as times are read so by their commands.
+        reads_time = any(o.name in raw and (o.kind in ("when", "when_or_duration", "list")
+                                            or o.name in ("when", "until")) for o in spec.options)
         try:
-            with reading_with(await self._linked_zones(ctx.channel)):
+            with reading_with(await self._linked_zones(ctx.channel) if reads_time else ()):
                 kwargs = await convert(spec, raw, ctx)
                 assert spec.callback is not None
                 await spec.callback(ctx, **kwargs)

@@ -107,8 +107,20 @@ class Job:
 _COLS = "id, kind, key, space, due_at, state, payload, attempts"
 
 
+class Handle(tuple[int, datetime]):
+    """A job just written: its (id, due), and its space, by which a process arms only the
+    jobs of the spaces it serves (another's would fail here, and win every claim)."""
+
+    space: str
+
+    def __new__(cls, job_id: int, due: datetime, space: str = "") -> Handle:
+        handle = super().__new__(cls, (job_id, due))
+        handle.space = space
+        return handle
+
+
 def put(conn: sqlite3.Connection, kind: str, key: str, due_at: datetime,
-        payload: dict[str, Any] | None = None, space: str = "") -> tuple[int, datetime]:
+        payload: dict[str, Any] | None = None, space: str = "") -> Handle:
     """Create or move the job with this key; a moved job is pending again."""
     row = conn.execute(
         "INSERT INTO jobs(kind, key, space, due_at, state, payload, attempts, updated_at) "
@@ -119,7 +131,7 @@ def put(conn: sqlite3.Connection, kind: str, key: str, due_at: datetime,
         (kind, key, space, due_at.timestamp(), json.dumps(payload or {}), due_at.timestamp()),
     ).fetchone()
     forget(conn, int(row[0]))  # marks of sends at its earlier time
-    return int(row[0]), due_at
+    return Handle(int(row[0]), due_at, space)
 
 
 def forget(conn: sqlite3.Connection, job_id: int) -> None:
@@ -152,6 +164,12 @@ def cancel(conn: sqlite3.Connection, key_prefix: str) -> int:
     if ids:
         conn.execute(f"DELETE FROM job_sends WHERE job IN ({', '.join('?' * len(ids))})", ids)
     return len(ids)
+
+
+def retry_after(conn: sqlite3.Connection, job_id: int, at: datetime) -> None:
+    """A failed try: pending again, not run before `at` (its due time stays)."""
+    conn.execute("UPDATE jobs SET state='pending', not_before=? WHERE id=? AND state='sending'",
+                 (at.timestamp(), job_id))
 
 
 def claim_due(conn: sqlite3.Connection, job_id: int, now: datetime, process: str) -> Job | None:

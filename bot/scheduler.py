@@ -81,9 +81,10 @@ class Scheduler:
     put, cancel = staticmethod(jobs.put), staticmethod(jobs.cancel)
 
     def arm(self, handle: tuple[int, datetime]) -> None:
-        """After the commit that wrote a job: set its alarm if it is due soon."""
+        """After the commit that wrote a job: set its alarm if it is due soon and its space is
+        this process's (another's is the top-up's and take-over's of the process serving it)."""
         job_id, due = handle
-        if self.clock.manual or not self.alarm.running:
+        if self.clock.manual or not self.alarm.running or not self._mine(getattr(handle, "space", "")):
             return  # the manual clock reads due jobs from the table as it advances
         if self._armed_until is None or due <= self._armed_until:
             self.alarm.set(job_id, due)
@@ -91,7 +92,8 @@ class Scheduler:
     async def run_now(self, handle: tuple[int, datetime]) -> None:
         """After the commit that wrote a job due now (a command's notice): claim and run it at once,
         as its alarm would; a failed send retries, and a crash before it leaves it to the next start."""
-        await self._fire_now(handle[0])
+        if self._mine(getattr(handle, "space", "")):
+            await self._fire_now(handle[0])
 
     def _fire_soon(self, job_id: int) -> None:
         task = asyncio.create_task(self._fire_now(job_id))
@@ -170,14 +172,17 @@ class Scheduler:
         if not isinstance(clock, ManualClock):
             raise TypeError("only a manual clock can be moved on")
         target = clock.now() + delta
-        fired = 0
+        fired, others = 0, [0]  # the jobs of spaces this process does not serve stay
         while True:
             row = await self.db.fetchone(
-                f"SELECT id, {_AT} AS at FROM jobs WHERE state='pending' "
-                "AND due_at <= ? AND not_before <= ? ORDER BY at, id LIMIT 1",
-                (target.timestamp(), target.timestamp()))
+                f"SELECT id, {_AT} AS at, space FROM jobs WHERE state='pending' AND due_at <= ? AND "
+                f"not_before <= ? AND id NOT IN ({', '.join('?' * len(others))}) ORDER BY at, id LIMIT 1",
+                (target.timestamp(), target.timestamp(), *others))
             if row is None:
                 break
+            if not self._mine(row[2]):
+                others.append(row[0])
+                continue
             clock.set(datetime.fromtimestamp(row[1], UTC))
             if moved is not None:
                 await moved(clock.now())
@@ -274,11 +279,8 @@ class Scheduler:
                 # platform before failing is not repeated there
                 log.warning("job %s (%s) failed on attempt %s, will retry: %s", job.id, job.key, job.attempts, e)
                 retry = self.clock.now() + timedelta(seconds=min(300, 5 * 2 ** min(job.attempts, 6)))
-                await self.db.write(lambda c: c.execute(
-                    "UPDATE jobs SET state='pending', not_before=? WHERE id=? AND state='sending'",
-                    (retry.timestamp(), job.id)))
-                if not self.clock.manual and self.alarm.running:
-                    self.alarm.set(job.id, retry)
+                await self.db.write(lambda c: jobs.retry_after(c, job.id, retry))
+                self.arm(jobs.Handle(job.id, retry, job.space))
             return
         await self._mark(job.id, "sent", forget=run.has_marks)
         if self.metrics is not None:

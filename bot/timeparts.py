@@ -11,10 +11,12 @@ from collections.abc import Callable
 
 from .timephrases import Ambiguous, Clock
 
-PARTS = {"morning": range(4, 12), "afternoon": range(12, 18), "evening": range(17, 24),
+PARTS = {"morning": range(0, 12), "afternoon": range(12, 18), "evening": range(17, 24),
          "night": range(18, 24)}
 # "tonight 5" was always the evening's 17:00; earlier hours are not tonight's at all.
 _TONIGHT_FROM = 17
+# "morning 2" with no am/pm is more likely a slip than the small hours: asked, not read.
+_BARE_MORNING_FROM = 4
 
 _BARE = re.compile(r"^(?P<day>.*?)\s*\b(?P<part>morning|afternoon|evening|night|tonight)\s+(?:at\s+)?"
                    r"(?P<h>1[0-2]|[1-9])(?::(?P<m>[0-5]\d))?(?P<ampm>\s*[ap]\.?m\.?)?$")
@@ -49,14 +51,16 @@ def bare_hour(words: str, tail: str, ok: Callable[[str], bool]) -> str:
         raise Ambiguous(f"12 in the {part}: noon or midnight? say noon (or 12pm), or 00:00 with the "
                         "date you mean")
     hour = h if part == "morning" else h + 12
-    if hour in PARTS[part]:
+    small = part == "morning" and hour < _BARE_MORNING_FROM
+    if hour in PARTS[part] and not small:
         return f"{day} at {hour:02d}:{mins}".strip()
     if part == "night":
         raise Ambiguous(f"'{said}' could be {h}am after midnight, early the next day, or {h}pm; write "
                         "the day and the time with am or pm")
     good = [e for e in (f"{day} {written}am{tail}".strip(), f"{day} {written}pm{tail}".strip()) if ok(e)]
     instead = f"; write {_quoted(good)}" if good else ""
-    raise Ambiguous(f"'{said}': {h}am or {h}pm? neither is in the {part}{instead}")
+    why = "say which" if small else f"neither is in the {part}"
+    raise Ambiguous(f"'{said}': {h}am or {h}pm? {why}{instead}")
 
 
 def _quoted(examples: list[str]) -> str:

@@ -101,8 +101,13 @@ def letters(word: str, home: tzinfo | None, year: int, linked: tuple[ZoneInfo, .
     each other's cards, so letters a linked space's zone shows with another meaning are
     refused with every reading; letters only a linked zone shows mean what they mean there."""
     own = own_letters(word, home, year)
-    here = own or abbreviation(word)
     there = {z.key: found for z in linked if z != home and (found := own_letters(word, z, year))}
+    try:
+        here = own or abbreviation(word)
+    except ZoneError:  # letters of several usual meanings: with a linked zone's, that one counts
+        if not there:
+            raise
+        here = None
     if not there:
         return here
     readings = dict(there)
