@@ -116,8 +116,9 @@ class Reminders:
         scheduler.cancel(conn, f"event:{event.id}:reminder:")
         if event.cancelled:
             return []
-        handles = [scheduler.put(conn, "event.archive", f"event:{event.id}:archive",
-                                 event.ends_at + ARCHIVE_AFTER, {"event_id": event.id}, event.space)]
+        handles: list[Handle] = [scheduler.put(conn, "event.archive", f"event:{event.id}:archive",
+                                               event.ends_at + ARCHIVE_AFTER, {"event_id": event.id},
+                                               event.space)]
         if self.more is not None:
             handles += self.more(conn, event, plan, now)
         for offset in plan.offsets:

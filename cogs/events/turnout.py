@@ -98,7 +98,7 @@ class Turnout:
         is open already) and its follow-up at the end."""
         scheduler = self.bot.scheduler
         scheduler.cancel(conn, f"event:{event.id}:checkin")
-        handles = []
+        handles: list[Handle] = []
         opens = event.starts_at - plan.window
         if opens > now:
             handles.append(scheduler.put(conn, OPEN_KIND, f"event:{event.id}:checkin", opens,
