@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from adapters.console import ConsoleAdapter
-from bot.app import build_bot
+from bot.app import Bot, build_bot
 from bot.clock import ManualClock
 
 
@@ -22,3 +23,13 @@ async def console(tmp_path: Path, clock: ManualClock):  # type: ignore[no-untype
         yield bot, adapter
     finally:
         await bot.stop()
+
+
+@pytest.fixture
+async def later() -> AsyncIterator[list[Bot]]:
+    """The bots started again in a test, stopped at its end even when it fails."""
+    bots: list[Bot] = []
+    yield bots
+    for bot in bots:
+        if bot.started or bot.db.is_open:
+            await bot.stop()

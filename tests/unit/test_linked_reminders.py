@@ -6,10 +6,8 @@ getting it twice."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import timedelta
-
-import pytest
 
 from bot.adapter import Capabilities, DestinationGone
 from bot.app import Bot, build_bot
@@ -30,16 +28,6 @@ def sides() -> tuple[FakeAdapter, Unreachable]:
                         capabilities=Capabilities(edits_per_window=0, label="Beta")))
 
 
-@pytest.fixture
-async def later() -> AsyncIterator[list[Bot]]:
-    """The bots started again in a test, stopped at its end even when it fails."""
-    bots: list[Bot] = []
-    yield bots
-    for bot in bots:
-        if bot.started or bot.db.is_open:
-            await bot.stop()
-
-
 async def restarted(bot: Bot, databases: Callable[[], str], clock: ManualClock, a: FakeAdapter,
                     b: Unreachable, gone: timedelta, later: list[Bot]) -> tuple[Bot, FakeAdapter, Unreachable]:
     """The process stops, `gone` passes, and it starts again on the same platforms' messages."""
@@ -56,6 +44,16 @@ async def restarted(bot: Bot, databases: Callable[[], str], clock: ManualClock, 
     return bot, again_a, again_b
 
 
+async def linked_pair(bot: Bot) -> tuple[FakeAdapter, Unreachable]:
+    """Alpha and Beta on one started bot, their channels linked."""
+    a, b = sides()
+    bot.add_adapter(a)
+    bot.add_adapter(b)
+    await bot.start()
+    await link(a, b)
+    return a, b
+
+
 def reminders(fake: FakeAdapter) -> list[Sent]:
     return [s for s in fake.log if s.text.startswith("⏰ Reminder")]
 
@@ -67,11 +65,7 @@ def mentioned(sent: Sent) -> list[str]:
 async def test_each_space_gets_each_reminder_once_across_a_restart(
         bot: Bot, databases: Callable[[], str], clock: ManualClock,
         later: list[Bot]) -> None:
-    a, b = sides()
-    bot.add_adapter(a)
-    bot.add_adapter(b)
-    await bot.start()
-    await link(a, b)
+    a, b = await linked_pair(bot)
     await a.invoke(f"!event create Quiz when={QUIZ}")
     await a.invoke("!rsvp 1 going", "ann")
     await b.invoke("!rsvp 1 going", "bob")
@@ -87,11 +81,7 @@ async def test_each_space_gets_each_reminder_once_across_a_restart(
 async def test_a_linked_space_unreachable_at_the_time_gets_the_reminder_once_it_is_back(
         bot: Bot, databases: Callable[[], str], clock: ManualClock,
         later: list[Bot]) -> None:
-    a, b = sides()
-    bot.add_adapter(a)
-    bot.add_adapter(b)
-    await bot.start()
-    await link(a, b)
+    a, b = await linked_pair(bot)
     await a.invoke("!config set reminders 1h", "moda", mod=True)
     await a.invoke(f"!event create Quiz when={QUIZ}")
     await a.invoke("!rsvp 1 going", "ann")
@@ -114,11 +104,7 @@ async def test_a_linked_space_unreachable_at_the_time_gets_the_reminder_once_it_
 async def test_a_linked_space_still_unreachable_at_a_restart_gets_it_after(
         bot: Bot, databases: Callable[[], str], clock: ManualClock,
         later: list[Bot]) -> None:
-    a, b = sides()
-    bot.add_adapter(a)
-    bot.add_adapter(b)
-    await bot.start()
-    await link(a, b)
+    a, b = await linked_pair(bot)
     await a.invoke("!config set reminders 1h", "moda", mod=True)
     await a.invoke(f"!event create Quiz when={QUIZ}")
     await b.invoke("!rsvp 1 going", "bob")
@@ -133,11 +119,7 @@ async def test_a_linked_space_still_unreachable_at_a_restart_gets_it_after(
 
 async def test_after_an_unlink_an_event_shared_before_is_still_reminded_on_both_sides(
         bot: Bot, databases: Callable[[], str], clock: ManualClock, later: list[Bot]) -> None:
-    a, b = sides()
-    bot.add_adapter(a)
-    bot.add_adapter(b)
-    await bot.start()
-    await link(a, b)
+    a, b = await linked_pair(bot)
     await a.invoke("!config set reminders 1h", "moda", mod=True)
     await a.invoke(f"!event create Quiz when={QUIZ}")  # shared into Beta
     await a.invoke("!rsvp 1 going", "ann")

@@ -6,10 +6,8 @@ its reactions like the others, and the space they were made in gets nothing twic
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import timedelta
-
-import pytest
 
 from bot.adapter import Capabilities
 from bot.app import Bot
@@ -33,16 +31,6 @@ class Lost(FakeAdapter):
         if self.lose:
             raise TimeoutError(f"no answer from {self.platform}")
         return ref
-
-
-@pytest.fixture
-async def later() -> AsyncIterator[list[Bot]]:
-    """The bots started again in a test, stopped at its end even when it fails."""
-    bots: list[Bot] = []
-    yield bots
-    for bot in bots:
-        if bot.started or bot.db.is_open:
-            await bot.stop()
 
 
 async def linked(bot: Bot, b: FakeAdapter | None = None) -> tuple[FakeAdapter, FakeAdapter]:
