@@ -228,6 +228,9 @@ class Dispatch:
             return
         if key != event.emoji:
             event = ReactionChanged(event.message, event.user, key, event.added)
+        # As it arrives, before its handler awaits anything: a reading of the card in flight
+        # is older than it for this person and emoji.
+        self.tracker.readings.seen(event.message.key, event.user, key, event.added)
         handler = self._listeners.get(("reaction", f"{tracked.cog}:{tracked.kind}"))
         if handler:
             await self._safe(handler(event, tracked.object_id), f"reaction on {event.message.key}")

@@ -8,7 +8,9 @@ is kept from one reading to the next: what a card showed is handed over at once 
 so a reading never comes back later to overrule what happened on the card since. Two readings
 of one card in flight at once (the start-up's, and one for a moderator's clearing of the card)
 are applied in the order they were started (`Tracker.readings`): the older one, arriving
-last, is dropped for that card; the other cards it read are applied as read."""
+last, is dropped for that card; the other cards it read are applied as read. A person's live
+reaction change on a card seen after its reading started is newer than the reading for that
+person and emoji: the reading is applied with it (`ReadingOrder.newer`)."""
 
 from __future__ import annotations
 
@@ -73,13 +75,37 @@ async def reread(adapter: Adapter, tracker: Tracker, where: Callable[[MessageRef
                     else:
                         readings[message] = humans(reactions)
                 async with order.applying({m.key: started[m.key] for m in readings}) as latest:
-                    await deliver(Read(cog, kind, object_id,
-                                       {m: r for m, r in readings.items() if m.key in latest}, whole))
+                    chosen = {m: r for m, r in readings.items() if m.key in latest}
+                    # A cog may look at a reading after awaiting something: a live change seen
+                    # meanwhile may have been overruled by it, so it is applied once more with
+                    # that change, until none came while it was applied.
+                    while True:
+                        since = order.now()
+                        await deliver(Read(cog, kind, object_id, {
+                            m: with_live(r, order.newer(m.key, started[m.key]))
+                            for m, r in chosen.items()}, whole))
+                        if not any(order.newer(m.key, since) for m in chosen):
+                            break
             finally:
                 for key in started:
                     order.end(key)
 
     await asyncio.gather(*(one(*obj, cards) for obj, cards in objects.items()))
+
+
+def with_live(reactions: Reactions, live: Sequence[tuple[UserRef, str, bool]]) -> Reactions:
+    """A card's reading with the live changes seen since it was started: newer than it for
+    their person and emoji."""
+    if not live:
+        return reactions
+    out = {emoji: list(users) for emoji, users in reactions.items()}
+    for user, emoji, added in live:
+        users = out.setdefault(emoji, [])
+        if added and user not in users:
+            users.append(user)
+        elif not added and user in users:
+            users.remove(user)
+    return out
 
 
 def humans(reactions: Mapping[str, Sequence[UserRef]]) -> Reactions:

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 
-from .model import MessageRef
+from .model import MessageRef, UserRef
 from .storage import Database, Migration
 
 MIGRATIONS: list[Migration] = [
@@ -53,6 +53,8 @@ class _InFlight:
     readings: int = 0  # readings of the card started and not yet done with
     applied: int = 0  # when the latest reading applied so far was started
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # (user key, canonical emoji) -> (when seen, who, added): each pair's latest live change
+    live: dict[tuple[str, str], tuple[int, UserRef, bool]] = field(default_factory=dict)
 
 
 class ReadingOrder:
@@ -61,7 +63,12 @@ class ReadingOrder:
     started: one started before a reading already applied is dropped for that card, since it
     may show reactions cleared since. Two readings of a card are never applied at once (a
     cog's units for one could interleave with the other's). Readings of other cards never
-    wait. Kept only while a reading of the card is in flight."""
+    wait.
+
+    A live reaction change on the card seen after a reading of it started is newer than what
+    that reading shows for that person and emoji (the platform may have answered before the
+    change): `newer` hands it over, so the reading is applied with it and never overrules it.
+    Kept only while a reading of the card is in flight."""
 
     def __init__(self) -> None:
         self._started = itertools.count(1)
@@ -72,6 +79,23 @@ class ReadingOrder:
         the order."""
         self._cards.setdefault(card, _InFlight()).readings += 1
         return next(self._started)
+
+    def seen(self, card: str, user: UserRef, emoji: str, added: bool) -> None:
+        """A person's live reaction change on the card (emoji canonical), as it arrives."""
+        entry = self._cards.get(card)
+        if entry is not None:
+            entry.live[(user.key, emoji)] = (next(self._started), user, added)
+
+    def now(self) -> int:
+        """A place in the order: readings begun and live changes seen after it come later."""
+        return next(self._started)
+
+    def newer(self, card: str, than: int) -> list[tuple[UserRef, str, bool]]:
+        """The live changes on the card seen after `than`: (who, emoji, added), each
+        person's and emoji's latest."""
+        entry = self._cards[card]
+        return [(user, emoji, added) for (_, emoji), (when, user, added) in entry.live.items()
+                if when > than]
 
     def end(self, card: str) -> None:
         """That reading was applied, dropped or failed."""
