@@ -14,7 +14,7 @@ from adapters.matrix import MatrixAdapter
 from bot.adapter import DeliveryFailed
 from bot.model import MessageRef, UserRef
 from bot.render import text
-from tests.adapters.matrix.test_matrix_dm_once import bodies, invited_rooms
+from tests.adapters.matrix.test_matrix_dm_once import bodies, decline, invited_rooms
 from tests.matrix_harness import BotRunner, HumanFactory, eventually
 from tests.matrix_harness.faulty import FaultyProxy
 
@@ -78,13 +78,8 @@ async def test_a_room_opened_before_and_declined_is_left_with_its_alias(
     proxy.heal()
     [(alias,)] = await bot.db.fetchall("SELECT alias FROM matrix_dm_opening")
     [dm] = await invited_rooms(bob)
-    declined = await bob.client.room_leave(dm)
-    assert isinstance(declined, nio.RoomLeaveResponse), declined
+    await decline(adapter, bob, dm)
     client = adapter.transport.client
-
-    async def bot_saw_it() -> bool:  # what the bot's sync says of bob is not behind the server
-        return dm not in client.rooms or bob.user_id not in client.rooms[dm].users
-    await eventually(bot_saw_it, what="the bot's sync to see bob decline")
     assert await adapter.send_dm(who, text("first"), idempotency_key="job-1/dm/bob") is None
     gone = await bob.client.room_resolve_alias(alias)
     assert isinstance(gone, nio.RoomResolveAliasError) and gone.status_code == "M_NOT_FOUND", gone
