@@ -51,7 +51,7 @@ async def test_a_linked_channels_retry_is_left_to_the_process_serving_it(pg_url:
         # The card and the reminder beta did not get are left for beta's process.
         left = await a.db.fetchall("SELECT key, state, attempts FROM jobs WHERE space='beta:room' ORDER BY key")
         assert [tuple(r) for r in left] == [("event:1:card@beta:room", "pending", 0),
-                                            ("event:1:reminder:3600@beta:room", "pending", 0)]
+                                            ("event:1:relay:3600@beta:room", "pending", 0)]
         assert await b.scheduler.advance(timedelta(hours=2), b.settle) == 2
         assert [s.text for s in beta.log if "Quiz" in s.text and s.text.startswith("⏰ Reminder")]
     finally:
