@@ -11,16 +11,15 @@ import pytest
 
 from bot.app import Bot
 from bot.clock import ManualClock
-from tests.adapters.discord.test_discord_features import ALL, only_public_card
 from tests.adapters.discord.test_discord_job_once import (
     Killed,
+    board_games,
     dms,
     kill_before_sent,
     reminders,
     restart_later,
 )
 from tests.conftest import ENGINES
-from tests.discord_fake import message_text
 from tests.discord_fake.harness import Harness, World
 
 PEOPLE = ("bob", "carol", "mod")
@@ -28,18 +27,7 @@ PEOPLE = ("bob", "carol", "mod")
 
 async def three_want_dms(harness: Harness, world: World) -> tuple[Bot, ManualClock]:
     """Bob, Carol and the moderator want DMs and go to Board games, in 3 hours (1h reminder in 2)."""
-    clock = ManualClock()
-    bot, _ = await harness.start(ALL, clock=clock)
-    fake, u, ch = world.fake, world.users, world.channel
-    for who in PEOPLE:
-        await fake.send_interaction("notify", {"where": "dm"}, user=u[who], channel=ch)
-    created = await fake.send_interaction("event create", {"title": "Board games", "when": "in 3 hours"},
-                                          user=u["alice"], channel=ch)
-    mid = int(only_public_card(created)["id"])
-    for who in PEOPLE:
-        fake.add_reaction(mid, "✅", u[who])
-    await fake.wait_for(lambda: f"Going ({len(PEOPLE)})" in message_text(fake.messages[mid]), what="all going")
-    return bot, clock
+    return await board_games(harness, world, PEOPLE)
 
 
 def dmed(world: World) -> list[int]:

@@ -46,17 +46,20 @@ def reminders(fake: FakeDiscord, channel: int) -> list[dict[str, Any]]:
             and not m["embeds"]]
 
 
-async def board_games(harness: Harness, world: World) -> tuple[Bot, ManualClock]:
-    """Bob wants DMs and goes to Board games, in 3 hours; its 1h reminder is due in 2."""
+async def board_games(harness: Harness, world: World,
+                      people: tuple[str, ...] = ("bob",)) -> tuple[Bot, ManualClock]:
+    """`people` (bob) want DMs and go to Board games, in 3 hours; its 1h reminder is due in 2."""
     clock = ManualClock()
     bot, _ = await harness.start(ALL, clock=clock)
     fake, u, ch = world.fake, world.users, world.channel
-    await fake.send_interaction("notify", {"where": "dm"}, user=u["bob"], channel=ch)
+    for who in people:
+        await fake.send_interaction("notify", {"where": "dm"}, user=u[who], channel=ch)
     created = await fake.send_interaction("event create", {"title": "Board games", "when": "in 3 hours"},
                                           user=u["alice"], channel=ch)
     mid = int(only_public_card(created)["id"])
-    fake.add_reaction(mid, "✅", u["bob"])
-    await fake.wait_for(lambda: "Going (1)" in message_text(fake.messages[mid]), what="bob going")
+    for who in people:
+        fake.add_reaction(mid, "✅", u[who])
+    await fake.wait_for(lambda: f"Going ({len(people)})" in message_text(fake.messages[mid]), what="all going")
     return bot, clock
 
 
