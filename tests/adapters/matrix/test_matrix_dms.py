@@ -5,7 +5,6 @@ person has left the old one."""
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
 
 import nio
@@ -47,13 +46,12 @@ async def test_a_command_that_sends_a_direct_message_holds_up_no_room(
     card = await alice.wait_bot_message(room, runner.user_id, "#1")
     await bob.react(room, card.event_id, "✅")
     await until_card(alice, room, runner, card.event_id, r"Going \(1\)")
-    t0 = time.monotonic()
     await alice.say(room, "!event export 1")
     await bob.say(other, "!help")
-    # The DM room is new to nio: sending to it must not wait for a sync the handler holds up.
+    # The DM room is new to nio: sending to it must not wait for a sync the handler holds up (that
+    # wait outlasts these).
     await bob.wait_bot_message(other, runner.user_id, "logoff commands", within=10)
     await alice.wait_bot_message(room, runner.user_id, "by direct message", within=10)
-    assert time.monotonic() - t0 < 10
     [dm] = await eventually(lambda: invited_rooms(alice), what="the bot's invite to a direct room")
     await alice.join(dm)
     [csv] = await eventually(lambda: _files(alice, dm), what="the CSV in the direct room")
