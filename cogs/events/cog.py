@@ -159,7 +159,10 @@ class EventsCog(Reports):
     async def _resolve_where(self, ctx: Context, where: str | None) -> tuple[str, int | None]:
         if not where:
             return "", None
-        poll_id, value, _ = await self._from_poll(ctx, where)
+        poll_id, value, at = await self._from_poll(ctx, where)
+        if at is not None:  # "tomorrow 9pm" as a place would read as another day later on
+            raise Refusal(f"poll #{poll_id} leads with a time, {format_time(at, await ctx.timezone())}, "
+                          f"not a place; take it as when=poll:{poll_id} and give where= the place itself")
         return value, poll_id
 
     async def _from_poll(self, ctx: Context, value: str) -> tuple[int | None, str, datetime | None]:

@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from functools import partial
+from zoneinfo import ZoneInfo
 
 from bot.cog import Cog, on_reaction, on_reconcile
 from bot.commands import Option, command
@@ -15,7 +16,7 @@ from bot.model import ChannelRef, MessageRef, ReactionChanged, SpaceRef, UserRef
 from bot.render import Out, line, text
 from bot.scheduler import Job
 from bot.settings import SettingSpec, on_off, switch_text
-from bot.timeparse import read_time
+from bot.timeparse import format_time, read_time
 
 from . import repo
 from .linked import LinkedPolls
@@ -69,6 +70,7 @@ class PollsCog(Cog, PollService, LinkedPolls, PollSuggestions):
         now = self.clock.now()
         tz = await self.bot.timezone(channel.space)
         times = [read_time(o, tz, now) for o in options]
+        _no_time_twice(times, tz)
 
         def unit(conn: sqlite3.Connection) -> tuple[Poll, tuple[int, datetime] | None]:
             made = repo.made_for(conn, key) if key is not None else None
@@ -269,3 +271,13 @@ class PollsCog(Cog, PollService, LinkedPolls, PollSuggestions):
         if poll is None or poll.space != ctx.space.key:
             raise Refusal(f"there is no poll #{poll_id} here; check the number on the poll's card")
         return poll
+
+
+def _no_time_twice(times: list[datetime | None], tz: ZoneInfo) -> None:
+    """Two options written differently ("7pm", "19:00") can name one moment: the card would
+    show them alike and split the votes for it."""
+    first: dict[datetime, int] = {}
+    for n, at in enumerate(times, 1):
+        if at is not None and (seen := first.setdefault(at, n)) != n:
+            raise Refusal(f"options {seen} and {n} are the same time, {format_time(at, tz)}; "
+                          "keep one of them")
