@@ -77,13 +77,16 @@ def convert_one(opt: Option, raw: str, tz: Any, now: datetime) -> Any:
 
 
 def _items(opt: Option, raw: str) -> list[str]:
-    """A list's items between bars. A bar at either end is taken as a stray one; an empty
-    item between two bars is refused, since what belongs there cannot be told."""
+    """A list's items between bars. A bar at the end is taken as a stray one; an empty item
+    before the first bar or between two is refused, since what belongs there cannot be told
+    (a line that starts its list with a bar has often lost a word to the option before it:
+    `poll create Pizza | Tacos` made "Pizza" the question)."""
     parts = raw.split("|")
-    while parts and not parts[0].strip():
-        parts.pop(0)
     while parts and not parts[-1].strip():
         parts.pop()
+    if len(parts) > 1 and not parts[0].strip():
+        raise ValueError("start with | (nothing before the first |); a word before it that was meant "
+                         "as an item was read as the option before (see the usage)")
     items: list[str] = []
     for n, part in enumerate(parts, 1):
         if not part.strip():

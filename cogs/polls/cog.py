@@ -3,6 +3,7 @@ hand or at a deadline, results with counts and ties shown as ties."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -27,6 +28,9 @@ from .service import PollService
 from .suggest import PollSuggestions
 
 MAX_POLL_DURATION = timedelta(days=90)
+# A one-word question and a first option holding "?" and more words: an unquoted question
+# ran on into the options (its first word alone fills the question).
+QUESTION_RUNS_ON = re.compile(r"^(.*?\?)\s+(\S.*)$", re.DOTALL)
 
 
 class PollsCog(Cog, PollService, LinkedPolls, PollSuggestions):
@@ -54,6 +58,10 @@ class PollsCog(Cog, PollService, LinkedPolls, PollSuggestions):
                     required=False, positional=False, greedy=True, placeholder="when or duration"))
     async def create(self, ctx: Context, question: str, options: list[str], multi: bool | None,
                      closes: datetime | None) -> None:
+        if " " not in question and not question.endswith("?") and (m := QUESTION_RUNS_ON.match(options[0])):
+            raise Refusal(f"the question is only '{question}', and option 1 is '{options[0]}'; to ask more "
+                          f"than a word, quote the question: {ctx.prefix}poll create \"{question} {m[1]}\" "
+                          f"{m[2]} | …")
         if closes is not None and closes - ctx.now > MAX_POLL_DURATION:
             raise Refusal("a poll can stay open for at most 90 days; pick an earlier closes=")
         poll = await self.create_poll(ctx.channel, ctx.user, question, options, bool(multi), closes)

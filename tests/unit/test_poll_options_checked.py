@@ -16,13 +16,32 @@ async def polls(bot: Bot) -> int:
     return len(await bot.db.fetchall("SELECT id FROM polls"))
 
 
-async def test_an_empty_option_between_bars_is_refused_and_a_bar_at_an_end_is_not(
+async def test_an_empty_option_between_bars_is_refused_and_a_bar_at_the_end_is_not(
         fake: FakeAdapter, bot: Bot) -> None:
     [refused] = await fake.invoke("!poll create Q Park || Cafe")
     assert refused.text.startswith("⚠️") and "item 2 is empty" in refused.text, refused.text
     assert await polls(bot) == 0
-    [card] = await fake.invoke("!poll create Q | Park | Cafe |")
+    [card] = await fake.invoke("!poll create Q Park | Cafe |")
     assert "1️⃣ Park — 0" in card.text and "2️⃣ Cafe — 0" in card.text and "3️⃣" not in card.text
+
+
+async def test_options_starting_with_a_bar_are_refused_not_missing_their_first(
+        fake: FakeAdapter, bot: Bot) -> None:
+    # The question was left out: "Pizza" filled it, and the poll would have lost an option.
+    [refused] = await fake.invoke("!poll create Pizza | Tacos | Sushi")
+    assert refused.text.startswith("⚠️") and "start with |" in refused.text, refused.text
+    assert await polls(bot) == 0
+
+
+async def test_an_unquoted_question_running_into_the_options_is_refused(fake: FakeAdapter, bot: Bot) -> None:
+    [refused] = await fake.invoke("!poll create Where should we meet? Riverside Park | Blue Cafe")
+    assert refused.text.startswith("⚠️"), refused.text
+    assert '!poll create "Where should we meet?" Riverside Park |' in refused.text, refused.text
+    assert await polls(bot) == 0
+    [card] = await fake.invoke('!poll create "Where should we meet?" Riverside Park | Blue Cafe')
+    assert "Where should we meet? #1" in card.text and "1️⃣ Riverside Park — 0" in card.text, card.text
+    [card] = await fake.invoke('!poll create Dinner? Pizza? Yes please | No')  # a question of its own
+    assert "Dinner? #2" in card.text and "1️⃣ Pizza? Yes please — 0" in card.text, card.text
 
 
 async def test_one_option_twice_is_named_in_the_refusal(fake: FakeAdapter, bot: Bot) -> None:
