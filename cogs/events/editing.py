@@ -50,15 +50,20 @@ class Editing(Rsvps):
     async def _resolve_where(self, ctx: Context, where: str | None) -> tuple[str, int | None]:
         raise NotImplementedError
 
-    async def _new_start(self, ctx: Context, event: Event, when: str, scope: str | None) -> datetime:
-        """A series keeps its days, so a time of day alone ("19:30") is on this occurrence's day."""
+    async def _close_polls(self, *poll_ids: int | None) -> None:
+        raise NotImplementedError
+
+    async def _new_start(self, ctx: Context, event: Event, when: str,
+                         scope: str | None) -> tuple[datetime, int | None]:
+        """A series keeps its days, so a time of day alone ("19:30") is on this occurrence's day.
+        With it, the poll the time came from, if it did."""
         if scope == "series" and not when.strip().lower().startswith("poll:"):
             tz = await ctx.timezone()
             try:
-                return parse_when(f"{event.starts_at.astimezone(tz):%Y-%m-%d} {when}", tz, ctx.now)
+                return parse_when(f"{event.starts_at.astimezone(tz):%Y-%m-%d} {when}", tz, ctx.now), None
             except TimeParseError:
                 pass  # more than a time of day: read as any when=
-        return (await self._resolve_when(ctx, when))[0]
+        return await self._resolve_when(ctx, when)
 
     @command("event edit", "change an event (with series: it and every later one of its series); "
              "attendees hear about a new time", EVENT_ID, SCOPE,
@@ -82,8 +87,8 @@ class Editing(Rsvps):
             raise Refusal(f"say what to change, e.g. {ctx.prefix}event edit {id} when=\"friday 7pm\"")
         if scope == "series" and event.series_id is None:
             raise Refusal(f"event #{id} is not part of a series; leave out 'series'")
-        starts_at = await self._new_start(ctx, event, when, scope) if when is not None else None
-        location = (await self._resolve_where(ctx, where))[0] if where is not None else None
+        starts_at, when_poll = await self._new_start(ctx, event, when, scope) if when is not None else (None, None)
+        location, where_poll = await self._resolve_where(ctx, where) if where is not None else (None, None)
         length = _length(duration) if duration is not None else event.ends_at - event.starts_at
         ends_at = (starts_at or event.starts_at).astimezone(UTC) + length
         plan = await self.reminders.plan(ctx.space)
@@ -173,6 +178,7 @@ class Editing(Rsvps):
         if demoted:
             await self._tell_demoted(updated, demoted)
         await self.announce_promotions(updated, RsvpResult(None, None, tuple(promoted), None))
+        await self._close_polls(when_poll, where_poll)  # as event create does: the poll has agreed
 
     async def _tell_moved(self, event: Event, roster: repo.Roster) -> None:
         await self.audience.say(event, lambda own: moved_text(event, own), roster)

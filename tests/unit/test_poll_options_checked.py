@@ -82,3 +82,17 @@ async def test_a_place_is_not_taken_from_a_poll_leading_with_a_time(fake: FakeAd
     assert not vote.text.startswith("⚠️"), vote.text  # refused, so the poll is still open
     [made] = await fake.invoke("!event create Meet when=poll:1 where=Park")
     assert "📍 Park" in made.text and "Tue 24 Nov 2026 19:00 UTC" in made.text, made.text
+
+
+async def test_an_edit_taking_a_poll_closes_it_as_create_does(fake: FakeAdapter, bot: Bot) -> None:
+    await fake.invoke("!event create Hike when=saturday 10am")
+    [when] = await fake.invoke("!poll create When? sunday 10am | sunday 2pm")
+    [where] = await fake.invoke("!poll create Where? Park | Cafe")
+    await fake.invoke("!poll vote 1 2", "bob")
+    await fake.invoke("!poll vote 2 2", "bob")
+    [updated, *_] = await fake.invoke("!event edit 1 when=poll:1 where=poll:2")
+    assert "Sun 29 Nov 2026 14:00 UTC" in updated.text, updated.text
+    assert "(closed)" in when.text and "(closed)" in where.text, (when.text, where.text)
+    [late] = await fake.invoke("!poll vote 1 1", "carol")  # the poll agreed; it takes no more votes
+    assert late.text.startswith("⚠️") and "closed" in late.text, late.text
+    assert "Result: Sun 29 Nov 2026 14:00 UTC with 1 vote" in when.text, when.text
