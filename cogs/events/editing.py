@@ -10,6 +10,7 @@ from bot.commands import Option, command
 from bot.context import Context, Refusal
 from bot.render import Time, line, text
 from bot.timeparse import TimeParseError, parse_when
+from cogs.polls.service import PollService
 
 from . import repo, series_repo
 from .cancel_notice import CancelNotices
@@ -26,6 +27,7 @@ DURATION = Option("duration", "how long it lasts, e.g. 90m or 3h (default 2h)", 
 SCOPE = Option("scope", "series: this one and every later one of its series", kind="choice",
                choices=("series",), required=False)
 MAX_LENGTH = repo.MAX_LENGTH
+Taken = tuple[int, str]  # a poll's number and the option taken from it (`when=poll:N`)
 
 
 def _length(duration: timedelta | None) -> timedelta:
@@ -44,17 +46,30 @@ class Editing(Rsvps):
     async def _editable(self, ctx: Context, event_id: int, verb: str) -> Event:
         raise NotImplementedError
 
-    async def _resolve_when(self, ctx: Context, when: str) -> tuple[datetime, int | None]:
+    async def _resolve_when(self, ctx: Context, when: str) -> tuple[datetime, Taken | None]:
         raise NotImplementedError
 
-    async def _resolve_where(self, ctx: Context, where: str | None) -> tuple[str, int | None]:
+    async def _resolve_where(self, ctx: Context, where: str | None) -> tuple[str, Taken | None]:
         raise NotImplementedError
 
-    async def _close_polls(self, *poll_ids: int | None) -> None:
-        raise NotImplementedError
+    def _close_in(self, closed: list[int], when: Taken | None, where: Taken | None,
+                  conn: sqlite3.Connection) -> list[int]:
+        """In the unit that takes them: close the polls, refusing if one no longer leads with what
+        was taken from it. `closed` becomes those that were open (a unit run again starts over)."""
+        polls, now = self.bot.service(PollService), self.bot.clock.now()
+        taken = {t[0]: t[1] for t in (when, where) if t is not None}
+        closed[:] = [p for p, option in taken.items()
+                     if polls is not None and polls.close_agreed(conn, p, option, now)]
+        return closed
+
+    async def _closed(self, poll_ids: list[int]) -> None:
+        """After the commit: the results of the polls `_close_in` closed."""
+        if (polls := self.bot.service(PollService)) is not None:
+            for poll_id in poll_ids:
+                await polls.close_poll(poll_id, closed=True)
 
     async def _new_start(self, ctx: Context, event: Event, when: str,
-                         scope: str | None) -> tuple[datetime, int | None]:
+                         scope: str | None) -> tuple[datetime, Taken | None]:
         """A series keeps its days, so a time of day alone ("19:30") is on this occurrence's day.
         With it, the poll the time came from, if it did."""
         if scope == "series" and not when.strip().lower().startswith("poll:"):
@@ -120,7 +135,10 @@ class Editing(Rsvps):
             handles = self.reminders.schedule(conn, updated, plan, now) if moved else []
             return updated, promoted, demoted, handles, repo.roster(conn, updated)
 
+        closed: list[int] = []
+
         def unit(conn: sqlite3.Connection) -> list[Changed]:
+            self._close_in(closed, when_poll, where_poll, conn)
             current = repo.get(conn, id)
             if current is None or current.cancelled:
                 raise Refusal(f"event #{id} is cancelled")
@@ -178,7 +196,7 @@ class Editing(Rsvps):
         if demoted:
             await self._tell_demoted(updated, demoted)
         await self.announce_promotions(updated, RsvpResult(None, None, tuple(promoted), None))
-        await self._close_polls(when_poll, where_poll)  # as event create does: the poll has agreed
+        await self._closed(closed)  # as event create does: the poll has agreed
 
     async def _tell_moved(self, event: Event, roster: repo.Roster) -> None:
         await self.audience.say(event, lambda own: moved_text(event, own), roster)

@@ -20,9 +20,9 @@ from bot.settings import SettingSpec, on_off, switch_text
 from bot.timeparse import format_time, read_time
 
 from . import repo
-from .linked import LinkedPolls
+from .agreed import AgreedPolls
 from .migrations import MIGRATIONS
-from .render import NUMBERS, option, option_text, poll_card, results_text
+from .render import NUMBERS, option, poll_card, results_text
 from .repo import Poll, marks
 from .service import PollService
 from .suggest import PollSuggestions
@@ -33,7 +33,7 @@ MAX_POLL_DURATION = timedelta(days=90)
 QUESTION_RUNS_ON = re.compile(r"^(.*?\?)\s+(\S.*)$", re.DOTALL)
 
 
-class PollsCog(Cog, PollService, LinkedPolls, PollSuggestions):
+class PollsCog(Cog, AgreedPolls, PollSuggestions, PollService):  # the interface last: its stubs lose
     name = "polls"
     migrations = MIGRATIONS
 
@@ -180,12 +180,14 @@ class PollsCog(Cog, PollService, LinkedPolls, PollSuggestions):
     async def _close_job(self, job: Job) -> None:
         await self._close(int(job.payload["poll_id"]), idempotency_key=job.idempotency_key)
 
-    async def close_poll(self, poll_id: int) -> None:
-        await self._close(poll_id)
+    async def close_poll(self, poll_id: int, *, closed: bool = False) -> None:
+        await self._close(poll_id, closed=closed)
 
     async def _close(self, poll_id: int, *, reply: Callable[[Out], Awaitable[object]] | None = None,
-                     here: ChannelRef | None = None, idempotency_key: str | None = None) -> Poll | None:
-        """Close (if open), post the results, freeze the card. Returns the poll."""
+                     here: ChannelRef | None = None, idempotency_key: str | None = None,
+                     closed: bool = False) -> Poll | None:
+        """Close (if open), post the results, freeze the card. Returns the poll. `closed`: it was
+        closed just now in another feature's unit (`close_agreed`), so its results are still to say."""
         now = self.clock.now()
 
         def unit(conn: sqlite3.Connection) -> tuple[bool, Poll | None, repo.Tally | None]:
@@ -197,7 +199,7 @@ class PollsCog(Cog, PollService, LinkedPolls, PollSuggestions):
         closed_now, poll, tally = await self.db.write(unit)
         if poll is None or tally is None:
             return None
-        if closed_now or idempotency_key:
+        if closed_now or idempotency_key or closed:
             out = results_text(poll, tally)
             own = ChannelRef(poll.platform, poll.channel_id, poll.space.partition(":")[2])
             if reply is not None:
@@ -243,24 +245,6 @@ class PollsCog(Cog, PollService, LinkedPolls, PollSuggestions):
         poll = await self.get(poll_id)
         assert poll is not None
         return await self.card(poll, channel)
-
-    async def leading_option(self, space_key: str, poll_id: int) -> tuple[str, datetime | None]:
-        """The option a poll agreed on; refuses (with a sentence) if there is none."""
-        poll = await self.get(poll_id)
-        give = "give the time or place itself instead of poll:"
-        if poll is None or not (poll.space == space_key or any(  # or shared here from a linked space
-                c.space.key == space_key for c in await self._elsewhere(poll))):
-            raise Refusal(f"there is no poll #{poll_id} here; check the number on the poll's card, or {give}N")
-        leaders = (await self.tally(poll)).leaders()
-        if not leaders:
-            raise Refusal(f"poll #{poll_id} closed without votes; {give}{poll_id}" if poll.closed else
-                          f"poll #{poll_id} has no votes yet; vote on it first, or {give}{poll_id}")
-        if len(leaders) > 1:
-            tz = await self.bot.timezone(SpaceRef.from_key(space_key))
-            tied = " and ".join(option_text(poll, i, tz) for i in leaders)
-            raise Refusal(f"poll #{poll_id} closed tied between {tied}; {give}{poll_id}" if poll.closed else
-                          f"poll #{poll_id} is tied between {tied}; a vote can break the tie, or {give}{poll_id}")
-        return poll.options[leaders[0]], poll.time_of(leaders[0])
 
     async def post_poll(self, channel: ChannelRef, creator: UserRef, question: str,
                         options: list[str], *, multi: bool = False,

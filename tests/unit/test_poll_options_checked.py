@@ -5,6 +5,7 @@ is made, like any other), and a place taken from a poll whose leading option is 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from bot.app import Bot
@@ -96,3 +97,19 @@ async def test_an_edit_taking_a_poll_closes_it_as_create_does(fake: FakeAdapter,
     [late] = await fake.invoke("!poll vote 1 1", "carol")  # the poll agreed; it takes no more votes
     assert late.text.startswith("⚠️") and "closed" in late.text, late.text
     assert "Result: Sun 29 Nov 2026 14:00 UTC with 1 vote" in when.text, when.text
+
+
+async def test_votes_arriving_while_an_event_takes_a_poll_cannot_make_it_agree_on_another(
+        fake: FakeAdapter, bot: Bot) -> None:
+    [card] = await fake.invoke("!poll create Where? Park | Cafe")
+    for voter, n in (("bob", 1), ("carol", 2), ("dave", 1)):
+        await fake.invoke(f"!poll vote 1 {n}", voter)
+    # Park leads as the command reads the poll; two votes for Cafe land before it closes it.
+    [said], *_ = await asyncio.gather(fake.invoke("!event create X when=tomorrow 7pm where=poll:1"),
+                                      fake.react(card, "2️⃣", "erin"), fake.react(card, "2️⃣", "frank"))
+    events = await bot.db.fetchall("SELECT location FROM events")
+    if said.text.startswith("⚠️"):  # refused: nothing written, and the poll is still open
+        assert events == [] and "came in meanwhile" in said.text and "(closed)" not in card.text, said.text
+    else:
+        [(place,)] = [tuple(e) for e in events]
+        assert f"Result: {place} with" in card.text, (place, card.text)
