@@ -72,15 +72,37 @@ def convert_one(opt: Option, raw: str, tz: Any, now: datetime) -> Any:
     if opt.kind == "when_or_duration":
         return parse_when_or_duration(raw, tz, now)
     if opt.kind == "list":
-        items = [clean_text(x.replace(ESCAPED_BAR, "|"), opt.max_length) for x in raw.split("|") if x.strip()]
-        lo, hi = opt.min or 1, opt.max or 25
-        if not lo <= len(items) <= hi:
-            raise ValueError(f"needs {lo} to {hi} items separated by |, got {len(items)}")
-        lowered = [x.casefold() for x in items]
-        if len(set(lowered)) != len(lowered):
-            raise ValueError("has the same item twice")
-        return items
+        return _items(opt, raw)
     raise ValueError(f"unknown option kind {opt.kind}")
+
+
+def _items(opt: Option, raw: str) -> list[str]:
+    """A list's items between bars. A bar at the end is taken as a stray one; an empty item
+    before the first bar or between two is refused, since what belongs there cannot be told
+    (a line that starts its list with a bar has often lost a word to the option before it:
+    `poll create Pizza | Tacos` made "Pizza" the question)."""
+    parts = raw.split("|")
+    while parts and not parts[-1].strip():
+        parts.pop()
+    if len(parts) > 1 and not parts[0].strip():
+        raise ValueError("start with | (nothing before the first |); a word before it that was meant "
+                         "as an item was read as the option before (see the usage)")
+    items: list[str] = []
+    for n, part in enumerate(parts, 1):
+        if not part.strip():
+            raise ValueError(f"item {n} is empty (nothing between two |); fill it in or remove the extra |")
+        try:
+            items.append(clean_text(part.replace(ESCAPED_BAR, "|"), opt.max_length))
+        except ValueError as e:
+            raise ValueError(f"item {n} {e}") from e
+    lo, hi = opt.min or 1, opt.max or 25
+    if not lo <= len(items) <= hi:
+        raise ValueError(f"needs {lo} to {hi} items separated by |, got {len(items)}")
+    first: dict[str, int] = {}
+    for n, item in enumerate(items, 1):
+        if (seen := first.setdefault(item.casefold(), n)) != n:
+            raise ValueError(f"has '{items[seen - 1]}' twice (items {seen} and {n}); keep one of them")
+    return items
 
 
 async def convert(spec: CommandSpec, raw: dict[str, str], ctx: Context) -> dict[str, Any]:

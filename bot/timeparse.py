@@ -103,7 +103,7 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, allow_past: bool = Fal
     return result
 
 
-def _read(s: str, tz: ZoneInfo, now: datetime, *, lenient: bool = True) -> datetime:
+def _read(s: str, tz: ZoneInfo, now: datetime, *, asking: bool = True) -> datetime:
     ok = _accepts(tz, now)
     stated = phrases.iso(s)
     if stated is not None:
@@ -130,13 +130,11 @@ def _read(s: str, tz: ZoneInfo, now: datetime, *, lenient: bool = True) -> datet
         clock, rest = phrases.clock_in(f"{m['rest']} at {m['h']}")  # "friday 5": which 5?
     found = phrases.day_of(rest, today)
     if clock is None:
-        if not lenient and found is None:
+        if not asking:  # no time of day, so not a moment: the question back is not wanted
             raise TimeParseError(s)
         asked = _day_without_time(found, rest, s, here, now, today, ok)
         raise TimeParseError(hints.which_time(asked, words, zone_word, today, ok, read=found is not None))
     if found is None:
-        if not lenient:
-            raise TimeParseError(s)
         return _with_dateparser(s, rest, clock, here, now, zone_word, ok)
     day_, weekday, next_week = found
     at = time(clock.hour, clock.minute)
@@ -230,13 +228,14 @@ def _with_dateparser(s: str, rest: str, clock: phrases.Clock, tz: tzinfo, now: d
 
 
 def read_time(text: str, tz: ZoneInfo, now: datetime) -> datetime | None:
-    """The moment a text plainly names (a poll option such as "tomorrow 7pm"), or None for
-    text that is not a time; the patterns alone decide, so "Blue Cafe" costs no parser."""
+    """The moment a text names (a poll option such as "tomorrow 7pm"), or None for text
+    that is not a time: read as `when=` reads it, so an option that `when=poll:` could take
+    as a time is fixed now and shown with its date, never read later against another day."""
     s = " ".join(text.split()).lower().rstrip(".!")
     if not s or len(s) > 100:
         return None
     try:
-        at = _read(s, tz, now, lenient=False)
+        at = _read(s, tz, now, asking=False)
     except (TimeParseError, ValueError, OverflowError):
         return None
     return at if now < at <= five_years_on(now) else None

@@ -21,7 +21,7 @@ from . import checkin_repo, repo, series_repo, suggest
 from .audience import Audience
 from .cancel_notice import CancelNotices
 from .checkin import opens_at
-from .editing import DURATION, EVENT_ID, _length
+from .editing import DURATION, EVENT_ID, Taken, _length
 from .migrations import MIGRATIONS
 from .native import NativeSurfaces
 from .notify import DirectMessages
@@ -111,56 +111,57 @@ class EventsCog(Reports):
         location, where_poll = await self._resolve_where(ctx, where)
         length = _length(duration)
         if repeat is not None:
+            closed: list[int] = []
             await self.series.create(ctx, title=title, first=starts_at, repeat=repeat, until=until,
                                      count=count, location=location, details=details or "",
-                                     capacity=capacity, length=length, goal=goal, asked=now)
-            await self._close_polls(when_poll, where_poll)
+                                     capacity=capacity, length=length, goal=goal, asked=now,
+                                     also=partial(self._close_in, closed, when_poll, where_poll))
+            await self._closed(closed)
             return
         plan = await self.reminders.plan(ctx.space)
 
-        def unit(conn: sqlite3.Connection) -> tuple[Event, list[Handle]]:
+        def unit(conn: sqlite3.Connection) -> tuple[Event, list[Handle], list[int]]:
+            closed = self._close_in([], when_poll, where_poll, conn)
             event = repo.insert(conn, space=ctx.space.key, platform=ctx.channel.platform,
                                 channel_id=ctx.channel.id, creator=ctx.user.key, title=title,
                                 starts_at=starts_at, location=location, details=details or "",
                                 capacity=capacity, now=now, length=length, goal=goal)
-            return event, self.reminders.schedule(conn, event, plan, now)
+            return event, self.reminders.schedule(conn, event, plan, now), closed
 
-        event, handles = await self.db.write(unit)
+        event, handles, closed = await self.db.write(unit)
         self.reminders.arm(handles)
         card = await self.card(event)
         ref = await ctx.reply(card)
         if ref is not None:
             await self.bot.track(ref, self.name, "event", event.id)
         await self.audience.share(event, partial(self.card, event), None)
-        await self._close_polls(when_poll, where_poll)
+        await self._closed(closed)
         await self.native.posted(event, ref)
 
-    async def _close_polls(self, *poll_ids: int | None) -> None:
-        polls = self.bot.service(PollService)
-        for poll_id in {p for p in poll_ids if p is not None}:
-            if polls is not None:
-                await polls.close_poll(poll_id)
-
-    async def _resolve_when(self, ctx: Context, when: str) -> tuple[datetime, int | None]:
+    async def _resolve_when(self, ctx: Context, when: str) -> tuple[datetime, Taken | None]:
         tz = await ctx.timezone()
         poll_id, value, at = await self._from_poll(ctx, when)
+        taken = (poll_id, value) if poll_id is not None else None
         if at is not None:  # the time the poll's option meant when the poll was made
             if at <= ctx.now:
                 raise Refusal(f"poll #{poll_id} leads with {format_time(at, tz)}, which has "
                               "passed; pick a new time")
-            return at, poll_id
+            return at, taken
         try:
-            return parse_when(value, tz, ctx.now), poll_id
+            return parse_when(value, tz, ctx.now), taken
         except TimeParseError as e:
             if poll_id is not None:
                 raise Refusal(f"poll #{poll_id} leads with '{value}', which I can't use as a time: {e}") from e
             raise Refusal(f"when: {e}") from e
 
-    async def _resolve_where(self, ctx: Context, where: str | None) -> tuple[str, int | None]:
+    async def _resolve_where(self, ctx: Context, where: str | None) -> tuple[str, Taken | None]:
         if not where:
             return "", None
-        poll_id, value, _ = await self._from_poll(ctx, where)
-        return value, poll_id
+        poll_id, value, at = await self._from_poll(ctx, where)
+        if at is not None:  # "tomorrow 9pm" as a place would read as another day later on
+            raise Refusal(f"poll #{poll_id} leads with a time, {format_time(at, await ctx.timezone())}, "
+                          f"not a place; take it as when=poll:{poll_id} and give where= the place itself")
+        return value, (poll_id, value) if poll_id is not None else None
 
     async def _from_poll(self, ctx: Context, value: str) -> tuple[int | None, str, datetime | None]:
         m = POLL_REF.match(value.strip())

@@ -10,6 +10,7 @@ from bot.commands import Option, command
 from bot.context import Context, Refusal
 from bot.render import Time, line, text
 from bot.timeparse import TimeParseError, parse_when
+from cogs.polls.service import PollService
 
 from . import repo, series_repo
 from .cancel_notice import CancelNotices
@@ -26,6 +27,7 @@ DURATION = Option("duration", "how long it lasts, e.g. 90m or 3h (default 2h)", 
 SCOPE = Option("scope", "series: this one and every later one of its series", kind="choice",
                choices=("series",), required=False)
 MAX_LENGTH = repo.MAX_LENGTH
+Taken = tuple[int, str]  # a poll's number and the option taken from it (`when=poll:N`)
 
 
 def _length(duration: timedelta | None) -> timedelta:
@@ -44,21 +46,39 @@ class Editing(Rsvps):
     async def _editable(self, ctx: Context, event_id: int, verb: str) -> Event:
         raise NotImplementedError
 
-    async def _resolve_when(self, ctx: Context, when: str) -> tuple[datetime, int | None]:
+    async def _resolve_when(self, ctx: Context, when: str) -> tuple[datetime, Taken | None]:
         raise NotImplementedError
 
-    async def _resolve_where(self, ctx: Context, where: str | None) -> tuple[str, int | None]:
+    async def _resolve_where(self, ctx: Context, where: str | None) -> tuple[str, Taken | None]:
         raise NotImplementedError
 
-    async def _new_start(self, ctx: Context, event: Event, when: str, scope: str | None) -> datetime:
-        """A series keeps its days, so a time of day alone ("19:30") is on this occurrence's day."""
+    def _close_in(self, closed: list[int], when: Taken | None, where: Taken | None,
+                  conn: sqlite3.Connection) -> list[int]:
+        """In the unit that takes them: close the polls, refusing if one no longer leads with what
+        was taken from it. `closed` becomes those that were open (a unit run again starts over)."""
+        polls, now = self.bot.service(PollService), self.bot.clock.now()
+        taken = {t[0]: t[1] for t in (when, where) if t is not None}
+        closed[:] = [p for p, option in taken.items()
+                     if polls is not None and polls.close_agreed(conn, p, option, now)]
+        return closed
+
+    async def _closed(self, poll_ids: list[int]) -> None:
+        """After the commit: the results of the polls `_close_in` closed."""
+        if (polls := self.bot.service(PollService)) is not None:
+            for poll_id in poll_ids:
+                await polls.close_poll(poll_id, closed=True)
+
+    async def _new_start(self, ctx: Context, event: Event, when: str,
+                         scope: str | None) -> tuple[datetime, Taken | None]:
+        """A series keeps its days, so a time of day alone ("19:30") is on this occurrence's day.
+        With it, the poll the time came from, if it did."""
         if scope == "series" and not when.strip().lower().startswith("poll:"):
             tz = await ctx.timezone()
             try:
-                return parse_when(f"{event.starts_at.astimezone(tz):%Y-%m-%d} {when}", tz, ctx.now)
+                return parse_when(f"{event.starts_at.astimezone(tz):%Y-%m-%d} {when}", tz, ctx.now), None
             except TimeParseError:
                 pass  # more than a time of day: read as any when=
-        return (await self._resolve_when(ctx, when))[0]
+        return await self._resolve_when(ctx, when)
 
     @command("event edit", "change an event (with series: it and every later one of its series); "
              "attendees hear about a new time", EVENT_ID, SCOPE,
@@ -82,8 +102,8 @@ class Editing(Rsvps):
             raise Refusal(f"say what to change, e.g. {ctx.prefix}event edit {id} when=\"friday 7pm\"")
         if scope == "series" and event.series_id is None:
             raise Refusal(f"event #{id} is not part of a series; leave out 'series'")
-        starts_at = await self._new_start(ctx, event, when, scope) if when is not None else None
-        location = (await self._resolve_where(ctx, where))[0] if where is not None else None
+        starts_at, when_poll = await self._new_start(ctx, event, when, scope) if when is not None else (None, None)
+        location, where_poll = await self._resolve_where(ctx, where) if where is not None else (None, None)
         length = _length(duration) if duration is not None else event.ends_at - event.starts_at
         ends_at = (starts_at or event.starts_at).astimezone(UTC) + length
         plan = await self.reminders.plan(ctx.space)
@@ -115,7 +135,10 @@ class Editing(Rsvps):
             handles = self.reminders.schedule(conn, updated, plan, now) if moved else []
             return updated, promoted, demoted, handles, repo.roster(conn, updated)
 
+        closed: list[int] = []
+
         def unit(conn: sqlite3.Connection) -> list[Changed]:
+            self._close_in(closed, when_poll, where_poll, conn)
             current = repo.get(conn, id)
             if current is None or current.cancelled:
                 raise Refusal(f"event #{id} is cancelled")
@@ -173,6 +196,7 @@ class Editing(Rsvps):
         if demoted:
             await self._tell_demoted(updated, demoted)
         await self.announce_promotions(updated, RsvpResult(None, None, tuple(promoted), None))
+        await self._closed(closed)  # as event create does: the poll has agreed
 
     async def _tell_moved(self, event: Event, roster: repo.Roster) -> None:
         await self.audience.say(event, lambda own: moved_text(event, own), roster)

@@ -52,9 +52,10 @@ class SeriesPlanner:
 
     async def create(self, ctx: Context, *, title: str, first: datetime, repeat: str, until: str | None,
                      count: int | None, location: str, details: str, capacity: int | None,
-                     length: timedelta, goal: int | None = None, asked: datetime | None = None) -> None:
+                     length: timedelta, goal: int | None = None, asked: datetime | None = None,
+                     also: Callable[[sqlite3.Connection], object] | None = None) -> None:
         """`asked`: the moment the command was read, before `when=` (so "in 1 hour" gets its
-        1h reminder)."""
+        1h reminder); `also`: more to write in the same unit (closing the polls it came from)."""
         tz = await ctx.timezone()
         # `when=` refuses a wall time the clocks skip or repeat, so the first one's is exact. The
         # rule's times are in whole seconds (rrule drops the rest), and so is the first:
@@ -71,6 +72,8 @@ class SeriesPlanner:
         since = min(asked or now, now).replace(microsecond=0)
 
         def unit(conn: sqlite3.Connection) -> srepo.Series:
+            if also is not None:
+                also(conn)
             series = srepo.insert(conn, space=ctx.space.key, platform=ctx.channel.platform,
                                   channel_id=ctx.channel.id, creator=ctx.user.key, title=title,
                                   location=location, details=details, capacity=capacity, rule=rule.rrule,

@@ -3,10 +3,12 @@ hand or at a deadline, results with counts and ties shown as ties."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from functools import partial
+from zoneinfo import ZoneInfo
 
 from bot.cog import Cog, on_reaction, on_reconcile
 from bot.commands import Option, command
@@ -15,20 +17,23 @@ from bot.model import ChannelRef, MessageRef, ReactionChanged, SpaceRef, UserRef
 from bot.render import Out, line, text
 from bot.scheduler import Job
 from bot.settings import SettingSpec, on_off, switch_text
-from bot.timeparse import read_time
+from bot.timeparse import format_time, read_time
 
 from . import repo
-from .linked import LinkedPolls
+from .agreed import AgreedPolls
 from .migrations import MIGRATIONS
-from .render import NUMBERS, option, option_text, poll_card, results_text
+from .render import NUMBERS, option, poll_card, results_text
 from .repo import Poll, marks
 from .service import PollService
 from .suggest import PollSuggestions
 
 MAX_POLL_DURATION = timedelta(days=90)
+# A one-word question and a first option holding "?" and more words: an unquoted question
+# ran on into the options (its first word alone fills the question).
+QUESTION_RUNS_ON = re.compile(r"^(.*?\?)\s+(\S.*)$", re.DOTALL)
 
 
-class PollsCog(Cog, PollService, LinkedPolls, PollSuggestions):
+class PollsCog(Cog, AgreedPolls, PollSuggestions, PollService):  # the interface last: its stubs lose
     name = "polls"
     migrations = MIGRATIONS
 
@@ -53,6 +58,10 @@ class PollsCog(Cog, PollService, LinkedPolls, PollSuggestions):
                     required=False, positional=False, greedy=True, placeholder="when or duration"))
     async def create(self, ctx: Context, question: str, options: list[str], multi: bool | None,
                      closes: datetime | None) -> None:
+        if " " not in question and not question.endswith("?") and (m := QUESTION_RUNS_ON.match(options[0])):
+            raise Refusal(f"the question is only '{question}', and option 1 is '{options[0]}'; to ask more "
+                          f"than a word, quote the question: {ctx.prefix}poll create \"{question} {m[1]}\" "
+                          f"{m[2]} | …")
         if closes is not None and closes - ctx.now > MAX_POLL_DURATION:
             raise Refusal("a poll can stay open for at most 90 days; pick an earlier closes=")
         poll = await self.create_poll(ctx.channel, ctx.user, question, options, bool(multi), closes)
@@ -69,6 +78,7 @@ class PollsCog(Cog, PollService, LinkedPolls, PollSuggestions):
         now = self.clock.now()
         tz = await self.bot.timezone(channel.space)
         times = [read_time(o, tz, now) for o in options]
+        _no_time_twice(times, tz)
 
         def unit(conn: sqlite3.Connection) -> tuple[Poll, tuple[int, datetime] | None]:
             made = repo.made_for(conn, key) if key is not None else None
@@ -170,12 +180,14 @@ class PollsCog(Cog, PollService, LinkedPolls, PollSuggestions):
     async def _close_job(self, job: Job) -> None:
         await self._close(int(job.payload["poll_id"]), idempotency_key=job.idempotency_key)
 
-    async def close_poll(self, poll_id: int) -> None:
-        await self._close(poll_id)
+    async def close_poll(self, poll_id: int, *, closed: bool = False) -> None:
+        await self._close(poll_id, closed=closed)
 
     async def _close(self, poll_id: int, *, reply: Callable[[Out], Awaitable[object]] | None = None,
-                     here: ChannelRef | None = None, idempotency_key: str | None = None) -> Poll | None:
-        """Close (if open), post the results, freeze the card. Returns the poll."""
+                     here: ChannelRef | None = None, idempotency_key: str | None = None,
+                     closed: bool = False) -> Poll | None:
+        """Close (if open), post the results, freeze the card. Returns the poll. `closed`: it was
+        closed just now in another feature's unit (`close_agreed`), so its results are still to say."""
         now = self.clock.now()
 
         def unit(conn: sqlite3.Connection) -> tuple[bool, Poll | None, repo.Tally | None]:
@@ -187,7 +199,7 @@ class PollsCog(Cog, PollService, LinkedPolls, PollSuggestions):
         closed_now, poll, tally = await self.db.write(unit)
         if poll is None or tally is None:
             return None
-        if closed_now or idempotency_key:
+        if closed_now or idempotency_key or closed:
             out = results_text(poll, tally)
             own = ChannelRef(poll.platform, poll.channel_id, poll.space.partition(":")[2])
             if reply is not None:
@@ -234,24 +246,6 @@ class PollsCog(Cog, PollService, LinkedPolls, PollSuggestions):
         assert poll is not None
         return await self.card(poll, channel)
 
-    async def leading_option(self, space_key: str, poll_id: int) -> tuple[str, datetime | None]:
-        """The option a poll agreed on; refuses (with a sentence) if there is none."""
-        poll = await self.get(poll_id)
-        give = "give the time or place itself instead of poll:"
-        if poll is None or not (poll.space == space_key or any(  # or shared here from a linked space
-                c.space.key == space_key for c in await self._elsewhere(poll))):
-            raise Refusal(f"there is no poll #{poll_id} here; check the number on the poll's card, or {give}N")
-        leaders = (await self.tally(poll)).leaders()
-        if not leaders:
-            raise Refusal(f"poll #{poll_id} closed without votes; {give}{poll_id}" if poll.closed else
-                          f"poll #{poll_id} has no votes yet; vote on it first, or {give}{poll_id}")
-        if len(leaders) > 1:
-            tz = await self.bot.timezone(SpaceRef.from_key(space_key))
-            tied = " and ".join(option_text(poll, i, tz) for i in leaders)
-            raise Refusal(f"poll #{poll_id} closed tied between {tied}; {give}{poll_id}" if poll.closed else
-                          f"poll #{poll_id} is tied between {tied}; a vote can break the tie, or {give}{poll_id}")
-        return poll.options[leaders[0]], poll.time_of(leaders[0])
-
     async def post_poll(self, channel: ChannelRef, creator: UserRef, question: str,
                         options: list[str], *, multi: bool = False,
                         closes_at: datetime | None = None, idempotency_key: str | None = None) -> int:
@@ -269,3 +263,13 @@ class PollsCog(Cog, PollService, LinkedPolls, PollSuggestions):
         if poll is None or poll.space != ctx.space.key:
             raise Refusal(f"there is no poll #{poll_id} here; check the number on the poll's card")
         return poll
+
+
+def _no_time_twice(times: list[datetime | None], tz: ZoneInfo) -> None:
+    """Two options written differently ("7pm", "19:00") can name one moment: the card would
+    show them alike and split the votes for it."""
+    first: dict[datetime, int] = {}
+    for n, at in enumerate(times, 1):
+        if at is not None and (seen := first.setdefault(at, n)) != n:
+            raise Refusal(f"options {seen} and {n} are the same time, {format_time(at, tz)}; "
+                          "keep one of them")

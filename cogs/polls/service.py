@@ -3,6 +3,7 @@ way another cog reaches polls, so it needs neither the polls cog nor its tables.
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
 
 from bot.model import ChannelRef, UserRef
@@ -19,8 +20,16 @@ class PollService:
         key (a durable job's), asking again makes no second poll and posts no second card."""
         raise NotImplementedError
 
-    async def close_poll(self, poll_id: int) -> None:
-        """Close it (if open) and post the results."""
+    async def close_poll(self, poll_id: int, *, closed: bool = False) -> None:
+        """Close it (if open) and post the results; with `closed`, one `close_agreed` closed
+        just now (its results are said all the same)."""
+        raise NotImplementedError
+
+    def close_agreed(self, conn: sqlite3.Connection, poll_id: int, option: str, now: datetime) -> bool:
+        """In the caller's write unit: close the poll, whose one leading option must still be
+        `option` (what `leading_option` gave); else bot.context.Refusal, and nothing of the unit
+        is written. Whether it was open; after the commit, `close_poll(poll_id, closed=True)`
+        for one that was says its results."""
         raise NotImplementedError
 
     async def leading_option(self, space_key: str, poll_id: int) -> tuple[str, datetime | None]:
