@@ -119,6 +119,12 @@ def reconcile(conn: sqlite3.Connection, event_id: int, platform: str,
     return changed
 
 
+def clear(conn: sqlite3.Connection, event_id: int) -> None:
+    """Nobody is checked in at the event (it moved to a time whose check-in has not opened)."""
+    conn.execute("DELETE FROM event_checkin_cards WHERE event_id=?", (event_id,))
+    conn.execute("DELETE FROM event_checkins WHERE event_id=?", (event_id,))
+
+
 def here(conn: sqlite3.Connection, event_id: int, limit: int | None = None) -> tuple[tuple[Attendee, ...], int]:
     """Who checked in (first `limit` of them, in order) and how many did."""
     sql = "SELECT user, name FROM event_checkins WHERE event_id=? ORDER BY at, user"

@@ -112,6 +112,8 @@ class Editing(Rsvps):
                 updated, promoted, demoted = repo.set_capacity(conn, updated, capacity or None)
             # A new start moves the reminders; a new end too moves the follow-up (turnout.py).
             moved = (starts_at is not None and not series) or duration is not None
+            if moved:
+                self.turnout.moved(conn, current, updated, plan, now)
             handles = self.reminders.schedule(conn, updated, plan, now) if moved else []
             return updated, promoted, demoted, handles, repo.roster(conn, updated)
 

@@ -107,6 +107,16 @@ class Turnout:
                                      {"event_id": event.id}, event.space))
         return handles
 
+    @staticmethod
+    def moved(conn: sqlite3.Connection, before: Event, after: Event, plan: Plan, now: datetime) -> None:
+        """Inside the unit that moves an event: a check-in is for its occasion. Moved to a time
+        whose check-in opens only after the old time ended (another evening, another day), those
+        checked in are not here for it, and its card would show them when check-in opens again;
+        moved a little (people there are waiting), they stay checked in."""
+        opens = after.starts_at - plan.window
+        if opens > now and opens >= before.ends_at:
+            checkin_repo.clear(conn, after.id)
+
     async def _event(self, job: Job) -> Event | None:
         event_id = int(job.payload["event_id"])
         event = await self.bot.db.read_small(lambda c: repo.get(c, event_id))
