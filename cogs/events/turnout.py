@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.commands import Option
+from bot.context import Refusal
 from bot.model import SpaceRef, user_from_key
 from bot.render import truncate
 from bot.scheduler import Job
@@ -48,6 +49,14 @@ GOAL = Option("goal", "a turnout goal: how many going would make it", kind="int"
               positional=False, min=1, max=10000, placeholder="n")
 NEW_GOAL = Option("goal", "a new turnout goal, or 0 for none", kind="int", required=False,
                   positional=False, min=0, max=10000, placeholder="n")
+
+
+def check_goal(goal: int | None, capacity: int | None) -> None:
+    """Refuses a goal that the capacity would never let be reached: only those in count as going."""
+    if goal and capacity and goal > capacity:
+        raise Refusal(f"a goal of {goal} going can never be reached with a capacity of {capacity} "
+                      f"(those on the waitlist are not going); set goal={capacity} or less, "
+                      f"or capacity={goal} or more")
 
 
 _window = duration_within(timedelta(minutes=1), timedelta(days=7), "from 1m to 7d")
