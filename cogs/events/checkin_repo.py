@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from fractions import Fraction
 
 from .repo import _COLS, DEFAULT_LENGTH, MAX_LENGTH, Attendee, Event, _event, in_users
 from .scope import Scope, shared_events
@@ -150,12 +151,13 @@ class Turnout:
     came: int  # of those going, how many checked in
 
     @property
-    def rate(self) -> float | None:
+    def rate(self) -> Fraction | None:
         """Show-up rate: of those going, the share who checked in; None where check-in was not
-        used at all (nobody checked in), which says nothing about who came."""
+        used at all (nobody checked in), which says nothing about who came. Exact, so a
+        percentage of it rounds as people expect (1 of 8 is 13%, not a float's 12%)."""
         if not self.going or not self.here:
             return None
-        return self.came / self.going
+        return Fraction(self.came, self.going)
 
 
 def held(conn: sqlite3.Connection, scope: Scope, since: datetime, until: datetime) -> list[Turnout]:
