@@ -48,7 +48,9 @@ class ConsoleAdapter(FakeAdapter):
         self.out = out or sys.stdout
         self.files_dir = files  # where files the bot sends are written (made on first use)
         self.current = self.user("you")
-        self._added: list[str] = []  # reactions an edit of a card added (📍 once check-in opens)
+        # Reactions an edit of a card added (📍 once check-in opens), by message: edits of
+        # several cards of an event run at once, so each prints what its own added.
+        self._added: dict[str, list[str]] = {}
         self._store: ConsoleStore | None = None  # set at start: the database is the bot's
         self._kept: datetime | None = None  # the time last kept in it
 
@@ -116,22 +118,25 @@ class ConsoleAdapter(FakeAdapter):
         seeded = [e for e, users in self.reactions.get(sent.id, {}).items() if self.me in users]
         if seeded and not edited:
             self.out.write(f"      reactions: {' '.join(seeded)}\n")
-        if edited and self._added:
-            self.out.write(f"      reactions: + {' '.join(self._added)}\n")
+        added = self._added.pop(sent.id, []) if edited else []
+        if added:
+            self.out.write(f"      reactions: + {' '.join(added)}\n")
         self.out.flush()
 
     async def edit(self, message: MessageRef, out: Out) -> None:
         """As a platform does: a reaction the edited card asks for that is not there yet is added."""
-        self._added = []
         if isinstance(out, Card) and not self.messages[message.id].deleted:
             mine = self.reactions.setdefault(message.id, {})
-            self._added = [e for e in out.reactions if self.me not in mine.get(e, [])]
-            for emoji in self._added:
+            added = [e for e in out.reactions if self.me not in mine.get(e, [])]
+            for emoji in added:
                 mine.setdefault(emoji, []).append(self.me)
-            if self._added:
+            if added:
+                self._added[message.id] = added
                 await self.on_reactions_changed(message.id)
-        await super().edit(message, out)
-        self._added = []
+        try:
+            await super().edit(message, out)
+        finally:
+            self._added.pop(message.id, None)
 
     def _save(self, att: Attachment) -> Path:
         if self.files_dir is None:

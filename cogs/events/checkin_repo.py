@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from fractions import Fraction
 
 from .repo import _COLS, DEFAULT_LENGTH, MAX_LENGTH, Attendee, Event, _event, in_users
 from .scope import Scope, shared_events
@@ -119,6 +120,12 @@ def reconcile(conn: sqlite3.Connection, event_id: int, platform: str,
     return changed
 
 
+def clear(conn: sqlite3.Connection, event_id: int) -> None:
+    """Nobody is checked in at the event (it moved to a time whose check-in has not opened)."""
+    conn.execute("DELETE FROM event_checkin_cards WHERE event_id=?", (event_id,))
+    conn.execute("DELETE FROM event_checkins WHERE event_id=?", (event_id,))
+
+
 def here(conn: sqlite3.Connection, event_id: int, limit: int | None = None) -> tuple[tuple[Attendee, ...], int]:
     """Who checked in (first `limit` of them, in order) and how many did."""
     sql = "SELECT user, name FROM event_checkins WHERE event_id=? ORDER BY at, user"
@@ -144,12 +151,13 @@ class Turnout:
     came: int  # of those going, how many checked in
 
     @property
-    def rate(self) -> float | None:
+    def rate(self) -> Fraction | None:
         """Show-up rate: of those going, the share who checked in; None where check-in was not
-        used at all (nobody checked in), which says nothing about who came."""
+        used at all (nobody checked in), which says nothing about who came. Exact, so a
+        percentage of it rounds as people expect (1 of 8 is 13%, not a float's 12%)."""
         if not self.going or not self.here:
             return None
-        return self.came / self.going
+        return Fraction(self.came, self.going)
 
 
 def held(conn: sqlite3.Connection, scope: Scope, since: datetime, until: datetime) -> list[Turnout]:

@@ -38,7 +38,7 @@ from .repo import Event
 from .reports import Reports
 from .scope import shared_events
 from .series import SeriesPlanner
-from .turnout import GOAL, Turnout
+from .turnout import GOAL, Turnout, check_goal
 from .turnout_render import Presence
 from .upcoming import Next, coming
 
@@ -106,6 +106,7 @@ class EventsCog(Reports):
             raise Refusal("in this space only moderators can create events; ask one of them")
         if repeat is None and (until is not None or count is not None):
             raise Refusal("until= and count= end a repeating event; add repeat=, e.g. repeat=weekly")
+        check_goal(goal, capacity)
         now = ctx.now  # before `when=` is read, so "in 1 hour" is not behind its own 1h reminder
         starts_at, when_poll = await self._resolve_when(ctx, when)
         location, where_poll = await self._resolve_where(ctx, where)

@@ -19,7 +19,7 @@ from .render import demoted_text, moved_text, placed_text
 from .repo import Event, RsvpResult
 from .rsvp import Rsvps
 from .series import SeriesPlanner
-from .turnout import NEW_GOAL
+from .turnout import NEW_GOAL, check_goal
 
 EVENT_ID = Option("id", "the event's number", kind="int", min=1, suggest="suggest_event")
 DURATION = Option("duration", "how long it lasts, e.g. 90m or 3h (default 2h)", kind="duration",
@@ -102,6 +102,7 @@ class Editing(Rsvps):
             raise Refusal(f"say what to change, e.g. {ctx.prefix}event edit {id} when=\"friday 7pm\"")
         if scope == "series" and event.series_id is None:
             raise Refusal(f"event #{id} is not part of a series; leave out 'series'")
+        check_goal(event.goal if goal is None else goal, event.capacity if capacity is None else capacity)
         starts_at, when_poll = await self._new_start(ctx, event, when, scope) if when is not None else (None, None)
         location, where_poll = await self._resolve_where(ctx, where) if where is not None else (None, None)
         length = _length(duration) if duration is not None else event.ends_at - event.starts_at
@@ -132,6 +133,8 @@ class Editing(Rsvps):
                 updated, promoted, demoted = repo.set_capacity(conn, updated, capacity or None)
             # A new start moves the reminders; a new end too moves the follow-up (turnout.py).
             moved = (starts_at is not None and not series) or duration is not None
+            if moved:
+                self.turnout.moved(conn, current, updated, plan, now)
             handles = self.reminders.schedule(conn, updated, plan, now) if moved else []
             return updated, promoted, demoted, handles, repo.roster(conn, updated)
 

@@ -29,7 +29,9 @@ from .turnout_render import last, stats_text
 
 DEFAULT_DAYS, MAX_DAYS = 90, 730
 CSV_HEADER = ("name", "platform", "status", "waitlist position", "checked in")
-FORMULA = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets would run as a formula
+# What spreadsheets would run as a formula (OWASP; ASVS 1.2.10 adds NUL), and the quote itself:
+# a spreadsheet eats one leading quote, so a name that starts with one keeps it only when doubled.
+FORMULA = ("=", "+", "-", "@", "\t", "\r", "\n", "\0", "'")
 
 
 class Reports(WebPages):
@@ -96,7 +98,8 @@ class Reports(WebPages):
 
 
 def _cell(value: str) -> str:
-    """A name as text in a spreadsheet: one that starts like a formula gets a leading quote."""
+    """A name as text in a spreadsheet: one that starts like a formula (or with a quote) gets a
+    leading quote, which the spreadsheet takes off again."""
     return "'" + value if value.startswith(FORMULA) else value
 
 

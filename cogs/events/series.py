@@ -233,6 +233,7 @@ class SeriesPlanner:
             updated = repo.get(conn, e.id)
             assert updated is not None
             moved.append(updated)
+            self.cog.turnout.moved(conn, e, updated, plan, now)
             handles.extend(self.cog.reminders.schedule(conn, updated, plan, now))
         handles.extend(self._next_job(conn, new, moved, now, ahead))
         return moved, handles

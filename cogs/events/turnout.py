@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.commands import Option
+from bot.context import Refusal
 from bot.model import SpaceRef, user_from_key
 from bot.render import truncate
 from bot.scheduler import Job
@@ -28,7 +29,7 @@ from bot.settings import SettingSpec, duration_within, on_off, switch_text
 from bot.timeparse import format_duration, read_time
 from cogs.polls.service import PollService
 
-from . import checkin_repo, repo
+from . import checkin_repo, repo, series_repo
 from .recurrence import aware_at
 from .reminders import Handle, Plan, event_channel
 from .repo import Event
@@ -48,6 +49,14 @@ GOAL = Option("goal", "a turnout goal: how many going would make it", kind="int"
               positional=False, min=1, max=10000, placeholder="n")
 NEW_GOAL = Option("goal", "a new turnout goal, or 0 for none", kind="int", required=False,
                   positional=False, min=0, max=10000, placeholder="n")
+
+
+def check_goal(goal: int | None, capacity: int | None) -> None:
+    """Refuses a goal that the capacity would never let be reached: only those in count as going."""
+    if goal and capacity and goal > capacity:
+        raise Refusal(f"a goal of {goal} going can never be reached with a capacity of {capacity} "
+                      f"(those on the waitlist are not going); set goal={capacity} or less, "
+                      f"or capacity={goal} or more")
 
 
 _window = duration_within(timedelta(minutes=1), timedelta(days=7), "from 1m to 7d")
@@ -71,6 +80,21 @@ def next_slots(event: Event, tz: ZoneInfo, now: datetime) -> list[tuple[str, dat
         if len(out) == SLOTS:
             break
     return out
+
+
+def _goes_on(conn: sqlite3.Connection, event: Event) -> bool:
+    """Whether a later occurrence of the event's series is planned: its rule has one to come, or
+    one was made already (a series moved to a new time of day goes on as a series of its own)."""
+    if event.series_id is None:
+        return False
+    s = series_repo.get(conn, event.series_id)
+    if s is not None and s.next_after(event.starts_at) is not None:
+        return True
+    return conn.execute(
+        "SELECT 1 FROM events e JOIN event_series s ON s.id = e.series_id WHERE e.state='active' "
+        "AND e.starts_at > ? AND e.space=? AND e.channel_id=? AND s.creator=? AND s.rule=? LIMIT 1",
+        (event.starts_at.timestamp(), event.space, event.channel_id, event.creator,
+         s.rule if s is not None else "")).fetchone() is not None
 
 
 class Turnout:
@@ -107,6 +131,16 @@ class Turnout:
                                      {"event_id": event.id}, event.space))
         return handles
 
+    @staticmethod
+    def moved(conn: sqlite3.Connection, before: Event, after: Event, plan: Plan, now: datetime) -> None:
+        """Inside the unit that moves an event: a check-in is for its occasion. Moved to a time
+        whose check-in opens only after the old time ended (another evening, another day), those
+        checked in are not here for it, and its card would show them when check-in opens again;
+        moved a little (people there are waiting), they stay checked in."""
+        opens = after.starts_at - plan.window
+        if opens > now and opens >= before.ends_at:
+            checkin_repo.clear(conn, after.id)
+
     async def _event(self, job: Job) -> Event | None:
         event_id = int(job.payload["event_id"])
         event = await self.bot.db.read_small(lambda c: repo.get(c, event_id))
@@ -129,15 +163,16 @@ class Turnout:
         if not await self.bot.settings.get(SpaceRef.from_key(event.space), "events.followup"):
             return
 
-        def read(conn: sqlite3.Connection) -> tuple[int, int]:
+        def read(conn: sqlite3.Connection) -> tuple[int, int, bool]:
             going = len(repo.in_users(conn, event))
-            return going, checkin_repo.here(conn, event.id, 0)[1]
+            return going, checkin_repo.here(conn, event.id, 0)[1], _goes_on(conn, event)
 
-        going, here = await self.bot.db.read(read)
+        going, here, planned = await self.bot.db.read(read)
         if not going and not here:
             return  # nobody said they'd come and nobody checked in: no one to thank
-        # A series has its next occurrence planned already; a one-off asks when the next one is.
-        poll_id = await self._next_poll(event, job) if event.series_id is None else None
+        # A series that goes on has its next occurrence planned already; a one-off, or the last
+        # of a series, asks when the next one is.
+        poll_id = await self._next_poll(event, job) if not planned else None
         # The poll is shared only where the event's channel is linked now: a space unlinked
         # since the event was shared into it is thanked, but not sent to a poll it cannot see.
         has_poll = {event_channel(event).key, *(c.key for c in await self.cog.audience.linked_now(event))}

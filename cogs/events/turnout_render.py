@@ -4,8 +4,10 @@ people only; never anything anyone wrote in the chat."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
+from fractions import Fraction
 
 from bot.model import user_from_key
 from bot.render import Field, Line, Mention, Text, Time, line
@@ -46,8 +48,9 @@ def last(days: int) -> str:
     return "last day" if days == 1 else f"last {days} days"
 
 
-def percent(rate: float | None) -> str:
-    return "—" if rate is None else f"{round(rate * 100)}%"
+def percent(rate: Fraction | None) -> str:
+    """A whole percentage, a half rounded up (Python's round() would take 12.5 to 12 but 37.5 to 38)."""
+    return "—" if rate is None else f"{math.floor(rate * 100 + Fraction(1, 2))}%"
 
 
 def checked_in_text(event: Event, who: Attendee | None) -> Text:
@@ -96,7 +99,7 @@ def stats_text(rows: list[Turnout], days: int) -> Text:
     going = sum(r.going for r in rows)
     here = sum(r.here for r in rows)
     used = [r for r in rows if r.rate is not None]
-    rate = sum(r.came for r in used) / sum(r.going for r in used) if used else None
+    rate = Fraction(sum(r.came for r in used), sum(r.going for r in used)) if used else None
     lines = [line(f"📊 Turnout in the {last(days)}: {len(rows)} event{'s' if len(rows) != 1 else ''} "
                   f"held, {going} going, {here} checked in, show-up rate {percent(rate)}.")]
     for r in rows[-SHOWN:]:
