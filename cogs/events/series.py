@@ -46,7 +46,14 @@ class SeriesPlanner:
             "series.ahead", "14d", _ahead, "a duration from 1h to 90d, e.g. 14d",
             "how far ahead the next occurrences of a recurring meetup are posted",
             normalize=format_duration))
+        self.bot.settings.watch("series.ahead", self._ahead_changed)
         self.bot.scheduler.register(KIND, self._job)
+
+    async def _ahead_changed(self, space: SpaceRef) -> None:
+        """The job of each live series was set by the old value: a longer one would otherwise
+        post nothing new until that job falls due."""
+        for sid in await self.cog.db.read(lambda c: srepo.live_in(c, space.key)):
+            await self.materialize(sid)
 
     # --- create ---------------------------------------------------------------------------------
 
@@ -150,6 +157,9 @@ class SeriesPlanner:
                                     now=now, length=s.length, series_id=s.id, occurrence=key, goal=s.goal)
                 created.append(event)
                 handles.extend(self.cog.reminders.schedule(conn, event, plan, since))
+            # The one job that makes the next: one set by an earlier `ahead` goes (the job running
+            # now is claimed, not pending, so it stays to be marked sent).
+            self.bot.scheduler.cancel(conn, f"series:{s.id}:make:")
             handles.extend(self._next_job(conn, s, created, now, ahead))
             return created, handles
 
