@@ -192,6 +192,23 @@ def full_rule(rule: str, until: date | None, count: int | None) -> str:
     return rule
 
 
+def skipped_note(occurrence: str | None, starts_at: datetime, tz: ZoneInfo) -> str:
+    """What a card says of an occurrence whose wall time the clocks skip that night: it starts
+    later than the series' time (at the moment they jumped past it), and that is said, not left
+    for the reader to notice. Empty for every other one, also one since moved on its own."""
+    if occurrence is None:
+        return ""
+    local = datetime.fromisoformat(occurrence)
+    shown = starts_at.astimezone(tz).replace(tzinfo=None)
+    if shown == local or aware_at(local, tz) != starts_at:
+        return ""
+    hours, minutes = divmod(int((shown - local).total_seconds()) // 60, 60)
+    later = " ".join(([f"{hours} hour{'s' * (hours != 1)}"] if hours else [])
+                     + ([f"{minutes} minute{'s' * (minutes != 1)}"] if minutes else []))
+    return (f" ({local:%H:%M} does not exist on this day: the clocks go forward, so this one "
+            f"starts {later} later)")
+
+
 def aware_at(local: datetime, tz: ZoneInfo) -> datetime:
     """A wall time in the zone. A time skipped by a DST change (02:30 on the spring-forward
     night) is taken as the moment the clocks jumped past it (03:30), as calendar apps do."""

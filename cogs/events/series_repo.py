@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from .recurrence import occurrences
+from .recurrence import occurrences, skipped_note
 from .repo import _COLS, Event, _event, assignments
 
 
@@ -86,12 +86,11 @@ def get(conn: sqlite3.Connection, series_id: int) -> Series | None:
     return _series(conn.execute(f"SELECT {_SCOLS} FROM event_series WHERE id=?", (series_id,)).fetchone())
 
 
-def words_of(conn: sqlite3.Connection, series_id: int | None) -> str | None:
-    """How the rule of an occurrence's series reads (`every wednesday`); None for a one-off."""
-    if series_id is None:
-        return None
-    row = conn.execute("SELECT words FROM event_series WHERE id=?", (series_id,)).fetchone()
-    return str(row[0]) if row else None
+def repeats_of(conn: sqlite3.Connection, event: Event) -> str | None:
+    """The card's `Repeats` line of an occurrence: its rule, and whether the clocks moved this
+    one (None for a one-off)."""
+    s = get(conn, event.series_id) if event.series_id is not None else None
+    return s.words + skipped_note(event.occurrence, event.starts_at, s.tz) if s else None
 
 
 def update(conn: sqlite3.Connection, series_id: int, **fields: object) -> None:

@@ -24,3 +24,22 @@ async def test_a_longer_series_ahead_posts_what_it_now_reaches_at_once(console) 
     # and each once: the job the old value set does not post them again when it falls due
     later = await typed(adapter, ":wait 2d")
     assert posted(later, "Run") == []
+
+
+async def test_an_occurrence_the_clocks_skip_says_on_its_card_why_it_starts_later(console) -> None:  # type: ignore[no-untyped-def]
+    _, adapter = console
+    await typed(adapter, ":as ann mod", ":wait 100d", "!config set timezone America/New_York",
+                "!config set reminders off", "!config set series.ahead 30d")
+    # New York's clocks jump from 02:00 to 03:00 on Sunday 14 March 2027.
+    out = await typed(adapter, '!event create Night owls when="2027-03-13 02:30" repeat=daily count=3')
+    cards = re.findall(r"^\[m\d+\] logoff: 📅 Night owls #\d+\n(?:\s{6}.*\n)+", out, re.M)
+    assert len(cards) == 3, out
+    skipped = [c for c in cards if "does not exist" in c]
+    assert len(skipped) == 1, cards
+    assert "Sun 14 Mar 2027 03:30 EDT" in skipped[0]
+    assert "Repeats every day (02:30 does not exist on this day: the clocks go forward, so this one " \
+           "starts 1 hour later)" in skipped[0]
+    assert "Sat 13 Mar 2027 02:30 EST" in out and "Mon 15 Mar 2027 02:30 EDT" in out
+    # Moved on its own, it is at the time it was given, and nothing is said of the clocks.
+    moved = await typed(adapter, '!event edit 2 when="2027-03-14 04:00"')
+    assert "Sun 14 Mar 2027 04:00 EDT" in moved and "does not exist" not in moved
