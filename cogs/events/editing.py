@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from bot.commands import Option, command
 from bot.context import Context, Refusal
@@ -97,8 +98,10 @@ class Editing(Rsvps):
             fields["goal"] = goal or None
 
         Changed = tuple[Event, list[repo.Attendee], list[repo.Attendee], list[Handle], repo.Roster]
+        places: dict[int, str] = {}  # each one's place before the edit: later ones may have had their own
 
         def change(conn: sqlite3.Connection, current: Event, series: bool = False) -> Changed:
+            places[current.id] = current.location
             own = dict(fields)
             if series:  # each keeps its own start (a new time of day was set by split_at)
                 own.pop("starts_at", None)
@@ -147,8 +150,12 @@ class Editing(Rsvps):
         for other, _, other_demoted, other_handles, other_roster in changes[1:]:
             self.reminders.arm(other_handles)
             self.refresh(other.id)
-            if starts_at is not None and other_roster.going:  # a series moved to a new time
+            # Those who answered a later one hear what changed of it, as those of this one do.
+            answered = other_roster.going or other_roster.waitlist or other_roster.maybe
+            if starts_at is not None and answered:  # a series moved to a new time
                 await self._tell_moved(other, other_roster)
+            if location is not None and location != places[other.id] and answered:
+                await self.audience.say(other, partial(placed_text, other), other_roster)
             if other_demoted:
                 await self._tell_demoted(other, other_demoted)
         for other, other_promoted, _, _, _ in changes[1:]:

@@ -43,3 +43,17 @@ async def test_an_occurrence_the_clocks_skip_says_on_its_card_why_it_starts_late
     # Moved on its own, it is at the time it was given, and nothing is said of the clocks.
     moved = await typed(adapter, '!event edit 2 when="2027-03-14 04:00"')
     assert "Sun 14 Mar 2027 04:00 EDT" in moved and "does not exist" not in moved
+
+
+async def test_those_who_answered_a_later_occurrence_hear_its_new_time_and_place(console) -> None:  # type: ignore[no-untyped-def]
+    _, adapter = console
+    await typed(adapter, ":as ann mod", "!config set reminders off", "!config set series.ahead 20d",
+                '!event create Quiz when="2026-11-24 18:30" where=Cafe repeat=weekly',
+                ":as bob", "!rsvp 2 going", ":as carol", "!rsvp 3 maybe", ":as ann mod")
+    out = await typed(adapter, '!event edit 2 when="20:00" where=Pub series')
+    assert re.search(r"🕒 Quiz #3 has a new time: it now starts Tue 08 Dec 2026 20:00 UTC.*\n\s+Heads up: @carol", out), out
+    assert re.search(r"📍 Quiz #3 has moved: it is now at Pub\.\n\s+Heads up: @carol", out), out
+    assert re.search(r"📍 Quiz #2 has moved: it is now at Pub\.\n\s+Heads up: @bob", out), out
+    # A place it already has is no news.
+    again = await typed(adapter, "!event edit 2 where=Pub series")
+    assert "has moved" not in again
