@@ -51,11 +51,14 @@ def parse_rule(text: str, first: datetime) -> Rule:
         return Rule(f"FREQ=WEEKLY;BYDAY={_RRULE_DAYS[first.weekday()]}", f"every {DAYS[first.weekday()]}")
     if t in ("every other week", "biweekly", "fortnightly"):
         t = "every 2 weeks"
-    m = re.fullmatch(r"every (\d{1,2}) (day|week|month)s?", t)
+    m = re.fullmatch(r"every ([-+]?\d+) (day|week|month)s?", t)
     if m:
         n, unit = int(m.group(1)), m.group(2)
-        if n < 1:
-            raise Refusal(f"repeat: every {n} {unit}s is not a rule; try {EXAMPLES}")
+        if not 1 <= n <= 99:
+            raise Refusal(f"repeat: every {m.group(1)} {unit}s is not a rule: the number is from 1 "
+                          f"to 99, e.g. repeat=\"every 2 {unit}s\"")
+        if n == 1:  # said as the plain rule: "every 1 weeks" reads badly on every card
+            return parse_rule({"day": "daily", "week": "weekly", "month": "monthly"}[unit], first)
         if unit == "day":
             return Rule(f"FREQ=DAILY;INTERVAL={n}", f"every {n} days")
         if unit == "week":

@@ -57,3 +57,17 @@ async def test_those_who_answered_a_later_occurrence_hear_its_new_time_and_place
     # A place it already has is no news.
     again = await typed(adapter, "!event edit 2 where=Pub series")
     assert "has moved" not in again
+
+
+async def test_every_one_unit_reads_as_the_plain_rule_and_numbers_out_of_range_say_the_range(  # type: ignore[no-untyped-def]
+        console) -> None:
+    _, adapter = console
+    await typed(adapter, ":as ann mod")
+    for said, words in (("every 1 week", "every tuesday"), ("Every  1  Days", "every day"),
+                        ("every 1 month", "every month on the second tuesday")):
+        out = await typed(adapter, f'!event create Walk when="2026-12-08 18:30" repeat="{said}"')
+        assert f"🔁 Repeats {words}\n" in out and "every 1 " not in out, out
+    for said in ("every -1 days", "every 0 weeks", "every 100 weeks"):
+        out = await typed(adapter, f'!event create Walk when="2026-12-08 18:30" repeat="{said}"')
+        assert out.count("logoff:") == 1 and "⚠️" in out and "from 1 to 99" in out, out
+        assert "repeat=\"every 2 " in out
