@@ -40,6 +40,7 @@ EXAMPLES = ("daily, weekly, every 2 weeks, monthly, monthly on the 15th, "
 class Rule:
     rrule: str  # RRULE value without DTSTART/UNTIL/COUNT, e.g. "FREQ=WEEKLY;INTERVAL=2"
     words: str  # how it reads in the chat, e.g. "every 2 weeks"
+    note: str = ""  # why it reads otherwise than asked, said once when the series is made
 
 
 def parse_rule(text: str, first: datetime) -> Rule:
@@ -96,9 +97,14 @@ def parse_rule(text: str, first: datetime) -> Rule:
 
 def _monthly_same_weekday(first: datetime, n: int) -> Rule:
     nth = (first.day - 1) // 7 + 1
-    if nth == 5:
-        nth = -1  # the last one of the month: a fifth one does not come every month
-    return _monthly_on(n, nth, first.weekday())
+    if nth < 5:
+        return _monthly_on(n, nth, first.weekday())
+    # The last one of the month: a fifth one does not come every month. Said, not only shown,
+    # as it meets a week earlier than the first in the months without one.
+    day = DAYS[first.weekday()].capitalize()
+    rule = _monthly_on(n, -1, first.weekday())
+    return Rule(rule.rrule, rule.words, f" ({first:%a %d %b %Y} is the fifth {day} of its month, "
+                f"which most months do not have, so each one is on the last {day} of its month)")
 
 
 def _monthly_on(n: int, nth: int, weekday: int) -> Rule:

@@ -92,7 +92,7 @@ class SeriesPlanner:
         made = await self.materialize(series.id, reply=ctx, since=since)
         ahead = await self.bot.settings.get(ctx.space, "series.ahead")
         first_id = made[0].id if made else "?"
-        await ctx.reply(text(f"🔁 #{first_id} repeats {rule.words}"
+        await ctx.reply(text(f"🔁 #{first_id} repeats {rule.words}{rule.note}"
                         + (f" until {end.isoformat()}" if end else f", {count} time{'s' if count > 1 else ''}" if count else "")
                         + f"; each one is posted {format_duration(ahead)} before it starts, with its "
                         f"own RSVPs. {ctx.prefix}event cancel <id> series ends it."))

@@ -71,3 +71,17 @@ async def test_every_one_unit_reads_as_the_plain_rule_and_numbers_out_of_range_s
         out = await typed(adapter, f'!event create Walk when="2026-12-08 18:30" repeat="{said}"')
         assert out.count("logoff:") == 1 and "⚠️" in out and "from 1 to 99" in out, out
         assert "repeat=\"every 2 " in out
+
+
+async def test_monthly_from_a_fifth_weekday_says_it_becomes_the_last(console) -> None:  # type: ignore[no-untyped-def]
+    _, adapter = console
+    # Tue 29 Dec 2026 is the fifth Tuesday; January 2027's last is the 26th, its fourth.
+    out = await typed(adapter, '!event create Pub night when="2026-12-29 18:30" repeat=monthly count=2')
+    assert "🔁 Repeats every month on the last tuesday" in out
+    assert ("repeats every month on the last tuesday (Tue 29 Dec 2026 is the fifth Tuesday of its "
+            "month, which most months do not have, so each one is on the last Tuesday of its month)") in out
+    later = await typed(adapter, ":wait 52d")
+    assert posted(later, "Pub night") == ["Tue 26 Jan 2027"], later
+    # A day that is not a fifth one is read as it is, with nothing more said.
+    second = await typed(adapter, '!event create Quiz when="2027-02-09 18:30" repeat=monthly count=2')
+    assert "repeats every month on the second tuesday, 2 times;" in second
