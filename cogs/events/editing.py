@@ -10,7 +10,7 @@ from functools import partial
 from bot.commands import Option, command
 from bot.context import Context, Refusal
 from bot.render import Time, line, text
-from bot.timeparse import TimeParseError, parse_when
+from bot.timeparse import TimeParseError, format_time, parse_when
 
 from . import repo, series_repo
 from .cancel_notice import CancelNotices
@@ -78,11 +78,19 @@ class Editing(Rsvps):
                    duration: timedelta | None = None, scope: str | None = None,
                    goal: int | None = None) -> None:
         now = ctx.now  # before `when=` is read, so "in 1 hour" is not behind its own 1h reminder
-        event = await self._editable(ctx, id, "edit")
         if all(v is None for v in (title, when, where, capacity, details, duration, goal)):
             raise Refusal(f"say what to change, e.g. {ctx.prefix}event edit {id} when=\"friday 7pm\"")
-        if scope == "series" and event.series_id is None:
-            raise Refusal(f"event #{id} is not part of a series; leave out 'series'")
+        if scope == "series":
+            found = await self._series_from(ctx, id, "edit")
+            if isinstance(found, int):  # none posted to change: the next one is posted now, and changed
+                made = await self.series.materialize(found, reply=ctx, force=True)
+                if not made:
+                    raise Refusal(f"#{id} and every later one of its series are already cancelled or over: "
+                                  "the series has ended; there is nothing left to change")
+                found = made[0]
+            event, id = found, found.id
+        else:
+            event = await self._editable(ctx, id, "edit")
         starts_at = await self._new_start(ctx, event, when, scope) if when is not None else None
         location = (await self._resolve_where(ctx, where))[0] if where is not None else None
         length = _length(duration) if duration is not None else event.ends_at - event.starts_at
@@ -194,10 +202,11 @@ class Editing(Rsvps):
     @command("event cancel", "cancel an event (with series: it and every later one, ending the "
              "series); attendees are told", EVENT_ID, SCOPE)
     async def cancel(self, ctx: Context, id: int, scope: str | None = None) -> None:
-        event = await self._editable(ctx, id, "cancel")
         if scope == "series":
-            await self._end_series(ctx, event)
+            found = await self._series_from(ctx, id, "cancel")
+            await (self._end_unposted(ctx, found, id) if isinstance(found, int) else self._end_series(ctx, found))
             return
+        await self._editable(ctx, id, "cancel")
 
         def unit(conn: sqlite3.Connection) -> tuple[Event, Handle]:
             updated = repo.update(conn, _uncancelled(conn, id).id, state="cancelled")
@@ -213,9 +222,46 @@ class Editing(Rsvps):
         await ctx.reply(text(line("✅ Cancelled ", updated.title, f" #{id}; pending reminders are off.")))
         await self.notices.send(notice)
 
-    async def _end_series(self, ctx: Context, event: Event) -> None:
+    async def _series_from(self, ctx: Context, id: int, verb: str) -> Event | int:
+        """The occurrence a `series` edit or cancel acts from: this one, or, for one that has ended
+        or was cancelled, the series' id when no later one is posted (in a monthly series none may
+        be for weeks, and there is no other id to name it by). A later one posted is named in a
+        refusal: it is the one to give."""
+        event = await self.event_here(ctx, id)
         if event.series_id is None:
-            raise Refusal(f"event #{event.id} is not part of a series; leave out 'series'")
+            raise Refusal(f"event #{id} is not part of a series; leave out 'series'")
+        if not (event.cancelled or event.over(ctx.now)):
+            return await self._editable(ctx, id, verb)
+        if event.creator != ctx.user.key and not ctx.is_moderator:
+            raise Refusal(f"only the event's creator or a moderator can {verb} event #{id}")
+        sid, since = event.series_id, event.occurrence or ""
+        found = await self.db.read_small(lambda c: series_repo.live_from(c, sid, since, ctx.now))
+        if isinstance(found, int):
+            return found
+        tz = await ctx.timezone()
+        state = "is already cancelled" if event.cancelled else f"has already ended ({format_time(event.ends_at, tz)})"
+        raise Refusal(f"event #{id} {state}; its series goes on with #{found.id} "
+                      f"({format_time(found.starts_at, tz)}): {ctx.prefix}event {verb} {found.id}{' …' * (verb == 'edit')} series")
+
+    async def _end_unposted(self, ctx: Context, series_id: int, named: int) -> None:
+        """End a series whose next occurrence is not posted yet: nobody has answered it, so nobody
+        is told but the one who ended it."""
+        def unit(conn: sqlite3.Connection) -> tuple[str, datetime]:
+            s = series_repo.get(conn, series_id)
+            # Those posted are ended by their own ids; this is the first one not posted yet.
+            nxt = series_repo.next_unmade(conn, s, ctx.now) if s is not None else None
+            if s is None or nxt is None:
+                raise Refusal(f"#{named} and every later one of its series are already cancelled or "
+                              "over: the series has ended; there is nothing left to cancel")
+            series_repo.update(conn, series_id, ends_before=nxt[0])
+            self.scheduler.cancel(conn, f"series:{series_id}:make:")
+            return s.title, nxt[1]
+
+        title, nxt = await self.db.write(unit)
+        await ctx.reply(text(line("✅ Ended the series ", title, ": its next one (", Time(nxt),
+                                  ") and every later one will not be posted.")))
+
+    async def _end_series(self, ctx: Context, event: Event) -> None:
 
         def unit(conn: sqlite3.Connection) -> tuple[list[Event], Handle]:
             ended = self.series.end_from(conn, _uncancelled(conn, event.id))

@@ -119,9 +119,9 @@ class SeriesPlanner:
         await self.materialize(int(job.payload["series_id"]), since=job.due_at)
 
     async def materialize(self, series_id: int, reply: Context | None = None, *,
-                          since: datetime | None = None) -> list[Event]:
+                          since: datetime | None = None, force: bool = False) -> list[Event]:
         """Make every occurrence due to be posted by now (and, at creation, the first one
-        whatever its distance), post their cards, and set the job for the next one. `since`: the
+        whatever its distance, or with `force`), post their cards, and set the job for the next one. `since`: the
         moment they were due to be made (the command read, the job due); a reminder due from
         then on is theirs, even when making them ran a little later (or, after downtime, much
         later: the scheduler's grace rule then says whether it is still posted)."""
@@ -143,6 +143,9 @@ class SeriesPlanner:
             wanted = s.times(after=now, before=now + ahead + SLACK)
             if reply is not None and not wanted:
                 first = s.next_after(now)
+                wanted = [first] if first is not None else []
+            if force:
+                first = srepo.next_unmade(conn, s, now)
                 wanted = [first] if first is not None else []
             have = srepo.made(conn, series_id)
             created: list[Event] = []
@@ -227,6 +230,7 @@ class SeriesPlanner:
                            capacity=s.capacity, rule=s.rule, words=s.words, first_local=new_local,
                            tz=s.tz, length=s.length, until=s.until,
                            count=s.count - done if s.count is not None else None, now=now, goal=s.goal)
+        srepo.goes_on(conn, s.id, new.id)
         moved: list[Event] = []
         handles: list[Handle] = []
         for e in srepo.occurrence_events(conn, s.id, from_local=event.occurrence):

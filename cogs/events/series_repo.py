@@ -104,6 +104,25 @@ def update(conn: sqlite3.Connection, series_id: int, **fields: object) -> None:
                  (*values, series_id))
 
 
+def goes_on(conn: sqlite3.Connection, old: int, new: int) -> None:
+    """Series `new` is `old` from a new time of day on (a split)."""
+    conn.execute("UPDATE event_series SET follows=? WHERE id=?", (old, new))
+
+
+def live_from(conn: sqlite3.Connection, series_id: int, since: str, now: datetime) -> Event | int:
+    """The first occurrence made from local time `since` on, neither cancelled nor over, also in
+    the series it went on as (moved to a new time of day); else the last of those series' id."""
+    while True:
+        for e in occurrence_events(conn, series_id, from_local=since):
+            if not e.cancelled and not e.over(now):
+                return e
+        row = conn.execute("SELECT id FROM event_series WHERE follows=? ORDER BY id DESC LIMIT 1",
+                           (series_id,)).fetchone()
+        if row is None:
+            return series_id
+        series_id, since = int(row[0]), ""
+
+
 def occurrence_events(conn: sqlite3.Connection, series_id: int, *, from_local: str = "") -> list[Event]:
     """Made occurrences of a series, from a local time on (ISO strings sort as times)."""
     rows = conn.execute(f"SELECT {_COLS} FROM events WHERE series_id=? AND occurrence >= ? "
@@ -130,13 +149,13 @@ def live_in(conn: sqlite3.Connection, space: str) -> list[int]:
                                        (space,))]
 
 
-def next_unmade(conn: sqlite3.Connection, s: Series, now: datetime) -> datetime | None:
-    """The series' first time after `now` that has no event yet (one made is an event of its
-    own: upcoming, or cancelled on its own)."""
+def next_unmade(conn: sqlite3.Connection, s: Series, now: datetime) -> tuple[datetime, datetime] | None:
+    """The series' first (local, aware) time after `now` that has no event yet (one made is an
+    event of its own: upcoming, or cancelled on its own)."""
     have = made(conn, s.id)
     for local, aware in occurrences(s.rule, s.first_local, s.tz, until=s.until, count=s.count, after=now):
         if s.ends_before is not None and local >= s.ends_before:
             return None
         if local.isoformat() not in have:
-            return aware
+            return local, aware
     return None

@@ -85,3 +85,58 @@ async def test_monthly_from_a_fifth_weekday_says_it_becomes_the_last(console) ->
     # A day that is not a fifth one is read as it is, with nothing more said.
     second = await typed(adapter, '!event create Quiz when="2027-02-09 18:30" repeat=monthly count=2')
     assert "repeats every month on the second tuesday, 2 times;" in second
+
+
+async def test_a_series_with_none_posted_is_ended_by_an_earlier_ones_id(console) -> None:  # type: ignore[no-untyped-def]
+    _, adapter = console
+    await typed(adapter, ":as ann mod", "!config set reminders off", "!config set events.followup off",
+                '!event create Book club when="2026-11-24 18:30" repeat=monthly')
+    # Three days on, #1 is over and December's (the 22nd) is not posted until the 8th: no id.
+    listed = await typed(adapter, ":wait 3d", "!event list")
+    assert "next: Tue 22 Dec 2026 18:30 UTC, not posted yet" in listed
+    refused = await typed(adapter, ":as bob", "!event cancel 1 series", ":as ann mod")
+    assert "⚠️ only the event's creator or a moderator can cancel event #1" in refused
+    out = await typed(adapter, "!event cancel 1 series")
+    assert "✅ Ended the series Book club: its next one (Tue 22 Dec 2026 18:30 UTC) and every later " \
+           "one will not be posted." in out, out
+    later = await typed(adapter, ":wait 90d", "!event list")
+    assert posted(later, "Book club") == [] and "No upcoming events here" in later
+    again = await typed(adapter, "!event cancel 1 series")
+    assert again.count("logoff:") == 1 and "⚠️ #1 and every later one of its series are already cancelled or over" in again
+
+
+async def test_a_series_with_none_posted_is_changed_from_its_next_one(console) -> None:  # type: ignore[no-untyped-def]
+    _, adapter = console
+    await typed(adapter, ":as ann mod", "!config set reminders off", "!config set events.followup off",
+                '!event create Book club when="2026-11-24 18:30" repeat=monthly')
+    # The next one is posted now, to be changed with every later one.
+    out = await typed(adapter, ":wait 3d", '!event edit 1 when="20:00" where=Library series')
+    assert posted(out, "Book club") == ["Tue 22 Dec 2026"]
+    assert "✅ Updated Book club #2 and every later one of its series: it now starts Tue 22 Dec 2026 " \
+           "20:00 UTC" in out, out
+    later = await typed(adapter, ":wait 50d")
+    assert posted(later, "Book club") == ["Tue 26 Jan 2027"]
+    assert "🕒 Tue 26 Jan 2027 20:00 UTC" in later and "📍 Library" in later
+    # #1's series went on from #2 at the new time; its id still names it, and ends it.
+    ended = await typed(adapter, ":wait 12d", "!event cancel 1 series")
+    assert "✅ Ended the series Book club: its next one (Tue 23 Feb 2027 20:00 UTC)" in ended, ended
+    assert posted(await typed(adapter, ":wait 60d"), "Book club") == []
+
+
+async def test_an_ended_or_cancelled_one_names_the_posted_one_to_give_and_ends_only_what_follows(  # type: ignore[no-untyped-def]
+        console) -> None:
+    _, adapter = console
+    await typed(adapter, ":as ann mod", "!config set reminders off", "!config set events.followup off",
+                '!event create Chess when="2026-11-24 18:30" repeat=weekly', ":wait 3d")
+    # #1 is over and #2 (1 Dec) is posted: that is the id to give, and nothing changes.
+    for verb, said in (("cancel", "!event cancel 2 series"), ("edit", "!event edit 2 … series")):
+        out = await typed(adapter, f"!event {verb} 1 {'title=Go ' * (verb == 'edit')}series")
+        assert out.count("logoff:") == 1 and "⚠️ event #1 has already ended" in out, out
+        assert f"its series goes on with #2 (Tue 01 Dec 2026 18:30 UTC): {said}" in out, out
+    # #3 (8 Dec) cancelled on its own, then named with 'series': #2 before it stays; what comes
+    # after it is not posted.
+    out = await typed(adapter, "!event cancel 3", "!event cancel 3 series")
+    assert "✅ Ended the series Chess: its next one (Tue 15 Dec 2026 18:30 UTC)" in out, out
+    listed = await typed(adapter, "!event list")
+    assert "#2 Chess" in listed and "Tue 01 Dec 2026 18:30 UTC" in listed
+    assert posted(await typed(adapter, ":wait 30d"), "Chess") == []
