@@ -249,7 +249,7 @@ class EventsCog(Reports):
         where = channel or event_channel(event)
         platform, space = where.platform, where.space
         roster, repeats = await self.db.read_small(
-            lambda c: (repo.card_roster(c, event, CARD_NAMES), series_repo.words_of(c, event.series_id)))
+            lambda c: (repo.card_roster(c, event, CARD_NAMES), series_repo.repeats_of(c, event)))
         caps = self.bot.capabilities(platform)
         buttons = bool(caps and caps.buttons) and await self.settings.get(space, "rsvp.buttons")
         page = self.page_url(event.id, await self.web_key()) if self.bot.web.enabled else None

@@ -1,10 +1,11 @@
-"""Changing and cancelling events, one occurrence or the rest of a series. A part of the events
+"""Changing events, one occurrence or the rest of a series. A part of the events
 cog (a mixin, like rsvp.py), so its commands are the cog's own."""
 
 from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from bot.commands import Option, command
 from bot.context import Context, Refusal
@@ -13,19 +14,14 @@ from bot.timeparse import TimeParseError, parse_when
 from cogs.polls.service import PollService
 
 from . import repo, series_repo
-from .cancel_notice import CancelNotices
+from .cancelling import EVENT_ID, SCOPE, Cancelling
 from .reminders import Handle, Reminders
 from .render import demoted_text, moved_text, placed_text
 from .repo import Event, RsvpResult
-from .rsvp import Rsvps
-from .series import SeriesPlanner
 from .turnout import NEW_GOAL, check_goal
 
-EVENT_ID = Option("id", "the event's number", kind="int", min=1, suggest="suggest_event")
 DURATION = Option("duration", "how long it lasts, e.g. 90m or 3h (default 2h)", kind="duration",
                   required=False, positional=False, placeholder="duration")
-SCOPE = Option("scope", "series: this one and every later one of its series", kind="choice",
-               choices=("series",), required=False)
 MAX_LENGTH = repo.MAX_LENGTH
 Taken = tuple[int, str]  # a poll's number and the option taken from it (`when=poll:N`)
 
@@ -38,13 +34,8 @@ def _length(duration: timedelta | None) -> timedelta:
     return duration
 
 
-class Editing(Rsvps):
+class Editing(Cancelling):
     reminders: Reminders
-    series: SeriesPlanner
-    notices: CancelNotices
-
-    async def _editable(self, ctx: Context, event_id: int, verb: str) -> Event:
-        raise NotImplementedError
 
     async def _resolve_when(self, ctx: Context, when: str) -> tuple[datetime, Taken | None]:
         raise NotImplementedError
@@ -97,11 +88,19 @@ class Editing(Rsvps):
                    duration: timedelta | None = None, scope: str | None = None,
                    goal: int | None = None) -> None:
         now = ctx.now  # before `when=` is read, so "in 1 hour" is not behind its own 1h reminder
-        event = await self._editable(ctx, id, "edit")
         if all(v is None for v in (title, when, where, capacity, details, duration, goal)):
             raise Refusal(f"say what to change, e.g. {ctx.prefix}event edit {id} when=\"friday 7pm\"")
-        if scope == "series" and event.series_id is None:
-            raise Refusal(f"event #{id} is not part of a series; leave out 'series'")
+        if scope == "series":
+            found = await self._series_from(ctx, id, "edit")
+            if isinstance(found, int):  # none posted to change: the next one is posted now, and changed
+                made = await self.series.materialize(found, reply=ctx, force=True)
+                if not made:
+                    raise Refusal(f"#{id} and every later one of its series are already cancelled or over: "
+                                  "the series has ended; there is nothing left to change")
+                found = made[0]
+            event, id = found, found.id
+        else:
+            event = await self._editable(ctx, id, "edit")
         check_goal(event.goal if goal is None else goal, event.capacity if capacity is None else capacity)
         starts_at, when_poll = await self._new_start(ctx, event, when, scope) if when is not None else (None, None)
         location, where_poll = await self._resolve_where(ctx, where) if where is not None else (None, None)
@@ -118,8 +117,10 @@ class Editing(Rsvps):
             fields["goal"] = goal or None
 
         Changed = tuple[Event, list[repo.Attendee], list[repo.Attendee], list[Handle], repo.Roster]
+        places: dict[int, str] = {}  # each one's place before the edit: later ones may have had their own
 
         def change(conn: sqlite3.Connection, current: Event, series: bool = False) -> Changed:
+            places[current.id] = current.location
             own = dict(fields)
             if series:  # each keeps its own start (a new time of day was set by split_at)
                 own.pop("starts_at", None)
@@ -173,8 +174,12 @@ class Editing(Rsvps):
         for other, _, other_demoted, other_handles, other_roster in changes[1:]:
             self.reminders.arm(other_handles)
             self.refresh(other.id)
-            if starts_at is not None and other_roster.going:  # a series moved to a new time
+            # Those who answered a later one hear what changed of it, as those of this one do.
+            answered = other_roster.going or other_roster.waitlist or other_roster.maybe
+            if starts_at is not None and answered:  # a series moved to a new time
                 await self._tell_moved(other, other_roster)
+            if location is not None and location != places[other.id] and answered:
+                await self.audience.say(other, partial(placed_text, other), other_roster)
             if other_demoted:
                 await self._tell_demoted(other, other_demoted)
         for other, other_promoted, _, _, _ in changes[1:]:
@@ -210,53 +215,3 @@ class Editing(Rsvps):
     async def _tell_demoted(self, event: Event, demoted: list[repo.Attendee]) -> None:
         roster = repo.Roster((), tuple(demoted), (), ())
         await self.audience.say(event, lambda own: demoted_text(event, own.waitlist), roster)
-
-    @command("event cancel", "cancel an event (with series: it and every later one, ending the "
-             "series); attendees are told", EVENT_ID, SCOPE)
-    async def cancel(self, ctx: Context, id: int, scope: str | None = None) -> None:
-        event = await self._editable(ctx, id, "cancel")
-        if scope == "series":
-            await self._end_series(ctx, event)
-            return
-
-        def unit(conn: sqlite3.Connection) -> tuple[Event, Handle]:
-            updated = repo.update(conn, _uncancelled(conn, id).id, state="cancelled")
-            if updated.series_id is not None:  # its series' VEVENT in the feed gains an EXDATE
-                series_repo.update(conn, updated.series_id)
-            self.scheduler.cancel(conn, f"event:{id}:")
-            return updated, self.notices.put(conn, [updated], self.bot.clock.now())
-
-        updated, notice = await self.db.write(unit)
-        self.refresh(id)
-        await self.bot.untrack(self.name, "event", id)
-        await self.native.withdrawn(updated)
-        await ctx.reply(text(line("✅ Cancelled ", updated.title, f" #{id}; pending reminders are off.")))
-        await self.notices.send(notice)
-
-    async def _end_series(self, ctx: Context, event: Event) -> None:
-        if event.series_id is None:
-            raise Refusal(f"event #{event.id} is not part of a series; leave out 'series'")
-
-        def unit(conn: sqlite3.Connection) -> tuple[list[Event], Handle]:
-            ended = self.series.end_from(conn, _uncancelled(conn, event.id))
-            # One notice for them all, written with the end: those who answered any are told once.
-            return ended, self.notices.put(conn, ended, self.bot.clock.now(), series=True)
-
-        ended, notice = await self.db.write(unit)
-        for e in ended:
-            self.refresh(e.id)
-            await self.bot.untrack(self.name, "event", e.id)
-            await self.native.withdrawn(e)
-        await ctx.reply(text(line("✅ Ended the series ", event.title, f" from #{event.id} on; "
-                                  f"{len(ended)} occurrence(s) cancelled, nothing more will be posted.")))
-        await self.notices.send(notice)
-
-
-def _uncancelled(conn: sqlite3.Connection, event_id: int) -> Event:
-    """The event as the cancel's unit finds it: a cancel that came first (a second `event cancel`
-    racing this one) leaves nothing to cancel, and its notice is not written again."""
-    event = repo.get(conn, event_id)
-    if event is None or event.cancelled:
-        raise Refusal(f"event #{event_id} is already cancelled")
-    return event
-

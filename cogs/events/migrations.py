@@ -100,4 +100,7 @@ MIGRATIONS: list[Migration] = [
     # 16: an RSVP in one call on a database server, with marks per card (rsvp_unit.py); nothing
     # to do on SQLite
     rsvp_unit.FUNCTION,
+    # 17: a series moved to a new time of day goes on as a new one; which one it goes on from
+    # (series.py split_at), so an occurrence of the first still names the series
+    "ALTER TABLE event_series ADD COLUMN follows INTEGER;",
 ]

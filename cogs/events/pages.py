@@ -134,8 +134,7 @@ class WebPages(Editing):
         names = bool(await self.settings.get(space, "web.names"))
 
         def read(conn: sqlite3.Connection) -> tuple[repo.Roster, str | None]:
-            s = srepo.get(conn, event.series_id) if event.series_id else None
-            return repo.roster(conn, event), s.words if s else None
+            return repo.roster(conn, event), srepo.repeats_of(conn, event)
 
         roster, repeats = await self.db.read(read)
         token = request.match_info["token"]

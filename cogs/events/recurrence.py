@@ -40,6 +40,7 @@ EXAMPLES = ("daily, weekly, every 2 weeks, monthly, monthly on the 15th, "
 class Rule:
     rrule: str  # RRULE value without DTSTART/UNTIL/COUNT, e.g. "FREQ=WEEKLY;INTERVAL=2"
     words: str  # how it reads in the chat, e.g. "every 2 weeks"
+    note: str = ""  # why it reads otherwise than asked, said once when the series is made
 
 
 def parse_rule(text: str, first: datetime) -> Rule:
@@ -51,11 +52,14 @@ def parse_rule(text: str, first: datetime) -> Rule:
         return Rule(f"FREQ=WEEKLY;BYDAY={_RRULE_DAYS[first.weekday()]}", f"every {DAYS[first.weekday()]}")
     if t in ("every other week", "biweekly", "fortnightly"):
         t = "every 2 weeks"
-    m = re.fullmatch(r"every (\d{1,2}) (day|week|month)s?", t)
+    m = re.fullmatch(r"every ([-+]?\d+) (day|week|month)s?", t)
     if m:
         n, unit = int(m.group(1)), m.group(2)
-        if n < 1:
-            raise Refusal(f"repeat: every {n} {unit}s is not a rule; try {EXAMPLES}")
+        if not 1 <= n <= 99:
+            raise Refusal(f"repeat: every {m.group(1)} {unit}s is not a rule: the number is from 1 "
+                          f"to 99, e.g. repeat=\"every 2 {unit}s\"")
+        if n == 1:  # said as the plain rule: "every 1 weeks" reads badly on every card
+            return parse_rule({"day": "daily", "week": "weekly", "month": "monthly"}[unit], first)
         if unit == "day":
             return Rule(f"FREQ=DAILY;INTERVAL={n}", f"every {n} days")
         if unit == "week":
@@ -93,9 +97,14 @@ def parse_rule(text: str, first: datetime) -> Rule:
 
 def _monthly_same_weekday(first: datetime, n: int) -> Rule:
     nth = (first.day - 1) // 7 + 1
-    if nth == 5:
-        nth = -1  # the last one of the month: a fifth one does not come every month
-    return _monthly_on(n, nth, first.weekday())
+    if nth < 5:
+        return _monthly_on(n, nth, first.weekday())
+    # The last one of the month: a fifth one does not come every month. Said, not only shown,
+    # as it meets a week earlier than the first in the months without one.
+    day = DAYS[first.weekday()].capitalize()
+    rule = _monthly_on(n, -1, first.weekday())
+    return Rule(rule.rrule, rule.words, f" ({first:%a %d %b %Y} is the fifth {day} of its month, "
+                f"which most months do not have, so each one is on the last {day} of its month)")
 
 
 def _monthly_on(n: int, nth: int, weekday: int) -> Rule:
@@ -190,6 +199,23 @@ def full_rule(rule: str, until: date | None, count: int | None) -> str:
     if count is not None:
         rule += f";COUNT={count}"
     return rule
+
+
+def skipped_note(occurrence: str | None, starts_at: datetime, tz: ZoneInfo) -> str:
+    """What a card says of an occurrence whose wall time the clocks skip that night: it starts
+    later than the series' time (at the moment they jumped past it), and that is said, not left
+    for the reader to notice. Empty for every other one, also one since moved on its own."""
+    if occurrence is None:
+        return ""
+    local = datetime.fromisoformat(occurrence)
+    shown = starts_at.astimezone(tz).replace(tzinfo=None)
+    if shown == local or aware_at(local, tz) != starts_at:
+        return ""
+    hours, minutes = divmod(int((shown - local).total_seconds()) // 60, 60)
+    later = " ".join(([f"{hours} hour{'s' * (hours != 1)}"] if hours else [])
+                     + ([f"{minutes} minute{'s' * (minutes != 1)}"] if minutes else []))
+    return (f" ({local:%H:%M} does not exist on this day: the clocks go forward, so this one "
+            f"starts {later} later)")
 
 
 def aware_at(local: datetime, tz: ZoneInfo) -> datetime:

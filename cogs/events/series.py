@@ -46,7 +46,14 @@ class SeriesPlanner:
             "series.ahead", "14d", _ahead, "a duration from 1h to 90d, e.g. 14d",
             "how far ahead the next occurrences of a recurring meetup are posted",
             normalize=format_duration))
+        self.bot.settings.watch("series.ahead", self._ahead_changed)
         self.bot.scheduler.register(KIND, self._job)
+
+    async def _ahead_changed(self, space: SpaceRef) -> None:
+        """The job of each live series was set by the old value: a longer one would otherwise
+        post nothing new until that job falls due."""
+        for sid in await self.cog.db.read(lambda c: srepo.live_in(c, space.key)):
+            await self.materialize(sid)
 
     # --- create ---------------------------------------------------------------------------------
 
@@ -88,7 +95,7 @@ class SeriesPlanner:
         made = await self.materialize(series.id, reply=ctx, since=since)
         ahead = await self.bot.settings.get(ctx.space, "series.ahead")
         first_id = made[0].id if made else "?"
-        await ctx.reply(text(f"🔁 #{first_id} repeats {rule.words}"
+        await ctx.reply(text(f"🔁 #{first_id} repeats {rule.words}{rule.note}"
                         + (f" until {end.isoformat()}" if end else f", {count} time{'s' if count > 1 else ''}" if count else "")
                         + f"; each one is posted {format_duration(ahead)} before it starts, with its "
                         f"own RSVPs. {ctx.prefix}event cancel <id> series ends it."))
@@ -115,9 +122,9 @@ class SeriesPlanner:
         await self.materialize(int(job.payload["series_id"]), since=job.due_at)
 
     async def materialize(self, series_id: int, reply: Context | None = None, *,
-                          since: datetime | None = None) -> list[Event]:
+                          since: datetime | None = None, force: bool = False) -> list[Event]:
         """Make every occurrence due to be posted by now (and, at creation, the first one
-        whatever its distance), post their cards, and set the job for the next one. `since`: the
+        whatever its distance, or with `force`), post their cards, and set the job for the next one. `since`: the
         moment they were due to be made (the command read, the job due); a reminder due from
         then on is theirs, even when making them ran a little later (or, after downtime, much
         later: the scheduler's grace rule then says whether it is still posted)."""
@@ -140,6 +147,9 @@ class SeriesPlanner:
             if reply is not None and not wanted:
                 first = s.next_after(now)
                 wanted = [first] if first is not None else []
+            if force:
+                first = srepo.next_unmade(conn, s, now)
+                wanted = [first] if first is not None else []
             have = srepo.made(conn, series_id)
             created: list[Event] = []
             handles: list[Handle] = []
@@ -153,6 +163,9 @@ class SeriesPlanner:
                                     now=now, length=s.length, series_id=s.id, occurrence=key, goal=s.goal)
                 created.append(event)
                 handles.extend(self.cog.reminders.schedule(conn, event, plan, since))
+            # The one job that makes the next: one set by an earlier `ahead` goes (the job running
+            # now is claimed, not pending, so it stays to be marked sent).
+            self.bot.scheduler.cancel(conn, f"series:{s.id}:make:")
             handles.extend(self._next_job(conn, s, created, now, ahead))
             return created, handles
 
@@ -220,6 +233,7 @@ class SeriesPlanner:
                            capacity=s.capacity, rule=s.rule, words=s.words, first_local=new_local,
                            tz=s.tz, length=s.length, until=s.until,
                            count=s.count - done if s.count is not None else None, now=now, goal=s.goal)
+        srepo.goes_on(conn, s.id, new.id)
         moved: list[Event] = []
         handles: list[Handle] = []
         for e in srepo.occurrence_events(conn, s.id, from_local=event.occurrence):

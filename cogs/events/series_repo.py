@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from .recurrence import occurrences
+from .recurrence import occurrences, skipped_note
 from .repo import _COLS, Event, _event, assignments
 
 
@@ -86,12 +86,11 @@ def get(conn: sqlite3.Connection, series_id: int) -> Series | None:
     return _series(conn.execute(f"SELECT {_SCOLS} FROM event_series WHERE id=?", (series_id,)).fetchone())
 
 
-def words_of(conn: sqlite3.Connection, series_id: int | None) -> str | None:
-    """How the rule of an occurrence's series reads (`every wednesday`); None for a one-off."""
-    if series_id is None:
-        return None
-    row = conn.execute("SELECT words FROM event_series WHERE id=?", (series_id,)).fetchone()
-    return str(row[0]) if row else None
+def repeats_of(conn: sqlite3.Connection, event: Event) -> str | None:
+    """The card's `Repeats` line of an occurrence: its rule, and whether the clocks moved this
+    one (None for a one-off)."""
+    s = get(conn, event.series_id) if event.series_id is not None else None
+    return s.words + skipped_note(event.occurrence, event.starts_at, s.tz) if s else None
 
 
 def update(conn: sqlite3.Connection, series_id: int, **fields: object) -> None:
@@ -103,6 +102,25 @@ def update(conn: sqlite3.Connection, series_id: int, **fields: object) -> None:
                                v.isoformat() if isinstance(v, datetime) else v)
     conn.execute(f"UPDATE event_series SET {sets + ', ' if sets else ''}revision=revision+1 WHERE id=?",
                  (*values, series_id))
+
+
+def goes_on(conn: sqlite3.Connection, old: int, new: int) -> None:
+    """Series `new` is `old` from a new time of day on (a split)."""
+    conn.execute("UPDATE event_series SET follows=? WHERE id=?", (old, new))
+
+
+def live_from(conn: sqlite3.Connection, series_id: int, since: str, now: datetime) -> Event | int:
+    """The first occurrence made from local time `since` on, neither cancelled nor over, also in
+    the series it went on as (moved to a new time of day); else the last of those series' id."""
+    while True:
+        for e in occurrence_events(conn, series_id, from_local=since):
+            if not e.cancelled and not e.over(now):
+                return e
+        row = conn.execute("SELECT id FROM event_series WHERE follows=? ORDER BY id DESC LIMIT 1",
+                           (series_id,)).fetchone()
+        if row is None:
+            return series_id
+        series_id, since = int(row[0]), ""
 
 
 def occurrence_events(conn: sqlite3.Connection, series_id: int, *, from_local: str = "") -> list[Event]:
@@ -131,13 +149,13 @@ def live_in(conn: sqlite3.Connection, space: str) -> list[int]:
                                        (space,))]
 
 
-def next_unmade(conn: sqlite3.Connection, s: Series, now: datetime) -> datetime | None:
-    """The series' first time after `now` that has no event yet (one made is an event of its
-    own: upcoming, or cancelled on its own)."""
+def next_unmade(conn: sqlite3.Connection, s: Series, now: datetime) -> tuple[datetime, datetime] | None:
+    """The series' first (local, aware) time after `now` that has no event yet (one made is an
+    event of its own: upcoming, or cancelled on its own)."""
     have = made(conn, s.id)
     for local, aware in occurrences(s.rule, s.first_local, s.tz, until=s.until, count=s.count, after=now):
         if s.ends_before is not None and local >= s.ends_before:
             return None
         if local.isoformat() not in have:
-            return aware
+            return local, aware
     return None

@@ -47,9 +47,9 @@ def coming(conn: sqlite3.Connection, scope: Scope, now: datetime, shown: int) ->
         s = srepo.get(conn, sid)
         if sid in seen or s is None:
             continue
-        at = srepo.next_unmade(conn, s, now)
-        if at is not None:
-            items.append(Next(s, at))
+        nxt = srepo.next_unmade(conn, s, now)
+        if nxt is not None:
+            items.append(Next(s, nxt[1]))
     items.sort(key=_at)
     out: list[Entry] = [i if isinstance(i, Next) else (i, repo.roster(conn, i)) for i in items[:shown]]
     return out, len(items) + more
