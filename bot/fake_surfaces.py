@@ -95,6 +95,12 @@ class SurfacesFakeAdapter(FakeAdapter):
         if thread.id in self.threads_open:
             self.threads_closed[thread.id] = self.threads_open.pop(thread.id)
 
+    async def rename_thread(self, thread: ChannelRef, name: str) -> None:
+        self._check("thread")
+        for threads in (self.threads_open, self.threads_closed):
+            if thread.id in threads:
+                threads[thread.id] = name
+
     # --- Roles -----------------------------------------------------------------------------
 
     async def make_role(self, space: SpaceRef, name: str) -> str:
@@ -114,3 +120,8 @@ class SurfacesFakeAdapter(FakeAdapter):
         self._check("role")
         self.role_names.pop(role_id, None)
         self.role_members.pop(role_id, None)
+
+    async def rename_role(self, space: SpaceRef, role_id: str, name: str) -> None:
+        self._check("role")
+        if role_id in self.role_names:
+            self.role_names[role_id] = name

@@ -53,6 +53,9 @@ class Threads(Protocol):
     async def close_thread(self, thread: ChannelRef) -> None:
         """Archive it (people can still read it); gone already is fine."""
 
+    async def rename_thread(self, thread: ChannelRef, name: str) -> None:
+        """The event's new title; gone already is fine."""
+
 
 @runtime_checkable
 class Roles(Protocol):
@@ -64,6 +67,9 @@ class Roles(Protocol):
 
     async def drop_role(self, space: SpaceRef, role_id: str) -> None:
         """Delete the role (everyone loses it); gone already is fine."""
+
+    async def rename_role(self, space: SpaceRef, role_id: str, name: str) -> None:
+        """The event's new title; gone already is fine."""
 
 
 class SurfaceHost(Protocol):

@@ -25,7 +25,7 @@ from bot.scheduler import Job
 from bot.settings import SettingSpec, on_off, switch_text
 
 from .native_listings import NativeListings
-from .native_part import FAILED, Failed, Place, T
+from .native_part import FAILED, Failed, Place, T, surface_name
 from .native_roles import NativeRoles, NativeRow
 from .reminders import event_channel
 from .repo import Event
@@ -76,6 +76,10 @@ class NativeSurfaces(NativeListings, NativeRoles):
                                requires="roles"))
         self.bot.scheduler.register("event.native.close", self._close_job)
         self.bot.on_listing_interest(self._interest)
+        # A platform declares its event list's switch (registered before any feature).
+        for spec in s.specs():
+            if spec.requires == "listings":
+                s.watch(spec.key, self._listings_switched)
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -114,11 +118,19 @@ class NativeSurfaces(NativeListings, NativeRoles):
             event.space))
         self.bot.scheduler.arm(handle)
 
-    async def changed(self, event: Event) -> None:
-        """Title, time or place changed: the listings follow, and a thread or role is kept
-        until a day after the new end (not the old one)."""
+    async def changed(self, event: Event, renamed: bool = False) -> None:
+        """Title, time or place changed: the listings follow, a new title (`renamed`) renames
+        the thread and the role, and they are kept until a day after the new end (not the
+        old one)."""
         await self._relist(event)
         thread_id, role_id = await self._row(event.id)
+        if renamed:
+            threads = self.bot.threads(event.platform)
+            if thread_id is not None and threads is not None:
+                thread = ChannelRef(event.platform, thread_id, SpaceRef.from_key(event.space).id)
+                await self._try(event, "thread", threads.rename_thread(thread, surface_name(event)))
+            if role_id is not None:
+                await self._rename_role(event, role_id)
         if thread_id is not None or role_id is not None:
             await self._close_after_end(event)
 
@@ -151,7 +163,7 @@ class NativeSurfaces(NativeListings, NativeRoles):
         space = SpaceRef.from_key(event.space)
         if threads is None or not await self.bot.settings.get(space, "events.thread"):
             return
-        thread = await self._call(event, "thread", threads.open_thread(card, f"{event.title} #{event.id}"))
+        thread = await self._call(event, "thread", threads.open_thread(card, surface_name(event)))
         if isinstance(thread, Failed):
             return
         await self._fine(space, "thread")

@@ -12,7 +12,7 @@ import sqlite3
 from bot.model import SpaceRef, user_from_key
 
 from . import repo
-from .native_part import Failed, NativePart
+from .native_part import Failed, NativePart, surface_name
 from .repo import Event
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ class NativeRoles(NativePart):
         space = SpaceRef.from_key(event.space)
         if roles is None or not await self.bot.settings.get(space, "events.role"):
             return
-        role_id = await self._call(event, "role", roles.make_role(space, f"{event.title} #{event.id}"))
+        role_id = await self._call(event, "role", roles.make_role(space, surface_name(event)))
         if isinstance(role_id, Failed):
             return
         await self._fine(space, "role")
@@ -80,6 +80,12 @@ class NativeRoles(NativePart):
             if await self._try(event, "role", roles.set_role(space, role_id, user_from_key(user), False)):
                 await self.cog.db.execute(
                     "DELETE FROM event_role_members WHERE event_id=? AND user=?", (event_id, user))
+
+    async def _rename_role(self, event: Event, role_id: str) -> None:
+        roles = self.bot.roles(event.platform)
+        if roles is not None:
+            await self._try(event, "role", roles.rename_role(SpaceRef.from_key(event.space), role_id,
+                                                             surface_name(event)))
 
     async def _drop_role(self, event: Event, role_id: str) -> None:
         """The event is over or cancelled: the role goes, and everyone loses it with it."""
