@@ -80,6 +80,8 @@ class NativeSurfaces(NativeListings, NativeRoles):
         for spec in s.specs():
             if spec.requires == "listings":
                 s.watch(spec.key, self._listings_switched)
+        s.watch("events.thread", self._threads_switched)
+        s.watch("events.role", self._roles_switched)
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -133,6 +135,33 @@ class NativeSurfaces(NativeListings, NativeRoles):
                 await self._rename_role(event, role_id)
         if thread_id is not None or role_id is not None:
             await self._close_after_end(event)
+
+    async def _threads_switched(self, space: SpaceRef) -> None:
+        """Turned on: the events to come whose card has no thread get one (one refused before
+        too). Turned off: no new ones; the threads there are keep their discussion."""
+        if not await self.bot.settings.get(space, "events.thread"):
+            return
+        for event in await self._alive(space, shared=False):
+            card = next((m for m in self.bot.tracked_messages(self.cog.name, "event", event.id)
+                         if m.platform == event.platform and m.channel_id == event.channel_id), None)
+            if card is not None and (await self._row(event.id))[0] is None:
+                await self._open_thread(event, card)
+                await self._close_after_end(event)
+
+    async def _roles_switched(self, space: SpaceRef) -> None:
+        """Turned on: the events to come get the role they lack (one refused before too) and
+        those going are given it (also those a refusal left out). Turned off: the roles go."""
+        on = await self.bot.settings.get(space, "events.role")
+        for event in await self._alive(space, shared=False):
+            role_id = (await self._row(event.id))[1]
+            if not on:
+                if role_id is not None:
+                    await self._drop_role(event, role_id)
+            elif role_id is None:
+                await self._make_role(event)
+                await self._close_after_end(event)
+            else:
+                await self.roster_changed(event.id)
 
     async def withdrawn(self, event: Event) -> None:
         """Cancelled: the listings go, the thread is archived, the role is deleted."""

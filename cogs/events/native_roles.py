@@ -72,14 +72,19 @@ class NativeRoles(NativePart):
         if event is None or roles is None:
             return
         space = SpaceRef.from_key(event.space)
+        done = 0
         for user in sorted(want - have):
             if await self._try(event, "role", roles.set_role(space, role_id, user_from_key(user, names[user]), True)):
+                done += 1
                 await self.cog.db.execute(
                     "INSERT OR IGNORE INTO event_role_members(event_id, user) VALUES (?, ?)", (event_id, user))
         for user in sorted(have - want):
             if await self._try(event, "role", roles.set_role(space, role_id, user_from_key(user), False)):
+                done += 1
                 await self.cog.db.execute(
                     "DELETE FROM event_role_members WHERE event_id=? AND user=?", (event_id, user))
+        if done and done == len(want ^ have):  # it works (again): a refusal noted before is past
+            await self._fine(space, "role")
 
     async def _rename_role(self, event: Event, role_id: str) -> None:
         roles = self.bot.roles(event.platform)

@@ -130,3 +130,50 @@ async def test_turning_the_events_tab_off_and_on_takes_effect_at_once(harness: H
     assert len(listed(world)) == 3 and requests_to(world, "POST", "/scheduled-events") == 6
     assert len(warnings_about(world, "Discord")) == 1
     await help_still_answers(world)
+
+
+def role_named(world: World, name: str) -> dict | None:
+    return next((r for r in world.fake.guilds[world.guild]["roles"] if r["name"] == name), None)
+
+
+async def test_roles_and_threads_switched_on_reach_the_events_to_come(harness: Harness, world: World) -> None:
+    """A role refused for want of Manage Roles (or for sitting above logoff's own role) is not
+    lost for good: once a moderator fixed it, `config set events.role on` makes the missing
+    roles and gives them to those going; `off` deletes them. `events.thread on` opens the
+    threads the events to come lack; `off` leaves the threads there are."""
+    fake, u, ch = world.fake, world.users, world.channel
+    fake.roles.grant_bot(world.guild, MANAGE_EVENTS)
+    bot, adapter = await harness.start(ALL, clock=ManualClock())
+    await config_set(world, "events.role", "on")
+    card, eid = await new_event(world, bot, "Picnic")
+    await fake.send_interaction("rsvp", {"id": eid, "status": "going"}, user=u["bob"], channel=ch)
+    await delivered(fake, bot, adapter)
+    assert role_named(world, f"Picnic #{eid}") is None and len(warnings_about(world, "Manage Roles")) == 1
+
+    fake.roles.grant_bot(world.guild, MANAGE_ROLES)
+    await config_set(world, "events.role", "on")
+    await delivered(fake, bot, adapter)
+    role = role_named(world, f"Picnic #{eid}")
+    assert role is not None and fake.roles.members_with(world.guild, role["id"]) == [u["bob"]]
+
+    fake.roles.move(world.guild, role["id"], len(fake.guilds[world.guild]["roles"]) - 1)  # above logoff's
+    await fake.send_interaction("rsvp", {"id": eid, "status": "going"}, user=u["carol"], channel=ch)
+    await delivered(fake, bot, adapter)
+    assert len(warnings_about(world, "Manage Roles")) == 2, "said again: it had worked since"
+    fake.roles.move(world.guild, role["id"], 1)
+    await config_set(world, "events.role", "on")
+    await delivered(fake, bot, adapter)
+    assert fake.roles.members_with(world.guild, role["id"]) == sorted([u["bob"], u["carol"]])
+    shown = await fake.send_interaction("config show", user=u["mod"], channel=ch)
+    assert "Roles:" not in shown.text, "the note went once roles worked again"
+
+    await config_set(world, "events.thread", "on")
+    await delivered(fake, bot, adapter)
+    assert fake.channels[card]["name"] == f"Picnic #{eid}" and fake.channels[card]["parent_id"] == str(ch)
+    await config_set(world, "events.thread", "off")
+    await config_set(world, "events.role", "off")
+    await delivered(fake, bot, adapter)
+    assert fake.roles.role(world.guild, role["id"]) is None
+    assert fake.channels[card]["thread_metadata"]["archived"] is False, "the discussion stays"
+    assert len(warnings_about(world, "")) == 2
+    await help_still_answers(world)
