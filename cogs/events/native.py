@@ -150,7 +150,8 @@ class NativeSurfaces(NativeListings, NativeRoles):
 
     async def _roles_switched(self, space: SpaceRef) -> None:
         """Turned on: the events to come get the role they lack (one refused before too) and
-        those going are given it (also those a refusal left out). Turned off: the roles go."""
+        those going are given it (also those a refusal left out). Turned off: the roles go.
+        Either way a role past its time (its deletion was refused) goes now."""
         on = await self.bot.settings.get(space, "events.role")
         for event in await self._alive(space, shared=False):
             role_id = (await self._row(event.id))[1]
@@ -162,6 +163,15 @@ class NativeSurfaces(NativeListings, NativeRoles):
                 await self._close_after_end(event)
             else:
                 await self.roster_changed(event.id)
+        due = self.bot.clock.now() - (AFTER_END if on else timedelta(0))
+        rows = await self.cog.db.fetchall(
+            "SELECT e.id, n.role_id FROM events e JOIN event_native n ON n.event_id = e.id "
+            "WHERE e.space=? AND n.role_id IS NOT NULL AND (e.state = 'cancelled' OR e.ends_at <= ?)",
+            (space.key, due.timestamp()))
+        for row in rows:
+            past = await self._event(int(row[0]))
+            if past is not None:
+                await self._drop_role(past, str(row[1]))
 
     async def withdrawn(self, event: Event) -> None:
         """Cancelled: the listings go, the thread is archived, the role is deleted."""

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
+
 from bot.clock import ManualClock
 from tests.adapters.discord.test_discord_surfaces import help_still_answers, listed, requests_to
 from tests.adapters.discord.test_discord_surfaces_cog import (
@@ -17,6 +19,7 @@ from tests.adapters.discord.test_discord_surfaces_cog import (
     new_event,
     warnings_about,
 )
+from tests.conftest import ENGINES
 from tests.discord_fake import MANAGE_EVENTS, MANAGE_ROLES
 from tests.discord_fake.harness import Harness, World, delivered
 from tests.discord_fake.scheduled import ACTIVE, SCHEDULED
@@ -98,6 +101,7 @@ async def test_a_new_title_renames_the_thread_and_the_role(harness: Harness, wor
     await help_still_answers(world)
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 async def test_turning_the_events_tab_off_and_on_takes_effect_at_once(harness: Harness, world: World) -> None:
     """Off takes this server's listings down now (not at each event's next edit, when they
     would vanish one by one), on lists what is to come now (not at the next restart): also
@@ -136,6 +140,7 @@ def role_named(world: World, name: str) -> dict | None:
     return next((r for r in world.fake.guilds[world.guild]["roles"] if r["name"] == name), None)
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 async def test_roles_and_threads_switched_on_reach_the_events_to_come(harness: Harness, world: World) -> None:
     """A role refused for want of Manage Roles (or for sitting above logoff's own role) is not
     lost for good: once a moderator fixed it, `config set events.role on` makes the missing
@@ -177,3 +182,29 @@ async def test_roles_and_threads_switched_on_reach_the_events_to_come(harness: H
     assert fake.channels[card]["thread_metadata"]["archived"] is False, "the discussion stays"
     assert len(warnings_about(world, "")) == 2
     await help_still_answers(world)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+async def test_a_role_whose_deletion_was_refused_goes_once_roles_are_switched_on_again(harness: Harness,
+                                                                                      world: World) -> None:
+    fake, u, ch = world.fake, world.users, world.channel
+    fake.roles.grant_bot(world.guild, MANAGE_EVENTS | MANAGE_ROLES)
+    bot, adapter = await harness.start(ALL, clock=ManualClock())
+    await config_set(world, "events.role", "on")
+    _, eid = await new_event(world, bot, "Picnic", "in 3 hours")
+    await fake.send_interaction("rsvp", {"id": eid, "status": "going"}, user=u["bob"], channel=ch)
+    await delivered(fake, bot, adapter)
+    role = role_named(world, f"Picnic #{eid}")
+    assert role is not None
+    fake.roles.revoke_bot(world.guild, MANAGE_ROLES)
+    await bot.scheduler.advance(timedelta(hours=5) + timedelta(days=1, minutes=1))  # a day after the end
+    await delivered(fake, bot, adapter)
+    assert fake.roles.role(world.guild, role["id"]) is not None and len(warnings_about(world, "Manage Roles")) == 1
+
+    fake.roles.grant_bot(world.guild, MANAGE_ROLES)
+    await config_set(world, "events.role", "on")
+    await delivered(fake, bot, adapter)
+    assert fake.roles.role(world.guild, role["id"]) is None, "deleted, as it was due to be"
+    await config_set(world, "events.role", "on")
+    await delivered(fake, bot, adapter)
+    assert requests_to(world, "DELETE", f"/roles/{role['id']}") == 2, "the refused one, then once"
