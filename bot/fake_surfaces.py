@@ -8,7 +8,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from .adapter import Capabilities, DeliveryRefused
+from .adapter import Capabilities, DeliveryRefused, DestinationGone
 from .model import ChannelRef, MessageRef, SpaceRef, UserRef
 from .surfaces import Listing
 from .testing import FakeAdapter
@@ -113,8 +113,9 @@ class SurfacesFakeAdapter(FakeAdapter):
     async def set_role(self, space: SpaceRef, role_id: str, user: UserRef, member: bool) -> None:
         self._check("role")
         members = self.role_members.get(role_id)
-        if members is not None:
-            (members.add if member else members.discard)(user.id)
+        if members is None:
+            raise DestinationGone("the role was deleted")
+        (members.add if member else members.discard)(user.id)
 
     async def drop_role(self, space: SpaceRef, role_id: str) -> None:
         self._check("role")

@@ -63,7 +63,8 @@ class Roles(Protocol):
         """A new role only the bot can mention; returns its id."""
 
     async def set_role(self, space: SpaceRef, role_id: str, user: UserRef, member: bool) -> None:
-        """Give `user` the role or take it away; unknown users and gone roles are fine."""
+        """Give `user` the role or take it away; unknown users are fine. `DestinationGone`:
+        the role is no more (deleted by hand), so nothing more is asked of it."""
 
     async def drop_role(self, space: SpaceRef, role_id: str) -> None:
         """Delete the role (everyone loses it); gone already is fine."""

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import discord
 
-from bot.adapter import DeliveryRefused
+from bot.adapter import DeliveryRefused, DestinationGone
 from bot.model import ChannelRef, MessageRef, SpaceRef, UserRef
 
 from .listings import DiscordListings, guild_of
@@ -27,6 +27,7 @@ THREAD_ARCHIVE_MINUTES: Literal[10080] = 10080
 THREAD_NAME_MAX = ROLE_NAME_MAX = 100
 THREAD_EXISTS = 160004
 TOO_MANY_ROLES = 30005
+UNKNOWN_ROLE = 10011
 # Discord allows a channel's name two changes in ten minutes and makes a third wait out the
 # rest: a rename waits this many seconds at most (the edit command that set it off waits for it).
 RENAME_WAIT = 5.0
@@ -42,6 +43,7 @@ CARD_GONE = "Discord: the event's card was deleted, so no thread was opened unde
 NO_ROLES = ("Discord: logoff lacks the Manage Roles permission, or its own role is not above the event "
             "roles, so events get no role; give logoff's role Manage Roles and keep it above the roles "
             "it makes, or turn this off with /config set key:events.role value:off")
+ROLE_GONE = "Discord: the event's role was deleted"
 ROLES_FULL = "Discord: this server has 250 roles (Discord's limit), so this event gets no role"
 
 
@@ -133,9 +135,13 @@ class DiscordSurfaces(DiscordListings):
             return
         http = self._client().http
         change = http.add_role if member else http.remove_role
-        # Unknown member (left the server) or role (deleted by hand): nothing to change.
-        with contextlib.suppress(discord.NotFound), refusals(NO_ROLES, "Discord: the event's role was not changed"):
-            await change(guild, int(user.id), int(role_id))
+        try:
+            with refusals(NO_ROLES, "Discord: the event's role was not changed"):
+                await change(guild, int(user.id), int(role_id))
+        except discord.NotFound as e:
+            if e.code == UNKNOWN_ROLE:
+                raise DestinationGone(ROLE_GONE) from e
+            # Unknown member (left the server): nothing to change.
 
     async def rename_role(self, space: SpaceRef, role_id: str, name: str) -> None:
         guild = self._guild(space)

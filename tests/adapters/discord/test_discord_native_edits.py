@@ -208,3 +208,29 @@ async def test_a_role_whose_deletion_was_refused_goes_once_roles_are_switched_on
     await config_set(world, "events.role", "on")
     await delivered(fake, bot, adapter)
     assert requests_to(world, "DELETE", f"/roles/{role['id']}") == 2, "the refused one, then once"
+
+
+async def test_a_role_deleted_by_hand_is_forgotten_and_can_be_made_again(harness: Harness, world: World) -> None:
+    """A moderator deleted the event's role: logoff stops changing it (one 404 tells it so,
+    not one per RSVP from then on), says nothing, and `config set events.role on` makes a
+    new one for those going."""
+    fake, u, ch = world.fake, world.users, world.channel
+    fake.roles.grant_bot(world.guild, MANAGE_EVENTS | MANAGE_ROLES)
+    bot, adapter = await harness.start(ALL, clock=ManualClock())
+    await config_set(world, "events.role", "on")
+    _, eid = await new_event(world, bot, "Picnic")
+    role = role_named(world, f"Picnic #{eid}")
+    assert role is not None
+    fake.roles.delete_by_hand(world.guild, role["id"])
+    for name in ("bob", "carol", "alice"):
+        said = await fake.send_interaction("rsvp", {"id": eid, "status": "going"}, user=u[name], channel=ch)
+        assert said.text.startswith("✅"), said.text
+    await delivered(fake, bot, adapter)
+    assert requests_to(world, "PUT", f"/roles/{role['id']}") == 1
+    assert warnings_about(world, "") == []
+
+    await config_set(world, "events.role", "on")
+    await delivered(fake, bot, adapter)
+    again = role_named(world, f"Picnic #{eid}")
+    assert again is not None and again["id"] != role["id"]
+    assert fake.roles.members_with(world.guild, again["id"]) == sorted(u[n] for n in ("alice", "bob", "carol"))
