@@ -49,7 +49,8 @@ ACTIVE = discord.EventStatus.active.value
 
 NOT_MIRRORED = "Discord: this event is not mirrored into the server's Events tab"
 NO_MANAGE_EVENTS = ("Discord: logoff lacks the Manage Events permission, so events are not mirrored into "
-                    "this server's Events tab; give logoff's role Manage Events, or turn this off with "
+                    "this server's Events tab; give logoff's role Manage Events (then "
+                    f"/config set key:{SETTING} value:on lists the events to come), or turn this off with "
                     f"/config set key:{SETTING} value:off")
 TOO_MANY = ("Discord: this server already lists 100 upcoming events in its Events tab (Discord's limit), "
             "so this event is not mirrored there")

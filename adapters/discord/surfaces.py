@@ -34,7 +34,8 @@ RENAME_WAIT = 5.0
 
 NO_THREADS = ("Discord: logoff lacks the Create Public Threads permission in the event's channel, so "
               "events get no thread; give logoff's role Create Public Threads and Send Messages in "
-              "Threads there, or turn this off with /config set key:events.thread value:off")
+              "Threads there (then /config set key:events.thread value:on opens the missing ones), or "
+              "turn this off with /config set key:events.thread value:off")
 NO_ARCHIVE = ("Discord: logoff may not archive the event's thread (a moderator locked it?); give "
               "logoff's role Manage Threads, or archive it by hand")
 NO_RENAME = ("Discord: logoff may not rename the event's thread (a moderator locked it?); give logoff's "
@@ -42,7 +43,8 @@ NO_RENAME = ("Discord: logoff may not rename the event's thread (a moderator loc
 CARD_GONE = "Discord: the event's card was deleted, so no thread was opened under it"
 NO_ROLES = ("Discord: logoff lacks the Manage Roles permission, or its own role is not above the event "
             "roles, so events get no role; give logoff's role Manage Roles and keep it above the roles "
-            "it makes, or turn this off with /config set key:events.role value:off")
+            "it makes (then /config set key:events.role value:on catches the roles up), or turn this off "
+            "with /config set key:events.role value:off")
 ROLE_GONE = "Discord: the event's role was deleted"
 ROLES_FULL = "Discord: this server has 250 roles (Discord's limit), so this event gets no role"
 
