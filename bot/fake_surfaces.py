@@ -8,7 +8,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from .adapter import Capabilities, DeliveryRefused
+from .adapter import Capabilities, DeliveryRefused, DestinationGone
 from .model import ChannelRef, MessageRef, SpaceRef, UserRef
 from .surfaces import Listing
 from .testing import FakeAdapter
@@ -95,6 +95,12 @@ class SurfacesFakeAdapter(FakeAdapter):
         if thread.id in self.threads_open:
             self.threads_closed[thread.id] = self.threads_open.pop(thread.id)
 
+    async def rename_thread(self, thread: ChannelRef, name: str) -> None:
+        self._check("thread")
+        for threads in (self.threads_open, self.threads_closed):
+            if thread.id in threads:
+                threads[thread.id] = name
+
     # --- Roles -----------------------------------------------------------------------------
 
     async def make_role(self, space: SpaceRef, name: str) -> str:
@@ -107,10 +113,16 @@ class SurfacesFakeAdapter(FakeAdapter):
     async def set_role(self, space: SpaceRef, role_id: str, user: UserRef, member: bool) -> None:
         self._check("role")
         members = self.role_members.get(role_id)
-        if members is not None:
-            (members.add if member else members.discard)(user.id)
+        if members is None:
+            raise DestinationGone("the role was deleted")
+        (members.add if member else members.discard)(user.id)
 
     async def drop_role(self, space: SpaceRef, role_id: str) -> None:
         self._check("role")
         self.role_names.pop(role_id, None)
         self.role_members.pop(role_id, None)
+
+    async def rename_role(self, space: SpaceRef, role_id: str, name: str) -> None:
+        self._check("role")
+        if role_id in self.role_names:
+            self.role_names[role_id] = name

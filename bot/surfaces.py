@@ -53,6 +53,9 @@ class Threads(Protocol):
     async def close_thread(self, thread: ChannelRef) -> None:
         """Archive it (people can still read it); gone already is fine."""
 
+    async def rename_thread(self, thread: ChannelRef, name: str) -> None:
+        """The event's new title; gone already is fine."""
+
 
 @runtime_checkable
 class Roles(Protocol):
@@ -60,10 +63,14 @@ class Roles(Protocol):
         """A new role only the bot can mention; returns its id."""
 
     async def set_role(self, space: SpaceRef, role_id: str, user: UserRef, member: bool) -> None:
-        """Give `user` the role or take it away; unknown users and gone roles are fine."""
+        """Give `user` the role or take it away; unknown users are fine. `DestinationGone`:
+        the role is no more (deleted by hand), so nothing more is asked of it."""
 
     async def drop_role(self, space: SpaceRef, role_id: str) -> None:
         """Delete the role (everyone loses it); gone already is fine."""
+
+    async def rename_role(self, space: SpaceRef, role_id: str, name: str) -> None:
+        """The event's new title; gone already is fine."""
 
 
 class SurfaceHost(Protocol):

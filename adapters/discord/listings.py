@@ -45,10 +45,12 @@ TOO_MANY_EVENTS = 30038
 JUMP = "https://discord.com/channels"  # a message's link, as Discord's "Copy Message Link" gives it
 LIVE = (discord.EventStatus.scheduled.value, discord.EventStatus.active.value)
 CANCELED = discord.EventStatus.canceled.value
+ACTIVE = discord.EventStatus.active.value
 
 NOT_MIRRORED = "Discord: this event is not mirrored into the server's Events tab"
 NO_MANAGE_EVENTS = ("Discord: logoff lacks the Manage Events permission, so events are not mirrored into "
-                    "this server's Events tab; give logoff's role Manage Events, or turn this off with "
+                    "this server's Events tab; give logoff's role Manage Events (then "
+                    f"/config set key:{SETTING} value:on lists the events to come), or turn this off with "
                     f"/config set key:{SETTING} value:off")
 TOO_MANY = ("Discord: this server already lists 100 upcoming events in its Events tab (Discord's limit), "
             "so this event is not mirrored there")
@@ -174,14 +176,27 @@ class DiscordListings:
         if not native_id.isdigit():
             return False
         # An event under way keeps its start: Discord refuses a start in the past.
-        fields = self._fields(listing, with_start=listing.start > now)
+        with_start = listing.start > now
+        http = self._client().http
         try:
-            await self._client().http.edit_scheduled_event(guild, int(native_id), **fields)
+            await http.edit_scheduled_event(guild, int(native_id), **self._fields(listing, with_start=with_start))
         except discord.HTTPException as e:
             if e.code in (UNKNOWN_EVENT, FINISHED_EVENT):
                 return False
-            raise
+            if not (with_start and e.status == 400 and await self._under_way(guild, native_id)):
+                raise
+            # Discord started the listing at its time and keeps that start: an event moved to a
+            # later one is listed anew (its Interested people go with the old listing).
+            await self.drop_listing(SpaceRef(self.platform, str(guild)), native_id)
+            return False
         return True
+
+    async def _under_way(self, guild: int, native_id: str) -> bool:
+        try:
+            data = await self._client().http.get_scheduled_event(guild, int(native_id), False)
+        except discord.NotFound:
+            return False
+        return data.get("status") == ACTIVE
 
     async def _find_listing(self, guild: int, marker: str) -> str | None:
         return next(iter(await self._marked(guild, marker)), None)

@@ -7,13 +7,15 @@ refusal becomes a `DeliveryRefused` naming the permission and what to do.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 
 import discord
 
-from bot.adapter import DeliveryRefused
+from bot.adapter import DeliveryRefused, DestinationGone
 from bot.model import ChannelRef, MessageRef, SpaceRef, UserRef
 
 from .listings import DiscordListings, guild_of
@@ -25,16 +27,25 @@ THREAD_ARCHIVE_MINUTES: Literal[10080] = 10080
 THREAD_NAME_MAX = ROLE_NAME_MAX = 100
 THREAD_EXISTS = 160004
 TOO_MANY_ROLES = 30005
+UNKNOWN_ROLE = 10011
+# Discord allows a channel's name two changes in ten minutes and makes a third wait out the
+# rest: a rename waits this many seconds at most (the edit command that set it off waits for it).
+RENAME_WAIT = 5.0
 
 NO_THREADS = ("Discord: logoff lacks the Create Public Threads permission in the event's channel, so "
               "events get no thread; give logoff's role Create Public Threads and Send Messages in "
-              "Threads there, or turn this off with /config set key:events.thread value:off")
+              "Threads there (then /config set key:events.thread value:on opens the missing ones), or "
+              "turn this off with /config set key:events.thread value:off")
 NO_ARCHIVE = ("Discord: logoff may not archive the event's thread (a moderator locked it?); give "
               "logoff's role Manage Threads, or archive it by hand")
+NO_RENAME = ("Discord: logoff may not rename the event's thread (a moderator locked it?); give logoff's "
+             "role Manage Threads, or rename it by hand")
 CARD_GONE = "Discord: the event's card was deleted, so no thread was opened under it"
 NO_ROLES = ("Discord: logoff lacks the Manage Roles permission, or its own role is not above the event "
             "roles, so events get no role; give logoff's role Manage Roles and keep it above the roles "
-            "it makes, or turn this off with /config set key:events.role value:off")
+            "it makes (then /config set key:events.role value:on catches the roles up), or turn this off "
+            "with /config set key:events.role value:off")
+ROLE_GONE = "Discord: the event's role was deleted"
 ROLES_FULL = "Discord: this server has 250 roles (Discord's limit), so this event gets no role"
 
 
@@ -75,10 +86,33 @@ class DiscordSurfaces(DiscordListings):
         return ChannelRef(self.platform, str(data["id"]), message.space_id)
 
     async def close_thread(self, thread: ChannelRef) -> None:
+        # A moderator who locks a thread archives it too, and then only Manage Threads may
+        # touch it: archived already is done, not a refusal to tell anyone about.
+        await self._edit_thread(thread, NO_ARCHIVE, "Discord: the event's thread stays open", None, archived=True)
+
+    async def rename_thread(self, thread: ChannelRef, name: str) -> None:
+        # An archived thread keeps the name it had while it was open.
+        await self._edit_thread(thread, NO_RENAME, "Discord: the event's thread keeps its name", RENAME_WAIT,
+                                name=one_line(name, THREAD_NAME_MAX))
+
+    async def _edit_thread(self, thread: ChannelRef, forbidden: str, refused: str, wait: float | None,
+                           **fields: Any) -> None:
         if not thread.id.isdigit():
             return
-        with contextlib.suppress(discord.NotFound), refusals(NO_ARCHIVE, "Discord: the event's thread stays open"):
-            await self._client().http.edit_channel(int(thread.id), archived=True)
+        edit = self._client().http.edit_channel(int(thread.id), **fields)
+        try:
+            with contextlib.suppress(discord.NotFound), refusals(forbidden, refused):
+                await asyncio.wait_for(edit, wait)
+        except DeliveryRefused:
+            if not await self._archived(int(thread.id)):
+                raise
+
+    async def _archived(self, thread_id: int) -> bool:
+        try:
+            data: Mapping[str, Any] = await self._client().http.get_channel(thread_id)
+        except discord.NotFound:
+            return True
+        return bool((data.get("thread_metadata") or {}).get("archived"))
 
     # --- Roles ---------------------------------------------------------------------------------
 
@@ -103,9 +137,20 @@ class DiscordSurfaces(DiscordListings):
             return
         http = self._client().http
         change = http.add_role if member else http.remove_role
-        # Unknown member (left the server) or role (deleted by hand): nothing to change.
-        with contextlib.suppress(discord.NotFound), refusals(NO_ROLES, "Discord: the event's role was not changed"):
-            await change(guild, int(user.id), int(role_id))
+        try:
+            with refusals(NO_ROLES, "Discord: the event's role was not changed"):
+                await change(guild, int(user.id), int(role_id))
+        except discord.NotFound as e:
+            if e.code == UNKNOWN_ROLE:
+                raise DestinationGone(ROLE_GONE) from e
+            # Unknown member (left the server): nothing to change.
+
+    async def rename_role(self, space: SpaceRef, role_id: str, name: str) -> None:
+        guild = self._guild(space)
+        if not role_id.isdigit():
+            return
+        with contextlib.suppress(discord.NotFound), refusals(NO_ROLES, "Discord: the event's role keeps its name"):
+            await self._client().http.edit_role(guild, int(role_id), name=one_line(name, ROLE_NAME_MAX))
 
     async def drop_role(self, space: SpaceRef, role_id: str) -> None:
         guild = self._guild(space)

@@ -168,7 +168,7 @@ class Editing(Cancelling):
 
         changes = await self.db.write(unit)
         for changed in changes:
-            await self.native.changed(changed[0])
+            await self.native.changed(changed[0], renamed=title is not None)
             if capacity is not None:
                 await self.native.roster_changed(changed[0].id)
         for other, _, other_demoted, other_handles, other_roster in changes[1:]:

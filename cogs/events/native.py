@@ -25,7 +25,7 @@ from bot.scheduler import Job
 from bot.settings import SettingSpec, on_off, switch_text
 
 from .native_listings import NativeListings
-from .native_part import FAILED, Failed, Place, T
+from .native_part import FAILED, Failed, Place, T, surface_name
 from .native_roles import NativeRoles, NativeRow
 from .reminders import event_channel
 from .repo import Event
@@ -76,6 +76,12 @@ class NativeSurfaces(NativeListings, NativeRoles):
                                requires="roles"))
         self.bot.scheduler.register("event.native.close", self._close_job)
         self.bot.on_listing_interest(self._interest)
+        # A platform declares its event list's switch (registered before any feature).
+        for spec in s.specs():
+            if spec.requires == "listings":
+                s.watch(spec.key, self._listings_switched)
+        s.watch("events.thread", self._threads_switched)
+        s.watch("events.role", self._roles_switched)
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -114,13 +120,58 @@ class NativeSurfaces(NativeListings, NativeRoles):
             event.space))
         self.bot.scheduler.arm(handle)
 
-    async def changed(self, event: Event) -> None:
-        """Title, time or place changed: the listings follow, and a thread or role is kept
-        until a day after the new end (not the old one)."""
+    async def changed(self, event: Event, renamed: bool = False) -> None:
+        """Title, time or place changed: the listings follow, a new title (`renamed`) renames
+        the thread and the role, and they are kept until a day after the new end (not the
+        old one)."""
         await self._relist(event)
         thread_id, role_id = await self._row(event.id)
+        if renamed:
+            threads = self.bot.threads(event.platform)
+            if thread_id is not None and threads is not None:
+                thread = ChannelRef(event.platform, thread_id, SpaceRef.from_key(event.space).id)
+                await self._try(event, "thread", threads.rename_thread(thread, surface_name(event)))
+            if role_id is not None:
+                await self._rename_role(event, role_id)
         if thread_id is not None or role_id is not None:
             await self._close_after_end(event)
+
+    async def _threads_switched(self, space: SpaceRef) -> None:
+        """Turned on: the events to come whose card has no thread get one (one refused before
+        too). Turned off: no new ones; the threads there are keep their discussion."""
+        if not await self.bot.settings.get(space, "events.thread"):
+            return
+        for event in await self._alive(space, shared=False):
+            card = next((m for m in self.bot.tracked_messages(self.cog.name, "event", event.id)
+                         if m.platform == event.platform and m.channel_id == event.channel_id), None)
+            if card is not None and (await self._row(event.id))[0] is None:
+                await self._open_thread(event, card)
+                await self._close_after_end(event)
+
+    async def _roles_switched(self, space: SpaceRef) -> None:
+        """Turned on: the events to come get the role they lack (one refused before too) and
+        those going are given it (also those a refusal left out). Turned off: the roles go.
+        Either way a role past its time (its deletion was refused) goes now."""
+        on = await self.bot.settings.get(space, "events.role")
+        for event in await self._alive(space, shared=False):
+            role_id = (await self._row(event.id))[1]
+            if not on:
+                if role_id is not None:
+                    await self._drop_role(event, role_id)
+            elif role_id is None:
+                await self._make_role(event)
+                await self._close_after_end(event)
+            else:
+                await self.roster_changed(event.id)
+        due = self.bot.clock.now() - (AFTER_END if on else timedelta(0))
+        rows = await self.cog.db.fetchall(
+            "SELECT e.id, n.role_id FROM events e JOIN event_native n ON n.event_id = e.id "
+            "WHERE e.space=? AND n.role_id IS NOT NULL AND (e.state = 'cancelled' OR e.ends_at <= ?)",
+            (space.key, due.timestamp()))
+        for row in rows:
+            past = await self._event(int(row[0]))
+            if past is not None:
+                await self._drop_role(past, str(row[1]))
 
     async def withdrawn(self, event: Event) -> None:
         """Cancelled: the listings go, the thread is archived, the role is deleted."""
@@ -151,7 +202,7 @@ class NativeSurfaces(NativeListings, NativeRoles):
         space = SpaceRef.from_key(event.space)
         if threads is None or not await self.bot.settings.get(space, "events.thread"):
             return
-        thread = await self._call(event, "thread", threads.open_thread(card, f"{event.title} #{event.id}"))
+        thread = await self._call(event, "thread", threads.open_thread(card, surface_name(event)))
         if isinstance(thread, Failed):
             return
         await self._fine(space, "thread")

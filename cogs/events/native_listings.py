@@ -18,6 +18,7 @@ from . import repo
 from .native_part import Failed, NativePart, Place
 from .reminders import event_channel
 from .repo import Event
+from .scope import shared_events
 
 # One row per space an event is listed in. Listings made before linked spaces were listed
 # too (one per event, in event_native) move here; event_native keeps the thread and role.
@@ -135,6 +136,28 @@ class NativeListings(NativePart):
             if listings is not None and await self._try(
                     event, "listing", listings.drop_listing(space, listing_id), place):
                 await self._set_listing(event.id, space, None, interested)
+
+    async def _alive(self, space: SpaceRef, shared: bool = True) -> list[Event]:
+        """The space's events neither cancelled nor over, its own first: with `shared`, those
+        shared into it too."""
+        scope, now = await self.cog.audience.scope(space), self.bot.clock.now()
+        alive = "state != 'cancelled' AND (ends_at IS NULL OR ends_at > ?)"
+
+        def read(conn: sqlite3.Connection) -> list[int]:
+            own = conn.execute(f"SELECT id FROM events WHERE space=? AND {alive} ORDER BY starts_at",
+                               (space.key, now.timestamp())).fetchall()
+            others = shared_events(conn, scope, alive, (now.timestamp(),)) if shared else []
+            return [int(r[0]) for r in own] + [e.id for e in others]
+
+        events = [await self._event(event_id) for event_id in await self.cog.db.read(read)]
+        return [e for e in events if e is not None]
+
+    async def _listings_switched(self, space: SpaceRef) -> None:
+        """The space turned its event list on or off: what it has still to come (its own events
+        and those shared into it) is listed there now, or taken down, rather than at each
+        event's next change or the next start."""
+        for event in await self._alive(space):
+            await self.put_listing(event, None, [space.key])
 
     async def _interest(self, space: SpaceRef, listing_id: str, count: int | None) -> None:
         row = await self.cog.db.fetchone(

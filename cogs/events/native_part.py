@@ -26,6 +26,11 @@ class Failed:
 FAILED = Failed()
 
 
+def surface_name(event: Event) -> str:
+    """What the event's thread and role are called: its title and number, as on its card."""
+    return f"{event.title} #{event.id}"
+
+
 @dataclass(frozen=True, slots=True)
 class Place:
     """A space the event is in, and the channel of its card there (where a refusal is said)."""

@@ -9,10 +9,11 @@ import asyncio
 import logging
 import sqlite3
 
-from bot.model import SpaceRef, user_from_key
+from bot.adapter import DestinationGone
+from bot.model import SpaceRef, UserRef, user_from_key
 
 from . import repo
-from .native_part import Failed, NativePart
+from .native_part import Failed, NativePart, surface_name
 from .repo import Event
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ class NativeRoles(NativePart):
         space = SpaceRef.from_key(event.space)
         if roles is None or not await self.bot.settings.get(space, "events.role"):
             return
-        role_id = await self._call(event, "role", roles.make_role(space, f"{event.title} #{event.id}"))
+        role_id = await self._call(event, "role", roles.make_role(space, surface_name(event)))
         if isinstance(role_id, Failed):
             return
         await self._fine(space, "role")
@@ -72,19 +73,42 @@ class NativeRoles(NativePart):
         if event is None or roles is None:
             return
         space = SpaceRef.from_key(event.space)
-        for user in sorted(want - have):
-            if await self._try(event, "role", roles.set_role(space, role_id, user_from_key(user, names[user]), True)):
-                await self.cog.db.execute(
-                    "INSERT OR IGNORE INTO event_role_members(event_id, user) VALUES (?, ?)", (event_id, user))
-        for user in sorted(have - want):
-            if await self._try(event, "role", roles.set_role(space, role_id, user_from_key(user), False)):
-                await self.cog.db.execute(
-                    "DELETE FROM event_role_members WHERE event_id=? AND user=?", (event_id, user))
+        gone = False
+
+        async def change(user: UserRef, member: bool) -> None:
+            nonlocal gone
+            try:
+                await roles.set_role(space, role_id, user, member)
+            except DestinationGone:
+                gone = True
+
+        done = 0
+        for user, member in [(u, True) for u in sorted(want - have)] + [(u, False) for u in sorted(have - want)]:
+            if not await self._try(event, "role", change(user_from_key(user, names.get(user, "")), member)):
+                continue
+            if gone:  # deleted by hand: forgotten, so `events.role on` may make another
+                await self._forget_role(event_id)
+                return
+            done += 1
+            await self.cog.db.execute(
+                "INSERT OR IGNORE INTO event_role_members(event_id, user) VALUES (?, ?)" if member else
+                "DELETE FROM event_role_members WHERE event_id=? AND user=?", (event_id, user))
+        if done and done == len(want ^ have):  # it works (again): a refusal noted before is past
+            await self._fine(space, "role")
+
+    async def _rename_role(self, event: Event, role_id: str) -> None:
+        roles = self.bot.roles(event.platform)
+        if roles is not None:
+            await self._try(event, "role", roles.rename_role(SpaceRef.from_key(event.space), role_id,
+                                                             surface_name(event)))
 
     async def _drop_role(self, event: Event, role_id: str) -> None:
         """The event is over or cancelled: the role goes, and everyone loses it with it."""
         roles = self.bot.roles(event.platform)
         if roles is not None and await self._try(event, "role", roles.drop_role(SpaceRef.from_key(event.space),
                                                                                role_id)):
-            await self._save(event.id, "role_id", None)
-            await self.cog.db.execute("DELETE FROM event_role_members WHERE event_id=?", (event.id,))
+            await self._forget_role(event.id)
+
+    async def _forget_role(self, event_id: int) -> None:
+        await self._save(event_id, "role_id", None)
+        await self.cog.db.execute("DELETE FROM event_role_members WHERE event_id=?", (event_id,))

@@ -5,7 +5,8 @@ for a meetup), 50035 for a bad length or a start in the past, 30038 beyond 100 S
 ACTIVE events, 403/50013 without Create Events or Manage Events, 10070 for an unknown event,
 180000 for changing a finished one. Gateway: GUILD_SCHEDULED_EVENT_CREATE/UPDATE/DELETE and
 USER_ADD/REMOVE under the GUILD_SCHEDULED_EVENTS intent. Status follows the wall clock, as
-Discord starts and completes EXTERNAL events by itself.
+Discord starts and completes EXTERNAL events by itself; a test whose bot runs on a manual clock
+sets `clock` to it, so Discord's time moves with the bot's.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class ScheduledEvents:
         self.fake = fake
         self.events: dict[int, JSON] = {}  # id -> stored payload (without user_count)
         self.interested: dict[int, list[int]] = {}  # id -> user ids, in the order they came
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     def routes(self, r: Route) -> None:
         base = r"/guilds/(?P<guild>\d+)/scheduled-events"
@@ -69,7 +71,7 @@ class ScheduledEvents:
     def status(self, ev: JSON) -> int:
         if ev["status"] in (COMPLETED, CANCELED):
             return int(ev["status"])
-        now = datetime.now(UTC)
+        now = self.clock()
         end, start = _time(ev["scheduled_end_time"]), _time(ev["scheduled_start_time"])
         if end is not None and now >= end:
             ev["status"] = COMPLETED
@@ -128,7 +130,7 @@ class ScheduledEvents:
         if end is None:
             return invalid_form("scheduled_end_time", "GUILD_SCHEDULED_EVENT_END_TIME_REQUIRED",
                                 "External events require an end time.")
-        if "scheduled_start_time" in body and start <= datetime.now(UTC):
+        if "scheduled_start_time" in body and start <= self.clock():
             return invalid_form("scheduled_start_time", "GUILD_SCHEDULED_EVENT_SCHEDULE_PAST",
                                 "Cannot schedule event in the past.")
         if end <= start:
@@ -250,7 +252,7 @@ class ScheduledEvents:
     def add(self, guild_id: int, name: str, *, by: int, start: datetime | None = None,
             hours: float = 2.0, location: str = "Somewhere", description: str = "") -> int:
         """Someone lists an event in the client (not through the bot)."""
-        start = start or datetime.now(UTC) + timedelta(days=1)
+        start = start or self.clock() + timedelta(days=1)
         body = {"name": name, "description": description, "scheduled_start_time": start.isoformat(),
                 "scheduled_end_time": (start + timedelta(hours=hours)).isoformat(),
                 "entity_metadata": {"location": location}}

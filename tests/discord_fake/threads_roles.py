@@ -49,6 +49,7 @@ class Threads:
     def routes(self, r: Route) -> None:
         r("POST", r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)/threads", self._start)
         r("PATCH", r"/channels/(?P<channel>\d+)", self._patch)
+        r("GET", r"/channels/(?P<channel>\d+)", self._get)
 
     def active(self, guild_id: int) -> list[JSON]:
         """What GUILD_CREATE lists under `threads`."""
@@ -93,6 +94,14 @@ class Threads:
         self.fake.dispatch("THREAD_CREATE", {**thread, "newly_created": True}, INTENT_GUILDS)
         return json_response(thread)
 
+    async def _get(self, request: web.Request, body: Any, channel: str) -> web.Response:
+        ch = self.fake.channels.get(int(channel))
+        if ch is None:
+            return error(404, 10003, "Unknown Channel")
+        if not self.fake.permissions(int(channel), self.fake.bot_id) & VIEW_CHANNEL:
+            return error(403, 50001, "Missing Access")
+        return json_response(ch)
+
     async def _patch(self, request: web.Request, body: JSON, channel: str) -> web.Response:
         ch = self.fake.channels.get(int(channel))
         if ch is None:
@@ -131,6 +140,12 @@ class Threads:
             meta["archived"] = False
             self.fake.dispatch("THREAD_UPDATE", thread, INTENT_GUILDS)
         return None
+
+    def lock_by_hand(self, thread_id: int) -> None:
+        """A moderator archives and locks the thread: only Manage Threads may touch it now."""
+        thread = self.fake.channels[thread_id]
+        thread["thread_metadata"].update(archived=True, locked=True, archive_timestamp=now_iso())
+        self.fake.dispatch("THREAD_UPDATE", thread, INTENT_GUILDS)
 
     def delete_by_hand(self, thread_id: int) -> None:
         """A moderator deletes the thread."""

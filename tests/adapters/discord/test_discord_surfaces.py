@@ -10,7 +10,7 @@ import pytest
 
 from adapters.discord import listings as lst
 from adapters.discord import surfaces as srf
-from bot.adapter import DeliveryRefused
+from bot.adapter import DeliveryRefused, DestinationGone
 from bot.app import Bot
 from bot.model import ChannelRef, MessageRef, SpaceRef, UserRef
 from bot.render import text
@@ -352,7 +352,8 @@ async def test_role_made_given_taken_and_deleted(harness: Harness, world: World)
     assert fake.roles.role(world.guild, role_id) is None and int(role_id) not in fake.roles.member_roles(
         world.guild, u["bob"])
     await adapter.drop_role(space(world), role_id)
-    await adapter.set_role(space(world), role_id, alice, False)
+    with pytest.raises(DestinationGone):  # the core forgets a role that is no more
+        await adapter.set_role(space(world), role_id, alice, False)
 
 
 async def test_role_refusals_name_manage_roles(harness: Harness, world: World) -> None:

@@ -159,7 +159,7 @@ async def test_a_restart_relists_what_was_deleted_and_counts_who_came_meanwhile(
     await fake.wait_for(lambda: "Interested (3)" in card_text(world, movies_card), what="the adopted count")
 
 
-async def test_with_events_discord_off_new_events_are_not_mirrored(harness: Harness, world: World) -> None:
+async def test_with_events_discord_off_nothing_is_mirrored(harness: Harness, world: World) -> None:
     fake = world.fake
     fake.roles.grant_bot(world.guild, MANAGE_EVENTS)
     bot, adapter = await harness.start(ALL)
@@ -167,14 +167,14 @@ async def test_with_events_discord_off_new_events_are_not_mirrored(harness: Harn
     await config_set(world, "events.discord", "off")
     card, _ = await new_event(world, bot, "Movies", "tomorrow 9pm")
     await delivered(fake, bot, adapter)
-    assert [ev["name"] for ev in listed(world)] == ["Picnic"]
+    assert listed(world) == [], "off takes the listings down too"
     assert requests_to(world, "POST", "/scheduled-events") == 1 and warnings_about(world, "Discord") == []
     assert "Movies" in card_text(world, card)
 
     await config_set(world, "events.discord", "on")
     await new_event(world, bot, "Quiz", "tomorrow 10pm")
     await delivered(fake, bot, adapter)
-    assert sorted(ev["name"] for ev in listed(world)) == ["Picnic", "Quiz"]
+    assert sorted(ev["name"] for ev in listed(world)) == ["Movies", "Picnic", "Quiz"]
     assert listing_of(world, picnic)["name"] == "Picnic"
 
 
