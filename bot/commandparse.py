@@ -5,6 +5,8 @@ fill positional options in order; the last `rest` option takes the rest of the l
 Two forgiving rules on top, because people type on phones: a lone apostrophe
 ("Bob's party") is just a letter, and the value of a `greedy` named option runs on
 over bare words up to the next `name=` ("when=saturday 10am where=Blue Cafe").
+A double quote that opens a word and is never closed is refused, as a shell refuses it:
+where the quoted text was meant to end is not guessed.
 
 Which words are `name=` (`_names`, the one rule both the line and a run-on value use):
 a `name=` word whose name is an option, quoted or not, as a shell hands a quoted word
@@ -41,8 +43,10 @@ def tokenize(line: str) -> list[str]:
 
 def tokens(line: str) -> list[Token]:
     """Shell-style words. Double quotes always group; a single quote groups only when
-    it opens a word and closes one, so "Bob's party" keeps its apostrophe; a quote with
-    no partner is a plain character. Never raises on quoting."""
+    it opens a word and closes one, so "Bob's party" keeps its apostrophe; a single quote
+    with no partner is a plain character, and so is a double quote inside a word (12" pizza).
+    A double quote that opens a word and is never closed is refused: the quoted text might
+    end anywhere, and reading it as far as the line goes made a poll of one option's words."""
     if len(line) > MAX_LINE:
         raise UsageError(f"that is too long ({len(line)} characters); keep a command under {MAX_LINE}")
     s = line.translate(_SMART_QUOTES)
@@ -74,6 +78,8 @@ def tokens(line: str) -> list[Token]:
                 quoted = started = True
                 i = closed[1] + 1
                 continue
+            if at_word_start:  # as a shell would: where the quoted text ends is not guessed
+                raise UsageError(_unclosed(s[i + 1:]))
         elif c == "'" and at_word_start:
             end = s.find(c, i + 1)
             if end != -1 and end + 1 < n and not s[end + 1].isspace():
@@ -89,6 +95,15 @@ def tokens(line: str) -> list[Token]:
     if started:
         out.append(Token("".join(buf), quoted, s[begin:]))
     return out
+
+
+def _unclosed(after: str) -> str:
+    quoted = " ".join(after.split())
+    if not quoted:
+        return 'the quote (") at the end of the line opens nothing: remove it, or write \\" for a quote mark itself'
+    shown = quoted if len(quoted) <= 40 else quoted[:40] + "…"
+    return (f"the quote opened before '{shown}' is never closed: add the closing \" where that "
+            "text ends (e.g. \"Where should we meet?\"), or write \\\" for a quote mark itself")
 
 
 def _double_quoted(s: str, start: int) -> tuple[str, int] | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import signal
 import socket
 import termios
@@ -64,7 +65,10 @@ class Reader:
                     if not line:
                         break
                 self._put(_text(line))
-        except (EOFError, KeyboardInterrupt, OSError, ValueError):
+        except EOFError:
+            if interactive:  # Ctrl-D: the shell's prompt goes on a line of its own, not after ours
+                print(flush=True)
+        except (KeyboardInterrupt, OSError, ValueError):
             pass
         self._put(EOF_MARK)
 
@@ -111,3 +115,19 @@ def _text(line: str) -> str:
     """Bytes that were not UTF-8 (Python keeps them as lone surrogates) become U+FFFD, as they
     would have on any platform: nothing downstream can store a lone surrogate."""
     return line.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+# C0 controls but tab, DEL, and C1 controls (U+009B is a CSI on many terminals, as ESC [ is).
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
+def shown(text: str) -> str:
+    """A line as the terminal may show it: a control character someone typed or put in a name
+    (ESC [2J clears the screen, a BEL rings, a CR overwrites the line) is shown as its picture
+    (␛, ␇, ␍) instead of acting on the reader's terminal."""
+    return _CONTROL.sub(_picture, text)
+
+
+def _picture(m: re.Match[str]) -> str:
+    c = ord(m.group())
+    return chr(0x2400 + c) if c < 0x20 else "\u2421" if c == 0x7f else "\ufffd"

@@ -1,0 +1,103 @@
+"""Third-pass audit of `logoff try` (PRODUCT.md, "Console" and the command syntax): what
+people type reaches the terminal only as text, a quote left open is refused rather than
+guessed at, `:as` takes a quoted name, and every edited card says what it was given."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from adapters.console import ConsoleAdapter
+from bot.app import Bot
+from tests.unit.console_kit import typed
+
+ROOT = Path(__file__).resolve().parents[2]
+CLEAR = "\x1b[2J"
+
+
+async def test_control_characters_typed_are_shown_not_sent_to_the_terminal(
+        console: tuple[Bot, ConsoleAdapter]) -> None:
+    _, adapter = console
+    shown = await typed(adapter, f"hi {CLEAR} there\x07", f"!nosuch{CLEAR}", f":react {CLEAR} 1")
+    assert "\x1b" not in shown and "\x07" not in shown, repr(shown)
+    assert "[u1] you: hi ␛[2J there␇" in shown, shown  # the chat line, as its pictures
+    assert "nosuch␛[2J" in shown  # a command's refusal that repeats what was typed
+    assert "there is no message ␛[2J" in shown
+
+
+@pytest.mark.subprocess
+def test_a_piped_run_prints_no_escape_sequence_a_user_typed() -> None:
+    """As a checker runs it: a pipe in, stdout read back."""
+    lines = f"{CLEAR}hello\n!event create Party when=\"tomorrow 7pm\"\n!rsvp 1 going{CLEAR}\n"
+    r = subprocess.run([sys.executable, "-m", "bot.cli", "try"], input=lines, capture_output=True,
+                       text=True, timeout=60, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert r.returncode == 0, r.stderr
+    assert "\x1b" not in r.stdout, repr(r.stdout)
+    assert "␛[2Jhello" in r.stdout and "Party #1" in r.stdout
+
+
+async def test_a_double_quote_left_open_is_refused_not_read_to_the_end_of_the_line(
+        console: tuple[Bot, ConsoleAdapter]) -> None:
+    _, adapter = console
+    shown = await typed(adapter, '!poll create "Where should we meet? Riverside Park | Blue Cafe')
+    assert shown.count("⚠️") == 1 and "never closed" in shown, shown
+    assert not adapter.cards()  # it used to be a poll "\"Where" of the question's words
+    shown = await typed(adapter, '!event create Party when="tomorrow 7pm')
+    assert "⚠️" in shown and "'tomorrow 7pm' is never closed" in shown, shown
+    assert not adapter.cards()
+    # An apostrophe and a closed quote are as before.
+    assert "Bob's party #1" in await typed(adapter, "!event create Bob's party when=\"tomorrow 7pm\"")
+
+
+async def test_as_takes_a_quoted_name_with_spaces(console: tuple[Bot, ConsoleAdapter]) -> None:
+    _, adapter = console
+    shown = await typed(adapter, ':as "Bob Smith" mod')
+    assert "you are now Bob Smith (moderator)" in shown, shown
+    await typed(adapter, '!event create Party when="tomorrow 7pm"')
+    assert "Bob Smith" in (await typed(adapter, ":react last ✅")), adapter.last().text
+
+
+@pytest.mark.parametrize("typed_name, needle", [
+    ('""', "who should you be?"),
+    ('"Bob', "never closed"),
+    ("ev\x1bil", "control characters"),
+    ("z" * 50, "at most 40 characters"),
+    ("z" * 5000, "at most 40 characters"),
+])
+async def test_as_refuses_a_name_it_cannot_take_and_stays_who_you_were(
+        console: tuple[Bot, ConsoleAdapter], typed_name: str, needle: str) -> None:
+    _, adapter = console
+    await typed(adapter, ":as alice")
+    shown = await typed(adapter, f":as {typed_name}")
+    assert "⚠️" in shown and needle in shown, shown
+    assert adapter.current.display == "alice"  # not cut to 40, not a name of two quote marks
+
+
+async def test_each_card_edited_at_once_shows_the_reaction_it_was_given(
+        console: tuple[Bot, ConsoleAdapter]) -> None:
+    """The live-card editor edits an event's card and its copy from `event show` together: each
+    says it got 📍 when check-in opens (the copy's used to say nothing)."""
+    bot, adapter = console
+    await typed(adapter, '!event create Party when="in 3 hours"', "!event show 1")
+    await bot.advance(timedelta(hours=2, minutes=31))
+    assert isinstance(adapter.out, io.StringIO)
+    shown = "\n".join(ln for ln in adapter.out.getvalue().splitlines()
+                      if ln.startswith(("[m", "      reactions: +")))
+    assert "[m1] logoff (edited): 📅 Party #1\n      reactions: + 📍" in shown, shown
+    assert "[m2] logoff (edited): 📅 Party #1\n      reactions: + 📍" in shown, shown
+
+
+async def test_a_reaction_taken_back_that_was_not_there_is_said(console: tuple[Bot, ConsoleAdapter]) -> None:
+    _, adapter = console
+    await typed(adapter, '!poll create "Q?" A | B')
+    shown = await typed(adapter, ":unreact m1 1")
+    assert "⚠️" in shown and "nothing to take back" in shown, shown
+    await typed(adapter, ":react m1 1")
+    assert "already reacted" in await typed(adapter, ":react m1 1")
+    assert "A — 0" in await typed(adapter, ":unreact m1 1")
