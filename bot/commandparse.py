@@ -141,9 +141,10 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
             known = ", ".join(o.name for o in spec.options) or "none"  # id=3 works as well as 3
             raise UsageError(f"'{m.group(1)}' is not an option here (options: {known})", spec, usage)
         if m and opt is not None:
-            if opt.name in named:
-                raise UsageError(f"{opt.name}= is given twice", spec, usage)
             value = [m.group(2)]
+            if opt.name in named:  # which one was meant is not guessed
+                raise UsageError(f"the option {opt.name}= is given twice (the first time as "
+                                 f"'{_short(named[opt.name])}'); keep the one you mean", spec, usage)
             i += 1
             # A greedy value runs on over bare words, unless the user quoted it; the words
             # it runs over keep their quotes (where=Bar, "Main St" is a place with quotes).
@@ -186,6 +187,11 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
                     f"{ran_on}=, or put {ran_on}='s value in quotes", spec, usage)
             raise UsageError(f"{opt.name} is missing ({how})", spec, usage)
     return out
+
+
+def _short(value: str) -> str:
+    value = value.replace(ESCAPED_BAR, "|")
+    return value if len(value) <= 30 else value[:30] + "…"
 
 
 def _names(spec: CommandSpec, tok: Token) -> re.Match[str] | None:

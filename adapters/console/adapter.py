@@ -42,6 +42,9 @@ HELP = """Type !help for the bot's commands. Console commands:
   :quit                      leave (so does Ctrl-C, or the end of input)"""
 
 
+CONSOLE_COMMAND = re.compile(r":[A-Za-z]+(?:\s|$)")
+
+
 class ConsoleAdapter(FakeAdapter):
     def __init__(self, out: TextIO | None = None, files: Path | None = None) -> None:
         super().__init__("console", space="local", channel="general",
@@ -162,7 +165,9 @@ class ConsoleAdapter(FakeAdapter):
         line = line.strip()
         if not line:
             return True
-        if line.startswith(":"):
+        # A console command is a word after the colon; ":)", ":-(" or ":tada: we did it" is
+        # chat like any other text, which it could not be sent as before.
+        if CONSOLE_COMMAND.match(line):
             return await self._console_command(line)
         if line.startswith((self.bot.prefix, "/")):
             text = line[len(self.bot.prefix):] if line.startswith(self.bot.prefix) else line[1:]
@@ -193,9 +198,9 @@ class ConsoleAdapter(FakeAdapter):
 
     async def _console_command(self, line: str) -> bool:
         assert self.bot is not None
-        cmd, _, rest = line[1:].partition(" ")
+        typed_cmd, rest = (line[1:].split(None, 1) + [""])[:2]
         args = rest.split()
-        cmd = cmd.lower()
+        cmd = typed_cmd.lower()
         if cmd in ("quit", "q", "exit"):
             return False
         if cmd == "as":
@@ -235,7 +240,7 @@ class ConsoleAdapter(FakeAdapter):
         elif cmd == "help":
             self.note(HELP)
         else:
-            self.note(f"⚠️ {_usage(cmd, args)}")
+            self.note(f"⚠️ {_usage(cmd, args, typed_cmd)}")
         return True
 
 
@@ -244,14 +249,14 @@ def _number(message_id: str) -> int:
     return int(message_id[1:])
 
 
-def _usage(cmd: str, args: list[str]) -> str:
+def _usage(cmd: str, args: list[str], typed: str) -> str:
     """What was wrong with a console command the loop above did not take."""
     if cmd in ("react", "unreact"):
         got = f"got {len(args)} word{'s' if len(args) != 1 else ''}" + (f" ({' '.join(args)})" if args else "")
         return f":{cmd} takes a message and an emoji, e.g. :{cmd} m3 ✅ or :{cmd} last 2; {got}"
     if cmd == "wait":
         return "how long? e.g. :wait 2h or :wait 3d"
-    return f"there is no console command :{cmd}; try :help"
+    return f"there is no console command :{typed[:20]}; try :help"
 
 
 async def run_console(bot: AdapterHost, adapter: ConsoleAdapter, stream: TextIO | None = None,

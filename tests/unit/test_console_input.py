@@ -101,3 +101,20 @@ async def test_a_reaction_taken_back_that_was_not_there_is_said(console: tuple[B
     await typed(adapter, ":react m1 1")
     assert "already reacted" in await typed(adapter, ":react m1 1")
     assert "A — 0" in await typed(adapter, ":unreact m1 1")
+
+
+async def test_a_line_starting_with_a_colon_but_no_word_is_chat(console: tuple[Bot, ConsoleAdapter]) -> None:
+    """PRODUCT.md: any other text is a plain chat message. ":)" used to be refused as a console
+    command, so a smiley or a :shortcode: could not be said at all."""
+    _, adapter = console
+    shown = await typed(adapter, ":)", ":tada: we did it", ":foo", ":D")
+    assert "[u1] you: :)" in shown and "[u2] you: :tada: we did it" in shown, shown
+    assert "no console command :foo" in shown and "no console command :D" in shown  # as typed
+
+
+async def test_an_option_given_twice_says_which_was_first_and_what_to_do(
+        console: tuple[Bot, ConsoleAdapter]) -> None:
+    _, adapter = console
+    shown = await typed(adapter, '!event create Party when="tomorrow 7pm" when=tomorrow 8pm')
+    assert "⚠️" in shown and "given twice (the first time as 'tomorrow 7pm'); keep the one you mean" in shown, shown
+    assert not adapter.cards()
