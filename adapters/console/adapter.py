@@ -20,6 +20,7 @@ from typing import TextIO
 
 from bot.adapter import AdapterHost, Capabilities
 from bot.clock import ManualClock
+from bot.emoji import canonical
 from bot.model import ChannelRef, MessageRef, UserRef
 from bot.render import Attachment, Card, Out, text
 from bot.testing import FakeAdapter, Sent
@@ -218,7 +219,7 @@ class ConsoleAdapter(FakeAdapter):
                 self.note(f"⚠️ the number reactions go from 1 to 10; got {args[1][:12]}")
                 return True
             chosen = emoji(args[1])
-            if chosen.isascii():  # a typo or a shortcode the console does not know: no emoji at all
+            if chosen.isascii() or canonical(chosen) is None:  # a typo, a word, an unknown shortcode
                 self.note(f"⚠️ {args[1][:20]!r} is not an emoji I know; type the emoji itself (✅ 🤔 ❌ 📍), "
                           "a number 1 to 10, or :white_check_mark:, :thinking:, :x:, :round_pushpin:")
                 return True

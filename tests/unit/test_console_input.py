@@ -118,3 +118,12 @@ async def test_an_option_given_twice_says_which_was_first_and_what_to_do(
     shown = await typed(adapter, '!event create Party when="tomorrow 7pm" when=tomorrow 8pm')
     assert "⚠️" in shown and "given twice (the first time as 'tomorrow 7pm'); keep the one you mean" in shown, shown
     assert not adapter.cards()
+
+
+async def test_a_reaction_of_letters_that_are_no_emoji_is_refused(console: tuple[Bot, ConsoleAdapter]) -> None:
+    """It used to be taken as a reaction the bot then ignored, with nothing said."""
+    _, adapter = console
+    await typed(adapter, '!poll create "Q?" A | B')
+    shown = await typed(adapter, ":react last ü", ":react last é1")
+    assert shown.count("⚠️") == 2 and "'ü' is not an emoji" in shown, shown
+    assert "ü" not in adapter.reactions.get("m1", {})
