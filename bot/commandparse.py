@@ -27,7 +27,8 @@ from .commandspec import ESCAPED_BAR, CommandSpec, UsageError
 MAX_LINE = 4000
 
 _SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
-_NAMED = re.compile(r"^([a-z][a-z_.]{0,30})=(.*)$", re.DOTALL)
+# Any case, as command names are: a phone's capital ("Where=Cafe") is the option, not title text.
+_NAMED = re.compile(r"^([a-z][a-z_.]{0,30})=(.*)$", re.DOTALL | re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +137,7 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
     while i < len(items):
         tok = items[i]
         m = _names(spec, tok)
-        opt = spec.option(m.group(1)) if m else None
+        opt = spec.option(m.group(1).lower()) if m else None
         if m and opt is None and not bare_ok(spec):
             known = ", ".join(o.name for o in spec.options) or "none"  # id=3 works as well as 3
             raise UsageError(f"'{m.group(1)}' is not an option here (options: {known})", spec, usage)
@@ -199,7 +200,7 @@ def _names(spec: CommandSpec, tok: Token) -> re.Match[str] | None:
     or one not quoted whole (a misspelt option is refused); a word quoted whole whose name is
     not an option ("e=mc2 night") is text, as any quoted word is."""
     m = _NAMED.match(tok.text)
-    if m is None or spec.option(m.group(1)) is not None or not tok.raw.startswith(('"', "'")):
+    if m is None or spec.option(m.group(1).lower()) is not None or not tok.raw.startswith(('"', "'")):
         return m
     return None
 

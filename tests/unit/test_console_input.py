@@ -127,3 +127,11 @@ async def test_a_reaction_of_letters_that_are_no_emoji_is_refused(console: tuple
     shown = await typed(adapter, ":react last ü", ":react last é1")
     assert shown.count("⚠️") == 2 and "'ü' is not an emoji" in shown, shown
     assert "ü" not in adapter.reactions.get("m1", {})
+
+
+async def test_an_option_name_in_capitals_is_the_option_as_a_command_name_is(
+        console: tuple[Bot, ConsoleAdapter]) -> None:
+    """`Where=Cafe` (a phone's capital) used to be taken into the title: "Party Where=Cafe"."""
+    _, adapter = console
+    shown = await typed(adapter, '!event create Party When="tomorrow 7pm" Where=Cafe CAPACITY=3')
+    assert "📅 Party #1" in shown and "📍 Cafe" in shown and "Going (0/3)" in shown, shown
