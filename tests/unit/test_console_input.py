@@ -135,3 +135,14 @@ async def test_an_option_name_in_capitals_is_the_option_as_a_command_name_is(
     _, adapter = console
     shown = await typed(adapter, '!event create Party When="tomorrow 7pm" Where=Cafe CAPACITY=3')
     assert "📅 Party #1" in shown and "📍 Cafe" in shown and "Going (0/3)" in shown, shown
+
+
+async def test_help_for_a_command_with_its_arguments_shows_that_command(
+        console: tuple[Bot, ConsoleAdapter]) -> None:
+    """PRODUCT.md names `calendar reset` as a command; its help used to be "there is no command"."""
+    _, adapter = console
+    shown = await typed(adapter, "!help calendar reset")
+    assert "!calendar [reset]" in shown and "⚠️" not in shown, shown
+    shown = await typed(adapter, "!help poll nosuch")
+    assert "⚠️" in shown and "close, create, results, vote" in shown, shown
+    assert "there is no command 'nosuch'" in await typed(adapter, "!help nosuch")
