@@ -146,3 +146,12 @@ async def test_help_for_a_command_with_its_arguments_shows_that_command(
     shown = await typed(adapter, "!help poll nosuch")
     assert "⚠️" in shown and "close, create, results, vote" in shown, shown
     assert "there is no command 'nosuch'" in await typed(adapter, "!help nosuch")
+
+
+async def test_a_wait_of_more_digits_than_any_duration_is_said_to_be_too_long(
+        console: tuple[Bot, ConsoleAdapter]) -> None:
+    bot, adapter = console
+    before = bot.clock.now()
+    shown = await typed(adapter, ":wait 99999999d")
+    assert "⚠️" in shown and "too long for a duration; the most is 3650d" in shown, shown  # not "not a duration"
+    assert bot.clock.now() == before
