@@ -29,7 +29,7 @@ from bot.timeparse import TimeParseError, format_time, parse_duration
 from .aliases import emoji
 from .names import who
 from .store import ConsoleStore
-from .terminal import Reader, shown, signals_wake
+from .terminal import Reader, Screen, signals_wake
 
 HELP = """Type !help for the bot's commands. Console commands:
   :as <name> [mod]           become user <name> (a moderator with mod); a name with spaces
@@ -52,6 +52,7 @@ class ConsoleAdapter(FakeAdapter):
                          capabilities=Capabilities(buttons=False, ephemeral=False, edits_per_window=0,
                                                                    direct_messages=True))
         self.out = out or sys.stdout
+        self.screen = Screen(self.out)
         self.files_dir = files  # where files the bot sends are written (made on first use)
         self.current = self.user("you")
         self._added: dict[str, list[str]] = {}  # reactions an edit of a card added (📍 once check-in opens)
@@ -125,10 +126,13 @@ class ConsoleAdapter(FakeAdapter):
         added = self._added.pop(sent.id, []) if edited else []
         if added:
             self._write(f"      reactions: + {' '.join(added)}")
-        self.out.flush()
+        self._flush()
 
     def _write(self, line: str) -> None:
-        self.out.write(shown(line) + "\n")
+        self.screen.line(line)
+
+    def _flush(self) -> None:
+        self.screen.flush()
 
     async def edit(self, message: MessageRef, out: Out) -> None:
         """As a platform does: a reaction the edited card asks for that is not there yet is added."""
@@ -158,7 +162,7 @@ class ConsoleAdapter(FakeAdapter):
     def note(self, text: str) -> None:
         for i, ln in enumerate(text.split("\n")):
             self._write(ln if i else f"* {ln}")
-        self.out.flush()
+        self._flush()
 
     async def handle_line(self, line: str) -> bool:
         """One line of input; False means quit."""
@@ -185,7 +189,7 @@ class ConsoleAdapter(FakeAdapter):
             await self._store.message(MessageRef(self.platform, channel.id, message_id, channel.space_id),
                                       _number(message_id), bot=False)
         self._write(f"[{message_id}] {user.display}: {text}")
-        self.out.flush()
+        self._flush()
 
     def _become(self, rest: str) -> None:
         """`:as <name> [mod]`; a name with spaces is quoted, as in a command."""
@@ -273,6 +277,8 @@ async def run_console(bot: AdapterHost, adapter: ConsoleAdapter, stream: TextIO 
                         break
                 except Exception as e:  # the console never dies on one bad line
                     adapter.note(f"⚠️ that failed: {e}")
+                if adapter.screen.gone:  # `logoff try | head`: the reader has left
+                    break
                 reader.ready()
     finally:
         reader.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import re
 import signal
 import socket
@@ -115,6 +116,35 @@ def _text(line: str) -> str:
     """Bytes that were not UTF-8 (Python keeps them as lone surrogates) become U+FFFD, as they
     would have on any platform: nothing downstream can store a lone surrogate."""
     return line.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+class Screen:
+    """Where the console prints: each line as the terminal may show it (`shown`)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.gone = False  # whoever read it has left (`logoff try | head`): the run ends
+
+    def line(self, text: str) -> None:
+        if not self.gone:
+            try:
+                self.stream.write(shown(text) + "\n")
+            except BrokenPipeError:
+                self._gone()
+
+    def flush(self) -> None:
+        if not self.gone:
+            try:
+                self.stream.flush()
+            except BrokenPipeError:
+                self._gone()
+
+    def _gone(self) -> None:
+        # Ending the run, as `:quit` does, instead of logging a failure for every line to come;
+        # the stream is pointed at /dev/null so that the interpreter's last flush finds it open.
+        self.gone = True
+        with contextlib.suppress(AttributeError, OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), self.stream.fileno())
 
 
 # C0 controls but tab, DEL, and C1 controls (U+009B is a CSI on many terminals, as ESC [ is).

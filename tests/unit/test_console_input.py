@@ -155,3 +155,21 @@ async def test_a_wait_of_more_digits_than_any_duration_is_said_to_be_too_long(
     shown = await typed(adapter, ":wait 99999999d")
     assert "⚠️" in shown and "too long for a duration; the most is 3650d" in shown, shown  # not "not a duration"
     assert bot.clock.now() == before
+
+
+@pytest.mark.subprocess
+def test_a_reader_that_leaves_ends_the_run_quietly() -> None:
+    """`logoff try < script | head -1`: once the pipe it prints to is closed, the run ends. It
+    used to go on through every line left, logging a BrokenPipeError traceback for each."""
+    p = subprocess.Popen([sys.executable, "-m", "bot.cli", "try"], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert p.stdin is not None and p.stdout is not None and p.stderr is not None
+    # More help than a pipe holds, so the console is still writing when the reader leaves.
+    p.stdin.write(b"!help\n" * 200)
+    p.stdin.close()
+    assert p.stdout.readline().startswith(b"[m1] logoff: logoff commands")
+    p.stdout.close()
+    err = p.stderr.read().decode()
+    assert p.wait(timeout=60) == 0, err
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err[-3000:]
