@@ -198,6 +198,9 @@ class ConsoleAdapter(FakeAdapter):
         except ValueError as e:
             self.note(f"⚠️ {e}")
             return
+        if name.lower() == self.me.id:  # a person under the bot's id would be taken for the bot
+            self.note(f"⚠️ {name} is the bot's name here; pick another, e.g. :as bob")
+            return
         self.current = self.user(name, mod=mod)
         self.note(f"you are now {self.current.display}{' (moderator)' if mod else ''}")
 

@@ -173,3 +173,13 @@ def test_a_reader_that_leaves_ends_the_run_quietly() -> None:
     err = p.stderr.read().decode()
     assert p.wait(timeout=60) == 0, err
     assert "Traceback" not in err and "BrokenPipeError" not in err, err[-3000:]
+
+
+async def test_as_refuses_the_bots_own_name(console: tuple[Bot, ConsoleAdapter]) -> None:
+    """A person named logoff had the bot's id: their ✅ was taken for the bot's own, and
+    :unreact took the bot's seeded reaction off the card."""
+    _, adapter = console
+    await typed(adapter, '!event create Party when="tomorrow 7pm"')
+    shown = await typed(adapter, ":as Logoff")
+    assert "⚠️" in shown and "the bot's name" in shown, shown
+    assert adapter.current.display == "you"
