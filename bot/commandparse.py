@@ -45,9 +45,10 @@ def tokenize(line: str) -> list[str]:
 def tokens(line: str) -> list[Token]:
     """Shell-style words. Double quotes always group; a single quote groups only when
     it opens a word and closes one, so "Bob's party" keeps its apostrophe; a single quote
-    with no partner is a plain character, and so is a double quote inside a word (12" pizza).
-    A double quote that opens a word and is never closed is refused: the quoted text might
-    end anywhere, and reading it as far as the line goes made a poll of one option's words."""
+    with no partner is a plain character, and so is a double quote with none inside a word
+    (a 12" pizza). One that opens a word and is never closed is refused: the quoted text
+    might end anywhere, and reading it to the end of the line made a poll question of a
+    word and options of the question's rest."""
     if len(line) > MAX_LINE:
         raise UsageError(f"that is too long ({len(line)} characters); keep a command under {MAX_LINE}")
     s = line.translate(_SMART_QUOTES)
