@@ -2,11 +2,11 @@
 
 Text syntax (PRODUCT.md): shell-style quoting; `name=value` anywhere; other words
 fill positional options in order; the last `rest` option takes the rest of the line.
-Two forgiving rules on top, because people type on phones: a lone apostrophe
+Two forgiving rules on top, because people type on phones: an apostrophe inside a word
 ("Bob's party") is just a letter, and the value of a `greedy` named option runs on
 over bare words up to the next `name=` ("when=saturday 10am where=Blue Cafe").
-A double quote that opens a word and is never closed is refused, as a shell refuses it:
-where the quoted text was meant to end is not guessed.
+A quote that opens a word and is never closed is refused, as a shell refuses it: where
+the quoted text was meant to end is not guessed (an apostrophe opening a word: `\\'90s`).
 
 Which words are `name=` (`_names`, the one rule both the line and a run-on value use):
 a `name=` word whose name is an option, quoted or not, as a shell hands a quoted word
@@ -44,9 +44,9 @@ def tokenize(line: str) -> list[str]:
 
 def tokens(line: str) -> list[Token]:
     """Shell-style words. Double quotes always group; a single quote groups only when
-    it opens a word and closes one, so "Bob's party" keeps its apostrophe; a single quote
-    with no partner is a plain character, and so is a double quote with none inside a word
-    (a 12" pizza). One that opens a word and is never closed is refused: the quoted text
+    it opens a word and a later one ends a word, so "Bob's party" keeps its apostrophe and
+    'Bob's party' is one part; a quote inside a word with no partner is a plain character (a
+    12" pizza). One that opens a word and is never closed is refused: the quoted text
     might end anywhere, and reading it to the end of the line made a poll question of a
     word and options of the question's rest."""
     if len(line) > MAX_LINE:
@@ -81,16 +81,15 @@ def tokens(line: str) -> list[Token]:
                 i = closed[1] + 1
                 continue
             if at_word_start:  # as a shell would: where the quoted text ends is not guessed
-                raise UsageError(_unclosed(s[i + 1:]))
+                raise UsageError(_unclosed(s[i + 1:], '"'))
         elif c == "'" and at_word_start:
-            end = s.find(c, i + 1)
-            if end != -1 and end + 1 < n and not s[end + 1].isspace():
-                end = -1  # an apostrophe inside a word, not a closing quote
-            if end != -1:
-                buf.append(s[i + 1:end])
-                quoted = started = True
-                i = end + 1
-                continue
+            end = _single_closed(s, i)
+            if end is None:
+                raise UsageError(_unclosed(s[i + 1:], "'"))
+            buf.append(s[i + 1:end])
+            quoted = started = True
+            i = end + 1
+            continue
         buf.append(c)
         started = True
         i += 1
@@ -99,13 +98,23 @@ def tokens(line: str) -> list[Token]:
     return out
 
 
-def _unclosed(after: str) -> str:
+def _single_closed(s: str, start: int) -> int | None:
+    """The index of the quote closing the single-quoted part opening at `start`: the next one
+    that ends a word ('Bob's party' is one part); None when none does."""
+    end = s.find("'", start + 1)
+    while end != -1 and end + 1 < len(s) and not s[end + 1].isspace():
+        end = s.find("'", end + 1)  # an apostrophe inside a word, not a closing quote
+    return None if end == -1 else end
+
+
+def _unclosed(after: str, quote: str) -> str:
+    itself = "an apostrophe" if quote == "'" else "a quote mark itself"
     quoted = " ".join(after.split())
     if not quoted:
-        return 'the quote (") at the end of the line opens nothing: remove it, or write \\" for a quote mark itself'
+        return f"the quote ({quote}) at the end of the line opens nothing: remove it, or write \\{quote} for {itself}"
     shown = quoted if len(quoted) <= 40 else quoted[:40] + "…"
-    return (f"the quote opened before '{shown}' is never closed: add the closing \" where that "
-            "text ends (e.g. \"Where should we meet?\"), or write \\\" for a quote mark itself")
+    return (f"the quote ({quote}) opened before '{shown}' is never closed: add the closing {quote} where "
+            f"that text ends (e.g. {quote}Where should we meet?{quote}), or write \\{quote} for {itself}")
 
 
 def _double_quoted(s: str, start: int) -> tuple[str, int] | None:

@@ -183,3 +183,13 @@ async def test_as_refuses_the_bots_own_name(console: tuple[Bot, ConsoleAdapter])
     shown = await typed(adapter, ":as Logoff")
     assert "⚠️" in shown and "the bot's name" in shown, shown
     assert adapter.current.display == "you"
+
+
+async def test_a_single_quote_left_open_is_refused_and_one_ending_a_word_closes_it(
+        console: tuple[Bot, ConsoleAdapter]) -> None:
+    _, adapter = console
+    shown = await typed(adapter, "!poll create 'Where should we meet? A | B")
+    assert "⚠️" in shown and "never closed" in shown and "\\' for an apostrophe" in shown, shown
+    assert not adapter.cards()  # it used to be a poll "'Where" with "should we meet? A" as an option
+    assert "Bob's party #1" in await typed(adapter, "!event create 'Bob's party' when=\"tomorrow 7pm\"")
+    assert "'90s night #2" in await typed(adapter, "!event create \\'90s night when=\"tomorrow 7pm\"")
