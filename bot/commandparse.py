@@ -2,9 +2,11 @@
 
 Text syntax (PRODUCT.md): shell-style quoting; `name=value` anywhere; other words
 fill positional options in order; the last `rest` option takes the rest of the line.
-Two forgiving rules on top, because people type on phones: a lone apostrophe
+Two forgiving rules on top, because people type on phones: an apostrophe inside a word
 ("Bob's party") is just a letter, and the value of a `greedy` named option runs on
 over bare words up to the next `name=` ("when=saturday 10am where=Blue Cafe").
+A quote that opens a word and is never closed is refused, as a shell refuses it: where
+the quoted text was meant to end is not guessed (an apostrophe opening a word: `\\'90s`).
 
 Which words are `name=` (`_names`, the one rule both the line and a run-on value use):
 a `name=` word whose name is an option, quoted or not, as a shell hands a quoted word
@@ -25,7 +27,8 @@ from .commandspec import ESCAPED_BAR, CommandSpec, UsageError
 MAX_LINE = 4000
 
 _SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
-_NAMED = re.compile(r"^([a-z][a-z_.]{0,30})=(.*)$", re.DOTALL)
+# Any case, as command names are: a phone's capital ("Where=Cafe") is the option, not title text.
+_NAMED = re.compile(r"^([a-z][a-z_.]{0,30})=(.*)$", re.DOTALL | re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +44,11 @@ def tokenize(line: str) -> list[str]:
 
 def tokens(line: str) -> list[Token]:
     """Shell-style words. Double quotes always group; a single quote groups only when
-    it opens a word and closes one, so "Bob's party" keeps its apostrophe; a quote with
-    no partner is a plain character. Never raises on quoting."""
+    it opens a word and a later one ends a word, so "Bob's party" keeps its apostrophe and
+    'Bob's party' is one part; a quote inside a word with no partner is a plain character (a
+    12" pizza). One that opens a word and is never closed is refused: the quoted text
+    might end anywhere, and reading it to the end of the line made a poll question of a
+    word and options of the question's rest."""
     if len(line) > MAX_LINE:
         raise UsageError(f"that is too long ({len(line)} characters); keep a command under {MAX_LINE}")
     s = line.translate(_SMART_QUOTES)
@@ -74,21 +80,41 @@ def tokens(line: str) -> list[Token]:
                 quoted = started = True
                 i = closed[1] + 1
                 continue
+            if at_word_start:  # as a shell would: where the quoted text ends is not guessed
+                raise UsageError(_unclosed(s[i + 1:], '"'))
         elif c == "'" and at_word_start:
-            end = s.find(c, i + 1)
-            if end != -1 and end + 1 < n and not s[end + 1].isspace():
-                end = -1  # an apostrophe inside a word, not a closing quote
-            if end != -1:
-                buf.append(s[i + 1:end])
-                quoted = started = True
-                i = end + 1
-                continue
+            end = _single_closed(s, i)
+            if end is None:
+                raise UsageError(_unclosed(s[i + 1:], "'"))
+            buf.append(s[i + 1:end])
+            quoted = started = True
+            i = end + 1
+            continue
         buf.append(c)
         started = True
         i += 1
     if started:
         out.append(Token("".join(buf), quoted, s[begin:]))
     return out
+
+
+def _single_closed(s: str, start: int) -> int | None:
+    """The index of the quote closing the single-quoted part opening at `start`: the next one
+    that ends a word ('Bob's party' is one part); None when none does."""
+    end = s.find("'", start + 1)
+    while end != -1 and end + 1 < len(s) and not s[end + 1].isspace():
+        end = s.find("'", end + 1)  # an apostrophe inside a word, not a closing quote
+    return None if end == -1 else end
+
+
+def _unclosed(after: str, quote: str) -> str:
+    itself = "an apostrophe" if quote == "'" else "a quote mark itself"
+    quoted = " ".join(after.split())
+    if not quoted:
+        return f"the quote ({quote}) at the end of the line opens nothing: remove it, or write \\{quote} for {itself}"
+    shown = quoted if len(quoted) <= 40 else quoted[:40] + "…"
+    return (f"the quote ({quote}) opened before '{shown}' is never closed: add the closing {quote} where "
+            f"that text ends (e.g. {quote}Where should we meet?{quote}), or write \\{quote} for {itself}")
 
 
 def _double_quoted(s: str, start: int) -> tuple[str, int] | None:
@@ -121,14 +147,15 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
     while i < len(items):
         tok = items[i]
         m = _names(spec, tok)
-        opt = spec.option(m.group(1)) if m else None
+        opt = spec.option(m.group(1).lower()) if m else None
         if m and opt is None and not bare_ok(spec):
             known = ", ".join(o.name for o in spec.options) or "none"  # id=3 works as well as 3
             raise UsageError(f"'{m.group(1)}' is not an option here (options: {known})", spec, usage)
         if m and opt is not None:
-            if opt.name in named:
-                raise UsageError(f"{opt.name}= is given twice", spec, usage)
             value = [m.group(2)]
+            if opt.name in named:  # which one was meant is not guessed
+                raise UsageError(f"the option {opt.name}= is given twice (the first time as "
+                                 f"'{_short(named[opt.name])}'); keep the one you mean", spec, usage)
             i += 1
             # A greedy value runs on over bare words, unless the user quoted it; the words
             # it runs over keep their quotes (where=Bar, "Main St" is a place with quotes).
@@ -173,12 +200,17 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
     return out
 
 
+def _short(value: str) -> str:
+    value = value.replace(ESCAPED_BAR, "|")
+    return value if len(value) <= 30 else value[:30] + "…"
+
+
 def _names(spec: CommandSpec, tok: Token) -> re.Match[str] | None:
     """The word as `name=value`: a `name=` word whose name is an option (quoted whole or not),
     or one not quoted whole (a misspelt option is refused); a word quoted whole whose name is
     not an option ("e=mc2 night") is text, as any quoted word is."""
     m = _NAMED.match(tok.text)
-    if m is None or spec.option(m.group(1)) is not None or not tok.raw.startswith(('"', "'")):
+    if m is None or spec.option(m.group(1).lower()) is not None or not tok.raw.startswith(('"', "'")):
         return m
     return None
 

@@ -26,6 +26,7 @@ PART = re.compile(r"(\d{1,7})\s*([a-z]+)")
 FULL = re.compile(r"^\s*(?:\d{1,7}\s*[a-z]+\s*(?:and\s*|,\s*)?)+$")
 FRACTION = re.compile(r"^(\d{1,7}[.,]\d{1,3})\s*([a-z]+)$")
 _LONGEST = 10 * 365 * 86400
+_TOO_MANY_DIGITS = re.compile(r"^\s*0*[1-9]\d{7,}\s*(?:w|wk|weeks?|d|days?|h|hrs?|hours?|m|mins?|minutes?)\s*$")
 _HOURS_MINUTES = re.compile(r"^\s*(\d{1,2})h(\d{2})\s*$", re.IGNORECASE)
 
 
@@ -41,6 +42,9 @@ def parse_duration(text: str) -> timedelta:
         raise TimeParseError(f"'{text}': I don't read fractions; write whole numbers, e.g. "
                              f"\"{whole or '1h30m'}\"")
     if not s or not FULL.match(s):
+        if _TOO_MANY_DIGITS.match(s):  # a duration, only longer than any: said as that
+            raise TimeParseError(f"'{text[:40]}' is too long for a duration; the most is "
+                                 f"{_LONGEST // 86400}d (ten years)")
         raise TimeParseError(f"'{text}' is not a duration; write it like 30m, 2h, 1d or 1h30m")
     total = 0
     for amount, unit in PART.findall(s):

@@ -20,17 +20,20 @@ from typing import TextIO
 
 from bot.adapter import AdapterHost, Capabilities
 from bot.clock import ManualClock
+from bot.emoji import canonical
 from bot.model import ChannelRef, MessageRef, UserRef
 from bot.render import Attachment, Card, Out, text
 from bot.testing import FakeAdapter, Sent
 from bot.timeparse import TimeParseError, format_time, parse_duration
 
 from .aliases import emoji
+from .names import who
 from .store import ConsoleStore
-from .terminal import Reader, signals_wake
+from .terminal import Reader, Screen, signals_wake
 
 HELP = """Type !help for the bot's commands. Console commands:
-  :as <name> [mod]           become user <name> (a moderator with mod)
+  :as <name> [mod]           become user <name> (a moderator with mod); a name with spaces
+                             goes in quotes: :as "Bob Smith"
   :react <msg> <emoji>       react to a message (<msg> is an id like m3, or last);
                              <emoji> may be ✅, 1 to 10, :white_check_mark:, :thinking:, :x:,
                              :round_pushpin: (📍: I'm here, once check-in opens)
@@ -40,17 +43,19 @@ HELP = """Type !help for the bot's commands. Console commands:
   :quit                      leave (so does Ctrl-C, or the end of input)"""
 
 
+CONSOLE_COMMAND = re.compile(r":[A-Za-z]+(?:\s|$)")
+
+
 class ConsoleAdapter(FakeAdapter):
     def __init__(self, out: TextIO | None = None, files: Path | None = None) -> None:
         super().__init__("console", space="local", channel="general",
                          capabilities=Capabilities(buttons=False, ephemeral=False, edits_per_window=0,
                                                                    direct_messages=True))
         self.out = out or sys.stdout
+        self.screen = Screen(self.out)
         self.files_dir = files  # where files the bot sends are written (made on first use)
         self.current = self.user("you")
-        # Reactions an edit of a card added (📍 once check-in opens), by message: edits of
-        # several cards of an event run at once, so each prints what its own added.
-        self._added: dict[str, list[str]] = {}
+        self._added: dict[str, list[str]] = {}  # reactions an edit of a card added (📍 once check-in opens)
         self._store: ConsoleStore | None = None  # set at start: the database is the bot's
         self._kept: datetime | None = None  # the time last kept in it
 
@@ -112,19 +117,27 @@ class ConsoleAdapter(FakeAdapter):
         if isinstance(sent.out, Attachment) and not edited:
             lines.extend(sent.out.alt.splitlines())  # a chart as text, beside the image file
             lines.append(f"saved to {self._save(sent.out)}")
-        self.out.write(f"[{sent.id}] logoff{who}{mark}: {lines[0]}\n")
+        self._write(f"[{sent.id}] logoff{who}{mark}: {lines[0]}")
         for ln in lines[1:]:
-            self.out.write(f"      {ln}\n")
+            self._write(f"      {ln}")
         seeded = [e for e, users in self.reactions.get(sent.id, {}).items() if self.me in users]
         if seeded and not edited:
-            self.out.write(f"      reactions: {' '.join(seeded)}\n")
+            self._write(f"      reactions: {' '.join(seeded)}")
         added = self._added.pop(sent.id, []) if edited else []
         if added:
-            self.out.write(f"      reactions: + {' '.join(added)}\n")
-        self.out.flush()
+            self._write(f"      reactions: + {' '.join(added)}")
+        self._flush()
+
+    def _write(self, line: str) -> None:
+        self.screen.line(line)
+
+    def _flush(self) -> None:
+        self.screen.flush()
 
     async def edit(self, message: MessageRef, out: Out) -> None:
         """As a platform does: a reaction the edited card asks for that is not there yet is added."""
+        # Kept per message: the live-card editor edits several cards at once (an event's card
+        # and a copy `event show` posted), and each edit says what it added to its own card.
         if isinstance(out, Card) and not self.messages[message.id].deleted:
             mine = self.reactions.setdefault(message.id, {})
             added = [e for e in out.reactions if self.me not in mine.get(e, [])]
@@ -147,8 +160,9 @@ class ConsoleAdapter(FakeAdapter):
         return path
 
     def note(self, text: str) -> None:
-        self.out.write(f"* {text}\n")
-        self.out.flush()
+        for i, ln in enumerate(text.split("\n")):
+            self._write(ln if i else f"* {ln}")
+        self._flush()
 
     async def handle_line(self, line: str) -> bool:
         """One line of input; False means quit."""
@@ -156,7 +170,9 @@ class ConsoleAdapter(FakeAdapter):
         line = line.strip()
         if not line:
             return True
-        if line.startswith(":"):
+        # A console command is a word after the colon; ":)", ":-(" or ":tada: we did it" is
+        # chat like any other text, which it could not be sent as before.
+        if CONSOLE_COMMAND.match(line):
             return await self._console_command(line)
         if line.startswith((self.bot.prefix, "/")):
             text = line[len(self.bot.prefix):] if line.startswith(self.bot.prefix) else line[1:]
@@ -172,20 +188,31 @@ class ConsoleAdapter(FakeAdapter):
         if self._store is not None:
             await self._store.message(MessageRef(self.platform, channel.id, message_id, channel.space_id),
                                       _number(message_id), bot=False)
-        self.out.write(f"[{message_id}] {user.display}: {text}\n")
-        self.out.flush()
+        self._write(f"[{message_id}] {user.display}: {text}")
+        self._flush()
+
+    def _become(self, rest: str) -> None:
+        """`:as <name> [mod]`; a name with spaces is quoted, as in a command."""
+        try:
+            name, mod = who(rest)
+        except ValueError as e:
+            self.note(f"⚠️ {e}")
+            return
+        if name.lower() == self.me.id:  # a person under the bot's id would be taken for the bot
+            self.note(f"⚠️ {name} is the bot's name here; pick another, e.g. :as bob")
+            return
+        self.current = self.user(name, mod=mod)
+        self.note(f"you are now {self.current.display}{' (moderator)' if mod else ''}")
 
     async def _console_command(self, line: str) -> bool:
         assert self.bot is not None
-        cmd, _, rest = line[1:].partition(" ")
+        typed_cmd, rest = (line[1:].split(None, 1) + [""])[:2]
         args = rest.split()
-        cmd = cmd.lower()
+        cmd = typed_cmd.lower()
         if cmd in ("quit", "q", "exit"):
             return False
-        if cmd == "as" and (len(args) == 1 or (len(args) == 2 and args[1].lower() == "mod")):
-            mod = len(args) > 1
-            self.current = self.user(args[0][:40], mod=mod)
-            self.note(f"you are now {self.current.display}{' (moderator)' if mod else ''}")
+        if cmd == "as":
+            self._become(rest)
         elif cmd in ("react", "unreact") and len(args) == 2:
             try:
                 ref = self._ref(args[0].lower())
@@ -193,15 +220,20 @@ class ConsoleAdapter(FakeAdapter):
                 self.note("⚠️ there is no bot message yet to react to" if args[0].lower() == "last"
                           else f"⚠️ {args[0][:12]} is a chat line; react to one of the bot's messages, like "
                           "m3, or last" if re.fullmatch(r"u\d+", args[0].lower())
-                          else f"⚠️ there is no message {args[0]}; use an id like m3, or last")
+                          else f"⚠️ there is no message {args[0][:20]}; use an id like m3, or last")
                 return True
             if args[1].isdigit() and not 1 <= int(args[1]) <= 10:
                 self.note(f"⚠️ the number reactions go from 1 to 10; got {args[1][:12]}")
                 return True
             chosen = emoji(args[1])
-            if chosen.isascii():  # a typo or a shortcode the console does not know: no emoji at all
+            if chosen.isascii() or canonical(chosen) is None:  # a typo, a word, an unknown shortcode
                 self.note(f"⚠️ {args[1][:20]!r} is not an emoji I know; type the emoji itself (✅ 🤔 ❌ 📍), "
                           "a number 1 to 10, or :white_check_mark:, :thinking:, :x:, :round_pushpin:")
+                return True
+            had = self.current in self.reactions.get(ref.id, {}).get(chosen, [])
+            if had == (cmd == "react"):  # a platform ignores it; said, so it does not look lost
+                self.note(f"you have already reacted {chosen} to {ref.id}" if had else
+                          f"⚠️ you have not reacted {chosen} to {ref.id}, so there is nothing to take back")
                 return True
             await self.react(ref, chosen, self.current, added=cmd == "react")
         elif cmd == "wait" and args:
@@ -216,7 +248,7 @@ class ConsoleAdapter(FakeAdapter):
         elif cmd == "help":
             self.note(HELP)
         else:
-            self.note(f"⚠️ {_usage(cmd, args)}")
+            self.note(f"⚠️ {_usage(cmd, args, typed_cmd)}")
         return True
 
 
@@ -225,19 +257,14 @@ def _number(message_id: str) -> int:
     return int(message_id[1:])
 
 
-def _usage(cmd: str, args: list[str]) -> str:
+def _usage(cmd: str, args: list[str], typed: str) -> str:
     """What was wrong with a console command the loop above did not take."""
-    if cmd == "as" and args:
-        return (f"a name is one word, then mod or nothing; got '{' '.join(args)[:60]}'; "
-                "e.g. :as bob, or :as bob mod for a moderator")
-    if cmd == "as":
-        return "who should you be? e.g. :as bob, or :as bob mod for a moderator"
     if cmd in ("react", "unreact"):
         got = f"got {len(args)} word{'s' if len(args) != 1 else ''}" + (f" ({' '.join(args)})" if args else "")
         return f":{cmd} takes a message and an emoji, e.g. :{cmd} m3 ✅ or :{cmd} last 2; {got}"
     if cmd == "wait":
         return "how long? e.g. :wait 2h or :wait 3d"
-    return f"there is no console command :{cmd}; try :help"
+    return f"there is no console command :{typed[:20]}; try :help"
 
 
 async def run_console(bot: AdapterHost, adapter: ConsoleAdapter, stream: TextIO | None = None,
@@ -253,6 +280,8 @@ async def run_console(bot: AdapterHost, adapter: ConsoleAdapter, stream: TextIO 
                         break
                 except Exception as e:  # the console never dies on one bad line
                     adapter.note(f"⚠️ that failed: {e}")
+                if adapter.screen.gone:  # `logoff try | head`: the reader has left
+                    break
                 reader.ready()
     finally:
         reader.close()

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import re
 import signal
 import socket
 import termios
@@ -64,7 +66,10 @@ class Reader:
                     if not line:
                         break
                 self._put(_text(line))
-        except (EOFError, KeyboardInterrupt, OSError, ValueError):
+        except EOFError:
+            if interactive:  # Ctrl-D: the shell's prompt goes on a line of its own, not after ours
+                print(flush=True)
+        except (KeyboardInterrupt, OSError, ValueError):
             pass
         self._put(EOF_MARK)
 
@@ -111,3 +116,48 @@ def _text(line: str) -> str:
     """Bytes that were not UTF-8 (Python keeps them as lone surrogates) become U+FFFD, as they
     would have on any platform: nothing downstream can store a lone surrogate."""
     return line.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+class Screen:
+    """Where the console prints: each line as the terminal may show it (`shown`)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.gone = False  # whoever read it has left (`logoff try | head`): the run ends
+
+    def line(self, text: str) -> None:
+        if not self.gone:
+            try:
+                self.stream.write(shown(text) + "\n")
+            except BrokenPipeError:
+                self._gone()
+
+    def flush(self) -> None:
+        if not self.gone:
+            try:
+                self.stream.flush()
+            except BrokenPipeError:
+                self._gone()
+
+    def _gone(self) -> None:
+        # Ending the run, as `:quit` does, instead of logging a failure for every line to come;
+        # the stream is pointed at /dev/null so that the interpreter's last flush finds it open.
+        self.gone = True
+        with contextlib.suppress(AttributeError, OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), self.stream.fileno())
+
+
+# C0 controls but tab, DEL, and C1 controls (U+009B is a CSI on many terminals, as ESC [ is).
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
+def shown(text: str) -> str:
+    """A line as the terminal may show it: a control character someone typed or put in a name
+    (ESC [2J clears the screen, a BEL rings, a CR overwrites the line) is shown as its picture
+    (␛, ␇, ␍) instead of acting on the reader's terminal."""
+    return _CONTROL.sub(_picture, text)
+
+
+def _picture(m: re.Match[str]) -> str:
+    c = ord(m.group())
+    return chr(0x2400 + c) if c < 0x20 else "\u2421" if c == 0x7f else "\ufffd"

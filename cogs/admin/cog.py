@@ -27,7 +27,14 @@ class AdminCog(Cog):
         if command:
             words = command.lower().lstrip(p).lstrip("/").split()  # as the command was typed
             specs = [s for s in self.bot.commands if tuple(words) == s.path[: len(words)]]
+            if not specs:  # a command with its arguments, as the contract names `calendar reset`
+                found, _ = self.bot.commands.find(words)
+                specs = [found] if found is not None else []
             if not specs:
+                group = [s.path[-1] for s in self.bot.commands if words and s.path[0] == words[0]]
+                if group:
+                    raise Refusal(f"{words[0]} has no '{' '.join(words[1:])[:40]}'; its commands are "
+                                  f"{', '.join(group)}: e.g. {p}help {words[0]} {group[0]}")
                 raise Refusal(f"there is no command '{command[:40]}'; type {p}help for the list")
             lines = []
             for s in specs:

@@ -82,7 +82,7 @@ def at_the_prompt() -> tuple[int, int]:
     return pid, fd
 
 
-def left_at_once(pid: int, fd: int, interrupt: Callable[[], None]) -> None:
+def left_at_once(pid: int, fd: int, interrupt: Callable[[], object]) -> None:
     """One interrupt ends the console (a hang is forever: the bound is only its guard), and
     the terminal is as it was."""
     code = None
@@ -113,3 +113,27 @@ def test_a_ctrl_c_taken_on_another_thread_than_the_main_one_leaves_at_once() -> 
     others = sorted(int(t) for t in os.listdir(f"/proc/{pid}/task") if int(t) != pid)
     assert others, "the console runs no thread besides the main one"
     left_at_once(pid, fd, lambda: os.kill(others[-1], signal.SIGINT))
+
+
+def test_ctrl_d_leaves_with_code_0_and_ends_the_prompts_line() -> None:
+    """The shell's prompt after it goes on a line of its own, not after `you> `."""
+    pid, fd = at_the_prompt()
+    seen, code = b"", None
+    try:
+        os.write(fd, b"\x04")
+        code = exited_within(pid, 30.0)
+        assert code == 0, code
+        while select.select([fd], [], [], 0)[0]:  # what it wrote before it ended
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # its end of the terminal is closed: all was read
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        if code is None:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(fd)
+    assert seen.endswith(b"\r\n"), seen

@@ -141,5 +141,9 @@ def test_fuzz_parser_never_crashes(line: str) -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from(['"', "'", "\\", "=", "|", "a", " ", "when=", "“", "x=y"]), max_size=40))
 def test_fuzz_quote_soup(parts: list[str]) -> None:
-    tokens = tokenize("".join(parts))
+    try:
+        tokens = tokenize("".join(parts))
+    except UsageError as e:  # a double quote opening a word and never closed, only that
+        assert "never closed" in str(e) or "opens nothing" in str(e)
+        return
     assert all(isinstance(t, str) for t in tokens)
