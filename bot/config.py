@@ -105,7 +105,8 @@ def load(path: str | Path) -> Config:
             "or pass --config PATH (or use `logoff try`, which needs none)"
         )
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
+        # utf-8-sig: an editor that starts the file with a byte order mark (Notepad) wrote it.
+        data = tomllib.loads(p.read_text(encoding="utf-8-sig"))
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{p} is not valid TOML: {e}") from e
     except (OSError, UnicodeDecodeError) as e:
@@ -120,7 +121,7 @@ def web_config(section: Mapping[str, Any]) -> WebConfig:
     only_keys(section, "web", {"listen", "public_url"})
     host, port = listen_address({"listen": section.get("listen")}, "web")
     public = url(section, "web", "public_url", ("https", "http"), "https://meetups.example.org")
-    return WebConfig(host, port, (public or f"http://{host}:{port}").rstrip("/"))
+    return WebConfig(host, port, (public or f"http://{address(host, port)}").rstrip("/"))
 
 
 # A name or IPv4 address, or an IPv6 address in brackets (or bare): no scheme, no spaces.
@@ -141,18 +142,37 @@ def listen_address(section: Mapping[str, Any], name: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
+def address(host: str, port: int) -> str:
+    """host:port as it is written (an IPv6 address in brackets)."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+_ANY_HOST = ("", "0.0.0.0", "::", "*")
+
+
+def _same_socket(a: tuple[str, int], b: tuple[str, int]) -> bool:
+    """Would the second bind fail on the first one's port? (Port 0 is a new port each time.)"""
+    return a[1] == b[1] != 0 and (a[0] == b[0] or a[0] in _ANY_HOST or b[0] in _ANY_HOST)
+
+
 _SECRET_PARAMS = {"password", "sslpassword"}
+# libpq's other spelling of a connection ("host=db user=logoff password=…").
+_KEYWORD_DSN = re.compile(r"(?:^|\s)(?:host|hostaddr|dbname|user|password|port)\s*=", re.IGNORECASE)
 
 
 def check_database(database: str, password_env: str | None, key: str = "[bot] database") -> None:
     """A PostgreSQL URL must be one asyncpg can use, and carry no password."""
     scheme = database.split("://", 1)[0].lower() if "://" in database else ""
+    example = '"postgresql://logoff@db.example.org:5432/logoff"'
+    if not scheme and _KEYWORD_DSN.search(database):
+        # Else a file by that name, and check-config would print the password in it.
+        raise ConfigError(f"{key} looks like a list of connection keywords (host=… dbname=…); "
+                          f"write a PostgreSQL URL without the password instead, e.g. {example}")
     if not scheme:
         if password_env is not None:
             raise ConfigError("[bot] database_password_env is for a PostgreSQL database; "
                               f"{database!r} is a SQLite file")
         return
-    example = '"postgresql://logoff@db.example.org:5432/logoff"'
     if scheme not in ("postgresql", "postgres"):
         raise ConfigError(f"{key} must be a file path or a PostgreSQL URL, e.g. {example}; "
                           f"got a {scheme}:// URL")
@@ -175,6 +195,9 @@ def check_database(database: str, password_env: str | None, key: str = "[bot] da
 def parse(data: Mapping[str, Any], path: str = "") -> Config:
     known = platforms()
     for section, value in data.items():
+        if not isinstance(value, dict) and section not in CORE_SECTIONS and section not in known:
+            raise ConfigError(f"{section} = … is outside any section; put it under the section it "
+                              f"belongs to, e.g. [bot] (a key before the first [section] line is in none)")
         if section not in CORE_SECTIONS and section not in known:
             sections = ", ".join(f"[{s}]" for s in (*CORE_SECTIONS, *known))
             raise ConfigError(f"unknown section [{section}]; sections are {sections}")
@@ -184,7 +207,7 @@ def parse(data: Mapping[str, Any], path: str = "") -> Config:
     only_keys(b, "bot", _BOT_KEYS)
     tz = string(b, "bot", "timezone", "UTC") or "UTC"
     try:
-        zone(tz)
+        tz = zone(tz).key  # a city ("new york") is kept as its zone's name, as `config set` keeps it
     except TimeParseError as e:
         raise ConfigError(f"[bot] timezone: {e}") from e
     prefix = string(b, "bot", "command_prefix", "!") or ""
@@ -199,4 +222,7 @@ def parse(data: Mapping[str, Any], path: str = "") -> Config:
               if name not in CORE_SECTIONS}
     metrics = listen_address(data["metrics"], "metrics") if "metrics" in data else None
     web = web_config(data["web"]) if "web" in data else None
+    if metrics is not None and web is not None and _same_socket(metrics, (web.host, web.port)):
+        raise ConfigError(f"[web] listen and [metrics] listen are both {address(*metrics)}: one "
+                          "server cannot take both; give them different ports, e.g. 8080 and 9108")
     return Config(bot=bot, platforms=parsed, path=path, metrics=metrics, web=web)
