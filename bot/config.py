@@ -4,10 +4,11 @@ and read from the environment only when an adapter starts; never stored or logge
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,7 +87,14 @@ def url(section: Mapping[str, Any], name: str, key: str, schemes: tuple[str, ...
 def only_keys(section: Mapping[str, Any], name: str, allowed: set[str]) -> None:
     for key in section:
         if key not in allowed:
-            raise ConfigError(f"unknown key [{name}] {key}; allowed: {', '.join(sorted(allowed))}")
+            raise ConfigError(f"unknown key [{name}] {key}{_guess(key, allowed, '{}')}; "
+                              f"allowed: {', '.join(sorted(allowed))}")
+
+
+def _guess(word: str, names: Iterable[str], form: str) -> str:
+    """"; did you mean …?" for a typo of one of `names`, else nothing."""
+    found = difflib.get_close_matches(word.lower()[:40], sorted(names), n=1, cutoff=0.6)
+    return f" (did you mean {form.format(found[0])}?)" if found else ""
 
 
 def env_name(value: str | None, name: str, key: str, example: str) -> str | None:
@@ -200,7 +208,8 @@ def parse(data: Mapping[str, Any], path: str = "") -> Config:
                               f"belongs to, e.g. [bot] (a key before the first [section] line is in none)")
         if section not in CORE_SECTIONS and section not in known:
             sections = ", ".join(f"[{s}]" for s in (*CORE_SECTIONS, *known))
-            raise ConfigError(f"unknown section [{section}]; sections are {sections}")
+            raise ConfigError(f"unknown section [{section}]{_guess(section, (*CORE_SECTIONS, *known), '[{}]')}; "
+                              f"sections are {sections}")
         if not isinstance(value, dict):
             raise ConfigError(f"[{section}] must be a table")
     b = data.get("bot", {})

@@ -88,6 +88,19 @@ def test_a_key_before_the_first_section_is_named_as_a_key(tmp_path: Path) -> Non
         parse(tomllib.loads('[discrod]\ntoken_env = "X"\n'))
 
 
+@pytest.mark.parametrize("toml, said", [
+    ('[discrod]\ntoken_env = "X"\n', "unknown section [discrod] (did you mean [discord]?); sections are"),
+    ('[metric]\nlisten = "127.0.0.1:9108"\n', "unknown section [metric] (did you mean [metrics]?)"),
+    ('[discord]\ntokn_env = "X"\n', "unknown key [discord] tokn_env (did you mean token_env?); allowed:"),
+    ('[bot]\ntimezon = "UTC"\n', "unknown key [bot] timezon (did you mean timezone?); allowed:"),
+    ('[slack]\n', "unknown section [slack]; sections are"),  # nothing close: no guess
+])
+def test_a_typo_in_a_section_or_key_name_gets_the_name_meant(toml: str, said: str) -> None:
+    with pytest.raises(ConfigError) as e:
+        parse(tomllib.loads(toml))
+    assert said in str(e.value)
+
+
 def test_an_ipv6_listen_address_is_printed_as_it_is_written(tmp_path: Path) -> None:
     r = check(tmp_path, f'{DISCORD}[metrics]\nlisten = "[::1]:9108"\n[web]\nlisten = "[::1]:8080"\n')
     assert r.returncode == 0, r.stdout + r.stderr
