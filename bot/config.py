@@ -97,11 +97,17 @@ def _guess(word: str, names: Iterable[str], form: str) -> str:
     return f" (did you mean {form.format(found[0])}?)" if found else ""
 
 
+_ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+
+
 def env_name(value: str | None, name: str, key: str, example: str) -> str | None:
-    """An environment variable's NAME (never the secret itself)."""
-    if value is not None and not value.isidentifier():
-        raise ConfigError(f"[{name}] {key} must name an environment variable, e.g. \"{example}\", "
-                          "not hold the secret")
+    """An environment variable's NAME (never the secret itself). A name is echoed when its
+    variable is not set, so one that could be the secret (some access tokens read as
+    an identifier) is taken only when it is written in capitals, as names are, or is set."""
+    if value is not None and not (value.isidentifier() and value.isascii() and (
+            _ENV_NAME.fullmatch(value) or os.environ.get(value))):
+        raise ConfigError(f"[{name}] {key} must name an environment variable, in capitals, e.g. "
+                          f"\"{example}\", not hold the secret: put the secret in that variable")
     return value
 
 

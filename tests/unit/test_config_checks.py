@@ -108,3 +108,19 @@ def test_an_ipv6_listen_address_is_printed_as_it_is_written(tmp_path: Path) -> N
     # With no public_url, the cards link the listen address: a URL, brackets and all.
     assert "web pages and calendar feed: would listen on [::1]:8080, linked as http://[::1]:8080" \
         in r.stdout, r.stdout
+
+
+def test_a_secret_written_where_its_variables_name_goes_is_never_printed(tmp_path: Path) -> None:
+    """A Matrix access token reads as an identifier; check-config used to print it back as the
+    name of a variable that is not set."""
+    token = "syt_bG9nb2Zm_XsPdQwErTyUiOpAsDfGh_2b7Kq9"
+    r = check(tmp_path, '[matrix]\nhomeserver = "https://m.example.org"\nuser_id = "@logoff:example.org"\n'
+              f'access_token_env = "{token}"\n')
+    assert r.returncode == 2 and token not in r.stdout + r.stderr, r.stdout + r.stderr
+    assert "[matrix] access_token_env must name an environment variable, in capitals" in r.stderr
+    r = logoff("run", "--config", str(tmp_path / "config.toml"))
+    assert r.returncode == 2 and token not in r.stdout + r.stderr, r.stderr
+    # A name in other than capitals is taken when it is set: then it is a name.
+    r = check(tmp_path, f'{DISCORD.replace("LOGOFF_TEST_TOKEN", "logoff_test_token")}',
+              env={"logoff_test_token": "sekrit-value"})
+    assert r.returncode == 0 and "discord: would start" in r.stdout, r.stdout + r.stderr
