@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Sequence
 
 from .app import Bot, build_bot
 from .clock import ManualClock
-from .config import Config, ConfigError, address, check_database, load, web_config
+from .config import Config, ConfigError, address, check_database, load, sqlite_problem, web_config
 from .health import HealthServer
 from .plugins import platforms
 from .redact import configured_secrets, install
@@ -80,6 +80,9 @@ def check_config(path: str) -> int:
     password_set = password_env is None or bool(os.environ.get(password_env))
     if password_env is not None:  # `run` stops at an unset one: so does the check
         print(f"  database password: {'found' if password_set else 'NOT found'} in ${password_env}")
+    unusable = sqlite_problem(cfg.bot.database)
+    if unusable is not None:
+        print(f"  database: would NOT open ({unusable})")
     plan = cfg.startable()
     if not plan:
         sections = " or ".join(f"[{s}]" for s in platforms())
@@ -91,11 +94,11 @@ def check_config(path: str) -> int:
               f"linked as {cfg.web.public_url}")
     if cfg.metrics is not None:
         print(f"  metrics and /healthz: would listen on {address(*cfg.metrics)}")
-    if password_set and any(ok for _, ok, _ in plan):
+    if password_set and unusable is None and any(ok for _, ok, _ in plan):
         return 0
     # The file is well formed, yet `run` would stop: say so where an exit code is read.
-    print(f"logoff: `logoff run` would stop here: {not_ready(cfg) or 'the database password is not set'}",
-          file=sys.stderr)
+    why = unusable or not_ready(cfg) or "the database password is not set"
+    print(f"logoff: `logoff run` would stop here: {why}", file=sys.stderr)
     return EXIT_CONFIG
 
 

@@ -206,6 +206,18 @@ def check_database(database: str, password_env: str | None, key: str = "[bot] da
         raise ConfigError(f"{key} needs a host and a database name, e.g. {example}")
 
 
+def sqlite_problem(database: str) -> str | None:
+    """What would stop a SQLite file from opening that can be seen without opening it."""
+    if "://" in database or database == ":memory:":
+        return None
+    p = Path(database)  # as the store opens it: no ~ expansion
+    if p.is_dir():
+        return f"the database {database} is a folder; name a file in it, e.g. {p / 'logoff.db'}"
+    if not p.parent.is_dir():
+        return f"the folder of the database {database} does not exist; create it or choose another path"
+    return None
+
+
 def parse(data: Mapping[str, Any], path: str = "") -> Config:
     known = platforms()
     for section, value in data.items():

@@ -124,3 +124,18 @@ def test_a_secret_written_where_its_variables_name_goes_is_never_printed(tmp_pat
     r = check(tmp_path, f'{DISCORD.replace("LOGOFF_TEST_TOKEN", "logoff_test_token")}',
               env={"logoff_test_token": "sekrit-value"})
     assert r.returncode == 0 and "discord: would start" in r.stdout, r.stdout + r.stderr
+
+
+def test_check_config_finds_a_database_file_run_could_not_open(tmp_path: Path) -> None:
+    """`run` stops (exit 3) at a database whose folder is missing or that is a folder: the
+    check says so before, with exit 2."""
+    missing = tmp_path / "no-such-folder" / "logoff.db"
+    r = check(tmp_path, f'[bot]\ndatabase = "{missing}"\n{DISCORD}')
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert f"the folder of the database {missing} does not exist" in r.stdout + r.stderr
+    run = logoff("run", "--config", str(tmp_path / "config.toml"), env=TOKEN)
+    assert run.returncode == 3 and f"the folder of the database {missing} does not exist" in run.stderr
+    r = check(tmp_path, f'[bot]\ndatabase = "{tmp_path}"\n{DISCORD}')
+    assert r.returncode == 2 and "is a folder; name a file in it" in r.stderr, r.stdout + r.stderr
+    r = check(tmp_path, f'[bot]\ndatabase = "{tmp_path / "new.db"}"\n{DISCORD}')
+    assert r.returncode == 0 and "would NOT open" not in r.stdout, r.stdout + r.stderr
