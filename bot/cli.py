@@ -54,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.cmd == "try":
             logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
             try:
-                web = web_config({"listen": args.web}) if args.web else None
+                web = web_config({"listen": args.web}, local=True) if args.web else None
             except ConfigError:
                 raise ConfigError(f"--web must be host:port, e.g. --web 127.0.0.1:8080; "
                                   f"got {args.web[:80]!r}") from None

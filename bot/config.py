@@ -131,10 +131,21 @@ def load(path: str | Path) -> Config:
 CORE_SECTIONS = ("bot", "metrics", "web")
 
 
-def web_config(section: Mapping[str, Any]) -> WebConfig:
+_ANY_HOST = ("", "0.0.0.0", "::", "*")  # listen on every address
+
+
+def web_config(section: Mapping[str, Any], *, local: bool = False) -> WebConfig:
+    """`local`: for this machine's own browser (`logoff try --web`)."""
     only_keys(section, "web", {"listen", "public_url"})
     host, port = listen_address({"listen": section.get("listen")}, "web")
     public = url(section, "web", "public_url", ("https", "http"), "https://meetups.example.org")
+    if public is None and host in _ANY_HOST:
+        # Every card links its page at this address, and "every address" opens nothing.
+        if not local:
+            raise ConfigError(f"[web] listen = {address(host, port)!r} is every address of this "
+                              "machine, so the cards cannot link the pages at it: add public_url, "
+                              "how people reach it, e.g. public_url = \"https://meetups.example.org\"")
+        public = f"http://{address('::1' if ':' in host else '127.0.0.1', port)}"
     return WebConfig(host, port, (public or f"http://{address(host, port)}").rstrip("/"))
 
 
@@ -159,9 +170,6 @@ def listen_address(section: Mapping[str, Any], name: str) -> tuple[str, int]:
 def address(host: str, port: int) -> str:
     """host:port as it is written (an IPv6 address in brackets)."""
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-_ANY_HOST = ("", "0.0.0.0", "::", "*")
 
 
 def _same_socket(a: tuple[str, int], b: tuple[str, int]) -> bool:

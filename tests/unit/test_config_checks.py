@@ -27,7 +27,7 @@ def check(tmp_path: Path, toml: str, env: dict[str, str] | None = None, *, raw: 
 @pytest.mark.parametrize("metrics, web", [
     ("127.0.0.1:9108", "127.0.0.1:9108"),
     ("0.0.0.0:9108", "127.0.0.1:9108"),  # all addresses take the port on loopback too
-    ("[::1]:8080", "[::]:8080"),
+    ("[::]:8080", "[::1]:8080"),
 ])
 def test_web_and_metrics_on_one_address_are_refused_before_start(tmp_path: Path, metrics: str,
                                                                  web: str) -> None:
@@ -139,3 +139,18 @@ def test_check_config_finds_a_database_file_run_could_not_open(tmp_path: Path) -
     assert r.returncode == 2 and "is a folder; name a file in it" in r.stderr, r.stdout + r.stderr
     r = check(tmp_path, f'[bot]\ndatabase = "{tmp_path / "new.db"}"\n{DISCORD}')
     assert r.returncode == 0 and "would NOT open" not in r.stdout, r.stdout + r.stderr
+
+
+def test_web_on_every_address_needs_the_public_url_its_cards_link(tmp_path: Path) -> None:
+    """`listen = "0.0.0.0:8080"` alone made every card link http://0.0.0.0:8080/e/…, which
+    opens nothing on a phone."""
+    r = check(tmp_path, f'{DISCORD}[web]\nlisten = "0.0.0.0:8080"\n')
+    assert r.returncode == 2 and "[web] listen = '0.0.0.0:8080' is every address" in r.stderr, \
+        r.stdout + r.stderr
+    assert "add public_url" in r.stderr
+    r = check(tmp_path, f'{DISCORD}[web]\nlisten = "0.0.0.0:8080"\npublic_url = "https://ex.org"\n')
+    assert r.returncode == 0 and "linked as https://ex.org" in r.stdout, r.stdout + r.stderr
+    # `try --web` is for this machine's browser: its cards link loopback.
+    r = logoff("try", "--web", "0.0.0.0:0", stdin='!event create Picnic when="2030-06-01 12:00"\n')
+    assert r.returncode == 0, r.stderr
+    assert "🔗 http://127.0.0.1:" in r.stdout and "0.0.0.0" not in r.stdout, r.stdout
