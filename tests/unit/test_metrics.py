@@ -211,3 +211,31 @@ async def test_platform_error_codes_cannot_grow_the_series_without_bound(bot) ->
     assert series[("chat", "M_WHATEVER_0")] == 2
     assert series[("other-chat", "50007")] == 1
     assert sum(v for (p, _), v in series.items() if p == "chat") == 501
+
+
+async def test_answers_made_while_the_bot_was_away_are_counted_as_rsvps(databases, clock) -> None:  # type: ignore[no-untyped-def]
+    """Reactions made while the bot was down are stored at start: they are RSVPs like live ones,
+    and what stayed the same is not counted again."""
+    fake = FakeAdapter()
+    first = await build_bot(databases("away.db"), clock=clock)
+    first.add_adapter(fake)
+    await first.start()
+    [card] = await fake.invoke(f"!event create Board games when={WHEN}")
+    await fake.react(card, "✅", "bob")
+    await first.stop()
+    await fake.react(card, "✅", "carol", dispatch=False)  # while the bot is down
+    await fake.react(card, "🤔", "dave", dispatch=False)
+    await fake.react(card, "✅", "bob", added=False, dispatch=False)
+    again = await build_bot(databases("away.db"), clock=clock)
+    again.add_adapter(fake)
+    try:
+        await again.start()
+        await again.cards.idle()
+        [attendees] = await fake.invoke("!event attendees 1")
+        assert "carol" in attendees.text and "dave" in attendees.text and "bob" not in attendees.text
+        body = await scrape(again)
+        assert sample(body, 'logoff_rsvps_total{status="going"}') == 1, body
+        assert sample(body, 'logoff_rsvps_total{status="maybe"}') == 1
+        assert sample(body, 'logoff_rsvps_total{status="none"}') == 1
+    finally:
+        await again.stop()
