@@ -186,6 +186,10 @@ def check_database(database: str, password_env: str | None, key: str = "[bot] da
     """A PostgreSQL URL must be one asyncpg can use, and carry no password."""
     scheme = database.split("://", 1)[0].lower() if "://" in database else ""
     example = '"postgresql://logoff@db.example.org:5432/logoff"'
+    if database != database.strip():
+        # A file named " logoff.db", or a database "logoff " that the server does not have.
+        raise ConfigError(f"{key} starts or ends with a space; remove it (a {'URL' if scheme else 'file name'} "
+                          "has none there)")
     if not scheme and _KEYWORD_DSN.search(database):
         # Else a file by that name, and check-config would print the password in it.
         raise ConfigError(f"{key} looks like a list of connection keywords (host=… dbname=…); "

@@ -154,3 +154,14 @@ def test_web_on_every_address_needs_the_public_url_its_cards_link(tmp_path: Path
     r = logoff("try", "--web", "0.0.0.0:0", stdin='!event create Picnic when="2030-06-01 12:00"\n')
     assert r.returncode == 0, r.stderr
     assert "🔗 http://127.0.0.1:" in r.stdout and "0.0.0.0" not in r.stdout, r.stdout
+
+
+@pytest.mark.parametrize("database", [" logoff.db", "logoff.db ", "postgresql://u@db.example.org/logoff "])
+def test_a_database_with_a_space_at_either_end_is_refused(tmp_path: Path, database: str) -> None:
+    """It made a file whose name starts or ends with a space, or asked the server for a database
+    named with one."""
+    r = check(tmp_path, f'[bot]\ndatabase = "{database}"\n{DISCORD}')
+    assert r.returncode == 2 and "[bot] database starts or ends with a space; remove it" in r.stderr, \
+        r.stdout + r.stderr
+    r = logoff("try", "--db", database, stdin="!help\n")
+    assert r.returncode == 2 and "--db starts or ends with a space" in r.stderr, r.stdout + r.stderr
