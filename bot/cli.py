@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Sequence
 
 from .app import Bot, build_bot
 from .clock import ManualClock
-from .config import Config, ConfigError, check_database, load, web_config
+from .config import Config, ConfigError, address, check_database, load, sqlite_problem, web_config
 from .health import HealthServer
 from .plugins import platforms
 from .redact import configured_secrets, install
@@ -54,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.cmd == "try":
             logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
             try:
-                web = web_config({"listen": args.web}) if args.web else None
+                web = web_config({"listen": args.web}, local=True) if args.web else None
             except ConfigError:
                 raise ConfigError(f"--web must be host:port, e.g. --web 127.0.0.1:8080; "
                                   f"got {args.web[:80]!r}") from None
@@ -80,6 +80,9 @@ def check_config(path: str) -> int:
     password_set = password_env is None or bool(os.environ.get(password_env))
     if password_env is not None:  # `run` stops at an unset one: so does the check
         print(f"  database password: {'found' if password_set else 'NOT found'} in ${password_env}")
+    unusable = sqlite_problem(cfg.bot.database)
+    if unusable is not None:
+        print(f"  database: would NOT open ({unusable})")
     plan = cfg.startable()
     if not plan:
         sections = " or ".join(f"[{s}]" for s in platforms())
@@ -87,18 +90,34 @@ def check_config(path: str) -> int:
     for platform, ok, why in plan:
         print(f"  {platform}: {'would start' if ok else 'would NOT start'} ({why})")
     if cfg.web is not None:
-        print(f"  web pages and calendar feed: would listen on {cfg.web.host}:{cfg.web.port}, "
+        print(f"  web pages and calendar feed: would listen on {address(cfg.web.host, cfg.web.port)}, "
               f"linked as {cfg.web.public_url}")
     if cfg.metrics is not None:
-        print(f"  metrics and /healthz: would listen on {cfg.metrics[0]}:{cfg.metrics[1]}")
-    return 0 if password_set and any(ok for _, ok, _ in plan) else EXIT_CONFIG
+        print(f"  metrics and /healthz: would listen on {address(*cfg.metrics)}")
+    if password_set and unusable is None and any(ok for _, ok, _ in plan):
+        return 0
+    # The file is well formed, yet `run` would stop: say so where an exit code is read.
+    why = unusable or not_ready(cfg) or "the database password is not set"
+    print(f"logoff: `logoff run` would stop here: {why}", file=sys.stderr)
+    return EXIT_CONFIG
+
+
+def not_ready(cfg: Config) -> str | None:
+    """Why no platform can start, or None when one can."""
+    plan = cfg.startable()
+    if any(ok for _, ok, _ in plan):
+        return None
+    if not plan:
+        sections = " or ".join(f"[{s}]" for s in platforms())
+        return f"no platform can start: add a {sections} section (try `logoff try`, which needs none)"
+    return "no platform can start: " + "; ".join(f"{p}: {why}" for p, _, why in plan)
 
 
 async def try_console(db: str, timezone: str, web: WebConfig | None = None) -> int:
     from .timeparse import TimeParseError, zone
 
     try:
-        zone(timezone)
+        timezone = zone(timezone).key  # a city is kept as its zone's name
     except TimeParseError as e:
         raise ConfigError(f"--timezone: {e}") from e
     check_database(db, None, key="--db")
@@ -129,10 +148,9 @@ async def build_from_config(cfg: Config, extensions: Sequence[str] | None = None
     for platform, ok, why in cfg.startable():
         if not ok:
             log.warning("%s is configured but will not start: %s", platform, why)
-    if not plan:
-        sections = " or ".join(f"[{s}]" for s in platforms())
-        raise ConfigError(f"no platform can start: add a {sections} section and set the "
-                          "environment variables it names (see `logoff check-config`)")
+    stopped = not_ready(cfg)
+    if stopped is not None:
+        raise ConfigError(stopped)
     bot = await build_bot(cfg.bot.database, timezone=cfg.bot.timezone, prefix=cfg.bot.command_prefix,
                           database_password=cfg.bot.database_password(),
                           extensions=extensions)

@@ -4,10 +4,11 @@ and read from the environment only when an adapter starts; never stored or logge
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,14 +87,27 @@ def url(section: Mapping[str, Any], name: str, key: str, schemes: tuple[str, ...
 def only_keys(section: Mapping[str, Any], name: str, allowed: set[str]) -> None:
     for key in section:
         if key not in allowed:
-            raise ConfigError(f"unknown key [{name}] {key}; allowed: {', '.join(sorted(allowed))}")
+            raise ConfigError(f"unknown key [{name}] {key}{_guess(key, allowed, '{}')}; "
+                              f"allowed: {', '.join(sorted(allowed))}")
+
+
+def _guess(word: str, names: Iterable[str], form: str) -> str:
+    """"; did you mean …?" for a typo of one of `names`, else nothing."""
+    found = difflib.get_close_matches(word.lower()[:40], sorted(names), n=1, cutoff=0.6)
+    return f" (did you mean {form.format(found[0])}?)" if found else ""
+
+
+_ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 
 
 def env_name(value: str | None, name: str, key: str, example: str) -> str | None:
-    """An environment variable's NAME (never the secret itself)."""
-    if value is not None and not value.isidentifier():
-        raise ConfigError(f"[{name}] {key} must name an environment variable, e.g. \"{example}\", "
-                          "not hold the secret")
+    """An environment variable's NAME (never the secret itself). A name is echoed when its
+    variable is not set, so one that could be the secret (some access tokens read as
+    an identifier) is taken only when it is written in capitals, as names are, or is set."""
+    if value is not None and not (value.isidentifier() and value.isascii() and (
+            _ENV_NAME.fullmatch(value) or os.environ.get(value))):
+        raise ConfigError(f"[{name}] {key} must name an environment variable, in capitals, e.g. "
+                          f"\"{example}\", not hold the secret: put the secret in that variable")
     return value
 
 
@@ -105,7 +119,8 @@ def load(path: str | Path) -> Config:
             "or pass --config PATH (or use `logoff try`, which needs none)"
         )
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
+        # utf-8-sig: an editor that starts the file with a byte order mark (Notepad) wrote it.
+        data = tomllib.loads(p.read_text(encoding="utf-8-sig"))
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{p} is not valid TOML: {e}") from e
     except (OSError, UnicodeDecodeError) as e:
@@ -116,11 +131,22 @@ def load(path: str | Path) -> Config:
 CORE_SECTIONS = ("bot", "metrics", "web")
 
 
-def web_config(section: Mapping[str, Any]) -> WebConfig:
+_ANY_HOST = ("", "0.0.0.0", "::", "*")  # listen on every address
+
+
+def web_config(section: Mapping[str, Any], *, local: bool = False) -> WebConfig:
+    """`local`: for this machine's own browser (`logoff try --web`)."""
     only_keys(section, "web", {"listen", "public_url"})
     host, port = listen_address({"listen": section.get("listen")}, "web")
     public = url(section, "web", "public_url", ("https", "http"), "https://meetups.example.org")
-    return WebConfig(host, port, (public or f"http://{host}:{port}").rstrip("/"))
+    if public is None and host in _ANY_HOST:
+        # Every card links its page at this address, and "every address" opens nothing.
+        if not local:
+            raise ConfigError(f"[web] listen = {address(host, port)!r} is every address of this "
+                              "machine, so the cards cannot link the pages at it: add public_url, "
+                              "how people reach it, e.g. public_url = \"https://meetups.example.org\"")
+        public = f"http://{address('::1' if ':' in host else '127.0.0.1', port)}"
+    return WebConfig(host, port, (public or f"http://{address(host, port)}").rstrip("/"))
 
 
 # A name or IPv4 address, or an IPv6 address in brackets (or bare): no scheme, no spaces.
@@ -141,18 +167,38 @@ def listen_address(section: Mapping[str, Any], name: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
+def address(host: str, port: int) -> str:
+    """host:port as it is written (an IPv6 address in brackets)."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _same_socket(a: tuple[str, int], b: tuple[str, int]) -> bool:
+    """Would the second bind fail on the first one's port? (Port 0 is a new port each time.)"""
+    return a[1] == b[1] != 0 and (a[0] == b[0] or a[0] in _ANY_HOST or b[0] in _ANY_HOST)
+
+
 _SECRET_PARAMS = {"password", "sslpassword"}
+# libpq's other spelling of a connection ("host=db user=logoff password=…").
+_KEYWORD_DSN = re.compile(r"(?:^|\s)(?:host|hostaddr|dbname|user|password|port)\s*=", re.IGNORECASE)
 
 
 def check_database(database: str, password_env: str | None, key: str = "[bot] database") -> None:
     """A PostgreSQL URL must be one asyncpg can use, and carry no password."""
     scheme = database.split("://", 1)[0].lower() if "://" in database else ""
+    example = '"postgresql://logoff@db.example.org:5432/logoff"'
+    if database != database.strip():
+        # A file named " logoff.db", or a database "logoff " that the server does not have.
+        raise ConfigError(f"{key} starts or ends with a space; remove it (a {'URL' if scheme else 'file name'} "
+                          "has none there)")
+    if not scheme and _KEYWORD_DSN.search(database):
+        # Else a file by that name, and check-config would print the password in it.
+        raise ConfigError(f"{key} looks like a list of connection keywords (host=… dbname=…); "
+                          f"write a PostgreSQL URL without the password instead, e.g. {example}")
     if not scheme:
         if password_env is not None:
             raise ConfigError("[bot] database_password_env is for a PostgreSQL database; "
                               f"{database!r} is a SQLite file")
         return
-    example = '"postgresql://logoff@db.example.org:5432/logoff"'
     if scheme not in ("postgresql", "postgres"):
         raise ConfigError(f"{key} must be a file path or a PostgreSQL URL, e.g. {example}; "
                           f"got a {scheme}:// URL")
@@ -172,19 +218,35 @@ def check_database(database: str, password_env: str | None, key: str = "[bot] da
         raise ConfigError(f"{key} needs a host and a database name, e.g. {example}")
 
 
+def sqlite_problem(database: str) -> str | None:
+    """What would stop a SQLite file from opening that can be seen without opening it."""
+    if "://" in database or database == ":memory:":
+        return None
+    p = Path(database)  # as the store opens it: no ~ expansion
+    if p.is_dir():
+        return f"the database {database} is a folder; name a file in it, e.g. {p / 'logoff.db'}"
+    if not p.parent.is_dir():
+        return f"the folder of the database {database} does not exist; create it or choose another path"
+    return None
+
+
 def parse(data: Mapping[str, Any], path: str = "") -> Config:
     known = platforms()
     for section, value in data.items():
+        if not isinstance(value, dict) and section not in CORE_SECTIONS and section not in known:
+            raise ConfigError(f"{section} = … is outside any section; put it under the section it "
+                              f"belongs to, e.g. [bot] (a key before the first [section] line is in none)")
         if section not in CORE_SECTIONS and section not in known:
             sections = ", ".join(f"[{s}]" for s in (*CORE_SECTIONS, *known))
-            raise ConfigError(f"unknown section [{section}]; sections are {sections}")
+            raise ConfigError(f"unknown section [{section}]{_guess(section, (*CORE_SECTIONS, *known), '[{}]')}; "
+                              f"sections are {sections}")
         if not isinstance(value, dict):
             raise ConfigError(f"[{section}] must be a table")
     b = data.get("bot", {})
     only_keys(b, "bot", _BOT_KEYS)
     tz = string(b, "bot", "timezone", "UTC") or "UTC"
     try:
-        zone(tz)
+        tz = zone(tz).key  # a city ("new york") is kept as its zone's name, as `config set` keeps it
     except TimeParseError as e:
         raise ConfigError(f"[bot] timezone: {e}") from e
     prefix = string(b, "bot", "command_prefix", "!") or ""
@@ -199,4 +261,7 @@ def parse(data: Mapping[str, Any], path: str = "") -> Config:
               if name not in CORE_SECTIONS}
     metrics = listen_address(data["metrics"], "metrics") if "metrics" in data else None
     web = web_config(data["web"]) if "web" in data else None
+    if metrics is not None and web is not None and _same_socket(metrics, (web.host, web.port)):
+        raise ConfigError(f"[web] listen and [metrics] listen are both {address(*metrics)}: one "
+                          "server cannot take both; give them different ports, e.g. 8080 and 9108")
     return Config(bot=bot, platforms=parsed, path=path, metrics=metrics, web=web)

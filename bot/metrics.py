@@ -15,6 +15,11 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 # Outcomes of a command, as the dispatcher sees them.
 OUTCOMES = ("ok", "refused", "usage", "denied", "unavailable", "error")
 _LATE_S = 60.0  # a job sent more than this after its time counts as late
+# Error codes are the platform's words, and a platform's server may pass on those of other
+# servers it talks to for us (in a room on a server anyone can run): past this many codes on
+# one platform, the rest share one series.
+MAX_ERROR_CODES = 50
+OTHER_CODE = "other"
 
 
 class Metrics:
@@ -57,6 +62,7 @@ class Metrics:
         # `labels()` takes a lock and builds a key on every call; an RSVP storm calls it per
         # reaction, so the children are kept.
         self._rsvp_children: dict[str, Any] = {}
+        self._error_codes: dict[str, set[str]] = {}
 
     def command(self, name: str, outcome: str) -> None:
         self.commands.labels(name, outcome).inc()
@@ -73,7 +79,14 @@ class Metrics:
         self.jobs.labels(kind, outcome).inc()
 
     def platform_error(self, platform: str, code: str | int) -> None:
-        self.platform_errors.labels(platform, str(code)[:40]).inc()
+        label = str(code)[:40]
+        seen = self._error_codes.setdefault(platform, set())
+        if label not in seen:
+            if len(seen) >= MAX_ERROR_CODES:
+                label = OTHER_CODE
+            else:
+                seen.add(label)
+        self.platform_errors.labels(platform, label).inc()
 
     def watch_queue(self, depth: Callable[[], int]) -> None:
         self.write_queue.set_function(lambda: float(depth()))

@@ -26,10 +26,13 @@ _HINTS = ("token", "passw", "secret", "authorization")
 
 
 def configured_secrets(cfg: Config) -> list[str]:
-    """The values of the environment variables the config names (`*_env` keys)."""
+    """The values of the environment variables the config names (`*_env` keys), and the
+    database client's own password variable."""
     sections: list[object] = [cfg.bot, *cfg.platforms.values()]
     names = [getattr(s, f.name) for s in sections if dataclasses.is_dataclass(s)
              for f in dataclasses.fields(s) if f.name.endswith("_env")]
+    if "://" in cfg.bot.database:  # PostgreSQL reads its own variable when none is named
+        names.append("PGPASSWORD")
     return [v for n in names if isinstance(n, str) and (v := os.environ.get(n))]
 
 

@@ -41,8 +41,9 @@ def parse(section: Mapping[str, Any]) -> DiscordConfig:
     count = section.get("shard_count")
     if count is not None and (isinstance(count, bool) or not isinstance(count, int)
                               or not 1 <= count <= MAX_SHARDS):
+        quoted = " (a number in quotes is text: leave the quotes out)" if isinstance(count, str) else ""
         raise ConfigError(f"[discord] shard_count must be a whole number from 1 to {MAX_SHARDS}, "
-                          "e.g. shard_count = 4")
+                          f"e.g. shard_count = 4; got {count!r}{quoted}")
     shards = shard_range(string(section, SECTION, "shards"), count)
     content = section.get("message_content", False)
     if not isinstance(content, bool):
@@ -84,6 +85,6 @@ def readiness(config: DiscordConfig) -> tuple[bool, str]:
     shards = ""
     if config.shard_count is not None:
         mine = config.shards or tuple(range(config.shard_count))
-        ran = f"{mine[0]}-{mine[-1]}" if len(mine) > 1 else str(mine[0])
-        shards = f"; shards {ran} of {config.shard_count}"
+        ran = f"shards {mine[0]}-{mine[-1]}" if len(mine) > 1 else f"shard {mine[0]}"
+        shards = f"; {ran} of {config.shard_count}"
     return ok, ("token found" if ok else f"${config.token_env} is not set") + shards + content

@@ -137,23 +137,35 @@ class Rsvps(CheckIns):
 
         now = self.clock.now()
 
-        def unit(conn: sqlite3.Connection) -> tuple[Event | None, RsvpResult | None]:
+        def unit(conn: sqlite3.Connection) -> tuple[Event | None, RsvpResult | None, list[str]]:
             event = repo.get(conn, event_id)
             if event is None or event.cancelled or event.over(now):
-                return None, None  # answers close at the end, as a live reaction's do
+                return None, None, []  # answers close at the end, as a live reaction's do
             changed: set[str] = set()
             for card, truth in truths.items():
                 changed |= marks.reconcile_card(conn, event_id, card, truth, take_back=whole)
             if complete:
                 changed |= marks.forget_cardless(conn, event_id, platform)
             if not changed:
-                return event, None
+                return event, None, []
             names = {u: n for truth in truths.values() for users in truth.values() for u, n in users}
-            return event, repo.rederive(conn, event, [(u, names.get(u, "")) for u in sorted(changed)])
+            users = sorted(changed)
+            before = _statuses(conn, event_id, users)
+            result = repo.rederive(conn, event, [(u, names.get(u, "")) for u in users])
+            after = _statuses(conn, event_id, users)
+            return event, result, [after.get(u) or "none" for u in users if after.get(u) != before.get(u)]
 
-        event, result = await self.db.write(unit)
+        event, result, answers = await self.db.write(unit)
+        for status in answers:  # answers made while the bot was away are RSVPs stored too
+            self.bot.metrics.rsvp(status)
         if event is not None and result is not None:
             self.refresh(event_id)
             await self.native.roster_changed(event_id)
             await self.announce_promotions(event, result)
         await self.reconcile_here(event_id, platform, by_card, take_back=whole, complete=complete)
+
+
+def _statuses(conn: sqlite3.Connection, event_id: int, users: list[str]) -> dict[str, str]:
+    rows = conn.execute(f"SELECT user, status FROM rsvps WHERE event_id=? AND user IN "
+                        f"({','.join('?' * len(users))})", (event_id, *users)).fetchall()
+    return {row[0]: row[1] for row in rows}

@@ -176,8 +176,8 @@ def test_example_config_is_valid() -> None:
     ("[discord]\nmessage_content = 'true'\n", "[discord] message_content must be true or false, without "
      "quotes, e.g. message_content = true; got 'true'"),
     ("[discord]\nmessage_content = 1\n", "[discord] message_content must be true or false"),
-    ("[discord]\nmessage_contents = true\n", "unknown key [discord] message_contents; allowed: api_base, "
-     "gateway_url, message_content,"),
+    ("[discord]\nmessage_contents = true\n", "unknown key [discord] message_contents (did you mean "
+     "message_content?); allowed: api_base, gateway_url, message_content,"),
 ])
 def test_config_errors_name_the_key_and_fix(toml: str, needle: str) -> None:
     import tomllib

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from bot import jobs
 from bot.app import build_bot
@@ -194,3 +195,47 @@ async def test_the_scheduler_queue_is_served(databases) -> None:  # type: ignore
     finally:
         platform.release.set()
         await other.stop()
+
+
+async def test_platform_error_codes_cannot_grow_the_series_without_bound(bot) -> None:  # type: ignore[no-untyped-def]
+    """Codes come from the platform's servers, and other servers' codes can be passed on: past
+    a bound, new codes share one series, and the codes already seen keep counting."""
+    for i in range(500):
+        bot.metrics.platform_error("chat", f"M_WHATEVER_{i}")
+    bot.metrics.platform_error("chat", "M_WHATEVER_0")
+    bot.metrics.platform_error("other-chat", 50007)
+    families = {f.name: f for f in text_string_to_metric_families(await scrape(bot))}
+    series = {(s.labels["platform"], s.labels["code"]): s.value
+              for s in families["logoff_platform_errors"].samples if s.name.endswith("_total")}
+    assert len(series) <= 52, len(series)
+    assert series[("chat", "M_WHATEVER_0")] == 2
+    assert series[("other-chat", "50007")] == 1
+    assert sum(v for (p, _), v in series.items() if p == "chat") == 501
+
+
+async def test_answers_made_while_the_bot_was_away_are_counted_as_rsvps(databases, clock) -> None:  # type: ignore[no-untyped-def]
+    """Reactions made while the bot was down are stored at start: they are RSVPs like live ones,
+    and what stayed the same is not counted again."""
+    fake = FakeAdapter()
+    first = await build_bot(databases("away.db"), clock=clock)
+    first.add_adapter(fake)
+    await first.start()
+    [card] = await fake.invoke(f"!event create Board games when={WHEN}")
+    await fake.react(card, "✅", "bob")
+    await first.stop()
+    await fake.react(card, "✅", "carol", dispatch=False)  # while the bot is down
+    await fake.react(card, "🤔", "dave", dispatch=False)
+    await fake.react(card, "✅", "bob", added=False, dispatch=False)
+    again = await build_bot(databases("away.db"), clock=clock)
+    again.add_adapter(fake)
+    try:
+        await again.start()
+        await again.cards.idle()
+        [attendees] = await fake.invoke("!event attendees 1")
+        assert "carol" in attendees.text and "dave" in attendees.text and "bob" not in attendees.text
+        body = await scrape(again)
+        assert sample(body, 'logoff_rsvps_total{status="going"}') == 1, body
+        assert sample(body, 'logoff_rsvps_total{status="maybe"}') == 1
+        assert sample(body, 'logoff_rsvps_total{status="none"}') == 1
+    finally:
+        await again.stop()

@@ -48,3 +48,15 @@ def test_a_bad_log_call_is_left_to_the_handler_and_headers_and_stacks_are_masked
     plain = logging.LogRecord("x", logging.INFO, __file__, 1, "%d rooms, 100%% synced", (3,), None)
     redact.filter(plain)
     assert logging.Formatter().format(plain) == "3 rooms, 100% synced"
+
+
+def test_the_database_clients_own_password_variable_is_masked_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no database_password_env, the server's client reads PGPASSWORD: it is as secret."""
+    monkeypatch.setenv("PGPASSWORD", "pg-SEKRIT-3")
+    cfg = parse({"bot": {"database": "postgresql://u@h/db"}})
+    redact = Redact(configured_secrets(cfg))
+    record = logging.LogRecord("x", logging.DEBUG, __file__, 1, "connect(%s)", ("pg-SEKRIT-3",), None)
+    redact.filter(record)
+    assert record.getMessage() == f"connect({MASK})"
+    # A SQLite database has no use for it, and it is no secret of ours there.
+    assert configured_secrets(parse({"bot": {"database": "x.db"}})) == []

@@ -68,12 +68,16 @@ def test_shard_config_is_checked() -> None:
     assert parse({}).shard_count is None
     assert readiness(parse({"shard_count": 4, "shards": "1-2"}))[1].endswith("; shards 1-2 of 4")
     assert readiness(parse({"shard_count": 2}))[1].endswith("; shards 0-1 of 2")
+    assert readiness(parse({"shard_count": 4, "shards": "3"}))[1].endswith("; shard 3 of 4")
+    assert readiness(parse({"shard_count": 1}))[1].endswith("; shard 0 of 1")
     assert "shards" not in readiness(parse({}))[1]
     for bad, match in (({"shard_count": 4, "shards": "2-4"}, "does not fit shard_count"),
                        ({"shard_count": 4, "shards": "3-1"}, r"runs backwards: write the lower shard first, e.g. \"1-3\""),
                        ({"shards": "0-1"}, "needs shard_count"),
                        ({"shard_count": 0}, "shard_count must be"),
-                       ({"shard_count": "4"}, "shard_count must be"),
+                       ({"shard_count": "4"}, "shard_count must be a whole number from 1 to 4096, e.g. "
+                        r"shard_count = 4; got '4' \(a number in quotes is text: leave the quotes out\)"),
+                       ({"shard_count": 5000}, "got 5000$"),
                        ({"shard_count": 2, "shards": "a-b"}, "must be a range")):
         with pytest.raises(ConfigError, match=match):
             parse(bad)
