@@ -50,12 +50,17 @@ ALT_MAX = 1024  # an attachment's description (alt text)
 DESCRIPTION_FLOOR = 200  # of a card's text, kept before fields of a card past every limit
 
 
+# Every character Discord's markdown gives a meaning, escaped wherever it stands: text has no
+# context here (a part may begin a line), and discord.utils.escape_markdown leaves channel, role,
+# slash-command and timestamp tokens (`<#1>`, `<@&2>`, `</x:3>`, `<t:0>`) and numbered lists live.
 _MD_SPECIAL = re.compile(r"([\\*_~`|>\[\]()#<:-])")
+# "1. first" at the start of a line is a numbered list; the dot is escaped there.
+_LIST_NUMBER = re.compile(r"^(\s*\d+)\.(?=\s|$)", re.MULTILINE)
 
 
 def escape_markdown(s: str) -> str:
     """Literal text inside Discord markdown: every markdown character escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", s)
+    return _LIST_NUMBER.sub(r"\1\\.", _MD_SPECIAL.sub(r"\\\1", s))
 
 
 def literal(s: str) -> str:
