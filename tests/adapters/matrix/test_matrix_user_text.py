@@ -17,7 +17,10 @@ from typing import Any
 import aiohttp
 import pytest
 
+from adapters.matrix import render
 from bot.clock import ManualClock
+from bot.model import UserRef
+from bot.render import Mention, Text
 from tests.adapters.matrix.test_matrix_restart_names import renamed
 from tests.matrix_harness import BotRunner, Human, HumanFactory, room_with, until_card
 
@@ -112,7 +115,7 @@ async def test_user_text_is_literal_and_pings_nobody_on_every_surface(runner: Bo
                     assert tag in OWN_TAGS, (tag, content["formatted_body"])
                     if tag == "a":  # a pill, only of someone mentioned
                         [(name, href)] = attrs.items()
-                        assert name == "href" and href.removeprefix("https://matrix.to/#/") in mentions["user_ids"]
+                        assert name == "href" and (href or "").removeprefix("https://matrix.to/#/") in mentions["user_ids"]
                 visible.append("".join(html.text).replace("\u200b", ""))
     everything = "\n".join(visible)
     for what in (f"📊 {h}", f"📅 {h} #1", f"📍 {h}", f"{h} #1 has a new time", f"Reminder: {h} #1 starts",
@@ -126,3 +129,18 @@ async def test_user_text_is_literal_and_pings_nobody_on_every_surface(runner: Bo
         noted = await highlights(who, bot_id)
         assert not [n for n in noted if any(isinstance(a, dict) and a.get("set_tweak") == "highlight"
                                             and a.get("value", True) for a in n["actions"])], noted
+
+
+@pytest.mark.parametrize("other", [UserRef("discord", "123456789012345678", "@room <b>x</b> (Discord)"),
+                                   UserRef("console", "alice", "alice (Console)")])
+def test_a_linked_platforms_person_is_named_not_pilled(other: UserRef) -> None:
+    """A card or notice of a linked space can name a person of the other platform: Matrix shows
+    them by name; a pill to a Discord id, or that id in `m.mentions`, would be a mention of a
+    Matrix user that is not there (and the id is no Matrix id at all)."""
+    mel = UserRef("matrix", "@mel:hs", "mel")
+    content = render.notice(Text((("Going: ", Mention(other), " ", Mention(mel)),)), None)
+    assert content["m.mentions"] == {"user_ids": ["@mel:hs"]}
+    html = Elements(content["formatted_body"])
+    assert html.tags == [("a", {"href": "https://matrix.to/#/@mel:hs"})], content["formatted_body"]
+    shown = "".join(html.text).replace("\u200b", "")
+    assert shown == f"Going: @{other.display} mel" and "@room" not in content["formatted_body"]
