@@ -100,6 +100,8 @@ async def test_user_text_is_literal_and_pings_nobody_on_every_surface(harness: H
     fake.add_reaction(int(card["id"]), "🤔", evil)
     await run("event edit", {"id": 1, "when": "in 4 hours"})  # those going are told
     await run("event attendees", {"id": 1})
+    await run("event list", {})
+    await run("event show", {"id": 1})
     await run("event create", {"title": h, "when": h})  # ⚠️ echoing what was understood
     await run("checkin", {"id": 1, "name": h})  # ⚠️: nobody of that name
     await run("help", {"command": h})
