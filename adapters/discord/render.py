@@ -23,6 +23,7 @@ from bot.render import (
     Card,
     Inline,
     Line,
+    Link,
     Mention,
     Out,
     Strong,
@@ -63,6 +64,9 @@ def escape_markdown(s: str) -> str:
     return _LIST_NUMBER.sub(r"\1\\.", _MD_SPECIAL.sub(r"\\\1", s))
 
 
+WEB_ADDRESS = re.compile(r"https?://[^\s<>]+")  # inside <…> Discord reads no markdown
+
+
 def literal(s: str) -> str:
     """User text shown as typed: no markdown, no mention tokens."""
     return escape_markdown(defuse_mentions(s))
@@ -77,6 +81,10 @@ def inline(part: Inline) -> str:
         if part.user.platform == "discord" and part.user.id.isdigit():
             return f"<@{part.user.id}>"
         return literal("@" + part.user.display)
+    if isinstance(part, Link):
+        # In angle brackets: a link without a preview (a calendar's secret address is not
+        # fetched by Discord to make one).
+        return f"<{part.url}>" if WEB_ADDRESS.fullmatch(part.url) else literal(part.url)
     if isinstance(part, Time):
         stamp = int(part.at.timestamp())
         return f"<t:{stamp}:F> (<t:{stamp}:R>)" if part.relative else f"<t:{stamp}:F>"

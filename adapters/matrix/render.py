@@ -23,6 +23,7 @@ from bot.render import (
     Card,
     Inline,
     Line,
+    Link,
     Mention,
     Out,
     Strong,
@@ -77,6 +78,9 @@ def html_inline(part: Inline, tz: ZoneInfo | None) -> str:
         if addressable(part.user):
             return pill(part.user.id, part.user.display)
         return escape_html(defuse("@" + part.user.display))
+    if isinstance(part, Link):
+        url = escape_html(part.url)
+        return f'<a href="{url}">{url}</a>' if part.url.startswith(("https://", "http://")) else url
     if isinstance(part, Time):
         return escape_html(format_time(part.at, tz))
     raise TypeError(part)

@@ -12,8 +12,10 @@ from html.parser import HTMLParser
 import icalendar
 import pytest
 
+from adapters.discord import render as discord_render
+from adapters.matrix import render as matrix_render
 from bot.model import UserRef
-from bot.render import Attachment
+from bot.render import Attachment, Card, Text
 from bot.testing import FakeAdapter
 from tests.web import ics_check
 from tests.web.test_feed_and_pages import calendar_urls, get, page_url
@@ -36,11 +38,13 @@ class Page(HTMLParser):
     def __init__(self, html: str) -> None:
         super().__init__(convert_charrefs=True)
         self.tags: list[tuple[str, tuple[str, ...]]] = []
+        self.raw: list[tuple[str, list[tuple[str, str | None]]]] = []
         self.text: list[str] = []
         self.feed(html)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append((tag, tuple(sorted(a for a, _ in attrs))))
+        self.raw.append((tag, attrs))
 
     def handle_data(self, data: str) -> None:
         self.text.append(data)
@@ -89,3 +93,27 @@ async def test_user_text_is_text_on_the_pages_in_the_calendar_and_in_the_export(
     [name] = [r[0] for r in rows[1:]]
     # A spreadsheet runs a cell that starts like a formula; the export keeps it text.
     assert name == ("'" + h if h[:1] in "=+-@\t\r" else h), rows
+
+
+async def test_the_bots_own_addresses_are_links_a_typed_one_is_text(fake: FakeAdapter, bot, web: str) -> None:  # type: ignore[no-untyped-def]
+    """The event page a card links and the calendar's addresses can be followed on each platform
+    (escaped as user text they were not: Discord shows `https\\://…` as text); an address a
+    person typed into the details stays text."""
+    typed = "https://evil.example/x_y"
+    [card] = await fake.invoke(f'!event create Picnic when="in 48 hours" details="{typed}"')
+    [said] = await fake.invoke("!calendar", "mod", mod=True)
+    page = page_url(card.text)
+    feed, upcoming = await calendar_urls(fake)
+    assert (await get(page))[0] == 200
+
+    embed = discord_render.render(card.out).embed
+    assert embed is not None and f"🔗 <{page}>" in (embed.description or ""), embed.description
+    assert typed not in (embed.description or "")  # escaped: no link
+    content = discord_render.render(said.out).content or ""
+    assert f"Subscribe\\: <{feed}>\n" in content and f"Upcoming\\: <{upcoming}>\n" in content, content
+
+    for out, urls in ((card.out, [page]), (said.out, [feed, upcoming])):
+        assert isinstance(out, Text | Card)
+        html = Page(matrix_render.notice(out, None)["formatted_body"])
+        hrefs = [dict(attrs)["href"] for tag, attrs in html.raw if tag == "a"]
+        assert hrefs == urls, hrefs
