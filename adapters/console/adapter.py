@@ -29,6 +29,14 @@ from .aliases import emoji
 from .store import ConsoleStore
 from .terminal import Reader, signals_wake
 
+# What a terminal would run rather than show: C0 controls but the newline and tab, DEL, C1.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _picture(m: re.Match[str]) -> str:
+    code = ord(m.group(0))
+    return chr(0x2400 + code) if code < 0x20 else "\u2421" if code == 0x7F else "\ufffd"
+
 HELP = """Type !help for the bot's commands. Console commands:
   :as <name> [mod]           become user <name> (a moderator with mod)
   :react <msg> <emoji>       react to a message (<msg> is an id like m3, or last);
@@ -110,9 +118,9 @@ class ConsoleAdapter(FakeAdapter):
         if isinstance(sent.out, Attachment) and not edited:
             lines.extend(sent.out.alt.splitlines())  # a chart as text, beside the image file
             lines.append(f"saved to {self._save(sent.out)}")
-        self.out.write(f"[{sent.id}] logoff{who}{mark}: {lines[0]}\n")
+        self._put(f"[{sent.id}] logoff{who}{mark}: {lines[0]}")
         for ln in lines[1:]:
-            self.out.write(f"      {ln}\n")
+            self._put(f"      {ln}")
         seeded = [e for e, users in self.reactions.get(sent.id, {}).items() if self.me in users]
         if seeded and not edited:
             self.out.write(f"      reactions: {' '.join(seeded)}\n")
@@ -142,8 +150,13 @@ class ConsoleAdapter(FakeAdapter):
         return path
 
     def note(self, text: str) -> None:
-        self.out.write(f"* {text}\n")
+        self._put(f"* {text}")
         self.out.flush()
+
+    def _put(self, ln: str) -> None:
+        """One line to the terminal, any control character in it (a name's or a title's escape
+        sequence) shown as its picture rather than run by the terminal."""
+        self.out.write(_CONTROL.sub(_picture, ln) + "\n")
 
     async def handle_line(self, line: str) -> bool:
         """One line of input; False means quit."""
@@ -167,7 +180,7 @@ class ConsoleAdapter(FakeAdapter):
         if self._store is not None:
             await self._store.message(MessageRef(self.platform, channel.id, message_id, channel.space_id),
                                       _number(message_id), bot=False)
-        self.out.write(f"[{message_id}] {user.display}: {text}\n")
+        self._put(f"[{message_id}] {user.display}: {text}")
         self.out.flush()
 
     async def _console_command(self, line: str) -> bool:
