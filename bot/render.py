@@ -40,7 +40,13 @@ class Strong:
     text: str
 
 
-Inline = str | Mention | Time | Strong
+@dataclass(frozen=True, slots=True)
+class Link:
+    """An address the bot gives (a page, a feed) to follow; a URL a person typed stays a `str`."""
+    url: str
+
+
+Inline = str | Mention | Time | Strong | Link
 Line = tuple[Inline, ...]
 
 # What separates the items of a list line when it is shown.
@@ -243,6 +249,8 @@ def plain_inline(part: Inline, tz: ZoneInfo | None, now: datetime | None = None)
         return part
     if isinstance(part, Strong):
         return part.text
+    if isinstance(part, Link):
+        return part.url
     if isinstance(part, Mention):
         return "@" + part.user.display
     if isinstance(part, Time):

@@ -21,7 +21,9 @@ from .model import ChannelRef, MessageRef, SpaceRef, UserRef
 @dataclass(frozen=True, slots=True)
 class Listing:
     """An event as the platform's own event list shows it. `marker` is unique to the event
-    and appears in `description`, so an adapter can find a listing it made before a crash."""
+    and appears in `description`, so an adapter can find a listing it made before a crash.
+    `description` is the bot's own words (its links stay links); `details` is what a person
+    typed, shown after it as text: a platform whose event list renders markup escapes it."""
 
     marker: str
     title: str
@@ -30,6 +32,7 @@ class Listing:
     place: str
     description: str
     card: MessageRef | None = None  # the event's card, which the listing may link to
+    details: str = ""
 
 
 @runtime_checkable

@@ -164,6 +164,7 @@ class ConsoleAdapter(FakeAdapter):
             self._write(ln if i else f"* {ln}")
         self._flush()
 
+
     async def handle_line(self, line: str) -> bool:
         """One line of input; False means quit."""
         assert self.bot is not None

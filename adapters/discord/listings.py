@@ -27,6 +27,7 @@ from bot.render import truncate
 from bot.surfaces import Listing
 
 from .refs import refusals, space_of
+from .render import literal
 from .settings import SETTING
 
 if TYPE_CHECKING:
@@ -163,12 +164,14 @@ class DiscordListings:
         return fields
 
     def _describe(self, listing: Listing) -> str:
-        """The core's text with a link to the card under its first line (the marker's)."""
+        """The core's text with a link to the card under its first line (the marker's), then
+        the details as typed: an event's description renders markdown and mention tokens."""
+        said = listing.description
         card = listing.card
-        if card is None or card.platform != self.platform or not card.space_id:
-            return listing.description
-        head, sep, rest = listing.description.partition("\n")
-        return f"{head}\nCard: {JUMP}/{card.space_id}/{card.channel_id}/{card.id}{sep}{rest}"
+        if card is not None and card.platform == self.platform and card.space_id:
+            head, sep, rest = said.partition("\n")
+            said = f"{head}\nCard: {JUMP}/{card.space_id}/{card.channel_id}/{card.id}{sep}{rest}"
+        return f"{said}\n{literal(listing.details)}" if listing.details else said
 
     async def _update(self, guild: int, native_id: str, listing: Listing, now: datetime) -> bool:
         """PATCH keeps the listing's id and its Interested people. False: it is gone (deleted,

@@ -23,6 +23,7 @@ from bot.render import (
     Card,
     Inline,
     Line,
+    Link,
     Mention,
     Out,
     Strong,
@@ -50,12 +51,20 @@ ALT_MAX = 1024  # an attachment's description (alt text)
 DESCRIPTION_FLOOR = 200  # of a card's text, kept before fields of a card past every limit
 
 
+# Every character Discord's markdown gives a meaning, escaped wherever it stands: text has no
+# context here (a part may begin a line), and discord.utils.escape_markdown leaves channel, role,
+# slash-command and timestamp tokens (`<#1>`, `<@&2>`, `</x:3>`, `<t:0>`) and numbered lists live.
 _MD_SPECIAL = re.compile(r"([\\*_~`|>\[\]()#<:-])")
+# "1. first" at the start of a line is a numbered list; the dot is escaped there.
+_LIST_NUMBER = re.compile(r"^(\s*\d+)\.(?=\s|$)", re.MULTILINE)
 
 
 def escape_markdown(s: str) -> str:
     """Literal text inside Discord markdown: every markdown character escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", s)
+    return _LIST_NUMBER.sub(r"\1\\.", _MD_SPECIAL.sub(r"\\\1", s))
+
+
+WEB_ADDRESS = re.compile(r"https?://[^\s<>]+")  # inside <…> Discord reads no markdown
 
 
 def literal(s: str) -> str:
@@ -72,6 +81,10 @@ def inline(part: Inline) -> str:
         if part.user.platform == "discord" and part.user.id.isdigit():
             return f"<@{part.user.id}>"
         return literal("@" + part.user.display)
+    if isinstance(part, Link):
+        # In angle brackets: a link without a preview (a calendar's secret address is not
+        # fetched by Discord to make one).
+        return f"<{part.url}>" if WEB_ADDRESS.fullmatch(part.url) else literal(part.url)
     if isinstance(part, Time):
         stamp = int(part.at.timestamp())
         return f"<t:{stamp}:F> (<t:{stamp}:R>)" if part.relative else f"<t:{stamp}:F>"

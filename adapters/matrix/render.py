@@ -16,12 +16,14 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+from bot.model import UserRef
 from bot.render import (
     ZWSP,
     Attachment,
     Card,
     Inline,
     Line,
+    Link,
     Mention,
     Out,
     Strong,
@@ -34,6 +36,7 @@ from bot.render import (
 )
 
 from .budget import fitted
+from .rooms import PLATFORM
 
 
 def escape_html(s: str) -> str:
@@ -55,6 +58,12 @@ def defuse(s: str) -> str:
     return _PERMALINK.sub(r"\1" + ZWSP + r"\2", defuse_mentions(s))
 
 
+def addressable(user: UserRef) -> bool:
+    """Only a Matrix user can be a pill or in `m.mentions`; anyone else (a linked platform's
+    person) is shown by name, as text."""
+    return user.platform == PLATFORM and user.id.startswith("@")
+
+
 def pill(user_id: str, display: str) -> str:
     return (f'<a href="https://matrix.to/#/{quote(user_id, safe="@:")}">'
             f"{escape_html(defuse_mentions(display))}</a>")
@@ -66,7 +75,12 @@ def html_inline(part: Inline, tz: ZoneInfo | None) -> str:
     if isinstance(part, Strong):
         return f"<strong>{escape_html(defuse(part.text))}</strong>"
     if isinstance(part, Mention):
-        return pill(part.user.id, part.user.display)
+        if addressable(part.user):
+            return pill(part.user.id, part.user.display)
+        return escape_html(defuse("@" + part.user.display))
+    if isinstance(part, Link):
+        url = escape_html(part.url)
+        return f'<a href="{url}">{url}</a>' if part.url.startswith(("https://", "http://")) else url
     if isinstance(part, Time):
         return escape_html(format_time(part.at, tz))
     raise TypeError(part)
@@ -106,7 +120,7 @@ def plain_body(out: Out, tz: ZoneInfo | None) -> str:
 
 
 def mentions(out: Out) -> dict[str, Any]:
-    return {"user_ids": [u.id for u in out.mentions]}
+    return {"user_ids": [u.id for u in out.mentions if addressable(u)]}
 
 
 def notice(out: Text | Card, tz: ZoneInfo | None, *, encrypted: bool = False) -> dict[str, Any]:

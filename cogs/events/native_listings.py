@@ -209,7 +209,6 @@ class NativeListings(NativePart):
         page = self.cog.page_url(event.id, await self.cog.web_key()) if self.bot.web.enabled else None
         if page:
             parts.append(page)
-        if event.details:
-            parts.append(event.details)
         return Listing(marker=marker, title=event.title, start=event.starts_at, end=event.ends_at,
-                       place=event.location, description="\n".join(parts), card=card)
+                       place=event.location, description="\n".join(parts), card=card,
+                       details=event.details or "")

@@ -13,7 +13,7 @@ from aiohttp import web
 from bot.commands import Option, command
 from bot.context import Context, Refusal
 from bot.model import SpaceRef
-from bot.render import line, text
+from bot.render import Link, line, text
 
 from . import links, repo
 from . import series_repo as srepo
@@ -69,7 +69,8 @@ class WebPages(Editing):
         token = await self.db.write(lambda c: links.calendar_token(c, ctx.space.key, new=new))
         feed, page = self.bot.web.url(f"/cal/{token}.ics"), self.bot.web.url(f"/cal/{token}")
         said = "🔄 New calendar address; the old one no longer works." if new else "📆 This space's calendar."
-        await ctx.reply(text(line(said), line("Subscribe: ", feed or ""), line("Upcoming: ", page or ""),
+        await ctx.reply(text(line(said), line("Subscribe: ", Link(feed) if feed else ""),
+                             line("Upcoming: ", Link(page) if page else ""),
                              line("Anyone with the address can read it; a moderator can say "
                                   f"{ctx.prefix}calendar reset for a new one.")))
 

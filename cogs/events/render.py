@@ -18,6 +18,7 @@ from bot.render import (
     Field,
     Inline,
     Line,
+    Link,
     Mention,
     Text,
     Time,
@@ -117,7 +118,7 @@ def event_card(event: Event, roster: Roster, *, prefix: str = "!", buttons: bool
     if event.details:
         body.append(line(event.details))
     if page:
-        body.append(line("🔗 ", page))
+        body.append(line("🔗 ", Link(page)))
     going_n, wait_n, maybe_n, no_n = roster.counts()
     fields = [Field(going_label(event, roster), (names_line(roster.going, going_n, labels=labels),), inline=True)]
     if presence is not None and presence.open:  # check-in has opened (turnout.py)

@@ -40,7 +40,7 @@ async def test_an_event_is_listed_edited_and_withdrawn_with_the_card(native: Sur
     assert listing.start.isoformat() == "2026-11-26T18:00:00+00:00"
     assert listing.end - listing.start == timedelta(hours=2)
     assert "logoff event #1" in listing.description and "!rsvp 1 going" in listing.description
-    assert "Bring food" in listing.description and listing.card == card.ref
+    assert listing.details == "Bring food" and listing.card == card.ref
 
     await native.invoke('!event edit 1 title="Big picnic" when="2026-11-26 19:00"')
     assert only_listing(native) == (native_id, "Big picnic")  # updated in place, same id
