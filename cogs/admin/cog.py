@@ -73,6 +73,17 @@ class AdminCog(Cog):
         await ctx.reply(Card("Settings of this space", fields=tuple(fields),
                              footer=f"Change one with {ctx.prefix}config set <key> <value>"))
 
+    def _applying(self, ctx: Context, key: str) -> SettingSpec:
+        """The setting `key` names, refused (set or reset alike) where this platform cannot act on it."""
+        spec = self.settings.spec(key.lower())
+        if spec.requires and not getattr(ctx.adapter.capabilities, spec.requires, False):
+            needs, on = self._where(spec)
+            raise Refusal(f"{spec.key} does not apply here: it needs {needs}, which "
+                          + (f"only {on} has" if on else "this platform does not have")
+                          + f", so nothing was changed; {ctx.prefix}config show lists the settings "
+                          "this space uses")
+        return spec
+
     def _where(self, spec: SettingSpec) -> tuple[str, str]:
         """What a setting needs, and the platforms that have it as people call them ("" if none
         is installed)."""
@@ -89,20 +100,14 @@ class AdminCog(Cog):
              Option("value", "its new value", rest=True, max_length=200, suggest="suggest_value"),
              moderator_only=True)
     async def config_set(self, ctx: Context, key: str, value: str) -> None:
-        spec = self.settings.spec(key.lower())
-        if spec.requires and not getattr(ctx.adapter.capabilities, spec.requires, False):
-            needs, on = self._where(spec)
-            raise Refusal(f"{spec.key} does not apply here: it needs {needs}, which "
-                          + (f"only {on} has" if on else "this platform does not have")
-                          + f", so nothing was changed; {ctx.prefix}config show lists the settings "
-                          "this space uses")
+        spec = self._applying(ctx, key)
         stored = await self.settings.set(ctx.space, spec.key, value)
         await ctx.reply(text(f"✅ {spec.key} is now {stored}"))
 
     @command("config reset", "put a setting back to its default",
              Option("key", "the setting", suggest="suggest_key"), moderator_only=True)
     async def config_reset(self, ctx: Context, key: str) -> None:
-        spec = self.settings.spec(key.lower())
+        spec = self._applying(ctx, key)
         default = await self.settings.reset(ctx.space, spec.key)
         await ctx.reply(text(f"✅ {spec.key} is back to its default, {default}"))
 

@@ -69,3 +69,31 @@ async def test_a_setting_of_another_platform_says_where_it_applies(console) -> N
         assert f"{key}: only on Discord" in shown
     assert "polls.native: only on Matrix (needs native polls)" in shown
     assert "rsvp.buttons =" not in shown
+
+
+async def test_a_reset_of_another_platforms_key_is_refused_as_a_set_is(console) -> None:  # type: ignore[no-untyped-def]
+    bot, adapter = console
+    out = await typed(adapter, ":as mod mod", "!config reset rsvp.buttons", "!config reset polls.native")
+    assert "⚠️ rsvp.buttons does not apply here: it needs buttons, which only Discord has" in out
+    assert "⚠️ polls.native does not apply here: it needs native polls, which only Matrix has" in out
+    assert "✅" not in out
+
+
+async def test_a_reset_timezone_is_the_one_of_the_config_file(tmp_path, clock) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from adapters.console import ConsoleAdapter
+    from bot.app import build_bot
+
+    bot = await build_bot(str(tmp_path / "z.db"), clock=clock, rate_limit=False, timezone="Europe/Berlin")
+    adapter = ConsoleAdapter(out=io.StringIO(), files=tmp_path / "files")
+    bot.add_adapter(adapter)
+    await bot.start()
+    try:
+        out = await typed(adapter, ":as mod mod", "!config set timezone new york", "!config reset timezone",
+                          "!config show")
+        assert "✅ timezone is now America/New_York" in out
+        assert "✅ timezone is back to its default, Europe/Berlin" in out
+        assert "timezone = Europe/Berlin (default)" in out
+    finally:
+        await bot.stop()
