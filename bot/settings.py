@@ -164,6 +164,8 @@ class Settings:
         """(value text, is default): a value set to what the default is counts as it."""
         spec = self.spec(key)
         value = (await self._space(space)).get(key, spec.default)
+        if value != spec.default and self._parsed(spec, value) == self._parsed(spec, spec.default):
+            return spec.default, True  # stored before such values were written as the default is
         return value, value == spec.default
 
     def validate(self, key: str, value: str) -> str:
@@ -174,16 +176,16 @@ class Settings:
             raise SettingError(f"{key} can't be '{value[:60]}': {e}. Allowed: {spec.allowed}") from e
         # The default's value is written as the default is ("24h,1h", not "1d,1h"), so a
         # moderator sees it back as they would type it and `config show` calls it the default.
-        if parsed == self._parsed_default(spec):
+        if parsed == self._parsed(spec, spec.default):
             return spec.default
         if spec.normalize:
             return spec.normalize(parsed)
         return parsed if isinstance(parsed, str) else value.strip()  # a word as the table writes it
 
     @staticmethod
-    def _parsed_default(spec: SettingSpec) -> Any:
+    def _parsed(spec: SettingSpec, text: str) -> Any:
         try:
-            return spec.parse(spec.default)
+            return spec.parse(text)
         except ValueError:
             return None
 
