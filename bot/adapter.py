@@ -219,3 +219,6 @@ class Platform:
     # platforms run, so a space elsewhere is told they do not apply rather than that
     # they do not exist.
     settings: tuple[SettingSpec, ...] = ()
+    # What its adapter offers (the adapter's own `capabilities`), known without starting it,
+    # so a space elsewhere is told on which platform a setting that needs one applies.
+    capabilities: Capabilities | None = None

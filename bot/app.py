@@ -83,8 +83,7 @@ class Bot(Dispatch):
         await self.db.migrate("jobs", JOB_MIGRATIONS)
         await self.tracker.load()
         for platform in platforms().values():
-            for spec in platform.settings:
-                self.settings.register(spec, owner=f"the {platform.section} platform")
+            self.settings.register_platform(platform.section, platform.settings, platform.capabilities)
         for name in features() if extensions is None else extensions:
             module = importlib.import_module(name)
             await module.setup(self)

@@ -59,6 +59,13 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=total)
 
 
+def runs_together(text: str) -> bool:
+    """Units that do not go from larger to smaller ("24h 1h", "30m 1h"): two durations a
+    comma was left out of, rather than one written in parts ("1h 30m")."""
+    sizes = [UNITS.get(unit, 0) for _, unit in PART.findall(text.strip().lower())]
+    return any(a <= b for a, b in zip(sizes, sizes[1:], strict=False))
+
+
 def longer_than_any(text: str) -> bool:
     """A well-formed duration over the longest `parse_duration` takes."""
     s = "".join(text.lower().split())

@@ -7,15 +7,19 @@ rows are read once and cached, so a hot path costs a dict lookup.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, fields
 from datetime import timedelta
-from typing import Any
+from difflib import get_close_matches
+from typing import TYPE_CHECKING, Any
 
 from .context import Refusal
 from .model import SpaceRef
 from .storage import Database
 from .timeparse import parse_duration
+
+if TYPE_CHECKING:
+    from .adapter import Capabilities
 
 MIGRATIONS = [
     """
@@ -95,6 +99,20 @@ class Settings:
         self.owner = ""  # the cog being set up, which owns what it registers
         self._cache: dict[str, dict[str, str]] = {}
         self._watchers: dict[str, list[Callable[[SpaceRef], Awaitable[None]]]] = {}
+        self._offered: dict[str, set[str]] = {}  # capability flag -> the platforms that have it
+
+    def register_platform(self, section: str, specs: Iterable[SettingSpec], caps: Capabilities | None) -> None:
+        """An installed platform's own settings, and what its adapter offers: a setting that
+        needs one of those is said to apply there, wherever it is refused."""
+        for spec in specs:
+            self.register(spec, owner=f"the {section} platform")
+        if caps is not None:
+            for flag in (f.name for f in fields(caps) if getattr(caps, f.name) is True):
+                self._offered.setdefault(flag, set()).add(caps.label or section)
+
+    def applies_on(self, spec: SettingSpec) -> list[str]:
+        """The platforms a setting that needs a capability applies on (none known: [])."""
+        return sorted(self._offered.get(spec.requires, ())) if spec.requires else []
 
     def register(self, spec: SettingSpec, owner: str = "") -> None:
         """A setting belongs to the cog that registers it; one key, one owner."""
@@ -121,7 +139,10 @@ class Settings:
             return self._specs[key]
         except KeyError:
             known = ", ".join(sorted(self._specs))
-            raise SettingError(f"there is no setting '{key[:40]}'; settings are: {known}") from None
+            # A typo ("reminder", "timezon") is told the one it most likely meant first.
+            close = get_close_matches(key.lower(), self._specs, n=1, cutoff=0.6)
+            meant = f"did you mean {close[0]}? " if close else ""
+            raise SettingError(f"there is no setting '{key[:40]}'; {meant}settings are: {known}") from None
 
     async def _space(self, space: SpaceRef) -> dict[str, str]:
         cached = self._cache.get(space.key)
@@ -140,10 +161,12 @@ class Settings:
             return spec.parse(spec.default)  # a value valid once but not now: fall back
 
     async def raw(self, space: SpaceRef, key: str) -> tuple[str, bool]:
-        """(value text, is default)."""
+        """(value text, is default): a value set to what the default is counts as it."""
         spec = self.spec(key)
-        values = await self._space(space)
-        return (values[key], False) if key in values else (spec.default, True)
+        value = (await self._space(space)).get(key, spec.default)
+        if value != spec.default and self._parsed(spec, value) == self._parsed(spec, spec.default):
+            return spec.default, True  # stored before such values were written as the default is
+        return value, value == spec.default
 
     def validate(self, key: str, value: str) -> str:
         spec = self.spec(key)
@@ -151,9 +174,20 @@ class Settings:
             parsed = spec.parse(value.strip())
         except ValueError as e:
             raise SettingError(f"{key} can't be '{value[:60]}': {e}. Allowed: {spec.allowed}") from e
+        # The default's value is written as the default is ("24h,1h", not "1d,1h"), so a
+        # moderator sees it back as they would type it and `config show` calls it the default.
+        if parsed == self._parsed(spec, spec.default):
+            return spec.default
         if spec.normalize:
             return spec.normalize(parsed)
         return parsed if isinstance(parsed, str) else value.strip()  # a word as the table writes it
+
+    @staticmethod
+    def _parsed(spec: SettingSpec, text: str) -> Any:
+        try:
+            return spec.parse(text)
+        except ValueError:
+            return None
 
     async def set(self, space: SpaceRef, key: str, value: str) -> str:
         text = self.validate(key, value)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from bot.adapter import Platform
 
 from . import config
+from .caps import CAPABILITIES
 from .config import DiscordConfig
 from .settings import SETTING_SPEC
 
@@ -24,7 +25,8 @@ def create(cfg: DiscordConfig) -> DiscordAdapter:
     return DiscordAdapter(cfg)
 
 
-PLATFORM = Platform(config.SECTION, config.parse, config.readiness, create, settings=(SETTING_SPEC,))
+PLATFORM = Platform(config.SECTION, config.parse, config.readiness, create, settings=(SETTING_SPEC,),
+                    capabilities=CAPABILITIES)
 
 
 def __getattr__(name: str) -> Any:

@@ -16,11 +16,12 @@ from typing import Any
 
 import discord
 
-from bot.adapter import AdapterHost, Capabilities, DestinationGone
+from bot.adapter import AdapterHost, DestinationGone
 from bot.model import ChannelRef, MessageRef, UserRef
 from bot.render import Out
 
 from . import commands as cmd
+from .caps import CAPABILITIES
 from .config import DiscordConfig
 from .dms import DirectMessages
 from .gateway import LogoffClient, intents_refused, make_client, point_at_server
@@ -48,10 +49,7 @@ RECONCILE_AT_ONCE = 4
 
 class DiscordAdapter(DiscordSurfaces, DiscordInbound, Seeding, OwnPosts, DirectMessages):
     platform = PLATFORM
-    capabilities = Capabilities(buttons=True, ephemeral=True, direct_messages=True,
-                                edits_per_window=5, edit_window_s=5.0, max_reactions=20,
-                                command_prefix="/", listings=True, threads=True, roles=True,
-                                label="Discord", answer_every_command=True)
+    capabilities = CAPABILITIES
 
     def __init__(self, config: DiscordConfig, *, guild_ready_timeout: float = 2.0, defer_after: float = 2.0,
                  ready_timeout: float = 60.0, sync_commands: bool = True,

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from bot.adapter import Platform
 
 from . import config
+from .caps import CAPABILITIES
 from .config import MatrixConfig
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ def create(cfg: MatrixConfig) -> MatrixAdapter:
     return MatrixAdapter(cfg)
 
 
-PLATFORM = Platform(config.SECTION, config.parse, config.readiness, create)
+PLATFORM = Platform(config.SECTION, config.parse, config.readiness, create, capabilities=CAPABILITIES)
 
 
 def __getattr__(name: str) -> Any:

@@ -27,11 +27,12 @@ import aiohttp
 import nio
 from nio import ErrorResponse
 
-from bot.adapter import AdapterHost, Capabilities, DeliveryFailed
+from bot.adapter import AdapterHost, DeliveryFailed
 from bot.model import ChannelRef, MessageRef, UserRef
 from bot.render import Attachment, Card, Out, zone_for
 
 from . import render
+from .caps import CAPABILITIES
 from .client import MatrixError, Transport, why
 from .config import MatrixConfig
 from .dms import DirectRooms
@@ -53,9 +54,7 @@ SEEDED_KEPT = 10_000  # cards whose seeded reactions are remembered
 
 class MatrixAdapter(InboundHandlers):
     platform = PLATFORM
-    capabilities = Capabilities(buttons=False, ephemeral=False, direct_messages=True, label="Matrix",
-                                edits_per_window=5, edit_window_s=5.0, max_reactions=20,
-                                native_polls=True)
+    capabilities = CAPABILITIES
 
     def __init__(self, config: MatrixConfig, *, sync_timeout_ms: int = 30_000,
                  max_retries: int = 3, max_retry_wait_s: float = 10.0,

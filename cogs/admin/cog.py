@@ -6,7 +6,7 @@ from bot.cog import Cog
 from bot.commands import CommandSpec, Option, command
 from bot.context import Context, Refusal
 from bot.render import Card, Field, line, text
-from bot.settings import CAPABILITY_NAMES
+from bot.settings import CAPABILITY_NAMES, SettingSpec
 
 from . import suggest
 
@@ -56,16 +56,38 @@ class AdminCog(Cog):
 
     @command("config show", "show this space's settings", moderator_only=True)
     async def config_show(self, ctx: Context) -> None:
-        lines = []
+        lines, elsewhere = [], []
         for spec in self.settings.specs():
             if spec.requires and not getattr(ctx.adapter.capabilities, spec.requires, False):
+                needs, on = self._where(spec)
+                elsewhere.append(line(f"{spec.key}: " + (f"only on {on} (needs {needs})" if on else f"needs {needs}")))
                 continue
             value, default = await self.settings.raw(ctx.space, spec.key)
             lines.append(line(f"{spec.key} = {value}{' (default)' if default else ''}"))
         summary = [line(s) for s in await self._summaries(ctx)]
-        fields = (Field("Settings", tuple(lines)),) + ((Field("Activity", tuple(summary)),) if summary else ())
-        await ctx.reply(Card("Settings of this space", fields=fields,
+        fields = [Field("Settings", tuple(lines))]
+        if elsewhere:  # every key is listed, those this platform cannot act on apart
+            fields.append(Field("Not on this platform", tuple(elsewhere)))
+        if summary:
+            fields.append(Field("Activity", tuple(summary)))
+        await ctx.reply(Card("Settings of this space", fields=tuple(fields),
                              footer=f"Change one with {ctx.prefix}config set <key> <value>"))
+
+    def _applying(self, ctx: Context, key: str) -> SettingSpec:
+        """The setting `key` names, refused (set or reset alike) where this platform cannot act on it."""
+        spec = self.settings.spec(key.lower())
+        if spec.requires and not getattr(ctx.adapter.capabilities, spec.requires, False):
+            needs, on = self._where(spec)
+            raise Refusal(f"{spec.key} does not apply here: it needs {needs}, which "
+                          + (f"only {on} has" if on else "this platform does not have")
+                          + f", so nothing was changed; {ctx.prefix}config show lists the settings "
+                          "this space uses")
+        return spec
+
+    def _where(self, spec: SettingSpec) -> tuple[str, str]:
+        """What a setting needs, and the platforms that have it as people call them ("" if none
+        is installed)."""
+        return CAPABILITY_NAMES.get(spec.requires, spec.requires), " and ".join(self.settings.applies_on(spec))
 
     async def _summaries(self, ctx: Context) -> list[str]:
         out: list[str] = []
@@ -78,19 +100,14 @@ class AdminCog(Cog):
              Option("value", "its new value", rest=True, max_length=200, suggest="suggest_value"),
              moderator_only=True)
     async def config_set(self, ctx: Context, key: str, value: str) -> None:
-        spec = self.settings.spec(key.lower())
-        if spec.requires and not getattr(ctx.adapter.capabilities, spec.requires, False):
-            needs = CAPABILITY_NAMES.get(spec.requires, spec.requires)
-            raise Refusal(f"{spec.key} does not apply here: it needs {needs}, which this platform "
-                          f"does not have, so nothing was changed; {ctx.prefix}config show lists "
-                          "the settings this space uses")
+        spec = self._applying(ctx, key)
         stored = await self.settings.set(ctx.space, spec.key, value)
         await ctx.reply(text(f"✅ {spec.key} is now {stored}"))
 
     @command("config reset", "put a setting back to its default",
              Option("key", "the setting", suggest="suggest_key"), moderator_only=True)
     async def config_reset(self, ctx: Context, key: str) -> None:
-        spec = self.settings.spec(key.lower())
+        spec = self._applying(ctx, key)
         default = await self.settings.reset(ctx.space, spec.key)
         await ctx.reply(text(f"✅ {spec.key} is back to its default, {default}"))
 

@@ -36,7 +36,7 @@ from .render import (
 )
 from .repo import Event
 from .reports import Reports
-from .scope import shared_events
+from .scope import not_over
 from .series import SeriesPlanner
 from .turnout import GOAL, Turnout, check_goal
 from .turnout_render import Presence
@@ -74,6 +74,7 @@ class EventsCog(Reports):
                                "offer RSVP buttons beside the reactions",
                                normalize=switch_text, requires="buttons"))
         s.watch("rsvp.buttons", self._refresh_space)
+        s.watch("timezone", self._refresh_space)  # the same instants, shown in the new zone
         s.register(SettingSpec("web.names", "off", on_off, "on or off",
                                "event pages show attendees' names, not only counts",
                                normalize=switch_text))
@@ -280,7 +281,5 @@ class EventsCog(Reports):
     async def _refresh_space(self, space: SpaceRef) -> None:
         """After a change of the space's settings: the cards of its events, and of those shared into it."""
         scope, now = await self.audience.scope(space), self.bot.clock.now()
-        events = await self.db.read(lambda c: repo.upcoming(c, space.key, now, limit=1000) + shared_events(
-            c, scope, "state='active' AND starts_at >= ?", (now.timestamp(),)))
-        for event in events:
+        for event in await self.db.read(lambda c: not_over(c, scope, now)):
             self.refresh(event.id)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from bot.adapter import DestinationGone
 from bot.cog import CogHost
+from bot.durations import runs_together
 from bot.model import ChannelRef, SpaceRef
 from bot.scheduler import Job
 from bot.settings import SettingSpec
@@ -56,6 +57,9 @@ def parse_offsets(value: str) -> tuple[timedelta, ...]:
     out = []
     for part in value.split(","):
         td = parse_duration(part)
+        if runs_together(part):  # read as their sum, it would be one reminder nobody asked for
+            raise ValueError(f"'{part.strip()}' reads as one reminder {format_duration(td)} before; "
+                             "separate reminders with commas, e.g. 24h,1h")
         if not MIN_OFFSET <= td <= MAX_OFFSET:
             raise ValueError(f"{part.strip()} is outside 1m to 30d")
         out.append(td)

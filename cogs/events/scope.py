@@ -8,6 +8,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from .repo import _COLS, Event, _event
 
@@ -38,6 +39,15 @@ def shared_events(conn: sqlite3.Connection, scope: Scope, where: str = "1=1",
             f"AND {where}", (*part, scope.space, *params)).fetchall()
         out.extend(e for e in map(_event, rows) if e is not None)
     return out
+
+
+def not_over(conn: sqlite3.Connection, scope: Scope, now: datetime) -> list[Event]:
+    """The space's active events, its own and shared into it, that have not ended: their cards
+    still show times and counts that a change of its settings may change."""
+    ahead = "state='active' AND COALESCE(ends_at, starts_at) >= ?"
+    rows = conn.execute(f"SELECT {_COLS} FROM events WHERE space=? AND {ahead}",
+                        (scope.space, now.timestamp())).fetchall()
+    return [e for e in map(_event, rows) if e is not None] + shared_events(conn, scope, ahead, (now.timestamp(),))
 
 
 def series_of_shared(conn: sqlite3.Connection, scope: Scope) -> dict[int, tuple[str, str]]:

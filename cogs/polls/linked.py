@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from bot.cog import CogHost
-from bot.model import ChannelRef, MessageRef
+from bot.model import ChannelRef, MessageRef, SpaceRef
 from bot.render import Out
 from bot.scheduler import Job
 from bot.storage import Database
@@ -39,9 +39,21 @@ class LinkedPolls:
     async def get(self, poll_id: int) -> Poll | None:
         raise NotImplementedError
 
+    def refresh(self, poll_id: int) -> None:
+        raise NotImplementedError
+
     def register_linked(self) -> None:
         self.bot.scheduler.register(CARD, self._card_again)
         self.bot.scheduler.register(RESULTS, self._results_again)
+        self.bot.settings.watch("timezone", self._zone_changed)
+
+    async def _zone_changed(self, space: SpaceRef) -> None:
+        """The times on the cards of open polls said in the space (their options, when they
+        close) are shown in its zone: the same instants, now in the new one."""
+        links = self.bot.service(LinkService)
+        shared = await links.shared_into(SHARED, space) if links is not None else []
+        for poll_id in await self.db.read(lambda c: repo.open_ids(c, space.key, shared)):
+            self.refresh(poll_id)
 
     async def _elsewhere(self, poll: Poll) -> list[ChannelRef]:
         """The linked channels the poll was shared into."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -112,3 +113,15 @@ def tally(conn: sqlite3.Connection, poll: Poll) -> Tally:
         if 0 <= i < len(counts):
             counts[i] = n
     return Tally(tuple(counts), voters)
+
+
+def open_ids(conn: sqlite3.Connection, space: str, shared: Sequence[int]) -> list[int]:
+    """The open polls of a space and, of `shared` (other spaces' polls shared into it), those open."""
+    ids = [int(r[0]) for r in conn.execute("SELECT id FROM polls WHERE space=? AND closed_at IS NULL",
+                                           (space,)).fetchall()]
+    for i in range(0, len(shared), 500):  # well under either engine's limit of bound values
+        part = shared[i:i + 500]
+        ids += [int(r[0]) for r in conn.execute(
+            f"SELECT id FROM polls WHERE id IN ({','.join('?' * len(part))}) AND closed_at IS NULL",
+            tuple(part)).fetchall()]
+    return ids

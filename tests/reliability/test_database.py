@@ -250,7 +250,7 @@ async def test_a_database_from_an_older_version_keeps_its_data(tmp_path: Path, m
 
     mod = {"mod": True}
     shown = (await fake.invoke("!config show", "mod", **mod))[0].text
-    assert "timezone = Europe/Berlin" in shown and "reminders = 1d,1h" in shown
+    assert "timezone = Europe/Berlin" in shown and "reminders = 24h,1h (default)" in shown
     card = (await fake.invoke("!event show 1", "ann"))[0].text
     assert "Board games night #1" in card and "Going (2/2)" in card and "Waitlist (2)" in card
     assert "Blue Cafe" in card and "Bring snacks" in card

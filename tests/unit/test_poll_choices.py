@@ -69,7 +69,7 @@ async def test_without_native_polls_the_setting_is_not_offered(fake: FakeAdapter
     [card] = await fake.invoke("!poll create Tea? Green | Black")
     assert card.card.choices is None
     [show] = await fake.invoke("!config show", "mod", mod=True)
-    assert "polls.native" not in show.text
+    assert "polls.native =" not in show.text
     [r] = await fake.invoke("!config set polls.native off", "mod", mod=True)
     assert r.text.startswith("⚠️") and "needs native polls" in r.text
     assert (await bot.db.fetchone("SELECT COUNT(*) FROM settings"))[0] == 0
