@@ -6,6 +6,7 @@ or one that keeps the same offsets) is told so, not shown the same times twice."
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from html import escape
@@ -26,14 +27,25 @@ STYLE = ("body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:0 auto;
          "grid-template-columns:max-content minmax(0,1fr);gap:.2rem 1rem}dt{font-weight:600}"
          "@media (prefers-color-scheme:dark){body{background:#111;color:#eee}.muted{color:#aaa}"
          "a{color:#8ab4f8}}.act a{display:inline-block;padding:.625rem 0;margin-right:1.5rem}")
+# Browsers name a zone as ICU does, and ICU still names these by what they were called before
+# the tz database renamed them (a reader in Asia/Kolkata would be told "Asia/Calcutta"). Only
+# renames: zones the tz database merged into another stay as the browser says them.
+RENAMED = {"America/Buenos_Aires": "America/Argentina/Buenos_Aires",
+           "America/Catamarca": "America/Argentina/Catamarca", "America/Cordoba": "America/Argentina/Cordoba",
+           "America/Jujuy": "America/Argentina/Jujuy", "America/Mendoza": "America/Argentina/Mendoza",
+           "America/Indianapolis": "America/Indiana/Indianapolis",
+           "America/Louisville": "America/Kentucky/Louisville", "America/Godthab": "America/Nuuk",
+           "Asia/Saigon": "Asia/Ho_Chi_Minh", "Asia/Katmandu": "Asia/Kathmandu", "Asia/Calcutta": "Asia/Kolkata",
+           "Asia/Rangoon": "Asia/Yangon", "Atlantic/Faeroe": "Atlantic/Faroe", "Europe/Kiev": "Europe/Kyiv",
+           "Pacific/Enderbury": "Pacific/Kanton"}
 SCRIPT = ("for(const t of document.querySelectorAll('time[data-local]')){const d=new Date(t.dateTime);"
           "t.textContent=d.toLocaleString(undefined,{weekday:'short',day:'numeric',month:'short',"
           "year:'numeric',hour:'2-digit',minute:'2-digit',timeZoneName:'short'});}"
           "const own=[...document.querySelectorAll('time[data-offset]')].every(t=>"
           "-new Date(t.dateTime).getTimezoneOffset()==+t.dataset.offset);"
           "if(own){for(const s of document.querySelectorAll('[data-same]')){s.hidden=false;}}else{"
-          "for(const z of document.querySelectorAll('[data-zone]')){"
-          "z.textContent=Intl.DateTimeFormat().resolvedOptions().timeZone;}"
+          "const zone=Intl.DateTimeFormat().resolvedOptions().timeZone;"
+          f"for(const z of document.querySelectorAll('[data-zone]')){{z.textContent=({json.dumps(RENAMED)})[zone]||zone;}}"
           "for(const w of document.querySelectorAll('[data-whose]')){w.textContent='your';}"
           "for(const g of document.querySelectorAll('[data-group]')){g.hidden=false;}}")
 GOOGLE_LINK_MAX = 2000  # characters: what every browser, mail client and chat app passes whole

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from importlib.resources import files
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from bot.model import UserRef
 from bot.testing import FakeAdapter
-from cogs.events.page_html import GOOGLE_LINK_MAX
+from cogs.events.page_html import GOOGLE_LINK_MAX, RENAMED
 
 from .test_browser import link
 from .test_feed_and_pages import get
@@ -74,6 +75,25 @@ async def test_a_reader_elsewhere_gets_both_across_a_clock_change(fake: FakeAdap
     assert when.startswith("Sat, 27 Mar 2027, 21:00 GMT – Sun, 28 Mar 2027, 02:00 BST"), when
     assert ("shown in your timezone, Europe/London; the group's is Europe/Berlin: "
             "Sat 27 Mar 2027 22:00 CET – Sun 28 Mar 2027 03:00 CEST") in when, when
+
+
+@pytest.mark.integration
+async def test_a_reader_in_a_renamed_zone_is_told_its_name_of_today(fake: FakeAdapter, web: str,  # type: ignore[no-untyped-def]
+                                                                     chromium) -> None:
+    await fake.invoke("!config set timezone Europe/Berlin", "mod", mod=True)
+    [card] = await fake.invoke('!event create Call when="2026-12-05 12:00"')
+    ctx = await chromium("Asia/Kolkata")
+    page = await ctx.new_page()
+    await page.goto(link(card.text))
+    note = await page.locator("dd .muted").inner_text()
+    assert note.startswith("shown in your timezone, Asia/Kolkata; the group's is Europe/Berlin"), note
+    # The table holds only what the browser still says under an old name, each a rename that
+    # the tz database keeps as a link to the new one.
+    said = await page.evaluate("names => names.map(n => new Intl.DateTimeFormat('en', {timeZone: n})"
+                               ".resolvedOptions().timeZone)", list(RENAMED.values()))
+    assert dict(zip(said, RENAMED.values(), strict=True)) == RENAMED
+    zi = files("tzdata").joinpath("zoneinfo/tzdata.zi").read_text()
+    assert all(f"\nL {new} {old}\n" in zi for old, new in RENAMED.items())
 
 
 @pytest.mark.integration
