@@ -99,7 +99,9 @@ def _google(event: Event, page: str) -> str:
 def _names(heading: str, people: tuple[Attendee, ...], names: bool, labels: Mapping[str, str]) -> str:
     """A list as the card writes its names (those who look alike told apart, a shared event's
     people with their platform), all of them."""
-    shown = (": " + ", ".join(map(escape, told_apart(people, labels)))) if names and people else ""
+    # Each name isolated: one that turns text right to left (U+202E) turns only itself.
+    shown = (": " + ", ".join(f"<bdi>{escape(n)}</bdi>" for n in told_apart(people, labels))
+             if names and people else "")
     return f"<li>{escape(heading)}{shown}</li>"
 
 

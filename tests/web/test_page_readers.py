@@ -20,9 +20,9 @@ from .test_feed_and_pages import get
 
 
 def listed(html: str, label: str) -> str:
-    m = re.search(rf"<li>{label} \([^)]*\)(?:: ([^<]*))?</li>", html)
+    m = re.search(rf"<li>{label} \([^)]*\)(?:: (.*?))?</li>", html)
     assert m, html
-    return unescape(m.group(1) or "")
+    return unescape(re.sub(r"<bdi>|</bdi>", "", m.group(1) or ""))
 
 
 def card_names(text: str, label: str) -> str:
@@ -136,3 +136,26 @@ async def test_the_google_link_stays_short_with_long_details(fake: FakeAdapter, 
     m = re.search(r'href="(https://calendar\.google\.com/[^"]+)"', html)
     assert m and parse_qs(urlsplit(unescape(m.group(1))).query)["details"] == [
         f"Bring cups & saucers\n\n{link(card.text)}"]
+
+
+@pytest.mark.integration
+async def test_a_name_that_turns_text_around_turns_only_itself(fake: FakeAdapter, web: str,  # type: ignore[no-untyped-def]
+                                                               chromium) -> None:
+    await fake.invoke("!config set web.names on", "mod", mod=True)
+    [card] = await fake.invoke('!event create Quiz when="in 48 hours"')
+    await fake.react(card, "✅", UserRef(fake.platform, "u1", "Ann\u202e"))  # right-to-left override
+    await fake.react(card, "✅", UserRef(fake.platform, "u2", "xyz"))
+    ctx = await chromium("UTC")
+    page = await ctx.new_page()
+    await page.goto(link(card.text))
+    # Where the browser draws the x and the z of the name after it: left to right, as written.
+    xs = await page.evaluate("""() => {
+        const li = [...document.querySelectorAll('li')].find(l => l.textContent.startsWith('Going'));
+        const walk = document.createTreeWalker(li, NodeFilter.SHOW_TEXT);
+        let node;
+        while ((node = walk.nextNode()) && !node.data.includes('xyz')) {}
+        const at = node.data.indexOf('xyz'), range = document.createRange();
+        return [at, at + 2].map(i => { range.setStart(node, i); range.setEnd(node, i + 1);
+                                      return range.getBoundingClientRect().left; });
+    }""")
+    assert xs[0] < xs[1], xs
