@@ -61,6 +61,12 @@ def _page(title: str, body: str) -> str:
             f"<script>{SCRIPT}</script></body></html>")
 
 
+def _own(said: str) -> str:
+    """What someone typed, escaped and isolated: a name, title or place that turns text right to
+    left (U+202E) turns only itself, not the times and names written after it."""
+    return f"<bdi>{escape(said)}</bdi>"
+
+
 def _time(at: datetime, tz: ZoneInfo, *, offset: bool = False) -> str:
     """`offset`: the group's offset from UTC then, in minutes, for the script to compare."""
     gap = at.astimezone(tz).utcoffset() if offset else None
@@ -99,8 +105,7 @@ def _google(event: Event, page: str) -> str:
 def _names(heading: str, people: tuple[Attendee, ...], names: bool, labels: Mapping[str, str]) -> str:
     """A list as the card writes its names (those who look alike told apart, a shared event's
     people with their platform), all of them."""
-    # Each name isolated: one that turns text right to left (U+202E) turns only itself.
-    shown = (": " + ", ".join(f"<bdi>{escape(n)}</bdi>" for n in told_apart(people, labels))
+    shown = (": " + ", ".join(_own(n) for n in told_apart(people, labels))
              if names and people else "")
     return f"<li>{escape(heading)}{shown}</li>"
 
@@ -135,7 +140,7 @@ def event_page(event: Event, roster: Roster, tz: ZoneInfo, now: datetime, *, nam
               "rel=\"noopener noreferrer\">Add to Google Calendar</a>")
     status = ("It was cancelled." if event.cancelled else "It has ended." if event.ends_at <= now
               else "RSVP in the chat.")
-    body = (f"<main><p class=\"muted\">#{event.id}</p><h1>{escape(event.title)}{state}</h1>"
+    body = (f"<main><p class=\"muted\">#{event.id}</p><h1>{_own(event.title)}{state}</h1>"
             f"<dl>{''.join(rows)}</dl><h2>Who's coming</h2><ul>{''.join(lists)}</ul>"
             f"<p class=\"act\"><a href=\"{escape(ics_href)}\" download>Add to your calendar (.ics)</a>{google}</p>"
             f"<p class=\"muted\">{status}</p></main>")
@@ -145,12 +150,12 @@ def event_page(event: Event, roster: Roster, tz: ZoneInfo, now: datetime, *, nam
 def _item(item: tuple[Event, Roster, str] | Next, tz: ZoneInfo) -> str:
     if isinstance(item, Next):  # no page of its own until it is posted
         s = item.series
-        return (f"<li>{escape(s.title)} — {_time(item.starts_at, tz)}"
-                + (f" — {escape(s.location)}" if s.location else "")
+        return (f"<li>{_own(s.title)} — {_time(item.starts_at, tz)}"
+                + (f" — {_own(s.location)}" if s.location else "")
                 + f" — <span class=\"muted\">🔁 {escape(s.words)}; not posted yet</span></li>")
     e, r, href = item
-    return (f"<li><a href=\"{escape(href)}\">{escape(e.title)}</a> — {_time(e.starts_at, tz)}"
-            + (f" — {escape(e.location)}" if e.location else "")
+    return (f"<li><a href=\"{escape(href)}\">{_own(e.title)}</a> — {_time(e.starts_at, tz)}"
+            + (f" — {_own(e.location)}" if e.location else "")
             + f" — Going ({r.counts()[0]}{f'/{e.capacity}' if e.capacity else ''})</li>")
 
 

@@ -16,7 +16,7 @@ from bot.testing import FakeAdapter
 from cogs.events.page_html import GOOGLE_LINK_MAX, RENAMED
 
 from .test_browser import link
-from .test_feed_and_pages import get
+from .test_feed_and_pages import calendar_urls, get
 
 
 def listed(html: str, label: str) -> str:
@@ -159,3 +159,26 @@ async def test_a_name_that_turns_text_around_turns_only_itself(fake: FakeAdapter
                                       return range.getBoundingClientRect().left; });
     }""")
     assert xs[0] < xs[1], xs
+
+
+@pytest.mark.integration
+async def test_a_title_that_turns_text_around_leaves_the_times_readable(fake: FakeAdapter, web: str,  # type: ignore[no-untyped-def]
+                                                                       chromium) -> None:
+    [card] = await fake.invoke('!event create Quiz\u202e when="in 48 hours" where="Pub\u202e" capacity=12')
+    _, upcoming = await calendar_urls(fake)
+    ctx = await chromium("UTC")
+    page = await ctx.new_page()
+    for url, after in ((upcoming, "Going (0/12)"), (link(card.text), "(cancelled)")):
+        if after == "(cancelled)":
+            await fake.invoke("!event cancel 1")
+        await page.goto(url)
+        # Where the browser draws the first and last letters of what follows: in the order written.
+        xs = await page.evaluate("""after => {
+            const walk = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+            let node;
+            while ((node = walk.nextNode()) && !node.data.includes(after)) {}
+            const at = node.data.indexOf(after), range = document.createRange();
+            return [at, at + after.length - 1].map(i => { range.setStart(node, i); range.setEnd(node, i + 1);
+                                                          return range.getBoundingClientRect().left; });
+        }""", after)
+        assert xs[0] < xs[1], (url, xs)
