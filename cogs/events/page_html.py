@@ -1,17 +1,22 @@
 """The event pages' HTML: small, server-rendered, readable on a phone, no external assets.
 Every user string goes through html.escape. Times are written in the space's zone and turned
-into the reader's own by one small inline script (allowed by its hash only)."""
+into the reader's own by one small inline script (allowed by its hash only); a reader whose
+clocks read as the group's at the start and the end (the same zone, maybe under another name,
+or one that keeps the same offsets) is told so, not shown the same times twice."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from html import escape
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 from zoneinfo import ZoneInfo
 
 from bot.timeparse import format_time
 from bot.web import csp_hash
 
+from .render import told_apart
 from .repo import Attendee, Event, Roster
 from .upcoming import Next
 
@@ -21,14 +26,29 @@ STYLE = ("body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:0 auto;
          "ul{padding-left:1.2rem}.muted{color:#555}a{color:#0645ad}dl{display:grid;"
          "grid-template-columns:max-content minmax(0,1fr);gap:.2rem 1rem}dt{font-weight:600}"
          "@media (prefers-color-scheme:dark){body{background:#111;color:#eee}.muted{color:#aaa}"
-         "a{color:#8ab4f8}}")
+         "a{color:#8ab4f8}}.act a{display:inline-block;padding:.625rem 0;margin-right:1.5rem}")
+# Browsers name a zone as ICU does, and ICU still names these by what they were called before
+# the tz database renamed them (a reader in Asia/Kolkata would be told "Asia/Calcutta"). Only
+# renames: zones the tz database merged into another stay as the browser says them.
+RENAMED = {"America/Buenos_Aires": "America/Argentina/Buenos_Aires",
+           "America/Catamarca": "America/Argentina/Catamarca", "America/Cordoba": "America/Argentina/Cordoba",
+           "America/Jujuy": "America/Argentina/Jujuy", "America/Mendoza": "America/Argentina/Mendoza",
+           "America/Indianapolis": "America/Indiana/Indianapolis",
+           "America/Louisville": "America/Kentucky/Louisville", "America/Godthab": "America/Nuuk",
+           "Asia/Saigon": "Asia/Ho_Chi_Minh", "Asia/Katmandu": "Asia/Kathmandu", "Asia/Calcutta": "Asia/Kolkata",
+           "Asia/Rangoon": "Asia/Yangon", "Atlantic/Faeroe": "Atlantic/Faroe", "Europe/Kiev": "Europe/Kyiv",
+           "Pacific/Enderbury": "Pacific/Kanton"}
 SCRIPT = ("for(const t of document.querySelectorAll('time[data-local]')){const d=new Date(t.dateTime);"
           "t.textContent=d.toLocaleString(undefined,{weekday:'short',day:'numeric',month:'short',"
           "year:'numeric',hour:'2-digit',minute:'2-digit',timeZoneName:'short'});}"
-          "for(const z of document.querySelectorAll('[data-zone]')){"
-          "z.textContent=Intl.DateTimeFormat().resolvedOptions().timeZone;}"
+          "const own=[...document.querySelectorAll('time[data-offset]')].every(t=>"
+          "-new Date(t.dateTime).getTimezoneOffset()==+t.dataset.offset);"
+          "if(own){for(const s of document.querySelectorAll('[data-same]')){s.hidden=false;}}else{"
+          "const zone=Intl.DateTimeFormat().resolvedOptions().timeZone;"
+          f"for(const z of document.querySelectorAll('[data-zone]')){{z.textContent=({json.dumps(RENAMED)})[zone]||zone;}}"
           "for(const w of document.querySelectorAll('[data-whose]')){w.textContent='your';}"
-          "for(const g of document.querySelectorAll('[data-group]')){g.hidden=false;}")
+          "for(const g of document.querySelectorAll('[data-group]')){g.hidden=false;}}")
+GOOGLE_LINK_MAX = 2000  # characters: what every browser, mail client and chat app passes whole
 CSP = (f"default-src 'none'; style-src {csp_hash(STYLE)}; script-src {csp_hash(SCRIPT)}; "
        "img-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 
@@ -41,34 +61,66 @@ def _page(title: str, body: str) -> str:
             f"<script>{SCRIPT}</script></body></html>")
 
 
-def _time(at: datetime, tz: ZoneInfo) -> str:
-    return (f"<time data-local datetime=\"{at.astimezone(ZoneInfo('UTC')).isoformat()}\">"
-            f"{escape(format_time(at, tz))}</time>")
+def _own(said: str) -> str:
+    """What someone typed, escaped and isolated: a name, title or place that turns text right to
+    left (U+202E) turns only itself, not the times and names written after it."""
+    return f"<bdi>{escape(said)}</bdi>"
 
 
-def _google(event: Event) -> str:
+def _time(at: datetime, tz: ZoneInfo, *, offset: bool = False) -> str:
+    """`offset`: the group's offset from UTC then, in minutes, for the script to compare."""
+    gap = at.astimezone(tz).utcoffset() if offset else None
+    return (f"<time data-local datetime=\"{at.astimezone(ZoneInfo('UTC')).isoformat()}\""
+            + (f" data-offset=\"{gap // timedelta(minutes=1)}\"" if gap is not None else "")
+            + f">{escape(format_time(at, tz))}</time>")
+
+
+def _google(event: Event, page: str) -> str:
+    """Google's template link; the details, and the page with everything, cut to fit
+    GOOGLE_LINK_MAX (where the title and place leave room) and saying where they were cut."""
     fmt = "%Y%m%dT%H%M%SZ"
     utc = ZoneInfo("UTC")
     q = {"action": "TEMPLATE", "text": event.title,
          "dates": f"{event.starts_at.astimezone(utc):{fmt}}/{event.ends_at.astimezone(utc):{fmt}}",
-         "location": event.location, "details": event.details}
-    return "https://calendar.google.com/calendar/render?" + urlencode({k: v for k, v in q.items() if v})
+         "location": event.location}
+    base = "https://calendar.google.com/calendar/render?" + urlencode({k: v for k, v in q.items() if v})
+    room = GOOGLE_LINK_MAX - len(base) - len("&details=")
+
+    def details(keep: int | None) -> str:
+        said = event.details if keep is None else event.details[:keep].rstrip() + "…"
+        return f"{said}\n\n{page}" if said else page
+
+    def fits(keep: int | None) -> bool:
+        return len(quote_plus(details(keep))) <= room
+
+    if fits(None):
+        return base + "&" + urlencode({"details": details(None)})
+    low, high = 0, len(event.details)  # fits(low) or nothing does; the longest cut that fits
+    while low < high:
+        mid = (low + high + 1) // 2
+        low, high = (mid, high) if fits(mid) else (low, mid - 1)
+    return base + ("&" + urlencode({"details": details(low) if low else page}) if fits(0) else "")
 
 
-def _names(label: str, people: list[str], n: int, names: bool) -> str:
-    shown = (": " + ", ".join(escape(p) for p in people)) if names and people else ""
-    return f"<li>{escape(label)} ({n}){shown}</li>"
+def _names(heading: str, people: tuple[Attendee, ...], names: bool, labels: Mapping[str, str]) -> str:
+    """A list as the card writes its names (those who look alike told apart, a shared event's
+    people with their platform), all of them."""
+    shown = (": " + ", ".join(_own(n) for n in told_apart(people, labels))
+             if names and people else "")
+    return f"<li>{escape(heading)}{shown}</li>"
 
 
 def event_page(event: Event, roster: Roster, tz: ZoneInfo, now: datetime, *, names: bool, ics_href: str,
-               repeats: str | None) -> str:
+               page: str, repeats: str | None, labels: Mapping[str, str]) -> str:
     going, wait, maybe, _ = roster.counts()
     cap = f"{going}/{event.capacity}" if event.capacity else str(going)
     state = " (cancelled)" if event.cancelled else ""
-    rows = [f"<dt>When</dt><dd>{_time(event.starts_at, tz)} – {_time(event.ends_at, tz)}"
+    rows = [f"<dt>When</dt><dd>{_time(event.starts_at, tz, offset=True)} – "
+            f"{_time(event.ends_at, tz, offset=True)}"
             # Without the script the times stay in the group's zone, and say so.
             f"<br><span class=\"muted\">shown in <span data-whose>the group's</span> timezone, "
-            f"<span data-zone>{escape(tz.key)}</span><span data-group hidden>; the group's is "
+            f"<span data-zone>{escape(tz.key)}</span><span data-same hidden>, the same as yours</span>"
+            f"<span data-group hidden>; the group's is "
             f"{escape(tz.key)}: {escape(format_time(event.starts_at, tz))} – "
             f"{escape(format_time(event.ends_at, tz))}</span></span></dd>"]
     if event.location:
@@ -77,37 +129,33 @@ def event_page(event: Event, roster: Roster, tz: ZoneInfo, now: datetime, *, nam
         rows.append(f"<dt>Repeats</dt><dd>{escape(repeats)}</dd>")
     if event.details:
         rows.append(f"<dt>Details</dt><dd>{escape(event.details)}</dd>")
-    lists = [f"<li>Going ({escape(cap)}){_list(roster.going, names)}</li>",
-             _names("Maybe", [a.name for a in roster.maybe], maybe, names)]
+    lists = [_names(f"Going ({cap})", roster.going, names, labels),
+             _names(f"Maybe ({maybe})", roster.maybe, names, labels)]
     if wait:
-        lists.append(_names("Waitlist", [a.name for a in roster.waitlist], wait, names))
+        lists.append(_names(f"Waitlist ({wait})", roster.waitlist, names, labels))
     if event.goal:
         lists.append(f"<li>Goal ({going}/{event.goal})</li>")
     # Google's link makes an event that knows nothing of a cancellation; its .ics says so.
-    google = ("" if event.cancelled else f" · <a href=\"{escape(_google(event))}\" "
+    google = ("" if event.cancelled else f"<a href=\"{escape(_google(event, page))}\" "
               "rel=\"noopener noreferrer\">Add to Google Calendar</a>")
     status = ("It was cancelled." if event.cancelled else "It has ended." if event.ends_at <= now
               else "RSVP in the chat.")
-    body = (f"<main><p class=\"muted\">#{event.id}</p><h1>{escape(event.title)}{state}</h1>"
+    body = (f"<main><p class=\"muted\">#{event.id}</p><h1>{_own(event.title)}{state}</h1>"
             f"<dl>{''.join(rows)}</dl><h2>Who's coming</h2><ul>{''.join(lists)}</ul>"
-            f"<p><a href=\"{escape(ics_href)}\" download>Add to your calendar (.ics)</a>{google}</p>"
+            f"<p class=\"act\"><a href=\"{escape(ics_href)}\" download>Add to your calendar (.ics)</a>{google}</p>"
             f"<p class=\"muted\">{status}</p></main>")
     return _page(event.title, body)
-
-
-def _list(people: tuple[Attendee, ...], names: bool) -> str:
-    return (": " + ", ".join(escape(a.name) for a in people)) if names and people else ""
 
 
 def _item(item: tuple[Event, Roster, str] | Next, tz: ZoneInfo) -> str:
     if isinstance(item, Next):  # no page of its own until it is posted
         s = item.series
-        return (f"<li>{escape(s.title)} — {_time(item.starts_at, tz)}"
-                + (f" — {escape(s.location)}" if s.location else "")
+        return (f"<li>{_own(s.title)} — {_time(item.starts_at, tz)}"
+                + (f" — {_own(s.location)}" if s.location else "")
                 + f" — <span class=\"muted\">🔁 {escape(s.words)}; not posted yet</span></li>")
     e, r, href = item
-    return (f"<li><a href=\"{escape(href)}\">{escape(e.title)}</a> — {_time(e.starts_at, tz)}"
-            + (f" — {escape(e.location)}" if e.location else "")
+    return (f"<li><a href=\"{escape(href)}\">{_own(e.title)}</a> — {_time(e.starts_at, tz)}"
+            + (f" — {_own(e.location)}" if e.location else "")
             + f" — Going ({r.counts()[0]}{f'/{e.capacity}' if e.capacity else ''})</li>")
 
 
@@ -115,5 +163,5 @@ def space_page(title: str, items: list[tuple[Event, Roster, str] | Next], tz: Zo
     lis = "".join(_item(i, tz) for i in items)
     body = (f"<main><h1>{escape(title)}</h1>"
             + (f"<ul>{lis}</ul>" if items else "<p>No upcoming events.</p>")
-            + f"<p><a href=\"{escape(ics_href)}\">Subscribe (.ics)</a></p></main>")
+            + f"<p class=\"act\"><a href=\"{escape(ics_href)}\">Subscribe (.ics)</a></p></main>")
     return _page(title, body)

@@ -139,8 +139,9 @@ class WebPages(Editing):
 
         roster, repeats = await self.db.read(read)
         token = request.match_info["token"]
+        labels = await self.audience.labels(event, everyone=True) if names else {}
         return _html(event_page(event, roster, tz, self.bot.clock.now(), names=names, ics_href=f"{token}.ics",
-                                repeats=repeats))
+                                page=self.bot.web.url(f"/e/{token}") or "", repeats=repeats, labels=labels))
 
 
 def _html(body: str) -> web.Response:

@@ -6,9 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import shutil
-import tempfile
-from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,40 +16,10 @@ from bot.testing import FakeAdapter
 
 from .test_feed_and_pages import calendar_urls
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-HAVE_CHROMIUM = os.path.exists(CHROMIUM)
 ARTEFACTS = Path(os.environ.get("LOGOFF_TEST_ARTEFACTS",
                                 Path(__file__).resolve().parents[2] / "artefacts"))
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def chromium() -> AsyncIterator[object]:
-    """Opens a fresh-profile headless Chromium in a given timezone: `await chromium(tz)`."""
-    if not HAVE_CHROMIUM:
-        pytest.fail(f"no chromium at {CHROMIUM}: .ci/run installs Debian's chromium package")
-    from playwright.async_api import async_playwright
-
-    profiles: list[str] = []
-    contexts = []
-    async with async_playwright() as p:
-        async def open_in(timezone: str):  # type: ignore[no-untyped-def]
-            profile = tempfile.mkdtemp(prefix="logoff-chromium-")
-            profiles.append(profile)
-            ctx = await p.chromium.launch_persistent_context(
-                profile, executable_path=CHROMIUM, args=ARGS, headless=True, timezone_id=timezone,
-                locale="en-GB", accept_downloads=True, viewport={"width": 390, "height": 844})
-            contexts.append(ctx)
-            return ctx
-
-        yield open_in
-        for ctx in contexts:
-            await ctx.close()
-    for profile in profiles:
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def link(text: str) -> str:

@@ -38,7 +38,7 @@ async def test_a_cancelled_event_page_says_so_and_offers_no_google_link(fake: Fa
     await fake.invoke("!event cancel 1")
     status, _, body = await get(url)
     html = body.decode()
-    assert status == 200 and "Picnic (cancelled)" in html and "It was cancelled." in html
+    assert status == 200 and "<bdi>Picnic</bdi> (cancelled)" in html and "It was cancelled." in html
     assert google_link(html) is None and "RSVP in the chat" not in html
     assert b"STATUS:CANCELLED" in (await get(url + ".ics"))[2]
 
@@ -59,5 +59,5 @@ async def test_the_upcoming_page_counts_going_against_the_capacity(fake: FakeAda
     await fake.invoke('!event create Quiz when="in 72 hours"')
     _, page = await calendar_urls(fake)
     html = (await get(page))[2].decode()
-    assert re.search(r">Picnic</a> — <time[^>]*>[^<]*</time> — Going \(1/2\)</li>", html), html
-    assert re.search(r">Quiz</a> — <time[^>]*>[^<]*</time> — Going \(0\)</li>", html), html
+    assert re.search(r"><bdi>Picnic</bdi></a> — <time[^>]*>[^<]*</time> — Going \(1/2\)</li>", html), html
+    assert re.search(r"><bdi>Quiz</bdi></a> — <time[^>]*>[^<]*</time> — Going \(0\)</li>", html), html

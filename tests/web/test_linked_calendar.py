@@ -77,3 +77,17 @@ async def test_each_linked_side_has_the_events_made_on_either(pair: tuple[FakeAd
     assert await feed_events(urls["beta"][0]) == want[:3]
     assert await page_items(urls["beta"][1]) == []
     assert await feed_events(urls["alpha"][0]) == want
+
+
+async def test_a_shared_events_page_says_where_each_person_is(pair: tuple[FakeAdapter, FakeAdapter]) -> None:
+    a, b = pair
+    await link(a, b)
+    await a.invoke("!config set web.names on", "moda", mod=True)
+    [card] = await a.invoke('!event create Picnic when="in 48 hours"')
+    await a.react(card, "✅", "ann")
+    await b.invoke("!rsvp 1 going", "ben")
+    page = re.search(r"🔗 (\S+)", card.text)
+    assert page, card.text
+    html = (await get(page.group(1)))[2].decode()
+    # As the full lists say it (event who): a page is read from either side.
+    assert "<li>Going (2): <bdi>ann (Alpha)</bdi>, <bdi>ben (Beta)</bdi></li>" in html, html

@@ -39,6 +39,8 @@ async def test_the_google_link_carries_the_event_as_said(fake: FakeAdapter, bot,
     assert href, html
     query = parse_qs(urlsplit(unescape(href.group(1))).query, strict_parsing=True)
     row = await bot.db.fetchone("SELECT title, location, details, starts_at, ends_at FROM events")
-    assert query["text"] == [row[0]] and query["location"] == [row[1]] and query["details"] == [row[2]]
+    # The details, then the page: the event as it is now, after any change or a cancellation.
+    assert query["text"] == [row[0]] and query["location"] == [row[1]]
+    assert query["details"] == [f"{row[2]}\n\n{page_url(card.text)}"]
     start, end = (datetime.fromtimestamp(t, UTC).strftime("%Y%m%dT%H%M%SZ") for t in row[3:5])
     assert query["dates"] == [f"{start}/{end}"] == ["20261205T233000Z/20261206T010000Z"]
