@@ -152,6 +152,11 @@ def sweep_marks(conn: sqlite3.Connection) -> None:
                  "(SELECT id FROM jobs WHERE state IN ('pending', 'sending'))")
 
 
+def claimed(conn: sqlite3.Connection, key: str) -> bool:
+    """Whether the job with this key is claimed (`sending`): its handler runs, or will run again."""
+    return conn.execute("SELECT 1 FROM jobs WHERE key=? AND state='sending'", (key,)).fetchone() is not None
+
+
 def cancel(conn: sqlite3.Connection, key_prefix: str) -> int:
     """Cancel pending jobs whose key starts with `key_prefix`, and forget their marks (a
     failed try that is pending again has some)."""

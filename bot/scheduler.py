@@ -78,7 +78,7 @@ class Scheduler:
 
     # --- writing jobs (inside the caller's write unit, atomic with its own rows) -----
 
-    put, cancel = staticmethod(jobs.put), staticmethod(jobs.cancel)
+    put, cancel, claimed = staticmethod(jobs.put), staticmethod(jobs.cancel), staticmethod(jobs.claimed)
 
     def arm(self, handle: tuple[int, datetime]) -> None:
         """After the commit that wrote a job: set its alarm if it is due soon and its space is

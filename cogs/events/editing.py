@@ -90,14 +90,16 @@ class Editing(Cancelling):
         now = ctx.now  # before `when=` is read, so "in 1 hour" is not behind its own 1h reminder
         if all(v is None for v in (title, when, where, capacity, details, duration, goal)):
             raise Refusal(f"say what to change, e.g. {ctx.prefix}event edit {id} when=\"friday 7pm\"")
+        unmade: int | None = None  # the series, when none of its later ones is made: made with the edit
         if scope == "series":
             found = await self._series_from(ctx, id, "edit")
-            if isinstance(found, int):  # none posted to change: the next one is posted now, and changed
-                made = await self.series.materialize(found, reply=ctx, force=True)
-                if not made:
+            if isinstance(found, int):  # checked as the series would make it, made with the edit
+                unmade = found
+                planned = await self.db.read_small(lambda c: self.series.unmade(c, unmade, now))
+                if planned is None:
                     raise Refusal(f"#{id} and every later one of its series are already cancelled or over: "
                                   "the series has ended; there is nothing left to change")
-                found = made[0]
+                found = planned
             event, id = found, found.id
         else:
             event = await self._editable(ctx, id, "edit")
@@ -140,19 +142,25 @@ class Editing(Cancelling):
             return updated, promoted, demoted, handles, repo.roster(conn, updated)
 
         closed: list[int] = []
+        starts: dict[int, datetime] = {}  # each one's start before the edit, as `places` its place
 
         def unit(conn: sqlite3.Connection) -> list[Changed]:
+            nonlocal id
             self._close_in(closed, when_poll, where_poll, conn)
+            handles: list[Handle] = []
+            if unmade is not None:
+                id, handles = self.series.make_unmade(conn, event, now, plan, ahead)
             current = repo.get(conn, id)
             if current is None or current.cancelled:
                 raise Refusal(f"event #{id} is cancelled")
             if scope != "series":
                 return [change(conn, current)]
             targets = self.series.later(conn, current)
-            handles: list[Handle] = []
+            starts.update((e.id, e.starts_at) for e in targets)
             if starts_at is not None:
-                targets, handles = self.series.split_at(conn, current, starts_at, now, ahead, plan)
+                targets, moved = self.series.split_at(conn, current, starts_at, now, ahead, plan)
                 targets = [e for e in targets if not e.cancelled]
+                handles.extend(moved)
             assert targets[0].series_id is not None
             template: dict[str, object] = {k: v for k, v in fields.items()
                                            if k in ("title", "location", "details", "goal")}
@@ -160,13 +168,22 @@ class Editing(Cancelling):
                 template["capacity"] = capacity or None
             if duration is not None:
                 template["length"] = length
+            series_ids = series_repo.chain(conn, targets[0].series_id)
+            if goal is not None or capacity is not None:  # each keeps a goal its own capacity allows
+                rows = [series_repo.get(conn, sid) for sid in series_ids]
+                for own_goal, own_capacity in [(e.goal, e.capacity) for e in targets] + \
+                        [(r.goal, r.capacity) for r in rows if r is not None]:
+                    check_goal(own_goal if goal is None else goal, own_capacity if capacity is None else capacity)
             if template:
-                series_repo.update(conn, targets[0].series_id, **template)
+                for sid in series_ids:
+                    series_repo.update(conn, sid, **template)
             changed = [change(conn, e, series=True) for e in targets]
             changed[0][3].extend(handles)
             return changed
 
         changes = await self.db.write(unit)
+        if unmade is not None:  # its card, once it is written with the edit
+            await self.series.post_missing(changes[0][0].series_id or unmade, reply=ctx)
         for changed in changes:
             await self.native.changed(changed[0], renamed=title is not None)
             if capacity is not None:
@@ -176,7 +193,7 @@ class Editing(Cancelling):
             self.refresh(other.id)
             # Those who answered a later one hear what changed of it, as those of this one do.
             answered = other_roster.going or other_roster.waitlist or other_roster.maybe
-            if starts_at is not None and answered:  # a series moved to a new time
+            if starts_at is not None and other.starts_at != starts.get(other.id) and answered:
                 await self._tell_moved(other, other_roster)
             if location is not None and location != places[other.id] and answered:
                 await self.audience.say(other, partial(placed_text, other), other_roster)

@@ -29,9 +29,10 @@ from .turnout_render import last, stats_text
 
 DEFAULT_DAYS, MAX_DAYS = 90, 730
 CSV_HEADER = ("name", "platform", "status", "waitlist position", "checked in")
-# What spreadsheets would run as a formula (OWASP; ASVS 1.2.10 adds NUL), and the quote itself:
-# a spreadsheet eats one leading quote, so a name that starts with one keeps it only when doubled.
-FORMULA = ("=", "+", "-", "@", "\t", "\r", "\n", "\0", "'")
+# What spreadsheets would run as a formula (OWASP; ASVS 1.2.10 adds NUL). A name that starts with
+# a quote is left as given: whether a spreadsheet takes a leading quote off on CSV import differs
+# between them, so doubling it would show some people a name with two.
+FORMULA = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
 
 
 class Reports(WebPages):
@@ -98,8 +99,8 @@ class Reports(WebPages):
 
 
 def _cell(value: str) -> str:
-    """A name as text in a spreadsheet: one that starts like a formula (or with a quote) gets a
-    leading quote, which the spreadsheet takes off again."""
+    """A name as text in a spreadsheet: one that starts like a formula gets a leading quote (OWASP's
+    guard against CSV injection), so it is never run."""
     return "'" + value if value.startswith(FORMULA) else value
 
 

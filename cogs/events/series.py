@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.context import Context, Refusal
 from bot.model import SpaceRef
@@ -20,27 +20,16 @@ from bot.scheduler import Job
 from bot.settings import SettingSpec, duration_within
 from bot.timeparse import TimeParseError, format_duration, parse_when
 
-from . import repo
 from . import series_repo as srepo
-from .recurrence import aware_at, check_bounds, check_first, parse_rule
-from .reminders import Handle, Plan, event_channel
+from .recurrence import check_bounds, check_first, parse_rule
+from .reminders import Handle, event_channel
 from .repo import Event
+from .series_edit import KIND, SLACK, SeriesEdits
 
-if TYPE_CHECKING:
-    from .cog import EventsCog
-
-KIND = "event.series"
-# Made a little early rather than a little late: the job for the next one is due exactly
-# `ahead` before it, and must find it inside its window.
-SLACK = timedelta(minutes=1)
 _ahead = duration_within(timedelta(hours=1), timedelta(days=90), "from 1h to 90d")
 
 
-class SeriesPlanner:
-    def __init__(self, cog: EventsCog) -> None:
-        self.cog = cog
-        self.bot = cog.bot
-
+class SeriesPlanner(SeriesEdits):
     def register(self) -> None:
         self.bot.settings.register(SettingSpec(
             "series.ahead", "14d", _ahead, "a duration from 1h to 90d, e.g. 14d",
@@ -122,9 +111,9 @@ class SeriesPlanner:
         await self.materialize(int(job.payload["series_id"]), since=job.due_at)
 
     async def materialize(self, series_id: int, reply: Context | None = None, *,
-                          since: datetime | None = None, force: bool = False) -> list[Event]:
+                          since: datetime | None = None) -> list[Event]:
         """Make every occurrence due to be posted by now (and, at creation, the first one
-        whatever its distance, or with `force`), post their cards, and set the job for the next one. `since`: the
+        whatever its distance), post their cards, and set the job for the next one. `since`: the
         moment they were due to be made (the command read, the job due); a reminder due from
         then on is theirs, even when making them ran a little later (or, after downtime, much
         later: the scheduler's grace rule then says whether it is still posted)."""
@@ -147,27 +136,7 @@ class SeriesPlanner:
             if reply is not None and not wanted:
                 first = s.next_after(now)
                 wanted = [first] if first is not None else []
-            if force:
-                first = srepo.next_unmade(conn, s, now)
-                wanted = [first] if first is not None else []
-            have = srepo.made(conn, series_id)
-            created: list[Event] = []
-            handles: list[Handle] = []
-            for local, aware in wanted:
-                key = local.isoformat()
-                if key in have:
-                    continue
-                event = repo.insert(conn, space=s.space, platform=s.platform, channel_id=s.channel_id,
-                                    creator=s.creator, title=s.title, starts_at=aware,
-                                    location=s.location, details=s.details, capacity=s.capacity,
-                                    now=now, length=s.length, series_id=s.id, occurrence=key, goal=s.goal)
-                created.append(event)
-                handles.extend(self.cog.reminders.schedule(conn, event, plan, since))
-            # The one job that makes the next: one set by an earlier `ahead` goes (the job running
-            # now is claimed, not pending, so it stays to be marked sent).
-            self.bot.scheduler.cancel(conn, f"series:{s.id}:make:")
-            handles.extend(self._next_job(conn, s, created, now, ahead))
-            return created, handles
+            return self.make(conn, s, wanted, now, since, plan, ahead)
 
         created, handles = await self.cog.db.write(unit)
         self.cog.reminders.arm(handles)
@@ -195,79 +164,6 @@ class SeriesPlanner:
             await self.cog.audience.share(event, partial(self.cog.card, event), f"series:{series_id}:{event.occurrence}")
             await self.cog.db.write(_mark_posted(event.id))
             await self.cog.native.posted(event, ref)
-
-    # --- ending ---------------------------------------------------------------------------------------
-
-    def end_from(self, conn: sqlite3.Connection, event: Event) -> list[Event]:
-        """Inside a write unit: end the series at this occurrence; cancel it and later ones."""
-        assert event.series_id is not None and event.occurrence is not None
-        srepo.update(conn, event.series_id, ends_before=datetime.fromisoformat(event.occurrence))
-        self.bot.scheduler.cancel(conn, f"series:{event.series_id}:make:")
-        out = []
-        for e in srepo.occurrence_events(conn, event.series_id, from_local=event.occurrence):
-            if not e.cancelled:
-                out.append(repo.update(conn, e.id, state="cancelled"))
-                self.bot.scheduler.cancel(conn, f"event:{e.id}:")
-        return out
-
-    def split_at(self, conn: sqlite3.Connection, event: Event, starts_at: datetime, now: datetime,
-                 ahead: timedelta, plan: Plan) -> tuple[list[Event], list[Handle]]:
-        """Inside a write unit: move this occurrence and every later one to a new time of day, as
-        calendars do with "this and following": the series ends before it and a new one with the
-        same rule starts at the new time, taking the occurrences already made along."""
-        assert event.series_id is not None and event.occurrence is not None
-        s = srepo.get(conn, event.series_id)
-        assert s is not None
-        old_local = datetime.fromisoformat(event.occurrence)
-        new_local = starts_at.astimezone(s.tz).replace(tzinfo=None)
-        if new_local.date() != old_local.date():
-            raise Refusal("a series keeps its days: give a new time on the same day (e.g. "
-                          "when=\"19:30\"); to move it to other days, cancel it from here with "
-                          "'series' and create it again")
-        shift = new_local - old_local
-        done = sum(1 for _ in s.times(before=old_local.replace(tzinfo=s.tz) - timedelta(seconds=1)))
-        srepo.update(conn, s.id, ends_before=old_local)
-        self.bot.scheduler.cancel(conn, f"series:{s.id}:make:")
-        new = srepo.insert(conn, space=s.space, platform=s.platform, channel_id=s.channel_id,
-                           creator=s.creator, title=s.title, location=s.location, details=s.details,
-                           capacity=s.capacity, rule=s.rule, words=s.words, first_local=new_local,
-                           tz=s.tz, length=s.length, until=s.until,
-                           count=s.count - done if s.count is not None else None, now=now, goal=s.goal)
-        srepo.goes_on(conn, s.id, new.id)
-        moved: list[Event] = []
-        handles: list[Handle] = []
-        for e in srepo.occurrence_events(conn, s.id, from_local=event.occurrence):
-            assert e.occurrence is not None
-            local = datetime.fromisoformat(e.occurrence) + shift
-            starts = aware_at(local, s.tz)
-            conn.execute("UPDATE events SET series_id=?, occurrence=?, starts_at=?, ends_at=?, "
-                         "revision=revision+1 WHERE id=?",
-                         (new.id, local.isoformat(), starts.timestamp(),
-                          (starts.astimezone(UTC) + (e.ends_at - e.starts_at)).timestamp(), e.id))
-            updated = repo.get(conn, e.id)
-            assert updated is not None
-            moved.append(updated)
-            self.cog.turnout.moved(conn, e, updated, plan, now)
-            handles.extend(self.cog.reminders.schedule(conn, updated, plan, now))
-        handles.extend(self._next_job(conn, new, moved, now, ahead))
-        return moved, handles
-
-    def _next_job(self, conn: sqlite3.Connection, s: srepo.Series, made: list[Event], now: datetime,
-                  ahead: timedelta) -> list[Handle]:
-        """The job that makes the first occurrence not made yet, `ahead` before it. A key per
-        occurrence: the job running now is marked sent when it returns, so the next one must be
-        a job of its own."""
-        nxt = s.next_after(max([now + ahead + SLACK, *(e.starts_at for e in made)]))
-        if nxt is None:
-            return []
-        return [self.bot.scheduler.put(conn, KIND, f"series:{s.id}:make:{nxt[0].isoformat()}",
-                                       nxt[1].astimezone(UTC) - ahead, {"series_id": s.id}, s.space)]
-
-    def later(self, conn: sqlite3.Connection, event: Event) -> list[Event]:
-        """This occurrence and every later one already made, not cancelled."""
-        assert event.series_id is not None and event.occurrence is not None
-        return [e for e in srepo.occurrence_events(conn, event.series_id, from_local=event.occurrence)
-                if not e.cancelled]
 
     async def words(self, series_ids: set[int]) -> dict[int, str]:
         def read(conn: sqlite3.Connection) -> dict[int, str]:

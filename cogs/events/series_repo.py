@@ -109,18 +109,32 @@ def goes_on(conn: sqlite3.Connection, old: int, new: int) -> None:
     conn.execute("UPDATE event_series SET follows=? WHERE id=?", (old, new))
 
 
+def chain(conn: sqlite3.Connection, series_id: int) -> list[int]:
+    """The series and every series it went on as (moved to a new time of day), in the order
+    they were made: each split starts one that `follows` the one it split, and a split from an
+    earlier occurrence starts a second that follows the same one."""
+    out, todo = [], [series_id]
+    while todo:
+        sid = todo.pop(0)
+        if sid in out:
+            continue
+        out.append(sid)
+        todo.extend(int(r[0]) for r in conn.execute("SELECT id FROM event_series WHERE follows=? ORDER BY id",
+                                                     (sid,)))
+    return out
+
+
 def live_from(conn: sqlite3.Connection, series_id: int, since: str, now: datetime) -> Event | int:
     """The first occurrence made from local time `since` on, neither cancelled nor over, also in
-    the series it went on as (moved to a new time of day); else the last of those series' id."""
-    while True:
-        for e in occurrence_events(conn, series_id, from_local=since):
-            if not e.cancelled and not e.over(now):
-                return e
-        row = conn.execute("SELECT id FROM event_series WHERE follows=? ORDER BY id DESC LIMIT 1",
-                           (series_id,)).fetchone()
-        if row is None:
-            return series_id
-        series_id, since = int(row[0]), ""
+    the series it went on as; else the id of the one of those series that still makes more (the
+    last made, if none does)."""
+    ids = chain(conn, series_id)
+    live = [e for sid in ids for e in occurrence_events(conn, sid, from_local=since if sid == series_id else "")
+            if not e.cancelled and not e.over(now)]
+    if live:
+        return min(live, key=lambda e: e.starts_at)
+    going = [sid for sid in ids if (s := get(conn, sid)) is not None and s.ends_before is None]
+    return going[-1] if going else ids[-1]
 
 
 def occurrence_events(conn: sqlite3.Connection, series_id: int, *, from_local: str = "") -> list[Event]:

@@ -84,17 +84,16 @@ def next_slots(event: Event, tz: ZoneInfo, now: datetime) -> list[tuple[str, dat
 
 def _goes_on(conn: sqlite3.Connection, event: Event) -> bool:
     """Whether a later occurrence of the event's series is planned: its rule has one to come, or
-    one was made already (a series moved to a new time of day goes on as a series of its own)."""
+    the series went on as one of its own at a new time of day (`follows`), which has one."""
     if event.series_id is None:
         return False
-    s = series_repo.get(conn, event.series_id)
-    if s is not None and s.next_after(event.starts_at) is not None:
-        return True
-    return conn.execute(
-        "SELECT 1 FROM events e JOIN event_series s ON s.id = e.series_id WHERE e.state='active' "
-        "AND e.starts_at > ? AND e.space=? AND e.channel_id=? AND s.creator=? AND s.rule=? LIMIT 1",
-        (event.starts_at.timestamp(), event.space, event.channel_id, event.creator,
-         s.rule if s is not None else "")).fetchone() is not None
+    for sid in series_repo.chain(conn, event.series_id):
+        s = series_repo.get(conn, sid)
+        if s is not None and s.next_after(event.starts_at) is not None:
+            return True
+        if any(e.starts_at > event.starts_at and not e.cancelled for e in series_repo.occurrence_events(conn, sid)):
+            return True
+    return False
 
 
 class Turnout:

@@ -42,10 +42,14 @@ class AgreedPolls(LinkedPolls):
         return poll.options[leaders[0]], poll.time_of(leaders[0])
 
     def close_agreed(self, conn: sqlite3.Connection, poll_id: int, option: str, now: datetime) -> bool:
+        """In the caller's unit: close the poll, refusing if it no longer agrees on `option`; True
+        if its results are the caller's to say (after its commit)."""
         poll = repo.get(conn, poll_id)
         leaders = repo.tally(conn, poll).leaders() if poll is not None else []
         if poll is None or [poll.options[i] for i in leaders] != [option]:
             raise Refusal(f"votes on poll #{poll_id} came in meanwhile and changed what it agreed on; "
                           "see the poll's card, then try again")
         self.scheduler.cancel(conn, f"poll:{poll_id}:close")
-        return repo.close(conn, poll_id, now)
+        # Whether the caller says the results: not when the poll's own close job is claimed, which
+        # says them with its idempotency key (so a run of it again after a crash says them once).
+        return repo.close(conn, poll_id, now) and not self.scheduler.claimed(conn, f"poll:{poll_id}:close")

@@ -35,3 +35,17 @@ async def test_a_series_moved_to_a_new_time_of_day_goes_on(fake: FakeAdapter, bo
     await bot.advance(timedelta(days=3))
     [thanks] = fake.containing("Thanks for coming to Run #1")
     assert "poll" not in thanks.text and not fake.containing("Next Run?")
+
+
+async def test_another_series_on_the_same_day_does_not_stand_for_this_one(fake: FakeAdapter, bot: Bot) -> None:
+    """Same creator, channel, rule and weekday, but not this series: the last Run still asks."""
+    [first, _] = await fake.invoke(f"!event create Run when={WHEN} repeat=weekly count=2")
+    await fake.invoke('!event create Quiz when="2026-11-26 21:00" repeat=weekly')
+    await fake.react(first, "✅", "bob")
+    await bot.advance(timedelta(days=4))
+    [second] = [m for m in fake.containing("📅 Run") if m.card is not None and "Dec" in m.text]
+    await fake.react(second, "✅", "bob")
+    await bot.advance(timedelta(days=7))
+    last = fake.containing("Thanks for coming to Run")[-1]
+    assert "Vote on poll #" in last.text, last.text
+    assert fake.containing("Next Run? Same time, which week?")

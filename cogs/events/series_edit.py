@@ -1,0 +1,166 @@
+"""Changing a recurring meetup inside a write unit: making its next occurrence, ending it, and
+moving it to a new time of day. A series that moved goes on as one of its own that `follows` it,
+so "this one and every later one" walks that chain (series_repo.chain)."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from bot.context import Refusal
+
+from . import repo
+from . import series_repo as srepo
+from .recurrence import aware_at
+from .reminders import Handle, Plan
+from .repo import Event
+
+if TYPE_CHECKING:
+    from .cog import EventsCog
+
+KIND = "event.series"
+# Made a little early rather than a little late: the job for the next one is due exactly
+# `ahead` before it, and must find it inside its window.
+SLACK = timedelta(minutes=1)
+
+
+class SeriesEdits:
+    def __init__(self, cog: EventsCog) -> None:
+        self.cog = cog
+        self.bot = cog.bot
+
+    def make(self, conn: sqlite3.Connection, s: srepo.Series, wanted: list[tuple[datetime, datetime]],
+             now: datetime, since: datetime, plan: Plan, ahead: timedelta) -> tuple[list[Event], list[Handle]]:
+        """Inside a write unit: make the occurrences wanted that are not made yet, with their
+        reminders, and the job for the next one. Their cards are posted after the commit
+        (SeriesPlanner.post_missing)."""
+        have = srepo.made(conn, s.id)
+        created: list[Event] = []
+        handles: list[Handle] = []
+        for local, aware in wanted:
+            key = local.isoformat()
+            if key in have:
+                continue
+            event = repo.insert(conn, space=s.space, platform=s.platform, channel_id=s.channel_id,
+                                creator=s.creator, title=s.title, starts_at=aware,
+                                location=s.location, details=s.details, capacity=s.capacity,
+                                now=now, length=s.length, series_id=s.id, occurrence=key, goal=s.goal)
+            created.append(event)
+            handles.extend(self.cog.reminders.schedule(conn, event, plan, since))
+        # The one job that makes the next: one set by an earlier `ahead` goes (the job running
+        # now is claimed, not pending, so it stays to be marked sent).
+        self.bot.scheduler.cancel(conn, f"series:{s.id}:make:")
+        handles.extend(self._next_job(conn, s, created, now, ahead))
+        return created, handles
+
+    def unmade(self, conn: sqlite3.Connection, series_id: int, now: datetime) -> Event | None:
+        """The series' next occurrence not made yet, as it would be made (id 0: it has none yet),
+        so that an edit of it is checked before anything is written."""
+        s = srepo.get(conn, series_id)
+        nxt = srepo.next_unmade(conn, s, now) if s is not None else None
+        if s is None or nxt is None:
+            return None
+        return Event(0, s.space, s.platform, s.channel_id, s.creator, s.title, nxt[1], s.location, s.details,
+                     s.capacity, "active", 0, nxt[1] + s.length, s.id, nxt[0].isoformat(), s.goal)
+
+    def make_unmade(self, conn: sqlite3.Connection, planned: Event, now: datetime, plan: Plan,
+                    ahead: timedelta) -> tuple[int, list[Handle]]:
+        """Inside the unit of an edit: make the occurrence `unmade` gave, which the edit then
+        changes; refused if the series has changed since (the edit was checked against it)."""
+        assert planned.series_id is not None
+        s = srepo.get(conn, planned.series_id)
+        nxt = srepo.next_unmade(conn, s, now) if s is not None else None
+        if s is None or nxt is None or nxt[0].isoformat() != planned.occurrence:
+            raise Refusal("the series changed while this edit was read; give the command again")
+        made, handles = self.make(conn, s, [nxt], now, now, plan, ahead)
+        return made[0].id, handles
+
+    def end_from(self, conn: sqlite3.Connection, event: Event) -> list[Event]:
+        """Inside a write unit: end the series at this occurrence, and the series it went on as;
+        cancel it and every later one."""
+        assert event.series_id is not None and event.occurrence is not None
+        srepo.update(conn, event.series_id, ends_before=datetime.fromisoformat(event.occurrence))
+        out = []
+        for sid in srepo.chain(conn, event.series_id):
+            if sid != event.series_id:
+                self._end_all(conn, sid)
+            self.bot.scheduler.cancel(conn, f"series:{sid}:make:")
+            for e in srepo.occurrence_events(conn, sid, from_local=event.occurrence if sid == event.series_id else ""):
+                if not e.cancelled:
+                    out.append(repo.update(conn, e.id, state="cancelled"))
+                    self.bot.scheduler.cancel(conn, f"event:{e.id}:")
+        return out
+
+    def split_at(self, conn: sqlite3.Connection, event: Event, starts_at: datetime, now: datetime,
+                 ahead: timedelta, plan: Plan) -> tuple[list[Event], list[Handle]]:
+        """Inside a write unit: move this occurrence and every later one to a new time of day, as
+        calendars do with "this and following": the series ends before it and a new one with the
+        same rule starts at the new time, taking the occurrences already made along (also those
+        of a series it went on as, which ends: they are all later ones)."""
+        assert event.series_id is not None and event.occurrence is not None
+        s = srepo.get(conn, event.series_id)
+        assert s is not None
+        old_local = datetime.fromisoformat(event.occurrence)
+        new_local = starts_at.astimezone(s.tz).replace(tzinfo=None)
+        if new_local.date() != old_local.date():
+            raise Refusal("a series keeps its days: give a new time on the same day (e.g. "
+                          "when=\"19:30\"); to move it to other days, cancel it from here with "
+                          "'series' and create it again")
+        done = sum(1 for _ in s.times(before=old_local.replace(tzinfo=s.tz) - timedelta(seconds=1)))
+        srepo.update(conn, s.id, ends_before=old_local)
+        self.bot.scheduler.cancel(conn, f"series:{s.id}:make:")
+        along = srepo.occurrence_events(conn, s.id, from_local=event.occurrence)
+        for sid in srepo.chain(conn, s.id)[1:]:
+            self._end_all(conn, sid)
+            along.extend(srepo.occurrence_events(conn, sid))
+        new = srepo.insert(conn, space=s.space, platform=s.platform, channel_id=s.channel_id,
+                           creator=s.creator, title=s.title, location=s.location, details=s.details,
+                           capacity=s.capacity, rule=s.rule, words=s.words, first_local=new_local,
+                           tz=s.tz, length=s.length, until=s.until,
+                           count=s.count - done if s.count is not None else None, now=now, goal=s.goal)
+        srepo.goes_on(conn, s.id, new.id)
+        moved: list[Event] = []
+        handles: list[Handle] = []
+        for e in along:
+            assert e.occurrence is not None
+            local = datetime.combine(datetime.fromisoformat(e.occurrence).date(), new_local.time())
+            starts = aware_at(local, s.tz)
+            conn.execute("UPDATE events SET series_id=?, occurrence=?, starts_at=?, ends_at=?, "
+                         "revision=revision+1 WHERE id=?",
+                         (new.id, local.isoformat(), starts.timestamp(),
+                          (starts.astimezone(UTC) + (e.ends_at - e.starts_at)).timestamp(), e.id))
+            updated = repo.get(conn, e.id)
+            assert updated is not None
+            moved.append(updated)
+            self.cog.turnout.moved(conn, e, updated, plan, now)
+            handles.extend(self.cog.reminders.schedule(conn, updated, plan, now))
+        handles.extend(self._next_job(conn, new, moved, now, ahead))
+        return moved, handles
+
+    def _end_all(self, conn: sqlite3.Connection, series_id: int) -> None:
+        """A series that went on from one ended before it ends too: from its first time on."""
+        t = srepo.get(conn, series_id)
+        assert t is not None
+        if t.ends_before is None or t.ends_before > t.first_local:
+            srepo.update(conn, series_id, ends_before=t.first_local)
+        self.bot.scheduler.cancel(conn, f"series:{series_id}:make:")
+
+    def _next_job(self, conn: sqlite3.Connection, s: srepo.Series, made: list[Event], now: datetime,
+                  ahead: timedelta) -> list[Handle]:
+        """The job that makes the first occurrence not made yet, `ahead` before it. A key per
+        occurrence: the job running now is marked sent when it returns, so the next one must be
+        a job of its own."""
+        nxt = s.next_after(max([now + ahead + SLACK, *(e.starts_at for e in made)]))
+        if nxt is None:
+            return []
+        return [self.bot.scheduler.put(conn, KIND, f"series:{s.id}:make:{nxt[0].isoformat()}",
+                                       nxt[1].astimezone(UTC) - ahead, {"series_id": s.id}, s.space)]
+
+    def later(self, conn: sqlite3.Connection, event: Event) -> list[Event]:
+        """This occurrence and every later one already made, not cancelled, also those of the
+        series it went on as (which are all later: each starts where one before it ended)."""
+        assert event.series_id is not None and event.occurrence is not None
+        return [e for sid in srepo.chain(conn, event.series_id)
+                for e in srepo.occurrence_events(conn, sid, from_local=event.occurrence if sid == event.series_id else "")
+                if not e.cancelled]
