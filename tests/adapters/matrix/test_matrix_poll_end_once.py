@@ -1,15 +1,28 @@
 """A native poll's end (MSC3381) reaches the room exactly once, on a real Synapse: a poll
 closed by its `closes=` deadline while the bot was down, an end the homeserver failed (sent
 again at the next start, and while running), an end that landed though its answer was lost
-(sent again with its txn id: Synapse answers with the first)."""
+(sent again with its txn id: Synapse answers with the first), a card whose closing edit
+failed."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
+from adapters.matrix.errors import MatrixError
 from bot.clock import ManualClock
-from tests.adapters.matrix.native_poll_events import END, TEXT, bot_events, poll_card, respond
+from bot.model import ChannelRef
+from bot.render import Card, Choices
+from tests.adapters.matrix.native_poll_events import (
+    END,
+    START,
+    TEXT,
+    bot_events,
+    poll_card,
+    respond,
+)
 from tests.matrix_harness import BotRunner, HumanFactory, eventually, room_with, until_card
 from tests.matrix_harness.faulty import FaultyProxy
 
@@ -94,3 +107,19 @@ async def test_a_poll_end_lands_once_across_deadlines_failures_and_restarts(
     await alice.say(room, "!poll results 2")
     after = await alice.wait_bot_message(room, runner.user_id, "(closed)", after=seen)
     assert "Mon — 0" in after.body and "Tue — 1" in after.body
+
+    # 4. The card's closing edit fails: its native poll ends all the same (Element would
+    # take votes that count nowhere).
+    assert runner.adapter is not None
+    channel = ChannelRef("matrix", room, room)
+    choices = Choices("Lunch?", (("Soup",), ("Salad",)))
+    ref = await runner.adapter.send(channel, Card("📊 Lunch?", ref="#9", choices=choices))
+    [start4] = [e["event_id"] for e in await bot_events(alice, room, runner, START)][3:]
+    proxy.fail("PUT", r"/send/m\.room\.message/")
+    closed = Card("📊 Lunch? (closed)", ref="#9", body=(("Soup — 0",), ("Salad — 0",)),
+                  choices=Choices("Lunch?", choices.options, closed=True))
+    with pytest.raises(MatrixError):
+        await runner.adapter.edit(ref, closed)
+    proxy.heal()
+    [end4] = await eventually(lambda: ends_of(runner, alice, room, start4), what="poll 4's end")
+    assert "Salad — 0" in end4["content"][TEXT]
