@@ -37,6 +37,13 @@ async def test_latest_vote_wins_across_responses_reactions_and_poll_vote_encrypt
     await respond(bob, {"answers": ["1"]})
     await until_card(alice, room, runner, card, r"Chess — 1\b", r"Darts — 0\b", r"1 voter so far")
 
+    # An edit of a response is no response (it relates to the response, not the poll): his
+    # vote stays 1 (the room's events are taken in order, so carol's below come after it).
+    first = await respond(bob, {"answers": ["1"]})
+    await bob.send_encrypted(room, RESPONSE, {
+        "m.relates_to": {"rel_type": "m.replace", "event_id": first},
+        "m.new_content": {RESPONSE: {"answers": ["2"]}}, RESPONSE: {"answers": ["2"]}})
+
     # carol's latest response is invalid (answers that are no list): spoiled, so she has no vote.
     await respond(carol, {"answers": ["2"]})
     await until_card(alice, room, runner, card, r"Go — 1\b", r"2 voters so far")
