@@ -94,6 +94,7 @@ class MatrixAdapter(InboundHandlers):
         # The first sync is handled before start() returns: state (power levels, creators)
         # is complete and what happened while the bot was down is applied before reconcile.
         await self.syncer.start(self.store)
+        await self.polls.send_ends()  # closed before a stop, their end not known to have landed
         await bot.reconcile(self, at_once=RECONCILE_AT_ONCE)
         self.syncer.run()
         log.info("matrix: connected as %s (device %s)", self.user_id, self.client.device_id)
@@ -103,6 +104,7 @@ class MatrixAdapter(InboundHandlers):
 
     async def stop(self) -> None:
         self.syncer.healthy = False
+        self.polls.stop()
         if self._early_task is not None:
             self._early_task.cancel()
         await self.syncer.stop()
@@ -135,15 +137,19 @@ class MatrixAdapter(InboundHandlers):
         if isinstance(out, Attachment):
             raise MatrixError("a file message cannot be edited into place")
         tz = zone_for(out, await self._tz(message.channel_id))
-        content = render.replacement(message.id, out, tz,
-                                     encrypted=await self.transport.encrypted(message.channel_id))
-        await self.transport.send_event(message.channel_id, "m.room.message", content, None)
-        if isinstance(out, Card) and out.reactions:  # a reaction more (📍 once check-in opens)?
-            had = self._seeded.get(message.id)  # unknown after a restart: the homeserver
-            # refuses a second copy of one (M_DUPLICATE_ANNOTATION), so each is tried once
-            await self._seed(message, [k for k in out.reactions if had is None or k not in had], None)
-        if isinstance(out, Card) and out.choices is not None and out.choices.closed:
-            await self.polls.end(message, out, tz)
+        try:
+            content = render.replacement(message.id, out, tz,
+                                         encrypted=await self.transport.encrypted(message.channel_id))
+            await self.transport.send_event(message.channel_id, "m.room.message", content, None)
+            if isinstance(out, Card) and out.reactions:  # a reaction more (📍 once check-in opens)?
+                had = self._seeded.get(message.id)  # unknown after a restart: the homeserver
+                # refuses a second copy of one (M_DUPLICATE_ANNOTATION), so each is tried once
+                await self._seed(message, [k for k in out.reactions if had is None or k not in had], None)
+        finally:
+            # Closed in the core whether or not its card's edit landed: the native poll ends
+            # too, or Element would go on taking votes that count nowhere.
+            if isinstance(out, Card) and out.choices is not None and out.choices.closed:
+                await self.polls.end(message, out, tz)
 
     async def send_dm(self, user: UserRef, out: Out, *,
                       idempotency_key: str | None = None) -> MessageRef | None:

@@ -136,8 +136,9 @@ class PollResponse:
 
 
 def poll_response(ev: Envelope) -> PollResponse | None:
-    """A response relating to a poll start; None without one, or when its answers are not a
-    list (a malformed response is absent; an unknown answer spoils it, see polls.py)."""
+    """A response relating to a poll start; None without one. Answers that are no list (or
+    none at all) are one entry that is no answer: MSC3381 counts a person's latest response
+    even when it is invalid, spoiled (for nothing), as Element does (polls.py)."""
     if ev.type not in POLL_RESPONSE_TYPES:
         return None
     rel = relation(ev.content)
@@ -154,7 +155,7 @@ def poll_response(ev: Envelope) -> PollResponse | None:
                 answers = ev.content[block]
                 break
     if not isinstance(answers, list):
-        return None
+        return PollResponse(rel.event_id, (None,))
     return PollResponse(rel.event_id, tuple(text(a) for a in answers))
 
 

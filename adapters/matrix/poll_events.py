@@ -80,6 +80,13 @@ def _end(start_id: str, card: Card, tz: ZoneInfo | None, chars: int) -> dict[str
     }
 
 
+def bare_end_content(start_id: str, ref: str) -> dict[str, Any]:
+    """An end whose results text is no longer known (its poll was closed before a restart)."""
+    fallback = f"📊 Poll {ref} has ended." if ref else "📊 The poll has ended."
+    return {"m.relates_to": {"rel_type": "m.reference", "event_id": start_id}, END: {},
+            TEXT: fallback, "body": fallback, "m.mentions": {}}
+
+
 def _result(text: str, chars: int) -> str:
     """A result line ("option — n") shortened in its option, never in its count."""
     option, sep, count = text.rpartition(" — ")

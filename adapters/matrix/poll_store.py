@@ -42,6 +42,10 @@ class PollTables:
         rows = await self.db.fetchall(f"SELECT {POLL_COLS} FROM matrix_polls WHERE card_id=?", (card_id,))
         return [NativePoll(*r) for r in rows]
 
+    async def polls_in(self, state: str) -> list[NativePoll]:
+        rows = await self.db.fetchall(f"SELECT {POLL_COLS} FROM matrix_polls WHERE state=?", (state,))
+        return [NativePoll(*r) for r in rows]
+
     async def set_poll_state(self, start_id: str, state: str) -> None:
         await self.db.write(lambda c: c.execute(
             "UPDATE matrix_polls SET state=? WHERE start_id=?", (state, start_id)))
@@ -61,7 +65,7 @@ class PollTables:
                         rows: Sequence[StoredReaction]) -> VoteTaken | None:
         """Make `vote` (with its reaction rows) the sender's vote in an open poll, unless a
         later response of theirs counts already. Returns the sender's keys on the card
-        before and after, and the answers of the vote replaced; None if not taken."""
+        before and after; None if not taken."""
 
         def unit(c: sqlite3.Connection) -> VoteTaken | None:
             state = c.execute("SELECT state FROM matrix_polls WHERE start_id=?", (poll.start_id,)).fetchone()
@@ -83,6 +87,6 @@ class PollTables:
                       " VALUES(?,?,?,?,?) ON CONFLICT(start_id, sender) DO UPDATE SET"
                       " response_id=excluded.response_id, ts=excluded.ts, answers=excluded.answers", (poll.start_id, vote.sender, vote.response_id, vote.ts,
                                              answers_text(vote.answers)))
-            return before, keys_of(c, poll.card_id, vote.sender), answers_of(old[2]) if old else ()
+            return before, keys_of(c, poll.card_id, vote.sender)
 
         return await self.db.write(unit)

@@ -3,14 +3,15 @@
 The card stays the truth; its native poll is one more way to vote on it, for clients that
 show polls (Element). Responses follow MSC3381: each person's latest response by the
 server's timestamp counts (a tie goes to the one that came last); an empty one withdraws;
-one naming an unknown answer is spoiled (it still counts as their latest, for nothing);
+one naming an unknown answer, or whose answers are no list, is spoiled (it still counts as
+their latest, for nothing);
 answers past `max_selections` are dropped. Answer n is the card's n-th number reaction: a
 counted answer is stored as a reaction row of the card (store.py), so the core hears a
 `ReactionChanged` only when a person's choice on the card changes, whichever way they made
 it, and `fetch_reactions` recounts responses from /relations like reactions.
 
 Closing the card (an edit whose `choices` are closed) ends the native poll; responses after
-that are ignored. An end sent by someone else who may (someone who may redact others'
+that are ignored. The end is sent until it lands (again at each start), with one txn id. An end sent by someone else who may (someone who may redact others'
 events, as in Element) is that person's `poll close`: the poll ends with the card if the
 core closes it, and keeps counting if the core refuses. A redacted start takes no more
 responses, and the answers it had keep counting. A redacted response reverts its sender to
@@ -19,11 +20,14 @@ their response before it (MSC3381): the card is recounted.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
+
+import aiohttp
 
 from bot.model import MessageRef
 from bot.render import Card
@@ -31,11 +35,14 @@ from bot.render import Card
 from . import inbound
 from .client import MatrixError, Transport
 from .crypto import readable
-from .poll_events import END, NUMBER_KEYS, START, end_content, start_content
+from .poll_events import END, NUMBER_KEYS, START, bare_end_content, end_content, start_content
 from .relations import related_events
 from .store import MatrixStore, NativePoll, NativeVote, StoredReaction, vote_event_id
 
 log = logging.getLogger(__name__)
+# An end the homeserver failed is tried again after this, then twice as long each time up to the
+# most (and at each start).
+END_RETRY_FIRST_S, END_RETRY_MAX_S = 2.0, 300.0
 
 @dataclass(frozen=True, slots=True)
 class Change:
@@ -101,6 +108,8 @@ class NativePolls:
         self.store: MatrixStore | None = None  # the bot's database, from the adapter's start()
         # Polls whose end someone sent (handlers.py) while their card's close is under way.
         self.ended_elsewhere: set[str] = set()
+        self._unsent: dict[str, dict[str, Any]] = {}  # ends still to land, by their poll's start
+        self._retrying: asyncio.Task[None] | None = None
 
     def _store(self) -> MatrixStore:
         if self.store is None:
@@ -136,16 +145,54 @@ class NativePolls:
         for poll in await store.polls_of(card.id):
             if poll.state != "open":
                 continue
-            # Ended here first: the card takes no votes any more, whether or not the end lands.
-            await store.set_poll_state(poll.start_id, "ended")
             if poll.start_id in self.ended_elsewhere:
                 self.ended_elsewhere.discard(poll.start_id)
-                continue  # closed on an end sent in Element: a second end would only repeat it
+                # Closed on an end sent in Element: a second end would only repeat it.
+                await store.set_poll_state(poll.start_id, "ended")
+                continue
+            # Ending from here on: the card takes no votes any more, and until the end has
+            # landed it is sent again (at each start too: a crash may come before it lands).
+            await store.set_poll_state(poll.start_id, "ending")
             try:
-                content = end_content(poll.start_id, out, tz, await self.transport.encrypted(poll.room_id))
-                await self.transport.send_event(poll.room_id, END, content, f"end-{poll.start_id}")
+                self._unsent[poll.start_id] = end_content(
+                    poll.start_id, out, tz, await self.transport.encrypted(poll.room_id))
             except MatrixError as e:
                 log.warning("matrix: ending the native poll %s failed: %s", poll.start_id, e)
+            await self._send_end(poll)
+
+    async def send_ends(self) -> None:
+        """Send the ends not known to have landed, each with the txn id of its first try, so
+        one that landed with its answer lost stays one event (Synapse answers with it). The
+        results text of an end sent before a restart is gone with that process: the end goes
+        with a shorter fallback (the results were posted to the room with the close)."""
+        for poll in await self._store().polls_in("ending"):
+            await self._send_end(poll)
+
+    async def _send_end(self, poll: NativePoll) -> None:
+        content = self._unsent.get(poll.start_id) or bare_end_content(poll.start_id, poll.ref)
+        try:
+            await self.transport.send_event(poll.room_id, END, content, f"end-{poll.start_id}")
+        except (MatrixError, aiohttp.ClientError, OSError) as e:
+            log.warning("matrix: ending the native poll %s failed, to be tried again: %s", poll.start_id, e)
+            self._unsent[poll.start_id] = content
+            if self._retrying is None or self._retrying.done():
+                self._retrying = asyncio.create_task(self._retry_ends())
+            return
+        self._unsent.pop(poll.start_id, None)
+        await self._store().set_poll_state(poll.start_id, "ended")
+
+    async def _retry_ends(self) -> None:
+        delay = END_RETRY_FIRST_S
+        while self._unsent:
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, END_RETRY_MAX_S)
+            for poll in await self._store().polls_in("ending"):
+                if poll.start_id in self._unsent:
+                    await self._send_end(poll)
+
+    def stop(self) -> None:
+        if self._retrying is not None:
+            self._retrying.cancel()
 
     # --- inbound -------------------------------------------------------------------------
 
@@ -170,12 +217,13 @@ class NativePolls:
         taken = await self._store().cast_vote(poll, vote, vote_rows(poll, vote))
         if taken is None:
             return []  # an older response than the one counting, or a replay
-        before, after, previous = taken
+        before, after = taken
         lost, gained = before - after, after - before
         if poll.max_selections == 1:
-            # A single choice made now is the person's latest even where a number reaction
-            # of theirs holds it already: taken back and given again, so the core counts it last.
-            again = {NUMBER_KEYS[a - 1] for a in vote.answers if a not in previous} & before & after
+            # A single choice made now is the person's latest (MSC3381), even where a number
+            # reaction of theirs or their response before holds it already: taken back and
+            # given again, so the core counts it after a `poll vote` or reaction since.
+            again = {NUMBER_KEYS[a - 1] for a in vote.answers} & before & after
             lost, gained = lost | again, gained | again
         return ([Change(k, False) for k in sorted(lost, key=_order)]
                 + [Change(k, True) for k in sorted(gained, key=_order)])

@@ -42,7 +42,7 @@ class NativeVote:
     answers: tuple[int, ...]
 
 
-VoteTaken = tuple[set[str], set[str], tuple[int, ...]]
+VoteTaken = tuple[set[str], set[str]]
 
 
 def vote_event_id(response_id: str, answer: int) -> str:

@@ -124,8 +124,9 @@ async def test_hostile_responses_and_a_redacted_start(runner: BotRunner,
     await until_card(alice, room, runner, card, r"Monday — 1\b")
     await respond(bob, room, start, ["1", "9"])
     await until_card(alice, room, runner, card, r"Monday — 0\b", r"0 voters so far")
-    # Responses to no poll of the bot's, or with answers that are no list: nothing happens.
-    # (Synapse refuses a relation to an event it does not have: point at ones that are no start.)
+    # Responses to no poll of the bot's: nothing happens. (Synapse refuses a relation to an
+    # event it does not have: point at ones that are no start.) Answers that are no list
+    # spoil carol's vote (MSC3381): she had none, and has none.
     await respond(carol, room, await carol.say(room, "a plain message"), ["1"])
     await respond(carol, room, card, ["1"])
     await respond(carol, room, start, "1")
@@ -134,8 +135,9 @@ async def test_hostile_responses_and_a_redacted_start(runner: BotRunner,
     await respond(dave, room, start, ["3", "1"])
     await until_card(alice, room, runner, card, r"Monday — 0\b", r"Friday — 1\b", r"1 voter so far")
     assert runner.bot is not None
-    rows = await runner.bot.db.fetchall("SELECT sender FROM matrix_poll_votes")
-    assert sorted(r[0] for r in rows) == sorted([bob.user_id, dave.user_id])
+    rows = await runner.bot.db.fetchall("SELECT sender, answers FROM matrix_poll_votes")
+    assert sorted(tuple(r) for r in rows) == sorted([(bob.user_id, ""), (carol.user_id, ""),
+                                                     (dave.user_id, "3")])
 
     # Redacting a response reverts its sender to the one before (MSC3381).
     await respond(carol, room, start, ["2"])
