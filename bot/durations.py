@@ -66,6 +66,13 @@ def runs_together(text: str) -> bool:
     return any(a <= b for a, b in zip(sizes, sizes[1:], strict=False))
 
 
+def spaced_parts(text: str) -> bool:
+    """Parts a space stands between ("1d 1h", "1h 30m"): in a list of durations that may be one
+    written in parts or two a comma was left out of, and which one is not for the bot to guess."""
+    low = text.lower()
+    return re.search(r"\band\b", low) is None and re.search(r"[a-z]\s+\d", low) is not None
+
+
 def longer_than_any(text: str) -> bool:
     """A well-formed duration over the longest `parse_duration` takes."""
     s = "".join(text.lower().split())

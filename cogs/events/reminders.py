@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from bot.adapter import DestinationGone
 from bot.cog import CogHost
-from bot.durations import runs_together
+from bot.durations import runs_together, spaced_parts
 from bot.model import ChannelRef, SpaceRef
 from bot.scheduler import Job
 from bot.settings import SettingSpec
@@ -60,6 +60,10 @@ def parse_offsets(value: str) -> tuple[timedelta, ...]:
         if runs_together(part):  # read as their sum, it would be one reminder nobody asked for
             raise ValueError(f"'{part.strip()}' reads as one reminder {format_duration(td)} before; "
                              "separate reminders with commas, e.g. 24h,1h")
+        if spaced_parts(part):
+            many = ",".join(p for p in part.split() if p.lower() != "and")
+            raise ValueError(f"'{part.strip()}' may be one reminder {format_duration(td)} before or several "
+                             f"({many}); write {format_duration(td)} for one, or separate them with commas: {many}")
         if not MIN_OFFSET <= td <= MAX_OFFSET:
             raise ValueError(f"{part.strip()} is outside 1m to 30d")
         out.append(td)

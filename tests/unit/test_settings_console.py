@@ -34,7 +34,14 @@ async def test_two_reminders_without_a_comma_are_refused_not_added_up(console) -
     out = await typed(adapter, ":as mod mod", "!config set reminders 24h 1h")
     assert "⚠️ reminders can't be '24h 1h'" in out and "separate reminders with commas" in out
     assert await _stored(bot) == 0
-    out = await typed(adapter, "!config set reminders 1h 30m, 10m")  # one written in parts is fine
+    # Parts a space stands between may be one reminder or two: the bot says both and asks.
+    for spaced in ("1d 1h", "1h 30m, 10m"):
+        out = await typed(adapter, f"!config set reminders {spaced}")
+        assert "may be one reminder" in out and "separate them with commas" in out, out
+        assert await _stored(bot) == 0
+    out = await typed(adapter, "!config set reminders 1h and 30m, 10m")  # "and" makes it one
+    assert "✅ reminders is now 1h30m,10m" in out
+    out = await typed(adapter, "!config set reminders 1h30m,10m")
     assert "✅ reminders is now 1h30m,10m" in out
 
 
