@@ -193,3 +193,17 @@ async def test_a_single_quote_left_open_is_refused_and_one_ending_a_word_closes_
     assert not adapter.cards()  # it used to be a poll "'Where" with "should we meet? A" as an option
     assert "Bob's party #1" in await typed(adapter, "!event create 'Bob's party' when=\"tomorrow 7pm\"")
     assert "'90s night #2" in await typed(adapter, "!event create \\'90s night when=\"tomorrow 7pm\"")
+
+
+async def test_an_apostrophe_opening_a_word_is_a_letter_in_real_text(console: tuple[Bot, ConsoleAdapter]) -> None:
+    """Only the one-word poll question above is refused; anywhere else `'90s`, `'t`, `'til`, `'em`
+    are words, as typed (or as a phone's ’ became ')."""
+    _, adapter = console
+    shown = await typed(adapter, "!event create '90s party when=\"tomorrow 7pm\" where=’t Hoekje")
+    assert "⚠️" not in shown and "'90s party #1" in shown and "'t Hoekje" in shown, shown
+    shown = await typed(adapter, "!event create 'Tis Bob's party when=tomorrow 7pm where=the Smiths' place")
+    assert "⚠️" not in shown and "'Tis Bob's party #2" in shown and "the Smiths' place" in shown, shown
+    shown = await typed(adapter, "!event edit 1 details=don't forget 'em")
+    assert "⚠️" not in shown and "don't forget 'em" in shown, shown
+    shown = await typed(adapter, "!offline don't fight, let's talk 'til it's sorted")
+    assert "⚠️" not in shown and "don't fight, let's talk 'til it's sorted" in shown, shown
