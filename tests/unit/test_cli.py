@@ -158,7 +158,7 @@ def test_example_config_is_valid() -> None:
     ("[slack]\n", "unknown section [slack]"),
     ("[matrix]\nhomeserver = 'matrix.org'\nuser_id = '@a:b'\naccess_token_env = 'T'\n", "homeserver must be a URL"),
     ("[matrix]\nhomeserver = 'https://m.org'\nuser_id = '@a:b'\n", "access_token_env"),
-    ("[discord]\ntoken_env = 'abc.def-secret'\n", "must name an environment variable"),
+    ("[discord]\ntoken_env = \"a\\u0000b\"\n", "must name an environment variable"),  # no variable can be so named
     ("[bot]\ntimezone = ''\n", "[bot] timezone is empty"),
     ("[bot]\ndatabase = '  '\n", "[bot] database is empty"),
     ("[matrix]\nhomeserver = 'https://m.org'\nuser_id = '@a:b'\naccess_token_env = 'T'\ndevice_id = ''\n",
