@@ -103,13 +103,18 @@ async def test_a_reaction_taken_back_that_was_not_there_is_said(console: tuple[B
     assert "A — 0" in await typed(adapter, ":unreact m1 1")
 
 
-async def test_a_line_starting_with_a_colon_but_no_word_is_chat(console: tuple[Bot, ConsoleAdapter]) -> None:
+async def test_a_line_starting_with_a_colon_but_no_console_word_is_chat(
+        console: tuple[Bot, ConsoleAdapter]) -> None:
     """PRODUCT.md: any other text is a plain chat message. ":)" used to be refused as a console
-    command, so a smiley or a :shortcode: could not be said at all."""
+    command, so a smiley or a :shortcode: could not be said at all; ":D" and ":P" still were."""
     _, adapter = console
-    shown = await typed(adapter, ":)", ":tada: we did it", ":foo", ":D")
+    shown = await typed(adapter, ":)", ":tada: we did it", ":D", ":P see you there", ":foo")
+    assert "⚠️" not in shown, shown
     assert "[u1] you: :)" in shown and "[u2] you: :tada: we did it" in shown, shown
-    assert "no console command :foo" in shown and "no console command :D" in shown  # as typed
+    assert "[u3] you: :D" in shown and "[u4] you: :P see you there" in shown and "[u5] you: :foo" in shown
+    # The console's own words, in any case, are still its commands.
+    assert "you are now bob" in await typed(adapter, ":AS bob")
+    assert "Console commands:" in await typed(adapter, ":help")
 
 
 async def test_an_option_given_twice_says_which_was_first_and_what_to_do(
