@@ -18,7 +18,16 @@ from collections.abc import Awaitable, Sequence
 
 from .app import Bot, build_bot
 from .clock import ManualClock
-from .config import Config, ConfigError, address, check_database, load, sqlite_problem, web_config
+from .config import (
+    Config,
+    ConfigError,
+    address,
+    check_database,
+    load,
+    shown_env,
+    sqlite_problem,
+    web_config,
+)
 from .health import HealthServer
 from .plugins import platforms
 from .redact import configured_secrets, install
@@ -79,7 +88,8 @@ def check_config(path: str) -> int:
     password_env = cfg.bot.database_password_env
     password_set = password_env is None or bool(os.environ.get(password_env))
     if password_env is not None:  # `run` stops at an unset one: so does the check
-        print(f"  database password: {'found' if password_set else 'NOT found'} in ${password_env}")
+        print(f"  database password: {'found' if password_set else 'NOT found'} in "
+              f"{shown_env(password_env, 'database_password_env')}")
     unusable = sqlite_problem(cfg.bot.database)
     if unusable is not None:
         print(f"  database: would NOT open ({unusable})")

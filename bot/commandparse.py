@@ -5,8 +5,13 @@ fill positional options in order; the last `rest` option takes the rest of the l
 Two forgiving rules on top, because people type on phones: an apostrophe inside a word
 ("Bob's party") is just a letter, and the value of a `greedy` named option runs on
 over bare words up to the next `name=` ("when=saturday 10am where=Blue Cafe").
-A quote that opens a word and is never closed is refused, as a shell refuses it: where
-the quoted text was meant to end is not guessed (an apostrophe opening a word: `\\'90s`).
+A double quote that opens a word and is never closed is refused, as a shell refuses it:
+where the quoted text was meant to end is not guessed. An apostrophe opening a word that
+nothing closes ('90s, 'til, where='t Hoekje) is a letter too, except where the word would
+fill a one-word positional option: `poll create 'Where should we meet? A | B` is refused
+rather than made a poll "'Where" (`\\'Where` says the apostrophe is meant). A single-quoted
+part never runs over a ` name=` word, so `'Tis Bob's party when=… where=the Smiths' place`
+keeps its options.
 
 Which words are `name=` (`_names`, the one rule both the line and a run-on value use):
 a `name=` word whose name is an option, quoted or not, as a shell hands a quoted word
@@ -29,6 +34,7 @@ MAX_LINE = 4000
 _SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
 # Any case, as command names are: a phone's capital ("Where=Cafe") is the option, not title text.
 _NAMED = re.compile(r"^([a-z][a-z_.]{0,30})=(.*)$", re.DOTALL | re.IGNORECASE)
+_NAME_WORD = re.compile(r"\s[a-z][a-z_.]{0,30}=", re.IGNORECASE)  # a later word that is a name=
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +42,9 @@ class Token:
     text: str
     quoted: bool = False
     raw: str = ""  # as typed, quotes included
+    # The refusal for a word opening a single quote nothing closes, given only if the word
+    # fills a one-word positional option (the apostrophe is otherwise a letter).
+    unclosed: str = ""
 
 
 def tokenize(line: str) -> list[str]:
@@ -46,23 +55,25 @@ def tokens(line: str) -> list[Token]:
     """Shell-style words. Double quotes always group; a single quote groups only when
     it opens a word and a later one ends a word, so "Bob's party" keeps its apostrophe and
     'Bob's party' is one part; a quote inside a word with no partner is a plain character (a
-    12" pizza). One that opens a word and is never closed is refused: the quoted text
-    might end anywhere, and reading it to the end of the line made a poll question of a
-    word and options of the question's rest."""
+    12" pizza). A double quote that opens a word and is never closed is refused: the
+    quoted text might end anywhere, and reading it to the end of the line made a poll
+    question of a word and options of the question's rest. A single one is kept as a letter
+    and the word marked (Token.unclosed): only parse_args knows whether it matters."""
     if len(line) > MAX_LINE:
         raise UsageError(f"that is too long ({len(line)} characters); keep a command under {MAX_LINE}")
     s = line.translate(_SMART_QUOTES)
     out: list[Token] = []
     buf: list[str] = []
     quoted = started = False
+    unclosed = ""
     i, n = 0, len(s)
     begin = 0
     while i < n:
         c = s[i]
         if c.isspace():
             if started:
-                out.append(Token("".join(buf), quoted, s[begin:i]))
-                buf, quoted, started = [], False, False
+                out.append(Token("".join(buf), quoted, s[begin:i], unclosed))
+                buf, quoted, started, unclosed = [], False, False, ""
             i += 1
             continue
         if not started:
@@ -84,26 +95,29 @@ def tokens(line: str) -> list[Token]:
                 raise UsageError(_unclosed(s[i + 1:], '"'))
         elif c == "'" and at_word_start:
             end = _single_closed(s, i)
-            if end is None:
-                raise UsageError(_unclosed(s[i + 1:], "'"))
-            buf.append(s[i + 1:end])
-            quoted = started = True
-            i = end + 1
-            continue
+            if end is not None:
+                buf.append(s[i + 1:end])
+                quoted = started = True
+                i = end + 1
+                continue
+            unclosed = unclosed or _unclosed(s[i + 1:], "'")
         buf.append(c)
         started = True
         i += 1
     if started:
-        out.append(Token("".join(buf), quoted, s[begin:]))
+        out.append(Token("".join(buf), quoted, s[begin:], unclosed))
     return out
 
 
 def _single_closed(s: str, start: int) -> int | None:
     """The index of the quote closing the single-quoted part opening at `start`: the next one
-    that ends a word ('Bob's party' is one part); None when none does."""
-    end = s.find("'", start + 1)
+    that ends a word ('Bob's party' is one part) before any ` name=` word; None when none
+    does. Past a `name=` the quote is an apostrophe ('Tis … where=the Smiths' place)."""
+    stop = _NAME_WORD.search(s, start + 1)
+    limit = stop.start() if stop else len(s)
+    end = s.find("'", start + 1, limit)
     while end != -1 and end + 1 < len(s) and not s[end + 1].isspace():
-        end = s.find("'", end + 1)  # an apostrophe inside a word, not a closing quote
+        end = s.find("'", end + 1, limit)  # an apostrophe inside a word, not a closing quote
     return None if end == -1 else end
 
 
@@ -141,7 +155,7 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
     usage = spec.usage(prefix)
     items = [t if isinstance(t, Token) else Token(t) for t in toks]
     named: dict[str, str] = {}
-    bare: list[str] = []
+    bare: list[Token] = []
     ran_on = ""  # the last greedy option whose value ran on over bare words
     i = 0
     while i < len(items):
@@ -168,7 +182,7 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
             if len(value) > 1:
                 ran_on = opt.name
             continue
-        bare.append(tok.text)
+        bare.append(tok)
         i += 1
 
     positional = [o for o in spec.options if o.positional and o.name not in named]
@@ -177,12 +191,15 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
         if not bare:
             break
         if opt.rest:
-            out[opt.name] = " ".join(bare)
+            out[opt.name] = " ".join(t.text for t in bare)
             bare = []
         else:
-            out[opt.name] = bare.pop(0)
+            word = bare.pop(0)
+            if word.unclosed:  # a one-word option taking the first word of a quote left open
+                raise UsageError(word.unclosed, spec, usage)
+            out[opt.name] = word.text
     if bare:
-        left = " ".join(bare).replace(ESCAPED_BAR, "|")
+        left = " ".join(t.text for t in bare).replace(ESCAPED_BAR, "|")
         raise UsageError(f"I don't know what to do with '{left[:60]}'", spec, usage)
     for opt in spec.options:  # a list keeps it until its items are split
         if opt.kind != "list" and opt.name in out:

@@ -36,8 +36,9 @@ class BotConfig:
             return None
         value = os.environ.get(self.database_password_env)
         if not value:
-            raise ConfigError(f"[bot] database_password_env names {self.database_password_env}, "
-                              "which is not set; export it with the database password")
+            shown = shown_env(self.database_password_env, "database_password_env")
+            said = f"database_password_env names {shown[1:]}, which" if shown.startswith("$") else shown
+            raise ConfigError(f"[bot] {said} is not set; export it with the database password")
         return value
 
 
@@ -101,14 +102,20 @@ _ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 
 
 def env_name(value: str | None, name: str, key: str, example: str) -> str | None:
-    """An environment variable's NAME (never the secret itself). A name is echoed when its
-    variable is not set, so one that could be the secret (some access tokens read as
-    an identifier) is taken only when it is written in capitals, as names are, or is set."""
-    if value is not None and not (value.isidentifier() and value.isascii() and (
-            _ENV_NAME.fullmatch(value) or os.environ.get(value))):
-        raise ConfigError(f"[{name}] {key} must name an environment variable, in capitals, e.g. "
-                          f"\"{example}\", not hold the secret: put the secret in that variable")
+    """An environment variable's NAME. Any name is taken, set or not: `run` starts the
+    platforms whose credentials are there, so one unset name must not stop the others. Only
+    a value no variable can be named (holding a NUL) is refused, without echoing it."""
+    if value is not None and "\0" in value:
+        raise ConfigError(f"[{name}] {key} must name an environment variable, e.g. \"{example}\", "
+                          "not hold the secret: put the secret in that variable")
     return value
+
+
+def shown_env(value: str, key: str) -> str:
+    """The variable as a message names it: `$NAME` when it reads as a name (in capitals);
+    otherwise by its key, because such a value may be the secret itself (an access token
+    reads as an identifier) and a secret is never printed."""
+    return f"${value}" if _ENV_NAME.fullmatch(value) else f"the variable named by {key}"
 
 
 def load(path: str | Path) -> Config:
@@ -173,8 +180,22 @@ def address(host: str, port: int) -> str:
 
 
 def _same_socket(a: tuple[str, int], b: tuple[str, int]) -> bool:
-    """Would the second bind fail on the first one's port? (Port 0 is a new port each time.)"""
-    return a[1] == b[1] != 0 and (a[0] == b[0] or a[0] in _ANY_HOST or b[0] in _ANY_HOST)
+    """Would the second bind fail on the first one's port? (Port 0 is a new port each time.)
+    IPv4 and IPv6 are separate: 0.0.0.0 takes every IPv4 address, not [::1]; `::` takes both
+    (Linux binds it dual-stack), as an empty host does."""
+    if a[1] != b[1] or a[1] == 0:
+        return False
+    if a[0] == b[0] or {a[0], b[0]} & {"", "*", "::"}:
+        return True
+    return "0.0.0.0" in (a[0], b[0]) and ":" not in a[0] + b[0]
+
+
+def _clash(web: tuple[str, int], metrics: tuple[str, int]) -> str:
+    if web[0] == metrics[0]:
+        return f"[web] listen and [metrics] listen are both {address(*web)}"
+    wide = next(h for h in ("", "*", "::", "0.0.0.0") if h in (web[0], metrics[0]))
+    return (f"[web] listen {address(*web)} and [metrics] listen {address(*metrics)} take the same port "
+            f"({address(wide, web[1])} is every address{'' if wide == '0.0.0.0' else ', IPv4 and IPv6'})")
 
 
 _SECRET_PARAMS = {"password", "sslpassword"}
@@ -262,6 +283,6 @@ def parse(data: Mapping[str, Any], path: str = "") -> Config:
     metrics = listen_address(data["metrics"], "metrics") if "metrics" in data else None
     web = web_config(data["web"]) if "web" in data else None
     if metrics is not None and web is not None and _same_socket(metrics, (web.host, web.port)):
-        raise ConfigError(f"[web] listen and [metrics] listen are both {address(*metrics)}: one "
-                          "server cannot take both; give them different ports, e.g. 8080 and 9108")
+        raise ConfigError(f"{_clash((web.host, web.port), metrics)}: one server cannot take both; "
+                          "give them different ports, e.g. 8080 and 9108")
     return Config(bot=bot, platforms=parsed, path=path, metrics=metrics, web=web)

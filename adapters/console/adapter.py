@@ -43,7 +43,8 @@ HELP = """Type !help for the bot's commands. Console commands:
   :quit                      leave (so does Ctrl-C, or the end of input)"""
 
 
-CONSOLE_COMMAND = re.compile(r":[A-Za-z]+(?:\s|$)")
+# Only these words: any other text is chat (PRODUCT.md), a smiley like ":D" or ":P" included.
+CONSOLE_COMMAND = re.compile(r":(?:as|react|unreact|wait|help|quit|q|exit)(?:\s|$)", re.IGNORECASE)
 
 
 class ConsoleAdapter(FakeAdapter):
@@ -171,8 +172,8 @@ class ConsoleAdapter(FakeAdapter):
         line = line.strip()
         if not line:
             return True
-        # A console command is a word after the colon; ":)", ":-(" or ":tada: we did it" is
-        # chat like any other text, which it could not be sent as before.
+        # A console command is one of its words after the colon; ":)", ":D" or ":tada: we did
+        # it" is chat like any other text.
         if CONSOLE_COMMAND.match(line):
             return await self._console_command(line)
         if line.startswith((self.bot.prefix, "/")):
@@ -249,7 +250,7 @@ class ConsoleAdapter(FakeAdapter):
         elif cmd == "help":
             self.note(HELP)
         else:
-            self.note(f"⚠️ {_usage(cmd, args, typed_cmd)}")
+            self.note(f"⚠️ {_usage(cmd, args)}")
         return True
 
 
@@ -258,14 +259,12 @@ def _number(message_id: str) -> int:
     return int(message_id[1:])
 
 
-def _usage(cmd: str, args: list[str], typed: str) -> str:
+def _usage(cmd: str, args: list[str]) -> str:
     """What was wrong with a console command the loop above did not take."""
     if cmd in ("react", "unreact"):
         got = f"got {len(args)} word{'s' if len(args) != 1 else ''}" + (f" ({' '.join(args)})" if args else "")
         return f":{cmd} takes a message and an emoji, e.g. :{cmd} m3 ✅ or :{cmd} last 2; {got}"
-    if cmd == "wait":
-        return "how long? e.g. :wait 2h or :wait 3d"
-    return f"there is no console command :{typed[:20]}; try :help"
+    return "how long? e.g. :wait 2h or :wait 3d"
 
 
 async def run_console(bot: AdapterHost, adapter: ConsoleAdapter, stream: TextIO | None = None,

@@ -83,7 +83,7 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound, Seeding, OwnPosts, DirectM
         assert self.bot is not None, "attach the adapter to a bot first"
         token = self.config.token()
         if token is None:
-            raise RuntimeError(f"the Discord token is missing: set ${self.config.token_env}")
+            raise RuntimeError(f"the Discord token is missing: set {self.config.token_named()}")
         point_at_server(self.config.api_base, self.config.gateway_url)
         self._ready = asyncio.Event()
         self._readies = 0
@@ -96,7 +96,7 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound, Seeding, OwnPosts, DirectM
             await client.login(token)
         except discord.LoginFailure:
             await client.close()
-            raise RuntimeError(f"Discord rejected the token in ${self.config.token_env}; "
+            raise RuntimeError(f"Discord rejected the token in {self.config.token_named()}; "
                                "copy the bot token again from the developer portal") from None
         self._task = asyncio.create_task(client.connect(reconnect=True), name="discord-gateway")
         ready = asyncio.create_task(self._ready.wait())

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.config import ConfigError, env_name, only_keys, string, url
+from bot.config import ConfigError, env_name, only_keys, shown_env, string, url
 
 SECTION = "discord"
 KEYS = {"token_env", "api_base", "gateway_url", "shard_count", "shards", "message_content"}
@@ -30,6 +30,9 @@ class DiscordConfig:
 
     def token(self) -> str | None:
         return os.environ.get(self.token_env) or None
+
+    def token_named(self) -> str:
+        return shown_env(self.token_env, "token_env")
 
 
 def parse(section: Mapping[str, Any]) -> DiscordConfig:
@@ -87,4 +90,4 @@ def readiness(config: DiscordConfig) -> tuple[bool, str]:
         mine = config.shards or tuple(range(config.shard_count))
         ran = f"shards {mine[0]}-{mine[-1]}" if len(mine) > 1 else f"shard {mine[0]}"
         shards = f"; {ran} of {config.shard_count}"
-    return ok, ("token found" if ok else f"${config.token_env} is not set") + shards + content
+    return ok, ("token found" if ok else f"{config.token_named()} is not set") + shards + content

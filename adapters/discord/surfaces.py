@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Literal
 
 import discord
@@ -29,7 +29,8 @@ THREAD_EXISTS = 160004
 TOO_MANY_ROLES = 30005
 UNKNOWN_ROLE = 10011
 # Discord allows a channel's name two changes in ten minutes and makes a third wait out the
-# rest: a rename waits this many seconds at most (the edit command that set it off waits for it).
+# rest: a rename (of a thread or a role) waits this many seconds at most (the edit command that
+# set it off waits for it), and one to the name it has already is not sent.
 RENAME_WAIT = 5.0
 
 NO_THREADS = ("Discord: logoff lacks the Create Public Threads permission in the event's channel, so "
@@ -88,18 +89,21 @@ class DiscordSurfaces(DiscordListings):
     async def close_thread(self, thread: ChannelRef) -> None:
         # A moderator who locks a thread archives it too, and then only Manage Threads may
         # touch it: archived already is done, not a refusal to tell anyone about.
-        await self._edit_thread(thread, NO_ARCHIVE, "Discord: the event's thread stays open", None, archived=True)
+        if thread.id.isdigit():
+            await self._edit_thread(thread, NO_ARCHIVE, "Discord: the event's thread stays open", None,
+                                    self._client().http.edit_channel(int(thread.id), archived=True))
 
     async def rename_thread(self, thread: ChannelRef, name: str) -> None:
         # An archived thread keeps the name it had while it was open.
-        await self._edit_thread(thread, NO_RENAME, "Discord: the event's thread keeps its name", RENAME_WAIT,
-                                name=one_line(name, THREAD_NAME_MAX))
+        if thread.id.isdigit():
+            http, named = self._client().http, one_line(name, THREAD_NAME_MAX)
+            rename = _unless_named(http.get_channel(int(thread.id)), named,
+                                   lambda: http.edit_channel(int(thread.id), name=named))
+            await self._edit_thread(thread, NO_RENAME, "Discord: the event's thread keeps its name", RENAME_WAIT,
+                                    rename)
 
     async def _edit_thread(self, thread: ChannelRef, forbidden: str, refused: str, wait: float | None,
-                           **fields: Any) -> None:
-        if not thread.id.isdigit():
-            return
-        edit = self._client().http.edit_channel(int(thread.id), **fields)
+                           edit: Awaitable[Any]) -> None:
         try:
             with contextlib.suppress(discord.NotFound), refusals(forbidden, refused):
                 await asyncio.wait_for(edit, wait)
@@ -149,8 +153,11 @@ class DiscordSurfaces(DiscordListings):
         guild = self._guild(space)
         if not role_id.isdigit():
             return
+        http, named = self._client().http, one_line(name, ROLE_NAME_MAX)
+        rename = _unless_named(http.get_role(guild, int(role_id)), named,
+                               lambda: http.edit_role(guild, int(role_id), name=named))
         with contextlib.suppress(discord.NotFound), refusals(NO_ROLES, "Discord: the event's role keeps its name"):
-            await self._client().http.edit_role(guild, int(role_id), name=one_line(name, ROLE_NAME_MAX))
+            await asyncio.wait_for(rename, RENAME_WAIT)
 
     async def drop_role(self, space: SpaceRef, role_id: str) -> None:
         guild = self._guild(space)
@@ -158,3 +165,15 @@ class DiscordSurfaces(DiscordListings):
             return
         with contextlib.suppress(discord.NotFound), refusals(NO_ROLES, "Discord: the event's role was not deleted"):
             await self._client().http.delete_role(guild, int(role_id))
+
+
+async def _unless_named(current: Awaitable[Mapping[str, Any]], name: str,
+                        rename: Callable[[], Awaitable[Any]]) -> None:
+    """Rename, unless it has the name already (an edit that gave the same title): Discord
+    counts every rename against the channel's few. Not known (the look refused): renamed."""
+    try:
+        if (await current).get("name") == name:
+            return
+    except discord.HTTPException:
+        pass
+    await rename()

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.config import ConfigError, env_name, only_keys, string
+from bot.config import ConfigError, env_name, only_keys, shown_env, string
 
 SECTION = "matrix"
 KEYS = {"homeserver", "user_id", "access_token_env", "password_env", "device_id", "bridge_puppets",
@@ -69,5 +69,6 @@ def readiness(config: MatrixConfig) -> tuple[bool, str]:
         return True, "access token found"
     if config.password():
         return True, "password found"
-    names = " or ".join(f"${n}" for n in (config.access_token_env, config.password_env) if n)
+    names = " or ".join(shown_env(n, key) for n, key in ((config.access_token_env, "access_token_env"),
+                                                            (config.password_env, "password_env")) if n)
     return False, f"{names} is not set"

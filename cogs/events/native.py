@@ -13,6 +13,7 @@ Threads and roles are the event's own space's; a linked space has its own card a
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable
 from datetime import timedelta
@@ -79,7 +80,7 @@ class NativeSurfaces(NativeListings, NativeRoles):
         # A platform declares its event list's switch (registered before any feature).
         for spec in s.specs():
             if spec.requires == "listings":
-                s.watch(spec.key, self._listings_switched)
+                s.watch(spec.key, functools.partial(self._listings_switched, spec.key))
         s.watch("events.thread", self._threads_switched)
         s.watch("events.role", self._roles_switched)
 

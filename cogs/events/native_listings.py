@@ -152,12 +152,16 @@ class NativeListings(NativePart):
         events = [await self._event(event_id) for event_id in await self.cog.db.read(read)]
         return [e for e in events if e is not None]
 
-    async def _listings_switched(self, space: SpaceRef) -> None:
-        """The space turned its event list on or off: what it has still to come (its own events
-        and those shared into it) is listed there now, or taken down, rather than at each
-        event's next change or the next start."""
+    async def _listings_switched(self, key: str, space: SpaceRef) -> None:
+        """The space turned its event list (setting `key`) on or off: what it has still to come
+        (its own events and those shared into it) is listed there now, or taken down, rather
+        than at each event's next change or the next start. Turned on, only those not listed
+        there yet: one already listed is as it should be (on when it was on already), and
+        sending each again would keep the command waiting on the platform for nothing."""
+        on = bool(await self.bot.settings.get(space, key))
         for event in await self._alive(space):
-            await self.put_listing(event, None, [space.key])
+            if not (on and space.key in await self._listed(event.id)):
+                await self.put_listing(event, None, [space.key])
 
     async def _interest(self, space: SpaceRef, listing_id: str, count: int | None) -> None:
         row = await self.cog.db.fetchone(

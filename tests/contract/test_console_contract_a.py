@@ -290,9 +290,11 @@ async def test_console_ids_last_and_edits_under_the_same_id(console: ConsoleAdap
     assert edited.startswith("[m2] logoff (edited): 📅 Picnic #1") and "Going (1)" in edited, edited
     assert await typed(console, "/event show 1") == (await typed(console, "!event show 1")).replace("[m5]", "[m4]")
     # a console mistake is said, and changes nothing
-    for line in (":react m99 ✅", ":react m2 bogus", ":wait soon", ":frobnicate"):
+    for line in (":react m99 ✅", ":react m2 bogus", ":wait soon", ":unreact m2"):
         said = await typed(console, line)
         assert said.startswith("* ⚠️"), (line, said)
+    # any other text is chat, a colon first or not (":D", ":frobnicate")
+    assert re.match(r"\[u\d+\] you: :frobnicate$", await typed(console, ":frobnicate"))
     # a chat line has an id too, but it is not a message one reacts to here: said as it is
     said = await typed(console, ":react u1 ✅")
     assert said.startswith("* ⚠️ u1 is a chat line") and "m3, or last" in said, said

@@ -160,6 +160,7 @@ class Roles:
 
     def routes(self, r: Route) -> None:
         r("POST", r"/guilds/(?P<guild>\d+)/roles", self._create)
+        r("GET", r"/guilds/(?P<guild>\d+)/roles/(?P<role>\d+)", self._get)
         r("PATCH", r"/guilds/(?P<guild>\d+)/roles/(?P<role>\d+)", self._patch)
         r("DELETE", r"/guilds/(?P<guild>\d+)/roles/(?P<role>\d+)", self._delete)
         r("PUT", r"/guilds/(?P<guild>\d+)/members/(?P<user>\d+)/roles/(?P<role>\d+)", self._put_member_role)
@@ -227,6 +228,11 @@ class Roles:
         roles.append(role)
         self.fake.dispatch("GUILD_ROLE_CREATE", {"guild_id": guild, "role": role}, INTENT_GUILDS)
         return json_response(role)
+
+    async def _get(self, request: web.Request, body: JSON, guild: str, role: str) -> web.Response:
+        """Get Guild Role: any member may read a role."""
+        found = self.role(int(guild), role) if int(guild) in self.fake.guilds else None
+        return error(404, 10011, "Unknown Role") if found is None else json_response(found)
 
     async def _patch(self, request: web.Request, body: JSON, guild: str, role: str) -> web.Response:
         found = self.role(int(guild), role)

@@ -24,16 +24,20 @@ def check(tmp_path: Path, toml: str, env: dict[str, str] | None = None, *, raw: 
     return logoff("check-config", "--config", str(path), env=env or TOKEN)
 
 
-@pytest.mark.parametrize("metrics, web", [
-    ("127.0.0.1:9108", "127.0.0.1:9108"),
-    ("0.0.0.0:9108", "127.0.0.1:9108"),  # all addresses take the port on loopback too
-    ("[::]:8080", "[::1]:8080"),
+@pytest.mark.parametrize("metrics, web, said", [
+    ("127.0.0.1:9108", "127.0.0.1:9108", "[web] listen and [metrics] listen are both 127.0.0.1:9108"),
+    # All addresses take the port on loopback too; the message names each as written.
+    ("0.0.0.0:9108", "127.0.0.1:9108", "[web] listen 127.0.0.1:9108 and [metrics] listen 0.0.0.0:9108 "
+     "take the same port (0.0.0.0:9108 is every address)"),
+    ("[::]:8080", "[::1]:8080", "[web] listen [::1]:8080 and [metrics] listen [::]:8080 take the same port "
+     "([::]:8080 is every address, IPv4 and IPv6)"),
+    ("[::]:8080", "127.0.0.1:8080", "[web] listen 127.0.0.1:8080 and [metrics] listen [::]:8080"),  # dual-stack
 ])
 def test_web_and_metrics_on_one_address_are_refused_before_start(tmp_path: Path, metrics: str,
-                                                                 web: str) -> None:
+                                                                 web: str, said: str) -> None:
     r = check(tmp_path, f'{DISCORD}[metrics]\nlisten = "{metrics}"\n[web]\nlisten = "{web}"\n')
     assert r.returncode == 2 and "Traceback" not in r.stderr, r.stdout + r.stderr
-    assert "[web] listen and [metrics] listen are both" in r.stderr and "different ports" in r.stderr
+    assert said in r.stderr and "different ports" in r.stderr, r.stderr
     assert "is valid" not in r.stdout
     # Different ports, or different addresses of one port, are fine.
     parse(tomllib.loads('[metrics]\nlisten = "127.0.0.1:9108"\n[web]\nlisten = "127.0.0.1:8080"\n'))
@@ -112,18 +116,30 @@ def test_an_ipv6_listen_address_is_printed_as_it_is_written(tmp_path: Path) -> N
 
 def test_a_secret_written_where_its_variables_name_goes_is_never_printed(tmp_path: Path) -> None:
     """A Matrix access token reads as an identifier; check-config used to print it back as the
-    name of a variable that is not set."""
+    name of a variable that is not set. A value not in capitals is named by its key."""
     token = "syt_bG9nb2Zm_XsPdQwErTyUiOpAsDfGh_2b7Kq9"
     r = check(tmp_path, '[matrix]\nhomeserver = "https://m.example.org"\nuser_id = "@logoff:example.org"\n'
               f'access_token_env = "{token}"\n')
     assert r.returncode == 2 and token not in r.stdout + r.stderr, r.stdout + r.stderr
-    assert "[matrix] access_token_env must name an environment variable, in capitals" in r.stderr
+    assert "matrix: would NOT start (the variable named by access_token_env is not set)" in r.stdout
     r = logoff("run", "--config", str(tmp_path / "config.toml"))
     assert r.returncode == 2 and token not in r.stdout + r.stderr, r.stderr
     # A name in other than capitals is taken when it is set: then it is a name.
     r = check(tmp_path, f'{DISCORD.replace("LOGOFF_TEST_TOKEN", "logoff_test_token")}',
               env={"logoff_test_token": "sekrit-value"})
     assert r.returncode == 0 and "discord: would start" in r.stdout, r.stdout + r.stderr
+
+
+def test_an_unset_lowercase_variable_name_stops_only_its_own_platform(tmp_path: Path) -> None:
+    """`run` starts the platforms whose credentials are there: Discord's token is set, so an
+    unset (or mistyped) name for Matrix's must not refuse the whole config."""
+    r = check(tmp_path, '[discord]\ntoken_env = "discord_token"\n[matrix]\nhomeserver = "https://m.example.org"\n'
+              'user_id = "@logoff:example.org"\naccess_token_env = "matrix_token"\n',
+              env={"discord_token": "x"})
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "discord: would start (token found)" in r.stdout
+    assert "matrix: would NOT start (the variable named by access_token_env is not set)" in r.stdout
+    assert "matrix_token" not in r.stdout + r.stderr
 
 
 def test_check_config_finds_a_database_file_run_could_not_open(tmp_path: Path) -> None:
@@ -165,3 +181,11 @@ def test_a_database_with_a_space_at_either_end_is_refused(tmp_path: Path, databa
         r.stdout + r.stderr
     r = logoff("try", "--db", database, stdin="!help\n")
     assert r.returncode == 2 and "--db starts or ends with a space" in r.stderr, r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("web, metrics", [("0.0.0.0:8080", "[::1]:8080"), ("127.0.0.1:8080", "[::1]:8080")])
+def test_an_ipv4_and_an_ipv6_address_of_one_port_are_both_taken(web: str, metrics: str) -> None:
+    """Linux binds 0.0.0.0 and [::1] on one port side by side: only `::` takes IPv4 as well."""
+    cfg = parse(tomllib.loads(f'[metrics]\nlisten = "{metrics}"\n[web]\nlisten = "{web}"\n'
+                              'public_url = "https://meetups.example.org"\n'))
+    assert cfg.metrics == ("::1", 8080) and cfg.web is not None and cfg.web.port == 8080

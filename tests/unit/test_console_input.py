@@ -103,13 +103,18 @@ async def test_a_reaction_taken_back_that_was_not_there_is_said(console: tuple[B
     assert "A — 0" in await typed(adapter, ":unreact m1 1")
 
 
-async def test_a_line_starting_with_a_colon_but_no_word_is_chat(console: tuple[Bot, ConsoleAdapter]) -> None:
+async def test_a_line_starting_with_a_colon_but_no_console_word_is_chat(
+        console: tuple[Bot, ConsoleAdapter]) -> None:
     """PRODUCT.md: any other text is a plain chat message. ":)" used to be refused as a console
-    command, so a smiley or a :shortcode: could not be said at all."""
+    command, so a smiley or a :shortcode: could not be said at all; ":D" and ":P" still were."""
     _, adapter = console
-    shown = await typed(adapter, ":)", ":tada: we did it", ":foo", ":D")
+    shown = await typed(adapter, ":)", ":tada: we did it", ":D", ":P see you there", ":foo")
+    assert "⚠️" not in shown, shown
     assert "[u1] you: :)" in shown and "[u2] you: :tada: we did it" in shown, shown
-    assert "no console command :foo" in shown and "no console command :D" in shown  # as typed
+    assert "[u3] you: :D" in shown and "[u4] you: :P see you there" in shown and "[u5] you: :foo" in shown
+    # The console's own words, in any case, are still its commands.
+    assert "you are now bob" in await typed(adapter, ":AS bob")
+    assert "Console commands:" in await typed(adapter, ":help")
 
 
 async def test_an_option_given_twice_says_which_was_first_and_what_to_do(
@@ -193,3 +198,17 @@ async def test_a_single_quote_left_open_is_refused_and_one_ending_a_word_closes_
     assert not adapter.cards()  # it used to be a poll "'Where" with "should we meet? A" as an option
     assert "Bob's party #1" in await typed(adapter, "!event create 'Bob's party' when=\"tomorrow 7pm\"")
     assert "'90s night #2" in await typed(adapter, "!event create \\'90s night when=\"tomorrow 7pm\"")
+
+
+async def test_an_apostrophe_opening_a_word_is_a_letter_in_real_text(console: tuple[Bot, ConsoleAdapter]) -> None:
+    """Only the one-word poll question above is refused; anywhere else `'90s`, `'t`, `'til`, `'em`
+    are words, as typed (or as a phone's ’ became ')."""
+    _, adapter = console
+    shown = await typed(adapter, "!event create '90s party when=\"tomorrow 7pm\" where=’t Hoekje")
+    assert "⚠️" not in shown and "'90s party #1" in shown and "'t Hoekje" in shown, shown
+    shown = await typed(adapter, "!event create 'Tis Bob's party when=tomorrow 7pm where=the Smiths' place")
+    assert "⚠️" not in shown and "'Tis Bob's party #2" in shown and "the Smiths' place" in shown, shown
+    shown = await typed(adapter, "!event edit 1 details=don't forget 'em")
+    assert "⚠️" not in shown and "don't forget 'em" in shown, shown
+    shown = await typed(adapter, "!offline don't fight, let's talk 'til it's sorted")
+    assert "⚠️" not in shown and "don't fight, let's talk 'til it's sorted" in shown, shown

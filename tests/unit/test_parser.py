@@ -147,3 +147,46 @@ def test_fuzz_quote_soup(parts: list[str]) -> None:
         assert "never closed" in str(e) or "opens nothing" in str(e)
         return
     assert all(isinstance(t, str) for t in tokens)
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("event create 'Tis Bob's party when=tomorrow 7pm where=the Smiths' place",
+     {"title": "'Tis Bob's party", "when": "tomorrow 7pm", "where": "the Smiths' place"}),
+    ("event create 'Twas the night when=dec 24 6pm where=the Jones' house",
+     {"title": "'Twas the night", "when": "dec 24 6pm", "where": "the Jones' house"}),
+    ("event create 'Bob's party' when=tomorrow 7pm", {"title": "Bob's party", "when": "tomorrow 7pm"}),
+])
+def test_a_single_quote_never_runs_over_a_name_word(reg: CommandRegistry, line: str,
+                                                    expected: dict[str, str]) -> None:
+    """Its partner past `when=` made one quoted part of the title and both options."""
+    assert reg.resolve(line)[1] == expected
+
+
+@pytest.mark.parametrize("line, title, where", [
+    ("event create '90s party when=tomorrow 7pm", "'90s party", None),
+    ("event create Rock 'n roll night when=tomorrow 7pm", "Rock 'n roll night", None),
+    ("event create Stay 'til dawn when=tomorrow 7pm", "Stay 'til dawn", None),
+    ("event create Drinks when=fri 8pm where='t Hoekje", "Drinks", "'t Hoekje"),
+    ("event create Drinks when=fri 8pm where='s-Hertogenbosch station", "Drinks", "'s-Hertogenbosch station"),
+    ("event create Drinks when=fri 8pm where=’t Hoekje", "Drinks", "'t Hoekje"),  # iOS's apostrophe
+])
+def test_an_apostrophe_opening_a_word_is_a_letter(reg: CommandRegistry, line: str, title: str,
+                                                  where: str | None) -> None:
+    _, args = reg.resolve(line)
+    assert (args["title"], args.get("where")) == (title, where)
+
+
+def test_an_apostrophe_opening_a_word_in_a_rest_value_is_a_letter(reg: CommandRegistry) -> None:
+    assert reg.resolve("config set offline.note don't fight, let's talk 'til it's sorted")[1]["value"] == \
+        "don't fight, let's talk 'til it's sorted"
+    assert reg.resolve("help 'em")[1]["command"] == "'em"
+
+
+@pytest.mark.parametrize("line", ["poll create 'Where should we meet? A | B", "poll create ’Where should we meet? A | B",
+                                  "config set 'offline.note hello"])
+def test_a_quote_left_open_on_a_one_word_option_is_refused(reg: CommandRegistry, line: str) -> None:
+    """Where the question was meant to end is not guessed: "'Where" was the whole question."""
+    with pytest.raises(UsageError) as e:
+        reg.resolve(line)
+    assert "is never closed" in str(e.value) and "\\' for an apostrophe" in str(e.value)
+    assert reg.resolve(line.replace("'", "\\'").replace("’", "\\'"))[1]

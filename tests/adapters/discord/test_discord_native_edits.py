@@ -101,6 +101,51 @@ async def test_a_new_title_renames_the_thread_and_the_role(harness: Harness, wor
     await help_still_answers(world)
 
 
+async def test_an_edit_to_the_same_title_renames_neither_thread_nor_role(harness: Harness, world: World) -> None:
+    """Discord allows a channel's name two changes in ten minutes: `title=` as it was spent one
+    (and a role rename) for nothing. A title back to an earlier one is still a rename."""
+    fake, u, ch = world.fake, world.users, world.channel
+    fake.roles.grant_bot(world.guild, MANAGE_EVENTS | MANAGE_ROLES)
+    bot, adapter = await harness.start(ALL, clock=ManualClock())
+    for key in ("events.thread", "events.role"):
+        await config_set(world, key, "on")
+    card, eid = await new_event(world, bot, "Picnic")
+    [role] = [r for r in fake.guilds[world.guild]["roles"] if r["name"] == f"Picnic #{eid}"]
+    for title in ("Picnic", " Picnic "):
+        edited = await fake.send_interaction("event edit", {"id": eid, "title": title}, user=u["alice"], channel=ch)
+        assert "⚠️" not in edited.text, edited.text
+        await delivered(fake, bot, adapter)
+    assert requests_to(world, "PATCH", f"/channels/{card}") == 0
+    assert requests_to(world, "PATCH", f"/roles/{role['id']}") == 0
+    for title in ("Lunch", "Picnic"):
+        await fake.send_interaction("event edit", {"id": eid, "title": title}, user=u["alice"], channel=ch)
+        await delivered(fake, bot, adapter)
+        assert fake.channels[card]["name"] == f"{title} #{eid}"
+        assert fake.roles.role(world.guild, role["id"])["name"] == f"{title} #{eid}"  # type: ignore[index]
+    assert requests_to(world, "PATCH", f"/channels/{card}") == 2
+    assert warnings_about(world, "") == []
+
+
+@pytest.mark.parametrize("surface", ["thread", "role"])
+async def test_a_rename_discord_holds_back_does_not_hold_the_edit_reply(harness: Harness, world: World,
+                                                                       surface: str,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rename Discord makes wait (429, retry_after) is given up after a short wait inside the
+    command, for the role as for the thread: the reply does not wait out Discord's limit."""
+    from adapters.discord import surfaces
+
+    monkeypatch.setattr(surfaces, "RENAME_WAIT", 0.2)
+    fake, u, ch = world.fake, world.users, world.channel
+    fake.roles.grant_bot(world.guild, MANAGE_EVENTS | MANAGE_ROLES)
+    bot, adapter = await harness.start(ALL, clock=ManualClock())
+    await config_set(world, f"events.{surface}", "on")
+    card, eid = await new_event(world, bot, "Picnic")
+    fake.inject_429("PATCH", rf"/channels/{card}$" if surface == "thread" else r"/roles/\d+$", retry_after=600)
+    edited = await fake.send_interaction("event edit", {"id": eid, "title": "Lunch"}, user=u["alice"], channel=ch)
+    assert "Updated" in edited.text and "Lunch" in card_text(world, card), edited.text
+    assert listing_of(world, eid)["name"] == "Lunch"
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 async def test_turning_the_events_tab_off_and_on_takes_effect_at_once(harness: Harness, world: World) -> None:
     """Off takes this server's listings down now (not at each event's next edit, when they
@@ -129,9 +174,11 @@ async def test_turning_the_events_tab_off_and_on_takes_effect_at_once(harness: H
     await config_set(world, "events.discord", "on")
     await delivered(fake, bot, adapter)
     assert sorted(ev["name"] for ev in listed(world)) == ["Early", "Movies", "Picnic"]
-    await config_set(world, "events.discord", "on")  # again: nothing new
+    sent = requests_to(world, None, "/scheduled-events")
+    await config_set(world, "events.discord", "on")  # again: nothing new, and nothing sent again
     await delivered(fake, bot, adapter)
     assert len(listed(world)) == 3 and requests_to(world, "POST", "/scheduled-events") == 6
+    assert requests_to(world, None, "/scheduled-events") == sent
     assert len(warnings_about(world, "Discord")) == 1
     await help_still_answers(world)
 
