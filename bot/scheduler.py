@@ -292,8 +292,8 @@ class Scheduler:
         at = self.clock.now()
         await self.db.write(lambda c: jobs.finish(c, job_id, state, at, forget_marks=forget))
 
-    async def pending(self, key_prefix: str = "") -> list[Job]:
-        rows = await self.db.fetchall(
-            f"SELECT {_COLS} FROM jobs WHERE +state='pending' AND key >= ? AND key < ? ORDER BY due_at",
-            (key_prefix, key_prefix + "\uffff"))
+    async def pending(self, key_prefix: str = "", *, running: bool = False) -> list[Job]:
+        rows = await self.db.fetchall(  # running: those claimed now as well
+            f"SELECT {_COLS} FROM jobs WHERE +state IN ('pending', ?) AND key >= ? AND key < ? ORDER BY due_at",
+            ("sending" if running else "pending", key_prefix, key_prefix + "\uffff"))
         return [Job.from_row(r) for r in rows]

@@ -207,8 +207,8 @@ class Editing(Cancelling):
         moved = starts_at is not None and starts_at != event.starts_at
         said: tuple[str | Time, ...] = (".",)
         if moved:
-            said = (": it now starts ", Time(updated.starts_at, relative=True), " and ends ",
-                    Time(updated.ends_at), ".")
+            said = (": now ", Time(updated.starts_at, relative=True), " until ",  # not "starts":
+                    Time(updated.ends_at), ".")  # the word a reminder is known by
         elif updated.ends_at != event.ends_at:
             said = (": it now ends ", Time(updated.ends_at, relative=True), ".")
         # Those not made yet change too (the series' own fields), so this is said with no count.

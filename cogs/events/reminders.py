@@ -160,10 +160,18 @@ class Reminders:
         return await self.bot.settings.get(SpaceRef.from_key(job.space), "reminders.grace")  # type: ignore[no-any-return]
 
     async def _missed(self, job: Job) -> None:
-        """A reminder skipped after downtime is said in the channel, not only logged."""
+        """A reminder skipped after downtime is said in the channel, not only logged: once for the
+        event, by the last of its reminders the outage made too late (each earlier one leaves
+        it to that one, which is claimed as it is or waits to be)."""
         event = await self.bot.db.read(lambda c: repo.get(c, int(job.payload["event_id"])))
         now = self.bot.clock.now()
         if event is None or event.cancelled or event.over(now):
+            return
+        grace = await self._grace(job)
+        if job.payload.get("channel") is None and any(
+                later.due_at > job.due_at and now - later.due_at > grace
+                for later in await self.bot.scheduler.pending(f"event:{event.id}:reminder:", running=True)):
+            log.info("reminder %s missed: said with the event's later one, also missed", job.key)
             return
         said = missed_text(event, job.due_at, now)
         await self.audience.say(event, lambda _: said, repo.Roster((), (), (), ()),

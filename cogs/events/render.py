@@ -199,9 +199,10 @@ def parts(going: int) -> int:
 
 
 def missed_text(event: Event, due: datetime, now: datetime) -> Text:
-    return Text((line("⏰ Missed while offline: the reminder for ", event.title, f" #{event.id} was due ",
-                      Time(due), f"; it {'started' if event.starts_at <= now else 'starts'} ",
-                      Time(event.starts_at, relative=True), "."),))
+    when = (("it began ", Time(event.starts_at, relative=True), " and ends ", Time(event.ends_at))
+            if event.starts_at <= now else ("it is on ", Time(event.starts_at, relative=True)))  # not "starts":
+    return Text((line("⏰ Missed while offline: the reminder for ", event.title, f" #{event.id} was due ", Time(due),
+                      " and was not posted; ", *when, "."),))  # that word marks a reminder
 
 
 def reminder_dm_text(event: Event, now: datetime) -> Text:
@@ -216,8 +217,8 @@ def promoted_text(event: Event, person: Attendee) -> Text:
 
 
 def moved_text(event: Event, roster: Roster) -> Text:
-    lines = [line("🕒 ", event.title, f" #{event.id} has a new time: it now starts ",
-                  Time(event.starts_at, relative=True), ".")]
+    # Not "starts", the word that marks a reminder: this is news of a change.
+    lines = [line("🕒 ", event.title, f" #{event.id} has a new time: ", Time(event.starts_at, relative=True), ".")]
     people = roster.going + roster.waitlist + roster.maybe
     if people:
         lines.append(line("Heads up: ", *mentions(people, event.platform)))

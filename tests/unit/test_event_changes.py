@@ -68,7 +68,7 @@ async def test_a_new_place_or_time_is_said_to_those_who_answered(fake: FakeAdapt
     [moved] = fake.containing("has moved")
     assert 'Red Bar, "Main St"' in moved.text and "@bob" in moved.text and "@carol" in moved.text
     [when] = await fake.invoke('!event edit 1 when="2026-12-06 18:00"', "alice")
-    assert "now starts Sun 06 Dec 2026 18:00 UTC (in 13 days 9 hours)" in when.text
+    assert ": now Sun 06 Dec 2026 18:00 UTC (in 13 days 9 hours)" in when.text
     [details] = await fake.invoke('!event edit 1 details="bring a dish"', "alice")
     assert details.text.startswith("✅") and "bring a dish" in card.text
 

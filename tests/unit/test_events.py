@@ -129,7 +129,7 @@ async def test_edit_and_cancel_permissions_and_notices(fake: FakeAdapter, bot) -
     moved = fake.containing("has a new time")
     assert len(moved) == 1 and [u.id for u in moved[0].out.mentions] == ["bob"]
     # Repeated in full, how far away included, like every reply that moves a time.
-    assert "starts Sun 06 Dec 2026 18:30 UTC (in 13 days 9 hours 30 minutes)" in moved[0].text, moved[0].text
+    assert "new time: Sun 06 Dec 2026 18:30 UTC (in 13 days 9 hours 30 minutes)" in moved[0].text, moved[0].text
     assert "Sun 06 Dec 2026 18:30" in card.text and "Blue Cafe" in card.text
     [no2] = await fake.invoke("!event cancel 1", "mallory")
     assert no2.text.startswith("⚠️")

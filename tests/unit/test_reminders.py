@@ -111,4 +111,5 @@ async def test_a_reminder_skipped_after_downtime_is_said_in_the_channel_once(tmp
     assert reminders(fake) == []
     [missed] = fake.containing("Missed while offline")
     assert "Late #1" in missed.text and "was due Wed 25 Nov 2026 18:00 UTC" in missed.text
-    assert "starts Thu 26 Nov 2026 18:00 UTC" in missed.text
+    assert "it is on Thu 26 Nov 2026 18:00 UTC (in 21 hours)" in missed.text
+    assert "starts" not in missed.text  # the word that marks a reminder: this one was not posted

@@ -175,7 +175,7 @@ async def test_moving_a_series_to_a_new_time_of_day_moves_this_and_later_ones(fa
     await fake.react(cards(fake, "Choir")[2], "✅", "bob")
     [ok] = await fake.invoke(f'!event edit {made[1]} series when="2027-03-16 19:30"')
     assert ok.text.startswith("✅") and "#2 and every later one of its series" in ok.text
-    moved = fake.containing("now starts")
+    moved = fake.containing("has a new time")
     assert any("bob" in [u.id for u in m.out.mentions] for m in moved)  # bob hears of his
     await bot.scheduler.advance(timedelta(days=40))
     rows = await bot.db.fetchall("SELECT starts_at FROM events ORDER BY starts_at")

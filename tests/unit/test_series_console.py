@@ -51,7 +51,7 @@ async def test_those_who_answered_a_later_occurrence_hear_its_new_time_and_place
                 '!event create Quiz when="2026-11-24 18:30" where=Cafe repeat=weekly',
                 ":as bob", "!rsvp 2 going", ":as carol", "!rsvp 3 maybe", ":as ann mod")
     out = await typed(adapter, '!event edit 2 when="20:00" where=Pub series')
-    assert re.search(r"🕒 Quiz #3 has a new time: it now starts Tue 08 Dec 2026 20:00 UTC.*\n\s+Heads up: @carol", out), out
+    assert re.search(r"🕒 Quiz #3 has a new time: Tue 08 Dec 2026 20:00 UTC.*\n\s+Heads up: @carol", out), out
     assert re.search(r"📍 Quiz #3 has moved: it is now at Pub\.\n\s+Heads up: @carol", out), out
     assert re.search(r"📍 Quiz #2 has moved: it is now at Pub\.\n\s+Heads up: @bob", out), out
     # A place it already has is no news.
@@ -112,7 +112,7 @@ async def test_a_series_with_none_posted_is_changed_from_its_next_one(console) -
     # The next one is posted now, to be changed with every later one.
     out = await typed(adapter, ":wait 3d", '!event edit 1 when="20:00" where=Library series')
     assert posted(out, "Book club") == ["Tue 22 Dec 2026"]
-    assert "✅ Updated Book club #2 and every later one of its series: it now starts Tue 22 Dec 2026 " \
+    assert "✅ Updated Book club #2 and every later one of its series: now Tue 22 Dec 2026 " \
            "20:00 UTC" in out, out
     later = await typed(adapter, ":wait 50d")
     assert posted(later, "Book club") == ["Tue 26 Jan 2027"]
