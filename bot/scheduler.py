@@ -242,7 +242,7 @@ class Scheduler:
         grace_fn = self._grace.get(job.kind)
         grace = await grace_fn(job) if grace_fn else None
         late = now - job.due_at
-        if grace is None or late <= grace:
+        if grace is None or late < grace:
             return False
         log.warning("skipped job %s (%s): %s late, grace %s", job.id, job.key, late, grace)
         missed = self._missed.get(job.kind) if tell else None

@@ -211,6 +211,11 @@ class Reminders:
             log.warning("skipped reminder %s: event %s ended before it could be posted", job.key, event.id)
             return
         key, only = _said_key(job), job.payload.get("channel")
+        if only is None and any(now >= later.due_at > job.due_at for later in
+                                await self.bot.scheduler.pending(f"event:{event.id}:reminder:", running=True)):
+            # Both late after downtime: they would say the same ("starts in 10 minutes") twice.
+            log.info("reminder %s superseded by the event's later one, also due", job.key)
+            return
         start = event.starts_at.timestamp()
         if only is not None and job.payload.get("starts_at", start) != start:
             log.info("dropped reminder %s: event %s moved since it was due", job.key, event.id)

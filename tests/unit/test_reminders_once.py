@@ -22,14 +22,16 @@ def reminders(fake: FakeAdapter, title: str) -> list[str]:
     return [s.text for s in fake.log if "Reminder" in s.text and title in s.text]
 
 
-async def _outage(tmp_path, back: datetime) -> tuple[FakeAdapter, list[Bot]]:  # type: ignore[no-untyped-def]
-    """Party (Thu 26 Nov 18:00-20:00, bob going) made on Monday; the bot is down from then
-    until `back`, and is started there twice."""
+async def _outage(tmp_path, back: datetime, offsets: str = "") -> tuple[FakeAdapter, list[Bot]]:  # type: ignore[no-untyped-def]
+    """Party (Thu 26 Nov 18:00-20:00, bob going) made on Monday (with `reminders` set to
+    `offsets` if given); the bot is down from then until `back`, and is started there twice."""
     path = str(tmp_path / "o.db")
     bot = await build_bot(path, clock=ManualClock(START))
     fake = FakeAdapter()
     bot.add_adapter(fake)
     await bot.start()
+    if offsets:
+        await fake.invoke(f"!config set reminders {offsets}", mod=True)
     [card] = await fake.invoke('!event create Party when="2026-11-26 18:00"')
     await fake.react(card, "✅", "bob")
     await bot.stop()
@@ -61,6 +63,23 @@ async def test_a_reminder_late_within_its_grace_says_how_long_is_left(tmp_path) 
     assert "Party #1 starts in 20 minutes, Thu 26 Nov 2026 18:00 UTC" in late and "in 1 hour" not in late
     [missed] = fake.containing("Missed while offline")
     assert "was due Wed 25 Nov 2026 18:00 UTC" in missed.text and "starts" not in missed.text
+
+
+async def test_two_reminders_both_late_within_their_grace_are_said_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # Back at 17:50 with reminders 1h,15m: both are due and within the hour's grace; posted both,
+    # they would say the same ("starts in 10 minutes") twice. The later one is said.
+    fake, _ = await _outage(tmp_path, datetime(2026, 11, 26, 17, 50, tzinfo=UTC), "1h,15m")
+    [late] = reminders(fake, "Party")
+    assert "Party #1 starts in 10 minutes" in late, late
+    assert not fake.containing("Missed while offline")
+
+
+async def test_a_reminder_exactly_its_grace_late_is_skipped(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # "Posted late if it is less than reminders.grace late": the 1h reminder (17:00), back at 18:00.
+    fake, _ = await _outage(tmp_path, datetime(2026, 11, 26, 18, 0, tzinfo=UTC), "1h")
+    assert reminders(fake, "Party") == []
+    [missed] = fake.containing("Missed while offline")
+    assert "was due Thu 26 Nov 2026 17:00 UTC" in missed.text, missed.text
 
 
 async def test_only_reminders_carry_the_reminder_marker_when_an_event_moves(console) -> None:  # type: ignore[no-untyped-def]
