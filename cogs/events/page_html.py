@@ -7,16 +7,18 @@ or one that keeps the same offsets) is told so, not shown the same times twice."
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from html import escape
-from urllib.parse import quote_plus, urlencode
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
+
+import regex
 
 from bot.timeparse import format_time
 from bot.web import csp_hash
 
-from .render import told_apart
+from .names import told_apart_parts
 from .repo import Attendee, Event, Roster
 from .upcoming import Next
 
@@ -49,6 +51,9 @@ SCRIPT = ("for(const t of document.querySelectorAll('time[data-local]')){const d
           "for(const w of document.querySelectorAll('[data-whose]')){w.textContent='your';}"
           "for(const g of document.querySelectorAll('[data-group]')){g.hidden=false;}}")
 GOOGLE_LINK_MAX = 2000  # characters: what every browser, mail client and chat app passes whole
+# A character as a reader sees it (Unicode's extended grapheme cluster): the link's cuts fall
+# between them. `regex`, not `re`, knows them; dateparser brings it.
+_GRAPHEME = regex.compile(r"\X")
 CSP = (f"default-src 'none'; style-src {csp_hash(STYLE)}; script-src {csp_hash(SCRIPT)}; "
        "img-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 
@@ -76,36 +81,49 @@ def _time(at: datetime, tz: ZoneInfo, *, offset: bool = False) -> str:
 
 
 def _google(event: Event, page: str) -> str:
-    """Google's template link; the details, and the page with everything, cut to fit
-    GOOGLE_LINK_MAX (where the title and place leave room) and saying where they were cut."""
+    """Google's template link to the event, and the page (with all of it) in its details; within
+    GOOGLE_LINK_MAX, what it says cut, each in turn, where it must: what the details say, the
+    place, then the title, each ending in "…" (a cut title or place) and never cut inside a
+    character as a reader sees it (an emoji of several code points, a letter and its accents)."""
     fmt = "%Y%m%dT%H%M%SZ"
     utc = ZoneInfo("UTC")
-    q = {"action": "TEMPLATE", "text": event.title,
-         "dates": f"{event.starts_at.astimezone(utc):{fmt}}/{event.ends_at.astimezone(utc):{fmt}}",
-         "location": event.location}
-    base = "https://calendar.google.com/calendar/render?" + urlencode({k: v for k, v in q.items() if v})
-    room = GOOGLE_LINK_MAX - len(base) - len("&details=")
+    dates = f"{event.starts_at.astimezone(utc):{fmt}}/{event.ends_at.astimezone(utc):{fmt}}"
+    title, place, said = (_GRAPHEME.findall(s) for s in (event.title, event.location, event.details))
 
-    def details(keep: int | None) -> str:
-        said = event.details if keep is None else event.details[:keep].rstrip() + "…"
-        return f"{said}\n\n{page}" if said else page
+    def link(text: str, where: str, details: str, address: str = page) -> str:
+        q = {"action": "TEMPLATE", "text": text, "dates": dates, "location": where,
+             "details": f"{details}\n\n{address}" if details and address else details or address}
+        return "https://calendar.google.com/calendar/render?" + urlencode({k: v for k, v in q.items() if v})
 
-    def fits(keep: int | None) -> bool:
-        return len(quote_plus(details(keep))) <= room
+    whole = link(event.title, event.location, event.details)
+    if len(whole) <= GOOGLE_LINK_MAX:
+        return whole
+    tries: list[tuple[int, Callable[[int], str]]] = [
+        (len(said), lambda k: link(event.title, event.location, _cut(said, k) if k else "")),
+        (len(place), lambda k: link(event.title, _cut(place, k), "")),
+        (len(title), lambda k: link(_cut(title, k), _cut(place, 0), "")),
+        # Only an address longer than the link may be goes too.
+        (len(title), lambda k: link(_cut(title, k), _cut(place, 0), "", ""))]
+    for n, make in tries:
+        if len(make(0)) <= GOOGLE_LINK_MAX:
+            low, high = 0, n  # the most kept that fits
+            while low < high:
+                mid = (low + high + 1) // 2
+                low, high = (mid, high) if len(make(mid)) <= GOOGLE_LINK_MAX else (low, mid - 1)
+            return make(low)
+    return tries[-1][1](0)  # a title and a place of "…" alone: it always fits
 
-    if fits(None):
-        return base + "&" + urlencode({"details": details(None)})
-    low, high = 0, len(event.details)  # fits(low) or nothing does; the longest cut that fits
-    while low < high:
-        mid = (low + high + 1) // 2
-        low, high = (mid, high) if fits(mid) else (low, mid - 1)
-    return base + ("&" + urlencode({"details": details(low) if low else page}) if fits(0) else "")
+
+def _cut(graphemes: list[str], keep: int) -> str:
+    """The first `keep` of them, saying the rest was cut; all of them where they are no more."""
+    return "".join(graphemes) if keep >= len(graphemes) else "".join(graphemes[:keep]).rstrip() + "…"
 
 
 def _names(heading: str, people: tuple[Attendee, ...], names: bool, labels: Mapping[str, str]) -> str:
     """A list as the card writes its names (those who look alike told apart, a shared event's
     people with their platform), all of them."""
-    shown = (": " + ", ".join(_own(n) for n in told_apart(people, labels))
+    # The platform and ID after a name are the bot's words: a name turning text around leaves them be.
+    shown = (": " + ", ".join(_own(n) + escape(tag) for n, tag in told_apart_parts(people, labels))
              if names and people else "")
     return f"<li>{escape(heading)}{shown}</li>"
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -26,15 +23,17 @@ from bot.render import (
     list_line,
 )
 
+# OWN, looks and _named are read from here by the rest of the cog too.
+from .names import OWN as OWN
+from .names import _named as _named
+from .names import looks as looks
+from .names import told_apart
 from .repo import Attendee, Event, Roster
 from .turnout_render import HERE, Presence, goal_field, here_field
 from .upcoming import Entry, Next
 
 EMOJI = {"✅": "going", "🤔": "maybe", "❌": "no"}
-OWN = ""  # in `labels`: the label of the card's own platform, whose people go untagged
 CARD_NAMES = 40  # names per list on a card; `event attendees` shows everyone
-_UNSEEN = {"Cf", "Mn", "Me", "Cc"}  # Unicode categories that draw nothing
-_TRAILING = re.compile(r"\(([^()]*)\)\s*$")
 
 
 def names_line(people: tuple[Attendee, ...], total: int | None = None, limit: int = CARD_NAMES,
@@ -49,55 +48,6 @@ def names_line(people: tuple[Attendee, ...], total: int | None = None, limit: in
     # field's heading too) rules, and the next refresh of the card shows both anew.
     shown = people[:min(limit if total <= limit else limit - 1, total)]
     return list_line(told_apart(shown, labels), total - len(shown))
-
-
-def looks(text: str) -> str:
-    """A name as it looks: case, width and accents folded, and what draws nothing (spaces,
-    hidden characters, combining marks) left out."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text).casefold()
-                   if not c.isspace() and unicodedata.category(c) not in _UNSEEN)
-
-
-def told_apart(people: tuple[Attendee, ...], labels: Mapping[str, str] | None) -> list[str]:
-    """The names of a list, each that looks like another's followed by its ID: a platform tells
-    apart only the members it knew of when the name was taken, so two may still look alike."""
-    named = [_named(p, labels) for p in people]
-    bases = [_base(n, p.user.partition(":")[2]) for p, n in zip(people, named, strict=True)]
-    alike = Counter(bases)
-    out = []
-    for p, name, base in zip(people, named, bases, strict=True):
-        ident = p.user.partition(":")[2]
-        if alike[base] > 1 and ident and looks(ident) not in looks(name):
-            name = f"{name} ({ident})"
-        out.append(name)
-    return out
-
-
-def _base(name: str, ident: str) -> str:
-    """How a name looks without the "(ID)" a platform put after it to tell it apart."""
-    tail = _TRAILING.search(name)
-    if tail is not None and ident and looks(ident) in looks(tail.group(1)):
-        name = name[:tail.start()]
-    return looks(name)
-
-
-def _named(p: Attendee, labels: Mapping[str, str] | None) -> str:
-    """The name as a list shows it: tagged with its platform's label where `labels` has one,
-    and with its own platform's (`labels[OWN]`) when it ends like a tag would, so that
-    someone called "alice (Alpha)" elsewhere never reads as Alpha's alice."""
-    name = p.name or p.user.partition(":")[2]
-    labels = labels or {}
-    label = labels.get(p.user.partition(":")[0]) or (labels.get(OWN) if _tag_like(name) else None)
-    return f"{name} ({label})" if label else name
-
-
-def _tag_like(name: str) -> bool:
-    """The name ends in a closing bracket of any script or width, hidden characters and
-    spaces after it aside: any such ending could mimic a tag."""
-    kept = unicodedata.normalize("NFKC", name).rstrip()
-    while kept and (unicodedata.category(kept[-1]) in {"Cf", "Mn", "Me", "Zs"} or kept[-1].isspace()):
-        kept = kept[:-1]
-    return bool(kept) and unicodedata.category(kept[-1]) in {"Pe", "Pf"}
 
 
 def going_label(event: Event, roster: Roster) -> str:

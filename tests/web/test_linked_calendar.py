@@ -90,4 +90,4 @@ async def test_a_shared_events_page_says_where_each_person_is(pair: tuple[FakeAd
     assert page, card.text
     html = (await get(page.group(1)))[2].decode()
     # As the full lists say it (event who): a page is read from either side.
-    assert "<li>Going (2): <bdi>ann (Alpha)</bdi>, <bdi>ben (Beta)</bdi></li>" in html, html
+    assert "<li>Going (2): <bdi>ann</bdi> (Alpha), <bdi>ben</bdi> (Beta)</li>" in html, html
