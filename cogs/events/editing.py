@@ -170,9 +170,11 @@ class Editing(Cancelling):
                 template["length"] = length
             series_ids = series_repo.chain(conn, targets[0].series_id)
             if goal is not None or capacity is not None:  # each keeps a goal its own capacity allows
-                rows = [series_repo.get(conn, sid) for sid in series_ids]
+                # only those still to make one: an ended series' fields make nothing more
+                rows = [r for sid in series_ids if (r := series_repo.get(conn, sid)) is not None
+                        and series_repo.next_unmade(conn, r, now) is not None]
                 for own_goal, own_capacity in [(e.goal, e.capacity) for e in targets] + \
-                        [(r.goal, r.capacity) for r in rows if r is not None]:
+                        [(r.goal, r.capacity) for r in rows]:
                     check_goal(own_goal if goal is None else goal, own_capacity if capacity is None else capacity)
             if template:
                 for sid in series_ids:
@@ -214,7 +216,7 @@ class Editing(Cancelling):
         # Those not made yet change too (the series' own fields), so this is said with no count.
         also = " and every later one of its series" if scope == "series" else ""
         await ctx.reply(text(line("✅ Updated ", updated.title, f" #{id}{also}", *said)))
-        if moved:
+        if moved and unmade is None:  # one made by this edit: nobody saw its old time
             await self._tell_moved(updated, roster)
         if location is not None and location != event.location:
             await self.audience.say(updated, lambda own: placed_text(updated, own), roster)

@@ -2,7 +2,7 @@
 event of its own (id, card, RSVPs, waitlist, reminders). Making them is a durable job like a
 reminder, so a restart or a crash neither skips nor doubles one: the rows are unique per
 (series, local time), and a card is posted with the occurrence's idempotency key only while it
-has none.
+has none, by whoever claims it first (an edit making the occurrence, or the series' job).
 """
 
 from __future__ import annotations
@@ -26,6 +26,10 @@ from .reminders import Handle, event_channel
 from .repo import Event
 from .series_edit import KIND, SLACK, SeriesEdits
 
+# How long a card claimed for posting is left to its claimer: longer than a send takes; past
+# it, one its process died while sending is posted by the series' job, tried again until then
+# (the same idempotency key lets the platform drop a second copy).
+CLAIM = timedelta(minutes=5)
 _ahead = duration_within(timedelta(hours=1), timedelta(days=90), "from 1h to 90d")
 
 
@@ -108,15 +112,16 @@ class SeriesPlanner(SeriesEdits):
     # --- making occurrences -------------------------------------------------------------------------
 
     async def _job(self, job: Job) -> None:
-        await self.materialize(int(job.payload["series_id"]), since=job.due_at)
+        await self.materialize(int(job.payload["series_id"]), since=job.due_at, job=True)
 
     async def materialize(self, series_id: int, reply: Context | None = None, *,
-                          since: datetime | None = None) -> list[Event]:
+                          since: datetime | None = None, job: bool = False) -> list[Event]:
         """Make every occurrence due to be posted by now (and, at creation, the first one
         whatever its distance), post their cards, and set the job for the next one. `since`: the
         moment they were due to be made (the command read, the job due); a reminder due from
         then on is theirs, even when making them ran a little later (or, after downtime, much
-        later: the scheduler's grace rule then says whether it is still posted)."""
+        later: the scheduler's grace rule then says whether it is still posted). `job`: run by
+        the series' job, which is tried again while a card it would post is claimed elsewhere."""
         now = self.bot.clock.now()
         since = min(since or now, now)
         series = await self.cog.db.read_small(lambda c: srepo.get(c, series_id))
@@ -140,36 +145,48 @@ class SeriesPlanner(SeriesEdits):
 
         created, handles = await self.cog.db.write(unit)
         self.cog.reminders.arm(handles)
-        await self.post_missing(series_id, reply)
+        held = await self.post_missing(series_id, reply)
+        if job and held:
+            # Its claimer may have died before sending: the retry posts it once the claim lapses.
+            raise RuntimeError(f"the cards of #{', #'.join(map(str, held))} are being posted elsewhere")
         return created
 
-    async def post_missing(self, series_id: int, reply: Context | None = None) -> None:
+    async def post_missing(self, series_id: int, reply: Context | None = None) -> list[int]:
         """Post the cards of occurrences never posted (made just now, or made before a crash
         that came before their post: then the same idempotency key lets the platform drop a
-        second copy)."""
+        second copy). Gives those left unposted because another is posting them."""
         now = self.bot.clock.now()
         events = await self.cog.db.read(lambda c: srepo.unposted(c, series_id))
+        skipped: list[int] = []
         for event in events:
             if event.cancelled or event.starts_at <= now:
                 continue
-            card = await self.cog.card(event)
-            if reply is not None:
-                ref = await reply.reply(card)
-                reply = None  # the first card answers the command; the rest go to the channel
-            else:
-                ref = await self.bot.send(event_channel(event), card,
-                                          idempotency_key=f"series:{series_id}:{event.occurrence}")
+            # Claimed before it is sent: an edit making it and the series' job may both get here.
+            if not await self.cog.db.write(partial(srepo.claim_card, event_id=event.id, now=now, lease=CLAIM)):
+                skipped.append(event.id)
+                continue
+            try:
+                card = await self.cog.card(event)
+                if reply is not None:
+                    ref = await reply.reply(card)
+                    reply = None  # the first card answers the command; the rest go to the channel
+                else:
+                    ref = await self.bot.send(event_channel(event), card,
+                                              idempotency_key=f"series:{series_id}:{event.occurrence}")
+            except Exception:  # not sent: a later try posts it (a stop leaves it to the lease)
+                await self.cog.db.write(partial(srepo.card_done, event_id=event.id, posted=False))
+                raise
             if ref is not None:
                 await self.bot.track(ref, self.cog.name, "event", event.id)
             await self.cog.audience.share(event, partial(self.cog.card, event), f"series:{series_id}:{event.occurrence}")
-            await self.cog.db.write(_mark_posted(event.id))
+            await self.cog.db.write(partial(srepo.card_done, event_id=event.id, posted=True))
             await self.cog.native.posted(event, ref)
+        if not skipped:
+            return []
+        left = {e.id for e in await self.cog.db.read(lambda c: srepo.unposted(c, series_id))}
+        return [i for i in skipped if i in left]
 
     async def words(self, series_ids: set[int]) -> dict[int, str]:
         def read(conn: sqlite3.Connection) -> dict[int, str]:
             return {sid: s.words for sid in series_ids if (s := srepo.get(conn, sid)) is not None}
         return await self.cog.db.read(read) if series_ids else {}
-
-
-def _mark_posted(event_id: int) -> Callable[[sqlite3.Connection], object]:
-    return lambda conn: conn.execute("UPDATE events SET card_posted=1 WHERE id=?", (event_id,))

@@ -108,6 +108,11 @@ class SeriesEdits:
                           "when=\"19:30\"); to move it to other days, cancel it from here with "
                           "'series' and create it again")
         done = sum(1 for _ in s.times(before=old_local.replace(tzinfo=s.tz) - timedelta(seconds=1)))
+        # The new series takes over from the one that made the latest of them: its fields, and
+        # its end (a cancel with 'series' keeps holding), read before the split ends them all.
+        tail = self._tail(conn, s)
+        end = (datetime.combine(tail.ends_before.date(), new_local.time())
+               if tail.ends_before is not None else None)
         srepo.update(conn, s.id, ends_before=old_local)
         self.bot.scheduler.cancel(conn, f"series:{s.id}:make:")
         along = srepo.occurrence_events(conn, s.id, from_local=event.occurrence)
@@ -115,10 +120,11 @@ class SeriesEdits:
             self._end_all(conn, sid)
             along.extend(srepo.occurrence_events(conn, sid))
         new = srepo.insert(conn, space=s.space, platform=s.platform, channel_id=s.channel_id,
-                           creator=s.creator, title=s.title, location=s.location, details=s.details,
-                           capacity=s.capacity, rule=s.rule, words=s.words, first_local=new_local,
-                           tz=s.tz, length=s.length, until=s.until,
-                           count=s.count - done if s.count is not None else None, now=now, goal=s.goal)
+                           creator=s.creator, title=tail.title, location=tail.location, details=tail.details,
+                           capacity=tail.capacity, rule=s.rule, words=s.words, first_local=new_local,
+                           tz=s.tz, length=tail.length, until=s.until,
+                           count=s.count - done if s.count is not None else None, now=now, goal=tail.goal,
+                           ends_before=end)
         srepo.goes_on(conn, s.id, new.id)
         moved: list[Event] = []
         handles: list[Handle] = []
@@ -137,6 +143,16 @@ class SeriesEdits:
             handles.extend(self.cog.reminders.schedule(conn, updated, plan, now))
         handles.extend(self._next_job(conn, new, moved, now, ahead))
         return moved, handles
+
+    @staticmethod
+    def _tail(conn: sqlite3.Connection, s: srepo.Series) -> srepo.Series:
+        """Of the series and those it went on as, the one that makes its latest times: the one
+        starting last among those with a time left (one merged into a later split, or cancelled
+        from its first, has none). Its end is the end of them all: a series ends at a split only
+        where the one it went on as starts, on the same day."""
+        rows = [t for sid in srepo.chain(conn, s.id) if (t := srepo.get(conn, sid)) is not None]
+        return max([t for t in rows if t.ends_before is None or t.ends_before > t.first_local] or [s],
+                   key=lambda t: t.first_local)
 
     def _end_all(self, conn: sqlite3.Connection, series_id: int) -> None:
         """A series that went on from one ended before it ends too: from its first time on."""

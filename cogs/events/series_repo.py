@@ -69,14 +69,16 @@ def _series(row: sqlite3.Row | tuple | None) -> Series | None:
 def insert(conn: sqlite3.Connection, *, space: str, platform: str, channel_id: str, creator: str,
            title: str, location: str, details: str, capacity: int | None, rule: str, words: str,
            first_local: datetime, tz: ZoneInfo, length: timedelta, until: date | None,
-           count: int | None, now: datetime, goal: int | None = None) -> Series:
+           count: int | None, now: datetime, goal: int | None = None,
+           ends_before: datetime | None = None) -> Series:
     row = conn.execute(
         f"INSERT INTO event_series(space, platform, channel_id, creator, title, location, details, "
-        f"capacity, rule, words, first_local, tz, length, until_date, count, created_at, goal) "
-        f"VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING {_SCOLS}",
+        f"capacity, rule, words, first_local, tz, length, until_date, count, created_at, goal, ends_before) "
+        f"VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING {_SCOLS}",
         (space, platform, channel_id, creator, title, location, details, capacity, rule, words,
          first_local.isoformat(), tz.key, length.total_seconds(),
-         until.isoformat() if until else None, count, now.timestamp(), goal)).fetchone()
+         until.isoformat() if until else None, count, now.timestamp(), goal,
+         ends_before.isoformat() if ends_before else None)).fetchone()
     series = _series(row)
     assert series is not None
     return series
@@ -144,10 +146,24 @@ def occurrence_events(conn: sqlite3.Connection, series_id: int, *, from_local: s
     return [e for e in map(_event, rows) if e is not None]
 
 
+# `card_posted`: 0 not posted, 1 posted; above 1, claimed for posting until that time (seconds).
 def unposted(conn: sqlite3.Connection, series_id: int) -> list[Event]:
-    rows = conn.execute(f"SELECT {_COLS} FROM events WHERE series_id=? AND card_posted=0 "
+    rows = conn.execute(f"SELECT {_COLS} FROM events WHERE series_id=? AND card_posted<>1 "
                         f"ORDER BY occurrence", (series_id,)).fetchall()
     return [e for e in map(_event, rows) if e is not None]
+
+
+def claim_card(conn: sqlite3.Connection, *, event_id: int, now: datetime, lease: timedelta) -> bool:
+    """Whether this caller posts the card: nobody has, and any claim on it has lapsed."""
+    cur = conn.execute("UPDATE events SET card_posted=? WHERE id=? AND (card_posted=0 "
+                       "OR (card_posted>1 AND card_posted<?))",
+                       (int((now + lease).timestamp()), event_id, now.timestamp()))
+    return cur.rowcount > 0
+
+
+def card_done(conn: sqlite3.Connection, *, event_id: int, posted: bool) -> None:
+    """Posted; or the send failed, so a later try posts it."""
+    conn.execute("UPDATE events SET card_posted=? WHERE id=?", (1 if posted else 0, event_id))
 
 
 def made(conn: sqlite3.Connection, series_id: int) -> set[str]:
