@@ -6,6 +6,7 @@ the txn id of its first try, so one that landed with its answer lost stays one e
 (Synapse answers a repeated txn id with it); at each start too, as a crash may come before
 it lands. An end the homeserver refuses (the bot has left the room, say) is given up at
 once: no later try goes better, and the poll is `unsent`, so it is not tried at each start.
+One that has not landed for days is given up too (a room the homeserver cannot send to).
 A poll that leaves `ending` some other way is no longer sent. After the adapter stops no
 retry runs; what is still `ending` is sent at the next start.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -26,6 +28,7 @@ log = logging.getLogger(__name__)
 # An end the homeserver failed is tried again after this, then twice as long each time up to the
 # most (and at each start).
 END_RETRY_FIRST_S, END_RETRY_MAX_S = 2.0, 300.0
+END_GIVEN_UP_S = 7 * 24 * 3600  # an end tried for this long is not tried again
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -38,8 +41,9 @@ def refused(e: Exception) -> bool:
 class EndSender:
     transport: Transport
 
-    def __init__(self, sleep: Sleep = asyncio.sleep) -> None:
+    def __init__(self, sleep: Sleep = asyncio.sleep, clock: Callable[[], float] = time.time) -> None:
         self._sleep = sleep
+        self._clock = clock
         # Ends still to land, by their poll's start; None: its results text is gone with the
         # process that closed it (the end goes with a shorter fallback).
         self._unsent: dict[str, dict[str, Any] | None] = {}
@@ -117,12 +121,19 @@ class EndSender:
             self._take_stored = False
             for poll in ending:
                 self._unsent.setdefault(poll.start_id, None)
-        now = {poll.start_id for poll in ending}
-        for start_id in [s for s in self._unsent if s not in now]:
+        still = {poll.start_id for poll in ending}
+        for start_id in [s for s in self._unsent if s not in still]:
             del self._unsent[start_id]  # ended some other way (another process, a restart)
         for poll in ending:
-            if poll.start_id in self._unsent and poll.start_id not in self._sending:
-                try:
+            if poll.start_id not in self._unsent or poll.start_id in self._sending:
+                continue  # not this process's to send, or being sent
+            try:
+                if poll.since is not None and self._clock() - poll.since >= END_GIVEN_UP_S:
+                    log.warning("matrix: the end of the native poll %s has not landed for days;"
+                                " not tried again", poll.start_id)
+                    await self._store().set_poll_state(poll.start_id, "unsent")
+                    self._unsent.pop(poll.start_id, None)
+                else:
                     await self._send_end(poll, self._unsent[poll.start_id])
-                except Exception:  # its state not stored: the next round sends it again
-                    log.exception("matrix: ending the native poll %s failed", poll.start_id)
+            except Exception:  # its state not stored: the next round sends it again
+                log.exception("matrix: ending the native poll %s failed", poll.start_id)

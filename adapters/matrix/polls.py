@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -100,8 +101,9 @@ def _order(key: str) -> int:
 
 
 class NativePolls(EndSender):
-    def __init__(self, transport: Transport, sleep: Sleep = asyncio.sleep) -> None:
-        super().__init__(sleep)
+    def __init__(self, transport: Transport, sleep: Sleep = asyncio.sleep,
+                 clock: Callable[[], float] = time.time) -> None:
+        super().__init__(sleep, clock)
         self.transport = transport
         self.store: MatrixStore | None = None  # the bot's database, from the adapter's start()
         # Polls whose end someone sent (handlers.py) while their card's close is under way.
@@ -154,7 +156,7 @@ class NativePolls(EndSender):
             return
         # Ending from here on: the card takes no votes any more, and until the end has
         # landed it is sent again (at each start too: a crash may come before it lands).
-        await store.set_poll_state(poll.start_id, "ending")
+        await store.set_poll_state(poll.start_id, "ending", self._clock())
         content = None
         try:
             content = end_content(poll.start_id, out, tz, await self.transport.encrypted(poll.room_id))

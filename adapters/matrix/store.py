@@ -127,9 +127,11 @@ MIGRATIONS: list[Migration] = [
         creation TEXT
     ) WITHOUT ROWID;
     """,
-    # 10: the polls whose end is still to be sent (state 'ending') are looked up at each start
-    # and on each retry, among every native poll ever started.
+    # 10: since when a poll's end has been tried (an end not landed for days is given up:
+    # poll_ends.py); the polls whose end is still to be sent (state 'ending') are looked up at
+    # each start and on each retry, among every native poll ever started.
     """
+    ALTER TABLE matrix_polls ADD COLUMN ending_since REAL;
     CREATE INDEX matrix_polls_state ON matrix_polls(state);
     """,
 ]

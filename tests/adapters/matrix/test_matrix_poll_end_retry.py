@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from adapters.matrix.errors import MatrixError
+from adapters.matrix.poll_ends import END_GIVEN_UP_S
 from adapters.matrix.polls import NativePolls
 from adapters.matrix.store import MatrixStore, NativePoll
 from bot.model import MessageRef
@@ -75,7 +76,12 @@ class Waits:
         self.asked.append(seconds)
         self._go = asyncio.get_running_loop().create_future()
         self._asleep.set()
-        await self._go
+        try:
+            await self._go
+        except asyncio.CancelledError:  # the loop was stopped: the next wait is another's
+            self._go = None
+            self._asleep.clear()
+            raise
 
     @property
     def waiting(self) -> bool:
@@ -108,8 +114,9 @@ async def store(tmp_path: Path) -> AsyncIterator[MatrixStore]:
     await db.close()
 
 
-def native(transport: Transport, store: MatrixStore, waits: Waits) -> NativePolls:
-    polls = NativePolls(transport, sleep=waits)  # type: ignore[arg-type]
+def native(transport: Transport, store: MatrixStore, waits: Waits,
+           clock: Callable[[], float] = lambda: 1_000_000.0) -> NativePolls:
+    polls = NativePolls(transport, sleep=waits, clock=clock)  # type: ignore[arg-type]
     polls.store = store
     return polls
 
@@ -160,6 +167,27 @@ async def test_an_end_failed_for_now_is_tried_again_until_it_lands(
     t.fail = None
     await waits.round(polls)
     assert (t.sent, await state(store), waits.waiting) == (["end-$start1"], "ended", False)
+
+
+async def test_an_end_not_landed_for_days_is_given_up(
+        store: MatrixStore, caplog: pytest.LogCaptureFixture) -> None:
+    t, waits = Transport(), Waits()
+    now = [1_000_000.0]
+    polls = native(t, store, waits, lambda: now[0])
+    card = await seeded(store)
+    t.fail = MatrixError("sending: not now", 502)  # a room the homeserver cannot send to
+    await polls.end(card, closed_card(), None)
+    now[0] += END_GIVEN_UP_S - 1
+    await waits.round(polls)
+    assert (t.tries, await state(store), waits.waiting) == (2, "ending", True)
+    now[0] += 1
+    later = native(t, store, waits, lambda: now[0])  # a restart in between changes nothing
+    await polls.stop()
+    with caplog.at_level(logging.WARNING, "adapters.matrix"):
+        later.send_ends()
+        await waits.round(later)
+    assert (t.tries, await state(store), waits.waiting) == (2, "unsent", False)
+    assert any("not tried again" in r.getMessage() for r in caplog.records)
 
 
 async def test_the_ends_left_at_start_go_in_the_background(store: MatrixStore) -> None:
@@ -270,14 +298,14 @@ async def test_an_unexpected_error_keeps_the_end_and_the_cards_other_polls_end(
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
-async def test_the_polls_still_ending_are_found_by_an_index(databases: Any) -> None:
+async def test_the_polls_still_ending_are_found_by_an_index_with_their_time(databases: Any) -> None:
     db = await open_db(databases("idx.db"))
     try:
         s = MatrixStore(db)
         await s.migrate()
         await seeded(s, "$start1", "$start2")
-        await s.set_poll_state("$start2", "ending")
-        assert [p.start_id for p in await s.polls_in("ending")] == ["$start2"]
+        await s.set_poll_state("$start2", "ending", 5.0)
+        assert [(p.start_id, p.since) for p in await s.polls_in("ending")] == [("$start2", 5.0)]
         catalog = ("SELECT 1 FROM pg_indexes WHERE indexname=?" if isinstance(db, PostgresDatabase)
                    else "SELECT 1 FROM sqlite_master WHERE type='index' AND name=?")
         assert await db.fetchone(catalog, ("matrix_polls_state",)) is not None
