@@ -94,7 +94,7 @@ class MatrixAdapter(InboundHandlers):
         # The first sync is handled before start() returns: state (power levels, creators)
         # is complete and what happened while the bot was down is applied before reconcile.
         await self.syncer.start(self.store)
-        await self.polls.send_ends()  # closed before a stop, their end not known to have landed
+        self.polls.send_ends()  # closed before a stop, their end not known to have landed
         await bot.reconcile(self, at_once=RECONCILE_AT_ONCE)
         self.syncer.run()
         log.info("matrix: connected as %s (device %s)", self.user_id, self.client.device_id)
@@ -104,7 +104,7 @@ class MatrixAdapter(InboundHandlers):
 
     async def stop(self) -> None:
         self.syncer.healthy = False
-        self.polls.stop()
+        await self.polls.stop()
         if self._early_task is not None:
             self._early_task.cancel()
         await self.syncer.stop()

@@ -46,9 +46,10 @@ class PollTables:
         rows = await self.db.fetchall(f"SELECT {POLL_COLS} FROM matrix_polls WHERE state=?", (state,))
         return [NativePoll(*r) for r in rows]
 
-    async def set_poll_state(self, start_id: str, state: str) -> None:
+    async def set_poll_state(self, start_id: str, state: str, since: float | None = None) -> None:
+        """`since`: for `ending`, when the end is first tried."""
         await self.db.write(lambda c: c.execute(
-            "UPDATE matrix_polls SET state=? WHERE start_id=?", (state, start_id)))
+            "UPDATE matrix_polls SET state=?, ending_since=? WHERE start_id=?", (state, since, start_id)))
 
     async def votes(self, start_id: str) -> list[NativeVote]:
         rows = await self.db.fetchall(

@@ -11,10 +11,11 @@ counted answer is stored as a reaction row of the card (store.py), so the core h
 it, and `fetch_reactions` recounts responses from /relations like reactions.
 
 Closing the card (an edit whose `choices` are closed) ends the native poll; responses after
-that are ignored. The end is sent until it lands (again at each start), with one txn id. An end sent by someone else who may (someone who may redact others'
-events, as in Element) is that person's `poll close`: the poll ends with the card if the
-core closes it, and keeps counting if the core refuses. A redacted start takes no more
-responses, and the answers it had keep counting. A redacted response reverts its sender to
+that are ignored. The end is sent until it lands (again at each start), with one txn id, and
+given up when refused (poll_ends.py). An end sent by someone else who may (someone who may
+redact others' events, as in Element) is that person's `poll close`: the poll ends with the
+card if the core closes it, and keeps counting if the core refuses. A redacted start takes no
+more responses, and the answers it had keep counting. A redacted response reverts its sender to
 their response before it (MSC3381): the card is recounted.
 """
 
@@ -22,12 +23,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
-
-import aiohttp
 
 from bot.model import MessageRef
 from bot.render import Card
@@ -35,14 +35,12 @@ from bot.render import Card
 from . import inbound
 from .client import MatrixError, Transport
 from .crypto import readable
-from .poll_events import END, NUMBER_KEYS, START, bare_end_content, end_content, start_content
+from .poll_ends import EndSender, Sleep
+from .poll_events import NUMBER_KEYS, START, end_content, start_content
 from .relations import related_events
 from .store import MatrixStore, NativePoll, NativeVote, StoredReaction, vote_event_id
 
 log = logging.getLogger(__name__)
-# An end the homeserver failed is tried again after this, then twice as long each time up to the
-# most (and at each start).
-END_RETRY_FIRST_S, END_RETRY_MAX_S = 2.0, 300.0
 
 @dataclass(frozen=True, slots=True)
 class Change:
@@ -102,14 +100,14 @@ def _order(key: str) -> int:
     return NUMBER_KEYS.index(key) if key in NUMBER_KEYS else len(NUMBER_KEYS)
 
 
-class NativePolls:
-    def __init__(self, transport: Transport) -> None:
+class NativePolls(EndSender):
+    def __init__(self, transport: Transport, sleep: Sleep = asyncio.sleep,
+                 clock: Callable[[], float] = time.time) -> None:
+        super().__init__(sleep, clock)
         self.transport = transport
         self.store: MatrixStore | None = None  # the bot's database, from the adapter's start()
         # Polls whose end someone sent (handlers.py) while their card's close is under way.
         self.ended_elsewhere: set[str] = set()
-        self._unsent: dict[str, dict[str, Any]] = {}  # ends still to land, by their poll's start
-        self._retrying: asyncio.Task[None] | None = None
 
     def _store(self) -> MatrixStore:
         if self.store is None:
@@ -140,59 +138,32 @@ class NativePolls:
                                                  content[START]["max_selections"], ref=out.ref))
 
     async def end(self, card: MessageRef, out: Card, tz: ZoneInfo | None) -> None:
-        """The card was closed: end its native poll, with the results as the fallback text."""
+        """The card was closed: end its native polls, with the results as the fallback text.
+        Each on its own: whatever goes wrong with one, the others end."""
+        for poll in await self._store().polls_of(card.id):
+            if poll.state == "open":
+                try:
+                    await self._end_one(poll, out, tz)
+                except Exception:  # still `ending` (sent at the next start) or still open
+                    log.exception("matrix: ending the native poll %s failed", poll.start_id)
+
+    async def _end_one(self, poll: NativePoll, out: Card, tz: ZoneInfo | None) -> None:
         store = self._store()
-        for poll in await store.polls_of(card.id):
-            if poll.state != "open":
-                continue
-            if poll.start_id in self.ended_elsewhere:
-                self.ended_elsewhere.discard(poll.start_id)
-                # Closed on an end sent in Element: a second end would only repeat it.
-                await store.set_poll_state(poll.start_id, "ended")
-                continue
-            # Ending from here on: the card takes no votes any more, and until the end has
-            # landed it is sent again (at each start too: a crash may come before it lands).
-            await store.set_poll_state(poll.start_id, "ending")
-            try:
-                self._unsent[poll.start_id] = end_content(
-                    poll.start_id, out, tz, await self.transport.encrypted(poll.room_id))
-            except MatrixError as e:
-                log.warning("matrix: ending the native poll %s failed: %s", poll.start_id, e)
-            await self._send_end(poll)
-
-    async def send_ends(self) -> None:
-        """Send the ends not known to have landed, each with the txn id of its first try, so
-        one that landed with its answer lost stays one event (Synapse answers with it). The
-        results text of an end sent before a restart is gone with that process: the end goes
-        with a shorter fallback (the results were posted to the room with the close)."""
-        for poll in await self._store().polls_in("ending"):
-            await self._send_end(poll)
-
-    async def _send_end(self, poll: NativePoll) -> None:
-        content = self._unsent.get(poll.start_id) or bare_end_content(poll.start_id, poll.ref)
-        try:
-            await self.transport.send_event(poll.room_id, END, content, f"end-{poll.start_id}")
-        except (MatrixError, aiohttp.ClientError, OSError) as e:
-            log.warning("matrix: ending the native poll %s failed, to be tried again: %s", poll.start_id, e)
-            self._unsent[poll.start_id] = content
-            if self._retrying is None or self._retrying.done():
-                self._retrying = asyncio.create_task(self._retry_ends())
+        if poll.start_id in self.ended_elsewhere:
+            self.ended_elsewhere.discard(poll.start_id)
+            # Closed on an end sent in Element: a second end would only repeat it.
+            await store.set_poll_state(poll.start_id, "ended")
             return
-        self._unsent.pop(poll.start_id, None)
-        await self._store().set_poll_state(poll.start_id, "ended")
-
-    async def _retry_ends(self) -> None:
-        delay = END_RETRY_FIRST_S
-        while self._unsent:
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, END_RETRY_MAX_S)
-            for poll in await self._store().polls_in("ending"):
-                if poll.start_id in self._unsent:
-                    await self._send_end(poll)
-
-    def stop(self) -> None:
-        if self._retrying is not None:
-            self._retrying.cancel()
+        # Ending from here on: the card takes no votes any more, and until the end has
+        # landed it is sent again (at each start too: a crash may come before it lands).
+        await store.set_poll_state(poll.start_id, "ending", self._clock())
+        content = None
+        try:
+            content = end_content(poll.start_id, out, tz, await self.transport.encrypted(poll.room_id))
+        except Exception as e:  # the end goes with the shorter fallback
+            log.warning("matrix: the results of the native poll %s are left out of its end: %r",
+                        poll.start_id, e)
+        await self._send_end(poll, content)
 
     # --- inbound -------------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ class NativePoll:
     max_selections: int
     state: str = "open"
     ref: str = ""  # the card's "#12" (empty for a poll started before it was kept)
+    since: float | None = None  # while `ending`: when (epoch seconds) its end was first tried
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +50,7 @@ def vote_event_id(response_id: str, answer: int) -> str:
     return f"{response_id}#{answer}"
 
 
-POLL_COLS = "start_id, room_id, card_id, answers, max_selections, state, ref"
+POLL_COLS = "start_id, room_id, card_id, answers, max_selections, state, ref, ending_since"
 
 
 def answers_text(answers: Iterable[int]) -> str:

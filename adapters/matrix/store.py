@@ -73,7 +73,7 @@ MIGRATIONS: list[Migration] = [
     ) WITHOUT ROWID;
     """,
     # 4: native polls beside poll cards (state: open, ended, or gone when its start was
-    # redacted), and the latest response of each person (answers: "1,3"; "" votes for none).
+    # redacted; since, ending until its end lands and unsent when that was refused: poll_ends.py), and the latest response of each person (answers: "1,3"; "" votes for none).
     """
     CREATE TABLE matrix_polls (
         start_id TEXT PRIMARY KEY,
@@ -126,6 +126,13 @@ MIGRATIONS: list[Migration] = [
         power_levels TEXT NOT NULL,
         creation TEXT
     ) WITHOUT ROWID;
+    """,
+    # 10: since when a poll's end has been tried (an end not landed for days is given up:
+    # poll_ends.py); the polls whose end is still to be sent (state 'ending') are looked up at
+    # each start and on each retry, among every native poll ever started.
+    """
+    ALTER TABLE matrix_polls ADD COLUMN ending_since REAL;
+    CREATE INDEX matrix_polls_state ON matrix_polls(state);
     """,
 ]
 
