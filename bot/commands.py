@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator, Sequence
 
-from .commandparse import MAX_LINE, Token, bare_ok, parse_args, tokenize, tokens
+from .commandparse import MAX_LINE, Token, bare_ok, parse_args, quote_stops, tokenize, tokens
 from .commandspec import ESCAPED_BAR, CommandSpec, Option, OptionKind, UsageError, command
 from .converters import clean_text, convert, convert_one
 
@@ -55,7 +55,7 @@ class CommandRegistry:
 
     def resolve(self, line: str, prefix: str = "!") -> tuple[CommandSpec, dict[str, str]]:
         """Parse a text command (without its prefix). Raises UsageError."""
-        toks = tokens(line)
+        toks = tokens(line, most=2)  # a command is named by its first words
         if not toks:
             raise UsageError(f"type {prefix}help to see the commands")
         words = [t.text.replace(ESCAPED_BAR, "|") for t in toks]
@@ -73,7 +73,10 @@ class CommandRegistry:
             guess = _close(words[0], sorted({s.path[0] for s in self}))
             hint = f"did you mean {prefix}{guess}? " if guess else ""
             raise UsageError(f"there is no command '{words[0][:40]}'; {hint}type {prefix}help for the list")
-        return spec, parse_args(spec, toks[used:], prefix)
+        # The whole line, read knowing which `name=` words end a quoted part: only this command's
+        # named options do ('Is x=5 the answer?' is one part). The command's own words read the
+        # same either way, as a word that is a command name holds no space.
+        return spec, parse_args(spec, tokens(line, quote_stops(spec))[used:], prefix)
 
 
 def _close(word: str, names: Sequence[str]) -> str | None:

@@ -22,6 +22,10 @@ def who(rest: str) -> tuple[str, bool]:
     except UsageError:  # the one refusal of quoting: a quote never closed
         raise ValueError(f"the quote in '{_cut(rest.strip())}' is never closed; close it after the name, "
                          'as in :as "Bob Smith"') from None
+    left_open = next((w.unclosed for w in words if w.unclosed), None)
+    if left_open is not None:  # the apostrophe would be part of the name: "'Bob"
+        raise ValueError(f"{left_open.message}; close it after the name, as in :as 'Bob Smith', "
+                         "or write \\' for an apostrophe in the name")
     mod = len(words) > 1 and not words[-1].quoted and words[-1].text.lower() == "mod"
     if mod:
         words = words[:-1]

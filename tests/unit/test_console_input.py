@@ -66,6 +66,8 @@ async def test_as_takes_a_quoted_name_with_spaces(console: tuple[Bot, ConsoleAda
 @pytest.mark.parametrize("typed_name, needle", [
     ('""', "who should you be?"),
     ('"Bob', "never closed"),
+    ("'Bob", "never closed"),  # it used to make you "'Bob"
+    ("'Bob Smith mod", "never closed"),
     ("ev\x1bil", "control characters"),
     ("z" * 50, "at most 40 characters"),
     ("z" * 5000, "at most 40 characters"),

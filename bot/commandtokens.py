@@ -1,0 +1,220 @@
+"""A typed line into words, shell-style, with the forgiving rules for apostrophes.
+
+Double quotes always group. A single quote groups only when it opens a word and a later one
+ends a word, so "Bob's party" keeps its apostrophe and 'Bob's party' is one part; a quote
+inside a word with no partner is a plain character (a 12" pizza). Inside either kind of
+quotes a backslash escapes only that quote, a backslash or a `|` (`'Where\\'s the party?'`).
+
+An apostrophe opening a word is a letter ('90s, 'til, where='t Hoekje), not the start of a
+quoted part, when no later quote ends a word, and also when its partner would be found only:
+- past a ` name=` word naming one of the command's named options (`names`), so `'Tis the
+  party when=… where=the Smiths' place` keeps its options, while `'Is x=5 the answer?'` and a
+  config value `'use key=value pairs'` are one part each;
+- past another apostrophe outside the opening word (`'til it's the players' call`): pairing
+  would drop two apostrophes the text needs, so the line is kept as typed. The opening word's
+  own apostrophes do not count, so `'Bob's party'` and `'Where's the party?'` are one part.
+Such a word is marked (Token.unclosed): only the parser knows whether it fills a one-word
+option, where the apostrophe would make a poll question of one word and is refused.
+
+A double quote that opens a word and is never closed is refused, as a shell refuses it:
+where the quoted text was meant to end is not guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import Literal
+
+from .commandspec import ESCAPED_BAR, UsageError
+
+MAX_LINE = 4000
+
+_SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
+_NAME_WORD = re.compile(r"\s([a-z][a-z_.]{0,30})=", re.IGNORECASE)  # a later word that is a name=
+_SPACE = re.compile(r"\s")
+_SINGLE_ESCAPE = re.compile(r"\\([\\'|])")
+_SHOWN = 40  # characters of the text after an open quote that a refusal repeats
+
+
+Fix = Literal["close", "remove", "double"]
+
+
+@dataclass(frozen=True, slots=True)
+class Unclosed:
+    """An apostrophe opening a word that opened no quoted part, and why. The sentence is worked
+    out only when a refusal says it, as a line may hold many such words."""
+
+    line: str = field(repr=False)  # the line as read (smart quotes made plain)
+    at: int  # where the quote is
+    fix: Fix  # add the partner / remove a quote ending the line / use double quotes
+    before: str = ""  # what came before its partner: "when=", "the apostrophe in 'it's'"
+
+    @property
+    def message(self) -> str:
+        if self.fix == "remove":
+            return f"the quote ({self.line[self.at]}) at the end of the line opens nothing"
+        said = _opened(self.line, self.at)
+        return f"{said} is not closed before {self.before}" if self.before else f"{said} is never closed"
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    text: str
+    quoted: bool = False
+    raw: str = ""  # as typed, quotes included
+    unclosed: Unclosed | None = None  # set when an apostrophe opening the word opened nothing
+
+
+def tokenize(line: str) -> list[str]:
+    return [t.text for t in tokens(line)]
+
+
+def tokens(line: str, names: Collection[str] = (), most: int = 0) -> list[Token]:
+    """Shell-style words, at most `most` of them when that is not 0; `names` (lower case) are
+    the named options whose ` name=` word ends a single-quoted part. Refuses a line too long
+    and a double quote never closed."""
+    if len(line) > MAX_LINE:
+        raise UsageError(f"that is too long ({len(line)} characters); keep a command under {MAX_LINE}")
+    s = line.translate(_SMART_QUOTES)
+    singles: _SingleQuotes | None = None  # worked out at the first quote that needs it
+    out: list[Token] = []
+    buf: list[str] = []
+    quoted = started = False
+    unclosed: Unclosed | None = None
+    i, n = 0, len(s)
+    begin = 0
+    while i < n:
+        c = s[i]
+        if c.isspace():
+            if started:
+                out.append(Token("".join(buf), quoted, s[begin:i], unclosed))
+                buf, quoted, started, unclosed = [], False, False, None
+                if len(out) == most:
+                    return out
+            i += 1
+            continue
+        if not started:
+            begin = i
+        if c == "\\" and i + 1 < n:
+            buf.append(ESCAPED_BAR if s[i + 1] == "|" else s[i + 1])
+            started = True
+            i += 2
+            continue
+        at_word_start = not buf or buf[-1] == "="
+        if c == '"':
+            closed = _double_quoted(s, i)
+            if closed is not None:
+                buf.append(closed[0])
+                quoted = started = True
+                i = closed[1] + 1
+                continue
+            if at_word_start:  # as a shell would: where the quoted text ends is not guessed
+                raise UsageError(_double_never_closed(s, i))
+        elif c == "'" and at_word_start:
+            singles = singles or _SingleQuotes(s, names)
+            end = singles.partner(i)
+            if isinstance(end, int):
+                buf.append(_SINGLE_ESCAPE.sub(_unescaped, s[i + 1:end]))
+                quoted = started = True
+                i = end + 1
+                continue
+            unclosed = unclosed or end
+        buf.append(c)
+        started = True
+        i += 1
+    if started:
+        out.append(Token("".join(buf), quoted, s[begin:], unclosed))
+    return out
+
+
+class _SingleQuotes:
+    """Where each single quote of the line may find its partner, found in one pass over the
+    line, so that looking for one is a binary search, not a scan of the rest of the line: a
+    line of many `'a` words made that quadratic, on the event loop, for every message."""
+
+    def __init__(self, s: str, names: Collection[str]) -> None:
+        self.s = s
+        self.last = len(s.rstrip()) - 1  # the line's last character that is not a space
+        self.ends: list[int] = []  # unescaped quotes that end a word: a possible partner
+        self.inner: list[int] = []  # the other unescaped quotes: apostrophes
+        at = s.find("'")
+        while at != -1:
+            slashes = 0
+            while at - slashes > 0 and s[at - slashes - 1] == "\\":
+                slashes += 1
+            if slashes % 2 == 0:  # an odd run of backslashes ends in one escaping the quote
+                ends_word = at + 1 == len(s) or s[at + 1].isspace()
+                (self.ends if ends_word else self.inner).append(at)
+            at = s.find("'", at + 1)
+        self.stops = [(m.start(), m.group(1)) for m in _NAME_WORD.finditer(s) if m.group(1).lower() in names]
+        self.spaces = [m.start() for m in _SPACE.finditer(s)]
+
+    def partner(self, start: int) -> int | Unclosed:
+        """The index of the quote closing the part the quote at `start` opens, or why none does."""
+        s = self.s
+        k = bisect_right(self.ends, start)
+        if k == len(self.ends):
+            return Unclosed(s, start, "remove" if start >= self.last else "close")
+        end = self.ends[k]
+        k = bisect_right(self.stops, (start, ""))
+        if k < len(self.stops) and self.stops[k][0] < end:
+            return Unclosed(s, start, "double", f"{self.stops[k][1]}=")
+        k = bisect_right(self.spaces, start)
+        word_end = self.spaces[k] if k < len(self.spaces) else len(s)
+        k = bisect_left(self.inner, word_end)
+        if end > word_end and k < len(self.inner) and self.inner[k] < end:
+            return Unclosed(s, start, "double", f"the apostrophe in '{_word_at(s, self.inner[k])}'")
+        return end
+
+
+def _unescaped(m: re.Match[str]) -> str:
+    return ESCAPED_BAR if m.group(1) == "|" else m.group(1)
+
+
+def _double_never_closed(s: str, at: int) -> str:
+    if not s[at + 1:].strip():
+        return 'the quote (") at the end of the line opens nothing: remove it, or write \\" for a quote mark itself'
+    return (f'{_opened(s, at)} is never closed: add the closing " where that text ends '
+            '(e.g. "Where should we meet?"), or write \\" for a quote mark itself')
+
+
+def _opened(s: str, at: int) -> str:
+    """'the quote (…) opened before "<text>"', saying at most _SHOWN characters of what follows."""
+    window = at + 1 + 4 * _SHOWN
+    shown = " ".join(s[at + 1:window].split())
+    if len(shown) > _SHOWN or s[window:].strip():
+        shown = shown[:_SHOWN] + "…"
+    return f"the quote ({s[at]}) opened before '{shown}'"
+
+
+def _word_at(s: str, at: int) -> str:
+    """The word around index `at`, at most a few characters either side."""
+    lo, hi = at, at + 1
+    while lo > 0 and at - lo < 20 and not s[lo - 1].isspace():
+        lo -= 1
+    while hi < len(s) and hi - at < 20 and not s[hi].isspace():
+        hi += 1
+    return s[lo:hi]
+
+
+def _double_quoted(s: str, start: int) -> tuple[str, int] | None:
+    """The text of the double-quoted part opening at `start` and the index of its closing
+    quote, or None when it never closes. As in a shell, a backslash inside it escapes only a
+    double quote or another backslash (and a `|`, as everywhere); before anything else it is a
+    plain backslash."""
+    out: list[str] = []
+    i = start + 1
+    while i < len(s):
+        c = s[i]
+        if c == "\\" and i + 1 < len(s) and s[i + 1] in '"\\|':
+            out.append(ESCAPED_BAR if s[i + 1] == "|" else s[i + 1])
+            i += 2
+            continue
+        if c == '"':
+            return "".join(out), i
+        out.append(c)
+        i += 1
+    return None
