@@ -34,8 +34,9 @@ Sleep = Callable[[float], Awaitable[None]]
 
 
 def refused(e: Exception) -> bool:
-    """The homeserver said no for good: a 4xx other than a rate limit or a request timeout."""
-    return isinstance(e, MatrixError) and e.refused and e.status != 408
+    """The homeserver said no for good: a 4xx other than a rate limit, a request timeout or an
+    access token refused (a soft logout: the bot comes back with a good one)."""
+    return isinstance(e, MatrixError) and e.refused and e.status not in (401, 408)
 
 
 class EndSender:
@@ -116,19 +117,24 @@ class EndSender:
                 log.exception("matrix: retrying the ends of native polls failed")
 
     async def _round(self) -> None:
+        known = set(self._unsent)  # one that fails while the read is under way is not "gone"
         ending = await self._store().polls_in("ending")
         if self._take_stored:
             self._take_stored = False
             for poll in ending:
                 self._unsent.setdefault(poll.start_id, None)
         still = {poll.start_id for poll in ending}
-        for start_id in [s for s in self._unsent if s not in still]:
-            del self._unsent[start_id]  # ended some other way (another process, a restart)
+        for start_id in [s for s in known if s not in still and s not in self._sending]:
+            self._unsent.pop(start_id, None)  # ended some other way (another process, a restart)
         for poll in ending:
             if poll.start_id not in self._unsent or poll.start_id in self._sending:
                 continue  # not this process's to send, or being sent
             try:
-                if poll.since is not None and self._clock() - poll.since >= END_GIVEN_UP_S:
+                since = poll.since
+                if since is None:  # ending since before its time was kept: counted from now
+                    since = self._clock()
+                    await self._store().set_poll_state(poll.start_id, "ending", since)
+                if self._clock() - since >= END_GIVEN_UP_S:
                     log.warning("matrix: the end of the native poll %s has not landed for days;"
                                 " not tried again", poll.start_id)
                     await self._store().set_poll_state(poll.start_id, "unsent")

@@ -62,7 +62,7 @@ async def test_an_end_refused_for_good_is_tried_once_and_not_at_the_next_start(
     assert (t.tries, await state(store), waits.waiting) == (1, "unsent", False)
 
 
-@pytest.mark.parametrize("status", [408, 429, 502, None])
+@pytest.mark.parametrize("status", [401, 408, 429, 502, None])
 async def test_an_end_failed_for_now_is_tried_again_until_it_lands(
         store: MatrixStore, status: int | None) -> None:
     t, waits = Transport(), Waits()
@@ -96,6 +96,21 @@ async def test_an_end_not_landed_for_days_is_given_up(
         await waits.round(later)
     assert (t.tries, await state(store), waits.waiting) == (2, "unsent", False)
     assert any("not tried again" in r.getMessage() for r in caplog.records)
+
+
+async def test_an_end_left_from_before_its_time_was_kept_is_given_up_days_later(
+        store: MatrixStore) -> None:
+    t, waits = Transport(), Waits()
+    now = [1_000_000.0]
+    await seeded(store, state="ending")  # ending since an older version: no time kept
+    t.fail = MatrixError("sending: not now", 502)
+    polls = native(t, store, waits, lambda: now[0])
+    polls.send_ends()
+    await waits.round(polls)
+    assert (t.tries, await state(store), waits.waiting) == (1, "ending", True)
+    now[0] += END_GIVEN_UP_S
+    await waits.round(polls)
+    assert (t.tries, await state(store), waits.waiting) == (1, "unsent", False)
 
 
 async def test_the_ends_left_at_start_go_in_the_background(store: MatrixStore) -> None:
@@ -188,6 +203,28 @@ async def test_a_poll_ended_some_other_way_is_no_longer_sent(store: MatrixStore)
     t.fail = None
     await waits.round(polls)
     assert (t.tries, t.sent, waits.waiting) == (1, [], False)
+
+
+async def test_an_end_failing_while_a_round_reads_the_store_is_still_sent(store: MatrixStore) -> None:
+    t, waits = Transport(), Waits()
+    polls = native(t, store, waits)
+    card1 = await seeded(store)
+    await store.save_poll(NativePoll("$start2", ROOM, "$card2", 2, 1, ref="#2"))
+    t.fail = MatrixError("sending: 502", 502)  # the homeserver is down: every send fails at once
+    await polls.end(card1, closed_card(), None)
+    reads = store.polls_in
+
+    async def read_while_another_fails(state_: str) -> list[NativePoll]:
+        rows = await reads(state_)
+        store.polls_in = reads  # type: ignore[method-assign]
+        await polls.end(MessageRef("matrix", ROOM, "$card2", ROOM), closed_card(), None)
+        return rows
+    store.polls_in = read_while_another_fails  # type: ignore[method-assign]
+    await waits.round(polls)
+    t.fail = None
+    await waits.round(polls)
+    assert [await state(store, s) for s in ("$start1", "$start2")] == ["ended", "ended"]
+    assert sorted(t.sent) == ["end-$start1", "end-$start2"]
 
 
 @pytest.mark.allow_errors
