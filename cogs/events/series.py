@@ -162,7 +162,9 @@ class SeriesPlanner(SeriesEdits):
             if event.cancelled or event.starts_at <= now:
                 continue
             # Claimed before it is sent: an edit making it and the series' job may both get here.
-            if not await self.cog.db.write(partial(srepo.claim_card, event_id=event.id, now=now, lease=CLAIM)):
+            # Its lease from now, not from the loop's start: posting many may take a while.
+            if not await self.cog.db.write(partial(srepo.claim_card, event_id=event.id,
+                                                   now=self.bot.clock.now(), lease=CLAIM)):
                 skipped.append(event.id)
                 continue
             try:
@@ -176,10 +178,12 @@ class SeriesPlanner(SeriesEdits):
             except Exception:  # not sent: a later try posts it (a stop leaves it to the lease)
                 await self.cog.db.write(partial(srepo.card_done, event_id=event.id, posted=False))
                 raise
+            # Marked at once: a failure in what follows must not leave the claim to lapse and
+            # the card to be posted again.
+            await self.cog.db.write(partial(srepo.card_done, event_id=event.id, posted=True))
             if ref is not None:
                 await self.bot.track(ref, self.cog.name, "event", event.id)
             await self.cog.audience.share(event, partial(self.cog.card, event), f"series:{series_id}:{event.occurrence}")
-            await self.cog.db.write(partial(srepo.card_done, event_id=event.id, posted=True))
             await self.cog.native.posted(event, ref)
         if not skipped:
             return []
