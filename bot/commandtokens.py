@@ -165,7 +165,11 @@ class _SingleQuotes:
         k = bisect_right(self.spaces, start)
         word_end = self.spaces[k] if k < len(self.spaces) else len(s)
         k = bisect_left(self.inner, word_end)
-        if end > word_end and k < len(self.inner) and self.inner[k] < end:
+        # A partner after an "s" may be a plural's apostrophe (the players' call) rather than a
+        # closing quote; with another apostrophe before it ("'til it's the players' call"), which
+        # is not for the bot to guess, and the line stays as typed. Any other partner closes it
+        # ("'It's Bob's party'").
+        if end > word_end and s[end - 1] in "sS" and k < len(self.inner) and self.inner[k] < end:
             return Unclosed(s, start, "double", f"the apostrophe in '{_word_at(s, self.inner[k])}'")
         return end
 

@@ -156,11 +156,22 @@ def test_a_quoted_part_may_hold_apostrophes_of_its_first_word(reg: CommandRegist
 
 def test_a_question_not_paired_past_an_apostrophe_is_refused_saying_why(reg: CommandRegistry) -> None:
     with pytest.raises(UsageError) as e:
-        reg.resolve("poll create 'Is it Bob's or Ann's turn?' A | B")
+        reg.resolve("poll create 'Is it Bob's or the Smiths' turn? A | B")
     said = str(e.value)
     assert "Bob's" in said and "double quotes" in said, said
-    assert reg.resolve("poll create \"Is it Bob's or Ann's turn?\" A | B")[1]["question"] == \
-        "Is it Bob's or Ann's turn?"
+    assert reg.resolve("poll create \"Is it Bob's or the Smiths' turn?\" A | B")[1]["question"] == \
+        "Is it Bob's or the Smiths' turn?"
+
+
+@pytest.mark.parametrize("line, field, text", [
+    ("poll create 'Is it Bob's or Ann's turn?' A | B", "question", "Is it Bob's or Ann's turn?"),
+    ("event create 'It's Bob's party' when=tomorrow", "title", "It's Bob's party"),
+    ("offline 'It's Bob's party'", "note", "It's Bob's party"),
+])
+def test_a_quoted_part_with_apostrophes_in_later_words_is_read_as_typed(
+        reg: CommandRegistry, line: str, field: str, text: str) -> None:
+    """A partner that is no plural's apostrophe closes the part, whatever apostrophes it holds."""
+    assert reg.resolve(line)[1][field] == text
 
 
 def test_a_word_left_open_is_marked(reg: CommandRegistry) -> None:
