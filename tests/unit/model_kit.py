@@ -49,7 +49,8 @@ def in_fresh_dir(scenario: Callable[[str], Coroutine[Any, Any, None]]) -> None:
 
 @dataclass
 class Person:
-    """One person's RSVP marks, oldest first: ('reaction'|'text', status)."""
+    """One person's RSVP marks, oldest first: (how, status), how being 'text' (`rsvp` or a
+    button) or 'reaction <card>' (the same reaction on two cards of the event is two marks)."""
 
     marks: list[tuple[str, str]] = field(default_factory=list)
 
@@ -64,7 +65,7 @@ class EventModel:
     people: dict[str, Person] = field(default_factory=dict)
     queue: list[str] = field(default_factory=list)  # the going, in the order they became going
     here: dict[str, tuple[int, str]] = field(default_factory=dict)  # who: (when, 'reaction'|'command')
-    pins: set[str] = field(default_factory=set)  # whose 📍 reaction is on the card
+    pins: set[tuple[str, str]] = field(default_factory=set)  # (who, card): a 📍 reaction on it
     cancelled: bool = False
 
     def status(self, who: str) -> str | None:
@@ -86,9 +87,9 @@ class EventModel:
         elif before == "going" and after != "going":
             self.queue.remove(who)
 
-    def react(self, who: str, status: str, added: bool) -> None:
+    def react(self, who: str, status: str, added: bool, card: str = "") -> None:
         def change(p: Person) -> None:
-            mark = ("reaction", status)
+            mark = (f"reaction {card}", status)
             if added and mark not in p.marks:
                 p.marks.append(mark)
             elif not added and mark in p.marks:
@@ -104,13 +105,14 @@ class EventModel:
     def of(self, status: str) -> list[str]:
         return sorted(w for w, p in self.people.items() if p.status == status)
 
-    def pin(self, who: str, added: bool, at: int) -> None:
+    def pin(self, who: str, added: bool, at: int, card: str = "") -> None:
+        """A 📍 on a card, or taken off it: a check-in by reaction lasts while a card carries one."""
         if added:
-            self.pins.add(who)
+            self.pins.add((who, card))
             self.here.setdefault(who, (at, "reaction"))
         else:
-            self.pins.discard(who)
-            if self.here.get(who, (0, ""))[1] == "reaction":
+            self.pins.discard((who, card))
+            if self.here.get(who, (0, ""))[1] == "reaction" and not any(w == who for w, _ in self.pins):
                 del self.here[who]
 
     def check_in(self, who: str, at: int) -> bool:

@@ -1,5 +1,6 @@
-"""Model-based: random histories of votes on one poll (number reactions and their removal,
-`poll vote`, in single-choice and `multi=yes` polls, then maybe a close), and after each step
+"""Model-based: random histories of votes on one poll (number reactions and their removal, also
+while the bot is away, `poll vote`, in single-choice and `multi=yes` polls, then maybe a close),
+and after each step
 the card's counts and voters, and `poll results`, are exactly the reference model's: a
 single-choice poll counts each person's latest vote still present (taking a reaction back falls
 back to the one before, as for RSVPs), a multi-choice one every option each person chose; a
@@ -21,7 +22,12 @@ from tests.unit.model_kit import START, in_fresh_dir, model_settings
 NUMBERS = ("1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣")
 PEOPLE = ("alice", "bob", "cat", "dan")  # alice made the poll
 OPTION = re.compile(r"^(\S+) (\S+) — (\d+) [█░]+( 🏆)?$")
-STEPS = ("react", "react", "unreact", "unreact", "vote", "vote", "close")
+# "close" here is by someone who may not (refused); its maker or a moderator closes it late, after
+# votes that the close then freezes (`closing`).
+STEPS = ("react", "react", "unreact", "unreact", "vote", "vote", "close", "restart")
+# While the bot is away, one change per person: the platforms keep no order of reactions.
+AWAY = st.lists(st.tuples(st.sampled_from(PEOPLE), st.integers(0, 3), st.booleans()),
+                min_size=1, max_size=4, unique_by=lambda change: change[0])
 
 
 @dataclass
@@ -90,7 +96,8 @@ def expect(card: Sent, results: Sent, model: PollModel, at: str) -> None:
 
 
 async def history(where: str, data: st.DataObject) -> None:
-    bot = await build_bot(f"{where}/p.db", clock=ManualClock(START), rate_limit=False)
+    clock = ManualClock(START)
+    bot = await build_bot(f"{where}/p.db", clock=clock, rate_limit=False)
     fake = FakeAdapter()
     bot.add_adapter(fake)
     await bot.start()
@@ -100,9 +107,13 @@ async def history(where: str, data: st.DataObject) -> None:
         line = "!poll create Where " + " | ".join("ABCD"[:options]) + (" multi=yes" if multi else "")
         [card] = await fake.invoke(line, "alice")
         model = PollModel(options, multi)
-        for step in range(data.draw(st.integers(3, 30), label="steps")):
-            kind = data.draw(st.sampled_from(STEPS), label=f"{step}: kind")
-            who = data.draw(st.sampled_from(PEOPLE), label=f"{step}: who")
+        steps = data.draw(st.integers(3, 30), label="steps")
+        closing = data.draw(st.integers(steps // 2, steps), label="closed at")
+        for step in range(steps):
+            kind = "close" if step == closing else data.draw(st.sampled_from(STEPS), label=f"{step}: kind")
+            who = data.draw(st.sampled_from(("alice", "dan") if step == closing else PEOPLE), label=f"{step}: who")
+            if kind == "close" and step != closing:
+                who = "bob"  # neither its maker nor a moderator
             # one past the last option: the bot ignores that reaction and refuses that vote
             option = data.draw(st.integers(0, options), label=f"{step}: option")
             if kind in ("react", "unreact"):
@@ -124,6 +135,17 @@ async def history(where: str, data: st.DataObject) -> None:
                     model.closed = True
                     shown_counts(replies[0].text)  # the results, said when it closes
                     assert shown_counts(replies[0].text)[0] == model.counts(), replies[0].text
+            elif kind == "restart":
+                await bot.stop()
+                away = data.draw(AWAY, label=f"{step}: while away")
+                for person, n, added in away:
+                    await fake.react(card, NUMBERS[n % options], person, added=added, dispatch=False)
+                bot = await build_bot(f"{where}/p.db", clock=clock, rate_limit=False)
+                bot.add_adapter(fake)
+                await bot.start()
+                if not model.closed:  # what was added comes after what was there: option by option
+                    for person, n, added in sorted(away, key=lambda c: (c[1] % options, c[0])):
+                        model.react(person, n % options, added)
             await bot.settle()
             [results] = await fake.invoke("!poll results 1", "cat")
             expect(fake.messages[card.id], results, model, f"step {step} ({kind} {option + 1} by {who})")
@@ -131,7 +153,7 @@ async def history(where: str, data: st.DataObject) -> None:
         await bot.stop()
 
 
-@model_settings(examples=40)
+@model_settings(examples=60)
 @given(st.data())
 def test_poll_tallies_match_the_model(data: st.DataObject) -> None:
     in_fresh_dir(lambda where: history(where, data))

@@ -33,10 +33,10 @@ TO_WINDOW = timedelta(days=3, hours=8, minutes=30)  # check-in opens 30m before 
 SAID = {"going": "You're going to", "maybe": "You're a maybe for", "no": "You're not going to"}
 
 STEPS = ("react", "react", "react", "unreact", "unreact", "rsvp", "capacity", "open", "pin", "unpin",
-         "checkin", "cancel", "restart")
+         "checkin", "cancel", "restart", "restart", "show")
 # While the bot is away, each of these people reacts or takes a reaction back: the platforms say
 # which reactions are there, not in which order they came, so one change per person.
-AWAY = st.lists(st.tuples(st.sampled_from(PEOPLE), st.sampled_from(sorted(EMOJI)), st.booleans()),
+AWAY = st.lists(st.tuples(st.sampled_from(PEOPLE), st.sampled_from(sorted(EMOJI)), st.booleans(), st.integers(0, 2)),
                 min_size=1, max_size=4, unique_by=lambda change: change[0])
 
 
@@ -50,6 +50,7 @@ async def history(where: str, data: st.DataObject) -> None:
         capacity = data.draw(st.sampled_from([None, 1, 2, 3]), label="capacity")
         made = f"!event create Picnic when={WHEN}" + (f" capacity={capacity}" if capacity else "")
         [card] = await fake.invoke(made, "alice")
+        cards = [card]  # `event show` posts more: each counts, and each shows the same
         model = EventModel(capacity)
         is_open, minute = False, 0
         pinned = False  # check-in opened before any cancel: the card keeps its `Here (n)`
@@ -59,17 +60,21 @@ async def history(where: str, data: st.DataObject) -> None:
             mark = len(fake.log)
             in_before, wait_before, queue_before = model.going_in(), model.waitlist(), list(model.queue)
             told: list[str] = []  # who should hear they are on the waitlist (a reaction has no reply)
+            on = cards[data.draw(st.integers(0, len(cards) - 1), label=f"{step}: card")]
             if kind in ("react", "unreact"):
                 emoji = data.draw(st.sampled_from(sorted(EMOJI)), label=f"{step}: emoji")
                 added = kind == "react"
-                await fake.react(card, emoji, who, added=added)
+                await fake.react(on, emoji, who, added=added)
                 if not model.cancelled:
-                    model.react(who, EMOJI[emoji], added)
+                    model.react(who, EMOJI[emoji], added, on.id)
                     if (who in model.waitlist() and who not in queue_before):
                         told = [who]
             elif kind == "rsvp":
                 status = data.draw(st.sampled_from(["going", "maybe", "no"]), label=f"{step}: status")
-                [reply] = await fake.invoke(f"!rsvp 1 {status}", who)
+                if data.draw(st.booleans(), label=f"{step}: by button"):
+                    [reply] = await fake.press(on, f"rsvp:1:{status}", who)
+                else:
+                    [reply] = await fake.invoke(f"!rsvp 1 {status}", who)
                 if model.cancelled:
                     assert reply.text.startswith("⚠️"), reply.text
                 else:
@@ -97,9 +102,9 @@ async def history(where: str, data: st.DataObject) -> None:
                     continue
                 minute += 1
                 await bot.advance(timedelta(minutes=1))
-                await fake.react(card, "📍", who, added=kind == "pin")
+                await fake.react(on, "📍", who, added=kind == "pin")
                 if not model.cancelled:
-                    model.pin(who, kind == "pin", minute)
+                    model.pin(who, kind == "pin", minute, on.id)
             elif kind == "checkin":
                 if not is_open:
                     continue
@@ -115,15 +120,20 @@ async def history(where: str, data: st.DataObject) -> None:
             elif kind == "restart":
                 await bot.stop()
                 away = data.draw(AWAY, label=f"{step}: while away")
-                for person, emoji, added in away:
-                    await fake.react(card, emoji, person, added=added, dispatch=False)
+                for person, emoji, added, n in away:
+                    await fake.react(cards[n % len(cards)], emoji, person, added=added, dispatch=False)
                 bot = await build_bot(f"{where}/m.db", clock=clock, rate_limit=False)
                 bot.add_adapter(fake)
                 await bot.start()
                 if not model.cancelled:  # taken in by person, in a fixed order: any is right
-                    for person, emoji, added in sorted(away):
-                        model.react(person, EMOJI[emoji], added)
+                    for person, emoji, added, n in sorted(away):
+                        model.react(person, EMOJI[emoji], added, cards[n % len(cards)].id)
                 told = []  # nobody hears of a place on the waitlist they took while it was away
+            elif kind == "show":
+                if model.cancelled or len(cards) == 3:
+                    continue
+                [shown_again] = await fake.invoke("!event show 1", who)
+                cards.append(shown_again)
             elif kind == "cancel":
                 if model.cancelled:
                     continue
@@ -133,9 +143,10 @@ async def history(where: str, data: st.DataObject) -> None:
             await bot.settle()
             at = f"step {step} ({kind} by {who})"
 
-            shown = fake.messages[card.id].text
-            expect_lists(read_lists(shown), model, f"{at}, card:\n{shown}", card=True)
-            expect_here(read_lists(shown), model, f"{at}, card", even_empty=pinned)
+            for each in cards:
+                shown = fake.messages[each.id].text
+                expect_lists(read_lists(shown), model, f"{at}, card {each.id}:\n{shown}", card=True)
+                expect_here(read_lists(shown), model, f"{at}, card {each.id}", even_empty=pinned)
             [full] = await fake.invoke("!event attendees 1", "eve")
             expect_lists(read_lists(full.text), model, f"{at}, attendees:\n{full.text}", card=False)
             expect_here(read_lists(full.text), model, f"{at}, attendees", even_empty=False)
@@ -155,7 +166,7 @@ async def history(where: str, data: st.DataObject) -> None:
         await bot.stop()
 
 
-@model_settings(examples=30)
+@model_settings(examples=80)
 @given(st.data())
 def test_rsvps_capacity_waitlist_and_checkins_match_the_model(data: st.DataObject) -> None:
     in_fresh_dir(lambda where: history(where, data))
