@@ -1,8 +1,9 @@
-"""Model-based: random histories of RSVPs on one event (✅/🤔/❌ reactions and their removal,
-`rsvp`, capacity raised, lowered and lifted, check-ins while check-in is open, a cancel),
-and after each step the card, `event attendees` and what the bot said to people (promotions,
-"you're on the waitlist", who moved to the waitlist) are exactly what the reference model
-(model_kit.py, from PRODUCT.md) says."""
+"""Model-based: random histories of RSVPs on one event (✅/🤔/❌ reactions and their removal on
+any of its cards — `event show` posts more —, also while the bot is away, `rsvp` and its buttons,
+capacity raised, lowered and lifted, check-ins while check-in is open, a cancel), and after each
+step every card, `event attendees` and what the bot said to people (promotions, "you're on the
+waitlist", who moved to the waitlist) are exactly what the reference model (model_kit.py, from
+PRODUCT.md) says. Then the defects it found, each on its own."""
 
 from __future__ import annotations
 
