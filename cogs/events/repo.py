@@ -261,27 +261,27 @@ def _store(conn: sqlite3.Connection, event_id: int, user: str, name: str,
 
 
 def rederive(conn: sqlite3.Connection, event: Event, users: list[tuple[str, str]]) -> RsvpResult:
-    """Re-derive the status of several users at once (reconciliation); report promotions."""
-    before = in_users(conn, event) if event.capacity is not None else []
+    """Re-derive the status of several users at once (reconciliation); report promotions:
+    those on the waitlist before who are in now. Someone who answered while the bot was away
+    and found a free place was never waiting, and someone waiting is told even when their
+    own reactions changed too."""
+    going = [r[0] for r in conn.execute(
+        "SELECT user FROM rsvps WHERE event_id=? AND status='going' ORDER BY going_seq", (event.id,))]
+    waiting = set(going[event.capacity:]) if event.capacity is not None else set()
     old = new = None
     for user, name in users:
         row = conn.execute("SELECT status, name FROM rsvps WHERE event_id=? AND user=?",
                            (event.id, user)).fetchone()
         old = row[0] if row else None
         new = _store(conn, event.id, user, name, row, marks.latest(conn, event.id, user))
-    return _outcome(conn, event, before, users[-1][0] if users else "", old, new)
-
-
-def _outcome(conn: sqlite3.Connection, event: Event, before: list[str], user: str,
-             old: str | None, new: str | None) -> RsvpResult:
     if event.capacity is None:
         return RsvpResult(old, new, (), None)
-    after = in_users(conn, event)
-    promoted_users = [u for u in after if u not in before and u != user]
+    promoted_users = [u for u in in_users(conn, event) if u in waiting]
     names = dict(conn.execute(
         f"SELECT user, name FROM rsvps WHERE event_id=? AND user IN ({','.join('?' * len(promoted_users))})",
         (event.id, *promoted_users)).fetchall()) if promoted_users else {}
-    waitlisted_at = waitlist_place(conn, event.id, user, event.capacity) if new == "going" else None
+    last = users[-1][0] if users else ""
+    waitlisted_at = waitlist_place(conn, event.id, last, event.capacity) if new == "going" else None
     return RsvpResult(old, new, tuple(Attendee(u, names.get(u, "")) for u in promoted_users), waitlisted_at)
 
 
