@@ -14,6 +14,12 @@ from .console_kit import typed
 SETUP = (":as ann mod", "!config set reminders off", "!config set events.followup off")
 
 
+def weekly_quiz(ahead: str, extra: str = "") -> tuple[str, ...]:
+    """SETUP, then a weekly Quiz from Tue 24 Nov 18:30 whose occurrences are posted `ahead`."""
+    return (*SETUP, f"!config set series.ahead {ahead}",
+            f'!event create Quiz when="2026-11-24 18:30" repeat=weekly{extra}')
+
+
 def posted(out: str, title: str) -> list[str]:
     """The days of the cards of `title` printed for the first time (not edits) in `out`."""
     return re.findall(rf"^\[m\d+\] logoff: 📅 {title} #\d+\n\s+🕒 (\w+ \d+ \w+ \d+)", out, re.M)
@@ -45,8 +51,7 @@ async def test_an_edit_of_a_series_with_none_posted_posts_the_next_one_changed(c
 
 async def test_a_series_edit_to_the_same_time_tells_nobody_of_a_new_time(console) -> None:  # type: ignore[no-untyped-def]
     _, adapter = console
-    await typed(adapter, *SETUP, "!config set series.ahead 20d",
-                '!event create Quiz when="2026-11-24 18:30" repeat=weekly', ":as bob", "!rsvp 3 going",
+    await typed(adapter, *weekly_quiz("20d"), ":as bob", "!rsvp 3 going",
                 ":as ann mod")
     same = await typed(adapter, '!event edit 2 when="18:30" series')
     assert "✅" in same and "new time" not in same, same
@@ -56,8 +61,7 @@ async def test_a_series_edit_to_the_same_time_tells_nobody_of_a_new_time(console
 
 async def test_a_series_goal_is_refused_above_a_later_ones_own_capacity(console) -> None:  # type: ignore[no-untyped-def]
     bot, adapter = console
-    await typed(adapter, *SETUP, "!config set series.ahead 20d",
-                '!event create Quiz when="2026-11-24 18:30" repeat=weekly', "!event edit 3 capacity=3")
+    await typed(adapter, *weekly_quiz("20d"), "!event edit 3 capacity=3")
     out = await typed(adapter, "!event edit 2 goal=5 series")
     assert "⚠️" in out and "capacity of 3" in out, out
     assert [tuple(r) for r in await bot.db.fetchall("SELECT id FROM events WHERE goal IS NOT NULL")] == []
@@ -68,8 +72,7 @@ async def test_a_series_goal_is_refused_above_a_later_ones_own_capacity(console)
 
 async def test_a_series_edit_reaches_the_later_ones_moved_to_a_new_time(console) -> None:  # type: ignore[no-untyped-def]
     bot, adapter = console
-    await typed(adapter, *SETUP, "!config set series.ahead 20d",
-                '!event create Quiz when="2026-11-24 18:30" repeat=weekly')
+    await typed(adapter, *weekly_quiz("20d"))
     assert "✅" in await typed(adapter, '!event edit 3 when="20:00" series')
     out = await typed(adapter, "!event edit 2 title=Trivia series")
     assert "✅" in out, out
@@ -81,8 +84,7 @@ async def test_a_series_edit_reaches_the_later_ones_moved_to_a_new_time(console)
 
 async def test_a_new_time_from_before_a_move_moves_them_all_once(console) -> None:  # type: ignore[no-untyped-def]
     bot, adapter = console
-    await typed(adapter, *SETUP, "!config set series.ahead 20d",
-                '!event create Quiz when="2026-11-24 18:30" repeat=weekly')
+    await typed(adapter, *weekly_quiz("20d"))
     assert "✅" in await typed(adapter, '!event edit 3 when="20:00" series')
     out = await typed(adapter, '!event edit 2 when="19:00" series')
     assert "✅" in out, out
@@ -98,8 +100,7 @@ async def test_a_new_time_from_before_a_move_moves_them_all_once(console) -> Non
 
 async def test_ending_a_series_from_before_a_move_ends_the_moved_ones(console) -> None:  # type: ignore[no-untyped-def]
     bot, adapter = console
-    await typed(adapter, *SETUP, "!config set series.ahead 20d",
-                '!event create Quiz when="2026-11-24 18:30" repeat=weekly')
+    await typed(adapter, *weekly_quiz("20d"))
     assert "✅" in await typed(adapter, '!event edit 3 when="20:00" series')
     out = await typed(adapter, "!event cancel 2 series")
     assert "2 occurrence(s) cancelled" in out, out

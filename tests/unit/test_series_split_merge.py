@@ -16,8 +16,7 @@ from bot.app import build_bot
 from bot.testing import FakeAdapter, Sent
 
 from .console_kit import typed
-
-SETUP = (":as ann mod", "!config set reminders off", "!config set events.followup off")
+from .test_series_edit_later import weekly_quiz
 
 
 def posted(out: str, title: str) -> list[str]:
@@ -28,8 +27,7 @@ def posted(out: str, title: str) -> list[str]:
 @pytest.mark.parametrize("when", ["19:00", "18:00"])  # also earlier than the time it ended at
 async def test_a_series_ended_from_a_later_one_stays_ended_after_a_new_time(console, when: str) -> None:  # type: ignore[no-untyped-def]
     bot, adapter = console
-    await typed(adapter, *SETUP, "!config set series.ahead 20d",
-                '!event create Quiz when="2026-11-24 18:30" repeat=weekly')
+    await typed(adapter, *weekly_quiz("20d"))
     assert "✅" in await typed(adapter, "!event cancel 3 series")
     out = await typed(adapter, f'!event edit 2 when="{when}" series')
     assert "✅" in out, out
@@ -39,38 +37,25 @@ async def test_a_series_ended_from_a_later_one_stays_ended_after_a_new_time(cons
     assert [tuple(r) for r in states] == [(1, "active"), (2, "active"), (3, "cancelled")]
 
 
-async def test_a_moved_series_ended_stays_ended_after_an_earlier_new_time(console) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("cancelled, live", [(4, [1, 2, 3]), (3, [1, 2])],
+                         ids=["from-its-second", "from-its-first"])
+async def test_a_moved_series_ended_stays_ended_after_an_earlier_new_time(  # type: ignore[no-untyped-def]
+        console, cancelled: int, live: list[int]) -> None:
     bot, adapter = console
-    await typed(adapter, *SETUP, "!config set series.ahead 30d",
-                '!event create Quiz when="2026-11-24 18:30" repeat=weekly')
-    assert "✅" in await typed(adapter, '!event edit 3 when="20:00" series')
-    assert "✅" in await typed(adapter, "!event cancel 4 series")
+    await typed(adapter, *weekly_quiz("30d"))
+    assert "✅" in await typed(adapter, '!event edit 3 when="20:00" series')  # #3 on: a series of its own
+    assert "✅" in await typed(adapter, f"!event cancel {cancelled} series")
     out = await typed(adapter, '!event edit 2 when="19:00" series')
     assert "✅" in out, out
     later = await typed(adapter, ":wait 40d")
     assert posted(later, "Quiz") == [], later
-    live = await bot.db.fetchall("SELECT id FROM events WHERE state='active' ORDER BY id")
-    assert [r[0] for r in live] == [1, 2, 3]
-
-
-async def test_a_moved_series_ended_from_its_first_stays_ended_after_an_earlier_new_time(console) -> None:  # type: ignore[no-untyped-def]
-    bot, adapter = console
-    await typed(adapter, *SETUP, "!config set series.ahead 30d",
-                '!event create Quiz when="2026-11-24 18:30" repeat=weekly')
-    assert "✅" in await typed(adapter, '!event edit 3 when="20:00" series')
-    assert "✅" in await typed(adapter, "!event cancel 3 series")
-    out = await typed(adapter, '!event edit 2 when="19:00" series')
-    assert "✅" in out, out
-    later = await typed(adapter, ":wait 40d")
-    assert posted(later, "Quiz") == [], later
-    live = await bot.db.fetchall("SELECT id FROM events WHERE state='active' ORDER BY id")
-    assert [r[0] for r in live] == [1, 2]
+    rows = await bot.db.fetchall("SELECT id FROM events WHERE state='active' ORDER BY id")
+    assert [r[0] for r in rows] == live
 
 
 async def test_a_new_time_from_before_a_move_keeps_the_moved_ones_fields(console) -> None:  # type: ignore[no-untyped-def]
     _, adapter = console
-    await typed(adapter, *SETUP, "!config set series.ahead 20d",
-                '!event create Quiz when="2026-11-24 18:30" repeat=weekly capacity=10')
+    await typed(adapter, *weekly_quiz("20d", " capacity=10"))
     assert "✅" in await typed(adapter, '!event edit 3 when="20:00" series')
     assert "✅" in await typed(adapter, "!event edit 3 title=Trivia where=Pub capacity=6 series")
     out = await typed(adapter, '!event edit 2 when="19:00" series')
@@ -84,8 +69,7 @@ async def test_a_new_time_from_before_a_move_keeps_the_moved_ones_fields(console
 
 async def test_a_series_goal_is_not_refused_by_a_series_that_makes_no_more(console) -> None:  # type: ignore[no-untyped-def]
     bot, adapter = console
-    await typed(adapter, *SETUP, "!config set series.ahead 20d",
-                '!event create Quiz when="2026-11-24 18:30" repeat=weekly')
+    await typed(adapter, *weekly_quiz("20d"))
     assert "✅" in await typed(adapter, '!event edit 3 when="20:00" series')
     assert "✅" in await typed(adapter, "!event edit 3 capacity=3 series")
     assert "✅" in await typed(adapter, '!event edit 2 when="19:00" series')
@@ -100,8 +84,7 @@ async def test_a_series_goal_is_not_refused_by_a_series_that_makes_no_more(conso
 
 async def test_an_edit_making_the_next_one_tells_no_new_time(console) -> None:  # type: ignore[no-untyped-def]
     _, adapter = console
-    await typed(adapter, *SETUP, "!config set series.ahead 1h",
-                '!event create Quiz when="2026-11-24 18:30" repeat=weekly', ":wait 2d")
+    await typed(adapter, *weekly_quiz("1h"), ":wait 2d")
     out = await typed(adapter, '!event edit 1 when="20:00" series')
     assert "✅ Updated Quiz #2 and every later one" in out, out
     assert posted(out, "Quiz") == ["Tue 01 Dec 2026"], out
