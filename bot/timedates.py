@@ -34,10 +34,10 @@ def _on_calendar(month: int, day: int) -> None:
 
 
 def real_date(year: int, month: int, day: int) -> date:
+    if month == 2 and day > 28 and 1 <= year <= 9999 and not _exists(year, 2, 29):  # its February, said
+        raise DateRefused(f"is not a real date: February {year} has 28 days")
     _on_calendar(month, day)
     if not _exists(year, month, day):
-        if (month, day) == (2, 29):
-            raise DateRefused(f"is not a real date: February {year} has 28 days")
         raise ValueError(f"no year {year}")
     return date(year, month, day)
 
