@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.adapter import Capabilities
-from bot.app import build_bot
+from bot.app import Bot, build_bot
 from bot.clock import ManualClock
 from bot.testing import FakeAdapter, Sent
 from tests.unit.linking import link
@@ -69,14 +69,20 @@ def label_on(platform: str, *, everyone: bool = False):  # type: ignore[no-untyp
     return label
 
 
+async def linked_bot(path: str, clock: ManualClock, *sides: FakeAdapter) -> Bot:
+    """A bot on `path` serving both sides, started (again, after a restart)."""
+    bot = await build_bot(path, clock=clock, rate_limit=False)
+    for side in sides:
+        bot.add_adapter(side)
+    await bot.start()
+    return bot
+
+
 async def history(where: str, data: st.DataObject) -> None:
     clock = ManualClock(START)
-    bot = await build_bot(f"{where}/l.db", clock=clock, rate_limit=False)
     a, b = pair()
     sides = {"alpha": a, "beta": b}
-    for fake in (a, b):
-        bot.add_adapter(fake)
-    await bot.start()
+    bot = await linked_bot(f"{where}/l.db", clock, a, b)
     try:
         await link(a, b)
         made_on = data.draw(st.sampled_from(sorted(sides)), label="made on")
@@ -130,10 +136,7 @@ async def history(where: str, data: st.DataObject) -> None:
                     side = sides[person.partition(":")[0]]
                     await side.react(cards[side.platform], emoji, side.user(person.partition(":")[2]),
                                      added=added, dispatch=False)
-                bot = await build_bot(f"{where}/l.db", clock=clock, rate_limit=False)
-                for side in (a, b):
-                    bot.add_adapter(side)
-                await bot.start()
+                bot = await linked_bot(f"{where}/l.db", clock, a, b)
                 if not model.cancelled:  # each platform's cards read in turn, their people in order
                     for person, emoji, added in sorted(away):
                         model.react(person, EMOJI[emoji], added)
@@ -206,12 +209,9 @@ VOTES_AWAY = st.lists(st.tuples(st.sampled_from(PEOPLE), st.integers(0, 3), st.b
 
 async def poll_history(where: str, data: st.DataObject) -> None:
     clock = ManualClock(START)
-    bot = await build_bot(f"{where}/p.db", clock=clock, rate_limit=False)
     a, b = pair()
     sides = {"alpha": a, "beta": b}
-    for fake in (a, b):
-        bot.add_adapter(fake)
-    await bot.start()
+    bot = await linked_bot(f"{where}/p.db", clock, a, b)
     try:
         await link(a, b)
         made_on = data.draw(st.sampled_from(sorted(sides)), label="made on")
@@ -251,10 +251,7 @@ async def poll_history(where: str, data: st.DataObject) -> None:
                     side = sides[person.partition(":")[0]]
                     await side.react(cards[side.platform], POLL_NUMBERS[n % options],
                                      side.user(person.partition(":")[2]), added=added, dispatch=False)
-                bot = await build_bot(f"{where}/p.db", clock=clock, rate_limit=False)
-                for side in (a, b):
-                    bot.add_adapter(side)
-                await bot.start()
+                bot = await linked_bot(f"{where}/p.db", clock, a, b)
                 if not model.closed:
                     for person, n, added in sorted(away):
                         model.react(person, n % options, added)

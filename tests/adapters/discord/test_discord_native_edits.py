@@ -6,6 +6,7 @@ is; a new title renames the thread and the role."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -74,16 +75,23 @@ async def test_a_thread_a_moderator_archived_and_locked_is_left_so_without_a_war
     await help_still_answers(world)
 
 
-async def test_a_new_title_renames_the_thread_and_the_role(harness: Harness, world: World) -> None:
-    """They are named after the event, as the listing is: a new title reaches all three; an
-    edit that keeps the title leaves the thread's name alone (Discord allows few renames)."""
-    fake, u, ch = world.fake, world.users, world.channel
-    fake.roles.grant_bot(world.guild, MANAGE_EVENTS | MANAGE_ROLES)
+async def picnic_with_thread_and_role(harness: Harness, world: World) -> tuple[Any, Any, str, int, dict[str, Any]]:
+    """Picnic made with events.thread and events.role on (and the permissions they need):
+    the bot, its adapter, the card (its thread has its id), the event's id and its role."""
+    world.fake.roles.grant_bot(world.guild, MANAGE_EVENTS | MANAGE_ROLES)
     bot, adapter = await harness.start(ALL, clock=ManualClock())
     for key in ("events.thread", "events.role"):
         await config_set(world, key, "on")
     card, eid = await new_event(world, bot, "Picnic")
-    [role] = [r for r in fake.guilds[world.guild]["roles"] if r["name"] == f"Picnic #{eid}"]
+    [role] = [r for r in world.fake.guilds[world.guild]["roles"] if r["name"] == f"Picnic #{eid}"]
+    return bot, adapter, card, eid, role
+
+
+async def test_a_new_title_renames_the_thread_and_the_role(harness: Harness, world: World) -> None:
+    """They are named after the event, as the listing is: a new title reaches all three; an
+    edit that keeps the title leaves the thread's name alone (Discord allows few renames)."""
+    fake, u, ch = world.fake, world.users, world.channel
+    bot, adapter, card, eid, role = await picnic_with_thread_and_role(harness, world)
     title = "Picnic and a long walk along the river " * 4
     edited = await fake.send_interaction("event edit", {"id": eid, "title": title}, user=u["alice"], channel=ch)
     assert "Updated" in edited.text, edited.text
@@ -105,12 +113,7 @@ async def test_an_edit_to_the_same_title_renames_neither_thread_nor_role(harness
     """Discord allows a channel's name two changes in ten minutes: `title=` as it was spent one
     (and a role rename) for nothing. A title back to an earlier one is still a rename."""
     fake, u, ch = world.fake, world.users, world.channel
-    fake.roles.grant_bot(world.guild, MANAGE_EVENTS | MANAGE_ROLES)
-    bot, adapter = await harness.start(ALL, clock=ManualClock())
-    for key in ("events.thread", "events.role"):
-        await config_set(world, key, "on")
-    card, eid = await new_event(world, bot, "Picnic")
-    [role] = [r for r in fake.guilds[world.guild]["roles"] if r["name"] == f"Picnic #{eid}"]
+    bot, adapter, card, eid, role = await picnic_with_thread_and_role(harness, world)
     for title in ("Picnic", " Picnic "):
         edited = await fake.send_interaction("event edit", {"id": eid, "title": title}, user=u["alice"], channel=ch)
         assert "⚠️" not in edited.text, edited.text
