@@ -4,6 +4,7 @@ option kind, each refusal a `UsageError` that names the option."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -34,18 +35,33 @@ def row_id(text: str) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
 
 
+def _ascii_digits(raw: str) -> None:
+    """Refuses a number written with digits other than 0-9 ("９", "٣", "²"), saying the number it
+    would be: a typed number is read in ASCII digits only, as ids, ports and codes are."""
+    if not any(c.isdigit() and not c.isascii() for c in raw):
+        return
+    values = [c if c.isascii() else unicodedata.decimal(c, None) for c in raw]
+    if None not in values:
+        as_typed = "".join(map(str, values))
+        if re.fullmatch(r"[+#-]?[0-9]+", as_typed, re.ASCII):
+            raise ValueError(f"must be typed with the digits 0-9: '{raw}' reads as {as_typed}; "
+                             f"if that is what you meant, type {as_typed}")
+    raise ValueError(f"must be a whole number typed with the digits 0-9 ('{raw}' has other digits)")
+
+
 def convert_one(opt: Option, raw: str, tz: Any, now: datetime) -> Any:
     raw = raw.strip()
     if opt.kind == "text":
         return clean_text(raw, opt.max_length)
     if opt.kind == "int":
+        _ascii_digits(raw)
         if opt.name == "id" and raw.startswith("#"):
             raw = raw[1:]  # cards show ids as "#12", and people copy them so
-        if re.fullmatch(r"[+-]?\d{10,}", raw):  # a whole number, only too long to be one of ours
+        if re.fullmatch(r"[+-]?\d{10,}", raw, re.ASCII):  # a whole number, only too long to be one of ours
             if raw.startswith("-"):
                 raise ValueError(f"must be at least {opt.min if opt.min is not None else -999999999}")
             raise ValueError(f"must be at most {opt.max if opt.max is not None else 999999999}")
-        if not re.fullmatch(r"[+-]?\d{1,9}", raw):
+        if not re.fullmatch(r"[+-]?\d{1,9}", raw, re.ASCII):
             raise ValueError("must be a whole number")
         n = int(raw)
         if opt.min is not None and n < opt.min:

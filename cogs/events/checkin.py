@@ -133,18 +133,30 @@ class CheckIns(Cog):
         now = self.clock.now()
         window = await self.turnout.window(SpaceRef.from_key(event.space))
         user = ev.user
-        if now < opens_at(event, window) or event.over(now):
-            if ev.added:
-                await self._tell_not_open(event, user, opens_at(event, window) if not event.over(now) else None)
-            return  # before it opened nothing counts; after the end the list stands
-
         card = ev.message.key
+        if event.over(now):
+            if ev.added:
+                await self._tell_not_open(event, user, None)
+            return  # after the end the list stands
+        if now < opens_at(event, window):
+            # Before it opened nothing counts, and this 📍 will not once it opens: its person
+            # takes it off and reacts again then (as a reading at start would have it too).
+            await self.db.write(lambda c: (checkin_repo.stale if ev.added else checkin_repo.fresh)(
+                c, event_id, user.key, card))
+            if ev.added:
+                await self._tell_not_open(event, user, opens_at(event, window))
+            return
+
         live = [m.key for m in self.bot.tracked_messages(self.name, "event", event_id)]
 
         def unit(conn: sqlite3.Connection) -> bool:
+            # A 📍 added or taken off now is the person's own doing: one from before check-in
+            # opened is gone from this card either way.
+            was_stale = checkin_repo.is_stale(conn, event_id, user.key, card)
+            checkin_repo.fresh(conn, event_id, user.key, card)
             if ev.added:
-                return checkin_repo.pin(conn, event_id, user.key, user.name, card, now)
-            return checkin_repo.unpin(conn, event_id, user.key, card, live)
+                return checkin_repo.pin(conn, event_id, user.key, user.name, card, now) or was_stale
+            return checkin_repo.unpin(conn, event_id, user.key, card, live) or was_stale
 
         if await self.db.write(unit):
             self.refresh(event_id)
@@ -161,15 +173,19 @@ class CheckIns(Cog):
                              *, take_back: bool, complete: bool) -> None:
         """While check-in is open: the 📍 reactions on the cards read ({card key: reactions}) are
         the truth for which of their platform's people each carries (only adding without
-        `take_back`); a check-in by reaction goes with the last card carrying it. See on_reconcile."""
+        `take_back`); a check-in by reaction goes with the last card carrying it. Before it opens,
+        the 📍 there are noted as too early: they do not count until taken off. See on_reconcile."""
         event = await self.db.read_small(lambda c: repo.get(c, event_id))
         if event is None or event.cancelled:
             return
         now = self.clock.now()
         window = await self.turnout.window(SpaceRef.from_key(event.space))
-        if now < opens_at(event, window) or event.over(now):
+        if event.over(now):
             return
         present = {card: [(u.key, u.name) for u in reactions.get(HERE, [])] for card, reactions in readings.items()}
+        if now < opens_at(event, window):  # each 📍 there is too early: it will not count
+            await self.db.write(lambda c: checkin_repo.read_early(c, event_id, present, take_back=take_back))
+            return
         if await self.db.write(lambda c: checkin_repo.reconcile(c, event_id, platform, present, now,
                                                                 take_back=take_back, complete=complete)):
             self.refresh(event_id)

@@ -45,6 +45,19 @@ INSERT INTO event_checkin_cards(event_id, user, card)
     SELECT event_id, user, '' FROM event_checkins WHERE source='reaction';
 """
 
+# A 📍 that was on a card before the event's check-in opened (made too early, or for the time
+# the event had before it moved): it stays on the card until its person takes it off, and it
+# counts for nothing meanwhile, on a reading at start as live. Once taken off, a new 📍 counts.
+# Like the cards above, '' stands for a card not told apart (any of the event's cards).
+STALE_MIGRATION = """
+CREATE TABLE event_checkin_stale (
+    event_id INTEGER NOT NULL,
+    user TEXT NOT NULL,
+    card TEXT NOT NULL,
+    PRIMARY KEY (event_id, user, card)
+) WITHOUT ROWID;
+"""
+
 REACTION, SELF = "reaction", "command"  # a check-in of someone else: "by <their key>"
 
 
@@ -92,24 +105,33 @@ def reconcile(conn: sqlite3.Connection, event_id: int, platform: str,
               take_back: bool, complete: bool) -> bool:
     """The 📍 reactions on each card read ({card: [(user, name)]}) are the truth for which of
     its platform's people it carries; a check-in by reaction goes with the last card carrying
-    it. Without `take_back` (a card that could not be read) they only add. When `complete`
+    it; a 📍 from before check-in opened (`stale`) counts for nothing until it is seen gone.
+    Without `take_back` (a card that could not be read) they only add. When `complete`
     (every live card of the event on that platform read), the check-ins by reaction from
     before cards were told apart are only as good as a card showing them."""
     changed = False
     for card, present in readings.items():
         for user, name in present:
-            changed |= pin(conn, event_id, user, name, card, now)
+            if not is_stale(conn, event_id, user, card):
+                changed |= pin(conn, event_id, user, name, card, now)
     if not take_back:
         return changed
     gone: set[str] = set()
     for card, present in readings.items():
         keys = {user for user, _ in present}
+        changed |= _fresh_unless(conn, event_id, card, keys)
         for (user,) in conn.execute("SELECT user FROM event_checkin_cards WHERE event_id=? AND card=?",
                                     (event_id, card)).fetchall():
             if user not in keys:
                 conn.execute("DELETE FROM event_checkin_cards WHERE event_id=? AND user=? AND card=?",
                              (event_id, user, card))
                 gone.add(user)
+    everywhere = {user for present in readings.values() for user, _ in present}
+    for (user,) in conn.execute("SELECT user FROM event_checkin_stale WHERE event_id=? AND card=''",
+                                (event_id,)).fetchall() if complete else ():
+        if user.partition(":")[0] == platform and user not in everywhere:
+            conn.execute("DELETE FROM event_checkin_stale WHERE event_id=? AND user=? AND card=''", (event_id, user))
+            changed = True
     for (user,) in conn.execute("SELECT user FROM event_checkin_cards WHERE event_id=? AND card=''",
                                 (event_id,)).fetchall() if complete else ():
         if user.partition(":")[0] == platform:
@@ -120,8 +142,58 @@ def reconcile(conn: sqlite3.Connection, event_id: int, platform: str,
     return changed
 
 
+def stale(conn: sqlite3.Connection, event_id: int, user: str, card: str) -> None:
+    """`user`'s 📍 on `card` was there before check-in opened: it does not count."""
+    conn.execute("INSERT INTO event_checkin_stale(event_id, user, card) VALUES(?,?,?) "
+                 "ON CONFLICT(event_id, user, card) DO NOTHING", (event_id, user, card))
+
+
+def fresh(conn: sqlite3.Connection, event_id: int, user: str, card: str) -> None:
+    """`user` took their 📍 off `card` (or put a new one on, which means they had): a 📍 there
+    counts again."""
+    conn.execute("DELETE FROM event_checkin_stale WHERE event_id=? AND user=? AND card IN (?, '')",
+                 (event_id, user, card))
+
+
+def is_stale(conn: sqlite3.Connection, event_id: int, user: str, card: str) -> bool:
+    return conn.execute("SELECT 1 FROM event_checkin_stale WHERE event_id=? AND user=? AND card IN (?, '')",
+                        (event_id, user, card)).fetchone() is not None
+
+
+def stale_count(conn: sqlite3.Connection, event_id: int) -> int:
+    """How many people have a 📍 on the event's cards that does not count."""
+    n: int = conn.execute("SELECT COUNT(DISTINCT user) FROM event_checkin_stale WHERE event_id=?",
+                          (event_id,)).fetchone()[0]
+    return n
+
+
+def read_early(conn: sqlite3.Connection, event_id: int, readings: Mapping[str, list[tuple[str, str]]], *,
+               take_back: bool) -> None:
+    """Cards read before check-in opened: every 📍 on them is too early to count (and, where
+    the card was read whole, one no longer there may be put on again)."""
+    for card, present in readings.items():
+        keys = {user for user, _ in present}
+        for user in keys:
+            stale(conn, event_id, user, card)
+        if take_back:
+            _fresh_unless(conn, event_id, card, keys)
+
+
+def _fresh_unless(conn: sqlite3.Connection, event_id: int, card: str, present: Collection[str]) -> bool:
+    """The 📍 noted on `card` from before check-in opened that are no longer there: whether any."""
+    gone = [user for (user,) in conn.execute("SELECT user FROM event_checkin_stale WHERE event_id=? AND card=?",
+                                             (event_id, card)).fetchall() if user not in present]
+    for user in gone:
+        fresh(conn, event_id, user, card)
+    return bool(gone)
+
+
 def clear(conn: sqlite3.Connection, event_id: int) -> None:
-    """Nobody is checked in at the event (it moved to a time whose check-in has not opened)."""
+    """Nobody is checked in at the event (it moved to a time whose check-in has not opened); the
+    📍 reactions that made check-ins stay on their cards, not counting for the new time."""
+    conn.execute("INSERT INTO event_checkin_stale(event_id, user, card) SELECT event_id, user, card "
+                 "FROM event_checkin_cards WHERE event_id=? ON CONFLICT(event_id, user, card) DO NOTHING",
+                 (event_id,))
     conn.execute("DELETE FROM event_checkin_cards WHERE event_id=?", (event_id,))
     conn.execute("DELETE FROM event_checkins WHERE event_id=?", (event_id,))
 
@@ -152,10 +224,10 @@ class Turnout:
 
     @property
     def rate(self) -> Fraction | None:
-        """Show-up rate: of those going, the share who checked in; None where check-in was not
-        used at all (nobody checked in), which says nothing about who came. Exact, so a
-        percentage of it rounds as people expect (1 of 8 is 13%, not a float's 12%)."""
-        if not self.going or not self.here:
+        """Show-up rate: of those going, the share who checked in (nobody checking in is 0, a
+        count like any other); None only where nobody was going, so there is no share to take.
+        Exact, so a percentage of it rounds as people expect (1 of 8 is 13%, not a float's 12%)."""
+        if not self.going:
             return None
         return Fraction(self.came, self.going)
 

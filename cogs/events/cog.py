@@ -257,7 +257,8 @@ class EventsCog(Reports):
         now = self.bot.clock.now()
         presence = None  # check-in has opened: who is here
         if now >= opens_at(event, await self.turnout.window(SpaceRef.from_key(event.space))):
-            presence = Presence(True, *await self.db.read_small(lambda c: checkin_repo.here(c, event.id, CARD_NAMES)))
+            presence = await self.db.read_small(lambda c: Presence(
+                True, *checkin_repo.here(c, event.id, CARD_NAMES), early=0 if event.over(now) else checkin_repo.stale_count(c, event.id)))
         return event_card(event, roster, prefix=self.bot.prefix_for(platform), buttons=buttons,
                           now=now, page=page, interested=await self.native.interested(event.id),
                           labels=await self.audience.labels(event, platform=platform), presence=presence,

@@ -103,4 +103,6 @@ MIGRATIONS: list[Migration] = [
     # 17: a series moved to a new time of day goes on as a new one; which one it goes on from
     # (series.py split_at), so an occurrence of the first still names the series
     "ALTER TABLE event_series ADD COLUMN follows INTEGER;",
+    # 18: 📍 reactions from before an event's check-in opened, which do not count (checkin_repo.py)
+    checkin_repo.STALE_MIGRATION,
 ]

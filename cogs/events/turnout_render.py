@@ -27,6 +27,7 @@ class Presence:
     open: bool
     here: tuple[Attendee, ...] = ()
     count: int = 0
+    early: int = 0  # people whose 📍 on a card is from before check-in opened: it does not count
 
 
 def bar(n: int, total: int) -> str:
@@ -41,16 +42,25 @@ def goal_field(going: int, goal: int) -> Field:
 
 
 def here_field(presence: Presence, names: Line) -> Field:
-    return Field(f"Here ({presence.count})", (names,), inline=True)
+    if not presence.early:
+        return Field(f"Here ({presence.count})", (names,), inline=True)
+    n = presence.early
+    note = line(f"({n} {HERE} from before check-in opened {'does' if n == 1 else 'do'} not count: "
+                f"take {'it' if n == 1 else 'yours'} off and react again)")
+    return Field(f"Here ({presence.count})", (names, note), inline=True)
 
 
 def last(days: int) -> str:
     return "last day" if days == 1 else f"last {days} days"
 
 
+NOBODY_GOING = "none (nobody was going)"
+
+
 def percent(rate: Fraction | None) -> str:
-    """A whole percentage, a half rounded up (Python's round() would take 12.5 to 12 but 37.5 to 38)."""
-    return "—" if rate is None else f"{math.floor(rate * 100 + Fraction(1, 2))}%"
+    """A whole percentage, a half rounded up (Python's round() would take 12.5 to 12 but 37.5 to 38);
+    where nobody was going there is no share to give, and that is said rather than a number."""
+    return NOBODY_GOING if rate is None else f"{math.floor(rate * 100 + Fraction(1, 2))}%"
 
 
 def checked_in_text(event: Event, who: Attendee | None) -> Text:
@@ -71,7 +81,7 @@ def not_open_text(event: Event, person: Attendee, opens: datetime | None) -> Tex
     who = Mention(user_from_key(person.user, person.name))
     if opens is not None:
         return Text((line("⚠️ ", who, " check-in for ", event.title, f" #{event.id} opens ", Time(opens),
-                          f"; react {HERE} again then."),))
+                          f"; a {HERE} from before then does not count: take it off and react again once it opens."),))
     return Text((line("⚠️ ", who, " ", event.title, f" #{event.id} ended ", Time(event.ends_at),
                       "; check-in closed then."),))
 
@@ -98,8 +108,7 @@ def stats_text(rows: list[Turnout], days: int) -> Text:
                           "turnout to show yet."),))
     going = sum(r.going for r in rows)
     here = sum(r.here for r in rows)
-    used = [r for r in rows if r.rate is not None]
-    rate = Fraction(sum(r.came for r in used), sum(r.going for r in used)) if used else None
+    rate = Fraction(sum(r.came for r in rows), going) if going else None
     lines = [line(f"📊 Turnout in the {last(days)}: {len(rows)} event{'s' if len(rows) != 1 else ''} "
                   f"held, {going} going, {here} checked in, show-up rate {percent(rate)}.")]
     for r in rows[-SHOWN:]:
@@ -107,6 +116,5 @@ def stats_text(rows: list[Turnout], days: int) -> Text:
                           f" — going {r.going}, here {r.here}, show-up {percent(r.rate)}"))
     if len(rows) > SHOWN:
         lines.append(line(f"and {len(rows) - SHOWN} earlier ones (in the chart)"))
-    lines.append(line("Show-up rate: of those going, the share who checked in; — where nobody "
-                      "checked in."))
+    lines.append(line("Show-up rate: of those going, the share who checked in."))
     return Text(tuple(lines))

@@ -72,10 +72,11 @@ async def test_stats_counts_rates_and_a_chart_of_counts(fake: FakeAdapter, bot: 
 
     summary, image = await fake.invoke("!stats", "bob")
     text = summary.text
-    assert "3 events held, 9 going, 5 checked in, show-up rate 67%" in text, text
+    # Rally's nobody checking in is a count like any other: 4 of the 9 going came.
+    assert "3 events held, 9 going, 5 checked in, show-up rate 44%" in text, text
     assert "#2 Clean-up" in text and "going 4, here 2, show-up 50%" in text
     assert "#3 Picnic" in text and "going 2, here 3, show-up 100%" in text
-    assert "#4 Rally" in text and "going 3, here 0, show-up —" in text
+    assert "#4 Rally" in text and "going 3, here 0, show-up 0%" in text
     assert "Long ago" not in text and "Cancelled" not in text and "Upcoming" not in text
     assert isinstance(image.out, Attachment) and image.out.mime == "image/png"
     # Counts, never names; nothing anyone wrote in the chat.
