@@ -46,6 +46,15 @@ class PollTables:
         rows = await self.db.fetchall(f"SELECT {POLL_COLS} FROM matrix_polls WHERE state=?", (state,))
         return [NativePoll(*r) for r in rows]
 
+    async def polls_of_dead_cards(self) -> list[NativePoll]:
+        """The open native polls whose card the core no longer tracks (its `messages` row is
+        not live: closed, cancelled or gone), so votes on them count nowhere. A card without
+        a row is left alone: it may be one being posted, not tracked yet."""
+        rows = await self.db.fetchall(
+            f"SELECT {POLL_COLS} FROM matrix_polls p WHERE p.state='open' AND EXISTS("
+            "SELECT 1 FROM messages m WHERE m.key = 'matrix:' || p.card_id AND m.live = 0)")
+        return [NativePoll(*r) for r in rows]
+
     async def set_poll_state(self, start_id: str, state: str, since: float | None = None) -> None:
         """`since`: for `ending`, when the end is first tried."""
         await self.db.write(lambda c: c.execute(
