@@ -30,9 +30,9 @@ class PollTables:
         # Ignored when there: a start re-sent with its txn id after a crash is the same event.
         await self.db.write(lambda c: c.execute(
             "INSERT OR IGNORE INTO matrix_polls(start_id, room_id, card_id, answers, max_selections,"
-            " state, ref) VALUES(?,?,?,?,?,?,?)", (poll.start_id, poll.room_id, poll.card_id,
-                                                   poll.answers, poll.max_selections, poll.state,
-                                                   poll.ref)))
+            " state, ref, closes_at) VALUES(?,?,?,?,?,?,?,?)", (
+                poll.start_id, poll.room_id, poll.card_id, poll.answers, poll.max_selections,
+                poll.state, poll.ref, poll.closes)))
 
     async def poll(self, start_id: str) -> NativePoll | None:
         row = await self.db.fetchone(f"SELECT {POLL_COLS} FROM matrix_polls WHERE start_id=?", (start_id,))
