@@ -49,7 +49,7 @@ async def test_the_native_poll_of_a_card_no_longer_tracked_is_ended_once_at_star
     await polls.end_dead_cards()
     polls.send_ends()
     await waits.round(polls)
-    assert t.sent == ["end-$start1"] and t.texts == ["📊 Poll #1 has ended."]
+    assert t.sent == ["end-$start1"] and t.texts == ["📊 Poll #1 takes no more answers here."]
     assert [await state(store, s) for s in ("$start1", "$start2", "$start3")] == ["ended", "open", "open"]
     later = native(t, store, waits)  # the next start sends nothing again
     await later.end_dead_cards()
