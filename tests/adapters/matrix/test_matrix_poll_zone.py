@@ -1,6 +1,6 @@
 """A native poll's answers that are times, after the space's timezone changes, on a real
 Synapse: its start is not edited (clients that show polls do not reliably take an edit of a
-poll's start, and never once someone has answered), so each answer names its zone and stays
+poll's start; Element offers none once someone has answered), so each answer names its zone and stays
 the same moment the card shows in the new zone: nothing shown is a wrong time."""
 
 from __future__ import annotations
