@@ -153,6 +153,7 @@ class Choices:
     options: tuple[Line, ...]
     multi: bool = False
     closed: bool = False
+    closes: datetime | None = None  # its deadline: what is answered after it counts for nothing
 
 
 @dataclass(frozen=True, slots=True)

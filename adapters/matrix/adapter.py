@@ -94,6 +94,7 @@ class MatrixAdapter(InboundHandlers):
         # The first sync is handled before start() returns: state (power levels, creators)
         # is complete and what happened while the bot was down is applied before reconcile.
         await self.syncer.start(self.store)
+        await self.polls.end_dead_cards()
         self.polls.send_ends()  # closed before a stop, their end not known to have landed
         await bot.reconcile(self, at_once=RECONCILE_AT_ONCE)
         self.syncer.run()

@@ -56,6 +56,17 @@ class EndSender:
     def _store(self) -> MatrixStore:
         raise NotImplementedError
 
+    async def end_dead_cards(self) -> None:
+        """At start, before `send_ends`: a poll whose card was closed just before a stop or a
+        crash, before the card's edit ended its native poll (its card is no longer tracked,
+        so the edit never comes), is ended now, as one `ending` since then. Its end says only
+        that it takes no more answers: the card may be gone (redacted) with its poll open."""
+        store = self._store()
+        for poll in await store.polls_of_dead_cards():
+            log.info("matrix: the card of the native poll %s is no longer live; ending it", poll.start_id)
+            await store.set_poll_state(poll.start_id, "ending", self._clock())
+            self._unsent[poll.start_id] = bare_end_content(poll.start_id, poll.ref, closed=False)
+
     def send_ends(self) -> None:
         """At start: send the ends not known to have landed, in the background, so that
         start-up waits for none of them (there may be many, each perhaps slow to fail)."""

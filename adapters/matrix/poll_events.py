@@ -80,9 +80,13 @@ def _end(start_id: str, card: Card, tz: ZoneInfo | None, chars: int) -> dict[str
     }
 
 
-def bare_end_content(start_id: str, ref: str) -> dict[str, Any]:
-    """An end whose results text is no longer known (its poll was closed before a restart)."""
-    fallback = f"📊 Poll {ref} has ended." if ref else "📊 The poll has ended."
+def bare_end_content(start_id: str, ref: str, closed: bool = True) -> dict[str, Any]:
+    """An end whose results text is no longer known (its poll was closed before a restart);
+    `closed` False: only this native poll ends (its card is gone, the poll may go on)."""
+    if closed:
+        fallback = f"📊 Poll {ref} has ended." if ref else "📊 The poll has ended."
+    else:
+        fallback = f"📊 Poll {ref} takes no more answers here." if ref else "📊 This poll takes no more answers."
     return {"m.relates_to": {"rel_type": "m.reference", "event_id": start_id}, END: {},
             TEXT: fallback, "body": fallback, "m.mentions": {}}
 

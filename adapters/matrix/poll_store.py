@@ -30,9 +30,9 @@ class PollTables:
         # Ignored when there: a start re-sent with its txn id after a crash is the same event.
         await self.db.write(lambda c: c.execute(
             "INSERT OR IGNORE INTO matrix_polls(start_id, room_id, card_id, answers, max_selections,"
-            " state, ref) VALUES(?,?,?,?,?,?,?)", (poll.start_id, poll.room_id, poll.card_id,
-                                                   poll.answers, poll.max_selections, poll.state,
-                                                   poll.ref)))
+            " state, ref, closes_at) VALUES(?,?,?,?,?,?,?,?)", (
+                poll.start_id, poll.room_id, poll.card_id, poll.answers, poll.max_selections,
+                poll.state, poll.ref, poll.closes)))
 
     async def poll(self, start_id: str) -> NativePoll | None:
         row = await self.db.fetchone(f"SELECT {POLL_COLS} FROM matrix_polls WHERE start_id=?", (start_id,))
@@ -44,6 +44,15 @@ class PollTables:
 
     async def polls_in(self, state: str) -> list[NativePoll]:
         rows = await self.db.fetchall(f"SELECT {POLL_COLS} FROM matrix_polls WHERE state=?", (state,))
+        return [NativePoll(*r) for r in rows]
+
+    async def polls_of_dead_cards(self) -> list[NativePoll]:
+        """The open native polls whose card the core no longer tracks (its `messages` row is
+        not live: closed, cancelled or gone), so votes on them count nowhere. A card without
+        a row is left alone: it may be one being posted, not tracked yet."""
+        rows = await self.db.fetchall(
+            f"SELECT {POLL_COLS} FROM matrix_polls p WHERE p.state='open' AND EXISTS("
+            "SELECT 1 FROM messages m WHERE m.key = 'matrix:' || p.card_id AND m.live = 0)")
         return [NativePoll(*r) for r in rows]
 
     async def set_poll_state(self, start_id: str, state: str, since: float | None = None) -> None:

@@ -5,7 +5,9 @@ show polls (Element). Responses follow MSC3381: each person's latest response by
 server's timestamp counts (a tie goes to the one that came last); an empty one withdraws;
 one naming an unknown answer, or whose answers are no list, is spoiled (it still counts as
 their latest, for nothing);
-answers past `max_selections` are dropped. Answer n is the card's n-th number reaction: a
+answers past `max_selections` are dropped. A response the homeserver stamped after the card's
+`closes=` deadline counts for nothing (one made while the bot was down, before its late close):
+the result follows the deadline, where Element counts up to the end event the bot sends then. Answer n is the card's n-th number reaction: a
 counted answer is stored as a reaction row of the card (store.py), so the core hears a
 `ReactionChanged` only when a person's choice on the card changes, whichever way they made
 it, and `fetch_reactions` recounts responses from /relations like reactions.
@@ -79,6 +81,8 @@ def latest_votes(poll: NativePoll, events: Sequence[Mapping[str, Any]],
         ev = inbound.envelope(src)
         if ev is None or ev.sender == ignore:
             continue
+        if too_late(poll, ev):
+            continue
         if ev.type == "m.room.encrypted":  # its key has not come: what it says is unknown
             locked[ev.sender] = max(locked.get(ev.sender, _ts(ev)), _ts(ev))
             continue
@@ -90,6 +94,11 @@ def latest_votes(poll: NativePoll, events: Sequence[Mapping[str, Any]],
         if old is None or vote.ts >= old.ts:
             best[ev.sender] = vote
     return best, locked
+
+
+def too_late(poll: NativePoll, ev: inbound.Envelope) -> bool:
+    """Stamped after the poll's deadline (the homeserver's time, in ms)."""
+    return poll.closes is not None and ev.ts_ms is not None and ev.ts_ms > poll.closes * 1000
 
 
 def _ts(ev: inbound.Envelope) -> float:
@@ -134,8 +143,10 @@ class NativePolls(EndSender):
             log.warning("matrix: the native poll of %s was not started: %s", card.id, e)
             return
         n = len(content[START]["answers"])
+        closes = choices.closes.timestamp() if choices.closes else None
         await self._store().save_poll(NativePoll(start, card.channel_id, card.id, n,
-                                                 content[START]["max_selections"], ref=out.ref))
+                                                 content[START]["max_selections"], ref=out.ref,
+                                                 closes=closes))
 
     async def end(self, card: MessageRef, out: Card, tz: ZoneInfo | None) -> None:
         """The card was closed: end its native polls, with the results as the fallback text.
@@ -184,6 +195,8 @@ class NativePolls(EndSender):
     async def respond(self, poll: NativePoll, ev: inbound.Envelope,
                       response: inbound.PollResponse) -> list[Change]:
         """Take a response; the changes of its sender's choices on the card, removals first."""
+        if too_late(poll, ev):
+            return []
         vote = NativeVote(ev.sender, ev.event_id, _ts(ev), counted(response.answers, poll))
         taken = await self._store().cast_vote(poll, vote, vote_rows(poll, vote))
         if taken is None:

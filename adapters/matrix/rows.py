@@ -30,6 +30,7 @@ class NativePoll:
     state: str = "open"
     ref: str = ""  # the card's "#12" (empty for a poll started before it was kept)
     since: float | None = None  # while `ending`: when (epoch seconds) its end was first tried
+    closes: float | None = None  # its card's deadline (epoch seconds): responses after it are void
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +51,7 @@ def vote_event_id(response_id: str, answer: int) -> str:
     return f"{response_id}#{answer}"
 
 
-POLL_COLS = "start_id, room_id, card_id, answers, max_selections, state, ref, ending_since"
+POLL_COLS = "start_id, room_id, card_id, answers, max_selections, state, ref, ending_since, closes_at"
 
 
 def answers_text(answers: Iterable[int]) -> str:

@@ -134,6 +134,11 @@ MIGRATIONS: list[Migration] = [
     ALTER TABLE matrix_polls ADD COLUMN ending_since REAL;
     CREATE INDEX matrix_polls_state ON matrix_polls(state);
     """,
+    # 11: the card's `closes=` deadline (epoch seconds), known when the native poll started:
+    # responses the homeserver stamped after it count for nothing (polls.py).
+    """
+    ALTER TABLE matrix_polls ADD COLUMN closes_at REAL;
+    """,
 ]
 
 COMMAND_MEMORY_S = 14 * 24 * 3600

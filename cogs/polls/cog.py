@@ -164,15 +164,23 @@ class PollsCog(Cog, AgreedPolls, PollSuggestions, PollService):  # the interface
         truths = {m.platform: {str(i): [(u.key, u.name) for u in reactions.get(e, [])] for i, e in enumerate(NUMBERS)}
                   for m, reactions in readings.items()}
 
-        def unit(conn: sqlite3.Connection) -> set[str]:
+        def unit(conn: sqlite3.Connection) -> set[str] | None:
             poll = repo.get(conn, poll_id)
-            if poll is None or poll.closed:
+            if poll is None:
                 return set()
+            if poll.closed:
+                return None
             return set().union(*(marks.reconcile(conn, poll_id, {k: v for k, v in truth.items()
                                                                  if int(k) < len(poll.options)}, platform)
                                  for platform, truth in truths.items()))
 
-        if await self.db.write(unit):
+        changed = await self.db.write(unit)
+        if changed is None:
+            # Closed, its card still live: a stop came between the close and its card's edit.
+            # The close is finished here (the card frozen, a native poll beside it ended).
+            self.refresh(poll_id)
+            await self.bot.untrack(self.name, "poll", poll_id)
+        elif changed:
             self.refresh(poll_id)
 
     # --- closing ---------------------------------------------------------------------------------

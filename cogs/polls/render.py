@@ -61,7 +61,7 @@ def outcome(poll: Poll, tally: Tally) -> Line:
 
 def choices(poll: Poll) -> Choices:
     return Choices(poll.question, tuple(line(option(poll, i)) for i in range(len(poll.options))),
-                   multi=poll.multi, closed=poll.closed)
+                   multi=poll.multi, closed=poll.closed, closes=poll.closes_at)
 
 
 def poll_card(poll: Poll, tally: Tally, prefix: str = "!", *, native: bool = False) -> Card:

@@ -1,0 +1,71 @@
+"""A native poll's response made after its `closes=` deadline while the bot was down counts for
+nothing, on a real Synapse: the result follows the deadline, whether the response comes in
+the first sync or is re-read from /relations at start. (Element counts it: for Element the
+poll ends with the end event, sent when the bot is back.)"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from adapters.matrix.inbound import Envelope, PollResponse
+from adapters.matrix.polls import Change
+from adapters.matrix.store import MatrixStore, NativePoll
+from bot.clock import ManualClock
+from tests.adapters.matrix.native_poll_events import (
+    END,
+    RESPONSE,
+    TEXT,
+    bot_events,
+    poll_card,
+    respond,
+)
+from tests.adapters.matrix.poll_end_fakes import ROOM, Transport, Waits, native, open_db
+from tests.matrix_harness import BotRunner, HumanFactory, eventually, room_with, until_card
+
+
+async def test_a_response_after_the_deadline_while_the_bot_was_down_does_not_count(
+        runner: BotRunner, humans: HumanFactory) -> None:
+    clock = ManualClock(datetime.now(UTC) - timedelta(days=1))
+    bot, _ = await runner.start(clock=clock)
+    alice, bob, carol = humans("alice"), humans("bob"), humans("carol")
+    room = await room_with(runner, alice, bob, carol)
+    # The bot's clock an hour before now: the deadline is now, as the homeserver tells time,
+    # so whatever the homeserver stamps from here on comes after it.
+    await bot.advance(datetime.now(UTC) - timedelta(hours=1) - clock.now())
+    card, start = await poll_card(runner, alice, room, "!poll create Film? Alien | Brazil closes=1h")
+    await bob.react(room, card, "1️⃣")
+    await until_card(alice, room, runner, card, r"Alien — 1\b")
+    await runner.stop()
+    await respond(carol, room, start, ["2"])  # after the deadline, the bot down
+    clock.advance(timedelta(hours=2))
+    bot, _ = await runner.start()
+    await bot.advance(timedelta(0))
+    results = await alice.wait_bot_message(room, runner.user_id, "Results of poll #1")
+    assert "Alien — 1" in results.body and "Brazil — 0" in results.body
+    await until_card(alice, room, runner, card, r"\(closed\)", r"Alien — 1\b", r"Brazil — 0\b")
+    [the_end] = await eventually(lambda: bot_events(alice, room, runner, END), what="the end")
+    assert "Brazil — 0" in the_end["content"][TEXT]
+
+
+async def test_a_response_stamped_after_the_deadline_is_not_taken_while_running(tmp_path: Path) -> None:
+    """The close job runs at the deadline; a response stamped after it and read before the job
+    ran changes nothing on the card (on the adapter's real store)."""
+    db = await open_db(str(tmp_path / "m.db"))
+    try:
+        store = MatrixStore(db)
+        await store.migrate()
+        closes = 1_000_000.0
+        poll = NativePoll("$start1", ROOM, "$card1", 2, 1, ref="#1", closes=closes)
+        await store.save_poll(poll)
+        polls = native(Transport(), store, Waits())
+
+        async def answer(event_id: str, ms: float, choice: str) -> list[Change]:
+            ev = Envelope(event_id, RESPONSE, "@carol:x", {}, ms)
+            return await polls.respond(poll, ev, PollResponse("$start1", (choice,)))
+
+        assert await answer("$r1", closes * 1000, "1") == [Change("1️⃣", True)]  # at the deadline
+        assert await answer("$r2", closes * 1000 + 1, "2") == []
+        assert [v.answers for v in await store.votes("$start1")] == [(1,)]
+    finally:
+        await db.close()
