@@ -66,7 +66,8 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
             i += 1
             # A greedy value runs on over bare words, unless the user quoted it; the words
             # it runs over keep their quotes (where=Bar, "Main St" is a place with quotes).
-            if opt.greedy and not tok.quoted:
+            # So does an option taking the rest of the line, given by name (title=12" pizza).
+            if (opt.greedy or opt.rest) and not tok.quoted:
                 while i < len(items) and not _names(spec, items[i]) \
                         and not (i == len(items) - 1 and _trailing_choice(spec, items[i])):
                     _refuse_open(items[i], opt, spec, usage, named=True)

@@ -113,3 +113,14 @@ def test_a_double_quote_never_closed_is_refused_with_an_example_for_the_command_
     said = e.value.sentence("!")
     assert "is never closed" in said, said
     assert all(w in said for w in wanted) and not any(u in said for u in unwanted), said
+
+
+@pytest.mark.parametrize("line, expected", [
+    ('event create title=12" pizza night when=tomorrow 7pm', {"title": '12" pizza night', "when": "tomorrow 7pm"}),
+    ("event create when=tomorrow 7pm title=Board games", {"title": "Board games", "when": "tomorrow 7pm"}),
+    ("config set key=offline.note value=see you there", {"key": "offline.note", "value": "see you there"}),
+])
+def test_an_option_taking_the_rest_of_the_line_given_by_name_runs_on(reg: CommandRegistry, line: str,
+                                                                     expected: dict[str, str]) -> None:
+    """`title=12" pizza` was refused: "I don't know what to do with 'pizza'"."""
+    assert reg.resolve(line)[1] == expected
