@@ -6,10 +6,11 @@ option takes the rest of the line. A forgiving rule on top, because people type 
 the value of a `greedy` named option runs on over bare words up to the next `name=`
 ("when=saturday 10am where=Blue Cafe").
 
-Quotes group the words of a whole value; a quoted part that is only part of a longer value
-(the rest of the line, one poll option, a run-on value) is kept as typed, quotes and all, as
-there it groups nothing and its quotes are the text's own ('cause the Smiths' dog, rock 'n'
-roll, Movie "Jaws" night). A double quote never closed is refused naming the option it is
+Quotes group the words of a whole value. Double quotes always only group, as a shell's do
+(Movie night: "Jaws" is the title Movie night: Jaws). A single-quoted part that is only part
+of a longer value (the rest of the line, one poll option, a run-on value) is kept as typed,
+quotes and all, as there it groups nothing and its quotes are the text's own apostrophes
+('cause the Smiths' dog, rock 'n' roll). A double quote never closed is refused naming the option it is
 on, with that option's example. A word whose opening apostrophe opened no quoted
 part is refused only where it would fill a one-word positional option: `poll create 'Where
 should we meet? A | B` is refused rather than made a poll "'Where" (`\\'Where` says the

@@ -5,7 +5,7 @@ the next double quote, a single quote only when a later one ends a word, so "Bob
 keeps its apostrophe and 'Bob's party' is one part. A quote inside a word is a plain
 character (Bob's, a 12" pizza, title=12" pizza). Inside either kind of quotes a backslash
 escapes only that quote, a backslash or a `|` (`'Where\\'s the party?'`). Each word also
-carries its text with its quotes kept (Token.kept): the parser uses it where a quoted part is
+carries its text with its single quotes kept (Token.kept): the parser uses it where a quoted part is
 only part of a longer value (bot/commandparse.py).
 
 An apostrophe opening a word is a letter ('90s, 'til, where='t Hoekje), not the start of a
@@ -128,7 +128,7 @@ def tokens(line: str, names: Collection[str] = (), most: int = 0, open_ok: bool 
             closed = _double_quoted(s, i)
             if closed is not None:
                 buf.append(closed[0])
-                kept.append(f'"{closed[0]}"')
+                kept.append(closed[0])  # double quotes only group, as a shell's do
                 quoted = started = True
                 if inch is None and s[closed[1] - 1].isdigit():
                     inch = (i, closed[1])

@@ -71,12 +71,11 @@ def test_a_word_quoted_whole_with_an_unknown_name_is_run_over_like_any_quoted_wo
     assert args == {"title": "Quiz", "when": "tomorrow 7pm", "where": 'Lab "e=mc2"'}
     _, args = reg.resolve("event create Quiz when=tomorrow 7pm where=Lab 'e=mc2 night' capacity=3")
     assert args == {"title": "Quiz", "when": "tomorrow 7pm", "where": "Lab 'e=mc2 night'", "capacity": "3"}
-    # Where no value runs on, it is positional text: part of a longer title, with its quotes as
-    # typed, as in a run-on value; the whole title, without them.
+    # Where no value runs on, it is positional text, its double quotes only grouping, as a shell's.
     _, args = reg.resolve('event create "e=mc2" night when="tomorrow 7pm"')
-    assert args["title"] == '"e=mc2" night'
+    assert args["title"] == "e=mc2 night"
     _, args = reg.resolve('event create Quiz when="tomorrow 7pm" "e=mc2"')
-    assert args["title"] == 'Quiz "e=mc2"'
+    assert args["title"] == "Quiz e=mc2"
     _, args = reg.resolve('event create when="tomorrow 7pm" "e=mc2"')
     assert args["title"] == "e=mc2"
 

@@ -44,7 +44,7 @@ def reg() -> CommandRegistry:
      "'cause the Smiths' dog needs a walk"),
     ("event create Rock 'n' roll night when=tomorrow 7pm", "title", "Rock 'n' roll night"),
     ("event create Why 'cause the Smiths' when=tomorrow 7pm", "title", "Why 'cause the Smiths'"),
-    ("event create Movie night: \"Jaws\" when=tomorrow 7pm", "title", 'Movie night: "Jaws"'),
+    ("event create Movie night: \"Jaws\" when=tomorrow 7pm", "title", 'Movie night: Jaws'),  # a shell's double quotes
     ("offline 'cause the Smiths' dog", "note", "'cause the Smiths' dog"),
     ("poll create \"Which music?\" rock 'n' roll | jazz | 'cause the Smiths' dog barks", "options",
      "rock 'n' roll | jazz | 'cause the Smiths' dog barks"),
