@@ -4,7 +4,14 @@ Text syntax (PRODUCT.md): shell-style quoting (the words: `bot/commandtokens.py`
 `name=value` anywhere; other words fill positional options in order; the last `rest`
 option takes the rest of the line. A forgiving rule on top, because people type on phones:
 the value of a `greedy` named option runs on over bare words up to the next `name=`
-("when=saturday 10am where=Blue Cafe"). A word whose opening apostrophe opened no quoted
+("when=saturday 10am where=Blue Cafe").
+
+Quotes group the words of a whole value. Double quotes always only group, as a shell's do
+(Movie night: "Jaws" is the title Movie night: Jaws). A single-quoted part that is only part
+of a longer value (the rest of the line, one poll option, a run-on value) is kept as typed,
+quotes and all, as there it groups nothing and its quotes are the text's own apostrophes
+('cause the Smiths' dog, rock 'n' roll). A double quote never closed is refused naming the option it is
+on, with that option's example. A word whose opening apostrophe opened no quoted
 part is refused only where it would fill a one-word positional option: `poll create 'Where
 should we meet? A | B` is refused rather than made a poll "'Where" (`\\'Where` says the
 apostrophe is meant).
@@ -52,6 +59,7 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
             known = ", ".join(o.name for o in spec.options) or "none"  # id=3 works as well as 3
             raise UsageError(f"'{m.group(1)}' is not an option here (options: {known})", spec, usage)
         if m and opt is not None:
+            _refuse_open(tok, opt, spec, usage, named=True)
             value = [m.group(2)]
             if opt.name in named:  # which one was meant is not guessed
                 raise UsageError(f"the option {opt.name}= is given twice (the first time as "
@@ -59,9 +67,11 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
             i += 1
             # A greedy value runs on over bare words, unless the user quoted it; the words
             # it runs over keep their quotes (where=Bar, "Main St" is a place with quotes).
-            if opt.greedy and not tok.quoted:
+            # So does an option taking the rest of the line, given by name (title=12" pizza).
+            if (opt.greedy or opt.rest) and not tok.quoted:
                 while i < len(items) and not _names(spec, items[i]) \
                         and not (i == len(items) - 1 and _trailing_choice(spec, items[i])):
+                    _refuse_open(items[i], opt, spec, usage, named=True)
                     value.append(items[i].raw or items[i].text)
                     i += 1
             named[opt.name] = " ".join(v for v in value if v != "")
@@ -77,14 +87,21 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
         if not bare:
             break
         if opt.rest:
-            out[opt.name] = " ".join(t.text for t in bare)
+            for tok in bare:
+                _refuse_open(tok, opt, spec, usage)
+            out[opt.name] = " ".join(_rest_words(bare, opt.kind == "list"))
             bare = []
         else:
             word = bare.pop(0)
+            _refuse_open(word, opt, spec, usage)
             if word.unclosed:  # a one-word option taking the first word of a quote left open
                 raise UsageError(f"{word.unclosed.message}: {_one_word(opt, word.unclosed.fix)}", spec, usage)
             out[opt.name] = word.text
     if bare:
+        open_at = next((t.unclosed for t in bare if t.unclosed and t.unclosed.fix == "open"), None)
+        if open_at:
+            raise UsageError(f"{open_at.message}: add the closing \" where that text ends, "
+                             "or write \\\" for a quote mark itself", spec, usage)
         left = " ".join(t.text for t in bare).replace(ESCAPED_BAR, "|")
         raise UsageError(f"I don't know what to do with '{left[:60]}'", spec, usage)
     for opt in spec.options:  # a list keeps it until its items are split
@@ -101,6 +118,34 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
                     f"{ran_on}=, or put {ran_on}='s value in quotes", spec, usage)
             raise UsageError(f"{opt.name} is missing ({how})", spec, usage)
     return out
+
+
+def _rest_words(toks: Sequence[Token], is_list: bool) -> list[str]:
+    """The words of a value of many words: a word quoted whole is its text where it is the
+    whole value (or a whole poll option, between `|`s), else it keeps its quotes as typed."""
+    last = len(toks) - 1
+    words = []
+    for k, tok in enumerate(toks):
+        whole = last == 0 or (is_list and (k == 0 or toks[k - 1].text.endswith("|"))
+                              and (k == last or toks[k + 1].text.startswith("|")))
+        words.append(tok.text if whole else tok.as_typed)
+    return words
+
+
+def _refuse_open(tok: Token, opt: Option, spec: CommandSpec, usage: str, named: bool = False) -> None:
+    """A double quote never closed, refused with an example for the option it was on."""
+    if tok.unclosed is None or tok.unclosed.fix != "open":
+        return
+    if opt.choices or opt.kind == "int":
+        how = _one_word(opt, "open")
+    else:
+        example = f'{opt.name}="<{opt.shown}>"' if named else f'"<{opt.shown}>"'
+        ends = f"the {opt.shown} ends"
+        if opt.kind == "list":  # a quote is around one item of the list, not all of it
+            example, ends = 'A | "B C"', f"that one of the {opt.shown} ends"
+        how = f'add the closing " where {ends} (e.g. {example}), or write \\" for a quote mark itself'
+
+    raise UsageError(f"{tok.unclosed.message}: {how}", spec, usage)
 
 
 def _one_word(opt: Option, fix: Fix) -> str:

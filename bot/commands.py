@@ -55,11 +55,13 @@ class CommandRegistry:
 
     def resolve(self, line: str, prefix: str = "!") -> tuple[CommandSpec, dict[str, str]]:
         """Parse a text command (without its prefix). Raises UsageError."""
-        toks = tokens(line, most=2)  # a command is named by its first words
+        toks = tokens(line, most=2, open_ok=True)  # a command is named by its first words
         if not toks:
             raise UsageError(f"type {prefix}help to see the commands")
         words = [t.text.replace(ESCAPED_BAR, "|") for t in toks]
         spec, used = self.find(words)
+        if spec is None and any(t.unclosed and t.unclosed.fix == "open" for t in toks):
+            tokens(line)  # which command the quote is on is not known: refused as a shell would
         if spec is None:
             group = [s for s in self if s.path[0] == words[0].lower()]
             if group:
@@ -76,7 +78,12 @@ class CommandRegistry:
         # The whole line, read knowing which `name=` words end a quoted part: only this command's
         # named options do ('Is x=5 the answer?' is one part). The command's own words read the
         # same either way, as a word that is a command name holds no space.
-        return spec, parse_args(spec, tokens(line, quote_stops(spec))[used:], prefix)
+        # A double quote never closed comes back as a marked word, refused naming its option.
+        try:
+            toks = tokens(line, quote_stops(spec), open_ok=True)
+        except UsageError as e:  # a refusal of the quoting itself, shown with this command's usage
+            raise UsageError(str(e), spec, spec.usage(prefix)) from None
+        return spec, parse_args(spec, toks[used:], prefix)
 
 
 def _close(word: str, names: Sequence[str]) -> str | None:

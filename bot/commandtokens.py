@@ -1,9 +1,12 @@
 """A typed line into words, shell-style, with the forgiving rules for apostrophes.
 
-Double quotes always group. A single quote groups only when it opens a word and a later one
-ends a word, so "Bob's party" keeps its apostrophe and 'Bob's party' is one part; a quote
-inside a word with no partner is a plain character (a 12" pizza). Inside either kind of
-quotes a backslash escapes only that quote, a backslash or a `|` (`'Where\\'s the party?'`).
+A quote groups only when it opens a word (or a value, after `name=`): a double quote up to
+the next double quote, a single quote only when a later one ends a word, so "Bob's party"
+keeps its apostrophe and 'Bob's party' is one part. A quote inside a word is a plain
+character (Bob's, a 12" pizza, title=12" pizza). Inside either kind of quotes a backslash
+escapes only that quote, a backslash or a `|` (`'Where\\'s the party?'`). Each word also
+carries its text with its single quotes kept (Token.kept): the parser uses it where a quoted part is
+only part of a longer value (bot/commandparse.py).
 
 An apostrophe opening a word is a letter ('90s, 'til, where='t Hoekje), not the start of a
 quoted part, when no later quote ends a word, and also when its partner would be found only:
@@ -17,7 +20,9 @@ Such a word is marked (Token.unclosed): only the parser knows whether it fills a
 option, where the apostrophe would make a poll question of one word and is refused.
 
 A double quote that opens a word and is never closed is refused, as a shell refuses it:
-where the quoted text was meant to end is not guessed.
+where the quoted text was meant to end is not guessed. So is a line where a quoted part
+closed at a quote after a digit and a later double quote is left over ("12" pizza night"):
+whether that quote was an inch mark is not guessed either.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ _SINGLE_ESCAPE = re.compile(r"\\([\\'|])")
 _SHOWN = 40  # characters of the text after an open quote that a refusal repeats
 
 
-Fix = Literal["close", "remove", "double"]
+Fix = Literal["close", "remove", "double", "open"]  # "open": a double quote never closed
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,32 +71,46 @@ class Token:
     quoted: bool = False
     raw: str = ""  # as typed, quotes included
     unclosed: Unclosed | None = None  # set when an apostrophe opening the word opened nothing
+    kept: str = ""  # the text with the quotes of its quoted parts kept, when it has any
+
+    @property
+    def as_typed(self) -> str:
+        """The text with its quotes: what a quoted part that is only part of a value reads as."""
+        return self.kept or self.text
 
 
 def tokenize(line: str) -> list[str]:
     return [t.text for t in tokens(line)]
 
 
-def tokens(line: str, names: Collection[str] = (), most: int = 0) -> list[Token]:
+def tokens(line: str, names: Collection[str] = (), most: int = 0, open_ok: bool = False) -> list[Token]:
     """Shell-style words, at most `most` of them when that is not 0; `names` (lower case) are
     the named options whose ` name=` word ends a single-quoted part. Refuses a line too long
-    and a double quote never closed."""
+    and a double quote never closed; with `open_ok`, that quote instead makes the rest of the
+    line one last word marked `unclosed`, for the parser to refuse naming the option it is on."""
     if len(line) > MAX_LINE:
         raise UsageError(f"that is too long ({len(line)} characters); keep a command under {MAX_LINE}")
     s = line.translate(_SMART_QUOTES)
     singles: _SingleQuotes | None = None  # worked out at the first quote that needs it
     out: list[Token] = []
     buf: list[str] = []
+    kept: list[str] = []  # buf with the quotes of quoted parts kept
     quoted = started = False
     unclosed: Unclosed | None = None
+    inch: tuple[int, int] | None = None  # a quoted part closed by a quote after a digit
     i, n = 0, len(s)
     begin = 0
+
+    def word(end: int) -> Token:
+        text = "".join(buf)
+        return Token(text, quoted, s[begin:end], unclosed, "".join(kept) if quoted else "")
+
     while i < n:
         c = s[i]
         if c.isspace():
             if started:
-                out.append(Token("".join(buf), quoted, s[begin:i], unclosed))
-                buf, quoted, started, unclosed = [], False, False, None
+                out.append(word(i))
+                buf, kept, quoted, started, unclosed = [], [], False, False, None
                 if len(out) == most:
                     return out
             i += 1
@@ -100,33 +119,44 @@ def tokens(line: str, names: Collection[str] = (), most: int = 0) -> list[Token]
             begin = i
         if c == "\\" and i + 1 < n:
             buf.append(ESCAPED_BAR if s[i + 1] == "|" else s[i + 1])
+            kept.append(buf[-1])
             started = True
             i += 2
             continue
         at_word_start = not buf or buf[-1] == "="
-        if c == '"':
+        if c == '"' and at_word_start:
             closed = _double_quoted(s, i)
             if closed is not None:
                 buf.append(closed[0])
+                kept.append(closed[0])  # double quotes only group, as a shell's do
                 quoted = started = True
+                if inch is None and s[closed[1] - 1].isdigit():
+                    inch = (i, closed[1])
                 i = closed[1] + 1
                 continue
-            if at_word_start:  # as a shell would: where the quoted text ends is not guessed
+            if not open_ok or not s[i + 1:].strip():  # as a shell would: where it ends is not guessed
                 raise UsageError(_double_never_closed(s, i))
-        elif c == "'" and at_word_start:
+            buf.append(s[i + 1:].rstrip())
+            out.append(Token("".join(buf), True, s[begin:].rstrip(), Unclosed(s, i, "open")))
+            return out
+        if c == '"' and inch is not None:  # the quote after the digit may have been an inch mark
+            raise UsageError(_inch_or_quote(s, *inch, i))
+        if c == "'" and at_word_start:
             singles = singles or _SingleQuotes(s, names)
             end = singles.partner(i)
             if isinstance(end, int):
                 buf.append(_SINGLE_ESCAPE.sub(_unescaped, s[i + 1:end]))
+                kept.append(f"'{buf[-1]}'")
                 quoted = started = True
                 i = end + 1
                 continue
             unclosed = unclosed or end
         buf.append(c)
+        kept.append(c)
         started = True
         i += 1
     if started:
-        out.append(Token("".join(buf), quoted, s[begin:], unclosed))
+        out.append(word(n))
     return out
 
 
@@ -181,8 +211,23 @@ def _unescaped(m: re.Match[str]) -> str:
 def _double_never_closed(s: str, at: int) -> str:
     if not s[at + 1:].strip():
         return 'the quote (") at the end of the line opens nothing: remove it, or write \\" for a quote mark itself'
-    return (f'{_opened(s, at)} is never closed: add the closing " where that text ends '
-            '(e.g. "Where should we meet?"), or write \\" for a quote mark itself')
+    return f'{_opened(s, at)} is never closed: add the closing " where that text ends, or write \\" for a quote mark itself'
+
+
+def _inch_or_quote(s: str, opened: int, closed: int, left: int) -> str:
+    """Refusal for a quoted part closed by a quote after a digit, with a double quote left over
+    later: which of the two ends the quoted text is not guessed."""
+    number = _word_at(s, closed).strip('"')
+    typed = s[opened:left + 1]
+    fixed = typed[:closed - opened] + "\\" + typed[closed - opened:]
+    return (f'I read the quote (") after \'{number}\' as closing the quoted part that opened before it, '
+            f"and then the quote after '{_word_at(s, left).strip(chr(34))}' closes nothing: if {number}\" "
+            f'is meant (inches), write \\" for that quote mark (e.g. {_cut(fixed)}); otherwise remove '
+            "the quote that closes nothing")
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= 2 * _SHOWN else text[:2 * _SHOWN] + "…"
 
 
 def _opened(s: str, at: int) -> str:
