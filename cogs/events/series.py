@@ -144,7 +144,7 @@ class SeriesPlanner(SeriesEdits):
             if reply is not None and not wanted:
                 first = s.next_after(now)
                 wanted = [first] if first is not None else []
-            return self.make(conn, s, wanted, now, since, plan, ahead)
+            return self.make(conn, s, wanted, now, since, plan, ahead, cards=not job)
 
         created, handles = await self.cog.db.write(unit)
         self.cog.reminders.arm(handles)

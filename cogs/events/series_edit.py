@@ -42,10 +42,12 @@ class SeriesEdits:
         self.bot = cog.bot
 
     def make(self, conn: sqlite3.Connection, s: srepo.Series, wanted: list[tuple[datetime, datetime]],
-             now: datetime, since: datetime, plan: Plan, ahead: timedelta) -> tuple[list[Event], list[Handle]]:
+             now: datetime, since: datetime, plan: Plan, ahead: timedelta,
+             cards: bool = True) -> tuple[list[Event], list[Handle]]:
         """Inside a write unit: make the occurrences wanted that are not made yet, with their
         reminders, and the job for the next one. Their cards are posted after the commit
-        (SeriesPlanner.post_missing)."""
+        (SeriesPlanner.post_missing); `cards`: with a job that posts them should that not
+        happen (the series' own job needs none: it is run again itself)."""
         have = srepo.made(conn, s.id)
         created: list[Event] = []
         handles: list[Handle] = []
@@ -63,7 +65,7 @@ class SeriesEdits:
         # now is claimed, not pending, so it stays to be marked sent).
         self.bot.scheduler.cancel(conn, f"series:{s.id}:make:")
         handles.extend(self._next_job(conn, s, created, now, ahead))
-        if created:  # due once a claim taken now has lapsed; posting them all cancels it
+        if created and cards:  # due once a claim taken now has lapsed; posting them all cancels it
             handles.append(self.bot.scheduler.put(conn, CARDS, cards_key(s.id), now + CLAIM + SLACK,
                                                   {"series_id": s.id}, s.space))
         return created, handles
