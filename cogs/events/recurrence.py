@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import rrule, rrulestr
 
 from bot.context import Refusal
+from bot.timeparse import format_time
 from bot.wallclock import settle
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -224,3 +225,21 @@ def aware_at(local: datetime, tz: ZoneInfo) -> datetime:
     return settle(local, tz).astimezone(tz)
 
 
+
+
+def until_refusal(value: str, at: datetime, tz: ZoneInfo, rule: str, first: datetime) -> str:
+    """What `until=` written with a time of day is told: it takes a date (a series ends on a
+    day), so the time is not cut off unsaid; the date that ends it with the last meetup
+    starting by that time is given to write instead. `first` is naive local."""
+    said = f"until= takes a date, not a time: I read '{value}' as {format_time(at, tz)}"
+    last = None
+    for _, aware in occurrences(rule, first, tz, before=at):
+        last = aware
+    if last is None:
+        return (f"{said}, which is before the first meetup ({format_time(aware_at(first, tz), tz)}); "
+                f"give a date from {first.date().isoformat()} on, e.g. until={first.date().isoformat()}")
+    day, whole = last.astimezone(tz).date(), at.astimezone(tz).date()
+    out = f"{said}. Write until={day.isoformat()} to end with the last one starting by then ({format_time(last, tz)})"
+    if whole != day:
+        out += f", or until={whole.isoformat()} to keep every one on {whole:%a %d %b %Y}"
+    return out

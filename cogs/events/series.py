@@ -2,7 +2,8 @@
 event of its own (id, card, RSVPs, waitlist, reminders). Making them is a durable job like a
 reminder, so a restart or a crash neither skips nor doubles one: the rows are unique per
 (series, local time), and a card is posted with the occurrence's idempotency key only while it
-has none, by whoever claims it first (an edit making the occurrence, or the series' job).
+has none, by whoever claims it first (an edit making the occurrence, the series' job, or the job
+that making it wrote to post it should its poster die holding the claim).
 """
 
 from __future__ import annotations
@@ -21,15 +22,11 @@ from bot.settings import SettingSpec, duration_within
 from bot.timeparse import TimeParseError, format_duration, parse_when
 
 from . import series_repo as srepo
-from .recurrence import check_bounds, check_first, parse_rule
+from .recurrence import check_bounds, check_first, parse_rule, until_refusal
 from .reminders import Handle, event_channel
 from .repo import Event
-from .series_edit import KIND, SLACK, SeriesEdits
+from .series_edit import CARDS, CLAIM, KIND, SLACK, SeriesEdits, cards_key
 
-# How long a card claimed for posting is left to its claimer: longer than a send takes; past
-# it, one its process died while sending is posted by the series' job, tried again until then
-# (the same idempotency key lets the platform drop a second copy).
-CLAIM = timedelta(minutes=5)
 _ahead = duration_within(timedelta(hours=1), timedelta(days=90), "from 1h to 90d")
 
 
@@ -41,6 +38,7 @@ class SeriesPlanner(SeriesEdits):
             normalize=format_duration))
         self.bot.settings.watch("series.ahead", self._ahead_changed)
         self.bot.scheduler.register(KIND, self._job)
+        self.bot.scheduler.register(CARDS, self._cards_job)
 
     async def _ahead_changed(self, space: SpaceRef) -> None:
         """The job of each live series was set by the old value: a longer one would otherwise
@@ -64,8 +62,8 @@ class SeriesPlanner(SeriesEdits):
         rule = parse_rule(repeat, local)
         if until is not None and count is not None:
             raise Refusal("give until= or count=, not both")
-        end = self._until(until, ctx, tz) if until is not None else None
         check_first(rule, local, tz, ctx.now)
+        end = self._until(until, ctx, tz, rule.rrule, local) if until is not None else None
         check_bounds(rule.rrule, local, end, count)
         now = ctx.now
         # Rounded down like the first time, so a reminder due as the command was read stays ahead.
@@ -94,13 +92,13 @@ class SeriesPlanner(SeriesEdits):
                         f"own RSVPs. {ctx.prefix}event cancel <id> series ends it."))
 
     @staticmethod
-    def _until(value: str, ctx: Context, tz: Any) -> date:
+    def _until(value: str, ctx: Context, tz: Any, rule: str, first: datetime) -> date:
         try:
             return date.fromisoformat(value.strip())
         except ValueError:
             pass
         try:
-            return parse_when(value, tz, ctx.now).astimezone(tz).date()
+            at = parse_when(value, tz, ctx.now)
         except TimeParseError as e:
             # A date is all until= needs: "jan 19" is that day (read at its last minute, so
             # "today" is still ahead), not a question about the time of day.
@@ -108,11 +106,16 @@ class SeriesPlanner(SeriesEdits):
                 return parse_when(f"{value} 23:59", tz, ctx.now).astimezone(tz).date()
             except TimeParseError:
                 raise Refusal(f"until: {e}; give a date like 2027-03-01") from e
+        raise Refusal(until_refusal(value, at, tz, rule, first))
 
     # --- making occurrences -------------------------------------------------------------------------
 
     async def _job(self, job: Job) -> None:
         await self.materialize(int(job.payload["series_id"]), since=job.due_at, job=True)
+
+    async def _cards_job(self, job: Job) -> None:
+        if await self.post_missing(int(job.payload["series_id"])):
+            raise RuntimeError("a card is still claimed by another poster; tried again later")
 
     async def materialize(self, series_id: int, reply: Context | None = None, *,
                           since: datetime | None = None, job: bool = False) -> list[Event]:
@@ -141,7 +144,7 @@ class SeriesPlanner(SeriesEdits):
             if reply is not None and not wanted:
                 first = s.next_after(now)
                 wanted = [first] if first is not None else []
-            return self.make(conn, s, wanted, now, since, plan, ahead)
+            return self.make(conn, s, wanted, now, since, plan, ahead, cards=not job)
 
         created, handles = await self.cog.db.write(unit)
         self.cog.reminders.arm(handles)
@@ -156,11 +159,13 @@ class SeriesPlanner(SeriesEdits):
         that came before their post: then the same idempotency key lets the platform drop a
         second copy). Gives those left unposted because another is posting them."""
         now = self.bot.clock.now()
-        events = await self.cog.db.read(lambda c: srepo.unposted(c, series_id))
+        events = [e for e in await self.cog.db.read(lambda c: srepo.unposted(c, series_id))
+                  if not e.cancelled and e.starts_at > now]
+        if not events:
+            return []
         skipped: list[int] = []
+        left: list[int] | None = None
         for event in events:
-            if event.cancelled or event.starts_at <= now:
-                continue
             # Claimed before it is sent: an edit making it and the series' job may both get here.
             # Its lease from now, not from the loop's start: posting many may take a while.
             if not await self.cog.db.write(partial(srepo.claim_card, event_id=event.id,
@@ -179,16 +184,27 @@ class SeriesPlanner(SeriesEdits):
                 await self.cog.db.write(partial(srepo.card_done, event_id=event.id, posted=False))
                 raise
             # Marked at once: a failure in what follows must not leave the claim to lapse and
-            # the card to be posted again.
-            await self.cog.db.write(partial(srepo.card_done, event_id=event.id, posted=True))
+            # the card to be posted again. The last one settles the job in the same commit.
+            left = await self.cog.db.write(partial(self._done, series_id, event.id, event is events[-1]))
             if ref is not None:
                 await self.bot.track(ref, self.cog.name, "event", event.id)
             await self.cog.audience.share(event, partial(self.cog.card, event), f"series:{series_id}:{event.occurrence}")
             await self.cog.native.posted(event, ref)
-        if not skipped:
-            return []
-        left = {e.id for e in await self.cog.db.read(lambda c: srepo.unposted(c, series_id))}
+        if left is None:  # the last was someone else's to post
+            left = await self.cog.db.write(partial(self._settle, series_id))
         return [i for i in skipped if i in left]
+
+    def _done(self, series_id: int, event_id: int, last: bool, conn: sqlite3.Connection) -> list[int] | None:
+        srepo.card_done(conn, event_id=event_id, posted=True)
+        return self._settle(series_id, conn) if last else None
+
+    def _settle(self, series_id: int, conn: sqlite3.Connection) -> list[int]:
+        """Those still unposted that a poster would post; with none, the job posting them is done."""
+        left = [e.id for e in srepo.unposted(conn, series_id)
+                if not e.cancelled and e.starts_at > self.bot.clock.now()]
+        if not left:
+            self.bot.scheduler.cancel(conn, cards_key(series_id))
+        return left
 
     async def words(self, series_ids: set[int]) -> dict[int, str]:
         def read(conn: sqlite3.Connection) -> dict[int, str]:

@@ -20,9 +20,20 @@ if TYPE_CHECKING:
     from .cog import EventsCog
 
 KIND = "event.series"
+# The job that posts the cards of occurrences just made if their poster does not: it dies
+# holding their claim, or its send fails.
+CARDS = "event.series.cards"
 # Made a little early rather than a little late: the job for the next one is due exactly
 # `ahead` before it, and must find it inside its window.
 SLACK = timedelta(minutes=1)
+# How long a card claimed for posting is left to its claimer: longer than a send takes; past
+# it, one its process died while sending is posted by the series' jobs, tried again until then
+# (the same idempotency key lets the platform drop a second copy).
+CLAIM = timedelta(minutes=5)
+
+
+def cards_key(series_id: int) -> str:
+    return f"series:{series_id}:cards"
 
 
 class SeriesEdits:
@@ -31,10 +42,12 @@ class SeriesEdits:
         self.bot = cog.bot
 
     def make(self, conn: sqlite3.Connection, s: srepo.Series, wanted: list[tuple[datetime, datetime]],
-             now: datetime, since: datetime, plan: Plan, ahead: timedelta) -> tuple[list[Event], list[Handle]]:
+             now: datetime, since: datetime, plan: Plan, ahead: timedelta,
+             cards: bool = True) -> tuple[list[Event], list[Handle]]:
         """Inside a write unit: make the occurrences wanted that are not made yet, with their
         reminders, and the job for the next one. Their cards are posted after the commit
-        (SeriesPlanner.post_missing)."""
+        (SeriesPlanner.post_missing); `cards`: with a job that posts them should that not
+        happen (the series' own job needs none: it is run again itself)."""
         have = srepo.made(conn, s.id)
         created: list[Event] = []
         handles: list[Handle] = []
@@ -52,6 +65,9 @@ class SeriesEdits:
         # now is claimed, not pending, so it stays to be marked sent).
         self.bot.scheduler.cancel(conn, f"series:{s.id}:make:")
         handles.extend(self._next_job(conn, s, created, now, ahead))
+        if created and cards:  # due once a claim taken now has lapsed; posting them all cancels it
+            handles.append(self.bot.scheduler.put(conn, CARDS, cards_key(s.id), now + CLAIM + SLACK,
+                                                  {"series_id": s.id}, s.space))
         return created, handles
 
     def unmade(self, conn: sqlite3.Connection, series_id: int, now: datetime) -> Event | None:
@@ -107,6 +123,8 @@ class SeriesEdits:
             raise Refusal("a series keeps its days: give a new time on the same day (e.g. "
                           "when=\"19:30\"); to move it to other days, cancel it from here with "
                           "'series' and create it again")
+        if self._keeps_time(conn, s, new_local):
+            return self._back_to_time(conn, event, starts_at, now, plan)
         done = sum(1 for _ in s.times(before=old_local.replace(tzinfo=s.tz) - timedelta(seconds=1)))
         # The new series takes over from the one that made the latest of them: its fields, and
         # its end (a cancel with 'series' keeps holding), read before the split ends them all.
@@ -143,6 +161,28 @@ class SeriesEdits:
             handles.extend(self.cog.reminders.schedule(conn, updated, plan, now))
         handles.extend(self._next_job(conn, new, moved, now, ahead))
         return moved, handles
+
+    @staticmethod
+    def _keeps_time(conn: sqlite3.Connection, s: srepo.Series, new_local: datetime) -> bool:
+        """Whether every series this one goes on as that still makes times meets at `new_local`'s
+        time of day already: then the schedule stays as it is, and a split would only reset the
+        later ones moved on their own."""
+        rows = [t for sid in srepo.chain(conn, s.id) if (t := srepo.get(conn, sid)) is not None]
+        return all(t.first_local.time() == new_local.time() for t in rows
+                   if t.ends_before is None or t.ends_before > t.first_local)
+
+    def _back_to_time(self, conn: sqlite3.Connection, event: Event, starts_at: datetime, now: datetime,
+                      plan: Plan) -> tuple[list[Event], list[Handle]]:
+        """The series' own time for this occurrence (it may have been moved on its own); every
+        later one keeps its start."""
+        handles: list[Handle] = []
+        current = event
+        if starts_at != event.starts_at:
+            current = repo.update(conn, event.id, starts_at=starts_at,
+                                  ends_at=starts_at.astimezone(UTC) + (event.ends_at - event.starts_at))
+            self.cog.turnout.moved(conn, event, current, plan, now)
+            handles = self.cog.reminders.schedule(conn, current, plan, now)
+        return [current, *(e for e in self.later(conn, event) if e.id != event.id)], handles
 
     @staticmethod
     def _tail(conn: sqlite3.Connection, s: srepo.Series) -> srepo.Series:
