@@ -70,6 +70,11 @@ class Renames:
         if task in done and not task.cancelled() and task.exception() is not None:
             raise task.exception()  # type: ignore[misc]
 
+    def forget(self, key: str) -> None:
+        """The thread is closed or the role deleted: a rename still waiting is moot."""
+        self._wanted.pop(key, None)
+        self._parked.discard(key)
+
     def reopened(self, key: str) -> None:
         """The thread is open again: its rename parked while it was archived goes on now."""
         if key in self._parked:

@@ -99,6 +99,7 @@ class DiscordSurfaces(DiscordListings):
         # A moderator who locks a thread archives it too, and then only Manage Threads may
         # touch it: archived already is done, not a refusal to tell anyone about.
         if thread.id.isdigit():
+            self._renames.forget(f"thread:{thread.id}")
             await self._edit_thread(thread, NO_ARCHIVE, "Discord: the event's thread stays open",
                                     self._client().http.edit_channel(int(thread.id), archived=True))
 
@@ -186,6 +187,7 @@ class DiscordSurfaces(DiscordListings):
         guild = self._guild(space)
         if not role_id.isdigit():
             return
+        self._renames.forget(f"role:{guild}:{role_id}")
         with contextlib.suppress(discord.NotFound), refusals(NO_ROLES, "Discord: the event's role was not deleted"):
             await self._client().http.delete_role(guild, int(role_id))
 

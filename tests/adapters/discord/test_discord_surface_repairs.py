@@ -184,3 +184,25 @@ async def test_a_thread_archived_for_quiet_takes_its_new_name_once_it_is_open_ag
     await fake.wait_for(lambda: fake.channels[card]["name"] == f"Lunch #{eid}", what="the thread renamed")
     assert fake.channels[card]["thread_metadata"]["archived"] is False
     assert warnings_about(world, "") == []
+
+
+async def test_a_rename_discord_client_gave_up_on_is_tried_again(harness: Harness, world: World,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """discord.py waits out a 429 a few times and then raises it: the rename is tried again
+    after a pause rather than dropped."""
+    from adapters.discord import renames, surfaces
+
+    monkeypatch.setattr(surfaces, "RENAME_WAIT", 0.05)
+    monkeypatch.setattr(renames, "PAUSE_FIRST", 0.05)
+    fake, u, ch = world.fake, world.users, world.channel
+    fake.roles.grant_bot(world.guild, MANAGE_EVENTS)
+    bot, adapter = await harness.start(ALL, clock=ManualClock())
+    await config_set(world, "events.thread", "on")
+    card, eid = await new_event(world, bot, "Picnic")
+    fake.inject_429("PATCH", rf"/channels/{card}$", times=8, retry_after=0.01)
+    edited = await fake.send_interaction("event edit", {"id": eid, "title": "Lunch"}, user=u["alice"], channel=ch)
+    assert "Updated" in edited.text, edited.text
+    await fake.wait_for(lambda: fake.channels[card]["name"] == f"Lunch #{eid}", what="the thread renamed")
+    await delivered(fake, bot, adapter)
+    assert requests_to(world, "PATCH", f"/channels/{card}") == 9, "eight held back, then the one that landed"
+    assert warnings_about(world, "") == []
