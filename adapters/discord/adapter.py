@@ -249,6 +249,7 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound, Seeding, OwnPosts, DirectM
                 if e.code == UNKNOWN_CHANNEL:
                     raise DestinationGone(f"Discord: channel {channel.id} is gone") from e
                 raise
+            self._thread_open(channel.id)  # a message reopens an archived thread
             ref = MessageRef(self.platform, str(msg.channel.id), str(msg.id), channel.space_id)
             if posted is not None:
                 posted.append(ref)

@@ -178,6 +178,11 @@ class LogoffClient(discord.Client):
         if after.status is discord.EventStatus.canceled and before.status is not after.status:
             self.adapter._on_listing_gone(after, before.status)
 
+    async def on_raw_thread_update(self, payload: discord.RawThreadUpdateEvent) -> None:
+        # Raw: discord.py drops archived threads from its cache, and this one may be reopening.
+        if not (payload.data.get("thread_metadata") or {}).get("archived"):
+            self.adapter._thread_open(str(payload.thread_id))
+
     async def on_guild_available(self, guild: discord.Guild) -> None:
         await self.adapter._on_guild_available(guild.id)
 

@@ -26,7 +26,8 @@ from bot.model import SpaceRef
 from bot.render import truncate
 from bot.surfaces import Listing
 
-from .refs import refusals, space_of
+from .interest import ListingInterest
+from .refs import refusals
 from .render import literal
 from .settings import SETTING
 
@@ -43,6 +44,7 @@ MIN_LENGTH = timedelta(minutes=1)  # Discord refuses an end that is not after th
 UNKNOWN_EVENT = 10070
 FINISHED_EVENT = 180000
 TOO_MANY_EVENTS = 30038
+INVALID_FORM = 50035
 JUMP = "https://discord.com/channels"  # a message's link, as Discord's "Copy Message Link" gives it
 LIVE = (discord.EventStatus.scheduled.value, discord.EventStatus.active.value)
 CANCELED = discord.EventStatus.canceled.value
@@ -57,6 +59,7 @@ TOO_MANY = ("Discord: this server already lists 100 upcoming events in its Event
             "so this event is not mirrored there")
 STARTED = f"{NOT_MIRRORED} because it has already started; Discord lists only events still to come"
 ENDED = f"{NOT_MIRRORED} because it is over"
+KEPT = "Discord: the server's Events tab still shows this event as it was; Discord refused the change"
 
 
 def guild_of(space: SpaceRef) -> int | None:
@@ -72,11 +75,18 @@ def marker_pattern(marker: str) -> re.Pattern[str]:
     return re.compile(re.escape(marker) + r"(?!\w)")
 
 
+def start_refused(e: discord.HTTPException) -> bool:
+    """Discord's 50035 Invalid Form Body naming only the start: what it says to a new start for
+    a listing it has under way (its text lists each field as "In <field>: <why>")."""
+    fields = {line[3:].partition(":")[0] for line in e.text.splitlines() if line.startswith("In ")}
+    return e.status == 400 and e.code == INVALID_FORM and fields == {"scheduled_start_time"}
+
+
 def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-class DiscordListings:
+class DiscordListings(ListingInterest):
     """Listings for `DiscordAdapter`; state set up by `_init_listings`."""
 
     platform: str
@@ -186,20 +196,35 @@ class DiscordListings:
         except discord.HTTPException as e:
             if e.code in (UNKNOWN_EVENT, FINISHED_EVENT):
                 return False
-            if not (with_start and e.status == 400 and await self._under_way(guild, native_id)):
+            # Any other refusal (a field Discord would not take this time) leaves the listing and
+            # its Interested people as they are: the next change tries again.
+            if not (with_start and start_refused(e)):
+                with refusals(NO_MANAGE_EVENTS, KEPT):
+                    raise
+            listed = await self._under_way(guild, native_id)
+            if listed is None:
                 raise
-            # Discord started the listing at its time and keeps that start: an event moved to a
-            # later one is listed anew (its Interested people go with the old listing).
+            if listed == listing.start:
+                # Discord started it a moment before the bot's clock said so: the start it was
+                # sent is the one it has, and the rest of the edit lands without it.
+                await http.edit_scheduled_event(guild, int(native_id), **self._fields(listing, with_start=False))
+                return True
+            # Discord keeps the start of a listing under way: an event moved to another is listed
+            # anew (its Interested people go with the old listing).
+            log.info("Discord: listing %s is under way and keeps its start; listed anew", native_id)
             await self.drop_listing(SpaceRef(self.platform, str(guild)), native_id)
             return False
         return True
 
-    async def _under_way(self, guild: int, native_id: str) -> bool:
+    async def _under_way(self, guild: int, native_id: str) -> datetime | None:
+        """The start of the listing if Discord has it under way, else None."""
         try:
             data = await self._client().http.get_scheduled_event(guild, int(native_id), False)
         except discord.NotFound:
-            return False
-        return data.get("status") == ACTIVE
+            return None
+        if data.get("status") != ACTIVE:
+            return None
+        return datetime.fromisoformat(str(data["scheduled_start_time"]))
 
     async def _find_listing(self, guild: int, marker: str) -> str | None:
         return next(iter(await self._marked(guild, marker)), None)
@@ -241,56 +266,3 @@ class DiscordListings:
         if data.get("status") == CANCELED:
             return None
         return int(data.get("user_count") or 0)
-
-    # --- from the gateway ---------------------------------------------------------------------------
-
-    def _on_listing_interest(self, data: Mapping[str, Any]) -> None:
-        """GUILD_SCHEDULED_EVENT_USER_ADD/REMOVE, read raw (discord.py drops them for members it
-        has not cached). The payload has no count, so the count is read from Discord."""
-        guild, event = str(data.get("guild_id") or ""), str(data.get("guild_scheduled_event_id") or "")
-        if not (guild.isdigit() and event.isdigit()) or self._foreign(int(guild), int(event)):
-            return
-        self._spawn(self._recount(guild, event))
-
-    def _foreign(self, guild_id: int, event_id: int) -> bool:
-        """An event someone else listed (as far as discord.py's cache knows): not ours to count."""
-        client = self.client
-        guild = client.get_guild(guild_id) if client is not None else None
-        ev = guild.get_scheduled_event(event_id) if guild is not None else None
-        me = client.user.id if client is not None and client.user is not None else None
-        return ev is not None and ev.creator_id != me
-
-    async def _recount(self, guild: str, event: str) -> None:
-        # A burst of clicks costs one request in flight and at most one more after it.
-        if event in self._recounting:
-            self._recount_again.add(event)
-            return
-        self._recounting.add(event)
-        space = SpaceRef(self.platform, guild)
-        try:
-            while True:
-                self._recount_again.discard(event)
-                count = await self.listing_interest(space, event)
-                # Gone: its DELETE says so (or it was logoff's own drop); nothing to count.
-                if count is not None and self.bot is not None:
-                    await self.bot.listing_interest_changed(space, event, count)
-                if event not in self._recount_again:
-                    return
-        except Exception as e:  # a spawned task: the next click, or the reconcile at start, recounts
-            log.warning("Discord: could not count who is interested in event %s: %s", event, e)
-        finally:
-            self._recounting.discard(event)
-
-    def _on_listing_gone(self, ev: discord.ScheduledEvent, was: discord.EventStatus) -> None:
-        """A listing deleted or cancelled: if by hand, and it was logoff's and still to come, the
-        core may list the event again. Not for logoff's own drops, nor under way or over."""
-        client = self.client
-        if str(ev.id) in self._dropped:
-            del self._dropped[str(ev.id)]
-            return
-        if client is None or client.user is None or self.bot is None:
-            return
-        if ev.creator_id != client.user.id or was is not discord.EventStatus.scheduled:
-            return
-        self._spawn(self.bot.listing_interest_changed(SpaceRef(self.platform, space_of(ev.guild_id)),
-                                                      str(ev.id), None))

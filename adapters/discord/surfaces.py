@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Literal
@@ -20,6 +21,7 @@ from bot.model import ChannelRef, MessageRef, SpaceRef, UserRef
 
 from .listings import DiscordListings, guild_of
 from .refs import refusals
+from .renames import Parked, Renames, later
 
 # Discord archives a quiet thread after this many minutes; the longest it offers, since
 # logoff archives the thread itself a day after the event.
@@ -29,8 +31,9 @@ THREAD_EXISTS = 160004
 TOO_MANY_ROLES = 30005
 UNKNOWN_ROLE = 10011
 # Discord allows a channel's name two changes in ten minutes and makes a third wait out the
-# rest: a rename (of a thread or a role) waits this many seconds at most (the edit command that
-# set it off waits for it), and one to the name it has already is not sent.
+# rest: the edit command that set a rename off (of a thread or a role) waits for it this many
+# seconds at most, and the rename goes on after (renames.py); one to the name it has already is
+# not sent.
 RENAME_WAIT = 5.0
 
 NO_THREADS = ("Discord: logoff lacks the Create Public Threads permission in the event's channel, so "
@@ -67,6 +70,12 @@ def one_line(name: str, limit: int) -> str:
 class DiscordSurfaces(DiscordListings):
     """Listings, Threads and Roles for `DiscordAdapter`."""
 
+    _tasks: set[asyncio.Task[Any]]
+
+    def _init_listings(self) -> None:
+        super()._init_listings()
+        self._renames = Renames(self._tasks)
+
     # --- Threads -------------------------------------------------------------------------------
 
     async def open_thread(self, message: MessageRef, name: str) -> ChannelRef:
@@ -90,23 +99,35 @@ class DiscordSurfaces(DiscordListings):
         # A moderator who locks a thread archives it too, and then only Manage Threads may
         # touch it: archived already is done, not a refusal to tell anyone about.
         if thread.id.isdigit():
-            await self._edit_thread(thread, NO_ARCHIVE, "Discord: the event's thread stays open", None,
+            self._renames.forget(f"thread:{thread.id}")
+            await self._edit_thread(thread, NO_ARCHIVE, "Discord: the event's thread stays open",
                                     self._client().http.edit_channel(int(thread.id), archived=True))
 
     async def rename_thread(self, thread: ChannelRef, name: str) -> None:
-        # An archived thread keeps the name it had while it was open.
         if thread.id.isdigit():
-            http, named = self._client().http, one_line(name, THREAD_NAME_MAX)
-            rename = _unless_named(http.get_channel(int(thread.id)), named,
-                                   lambda: http.edit_channel(int(thread.id), name=named))
-            await self._edit_thread(thread, NO_RENAME, "Discord: the event's thread keeps its name", RENAME_WAIT,
-                                    rename)
+            await self._renames.rename(f"thread:{thread.id}", one_line(name, THREAD_NAME_MAX),
+                                       functools.partial(self._rename_thread, int(thread.id)), RENAME_WAIT)
 
-    async def _edit_thread(self, thread: ChannelRef, forbidden: str, refused: str, wait: float | None,
-                           edit: Awaitable[Any]) -> None:
+    async def _rename_thread(self, thread_id: int, name: str) -> None:
+        http = self._client().http
+        try:
+            with contextlib.suppress(discord.NotFound), refusals(NO_RENAME, "Discord: the event's thread keeps its name"), \
+                    later():
+                await _unless_named(http.get_channel(thread_id), name, lambda: http.edit_channel(thread_id, name=name))
+        except DeliveryRefused:
+            # Archived (by Discord after a quiet while, or locked by a moderator): renamed once
+            # it is open again, which a locked one is only by hand.
+            if await self._archived(thread_id):
+                raise Parked from None
+            raise
+
+    def _thread_open(self, thread_id: str) -> None:
+        self._renames.reopened(f"thread:{thread_id}")
+
+    async def _edit_thread(self, thread: ChannelRef, forbidden: str, refused: str, edit: Awaitable[Any]) -> None:
         try:
             with contextlib.suppress(discord.NotFound), refusals(forbidden, refused):
-                await asyncio.wait_for(edit, wait)
+                await edit
         except DeliveryRefused:
             if not await self._archived(int(thread.id)):
                 raise
@@ -153,16 +174,20 @@ class DiscordSurfaces(DiscordListings):
         guild = self._guild(space)
         if not role_id.isdigit():
             return
-        http, named = self._client().http, one_line(name, ROLE_NAME_MAX)
-        rename = _unless_named(http.get_role(guild, int(role_id)), named,
-                               lambda: http.edit_role(guild, int(role_id), name=named))
-        with contextlib.suppress(discord.NotFound), refusals(NO_ROLES, "Discord: the event's role keeps its name"):
-            await asyncio.wait_for(rename, RENAME_WAIT)
+        await self._renames.rename(f"role:{guild}:{role_id}", one_line(name, ROLE_NAME_MAX),
+                                   functools.partial(self._rename_role, guild, int(role_id)), RENAME_WAIT)
+
+    async def _rename_role(self, guild: int, role_id: int, name: str) -> None:
+        http = self._client().http
+        with contextlib.suppress(discord.NotFound), refusals(NO_ROLES, "Discord: the event's role keeps its name"), \
+                later():
+            await _unless_named(http.get_role(guild, role_id), name, lambda: http.edit_role(guild, role_id, name=name))
 
     async def drop_role(self, space: SpaceRef, role_id: str) -> None:
         guild = self._guild(space)
         if not role_id.isdigit():
             return
+        self._renames.forget(f"role:{guild}:{role_id}")
         with contextlib.suppress(discord.NotFound), refusals(NO_ROLES, "Discord: the event's role was not deleted"):
             await self._client().http.delete_role(guild, int(role_id))
 

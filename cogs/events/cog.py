@@ -59,7 +59,7 @@ class EventsCog(Reports):
         self.turnout = Turnout(self)
         self.turnout.register()
         self._told_not_open = set()
-        self.reminders = Reminders(self.bot, self.name, self.dms, self.native.thread_of, self.audience,
+        self.reminders = Reminders(self.bot, self.name, self.dms, self.native.say_in_thread, self.audience,
                                    more=self.turnout.schedule)
         self.reminders.register()
         self.series = SeriesPlanner(self)

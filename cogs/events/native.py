@@ -19,9 +19,9 @@ from collections.abc import Awaitable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot.adapter import DeliveryRefused
+from bot.adapter import DeliveryRefused, DestinationGone
 from bot.model import ChannelRef, MessageRef, SpaceRef
-from bot.render import warning
+from bot.render import Out, warning
 from bot.scheduler import Job
 from bot.settings import SettingSpec, on_off, switch_text
 
@@ -96,6 +96,22 @@ class NativeSurfaces(NativeListings, NativeRoles):
         thread_id = (await self._row(event.id))[0]
         space = SpaceRef.from_key(event.space)
         return ChannelRef(event.platform, thread_id, space.id) if thread_id else None
+
+    async def say_in_thread(self, event: Event, out: Out, key: str) -> None:
+        """Said in the event's thread too, where it has one. A thread deleted by hand is
+        forgotten the first time it is found gone: from then on the event is one without a
+        thread (its channel has it all), and `events.thread on` may open another."""
+        thread = await self.thread_of(event)
+        if thread is None:
+            return
+        try:
+            await self.bot.send(thread, out, idempotency_key=key)
+        except DestinationGone:
+            log.info("the thread of event %s is gone (deleted by hand): forgotten", event.id)
+            await self.cog.db.execute("UPDATE event_native SET thread_id=NULL WHERE event_id=? AND thread_id=?",
+                                      (event.id, thread.id))
+        except Exception as e:  # noqa: BLE001 - the channel post already carries it
+            log.warning("posting in the thread of event %s failed: %s", event.id, e)
 
     async def _save(self, event_id: int, column: str, value: object) -> None:
         assert column in ("thread_id", "role_id")

@@ -17,6 +17,7 @@ from bot.adapter import DestinationGone
 from bot.cog import CogHost
 from bot.durations import runs_together, spaced_parts
 from bot.model import ChannelRef, SpaceRef
+from bot.render import Out
 from bot.scheduler import Job
 from bot.settings import SettingSpec
 from bot.timeparse import format_duration, parse_duration
@@ -88,13 +89,13 @@ def event_channel(event: Event) -> ChannelRef:
 
 class Reminders:
     def __init__(self, bot: CogHost, cog: str, dms: DirectMessages,
-                 thread_of: Callable[[Event], Awaitable[ChannelRef | None]], audience: Audience,
+                 in_thread: Callable[[Event, Out, str], Awaitable[None]], audience: Audience,
                  more: MoreJobs | None = None) -> None:
         self.bot = bot
         self.cog = cog
         self.dms = dms
         self.audience = audience
-        self.thread_of = thread_of  # the event's own thread, where it has one (native.py)
+        self.in_thread = in_thread  # said again in the event's own thread, where it has one (native.py)
         self.more = more
 
     def register(self) -> None:
@@ -236,14 +237,8 @@ class Reminders:
         if only is not None:
             return  # the thread and the DMs were the first run's
         await self._again(job, event, failed)
-        thread = await self.thread_of(event)
-        if thread is not None:
-            # Said again where the event is discussed, without pinging everyone a second time.
-            try:
-                await self.bot.send(thread, reminder_dm_text(event, now),
-                                    idempotency_key=job.idempotency_key + "-thread")
-            except Exception as e:  # noqa: BLE001 - the channel post already carries it
-                log.warning("reminder for event %s in its thread failed: %s", event.id, e)
+        # Said again where the event is discussed, without pinging everyone a second time.
+        await self.in_thread(event, reminder_dm_text(event, now), job.idempotency_key + "-thread")
         # After the channel post (which the job's key keeps single): a failed DM never makes
         # the job run again, and one re-sent after a crash lands once by its key.
         await self.dms.send(roster.going, reminder_dm_text(event, now), await self.audience.channels(event),

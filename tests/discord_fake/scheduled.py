@@ -56,6 +56,7 @@ class ScheduledEvents:
         self.events: dict[int, JSON] = {}  # id -> stored payload (without user_count)
         self.interested: dict[int, list[int]] = {}  # id -> user ids, in the order they came
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self.refusals: list[web.Response] = []  # how the next edits are answered, whatever they ask
 
     def routes(self, r: Route) -> None:
         base = r"/guilds/(?P<guild>\d+)/scheduled-events"
@@ -186,6 +187,8 @@ class ScheduledEvents:
         ev = self._find(guild, event)
         if ev is None:
             return error(404, 10070, "Unknown Guild Scheduled Event")
+        if self.refusals:
+            return self.refusals.pop(0)
         if not self._may_manage(int(guild), ev, self.fake.bot_id):
             return missing_permissions()
         unknown = set(body) - set(EDITABLE)
@@ -257,6 +260,11 @@ class ScheduledEvents:
                 "scheduled_end_time": (start + timedelta(hours=hours)).isoformat(),
                 "entity_metadata": {"location": location}}
         return int(self._new(guild_id, by, body)["id"])
+
+    def refuse_next_edit(self, answer: web.Response) -> None:
+        """Discord answers the next edit of an event with `answer` (one of wire.py's errors)
+        and changes nothing."""
+        self.refusals.append(answer)
 
     def mark_interested(self, event_id: int, user_id: int, interested: bool = True) -> bool:
         """A member clicks "Interested" (or takes it back). Discord ignores a repeat."""

@@ -8,7 +8,7 @@ what Discord checks: permissions (403/50013), one acknowledgement per interactio
 the middle of an answer), nonce length and `enforce_nonce`; a request can be made to take
 effect and lose its answer (a 500 after the fact, as Discord's edge gives). Every route
 it does not know is recorded in `unhandled` so tests can fail on it. The native surfaces
-live beside it: scheduled events (`scheduled.py`), threads and roles (`threads_roles.py`);
+live beside it: scheduled events (`scheduled.py`), threads (`threads.py`), roles (`roles.py`);
 what they all share (permission bits, intents, JSON errors) in `wire.py`.
 """
 
@@ -30,8 +30,9 @@ from . import autocomplete, files
 from .content import DISALLOWED_INTENTS, as_received, disallowed
 from .history import History
 from .people import People
+from .roles import Roles
 from .scheduled import ScheduledEvents
-from .threads_roles import Roles, Threads
+from .threads import Threads
 from .wire import (
     ADD_REACTIONS,
     ADMINISTRATOR,

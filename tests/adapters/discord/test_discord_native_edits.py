@@ -133,8 +133,9 @@ async def test_an_edit_to_the_same_title_renames_neither_thread_nor_role(harness
 async def test_a_rename_discord_holds_back_does_not_hold_the_edit_reply(harness: Harness, world: World,
                                                                        surface: str,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    """A rename Discord makes wait (429, retry_after) is given up after a short wait inside the
-    command, for the role as for the thread: the reply does not wait out Discord's limit."""
+    """A rename Discord makes wait (429, retry_after) is waited for only a short while inside the
+    command, for the role as for the thread: the reply does not wait out Discord's limit (the
+    rename goes on after it: test_discord_surface_repairs.py)."""
     from adapters.discord import surfaces
 
     monkeypatch.setattr(surfaces, "RENAME_WAIT", 0.2)
