@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import random
 import time
 from collections.abc import Sequence
 from typing import Any, cast
@@ -31,6 +30,7 @@ from .bulk import ServerSide
 from .greenbridge import await_only, run_unit
 from .groupcommit import run_batch
 from .pgcommit import committed
+from .pgconflict import CONFLICT, CONFLICT_BUDGET_S, Conflicts, StorageBusy
 from .pgconn import Coerce, PgConnection
 from .pgconnect import (
     UNREACHABLE,
@@ -56,10 +56,6 @@ log = logging.getLogger(__name__)
 
 # Numbers the advisory lock that serialises migrations across processes.
 MIGRATION_LOCK = 0x6C6F676F6666
-CONFLICT_TRIES = 8  # runs of a batch that conflicts with another process's writes
-CONFLICT_WAIT_S = 0.001  # the first wait before running a conflicting batch again, at most
-
-_CONFLICT = (asyncpg.SerializationError, asyncpg.DeadlockDetectedError)
 
 
 class PostgresDatabase(Database):
@@ -79,6 +75,7 @@ class PostgresDatabase(Database):
         self._writer_conn: asyncpg.Connection | None = None
         self._coercers: dict[str, tuple[Coerce, ...]] = {}
         self.conflicts = 0  # batches run again after a serialization conflict (tests, benchmarks)
+        self.conflict_budget_s = CONFLICT_BUDGET_S  # a batch conflicting this long fails (bot/pgconflict.py)
         self.commit_check_s = 15.0  # a cut COMMIT is asked after this long before "unknown"
         self._commit_in_doubt = False  # a COMMIT of a batch that wrote is under way
         self._open = False
@@ -221,7 +218,9 @@ class PostgresDatabase(Database):
             self._drop(conn)
         except BaseException as e:
             err: BaseException = e
-            if isinstance(e, StorageUnavailable):  # says what happened: left as it is
+            if isinstance(e, StorageBusy):  # rolled back on a connection that works
+                pass
+            elif isinstance(e, StorageUnavailable):  # says what happened: left as it is
                 self._drop(conn)
             elif isinstance(e, UNREACHABLE) or (conn is not None and conn.is_closed()):
                 err = StorageUnavailable(f"PostgreSQL at {self.path} is not answering: {e}")
@@ -247,27 +246,25 @@ class PostgresDatabase(Database):
         elsewhere), and a unit that reads then writes (the next place in a queue) must not
         interleave with it. On a conflict PostgreSQL aborts one side; that side runs its batch
         again, units being functions of the database alone."""
-        for attempt in range(1, CONFLICT_TRIES + 1):
+        conflicts = Conflicts(self.conflict_budget_s)
+        while True:
             try:
                 results = await run_unit(run_batch, PgConnection(conn, self._coercers), self._pending, batch,
                                          self.max_batch, self.batch_budget_s)
-                conflict = next((v for ok, v in results if not ok and isinstance(v, _CONFLICT)), None)
+                conflict = next((v for ok, v in results if not ok and isinstance(v, CONFLICT)), None)
                 if conflict is not None:
                     raise conflict
                 await self._commit_or_ask(conn)
                 return results
-            except _CONFLICT:
-                if attempt == CONFLICT_TRIES:
-                    raise
+            except CONFLICT as e:
                 if conn.is_in_transaction():
                     await conn.execute("ROLLBACK")
+                conflicts.check(e, self.path)  # out of time: this batch fails, the queue waits on
                 self.conflicts += 1
                 # Back to the head of the queue, in order: the next run takes them first.
                 self._pending.extendleft(reversed(batch))
                 batch.clear()
-                # Writers retrying at once collide again: a random, growing wait lets one finish.
-                await asyncio.sleep(random.uniform(0, CONFLICT_WAIT_S * 2 ** attempt))
-        raise AssertionError("unreachable")
+                await conflicts.again()
 
     async def _commit_or_ask(self, conn: asyncpg.Connection) -> None:
         """COMMIT; if the connection breaks during it, find out whether it went through

@@ -67,6 +67,9 @@ SHARD_COUNT = 4
 P1_SHARDS, P2_SHARDS = (0, 1), (2, 3)
 _EVENT_ID = re.compile(r"⏰ Reminder: .*? #(\d+) starts in")
 _BOTS = itertools.count()  # one Matrix account per scenario in a session
+_LOG_LINE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ [A-Z]+ ")  # `logoff run`'s format
+LOG_TAIL_LINES = 40
+MAX_ERROR_LINES = 400
 JSON = dict[str, Any]
 
 
@@ -162,6 +165,7 @@ class Outcome:
     unhandled: list[str]  # requests the fake Discord does not know
     sends: Counter[str]  # Discord: message POSTs the fake received, by nonce (before its dedupe)
     timings: dict[str, float] = field(default_factory=dict)
+    evidence: str = ""  # each process's errors and log tail, for a failed verdict to show
 
     # --- the verdict ---------------------------------------------------------------------
 
@@ -292,6 +296,23 @@ class Node:
 
     def took_over(self) -> int:
         return self.log_text().count("took over job")
+
+    def evidence(self, tail: int = LOG_TAIL_LINES) -> str:
+        """Its log's errors with their tracebacks, then its last `tail` lines: the logs live in
+        a temporary folder, so a failed run must print them to keep them."""
+        lines = self.log_text().splitlines()
+        errors: list[str] = []
+        in_error = False
+        for ln in lines:
+            if _LOG_LINE.match(ln):  # a record begins: an error's traceback is over
+                in_error = " ERROR " in ln or " CRITICAL " in ln
+            elif ln.startswith("Traceback"):
+                in_error = True
+            if in_error:
+                errors.append(ln)
+        return "\n".join([f"===== {self.name} ({len(lines)} lines in {self.log}) =====",
+                          f"--- its errors and tracebacks ({len(errors)} lines) ---", *errors[-MAX_ERROR_LINES:],
+                          f"--- its last {tail} lines ---", *lines[-tail:]])
 
 
 # --- the world --------------------------------------------------------------------------------
@@ -438,8 +459,12 @@ class Cluster:
         await pool_run((setting(s) for s in order), plan.concurrency)
 
         async def armed() -> bool:
+            # In any state: on a loaded machine the first spaces' reminders may be out before
+            # the last space is armed. One armed after its due time has no job (its reminder
+            # is already past), and that is the set-up being too slow.
             counts = await self.fetch_counts(
-                "SELECT space, count(*) FROM jobs WHERE kind='event.reminder' AND state='pending' GROUP BY space")
+                "SELECT space, count(*) FROM jobs WHERE kind='event.reminder' AND state <> 'cancelled' "
+                "GROUP BY space")
             return sum(counts.values()) == plan.total
 
         try:
@@ -571,6 +596,7 @@ class Cluster:
             taken_over_logged=self.nodes["P2"].took_over() + self.nodes["P3"].took_over(),
             problems={name: n.problems() for name, n in self.nodes.items()},
             unhandled=list(self.fake.unhandled), timings=self.timings,
+            evidence="\n".join(n.evidence() for n in self.nodes.values()),
             sends=Counter(str(body.get("nonce")) for method, path, body in self.fake.requests
                           if method == "POST" and path.startswith("/channels/") and path.endswith("/messages")
                           and isinstance(body, dict) and body.get("nonce")))
@@ -612,7 +638,19 @@ async def run_scenario(plan: Plan, pg_url: str, synapse: Synapse, folder: Path,
         cluster.timings["burst_s"] = time.time() - first
         say(f"every job sent {cluster.timings['burst_s']:.1f} s after the first was due")
         outcome = await cluster.outcome()
-    finally:
+    except BaseException:
+        try:
+            await cluster.close()
+        finally:
+            print_evidence(cluster.nodes.values())
+        raise
+    else:
         await cluster.close()
     cluster.timings["total_s"] = time.monotonic() - t0
     return outcome
+
+
+def print_evidence(nodes: Iterable[Node]) -> None:
+    """Each process's errors and log tail on stdout (pytest shows it with a failure)."""
+    for node in nodes:
+        print(node.evidence(), flush=True)

@@ -11,14 +11,16 @@ the product's commands and counted on the platforms (tests/cluster/kit.py has th
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.matrix_harness import Synapse
 
-from .kit import P1_SHARDS, P2_SHARDS, SHARD_COUNT, Plan, run_scenario
+from .kit import P1_SHARDS, P2_SHARDS, SHARD_COUNT, Outcome, Plan, run_scenario
 
 pytestmark = pytest.mark.subprocess
 
@@ -34,6 +36,21 @@ async def test_reminders_go_out_once_when_a_process_dies_mid_burst(
         pg_url: str, synapse: Synapse, tmp_path: Path) -> None:
     plan = Plan()
     o = await run_scenario(plan, pg_url, synapse, tmp_path)
+    with shown_on_failure(o.evidence):
+        check(plan, o)
+
+
+@contextlib.contextmanager
+def shown_on_failure(evidence: str) -> Iterator[None]:
+    """The processes' logs go with their temporary folder: a failed verdict prints them."""
+    try:
+        yield
+    except AssertionError:
+        print(evidence)
+        raise
+
+
+def check(plan: Plan, o: Outcome) -> None:
     summary = (f"posted {o.posted} of {plan.total}; P1 killed after {o.p1_posted_at_kill} of its "
                f"reminders ({o.p1_states_at_kill}); taken over {len(o.taken_over())}; timings {o.timings}")
 
