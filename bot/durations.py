@@ -1,12 +1,16 @@
 """Durations people type ("2h", "1h30m", "90 minutes", "1d 12h") and how they are shown.
 
 A duration is whole numbers with units; a sign, a fraction or zero is refused with the way
-to write it, never rounded or read as something else.
+to write it, never rounded or read as something else. Times and durations are typed with the
+digits 0-9 only (`other_digits`): a regex's digit class and int() also take "９", "٣" and
+"७", and would read a pasted or mistyped number silently.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Callable
 from datetime import timedelta
 from fractions import Fraction
 
@@ -26,12 +30,45 @@ PART = re.compile(r"(\d{1,7})\s*([a-z]+)")
 FULL = re.compile(r"^\s*(?:\d{1,7}\s*[a-z]+\s*(?:and\s*|,\s*)?)+$")
 FRACTION = re.compile(r"^(\d{1,7}[.,]\d{1,3})\s*([a-z]+)$")
 _LONGEST = 10 * 365 * 86400
+_QUOTED = 100  # the longest text a refusal quotes back whole (`when=` reads no longer)
 _TOO_MANY_DIGITS = re.compile(r"^\s*0*[1-9]\d{7,}\s*(?:w|wk|weeks?|d|days?|h|hrs?|hours?|m|mins?|minutes?)\s*$")
 _HOURS_MINUTES = re.compile(r"^\s*(\d{1,2})h(\d{2})\s*$", re.IGNORECASE)
 
 
+def other_digits(text: str, reading: Callable[[str], str | None]) -> None:
+    """Refuses `text` if it has a digit other than 0-9 (or a character Unicode counts as a
+    number: "²", "①", "½"), changing nothing. Where each is a decimal digit, says what the text
+    reads as with 0-9; `reading` gives what that text means (" (Mon 07 Dec 2026 19:00 UTC)"), or
+    None when the parser refuses it too, and then it is not offered as the thing to type."""
+    if not other_digits_in(text):
+        return
+    said = " ".join(text.split())
+    if len(said) > _QUOTED:
+        raise TimeParseError(f"'{said[:_QUOTED]}…' is not typed with the digits 0-9; type it with the digits 0-9")
+    values = {c: unicodedata.decimal(c, None) for c in said if _other(c)}
+    if None in values.values():  # no digit to read it as: "9²" is not 92
+        odd = [f"'{c}'" for c, v in values.items() if v is None]
+        raise TimeParseError(f"'{said}' has {', '.join(odd)}, which {'is' if len(odd) == 1 else 'are'} not "
+                             "among the digits 0-9; type it with the digits 0-9")
+    as_typed = "".join(str(values[c]) if c in values else c for c in said)
+    meant = reading(as_typed)
+    head = f"'{said}' is not typed with the digits 0-9: it reads as {as_typed}"
+    if meant is None:
+        raise TimeParseError(f"{head}; type it with the digits 0-9")
+    raise TimeParseError(f"{head}{meant}; if that is what you meant, type \"{as_typed}\"")
+
+
+def other_digits_in(text: str) -> bool:
+    return any(_other(c) for c in text)
+
+
+def _other(c: str) -> bool:
+    return not c.isascii() and c.isnumeric()
+
+
 def parse_duration(text: str) -> timedelta:
     """"2h", "1h30m", "90 minutes", "1d 12h" -> timedelta. Raises TimeParseError."""
+    other_digits(text, lambda typed: "" if _is_duration(typed) else None)
     s = text.strip().lower()
     if s.startswith("-") and FULL.match(s[1:]):
         positive = s[1:].strip()

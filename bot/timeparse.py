@@ -9,14 +9,15 @@ which refuses the times a DST change skips or repeats. "in 2 hours" is computed 
 time, right across a DST change; "in 3 days" alone is a day, not a moment. Nothing is
 guessed: a day with no time, an hour that could be am or pm, a date with two readings or one
 passed, a span ("10:00-12:00") that reads as an offset, "2h30" where a length may go are
-refused, in words from bot/timehints.py.
+refused, in words from bot/timehints.py; so is a time typed in digits other than 0-9 ("７pm"),
+saying what it reads as (bot/durations.py `other_digits`).
 """
 
 from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -84,6 +85,7 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, allow_past: bool = Fal
     if len(s) > 100:
         raise TimeParseError("that time is too long to read; write e.g. "
                              f"\"{hints.dates(now.astimezone(tz).date())[1]}\"")
+    durations.other_digits(text, _reading(lambda typed: parse_when(typed, tz, now, allow_past=allow_past), tz))
     try:
         result = _read(s, tz, now)
     except (Ambiguous, ZoneError, TimeParseError, WallTimeRefused) as e:
@@ -232,7 +234,7 @@ def read_time(text: str, tz: ZoneInfo, now: datetime) -> datetime | None:
     that is not a time: read as `when=` reads it, so an option that `when=poll:` could take
     as a time is fixed now and shown with its date, never read later against another day."""
     s = " ".join(text.split()).lower().rstrip(".!")
-    if not s or len(s) > 100:
+    if not s or len(s) > 100 or durations.other_digits_in(s):
         return None
     try:
         at = _read(s, tz, now, asking=False)
@@ -243,6 +245,7 @@ def read_time(text: str, tz: ZoneInfo, now: datetime) -> datetime | None:
 
 def parse_when_or_duration(text: str, tz: ZoneInfo, now: datetime) -> datetime:
     """A length of time from now ("2h") or a moment; "2h30", both 2h30m and 02:30, is refused."""
+    durations.other_digits(text, _reading(lambda typed: parse_when_or_duration(typed, tz, now), tz))
     try:
         return now + parse_duration(text)
     except TimeParseError:
@@ -251,6 +254,17 @@ def parse_when_or_duration(text: str, tz: ZoneInfo, now: datetime) -> datetime:
     if hm := durations.hours_minutes(text):
         raise TimeParseError(hints.length_or_clock(text.strip(), *hm, _accepts(tz, now)))
     return parse_when(text, tz, now)
+
+
+def _reading(read: Callable[[str], datetime], tz: tzinfo) -> Callable[[str], str | None]:
+    """What a text typed with the digits 0-9 means, for the refusal of one typed with others:
+    the moment in full, or None where that text is refused too."""
+    def meant(typed: str) -> str | None:
+        try:
+            return f" ({format_time(read(typed), tz)})"
+        except TimeParseError:
+            return None
+    return meant
 
 
 _CHECKING: ContextVar[bool] = ContextVar("checking_an_example", default=False)
