@@ -11,6 +11,7 @@ from functools import partial
 
 from bot.commands import Option, command
 from bot.context import Context, Refusal
+from bot.durations import other_digits
 from bot.model import ChannelRef, SpaceRef
 from bot.render import Out, text
 from bot.settings import SettingSpec, on_off, one_of, switch_text
@@ -42,7 +43,7 @@ from .turnout import GOAL, Turnout, check_goal
 from .turnout_render import Presence
 from .upcoming import Next, coming
 
-POLL_REF = re.compile(r"^poll:#?(\d{1,9})$", re.IGNORECASE)
+POLL_REF = re.compile(r"^poll:#?([0-9]{1,9})$", re.IGNORECASE)
 LIST_SHOWN = 15
 
 
@@ -166,6 +167,11 @@ class EventsCog(Reports):
         return value, (poll_id, value) if poll_id is not None else None
 
     async def _from_poll(self, ctx: Context, value: str) -> tuple[int | None, str, datetime | None]:
+        if value.strip().lower().startswith("poll:"):
+            try:  # "poll:１" is not poll 1 until it is typed so, as any number is
+                other_digits(value.strip(), lambda typed: "" if POLL_REF.match(typed) else None)
+            except TimeParseError as e:
+                raise Refusal(str(e)) from None
         m = POLL_REF.match(value.strip())
         if not m:
             return None, value, None

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import rrule, rrulestr
 
 from bot.context import Refusal
+from bot.durations import TimeParseError, other_digits
 from bot.timeparse import format_time
 from bot.wallclock import settle
 
@@ -46,6 +47,10 @@ class Rule:
 
 def parse_rule(text: str, first: datetime) -> Rule:
     """`first` is the first time asked for, in the space's zone."""
+    try:  # "every ２ weeks" is refused, saying what it reads as, as any number typed so is
+        other_digits(text, lambda typed: "" if _reads(typed, first) else None)
+    except TimeParseError as e:
+        raise Refusal(f"repeat: {e}") from None
     t = " ".join(text.lower().replace(",", " ").split())
     if t in ("daily", "every day"):
         return Rule("FREQ=DAILY", "every day")
@@ -112,6 +117,14 @@ def _monthly_on(n: int, nth: int, weekday: int) -> Rule:
     every = "every month" if n == 1 else f"every {n} months"
     return Rule(f"FREQ=MONTHLY;INTERVAL={n};BYDAY={nth}{_RRULE_DAYS[weekday]}",
                 f"{every} on the {_ORDINAL[nth]} {DAYS[weekday]}")
+
+
+def _reads(text: str, first: datetime) -> bool:
+    try:
+        parse_rule(text, first)
+    except Refusal:
+        return False
+    return True
 
 
 def _suffix(day: int) -> str:
