@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.bidi import isolate
 from bot.durations import span_text
 from bot.model import user_from_key
 from bot.render import (
@@ -91,7 +92,7 @@ def event_card(event: Event, roster: Roster, *, prefix: str = "!", buttons: bool
                Action(f"rsvp:{event.id}:maybe", "Maybe", "secondary", "🤔"),
                Action(f"rsvp:{event.id}:no", "Not going", "danger", "❌")) if live and buttons else ()
     return Card(
-        title=f"📅 {event.title}" + (" (cancelled)" if event.cancelled else ""),
+        title=f"📅 {isolate(event.title)}" + (" (cancelled)" if event.cancelled else ""),
         ref=f"#{event.id}",
         body=tuple(body),
         fields=tuple(fields),
@@ -246,5 +247,5 @@ def ics(event: Event, tz: ZoneInfo, now: datetime) -> Attachment:
     from .feed import one_event
 
     return Attachment(f"event-{event.id}.ics", one_event(event, tz, now), "text/calendar",
-                      caption=f"📅 {event.title} #{event.id}: add it to your calendar")
+                      caption=f"📅 {isolate(event.title)} #{event.id}: add it to your calendar")
 
