@@ -2,9 +2,9 @@
 direction: a right-to-left override (U+202E) or an unclosed isolate in a title must not turn
 around the id, the counts and the times that follow it on the line.
 
-A piece that holds a bidi control is shown as a Unicode isolate (FSI … PDI), which Discord's and
-Element's clients (browsers) lay out as one unit in the line, as the web pages' <bdi> does, and
-which a terminal without bidi shows as nothing. What the piece opens is closed inside it, and a
+A piece that holds a bidi control is shown as a Unicode isolate (FSI … PDI), which the chat
+clients (browsers) lay out as one unit in the line, as the web pages' <bdi> does, and which a
+terminal without bidi shows as nothing. What the piece opens is closed inside it, and a
 closer of its own that would close the isolate early is left out. A piece with no control is
 left byte for byte as it was (the contract checks read titles exactly)."""
 
