@@ -37,5 +37,7 @@ async def test_a_key_without_a_value_is_told_the_values_it_takes(fake: FakeAdapt
     [r] = await fake.invoke(f"!config set {key}", "mod", mod=True)
     assert r.text == f"⚠️ !config set {key} needs a value after the key: {said}; nothing was changed", r.text
     assert await _rows(bot) == 0
-    [r] = await fake.invoke("!config set Reminders.Grace   ", "mod", mod=True)  # as typed, with spaces
-    assert "a duration from 1m to 7d" in r.text and await _rows(bot) == 0
+    for typed in ("!config set Reminders.Grace   ", '!config set reminders.grace ""'):  # blank is none
+        [r] = await fake.invoke(typed, "mod", mod=True)
+        assert "needs a value after the key: a duration from 1m to 7d" in r.text, r.text
+    assert await _rows(bot) == 0
