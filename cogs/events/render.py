@@ -28,7 +28,7 @@ from bot.render import (
 from .names import OWN as OWN
 from .names import _named as _named
 from .names import looks as looks
-from .names import told_apart
+from .names import told_apart_parts
 from .repo import Attendee, Event, Roster
 from .turnout_render import HERE, Presence, goal_field, here_field
 from .upcoming import Entry, Next
@@ -48,7 +48,9 @@ def names_line(people: tuple[Attendee, ...], total: int | None = None, limit: in
     # The count and the names may come from reads a write fell between: the count (in the
     # field's heading too) rules, and the next refresh of the card shows both anew.
     shown = people[:min(limit if total <= limit else limit - 1, total)]
-    return list_line(told_apart(shown, labels), total - len(shown))
+    # The name and what the bot adds after it (a platform, an ID) as parts of their own, so a
+    # name's bidi isolate holds only the name (bot/bidi.py).
+    return list_line(told_apart_parts(shown, labels), total - len(shown))
 
 
 def going_label(event: Event, roster: Roster) -> str:
