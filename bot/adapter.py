@@ -139,6 +139,15 @@ class FindsOwnPosts(Protocol):
 
 
 @runtime_checkable
+class NamesSpaces(Protocol):
+    """Optional: an adapter that knows what a space is called (a server's name, a room's), for
+    what the bot names after it (the space's calendar feed)."""
+
+    def space_name(self, space_id: str) -> str | None:
+        """The name the space's members see, or None where it is not known in this process."""
+
+
+@runtime_checkable
 class Partitioned(Protocol):
     """An adapter that serves only some of its platform's spaces in this process (others
     run the rest): the scheduler arms only their jobs here."""

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from . import resend, surfaces
-from .adapter import Adapter, Capabilities, Partitioned
+from .adapter import Adapter, Capabilities, NamesSpaces, Partitioned
 from .clock import Clock
 from .cog import LISTENER_ATTR, Cog
 from .commands import CommandRegistry, CommandSpec
@@ -100,8 +100,7 @@ class Bot(Dispatch):
             if spec is not None:
                 self.commands.add(CommandSpec(spec.path, spec.description, spec.options,
                                               spec.moderator_only, getattr(cog, attr), cog))
-            listener = getattr(fn, LISTENER_ATTR, None)
-            if listener is not None:
+            if (listener := getattr(fn, LISTENER_ATTR, None)) is not None:
                 what, key = listener
                 self.add_listener(cog.name, what, key, getattr(cog, attr))
         try:
@@ -199,8 +198,11 @@ class Bot(Dispatch):
             raise RuntimeError(f"the {platform} adapter is not running") from None
 
     def capabilities(self, platform: str) -> Capabilities | None:
-        adapter = self.adapters.get(platform)
-        return adapter.capabilities if adapter else None
+        return adapter.capabilities if (adapter := self.adapters.get(platform)) else None
+
+    def space_name(self, space: SpaceRef) -> str | None:
+        named = self.adapters.get(space.platform)
+        return named.space_name(space.id) if isinstance(named, NamesSpaces) else None
 
     async def send(self, channel: ChannelRef, out: Out, *,
                    idempotency_key: str | None = None) -> MessageRef:

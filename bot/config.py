@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from .listen import address, clash, same_socket
 from .plugins import platforms
 from .timeparse import TimeParseError, zone
 from .web import WebConfig
@@ -174,30 +175,6 @@ def listen_address(section: Mapping[str, Any], name: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
-def address(host: str, port: int) -> str:
-    """host:port as it is written (an IPv6 address in brackets)."""
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-def _same_socket(a: tuple[str, int], b: tuple[str, int]) -> bool:
-    """Would the second bind fail on the first one's port? (Port 0 is a new port each time.)
-    IPv4 and IPv6 are separate: 0.0.0.0 takes every IPv4 address, not [::1]; `::` takes both
-    (Linux binds it dual-stack), as an empty host does."""
-    if a[1] != b[1] or a[1] == 0:
-        return False
-    if a[0] == b[0] or {a[0], b[0]} & {"", "*", "::"}:
-        return True
-    return "0.0.0.0" in (a[0], b[0]) and ":" not in a[0] + b[0]
-
-
-def _clash(web: tuple[str, int], metrics: tuple[str, int]) -> str:
-    if web[0] == metrics[0]:
-        return f"[web] listen and [metrics] listen are both {address(*web)}"
-    wide = next(h for h in ("", "*", "::", "0.0.0.0") if h in (web[0], metrics[0]))
-    return (f"[web] listen {address(*web)} and [metrics] listen {address(*metrics)} take the same port "
-            f"({address(wide, web[1])} is every address{'' if wide == '0.0.0.0' else ', IPv4 and IPv6'})")
-
-
 _SECRET_PARAMS = {"password", "sslpassword"}
 # libpq's other spelling of a connection ("host=db user=logoff password=…").
 _KEYWORD_DSN = re.compile(r"(?:^|\s)(?:host|hostaddr|dbname|user|password|port)\s*=", re.IGNORECASE)
@@ -282,7 +259,7 @@ def parse(data: Mapping[str, Any], path: str = "") -> Config:
               if name not in CORE_SECTIONS}
     metrics = listen_address(data["metrics"], "metrics") if "metrics" in data else None
     web = web_config(data["web"]) if "web" in data else None
-    if metrics is not None and web is not None and _same_socket(metrics, (web.host, web.port)):
-        raise ConfigError(f"{_clash((web.host, web.port), metrics)}: one server cannot take both; "
+    if metrics is not None and web is not None and same_socket(metrics, (web.host, web.port)):
+        raise ConfigError(f"{clash((web.host, web.port), metrics)}: one server cannot take both; "
                           "give them different ports, e.g. 8080 and 9108")
     return Config(bot=bot, platforms=parsed, path=path, metrics=metrics, web=web)

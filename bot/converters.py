@@ -127,7 +127,9 @@ async def convert(spec: CommandSpec, raw: dict[str, str], ctx: Context) -> dict[
     out: dict[str, Any] = {}
     usage = spec.usage(ctx.prefix)
     for opt in spec.options:
-        if opt.name not in raw:
+        # A blank optional rest ("" or spaces) is none given, as the parser reads a blank required one
+        # as missing: `config set KEY ""` is then told what the key takes, not "value is empty".
+        if opt.name not in raw or (opt.rest and not opt.required and not str(raw[opt.name]).strip()):
             if opt.required:
                 raise UsageError(f"{opt.name} is missing", spec, usage)
             out[opt.name] = None

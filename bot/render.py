@@ -1,9 +1,9 @@
 """Neutral output: what cogs say, before any platform decides how it looks.
 
-A line is a tuple of inline parts. A plain `str` part is *always* literal text
-(user text included): every adapter escapes it for its own markup and never lets
-it mention anyone. Mentions exist only as `Mention` parts, so the set of people a
-message may ping is exactly the set of `Mention`s in it.
+A line is a tuple of inline parts. A plain `str` part is *always* literal text (user text
+included, isolated where it holds bidi controls): every adapter escapes it for its own markup
+and never lets it mention anyone. Mentions exist only as `Mention` parts, so the set of people
+a message may ping is exactly the set of `Mention`s in it.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from .bidi import isolate
 from .durations import span_text
 from .model import UserRef
 
@@ -49,12 +50,11 @@ class Link:
 Inline = str | Mention | Time | Strong | Link
 Line = tuple[Inline, ...]
 
-# What separates the items of a list line when it is shown.
-LIST_SEP = ", "
+LIST_SEP = ", "  # what separates the items of a list line when it is shown
 
 
 def line(*parts: Inline) -> Line:
-    return tuple(p for p in parts if p != "")
+    return tuple(isolate(p) if isinstance(p, str) else p for p in parts if p != "")  # bot/bidi.py
 
 
 class ListLine(tuple[Inline, ...]):
@@ -201,7 +201,7 @@ def text(*lines: Line | str | Inline) -> Text:
     """Build a Text from lines; a bare str or inline part is a one-part line."""
     out: list[Line] = []
     for ln in lines:
-        out.append(ln if isinstance(ln, tuple) else (ln,))
+        out.append(ln if isinstance(ln, tuple) else (isolate(ln) if isinstance(ln, str) else ln,))
     return Text(tuple(out))
 
 
@@ -253,7 +253,7 @@ def plain_inline(part: Inline, tz: ZoneInfo | None, now: datetime | None = None)
     if isinstance(part, Link):
         return part.url
     if isinstance(part, Mention):
-        return "@" + part.user.display
+        return "@" + isolate(part.user.display)
     if isinstance(part, Time):
         if part.relative and now is not None:
             return f"{format_time(part.at, tz)} ({relative(part.at, now)})"

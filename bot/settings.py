@@ -14,6 +14,7 @@ from difflib import get_close_matches
 from typing import TYPE_CHECKING, Any
 
 from .context import Refusal
+from .durations import span_text
 from .model import SpaceRef
 from .storage import Database
 from .timeparse import parse_duration
@@ -52,12 +53,14 @@ def switch_text(value: bool) -> str:
 
 
 def duration_within(low: timedelta, high: timedelta, said: str) -> Callable[[str], timedelta]:
-    """Parser for a duration setting with bounds; `said` names them ("from 1h to 90d")."""
+    """Parser for a duration setting with bounds; `said` names them ("from 1h to 90d"). A value
+    outside them is refused saying how it was read, so "3650d" is seen as ten years."""
 
     def parse(value: str) -> timedelta:
         d = parse_duration(value)
         if not low <= d <= high:
-            raise ValueError(f"must be {said}")
+            raise ValueError(f"that is {span_text(d)}, {'longer' if d > high else 'shorter'} than it "
+                             f"can be; it must be {said}")
         return d
 
     return parse

@@ -97,10 +97,16 @@ class AdminCog(Cog):
 
     @command("config set", "change a setting of this space",
              Option("key", "the setting, e.g. reminders", suggest="suggest_key"),
-             Option("value", "its new value", rest=True, max_length=200, suggest="suggest_value"),
+             # Optional so that a key alone is told what it takes, not only the command's usage.
+             Option("value", "its new value", rest=True, max_length=200, suggest="suggest_value",
+                    required=False),
              moderator_only=True)
-    async def config_set(self, ctx: Context, key: str, value: str) -> None:
+    async def config_set(self, ctx: Context, key: str, value: str | None = None) -> None:
         spec = self._applying(ctx, key)
+        if value is None or not value.strip():
+            now, _ = await self.settings.raw(ctx.space, spec.key)
+            raise Refusal(f"{ctx.prefix}config set {spec.key} needs a value after the key: "
+                          f"{spec.allowed}. It is {now} now; nothing was changed")
         stored = await self.settings.set(ctx.space, spec.key, value)
         await ctx.reply(text(f"✅ {spec.key} is now {stored}"))
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Component, vRecur
+from icalendar import Calendar, Component, vDuration, vRecur, vText
 from icalendar import Event as IEvent
 
 from . import series_repo as srepo
@@ -22,6 +23,23 @@ from .repo import _COLS, Event, _event
 from .scope import Scope, shared_events, shared_version
 
 PAST = timedelta(days=30)  # the feed keeps the last month, so a subscriber sees what just was
+# How often a subscribed calendar should read the feed again: it changes when an event is made,
+# moved or cancelled, and people act on a new time within the hour (a reminder comes an hour
+# before by default). The web part sends `Cache-Control: no-store`, so each read is fresh.
+REFRESH = timedelta(hours=1)
+NAME_MAX = 80
+
+
+def space_title(space_name: str | None) -> str:
+    """A space's name as one line: control characters are no text in a calendar."""
+    name = " ".join("".join(" " if unicodedata.category(c) == "Cc" else c for c in space_name or "").split())
+    return name if len(name) <= NAME_MAX else name[:NAME_MAX - 1].rstrip() + "…"
+
+
+def feed_name(space_name: str | None, platform: str) -> str:
+    """What a subscriber's calendar list calls the feed: the space's name, or, where its
+    platform gives none in this process, the platform's."""
+    return space_title(space_name) or f"Meetups on {platform}"
 
 
 def _calendar(name: str | None = None) -> Calendar:
@@ -29,7 +47,12 @@ def _calendar(name: str | None = None) -> Calendar:
     cal.add("prodid", "-//logoff//meetups//EN")
     cal.add("version", "2.0")
     if name:
-        cal.add("x-wr-calname", name)
+        # icalendar escapes only the properties it knows as text: NAME (RFC 7986) and
+        # X-WR-CALNAME would go out raw, a CR or a ";" in a space's name with them.
+        cal.add("name", vText(name))
+        cal.add("x-wr-calname", vText(name))
+        cal.add("refresh-interval", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
+        cal.add("x-published-ttl", vDuration(REFRESH))  # Apple's and Outlook's spelling of it
     return cal
 
 

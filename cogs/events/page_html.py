@@ -177,9 +177,11 @@ def _item(item: tuple[Event, Roster, str] | Next, tz: ZoneInfo) -> str:
             + f" — Going ({r.counts()[0]}{f'/{e.capacity}' if e.capacity else ''})</li>")
 
 
-def space_page(title: str, items: list[tuple[Event, Roster, str] | Next], tz: ZoneInfo, ics_href: str) -> str:
+def space_page(title: str, items: list[tuple[Event, Roster, str] | Next], tz: ZoneInfo, ics_href: str,
+               space: str = "") -> str:
+    """`space`: the name its calendar feed goes by, said under the heading."""
     lis = "".join(_item(i, tz) for i in items)
-    body = (f"<main><h1>{escape(title)}</h1>"
+    body = (f"<main><h1>{escape(title)}</h1>" + (f"<p>{_own(space)}</p>" if space else "")
             + (f"<ul>{lis}</ul>" if items else "<p>No upcoming events.</p>")
             + f"<p class=\"act\"><a href=\"{escape(ics_href)}\">Subscribe (.ics)</a></p></main>")
-    return _page(title, body)
+    return _page(f"{title}: {space}" if space else title, body)

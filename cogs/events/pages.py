@@ -18,7 +18,7 @@ from bot.render import Link, line, text
 from . import links, repo
 from . import series_repo as srepo
 from .editing import Editing
-from .feed import one_event, space_calendar, version
+from .feed import feed_name, one_event, space_calendar, space_title, version
 from .page_html import CSP, event_page, space_page
 from .repo import Event
 from .upcoming import Next, coming
@@ -91,20 +91,25 @@ class WebPages(Editing):
             raise web.HTTPNotFound()
         return event
 
+    def _feed_name(self, space: SpaceRef) -> str:
+        caps = self.bot.capabilities(space.platform)
+        return feed_name(self.bot.space_name(space), caps.label if caps and caps.label else space.platform)
+
     async def _calendar_ics(self, request: web.Request) -> web.Response:
         space = await self._space_of(request)
         tz = await self.bot.timezone(SpaceRef.from_key(space))
         now = self.bot.clock.now()
         scope = await self.audience.scope(SpaceRef.from_key(space))
+        name = self._feed_name(SpaceRef.from_key(space))
         # Calendar apps poll the feed; it is built again only when something in it changed.
-        key = (*await self.db.read(lambda c: version(c, scope)), tz.key, now.date())
+        key = (*await self.db.read(lambda c: version(c, scope)), tz.key, now.date(), name)
         cache = self._feeds
         hit = cache.get(space)
         if hit is not None and hit[0] == key:
             cache.move_to_end(space)
             body = hit[1]
         else:
-            body = await self.db.read(lambda c: space_calendar(c, scope, tz, now, "logoff"))
+            body = await self.db.read(lambda c: space_calendar(c, scope, tz, now, name))
             cache[space] = (key, body)
             if len(cache) > FEED_CACHE:
                 cache.popitem(last=False)
@@ -118,7 +123,8 @@ class WebPages(Editing):
         scope = await self.audience.scope(SpaceRef.from_key(space))
         entries, _ = await self.db.read(lambda c: coming(c, scope, now, PAGE_SHOWN))
         items = [e if isinstance(e, Next) else (*e, self.page_url(e[0].id, key) or "") for e in entries]
-        html = space_page("Upcoming meetups", items, tz, f"{request.match_info['token']}.ics")
+        html = space_page("Upcoming meetups", items, tz, f"{request.match_info['token']}.ics",
+                          space_title(self.bot.space_name(SpaceRef.from_key(space))))
         return _html(html)
 
     async def _event_ics(self, request: web.Request) -> web.Response:

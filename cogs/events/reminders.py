@@ -19,7 +19,7 @@ from bot.durations import runs_together, spaced_parts
 from bot.model import ChannelRef, SpaceRef
 from bot.render import Out
 from bot.scheduler import Job
-from bot.settings import SettingSpec
+from bot.settings import SettingSpec, duration_within
 from bot.timeparse import format_duration, parse_duration
 
 from . import repo
@@ -36,6 +36,8 @@ MIN_OFFSET, MAX_OFFSET = timedelta(minutes=1), timedelta(days=30)
 # A day after it ends, an event's cards stop being live: no more edits or reconciling at
 # every start for meetups long past.
 ARCHIVE_AFTER = timedelta(days=1)
+# A reminder a week late says nothing the event's card does not; below a minute is no grace.
+GRACE = duration_within(timedelta(minutes=1), timedelta(days=7), "from 1m to 7d")
 
 Handle = tuple[int, datetime]
 
@@ -104,8 +106,8 @@ class Reminders:
                                       "comma-separated durations from 1m to 30d, e.g. 24h,1h, or off",
                                       "when reminders are posted before an event",
                                       normalize=format_offsets))
-        settings.register(SettingSpec("reminders.grace", "1h", parse_duration,
-                                      "a duration, e.g. 30m or 2h",
+        settings.register(SettingSpec("reminders.grace", "1h", GRACE,
+                                      "a duration from 1m to 7d, e.g. 30m or 2h",
                                       "how late a reminder may still be posted after downtime",
                                       normalize=format_duration))
         settings.watch("reminders", self.reschedule_space)

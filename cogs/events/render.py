@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.bidi import isolate
 from bot.durations import span_text
 from bot.model import user_from_key
 from bot.render import (
@@ -27,7 +28,7 @@ from bot.render import (
 from .names import OWN as OWN
 from .names import _named as _named
 from .names import looks as looks
-from .names import told_apart
+from .names import told_apart_parts
 from .repo import Attendee, Event, Roster
 from .turnout_render import HERE, Presence, goal_field, here_field
 from .upcoming import Entry, Next
@@ -47,7 +48,9 @@ def names_line(people: tuple[Attendee, ...], total: int | None = None, limit: in
     # The count and the names may come from reads a write fell between: the count (in the
     # field's heading too) rules, and the next refresh of the card shows both anew.
     shown = people[:min(limit if total <= limit else limit - 1, total)]
-    return list_line(told_apart(shown, labels), total - len(shown))
+    # The name and what the bot adds after it (a platform, an ID) as parts of their own, so a
+    # name's bidi isolate holds only the name (bot/bidi.py).
+    return list_line(told_apart_parts(shown, labels), total - len(shown))
 
 
 def going_label(event: Event, roster: Roster) -> str:
@@ -91,7 +94,7 @@ def event_card(event: Event, roster: Roster, *, prefix: str = "!", buttons: bool
                Action(f"rsvp:{event.id}:maybe", "Maybe", "secondary", "🤔"),
                Action(f"rsvp:{event.id}:no", "Not going", "danger", "❌")) if live and buttons else ()
     return Card(
-        title=f"📅 {event.title}" + (" (cancelled)" if event.cancelled else ""),
+        title=f"📅 {isolate(event.title)}" + (" (cancelled)" if event.cancelled else ""),
         ref=f"#{event.id}",
         body=tuple(body),
         fields=tuple(fields),
@@ -246,5 +249,5 @@ def ics(event: Event, tz: ZoneInfo, now: datetime) -> Attachment:
     from .feed import one_event
 
     return Attachment(f"event-{event.id}.ics", one_event(event, tz, now), "text/calendar",
-                      caption=f"📅 {event.title} #{event.id}: add it to your calendar")
+                      caption=f"📅 {isolate(event.title)} #{event.id}: add it to your calendar")
 

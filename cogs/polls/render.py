@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from bot.bidi import isolate
 from bot.render import Card, Choices, Line, Text, Time, line
 from bot.timeparse import format_time
 
@@ -42,7 +43,7 @@ def option(poll: Poll, i: int) -> str | Time:
 def option_text(poll: Poll, i: int, tz: ZoneInfo) -> str:
     """`option` as plain text, for a sentence: a time with its date, in `tz`."""
     at = poll.time_of(i)
-    return format_time(at, tz) if at else poll.options[i]
+    return format_time(at, tz) if at else isolate(poll.options[i])
 
 
 def outcome(poll: Poll, tally: Tally) -> Line:
@@ -60,7 +61,7 @@ def outcome(poll: Poll, tally: Tally) -> Line:
 
 
 def choices(poll: Poll) -> Choices:
-    return Choices(poll.question, tuple(line(option(poll, i)) for i in range(len(poll.options))),
+    return Choices(isolate(poll.question), tuple(line(option(poll, i)) for i in range(len(poll.options))),
                    multi=poll.multi, closed=poll.closed, closes=poll.closes_at)
 
 
@@ -75,7 +76,7 @@ def poll_card(poll: Poll, tally: Tally, prefix: str = "!", *, native: bool = Fal
             status = status + line(" Closes ", Time(poll.closes_at, relative=True), ".")
         footer = f"{tally.voters} voter{'s' if tally.voters != 1 else ''} so far"
     return Card(
-        title=f"📊 {poll.question}" if not poll.closed else f"📊 {poll.question} (closed)",
+        title=f"📊 {isolate(poll.question)}" + (" (closed)" if poll.closed else ""),
         ref=f"#{poll.id}",
         body=(*option_lines(poll, tally), status),
         footer=footer,

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from adapters.discord.render import escape_markdown
 from adapters.matrix.render import escape_html
+from bot.bidi import isolate
 from bot.model import UserRef
 from bot.render import ZWSP, Mention, defuse_mentions
 from bot.testing import Sent
@@ -73,8 +74,10 @@ async def test_hostile_text_in_every_field_never_pings_and_is_shown_literally(ma
     await fake.invoke(f"!help {h}", host)
 
     texts = "\n".join(s.text for s in fake.log)
-    assert f"⏰ Reminder: {h} new #1 starts" in texts
-    assert f"{h} new #1 has a new time" in texts and f"{h} new #1 is cancelled" in texts
+    # A title holding bidi controls is said as an isolate (bot/bidi.py), its text unchanged in it.
+    t = isolate(f"{h} new")
+    assert f"⏰ Reminder: {t} #1 starts" in texts
+    assert f"{t} #1 has a new time" in texts and f"{t} #1 is cancelled" in texts
     for sent in fake.log:
         extra = mentions_of(sent) - people
         assert not extra, f"message {sent.id} mentions {extra}:\n{sent.text}"

@@ -32,6 +32,11 @@ def check(tmp_path: Path, toml: str, env: dict[str, str] | None = None, *, raw: 
     ("[::]:8080", "[::1]:8080", "[web] listen [::1]:8080 and [metrics] listen [::]:8080 take the same port "
      "([::]:8080 is every address, IPv4 and IPv6)"),
     ("[::]:8080", "127.0.0.1:8080", "[web] listen 127.0.0.1:8080 and [metrics] listen [::]:8080"),  # dual-stack
+    # A name and the address it is: the second bind would fail in `run`.
+    ("localhost:8080", "127.0.0.1:8080", "[web] listen 127.0.0.1:8080 and [metrics] listen localhost:8080 "
+     "take the same port (localhost is 127.0.0.1 on this machine)"),
+    ("127.0.0.1:9108", "LocalHost:9108", "[web] listen LocalHost:9108 and [metrics] listen 127.0.0.1:9108 "
+     "take the same port (LocalHost is 127.0.0.1 on this machine)"),
 ])
 def test_web_and_metrics_on_one_address_are_refused_before_start(tmp_path: Path, metrics: str,
                                                                  web: str, said: str) -> None:
@@ -42,6 +47,7 @@ def test_web_and_metrics_on_one_address_are_refused_before_start(tmp_path: Path,
     # Different ports, or different addresses of one port, are fine.
     parse(tomllib.loads('[metrics]\nlisten = "127.0.0.1:9108"\n[web]\nlisten = "127.0.0.1:8080"\n'))
     parse(tomllib.loads('[metrics]\nlisten = "127.0.0.1:9108"\n[web]\nlisten = "127.0.0.2:9108"\n'))
+    parse(tomllib.loads('[metrics]\nlisten = "localhost:9108"\n[web]\nlisten = "127.0.0.1:8080"\n'))
 
 
 def test_a_keyword_connection_string_is_refused_and_its_password_not_printed(tmp_path: Path) -> None:

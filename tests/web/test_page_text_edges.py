@@ -64,8 +64,8 @@ async def test_a_names_own_text_is_isolated_from_the_id_after_it(fake: FakeAdapt
     html = (await get(link(card.text)))[2].decode()
     # Only what was typed is isolated; the ID the bot adds stays in the page's own direction.
     assert f"<li>Going (2): <bdi>Sam{RLO}</bdi> (u1), <bdi>sam</bdi> (u2)</li>" in html, html
-    # The card says it as before.
-    assert f"Sam{RLO} (u1), sam (u2)" in card.text, card.text
+    # So does the card: the name an isolate with its override closed, the ID after it.
+    assert f"\u2068Sam{RLO}\u202c\u2069 (u1), sam (u2)" in card.text, card.text
 
 
 @pytest.mark.integration

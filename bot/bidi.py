@@ -1,0 +1,69 @@
+"""People's text in a line the bot writes (a title, a place, a name) kept to itself in writing
+direction: a right-to-left override (U+202E) or an unclosed isolate in a title must not turn
+around the id, the counts and the times that follow it on the line.
+
+A piece that holds a bidi control is shown as a Unicode isolate (FSI … PDI), which the chat
+clients (browsers) lay out as one unit in the line, as the web pages' <bdi> does, and which a
+terminal without bidi shows as nothing. What the piece opens is closed inside it, and a
+closer of its own that would close the isolate early is left out. A piece with no control is
+left byte for byte as it was (the contract checks read titles exactly)."""
+
+from __future__ import annotations
+
+import re
+
+PDF, FSI, PDI = "\u202c", "\u2068", "\u2069"
+_EMBEDS = frozenset("\u202a\u202b\u202d\u202e")  # LRE RLE LRO RLO: each closed by a PDF
+_ISOLATES = frozenset("\u2066\u2067\u2068")  # LRI RLI FSI: each closed by a PDI
+# Those, their closers, and the marks (LRM, RLM, ALM), which turn the neutrals next to them.
+_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+# The bidi algorithm starts over at each paragraph: each is isolated on its own.
+_PARAGRAPHS = re.compile("([\n\r\x1c-\x1e\x85\u2029])")
+
+
+def balanced(s: str) -> str:
+    """`s` (one paragraph) with what it opens closed at its end, and a PDF or PDI that closes
+    nothing it opened left out, as the bidi algorithm would pair them (UAX #9, X6a-X7)."""
+    out: list[str] = []
+    open_: list[str] = []  # PDF or PDI: what each open one needs
+    for c in s:
+        if c in _EMBEDS:
+            open_.append(PDF)
+        elif c in _ISOLATES:
+            open_.append(PDI)
+        elif c == PDF:
+            if not open_ or open_[-1] != PDF:  # nothing, or an isolate, is open: it closes nothing
+                continue
+            open_.pop()
+        elif c == PDI:
+            if PDI not in open_:
+                continue
+            while open_.pop() != PDI:  # an isolate's end closes what was opened in it too
+                pass
+        out.append(c)
+    return "".join(out) + "".join(reversed(open_))
+
+
+def _isolated(p: str) -> bool:
+    """Whether `p` is one isolate already, closed at its last character."""
+    if len(p) < 2 or p[0] != FSI or p[-1] != PDI or balanced(p) != p:
+        return False
+    depth = 0
+    for i, c in enumerate(p):
+        depth += c in _ISOLATES
+        depth -= c == PDI
+        if depth == 0:
+            return i == len(p) - 1
+    return False
+
+
+def _one(p: str) -> str:
+    return p if not _CONTROL.search(p) or _isolated(p) else FSI + balanced(p) + PDI
+
+
+def isolate(s: str) -> str:
+    """A piece of people's text as a line may hold it: as it is when it holds no bidi control,
+    otherwise each of its paragraphs an isolate of its own. Isolating twice changes nothing."""
+    if s.isascii() or not _CONTROL.search(s):  # isascii: most parts, at a fraction of the search
+        return s
+    return "".join(_one(p) if i % 2 == 0 else p for i, p in enumerate(_PARAGRAPHS.split(s)))
