@@ -23,6 +23,7 @@ from .audience import Audience
 from .cancel_notice import CancelNotices
 from .checkin import opens_at
 from .editing import DURATION, EVENT_ID, Taken, _length
+from .held import HeldPromotions
 from .migrations import MIGRATIONS
 from .native import NativeSurfaces
 from .notify import DirectMessages
@@ -67,6 +68,8 @@ class EventsCog(Reports):
         self.series.register()
         self.notices = CancelNotices(self.bot, self.audience, self.dms)
         self.notices.register()
+        self.holds = HeldPromotions(self.bot, self.name, self.audience, self.dms)
+        self.holds.register()
         self.add_routes()
         s = self.settings
         s.register(SettingSpec("events.create", "anyone", one_of("anyone", "moderators"),

@@ -1,7 +1,8 @@
 """RSVPs: by reaction on the card, by button, or by `rsvp`; the waitlist's promotions
 are announced; when cards are read again (at start, or one whose reactions were cleared) their
-reactions are reconciled with the stored marks. The card's 📍 reaction is a check-in
-(checkin.py).
+reactions are reconciled with the stored marks (a promotion such a reading finds for someone on a
+linked platform whose cards are still to be read waits for that reading: held.py). The card's
+📍 reaction is a check-in (checkin.py).
 
 A part of the events cog (a mixin), so its listeners and command are the cog's own."""
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import datetime
 
 from bot.cog import on_action, on_reaction, on_reconcile
 from bot.commands import Option, command
@@ -21,6 +23,7 @@ from bot.render import line, text
 from . import repo
 from .audience import Audience
 from .checkin import CheckIns
+from .held import HeldPromotions, split
 from .native import NativeSurfaces
 from .notify import DirectMessages
 from .render import EMOJI, promoted_text, waitlisted_text
@@ -37,6 +40,7 @@ class Rsvps(CheckIns):
     dms: DirectMessages
     native: NativeSurfaces
     audience: Audience
+    holds: HeldPromotions
 
     @on_reaction("event")
     async def on_rsvp_reaction(self, event: ReactionChanged, event_id: int) -> None:
@@ -136,32 +140,41 @@ class Rsvps(CheckIns):
                   for card, r in by_card.items()}
 
         now = self.clock.now()
+        # Promotions of people on a platform whose cards are still to be read (linked spaces, at
+        # start) are held until they are (held.py): they may have said no there meanwhile.
+        unread = self.holds.unread(event_id) - {platform}
 
-        def unit(conn: sqlite3.Connection) -> tuple[Event | None, RsvpResult | None, list[str]]:
+        def unit(conn: sqlite3.Connection) -> tuple[Event | None, RsvpResult | None, list[str], list[tuple[int, datetime]]]:
             event = repo.get(conn, event_id)
             if event is None or event.cancelled or event.over(now):
-                return None, None, []  # answers close at the end, as a live reaction's do
+                return None, None, [], []  # answers close at the end, as a live reaction's do
             changed: set[str] = set()
             for card, truth in truths.items():
                 changed |= marks.reconcile_card(conn, event_id, card, truth, take_back=whole)
             if complete:
                 changed |= marks.forget_cardless(conn, event_id, platform)
             if not changed:
-                return event, None, []
+                return event, None, [], []
             names = {u: n for truth in truths.values() for users in truth.values() for u, n in users}
             users = sorted(changed)
             before = _statuses(conn, event_id, users)
             result = repo.rederive(conn, event, [(u, names.get(u, "")) for u in users])
+            told, held = split(result.promoted, unread)
+            handles = self.holds.hold(conn, event, held, now) if held else []
             after = _statuses(conn, event_id, users)
-            return event, result, [after.get(u) or "none" for u in users if after.get(u) != before.get(u)]
+            return (event, replace(result, promoted=tuple(told)), [after.get(u) or "none" for u in users
+                                                                   if after.get(u) != before.get(u)], handles)
 
-        event, result, answers = await self.db.write(unit)
+        event, result, answers, handles = await self.db.write(unit)
+        self.holds.after_commit(handles)
         for status in answers:  # answers made while the bot was away are RSVPs stored too
             self.bot.metrics.rsvp(status)
         if event is not None and result is not None:
             self.refresh(event_id)
             await self.native.roster_changed(event_id)
             await self.announce_promotions(event, result)
+        # Only an event with a capacity has promotions (held ones included) to say.
+        await self.holds.read(event_id, platform, look=event is not None and event.capacity is not None)
         await self.reconcile_here(event_id, platform, by_card, take_back=whole, complete=complete)
 
 

@@ -42,13 +42,26 @@ SAID = {"going": "You're going to", "maybe": "You're a maybe for", "no": "You're
 STEPS = ("react", "react", "react", "unreact", "unreact", "rsvp", "rsvp", "capacity", "cancel", "restart",
          "open", "pin", "unpin", "checkin")
 TO_WINDOW = timedelta(days=3, hours=8, minutes=30)  # check-in opens 30m before the start
-# One change per person while the bot is away (the platforms keep no order of reactions), all on
-# one platform: the bot reads one platform's cards before the other's, and a promotion it finds
-# on the first is said before it can know that the person promoted took their ✅ back on the
-# second (reported; not yet fixed), so the model would need to know the bot's reading order.
-AWAY = st.sampled_from(sorted(LABELS)).flatmap(lambda home: st.lists(
-    st.tuples(st.sampled_from([p for p in PEOPLE if p.startswith(home)]), st.sampled_from(sorted(EMOJI)),
-              st.booleans()), min_size=1, max_size=3, unique_by=lambda change: change[0]))
+# While the bot is away: one change per person (the platforms keep no order of reactions), on
+# either platform or both, half of them taking back a reaction the person has (what frees a place
+# or leaves the waitlist). The bot reads each platform's cards in turn, in the order its adapters
+# start (Alpha's, then Beta's), so the people who became going meanwhile queue in that order; a
+# place freed on the first goes to someone on the second only as the second's reading has it.
+AWAY = st.lists(st.tuples(st.sampled_from(PEOPLE), st.sampled_from(sorted(EMOJI)), st.booleans()),
+                min_size=1, max_size=4, unique_by=lambda change: change[0])
+
+
+def away(data: st.DataObject, model: EventModel, label: str) -> list[tuple[str, str, bool]]:
+    """The changes made while the bot is away: (person, emoji, added)."""
+    changes = []
+    for person, emoji, added in data.draw(AWAY, label=label):
+        has = [e for e, status in sorted(EMOJI.items())
+               if person in model.people and ("reaction ", status) in model.people[person].marks]
+        takes_back: bool = data.draw(st.booleans(), label=f"{label}: {person} takes one back") if has else False
+        if takes_back:
+            emoji, added = data.draw(st.sampled_from(has), label=f"{label}: {person} takes back"), False
+        changes.append((person, emoji, added))
+    return changes
 
 
 def pair() -> tuple[FakeAdapter, FakeAdapter]:
@@ -131,14 +144,14 @@ async def history(where: str, data: st.DataObject) -> None:
                     model.capacity = new or None
             elif kind == "restart":
                 await bot.stop()
-                away = data.draw(AWAY, label=f"{step}: while away")
-                for person, emoji, added in away:
+                changes = away(data, model, f"{step}: while away")
+                for person, emoji, added in changes:
                     side = sides[person.partition(":")[0]]
                     await side.react(cards[side.platform], emoji, side.user(person.partition(":")[2]),
                                      added=added, dispatch=False)
                 bot = await linked_bot(f"{where}/l.db", clock, a, b)
                 if not model.cancelled:  # each platform's cards read in turn, their people in order
-                    for person, emoji, added in sorted(away):
+                    for person, emoji, added in sorted(changes):
                         model.react(person, EMOJI[emoji], added)
             elif kind == "open":
                 if is_open:

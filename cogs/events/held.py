@@ -1,0 +1,155 @@
+"""Promotions found by a start's re-reading in linked spaces, held until the promoted person's
+own platform has had its cards read too (PRODUCT.md "Capacity and waitlist", "Linked spaces").
+
+At start each platform's cards are read on their own, one platform after the other. A place
+freed on the first may go to someone waiting on the second who took their ✅ back there while the
+bot was away: told at once, they would hear "you're in" and then be shown as not going. So a
+promotion that a reading makes, of someone on a platform that carries the event (a live card
+there, run by this process) and has not been read since this process started, is a job that
+says it (`KIND`), due after `HOLD`. When that platform's reading of the event has been applied
+(or it ends with nothing to apply), the job is cancelled and one due now takes its place, in
+one unit, so it is said once; whoever is told is decided when it runs, from what the store says
+then: only if the person is still in, with the same place in the queue they were promoted with.
+A platform that does not read by then (it never connects) holds nobody longer than `HOLD`: the
+job runs with what the store knows. A job outlives a stop, and a re-run keeps its keys."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import Collection, Sequence
+from datetime import datetime, timedelta
+
+from bot.cog import CogHost
+from bot.scheduler import Job
+
+from . import repo
+from .audience import Audience, platform_of
+from .notify import DirectMessages
+from .render import promoted_text
+from .repo import Attendee, Event
+
+log = logging.getLogger(__name__)
+KIND = "event.promoted"
+# Longer than a platform takes to connect and read its cards at start; past it, from this
+# process's start, nothing more is held.
+HOLD = timedelta(minutes=10)
+
+
+def _key(event_id: int, user: str, seq: int, now: bool) -> str:
+    # The trailing mark keeps a prefix cancel of one to that one job.
+    return f"event:{event_id}:promoted:{user}:{seq}:{'now' if now else 'held'}."
+
+
+class HeldPromotions:
+    def __init__(self, bot: CogHost, cog: str, audience: Audience, dms: DirectMessages) -> None:
+        self.bot, self.cog, self.audience, self.dms = bot, cog, audience, dms
+        self._read: dict[int, set[str]] = {}  # event -> platforms whose reading was applied
+        self._since = bot.clock.monotonic()
+        self._timers: set[asyncio.Task[None]] = set()
+
+    def register(self) -> None:
+        self.bot.scheduler.register(KIND, self._tell)
+
+    def unread(self, event_id: int) -> set[str]:
+        """The platforms carrying the event whose cards this process has not read yet, while
+        the hold lasts (none after it)."""
+        if self.bot.clock.monotonic() - self._since >= HOLD.total_seconds():
+            return set()
+        carrying = {m.platform for m in self.bot.tracked_messages(self.cog, "event", event_id)
+                    if self.bot.capabilities(m.platform) is not None}
+        return carrying - self._read.get(event_id, set())
+
+    def hold(self, conn: sqlite3.Connection, event: Event, people: Sequence[Attendee],
+             now: datetime) -> list[tuple[int, datetime]]:
+        """Inside the reading's unit: a held job for each of `people`, just promoted."""
+        handles: list[tuple[int, datetime]] = []
+        for person in people:
+            seq = _seq(conn, event.id, person.user)
+            if seq is not None:
+                handles.append(self.bot.scheduler.put(
+                    conn, KIND, _key(event.id, person.user, seq, False), now + HOLD,
+                    {"event": event.id, "user": person.user, "name": person.name, "seq": seq}, event.space))
+        return handles
+
+    def after_commit(self, handles: Sequence[tuple[int, datetime]]) -> None:
+        """Set the held jobs' alarms. The scheduler may not run yet (a platform still connecting
+        at start): a timer of its own runs them at their time then."""
+        for handle in handles:
+            self.bot.scheduler.arm(handle)
+            if not self.bot.clock.manual:  # a manual clock runs due jobs as it is moved on
+                task = asyncio.create_task(self._later(handle))
+                self._timers.add(task)
+                task.add_done_callback(self._timers.discard)
+
+    async def _later(self, handle: tuple[int, datetime]) -> None:
+        await self.bot.clock.sleep(max(0.0, (handle[1] - self.bot.clock.now()).total_seconds()))
+        await self.bot.scheduler.run_now(handle)  # claimed once, by whichever runs it first
+
+    async def read(self, event_id: int, platform: str, *, look: bool = True) -> None:
+        """`platform`'s cards of the event were read and applied: say now what was held for its
+        people (and for those of platforms no longer waited for); `look`: there may be some."""
+        self._read.setdefault(event_id, set()).add(platform)
+        if not look:
+            return
+        held = await self.bot.scheduler.pending(f"event:{event_id}:promoted:")
+        unread = self.unread(event_id)
+        due = [j for j in held if j.key.endswith(":held.") and platform_of(_person(j)) not in unread]
+        if not due:
+            return
+        now = self.bot.clock.now()
+
+        def release(conn: sqlite3.Connection) -> list[tuple[int, datetime]]:
+            out: list[tuple[int, datetime]] = []
+            for job in due:  # only a job still pending: one already run or released is not said again
+                if self.bot.scheduler.cancel(conn, job.key):
+                    p = job.payload
+                    out.append(self.bot.scheduler.put(conn, KIND, _key(event_id, p["user"], p["seq"], True),
+                                                      now, p, job.space))
+            return out
+
+        for handle in await self.bot.db.write(release):
+            await self.bot.scheduler.run_now(handle)
+
+    async def _tell(self, job: Job) -> None:
+        p = job.payload
+        event_id, user, seq = int(p["event"]), str(p["user"]), int(p["seq"])
+        now = self.bot.clock.now()
+
+        def read(conn: sqlite3.Connection) -> tuple[Event, str] | None:
+            event = repo.get(conn, event_id)
+            if event is None or event.cancelled or event.over(now) or _seq(conn, event_id, user) != seq:
+                return None
+            if user not in repo.in_users(conn, event):
+                return None
+            row = conn.execute("SELECT name FROM rsvps WHERE event_id=? AND user=?", (event_id, user)).fetchone()
+            return event, row[0]
+
+        found = await self.bot.db.read(read)
+        if found is None:  # took it back, or the event closed, since: nothing to say
+            return
+        event, name = found
+        person = Attendee(user, name)
+        said = promoted_text(event, person)
+        channels = await self.audience.channels(event)
+        where = next((c for c in channels if c.platform == platform_of(person)), channels[0])
+        await self.bot.send(where, said, idempotency_key=job.idempotency_key)
+        await self.dms.send([person], said, channels, key=job.idempotency_key)
+
+
+def _seq(conn: sqlite3.Connection, event_id: int, user: str) -> int | None:
+    """The person's place in the going queue (when they last became going); None: not going."""
+    row = conn.execute("SELECT going_seq FROM rsvps WHERE event_id=? AND user=? AND status='going'",
+                       (event_id, user)).fetchone()
+    return int(row[0]) if row else None
+
+
+def _person(job: Job) -> Attendee:
+    return Attendee(str(job.payload["user"]), str(job.payload.get("name", "")))
+
+
+def split(people: Collection[Attendee], unread: set[str]) -> tuple[list[Attendee], list[Attendee]]:
+    """(told now, held): a promotion of someone whose platform is still to be read is held."""
+    now = [p for p in people if platform_of(p) not in unread]
+    return now, [p for p in people if platform_of(p) in unread]
