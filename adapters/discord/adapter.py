@@ -202,6 +202,11 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound, Seeding, OwnPosts, DirectM
             out[str(reaction.emoji)] = [user_ref(u) async for u in reaction.users(limit=None)]
         return out
 
+    def space_name(self, space_id: str) -> str | None:
+        """The server's name as its members see it, from the gateway's guild cache."""
+        guild = self.client.get_guild(int(space_id)) if self.client is not None and space_id.isdigit() else None
+        return guild.name if guild is not None else None
+
     # --- outbound ---------------------------------------------------------------------------------
 
     def _client(self) -> LogoffClient:

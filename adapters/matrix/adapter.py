@@ -201,6 +201,11 @@ class MatrixAdapter(InboundHandlers):
     def is_moderator(self, room_id: str, user_id: str) -> bool:
         return self.rooms.is_moderator(room_id, user_id)
 
+    def space_name(self, space_id: str) -> str | None:
+        """The room's name as Element shows it (its m.room.name, else one made from its members)."""
+        room = self.client.rooms.get(space_id)
+        return room.display_name if room is not None else None
+
     # --- outbound -------------------------------------------------------------------------------
 
     async def _seed(self, ref: MessageRef, keys: Sequence[str], idempotency_key: str | None) -> None:
