@@ -163,7 +163,6 @@ class PollsCog(Cog, AgreedPolls, PollSuggestions, PollService):  # the interface
         # One card per platform (linked channels are on different platforms): its people's truth.
         truths = {m.platform: {str(i): [(u.key, u.name) for u in reactions.get(e, [])] for i, e in enumerate(NUMBERS)}
                   for m, reactions in readings.items()}
-        now = self.clock.now()
 
         def unit(conn: sqlite3.Connection) -> set[str] | None:
             poll = repo.get(conn, poll_id)
@@ -171,10 +170,6 @@ class PollsCog(Cog, AgreedPolls, PollSuggestions, PollService):  # the interface
                 return set()
             if poll.closed:
                 return None
-            if past_deadline(poll, now):
-                # A reading carries no times: what changed while the bot was away may be from
-                # after the deadline, so the votes it had seen by then stand (its close job is due).
-                return set()
             return set().union(*(marks.reconcile(conn, poll_id, {k: v for k, v in truth.items()
                                                                  if int(k) < len(poll.options)}, platform)
                                  for platform, truth in truths.items()))

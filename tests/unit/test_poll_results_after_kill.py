@@ -109,29 +109,6 @@ async def test_a_deadline_close_killed_before_its_results_says_them_after_the_re
     await said_once_more_restart(databases, clock, fake, bot)
 
 
-async def test_reactions_read_at_start_after_the_deadline_leave_the_tally_it_had(databases, clock) -> None:  # type: ignore[no-untyped-def]
-    """Reactions made while the bot was down carry no time: once the deadline passed meanwhile,
-    the votes it had seen by then are the results (DESIGN.md, polls)."""
-    fake = FakeAdapter()
-    bot = await started(databases, clock, fake)
-    [card] = await fake.invoke('!poll create "Where?" Park | Cafe closes=2h', "alice")
-    await fake.react(card, "1️⃣", "bob")
-    await bot.stop()
-    for who in ("carol", "dave"):  # while the bot is away; when, nobody can tell
-        await fake.react(card, "2️⃣", who, dispatch=False)
-    clock.advance(timedelta(hours=3))
-    bot = await started(databases, clock, fake)
-    try:
-        await bot.scheduler.take_over()
-        await bot.scheduler.taking.idle()
-        await bot.settle()
-        [shown] = [m.text for m in fake.containing(RESULTS)]
-        assert "Result: Park with 1 vote" in shown and "Cafe — 0" in shown, shown
-        assert "Park — 1" in card.text and "Cafe — 0" in card.text and "(closed)" in card.text
-    finally:
-        await bot.stop()
-
-
 async def test_a_reaction_or_vote_after_the_deadline_does_not_count_before_the_close_runs(  # type: ignore[no-untyped-def]
         fake: FakeAdapter, clock) -> None:
     [card] = await fake.invoke('!poll create "Where?" Park | Cafe closes=2h', "alice")
