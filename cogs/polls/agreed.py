@@ -10,16 +10,13 @@ from datetime import datetime
 
 from bot.context import Refusal
 from bot.model import SpaceRef
-from bot.scheduler import Scheduler
 
 from . import repo
-from .linked import LinkedPolls
+from .closing import PollClosing, close_key
 from .render import option_text
 
 
-class AgreedPolls(LinkedPolls):
-    scheduler: Scheduler
-
+class AgreedPolls(PollClosing):
     async def tally(self, poll: repo.Poll) -> repo.Tally:
         raise NotImplementedError
 
@@ -49,7 +46,8 @@ class AgreedPolls(LinkedPolls):
         if poll is None or [poll.options[i] for i in leaders] != [option]:
             raise Refusal(f"votes on poll #{poll_id} came in meanwhile and changed what it agreed on; "
                           "see the poll's card, then try again")
-        self.scheduler.cancel(conn, f"poll:{poll_id}:close")
-        # Whether the caller says the results: not when the poll's own close job is claimed, which
-        # says them with its idempotency key (so a run of it again after a crash says them once).
-        return repo.close(conn, poll_id, now) and not self.scheduler.claimed(conn, f"poll:{poll_id}:close")
+        self.scheduler.cancel(conn, close_key(poll_id))
+        # The results are owed in this same unit (a job `close_poll` runs after the commit, or the
+        # next start after a crash); none when the poll's own close job is claimed, which says
+        # them with its idempotency key (so a run of it again after a crash says them once).
+        return repo.close(conn, poll_id, now) and self.owe_results(conn, poll, now) is not None

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
@@ -15,12 +14,12 @@ from bot.commands import Option, command
 from bot.context import Context, Refusal
 from bot.model import ChannelRef, MessageRef, ReactionChanged, SpaceRef, UserRef
 from bot.render import Out, line, text
-from bot.scheduler import Job
 from bot.settings import SettingSpec, on_off, switch_text
 from bot.timeparse import format_time, read_time
 
 from . import repo
 from .agreed import AgreedPolls
+from .closing import close_key
 from .migrations import MIGRATIONS
 from .render import NUMBERS, option, poll_card, results_text
 from .repo import Poll, marks
@@ -38,7 +37,7 @@ class PollsCog(Cog, AgreedPolls, PollSuggestions, PollService):  # the interface
     migrations = MIGRATIONS
 
     async def setup(self) -> None:
-        self.scheduler.register("poll.close", self._close_job)  # no grace: a late close still closes
+        self.register_closing()
         self.register_linked()
         self.bot.provide(PollService, self, self.name)
         self.settings.register(SettingSpec(
@@ -88,7 +87,7 @@ class PollsCog(Cog, AgreedPolls, PollSuggestions, PollService):  # the interface
                                channel_id=channel.id, creator=creator.key, question=question,
                                options=options, multi=multi, closes_at=closes_at, now=now,
                                option_times=times, made_for=key)
-            handle = self.scheduler.put(conn, "poll.close", f"poll:{poll.id}:close", closes_at,
+            handle = self.scheduler.put(conn, "poll.close", close_key(poll.id), closes_at,
                                         {"poll_id": poll.id}, channel.space.key) if closes_at else None
             return poll, handle
 
@@ -120,7 +119,7 @@ class PollsCog(Cog, AgreedPolls, PollSuggestions, PollService):  # the interface
                     suggest="suggest_choice"))
     async def vote(self, ctx: Context, id: int, choice: int) -> None:
         poll = await self._poll_here(ctx, id)
-        if poll.closed:
+        if past_deadline(poll, ctx.now):
             raise Refusal(f"poll #{id} is closed, so it takes no more votes; see {ctx.prefix}poll results {id}")
         if choice > len(poll.options):
             raise Refusal(f"poll #{id} has options 1 to {len(poll.options)}; vote with one of those")
@@ -128,7 +127,7 @@ class PollsCog(Cog, AgreedPolls, PollSuggestions, PollService):  # the interface
 
         def unit(conn: sqlite3.Connection) -> bool:
             current = repo.get(conn, poll.id)
-            if current is None or current.closed:
+            if current is None or past_deadline(current, ctx.now):
                 raise Refusal(f"poll #{id} is closed, so it takes no more votes")
             # In a multi-choice poll text votes add up; in a single-choice one the latest counts.
             return marks.add(conn, poll.id, ctx.user.key, value, "text", ctx.user.name,
@@ -146,10 +145,11 @@ class PollsCog(Cog, AgreedPolls, PollSuggestions, PollService):  # the interface
         if event.emoji not in NUMBERS:
             return
         value = str(NUMBERS.index(event.emoji))
+        now = self.clock.now()
 
         def unit(conn: sqlite3.Connection) -> bool:
             poll = repo.get(conn, poll_id)
-            if poll is None or poll.closed or int(value) >= len(poll.options):
+            if poll is None or past_deadline(poll, now) or int(value) >= len(poll.options):
                 return False
             if event.added:
                 return marks.add(conn, poll_id, event.user.key, value, "reaction", event.user.name)
@@ -182,43 +182,6 @@ class PollsCog(Cog, AgreedPolls, PollSuggestions, PollService):  # the interface
             await self.bot.untrack(self.name, "poll", poll_id)
         elif changed:
             self.refresh(poll_id)
-
-    # --- closing ---------------------------------------------------------------------------------
-
-    async def _close_job(self, job: Job) -> None:
-        await self._close(int(job.payload["poll_id"]), idempotency_key=job.idempotency_key)
-
-    async def close_poll(self, poll_id: int, *, closed: bool = False) -> None:
-        await self._close(poll_id, closed=closed)
-
-    async def _close(self, poll_id: int, *, reply: Callable[[Out], Awaitable[object]] | None = None,
-                     here: ChannelRef | None = None, idempotency_key: str | None = None,
-                     closed: bool = False) -> Poll | None:
-        """Close (if open), post the results, freeze the card. Returns the poll. `closed`: it was
-        closed just now in another feature's unit (`close_agreed`), so its results are still to say."""
-        now = self.clock.now()
-
-        def unit(conn: sqlite3.Connection) -> tuple[bool, Poll | None, repo.Tally | None]:
-            closed_now = repo.close(conn, poll_id, now)
-            self.scheduler.cancel(conn, f"poll:{poll_id}:close")
-            poll = repo.get(conn, poll_id)
-            return closed_now, poll, repo.tally(conn, poll) if poll else None
-
-        closed_now, poll, tally = await self.db.write(unit)
-        if poll is None or tally is None:
-            return None
-        if closed_now or idempotency_key or closed:
-            out = results_text(poll, tally)
-            own = ChannelRef(poll.platform, poll.channel_id, poll.space.partition(":")[2])
-            if reply is not None:
-                await reply(out)
-            if reply is None or (here is not None and here.key != own.key):
-                await self.bot.send(own, out, idempotency_key=idempotency_key)
-            await self._say_results(poll, out, idempotency_key or f"poll:{poll_id}:results",
-                                    said_in=here.key if reply is not None and here is not None else None)
-        self.refresh(poll_id)
-        await self.bot.untrack(self.name, "poll", poll_id)
-        return poll
 
     # --- helpers for cards and other features ---------------------------------------------------------
 
@@ -271,6 +234,11 @@ class PollsCog(Cog, AgreedPolls, PollSuggestions, PollService):  # the interface
         if poll is None or poll.space != ctx.space.key:
             raise Refusal(f"there is no poll #{poll_id} here; check the number on the poll's card")
         return poll
+
+
+def past_deadline(poll: Poll, now: datetime) -> bool:
+    """Whether it takes no more votes: closed, or its deadline passed (the close may lag it)."""
+    return poll.closed or (poll.closes_at is not None and now >= poll.closes_at)
 
 
 def _no_time_twice(times: list[datetime | None], tz: ZoneInfo) -> None:

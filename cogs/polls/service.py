@@ -28,8 +28,9 @@ class PollService:
     def close_agreed(self, conn: sqlite3.Connection, poll_id: int, option: str, now: datetime) -> bool:
         """In the caller's write unit: close the poll, whose one leading option must still be
         `option` (what `leading_option` gave); else bot.context.Refusal, and nothing of the unit
-        is written. Whether it was open; after the commit, `close_poll(poll_id, closed=True)`
-        for one that was says its results."""
+        is written. Whether it was open; its results are then owed by a job written in the same
+        unit, which `close_poll(poll_id, closed=True)` runs after the commit (or the next start,
+        after a crash)."""
         raise NotImplementedError
 
     async def leading_option(self, space_key: str, poll_id: int) -> tuple[str, datetime | None]:
