@@ -140,7 +140,8 @@ class CheckIns(Cog):
             return  # after the end the list stands
         if now < opens_at(event, window):
             # Before it opened nothing counts, and this 📍 will not once it opens: its person
-            # takes it off and reacts again then (as a reading at start would have it too).
+            # checks in with the command then (or takes it off and reacts again while the bot
+            # runs; put back while it is away, a reading cannot tell it from this one).
             await self.db.write(lambda c: (checkin_repo.stale if ev.added else checkin_repo.fresh)(
                 c, event_id, user.key, card))
             if ev.added:
@@ -167,7 +168,7 @@ class CheckIns(Cog):
             return
         self._told_not_open.add((event.id, user.key))
         await self.audience.tell(event, [Attendee(user.key, user.name)],
-                                 lambda p: not_open_text(event, p, opens))
+                                 lambda p: not_open_text(event, p, opens, self.bot.prefix_for(user.platform)))
 
     async def reconcile_here(self, event_id: int, platform: str, readings: Mapping[str, Mapping[str, Sequence[UserRef]]],
                              *, take_back: bool, complete: bool) -> None:

@@ -9,8 +9,9 @@ from functools import partial
 
 from bot.commands import Option, command
 from bot.context import Context, Refusal
+from bot.durations import other_digits
 from bot.render import Time, line, text
-from bot.timeparse import TimeParseError, parse_when
+from bot.timeparse import TimeParseError, format_time, parse_when
 from cogs.polls.service import PollService
 
 from . import repo, series_repo
@@ -65,8 +66,27 @@ class Editing(Cancelling):
         With it, the poll the time came from, if it did."""
         if scope == "series" and not when.strip().lower().startswith("poll:"):
             tz = await ctx.timezone()
+            day = f"{event.starts_at.astimezone(tz):%Y-%m-%d}"
+
+            def read(typed: str) -> datetime:
+                try:
+                    return parse_when(f"{day} {typed}", tz, ctx.now)
+                except TimeParseError:
+                    return parse_when(typed, tz, ctx.now)  # more than a time of day: as any when=
+
+            def reading(typed: str) -> str | None:
+                # What typing it with 0-9 would do here: "19:30" is on this occurrence's day.
+                try:
+                    return f" ({format_time(read(typed), tz)})"
+                except TimeParseError:
+                    return None
+
             try:
-                return parse_when(f"{event.starts_at.astimezone(tz):%Y-%m-%d} {when}", tz, ctx.now), None
+                other_digits(when, reading)
+            except TimeParseError as e:
+                raise Refusal(f"when: {e}") from e
+            try:
+                return parse_when(f"{day} {when}", tz, ctx.now), None
             except TimeParseError:
                 pass  # more than a time of day: read as any when=
         return await self._resolve_when(ctx, when)

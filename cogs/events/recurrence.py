@@ -253,6 +253,7 @@ def until_refusal(value: str, at: datetime, tz: ZoneInfo, rule: str, first: date
                 f"give a date from {first.date().isoformat()} on, e.g. until={first.date().isoformat()}")
     day, whole = last.astimezone(tz).date(), at.astimezone(tz).date()
     out = f"{said}. Write until={day.isoformat()} to end with the last one starting by then ({format_time(last, tz)})"
-    if whole != day:
+    # Only when one meets later that day: otherwise that date ends it just the same.
+    if whole != day and next(occurrences(rule, first, tz, until=whole, after=at), None) is not None:
         out += f", or until={whole.isoformat()} to keep every one on {whole:%a %d %b %Y}"
     return out

@@ -75,7 +75,8 @@ def event_card(event: Event, roster: Roster, *, prefix: str = "!", buttons: bool
     going_n, wait_n, maybe_n, no_n = roster.counts()
     fields = [Field(going_label(event, roster), (names_line(roster.going, going_n, labels=labels),), inline=True)]
     if presence is not None and presence.open:  # check-in has opened (turnout.py)
-        fields.append(here_field(presence, names_line(presence.here, presence.count, labels=labels)))
+        fields.append(here_field(presence, names_line(presence.here, presence.count, labels=labels),
+                                 f"{prefix}checkin {event.id}"))
     fields.append(Field(f"Maybe ({maybe_n})", (names_line(roster.maybe, maybe_n, labels=labels),), inline=True))
     if wait_n:
         fields.append(Field(f"Waitlist ({wait_n})", (names_line(roster.waitlist, wait_n, labels=labels),),

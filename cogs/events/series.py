@@ -15,6 +15,7 @@ from functools import partial
 from typing import Any
 
 from bot.context import Context, Refusal
+from bot.durations import other_digits
 from bot.model import SpaceRef
 from bot.render import text
 from bot.scheduler import Job
@@ -93,6 +94,17 @@ class SeriesPlanner(SeriesEdits):
 
     @staticmethod
     def _until(value: str, ctx: Context, tz: Any, rule: str, first: datetime) -> date:
+        def reading(typed: str) -> str | None:
+            # What until= itself makes of it typed with 0-9: a time of day there is refused too.
+            try:
+                return f" ({SeriesPlanner._until(typed, ctx, tz, rule, first):%a %d %b %Y})"
+            except Refusal:
+                return None
+
+        try:
+            other_digits(value, reading)
+        except TimeParseError as e:
+            raise Refusal(f"until: {e}") from e
         try:
             return date.fromisoformat(value.strip())
         except ValueError:
@@ -114,7 +126,11 @@ class SeriesPlanner(SeriesEdits):
         await self.materialize(int(job.payload["series_id"]), since=job.due_at, job=True)
 
     async def _cards_job(self, job: Job) -> None:
-        if await self.post_missing(int(job.payload["series_id"])):
+        # Also those the series went on as: a split after the job was written moves an unposted
+        # occurrence to a series of its own.
+        sids = await self.cog.db.read(lambda c: srepo.chain(c, int(job.payload["series_id"])))
+        held = [i for sid in sids for i in await self.post_missing(sid)]
+        if held:
             raise RuntimeError("a card is still claimed by another poster; tried again later")
 
     async def materialize(self, series_id: int, reply: Context | None = None, *,

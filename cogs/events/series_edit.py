@@ -160,6 +160,11 @@ class SeriesEdits:
             self.cog.turnout.moved(conn, e, updated, plan, now)
             handles.extend(self.cog.reminders.schedule(conn, updated, plan, now))
         handles.extend(self._next_job(conn, new, moved, now, ahead))
+        if srepo.unposted(conn, new.id):
+            # One moved along may not be posted yet (made by this very edit, or its poster died):
+            # the job that would post it was written for the old series, which no longer has it.
+            handles.append(self.bot.scheduler.put(conn, CARDS, cards_key(new.id), now + CLAIM + SLACK,
+                                                  {"series_id": new.id}, s.space))
         return moved, handles
 
     @staticmethod

@@ -41,12 +41,15 @@ def goal_field(going: int, goal: int) -> Field:
     return Field(f"Goal ({going}/{goal})", (line(f"{bar(going, goal)} {said}"),), inline=True)
 
 
-def here_field(presence: Presence, names: Line) -> Field:
+def here_field(presence: Presence, names: Line, checkin: str) -> Field:
+    """`checkin`: the command that checks one in, as typed here ("!checkin 4")."""
     if not presence.early:
         return Field(f"Here ({presence.count})", (names,), inline=True)
     n = presence.early
+    # The command, not "react again": a 📍 put back while the bot was away reads just like the
+    # old one, so only the command is sure to count.
     note = line(f"({n} {HERE} from before check-in opened {'does' if n == 1 else 'do'} not count: "
-                f"take {'it' if n == 1 else 'yours'} off and react again)")
+                f"say {checkin} to check in)")
     return Field(f"Here ({presence.count})", (names, note), inline=True)
 
 
@@ -76,12 +79,15 @@ def already_text(event: Event, who: Attendee | None) -> Text:
     return Text((line(f"{whom} already checked in at ", event.title, f" #{event.id}."),))
 
 
-def not_open_text(event: Event, person: Attendee, opens: datetime | None) -> Text:
-    """A 📍 reaction before check-in opened or after the event: said to that person."""
+def not_open_text(event: Event, person: Attendee, opens: datetime | None, prefix: str) -> Text:
+    """A 📍 reaction before check-in opened or after the event: said to that person. The way in
+    offered is the command: a 📍 taken off and put back while the bot is away cannot be told
+    from the early one."""
     who = Mention(user_from_key(person.user, person.name))
     if opens is not None:
         return Text((line("⚠️ ", who, " check-in for ", event.title, f" #{event.id} opens ", Time(opens),
-                          f"; a {HERE} from before then does not count: take it off and react again once it opens."),))
+                          f"; a {HERE} from before then does not count: once it opens, say "
+                          f"{prefix}checkin {event.id} to check in."),))
     return Text((line("⚠️ ", who, " ", event.title, f" #{event.id} ended ", Time(event.ends_at),
                       "; check-in closed then."),))
 

@@ -77,7 +77,7 @@ async def test_a_pin_made_before_check_in_opened_does_not_count_after_a_restart_
     [card] = await fake.invoke(f"!event create Clean-up when={WHEN}")
     await fake.react(card, "📍", "bob")  # too early: bob is told so
     [told] = fake.containing("check-in for")
-    assert told.text.startswith("⚠️") and "take it off" in told.text, told.text
+    assert told.text.startswith("⚠️") and "say !checkin 1 to check in" in told.text, told.text
     await bot.advance(TO_WINDOW)
     assert "Here (0)" in fake.messages[card.id]
     await bot.stop()
