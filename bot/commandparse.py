@@ -65,15 +65,19 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
                 raise UsageError(f"the option {opt.name}= is given twice (the first time as "
                                  f"'{_short(named[opt.name])}'); keep the one you mean", spec, usage)
             i += 1
-            # A greedy value runs on over bare words, unless the user quoted it; the words
-            # it runs over keep their quotes (where=Bar, "Main St" is a place with quotes).
-            # So does an option taking the rest of the line, given by name (title=12" pizza).
+            # A greedy value runs on over bare words, unless the user quoted it; so does an
+            # option taking the rest of the line, given by name (title=12" pizza). The words it
+            # runs over read as they would in the rest of the line: double quotes only group
+            # (title=Movie night: "Jaws" is Movie night: Jaws, as typed without title=), and
+            # \" is a quote mark.
             if (opt.greedy or opt.rest) and not tok.quoted:
+                start = i
                 while i < len(items) and not _names(spec, items[i]) \
                         and not (i == len(items) - 1 and _trailing_choice(spec, items[i])):
                     _refuse_open(items[i], opt, spec, usage, named=True)
-                    value.append(items[i].raw or items[i].text)
                     i += 1
+                if i > start:
+                    value = _rest_words([Token(m.group(2))] + items[start:i], opt.kind == "list")
             named[opt.name] = " ".join(v for v in value if v != "")
             if len(value) > 1:
                 ran_on = opt.name

@@ -20,9 +20,11 @@ Such a word is marked (Token.unclosed): only the parser knows whether it fills a
 option, where the apostrophe would make a poll question of one word and is refused.
 
 A double quote that opens a word and is never closed is refused, as a shell refuses it:
-where the quoted text was meant to end is not guessed. So is a line where a quoted part
-closed at a quote after a digit and a later double quote is left over ("12" pizza night"):
-whether that quote was an inch mark is not guessed either.
+where the quoted text was meant to end is not guessed. So is a value where a quoted part
+closed at a quote after a digit and a later double quote not after a digit is left over
+("12" pizza night"): whether that first quote was an inch mark is not guessed either. A
+leftover quote after a digit is an inch mark itself ("Best of 3" 12" pizza), and a later
+option's value is another value (when="2026-12-05 18:30" details=a 12" pizza).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ MAX_LINE = 4000
 
 _SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
 _NAME_WORD = re.compile(r"\s([a-z][a-z_.]{0,30})=", re.IGNORECASE)  # a later word that is a name=
+_NAME_START = re.compile(r"([a-z][a-z_.]{0,30})=", re.IGNORECASE)  # a word that starts a name=
 _SPACE = re.compile(r"\s")
 _SINGLE_ESCAPE = re.compile(r"\\([\\'|])")
 _SHOWN = 40  # characters of the text after an open quote that a refusal repeats
@@ -117,6 +120,9 @@ def tokens(line: str, names: Collection[str] = (), most: int = 0, open_ok: bool 
             continue
         if not started:
             begin = i
+            m = _NAME_START.match(s, i)
+            if m and m.group(1).lower() in names:  # a new value: an earlier quoted part is no part of it
+                inch = None
         if c == "\\" and i + 1 < n:
             buf.append(ESCAPED_BAR if s[i + 1] == "|" else s[i + 1])
             kept.append(buf[-1])
@@ -139,7 +145,9 @@ def tokens(line: str, names: Collection[str] = (), most: int = 0, open_ok: bool 
             buf.append(s[i + 1:].rstrip())
             out.append(Token("".join(buf), True, s[begin:].rstrip(), Unclosed(s, i, "open")))
             return out
-        if c == '"' and inch is not None:  # the quote after the digit may have been an inch mark
+        # The quote after the digit may have been an inch mark, unless this quote is one itself
+        # (a 12" pizza): a quote after a digit closes nothing when it is no word's first character.
+        if c == '"' and inch is not None and not s[i - 1].isdigit():
             raise UsageError(_inch_or_quote(s, *inch, i))
         if c == "'" and at_word_start:
             singles = singles or _SingleQuotes(s, names)

@@ -35,18 +35,40 @@ def row_id(text: str) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
 
 
-def _ascii_digits(raw: str) -> None:
+def _ascii_digits(opt: Option, raw: str) -> None:
     """Refuses a number written with digits other than 0-9 ("９", "٣", "²"), saying the number it
-    would be: a typed number is read in ASCII digits only, as ids, ports and codes are."""
+    would be: a typed number is read in ASCII digits only, as ids, ports and codes are. That number
+    is offered as the thing to type only where the option takes it (not one over its most)."""
     if not any(c.isdigit() and not c.isascii() for c in raw):
         return
     values = [c if c.isascii() else unicodedata.decimal(c, None) for c in raw]
     if None not in values:
         as_typed = "".join(map(str, values))
         if re.fullmatch(r"[+#-]?[0-9]+", as_typed, re.ASCII):
-            raise ValueError(f"must be typed with the digits 0-9: '{raw}' reads as {as_typed}; "
-                             f"if that is what you meant, type {as_typed}")
+            said = f"must be typed with the digits 0-9: '{raw}' reads as {as_typed}"
+            try:
+                _whole_number(opt, as_typed)
+            except ValueError as e:
+                raise ValueError(f"{said}, which would not do either: it {e}") from None
+            raise ValueError(f"{said}; if that is what you meant, type {as_typed}")
     raise ValueError(f"must be a whole number typed with the digits 0-9 ('{raw}' has other digits)")
+
+
+def _whole_number(opt: Option, raw: str) -> int:
+    if opt.name == "id" and raw.startswith("#"):
+        raw = raw[1:]  # cards show ids as "#12", and people copy them so
+    if re.fullmatch(r"[+-]?\d{10,}", raw, re.ASCII):  # a whole number, only too long to be one of ours
+        if raw.startswith("-"):
+            raise ValueError(f"must be at least {opt.min if opt.min is not None else -999999999}")
+        raise ValueError(f"must be at most {opt.max if opt.max is not None else 999999999}")
+    if not re.fullmatch(r"[+-]?\d{1,9}", raw, re.ASCII):
+        raise ValueError("must be a whole number")
+    n = int(raw)
+    if opt.min is not None and n < opt.min:
+        raise ValueError(f"must be at least {opt.min}")
+    if opt.max is not None and n > opt.max:
+        raise ValueError(f"must be at most {opt.max}")
+    return n
 
 
 def convert_one(opt: Option, raw: str, tz: Any, now: datetime) -> Any:
@@ -54,21 +76,8 @@ def convert_one(opt: Option, raw: str, tz: Any, now: datetime) -> Any:
     if opt.kind == "text":
         return clean_text(raw, opt.max_length)
     if opt.kind == "int":
-        _ascii_digits(raw)
-        if opt.name == "id" and raw.startswith("#"):
-            raw = raw[1:]  # cards show ids as "#12", and people copy them so
-        if re.fullmatch(r"[+-]?\d{10,}", raw, re.ASCII):  # a whole number, only too long to be one of ours
-            if raw.startswith("-"):
-                raise ValueError(f"must be at least {opt.min if opt.min is not None else -999999999}")
-            raise ValueError(f"must be at most {opt.max if opt.max is not None else 999999999}")
-        if not re.fullmatch(r"[+-]?\d{1,9}", raw, re.ASCII):
-            raise ValueError("must be a whole number")
-        n = int(raw)
-        if opt.min is not None and n < opt.min:
-            raise ValueError(f"must be at least {opt.min}")
-        if opt.max is not None and n > opt.max:
-            raise ValueError(f"must be at most {opt.max}")
-        return n
+        _ascii_digits(opt, raw)
+        return _whole_number(opt, raw)
     if opt.kind == "choice":
         v = raw.lower()
         if v not in opt.choices:

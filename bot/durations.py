@@ -39,7 +39,8 @@ def other_digits(text: str, reading: Callable[[str], str | None]) -> None:
     """Refuses `text` if it has a digit other than 0-9 (or a character Unicode counts as a
     number: "²", "①", "½"), changing nothing. Where each is a decimal digit, says what the text
     reads as with 0-9; `reading` gives what that text means (" (Mon 07 Dec 2026 19:00 UTC)"), or
-    None when the parser refuses it too, and then it is not offered as the thing to type."""
+    None when the parser refuses it too, and then it is not offered as the thing to type; where
+    `reading` raises ValueError, the refusal says why that text would not do either."""
     if not other_digits_in(text):
         return
     said = " ".join(text.split())
@@ -51,8 +52,11 @@ def other_digits(text: str, reading: Callable[[str], str | None]) -> None:
         raise TimeParseError(f"'{said}' has {', '.join(odd)}, which {'is' if len(odd) == 1 else 'are'} not "
                              "among the digits 0-9; type it with the digits 0-9")
     as_typed = "".join(str(values[c]) if c in values else c for c in said)
-    meant = reading(as_typed)
     head = f"'{said}' is not typed with the digits 0-9: it reads as {as_typed}"
+    try:
+        meant = reading(as_typed)
+    except ValueError as e:
+        raise TimeParseError(f"{head}, which would not do either: {e}") from None
     if meant is None:
         raise TimeParseError(f"{head}; type it with the digits 0-9")
     raise TimeParseError(f"{head}{meant}; if that is what you meant, type \"{as_typed}\"")

@@ -14,7 +14,7 @@ from difflib import get_close_matches
 from typing import TYPE_CHECKING, Any
 
 from .context import Refusal
-from .durations import span_text
+from .durations import other_digits, other_digits_in, span_text
 from .model import SpaceRef
 from .storage import Database
 from .timeparse import parse_duration
@@ -64,6 +64,24 @@ def duration_within(low: timedelta, high: timedelta, said: str) -> Callable[[str
         return d
 
     return parse
+
+
+def _why(spec: SettingSpec, value: str, refused: ValueError) -> ValueError:
+    """Why a value is refused. One with digits other than 0-9 ("９９d") is said as what it reads
+    as, offered as the thing to type only where this setting takes that text: the duration
+    parser's own offer knows nothing of the setting's bounds ("99d" for reminders of 30d at most)."""
+    if not other_digits_in(value):
+        return refused
+
+    def reading(typed: str) -> str:
+        spec.parse(typed)  # the setting's refusal of it says why it would not do either
+        return ""
+
+    try:
+        other_digits(value.strip(), reading)
+    except ValueError as e:
+        return e
+    return refused
 
 
 def one_of(*allowed: str) -> Callable[[str], str]:
@@ -176,7 +194,8 @@ class Settings:
         try:
             parsed = spec.parse(value.strip())
         except ValueError as e:
-            raise SettingError(f"{key} can't be '{value[:60]}': {e}. Allowed: {spec.allowed}") from e
+            raise SettingError(f"{key} can't be '{value[:60]}': {_why(spec, value, e)}. "
+                               f"Allowed: {spec.allowed}") from e
         # The default's value is written as the default is ("24h,1h", not "1d,1h"), so a
         # moderator sees it back as they would type it and `config show` calls it the default.
         if parsed == self._parsed(spec, spec.default):

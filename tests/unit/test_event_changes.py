@@ -63,7 +63,7 @@ async def test_a_new_place_or_time_is_said_to_those_who_answered(fake: FakeAdapt
     [card] = await fake.invoke('!event create Dinner when="2026-12-05 19:00" where="Blue Cafe"')
     await fake.react(card, "✅", "bob")
     await fake.react(card, "🤔", "carol")
-    [reply] = await fake.invoke('!event edit 1 where=Red Bar, "Main St"', "alice")
+    [reply] = await fake.invoke(r'!event edit 1 where=Red Bar, \"Main St\"', "alice")  # quote marks kept
     assert reply.text.startswith("✅")
     [moved] = fake.containing("has moved")
     assert 'Red Bar, "Main St"' in moved.text and "@bob" in moved.text and "@carol" in moved.text
