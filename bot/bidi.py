@@ -67,3 +67,47 @@ def isolate(s: str) -> str:
     if s.isascii() or not _CONTROL.search(s):  # isascii: most parts, at a fraction of the search
         return s
     return "".join(_one(p) if i % 2 == 0 else p for i, p in enumerate(_PARAGRAPHS.split(s)))
+
+
+_PARAGRAPH_ENDS = frozenset("\n\r\x1c\x1d\x1e\x85\u2029")
+
+
+def _step(open_: list[str], c: str) -> None:
+    """`open_` after `c`, paired as `balanced` pairs them; a paragraph's end closes all."""
+    if c in _EMBEDS:
+        open_.append(PDF)
+    elif c in _ISOLATES:
+        open_.append(PDI)
+    elif c == PDF:
+        if open_ and open_[-1] == PDF:
+            open_.pop()
+    elif c == PDI:
+        if PDI in open_:
+            while open_.pop() != PDI:
+                pass
+    elif c in _PARAGRAPH_ENDS:
+        open_.clear()
+
+
+def closers(s: str) -> str:
+    """What closes what `s` leaves open at its end (innermost first): a piece cut from a line
+    ends with it, so an isolate or override cut open does not turn what follows the cut."""
+    open_: list[str] = []
+    for c in s:
+        _step(open_, c)
+    return "".join(reversed(open_))
+
+
+def cut(s: str, limit: int, suffix: str = "…") -> str:
+    """`s` in at most `limit` characters: as it is if it fits, else its start, what that start
+    leaves open closed, then `suffix`. Closing takes room, so the start is shorter by it."""
+    if len(s) <= limit:
+        return s
+    room = max(0, limit - len(suffix))
+    open_: list[str] = []
+    n = 0
+    for i, c in enumerate(s[:room], 1):
+        _step(open_, c)
+        if i + len(open_) <= room:
+            n = i
+    return s[:n] + closers(s[:n]) + suffix

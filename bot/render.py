@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from .bidi import isolate
+from .bidi import cut, isolate
 from .durations import span_text
 from .model import UserRef
 
@@ -297,4 +297,4 @@ def defuse_mentions(s: str) -> str:
 
 
 def truncate(s: str, limit: int, suffix: str = "…") -> str:
-    return s if len(s) <= limit else s[: max(0, limit - len(suffix))] + suffix
+    return cut(s, limit, suffix)  # an isolate or override cut open is closed before `suffix`
