@@ -111,3 +111,20 @@ def cut(s: str, limit: int, suffix: str = "…") -> str:
         if i + len(open_) <= room:
             n = i
     return s[:n] + closers(s[:n]) + suffix
+
+
+# A quote in a sentence: an apostrophe that starts no word's end ("can't") and ends none's start.
+_QUOTE = re.compile(r"(?<!\w)'(.+?)'(?!\w)", re.DOTALL)
+
+
+def quoting(sentence: str) -> str:
+    """A sentence of the bot's that quotes people's text in '…' (a refusal saying what was
+    typed), each quote isolated: an override typed in it turns neither the bot's words after
+    it nor its marker. Any other stretch holding a control is isolated too, so a quote the
+    pattern misreads stays closed before the sentence's end."""
+    out: list[str] = []
+    at = 0
+    for m in _QUOTE.finditer(sentence):
+        out += [isolate(sentence[at:m.start()]), "'", isolate(m.group(1)), "'"]
+        at = m.end()
+    return "".join([*out, isolate(sentence[at:])])
