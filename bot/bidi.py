@@ -67,3 +67,64 @@ def isolate(s: str) -> str:
     if s.isascii() or not _CONTROL.search(s):  # isascii: most parts, at a fraction of the search
         return s
     return "".join(_one(p) if i % 2 == 0 else p for i, p in enumerate(_PARAGRAPHS.split(s)))
+
+
+_PARAGRAPH_ENDS = frozenset("\n\r\x1c\x1d\x1e\x85\u2029")
+
+
+def _step(open_: list[str], c: str) -> None:
+    """`open_` after `c`, paired as `balanced` pairs them; a paragraph's end closes all."""
+    if c in _EMBEDS:
+        open_.append(PDF)
+    elif c in _ISOLATES:
+        open_.append(PDI)
+    elif c == PDF:
+        if open_ and open_[-1] == PDF:
+            open_.pop()
+    elif c == PDI:
+        if PDI in open_:
+            while open_.pop() != PDI:
+                pass
+    elif c in _PARAGRAPH_ENDS:
+        open_.clear()
+
+
+def closers(s: str) -> str:
+    """What closes what `s` leaves open at its end (innermost first): a piece cut from a line
+    ends with it, so an isolate or override cut open does not turn what follows the cut."""
+    open_: list[str] = []
+    for c in s:
+        _step(open_, c)
+    return "".join(reversed(open_))
+
+
+def cut(s: str, limit: int, suffix: str = "…") -> str:
+    """`s` in at most `limit` characters: as it is if it fits, else its start, what that start
+    leaves open closed, then `suffix`. Closing takes room, so the start is shorter by it."""
+    if len(s) <= limit:
+        return s
+    room = max(0, limit - len(suffix))
+    open_: list[str] = []
+    n = 0
+    for i, c in enumerate(s[:room], 1):
+        _step(open_, c)
+        if i + len(open_) <= room:
+            n = i
+    return s[:n] + closers(s[:n]) + suffix
+
+
+# A quote in a sentence: an apostrophe that starts no word's end ("can't") and ends none's start.
+_QUOTE = re.compile(r"(?<!\w)'(.+?)'(?!\w)", re.DOTALL)
+
+
+def quoting(sentence: str) -> str:
+    """A sentence of the bot's that quotes people's text in '…' (a refusal saying what was
+    typed), each quote isolated: an override typed in it turns neither the bot's words after
+    it nor its marker. Any other stretch holding a control is isolated too, so a quote the
+    pattern misreads stays closed before the sentence's end."""
+    out: list[str] = []
+    at = 0
+    for m in _QUOTE.finditer(sentence):
+        out += [isolate(sentence[at:m.start()]), "'", isolate(m.group(1)), "'"]
+        at = m.end()
+    return "".join([*out, isolate(sentence[at:])])

@@ -5,7 +5,6 @@ socket, which `check-config` refuses before anything starts (else the second bin
 from __future__ import annotations
 
 import ipaddress
-import socket
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -16,28 +15,34 @@ def address(host: str, port: int) -> str:
 
 
 def _addresses(host: str) -> set[IPAddress]:
-    """The addresses a listener on `host` binds: a literal as it is, a name as this machine
-    resolves it (`localhost` is 127.0.0.1 and ::1 here, as aiohttp binds it); every address
-    (an empty host, `*`) as `::`. A name that does not resolve: none known (`run` says why)."""
+    """The addresses a listener on `host` binds: a literal as it is, `localhost` as 127.0.0.1
+    and ::1 (as aiohttp binds it); every address (an empty host, `*`) as `::`. Any other name
+    is not looked up: reading the config must not wait on a resolver that may take seconds to
+    answer, so its addresses are not known here (a clash is then said by `run`'s bind)."""
     if host in ("", "*"):
         return {ipaddress.ip_address("::")}
     try:
         return {ipaddress.ip_address(host.partition("%")[0])}
     except ValueError:
         pass
-    try:
-        found = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
-        return set()
-    return {ipaddress.ip_address(str(info[4][0]).partition("%")[0]) for info in found}
+    if host.lower().rstrip(".") == "localhost":
+        return {ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("::1")}
+    return set()
 
 
 def _overlap(a: IPAddress, b: IPAddress) -> bool:
     """Would binding `b` fail where `a` is bound, on one port? IPv4 and IPv6 are separate:
-    0.0.0.0 takes every IPv4 address, not ::1; `::` takes both (Linux binds it dual-stack)."""
+    0.0.0.0 takes every IPv4 address, not ::1; `::` takes both (Linux binds it dual-stack),
+    and an IPv4-mapped address (::ffff:127.0.0.1) is the IPv4 address it maps."""
+    a, b = _unmapped(a), _unmapped(b)
     if a == b or any(x.version == 6 and x.is_unspecified for x in (a, b)):
         return True
     return a.version == b.version == 4 and (a.is_unspecified or b.is_unspecified)
+
+
+def _unmapped(x: IPAddress) -> IPAddress:
+    mapped = x.ipv4_mapped if isinstance(x, ipaddress.IPv6Address) else None
+    return mapped if mapped is not None else x
 
 
 def same_socket(a: tuple[str, int], b: tuple[str, int]) -> bool:

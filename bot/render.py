@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from .bidi import isolate
+from .bidi import cut, isolate, quoting
 from .durations import span_text
 from .model import UserRef
 
@@ -216,7 +216,7 @@ def zone_for(out: Out, tz: ZoneInfo | None) -> ZoneInfo | None:
 
 
 def warning(message: str) -> Text:
-    return Text((("⚠️ " + message,),), refusal=True)
+    return Text((("⚠️ " + quoting(message),),), refusal=True)  # what it quotes, isolated
 
 
 def collect_mentions(lines: Iterable[Line]) -> tuple[UserRef, ...]:
@@ -296,5 +296,4 @@ def defuse_mentions(s: str) -> str:
     return _MENTION_LIKE.sub(lambda m: "@" + ZWSP + m.group(1), s).replace("<@", "<" + ZWSP + "@")
 
 
-def truncate(s: str, limit: int, suffix: str = "…") -> str:
-    return s if len(s) <= limit else s[: max(0, limit - len(suffix))] + suffix
+truncate = cut  # a cut that leaves an isolate or override open closes it (bot/bidi.py)

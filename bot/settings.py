@@ -7,6 +7,8 @@ rows are read once and cached, so a hot path costs a dict lookup.
 
 from __future__ import annotations
 
+import functools
+import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, fields
 from datetime import timedelta
@@ -52,6 +54,23 @@ def switch_text(value: bool) -> str:
     return "on" if value else "off"
 
 
+# The range each bounded duration parser takes: a value stored before its range existed is
+# used at its nearest bound (`Settings.get`), not silently swapped for the default.
+_RANGES: weakref.WeakKeyDictionary[Callable[[str], Any], tuple[timedelta, timedelta]] = weakref.WeakKeyDictionary()
+
+
+def _ranged(make: Callable[[timedelta, timedelta, str], Callable[[str], timedelta]]
+            ) -> Callable[[timedelta, timedelta, str], Callable[[str], timedelta]]:
+    @functools.wraps(make)
+    def made(low: timedelta, high: timedelta, said: str) -> Callable[[str], timedelta]:
+        parse = make(low, high, said)
+        _RANGES[parse] = (low, high)
+        return parse
+
+    return made
+
+
+@_ranged
 def duration_within(low: timedelta, high: timedelta, said: str) -> Callable[[str], timedelta]:
     """Parser for a duration setting with bounds; `said` names them ("from 1h to 90d"). A value
     outside them is refused saying how it was read, so "3650d" is seen as ten years."""
@@ -110,6 +129,23 @@ class SettingSpec:
     description: str = ""
     normalize: Callable[[Any], str] | None = None
     requires: str = ""  # a Capabilities flag the platform must have, e.g. "buttons"
+
+
+def used(spec: SettingSpec, stored: str) -> Any:
+    """What a stored value means now. One valid when it was stored but not now: a duration
+    past its range is used at the nearest bound (a stored 60d cooldown as the longest, 30d,
+    not as the default 6h); anything else as the default."""
+    try:
+        return spec.parse(stored)
+    except ValueError:
+        pass
+    bounds = _RANGES.get(spec.parse)
+    if bounds is not None:
+        try:
+            return min(max(parse_duration(stored), bounds[0]), bounds[1])
+        except ValueError:
+            pass
+    return spec.parse(spec.default)
 
 
 class Settings:
@@ -175,16 +211,16 @@ class Settings:
 
     async def get(self, space: SpaceRef, key: str) -> Any:
         spec = self.spec(key)
-        raw = (await self._space(space)).get(key, spec.default)
-        try:
-            return spec.parse(raw)
-        except ValueError:
-            return spec.parse(spec.default)  # a value valid once but not now: fall back
+        return used(spec, (await self._space(space)).get(key, spec.default))
 
     async def raw(self, space: SpaceRef, key: str) -> tuple[str, bool]:
-        """(value text, is default): a value set to what the default is counts as it."""
+        """(value text, is default) of the value in use: a value set to what the default is
+        counts as it, and one valid once but not now is shown as what `get` uses instead."""
         spec = self.spec(key)
         value = (await self._space(space)).get(key, spec.default)
+        if self._parsed(spec, value) is None:  # never what is used, so never what is shown
+            now = used(spec, value)
+            value = spec.normalize(now) if spec.normalize else str(now)
         if value != spec.default and self._parsed(spec, value) == self._parsed(spec, spec.default):
             return spec.default, True  # stored before such values were written as the default is
         return value, value == spec.default

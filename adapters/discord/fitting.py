@@ -10,9 +10,10 @@ place (an embed field, an edit) is shortened.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from bot.bidi import closers
 from bot.render import LIST_SEP, and_more
 
 ELLIPSIS = "…"
@@ -39,17 +40,33 @@ def list_piece(items: Sequence[str], more: int) -> Piece:
 
 def clip(s: str, limit: int) -> str:
     """Cut rendered markdown to `limit` without leaving a dangling escape or half a
-    `<@id>`/`<t:…>` token."""
+    `<@id>`/`<t:…>` token, or an isolate or override open over what follows (bot/bidi.py)."""
     if len(s) <= limit:
         return s
-    cut = s[: max(0, limit - len(ELLIPSIS))]
+    return _closed(s, limit - len(ELLIPSIS), _clip_at)[0] + ELLIPSIS
+
+
+def _clip_at(s: str, room: int) -> int:
+    cut = s[: max(0, room)]
     lt, gt = cut.rfind("<"), cut.rfind(">")
     if lt > gt:
         cut = cut[:lt]
     stripped = cut.rstrip("\\")
     if (len(cut) - len(stripped)) % 2:
         cut = cut[:-1]
-    return cut + ELLIPSIS
+    return len(cut)
+
+
+def _closed(s: str, room: int, at: Callable[[str, int], int]) -> tuple[str, int]:
+    """The start of `s` that `at` cuts within `room`, with what it leaves open closed, all
+    within `room` (when it can be); and where it was cut."""
+    reserve = 0
+    while True:
+        n = at(s, room - reserve)
+        close = closers(s[:n])
+        if len(close) <= reserve or room - len(close) < 1:
+            return s[:n] + close, n
+        reserve = len(close)
 
 
 def clip_before(head: str, tail: str, limit: int) -> str:
@@ -152,8 +169,8 @@ def _units(piece: Piece, limit: int) -> list[str]:
     parts = []
     rest = piece.text
     while len(rest) > limit:
-        cut = _cut_at(rest, limit)
-        parts.append(rest[:cut].rstrip(" ") or rest[:cut])
+        head, cut = _closed(rest, limit, _cut_at)
+        parts.append(head.rstrip(" ") or head)
         rest = rest[cut:]
     return [*parts, rest]
 

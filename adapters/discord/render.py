@@ -16,6 +16,7 @@ from typing import Any
 
 import discord
 
+from bot.bidi import isolate
 from bot.model import UserRef
 from bot.render import (
     ZWSP,
@@ -80,7 +81,7 @@ def inline(part: Inline) -> str:
     if isinstance(part, Mention):
         if part.user.platform == "discord" and part.user.id.isdigit():
             return f"<@{part.user.id}>"
-        return literal("@" + part.user.display)
+        return literal("@" + isolate(part.user.display))  # a linked platform's name, as typed
     if isinstance(part, Link):
         # In angle brackets: a link without a preview (a calendar's secret address is not
         # fetched by Discord to make one).

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+from bot.bidi import isolate
 from bot.model import UserRef
 from bot.render import (
     ZWSP,
@@ -66,7 +67,7 @@ def addressable(user: UserRef) -> bool:
 
 def pill(user_id: str, display: str) -> str:
     return (f'<a href="https://matrix.to/#/{quote(user_id, safe="@:")}">'
-            f"{escape_html(defuse_mentions(display))}</a>")
+            f"{escape_html(defuse_mentions(isolate(display)))}</a>")
 
 
 def html_inline(part: Inline, tz: ZoneInfo | None) -> str:
@@ -77,7 +78,7 @@ def html_inline(part: Inline, tz: ZoneInfo | None) -> str:
     if isinstance(part, Mention):
         if addressable(part.user):
             return pill(part.user.id, part.user.display)
-        return escape_html(defuse("@" + part.user.display))
+        return escape_html(defuse("@" + isolate(part.user.display)))  # a linked platform's name
     if isinstance(part, Link):
         url = escape_html(part.url)
         return f'<a href="{url}">{url}</a>' if part.url.startswith(("https://", "http://")) else url

@@ -8,6 +8,7 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
+from bot.bidi import isolate
 from bot.cog import CogHost
 from bot.model import ChannelRef, SpaceRef
 
@@ -27,8 +28,9 @@ FAILED = Failed()
 
 
 def surface_name(event: Event) -> str:
-    """What the event's thread and role are called: its title and number, as on its card."""
-    return f"{event.title} #{event.id}"
+    """What the event's thread and role are called: its title and number, as on its card (the
+    title isolated, so an override in it does not turn the number)."""
+    return f"{isolate(event.title)} #{event.id}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -271,7 +271,7 @@ class OfflineCog(Cog):
         self._channel(message.channel).dismissals = None  # re-read: quieter now
         await self.bot.untrack(self.name, "prompt", prompt_id)
         await self.bot.edit(
-            message, closed_card(f"Not now — {user.display} waved this off. Carry on!"))
+            message, closed_card("Not now — ", user.display, " waved this off. Carry on!"))
         return True
 
     async def _propose(self, message: MessageRef, prompt_id: int, user: UserRef) -> bool:
@@ -287,7 +287,7 @@ class OfflineCog(Cog):
         poll_id = await polls.post_poll(channel, user, "When could we meet?", slot_labels(slots),
                                         multi=True, closes_at=slot_poll_closes(now, slots))
         await self.bot.edit(
-            message, closed_card(f"{user.display} proposed a meetup: vote on poll #{poll_id}, then "
+            message, closed_card(user.display, f" proposed a meetup: vote on poll #{poll_id}, then "
                                  f"{self.bot.prefix_for(message.platform)}event create <title> when=poll:{poll_id}"))
         return True
 

@@ -25,7 +25,7 @@ def prompt_card(prompt_id: int, people: list[UserRef], note: str | None, by: Use
                 buttons: bool, wording: Wording, auto: bool) -> Card:
     body: list[Line] = [line(*addressed(people), wording.invite)]
     if note and by is not None:
-        body.append(line(f"Note from {by.display}: ", note))
+        body.append(line("Note from ", by.display, ": ", note))
     how = ("Press Propose a meetup for a quick poll of times, or Not now."
            if buttons else f"React {PROPOSE} for a quick poll of times, or {DISMISS} for not now.")
     if auto:
@@ -46,5 +46,7 @@ def why_text(signals: list[str]) -> str:
             + ". Nothing you wrote is stored, only these signals.")
 
 
-def closed_card(outcome: str) -> Card:
-    return Card(title="☕ Take it offline?", body=(line(outcome),), color=0x99AAB5)
+def closed_card(*outcome: Inline) -> Card:
+    """The prompt once answered; a name in `outcome` is a part of its own, isolated apart from
+    the bot's words (bot/bidi.py), not merged into them."""
+    return Card(title="☕ Take it offline?", body=(line(*outcome),), color=0x99AAB5)

@@ -81,3 +81,22 @@ async def test_plain_text_is_shown_byte_for_byte(console) -> None:  # type: igno
 def test_isolating_a_piece(said: str, shown: str) -> None:
     assert isolate(said) == shown
     assert isolate(shown) == shown  # twice is once
+
+
+@pytest.mark.parametrize("said, after", [
+    ("!config set offline.cooldown \u202e5h", "Allowed"),
+    ("!config set \u202eoffline.cooldown 5h", "did you mean"),  # a key, quoted back as typed
+])
+async def test_a_refusal_quoting_what_was_typed_turns_only_the_quote(fake, bot, said: str,  # type: ignore[no-untyped-def]
+                                                                     after: str) -> None:
+    [r] = await fake.invoke(said, "mod", mod=True)
+    assert r.text.startswith("⚠️"), repr(r.text[:20])
+    assert opened_before(r.text, after) == [], repr(r.text)
+    assert isolate(said.split()[-1] if after == "Allowed" else said.split()[2]) in r.text  # quoted whole
+
+
+def test_only_quotes_are_isolated_in_a_refusal() -> None:
+    from bot.render import warning
+    said = warning(f"x can't be '{RLO}5h': say it's 5h")
+    assert said.lines[0][0] == f"⚠️ x can't be '{isolate(RLO + '5h')}': say it's 5h"
+    assert warning("x can't be '5h': say it's 5h").lines[0][0] == "⚠️ x can't be '5h': say it's 5h"

@@ -4,6 +4,8 @@ saying how it was read and the range, and a key given without a value is told wh
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bot.testing import FakeAdapter
@@ -41,3 +43,21 @@ async def test_a_key_without_a_value_is_told_the_values_it_takes(fake: FakeAdapt
         [r] = await fake.invoke(typed, "mod", mod=True)
         assert "needs a value after the key: a duration from 1m to 7d" in r.text, r.text
     assert await _rows(bot) == 0
+
+
+@pytest.mark.parametrize("key, stored, used, shown", [
+    ("offline.cooldown", "60d", timedelta(days=30), "30d"),  # "rarely" stays rare, not every 6h
+    ("reminders.grace", "14d", timedelta(days=7), "7d"),
+    ("reminders.grace", "30s", timedelta(minutes=1), "1m"),  # "hardly late" stays so, not 1h late
+])
+async def test_a_value_stored_before_its_range_is_used_and_shown_at_its_nearest_bound(
+        fake: FakeAdapter, bot, key: str, stored: str, used: timedelta, shown: str) -> None:
+    # Stored by a version without the range (valid then), read after an upgrade.
+    await bot.db.write(lambda c: c.execute("INSERT INTO settings(space, key, value) VALUES(?, ?, ?)",
+                                           (fake.channel.space.key, key, stored)))
+    bot.settings._cache.clear()
+    assert await bot.settings.get(fake.channel.space, key) == used
+    [show] = await fake.invoke("!config show", "mod", mod=True)
+    assert f"{key} = {shown}\n" in show.text + "\n", show.text  # what is used, never the stored value
+    [r] = await fake.invoke(f"!config set {key}", "mod", mod=True)
+    assert f"It is {shown} now" in r.text, r.text
