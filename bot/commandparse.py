@@ -112,7 +112,7 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
         if opt.kind != "list" and opt.name in out:
             out[opt.name] = out[opt.name].replace(ESCAPED_BAR, "|")
     for opt in spec.options:
-        if opt.required and not out.get(opt.name, "").strip():
+        if opt.required and not opt.explain_if_missing and not out.get(opt.name, "").strip():
             how = f"{opt.name}=<{opt.shown}>" if not opt.positional else f"<{opt.shown}>"
             if opt.positional and ran_on:  # the words meant for it went into that value
                 taken = named[ran_on].replace(ESCAPED_BAR, "|")

@@ -33,6 +33,9 @@ class Option:
     # with `given` the other options' values so far. Only suggestions: the command still
     # validates what is finally sent.
     suggest: str = ""
+    # Required (a platform's form asks for it), yet typed without it or blank the command is
+    # called with None, so that it can say what the value may be rather than only its usage.
+    explain_if_missing: bool = False
 
     @property
     def shown(self) -> str:

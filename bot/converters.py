@@ -138,8 +138,9 @@ async def convert(spec: CommandSpec, raw: dict[str, str], ctx: Context) -> dict[
     for opt in spec.options:
         # A blank optional rest ("" or spaces) is none given, as the parser reads a blank required one
         # as missing: `config set KEY ""` is then told what the key takes, not "value is empty".
-        if opt.name not in raw or (opt.rest and not opt.required and not str(raw[opt.name]).strip()):
-            if opt.required:
+        loose = not opt.required or opt.explain_if_missing
+        if opt.name not in raw or (opt.rest and loose and not str(raw[opt.name]).strip()):
+            if not loose:
                 raise UsageError(f"{opt.name} is missing", spec, usage)
             out[opt.name] = None
             continue

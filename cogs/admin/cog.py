@@ -97,9 +97,9 @@ class AdminCog(Cog):
 
     @command("config set", "change a setting of this space",
              Option("key", "the setting, e.g. reminders", suggest="suggest_key"),
-             # Optional so that a key alone is told what it takes, not only the command's usage.
+             # A key alone is told what it takes, not only the command's usage.
              Option("value", "its new value", rest=True, max_length=200, suggest="suggest_value",
-                    required=False),
+                    explain_if_missing=True),
              moderator_only=True)
     async def config_set(self, ctx: Context, key: str, value: str | None = None) -> None:
         spec = self._applying(ctx, key)
