@@ -19,6 +19,7 @@ from .clock import Clock
 from .commands import CommandRegistry, CommandSpec, UsageError, convert
 from .context import Context, Refusal, Responder
 from .emoji import canonical
+from .groupcommit import Committed, counting_commits
 from .livecards import LiveCards
 from .metrics import Metrics
 from .model import (
@@ -48,6 +49,11 @@ S = TypeVar("S")
 RECONCILE_AT_ONCE = 8
 
 
+def _said(e: StorageUnavailable, committed: Committed) -> str:
+    # "Nothing was changed" is false once an earlier write of it committed (events take several).
+    return e.partly if committed.writes else e.said
+
+
 async def _no_reply(out: Any, ephemeral: bool) -> None:
     log.warning("a suggester tried to reply; suggestions only answer with values")
 
@@ -70,6 +76,12 @@ class Dispatch:
         self._owners: dict[tuple[str, str], str] = {}
         self._chat = ChatListeners(self._safe)
         self._suggestions: Suggestions | None = None
+        self._read_at_start: set[str] = set()  # platforms whose adapter has started (bot.app)
+
+    def starting(self, platform: str) -> bool:
+        """Whether the platform's adapter is here and has not finished starting: the first
+        reading of its live cards since this process started is still to come or under way."""
+        return platform in self.adapters and platform not in self._read_at_start
 
     def add_listener(self, owner: str, what: str, key: str, handler: Handler) -> None:
         if self._chat.add(what, handler):
@@ -152,8 +164,9 @@ class Dispatch:
         # options may be times, and text options named as times are read so by their commands.
         reads_time = any(o.name in raw and (o.kind in ("when", "when_or_duration", "list")
                                             or o.name in ("when", "until")) for o in spec.options)
+        committed = Committed()
         try:
-            with reading_with(await self._linked_zones(ctx.channel) if reads_time else ()):
+            with reading_with(await self._linked_zones(ctx.channel) if reads_time else ()), counting_commits(committed):
                 kwargs = await convert(spec, raw, ctx)
                 assert spec.callback is not None
                 await spec.callback(ctx, **kwargs)
@@ -166,7 +179,7 @@ class Dispatch:
         except StorageUnavailable as e:
             outcome = "unavailable"
             log.warning("command %s: %s", spec.name, e)
-            await self._safe(ctx.warn(e.said), "unavailable reply")
+            await self._safe(ctx.warn(_said(e, committed)), "unavailable reply")
         except DeliveryRefused as e:
             outcome = "refused"
             log.warning("command %s: the platform refused a post: %s", spec.name, e)
@@ -200,13 +213,15 @@ class Dispatch:
         if handler is None:
             await self._safe(ctx.warn("that button no longer works; use the command instead"), "action")
             return
+        committed = Committed()
         try:
-            await handler(ctx, event, arg)
+            with counting_commits(committed):
+                await handler(ctx, event, arg)
         except Refusal as e:
             await self._safe(ctx.warn(str(e)), "refusal reply")
         except StorageUnavailable as e:
             log.warning("action %s: %s", event.action_id, e)
-            await self._safe(ctx.warn(e.said), "unavailable reply")
+            await self._safe(ctx.warn(_said(e, committed)), "unavailable reply")
         except Exception:
             log.exception("action %s failed (user %s)", event.action_id, event.user.key)
             await self._safe(ctx.warn("something went wrong on my side; please try again"), "action error")

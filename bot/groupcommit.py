@@ -10,11 +10,34 @@ import asyncio
 import sqlite3
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, cast
 
 from .bulk import Item, RunsBulk, run_group, take_group
 from .stores import StorageError, T, Unit
+
+
+class Committed:
+    """How many writes made on behalf of one command have committed."""
+
+    def __init__(self) -> None:
+        self.writes = 0
+
+
+# Set while a command runs (bot/dispatch.py): a failure in a later write of it cannot say that
+# nothing was changed once an earlier one committed. A task the command starts shares it.
+_committed: ContextVar[Committed | None] = ContextVar("committed", default=None)
+
+
+@contextmanager
+def counting_commits(counted: Committed) -> Iterator[None]:
+    token = _committed.set(counted)
+    try:
+        yield
+    finally:
+        _committed.reset(token)
 
 
 class GroupCommit:
@@ -43,7 +66,10 @@ class GroupCommit:
         self._pending.append((unit, fut))
         self._idle.clear()
         self._wake.set()
-        return await fut
+        value = await fut
+        if (counted := _committed.get()) is not None:
+            counted.writes += 1
+        return value
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         return await self.write(lambda c: c.execute(sql, params).rowcount)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from .bulk import ServerSide
 from .process import NAME_MARK
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=30)
 
-MIGRATIONS = [
+MIGRATIONS: list[str | ServerSide] = [
     """
     CREATE TABLE jobs (
         id INTEGER PRIMARY KEY,
@@ -68,11 +69,12 @@ MIGRATIONS = [
     # The message a keyed send made (its channel and id), once known: found again however it
     # was edited since. Marks may now hold several of a send's renders, a line each.
     "ALTER TABLE job_sends ADD COLUMN message TEXT NOT NULL DEFAULT '';",
+    # A key prefix is a range: code point order (SQLite's), not a language's ("…:Bea:" in "…:bea:").
+    ServerSide('ALTER TABLE jobs ALTER COLUMN key TYPE TEXT COLLATE "C";'),
 ]
 # When a pending job may run: its due time, or later while it backs off after a failure.
 _AT = "CASE WHEN due_at > not_before THEN due_at ELSE not_before END"
 _CLAIM = "state='sending', attempts=attempts+1, updated_at=?, lease_until=?, claimed_by=?"
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,8 +163,7 @@ def cancel(conn: sqlite3.Connection, key_prefix: str) -> int:
     """Cancel pending jobs whose key starts with `key_prefix`, and forget their marks (a
     failed try that is pending again has some)."""
     ids = [int(r[0]) for r in conn.execute(
-        # "+state" keeps SQLite on the key index (a range of a few rows) instead of
-        # walking every pending job through the state index.
+        # "+state": SQLite stays on the key index (a few rows), not the state one (every pending job).
         "UPDATE jobs SET state='cancelled' WHERE +state='pending' AND key >= ? AND key < ? RETURNING id",
         (key_prefix, key_prefix + "\uffff"),
     ).fetchall()]

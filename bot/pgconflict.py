@@ -32,6 +32,8 @@ class StorageBusy(StorageUnavailable):
 
     said = ("my database was too busy with other work to save that just now, so nothing was "
             "changed; please try again in a minute")
+    partly = ("my database was too busy with other work to save all of that just now: part of "
+              "it was saved before, so please check what it changed before trying again")
 
 
 class Conflicts:

@@ -26,6 +26,9 @@ class StorageUnavailable(StorageError):
     # What the person whose command it was is told.
     said = ("I can't reach my database right now, so nothing was changed; please try "
             "again in a minute")
+    # Said instead when an earlier write of the same command had already committed.
+    partly = ("I can't reach my database right now, after part of that was saved; please "
+              "check what it changed before trying again in a minute")
 
 
 class CommitOutcomeUnknown(StorageUnavailable):
@@ -34,6 +37,7 @@ class CommitOutcomeUnknown(StorageUnavailable):
 
     said = ("I lost my database while saving that, so I can't tell whether it went "
             "through; please check in a minute before trying again")
+    partly = said
 
 
 def split_sql(script: str) -> list[str]:

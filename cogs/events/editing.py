@@ -154,6 +154,7 @@ class Editing(Cancelling):
             demoted: list[repo.Attendee] = []
             if capacity is not None:
                 updated, promoted, demoted = repo.set_capacity(conn, updated, capacity or None)
+                self.holds.drop(conn, updated.id, [p.user for p in promoted + demoted])
             # A new start moves the reminders; a new end too moves the follow-up (turnout.py).
             moved = (starts_at is not None and not series) or duration is not None
             if moved:

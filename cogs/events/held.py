@@ -5,13 +5,15 @@ At start each platform's cards are read on their own, one platform after the oth
 freed on the first may go to someone waiting on the second who took their ✅ back there while the
 bot was away: told at once, they would hear "you're in" and then be shown as not going. So a
 promotion that a reading makes, of someone on a platform that carries the event (a live card
-there, run by this process) and has not been read since this process started, is a job that
-says it (`KIND`), due after `HOLD`. When that platform's reading of the event has been applied
-(or it ends with nothing to apply), the job is cancelled and one due now takes its place, in
-one unit, so it is said once; whoever is told is decided when it runs, from what the store says
-then: only if the person is still in, with the same place in the queue they were promoted with.
-A platform that does not read by then (it never connects) holds nobody longer than `HOLD`: the
-job runs with what the store knows. A job outlives a stop, and a re-run keeps its keys."""
+there, run by this process) and is still starting (its cards not read since this process
+started), is a job that says it (`KIND`), due after `HOLD`. When that platform's reading of the
+event has been applied (or it ends with nothing to apply), the job is cancelled and one due now
+takes its place, in one unit, so it is said once; whoever is told is decided when it runs, from
+what the store says then: only if the person is still in, with the same place in the queue they
+were promoted with. Whatever tells them they are in meanwhile, or moves them to the waitlist,
+cancels it (`drop`, `told`). A platform that does not read by then (it never connects) holds
+nobody longer than `HOLD`: the job runs with what the store knows. A job outlives a stop, and a
+re-run keeps its keys."""
 
 from __future__ import annotations
 
@@ -53,13 +55,18 @@ class HeldPromotions:
         self.bot.scheduler.register(KIND, self._tell)
 
     def unread(self, event_id: int) -> set[str]:
-        """The platforms carrying the event whose cards this process has not read yet, while
-        the hold lasts (none after it)."""
-        if self.bot.clock.monotonic() - self._since >= HOLD.total_seconds():
+        """The platforms carrying the event whose adapter is still starting (its cards not read
+        since this process started) and whose cards of this event were not read yet, while the
+        hold lasts (none after it). An event made or shared once a platform had started holds
+        nothing for it: nobody answered on its card there while the bot was away."""
+        if self._past(HOLD):
             return set()
         carrying = {m.platform for m in self.bot.tracked_messages(self.cog, "event", event_id)
-                    if self.bot.capabilities(m.platform) is not None}
+                    if self.bot.starting(m.platform)}
         return carrying - self._read.get(event_id, set())
+
+    def _past(self, hold: timedelta) -> bool:
+        return self.bot.clock.monotonic() - self._since >= hold.total_seconds()
 
     def hold(self, conn: sqlite3.Connection, event: Event, people: Sequence[Attendee],
              now: datetime) -> list[tuple[int, datetime]]:
@@ -87,11 +94,12 @@ class HeldPromotions:
         await self.bot.clock.sleep(max(0.0, (handle[1] - self.bot.clock.now()).total_seconds()))
         await self.bot.scheduler.run_now(handle)  # claimed once, by whichever runs it first
 
-    async def read(self, event_id: int, platform: str, *, look: bool = True) -> None:
+    async def read(self, event_id: int, platform: str) -> None:
         """`platform`'s cards of the event were read and applied: say now what was held for its
-        people (and for those of platforms no longer waited for); `look`: there may be some."""
+        people (and for those of platforms no longer waited for). Whatever the event is now: one
+        whose capacity was taken away meanwhile still has its held ones to say."""
         self._read.setdefault(event_id, set()).add(platform)
-        if not look:
+        if self._past(2 * HOLD):  # whatever was held is due by then: nothing to say sooner
             return
         held = await self.bot.scheduler.pending(f"event:{event_id}:promoted:")
         unread = self.unread(event_id)
@@ -111,6 +119,25 @@ class HeldPromotions:
 
         for handle in await self.bot.db.write(release):
             await self.bot.scheduler.run_now(handle)
+
+    def drop(self, conn: sqlite3.Connection, event_id: int, users: Collection[str]) -> None:
+        """Inside a unit that tells `users` they are in some other way, or moves them to the
+        waitlist: what was held for them is not said (a move to the waitlist and back keeps
+        their place in the queue, so the job's own look would find them in as promoted)."""
+        for user in users:
+            seq = _seq(conn, event_id, user)
+            if seq is not None:
+                for now in (False, True):
+                    self.bot.scheduler.cancel(conn, _key(event_id, user, seq, now))
+
+    async def told(self, event_id: int, users: Collection[str]) -> None:
+        """Before `users` are told they are in by a live change committed just now: what was
+        held for them goes (a stop in between leaves it to say so, once)."""
+        if self._past(2 * HOLD):  # whatever was held is due by then
+            return
+        held = await self.bot.scheduler.pending(f"event:{event_id}:promoted:")
+        if any(str(j.payload.get("user")) in users for j in held):
+            await self.bot.db.write(lambda c: self.drop(c, event_id, users))
 
     async def _tell(self, job: Job) -> None:
         p = job.payload

@@ -108,6 +108,7 @@ class Rsvps(CheckIns):
             if marked.has_role and (result.new != result.old or result.promoted):
                 await self.native.roster_changed(event_id)
             if event is not None:
+                await self.holds.told(event_id, [p.user for p in result.promoted])
                 await self.announce_promotions(event, result)
                 if source == "reaction" and result.waitlisted_at is not None:
                     # A reaction gets no reply of its own: the card's counts alone would not
@@ -161,6 +162,7 @@ class Rsvps(CheckIns):
             result = repo.rederive(conn, event, [(u, names.get(u, "")) for u in users])
             told, held = split(result.promoted, unread)
             handles = self.holds.hold(conn, event, held, now) if held else []
+            self.holds.drop(conn, event_id, [p.user for p in told])
             after = _statuses(conn, event_id, users)
             return (event, replace(result, promoted=tuple(told)), [after.get(u) or "none" for u in users
                                                                    if after.get(u) != before.get(u)], handles)
@@ -173,8 +175,7 @@ class Rsvps(CheckIns):
             self.refresh(event_id)
             await self.native.roster_changed(event_id)
             await self.announce_promotions(event, result)
-        # Only an event with a capacity has promotions (held ones included) to say.
-        await self.holds.read(event_id, platform, look=event is not None and event.capacity is not None)
+        await self.holds.read(event_id, platform)
         await self.reconcile_here(event_id, platform, by_card, take_back=whole, complete=complete)
 
 
