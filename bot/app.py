@@ -1,8 +1,7 @@
 """The composition root: the Bot owns the database, settings, scheduler, live cards, the
 features (cogs) and the platforms (adapters). Routing lives in `dispatch`, tracking in
 `tracking`, live cards in `livecards`; features and platforms come from the registry
-(`plugins`). There is no global bot; cogs get what they need injected.
-"""
+(`plugins`). There is no global bot; cogs get what they need injected."""
 
 from __future__ import annotations
 
