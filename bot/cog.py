@@ -63,7 +63,9 @@ class CogHost(Protocol):
 
     def tracked_messages(self, cog: str, kind: str, object_id: int) -> list[MessageRef]: ...
 
-    def refresh_card(self, message: MessageRef, render: Callable[[], Awaitable[Out]]) -> None: ...
+    def refresh_card(self, message: MessageRef, render: Callable[[], Awaitable[Out]],
+                     landed: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Edit the card soon; `landed` is awaited once the edit is on it (LiveCards.refresh)."""
 
     def capabilities(self, platform: str) -> Capabilities | None: ...
 
