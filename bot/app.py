@@ -19,7 +19,7 @@ from .cog import LISTENER_ATTR, Cog
 from .commands import CommandRegistry, CommandSpec
 from .dispatch import Dispatch
 from .jobs import MIGRATIONS as JOB_MIGRATIONS
-from .livecards import LiveCards, Render
+from .livecards import Landed, LiveCards, Render
 from .metrics import Metrics
 from .model import ChannelRef, MessageRef, SpaceRef, UserRef
 from .pgconnect import is_postgres_url
@@ -223,15 +223,15 @@ class Bot(Dispatch):
         """Route future reactions on `message` to `cog` (durably, so after a restart too)."""
         await self.tracker.track(message, cog, kind, object_id)
 
-    async def untrack(self, cog: str, kind: str, object_id: int) -> None:
+    async def untrack(self, cog: str, kind: str, object_id: int, *, durably: bool = True) -> None:
         """The object is no longer live (closed, cancelled): stop routing its reactions."""
-        await self.tracker.untrack(cog, kind, object_id)
+        await self.tracker.untrack(cog, kind, object_id, durably=durably)
 
     def tracked_messages(self, cog: str, kind: str, object_id: int) -> list[MessageRef]:
         return self.tracker.messages_of(cog, kind, object_id)
 
-    def refresh_card(self, message: MessageRef, render: Render) -> None:
-        self.cards.refresh(message, render)
+    def refresh_card(self, message: MessageRef, render: Render, landed: Landed | None = None) -> None:
+        self.cards.refresh(message, render, landed)
 
     def provide(self, kind: type[S], service: S, owner: str) -> None:
         """Offer a typed service to other cogs (the polls cog offers PollService)."""

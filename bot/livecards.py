@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 MARGIN_S = 0.25
 
 Render = Callable[[], Awaitable[Out]]
+Landed = Callable[[], Awaitable[None]]
 
 
 class LiveCards:
@@ -34,6 +35,7 @@ class LiveCards:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._window: dict[str, list[float]] = {}
         self._gone: set[str] = set()  # deleted on the platform while an edit was pending
+        self._landed: dict[str, Landed] = {}  # told once the card's latest state is on it
         self._closed = False
         self.edits = 0
         # Platforms whose adapter has not started yet: their cards' edits wait (a reconcile
@@ -48,10 +50,14 @@ class LiveCards:
         if gate is not None:
             gate.set()
 
-    def refresh(self, message: MessageRef, render: Render) -> None:
+    def refresh(self, message: MessageRef, render: Render, landed: Landed | None = None) -> None:
+        """Edit the card to what `render` gives, soon. `landed` is awaited once an edit rendered
+        after this call is on the card (or the card is gone); never if a stop comes first."""
         if self._closed:
             return  # shutting down: the card is re-rendered on the next change after start
         self._render[message.key] = (message, render)
+        if landed is not None:
+            self._landed[message.key] = landed
         self._dirty.add(message.key)
         if message.key not in self._tasks:
             self._tasks[message.key] = asyncio.create_task(self._run(message.key))
@@ -88,15 +94,29 @@ class LiveCards:
                         if self._take_slot(message, adapter):
                             break
                     if key in self._gone:
+                        await self._tell_landed(key)
                         return
                     await adapter.edit(message, out)
                     self.edits += 1
                 except Exception:
                     log.exception("editing live card %s failed", key)
+                    continue
+                if key not in self._dirty:
+                    await self._tell_landed(key)
         finally:
             self._tasks.pop(key, None)
             self._render.pop(key, None)
             self._gone.discard(key)
+            self._landed.pop(key, None)  # not landed: whoever waited learns of it at the next start
+
+    async def _tell_landed(self, key: str) -> None:
+        landed = self._landed.pop(key, None)
+        if landed is None:
+            return
+        try:
+            await landed()
+        except Exception:
+            log.exception("after the edit of live card %s", key)
 
     def _stamps(self, message: MessageRef, adapter: Adapter) -> list[float]:
         stamps = self._window.setdefault(f"{message.platform}:{message.channel_id}", [])

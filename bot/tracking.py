@@ -157,11 +157,13 @@ class Tracker:
             self._forget(message.key)
             raise
 
-    async def untrack(self, cog: str, kind: str, object_id: int) -> None:
-        """The object is no longer live (closed, cancelled)."""
-        await self.db.write(lambda c: c.execute(
-            "UPDATE messages SET live=0 WHERE cog=? AND kind=? AND object_id=?",
-            (cog, kind, object_id)))
+    async def untrack(self, cog: str, kind: str, object_id: int, *, durably: bool = True) -> None:
+        """The object is no longer live (closed, cancelled). Not `durably`: only until the
+        next start, which finds its messages live still (an edit owed them has not landed)."""
+        if durably:
+            await self.db.write(lambda c: c.execute(
+                "UPDATE messages SET live=0 WHERE cog=? AND kind=? AND object_id=?",
+                (cog, kind, object_id)))
         for key in list(self._by_object.get((cog, kind, object_id), ())):
             self._forget(key)
 

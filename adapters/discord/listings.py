@@ -41,6 +41,9 @@ DESCRIPTION_MAX = 1000
 # EXTERNAL events need a location of 1-100 characters; an event without a place gets this.
 NO_PLACE = "See the event card"
 MIN_LENGTH = timedelta(minutes=1)  # Discord refuses an end that is not after the start
+# Discord echoes the start it was sent, to the microsecond; one set in its client is to the
+# millisecond. Starts closer than this are the same start: nobody moves an event by less.
+SAME_START = timedelta(seconds=1)
 UNKNOWN_EVENT = 10070
 FINISHED_EVENT = 180000
 TOO_MANY_EVENTS = 30038
@@ -204,7 +207,7 @@ class DiscordListings(ListingInterest):
             listed = await self._under_way(guild, native_id)
             if listed is None:
                 raise
-            if listed == listing.start:
+            if abs(listed - listing.start) < SAME_START:
                 # Discord started it a moment before the bot's clock said so: the start it was
                 # sent is the one it has, and the rest of the edit lands without it.
                 await http.edit_scheduled_event(guild, int(native_id), **self._fields(listing, with_start=False))

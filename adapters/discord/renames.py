@@ -56,23 +56,33 @@ def later() -> Iterator[None]:
 class Renames:
     def __init__(self, tasks: set[asyncio.Task[Any]]) -> None:
         self._tasks = tasks  # the adapter's, cancelled when it stops
-        self._wanted: dict[str, tuple[str, Attempt]] = {}
+        # Per key, the name wanted last, how to give it, and the outcome its caller waits on.
+        self._wanted: dict[str, tuple[str, Attempt, asyncio.Future[None]]] = {}
         self._landing: dict[str, asyncio.Task[None]] = {}
+        self._trying: dict[str, asyncio.Future[None]] = {}  # the outcome of the attempt in flight
         self._parked: set[str] = set()
 
     async def rename(self, key: str, name: str, attempt: Attempt, wait: float) -> None:
         """Give `key` (a thread or a role) `name`, trying with `attempt`; wait `wait` seconds at
-        most. A refusal (`DeliveryRefused`) seen within the wait is raised to the caller."""
-        self._wanted[key] = (name, attempt)
+        most. A refusal (`DeliveryRefused`) of this name seen within the wait is raised to the
+        caller; one of an older name goes to that name's caller alone."""
+        outcome: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        outcome.add_done_callback(_seen)
+        old = self._wanted.get(key)
+        self._wanted[key] = (name, attempt, outcome)
+        if old is not None and old[2] is not self._trying.get(key):
+            _settle(old[2])  # replaced before it was tried: nothing to tell its caller
         self._parked.discard(key)
         task = self._landing.get(key) or self._start(key)
-        done, _ = await asyncio.wait({task}, timeout=wait)
-        if task in done and not task.cancelled() and task.exception() is not None:
-            raise task.exception()  # type: ignore[misc]
+        await asyncio.wait({outcome, task}, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+        if outcome.done() and not outcome.cancelled() and outcome.exception() is not None:
+            raise outcome.exception()  # type: ignore[misc]
 
     def forget(self, key: str) -> None:
         """The thread is closed or the role deleted: a rename still waiting is moot."""
-        self._wanted.pop(key, None)
+        wanted = self._wanted.pop(key, None)
+        if wanted is not None and wanted[2] is not self._trying.get(key):
+            _settle(wanted[2])
         self._parked.discard(key)
 
     def reopened(self, key: str) -> None:
@@ -92,31 +102,67 @@ class Renames:
     def _done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
-            log.info("Discord: a rename was refused: %s", task.exception())
+            log.warning("Discord: renaming stopped: %r", task.exception())
+
+    def _drop(self, key: str, name: str) -> None:
+        if self._wanted.get(key, (None,))[0] == name:
+            del self._wanted[key]
 
     async def _land(self, key: str) -> None:
         pause = PAUSE_FIRST
         try:
             while key in self._wanted:
-                name, attempt = self._wanted[key]
+                name, attempt, outcome = self._wanted[key]
+                self._trying[key] = outcome
                 try:
                     await attempt(name)
                 except Later as e:
                     log.info("Discord: renaming %s to %r waits (%s)", key, name, e)
+                    self._let_go(key, outcome)
                     await asyncio.sleep(pause)
                     pause = min(pause * 2, PAUSE_MOST)
                     continue
                 except Parked:
+                    self._let_go(key, outcome)
                     if self._wanted.get(key, (None,))[0] == name:
                         self._parked.add(key)
                         return
                     continue
-                except BaseException:
-                    if self._wanted.get(key, (None,))[0] == name:
-                        del self._wanted[key]
+                except asyncio.CancelledError:
+                    self._drop(key, name)
                     raise
-                if self._wanted.get(key, (None,))[0] == name:
-                    del self._wanted[key]
+                except Exception as e:
+                    # This name's alone: a newer one for the same key is tried next.
+                    log.info("Discord: renaming %s to %r was refused: %s", key, name, e)
+                    self._trying.pop(key, None)
+                    self._drop(key, name)
+                    _settle(outcome, e)
+                    continue
+                self._trying.pop(key, None)
+                self._drop(key, name)
+                _settle(outcome)
         finally:
+            self._trying.pop(key, None)
             if self._landing.get(key) is asyncio.current_task():
                 del self._landing[key]
+
+    def _let_go(self, key: str, outcome: asyncio.Future[None]) -> None:
+        """The attempt is over for now: if its name was replaced meanwhile, its caller is done."""
+        self._trying.pop(key, None)
+        if self._wanted.get(key, (None, None, None))[2] is not outcome:
+            _settle(outcome)
+
+
+def _settle(outcome: asyncio.Future[None], error: BaseException | None = None) -> None:
+    if outcome.done():
+        return
+    if error is None:
+        outcome.set_result(None)
+    else:
+        outcome.set_exception(error)
+
+
+def _seen(outcome: asyncio.Future[None]) -> None:
+    """A refusal whose caller stopped waiting was logged by `_land`; asyncio need not again."""
+    if not outcome.cancelled():
+        outcome.exception()

@@ -89,6 +89,7 @@ class MatrixAdapter(InboundHandlers):
     async def start(self) -> None:
         bot = self._bot()
         self.store = self.polls.store = MatrixStore(bot.db)
+        self.polls.bot_time = lambda: bot.clock.now().timestamp()
         await self.store.migrate()
         await self.transport.login(self.store)
         # The first sync is handled before start() returns: state (power levels, creators)

@@ -6,8 +6,11 @@ server's timestamp counts (a tie goes to the one that came last); an empty one w
 one naming an unknown answer, or whose answers are no list, is spoiled (it still counts as
 their latest, for nothing);
 answers past `max_selections` are dropped. A response the homeserver stamped after the card's
-`closes=` deadline counts for nothing (one made while the bot was down, before its late close):
-the result follows the deadline, where Element counts up to the end event the bot sends then. Answer n is the card's n-th number reaction: a
+`closes=` deadline counts for nothing once the deadline has passed by the bot's clock too (one
+made while the bot was down, before its late close): the result follows the deadline, where
+Element counts up to the end event the bot sends then. While the bot's clock says the poll is
+open, its card invites votes: a homeserver whose clock runs ahead does not void them. Answer n
+is the card's n-th number reaction: a
 counted answer is stored as a reaction row of the card (store.py), so the core hears a
 `ReactionChanged` only when a person's choice on the card changes, whichever way they made
 it, and `fetch_reactions` recounts responses from /relations like reactions.
@@ -71,17 +74,18 @@ def vote_rows(poll: NativePoll, vote: NativeVote) -> list[StoredReaction]:
                            vote.sender, NUMBER_KEYS[a - 1]) for a in vote.answers]
 
 
-def latest_votes(poll: NativePoll, events: Sequence[Mapping[str, Any]],
-                 ignore: str) -> tuple[dict[str, NativeVote], dict[str, float]]:
+def latest_votes(poll: NativePoll, events: Sequence[Mapping[str, Any]], ignore: str,
+                 now: float) -> tuple[dict[str, NativeVote], dict[str, float]]:
     """Each person's latest response among `events` (oldest first, decrypted where they
-    could be), as counted; and, per person, the time of their latest event still locked."""
+    could be), as counted at `now` (the bot's time); and, per person, the time of their latest
+    event still locked."""
     best: dict[str, NativeVote] = {}
     locked: dict[str, float] = {}
     for src in events:
         ev = inbound.envelope(src)
         if ev is None or ev.sender == ignore:
             continue
-        if too_late(poll, ev):
+        if too_late(poll, ev, now):
             continue
         if ev.type == "m.room.encrypted":  # its key has not come: what it says is unknown
             locked[ev.sender] = max(locked.get(ev.sender, _ts(ev)), _ts(ev))
@@ -96,9 +100,11 @@ def latest_votes(poll: NativePoll, events: Sequence[Mapping[str, Any]],
     return best, locked
 
 
-def too_late(poll: NativePoll, ev: inbound.Envelope) -> bool:
-    """Stamped after the poll's deadline (the homeserver's time, in ms)."""
-    return poll.closes is not None and ev.ts_ms is not None and ev.ts_ms > poll.closes * 1000
+def too_late(poll: NativePoll, ev: inbound.Envelope, now: float) -> bool:
+    """Stamped after the poll's deadline (the homeserver's time, in ms), read when the deadline
+    has come by the bot's clock (`now`, in s) as well: the two clocks need not agree."""
+    return (poll.closes is not None and ev.ts_ms is not None and ev.ts_ms > poll.closes * 1000
+            and now >= poll.closes)
 
 
 def _ts(ev: inbound.Envelope) -> float:
@@ -114,6 +120,8 @@ class NativePolls(EndSender):
                  clock: Callable[[], float] = time.time) -> None:
         super().__init__(sleep, clock)
         self.transport = transport
+        # The bot's own time (s), whose deadlines these are: the adapter's start() sets it.
+        self.bot_time = clock
         self.store: MatrixStore | None = None  # the bot's database, from the adapter's start()
         # Polls whose end someone sent (handlers.py) while their card's close is under way.
         self.ended_elsewhere: set[str] = set()
@@ -195,7 +203,7 @@ class NativePolls(EndSender):
     async def respond(self, poll: NativePoll, ev: inbound.Envelope,
                       response: inbound.PollResponse) -> list[Change]:
         """Take a response; the changes of its sender's choices on the card, removals first."""
-        if too_late(poll, ev):
+        if too_late(poll, ev, self.bot_time()):
             return []
         vote = NativeVote(ev.sender, ev.event_id, _ts(ev), counted(response.answers, poll))
         taken = await self._store().cast_vote(poll, vote, vote_rows(poll, vote))
@@ -245,7 +253,7 @@ class NativePolls(EndSender):
             else:
                 client = self.transport.client
                 best, locked = latest_votes(poll, [readable(client, poll.room_id, e) for e in events],
-                                            self.transport.user_id)
+                                            self.transport.user_id, self.bot_time())
                 if locked:
                     # A recount never trades a vote for one it cannot read: where someone's
                     # latest response is still locked, the vote counted so far stands.

@@ -41,6 +41,9 @@ class PollClosing(LinkedPolls):
     # A command's reply, for its own run of the results job (in this process, its first try).
     _replies: dict[int, tuple[Reply, ChannelRef | None]]
 
+    async def freeze(self, poll_id: int) -> None:
+        raise NotImplementedError
+
     def register_closing(self) -> None:
         self._replies = {}
         self.scheduler.register("poll.close", self._close_job)  # no grace: a late close still closes
@@ -89,8 +92,7 @@ class PollClosing(LinkedPolls):
                 self._replies.pop(poll_id, None)
         elif idempotency_key:
             await self._say(poll, idempotency_key)
-        self.refresh(poll_id)
-        await self.bot.untrack(self.name, "poll", poll_id)
+        await self.freeze(poll_id)
         return poll
 
     async def _said_job(self, job: Job) -> None:
@@ -101,8 +103,7 @@ class PollClosing(LinkedPolls):
         # in another process) posts with the job's key, so what landed is not said again.
         hook = self._replies.pop(poll.id, None) if job.attempts == 1 and not job.resumed else None
         await self._say(poll, job.idempotency_key, hook)
-        self.refresh(poll.id)
-        await self.bot.untrack(self.name, "poll", poll.id)
+        await self.freeze(poll.id)
 
     async def _say(self, poll: Poll, key: str, hook: tuple[Reply, ChannelRef | None] | None = None) -> None:
         """The results in the poll's own channel and each linked one (a command's reply says

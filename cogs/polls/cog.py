@@ -178,8 +178,7 @@ class PollsCog(Cog, AgreedPolls, PollSuggestions, PollService):  # the interface
         if changed is None:
             # Closed, its card still live: a stop came between the close and its card's edit.
             # The close is finished here (the card frozen, a native poll beside it ended).
-            self.refresh(poll_id)
-            await self.bot.untrack(self.name, "poll", poll_id)
+            await self.freeze(poll_id)
         elif changed:
             self.refresh(poll_id)
 
@@ -211,6 +210,23 @@ class PollsCog(Cog, AgreedPolls, PollSuggestions, PollService):  # the interface
     def refresh(self, poll_id: int) -> None:
         for message in self.bot.tracked_messages(self.name, "poll", poll_id):
             self.bot.refresh_card(message, partial(self._render, poll_id, message.channel))
+
+    async def freeze(self, poll_id: int) -> None:
+        """The poll is closed: its cards are to show it so, and are no longer live. In the
+        database they are until that edit has landed on each, so a stop or a kill before it
+        leaves them to the next start's reconcile (`on_reconcile`), which freezes them then."""
+        messages = self.bot.tracked_messages(self.name, "poll", poll_id)
+        left = {m.key for m in messages}
+
+        async def landed(key: str) -> None:
+            left.discard(key)
+            if not left:
+                await self.bot.untrack(self.name, "poll", poll_id)
+
+        for message in messages:
+            self.bot.refresh_card(message, partial(self._render, poll_id, message.channel),
+                                  partial(landed, message.key))
+        await self.bot.untrack(self.name, "poll", poll_id, durably=False)
 
     async def _render(self, poll_id: int, channel: ChannelRef) -> Out:
         poll = await self.get(poll_id)

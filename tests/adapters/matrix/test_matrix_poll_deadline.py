@@ -69,3 +69,30 @@ async def test_a_response_stamped_after_the_deadline_is_not_taken_while_running(
         assert [v.answers for v in await store.votes("$start1")] == [(1,)]
     finally:
         await db.close()
+
+
+async def test_a_response_from_a_homeserver_whose_clock_runs_ahead_counts_while_the_poll_is_open(
+        tmp_path: Path) -> None:
+    """By the bot's clock the poll is open for another minute (its card invites votes, no close
+    job has run); the homeserver's clock runs 90 s ahead and stamps the response after the
+    deadline: it counts all the same. Once the bot's clock is at the deadline, it does not."""
+    db = await open_db(str(tmp_path / "m.db"))
+    try:
+        store = MatrixStore(db)
+        await store.migrate()
+        closes = 1_000_000.0
+        poll = NativePoll("$start1", ROOM, "$card1", 2, 1, ref="#1", closes=closes)
+        await store.save_poll(poll)
+        polls = native(Transport(), store, Waits())
+        bot_now = closes - 60
+
+        polls.bot_time = lambda: bot_now
+        ahead = Envelope("$r1", RESPONSE, "@carol:x", {}, (bot_now + 90) * 1000)
+        assert await polls.respond(poll, ahead, PollResponse("$start1", ("1",))) == [Change("1️⃣", True)]
+
+        bot_now = closes
+        later = Envelope("$r2", RESPONSE, "@carol:x", {}, (bot_now + 90) * 1000)
+        assert await polls.respond(poll, later, PollResponse("$start1", ("2",))) == []
+        assert [v.answers for v in await store.votes("$start1")] == [(1,)]
+    finally:
+        await db.close()
