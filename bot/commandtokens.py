@@ -3,8 +3,9 @@
 A quote groups only when it opens a word (or a value, after `name=`): a double quote up to
 the next double quote, a single quote only when a later one ends a word, so "Bob's party"
 keeps its apostrophe and 'Bob's party' is one part. A quote inside a word is a plain
-character (Bob's, a 12" pizza, title=12" pizza). Inside either kind of quotes a backslash
-escapes only that quote, a backslash or a `|` (`'Where\\'s the party?'`). Each word also
+character (Bob's, a 12" pizza, title=12" pizza). In quotes or not, a backslash escapes only
+a quote, a backslash or a `|` (`'Where\\'s the party?'`); before anything else it is a
+plain backslash (¯\\_(ツ)_/¯). Each word also
 carries its text with its single quotes kept (Token.kept): the parser uses it where a quoted part is
 only part of a longer value (bot/commandparse.py).
 
@@ -43,6 +44,7 @@ _SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "
 _NAME_WORD = re.compile(r"\s([a-z][a-z_.]{0,30})=", re.IGNORECASE)  # a later word that is a name=
 _NAME_START = re.compile(r"([a-z][a-z_.]{0,30})=", re.IGNORECASE)  # a word that starts a name=
 _SPACE = re.compile(r"\s")
+_ESCAPABLE = "\"'\\|"  # what a backslash escapes, in quotes or not
 _SINGLE_ESCAPE = re.compile(r"\\([\\'|])")
 _SHOWN = 40  # characters of the text after an open quote that a refusal repeats
 
@@ -123,7 +125,9 @@ def tokens(line: str, names: Collection[str] = (), most: int = 0, open_ok: bool 
             m = _NAME_START.match(s, i)
             if m and m.group(1).lower() in names:  # a new value: an earlier quoted part is no part of it
                 inch = None
-        if c == "\\" and i + 1 < n:
+        # As inside quotes, a backslash escapes only a quote, a backslash or a `|`; before
+        # anything else it is the text's own (¯\_(ツ)_/¯, a share's path).
+        if c == "\\" and i + 1 < n and s[i + 1] in _ESCAPABLE:
             buf.append(ESCAPED_BAR if s[i + 1] == "|" else s[i + 1])
             kept.append(buf[-1])
             started = True
