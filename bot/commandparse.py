@@ -22,15 +22,20 @@ over whole (`"where=the wild things are"` is where=, like `"when=tomorrow 7pm"`)
 an unquoted `name=` word whose name is not an option (a misspelt option, refused). A
 word quoted whole whose name is not an option (`"e=mc2"`) is text like any quoted
 word: part of the greedy value it follows, else positional text.
+
+A quoted part closed at a quote that may be the text's own (after a digit: "Room 12"; before a
+letter: ת"א) is refused with a double quote left over later in the same value (`_one_value`),
+or in a later value where that quote could have been the closing one (`_across`).
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 
 from .commandspec import ESCAPED_BAR, CommandSpec, Option, UsageError
-from .commandtokens import MAX_LINE, Fix, Token, tokenize, tokens
+from .commandtokens import MAX_LINE, Fix, Token, quote_or_mark, tokenize, tokens
 
 __all__ = ["MAX_LINE", "Token", "bare_ok", "parse_args", "quote_stops", "tokenize", "tokens"]
 
@@ -50,6 +55,7 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
     named: dict[str, str] = {}
     bare: list[Token] = []
     ran_on = ""  # the last greedy option whose value ran on over bare words
+    _across(items, spec, usage)
     i = 0
     while i < len(items):
         tok = items[i]
@@ -64,6 +70,7 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
             if opt.name in named:  # which one was meant is not guessed
                 raise UsageError(f"the option {opt.name}= is given twice (the first time as "
                                  f"'{_short(named[opt.name])}'); keep the one you mean", spec, usage)
+            first = i
             i += 1
             # A greedy value runs on over bare words, unless the user quoted it; so does an
             # option taking the rest of the line, given by name (title=12" pizza). The words it
@@ -78,6 +85,7 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
                     i += 1
                 if i > start:
                     value = _rest_words([Token(m.group(2))] + items[start:i], opt.kind == "list")
+            _one_value(items[first:i], opt, spec, usage)
             named[opt.name] = " ".join(v for v in value if v != "")
             if len(value) > 1:
                 ran_on = opt.name
@@ -93,11 +101,13 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
         if opt.rest:
             for tok in bare:
                 _refuse_open(tok, opt, spec, usage)
+            _one_value(bare, opt, spec, usage)
             out[opt.name] = " ".join(_rest_words(bare, opt.kind == "list"))
             bare = []
         else:
             word = bare.pop(0)
             _refuse_open(word, opt, spec, usage)
+            _one_value([word], opt, spec, usage)
             if word.unclosed:  # a one-word option taking the first word of a quote left open
                 raise UsageError(f"{word.unclosed.message}: {_one_word(opt, word.unclosed.fix)}", spec, usage)
             out[opt.name] = word.text
@@ -134,6 +144,53 @@ def _rest_words(toks: Sequence[Token], is_list: bool) -> list[str]:
                               and (k == last or toks[k + 1].text.startswith("|")))
         words.append(tok.text if whole else tok.as_typed)
     return words
+
+
+def _one_value(toks: Sequence[Token], opt: Option, spec: CommandSpec, usage: str) -> None:
+    """Refuses a value where a quoted part closed at a quote that may be the text's own (12",
+    ת"א) and a double quote is left over later in it: which one ends the part is not guessed.
+    Another value's quotes (another option's, a poll's other options after `|`) are no part of it."""
+    suspects = [sus for tok in toks for sus in tok.suspect]
+    if not suspects:
+        return
+    line = toks[0].line
+    lefts = sorted(at for tok in toks for at in tok.left)
+    bars = _bars(line) if opt.kind == "list" else []
+    for opened, closed in suspects:
+        k = bisect_right(lefts, closed)
+        if k < len(lefts):
+            j = bisect_right(bars, closed)
+            if j == len(bars) or lefts[k] < bars[j]:
+                raise UsageError(quote_or_mark(line, opened, closed, lefts[k]), spec, usage)
+
+
+def _across(items: Sequence[Token], spec: CommandSpec, usage: str) -> None:
+    """Refuses a quoted part closed at a quote that may be the text's own when a quote left
+    over in a later value could have been its closing one: it ends a word and is not an inch
+    mark itself, with no option's `name=` between (`where="Hall 12" annex"`, where annex" went
+    to the title). A quote within a word (ת"א, ("Jaws")) closes nothing there."""
+    if not any(tok.suspect for tok in items):
+        return
+    line = items[0].line
+    lefts = sorted(at for tok in items for at in tok.left
+                   if not line[at - 1].isdigit() and not line[at + 1:at + 2].strip())
+    stop = len(line)  # where the next option's name= word starts, walking back from the end
+    for tok in reversed(items):
+        for opened, closed in tok.suspect:
+            k = bisect_right(lefts, closed)
+            if k < len(lefts) and lefts[k] < stop:
+                raise UsageError(quote_or_mark(line, opened, closed, lefts[k]), spec, usage)
+        m = _names(spec, tok)
+        if m and spec.option(m.group(1).lower()):
+            stop = tok.at
+def _bars(line: str) -> list[int]:
+    """Where the `|`s that split a list are: those not escaped by a backslash."""
+    out, slashes = [], 0
+    for at, c in enumerate(line):
+        if c == "|" and slashes % 2 == 0:
+            out.append(at)
+        slashes = slashes + 1 if c == "\\" else 0
+    return out
 
 
 def _refuse_open(tok: Token, opt: Option, spec: CommandSpec, usage: str, named: bool = False) -> None:

@@ -23,3 +23,53 @@ async def test_a_backslash_before_anything_but_a_quote_backslash_or_bar_is_kept(
     _, adapter = console
     out = await typed(adapter, line)
     assert "⚠️" not in out and shown in out, out
+
+
+@pytest.mark.parametrize("line, said", [
+    ('!event create "Pizza 12" vs 16" when=tomorrow 7pm', "after '16' closes nothing"),
+    ('!event create X when="tomorrow 7pm" where=Hall "Room 12" 5" wide', "after '5' closes nothing"),
+    ('!poll create Q "Hall 12" 5" | B', "after '5' closes nothing"),
+])
+async def test_an_inch_mark_left_over_in_the_same_value_as_a_part_closed_after_a_digit_is_refused(
+        console: tuple[Bot, ConsoleAdapter], line: str, said: str) -> None:
+    """Either quote after a digit may have closed the part: it was stored 'Pizza 12 vs 16"',
+    silently dropping the first inch mark."""
+    _, adapter = console
+    out = await typed(adapter, line)
+    assert "⚠️" in out and said in out and "write \\\" for that quote mark" in out, out
+    assert "📅" not in out and "📊" not in out, out
+
+
+@pytest.mark.parametrize("line, shown", [
+    ('!event create when="Sat 18:30" title=Trip to ת"א', '📅 Trip to ת"א'),
+    ('!event create when="Sat 18:30" Trip to ת"א', '📅 Trip to ת"א'),
+    ('!event create when="Fri 19:00" Movie night ("Jaws")', '📅 Movie night ("Jaws")'),
+    ('!poll create "Top 10" ת"א | Haifa', 'ת"א — 0'),
+    ('!event create when="Sat 18:30" where="Room 12" Trip to ת"א', '📍 Room 12'),
+    ('!poll create "Best of 3" 12" pizza | 16" pizza', '16" pizza — 0'),
+])
+async def test_a_quote_in_another_value_than_a_part_closed_after_a_digit_is_read_as_typed(
+        console: tuple[Bot, ConsoleAdapter], line: str, shown: str) -> None:
+    """All but the last were refused as 'if 18:30" is meant (inches)…': only a named option's
+    name= started another value."""
+    _, adapter = console
+    out = await typed(adapter, line)
+    assert "⚠️" not in out and shown in out, out
+
+
+async def test_a_quote_left_over_that_could_close_a_part_in_an_earlier_value_is_still_refused(
+        console: tuple[Bot, ConsoleAdapter]) -> None:
+    _, adapter = console
+    out = await typed(adapter, '!event create Party when=tomorrow 7pm where="Hall 12" annex"')
+    assert "⚠️" in out and "after 'annex' closes nothing" in out, out
+
+
+async def test_gershayim_closing_a_quoted_part_with_a_quote_left_over_is_refused(
+        console: tuple[Bot, ConsoleAdapter]) -> None:
+    """It was stored 📍 Tel Aviv תא" without a word: the quote of ת"א closed the part."""
+    _, adapter = console
+    out = await typed(adapter, '!event create X when="tomorrow 7pm" where="Tel Aviv ת"א"')
+    assert "⚠️" in out and "in 'ת\"א' as closing" in out and "📍" not in out, out
+    assert '(e.g. "Tel Aviv ת\\"א")' in out, out
+    out = await typed(adapter, '!event create X when="tomorrow 7pm" where="Tel Aviv ת\\"א"')
+    assert "⚠️" not in out and '📍 Tel Aviv ת"א' in out, out
