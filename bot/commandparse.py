@@ -4,7 +4,9 @@ Text syntax (PRODUCT.md): shell-style quoting (the words: `bot/commandtokens.py`
 `name=value` anywhere; other words fill positional options in order; the last `rest`
 option takes the rest of the line. A forgiving rule on top, because people type on phones:
 the value of a `greedy` named option runs on over bare words up to the next `name=`
-("when=saturday 10am where=Blue Cafe").
+("when=saturday 10am where=Blue Cafe"). A value quoted ends at its quote, as in a shell
+(where="Joe's" pizzeria: pizzeria is the title), except the rest of the line given by name
+where no other option would take the words after it (title='cause the Smiths' dog).
 
 Quotes group the words of a whole value. Double quotes always only group, as a shell's do
 (Movie night: "Jaws" is the title Movie night: Jaws). A single-quoted part that is only part
@@ -77,14 +79,18 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
             # runs over read as they would in the rest of the line: double quotes only group
             # (title=Movie night: "Jaws" is Movie night: Jaws, as typed without title=), and
             # \" is a quote mark.
-            if (opt.greedy or opt.rest) and not tok.quoted:
+            # The rest of the line given by name is still the rest of the line when its first
+            # word is quoted, where no other option would take the words after it
+            # (title='cause the Smiths' dog reads as it does without title=).
+            if (opt.greedy or opt.rest) and (not tok.quoted or opt.rest and _sole_positional(spec, opt)):
                 start = i
                 while i < len(items) and not _names(spec, items[i]) \
                         and not (i == len(items) - 1 and _trailing_choice(spec, items[i])):
                     _refuse_open(items[i], opt, spec, usage, named=True)
                     i += 1
                 if i > start:
-                    value = _rest_words([Token(m.group(2))] + items[start:i], opt.kind == "list")
+                    first_word = Token(m.group(2), tok.quoted, kept=tok.kept[len(m.group(1)) + 1:])
+                    value = _rest_words([first_word] + items[start:i], opt.kind == "list")
             _one_value(items[first:i], opt, spec, usage)
             named[opt.name] = " ".join(v for v in value if v != "")
             if len(value) > 1:
@@ -237,6 +243,10 @@ def _names(spec: CommandSpec, tok: Token) -> re.Match[str] | None:
     if m is None or spec.option(m.group(1).lower()) is not None or not tok.raw.startswith(('"', "'")):
         return m
     return None
+
+
+def _sole_positional(spec: CommandSpec, opt: Option) -> bool:
+    return [o.name for o in spec.options if o.positional] == [opt.name]
 
 
 def _trailing_choice(spec: CommandSpec, tok: Token) -> bool:

@@ -73,3 +73,23 @@ async def test_gershayim_closing_a_quoted_part_with_a_quote_left_over_is_refused
     assert '(e.g. "Tel Aviv ת\\"א")' in out, out
     out = await typed(adapter, '!event create X when="tomorrow 7pm" where="Tel Aviv ת\\"א"')
     assert "⚠️" not in out and '📍 Tel Aviv ת"א' in out, out
+
+
+@pytest.mark.parametrize("line, shown", [
+    ("!event create title='cause the Smiths' dog when=\"tomorrow 7pm\"", "📅 'cause the Smiths' dog"),
+    ('!event create title="Pizza" party when="tomorrow 7pm"', "📅 Pizza party"),
+])
+async def test_the_title_given_by_name_runs_on_past_a_quoted_first_word(
+        console: tuple[Bot, ConsoleAdapter], line: str, shown: str) -> None:
+    """Refused as "I don't know what to do with 'dog'": a quoted value stopped at its quote,
+    though the title is the rest of the line and nothing else takes the words after it."""
+    _, adapter = console
+    out = await typed(adapter, line)
+    assert "⚠️" not in out and shown in out, out
+
+
+async def test_a_quoted_place_still_ends_where_its_quote_does(console: tuple[Bot, ConsoleAdapter]) -> None:
+    """A quoted value ends at its closing quote, as in a shell: what follows fills the title."""
+    _, adapter = console
+    out = await typed(adapter, '!event create when="tomorrow 7pm" where="Joe\'s" pizzeria')
+    assert "⚠️" not in out and "📅 pizzeria" in out and "📍 Joe's" in out, out
