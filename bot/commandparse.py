@@ -4,7 +4,9 @@ Text syntax (PRODUCT.md): shell-style quoting (the words: `bot/commandtokens.py`
 `name=value` anywhere; other words fill positional options in order; the last `rest`
 option takes the rest of the line. A forgiving rule on top, because people type on phones:
 the value of a `greedy` named option runs on over bare words up to the next `name=`
-("when=saturday 10am where=Blue Cafe").
+("when=saturday 10am where=Blue Cafe"). A value quoted ends at its quote, as in a shell
+(where="Joe's" pizzeria: pizzeria is the title), except the rest of the line given by name
+where no other option would take the words after it (title='cause the Smiths' dog).
 
 Quotes group the words of a whole value. Double quotes always only group, as a shell's do
 (Movie night: "Jaws" is the title Movie night: Jaws). A single-quoted part that is only part
@@ -22,15 +24,20 @@ over whole (`"where=the wild things are"` is where=, like `"when=tomorrow 7pm"`)
 an unquoted `name=` word whose name is not an option (a misspelt option, refused). A
 word quoted whole whose name is not an option (`"e=mc2"`) is text like any quoted
 word: part of the greedy value it follows, else positional text.
+
+A quoted part closed at a quote that may be the text's own (after a digit: "Room 12"; before a
+letter: ת"א) is refused with a double quote left over later in the same value (`_one_value`),
+or in a later value where that quote could have been the closing one (`_across`).
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 
 from .commandspec import ESCAPED_BAR, CommandSpec, Option, UsageError
-from .commandtokens import MAX_LINE, Fix, Token, tokenize, tokens
+from .commandtokens import MAX_LINE, Fix, Token, quote_or_mark, tokenize, tokens
 
 __all__ = ["MAX_LINE", "Token", "bare_ok", "parse_args", "quote_stops", "tokenize", "tokens"]
 
@@ -50,6 +57,7 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
     named: dict[str, str] = {}
     bare: list[Token] = []
     ran_on = ""  # the last greedy option whose value ran on over bare words
+    _across(items, spec, usage)
     i = 0
     while i < len(items):
         tok = items[i]
@@ -64,20 +72,26 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
             if opt.name in named:  # which one was meant is not guessed
                 raise UsageError(f"the option {opt.name}= is given twice (the first time as "
                                  f"'{_short(named[opt.name])}'); keep the one you mean", spec, usage)
+            first = i
             i += 1
             # A greedy value runs on over bare words, unless the user quoted it; so does an
             # option taking the rest of the line, given by name (title=12" pizza). The words it
             # runs over read as they would in the rest of the line: double quotes only group
             # (title=Movie night: "Jaws" is Movie night: Jaws, as typed without title=), and
             # \" is a quote mark.
-            if (opt.greedy or opt.rest) and not tok.quoted:
+            # The rest of the line given by name is still the rest of the line when its first
+            # word is quoted, where no other option would take the words after it
+            # (title='cause the Smiths' dog reads as it does without title=).
+            if (opt.greedy or opt.rest) and (not tok.quoted or opt.rest and _sole_positional(spec, opt)):
                 start = i
                 while i < len(items) and not _names(spec, items[i]) \
                         and not (i == len(items) - 1 and _trailing_choice(spec, items[i])):
                     _refuse_open(items[i], opt, spec, usage, named=True)
                     i += 1
                 if i > start:
-                    value = _rest_words([Token(m.group(2))] + items[start:i], opt.kind == "list")
+                    first_word = Token(m.group(2), tok.quoted, kept=tok.kept[len(m.group(1)) + 1:])
+                    value = _rest_words([first_word] + items[start:i], opt.kind == "list")
+            _one_value(items[first:i], opt, spec, usage)
             named[opt.name] = " ".join(v for v in value if v != "")
             if len(value) > 1:
                 ran_on = opt.name
@@ -93,11 +107,13 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
         if opt.rest:
             for tok in bare:
                 _refuse_open(tok, opt, spec, usage)
+            _one_value(bare, opt, spec, usage)
             out[opt.name] = " ".join(_rest_words(bare, opt.kind == "list"))
             bare = []
         else:
             word = bare.pop(0)
             _refuse_open(word, opt, spec, usage)
+            _one_value([word], opt, spec, usage)
             if word.unclosed:  # a one-word option taking the first word of a quote left open
                 raise UsageError(f"{word.unclosed.message}: {_one_word(opt, word.unclosed.fix)}", spec, usage)
             out[opt.name] = word.text
@@ -134,6 +150,53 @@ def _rest_words(toks: Sequence[Token], is_list: bool) -> list[str]:
                               and (k == last or toks[k + 1].text.startswith("|")))
         words.append(tok.text if whole else tok.as_typed)
     return words
+
+
+def _one_value(toks: Sequence[Token], opt: Option, spec: CommandSpec, usage: str) -> None:
+    """Refuses a value where a quoted part closed at a quote that may be the text's own (12",
+    ת"א) and a double quote is left over later in it: which one ends the part is not guessed.
+    Another value's quotes (another option's, a poll's other options after `|`) are no part of it."""
+    suspects = [sus for tok in toks for sus in tok.suspect]
+    if not suspects:
+        return
+    line = toks[0].line
+    lefts = sorted(at for tok in toks for at in tok.left)
+    bars = _bars(line) if opt.kind == "list" else []
+    for opened, closed in suspects:
+        k = bisect_right(lefts, closed)
+        if k < len(lefts):
+            j = bisect_right(bars, closed)
+            if j == len(bars) or lefts[k] < bars[j]:
+                raise UsageError(quote_or_mark(line, opened, closed, lefts[k]), spec, usage)
+
+
+def _across(items: Sequence[Token], spec: CommandSpec, usage: str) -> None:
+    """Refuses a quoted part closed at a quote that may be the text's own when a quote left
+    over in a later value could have been its closing one: it ends a word and is not an inch
+    mark itself, with no option's `name=` between (`where="Hall 12" annex"`, where annex" went
+    to the title). A quote within a word (ת"א, ("Jaws")) closes nothing there."""
+    if not any(tok.suspect for tok in items):
+        return
+    line = items[0].line
+    lefts = sorted(at for tok in items for at in tok.left
+                   if not line[at - 1].isdigit() and not line[at + 1:at + 2].strip())
+    stop = len(line)  # where the next option's name= word starts, walking back from the end
+    for tok in reversed(items):
+        for opened, closed in tok.suspect:
+            k = bisect_right(lefts, closed)
+            if k < len(lefts) and lefts[k] < stop:
+                raise UsageError(quote_or_mark(line, opened, closed, lefts[k]), spec, usage)
+        m = _names(spec, tok)
+        if m and spec.option(m.group(1).lower()):
+            stop = tok.at
+def _bars(line: str) -> list[int]:
+    """Where the `|`s that split a list are: those not escaped by a backslash."""
+    out, slashes = [], 0
+    for at, c in enumerate(line):
+        if c == "|" and slashes % 2 == 0:
+            out.append(at)
+        slashes = slashes + 1 if c == "\\" else 0
+    return out
 
 
 def _refuse_open(tok: Token, opt: Option, spec: CommandSpec, usage: str, named: bool = False) -> None:
@@ -180,6 +243,10 @@ def _names(spec: CommandSpec, tok: Token) -> re.Match[str] | None:
     if m is None or spec.option(m.group(1).lower()) is not None or not tok.raw.startswith(('"', "'")):
         return m
     return None
+
+
+def _sole_positional(spec: CommandSpec, opt: Option) -> bool:
+    return [o.name for o in spec.options if o.positional] == [opt.name]
 
 
 def _trailing_choice(spec: CommandSpec, tok: Token) -> bool:

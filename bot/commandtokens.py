@@ -3,8 +3,9 @@
 A quote groups only when it opens a word (or a value, after `name=`): a double quote up to
 the next double quote, a single quote only when a later one ends a word, so "Bob's party"
 keeps its apostrophe and 'Bob's party' is one part. A quote inside a word is a plain
-character (Bob's, a 12" pizza, title=12" pizza). Inside either kind of quotes a backslash
-escapes only that quote, a backslash or a `|` (`'Where\\'s the party?'`). Each word also
+character (Bob's, a 12" pizza, title=12" pizza). In quotes or not, a backslash escapes only
+a quote, a backslash or a `|` (`'Where\\'s the party?'`); before anything else it is a
+plain backslash (¯\\_(ツ)_/¯). Each word also
 carries its text with its single quotes kept (Token.kept): the parser uses it where a quoted part is
 only part of a longer value (bot/commandparse.py).
 
@@ -20,11 +21,12 @@ Such a word is marked (Token.unclosed): only the parser knows whether it fills a
 option, where the apostrophe would make a poll question of one word and is refused.
 
 A double quote that opens a word and is never closed is refused, as a shell refuses it:
-where the quoted text was meant to end is not guessed. So is a value where a quoted part
-closed at a quote after a digit and a later double quote not after a digit is left over
-("12" pizza night"): whether that first quote was an inch mark is not guessed either. A
-leftover quote after a digit is an inch mark itself ("Best of 3" 12" pizza), and a later
-option's value is another value (when="2026-12-05 18:30" details=a 12" pizza).
+where the quoted text was meant to end is not guessed. Nor is where a quoted part ends when
+it closed at a quote that may be a character of the text (after a digit, an inch mark: "12"
+pizza night"; directly before a letter, Hebrew's gershayim: "Tel Aviv ת"א") and a double
+quote is left over later: each word carries both (Token.suspect, Token.left), and the parser,
+which knows where each value starts and ends, refuses them only within one value (a later
+option's value, or a poll option after `|`, is another: when="Sat 18:30" details=a 12" pizza).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ _SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "
 _NAME_WORD = re.compile(r"\s([a-z][a-z_.]{0,30})=", re.IGNORECASE)  # a later word that is a name=
 _NAME_START = re.compile(r"([a-z][a-z_.]{0,30})=", re.IGNORECASE)  # a word that starts a name=
 _SPACE = re.compile(r"\s")
+_ESCAPABLE = "\"'\\|"  # what a backslash escapes, in quotes or not
 _SINGLE_ESCAPE = re.compile(r"\\([\\'|])")
 _SHOWN = 40  # characters of the text after an open quote that a refusal repeats
 
@@ -75,6 +78,10 @@ class Token:
     raw: str = ""  # as typed, quotes included
     unclosed: Unclosed | None = None  # set when an apostrophe opening the word opened nothing
     kept: str = ""  # the text with the quotes of its quoted parts kept, when it has any
+    line: str = field(default="", repr=False)  # the line as read, for a refusal to quote
+    suspect: tuple[tuple[int, int], ...] = ()  # quoted parts whose closing quote may be text
+    left: tuple[int, ...] = ()  # double quotes that opened or closed nothing: plain characters
+    at: int = 0  # where the word starts in the line
 
     @property
     def as_typed(self) -> str:
@@ -100,13 +107,15 @@ def tokens(line: str, names: Collection[str] = (), most: int = 0, open_ok: bool 
     kept: list[str] = []  # buf with the quotes of quoted parts kept
     quoted = started = False
     unclosed: Unclosed | None = None
-    inch: tuple[int, int] | None = None  # a quoted part closed by a quote after a digit
+    suspect: list[tuple[int, int]] = []
+    left: list[int] = []
     i, n = 0, len(s)
     begin = 0
 
     def word(end: int) -> Token:
         text = "".join(buf)
-        return Token(text, quoted, s[begin:end], unclosed, "".join(kept) if quoted else "")
+        return Token(text, quoted, s[begin:end], unclosed, "".join(kept) if quoted else "",
+                     s, tuple(suspect), tuple(left), begin)
 
     while i < n:
         c = s[i]
@@ -114,16 +123,16 @@ def tokens(line: str, names: Collection[str] = (), most: int = 0, open_ok: bool 
             if started:
                 out.append(word(i))
                 buf, kept, quoted, started, unclosed = [], [], False, False, None
+                suspect, left = [], []
                 if len(out) == most:
                     return out
             i += 1
             continue
         if not started:
             begin = i
-            m = _NAME_START.match(s, i)
-            if m and m.group(1).lower() in names:  # a new value: an earlier quoted part is no part of it
-                inch = None
-        if c == "\\" and i + 1 < n:
+        # As inside quotes, a backslash escapes only a quote, a backslash or a `|`; before
+        # anything else it is the text's own (¯\_(ツ)_/¯, a share's path).
+        if c == "\\" and i + 1 < n and s[i + 1] in _ESCAPABLE:
             buf.append(ESCAPED_BAR if s[i + 1] == "|" else s[i + 1])
             kept.append(buf[-1])
             started = True
@@ -136,19 +145,19 @@ def tokens(line: str, names: Collection[str] = (), most: int = 0, open_ok: bool 
                 buf.append(closed[0])
                 kept.append(closed[0])  # double quotes only group, as a shell's do
                 quoted = started = True
-                if inch is None and s[closed[1] - 1].isdigit():
-                    inch = (i, closed[1])
+                after = s[closed[1] + 1:closed[1] + 2]
+                if s[closed[1] - 1].isdigit() or after.isalpha():
+                    suspect.append((i, closed[1]))
                 i = closed[1] + 1
                 continue
             if not open_ok or not s[i + 1:].strip():  # as a shell would: where it ends is not guessed
                 raise UsageError(_double_never_closed(s, i))
             buf.append(s[i + 1:].rstrip())
-            out.append(Token("".join(buf), True, s[begin:].rstrip(), Unclosed(s, i, "open")))
+            out.append(Token("".join(buf), True, s[begin:].rstrip(), Unclosed(s, i, "open"), "",
+                             s, tuple(suspect), tuple(left), begin))
             return out
-        # The quote after the digit may have been an inch mark, unless this quote is one itself
-        # (a 12" pizza): a quote after a digit closes nothing when it is no word's first character.
-        if c == '"' and inch is not None and not s[i - 1].isdigit():
-            raise UsageError(_inch_or_quote(s, *inch, i))
+        if c == '"':  # no word's first character: a quote mark (a 12" pizza, ת"א)
+            left.append(i)
         if c == "'" and at_word_start:
             singles = singles or _SingleQuotes(s, names)
             end = singles.partner(i)
@@ -222,15 +231,21 @@ def _double_never_closed(s: str, at: int) -> str:
     return f'{_opened(s, at)} is never closed: add the closing " where that text ends, or write \\" for a quote mark itself'
 
 
-def _inch_or_quote(s: str, opened: int, closed: int, left: int) -> str:
-    """Refusal for a quoted part closed by a quote after a digit, with a double quote left over
-    later: which of the two ends the quoted text is not guessed."""
-    number = _word_at(s, closed).strip('"')
+def quote_or_mark(s: str, opened: int, closed: int, left: int) -> str:
+    """Refusal for a quoted part closed by a quote that may be the text's own (an inch mark,
+    gershayim), with a double quote left over later in the same value: which of the two ends
+    the quoted text is not guessed."""
+    word = _word_at(s, closed).strip('"')
     typed = s[opened:left + 1]
     fixed = typed[:closed - opened] + "\\" + typed[closed - opened:]
-    return (f'I read the quote (") after \'{number}\' as closing the quoted part that opened before it, '
-            f"and then the quote after '{_word_at(s, left).strip(chr(34))}' closes nothing: if {number}\" "
-            f'is meant (inches), write \\" for that quote mark (e.g. {_cut(fixed)}); otherwise remove '
+    after = _word_at(s, left).strip(chr(34))
+    if s[closed - 1].isdigit():
+        read, meant = f"after '{word}'", f'if {word}" is meant (inches)'
+    else:
+        read, meant = f"in '{word}'", f"if {word} is meant with its quote mark"
+    return (f'I read the quote (") {read} as closing the quoted part that opened before it, '
+            f"and then the quote after '{after}' closes nothing: {meant}, "
+            f'write \\" for that quote mark (e.g. {_cut(fixed)}); otherwise remove '
             "the quote that closes nothing")
 
 

@@ -90,12 +90,15 @@ def convert_one(opt: Option, raw: str, tz: Any, now: datetime) -> Any:
         if v in _FALSE:
             return False
         raise ValueError("must be yes or no")
+    # Text in other digits is said as what it means, not offered as the thing to type: how long
+    # a length may be is the command's to check (an event lasts days, a poll stays open weeks),
+    # and the offer, knowing nothing of it, offered "99d" that was then refused.
     if opt.kind == "duration":
-        return parse_duration(raw)
+        return parse_duration(raw, offer=False)
     if opt.kind == "when":
         return parse_when(raw, tz, now)
     if opt.kind == "when_or_duration":
-        return parse_when_or_duration(raw, tz, now)
+        return parse_when_or_duration(raw, tz, now, offer=False)
     if opt.kind == "list":
         return _items(opt, raw)
     raise ValueError(f"unknown option kind {opt.kind}")

@@ -35,12 +35,13 @@ _TOO_MANY_DIGITS = re.compile(r"^\s*0*[1-9]\d{7,}\s*(?:w|wk|weeks?|d|days?|h|hrs
 _HOURS_MINUTES = re.compile(r"^\s*(\d{1,2})h(\d{2})\s*$", re.IGNORECASE)
 
 
-def other_digits(text: str, reading: Callable[[str], str | None]) -> None:
+def other_digits(text: str, reading: Callable[[str], str | None], offer: bool = True) -> None:
     """Refuses `text` if it has a digit other than 0-9 (or a character Unicode counts as a
     number: "²", "①", "½"), changing nothing. Where each is a decimal digit, says what the text
     reads as with 0-9; `reading` gives what that text means (" (Mon 07 Dec 2026 19:00 UTC)"), or
     None when the parser refuses it too, and then it is not offered as the thing to type; where
-    `reading` raises ValueError, the refusal says why that text would not do either."""
+    `reading` raises ValueError, the refusal says why that text would not do either. Without
+    `offer` (where the caller's limits are not all known here) what it means is said, not offered."""
     if not other_digits_in(text):
         return
     said = " ".join(text.split())
@@ -57,8 +58,8 @@ def other_digits(text: str, reading: Callable[[str], str | None]) -> None:
         meant = reading(as_typed)
     except ValueError as e:
         raise TimeParseError(f"{head}, which would not do either: {e}") from None
-    if meant is None:
-        raise TimeParseError(f"{head}; type it with the digits 0-9")
+    if meant is None or not offer:
+        raise TimeParseError(f"{head}{meant or ''}; type it with the digits 0-9")
     raise TimeParseError(f"{head}{meant}; if that is what you meant, type \"{as_typed}\"")
 
 
@@ -70,9 +71,10 @@ def _other(c: str) -> bool:
     return not c.isascii() and c.isnumeric()
 
 
-def parse_duration(text: str) -> timedelta:
-    """"2h", "1h30m", "90 minutes", "1d 12h" -> timedelta. Raises TimeParseError."""
-    other_digits(text, lambda typed: "" if _is_duration(typed) else None)
+def parse_duration(text: str, offer: bool = True) -> timedelta:
+    """"2h", "1h30m", "90 minutes", "1d 12h" -> timedelta. Raises TimeParseError; `offer` as
+    in `other_digits`."""
+    other_digits(text, lambda typed: "" if _is_duration(typed) else None, offer)
     s = text.strip().lower()
     if s.startswith("-") and FULL.match(s[1:]):
         positive = s[1:].strip()

@@ -243,9 +243,10 @@ def read_time(text: str, tz: ZoneInfo, now: datetime) -> datetime | None:
     return at if now < at <= five_years_on(now) else None
 
 
-def parse_when_or_duration(text: str, tz: ZoneInfo, now: datetime) -> datetime:
-    """A length of time from now ("2h") or a moment; "2h30", both 2h30m and 02:30, is refused."""
-    durations.other_digits(text, _reading(lambda typed: parse_when_or_duration(typed, tz, now), tz))
+def parse_when_or_duration(text: str, tz: ZoneInfo, now: datetime, offer: bool = True) -> datetime:
+    """A length of time from now ("2h") or a moment; "2h30", both 2h30m and 02:30, is refused.
+    `offer` as in `durations.other_digits`."""
+    durations.other_digits(text, _reading(lambda typed: parse_when_or_duration(typed, tz, now), tz), offer)
     try:
         return now + parse_duration(text)
     except TimeParseError:

@@ -39,3 +39,18 @@ async def test_text_that_would_be_taken_is_offered_and_is_taken(console: tuple[B
     assert "⚠️" in out and "if that is what you meant, type" in out and said in out, out
     out = await typed(adapter, odd.replace(odd.split()[-1], advised))
     assert "⚠️" not in out and taken in out, out
+
+
+@pytest.mark.parametrize("odd, reads", [
+    ('!event create X when="tomorrow 7pm" duration=９９d', "99d"),
+    ("!poll create Q A | B closes=９９d", "99d"),
+    ("!event create X when=\"tomorrow 7pm\" duration=２h", "2h"),
+])
+async def test_a_length_the_command_limits_is_said_not_offered(console: tuple[Bot, ConsoleAdapter], odd: str,
+                                                              reads: str) -> None:
+    """duration= (at most 14 days) and closes= (at most 90 days) offered "type 99d", then refused
+    it: their limits are the command's, unknown where the digits are read."""
+    _, adapter = console
+    out = await typed(adapter, odd)
+    assert "⚠️" in out and f"reads as {reads}" in out and "type it with the digits 0-9" in out, out
+    assert "if that is what you meant" not in out and "📅" not in out and "📊" not in out, out

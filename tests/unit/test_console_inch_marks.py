@@ -1,6 +1,6 @@
 """Through the console, the real commands: a quoted part ending in a digit ("Room 12") makes a
-later double quote ambiguous only within the same value and only when that quote is not an
-inch mark itself; the words a named value runs over read as the rest of a line does (double
+later double quote ambiguous within the same value, and in a later value only when that quote
+could have closed it (it ends a word, is no inch mark itself, and no option's name= is between); the words a named value runs over read as the rest of a line does (double
 quotes only group, \\" is a quote mark), as PRODUCT.md's shell-style quoting says."""
 
 from __future__ import annotations
