@@ -103,7 +103,8 @@ class Adapter(Protocol):
         A Card's `reactions` are seeded by the adapter after sending."""
 
     async def edit(self, message: MessageRef, out: Out) -> None:
-        """Replace a message's content (a live card)."""
+        """Replace a message's content (a live card). `DeliveryRefused` when the platform
+        refuses it for good (no right to edit there): the card is then edited no more."""
 
     async def send_dm(self, user: UserRef, out: Out, *,
                       idempotency_key: str | None = None) -> MessageRef | None:

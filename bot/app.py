@@ -223,9 +223,9 @@ class Bot(Dispatch):
         """Route future reactions on `message` to `cog` (durably, so after a restart too)."""
         await self.tracker.track(message, cog, kind, object_id)
 
-    async def untrack(self, cog: str, kind: str, object_id: int, *, durably: bool = True) -> None:
+    async def untrack(self, cog: str, kind: str, object_id: int, *, durably: bool = True, card: MessageRef | None = None) -> None:
         """The object is no longer live (closed, cancelled): stop routing its reactions."""
-        await self.tracker.untrack(cog, kind, object_id, durably=durably)
+        await self.tracker.untrack(cog, kind, object_id, durably=durably, card=card)
 
     def tracked_messages(self, cog: str, kind: str, object_id: int) -> list[MessageRef]:
         return self.tracker.messages_of(cog, kind, object_id)

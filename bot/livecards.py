@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
-from .adapter import Adapter
+from .adapter import Adapter, DeliveryRefused
 from .clock import Clock
 from .model import MessageRef
 from .render import Out
@@ -52,7 +52,8 @@ class LiveCards:
 
     def refresh(self, message: MessageRef, render: Render, landed: Landed | None = None) -> None:
         """Edit the card to what `render` gives, soon. `landed` is awaited once an edit rendered
-        after this call is on the card (or the card is gone); never if a stop comes first."""
+        after this call is on the card (or the card is gone, or the platform refuses its edits
+        for good); never if a stop comes first."""
         if self._closed:
             return  # shutting down: the card is re-rendered on the next change after start
         self._render[message.key] = (message, render)
@@ -98,6 +99,13 @@ class LiveCards:
                         return
                     await adapter.edit(message, out)
                     self.edits += 1
+                except DeliveryRefused as e:
+                    # For good (the bot may no longer edit there): like a gone card, no later
+                    # edit would land, and waiting for one would keep the card live for ever.
+                    log.warning("live card %s cannot be edited: %s", key, e)
+                    self._dirty.discard(key)
+                    await self._tell_landed(key)
+                    return
                 except Exception:
                     log.exception("editing live card %s failed", key)
                     continue

@@ -157,9 +157,19 @@ class Tracker:
             self._forget(message.key)
             raise
 
-    async def untrack(self, cog: str, kind: str, object_id: int, *, durably: bool = True) -> None:
+    async def untrack(self, cog: str, kind: str, object_id: int, *, durably: bool = True,
+                      card: MessageRef | None = None) -> None:
         """The object is no longer live (closed, cancelled). Not `durably`: only until the
-        next start, which finds its messages live still (an edit owed them has not landed)."""
+        next start, which finds its messages live still (an edit owed them has not landed).
+        With a `card`, only that one of its messages (the edit owed it has landed); the others
+        stay as they are (one on a platform this process does not run is its process's)."""
+        if card is not None:
+            self._forget(card.key)
+            if durably:
+                await self.db.write(lambda c: c.execute(
+                    "UPDATE messages SET live=0 WHERE key=? AND cog=? AND kind=? AND object_id=?",
+                    (card.key, cog, kind, object_id)))
+            return
         if durably:
             await self.db.write(lambda c: c.execute(
                 "UPDATE messages SET live=0 WHERE cog=? AND kind=? AND object_id=?",

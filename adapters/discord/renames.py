@@ -66,12 +66,15 @@ class Renames:
         """Give `key` (a thread or a role) `name`, trying with `attempt`; wait `wait` seconds at
         most. A refusal (`DeliveryRefused`) of this name seen within the wait is raised to the
         caller; one of an older name goes to that name's caller alone."""
-        outcome: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        outcome.add_done_callback(_seen)
         old = self._wanted.get(key)
+        if old is not None and old[0] == name:
+            outcome = old[2]  # this very name is wanted already: its outcome is this caller's too
+        else:
+            outcome = asyncio.get_running_loop().create_future()
+            outcome.add_done_callback(_seen)
+            if old is not None and old[2] is not self._trying.get(key):
+                _settle(old[2])  # replaced before it was tried: nothing to tell its caller
         self._wanted[key] = (name, attempt, outcome)
-        if old is not None and old[2] is not self._trying.get(key):
-            _settle(old[2])  # replaced before it was tried: nothing to tell its caller
         self._parked.discard(key)
         task = self._landing.get(key) or self._start(key)
         await asyncio.wait({outcome, task}, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
@@ -104,8 +107,9 @@ class Renames:
         if not task.cancelled() and task.exception() is not None:
             log.warning("Discord: renaming stopped: %r", task.exception())
 
-    def _drop(self, key: str, name: str) -> None:
-        if self._wanted.get(key, (None,))[0] == name:
+    def _drop(self, key: str, outcome: asyncio.Future[None]) -> None:
+        """The attempt told `outcome` is over: wanted no more, unless a newer caller's is."""
+        if self._wanted.get(key, (None, None, None))[2] is outcome:
             del self._wanted[key]
 
     async def _land(self, key: str) -> None:
@@ -129,17 +133,17 @@ class Renames:
                         return
                     continue
                 except asyncio.CancelledError:
-                    self._drop(key, name)
+                    self._drop(key, outcome)
                     raise
                 except Exception as e:
                     # This name's alone: a newer one for the same key is tried next.
                     log.info("Discord: renaming %s to %r was refused: %s", key, name, e)
                     self._trying.pop(key, None)
-                    self._drop(key, name)
+                    self._drop(key, outcome)
                     _settle(outcome, e)
                     continue
                 self._trying.pop(key, None)
-                self._drop(key, name)
+                self._drop(key, outcome)
                 _settle(outcome)
         finally:
             self._trying.pop(key, None)

@@ -27,7 +27,7 @@ import aiohttp
 import nio
 from nio import ErrorResponse
 
-from bot.adapter import AdapterHost, DeliveryFailed
+from bot.adapter import AdapterHost, DeliveryFailed, DeliveryRefused
 from bot.model import ChannelRef, MessageRef, UserRef
 from bot.render import Attachment, Card, Out, zone_for
 
@@ -37,6 +37,7 @@ from .client import MatrixError, Transport, why
 from .config import MatrixConfig
 from .dms import DirectRooms
 from .handlers import RECONCILE_AT_ONCE, InboundHandlers
+from .poll_ends import refused
 from .polls import NativePolls
 from .relations import present_reactions
 from .rooms import PLATFORM, Rooms
@@ -147,6 +148,11 @@ class MatrixAdapter(InboundHandlers):
                 had = self._seeded.get(message.id)  # unknown after a restart: the homeserver
                 # refuses a second copy of one (M_DUPLICATE_ANNOTATION), so each is tried once
                 await self._seed(message, [k for k in out.reactions if had is None or k not in had], None)
+        except MatrixError as e:
+            if refused(e):  # for good (the bot kicked, its power taken): no later try lands
+                raise DeliveryRefused(f"Matrix: the bot's message in {message.channel_id} "
+                                      f"cannot be edited: {e}") from e
+            raise
         finally:
             # Closed in the core whether or not its card's edit landed: the native poll ends
             # too, or Element would go on taking votes that count nowhere.

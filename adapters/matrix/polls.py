@@ -9,7 +9,8 @@ answers past `max_selections` are dropped. A response the homeserver stamped aft
 `closes=` deadline counts for nothing once the deadline has passed by the bot's clock too (one
 made while the bot was down, before its late close): the result follows the deadline, where
 Element counts up to the end event the bot sends then. While the bot's clock says the poll is
-open, its card invites votes: a homeserver whose clock runs ahead does not void them. Answer n
+open, its card invites votes: a homeserver whose clock runs ahead does not void them, then or
+at a recount after the deadline (a response counting already stands). Answer n
 is the card's n-th number reaction: a
 counted answer is stored as a reaction row of the card (store.py), so the core hears a
 `ReactionChanged` only when a person's choice on the card changes, whichever way they made
@@ -30,6 +31,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -75,17 +77,19 @@ def vote_rows(poll: NativePoll, vote: NativeVote) -> list[StoredReaction]:
 
 
 def latest_votes(poll: NativePoll, events: Sequence[Mapping[str, Any]], ignore: str,
-                 now: float) -> tuple[dict[str, NativeVote], dict[str, float]]:
+                 now: float, taken: AbstractSet[str] = frozenset(),
+                 ) -> tuple[dict[str, NativeVote], dict[str, float]]:
     """Each person's latest response among `events` (oldest first, decrypted where they
     could be), as counted at `now` (the bot's time); and, per person, the time of their latest
-    event still locked."""
+    event still locked. A response in `taken` (event ids of the votes counting now) was taken
+    while the bot's clock said the poll was open: the deadline passed since does not void it."""
     best: dict[str, NativeVote] = {}
     locked: dict[str, float] = {}
     for src in events:
         ev = inbound.envelope(src)
         if ev is None or ev.sender == ignore:
             continue
-        if too_late(poll, ev, now):
+        if too_late(poll, ev, now) and ev.event_id not in taken:
             continue
         if ev.type == "m.room.encrypted":  # its key has not come: what it says is unknown
             locked[ev.sender] = max(locked.get(ev.sender, _ts(ev)), _ts(ev))
@@ -252,12 +256,13 @@ class NativePolls(EndSender):
                 votes = await store.votes(poll.start_id)
             else:
                 client = self.transport.client
+                counted_so_far = {v.sender: v for v in await store.votes(poll.start_id)}
                 best, locked = latest_votes(poll, [readable(client, poll.room_id, e) for e in events],
-                                            self.transport.user_id, self.bot_time())
+                                            self.transport.user_id, self.bot_time(),
+                                            {v.response_id for v in counted_so_far.values()})
                 if locked:
                     # A recount never trades a vote for one it cannot read: where someone's
                     # latest response is still locked, the vote counted so far stands.
-                    counted_so_far = {v.sender: v for v in await store.votes(poll.start_id)}
                     for sender, at in locked.items():
                         seen = best.get(sender)
                         if sender in counted_so_far and (seen is None or at > seen.ts):

@@ -213,19 +213,16 @@ class PollsCog(Cog, AgreedPolls, PollSuggestions, PollService):  # the interface
 
     async def freeze(self, poll_id: int) -> None:
         """The poll is closed: its cards are to show it so, and are no longer live. In the
-        database they are until that edit has landed on each, so a stop or a kill before it
-        leaves them to the next start's reconcile (`on_reconcile`), which freezes them then."""
+        database each is until that edit has landed on it, so a stop or a kill before it
+        leaves it to the next start's reconcile (`on_reconcile`), which freezes it then. A
+        card on a platform this process does not run is left to the process that runs it
+        (its reconcile freezes it): waiting for it would keep every card live for good."""
         messages = self.bot.tracked_messages(self.name, "poll", poll_id)
-        left = {m.key for m in messages}
-
-        async def landed(key: str) -> None:
-            left.discard(key)
-            if not left:
-                await self.bot.untrack(self.name, "poll", poll_id)
-
         for message in messages:
+            if self.bot.capabilities(message.platform) is None:
+                continue
             self.bot.refresh_card(message, partial(self._render, poll_id, message.channel),
-                                  partial(landed, message.key))
+                                  partial(self.bot.untrack, self.name, "poll", poll_id, card=message))
         await self.bot.untrack(self.name, "poll", poll_id, durably=False)
 
     async def _render(self, poll_id: int, channel: ChannelRef) -> Out:

@@ -85,3 +85,21 @@ async def test_a_closed_cards_edit_that_lands_ends_its_life(bot: Bot) -> None:
     assert "(closed)" in fake.messages[card.ref.id].text
     assert await live(bot, card.ref.id) == 0
     assert not bot.is_tracked(card.ref)
+
+
+async def test_a_card_on_a_platform_this_process_lacks_leaves_the_others_to_end(bot: Bot) -> None:
+    """A cluster's process closing a linked poll runs only one of its cards' platforms: the
+    card it edited stops being live; the other is left live for its own process to freeze."""
+    fake = FakeAdapter()
+    bot.add_adapter(fake)
+    await bot.start()
+    await fake.invoke("!poll create Film? Alien | Brazil")
+    [card] = fake.cards()
+    # The linked card on a platform no adapter here runs, as loaded from the shared database.
+    other = MessageRef("elsewhere", "room", "card", "room")
+    await bot.track(other, "polls", "poll", 1)
+    await fake.invoke("!poll close 1")
+    await bot.settle()
+    assert "(closed)" in fake.messages[card.ref.id].text
+    assert await live(bot, card.ref.id) == 0
+    assert await live(bot, other.id) == 1, "its own process freezes it at its reconcile"

@@ -60,3 +60,51 @@ async def test_the_older_names_caller_still_waiting_hears_its_refusal() -> None:
         await first
     await second
     assert discord.landed == ["Lunch"]
+
+
+async def test_a_second_caller_of_the_name_in_flight_hears_its_refusal() -> None:
+    tasks: set[asyncio.Task[Any]] = set()
+    renames, discord = Renames(tasks), Discord()
+    first = asyncio.create_task(renames.rename("thread:1", "Bad", discord.attempt, 60))
+    await discord.tried.wait()
+    second = asyncio.create_task(renames.rename("thread:1", "Bad", discord.attempt, 60))
+    await asyncio.sleep(0)
+    discord.gate.set()
+    for caller in (first, second):
+        with pytest.raises(DeliveryRefused, match="50035"):
+            await caller
+    await asyncio.gather(*tasks)
+
+
+async def test_the_name_in_flight_wanted_again_after_another_is_told_its_refusal() -> None:
+    tasks: set[asyncio.Task[Any]] = set()
+    renames, discord = Renames(tasks), Discord()
+    await renames.rename("thread:1", "Bad", discord.attempt, 0)
+    await discord.tried.wait()
+    await renames.rename("thread:1", "Lunch", discord.attempt, 0)
+    again = asyncio.create_task(renames.rename("thread:1", "Bad", discord.attempt, 60))
+    await asyncio.sleep(0)
+    discord.gate.set()
+    with pytest.raises(DeliveryRefused, match="50035"):
+        await again
+    await asyncio.gather(*tasks)
+    assert discord.landed == []
+
+
+async def test_a_second_caller_of_the_name_in_flight_waits_on_that_attempt() -> None:
+    tasks: set[asyncio.Task[Any]] = set()
+    renames, tried, gate = Renames(tasks), asyncio.Event(), asyncio.Event()
+    landed: list[str] = []
+
+    async def attempt(name: str) -> None:
+        tried.set()
+        await gate.wait()
+        landed.append(name)
+
+    first = asyncio.create_task(renames.rename("thread:1", "Lunch", attempt, 60))
+    await tried.wait()
+    second = asyncio.create_task(renames.rename("thread:1", "Lunch", attempt, 60))
+    await asyncio.sleep(0)
+    gate.set()
+    await asyncio.gather(first, second, *tasks)
+    assert landed == ["Lunch"], "one rename to it, not one per caller"

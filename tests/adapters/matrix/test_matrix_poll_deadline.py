@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from adapters.matrix.inbound import Envelope, PollResponse
 from adapters.matrix.polls import Change
 from adapters.matrix.store import MatrixStore, NativePoll
 from bot.clock import ManualClock
+from bot.model import MessageRef
 from tests.adapters.matrix.native_poll_events import (
     END,
     RESPONSE,
@@ -94,5 +96,48 @@ async def test_a_response_from_a_homeserver_whose_clock_runs_ahead_counts_while_
         later = Envelope("$r2", RESPONSE, "@carol:x", {}, (bot_now + 90) * 1000)
         assert await polls.respond(poll, later, PollResponse("$start1", ("2",))) == []
         assert [v.answers for v in await store.votes("$start1")] == [(1,)]
+    finally:
+        await db.close()
+
+
+class Relations(Transport):
+    """/relations answering with `events`."""
+
+    def __init__(self, events: list[dict[str, Any]]) -> None:
+        super().__init__()
+        self.events = events
+
+    async def get_json(self, path: str) -> tuple[int, dict[str, Any]]:
+        return 200, {"chunk": self.events}
+
+
+def response(event_id: str, ms: float, choice: str) -> dict[str, Any]:
+    return {"event_id": event_id, "type": RESPONSE, "sender": "@carol:x", "origin_server_ts": ms,
+            "content": {"m.relates_to": {"rel_type": "m.reference", "event_id": "$start1"},
+                        RESPONSE: {"answers": [choice]}}}
+
+
+async def test_a_response_taken_before_the_deadline_stands_at_a_recount_after_it(tmp_path: Path) -> None:
+    """Taken while the bot's clock said the poll was open, though the homeserver (its clock
+    ahead) stamped it after the deadline: the recount at the next start, the bot's clock past
+    the deadline by then, keeps it; a later response stamped after the deadline stays void."""
+    db = await open_db(str(tmp_path / "m.db"))
+    try:
+        store = MatrixStore(db)
+        await store.migrate()
+        closes = 1_000_000.0
+        poll = NativePoll("$start1", ROOM, "$card1", 2, 1, ref="#1", closes=closes)
+        await store.save_poll(poll)
+        taken, after = response("$r1", (closes + 30) * 1000, "1"), response("$r2", (closes + 40) * 1000, "2")
+        polls = native(Relations([taken, after]), store, Waits())
+        bot_now = closes - 60
+        polls.bot_time = lambda: bot_now
+        ev = Envelope("$r1", RESPONSE, "@carol:x", {}, taken["origin_server_ts"])
+        assert await polls.respond(poll, ev, PollResponse("$start1", ("1",))) == [Change("1️⃣", True)]
+
+        bot_now = closes + 5  # a start just after the deadline, its close job not run yet
+        rows, reread = await polls.present(MessageRef("matrix", ROOM, "$card1", ROOM))
+        assert [r.key for r in rows] == ["1️⃣"]
+        assert [v.response_id for v in reread["$start1"]] == ["$r1"]
     finally:
         await db.close()
