@@ -53,6 +53,7 @@ class HeldPromotions:
 
     def register(self) -> None:
         self.bot.scheduler.register(KIND, self._tell)
+        self.bot.on_started(self.started)
 
     def unread(self, event_id: int) -> set[str]:
         """The platforms carrying the event whose adapter is still starting (its cards not read
