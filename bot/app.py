@@ -142,7 +142,7 @@ class Bot(Dispatch):
         for adapter in list(self.adapters.values()):
             try:
                 await adapter.start()
-                self._read_at_start.add(adapter.platform)
+                await self.finished_starting(adapter.platform)
             finally:
                 self.cards.release(adapter.platform)
         await self.scheduler.start()

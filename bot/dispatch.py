@@ -36,6 +36,7 @@ from .model import (
 from .ratelimit import RateLimiter
 from .rereading import Read, reread
 from .settings import Settings
+from .starting import StartWatch
 from .storage import StorageUnavailable
 from .suggestions import Suggestion, Suggestions
 from .timelinks import LinkedChannels, reading_with
@@ -58,7 +59,7 @@ async def _no_reply(out: Any, ephemeral: bool) -> None:
     log.warning("a suggester tried to reply; suggestions only answer with values")
 
 
-class Dispatch:
+class Dispatch(StartWatch):
     """The part of the Bot that adapters call."""
 
     prefix: str
@@ -76,12 +77,7 @@ class Dispatch:
         self._owners: dict[tuple[str, str], str] = {}
         self._chat = ChatListeners(self._safe)
         self._suggestions: Suggestions | None = None
-        self._read_at_start: set[str] = set()  # platforms whose adapter has started (bot.app)
-
-    def starting(self, platform: str) -> bool:
-        """Whether the platform's adapter is here and has not finished starting: the first
-        reading of its live cards since this process started is still to come or under way."""
-        return platform in self.adapters and platform not in self._read_at_start
+        StartWatch.__init__(self)
 
     def add_listener(self, owner: str, what: str, key: str, handler: Handler) -> None:
         if self._chat.add(what, handler):

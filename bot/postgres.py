@@ -22,12 +22,12 @@ import logging
 import os
 import time
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
 import asyncpg
 
-from .bulk import ServerSide
-from .greenbridge import await_only, run_unit
+from . import pgmigrate
+from .greenbridge import run_unit
 from .groupcommit import run_batch
 from .pgcommit import committed
 from .pgconflict import CONFLICT, CONFLICT_BUDGET_S, Conflicts, StorageBusy
@@ -40,7 +40,6 @@ from .pgconnect import (
     open_pool,
 )
 from .process import APP_PREFIX
-from .sqldialect import ddl_to_postgres
 from .storage import Database
 from .stores import (
     CommitOutcomeUnknown,
@@ -49,13 +48,10 @@ from .stores import (
     StorageUnavailable,
     T,
     Unit,
-    split_sql,
 )
 
 log = logging.getLogger(__name__)
 
-# Numbers the advisory lock that serialises migrations across processes.
-MIGRATION_LOCK = 0x6C6F676F6666
 
 
 class PostgresDatabase(Database):
@@ -101,7 +97,7 @@ class PostgresDatabase(Database):
             # Under the migrations' lock: two sessions creating the same table at once collide
             # even with IF NOT EXISTS (processes of a cluster starting together).
             async with self._writer_conn.transaction():
-                await self._writer_conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
+                await self._writer_conn.execute("SELECT pg_advisory_xact_lock($1)", pgmigrate.MIGRATION_LOCK)
                 await self._writer_conn.execute(
                     "CREATE TABLE IF NOT EXISTS _migrations (component TEXT PRIMARY KEY, version BIGINT NOT NULL)")
         except BaseException as e:
@@ -135,30 +131,10 @@ class PostgresDatabase(Database):
     # --- migrations ----------------------------------------------------------------
 
     async def migrate(self, component: str, migrations: Sequence[Migration]) -> int:
-        """As on SQLite: each numbered migration in a transaction with its version bump.
-        Processes starting together take turns (an advisory lock held per transaction)."""
+        """As on SQLite: each numbered migration in a transaction with its version bump
+        (bot/pgmigrate.py: processes take turns, a busy table is waited for only so long)."""
         await self._idle.wait()
-        conn = await self._writer_ready()
-
-        def apply(pg: PgConnection, mig: Migration) -> None:
-            if isinstance(mig, ServerSide):
-                await_only(pg.raw.execute(mig.sql))
-            elif callable(mig):
-                mig(cast(Any, pg))
-            else:
-                for stmt in split_sql(mig):
-                    pg.execute(ddl_to_postgres(stmt))
-
-        for version, mig in enumerate(migrations, start=1):
-            async with conn.transaction():
-                await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
-                current = await conn.fetchval("SELECT version FROM _migrations WHERE component=$1", component)
-                if current is not None and version <= current:
-                    continue
-                await run_unit(apply, PgConnection(conn, self._coercers), mig)
-                await conn.execute(
-                    "INSERT INTO _migrations(component, version) VALUES($1, $2) "
-                    "ON CONFLICT(component) DO UPDATE SET version=excluded.version", component, version)
+        await pgmigrate.migrate(await self._writer_ready(), self._coercers, component, migrations)
         return len(migrations)
 
     # --- reads -----------------------------------------------------------------------

@@ -223,7 +223,8 @@ class Editing(Cancelling):
             if other_demoted:
                 await self._tell_demoted(other, other_demoted)
         for other, other_promoted, _, _, _ in changes[1:]:
-            await self.announce_promotions(other, RsvpResult(None, None, tuple(other_promoted), None))
+            told = await self.holds.live(other.id, other_promoted)
+            await self.announce_promotions(other, RsvpResult(None, None, tuple(told), None))
         updated, promoted, demoted, handles, roster = changes[0]
         self.reminders.arm(handles)
         self.refresh(id)
@@ -243,7 +244,8 @@ class Editing(Cancelling):
             await self.audience.say(updated, lambda own: placed_text(updated, own), roster)
         if demoted:
             await self._tell_demoted(updated, demoted)
-        await self.announce_promotions(updated, RsvpResult(None, None, tuple(promoted), None))
+        told = await self.holds.live(updated.id, promoted)
+        await self.announce_promotions(updated, RsvpResult(None, None, tuple(told), None))
         await self._closed(closed)  # as event create does: the poll has agreed
 
     async def _tell_moved(self, event: Event, roster: repo.Roster) -> None:

@@ -53,6 +53,7 @@ class HeldPromotions:
 
     def register(self) -> None:
         self.bot.scheduler.register(KIND, self._tell)
+        self.bot.on_started(self.started)
 
     def unread(self, event_id: int) -> set[str]:
         """The platforms carrying the event whose adapter is still starting (its cards not read
@@ -94,11 +95,42 @@ class HeldPromotions:
         await self.bot.clock.sleep(max(0.0, (handle[1] - self.bot.clock.now()).total_seconds()))
         await self.bot.scheduler.run_now(handle)  # claimed once, by whichever runs it first
 
+    async def live(self, event_id: int, promoted: Sequence[Attendee]) -> list[Attendee]:
+        """After a live change's commit (an RSVP, a new capacity) promoted `promoted`: those on a
+        platform still to be read are held as a reading's are (they may have said no there while
+        the bot was away); the rest, returned, are told now."""
+        told, held = split(promoted, self.unread(event_id))
+        if held:
+            now = self.bot.clock.now()
+
+            def unit(conn: sqlite3.Connection) -> list[tuple[int, datetime]]:
+                event = repo.get(conn, event_id)
+                return self.hold(conn, event, held, now) if event is not None else []
+
+            self.after_commit(await self.bot.db.write(unit))
+            await self._release(event_id)  # a reading that landed meanwhile no longer holds them
+        return told
+
     async def read(self, event_id: int, platform: str) -> None:
         """`platform`'s cards of the event were read and applied: say now what was held for its
         people (and for those of platforms no longer waited for). Whatever the event is now: one
         whose capacity was taken away meanwhile still has its held ones to say."""
         self._read.setdefault(event_id, set()).add(platform)
+        await self._release(event_id)
+
+    async def started(self, platform: str) -> None:
+        """`platform` has finished starting: what is held for its people is said now, also where
+        its card of the event was not part of that reading (deleted meanwhile, unreadable)."""
+        if self._past(2 * HOLD):
+            return
+        held = [j for j in await self.bot.scheduler.pending("event:")
+                if j.kind == KIND and j.key.endswith(":held.") and platform_of(_person(j)) == platform]
+        for event_id in sorted({int(j.payload["event"]) for j in held}):
+            await self._release(event_id)
+
+    async def _release(self, event_id: int) -> None:
+        """Held jobs of the event whose person's platform is no longer waited for: cancelled,
+        and one due now put in their place, in one unit."""
         if self._past(2 * HOLD):  # whatever was held is due by then: nothing to say sooner
             return
         held = await self.bot.scheduler.pending(f"event:{event_id}:promoted:")

@@ -108,8 +108,9 @@ class Rsvps(CheckIns):
             if marked.has_role and (result.new != result.old or result.promoted):
                 await self.native.roster_changed(event_id)
             if event is not None:
-                await self.holds.told(event_id, [p.user for p in result.promoted])
-                await self.announce_promotions(event, result)
+                now_told = await self.holds.live(event_id, result.promoted)
+                await self.holds.told(event_id, [p.user for p in now_told])
+                await self.announce_promotions(event, replace(result, promoted=tuple(now_told)))
                 if source == "reaction" and result.waitlisted_at is not None:
                     # A reaction gets no reply of its own: the card's counts alone would not
                     # say that this person is waiting, not in.

@@ -1,7 +1,7 @@
 """Held promotions (cogs/events/held.py) said once and on time: a person held at start who is
-moved to the waitlist and back, or told they are in by a live change, while the hold lasts
-hears it once; one whose event lost its capacity meanwhile hears it when their platform is read;
-and nothing is held for a platform that has finished starting."""
+moved to the waitlist and back, or promoted again by a live change, while the hold lasts hears
+it once, when their platform is read (a live change holds it too); one whose event lost its
+capacity meanwhile hears it when their platform is read; and nothing is held for a platform that has finished starting."""
 
 from __future__ import annotations
 
@@ -51,8 +51,8 @@ async def test_moved_to_the_waitlist_and_back_while_held_is_told_once(tmp_path) 
     try:
         assert told(a, late, marks) == []  # bea held: Beta is not read yet
         await run(a, "event edit 1 capacity=1")  # bea back on the waitlist
-        await run(a, "event edit 1 capacity=2")  # and in again: told so
-        assert told(a, late, marks) == ["bea"]
+        await run(a, "event edit 1 capacity=2")  # and in again: held again, Beta still unread
+        assert told(a, late, marks) == []
         late.connect.set()
         await starting
         await bot.settle()
@@ -71,8 +71,8 @@ async def test_promoted_by_a_live_reaction_while_held_is_told_once(tmp_path) -> 
         await run(a, "event edit 1 capacity=1")  # cid in, bea back on the waitlist
         ref, cid = a._ref(cards["alpha"]), a.user("cid")
         a.reactions[ref.id]["✅"].remove(cid)
-        await bot.reaction_changed(ReactionChanged(ref, cid, "✅", False))  # live: bea is in
-        assert told(a, late, marks) == ["bea"]
+        await bot.reaction_changed(ReactionChanged(ref, cid, "✅", False))  # live: bea is in, held
+        assert told(a, late, marks) == []
         late.connect.set()
         await starting
         await bot.settle()
@@ -89,8 +89,8 @@ async def test_a_capacity_taken_away_while_held_is_said_when_the_platform_is_rea
     marks = {"alpha": len(a.log), "beta": len(b.log)}
     bot, late, starting = await start_without_beta(f"{tmp_path}/l.db", clock, a, b)
     try:
-        await run(a, "event edit 1 capacity=0")  # no limit: bob in (told), bea still held
-        assert told(a, late, marks) == ["bob"]
+        await run(a, "event edit 1 capacity=0")  # no limit: bob in, held as bea is
+        assert told(a, late, marks) == []
         late.connect.set()
         await starting
         await bot.settle()  # Beta read: bea still has her ✅ there
