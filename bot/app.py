@@ -156,6 +156,7 @@ class Bot(Dispatch):
     async def stop(self) -> None:
         """Graceful: no new jobs, pending card edits sent, adapters closed (a reaction
         still in flight there commits), then the last edits, then the database."""
+        self.started = False  # a reconnect from here on starts no reading of the cards
         await self.scheduler.stop()
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
@@ -173,7 +174,6 @@ class Bot(Dispatch):
             except Exception:
                 log.exception("stopping %s failed", cog.name)
         await self.db.close()
-        self.started = False
 
     async def settle(self) -> None:
         await self.cards.idle()
