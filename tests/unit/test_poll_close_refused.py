@@ -15,6 +15,7 @@ from bot.clock import ManualClock
 from bot.model import MessageRef
 from bot.render import Out
 from bot.testing import FakeAdapter
+from tests.unit.test_poll_close_then_stop import live
 
 pytestmark = pytest.mark.allow_errors
 
@@ -28,12 +29,6 @@ class Refusing(FakeAdapter):
             self.tries += 1
             raise DeliveryRefused("no right to edit there")
         await super().edit(message, out)
-
-
-async def live(bot: Bot, message_id: str) -> int:
-    row = await bot.db.fetchone("SELECT live FROM messages WHERE message_id=?", (message_id,))
-    assert row is not None
-    return int(row[0])
 
 
 async def test_a_closing_edit_refused_for_good_ends_the_cards_life(
