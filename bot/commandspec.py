@@ -36,6 +36,10 @@ class Option:
     # Required (a platform's form asks for it), yet typed without it or blank the command is
     # called with None, so that it can say what the value may be rather than only its usage.
     explain_if_missing: bool = False
+    # The command limits the value beyond min/max (a series' count by its five years, a goal by
+    # the capacity): a number typed in other digits is then said as what it reads as, not
+    # offered as the thing to type, since the offer could not know it would be taken.
+    limited_further: bool = False
 
     @property
     def shown(self) -> str:

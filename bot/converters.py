@@ -38,7 +38,8 @@ def row_id(text: str) -> int | None:
 def _ascii_digits(opt: Option, raw: str) -> None:
     """Refuses a number written with digits other than 0-9 ("９", "٣", "²"), saying the number it
     would be: a typed number is read in ASCII digits only, as ids, ports and codes are. That number
-    is offered as the thing to type only where the option takes it (not one over its most)."""
+    is offered as the thing to type only where the option takes it (not one over its most) and
+    nothing but its range limits it."""
     if not any(c.isdigit() and not c.isascii() for c in raw):
         return
     values = [c if c.isascii() else unicodedata.decimal(c, None) for c in raw]
@@ -50,6 +51,8 @@ def _ascii_digits(opt: Option, raw: str) -> None:
                 _whole_number(opt, as_typed)
             except ValueError as e:
                 raise ValueError(f"{said}, which would not do either: it {e}") from None
+            if opt.limited_further:
+                raise ValueError(f"{said}; type it with the digits 0-9")
             raise ValueError(f"{said}; if that is what you meant, type {as_typed}")
     raise ValueError(f"must be a whole number typed with the digits 0-9 ('{raw}' has other digits)")
 

@@ -102,7 +102,7 @@ class EventsCog(Reports):
              Option("until", "the last date of a repeating event", required=False, positional=False,
                     greedy=True, placeholder="date", max_length=40),
              Option("count", "how many times a repeating event happens", kind="int", required=False,
-                    positional=False, min=1, max=MAX_COUNT, placeholder="n"),
+                    positional=False, min=1, max=MAX_COUNT, placeholder="n", limited_further=True),
              GOAL)
     async def create(self, ctx: Context, title: str, when: str, where: str | None, capacity: int | None,
                      details: str | None, duration: timedelta | None = None, repeat: str | None = None,

@@ -8,6 +8,7 @@ that making it wrote to post it should its poster die holding the claim).
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -28,6 +29,7 @@ from .reminders import Handle, event_channel
 from .repo import Event
 from .series_edit import CARDS, CLAIM, KIND, SLACK, SeriesEdits, cards_key
 
+log = logging.getLogger(__name__)
 _ahead = duration_within(timedelta(hours=1), timedelta(days=90), "from 1h to 90d")
 
 
@@ -40,6 +42,28 @@ class SeriesPlanner(SeriesEdits):
         self.bot.settings.watch("series.ahead", self._ahead_changed)
         self.bot.scheduler.register(KIND, self._job)
         self.bot.scheduler.register(CARDS, self._cards_job)
+        self._since = self.bot.clock.now()
+        self.bot.on_started(self._earlier_claims)
+
+    async def _earlier_claims(self, platform: str) -> None:
+        """A card claimed by an earlier run that died before sending it: on the embedded store
+        one process runs the bot, so every claim from before this start is a dead run's, and its
+        card is posted now rather than once the claim lapses. On a shared store a claim carries no
+        process, and another live process may be sending it: it is left to lapse."""
+        if self.cog.db.shared:
+            return
+        now = self.bot.clock.now()
+
+        def unit(conn: sqlite3.Connection) -> dict[int, Handle]:
+            sids = srepo.release_old_claims(conn, platform=platform, before=self._since, lease=CLAIM)
+            return {sid: self.bot.scheduler.put(conn, CARDS, cards_key(sid), now, {"series_id": sid}, s.space)
+                    for sid in sids if (s := srepo.get(conn, sid)) is not None}
+
+        handles = await self.cog.db.write(unit)
+        if handles:
+            log.info("series %s: posting cards claimed by an earlier run that stopped before sending them",
+                     ", ".join(map(str, handles)))
+        self.cog.reminders.arm(list(handles.values()))
 
     async def _ahead_changed(self, space: SpaceRef) -> None:
         """The job of each live series was set by the old value: a longer one would otherwise

@@ -161,6 +161,17 @@ def claim_card(conn: sqlite3.Connection, *, event_id: int, now: datetime, lease:
     return cur.rowcount > 0
 
 
+def release_old_claims(conn: sqlite3.Connection, *, platform: str, before: datetime,
+                       lease: timedelta) -> list[int]:
+    """Card claims on the platform made over a second before `before` (a claim keeps only its
+    expiry, in whole seconds), released so they are posted again: the series they are of."""
+    cut = int(before.timestamp()) - 1 + int(lease.total_seconds())
+    rows = conn.execute("UPDATE events SET card_posted=0 WHERE card_posted>1 AND card_posted<? "
+                        "AND platform=? AND series_id IS NOT NULL RETURNING series_id",
+                        (cut, platform)).fetchall()
+    return sorted({int(r[0]) for r in rows})
+
+
 def card_done(conn: sqlite3.Connection, *, event_id: int, posted: bool) -> None:
     """Posted; or the send failed, so a later try posts it."""
     conn.execute("UPDATE events SET card_posted=? WHERE id=?", (1 if posted else 0, event_id))

@@ -46,9 +46,9 @@ SLOT_NOTICE = timedelta(days=1)  # the least time ahead a slot is offered, to vo
 FOLLOWUP_GRACE = timedelta(days=1)  # a thank-you days after the bot came back would be odd
 
 GOAL = Option("goal", "a turnout goal: how many going would make it", kind="int", required=False,
-              positional=False, min=1, max=10000, placeholder="n")
+              positional=False, min=1, max=10000, placeholder="n", limited_further=True)
 NEW_GOAL = Option("goal", "a new turnout goal, or 0 for none", kind="int", required=False,
-                  positional=False, min=0, max=10000, placeholder="n")
+                  positional=False, min=0, max=10000, placeholder="n", limited_further=True)
 
 
 def check_goal(goal: int | None, capacity: int | None) -> None:
