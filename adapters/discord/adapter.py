@@ -36,11 +36,13 @@ from .refs import (
     short_nonce,
     user_ref,
 )
+from .renamestore import RenameStore
 from .render import Rendered, render, render_all
 from .seeding import Seeding
 from .surfaces import DiscordSurfaces
 
 UNKNOWN_CHANNEL = 10003  # Discord's JSON code for a channel that is not there (deleted)
+THREAD_ARCHIVED = 50083  # a message reopens an archived thread, but not one a moderator locked
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +87,8 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound, Seeding, OwnPosts, DirectM
         if token is None:
             raise RuntimeError(f"the Discord token is missing: set {self.config.token_named()}")
         point_at_server(self.config.api_base, self.config.gateway_url)
+        self._renames.store = store = RenameStore(self.bot.db)
+        await store.migrate()
         self._ready = asyncio.Event()
         self._readies = 0
         self._shard_readies: dict[int, int] = {}
@@ -112,6 +116,7 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound, Seeding, OwnPosts, DirectM
         if self.sync_commands:
             assert client.application_id is not None
             await cmd.sync(client.http, client.application_id, self.table)
+        await self._resume_renames(self.serves)
         await self.reconcile()
         n = self.config.shard_count
         shards = f" on shards {list(self.config.shards or range(n))} of {n}" if n else ""
@@ -254,6 +259,14 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound, Seeding, OwnPosts, DirectM
                 if e.code == UNKNOWN_CHANNEL:
                     raise DestinationGone(f"Discord: channel {channel.id} is gone") from e
                 raise
+            except discord.HTTPException as e:
+                if e.code != THREAD_ARCHIVED:
+                    raise
+                # Closed by a moderator until they reopen it: gone for the bot's posts, said once
+                # (the core stops posting in an event's thread it finds gone).
+                log.warning("Discord: thread %s is archived and locked (by a moderator), so logoff "
+                            "posts there no more (an event's reminders still go to its channel)", channel.id)
+                raise DestinationGone(f"Discord: thread {channel.id} is locked") from e
             self._thread_open(channel.id)  # a message reopens an archived thread
             ref = MessageRef(self.platform, str(msg.channel.id), str(msg.id), channel.space_id)
             if posted is not None:

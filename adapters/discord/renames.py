@@ -5,8 +5,8 @@ Discord allows a channel's name two changes in ten minutes and makes a third wai
 waits for it only a short while; past that the rename goes on by itself: Discord's waits are
 waited out, and a thread's rename refused while it is archived is tried again once it is open
 (a message in it reopens it). A newer name for the same thread or role replaces one not yet
-landed. Held in memory: a restart forgets a rename still waiting, which the event's next
-rename brings back.
+landed. A rename not landed yet is kept in the adapter's table (renamestore.py) as well, so
+one a stop cut short is tried again at the next start.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from typing import Any
 
 import aiohttp
 import discord
+
+from .renamestore import RenameStore
 
 log = logging.getLogger(__name__)
 
@@ -54,18 +56,22 @@ def later() -> Iterator[None]:
 
 
 class Renames:
-    def __init__(self, tasks: set[asyncio.Task[Any]]) -> None:
+    def __init__(self, tasks: set[asyncio.Task[Any]], store: RenameStore | None = None) -> None:
         self._tasks = tasks  # the adapter's, cancelled when it stops
+        self.store = store  # None: held in memory only
         # Per key, the name wanted last, how to give it, and the outcome its caller waits on.
         self._wanted: dict[str, tuple[str, Attempt, asyncio.Future[None]]] = {}
         self._landing: dict[str, asyncio.Task[None]] = {}
         self._trying: dict[str, asyncio.Future[None]] = {}  # the outcome of the attempt in flight
         self._parked: set[str] = set()
 
-    async def rename(self, key: str, name: str, attempt: Attempt, wait: float) -> None:
-        """Give `key` (a thread or a role) `name`, trying with `attempt`; wait `wait` seconds at
-        most. A refusal (`DeliveryRefused`) of this name seen within the wait is raised to the
-        caller; one of an older name goes to that name's caller alone."""
+    async def rename(self, key: str, name: str, attempt: Attempt, wait: float, space: str = "") -> None:
+        """Give `key` (a thread or a role of `space`) `name`, trying with `attempt`; wait `wait`
+        seconds at most. A refusal (`DeliveryRefused`) of this name seen within the wait is
+        raised to the caller; one of an older name goes to that name's caller alone."""
+        if self.store is not None:
+            # Kept before the first try: a stop in the middle of it leaves the row.
+            await self.store.want(key, space, name)
         old = self._wanted.get(key)
         if old is not None and old[0] == name:
             outcome = old[2]  # this very name is wanted already: its outcome is this caller's too
@@ -81,12 +87,25 @@ class Renames:
         if outcome.done() and not outcome.cancelled() and outcome.exception() is not None:
             raise outcome.exception()  # type: ignore[misc]
 
-    def forget(self, key: str) -> None:
+    async def forget(self, key: str) -> None:
         """The thread is closed or the role deleted: a rename still waiting is moot."""
         wanted = self._wanted.pop(key, None)
         if wanted is not None and wanted[2] is not self._trying.get(key):
             _settle(wanted[2])
         self._parked.discard(key)
+        await self._unstore(key, None)
+
+    def resume(self, pending: list[tuple[str, str, Attempt]]) -> None:
+        """The renames (key, name, how) a stop left: each goes on as if just asked for, with
+        nobody waiting on it."""
+        for key, name, attempt in pending:
+            if key in self._wanted:
+                continue  # asked for again since the start: that one is newer
+            outcome = asyncio.get_running_loop().create_future()
+            outcome.add_done_callback(_seen)
+            self._wanted[key] = (name, attempt, outcome)
+            if key not in self._landing:
+                self._start(key)
 
     def reopened(self, key: str) -> None:
         """The thread is open again: its rename parked while it was archived goes on now."""
@@ -141,14 +160,25 @@ class Renames:
                     self._trying.pop(key, None)
                     self._drop(key, outcome)
                     _settle(outcome, e)
+                    await self._unstore(key, name)
                     continue
                 self._trying.pop(key, None)
                 self._drop(key, outcome)
                 _settle(outcome)
+                await self._unstore(key, name)
         finally:
             self._trying.pop(key, None)
             if self._landing.get(key) is asyncio.current_task():
                 del self._landing[key]
+
+    async def _unstore(self, key: str, name: str | None) -> None:
+        """Not to be tried again at a start; a row left by a failed delete is tried again there,
+        and a name it has already costs a look, not a rename (surfaces.py `_unless_named`)."""
+        if self.store is not None:
+            try:
+                await self.store.done(key, name)
+            except Exception as e:  # noqa: BLE001 - the rename itself is over either way
+                log.info("Discord: the rename of %s stays kept: %r", key, e)
 
     def _let_go(self, key: str, outcome: asyncio.Future[None]) -> None:
         """The attempt is over for now: if its name was replaced meanwhile, its caller is done."""

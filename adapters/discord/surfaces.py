@@ -21,7 +21,7 @@ from bot.model import ChannelRef, MessageRef, SpaceRef, UserRef
 
 from .listings import DiscordListings, guild_of
 from .refs import refusals
-from .renames import Parked, Renames, later
+from .renames import Attempt, Parked, Renames, later
 
 # Discord archives a quiet thread after this many minutes; the longest it offers, since
 # logoff archives the thread itself a day after the event.
@@ -99,14 +99,15 @@ class DiscordSurfaces(DiscordListings):
         # A moderator who locks a thread archives it too, and then only Manage Threads may
         # touch it: archived already is done, not a refusal to tell anyone about.
         if thread.id.isdigit():
-            self._renames.forget(f"thread:{thread.id}")
+            await self._renames.forget(f"thread:{thread.id}")
             await self._edit_thread(thread, NO_ARCHIVE, "Discord: the event's thread stays open",
                                     self._client().http.edit_channel(int(thread.id), archived=True))
 
     async def rename_thread(self, thread: ChannelRef, name: str) -> None:
         if thread.id.isdigit():
             await self._renames.rename(f"thread:{thread.id}", one_line(name, THREAD_NAME_MAX),
-                                       functools.partial(self._rename_thread, int(thread.id)), RENAME_WAIT)
+                                       functools.partial(self._rename_thread, int(thread.id)), RENAME_WAIT,
+                                       thread.space_id)
 
     async def _rename_thread(self, thread_id: int, name: str) -> None:
         http = self._client().http
@@ -120,6 +121,23 @@ class DiscordSurfaces(DiscordListings):
             if await self._archived(thread_id):
                 raise Parked from None
             raise
+
+    async def _resume_renames(self, serves: Callable[[str], bool]) -> None:
+        """The renames a stop left (of this process's servers) go on."""
+        store = self._renames.store
+        if store is None:
+            return
+        pending: list[tuple[str, str, Attempt]] = []
+        for key, space, name in await store.pending():
+            kind, _, ids = key.partition(":")
+            first, _, second = ids.partition(":")
+            if not serves(space):
+                continue
+            if kind == "thread" and first.isdigit():
+                pending.append((key, name, functools.partial(self._rename_thread, int(first))))
+            elif kind == "role" and first.isdigit() and second.isdigit():
+                pending.append((key, name, functools.partial(self._rename_role, int(first), int(second))))
+        self._renames.resume(pending)
 
     def _thread_open(self, thread_id: str) -> None:
         self._renames.reopened(f"thread:{thread_id}")
@@ -175,7 +193,8 @@ class DiscordSurfaces(DiscordListings):
         if not role_id.isdigit():
             return
         await self._renames.rename(f"role:{guild}:{role_id}", one_line(name, ROLE_NAME_MAX),
-                                   functools.partial(self._rename_role, guild, int(role_id)), RENAME_WAIT)
+                                   functools.partial(self._rename_role, guild, int(role_id)), RENAME_WAIT,
+                                   str(guild))
 
     async def _rename_role(self, guild: int, role_id: int, name: str) -> None:
         http = self._client().http
@@ -187,7 +206,7 @@ class DiscordSurfaces(DiscordListings):
         guild = self._guild(space)
         if not role_id.isdigit():
             return
-        self._renames.forget(f"role:{guild}:{role_id}")
+        await self._renames.forget(f"role:{guild}:{role_id}")
         with contextlib.suppress(discord.NotFound), refusals(NO_ROLES, "Discord: the event's role was not deleted"):
             await self._client().http.delete_role(guild, int(role_id))
 
