@@ -138,8 +138,13 @@ class Editing(Cancelling):
         if goal is not None:
             fields["goal"] = goal or None
 
-        Changed = tuple[Event, list[repo.Attendee], list[repo.Attendee], list[Handle], repo.Roster]
+        # the event, those promoted to tell now, those demoted, its jobs, its roster, its held promotions
+        Changed = tuple[Event, list[repo.Attendee], list[repo.Attendee], list[Handle], repo.Roster, list[Handle]]
         places: dict[int, str] = {}  # each one's place before the edit: later ones may have had their own
+        # Whom a new capacity promotes on a platform still starting is held (held.py) in the edit's
+        # own unit; which platforms are still to be read is read once per event, so a unit run
+        # again holds the same.
+        unread: dict[int, set[str]] = {}
 
         def change(conn: sqlite3.Connection, current: Event, series: bool = False) -> Changed:
             places[current.id] = current.location
@@ -152,15 +157,19 @@ class Editing(Cancelling):
             updated = repo.update(conn, current.id, **own) if own else current
             promoted: list[repo.Attendee] = []
             demoted: list[repo.Attendee] = []
+            held: list[Handle] = []
             if capacity is not None:
                 updated, promoted, demoted = repo.set_capacity(conn, updated, capacity or None)
                 self.holds.drop(conn, updated.id, [p.user for p in promoted + demoted])
+                if promoted:
+                    waits = unread.setdefault(updated.id, self.holds.unread(updated.id))
+                    promoted, held = self.holds.hold_live(conn, updated, promoted, waits, now)
             # A new start moves the reminders; a new end too moves the follow-up (turnout.py).
             moved = (starts_at is not None and not series) or duration is not None
             if moved:
                 self.turnout.moved(conn, current, updated, plan, now)
             handles = self.reminders.schedule(conn, updated, plan, now) if moved else []
-            return updated, promoted, demoted, handles, repo.roster(conn, updated)
+            return updated, promoted, demoted, handles, repo.roster(conn, updated), held
 
         closed: list[int] = []
         starts: dict[int, datetime] = {}  # each one's start before the edit, as `places` its place
@@ -211,7 +220,7 @@ class Editing(Cancelling):
             await self.native.changed(changed[0], renamed=title is not None)
             if capacity is not None:
                 await self.native.roster_changed(changed[0].id)
-        for other, _, other_demoted, other_handles, other_roster in changes[1:]:
+        for other, _, other_demoted, other_handles, other_roster, _ in changes[1:]:
             self.reminders.arm(other_handles)
             self.refresh(other.id)
             # Those who answered a later one hear what changed of it, as those of this one do.
@@ -222,10 +231,10 @@ class Editing(Cancelling):
                 await self.audience.say(other, partial(placed_text, other), other_roster)
             if other_demoted:
                 await self._tell_demoted(other, other_demoted)
-        for other, other_promoted, _, _, _ in changes[1:]:
-            told = await self.holds.live(other.id, other_promoted)
-            await self.announce_promotions(other, RsvpResult(None, None, tuple(told), None))
-        updated, promoted, demoted, handles, roster = changes[0]
+        for other, other_promoted, _, _, _, other_held in changes[1:]:
+            await self.holds.landed(other.id, other_held)
+            await self.announce_promotions(other, RsvpResult(None, None, tuple(other_promoted), None))
+        updated, promoted, demoted, handles, roster, held = changes[0]
         self.reminders.arm(handles)
         self.refresh(id)
         moved = starts_at is not None and starts_at != event.starts_at
@@ -244,8 +253,8 @@ class Editing(Cancelling):
             await self.audience.say(updated, lambda own: placed_text(updated, own), roster)
         if demoted:
             await self._tell_demoted(updated, demoted)
-        told = await self.holds.live(updated.id, promoted)
-        await self.announce_promotions(updated, RsvpResult(None, None, tuple(told), None))
+        await self.holds.landed(updated.id, held)
+        await self.announce_promotions(updated, RsvpResult(None, None, tuple(promoted), None))
         await self._closed(closed)  # as event create does: the poll has agreed
 
     async def _tell_moved(self, event: Event, roster: repo.Roster) -> None:

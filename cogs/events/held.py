@@ -6,7 +6,9 @@ freed on the first may go to someone waiting on the second who took their ✅ ba
 bot was away: told at once, they would hear "you're in" and then be shown as not going. So a
 promotion that a reading makes, of someone on a platform that carries the event (a live card
 there, run by this process) and is still starting (its cards not read since this process
-started), is a job that says it (`KIND`), due after `HOLD`. When that platform's reading of the
+started), is a job that says it (`KIND`), due after `HOLD`, written in the reading's unit; a
+live change's promotion (an RSVP, a new capacity) is held alike, in the change's own unit, so
+the change never lands without what says it. When that platform's reading of the
 event has been applied (or it ends with nothing to apply), the job is cancelled and one due now
 takes its place, in one unit, so it is said once; whoever is told is decided when it runs, from
 what the store says then: only if the person is still in, with the same place in the queue they
@@ -25,6 +27,7 @@ from datetime import datetime, timedelta
 
 from bot.cog import CogHost
 from bot.scheduler import Job
+from bot.stores import StorageError
 
 from . import repo
 from .audience import Audience, platform_of
@@ -95,21 +98,28 @@ class HeldPromotions:
         await self.bot.clock.sleep(max(0.0, (handle[1] - self.bot.clock.now()).total_seconds()))
         await self.bot.scheduler.run_now(handle)  # claimed once, by whichever runs it first
 
-    async def live(self, event_id: int, promoted: Sequence[Attendee]) -> list[Attendee]:
-        """After a live change's commit (an RSVP, a new capacity) promoted `promoted`: those on a
-        platform still to be read are held as a reading's are (they may have said no there while
-        the bot was away); the rest, returned, are told now."""
-        told, held = split(promoted, self.unread(event_id))
-        if held:
-            now = self.bot.clock.now()
+    def hold_live(self, conn: sqlite3.Connection, event: Event, promoted: Sequence[Attendee],
+                  unread: set[str], now: datetime) -> tuple[list[Attendee], list[tuple[int, datetime]]]:
+        """Inside a live change's own unit (an RSVP, a new capacity), which promoted `promoted`:
+        those on a platform in `unread` (read before the unit) are held as a reading's are (they
+        may have said no there while the bot was away), in the change's commit, so the change
+        and its hold land together or not at all. The rest, returned, are told now; and the
+        held jobs, for `landed` once committed."""
+        told, held = split(promoted, unread)
+        return told, self.hold(conn, event, held, now) if held else []
 
-            def unit(conn: sqlite3.Connection) -> list[tuple[int, datetime]]:
-                event = repo.get(conn, event_id)
-                return self.hold(conn, event, held, now) if event is not None else []
-
-            self.after_commit(await self.bot.db.write(unit))
-            await self._release(event_id)  # a reading that landed meanwhile no longer holds them
-        return told
+    async def landed(self, event_id: int, handles: Sequence[tuple[int, datetime]]) -> None:
+        """After the commit of a unit that held live promotions (`hold_live`): what a reading
+        that landed meanwhile no longer holds is said now. That is only sooner: the jobs are
+        written, so a store that fails here leaves them to their platform's start or the hold's
+        end, and whoever the same change promoted to be told now still is."""
+        if not handles:
+            return
+        self.after_commit(handles)
+        try:
+            await self._release(event_id)
+        except StorageError as e:
+            log.warning("held promotions of event %s are said later: %s", event_id, e)
 
     async def read(self, event_id: int, platform: str) -> None:
         """`platform`'s cards of the event were read and applied: say now what was held for its

@@ -9,9 +9,10 @@ A part of the events cog (a mixin), so its listeners and command are the cog's o
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 
 from bot.cog import on_action, on_reaction, on_reconcile
 from bot.commands import Option, command
@@ -28,7 +29,7 @@ from .native import NativeSurfaces
 from .notify import DirectMessages
 from .render import EMOJI, promoted_text, waitlisted_text
 from .repo import Event, RsvpResult, marks
-from .rsvp_unit import mark_unit
+from .rsvp_unit import Marked, mark_unit
 from .turnout_render import HERE
 
 Reactions = Mapping[str, Sequence[UserRef]]
@@ -94,8 +95,17 @@ class Rsvps(CheckIns):
                      source: str, card: str = "", live: Sequence[str] = ()) -> RsvpResult | None:
         # A platform that names only the id of who took a reaction back gives no name: the
         # stored one stays (both forms of the unit keep it).
-        marked = await self.db.write(mark_unit(event_id, user.key, user.name, status, added=added,
-                                               source=source, now=self.clock.now(), card=card, live=live))
+        now = self.clock.now()
+        unit = mark_unit(event_id, user.key, user.name, status, added=added, source=source, now=now,
+                         card=card, live=live)
+        # A promotion of someone on a platform still starting is held (held.py) in the RSVP's own
+        # unit, so the RSVP never lands without what says it; that unit runs as a function, not
+        # in bulk, which only a linked platform's start asks for.
+        unread = self.holds.unread(event_id)
+        if unread:
+            marked, held = await self.db.write(partial(_holding, self.holds, unit, event_id, unread, now))
+        else:
+            marked, held = await self.db.write(unit), []
         is_open, result = marked.is_open, marked.result  # acknowledged only after its commit
         # the whole event only when someone is to be told: the message names it
         told = result is not None and (result.promoted or (
@@ -107,10 +117,10 @@ class Rsvps(CheckIns):
             self.refresh(event_id)
             if marked.has_role and (result.new != result.old or result.promoted):
                 await self.native.roster_changed(event_id)
+            await self.holds.landed(event_id, held)
             if event is not None:
-                now_told = await self.holds.live(event_id, result.promoted)
-                await self.holds.told(event_id, [p.user for p in now_told])
-                await self.announce_promotions(event, replace(result, promoted=tuple(now_told)))
+                await self.holds.told(event_id, [p.user for p in result.promoted])
+                await self.announce_promotions(event, result)
                 if source == "reaction" and result.waitlisted_at is not None:
                     # A reaction gets no reply of its own: the card's counts alone would not
                     # say that this person is waiting, not in.
@@ -178,6 +188,19 @@ class Rsvps(CheckIns):
             await self.announce_promotions(event, result)
         await self.holds.read(event_id, platform)
         await self.reconcile_here(event_id, platform, by_card, take_back=whole, complete=complete)
+
+
+def _holding(holds: HeldPromotions, unit: Callable[[sqlite3.Connection], Marked], event_id: int,
+             unread: set[str], now: datetime, conn: sqlite3.Connection) -> tuple[Marked, list[tuple[int, datetime]]]:
+    """The RSVP's unit, then the hold of whom it promoted on a platform in `unread`: the Marked
+    names only those to tell now."""
+    marked = unit(conn)
+    result = marked.result
+    event = repo.get(conn, event_id) if result is not None and result.promoted else None
+    if result is None or event is None:
+        return marked, []
+    told, handles = holds.hold_live(conn, event, result.promoted, unread, now)
+    return replace(marked, result=replace(result, promoted=tuple(told))), handles
 
 
 def _statuses(conn: sqlite3.Connection, event_id: int, users: list[str]) -> dict[str, str]:
