@@ -1,6 +1,6 @@
 """Through the console, the real commands: what a value is when typed outside quotes or across
 several values of one line (PRODUCT.md's shell-style quoting): a backslash escapes only a quote,
-a backslash or a `|`; a quote left over is ambiguous only within one value."""
+a backslash, a `|` or a space; a quote left over is ambiguous only within one value."""
 
 from __future__ import annotations
 
@@ -23,21 +23,6 @@ async def test_a_backslash_before_anything_but_a_quote_backslash_or_bar_is_kept(
     _, adapter = console
     out = await typed(adapter, line)
     assert "⚠️" not in out and shown in out, out
-
-
-@pytest.mark.parametrize("line, said", [
-    ('!event create "Pizza 12" vs 16" when=tomorrow 7pm', "after '16' closes nothing"),
-    ('!event create X when="tomorrow 7pm" where=Hall "Room 12" 5" wide', "after '5' closes nothing"),
-    ('!poll create Q "Hall 12" 5" | B', "after '5' closes nothing"),
-])
-async def test_an_inch_mark_left_over_in_the_same_value_as_a_part_closed_after_a_digit_is_refused(
-        console: tuple[Bot, ConsoleAdapter], line: str, said: str) -> None:
-    """Either quote after a digit may have closed the part: it was stored 'Pizza 12 vs 16"',
-    silently dropping the first inch mark."""
-    _, adapter = console
-    out = await typed(adapter, line)
-    assert "⚠️" in out and said in out and "write \\\" for that quote mark" in out, out
-    assert "📅" not in out and "📊" not in out, out
 
 
 @pytest.mark.parametrize("line, shown", [
