@@ -27,9 +27,9 @@ word: part of the greedy value it follows, else positional text.
 
 A quoted part closed at a quote that may be the text's own (after a digit: "Room 12"; before a
 letter: ת"א) is refused with a double quote left over later in the same value (`_one_value`),
-or in a later value where that quote could have been the closing one (`_across`). A quote left
-over after a digit is an inch mark in both ("Best of 3" 12" pizza): the shell's reading, which
-closes at the first quote, leaves nothing unexplained there.
+or in a later value where that quote could have been the closing one (`_across`). Within one
+value a quote left over after a digit is refused too ("Pizza 12" vs 16": either may have closed
+the part, and reading the first as closing would drop the inch mark the writer meant).
 """
 
 from __future__ import annotations
@@ -172,7 +172,7 @@ def _one_value(toks: Sequence[Token], opt: Option, spec: CommandSpec, usage: str
     if not suspects:
         return
     line = toks[0].line
-    lefts = sorted(at for tok in toks for at in tok.left if not line[at - 1].isdigit())  # an inch mark
+    lefts = sorted(at for tok in toks for at in tok.left)
     bars = _bars(line) if opt.kind == "list" else []
     for opened, closed in suspects:
         k = bisect_right(lefts, closed)

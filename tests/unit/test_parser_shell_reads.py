@@ -1,7 +1,6 @@
 """Through the console, the real commands: a line reads as a shell would hand it over
 (PRODUCT.md's shell-style quoting): 'title=a b' as title='a b', `\\ ` as a space outside
-quotes, a quote left over after a digit as an inch mark, and a poll's `|` as the end of the
-option a quoted part is in."""
+quotes, and a poll's `|` as the end of the option a quoted part is in."""
 
 from __future__ import annotations
 
@@ -40,22 +39,6 @@ async def test_a_name_value_word_quoted_whole_and_run_on_keeps_its_quote_where_t
 async def test_a_backslash_before_a_space_outside_quotes_is_a_space(
         console: tuple[Bot, ConsoleAdapter], line: str, shown: str) -> None:
     """`where=Room\\ 12` was stored 📍 Room\\ 12: the backslash escaped only quotes, `\\` and `|`."""
-    _, adapter = console
-    out = await typed(adapter, line)
-    assert "⚠️" not in out and shown in out, out
-
-
-@pytest.mark.parametrize("line, shown", [
-    (f'!event create "Best of 3" 12" pizza {WHEN}', '📅 Best of 3 12" pizza #1'),
-    (f'!event create "Pizza 12" vs 16" {WHEN}', '📅 Pizza 12 vs 16" #1'),
-    (f'!event create X {WHEN} where=Hall "Room 12" 5" wide', '📍 Hall Room 12 5" wide\n'),
-    ('!poll create Q "Hall 12" 5" | B', '1️⃣ Hall 12 5" — 0'),
-    ('!poll create Q "Best of 3" 12" pizza | B', '1️⃣ Best of 3 12" pizza — 0'),
-])
-async def test_a_quote_left_over_after_a_digit_in_the_same_value_is_an_inch_mark(
-        console: tuple[Bot, ConsoleAdapter], line: str, shown: str) -> None:
-    """These were refused ("the quote after '12' closes nothing") though a quote after a digit in
-    a later value was an inch mark: the quote the shell's reading leaves over is explained."""
     _, adapter = console
     out = await typed(adapter, line)
     assert "⚠️" not in out and shown in out, out

@@ -25,6 +25,22 @@ async def test_a_backslash_before_anything_but_a_quote_backslash_or_bar_is_kept(
     assert "⚠️" not in out and shown in out, out
 
 
+@pytest.mark.parametrize("line, said", [
+    ('!event create "Pizza 12" vs 16" when=tomorrow 7pm', "after '16' closes nothing"),
+    ('!event create X when="tomorrow 7pm" where=Hall "Room 12" 5" wide', "after '5' closes nothing"),
+    ('!poll create Q "Hall 12" 5" | B', "after '5' closes nothing"),
+    ('!event create "Best of 3" 12" pizza when=tomorrow 7pm', "after '12' closes nothing"),
+])
+async def test_an_inch_mark_left_over_in_the_same_value_as_a_part_closed_after_a_digit_is_refused(
+        console: tuple[Bot, ConsoleAdapter], line: str, said: str) -> None:
+    """Either quote after a digit may have closed the part: it was stored 'Pizza 12 vs 16"',
+    silently dropping the first inch mark."""
+    _, adapter = console
+    out = await typed(adapter, line)
+    assert "⚠️" in out and said in out and "write \\\" for that quote mark" in out, out
+    assert "📅" not in out and "📊" not in out, out
+
+
 @pytest.mark.parametrize("line, shown", [
     ('!event create when="Sat 18:30" title=Trip to ת"א', '📅 Trip to ת"א'),
     ('!event create when="Sat 18:30" Trip to ת"א', '📅 Trip to ת"א'),
