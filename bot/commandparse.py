@@ -27,7 +27,9 @@ word: part of the greedy value it follows, else positional text.
 
 A quoted part closed at a quote that may be the text's own (after a digit: "Room 12"; before a
 letter: ת"א) is refused with a double quote left over later in the same value (`_one_value`),
-or in a later value where that quote could have been the closing one (`_across`).
+or in a later value where that quote could have been the closing one (`_across`). Within one
+value a quote left over after a digit is refused too ("Pizza 12" vs 16": either may have closed
+the part, and reading the first as closing would drop the inch mark the writer meant).
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
     named: dict[str, str] = {}
     bare: list[Token] = []
     ran_on = ""  # the last greedy option whose value ran on over bare words
-    _across(items, spec, usage)
+    listed: set[int] = set()  # where the words of a list's value start: its `|`s end a quote there
     i = 0
     while i < len(items):
         tok = items[i]
@@ -89,9 +91,10 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
                     _refuse_open(items[i], opt, spec, usage, named=True)
                     i += 1
                 if i > start:
-                    first_word = Token(m.group(2), tok.quoted, kept=tok.kept[len(m.group(1)) + 1:])
+                    first_word = Token(m.group(2), tok.quoted, kept=_value_kept(tok, m.group(1)))
                     value = _rest_words([first_word] + items[start:i], opt.kind == "list")
             _one_value(items[first:i], opt, spec, usage)
+            listed.update(t.at for t in items[first:i] if opt.kind == "list")
             named[opt.name] = " ".join(v for v in value if v != "")
             if len(value) > 1:
                 ran_on = opt.name
@@ -108,6 +111,7 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
             for tok in bare:
                 _refuse_open(tok, opt, spec, usage)
             _one_value(bare, opt, spec, usage)
+            listed.update(t.at for t in bare if opt.kind == "list")
             out[opt.name] = " ".join(_rest_words(bare, opt.kind == "list"))
             bare = []
         else:
@@ -117,6 +121,7 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
             if word.unclosed:  # a one-word option taking the first word of a quote left open
                 raise UsageError(f"{word.unclosed.message}: {_one_word(opt, word.unclosed.fix)}", spec, usage)
             out[opt.name] = word.text
+    _across(items, spec, usage, listed)
     if bare:
         open_at = next((t.unclosed for t in bare if t.unclosed and t.unclosed.fix == "open"), None)
         if open_at:
@@ -138,6 +143,13 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
                     f"{ran_on}=, or put {ran_on}='s value in quotes", spec, usage)
             raise UsageError(f"{opt.name} is missing ({how})", spec, usage)
     return out
+
+
+def _value_kept(tok: Token, name: str) -> str:
+    """The value of a `name=value` word with its single quotes kept. A quote opening the word
+    before the name is the value's: a shell hands over 'title=a b' and title='a b' alike."""
+    cut = len(name) + 1
+    return "'" + tok.kept[cut + 1:] if tok.kept.startswith("'") else tok.kept[cut:]
 
 
 def _rest_words(toks: Sequence[Token], is_list: bool) -> list[str]:
@@ -170,25 +182,30 @@ def _one_value(toks: Sequence[Token], opt: Option, spec: CommandSpec, usage: str
                 raise UsageError(quote_or_mark(line, opened, closed, lefts[k]), spec, usage)
 
 
-def _across(items: Sequence[Token], spec: CommandSpec, usage: str) -> None:
+def _across(items: Sequence[Token], spec: CommandSpec, usage: str, listed: set[int]) -> None:
     """Refuses a quoted part closed at a quote that may be the text's own when a quote left
     over in a later value could have been its closing one: it ends a word and is not an inch
     mark itself, with no option's `name=` between (`where="Hall 12" annex"`, where annex" went
-    to the title). A quote within a word (ת"א, ("Jaws")) closes nothing there."""
+    to the title). A quote within a word (ת"א, ("Jaws")) closes nothing there, nor one past a
+    `|` of the list both are in (`listed`): a quote groups no `|`, each poll option is a value."""
     if not any(tok.suspect for tok in items):
         return
     line = items[0].line
     lefts = sorted(at for tok in items for at in tok.left
                    if not line[at - 1].isdigit() and not line[at + 1:at + 2].strip())
+    starts, bars = [tok.at for tok in items], _bars(line)
     stop = len(line)  # where the next option's name= word starts, walking back from the end
     for tok in reversed(items):
         for opened, closed in tok.suspect:
-            k = bisect_right(lefts, closed)
-            if k < len(lefts) and lefts[k] < stop:
-                raise UsageError(quote_or_mark(line, opened, closed, lefts[k]), spec, usage)
+            for left in lefts[bisect_right(lefts, closed):bisect_right(lefts, stop - 1)]:
+                in_list = tok.at in listed and starts[bisect_right(starts, left) - 1] in listed
+                if not (in_list and bisect_right(bars, closed) < bisect_right(bars, left)):
+                    raise UsageError(quote_or_mark(line, opened, closed, left), spec, usage)
         m = _names(spec, tok)
         if m and spec.option(m.group(1).lower()):
             stop = tok.at
+
+
 def _bars(line: str) -> list[int]:
     """Where the `|`s that split a list are: those not escaped by a backslash."""
     out, slashes = [], 0

@@ -3,9 +3,9 @@
 A quote groups only when it opens a word (or a value, after `name=`): a double quote up to
 the next double quote, a single quote only when a later one ends a word, so "Bob's party"
 keeps its apostrophe and 'Bob's party' is one part. A quote inside a word is a plain
-character (Bob's, a 12" pizza, title=12" pizza). In quotes or not, a backslash escapes only
-a quote, a backslash or a `|` (`'Where\\'s the party?'`); before anything else it is a
-plain backslash (¯\\_(ツ)_/¯). Each word also
+character (Bob's, a 12" pizza, title=12" pizza). In quotes or not, a backslash escapes
+a quote, a backslash or a `|` (`'Where\\'s the party?'`), and outside quotes a space or tab
+(Room\\ 12), as in a shell; before anything else it is a plain backslash (¯\\_(ツ)_/¯). Each word also
 carries its text with its single quotes kept (Token.kept): the parser uses it where a quoted part is
 only part of a longer value (bot/commandparse.py).
 
@@ -45,7 +45,7 @@ _SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "
 _NAME_WORD = re.compile(r"\s([a-z][a-z_.]{0,30})=", re.IGNORECASE)  # a later word that is a name=
 _NAME_START = re.compile(r"([a-z][a-z_.]{0,30})=", re.IGNORECASE)  # a word that starts a name=
 _SPACE = re.compile(r"\s")
-_ESCAPABLE = "\"'\\|"  # what a backslash escapes, in quotes or not
+_ESCAPABLE = "\"'\\| \t"  # what a backslash escapes outside quotes: in them, not a space
 _SINGLE_ESCAPE = re.compile(r"\\([\\'|])")
 _SHOWN = 40  # characters of the text after an open quote that a refusal repeats
 

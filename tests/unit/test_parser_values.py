@@ -1,6 +1,6 @@
 """Through the console, the real commands: what a value is when typed outside quotes or across
 several values of one line (PRODUCT.md's shell-style quoting): a backslash escapes only a quote,
-a backslash or a `|`; a quote left over is ambiguous only within one value."""
+a backslash, a `|` or a space; a quote left over is ambiguous only within one value."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ async def test_a_backslash_before_anything_but_a_quote_backslash_or_bar_is_kept(
     ('!event create "Pizza 12" vs 16" when=tomorrow 7pm', "after '16' closes nothing"),
     ('!event create X when="tomorrow 7pm" where=Hall "Room 12" 5" wide', "after '5' closes nothing"),
     ('!poll create Q "Hall 12" 5" | B', "after '5' closes nothing"),
+    ('!event create "Best of 3" 12" pizza when=tomorrow 7pm', "after '12' closes nothing"),
 ])
 async def test_an_inch_mark_left_over_in_the_same_value_as_a_part_closed_after_a_digit_is_refused(
         console: tuple[Bot, ConsoleAdapter], line: str, said: str) -> None:
