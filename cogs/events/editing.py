@@ -214,6 +214,8 @@ class Editing(Cancelling):
             return changed
 
         changes = await self.db.write(unit)
+        for changed in changes:  # before any send, which may fail: the held ones' alarms are set
+            await self.holds.landed(changed[0].id, changed[5])
         if unmade is not None:  # its card, once it is written with the edit
             await self.series.post_missing(changes[0][0].series_id or unmade, reply=ctx)
         for changed in changes:
@@ -231,10 +233,9 @@ class Editing(Cancelling):
                 await self.audience.say(other, partial(placed_text, other), other_roster)
             if other_demoted:
                 await self._tell_demoted(other, other_demoted)
-        for other, other_promoted, _, _, _, other_held in changes[1:]:
-            await self.holds.landed(other.id, other_held)
+        for other, other_promoted, _, _, _, _ in changes[1:]:
             await self.announce_promotions(other, RsvpResult(None, None, tuple(other_promoted), None))
-        updated, promoted, demoted, handles, roster, held = changes[0]
+        updated, promoted, demoted, handles, roster, _ = changes[0]
         self.reminders.arm(handles)
         self.refresh(id)
         moved = starts_at is not None and starts_at != event.starts_at
@@ -253,7 +254,6 @@ class Editing(Cancelling):
             await self.audience.say(updated, lambda own: placed_text(updated, own), roster)
         if demoted:
             await self._tell_demoted(updated, demoted)
-        await self.holds.landed(updated.id, held)
         await self.announce_promotions(updated, RsvpResult(None, None, tuple(promoted), None))
         await self._closed(closed)  # as event create does: the poll has agreed
 

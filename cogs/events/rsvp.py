@@ -106,6 +106,7 @@ class Rsvps(CheckIns):
             marked, held = await self.db.write(partial(_holding, self.holds, unit, event_id, unread, now))
         else:
             marked, held = await self.db.write(unit), []
+        await self.holds.landed(event_id, held)  # before any send, which may fail: its alarm is set
         is_open, result = marked.is_open, marked.result  # acknowledged only after its commit
         # the whole event only when someone is to be told: the message names it
         told = result is not None and (result.promoted or (
@@ -117,7 +118,6 @@ class Rsvps(CheckIns):
             self.refresh(event_id)
             if marked.has_role and (result.new != result.old or result.promoted):
                 await self.native.roster_changed(event_id)
-            await self.holds.landed(event_id, held)
             if event is not None:
                 await self.holds.told(event_id, [p.user for p in result.promoted])
                 await self.announce_promotions(event, result)
