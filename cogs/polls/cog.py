@@ -240,6 +240,10 @@ class PollsCog(Cog, AgreedPolls, PollSuggestions, PollService):  # the interface
         await self._share(poll, channel)
         return poll.id
 
+    async def made_for(self, key: str) -> int | None:
+        made = await self.db.read_small(lambda c: repo.made_for(c, key))
+        return made.id if made is not None else None
+
     async def _poll_here(self, ctx: Context, poll_id: int) -> Poll:
         poll = await self.get(poll_id)
         if poll is not None and poll.space != ctx.space.key and any(
