@@ -101,3 +101,25 @@ async def test_an_answered_prompts_edit_that_lands_ends_its_life(bot: Bot) -> No
     assert "Not now — bob waved this off" in card.text, card.text
     assert await live(bot, card.ref.id) == 0
     assert not bot.is_tracked(card.ref)
+
+
+async def test_a_prompt_that_lapsed_before_a_stop_shows_it_after_the_restart(
+        bot: Bot, databases: Callable[[], str], clock: ManualClock) -> None:
+    fake = SlowEdits()
+    bot.add_adapter(fake)
+    await bot.start()
+    [card] = await fake.invoke("!offline", "alice")
+    fake.hang = True
+    lapsing = asyncio.create_task(bot.scheduler.advance(timedelta(days=1, minutes=1)))
+    await fake.editing.wait()
+    lapsing.cancel()
+    await asyncio.gather(lapsing, return_exceptions=True)
+    assert card.edits == 0 and await live(bot, card.ref.id) == 1
+    await bot.stop()
+    fake.hang = False
+    again = await restarted(databases, clock, fake)
+    try:
+        assert "lapsed" in card.text, card.text
+        assert await live(again, card.ref.id) == 0
+    finally:
+        await again.stop()
