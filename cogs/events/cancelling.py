@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import datetime
+from functools import partial
 
 from bot.commands import Option, command
 from bot.context import Context, Refusal
-from bot.render import Time, line, text
+from bot.model import ChannelRef
+from bot.render import Out, Time, line, text
 from bot.timeparse import format_time
 
 from . import repo, series_repo
@@ -30,6 +32,9 @@ class Cancelling(Rsvps):
     async def _editable(self, ctx: Context, event_id: int, verb: str) -> Event:
         raise NotImplementedError
 
+    async def _render(self, event_id: int, channel: ChannelRef) -> Out:
+        raise NotImplementedError
+
     @command("event cancel", "cancel an event (with series: it and every later one, ending the "
              "series); attendees are told", EVENT_ID, SCOPE)
     async def cancel(self, ctx: Context, id: int, scope: str | None = None) -> None:
@@ -47,11 +52,28 @@ class Cancelling(Rsvps):
             return updated, self.notices.put(conn, [updated], self.bot.clock.now())
 
         updated, notice = await self.db.write(unit)
-        self.refresh(id)
-        await self.bot.untrack(self.name, "event", id)
+        await self.retire(id)
         await self.native.withdrawn(updated)
         await ctx.reply(text(line("✅ Cancelled ", updated.title, f" #{id}; pending reminders are off.")))
         await self.notices.send(notice)
+
+    async def retire(self, event_id: int) -> None:
+        """Cancelled: its cards are to show it so, and are no longer live. In the database each
+        is until that edit has landed on it, so a stop or a kill before it leaves it to the next
+        start's reconcile (`retire_cancelled`), which edits it then. A card on a platform this
+        process does not run is left to the process that runs it (its reconcile retires it)."""
+        for message in self.bot.tracked_messages(self.name, "event", event_id):
+            if self.bot.capabilities(message.platform) is None:
+                continue
+            self.bot.refresh_card(message, partial(self._render, event_id, message.channel),
+                                  partial(self.bot.untrack, self.name, "event", event_id, card=message))
+        await self.bot.untrack(self.name, "event", event_id, durably=False)
+
+    async def retire_cancelled(self, event_id: int) -> None:
+        """At a reconcile of its cards: a cancelled event's card still live missed its last edit."""
+        event = await self.db.read_small(lambda c: repo.get(c, event_id))
+        if event is not None and event.cancelled:
+            await self.retire(event_id)
 
     async def _series_from(self, ctx: Context, id: int, verb: str) -> Event | int:
         """The occurrence a `series` edit or cancel acts from: this one, or, for one that has ended
@@ -101,8 +123,7 @@ class Cancelling(Rsvps):
 
         ended, notice = await self.db.write(unit)
         for e in ended:
-            self.refresh(e.id)
-            await self.bot.untrack(self.name, "event", e.id)
+            await self.retire(e.id)
             await self.native.withdrawn(e)
         await ctx.reply(text(line("✅ Ended the series ", event.title, f" from #{event.id} on; "
                                   f"{len(ended)} occurrence(s) cancelled, nothing more will be posted.")))

@@ -188,6 +188,11 @@ class Rsvps(CheckIns):
             await self.announce_promotions(event, result)
         await self.holds.read(event_id, platform)
         await self.reconcile_here(event_id, platform, by_card, take_back=whole, complete=complete)
+        if event is None:  # cancelled, its card still live: a stop came before its last edit
+            await self.retire_cancelled(event_id)
+
+    async def retire_cancelled(self, event_id: int) -> None:
+        raise NotImplementedError
 
 
 def _holding(holds: HeldPromotions, unit: Callable[[sqlite3.Connection], Marked], event_id: int,

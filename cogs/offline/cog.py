@@ -35,14 +35,13 @@ from bot.model import (
 )
 from bot.render import Text, text
 from bot.scheduler import Job
-from cogs.polls.service import PollService
 
 from . import keys, memory, repo, summary
+from .closing import PromptClosing
 from .migrations import MIGRATIONS
-from .render import DISMISS, PROPOSE, WHY, closed_card, prompt_card, why_text
+from .render import DISMISS, PROPOSE, WHY, prompt_card, why_text
 from .scorer import ChannelHeat, HeatScorer, Msg
 from .signals import describe
-from .slots import slot_labels, slot_poll_closes, time_slots
 from .wording import pick
 
 MAX_CHANNELS = 10_000  # channels watched at once; the least recently active are forgotten
@@ -51,7 +50,7 @@ MAX_CHANNELS = 10_000  # channels watched at once; the least recently active are
 PROMPT_LIVE = timedelta(days=1)
 
 
-class OfflineCog(Cog):
+class OfflineCog(Cog, PromptClosing):
     name = "offline"
     migrations = MIGRATIONS
 
@@ -194,17 +193,11 @@ class OfflineCog(Cog):
     def _live_since(self) -> datetime:
         return self.clock.now() - PROMPT_LIVE
 
+    def _quieter(self, message: MessageRef) -> None:
+        self._channel(message.channel).dismissals = None  # re-read: an answer changes the streak
+
     async def _lapse(self, job: Job) -> None:
         await self._close_lapsed(int(job.payload["prompt_id"]))
-
-    async def _close_lapsed(self, prompt_id: int) -> None:
-        cards = self.bot.tracked_messages(self.name, "prompt", prompt_id)
-        if not cards:  # answered
-            return
-        await self.bot.untrack(self.name, "prompt", prompt_id)
-        for message in cards:
-            await self.bot.edit(message, closed_card(
-                f"This suggestion has lapsed; {self.bot.prefix_for(message.platform)}offline makes a new one."))
 
     # --- answers to a prompt ----------------------------------------------------------------------
 
@@ -229,7 +222,8 @@ class OfflineCog(Cog):
             await self._close_lapsed(prompt_id)
             return
         for message, reactions in readings.items():
-            await self._answered_meanwhile(message, prompt_id, reactions)
+            if not await self.close_answered(message, prompt_id):
+                await self._answered_meanwhile(message, prompt_id, reactions)
 
     async def _answered_meanwhile(self, message: MessageRef, prompt_id: int,
                                   reactions: dict[str, list[UserRef]]) -> None:
@@ -264,32 +258,6 @@ class OfflineCog(Cog):
     @staticmethod
     def _thanks(what: str) -> Text:
         return text("👍 Done." if what == "meet" else "👍 Got it, not now.")
-
-    async def _dismiss(self, message: MessageRef, prompt_id: int, user: UserRef) -> bool:
-        if not await repo.answered(self.db, prompt_id, "dismissed", self._live_since()):
-            return False
-        self._channel(message.channel).dismissals = None  # re-read: quieter now
-        await self.bot.untrack(self.name, "prompt", prompt_id)
-        await self.bot.edit(
-            message, closed_card("Not now — ", user.display, " waved this off. Carry on!"))
-        return True
-
-    async def _propose(self, message: MessageRef, prompt_id: int, user: UserRef) -> bool:
-        polls = self.bot.service(PollService)
-        if polls is None or not await repo.answered(self.db, prompt_id, "proposed", self._live_since()):
-            return False
-        self._channel(message.channel).dismissals = None
-        await self.bot.untrack(self.name, "prompt", prompt_id)
-        channel = message.channel
-        tz = await self.bot.timezone(channel.space)
-        now = self.clock.now()
-        slots = time_slots(now, tz)
-        poll_id = await polls.post_poll(channel, user, "When could we meet?", slot_labels(slots),
-                                        multi=True, closes_at=slot_poll_closes(now, slots))
-        await self.bot.edit(
-            message, closed_card(user.display, f" proposed a meetup: vote on poll #{poll_id}, then "
-                                 f"{self.bot.prefix_for(message.platform)}event create <title> when=poll:{poll_id}"))
-        return True
 
     # --- for moderators (config show) ------------------------------------------------------------------
 

@@ -69,3 +69,11 @@ async def answered(db: Database, prompt_id: int, column: str, live_since: dateti
 async def lapsed(db: Database, prompt_id: int, live_since: datetime) -> bool:
     row = await db.fetchone("SELECT at FROM offline_prompts WHERE id=?", (prompt_id,))
     return row is not None and row[0] <= live_since.timestamp()
+
+
+async def answer(db: Database, prompt_id: int) -> str | None:
+    """How the prompt was answered ("dismissed", "proposed"), None if it was not."""
+    row = await db.fetchone("SELECT dismissed, proposed FROM offline_prompts WHERE id=?", (prompt_id,))
+    if row is None or not (row[0] or row[1]):
+        return None
+    return "dismissed" if row[0] else "proposed"

@@ -104,7 +104,8 @@ class PollsCog(Cog, AgreedPolls, PollSuggestions, PollService):  # the interface
             raise Refusal(f"only the poll's creator or a moderator can close poll #{id}")
         if poll.closed:
             raise Refusal(f"poll #{id} is already closed; see {ctx.prefix}poll results {id}")
-        await self._close(poll.id, reply=ctx.reply, here=ctx.channel)
+        # The results are its answer, posted by the close's job (closing.py), not as a reply.
+        await self._close(poll.id, here=ctx.channel)
 
     @command("poll results", "show the current tally of a poll",
              Option("id", "the poll's number", kind="int", min=1, suggest="suggest_poll"))
@@ -238,6 +239,10 @@ class PollsCog(Cog, AgreedPolls, PollSuggestions, PollService):  # the interface
         await self.bot.track(ref, self.name, "poll", poll.id)
         await self._share(poll, channel)
         return poll.id
+
+    async def made_for(self, key: str) -> int | None:
+        made = await self.db.read_small(lambda c: repo.made_for(c, key))
+        return made.id if made is not None else None
 
     async def _poll_here(self, ctx: Context, poll_id: int) -> Poll:
         poll = await self.get(poll_id)

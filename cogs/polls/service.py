@@ -20,6 +20,10 @@ class PollService:
         key (a durable job's), asking again makes no second poll and posts no second card."""
         raise NotImplementedError
 
+    async def made_for(self, key: str) -> int | None:
+        """The poll `post_poll` made with this key, if it made one."""
+        raise NotImplementedError
+
     async def close_poll(self, poll_id: int, *, closed: bool = False) -> None:
         """Close it (if open) and post the results; with `closed`, one `close_agreed` closed
         just now (its results are said all the same)."""
