@@ -6,17 +6,17 @@ then, run right after the commit), so a process killed between the close and the
 the job to the next start (or to another process of a cluster, once its claim lapses), which
 posts with the job's key: said after the restart, and not twice where the first try landed. A
 close at the deadline is a job already (`poll.close`), and says them with its own key. A
-command's results are posted by its run of the job too, under the job's keys (not as a
-reply, which no platform takes a key for): a kill after they landed and before the job was
-marked done leaves a re-run that is the same delivery, not a second one."""
+command's own run of the job answers the command with them where it was typed."""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from bot.jobs import Handle
 from bot.model import ChannelRef
+from bot.render import Out
 from bot.scheduler import Job, Scheduler
 
 from . import repo
@@ -25,6 +25,7 @@ from .render import results_text
 from .repo import Poll
 
 SAID = "poll.said"
+Reply = Callable[[Out], Awaitable[object]]
 
 
 def close_key(poll_id: int) -> str:
@@ -37,25 +38,23 @@ def said_key(poll_id: int) -> str:
 
 class PollClosing(LinkedPolls):
     scheduler: Scheduler
+    # A command's reply, for its own run of the results job (in this process, its first try).
+    _replies: dict[int, tuple[Reply, ChannelRef | None]]
 
     async def freeze(self, poll_id: int) -> None:
         raise NotImplementedError
 
     def register_closing(self) -> None:
+        self._replies = {}
         self.scheduler.register("poll.close", self._close_job)  # no grace: a late close still closes
         self.scheduler.register(SAID, self._said_job)  # no grace: results owed are said however late
 
-    def owe_results(self, conn: sqlite3.Connection, poll: Poll, now: datetime,
-                    here: ChannelRef | None = None) -> Handle | None:
-        """In the close's unit: the job that says the results (also `here`, where a command
-        closing it was typed), unless the poll's own deadline job is claimed (it closes it too
-        and says them itself, with its key)."""
+    def owe_results(self, conn: sqlite3.Connection, poll: Poll, now: datetime) -> Handle | None:
+        """In the close's unit: the job that says the results, unless the poll's own deadline
+        job is claimed (it closes it too and says them itself, with its key)."""
         if self.scheduler.claimed(conn, close_key(poll.id)):
             return None
-        payload: dict[str, object] = {"poll_id": poll.id}
-        if here is not None:
-            payload["here"] = [here.platform, here.id, here.space_id]
-        return self.scheduler.put(conn, SAID, said_key(poll.id), now, payload, poll.space)
+        return self.scheduler.put(conn, SAID, said_key(poll.id), now, {"poll_id": poll.id}, poll.space)
 
     async def _close_job(self, job: Job) -> None:
         await self._close(int(job.payload["poll_id"]), idempotency_key=job.idempotency_key)
@@ -68,7 +67,7 @@ class PollClosing(LinkedPolls):
         for job in await self.scheduler.pending(said_key(poll_id)):
             await self.scheduler.run_now(Handle(job.id, job.due_at, job.space))
 
-    async def _close(self, poll_id: int, *, here: ChannelRef | None = None,
+    async def _close(self, poll_id: int, *, reply: Reply | None = None, here: ChannelRef | None = None,
                      idempotency_key: str | None = None) -> Poll | None:
         """Close (if open), say the results, freeze the card. `idempotency_key`: the deadline
         job's, which says them itself (again on a re-run, under the same key)."""
@@ -78,15 +77,19 @@ class PollClosing(LinkedPolls):
             closed_now = repo.close(conn, poll_id, now)
             self.scheduler.cancel(conn, close_key(poll_id))
             poll = repo.get(conn, poll_id)
-            owed = (self.owe_results(conn, poll, now, here) if closed_now and poll and not idempotency_key
-                    else None)
+            owed = self.owe_results(conn, poll, now) if closed_now and poll and not idempotency_key else None
             return closed_now, poll, owed
 
         closed_now, poll, owed = await self.db.write(unit)
         if poll is None:
             return None
         if owed is not None:
-            await self.scheduler.run_now(owed)
+            if reply is not None:
+                self._replies[poll_id] = (reply, here)
+            try:
+                await self.scheduler.run_now(owed)
+            finally:
+                self._replies.pop(poll_id, None)
         elif idempotency_key:
             await self._say(poll, idempotency_key)
         await self.freeze(poll_id)
@@ -96,20 +99,23 @@ class PollClosing(LinkedPolls):
         poll = await self.get(int(job.payload["poll_id"]))
         if poll is None or not poll.closed:
             return
-        here = job.payload.get("here")
-        await self._say(poll, job.idempotency_key, ChannelRef(*here) if isinstance(here, list) else None)
+        # Only the command's own first try answers it; a re-run (after a failure, a restart,
+        # in another process) posts with the job's key, so what landed is not said again.
+        hook = self._replies.pop(poll.id, None) if job.attempts == 1 and not job.resumed else None
+        await self._say(poll, job.idempotency_key, hook)
         await self.freeze(poll.id)
 
-    async def _say(self, poll: Poll, key: str, here: ChannelRef | None = None) -> None:
-        """The results where a command closing it was typed (first: its answer), in the poll's
-        own channel and in each linked one, each under a key of the job's."""
+    async def _say(self, poll: Poll, key: str, hook: tuple[Reply, ChannelRef | None] | None = None) -> None:
+        """The results in the poll's own channel and each linked one (a command's reply says
+        them where it was typed)."""
         tally = await self.db.read(lambda c: repo.tally(c, poll))
         out = results_text(poll, tally)
         own = ChannelRef(poll.platform, poll.channel_id, poll.space.partition(":")[2])
         said_in = None
-        if here is not None and here.key != own.key:
-            # The key a linked channel's post takes: the same post, however it is reached.
-            await self.bot.send(here, out, idempotency_key=f"{key}@{here.key}")
-            said_in = here.key
-        await self.bot.send(own, out, idempotency_key=key)
+        if hook is not None:
+            reply, here = hook
+            await reply(out)
+            said_in = here.key if here is not None else own.key
+        if said_in != own.key:
+            await self.bot.send(own, out, idempotency_key=key)
         await self._say_results(poll, out, key, said_in=said_in)

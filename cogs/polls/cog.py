@@ -104,8 +104,7 @@ class PollsCog(Cog, AgreedPolls, PollSuggestions, PollService):  # the interface
             raise Refusal(f"only the poll's creator or a moderator can close poll #{id}")
         if poll.closed:
             raise Refusal(f"poll #{id} is already closed; see {ctx.prefix}poll results {id}")
-        # The results are its answer, posted by the close's job (closing.py), not as a reply.
-        await self._close(poll.id, here=ctx.channel)
+        await self._close(poll.id, reply=ctx.reply, here=ctx.channel)
 
     @command("poll results", "show the current tally of a poll",
              Option("id", "the poll's number", kind="int", min=1, suggest="suggest_poll"))

@@ -133,9 +133,8 @@ async def history(where: str, data: st.DataObject) -> None:
                     assert [r.text[:2] for r in replies] == ["⚠️"], [r.text for r in replies]
                 else:
                     model.closed = True
-                    # Posted when it closes, under its results job's key (not a `poll results` reply).
-                    [said] = [m for m in fake.containing("Results of poll #1") if m.key is not None]
-                    assert shown_counts(said.text)[0] == model.counts(), said.text
+                    shown_counts(replies[0].text)  # the results, said when it closes
+                    assert shown_counts(replies[0].text)[0] == model.counts(), replies[0].text
             elif kind == "restart":
                 await bot.stop()
                 away = data.draw(AWAY, label=f"{step}: while away")

@@ -17,8 +17,7 @@ async def test_a_mistyped_command_gets_a_suggestion(fake: FakeAdapter) -> None:
 async def test_one_vote_is_one_vote_and_a_note_reads_naturally(fake: FakeAdapter) -> None:
     [card] = await fake.invoke('!poll create "Q?" A | B')
     await fake.react(card, "1️⃣", "bob")
-    await fake.invoke("!poll close 1", "alice")
-    [closed] = fake.containing("Results of poll #1")
+    [closed] = await fake.invoke("!poll close 1", "alice")
     assert "Result: A with 1 vote" in closed.text and "1 votes" not in closed.text
     [prompt] = await fake.invoke("!offline let's talk", "you")
     assert "Note from you: let's talk" in prompt.text and "you adds" not in prompt.text
