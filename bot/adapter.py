@@ -74,6 +74,11 @@ class DestinationGone(DeliveryRefused):
     """The channel (or space) a post was for is no longer there: no later try can reach it."""
 
 
+class DestinationClosed(DeliveryRefused):
+    """The channel is there but closed to the bot's posts for now (a thread a moderator
+    locked): kept, since it may reopen; a later try may reach it, and nobody is told."""
+
+
 class DeliveryFailed(RuntimeError):
     """A direct message that did not go through this time for a reason that may pass (the
     platform's own trouble, a rate limit its client gave up on, the network): unlike a

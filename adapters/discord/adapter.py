@@ -27,6 +27,7 @@ from .dms import DirectMessages
 from .gateway import LogoffClient, intents_refused, make_client, point_at_server
 from .handlers import DiscordInbound
 from .lanes import Lanes
+from .locks import THREAD_ARCHIVED, LockedThreads
 from .ownposts import OwnPosts
 from .refs import (
     MISSING_PERMISSIONS,
@@ -42,7 +43,6 @@ from .seeding import Seeding
 from .surfaces import DiscordSurfaces
 
 UNKNOWN_CHANNEL = 10003  # Discord's JSON code for a channel that is not there (deleted)
-THREAD_ARCHIVED = 50083  # a message reopens an archived thread, but not one a moderator locked
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +74,7 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound, Seeding, OwnPosts, DirectM
         self.lanes = Lanes(self._spawn)
         self._seeded: OrderedDict[str, list[str]] = OrderedDict()
         self._edit_times: OrderedDict[int, str] = OrderedDict()
+        self._locked = LockedThreads()
         self._init_listings()
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -262,11 +263,8 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound, Seeding, OwnPosts, DirectM
             except discord.HTTPException as e:
                 if e.code != THREAD_ARCHIVED:
                     raise
-                # Closed by a moderator until they reopen it: gone for the bot's posts, said once
-                # (the core stops posting in an event's thread it finds gone).
-                log.warning("Discord: thread %s is archived and locked (by a moderator), so logoff "
-                            "posts there no more (an event's reminders still go to its channel)", channel.id)
-                raise DestinationGone(f"Discord: thread {channel.id} is locked") from e
+                raise self._locked.refused(channel.id) from e  # closed for now: kept, tried again later
+            self._locked.unlocked(channel.id)
             self._thread_open(channel.id)  # a message reopens an archived thread
             ref = MessageRef(self.platform, str(msg.channel.id), str(msg.id), channel.space_id)
             if posted is not None:

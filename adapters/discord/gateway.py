@@ -180,7 +180,10 @@ class LogoffClient(discord.Client):
 
     async def on_raw_thread_update(self, payload: discord.RawThreadUpdateEvent) -> None:
         # Raw: discord.py drops archived threads from its cache, and this one may be reopening.
-        if not (payload.data.get("thread_metadata") or {}).get("archived"):
+        meta = payload.data.get("thread_metadata") or {}
+        if not meta.get("locked"):
+            self.adapter._locked.unlocked(str(payload.thread_id))
+        if not meta.get("archived"):
             self.adapter._thread_open(str(payload.thread_id))
 
     async def on_guild_available(self, guild: discord.Guild) -> None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.adapter import DeliveryFailed, DestinationGone
+from bot.adapter import DeliveryFailed, DestinationClosed, DestinationGone
 from bot.model import ChannelRef, MessageRef
 from bot.render import Out
 
@@ -253,7 +253,7 @@ class InteractionResponder:
             try:
                 await self.adapter.post(self._channel(), parts, f"a{self.interaction.id}.{self.posts}",
                                         posted, skip=sent.parts)
-            except (DiscordPermissionError, DestinationGone) as e:  # gone: a channel the bot cannot see
+            except (DiscordPermissionError, DestinationGone, DestinationClosed) as e:  # gone: a channel the bot cannot see
                 log.info("Discord: the rest of the answer to interaction %s as follow-ups: %s",
                          self.interaction.id, e)
             sent.first = sent.first or next(iter(posted), None)

@@ -19,7 +19,7 @@ from collections.abc import Awaitable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot.adapter import DeliveryRefused, DestinationGone
+from bot.adapter import DeliveryRefused, DestinationClosed, DestinationGone
 from bot.model import ChannelRef, MessageRef, SpaceRef
 from bot.render import Out, warning
 from bot.scheduler import Job
@@ -100,12 +100,16 @@ class NativeSurfaces(NativeListings, NativeRoles):
     async def say_in_thread(self, event: Event, out: Out, key: str) -> None:
         """Said in the event's thread too, where it has one. A thread deleted by hand is
         forgotten the first time it is found gone: from then on the event is one without a
-        thread (its channel has it all), and `events.thread on` may open another."""
+        thread (its channel has it all), and `events.thread on` may open another. One closed
+        for now (a moderator locked it) is skipped this time and kept: it may be reopened,
+        and is still renamed and closed with the event."""
         thread = await self.thread_of(event)
         if thread is None:
             return
         try:
             await self.bot.send(thread, out, idempotency_key=key)
+        except DestinationClosed as e:
+            log.info("the thread of event %s is closed for now, so not said there: %s", event.id, e)
         except DestinationGone:
             log.info("the thread of event %s is gone (deleted by hand): forgotten", event.id)
             await self.cog.db.execute("UPDATE event_native SET thread_id=NULL WHERE event_id=? AND thread_id=?",

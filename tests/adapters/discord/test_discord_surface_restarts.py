@@ -1,7 +1,7 @@
 """An event's thread and role on Discord across a stop, and a thread a moderator locked, end to
 end (the real cogs, adapter and discord.py against the fake Discord): a rename Discord held back
-(429) when the bot stopped lands after the restart; reminders stop going to a locked thread
-after the first 50083, said once in the log, while the channel gets every one."""
+(429) when the bot stopped lands after the restart; a locked thread refuses each reminder's
+copy (50083), said once in the log per lock and process, while the channel gets every one."""
 
 from __future__ import annotations
 
@@ -69,13 +69,13 @@ async def test_a_rename_held_back_when_the_bot_stops_lands_after_the_restart(
     assert warnings_about(world, "") == []
 
 
-async def test_reminders_stop_going_to_a_thread_a_moderator_locked_said_once(
+async def test_reminders_in_a_thread_a_moderator_locked_are_refused_said_once(
         harness: Harness, world: World, caplog: pytest.LogCaptureFixture) -> None:
     """A moderator archived and locked the event's thread: the bot may not reopen it (Manage
-    Threads), and Discord refuses each message there (400 50083). The first reminder's copy in
-    the thread is refused and said in the log once; the later ones are not tried there (also
-    after a restart), and the channel gets every reminder, with no ⚠️ to anyone: the moderator
-    closed the discussion on purpose."""
+    Threads), and Discord refuses each message there (400 50083). Each reminder's copy is tried
+    there (the thread is kept: it may be unlocked), said in the log once per lock (once more
+    after a restart, which forgets what it saw), and the channel gets every reminder, with no ⚠️
+    to anyone: the moderator closed the discussion on purpose."""
     fake = world.fake
     fake.roles.grant_bot(world.guild, MANAGE_EVENTS)
     bot, adapter = await harness.start(ALL, clock=ManualClock())
@@ -98,13 +98,16 @@ async def test_reminders_stop_going_to_a_thread_a_moderator_locked_said_once(
 
     await bot.scheduler.advance(timedelta(hours=1))  # the 2h reminder
     await delivered(fake, bot, adapter)
+    assert requests_to(world, "POST", f"/channels/{card}/messages") == 2
+    assert len(thread_warnings()) == 1, "said once per lock"
     await harness.stop(bot)
     bot, adapter = await harness.start(ALL, clock=ManualClock(bot.clock.now()))
     await bot.scheduler.advance(timedelta(hours=1))  # the 1h reminder
     await delivered(fake, bot, adapter)
     assert len(reminders_in(world, world.channel)) == 3, "the channel has every one"
-    assert requests_to(world, "POST", f"/channels/{card}/messages") == 1, "not tried there again"
-    assert len(thread_warnings()) == 1, thread_warnings()
+    assert requests_to(world, "POST", f"/channels/{card}/messages") == 3, "tried at each reminder"
+    assert reminders_in(world, card) == []
+    assert len(thread_warnings()) == 2, "once before the restart, once after"
     assert fake.channels[card]["thread_metadata"]["locked"] is True
     assert warnings_about(world, "") == []
     await help_still_answers(world)
