@@ -48,6 +48,7 @@ class Cancelling(Rsvps):
 
         updated, notice = await self.db.write(unit)
         self.refresh(id)
+        await self.turnout.pin_off(updated)  # before untracking: its cards are found by their tracking
         await self.bot.untrack(self.name, "event", id)
         await self.native.withdrawn(updated)
         await ctx.reply(text(line("✅ Cancelled ", updated.title, f" #{id}; pending reminders are off.")))
@@ -102,6 +103,7 @@ class Cancelling(Rsvps):
         ended, notice = await self.db.write(unit)
         for e in ended:
             self.refresh(e.id)
+            await self.turnout.pin_off(e)
             await self.bot.untrack(self.name, "event", e.id)
             await self.native.withdrawn(e)
         await ctx.reply(text(line("✅ Ended the series ", event.title, f" from #{event.id} on; "

@@ -140,9 +140,11 @@ class Editing(Cancelling):
 
         Changed = tuple[Event, list[repo.Attendee], list[repo.Attendee], list[Handle], repo.Roster]
         places: dict[int, str] = {}  # each one's place before the edit: later ones may have had their own
+        befores: dict[int, Event] = {}
 
         def change(conn: sqlite3.Connection, current: Event, series: bool = False) -> Changed:
             places[current.id] = current.location
+            befores[current.id] = current
             own = dict(fields)
             if series:  # each keeps its own start (a new time of day was set by split_at)
                 own.pop("starts_at", None)
@@ -209,6 +211,7 @@ class Editing(Cancelling):
             await self.series.post_missing(changes[0][0].series_id or unmade, reply=ctx)
         for changed in changes:
             await self.native.changed(changed[0], renamed=title is not None)
+            await self.turnout.pin_off(changed[0], befores[changed[0].id])
             if capacity is not None:
                 await self.native.roster_changed(changed[0].id)
         for other, _, other_demoted, other_handles, other_roster in changes[1:]:
