@@ -154,6 +154,16 @@ class NamesSpaces(Protocol):
 
 
 @runtime_checkable
+class TakesBackReactions(Protocol):
+    """Optional: an adapter that can take the bot's own reaction off a message, for a card that
+    no longer asks for one it was seeded with (a card's `reactions` are only added on edit)."""
+
+    async def take_back_own_reaction(self, message: MessageRef, emoji: str) -> None:
+        """Take the bot's `emoji` off `message` (nothing when it is not there) and forget it was
+        added, so a later edit asking for it again adds it again. Raises when the platform refused."""
+
+
+@runtime_checkable
 class Partitioned(Protocol):
     """An adapter that serves only some of its platform's spaces in this process (others
     run the rest): the scheduler arms only their jobs here."""

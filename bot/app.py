@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from . import resend, surfaces
-from .adapter import Adapter, Capabilities, NamesSpaces, Partitioned
+from .adapter import Adapter, Capabilities, NamesSpaces, Partitioned, TakesBackReactions
 from .clock import Clock
 from .cog import LISTENER_ATTR, Cog
 from .commands import CommandRegistry, CommandSpec
@@ -22,9 +22,8 @@ from .jobs import MIGRATIONS as JOB_MIGRATIONS
 from .livecards import Landed, LiveCards, Render
 from .metrics import Metrics
 from .model import ChannelRef, MessageRef, SpaceRef, UserRef
-from .pgconnect import is_postgres_url
+from .opendb import make_database
 from .plugins import features, platforms
-from .postgres import PostgresDatabase
 from .process import tune_gc
 from .ratelimit import RateLimiter
 from .render import Out
@@ -211,6 +210,14 @@ class Bot(Dispatch):
     async def edit(self, message: MessageRef, out: Out) -> None:
         await self.adapter(message.platform).edit(message, out)
 
+    async def take_back_own_reaction(self, message: MessageRef, emoji: str) -> None:
+        adapter = self.adapters.get(message.platform)
+        if isinstance(adapter, TakesBackReactions):
+            try:
+                await adapter.take_back_own_reaction(message, emoji)
+            except Exception as e:  # the card keeps it: a check-in by it is refused as too early
+                log.warning("taking the bot's %s off %s failed: %s", emoji, message.key, e)
+
     async def send_dm(self, user: UserRef, out: Out, *,
                       idempotency_key: str | None = None) -> MessageRef | None:
         """None when the platform refuses it (closed DMs); `DeliveryFailed`: only this time failed."""
@@ -273,14 +280,6 @@ class Bot(Dispatch):
                 await handler(space, native_id, count)
             except Exception:
                 log.exception("handling a listing's interest in %s failed", space.key)
-
-
-def make_database(database: str, *, password: str | None = None, group_commit: bool = True,
-                  synchronous: str = "FULL") -> Database:
-    """A PostgreSQL URL opens the shared store, anything else a SQLite file."""
-    if is_postgres_url(database):
-        return PostgresDatabase(database, password=password, group_commit=group_commit)
-    return Database(database, group_commit=group_commit, synchronous=synchronous)
 
 
 async def build_bot(database: str, *, clock: Clock | None = None, timezone: str = "UTC",

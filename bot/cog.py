@@ -54,6 +54,10 @@ class CogHost(Protocol):
     async def send_dm(self, user: UserRef, out: Out, *,
                       idempotency_key: str | None = None) -> MessageRef | None: ...
 
+    async def take_back_own_reaction(self, message: MessageRef, emoji: str) -> None:
+        """Best effort: the bot's own `emoji` off a card that stopped asking for it (where the
+        platform can do that); a failure is logged, never raised."""
+
     # A job about to send these keyed DMs: the core marks them all in one write (bot/resend.py).
     async def mark_dms(self, dms: Sequence[tuple[UserRef, Out, str]]) -> None: ...
 

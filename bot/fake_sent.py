@@ -1,12 +1,12 @@
 """What the FakeAdapter records of each message the bot sent: its text as a person would see
-it, its edits, and whether it was deleted."""
+it, its edits, and whether it was deleted; and finding what it sent."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from .model import MessageRef, UserRef
-from .render import Card, Out
+from .render import Attachment, Card, Out
 
 
 @dataclass(slots=True)
@@ -34,3 +34,34 @@ class Sent:
 
     def __contains__(self, needle: str) -> bool:
         return needle in self.text
+
+
+class SentLog:
+    """Finding what the FakeAdapter sent (a part of it)."""
+
+    messages: dict[str, Sent]
+    log: list[Sent]
+
+    def _ref(self, message: str | Sent | MessageRef) -> MessageRef:
+        if isinstance(message, MessageRef):
+            return message
+        if isinstance(message, Sent):
+            return message.ref
+        if message == "last":
+            return self.last().ref
+        return self.messages[message].ref
+
+    def last(self, *, public: bool = True) -> Sent:
+        for sent in reversed(self.log):
+            if not (public and sent.ephemeral):
+                return sent
+        raise LookupError("no message yet")
+
+    def cards(self) -> list[Sent]:
+        return [s for s in self.log if isinstance(s.out, Card)]
+
+    def files(self) -> list[Sent]:
+        return [s for s in self.log if isinstance(s.out, Attachment)]
+
+    def containing(self, needle: str) -> list[Sent]:
+        return [s for s in self.log if needle in s.text]

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from .adapter import AdapterHost, Capabilities, DeliveryFailed
 from .context import Context
-from .fake_sent import Sent
+from .fake_sent import Sent, SentLog
 from .model import (
     ActionInvoked,
     ChannelRef,
@@ -24,7 +24,7 @@ from .model import (
     ReactionChanged,
     UserRef,
 )
-from .render import Attachment, Card, Out, plain
+from .render import Card, Out, plain
 
 __all__ = ["FakeAdapter", "Sent"]
 
@@ -32,7 +32,7 @@ __all__ = ["FakeAdapter", "Sent"]
 SAID_KEPT = 10_000  # people's messages that can still be edited or deleted (ids, never text)
 
 
-class FakeAdapter:
+class FakeAdapter(SentLog):
     def connected(self) -> bool:
         return True
 
@@ -106,6 +106,12 @@ class FakeAdapter:
         sent = await self._record(ChannelRef(self.platform, f"dm-{user.id}", self.space_id), out,
                                   key=idempotency_key, to_user=user)
         return sent.ref
+
+    async def take_back_own_reaction(self, message: MessageRef, emoji: str) -> None:
+        on_card = self.reactions.get(message.id, {})
+        if self.me in on_card.get(emoji, []):
+            on_card[emoji].remove(self.me)
+            await self.on_reactions_changed(message.id)
 
     async def fetch_reactions(self, message: MessageRef) -> Mapping[str, Sequence[UserRef]] | None:
         if message.id not in self.messages or self.messages[message.id].deleted:
@@ -272,28 +278,3 @@ class FakeAdapter:
         await self.bot.action_invoked(ActionInvoked(ref, u, action_id), ctx)
         await self.bot.settle()
         return replies
-
-    def _ref(self, message: str | Sent | MessageRef) -> MessageRef:
-        if isinstance(message, MessageRef):
-            return message
-        if isinstance(message, Sent):
-            return message.ref
-        if message == "last":
-            return self.last().ref
-        return self.messages[message].ref
-
-    # --- inspecting ------------------------------------------------------------------------------
-    def last(self, *, public: bool = True) -> Sent:
-        for sent in reversed(self.log):
-            if not (public and sent.ephemeral):
-                return sent
-        raise LookupError("no message yet")
-
-    def cards(self) -> list[Sent]:
-        return [s for s in self.log if isinstance(s.out, Card)]
-
-    def files(self) -> list[Sent]:
-        return [s for s in self.log if isinstance(s.out, Attachment)]
-
-    def containing(self, needle: str) -> list[Sent]:
-        return [s for s in self.log if needle in s.text]

@@ -152,6 +152,13 @@ class ConsoleAdapter(FakeAdapter):
         finally:
             self._added.pop(message.id, None)
 
+    async def take_back_own_reaction(self, message: MessageRef, emoji: str) -> None:
+        had = self.me in self.reactions.get(message.id, {}).get(emoji, [])
+        await super().take_back_own_reaction(message, emoji)
+        if had:  # as an edit's added ones are shown, under the card's number
+            self._write(f"[{message.id}] reactions: - {emoji}")
+            self._flush()
+
     def _save(self, att: Attachment) -> Path:
         if self.files_dir is None:
             self.files_dir = Path(tempfile.mkdtemp(prefix="logoff-files-"))

@@ -1,5 +1,6 @@
 """The reactions the bot adds to its cards (a part of DiscordAdapter): seeding them, knowing
-which it has, and putting them back after a moderator clears a card's reactions."""
+which it has, putting them back after a moderator clears a card's reactions, and taking one
+back when its card stops asking for it."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ SEEDED_KEPT = 10_000  # cards whose seeded reactions are remembered (the rest ar
 class Seeding:
     capabilities: Capabilities
     _seeded: OrderedDict[str, list[str]]  # card -> the bot's reactions on it, in their order
+    client: discord.Client | None
 
     def _channel(self, channel: ChannelRef) -> discord.PartialMessageable:
         raise NotImplementedError
@@ -65,3 +67,17 @@ class Seeding:
         lost = [e for e in had if emoji is None or e == emoji]
         self._remember(message, [e for e in had if e not in lost])
         await self._seed(message, Rendered(None), lost)
+
+    async def take_back_own_reaction(self, message: MessageRef, emoji: str) -> None:
+        """DELETE …/reactions/{emoji}/@me (204 even where it was not there), then forgotten, so
+        the card's next edit asking for it adds it again. A message gone has nothing to take."""
+        me = self.client.user if self.client is not None else None
+        if me is None:
+            raise RuntimeError("Discord: not connected")
+        partial = self._channel(message.channel).get_partial_message(int(message.id))
+        try:
+            await partial.remove_reaction(emoji, me)
+        except discord.NotFound:
+            pass
+        if (seeded := self._seeded.get(message.key)) is not None and emoji in seeded:
+            seeded.remove(emoji)

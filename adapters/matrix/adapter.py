@@ -39,7 +39,7 @@ from .dms import DirectRooms
 from .handlers import RECONCILE_AT_ONCE, InboundHandlers
 from .poll_ends import refused
 from .polls import NativePolls
-from .relations import present_reactions
+from .relations import own_annotations, present_reactions
 from .rooms import PLATFORM, Rooms
 from .store import MatrixStore
 from .sync import Syncer
@@ -214,6 +214,17 @@ class MatrixAdapter(InboundHandlers):
         return room.display_name if room is not None else None
 
     # --- outbound -------------------------------------------------------------------------------
+
+    async def take_back_own_reaction(self, message: MessageRef, emoji: str) -> None:
+        """Redact the bot's annotation of the card with `emoji`, found through /relations (what
+        was seeded is kept without its event id), and forget it: the next edit asking adds it."""
+        room = message.channel_id
+        for event_id in await own_annotations(self.transport, room, message.id, self.user_id, emoji):
+            resp = await self.transport.call(partial(self.client.room_redact, room, event_id))
+            if isinstance(resp, ErrorResponse):
+                raise MatrixError(f"taking back {emoji} on {message.id}: {why(resp)}")
+        if (seeded := self._seeded.get(message.id)) is not None:
+            seeded.discard(emoji)
 
     async def _seed(self, ref: MessageRef, keys: Sequence[str], idempotency_key: str | None) -> None:
         client = self.client

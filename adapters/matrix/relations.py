@@ -1,11 +1,13 @@
 """Reading what relates to an event now, from /relations (the server leaves redacted
 events out): the reactions of a card, the responses to a native poll. For reconciliation
-at start and after a gap in the sync."""
+at start and after a gap in the sync, and to find the bot's own reaction to take back."""
 
 from __future__ import annotations
 
 from typing import Any
 from urllib.parse import quote, urlencode
+
+from bot.emoji import canonical
 
 from . import inbound
 from .client import MatrixError, Transport
@@ -50,4 +52,16 @@ async def present_reactions(transport: Transport, room_id: str, event_id: str,
         if ev is None or reaction is None or ev.sender == ignore:
             continue
         found.append(StoredReaction(ev.event_id, room_id, event_id, ev.sender, reaction.key))
+    return found
+
+
+async def own_annotations(transport: Transport, room_id: str, event_id: str, me: str, key: str) -> list[str]:
+    """The ids of `me`'s present annotations of an event with `key` (one, unless an earlier
+    copy slipped past the homeserver's duplicate check); none if the event is gone."""
+    found: list[str] = []
+    for raw in await related_events(transport, room_id, event_id, "m.annotation") or ():
+        ev = inbound.envelope(readable(transport.client, room_id, raw))
+        reaction = inbound.reaction(ev) if ev is not None else None
+        if ev is not None and reaction is not None and ev.sender == me and reaction.key == canonical(key):
+            found.append(ev.event_id)
     return found

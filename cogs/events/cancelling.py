@@ -52,6 +52,7 @@ class Cancelling(Rsvps):
             return updated, self.notices.put(conn, [updated], self.bot.clock.now())
 
         updated, notice = await self.db.write(unit)
+        await self.turnout.pin_off(updated)  # before retiring: its cards are found by their tracking
         await self.retire(id)
         await self.native.withdrawn(updated)
         await ctx.reply(text(line("✅ Cancelled ", updated.title, f" #{id}; pending reminders are off.")))
@@ -123,6 +124,7 @@ class Cancelling(Rsvps):
 
         ended, notice = await self.db.write(unit)
         for e in ended:
+            await self.turnout.pin_off(e)
             await self.retire(e.id)
             await self.native.withdrawn(e)
         await ctx.reply(text(line("✅ Ended the series ", event.title, f" from #{event.id} on; "

@@ -145,9 +145,11 @@ class Editing(Cancelling):
         # own unit; which platforms are still to be read is read once per event, so a unit run
         # again holds the same.
         unread: dict[int, set[str]] = {}
+        befores: dict[int, Event] = {}
 
         def change(conn: sqlite3.Connection, current: Event, series: bool = False) -> Changed:
             places[current.id] = current.location
+            befores[current.id] = current
             own = dict(fields)
             if series:  # each keeps its own start (a new time of day was set by split_at)
                 own.pop("starts_at", None)
@@ -220,6 +222,7 @@ class Editing(Cancelling):
             await self.series.post_missing(changes[0][0].series_id or unmade, reply=ctx)
         for changed in changes:
             await self.native.changed(changed[0], renamed=title is not None)
+            await self.turnout.pin_off(changed[0], befores[changed[0].id])
             if capacity is not None:
                 await self.native.roster_changed(changed[0].id)
         for other, _, other_demoted, other_handles, other_roster, _ in changes[1:]:

@@ -33,7 +33,7 @@ from . import checkin_repo, repo, series_repo
 from .recurrence import aware_at
 from .reminders import Handle, Plan, event_channel
 from .repo import Event
-from .turnout_render import thanks_text
+from .turnout_render import HERE, thanks_text
 
 if TYPE_CHECKING:
     from .cog import EventsCog
@@ -139,6 +139,20 @@ class Turnout:
         opens = after.starts_at - plan.window
         if opens > now and opens >= before.ends_at:
             checkin_repo.clear(conn, after.id)
+
+    async def pin_off(self, after: Event, before: Event | None = None) -> None:
+        """After an edit (`before` it) or a cancel (no `before`: it was not cancelled): an event
+        open for check-in that no longer is (moved to when it opens later, cancelled) has cards
+        that stop asking for 📍, so the bot's own comes off them; a move back into the window
+        puts it back, as check-in opening does."""
+        window, now = await self.window(SpaceRef.from_key(after.space)), self.bot.clock.now()
+
+        def open_(e: Event, cancelled: bool) -> bool:
+            return not cancelled and e.starts_at - window <= now and not e.over(now)
+
+        if open_(before or after, before is not None and before.cancelled) and not open_(after, after.cancelled):
+            for card in self.bot.tracked_messages(self.cog.name, "event", after.id):
+                await self.bot.take_back_own_reaction(card, HERE)
 
     async def _event(self, job: Job) -> Event | None:
         event_id = int(job.payload["event_id"])

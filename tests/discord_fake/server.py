@@ -929,6 +929,9 @@ class FakeDiscord:
 
     async def _delete_own_reaction(self, request: web.Request, body: Any, channel: str, message: str,
                                    emoji: str) -> web.Response:
+        """Delete Own Reaction: 204 whether or not it was there; 10008 for a message gone."""
+        if self._find_message(channel, message) is None:
+            return _error(404, 10008, "Unknown Message")
         self._react(int(channel), int(message), emoji, self.application_id, False)
         return web.Response(status=204)
 
