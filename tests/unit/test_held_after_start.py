@@ -9,11 +9,11 @@ from tests.unit.test_held_promotions import picnic_for_two
 from tests.unit.test_linked_restart_promotions import start_without_beta, told
 
 
-async def test_held_is_told_once_its_platform_has_started_without_reading_the_card(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    clock, a, b, cards = await picnic_for_two(f"{tmp_path}/l.db")
+async def test_held_is_told_once_its_platform_has_started_without_reading_the_card(databases) -> None:  # type: ignore[no-untyped-def]
+    clock, a, b, cards = await picnic_for_two(databases("l.db"))
     b.messages[b._ref(cards["beta"]).id].deleted = True  # Beta's card removed meanwhile
     marks = {"alpha": len(a.log), "beta": len(b.log)}
-    bot, late, starting = await start_without_beta(f"{tmp_path}/l.db", clock, a, b)
+    bot, late, starting = await start_without_beta(databases("l.db"), clock, a, b)
     try:
         assert told(a, late, marks) == []  # bea held while Beta starts
         late.connect.set()

@@ -44,10 +44,10 @@ async def picnic_for_two(where: str) -> tuple[ManualClock, FakeAdapter, FakeAdap
     return clock, a, b, cards
 
 
-async def test_moved_to_the_waitlist_and_back_while_held_is_told_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    clock, a, b, _ = await picnic_for_two(f"{tmp_path}/l.db")
+async def test_moved_to_the_waitlist_and_back_while_held_is_told_once(databases) -> None:  # type: ignore[no-untyped-def]
+    clock, a, b, _ = await picnic_for_two(databases("l.db"))
     marks = {"alpha": len(a.log), "beta": len(b.log)}
-    bot, late, starting = await start_without_beta(f"{tmp_path}/l.db", clock, a, b)
+    bot, late, starting = await start_without_beta(databases("l.db"), clock, a, b)
     try:
         assert told(a, late, marks) == []  # bea held: Beta is not read yet
         await run(a, "event edit 1 capacity=1")  # bea back on the waitlist
@@ -63,10 +63,10 @@ async def test_moved_to_the_waitlist_and_back_while_held_is_told_once(tmp_path) 
         await bot.stop()
 
 
-async def test_promoted_by_a_live_reaction_while_held_is_told_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    clock, a, b, cards = await picnic_for_two(f"{tmp_path}/l.db")
+async def test_promoted_by_a_live_reaction_while_held_is_told_once(databases) -> None:  # type: ignore[no-untyped-def]
+    clock, a, b, cards = await picnic_for_two(databases("l.db"))
     marks = {"alpha": len(a.log), "beta": len(b.log)}
-    bot, late, starting = await start_without_beta(f"{tmp_path}/l.db", clock, a, b)
+    bot, late, starting = await start_without_beta(databases("l.db"), clock, a, b)
     try:
         await run(a, "event edit 1 capacity=1")  # cid in, bea back on the waitlist
         ref, cid = a._ref(cards["alpha"]), a.user("cid")
@@ -83,11 +83,11 @@ async def test_promoted_by_a_live_reaction_while_held_is_told_once(tmp_path) -> 
         await bot.stop()
 
 
-async def test_a_capacity_taken_away_while_held_is_said_when_the_platform_is_read(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    clock, a, b, cards = await full_picnic(f"{tmp_path}/l.db")
+async def test_a_capacity_taken_away_while_held_is_said_when_the_platform_is_read(databases) -> None:  # type: ignore[no-untyped-def]
+    clock, a, b, cards = await full_picnic(databases("l.db"))
     await a.react(cards["alpha"], "✅", a.user("ann"), added=False, dispatch=False)
     marks = {"alpha": len(a.log), "beta": len(b.log)}
-    bot, late, starting = await start_without_beta(f"{tmp_path}/l.db", clock, a, b)
+    bot, late, starting = await start_without_beta(databases("l.db"), clock, a, b)
     try:
         await run(a, "event edit 1 capacity=0")  # no limit: bob in, held as bea is
         assert told(a, late, marks) == []
@@ -102,12 +102,12 @@ async def test_a_capacity_taken_away_while_held_is_said_when_the_platform_is_rea
         await bot.stop()
 
 
-async def test_nothing_is_held_for_a_platform_that_has_started(tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_nothing_is_held_for_a_platform_that_has_started(databases) -> None:  # type: ignore[no-untyped-def]
     """Both sides up; an event made since start has never been read on Beta, and a re-read of
     its Alpha card (a moderator cleared its reactions) frees ann's place for bea at once."""
     clock = ManualClock(START)
     a, b = pair()
-    bot = await linked_bot(f"{tmp_path}/l.db", clock, a, b)
+    bot = await linked_bot(databases("l.db"), clock, a, b)
     try:
         await link(a, b)
         await a.invoke(f"!event create Picnic when={WHEN} capacity=1", "maker")

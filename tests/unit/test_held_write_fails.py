@@ -51,10 +51,10 @@ async def going(a: FakeAdapter) -> str:
     return full.text
 
 
-async def test_a_reaction_whose_hold_cannot_be_written_is_not_kept_and_is_told_once_read_again(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    clock, a, b, cards = await full_picnic(f"{tmp_path}/l.db")
+async def test_a_reaction_whose_hold_cannot_be_written_is_not_kept_and_is_told_once_read_again(databases) -> None:  # type: ignore[no-untyped-def]
+    clock, a, b, cards = await full_picnic(databases("l.db"))
     marks = {"alpha": len(a.log), "beta": len(b.log)}
-    bot, late, starting = await start_without_beta(f"{tmp_path}/l.db", clock, a, b)
+    bot, late, starting = await start_without_beta(databases("l.db"), clock, a, b)
     try:
         ref, ann = a._ref(cards["alpha"]), a.user("ann")
         a.reactions[ref.id]["✅"].remove(ann)
@@ -77,10 +77,10 @@ async def test_a_reaction_whose_hold_cannot_be_written_is_not_kept_and_is_told_o
         await bot.stop()
 
 
-async def test_a_new_capacity_whose_hold_cannot_be_written_changes_nothing(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    clock, a, b, _ = await full_picnic(f"{tmp_path}/l.db")
+async def test_a_new_capacity_whose_hold_cannot_be_written_changes_nothing(databases) -> None:  # type: ignore[no-untyped-def]
+    clock, a, b, _ = await full_picnic(databases("l.db"))
     marks = {"alpha": len(a.log), "beta": len(b.log)}
-    bot, late, starting = await start_without_beta(f"{tmp_path}/l.db", clock, a, b)
+    bot, late, starting = await start_without_beta(databases("l.db"), clock, a, b)
     try:
         u = a.user("maker", mod=True)
         replies: list[Sent] = []
@@ -103,13 +103,13 @@ async def test_a_new_capacity_whose_hold_cannot_be_written_changes_nothing(tmp_p
         await bot.stop()
 
 
-async def test_a_failed_look_for_what_to_release_still_tells_who_is_told_now(tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_a_failed_look_for_what_to_release_still_tells_who_is_told_now(databases) -> None:  # type: ignore[no-untyped-def]
     """A Picnic of capacity 1: ann (Alpha) in, bea (Beta) then cid (Alpha) waiting. A new capacity
     promotes both while Beta starts: bea is held, cid is told at once, also when the look for
     holds to release that follows the edit's commit fails (the database away for a moment)."""
     clock = ManualClock(START)
     a, b = pair()
-    bot = await linked_bot(f"{tmp_path}/l.db", clock, a, b)
+    bot = await linked_bot(databases("l.db"), clock, a, b)
     await link(a, b)
     await a.invoke(f"!event create Picnic when={WHEN} capacity=1", "maker")
     await bot.settle()
@@ -119,7 +119,7 @@ async def test_a_failed_look_for_what_to_release_still_tells_who_is_told_now(tmp
     await bot.settle()
     await bot.stop()
     marks = {"alpha": len(a.log), "beta": len(b.log)}
-    bot, late, starting = await start_without_beta(f"{tmp_path}/l.db", clock, a, b)
+    bot, late, starting = await start_without_beta(databases("l.db"), clock, a, b)
     real, failed = bot.scheduler.pending, list[str]()
 
     async def pending(key_prefix: str = "", **kw: Any) -> Any:

@@ -14,11 +14,11 @@ from tests.unit.test_held_promotions import run
 from tests.unit.test_linked_restart_promotions import full_picnic, start_without_beta, told
 
 
-async def test_a_live_reaction_holds_a_promotion_until_the_other_platform_is_read(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    clock, a, b, cards = await full_picnic(f"{tmp_path}/l.db")
+async def test_a_live_reaction_holds_a_promotion_until_the_other_platform_is_read(databases) -> None:  # type: ignore[no-untyped-def]
+    clock, a, b, cards = await full_picnic(databases("l.db"))
     await b.react(cards["beta"], "✅", b.user("bea"), added=False, dispatch=False)  # while down
     marks = {"alpha": len(a.log), "beta": len(b.log)}
-    bot, late, starting = await start_without_beta(f"{tmp_path}/l.db", clock, a, b)
+    bot, late, starting = await start_without_beta(databases("l.db"), clock, a, b)
     try:
         ref, ann = a._ref(cards["alpha"]), a.user("ann")
         a.reactions[ref.id]["✅"].remove(ann)
@@ -35,11 +35,11 @@ async def test_a_live_reaction_holds_a_promotion_until_the_other_platform_is_rea
         await bot.stop()
 
 
-async def test_a_new_capacity_holds_a_promotion_until_the_other_platform_is_read(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    clock, a, b, cards = await full_picnic(f"{tmp_path}/l.db")
+async def test_a_new_capacity_holds_a_promotion_until_the_other_platform_is_read(databases) -> None:  # type: ignore[no-untyped-def]
+    clock, a, b, cards = await full_picnic(databases("l.db"))
     await b.react(cards["beta"], "✅", b.user("bea"), added=False, dispatch=False)  # while down
     marks = {"alpha": len(a.log), "beta": len(b.log)}
-    bot, late, starting = await start_without_beta(f"{tmp_path}/l.db", clock, a, b)
+    bot, late, starting = await start_without_beta(databases("l.db"), clock, a, b)
     try:
         await run(a, "event edit 1 capacity=2")  # the store still has bea first on the waitlist
         assert told(a, late, marks) == []

@@ -42,13 +42,13 @@ def told(a: FakeAdapter, b: FakeAdapter, marks: dict[str, int]) -> list[str]:
     return [who for side in (a, b) for who in mentioned(new_since(side, marks[side.platform]), SPOT)]
 
 
-async def test_a_place_freed_on_one_platform_skips_who_left_on_the_other(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    clock, a, b, cards = await full_picnic(f"{tmp_path}/l.db")
+async def test_a_place_freed_on_one_platform_skips_who_left_on_the_other(databases) -> None:  # type: ignore[no-untyped-def]
+    clock, a, b, cards = await full_picnic(databases("l.db"))
     # While the bot is down: ann leaves on Alpha, bea (first on the waitlist) leaves on Beta.
     await a.react(cards["alpha"], "✅", a.user("ann"), added=False, dispatch=False)
     await b.react(cards["beta"], "✅", b.user("bea"), added=False, dispatch=False)
     marks = {"alpha": len(a.log), "beta": len(b.log)}
-    bot = await linked_bot(f"{tmp_path}/l.db", clock, a, b)
+    bot = await linked_bot(databases("l.db"), clock, a, b)
     try:
         await bot.settle()
         assert told(a, b, marks) == ["bob"], [s.text for s in a.log[marks["alpha"]:] + b.log[marks["beta"]:]]
@@ -87,32 +87,32 @@ async def start_without_beta(where: str, clock: ManualClock, a: FakeAdapter,
     return bot, late, starting
 
 
-async def test_a_held_promotion_survives_a_stop_before_the_other_platform_is_read(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    clock, a, b, cards = await full_picnic(f"{tmp_path}/l.db")
+async def test_a_held_promotion_survives_a_stop_before_the_other_platform_is_read(databases) -> None:  # type: ignore[no-untyped-def]
+    clock, a, b, cards = await full_picnic(databases("l.db"))
     await a.react(cards["alpha"], "✅", a.user("ann"), added=False, dispatch=False)
     marks = {"alpha": len(a.log), "beta": len(b.log)}
-    bot, late, starting = await start_without_beta(f"{tmp_path}/l.db", clock, a, b)
+    bot, late, starting = await start_without_beta(databases("l.db"), clock, a, b)
     assert told(a, late, marks) == []  # bea's side is not read yet
     starting.cancel()
     await bot.stop()
-    bot = await linked_bot(f"{tmp_path}/l.db", clock, a, b)
+    bot = await linked_bot(databases("l.db"), clock, a, b)
     try:
         await bot.settle()
         assert told(a, b, marks) == ["bea"]
         marks = {"alpha": len(a.log), "beta": len(b.log)}
         await bot.stop()
-        bot = await linked_bot(f"{tmp_path}/l.db", clock, a, b)
+        bot = await linked_bot(databases("l.db"), clock, a, b)
         await bot.settle()
         assert told(a, b, marks) == []  # not told twice
     finally:
         await bot.stop()
 
 
-async def test_a_platform_that_does_not_connect_holds_a_promotion_only_so_long(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    clock, a, b, cards = await full_picnic(f"{tmp_path}/l.db")
+async def test_a_platform_that_does_not_connect_holds_a_promotion_only_so_long(databases) -> None:  # type: ignore[no-untyped-def]
+    clock, a, b, cards = await full_picnic(databases("l.db"))
     await a.react(cards["alpha"], "✅", a.user("ann"), added=False, dispatch=False)
     marks = {"alpha": len(a.log), "beta": len(b.log)}
-    bot, late, starting = await start_without_beta(f"{tmp_path}/l.db", clock, a, b)
+    bot, late, starting = await start_without_beta(databases("l.db"), clock, a, b)
     try:
         await bot.scheduler.advance(HOLD - timedelta(seconds=1))
         assert told(a, late, marks) == []
