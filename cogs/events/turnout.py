@@ -4,9 +4,9 @@ Check-in opens `checkin.window` before the start: a job at that moment re-render
 cards, which from then on show 📍 (a reaction the platforms add to the card) and `Here (n)`;
 it closes at the end, when the bot's own 📍 comes off them. After the end, with `events.followup
 on`, the follow-up: a thank-you naming how many checked in (or went, when nobody checked in) and
-a "next one?" poll of three time slots at the same weekday and time, made through the polls feature, so `event create …
-when=poll:<id>` turns the leading slot into the next meetup. A day after the end its cards are
-archived: edited a last time, then no longer live (`archive`).
+a "next one?" poll of three time slots at the same weekday and time, made through the polls
+feature, so `event create … when=poll:<id>` turns the leading slot into the next meetup. A day
+after the end its cards are archived: edited a last time, then no longer live (`archive`).
 
 All three are durable jobs, written in the same unit as the event's reminders (reminders.py), so a
 restart or a crash neither skips nor doubles them: the thank-you and the poll carry keys
