@@ -1,7 +1,8 @@
 """Check-in, "I'm here": a 📍 reaction on the card or `checkin <id>`, from `checkin.window`
 before the start until the end; the creator or a moderator can check in someone by the name
 the event's lists show. A check-in too early or too late is refused with when it opens or
-when it closed. Cards read again have their 📍 reactions reconciled like RSVPs (rsvp.py calls in).
+when it closed. Cards read again have their 📍 reactions reconciled like RSVPs (rsvp.py calls in);
+one read again past its event's archiving is archived (turnout.py).
 
 A part of the events cog (a mixin), so its command and handlers are the cog's own."""
 
@@ -182,6 +183,8 @@ class CheckIns(Cog):
         now = self.clock.now()
         window = await self.turnout.window(SpaceRef.from_key(event.space))
         if event.over(now):
+            if self.turnout.archived(event, now):  # live still: a stop came before its archiving edit
+                await self.turnout.archive(event_id)
             return
         present = {card: [(u.key, u.name) for u in reactions.get(HERE, [])] for card, reactions in readings.items()}
         if now < opens_at(event, window):  # each 📍 there is too early: it will not count

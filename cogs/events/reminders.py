@@ -1,7 +1,7 @@
 """Reminders of events: one job per offset of the space's `reminders` setting, written in
 the same unit as the event change that causes them, posted exactly once by the
-scheduler; the job that retires an event's cards a day after it ends; and, written with them,
-the turnout jobs (check-in opening, the follow-up: turnout.py)."""
+scheduler; the job that archives an event's cards a day after it ends; and, written with them,
+the turnout jobs (check-in opening, the follow-up: turnout.py, which runs the archive too)."""
 
 from __future__ import annotations
 
@@ -113,7 +113,6 @@ class Reminders:
         settings.watch("reminders", self.reschedule_space)
         settings.watch("checkin.window", self.reschedule_space)
         scheduler.register("event.reminder", self._remind, grace=self._grace, missed=self._missed)
-        scheduler.register("event.archive", self._archive)
 
     async def plan(self, space: SpaceRef) -> Plan:
         settings = self.bot.settings
@@ -155,9 +154,6 @@ class Reminders:
                     for h in self.schedule(conn, e, plan, now)]
 
         self.arm(await self.bot.db.write(unit))
-
-    async def _archive(self, job: Job) -> None:
-        await self.bot.untrack(self.cog, "event", int(job.payload["event_id"]))
 
     async def _grace(self, job: Job) -> timedelta:
         return await self.bot.settings.get(SpaceRef.from_key(job.space), "reminders.grace")  # type: ignore[no-any-return]

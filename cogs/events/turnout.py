@@ -2,12 +2,13 @@
 
 Check-in opens `checkin.window` before the start: a job at that moment re-renders the event's
 cards, which from then on show 📍 (a reaction the platforms add to the card) and `Here (n)`;
-it closes at the end. After the end, with `events.followup on`, the follow-up: a thank-you
-naming how many checked in (or went, when nobody checked in) and a "next one?" poll of three
-time slots at the same weekday and time, made through the polls feature, so `event create …
-when=poll:<id>` turns the leading slot into the next meetup.
+it closes at the end, when the bot's own 📍 comes off them. After the end, with `events.followup
+on`, the follow-up: a thank-you naming how many checked in (or went, when nobody checked in) and
+a "next one?" poll of three time slots at the same weekday and time, made through the polls
+feature, so `event create … when=poll:<id>` turns the leading slot into the next meetup. A day
+after the end its cards are archived: edited a last time, then no longer live (`archive`).
 
-Both are durable jobs, written in the same unit as the event's reminders (reminders.py), so a
+All three are durable jobs, written in the same unit as the event's reminders (reminders.py), so a
 restart or a crash neither skips nor doubles them: the thank-you and the poll carry keys
 derived from the follow-up job, and the polls feature makes one poll per key.
 """
@@ -31,7 +32,7 @@ from cogs.polls.service import PollService
 
 from . import checkin_repo, repo, series_repo
 from .recurrence import aware_at
-from .reminders import Handle, Plan, event_channel
+from .reminders import ARCHIVE_AFTER, Handle, Plan, event_channel
 from .repo import Event
 from .turnout_render import HERE, thanks_text
 
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-OPEN_KIND, FOLLOWUP_KIND = "event.checkin", "event.followup"
+OPEN_KIND, FOLLOWUP_KIND, ARCHIVE_KIND = "event.checkin", "event.followup", "event.archive"
 SLOTS = 3  # weeks offered by the "next one?" poll
 SLOT_NOTICE = timedelta(days=1)  # the least time ahead a slot is offered, to vote on it
 FOLLOWUP_GRACE = timedelta(days=1)  # a thank-you days after the bot came back would be odd
@@ -59,7 +60,8 @@ def check_goal(goal: int | None, capacity: int | None) -> None:
                       f"or capacity={goal} or more")
 
 
-_window = duration_within(timedelta(minutes=1), timedelta(days=7), "from 1m to 7d")
+MAX_WINDOW = timedelta(days=7)
+_window = duration_within(timedelta(minutes=1), MAX_WINDOW, "from 1m to 7d")
 
 
 def next_slots(event: Event, tz: ZoneInfo, now: datetime) -> list[tuple[str, datetime]]:
@@ -100,6 +102,9 @@ class Turnout:
     def __init__(self, cog: EventsCog) -> None:
         self.cog = cog
         self.bot = cog.bot
+        # Each space's `checkin.window` as this process last knew it in force: a change is told
+        # only the space, and the events whose check-in it closes are those open under the old.
+        self._windows: dict[str, timedelta] = {}
 
     def register(self) -> None:
         settings = self.bot.settings
@@ -109,12 +114,31 @@ class Turnout:
         settings.register(SettingSpec("events.followup", "on", on_off, "on or off",
                                       "after an event: a thank-you with the turnout and a \"next one?\" poll",
                                       normalize=switch_text))
+        settings.watch("checkin.window", self._window_changed)
         settings.watch("checkin.window", self.cog._refresh_space)  # (reminders.py moves the jobs)
         self.bot.scheduler.register(OPEN_KIND, self._opened)
         self.bot.scheduler.register(FOLLOWUP_KIND, self._followup, grace=self._grace)
+        self.bot.scheduler.register(ARCHIVE_KIND, self._archive)  # (written with the reminders)
 
     async def window(self, space: SpaceRef) -> timedelta:
-        return await self.bot.settings.get(space, "checkin.window")  # type: ignore[no-any-return]
+        window: timedelta = await self.bot.settings.get(space, "checkin.window")
+        self._windows.setdefault(space.key, window)
+        return window
+
+    async def _window_changed(self, space: SpaceRef) -> None:
+        """A shorter window closes the check-in of the space's events open under the old one and
+        not under the new: their cards stop showing `Here`, and the bot's 📍 comes off them. An old
+        value this process never read (none of the space's cards shown since its start) is taken
+        as the longest there is."""
+        old = self._windows.get(space.key, MAX_WINDOW)
+        new: timedelta = await self.bot.settings.get(space, "checkin.window")
+        self._windows[space.key] = new
+        if new >= old:
+            return
+        now = self.bot.clock.now()
+        for event in await self.bot.db.read(lambda c: repo.upcoming(c, space.key, now, limit=10_000)):
+            if event.starts_at - old <= now < event.starts_at - new:
+                await self._pins_off(event)
 
     def schedule(self, conn: sqlite3.Connection, event: Event, plan: Plan, now: datetime) -> list[Handle]:
         """Inside the unit that writes the event's reminders: its check-in opening (unless it
@@ -151,8 +175,33 @@ class Turnout:
             return not cancelled and e.starts_at - window <= now and not e.over(now)
 
         if open_(before or after, before is not None and before.cancelled) and not open_(after, after.cancelled):
-            for card in self.bot.tracked_messages(self.cog.name, "event", after.id):
-                await self.bot.take_back_own_reaction(card, HERE)
+            await self._pins_off(after)
+
+    async def _pins_off(self, event: Event) -> None:
+        for card in self.bot.tracked_messages(self.cog.name, "event", event.id):
+            await self.bot.take_back_own_reaction(card, HERE)
+
+    async def archive(self, event_id: int) -> None:
+        """A day after the end: the event's cards are edited a last time (the end and the final
+        counts, which a follow-up skipped after a long downtime never showed) and are no longer
+        live once that edit is on them; until then they stay live in the database, so a stop
+        before it leaves them to the next start's reconcile, which archives them again. Check-in
+        closed at the end: the bot's 📍 comes off them too (again, if the follow-up's was cut off)."""
+        event = await self.bot.db.read_small(lambda c: repo.get(c, event_id))
+        if event is None:  # nothing to show on them any more
+            await self.bot.untrack(self.cog.name, "event", event_id)
+            return
+        if not event.cancelled:
+            await self._pins_off(event)  # before retiring: its cards are found by their tracking
+        await self.cog.retire(event_id)
+
+    @staticmethod
+    def archived(event: Event, now: datetime) -> bool:
+        """Whether the event's cards are past being live (a reconcile finding one archives it)."""
+        return now >= event.ends_at + ARCHIVE_AFTER
+
+    async def _archive(self, job: Job) -> None:
+        await self.archive(int(job.payload["event_id"]))
 
     async def _event(self, job: Job) -> Event | None:
         event_id = int(job.payload["event_id"])
@@ -173,6 +222,7 @@ class Turnout:
         if event is None:
             return
         self.cog.refresh(event.id)  # the card says it has ended, with the final counts
+        await self._pins_off(event)  # and check-in has closed: 📍 no longer counts
         if not await self.bot.settings.get(SpaceRef.from_key(event.space), "events.followup"):
             return
 
