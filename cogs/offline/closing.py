@@ -70,33 +70,50 @@ class PromptClosing:
         self._quieter(message)
         await self.bot.untrack(self.name, "prompt", prompt_id, durably=False)
         channel = message.channel
-        tz = await self.bot.timezone(channel.space)
-        now = self.bot.clock.now()
-        slots = time_slots(now, tz)
-        poll_id = await polls.post_poll(channel, user, "When could we meet?", slot_labels(slots), multi=True,
-                                        closes_at=slot_poll_closes(now, slots), idempotency_key=poll_key(prompt_id))
+        try:
+            tz = await self.bot.timezone(channel.space)
+            now = self.bot.clock.now()
+            slots = time_slots(now, tz)
+            poll_id = await polls.post_poll(channel, user, "When could we meet?", slot_labels(slots), multi=True,
+                                            closes_at=slot_poll_closes(now, slots),
+                                            idempotency_key=poll_key(prompt_id))
+        except Exception:
+            if await polls.made_for(poll_key(prompt_id)) is None:  # else the next start posts its card
+                await self._take_back(message, prompt_id)
+            raise
         await self._close_card(message, prompt_id, closed_card(
             user.display, " proposed a meetup: ", self._vote_on(message, poll_id)))
         return True
 
+    async def _take_back(self, message: MessageRef, prompt_id: int) -> None:
+        """A proposal that made no poll: the card takes answers again (the poll's key stays
+        the same, so answering again can never make a second poll)."""
+        await repo.unpropose(self.db, prompt_id)
+        await self.bot.track(message, self.name, "prompt", prompt_id)
+
     def _vote_on(self, message: MessageRef, poll_id: int) -> str:
-        return (f"vote on poll #{poll_id}, then "
-                f"{self.bot.prefix_for(message.platform)}event create <title> when=poll:{poll_id}")
+        prefix = self.bot.prefix_for(message.platform)
+        return (f"vote on poll #{poll_id} (on its card, or {prefix}poll vote {poll_id} <number>), then "
+                f"{prefix}event create <title> when=poll:{poll_id}")
 
     async def close_answered(self, message: MessageRef, prompt_id: int) -> bool:
         """At a reconcile: whether the prompt was answered already (its card, still live, missed
-        the edit closing it, which is made now)."""
+        the edit closing it, which is made now). Its answer is shown even once it has lapsed:
+        a proposal's card is the pointer to its poll. A proposal whose poll was never made is
+        taken back (False): the card's 📅 read again makes it, under the same key."""
         answer = await repo.answer(self.db, prompt_id)
         if answer is None:
             return False
-        polls = self.bot.service(PollService)
-        poll_id = await polls.made_for(poll_key(prompt_id)) if polls is not None else None
         if answer == "dismissed":
             card = closed_card("Not now — this was waved off. Carry on!")
-        elif poll_id is not None:
+        else:
+            polls = self.bot.service(PollService)
+            poll_id = await polls.made_for(poll_key(prompt_id)) if polls is not None else None
+            if polls is None or poll_id is None:
+                await repo.unpropose(self.db, prompt_id)
+                return False
+            await polls.post_card(poll_key(prompt_id), message.channel)
             card = closed_card("A meetup was proposed: ", self._vote_on(message, poll_id))
-        else:  # its poll was never made: the lapse closes it, as for any unanswered prompt
-            return True
         await self.bot.untrack(self.name, "prompt", prompt_id, durably=False)
         await self._close_card(message, prompt_id, card)
         return True

@@ -216,14 +216,18 @@ class OfflineCog(Cog, PromptClosing):
     async def on_prompt_reconcile(self, prompt_id: int, readings: dict[MessageRef, dict[str, list[UserRef]]],
                                   whole: bool) -> None:
         """Answers given while the bot was away count once it is back; someone wanting to
-        meet outweighs a "not now". A prompt that lapsed meanwhile takes none: the bot reads
-        its cards before its lapse job runs (and prompts older than that job have none)."""
+        meet outweighs a "not now". A prompt answered before the stop shows its answer, lapsed
+        or not; one that lapsed unanswered takes none: the bot reads its cards before its lapse
+        job runs (and prompts older than that job have none)."""
+        unanswered = [(message, reactions) for message, reactions in readings.items()
+                      if not await self.close_answered(message, prompt_id)]
+        if not unanswered:
+            return
         if await repo.lapsed(self.db, prompt_id, self._live_since()):
             await self._close_lapsed(prompt_id)
             return
-        for message, reactions in readings.items():
-            if not await self.close_answered(message, prompt_id):
-                await self._answered_meanwhile(message, prompt_id, reactions)
+        for message, reactions in unanswered:
+            await self._answered_meanwhile(message, prompt_id, reactions)
 
     async def _answered_meanwhile(self, message: MessageRef, prompt_id: int,
                                   reactions: dict[str, list[UserRef]]) -> None:

@@ -66,6 +66,13 @@ async def answered(db: Database, prompt_id: int, column: str, live_since: dateti
         (prompt_id, live_since.timestamp())).rowcount > 0)
 
 
+async def unpropose(db: Database, prompt_id: int) -> None:
+    """Takes back a proposal that made no poll (a stop or a failure came between the two):
+    the prompt takes an answer again."""
+    await db.write(lambda c: c.execute(
+        "UPDATE offline_prompts SET proposed=0 WHERE id=? AND proposed=1", (prompt_id,)))
+
+
 async def lapsed(db: Database, prompt_id: int, live_since: datetime) -> bool:
     row = await db.fetchone("SELECT at FROM offline_prompts WHERE id=?", (prompt_id,))
     return row is not None and row[0] <= live_since.timestamp()
