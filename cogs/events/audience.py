@@ -12,7 +12,7 @@ import logging
 import sqlite3
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 
-from bot.adapter import DestinationGone
+from bot.adapter import DeliveryRefused, DestinationClosed, DestinationGone
 from bot.cog import CogHost
 from bot.model import ChannelRef, MessageRef, SpaceRef
 from bot.render import Out
@@ -40,6 +40,18 @@ def only_on(roster: Roster, platform: str) -> Roster:
         return tuple(p for p in people if platform_of(p) == platform)
 
     return Roster(keep(roster.going), keep(roster.waitlist), keep(roster.maybe), keep(roster.no))
+
+
+def nowhere(refused: DeliveryRefused) -> DestinationGone:
+    """What is raised when the event's own channel refused a post (deleted, or closed for now:
+    a thread a moderator locked) and no other channel heard it: gone, so the job ends (its
+    DMs still go) instead of retrying for hours what helps nobody once late. Only the job
+    ends: the channel is kept, and what comes later is tried there again."""
+    if isinstance(refused, DestinationGone):
+        return refused
+    gone = DestinationGone(str(refused))
+    gone.__cause__ = refused
+    return gone
 
 
 def _key(key: str | None, i: int, channel: ChannelRef) -> str | None:
@@ -158,11 +170,13 @@ class Audience:
         (a channel's key) it is said there alone, with the key it has there, failing as the
         own channel's post does (a job's retry of a linked channel). `channels`: where several
         events are said at once, the channels of them all, the own one first. The own channel
-        gone (DestinationGone) is raised only when no channel was reached and none failed for
-        now: a linked one that failed is returned, so the caller's retry of it still comes."""
+        gone or closed for now (DestinationGone, DestinationClosed) does not keep the linked
+        ones from hearing it; DestinationGone (`nowhere`) is raised only when no channel was
+        reached and none failed for now: a linked one that failed is returned, so the
+        caller's retry of it still comes."""
         channels = channels or await self.channels(event)
         failed: list[ChannelRef] = []
-        gone: DestinationGone | None = None
+        refused: DeliveryRefused | None = None
         reached = 0
         for i, channel in enumerate(channels):
             if (i == 0 and not first) or (only is not None and channel.key != only):
@@ -176,12 +190,12 @@ class Audience:
                     failed.append(channel)
                 else:
                     reached += 1
-            except DestinationGone as e:  # the own channel deleted: the linked ones still hear it
-                gone = e
-        if gone is not None and not reached and not failed:
-            raise gone  # nowhere left to say it: the job ends, not retried
-        if gone is not None:
-            log.warning("event %s: its own channel is gone; the linked ones hear it: %s", event.id, gone)
+            except (DestinationGone, DestinationClosed) as e:  # the linked ones still hear it
+                refused = e
+        if refused is not None and not reached and not failed:
+            raise nowhere(refused)  # nowhere to say it: the job ends, not retried
+        if refused is not None:
+            log.warning("event %s: its own channel refused it; the linked ones hear it: %s", event.id, refused)
         return failed
 
     async def linked_now(self, event: Event) -> list[ChannelRef]:
@@ -192,9 +206,21 @@ class Audience:
 
     async def say_as(self, event: Event, make: Callable[[ChannelRef], Out], *, key: str | None = None) -> None:
         """`make(channel)` in every channel of the event: words that name a command, in the
-        syntax of the channel's own platform, or that point to what is there."""
+        syntax of the channel's own platform, or that point to what is there. The own channel
+        refusing it (gone, or closed for now) does not keep the linked ones from hearing it;
+        DestinationGone (`nowhere`) is raised when none did."""
+        refused: DeliveryRefused | None = None
+        reached = 0
         for i, channel in enumerate(await self.channels(event)):
-            await self._send(channel, make(channel), _key(key, i, channel), own=i == 0)
+            try:
+                if await self._send(channel, make(channel), _key(key, i, channel), own=i == 0) is not None:
+                    reached += 1
+            except (DestinationGone, DestinationClosed) as e:
+                refused = e
+        if refused is not None and not reached:
+            raise nowhere(refused)
+        if refused is not None:
+            log.warning("event %s: its own channel refused it; the linked ones hear it: %s", event.id, refused)
 
     async def tell(self, event: Event, people: Iterable[Attendee], make: Callable[[Attendee], Out]) -> None:
         """Say something to each person in the event's channel on their own platform."""

@@ -149,7 +149,7 @@ class Editing(Cancelling):
 
         def change(conn: sqlite3.Connection, current: Event, series: bool = False) -> Changed:
             places[current.id] = current.location
-            befores[current.id] = current
+            befores.setdefault(current.id, current)  # a series edit's, before split_at moved it
             own = dict(fields)
             if series:  # each keeps its own start (a new time of day was set by split_at)
                 own.pop("starts_at", None)
@@ -179,6 +179,7 @@ class Editing(Cancelling):
         def unit(conn: sqlite3.Connection) -> list[Changed]:
             nonlocal id
             self._close_in(closed, when_poll, where_poll, conn)
+            befores.clear()  # a unit run again starts over
             handles: list[Handle] = []
             if unmade is not None:
                 id, handles = self.series.make_unmade(conn, event, now, plan, ahead)
@@ -189,6 +190,7 @@ class Editing(Cancelling):
                 return [change(conn, current)]
             targets = self.series.later(conn, current)
             starts.update((e.id, e.starts_at) for e in targets)
+            befores.update((e.id, e) for e in targets)
             if starts_at is not None:
                 targets, moved = self.series.split_at(conn, current, starts_at, now, ahead, plan)
                 targets = [e for e in targets if not e.cancelled]
