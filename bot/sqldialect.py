@@ -19,8 +19,12 @@ _LITERAL = re.compile(r"('(?:[^']|'')*')")
 # Identifiers our schema uses that PostgreSQL reserves.
 _RESERVED = re.compile(r"(?<![\w\"$.])user\b")
 _EXCLUDED_RESERVED = re.compile(r"\bexcluded\.user\b")
-# SQLite's planner hint "+column" (stay off that column's index) is an operator on text there.
-_UNARY_PLUS = re.compile(r"(?<=[\s(])\+(?=[a-z_])")
+# SQLite's planner hint "+column" (stay off that column's index): PostgreSQL has no hints, but
+# no index serves an expression of the column, so the planner keeps to the other condition's.
+# It matters more there: a SERIALIZABLE scan of an index locks the pages it reads, and a
+# prefix cancel that also scans `jobs_due` for every pending job conflicts with every
+# process scheduling any job.
+_UNARY_PLUS = re.compile(r"(?<=[\s(])\+([a-z_]\w*)")
 _INSERT_OR_IGNORE = re.compile(r"\bINSERT\s+OR\s+IGNORE\s+INTO\b", re.I)
 _RETURNING = re.compile(r"\bRETURNING\b", re.I)
 _BEGIN = re.compile(r"^\s*BEGIN\s+(IMMEDIATE|DEFERRED|EXCLUSIVE)\b", re.I)
@@ -66,7 +70,7 @@ def to_postgres(sql: str) -> Statement:
             code = "".join(out)
         code = _EXCLUDED_RESERVED.sub('excluded."user"', code)
         code = _RESERVED.sub('"user"', code)
-        code = _UNARY_PLUS.sub("", code)
+        code = _UNARY_PLUS.sub(r"COALESCE(\1, \1)", code)
         # A write transaction: SQLite's IMMEDIATE takes the one write lock at once, which
         # makes writers serial; among processes on PostgreSQL the same promise is SERIALIZABLE.
         code = _BEGIN.sub("BEGIN ISOLATION LEVEL SERIALIZABLE", code)

@@ -132,7 +132,7 @@ class EventsCog(Reports):
                                 channel_id=ctx.channel.id, creator=ctx.user.key, title=title,
                                 starts_at=starts_at, location=location, details=details or "",
                                 capacity=capacity, now=now, length=length, goal=goal)
-            return event, self.reminders.schedule(conn, event, plan, now), closed
+            return event, self.reminders.schedule(conn, event, plan, now, fresh=True), closed
 
         event, handles, closed = await self.db.write(unit)
         self.reminders.arm(handles)

@@ -51,7 +51,8 @@ class Plan:
 
 
 # Writes an event's other jobs in the same unit (turnout.py): (conn, event, plan, now) -> handles
-MoreJobs = Callable[[sqlite3.Connection, Event, Plan, datetime], list[Handle]]
+# The last argument: the event was inserted by the calling unit (see Reminders.schedule).
+MoreJobs = Callable[[sqlite3.Connection, Event, Plan, datetime, bool], list[Handle]]
 
 
 def parse_offsets(value: str) -> tuple[timedelta, ...]:
@@ -119,18 +120,22 @@ class Reminders:
         return Plan(await settings.get(space, "reminders"), await settings.get(space, "checkin.window"))
 
     def schedule(self, conn: sqlite3.Connection, event: Event, plan: Plan,
-                 now: datetime) -> list[Handle]:
+                 now: datetime, *, fresh: bool = False) -> list[Handle]:
         """Inside the caller's write unit: replace the event's pending reminders with one
-        per offset still ahead (and its other jobs). Arm the returned handles after the commit."""
+        per offset still ahead (and its other jobs). Arm the returned handles after the commit.
+        `fresh`: the unit inserted the event, so no job of its id can exist yet (ids are never
+        reused): nothing to cancel, and not scanning for it keeps the unit from reading the
+        jobs index pages that other processes' new events write to (SERIALIZABLE conflicts)."""
         scheduler = self.bot.scheduler
-        scheduler.cancel(conn, f"event:{event.id}:reminder:")
+        if not fresh:
+            scheduler.cancel(conn, f"event:{event.id}:reminder:")
         if event.cancelled:
             return []
         handles: list[Handle] = [scheduler.put(conn, "event.archive", f"event:{event.id}:archive",
                                                event.ends_at + ARCHIVE_AFTER, {"event_id": event.id},
                                                event.space)]
         if self.more is not None:
-            handles += self.more(conn, event, plan, now)
+            handles += self.more(conn, event, plan, now, fresh)
         for offset in plan.offsets:
             due = event.starts_at - offset
             # An offset reached at this very moment (an event made "in 1 hour" with a 1h

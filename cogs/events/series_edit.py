@@ -60,7 +60,7 @@ class SeriesEdits:
                                 location=s.location, details=s.details, capacity=s.capacity,
                                 now=now, length=s.length, series_id=s.id, occurrence=key, goal=s.goal)
             created.append(event)
-            handles.extend(self.cog.reminders.schedule(conn, event, plan, since))
+            handles.extend(self.cog.reminders.schedule(conn, event, plan, since, fresh=True))
         # The one job that makes the next: one set by an earlier `ahead` goes (the job running
         # now is claimed, not pending, so it stays to be marked sent).
         self.bot.scheduler.cancel(conn, f"series:{s.id}:make:")

@@ -140,11 +140,13 @@ class Turnout:
             if event.starts_at - old <= now < event.starts_at - new:
                 await self._pins_off(event)
 
-    def schedule(self, conn: sqlite3.Connection, event: Event, plan: Plan, now: datetime) -> list[Handle]:
+    def schedule(self, conn: sqlite3.Connection, event: Event, plan: Plan, now: datetime,
+                 fresh: bool = False) -> list[Handle]:
         """Inside the unit that writes the event's reminders: its check-in opening (unless it
-        is open already) and its follow-up at the end."""
+        is open already) and its follow-up at the end. `fresh` as in Reminders.schedule."""
         scheduler = self.bot.scheduler
-        scheduler.cancel(conn, f"event:{event.id}:checkin")
+        if not fresh:
+            scheduler.cancel(conn, f"event:{event.id}:checkin")
         handles: list[Handle] = []
         opens = event.starts_at - plan.window
         if opens > now:

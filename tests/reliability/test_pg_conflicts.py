@@ -15,6 +15,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from bot import jobs
 from bot.app import build_bot
 from bot.clock import ManualClock
 from bot.greenbridge import await_only
@@ -175,3 +176,54 @@ async def test_a_command_still_losing_when_time_is_up_is_told_nothing_was_change
     assert replies == ["⚠️ my database was too busy with other work to save that just now, so nothing "
                        "was changed; please try again in a minute"]
     assert titles == []
+
+
+async def test_an_event_created_meanwhile_does_not_make_another_process_s_jobs_lose(pg_url: str) -> None:
+    """Another process's unit reads jobs by their keys (a prefix cancel, as an edit's) and
+    then writes one, while this bot creates an event. Its event's jobs land where that unit
+    read; had the create read the jobs index as well (a cancel of its event's jobs, which
+    cannot exist yet), each would have read what the other wrote, and PostgreSQL would abort
+    one of them (as it did, many times, when processes created events at once)."""
+    bot = await build_bot(pg_url, clock=ManualClock(START))
+    fake = FakeAdapter()
+    bot.add_adapter(fake)
+    await bot.start()
+    rival = await asyncpg.connect(pg_url)
+    try:
+        await bot.settle()
+        await rival.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+        await rival.fetch("SELECT id FROM jobs WHERE state='pending' AND key >= 'event:' AND key < 'event;'")
+        [card] = await fake.invoke('!event create Picnic when="tomorrow 18:00"')
+        await rival.execute("INSERT INTO jobs(kind, key, due_at) VALUES('event.archive', 'event:999:archive', 4102444800)")
+        await rival.execute("COMMIT")
+    finally:
+        await rival.close()
+        await bot.stop()
+    assert "Picnic" in card.text and bot.db.conflicts == 0  # type: ignore[attr-defined]
+
+
+async def test_a_prefix_cancel_reads_only_its_keys_not_every_pending_job(pg_url: str) -> None:
+    """A SERIALIZABLE read locks the index pages it scans: a cancel of one event's jobs that
+    also scanned `jobs_due` for every pending job would conflict with any process scheduling
+    any job. What the cancel's own transaction holds after it ran is what it read."""
+    db = await opened(pg_url)
+    conn = await asyncpg.connect(pg_url)
+    try:
+        await db.migrate("core", jobs.MIGRATIONS)
+        # Most jobs done, those pending few among them; not analysed yet (as a young table, or
+        # one between two of autovacuum's visits): the planner then guesses either index alike.
+        await conn.execute("INSERT INTO jobs(kind, key, due_at, state) SELECT 'event.reminder', "
+                           "'event:' || n || ':reminder:3600', 4102444800 + n, "
+                           "CASE WHEN n % 20 = 0 THEN 'pending' ELSE 'sent' END FROM generate_series(1, 3000) n")
+
+        def unit(c: sqlite3.Connection) -> tuple[int, set[str]]:
+            n = jobs.cancel(c, "event:1500:reminder:")
+            return n, {r[0] for r in c.execute(
+                "SELECT c.relname FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                "WHERE l.mode = 'SIReadLock' AND l.pid = pg_backend_pid()").fetchall()}
+
+        cancelled, read = await db.write(unit)
+    finally:
+        await conn.close()
+        await db.close()
+    assert cancelled == 1 and "jobs_due" not in read

@@ -113,3 +113,22 @@ async def test_a_reminder_skipped_after_downtime_is_said_in_the_channel_once(tmp
     assert "Late #1" in missed.text and "was due Wed 25 Nov 2026 18:00 UTC" in missed.text
     assert "it is on Thu 26 Nov 2026 18:00 UTC (in 21 hours)" in missed.text
     assert "starts" not in missed.text  # the word that marks a reminder: this one was not posted
+
+
+def pending_keys(jobs) -> set[str]:  # type: ignore[no-untyped-def]
+    return {j.key.partition(":")[2].partition(":")[2] for j in jobs}
+
+
+async def test_an_existing_event_rescheduled_still_loses_the_jobs_its_plan_dropped(fake: FakeAdapter, bot) -> None:
+    # A unit that inserts an event skips cancelling its jobs (there are none yet); any other
+    # scheduling of an event still does.
+    await fake.invoke(f"!event create A when={WHEN}")
+    assert pending_keys(await bot.scheduler.pending("event:1:")) == {
+        "archive", "checkin", "followup", "native-close", "reminder:86400", "reminder:3600"}
+    await fake.invoke("!config set reminders 2h", "mod", mod=True)
+    assert pending_keys(await bot.scheduler.pending("event:1:")) == {"archive", "checkin", "followup", "native-close", "reminder:7200"}
+    await fake.invoke('!event edit 1 when="2026-11-23 09:20"')  # its check-in window is open already
+    assert pending_keys(await bot.scheduler.pending("event:1:")) == {"archive", "followup", "native-close"}
+    await fake.invoke(f"!event create B when={WHEN}")
+    assert pending_keys(await bot.scheduler.pending("event:2:")) == {"archive", "checkin", "followup", "native-close", "reminder:7200"}
+    assert pending_keys(await bot.scheduler.pending("event:1:")) == {"archive", "followup", "native-close"}

@@ -28,7 +28,7 @@ def test_insert_or_ignore_becomes_on_conflict_do_nothing_before_returning() -> N
 
 def test_sqlite_only_spellings_are_rewritten() -> None:
     assert to_postgres("UPDATE jobs SET s=1 WHERE +state='pending' AND a = +1").text == \
-        "UPDATE jobs SET s=1 WHERE state='pending' AND a = +1"
+        "UPDATE jobs SET s=1 WHERE COALESCE(state, state)='pending' AND a = +1"
     assert to_postgres("BEGIN IMMEDIATE").text == "BEGIN ISOLATION LEVEL SERIALIZABLE"
     assert to_postgres("SELECT group_concat(a, ';') FROM t").text == "SELECT string_agg(a, ';') FROM t"
 
