@@ -32,6 +32,9 @@ class PromptClosing:
     bot: CogHost
     db: Database
     name: ClassVar[str]
+    # Prompts whose proposal is being made in this process: a reconcile meanwhile (the database
+    # back, a gateway resume) sees them proposed without a poll yet, and must not take them back.
+    _proposing: set[int]
 
     def _live_since(self) -> datetime:
         raise NotImplementedError
@@ -65,7 +68,17 @@ class PromptClosing:
 
     async def _propose(self, message: MessageRef, prompt_id: int, user: UserRef) -> bool:
         polls = self.bot.service(PollService)
-        if polls is None or not await repo.answered(self.db, prompt_id, "proposed", self._live_since()):
+        if polls is None or prompt_id in self._proposing:
+            return False
+        # Marked before the answer's write: its commit, seen by a reconcile before this resumes.
+        self._proposing.add(prompt_id)
+        try:
+            return await self._proposed(message, prompt_id, user, polls)
+        finally:
+            self._proposing.discard(prompt_id)
+
+    async def _proposed(self, message: MessageRef, prompt_id: int, user: UserRef, polls: PollService) -> bool:
+        if not await repo.answered(self.db, prompt_id, "proposed", self._live_since()):
             return False
         self._quieter(message)
         await self.bot.untrack(self.name, "prompt", prompt_id, durably=False)
@@ -78,7 +91,7 @@ class PromptClosing:
                                             closes_at=slot_poll_closes(now, slots),
                                             idempotency_key=poll_key(prompt_id))
         except Exception:
-            if await polls.made_for(poll_key(prompt_id)) is None:  # else the next start posts its card
+            if await polls.made_for(poll_key(prompt_id)) is None:  # else the card names it
                 await self._take_back(message, prompt_id)
             raise
         await self._close_card(message, prompt_id, closed_card(
@@ -100,8 +113,11 @@ class PromptClosing:
         """At a reconcile: whether the prompt was answered already (its card, still live, missed
         the edit closing it, which is made now). Its answer is shown even once it has lapsed:
         a proposal's card is the pointer to its poll. A proposal whose poll was never made is
-        taken back (False): the card's 📅 read again makes it, under the same key."""
+        taken back (False): the card's 📅 read again makes it, under the same key. One being
+        proposed in this process is left to that proposal (True: its readings are not answers)."""
         answer = await repo.answer(self.db, prompt_id)
+        if prompt_id in self._proposing and answer != "dismissed":
+            return True
         if answer is None:
             return False
         if answer == "dismissed":
@@ -112,7 +128,6 @@ class PromptClosing:
             if polls is None or poll_id is None:
                 await repo.unpropose(self.db, prompt_id)
                 return False
-            await polls.post_card(poll_key(prompt_id), message.channel)
             card = closed_card("A meetup was proposed: ", self._vote_on(message, poll_id))
         await self.bot.untrack(self.name, "prompt", prompt_id, durably=False)
         await self._close_card(message, prompt_id, card)

@@ -60,6 +60,7 @@ class OfflineCog(Cog, PromptClosing):
         self.scorer = HeatScorer()
         self._channels: OrderedDict[str, memory.Channel] = OrderedDict()
         self._keeping: set[asyncio.Task[None]] = set()  # channels forgotten, being kept
+        self._proposing: set[int] = set()
 
     def _channel(self, channel: ChannelRef) -> memory.Channel:
         state = self._channels.get(channel.key)

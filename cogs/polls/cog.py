@@ -243,14 +243,6 @@ class PollsCog(Cog, AgreedPolls, PollSuggestions, PollService):  # the interface
         made = await self.db.read_small(lambda c: repo.made_for(c, key))
         return made.id if made is not None else None
 
-    async def post_card(self, key: str, channel: ChannelRef) -> None:
-        poll = await self.db.read_small(lambda c: repo.made_for(c, key))
-        if poll is None or poll.closed or self.bot.tracked_messages(self.name, "poll", poll.id):
-            return
-        ref = await self.bot.send(channel, await self.card(poll), idempotency_key=key)
-        await self.bot.track(ref, self.name, "poll", poll.id)
-        await self._share(poll, channel)
-
     async def _poll_here(self, ctx: Context, poll_id: int) -> Poll:
         poll = await self.get(poll_id)
         if poll is not None and poll.space != ctx.space.key and any(

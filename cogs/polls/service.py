@@ -24,12 +24,6 @@ class PollService:
         """The poll `post_poll` made with this key, if it made one."""
         raise NotImplementedError
 
-    async def post_card(self, key: str, channel: ChannelRef) -> None:
-        """The card of the open poll made with this key, posted in `channel` (with the key) if
-        it has none live: a stop between the poll's commit and its card's send, or a send
-        refused, left it without one, and nobody could see it to vote."""
-        raise NotImplementedError
-
     async def close_poll(self, poll_id: int, *, closed: bool = False) -> None:
         """Close it (if open) and post the results; with `closed`, one `close_agreed` closed
         just now (its results are said all the same)."""
