@@ -24,6 +24,7 @@ from . import commands as cmd
 from .caps import CAPABILITIES
 from .config import DiscordConfig
 from .dms import DirectMessages
+from .edits import edit_refusal
 from .gateway import LogoffClient, intents_refused, make_client, point_at_server
 from .handlers import DiscordInbound
 from .lanes import Lanes
@@ -285,6 +286,8 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound, Seeding, OwnPosts, DirectM
         except discord.Forbidden as e:
             self._explain(e, "edit its message", message.channel)
             return
+        except discord.HTTPException as e:
+            raise edit_refusal(message, e) from e
         if r.reactions:  # a card that now asks for a reaction more (📍 once check-in opens)
             had = self._seeded.get(message.key)
             if had is None:  # sent before a restart: the edited message says what is there
