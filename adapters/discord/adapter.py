@@ -276,8 +276,7 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound, Seeding, OwnPosts, DirectM
         return first
 
     async def edit(self, message: MessageRef, out: Out) -> None:
-        partial = self._channel(message.channel).get_partial_message(int(message.id))
-        r = render(out)
+        partial, r = self._channel(message.channel).get_partial_message(int(message.id)), render(out)
         try:
             edited = await partial.edit(**r.edit_kwargs())
         except discord.NotFound:

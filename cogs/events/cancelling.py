@@ -75,13 +75,13 @@ class Cancelling(Rsvps):
         """At a reconcile of its cards: a cancelled event's card still live missed its last edit,
         and maybe the taking back of the bot's own 📍 before it (`turnout.pin_off`; a stop may
         come between them). Whether check-in was open then is not known now: it comes off each
-        card this process runs, which changes nothing where it is not on."""
+        card (one on a platform this process does not run is left alone), which changes nothing
+        where it is not on."""
         event = await self.db.read_small(lambda c: repo.get(c, event_id))
         if event is None or not event.cancelled:
             return
         for card in self.bot.tracked_messages(self.name, "event", event_id):
-            if self.bot.capabilities(card.platform) is not None:
-                await self.bot.take_back_own_reaction(card, HERE)
+            await self.bot.take_back_own_reaction(card, HERE)
         await self.retire(event_id)
 
     async def _series_from(self, ctx: Context, id: int, verb: str) -> Event | int:
