@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
-from .adapter import Adapter, DeliveryRefused
+from .adapter import Adapter, DeliveryRefused, DestinationClosed
 from .clock import Clock
 from .model import MessageRef
 from .render import Out
@@ -99,6 +99,11 @@ class LiveCards:
                         return
                     await adapter.edit(message, out)
                     self.edits += 1
+                except DestinationClosed as e:
+                    # For now (a thread archived): taken as landed, the card would keep this
+                    # state for good; left live, its next change or the next start edits it.
+                    log.info("live card %s cannot be edited for now: %s", key, e)
+                    continue
                 except DeliveryRefused as e:
                     # For good (the bot may no longer edit there): like a gone card, no later
                     # edit would land, and waiting for one would keep the card live for ever.

@@ -24,6 +24,7 @@ from . import commands as cmd
 from .caps import CAPABILITIES
 from .config import DiscordConfig
 from .dms import DirectMessages
+from .edits import edit_refusal
 from .gateway import LogoffClient, intents_refused, make_client, point_at_server
 from .handlers import DiscordInbound
 from .lanes import Lanes
@@ -275,8 +276,7 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound, Seeding, OwnPosts, DirectM
         return first
 
     async def edit(self, message: MessageRef, out: Out) -> None:
-        partial = self._channel(message.channel).get_partial_message(int(message.id))
-        r = render(out)
+        partial, r = self._channel(message.channel).get_partial_message(int(message.id)), render(out)
         try:
             edited = await partial.edit(**r.edit_kwargs())
         except discord.NotFound:
@@ -285,6 +285,8 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound, Seeding, OwnPosts, DirectM
         except discord.Forbidden as e:
             self._explain(e, "edit its message", message.channel)
             return
+        except discord.HTTPException as e:
+            raise edit_refusal(message, e) from e
         if r.reactions:  # a card that now asks for a reaction more (📍 once check-in opens)
             had = self._seeded.get(message.key)
             if had is None:  # sent before a restart: the edited message says what is there

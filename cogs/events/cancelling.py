@@ -19,6 +19,7 @@ from .reminders import Handle
 from .repo import Event
 from .rsvp import Rsvps
 from .series import SeriesPlanner
+from .turnout_render import HERE
 
 EVENT_ID = Option("id", "the event's number", kind="int", min=1, suggest="suggest_event")
 SCOPE = Option("scope", "series: this one and every later one of its series", kind="choice",
@@ -71,10 +72,17 @@ class Cancelling(Rsvps):
         await self.bot.untrack(self.name, "event", event_id, durably=False)
 
     async def retire_cancelled(self, event_id: int) -> None:
-        """At a reconcile of its cards: a cancelled event's card still live missed its last edit."""
+        """At a reconcile of its cards: a cancelled event's card still live missed its last edit,
+        and maybe the taking back of the bot's own 📍 before it (`turnout.pin_off`; a stop may
+        come between them). Whether check-in was open then is not known now: it comes off each
+        card (one on a platform this process does not run is left alone), which changes nothing
+        where it is not on."""
         event = await self.db.read_small(lambda c: repo.get(c, event_id))
-        if event is not None and event.cancelled:
-            await self.retire(event_id)
+        if event is None or not event.cancelled:
+            return
+        for card in self.bot.tracked_messages(self.name, "event", event_id):
+            await self.bot.take_back_own_reaction(card, HERE)
+        await self.retire(event_id)
 
     async def _series_from(self, ctx: Context, id: int, verb: str) -> Event | int:
         """The occurrence a `series` edit or cancel acts from: this one, or, for one that has ended
