@@ -222,12 +222,22 @@ class Audience:
         reached, failed = 0, []
         for i, channel in enumerate(await self.channels(event)):
             try:
-                if await self._send(channel, make(channel), _key(key, i, channel), own=i == 0) is None:
-                    failed.append(channel.key)
-                else:
-                    reached += 1
+                await self.bot.send(channel, make(channel), idempotency_key=_key(key, i, channel))
+                reached += 1
             except (DestinationGone, DestinationClosed) as e:
-                refused = e
+                if i == 0:
+                    refused = e
+                else:  # a linked channel gone or closed: another try would not reach it
+                    log.warning("posting in linked channel %s was refused: %s", channel.key, e)
+            except DeliveryRefused as e:
+                if i == 0:
+                    raise
+                log.warning("posting in linked channel %s was refused: %s", channel.key, e)
+            except Exception as e:  # noqa: BLE001 - the own channel's is the job's to retry
+                if i == 0:
+                    raise
+                log.warning("posting in linked channel %s failed: %s", channel.key, e)
+                failed.append(channel.key)
         if refused is not None and not reached and not failed:
             raise nowhere(refused)
         if refused is not None:

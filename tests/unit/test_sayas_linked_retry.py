@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.adapter import Capabilities, DeliveryFailed, DeliveryRefused
+from bot.adapter import Capabilities, DeliveryFailed, DeliveryRefused, DestinationGone
 from bot.app import Bot
 from bot.model import ChannelRef, MessageRef
 from bot.render import Out
@@ -91,3 +91,22 @@ async def test_the_retry_for_a_linked_space_thanks_no_one_twice(bot: Bot) -> Non
     said = [k for k in a.sends_with_key if k.endswith("-thanks")]
     assert len(said) > 1 and len(set(said)) == 1, said  # sent again, with the same key
     assert (await jobs(bot, "event.followup"))[0][0] == "sent"
+
+
+class Gone(FakeAdapter):
+    """A platform whose channel was deleted: every send to it is refused for good."""
+
+    async def send(self, channel: ChannelRef, out: Out, *, idempotency_key: str | None = None) -> MessageRef:
+        raise DestinationGone(f"{self.platform}: channel {channel.id} is gone")
+
+
+async def test_a_linked_channel_refusing_for_good_is_not_retried(bot: Bot) -> None:
+    """Another try would not reach a deleted linked channel: the job ends once the others
+    heard it, rather than retrying for hours."""
+    a, _ = sides()
+    g = Gone("gamma", space="hall", channel="hall", capabilities=Capabilities(edits_per_window=0, label="Gamma"))
+    b = beta()
+    await weekly_quiz(bot, a, b, g)
+    await bot.scheduler.advance(timedelta(days=3, hours=12))
+    assert len(a.containing(THANKS)) == 1 and len(b.containing(THANKS)) == 1
+    assert (await jobs(bot, "event.followup"))[0] == ("sent", 1)
