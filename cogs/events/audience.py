@@ -54,6 +54,11 @@ def nowhere(refused: DeliveryRefused) -> DestinationGone:
     return gone
 
 
+class NotYet(RuntimeError):
+    """What `say_as` raises when a linked channel failed for now: the job is retried (not
+    DestinationGone, which would end it)."""
+
+
 def _key(key: str | None, i: int, channel: ChannelRef) -> str | None:
     """The idempotency key of what is said in the event's `i`-th channel: each its own."""
     return key if i == 0 or key is None else f"{key}@{channel.key}"
@@ -208,19 +213,37 @@ class Audience:
         """`make(channel)` in every channel of the event: words that name a command, in the
         syntax of the channel's own platform, or that point to what is there. The own channel
         refusing it (gone, or closed for now) does not keep the linked ones from hearing it;
-        DestinationGone (`nowhere`) is raised when none did."""
+        DestinationGone (`nowhere`) is raised when none did and none failed for now. A linked
+        channel that failed for now raises `NotYet` once all were tried: what is said here is
+        made anew by the caller's job (it is never stored), so its retry is the linked
+        channel's; it says it again everywhere with the same keys, which land once where it
+        reached (the platform's key, the job's kept sends)."""
         refused: DeliveryRefused | None = None
-        reached = 0
+        reached, failed = 0, []
         for i, channel in enumerate(await self.channels(event)):
             try:
-                if await self._send(channel, make(channel), _key(key, i, channel), own=i == 0) is not None:
-                    reached += 1
+                await self.bot.send(channel, make(channel), idempotency_key=_key(key, i, channel))
+                reached += 1
             except (DestinationGone, DestinationClosed) as e:
-                refused = e
-        if refused is not None and not reached:
+                if i == 0:
+                    refused = e
+                else:  # a linked channel gone or closed: another try would not reach it
+                    log.warning("posting in linked channel %s was refused: %s", channel.key, e)
+            except DeliveryRefused as e:
+                if i == 0:
+                    raise
+                log.warning("posting in linked channel %s was refused: %s", channel.key, e)
+            except Exception as e:  # noqa: BLE001 - the own channel's is the job's to retry
+                if i == 0:
+                    raise
+                log.warning("posting in linked channel %s failed: %s", channel.key, e)
+                failed.append(channel.key)
+        if refused is not None and not reached and not failed:
             raise nowhere(refused)
         if refused is not None:
             log.warning("event %s: its own channel refused it; the linked ones hear it: %s", event.id, refused)
+        if failed:
+            raise NotYet(f"event {event.id}: not posted in linked channel(s) {', '.join(failed)} this time")
 
     async def tell(self, event: Event, people: Iterable[Attendee], make: Callable[[Attendee], Out]) -> None:
         """Say something to each person in the event's channel on their own platform."""
