@@ -35,7 +35,7 @@ class LiveCards:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._window: dict[str, list[float]] = {}
         self._gone: set[str] = set()  # deleted on the platform while an edit was pending
-        self._landed: dict[str, Landed] = {}  # told once the card's latest state is on it
+        self._landed: dict[str, list[Landed]] = {}  # told once the card's latest state is on it
         self._closed = False
         self.edits = 0
         # Platforms whose adapter has not started yet: their cards' edits wait (a reconcile
@@ -53,12 +53,13 @@ class LiveCards:
     def refresh(self, message: MessageRef, render: Render, landed: Landed | None = None) -> None:
         """Edit the card to what `render` gives, soon. `landed` is awaited once an edit rendered
         after this call is on the card (or the card is gone, or the platform refuses its edits
-        for good); never if a stop comes first."""
+        for good); never if a stop comes first. Each call's `landed` is told: a cancel's
+        (the card no longer live) and its check-in closing (the bot's 📍 off) wait for one edit."""
         if self._closed:
             return  # shutting down: the card is re-rendered on the next change after start
         self._render[message.key] = (message, render)
         if landed is not None:
-            self._landed[message.key] = landed
+            self._landed.setdefault(message.key, []).append(landed)
         self._dirty.add(message.key)
         if message.key not in self._tasks:
             self._tasks[message.key] = asyncio.create_task(self._run(message.key))
@@ -123,13 +124,11 @@ class LiveCards:
             self._landed.pop(key, None)  # not landed: whoever waited learns of it at the next start
 
     async def _tell_landed(self, key: str) -> None:
-        landed = self._landed.pop(key, None)
-        if landed is None:
-            return
-        try:
-            await landed()
-        except Exception:
-            log.exception("after the edit of live card %s", key)
+        for landed in self._landed.pop(key, []):
+            try:
+                await landed()
+            except Exception:
+                log.exception("after the edit of live card %s", key)
 
     def _stamps(self, message: MessageRef, adapter: Adapter) -> list[float]:
         stamps = self._window.setdefault(f"{message.platform}:{message.channel_id}", [])

@@ -18,12 +18,13 @@ from __future__ import annotations
 import logging
 import sqlite3
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.commands import Option
 from bot.context import Refusal
-from bot.model import SpaceRef, user_from_key
+from bot.model import MessageRef, SpaceRef, user_from_key
 from bot.render import truncate
 from bot.scheduler import Job
 from bot.settings import SettingSpec, duration_within, on_off, switch_text
@@ -84,6 +85,10 @@ def next_slots(event: Event, tz: ZoneInfo, now: datetime) -> list[tuple[str, dat
     return out
 
 
+def _open(event: Event, window: timedelta, now: datetime, *, cancelled: bool) -> bool:
+    return not cancelled and event.starts_at - window <= now and not event.over(now)
+
+
 def _goes_on(conn: sqlite3.Connection, event: Event) -> bool:
     """Whether a later occurrence of the event's series is planned: its rule has one to come, or
     the series went on as one of its own at a new time of day (`follows`), which has one."""
@@ -114,8 +119,7 @@ class Turnout:
         settings.register(SettingSpec("events.followup", "on", on_off, "on or off",
                                       "after an event: a thank-you with the turnout and a \"next one?\" poll",
                                       normalize=switch_text))
-        settings.watch("checkin.window", self._window_changed)
-        settings.watch("checkin.window", self.cog._refresh_space)  # (reminders.py moves the jobs)
+        settings.watch("checkin.window", self._window_changed)  # (reminders.py moves the jobs)
         self.bot.scheduler.register(OPEN_KIND, self._opened)
         self.bot.scheduler.register(FOLLOWUP_KIND, self._followup, grace=self._grace)
         self.bot.scheduler.register(ARCHIVE_KIND, self._archive)  # (written with the reminders)
@@ -133,12 +137,14 @@ class Turnout:
         old = self._windows.get(space.key, MAX_WINDOW)
         new: timedelta = await self.bot.settings.get(space, "checkin.window")
         self._windows[space.key] = new
-        if new >= old:
-            return
         now = self.bot.clock.now()
-        for event in await self.bot.db.read(lambda c: repo.upcoming(c, space.key, now, limit=10_000)):
-            if event.starts_at - old <= now < event.starts_at - new:
-                await self._pins_off(event)
+        closed = [] if new >= old else [
+            e for e in await self.bot.db.read(lambda c: repo.upcoming(c, space.key, now, limit=10_000))
+            if e.starts_at - old <= now < e.starts_at - new]
+        await self.cog._refresh_space(space)
+        # With no await since the refresh, a card's edit has not started: one edit takes both.
+        for event in closed:
+            await self._pins_off(event)
 
     def schedule(self, conn: sqlite3.Connection, event: Event, plan: Plan, now: datetime,
                  fresh: bool = False) -> list[Handle]:
@@ -172,15 +178,28 @@ class Turnout:
         that stop asking for 📍, so the bot's own comes off them; a move back into the window
         puts it back, as check-in opening does."""
         window, now = await self.window(SpaceRef.from_key(after.space)), self.bot.clock.now()
-
-        def open_(e: Event, cancelled: bool) -> bool:
-            return not cancelled and e.starts_at - window <= now and not e.over(now)
-
-        if open_(before or after, before is not None and before.cancelled) and not open_(after, after.cancelled):
+        was = _open(before or after, window, now, cancelled=before is not None and before.cancelled)
+        if was and not _open(after, window, now, cancelled=after.cancelled):
             await self._pins_off(after)
 
+    async def open_now(self, event: Event) -> bool:
+        """Whether the event is open for check-in now (its cards ask for 📍)."""
+        window, now = await self.window(SpaceRef.from_key(event.space)), self.bot.clock.now()
+        return _open(event, window, now, cancelled=event.cancelled)
+
     async def _pins_off(self, event: Event) -> None:
+        """The bot's 📍 comes off each card once an edit rendered after check-in closed is on it:
+        an edit rendered before (after an RSVP a moment earlier) landing later would put it back
+        (the platforms add what a card asks for and they do not remember adding), and no later
+        edit takes it off."""
         for card in self.bot.tracked_messages(self.cog.name, "event", event.id):
+            self.bot.refresh_card(card, partial(self.cog._render, event.id, card.channel),
+                                  partial(self._closed_landed, event.id, card))
+
+    async def _closed_landed(self, event_id: int, card: MessageRef) -> None:
+        event = await self.bot.db.read_small(lambda c: repo.get(c, event_id))
+        # Opened again meanwhile (moved back): its cards ask for 📍 again, and the bot's stays.
+        if event is None or not await self.open_now(event):
             await self.bot.take_back_own_reaction(card, HERE)
 
     async def archive(self, event_id: int) -> None:
@@ -223,8 +242,9 @@ class Turnout:
         event = await self._event(job)
         if event is None:
             return
-        self.cog.refresh(event.id)  # the card says it has ended, with the final counts
-        await self._pins_off(event)  # and check-in has closed: 📍 no longer counts
+        # The card says it has ended, with the final counts, and check-in has closed: the
+        # bot's 📍 no longer counts, and comes off once that edit is on the card.
+        await self._pins_off(event)
         if not await self.bot.settings.get(SpaceRef.from_key(event.space), "events.followup"):
             return
 
