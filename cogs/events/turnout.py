@@ -22,6 +22,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot.adapter import DestinationClosed, DestinationGone
 from bot.commands import Option
 from bot.context import Refusal
 from bot.model import MessageRef, SpaceRef, user_from_key
@@ -257,7 +258,11 @@ class Turnout:
             return  # nobody said they'd come and nobody checked in: no one to thank
         # A series that goes on has its next occurrence planned already; a one-off, or the last
         # of a series, asks when the next one is.
-        poll_id = await self._next_poll(event, job) if not planned else None
+        try:
+            poll_id = await self._next_poll(event, job) if not planned else None
+        except (DestinationGone, DestinationClosed) as e:  # a retry would not reach it either
+            log.info("event %s: no next-one poll, its channel refuses it: %s", event.id, e)
+            poll_id = None
         # The poll is shared only where the event's channel is linked now: a space unlinked
         # since the event was shared into it is thanked, but not sent to a poll it cannot see.
         has_poll = {event_channel(event).key, *(c.key for c in await self.cog.audience.linked_now(event))}

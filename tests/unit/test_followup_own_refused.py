@@ -1,0 +1,33 @@
+"""The follow-up of a one-off event whose own channel refuses posts (deleted, or a thread a
+moderator locked): its "next one?" poll cannot go there, and the linked spaces are still
+thanked, once, and the job ends rather than retrying for hours (PRODUCT.md "Linked spaces")."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.adapter import DeliveryRefused
+from bot.app import Bot
+from tests.unit.linking import link
+from tests.unit.test_closed_own_channel import REFUSALS, alpha, jobs
+from tests.unit.test_linked_reminders import QUIZ, sides
+
+
+@pytest.mark.parametrize("refusal", REFUSALS)
+async def test_a_one_off_event_whose_own_channel_refuses_still_thanks_the_linked_space(
+        bot: Bot, refusal: type[DeliveryRefused]) -> None:
+    a = alpha(refusal)
+    _, b = sides()
+    bot.add_adapter(a)
+    bot.add_adapter(b)
+    await bot.start()
+    await link(a, b)
+    await a.invoke(f"!event create Quiz when={QUIZ}")
+    await b.invoke("!rsvp 1 going", "bob")
+    a.locked = lambda text: "Thanks for coming" in text or "Next Quiz" in text
+    await bot.scheduler.advance(timedelta(days=3, hours=12))
+    assert len(b.containing("Thanks for coming to Quiz #1")) == 1
+    assert not a.containing("Thanks for coming") and not a.containing("Next Quiz")
+    assert await jobs(bot, "event.followup") == [("sent", 1)]
