@@ -264,8 +264,8 @@ class EventsCog(Reports):
         buttons = bool(caps and caps.buttons) and await self.settings.get(space, "rsvp.buttons")
         page = self.page_url(event.id, await self.web_key()) if self.bot.web.enabled else None
         now = self.bot.clock.now()
-        presence = None  # check-in has opened: who is here
-        if now >= opens_at(event, await self.turnout.window(SpaceRef.from_key(event.space))):
+        presence = None  # check-in has opened (and the event was not called off): who is here
+        if not event.cancelled and now >= opens_at(event, await self.turnout.window(SpaceRef.from_key(event.space))):
             presence = await self.db.read_small(lambda c: Presence(
                 True, *checkin_repo.here(c, event.id, CARD_NAMES), early=0 if event.over(now) else checkin_repo.stale_count(c, event.id)))
         return event_card(event, roster, prefix=self.bot.prefix_for(platform), buttons=buttons,

@@ -32,6 +32,8 @@ async def test_the_bots_pin_leaves_the_card_when_the_event_is_cancelled_during_c
     assert adapter.me in adapter.reactions["m1"]["📍"], out
     out = await typed(adapter, "!event cancel 1")
     assert "[m1] reactions: - 📍" in out, out
+    [card] = adapter.cards()
+    assert "(cancelled)" in card.text and "Here (" not in card.text, card.text  # nobody checks in to it now
     assert adapter.me not in adapter.reactions["m1"].get("📍", []), adapter.reactions["m1"]
 
 

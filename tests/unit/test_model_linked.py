@@ -186,7 +186,7 @@ async def history(where: str, data: st.DataObject) -> None:
                 expect_lists(read_lists(shown), model, f"{at}, {platform}'s card:\n{shown}", card=True,
                              label=label_on(platform))
                 expect_here(read_lists(shown), model, f"{at}, {platform}'s card:\n{shown}", even_empty=pinned,
-                            label=label_on(platform))
+                            label=label_on(platform), card=True)
                 [full] = await side.invoke("!event attendees 1", "viewer")
                 expect_lists(read_lists(full.text), model, f"{at}, attendees on {platform}:\n{full.text}",
                              card=False, label=label_on(platform, everyone=True))

@@ -147,7 +147,7 @@ async def history(where: str, data: st.DataObject) -> None:
             for each in cards:
                 shown = fake.messages[each.id].text
                 expect_lists(read_lists(shown), model, f"{at}, card {each.id}:\n{shown}", card=True)
-                expect_here(read_lists(shown), model, f"{at}, card {each.id}", even_empty=pinned)
+                expect_here(read_lists(shown), model, f"{at}, card {each.id}", even_empty=pinned, card=True)
             [full] = await fake.invoke("!event attendees 1", "eve")
             expect_lists(read_lists(full.text), model, f"{at}, attendees:\n{full.text}", card=False)
             expect_here(read_lists(full.text), model, f"{at}, attendees", even_empty=False)
