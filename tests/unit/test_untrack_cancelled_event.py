@@ -12,30 +12,8 @@ from datetime import timedelta
 from bot.app import Bot, build_bot
 from bot.clock import ManualClock
 from bot.model import MessageRef
-from bot.render import Out
 from bot.testing import FakeAdapter
-
-
-class SlowEdits(FakeAdapter):
-    """Its edits hang while `hang` is set: the stop comes before they land."""
-
-    hang = False
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.editing = asyncio.Event()
-
-    async def edit(self, message: MessageRef, out: Out) -> None:
-        if self.hang:
-            self.editing.set()
-            await asyncio.Event().wait()
-        await super().edit(message, out)
-
-
-async def live(bot: Bot, message_id: str) -> int:
-    row = await bot.db.fetchone("SELECT live FROM messages WHERE message_id=?", (message_id,))
-    assert row is not None
-    return int(row[0])
+from tests.unit.test_poll_close_then_stop import SlowEdits, live
 
 
 async def restarted(databases: Callable[[], str], clock: ManualClock, fake: FakeAdapter) -> Bot:
