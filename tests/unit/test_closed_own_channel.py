@@ -45,6 +45,20 @@ def dms(fake: FakeAdapter, user: str) -> list[str]:
     return [s.text for s in fake.log if s.ref.channel_id == f"dm-{user}"]
 
 
+async def linked_quiz(bot: Bot, refusal: type[DeliveryRefused], *, repeat: bool = False) -> tuple[Locked, FakeAdapter]:
+    """Quiz made in a channel that refuses as `refusal` says once locked, shared into a linked
+    space where bob is going."""
+    a = alpha(refusal)
+    _, b = sides()
+    bot.add_adapter(a)
+    bot.add_adapter(b)
+    await bot.start()
+    await link(a, b)
+    await a.invoke(f"!event create Quiz when={QUIZ}" + (" repeat=weekly" if repeat else ""))
+    await b.invoke("!rsvp 1 going", "bob")
+    return a, b
+
+
 async def jobs(bot: Bot, kind: str) -> list[tuple[str, int]]:
     rows = await bot.db.fetchall("SELECT state, attempts FROM jobs WHERE kind=? ORDER BY id", (kind,))
     return [(str(r[0]), int(r[1])) for r in rows]
@@ -67,14 +81,7 @@ async def test_a_reminder_in_a_refusing_own_channel_still_dms_and_ends(bot: Bot,
 @pytest.mark.parametrize("refusal", REFUSALS)
 async def test_a_refusing_own_channel_still_lets_the_linked_space_hear_the_reminder(
         bot: Bot, refusal: type[DeliveryRefused]) -> None:
-    a = alpha(refusal)
-    _, b = sides()
-    bot.add_adapter(a)
-    bot.add_adapter(b)
-    await bot.start()
-    await link(a, b)
-    await a.invoke(f"!event create Quiz when={QUIZ}")
-    await b.invoke("!rsvp 1 going", "bob")
+    a, b = await linked_quiz(bot, refusal)
     a.locked = lambda text: True
     await bot.scheduler.advance(timedelta(days=3, hours=8, minutes=30))
     assert [mentioned(s) for s in reminders(b)] == [["bob"], ["bob"]]
@@ -100,14 +107,7 @@ async def test_a_cancel_notice_in_a_refusing_own_channel_still_dms(bot: Bot, ref
 @pytest.mark.parametrize("refusal", REFUSALS)
 async def test_the_thank_you_reaches_the_linked_space_when_the_own_channel_refuses(
         bot: Bot, refusal: type[DeliveryRefused]) -> None:
-    a = alpha(refusal)
-    _, b = sides()
-    bot.add_adapter(a)
-    bot.add_adapter(b)
-    await bot.start()
-    await link(a, b)
-    await a.invoke(f"!event create Quiz when={QUIZ} repeat=weekly")  # planned on: no poll to post
-    await b.invoke("!rsvp 1 going", "bob")
+    a, b = await linked_quiz(bot, refusal, repeat=True)  # planned on: no poll to post
     a.locked = lambda text: "Thanks for coming" in text
     await bot.scheduler.advance(timedelta(days=4))
     [thanks] = b.containing("Thanks for coming to Quiz #1")

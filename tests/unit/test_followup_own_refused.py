@@ -10,22 +10,13 @@ import pytest
 
 from bot.adapter import DeliveryRefused
 from bot.app import Bot
-from tests.unit.linking import link
-from tests.unit.test_closed_own_channel import REFUSALS, alpha, jobs
-from tests.unit.test_linked_reminders import QUIZ, sides
+from tests.unit.test_closed_own_channel import REFUSALS, jobs, linked_quiz
 
 
 @pytest.mark.parametrize("refusal", REFUSALS)
 async def test_a_one_off_event_whose_own_channel_refuses_still_thanks_the_linked_space(
         bot: Bot, refusal: type[DeliveryRefused]) -> None:
-    a = alpha(refusal)
-    _, b = sides()
-    bot.add_adapter(a)
-    bot.add_adapter(b)
-    await bot.start()
-    await link(a, b)
-    await a.invoke(f"!event create Quiz when={QUIZ}")
-    await b.invoke("!rsvp 1 going", "bob")
+    a, b = await linked_quiz(bot, refusal)  # a one-off: its follow-up asks when the next one is
     a.locked = lambda text: "Thanks for coming" in text or "Next Quiz" in text
     await bot.scheduler.advance(timedelta(days=3, hours=12))
     assert len(b.containing("Thanks for coming to Quiz #1")) == 1
