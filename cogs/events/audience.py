@@ -212,7 +212,7 @@ class Audience:
     async def say_as(self, event: Event, make: Callable[[ChannelRef], Out], *, key: str | None = None) -> None:
         """`make(channel)` in every channel of the event: words that name a command, in the
         syntax of the channel's own platform, or that point to what is there. The own channel
-        refusing it (gone, or closed for now) does not keep the linked ones from hearing it;
+        refusing it (gone, closed for now, or not allowed) does not keep the linked ones from hearing it;
         DestinationGone (`nowhere`) is raised when none did and none failed for now. A linked
         channel that failed for now raises `NotYet` once all were tried: what is said here is
         made anew by the caller's job (it is never stored), so its retry is the linked
@@ -224,15 +224,11 @@ class Audience:
             try:
                 await self.bot.send(channel, make(channel), idempotency_key=_key(key, i, channel))
                 reached += 1
-            except (DestinationGone, DestinationClosed) as e:
+            except DeliveryRefused as e:  # gone, closed for now, or not allowed: a retry soon would not reach it
                 if i == 0:
                     refused = e
-                else:  # a linked channel gone or closed: another try would not reach it
+                else:
                     log.warning("posting in linked channel %s was refused: %s", channel.key, e)
-            except DeliveryRefused as e:
-                if i == 0:
-                    raise
-                log.warning("posting in linked channel %s was refused: %s", channel.key, e)
             except Exception as e:  # noqa: BLE001 - the own channel's is the job's to retry
                 if i == 0:
                     raise

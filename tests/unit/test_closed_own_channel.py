@@ -104,7 +104,7 @@ async def test_a_cancel_notice_in_a_refusing_own_channel_still_dms(bot: Bot, ref
     assert await jobs(bot, "event.cancelled") == [("failed", 1)]
 
 
-@pytest.mark.parametrize("refusal", REFUSALS)
+@pytest.mark.parametrize("refusal", [*REFUSALS, DeliveryRefused])  # plain: not allowed (Discord's 403)
 async def test_the_thank_you_reaches_the_linked_space_when_the_own_channel_refuses(
         bot: Bot, refusal: type[DeliveryRefused]) -> None:
     a, b = await linked_quiz(bot, refusal, repeat=True)  # planned on: no poll to post
