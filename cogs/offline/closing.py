@@ -91,8 +91,12 @@ class PromptClosing:
                                             closes_at=slot_poll_closes(now, slots),
                                             idempotency_key=poll_key(prompt_id))
         except Exception:
-            if await polls.made_for(poll_key(prompt_id)) is None:  # else the card names it
+            made = await polls.made_for(poll_key(prompt_id))
+            if made is None:
                 await self._take_back(message, prompt_id)
+            else:  # made, its card not posted: the prompt's card names it, and how to vote by command
+                await self._close_card(message, prompt_id, closed_card(
+                    user.display, " proposed a meetup: ", self._vote_on(message, made)))
             raise
         await self._close_card(message, prompt_id, closed_card(
             user.display, " proposed a meetup: ", self._vote_on(message, poll_id)))

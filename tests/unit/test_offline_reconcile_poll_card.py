@@ -125,3 +125,21 @@ async def test_a_platform_refusing_sends_at_the_start_still_closes_the_answered_
         assert await live(again, prompt) == 0
     finally:
         await again.stop()
+
+
+@pytest.mark.allow_errors  # the press's handler logs the failed send
+async def test_a_proposal_whose_poll_card_failed_to_post_names_the_poll_on_the_prompt(bot: Bot) -> None:
+    """A 📅 makes the poll but its card's send fails (a 503): the poll stands (the proposal is
+    not taken back), so the prompt's card is closed naming it and the command to vote with;
+    it was left inviting, the poll unseen until some later start."""
+    fake = SlowPollSend()
+    bot.add_adapter(fake)
+    await bot.start()
+    [card] = await fake.invoke("!offline", "alice")
+    fake.failing = True
+    await fake.react(card, "📅", "bob")
+    fake.failing = False
+    assert len(await bot.db.fetchall("SELECT id FROM polls")) == 1 and not fake.containing(POLL)
+    text = fake.messages[card.ref.id].text
+    assert "bob proposed a meetup" in text and "poll vote 1 <number>" in text, text
+    assert await live(bot, card.ref.id) == 0
