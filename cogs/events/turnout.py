@@ -263,6 +263,10 @@ class Turnout:
         except (DestinationGone, DestinationClosed) as e:  # a retry would not reach it either
             log.info("event %s: no next-one poll, its channel refuses it: %s", event.id, e)
             poll_id = None
+            # Made before its card was refused: nobody saw it, so it never closes with results.
+            polls = self.bot.service(PollService)
+            if polls is not None:
+                await polls.discard(job.idempotency_key + "-poll")
         # The poll is shared only where the event's channel is linked now: a space unlinked
         # since the event was shared into it is thanked, but not sent to a poll it cannot see.
         has_poll = {event_channel(event).key, *(c.key for c in await self.cog.audience.linked_now(event))}

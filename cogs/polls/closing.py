@@ -56,6 +56,18 @@ class PollClosing(LinkedPolls):
             return None
         return self.scheduler.put(conn, SAID, said_key(poll.id), now, {"poll_id": poll.id}, poll.space)
 
+    async def discard(self, key: str) -> None:
+        made = await self.db.read_small(lambda c: repo.made_for(c, key))
+        if made is None or self.bot.tracked_messages(self.name, "poll", made.id):
+            return  # a card of it is out: it closes as any poll does
+        now = self.bot.clock.now()
+
+        def unit(conn: sqlite3.Connection) -> None:
+            repo.discard(conn, made.id, now)
+            self.scheduler.cancel(conn, f"poll:{made.id}:")  # its close, and any card's retry
+
+        await self.db.write(unit)
+
     async def _close_job(self, job: Job) -> None:
         await self._close(int(job.payload["poll_id"]), idempotency_key=job.idempotency_key)
 

@@ -234,8 +234,10 @@ class PollsCog(Cog, AgreedPolls, PollSuggestions, PollService):  # the interface
                         options: list[str], *, multi: bool = False,
                         closes_at: datetime | None = None, idempotency_key: str | None = None) -> int:
         poll = await self.create_poll(channel, creator, question, options, multi, closes_at, idempotency_key)
-        ref = await self.bot.send(channel, await self.card(poll), idempotency_key=idempotency_key)
-        await self.bot.track(ref, self.name, "poll", poll.id)
+        # Asked again (its job re-run): a card already out here is not posted twice.
+        if not any(m.channel.key == channel.key for m in self.bot.tracked_messages(self.name, "poll", poll.id)):
+            ref = await self.bot.send(channel, await self.card(poll), idempotency_key=idempotency_key)
+            await self.bot.track(ref, self.name, "poll", poll.id)
         await self._share(poll, channel)
         return poll.id
 

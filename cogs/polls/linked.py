@@ -8,10 +8,12 @@ it posts counts like the others. A part of the polls cog (a mixin)."""
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Sequence
 from typing import ClassVar
 
 from bot.cog import CogHost
+from bot.jobs import Handle
 from bot.model import ChannelRef, MessageRef, SpaceRef
 from bot.render import Out
 from bot.scheduler import Job
@@ -68,7 +70,7 @@ class LinkedPolls:
             return
         await links.share(SHARED, poll.id, others)
         failed: list[tuple[ChannelRef, str]] = []
-        for channel in others:
+        for channel in await self._without_card(poll, others):
             key = f"poll:{poll.id}:card@{channel.key}"
             ref = await self._post(poll, channel, await self.card(poll, channel), key, "its card")
             if ref is None:
@@ -76,6 +78,15 @@ class LinkedPolls:
             else:
                 await self.bot.track(ref, self.name, "poll", poll.id)
         await self._again(CARD, poll, failed)
+
+    async def _without_card(self, poll: Poll, channels: list[ChannelRef]) -> list[ChannelRef]:
+        """Those with no card of the poll yet, nor a job posting it: a keyed poll asked for
+        again (its job re-run) is shared again, and a card posted twice is two to vote on."""
+        carded = {m.channel.key for m in self.bot.tracked_messages(self.name, "poll", poll.id)}
+        keys = [f"poll:{poll.id}:card@{c.key}" for c in channels]
+        jobbed = {str(r[0]) for r in await self.db.fetchall(
+            f"SELECT key FROM jobs WHERE key IN ({', '.join('?' * len(keys))})", tuple(keys))}
+        return [c for c, k in zip(channels, keys, strict=True) if c.key not in carded and k not in jobbed]
 
     async def _say_results(self, poll: Poll, out: Out, key: str, *, said_in: str | None) -> None:
         """The results in each linked channel but `said_in` (where a command's reply said them)."""
@@ -94,15 +105,21 @@ class LinkedPolls:
             return None
 
     async def _again(self, kind: str, poll: Poll, failed: Sequence[tuple[ChannelRef, str]]) -> None:
-        """A job per channel in `failed`, due now, posting with the key given with it."""
+        """A job per channel in `failed`, due now, posting with the key given with it; not
+        where one is already, in any state (put again, one that posted would post again)."""
         if not failed:
             return
         scheduler, now = self.bot.scheduler, self.bot.clock.now()
         word = kind.partition(".")[2]
-        handles = await self.db.write(lambda conn: [scheduler.put(
-            conn, kind, f"poll:{poll.id}:{word}@{channel.key}", now,
-            {"poll_id": poll.id, "channel": channel.key, "said": key}, channel.space.key)
-            for channel, key in failed])
+
+        def unit(conn: sqlite3.Connection) -> list[Handle]:
+            return [scheduler.put(conn, kind, job_key, now,
+                                  {"poll_id": poll.id, "channel": channel.key, "said": key}, channel.space.key)
+                    for channel, key in failed
+                    for job_key in [f"poll:{poll.id}:{word}@{channel.key}"]
+                    if conn.execute("SELECT 1 FROM jobs WHERE key=?", (job_key,)).fetchone() is None]
+
+        handles = await self.db.write(unit)
         for handle in handles:
             scheduler.arm(handle)
 

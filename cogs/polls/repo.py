@@ -89,6 +89,12 @@ def made_for(conn: sqlite3.Connection, key: str) -> Poll | None:
     return _poll(conn.execute(f"SELECT {_COLS} FROM polls WHERE made_for=?", (key,)).fetchone())
 
 
+def discard(conn: sqlite3.Connection, poll_id: int, now: datetime) -> None:
+    """Closed, and no longer the one made for its key: asking again with the key makes a new one."""
+    conn.execute("UPDATE polls SET closed_at=COALESCE(closed_at, ?), made_for=NULL WHERE id=?",
+                 (now.timestamp(), poll_id))
+
+
 def close(conn: sqlite3.Connection, poll_id: int, now: datetime) -> bool:
     return conn.execute("UPDATE polls SET closed_at=? WHERE id=? AND closed_at IS NULL",
                         (now.timestamp(), poll_id)).rowcount > 0

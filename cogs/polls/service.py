@@ -24,6 +24,11 @@ class PollService:
         """The poll `post_poll` made with this key, if it made one."""
         raise NotImplementedError
 
+    async def discard(self, key: str) -> None:
+        """The poll made with this key, if nobody got its card (its channel refused it): closed
+        with no results said, its jobs cancelled; asking again with the key makes a new one."""
+        raise NotImplementedError
+
     async def close_poll(self, poll_id: int, *, closed: bool = False) -> None:
         """Close it (if open) and post the results; with `closed`, one `close_agreed` closed
         just now (its results are said all the same)."""
