@@ -121,7 +121,10 @@ class LiveCards:
             self._tasks.pop(key, None)
             self._render.pop(key, None)
             self._gone.discard(key)
-            self._landed.pop(key, None)  # not landed: whoever waited learns of it at the next start
+            # An edit that failed for now leaves who waits to the card's next edit that lands;
+            # a stop, to the next start.
+            if self._closed:
+                self._landed.pop(key, None)
 
     async def _tell_landed(self, key: str) -> None:
         for landed in self._landed.pop(key, []):
@@ -167,3 +170,4 @@ class LiveCards:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        self._landed.clear()  # whoever waited learns of it at the next start

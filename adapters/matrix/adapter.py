@@ -182,7 +182,8 @@ class MatrixAdapter(InboundHandlers):
 
     async def fetch_reactions(self, message: MessageRef) -> Mapping[str, Sequence[UserRef]] | None:
         assert self.store is not None
-        present = await present_reactions(self.transport, message.channel_id, message.id, self.user_id)
+        own: set[str] = set()
+        present = await present_reactions(self.transport, message.channel_id, message.id, self.user_id, own)
         if present is None:
             return None
         native, votes = await self.polls.present(message)  # a native poll's answers, as reactions
@@ -192,6 +193,8 @@ class MatrixAdapter(InboundHandlers):
             self.syncer.mark_seen(r.event_id)
         for r in [*present, *native]:
             out.setdefault(r.key, []).append(self._user(message.channel_id, r.sender))
+        for key in own:  # the bot's own, as an emoji on the card with nobody under it
+            out.setdefault(key, [])
         return out
 
     # --- for operators and tests ---------------------------------------------------------------

@@ -37,10 +37,11 @@ async def related_events(transport: Transport, room_id: str, event_id: str,
             return found
 
 
-async def present_reactions(transport: Transport, room_id: str, event_id: str,
-                            ignore: str) -> list[StoredReaction] | None:
+async def present_reactions(transport: Transport, room_id: str, event_id: str, ignore: str,
+                            ignored_keys: set[str] | None = None) -> list[StoredReaction] | None:
     """Every present annotation of an event but `ignore`'s, oldest first, keys canonical;
-    None if the event is gone or the bot cannot see the room."""
+    None if the event is gone or the bot cannot see the room. The keys of `ignore`'s own go
+    into `ignored_keys`: a reading shows the emoji the bot put there, as Discord's does."""
     events = await related_events(transport, room_id, event_id, "m.annotation")
     if events is None:
         return None
@@ -49,7 +50,11 @@ async def present_reactions(transport: Transport, room_id: str, event_id: str,
         src = readable(transport.client, room_id, raw)
         ev = inbound.envelope(src)
         reaction = inbound.reaction(ev) if ev is not None else None
-        if ev is None or reaction is None or ev.sender == ignore:
+        if ev is None or reaction is None:
+            continue
+        if ev.sender == ignore:
+            if ignored_keys is not None:
+                ignored_keys.add(reaction.key)
             continue
         found.append(StoredReaction(ev.event_id, room_id, event_id, ev.sender, reaction.key))
     return found
