@@ -22,7 +22,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.adapter import DestinationClosed, DestinationGone
+from bot.adapter import DeliveryRefused
 from bot.commands import Option
 from bot.context import Refusal
 from bot.model import MessageRef, SpaceRef, user_from_key
@@ -260,7 +260,7 @@ class Turnout:
         # of a series, asks when the next one is.
         try:
             poll_id = await self._next_poll(event, job) if not planned else None
-        except (DestinationGone, DestinationClosed) as e:  # a retry would not reach it either
+        except DeliveryRefused as e:  # gone, closed for now, or not allowed: a retry soon would not reach it
             log.info("event %s: no next-one poll, its channel refuses it: %s", event.id, e)
             poll_id = None
             # Made before its card was refused: nobody saw it, so it never closes with results.

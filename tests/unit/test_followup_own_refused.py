@@ -13,7 +13,7 @@ from bot.app import Bot
 from tests.unit.test_closed_own_channel import REFUSALS, jobs, linked_quiz
 
 
-@pytest.mark.parametrize("refusal", REFUSALS)
+@pytest.mark.parametrize("refusal", [*REFUSALS, DeliveryRefused])  # plain: not allowed (Discord's 403)
 async def test_a_one_off_event_whose_own_channel_refuses_still_thanks_the_linked_space(
         bot: Bot, refusal: type[DeliveryRefused]) -> None:
     a, b = await linked_quiz(bot, refusal)  # a one-off: its follow-up asks when the next one is
