@@ -9,7 +9,11 @@ from datetime import timedelta
 
 from bot.app import Bot, build_bot
 from bot.clock import ManualClock
-from tests.unit.test_untrack_cancelled_event import SlowEdits, live
+from tests.unit.test_untrack_cancelled_event import (
+    SlowEdits,
+    live,
+    picnic_bob_going_then_edits_hang,
+)
 
 
 async def started(databases: Callable[[], str], clock: ManualClock, fake: SlowEdits) -> Bot:
@@ -23,13 +27,7 @@ async def started(databases: Callable[[], str], clock: ManualClock, fake: SlowEd
 async def test_a_card_whose_archiving_edit_a_stop_cut_off_ends_archived_after_the_restart(
         bot: Bot, databases: Callable[[], str], clock: ManualClock) -> None:
     fake = SlowEdits()
-    bot.add_adapter(fake)
-    await bot.start()
-    await fake.invoke('!event create Picnic when="in 2 days at 7pm"')
-    [card] = fake.cards()
-    await fake.react(card, "✅", "bob")
-    await bot.settle()
-    fake.hang = True
+    card = await picnic_bob_going_then_edits_hang(bot, fake)
     # Past the end and the archive, each job at its time, not waiting for the edits they set off
     # (the first hangs): the archive's is still on its way when the stop comes.
     await bot.scheduler.advance(timedelta(days=4))

@@ -16,8 +16,13 @@ from bot.app import Bot
 from bot.model import ChannelRef, MessageRef
 from bot.render import Out, plain
 from bot.testing import FakeAdapter
-from tests.unit.linking import link
-from tests.unit.test_linked_reminders import QUIZ, mentioned, reminders, sides
+from tests.unit.test_linked_reminders import (
+    QUIZ,
+    mentioned,
+    quiz_shared_bob_going,
+    reminders,
+    sides,
+)
 
 REFUSALS = [DestinationGone, DestinationClosed]
 
@@ -50,13 +55,19 @@ async def linked_quiz(bot: Bot, refusal: type[DeliveryRefused], *, repeat: bool 
     space where bob is going."""
     a = alpha(refusal)
     _, b = sides()
-    bot.add_adapter(a)
-    bot.add_adapter(b)
-    await bot.start()
-    await link(a, b)
-    await a.invoke(f"!event create Quiz when={QUIZ}" + (" repeat=weekly" if repeat else ""))
-    await b.invoke("!rsvp 1 going", "bob")
+    await quiz_shared_bob_going(bot, a, b, repeat=repeat)
     return a, b
+
+
+async def unlinked_quiz(bot: Bot, refusal: type[DeliveryRefused], *, repeat: bool = False) -> Locked:
+    """Quiz made in a channel that refuses as `refusal` says once locked, in a space linked to
+    none (only a DM can get past the refusal), bob going."""
+    a = alpha(refusal)
+    bot.add_adapter(a)
+    await bot.start()
+    await a.invoke(f"!event create Quiz when={QUIZ}" + (" repeat=weekly" if repeat else ""))
+    await a.invoke("!rsvp 1 going", "bob")
+    return a
 
 
 async def jobs(bot: Bot, kind: str) -> list[tuple[str, int]]:
@@ -66,11 +77,7 @@ async def jobs(bot: Bot, kind: str) -> list[tuple[str, int]]:
 
 @pytest.mark.parametrize("refusal", REFUSALS)
 async def test_a_reminder_in_a_refusing_own_channel_still_dms_and_ends(bot: Bot, refusal: type[DeliveryRefused]) -> None:
-    a = alpha(refusal)
-    bot.add_adapter(a)
-    await bot.start()
-    await a.invoke(f"!event create Quiz when={QUIZ}")
-    await a.invoke("!rsvp 1 going", "bob")
+    a = await unlinked_quiz(bot, refusal)
     await a.invoke("!notify dm", "bob")
     a.locked = lambda text: True
     await bot.scheduler.advance(timedelta(days=3, hours=8, minutes=30))  # both reminders due
@@ -90,11 +97,7 @@ async def test_a_refusing_own_channel_still_lets_the_linked_space_hear_the_remin
 
 @pytest.mark.parametrize("refusal", REFUSALS)
 async def test_a_cancel_notice_in_a_refusing_own_channel_still_dms(bot: Bot, refusal: type[DeliveryRefused]) -> None:
-    a = alpha(refusal)
-    bot.add_adapter(a)
-    await bot.start()
-    await a.invoke(f"!event create Quiz when={QUIZ}")
-    await a.invoke("!rsvp 1 going", "bob")
+    a = await unlinked_quiz(bot, refusal)
     await a.invoke("!notify dm", "bob")
     a.locked = lambda text: text.startswith("❌")  # the notice; the command's answer gets through
     [done] = await a.invoke("!event cancel 1")
@@ -116,11 +119,7 @@ async def test_the_thank_you_reaches_the_linked_space_when_the_own_channel_refus
 
 
 async def test_a_thank_you_with_nowhere_to_go_ends_its_job(bot: Bot) -> None:
-    a = alpha(DestinationClosed)
-    bot.add_adapter(a)
-    await bot.start()
-    await a.invoke(f"!event create Quiz when={QUIZ} repeat=weekly")
-    await a.invoke("!rsvp 1 going", "bob")
+    a = await unlinked_quiz(bot, DestinationClosed, repeat=True)
     a.locked = lambda text: "Thanks for coming" in text
     await bot.scheduler.advance(timedelta(days=4))
     assert not a.containing("Thanks for coming")

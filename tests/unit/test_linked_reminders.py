@@ -44,14 +44,27 @@ async def restarted(bot: Bot, databases: Callable[[], str], clock: ManualClock, 
     return bot, again_a, again_b
 
 
-async def linked_pair(bot: Bot) -> tuple[FakeAdapter, Unreachable]:
-    """Alpha and Beta on one started bot, their channels linked."""
-    a, b = sides()
+async def started_linked(bot: Bot, a: FakeAdapter, b: FakeAdapter) -> None:
+    """`a` and `b` on one started bot, their channels linked."""
     bot.add_adapter(a)
     bot.add_adapter(b)
     await bot.start()
     await link(a, b)
+
+
+async def linked_pair(bot: Bot) -> tuple[FakeAdapter, Unreachable]:
+    """Alpha and Beta on one started bot, their channels linked."""
+    a, b = sides()
+    await started_linked(bot, a, b)
     return a, b
+
+
+async def quiz_shared_bob_going(bot: Bot, a: FakeAdapter, b: FakeAdapter, *, repeat: bool = False) -> None:
+    """`a` and `b` linked on one started bot; Quiz made in `a`, so shared into `b`, where bob
+    says he is going."""
+    await started_linked(bot, a, b)
+    await a.invoke(f"!event create Quiz when={QUIZ}" + (" repeat=weekly" if repeat else ""))
+    await b.invoke("!rsvp 1 going", "bob")
 
 
 def reminders(fake: FakeAdapter) -> list[Sent]:
@@ -149,12 +162,7 @@ class Deleted(FakeAdapter):
 async def test_an_events_own_channel_deleted_still_lets_the_linked_space_hear_the_reminder(bot: Bot) -> None:
     a = Deleted("alpha", space="guild", channel="general", capabilities=Capabilities(edits_per_window=0, label="Alpha"))
     _, b = sides()
-    bot.add_adapter(a)
-    bot.add_adapter(b)
-    await bot.start()
-    await link(a, b)
-    await a.invoke(f"!event create Quiz when={QUIZ}")
-    await b.invoke("!rsvp 1 going", "bob")
+    await quiz_shared_bob_going(bot, a, b)
     a.gone = True  # the event's own channel is deleted: its reminder is dropped there, once
     await bot.scheduler.advance(timedelta(days=3, hours=8, minutes=30))
     assert [mentioned(s) for s in reminders(b)] == [["bob"], ["bob"]]

@@ -16,11 +16,9 @@ from bot.app import Bot
 from bot.model import ChannelRef, MessageRef
 from bot.render import Out, plain
 from bot.testing import FakeAdapter
-from tests.unit.linking import link
-from tests.unit.test_linked_reminders import sides
+from tests.unit.test_linked_reminders import quiz_shared_bob_going, sides
 from tests.unit.test_sayas_linked_retry import THANKS
 
-QUIZ = '"2026-11-26 18:00"'
 CARD = "which week"
 
 
@@ -38,16 +36,18 @@ async def rows(bot: Bot) -> list[tuple[str, str, int]]:
         "SELECT key, state, attempts FROM jobs WHERE kind IN ('poll.card', 'event.followup') ORDER BY id")]
 
 
-@pytest.mark.allow_errors
-async def test_a_sent_poll_card_job_is_not_re_pended_by_a_retried_followup(bot: Bot) -> None:
+async def quiz_shared_into_picky_beta(bot: Bot) -> tuple[FakeAdapter, Picky]:
+    """A one-off Quiz (its follow-up makes a poll) made in Alpha, shared into a linked Beta whose
+    posts fail as `fail` picks, bob going there."""
     a, _ = sides()
     b = Picky("beta", space="room", channel="room", capabilities=Capabilities(edits_per_window=0, label="Beta"))
-    for f in (a, b):
-        bot.add_adapter(f)
-    await bot.start()
-    await link(a, b)
-    await a.invoke(f"!event create Quiz when={QUIZ}")  # a one-off: its follow-up makes a poll
-    await b.invoke("!rsvp 1 going", "bob")
+    await quiz_shared_bob_going(bot, a, b)
+    return a, b
+
+
+@pytest.mark.allow_errors
+async def test_a_sent_poll_card_job_is_not_re_pended_by_a_retried_followup(bot: Bot) -> None:
+    a, b = await quiz_shared_into_picky_beta(bot)
     await bot.scheduler.advance(timedelta(days=3, hours=10))
     b.fail = lambda text: True  # Beta is down at the follow-up
     await bot.scheduler.advance(timedelta(hours=2, minutes=30))
@@ -69,14 +69,7 @@ async def test_a_sent_poll_card_job_is_not_re_pended_by_a_retried_followup(bot: 
 
 @pytest.mark.allow_errors
 async def test_a_retried_followup_does_not_post_the_card_again_where_it_is(bot: Bot) -> None:
-    a, _ = sides()
-    b = Picky("beta", space="room", channel="room", capabilities=Capabilities(edits_per_window=0, label="Beta"))
-    for f in (a, b):
-        bot.add_adapter(f)
-    await bot.start()
-    await link(a, b)
-    await a.invoke(f"!event create Quiz when={QUIZ}")
-    await b.invoke("!rsvp 1 going", "bob")
+    a, b = await quiz_shared_into_picky_beta(bot)
     await bot.scheduler.advance(timedelta(days=3, hours=10))
     b.fail = lambda text: THANKS in text  # the card lands at once, the thank-you fails
     await bot.scheduler.advance(timedelta(hours=2, minutes=30))

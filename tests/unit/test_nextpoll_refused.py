@@ -8,20 +8,11 @@ from datetime import timedelta
 
 from bot.adapter import DestinationClosed
 from bot.app import Bot
-from tests.unit.linking import link
-from tests.unit.test_closed_own_channel import alpha, jobs
-from tests.unit.test_linked_reminders import QUIZ, sides
+from tests.unit.test_closed_own_channel import jobs, linked_quiz
 
 
 async def test_a_refused_next_one_poll_is_discarded_and_says_no_results(bot: Bot) -> None:
-    a = alpha(DestinationClosed)
-    _, b = sides()
-    bot.add_adapter(a)
-    bot.add_adapter(b)
-    await bot.start()
-    await link(a, b)
-    await a.invoke(f"!event create Quiz when={QUIZ}")
-    await b.invoke("!rsvp 1 going", "bob")
+    a, b = await linked_quiz(bot, DestinationClosed)
     a.locked = lambda text: True  # the thread is locked at the follow-up
     await bot.scheduler.advance(timedelta(days=3, hours=12))
     assert len(b.containing("Thanks for coming to Quiz #1")) == 1

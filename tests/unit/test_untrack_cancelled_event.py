@@ -12,7 +12,7 @@ from datetime import timedelta
 from bot.app import Bot, build_bot
 from bot.clock import ManualClock
 from bot.model import MessageRef
-from bot.testing import FakeAdapter
+from bot.testing import FakeAdapter, Sent
 from tests.unit.test_poll_close_then_stop import SlowEdits, live
 
 
@@ -25,8 +25,8 @@ async def restarted(databases: Callable[[], str], clock: ManualClock, fake: Fake
     return again
 
 
-async def cancelled_before_the_edit(bot: Bot, fake: SlowEdits, line: str) -> MessageRef:
-    """Post an event, then run `line` (a cancel) with the card's edit hanging; stop there."""
+async def picnic_bob_going_then_edits_hang(bot: Bot, fake: SlowEdits) -> Sent:
+    """A Picnic in two days posted, bob going by its ✅; from here the card's edits hang."""
     bot.add_adapter(fake)
     await bot.start()
     await fake.invoke('!event create Picnic when="in 2 days at 7pm"')
@@ -34,6 +34,12 @@ async def cancelled_before_the_edit(bot: Bot, fake: SlowEdits, line: str) -> Mes
     await fake.react(card, "✅", "bob")
     await bot.settle()
     fake.hang = True
+    return card
+
+
+async def cancelled_before_the_edit(bot: Bot, fake: SlowEdits, line: str) -> MessageRef:
+    """Post an event, then run `line` (a cancel) with the card's edit hanging; stop there."""
+    card = await picnic_bob_going_then_edits_hang(bot, fake)
     cancelling = asyncio.create_task(fake.invoke(line))  # it settles: waits for the edit
     await fake.editing.wait()
     cancelling.cancel()
