@@ -92,11 +92,13 @@ class CheckIns(Cog):
                 raise Refusal(f"event #{id} changed meanwhile; check its card and try again")
             return checkin_repo.check_in(conn, id, person.user, person.name, source, now)
 
+        # Named as the card in this channel names them: there a bare name is this platform's.
+        labels = await self.audience.labels(event, platform=ctx.channel.platform) if who else None
         if await self.db.write(unit):
             self.refresh(id)
-            await ctx.reply(checked_in_text(event, who), ephemeral=who is None)
+            await ctx.reply(checked_in_text(event, who, labels), ephemeral=who is None)
         else:
-            await ctx.reply(already_text(event, who), ephemeral=True)
+            await ctx.reply(already_text(event, who, labels), ephemeral=True)
 
     async def _named_person(self, ctx: Context, event: Event, name: str) -> Attendee:
         """The one person on the event's lists (or among those here) shown by this name."""

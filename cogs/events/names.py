@@ -57,6 +57,12 @@ def _named(p: Attendee, labels: Mapping[str, str] | None) -> str:
     return "".join(_tagged(p, labels))
 
 
+def shown_name(p: Attendee, labels: Mapping[str, str] | None) -> str:
+    """One person's name as a card with these `labels` shows it: said about someone in a reply,
+    a bare name where a linked space's card tags the other platform's would name its own person."""
+    return _named(p, labels)
+
+
 def _tagged(p: Attendee, labels: Mapping[str, str] | None) -> tuple[str, str]:
     """The name and its tag: its platform's label where `labels` has one, and its own
     platform's (`labels[OWN]`) when it ends like a tag would, so that someone called

@@ -28,7 +28,8 @@ from .pages import WebPages
 from .turnout_render import last, stats_text
 
 DEFAULT_DAYS, MAX_DAYS = 90, 730
-CSV_HEADER = ("name", "platform", "status", "waitlist position", "checked in")
+# The contract's columns first, in its order (a reader may take them by position); extras after.
+CSV_HEADER = ("name", "platform", "status", "checked in", "waitlist position")
 # What spreadsheets would run as a formula (OWASP; ASVS 1.2.10 adds NUL). A name that starts with
 # a quote is left as given: whether a spreadsheet takes a leading quote off on CSV import differs
 # between them, so doubling it would show some people a name with two.
@@ -94,7 +95,7 @@ class Reports(WebPages):
             platform = r.user.partition(":")[0]
             caps = self.bot.capabilities(platform)
             writer.writerow((_cell(r.name or r.user.partition(":")[2]), caps.label if caps and caps.label else platform,
-                             r.status or "not answered", r.waitlist or "", "yes" if r.here else "no"))
+                             r.status or "not answered", "yes" if r.here else "no", r.waitlist or ""))
         return buf.getvalue().encode("utf-8")
 
 

@@ -5,6 +5,7 @@ people only; never anything anyone wrote in the chat."""
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
@@ -13,6 +14,7 @@ from bot.model import user_from_key
 from bot.render import Field, Line, Mention, Text, Time, line
 
 from .checkin_repo import Turnout
+from .names import shown_name
 from .repo import Attendee, Event
 
 HERE = "📍"
@@ -66,16 +68,17 @@ def percent(rate: Fraction | None) -> str:
     return NOBODY_GOING if rate is None else f"{math.floor(rate * 100 + Fraction(1, 2))}%"
 
 
-def checked_in_text(event: Event, who: Attendee | None) -> Text:
-    """The reply to `checkin`: `who` is someone checked in by the creator or a moderator."""
+def checked_in_text(event: Event, who: Attendee | None, labels: Mapping[str, str] | None = None) -> Text:
+    """The reply to `checkin`: `who` is someone checked in by the creator or a moderator, named
+    as the card where the reply appears shows them (`labels`, that card's: `Audience.labels`)."""
     if who is None:
         return Text((line(f"{HERE} You're checked in at ", event.title, f" #{event.id}. Welcome!"),))
-    return Text((line(f"{HERE} Checked in ", who.name or who.user.partition(":")[2], " at ", event.title,
+    return Text((line(f"{HERE} Checked in ", shown_name(who, labels), " at ", event.title,
                       f" #{event.id}."),))
 
 
-def already_text(event: Event, who: Attendee | None) -> Text:
-    whom = "You were" if who is None else f"{who.name or who.user.partition(':')[2]} was"
+def already_text(event: Event, who: Attendee | None, labels: Mapping[str, str] | None = None) -> Text:
+    whom = "You were" if who is None else f"{shown_name(who, labels)} was"
     return Text((line(f"{whom} already checked in at ", event.title, f" #{event.id}."),))
 
 

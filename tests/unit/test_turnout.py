@@ -237,12 +237,13 @@ async def test_export_is_a_csv_for_the_creator_and_moderators(fake: FakeAdapter,
     assert isinstance(mine.out, Attachment) and mine.out.mime == "text/csv" and mine.ephemeral
     data = mine.out.data.decode()
     rows = list(csv.reader(io.StringIO(data)))
-    assert rows == [["name", "platform", "status", "waitlist position", "checked in"],
-                    ["bob", "fake", "going", "", "yes"],
-                    ["'=HYPERLINK(1)", "fake", "going", "", "no"],
-                    ["carol", "fake", "waitlist", "1", "no"],
-                    ["dave", "fake", "maybe", "", "no"],
-                    ["frank", "fake", "not answered", "", "yes"]]
+    # PRODUCT.md's columns (name, platform, status, checked in) first, in its order; the extra last.
+    assert rows == [["name", "platform", "status", "checked in", "waitlist position"],
+                    ["bob", "fake", "going", "yes", ""],
+                    ["'=HYPERLINK(1)", "fake", "going", "no", ""],
+                    ["carol", "fake", "waitlist", "no", "1"],
+                    ["dave", "fake", "maybe", "no", ""],
+                    ["frank", "fake", "not answered", "yes", ""]]
     assert "secret" not in data
     [by_mod] = await fake.invoke("!event export 1", "mod", mod=True)
     assert isinstance(by_mod.out, Attachment)
