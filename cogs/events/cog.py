@@ -154,11 +154,14 @@ class EventsCog(Reports):
                               "passed; pick a new time")
             return at, taken
         try:
-            return parse_when(value, tz, ctx.now), taken
+            read = parse_when(value, tz, ctx.now)
         except TimeParseError as e:
-            if poll_id is not None:
-                raise Refusal(f"poll #{poll_id} leads with '{value}', which I can't use as a time: {e}") from e
-            raise Refusal(f"when: {e}") from e
+            said = f"poll #{poll_id} leads with '{value}', which is not a time: " if poll_id else "when: "
+            raise Refusal(f"{said}{e}{'; give when= the time itself' if poll_id else ''}") from e
+        if poll_id is not None:  # read now, its words could name another moment than the one voted on
+            raise Refusal(f"poll #{poll_id} leads with '{value}', which was not a time when the poll was "
+                          "made, so it is not taken as one now; give when= the time itself")
+        return read, taken
 
     async def _resolve_where(self, ctx: Context, where: str | None) -> tuple[str, Taken | None]:
         if not where:

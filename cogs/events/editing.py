@@ -12,6 +12,7 @@ from bot.context import Context, Refusal
 from bot.durations import other_digits
 from bot.render import Time, line, text
 from bot.timeparse import TimeParseError, format_time, parse_when
+from bot.wallclock import WallTimeRefused
 from cogs.polls.service import PollService
 
 from . import repo, series_repo
@@ -60,36 +61,43 @@ class Editing(Cancelling):
             for poll_id in poll_ids:
                 await polls.close_poll(poll_id, closed=True)
 
-    async def _new_start(self, ctx: Context, event: Event, when: str,
-                         scope: str | None) -> tuple[datetime, Taken | None]:
-        """A series keeps its days, so a time of day alone ("19:30") is on this occurrence's day.
+    async def _new_start(self, ctx: Context, event: Event, when: str) -> tuple[datetime, Taken | None]:
+        """An event keeps its day, so a time of day alone ("19:30") is on the event's own day (the
+        occurrence's, in a series): read against today it would move the event to another day.
         With it, the poll the time came from, if it did."""
-        if scope == "series" and not when.strip().lower().startswith("poll:"):
-            tz = await ctx.timezone()
-            day = f"{event.starts_at.astimezone(tz):%Y-%m-%d}"
+        if when.strip().lower().startswith("poll:"):
+            return await self._resolve_when(ctx, when)
+        tz = await ctx.timezone()
+        day = f"{event.starts_at.astimezone(tz):%Y-%m-%d}"
 
-            def read(typed: str) -> datetime:
-                try:
-                    return parse_when(f"{day} {typed}", tz, ctx.now)
-                except TimeParseError:
-                    return parse_when(typed, tz, ctx.now)  # more than a time of day: as any when=
-
-            def reading(typed: str) -> str | None:
-                # What typing it with 0-9 would do here: "19:30" is on this occurrence's day.
-                try:
-                    return f" ({format_time(read(typed), tz)})"
-                except TimeParseError:
-                    return None
-
+        def on_its_day(typed: str) -> datetime | None:
+            """The time of day on the event's day; None for more than a time of day."""
             try:
-                other_digits(when, reading)
+                at = parse_when(f"{day} {typed}", tz, ctx.now, allow_past=True)
             except TimeParseError as e:
-                raise Refusal(f"when: {e}") from e
+                if isinstance(e.__cause__, WallTimeRefused):  # the clocks skip it that day: no other day
+                    raise
+                return None
+            if at <= ctx.now:
+                raise TimeParseError(f"'{typed}' on the event's day is {format_time(at, tz)}, in the past; "
+                                     "pick a time that is still ahead, or give the day too")
+            return at
+
+        def reading(typed: str) -> str | None:
+            # What typing it with 0-9 would do here: "19:30" is on the event's day.
             try:
-                return parse_when(f"{day} {when}", tz, ctx.now), None
+                return f" ({format_time(on_its_day(typed) or parse_when(typed, tz, ctx.now), tz)})"
             except TimeParseError:
-                pass  # more than a time of day: read as any when=
-        return await self._resolve_when(ctx, when)
+                return None
+
+        try:
+            other_digits(when, reading)
+            at = on_its_day(when)
+        except TimeParseError as e:
+            raise Refusal(f"when: {e}") from e
+        if at is not None:
+            return at, None
+        return await self._resolve_when(ctx, when)  # more than a time of day: read as any when=
 
     @command("event edit", "change an event (with series: it and every later one of its series); "
              "attendees hear about a new time", EVENT_ID, SCOPE,
@@ -124,7 +132,7 @@ class Editing(Cancelling):
         else:
             event = await self._editable(ctx, id, "edit")
         check_goal(event.goal if goal is None else goal, event.capacity if capacity is None else capacity)
-        starts_at, when_poll = await self._new_start(ctx, event, when, scope) if when is not None else (None, None)
+        starts_at, when_poll = await self._new_start(ctx, event, when) if when is not None else (None, None)
         location, where_poll = await self._resolve_where(ctx, where) if where is not None else (None, None)
         length = _length(duration) if duration is not None else event.ends_at - event.starts_at
         ends_at = (starts_at or event.starts_at).astimezone(UTC) + length

@@ -7,7 +7,6 @@ import re
 import sqlite3
 from datetime import datetime, timedelta
 from functools import partial
-from zoneinfo import ZoneInfo
 
 from bot.cog import Cog, on_reaction, on_reconcile
 from bot.commands import Option, command
@@ -15,7 +14,6 @@ from bot.context import Context, Refusal
 from bot.model import ChannelRef, MessageRef, ReactionChanged, SpaceRef, UserRef
 from bot.render import Out, line, text
 from bot.settings import SettingSpec, on_off, switch_text
-from bot.timeparse import format_time, read_time
 
 from . import repo
 from .agreed import AgreedPolls
@@ -25,6 +23,7 @@ from .render import NUMBERS, option, poll_card, results_text
 from .repo import Poll, marks
 from .service import PollService
 from .suggest import PollSuggestions
+from .times import option_times
 
 MAX_POLL_DURATION = timedelta(days=90)
 # A one-word question and a first option holding "?" and more words: an unquoted question
@@ -76,8 +75,7 @@ class PollsCog(Cog, AgreedPolls, PollSuggestions, PollService):  # the interface
         `key`, the poll made for it before, if there is one."""
         now = self.clock.now()
         tz = await self.bot.timezone(channel.space)
-        times = [read_time(o, tz, now) for o in options]
-        _no_time_twice(times, tz)
+        times = option_times(options, tz, now)
 
         def unit(conn: sqlite3.Connection) -> tuple[Poll, tuple[int, datetime] | None]:
             made = repo.made_for(conn, key) if key is not None else None
@@ -258,13 +256,3 @@ class PollsCog(Cog, AgreedPolls, PollSuggestions, PollService):  # the interface
 def past_deadline(poll: Poll, now: datetime) -> bool:
     """Whether it takes no more votes: closed, or its deadline passed (the close may lag it)."""
     return poll.closed or (poll.closes_at is not None and now >= poll.closes_at)
-
-
-def _no_time_twice(times: list[datetime | None], tz: ZoneInfo) -> None:
-    """Two options written differently ("7pm", "19:00") can name one moment: the card would
-    show them alike and split the votes for it."""
-    first: dict[datetime, int] = {}
-    for n, at in enumerate(times, 1):
-        if at is not None and (seen := first.setdefault(at, n)) != n:
-            raise Refusal(f"options {seen} and {n} are the same time, {format_time(at, tz)}; "
-                          "keep one of them")
