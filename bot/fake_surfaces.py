@@ -6,6 +6,7 @@ listing the way a moderator would on the platform."""
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 
 from .adapter import Capabilities, DeliveryRefused, DestinationGone
@@ -49,9 +50,10 @@ class SurfacesFakeAdapter(FakeAdapter):
         if space.id in self.listing_off:
             return None
         self._check("listing")
-        if native_id is None:
+        if native_id is None:  # adopted by its marker, as a whole word: "#1" is not "#12"'s
+            marked = re.compile(re.escape(listing.marker) + r"(?!\w)")
             native_id = next((i for i, f in self.listed.items()
-                              if listing.marker in f.listing.description), None)
+                              if marked.search(f.listing.description)), None)
         if native_id is not None and native_id in self.listed:
             found = self.listed[native_id]
             found.listing, found.updates = listing, found.updates + 1

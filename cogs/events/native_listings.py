@@ -3,7 +3,9 @@
 those spaces whose platform has an event list, as that space's own setting and permissions
 allow: one listing per space, each with its own stored id, kept in step with edits, taken
 down when the event is cancelled, listed again when someone deletes it by hand, adopted by
-its marker after a crash rather than made twice. The people marked "interested" in any of
+its marker after a crash rather than made twice. A call that failed (a passing platform
+error) is made again: a listing at the event's next change or the next start, a removal at
+the next start or switch of the setting. The people marked "interested" in any of
 them are one count on the card. A part of `NativeSurfaces` (a mixin)."""
 
 from __future__ import annotations
@@ -119,17 +121,21 @@ class NativeListings(NativePart):
             self.cog.refresh(event_id)
 
     async def _relist(self, event: Event) -> None:
-        """Title, time or place changed: each listing follows."""
-        listed = await self._listed(event.id)
-        if listed:
-            await self.put_listing(event, None, listed)
+        """Title, time or place changed: each listing follows, and a space where the event is
+        not listed yet (its listing failed at a passing platform error) gets it now; where the
+        space has listings off, the platform answers without a request."""
+        await self.put_listing(event, None)
 
-    async def _drop_listing(self, event: Event) -> None:
+    async def _drop_listing(self, event: Event, spaces: Collection[str] | None = None) -> None:
+        """Its listings (or only those in `spaces`, keys) taken down. One whose removal failed
+        keeps its row, so the next start or switch of the setting takes it down then."""
         listed = await self._listed(event.id)
         if not listed:
             return
         places = {p.space.key: p for p in await self._places(event)}
         for key, (listing_id, interested) in listed.items():
+            if spaces is not None and key not in spaces:
+                continue
             space = SpaceRef.from_key(key)
             listings = self.bot.listings(space.platform)
             place = places.get(key)
@@ -162,6 +168,21 @@ class NativeListings(NativePart):
         for event in await self._alive(space):
             if not (on and space.key in await self._listed(event.id)):
                 await self.put_listing(event, None, [space.key])
+        await self._drop_withdrawn(space)
+
+    async def _drop_withdrawn(self, space: SpaceRef | None = None) -> None:
+        """Listings of cancelled events whose removal failed at the cancel (a passing platform
+        error) go now, in `space` or everywhere: a cancelled event must not stay listed for
+        people to mark Interested. (An event over, not cancelled, is left to the platform, which
+        ends its listings itself.)"""
+        where, args = ("AND l.space=?", (space.key,)) if space is not None else ("", ())
+        rows = await self.cog.db.fetchall(
+            "SELECT DISTINCT l.event_id FROM event_listings l JOIN events e ON e.id = l.event_id "
+            f"WHERE e.state = 'cancelled' {where} ORDER BY l.event_id", args)
+        for row in rows:
+            event = await self._event(int(row[0]))
+            if event is not None:
+                await self._drop_listing(event, None if space is None else [space.key])
 
     async def _interest(self, space: SpaceRef, listing_id: str, count: int | None) -> None:
         row = await self.cog.db.fetchone(
@@ -172,6 +193,12 @@ class NativeListings(NativePart):
         event = await self._event(event_id)
         if event is None:
             return
+        if event.cancelled:  # a listing left behind by a failed removal: it goes now
+            if count is None:
+                await self._set_listing(event_id, space, None, 0)
+            else:
+                await self._drop_listing(event, [space.key])
+            return
         if count is None:  # deleted by hand on the platform: list it again there
             await self.put_listing(event, None, [space.key])
             return
@@ -180,8 +207,10 @@ class NativeListings(NativePart):
         self.cog.refresh(event_id)
 
     async def _reconcile_listings(self) -> None:
-        """At start: upcoming events get their listings (one made before a crash is found by
-        its marker), listings deleted while the bot was away come back, counts are re-read."""
+        """At start: listings of cancelled events left behind go, upcoming events get their
+        listings (one made before a crash, or never made, is found by its marker or made now),
+        listings deleted while the bot was away come back, counts are re-read."""
+        await self._drop_withdrawn()
         now = self.bot.clock.now()
         rows = await self.cog.db.fetchall(
             "SELECT id FROM events WHERE state != 'cancelled' AND ends_at > ? ORDER BY starts_at",

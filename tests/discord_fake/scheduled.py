@@ -27,6 +27,7 @@ from .wire import (
     invalid_form,
     json_response,
     missing_permissions,
+    outage,
 )
 
 if TYPE_CHECKING:
@@ -57,14 +58,15 @@ class ScheduledEvents:
         self.interested: dict[int, list[int]] = {}  # id -> user ids, in the order they came
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self.refusals: list[web.Response] = []  # how the next edits are answered, whatever they ask
+        self.outages: dict[str, int] = {}  # method -> how many of the next such requests meet an outage
 
     def routes(self, r: Route) -> None:
         base = r"/guilds/(?P<guild>\d+)/scheduled-events"
         r("GET", base, self._list)
-        r("POST", base, self._create)
+        r("POST", base, outage(self.outages, "POST", self._create))
         r("GET", base + r"/(?P<event>\d+)", self._get)
-        r("PATCH", base + r"/(?P<event>\d+)", self._patch)
-        r("DELETE", base + r"/(?P<event>\d+)", self._delete)
+        r("PATCH", base + r"/(?P<event>\d+)", outage(self.outages, "PATCH", self._patch))
+        r("DELETE", base + r"/(?P<event>\d+)", outage(self.outages, "DELETE", self._delete))
         r("GET", base + r"/(?P<event>\d+)/users", self._users)
 
     # --- the truth -----------------------------------------------------------------------------

@@ -1,9 +1,11 @@
 """What every part of the fake shares: Discord's permission bits and intents, and its JSON
-answers (success, plain errors, and the nested 50035 Invalid Form Body)."""
+answers (success, plain errors, and the nested 50035 Invalid Form Body), and its edge's 503
+in a passing outage."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -61,6 +63,21 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
 
 def error(status: int, code: int, message: str) -> web.Response:
     return json_response({"code": code, "message": message}, status)
+
+
+Handler = Callable[..., Awaitable[web.Response]]
+
+
+def outage(outages: dict[str, int], method: str, handler: Handler) -> Handler:
+    """`handler`, unless `outages[method]` says the next such requests meet a passing outage:
+    Discord's edge answers 503 in plain text, with no effect (discord.py does not retry it)."""
+    async def answer(request: web.Request, body: Any, **match: str) -> web.Response:
+        if outages.get(method):
+            outages[method] -= 1
+            return web.Response(status=503, text="upstream connect error or disconnect/reset before headers. "
+                                                 "reset reason: overflow")
+        return await handler(request, body, **match)
+    return answer
 
 
 def missing_permissions() -> web.Response:
