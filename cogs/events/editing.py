@@ -9,7 +9,7 @@ from functools import partial
 
 from bot.commands import Option, command
 from bot.context import Context, Refusal
-from bot.durations import other_digits
+from bot.durations import format_duration, other_digits
 from bot.render import Time, line, text
 from bot.timeparse import TimeParseError, format_time, parse_when
 from bot.wallclock import WallTimeRefused
@@ -33,6 +33,10 @@ def _length(duration: timedelta | None) -> timedelta:
         return repo.DEFAULT_LENGTH
     if duration > MAX_LENGTH:
         raise Refusal("an event can last at most 14 days; give a shorter duration=")
+    if duration % timedelta(minutes=1):  # the card and the .ics show minutes: its end would be shown wrong
+        whole = format_duration(-(-duration // timedelta(minutes=1)) * timedelta(minutes=1))
+        raise Refusal(f"duration={format_duration(duration)} is not a whole number of minutes; "
+                      f"an event lasts whole minutes, e.g. duration={whole}")
     return duration
 
 
