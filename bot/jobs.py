@@ -1,4 +1,5 @@
-"""The `jobs` table: its schema, the Job row, and the statements that write and claim jobs.
+"""The `jobs` table: its schema, the Job row, and the statements that write and claim jobs
+(what reads it: bot/jobreads.py; keeping a running job's lease: bot/lease.py).
 
 A claim is a conditional update (`state='pending'` then `'sending'`): of two processes
 claiming the same job, the second's update waits for the first's commit and then finds it
@@ -13,26 +14,17 @@ re-sends what it left mid-send at its second sweep.
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import contextlib
 import dataclasses
 import hashlib
 import json
-import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .bulk import ServerSide
 from .process import NAME_MARK
-
-if TYPE_CHECKING:
-    from .storage import Database
-
-log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=30)
 
@@ -72,8 +64,6 @@ MIGRATIONS: list[str | ServerSide] = [
     # A key prefix is a range: code point order (SQLite's), not a language's ("…:Bea:" in "…:bea:").
     ServerSide('ALTER TABLE jobs ALTER COLUMN key TYPE TEXT COLLATE "C";'),
 ]
-# When a pending job may run: its due time, or later while it backs off after a failure.
-_AT = "CASE WHEN due_at > not_before THEN due_at ELSE not_before END"
 _CLAIM = "state='sending', attempts=attempts+1, updated_at=?, lease_until=?, claimed_by=?"
 
 
@@ -106,7 +96,7 @@ class Job:
         )
 
 
-_COLS = "id, kind, key, space, due_at, state, payload, attempts"
+COLS = "id, kind, key, space, due_at, state, payload, attempts"
 
 
 class Handle(tuple[int, datetime]):
@@ -154,11 +144,6 @@ def sweep_marks(conn: sqlite3.Connection) -> None:
                  "(SELECT id FROM jobs WHERE state IN ('pending', 'sending'))")
 
 
-def claimed(conn: sqlite3.Connection, key: str) -> bool:
-    """Whether the job with this key is claimed (`sending`): its handler runs, or will run again."""
-    return conn.execute("SELECT 1 FROM jobs WHERE key=? AND state='sending'", (key,)).fetchone() is not None
-
-
 def cancel(conn: sqlite3.Connection, key_prefix: str) -> int:
     """Cancel pending jobs whose key starts with `key_prefix`, and forget their marks (a
     failed try that is pending again has some)."""
@@ -182,7 +167,7 @@ def claim_due(conn: sqlite3.Connection, job_id: int, now: datetime, process: str
     """Claim a pending job that is due (not backing off)."""
     row = conn.execute(
         f"UPDATE jobs SET {_CLAIM} "
-        f"WHERE id=? AND state='pending' AND due_at <= ? AND not_before <= ? RETURNING {_COLS}",
+        f"WHERE id=? AND state='pending' AND due_at <= ? AND not_before <= ? RETURNING {COLS}",
         (*_claim_args(now, process), job_id, now.timestamp() + 0.001, now.timestamp() + 0.001)).fetchone()
     return Job.from_row(row) if row else None
 
@@ -208,7 +193,7 @@ def claim_lapsed(conn: sqlite3.Connection, job_id: int, now: datetime, process: 
     extra, args = _gone(gone)
     was = conn.execute("SELECT state FROM jobs WHERE id=?", (job_id,)).fetchone()
     row = conn.execute(
-        f"UPDATE jobs SET {_CLAIM} WHERE id=? AND ({_LAPSED}{extra}) RETURNING {_COLS}",
+        f"UPDATE jobs SET {_CLAIM} WHERE id=? AND ({_LAPSED}{extra}) RETURNING {COLS}",
         (*_claim_args(now, process), job_id, *_lapsed_args(now), *args)).fetchone()
     return dataclasses.replace(Job.from_row(row), resumed=was[0] == "sending") if row else None
 
@@ -269,31 +254,3 @@ def _gone(gone: Gone | None) -> tuple[str, tuple[Any, ...]]:
 
 def _claim_args(now: datetime, process: str) -> tuple[float, float, str]:
     return now.timestamp(), (now + LEASE).timestamp(), process
-
-
-@contextlib.asynccontextmanager
-async def held(db: Database, job_id: int, process: str, now: Callable[[], datetime],
-               every: timedelta) -> AsyncIterator[None]:
-    """While a claimed job runs, keep its lease from running out: a send can outlast it (a
-    platform's rate limits, many direct messages), and a lapsed claim of a live process would
-    be taken over and run a second time. Only a shared database has others to keep off."""
-    if not db.shared:
-        yield
-        return
-
-    async def renew() -> None:
-        while True:
-            await asyncio.sleep(every.total_seconds())
-            until = (now() + LEASE).timestamp()
-            try:
-                await db.write(lambda c, u=until: c.execute(  # type: ignore[misc]
-                    "UPDATE jobs SET lease_until=? WHERE id=? AND state='sending' AND claimed_by=?",
-                    (u, job_id, process)))
-            except Exception as e:  # noqa: BLE001 - the next renewal tries again
-                log.warning("could not renew the lease of job %s: %s", job_id, e)
-
-    task = asyncio.create_task(renew(), name=f"logoff-lease-{job_id}")
-    try:
-        yield
-    finally:
-        task.cancel()

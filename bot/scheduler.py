@@ -13,13 +13,13 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from . import jobs, resend, takeover
+from . import jobreads, jobs, lease, resend, takeover
 from .adapter import DestinationGone
 from .alarm import Alarm
 from .clock import Clock, ManualClock
-from .jobs import _AT, _COLS, Job
+from .jobs import Job
 from .metrics import Metrics
 from .process import process_name
 from .storage import Database
@@ -76,9 +76,10 @@ class Scheduler:
         if missed:
             self._missed[kind] = missed
 
-    # --- writing jobs (inside the caller's write unit, atomic with its own rows) -----
+    # --- writing jobs, and asking after them (inside the caller's unit, atomic with its own rows)
 
-    put, cancel, claimed = staticmethod(jobs.put), staticmethod(jobs.cancel), staticmethod(jobs.claimed)
+    put, cancel = staticmethod(jobs.put), staticmethod(jobs.cancel)
+    claimed, exists = staticmethod(jobreads.claimed), staticmethod(jobreads.exists)
 
     def arm(self, handle: tuple[int, datetime]) -> None:
         """After the commit that wrote a job: set its alarm if it is due soon and its space is
@@ -130,34 +131,28 @@ class Scheduler:
         if self.db.shared:  # the others' claims are theirs until their lease runs out
             await self.take_over()
             await self.taking.idle()
-            rows = []
+            claimed = []
         else:
-            rows = await self.db.fetchall(
-                f"SELECT {_COLS} FROM jobs WHERE state='sending' ORDER BY due_at")
-        for row in rows:
-            job = Job.from_row(row)
+            claimed = await self.db.read(jobreads.sending)
+        for job in claimed:
             # It may have been posted before the crash: too late now, it is dropped silently.
             if await self._too_late(job, now, tell=False):
                 continue
             await self._run(job, again=True)
-        overdue = await self.db.fetchall(
-            f"SELECT {_COLS} FROM jobs WHERE state='pending' AND due_at <= ? ORDER BY due_at",
-            (now.timestamp(),))
+        overdue = await self.db.read(lambda c: jobreads.overdue(c, now))
         # In groups, each run together as the alarm runs jobs due at once: their writes share
         # commits (one by one, a thousand overdue jobs cost a thousand disk syncs each way),
         # while the groups keep the order of their due times.
-        ids = [job.id for job in map(Job.from_row, overdue) if self._mine(job.space)]
+        ids = [job.id for job in overdue if self._mine(job.space)]
         for i in range(0, len(ids), RECOVER_AT_ONCE):
             await asyncio.gather(*(self._fire_now(j) for j in ids[i:i + RECOVER_AT_ONCE]))
 
     async def top_up(self) -> int:
         """Arm every pending job due within the horizon."""
         until = self.clock.now() + HORIZON
-        rows = [r for r in await self.db.fetchall(f"SELECT id, {_AT}, space FROM jobs WHERE state='pending' "
-                                                  "AND due_at <= ? ORDER BY due_at", (until.timestamp(),))
-                if self._mine(r[2])]
+        rows = [r for r in await self.db.read(lambda c: jobreads.due_by(c, until)) if self._mine(r[2])]
         for job_id, at, _ in rows:
-            self.alarm.set(job_id, datetime.fromtimestamp(at, UTC), rearm=False)
+            self.alarm.set(job_id, at, rearm=False)
         self._armed_until = until
         self.alarm.rearm()
         return len(rows)
@@ -174,16 +169,13 @@ class Scheduler:
         target = clock.now() + delta
         fired, others = 0, [0]  # the jobs of spaces this process does not serve stay
         while True:
-            row = await self.db.fetchone(
-                f"SELECT id, {_AT} AS at, space FROM jobs WHERE state='pending' AND due_at <= ? AND "
-                f"not_before <= ? AND id NOT IN ({', '.join('?' * len(others))}) ORDER BY at, id LIMIT 1",
-                (target.timestamp(), target.timestamp(), *others))
+            row = await self.db.read(lambda c: jobreads.next_due(c, target, others))
             if row is None:
                 break
             if not self._mine(row[2]):
                 others.append(row[0])
                 continue
-            clock.set(datetime.fromtimestamp(row[1], UTC))
+            clock.set(row[1])
             if moved is not None:
                 await moved(clock.now())
             await self._fire(row[0])
@@ -263,7 +255,7 @@ class Scheduler:
             log.error("no handler for job kind %s (job %s); left in %s", job.kind, job.id, job.state)
             return
         try:
-            async with jobs.held(self.db, job.id, self.process, self.clock.now, self.renew_every):
+            async with lease.held(self.db, job.id, self.process, self.clock.now, self.renew_every):
                 with resend.running(job.id, again) as run:
                     await handler(job)
         except Exception as e:
@@ -293,7 +285,5 @@ class Scheduler:
         await self.db.write(lambda c: jobs.finish(c, job_id, state, at, forget_marks=forget))
 
     async def pending(self, key_prefix: str = "", *, running: bool = False) -> list[Job]:
-        rows = await self.db.fetchall(  # running: those claimed now as well
-            f"SELECT {_COLS} FROM jobs WHERE +state IN ('pending', ?) AND key >= ? AND key < ? ORDER BY due_at",
-            ("sending" if running else "pending", key_prefix, key_prefix + "\uffff"))
-        return [Job.from_row(r) for r in rows]
+        """Pending jobs whose key starts with `key_prefix` (running: those claimed now as well)."""
+        return await self.db.read(lambda c: jobreads.pending(c, key_prefix, running=running))

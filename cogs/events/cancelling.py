@@ -33,7 +33,7 @@ class Cancelling(Rsvps):
     async def _editable(self, ctx: Context, event_id: int, verb: str) -> Event:
         raise NotImplementedError
 
-    async def _render(self, event_id: int, channel: ChannelRef) -> Out:
+    async def render_card(self, event_id: int, channel: ChannelRef) -> Out:
         raise NotImplementedError
 
     @command("event cancel", "cancel an event (with series: it and every later one, ending the "
@@ -67,7 +67,7 @@ class Cancelling(Rsvps):
         for message in self.bot.tracked_messages(self.name, "event", event_id):
             if self.bot.capabilities(message.platform) is None:
                 continue
-            self.bot.refresh_card(message, partial(self._render, event_id, message.channel),
+            self.bot.refresh_card(message, partial(self.render_card, event_id, message.channel),
                                   partial(self.bot.untrack, self.name, "event", event_id, card=message))
         await self.bot.untrack(self.name, "event", event_id, durably=False)
 

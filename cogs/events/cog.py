@@ -77,8 +77,8 @@ class EventsCog(Reports):
         s.register(SettingSpec("rsvp.buttons", "off", on_off, "on or off",
                                "offer RSVP buttons beside the reactions",
                                normalize=switch_text, requires="buttons"))
-        s.watch("rsvp.buttons", self._refresh_space)
-        s.watch("timezone", self._refresh_space)  # the same instants, shown in the new zone
+        s.watch("rsvp.buttons", self.refresh_space)
+        s.watch("timezone", self.refresh_space)  # the same instants, shown in the new zone
         s.register(SettingSpec("web.names", "off", on_off, "on or off",
                                "event pages show attendees' names, not only counts",
                                normalize=switch_text))
@@ -284,14 +284,15 @@ class EventsCog(Reports):
 
     def refresh(self, event_id: int) -> None:
         for message in self.bot.tracked_messages(self.name, "event", event_id):
-            self.bot.refresh_card(message, partial(self._render, event_id, message.channel))
+            self.bot.refresh_card(message, partial(self.render_card, event_id, message.channel))
 
-    async def _render(self, event_id: int, channel: ChannelRef) -> Out:
+    async def render_card(self, event_id: int, channel: ChannelRef) -> Out:
+        """The event's card as it is to show in `channel` now (what an edit of a card of it puts on it)."""
         event = await self.db.read_small(lambda c: repo.get(c, event_id))
         assert event is not None
         return await self.card(event, channel)
 
-    async def _refresh_space(self, space: SpaceRef) -> None:
+    async def refresh_space(self, space: SpaceRef) -> None:
         """After a change of the space's settings: the cards of its events, and of those shared into it."""
         scope, now = await self.audience.scope(space), self.bot.clock.now()
         for event in await self.db.read(lambda c: not_over(c, scope, now)):

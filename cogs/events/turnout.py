@@ -142,7 +142,7 @@ class Turnout:
         closed = [] if new >= old else [
             e for e in await self.bot.db.read(lambda c: repo.upcoming(c, space.key, now, limit=10_000))
             if e.starts_at - old <= now < e.starts_at - new]
-        await self.cog._refresh_space(space)
+        await self.cog.refresh_space(space)
         # With no await since the refresh, a card's edit has not started: one edit takes both.
         for event in closed:
             await self._pins_off(event)
@@ -194,7 +194,7 @@ class Turnout:
         (the platforms add what a card asks for and they do not remember adding), and no later
         edit takes it off."""
         for card in self.bot.tracked_messages(self.cog.name, "event", event.id):
-            self.bot.refresh_card(card, partial(self.cog._render, event.id, card.channel),
+            self.bot.refresh_card(card, partial(self.cog.render_card, event.id, card.channel),
                                   partial(self._closed_landed, event.id, card))
 
     async def _closed_landed(self, event_id: int, card: MessageRef) -> None:

@@ -84,8 +84,7 @@ class LinkedPolls:
         again (its job re-run) is shared again, and a card posted twice is two to vote on."""
         carded = {m.channel.key for m in self.bot.tracked_messages(self.name, "poll", poll.id)}
         keys = [f"poll:{poll.id}:card@{c.key}" for c in channels]
-        jobbed = {str(r[0]) for r in await self.db.fetchall(
-            f"SELECT key FROM jobs WHERE key IN ({', '.join('?' * len(keys))})", tuple(keys))}
+        jobbed = await self.db.read(lambda c: self.bot.scheduler.exists(c, keys))
         return [c for c, k in zip(channels, keys, strict=True) if c.key not in carded and k not in jobbed]
 
     async def _say_results(self, poll: Poll, out: Out, key: str, *, said_in: str | None) -> None:
@@ -117,7 +116,7 @@ class LinkedPolls:
                                   {"poll_id": poll.id, "channel": channel.key, "said": key}, channel.space.key)
                     for channel, key in failed
                     for job_key in [f"poll:{poll.id}:{word}@{channel.key}"]
-                    if conn.execute("SELECT 1 FROM jobs WHERE key=?", (job_key,)).fetchone() is None]
+                    if not scheduler.exists(conn, [job_key])]
 
         handles = await self.db.write(unit)
         for handle in handles:

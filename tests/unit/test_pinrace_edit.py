@@ -46,12 +46,18 @@ def refresh(bot: Bot, event_id: int) -> None:
 
 
 async def until_said(adapter: ConsoleAdapter, text: str, since: int) -> None:
-    """Lets the command run until its reply is printed (it is then done with the card but its edit)."""
-    for _ in range(5000):
-        if text in printed(adapter)[since:]:
-            return
-        await asyncio.sleep(0)
-    raise AssertionError(printed(adapter)[since:])
+    """Lets the command run until its reply is printed (it is then done with the card but its edit).
+    Counted in the loop's turns, a busy machine's slower database thread would fail it: only a
+    command that never replies (one waiting on the held edit) does."""
+    async def said() -> None:
+        # The console prints to a plain buffer, which signals nothing: look again each turn.
+        while text not in printed(adapter)[since:]:  # noqa: ASYNC110
+            await asyncio.sleep(0)
+
+    try:
+        await asyncio.wait_for(said(), 10)
+    except TimeoutError:
+        raise AssertionError(printed(adapter)[since:]) from None
 
 
 @pytest.mark.parametrize(("command", "said"), [('!event edit 1 when="2026-12-03 18:00"', "✅ Updated"),

@@ -106,6 +106,22 @@ async def test_cancel_by_prefix(sched: Scheduler) -> None:
     assert fired == ["event:10:reminder:60"]
 
 
+async def test_exists_names_the_keys_with_a_job_in_any_state(sched: Scheduler) -> None:
+    """What a feature asks instead of reading the core's table: a job that ran or was cancelled
+    still counts (putting it again would run it again)."""
+    async def handler(job: Job) -> None:
+        pass
+
+    sched.register("t", handler)
+    for key in ("ran", "cancelled", "pending"):
+        await put(sched, key, T0 + timedelta(minutes=10 if key == "ran" else 60))
+    await sched.db.write(lambda c: Scheduler.cancel(c, "cancelled"))
+    await sched.advance(timedelta(minutes=30))
+    asked = ["ran", "cancelled", "pending", "never"]
+    assert await sched.db.read(lambda c: sched.exists(c, asked)) == {"ran", "cancelled", "pending"}
+    assert await sched.db.read(lambda c: sched.exists(c, [])) == set()
+
+
 async def test_real_timer_fires_a_burst_once_each(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """The real clock path: APScheduler's one alarm over the heap, with jobs due in the same
     second, some armed after start while a wake-up is in progress."""

@@ -68,3 +68,27 @@ async def test_two_features_claiming_one_name_fail_at_start(other: type[Cog]) ->
             await bot.add_cog(other(bot))
     finally:
         await bot.stop()
+
+
+def _sources(folder: str) -> list[tuple[str, int, str]]:
+    return [(str(p.relative_to(ROOT)), i, line)
+            for p in sorted((ROOT / folder).rglob("*.py"))
+            for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)]
+
+
+def test_features_query_none_of_the_cores_tables() -> None:
+    """The core's tables (its jobs, its settings...) are its own: a feature asks the core
+    (`CogHost.scheduler.exists`, ...), so the core can change them without breaking a feature."""
+    core = {m.group(2) for _, _, line in _sources("bot")
+            if (m := re.search(r"CREATE TABLE (IF NOT EXISTS )?(\w+)", line))}
+    assert {"jobs", "job_sends", "settings"} <= core
+    sql = re.compile(r"\b(FROM|INTO|UPDATE|JOIN|TABLE)\s+(" + "|".join(sorted(core)) + r")\b")
+    found = [f"{path}:{i}: {line.strip()}" for path, i, line in _sources("cogs") if sql.search(line)]
+    assert not found, "\n".join(found)
+
+
+def test_no_feature_module_calls_anothers_private_members() -> None:
+    """A part of a feature that holds another (`self.cog`, ...) uses what that one made public."""
+    reach = re.compile(r"\bself\.\w+\._[a-z]\w*")
+    found = [f"{path}:{i}: {line.strip()}" for path, i, line in _sources("cogs") if reach.search(line)]
+    assert not found, "\n".join(found)
