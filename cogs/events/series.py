@@ -40,6 +40,8 @@ class SeriesPlanner(SeriesEdits):
             "how far ahead the next occurrences of a recurring meetup are posted",
             normalize=format_duration))
         self.bot.settings.watch("series.ahead", self._ahead_changed)
+        # Before the cards are shown again in the new zone (the cog watches it after this).
+        self.bot.settings.watch("timezone", self._zone_changed)
         self.bot.scheduler.register(KIND, self._job)
         self.bot.scheduler.register(CARDS, self._cards_job)
         self._since = self.bot.clock.now()
@@ -70,6 +72,18 @@ class SeriesPlanner(SeriesEdits):
         post nothing new until that job falls due."""
         for sid in await self.cog.db.read(lambda c: srepo.live_in(c, space.key)):
             await self.materialize(sid)
+
+    async def _zone_changed(self, space: SpaceRef) -> None:
+        """A series keeps meeting at its time in the zone it was made in: in a space now in
+        another zone its rule says that time and zone, so its weekday is not read as the one of
+        the new zone (and a DST change there that moves it is no surprise)."""
+        tz = await self.bot.timezone(space)
+
+        def unit(conn: sqlite3.Connection) -> None:
+            for s in srepo.in_space(conn, space.key):
+                if (words := srepo.zoned_words(s, tz)) != s.words:
+                    srepo.set_words(conn, s.id, words)
+        await self.cog.db.write(unit)
 
     # --- create ---------------------------------------------------------------------------------
 

@@ -95,6 +95,32 @@ def repeats_of(conn: sqlite3.Connection, event: Event) -> str | None:
     return s.words + skipped_note(event.occurrence, event.starts_at, s.tz) if s else None
 
 
+def plain_words(s: Series) -> str:
+    """The rule as made, without the time and zone `zoned_words` adds."""
+    return s.words.removesuffix(_zoned(s))
+
+
+def zoned_words(s: Series, space_tz: ZoneInfo) -> str:
+    """The rule as a space in `space_tz` reads it: a series repeats at its time in the zone it
+    was made in, so where the space's zone is now another, its days and time are said in that
+    zone (a weekday of the rule may be another day where the space is)."""
+    return plain_words(s) + (_zoned(s) if s.tz.key != space_tz.key else "")
+
+
+def _zoned(s: Series) -> str:
+    return f" at {s.first_local:%H:%M} {s.tz.key}"
+
+
+def in_space(conn: sqlite3.Connection, space: str) -> list[Series]:
+    rows = conn.execute(f"SELECT {_SCOLS} FROM event_series WHERE space=?", (space,)).fetchall()
+    return [s for s in map(_series, rows) if s is not None]
+
+
+def set_words(conn: sqlite3.Connection, series_id: int, words: str) -> None:
+    """How the rule reads, which is not in the feed's VEVENT: no new revision."""
+    conn.execute("UPDATE event_series SET words=? WHERE id=?", (words, series_id))
+
+
 def update(conn: sqlite3.Connection, series_id: int, **fields: object) -> None:
     """Any change is a new revision, also with no fields: one of its occurrences was cancelled
     (the series' VEVENT gains an EXDATE)."""
