@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.context import Context, Refusal
 from bot.durations import other_digits
@@ -40,8 +41,6 @@ class SeriesPlanner(SeriesEdits):
             "how far ahead the next occurrences of a recurring meetup are posted",
             normalize=format_duration))
         self.bot.settings.watch("series.ahead", self._ahead_changed)
-        # Before the cards are shown again in the new zone (the cog watches it after this).
-        self.bot.settings.watch("timezone", self._zone_changed)
         self.bot.scheduler.register(KIND, self._job)
         self.bot.scheduler.register(CARDS, self._cards_job)
         self._since = self.bot.clock.now()
@@ -72,18 +71,6 @@ class SeriesPlanner(SeriesEdits):
         post nothing new until that job falls due."""
         for sid in await self.cog.db.read(lambda c: srepo.live_in(c, space.key)):
             await self.materialize(sid)
-
-    async def _zone_changed(self, space: SpaceRef) -> None:
-        """A series keeps meeting at its time in the zone it was made in: in a space now in
-        another zone its rule says that time and zone, so its weekday is not read as the one of
-        the new zone (and a DST change there that moves it is no surprise)."""
-        tz = await self.bot.timezone(space)
-
-        def unit(conn: sqlite3.Connection) -> None:
-            for s in srepo.in_space(conn, space.key):
-                if (words := srepo.zoned_words(s, tz)) != s.words:
-                    srepo.set_words(conn, s.id, words)
-        await self.cog.db.write(unit)
 
     # --- create ---------------------------------------------------------------------------------
 
@@ -260,7 +247,8 @@ class SeriesPlanner(SeriesEdits):
             self.bot.scheduler.cancel(conn, cards_key(series_id))
         return left
 
-    async def words(self, series_ids: set[int]) -> dict[int, str]:
+    async def words(self, series_ids: set[int], tz: ZoneInfo) -> dict[int, str]:
+        """Each series' rule as a space in `tz` reads it."""
         def read(conn: sqlite3.Connection) -> dict[int, str]:
-            return {sid: s.words for sid in series_ids if (s := srepo.get(conn, sid)) is not None}
+            return {sid: s.words_in(tz) for sid in series_ids if (s := srepo.get(conn, sid)) is not None}
         return await self.cog.db.read(read) if series_ids else {}

@@ -146,7 +146,7 @@ class SeriesEdits:
             along.extend(srepo.occurrence_events(conn, sid))
         new = srepo.insert(conn, space=s.space, platform=s.platform, channel_id=s.channel_id,
                            creator=s.creator, title=tail.title, location=tail.location, details=tail.details,
-                           capacity=tail.capacity, rule=s.rule, words=srepo.plain_words(s), first_local=new_local,
+                           capacity=tail.capacity, rule=s.rule, words=s.words, first_local=new_local,
                            tz=zone, length=tail.length, until=s.until,
                            count=s.count - done if s.count is not None else None, now=now, goal=tail.goal,
                            ends_before=end)
@@ -180,7 +180,7 @@ class SeriesEdits:
     @staticmethod
     def _other_days(event: Event, s: srepo.Series, old_local: datetime, zone: ZoneInfo) -> str:
         return (f"#{event.id} is shown as {format_time(event.starts_at, zone)}, but its series repeats "
-                f"{srepo.plain_words(s)} at {old_local:%H:%M} {s.tz.key}, the zone it was made in, where "
+                f"{s.words} at {old_local:%H:%M} {s.tz.key}, the zone it was made in, where "
                 f"this one is on {old_local:%a %d %b %Y}: in {zone.key} its days are other days, so a "
                 f"new time of day for it and every later one can't keep them; to meet at a new time "
                 f"in this zone, end it from here with 'event cancel {event.id} series' and create it "
