@@ -193,8 +193,8 @@ class EventsCog(Reports):
     async def list_cmd(self, ctx: Context) -> None:
         scope = await self.audience.scope(ctx.space)
         shown, total = await self.db.read(lambda c: coming(c, scope, ctx.now, LIST_SHOWN))
-        words = await self.series.words({x[0].series_id for x in shown
-                                         if not isinstance(x, Next) and x[0].series_id is not None})
+        words = await self.series.words({x.series.id if isinstance(x, Next) else x[0].series_id or 0
+                                         for x in shown} - {0}, await ctx.timezone())
         await ctx.reply(list_text(shown, total, ctx.prefix, words))
 
     @command("event show", "show an event's card", EVENT_ID)
@@ -261,8 +261,9 @@ class EventsCog(Reports):
         space's settings."""
         where = channel or event_channel(event)
         platform, space = where.platform, where.space
+        tz = await self.bot.timezone(space)  # the reader's: a linked space's zone may be another
         roster, repeats = await self.db.read_small(
-            lambda c: (repo.card_roster(c, event, CARD_NAMES), series_repo.repeats_of(c, event)))
+            lambda c: (repo.card_roster(c, event, CARD_NAMES), series_repo.repeats_of(c, event, tz)))
         caps = self.bot.capabilities(platform)
         buttons = bool(caps and caps.buttons) and await self.settings.get(space, "rsvp.buttons")
         page = self.page_url(event.id, await self.web_key()) if self.bot.web.enabled else None

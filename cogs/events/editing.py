@@ -185,6 +185,7 @@ class Editing(Cancelling):
             handles = self.reminders.schedule(conn, updated, plan, now) if moved else []
             return updated, promoted, demoted, handles, repo.roster(conn, updated), held
 
+        zone = await ctx.timezone()  # a series' later part goes on in it (split_at)
         closed: list[int] = []
         starts: dict[int, datetime] = {}  # each one's start before the edit, as `places` its place
 
@@ -204,7 +205,7 @@ class Editing(Cancelling):
             starts.update((e.id, e.starts_at) for e in targets)
             befores.update((e.id, e) for e in targets)
             if starts_at is not None:
-                targets, moved = self.series.split_at(conn, current, starts_at, now, ahead, plan)
+                targets, moved = self.series.split_at(conn, current, starts_at, now, ahead, plan, zone)
                 targets = [e for e in targets if not e.cancelled]
                 handles.extend(moved)
             assert targets[0].series_id is not None

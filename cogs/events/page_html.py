@@ -170,7 +170,7 @@ def _item(item: tuple[Event, Roster, str] | Next, tz: ZoneInfo) -> str:
         s = item.series
         return (f"<li>{_own(s.title)} — {_time(item.starts_at, tz)}"
                 + (f" — {_own(s.location)}" if s.location else "")
-                + f" — <span class=\"muted\">🔁 {escape(s.words)}; not posted yet</span></li>")
+                + f" — <span class=\"muted\">🔁 {escape(s.words_in(tz))}; not posted yet</span></li>")
     e, r, href = item
     return (f"<li><a href=\"{escape(href)}\">{_own(e.title)}</a> — {_time(e.starts_at, tz)}"
             + (f" — {_own(e.location)}" if e.location else "")

@@ -141,7 +141,7 @@ class WebPages(Editing):
         names = bool(await self.settings.get(space, "web.names"))
 
         def read(conn: sqlite3.Connection) -> tuple[repo.Roster, str | None]:
-            return repo.roster(conn, event), srepo.repeats_of(conn, event)
+            return repo.roster(conn, event), srepo.repeats_of(conn, event, tz)
 
         roster, repeats = await self.db.read(read)
         token = request.match_info["token"]

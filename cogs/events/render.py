@@ -232,7 +232,7 @@ def list_text(entries: list[Entry], total: int, prefix: str, series: dict[int, s
     for entry in entries:
         if isinstance(entry, Next):  # no id yet: nothing to RSVP to until it is posted
             s = entry.series
-            lines.append(line(s.title, f" (🔁 {s.words}, next: ", Time(entry.starts_at), ", not posted yet)",
+            lines.append(line(s.title, f" (🔁 {(series or {}).get(s.id, s.words)}, next: ", Time(entry.starts_at), ", not posted yet)",
                               *((" — ", s.location) if s.location else ())))
             continue
         event, roster = entry

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.context import Context, Refusal
 from bot.durations import other_digits
@@ -246,7 +247,8 @@ class SeriesPlanner(SeriesEdits):
             self.bot.scheduler.cancel(conn, cards_key(series_id))
         return left
 
-    async def words(self, series_ids: set[int]) -> dict[int, str]:
+    async def words(self, series_ids: set[int], tz: ZoneInfo) -> dict[int, str]:
+        """Each series' rule as a space in `tz` reads it."""
         def read(conn: sqlite3.Connection) -> dict[int, str]:
-            return {sid: s.words for sid in series_ids if (s := srepo.get(conn, sid)) is not None}
+            return {sid: s.words_in(tz) for sid in series_ids if (s := srepo.get(conn, sid)) is not None}
         return await self.cog.db.read(read) if series_ids else {}

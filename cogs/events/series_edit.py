@@ -7,8 +7,10 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from bot.context import Refusal
+from bot.timeparse import format_time
 
 from . import repo
 from . import series_repo as srepo
@@ -109,21 +111,26 @@ class SeriesEdits:
         return out
 
     def split_at(self, conn: sqlite3.Connection, event: Event, starts_at: datetime, now: datetime,
-                 ahead: timedelta, plan: Plan) -> tuple[list[Event], list[Handle]]:
+                 ahead: timedelta, plan: Plan, zone: ZoneInfo) -> tuple[list[Event], list[Handle]]:
         """Inside a write unit: move this occurrence and every later one to a new time of day, as
         calendars do with "this and following": the series ends before it and a new one with the
         same rule starts at the new time, taking the occurrences already made along (also those
-        of a series it went on as, which ends: they are all later ones)."""
+        of a series it went on as, which ends: they are all later ones). The new time is a wall
+        time in the space's zone `zone`, and the new series goes on in it, so one made before the
+        space's zone changed meets at that time there from now on; cancelled ones keep the time
+        they were cancelled at."""
         assert event.series_id is not None and event.occurrence is not None
         s = srepo.get(conn, event.series_id)
         assert s is not None
         old_local = datetime.fromisoformat(event.occurrence)
-        new_local = starts_at.astimezone(s.tz).replace(tzinfo=None)
+        if aware_at(old_local, s.tz).astimezone(zone).date() != old_local.date():
+            raise Refusal(self._other_days(event, s, old_local, zone))
+        new_local = starts_at.astimezone(zone).replace(tzinfo=None)
         if new_local.date() != old_local.date():
             raise Refusal("a series keeps its days: give a new time on the same day (e.g. "
                           "when=\"19:30\"); to move it to other days, cancel it from here with "
                           "'series' and create it again")
-        if self._keeps_time(conn, s, new_local):
+        if self._keeps_time(conn, s, new_local, zone):
             return self._back_to_time(conn, event, starts_at, now, plan)
         done = sum(1 for _ in s.times(before=old_local.replace(tzinfo=s.tz) - timedelta(seconds=1)))
         # The new series takes over from the one that made the latest of them: its fields, and
@@ -140,7 +147,7 @@ class SeriesEdits:
         new = srepo.insert(conn, space=s.space, platform=s.platform, channel_id=s.channel_id,
                            creator=s.creator, title=tail.title, location=tail.location, details=tail.details,
                            capacity=tail.capacity, rule=s.rule, words=s.words, first_local=new_local,
-                           tz=s.tz, length=tail.length, until=s.until,
+                           tz=zone, length=tail.length, until=s.until,
                            count=s.count - done if s.count is not None else None, now=now, goal=tail.goal,
                            ends_before=end)
         srepo.goes_on(conn, s.id, new.id)
@@ -149,7 +156,9 @@ class SeriesEdits:
         for e in along:
             assert e.occurrence is not None
             local = datetime.combine(datetime.fromisoformat(e.occurrence).date(), new_local.time())
-            starts = aware_at(local, s.tz)
+            # A cancelled one stays at its time, but is the new series' one of its day: that
+            # series does not make it again, and the feed's EXDATE names a time of its rule.
+            starts = e.starts_at if e.cancelled else aware_at(local, zone)
             conn.execute("UPDATE events SET series_id=?, occurrence=?, starts_at=?, ends_at=?, "
                          "revision=revision+1 WHERE id=?",
                          (new.id, local.isoformat(), starts.timestamp(),
@@ -157,8 +166,9 @@ class SeriesEdits:
             updated = repo.get(conn, e.id)
             assert updated is not None
             moved.append(updated)
-            self.cog.turnout.moved(conn, e, updated, plan, now)
-            handles.extend(self.cog.reminders.schedule(conn, updated, plan, now))
+            if not e.cancelled:
+                self.cog.turnout.moved(conn, e, updated, plan, now)
+                handles.extend(self.cog.reminders.schedule(conn, updated, plan, now))
         handles.extend(self._next_job(conn, new, moved, now, ahead))
         if srepo.unposted(conn, new.id):
             # One moved along may not be posted yet (made by this very edit, or its poster died):
@@ -168,12 +178,21 @@ class SeriesEdits:
         return moved, handles
 
     @staticmethod
-    def _keeps_time(conn: sqlite3.Connection, s: srepo.Series, new_local: datetime) -> bool:
+    def _other_days(event: Event, s: srepo.Series, old_local: datetime, zone: ZoneInfo) -> str:
+        return (f"#{event.id} is shown as {format_time(event.starts_at, zone)}, but its series repeats "
+                f"{s.words} at {old_local:%H:%M} {s.tz.key}, the zone it was made in, where "
+                f"this one is on {old_local:%a %d %b %Y}: in {zone.key} its days are other days, so a "
+                f"new time of day for it and every later one can't keep them; to meet at a new time "
+                f"in this zone, end it from here with 'event cancel {event.id} series' and create it "
+                f"again, or move this one alone (without 'series')")
+
+    @staticmethod
+    def _keeps_time(conn: sqlite3.Connection, s: srepo.Series, new_local: datetime, zone: ZoneInfo) -> bool:
         """Whether every series this one goes on as that still makes times meets at `new_local`'s
-        time of day already: then the schedule stays as it is, and a split would only reset the
-        later ones moved on their own."""
+        time of day in `zone` already: then the schedule stays as it is, and a split would only
+        reset the later ones moved on their own."""
         rows = [t for sid in srepo.chain(conn, s.id) if (t := srepo.get(conn, sid)) is not None]
-        return all(t.first_local.time() == new_local.time() for t in rows
+        return all(t.first_local.time() == new_local.time() and t.tz.key == zone.key for t in rows
                    if t.ends_before is None or t.ends_before > t.first_local)
 
     def _back_to_time(self, conn: sqlite3.Connection, event: Event, starts_at: datetime, now: datetime,

@@ -33,6 +33,14 @@ class Series:
     goal: int | None = None  # each occurrence's turnout goal
     revision: int = 0  # one more with every change: the SEQUENCE of the series' VEVENT
 
+    def words_in(self, tz: ZoneInfo) -> str:
+        """The rule as a space in `tz` reads it. A series repeats at its time in the zone it was
+        made in; where that is not the reader's zone (the space's zone changed since, or a
+        linked space's is another), its days are that zone's days, so the rule says its time
+        and zone: read as the reader's, a weekday could be another day and a DST change there
+        would shift it unexplained."""
+        return self.words if self.tz.key == tz.key else f"{self.words} at {self.first_local:%H:%M} {self.tz.key}"
+
     def times(self, *, after: datetime | None = None,
               before: datetime | None = None) -> list[tuple[datetime, datetime]]:
         """(local, aware) occurrences, within the bounds given, ended ones left out."""
@@ -88,11 +96,11 @@ def get(conn: sqlite3.Connection, series_id: int) -> Series | None:
     return _series(conn.execute(f"SELECT {_SCOLS} FROM event_series WHERE id=?", (series_id,)).fetchone())
 
 
-def repeats_of(conn: sqlite3.Connection, event: Event) -> str | None:
-    """The card's `Repeats` line of an occurrence: its rule, and whether the clocks moved this
-    one (None for a one-off)."""
+def repeats_of(conn: sqlite3.Connection, event: Event, tz: ZoneInfo) -> str | None:
+    """The card's `Repeats` line of an occurrence as a space in `tz` reads it: its rule, and
+    whether the clocks moved this one (None for a one-off)."""
     s = get(conn, event.series_id) if event.series_id is not None else None
-    return s.words + skipped_note(event.occurrence, event.starts_at, s.tz) if s else None
+    return s.words_in(tz) + skipped_note(event.occurrence, event.starts_at, s.tz) if s else None
 
 
 def update(conn: sqlite3.Connection, series_id: int, **fields: object) -> None:
