@@ -29,13 +29,7 @@ from .native import NativeSurfaces
 from .notify import DirectMessages
 from .recurrence import MAX_COUNT
 from .reminders import Handle, Reminders, event_channel
-from .render import (
-    CARD_NAMES,
-    attendees_text,
-    event_card,
-    ics,
-    list_text,
-)
+from .render import CARD_NAMES, attendees_text, event_card, ics, list_text
 from .repo import Event
 from .reports import Reports
 from .scope import not_over
