@@ -40,6 +40,7 @@ from collections.abc import Sequence
 
 from .commandspec import ESCAPED_BAR, CommandSpec, Option, UsageError
 from .commandtokens import MAX_LINE, Fix, Token, quote_or_mark, tokenize, tokens
+from .textkeys import strip_invisible
 
 __all__ = ["MAX_LINE", "Token", "bare_ok", "parse_args", "quote_stops", "tokenize", "tokens"]
 
@@ -67,7 +68,8 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
         opt = spec.option(m.group(1).lower()) if m else None
         if m and opt is None and not bare_ok(spec):
             known = ", ".join(o.name for o in spec.options) or "none"  # id=3 works as well as 3
-            raise UsageError(f"'{m.group(1)}' is not an option here (options: {known})", spec, usage)
+            raise UsageError(f"'{m.group(1)}' is not an option here (options: {known}){_as_text(tok)}",
+                             spec, usage)
         if m and opt is not None:
             _refuse_open(tok, opt, spec, usage, named=True)
             value = [m.group(2)]
@@ -91,7 +93,7 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
                     _refuse_open(items[i], opt, spec, usage, named=True)
                     i += 1
                 if i > start:
-                    first_word = Token(m.group(2), tok.quoted, kept=_value_kept(tok, m.group(1)))
+                    first_word = Token(m.group(2), tok.quoted, kept=_value_kept(tok))
                     value = _rest_words([first_word] + items[start:i], opt.kind == "list")
             _one_value(items[first:i], opt, spec, usage)
             listed.update(t.at for t in items[first:i] if opt.kind == "list")
@@ -145,11 +147,11 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
     return out
 
 
-def _value_kept(tok: Token, name: str) -> str:
+def _value_kept(tok: Token) -> str:
     """The value of a `name=value` word with its single quotes kept. A quote opening the word
     before the name is the value's: a shell hands over 'title=a b' and title='a b' alike."""
-    cut = len(name) + 1
-    return "'" + tok.kept[cut + 1:] if tok.kept.startswith("'") else tok.kept[cut:]
+    cut = tok.kept.find("=") + 1  # past the name as typed, a mark that draws nothing in it too
+    return "'" + tok.kept[cut:] if tok.kept.startswith("'") else tok.kept[cut:]
 
 
 def _rest_words(toks: Sequence[Token], is_list: bool) -> list[str]:
@@ -247,6 +249,16 @@ def _one_word(opt: Option, fix: Fix) -> str:
     return f"add the closing ' where the {opt.shown} ends (e.g. '<{opt.shown}>'), or write \\' for an apostrophe"
 
 
+def _as_text(tok: Token) -> str:
+    """The way out for a `name=` word meant as text (x=1 as a poll option): a word quoted whole
+    is text. The word is shown quoted only where quoting it keeps it as typed (no quote mark,
+    backslash or `|` in it, which a quote would read or split)."""
+    word = tok.text
+    if len(word) > 40 or any(c in word for c in ('"', "\\", "|", ESCAPED_BAR)):
+        return "; to keep a name=value word as text, put it in quotes"
+    return f'; to keep {word} as text, put it in quotes: "{word}"'
+
+
 def _short(value: str) -> str:
     value = value.replace(ESCAPED_BAR, "|")
     return value if len(value) <= 30 else value[:30] + "…"
@@ -256,10 +268,17 @@ def _names(spec: CommandSpec, tok: Token) -> re.Match[str] | None:
     """The word as `name=value`: a `name=` word whose name is an option (quoted whole or not),
     or one not quoted whole (a misspelt option is refused); a word quoted whole whose name is
     not an option ("e=mc2 night") is text, as any quoted word is."""
-    m = _NAMED.match(tok.text)
+    m = _NAMED.match(_name_seen(tok.text))
     if m is None or spec.option(m.group(1).lower()) is not None or not tok.raw.startswith(('"', "'")):
         return m
     return None
+
+
+def _name_seen(text: str) -> str:
+    """The word with what draws nothing before its first `=` left out: a zero-width space pasted
+    into `capacity=2` must not make it, unseen, words of the title. The value is left as typed."""
+    at = text.find("=")
+    return text if at < 0 or text.isascii() else strip_invisible(text[:at]) + text[at:]
 
 
 def _sole_positional(spec: CommandSpec, opt: Option) -> bool:
@@ -270,7 +289,7 @@ def _trailing_choice(spec: CommandSpec, tok: Token) -> bool:
     """The line's last word is a fixed word of a positional option, as in `event edit 3
     where=Gym series`: the contract puts such words last, so a greedy value stops short of it
     (quote the value to keep the word in it)."""
-    word = tok.text.lower()
+    word = strip_invisible(tok.text).lower()  # as the converter reads it
     return not tok.quoted and any(o.positional and o.kind == "choice" and word in o.choices
                                   for o in spec.options)
 

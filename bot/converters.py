@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .commandspec import ESCAPED_BAR, CommandSpec, Option, UsageError
+from .textkeys import look_key, strip_invisible
 from .timeparse import TimeParseError, parse_duration, parse_when, parse_when_or_duration
 
 if TYPE_CHECKING:
@@ -78,6 +79,11 @@ def convert_one(opt: Option, raw: str, tz: Any, now: datetime) -> Any:
     raw = raw.strip()
     if opt.kind == "text":
         return clean_text(raw, opt.max_length)
+    if opt.kind == "list":
+        return _items(opt, raw)
+    # The rest are read, not kept: a zero-width or bidi mark pasted into `going` or `2` means
+    # nothing, and a refusal over it would repeat, to the reader, exactly what they typed.
+    raw = strip_invisible(raw).strip()
     if opt.kind == "int":
         _ascii_digits(opt, raw)
         return _whole_number(opt, raw)
@@ -102,8 +108,6 @@ def convert_one(opt: Option, raw: str, tz: Any, now: datetime) -> Any:
         return parse_when(raw, tz, now)
     if opt.kind == "when_or_duration":
         return parse_when_or_duration(raw, tz, now, offer=False)
-    if opt.kind == "list":
-        return _items(opt, raw)
     raise ValueError(f"unknown option kind {opt.kind}")
 
 
@@ -131,8 +135,13 @@ def _items(opt: Option, raw: str) -> list[str]:
         raise ValueError(f"needs {lo} to {hi} items separated by |, got {len(items)}")
     first: dict[str, int] = {}
     for n, item in enumerate(items, 1):
-        if (seen := first.setdefault(item.casefold(), n)) != n:
+        if (seen := first.setdefault(look_key(item), n)) == n:
+            continue
+        if item.casefold() == items[seen - 1].casefold():
             raise ValueError(f"has '{items[seen - 1]}' twice (items {seen} and {n}); keep one of them")
+        raise ValueError(f"has items {seen} and {n} ('{items[seen - 1]}' and '{item}') looking the same: they "
+                         "differ only in case, spacing, how an accent is encoded or characters that do "
+                         "not show; keep one of them")
     return items
 
 
