@@ -133,7 +133,7 @@ class MatrixAdapter(InboundHandlers):
         if isinstance(out, Card) and out.reactions:
             await self._seed(ref, out.reactions, idempotency_key)
         if isinstance(out, Card) and out.choices is not None:
-            await self.polls.open(ref, out, tz, idempotency_key)
+            await self.polls.open(ref, out, tz, idempotency_key, thread[0] if thread else None)
         return ref
 
     async def edit(self, message: MessageRef, out: Out) -> None:

@@ -23,6 +23,7 @@ from .chat import ChatHandlers, strip_reply_fallback
 from .client import Transport
 from .inbox_form import inbox_form
 from .polls import NativePolls
+from .relations import thread_root
 from .rooms import PLATFORM, Rooms
 from .store import MatrixStore, StoredReaction
 from .sync import Syncer
@@ -198,7 +199,10 @@ class InboundHandlers(ChatHandlers):
                 out = Text((*out.lines, line(
                     f"Element shows poll #{number} as ended, but it is still open here: vote with "
                     f"its number reactions or {prefix}poll vote {number} <option>.")))
-            return await self.send(channel, out, thread=(start_id, end_id))
+            # A poll in a thread is no thread's root (Synapse refuses one): the answer goes
+            # in the poll's own thread.
+            root = await thread_root(self.transport, channel.id, start_id)
+            return await self.send(channel, out, thread=(root or start_id, end_id))
 
         return respond
 

@@ -25,12 +25,15 @@ TEXT_CHARS = (500, 300, 200, 120, 80, 50, 30, 20, 12)
 # --- contents ------------------------------------------------------------------------------
 
 
-def start_content(card: Card, choices: Choices, tz: ZoneInfo | None,
-                  encrypted: bool = False) -> dict[str, Any] | None:
+def start_content(card: Card, choices: Choices, tz: ZoneInfo | None, encrypted: bool = False,
+                  relates_to: dict[str, Any] | None = None) -> dict[str, Any] | None:
     """The poll's start, its texts shortened (each ending "…") until the event fits the
-    homeserver's limit in bytes; None if even the shortest does not (the card goes alone)."""
+    homeserver's limit in bytes; None if even the shortest does not (the card goes alone).
+    `relates_to`: the card's thread, where the poll goes beside it."""
     for chars in TEXT_CHARS:
         content = _start(card, choices, tz, chars)
+        if relates_to is not None:
+            content["m.relates_to"] = relates_to
         if fits(content, encrypted):
             return content
     return None

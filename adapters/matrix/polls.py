@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo
 from bot.model import MessageRef
 from bot.render import Card
 
-from . import inbound
+from . import inbound, render
 from .client import MatrixError, Transport
 from .crypto import readable
 from .poll_ends import EndSender, Sleep
@@ -137,14 +137,17 @@ class NativePolls(EndSender):
 
     # --- outbound ------------------------------------------------------------------------
 
-    async def open(self, card: MessageRef, out: Card, tz: ZoneInfo | None, key: str | None) -> None:
-        """Start the native poll of a card just sent. With the card's idempotency key, a
-        re-send after a crash lands once (Synapse answers a repeated txn id with the first
-        event). A refused start leaves the card working alone."""
+    async def open(self, card: MessageRef, out: Card, tz: ZoneInfo | None, key: str | None,
+                   thread: str | None = None) -> None:
+        """Start the native poll of a card just sent; in the card's thread (its root), if it
+        went to one, answering the card: Element shows a thread's polls only in the thread.
+        With the card's idempotency key, a re-send after a crash lands once (Synapse answers a
+        repeated txn id with the first event). A refused start leaves the card working alone."""
         choices = out.choices
         if choices is None or choices.closed or not choices.options:
             return
-        content = start_content(out, choices, tz, await self.transport.encrypted(card.channel_id))
+        content = start_content(out, choices, tz, await self.transport.encrypted(card.channel_id),
+                                render.in_thread(thread, card.id) if thread else None)
         if content is None:
             log.warning("matrix: the native poll of %s would be too large; the card goes alone", card.id)
             return

@@ -37,6 +37,17 @@ async def related_events(transport: Transport, room_id: str, event_id: str,
             return found
 
 
+async def thread_root(transport: Transport, room_id: str, event_id: str) -> str | None:
+    """The root of the thread an event is in; None if it is in none, or cannot be read. The
+    relation is read off the event as sent (an encrypted event's stays in the clear)."""
+    status, data = await transport.get_json(
+        f"/_matrix/client/v3/rooms/{quote(room_id, safe='')}/event/{quote(event_id, safe='')}")
+    if status != 200:
+        return None
+    rel = inbound.relation(inbound.obj(data.get("content")))
+    return rel.event_id if rel.rel_type == "m.thread" else None
+
+
 async def present_reactions(transport: Transport, room_id: str, event_id: str, ignore: str,
                             ignored_keys: set[str] | None = None) -> list[StoredReaction] | None:
     """Every present annotation of an event but `ignore`'s, oldest first, keys canonical;
