@@ -92,7 +92,10 @@ class OfflineCog(Cog, PromptClosing):
     async def on_message(self, event: MessageSeen) -> None:
         # Before anything awaits, so a deletion that comes meanwhile finds the channel.
         state = self._channel(event.channel)
-        state.wrote(event.author, event.at, event.message_id)
+        # The platform's time for a message is the sender's word: one stamped ahead of the
+        # bot's clock would stay recent, outlast the cooldown and hold the window open.
+        at = min(event.at, self.clock.now())
+        state.wrote(event.author, at, event.message_id)
         if not await self.settings.get(event.channel.space, "offline.auto"):
             if state.heat is not None:  # unread, this message would leave a gap in the exchange:
                 state.heat.reset()      # switched on again, the bot reads a new one from there
@@ -104,18 +107,20 @@ class OfflineCog(Cog, PromptClosing):
         heat = state.heat
         if state.was_deleted(event.message_id):  # while this one waited for the database
             return
-        score = heat.observe(Msg(event.author.key, event.at.timestamp(),
+        if heat.behind(at.timestamp()):  # delivered late, after messages of a later exchange
+            return
+        score = heat.observe(Msg(event.author.key, at.timestamp(),
                                  event.reply_to_user.key if event.reply_to_user else None,
                                  memory.readable(event.text)),
                              event.message_id)
         state.unsaved += 1
         try:
-            await self._maybe_prompt(event, state, heat, score)
+            await self._maybe_prompt(event, at, state, heat, score)
         finally:
             if state.unsaved >= memory.SAVE_EVERY:
-                await memory.keep(self.db, [(event.channel.key, state)], self.scorer.fingerprint, event.at)
+                await memory.keep(self.db, [(event.channel.key, state)], self.scorer.fingerprint, at)
 
-    async def _maybe_prompt(self, event: MessageSeen, state: memory.Channel, heat: ChannelHeat,
+    async def _maybe_prompt(self, event: MessageSeen, at: datetime, state: memory.Channel, heat: ChannelHeat,
                             score: float) -> None:
         space = event.channel.space
         if len(heat.participants()) < 2:
@@ -130,7 +135,7 @@ class OfflineCog(Cog, PromptClosing):
         # From here to claiming the cooldown nothing awaits: messages arriving at once all
         # reached this point, and only the first may prompt.
         last = max((t for t in (state.last_prompt, kept) if t is not None), default=None)
-        if last is not None and event.at - last < cooldown:
+        if last is not None and at - last < cooldown:
             return
         people = state.people(self.clock.now(), heat.participants())
         if len(people) < 2:  # an exchange that is over (delivered late, after a restart)
@@ -256,6 +261,9 @@ class OfflineCog(Cog, PromptClosing):
         else:
             done = await self._dismiss(action.message, prompt_id, ctx.user)
         if not done:  # pressed on a card not yet redrawn without its buttons
+            if await repo.answer(self.db, prompt_id) is None and await repo.lapsed(
+                    self.db, prompt_id, self._live_since()):
+                raise Refusal(f"this suggestion has lapsed; {ctx.prefix}offline makes a new one")
             raise Refusal("this prompt was already answered; to plan a meetup, start a poll "
                           f"with {ctx.prefix}poll create")
         await ctx.reply(self._thanks(what), ephemeral=True)

@@ -242,6 +242,10 @@ class ChannelHeat:
         self.scores.observe(score)
         return score
 
+    def behind(self, ts: float) -> bool:
+        """Whether a message of `ts` is older than the exchange in the window: late, not of it."""
+        return any(t is not None and t - ts > self.max_age_s for _, t, _, _ in self._items)
+
     def score(self) -> float:
         """The window's score as it is now (without counting it in the distribution)."""
         items = self._items
