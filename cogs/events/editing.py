@@ -10,6 +10,7 @@ from functools import partial
 from bot.commands import Option, command
 from bot.context import Context, Refusal
 from bot.durations import format_duration, other_digits
+from bot.model import SpaceRef
 from bot.render import Time, line, text
 from bot.timeparse import TimeParseError, format_time, parse_when
 from bot.wallclock import WallTimeRefused
@@ -185,7 +186,9 @@ class Editing(Cancelling):
             handles = self.reminders.schedule(conn, updated, plan, now) if moved else []
             return updated, promoted, demoted, handles, repo.roster(conn, updated), held
 
-        zone = await ctx.timezone()  # a series' later part goes on in it (split_at)
+        # A series' later part goes on in its own space's zone (split_at), also when a linked
+        # space's moderator edits it: the home community's meetup keeps its own clock.
+        zone = await self.bot.timezone(SpaceRef.from_key(event.space))
         closed: list[int] = []
         starts: dict[int, datetime] = {}  # each one's start before the edit, as `places` its place
 
