@@ -88,7 +88,7 @@ def _one_or_several(parts: list[str], spaced: list[int]) -> str:
     ones, manys = list(map(str.strip, parts)), list(map(str.strip, parts))
     for i in spaced:
         ones[i] = format_duration(parse_duration(parts[i]))
-        manys[i] = ",".join(format_duration(parse_duration(p)) for p in _SPACED.split(parts[i].strip()))
+        manys[i] = ",".join(map(_as_read, _SPACED.split(parts[i].strip())))
     first = parts[spaced[0]].strip()
     asked = f"'{first}' may be one reminder {ones[spaced[0]]} before or several ({manys[spaced[0]]})"
     one, many = ",".join(ones), ",".join(manys)
@@ -99,6 +99,15 @@ def _one_or_several(parts: list[str], spaced: list[int]) -> str:
     if _taken(many):
         return f"{asked}; as one, it would be outside 1m to 30d: separate them with commas: {many}"
     return f"{asked}; either way, a reminder would be outside 1m to 30d"
+
+
+def _as_read(piece: str) -> str:
+    """A piece as the parser reads it, or as typed when it is no reminder ("0m"): the value
+    with it is then not offered."""
+    try:
+        return format_duration(parse_duration(piece))
+    except ValueError:
+        return piece
 
 
 def _taken(value: str) -> bool:

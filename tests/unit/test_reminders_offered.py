@@ -31,6 +31,9 @@ async def _stored(bot: Bot) -> int:
     ("30d 1h", None, "30d,1h"),  # as one it is past 30d
     ("1 minute 30 seconds", "1m30s", None),  # as several, 30s is under 1m
     ("5w 1d", None, None),  # 36d as one, and 35d is one of the several
+    ("1h 0m", "1h", None),  # as several, 0m is no reminder
+    ("0d 2h", "2h", None),
+    ("24h, 1h 0m", "24h,1h", None),
 ])
 async def test_every_value_the_refusal_offers_is_taken(console, value: str, one: str | None,  # type: ignore[no-untyped-def]
                                                       several: str | None) -> None:
