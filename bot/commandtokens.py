@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .commandspec import ESCAPED_BAR, UsageError
+from .textkeys import strip_invisible
 
 MAX_LINE = 4000
 
@@ -121,7 +122,8 @@ def tokens(line: str, names: Collection[str] = (), most: int = 0, open_ok: bool 
         c = s[i]
         if c.isspace():
             if started:
-                out.append(word(i))
+                if _drawn(tok := word(i)):
+                    out.append(tok)
                 buf, kept, quoted, started, unclosed = [], [], False, False, None
                 suspect, left = [], []
                 if len(out) == most:
@@ -172,9 +174,14 @@ def tokens(line: str, names: Collection[str] = (), most: int = 0, open_ok: bool 
         kept.append(c)
         started = True
         i += 1
-    if started:
-        out.append(word(n))
+    if started and _drawn(tok := word(n)):
+        out.append(tok)
     return out
+
+
+def _drawn(tok: Token) -> bool:
+    """An unquoted word of marks that draw nothing (a keyboard's right-to-left mark) is no word."""
+    return tok.quoted or not tok.text or bool(strip_invisible(tok.text))
 
 
 class _SingleQuotes:
