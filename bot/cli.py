@@ -133,14 +133,17 @@ async def try_console(db: str, timezone: str, web: WebConfig | None = None) -> i
     check_database(db, None, key="--db")
     console = importlib.import_module(CONSOLE)
     bot = await build_bot(db, clock=ManualClock(), timezone=timezone, rate_limit=False)
-    adapter = console.ConsoleAdapter()
-    bot.add_adapter(adapter)
-    interactive = sys.stdin.isatty()
-    if interactive:
-        print("logoff console: a local chat with the bot. Type !help, or :help for console commands.")
-    else:
-        print(PIPED_BANNER, file=sys.stderr)
+    # From here on the bot is stopped however the run ends: a bot left running keeps the
+    # process from exiting.
     try:
+        adapter = console.ConsoleAdapter()
+        bot.add_adapter(adapter)
+        # No standard input at all (`<&-`): Python's sys.stdin is None, read as ended input.
+        interactive = sys.stdin is not None and sys.stdin.isatty()
+        if interactive:
+            print("logoff console: a local chat with the bot. Type !help, or :help for console commands.")
+        else:
+            print(PIPED_BANNER, file=sys.stderr)
         await bot.start()
         if web is not None:
             await _listen(bot.web.start(web), "--web", web.host, web.port)

@@ -184,6 +184,9 @@ def check_database(database: str, password_env: str | None, key: str = "[bot] da
     """A PostgreSQL URL must be one asyncpg can use, and carry no password."""
     scheme = database.split("://", 1)[0].lower() if "://" in database else ""
     example = '"postgresql://logoff@db.example.org:5432/logoff"'
+    if not database.strip():  # else a file with no name, which SQLite opens as a throwaway one
+        raise ConfigError(f"{key} is empty; name a database file, e.g. logoff.db, or a PostgreSQL URL, "
+                          f"e.g. {example}" + (", or leave --db out for a database that lasts this run only" if key == "--db" else ""))
     if database != database.strip():
         # A file named " logoff.db", or a database "logoff " that the server does not have.
         raise ConfigError(f"{key} starts or ends with a space; remove it (a {'URL' if scheme else 'file name'} "

@@ -2,8 +2,10 @@
 them, and the abbreviations people type after a time.
 
 An abbreviation after a time means the offset it names ("7pm EST" is 19:00 at UTC-5). As
-a space's timezone an abbreviation or fixed offset is refused: it has no summer time, so
-half the year every time would be an hour off; the refusal suggests IANA names instead.
+a space's timezone an abbreviation, a legacy zone name (CET, EST5EDT) or a fixed offset is
+refused: none is a place's name, which brings its clocks' rules (a fixed offset keeps no
+summer time, so half the year every time would be an hour off); the refusal suggests IANA
+names instead.
 An abbreviation that means several zones (IST: India, Ireland or Israel) is refused both
 ways, with the candidates. Except in a space whose own zone's clocks show those letters:
 there they mean what those clocks mean (IST in Kolkata is UTC+5:30; PST in Manila is UTC+8,
@@ -53,6 +55,13 @@ SUGGEST.update({"sst": ("Pacific/Pago_Pago", "Asia/Singapore"), "gst": ("Asia/Du
 # Zones named by region, with their rules (summer time included): "10am PT".
 REGIONAL = {"pt": "America/Los_Angeles", "mt": "America/Denver", "ct": "America/Chicago",
             "et": "America/New_York", "uk": "Europe/London"}
+# Names the zone database keeps from before places were named, with summer time by US or
+# Central European rules: a place's name says which rules its clocks follow, and these say
+# none (CET is both Berlin's winter letters and such a zone).
+LEGACY: dict[str, tuple[str, ...]] = {
+    "met": ("Europe/Berlin", "Europe/Paris"), "est5edt": ("America/New_York", "America/Toronto"),
+    "cst6cdt": ("America/Chicago",), "mst7mdt": ("America/Denver",), "pst8pdt": ("America/Los_Angeles",),
+}
 _OFFSET = re.compile(r"^(?:utc|gmt)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$")
 
 
@@ -138,6 +147,21 @@ def _letters(key: str, year: int) -> dict[str, frozenset[timedelta]]:
     return {name: frozenset(offsets) for name, offsets in seen.items()}
 
 
+def _why_not(key: str) -> str:
+    """Why `key` is refused as a space's timezone, true for each kind: CET has summer time
+    (as a legacy zone), so "a fixed offset" would be false there."""
+    if key in AMBIGUOUS:
+        return "means several timezones"
+    if _OFFSET.match(key) or key.startswith("etc/gmt"):
+        return "is a fixed offset with no summer time"
+    letters = key in FIXED or key in SUGGEST
+    if key in LEGACY or key.upper() in _all_lower():  # CET, EET, WET, EST, MST, HST
+        kind = "an abbreviation and a legacy zone name" if letters else "a legacy zone name"
+    else:
+        kind = "an abbreviation"
+    return f"is {kind}, not a place's name (which brings its clocks' rules, summer time included)"
+
+
 def _hours(offset: timedelta) -> str:
     minutes = int(offset.total_seconds()) // 60
     sign = "-" if minutes < 0 else "+"
@@ -214,14 +238,9 @@ def space_zone(text: str) -> ZoneInfo:
         return ZoneInfo("UTC")
     if key in REGIONAL:
         return ZoneInfo(REGIONAL[key])
-    if key in SUGGEST or key in FIXED or _OFFSET.match(key) or key.startswith("etc/gmt"):
-        options = SUGGEST.get(key, ("Europe/Berlin", "America/New_York"))
-        why = "means several timezones" if key in AMBIGUOUS else "is a fixed offset with no summer time"
-        raise ZoneError(f"{name} {why}; use the IANA name of your place, e.g. "
-                        + " or ".join(options))
-    if key in ("est5edt", "cst6cdt", "mst7mdt", "pst8pdt"):
-        raise ZoneError(f"{name} is an old rule name; use the IANA name of your place, e.g. "
-                        "America/New_York")
+    if key in SUGGEST or key in FIXED or key in LEGACY or _OFFSET.match(key) or key.startswith("etc/gmt"):
+        options = SUGGEST.get(key) or LEGACY.get(key) or ("Europe/Berlin", "America/New_York")
+        raise ZoneError(f"{name} {_why_not(key)}; use the IANA name of your place, e.g. " + " or ".join(options))
     found = iana(name) if "/" in name or name[:1].isupper() else None
     if found is None:
         city = _by_city().get(_plain(key.replace("_", " ")))

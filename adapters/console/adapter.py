@@ -24,6 +24,7 @@ from bot.emoji import canonical
 from bot.model import ChannelRef, MessageRef, UserRef
 from bot.render import Attachment, Card, Out, text
 from bot.testing import FakeAdapter, Sent
+from bot.textkeys import look_key
 from bot.timeparse import TimeParseError, format_time, parse_duration
 
 from .aliases import emoji
@@ -207,8 +208,10 @@ class ConsoleAdapter(FakeAdapter):
         except ValueError as e:
             self.note(f"⚠️ {e}")
             return
-        if name.lower() == self.me.id:  # a person under the bot's id would be taken for the bot
-            self.note(f"⚠️ {name} is the bot's name here; pick another, e.g. :as bob")
+        # A person under the bot's name would be taken for the bot, in any letters that look
+        # like it (Ｌogoff in fullwidth, a zero-width space inside).
+        if look_key(name) == look_key(self.me.display):
+            self.note(f"⚠️ {name} is, or looks like, the bot's name ({self.me.display}); pick another, e.g. :as bob")
             return
         self.current = self.user(name, mod=mod)
         self.note(f"you are now {self.current.display}{' (moderator)' if mod else ''}")
@@ -224,7 +227,9 @@ class ConsoleAdapter(FakeAdapter):
             self._become(rest)
         elif cmd in ("react", "unreact") and len(args) == 2:
             try:
-                ref = self._ref(args[0].lower())
+                # `last` is the latest [mN] line printed, a refusal too: the console shows every
+                # message to all, and an earlier run's messages are not known to be refusals.
+                ref = self.last(public=False).ref if args[0].lower() == "last" else self._ref(args[0].lower())
             except (KeyError, LookupError):
                 self.note("⚠️ there is no bot message yet to react to" if args[0].lower() == "last"
                           else f"⚠️ {args[0][:12]} is a chat line; react to one of the bot's messages, like "
@@ -281,7 +286,7 @@ async def run_console(bot: AdapterHost, adapter: ConsoleAdapter, stream: TextIO 
     reader = Reader(loop, stream or sys.stdin, prompt)
     try:
         with signals_wake(loop):
-            while (line := await reader.lines.get()) is not None:
+            while not adapter.screen.gone and (line := await reader.lines.get()) is not None:
                 try:
                     if not await adapter.handle_line(line):
                         break

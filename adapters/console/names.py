@@ -7,6 +7,7 @@ from __future__ import annotations
 import unicodedata
 
 from bot.commands import UsageError, tokens
+from bot.textkeys import strip_invisible
 
 LONGEST = 40
 EXAMPLE = 'e.g. :as bob, :as bob mod for a moderator, or :as "Bob Smith" for a name with spaces'
@@ -36,6 +37,8 @@ def who(rest: str) -> tuple[str, bool]:
         raise ValueError(f"a name is one word, or in quotes, then mod or nothing; got '{_cut(got)}'; "
                          f"{EXAMPLE}")
     name = words[0].text.strip()
+    if not strip_invisible(name).strip():  # zero-width spaces, bidi marks: a name no one can see
+        raise ValueError(f"that name has no letter you can see; who should you be? {EXAMPLE}")
     if any(unicodedata.category(c) == "Cc" for c in name):
         raise ValueError("a name cannot hold control characters (an escape, a tab, a bell); "
                          f"type it with letters, digits and spaces: {EXAMPLE}")

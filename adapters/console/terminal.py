@@ -22,7 +22,7 @@ class Reader:
     """Lines go into `lines`; None once the input has ended. On a terminal the next
     prompt waits for `ready()`, so it shows after the answer to the line before."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, stream: TextIO,
+    def __init__(self, loop: asyncio.AbstractEventLoop, stream: TextIO | None,
                  prompt: Callable[[], str] | None) -> None:
         self.lines: asyncio.Queue[str | None] = asyncio.Queue()
         self._ready = threading.Event()
@@ -31,6 +31,9 @@ class Reader:
         # readline changes the terminal's modes while it waits for a line; Ctrl-C ends the
         # program without unwinding that wait, so the modes are put back by `close`.
         self._modes: list[Any] | None = None
+        if stream is None:  # no input at all (`<&-`: Python's sys.stdin is None): it has ended
+            self.lines.put_nowait(EOF_MARK)
+            return
         if prompt is not None and stream.isatty():
             with contextlib.suppress(termios.error, OSError, ValueError):
                 self._modes = termios.tcgetattr(stream.fileno())
@@ -40,7 +43,7 @@ class Reader:
         self._ready.set()
 
     def close(self) -> None:
-        if self._modes is not None:
+        if self._modes is not None and self._stream is not None:
             with contextlib.suppress(termios.error, OSError, ValueError):
                 termios.tcsetattr(self._stream.fileno(), termios.TCSADRAIN, self._modes)
 
@@ -50,10 +53,12 @@ class Reader:
 
     def _read(self) -> None:
         stream, prompt = self._stream, self._prompt
+        assert stream is not None
         interactive = prompt is not None and stream.isatty()
         if interactive:
             with contextlib.suppress(ImportError):  # line editing and history where there is readline
                 import readline  # noqa: F401
+        first = True
         try:
             while True:
                 if interactive:
@@ -65,6 +70,11 @@ class Reader:
                     line = stream.readline()
                     if not line:
                         break
+                if first:
+                    # A byte order mark (Notepad, PowerShell's Out-File) says how the text is
+                    # encoded, not what was typed: left in, the first command reads as chat.
+                    # Only at the very start: anywhere else it is a character of the text.
+                    line, first = line.removeprefix("\ufeff"), False
                 self._put(_text(line))
         except EOFError:
             if interactive:  # Ctrl-D: the shell's prompt goes on a line of its own, not after ours
@@ -121,19 +131,21 @@ def _text(line: str) -> str:
 class Screen:
     """Where the console prints: each line as the terminal may show it (`shown`)."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO | None) -> None:
         self.stream = stream
-        self.gone = False  # whoever read it has left (`logoff try | head`): the run ends
+        # Whoever read it has left (`logoff try | head`), or there was no one (`>&-`, where
+        # Python's sys.stdout is None): the run ends instead of failing at every line.
+        self.gone = stream is None
 
     def line(self, text: str) -> None:
-        if not self.gone:
+        if self.stream is not None and not self.gone:
             try:
                 self.stream.write(shown(text) + "\n")
             except BrokenPipeError:
                 self._gone()
 
     def flush(self) -> None:
-        if not self.gone:
+        if self.stream is not None and not self.gone:
             try:
                 self.stream.flush()
             except BrokenPipeError:
@@ -143,8 +155,9 @@ class Screen:
         # Ending the run, as `:quit` does, instead of logging a failure for every line to come;
         # the stream is pointed at /dev/null so that the interpreter's last flush finds it open.
         self.gone = True
-        with contextlib.suppress(AttributeError, OSError, ValueError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), self.stream.fileno())
+        if self.stream is not None:
+            with contextlib.suppress(AttributeError, OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), self.stream.fileno())
 
 
 # C0 controls but tab, DEL, and C1 controls (U+009B is a CSI on many terminals, as ESC [ is).
