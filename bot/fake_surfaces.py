@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from .adapter import Capabilities, DeliveryRefused, DestinationGone
@@ -16,6 +17,10 @@ from .testing import FakeAdapter
 
 ALL = Capabilities(buttons=True, ephemeral=True, edits_per_window=0, direct_messages=True,
                    listings=True, threads=True, roles=True)
+
+
+def marker_pattern(marker: str) -> re.Pattern[str]:
+    return re.compile(re.escape(marker) + r"(?!\w)")
 
 
 @dataclass
@@ -51,7 +56,7 @@ class SurfacesFakeAdapter(FakeAdapter):
             return None
         self._check("listing")
         if native_id is None:  # adopted by its marker, as a whole word: "#1" is not "#12"'s
-            marked = re.compile(re.escape(listing.marker) + r"(?!\w)")
+            marked = marker_pattern(listing.marker)
             native_id = next((i for i, f in self.listed.items()
                               if marked.search(f.listing.description)), None)
         if native_id is not None and native_id in self.listed:
@@ -66,6 +71,16 @@ class SurfacesFakeAdapter(FakeAdapter):
         self.calls.append(f"drop {native_id}")
         self._check("listing")
         self.listed.pop(native_id, None)
+
+    async def drop_marked(self, space: SpaceRef, markers: Collection[str]) -> None:
+        self.calls.append(f"drop marked {' '.join(sorted(markers))}")
+        if space.id in self.listing_off:
+            return
+        self._check("listing")
+        patterns = [marker_pattern(m) for m in markers]
+        for native_id in [i for i, f in self.listed.items()
+                          if any(p.search(f.listing.description) for p in patterns)]:
+            del self.listed[native_id]
 
     async def listing_interest(self, space: SpaceRef, native_id: str) -> int | None:
         found = self.listed.get(native_id)

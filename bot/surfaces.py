@@ -10,7 +10,7 @@ refuses (a missing permission, a platform limit): the caller says it once and ca
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -43,6 +43,12 @@ class Listings(Protocol):
 
     async def drop_listing(self, space: SpaceRef, native_id: str) -> None:
         """Remove or cancel the listing; gone already is fine."""
+
+    async def drop_marked(self, space: SpaceRef, markers: Collection[str]) -> None:
+        """Remove the bot's listings in `space` whose description holds one of `markers` (as a
+        whole word, the way `put_listing` adopts one): a listing made whose answer was lost has
+        no id to drop it by. One lookup serves all `markers`; none found is fine, and a space
+        that does not list events (its setting is off) is not asked."""
 
     async def listing_interest(self, space: SpaceRef, native_id: str) -> int | None:
         """How many people marked the listing as interesting; None if it is gone."""

@@ -14,7 +14,7 @@ import logging
 import re
 import weakref
 from collections import OrderedDict
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Collection, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -232,14 +232,23 @@ class DiscordListings(ListingInterest):
     async def _find_listing(self, guild: int, marker: str) -> str | None:
         return next(iter(await self._marked(guild, marker)), None)
 
-    async def _marked(self, guild: int, marker: str) -> list[str]:
-        """logoff's live listings in the server whose description holds `marker`."""
+    async def _marked(self, guild: int, *markers: str) -> list[str]:
+        """logoff's live listings in the server whose description holds one of `markers`."""
         client = self._client()
         me = client.user.id if client.user else None
-        pattern = marker_pattern(marker)
+        patterns = [marker_pattern(m) for m in markers]
         return [str(ev["id"]) for ev in await client.http.get_scheduled_events(guild, False)
                 if str(ev.get("creator_id")) == str(me) and ev.get("status") in LIVE
-                and pattern.search(ev.get("description") or "")]
+                and any(p.search(ev.get("description") or "") for p in patterns)]
+
+    async def drop_marked(self, space: SpaceRef, markers: Collection[str]) -> None:
+        guild = guild_of(space)
+        if guild is None or not markers or self.bot is None or not await self.bot.settings.get(space, SETTING):
+            return
+        with self._refusals():
+            found = await self._marked(guild, *markers)
+        for native_id in found:  # one already gone (10070) counts as dropped
+            await self.drop_listing(space, native_id)
 
     async def drop_listing(self, space: SpaceRef, native_id: str) -> None:
         guild = guild_of(space)

@@ -196,7 +196,7 @@ class NativeSurfaces(NativeListings, NativeRoles):
 
     async def withdrawn(self, event: Event) -> None:
         """Cancelled: the listings go, the thread is archived, the role is deleted."""
-        await self._drop_listing(event)
+        await self._withdraw_listings(event)
         await self._close(event)
 
     async def _close_job(self, job: Job) -> None:

@@ -17,7 +17,8 @@ from bot.model import MessageRef, SpaceRef
 from bot.surfaces import Listing
 
 from . import repo
-from .native_part import Failed, NativePart, Place
+from .native_marked import NativeMarked, marker_of
+from .native_part import Failed, Place
 from .reminders import event_channel
 from .repo import Event
 from .scope import shared_events
@@ -45,7 +46,7 @@ ALTER TABLE event_native DROP COLUMN interested;
 Listed = dict[str, tuple[str, int]]  # space key -> (listing id, interested)
 
 
-class NativeListings(NativePart):
+class NativeListings(NativeMarked):
     # --- reading ---------------------------------------------------------------------------------
 
     async def _listed(self, event_id: int) -> Listed:
@@ -172,9 +173,11 @@ class NativeListings(NativePart):
 
     async def _drop_withdrawn(self, space: SpaceRef | None = None) -> None:
         """Listings of cancelled events whose removal failed at the cancel (a passing platform
-        error) go now, in `space` or everywhere: a cancelled event must not stay listed for
-        people to mark Interested. (An event over, not cancelled, is left to the platform, which
+        error) go now, in `space` or everywhere, and those with no row of cancelled events still
+        to come (`native_marked.py`): a cancelled event must not stay listed for people to mark
+        Interested. (An event over, not cancelled, is left to the platform, which
         ends its listings itself.)"""
+        unrecorded = await self._unrecorded(space)  # before the rows below go
         where, args = ("AND l.space=?", (space.key,)) if space is not None else ("", ())
         rows = await self.cog.db.fetchall(
             "SELECT DISTINCT l.event_id FROM event_listings l JOIN events e ON e.id = l.event_id "
@@ -183,11 +186,14 @@ class NativeListings(NativePart):
             event = await self._event(int(row[0]))
             if event is not None:
                 await self._drop_listing(event, None if space is None else [space.key])
+        await self._drop_unrecorded(unrecorded)
 
     async def _interest(self, space: SpaceRef, listing_id: str, count: int | None) -> None:
         row = await self.cog.db.fetchone(
             "SELECT event_id FROM event_listings WHERE listing_id=? AND space=?", (listing_id, space.key))
         if row is None:
+            if count is not None:
+                await self._interest_unrecorded(space)
             return
         event_id = int(row[0])
         event = await self._event(event_id)
@@ -237,7 +243,7 @@ class NativeListings(NativePart):
     async def _listing(self, event: Event, card: MessageRef | None, platform: str) -> Listing:
         """As `platform` lists it: its own command syntax for an RSVP."""
         prefix = self.bot.prefix_for(platform)
-        marker = f"logoff event #{event.id}"
+        marker = marker_of(event.id)
         parts = [f"{marker}: RSVP on the card in the channel, or {prefix}rsvp {event.id} going"]
         page = self.cog.page_url(event.id, await self.cog.web_key()) if self.bot.web.enabled else None
         if page:

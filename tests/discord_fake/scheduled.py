@@ -26,6 +26,7 @@ from .wire import (
     error,
     invalid_form,
     json_response,
+    lost,
     missing_permissions,
     outage,
 )
@@ -59,11 +60,12 @@ class ScheduledEvents:
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self.refusals: list[web.Response] = []  # how the next edits are answered, whatever they ask
         self.outages: dict[str, int] = {}  # method -> how many of the next such requests meet an outage
+        self.lost: dict[str, int] = {}  # method -> how many of the next such requests take effect, answer lost
 
     def routes(self, r: Route) -> None:
         base = r"/guilds/(?P<guild>\d+)/scheduled-events"
         r("GET", base, self._list)
-        r("POST", base, outage(self.outages, "POST", self._create))
+        r("POST", base, outage(self.outages, "POST", lost(self.lost, "POST", self._create)))
         r("GET", base + r"/(?P<event>\d+)", self._get)
         r("PATCH", base + r"/(?P<event>\d+)", outage(self.outages, "PATCH", self._patch))
         r("DELETE", base + r"/(?P<event>\d+)", outage(self.outages, "DELETE", self._delete))

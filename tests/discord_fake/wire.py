@@ -80,6 +80,20 @@ def outage(outages: dict[str, int], method: str, handler: Handler) -> Handler:
     return answer
 
 
+def lost(lost_answers: dict[str, int], method: str, handler: Handler) -> Handler:
+    """`handler`, whose answer is lost when `lost_answers[method]` says so: the request takes
+    effect, then the client sees Discord's edge answer 503 in plain text (discord.py does not
+    retry it), as when the connection behind it dropped."""
+    async def answer(request: web.Request, body: Any, **match: str) -> web.Response:
+        response = await handler(request, body, **match)
+        if response.status < 300 and lost_answers.get(method):
+            lost_answers[method] -= 1
+            return web.Response(status=503, text="upstream connect error or disconnect/reset before headers. "
+                                                 "reset reason: connection termination")
+        return response
+    return answer
+
+
 def missing_permissions() -> web.Response:
     return error(403, 50013, "Missing Permissions")
 
