@@ -5,7 +5,7 @@ events; if that fails too, the next start finds and deletes it (one lookup for t
 
 from __future__ import annotations
 
-from bot.clock import ManualClock
+from tests.adapters.discord.test_discord_listing_retries import tab_on
 from tests.adapters.discord.test_discord_surfaces import listed, requests_to
 from tests.adapters.discord.test_discord_surfaces_cog import (
     ALL,
@@ -14,15 +14,12 @@ from tests.adapters.discord.test_discord_surfaces_cog import (
     typed,
     warnings_about,
 )
-from tests.discord_fake import MANAGE_EVENTS
 from tests.discord_fake.harness import Harness, World, delivered
 
 
 async def test_a_listing_whose_answer_was_lost_is_deleted_at_the_cancel(harness: Harness, world: World) -> None:
     fake, u = world.fake, world.users
-    fake.roles.grant_bot(world.guild, MANAGE_EVENTS)
-    clock = ManualClock()
-    bot, adapter = await harness.start(ALL, clock=clock)
+    clock, bot, adapter = await tab_on(harness, world)
     fake.scheduled.lost["POST"] = 1
     _, picnic = await new_event(world, bot, "Picnic", typed(at(clock, 2, 18)))
     await delivered(fake, bot, adapter)
@@ -37,9 +34,7 @@ async def test_a_listing_whose_answer_was_lost_is_deleted_at_the_cancel(harness:
 async def test_a_lost_listing_whose_deletion_met_an_outage_goes_at_the_next_start(harness: Harness,
                                                                                  world: World) -> None:
     fake, u = world.fake, world.users
-    fake.roles.grant_bot(world.guild, MANAGE_EVENTS)
-    clock = ManualClock()
-    bot, adapter = await harness.start(ALL, clock=clock)
+    clock, bot, adapter = await tab_on(harness, world)
     fake.scheduled.lost["POST"] = 2
     _, picnic = await new_event(world, bot, "Picnic", typed(at(clock, 2, 18)))
     _, movies = await new_event(world, bot, "Movies", typed(at(clock, 3, 20)))

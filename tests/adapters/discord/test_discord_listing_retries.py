@@ -5,6 +5,8 @@ forgotten (a listing already gone, 10070 Unknown Guild Scheduled Event, counts a
 
 from __future__ import annotations
 
+from adapters.discord.adapter import DiscordAdapter
+from bot.app import Bot
 from bot.clock import ManualClock
 from tests.adapters.discord.test_discord_surfaces import listed, requests_to
 from tests.adapters.discord.test_discord_surfaces_cog import (
@@ -20,11 +22,17 @@ from tests.discord_fake import MANAGE_EVENTS
 from tests.discord_fake.harness import Harness, World, delivered
 
 
-async def test_a_listing_that_met_an_outage_is_made_at_the_next_edit(harness: Harness, world: World) -> None:
-    fake, u = world.fake, world.users
-    fake.roles.grant_bot(world.guild, MANAGE_EVENTS)
+async def tab_on(harness: Harness, world: World) -> tuple[ManualClock, Bot, DiscordAdapter]:
+    """logoff started on a manual clock in a server that granted it Manage Events."""
+    world.fake.roles.grant_bot(world.guild, MANAGE_EVENTS)
     clock = ManualClock()
     bot, adapter = await harness.start(ALL, clock=clock)
+    return clock, bot, adapter
+
+
+async def test_a_listing_that_met_an_outage_is_made_at_the_next_edit(harness: Harness, world: World) -> None:
+    fake, u = world.fake, world.users
+    clock, bot, adapter = await tab_on(harness, world)
     fake.scheduled.outages["POST"] = 1
     _, eid = await new_event(world, bot, "Picnic", typed(at(clock, 2, 18)))
     await delivered(fake, bot, adapter)
@@ -40,9 +48,7 @@ async def test_a_listing_that_met_an_outage_is_made_at_the_next_edit(harness: Ha
 
 async def test_a_listing_left_by_a_failed_cancel_goes_at_the_next_start(harness: Harness, world: World) -> None:
     fake, u = world.fake, world.users
-    fake.roles.grant_bot(world.guild, MANAGE_EVENTS)
-    clock = ManualClock()
-    bot, adapter = await harness.start(ALL, clock=clock)
+    clock, bot, adapter = await tab_on(harness, world)
     _, picnic = await new_event(world, bot, "Picnic", typed(at(clock, 2, 18)))
     _, movies = await new_event(world, bot, "Movies", typed(at(clock, 3, 20)))
     await delivered(fake, bot, adapter)
@@ -72,9 +78,7 @@ async def test_a_listing_left_by_a_failed_cancel_goes_at_the_next_start(harness:
 async def test_a_listing_left_by_a_failed_cancel_goes_when_the_setting_is_switched(harness: Harness,
                                                                                   world: World) -> None:
     fake, u = world.fake, world.users
-    fake.roles.grant_bot(world.guild, MANAGE_EVENTS)
-    clock = ManualClock()
-    bot, adapter = await harness.start(ALL, clock=clock)
+    clock, bot, adapter = await tab_on(harness, world)
     _, picnic = await new_event(world, bot, "Picnic", typed(at(clock, 2, 18)))
     await delivered(fake, bot, adapter)
     fake.scheduled.outages["DELETE"] = 1
