@@ -113,3 +113,12 @@ def date_refused(e: DateRefused, s: str, home: tzinfo, year: int, ok: Accepts) -
     at = f"{clock.hour:02d}:{clock.minute:02d}" if clock else "18:00"
     good = pick([f"{e.instead:%b} {e.instead.day} {e.instead.year} {at}".lower() + tail], ok)
     return f"{said}; {e.lead} e.g. {quoted(good)}" if good else said
+
+
+def unread_part(s: str, clock: phrases.Clock, rest: str, zone_word: str, ok: Accepts) -> str:
+    """A clock time beside words that are neither a day nor a zone: refused, never read
+    without them."""
+    at, tail = f"{clock.hour:02d}:{clock.minute:02d}", f" {zone_word}" if zone_word else ""
+    good = pick([f"{at}{tail}", f"saturday {at}{tail}", f"{at} utc"], ok, 3)
+    instead = f"; write e.g. {quoted(good)}" if good else ""
+    return f"I can't read '{s}' as a time: I read {at} but not '{' '.join(rest.split())}'{instead}"

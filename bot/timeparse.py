@@ -2,10 +2,10 @@
 for times and durations (bot/durations.py) people type.
 
 The parts of a phrase (day, clock time, zone) are read by bot/timephrases.py, a part of the
-day beside the clock time ("evening 7") by bot/timeparts.py; what their patterns do not know
-goes to dateparser, whose reading is kept only when it agrees with the clock time the text
-stated. Wall times get their zone attached by bot/wallclock.py,
-which refuses the times a DST change skips or repeats. "in 2 hours" is computed on absolute
+day beside the clock time ("evening 7") by bot/timeparts.py; day words their patterns do not
+know go to dateparser (bot/timeguess.py), asked only about words that may name a day and
+kept only when it agrees with the clock time the text stated. Wall times get their zone
+attached by bot/wallclock.py, which refuses the times a DST change skips or repeats. "in 2 hours" is computed on absolute
 time, right across a DST change; "in 3 days" alone is a day, not a moment. Nothing is
 guessed: a day with no time, an hour that could be am or pm, a date with two readings or one
 passed, a span ("10:00-12:00") that reads as an offset, "2h30" where a length may go are
@@ -16,7 +16,6 @@ saying what it reads as (bot/durations.py `other_digits`).
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -29,12 +28,14 @@ from . import timeparts as parts
 from . import timephrases as phrases
 from .durations import TimeParseError, format_duration, parse_duration
 from .timedates import DateRefused
+from .timeguess import dateparser_parse as _dateparser_parse
+from .timeguess import holds_a_day, with_dateparser
 from .timephrases import Ambiguous
 from .timezones import ZoneError, space_zone
 from .wallclock import WallTimeRefused, five_years_on, localize
 
 __all__ = ["TimeParseError", "format_duration", "format_time", "parse_duration", "parse_when",
-           "parse_when_or_duration", "read_time", "zone"]
+           "names_a_day", "parse_when_or_duration", "read_time", "zone"]
 
 UTC = ZoneInfo("UTC")
 
@@ -44,6 +45,10 @@ _RELATIVE = re.compile(r"^\s*in\s+(.+)$", re.IGNORECASE)
 _THIS = re.compile(r"\bthis\b")
 _TRAILING_HOUR = re.compile(r"^(?P<rest>.*\D)\s(?P<h>\d{1,2})$")
 _ONE = re.compile(r"\bin an? (hour|day|week|minute)\b")
+# A zone in parentheses at the end ("8pm (utc)") is that zone; a Z right after a clock time
+# ("20:00z") is UTC, as in ISO 8601. Both are read as a zone after a space.
+_PAREN_END = re.compile(r"\s*\(([^()]+)\)$")
+_ZULU = re.compile(r"(?<=\d:\d\d)z$")
 def zone(name: str) -> ZoneInfo:
     """A space's timezone (an IANA name, or a city); refuses abbreviations and fixed
     offsets with suggestions."""
@@ -55,22 +60,6 @@ def zone(name: str) -> ZoneInfo:
 
 def format_time(at: datetime, tz: tzinfo) -> str:
     return at.astimezone(tz).strftime("%a %d %b %Y %H:%M %Z").strip()
-
-
-def _dateparser_parse(text: str, tz: tzinfo, now: datetime) -> datetime | None:
-    import dateparser  # heavy import; only when a phrase the patterns do not know needs it
-
-    base = now.astimezone(tz).replace(tzinfo=None)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            parsed: datetime | None = dateparser.parse(
-                text, languages=["en"],
-                settings={"PREFER_DATES_FROM": "future", "RELATIVE_BASE": base,
-                          "RETURN_AS_TIMEZONE_AWARE": False, "PREFER_DAY_OF_MONTH": "first"})
-        except Exception:  # dateparser raises assorted errors on odd input
-            return None
-    return parsed
 
 
 def parse_when(text: str, tz: ZoneInfo, now: datetime, *, allow_past: bool = False) -> datetime:
@@ -113,7 +102,7 @@ def _read(s: str, tz: ZoneInfo, now: datetime, *, asking: bool = True) -> dateti
         if clock is None:
             raise TimeParseError(hints.which_time(f"{day:%a %d %b}", s, "", now.astimezone(tz).date(), ok))
         return localize(datetime.combine(day, time(clock.hour, clock.minute)), zone or tz, now=now)
-    s = _ONE.sub(r"in 1 \1", s)  # "in an hour"
+    s = _spelled(s)
     words, zone = phrases.split_zone(s, tz, now.year)
     zone_word = s[len(words):].strip() if zone is not None else ""
     words = parts.bare_hour(words, f" {zone_word}" if zone_word else "", ok)
@@ -137,7 +126,7 @@ def _read(s: str, tz: ZoneInfo, now: datetime, *, asking: bool = True) -> dateti
         asked = _day_without_time(found, rest, s, here, now, today, ok)
         raise TimeParseError(hints.which_time(asked, words, zone_word, today, ok, read=found is not None))
     if found is None:
-        return _with_dateparser(s, rest, clock, here, now, zone_word, ok)
+        return with_dateparser(s, rest, clock, here, now, zone_word, ok)
     day_, weekday, next_week = found
     at = time(clock.hour, clock.minute)
     wall_now = now.astimezone(here).replace(tzinfo=None)
@@ -154,6 +143,32 @@ def _read(s: str, tz: ZoneInfo, now: datetime, *, asking: bool = True) -> dateti
             ahead += 7
     # the day is chosen on the wall clock, so only the day meant is checked for a DST change
     return localize(datetime.combine(today + timedelta(days=ahead), at), here, zone_word=zone_word, now=now)
+
+
+def _spelled(s: str) -> str:
+    """`s` with the forms read as others are: "in an hour", a zone in parentheses, a Z after
+    the clock time."""
+    s = _ZULU.sub(" z", _PAREN_END.sub(r" \1", s))
+    return _ONE.sub(r"in 1 \1", s).strip()
+
+
+def names_a_day(text: str, tz: ZoneInfo, now: datetime) -> bool:
+    """Whether `text`, read as `parse_when` reads it, says which day: a date, a weekday,
+    today or tomorrow, "in ..." or any words beside its clock time that may be a day, or no
+    clock time at all. False for a clock time alone ("19:30", "8pm utc", "20:00h"), which an
+    edit sets on the event's own day."""
+    s = " ".join(text.split()).lower().rstrip(".!")
+    try:
+        if phrases.iso(s) is not None:
+            return True
+        words = phrases.split_zone(_spelled(s), tz, now.year)[0]
+        clock, rest = phrases.clock_in(words)
+        found = phrases.day_of(rest, now.astimezone(tz).date())
+    except (ValueError, ZoneError):
+        return True  # not read: not taken for a time alone either
+    if clock is None or _RELATIVE.match(words):
+        return True
+    return holds_a_day(rest) if found is None else found != (None, None, False)
 
 
 def _this_day_gone(s: str, words: str, zone_word: str, at: datetime, tz: tzinfo,
@@ -211,22 +226,6 @@ def _day_without_time(found: tuple[date | None, int | None, bool] | None, rest: 
     if parsed is None:
         raise TimeParseError(hints.unreadable(s, today, ok))
     return f"{parsed:%a %d %b}"
-
-
-def _with_dateparser(s: str, rest: str, clock: phrases.Clock, tz: tzinfo, now: datetime,
-                     zone_word: str, ok: hints.Accepts) -> datetime:
-    """Date words the patterns do not know: dateparser reads them, and its reading is kept
-    only if it has exactly the clock time the text stated. Numbers, and words for a span
-    rather than a day, are never left to it: it fills in what the text did not say."""
-    if not phrases.plain_day_words(rest):
-        raise TimeParseError(hints.unreadable(s, now.astimezone(tz).date(), ok))
-    parts.agrees(rest, clock)
-    parsed = _dateparser_parse(s, tz, now)
-    if parsed is None or (parsed.hour, parsed.minute) != (clock.hour, clock.minute):
-        raise TimeParseError(hints.unreadable(s, now.astimezone(tz).date(), ok))
-    if parsed.tzinfo is not None:
-        return parsed.astimezone(UTC)
-    return localize(parsed, tz, zone_word=zone_word, now=now)
 
 
 def read_time(text: str, tz: ZoneInfo, now: datetime) -> datetime | None:

@@ -4,7 +4,7 @@ A phrase is a day, a clock time and perhaps a zone, in either order: "dec 24 6pm
 "6pm on friday", "tomorrow at 19:00 UTC", "2026-12-24T18:00+01:00". Each part is read by
 a small pattern here; a part that is missing or could mean two things is reported, never
 filled in (`Ambiguous`, or no clock time for the caller to ask about). What these patterns do not know goes to
-dateparser (bot/timeparse.py), under the same rules; dates on the calendar are bot/timedates.py.
+dateparser (bot/timeguess.py), under the same rules; dates on the calendar are bot/timedates.py.
 """
 
 from __future__ import annotations
@@ -37,7 +37,8 @@ class Clock:
 _TIME = re.compile(
     r"(?:\bat\s+)?(?:(?P<noon>noon|midday)|(?P<midnight>midnight)|"
     r"(?P<h>\d{1,2})(?:[:.](?P<m>\d{2})(?P<s>:\d{2})?)?\s*(?P<ampm>[ap]\.?m\.?)(?![a-z])|"
-    r"(?P<h24>\d{1,2})[:h](?P<m24>\d{2})(?P<s24>:\d{2})?(?![\d/])|"
+    # "20:00h": the h of hours some write after a clock time, not a letter left unread
+    r"(?P<h24>\d{1,2})[:h](?P<m24>\d{2})(?P<s24>:\d{2})?(?:h(?![a-z]))?(?![\d/])|"
     # 18.30: a dot only after an hour no date has as its day-of-month-and-month pair
     r"\b(?P<hdot>1[3-9]|2[0-3])\.(?P<mdot>[0-5]\d)\b(?!\.)|"
     # 7.30: a time with no am/pm (no day.month pair has a month past 12), unless a length ("2.25 hours")

@@ -12,7 +12,7 @@ from bot.context import Context, Refusal
 from bot.durations import format_duration, other_digits
 from bot.model import SpaceRef
 from bot.render import Time, line, text
-from bot.timeparse import TimeParseError, format_time, parse_when
+from bot.timeparse import TimeParseError, format_time, names_a_day, parse_when
 from bot.wallclock import WallTimeRefused
 from cogs.polls.service import PollService
 
@@ -82,7 +82,14 @@ class Editing(Cancelling):
             except TimeParseError as e:
                 if isinstance(e.__cause__, WallTimeRefused):  # the clocks skip it that day: no other day
                     raise
-                return None
+                if names_a_day(typed, tz, ctx.now):
+                    return None
+                # a time alone not read on the event's day: read against today it would move the event
+                try:
+                    parse_when(typed, tz, ctx.now)
+                except TimeParseError as alone:
+                    e = alone  # what was typed, not the text with the day put in front
+                raise TimeParseError(f"{e}; or give the day too") from e
             if at <= ctx.now:
                 raise TimeParseError(f"'{typed}' on the event's day is {format_time(at, tz)}, in the past; "
                                      "pick a time that is still ahead, or give the day too")
