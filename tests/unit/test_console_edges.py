@@ -98,9 +98,12 @@ def test_try_with_an_empty_db_is_refused_as_a_config_error(db: str) -> None:
 
 async def test_as_refuses_a_name_that_draws_nothing(console: tuple[Bot, ConsoleAdapter]) -> None:
     _, adapter = console
-    for name in ('"\u200b"', "\u200b\u200e", '"\u2060 \ufeff"'):
+    for name in ('"\u200b"', '"\u2060 \ufeff"'):
         shown = await typed(adapter, f":as {name}")
         assert shown.startswith("* ⚠️") and "no letter you can see" in shown, shown
+    # Unquoted, a word of marks only is no word (as in any command): no name was given.
+    shown = await typed(adapter, ":as \u200b\u200e")
+    assert shown.startswith("* ⚠️") and "who should you be?" in shown, shown
     assert adapter.current.display == "you"
 
 
