@@ -12,6 +12,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 OptionKind = Literal["text", "int", "choice", "bool", "duration", "when", "when_or_duration", "list"]
+# How a usage line writes the options: "text" as typed after the prefix (`<question>`, `multi=yes`);
+# "slash" as a platform's own command form takes them, one field each (`question:<question>`,
+# `multi:True`), where `name=value` cannot be typed.
+UsageStyle = Literal["text", "slash"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +69,9 @@ class CommandSpec:
                 return o
         return None
 
-    def usage(self, prefix: str = "!") -> str:
+    def usage(self, prefix: str = "!", style: UsageStyle = "text") -> str:
+        if style == "slash":
+            return self._slash_usage(prefix)
         parts = [prefix + self.name]
         for o in self.options:
             if o.positional:
@@ -82,6 +88,15 @@ class CommandSpec:
                 parts.append(inner if o.required else f"[{inner}]")
         return " ".join(parts)
 
+    def _slash_usage(self, prefix: str) -> str:
+        parts = [prefix + self.name]
+        for o in self.options:
+            # A field holds the whole value, so a rest option has no `…`; a boolean is the form's
+            # True/False.
+            value = "|".join(o.choices) if o.choices else "True" if o.kind == "bool" else f"<{o.shown}>"
+            parts.append(f"{o.name}:{value}" if o.required else f"[{o.name}:{value}]")
+        return " ".join(parts)
+
 
 # A `|` written `\|` on a text command: part of a list item (a poll option), not the separator
 # between items. It travels from the tokenizer to the list converter as a character nobody types.
@@ -96,14 +111,15 @@ class UsageError(ValueError):
         self.spec = spec
         self.usage = usage
 
-    def sentence(self, prefix: str) -> str:
+    def sentence(self, prefix: str, style: UsageStyle = "text") -> str:
         """The reply: what was wrong, then the usage line and where to read more."""
         msg = str(self)
         msg = msg[0].upper() + msg[1:] if msg else msg
         if self.usage:
             msg += f"{'' if msg.endswith(('.', '?', '!')) else '.'} Usage: {self.usage}"
             if self.spec:
-                msg += f" (see {prefix}help {self.spec.name})"
+                field = "command:" if style == "slash" else ""
+                msg += f" (see {prefix}help {field}{self.spec.name})"
         return msg
 
 

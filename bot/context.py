@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
+from .commandspec import CommandSpec, UsageStyle
 from .model import ChannelRef, MessageRef, SpaceRef, UserRef
 from .render import Out, warning
 
@@ -51,6 +52,16 @@ class Context:
 
     async def timezone(self) -> ZoneInfo:
         return await self.bot.timezone(self.space)
+
+    @property
+    def usage_style(self) -> UsageStyle:
+        # A platform with a command prefix of its own takes commands in its own form (slash
+        # commands), as `prefix` follows it; the rest take them as text messages.
+        return "slash" if self.adapter.capabilities.command_prefix else "text"
+
+    def usage(self, spec: CommandSpec) -> str:
+        """`spec`'s usage line as commands are written here."""
+        return spec.usage(self.prefix, self.usage_style)
 
     async def reply(self, out: Out, *, ephemeral: bool = False) -> MessageRef | None:
         self.replied = True

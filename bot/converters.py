@@ -149,7 +149,7 @@ async def convert(spec: CommandSpec, raw: dict[str, str], ctx: Context) -> dict[
     tz = await ctx.timezone()
     now = ctx.now
     out: dict[str, Any] = {}
-    usage = spec.usage(ctx.prefix)
+    usage = ctx.usage(spec)
     for opt in spec.options:
         # A blank optional rest ("" or spaces) is none given, as the parser reads a blank required one
         # as missing: `config set KEY ""` is then told what the key takes, not "value is empty".

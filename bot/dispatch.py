@@ -118,7 +118,7 @@ class Dispatch(StartWatch):
         except UsageError as e:
             # Label values are command names only: an unknown word must not make a new series.
             self.metrics.command(e.spec.name if e.spec else "(unknown)", "usage")
-            await self._safe(ctx.warn(e.sentence(ctx.prefix)), "usage reply")
+            await self._safe(ctx.warn(e.sentence(ctx.prefix, ctx.usage_style)), "usage reply")
             return
         await self._invoke(spec, raw, ctx)
 
@@ -171,7 +171,7 @@ class Dispatch(StartWatch):
             await self._safe(ctx.warn(str(e)), "refusal reply")
         except UsageError as e:
             outcome = "usage"
-            await self._safe(ctx.warn(e.sentence(ctx.prefix)), "usage reply")
+            await self._safe(ctx.warn(e.sentence(ctx.prefix, ctx.usage_style)), "usage reply")
         except StorageUnavailable as e:
             outcome = "unavailable"
             log.warning("command %s: %s", spec.name, e)

@@ -56,8 +56,9 @@ class Listings(Protocol):
 
 @runtime_checkable
 class Threads(Protocol):
-    async def open_thread(self, message: MessageRef, name: str) -> ChannelRef:
-        """A thread under `message` (the event's card) for its discussion."""
+    async def open_thread(self, message: MessageRef, name: str) -> ChannelRef | None:
+        """A thread under `message` (the event's card) for its discussion; None when the card's
+        channel holds no threads (it is a thread itself): the event has none, nothing to tell."""
 
     async def close_thread(self, thread: ChannelRef) -> None:
         """Archive it (people can still read it); gone already is fine."""

@@ -30,14 +30,7 @@ from .handlers import DiscordInbound
 from .lanes import Lanes
 from .locks import THREAD_ARCHIVED, LockedThreads
 from .ownposts import OwnPosts
-from .refs import (
-    MISSING_PERMISSIONS,
-    NEEDED,
-    PLATFORM,
-    DiscordPermissionError,
-    short_nonce,
-    user_ref,
-)
+from .refs import PLATFORM, DiscordPermissionError, not_allowed, short_nonce, user_ref
 from .renamestore import RenameStore
 from .render import Rendered, render, render_all
 from .seeding import Seeding
@@ -225,12 +218,7 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound, Seeding, OwnPosts, DirectM
         guild_id = int(channel.space_id) if channel.space_id.isdigit() else None
         return self._client().get_partial_messageable(int(channel.id), guild_id=guild_id)
 
-    @staticmethod
-    def _why(e: discord.Forbidden, what: str, channel: ChannelRef) -> str:
-        if e.code == MISSING_PERMISSIONS:
-            return (f"Discord: missing permission to {what} in channel {channel.id} (server "
-                    f"{channel.space_id}); give logoff's role {NEEDED} in that channel")
-        return f"Discord: not allowed to {what} in channel {channel.id}: {e.text or e}"
+    _why = staticmethod(not_allowed)
 
     def _explain(self, e: discord.Forbidden, what: str, channel: ChannelRef) -> str:
         msg = self._why(e, what, channel)

@@ -8,6 +8,7 @@ from bot.adapter import DeliveryRefused, DestinationClosed
 from bot.model import MessageRef
 
 from .locks import THREAD_ARCHIVED
+from .refs import refused_plainly
 
 
 def edit_refusal(message: MessageRef, e: discord.HTTPException) -> Exception:
@@ -21,6 +22,5 @@ def edit_refusal(message: MessageRef, e: discord.HTTPException) -> Exception:
         return DestinationClosed(f"Discord: message {message.key} is in an archived thread; "
                                  "it is edited again at its next change or start")
     if 400 <= e.status < 500 and e.status != 429:
-        return DeliveryRefused(f"Discord: an edit of message {message.key} was refused: "
-                               f"{e.status} (error code: {e.code}): {e.text}")
+        return DeliveryRefused(refused_plainly(f"Discord: an edit of message {message.key} was refused", e))
     return e

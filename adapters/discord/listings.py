@@ -27,7 +27,7 @@ from bot.render import truncate
 from bot.surfaces import Listing
 
 from .interest import ListingInterest
-from .refs import refusals
+from .refs import refusals, refused_fields, refused_plainly
 from .render import literal
 from .settings import SETTING
 
@@ -80,9 +80,8 @@ def marker_pattern(marker: str) -> re.Pattern[str]:
 
 def start_refused(e: discord.HTTPException) -> bool:
     """Discord's 50035 Invalid Form Body naming only the start: what it says to a new start for
-    a listing it has under way (its text lists each field as "In <field>: <why>")."""
-    fields = {line[3:].partition(":")[0] for line in e.text.splitlines() if line.startswith("In ")}
-    return e.status == 400 and e.code == INVALID_FORM and fields == {"scheduled_start_time"}
+    a listing it has under way."""
+    return e.status == 400 and e.code == INVALID_FORM and refused_fields(e) == ["scheduled_start_time"]
 
 
 def clip(text: str, limit: int) -> str:
@@ -140,7 +139,7 @@ class DiscordListings(ListingInterest):
                 with self._refusals():
                     return await self._put(guild, listing, native_id, now)
             except discord.NotFound as e:  # the server itself is unknown: logoff was removed
-                raise DeliveryRefused(f"{NOT_MIRRORED}: {e.text or e.status}") from e
+                raise DeliveryRefused(refused_plainly(NOT_MIRRORED, e)) from e
 
     async def _put(self, guild: int, listing: Listing, native_id: str | None, now: datetime) -> str:
         if native_id is not None and await self._update(guild, native_id, listing, now):

@@ -30,6 +30,10 @@ THREAD_NAME_MAX = ROLE_NAME_MAX = 100
 THREAD_EXISTS = 160004
 TOO_MANY_ROLES = 30005
 UNKNOWN_ROLE = 10011
+# "Cannot execute action on this channel type": the card is in a thread (a thread holds no
+# thread) or a channel without threads, so the event has none of its own, which is no fault.
+THREADLESS_CHANNEL = 50024
+HOLDS_THREADS = (discord.ChannelType.text, discord.ChannelType.news)
 # Discord allows a channel's name two changes in ten minutes and makes a third wait out the
 # rest: the edit command that set a rename off (of a thread or a role) waits for it this many
 # seconds at most, and the rename goes on after (renames.py); one to the name it has already is
@@ -78,7 +82,9 @@ class DiscordSurfaces(DiscordListings):
 
     # --- Threads -------------------------------------------------------------------------------
 
-    async def open_thread(self, message: MessageRef, name: str) -> ChannelRef:
+    async def open_thread(self, message: MessageRef, name: str) -> ChannelRef | None:
+        if not self._holds_threads(message.channel_id):
+            return None
         http = self._client().http
         try:
             with refusals(NO_THREADS, "Discord: no thread was opened for this event"):
@@ -87,6 +93,8 @@ class DiscordSurfaces(DiscordListings):
                         int(message.channel_id), int(message.id), name=one_line(name, THREAD_NAME_MAX),
                         auto_archive_duration=THREAD_ARCHIVE_MINUTES)
                 except discord.HTTPException as e:
+                    if e.code == THREADLESS_CHANNEL:
+                        return None
                     if e.code != THREAD_EXISTS:
                         raise
                     # Opened before (a retry after a crash): a message's thread has its id.
@@ -94,6 +102,12 @@ class DiscordSurfaces(DiscordListings):
         except discord.NotFound as e:
             raise DeliveryRefused(CARD_GONE) from e
         return ChannelRef(self.platform, str(data["id"]), message.space_id)
+
+    def _holds_threads(self, channel_id: str) -> bool:
+        """Whether a card in this channel can have a thread, by the channel's type when the
+        gateway told it; not known is asked (Discord's 50024 answers the same)."""
+        known = self._client().get_channel(int(channel_id)) if channel_id.isdigit() else None
+        return known is None or getattr(known, "type", None) in HOLDS_THREADS
 
     async def close_thread(self, thread: ChannelRef) -> None:
         # A moderator who locks a thread archives it too, and then only Manage Threads may

@@ -38,7 +38,7 @@ class AdminCog(Cog):
                 raise Refusal(f"there is no command '{command[:40]}'; type {p}help for the list")
             lines = []
             for s in specs:
-                lines.append(line(s.usage(p)))
+                lines.append(line(ctx.usage(s)))
                 lines.append(line("  ", s.description, _who(s)))
                 for o in s.options:
                     lines.append(line(f"    {o.name}: {o.description}"))
@@ -46,7 +46,7 @@ class AdminCog(Cog):
             return
         groups = self.bot.commands.groups()
         fields = tuple(
-            Field(name, tuple(line(f"{s.usage(p)} — {s.description}{_who(s)}") for s in specs))
+            Field(name, tuple(line(f"{ctx.usage(s)} — {s.description}{_who(s)}") for s in specs))
             for name, specs in groups.items())
         body = [line(f"Type {p}help <command> for details.")]
         if not ctx.adapter.capabilities.command_prefix:  # commands typed as messages

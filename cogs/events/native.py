@@ -224,7 +224,7 @@ class NativeSurfaces(NativeListings, NativeRoles):
         if threads is None or not await self.bot.settings.get(space, "events.thread"):
             return
         thread = await self._call(event, "thread", threads.open_thread(card, surface_name(event)))
-        if isinstance(thread, Failed):
+        if thread is None or isinstance(thread, Failed):
             return
         await self._fine(space, "thread")
         await self._save(event.id, "thread_id", thread.id)

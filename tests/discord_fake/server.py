@@ -305,12 +305,15 @@ class FakeDiscord:
         return int(role["id"])
 
     def add_channel(self, guild_id: int, name: str = "general", *,
-                    overwrites: Iterable[JSON] = ()) -> int:
+                    overwrites: Iterable[JSON] = (), kind: int = 0) -> int:
+        """A channel of Discord type `kind` (0 text, 2 voice with its text chat, 5 news)."""
         cid = self.snowflake()
-        ch = {"id": str(cid), "type": 0, "guild_id": str(guild_id), "name": name,
+        ch = {"id": str(cid), "type": kind, "guild_id": str(guild_id), "name": name,
               "position": len(self.guilds[guild_id]["channels"]), "parent_id": None, "nsfw": False,
               "topic": None, "last_message_id": None, "rate_limit_per_user": 0,
               "permission_overwrites": list(overwrites)}
+        if kind == 2:
+            ch.update({"bitrate": 64000, "user_limit": 0, "rtc_region": None, "video_quality_mode": 1})
         self.guilds[guild_id]["channels"].append(ch)
         self.channels[cid] = ch
         return cid
