@@ -68,8 +68,8 @@ class ConsoleAdapter(FakeAdapter):
         assert self.bot is not None
         self._store = ConsoleStore(self.bot.db, self.platform)
         earlier = await self._store.load()
-        for ref in earlier.messages:  # in the order they were sent, so `last` is the latest
-            sent = Sent(ref, text(), "")  # its text was printed then
+        for ref, ephemeral in earlier.messages:  # in the order they were sent, so `last` is the latest
+            sent = Sent(ref, text(), "", ephemeral=ephemeral)  # its text was printed then
             self.messages[ref.id] = sent
             self.log.append(sent)
         self.reactions.update(earlier.reactions)
@@ -106,7 +106,7 @@ class ConsoleAdapter(FakeAdapter):
         # that one line: never twice, as a platform with a message nonce.
         if self._store is not None:
             await self._store.message(sent.ref, _number(sent.id), bot=True, key=sent.key,
-                                      reactions=self.reactions.get(sent.id))
+                                      reactions=self.reactions.get(sent.id), ephemeral=sent.ephemeral)
 
     async def on_reactions_changed(self, message_id: str) -> None:
         if self._store is not None:
@@ -227,11 +227,11 @@ class ConsoleAdapter(FakeAdapter):
             self._become(rest)
         elif cmd in ("react", "unreact") and len(args) == 2:
             try:
-                # `last` is the latest [mN] line printed, a refusal too: the console shows every
-                # message to all, and an earlier run's messages are not known to be refusals.
-                ref = self.last(public=False).ref if args[0].lower() == "last" else self._ref(args[0].lower())
+                ref = self._ref(args[0].lower())  # `last` passes over replies to commands
             except (KeyError, LookupError):
-                self.note("⚠️ there is no bot message yet to react to" if args[0].lower() == "last"
+                self.note(("⚠️ there is no card or notice yet for last to name (replies to commands are passed "
+                           "over); react to one by its id, e.g. :react m1 ✅" if self.log else
+                           "⚠️ there is no bot message yet to react to") if args[0].lower() == "last"
                           else f"⚠️ {args[0][:12]} is a chat line; react to one of the bot's messages, like "
                           "m3, or last" if re.fullmatch(r"u\d+", args[0].lower())
                           else f"⚠️ there is no message {args[0][:20]}; use an id like m3, or last")

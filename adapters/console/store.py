@@ -53,6 +53,8 @@ MIGRATIONS: list[Migration] = [
     );
     """,
     "ALTER TABLE console_messages ADD COLUMN idem_key TEXT",
+    # A reply only its asker would see on a platform: `last` passes over it, in a later run too.
+    "ALTER TABLE console_messages ADD COLUMN ephemeral INTEGER NOT NULL DEFAULT 0",
 ]
 
 Reactions = dict[str, list[UserRef]]
@@ -62,7 +64,7 @@ Reactions = dict[str, list[UserRef]]
 class Earlier:
     """What earlier runs left: the bot's messages, their reactions, the last id, the time."""
 
-    messages: list[MessageRef] = field(default_factory=list)
+    messages: list[tuple[MessageRef, bool]] = field(default_factory=list)  # and whether ephemeral
     reactions: dict[str, Reactions] = field(default_factory=dict)
     last_number: int = 0
     now: datetime | None = None
@@ -80,11 +82,12 @@ class ConsoleStore:
 
         def unit(conn: sqlite3.Connection) -> Earlier:
             earlier = Earlier()
-            for mid, n, channel, space, bot, key in conn.execute(
-                    "SELECT id, n, channel_id, space_id, bot, idem_key FROM console_messages ORDER BY n").fetchall():
+            for mid, n, channel, space, bot, key, ephemeral in conn.execute(
+                    "SELECT id, n, channel_id, space_id, bot, idem_key, ephemeral FROM console_messages"
+                    " ORDER BY n").fetchall():
                 earlier.last_number = max(earlier.last_number, int(n))
                 if bot:
-                    earlier.messages.append(MessageRef(platform, channel, mid, space))
+                    earlier.messages.append((MessageRef(platform, channel, mid, space), bool(ephemeral)))
                 if key is not None:
                     earlier.keys[key] = mid
             for mid, emoji, uid, display, is_bot in conn.execute(
@@ -99,11 +102,11 @@ class ConsoleStore:
         return await self.db.read(unit)
 
     async def message(self, ref: MessageRef, number: int, *, bot: bool, key: str | None = None,
-                      reactions: Reactions | None = None) -> None:
+                      reactions: Reactions | None = None, ephemeral: bool = False) -> None:
         def unit(conn: sqlite3.Connection) -> None:
-            conn.execute("INSERT INTO console_messages(id, n, channel_id, space_id, bot, idem_key)"
-                         " VALUES(?,?,?,?,?,?) ON CONFLICT(id) DO NOTHING",
-                         (ref.id, number, ref.channel_id, ref.space_id, 1 if bot else 0, key))
+            conn.execute("INSERT INTO console_messages(id, n, channel_id, space_id, bot, idem_key, ephemeral)"
+                         " VALUES(?,?,?,?,?,?,?) ON CONFLICT(id) DO NOTHING",
+                         (ref.id, number, ref.channel_id, ref.space_id, 1 if bot else 0, key, int(ephemeral)))
             if reactions:
                 _put_reactions(conn, ref.id, reactions)
 

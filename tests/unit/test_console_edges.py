@@ -42,29 +42,31 @@ async def test_a_byte_order_mark_opening_a_script_is_not_read_as_chat(console: t
     assert "you: \ufeffhello" in shown, shown
 
 
-async def test_react_last_is_the_latest_message_printed_even_a_refusal(console: tuple[Bot, ConsoleAdapter]) -> None:
-    """A refusal is printed `[m1] logoff: ⚠️ …` like any bot message; `:react last` skipped it
-    and said there was no bot message yet."""
+async def test_react_last_passes_over_replies_to_commands(console: tuple[Bot, ConsoleAdapter]) -> None:
+    """`last` is the latest card or notice: a reply to a command (only its asker sees it on a
+    platform) is passed over, so "!poll vote 1 2" then ":react last 2️⃣" is a vote on the poll.
+    With nothing but replies so far, the note says so, and how to name a message instead."""
     _, adapter = console
     refused = await typed(adapter, '!event create Picnic when="in 3 days"')
     assert refused.startswith("[m1] logoff: ⚠️"), refused
-    first = await typed(adapter, ":react last ✅")
-    assert "no bot message" not in first, first
-    assert "already reacted ✅ to m1" in await typed(adapter, ":react last ✅")
+    nothing = await typed(adapter, ":react last ✅")
+    assert "⚠️ there is no card or notice yet" in nothing and ":react m1" in nothing, nothing
+    await typed(adapter, '!poll create "Where?" Park | Cafe', ":as ann", "!poll vote 1 2")
+    voted = await typed(adapter, ":as ben", ":react last 2️⃣")
+    assert "2️⃣ Cafe — 2" in voted and "2 voters" in voted, voted
 
 
 @pytest.mark.subprocess
 def test_react_last_names_the_same_message_after_a_restart(tmp_path: Path) -> None:
-    """`last` was the latest message not marked as a refusal in one run, but the latest one
-    of all after a `--db` restart (which does not know which were refusals): the same lines
-    split over two runs reacted to another message."""
+    """Which replies `last` passes over is kept with the database: the same lines split over
+    two `--db` runs react to the same message (the card, not the refusal after it)."""
     made = b'!event create Picnic when="tomorrow 7pm"\n!rsvp 9 going\n'  # a card m1, a refusal m2
     react = ":react last ✅\n:react last ✅\n".encode()
     one = logoff("try", "--db", str(tmp_path / "one.db"), stdin=made + react).stdout.decode()
     logoff("try", "--db", str(tmp_path / "two.db"), stdin=made)
     two = logoff("try", "--db", str(tmp_path / "two.db"), stdin=react).stdout.decode()
-    assert "already reacted ✅ to m2" in one, one
-    assert "already reacted ✅ to m2" in two, two
+    assert "already reacted ✅ to m1" in one, one
+    assert "already reacted ✅ to m1" in two, two
 
 
 @pytest.mark.subprocess
