@@ -41,6 +41,12 @@ def dateparser_parse(text: str, tz: tzinfo, now: datetime) -> datetime | None:
     return parsed
 
 
+def part_of_day(rest: str) -> bool:
+    """Whether the words beside a clock time only say the part of the day ("in the evening")."""
+    said = set(_WORD.findall(rest))
+    return bool(said & set(parts.PARTS)) and said <= _PART_OF_DAY
+
+
 def holds_a_day(rest: str) -> bool:
     """Whether the words beside a clock time name a day at all: a weekday, a month or a
     word such as "tomorrow". Without one dateparser has no day to add, only words to drop."""
@@ -58,8 +64,7 @@ def with_dateparser(s: str, rest: str, clock: phrases.Clock, tz: tzinfo, now: da
     if not phrases.plain_day_words(rest):
         raise TimeParseError(hints.unreadable(s, today, ok))
     parts.agrees(rest, clock)
-    said = set(_WORD.findall(rest))
-    if not (said & set(parts.PARTS) and said <= _PART_OF_DAY):  # "7pm in the evening": read, agreeing
+    if not part_of_day(rest):  # "7pm in the evening": read, agreeing
         if not holds_a_day(rest):
             raise TimeParseError(hints.unread_part(s, clock, rest, zone_word, ok))
         if dateparser_parse(rest, tz, now) is None:

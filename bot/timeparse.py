@@ -29,7 +29,7 @@ from . import timephrases as phrases
 from .durations import TimeParseError, format_duration, parse_duration
 from .timedates import DateRefused
 from .timeguess import dateparser_parse as _dateparser_parse
-from .timeguess import holds_a_day, with_dateparser
+from .timeguess import holds_a_day, part_of_day, with_dateparser
 from .timephrases import Ambiguous
 from .timezones import ZoneError, space_zone
 from .wallclock import WallTimeRefused, five_years_on, localize
@@ -166,7 +166,7 @@ def names_a_day(text: str, tz: ZoneInfo, now: datetime) -> bool:
         found = phrases.day_of(rest, now.astimezone(tz).date())
     except (ValueError, ZoneError):
         return True  # not read: not taken for a time alone either
-    if clock is None or _RELATIVE.match(words):
+    if clock is None or (_RELATIVE.match(words) and not part_of_day(rest)):  # not "in the evening 7pm"
         return True
     return holds_a_day(rest) if found is None else found != (None, None, False)
 

@@ -48,7 +48,8 @@ class AdminCog(Cog):
         fields = tuple(
             Field(name, tuple(line(f"{ctx.usage(s)} — {s.description}{_who(s)}") for s in specs))
             for name, specs in groups.items())
-        body = [line(f"Type {p}help <command> for details.")]
+        named = "command:<command>" if ctx.usage_style == "slash" else "<command>"
+        body = [line(f"Type {p}help {named} for details.")]
         if not ctx.adapter.capabilities.command_prefix:  # commands typed as messages
             body.append(line("Editing a command after you sent it does not run it again: "
                              "send the corrected command as a new message."))

@@ -33,6 +33,7 @@ async def test_a_time_of_day_in_any_spelling_keeps_the_events_day(console: tuple
 @pytest.mark.parametrize(("when", "said"), [
     ("T20:00", "I can't read 't20:00' as a time: I read 20:00 but not 't'"),
     ("evening 7pm", "I can't read '2026-11-28 evening 7pm' as a time"),
+    ("in the evening 7pm", "I can't read '2026-11-28 in the evening 7pm' as a time"),  # "in" names no day here
 ])
 async def test_a_time_of_day_not_read_on_the_events_day_is_refused(console: tuple[Bot, ConsoleAdapter],
                                                                     when: str, said: str) -> None:

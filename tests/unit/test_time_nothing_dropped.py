@@ -52,6 +52,7 @@ def test_what_is_not_read_is_refused_not_dropped(text: str, said: str) -> None:
     ("20:00", False), ("20:00h", False), ("T20:00", False), ("8pm (utc)", False), ("evening 7pm", False),
     ("saturday 8pm", True), ("tomorrow 8pm", True), ("in 2 hours", True), ("2026-11-28 20:00", True),
     ("28 nov 8pm", True), ("saturday", True), ("saturday evening 7pm", True),
+    ("in the evening 7pm", False), ("in the morning 9am", False), ("in 2 days 8pm", True),
 ])
 def test_names_a_day_tells_a_time_alone(text: str, named: bool) -> None:
     assert names_a_day(text, BERLIN, NOW) is named

@@ -24,3 +24,4 @@ async def test_help_and_usage_replies_write_options_as_slash_fields(harness: Har
     listed = every.text or "\n".join(message_text(m) for m in every.messages)
     assert POLL_CREATE in listed, listed
     assert "=yes" not in listed and "=<" not in listed, listed
+    assert "Type /help command:<command> for details." in listed, listed
