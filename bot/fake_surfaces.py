@@ -26,6 +26,7 @@ def marker_pattern(marker: str) -> re.Pattern[str]:
 @dataclass
 class FakeListing:
     listing: Listing
+    space: str = ""  # the key of the space it is listed in: a platform looks in one space at a time
     interested: set[str] = field(default_factory=set)
     updates: int = 0
 
@@ -58,13 +59,13 @@ class SurfacesFakeAdapter(FakeAdapter):
         if native_id is None:  # adopted by its marker, as a whole word: "#1" is not "#12"'s
             marked = marker_pattern(listing.marker)
             native_id = next((i for i, f in self.listed.items()
-                              if marked.search(f.listing.description)), None)
+                              if f.space == space.key and marked.search(f.listing.description)), None)
         if native_id is not None and native_id in self.listed:
             found = self.listed[native_id]
             found.listing, found.updates = listing, found.updates + 1
             return native_id
         new = str(next(self._native_ids))
-        self.listed[new] = FakeListing(listing)
+        self.listed[new] = FakeListing(listing, space.key)
         return new
 
     async def drop_listing(self, space: SpaceRef, native_id: str) -> None:
@@ -79,7 +80,7 @@ class SurfacesFakeAdapter(FakeAdapter):
         self._check("listing")
         patterns = [marker_pattern(m) for m in markers]
         for native_id in [i for i, f in self.listed.items()
-                          if any(p.search(f.listing.description) for p in patterns)]:
+                          if f.space == space.key and any(p.search(f.listing.description) for p in patterns)]:
             del self.listed[native_id]
 
     async def listing_interest(self, space: SpaceRef, native_id: str) -> int | None:

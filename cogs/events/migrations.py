@@ -7,7 +7,7 @@ from bot.marks import (
 )
 from bot.storage import Migration
 
-from . import checkin_repo, links, native, native_listings, notify, rsvp_unit
+from . import checkin_repo, links, native, native_listings, native_marked, notify, rsvp_unit
 
 MIGRATIONS: list[Migration] = [
     """
@@ -105,4 +105,6 @@ MIGRATIONS: list[Migration] = [
     "ALTER TABLE event_series ADD COLUMN follows INTEGER;",
     # 18: 📍 reactions from before an event's check-in opened, which do not count (checkin_repo.py)
     checkin_repo.STALE_MIGRATION,
+    # 19: the spaces a cancelled event is known to have no listing left in (native_marked.py)
+    native_marked.MIGRATION,
 ]

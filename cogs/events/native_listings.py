@@ -143,6 +143,8 @@ class NativeListings(NativeMarked):
             if listings is not None and await self._try(
                     event, "listing", listings.drop_listing(space, listing_id), place):
                 await self._set_listing(event.id, space, None, interested)
+                if event.cancelled:
+                    await self._settled(key, [event.id])
 
     async def _alive(self, space: SpaceRef, shared: bool = True) -> list[Event]:
         """The space's events neither cancelled nor over, its own first: with `shared`, those
@@ -166,6 +168,8 @@ class NativeListings(NativeMarked):
         there yet: one already listed is as it should be (on when it was on already), and
         sending each again would keep the command waiting on the platform for nothing."""
         on = bool(await self.bot.settings.get(space, key))
+        if on:  # a lookup while it was off looked at nothing: cancelled events are looked up again
+            await self.cog.db.execute("DELETE FROM event_listings_settled WHERE space=?", (space.key,))
         for event in await self._alive(space):
             if not (on and space.key in await self._listed(event.id)):
                 await self.put_listing(event, None, [space.key])
@@ -202,6 +206,7 @@ class NativeListings(NativeMarked):
         if event.cancelled:  # a listing left behind by a failed removal: it goes now
             if count is None:
                 await self._set_listing(event_id, space, None, 0)
+                await self._settled(space.key, [event_id])
             else:
                 await self._drop_listing(event, [space.key])
             return
