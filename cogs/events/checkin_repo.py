@@ -160,11 +160,15 @@ def is_stale(conn: sqlite3.Connection, event_id: int, user: str, card: str) -> b
                         (event_id, user, card)).fetchone() is not None
 
 
-def stale_count(conn: sqlite3.Connection, event_id: int) -> int:
-    """How many people have a 📍 on the event's cards that does not count."""
-    n: int = conn.execute("SELECT COUNT(DISTINCT user) FROM event_checkin_stale WHERE event_id=?",
-                          (event_id,)).fetchone()[0]
-    return n
+def stale_count(conn: sqlite3.Connection, event_id: int, platform: str) -> int:
+    """How many of `platform`'s people have a 📍 on the event's cards that does not count: a
+    card can only show its own platform's reactions, and someone checked in since (by command,
+    or by the creator or a moderator) has nothing left to do about theirs."""
+    early = {user for (user,) in conn.execute("SELECT user FROM event_checkin_stale WHERE event_id=?",
+                                              (event_id,)).fetchall() if user.partition(":")[0] == platform}
+    checked = {user for (user,) in conn.execute("SELECT user FROM event_checkins WHERE event_id=?",
+                                                (event_id,)).fetchall()}
+    return len(early - checked)
 
 
 def read_early(conn: sqlite3.Connection, event_id: int, readings: Mapping[str, list[tuple[str, str]]], *,

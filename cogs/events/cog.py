@@ -265,7 +265,7 @@ class EventsCog(Reports):
         presence = None  # check-in has opened (and the event was not called off): who is here
         if not event.cancelled and now >= opens_at(event, await self.turnout.window(SpaceRef.from_key(event.space))):
             presence = await self.db.read_small(lambda c: Presence(
-                True, *checkin_repo.here(c, event.id, CARD_NAMES), early=0 if event.over(now) else checkin_repo.stale_count(c, event.id)))
+                True, *checkin_repo.here(c, event.id, CARD_NAMES), early=0 if event.over(now) else checkin_repo.stale_count(c, event.id, platform)))
         return event_card(event, roster, prefix=self.bot.prefix_for(platform), buttons=buttons,
                           now=now, page=page, interested=await self.native.interested(event.id),
                           labels=await self.audience.labels(event, platform=platform), presence=presence,

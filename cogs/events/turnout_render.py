@@ -13,6 +13,7 @@ from fractions import Fraction
 from bot.model import user_from_key
 from bot.render import Field, Line, Mention, Text, Time, line
 
+from .chart import MAX_BARS
 from .checkin_repo import Turnout
 from .names import shown_name
 from .repo import Attendee, Event
@@ -124,6 +125,21 @@ def stats_text(rows: list[Turnout], days: int) -> Text:
         lines.append(line(f"#{r.event.id} ", r.event.title, " — ", Time(r.event.starts_at),
                           f" — going {r.going}, here {r.here}, show-up {percent(r.rate)}"))
     if len(rows) > SHOWN:
-        lines.append(line(f"and {len(rows) - SHOWN} earlier ones (in the chart)"))
+        lines.append(line(earlier_text(len(rows))))
     lines.append(line("Show-up rate: of those going, the share who checked in."))
     return Text(tuple(lines))
+
+
+def earlier_text(held: int) -> str:
+    """The events `stats` does not list: the chart carries only the latest MAX_BARS, so the
+    earliest beyond those are in the totals alone, and that is said."""
+    earlier = held - SHOWN
+    ones = "one" if earlier == 1 else "ones"
+    left = max(0, held - MAX_BARS)
+    if not left:
+        return f"and {earlier} earlier {ones} (in the chart)"
+    charted = earlier - left
+    earliest = "the earliest" if left == 1 else f"the {left} earliest"
+    if not charted:
+        return f"and {earlier} earlier {ones}, only in the totals"
+    return f"and {earlier} earlier {ones}: {charted} in the chart, {earliest} only in the totals"
