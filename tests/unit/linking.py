@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from bot.adapter import Capabilities
+from bot.app import Bot
 from bot.testing import FakeAdapter, Sent
 
 CODE = re.compile(r"link ([A-Z0-9]{4}-[A-Z0-9]{4})")
@@ -24,3 +26,15 @@ async def link(a: FakeAdapter, b: FakeAdapter) -> tuple[Sent, Sent]:
     assert done.text.startswith("🔗 Linked with"), done.text
     assert a.log[-1].text.startswith("🔗 Linked with"), a.log[-1].text
     return code_reply, done
+
+
+async def labelled_pair(bot: Bot) -> tuple[FakeAdapter, FakeAdapter]:
+    """Alpha and Beta, both taking DMs, labelled by platform, started (not linked yet)."""
+    a = FakeAdapter("alpha", space="guild", channel="general",
+                    capabilities=Capabilities(edits_per_window=0, direct_messages=True, label="Alpha"))
+    b = FakeAdapter("beta", space="room", channel="room",
+                    capabilities=Capabilities(edits_per_window=0, direct_messages=True, label="Beta"))
+    bot.add_adapter(a)
+    bot.add_adapter(b)
+    await bot.start()
+    return a, b

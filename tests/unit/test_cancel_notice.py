@@ -9,11 +9,10 @@ from datetime import timedelta
 
 import pytest
 
-from bot.adapter import Capabilities
 from bot.app import Bot, build_bot
 from bot.clock import ManualClock
 from bot.testing import FakeAdapter, Sent
-from tests.unit.linking import link
+from tests.unit.linking import labelled_pair, link
 
 QUIZ = '!event create Quiz when="2026-11-26 20:00" repeat=daily capacity=1'  # #1-#11: 26 Nov-6 Dec
 
@@ -126,14 +125,7 @@ async def test_a_notice_not_posted_before_a_crash_is_posted_at_the_next_start(  
 
 @pytest.fixture
 async def pair(bot: Bot) -> tuple[FakeAdapter, FakeAdapter]:
-    a = FakeAdapter("alpha", space="guild", channel="general",
-                    capabilities=Capabilities(edits_per_window=0, direct_messages=True, label="Alpha"))
-    b = FakeAdapter("beta", space="room", channel="room",
-                    capabilities=Capabilities(edits_per_window=0, direct_messages=True, label="Beta"))
-    bot.add_adapter(a)
-    bot.add_adapter(b)
-    await bot.start()
-    return a, b
+    return await labelled_pair(bot)
 
 
 async def test_a_linked_channel_gets_one_notice_with_its_own_people(pair: tuple[FakeAdapter, FakeAdapter],

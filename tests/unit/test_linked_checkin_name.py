@@ -6,23 +6,15 @@ from __future__ import annotations
 
 import pytest
 
-from bot.adapter import Capabilities
 from bot.app import Bot
 from bot.model import UserRef
 from bot.testing import FakeAdapter
-from tests.unit.linking import link
+from tests.unit.linking import labelled_pair, link
 
 
 @pytest.fixture
 async def pair(bot: Bot) -> tuple[FakeAdapter, FakeAdapter]:
-    a = FakeAdapter("alpha", space="guild", channel="general",
-                    capabilities=Capabilities(edits_per_window=0, direct_messages=True, label="Alpha"))
-    b = FakeAdapter("beta", space="room", channel="room",
-                    capabilities=Capabilities(edits_per_window=0, direct_messages=True, label="Beta"))
-    bot.add_adapter(a)
-    bot.add_adapter(b)
-    await bot.start()
-    return a, b
+    return await labelled_pair(bot)
 
 
 async def test_a_check_in_by_name_names_the_platform_where_it_is_not_obvious(

@@ -11,14 +11,13 @@ from datetime import timedelta
 
 import pytest
 
-from bot.adapter import Capabilities
 from bot.app import Bot
 from bot.model import UserRef
 from bot.render import Attachment
 from bot.testing import FakeAdapter, Sent
 from cogs.events.chart import MAX_BARS
 from cogs.events.turnout_render import SHOWN
-from tests.unit.linking import link
+from tests.unit.linking import labelled_pair, link
 
 WHEN = '"2026-11-26 18:00"'  # a Thursday; the fake's clock starts on Monday 23 Nov 09:00 UTC
 TO_WINDOW = timedelta(days=3, hours=8, minutes=30)  # to 17:30, when check-in opens (30m)
@@ -83,14 +82,7 @@ async def test_early_pin_note_leaves_out_who_has_checked_in_since(fake: FakeAdap
 
 @pytest.fixture
 async def pair(bot: Bot) -> tuple[FakeAdapter, FakeAdapter]:
-    a = FakeAdapter("alpha", space="guild", channel="general",
-                    capabilities=Capabilities(edits_per_window=0, direct_messages=True, label="Alpha"))
-    b = FakeAdapter("beta", space="room", channel="room",
-                    capabilities=Capabilities(edits_per_window=0, direct_messages=True, label="Beta"))
-    bot.add_adapter(a)
-    bot.add_adapter(b)
-    await bot.start()
-    return a, b
+    return await labelled_pair(bot)
 
 
 async def test_early_pin_note_counts_only_the_cards_own_platform(
