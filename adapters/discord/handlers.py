@@ -6,9 +6,8 @@ messages) feeds the offline prompt, with their text only when the operator asked
 from __future__ import annotations
 
 import logging
-import time
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -58,7 +57,7 @@ class DiscordInbound:
     lanes: Lanes
     table: cmd.CommandTable
     _edit_times: OrderedDict[int, str]  # message id -> its `edited_timestamp` last passed on
-    _fresh: OrderedDict[str, float]  # a card being sent -> until when a reaction on it waits (seeding.py)
+    _awaited: Callable[[MessageRef], bool]  # a card being sent, not tracked yet (seeding.py)
 
     # --- what DiscordAdapter provides ------------------------------------------------------------
 
@@ -89,8 +88,7 @@ class DiscordInbound:
         message = MessageRef(self.platform, str(payload.channel_id), str(payload.message_id),
                              space_of(payload.guild_id))
         tracked = bot.is_tracked(message)
-        until = self._fresh.get(message.key, 0.0)
-        if not tracked and time.monotonic() >= until:  # no card of the bot's, nor one it is sending
+        if not tracked and not self._awaited(message):  # no card of the bot's, nor one it is sending
             return
         # Discord sends `member` only with an ADD. A REMOVE names the user by id alone, so
         # the name is unknown (""), never the id: the core keeps the name it has.
@@ -100,7 +98,7 @@ class DiscordInbound:
         event = ReactionChanged(message, user, str(payload.emoji), added)
         # On a card still being sent (its first pill is up, the rest are being seeded), it waits
         # in the card's lane for the core to track it, ahead of any later reaction there.
-        self.lanes.put(bot, message, event if tracked else Early(event, until))
+        self.lanes.put(bot, message, event if tracked else Early(event, self._awaited))
 
     def _on_reactions_cleared(self, channel_id: int, message_id: int, guild_id: int | None,
                               emoji: str | None) -> None:

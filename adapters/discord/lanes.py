@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -29,10 +28,11 @@ class Reread:
 @dataclass(frozen=True, slots=True)
 class Early:
     """A reaction on a card the bot is still sending (seeding its reactions): the core tracks it
-    once the send returns, so it waits for that, in the card's lane, until `until` (monotonic)."""
+    once the send returns, so it waits for that, in the card's lane, while `awaited` says the
+    card is still coming."""
 
     event: ReactionChanged
-    until: float
+    awaited: Callable[[MessageRef], bool]
 
 
 EARLY_POLL_S = 0.05
@@ -66,7 +66,7 @@ class Lanes:
                         await item.run()
                     elif isinstance(item, Early):
                         # The core gives no signal when it tracks a card: polled, for a send's length.
-                        while not host.is_tracked(item.event.message) and time.monotonic() < item.until:  # noqa: ASYNC110
+                        while not host.is_tracked(item.event.message) and item.awaited(item.event.message):  # noqa: ASYNC110
                             await asyncio.sleep(EARLY_POLL_S)
                         if host.is_tracked(item.event.message):  # else not a card after all
                             await host.reaction_changed(item.event)
