@@ -67,6 +67,7 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound, Seeding, OwnPosts, DirectM
         self._tasks: set[asyncio.Task[Any]] = set()
         self.lanes = Lanes(self._spawn)
         self._seeded: OrderedDict[str, list[str]] = OrderedDict()
+        self._fresh: OrderedDict[str, tuple[MessageRef, float]] = OrderedDict()
         self._edit_times: OrderedDict[int, str] = OrderedDict()
         self._locked = LockedThreads()
         self._init_listings()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -30,7 +30,7 @@ from . import autocomplete
 from . import commands as cmd
 from .config import DiscordConfig
 from .gateway import LogoffClient
-from .lanes import Lanes, Reread
+from .lanes import Early, Lanes, Reread
 from .refs import is_moderator, space_of, user_ref
 from .responder import InteractionResponder
 
@@ -57,6 +57,7 @@ class DiscordInbound:
     lanes: Lanes
     table: cmd.CommandTable
     _edit_times: OrderedDict[int, str]  # message id -> its `edited_timestamp` last passed on
+    _awaited: Callable[[MessageRef], bool]  # a card being sent, not tracked yet (seeding.py)
 
     # --- what DiscordAdapter provides ------------------------------------------------------------
 
@@ -86,14 +87,18 @@ class DiscordInbound:
             return
         message = MessageRef(self.platform, str(payload.channel_id), str(payload.message_id),
                              space_of(payload.guild_id))
-        if not bot.is_tracked(message):
+        tracked = bot.is_tracked(message)
+        if not tracked and not self._awaited(message):  # no card of the bot's, nor one it is sending
             return
         # Discord sends `member` only with an ADD. A REMOVE names the user by id alone, so
         # the name is unknown (""), never the id: the core keeps the name it has.
         member = payload.member
         user = UserRef(self.platform, str(payload.user_id), member.display_name if member else "",
                        is_bot=bool(member and member.bot))
-        self.lanes.put(bot, message, ReactionChanged(message, user, str(payload.emoji), added))
+        event = ReactionChanged(message, user, str(payload.emoji), added)
+        # On a card still being sent (its first pill is up, the rest are being seeded), it waits
+        # in the card's lane for the core to track it, ahead of any later reaction there.
+        self.lanes.put(bot, message, event if tracked else Early(event, self._awaited))
 
     def _on_reactions_cleared(self, channel_id: int, message_id: int, guild_id: int | None,
                               emoji: str | None) -> None:

@@ -25,7 +25,18 @@ class Reread:
     run: Callable[[], Awaitable[None]]
 
 
-Item = ReactionChanged | MessageRef | Reread  # a reaction, the card itself when it was deleted
+@dataclass(frozen=True, slots=True)
+class Early:
+    """A reaction on a card the bot is still sending (seeding its reactions): the core tracks it
+    once the send returns, so it waits for that, in the card's lane, while `awaited` says the
+    card is still coming."""
+
+    event: ReactionChanged
+    awaited: Callable[[MessageRef], bool]
+
+
+EARLY_POLL_S = 0.05
+Item = ReactionChanged | MessageRef | Reread | Early  # a reaction, the card itself when it was deleted
 
 
 class Lanes:
@@ -53,6 +64,12 @@ class Lanes:
                         await host.message_gone(item)
                     elif isinstance(item, Reread):
                         await item.run()
+                    elif isinstance(item, Early):
+                        # The core gives no signal when it tracks a card: polled, for a send's length.
+                        while not host.is_tracked(item.event.message) and item.awaited(item.event.message):  # noqa: ASYNC110
+                            await asyncio.sleep(EARLY_POLL_S)
+                        if host.is_tracked(item.event.message):  # else not a card after all
+                            await host.reaction_changed(item.event)
                     else:
                         await host.reaction_changed(item)
                 except Exception:  # the next event of the card still gets its turn

@@ -5,6 +5,7 @@ back when its card stops asking for it."""
 from __future__ import annotations
 
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 
@@ -18,11 +19,16 @@ from .render import Rendered
 log = logging.getLogger(__name__)
 
 SEEDED_KEPT = 10_000  # cards whose seeded reactions are remembered (the rest are read off an edit)
+# A new card is tracked by the core once its send returns, its reactions seeded: a person's
+# reaction before that waits for it (handlers.py), this long at most, for so many cards at once.
+# Once seeded, the core tracks it as soon as the send returns: a little grace for that.
+FRESH_FOR_S, FRESH_KEPT, SEEDED_GRACE_S = 60.0, 1000, 10.0
 
 
 class Seeding:
     capabilities: Capabilities
     _seeded: OrderedDict[str, list[str]]  # card -> the bot's reactions on it, in their order
+    _fresh: OrderedDict[str, tuple[MessageRef, float]]  # a card being seeded, until when reactions wait
     client: discord.Client | None
 
     def _channel(self, channel: ChannelRef) -> discord.PartialMessageable:
@@ -45,6 +51,22 @@ class Seeding:
         emojis = r.reactions[: self.capabilities.max_reactions] if emojis is None else emojis
         if not emojis:
             return
+        self._fresh[ref.key] = (ref, time.monotonic() + FRESH_FOR_S)  # seen by people from its first pill
+        self._fresh.move_to_end(ref.key)
+        while len(self._fresh) > FRESH_KEPT:
+            self._fresh.popitem(last=False)
+        try:
+            await self._seed_each(ref, emojis)
+        finally:
+            self._fresh[ref.key] = (ref, time.monotonic() + SEEDED_GRACE_S)
+
+    def _awaited(self, message: MessageRef) -> bool:
+        """Whether `message` (this very card: its channel and server too, not a forgery naming its
+        id) is a card being sent, or just sent, that the core will track."""
+        fresh = self._fresh.get(message.key)
+        return fresh is not None and fresh[0] == message and time.monotonic() < fresh[1]
+
+    async def _seed_each(self, ref: MessageRef, emojis: Sequence[str]) -> None:
         partial = self._channel(ref.channel).get_partial_message(int(ref.id))
         seeded = self._remember(ref, [])
         for emoji in emojis:

@@ -197,6 +197,9 @@ class FakeDiscord:
         self.messages: dict[int, JSON] = {}
         self.files: dict[int, bytes] = {}  # attachment id -> the uploaded bytes (files.py)
         self.reactions: dict[int, dict[str, list[int]]] = {}  # message -> emoji -> users
+        # When set: the bot's own reaction is made (people see the pill) but its answer waits for
+        # the gate, as Discord's rate limit makes a card's seeding take its time.
+        self.own_reaction_gate: asyncio.Event | None = None
         self.edits: list[Edit] = []
         self.requests: list[tuple[str, str, Any]] = []
         self.unhandled: list[str] = []
@@ -928,6 +931,8 @@ class FakeDiscord:
             if len([e for e, us in users_by_emoji.items() if us]) >= 20:
                 return _error(400, 30010, "Maximum number of reactions reached (20)")
         self._react(int(channel), int(message), emoji, self.application_id, True)
+        if self.own_reaction_gate is not None:
+            await self.own_reaction_gate.wait()
         return web.Response(status=204)
 
     async def _delete_own_reaction(self, request: web.Request, body: Any, channel: str, message: str,
