@@ -34,7 +34,8 @@ WORKER = HERE / "crash_worker.py"
 STATE_TABLES = ("polls", "poll_marks", "events", "rsvps", "event_marks", "jobs", "settings",
                 "messages", "offline_prompts", "event_series", "calendar_tokens", "event_native",
                 "event_listings", "event_role_members", "surface_notes", "link_codes", "link_members", "link_shared",
-                "event_checkins", "offline_calibration")
+                "event_checkins", "offline_calibration", "event_listings_settled", "notify_prefs",
+                "event_checkin_cards", "event_checkin_stale", "web_secret")
 
 
 def worker_env(**extra: str) -> dict[str, str]:

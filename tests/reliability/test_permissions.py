@@ -50,7 +50,7 @@ TABLE: dict[str, Case] = {
     "help": Case("!help poll create", ALL, False),
     "link": Case("!link", MODS, True),  # a code (linking itself: tests/unit/test_linked_spaces.py)
     "unlink": Case("!unlink", MODS, False, other_refusal=True),  # not linked: a ⚠️ that says how to link
-    "notify": Case("!notify dm", ALL, False),  # its table is its own (notify_prefs)
+    "notify": Case("!notify dm", ALL, True),  # its table is its own (notify_prefs)
     "offline": Case("!offline coffee?", ALL, True),
     "poll close": Case("!poll close 1", OWNERS, True),
     "poll create": Case("!poll create Q A | B", ALL, True),
