@@ -223,8 +223,8 @@ class Bot(Dispatch):
         """None when the platform refuses it (closed DMs); `DeliveryFailed`: only this time failed."""
         return await resend.send_dm(self.db, self.adapters, user, out, idempotency_key)
 
-    async def mark_dms(self, dms: Sequence[tuple[UserRef, Out, str]]) -> None:
-        await resend.mark_dms(self.db, self.adapters, dms)
+    async def mark_sends(self, sends: Sequence[tuple[ChannelRef | UserRef, Out, str]]) -> None:
+        await resend.mark_sends(self.db, self.adapters, sends)
 
     async def track(self, message: MessageRef, cog: str, kind: str, object_id: int) -> None:
         """Route future reactions on `message` to `cog` (durably, so after a restart too)."""

@@ -58,8 +58,9 @@ class CogHost(Protocol):
         """Best effort: the bot's own `emoji` off a card that stopped asking for it (where the
         platform can do that); a failure is logged, never raised."""
 
-    # A job about to send these keyed DMs: the core marks them all in one write (bot/resend.py).
-    async def mark_dms(self, dms: Sequence[tuple[UserRef, Out, str]]) -> None: ...
+    # A job about to send these keyed DMs (or to reply with what a re-run sends under a key):
+    # the core marks them all in one write (bot/resend.py).
+    async def mark_sends(self, sends: Sequence[tuple[ChannelRef | UserRef, Out, str]]) -> None: ...
 
     async def track(self, message: MessageRef, cog: str, kind: str, object_id: int) -> None: ...
 

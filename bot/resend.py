@@ -84,11 +84,16 @@ async def send_dm(db: Database, adapters: Mapping[str, Adapter], user: UserRef, 
     return ref
 
 
-async def mark_dms(db: Database, adapters: Mapping[str, Adapter],
-                   dms: Sequence[tuple[UserRef, Out, str]]) -> None:
-    """Before a job's direct messages: all their marks in one write, rather than one write
-    awaited before each."""
-    await _mark(db, [(a, out, key) for user, out, key in dms if (a := _dm_adapter(adapters, user))])
+async def mark_sends(db: Database, adapters: Mapping[str, Adapter],
+                     sends: Sequence[tuple[ChannelRef | UserRef, Out, str]]) -> None:
+    """Before sends of a job made as its keyed sends run again would make them: all their
+    marks in one write (a job's direct messages, rather than one write awaited before each;
+    a command's reply, which a re-run after a kill is to find, not make again)."""
+    await _mark(db, [(a, out, key) for where, out, key in sends if (a := _adapter(adapters, where))])
+
+
+def _adapter(adapters: Mapping[str, Adapter], where: ChannelRef | UserRef) -> Adapter | None:
+    return _dm_adapter(adapters, where) if isinstance(where, UserRef) else adapters.get(where.platform)
 
 
 def _dm_adapter(adapters: Mapping[str, Adapter], user: UserRef) -> Adapter | None:

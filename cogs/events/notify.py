@@ -69,7 +69,7 @@ class DirectMessages:
                 shown[where.key] = in_zone(out, await self.bot.timezone(where.space))
             dms.append((person, user, where, f"{key}/dm/{user.key}" if key else None))
         if key is not None:  # one write for all of them, not one before each
-            await self.bot.mark_dms([(user, shown[where.key], k) for _, user, where, k in dms if k])
+            await self.bot.mark_sends([(user, shown[where.key], k) for _, user, where, k in dms if k])
         for person, user, where, dm_key in dms:
             try:
                 ref = await self.bot.send_dm(user, shown[where.key], idempotency_key=dm_key)

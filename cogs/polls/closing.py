@@ -126,8 +126,12 @@ class PollClosing(LinkedPolls):
         said_in = None
         if hook is not None:
             reply, here = hook
+            where = here or own
+            # Marked as the send a re-run makes there (its key), before the reply: killed after
+            # the reply and before the job is done, the re-run finds it and says nothing more.
+            await self.bot.mark_sends([(where, out, key if where.key == own.key else f"{key}@{where.key}")])
             await reply(out)
-            said_in = here.key if here is not None else own.key
+            said_in = where.key
         if said_in != own.key:
             await self.bot.send(own, out, idempotency_key=key)
         await self._say_results(poll, out, key, said_in=said_in)

@@ -1,4 +1,4 @@
-"""A reminder's DMs are marked in one write before the first of them (bot/resend.py `mark_dms`),
+"""A reminder's DMs are marked in one write before the first of them (bot/resend.py `mark_sends`),
 so a fan-out pays one committed write, not one per person; a re-run after a crash later than
 Discord holds its nonces still DMs each person once."""
 
