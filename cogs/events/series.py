@@ -57,8 +57,11 @@ class SeriesPlanner(SeriesEdits):
 
         def unit(conn: sqlite3.Connection) -> dict[int, Handle]:
             sids = srepo.release_old_claims(conn, platform=platform, before=self._since, lease=CLAIM)
+            # A job left claimed is run again at start with the marks of its sends: moving it
+            # would forget them, and a card it had out would be posted again.
             return {sid: self.bot.scheduler.put(conn, CARDS, cards_key(sid), now, {"series_id": sid}, s.space)
-                    for sid in sids if (s := srepo.get(conn, sid)) is not None}
+                    for sid in sids if (s := srepo.get(conn, sid)) is not None
+                    and not self.bot.scheduler.claimed(conn, cards_key(sid))}
 
         handles = await self.cog.db.write(unit)
         if handles:
@@ -154,7 +157,7 @@ class SeriesPlanner(SeriesEdits):
         # Also those the series went on as: a split after the job was written moves an unposted
         # occurrence to a series of its own.
         sids = await self.cog.db.read(lambda c: srepo.chain(c, int(job.payload["series_id"])))
-        held = [i for sid in sids for i in await self.post_missing(sid)]
+        held = [i for sid in sids for i in await self._post(sid)]
         if held:
             raise RuntimeError("a card is still claimed by another poster; tried again later")
 
@@ -189,16 +192,38 @@ class SeriesPlanner(SeriesEdits):
 
         created, handles = await self.cog.db.write(unit)
         self.cog.reminders.arm(handles)
-        held = await self.post_missing(series_id, reply)
-        if job and held:
+        if not job:
+            await self.post_missing(series_id, reply)
+        elif held := await self._post(series_id):
             # Its claimer may have died before sending: the retry posts it once the claim lapses.
             raise RuntimeError(f"the cards of #{', #'.join(map(str, held))} are being posted elsewhere")
         return created
 
-    async def post_missing(self, series_id: int, reply: Context | None = None) -> list[int]:
+    async def post_missing(self, series_id: int, reply: Context | None = None) -> None:
+        """Outside a job: the first card answers the command (`reply`), and the rest are posted
+        by the series' cards job, run now. A send the process dies after, before its card is
+        marked posted, is then a job's keyed send, which the job's re-run finds on the platform
+        however long after (bot/resend.py), not only while the platform holds its key."""
+        if reply is not None:
+            await self._post(series_id, reply)
+        now = self.bot.clock.now()
+
+        def unit(conn: sqlite3.Connection) -> Handle | None:
+            s = srepo.get(conn, series_id)
+            if s is None or self.bot.scheduler.claimed(conn, cards_key(series_id)) or not [
+                    e for e in srepo.unposted(conn, series_id) if not e.cancelled and e.starts_at > now]:
+                return None  # nothing to post, or a run of the job is posting them
+            return self.bot.scheduler.put(conn, CARDS, cards_key(series_id), now, {"series_id": series_id}, s.space)
+
+        handle = await self.cog.db.write(unit)
+        if handle is not None:
+            await self.bot.scheduler.run_now(handle)
+
+    async def _post(self, series_id: int, reply: Context | None = None) -> list[int]:
         """Post the cards of occurrences never posted (made just now, or made before a crash
-        that came before their post: then the same idempotency key lets the platform drop a
-        second copy). Gives those left unposted because another is posting them."""
+        that came before their post: then the same idempotency key, and inside a job the marks of
+        its sends, keep the platform from showing a second copy); with `reply`, only the one
+        answering it. Gives those left unposted because another is posting them."""
         now = self.bot.clock.now()
         events = [e for e in await self.cog.db.read(lambda c: srepo.unposted(c, series_id))
                   if not e.cancelled and e.starts_at > now]
@@ -217,7 +242,6 @@ class SeriesPlanner(SeriesEdits):
                 card = await self.cog.card(event)
                 if reply is not None:
                     ref = await reply.reply(card)
-                    reply = None  # the first card answers the command; the rest go to the channel
                 else:
                     ref = await self.bot.send(event_channel(event), card,
                                               idempotency_key=f"series:{series_id}:{event.occurrence}")
@@ -231,6 +255,8 @@ class SeriesPlanner(SeriesEdits):
                 await self.bot.track(ref, self.cog.name, "event", event.id)
             await self.cog.audience.share(event, partial(self.cog.card, event), f"series:{series_id}:{event.occurrence}")
             await self.cog.native.posted(event, ref)
+            if reply is not None:
+                break
         if left is None:  # the last was someone else's to post
             left = await self.cog.db.write(partial(self._settle, series_id))
         return [i for i in skipped if i in left]
