@@ -5,12 +5,8 @@ is gone; other `m.text` from humans, its edits and its redaction are people's ch
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
-from collections import OrderedDict
 from collections.abc import Sequence
-from functools import partial
 from typing import Any
 
 from bot.adapter import Adapter, AdapterHost
@@ -21,7 +17,9 @@ from bot.render import Out, Text, line
 from . import inbound
 from .chat import ChatHandlers, strip_reply_fallback
 from .client import Transport
+from .early import EarlyEvents
 from .inbox_form import inbox_form
+from .poll_events import START_TYPES
 from .polls import NativePolls
 from .relations import thread_root
 from .rooms import PLATFORM, Rooms
@@ -31,14 +29,9 @@ from .sync import Syncer
 log = logging.getLogger(__name__)
 
 RECONCILE_AT_ONCE = 4
-EARLY_KEPT, EARLY_FOR_S, EARLY_POLL_S = 1000, 60.0, 0.2
 
 
-class InboundHandlers(ChatHandlers):
-    # Reactions on the bot's own message that is not tracked yet: reaction event id ->
-    # (room, event, reaction, when it came).
-    _early: OrderedDict[str, tuple[str, inbound.Envelope, inbound.Reaction, float]]
-    _early_task: asyncio.Task[None] | None
+class InboundHandlers(EarlyEvents, ChatHandlers):
     transport: Transport
     rooms: Rooms
     polls: NativePolls
@@ -68,7 +61,7 @@ class InboundHandlers(ChatHandlers):
         try:
             await self._handle_early(room_id)
         except Exception:
-            log.exception("matrix: handling early reactions in %s failed", room_id)
+            log.exception("matrix: handling early reactions and votes in %s failed", room_id)
         for src in events:
             # Power levels change in timeline order: a command is judged by the levels of
             # its moment, also when a back-filled batch holds a demotion after it.
@@ -89,6 +82,8 @@ class InboundHandlers(ChatHandlers):
         if ev.type == "m.room.message":
             self.rooms.remember_sender(ev.event_id, ev.sender)
         if ev.sender == self.transport.user_id:
+            if ev.type in START_TYPES:  # votes on it may come before its card is tracked
+                self.polls.note_start(room_id, ev.event_id)
             return
         if (message := inbound.text_message(ev)) is not None:
             await self._on_message(room_id, ev, message)
@@ -122,20 +117,17 @@ class InboundHandlers(ChatHandlers):
             return
         await self._seen(room_id, ev, body, reply_to)
 
-    async def _on_reaction(self, room_id: str, ev: inbound.Envelope,
-                           reaction: inbound.Reaction) -> None:
+    async def _on_reaction(self, room_id: str, ev: inbound.Envelope, reaction: inbound.Reaction,
+                           released: bool = False) -> None:
         bot = self._bot()
         message = MessageRef(PLATFORM, room_id, reaction.target, room_id)
         if not bot.is_tracked(message):
             if self.rooms.sender_of(reaction.target) == self.transport.user_id:
                 # The bot's own new card, tracked once its send (reactions seeded) returns:
-                # kept and handled at a next batch rather than lost.
-                self._early[ev.event_id] = (room_id, ev, reaction, time.monotonic())
-                while len(self._early) > EARLY_KEPT:
-                    self._early.popitem(last=False)
-                if self._early_task is None or self._early_task.done():
-                    self._early_task = asyncio.create_task(self._watch_early())
+                # kept and handled then rather than lost (early.py).
+                self._hold(room_id, ev, reaction)
             return
+        await self._before(room_id, released)
         assert self.store is not None
         stored = StoredReaction(ev.event_id, room_id, reaction.target, ev.sender, reaction.key)
         # A second reaction that is the same emoji to a person (another spelling of it)
@@ -146,14 +138,19 @@ class InboundHandlers(ChatHandlers):
             message, self._user(room_id, ev.sender), reaction.key, True))
 
     async def _on_poll_response(self, room_id: str, ev: inbound.Envelope,
-                                response: inbound.PollResponse) -> None:
+                                response: inbound.PollResponse, released: bool = False) -> None:
         bot = self._bot()
         poll = await self.polls.poll_for(room_id, response)
         if poll is None:
+            if await self.polls.awaited(room_id, response.start):  # its start is being stored
+                self._hold(room_id, ev, response)
             return
         card = MessageRef(PLATFORM, room_id, poll.card_id, room_id)
         if not bot.is_tracked(card):
+            # Its card's send has not returned yet: held as a reaction would be (early.py).
+            self._hold(room_id, ev, response)
             return
+        await self._before(room_id, released)
         user = self._user(room_id, ev.sender)
         for change in await self.polls.respond(poll, ev, response):
             await bot.reaction_changed(ReactionChanged(card, user, change.key, change.added))
@@ -214,28 +211,6 @@ class InboundHandlers(ChatHandlers):
             return await self.send(channel, out, thread=thread)
 
         return respond
-
-    async def _watch_early(self) -> None:
-        """Until the held reactions are handled or given up: a quiet room sends no next batch."""
-        while self._early:
-            await asyncio.sleep(EARLY_POLL_S)
-            # In each room's lane, in turn with its events; a slow room holds up only its own.
-            await asyncio.gather(*(self.syncer.lanes.run_in(room_id, partial(self._handle_early, room_id))
-                                   for room_id in {room for room, *_ in self._early.values()}))
-
-    async def _handle_early(self, room: str) -> None:
-        """Reactions on the bot's own cards in `room` that came before the card was tracked."""
-        if not self._early:
-            return
-        now = time.monotonic()
-        for event_id, (room_id, ev, reaction, at) in list(self._early.items()):
-            if room_id != room:
-                continue
-            if self._bot().is_tracked(MessageRef(PLATFORM, room_id, reaction.target, room_id)):
-                self._early.pop(event_id, None)
-                await self._on_reaction(room_id, ev, reaction)
-            elif now - at > EARLY_FOR_S:  # not a card after all
-                self._early.pop(event_id, None)
 
     async def _on_redaction(self, room_id: str, redacts: str, sender: str) -> None:
         assert self.store is not None

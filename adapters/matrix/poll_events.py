@@ -12,6 +12,7 @@ from .budget import fits
 from .render import MAX_BODY, defuse
 
 START = "org.matrix.msc3381.poll.start"
+START_TYPES = (START, "m.poll.start")
 END = "org.matrix.msc3381.poll.end"
 TEXT = "org.matrix.msc1767.text"
 DISCLOSED = "org.matrix.msc3381.poll.disclosed"

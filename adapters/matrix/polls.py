@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -48,6 +49,9 @@ from .relations import related_events
 from .store import MatrixStore, NativePoll, NativeVote, StoredReaction, vote_event_id
 
 log = logging.getLogger(__name__)
+
+OWN_STARTS_KEPT = 1000
+
 
 @dataclass(frozen=True, slots=True)
 class Change:
@@ -129,6 +133,8 @@ class NativePolls(EndSender):
         self.store: MatrixStore | None = None  # the bot's database, from the adapter's start()
         # Polls whose end someone sent (handlers.py) while their card's close is under way.
         self.ended_elsewhere: set[str] = set()
+        # The bot's own poll starts lately sent or seen in a timeline: start id -> room.
+        self._own_starts: OrderedDict[str, str] = OrderedDict()
 
     def _store(self) -> MatrixStore:
         if self.store is None:
@@ -157,6 +163,7 @@ class NativePolls(EndSender):
         except MatrixError as e:
             log.warning("matrix: the native poll of %s was not started: %s", card.id, e)
             return
+        self.note_start(card.channel_id, start)
         n = len(content[START]["answers"])
         closes = choices.closes.timestamp() if choices.closes else None
         await self._store().save_poll(NativePoll(start, card.channel_id, card.id, n,
@@ -197,6 +204,17 @@ class NativePolls(EndSender):
         """The open native poll a response answers, if it is one of the bot's."""
         poll = await self._store().poll(response.start)
         return poll if poll is not None and poll.room_id == room_id and poll.state == "open" else None
+
+    def note_start(self, room_id: str, start_id: str) -> None:
+        self._own_starts[start_id] = room_id
+        while len(self._own_starts) > OWN_STARTS_KEPT:
+            self._own_starts.popitem(last=False)
+
+    async def awaited(self, room_id: str, start_id: str) -> bool:
+        """Whether `start_id` is the bot's own poll start in this room, not stored yet: its
+        card's send is still under way (a response to it waits, early.py)."""
+        return (self._own_starts.get(start_id) == room_id
+                and await self._store().poll(start_id) is None)
 
     async def end_asked(self, room_id: str, start_id: str, allowed: bool) -> NativePoll | None:
         """The open poll an end event from someone else than the bot names, if the end is
