@@ -222,7 +222,7 @@ def test_an_occurrence_is_its_own_event_for_ics_cancel_and_direct_messages() -> 
     # #5 was already posted (14d ahead) when the series was ended from #4: it goes too, in the
     # one notice of the end, and carol, going to #5 only, is told.
     assert "❌ Run #2 is cancelled." in out and "❌ Run #3" not in out
-    assert re.search(r"❌ Run ended from #4 on: #4 \(\w{3} \d\d \w{3} 2026 19:00 UTC\), #5 \([^)]+\) are "
+    assert re.search(r"❌ Run ended from #4 on: #4 \(\w{3} \d\d \w{3} \d{4} 19:00 UTC\), #5 \([^)]+\) are "
                      r"cancelled, and no more will be posted\.\n.*@carol", out), out[out.index("Ended the series"):]
     assert out.count("Run ended from") == 1
     assert "Ended the series Run from #4 on" in out
