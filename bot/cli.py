@@ -29,6 +29,7 @@ from .config import (
     web_config,
 )
 from .health import HealthServer
+from .pgconnect import describe, is_postgres_url
 from .plugins import platforms
 from .redact import configured_secrets, install
 from .storage import StorageError
@@ -84,7 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def check_config(path: str) -> int:
     cfg = load(path)
     print(f"config {cfg.path} is valid")
-    print(f"  database: {cfg.bot.database}; timezone: {cfg.bot.timezone}; prefix: {cfg.bot.command_prefix}")
+    shown = describe(cfg.bot.database) if is_postgres_url(cfg.bot.database) else cfg.bot.database
+    print(f"  database: {shown}; timezone: {cfg.bot.timezone}; prefix: {cfg.bot.command_prefix}")
     password_env = cfg.bot.database_password_env
     password_set = password_env is None or bool(os.environ.get(password_env))
     if password_env is not None:  # `run` stops at an unset one: so does the check

@@ -79,11 +79,21 @@ def url(section: Mapping[str, Any], name: str, key: str, schemes: tuple[str, ...
     if value is None:
         return None
     parts = urlsplit(value.strip())
-    if (parts.scheme not in schemes or not parts.netloc or parts.query or parts.fragment
-            or any(c.isspace() for c in value.strip())):
+    try:
+        parts.port  # noqa: B018 -- read for its ValueError: a port that is no number
+        port_ok = True
+    except ValueError:
+        port_ok = False
+    if (parts.scheme not in schemes or not parts.hostname or not port_ok or parts.query
+            or parts.fragment or any(c.isspace() for c in value.strip())):
         raise ConfigError(f"[{name}] {key} must be a {' or '.join(s + '://' for s in schemes)} "
-                          f"address without ? or #, e.g. \"{example}\"; got {value!r}")
+                          f"address of a host, without ? or #, e.g. \"{example}\"; got {clip(value)!r}")
     return value.strip()
+
+
+def clip(value: str, limit: int = 80) -> str:
+    """A value as an error quotes it: a very long one cut, so the sentence stays readable."""
+    return value if len(value) <= limit else value[:limit] + "…"
 
 
 def only_keys(section: Mapping[str, Any], name: str, allowed: set[str]) -> None:
@@ -169,9 +179,10 @@ def listen_address(section: Mapping[str, Any], name: str) -> tuple[str, int]:
     if not value:
         raise ConfigError(f"[{name}] needs listen, e.g. {example}")
     host, sep, port = value.rpartition(":")
+    # A port has at most 5 digits; int() refuses a very long digit string with a ValueError.
     if (not sep or not _HOST.fullmatch(host) or not port.isascii() or not port.isdigit()
-            or not 0 <= int(port) < 65536):
-        raise ConfigError(f"[{name}] listen must be host:port, e.g. {example}; got {value!r}")
+            or len(port) > 5 or not 0 <= int(port) < 65536):
+        raise ConfigError(f"[{name}] listen must be host:port, e.g. {example}; got {clip(value)!r}")
     return host.strip("[]"), int(port)
 
 
@@ -203,18 +214,26 @@ def check_database(database: str, password_env: str | None, key: str = "[bot] da
     if scheme not in ("postgresql", "postgres"):
         raise ConfigError(f"{key} must be a file path or a PostgreSQL URL, e.g. {example}; "
                           f"got a {scheme}:// URL")
+    where = ("name that variable in database_password_env" if key.startswith("[")
+             else "set PGPASSWORD")
+    refused = ConfigError(f"{key} must not hold the password: put it in an environment variable "
+                          f"({where})")
+    # A password holding / ? or # ends urlsplit's host part early, so it would read the password
+    # as the port (and quote it in its error) or as the path: the user part runs to the last @.
+    if ":" in database.split("://", 1)[1].rpartition("@")[0]:
+        raise refused
     try:
         parts = urlsplit(database)
         port = parts.port
-    except ValueError as e:
-        raise ConfigError(f"{key} is not a valid PostgreSQL URL ({e}); e.g. {example}") from e
+    except ValueError:
+        # Its text quotes the part it could not read, which may be a secret.
+        raise ConfigError(f"{key} is not a valid PostgreSQL URL: after the user@ comes host:port, "
+                          "the port a number from 1 to 65535 (an IPv6 address in [brackets]), "
+                          f"e.g. {example}") from None
     # asyncpg also reads a password (and a TLS key's) from the query string.
     secrets = {k for k, _ in parse_qsl(parts.query, keep_blank_values=True)} & _SECRET_PARAMS
     if parts.password or secrets:
-        where = ("name that variable in database_password_env" if key.startswith("[")
-                 else "set PGPASSWORD")
-        raise ConfigError(f"{key} must not hold the password: put it in an environment variable "
-                          f"({where})")
+        raise refused
     if not parts.hostname or not parts.path.strip("/") or (port is not None and port <= 0):
         raise ConfigError(f"{key} needs a host and a database name, e.g. {example}")
 

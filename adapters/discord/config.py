@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.config import ConfigError, env_name, only_keys, shown_env, string, url
+from bot.config import ConfigError, clip, env_name, only_keys, shown_env, string, url
 
 SECTION = "discord"
 KEYS = {"token_env", "api_base", "gateway_url", "shard_count", "shards", "message_content"}
@@ -70,14 +70,18 @@ def shard_range(value: str | None, count: int | None) -> tuple[int, ...] | None:
     digits = (first, last) if sep else (first,)
     if not all(d.strip().isascii() and d.strip().isdigit() for d in digits):
         raise ConfigError(f"[discord] shards must be a range like \"0-3\" or one shard like \"2\"; "
-                          f"got {value!r}")
+                          f"got {clip(value)!r}")
+    # Longer than any shard number: refused before int(), which fails on a very long one.
+    if any(len(d.strip().lstrip("0")) > len(str(MAX_SHARDS)) for d in digits):
+        raise ConfigError(f"[discord] shards = {clip(value)!r} does not fit shard_count = {count}: "
+                          f"shards are numbered 0 to {count - 1}")
     a = int(first)
     b = int(last) if sep else a
     if max(a, b) >= count:  # before the backwards hint, which would suggest a range that does not fit either
-        raise ConfigError(f"[discord] shards = {value!r} does not fit shard_count = {count}: "
+        raise ConfigError(f"[discord] shards = {clip(value)!r} does not fit shard_count = {count}: "
                           f"shards are numbered 0 to {count - 1}")
     if a > b:
-        raise ConfigError(f"[discord] shards = {value!r} runs backwards: write the lower shard first, "
+        raise ConfigError(f"[discord] shards = {clip(value)!r} runs backwards: write the lower shard first, "
                           f"e.g. \"{b}-{a}\"")
     return tuple(range(a, b + 1))
 

@@ -182,6 +182,11 @@ class Transport:
         for attempt in range(self.max_retries + 1):
             status, data = await self._raw(method, path, body)
             if status != 429 or attempt == self.max_retries:
+                # Counted as `call` counts nio's error answers. A 4xx is left to the caller,
+                # for whom it may be the answer (404 M_NOT_FOUND: the room has no such state).
+                if (status >= 500 or status == 429) and self.on_error is not None:
+                    code = data.get("errcode")
+                    self.on_error(code if isinstance(code, str) else str(status))
                 return status, data
             self.rate_limited += 1
             wait = data.get("retry_after_ms")

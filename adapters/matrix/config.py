@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.config import ConfigError, env_name, only_keys, shown_env, string
+from bot.config import ConfigError, env_name, only_keys, shown_env, string, url
 
 SECTION = "matrix"
 KEYS = {"homeserver", "user_id", "access_token_env", "password_env", "device_id", "bridge_puppets",
@@ -40,8 +40,8 @@ class MatrixConfig:
 
 def parse(section: Mapping[str, Any]) -> MatrixConfig:
     only_keys(section, SECTION, KEYS)
-    hs = string(section, SECTION, "homeserver")
-    if not hs or not hs.startswith(("http://", "https://")):
+    hs = url(section, SECTION, "homeserver", ("https", "http"), "https://matrix.example.org")
+    if not hs:
         raise ConfigError("[matrix] homeserver must be a URL, e.g. \"https://matrix.example.org\"")
     uid = string(section, SECTION, "user_id")
     if not uid or not uid.startswith("@") or ":" not in uid:

@@ -155,7 +155,7 @@ def test_example_config_is_valid() -> None:
     ("[bot]\ntimezone = 'Mars/Base'\n", "[bot] timezone"),
     ("[bot]\ndatabse = 'x'\n", "unknown key [bot] databse"),
     ("[slack]\n", "unknown section [slack]"),
-    ("[matrix]\nhomeserver = 'matrix.org'\nuser_id = '@a:b'\naccess_token_env = 'T'\n", "homeserver must be a URL"),
+    ("[matrix]\nhomeserver = 'matrix.org'\nuser_id = '@a:b'\naccess_token_env = 'T'\n", "[matrix] homeserver must be a https://"),
     ("[matrix]\nhomeserver = 'https://m.org'\nuser_id = '@a:b'\n", "access_token_env"),
     ("[discord]\ntoken_env = \"a\\u0000b\"\n", "must name an environment variable"),  # no variable can be so named
     ("[bot]\ntimezone = ''\n", "[bot] timezone is empty"),
