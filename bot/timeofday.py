@@ -11,6 +11,7 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from . import timeparts as parts
 from . import timephrases as phrases
 from .timeguess import holds_a_day, part_of_day
 from .timezones import ZoneError
@@ -65,5 +66,10 @@ def without_part_of_day(text: str, tz: ZoneInfo, now: datetime) -> str:
     except (ValueError, ZoneError):
         return text
     if clock is None or not part_of_day(rest):
+        return text
+    try:
+        if parts.bare_hour(words, "", lambda _: False) != words:
+            return text  # "evening 7:30" is 19:30, which the parser reads with the date in front
+    except ValueError:
         return text
     return f"{clock.hour:02d}:{clock.minute:02d}{s[len(words):]}"

@@ -21,17 +21,22 @@ async def starts(bot: Bot) -> list[float]:
     return [r[0] for r in await bot.db.fetchall("SELECT starts_at FROM events ORDER BY id")]
 
 
-@pytest.mark.parametrize("when", ["evening 7pm", "in the evening 7pm", "7pm in the evening",
-                                  "Evening 7:00pm.", "7pm in the evening (utc)", "night 19:00"])
+@pytest.mark.parametrize(("when", "at"), [
+    ("evening 7pm", "19:00"), ("in the evening 7pm", "19:00"), ("7pm in the evening", "19:00"),
+    ("Evening 7:00pm.", "19:00"), ("7pm in the evening (utc)", "19:00"), ("night 19:00", "19:00"),
+    ("evening 7:30", "19:30"), ("night 11:30", "23:30"),  # the part of the day says which half
+])
 async def test_a_part_of_the_day_beside_the_time_keeps_the_events_day(fake: FakeAdapter, bot: Bot,
-                                                                      when: str) -> None:
+                                                                      when: str, at: str) -> None:
     # Mon 23 Nov 2026 09:00 UTC, a space in UTC
+    created = said(await fake.invoke(f'!event create Other when="{when}"', mod=True))
+    assert f"Mon 23 Nov 2026 {at} UTC" in created, created  # as create reads it, today
     await fake.invoke('!event create Party when="2026-11-28 18:00"', mod=True)
-    out = said(await fake.invoke(f'!event edit 1 when="{when}"', mod=True))
+    out = said(await fake.invoke(f'!event edit 2 when="{when}"', mod=True))
     assert not out.startswith("⚠️"), out
-    assert "Sat 28 Nov 2026 19:00 UTC" in out and "Mon 23 Nov" not in out, out
-    shown = said(await fake.invoke("!event show 1"))
-    assert "Sat 28 Nov 2026 19:00 UTC" in shown, shown
+    assert f"Sat 28 Nov 2026 {at} UTC" in out and "Mon 23 Nov" not in out, out
+    shown = said(await fake.invoke("!event show 2"))
+    assert f"Sat 28 Nov 2026 {at} UTC" in shown, shown
 
 
 @pytest.mark.parametrize("when", ["morning 7pm", "7pm in the morning", "evening 9am", "evening 7pm europe/berlin"])
