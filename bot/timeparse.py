@@ -29,26 +29,23 @@ from . import timephrases as phrases
 from .durations import TimeParseError, format_duration, parse_duration
 from .timedates import DateRefused
 from .timeguess import dateparser_parse as _dateparser_parse
-from .timeguess import holds_a_day, part_of_day, with_dateparser
+from .timeguess import with_dateparser
+from .timeofday import RELATIVE as _RELATIVE
+from .timeofday import names_a_day, without_part_of_day
+from .timeofday import spelled as _spelled
 from .timephrases import Ambiguous
 from .timezones import ZoneError, space_zone
 from .wallclock import WallTimeRefused, five_years_on, localize
 
 __all__ = ["TimeParseError", "format_duration", "format_time", "parse_duration", "parse_when",
-           "names_a_day", "parse_when_or_duration", "read_time", "zone"]
+           "names_a_day", "parse_when_or_duration", "read_time", "time_of_day", "zone"]
 
 UTC = ZoneInfo("UTC")
 
 
 _NUMBER = re.compile(r"^\d{1,7}$")
-_RELATIVE = re.compile(r"^\s*in\s+(.+)$", re.IGNORECASE)
 _THIS = re.compile(r"\bthis\b")
 _TRAILING_HOUR = re.compile(r"^(?P<rest>.*\D)\s(?P<h>\d{1,2})$")
-_ONE = re.compile(r"\bin an? (hour|day|week|minute)\b")
-# A zone in parentheses at the end ("8pm (utc)") is that zone; a Z right after a clock time
-# ("20:00z") is UTC, as in ISO 8601. Both are read as a zone after a space.
-_PAREN_END = re.compile(r"\s*\(([^()]+)\)$")
-_ZULU = re.compile(r"(?<=\d:\d\d)z$")
 def zone(name: str) -> ZoneInfo:
     """A space's timezone (an IANA name, or a city); refuses abbreviations and fixed
     offsets with suggestions."""
@@ -145,30 +142,19 @@ def _read(s: str, tz: ZoneInfo, now: datetime, *, asking: bool = True) -> dateti
     return localize(datetime.combine(today + timedelta(days=ahead), at), here, zone_word=zone_word, now=now)
 
 
-def _spelled(s: str) -> str:
-    """`s` with the forms read as others are: "in an hour", a zone in parentheses, a Z after
-    the clock time."""
-    s = _ZULU.sub(" z", _PAREN_END.sub(r" \1", s))
-    return _ONE.sub(r"in 1 \1", s).strip()
-
-
-def names_a_day(text: str, tz: ZoneInfo, now: datetime) -> bool:
-    """Whether `text`, read as `parse_when` reads it, says which day: a date, a weekday,
-    today or tomorrow, "in ..." or any words beside its clock time that may be a day, or no
-    clock time at all. False for a clock time alone ("19:30", "8pm utc", "20:00h"), which an
-    edit sets on the event's own day."""
-    s = " ".join(text.split()).lower().rstrip(".!")
-    try:
-        if phrases.iso(s) is not None:
-            return True
-        words = phrases.split_zone(_spelled(s), tz, now.year)[0]
-        clock, rest = phrases.clock_in(words)
-        found = phrases.day_of(rest, now.astimezone(tz).date())
-    except (ValueError, ZoneError):
-        return True  # not read: not taken for a time alone either
-    if clock is None or (_RELATIVE.match(words) and not part_of_day(rest)):  # not "in the evening 7pm"
-        return True
-    return holds_a_day(rest) if found is None else found != (None, None, False)
+def time_of_day(text: str, tz: ZoneInfo, now: datetime) -> str:
+    """What to read after a date for the time of day `text` says ("evening 7pm" is 19:00):
+    beside a date the words for the part of the day would not be read. Only where
+    `parse_when` reads the text, which refuses a part of the day that disagrees with the clock
+    time ("morning 7pm"), so none is read here that `when=` refuses elsewhere."""
+    alone = without_part_of_day(text, tz, now)
+    if alone != text:
+        try:
+            parse_when(text, tz, now, allow_past=True)
+        except TimeParseError as e:
+            if not isinstance(e.__cause__, WallTimeRefused):  # today's clocks, not the day's it goes on
+                raise
+    return alone
 
 
 def _this_day_gone(s: str, words: str, zone_word: str, at: datetime, tz: tzinfo,

@@ -12,7 +12,7 @@ from bot.context import Context, Refusal
 from bot.durations import format_duration, other_digits
 from bot.model import SpaceRef
 from bot.render import Time, line, text
-from bot.timeparse import TimeParseError, format_time, names_a_day, parse_when
+from bot.timeparse import TimeParseError, format_time, names_a_day, parse_when, time_of_day
 from bot.wallclock import WallTimeRefused
 from cogs.polls.service import PollService
 
@@ -77,8 +77,10 @@ class Editing(Cancelling):
 
         def on_its_day(typed: str) -> datetime | None:
             """The time of day on the event's day; None for more than a time of day."""
+            # "evening 7pm" as 19:00: after the date, the words for the part of the day are not read
+            alone = time_of_day(typed, tz, ctx.now)
             try:
-                at = parse_when(f"{day} {typed}", tz, ctx.now, allow_past=True)
+                at = parse_when(f"{day} {alone}", tz, ctx.now, allow_past=True)
             except TimeParseError as e:
                 if isinstance(e.__cause__, WallTimeRefused):  # the clocks skip it that day: no other day
                     raise

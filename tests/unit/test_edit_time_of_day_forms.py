@@ -1,7 +1,7 @@
 """`event edit <id> when=<a time of day>` keeps the event's day for every way of writing the
 time, or refuses and changes nothing: a time alone that is not read after the event's date
-("evening 7pm", "T20:00") is never read against today instead, which moved Saturday's event
-to Monday."""
+("T20:00") is never read against today instead, which moved Saturday's event to Monday. A part
+of the day beside it ("evening 7pm"): tests/unit/test_edit_part_of_day.py."""
 
 from __future__ import annotations
 
@@ -32,8 +32,6 @@ async def test_a_time_of_day_in_any_spelling_keeps_the_events_day(console: tuple
 
 @pytest.mark.parametrize(("when", "said"), [
     ("T20:00", "I can't read 't20:00' as a time: I read 20:00 but not 't'"),
-    ("evening 7pm", "I can't read '2026-11-28 evening 7pm' as a time"),
-    ("in the evening 7pm", "I can't read '2026-11-28 in the evening 7pm' as a time"),  # "in" names no day here
 ])
 async def test_a_time_of_day_not_read_on_the_events_day_is_refused(console: tuple[Bot, ConsoleAdapter],
                                                                     when: str, said: str) -> None:
