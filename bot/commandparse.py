@@ -38,8 +38,9 @@ import re
 from bisect import bisect_right
 from collections.abc import Sequence
 
-from .commandspec import ESCAPED_BAR, CommandSpec, Option, UsageError
-from .commandtokens import MAX_LINE, Fix, Token, quote_or_mark, tokenize, tokens
+from .commandspec import ESCAPED_BAR, CommandSpec, Option, UsageError, Values
+from .commandtokens import MAX_LINE, Token, quote_or_mark, tokenize, tokens
+from .parserefusals import as_text, one_word, refuse_open, short
 from .textkeys import strip_invisible
 
 __all__ = ["MAX_LINE", "Token", "bare_ok", "parse_args", "quote_stops", "tokenize", "tokens"]
@@ -54,10 +55,11 @@ def quote_stops(spec: CommandSpec) -> frozenset[str]:
     return frozenset(o.name for o in spec.options if not o.positional)
 
 
-def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!") -> dict[str, str]:
+def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!") -> Values:
     usage = spec.usage(prefix)
     items = [t if isinstance(t, Token) else Token(t) for t in toks]
     named: dict[str, str] = {}
+    quoted: set[str] = set()  # the options whose value's first word is quoted
     bare: list[Token] = []
     ran_on = ""  # the last greedy option whose value ran on over bare words
     listed: set[int] = set()  # where the words of a list's value start: its `|`s end a quote there
@@ -68,14 +70,14 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
         opt = spec.option(m.group(1).lower()) if m else None
         if m and opt is None and not bare_ok(spec):
             known = ", ".join(o.name for o in spec.options) or "none"  # id=3 works as well as 3
-            raise UsageError(f"'{m.group(1)}' is not an option here (options: {known}){_as_text(tok)}",
+            raise UsageError(f"'{m.group(1)}' is not an option here (options: {known}){as_text(tok)}",
                              spec, usage)
         if m and opt is not None:
-            _refuse_open(tok, opt, spec, usage, named=True)
+            refuse_open(tok, opt, spec, usage, named=True)
             value = [m.group(2)]
             if opt.name in named:  # which one was meant is not guessed
                 raise UsageError(f"the option {opt.name}= is given twice (the first time as "
-                                 f"'{_short(named[opt.name])}'); keep the one you mean", spec, usage)
+                                 f"'{short(named[opt.name])}'); keep the one you mean", spec, usage)
             first = i
             i += 1
             # A greedy value runs on over bare words, unless the user quoted it; so does an
@@ -90,7 +92,7 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
                 start = i
                 while i < len(items) and not _names(spec, items[i]) \
                         and not (i == len(items) - 1 and _trailing_choice(spec, items[i])):
-                    _refuse_open(items[i], opt, spec, usage, named=True)
+                    refuse_open(items[i], opt, spec, usage, named=True)
                     i += 1
                 if i > start:
                     first_word = Token(m.group(2), tok.quoted, kept=_value_kept(tok))
@@ -98,6 +100,8 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
             _one_value(items[first:i], opt, spec, usage)
             listed.update(t.at for t in items[first:i] if opt.kind == "list")
             named[opt.name] = " ".join(v for v in value if v != "")
+            if tok.quoted:
+                quoted.add(opt.name)
             if len(value) > 1:
                 ran_on = opt.name
             continue
@@ -109,19 +113,21 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
     for opt in positional:
         if not bare:
             break
+        if bare[0].quoted:  # the value's first word, a one-word value's or the rest's
+            quoted.add(opt.name)
         if opt.rest:
             for tok in bare:
-                _refuse_open(tok, opt, spec, usage)
+                refuse_open(tok, opt, spec, usage)
             _one_value(bare, opt, spec, usage)
             listed.update(t.at for t in bare if opt.kind == "list")
             out[opt.name] = " ".join(_rest_words(bare, opt.kind == "list"))
             bare = []
         else:
             word = bare.pop(0)
-            _refuse_open(word, opt, spec, usage)
+            refuse_open(word, opt, spec, usage)
             _one_value([word], opt, spec, usage)
             if word.unclosed:  # a one-word option taking the first word of a quote left open
-                raise UsageError(f"{word.unclosed.message}: {_one_word(opt, word.unclosed.fix)}", spec, usage)
+                raise UsageError(f"{word.unclosed.message}: {one_word(opt, word.unclosed.fix)}", spec, usage)
             out[opt.name] = word.text
     _across(items, spec, usage, listed)
     if bare:
@@ -144,7 +150,7 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
                     f"value with spaces runs on to the next name=): write the {opt.shown} before "
                     f"{ran_on}=, or put {ran_on}='s value in quotes", spec, usage)
             raise UsageError(f"{opt.name} is missing ({how})", spec, usage)
-    return out
+    return Values(out, quoted)
 
 
 def _value_kept(tok: Token) -> str:
@@ -216,52 +222,6 @@ def _bars(line: str) -> list[int]:
             out.append(at)
         slashes = slashes + 1 if c == "\\" else 0
     return out
-
-
-def _refuse_open(tok: Token, opt: Option, spec: CommandSpec, usage: str, named: bool = False) -> None:
-    """A double quote never closed, refused with an example for the option it was on."""
-    if tok.unclosed is None or tok.unclosed.fix != "open":
-        return
-    if opt.choices or opt.kind == "int":
-        how = _one_word(opt, "open")
-    else:
-        example = f'{opt.name}="<{opt.shown}>"' if named else f'"<{opt.shown}>"'
-        ends = f"the {opt.shown} ends"
-        if opt.kind == "list":  # a quote is around one item of the list, not all of it
-            example, ends = 'A | "B C"', f"that one of the {opt.shown} ends"
-        how = f'add the closing " where {ends} (e.g. {example}), or write \\" for a quote mark itself'
-
-    raise UsageError(f"{tok.unclosed.message}: {how}", spec, usage)
-
-
-def _one_word(opt: Option, fix: Fix) -> str:
-    """What to type instead of a one-word option opening a quote that closes nothing, said
-    of that option (the poll's example is no help to an RSVP)."""
-    if opt.choices:
-        return f"write {' or '.join(opt.choices)} without quotes (e.g. {opt.choices[0]})"
-    if opt.kind == "int":
-        return f"<{opt.shown}> is a number, written without quotes (e.g. {max(opt.min or 1, 1)})"
-    if fix == "remove":
-        return "remove it, or write \\' for an apostrophe"
-    if fix == "double":
-        return (f"put the {opt.shown} in double quotes (e.g. \"<{opt.shown}>\"), "
-                "or write \\' for each apostrophe in it")
-    return f"add the closing ' where the {opt.shown} ends (e.g. '<{opt.shown}>'), or write \\' for an apostrophe"
-
-
-def _as_text(tok: Token) -> str:
-    """The way out for a `name=` word meant as text (x=1 as a poll option): a word quoted whole
-    is text. The word is shown quoted only where quoting it keeps it as typed (no quote mark,
-    backslash or `|` in it, which a quote would read or split)."""
-    word = tok.text
-    if len(word) > 40 or any(c in word for c in ('"', "\\", "|", ESCAPED_BAR)):
-        return "; to keep a name=value word as text, put it in quotes"
-    return f'; to keep {word} as text, put it in quotes: "{word}"'
-
-
-def _short(value: str) -> str:
-    value = value.replace(ESCAPED_BAR, "|")
-    return value if len(value) <= 30 else value[:30] + "…"
 
 
 def _names(spec: CommandSpec, tok: Token) -> re.Match[str] | None:

@@ -12,7 +12,7 @@ import difflib
 from collections.abc import Iterator, Sequence
 
 from .commandparse import MAX_LINE, Token, bare_ok, parse_args, quote_stops, tokenize, tokens
-from .commandspec import ESCAPED_BAR, CommandSpec, Option, OptionKind, UsageError, command
+from .commandspec import ESCAPED_BAR, CommandSpec, Option, OptionKind, UsageError, Values, command
 from .converters import clean_text, convert, convert_one
 
 # The declarations, the parser and the converters, for those who import them from here.
@@ -53,7 +53,7 @@ class CommandRegistry:
                     return spec, n
         return None, 0
 
-    def resolve(self, line: str, prefix: str = "!") -> tuple[CommandSpec, dict[str, str]]:
+    def resolve(self, line: str, prefix: str = "!") -> tuple[CommandSpec, Values]:
         """Parse a text command (without its prefix). Raises UsageError."""
         toks = tokens(line, most=2, open_ok=True)  # a command is named by its first words
         if not toks:

@@ -7,7 +7,7 @@ is generated from the `CommandSpec` declared here.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -101,6 +101,15 @@ class CommandSpec:
 # A `|` written `\|` on a text command: part of a list item (a poll option), not the separator
 # between items. It travels from the tokenizer to the list converter as a character nobody types.
 ESCAPED_BAR = "\ue000"
+
+
+class Values(dict[str, str]):
+    """A typed line's raw values by option name, and the options whose value began with a
+    quote (`quoted`): words the user grouped himself are not read as running on."""
+
+    def __init__(self, values: Mapping[str, str], quoted: Iterable[str] = ()) -> None:
+        super().__init__(values)
+        self.quoted = frozenset(quoted)
 
 
 class UsageError(ValueError):

@@ -41,6 +41,11 @@ class Context:
     responder: Responder
     prefix: str = "!"
     replied: bool = False
+    # Typed as a line of text, whose words the parser split into values (a slash command's come
+    # in fields of their own), and the options whose value began with a quote there: a cog may
+    # read words the user did not group as having run on from one value into the next.
+    typed: bool = False
+    quoted: frozenset[str] = frozenset()
 
     @property
     def space(self) -> SpaceRef:

@@ -120,6 +120,7 @@ class Dispatch(StartWatch):
             self.metrics.command(e.spec.name if e.spec else "(unknown)", "usage")
             await self._safe(ctx.warn(e.sentence(ctx.prefix, ctx.usage_style)), "usage reply")
             return
+        ctx.typed, ctx.quoted = True, raw.quoted
         await self._invoke(spec, raw, ctx)
 
     async def run_command(self, spec: CommandSpec, raw: Mapping[str, Any], ctx: Context) -> None:

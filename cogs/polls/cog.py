@@ -12,7 +12,7 @@ from bot.cog import Cog, on_reaction, on_reconcile
 from bot.commands import Option, command
 from bot.context import Context, Refusal
 from bot.model import ChannelRef, MessageRef, ReactionChanged, SpaceRef, UserRef
-from bot.render import Out, line, text
+from bot.render import Out, format_time, line, text
 from bot.settings import SettingSpec, on_off, switch_text
 
 from . import repo
@@ -26,8 +26,9 @@ from .suggest import PollSuggestions
 from .times import option_times
 
 MAX_POLL_DURATION = timedelta(days=90)
-# A one-word question and a first option holding "?" and more words: an unquoted question
-# ran on into the options (its first word alone fills the question).
+# A one-word question and a first option holding "?" and more words, typed on one line with
+# neither quoted: an unquoted question ran on into the options (its first word alone fills
+# the question). A quote there, or a field of its own for each, says where the user ended it.
 QUESTION_RUNS_ON = re.compile(r"^(.*?\?)\s+(\S.*)$", re.DOTALL)
 
 
@@ -56,12 +57,15 @@ class PollsCog(Cog, AgreedPolls, PollSuggestions, PollService):  # the interface
                     required=False, positional=False, greedy=True, placeholder="when or duration"))
     async def create(self, ctx: Context, question: str, options: list[str], multi: bool | None,
                      closes: datetime | None) -> None:
-        if " " not in question and not question.endswith("?") and (m := QUESTION_RUNS_ON.match(options[0])):
+        if ran_on(ctx, question) and (m := QUESTION_RUNS_ON.match(options[0])):
             raise Refusal(f"the question is only '{question}', and option 1 is '{options[0]}'; to ask more "
                           f"than a word, quote the question: {ctx.prefix}poll create \"{question} {m[1]}\" "
                           f"{m[2]} | …")
         if closes is not None and closes - ctx.now > MAX_POLL_DURATION:
-            raise Refusal("a poll can stay open for at most 90 days; pick an earlier closes=")
+            tz, named = await ctx.timezone(), "closes:" if ctx.usage_style == "slash" else "closes="
+            raise Refusal(f"{named} reads as {format_time(closes, tz)}, further away than a poll can stay open "
+                          f"({MAX_POLL_DURATION.days} days); pick a close up to "
+                          f"{format_time(ctx.now + MAX_POLL_DURATION, tz)}")
         poll = await self.create_poll(ctx.channel, ctx.user, question, options, bool(multi), closes)
         ref = await ctx.reply(await self.card(poll))
         if ref is not None:
@@ -251,6 +255,13 @@ class PollsCog(Cog, AgreedPolls, PollSuggestions, PollService):  # the interface
         if poll is None or poll.space != ctx.space.key:
             raise Refusal(f"there is no poll #{poll_id} here; check the number on the poll's card")
         return poll
+
+
+def ran_on(ctx: Context, question: str) -> bool:
+    """Whether a one-word question may be the first word of a longer one that ran on into the
+    options: typed on one line, with neither it nor the options' first word quoted."""
+    return (ctx.typed and not {"question", "options"} & ctx.quoted and " " not in question
+            and not question.endswith("?"))
 
 
 def past_deadline(poll: Poll, now: datetime) -> bool:

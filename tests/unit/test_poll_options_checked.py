@@ -45,6 +45,31 @@ async def test_an_unquoted_question_running_into_the_options_is_refused(fake: Fa
     assert "Dinner? #2" in card.text and "1️⃣ Pizza? Yes please — 0" in card.text, card.text
 
 
+async def test_a_quote_on_the_question_or_the_first_option_says_nothing_ran_on(fake: FakeAdapter, bot: Bot) -> None:
+    # Unquoted, "Snacks Chips? Sure" may be a question that ran on; a quote says where it ends.
+    [refused] = await fake.invoke("!poll create Snacks Chips? Sure | No thanks")
+    assert refused.text.startswith("⚠️") and "the question is only 'Snacks'" in refused.text, refused.text
+    assert await polls(bot) == 0
+    [card] = await fake.invoke('!poll create Snacks "Chips? Sure" | No thanks')
+    assert "Snacks #1" in card.text and "1️⃣ Chips? Sure — 0" in card.text, card.text
+    [card] = await fake.invoke('!poll create "Snacks" Chips? Sure | No thanks')
+    assert "Snacks #2" in card.text and "1️⃣ Chips? Sure — 0" in card.text, card.text
+    # A single-quoted part of a longer option keeps its quotes as typed (bot/commandparse.py).
+    [card] = await fake.invoke("!poll create Snacks 'Chips?' Sure | No thanks")
+    assert "Snacks #3" in card.text and "1️⃣ 'Chips?' Sure — 0" in card.text, card.text
+
+
+async def test_a_close_too_far_away_is_refused_saying_the_close_read_and_the_latest(
+        fake: FakeAdapter, bot: Bot) -> None:
+    await fake.invoke("!config set timezone Europe/Berlin", "mod", mod=True)
+    [refused] = await fake.invoke("!poll create Q A | B closes=2027-03-01 18:00")
+    assert refused.text.startswith("⚠️"), refused.text
+    # Read in the space's zone, and the latest close 90 days from now (Mon 23 Nov 09:00 UTC).
+    assert "closes= reads as Mon 01 Mar 2027 18:00 CET" in refused.text, refused.text
+    assert "up to Sun 21 Feb 2027 10:00 CET" in refused.text, refused.text
+    assert await polls(bot) == 0
+
+
 async def test_one_option_twice_is_named_in_the_refusal(fake: FakeAdapter, bot: Bot) -> None:
     [refused] = await fake.invoke("!poll create Q Park | Cafe | park")
     assert refused.text.startswith("⚠️") and "'Park' twice (items 1 and 3)" in refused.text, refused.text

@@ -25,3 +25,13 @@ async def test_help_and_usage_replies_write_options_as_slash_fields(harness: Har
     assert POLL_CREATE in listed, listed
     assert "=yes" not in listed and "=<" not in listed, listed
     assert "Type /help command:<command> for details." in listed, listed
+
+
+async def test_a_one_word_question_field_is_not_taken_for_a_run_on(harness: Harness, world: World) -> None:
+    # The question is a field of its own: nothing can run on from it into the options, and the
+    # advice to quote it could not be followed there.
+    await harness.start(ALL)
+    fake, u, ch = world.fake, world.users, world.channel
+    made = await fake.send_interaction("poll create", {"question": "Snacks", "options": "Chips? Sure | No thanks"},
+                                       user=u["alice"], channel=ch)
+    assert "⚠️" not in made.text and "Chips? Sure" in made.text, made.text
