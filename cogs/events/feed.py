@@ -18,7 +18,8 @@ from icalendar import Calendar, Component, vDuration, vRecur, vText
 from icalendar import Event as IEvent
 
 from . import series_repo as srepo
-from .recurrence import _horizon
+from .feed_zones import add_timezones
+from .recurrence import _horizon, aware_at
 from .repo import _COLS, Event, _event
 from .scope import Scope, shared_events, shared_version
 
@@ -84,6 +85,12 @@ def _reach(at: datetime) -> date:
     return date(at.year + 1, 1, 1)
 
 
+def _since(at: datetime) -> date:
+    """Where a VTIMEZONE is checked from to hold `at` (the start of its year: the same for a
+    year of feeds)."""
+    return date(at.year, 1, 1)
+
+
 def _uid(space: str, what: str) -> str:
     return hashlib.sha256(f"{space}/{what}".encode()).hexdigest()[:24] + f"-{what}@logoff"
 
@@ -120,7 +127,7 @@ def one_event(event: Event, tz: ZoneInfo, now: datetime) -> bytes:
     cal = _calendar()
     item = _alone(event, tz, now)
     cal.add_component(item)
-    cal.add_missing_timezones(last_date=_reach(event.ends_at))
+    add_timezones(cal, tz, _since(event.starts_at), _reach(event.ends_at))
     return bytes(cal.to_ical())
 
 
@@ -158,9 +165,13 @@ def _series_vevent(s: srepo.Series, now: datetime) -> IEvent:
 
 
 def _differs(e: Event, s: srepo.Series) -> bool:
+    assert e.occurrence is not None
     local = e.starts_at.astimezone(s.tz).replace(tzinfo=None).isoformat()
+    # Its wall time alone would miss one moved to the second reading of a time shown twice.
+    ruled = aware_at(datetime.fromisoformat(e.occurrence), s.tz).astimezone(UTC)
     return (e.title != s.title or e.location != s.location or e.details != s.details
-            or local != e.occurrence or e.ends_at - e.starts_at != s.length)
+            or local != e.occurrence or e.starts_at.astimezone(UTC) != ruled
+            or e.ends_at - e.starts_at != s.length)
 
 
 class _Parts:
@@ -193,15 +204,15 @@ def _builder(event: Event, tz: ZoneInfo, now: datetime) -> Callable[[], bytes]:
     return lambda: _component(_alone(event, tz, now))
 
 
-def _vtimezone(tz: ZoneInfo, last: date) -> bytes:
+def _vtimezone(tz: ZoneInfo, first: date, last: date) -> bytes:
     def build() -> bytes:
         cal = _calendar()
         probe = IEvent()
         _add_time(probe, "dtstart", datetime(2026, 1, 1, tzinfo=tz), tz)
         cal.add_component(probe)
-        cal.add_missing_timezones(last_date=last)
+        add_timezones(cal, tz, first, last)
         return b"".join(bytes(c.to_ical()) for c in cal.walk("VTIMEZONE"))
-    return _PARTS.get(("tz", tz.key, last), build)
+    return _PARTS.get(("tz", tz.key, first, last), build)
 
 
 def _series_block(conn: sqlite3.Connection, s: srepo.Series, now: datetime) -> bytes:
@@ -252,7 +263,8 @@ def space_calendar(conn: sqlite3.Connection, scope: Scope, tz: ZoneInfo, now: da
         reach[s.tz.key] = max(reach.get(s.tz.key, last), last)
         pieces.append(_series_block(conn, s, now))
     head = bytes(_calendar(name).to_ical()).replace(b"END:VCALENDAR\r\n", b"")
-    return (head + b"".join(_vtimezone(z, _reach(reach[k])) for k, z in zones.items()) + b"".join(pieces)
+    first = _since(now - PAST)
+    return (head + b"".join(_vtimezone(z, first, _reach(reach[k])) for k, z in zones.items()) + b"".join(pieces)
             + b"END:VCALENDAR\r\n")
 
 

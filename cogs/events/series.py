@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,7 +25,7 @@ from bot.settings import SettingSpec, duration_within
 from bot.timeparse import TimeParseError, format_duration, parse_when
 
 from . import series_repo as srepo
-from .recurrence import check_bounds, check_first, parse_rule, until_refusal
+from .recurrence import aware_at, check_bounds, check_first, parse_rule, until_refusal
 from .reminders import Handle, event_channel
 from .repo import Event
 from .series_edit import CARDS, CLAIM, KIND, SLACK, SeriesEdits, cards_key
@@ -88,6 +88,10 @@ class SeriesPlanner(SeriesEdits):
         # rule's times are in whole seconds (rrule drops the rest), and so is the first:
         # "in 1 hour" read on a real clock would otherwise not be a time of its own rule.
         local = first.astimezone(tz).replace(tzinfo=None, microsecond=0)
+        # A wall time the clocks show twice is the rule's at its first reading; asked for at the
+        # second, the first meetup is made at that moment and the later ones keep the wall time.
+        exact = first.astimezone(UTC).replace(microsecond=0)
+        second = exact if aware_at(local, tz).astimezone(UTC) != exact else None
         rule = parse_rule(repeat, local)
         if until is not None and count is not None:
             raise Refusal("give until= or count=, not both")
@@ -106,13 +110,13 @@ class SeriesPlanner(SeriesEdits):
                                   location=location, details=details, capacity=capacity, rule=rule.rrule,
                                   words=rule.words, first_local=local, tz=tz, length=length, until=end,
                                   count=count, now=now, goal=goal)
-            if series.next_after(now - timedelta(seconds=1)) is None:
+            if second is None and series.next_after(now - timedelta(seconds=1)) is None:
                 raise Refusal(f"repeat={repeat} gives no time after now with those bounds; "
                               "check until= or count=")
             return series
 
         series = await self.cog.db.write(unit)
-        made = await self.materialize(series.id, reply=ctx, since=since)
+        made = await self.materialize(series.id, reply=ctx, since=since, first_at=second)
         ahead = await self.bot.settings.get(ctx.space, "series.ahead")
         first_id = made[0].id if made else "?"
         await ctx.reply(text(f"🔁 #{first_id} repeats {rule.words}{rule.note}"
@@ -162,13 +166,15 @@ class SeriesPlanner(SeriesEdits):
             raise RuntimeError("a card is still claimed by another poster; tried again later")
 
     async def materialize(self, series_id: int, reply: Context | None = None, *,
-                          since: datetime | None = None, job: bool = False) -> list[Event]:
+                          since: datetime | None = None, job: bool = False,
+                          first_at: datetime | None = None) -> list[Event]:
         """Make every occurrence due to be posted by now (and, at creation, the first one
         whatever its distance), post their cards, and set the job for the next one. `since`: the
         moment they were due to be made (the command read, the job due); a reminder due from
         then on is theirs, even when making them ran a little later (or, after downtime, much
         later: the scheduler's grace rule then says whether it is still posted). `job`: run by
-        the series' job, which is tried again while a card it would post is claimed elsewhere."""
+        the series' job, which is tried again while a card it would post is claimed elsewhere.
+        `first_at`: the moment of the first occurrence, where it is not the rule's (create)."""
         now = self.bot.clock.now()
         since = min(since or now, now)
         series = await self.cog.db.read_small(lambda c: srepo.get(c, series_id))
@@ -188,6 +194,8 @@ class SeriesPlanner(SeriesEdits):
             if reply is not None and not wanted:
                 first = s.next_after(now)
                 wanted = [first] if first is not None else []
+            if first_at is not None:
+                wanted = [(s.first_local, first_at), *(w for w in wanted if w[0] != s.first_local)]
             return self.make(conn, s, wanted, now, since, plan, ahead, cards=not job)
 
         created, handles = await self.cog.db.write(unit)

@@ -158,7 +158,9 @@ class SeriesEdits:
             local = datetime.combine(datetime.fromisoformat(e.occurrence).date(), new_local.time())
             # A cancelled one stays at its time, but is the new series' one of its day: that
             # series does not make it again, and the feed's EXDATE names a time of its rule.
-            starts = e.starts_at if e.cancelled else aware_at(local, zone)
+            # The one edited is at the moment given (the second reading of a wall time the
+            # clocks show twice is no time of the rule): the later ones keep the wall time.
+            starts = e.starts_at if e.cancelled else starts_at if e.id == event.id else aware_at(local, zone)
             conn.execute("UPDATE events SET series_id=?, occurrence=?, starts_at=?, ends_at=?, "
                          "revision=revision+1 WHERE id=?",
                          (new.id, local.isoformat(), starts.timestamp(),
