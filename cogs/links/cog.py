@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import secrets
 import sqlite3
+import unicodedata
 from datetime import timedelta
 
 from bot.cog import Cog
@@ -33,7 +34,10 @@ def _ref(row: sqlite3.Row | tuple) -> ChannelRef:
 
 
 def _normal(code: str) -> str:
-    return code.replace("-", "").replace(" ", "").upper()
+    """The code's own characters in what was typed: a phone's autocorrect turns the dash into
+    an en dash or a Unicode hyphen, people type a space or none, and a fullwidth keyboard gives
+    fullwidth letters; none of that is part of the code, so only the alphabet's characters count."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", code).upper() if ch in ALPHABET)
 
 
 def _group(conn: sqlite3.Connection, channel: ChannelRef) -> int | None:
@@ -69,13 +73,22 @@ class LinksCog(Cog, LinkService):
     # --- commands --------------------------------------------------------------------------------
 
     @command("link", "link this channel with one on another platform: one RSVP list for both",
-             Option("code", "the code `link` gave in the other space", required=False, max_length=20),
+             Option("code", "the code `link` gave in the other space", required=False, rest=True,
+                    max_length=40),
              moderator_only=True)
     async def link(self, ctx: Context, code: str | None) -> None:
         if code is None:
             await self._new_code(ctx)
-        else:
-            await self._use_code(ctx, _normal(code))
+            return
+        normal = _normal(code)
+        if len(normal) != CODE_LEN:
+            # Not a code's shape: "unknown or used" would send them for a new code when theirs
+            # may be fine, only mistyped. Only the code's own characters are said back: what
+            # else was typed may be marks or mentions that should not be repeated.
+            read = f"{len(normal)}: {normal}" if normal else "none"
+            raise Refusal(f"a code has {CODE_LEN} letters or digits, like ABCD-2345, and I read {read}; "
+                          f"type it as the other space shows it, or ask for a new one with {ctx.prefix}link there")
+        await self._use_code(ctx, normal)
 
     async def _new_code(self, ctx: Context) -> None:
         code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LEN))
