@@ -34,4 +34,4 @@ async def test_closed_note_survives_a_passing_failure(fake: FakeAdapter, bot: Bo
     assert told[0].ref.channel_id == card.ref.channel_id
     assert len([s for s in fake.log if "Reminder" in s.text or "starts" in s.text]) >= 2
     row = await bot.db.fetchone("SELECT dm_closed FROM notify_prefs WHERE user='fake:bob'")
-    assert tuple(row) == (1,)
+    assert row is not None and tuple(row) == (1,)

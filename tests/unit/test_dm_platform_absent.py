@@ -32,7 +32,7 @@ async def test_a_reminder_dm_of_a_platform_not_run_here_is_sent_where_it_runs(bo
     beta = bot.adapters.pop("beta")  # this process does not run beta; another one does
     await bot.scheduler.advance(timedelta(minutes=2))
     row = await bot.db.fetchone("SELECT mode, dm_closed FROM notify_prefs WHERE user='beta:bob'")
-    assert tuple(row) == ("dm", 0), "a DM this process could not even try marked bob's DMs closed"
+    assert row is not None and tuple(row) == ("dm", 0), "a DM this process could not even try marked bob's DMs closed"
     assert _dms(b) == []
     bot.adapters["beta"] = beta  # the process that runs beta takes the job of its space
     await bot.scheduler.advance(timedelta(minutes=1))

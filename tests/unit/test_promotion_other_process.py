@@ -18,7 +18,7 @@ async def test_promotion_of_a_person_on_a_platform_this_process_lacks(bot: Bot) 
     beta = bot.adapters.pop("beta")  # this process does not run Beta
     await a.invoke("!rsvp 1 no", "alice")  # bob promoted, handled here
     row = await bot.db.fetchone("SELECT mode, dm_closed FROM notify_prefs WHERE user='beta:bob'")
-    assert tuple(row) == ("dm", 0), "bob's DMs taken as closed"
+    assert row is not None and tuple(row) == ("dm", 0), "bob's DMs taken as closed"
     assert [s for s in b.log if "spot opened" in s.text] == []
     bot.adapters["beta"] = beta  # the Beta process runs its space's job
     await bot.scheduler.advance(timedelta(seconds=1))
