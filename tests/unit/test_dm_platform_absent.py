@@ -56,3 +56,15 @@ async def test_a_reminder_dm_handed_over_goes_once_though_its_job_runs_again(bot
     await bot.db.write(lambda c: c.execute("UPDATE jobs SET state='pending' WHERE key LIKE 'event:1:relay:%'"))
     await bot.scheduler.advance(timedelta(minutes=1))
     assert len(_dms(b)) == 1, _dms(b)
+
+
+async def test_a_cancel_dm_of_a_platform_not_run_here_is_sent_where_it_runs(bot: Bot) -> None:
+    a, b = await _quiz(bot)
+    beta = bot.adapters.pop("beta")
+    await a.invoke("!event cancel 1", "alice")
+    row = await bot.db.fetchone("SELECT mode, dm_closed FROM notify_prefs WHERE user='beta:bob'")
+    assert row is not None and tuple(row) == ("dm", 0)
+    bot.adapters["beta"] = beta
+    await bot.scheduler.advance(timedelta(minutes=1))
+    assert len(_dms(b)) == 1 and "cancel" in _dms(b)[0].lower(), _dms(b)
+    assert b.containing(CLOSED_NOTE) == []
