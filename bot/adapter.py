@@ -85,6 +85,11 @@ class DeliveryFailed(RuntimeError):
     refusal, it says nothing about whether the person accepts direct messages."""
 
 
+class NotServedHere(RuntimeError):
+    """A direct message this process cannot even try: the person's platform runs in another
+    process (a cluster), or not at all now. It says nothing about the person: not a refusal."""
+
+
 @runtime_checkable
 class Adapter(Protocol):
     platform: str

@@ -220,7 +220,8 @@ class Bot(Dispatch):
 
     async def send_dm(self, user: UserRef, out: Out, *,
                       idempotency_key: str | None = None) -> MessageRef | None:
-        """None when the platform refuses it (closed DMs); `DeliveryFailed`: only this time failed."""
+        """None when the platform refuses it (closed DMs); `DeliveryFailed`: only this time failed;
+        `NotServedHere`: the person's platform is not in this process (nothing tried)."""
         return await resend.send_dm(self.db, self.adapters, user, out, idempotency_key)
 
     async def mark_sends(self, sends: Sequence[tuple[ChannelRef | UserRef, Out, str]]) -> None:

@@ -49,7 +49,8 @@ class CogHost(Protocol):
 
     async def edit(self, message: MessageRef, out: Out) -> None: ...
 
-    # None: the platform refuses it for this person (closed DMs); raises: failed only this time.
+    # None: the platform refuses it for this person (closed DMs); raises: failed only this time,
+    # or NotServedHere (bot.adapter): their platform is not in this process, so nothing was tried.
     # A key as `send`'s: the same key twice is one message.
     async def send_dm(self, user: UserRef, out: Out, *,
                       idempotency_key: str | None = None) -> MessageRef | None: ...

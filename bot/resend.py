@@ -22,7 +22,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .adapter import Adapter, FindsOwnPosts
+from .adapter import Adapter, FindsOwnPosts, NotServedHere
 from .model import ChannelRef, MessageRef, UserRef
 from .render import Card, Out
 
@@ -73,6 +73,8 @@ async def send(db: Database, adapter: Adapter, channel: ChannelRef, out: Out,
 
 async def send_dm(db: Database, adapters: Mapping[str, Adapter], user: UserRef, out: Out,
                   key: str | None) -> MessageRef | None:
+    if user.platform not in adapters:
+        raise NotServedHere(f"the {user.platform} adapter is not in this process")
     adapter = _dm_adapter(adapters, user)
     if adapter is None:
         return None

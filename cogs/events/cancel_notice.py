@@ -127,8 +127,12 @@ class CancelNotices:
             if only is None:
                 await self.dms.send(people, dm, list(channels.values()), key=key)
             raise
-        if only is not None:
-            return  # the DMs were the first run's
+        if only is not None:  # the DMs were the first run's, but for those it could not try
+            if job.payload.get("dms"):
+                platform = only.partition(":")[0]
+                await self.dms.send([p for p in people if p.user.partition(":")[0] == platform], dm,
+                                    list(channels.values()), key=key)
+            return
         await self._again(job, failed)
         # After the channel posts (which the job's key keeps single): a re-run DMs each once.
         await self.dms.send(people, dm, list(channels.values()), key=key)
@@ -141,7 +145,9 @@ class CancelNotices:
         scheduler = self.bot.scheduler
         handles = await self.bot.db.write(lambda conn: [scheduler.put(
             conn, KIND, f"{job.key}@{c.key}", job.due_at,
-            {**job.payload, "channel": c.key, "said": job.idempotency_key}, c.space.key)
+            {**job.payload, "channel": c.key, "said": job.idempotency_key,
+             # its platform not run here: its people's DMs were not tried (`DirectMessages.send`)
+             **({"dms": True} if self.bot.capabilities(c.platform) is None else {})}, c.space.key)
             for c in {c.key: c for c in channels}.values()])
         for handle in handles:
             scheduler.arm(handle)

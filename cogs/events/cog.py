@@ -48,6 +48,7 @@ class EventsCog(Reports):
 
     async def setup(self) -> None:
         self.dms = DirectMessages(self.bot)
+        self.dms.register()
         self.native = NativeSurfaces(self)
         self.native.register()
         self.audience = Audience(self.bot, self.name, self.card)

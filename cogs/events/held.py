@@ -42,9 +42,9 @@ KIND = "event.promoted"
 HOLD = timedelta(minutes=10)
 
 
-def _key(event_id: int, user: str, seq: int, now: bool) -> str:
+def _key(event_id: int, user: str, seq: int, mark: str) -> str:
     # The trailing mark keeps a prefix cancel of one to that one job.
-    return f"event:{event_id}:promoted:{user}:{seq}:{'now' if now else 'held'}."
+    return f"event:{event_id}:promoted:{user}:{seq}:{mark}."
 
 
 class HeldPromotions:
@@ -80,7 +80,7 @@ class HeldPromotions:
             seq = _seq(conn, event.id, person.user)
             if seq is not None:
                 handles.append(self.bot.scheduler.put(
-                    conn, KIND, _key(event.id, person.user, seq, False), now + HOLD,
+                    conn, KIND, _key(event.id, person.user, seq, "held"), now + HOLD,
                     {"event": event.id, "user": person.user, "name": person.name, "seq": seq}, event.space))
         return handles
 
@@ -155,7 +155,7 @@ class HeldPromotions:
             for job in due:  # only a job still pending: one already run or released is not said again
                 if self.bot.scheduler.cancel(conn, job.key):
                     p = job.payload
-                    out.append(self.bot.scheduler.put(conn, KIND, _key(event_id, p["user"], p["seq"], True),
+                    out.append(self.bot.scheduler.put(conn, KIND, _key(event_id, p["user"], p["seq"], "now"),
                                                       now, p, job.space))
             return out
 
@@ -169,8 +169,8 @@ class HeldPromotions:
         for user in users:
             seq = _seq(conn, event_id, user)
             if seq is not None:
-                for now in (False, True):
-                    self.bot.scheduler.cancel(conn, _key(event_id, user, seq, now))
+                for mark in ("held", "now", "there"):
+                    self.bot.scheduler.cancel(conn, _key(event_id, user, seq, mark))
 
     async def told(self, event_id: int, users: Collection[str]) -> None:
         """Before `users` are told they are in by a live change committed just now: what was
@@ -180,6 +180,27 @@ class HeldPromotions:
         held = await self.bot.scheduler.pending(f"event:{event_id}:promoted:")
         if any(str(j.payload.get("user")) in users for j in held):
             await self.bot.db.write(lambda c: self.drop(c, event_id, users))
+
+    async def elsewhere(self, event: Event, person: Attendee) -> bool:
+        """A promotion of someone whose platform this process does not run (a cluster's other
+        process has it): said by a job of the space of their channel of the event, run there
+        (`_tell`: that channel, their DM), once, under the key of this promotion. False: the
+        event has no channel of their platform, so it is said here as before."""
+        there = next((c for c in await self.audience.channels(event) if c.platform == platform_of(person)), None)
+        if there is None:
+            return False
+        now = self.bot.clock.now()
+
+        def unit(conn: sqlite3.Connection) -> tuple[int, datetime] | None:
+            seq = _seq(conn, event.id, person.user)
+            return None if seq is None else self.bot.scheduler.put(
+                conn, KIND, _key(event.id, person.user, seq, "there"), now,
+                {"event": event.id, "user": person.user, "name": person.name, "seq": seq}, there.space.key)
+
+        handle = await self.bot.db.write(unit)
+        if handle is not None:
+            self.bot.scheduler.arm(handle)
+        return True
 
     async def _tell(self, job: Job) -> None:
         p = job.payload
@@ -200,6 +221,8 @@ class HeldPromotions:
             return
         event, name = found
         person = Attendee(user, name)
+        if self.bot.capabilities(platform_of(person)) is None and await self.elsewhere(event, person):
+            return
         said = promoted_text(event, person)
         channels = await self.audience.channels(event)
         where = next((c for c in channels if c.platform == platform_of(person)), channels[0])

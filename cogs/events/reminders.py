@@ -6,7 +6,6 @@ the turnout jobs (check-in opening, the follow-up: turnout.py, which runs the ar
 from __future__ import annotations
 
 import logging
-import re
 import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -16,15 +15,15 @@ from typing import TYPE_CHECKING
 
 from bot.adapter import DestinationGone
 from bot.cog import CogHost
-from bot.durations import runs_together, spaced_parts
 from bot.model import ChannelRef, SpaceRef
 from bot.render import Out
 from bot.scheduler import Job
 from bot.settings import SettingSpec, duration_within
-from bot.timeparse import format_duration, parse_duration
+from bot.timeparse import format_duration
 
 from . import repo
 from .notify import DirectMessages
+from .reminder_offsets import format_offsets, parse_offsets
 from .render import going_too, missed_text, parts, reminder_dm_text, reminder_text
 from .repo import Event
 
@@ -33,7 +32,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MIN_OFFSET, MAX_OFFSET = timedelta(minutes=1), timedelta(days=30)
 # A day after it ends, an event's cards stop being live: no more edits or reconciling at
 # every start for meetups long past.
 ARCHIVE_AFTER = timedelta(days=1)
@@ -41,8 +39,6 @@ ARCHIVE_AFTER = timedelta(days=1)
 GRACE = duration_within(timedelta(minutes=1), timedelta(days=7), "from 1m to 7d")
 
 Handle = tuple[int, datetime]
-# Between one duration part and the next with a space ("1 day| 2 hours", "1d12h| 30m").
-_SPACED = re.compile(r"(?<=[a-z])\s+(?=\d)", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,69 +53,6 @@ class Plan:
 # The last argument: the event was inserted by the calling unit (see Reminders.schedule).
 MoreJobs = Callable[[sqlite3.Connection, Event, Plan, datetime, bool], list[Handle]]
 
-
-def parse_offsets(value: str) -> tuple[timedelta, ...]:
-    if value.strip().lower() == "off":
-        return ()
-    parts = value.split(",")
-    out, spaced = [], []
-    for i, part in enumerate(parts):
-        td = parse_duration(part)
-        if runs_together(part):  # read as their sum, it would be one reminder nobody asked for
-            raise ValueError(f"'{part.strip()}' reads as one reminder {format_duration(td)} before; "
-                             "separate reminders with commas, e.g. 24h,1h")
-        if spaced_parts(part):  # asked about once the rest is known to be good: what is offered is taken
-            spaced.append(i)
-            continue
-        if not MIN_OFFSET <= td <= MAX_OFFSET:
-            raise ValueError(f"{part.strip()} is outside 1m to 30d")
-        out.append(td)
-    if spaced:
-        raise ValueError(_one_or_several(parts, spaced))
-    if not out:
-        raise ValueError("give at least one duration")
-    return tuple(sorted(set(out), reverse=True))
-
-
-def _one_or_several(parts: list[str], spaced: list[int]) -> str:
-    """The refusal of durations with spaces between their parts ("1 day 2 hours"): each is one
-    reminder or several, so the whole value is offered written both ways (as the parser reads
-    each part: "1d2h" and "1d,2h"), each only if the setting takes it."""
-    ones, manys = list(map(str.strip, parts)), list(map(str.strip, parts))
-    for i in spaced:
-        ones[i] = format_duration(parse_duration(parts[i]))
-        manys[i] = ",".join(map(_as_read, _SPACED.split(parts[i].strip())))
-    first = parts[spaced[0]].strip()
-    asked = f"'{first}' may be one reminder {ones[spaced[0]]} before or several ({manys[spaced[0]]})"
-    one, many = ",".join(ones), ",".join(manys)
-    if _taken(one) and _taken(many):
-        return f"{asked}; write {one} for one, or separate them with commas: {many}"
-    if _taken(one):
-        return f"{asked}; as several, not all would be from 1m to 30d: write {one} for one"
-    if _taken(many):
-        return f"{asked}; as one, it would be outside 1m to 30d: separate them with commas: {many}"
-    return f"{asked}; either way, a reminder would be outside 1m to 30d"
-
-
-def _as_read(piece: str) -> str:
-    """A piece as the parser reads it, or as typed when it is no reminder ("0m"): the value
-    with it is then not offered."""
-    try:
-        return format_duration(parse_duration(piece))
-    except ValueError:
-        return piece
-
-
-def _taken(value: str) -> bool:
-    try:
-        parse_offsets(value)
-    except ValueError:
-        return False
-    return True
-
-
-def format_offsets(offsets: Sequence[timedelta]) -> str:
-    return ",".join(format_duration(o) for o in offsets) or "off"
 
 
 def _said_key(job: Job) -> str:
@@ -238,8 +171,22 @@ class Reminders:
         self.arm(await self.bot.db.write(lambda conn: [scheduler.put(
             conn, "event.reminder", f"{relay}@{channel.key}", job.due_at,
             {**job.payload, "channel": channel.key, "said": job.idempotency_key,
-             "starts_at": event.starts_at.timestamp()}, channel.space.key)
+             "starts_at": event.starts_at.timestamp(), **self._dms_there(channel)}, channel.space.key)
             for channel in {c.key: c for c in channels}.values()]))
+
+    def _dms_there(self, channel: ChannelRef) -> dict[str, bool]:
+        """A channel of a platform this process does not run: its people's DMs were not even
+        tried here (`DirectMessages.send`), so its job, run where that platform is, sends them."""
+        return {"dms": True} if self.bot.capabilities(channel.platform) is None else {}
+
+    async def _dm_there(self, job: Job, event: Event, roster: repo.Roster, now: datetime) -> None:
+        """A relay's DMs (`_dms_there`): to those going on its channel's platform, with the keys
+        the first job would have sent them with."""
+        platform = str(job.payload["channel"]).partition(":")[0]
+        if job.payload.get("dms"):
+            await self.dms.send([p for p in roster.going if p.user.partition(":")[0] == platform],
+                                reminder_dm_text(event, now), await self.audience.channels(event),
+                                key=_said_key(job))
 
     async def _remind(self, job: Job) -> None:
         event_id = int(job.payload["event_id"])
@@ -274,13 +221,16 @@ class Reminders:
                 failed += await self.audience.say(event, partial(going_too, event, part=part), roster,
                                                   key=f"{key}-going{part}", only=only)
         except DestinationGone:  # no channel left to post in: those who asked for DMs still get one
-            if only is None:  # and a linked channel an earlier part failed in, its retry
+            if only is not None:
+                await self._dm_there(job, event, roster, now)
+            else:  # and a linked channel an earlier part failed in, its retry
                 await self._again(job, event, failed)
                 await self.dms.send(roster.going, reminder_dm_text(event, now), await self.audience.channels(event),
                                     key=job.idempotency_key)
             raise
-        if only is not None:
-            return  # the thread and the DMs were the first run's
+        if only is not None:  # the thread and the DMs were the first run's, but for those it could not try
+            await self._dm_there(job, event, roster, now)
+            return
         await self._again(job, event, failed)
         # Said again where the event is discussed, without pinging everyone a second time.
         await self.in_thread(event, reminder_dm_text(event, now), job.idempotency_key + "-thread")

@@ -22,7 +22,7 @@ from bot.model import ActionInvoked, MessageRef, ReactionChanged, UserRef
 from bot.render import line, text
 
 from . import repo
-from .audience import Audience
+from .audience import Audience, platform_of
 from .checkin import CheckIns
 from .held import HeldPromotions, split
 from .native import NativeSurfaces
@@ -131,6 +131,8 @@ class Rsvps(CheckIns):
 
     async def announce_promotions(self, event: Event, result: RsvpResult) -> None:
         for person in result.promoted:
+            if self.bot.capabilities(platform_of(person)) is None and await self.holds.elsewhere(event, person):
+                continue  # said where their platform runs
             said = promoted_text(event, person)
             await self.audience.tell(event, [person], lambda p: promoted_text(event, p))
             await self.dms.send([person], said, await self.audience.channels(event))
