@@ -112,8 +112,11 @@ class CheckIns(Cog):
         # name as the list shows it (or as it was given), however its hidden parts were typed.
         found = [p for p in people if _by_id(p, name)]
         if not found:
+            # A leading @ is a mention's, typed or in a name itself ("@Sam"): it is left off both
+            # sides, so a name is found as the list shows it, and "Sam" and "@Sam" are both named.
             wanted = looks(name).removeprefix("@")
-            found = [p for p in people if wanted in {looks(_named(p, labels)), looks(_named(p, None))}]
+            found = [p for p in people
+                     if wanted in {looks(_named(p, labels)).removeprefix("@"), looks(_named(p, None)).removeprefix("@")}]
         if len(found) == 1:
             return found[0]
         if found:

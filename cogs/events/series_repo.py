@@ -208,3 +208,20 @@ def next_unmade(conn: sqlite3.Connection, s: Series, now: datetime) -> tuple[dat
         if local.isoformat() not in have:
             return local, aware
     return None
+
+
+def to_come(conn: sqlite3.Connection, s: Series, at: datetime) -> bool:
+    """Whether the series' rule has a time after `at` with no event yet, which will be made. One
+    made is an event of its own, asked about as that: it may be cancelled, or moved."""
+    have = made(conn, s.id)
+    for local, _ in occurrences(s.rule, s.first_local, s.tz, until=s.until, count=s.count, after=at):
+        if s.ends_before is not None and local >= s.ends_before:
+            return False
+        if local.isoformat() not in have:
+            return True
+    return False
+
+
+def cancelled_times(conn: sqlite3.Connection, series_id: int) -> set[datetime]:
+    """When the cancelled occurrences of a series, and of the series it went on as, were to start."""
+    return {e.starts_at for sid in chain(conn, series_id) for e in occurrence_events(conn, sid) if e.cancelled}

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
@@ -66,11 +67,13 @@ MAX_WINDOW = timedelta(days=7)
 _window = duration_within(timedelta(minutes=1), MAX_WINDOW, "from 1m to 7d")
 
 
-def next_slots(event: Event, tz: ZoneInfo, now: datetime) -> list[tuple[str, datetime]]:
+def next_slots(event: Event, tz: ZoneInfo, now: datetime,
+               skip: Collection[datetime] = ()) -> list[tuple[str, datetime]]:
     """The next weeks at the event's weekday and local time, each as the poll will read it.
     A week whose wall time a DST change skips or repeats is left out (the poll would show it
     as bare text, and `when=poll:` would refuse it), and so is one less than a day ahead (the
-    poll closes the day before its first slot)."""
+    poll closes the day before its first slot), and a time in `skip`: its series' occurrence
+    then was cancelled, so that time was said not to suit."""
     # To the minute, as the poll shows a slot and reads it back: a start with seconds ("in 3
     # hours" on a real clock) would otherwise never equal its own reading, leaving no slot.
     local = event.starts_at.astimezone(tz).replace(tzinfo=None, second=0, microsecond=0)
@@ -79,7 +82,7 @@ def next_slots(event: Event, tz: ZoneInfo, now: datetime) -> list[tuple[str, dat
         at = local + timedelta(weeks=weeks)
         said = at.strftime("%Y-%m-%d %H:%M")
         aware = aware_at(at, tz)
-        if aware - SLOT_NOTICE > now and read_time(said, tz, now) == aware:
+        if aware - SLOT_NOTICE > now and aware not in skip and read_time(said, tz, now) == aware:
             out.append((said, aware))
         if len(out) == SLOTS:
             break
@@ -91,13 +94,14 @@ def _open(event: Event, window: timedelta, now: datetime, *, cancelled: bool) ->
 
 
 def _goes_on(conn: sqlite3.Connection, event: Event) -> bool:
-    """Whether a later occurrence of the event's series is planned: its rule has one to come, or
-    the series went on as one of its own at a new time of day (`follows`), which has one."""
+    """Whether a later occurrence of the event's series will be held: its rule has one to come
+    not made yet, or one made later is not cancelled, also of a series it went on as at a new time
+    of day (`follows`). A rule's time whose occurrence was cancelled is no meetup to come."""
     if event.series_id is None:
         return False
     for sid in series_repo.chain(conn, event.series_id):
         s = series_repo.get(conn, sid)
-        if s is not None and s.next_after(event.starts_at) is not None:
+        if s is not None and series_repo.to_come(conn, s, event.starts_at):
             return True
         if any(e.starts_at > event.starts_at and not e.cancelled for e in series_repo.occurrence_events(conn, sid)):
             return True
@@ -279,7 +283,9 @@ class Turnout:
         if polls is None:
             return None
         now = self.bot.clock.now()
-        slots = next_slots(event, await self.bot.timezone(SpaceRef.from_key(event.space)), now)
+        sid = event.series_id
+        skip = await self.bot.db.read(lambda c: series_repo.cancelled_times(c, sid)) if sid is not None else set()
+        slots = next_slots(event, await self.bot.timezone(SpaceRef.from_key(event.space)), now, skip)
         if not slots:
             return None
         # Open until the day before the first slot, so it is settled in time.

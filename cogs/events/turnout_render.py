@@ -5,6 +5,8 @@ people only; never anything anyone wrote in the chat."""
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -107,8 +109,24 @@ def thanks_text(event: Event, *, going: int, here: int, poll_id: int | None, pre
     lines = [line("🙏 Thanks for coming to ", event.title, f" #{event.id}: {came}.")]
     if poll_id is not None:
         lines.append(line(f"Next one? Vote on poll #{poll_id} for a week at the same time; then "
-                          f"{prefix}event create ", event.title, f" when=poll:{poll_id} makes it."))
+                          f"{prefix}event create ", typed_title(event.title), f" when=poll:{poll_id} makes it."))
     return Text(tuple(lines))
+
+
+_SPECIAL = set('"\\|=“”„‘’')  # what the command parser reads as more than a character of the text
+_ESCAPED = re.compile('([\\\\"|“”„‘’])')
+
+
+def typed_title(title: str) -> str:
+    """The title as a command line reads it back the same: as it is when the parser would take
+    each word as typed, else double-quoted with a backslash before what ends or escapes a quoted
+    part (a smart quote, read as a plain one, too). The parser groups a quote opening a word, takes
+    a backslash as an escape and `name=` as an option, and collapses spaces."""
+    words = title.split(" ")
+    if all(w and not _SPECIAL & set(w) and not w.startswith("'") and not any(c.isspace() for c in w)
+           and any(unicodedata.category(c) != "Cf" for c in w) for w in words):
+        return title
+    return '"' + _ESCAPED.sub(r"\\\1", title) + '"'
 
 
 def stats_text(rows: list[Turnout], days: int) -> Text:
