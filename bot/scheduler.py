@@ -32,6 +32,13 @@ MAX_ATTEMPTS = 30  # with backoff capped at 5 minutes: about two hours of trying
 RECOVER_AT_ONCE = 64  # overdue jobs run together at start
 TAKE_OVER_EVERY = takeover.EVERY
 
+
+def too_late(late: timedelta, grace: timedelta) -> bool:
+    """The grace rule, the one test of it: a job this late is skipped, not run. A kind that says
+    more about skipped jobs (which of them tells of it) asks the same question."""
+    return late >= grace
+
+
 Handler = Callable[[Job], Awaitable[None]]
 GraceFn = Callable[[Job], Awaitable[timedelta | None]]
 
@@ -234,7 +241,7 @@ class Scheduler:
         grace_fn = self._grace.get(job.kind)
         grace = await grace_fn(job) if grace_fn else None
         late = now - job.due_at
-        if grace is None or late < grace:
+        if grace is None or not too_late(late, grace):
             return False
         log.warning("skipped job %s (%s): %s late, grace %s", job.id, job.key, late, grace)
         missed = self._missed.get(job.kind) if tell else None

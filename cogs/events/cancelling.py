@@ -9,13 +9,14 @@ from functools import partial
 
 from bot.commands import Option, command
 from bot.context import Context, Refusal
-from bot.model import ChannelRef
+from bot.model import ChannelRef, MessageRef
 from bot.render import Out, Time, line, text
 from bot.timeparse import format_time
 
 from . import repo, series_repo
 from .cancel_notice import CancelNotices
 from .reminders import Handle
+from .render import EMOJI
 from .repo import Event
 from .rsvp import Rsvps
 from .series import SeriesPlanner
@@ -64,12 +65,23 @@ class Cancelling(Rsvps):
         is until that edit has landed on it, so a stop or a kill before it leaves it to the next
         start's reconcile (`retire_cancelled`), which edits it then. A card on a platform this
         process does not run is left to the process that runs it (its reconcile retires it)."""
+        event = await self.db.read_small(lambda c: repo.get(c, event_id))
+        called_off = event is not None and event.cancelled
         for message in self.bot.tracked_messages(self.name, "event", event_id):
             if self.bot.capabilities(message.platform) is None:
                 continue
             self.bot.refresh_card(message, partial(self.render_card, event_id, message.channel),
-                                  partial(self.bot.untrack, self.name, "event", event_id, card=message))
+                                  partial(self._retired, event_id, message, called_off))
         await self.bot.untrack(self.name, "event", event_id, durably=False)
+
+    async def _retired(self, event_id: int, card: MessageRef, called_off: bool) -> None:
+        """Its last edit is on the card. A cancelled event's stops inviting answers nobody would
+        hear (an ended one's did at the end: turnout.py): the bot's ✅ 🤔 ❌ come off first, so a
+        stop between the two leaves it live, and the next start's reconcile retires it again."""
+        if called_off:
+            for emoji in EMOJI:
+                await self.bot.take_back_own_reaction(card, emoji)
+        await self.bot.untrack(self.name, "event", event_id, card=card)
 
     async def retire_cancelled(self, event_id: int) -> None:
         """At a reconcile of its cards: a cancelled event's card still live missed its last edit,

@@ -55,7 +55,7 @@ class EventsCog(Reports):
         self.audience.register()
         self.turnout = Turnout(self)
         self.turnout.register()
-        self._told_not_open = set()
+        self._told_not_open, self._told_closed = set(), set()
         self.reminders = Reminders(self.bot, self.name, self.dms, self.native.say_in_thread, self.audience,
                                    more=self.turnout.schedule)
         self.reminders.register()
@@ -196,7 +196,7 @@ class EventsCog(Reports):
     async def show(self, ctx: Context, id: int) -> None:
         event = await self.event_here(ctx, id)
         ref = await ctx.reply(await self.card(event, ctx.channel))
-        if ref is not None and not event.cancelled:
+        if ref is not None and not event.cancelled and not event.over(ctx.now):  # past: never edited again
             await self.bot.track(ref, self.name, "event", event.id)
 
     @command("event attendees", "everyone who answered", EVENT_ID)

@@ -17,7 +17,7 @@ from bot.adapter import DestinationGone
 from bot.cog import CogHost
 from bot.model import ChannelRef, SpaceRef
 from bot.render import Out
-from bot.scheduler import Job
+from bot.scheduler import Job, too_late
 from bot.settings import SettingSpec, duration_within
 from bot.timeparse import format_duration
 
@@ -148,7 +148,7 @@ class Reminders:
             return
         grace = await self._grace(job)
         if job.payload.get("channel") is None and any(
-                later.due_at > job.due_at and now - later.due_at > grace
+                later.due_at > job.due_at and too_late(now - later.due_at, grace)
                 for later in await self.bot.scheduler.pending(f"event:{event.id}:reminder:", running=True)):
             log.info("reminder %s missed: said with the event's later one, also missed", job.key)
             return

@@ -103,7 +103,7 @@ def event_card(event: Event, roster: Roster, *, prefix: str = "!", buttons: bool
                 "It has ended." if ended else "It takes no more RSVPs.")
         + (f" · Here? React {HERE} or {prefix}checkin {event.id}" if checkin else ""),
         actions=actions,
-        reactions=(*EMOJI, *((HERE,) if checkin else ())) if not event.cancelled else (),
+        reactions=(*EMOJI, *((HERE,) if checkin else ())) if live else (),  # over: nothing to answer
         color=0x57F287 if live else 0xED4245,
     )
 
@@ -198,6 +198,14 @@ def waitlisted_text(event: Event, person: Attendee, place: int) -> Text:
     return Text((line("⏳ ", Mention(user_from_key(person.user, person.name)), " ", event.title,
                       f" #{event.id} is full: you're number {place} on the waitlist; I'll tell you "
                       "when a spot opens."),))
+
+
+def closed_reaction_text(event: Event, name: str, emoji: str) -> Text:
+    """An RSVP reaction on the card of an event past answering: the name is plain text, as this
+    is a warning to the one who clicked, not news for them."""
+    why = " is cancelled, so it takes no RSVPs" if event.cancelled else " has ended, so it takes no more RSVPs"
+    return Text((line("⚠️ ", name, ": " if name else "", event.title, f" #{event.id}{why}; your {emoji} "
+                      "on its card does not count."),))
 
 
 def cancelled_text(event: Event, roster: Roster) -> Text:

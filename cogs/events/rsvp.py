@@ -27,7 +27,7 @@ from .checkin import CheckIns
 from .held import HeldPromotions, split
 from .native import NativeSurfaces
 from .notify import DirectMessages
-from .render import EMOJI, promoted_text, waitlisted_text
+from .render import EMOJI, closed_reaction_text, promoted_text, waitlisted_text
 from .repo import Event, RsvpResult, marks
 from .rsvp_unit import Marked, mark_unit
 from .turnout_render import HERE
@@ -42,6 +42,7 @@ class Rsvps(CheckIns):
     native: NativeSurfaces
     audience: Audience
     holds: HeldPromotions
+    _told_closed: set[tuple[int, str]]  # (event, person) told their reaction came too late
 
     @on_reaction("event")
     async def on_rsvp_reaction(self, event: ReactionChanged, event_id: int) -> None:
@@ -52,8 +53,21 @@ class Rsvps(CheckIns):
         if status is None:
             return
         live = [m.key for m in self.bot.tracked_messages(self.name, "event", event_id)]
-        await self._apply(event_id, event.user, status, added=event.added, source="reaction",
-                          card=event.message.key, live=live)
+        marked = await self._apply(event_id, event.user, status, added=event.added, source="reaction",
+                                   card=event.message.key, live=live)
+        if event.added and not marked.is_open:
+            await self._tell_closed(event_id, event)
+
+    async def _tell_closed(self, event_id: int, reaction: ReactionChanged) -> None:
+        """A reaction has no reply of its own, and one on the card of an event past answering would
+        otherwise look counted: said where it was made, once per person and event while the bot
+        runs (clicking again says nothing new), naming them without a ping."""
+        user = reaction.user
+        event = await self.db.read_small(lambda c: repo.get(c, event_id))
+        if event is None or (event_id, user.key) in self._told_closed:
+            return
+        self._told_closed.add((event_id, user.key))
+        await self.bot.send(reaction.message.channel, closed_reaction_text(event, user.name, reaction.emoji))
 
     @on_action("rsvp")
     async def on_rsvp_button(self, ctx: Context, action: ActionInvoked, arg: str) -> None:
@@ -75,7 +89,7 @@ class Rsvps(CheckIns):
             raise Refusal(f"event #{event_id} is cancelled, so it takes no RSVPs")
         if event.over(ctx.now):
             raise Refusal(f"event #{event_id} has ended, so it takes no more RSVPs")
-        result = await self._apply(event_id, ctx.user, status, added=True, source="text")
+        result = (await self._apply(event_id, ctx.user, status, added=True, source="text")).result
         if result is not None and result.old == result.new == "going" and event.capacity is not None:
             # Saying "going" again changes nothing about a place on the waitlist.
             cap = event.capacity
@@ -92,7 +106,7 @@ class Rsvps(CheckIns):
             await ctx.reply(text(line(SAID[result.new], event.title, f" #{event_id}.")), ephemeral=True)
 
     async def _apply(self, event_id: int, user: UserRef, status: str, *, added: bool,
-                     source: str, card: str = "", live: Sequence[str] = ()) -> RsvpResult | None:
+                     source: str, card: str = "", live: Sequence[str] = ()) -> Marked:
         # A platform that names only the id of who took a reaction back gives no name: the
         # stored one stays (both forms of the unit keep it).
         now = self.clock.now()
@@ -127,7 +141,7 @@ class Rsvps(CheckIns):
                     place = result.waitlisted_at
                     await self.audience.tell(event, [repo.Attendee(user.key, user.name)],
                                              lambda p: waitlisted_text(event, p, place))
-        return result
+        return marked
 
     async def announce_promotions(self, event: Event, result: RsvpResult) -> None:
         for person in result.promoted:

@@ -36,6 +36,7 @@ from cogs.polls.service import PollService
 from . import checkin_repo, repo, series_repo
 from .recurrence import aware_at
 from .reminders import ARCHIVE_AFTER, Handle, Plan, event_channel
+from .render import EMOJI
 from .repo import Event
 from .turnout_render import HERE, thanks_text
 
@@ -206,6 +207,11 @@ class Turnout:
         # Opened again meanwhile (moved back): its cards ask for 📍 again, and the bot's stays.
         if event is None or not await self.open_now(event):
             await self.bot.take_back_own_reaction(card, HERE)
+        # Ended (the follow-up's or the archive's edit): the card takes no more answers, so the
+        # bot's own ✅ 🤔 ❌ stop inviting them.
+        if event is not None and not event.cancelled and event.over(self.bot.clock.now()):
+            for emoji in EMOJI:
+                await self.bot.take_back_own_reaction(card, emoji)
 
     async def archive(self, event_id: int) -> None:
         """A day after the end: the event's cards are edited a last time (the end and the final
