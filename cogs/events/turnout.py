@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Collection
 from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from bot.adapter import DeliveryRefused
 from bot.commands import Option
@@ -30,15 +28,15 @@ from bot.model import MessageRef, SpaceRef, user_from_key
 from bot.render import truncate
 from bot.scheduler import Job
 from bot.settings import SettingSpec, duration_within, on_off, switch_text
-from bot.timeparse import format_duration, read_time
+from bot.timeparse import format_duration
 from cogs.polls.service import PollService
 
 from . import checkin_repo, repo, series_repo
-from .recurrence import aware_at
 from .reminders import ARCHIVE_AFTER, Handle, Plan, event_channel
 from .render import EMOJI
 from .repo import Event
 from .turnout_render import HERE, thanks_text
+from .what_follows import SLOT_NOTICE, goes_on, next_slots
 
 if TYPE_CHECKING:
     from .cog import EventsCog
@@ -46,8 +44,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 OPEN_KIND, FOLLOWUP_KIND, ARCHIVE_KIND = "event.checkin", "event.followup", "event.archive"
-SLOTS = 3  # weeks offered by the "next one?" poll
-SLOT_NOTICE = timedelta(days=1)  # the least time ahead a slot is offered, to vote on it
 FOLLOWUP_GRACE = timedelta(days=1)  # a thank-you days after the bot came back would be odd
 
 GOAL = Option("goal", "a turnout goal: how many going would make it", kind="int", required=False,
@@ -68,45 +64,8 @@ MAX_WINDOW = timedelta(days=7)
 _window = duration_within(timedelta(minutes=1), MAX_WINDOW, "from 1m to 7d")
 
 
-def next_slots(event: Event, tz: ZoneInfo, now: datetime,
-               skip: Collection[datetime] = ()) -> list[tuple[str, datetime]]:
-    """The next weeks at the event's weekday and local time, each as the poll will read it.
-    A week whose wall time a DST change skips or repeats is left out (the poll would show it
-    as bare text, and `when=poll:` would refuse it), and so is one less than a day ahead (the
-    poll closes the day before its first slot), and a time in `skip`: its series' occurrence
-    then was cancelled, so that time was said not to suit."""
-    # To the minute, as the poll shows a slot and reads it back: a start with seconds ("in 3
-    # hours" on a real clock) would otherwise never equal its own reading, leaving no slot.
-    local = event.starts_at.astimezone(tz).replace(tzinfo=None, second=0, microsecond=0)
-    out: list[tuple[str, datetime]] = []
-    for weeks in range(1, 60):
-        at = local + timedelta(weeks=weeks)
-        said = at.strftime("%Y-%m-%d %H:%M")
-        aware = aware_at(at, tz)
-        if aware - SLOT_NOTICE > now and aware not in skip and read_time(said, tz, now) == aware:
-            out.append((said, aware))
-        if len(out) == SLOTS:
-            break
-    return out
-
-
 def _open(event: Event, window: timedelta, now: datetime, *, cancelled: bool) -> bool:
     return not cancelled and event.starts_at - window <= now and not event.over(now)
-
-
-def _goes_on(conn: sqlite3.Connection, event: Event) -> bool:
-    """Whether a later occurrence of the event's series will be held: its rule has one to come
-    not made yet, or one made later is not cancelled, also of a series it went on as at a new time
-    of day (`follows`). A rule's time whose occurrence was cancelled is no meetup to come."""
-    if event.series_id is None:
-        return False
-    for sid in series_repo.chain(conn, event.series_id):
-        s = series_repo.get(conn, sid)
-        if s is not None and series_repo.to_come(conn, s, event.starts_at):
-            return True
-        if any(e.starts_at > event.starts_at and not e.cancelled for e in series_repo.occurrence_events(conn, sid)):
-            return True
-    return False
 
 
 class Turnout:
@@ -261,7 +220,7 @@ class Turnout:
 
         def read(conn: sqlite3.Connection) -> tuple[int, int, bool]:
             going = len(repo.in_users(conn, event))
-            return going, checkin_repo.here(conn, event.id, 0)[1], _goes_on(conn, event)
+            return going, checkin_repo.here(conn, event.id, 0)[1], goes_on(conn, event)
 
         going, here, planned = await self.bot.db.read(read)
         if not going and not here:
