@@ -66,14 +66,14 @@ class Editing(Cancelling):
             for poll_id in poll_ids:
                 await polls.close_poll(poll_id, closed=True)
 
-    async def _new_start(self, ctx: Context, event: Event, when: str) -> tuple[datetime, Taken | None]:
-        """An event keeps its day, so a time of day alone ("19:30") is on the event's own day (the
-        occurrence's, in a series): read against today it would move the event to another day.
-        With it, the poll the time came from, if it did."""
+    async def _new_start(self, ctx: Context, event: Event, when: str, series: bool) -> tuple[datetime, Taken | None]:
+        """An event keeps its day, so a time of day alone ("19:30") is on the event's own day (with
+        'series', the one its series keeps for it, also if it was moved alone to another): read
+        against today it would move the event to another day. With it, the poll the time came from."""
         if when.strip().lower().startswith("poll:"):
             return await self._resolve_when(ctx, when)
         tz = await ctx.timezone()
-        day = f"{event.starts_at.astimezone(tz):%Y-%m-%d}"
+        day = event.occurrence[:10] if series and event.occurrence else f"{event.starts_at.astimezone(tz):%Y-%m-%d}"
 
         def on_its_day(typed: str) -> datetime | None:
             """The time of day on the event's day; None for more than a time of day."""
@@ -146,7 +146,7 @@ class Editing(Cancelling):
         else:
             event = await self._editable(ctx, id, "edit")
         check_goal(event.goal if goal is None else goal, event.capacity if capacity is None else capacity)
-        starts_at, when_poll = await self._new_start(ctx, event, when) if when is not None else (None, None)
+        starts_at, when_poll = await self._new_start(ctx, event, when, scope == "series") if when is not None else (None, None)
         location, where_poll = await self._resolve_where(ctx, where) if where is not None else (None, None)
         length = _length(duration) if duration is not None else event.ends_at - event.starts_at
         ends_at = (starts_at or event.starts_at).astimezone(UTC) + length

@@ -7,7 +7,8 @@ monthly (the same weekday of the month as the first: the second Tuesday, or the 
 for a fifth one, which not every month has), monthly on the 15th, every monday and thursday.
 A first day that is both the fourth and the last of its weekday is read as the contract counts it,
 the fourth (the card says so); `monthly on the last friday` (also every N months on …) asks for
-the other reading.
+the other reading. A card shows a rule by its name with its day ("weekly on thursday", "monthly
+on the second tuesday"), and those words are taken back as `repeat=`.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ EXAMPLES = ("daily, weekly, every 2 weeks, monthly, monthly on the 15th, "
 @dataclass(frozen=True, slots=True)
 class Rule:
     rrule: str  # RRULE value without DTSTART/UNTIL/COUNT, e.g. "FREQ=WEEKLY;INTERVAL=2"
-    words: str  # how it reads in the chat, e.g. "every 2 weeks"
+    words: str  # how it reads in the chat, e.g. "every 2 weeks on thursday": read back as the same rule
     note: str = ""  # why it reads otherwise than asked, said once when the series is made
 
 
@@ -53,24 +54,25 @@ def parse_rule(text: str, first: datetime) -> Rule:
         raise Refusal(f"repeat: {e}") from None
     t = " ".join(text.lower().replace(",", " ").split())
     if t in ("daily", "every day"):
-        return Rule("FREQ=DAILY", "every day")
+        return Rule("FREQ=DAILY", "daily")
     if t in ("weekly", "every week"):
-        return Rule(f"FREQ=WEEKLY;BYDAY={_RRULE_DAYS[first.weekday()]}", f"every {DAYS[first.weekday()]}")
-    if t in ("every other week", "biweekly", "fortnightly"):
-        t = "every 2 weeks"
+        return _weekly(1, [first.weekday()])
+    # The card's words start with the rule's name and add its day: they are read back as typed.
+    t = re.sub(r"^every other (day|week|month)\b", r"every 2 \1s", t)
+    t = re.sub(r"^(?:biweekly|fortnightly)\b", "every 2 weeks", t)
+    t = re.sub(r"^every other ", "every 2 weeks on ", t)  # "every other friday"
+    m = re.fullmatch(r"(?:weekly|every week|every ([-+]?\d+) weeks?)(?: on)? ([a-z ]+)", t)
+    if m and (days := _days(m.group(2))) is not None:
+        return _weekly(_interval(m.group(1) or "1", "week"), days)
     m = re.fullmatch(r"every ([-+]?\d+) (day|week|month)s?", t)
     if m:
-        n, unit = int(m.group(1)), m.group(2)
-        if not 1 <= n <= 99:
-            raise Refusal(f"repeat: every {m.group(1)} {unit}s is not a rule: the number is from 1 "
-                          f"to 99, e.g. repeat=\"every 2 {unit}s\"")
+        n, unit = _interval(m.group(1), m.group(2)), m.group(2)
         if n == 1:  # said as the plain rule: "every 1 weeks" reads badly on every card
             return parse_rule({"day": "daily", "week": "weekly", "month": "monthly"}[unit], first)
         if unit == "day":
             return Rule(f"FREQ=DAILY;INTERVAL={n}", f"every {n} days")
         if unit == "week":
-            return Rule(f"FREQ=WEEKLY;INTERVAL={n};BYDAY={_RRULE_DAYS[first.weekday()]}",
-                        f"every {n} weeks on {DAYS[first.weekday()]}")
+            return _weekly(n, [first.weekday()])
         return _monthly_same_weekday(first, n)
     if t == "monthly" or t == "every month":
         return _monthly_same_weekday(first, 1)
@@ -86,19 +88,40 @@ def parse_rule(text: str, first: datetime) -> Rule:
         return Rule(f"FREQ=MONTHLY;BYMONTHDAY={day}", f"monthly on the {day}{_suffix(day)}")
     m = _MONTHLY_ON.fullmatch(t)
     if m and m.group(2) in _NTH and m.group(3) in _ABBR:
-        n = int(m.group(1) or 1)
-        if n < 1:
-            raise Refusal(f"repeat: every {n} months is not a rule; try {EXAMPLES}")
-        return _monthly_on(n, _NTH[m.group(2)], _ABBR[m.group(3)])
-    m = re.fullmatch(r"(?:every|weekly on|on) ([a-z ]+)", t)
-    if m:
-        words = [w for w in m.group(1).replace(" and ", " ").split() if w]
-        days = sorted({_ABBR[w] for w in words if w in _ABBR})
-        if days and len(days) == len(set(words)) and len(words) <= 7:
-            names = [DAYS[d] for d in days]
-            spoken = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-            return Rule("FREQ=WEEKLY;BYDAY=" + ",".join(_RRULE_DAYS[d] for d in days), f"every {spoken}")
+        return _monthly_on(_interval(m.group(1) or "1", "month"), _NTH[m.group(2)], _ABBR[m.group(3)])
+    m = re.fullmatch(r"(?:every|on) ([a-z ]+)", t)
+    if m and (days := _days(m.group(1))) is not None:
+        return Rule("FREQ=WEEKLY;BYDAY=" + ",".join(_RRULE_DAYS[d] for d in days), f"every {_spoken(days)}")
     raise Refusal(f"repeat: I can't read '{text}' as a rule; try {EXAMPLES}")
+
+
+def _interval(typed: str, unit: str) -> int:
+    n = int(typed)
+    if not 1 <= n <= 99:
+        raise Refusal(f"repeat: every {typed} {unit}s is not a rule: the number is from 1 "
+                      f"to 99, e.g. repeat=\"every 2 {unit}s\"")
+    return n
+
+
+def _days(text: str) -> list[int] | None:
+    """The weekdays named ("monday and thursday", "mon thu"), in week order; None for other words."""
+    words = [w for w in text.replace(" and ", " ").split() if w]
+    days = sorted({_ABBR[w] for w in words if w in _ABBR})
+    return days if days and len(days) == len(set(words)) and len(words) <= 7 else None
+
+
+def _spoken(days: list[int]) -> str:
+    names = [DAYS[d] for d in days]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _weekly(n: int, days: list[int]) -> Rule:
+    """Weekly on one day reads as "weekly on thursday"; on several, as the contract's own
+    "every monday and thursday"."""
+    byday = "BYDAY=" + ",".join(_RRULE_DAYS[d] for d in days)
+    if n > 1:
+        return Rule(f"FREQ=WEEKLY;INTERVAL={n};{byday}", f"every {n} weeks on {_spoken(days)}")
+    return Rule(f"FREQ=WEEKLY;{byday}", f"weekly on {_spoken(days)}" if len(days) == 1 else f"every {_spoken(days)}")
 
 
 def _monthly_same_weekday(first: datetime, n: int) -> Rule:
@@ -114,7 +137,7 @@ def _monthly_same_weekday(first: datetime, n: int) -> Rule:
 
 
 def _monthly_on(n: int, nth: int, weekday: int) -> Rule:
-    every = "every month" if n == 1 else f"every {n} months"
+    every = "monthly" if n == 1 else f"every {n} months"
     return Rule(f"FREQ=MONTHLY;INTERVAL={n};BYDAY={nth}{_RRULE_DAYS[weekday]}",
                 f"{every} on the {_ORDINAL[nth]} {DAYS[weekday]}")
 

@@ -127,9 +127,7 @@ class SeriesEdits:
             raise Refusal(self._other_days(event, s, old_local, zone))
         new_local = starts_at.astimezone(zone).replace(tzinfo=None)
         if new_local.date() != old_local.date():
-            raise Refusal("a series keeps its days: give a new time on the same day (e.g. "
-                          "when=\"19:30\"); to move it to other days, cancel it from here with "
-                          "'series' and create it again")
+            raise Refusal(self._keeps_days(event, old_local, starts_at, zone))
         if self._keeps_time(conn, s, new_local, zone):
             return self._back_to_time(conn, event, starts_at, now, plan)
         done = sum(1 for _ in s.times(before=old_local.replace(tzinfo=s.tz) - timedelta(seconds=1)))
@@ -178,6 +176,16 @@ class SeriesEdits:
             handles.append(self.bot.scheduler.put(conn, CARDS, cards_key(new.id), now + CLAIM + SLACK,
                                                   {"series_id": new.id}, s.space))
         return moved, handles
+
+    @staticmethod
+    def _keeps_days(event: Event, old_local: datetime, starts_at: datetime, zone: ZoneInfo) -> str:
+        """What was read, the day the series keeps for this one (not the one it was moved alone
+        to), and a `when=` on that day, written in full so it is read the same from any day."""
+        there = datetime.combine(old_local.date(), starts_at.astimezone(zone).time())
+        return (f"a series keeps its days: I read when= as {format_time(starts_at, zone)}, but #{event.id} "
+                f"is the series' one of {old_local:%a %d %b %Y}; for a new time of day for it and every "
+                f"later one, give it on the same day, e.g. when=\"{there:%Y-%m-%d %H:%M}\"; to move it to "
+                "other days, cancel it from here with 'series' and create it again")
 
     @staticmethod
     def _other_days(event: Event, s: srepo.Series, old_local: datetime, zone: ZoneInfo) -> str:

@@ -247,7 +247,7 @@ async def test_cards_carry_their_markers_and_user_text_stays_text(console: Conso
     shown = await typed(console, f'!event create "{HOSTILE}" when="in 3 hours" capacity=3 goal=2 repeat=weekly')
     card = latest(shown, "m1")
     assert f"📅 {HOSTILE} #1" in card and "Going (0/3)" in card and "Maybe (0)" in card, card
-    assert "Repeats every monday" in card and "Goal (0/2)" in card and "Waitlist" not in card, card
+    assert "Repeats weekly on monday" in card and "Goal (0/2)" in card and "Waitlist" not in card, card
     assert re.search(rf"🕒 {TIME} \(in 3 hours\)", card), card
     card = latest(await typed(console, ":react m1 ✅", ":as bob", ":react m1 ✅"), "m1")
     assert "Going (2/3)\n        you, bob" in card and "Goal (2/2)" in card, card

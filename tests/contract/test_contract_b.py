@@ -242,7 +242,7 @@ def test_try_on_a_postgresql_url_keeps_a_series_and_its_answers_between_runs(pos
     assert first.returncode == 0 and "You're going to Picnic #1" in first.stdout, first.stdout + first.stderr
     again = logoff("try", "--db", url, stdin="!event list\n!event attendees 1\n:wait 2h30m\n")
     assert again.returncode == 0, again.stderr
-    assert "#1 Picnic (🔁 every day, next:" in again.stdout, again.stdout
+    assert "#1 Picnic (🔁 daily, next:" in again.stdout, again.stdout
     assert "Going (1):\n      bob" in again.stdout, again.stdout
     # The clock goes on from the first run: the 1h reminder is due within this run's wait.
     assert "⏰ Reminder: Picnic #1 starts in 1 hour" in again.stdout and "@bob" in again.stdout

@@ -58,7 +58,7 @@ async def test_a_series_starting_in_one_hour_gets_its_one_hour_reminder(
         ticking: tuple[Bot, FakeAdapter]) -> None:
     bot, fake = ticking
     [first, said] = await fake.invoke('!event create Run when="in 1 hour" repeat=daily count=2')
-    assert "repeats every day" in said.text, said.text
+    assert "repeats daily" in said.text, said.text
     await bot.advance(timedelta(minutes=1))
     assert [r for r in reminders(fake, "Run #1") if "starts in 1 hour" in r], fake.log
 

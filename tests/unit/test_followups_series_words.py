@@ -15,7 +15,7 @@ async def test_until_takes_a_date_without_a_time(fake: FakeAdapter, bot) -> None
     for until, last in (('"jan 19"', "2027-01-19"), ('"19 january 2027"', "2027-01-19"),
                         ("2027-01-19", "2027-01-19")):
         [_, said] = await fake.invoke(f"!event create Run when={FIRST} repeat=weekly until={until}")
-        assert f"repeats every tuesday until {last}" in said.text, (until, said.text)
+        assert f"repeats weekly on tuesday until {last}" in said.text, (until, said.text)
     rows = await bot.db.fetchall("SELECT until_date FROM event_series")
     assert [r[0] for r in rows] == ["2027-01-19"] * 3
 
@@ -30,7 +30,7 @@ async def test_until_a_date_with_two_readings_or_none_is_still_refused(fake: Fak
 
 async def test_a_count_of_one_reads_one_time(fake: FakeAdapter, bot) -> None:  # type: ignore[no-untyped-def]
     [_, said] = await fake.invoke(f"!event create Run when={FIRST} repeat=weekly count=1")
-    assert "repeats every tuesday, 1 time;" in said.text, said.text
+    assert "repeats weekly on tuesday, 1 time;" in said.text, said.text
 
 
 async def test_a_series_edit_says_the_later_ones_change_too(fake: FakeAdapter, bot) -> None:  # type: ignore[no-untyped-def]

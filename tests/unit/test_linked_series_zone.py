@@ -29,7 +29,7 @@ async def test_a_linked_moderators_series_edit_keeps_the_home_spaces_zone(bot: B
     zones = [r[0] for r in await bot.db.fetchall("SELECT tz FROM event_series ORDER BY id")]
     assert set(zones) == {"Europe/Berlin"}, zones
     home = (await a.invoke("!event show 2"))[-1].text
-    assert "Repeats every tuesday" in home and "America/New_York" not in home, home
+    assert "Repeats weekly on tuesday" in home and "America/New_York" not in home, home
     await bot.advance(timedelta(days=120))  # past both zones' spring clock changes
     rows = await bot.db.fetchall("SELECT starts_at FROM events WHERE state='active' AND id > 1 "
                                  "ORDER BY starts_at")

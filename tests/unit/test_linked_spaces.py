@@ -227,7 +227,7 @@ async def test_list_in_a_linked_space_keeps_the_other_sides_series(pair: tuple[F
     await bot.scheduler.advance(timedelta(days=18))  # 11 Dec: 12 Jan is not posted yet
     for fake in (a, b):
         [listing] = await fake.invoke("!event list")
-        assert "Monthly (🔁 every month on the second tuesday, next: Tue 12 Jan 2027 19:00 UTC, not posted " \
+        assert "Monthly (🔁 monthly on the second tuesday, next: Tue 12 Jan 2027 19:00 UTC, not posted " \
                "yet)" in listing.text, (fake.platform, listing.text)
     await b.invoke("!unlink", "modb", mod=True)  # later ones stay on Alpha only
     [listing] = await b.invoke("!event list")

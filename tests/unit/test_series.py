@@ -27,7 +27,7 @@ async def test_weekly_keeps_its_wall_clock_time_across_dst_in_berlin(fake: FakeA
     await fake.invoke("!config set timezone Europe/Berlin", "mod", mod=True)
     # Berlin leaves winter time on Sunday 28 March 2027: 18:30 is 17:30 UTC before, 16:30 after.
     [first, said] = await fake.invoke('!event create Board games when="2027-03-16 18:30" repeat=weekly count=4')
-    assert "repeats every tuesday" in said.text and "4 times" in said.text
+    assert "repeats weekly on tuesday" in said.text and "4 times" in said.text
     assert "Tue 16 Mar 2027 18:30" in first.text
     await bot.scheduler.advance(datetime(2027, 4, 10, tzinfo=UTC) - bot.clock.now())
     made = cards(fake, "Board games")
@@ -75,7 +75,7 @@ async def test_list_shows_a_series_once_and_cancel_series_ends_it(fake: FakeAdap
     [first, _] = await fake.invoke('!event create Quiz when="2026-11-26 20:00" repeat=daily')
     await fake.invoke('!event create Picnic when="2026-11-28 12:00"')
     [listing] = await fake.invoke("!event list")
-    assert listing.text.count("Quiz") == 1 and "🔁 every day" in listing.text and "Picnic" in listing.text
+    assert listing.text.count("Quiz") == 1 and "🔁 daily" in listing.text and "Picnic" in listing.text
     made = ids(cards(fake, "Quiz"))
     assert len(made) == 11  # 26 Nov to 6 Dec: those starting within series.ahead (14d)
     [done] = await fake.invoke(f"!event cancel {made[2]} series")
@@ -208,7 +208,7 @@ async def test_list_keeps_a_series_between_occurrences_until_it_is_over(fake: Fa
     await bot.scheduler.advance(timedelta(days=18))  # 11 Dec
     [listing] = await fake.invoke("!event list")
     assert listing.text.count("Monthly") == 1, listing.text
-    assert re.search(r"Monthly \(🔁 every month on the second tuesday, next: Tue 12 Jan 2027 19:00 UTC, "
+    assert re.search(r"Monthly \(🔁 monthly on the second tuesday, next: Tue 12 Jan 2027 19:00 UTC, "
                      r"not posted yet\) — Hall", listing.text), listing.text
     assert listing.text.index("Picnic") < listing.text.index("Monthly")  # in time order
     await bot.scheduler.advance(timedelta(days=25))  # 5 Jan: the 12 Jan one is posted
@@ -233,12 +233,12 @@ async def test_list_leaves_out_a_cancelled_next_one_and_an_ended_series(fake: Fa
     assert ok.text.startswith("✅ Cancelled"), ok.text
     [listing] = await fake.invoke("!event list")
     # 1 Dec was cancelled on its own, so the next is 8 Dec, not posted until 6 Dec.
-    assert "Book club (🔁 every tuesday, next: Tue 08 Dec 2026 19:00 UTC, not posted yet)" in listing.text, \
+    assert "Book club (🔁 weekly on tuesday, next: Tue 08 Dec 2026 19:00 UTC, not posted yet)" in listing.text, \
         listing.text
     await bot.scheduler.advance(timedelta(days=7))  # 7 Dec: 8 Dec is posted
     third = ids(cards(fake, "Book club"))[-1]
     [listing] = await fake.invoke("!event list")
-    assert f"#{third} Book club (🔁 every tuesday, next: Tue 08 Dec 2026 19:00 UTC) — Going (0)" in listing.text, \
+    assert f"#{third} Book club (🔁 weekly on tuesday, next: Tue 08 Dec 2026 19:00 UTC) — Going (0)" in listing.text, \
         listing.text
     [ended] = await fake.invoke(f"!event cancel {third} series")
     assert "Ended the series" in ended.text, ended.text

@@ -37,7 +37,7 @@ async def test_an_occurrence_the_clocks_skip_says_on_its_card_why_it_starts_late
     skipped = [c for c in cards if "does not exist" in c]
     assert len(skipped) == 1, cards
     assert "Sun 14 Mar 2027 03:30 EDT" in skipped[0]
-    assert "Repeats every day (02:30 does not exist on this day: the clocks go forward, so this one " \
+    assert "Repeats daily (02:30 does not exist on this day: the clocks go forward, so this one " \
            "starts 1 hour later)" in skipped[0]
     assert "Sat 13 Mar 2027 02:30 EST" in out and "Mon 15 Mar 2027 02:30 EDT" in out
     # Moved on its own, it is at the time it was given, and nothing is said of the clocks.
@@ -63,8 +63,8 @@ async def test_every_one_unit_reads_as_the_plain_rule_and_numbers_out_of_range_s
         console) -> None:
     _, adapter = console
     await typed(adapter, ":as ann mod")
-    for said, words in (("every 1 week", "every tuesday"), ("Every  1  Days", "every day"),
-                        ("every 1 month", "every month on the second tuesday")):
+    for said, words in (("every 1 week", "weekly on tuesday"), ("Every  1  Days", "daily"),
+                        ("every 1 month", "monthly on the second tuesday")):
         out = await typed(adapter, f'!event create Walk when="2026-12-08 18:30" repeat="{said}"')
         assert f"🔁 Repeats {words}\n" in out and "every 1 " not in out, out
     for said in ("every -1 days", "every 0 weeks", "every 100 weeks"):
@@ -77,14 +77,14 @@ async def test_monthly_from_a_fifth_weekday_says_it_becomes_the_last(console) ->
     _, adapter = console
     # Tue 29 Dec 2026 is the fifth Tuesday; January 2027's last is the 26th, its fourth.
     out = await typed(adapter, '!event create Pub night when="2026-12-29 18:30" repeat=monthly count=2')
-    assert "🔁 Repeats every month on the last tuesday" in out
-    assert ("repeats every month on the last tuesday (Tue 29 Dec 2026 is the fifth Tuesday of its "
+    assert "🔁 Repeats monthly on the last tuesday" in out
+    assert ("repeats monthly on the last tuesday (Tue 29 Dec 2026 is the fifth Tuesday of its "
             "month, which most months do not have, so each one is on the last Tuesday of its month)") in out
     later = await typed(adapter, ":wait 52d")
     assert posted(later, "Pub night") == ["Tue 26 Jan 2027"], later
     # A day that is not a fifth one is read as it is, with nothing more said.
     second = await typed(adapter, '!event create Quiz when="2027-02-09 18:30" repeat=monthly count=2')
-    assert "repeats every month on the second tuesday, 2 times;" in second
+    assert "repeats monthly on the second tuesday, 2 times;" in second
 
 
 async def test_a_series_with_none_posted_is_ended_by_an_earlier_ones_id(console) -> None:  # type: ignore[no-untyped-def]

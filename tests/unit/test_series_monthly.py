@@ -15,7 +15,7 @@ from tests.unit.test_series import cards
 
 
 @pytest.mark.parametrize("repeat, words", [
-    ("monthly", "every month on the fourth friday"),
+    ("monthly", "monthly on the fourth friday"),
     ('"every 2 months"', "every 2 months on the fourth friday"),
 ])
 async def test_a_fourth_that_is_also_the_last_is_the_fourth_and_says_so(  # type: ignore[no-untyped-def]
@@ -34,8 +34,8 @@ async def test_the_reading_said_is_the_one_kept_and_shown(fake: FakeAdapter, bot
                                                            january: str) -> None:
     [card, said] = await fake.invoke(f'!event create Party when="2026-12-25 19:00" '
                                      f'repeat="monthly on the {nth} friday" count=3')
-    assert f"Repeats every month on the {nth} friday" in card.text, card.text
-    assert f"repeats every month on the {nth} friday, 3 times" in said.text, said.text
+    assert f"Repeats monthly on the {nth} friday" in card.text, card.text
+    assert f"repeats monthly on the {nth} friday, 3 times" in said.text, said.text
     await bot.scheduler.advance(timedelta(days=55))  # to 17 Jan: the January one is posted
     [_, second] = cards(fake, "Party")
     assert january in second.text, second.text
@@ -45,7 +45,7 @@ async def test_days_with_one_reading_are_not_asked(fake: FakeAdapter, bot) -> No
     for when, words in (("2026-12-11 19:00", "the second friday"), ("2026-12-31 19:00", "the last thursday"),
                         ("2026-12-24 19:00", "the fourth thursday")):  # a fifth comes on the 31st
         [card, _] = await fake.invoke(f'!event create M when="{when}" repeat=monthly count=2')
-        assert f"Repeats every month on {words}" in card.text, (when, card.text)
+        assert f"Repeats monthly on {words}" in card.text, (when, card.text)
     # A rule spelled out must fit the first day: the second Friday is not the 25th.
     [refused] = await fake.invoke('!event create P when="2026-12-25 19:00" repeat="monthly on the second friday"')
     assert refused.text.startswith("⚠️") and "start on Fri 08 Jan 2027" in refused.text, refused.text

@@ -26,10 +26,10 @@ async def test_the_rule_says_its_time_and_zone_once_the_space_has_another(
                 '!event create Late when="2026-11-24 02:00" repeat=weekly')
     out = await typed(a, "!config set timezone America/New_York", "!event show 2", "!event list")
     assert "🕒 Mon 30 Nov 2026 21:00 EST" in out, out
-    assert "🔁 Repeats every tuesday at 02:00 UTC" in out, out
-    assert "(🔁 every tuesday at 02:00 UTC, next: Mon 23 Nov 2026 21:00 EST)" in out, out
+    assert "🔁 Repeats weekly on tuesday at 02:00 UTC" in out, out
+    assert "(🔁 weekly on tuesday at 02:00 UTC, next: Mon 23 Nov 2026 21:00 EST)" in out, out
     out = await typed(a, "!config set timezone UTC", "!event show 2")
-    assert "🔁 Repeats every tuesday\n" in out, out  # its own zone again: the plain rule
+    assert "🔁 Repeats weekly on tuesday\n" in out, out  # its own zone again: the plain rule
 
 
 async def test_across_dst_of_the_new_zone_the_card_says_why_the_time_shifts(
@@ -39,7 +39,7 @@ async def test_across_dst_of_the_new_zone_the_card_says_why_the_time_shifts(
                 '!event create Meet when="2026-11-24 18:30" repeat=weekly',
                 "!config set timezone America/New_York")
     out = await typed(a, ":wait 120d", "!event list")  # New York's clocks go forward on 14 Mar 2027
-    assert "(🔁 every tuesday at 18:30 UTC, next: Tue 23 Mar 2027 14:30 EDT)" in out, out[-600:]
+    assert "(🔁 weekly on tuesday at 18:30 UTC, next: Tue 23 Mar 2027 14:30 EDT)" in out, out[-600:]
 
 
 async def test_a_new_time_on_the_day_shown_moves_the_series_into_the_spaces_zone(
@@ -52,10 +52,10 @@ async def test_a_new_time_on_the_day_shown_moves_the_series_into_the_spaces_zone
     out = await typed(a, '!event edit 2 when="2026-12-01 20:00" series')
     assert "✅" in out and "Tue 01 Dec 2026 20:00 EST" in out, out
     out = await typed(a, "!event show 2", "!event show 1")
-    assert "🔁 Repeats every tuesday\n" in out, out  # now in the space's zone: the plain rule
+    assert "🔁 Repeats weekly on tuesday\n" in out, out  # now in the space's zone: the plain rule
     assert "🕒 Tue 24 Nov 2026 13:30 EST" in out, out  # one before it keeps its time
     out = await typed(a, ":wait 120d", "!event list")
-    assert "(🔁 every tuesday, next: Tue 23 Mar 2027 20:00 EDT)" in out, out[-600:]  # its wall time there
+    assert "(🔁 weekly on tuesday, next: Tue 23 Mar 2027 20:00 EDT)" in out, out[-600:]  # its wall time there
     rows = await bot.db.fetchall("SELECT tz FROM event_series ORDER BY id")
     assert [r[0] for r in rows] == ["UTC", "America/New_York"]
 
@@ -71,7 +71,7 @@ async def test_a_new_time_for_a_series_whose_days_are_other_days_here_is_refused
         reply = out.split("logoff: ", 1)[1]
         assert reply.startswith("⚠️"), out
         assert "#2 is shown as Mon 30 Nov 2026 21:00 EST" in reply, out
-        assert "every tuesday at 02:00 UTC" in reply and "'event cancel 2 series'" in reply, out
+        assert "weekly on tuesday at 02:00 UTC" in reply and "'event cancel 2 series'" in reply, out
     out = await typed(a, "!event show 2")
     assert "🕒 Mon 30 Nov 2026 21:00 EST" in out, out
     assert [r[0] for r in await bot.db.fetchall("SELECT id FROM event_series")] == [1]
@@ -94,7 +94,7 @@ async def test_zone_change_and_a_cancelled_one_on_either_engine(fake: FakeAdapte
                  "!event cancel 2", "!config set timezone America/New_York"):
         assert not any(r.text.startswith("⚠️") for r in await fake.invoke(line, "mod", mod=True)), line
     [*_, card] = await fake.invoke("!event show 1")
-    assert "Repeats every tuesday at 18:30 UTC" in card.text, card.text
+    assert "Repeats weekly on tuesday at 18:30 UTC" in card.text, card.text
     replies = await fake.invoke('!event edit 1 when="20:00" series', "mod", mod=True)
     assert "✅" in replies[0].text and "Tue 24 Nov 2026 20:00 EST" in replies[0].text, replies[0].text
     [*_, card] = await fake.invoke("!event show 2")
