@@ -69,6 +69,7 @@ class DiscordAdapter(DiscordSurfaces, DiscordInbound, Seeding, OwnPosts, DirectM
         self._seeded: OrderedDict[str, list[str]] = OrderedDict()
         self._fresh: OrderedDict[str, tuple[MessageRef, float]] = OrderedDict()
         self._edit_times: OrderedDict[int, str] = OrderedDict()
+        self._not_chat: OrderedDict[int, None] = OrderedDict()
         self._locked = LockedThreads()
         self._init_listings()
 

@@ -48,6 +48,11 @@ IN_SERVERS = ("logoff's commands work in a server's channels, not in direct mess
 ANYWHERE = {("help",)}
 REREAD_AT_ONCE = 4  # cards of a deleted channel read at once
 EDITS_KEPT = 4096  # messages whose last edit time is remembered, to tell a new edit from an update
+# Only these are a person's own words. Every other type (a member joining, a pin, a boost, a
+# thread started) is Discord's notice of something a person did, posted under their name: it
+# would make them a writer in the exchange, and a wordless message in its heat.
+CHAT = frozenset({discord.MessageType.default, discord.MessageType.reply})
+NOTICES_KEPT = 1024  # notices seen lately, whose deletion (ids alone) is no chat message gone
 
 
 class DiscordInbound:
@@ -57,6 +62,7 @@ class DiscordInbound:
     lanes: Lanes
     table: cmd.CommandTable
     _edit_times: OrderedDict[int, str]  # message id -> its `edited_timestamp` last passed on
+    _not_chat: OrderedDict[int, None]  # ids of notices seen lately, not passed on (`CHAT`)
     _awaited: Callable[[MessageRef], bool]  # a card being sent, not tracked yet (seeding.py)
 
     # --- what DiscordAdapter provides ------------------------------------------------------------
@@ -123,13 +129,17 @@ class DiscordInbound:
     async def _on_deleted(self, channel_id: int, message_ids: Iterable[int],
                           guild_id: int | None) -> None:
         """Messages deleted on Discord (by a moderator, say): a card among them is no longer
-        tracked, edited or counted; any other in a server's channel is a chat message gone.
-        The raw event names only ids, so it is the same for messages never cached."""
+        tracked, edited or counted; any other in a server's channel is a chat message gone,
+        unless it was one of Discord's notices the core never saw (`CHAT`). The raw event names
+        only ids, so it is the same for messages never cached."""
         if self.bot is None:
             return
         channel = ChannelRef(self.platform, str(channel_id), space_of(guild_id))
         for mid in sorted(message_ids):
             self._edit_times.pop(mid, None)
+            if mid in self._not_chat:  # a notice the core never saw, so no message of a person
+                del self._not_chat[mid]
+                continue
             message = MessageRef(self.platform, str(channel_id), str(mid), space_of(guild_id))
             if self.bot.is_tracked(message):
                 self.lanes.put(self.bot, message, message)
@@ -154,7 +164,7 @@ class DiscordInbound:
         remembered from before a restart, or long ago, is passed on again: reading a message
         again as it is changes nothing."""
         bot, message = self.bot, payload.message
-        if bot is None or payload.guild_id is None or message.author.bot:
+        if bot is None or payload.guild_id is None or message.author.bot or message.type not in CHAT:
             return
         edited = payload.data.get("edited_timestamp")
         if not isinstance(edited, str) or self._edit_times.get(payload.message_id) == edited:
@@ -169,6 +179,11 @@ class DiscordInbound:
 
     async def _on_message(self, message: discord.Message) -> None:
         if self.bot is None or message.author.bot or message.guild is None:
+            return
+        if message.type not in CHAT:
+            self._not_chat[message.id] = None
+            while len(self._not_chat) > NOTICES_KEPT:
+                self._not_chat.popitem(last=False)
             return
         reply_to = None
         resolved = message.reference.resolved if message.reference else None

@@ -1,6 +1,7 @@
 """People's chat in a room (a part of MatrixAdapter): an `m.text` that is no command is
 `MessageSeen` (with its text, which the bot never stores), its sender's `m.replace` of it is
-`MessageEdited` with the new text, and its redaction is `MessageDeleted`.
+`MessageEdited` with the new text, and its redaction is `MessageDeleted`; those of any other
+message (a bot's `m.notice`, a command) are of nothing the core has seen, and are let go.
 
 None of these waits in the durable inbox: an edit carries chat text (inbox_form.py keeps
 no edit), and a redaction is kept there without its reason but, after a restart, names a
@@ -41,6 +42,7 @@ class ChatHandlers:
             at = datetime.fromtimestamp(ts_ms / 1000, UTC)
         except (OverflowError, OSError, ValueError):
             at = datetime.now(UTC)  # a timestamp no calendar holds: the moment it arrived
+        self.rooms.remember_chat(ev.event_id)
         await self._bot().message_seen(MessageSeen(
             ChannelRef(PLATFORM, room_id, room_id), self._user(room_id, ev.sender), at, ev.event_id,
             self._user(room_id, replied) if replied else None, body))
@@ -48,15 +50,15 @@ class ChatHandlers:
     async def _on_edit(self, room_id: str, ev: inbound.Envelope, edit: inbound.Edit) -> None:
         # Only its sender may replace a message (clients ignore anyone else's replacement);
         # one of a message the bot does not remember is of nothing it has read.
-        if self.rooms.sender_of(edit.target) != ev.sender:
+        if self.rooms.sender_of(edit.target) != ev.sender or not self.rooms.was_chat(edit.target):
             return
         await self._bot().message_edited(MessageEdited(
             ChannelRef(PLATFORM, room_id, room_id), self._user(room_id, ev.sender), edit.target, edit.body))
 
     async def _on_message_redacted(self, room_id: str, redacts: str, author: str, sender: str) -> None:
         """`redacts` was a message of `author`'s (the bot keeps senders of messages only)."""
-        if author == self.transport.user_id:
-            return  # the bot's own, not a card: nobody's chat
+        if author == self.transport.user_id or not self.rooms.was_chat(redacts):
+            return  # the bot's own (not a card), a notice, a command: no chat the core has seen
         # A redaction takes effect only from the message's sender or someone who may redact
         # others' events; a server over federation passes one on before anyone checked it.
         if sender != author and not self.rooms.can_redact(room_id, sender):

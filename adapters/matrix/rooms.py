@@ -56,6 +56,9 @@ class Rooms:
         self._power: dict[str, Mapping[str, Any]] = {}  # room -> m.room.power_levels content
         self._creators: dict[str, inbound.RoomCreate] = {}
         self._senders: OrderedDict[str, str] = OrderedDict()  # event id -> sender, for replies
+        # Messages passed on as a person's chat: only an edit or redaction of one of them is
+        # chat changed (not of a notice, a command, or another bot's message).
+        self._chat: OrderedDict[str, None] = OrderedDict()
         # room -> user -> the name shown (None: not a member), and how many show each lookalike.
         self._names: dict[str, dict[str, str | None]] = {}
         self._shown: dict[str, Counter[str]] = {}
@@ -168,6 +171,14 @@ class Rooms:
 
     def sender_of(self, event_id: str | None) -> str | None:
         return self._senders.get(event_id) if event_id else None
+
+    def remember_chat(self, event_id: str) -> None:
+        self._chat[event_id] = None
+        if len(self._chat) > MEMORY:
+            self._chat.popitem(last=False)
+
+    def was_chat(self, event_id: str) -> bool:
+        return event_id in self._chat
 
 
 class _NioLooks:

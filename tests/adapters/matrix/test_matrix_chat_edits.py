@@ -108,3 +108,29 @@ async def test_the_offline_window_reads_edits_and_lets_redacted_messages_go(
     await eventually(lambda: window(2), what="alice's redacted message leaving the window")
     assert h.participants() == [f"matrix:{bob.user_id}", f"matrix:{alice.user_id}"]
 
+
+
+async def test_no_edit_or_redaction_of_a_notice_or_a_command_reaches_the_core(
+        runner: BotRunner, humans: HumanFactory) -> None:
+    """An `m.notice` is another bot's (by Matrix convention) and a command is no chat: neither
+    is seen as a person's message, so neither is edited or deleted chat either."""
+    bot, _ = await runner.start(extensions=["cogs.admin", "tests.matrix_harness.probe"])
+    alice, bob = humans("alice"), humans("bob")
+    room = await room_with(runner, alice, bob)
+    probe = bot.cogs["probe"]
+    changed: list[object] = probe.changed  # type: ignore[attr-defined]
+    notice = await bob.say(room, "build 812 passed", msgtype="m.notice")
+    asked = await alice.say(room, "!help")
+    await alice.wait_bot_message(room, runner.user_id, "logoff commands")
+    await edit(bob, room, notice, "build 812 failed after all")
+    await alice.redact(room, notice)
+    await alice.redact(room, asked)
+    said = await alice.say(room, "anyone for a walk?")
+    await alice.redact(room, said)  # after the others, so they are through when it is
+
+    async def gone() -> bool:
+        return any(isinstance(c, MessageDeleted) and c.message_id == said for c in changed)
+
+    await eventually(gone, what="alice's message redacted")
+    assert changed == [MessageDeleted(ChannelRef("matrix", room, room), said)]
+    assert [s.message_id for s in probe.seen] == [said]  # type: ignore[attr-defined]
