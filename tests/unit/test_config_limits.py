@@ -5,10 +5,12 @@ and never the password."""
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
 
+from bot.config import ConfigError, check_database, parse
 from tests.unit.test_cli import logoff
 from tests.unit.test_config_checks import DISCORD, check
 
@@ -78,3 +80,19 @@ def test_try_web_with_a_very_long_port_is_a_config_error(tmp_path: Path) -> None
     r = logoff("try", "--web", f"127.0.0.1:{LONG}")
     assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr[-300:]
     assert "--web must be host:port, e.g. --web 127.0.0.1:8080" in r.stderr
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql://logoff@db.example.org:5432/logoff?application_name=logoff@prod",
+    "postgresql://db.example.org:5432/app?user=logoff@tenant",
+])
+def test_an_at_in_the_query_is_no_password(url: str) -> None:
+    """Only a user part holds a password: an @ in a query value, with a port, is not one."""
+    check_database(url, None)  # raises ConfigError if refused
+
+
+@pytest.mark.parametrize("homeserver", ["https://[matrix.example.org", "http://[::1:8008"])
+def test_a_homeserver_with_an_unclosed_bracket_is_a_config_error(homeserver: str) -> None:
+    toml = f"[matrix]\nhomeserver = '{homeserver}'\nuser_id = '@a:b'\naccess_token_env = 'T'\n"
+    with pytest.raises(ConfigError, match="homeserver"):
+        parse(tomllib.loads(toml))
