@@ -100,8 +100,7 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
             _one_value(items[first:i], opt, spec, usage)
             listed.update(t.at for t in items[first:i] if opt.kind == "list")
             named[opt.name] = " ".join(v for v in value if v != "")
-            if tok.quoted:
-                quoted.add(opt.name)
+            quoted.add(opt.name)  # given by name: where it starts is said, as a quote says it
             if len(value) > 1:
                 ran_on = opt.name
             continue

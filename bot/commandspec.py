@@ -105,7 +105,8 @@ ESCAPED_BAR = "\ue000"
 
 class Values(dict[str, str]):
     """A typed line's raw values by option name, and the options whose value began with a
-    quote (`quoted`): words the user grouped himself are not read as running on."""
+    quote or was given by name (`quoted`): words the user grouped himself are not read as
+    running on."""
 
     def __init__(self, values: Mapping[str, str], quoted: Iterable[str] = ()) -> None:
         super().__init__(values)

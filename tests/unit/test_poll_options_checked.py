@@ -57,6 +57,9 @@ async def test_a_quote_on_the_question_or_the_first_option_says_nothing_ran_on(f
     # A single-quoted part of a longer option keeps its quotes as typed (bot/commandparse.py).
     [card] = await fake.invoke("!poll create Snacks 'Chips?' Sure | No thanks")
     assert "Snacks #3" in card.text and "1️⃣ 'Chips?' Sure — 0" in card.text, card.text
+    # options= says where the options start, as a quote does.
+    [card] = await fake.invoke("!poll create Snacks options=Chips? Sure | No thanks")
+    assert "Snacks #4" in card.text and "1️⃣ Chips? Sure — 0" in card.text, card.text
 
 
 async def test_a_close_too_far_away_is_refused_saying_the_close_read_and_the_latest(
