@@ -78,12 +78,12 @@ def url(section: Mapping[str, Any], name: str, key: str, schemes: tuple[str, ...
     value = string(section, name, key)
     if value is None:
         return None
-    parts = urlsplit(value.strip())
-    try:
-        parts.port  # noqa: B018 -- read for its ValueError: a port that is no number
+    try:  # an unclosed [ or a port that is no number
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018 -- read for its ValueError
         port_ok = True
     except ValueError:
-        port_ok = False
+        parts, port_ok = urlsplit(""), False
     if (parts.scheme not in schemes or not parts.hostname or not port_ok or parts.query
             or parts.fragment or any(c.isspace() for c in value.strip())):
         raise ConfigError(f"[{name}] {key} must be a {' or '.join(s + '://' for s in schemes)} "
@@ -218,21 +218,22 @@ def check_database(database: str, password_env: str | None, key: str = "[bot] da
              else "set PGPASSWORD")
     refused = ConfigError(f"{key} must not hold the password: put it in an environment variable "
                           f"({where})")
-    # A password holding / ? or # ends urlsplit's host part early, so it would read the password
-    # as the port (and quote it in its error) or as the path: the user part runs to the last @.
-    if ":" in database.split("://", 1)[1].rpartition("@")[0]:
-        raise refused
+    # A password holding / ? or # ends urlsplit's host part early: it reads the password as the
+    # port (and quotes it in its error) or its end as the path, which then holds the @.
+    rest = database.split("://", 1)[1]
     try:
         parts = urlsplit(database)
         port = parts.port
     except ValueError:
+        if ":" in rest.rpartition("@")[0]:
+            raise refused from None
         # Its text quotes the part it could not read, which may be a secret.
         raise ConfigError(f"{key} is not a valid PostgreSQL URL: after the user@ comes host:port, "
                           "the port a number from 1 to 65535 (an IPv6 address in [brackets]), "
                           f"e.g. {example}") from None
     # asyncpg also reads a password (and a TLS key's) from the query string.
     secrets = {k for k, _ in parse_qsl(parts.query, keep_blank_values=True)} & _SECRET_PARAMS
-    if parts.password or secrets:
+    if parts.password or secrets or "@" in parts.path:
         raise refused
     if not parts.hostname or not parts.path.strip("/") or (port is not None and port <= 0):
         raise ConfigError(f"{key} needs a host and a database name, e.g. {example}")
