@@ -81,8 +81,10 @@ class CommandSpec:
                     inner = "|".join(o.choices)
                     parts.append(inner if o.required else f"[{inner}]")
                     continue
-                inner = f"<{o.shown}{'…' if o.rest else ''}>"
-                parts.append(inner if o.required else f"[{o.shown}{'…' if o.rest else ''}]")
+                # `…` is for a list (a poll's options): a rest option is one value that may
+                # hold spaces (`<title>`), as the contract's table writes it.
+                more = "…" if o.kind == "list" else ""
+                parts.append(f"<{o.shown}{more}>" if o.required else f"[{o.shown}{more}]")
             else:
                 inner = f"{o.name}=yes" if o.kind == "bool" else f"{o.name}=<{o.shown}>"
                 parts.append(inner if o.required else f"[{inner}]")

@@ -3,7 +3,10 @@
 It is the FakeAdapter with a printer and a line reader. Time is a manual clock:
 `:wait 2h` fires whatever falls due in between, each at its own time. What a platform
 would keep (ids, reactions, the time) is kept in the bot's database (store.py), so a run
-with `--db` goes on from the one before.
+with `--db` goes on from the one before. `:react last ✅` names the latest card that offers
+✅ (a notice or a poll's results may have come after it), `:unreact last ✅` the latest
+message you reacted ✅ to; `last` passes over replies only their asker would see
+(reacting.py).
 """
 
 from __future__ import annotations
@@ -14,35 +17,41 @@ import re
 import sys
 import tempfile
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
 from bot.adapter import AdapterHost, Capabilities
+from bot.bidi import isolate
 from bot.clock import ManualClock
-from bot.emoji import canonical
 from bot.model import ChannelRef, MessageRef, UserRef
 from bot.render import Attachment, Card, Out, text
 from bot.testing import FakeAdapter, Sent
 from bot.textkeys import look_key
 from bot.timeparse import TimeParseError, format_time, parse_duration
 
-from .aliases import emoji
-from .names import who
+from .names import _cut, who
+from .reacting import react_line
 from .store import ConsoleStore
 from .terminal import Reader, Screen, signals_wake
 
 HELP = """Type !help for the bot's commands. Console commands:
   :as <name> [mod]           become user <name> (a moderator with mod); a name with spaces
                              goes in quotes: :as "Bob Smith"
-  :react <msg> <emoji>       react to a message (<msg> is an id like m3, or last);
-                             <emoji> may be ✅, 1 to 10, :white_check_mark:, :thinking:, :x:,
-                             :round_pushpin: (📍: I'm here, once check-in opens)
-  :unreact <msg> <emoji>     take a reaction back
+  :react <msg> <emoji>       react to a card (<msg> is an id like m3, or last: the latest card
+                             that offers that emoji); <emoji> may be ✅, 1 to 10,
+                             :white_check_mark:, :thinking:, :x:, :round_pushpin: (📍: I'm here,
+                             once check-in opens)
+  :unreact <msg> <emoji>     take a reaction back (last: the latest message you reacted it to)
   :wait <duration>           move the clock on, e.g. :wait 2h (what falls due happens on time)
   :help                      this list
   :quit                      leave (so does Ctrl-C, or the end of input)"""
 
+
+# How far `:wait` goes: short of the last date Python keeps (31 Dec 9999) by more than the bot
+# works out ahead of now (a series' occurrences run years on), so nothing it does then overflows.
+LATEST = datetime(9990, 1, 1, tzinfo=UTC)
+LONGEST_WAIT = 40  # characters: no length of time anyone types is longer
 
 # Only these words: any other text is chat (PRODUCT.md), a smiley like ":D" or ":P" included.
 CONSOLE_COMMAND = re.compile(r":(?:as|react|unreact|wait|help|quit|q|exit)(?:\s|$)", re.IGNORECASE)
@@ -198,7 +207,7 @@ class ConsoleAdapter(FakeAdapter):
         if self._store is not None:
             await self._store.message(MessageRef(self.platform, channel.id, message_id, channel.space_id),
                                       _number(message_id), bot=False)
-        self._write(f"[{message_id}] {user.display}: {text}")
+        self._write(f"[{message_id}] {isolate(user.display)}: {text}")
         self._flush()
 
     def _become(self, rest: str) -> None:
@@ -214,7 +223,7 @@ class ConsoleAdapter(FakeAdapter):
             self.note(f"⚠️ {name} is, or looks like, the bot's name ({self.me.display}); pick another, e.g. :as bob")
             return
         self.current = self.user(name, mod=mod)
-        self.note(f"you are now {self.current.display}{' (moderator)' if mod else ''}")
+        self.note(f"you are now {isolate(self.current.display)}{' (moderator)' if mod else ''}")
 
     async def _console_command(self, line: str) -> bool:
         assert self.bot is not None
@@ -226,35 +235,21 @@ class ConsoleAdapter(FakeAdapter):
         if cmd == "as":
             self._become(rest)
         elif cmd in ("react", "unreact") and len(args) == 2:
-            try:
-                ref = self._ref(args[0].lower())  # `last` passes over replies to commands
-            except (KeyError, LookupError):
-                self.note(("⚠️ there is no card or notice yet for last to name (replies to commands are passed "
-                           "over); react to one by its id, e.g. :react m1 ✅" if self.log else
-                           "⚠️ there is no bot message yet to react to") if args[0].lower() == "last"
-                          else f"⚠️ {args[0][:12]} is a chat line; react to one of the bot's messages, like "
-                          "m3, or last" if re.fullmatch(r"u\d+", args[0].lower())
-                          else f"⚠️ there is no message {args[0][:20]}; use an id like m3, or last")
-                return True
-            if args[1].isdigit() and not 1 <= int(args[1]) <= 10:
-                self.note(f"⚠️ the number reactions go from 1 to 10; got {args[1][:12]}")
-                return True
-            chosen = emoji(args[1])
-            if chosen.isascii() or canonical(chosen) is None:  # a typo, a word, an unknown shortcode
-                self.note(f"⚠️ {args[1][:20]!r} is not an emoji I know; type the emoji itself (✅ 🤔 ❌ 📍), "
-                          "a number 1 to 10, or :white_check_mark:, :thinking:, :x:, :round_pushpin:")
-                return True
-            had = self.current in self.reactions.get(ref.id, {}).get(chosen, [])
-            if had == (cmd == "react"):  # a platform ignores it; said, so it does not look lost
-                self.note(f"you have already reacted {chosen} to {ref.id}" if had else
-                          f"⚠️ you have not reacted {chosen} to {ref.id}, so there is nothing to take back")
-                return True
-            await self.react(ref, chosen, self.current, added=cmd == "react")
+            await react_line(self, cmd, args)
         elif cmd == "wait" and args:
+            if len(rest) > LONGEST_WAIT:  # its refusal would quote it all back
+                self.note(f"⚠️ {_cut(rest)} is too long for a length of time; type one like 2h, 3d or 1h30m")
+                return True
             try:
                 delta = parse_duration(" ".join(args))
             except TimeParseError as e:
                 self.note(f"⚠️ {e}")
+                return True
+            now = self.bot.clock.now()
+            if delta > LATEST - now:
+                tz = await self.bot.timezone(self.channel.space)
+                self.note(f"⚠️ {_cut(' '.join(args))} is too far: the console's clock goes no further than "
+                          f"{format_time(LATEST, tz)}, {(LATEST - now).days} days from now; wait less")
                 return True
             await self.bot.advance(delta, self._keep_time)
             tz = await self.bot.timezone(self.channel.space)
@@ -274,7 +269,7 @@ def _number(message_id: str) -> int:
 def _usage(cmd: str, args: list[str]) -> str:
     """What was wrong with a console command the loop above did not take."""
     if cmd in ("react", "unreact"):
-        got = f"got {len(args)} word{'s' if len(args) != 1 else ''}" + (f" ({' '.join(args)})" if args else "")
+        got = f"got {len(args)} word{'s' if len(args) != 1 else ''}" + (f" ({_cut(' '.join(args))})" if args else "")
         return f":{cmd} takes a message and an emoji, e.g. :{cmd} m3 ✅ or :{cmd} last 2; {got}"
     return "how long? e.g. :wait 2h or :wait 3d"
 

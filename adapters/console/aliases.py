@@ -17,6 +17,6 @@ NAMED = {
 def emoji(text: str) -> str:
     """The emoji a console user means; anything else as typed."""
     t = text.strip()
-    if t.isdigit() and 1 <= int(t) <= 10:
+    if t.isascii() and t.isdigit() and 1 <= int(t) <= 10:  # '²' is a digit int() refuses
         return KEYCAPS[int(t) - 1]
     return NAMED.get(t.lower(), t)

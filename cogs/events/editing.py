@@ -24,7 +24,7 @@ from .repo import Event, RsvpResult
 from .turnout import NEW_GOAL, check_goal
 
 DURATION = Option("duration", "how long it lasts, e.g. 90m or 3h (default 2h)", kind="duration",
-                  required=False, positional=False, placeholder="duration")
+                  required=False, positional=False, placeholder="d")
 MAX_LENGTH = repo.MAX_LENGTH
 Taken = tuple[int, str]  # a poll's number and the option taken from it (`when=poll:N`)
 

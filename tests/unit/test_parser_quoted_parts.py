@@ -88,11 +88,11 @@ def test_a_quote_left_over_after_a_number_closed_a_quoted_part_is_refused_saying
         reg.resolve('event create "12" pizza night" when=tomorrow 7pm')
     said = e.value.sentence("!")
     assert "after '12'" in said and "after 'night' closes nothing" in said, said
-    assert '"12\\" pizza night"' in said and "!event create <title…>" in said, said
+    assert '"12\\" pizza night"' in said and "!event create <title>" in said, said
 
 
 @pytest.mark.parametrize("line, wanted, unwanted", [
-    ('event create "Party when=tomorrow 7pm', ['the title ends (e.g. "<title>")', "!event create <title…>"],
+    ('event create "Party when=tomorrow 7pm', ['the title ends (e.g. "<title>")', "!event create <title>"],
      ["Where should we meet", "poll"]),
     ('event create Party when="tomorrow 7pm', ['the time ends (e.g. when="<time>")', "!event create"],
      ["Where should we meet", "poll"]),
@@ -122,3 +122,14 @@ def test_an_option_taking_the_rest_of_the_line_given_by_name_runs_on(reg: Comman
                                                                      expected: dict[str, str]) -> None:
     """`title=12" pizza` was refused: "I don't know what to do with 'pizza'"."""
     assert reg.resolve(line)[1] == expected
+
+
+async def test_help_usage_lines_are_the_documented_syntax(console):  # type: ignore[no-untyped-def]
+    """PRODUCT.md's command table: `…` only for a list (a poll's options)."""
+    from tests.unit.console_kit import typed
+    bot, adapter = console
+    shown = await typed(adapter, "!help")
+    for documented in ("event create <title> when=<time> [where=<place>] [capacity=<n>] [details=<text>]",
+                       "[duration=<d>]", "checkin <id> [name]", "offline [note]", "help [command]",
+                       "config set <key> <value>", "link [code]", "poll create <question> <options…>"):
+        assert documented in shown, documented
