@@ -126,6 +126,36 @@ def put(conn: sqlite3.Connection, kind: str, key: str, due_at: datetime,
     return Handle(int(row[0]), due_at, space)
 
 
+def hasten(conn: sqlite3.Connection, kind: str, key: str, due_at: datetime,
+           payload: dict[str, Any] | None = None, space: str = "") -> Handle | None:
+    """Have the job with this key run by `due_at` without forgetting what it sent: put where
+    it has never run (or ran to its end); where a try of it failed and it waits to retry, only
+    made due no later, its tries and the marks of its sends kept, so its re-run recognises a send
+    that reached the platform before it failed; left alone (None) while it is claimed, its run
+    being the one that goes on. Each step is conditional on the row as it is when written, so a
+    claim by another process in between is not undone."""
+    row = conn.execute(
+        "INSERT INTO jobs(kind, key, space, due_at, state, payload, attempts, updated_at) "
+        "VALUES(?, ?, ?, ?, 'pending', ?, 0, ?) "
+        "ON CONFLICT(key) DO UPDATE SET due_at=excluded.due_at, state='pending', "
+        "payload=excluded.payload, attempts=0, not_before=0, updated_at=excluded.updated_at "
+        "WHERE jobs.attempts = 0 OR jobs.state NOT IN ('pending', 'sending') RETURNING id",
+        (kind, key, space, due_at.timestamp(), json.dumps(payload or {}), due_at.timestamp()),
+    ).fetchone()
+    if row is not None:
+        forget(conn, int(row[0]))  # a finished run's, should any be left
+        return Handle(int(row[0]), due_at, space)
+    at = due_at.timestamp()
+    row = conn.execute(
+        "UPDATE jobs SET due_at = CASE WHEN due_at > ? THEN ? ELSE due_at END, "
+        "not_before = CASE WHEN not_before > ? THEN ? ELSE not_before END "
+        "WHERE key=? AND state='pending' RETURNING id, due_at, not_before",
+        (at, at, at, at, key)).fetchone()
+    if row is None:
+        return None
+    return Handle(int(row[0]), datetime.fromtimestamp(max(float(row[1]), float(row[2])), UTC), space)
+
+
 def forget(conn: sqlite3.Connection, job_id: int) -> None:
     """The job is done or moved: its sends' marks are no longer needed."""
     conn.execute("DELETE FROM job_sends WHERE job=?", (job_id,))

@@ -85,7 +85,7 @@ class Scheduler:
 
     # --- writing jobs, and asking after them (inside the caller's unit, atomic with its own rows)
 
-    put, cancel = staticmethod(jobs.put), staticmethod(jobs.cancel)
+    put, hasten, cancel = staticmethod(jobs.put), staticmethod(jobs.hasten), staticmethod(jobs.cancel)
     claimed, exists = staticmethod(jobreads.claimed), staticmethod(jobreads.exists)
 
     def arm(self, handle: tuple[int, datetime]) -> None:

@@ -4,7 +4,7 @@ the bot says about it goes to each channel with that channel's own people mentio
 mention of someone on another platform would mean nothing there), each with its own
 idempotency key so a retried job posts once per channel. A new event's card that could not be
 posted in a linked channel is posted there by a job of its own (`CARD`), so that space can
-answer it too."""
+answer it too; a series' card is posted there by that job from its first try (`owe`)."""
 
 from __future__ import annotations
 
@@ -155,8 +155,26 @@ class Audience:
         for handle in await self.bot.db.write(unit):
             scheduler.arm(handle)
 
+    async def to_share(self, event: Event) -> list[ChannelRef]:
+        """The channels linked with the new event's own now, where its card goes too (`owe`):
+        recorded as shared into them first, so each one's job finds its channel there."""
+        links = self._links()
+        others = await links.linked(event_channel(event)) if links is not None else []
+        if links is not None and others:
+            await links.share(SHARED, event.id, others)
+        return others
+
+    def owe(self, conn: sqlite3.Connection, event: Event, others: list[ChannelRef], key: str) -> list[Handle]:
+        """Inside the unit that marks the event's own card posted: the job that posts its card
+        in each of `others`, due now. Written with that mark, a stop right after it still shares
+        the card; run as a job, a send of it that a stop cut off is found again by its re-run."""
+        now = self.bot.clock.now()
+        return [self.bot.scheduler.put(conn, CARD, f"event:{event.id}:card@{c.key}", now,
+                                       {"event_id": event.id, "channel": c.key, "said": f"{key}@{c.key}"},
+                                       c.space.key) for c in others]
+
     async def _card_again(self, job: Job) -> None:
-        """The card of a linked channel whose first post failed; a failure here is retried."""
+        """The card of a linked channel (`owe`), or one whose first post failed; a failure here is retried."""
         event = await self.bot.db.read(lambda c: repo.get(c, int(job.payload["event_id"])))
         if event is None or event.cancelled or event.over(self.bot.clock.now()):
             return  # nothing left to answer

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from bot.context import Context, Refusal
 from bot.durations import other_digits
-from bot.model import SpaceRef
+from bot.model import ChannelRef, SpaceRef
 from bot.render import text
 from bot.scheduler import Job
 from bot.settings import SettingSpec, duration_within
@@ -57,11 +57,9 @@ class SeriesPlanner(SeriesEdits):
 
         def unit(conn: sqlite3.Connection) -> dict[int, Handle]:
             sids = srepo.release_old_claims(conn, platform=platform, before=self._since, lease=CLAIM)
-            # A job left claimed is run again at start with the marks of its sends: moving it
-            # would forget them, and a card it had out would be posted again.
-            return {sid: self.bot.scheduler.put(conn, CARDS, cards_key(sid), now, {"series_id": sid}, s.space)
-                    for sid in sids if (s := srepo.get(conn, sid)) is not None
-                    and not self.bot.scheduler.claimed(conn, cards_key(sid))}
+            # A job left claimed is run again at start with the marks of its sends (cards_job).
+            return {sid: h for sid in sids if (s := srepo.get(conn, sid)) is not None
+                    for h in self.cards_job(conn, sid, now, s.space)}
 
         handles = await self.cog.db.write(unit)
         if handles:
@@ -216,15 +214,13 @@ class SeriesPlanner(SeriesEdits):
             await self._post(series_id, reply)
         now = self.bot.clock.now()
 
-        def unit(conn: sqlite3.Connection) -> Handle | None:
+        def unit(conn: sqlite3.Connection) -> list[Handle]:
             s = srepo.get(conn, series_id)
-            if s is None or self.bot.scheduler.claimed(conn, cards_key(series_id)) or not [
-                    e for e in srepo.unposted(conn, series_id) if not e.cancelled and e.starts_at > now]:
-                return None  # nothing to post, or a run of the job is posting them
-            return self.bot.scheduler.put(conn, CARDS, cards_key(series_id), now, {"series_id": series_id}, s.space)
+            if s is None or not [e for e in srepo.unposted(conn, series_id) if not e.cancelled and e.starts_at > now]:
+                return []  # nothing to post
+            return self.cards_job(conn, series_id, now, s.space)  # none while a run of it posts them
 
-        handle = await self.cog.db.write(unit)
-        if handle is not None:
+        for handle in await self.cog.db.write(unit):
             await self.bot.scheduler.run_now(handle)
 
     async def _post(self, series_id: int, reply: Context | None = None) -> list[int]:
@@ -257,11 +253,15 @@ class SeriesPlanner(SeriesEdits):
                 await self.cog.db.write(partial(srepo.card_done, event_id=event.id, posted=False))
                 raise
             # Marked at once: a failure in what follows must not leave the claim to lapse and
-            # the card to be posted again. The last one settles the job in the same commit.
-            left = await self.cog.db.write(partial(self._done, series_id, event.id, event is events[-1]))
+            # the card to be posted again. The last one settles the job in the same commit, and
+            # the jobs sharing it into linked channels are written with the mark (else a stop
+            # between the two leaves it posted and never shared).
+            others = await self.cog.audience.to_share(event)
+            left, owed = await self.cog.db.write(partial(self._done, series_id, event, others, event is events[-1]))
             if ref is not None:
                 await self.bot.track(ref, self.cog.name, "event", event.id)
-            await self.cog.audience.share(event, partial(self.cog.card, event), f"series:{series_id}:{event.occurrence}")
+            for handle in owed:
+                await self.bot.scheduler.run_now(handle)
             await self.cog.native.posted(event, ref)
             if reply is not None:
                 break
@@ -269,9 +269,11 @@ class SeriesPlanner(SeriesEdits):
             left = await self.cog.db.write(partial(self._settle, series_id))
         return [i for i in skipped if i in left]
 
-    def _done(self, series_id: int, event_id: int, last: bool, conn: sqlite3.Connection) -> list[int] | None:
-        srepo.card_done(conn, event_id=event_id, posted=True)
-        return self._settle(series_id, conn) if last else None
+    def _done(self, series_id: int, event: Event, others: list[ChannelRef], last: bool,
+              conn: sqlite3.Connection) -> tuple[list[int] | None, list[Handle]]:
+        srepo.card_done(conn, event_id=event.id, posted=True)
+        owed = self.cog.audience.owe(conn, event, others, f"series:{series_id}:{event.occurrence}")
+        return self._settle(series_id, conn) if last else None, owed
 
     def _settle(self, series_id: int, conn: sqlite3.Connection) -> list[int]:
         """Those still unposted that a poster would post; with none, the job posting them is done."""

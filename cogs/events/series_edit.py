@@ -68,9 +68,14 @@ class SeriesEdits:
         self.bot.scheduler.cancel(conn, f"series:{s.id}:make:")
         handles.extend(self._next_job(conn, s, created, now, ahead))
         if created and cards:  # due once a claim taken now has lapsed; posting them all cancels it
-            handles.append(self.bot.scheduler.put(conn, CARDS, cards_key(s.id), now + CLAIM + SLACK,
-                                                  {"series_id": s.id}, s.space))
+            handles.extend(self.cards_job(conn, s.id, now + CLAIM + SLACK, s.space))
         return created, handles
+
+    def cards_job(self, conn: sqlite3.Connection, series_id: int, due: datetime, space: str) -> list[Handle]:
+        """The series' cards job, to run by `due`: one that ran and waits to retry, or runs now,
+        keeps the marks of its sends (put again, it would post a card that is out a second time)."""
+        handle = self.bot.scheduler.hasten(conn, CARDS, cards_key(series_id), due, {"series_id": series_id}, space)
+        return [handle] if handle is not None else []
 
     def unmade(self, conn: sqlite3.Connection, series_id: int, now: datetime) -> Event | None:
         """The series' next occurrence not made yet, as it would be made (id 0: it has none yet),
@@ -173,8 +178,7 @@ class SeriesEdits:
         if srepo.unposted(conn, new.id):
             # One moved along may not be posted yet (made by this very edit, or its poster died):
             # the job that would post it was written for the old series, which no longer has it.
-            handles.append(self.bot.scheduler.put(conn, CARDS, cards_key(new.id), now + CLAIM + SLACK,
-                                                  {"series_id": new.id}, s.space))
+            handles.extend(self.cards_job(conn, new.id, now + CLAIM + SLACK, s.space))
         return moved, handles
 
     @staticmethod
