@@ -126,16 +126,23 @@ class CancelNotices:
         except DestinationGone:  # no channel left: those who asked for DMs still hear of it
             if only is None:
                 await self.dms.send(people, dm, list(channels.values()), key=key)
+            else:  # the linked channel is gone, not its people's DMs handed to this job
+                await self._dms_there(job, people, dm, list(channels.values()), key)
             raise
         if only is not None:  # the DMs were the first run's, but for those it could not try
-            if job.payload.get("dms"):
-                platform = only.partition(":")[0]
-                await self.dms.send([p for p in people if p.user.partition(":")[0] == platform], dm,
-                                    list(channels.values()), key=key)
+            await self._dms_there(job, people, dm, list(channels.values()), key)
             return
         await self._again(job, failed)
         # After the channel posts (which the job's key keeps single): a re-run DMs each once.
         await self.dms.send(people, dm, list(channels.values()), key=key)
+
+    async def _dms_there(self, job: Job, people: Sequence[Attendee], dm: Out, channels: list[ChannelRef],
+                         key: str) -> None:
+        """A linked channel's job that carries the DMs the first run could not try (`_again`): to
+        those of its channel's platform, with the keys the first run would have used."""
+        if job.payload.get("dms"):
+            platform = str(job.payload["channel"]).partition(":")[0]
+            await self.dms.send([p for p in people if p.user.partition(":")[0] == platform], dm, channels, key=key)
 
     async def _again(self, job: Job, channels: Sequence[ChannelRef]) -> None:
         """Each linked channel the notice could not be posted in gets it by a job of that

@@ -25,6 +25,7 @@ from .checkin import opens_at
 from .editing import DURATION, EVENT_ID, Taken, _length
 from .held import HeldPromotions
 from .migrations import MIGRATIONS
+from .moved import TimeChanges
 from .native import NativeSurfaces
 from .notify import DirectMessages
 from .recurrence import MAX_COUNT
@@ -65,6 +66,8 @@ class EventsCog(Reports):
         self.notices.register()
         self.holds = HeldPromotions(self.bot, self.name, self.audience, self.dms)
         self.holds.register()
+        self.moved = TimeChanges(self.bot, self.audience, self.dms)
+        self.moved.register()
         self.add_routes()
         s = self.settings
         s.register(SettingSpec("events.create", "anyone", one_of("anyone", "moderators"),

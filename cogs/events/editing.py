@@ -18,8 +18,9 @@ from cogs.polls.service import PollService
 
 from . import repo, series_repo
 from .cancelling import EVENT_ID, SCOPE, Cancelling
+from .moved import TimeChanges
 from .reminders import Handle, Reminders
-from .render import demoted_text, moved_text, placed_text
+from .render import demoted_text, placed_text
 from .repo import Event, RsvpResult
 from .turnout import NEW_GOAL, check_goal
 
@@ -43,6 +44,7 @@ def _length(duration: timedelta | None) -> timedelta:
 
 class Editing(Cancelling):
     reminders: Reminders
+    moved: TimeChanges
 
     async def _resolve_when(self, ctx: Context, when: str) -> tuple[datetime, Taken | None]:
         raise NotImplementedError
@@ -288,10 +290,7 @@ class Editing(Cancelling):
         await self._closed(closed)  # as event create does: the poll has agreed
 
     async def _tell_moved(self, event: Event, roster: repo.Roster) -> None:
-        await self.audience.say(event, lambda own: moved_text(event, own), roster)
-        # A direct message is for one person: the news without the channel's heads-up to all.
-        await self.dms.send(roster.going + roster.waitlist + roster.maybe,
-                            moved_text(event, repo.Roster((), (), (), ())), await self.audience.channels(event))
+        await self.moved.tell(event, roster)
 
     async def _tell_demoted(self, event: Event, demoted: list[repo.Attendee]) -> None:
         roster = repo.Roster((), tuple(demoted), (), ())

@@ -25,6 +25,7 @@ import sqlite3
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
+from bot.adapter import NotServedHere
 from bot.cog import CogHost
 from bot.scheduler import Job
 from bot.stores import StorageError
@@ -181,11 +182,13 @@ class HeldPromotions:
         if any(str(j.payload.get("user")) in users for j in held):
             await self.bot.db.write(lambda c: self.drop(c, event_id, users))
 
-    async def elsewhere(self, event: Event, person: Attendee) -> bool:
+    async def elsewhere(self, event: Event, person: Attendee, *, rerun: bool = False) -> bool:
         """A promotion of someone whose platform this process does not run (a cluster's other
         process has it): said by a job of the space of their channel of the event, run there
-        (`_tell`: that channel, their DM), once, under the key of this promotion. False: the
-        event has no channel of their platform, so it is said here as before."""
+        (`_tell`: that channel, their DM), once, under the key of this promotion. `rerun`: a
+        held job's, which may be running again after a crash: a `there` job it already wrote
+        (said, or cancelled since) is not written again, as that would say it a second time.
+        False: the event has no channel of their platform, so it is said here as before."""
         there = next((c for c in await self.audience.channels(event) if c.platform == platform_of(person)), None)
         if there is None:
             return False
@@ -193,8 +196,11 @@ class HeldPromotions:
 
         def unit(conn: sqlite3.Connection) -> tuple[int, datetime] | None:
             seq = _seq(conn, event.id, person.user)
-            return None if seq is None else self.bot.scheduler.put(
-                conn, KIND, _key(event.id, person.user, seq, "there"), now,
+            key = None if seq is None else _key(event.id, person.user, seq, "there")
+            if key is None or (rerun and self.bot.scheduler.exists(conn, [key])):
+                return None
+            return self.bot.scheduler.put(
+                conn, KIND, key, now,
                 {"event": event.id, "user": person.user, "name": person.name, "seq": seq}, there.space.key)
 
         handle = await self.bot.db.write(unit)
@@ -221,8 +227,11 @@ class HeldPromotions:
             return
         event, name = found
         person = Attendee(user, name)
-        if self.bot.capabilities(platform_of(person)) is None and await self.elsewhere(event, person):
-            return
+        if self.bot.capabilities(platform_of(person)) is None:
+            if job.key.endswith(":there."):  # its platform is not here now: tried again, as a relay is
+                raise NotServedHere(f"{platform_of(person)} is not run by this process")
+            if await self.elsewhere(event, person, rerun=True):
+                return
         said = promoted_text(event, person)
         channels = await self.audience.channels(event)
         where = next((c for c in channels if c.platform == platform_of(person)), channels[0])

@@ -4,7 +4,8 @@ who asked. A DM the platform refuses (closed DMs) is said once in the channel th
 until they say `notify dm` again: no retry storm. A DM that failed only this time (the
 platform's trouble, the network) is lost, and nothing about the person changes. A DM to a
 person whose platform this process does not run (a cluster's other process has it) is not
-tried and says nothing about them: the caller hands it to a job of a space of their platform.
+tried and says nothing about them: the caller hands it to a job of a space of their platform
+(where the event has a channel there; where it has none, nothing is known to run it: it is lost).
 
 That a person's DMs are closed is said by a job (`CLOSED`) written in the unit that marks them
 closed and run right after: a passing failure is retried, a crash leaves it to the next start,
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
@@ -73,7 +75,8 @@ class DirectMessages:
         idempotency key, when a job sends them: a re-run after a crash DMs each person once. The
         database's trouble is no DM's: it is raised, and the job tries again. Returned: those whose
         platform this process does not run (not tried, nothing about them changed), for the
-        caller to hand to a job of a space of their platform."""
+        caller to hand to a job of a space of their platform (a reminder relay, a cancel notice's
+        retry, `HeldPromotions.elsewhere`, `TimeChanges`)."""
         shown: dict[str, Out] = {}  # the message in each channel's zone, made once per channel
         dms: list[tuple[Attendee, UserRef, ChannelRef, str | None]] = []
         for person in await self.wanted(people):
@@ -110,10 +113,12 @@ class DirectMessages:
             if not c.execute("UPDATE notify_prefs SET dm_closed=1 WHERE user=? AND dm_closed=0",
                              (user_key,)).rowcount:
                 return None
+            # Each closing its own key: a time may repeat (a frozen clock), and a key of a note
+            # already said would be taken for its re-run, and not said.
             return self.bot.scheduler.put(
-                c, CLOSED, f"notify:closed:{user_key}:{now.timestamp()}", now,
-                {"user": person.user, "name": person.name, "channel": channel.id, "space": channel.space_id},
-                channel.space.key)
+                c, CLOSED, f"notify:closed:{user_key}:{uuid.uuid4().hex}", now,
+                {"user": person.user, "name": person.name, "platform": channel.platform,
+                 "channel": channel.id, "space": channel.space_id}, channel.space.key)
 
         handle = await self.bot.db.write(unit)
         if handle is None:
@@ -126,7 +131,11 @@ class DirectMessages:
     async def _say_closed(self, job: Job) -> None:
         p = job.payload
         who = user_from_key(str(p["user"]), str(p["name"]))
-        channel = ChannelRef(who.platform, str(p["channel"]), str(p.get("space", "")))
+        row = await self.bot.db.read(lambda c: c.execute(
+            "SELECT dm_closed FROM notify_prefs WHERE user=?", (who.key,)).fetchone())
+        if row is None or not row[0]:  # `notify dm` said again since: the note is no longer so
+            return
+        channel = ChannelRef(str(p.get("platform", who.platform)), str(p["channel"]), str(p.get("space", "")))
         await self.bot.send(channel, text(line(
             "✉️ ", Mention(who), " I couldn't send you a direct message (your DMs may be closed "
             f"to this server), so your reminders come here. Say {self.bot.prefix_for(channel.platform)}notify dm "
