@@ -19,6 +19,11 @@ class TimeParseError(ValueError):
     """A sentence: what was read, and what to write instead."""
 
 
+class Unreadable(TimeParseError):
+    """Text that names no time at all: its advice is ways to write a time, which a caller
+    wanting only a date (until=) words as its own."""
+
+
 UNITS = {
     "w": 604800, "wk": 604800, "week": 604800, "weeks": 604800,
     "d": 86400, "day": 86400, "days": 86400,

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from . import timehints as hints
 from . import timeparts as parts
 from . import timephrases as phrases
-from .durations import TimeParseError
+from .durations import TimeParseError, Unreadable
 from .wallclock import localize
 
 UTC = ZoneInfo("UTC")
@@ -62,16 +62,16 @@ def with_dateparser(s: str, rest: str, clock: phrases.Clock, tz: tzinfo, now: da
     in what the text did not say, or drop what it did."""
     today = now.astimezone(tz).date()
     if not phrases.plain_day_words(rest):
-        raise TimeParseError(hints.unreadable(s, today, ok))
+        raise Unreadable(hints.unreadable(s, today, ok))
     parts.agrees(rest, clock)
     if not part_of_day(rest):  # "7pm in the evening": read, agreeing
         if not holds_a_day(rest):
             raise TimeParseError(hints.unread_part(s, clock, rest, zone_word, ok))
         if dateparser_parse(rest, tz, now) is None:
-            raise TimeParseError(hints.unreadable(s, today, ok))
+            raise Unreadable(hints.unreadable(s, today, ok))
     parsed = dateparser_parse(s, tz, now)
     if parsed is None or (parsed.hour, parsed.minute) != (clock.hour, clock.minute):
-        raise TimeParseError(hints.unreadable(s, today, ok))
+        raise Unreadable(hints.unreadable(s, today, ok))
     if parsed.tzinfo is not None:
         return parsed.astimezone(UTC)
     return localize(parsed, tz, zone_word=zone_word, now=now)

@@ -26,7 +26,7 @@ from . import durations
 from . import timehints as hints
 from . import timeparts as parts
 from . import timephrases as phrases
-from .durations import TimeParseError, format_duration, parse_duration
+from .durations import TimeParseError, Unreadable, format_duration, parse_duration
 from .timedates import DateRefused
 from .timeguess import dateparser_parse as _dateparser_parse
 from .timeguess import with_dateparser
@@ -210,7 +210,7 @@ def _day_without_time(found: tuple[date | None, int | None, bool] | None, rest: 
         return f"{today + timedelta(days=ahead):%a %d %b}"
     parsed = _dateparser_parse(s, tz, now) if rest else None
     if parsed is None:
-        raise TimeParseError(hints.unreadable(s, today, ok))
+        raise Unreadable(hints.unreadable(s, today, ok))
     return f"{parsed:%a %d %b}"
 
 

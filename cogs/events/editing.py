@@ -24,8 +24,9 @@ from .render import demoted_text, placed_text
 from .repo import Event, RsvpResult
 from .turnout import NEW_GOAL, check_goal
 
+# Greedy as when= is, so "1h 30 minutes" is read whole, not its second part as the title.
 DURATION = Option("duration", "how long it lasts, e.g. 90m or 3h (default 2h)", kind="duration",
-                  required=False, positional=False, placeholder="d")
+                  greedy=True, required=False, positional=False, placeholder="d")
 MAX_LENGTH = repo.MAX_LENGTH
 Taken = tuple[int, str]  # a poll's number and the option taken from it (`when=poll:N`)
 
@@ -272,9 +273,9 @@ class Editing(Cancelling):
         self.refresh(id)
         moved = starts_at is not None and starts_at != event.starts_at
         said: tuple[str | Time, ...] = (".",)
-        if moved:
-            said = (": now ", Time(updated.starts_at, relative=True), " until ",  # not "starts":
-                    Time(updated.ends_at), ".")  # the word a reminder is known by
+        if starts_at is not None:  # a time set is said, also the one it had: a misreading shows
+            said = (": now " if moved else ": still ", Time(updated.starts_at, relative=True),
+                    " until ", Time(updated.ends_at), ".")  # not "starts": the word a reminder is known by
         elif updated.ends_at != event.ends_at:
             said = (": it now ends ", Time(updated.ends_at, relative=True), ".")
         # Those not made yet change too (the series' own fields), so this is said with no count.

@@ -17,11 +17,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.context import Context, Refusal
-from bot.durations import other_digits
+from bot.durations import Unreadable, other_digits
 from bot.model import ChannelRef, SpaceRef
 from bot.render import text
 from bot.scheduler import Job
 from bot.settings import SettingSpec, duration_within
+from bot.timedates import DateRefused
 from bot.timeparse import TimeParseError, format_duration, parse_when
 
 from . import series_repo as srepo
@@ -140,14 +141,20 @@ class SeriesPlanner(SeriesEdits):
         except ValueError:
             pass
         try:
-            at = parse_when(value, tz, ctx.now)
+            at = parse_when(value, tz, ctx.now, allow_past=True)
         except TimeParseError as e:
             # A date is all until= needs: "jan 19" is that day (read at its last minute, so
-            # "today" is still ahead), not a question about the time of day.
+            # "today" is still ahead), not a question about the time of day. One passed
+            # ("yesterday") is refused by check_bounds as before the first time, as any is.
             try:
-                return parse_when(f"{value} 23:59", tz, ctx.now).astimezone(tz).date()
+                return parse_when(f"{value} 23:59", tz, ctx.now, allow_past=True).astimezone(tz).date()
             except TimeParseError:
-                raise Refusal(f"until: {e}; give a date like 2027-03-01") from e
+                # Its own words for what is said with ways to write a time, never those ways
+                cause = e.__cause__
+                said = f"'{value}' {cause.said}" if isinstance(cause, DateRefused) else \
+                    f"I can't read '{value}' as a date" if isinstance(cause, Unreadable) else str(e)
+                raise Refusal(f"until: {said}; give a date from the first time's day "
+                              f"({first:%a %d %b %Y}) on, e.g. until={first.date().isoformat()}") from e
         raise Refusal(until_refusal(value, at, tz, rule, first))
 
     # --- making occurrences -------------------------------------------------------------------------
