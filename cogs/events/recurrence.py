@@ -120,7 +120,11 @@ def _weekly(n: int, days: list[int]) -> Rule:
     "every monday and thursday"."""
     byday = "BYDAY=" + ",".join(_RRULE_DAYS[d] for d in days)
     if n > 1:
-        return Rule(f"FREQ=WEEKLY;INTERVAL={n};{byday}", f"every {n} weeks on {_spoken(days)}")
+        # Which of several days share a fortnight depends on where a week starts: said in the
+        # rule (RFC 5545's default, and dateutil's), so a calendar that starts weeks on Sunday
+        # pairs them as the bot does.
+        wkst = ";WKST=MO" if len(days) > 1 else ""
+        return Rule(f"FREQ=WEEKLY;INTERVAL={n};{byday}{wkst}", f"every {n} weeks on {_spoken(days)}")
     return Rule(f"FREQ=WEEKLY;{byday}", f"weekly on {_spoken(days)}" if len(days) == 1 else f"every {_spoken(days)}")
 
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+from dateutil.rrule import rrulestr
 
 from bot.context import Refusal
-from cogs.events.recurrence import parse_rule
+from cogs.events.recurrence import occurrences, parse_rule
 
 from .console_kit import typed
 
@@ -98,3 +100,16 @@ async def test_a_series_edit_to_another_day_says_what_it_read_and_the_day_kept(c
     done = await typed(c, '!event edit 2 when="2026-12-03 19:30" series')
     assert "⚠️" not in done, done
     assert "#2 has a new time: Thu 03 Dec 2026 19:30 UTC" in done, done
+
+
+def test_several_days_every_other_week_say_where_a_week_starts() -> None:
+    """Which of Sunday and Monday share a fortnight depends on the week's first day: the rule
+    says it (Monday, as the bot counts), so a calendar whose weeks start on Sunday agrees."""
+    first = datetime(2026, 12, 6, 18)  # a Sunday
+    rule = parse_rule("every 2 weeks on sunday and monday", first)
+    assert "WKST=MO" in rule.rrule.split(";"), rule
+    got = [local for local, _ in occurrences(rule.rrule, first, ZoneInfo("UTC"), count=4)]
+    sunday_weeks = list(rrulestr(rule.rrule.replace("WKST=MO", "WKST=SU").replace(";;", ";"), dtstart=first))[:4]
+    assert got == [datetime(2026, 12, d, 18) for d in (6, 14, 20, 28)], got
+    assert got != sunday_weeks  # the start of the week matters, so it must be written
+    assert "WKST" not in parse_rule("every 2 weeks", first).rrule  # one day: nothing to pair
