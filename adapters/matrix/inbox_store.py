@@ -7,7 +7,8 @@
 - `matrix_room_state`: each room's power levels and creators as its lane reached them,
   written in the unit that takes the handled rows away. So after a restart the rows left are
   judged by the state they came under, not by the state the first sync shows (newer: a
-  promotion after a command must not grant it). State only: user IDs and levels.
+  promotion after a command must not grant it); so are the events the first sync's gap
+  back-fills, the room's inbox empty or not. State only: user IDs and levels.
 """
 
 from __future__ import annotations
@@ -93,6 +94,12 @@ class InboxTables:
             "SELECT s.room_id, s.power_levels, s.creation FROM matrix_room_state s"
             " WHERE EXISTS (SELECT 1 FROM matrix_inbox i WHERE i.room_id = s.room_id)")
         return {str(r[0]): RoomState.from_columns(str(r[1]), r[2]) for r in rows}
+
+    async def kept_state(self, room_id: str) -> RoomState | None:
+        """The room's state as its lane last left it, inbox empty or not (None: never kept)."""
+        row = await self.db.fetchone(
+            "SELECT power_levels, creation FROM matrix_room_state WHERE room_id=?", (room_id,))
+        return None if row is None else RoomState.from_columns(str(row[0]), row[1])
 
 
 def _save_states(c: sqlite3.Connection, states: Iterable[tuple[str, RoomState]]) -> None:

@@ -183,9 +183,11 @@ class Syncer:
         me = self.transport.user_id
         for room_id, info in resp.rooms.join.items():
             state = inbound.sources(info.state)
-            if first and since is not None and room_id in self._left.restored:
-                # Events are left from before the stop, judged by the state kept with them: this
-                # state (now's) takes effect after them. The bot's join in it is long past.
+            if first and since is not None and (
+                    room_id in self._left.restored or await self._restored_for_gap(room_id, info)):
+                # Events are left from before the stop, or a gap is back-filled, judged by the
+                # state kept as the lane left it: this state (now's, after the gap) takes effect
+                # after them. The bot's join in it is long past.
                 state = [src for src in state if not inbound.is_join_of(src, me)]
             elif first or since is None:
                 # The rooms' state as the bot starts.
@@ -264,6 +266,19 @@ class Syncer:
             rooms.setdefault(room_id, []).append((seq, src))
         for room_id, rows in rooms.items():
             await self.lanes.put(room_id, [src for _, src in rows], rows[-1][0])
+
+    async def _restored_for_gap(self, room_id: str, info: nio.RoomInfo) -> bool:
+        """A first sync's limited timeline: the events back-filled came before its state, so
+        the room's kept state judges them (when none was kept, the state now does)."""
+        me = self.transport.user_id
+        timeline = inbound.sources(info.timeline.events)
+        if not info.timeline.limited or any(inbound.is_join_of(src, me) for src in timeline):
+            return False
+        assert self.store is not None
+        if (kept := await self.store.kept_state(room_id)) is None:
+            return False
+        self.rooms.restore(room_id, kept)
+        return True
 
     async def _backfill(self, room_id: str, prev_batch: str | None,
                         since: str) -> list[dict[str, Any]]:
