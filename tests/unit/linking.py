@@ -28,12 +28,13 @@ async def link(a: FakeAdapter, b: FakeAdapter) -> tuple[Sent, Sent]:
     return code_reply, done
 
 
-async def labelled_pair(bot: Bot) -> tuple[FakeAdapter, FakeAdapter]:
-    """Alpha and Beta, both taking DMs, labelled by platform, started (not linked yet)."""
+async def labelled_pair(bot: Bot, beta: type[FakeAdapter] = FakeAdapter) -> tuple[FakeAdapter, FakeAdapter]:
+    """Alpha and Beta, both taking DMs, labelled by platform, started (not linked yet); Beta
+    of the class given (a platform that misbehaves)."""
     a = FakeAdapter("alpha", space="guild", channel="general",
                     capabilities=Capabilities(edits_per_window=0, direct_messages=True, label="Alpha"))
-    b = FakeAdapter("beta", space="room", channel="room",
-                    capabilities=Capabilities(edits_per_window=0, direct_messages=True, label="Beta"))
+    b = beta("beta", space="room", channel="room",
+             capabilities=Capabilities(edits_per_window=0, direct_messages=True, label="Beta"))
     bot.add_adapter(a)
     bot.add_adapter(b)
     await bot.start()

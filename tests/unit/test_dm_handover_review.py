@@ -4,12 +4,13 @@ is absent, a linked channel gone, a time change)."""
 
 from datetime import timedelta
 
-from bot.adapter import Capabilities, DeliveryFailed, DestinationGone
+from bot.adapter import DeliveryFailed
 from bot.app import Bot
 from bot.model import ChannelRef, MessageRef
 from bot.render import Out
 from bot.testing import FakeAdapter
 from tests.unit.linking import labelled_pair, link
+from tests.unit.test_linked_reminders import Deleted
 
 NOTE = "couldn't send you a direct message"
 
@@ -28,7 +29,7 @@ async def test_second_closed_note_at_the_same_instant_is_said(fake: FakeAdapter,
     await fake.invoke("!notify dm", "bob")  # retry, as the note tells him
     await fake.invoke("!event cancel 2")
     row = await bot.db.fetchone("SELECT dm_closed FROM notify_prefs WHERE user='fake:bob'")
-    assert tuple(row) == (1,)
+    assert row is not None and tuple(row) == (1,)
     assert len(fake.containing(NOTE)) == 2, [s.text for s in fake.containing(NOTE)]
 
 
@@ -107,26 +108,12 @@ async def test_held_job_run_again_does_not_tell_twice(bot: Bot) -> None:
     assert len(told) == 2, [(s.ref.channel_id, s.text) for s in told]
 
 
-class Deleted(FakeAdapter):
-    gone = False
-
-    async def send(self, channel: ChannelRef, out: Out, *, idempotency_key: str | None = None) -> MessageRef:
-        if self.gone:
-            raise DestinationGone(f"channel {channel.id} is gone")
-        return await super().send(channel, out, idempotency_key=idempotency_key)
-
-
 async def test_cancel_dm_handed_over_goes_when_the_linked_channel_is_gone(bot: Bot) -> None:
     """Cluster: the alpha-only process cancels; bob (beta, notify dm) is handed to the notice's
     beta job. Beta's linked channel was deleted meanwhile: the job cannot post, but bob, who
     asked for DMs, still gets his."""
-    a = FakeAdapter("alpha", space="guild", channel="general",
-                    capabilities=Capabilities(edits_per_window=0, direct_messages=True, label="Alpha"))
-    b = Deleted("beta", space="room", channel="room",
-                capabilities=Capabilities(edits_per_window=0, direct_messages=True, label="Beta"))
-    bot.add_adapter(a)
-    bot.add_adapter(b)
-    await bot.start()
+    a, b = await labelled_pair(bot, Deleted)
+    assert isinstance(b, Deleted)
     await link(a, b)
     await a.invoke('!event create Quiz when="2026-11-26 18:00"')
     await b.invoke("!notify dm", "bob")
