@@ -6,15 +6,12 @@ once Discord no longer holds the nonce."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import pytest
 
-from adapters.discord import DiscordAdapter
 from bot.clock import ManualClock
-from bot.model import MessageRef
 from tests.adapters.discord.test_discord_features import ALL
-from tests.adapters.discord.test_discord_series_once import cards
+from tests.adapters.discord.test_discord_series_once import cards, fail_after_series_send
 from tests.conftest import ENGINES
 from tests.discord_fake import message_text
 from tests.discord_fake.harness import Harness, World
@@ -27,19 +24,8 @@ async def test_a_cards_job_retrying_a_landed_send_posts_it_once_whatever_asks_fo
     fake, u, ch = world.fake, world.users, world.channel
     fake.nonce_window = 0.0  # Discord holds a nonce minutes only: the mark must do it
     bot, _ = await harness.start(ALL, clock=ManualClock())
-    adapter = bot.adapters["discord"]
-    assert isinstance(adapter, DiscordAdapter)
-    real = adapter.send
-    failed: list[str] = []
-
-    async def send(channel: Any, out: Any, *, idempotency_key: str | None = None) -> MessageRef:
-        ref = await real(channel, out, idempotency_key=idempotency_key)
-        if idempotency_key and idempotency_key.startswith("series:") and not failed:
-            failed.append(idempotency_key)
-            raise ConnectionResetError("the answer was lost; the message is out")
-        return ref
-
-    adapter.send = send  # type: ignore[method-assign]
+    failed = fail_after_series_send(bot, lambda: ConnectionResetError("the answer was lost; the message is out"),
+                                    once=True)
     await fake.send_interaction("event create", {"title": "Readers", "when": "in 3 hours", "repeat": "weekly"},
                                 user=u["alice"], channel=ch)
     await fake.wait_for(lambda: bool(failed), what="the second card sent, its answer lost")

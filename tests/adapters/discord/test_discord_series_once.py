@@ -4,6 +4,7 @@ nonce: the card's send is a keyed send of a job, so the re-run finds it (bot/res
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -21,6 +22,12 @@ from tests.discord_fake.harness import Harness, World
 
 def kill_after_series_send(bot: Bot) -> list[str]:
     """The process dies as a series card's keyed send returns: on Discord, not yet marked posted."""
+    return fail_after_series_send(bot, Killed)
+
+
+def fail_after_series_send(bot: Bot, error: Callable[[], BaseException], *, once: bool = False) -> list[str]:
+    """A series card's keyed send lands and then `error` is raised (the process killed, or the
+    answer lost): the keys of those sends. With `once`, only the first."""
     adapter = bot.adapters["discord"]
     assert isinstance(adapter, DiscordAdapter)
     real = adapter.send
@@ -28,9 +35,9 @@ def kill_after_series_send(bot: Bot) -> list[str]:
 
     async def send(channel: Any, out: Any, *, idempotency_key: str | None = None) -> MessageRef:
         ref = await real(channel, out, idempotency_key=idempotency_key)
-        if idempotency_key is not None and idempotency_key.startswith("series:"):
+        if idempotency_key is not None and idempotency_key.startswith("series:") and not (once and keys):
             keys.append(idempotency_key)
-            raise Killed
+            raise error()
         return ref
 
     adapter.send = send  # type: ignore[method-assign]
