@@ -7,17 +7,13 @@ from __future__ import annotations
 
 import pytest
 
-from bot.model import ChannelRef, MessageDeleted
+from bot.model import MessageDeleted
 from tests.adapters.discord import discord_probe_ext as probe
+from tests.adapters.discord.test_discord_edits import PROBE, here
 from tests.discord_fake.harness import Harness, World, delivered
 from tests.discord_fake.people import BOOSTED, JOINED, PINNED, THREAD_CREATED
 
-PROBE = ("cogs.admin", "tests.adapters.discord.discord_probe_ext")
 OFFLINE = ("cogs.admin", "cogs.polls", "cogs.offline")
-
-
-def here(world: World) -> ChannelRef:
-    return ChannelRef("discord", str(world.channel), str(world.guild))
 
 
 async def test_notices_and_their_deletion_do_not_reach_the_core(harness: Harness, world: World) -> None:
