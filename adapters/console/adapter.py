@@ -31,7 +31,7 @@ from bot.textkeys import look_key
 from bot.timeparse import TimeParseError, format_time, parse_duration
 
 from .names import _cut, who
-from .reacting import react_line
+from .reacting import note_card, react_line
 from .store import ConsoleStore
 from .terminal import Reader, Screen, signals_wake
 
@@ -69,6 +69,7 @@ class ConsoleAdapter(FakeAdapter):
         self._added: dict[str, list[str]] = {}  # reactions an edit of a card added (📍 once check-in opens)
         self._store: ConsoleStore | None = None  # set at start: the database is the bot's
         self._kept: datetime | None = None  # the time last kept in it
+        self.were_cards: set[str] = set()  # messages the bot ever put a reaction on, kept once it took them off
 
     async def start(self) -> None:
         """Carry on from earlier runs on the same database (`--db`): ids go on after theirs,
@@ -82,6 +83,7 @@ class ConsoleAdapter(FakeAdapter):
             self.messages[ref.id] = sent
             self.log.append(sent)
         self.reactions.update(earlier.reactions)
+        self.were_cards.update(earlier.cards)
         for key, message_id in earlier.keys.items():  # a scheduled post re-sent after a crash
             if message_id in self.messages:
                 self.by_key[key] = self.messages[message_id]
@@ -108,6 +110,7 @@ class ConsoleAdapter(FakeAdapter):
             self._kept = now
 
     async def on_recorded(self, sent: Sent) -> None:
+        note_card(self, sent.id)
         # Kept before it is printed, since a printed line cannot be taken back: a crash
         # before the job that sent it is marked done re-sends it with the same key, which
         # finds it here (the next run's `by_key`) instead of printing it again. A terminal
@@ -118,6 +121,7 @@ class ConsoleAdapter(FakeAdapter):
                                       reactions=self.reactions.get(sent.id), ephemeral=sent.ephemeral)
 
     async def on_reactions_changed(self, message_id: str) -> None:
+        note_card(self, message_id)
         if self._store is not None:
             await self._store.reactions(message_id, self.reactions.get(message_id, {}))
 

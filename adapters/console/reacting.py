@@ -4,7 +4,9 @@ On a platform a reaction shows on the message it was put on, so one on a notice 
 emoji the card does not offer is plainly nothing. The console shows no reactions, so there
 it looked like an RSVP or a vote that was lost: it is refused with what would work instead.
 What a card offers is the reactions the bot put on it itself (its `reactions:` line), which
-cards from an earlier run (`--db`) keep too.
+cards from an earlier run (`--db`) keep too. The bot takes them off when its event ends or is
+cancelled or its poll closes, so whether a message is still a card is the core's to say
+(`is_tracked`), and whether it ever was one is the console's (`adapter.were_cards`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,16 @@ KEYS = {canonical(k): n for n, k in enumerate(KEYCAPS, 1)}
 
 def offered(adapter: ConsoleAdapter, message_id: str) -> list[str]:
     return [e for e, users in adapter.reactions.get(message_id, {}).items() if adapter.me in users]
+
+
+def note_card(adapter: ConsoleAdapter, message_id: str) -> None:
+    """Remember a message the bot put a reaction on: a card, after it takes them off too."""
+    if offered(adapter, message_id):
+        adapter.were_cards.add(message_id)
+
+
+def _live(adapter: ConsoleAdapter, sent: Sent) -> bool:
+    return adapter.bot is not None and adapter.bot.is_tracked(sent.ref)
 
 
 def _offers(adapter: ConsoleAdapter, sent: Sent, chosen: str) -> bool:
@@ -84,13 +96,20 @@ async def react_line(adapter: ConsoleAdapter, cmd: str, args: list[str]) -> None
                 adapter.note(f"⚠️ you have not reacted {chosen} to any message, so there is nothing to take back")
                 return
         else:
-            sent = next((s for s in public if not s.deleted and _offers(adapter, s, chosen)), public[0])
+            # A closed poll keeps its number reactions on; a vote there would count for nothing.
+            sent = next((s for s in public if not s.deleted and _offers(adapter, s, chosen) and _live(adapter, s)),
+                        public[0])
     had = adapter.current in adapter.reactions.get(sent.id, {}).get(chosen, [])
     if had == (cmd == "react"):  # a platform ignores it; said, so it does not look lost
         adapter.note(f"you have already reacted {chosen} to {sent.id}" if had else
                      f"⚠️ you have not reacted {chosen} to {sent.id}, so there is nothing to take back")
         return
-    if cmd == "react" and not _offers(adapter, sent, chosen):
+    if cmd == "react" and not _live(adapter, sent) and sent.id in adapter.were_cards:
+        adapter.note(_over(sent))
+        return
+    # A card the core still has but whose reactions the bot took off (its event ended): the
+    # core says why a reaction there does nothing ("has ended", "check-in closed").
+    if cmd == "react" and not _offers(adapter, sent, chosen) and (offered(adapter, sent.id) or not _live(adapter, sent)):
         adapter.note(_not_offered(adapter, sent, chosen, public))
         return
     await adapter.react(sent.ref, chosen, adapter.current, added=cmd == "react")
@@ -99,9 +118,10 @@ async def react_line(adapter: ConsoleAdapter, cmd: str, args: list[str]) -> None
 def _not_offered(adapter: ConsoleAdapter, sent: Sent, chosen: str, public: list[Sent]) -> str:
     offers = offered(adapter, sent.id)
     if not offers:
-        card = next((s for s in public if not s.deleted and offered(adapter, s.id)), None)
+        card = next((s for s in public if not s.deleted and offered(adapter, s.id) and _live(adapter, s)), None)
         instead = (f"react to a card such as {_named(card)}, e.g. :react {card.id} {offered(adapter, card.id)[0]}"
-                   if card else "there is no card yet: !event create or !poll create makes one")
+                   if card else "there is no open card now: !event create or !poll create makes one"
+                   if adapter.were_cards else "there is no card yet: !event create or !poll create makes one")
         return f"⚠️ {sent.id} is not a card, so a reaction to it counts for nothing; {instead}"
     numbers = sorted(n for e in offers if (n := KEYS.get(canonical(e))) is not None)
     if numbers and canonical(chosen) in KEYS:
@@ -109,3 +129,13 @@ def _not_offered(adapter: ConsoleAdapter, sent: Sent, chosen: str, public: list[
                 f"e.g. :react {sent.id} {numbers[0]}")
     return (f"⚠️ {_named(sent)} takes {' '.join(offers)}, not {chosen}; react with one of those, "
             f"e.g. :react {sent.id} {offers[0]}")
+
+
+def _over(sent: Sent) -> str:
+    """A card the core no longer has: its poll closed, or its event was cancelled or archived."""
+    first = (sent.text.splitlines() or [""])[0]
+    what = ("its poll is closed" if first.startswith("📊") else
+            "its event is over or cancelled" if first.startswith("📅") else
+            "its poll is closed or its event is over or cancelled")
+    return (f"⚠️ {_named(sent)} is no longer open: {what}, so a reaction to it counts for nothing "
+            "and nothing was changed")

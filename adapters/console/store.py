@@ -55,6 +55,9 @@ MIGRATIONS: list[Migration] = [
     "ALTER TABLE console_messages ADD COLUMN idem_key TEXT",
     # A reply only its asker would see on a platform: `last` passes over it, in a later run too.
     "ALTER TABLE console_messages ADD COLUMN ephemeral INTEGER NOT NULL DEFAULT 0",
+    # A card whose bot reactions came off (its event ended, its poll closed) is still told
+    # apart from a notice in a later run.
+    "ALTER TABLE console_messages ADD COLUMN card INTEGER NOT NULL DEFAULT 0",
 ]
 
 Reactions = dict[str, list[UserRef]]
@@ -69,6 +72,7 @@ class Earlier:
     last_number: int = 0
     now: datetime | None = None
     keys: dict[str, str] = field(default_factory=dict)  # idempotency key -> the message sent with it
+    cards: set[str] = field(default_factory=set)  # the bot's messages it ever put a reaction on
 
 
 class ConsoleStore:
@@ -82,9 +86,11 @@ class ConsoleStore:
 
         def unit(conn: sqlite3.Connection) -> Earlier:
             earlier = Earlier()
-            for mid, n, channel, space, bot, key, ephemeral in conn.execute(
-                    "SELECT id, n, channel_id, space_id, bot, idem_key, ephemeral FROM console_messages"
+            for mid, n, channel, space, bot, key, ephemeral, card in conn.execute(
+                    "SELECT id, n, channel_id, space_id, bot, idem_key, ephemeral, card FROM console_messages"
                     " ORDER BY n").fetchall():
+                if card:
+                    earlier.cards.add(mid)
                 earlier.last_number = max(earlier.last_number, int(n))
                 if bot:
                     earlier.messages.append((MessageRef(platform, channel, mid, space), bool(ephemeral)))
@@ -95,6 +101,8 @@ class ConsoleStore:
                     " ORDER BY message_id, emoji, place").fetchall():
                 users = earlier.reactions.setdefault(mid, {}).setdefault(emoji, [])
                 users.append(UserRef(platform, uid, display, is_bot=bool(is_bot)))
+                if is_bot:
+                    earlier.cards.add(mid)
             row = conn.execute("SELECT now FROM console_clock WHERE one=1").fetchone()
             earlier.now = datetime.fromisoformat(row[0]) if row else None
             return earlier
@@ -123,6 +131,8 @@ class ConsoleStore:
 
 def _put_reactions(conn: sqlite3.Connection, message_id: str, reactions: Reactions) -> None:
     conn.execute("DELETE FROM console_reactions WHERE message_id=?", (message_id,))
+    if any(u.is_bot for users in reactions.values() for u in users):
+        conn.execute("UPDATE console_messages SET card=1 WHERE id=?", (message_id,))
     for emoji, users in reactions.items():
         for place, u in enumerate(users):
             conn.execute("INSERT INTO console_reactions(message_id, emoji, place, user_id, display, is_bot)"
