@@ -192,6 +192,7 @@ class Editing(Cancelling):
                     waits = unread.setdefault(updated.id, self.holds.unread(updated.id))
                     promoted, held = self.holds.hold_live(conn, updated, promoted, waits, now)
             # A new start moves the reminders; a new end too moves the follow-up (turnout.py).
+            self.moved.dropped(conn, befores[current.id], updated)
             moved = (starts_at is not None and not series) or duration is not None
             if moved:
                 self.turnout.moved(conn, current, updated, plan, now)

@@ -213,7 +213,13 @@ class HeldPromotions:
         event_id, user, seq = int(p["event"]), str(p["user"]), int(p["seq"])
         now = self.bot.clock.now()
 
+        there = None if job.key.endswith(":there.") else _key(event_id, user, seq, "there")
+
         def read(conn: sqlite3.Connection) -> tuple[Event, str] | None:
+            # A run of it, in a process without their platform, handed it to its `there` job: that
+            # job says it (or was cancelled, as this one would be), wherever this run is.
+            if there is not None and self.bot.scheduler.exists(conn, [there]):
+                return None
             event = repo.get(conn, event_id)
             if event is None or event.cancelled or event.over(now) or _seq(conn, event_id, user) != seq:
                 return None
@@ -223,7 +229,7 @@ class HeldPromotions:
             return event, row[0]
 
         found = await self.bot.db.read(read)
-        if found is None:  # took it back, or the event closed, since: nothing to say
+        if found is None:  # handed over, took it back, or the event closed, since: nothing to say
             return
         event, name = found
         person = Attendee(user, name)

@@ -107,4 +107,6 @@ MIGRATIONS: list[Migration] = [
     checkin_repo.STALE_MIGRATION,
     # 19: the spaces a cancelled event is known to have no listing left in (native_marked.py)
     native_marked.MIGRATION,
+    # 20: which closing of a person's DMs their note is of (notify.py)
+    notify.CLOSING_MIGRATION,
 ]

@@ -36,6 +36,12 @@ class TimeChanges:
     def register(self) -> None:
         self.bot.scheduler.register(KIND, self._tell)
 
+    def dropped(self, conn: sqlite3.Connection, before: Event, after: Event) -> None:
+        """Inside an edit's unit: a new start drops the DMs of its earlier ones still handed to a
+        job (a move back to a time would have one of that time said again, after its own)."""
+        if after.starts_at != before.starts_at:
+            self.bot.scheduler.cancel(conn, f"event:{after.id}:moved:")
+
     async def tell(self, event: Event, roster: Roster) -> None:
         await self.audience.say(event, lambda own: moved_text(event, own), roster)
         channels = await self.audience.channels(event)

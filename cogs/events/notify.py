@@ -40,6 +40,9 @@ CREATE TABLE notify_prefs (
     dm_closed INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 """
+# Which closing the person's note is of: a note of an earlier one, still retrying when DMs were
+# asked for and closed again, is not said besides the new one's.
+CLOSING_MIGRATION = "ALTER TABLE notify_prefs ADD COLUMN closing TEXT;"
 
 
 class DirectMessages:
@@ -110,15 +113,16 @@ class DirectMessages:
         now = self.bot.clock.now()
 
         def unit(c: sqlite3.Connection) -> tuple[int, datetime] | None:
-            if not c.execute("UPDATE notify_prefs SET dm_closed=1 WHERE user=? AND dm_closed=0",
-                             (user_key,)).rowcount:
-                return None
             # Each closing its own key: a time may repeat (a frozen clock), and a key of a note
             # already said would be taken for its re-run, and not said.
+            closing = uuid.uuid4().hex
+            if not c.execute("UPDATE notify_prefs SET dm_closed=1, closing=? WHERE user=? AND dm_closed=0",
+                             (closing, user_key)).rowcount:
+                return None
             return self.bot.scheduler.put(
-                c, CLOSED, f"notify:closed:{user_key}:{uuid.uuid4().hex}", now,
+                c, CLOSED, f"notify:closed:{user_key}:{closing}", now,
                 {"user": person.user, "name": person.name, "platform": channel.platform,
-                 "channel": channel.id, "space": channel.space_id}, channel.space.key)
+                 "channel": channel.id, "space": channel.space_id, "closing": closing}, channel.space.key)
 
         handle = await self.bot.db.write(unit)
         if handle is None:
@@ -132,8 +136,10 @@ class DirectMessages:
         p = job.payload
         who = user_from_key(str(p["user"]), str(p["name"]))
         row = await self.bot.db.read(lambda c: c.execute(
-            "SELECT dm_closed FROM notify_prefs WHERE user=?", (who.key,)).fetchone())
-        if row is None or not row[0]:  # `notify dm` said again since: the note is no longer so
+            "SELECT dm_closed, closing FROM notify_prefs WHERE user=?", (who.key,)).fetchone())
+        # `notify dm` said again since: the note is no longer so; or closed again since: that
+        # closing's note says it (one written before closings were told apart names none).
+        if row is None or not row[0] or row[1] != p.get("closing"):
             return
         channel = ChannelRef(str(p.get("platform", who.platform)), str(p["channel"]), str(p.get("space", "")))
         await self.bot.send(channel, text(line(
