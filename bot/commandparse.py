@@ -4,7 +4,9 @@ Text syntax (PRODUCT.md): shell-style quoting (the words: `bot/commandtokens.py`
 `name=value` anywhere; other words fill positional options in order; the last `rest`
 option takes the rest of the line. A forgiving rule on top, because people type on phones:
 the value of a `greedy` named option runs on over bare words up to the next `name=`
-("when=saturday 10am where=Blue Cafe"). A value quoted ends at its quote, as in a shell
+("when=saturday 10am where=Blue Cafe"), or, where the option says which words go on writing
+it (`runs_on`), up to the first that does not ("duration=2h Movie night": Movie night is the
+title). A value quoted ends at its quote, as in a shell
 (where="Joe's" pizzeria: pizzeria is the title), except the rest of the line given by name
 where no other option would take the words after it (title='cause the Smiths' dog).
 
@@ -89,11 +91,15 @@ def parse_args(spec: CommandSpec, toks: Sequence[Token | str], prefix: str = "!"
             # word is quoted, where no other option would take the words after it
             # (title='cause the Smiths' dog reads as it does without title=).
             if (opt.greedy or opt.rest) and (not tok.quoted or opt.rest and _sole_positional(spec, opt)):
-                start = i
-                while i < len(items) and not _names(spec, items[i]) \
-                        and not (i == len(items) - 1 and _trailing_choice(spec, items[i])):
+                start = end = i
+                while end < len(items) and not _names(spec, items[end]) \
+                        and not (end == len(items) - 1 and _trailing_choice(spec, items[end])):
+                    end += 1
+                if opt.runs_on is not None:
+                    end = start + opt.runs_on([m.group(2)] + [t.text for t in items[start:end]])
+                for i in range(start, end):
                     refuse_open(items[i], opt, spec, usage, named=True)
-                    i += 1
+                i = end
                 if i > start:
                     first_word = Token(m.group(2), tok.quoted, kept=_value_kept(tok))
                     value = _rest_words([first_word] + items[start:i], opt.kind == "list")

@@ -7,7 +7,7 @@ is generated from the `CommandSpec` declared here.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -27,6 +27,10 @@ class Option:
     positional: bool = True
     rest: bool = False
     greedy: bool = False
+    # Of a greedy value's words (its first, then the bare words it could run on over), how many
+    # after the first still write it: a duration stops at "Movie" in "2h Movie night", which
+    # then fills the positional options. None: it runs on over all of them.
+    runs_on: Callable[[Sequence[str]], int] | None = None
     choices: tuple[str, ...] = ()
     min: int | None = None
     max: int | None = None

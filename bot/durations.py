@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from fractions import Fraction
 
@@ -105,6 +105,32 @@ def parse_duration(text: str, offer: bool = True) -> timedelta:
         raise TimeParseError(f"'{text}' is too long for a duration; the most is "
                              f"{_LONGEST // 86400}d (ten years)")
     return timedelta(seconds=total)
+
+
+_NUMBER = re.compile(r"^\d{1,7},?$")
+_WITH_UNITS = re.compile(r"^(?:\d{1,7}[a-z]+)+,?$")
+
+
+def duration_words(words: Sequence[str]) -> int:
+    """Of a duration's words typed unquoted (the first, then those after it up to the next
+    option), how many after the first go on writing it: "30 minutes", "30m", "and 30m". A number
+    goes on only before its unit, so "duration=3h 1" leaves 1 to the event's id; a unit word only
+    after its number, so a title's "Min" is not taken. The first word that does not go on, and
+    all after it, are the line's again."""
+    low = [w.lower() for w in words]
+
+    def unit(k: int) -> bool:
+        return k < len(low) and low[k].rstrip(",") in UNITS
+
+    def counts(k: int) -> bool:  # a number with its unit, or a number its unit follows
+        return k < len(low) and (bool(_WITH_UNITS.match(low[k])) and all(
+            u in UNITS for _, u in PART.findall(low[k])) or bool(_NUMBER.match(low[k])) and unit(k + 1))
+
+    taken = 1
+    while taken < len(low) and (counts(taken) or unit(taken) and bool(_NUMBER.match(low[taken - 1]))
+                                or low[taken] == "and" and counts(taken + 1)):
+        taken += 1
+    return taken - 1
 
 
 def runs_together(text: str) -> bool:

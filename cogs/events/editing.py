@@ -9,24 +9,26 @@ from functools import partial
 
 from bot.commands import Option, command
 from bot.context import Context, Refusal
-from bot.durations import format_duration, other_digits
+from bot.durations import duration_words, format_duration, other_digits
 from bot.model import SpaceRef
-from bot.render import Time, line, text
+from bot.render import line, text
 from bot.timeparse import TimeParseError, format_time, names_a_day, parse_when, time_of_day
 from bot.wallclock import WallTimeRefused
 from cogs.polls.service import PollService
 
 from . import repo, series_repo
 from .cancelling import EVENT_ID, SCOPE, Cancelling
+from .edit_reply import time_said
 from .moved import TimeChanges
 from .reminders import Handle, Reminders
 from .render import demoted_text, placed_text
 from .repo import Event, RsvpResult
 from .turnout import NEW_GOAL, check_goal
 
-# Greedy as when= is, so "1h 30 minutes" is read whole, not its second part as the title.
+# Greedy as when= is, so "1h 30 minutes" is read whole, not its second part as the title; only
+# over words that go on writing a duration, so "duration=2h Movie night" leaves the title.
 DURATION = Option("duration", "how long it lasts, e.g. 90m or 3h (default 2h)", kind="duration",
-                  greedy=True, required=False, positional=False, placeholder="d")
+                  greedy=True, runs_on=duration_words, required=False, positional=False, placeholder="d")
 MAX_LENGTH = repo.MAX_LENGTH
 Taken = tuple[int, str]  # a poll's number and the option taken from it (`when=poll:N`)
 
@@ -273,12 +275,7 @@ class Editing(Cancelling):
         self.reminders.arm(handles)
         self.refresh(id)
         moved = starts_at is not None and starts_at != event.starts_at
-        said: tuple[str | Time, ...] = (".",)
-        if starts_at is not None:  # a time set is said, also the one it had: a misreading shows
-            said = (": now " if moved else ": still ", Time(updated.starts_at, relative=True),
-                    " until ", Time(updated.ends_at), ".")  # not "starts": the word a reminder is known by
-        elif updated.ends_at != event.ends_at:
-            said = (": it now ends ", Time(updated.ends_at, relative=True), ".")
+        said = time_said(event, updated, starts_at is not None)
         # Those not made yet change too (the series' own fields), so this is said with no count.
         also = " and every later one of its series" if scope == "series" else ""
         await ctx.reply(text(line("✅ Updated ", updated.title, f" #{id}{also}", *said)))

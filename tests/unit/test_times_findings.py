@@ -12,6 +12,10 @@ import pytest
 from adapters.console import ConsoleAdapter
 from bot.app import build_bot
 from bot.clock import ManualClock
+from bot.commandparse import parse_args
+from bot.commandspec import CommandSpec, Option
+from cogs.events.cancelling import SCOPE
+from cogs.events.editing import DURATION
 from tests.unit.console_kit import typed
 
 
@@ -87,7 +91,44 @@ async def test_an_edit_takes_a_two_word_duration(adapter: ConsoleAdapter) -> Non
     assert "⚠️ event #1 is not part of a series" in out, out
 
 
-async def test_words_after_a_duration_that_are_none_are_refused(adapter: ConsoleAdapter) -> None:
+async def test_words_after_a_duration_that_are_none_fill_the_positional_options(adapter: ConsoleAdapter) -> None:
+    # duration= ran on over every bare word: "duration=2h Movie night" took the title
+    # ("Title is missing") and "duration=3h 1" the id ("Id is missing"). Words that do not go
+    # on writing a duration fill the positional options, as with name=value anywhere on the line.
+    out = await typed(adapter, "!event create duration=2h Movie night when=saturday 19:00")
+    assert "⚠️" not in out and "📅 Movie night #1" in out, out
+    assert "until Sat 27 Mar 2027 21:00 CET" in out, out
+    out = await typed(adapter, "!event edit duration=3h 1")
+    assert "it now ends Sat 27 Mar 2027 22:00 CET" in _reply(out), out
     out = await typed(adapter, "!event create E when=saturday 19:00 duration=2h Board games")
-    assert "⚠️" in out and "'2h Board games' is not a duration" in out, out
-    assert "📅" not in out
+    assert "📅 E Board games #2" in out and "until Sat 27 Mar 2027 21:00 CET" in out, out
+    out = await typed(adapter, "!event edit 2 duration=1h and 30 minutes")
+    assert "it now ends Sat 27 Mar 2027 20:30 CET" in _reply(out), out
+
+
+async def test_an_edit_keeping_the_start_but_not_the_end_says_the_new_end(adapter: ConsoleAdapter) -> None:
+    # when= the time it has with a new duration= was said "still … until 22:00": "still" as
+    # if nothing had changed, though the end had moved.
+    await typed(adapter, "!event create E when=saturday 19:00")
+    out = await typed(adapter, "!event edit 1 when=19:00 duration=3h")
+    assert ": still Sat 27 Mar 2027 19:00 CET (in 31 hours), now until Sat 27 Mar 2027 22:00 CET." \
+        in _reply(out), out
+    out = await typed(adapter, "!event edit 1 when=19:00 duration=3h")
+    assert ": still Sat 27 Mar 2027 19:00 CET (in 31 hours) until Sat 27 Mar 2027 22:00 CET." in _reply(out), out
+
+
+_TITLED = CommandSpec(("e",), "", (Option("title", "", rest=True), DURATION))
+_NUMBERED = CommandSpec(("e",), "", (Option("id", "", kind="int"), SCOPE, DURATION))
+
+
+@pytest.mark.parametrize("spec, words, duration, rest", [
+    (_TITLED, "duration=1h 30 minutes D", "1h 30 minutes", "D"), (_TITLED, "duration=1h, 30m D", "1h, 30m", "D"),
+    (_TITLED, "duration=1h and 30m D", "1h and 30m", "D"), (_TITLED, "duration=2 hours D", "2 hours", "D"),
+    (_TITLED, "duration=2h 30 X", "2h", "30 X"), (_TITLED, "duration=2h Min meetup", "2h", "Min meetup"),
+    (_TITLED, "duration=2h and more", "2h", "and more"), (_NUMBERED, "duration=3h 1 series", "3h", "1 series"),
+])
+def test_a_duration_runs_on_only_over_words_that_write_it(spec: CommandSpec, words: str, duration: str,
+                                                          rest: str) -> None:
+    values = parse_args(spec, words.split())
+    others = " ".join(v for k, v in values.items() if k != "duration")
+    assert (values["duration"], others) == (duration, rest), values
