@@ -239,7 +239,7 @@ class Dispatch(StartWatch):
         if tracked is None or key is None:
             return
         if key != event.emoji:
-            event = ReactionChanged(event.message, event.user, key, event.added)
+            event = ReactionChanged(event.message, event.user, key, event.added, event.at)
         # As it arrives, before its handler awaits anything: a reading of the card in flight
         # is older than it for this person and emoji.
         self.tracker.readings.seen(event.message.key, event.user, key, event.added)

@@ -88,6 +88,13 @@ class ReactionChanged:
     user: UserRef
     emoji: str
     added: bool
+    # When it was made, where the platform says and it may arrive long after (one made while
+    # the bot was away); None: it was made as it arrived.
+    at: datetime | None = None
+
+    def made(self, now: datetime) -> datetime:
+        """When it counts as made: a platform's clock ahead of the bot's is not believed."""
+        return now if self.at is None else min(self.at, now)
 
 
 @dataclass(frozen=True, slots=True)

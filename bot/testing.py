@@ -222,9 +222,9 @@ class FakeAdapter(SentLog):
         (the console keeps that truth between runs)."""
 
     async def react(self, message: str | Sent | MessageRef, emoji: str, user: str | UserRef = "alice", *,
-                    added: bool = True, dispatch: bool = True) -> None:
+                    added: bool = True, dispatch: bool = True, at: datetime | None = None) -> None:
         """A user reacts. `dispatch=False` changes only the platform's truth, as if the
-        bot were offline at the time."""
+        bot were offline at the time; `at`: when the platform says it was made."""
         assert self.bot is not None
         ref = self._ref(message)
         u = user if isinstance(user, UserRef) else self.user(user)
@@ -239,7 +239,7 @@ class FakeAdapter(SentLog):
             users.remove(u)
         await self.on_reactions_changed(ref.id)
         if dispatch:
-            await self.bot.reaction_changed(ReactionChanged(ref, u, emoji, added))
+            await self.bot.reaction_changed(ReactionChanged(ref, u, emoji, added, at))
             await self.bot.settle()
 
     async def clear_reactions(self, message: str | Sent | MessageRef, emoji: str | None = None) -> None:

@@ -10,7 +10,6 @@ message the bot no longer remembers the sender of, so it is let go like one it n
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 from bot.adapter import AdapterHost
@@ -37,11 +36,7 @@ class ChatHandlers:
 
     async def _seen(self, room_id: str, ev: inbound.Envelope, body: str, reply_to: str | None) -> None:
         replied = self.rooms.sender_of(reply_to)
-        ts_ms = ev.ts_ms if ev.ts_ms is not None else time.time() * 1000
-        try:
-            at = datetime.fromtimestamp(ts_ms / 1000, UTC)
-        except (OverflowError, OSError, ValueError):
-            at = datetime.now(UTC)  # a timestamp no calendar holds: the moment it arrived
+        at = inbound.moment(ev) or datetime.now(UTC)  # none it can hold: the moment it arrived
         self.rooms.remember_chat(ev.event_id)
         await self._bot().message_seen(MessageSeen(
             ChannelRef(PLATFORM, room_id, room_id), self._user(room_id, ev.sender), at, ev.event_id,

@@ -134,8 +134,9 @@ class InboundHandlers(EarlyEvents, ChatHandlers):
         # adds nothing; the choice stays while either is there.
         if not await self.store.add_reaction(stored):
             return  # handled before the last restart, or the same emoji is there already
+        # Made while the bot was away, it arrives after the restart: its stamp says when.
         await bot.reaction_changed(ReactionChanged(
-            message, self._user(room_id, ev.sender), reaction.key, True))
+            message, self._user(room_id, ev.sender), reaction.key, True, inbound.moment(ev)))
 
     async def _on_poll_response(self, room_id: str, ev: inbound.Envelope,
                                 response: inbound.PollResponse, released: bool = False) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.emoji import canonical
@@ -40,6 +41,16 @@ class Envelope:
     sender: str
     content: Mapping[str, Any]
     ts_ms: float | None
+
+
+def moment(ev: Envelope) -> datetime | None:
+    """When the homeserver says it was sent; None for a stamp no calendar holds."""
+    if ev.ts_ms is None:
+        return None
+    try:
+        return datetime.fromtimestamp(ev.ts_ms / 1000, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def envelope(src: object) -> Envelope | None:

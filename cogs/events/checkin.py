@@ -137,10 +137,14 @@ class CheckIns(Cog):
         if event is None or event.cancelled:
             return
         now = self.clock.now()
+        # One made before the end counts however late it arrives. Only the end is judged by the
+        # platform's stamp: one that says earlier than it was (a server's clock behind) must not
+        # turn a 📍 made once check-in opened into an early one.
+        made = ev.made(now)
         window = await self.turnout.window(SpaceRef.from_key(event.space))
         user = ev.user
         card = ev.message.key
-        if event.over(now):
+        if event.over(made):
             if ev.added:
                 await self._tell_not_open(event, user, None)
             return  # after the end the list stands
@@ -155,6 +159,7 @@ class CheckIns(Cog):
             return
 
         live = [m.key for m in self.bot.tracked_messages(self.name, "event", event_id)]
+        checked_at = max(made, opens_at(event, window))
 
         def unit(conn: sqlite3.Connection) -> bool:
             # A 📍 added or taken off now is the person's own doing: one from before check-in
@@ -162,7 +167,7 @@ class CheckIns(Cog):
             was_stale = checkin_repo.is_stale(conn, event_id, user.key, card)
             checkin_repo.fresh(conn, event_id, user.key, card)
             if ev.added:
-                return checkin_repo.pin(conn, event_id, user.key, user.name, card, now) or was_stale
+                return checkin_repo.pin(conn, event_id, user.key, user.name, card, checked_at) or was_stale
             return checkin_repo.unpin(conn, event_id, user.key, card, live) or was_stale
 
         if await self.db.write(unit):

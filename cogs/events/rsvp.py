@@ -53,8 +53,9 @@ class Rsvps(CheckIns):
         if status is None:
             return
         live = [m.key for m in self.bot.tracked_messages(self.name, "event", event_id)]
+        # One made before the end counts as it would have then, however late it arrives.
         marked = await self._apply(event_id, event.user, status, added=event.added, source="reaction",
-                                   card=event.message.key, live=live)
+                                   card=event.message.key, live=live, at=event.made(self.clock.now()))
         if event.added and not marked.is_open:
             await self._tell_closed(event_id, event)
 
@@ -106,11 +107,11 @@ class Rsvps(CheckIns):
             await ctx.reply(text(line(SAID[result.new], event.title, f" #{event_id}.")), ephemeral=True)
 
     async def _apply(self, event_id: int, user: UserRef, status: str, *, added: bool,
-                     source: str, card: str = "", live: Sequence[str] = ()) -> Marked:
+                     source: str, card: str = "", live: Sequence[str] = (), at: datetime | None = None) -> Marked:
         # A platform that names only the id of who took a reaction back gives no name: the
         # stored one stays (both forms of the unit keep it).
         now = self.clock.now()
-        unit = mark_unit(event_id, user.key, user.name, status, added=added, source=source, now=now,
+        unit = mark_unit(event_id, user.key, user.name, status, added=added, source=source, now=at or now,
                          card=card, live=live)
         # A promotion of someone on a platform still starting is held (held.py) in the RSVP's own
         # unit, so the RSVP never lands without what says it; that unit runs as a function, not

@@ -147,7 +147,7 @@ class PollsCog(Cog, AgreedPolls, PollSuggestions, PollService):  # the interface
         if event.emoji not in NUMBERS:
             return
         value = str(NUMBERS.index(event.emoji))
-        now = self.clock.now()
+        now = event.made(self.clock.now())  # a vote made before the deadline counts however late it arrives
 
         def unit(conn: sqlite3.Connection) -> bool:
             poll = repo.get(conn, poll_id)
