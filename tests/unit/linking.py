@@ -39,3 +39,15 @@ async def labelled_pair(bot: Bot, beta: type[FakeAdapter] = FakeAdapter) -> tupl
     bot.add_adapter(b)
     await bot.start()
     return a, b
+
+
+async def waitlisted(bot: Bot) -> tuple[FakeAdapter, FakeAdapter]:
+    """Alpha and Beta linked, one Quiz of capacity 1: alice (Alpha) in, bob (Beta, `notify dm`)
+    waitlisted."""
+    a, b = await labelled_pair(bot)
+    await link(a, b)
+    await a.invoke('!event create Quiz when="2026-11-26 18:00" capacity=1')
+    await a.invoke("!rsvp 1 going", "alice")
+    await b.invoke("!notify dm", "bob")
+    await b.invoke("!rsvp 1 going", "bob")
+    return a, b

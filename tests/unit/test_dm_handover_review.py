@@ -9,10 +9,25 @@ from bot.app import Bot
 from bot.model import ChannelRef, MessageRef
 from bot.render import Out
 from bot.testing import FakeAdapter
-from tests.unit.linking import labelled_pair, link
+from tests.unit.linking import labelled_pair, link, waitlisted
 from tests.unit.test_linked_reminders import Deleted
 
 NOTE = "couldn't send you a direct message"
+
+
+def fail_note_once(fake: FakeAdapter) -> list[int]:
+    """The "DMs closed" note's first post fails this time (a passing 503); filled when it did."""
+    real = fake.send
+    failed: list[int] = []
+
+    async def flaky(channel: ChannelRef, out: Out, *, idempotency_key: str | None = None) -> MessageRef:
+        if NOTE in await fake._plain(channel, out) and not failed:
+            failed.append(1)
+            raise DeliveryFailed("fake: 503 this time")
+        return await real(channel, out, idempotency_key=idempotency_key)
+
+    fake.send = flaky  # type: ignore[method-assign]
+    return failed
 
 
 async def test_second_closed_note_at_the_same_instant_is_said(fake: FakeAdapter, bot: Bot) -> None:
@@ -40,16 +55,7 @@ async def test_closed_note_is_not_said_once_dms_were_asked_for_again(fake: FakeA
     await fake.invoke('!event create Picnic when="2026-11-26 18:00"')
     await fake.invoke("!notify dm", "bob")
     await fake.invoke("!rsvp 1 going", "bob")
-    real = fake.send
-    failed: list[int] = []
-
-    async def flaky(channel: ChannelRef, out: Out, *, idempotency_key: str | None = None) -> MessageRef:
-        if NOTE in await fake._plain(channel, out) and not failed:
-            failed.append(1)
-            raise DeliveryFailed("fake: 503 this time")
-        return await real(channel, out, idempotency_key=idempotency_key)
-
-    fake.send = flaky  # type: ignore[method-assign]
+    failed = fail_note_once(fake)
     await fake.invoke("!event cancel 1")
     assert failed == [1] and not fake.containing(NOTE)
     fake.dms_closed.discard("bob")
@@ -58,20 +64,10 @@ async def test_closed_note_is_not_said_once_dms_were_asked_for_again(fake: FakeA
     assert not fake.containing(NOTE), [s.text for s in fake.containing(NOTE)]
 
 
-async def _waitlisted(bot: Bot) -> tuple[FakeAdapter, FakeAdapter]:
-    a, b = await labelled_pair(bot)
-    await link(a, b)
-    await a.invoke('!event create Quiz when="2026-11-26 18:00" capacity=1')
-    await a.invoke("!rsvp 1 going", "alice")
-    await b.invoke("!notify dm", "bob")
-    await b.invoke("!rsvp 1 going", "bob")  # waitlisted
-    return a, b
-
-
 async def test_there_job_run_while_its_platform_is_absent_waits_for_it(bot: Bot) -> None:
     """One process, one SQLite file (it runs every space's jobs), beta not running for now. The
     `there` job runs here, cannot say it, and tries again: once beta is back, bob is told."""
-    a, b = await _waitlisted(bot)
+    a, b = await waitlisted(bot)
     beta = bot.adapters.pop("beta")
     await a.invoke("!rsvp 1 no", "alice")  # bob promoted
     await bot.scheduler.advance(timedelta(seconds=1))  # the there-job runs here, beta absent
@@ -86,7 +82,7 @@ async def test_held_job_run_again_does_not_tell_twice(bot: Bot) -> None:
     """A held promotion run by a process without bob's platform hands it to a `there` job, said
     by beta's process. The held job run again (a crash before it was marked sent) does not
     write the `there` job again: bob is told once."""
-    a, b = await _waitlisted(bot)
+    a, b = await waitlisted(bot)
     holds = bot.cogs["events"].holds  # type: ignore[attr-defined]
     holds.unread = lambda event_id: {"beta"}  # beta still starting: the promotion is held
     await a.invoke("!rsvp 1 no", "alice")

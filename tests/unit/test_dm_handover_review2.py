@@ -4,30 +4,16 @@ DMs close again)."""
 
 from datetime import timedelta
 
-from bot.adapter import DeliveryFailed
 from bot.app import Bot
-from bot.model import ChannelRef, MessageRef
-from bot.render import Out
 from bot.testing import FakeAdapter
-from tests.unit.linking import labelled_pair, link
-
-NOTE = "couldn't send you a direct message"
-
-
-async def _waitlisted(bot: Bot) -> tuple[FakeAdapter, FakeAdapter]:
-    a, b = await labelled_pair(bot)
-    await link(a, b)
-    await a.invoke('!event create Quiz when="2026-11-26 18:00" capacity=1')
-    await a.invoke("!rsvp 1 going", "alice")
-    await b.invoke("!notify dm", "bob")
-    await b.invoke("!rsvp 1 going", "bob")
-    return a, b
+from tests.unit.linking import labelled_pair, link, waitlisted
+from tests.unit.test_dm_handover_review import NOTE, fail_note_once
 
 
 async def test_held_rerun_where_its_platform_runs_does_not_tell_twice(bot: Bot) -> None:
     """The held job ran where beta was absent and handed the promotion to its `there` job, which
     was said; the held job runs again (a lapsed claim) in a process that runs beta: not again."""
-    a, b = await _waitlisted(bot)
+    a, b = await waitlisted(bot)
     holds = bot.cogs["events"].holds  # type: ignore[attr-defined]
     holds.unread = lambda event_id: {"beta"}
     await a.invoke("!rsvp 1 no", "alice")
@@ -71,16 +57,7 @@ async def test_stale_retrying_note_and_a_new_closing_say_it_once(fake: FakeAdapt
     await fake.invoke("!notify dm", "bob")
     await fake.invoke("!rsvp 1 going", "bob")
     await fake.invoke("!rsvp 2 going", "bob")
-    real = fake.send
-    failed: list[int] = []
-
-    async def flaky(channel: ChannelRef, out: Out, *, idempotency_key: str | None = None) -> MessageRef:
-        if NOTE in await fake._plain(channel, out) and not failed:
-            failed.append(1)
-            raise DeliveryFailed("fake: 503 this time")
-        return await real(channel, out, idempotency_key=idempotency_key)
-
-    fake.send = flaky  # type: ignore[method-assign]
+    failed = fail_note_once(fake)
     await fake.invoke("!event cancel 1")
     assert failed == [1] and not fake.containing(NOTE)
     await fake.invoke("!notify dm", "bob")

@@ -5,16 +5,11 @@ that the Beta process runs."""
 from datetime import timedelta
 
 from bot.app import Bot
-from tests.unit.linking import labelled_pair, link
+from tests.unit.linking import waitlisted
 
 
 async def test_promotion_of_a_person_on_a_platform_this_process_lacks(bot: Bot) -> None:
-    a, b = await labelled_pair(bot)
-    await link(a, b)
-    await a.invoke('!event create Quiz when="2026-11-26 18:00" capacity=1')
-    await a.invoke("!rsvp 1 going", "alice")
-    await b.invoke("!notify dm", "bob")
-    await b.invoke("!rsvp 1 going", "bob")  # waitlisted
+    a, b = await waitlisted(bot)
     beta = bot.adapters.pop("beta")  # this process does not run Beta
     await a.invoke("!rsvp 1 no", "alice")  # bob promoted, handled here
     row = await bot.db.fetchone("SELECT mode, dm_closed FROM notify_prefs WHERE user='beta:bob'")
